@@ -1,0 +1,1 @@
+"""Code shared by every Podium service: flow language, models, errors, settings. Imports no service."""

@@ -1,0 +1,88 @@
+"""The one error tree of Podium. Every error a user can cause derives from PodiumError.
+
+Errors carry enough context to be shown as-is: no caller should need to print a
+traceback to explain what went wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PodiumError(Exception):
+    """Root of every error Podium raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a document: what, and where.
+
+    `path` is a field path such as ``tasks[2].then[0].message`` (empty for the whole
+    document); `line` and `column` are 1-based and None when unknown.
+    """
+
+    message: str
+    path: str = ""
+    line: int | None = None
+    column: int | None = None
+
+    def location(self) -> str:
+        parts = []
+        if self.line is not None:
+            parts.append(f"line {self.line}, column {self.column}")
+        if self.path:
+            parts.append(f"at {self.path}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.location()
+        return f"{where}: {self.message}" if where else self.message
+
+    def as_dict(self) -> dict:
+        return {"message": self.message, "path": self.path, "line": self.line, "column": self.column}
+
+
+class FlowValidationError(PodiumError):
+    """A flow document is not valid. Holds every problem found, each with its location."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        head = f"{source}: " if source else ""
+        lines = [f"{head}{p}" for p in self.problems] or [f"{head}invalid flow"]
+        super().__init__("\n".join(lines))
+
+
+class YamlSyntaxError(FlowValidationError):
+    """The document is not acceptable YAML (syntax, tags, aliases, size, encoding)."""
+
+
+class TemplateError(PodiumError):
+    """An expression could not be rendered. The message never exposes Python internals."""
+
+
+class UndefinedVariableError(TemplateError):
+    """An expression used a variable or attribute that does not exist (strict mode)."""
+
+
+class InputError(PodiumError):
+    """An execution input is missing or does not match its declaration."""
+
+    def __init__(self, input_id: str, message: str) -> None:
+        self.input_id = input_id
+        super().__init__(f"Invalid input `{input_id}`: {message}")
+
+
+class OutputError(PodiumError):
+    """A flow output could not be produced or coerced to its declared type."""
+
+    def __init__(self, output_id: str, message: str) -> None:
+        self.output_id = output_id
+        super().__init__(f"Invalid output `{output_id}`: {message}")

@@ -1,0 +1,12 @@
+"""Plugin types of the flow language. Importing this package registers every core type."""
+
+from common.plugins import tasks as _tasks  # noqa: F401  (registers the task types)
+from common.plugins import triggers as _triggers  # noqa: F401
+from common.plugins import conditions as _conditions  # noqa: F401
+from common.plugins import runners as _runners  # noqa: F401
+from common.plugins.base import (AnyCondition, AnyTask, AnyTaskRunner, AnyTrigger, Condition,
+                                 FlowableTask, PluginModel, Task, TaskKind, TaskRunner, Trigger)
+from common.plugins.registry import registry
+
+__all__ = ["AnyCondition", "AnyTask", "AnyTaskRunner", "AnyTrigger", "Condition", "FlowableTask",
+           "PluginModel", "Task", "TaskKind", "TaskRunner", "Trigger", "registry"]

@@ -1,0 +1,290 @@
+"""Base classes of every plugin type a flow can name: tasks, triggers, conditions, task runners.
+
+A plugin type is one pydantic class with a ``TYPE`` (its Kestra name) and optional ``ALIASES``
+(legacy names). Defining the class registers it. Fields use snake_case in Python and
+Kestra's camelCase in YAML (``allow_failure`` <-> ``allowFailure``); unknown properties are
+rejected, as Kestra does.
+
+Fields that point at other plugins use the ``AnyTask`` / ``AnyTrigger`` / ``AnyCondition`` /
+``AnyTaskRunner`` annotations: their schema is a tagged union over the registry, built
+lazily on first validation (every model sets ``defer_build``), so a type module can refer
+to types defined in modules imported after it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, ClassVar, Iterator, Literal, TypeVar, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+from pydantic_core import core_schema
+from typing_extensions import Annotated
+
+from common.durations import parse_duration
+from common.plugins.registry import registry
+
+# Kestra's id patterns (Java @Pattern: the whole value must match).
+TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
+
+T = TypeVar("T")
+
+
+def is_expression(value: object) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def _require_expression(value: str) -> str:
+    if not is_expression(value):
+        raise ValueError("expected an expression such as '{{ inputs.x }}'")
+    return value
+
+
+def _require_duration(value: str) -> str:
+    if not is_expression(value):
+        parse_duration(value)
+    return value
+
+
+# A string that holds a {{ }} / {% %} expression, rendered at run time.
+Expr = Annotated[str, AfterValidator(_require_expression)]
+# A property that takes either a literal T or an expression that renders to one.
+Dyn = Union[T, Expr]
+# An ISO-8601 duration such as PT5M, or an expression rendering to one.
+DurationStr = Annotated[str, AfterValidator(_require_duration)]
+
+
+class TaskKind(str, Enum):
+    RUNNABLE = "runnable"  # runs on a worker
+    FLOWABLE = "flowable"  # resolved by the executor from its children
+    EXECUTABLE = "executable"  # creates child executions (Subflow, ForEachItem)
+    EXECUTION_UPDATING = "execution_updating"  # changes the execution in the executor (Labels)
+
+
+class LogLevel(str, Enum):
+    TRACE = "TRACE"
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARN = "WARN"
+    ERROR = "ERROR"
+
+
+class _PluginUnion:
+    """Schema of "any registered plugin of one category", dispatched on the `type` key."""
+
+    category: ClassVar[str]
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
+        category = cls.category
+        choices = {name: handler.generate_schema(plugin)
+                   for name, plugin in registry.classes(category).items()}
+
+        def discriminate(value: Any) -> str | None:
+            if isinstance(value, BaseModel):
+                return getattr(value, "TYPE", None)
+            if isinstance(value, dict):
+                type_name = value.get("type")
+                return registry.canonical(category, type_name) or (
+                    type_name if isinstance(type_name, str) else None)
+            return None
+
+        return core_schema.tagged_union_schema(
+            choices, discriminator=discriminate,
+            custom_error_type=f"unknown_{category}_type",
+            custom_error_message=f"unknown {category.replace('_', ' ')} type",
+        )
+
+
+class AnyTask(_PluginUnion):
+    category = "task"
+
+
+class AnyTrigger(_PluginUnion):
+    category = "trigger"
+
+
+class AnyCondition(_PluginUnion):
+    category = "condition"
+
+
+class AnyTaskRunner(_PluginUnion):
+    category = "task_runner"
+
+
+class StrictModel(BaseModel):
+    """Base of every flow-language model: camelCase in YAML, unknown keys rejected."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True,
+        defer_build=True, arbitrary_types_allowed=False,
+    )
+
+
+class PluginModel(StrictModel):
+    """A class that a flow names with `type:`. Subclasses set TYPE to register."""
+
+    CATEGORY: ClassVar[str] = ""
+    TYPE: ClassVar[str] = ""
+    ALIASES: ClassVar[tuple[str, ...]] = ()
+    DEPRECATED: ClassVar[bool] = False
+
+    type: str
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "TYPE" in cls.__dict__ and cls.TYPE:
+            registry.add(cls.CATEGORY, cls)
+
+
+# ---------------------------------------------------------------- common task properties
+
+class ConstantRetry(StrictModel):
+    type: Literal["constant"]
+    interval: DurationStr
+    max_attempt: int | None = Field(None, ge=1)
+    max_duration: DurationStr | None = None
+    behavior: Literal["RETRY_FAILED_TASK", "CREATE_NEW_EXECUTION"] = "RETRY_FAILED_TASK"
+    warning_on_retry: bool = False
+
+    @model_validator(mode="after")
+    def _interval_below_max_duration(self) -> "ConstantRetry":
+        _check_below(self.interval, self.max_duration, "interval", "maxDuration")
+        return self
+
+
+class ExponentialRetry(StrictModel):
+    type: Literal["exponential"]
+    interval: DurationStr
+    max_interval: DurationStr
+    delay_factor: float | None = None
+    max_attempt: int | None = Field(None, ge=1)
+    max_duration: DurationStr | None = None
+    behavior: Literal["RETRY_FAILED_TASK", "CREATE_NEW_EXECUTION"] = "RETRY_FAILED_TASK"
+    warning_on_retry: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ExponentialRetry":
+        _check_below(self.interval, self.max_interval, "interval", "maxInterval")
+        _check_below(self.interval, self.max_duration, "interval", "maxDuration")
+        return self
+
+
+class RandomRetry(StrictModel):
+    type: Literal["random"]
+    min_interval: DurationStr
+    max_interval: DurationStr
+    max_attempt: int | None = Field(None, ge=1)
+    max_duration: DurationStr | None = None
+    behavior: Literal["RETRY_FAILED_TASK", "CREATE_NEW_EXECUTION"] = "RETRY_FAILED_TASK"
+    warning_on_retry: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "RandomRetry":
+        _check_below(self.min_interval, self.max_interval, "minInterval", "maxInterval")
+        _check_below(self.max_interval, self.max_duration, "maxInterval", "maxDuration")
+        return self
+
+
+def _check_below(low: str | None, high: str | None, low_name: str, high_name: str) -> None:
+    if low is None or high is None or is_expression(low) or is_expression(high):
+        return
+    if parse_duration(low) >= parse_duration(high):
+        raise ValueError(f"{low_name} ({low}) must be shorter than {high_name} ({high})")
+
+
+Retry = Annotated[Union[ConstantRetry, ExponentialRetry, RandomRetry], Field(discriminator="type")]
+
+
+class WorkerGroup(StrictModel):
+    key: Annotated[str, Field(pattern=TASK_ID_PATTERN)] | Expr | None = None
+    fallback: Literal["FAIL", "WAIT", "CANCEL"] = "WAIT"
+
+
+# ---------------------------------------------------------------- tasks
+
+class Task(PluginModel):
+    """A task of a flow. Subclasses set KIND; flowable tasks hold child task lists."""
+
+    CATEGORY: ClassVar[str] = "task"
+    KIND: ClassVar[TaskKind] = TaskKind.RUNNABLE
+
+    id: Annotated[str, Field(pattern=TASK_ID_PATTERN)]
+    description: str | None = None
+    retry: Retry | None = None
+    timeout: DurationStr | None = None
+    disabled: bool = False
+    log_level: LogLevel | None = None
+    allow_failure: bool = False
+    allow_warning: bool = False
+    run_if: str | bool | None = None
+    worker_group: WorkerGroup | None = None
+    log_to_file: bool = False
+
+    # WorkingDirectory is flowable yet runs whole on one worker: it sets this to True.
+    RUNS_ON_WORKER: ClassVar[bool | None] = None
+
+    @classmethod
+    def runs_on_worker(cls) -> bool:
+        """True when a worker runs this task; False when the executor resolves it."""
+        if cls.RUNS_ON_WORKER is not None:
+            return cls.RUNS_ON_WORKER
+        return cls.KIND is TaskKind.RUNNABLE
+
+    def child_tasks(self) -> Iterator["Task"]:
+        """Every task nested directly in this one (any branch, including `errors`)."""
+        for name in type(self).model_fields:
+            yield from _tasks_in(getattr(self, name))
+
+    def called_flow(self) -> tuple[str, str] | None:
+        """(namespace, flowId) of the flow this task starts, for Subflow-like tasks."""
+        return None
+
+
+def _tasks_in(value: Any) -> Iterator[Task]:
+    if isinstance(value, Task):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _tasks_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tasks_in(item)
+    elif isinstance(value, BaseModel) and not isinstance(value, PluginModel):
+        for name in type(value).model_fields:
+            yield from _tasks_in(getattr(value, name))
+
+
+class FlowableTask(Task):
+    """A task the executor resolves from its children; never sent to a worker."""
+
+    KIND: ClassVar[TaskKind] = TaskKind.FLOWABLE
+
+    errors: list[AnyTask] | None = None
+
+
+# ---------------------------------------------------------------- triggers, conditions, runners
+
+class Condition(PluginModel):
+    CATEGORY: ClassVar[str] = "condition"
+    # True for conditions that can be evaluated against a schedule date (Kestra's
+    # ScheduleCondition); only those are allowed on a Schedule trigger.
+    SCHEDULE_CONDITION: ClassVar[bool] = False
+
+
+class Trigger(PluginModel):
+    CATEGORY: ClassVar[str] = "trigger"
+
+    id: Annotated[str, Field(pattern=TASK_ID_PATTERN)]
+    description: str | None = None
+    conditions: list[AnyCondition] | None = None
+    disabled: bool = False
+    worker_group: WorkerGroup | None = None
+    log_level: LogLevel | None = None
+    log_to_file: bool = False
+    labels: dict[str, Any] | list[dict[str, Any]] | None = None
+    stop_after: list[str] | None = None
+
+
+class TaskRunner(PluginModel):
+    CATEGORY: ClassVar[str] = "task_runner"

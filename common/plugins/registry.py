@@ -1,0 +1,62 @@
+"""Where plugin classes (tasks, triggers, conditions, task runners) are looked up by type name.
+
+Every class that declares a ``TYPE`` registers itself under that name and its ``ALIASES``
+(Kestra's legacy names) when it is defined; importing ``common.plugins`` imports them all.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from common.plugins.base import PluginModel
+
+CATEGORIES = ("task", "trigger", "condition", "task_runner")
+
+
+class PluginRegistry:
+    def __init__(self) -> None:
+        self._classes: dict[str, dict[str, type[PluginModel]]] = {c: {} for c in CATEGORIES}
+        self._aliases: dict[str, dict[str, str]] = {c: {} for c in CATEGORIES}
+
+    def add(self, category: str, cls: type[PluginModel]) -> None:
+        names = self._classes[category]
+        if cls.TYPE in names and names[cls.TYPE] is not cls:
+            raise ValueError(f"plugin type {cls.TYPE} registered twice")
+        names[cls.TYPE] = cls
+        for alias in cls.ALIASES:
+            self._aliases[category][alias] = cls.TYPE
+
+    def canonical(self, category: str, type_name: object) -> str | None:
+        """The canonical type name for a name or alias, or None when unknown."""
+        if not isinstance(type_name, str):
+            return None
+        if type_name in self._classes[category]:
+            return type_name
+        return self._aliases[category].get(type_name)
+
+    def resolve(self, category: str, type_name: str) -> type[PluginModel] | None:
+        canonical = self.canonical(category, type_name)
+        return self._classes[category][canonical] if canonical else None
+
+    def classes(self, category: str) -> dict[str, type[PluginModel]]:
+        return dict(self._classes[category])
+
+    def all_names(self, category: str) -> list[str]:
+        return sorted([*self._classes[category], *self._aliases[category]])
+
+    def suggest(self, category: str, type_name: str, limit: int = 3) -> list[str]:
+        """The closest known names, compared on the full name and on the short class name."""
+        canonical = list(self._classes[category])
+        by_short: dict[str, list[str]] = {}
+        for name in canonical:
+            by_short.setdefault(name.rsplit(".", 1)[-1].lower(), []).append(name)
+        short = type_name.rsplit(".", 1)[-1].lower()
+        found = [n for s in difflib.get_close_matches(short, list(by_short), n=limit, cutoff=0.6)
+                 for n in by_short[s]]
+        found += difflib.get_close_matches(type_name, canonical, n=limit, cutoff=0.6)
+        return list(dict.fromkeys(found))[:limit]
+
+
+registry = PluginRegistry()

@@ -1,0 +1,1 @@
+"""The executor service. Imports common, never another service."""

@@ -1,0 +1,1 @@
+"""Composition root: the podium CLI and the local server wiring."""

@@ -1,0 +1,1 @@
+"""The worker service. Imports common, never another service."""
