@@ -232,13 +232,23 @@ class Task(PluginModel):
         return cls.KIND is TaskKind.RUNNABLE
 
     def child_tasks(self) -> Iterator["Task"]:
-        """Every task nested directly in this one (any branch, including `errors`)."""
-        for name in type(self).model_fields:
+        """Every task nested directly in this one: main branches first, then `errors`
+        and `finally`, as Kestra orders them."""
+        for name in branch_field_order(type(self)):
             yield from _tasks_in(getattr(self, name))
 
     def called_flow(self) -> tuple[str, str] | None:
         """(namespace, flowId) of the flow this task starts, for Subflow-like tasks."""
         return None
+
+
+_TRAILING_BRANCHES = ("errors", "finally_")
+
+
+def branch_field_order(cls: type[BaseModel]) -> list[str]:
+    """Field names of a model with the `errors`/`finally` branches moved last (base classes
+    declare `errors`, so pydantic would otherwise list it before the subclass's `tasks`)."""
+    return sorted(cls.model_fields, key=lambda name: name in _TRAILING_BRANCHES)
 
 
 def _tasks_in(value: Any) -> Iterator[Task]:

@@ -1,1 +1,185 @@
-"""Core triggers types."""
+"""Core trigger types: io.kestra.plugin.core.trigger.* and io.kestra.plugin.core.http.Trigger.
+
+Legacy names (``io.kestra.core.models.triggers.types.*``, ``io.kestra.plugin.fs.http.Trigger``)
+come from ``@Plugin(aliases=...)`` in Kestra's source.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Any, ClassVar, Literal, Union
+
+from pydantic import AfterValidator, Field, model_validator
+from typing_extensions import Annotated
+
+from common.plugins.base import TASK_ID_PATTERN, AnyCondition, Dyn, Expr, StrictModel, Trigger
+from common.plugins.conditions import (TERMINATED_STATES, Duration, MultipleCondition,
+                                       StateType, TimeWindow, ZonedDateTime)
+from common.plugins.cron import CronError, parse_cron
+from common.plugins.tasks.http import HttpRequestFields
+
+_OLD = "io.kestra.core.models.triggers.types."
+_NEW = "io.kestra.plugin.core.trigger."
+
+RecoverMissedSchedules = Literal["ALL", "LAST", "NONE"]
+
+# java.time.ZoneId.of also takes fixed offsets: Z, +2, +02, +02:00, +0200, +02:00:00,
+# optionally prefixed by UTC, GMT or UT.
+_OFFSET = re.compile(r"^(?:Z|UTC|GMT|UT)$"
+                     r"|^(?:UTC|GMT|UT)?[+-](?:\d{1,2}|\d{2}:?\d{2}|\d{2}:\d{2}:\d{2})$")
+
+
+def is_zone_id(value: str) -> bool:
+    """True when Java's ZoneId.of would accept the value."""
+    if _OFFSET.match(value):
+        digits = re.sub(r"\D", "", value)
+        digits = (digits.zfill(2) if len(digits) == 1 else digits).ljust(6, "0")
+        return int(digits) <= 180000  # hhmmss; Java offsets stop at +/-18:00
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _zone_id(value: str) -> str:
+    if not is_zone_id(value):
+        raise ValueError(f"timezone '{value}' is not a valid time-zone ID")
+    return value
+
+
+ZoneId = Annotated[str, AfterValidator(_zone_id)]
+
+
+class Schedule(Trigger):
+    """Starts an execution at each date matching a cron expression."""
+
+    TYPE: ClassVar[str] = _NEW + "Schedule"
+    ALIASES: ClassVar[tuple[str, ...]] = (_OLD + "Schedule",)
+
+    cron: str
+    with_seconds: bool = False
+    timezone: ZoneId | None = None  # None: the server's zone
+    inputs: dict[str, Any] | None = None
+    late_maximum_delay: Duration | None = None
+    schedule_conditions: list[AnyCondition] | None = None  # deprecated for `conditions`
+    backfill: dict[str, Any] | None = None  # deprecated; backfills are set through the API
+    recover_missed_schedules: RecoverMissedSchedules | None = None  # None: server setting
+
+    @model_validator(mode="after")
+    def _check(self) -> "Schedule":
+        try:
+            parse_cron(self.cron, self.with_seconds)
+        except CronError as e:
+            raise ValueError(f"invalid cron expression '{self.cron}': {e}") from None
+        # Kestra types scheduleConditions as List<ScheduleCondition>, so others don't parse.
+        for condition in self.schedule_conditions or ():
+            if not condition.SCHEDULE_CONDITION:
+                raise ValueError(f"scheduleConditions: {condition.TYPE} is not a schedule "
+                                 "condition (a date-based condition such as DayWeek)")
+        return self
+
+
+class ScheduleOnDates(Trigger):
+    """Starts an execution at each of a list of dates."""
+
+    TYPE: ClassVar[str] = _NEW + "ScheduleOnDates"
+
+    # Kestra renders the whole list (Property<List<ZonedDateTime>>), so items may be expressions.
+    dates: Dyn[list[Union[Expr, ZonedDateTime]]]
+    timezone: ZoneId | None = None
+    inputs: dict[str, Any] | None = None
+    recover_missed_schedules: RecoverMissedSchedules | None = None
+
+
+class UpstreamFlow(StrictModel):
+    """A flow whose executions satisfy a precondition."""
+
+    namespace: str
+    flow_id: str | None = None
+    states: list[StateType] | None = None
+    labels: dict[str, Any] | None = None
+
+
+FilterField = Literal["FLOW_ID", "NAMESPACE", "STATE", "EXPRESSION"]
+FilterType = Literal["EQUAL_TO", "NOT_EQUAL_TO", "IN", "NOT_IN", "IS_TRUE", "IS_FALSE", "IS_NULL",
+                     "IS_NOT_NULL", "STARTS_WITH", "ENDS_WITH", "REGEX", "CONTAINS"]
+_NEEDS_VALUES = ("IN", "NOT_IN")
+
+
+class Filter(StrictModel):
+    """One test on an upstream execution; IN / NOT_IN take `values`, the others `value`."""
+
+    field: FilterField
+    type: FilterType
+    value: str | None = None
+    values: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _value_or_values(self) -> "Filter":
+        # PreconditionFilterValidator: every other type, even IS_NULL, requires `value`.
+        needs_values = self.type in _NEEDS_VALUES
+        if needs_values == (self.value is not None):
+            raise ValueError(f"`value` {'must' if needs_values else 'cannot'} be null "
+                             f"for type {self.type}")
+        if needs_values == (self.values is None):
+            raise ValueError(f"`values` {'cannot' if needs_values else 'must'} be null "
+                             f"for type {self.type}")
+        return self
+
+
+class ExecutionFilter(StrictModel):
+    """A named group of filters combined with AND or OR."""
+
+    id: Annotated[str, Field(min_length=1)]
+    operand: Literal["AND", "OR"] = "AND"
+    filters: Annotated[list[Filter], Field(min_length=1)]
+
+
+class Preconditions(StrictModel):
+    """Upstream executions that must all happen within a time window."""
+
+    id: Annotated[str, Field(pattern=TASK_ID_PATTERN)]
+    time_window: TimeWindow = Field(default_factory=TimeWindow)
+    reset_on_success: bool = True
+    flows: list[UpstreamFlow] | None = None
+    where: list[ExecutionFilter] | None = None
+
+
+class Flow(Trigger):
+    """Starts an execution when an execution of another flow changes state."""
+
+    TYPE: ClassVar[str] = _NEW + "Flow"
+    ALIASES: ClassVar[tuple[str, ...]] = (_OLD + "Flow",)
+
+    inputs: dict[str, Any] | None = None  # rendered against the upstream execution
+    states: list[StateType] | None = Field(default_factory=lambda: list(TERMINATED_STATES))
+    preconditions: Preconditions | None = None
+
+
+class Webhook(Trigger):
+    """Starts an execution when its URL (ending with `key`) is called."""
+
+    TYPE: ClassVar[str] = _NEW + "Webhook"
+    ALIASES: ClassVar[tuple[str, ...]] = (_OLD + "Webhook",)
+
+    key: Annotated[str, Field(max_length=256)]
+
+    @model_validator(mode="after")
+    def _no_multiple_condition(self) -> "Webhook":
+        if any(isinstance(c, MultipleCondition) for c in self.conditions or ()):
+            raise ValueError("invalid webhook: conditions of type MultipleCondition "
+                             "are not supported")
+        return self
+
+
+class HttpTrigger(Trigger, HttpRequestFields):
+    """Polls a URL every `interval` and starts an execution when `responseCondition` holds."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.core.http.Trigger"
+    ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.fs.http.Trigger",)
+
+    interval: Duration = "PT60S"
+    response_condition: str = "{{ response.statusCode < 400 }}"
+    encrypt_body: bool = False

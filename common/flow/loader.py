@@ -1,0 +1,77 @@
+"""From YAML text to a validated Flow, or a FlowValidationError that lists every problem
+with its field path, line and column. The source text is kept beside the parsed flow:
+revisions store it verbatim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+import common.plugins  # noqa: F401  (registers every plugin type before the first validation)
+from common.errors import FlowValidationError, Problem
+from common.flow.model import Flow
+from common.flow.plugin_defaults import apply_plugin_defaults
+from common.flow.problems import problems_from_validation
+from common.flow.rules import check_flow, check_plugin_defaults, format_path
+from common.flow.yaml_source import MAX_DOCUMENT_BYTES, YamlDocument, load_yaml
+
+
+@dataclass(frozen=True)
+class LoadedFlow:
+    """A valid flow, its source text as submitted, and the raw document it came from."""
+
+    flow: Flow
+    source: str
+    raw: dict[str, Any]
+
+
+def parse_flow(source: str | bytes, *, name: str | None = None,
+               max_bytes: int = MAX_DOCUMENT_BYTES) -> LoadedFlow:
+    """Parse and validate a flow. Raises FlowValidationError (YamlSyntaxError for bad YAML)."""
+    doc = load_yaml(source, name=name, max_bytes=max_bytes)
+    if not isinstance(doc.data, dict):
+        raise FlowValidationError([Problem("a flow must be a YAML mapping (id, namespace, "
+                                           "tasks, ...)", "", 1, 1)], name)
+    flow = validate_document(doc, name)
+    return LoadedFlow(flow=flow, source=doc.source, raw=doc.data)
+
+
+def load_flow_file(path: str | Path) -> LoadedFlow:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise FlowValidationError([Problem(
+                f"document is too large ({size} bytes; the limit is {MAX_DOCUMENT_BYTES} bytes)")],
+                str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FlowValidationError([Problem(f"cannot read file: {exc.strerror}")], str(path)) from None
+    return parse_flow(data, name=str(path))
+
+
+def validate_document(doc: YamlDocument, name: str | None = None) -> Flow:
+    _raise_if_any(check_plugin_defaults(doc.data), doc, name)
+    data = apply_plugin_defaults(doc.data)
+    try:
+        flow = Flow.model_validate(data)
+    except ValidationError as exc:
+        problems = problems_from_validation(exc, doc, data, _flow_fields)
+        raise FlowValidationError(problems, name) from None
+    _raise_if_any(check_flow(flow, data), doc, name)
+    return flow
+
+
+def _raise_if_any(found: list[tuple[tuple, str]], doc: YamlDocument, name: str | None) -> None:
+    problems = [Problem(message, format_path(path), *(doc.position_of(path) or (None, None)))
+                for path, message in found]
+    if problems:
+        raise FlowValidationError(problems, name)
+
+
+def _flow_fields() -> list[str]:
+    return [field.alias or name for name, field in Flow.model_fields.items()]

@@ -1,0 +1,159 @@
+"""The flow document: every property of a Kestra flow, typed.
+
+Rules that span several parts of the flow (unique task ids, self-calling subflows, input
+dependencies) live in `common.flow.rules`; this module holds the shape of each property.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Literal
+
+from pydantic import Field, field_validator, model_validator
+from typing_extensions import Annotated
+
+from common.inputs import AnyInput, InputType
+from common.plugins.base import (AnyCondition, AnyTask, AnyTrigger, DurationStr, Retry,
+                                 StrictModel, Task)
+
+FLOW_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
+NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+OUTPUT_ID_PATTERN = r"^[a-zA-Z0-9][.a-zA-Z0-9_-]*$"
+# Flow labels may not use the reserved `system.` prefix, except this one.
+ALLOWED_SYSTEM_LABELS = {"system.readOnly"}
+
+
+class Label(StrictModel):
+    key: str
+    value: Any
+
+
+class Output(StrictModel):
+    """A flow output: rendered when the execution ends, then coerced to `type`."""
+
+    id: Annotated[str, Field(pattern=OUTPUT_ID_PATTERN)]
+    type: InputType
+    value: Any = Field(...)
+    description: str | None = None
+    display_name: Annotated[str, Field(max_length=64)] | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _present(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("an output needs a value")
+        return value
+
+
+class PluginDefault(StrictModel):
+    type: str
+    forced: bool = False
+    values: dict[str, Any]
+
+    @field_validator("values")
+    @classmethod
+    def _no_null_values(cls, values: dict[str, Any]) -> dict[str, Any]:
+        nulls = [k for k, v in values.items() if v is None]
+        if nulls:
+            raise ValueError(f"default values may not be null: {', '.join(nulls)}")
+        return values
+
+
+class Concurrency(StrictModel):
+    limit: Annotated[int, Field(gt=0)]
+    behavior: Literal["QUEUE", "CANCEL", "FAIL"] = "QUEUE"
+
+
+class Sla(StrictModel):
+    """A service-level assertion on executions of the flow (Kestra's beta `sla`)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$")]
+    type: Literal["MAX_DURATION", "EXECUTION_ASSERTION"]
+    behavior: Literal["FAIL", "CANCEL", "NONE"]
+    labels: dict[str, Any] | list[Label] | None = None
+    duration: DurationStr | None = None
+    assert_: str | None = Field(None, alias="assert")
+
+    @field_validator("assert_")
+    @classmethod
+    def _assert_is_text(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("`assert` may not be blank")
+        return value
+
+    @model_validator(mode="after")
+    def _has_what_its_type_needs(self) -> "Sla":
+        if self.type == "MAX_DURATION" and self.duration is None:
+            raise ValueError("a MAX_DURATION SLA needs a `duration`")
+        if self.type == "EXECUTION_ASSERTION" and self.assert_ is None:
+            raise ValueError("an EXECUTION_ASSERTION SLA needs an `assert` expression")
+        return self
+
+
+class Listener(StrictModel):
+    """Deprecated in Kestra: tasks run after the execution ends, when the conditions hold."""
+
+    description: str | None = None
+    conditions: list[AnyCondition] | None = None
+    tasks: Annotated[list[AnyTask], Field(min_length=1)]
+
+
+class Flow(StrictModel):
+    id: Annotated[str, Field(pattern=FLOW_ID_PATTERN, min_length=1, max_length=100)]
+    namespace: Annotated[str, Field(pattern=NAMESPACE_PATTERN, min_length=1, max_length=150)]
+    revision: Annotated[int, Field(ge=1)] | None = None
+    description: str | None = None
+    labels: dict[str, Any] | list[Label] | None = None
+    inputs: list[AnyInput] | None = None
+    outputs: list[Output] | None = None
+    variables: dict[str, Any] | None = None
+    tasks: Annotated[list[AnyTask], Field(min_length=1)]
+    errors: list[AnyTask] | None = None
+    finally_: list[AnyTask] | None = Field(None, alias="finally")
+    after_execution: list[AnyTask] | None = None
+    listeners: list[Listener] | None = None
+    triggers: list[AnyTrigger] | None = None
+    plugin_defaults: list[PluginDefault] | None = None
+    task_defaults: list[PluginDefault] | None = None
+    retry: Retry | None = None
+    sla: list[Sla] | None = None
+    concurrency: Concurrency | None = None
+    disabled: bool = False
+    deleted: bool = False
+    tenant_id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")] | None = None
+
+    @field_validator("labels")
+    @classmethod
+    def _no_system_labels(cls, labels: Any) -> Any:
+        keys = labels.keys() if isinstance(labels, dict) else [lb.key for lb in labels or []]
+        reserved = [k for k in keys if k.startswith("system.") and k not in ALLOWED_SYSTEM_LABELS]
+        if reserved:
+            raise ValueError(f"label keys starting with `system.` are reserved: {', '.join(reserved)}")
+        return labels
+
+    def label_map(self) -> dict[str, Any]:
+        if isinstance(self.labels, dict):
+            return dict(self.labels)
+        return {label.key: label.value for label in self.labels or []}
+
+    def top_level_branches(self) -> dict[str, list[Task]]:
+        """Each top-level task list by its YAML name."""
+        branches = {"tasks": self.tasks, "errors": self.errors or [],
+                    "finally": self.finally_ or [], "afterExecution": self.after_execution or []}
+        for i, listener in enumerate(self.listeners or []):
+            branches[f"listeners[{i}].tasks"] = listener.tasks
+        return branches
+
+    def all_tasks(self) -> Iterator[Task]:
+        """Every task of the flow, depth first, including nested and error branches."""
+        for tasks in self.top_level_branches().values():
+            for task in tasks:
+                yield from _walk(task)
+
+    def find_task(self, task_id: str) -> Task | None:
+        return next((t for t in self.all_tasks() if t.id == task_id), None)
+
+
+def _walk(task: Task) -> Iterator[Task]:
+    yield task
+    for child in task.child_tasks():
+        yield from _walk(child)

@@ -1,0 +1,15 @@
+"""io.kestra.plugin.core.output.*"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from common.plugins.base import Task
+
+
+class OutputValues(Task):
+    """Renders `values` (strings, numbers, lists or maps) and returns them as outputs."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.core.output.OutputValues"
+
+    values: dict[str, Any] | None = None

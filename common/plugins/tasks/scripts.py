@@ -1,0 +1,105 @@
+"""io.kestra.plugin.scripts.shell.* and io.kestra.plugin.scripts.python.*: script tasks.
+
+Their properties come from Kestra's AbstractExecScript (script/ module of kestra-io/kestra)
+and the shell / python tasks of kestra-io/plugin-scripts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+from typing_extensions import Annotated
+
+from common.plugins.base import AnyTaskRunner, Dyn, Expr, StrictModel, Task
+from common.plugins.tasks.flow import InputFiles, NamespaceFiles, OutputFiles, ScalarStr
+
+Commands_ = Annotated[list[str], Field(min_length=1)] | Expr
+
+
+class DockerOptions(StrictModel):
+    """The deprecated `docker:` block, used only with `runner: DOCKER`."""
+
+    # No image needed here: the task's containerImage fills it in.
+    image: str | None = None
+    host: str | None = None
+    config: str | dict[str, Any] | None = None
+    credentials: dict[str, Any] | None = None
+    user: str | None = None
+    entry_point: list[str] | None = None
+    extra_hosts: list[str] | None = None
+    network_mode: str | None = None
+    volumes: list[str] | None = None
+    pull_policy: Literal["IF_NOT_PRESENT", "ALWAYS", "NEVER"] = "ALWAYS"
+    device_requests: list[dict[str, Any]] | None = None
+    cpu: dict[str, Any] | None = None
+    memory: dict[str, Any] | None = None
+    shm_size: str | None = None
+    # Deprecated setters Jackson also accepts as property names.
+    docker_host: str | None = None
+    docker_config: str | None = None
+
+
+class _ExecScript(Task):
+    """Properties every script task shares (Kestra's AbstractExecScript)."""
+
+    DEFAULT_IMAGE: ClassVar[str] = "ubuntu"
+
+    # Where to run: a task runner (Kestra's default is Docker), or the deprecated `runner`.
+    task_runner: AnyTaskRunner | None = None
+    runner: Literal["PROCESS", "DOCKER"] | None = None  # deprecated
+    docker: DockerOptions | None = None  # deprecated
+    container_image: str | None = None  # None = DEFAULT_IMAGE of the task type
+    interpreter: Annotated[list[str], Field(min_length=1)] | Expr = ["/bin/sh", "-c"]
+    before_commands: list[str] | Expr | None = None
+    env: dict[str, ScalarStr] | Expr | None = None
+    warning_on_std_err: Dyn[bool] = True  # any stderr output ends the task WARNING
+    fail_fast: Dyn[bool] = True  # stop at the first failing command
+    target_os: Literal["LINUX", "WINDOWS", "AUTO"] | Expr = "AUTO"
+    namespace_files: NamespaceFiles | None = None
+    input_files: InputFiles | None = None
+    output_files: OutputFiles | None = None
+    output_directory: bool | None = None  # deprecated: use outputFiles
+
+
+class _PythonScript(_ExecScript):
+    """Python tasks; newer Kestra also installs `dependencies` itself."""
+
+    DEFAULT_IMAGE: ClassVar[str] = "ghcr.io/kestra-io/kestrapy:latest"
+
+    dependencies: list[str] | Expr | None = None
+    python_version: str | None = None
+    dependency_cache_enabled: Dyn[bool] = True
+    package_manager: Literal["UV", "PIP"] | Expr = "UV"
+
+
+class ShellCommands(_ExecScript):
+    """Runs a list of shell commands."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.scripts.shell.Commands"
+
+    commands: Commands_
+
+
+class ShellScript(_ExecScript):
+    """Runs an inline shell script."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.scripts.shell.Script"
+
+    script: Annotated[str, Field(min_length=1)]
+
+
+class PythonCommands(_PythonScript):
+    """Runs a list of commands in a Python environment."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.scripts.python.Commands"
+
+    commands: Commands_
+
+
+class PythonScript(_PythonScript):
+    """Runs an inline Python script."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.scripts.python.Script"
+
+    script: Annotated[str, Field(min_length=1)]

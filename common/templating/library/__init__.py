@@ -1,0 +1,34 @@
+"""Podium's template library: Kestra's and Pebble's filters, functions and tests.
+
+`FILTERS`, `FUNCTIONS` and `TESTS` map a template name to its callable; the environment
+installs them over Jinja's own (Pebble's semantics win where they differ). Every error is a
+`common.errors.TemplateError`.
+"""
+
+from __future__ import annotations
+
+from . import collections as _collections
+from . import dates as _dates
+from . import functions as _functions
+from . import json_yaml as _json_yaml
+from . import numbers as _numbers
+from . import tests as _tests
+from . import text as _text
+
+FILTERS: dict = {
+    **_collections.FILTERS,
+    **_text.FILTERS,
+    **_numbers.FILTERS,
+    **_dates.FILTERS,
+    **_json_yaml.FILTERS,
+}
+
+FUNCTIONS: dict = {
+    **_dates.FUNCTIONS,
+    **_json_yaml.FUNCTIONS,
+    **_functions.FUNCTIONS,
+}
+
+TESTS: dict = dict(_tests.TESTS)
+
+__all__ = ["FILTERS", "FUNCTIONS", "TESTS"]

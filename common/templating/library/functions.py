@@ -1,0 +1,276 @@
+"""Template functions: services-backed (secret, kv, read, fileURI, fileSize, errorLogs),
+crypto (encrypt, decrypt), ids (uuid, id, randomInt), and Pebble's max, min, range."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+import uuid as _uuid
+
+import jinja2
+
+from common.errors import PodiumError, TemplateError
+from common.templating.services import SERVICES_KEY
+
+from ._util import fail, is_missing, require_int, require_str, type_name
+
+MAX_RANGE = 100_000
+
+
+def _services(context, name: str):
+    services = context.get(SERVICES_KEY)
+    if services is None:
+        fail(f"The '{name}' function is not available here (no services in this render)")
+    return services
+
+
+def _call(name: str, fn, *args):
+    """Call a service; report its failure as a TemplateError without Python internals."""
+    if fn is None:
+        fail(f"The '{name}' function is not available here")
+    try:
+        return fn(*args)
+    except TemplateError:
+        raise
+    except PodiumError as e:
+        raise TemplateError(e.message) from None
+    except (KeyError, LookupError, FileNotFoundError):
+        return _Missing
+    except Exception:
+        fail(f"The '{name}' function failed")
+
+
+class _Missing:
+    pass
+
+
+def _flow_namespace(context, name: str):
+    flow = context.get("flow")
+    ns = flow.get("namespace") if isinstance(flow, dict) else None
+    if not ns:
+        fail(f"The '{name}' function needs the flow namespace, which is not known here")
+    return ns
+
+
+@jinja2.pass_context
+def secret(context, key=None):
+    """`secret(key)`: the secret value, registered with the masker."""
+    if key is None:
+        fail("The 'secret' function expects an argument 'key'.")
+    key = require_str(key, "The 'secret' function argument 'key'")
+    services = _services(context, "secret")
+    value = _call("secret", services.secret, key)
+    if value is _Missing or value is None:
+        fail(f"Cannot find secret for key '{key}'.")
+    value = str(value)
+    services.masker.add(value)
+    return value
+
+
+@jinja2.pass_context
+def kv(context, key=None, namespace=None, errorOnMissing=False):
+    """`kv(key, namespace=flow namespace, errorOnMissing=false)`."""
+    if key is None:
+        fail("The 'kv' function expects an argument 'key'.")
+    key = require_str(key, "The 'kv' function argument 'key'")
+    if namespace is None:
+        namespace = _flow_namespace(context, "kv")
+    namespace = require_str(namespace, "The 'kv' function argument 'namespace'")
+    if not isinstance(errorOnMissing, bool):
+        fail("The 'kv' function argument 'errorOnMissing' must be a boolean")
+    value = _call("kv", _services(context, "kv").kv, namespace, key, errorOnMissing)
+    if value is _Missing:
+        value = None
+    if value is None and errorOnMissing:
+        fail(f"The key '{key}' does not exist in the namespace '{namespace}'.")
+    return value
+
+
+@jinja2.pass_context
+def read(context, path=None):
+    """`read(path)`: a namespace file or a kestra:// file, as UTF-8 text."""
+    if is_missing(path):
+        fail("The 'read' function expects an argument 'path' that is a path to a namespace file "
+             "or an internal storage URI.")
+    path = require_str(path, "The 'read' function argument 'path'")
+    value = _call("read", _services(context, "read").read, path)
+    if value is _Missing or value is None:
+        fail(f"Unable to read the file '{path}': not found")
+    return value
+
+
+def _reject_traversal(path: str) -> None:
+    parts = path.replace("\\", "/").split("/")
+    if ".." in parts:
+        fail("Path must not contain '../'")
+
+
+@jinja2.pass_context
+def file_uri(context, path=None):
+    """`fileURI(path)`: kestra:///<namespace as path>/_files/<path>."""
+    if is_missing(path):
+        fail("The 'fileURI' function expects an argument 'path' that is a path to a namespace file.")
+    path = require_str(path, "The 'fileURI' function argument 'path'")
+    if path.startswith("/"):
+        path = path[1:]
+    _reject_traversal(path)
+    ns = _flow_namespace(context, "fileURI")
+    return f"kestra:///{ns.replace('.', '/')}/_files/{path}"
+
+
+@jinja2.pass_context
+def file_size(context, path=None):
+    """`fileSize(path)`: size in bytes of a kestra:// file."""
+    if is_missing(path):
+        fail("The 'fileSize' function expects an argument 'path' that is a path to the internal storage URI.")
+    if not isinstance(path, str) or not path.startswith("kestra:///"):
+        fail(f"Unable to create the URI from the path {path}")
+    _reject_traversal(path[len("kestra:///"):])
+    value = _call("fileSize", _services(context, "fileSize").file_size, path)
+    if value is _Missing or value is None:
+        fail(f"Unable to read the file '{path}': not found")
+    return value
+
+
+@jinja2.pass_context
+def error_logs(context):
+    """`errorLogs()`: the ERROR logs of the execution, when the worker provides them."""
+    services = _services(context, "errorLogs")
+    hook = getattr(services, "error_logs", None)
+    if hook is None:
+        fail("The 'errorLogs' function is not available here (it only works inside a worker task)")
+    value = _call("errorLogs", hook)
+    return [] if value is _Missing or value is None else value
+
+
+# ---------------------------------------------------------------- AES/GCM (EncryptionService)
+
+def _aes():
+    try:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    except ImportError:
+        fail("The 'encrypt' and 'decrypt' functions are not available: the 'cryptography' package is not installed")
+    return AESGCM
+
+
+def _key(key) -> bytes:
+    key = require_str(key, "The encryption 'key'")
+    try:
+        raw = base64.b64decode(key, validate=True)
+    except (binascii.Error, ValueError):
+        fail("The encryption key must be base64 encoded")
+    if len(raw) not in (16, 24, 32):
+        fail("Invalid AES key length (must be 16, 24 or 32 bytes once base64-decoded)")
+    return raw
+
+
+def encrypt(key=None, plaintext=None):
+    """AES/GCM/NoPadding, 12-byte IV prepended, base64 (Kestra's EncryptionService)."""
+    if key is None or plaintext is None:
+        fail("The 'encrypt' function expects two arguments 'key' and 'plaintext'.")
+    aes = _aes()
+    plaintext = require_str(plaintext, "The 'encrypt' plaintext")
+    raw = _key(key)
+    if plaintext == "":
+        return plaintext
+    iv = os.urandom(12)
+    return base64.b64encode(iv + aes(raw).encrypt(iv, plaintext.encode("utf-8"), None)).decode("ascii")
+
+
+def decrypt(key=None, encrypted=None):
+    if key is None or encrypted is None:
+        fail("The 'decrypt' function expects two arguments 'key' and 'encrypted'.")
+    aes = _aes()
+    encrypted = require_str(encrypted, "The 'decrypt' value")
+    raw = _key(key)
+    if encrypted == "":
+        return encrypted
+    try:
+        data = base64.b64decode(encrypted, validate=True)
+        return aes(raw).decrypt(data[:12], data[12:], None).decode("utf-8")
+    except Exception:
+        fail("Unable to decrypt the value (wrong key or corrupted data)")
+
+
+# ---------------------------------------------------------------- ids and numbers
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def uuid():
+    return str(_uuid.uuid4())
+
+
+def short_id():
+    """Kestra IdUtils.create(): a random UUID in base62, 22 characters."""
+    n = _uuid.uuid4().int
+    out = []
+    while n:
+        n, r = divmod(n, 62)
+        out.append(_BASE62[r])
+    return "".join(reversed(out)).rjust(22, "0")
+
+
+def random_int(lower=None, upper=None):
+    """`randomInt(lower, upper)`: an integer in [lower, upper) (lower when equal)."""
+    if lower is None or upper is None:
+        fail("The 'randomInt' function expects the arguments 'lower' and 'upper'.")
+    for name, v in (("lower", lower), ("upper", upper)):
+        if isinstance(v, bool) or not isinstance(v, int):
+            fail(f"The 'randomInt' function expects an argument '{name}' with type integer, got {type_name(v)}")
+    if upper < lower:
+        fail("In 'randomInt' upper is less than lower")
+    return lower if upper == lower else lower + secrets.randbelow(upper - lower)
+
+
+def _compare_all(name, values, pick):
+    values = [v for v in values]
+    if not values:
+        return None
+    best = values[0]
+    for v in values[1:]:
+        try:
+            if pick(v, best):
+                best = v
+        except TypeError:
+            fail(f"The '{name}' function cannot compare {type_name(v)} with {type_name(best)}")
+    return best
+
+
+def max_(*args):
+    """Pebble `max(a, b, ...)`: the greatest argument."""
+    return _compare_all("max", args, lambda a, b: a is not None and (b is None or a > b))
+
+
+def min_(*args):
+    """Pebble `min(a, b, ...)`: the smallest argument."""
+    return _compare_all("min", args, lambda a, b: a is not None and (b is None or a < b))
+
+
+def range_(start=None, end=None, increment=1):
+    """Pebble `range(start, end, increment=1)`: INCLUSIVE of end; numbers or single characters."""
+    step = require_int(increment, "The increment of the range function")
+    if step == 0:
+        fail("The increment of the range function must be different than 0")
+    if isinstance(start, str) and isinstance(end, str):
+        if len(start) != 1 or len(end) != 1:
+            fail("Arguments of range function must be of type Number or String with a length of 1")
+        codes = range_(ord(start), ord(end), step)
+        return [chr(c) for c in codes]
+    if isinstance(start, bool) or isinstance(end, bool) or not all(
+            isinstance(v, (int, float)) for v in (start, end)):
+        fail("Arguments of range function must be of type Number or String with a length of 1")
+    a, b = int(start), int(end)
+    count = (b - a) // step + 1 if (b - a) * step >= 0 else 0
+    if count > MAX_RANGE:
+        fail(f"The range function would produce {count} items (max {MAX_RANGE})")
+    return list(range(a, b + (1 if step > 0 else -1), step))
+
+
+FUNCTIONS = {
+    "secret": secret, "kv": kv, "read": read, "fileURI": file_uri, "fileSize": file_size,
+    "errorLogs": error_logs, "encrypt": encrypt, "decrypt": decrypt, "uuid": uuid, "id": short_id,
+    "randomInt": random_int, "max": max_, "min": min_, "range": range_,
+}

@@ -1,0 +1,16 @@
+"""The `podium` command line. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import click
+
+from podium.cli.flow_commands import flow
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="podium")
+def main() -> None:
+    """Podium: run Kestra-style YAML flows, embedded or on a distributed fleet."""
+
+
+main.add_command(flow)

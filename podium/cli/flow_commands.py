@@ -1,0 +1,69 @@
+"""`podium flow ...`: work with flow files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from common.errors import FlowValidationError
+from common.flow.loader import load_flow_file
+
+FLOW_SUFFIXES = (".yaml", ".yml")
+
+
+@click.group()
+def flow() -> None:
+    """Validate and deploy flows."""
+
+
+@flow.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text",
+              help="json prints one JSON document for machines.")
+def validate(paths: tuple[Path, ...], output_format: str) -> None:
+    """Check flow files (or every .yaml/.yml file under folders). Exit 1 if any is invalid."""
+    results = [_validate_one(path) for path in _flow_files(paths)]
+    if output_format == "json":
+        click.echo(json.dumps(results, indent=2))
+    else:
+        _print_text(results)
+    sys.exit(0 if results and all(r["valid"] for r in results) else 1)
+
+
+def _flow_files(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in FLOW_SUFFIXES
+                                and p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def _validate_one(path: Path) -> dict:
+    try:
+        loaded = load_flow_file(path)
+    except FlowValidationError as exc:
+        return {"file": str(path), "valid": False, "problems": [p.as_dict() for p in exc.problems]}
+    flow = loaded.flow
+    return {"file": str(path), "valid": True, "namespace": flow.namespace, "id": flow.id,
+            "problems": []}
+
+
+def _print_text(results: list[dict]) -> None:
+    if not results:
+        click.echo("no flow files found", err=True)
+    for result in results:
+        if result["valid"]:
+            click.echo(f"ok       {result['file']}  ({result['namespace']}.{result['id']})")
+            continue
+        for problem in result["problems"]:
+            where = f":{problem['line']}:{problem['column']}" if problem["line"] else ""
+            field = f" {problem['path']}:" if problem["path"] else ""
+            click.echo(f"invalid  {result['file']}{where}:{field} {problem['message']}")
+    invalid = sum(not r["valid"] for r in results)
+    click.echo(f"{len(results) - invalid} valid, {invalid} invalid")

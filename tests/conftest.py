@@ -1,0 +1,21 @@
+"""Suite-wide rules.
+
+Service tests (marked `service`) may skip on a developer machine that lacks Redis,
+PostgreSQL or S3, but under CI=true a skipped service test is a failure: CI must never go
+green by not testing the distributed path.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and item.get_closest_marker("service") and os.environ.get("CI") == "true":
+        report.outcome = "failed"
+        report.longrepr = f"service test skipped under CI=true: {report.longrepr}"

@@ -1,0 +1,159 @@
+"""Functions: services-backed ones through a real Jinja context, and the pure ones directly.
+Oracles: FileURIFunctionTest, KvFunctionTest, RandomIntFunctionTest, UUIDFunctionTest,
+IDFunctionTest, EncryptDecryptFunctionTest; Pebble's MaxFunction/MinFunction/RangeFunction."""
+
+import base64
+import re
+
+import pytest
+from jinja2.sandbox import SandboxedEnvironment
+
+from common.errors import PodiumError, TemplateError
+from common.templating.library import FILTERS, FUNCTIONS as FN, TESTS
+from common.templating.services import SERVICES_KEY, RenderServices
+
+
+@pytest.fixture
+def env():
+    e = SandboxedEnvironment()
+    e.filters.update(FILTERS)
+    e.globals.update(FN)
+    e.tests.update(TESTS)
+    return e
+
+
+def render(env, template, services=None, **ctx):
+    ctx.setdefault("flow", {"id": "flow", "namespace": "my.namespace"})
+    if services is not None:
+        ctx[SERVICES_KEY] = services
+    return env.from_string(template).render(ctx)
+
+
+def test_secret_masks_value(env):
+    services = RenderServices(secret=lambda k: {"PASSWORD": "s3cr3t"}.get(k))
+    assert render(env, "{{ secret('PASSWORD') }}", services) == "s3cr3t"
+    assert "s3cr3t" in services.masker.values
+    with pytest.raises(TemplateError, match="Cannot find secret for key 'NOPE'"):
+        render(env, "{{ secret('NOPE') }}", services)
+
+
+def test_secret_unavailable_and_failing_service(env):
+    with pytest.raises(TemplateError, match="not available"):
+        render(env, "{{ secret('X') }}")
+    with pytest.raises(TemplateError, match="not available"):
+        render(env, "{{ secret('X') }}", RenderServices())
+
+    def boom(_):
+        raise RuntimeError("internal detail /etc/x")
+    with pytest.raises(TemplateError) as err:
+        render(env, "{{ secret('X') }}", RenderServices(secret=boom))
+    assert "internal detail" not in str(err.value)
+
+    def podium(_):
+        raise PodiumError("vault is sealed")
+    with pytest.raises(TemplateError, match="vault is sealed"):
+        render(env, "{{ secret('X') }}", RenderServices(secret=podium))
+
+
+def test_kv_default_namespace_and_missing_KvFunctionTest(env):  # KvFunctionTest.get / getKeyNotFound
+    calls = []
+
+    def kv(ns, key, error_on_missing):
+        calls.append((ns, key, error_on_missing))
+        return {"my-key": {"field": "value"}}.get(key)
+    services = RenderServices(kv=kv)
+    assert render(env, "{{ kv('my-key').field }}", services) == "value"
+    assert calls[-1] == ("my.namespace", "my-key", False)
+    render(env, "{{ kv('my-key', 'other.ns') }}", services)
+    assert calls[-1][0] == "other.ns"
+    assert render(env, "{{ kv('absent') is null }}", services) == "True"
+    with pytest.raises(TemplateError, match="The key 'absent' does not exist in the namespace 'my.namespace'."):
+        render(env, "{{ kv('absent', errorOnMissing=true) }}", services)
+    with pytest.raises(TemplateError, match="not available"):
+        render(env, "{{ kv('k') }}", RenderServices())
+
+
+def test_read_and_file_size(env):
+    services = RenderServices(read=lambda p: {"a.txt": "hello"}.get(p), file_size=lambda p: 42)
+    assert render(env, "{{ read('a.txt') }}", services) == "hello"
+    with pytest.raises(TemplateError, match="not found"):
+        render(env, "{{ read('missing.txt') }}", services)
+    assert render(env, "{{ fileSize('kestra:///my/namespace/flow/executions/1/f.txt') }}", services) == "42"
+    with pytest.raises(TemplateError, match="Unable to create the URI"):
+        render(env, "{{ fileSize('relative.txt') }}", services)
+    with pytest.raises(TemplateError, match="not available"):
+        render(env, "{{ read('a.txt') }}", RenderServices())
+
+
+def test_file_uri_FileURIFunctionTest(env):  # FileURIFunctionTest.*
+    assert render(env, "{{ fileURI(fileA) }}", fileA="test") == "kestra:///my/namespace/_files/test"
+    assert render(env, "{{ fileURI('/dir/x.sql') }}") == "kestra:///my/namespace/_files/dir/x.sql"
+    for bad in ("../test", "a/../../b", "..", "a\\..\\b"):
+        with pytest.raises(TemplateError, match="Path must not contain '../'"):
+            render(env, "{{ fileURI(p) }}", p=bad)
+
+
+def test_error_logs(env):
+    with pytest.raises(TemplateError, match="not available"):
+        render(env, "{{ errorLogs() }}", RenderServices())
+
+    class WithLogs(RenderServices):
+        def error_logs(self):
+            return [{"message": "boom"}]
+    assert render(env, "{{ errorLogs()[0].message }}", WithLogs()) == "boom"
+
+
+def test_encrypt_decrypt_EncryptDecryptFunctionTest():
+    key = base64.b64encode(b"k" * 32).decode()
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        with pytest.raises(TemplateError, match="not available"):
+            FN["encrypt"](key, "toto")
+        with pytest.raises(TemplateError, match="not available"):
+            FN["decrypt"](key, "abc")
+    else:
+        assert FN["decrypt"](key, FN["encrypt"](key, "toto")) == "toto"
+    with pytest.raises(TemplateError, match="two arguments"):  # missingParameter
+        FN["encrypt"]("toto")
+    with pytest.raises(TemplateError, match="two arguments"):
+        FN["decrypt"]("toto")
+
+
+def test_uuid_and_id():  # UUIDFunctionTest / IDFunctionTest
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", FN["uuid"]())
+    ids = {FN["id"]() for _ in range(50)}
+    assert len(ids) == 50 and all(re.fullmatch(r"[0-9A-Za-z]{22}", i) for i in ids)
+
+
+def test_random_int_RandomIntFunctionTest():
+    for _ in range(50):
+        assert 1 <= FN["randomInt"](1, 10) < 10
+        assert -10 <= FN["randomInt"](-10, -1) < -1
+    assert FN["randomInt"](10, 10) == 10
+    for args in ((10,), (), ("1", "10"), (10, 1)):
+        with pytest.raises(TemplateError):
+            FN["randomInt"](*args)
+
+
+def test_max_min():
+    assert FN["max"](1, 5, 3) == 5
+    assert FN["min"](4, 2, 8) == 2
+    assert FN["max"](1.5, 2) == 2
+    assert FN["max"]() is None
+    with pytest.raises(TemplateError, match="compare"):
+        FN["min"](1, "a")
+
+
+def test_range_inclusive_pebble():  # Pebble RangeFunction
+    assert FN["range"](0, 3) == [0, 1, 2, 3]
+    assert FN["range"](0, 6, 2) == [0, 2, 4, 6]
+    assert FN["range"](3, 0, -1) == [3, 2, 1, 0]
+    assert FN["range"](3, 0) == []
+    assert FN["range"]("a", "c") == ["a", "b", "c"]
+    with pytest.raises(TemplateError, match="different than 0"):
+        FN["range"](0, 3, 0)
+    with pytest.raises(TemplateError, match="max 100000"):
+        FN["range"](0, 10**12)
+    with pytest.raises(TemplateError, match="Number or String"):
+        FN["range"]("ab", "c")
