@@ -1,0 +1,116 @@
+"""Messages between services: frozen, versioned, JSON-only.
+
+Executor queue: StartExecution, TaskResult, KillExecution, ResumeExecution, TimerFired.
+Worker queues: RunTask. Kill broadcast: KillTask.
+Every task-attempt message carries (execution_id, task_run_id, attempt); the executor
+ignores a result whose attempt is not the task run's current running attempt, so a
+duplicate or stale delivery is a no-op.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from common.models.state import State
+
+VERSION = 1
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    version: int = VERSION
+    execution_id: str
+
+    def encode(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.kind}:{self.execution_id}"  # type: ignore[attr-defined]
+
+
+class StartExecution(Message):
+    """A CREATED execution (already stored) is ready to be started."""
+
+    kind: Literal["start_execution"] = "start_execution"
+
+
+class TaskResult(Message):
+    """The outcome of one task attempt, reported by the worker that ran it."""
+
+    kind: Literal["task_result"] = "task_result"
+    task_run_id: str
+    attempt: int
+    state: State
+    outputs: dict[str, Any] | None = None
+    error: str | None = None
+    labels: list[dict[str, Any]] | None = None  # set by execution.Labels-like tasks
+    started: datetime | None = None
+    ended: datetime | None = None
+    worker_id: str | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"task_result:{self.execution_id}:{self.task_run_id}:{self.attempt}"
+
+
+class KillExecution(Message):
+    kind: Literal["kill_execution"] = "kill_execution"
+
+
+class ResumeExecution(Message):
+    kind: Literal["resume_execution"] = "resume_execution"
+    inputs: dict[str, Any] | None = None
+
+
+class TimerFired(Message):
+    """A delay the executor stored (retry, pause delay/timeout, scheduled start) is due."""
+
+    kind: Literal["timer_fired"] = "timer_fired"
+    timer_id: str
+    timer_kind: str
+    task_run_id: str | None = None
+
+
+class RunTask(Message):
+    """Run one attempt of a runnable task. `task` is the task's definition after
+    pluginDefaults, not yet rendered: the worker renders it."""
+
+    kind: Literal["run_task"] = "run_task"
+    task_run_id: str
+    attempt: int
+    task: dict[str, Any]
+    namespace: str
+    flow_id: str
+    flow_revision: int
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"run_task:{self.execution_id}:{self.task_run_id}:{self.attempt}"
+
+
+class KillTask(Message):
+    """Stop every attempt of this execution (or of one task run) running on a worker."""
+
+    kind: Literal["kill_task"] = "kill_task"
+    task_run_id: str | None = None
+
+
+ExecutorMessage = Annotated[Union[StartExecution, TaskResult, KillExecution, ResumeExecution,
+                                  TimerFired], Field(discriminator="kind")]
+WorkerMessage = Annotated[Union[RunTask, KillTask], Field(discriminator="kind")]
+
+_EXECUTOR = TypeAdapter(ExecutorMessage)
+_WORKER = TypeAdapter(WorkerMessage)
+
+
+def decode_executor_message(payload: dict[str, Any]) -> Message:
+    return _EXECUTOR.validate_python(payload)
+
+
+def decode_worker_message(payload: dict[str, Any]) -> Message:
+    return _WORKER.validate_python(payload)

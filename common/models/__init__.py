@@ -1,0 +1,1 @@
+"""Execution-side data: states, executions, task runs. Plain data, no I/O."""

@@ -1,0 +1,123 @@
+"""Executions and task runs as plain, serialisable records (Kestra's shapes, snake_case).
+
+The executor changes them only through `common.models.state.transition`; workers never
+write them. `to_api()` gives Kestra's API JSON shape for CLI and REST output.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from common.models.state import State, StateHistory, transition
+
+_BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+
+
+def new_id() -> str:
+    """A 22-character base62 random id, like Kestra's IdUtils.create()."""
+    return "".join(secrets.choice(_BASE62) for _ in range(22))
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_assignment=False)
+
+
+class Attempt(Record):
+    """One run of a task run on a worker. `number` starts at 1."""
+
+    number: int
+    state: State = State.CREATED
+    started: datetime | None = None
+    ended: datetime | None = None
+
+
+class TaskRun(Record):
+    id: str = Field(default_factory=new_id)
+    execution_id: str
+    task_id: str
+    parent_task_run_id: str | None = None
+    value: str | None = None  # loop value of the enclosing ForEach iteration
+    iteration: int | None = None  # WaitFor / LoopUntil iteration, ForEachItem batch
+    history: StateHistory
+    attempts: list[Attempt] = Field(default_factory=list)
+    outputs: dict[str, Any] | None = None
+    # Executor bookkeeping for flowables (e.g. If's evaluated condition, ForEach values).
+    flowable: dict[str, Any] = Field(default_factory=dict)
+    seq: int = 0  # creation order within the execution
+
+    @property
+    def state(self) -> State:
+        return self.history.current
+
+    def moved_to(self, target: State, at: datetime) -> "TaskRun":
+        return self.model_copy(update={"history": transition(self.history, target, at)})
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "executionId": self.execution_id, "taskId": self.task_id,
+            "parentTaskRunId": self.parent_task_run_id, "value": self.value,
+            "iteration": self.iteration, "outputs": self.outputs,
+            "state": _state_api(self.history),
+            "attempts": [{"state": {"current": a.state.value,
+                                    "startDate": _iso(a.started), "endDate": _iso(a.ended)}}
+                         for a in self.attempts] or None,
+        }
+
+
+class Execution(Record):
+    id: str = Field(default_factory=new_id)
+    namespace: str
+    flow_id: str
+    flow_revision: int
+    history: StateHistory
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, Any] | None = None
+    labels: list[dict[str, Any]] = Field(default_factory=list)
+    variables: dict[str, Any] | None = None
+    parent_id: str | None = None
+    original_id: str | None = None
+    trigger: dict[str, Any] | None = None
+    attempt_number: int = 1
+    original_created_date: datetime | None = None
+    schedule_date: datetime | None = None
+    error: str | None = None  # why the execution failed outside any task (e.g. bad outputs)
+
+    @property
+    def state(self) -> State:
+        return self.history.current
+
+    def moved_to(self, target: State, at: datetime) -> "Execution":
+        return self.model_copy(update={"history": transition(self.history, target, at)})
+
+    def label_map(self) -> dict[str, Any]:
+        return {label["key"]: label["value"] for label in self.labels}
+
+    def to_api(self, task_runs: list[TaskRun] | None = None) -> dict[str, Any]:
+        return {
+            "id": self.id, "namespace": self.namespace, "flowId": self.flow_id,
+            "flowRevision": self.flow_revision, "state": _state_api(self.history),
+            "taskRunList": [t.to_api() for t in task_runs] if task_runs is not None else None,
+            "inputs": self.inputs, "outputs": self.outputs, "labels": self.labels,
+            "parentId": self.parent_id, "originalId": self.original_id or self.id,
+            "trigger": self.trigger,
+            "metadata": {"attemptNumber": self.attempt_number,
+                         "originalCreatedDate": _iso(self.original_created_date)},
+            "scheduleDate": _iso(self.schedule_date),
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _state_api(history: StateHistory) -> dict[str, Any]:
+    start, end = history.start_date, history.end_date
+    duration = (end - start).total_seconds() if start and end else None
+    return {"current": history.current.value,
+            "histories": [{"state": h.state.value, "date": _iso(h.date)} for h in history.histories],
+            "startDate": _iso(start), "endDate": _iso(end), "duration": duration}

@@ -1,0 +1,129 @@
+"""Moving an execution forward after any change, until nothing more can happen now.
+
+Each pass resolves every running flowable task run (deepest first) and then the flow's own
+scope; a pass that changes nothing ends the loop. When the flow's scope is done, the
+flow outputs are rendered, `afterExecution` tasks run, and the execution takes its final
+state.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from common.errors import OutputError, TemplateError
+from common.inputs import coerce_output, to_json_value
+from common.models.state import State
+from common.templating import render
+from executor.engine.branches import Scope, resolve_scope
+from executor.engine.commands import CancelTimers, ExecutionEnded, ScheduleTimer
+from executor.engine.context import EngineConfig, task_context
+from executor.engine.dispatch import start_task
+from executor.engine.flowables import resolve_flowable
+from executor.engine.view import ExecutionTx
+
+MAX_PASSES = 10_000
+# Where the final state waits while afterExecution tasks run.
+PENDING_FINAL_STATE = "pendingFinalState"
+
+
+def start_execution(tx: ExecutionTx, scheduled: bool = False) -> str | None:
+    execution = tx.execution
+    if execution.state is not State.CREATED:
+        return f"execution already started ({execution.state.value})"
+    if execution.schedule_date and execution.schedule_date > tx.now and not scheduled:
+        tx.emit(ScheduleTimer(timer_id=f"start:{execution.id}", fire_at=execution.schedule_date,
+                              kind="start"))
+        return None
+    tx.move_execution(State.RUNNING)
+    return None
+
+
+def advance(tx: ExecutionTx, config: EngineConfig) -> None:
+    if tx.execution.state not in (State.RUNNING, State.RETRYING):
+        return
+    start = partial(start_task, tx, config)
+    for _ in range(MAX_PASSES):
+        changed = _resolve_flowables(tx, config, start)
+        if tx.execution.state is State.RUNNING or tx.execution.state is State.RETRYING:
+            changed |= _resolve_flow(tx, config, start)
+        if not changed or tx.execution.state.is_terminated:
+            return
+
+
+def _resolve_flowables(tx: ExecutionTx, config: EngineConfig, start) -> bool:
+    version = tx.version
+    for run in reversed(tx.runs()):
+        run = tx.run(run.id)
+        task = tx.task(run.task_id)
+        if run.state is not State.RUNNING or task.runs_on_worker():
+            continue
+        state = resolve_flowable(tx, config, task, run, start)
+        if state is not None:
+            tx.move_run(tx.run(run.id), _allow(task, state))
+    return tx.version != version
+
+
+def _allow(task, state: State) -> State:
+    if state is State.FAILED and task.allow_failure:
+        state = State.WARNING
+    if state is State.WARNING and task.allow_warning:
+        state = State.SUCCESS
+    return state
+
+
+def _resolve_flow(tx: ExecutionTx, config: EngineConfig, start) -> bool:
+    flow = tx.flow
+    version = tx.version
+    pending = (tx.execution.variables or {}).get(PENDING_FINAL_STATE)
+    if pending is None:
+        scope = Scope(parent=None, tasks=flow.tasks, errors=flow.errors or [],
+                      finally_=flow.finally_ or [])
+        state = resolve_scope(tx, scope, start)
+        if state is None:
+            return tx.version != version
+        state = _with_outputs(tx, config, state)
+        if flow.after_execution:
+            _remember_final_state(tx, state)
+            return True
+        _end(tx, state)
+        return True
+    after = Scope(parent=None, tasks=flow.after_execution or [])
+    if resolve_scope(tx, after, start) is None:
+        return tx.version != version
+    _end(tx, State(pending))
+    return True
+
+
+def _remember_final_state(tx: ExecutionTx, state: State) -> None:
+    variables = {**(tx.execution.variables or {}), PENDING_FINAL_STATE: state.value}
+    tx.set_execution(tx.execution.model_copy(update={"variables": variables}))
+
+
+def _with_outputs(tx: ExecutionTx, config: EngineConfig, state: State) -> State:
+    """Render and type the flow outputs; a failure makes the execution FAILED."""
+    outputs = {}
+    context = task_context(tx, config)
+    for output in tx.flow.outputs or []:
+        try:
+            rendered = render(output.value, context) if isinstance(output.value, str) \
+                else output.value
+            outputs[output.id] = to_json_value(coerce_output(output.type, rendered, output.id))
+        except (TemplateError, OutputError) as exc:
+            tx.log(None, "ERROR", f"Failed to render output '{output.id}': {exc}")
+            tx.set_execution(tx.execution.model_copy(update={"error": str(exc)}))
+            return State.FAILED
+    if tx.flow.outputs:
+        tx.set_execution(tx.execution.model_copy(update={"outputs": outputs}))
+    return state
+
+
+def _end(tx: ExecutionTx, state: State) -> None:
+    variables = dict(tx.execution.variables or {})
+    if variables.pop(PENDING_FINAL_STATE, None) is not None:
+        tx.set_execution(tx.execution.model_copy(update={"variables": variables or None}))
+    if tx.execution.state is State.RETRYING:
+        tx.move_execution(State.RUNNING)
+    tx.move_execution(state)
+    tx.log(None, "INFO", f"Flow completed with state {state.value}")
+    tx.emit(CancelTimers())
+    tx.emit(ExecutionEnded(tx.execution))

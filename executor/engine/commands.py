@@ -1,0 +1,64 @@
+"""What the engine decides, as data. The handler persists the decision, then turns these
+commands into outgoing messages and timers, in the same transaction (the outbox)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from common.models.execution import Execution, TaskRun
+
+
+@dataclass(frozen=True)
+class DispatchTask:
+    """Send one attempt of a runnable task to the workers."""
+
+    task_run: TaskRun
+    attempt: int
+    task: dict[str, Any]
+    context: dict[str, Any]
+    queue_group: str | None = None  # workerGroup key
+
+
+@dataclass(frozen=True)
+class ScheduleTimer:
+    timer_id: str
+    fire_at: datetime
+    kind: str  # "retry" | "start" | "pause_delay" | "pause_timeout" | "flow_timeout"
+    task_run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelTimers:
+    kind: str | None = None  # None: every timer of the execution
+
+
+@dataclass(frozen=True)
+class KillRunningTasks:
+    """Ask every worker to stop the attempts of this execution it is running."""
+
+    task_run_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExecutionEnded:
+    """The execution reached a terminal state (for parents, concurrency queues, triggers)."""
+
+    execution: Execution
+
+
+Command = DispatchTask | ScheduleTimer | CancelTimers | KillRunningTasks | ExecutionEnded
+
+
+@dataclass
+class Decision:
+    """The outcome of processing one message over one locked execution."""
+
+    execution: Execution
+    execution_changed: bool = False
+    created: list[TaskRun] = field(default_factory=list)
+    updated: list[TaskRun] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
+    ignored: str | None = None  # why a duplicate or stale message changed nothing
+    logs: list[tuple[str | None, str, str]] = field(default_factory=list)  # (task_run_id, level, msg)

@@ -1,0 +1,96 @@
+"""The expression context of a task run, built from the execution's data (Kestra's
+RunVariables). Used for what the executor renders (runIf, conditions, outputs) and sent
+with each dispatched attempt so the worker renders with exactly the same variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from common.inputs import to_json_value
+from common.models.execution import TaskRun
+from common.plugins.base import Task
+from common.templating import build_context
+from executor.engine.view import ExecutionTx
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """What the engine needs from settings, passed in so the engine stays pure."""
+
+    environ: dict[str, str] = field(default_factory=dict)
+    env_prefix: str = "KESTRA_"
+    globals_: dict[str, Any] = field(default_factory=dict)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = None,
+                 task: Task | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    flow, execution = tx.flow, tx.execution
+    ancestors = tx.ancestors(run) if run else []
+    context = build_context(
+        flow_id=flow.id, namespace=flow.namespace, revision=execution.flow_revision,
+        execution_id=execution.id, execution_start_date=iso(execution.history.start_date),
+        original_id=execution.original_id or execution.id,
+        task_id=task.id if task else None, task_type=task.type if task else None,
+        taskrun_id=run.id if run else None,
+        taskrun_start_date=iso(run.history.start_date) if run else None,
+        attempts_count=len(run.attempts) if run else None,
+        parent_taskrun_id=run.parent_task_run_id if run else None,
+        taskrun_value=run.value if run else None, iteration=run.iteration if run else None,
+        parents=[{"value": p.value, "outputs": p.outputs} for p in ancestors] if run else None,
+        outputs=outputs_variable(tx), tasks=tasks_variable(tx),
+        inputs=execution.inputs, input_defaults=input_defaults(tx),
+        variables=flow.variables or {}, labels=[(lb["key"], lb["value"]) for lb in execution.labels],
+        trigger=(execution.trigger or {}).get("variables") if execution.trigger else None,
+        environ=config.environ, env_prefix=config.env_prefix, globals_=config.globals_,
+        extra=extra)
+    # afterExecution tasks act on the final state, which waits in `variables` until they end.
+    pending = (execution.variables or {}).get("pendingFinalState")
+    context["execution"]["state"] = pending or execution.state.value
+    return context
+
+
+def outputs_variable(tx: ExecutionTx) -> dict[str, Any]:
+    """`outputs.<taskId>`, keyed further by loop values for runs inside loops."""
+    result: dict[str, Any] = {}
+    for run in tx.runs():
+        if run.outputs is None:
+            continue
+        _put(result, run.task_id, _loop_keys(tx, run), run.outputs)
+    return result
+
+
+def tasks_variable(tx: ExecutionTx) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for run in tx.runs():
+        _put(result, run.task_id, _loop_keys(tx, run), {"state": run.state.value})
+    return result
+
+
+def _loop_keys(tx: ExecutionTx, run: TaskRun) -> list[str]:
+    keys = [p.value for p in reversed(tx.ancestors(run)) if p.value is not None]
+    return keys + ([run.value] if run.value is not None else [])
+
+
+def _put(target: dict[str, Any], task_id: str, keys: list[str], value: Any) -> None:
+    if not keys:
+        target[task_id] = value
+        return
+    node = target.setdefault(task_id, {})
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+
+
+def input_defaults(tx: ExecutionTx) -> dict[str, Any]:
+    defaults = {}
+    for declaration in tx.flow.inputs or []:
+        value = getattr(declaration, "defaults", None)
+        if value is not None:
+            defaults[declaration.id or declaration.name] = to_json_value(value)
+    return defaults

@@ -1,0 +1,62 @@
+"""Creating task runs and sending runnable attempts to workers.
+
+A new task run first evaluates `runIf` (falsy: SKIPPED; render error: FAILED). A runnable
+task run is then dispatched at once: it moves to RUNNING with a new attempt and a
+DispatchTask command carries its definition and its expression context to a worker.
+A flowable task run moves to RUNNING and is resolved by `advance`.
+"""
+
+from __future__ import annotations
+
+from common.errors import TemplateError
+from common.models.execution import Attempt, TaskRun
+from common.models.state import State, StateHistory
+from common.plugins.base import Task
+from common.templating import is_truthy, render
+from executor.engine.commands import DispatchTask
+from executor.engine.context import EngineConfig, task_context
+from executor.engine.view import ExecutionTx
+
+
+def start_task(tx: ExecutionTx, config: EngineConfig, task: Task, parent: TaskRun | None,
+               value: str | None) -> TaskRun:
+    run = tx.add_run(TaskRun(execution_id=tx.execution.id, task_id=task.id,
+                             parent_task_run_id=parent.id if parent else None, value=value,
+                             history=StateHistory.new(tx.now)))
+    verdict = _run_if(tx, config, task, run)
+    if verdict is not None:
+        return tx.move_run(run, verdict)
+    if task.runs_on_worker():
+        return dispatch_attempt(tx, run, config)
+    return tx.move_run(run, State.RUNNING)
+
+
+def _run_if(tx: ExecutionTx, config: EngineConfig, task: Task, run: TaskRun) -> State | None:
+    if task.run_if is None or task.run_if is True:
+        return None
+    if task.run_if is False:
+        return State.SKIPPED
+    try:
+        rendered = render(task.run_if, task_context(tx, config, run, task))
+    except TemplateError as exc:
+        tx.log(run.id, "ERROR", f"runIf of task '{task.id}' failed: {exc}")
+        return State.FAILED
+    return None if is_truthy(rendered.strip()) else State.SKIPPED
+
+
+def dispatch_attempt(tx: ExecutionTx, run: TaskRun, config: EngineConfig) -> TaskRun:
+    """Start a new attempt of a CREATED runnable task run on the workers."""
+    task = tx.task(run.task_id)
+    number = len(run.attempts) + 1
+    run = run.model_copy(update={"attempts": [
+        *run.attempts, Attempt(number=number, state=State.RUNNING, started=tx.now)]})
+    run = tx.put_run(run.moved_to(State.RUNNING, tx.now))
+    group = task.worker_group.key if task.worker_group and task.worker_group.key else None
+    tx.emit(DispatchTask(task_run=run, attempt=number, task=task_definition(task),
+                         context=task_context(tx, config, run, task), queue_group=group))
+    return run
+
+
+def task_definition(task: Task) -> dict:
+    """The task as a worker must rebuild it: what the flow said, pluginDefaults applied."""
+    return task.model_dump(mode="json", by_alias=True, exclude_unset=True)

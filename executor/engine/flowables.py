@@ -1,0 +1,101 @@
+"""How each flowable task resolves its children: one small function per type.
+
+Each resolver starts what can start and returns the flowable's final state once its
+children are done (None while they are not). State a resolver must remember between
+messages (If's evaluated condition, Switch's value) lives in the task run's `flowable` map.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from common.errors import TemplateError
+from common.models.execution import TaskRun
+from common.models.state import State
+from common.plugins.base import Task
+from common.plugins.tasks import flow_branching as branching
+from common.templating import is_truthy, render
+from executor.engine.branches import Scope, resolve_scope
+from executor.engine.context import EngineConfig, task_context
+from executor.engine.view import ExecutionTx
+
+Resolver = Callable[[ExecutionTx, EngineConfig, Task, TaskRun, Callable], State | None]
+RESOLVERS: dict[type, Resolver] = {}
+
+
+def resolves(*classes: type) -> Callable[[Resolver], Resolver]:
+    def register(function: Resolver) -> Resolver:
+        for cls in classes:
+            RESOLVERS[cls] = function
+        return function
+    return register
+
+
+def resolve_flowable(tx: ExecutionTx, config: EngineConfig, task: Task, run: TaskRun,
+                     start: Callable) -> State | None:
+    resolver = RESOLVERS.get(type(task))
+    if resolver is None:
+        tx.log(run.id, "ERROR", f"task type {task.type} is not supported by this executor yet")
+        return State.FAILED
+    return resolver(tx, config, task, run, start)
+
+
+def _remember(tx: ExecutionTx, run: TaskRun, **values) -> TaskRun:
+    return tx.put_run(run.model_copy(update={"flowable": {**run.flowable, **values}}))
+
+
+def _render(tx: ExecutionTx, config: EngineConfig, task: Task, run: TaskRun,
+            template: str) -> str | None:
+    try:
+        return render(template, task_context(tx, config, run, task))
+    except TemplateError as exc:
+        tx.log(run.id, "ERROR", f"{task.id}: {exc}")
+        return None
+
+
+@resolves(branching.Sequential, branching.AllowFailure)
+def _sequential(tx, config, task, run, start):
+    state = resolve_scope(tx, Scope(run, task.tasks or [], task.errors or []), start)
+    if isinstance(task, branching.AllowFailure) and state is State.FAILED:
+        return State.WARNING
+    return state
+
+
+@resolves(branching.Parallel)
+def _parallel(tx, config, task, run, start):
+    concurrency = task.concurrent if isinstance(task.concurrent, int) else 0
+    return resolve_scope(tx, Scope(run, task.tasks, task.errors or [],
+                                   concurrency=concurrency), start)
+
+
+@resolves(branching.If)
+def _if(tx, config, task, run, start):
+    if "condition" not in run.flowable:
+        rendered = _render(tx, config, task, run, str(task.condition))
+        if rendered is None:
+            return State.FAILED
+        result = is_truthy(rendered.strip())
+        run = _remember(tx, run, condition=result)
+        tx.put_run(run.model_copy(update={"outputs": {"evaluationResult": result}}))
+        run = tx.run(run.id)
+    branch = task.then if run.flowable["condition"] else (task.else_ or [])
+    return resolve_scope(tx, Scope(run, branch, task.errors or []), start)
+
+
+@resolves(branching.Switch)
+def _switch(tx, config, task, run, start):
+    if "value" not in run.flowable:
+        rendered = _render(tx, config, task, run, str(task.value))
+        if rendered is None:
+            return State.FAILED
+        matched = rendered in (task.cases or {})
+        run = _remember(tx, run, value=rendered)
+        tx.put_run(run.model_copy(update={"outputs": {"value": rendered,
+                                                       "defaults": not matched}}))
+        run = tx.run(run.id)
+    value = run.flowable["value"]
+    branch = (task.cases or {}).get(value, task.defaults or [])
+    if not branch and value not in (task.cases or {}) and not task.defaults:
+        tx.log(run.id, "ERROR", f"Switch '{task.id}': no case matches '{value}' and no defaults")
+        return State.FAILED
+    return resolve_scope(tx, Scope(run, branch, task.errors or []), start)

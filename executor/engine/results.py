@@ -1,0 +1,93 @@
+"""Joining a worker's TaskResult into the execution.
+
+A result is applied only if it is for the attempt the task run is currently running; a
+duplicate or stale delivery is ignored (and reported in Decision.ignored). A FAILED
+attempt may be retried; otherwise allowFailure / allowWarning / warningOnRetry adjust the
+final state, as Kestra's worker does.
+"""
+
+from __future__ import annotations
+
+from common.messages import TaskResult
+from common.models.execution import Attempt, TaskRun
+from common.models.state import State
+from executor.engine.commands import ScheduleTimer
+from executor.engine.context import EngineConfig
+from executor.engine.retry import is_retry_target, next_attempt_at, policy_for
+from executor.engine.view import ExecutionTx
+
+
+def apply_task_result(tx: ExecutionTx, result: TaskResult, config: EngineConfig) -> str | None:
+    run = tx.run(result.task_run_id)
+    stale = _why_stale(tx, run, result)
+    if stale:
+        return stale
+    assert run is not None
+    run = _record_attempt(run, result, tx)
+    if result.labels:
+        _merge_labels(tx, result.labels)
+    if result.error:
+        tx.log(run.id, "ERROR", result.error)
+    state = result.state
+    if state is State.FAILED and _schedule_retry(tx, run):
+        return None
+    tx.move_run(run, _adjusted(tx, run, state))
+    return None
+
+
+def _why_stale(tx: ExecutionTx, run: TaskRun | None, result: TaskResult) -> str | None:
+    if run is None:
+        return f"unknown task run {result.task_run_id}"
+    if not run.attempts or run.attempts[-1].number != result.attempt:
+        return f"stale result for attempt {result.attempt} of task run {run.id}"
+    if run.state is not State.RUNNING or run.attempts[-1].state.is_terminated:
+        return f"duplicate result for attempt {result.attempt} of task run {run.id}"
+    if not result.state.is_terminated:
+        return f"non-terminal result {result.state.value} ignored"
+    return None
+
+
+def _record_attempt(run: TaskRun, result: TaskResult, tx: ExecutionTx) -> TaskRun:
+    last = run.attempts[-1]
+    attempt = Attempt(number=last.number, state=result.state,
+                      started=result.started or last.started, ended=result.ended or tx.now)
+    outputs = result.outputs if result.outputs is not None else run.outputs
+    return tx.put_run(run.model_copy(update={"attempts": [*run.attempts[:-1], attempt],
+                                             "outputs": outputs}))
+
+
+def _schedule_retry(tx: ExecutionTx, run: TaskRun) -> bool:
+    task = tx.task(run.task_id)
+    policy = policy_for(tx, run)
+    if policy is None or not is_retry_target(task):
+        return False
+    if policy.behavior == "CREATE_NEW_EXECUTION":
+        return False  # a new execution per retry is not supported yet: fail as without retry
+    at = next_attempt_at(policy, run, tx.now)
+    if at is None:
+        return False
+    tx.move_run(run, State.RETRYING)
+    tx.move_execution(State.RETRYING)
+    tx.emit(ScheduleTimer(timer_id=f"retry:{run.id}:{len(run.attempts)}", fire_at=at,
+                          kind="retry", task_run_id=run.id))
+    return True
+
+
+def _adjusted(tx: ExecutionTx, run: TaskRun, state: State) -> State:
+    task = tx.task(run.task_id)
+    policy = task.retry or tx.flow.retry
+    if state is State.SUCCESS and policy is not None and policy.warning_on_retry \
+            and len(run.attempts) > 1:
+        state = State.WARNING
+    if state is State.FAILED and task.allow_failure:
+        state = State.WARNING
+    if state is State.WARNING and task.allow_warning:
+        state = State.SUCCESS
+    return state
+
+
+def _merge_labels(tx: ExecutionTx, labels: list[dict]) -> None:
+    merged = {label["key"]: label["value"] for label in tx.execution.labels}
+    merged.update({label["key"]: label["value"] for label in labels})
+    tx.set_execution(tx.execution.model_copy(
+        update={"labels": [{"key": k, "value": v} for k, v in merged.items()]}))

@@ -1,0 +1,111 @@
+"""The in-memory working set of one message: the locked execution, its flow, its task runs,
+and every change made to them while the engine processes the message."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Iterable
+
+from common.flow.model import Flow
+from common.models.execution import Execution, TaskRun
+from common.models.state import State
+from common.plugins.base import Task
+from executor.engine.commands import Command, Decision
+
+
+class ExecutionTx:
+    """Execution plus task runs, with change tracking. Never touches I/O."""
+
+    def __init__(self, flow: Flow, execution: Execution, task_runs: Iterable[TaskRun],
+                 now: datetime) -> None:
+        self.flow = flow
+        self.now = now
+        self.execution = execution
+        self._original_execution = execution
+        self._runs: dict[str, TaskRun] = {}
+        self._children: dict[str | None, list[str]] = defaultdict(list)
+        self._created: dict[str, TaskRun] = {}
+        self._updated: set[str] = set()
+        self.commands: list[Command] = []
+        self.version = 0  # bumped on every change, so loops can tell when nothing moved
+        self.logs: list[tuple[str | None, str, str]] = []
+        self._tasks = {task.id: task for task in flow.all_tasks()}
+        self._max_seq = -1
+        for run in sorted(task_runs, key=lambda r: r.seq):
+            self._index(run)
+            self._max_seq = max(self._max_seq, run.seq)
+
+    # ------------------------------------------------------------------ reads
+    def task(self, task_id: str) -> Task:
+        return self._tasks[task_id]
+
+    def run(self, task_run_id: str) -> TaskRun | None:
+        return self._runs.get(task_run_id)
+
+    def runs(self) -> list[TaskRun]:
+        return sorted(self._runs.values(), key=lambda r: r.seq)
+
+    def children(self, parent_id: str | None) -> list[TaskRun]:
+        return [self._runs[i] for i in self._children.get(parent_id, [])]
+
+    def ancestors(self, run: TaskRun) -> list[TaskRun]:
+        """Parent task runs, closest first."""
+        chain = []
+        parent_id = run.parent_task_run_id
+        while parent_id is not None:
+            parent = self._runs[parent_id]
+            chain.append(parent)
+            parent_id = parent.parent_task_run_id
+        return chain
+
+    # ------------------------------------------------------------------ writes
+    def add_run(self, run: TaskRun) -> TaskRun:
+        self.version += 1
+        run = run.model_copy(update={"seq": self._next_seq()})
+        self._index(run)
+        self._created[run.id] = run
+        return run
+
+    def put_run(self, run: TaskRun) -> TaskRun:
+        self.version += 1
+        self._runs[run.id] = run
+        if run.id in self._created:
+            self._created[run.id] = run
+        else:
+            self._updated.add(run.id)
+        return run
+
+    def move_run(self, run: TaskRun, state: State) -> TaskRun:
+        return self.put_run(run.moved_to(state, self.now)) if run.state is not state else run
+
+    def move_execution(self, state: State) -> None:
+        if self.execution.state is not state:
+            self.version += 1
+            self.execution = self.execution.moved_to(state, self.now)
+
+    def set_execution(self, execution: Execution) -> None:
+        self.version += 1
+        self.execution = execution
+
+    def emit(self, command: Command) -> None:
+        self.commands.append(command)
+
+    def log(self, task_run_id: str | None, level: str, message: str) -> None:
+        self.logs.append((task_run_id, level, message))
+
+    def decision(self, ignored: str | None = None) -> Decision:
+        return Decision(
+            execution=self.execution,
+            execution_changed=self.execution != self._original_execution,
+            created=list(self._created.values()),
+            updated=[self._runs[i] for i in sorted(self._updated) if i not in self._created],
+            commands=list(self.commands), ignored=ignored, logs=list(self.logs))
+
+    def _index(self, run: TaskRun) -> None:
+        self._runs[run.id] = run
+        self._children[run.parent_task_run_id].append(run.id)
+
+    def _next_seq(self) -> int:
+        self._max_seq += 1
+        return self._max_seq
