@@ -99,3 +99,7 @@ def _switch(tx, config, task, run, start):
         tx.log(run.id, "ERROR", f"Switch '{task.id}': no case matches '{value}' and no defaults")
         return State.FAILED
     return resolve_scope(tx, Scope(run, branch, task.errors or []), start)
+
+
+# Loop and Dag resolvers register themselves on import; keep this last (they use `resolves`).
+from executor.engine import loops  # noqa: E402,F401
