@@ -14,44 +14,17 @@ to types defined in modules imported after it.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, ClassVar, Iterator, Literal, TypeVar, Union
+from typing import Any, ClassVar, Iterator, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field, model_validator
 from pydantic_core import core_schema
 from typing_extensions import Annotated
 
 from common.durations import parse_duration
+# Re-exported: the shared field types and StrictModel live in common.plugins.fields.
+from common.plugins.fields import (TASK_ID_PATTERN, DurationStr, Dyn, Expr,  # noqa: F401
+                                   Labels, StrictModel, is_expression)
 from common.plugins.registry import registry
-
-# Kestra's id patterns (Java @Pattern: the whole value must match).
-TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
-
-T = TypeVar("T")
-
-
-def is_expression(value: object) -> bool:
-    return isinstance(value, str) and ("{{" in value or "{%" in value)
-
-
-def _require_expression(value: str) -> str:
-    if not is_expression(value):
-        raise ValueError("expected an expression such as '{{ inputs.x }}'")
-    return value
-
-
-def _require_duration(value: str) -> str:
-    if not is_expression(value):
-        parse_duration(value)
-    return value
-
-
-# A string that holds a {{ }} / {% %} expression, rendered at run time.
-Expr = Annotated[str, AfterValidator(_require_expression)]
-# A property that takes either a literal T or an expression that renders to one.
-Dyn = Union[T, Expr]
-# An ISO-8601 duration such as PT5M, or an expression rendering to one.
-DurationStr = Annotated[str, AfterValidator(_require_duration)]
 
 
 class TaskKind(str, Enum):
@@ -112,13 +85,9 @@ class AnyTaskRunner(_PluginUnion):
     category = "task_runner"
 
 
-class StrictModel(BaseModel):
-    """Base of every flow-language model: camelCase in YAML, unknown keys rejected."""
-
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True,
-        defer_build=True, arbitrary_types_allowed=False,
-    )
+# Child task lists of flowable tasks.
+Tasks = list[AnyTask]
+NonEmptyTasks = Annotated[list[AnyTask], Field(min_length=1)]
 
 
 class PluginModel(StrictModel):
@@ -270,7 +239,8 @@ class FlowableTask(Task):
 
     KIND: ClassVar[TaskKind] = TaskKind.FLOWABLE
 
-    errors: list[AnyTask] | None = None
+    errors: Tasks | None = None
+    finally_: Tasks | None = Field(None, alias="finally")  # run after the children, always
 
 
 # ---------------------------------------------------------------- triggers, conditions, runners
@@ -292,7 +262,7 @@ class Trigger(PluginModel):
     worker_group: WorkerGroup | None = None
     log_level: LogLevel | None = None
     log_to_file: bool = False
-    labels: dict[str, Any] | list[dict[str, Any]] | None = None
+    labels: Labels | None = None
     stop_after: list[str] | None = None
 
 

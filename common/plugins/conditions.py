@@ -1,4 +1,4 @@
-"""io.kestra.plugin.core.condition.*, plus the value types conditions and triggers share.
+"""io.kestra.plugin.core.condition.*; the value types they share with triggers are in fields.py.
 
 Every condition also answers to Kestra's legacy names
 (``io.kestra.core.models.conditions.types.<X>Condition`` and, for most,
@@ -7,129 +7,17 @@ Every condition also answers to Kestra's legacy names
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, time
-from typing import Any, ClassVar, Literal, Union
+from typing import ClassVar, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import Field
 from typing_extensions import Annotated
 
-from common.durations import parse_duration
-from common.plugins.base import TASK_ID_PATTERN, AnyCondition, Condition, StrictModel
+from common.plugins.base import AnyCondition, Condition
+from common.plugins.fields import (TASK_ID_PATTERN, DayOfWeek, Duration, Labels, OffsetTime,
+                                   StateType, TimeWindow, ZonedDateTime)
 
 _OLD = "io.kestra.core.models.conditions.types."
 _NEW = "io.kestra.plugin.core.condition."
-
-# ---------------------------------------------------------------- shared value types
-
-StateType = Literal["CREATED", "RUNNING", "PAUSED", "RESTARTED", "KILLING", "SUCCESS", "WARNING",
-                    "FAILED", "KILLED", "CANCELLED", "QUEUED", "RETRYING", "RETRIED", "SKIPPED"]
-TERMINATED_STATES: tuple[str, ...] = ("SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED",
-                                      "RETRIED", "SKIPPED")
-DayOfWeek = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
-
-
-def _literal_duration(value: str) -> str:
-    parse_duration(value)
-    return value
-
-
-# A java.time.Duration property that Kestra does not render: an ISO-8601 literal only.
-Duration = Annotated[str, AfterValidator(_literal_duration)]
-
-
-def _zoned_datetime(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("a date-time needs a zone offset, e.g. 2024-01-01T08:30:00Z")
-        return value.isoformat()
-    if not isinstance(value, str):
-        raise ValueError("expected an ISO-8601 date-time with offset")
-    # Java's ZonedDateTime may end with a [Region/Zone] suffix.
-    text = re.sub(r"\[[^\]]+\]$", "", value)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"'{value}' is not an ISO-8601 date-time such as 2024-01-01T08:30:00Z")
-    if parsed.tzinfo is None:
-        raise ValueError(f"'{value}' has no zone offset")
-    return value
-
-
-def _time(require_offset: bool):
-    def check(value: Any) -> Any:
-        if isinstance(value, time):
-            return value.isoformat()
-        if not isinstance(value, str):
-            raise ValueError("expected a time such as 08:30:00")
-        try:
-            parsed = time.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"'{value}' is not an ISO-8601 time such as 08:30:00")
-        if require_offset and parsed.tzinfo is None:
-            raise ValueError(f"'{value}' has no offset; expected e.g. 16:19:12+02:00")
-        return value
-    return check
-
-
-# java.time.ZonedDateTime / OffsetTime / LocalTime literals (YAML may hand us parsed objects).
-ZonedDateTime = Annotated[str, BeforeValidator(_zoned_datetime)]
-OffsetTime = Annotated[str, BeforeValidator(_time(require_offset=True))]
-LocalTime = Annotated[str, BeforeValidator(_time(require_offset=False))]
-
-
-class LabelEntry(StrictModel):
-    key: str
-    value: str
-
-
-def _no_system_labels(labels: Any) -> Any:
-    keys = labels.keys() if isinstance(labels, dict) else [e.key for e in labels]
-    for key in keys:
-        if key.startswith("system."):
-            raise ValueError(f"label '{key}': keys starting with 'system.' are reserved")
-    return labels
-
-
-# Kestra reads labels as a map of scalars or as a list of {key, value} (ListOrMapOfLabel).
-Labels = Annotated[Union[dict[str, Union[str, int, float, bool]], list[LabelEntry]],
-                   AfterValidator(_no_system_labels)]
-
-
-class TimeWindow(StrictModel):
-    """The window in which all preconditions (or MultipleCondition parts) must be met."""
-
-    type: Literal["DAILY_TIME_DEADLINE", "DAILY_TIME_WINDOW", "DURATION_WINDOW",
-                  "SLIDING_WINDOW"] = "DURATION_WINDOW"
-    deadline: LocalTime | None = None
-    window: Duration | None = None
-    window_advance: Duration | None = None
-    start_time: LocalTime | None = None
-    end_time: LocalTime | None = None
-
-    # Which properties each type forbids / requires (TimeWindowValidator).
-    _FORBIDDEN: ClassVar[dict[str, tuple[str, ...]]] = {
-        "DAILY_TIME_DEADLINE": ("window", "window_advance", "start_time", "end_time"),
-        "DAILY_TIME_WINDOW": ("window", "window_advance", "deadline"),
-        "DURATION_WINDOW": ("deadline", "start_time", "end_time"),
-        "SLIDING_WINDOW": ("deadline", "start_time", "end_time", "window_advance"),
-    }
-    _REQUIRED: ClassVar[dict[str, tuple[str, ...]]] = {
-        "DAILY_TIME_DEADLINE": ("deadline",),
-        "DAILY_TIME_WINDOW": ("start_time", "end_time"),
-    }
-
-    @model_validator(mode="after")
-    def _fits_type(self) -> "TimeWindow":
-        camel = self.model_config["alias_generator"]
-        errors = [f"time window of type {self.type} cannot have {camel(f)}"
-                  for f in self._FORBIDDEN[self.type] if getattr(self, f) is not None]
-        errors += [f"time window of type {self.type} must have {camel(f)}"
-                   for f in self._REQUIRED.get(self.type, ()) if getattr(self, f) is None]
-        if errors:
-            raise ValueError("; ".join(errors))
-        return self
-
 
 # ---------------------------------------------------------------- conditions
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from common.plugins.base import DurationStr, Dyn, Expr, StrictModel, TaskRunner
+from common.plugins.base import TaskRunner
+from common.plugins.fields import DurationStr, Dyn, Expr, StrictModel
 
 
 class Process(TaskRunner):

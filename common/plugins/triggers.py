@@ -13,10 +13,11 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import AfterValidator, Field, model_validator
 from typing_extensions import Annotated
 
-from common.plugins.base import TASK_ID_PATTERN, AnyCondition, Dyn, Expr, StrictModel, Trigger
-from common.plugins.conditions import (TERMINATED_STATES, Duration, MultipleCondition,
-                                       StateType, TimeWindow, ZonedDateTime)
+from common.plugins.base import AnyCondition, Trigger
+from common.plugins.conditions import MultipleCondition
 from common.plugins.cron import CronError, parse_cron
+from common.plugins.fields import (TASK_ID_PATTERN, TERMINATED_STATES, Duration, Dyn, Expr,
+                                   StateType, StrictModel, TimeWindow, ZonedDateTime)
 from common.plugins.tasks.http import HttpRequestFields
 
 _OLD = "io.kestra.core.models.triggers.types."

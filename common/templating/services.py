@@ -39,4 +39,5 @@ class RenderServices:
     kv: Callable[[str, str, bool], Any] | None = None  # (namespace, key, errorOnMissing) -> value
     read: Callable[[str], str] | None = None  # kestra:// URI or namespace file path -> text
     file_size: Callable[[str], int] | None = None  # kestra:// URI -> bytes
+    error_logs: Callable[[], list[dict]] | None = None  # the execution's ERROR log entries
     masker: SecretMasker = field(default_factory=SecretMasker)

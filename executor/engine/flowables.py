@@ -55,7 +55,7 @@ def _render(tx: ExecutionTx, config: EngineConfig, task: Task, run: TaskRun,
 
 @resolves(branching.Sequential, branching.AllowFailure)
 def _sequential(tx, config, task, run, start):
-    state = resolve_scope(tx, Scope(run, task.tasks or [], task.errors or []), start)
+    state = resolve_scope(tx, Scope(run, task.tasks or [], task.errors or [], task.finally_ or []), start)
     if isinstance(task, branching.AllowFailure) and state is State.FAILED:
         return State.WARNING
     return state
@@ -64,7 +64,7 @@ def _sequential(tx, config, task, run, start):
 @resolves(branching.Parallel)
 def _parallel(tx, config, task, run, start):
     concurrency = task.concurrent if isinstance(task.concurrent, int) else 0
-    return resolve_scope(tx, Scope(run, task.tasks, task.errors or [],
+    return resolve_scope(tx, Scope(run, task.tasks, task.errors or [], task.finally_ or [],
                                    concurrency=concurrency), start)
 
 
@@ -79,7 +79,7 @@ def _if(tx, config, task, run, start):
         tx.put_run(run.model_copy(update={"outputs": {"evaluationResult": result}}))
         run = tx.run(run.id)
     branch = task.then if run.flowable["condition"] else (task.else_ or [])
-    return resolve_scope(tx, Scope(run, branch, task.errors or []), start)
+    return resolve_scope(tx, Scope(run, branch, task.errors or [], task.finally_ or []), start)
 
 
 @resolves(branching.Switch)
@@ -98,7 +98,7 @@ def _switch(tx, config, task, run, start):
     if not branch and value not in (task.cases or {}) and not task.defaults:
         tx.log(run.id, "ERROR", f"Switch '{task.id}': no case matches '{value}' and no defaults")
         return State.FAILED
-    return resolve_scope(tx, Scope(run, branch, task.errors or []), start)
+    return resolve_scope(tx, Scope(run, branch, task.errors or [], task.finally_ or []), start)
 
 
 # Loop and Dag resolvers register themselves on import; keep this last (they use `resolves`).

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import BeforeValidator, model_validator
 from typing_extensions import Annotated
 
-from common.plugins.base import StrictModel, Task, TaskKind, is_expression
-from common.plugins.tasks.flow import NonEmptyStr, ScalarStr
-from common.plugins.tasks.flow_subflows import SYSTEM_LABEL_PREFIX, Label
-
-State = Literal["CREATED", "RUNNING", "PAUSED", "RESTARTED", "KILLING", "SUCCESS", "WARNING",
-                "FAILED", "KILLED", "CANCELLED", "QUEUED", "RETRYING", "RETRIED", "SKIPPED"]
+from common.plugins.base import Task, TaskKind
+from common.plugins.fields import (SYSTEM_LABEL_PREFIX, Label, NonEmptyStr, ScalarStr, StateType,
+                                   StrictModel, is_expression)
 
 
 class FlowRef(StrictModel):
@@ -29,7 +26,7 @@ class Count(Task):
 
     flows: list[FlowRef] | None = None
     namespaces: list[str] | None = None
-    states: list[State] | None = None
+    states: list[StateType] | None = None
     start_date: str  # ISO date-time, usually an expression
     end_date: str | None = None
     expression: str  # e.g. "{{ count >= 5 }}", rendered once per flow
@@ -106,7 +103,7 @@ class PurgeExecutions(Task):
     flow_id: str | None = None
     start_date: str | None = None
     end_date: str  # ISO date-time, usually an expression
-    states: list[State] | None = None  # None = any state
+    states: list[StateType] | None = None  # None = any state
     purge_execution: bool = True
     purge_log: bool = True
     purge_metric: bool = True

@@ -1,54 +1,22 @@
 """io.kestra.plugin.core.flow.*: pausing, sleeping, working directories, templates.
 
 Branching types live in flow_branching.py, loops in flow_loops.py, subflows in
-flow_subflows.py. The small property types they share are defined here.
+flow_subflows.py. The property types they share are in common.plugins.fields (scalars),
+common.plugins.base (task lists) and _files.py (working-directory files).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
-from typing_extensions import Annotated
+from pydantic import model_validator
 
 from common.inputs.definitions import AnyInput
-from common.plugins.base import (AnyTask, DurationStr, Expr, FlowableTask, StrictModel, Task,
-                                 TaskKind)
+from common.plugins.base import FlowableTask, NonEmptyTasks, Task, TaskKind, Tasks
+from common.plugins.fields import DurationStr, ScalarStr, StrictModel
+from common.plugins.tasks._files import InputFiles, NamespaceFiles, OutputFiles
 
 _OLD = "io.kestra.core.tasks.flows."
-
-
-def _scalar_to_str(value: Any) -> Any:
-    # Jackson reads a YAML scalar into a String property as its text (`true` -> "true").
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return value
-
-
-# A string property that, like Kestra's, also takes a YAML number or boolean as text.
-ScalarStr = Annotated[str, BeforeValidator(_scalar_to_str)]
-NonEmptyStr = Annotated[str, Field(min_length=1)]
-Tasks = list[AnyTask]
-NonEmptyTasks = Annotated[list[AnyTask], Field(min_length=1)]
-
-
-class NamespaceFiles(StrictModel):
-    """Which namespace files to copy into a working directory."""
-
-    enabled: bool | Expr = True  # Kestra: true as soon as the block is present
-    include: list[str] | None = None
-    exclude: list[str] | None = None
-    # Newer Kestra: files of several namespaces, one folder each, and a conflict rule.
-    namespaces: list[str] | Expr | None = None
-    folder_per_namespace: bool | Expr | None = None
-    if_exists: Literal["OVERWRITE", "FAIL", "WARN", "IGNORE"] | Expr | None = None
-
-
-# `inputFiles`: file name -> content, or an expression rendering to such a JSON map.
-InputFiles = dict[str, ScalarStr] | str
-OutputFiles = list[str] | Expr
 
 
 class Pause(FlowableTask):

@@ -7,13 +7,10 @@ from typing import ClassVar
 from pydantic import Field, model_validator
 from typing_extensions import Annotated
 
-from common.plugins.base import AnyTask, FlowableTask, StrictModel
-from common.plugins.tasks.flow import NonEmptyStr, NonEmptyTasks, ScalarStr, Tasks
+from common.plugins.base import AnyTask, FlowableTask, NonEmptyTasks, Tasks
+from common.plugins.fields import Concurrency, NonEmptyStr, ScalarStr, StrictModel
 
 _OLD = "io.kestra.core.tasks.flows."
-
-# `concurrent` of Parallel-like tasks: 0 means no limit.
-Concurrency = Annotated[int, Field(ge=0)]
 
 
 class Sequential(FlowableTask):

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictStr
 from typing_extensions import Annotated
 
-from common.plugins.base import Dyn, DurationStr, FlowableTask, StrictModel, is_expression
-from common.plugins.tasks.flow import NonEmptyTasks, ScalarStr, Tasks
-from common.plugins.tasks.flow_branching import Concurrency
+from common.plugins.base import FlowableTask, NonEmptyTasks, Tasks
+from common.plugins.fields import (Concurrency, DurationStr, Dyn, ScalarStr, StrictModel,
+                                   is_expression)
 
 _OLD = "io.kestra.core.tasks.flows."
 
@@ -110,7 +110,6 @@ class LoopUntil(WaitFor):
     TYPE: ClassVar[str] = "io.kestra.plugin.core.flow.LoopUntil"
 
     check_frequency: LoopUntilFrequency = Field(default_factory=LoopUntilFrequency)
-    finally_: Tasks | None = Field(None, alias="finally")
 
 
 class Loop(FlowableTask):
@@ -120,8 +119,7 @@ class Loop(FlowableTask):
 
     # A list, a map (one iteration per entry), a JSON-array string, or an expression that
     # may also render to a kestra:// URI of an ION file (one iteration per line).
-    values: list[Any] | dict[str, Any] | str
+    values: list[Any] | dict[str, Any] | StrictStr  # a YAML number is refused, not text
     concurrency_limit: Concurrency = 1
     transmit_failed: Dyn[bool] = True  # fail the Loop when an iteration fails
     tasks: NonEmptyTasks
-    finally_: Tasks | None = Field(None, alias="finally")

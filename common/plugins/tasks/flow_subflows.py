@@ -7,16 +7,11 @@ from typing import Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, field_validator
 from typing_extensions import Annotated
 
-from common.plugins.base import Dyn, StrictModel, Task, TaskKind, is_expression
-from common.plugins.tasks.flow import NonEmptyStr, ScalarStr, Tasks
+from common.plugins.base import Task, TaskKind, Tasks
+from common.plugins.fields import (SYSTEM_LABEL_PREFIX, Dyn, Label, NonEmptyStr, StrictModel,
+                                   is_expression)
 
 _OLD = "io.kestra.core.tasks.flows."
-SYSTEM_LABEL_PREFIX = "system."
-
-
-class Label(StrictModel):
-    key: NonEmptyStr
-    value: ScalarStr
 
 
 def _labels_as_list(value: Any) -> Any:

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import codecs
-from typing import Any, ClassVar, Literal, Union
+from typing import Any, ClassVar, Literal
 
 from pydantic import AfterValidator
 from typing_extensions import Annotated
 
-from common.durations import parse_duration
-from common.plugins.base import StrictModel, Task
+from common.plugins.base import Task
+from common.plugins.fields import Duration, ScalarStr, StrictModel
 
 HttpMethod = Literal["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT",
                      "PATCH", "CUSTOM"]  # io.micronaut.http.HttpMethod
-
-
-def _literal_duration(value: str) -> str:
-    parse_duration(value)
-    return value
 
 
 def _charset(value: str) -> str:
@@ -26,9 +21,6 @@ def _charset(value: str) -> str:
     except LookupError:
         raise ValueError(f"unknown charset '{value}'") from None
     return value
-
-
-Duration = Annotated[str, AfterValidator(_literal_duration)]
 
 
 class RequestOptions(StrictModel):
@@ -58,10 +50,6 @@ class SslOptions(StrictModel):
     insecure_trust_all_certificates: bool | None = None
 
 
-# Header values are CharSequences in Kestra; Jackson turns YAML numbers and booleans into text.
-HeaderValue = Union[str, int, float, bool]
-
-
 class HttpRequestFields(StrictModel):
     """The request properties Request, Download and http.Trigger share (HttpInterface)."""
 
@@ -71,7 +59,8 @@ class HttpRequestFields(StrictModel):
     # A value is a string, or {name, content} to upload a file under a given name.
     form_data: dict[str, Any] | None = None
     content_type: str | None = None
-    headers: dict[str, HeaderValue] | None = None
+    # Values are CharSequences in Kestra: YAML numbers and booleans are read as text.
+    headers: dict[str, ScalarStr] | None = None
     options: RequestOptions | None = None
     ssl_options: SslOptions | None = None
 

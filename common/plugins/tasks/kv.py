@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal, Union
+from typing import ClassVar, Literal
 
 from pydantic import AfterValidator
 from typing_extensions import Annotated
 
-from common.durations import parse_duration
-from common.plugins.base import Task, is_expression
+from common.plugins.base import Task
+from common.plugins.fields import Duration, ScalarStr, is_expression
 
 # KVStore.KEY_VALIDATOR_PATTERN; Kestra checks it on the rendered key, we check literals early.
 KV_KEY_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")
@@ -22,11 +22,6 @@ def _kv_key(value: str) -> str:
     return value
 
 
-def _literal_duration(value: str) -> str:
-    parse_duration(value)
-    return value
-
-
 KvKey = Annotated[str, AfterValidator(_kv_key)]
 
 
@@ -36,11 +31,11 @@ class Set(Task):
     TYPE: ClassVar[str] = "io.kestra.plugin.core.kv.Set"
 
     key: KvKey
-    # Rendered keeping its type; Kestra reads it as a string, so YAML scalars are accepted.
-    value: Union[str, bool, int, float]
+    # Kestra reads it as a string: a YAML number or boolean is taken as its text.
+    value: ScalarStr
     namespace: str = FLOW_NAMESPACE
     overwrite: bool = True
-    ttl: Annotated[str, AfterValidator(_literal_duration)] | None = None
+    ttl: Duration | None = None
     kv_type: Literal["STRING", "NUMBER", "BOOLEAN", "DATETIME", "DATE", "DURATION",
                      "JSON"] | None = None
 

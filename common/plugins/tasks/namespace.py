@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Union
 
+from pydantic import StrictStr
+
 from common.plugins.base import Task
 
 # A path or glob pattern, or a list of them.
@@ -18,7 +20,7 @@ class UploadFiles(Task):
     namespace: str
     files: list[str] | None = None
     # A map of destination name -> URI, or a string rendered then parsed as a JSON map.
-    files_map: Union[dict[str, Any], str] | None = None
+    files_map: Union[dict[str, Any], StrictStr] | None = None
     destination: str = "/"
     conflict: Literal["OVERWRITE", "ERROR", "SKIP"] = "OVERWRITE"
 

@@ -11,8 +11,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 from typing_extensions import Annotated
 
-from common.plugins.base import AnyTaskRunner, Dyn, Expr, StrictModel, Task
-from common.plugins.tasks.flow import InputFiles, NamespaceFiles, OutputFiles, ScalarStr
+from common.plugins.base import AnyTaskRunner, Task
+from common.plugins.fields import Dyn, Expr, ScalarStr, StrictModel
+from common.plugins.tasks._files import InputFiles, NamespaceFiles, OutputFiles
 
 Commands_ = Annotated[list[str], Field(min_length=1)] | Expr
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictStr, model_validator
 
-from common.plugins.base import Dyn, Task
+from common.plugins.base import Task
+from common.plugins.fields import Dyn
 
 _OLD = "io.kestra.core.tasks.storages."
 _NEW = "io.kestra.plugin.core.storage."
@@ -18,8 +19,9 @@ class Concat(Task):
     TYPE: ClassVar[str] = _NEW + "Concat"
     ALIASES: ClassVar[tuple[str, ...]] = (_OLD + "Concat",)
 
-    # A list of URIs, or a string rendered then parsed as a JSON array of URIs.
-    files: Union[list[str], str]
+    # A list of URIs, or a string rendered then parsed as a JSON array of URIs (Kestra types
+    # it Object, so a YAML number stays a number and is refused, not read as text).
+    files: Union[list[str], StrictStr]
     separator: str | None = None
     extension: str = ".tmp"
 
@@ -64,7 +66,7 @@ class LocalFiles(Task):
     DEPRECATED: ClassVar[bool] = True
 
     # A map of file name -> content, or a string rendered then parsed as a JSON map.
-    inputs: Union[dict[str, Any], str] | None = None
+    inputs: Union[dict[str, Any], StrictStr] | None = None
     outputs: list[str] | None = None
 
 

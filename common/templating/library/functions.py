@@ -10,6 +10,7 @@ import secrets
 import uuid as _uuid
 
 import jinja2
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from common.errors import PodiumError, TemplateError
 from common.templating.services import SERVICES_KEY
@@ -137,8 +138,7 @@ def file_size(context, path=None):
 @jinja2.pass_context
 def error_logs(context):
     """`errorLogs()`: the ERROR logs of the execution, when the worker provides them."""
-    services = _services(context, "errorLogs")
-    hook = getattr(services, "error_logs", None)
+    hook = _services(context, "errorLogs").error_logs
     if hook is None:
         fail("The 'errorLogs' function is not available here (it only works inside a worker task)")
     value = _call("errorLogs", hook)
@@ -146,14 +146,6 @@ def error_logs(context):
 
 
 # ---------------------------------------------------------------- AES/GCM (EncryptionService)
-
-def _aes():
-    try:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-    except ImportError:
-        fail("The 'encrypt' and 'decrypt' functions are not available: the 'cryptography' package is not installed")
-    return AESGCM
-
 
 def _key(key) -> bytes:
     key = require_str(key, "The encryption 'key'")
@@ -170,26 +162,24 @@ def encrypt(key=None, plaintext=None):
     """AES/GCM/NoPadding, 12-byte IV prepended, base64 (Kestra's EncryptionService)."""
     if key is None or plaintext is None:
         fail("The 'encrypt' function expects two arguments 'key' and 'plaintext'.")
-    aes = _aes()
     plaintext = require_str(plaintext, "The 'encrypt' plaintext")
     raw = _key(key)
     if plaintext == "":
         return plaintext
     iv = os.urandom(12)
-    return base64.b64encode(iv + aes(raw).encrypt(iv, plaintext.encode("utf-8"), None)).decode("ascii")
+    return base64.b64encode(iv + AESGCM(raw).encrypt(iv, plaintext.encode("utf-8"), None)).decode("ascii")
 
 
 def decrypt(key=None, encrypted=None):
     if key is None or encrypted is None:
         fail("The 'decrypt' function expects two arguments 'key' and 'encrypted'.")
-    aes = _aes()
     encrypted = require_str(encrypted, "The 'decrypt' value")
     raw = _key(key)
     if encrypted == "":
         return encrypted
     try:
         data = base64.b64decode(encrypted, validate=True)
-        return aes(raw).decrypt(data[:12], data[12:], None).decode("utf-8")
+        return AESGCM(raw).decrypt(data[:12], data[12:], None).decode("utf-8")
     except Exception:
         fail("Unable to decrypt the value (wrong key or corrupted data)")
 

@@ -97,27 +97,47 @@ def test_error_logs(env):
     with pytest.raises(TemplateError, match="not available"):
         render(env, "{{ errorLogs() }}", RenderServices())
 
-    class WithLogs(RenderServices):
-        def error_logs(self):
-            return [{"message": "boom"}]
-    assert render(env, "{{ errorLogs()[0].message }}", WithLogs()) == "boom"
+    logs = [{"message": "boom", "level": "ERROR"}]
+    services = RenderServices(error_logs=lambda: logs)
+    assert render(env, "{{ errorLogs()[0].message }}", services) == "boom"
+    assert render(env, "{{ errorLogs() | length }}", RenderServices(error_logs=lambda: None)) == "0"
 
 
 def test_encrypt_decrypt_EncryptDecryptFunctionTest():
     key = base64.b64encode(b"k" * 32).decode()
-    try:
-        import cryptography  # noqa: F401
-    except ImportError:
-        with pytest.raises(TemplateError, match="not available"):
-            FN["encrypt"](key, "toto")
-        with pytest.raises(TemplateError, match="not available"):
-            FN["decrypt"](key, "abc")
-    else:
-        assert FN["decrypt"](key, FN["encrypt"](key, "toto")) == "toto"
+    encrypted = FN["encrypt"](key, "toto")
+    assert encrypted != "toto"
+    assert FN["decrypt"](key, encrypted) == "toto"
+    assert FN["encrypt"](key, "toto") != encrypted  # a fresh IV each time
+    assert FN["encrypt"](key, "") == "" and FN["decrypt"](key, "") == ""
     with pytest.raises(TemplateError, match="two arguments"):  # missingParameter
         FN["encrypt"]("toto")
     with pytest.raises(TemplateError, match="two arguments"):
         FN["decrypt"]("toto")
+
+
+def test_decrypt_reads_kestra_encryption_service_format():
+    # EncryptionService: base64(12-byte IV + AES/GCM/NoPadding ciphertext with 128-bit tag).
+    key = base64.b64encode(bytes(range(32))).decode()
+    encrypted = "ZGVmZ2hpamtsbW5vAH6yChbJHftNFi2J+ofqbmIBr4E5htQpeMXlNhoHVqHAtbw="
+    assert base64.b64decode(encrypted)[:12] == bytes(range(100, 112))
+    assert FN["decrypt"](key, encrypted) == "Hello Kestra – é"
+
+
+def test_decrypt_with_wrong_key_or_bad_data_is_a_template_error(env):
+    key = base64.b64encode(b"k" * 32).decode()
+    other = base64.b64encode(b"o" * 32).decode()
+    encrypted = FN["encrypt"](key, "toto")
+    with pytest.raises(TemplateError, match="wrong key or corrupted data"):
+        FN["decrypt"](other, encrypted)
+    with pytest.raises(TemplateError, match="wrong key or corrupted data"):
+        FN["decrypt"](key, encrypted[:-4] + "AAAA")
+    with pytest.raises(TemplateError, match="base64"):
+        FN["decrypt"]("not base64!", encrypted)
+    with pytest.raises(TemplateError, match="key length"):
+        FN["encrypt"](base64.b64encode(b"short").decode(), "toto")
+    with pytest.raises(TemplateError, match="wrong key"):
+        render(env, "{{ decrypt(k, v) }}", k=other, v=encrypted)
 
 
 def test_uuid_and_id():  # UUIDFunctionTest / IDFunctionTest
