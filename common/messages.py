@@ -84,6 +84,7 @@ class RunTask(Message):
     task_run_id: str
     attempt: int
     task: dict[str, Any]
+    context: dict[str, Any]  # the expression variables, as the executor built them
     namespace: str
     flow_id: str
     flow_revision: int

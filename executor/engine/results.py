@@ -26,8 +26,6 @@ def apply_task_result(tx: ExecutionTx, result: TaskResult, config: EngineConfig)
     run = _record_attempt(run, result, tx)
     if result.labels:
         _merge_labels(tx, result.labels)
-    if result.error:
-        tx.log(run.id, "ERROR", result.error)
     state = result.state
     if state is State.FAILED and _schedule_retry(tx, run):
         return None

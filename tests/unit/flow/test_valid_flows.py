@@ -9,7 +9,8 @@ import pytest
 
 from common.flow.loader import load_flow_file, parse_flow
 
-SHARED = Path(os.environ.get("PODIUM_SHARED_DIR", Path(__file__).parents[4] / "shared"))
+_CANDIDATES = [os.environ.get("PODIUM_SHARED_DIR"), Path(__file__).parents[4] / "shared", "/work/shared"]
+SHARED = next((Path(c) for c in _CANDIDATES if c and Path(c, "conformance").is_dir()), Path("shared"))
 FLOWS = sorted((SHARED / "conformance" / "kestra" / "flows").glob("*.y*ml"))
 
 

@@ -1,0 +1,89 @@
+"""Publishing what a transaction decided, after it committed, without ever losing it.
+
+Every outgoing message is first written to the outbox table in the deciding transaction.
+After the commit the service publishes it at once (`publish_committed`) and hands its id
+to a background deleter that removes published rows in batches. If the process dies
+between commit and publish, the row stays; the sweeper republishes rows older than a grace
+period. A message may thus go out twice, never zero times: consumers are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Iterable
+
+from common.store import Database, delete_messages, take_messages
+from common.store.types import utcnow
+from common.transport.base import Transport
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(self, db: Database, transport: Transport, *, grace_seconds: float = 10.0,
+                 batch_interval: float = 0.2) -> None:
+        self.db = db
+        self.transport = transport
+        self.grace = timedelta(seconds=grace_seconds)
+        self.batch_interval = batch_interval
+        self._published: list[int] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+
+    def publish_committed(self, messages: Iterable[tuple[int, str, dict]]) -> None:
+        """Publish messages whose outbox rows were just committed; schedule their deletion."""
+        ids = []
+        for row_id, queue, payload in messages:
+            self.transport.publish(queue, payload)
+            ids.append(row_id)
+        if ids:
+            with self._lock:
+                self._published.extend(ids)
+            self._wake.set()
+
+    def delete_published(self) -> int:
+        with self._lock:
+            ids, self._published = self._published, []
+        if ids:
+            with self.db.begin() as conn:
+                delete_messages(conn, ids)
+        return len(ids)
+
+    def sweep(self) -> int:
+        """Republish rows left behind by a process that died after its commit."""
+        cutoff = utcnow() - self.grace
+        with self._lock:
+            pending = set(self._published)
+        swept = 0
+        with self.db.begin() as conn:
+            stale = [m for m in take_messages(conn, 500)
+                     if m.id not in pending and (m.created is None or m.created < cutoff)]
+            for message in stale:
+                self.transport.publish(message.queue, message.payload)
+            delete_messages(conn, [m.id for m in stale])
+            swept = len(stale)
+        if swept:
+            log.warning("outbox sweeper republished %d message(s)", swept)
+        return swept
+
+    def run_background(self, stop: threading.Event, sweep_every: float = 5.0) -> threading.Thread:
+        def loop() -> None:
+            last_sweep = 0.0
+            while not stop.is_set():
+                self._wake.wait(self.batch_interval)
+                self._wake.clear()
+                try:
+                    self.delete_published()
+                    last_sweep += self.batch_interval
+                    if last_sweep >= sweep_every:
+                        last_sweep = 0.0
+                        self.sweep()
+                except Exception:  # keep the relay alive; the next round retries
+                    log.exception("outbox relay round failed")
+            self.delete_published()
+
+        thread = threading.Thread(target=loop, name="outbox-relay", daemon=True)
+        thread.start()
+        return thread

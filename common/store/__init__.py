@@ -1,0 +1,36 @@
+"""The SQL store: SQLAlchemy Core over SQLite (embedded mode) or PostgreSQL (psycopg 3).
+
+Every function takes a `Connection` inside a transaction the caller owns
+(`Database.begin()`), and never commits. Datetimes are timezone-aware UTC in and out.
+`upgrade(url)` migrates a database to the newest schema (Alembic, scripts in the package).
+"""
+
+from common.store.database import Database, normalize_url
+from common.store.errors import NotFoundError, StoreError
+from common.store.executions import (count_executions, get_execution, insert_execution,
+                                     list_executions, lock_execution, update_execution)
+from common.store.flows import (FlowRevision, delete_flow, get_flow, list_flows,
+                                list_revisions, save_flow)
+from common.store.logs import LEVELS, LogEntry, LogRecord, append_logs, fetch_logs
+from common.store.migrate import (current_revision, head_revision, schema_diff, upgrade,
+                                  upgrade_database)
+from common.store.outbox import OutboxMessage, delete_messages, enqueue_messages, take_messages
+from common.store.task_runs import (get_task_run, insert_task_runs, load_task_runs,
+                                    load_task_runs_by_task, update_task_runs)
+from common.store.timers import (Timer, add_timer, delete_timer, delete_timers, get_timer,
+                                 list_timers, next_timer_at, take_due_timers)
+from common.store.types import NaiveDatetimeError
+
+__all__ = [
+    "Database", "normalize_url", "upgrade", "upgrade_database", "current_revision", "head_revision",
+    "schema_diff", "StoreError", "NotFoundError", "NaiveDatetimeError",
+    "FlowRevision", "save_flow", "get_flow", "list_flows", "list_revisions", "delete_flow",
+    "insert_execution", "get_execution", "lock_execution", "update_execution",
+    "list_executions", "count_executions",
+    "insert_task_runs", "update_task_runs", "load_task_runs", "load_task_runs_by_task",
+    "get_task_run",
+    "LEVELS", "LogEntry", "LogRecord", "append_logs", "fetch_logs",
+    "OutboxMessage", "enqueue_messages", "take_messages", "delete_messages",
+    "Timer", "add_timer", "take_due_timers", "get_timer", "list_timers", "delete_timer",
+    "delete_timers", "next_timer_at",
+]

@@ -1,0 +1,13 @@
+"""Errors of the SQL store."""
+
+from __future__ import annotations
+
+from common.errors import PodiumError
+
+
+class StoreError(PodiumError):
+    """The store refused an operation (unsupported database URL, unknown row...)."""
+
+
+class NotFoundError(StoreError):
+    """An update named a row that does not exist."""

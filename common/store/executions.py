@@ -1,0 +1,140 @@
+"""Executions: one row each, pinned to the flow revision they started on.
+
+The state and the columns the API filters on (namespace, flow_id, state, created) are real,
+indexed columns; history, inputs, outputs, labels, variables and trigger are JSON. Labels
+are also kept one row each in `execution_labels` so label filters are indexed joins.
+Task runs live in their own table (`common.store.task_runs`); nothing here touches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+
+from common.models.execution import Execution
+from common.models.state import State
+from common.store.errors import NotFoundError
+from common.store.schema import execution_labels, executions
+from common.store.types import utcnow
+
+_JSON_FIELDS = ("history", "inputs", "outputs", "labels", "variables", "trigger")
+_PLAIN_FIELDS = ("namespace", "flow_id", "flow_revision", "parent_id", "original_id",
+                 "attempt_number", "original_created_date", "schedule_date", "error")
+
+
+def insert_execution(conn: Connection, execution: Execution) -> None:
+    now = utcnow()
+    values = _values(execution)
+    values.update(id=execution.id, created=execution.history.start_date or now, updated=now,
+                  version=1)
+    conn.execute(insert(executions).values(values))
+    _write_labels(conn, execution.id, execution.labels)
+
+
+def get_execution(conn: Connection, execution_id: str) -> Execution | None:
+    row = conn.execute(select(executions).where(executions.c.id == execution_id)).first()
+    return _execution(row) if row is not None else None
+
+
+def lock_execution(conn: Connection, execution_id: str) -> Execution | None:
+    """Read the execution and hold its row lock until the transaction ends (PostgreSQL
+    `SELECT ... FOR UPDATE`; on SQLite the IMMEDIATE transaction already excludes writers)."""
+    row = conn.execute(select(executions).where(executions.c.id == execution_id)
+                       .with_for_update()).first()
+    return _execution(row) if row is not None else None
+
+
+def update_execution(conn: Connection, execution: Execution) -> None:
+    """Rewrite the execution's own row (never its task runs). Raises NotFoundError."""
+    values = _values(execution)
+    values.update(updated=utcnow(), version=executions.c.version + 1)
+    result = conn.execute(update(executions).where(executions.c.id == execution.id)
+                          .values(values))
+    if result.rowcount == 0:
+        raise NotFoundError(f"execution {execution.id} does not exist")
+    if _label_pairs(execution.labels) != _stored_labels(conn, execution.id):
+        conn.execute(delete(execution_labels).where(
+            execution_labels.c.execution_id == execution.id))
+        _write_labels(conn, execution.id, execution.labels)
+
+
+def list_executions(conn: Connection, namespace: str | None = None, flow_id: str | None = None,
+                    states: Iterable[State | str] | None = None,
+                    labels: Mapping[str, Any] | None = None, since: datetime | None = None,
+                    until: datetime | None = None, limit: int = 50,
+                    offset: int = 0) -> list[Execution]:
+    """Newest first. `labels` must all match; `since` inclusive and `until` exclusive on the
+    creation time."""
+    query = select(executions).where(*_filters(namespace, flow_id, states, labels, since,
+                                               until))
+    query = query.order_by(executions.c.created.desc(), executions.c.id.desc())
+    return [_execution(row) for row in conn.execute(query.limit(limit).offset(offset))]
+
+
+def count_executions(conn: Connection, namespace: str | None = None,
+                     flow_id: str | None = None,
+                     states: Iterable[State | str] | None = None) -> int:
+    query = select(func.count()).select_from(executions).where(
+        *_filters(namespace, flow_id, states, None, None, None))
+    return int(conn.execute(query).scalar_one())
+
+
+def _filters(namespace, flow_id, states, labels, since, until) -> list[Any]:
+    clauses: list[Any] = []
+    if namespace is not None:
+        clauses.append(executions.c.namespace == namespace)
+    if flow_id is not None:
+        clauses.append(executions.c.flow_id == flow_id)
+    if states is not None:
+        clauses.append(executions.c.state.in_([State(s).value for s in states]))
+    if since is not None:
+        clauses.append(executions.c.created >= since)
+    if until is not None:
+        clauses.append(executions.c.created < until)
+    for key, value in (labels or {}).items():
+        clauses.append(select(execution_labels.c.execution_id).where(and_(
+            execution_labels.c.execution_id == executions.c.id,
+            execution_labels.c.key == key,
+            execution_labels.c.value == _label_text(value))).exists())
+    return clauses
+
+
+def _values(execution: Execution) -> dict[str, Any]:
+    data = execution.model_dump(mode="json", include=set(_JSON_FIELDS))
+    values = {name: data[name] for name in _JSON_FIELDS}
+    values.update({name: getattr(execution, name) for name in _PLAIN_FIELDS})
+    values["state"] = execution.state.value
+    return values
+
+
+def _execution(row: Any) -> Execution:
+    data = {name: getattr(row, name) for name in (*_JSON_FIELDS, *_PLAIN_FIELDS)}
+    return Execution.model_validate({"id": row.id, **data,
+                                     "inputs": data["inputs"] or {},
+                                     "labels": data["labels"] or []})
+
+
+def _label_text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _label_pairs(labels: list[dict[str, Any]]) -> dict[str, str]:
+    return {str(label["key"]): _label_text(label.get("value")) for label in labels
+            if "key" in label}
+
+
+def _stored_labels(conn: Connection, execution_id: str) -> dict[str, str]:
+    rows = conn.execute(select(execution_labels.c.key, execution_labels.c.value).where(
+        execution_labels.c.execution_id == execution_id))
+    return {key: value for key, value in rows}
+
+
+def _write_labels(conn: Connection, execution_id: str, labels: list[dict[str, Any]]) -> None:
+    pairs = _label_pairs(labels)
+    if pairs:
+        conn.execute(insert(execution_labels), [
+            {"execution_id": execution_id, "key": key, "value": value}
+            for key, value in pairs.items()])

@@ -1,0 +1,126 @@
+"""Flows and their revisions.
+
+Every save that changes the source adds revision n+1 and keeps all earlier ones; saving the
+same source as the latest live revision returns that revision untouched. A delete is a soft
+delete: a new revision row with deleted=true (carrying the last source), so history stays
+and numbering continues when the flow is created again. "Identical" means the same source
+text, byte for byte: a comment or whitespace change is a new revision, as in Kestra, whose
+revisions are what the user wrote.
+
+The store keeps source text only; parsing it back into a Flow is the caller's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, text
+
+from common.store.schema import flows
+from common.store.types import utcnow
+
+if TYPE_CHECKING:
+    from common.flow.loader import LoadedFlow
+
+
+@dataclass(frozen=True)
+class FlowRevision:
+    namespace: str
+    id: str
+    revision: int
+    source: str
+    deleted: bool
+    created: bool = False  # True when this call wrote the row
+    saved_at: datetime | None = None
+
+
+def save_flow(conn: Connection, loaded: "LoadedFlow") -> FlowRevision:
+    """Store `loaded` as the newest revision of its flow, unless the source is unchanged."""
+    namespace, flow_id = loaded.flow.namespace, loaded.flow.id
+    _lock_flow(conn, namespace, flow_id)
+    latest = _latest_row(conn, namespace, flow_id)
+    if latest is not None and not latest.deleted and latest.source == loaded.source:
+        return _revision(latest)
+    number = latest.revision + 1 if latest is not None else 1
+    return _insert(conn, namespace, flow_id, number, loaded.source, deleted=False)
+
+
+def delete_flow(conn: Connection, namespace: str, flow_id: str) -> FlowRevision | None:
+    """Soft-delete the flow: a new deleted revision. None if there is no live flow."""
+    _lock_flow(conn, namespace, flow_id)
+    latest = _latest_row(conn, namespace, flow_id)
+    if latest is None or latest.deleted:
+        return None
+    return _insert(conn, namespace, flow_id, latest.revision + 1, latest.source, deleted=True)
+
+
+def get_flow(conn: Connection, namespace: str, flow_id: str,
+             revision: int | None = None) -> FlowRevision | None:
+    """The latest revision if the flow is live; or exactly `revision`, deleted or not."""
+    if revision is None:
+        row = _latest_row(conn, namespace, flow_id)
+        return _revision(row) if row is not None and not row.deleted else None
+    row = conn.execute(select(flows).where(
+        flows.c.namespace == namespace, flows.c.flow_id == flow_id,
+        flows.c.revision == revision)).first()
+    return _revision(row) if row is not None else None
+
+
+def list_flows(conn: Connection, namespace_prefix: str | None = None) -> list[FlowRevision]:
+    """The latest revision of every live flow, ordered by namespace then id.
+    `namespace_prefix` matches the namespace itself and its sub-namespaces (`a` matches
+    `a` and `a.b`, not `ab`)."""
+    latest = select(flows.c.namespace, flows.c.flow_id,
+                    func.max(flows.c.revision).label("revision")) \
+        .group_by(flows.c.namespace, flows.c.flow_id)
+    if namespace_prefix:
+        latest = latest.where(_namespace_under(namespace_prefix))
+    latest_sq = latest.subquery()
+    query = select(flows).join(latest_sq, and_(
+        flows.c.namespace == latest_sq.c.namespace, flows.c.flow_id == latest_sq.c.flow_id,
+        flows.c.revision == latest_sq.c.revision,
+    )).where(flows.c.deleted.is_(False)).order_by(flows.c.namespace, flows.c.flow_id)
+    return [_revision(row) for row in conn.execute(query)]
+
+
+def list_revisions(conn: Connection, namespace: str, flow_id: str) -> list[FlowRevision]:
+    """Every revision row, oldest first, including the deleted markers."""
+    rows = conn.execute(select(flows).where(
+        flows.c.namespace == namespace, flows.c.flow_id == flow_id).order_by(flows.c.revision))
+    return [_revision(row) for row in rows]
+
+
+def _namespace_under(prefix: str):
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(flows.c.namespace == prefix,
+               flows.c.namespace.like(escaped + ".%", escape="\\"))
+
+
+def _lock_flow(conn: Connection, namespace: str, flow_id: str) -> None:
+    """Serialise concurrent saves of one flow. SQLite: the IMMEDIATE transaction already
+    does; PostgreSQL: a transaction-scoped advisory lock on the flow's key."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                     {"key": f"podium.flow:{namespace}/{flow_id}"})
+
+
+def _latest_row(conn: Connection, namespace: str, flow_id: str):
+    return conn.execute(select(flows).where(
+        flows.c.namespace == namespace, flows.c.flow_id == flow_id,
+    ).order_by(flows.c.revision.desc()).limit(1)).first()
+
+
+def _insert(conn: Connection, namespace: str, flow_id: str, number: int, source: str, *,
+            deleted: bool) -> FlowRevision:
+    saved_at = utcnow()
+    conn.execute(insert(flows).values(namespace=namespace, flow_id=flow_id, revision=number,
+                                      source=source, deleted=deleted, saved_at=saved_at))
+    return FlowRevision(namespace, flow_id, number, source, deleted, created=True,
+                        saved_at=saved_at)
+
+
+def _revision(row) -> FlowRevision:
+    return FlowRevision(row.namespace, row.flow_id, row.revision, row.source, row.deleted,
+                        created=False, saved_at=row.saved_at)

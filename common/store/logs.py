@@ -1,0 +1,83 @@
+"""Execution logs: append-only rows with an increasing id, so a follower pages with
+`after_id` and never misses or repeats a line. Levels order TRACE < DEBUG < INFO < WARN <
+ERROR; `WARNING` is accepted as `WARN`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select
+
+from common.store.errors import StoreError
+from common.store.schema import logs
+
+LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
+_LEVEL_NO = {name: number for number, name in enumerate(LEVELS)}
+_ALIASES = {"WARNING": "WARN", "FATAL": "ERROR", "CRITICAL": "ERROR"}
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    execution_id: str
+    task_run_id: str | None
+    task_id: str | None
+    attempt: int | None
+    level: str
+    message: str
+    timestamp: datetime
+    namespace: str | None = None
+    flow_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LogRecord(LogEntry):
+    """A stored log line; `id` grows with every append."""
+
+    id: int = 0
+
+
+def normalize_level(level: str) -> str:
+    name = _ALIASES.get(level.upper(), level.upper())
+    if name not in _LEVEL_NO:
+        raise StoreError(f"unknown log level {level!r}: use one of {', '.join(LEVELS)}")
+    return name
+
+
+def append_logs(conn: Connection, entries: Sequence[LogEntry]) -> None:
+    if not entries:
+        return
+    rows = []
+    for entry in entries:
+        level = normalize_level(entry.level)
+        rows.append({"execution_id": entry.execution_id, "task_run_id": entry.task_run_id,
+                     "task_id": entry.task_id, "attempt": entry.attempt, "level": level,
+                     "level_no": _LEVEL_NO[level], "message": entry.message,
+                     "timestamp": entry.timestamp, "namespace": entry.namespace,
+                     "flow_id": entry.flow_id})
+    conn.execute(insert(logs), rows)
+
+
+def fetch_logs(conn: Connection, execution_id: str, task_run_id: str | None = None,
+               task_id: str | None = None, min_level: str | None = None,
+               after_id: int | None = None, limit: int | None = None) -> list[LogRecord]:
+    """The execution's log lines in append order (by id), optionally filtered."""
+    query = select(logs).where(logs.c.execution_id == execution_id)
+    if task_run_id is not None:
+        query = query.where(logs.c.task_run_id == task_run_id)
+    if task_id is not None:
+        query = query.where(logs.c.task_id == task_id)
+    if min_level is not None:
+        query = query.where(logs.c.level_no >= _LEVEL_NO[normalize_level(min_level)])
+    if after_id is not None:
+        query = query.where(logs.c.id > after_id)
+    query = query.order_by(logs.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [LogRecord(id=row.id, execution_id=row.execution_id, task_run_id=row.task_run_id,
+                      task_id=row.task_id, attempt=row.attempt, level=row.level,
+                      message=row.message, timestamp=row.timestamp, namespace=row.namespace,
+                      flow_id=row.flow_id)
+            for row in conn.execute(query)]

@@ -1,0 +1,68 @@
+"""Alembic, driven from code: `upgrade(url)` brings a database to the newest schema.
+
+The migration scripts live inside the package (`common/store/migrations/`), so an installed
+wheel can migrate without any alembic.ini on disk. `podium db upgrade` and the embedded
+mode both call `upgrade`. Running it on an up-to-date database does nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+
+from common.store.database import Database
+from common.store.schema import metadata
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "alembic_version"
+_UPGRADE_LOCK = 0x706F6469756D  # "podium"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config.set_main_option("version_table", VERSION_TABLE)
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at `url` to `revision` (default: the newest)."""
+    with Database(url) as db:
+        upgrade_database(db, revision)
+
+
+def upgrade_database(db: Database, revision: str = "head") -> None:
+    """`upgrade` on an existing Database (the only way for an in-memory SQLite one)."""
+    with db.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Services starting together: one migrates, the others wait and find it done.
+            # (SQLite: the IMMEDIATE transaction already serialises.)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
+        command.upgrade(alembic_config(conn), revision)
+
+
+def current_revision(url: str) -> str | None:
+    """The schema revision the database is at, None before the first upgrade."""
+    with Database(url) as db, db.read() as conn:
+        return MigrationContext.configure(
+            conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def schema_diff(conn: Connection) -> list[Any]:
+    """What autogenerate would change to make the database match `schema.metadata`."""
+    context = MigrationContext.configure(conn, opts={
+        "version_table": VERSION_TABLE, "compare_type": True,
+        "compare_server_default": True})
+    return compare_metadata(context, metadata)

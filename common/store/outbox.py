@@ -1,0 +1,54 @@
+"""The transactional outbox: messages are written in the same transaction as the state
+change that caused them, and a relay publishes them afterwards.
+
+Relay loop: in one transaction, `take_messages` (rows stay locked, PostgreSQL skips rows
+another relay holds), publish each, `delete_messages` the published ones, commit. A crash
+before commit republishes: consumers must be idempotent (messages carry idempotency keys).
+Messages come out in insertion order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from common.store.schema import outbox
+from common.store.types import utcnow
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    queue: str
+    payload: dict[str, Any]
+    created: datetime | None = None
+
+
+def enqueue_messages(conn: Connection, messages: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
+    """Store messages to publish after commit; returns their ids, in order, so the
+    publisher can delete exactly what it published."""
+    if not messages:
+        return []
+    now = utcnow()
+    statement = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+    rows = conn.execute(statement, [{"queue": queue, "payload": payload, "created": now}
+                                    for queue, payload in messages])
+    return [row.id for row in rows]
+
+
+def take_messages(conn: Connection, limit: int = 100) -> list[OutboxMessage]:
+    """The oldest `limit` messages, locked for this transaction (SKIP LOCKED on PostgreSQL)."""
+    query = select(outbox.c.id, outbox.c.queue, outbox.c.payload, outbox.c.created) \
+        .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True)
+    return [OutboxMessage(row.id, row.queue, row.payload, row.created)
+            for row in conn.execute(query)]
+
+
+def delete_messages(conn: Connection, ids: Iterable[int]) -> None:
+    ids = list(ids)
+    for start in range(0, len(ids), 500):
+        conn.execute(delete(outbox).where(outbox.c.id.in_(ids[start:start + 500])))

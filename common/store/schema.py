@@ -1,0 +1,144 @@
+"""The tables of the SQL store (SQLAlchemy Core). The Alembic migrations in
+`common/store/migrations/versions/` must build exactly this metadata; a contract test
+checks that autogenerate finds no difference.
+
+Every timestamp column is UTC (`UTCDateTime`); every JSON column is JSONB on PostgreSQL.
+Rows that change often (executions, task runs) carry `updated` and `version`: `version`
+goes up by one on every write of that row, so "which rows did this event touch" is
+observable.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData,
+                        SmallInteger, String, Table, Text)
+
+from common.store.types import JSONValue, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+ID = String(64)
+NAMESPACE = String(150)
+FLOW_ID = String(100)
+TASK_ID = String(255)
+STATE = String(16)
+# Autoincrement ids: BIGINT on PostgreSQL, INTEGER PRIMARY KEY (the rowid) on SQLite.
+SERIAL = BigInteger().with_variant(Integer(), "sqlite")
+
+# One row per revision. A delete is a row too (deleted=true, source of the last revision).
+flows = Table(
+    "flows", metadata,
+    Column("namespace", NAMESPACE, primary_key=True),
+    Column("flow_id", FLOW_ID, primary_key=True),
+    Column("revision", Integer, primary_key=True, autoincrement=False),
+    Column("source", Text, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("saved_at", UTCDateTime, nullable=False),
+)
+
+executions = Table(
+    "executions", metadata,
+    Column("id", ID, primary_key=True),
+    Column("namespace", NAMESPACE, nullable=False),
+    Column("flow_id", FLOW_ID, nullable=False),
+    Column("flow_revision", Integer, nullable=False),
+    Column("state", STATE, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("history", JSONValue, nullable=False),
+    Column("inputs", JSONValue, nullable=False),
+    Column("outputs", JSONValue, nullable=True),
+    Column("labels", JSONValue, nullable=False),
+    Column("variables", JSONValue, nullable=True),
+    Column("trigger", JSONValue, nullable=True),
+    Column("parent_id", ID, nullable=True),
+    Column("original_id", ID, nullable=True),
+    Column("attempt_number", Integer, nullable=False),
+    Column("original_created_date", UTCDateTime, nullable=True),
+    Column("schedule_date", UTCDateTime, nullable=True),
+    Column("error", Text, nullable=True),
+    Index(None, "namespace", "flow_id", "state"),
+    Index(None, "state"),
+    Index(None, "created"),
+    Index(None, "parent_id"),
+)
+
+# Labels again, one row each, so label filters are plain indexed joins on both backends.
+execution_labels = Table(
+    "execution_labels", metadata,
+    Column("execution_id", ID, ForeignKey("executions.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
+    Index(None, "key", "value"),
+)
+
+task_runs = Table(
+    "task_runs", metadata,
+    Column("id", ID, primary_key=True),
+    Column("execution_id", ID, ForeignKey("executions.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("task_id", TASK_ID, nullable=False),
+    Column("parent_task_run_id", ID, nullable=True),
+    Column("value", Text, nullable=True),
+    Column("iteration", Integer, nullable=True),
+    Column("state", STATE, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("history", JSONValue, nullable=False),
+    Column("attempts", JSONValue, nullable=False),
+    Column("outputs", JSONValue, nullable=True),
+    Column("flowable", JSONValue, nullable=False),
+    Index(None, "execution_id", "seq"),
+    Index(None, "execution_id", "task_id"),
+)
+
+# No foreign key: workers append logs out of band and logs outlive nothing else.
+logs = Table(
+    "logs", metadata,
+    Column("id", SERIAL, primary_key=True, autoincrement=True),
+    Column("execution_id", ID, nullable=False),
+    Column("task_run_id", ID, nullable=True),
+    Column("task_id", TASK_ID, nullable=True),
+    Column("attempt", Integer, nullable=True),
+    Column("level", String(8), nullable=False),
+    Column("level_no", SmallInteger, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("timestamp", UTCDateTime, nullable=False),
+    Column("namespace", NAMESPACE, nullable=True),
+    Column("flow_id", FLOW_ID, nullable=True),
+    Index(None, "execution_id", "id"),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", SERIAL, primary_key=True, autoincrement=True),
+    Column("queue", String(255), nullable=False),
+    Column("payload", JSONValue, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+)
+
+timers = Table(
+    "timers", metadata,
+    Column("id", ID, primary_key=True),
+    Column("execution_id", ID, ForeignKey("executions.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("fire_at", UTCDateTime, nullable=False),
+    Column("payload", JSONValue, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Index(None, "fire_at"),
+    Index(None, "execution_id", "kind"),
+)
+
+ALL_TABLES = (flows, executions, execution_labels, task_runs, logs, outbox, timers)

@@ -1,0 +1,107 @@
+"""Task runs, one row each. An event writes only the task runs it changed:
+`update_task_runs` issues one batched UPDATE by primary key for exactly the runs passed, so
+an execution with 100,000 task runs is never rewritten whole.
+
+Every write bumps the row's `version` and `updated`, which makes "what did this event
+touch" observable (the contract tests rely on it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from common.models.execution import TaskRun
+from common.store.errors import NotFoundError
+from common.store.schema import task_runs
+from common.store.types import utcnow
+
+_JSON_FIELDS = ("history", "attempts", "outputs", "flowable")
+_PLAIN_FIELDS = ("execution_id", "task_id", "parent_task_run_id", "value", "iteration", "seq")
+_MUTABLE = ("parent_task_run_id", "value", "iteration", "seq", "state", *_JSON_FIELDS)
+# Query-parameter chunk for IN lists: well under SQLite's and PostgreSQL's limits.
+_CHUNK = 500
+
+
+def insert_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> None:
+    if not runs:
+        return
+    now = utcnow()
+    rows = []
+    for run in runs:
+        values = _values(run)
+        values.update(id=run.id, updated=now, version=1)
+        rows.append(values)
+    conn.execute(insert(task_runs), rows)
+
+
+def update_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> int:
+    """Write exactly these task runs (by id); returns the number of rows written.
+    Raises NotFoundError if one of them was never inserted."""
+    if not runs:
+        return 0
+    statement = update(task_runs).where(task_runs.c.id == bindparam("b_id")).values(
+        {**{name: bindparam(f"b_{name}") for name in _MUTABLE},
+         "updated": bindparam("b_updated"), "version": task_runs.c.version + 1})
+    now = utcnow()
+    params = []
+    for run in runs:
+        values = _values(run)
+        params.append({"b_id": run.id, "b_updated": now,
+                       **{f"b_{name}": values[name] for name in _MUTABLE}})
+    result = conn.execute(statement, params)
+    written = result.rowcount
+    if conn.dialect.supports_sane_multi_rowcount and written != len(runs):
+        missing = _missing_ids(conn, [run.id for run in runs])
+        if missing:
+            raise NotFoundError(f"task runs do not exist: {', '.join(missing)}")
+    return written if written >= 0 else len(runs)
+
+
+def load_task_runs(conn: Connection, execution_id: str) -> list[TaskRun]:
+    """Every task run of the execution, in creation order (`seq`)."""
+    query = select(task_runs).where(task_runs.c.execution_id == execution_id) \
+        .order_by(task_runs.c.seq, task_runs.c.id)
+    return [_task_run(row) for row in conn.execute(query)]
+
+
+def load_task_runs_by_task(conn: Connection, execution_id: str,
+                           task_ids: Iterable[str]) -> list[TaskRun]:
+    """The execution's task runs of these task ids, in creation order."""
+    ids = list(dict.fromkeys(task_ids))
+    found: list[TaskRun] = []
+    for start in range(0, len(ids), _CHUNK):
+        query = select(task_runs).where(task_runs.c.execution_id == execution_id,
+                                        task_runs.c.task_id.in_(ids[start:start + _CHUNK]))
+        found.extend(_task_run(row) for row in conn.execute(query))
+    return sorted(found, key=lambda run: (run.seq, run.id))
+
+
+def get_task_run(conn: Connection, task_run_id: str) -> TaskRun | None:
+    row = conn.execute(select(task_runs).where(task_runs.c.id == task_run_id)).first()
+    return _task_run(row) if row is not None else None
+
+
+def _missing_ids(conn: Connection, ids: list[str]) -> list[str]:
+    present: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        present.update(conn.execute(select(task_runs.c.id).where(
+            task_runs.c.id.in_(ids[start:start + _CHUNK]))).scalars())
+    return [i for i in ids if i not in present]
+
+
+def _values(run: TaskRun) -> dict[str, Any]:
+    data = run.model_dump(mode="json", include=set(_JSON_FIELDS))
+    values = {name: data[name] for name in _JSON_FIELDS}
+    values.update({name: getattr(run, name) for name in _PLAIN_FIELDS})
+    values["state"] = run.state.value
+    return values
+
+
+def _task_run(row: Any) -> TaskRun:
+    data = {name: getattr(row, name) for name in (*_JSON_FIELDS, *_PLAIN_FIELDS)}
+    return TaskRun.model_validate({"id": row.id, **data,
+                                   "attempts": data["attempts"] or [],
+                                   "flowable": data["flowable"] or {}})

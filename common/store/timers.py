@@ -1,0 +1,83 @@
+"""Timers the executor owns: retry delays, pause delays and timeouts, scheduled starts.
+
+A timer is (id, execution_id, kind, fire_at, payload). `add_timer` is idempotent on the
+timer id: adding an existing id changes nothing, so a re-processed event cannot double a
+timer. The firing loop takes due timers (SKIP LOCKED on PostgreSQL), emits a TimerFired
+message for each (through the outbox) and deletes them, in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from common.models.execution import new_id
+from common.store.schema import timers
+from common.store.types import utcnow
+
+
+@dataclass(frozen=True)
+class Timer:
+    id: str
+    execution_id: str
+    kind: str
+    fire_at: datetime
+    payload: dict[str, Any]
+
+
+def add_timer(conn: Connection, execution_id: str, fire_at: datetime, kind: str,
+              payload: dict[str, Any] | None = None, timer_id: str | None = None) -> str:
+    """Store a timer and return its id; an existing `timer_id` is left as it is."""
+    timer_id = timer_id or new_id()
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(timers).values(
+        id=timer_id, execution_id=execution_id, kind=kind, fire_at=fire_at,
+        payload=payload or {}, created=utcnow()).on_conflict_do_nothing(index_elements=["id"])
+    conn.execute(statement)
+    return timer_id
+
+
+def take_due_timers(conn: Connection, now: datetime, limit: int = 100) -> list[Timer]:
+    """Timers with fire_at <= now, earliest first, locked for this transaction."""
+    query = select(timers).where(timers.c.fire_at <= now) \
+        .order_by(timers.c.fire_at, timers.c.id).limit(limit).with_for_update(skip_locked=True)
+    return [_timer(row) for row in conn.execute(query)]
+
+
+def get_timer(conn: Connection, timer_id: str) -> Timer | None:
+    row = conn.execute(select(timers).where(timers.c.id == timer_id)).first()
+    return _timer(row) if row is not None else None
+
+
+def list_timers(conn: Connection, execution_id: str, kind: str | None = None) -> list[Timer]:
+    query = select(timers).where(timers.c.execution_id == execution_id)
+    if kind is not None:
+        query = query.where(timers.c.kind == kind)
+    return [_timer(row) for row in conn.execute(query.order_by(timers.c.fire_at, timers.c.id))]
+
+
+def delete_timer(conn: Connection, timer_id: str) -> bool:
+    """True if the timer existed."""
+    return conn.execute(delete(timers).where(timers.c.id == timer_id)).rowcount > 0
+
+
+def delete_timers(conn: Connection, execution_id: str, kind: str | None = None) -> int:
+    """Delete the execution's timers (of one kind, if given); returns how many."""
+    statement = delete(timers).where(timers.c.execution_id == execution_id)
+    if kind is not None:
+        statement = statement.where(timers.c.kind == kind)
+    return conn.execute(statement).rowcount
+
+
+def next_timer_at(conn: Connection) -> datetime | None:
+    """When the earliest timer fires, so the firing loop can sleep until then."""
+    return conn.execute(select(func.min(timers.c.fire_at))).scalar_one_or_none()
+
+
+def _timer(row: Any) -> Timer:
+    return Timer(row.id, row.execution_id, row.kind, row.fire_at, row.payload)

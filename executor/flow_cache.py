@@ -1,0 +1,39 @@
+"""Parsed flows by (namespace, id, revision). A revision never changes once saved, so
+entries never go stale; the cache only bounds memory."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from common.errors import PodiumError
+from common.flow.loader import parse_flow
+from common.flow.model import Flow
+from common.store import get_flow
+
+
+class FlowNotFound(PodiumError):
+    pass
+
+
+class FlowCache:
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._flows: OrderedDict[tuple[str, str, int], Flow] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, conn, namespace: str, flow_id: str, revision: int) -> Flow:
+        key = (namespace, flow_id, revision)
+        with self._lock:
+            if key in self._flows:
+                self._flows.move_to_end(key)
+                return self._flows[key]
+        stored = get_flow(conn, namespace, flow_id, revision)
+        if stored is None:
+            raise FlowNotFound(f"flow {namespace}.{flow_id} revision {revision} not found")
+        flow = parse_flow(stored.source, name=f"{namespace}.{flow_id}@{revision}").flow
+        with self._lock:
+            self._flows[key] = flow
+            while len(self._flows) > self.size:
+                self._flows.popitem(last=False)
+        return flow

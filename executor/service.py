@@ -1,0 +1,135 @@
+"""The executor service: one handler for every message of the executor queue.
+
+For each message: lock the execution's row, load its task runs and its flow revision, run
+the pure `process()`, persist the Decision (changed rows only, logs, timers and the
+outgoing messages in the outbox), commit, and only then publish. Several executor
+replicas are safe: the row lock serialises the messages of one execution.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from datetime import datetime
+from typing import Callable
+
+from common.messages import (KillTask, RunTask, TimerFired, decode_executor_message)
+from common.outbox_relay import OutboxRelay
+from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers, enqueue_messages,
+                          insert_task_runs, load_task_runs, lock_execution, take_due_timers,
+                          update_execution, update_task_runs)
+from common.store.logs import LogEntry
+from common.store.types import utcnow
+from common.transport.base import (EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport,
+                                   worker_group_queue)
+from executor.engine.commands import (CancelTimers, Decision, DispatchTask, KillRunningTasks,
+                                      ScheduleTimer)
+from executor.engine.context import EngineConfig
+from executor.engine.process import process
+from executor.flow_cache import FlowCache
+
+log = logging.getLogger(__name__)
+
+
+class ExecutorService:
+    def __init__(self, db: Database, transport: Transport, *, config: EngineConfig | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.db = db
+        self.transport = transport
+        self.config = config or EngineConfig()
+        self.clock = clock
+        self.flows = FlowCache()
+        self.relay = OutboxRelay(db, transport)
+        self.counters: Counter[str] = Counter()
+
+    # ------------------------------------------------------------------ messages
+    def handle(self, payload: dict) -> None:
+        message = decode_executor_message(payload)
+        outgoing: list[tuple[int, str, dict]] = []
+        broadcasts: list[dict] = []
+        with self.db.begin() as conn:
+            execution = lock_execution(conn, message.execution_id)
+            if execution is None:
+                self.counters["unknown_execution"] += 1
+                log.warning("message for unknown execution %s ignored", message.execution_id)
+                return
+            flow = self.flows.get(conn, execution.namespace, execution.flow_id,
+                                  execution.flow_revision)
+            runs = load_task_runs(conn, execution.id)
+            decision = process(flow, execution, runs, message, self.clock(), self.config)
+            if decision.ignored:
+                self.counters["ignored"] += 1
+                log.info("%s: %s", message.kind, decision.ignored)
+                return
+            outgoing, broadcasts = self._persist(conn, decision)
+        self.counters["handled"] += 1
+        self.relay.publish_committed(outgoing)
+        for payload_ in broadcasts:
+            self.transport.broadcast(KILL_CHANNEL, payload_)
+
+    def _persist(self, conn, decision: Decision) -> tuple[list, list]:
+        execution = decision.execution
+        if decision.execution_changed:
+            update_execution(conn, execution)
+        insert_task_runs(conn, decision.created)
+        update_task_runs(conn, decision.updated)
+        if decision.logs:
+            append_logs(conn, [self._log_entry(execution, *entry) for entry in decision.logs])
+        messages: list[tuple[str, dict]] = []
+        broadcasts: list[dict] = []
+        for command in decision.commands:
+            if isinstance(command, DispatchTask):
+                messages.append(self._run_task(execution, command))
+            elif isinstance(command, ScheduleTimer):
+                add_timer(conn, execution.id, command.fire_at, command.kind,
+                          {"task_run_id": command.task_run_id}, timer_id=command.timer_id)
+            elif isinstance(command, CancelTimers):
+                delete_timers(conn, execution.id, command.kind)
+            elif isinstance(command, KillRunningTasks):
+                broadcasts.extend(KillTask(execution_id=execution.id, task_run_id=run_id).encode()
+                                  for run_id in command.task_run_ids)
+        ids = enqueue_messages(conn, messages)
+        return [(row_id, queue, body) for row_id, (queue, body) in zip(ids, messages)], broadcasts
+
+    @staticmethod
+    def _run_task(execution, command: DispatchTask) -> tuple[str, dict]:
+        message = RunTask(execution_id=execution.id, task_run_id=command.task_run.id,
+                          attempt=command.attempt, task=command.task, context=command.context,
+                          namespace=execution.namespace, flow_id=execution.flow_id,
+                          flow_revision=execution.flow_revision)
+        queue = worker_group_queue(command.queue_group) if command.queue_group else WORKER_QUEUE
+        return queue, message.encode()
+
+    @staticmethod
+    def _log_entry(execution, task_run_id, level, message) -> LogEntry:
+        return LogEntry(execution_id=execution.id, task_run_id=task_run_id, task_id=None,
+                        attempt=None, level=level, message=message, timestamp=utcnow(),
+                        namespace=execution.namespace, flow_id=execution.flow_id)
+
+    # ------------------------------------------------------------------ timers
+    def fire_due_timers(self) -> int:
+        """Turn due timers into TimerFired messages (outbox first, like everything else)."""
+        with self.db.begin() as conn:
+            timers = take_due_timers(conn, self.clock(), 200)
+            for timer in timers:
+                delete_timer(conn, timer.id)
+            messages = [(EXECUTOR_QUEUE, TimerFired(
+                execution_id=t.execution_id, timer_id=t.id, timer_kind=t.kind,
+                task_run_id=(t.payload or {}).get("task_run_id")).encode()) for t in timers]
+            ids = enqueue_messages(conn, messages)
+        self.relay.publish_committed((i, q, p) for i, (q, p) in zip(ids, messages))
+        return len(timers)
+
+    def run_background(self, stop: threading.Event, timer_poll_seconds: float = 0.25) -> list:
+        """Timer firing and outbox cleanup; neither is on the message hot path."""
+        def timers() -> None:
+            while not stop.wait(timer_poll_seconds):
+                try:
+                    self.fire_due_timers()
+                except Exception:
+                    log.exception("timer round failed")
+
+        thread = threading.Thread(target=timers, name="executor-timers", daemon=True)
+        thread.start()
+        return [thread, self.relay.run_background(stop)]

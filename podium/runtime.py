@@ -1,0 +1,130 @@
+"""Composition of the services into one running system.
+
+`Runtime.embedded(...)`: SQLite, in-process transport, executor and worker threads in
+this process — the default on a machine with no servers. The same ExecutorService and
+WorkerService classes run as separate processes on the distributed path (`podium executor`,
+`podium worker`); only the Database and Transport differ.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from common.errors import PodiumError
+from common.flow.loader import LoadedFlow
+from common.models.execution import Execution, TaskRun
+from common.store import (Database, FlowRevision, get_execution, get_flow, load_task_runs,
+                          save_flow, upgrade_database)
+from common.store.types import utcnow
+from common.submission import create_execution
+from common.outbox_relay import OutboxRelay
+from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport
+from common.transport.memory import InProcessTransport
+from executor.engine.context import EngineConfig
+from executor.flow_cache import FlowCache
+from executor.service import ExecutorService
+from worker.service import WorkerService
+
+
+class Runtime:
+    """A database and a transport, plus whichever services this process runs."""
+
+    def __init__(self, db: Database, transport: Transport) -> None:
+        self.db = db
+        self.transport = transport
+        self.relay = OutboxRelay(db, transport)
+        self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.executor: ExecutorService | None = None
+        self.worker: WorkerService | None = None
+        self._unsubscribe = None
+
+    @classmethod
+    def embedded(cls, data_dir: str | Path | None = None, *, workers: int = 4,
+                 environ: dict[str, str] | None = None) -> "Runtime":
+        folder = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="podium-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        db = Database(f"sqlite:///{folder / 'podium.db'}")
+        upgrade_database(db)
+        runtime = cls(db, InProcessTransport())
+        runtime.start_executor(EngineConfig(environ=dict(environ if environ is not None
+                                                         else os.environ)))
+        runtime.start_worker(concurrency=workers)
+        return runtime
+
+    # ------------------------------------------------------------------ services
+    def start_executor(self, config: EngineConfig | None = None, concurrency: int = 1) -> None:
+        self.executor = ExecutorService(self.db, self.transport, config=config)
+        self.threads += self.executor.run_background(self.stop)
+        self._consume([EXECUTOR_QUEUE], self.executor.handle, concurrency, "executor")
+
+    def start_worker(self, concurrency: int = 4, queues: list[str] | None = None) -> None:
+        self.worker = WorkerService(self.db, self.transport)
+        self._unsubscribe = self.transport.subscribe_broadcast(KILL_CHANNEL, self.worker.on_kill)
+        self._consume(queues or [WORKER_QUEUE], self.worker.handle, concurrency, "worker")
+
+    def _consume(self, queues: list[str], handler, concurrency: int, name: str) -> None:
+        thread = threading.Thread(target=self.transport.consume, args=(queues, handler),
+                                  kwargs={"concurrency": concurrency, "stop": self.stop},
+                                  name=f"{name}-consumer", daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def close(self) -> None:
+        self.stop.set()
+        if self._unsubscribe:
+            self._unsubscribe()
+        for thread in self.threads:
+            thread.join(timeout=5)
+        if self.worker:
+            self.worker.logs.close()
+        self.relay.delete_published()
+        self.db.dispose()
+
+    def __enter__(self) -> "Runtime":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ operations
+    def deploy(self, loaded: LoadedFlow) -> FlowRevision:
+        with self.db.begin() as conn:
+            return save_flow(conn, loaded)
+
+    def submit(self, namespace: str, flow_id: str, inputs: dict[str, Any] | None = None, *,
+               labels: dict[str, Any] | None = None, validate_inputs: bool = True) -> Execution:
+        with self.db.begin() as conn:
+            stored = get_flow(conn, namespace, flow_id)
+            if stored is None:
+                raise PodiumError(f"flow {namespace}.{flow_id} is not deployed")
+            flow = FlowCache().get(conn, namespace, flow_id, stored.revision)
+            execution, outgoing = create_execution(conn, flow, stored.revision, inputs, utcnow(),
+                                                   labels=labels, validate_inputs=validate_inputs)
+        self.relay.publish_committed(outgoing)
+        return execution
+
+    def wait(self, execution_id: str, timeout: float | None = None,
+             poll: float = 0.02) -> Execution:
+        """Block until the execution is terminated (or paused); raises TimeoutError."""
+        deadline = time.monotonic() + timeout if timeout else None
+        while True:
+            execution = self.get(execution_id)
+            if execution and (execution.state.is_terminated or execution.state.value == "PAUSED"):
+                return execution
+            if deadline and time.monotonic() > deadline:
+                raise TimeoutError(f"execution {execution_id} still {execution.state.value}")
+            time.sleep(poll)
+
+    def get(self, execution_id: str) -> Execution | None:
+        with self.db.read() as conn:
+            return get_execution(conn, execution_id)
+
+    def task_runs(self, execution_id: str) -> list[TaskRun]:
+        with self.db.read() as conn:
+            return load_task_runs(conn, execution_id)

@@ -1,0 +1,316 @@
+"""Contract of the SQL store, run on SQLite and PostgreSQL (see conftest.py): flow
+revisions, executions, task runs. Logs, outbox and timers: test_store_queues.py; locking
+and migrations: test_store_schema.py."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import StatementError
+
+from common.flow.loader import parse_flow
+from common.models.execution import Attempt, Execution, TaskRun
+from common.models.state import State, StateHistory
+from common.store import (NaiveDatetimeError, NotFoundError, count_executions, delete_flow,
+                          get_execution, get_flow, get_task_run, insert_execution,
+                          insert_task_runs, list_executions, list_flows, list_revisions,
+                          load_task_runs, load_task_runs_by_task, lock_execution, save_flow,
+                          update_execution, update_task_runs)
+from common.store.schema import task_runs as task_runs_table
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+
+FLOW = """\
+id: {id}
+namespace: {ns}
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: "{message}"
+"""
+
+
+def flow(message: str = "hi", flow_id: str = "hello", ns: str = "company.team"):
+    return parse_flow(FLOW.format(id=flow_id, ns=ns, message=message))
+
+
+def execution(ns: str = "company.team", flow_id: str = "hello", at: datetime = T0,
+              state: State = State.CREATED, **extra) -> Execution:
+    return Execution(namespace=ns, flow_id=flow_id, flow_revision=1,
+                     history=StateHistory.new(at, state), **extra)
+
+
+def task_run(execution_id: str, task_id: str, seq: int, **extra) -> TaskRun:
+    return TaskRun(execution_id=execution_id, task_id=task_id, seq=seq,
+                   history=StateHistory.new(T0), **extra)
+
+
+# -- flows ---------------------------------------------------------------------------------
+
+def test_first_save_creates_revision_1_and_keeps_the_source(db):
+    loaded = flow()
+    with db.begin() as conn:
+        saved = save_flow(conn, loaded)
+    assert (saved.namespace, saved.id, saved.revision, saved.deleted, saved.created) == \
+        ("company.team", "hello", 1, False, True)
+    with db.begin() as conn:
+        got = get_flow(conn, "company.team", "hello")
+    assert got.revision == 1 and got.source == loaded.source and not got.created
+    assert got.saved_at.tzinfo is not None
+
+
+def test_identical_save_returns_the_existing_revision(db):
+    with db.begin() as conn:
+        save_flow(conn, flow())
+        again = save_flow(conn, flow())
+        assert (again.revision, again.created) == (1, False)
+        assert len(list_revisions(conn, "company.team", "hello")) == 1
+
+
+def test_changed_save_makes_a_new_revision_and_keeps_the_old(db):
+    with db.begin() as conn:
+        save_flow(conn, flow("one"))
+        second = save_flow(conn, flow("two"))
+        assert (second.revision, second.created) == (2, True)
+        assert "two" in get_flow(conn, "company.team", "hello").source
+        assert "one" in get_flow(conn, "company.team", "hello", revision=1).source
+        # Going back to an older text is a change too: revision 3.
+        assert save_flow(conn, flow("one")).revision == 3
+
+
+def test_delete_is_a_soft_delete_and_numbering_continues(db):
+    with db.begin() as conn:
+        save_flow(conn, flow("one"))
+        save_flow(conn, flow("two"))
+        deleted = delete_flow(conn, "company.team", "hello")
+        assert (deleted.revision, deleted.deleted, deleted.created) == (3, True, True)
+        assert get_flow(conn, "company.team", "hello") is None
+        assert delete_flow(conn, "company.team", "hello") is None  # already deleted
+        # Earlier revisions stay readable (running executions are pinned to them).
+        assert "two" in get_flow(conn, "company.team", "hello", revision=2).source
+        assert get_flow(conn, "company.team", "hello", revision=3).deleted
+        assert list_flows(conn) == []
+        # Re-creating with the same source as before the delete is a new revision.
+        recreated = save_flow(conn, flow("two"))
+        assert (recreated.revision, recreated.deleted, recreated.created) == (4, False, True)
+        assert [(r.revision, r.deleted) for r in list_revisions(conn, "company.team", "hello")] \
+            == [(1, False), (2, False), (3, True), (4, False)]
+
+
+def test_get_unknown_flow_or_revision(db):
+    with db.begin() as conn:
+        save_flow(conn, flow())
+        assert get_flow(conn, "company.team", "nope") is None
+        assert get_flow(conn, "company.team", "hello", revision=9) is None
+        assert delete_flow(conn, "company.team", "nope") is None
+
+
+def test_list_flows_gives_latest_live_revisions_by_namespace_prefix(db):
+    with db.begin() as conn:
+        save_flow(conn, flow("a", "f1", "company"))
+        save_flow(conn, flow("b", "f1", "company"))
+        save_flow(conn, flow("c", "f2", "company.team"))
+        save_flow(conn, flow("d", "f3", "companyx"))
+        save_flow(conn, flow("e", "f4", "company_a"))
+        save_flow(conn, flow("f", "gone", "company"))
+        delete_flow(conn, "company", "gone")
+        everything = list_flows(conn)
+        assert [(f.namespace, f.id, f.revision) for f in everything] == [
+            ("company", "f1", 2), ("company.team", "f2", 1), ("company_a", "f4", 1),
+            ("companyx", "f3", 1)]
+        assert [(f.namespace, f.id) for f in list_flows(conn, "company")] == [
+            ("company", "f1"), ("company.team", "f2")]
+        assert [f.id for f in list_flows(conn, "company.team")] == ["f2"]
+        assert list_flows(conn, "compan") == []
+
+
+def test_unicode_source_round_trips(db):
+    loaded = flow("héllo wörld ✓ 日本語")
+    with db.begin() as conn:
+        save_flow(conn, loaded)
+        assert get_flow(conn, "company.team", "hello").source == loaded.source
+
+
+# -- executions ----------------------------------------------------------------------------
+
+def test_execution_round_trips_every_field(db):
+    ex = execution(
+        inputs={"name": "wörld", "nested": {"list": [1, 2.5, None, True, {"x": "ü"}]}},
+        outputs={"out": [1, {"a": "b"}]}, labels=[{"key": "team", "value": "data"}],
+        variables={"v": 1}, trigger={"id": "schedule", "type": "x", "variables": {"d": "1"}},
+        parent_id="parent", original_id="orig", attempt_number=2,
+        original_created_date=T0 - timedelta(days=1), schedule_date=T0 + timedelta(hours=1),
+        error="boom")
+    ex = ex.moved_to(State.RUNNING, T0 + timedelta(seconds=1))
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+    with db.begin() as conn:
+        got = get_execution(conn, ex.id)
+    assert got == ex
+    assert got.schedule_date.tzinfo is not None and got.history.start_date == T0
+    assert get_execution_none(db)
+
+
+def get_execution_none(db) -> bool:
+    with db.begin() as conn:
+        return get_execution(conn, "missing") is None and lock_execution(conn, "missing") is None
+
+
+def test_null_json_fields_stay_null(db):
+    ex = execution()
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+        got = get_execution(conn, ex.id)
+    assert got.outputs is None and got.trigger is None and got.variables is None
+    assert got.inputs == {} and got.labels == []
+
+
+def test_lock_update_and_version(db):
+    ex = execution()
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+    with db.begin() as conn:
+        locked = lock_execution(conn, ex.id)
+        assert locked == ex
+        running = locked.moved_to(State.RUNNING, T0 + timedelta(seconds=1))
+        running = running.model_copy(update={"outputs": {"k": "v"},
+                                             "labels": [{"key": "env", "value": "prod"}]})
+        update_execution(conn, running)
+    with db.begin() as conn:
+        got = get_execution(conn, ex.id)
+        assert got == running and got.state is State.RUNNING
+        assert list_executions(conn, labels={"env": "prod"}) == [got]
+        assert count_executions(conn, "company.team", "hello", [State.RUNNING]) == 1
+        assert count_executions(conn, "company.team", "hello", [State.CREATED]) == 0
+
+
+def test_update_unknown_execution_raises(db):
+    with db.begin() as conn, pytest.raises(NotFoundError):
+        update_execution(conn, execution())
+
+
+def test_list_executions_filters(db):
+    a = execution(at=T0, labels=[{"key": "team", "value": "data"}, {"key": "env", "value": "p"}])
+    b = execution(at=T0 + timedelta(minutes=1), state=State.RUNNING,
+                  labels=[{"key": "team", "value": "ops"}])
+    c = execution(flow_id="other", at=T0 + timedelta(minutes=2), state=State.SUCCESS)
+    d = execution(ns="elsewhere", at=T0 + timedelta(minutes=3), state=State.FAILED)
+    with db.begin() as conn:
+        for ex in (a, b, c, d):
+            insert_execution(conn, ex)
+
+    def ids(**filters):
+        with db.begin() as conn:
+            return [ex.id for ex in list_executions(conn, **filters)]
+
+    assert ids() == [d.id, c.id, b.id, a.id]  # newest first
+    assert ids(namespace="company.team") == [c.id, b.id, a.id]
+    assert ids(namespace="company.team", flow_id="hello") == [b.id, a.id]
+    assert ids(states=[State.RUNNING, "FAILED"]) == [d.id, b.id]
+    assert ids(labels={"team": "data"}) == [a.id]
+    assert ids(labels={"team": "data", "env": "p"}) == [a.id]
+    assert ids(labels={"team": "data", "env": "q"}) == []
+    assert ids(since=T0 + timedelta(minutes=1)) == [d.id, c.id, b.id]
+    assert ids(until=T0 + timedelta(minutes=1)) == [a.id]
+    assert ids(since=T0 + timedelta(minutes=1), until=T0 + timedelta(minutes=3)) == [c.id, b.id]
+    assert ids(limit=2) == [d.id, c.id]
+    assert ids(limit=2, offset=2) == [b.id, a.id]
+    with db.begin() as conn:
+        assert count_executions(conn, "company.team", None, None) == 3
+        assert count_executions(conn, "company.team", "hello", [State.CREATED,
+                                                                State.RUNNING]) == 2
+
+
+def test_naive_datetimes_are_refused(db):
+    # SQLAlchemy wraps errors of bind processing: the cause is ours.
+    with db.begin() as conn, pytest.raises(StatementError) as caught:
+        list_executions(conn, since=datetime(2024, 1, 1))
+    assert isinstance(caught.value.orig, NaiveDatetimeError)
+    with db.begin() as conn, pytest.raises(StatementError):
+        insert_execution(conn, execution(at=datetime(2024, 1, 1)))
+
+
+def test_other_timezones_are_stored_as_utc(db):
+    plus2 = timezone(timedelta(hours=2))
+    ex = execution(schedule_date=datetime(2024, 5, 1, 14, 0, tzinfo=plus2))
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+        got = get_execution(conn, ex.id)
+    assert got.schedule_date == T0 and got.schedule_date.utcoffset() == timedelta(0)
+
+
+# -- task runs -----------------------------------------------------------------------------
+
+def test_task_runs_round_trip_in_seq_order(db):
+    ex = execution()
+    runs = [task_run(ex.id, "b", 1, value="x", iteration=3, flowable={"values": ["ü", 1]}),
+            task_run(ex.id, "a", 0, outputs={"o": {"deep": [1, 2]}},
+                     attempts=[Attempt(number=1, state=State.RUNNING, started=T0)]),
+            task_run(ex.id, "c", 2)]
+    runs[0] = runs[0].model_copy(update={"parent_task_run_id": runs[1].id})
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+        insert_task_runs(conn, runs)
+        insert_task_runs(conn, [])
+    with db.begin() as conn:
+        loaded = load_task_runs(conn, ex.id)
+        assert loaded == [runs[1], runs[0], runs[2]]
+        assert get_task_run(conn, runs[0].id) == runs[0]
+        assert get_task_run(conn, "missing") is None
+        assert load_task_runs_by_task(conn, ex.id, ["c", "a"]) == [runs[1], runs[2]]
+        assert load_task_runs_by_task(conn, ex.id, []) == []
+        assert load_task_runs(conn, "missing") == []
+
+
+def test_updating_one_of_1000_task_runs_touches_one_row(db):
+    ex = execution()
+    runs = [task_run(ex.id, f"t{i}", i) for i in range(1000)]
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+        insert_task_runs(conn, runs)
+    changed = runs[500].moved_to(State.RUNNING, T0 + timedelta(seconds=1))
+    changed = changed.model_copy(update={
+        "attempts": [Attempt(number=1, state=State.RUNNING, started=T0)],
+        "outputs": {"x": 1}})
+    with db.begin() as conn:
+        assert update_task_runs(conn, [changed]) == 1
+    with db.begin() as conn:
+        versions = {row.id: row.version for row in conn.execute(
+            select(task_runs_table.c.id, task_runs_table.c.version))}
+        assert sum(versions.values()) == 1001
+        assert versions[changed.id] == 2
+        assert conn.execute(select(func.count()).where(task_runs_table.c.version > 1)) \
+            .scalar_one() == 1
+        assert get_task_run(conn, changed.id) == changed
+        assert get_task_run(conn, runs[499].id) == runs[499]
+        assert update_task_runs(conn, []) == 0
+
+
+def test_update_task_runs_writes_a_batch(db):
+    ex = execution()
+    runs = [task_run(ex.id, f"t{i}", i) for i in range(10)]
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+        insert_task_runs(conn, runs)
+    changed = [r.moved_to(State.RUNNING, T0 + timedelta(seconds=1)) for r in runs[2:5]]
+    with db.begin() as conn:
+        assert update_task_runs(conn, changed) == 3
+        loaded = load_task_runs(conn, ex.id)
+    assert [r.state for r in loaded] == [State.CREATED] * 2 + [State.RUNNING] * 3 + \
+        [State.CREATED] * 5
+
+
+def test_update_unknown_task_run_raises(db):
+    ex = execution()
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+    with db.begin() as conn, pytest.raises(NotFoundError):
+        update_task_runs(conn, [task_run(ex.id, "ghost", 0)])
+
+
+def test_task_runs_need_their_execution(db):
+    with pytest.raises(Exception):
+        with db.begin() as conn:
+            insert_task_runs(conn, [task_run("no-such-execution", "t", 0)])

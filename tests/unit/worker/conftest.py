@@ -1,0 +1,58 @@
+"""Helpers of the worker tests: task models, contexts built with build_context, a log sink."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter
+
+import common.plugins  # noqa: F401  (registers every type)
+from common.plugins import AnyTask
+from common.templating import RenderServices, build_context
+
+from worker.run_context import RunContext
+
+TASK = TypeAdapter(AnyTask)
+
+SECRETS = {"API_KEY": "s3cr3t-value"}
+
+
+def make_task(type_: str, **props: Any):
+    return TASK.validate_python({"id": "t1", "type": type_, **props})
+
+
+class LogSink:
+    """Collects (level, message, monotonic time) tuples."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, str, float]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, level: str, message: str) -> None:
+        with self.lock:
+            self.entries.append((level, message, time.monotonic()))
+
+    def messages(self, level: str | None = None) -> list[str]:
+        return [m for lvl, m, _ in self.entries if level is None or lvl == level]
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [(lvl, m) for lvl, m, _ in self.entries]
+
+
+def make_ctx(inputs: dict[str, Any] | None = None, **kwargs: Any) -> tuple[RunContext, LogSink]:
+    services = RenderServices(secret=lambda name: SECRETS[name])
+    context = build_context(flow_id="flow", namespace="company.team", revision=1,
+                            execution_id="exec1", task_id="t1", taskrun_id="tr1",
+                            inputs=inputs, environ={})
+    sink = LogSink()
+    return RunContext(context, services, sink, **kwargs), sink
+
+
+@pytest.fixture
+def ctx_and_logs():
+    ctx, sink = make_ctx(inputs={"name": "World", "n": 3})
+    yield ctx, sink
+    ctx.close()

@@ -1,0 +1,209 @@
+"""What one task attempt gets on a worker: its render context, services, log sink, working
+directory, kill signal and deadline. Pure: no broker, no database.
+
+The caller builds the render context with ``common.templating.build_context`` and streams
+what ``on_log(level, message)`` receives to the store. Every message goes through the secret
+masker first. ``on_log`` may be called from several threads at once (a script's stdout and
+stderr readers) and must be thread-safe; after the attempt ends it is never called again.
+
+Stopping is cooperative: ``killed`` is set by the caller (a KillTask arrived), ``deadline``
+is a ``time.monotonic()`` instant set from the task ``timeout``. Implementations call
+``check_killed()`` between steps and ``sleep()`` to wait; both raise ``Killed`` or
+``TimedOut``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from common.durations import format_duration
+from common.templating import RenderServices, render, render_typed, render_value
+
+LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
+_RANK = {name: rank for rank, name in enumerate(LEVELS)}
+_LEVEL_ALIASES = {"WARNING": "WARN"}
+
+
+class Killed(Exception):
+    """The attempt was killed (ctx.killed was set)."""
+
+
+class TimedOut(Exception):
+    """The attempt ran past its deadline."""
+
+
+def normalize_level(level: Any) -> str:
+    """'INFO', LogLevel.INFO, 'warning' -> a name of LEVELS; unknown names raise ValueError."""
+    name = str(getattr(level, "value", level)).upper()
+    name = _LEVEL_ALIASES.get(name, name)
+    if name not in _RANK:
+        raise ValueError(f"Invalid log level '{level}'")
+    return name
+
+
+class RunContext:
+    """One attempt's view of the world. Create one per attempt; ``close()`` (or run_attempt,
+    which calls it) removes the working directory and silences late log calls."""
+
+    def __init__(
+        self,
+        context: Mapping[str, Any],
+        services: RenderServices | None = None,
+        on_log: Callable[[str, str], None] | None = None,
+        *,
+        killed: threading.Event | None = None,
+        deadline: float | None = None,
+        min_level: Any = None,
+        on_metric: Callable[[dict[str, Any]], None] | None = None,
+        temp_root: str | os.PathLike | None = None,
+    ) -> None:
+        self.context: dict[str, Any] = dict(context)
+        self.services = services if services is not None else RenderServices()
+        self.on_log = on_log
+        self.on_metric = on_metric
+        self.killed = killed if killed is not None else threading.Event()
+        self.deadline = deadline
+        self.timeout: timedelta | None = None  # set with deadline by run_attempt, for messages
+        self.min_level = normalize_level(min_level) if min_level is not None else None
+        self.metrics: list[dict[str, Any]] = []
+        self._temp_root = temp_root
+        self._root: Path | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ logs and metrics
+    @property
+    def masker(self):
+        return self.services.masker
+
+    def mask(self, text: str) -> str:
+        return self.services.masker.mask(text) if isinstance(text, str) else text
+
+    def log(self, level: Any, message: Any) -> None:
+        """Mask `message` and hand it to the sink, unless below the task's log level."""
+        name = normalize_level(level)
+        if self._closed or self.on_log is None:
+            return
+        if self.min_level is not None and _RANK[name] < _RANK[self.min_level]:
+            return
+        self.on_log(name, self.mask("" if message is None else str(message)))
+
+    def metric(self, entry: dict[str, Any]) -> None:
+        """Record a metric entry ({name, type, value, tags}); tags are masked."""
+        if self._closed:
+            return
+        entry = dict(entry)
+        if isinstance(entry.get("tags"), dict):
+            entry["tags"] = {k: self.mask(v) if isinstance(v, str) else v
+                             for k, v in entry["tags"].items()}
+        self.metrics.append(entry)
+        if self.on_metric is not None:
+            self.on_metric(entry)
+
+    # ------------------------------------------------------------------ rendering
+    def _variables(self, extra: Mapping[str, Any] | None) -> Mapping[str, Any]:
+        return {**self.context, **extra} if extra else self.context
+
+    def render(self, value: Any, extra: Mapping[str, Any] | None = None) -> Any:
+        """Render a string template (None and non-strings are returned as is)."""
+        if not isinstance(value, str):
+            return value
+        return render(value, self._variables(extra), self.services)
+
+    def render_typed(self, value: Any, extra: Mapping[str, Any] | None = None) -> Any:
+        """A lone `{{ expr }}` gives its native value; other strings render to text."""
+        if not isinstance(value, str):
+            return value
+        return render_typed(value, self._variables(extra), self.services)
+
+    def render_value(self, value: Any, extra: Mapping[str, Any] | None = None) -> Any:
+        """Render every string inside dicts and lists (a Kestra dynamic property)."""
+        return render_value(value, self._variables(extra), self.services)
+
+    def render_bool(self, value: Any, extra: Mapping[str, Any] | None = None) -> bool:
+        """A Dyn[bool] property: a bool, or an expression rendering to true/false."""
+        rendered = self.render_typed(value, extra)
+        if isinstance(rendered, bool):
+            return rendered
+        text = str(rendered).strip().lower()
+        if text in ("true", "false"):
+            return text == "true"
+        raise ValueError(f"'{rendered}' is not a boolean")
+
+    # ------------------------------------------------------------------ stopping
+    def remaining(self) -> float | None:
+        """Seconds until the deadline (may be negative), None without a deadline."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def timed_out(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def timeout_message(self) -> str:
+        return f"Timeout after {format_duration(self.timeout)}" if self.timeout else "Timeout"
+
+    def check_killed(self) -> None:
+        """Raise Killed when killed, TimedOut when past the deadline."""
+        if self.killed.is_set():
+            raise Killed()
+        if self.timed_out():
+            raise TimedOut(self.timeout_message())
+
+    def sleep(self, seconds: float) -> None:
+        """Wait `seconds`, waking at once on kill; raises Killed / TimedOut when stopped."""
+        end = time.monotonic() + max(seconds, 0.0)
+        while True:
+            self.check_killed()
+            now = time.monotonic()
+            if now >= end:
+                return
+            wait = end - now
+            left = self.remaining()
+            if left is not None:
+                wait = min(wait, max(left, 0.0))
+            self.killed.wait(wait)
+
+    # ------------------------------------------------------------------ files
+    def _ensure_root(self) -> Path:
+        with self._lock:
+            if self._root is None:
+                if self._closed:
+                    raise RuntimeError("the attempt is over: its working directory is gone")
+                self._root = Path(tempfile.mkdtemp(prefix="podium-attempt-", dir=self._temp_root))
+                (self._root / "work").mkdir()
+                (self._root / "private").mkdir()
+            return self._root
+
+    @property
+    def working_dir(self) -> Path:
+        """The attempt's working directory (created on first use): the scripts' cwd."""
+        return self._ensure_root() / "work"
+
+    @property
+    def private_dir(self) -> Path:
+        """A directory next to the working one for the worker's own helper files."""
+        return self._ensure_root() / "private"
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """End the attempt: drop later log calls and remove the directories."""
+        with self._lock:
+            self._closed = True
+            root, self._root = self._root, None
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
+
+    def __enter__(self) -> "RunContext":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

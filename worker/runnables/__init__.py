@@ -1,0 +1,15 @@
+"""Worker-side implementations of the runnable task types: pure, no broker, no database.
+
+- ``run_attempt(task, ctx, retry_left=False) -> Outcome`` runs one attempt of a task model
+  (see attempt.py for timeout, kill, error and allowFailure/allowWarning handling);
+- ``RUNNABLES`` maps task classes to implementations, registered with ``@runs(TaskClass)``;
+  one module per Kestra group: log, debug, output, execution, flow, scripts.
+"""
+
+from worker.runnables.base import (RUNNABLES, Implementation, Outcome, TaskFailure,
+                                   implementation_for, runs)
+from worker.runnables.attempt import adjust_state, run_attempt
+from worker.runnables import debug, execution, flow, log, output, scripts  # noqa: F401  (register)
+
+__all__ = ["RUNNABLES", "Implementation", "Outcome", "TaskFailure", "adjust_state",
+           "implementation_for", "run_attempt", "runs"]

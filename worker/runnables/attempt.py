@@ -1,0 +1,161 @@
+"""run_attempt: one attempt of a runnable task, from its model to its Outcome.
+
+Order, as Kestra's Worker / WorkerTaskCallable:
+1. the task's `logLevel` becomes the context's minimum level; its `timeout` (rendered) sets
+   the deadline;
+2. the implementation runs in a helper thread while this one watches the kill signal and the
+   deadline. Implementations stop cooperatively; one that does not within STOP_GRACE_SECONDS
+   is abandoned (its later logs are dropped) and the attempt ends anyway;
+3. outcome: a timeout is FAILED "Timeout after PT5S" even if the task finished meanwhile;
+   a kill is KILLED unless the task finished first; any exception is FAILED, its error
+   logged at ERROR (Kestra's exceptionHandler);
+4. allowFailure turns FAILED into WARNING when no retry is left; then allowWarning turns
+   WARNING into SUCCESS;
+5. secrets (every value the masker holds) are masked in the error and in every string of
+   the outputs; the working directory is removed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from common.durations import parse_duration
+from common.errors import PodiumError
+from common.models.state import State
+from common.plugins.base import Task
+
+from worker.run_context import Killed, RunContext, TimedOut, normalize_level
+from worker.runnables.base import Outcome, TaskFailure, implementation_for
+from worker.runnables.process import KILL_GRACE_SECONDS
+
+STOP_GRACE_SECONDS = KILL_GRACE_SECONDS + 1.0
+POLL_SECONDS = 0.02
+
+
+def run_attempt(task: Task, ctx: RunContext, *, retry_left: bool = False) -> Outcome:
+    """Run one attempt of `task`. `retry_left`: whether the task's retry policy would run
+    another attempt after a failure (allowFailure only applies to the last one)."""
+    try:
+        outcome = _run(task, ctx)
+        outcome = adjust_state(task, outcome, retry_left)
+        return _masked(outcome, ctx)
+    finally:
+        ctx.close()
+
+
+def adjust_state(task: Task, outcome: Outcome, retry_left: bool) -> Outcome:
+    state = outcome.state
+    if task.allow_failure and state is State.FAILED and not retry_left:
+        state = State.WARNING
+    if task.allow_warning and state is State.WARNING:
+        state = State.SUCCESS
+    outcome.state = state
+    return outcome
+
+
+def _run(task: Task, ctx: RunContext) -> Outcome:
+    if ctx.min_level is None and task.log_level is not None:
+        ctx.min_level = normalize_level(task.log_level)
+    try:
+        _set_deadline(task, ctx)
+    except Exception as exc:  # noqa: BLE001
+        return _failed(ctx, exc)
+    impl = implementation_for(task)
+    if impl is None:
+        return _failed(ctx, TaskFailure(
+            f"Unable to execute the task '{task.id}': only runnable tasks can be executed by "
+            f"the worker but the task is of type {task.type}"))
+
+    done = threading.Event()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = impl(task, ctx)
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes an outcome
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, daemon=True, name=f"podium-task-{task.id}").start()
+    stop: str | None = None
+    give_up_at = 0.0
+    while not done.wait(POLL_SECONDS):
+        if stop is None:
+            stop = "killed" if ctx.killed.is_set() else "timeout" if ctx.timed_out() else None
+            give_up_at = time.monotonic() + STOP_GRACE_SECONDS
+        elif time.monotonic() >= give_up_at:
+            break
+    if stop == "timeout" or isinstance(box.get("error"), TimedOut):
+        return _failed(ctx, TimedOut(ctx.timeout_message()))
+    if not done.is_set():
+        return Outcome(State.KILLED)
+    if "error" in box:
+        return _failed(ctx, box["error"])
+    return _as_outcome(box.get("result"), ctx)
+
+
+def _set_deadline(task: Task, ctx: RunContext) -> None:
+    if task.timeout is None:
+        return
+    rendered = str(ctx.render(task.timeout))
+    try:
+        timeout = parse_duration(rendered)
+    except ValueError as exc:
+        raise TaskFailure(f"Invalid timeout: {exc}") from None
+    deadline = time.monotonic() + timeout.total_seconds()
+    if ctx.deadline is None or deadline < ctx.deadline:  # a caller's earlier deadline wins
+        ctx.deadline, ctx.timeout = deadline, timeout
+
+
+def _as_outcome(result: Any, ctx: RunContext) -> Outcome:
+    if isinstance(result, Outcome):
+        outcome = result
+    elif result is None or isinstance(result, dict):
+        outcome = Outcome(State.SUCCESS, outputs=result)
+    else:
+        return _failed(ctx, TypeError("the task implementation returned an invalid result"))
+    if outcome.metrics is None and ctx.metrics:
+        outcome.metrics = list(ctx.metrics)
+    return outcome
+
+
+def error_message(exc: BaseException, ctx: RunContext) -> str:
+    if isinstance(exc, TimedOut):
+        return ctx.timeout_message()
+    if isinstance(exc, PodiumError):  # TaskFailure, TemplateError, ...: written for users
+        return exc.message
+    text = str(exc)
+    name = type(exc).__name__
+    return f"Task failed: {name}: {text}" if text else f"Task failed: {name}"
+
+
+def _failed(ctx: RunContext, exc: BaseException) -> Outcome:
+    if isinstance(exc, Killed):
+        return Outcome(State.KILLED, metrics=list(ctx.metrics) or None)
+    message = ctx.mask(error_message(exc, ctx))
+    ctx.log("ERROR", message)
+    outputs = exc.outputs if isinstance(exc, TaskFailure) else None
+    return Outcome(State.FAILED, outputs=outputs, error=message,
+                   metrics=list(ctx.metrics) or None)
+
+
+def _mask_value(value: Any, ctx: RunContext) -> Any:
+    if isinstance(value, str):
+        return ctx.mask(value)
+    if isinstance(value, dict):
+        return {_mask_value(k, ctx): _mask_value(v, ctx) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_mask_value(item, ctx) for item in value]
+    return value
+
+
+def _masked(outcome: Outcome, ctx: RunContext) -> Outcome:
+    if not ctx.masker.values:
+        return outcome
+    outcome.outputs = _mask_value(outcome.outputs, ctx)
+    outcome.labels = _mask_value(outcome.labels, ctx)
+    outcome.error = ctx.mask(outcome.error) if outcome.error else outcome.error
+    return outcome

@@ -1,0 +1,60 @@
+"""The registry of runnable implementations and what they return.
+
+An implementation is ``fn(task, ctx) -> Outcome | dict | None``: a dict is the outputs of a
+SUCCESS, None a SUCCESS without outputs. Failing is raising: ``TaskFailure`` (a message the
+user reads as is, optionally with outputs), ``TemplateError``, ``Killed`` / ``TimedOut``
+(from ``ctx.check_killed()``), or any other exception (reported as
+"Task failed: <Type>: message").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from common.errors import PodiumError
+from common.models.state import State
+from common.plugins.base import Task
+
+from worker.run_context import RunContext
+
+
+@dataclass
+class Outcome:
+    state: State
+    outputs: dict[str, Any] | None = None
+    error: str | None = None
+    labels: list[dict[str, str]] | None = None
+    metrics: list[dict[str, Any]] | None = None
+
+
+class TaskFailure(PodiumError):
+    """The task failed for a reason its message explains; `outputs` are kept (a script's
+    exitCode and vars, as Kestra's RunnableTaskException keeps them)."""
+
+    def __init__(self, message: str, outputs: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.outputs = outputs
+
+
+Implementation = Callable[[Task, RunContext], "Outcome | dict[str, Any] | None"]
+RUNNABLES: dict[type[Task], Implementation] = {}
+
+
+def runs(*task_classes: type[Task]) -> Callable[[Implementation], Implementation]:
+    """Register the decorated function as the implementation of these task classes."""
+
+    def register(fn: Implementation) -> Implementation:
+        for cls in task_classes:
+            RUNNABLES[cls] = fn
+        return fn
+
+    return register
+
+
+def implementation_for(task: Task) -> Implementation | None:
+    for cls in type(task).__mro__:
+        fn = RUNNABLES.get(cls)  # type: ignore[call-overload]
+        if fn is not None:
+            return fn
+    return None

@@ -1,0 +1,22 @@
+"""io.kestra.plugin.core.flow.Sleep (the only flow.* type a worker runs alone)."""
+
+from __future__ import annotations
+
+from common.durations import format_duration, parse_duration
+from common.plugins.tasks.flow import Sleep
+
+from worker.run_context import RunContext
+from worker.runnables.base import TaskFailure, runs
+
+
+@runs(Sleep)
+def run_sleep(task: Sleep, ctx: RunContext) -> None:
+    """Kestra logs "Waiting for <duration>" at INFO and sleeps. Here the wait wakes at once
+    when the attempt is killed (KILLED) or reaches its timeout (FAILED)."""
+    rendered = str(ctx.render(task.duration))
+    try:
+        duration = parse_duration(rendered)
+    except ValueError as exc:
+        raise TaskFailure(f"Invalid duration: {exc}") from None
+    ctx.log("INFO", f"Waiting for {format_duration(duration)}")
+    ctx.sleep(duration.total_seconds())

@@ -1,0 +1,304 @@
+"""io.kestra.plugin.scripts.shell.{Commands,Script} and python.{Commands,Script}.
+
+Run as local processes (Kestra's Process task runner); a Docker task runner, the deprecated
+`runner: DOCKER` / `docker:` or a `containerImage` is ignored with a WARN line.
+
+Kestra behaviour reproduced (AbstractExecScript, ScriptService, Process, PluginUtilsService):
+- the process is `interpreter + [script]` (default `/bin/sh -c`), the script being
+  beforeCommands then commands joined with newlines, preceded by `set -e` when `failFast`
+  (the default);
+- commands, beforeCommands, the script and env are templates, rendered with the extra
+  variable `workingDir`; env also gets WORKING_DIR;
+- a stdout or stderr line `::{"outputs": {...}, "logs": [...], "metrics": [...]}::` is not
+  logged: outputs merge (shallowly) into the `vars` output, logs are logged at their level,
+  metrics are recorded. Other lines are logged, stdout at INFO and stderr at ERROR;
+- outputs are `{"exitCode": N, "vars": {...}}`; a non-zero exit fails with
+  "Command failed with exit code N" (outputs kept); any stderr line with `warningOnStdErr`
+  (the default) ends the task WARNING.
+
+Podium choices:
+- the environment is NOT the worker's: only PATH, HOME, LANG, LC_ALL and TZ are passed,
+  plus PYTHONUNBUFFERED=1 (so Python output streams), WORKING_DIR and the task's `env`,
+  which overrides them;
+- `python`: the one on PATH; when PATH has none, a `python` (and `python3`) wrapper running
+  the worker's own interpreter (sys.executable) is put first on PATH;
+- shell.Script writes the script to an executable file of the working directory and runs
+  it (a shebang line is honoured, else the interpreter's shell runs it); python.Script runs
+  `python <file>`;
+- templated values are pasted into the shell text as they are, as in Kestra: pass inputs
+  through `env` and read them as "$NAME", which the shell never re-parses as code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from common.models.state import State
+from common.plugins.runners import Process
+from common.plugins.tasks.scripts import (PythonCommands, PythonScript, ShellCommands,
+                                          ShellScript, _ExecScript, _PythonScript)
+
+from worker.run_context import Killed, RunContext, TimedOut, normalize_level
+from worker.runnables.base import Outcome, TaskFailure, runs
+from worker.runnables.process import run_process
+
+INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ")
+DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
+_MARKER = re.compile(r"::(\{.*\})::")
+
+
+# ---------------------------------------------------------------- the log consumer
+class LogConsumer:
+    """Kestra's DefaultLogConsumer: parses `::{...}::` lines, logs the others, counts."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.vars: dict[str, Any] = {}
+        self.stdout_count = 0
+        self.stderr_count = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, line: str, is_stderr: bool) -> None:
+        with self._lock:
+            if is_stderr:
+                self.stderr_count += 1
+            else:
+                self.stdout_count += 1
+        match = _MARKER.fullmatch(line)
+        if match is None:
+            self.ctx.log("ERROR" if is_stderr else "INFO", line)
+            return
+        try:
+            command = json.loads(match.group(1))
+            if not isinstance(command, dict):
+                raise ValueError("expected a JSON object")
+        except ValueError as exc:
+            self.ctx.log("WARN", f"Invalid outputs '{exc}'")
+            return
+        self._outputs(command.get("outputs"))
+        self._metrics(command.get("metrics"))
+        self._logs(command.get("logs"))
+
+    def _outputs(self, outputs: Any) -> None:
+        if outputs is None:
+            return
+        if not isinstance(outputs, dict):
+            self.ctx.log("WARN", "Invalid outputs 'outputs must be a JSON object'")
+            return
+        with self._lock:
+            self.vars.update(outputs)
+
+    def _metrics(self, metrics: Any) -> None:
+        for entry in metrics if isinstance(metrics, list) else ([] if metrics is None else [metrics]):
+            if (isinstance(entry, dict) and isinstance(entry.get("name"), str)
+                    and entry.get("type") in ("counter", "timer")
+                    and isinstance(entry.get("value"), (int, float))
+                    and not isinstance(entry.get("value"), bool)):
+                self.ctx.metric({"name": entry["name"], "type": entry["type"],
+                                 "value": entry["value"], "tags": entry.get("tags") or {}})
+            else:
+                self.ctx.log("WARN", f"Invalid metric '{json.dumps(entry)}'")
+
+    def _logs(self, logs: Any) -> None:
+        for entry in logs if isinstance(logs, list) else ([] if logs is None else [logs]):
+            try:
+                level = normalize_level(entry["level"])
+                message = entry["message"]
+            except (TypeError, KeyError, ValueError):
+                self.ctx.log("WARN", f"Invalid log '{json.dumps(entry)}'")
+                continue
+            self.ctx.log(level, message)
+
+
+# ---------------------------------------------------------------- rendering the task
+def _as_list(value: Any, what: str) -> list[str]:
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return [value]
+        value = parsed if isinstance(parsed, list) else [value]
+    if not isinstance(value, list):
+        raise TaskFailure(f"`{what}` must be a list of strings")
+    return ["" if item is None else str(item) for item in value]
+
+
+def _render_list(ctx: RunContext, value: Any, what: str, extra: dict[str, Any]) -> list[str]:
+    """A list of templates (each rendered), or one expression rendering to a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return _as_list(ctx.render_typed(value, extra), what)
+    return [str(ctx.render(item, extra)) for item in value]
+
+
+def _render_env(ctx: RunContext, env: Any, extra: dict[str, Any]) -> dict[str, str]:
+    if env is None:
+        return {}
+    if isinstance(env, str):
+        env = ctx.render_typed(env, extra)
+        if isinstance(env, str):
+            try:
+                env = json.loads(env)
+            except ValueError:
+                raise TaskFailure("`env` must render to a map of names to values") from None
+        if not isinstance(env, dict):
+            raise TaskFailure("`env` must render to a map of names to values")
+        items = {str(k): "" if v is None else str(v) for k, v in env.items()}
+    else:
+        items = {str(ctx.render(str(k), extra)): str(ctx.render(v, extra))
+                 for k, v in env.items()}
+    for name in items:
+        if not name or "=" in name or "\0" in name:
+            raise TaskFailure(f"Invalid environment variable name '{name}'")
+    return items
+
+
+def _warn_ignored(task: _ExecScript, ctx: RunContext) -> None:
+    runner = task.task_runner
+    image = task.container_image
+    if runner is not None and not isinstance(runner, Process):
+        image = getattr(runner, "image", None) or image
+        ctx.log("WARN", f"Task runner '{runner.type}' is not available: the commands run as "
+                        f"local processes of the worker (Process task runner)"
+                        + (f"; image '{image}' is not used" if image else ""))
+    elif task.runner == "DOCKER" or task.docker is not None:
+        ctx.log("WARN", "The Docker runner is not available: the commands run as local "
+                        "processes of the worker (Process task runner)")
+    elif image is not None and runner is None:
+        ctx.log("WARN", f"containerImage '{image}' is not used: the commands run as local "
+                        "processes of the worker (Process task runner)")
+    for name in ("namespace_files", "output_files"):
+        if getattr(task, name) is not None:
+            ctx.log("WARN", f"`{_camel(name)}` is not supported by Podium's worker yet: ignored")
+    if isinstance(task, _PythonScript) and task.dependencies:
+        ctx.log("WARN", "`dependencies` are not installed by the Process runner: install "
+                        "them with `beforeCommands`")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _input_files(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]) -> None:
+    """`inputFiles`: file name -> content (or a kestra:// URI read through services.read)."""
+    files = task.input_files
+    if files is None:
+        return
+    if isinstance(files, str):
+        try:
+            files = json.loads(str(ctx.render(files, extra)))
+        except ValueError:
+            raise TaskFailure("`inputFiles` must render to a JSON map of file names") from None
+        if not isinstance(files, dict):
+            raise TaskFailure("`inputFiles` must render to a JSON map of file names")
+    root = ctx.working_dir.resolve()
+    for name, content in files.items():
+        if content is None:
+            continue
+        name = str(ctx.render(str(name), extra))
+        if name.startswith(("./", "..", "/")):
+            raise TaskFailure(f"Invalid inputFile (only relative path is supported) for path '{name}'")
+        target = (root / name).resolve()
+        if root not in target.parents:
+            raise TaskFailure(f"Invalid inputFile (only relative path is supported) for path '{name}'")
+        text = str(ctx.render(str(content), extra))
+        if text.startswith("kestra://"):
+            if ctx.services.read is None:
+                raise TaskFailure(f"Unable to read '{text}': no storage on this worker")
+            text = ctx.services.read(text)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+def _python_dir(ctx: RunContext, path: str) -> str | None:
+    """A directory to put first on PATH when PATH has no `python`: wrappers of ours."""
+    if shutil.which("python", path=path):
+        return None
+    bin_dir = ctx.private_dir / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    names = ["python"] + ([] if shutil.which("python3", path=path) else ["python3"])
+    for name in names:
+        wrapper = bin_dir / name
+        wrapper.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+        wrapper.chmod(0o755)
+    return str(bin_dir)
+
+
+def _environment(task: _ExecScript, ctx: RunContext, task_env: dict[str, str]) -> dict[str, str]:
+    env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
+    env.setdefault("PATH", DEFAULT_PATH)
+    env.setdefault("HOME", str(ctx.working_dir))
+    env["PYTHONUNBUFFERED"] = "1"
+    env["WORKING_DIR"] = str(ctx.working_dir)
+    env.update(task_env)
+    if isinstance(task, _PythonScript):
+        extra_dir = _python_dir(ctx, env["PATH"])
+        if extra_dir:
+            env["PATH"] = extra_dir + os.pathsep + env["PATH"]
+    return env
+
+
+def _write_script(ctx: RunContext, content: str, suffix: str) -> Path:
+    fd, name = tempfile.mkstemp(suffix=suffix, dir=ctx.working_dir)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(content)
+    path = Path(name)
+    path.chmod(0o700)
+    return path
+
+
+def _main_commands(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]) -> list[str]:
+    if isinstance(task, (ShellCommands, PythonCommands)):
+        return _render_list(ctx, task.commands, "commands", extra)
+    script = str(ctx.render(task.script, extra))  # type: ignore[attr-defined]
+    if isinstance(task, PythonScript):
+        return ["python " + shlex.quote(str(_write_script(ctx, script, ".py")))]
+    return [shlex.quote(str(_write_script(ctx, script, ".sh")))]
+
+
+# ---------------------------------------------------------------- the runnable
+@runs(ShellCommands, ShellScript, PythonCommands, PythonScript)
+def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
+    _warn_ignored(task, ctx)
+    extra = {"workingDir": str(ctx.working_dir)}
+    interpreter = _render_list(ctx, task.interpreter, "interpreter", extra)
+    if not interpreter:
+        raise TaskFailure("`interpreter` must not be empty")
+    before = _render_list(ctx, task.before_commands, "beforeCommands", extra)
+    fail_fast = ctx.render_bool(task.fail_fast, extra)
+    warning_on_stderr = ctx.render_bool(task.warning_on_std_err, extra)
+    env = _environment(task, ctx, _render_env(ctx, task.env, extra))
+    _input_files(task, ctx, extra)
+    commands = _main_commands(task, ctx, extra)
+    script = "\n".join((["set -e"] if fail_fast else []) + before + commands)
+    argv = interpreter + [script]
+    ctx.check_killed()
+
+    consumer = LogConsumer(ctx)
+    try:
+        result = run_process(argv, cwd=ctx.working_dir, env=env, ctx=ctx, on_line=consumer)
+    except OSError as exc:
+        raise TaskFailure(f"Unable to start the process '{interpreter[0]}': "
+                          f"{exc.strerror or exc}") from None
+    if result.stopped == "killed":
+        raise Killed()
+    if result.stopped == "timeout":
+        raise TimedOut(ctx.timeout_message())
+    # A process ended by signal N reports 128 + N, as a shell and Java's Process do.
+    exit_code = result.exit_code if result.exit_code >= 0 else 128 - result.exit_code
+    outputs = {"exitCode": exit_code, "vars": dict(consumer.vars)}
+    if exit_code != 0:
+        raise TaskFailure(f"Command failed with exit code {exit_code}", outputs)
+    warned = warning_on_stderr and consumer.stderr_count > 0
+    return Outcome(State.WARNING if warned else State.SUCCESS, outputs=outputs)

@@ -1,0 +1,100 @@
+"""The worker service: runs one task attempt per RunTask message and reports the result.
+
+A worker never writes execution state. It renders and runs the task, streams the task's
+logs to the store while it runs, and publishes a TaskResult to the executor queue. The
+message is acknowledged only after that (at-least-once): if the worker dies mid-task, the
+attempt runs again elsewhere and the executor records whichever result comes first.
+Kill requests arrive on a broadcast channel and stop the matching running attempts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+import common.plugins  # noqa: F401  (registers every task type)
+from common.messages import KillTask, RunTask, TaskResult, decode_worker_message
+from common.models.state import State
+from common.plugins.base import AnyTask
+from common.store import Database
+from common.store.types import utcnow
+from common.templating import RenderServices
+from common.transport.base import EXECUTOR_QUEUE, Transport
+from worker.log_writer import LogWriter
+from worker.run_context import RunContext
+from worker.runnables import Outcome, run_attempt
+
+log = logging.getLogger(__name__)
+TASKS = TypeAdapter(AnyTask)
+# A kill may reach a worker before the attempt it targets starts there; remember it briefly.
+KILL_MEMORY = 10_000
+
+
+class WorkerService:
+    def __init__(self, db: Database, transport: Transport, *, worker_id: str | None = None) -> None:
+        self.transport = transport
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.logs = LogWriter(db)
+        self._running: dict[tuple[str, str], threading.Event] = {}
+        self._killed: dict[tuple[str, str | None], None] = {}
+        self._lock = threading.Lock()
+
+    def handle(self, payload: dict[str, Any]) -> None:
+        message = decode_worker_message(payload)
+        if isinstance(message, KillTask):
+            self.on_kill(payload)
+            return
+        assert isinstance(message, RunTask)
+        killed = self._register(message)
+        started = utcnow()
+        try:
+            outcome = self._run(message, killed)
+        finally:
+            with self._lock:
+                self._running.pop((message.execution_id, message.task_run_id), None)
+        self.logs.flush()
+        result = TaskResult(execution_id=message.execution_id, task_run_id=message.task_run_id,
+                            attempt=message.attempt, state=outcome.state, outputs=outcome.outputs,
+                            error=outcome.error, labels=outcome.labels, started=started,
+                            ended=utcnow(), worker_id=self.worker_id)
+        self.transport.publish(EXECUTOR_QUEUE, result.encode())
+
+    def on_kill(self, payload: dict[str, Any]) -> None:
+        message = decode_worker_message(payload)
+        if not isinstance(message, KillTask):
+            return
+        with self._lock:
+            self._killed[(message.execution_id, message.task_run_id)] = None
+            while len(self._killed) > KILL_MEMORY:
+                self._killed.pop(next(iter(self._killed)))
+            for (execution_id, run_id), event in self._running.items():
+                if execution_id == message.execution_id and message.task_run_id in (None, run_id):
+                    event.set()
+
+    def _register(self, message: RunTask) -> threading.Event:
+        killed = threading.Event()
+        with self._lock:
+            if (message.execution_id, message.task_run_id) in self._killed or \
+                    (message.execution_id, None) in self._killed:
+                killed.set()
+            self._running[(message.execution_id, message.task_run_id)] = killed
+        return killed
+
+    def _run(self, message: RunTask, killed: threading.Event) -> Outcome:
+        try:
+            task = TASKS.validate_python(message.task)
+        except ValidationError as exc:
+            return Outcome(state=State.FAILED, error=f"invalid task definition: {exc.errors()[0]['msg']}")
+        task_id = task.id
+
+        def on_log(level: str, text: str) -> None:
+            self.logs.add(message, task_id, level, text)
+
+        ctx = RunContext(message.context, RenderServices(), on_log, killed=killed)
+        # The executor owns retries and applies allowFailure once it knows none is left.
+        return run_attempt(task, ctx, retry_left=True)
