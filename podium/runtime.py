@@ -18,7 +18,7 @@ from typing import Any
 from common.errors import PodiumError
 from common.flow.loader import LoadedFlow
 from common.models.execution import Execution, TaskRun
-from common.store import (Database, FlowRevision, get_execution, get_flow, load_task_runs,
+from common.store import (Database, FlowRevision, fetch_logs, get_execution, get_flow, load_task_runs,
                           save_flow, upgrade_database)
 from common.store.types import utcnow
 from common.submission import create_execution
@@ -128,3 +128,7 @@ class Runtime:
     def task_runs(self, execution_id: str) -> list[TaskRun]:
         with self.db.read() as conn:
             return load_task_runs(conn, execution_id)
+
+    def logs(self, execution_id: str) -> list:
+        with self.db.read() as conn:
+            return fetch_logs(conn, execution_id)

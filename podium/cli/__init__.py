@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from podium.cli.flow_commands import flow
+from podium.cli.run_command import run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,3 +15,4 @@ def main() -> None:
 
 
 main.add_command(flow)
+main.add_command(run)

@@ -1,0 +1,234 @@
+"""Podium's one settings object, read from the environment (arq-style: one object, passed down).
+
+Every field is read from an environment variable named ``PODIUM_`` + the field path in upper
+case, with ``__`` between levels: ``PODIUM_LOG_LEVEL``, ``PODIUM_DATABASE__URL``,
+``PODIUM_BROKER__VISIBILITY_TIMEOUT_SECONDS``, ``PODIUM_STORAGE__S3__BUCKET``. Maps and lists
+take JSON (``PODIUM_VARIABLES_GLOBALS='{"region": "eu"}'``); lists also take a comma-separated
+string (``PODIUM_WORKER__QUEUES=podium.worker,podium.worker.gpu``).
+
+Nothing is read at import time: the composition root builds ``Settings()`` once and hands it
+(or the sub-object a component needs) to every service, so tests build their own instances
+and no component looks at ``os.environ`` behind its back.
+
+Secrets are deliberately absent: they get their own provider, never a settings field.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from common.transport.base import WORKER_QUEUE, worker_group_queue
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+def _split_csv(value: Any) -> Any:
+    """Accept ``a,b`` as well as ``["a","b"]`` for list fields: operators type the former."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+class DatabaseSettings(BaseModel):
+    model_config = _FROZEN
+
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the SQL store (e.g. postgresql+psycopg://user@host/podium). "
+        "Default: a SQLite file `podium.db` in `data_dir`.",
+    )
+
+
+class BrokerSettings(BaseModel):
+    model_config = _FROZEN
+
+    url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="Celery broker URL (Redis). Carries every queue and the kill broadcast.",
+    )
+    visibility_timeout_seconds: int = Field(
+        default=12 * 3600, gt=0,
+        description="Seconds a delivered but unacknowledged message stays invisible before Redis "
+        "hands it to another consumer. Must exceed the longest task, or a running task is "
+        "delivered twice.",
+    )
+    restore_interval_seconds: float = Field(
+        default=10.0, gt=0,
+        description="How often a consumer sweeps for messages whose visibility timeout expired "
+        "(messages of a consumer that died) and puts them back on their queue.",
+    )
+    key_prefix: str = Field(
+        default="",
+        description="Prefix of every Redis key and channel Podium uses; lets several deployments "
+        "(or test runs) share one Redis.",
+    )
+    max_failures: int = Field(
+        default=5, ge=1,
+        description="A message whose handler raised this many times is moved to the dead-letter "
+        "queue `<queue>.dead` instead of being redelivered again.",
+    )
+    retry_backoff_seconds: float = Field(
+        default=0.5, ge=0,
+        description="Pause before redelivering a message whose handler raised, doubled at each "
+        "failure (capped at 30 s), so a transient outage does not burn every attempt at once.",
+    )
+
+
+class S3Settings(BaseModel):
+    model_config = _FROZEN
+
+    endpoint_url: str | None = Field(
+        default=None, description="S3 endpoint URL (MinIO, Ceph...). None: AWS's own endpoint."
+    )
+    bucket: str | None = Field(default=None, description="Bucket holding internal storage files.")
+    region: str | None = Field(default=None, description="S3 region name.")
+    path_style: bool = Field(
+        default=False, description="Use path-style addressing (required by most MinIO setups)."
+    )
+
+
+class StorageSettings(BaseModel):
+    model_config = _FROZEN
+
+    kind: Literal["local", "s3"] = Field(
+        default="local", description="Internal storage backend: `local` disk or `s3`."
+    )
+    base_path: Path | None = Field(
+        default=None,
+        description="Root directory of local storage (key prefix for s3). "
+        "Default: `storage/` in `data_dir` for local, empty for s3.",
+    )
+    s3: S3Settings = Field(default_factory=S3Settings, description="S3 connection, when kind=s3.")
+
+
+class WorkerSettings(BaseModel):
+    model_config = _FROZEN
+
+    concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1,
+        description="Task attempts one worker runs at once (pool processes). Default: CPU count.",
+    )
+    pool: Literal["prefork", "threads", "solo"] = Field(
+        default="prefork",
+        description="Celery pool of the worker service: `prefork` isolates tasks in processes.",
+    )
+    group: str | None = Field(
+        default=None,
+        description="workerGroup key this worker serves; it then consumes `podium.worker.<group>` "
+        "instead of `podium.worker`.",
+    )
+    queues: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Explicit queues to consume (JSON list or comma-separated). Empty: derived "
+        "from `group`.",
+    )
+    heartbeat_seconds: float = Field(
+        default=10.0, gt=0, description="How often a worker reports it is alive."
+    )
+    heartbeat_timeout_seconds: float = Field(
+        default=60.0, gt=0,
+        description="A worker silent for this long is considered dead and its running attempts "
+        "are resubmitted.",
+    )
+
+    _split = field_validator("queues", mode="before")(_split_csv)
+
+    def resolved_queues(self) -> list[str]:
+        """The queues this worker consumes: `queues` if given, else the group's queue."""
+        if self.queues:
+            return list(self.queues)
+        return [worker_group_queue(self.group) if self.group else WORKER_QUEUE]
+
+
+class ExecutorSettings(BaseModel):
+    model_config = _FROZEN
+
+    timer_poll_seconds: float = Field(
+        default=1.0, gt=0,
+        description="How often the executor looks for due timers (retries, pauses, schedules).",
+    )
+    outbox_sweep_seconds: float = Field(
+        default=1.0, gt=0,
+        description="How often the executor publishes messages left in the outbox table.",
+    )
+    concurrency: int = Field(
+        default=1, ge=1, description="Executor messages handled at once (threads)."
+    )
+
+
+class Settings(BaseSettings):
+    """Everything configurable in Podium. Build once in the composition root; pass it down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PODIUM_", env_nested_delimiter="__", case_sensitive=False, frozen=True,
+        extra="ignore",  # unknown PODIUM_* variables must not crash a service at boot
+    )
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path.home() / ".podium",
+        description="Directory of the embedded mode's files: SQLite database, local storage.",
+    )
+    log_level: LogLevel = Field(default="INFO", description="Log level of every service.")
+    env_vars_prefix: str = Field(
+        default="KESTRA_",
+        description="Environment variables starting with this prefix are exposed to flows as "
+        "`envs.<name>` (prefix removed, lower-cased).",
+    )
+    variables_globals: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Values exposed to every flow as `globals.<key>` (JSON map).",
+    )
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings,
+                                       description="SQL store.")
+    broker: BrokerSettings = Field(default_factory=BrokerSettings,
+                                   description="Celery/Redis transport.")
+    storage: StorageSettings = Field(default_factory=StorageSettings,
+                                     description="Internal storage.")
+    worker: WorkerSettings = Field(default_factory=WorkerSettings,
+                                   description="Worker service.")
+    executor: ExecutorSettings = Field(default_factory=ExecutorSettings,
+                                       description="Executor service.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _derive_paths(self) -> Settings:
+        # Defaults that depend on data_dir are filled here so that a single PODIUM_DATA_DIR
+        # moves everything. object.__setattr__ because the model is frozen once built.
+        if self.database.url is None:
+            url = f"sqlite:///{self.data_dir / 'podium.db'}"
+            object.__setattr__(self, "database", self.database.model_copy(update={"url": url}))
+        if self.storage.base_path is None and self.storage.kind == "local":
+            path = self.data_dir / "storage"
+            object.__setattr__(self, "storage", self.storage.model_copy(update={"base_path": path}))
+        return self
+
+
+def field_docs(model: type[BaseModel] = Settings,
+               prefix: str = "PODIUM_") -> list[tuple[str, str, str]]:
+    """(environment variable, default, description) of every leaf field, for the README."""
+    rows: list[tuple[str, str, str]] = []
+    for name, info in model.model_fields.items():
+        env = f"{prefix}{name.upper()}"
+        sub = info.annotation
+        if isinstance(sub, type) and issubclass(sub, BaseModel):
+            rows.extend(field_docs(sub, env + "__"))
+            continue
+        default = "(computed)" if info.default_factory else repr(info.default)
+        rows.append((env, default, info.description or ""))
+    return rows

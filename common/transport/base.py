@@ -1,0 +1,148 @@
+"""The transport port: how services exchange messages, whatever carries them.
+
+Two implementations honour the same contract and run the same contract tests:
+`InProcessTransport` (embedded mode, unit tests) and `CeleryTransport` (Celery on Redis).
+
+Contract
+--------
+* Payloads are JSON objects (``dict``). Anything `json.dumps` refuses (and NaN/Infinity,
+  which are not JSON) is rejected at publish with `InvalidPayloadError`, before anything is
+  sent. The consumer receives a fresh decoded copy, never the publisher's object.
+* Delivery is at-least-once. A message is acknowledged only after its handler returns.
+  If the handler raises, the message goes back to the end of its queue (after a back-off of
+  ``retry_backoff_seconds * 2**(failures-1)``, capped at 30 s); after ``max_failures``
+  failures it is dead-lettered instead: published to ``<queue>.dead`` as a `dead_letter`
+  envelope (see `dead_letter_envelope`) and logged at ERROR. If the consuming process dies
+  mid-handler, the message is redelivered to another consumer (Celery:
+  `task_reject_on_worker_lost`, or the Redis visibility timeout when the whole worker died).
+* Handlers must therefore be idempotent; `common.messages` gives each message an
+  idempotency key for that.
+* Order: one consumer with concurrency 1 receives a queue's messages in publish order
+  (FIFO). A redelivered message loses its place. Several consumers, or concurrency > 1,
+  give no order guarantee.
+* Broadcast is fire-and-forget, at-most-once: every subscriber connected at publish time
+  gets the message, a subscriber connected later does not. It carries kill requests; the
+  executor's stored state stays the truth.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from common.errors import PodiumError
+
+EXECUTOR_QUEUE = "podium.executor"
+WORKER_QUEUE = "podium.worker"
+KILL_CHANNEL = "podium.kill"
+DEAD_LETTER_SUFFIX = ".dead"
+DEAD_LETTER_KIND = "dead_letter"
+
+Payload = dict[str, Any]
+Handler = Callable[[Payload], None]
+StopSubscription = Callable[[], None]
+
+
+def worker_group_queue(group: str) -> str:
+    """Queue of the workers of one workerGroup (Kestra's `workerGroup.key`)."""
+    if not group or not group.strip():
+        raise ValueError("worker group key must not be empty")
+    return f"{WORKER_QUEUE}.{group}"
+
+
+def dead_letter_queue(queue: str) -> str:
+    return queue + DEAD_LETTER_SUFFIX
+
+
+def dead_letter_envelope(queue: str, payload: Payload, error: str, failures: int) -> Payload:
+    """What lands in `<queue>.dead`: the original payload plus why it was given up."""
+    return {"kind": DEAD_LETTER_KIND, "queue": queue, "payload": payload, "error": error,
+            "failures": failures}
+
+
+def backoff_seconds(base: float, failures: int) -> float:
+    """Pause before redelivery number `failures` (1-based): exponential, capped at 30 s."""
+    if base <= 0:
+        return 0.0
+    return min(base * 2 ** (failures - 1), 30.0)
+
+
+class TransportError(PodiumError):
+    """The transport could not do what was asked (bad payload, bad queue name, broker down)."""
+
+
+class InvalidPayloadError(TransportError, TypeError):
+    """A payload is not a JSON object. Raised at publish, so nothing half-sent exists."""
+
+
+def encode_payload(payload: Any) -> str:
+    """Strict JSON text of a payload; raises `InvalidPayloadError` for anything else.
+
+    Stricter than kombu's own JSON, which would silently turn datetimes, UUIDs and Decimals
+    into strings: both transports must accept exactly the same payloads.
+    """
+    if not isinstance(payload, dict):
+        raise InvalidPayloadError(
+            f"payload must be a JSON object (dict), got {type(payload).__name__}")
+    try:
+        return json.dumps(payload, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:  # ValueError: NaN/Infinity or a circular reference
+        raise InvalidPayloadError(f"payload is not JSON-serialisable: {exc}") from None
+
+
+def decode_payload(text: str) -> Payload:
+    return json.loads(text)
+
+
+def check_queue_name(queue: Any) -> str:
+    if not isinstance(queue, str) or not queue or any(c.isspace() for c in queue):
+        raise TransportError(f"invalid queue name {queue!r}: a non-empty string without spaces")
+    return queue
+
+
+class Transport(ABC):
+    """The port services depend on. Implementations: memory (`InProcessTransport`) and Celery."""
+
+    def publish(self, queue: str, payload: Payload) -> None:
+        """Append one message to `queue`. Returns once the broker has it (durable for Redis)."""
+        self._publish_encoded(check_queue_name(queue), encode_payload(payload))
+
+    def publish_many(self, messages: Iterable[tuple[str, Payload]]) -> None:
+        """Publish several messages in order. Every payload is validated before any is sent;
+        the sends themselves are not atomic (the outbox covers a crash in between)."""
+        batch = [(check_queue_name(q), encode_payload(p)) for q, p in messages]
+        for queue, text in batch:
+            self._publish_encoded(queue, text)
+
+    @abstractmethod
+    def _publish_encoded(self, queue: str, text: str) -> None:
+        """Send an already validated, JSON-encoded payload."""
+
+    @abstractmethod
+    def broadcast(self, channel: str, payload: Payload) -> None:
+        """Send `payload` to every current subscriber of `channel` (at-most-once)."""
+
+    @abstractmethod
+    def subscribe_broadcast(self, channel: str, handler: Handler) -> StopSubscription:
+        """Call `handler` (in a background thread) for each broadcast on `channel`.
+
+        Returns once the subscription is live, so a broadcast sent after this call returns
+        reaches it. The returned callable stops the subscription and waits for its thread.
+        A handler that raises is logged; the subscription carries on.
+        """
+
+    @abstractmethod
+    def consume(self, queues: list[str], handler: Handler, *, concurrency: int = 1,
+                stop: threading.Event) -> None:
+        """Handle messages of `queues` with `concurrency` parallel handlers until `stop` is set.
+
+        Blocks. When `stop` is set, no new message is taken, handlers already running finish
+        and are acknowledged, then the call returns (warm shutdown). Messages not yet handled
+        stay queued for the next consumer.
+        """
+
+    def close(self) -> None:
+        """Release connections. The transport must not be used afterwards."""

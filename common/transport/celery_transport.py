@@ -1,0 +1,356 @@
+"""`CeleryTransport`: the transport contract on Celery + Redis.
+
+Celery is used as a transport and a worker pool, nothing more: one generic task,
+``podium.handle(queue, body, failures)``, carries every message; ``body`` is the payload's
+strict JSON text (so kombu's JSON extensions never alter it). The task looks up the handler
+the service registered for ``queue`` in `consume` and calls it. No chains, chords, ETA,
+countdown or result backend: workflow logic (retries, timers) lives in the executor's store.
+
+Delivery guarantees, and which setting gives each:
+
+* acknowledged after the handler returns: ``task_acks_late``;
+* worker process killed mid-handler (OOM, SIGKILL of a pool child): ``task_reject_on_worker_lost``
+  requeues the message at once;
+* whole worker killed (host lost, SIGKILL of the main process): the message stays in Redis's
+  ``unacked`` hash and is restored by another consumer's sweep (every
+  ``broker.restore_interval_seconds``) once ``broker.visibility_timeout_seconds`` passed. That
+  timeout must exceed the longest task, or a running task is handed to a second worker;
+* handler raised: the task itself republishes the message with ``failures + 1`` (after a
+  back-off) or, at ``broker.max_failures``, publishes a dead-letter envelope to
+  ``<queue>.dead``; then it returns, so the original is acknowledged. A crash between the two
+  steps means a duplicate, never a loss;
+* one task reserved per pool process at a time: ``worker_prefetch_multiplier=1``, so a slow
+  task never holds others hostage in a prefetch buffer.
+
+Shutdown: `consume` runs a Celery ``WorkController`` in the calling thread. Setting the
+``stop`` event, or SIGTERM/SIGINT when `consume` runs in the main thread, sets Celery's
+``should_stop`` flag: a warm shutdown. The worker stops taking messages, waits for running
+handlers to finish and acknowledges them; reserved but unstarted messages are given back to
+Redis when the channel closes (kombu's ``restore_at_shutdown``). A second signal asks for a
+cold shutdown (running handlers terminated, their messages requeued). SIGKILL skips all
+that, and the visibility timeout covers it.
+
+Broadcast uses a kombu fanout exchange (`kombu.common.Broadcast`), which kombu maps to Redis
+PUBLISH/SUBSCRIBE: each subscriber gets an exclusive, auto-deleted queue, so subscribers
+connected at publish time each get a copy, and nothing is stored for absent ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from typing import Any
+
+from celery import Celery
+from celery.app.trace import setup_worker_optimizations
+from celery.exceptions import Reject
+from celery.worker import state as worker_state
+from kombu import Connection, Consumer, Exchange
+from kombu.common import Broadcast
+
+from common.settings import Settings
+from common.transport.base import (
+    Handler,
+    Payload,
+    StopSubscription,
+    Transport,
+    TransportError,
+    backoff_seconds,
+    check_queue_name,
+    dead_letter_envelope,
+    dead_letter_queue,
+    decode_payload,
+    encode_payload,
+)
+
+log = logging.getLogger("podium.transport")
+
+TASK_NAME = "podium.handle"
+
+
+class _Dispatch:
+    """The per-process state of the generic task: handlers by queue, failure policy.
+
+    Handlers are registered by `consume` before the worker (and its pool processes, which
+    inherit them by fork) starts, so no dotted-path import is ever needed to find them.
+    """
+
+    def __init__(self, app: Celery, max_failures: int, backoff: float) -> None:
+        self.app = app
+        self.handlers: dict[str, Handler] = {}
+        self.max_failures = max_failures
+        self.backoff = backoff
+
+    def handle(self, queue: str, body: str, failures: int) -> None:
+        try:
+            handler = self.handlers.get(queue)
+            if handler is None:
+                raise TransportError(f"no handler registered for queue {queue!r} in this process")
+            handler(decode_payload(body))
+        except Exception as exc:  # noqa: BLE001 - any error means "not done": redeliver
+            try:
+                self._on_failure(queue, body, failures + 1, exc)
+            except TransportError as publish_error:
+                # Could not republish (Redis gone?): hand the original back unacknowledged
+                # rather than let Celery acknowledge a failed task. If even the reject
+                # cannot reach Redis, the visibility timeout restores the message.
+                raise Reject(str(publish_error), requeue=True) from publish_error
+
+    def _on_failure(self, queue: str, body: str, failures: int, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        if failures >= self.max_failures:
+            log.error("message on %s failed %d times, dead-lettered: %s", queue, failures, error,
+                      exc_info=exc)
+            dead = dead_letter_envelope(queue, decode_payload(body), error, failures)
+            send(self.app, dead_letter_queue(queue), encode_payload(dead))
+            return
+        log.warning("message on %s failed (%d/%d), redelivering: %s", queue, failures,
+                    self.max_failures, error)
+        # A sleep, not a countdown: Celery's ETA messages sit in worker memory, outside the
+        # visibility-timeout guarantees. The back-off is short and capped.
+        time.sleep(backoff_seconds(self.backoff, failures))
+        send(self.app, queue, body, failures)
+
+
+def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
+    """A Celery app configured for Podium's contract. One per process, built at startup."""
+    broker = settings.broker
+    app = Celery(name, set_as_current=False)
+    transport_options: dict[str, Any] = {
+        "visibility_timeout": broker.visibility_timeout_seconds,
+        # Sweep for abandoned messages every restore_interval seconds; the default throttle
+        # (10) would make that 10x slower than configured.
+        "unacked_restore_interval": broker.restore_interval_seconds,
+        "unacked_restore_throttle": 1,
+    }
+    if broker.key_prefix:
+        transport_options["global_keyprefix"] = broker.key_prefix
+    app.conf.update(
+        broker_url=broker.url,
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        # Delivery: ack after the handler, requeue when the pool process died, one at a time.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        # Our task only raises Reject (requeue) when it cannot republish; anything else would
+        # be a bug in it, and then the message is acknowledged rather than looping forever.
+        task_acks_on_failure_or_timeout=True,
+        # JSON only, both ways.
+        task_serializer="json",
+        accept_content=["json"],
+        event_serializer="json",
+        # No results: outcomes travel as messages to the executor, never through a backend.
+        result_backend=None,
+        task_ignore_result=True,
+        task_store_errors_even_if_ignored=False,
+        task_track_started=False,
+        # Unknown queue names become queues on demand: `podium.worker.<group>` is not
+        # known in advance.
+        task_create_missing_queues=True,
+        task_default_queue="podium.executor",
+        # No monitoring chatter on the broker; remote control is not part of the contract.
+        worker_send_task_events=False,
+        task_send_sent_event=False,
+        worker_enable_remote_control=False,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        # On Redis an ack is an HDEL that works from any connection, so a task outliving a
+        # broken connection can still be acknowledged; cancelling it would only waste work.
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+    )
+    dispatch = _Dispatch(app, broker.max_failures, broker.retry_backoff_seconds)
+
+    # shared=False: a shared task would be bound to every app in the process, and the first
+    # app's closure (its handlers) would serve them all.
+    @app.task(name=TASK_NAME, shared=False, ignore_result=True, acks_late=True,
+              reject_on_worker_lost=True)
+    def handle(queue: str, body: str, failures: int = 0) -> None:
+        dispatch.handle(queue, body, failures)
+
+    app.podium_dispatch = dispatch  # type: ignore[attr-defined]
+    return app
+
+
+def send(app: Celery, queue: str, body: str, failures: int = 0) -> None:
+    """Publish one already encoded message. Never with eta/countdown/expires."""
+    try:
+        app.send_task(TASK_NAME, args=[queue, body, failures], queue=queue, ignore_result=True)
+    except Exception as exc:  # kombu raises OperationalError & co. when Redis is unreachable
+        raise TransportError(f"could not publish to {queue}: {exc}") from exc
+
+
+class CeleryTransport(Transport):
+    def __init__(self, app: Celery) -> None:
+        dispatch = getattr(app, "podium_dispatch", None)
+        if not isinstance(dispatch, _Dispatch):
+            raise TransportError("CeleryTransport needs an app built by make_celery_app()")
+        self.app = app
+        self._dispatch = dispatch
+
+    # -- producer side -------------------------------------------------------------------
+
+    def _publish_encoded(self, queue: str, text: str) -> None:
+        send(self.app, queue, text)
+
+    # -- consumer side -------------------------------------------------------------------
+
+    def consume(self, queues: list[str], handler: Handler, *, concurrency: int = 1,
+                stop: threading.Event, pool: str = "prefork") -> None:
+        """Run a Celery worker on `queues` until `stop` is set (or SIGTERM/SIGINT).
+
+        `pool`: ``prefork`` (default; each handler in a child process, which is what task
+        isolation and `task_reject_on_worker_lost` need), ``threads`` or ``solo``.
+        """
+        names = [check_queue_name(q) for q in queues]
+        if not names:
+            raise TransportError("consume needs at least one queue")
+        if concurrency < 1:
+            raise TransportError("concurrency must be >= 1")
+        for name in names:
+            self._dispatch.handlers[name] = handler
+        # The flags are module globals of Celery: a previous consume in this process left
+        # them set, which would stop the new worker at once.
+        worker_state.should_stop = None
+        worker_state.should_terminate = None
+        hostname = f"podium-{os.getpid()}-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
+        # What `celery worker` does before starting: makes this app the process's current
+        # app and points the task tracer at its registry. Without it the pool looks tasks
+        # up in Celery's default app, where podium.handle does not exist.
+        setup_worker_optimizations(self.app, hostname)
+        worker = self.app.WorkController(
+            hostname=hostname, queues=names, concurrency=concurrency, pool_cls=pool,
+            without_gossip=True, without_mingle=True, without_heartbeat=True,
+        )
+        finished = threading.Event()
+        watcher = threading.Thread(target=_stop_when_set, args=(stop, finished),
+                                   name="podium-consume-stop", daemon=True)
+        watcher.start()
+        restore_signals = _install_signal_handlers(stop)
+        try:
+            worker.start()  # returns after a warm shutdown
+        finally:
+            finished.set()
+            restore_signals()
+            watcher.join()
+        if worker.exitcode not in (None, 0):
+            raise TransportError(f"Celery worker on {names} exited with code {worker.exitcode}")
+
+    def close(self) -> None:
+        self.app.close()  # producer and connection pools
+
+    # -- broadcast -----------------------------------------------------------------------
+
+    def broadcast(self, channel: str, payload: Payload) -> None:
+        exchange = _fanout(check_queue_name(channel))
+        text = encode_payload(payload)
+        try:
+            with self.app.producer_or_acquire() as producer:
+                producer.publish(text, exchange=exchange, routing_key="", serializer="json",
+                                 declare=[exchange], retry=True)
+        except Exception as exc:
+            raise TransportError(f"could not broadcast on {channel}: {exc}") from exc
+
+    def subscribe_broadcast(self, channel: str, handler: Handler) -> StopSubscription:
+        sub = _Subscriber(self.app, check_queue_name(channel), handler)
+        return sub.start()
+
+
+def _fanout(channel: str) -> Exchange:
+    return Exchange(channel, type="fanout", durable=False, auto_delete=True)
+
+
+def _stop_when_set(stop: threading.Event, finished: threading.Event) -> None:
+    while not finished.is_set():
+        if stop.wait(0.2):
+            # Exactly what Celery's own SIGTERM handler does: ask for a warm shutdown, which
+            # the consumer loop notices on its next iteration.
+            worker_state.should_stop = 0
+            return
+
+
+def _install_signal_handlers(stop: threading.Event):
+    """SIGTERM/SIGINT -> warm shutdown, when we own the main thread; returns an undo."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            # Second signal: the operator will not wait. Cold shutdown terminates running
+            # handlers; their messages are requeued (reject_on_worker_lost) or restored.
+            log.warning("signal %s again: cold shutdown, running handlers are terminated", signum)
+            worker_state.should_terminate = 1
+            return
+        log.info("signal %s: warm shutdown, running handlers finish first", signum)
+        stop.set()
+        worker_state.should_stop = 0
+
+    for sig in previous:
+        signal.signal(sig, on_signal)
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore
+
+
+class _Subscriber:
+    """One broadcast subscription: its own connection and thread, reconnecting on errors."""
+
+    def __init__(self, app: Celery, channel: str, handler: Handler) -> None:
+        self.app, self.channel, self.handler = app, channel, handler
+        self.stopping = threading.Event()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"podium-broadcast-{channel}",
+                                       daemon=True)
+
+    def start(self) -> StopSubscription:
+        self.thread.start()
+        if not self.ready.wait(10):
+            self.stop()
+            raise TransportError(f"could not subscribe to broadcast {self.channel}")
+        return self.stop
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.thread is not threading.current_thread():
+            self.thread.join()
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                with self.app.connection_for_read() as conn:
+                    self._listen(conn)
+            except Exception:  # noqa: BLE001 - broker hiccup: reconnect, never die silently
+                log.exception("broadcast subscription %s lost, reconnecting", self.channel)
+                self.stopping.wait(1.0)
+
+    def _listen(self, conn: Connection) -> None:
+        queue = Broadcast(name=self.channel, exchange=_fanout(self.channel))
+        with Consumer(conn, queues=[queue], callbacks=[self._on_message], accept=["json"],
+                      no_ack=True):
+            # On Redis the SUBSCRIBE is sent by the first poll: only then is it live.
+            self._drain(conn)
+            self.ready.set()
+            while not self.stopping.is_set():
+                self._drain(conn)
+
+    @staticmethod
+    def _drain(conn: Connection) -> None:
+        try:
+            conn.drain_events(timeout=0.2)
+        except socket.timeout:
+            pass
+
+    def _on_message(self, body: Any, message: Any) -> None:
+        try:
+            self.handler(decode_payload(body))
+        except Exception:  # noqa: BLE001 - one bad broadcast must not end the subscription
+            log.exception("broadcast handler on %s failed", self.channel)

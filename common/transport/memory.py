@@ -1,0 +1,209 @@
+"""`InProcessTransport`: the transport contract in memory, with threads.
+
+The embedded mode runs executor and workers in one process over this transport, and unit
+tests of services use it, so it honours the same contract as `CeleryTransport` (the same
+contract tests run on both), like dramatiq's StubBroker:
+
+* payloads are JSON-encoded at publish and decoded per delivery, so a handler never shares
+  (or mutates) the publisher's objects and non-JSON payloads fail exactly as on Redis;
+* a message is removed for good only when its handler returns; an exception puts it back
+  at the end of its queue, and the `max_failures`-th failure moves it to `<queue>.dead`;
+* broadcast subscribers each get a thread, as they would on a real broker.
+
+What it cannot honour: nothing survives the process (no durability), so "a consumer process
+dies" means the whole embedded system dies with its queues.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue as queue_mod
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from common.transport.base import (
+    Handler,
+    Payload,
+    StopSubscription,
+    Transport,
+    TransportError,
+    backoff_seconds,
+    check_queue_name,
+    dead_letter_envelope,
+    dead_letter_queue,
+    decode_payload,
+    encode_payload,
+)
+
+if TYPE_CHECKING:
+    from common.settings import Settings
+
+log = logging.getLogger("podium.transport")
+
+
+@dataclass
+class _Envelope:
+    queue: str
+    text: str
+    failures: int = 0
+
+
+class InProcessTransport(Transport):
+    def __init__(self, *, max_failures: int = 5, retry_backoff_seconds: float = 0.0) -> None:
+        if max_failures < 1:
+            raise ValueError("max_failures must be >= 1")
+        self.max_failures = max_failures
+        self.retry_backoff_seconds = retry_backoff_seconds
+        # One condition for every queue: a consumer of several queues waits on one thing,
+        # and publish wakes it whatever queue the message went to.
+        self._cond = threading.Condition()
+        self._queues: dict[str, deque[_Envelope]] = defaultdict(deque)
+        self._subs_lock = threading.Lock()
+        self._subscriptions: dict[str, list[_Subscription]] = defaultdict(list)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> InProcessTransport:
+        return cls(max_failures=settings.broker.max_failures,
+                   retry_backoff_seconds=settings.broker.retry_backoff_seconds)
+
+    # -- producer side -------------------------------------------------------------------
+
+    def _publish_encoded(self, queue: str, text: str) -> None:
+        self._put(_Envelope(queue, text))
+
+    def _put(self, envelope: _Envelope, *, front: bool = False) -> None:
+        with self._cond:
+            q = self._queues[envelope.queue]
+            q.appendleft(envelope) if front else q.append(envelope)
+            self._cond.notify_all()
+
+    def pending(self, queue: str) -> int:
+        """Messages waiting in `queue` (not counting those being handled). For tests."""
+        with self._cond:
+            return len(self._queues.get(queue, ()))
+
+    # -- consumer side -------------------------------------------------------------------
+
+    def consume(self, queues: list[str], handler: Handler, *, concurrency: int = 1,
+                stop: threading.Event) -> None:
+        names = [check_queue_name(q) for q in queues]
+        if not names:
+            raise TransportError("consume needs at least one queue")
+        if concurrency < 1:
+            raise TransportError("concurrency must be >= 1")
+        threads = [threading.Thread(target=self._run, args=(names, handler, stop, i),
+                                    name=f"podium-consumer-{names[0]}-{i}", daemon=True)
+                   for i in range(concurrency)]
+        for t in threads:
+            t.start()
+        stop.wait()
+        with self._cond:  # wake idle threads so they see `stop`
+            self._cond.notify_all()
+        for t in threads:  # warm shutdown: running handlers finish and are acknowledged
+            t.join()
+
+    def _run(self, queues: list[str], handler: Handler, stop: threading.Event, index: int) -> None:
+        turn = index  # threads start their scan on different queues: no queue starves
+        while True:
+            with self._cond:
+                envelope = None
+                while not stop.is_set():
+                    envelope = self._take(queues, turn)
+                    if envelope is not None:
+                        break
+                    # Checked and waited under the lock: a notify sent after stop.set()
+                    # cannot slip between the check and the wait.
+                    self._cond.wait()
+                if envelope is None:
+                    return
+            turn += 1
+            self._deliver(envelope, handler, stop)
+
+    def _take(self, queues: list[str], turn: int) -> _Envelope | None:
+        for i in range(len(queues)):
+            q = self._queues.get(queues[(turn + i) % len(queues)])
+            if q:
+                return q.popleft()
+        return None
+
+    def _deliver(self, envelope: _Envelope, handler: Handler, stop: threading.Event) -> None:
+        try:
+            handler(decode_payload(envelope.text))
+        except Exception as exc:  # noqa: BLE001 - any handler error means "not acknowledged"
+            self._on_failure(envelope, exc, stop)
+        except BaseException:
+            # The thread is going away mid-handler (like a dying process): the message was
+            # never acknowledged, so it goes back where it was.
+            self._put(envelope, front=True)
+            raise
+
+    def _on_failure(self, envelope: _Envelope, exc: Exception, stop: threading.Event) -> None:
+        failures = envelope.failures + 1
+        error = f"{type(exc).__name__}: {exc}"
+        if failures >= self.max_failures:
+            log.error("message on %s failed %d times, dead-lettered: %s", envelope.queue,
+                      failures, error, exc_info=exc)
+            dead = dead_letter_envelope(envelope.queue, decode_payload(envelope.text), error,
+                                        failures)
+            self._put(_Envelope(dead_letter_queue(envelope.queue), encode_payload(dead)))
+            return
+        log.warning("message on %s failed (%d/%d), redelivering: %s", envelope.queue, failures,
+                    self.max_failures, error)
+        stop.wait(backoff_seconds(self.retry_backoff_seconds, failures))
+        self._put(_Envelope(envelope.queue, envelope.text, failures))
+
+    # -- broadcast -----------------------------------------------------------------------
+
+    def broadcast(self, channel: str, payload: Payload) -> None:
+        text = encode_payload(payload)
+        with self._subs_lock:
+            subs = list(self._subscriptions.get(check_queue_name(channel), ()))
+        for sub in subs:
+            sub.inbox.put(text)
+
+    def subscribe_broadcast(self, channel: str, handler: Handler) -> StopSubscription:
+        sub = _Subscription(check_queue_name(channel), handler)
+        with self._subs_lock:
+            self._subscriptions[channel].append(sub)
+        sub.thread.start()
+
+        def stop_subscription() -> None:
+            with self._subs_lock:
+                if sub in self._subscriptions[channel]:
+                    self._subscriptions[channel].remove(sub)
+            sub.stop()
+
+        return stop_subscription
+
+    def close(self) -> None:
+        with self._subs_lock:
+            subs = [s for group in self._subscriptions.values() for s in group]
+            self._subscriptions.clear()
+        for sub in subs:
+            sub.stop()
+
+
+_STOP = object()
+
+
+class _Subscription:
+    def __init__(self, channel: str, handler: Handler) -> None:
+        self.channel = channel
+        self.handler = handler
+        self.inbox: queue_mod.Queue[object] = queue_mod.Queue()
+        self.thread = threading.Thread(target=self._run, name=f"podium-broadcast-{channel}",
+                                       daemon=True)
+
+    def _run(self) -> None:
+        while (item := self.inbox.get()) is not _STOP:
+            try:
+                self.handler(decode_payload(item))  # type: ignore[arg-type]
+            except Exception:  # noqa: BLE001 - one bad broadcast must not end the subscription
+                log.exception("broadcast handler on %s failed", self.channel)
+
+    def stop(self) -> None:
+        self.inbox.put(_STOP)
+        if self.thread is not threading.current_thread():
+            self.thread.join()

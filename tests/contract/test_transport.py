@@ -1,0 +1,231 @@
+"""The transport contract, run on both transports (dramatiq-style: one suite, stub and real).
+
+`memory` runs InProcessTransport in threads. `celery` publishes from this process with
+CeleryTransport and consumes in real separate worker processes on the real Redis (marked
+`service`: skipped without Redis, which fails under CI=true). Each Celery test uses its own
+Redis key prefix and deletes its keys afterwards, so parallel runs do not collide.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_transport_support import (  # noqa: E402
+    MAX_FAILURES,
+    REDIS_URL,
+    CeleryHarness,
+    MemoryHarness,
+    redis_up,
+    wait_for,
+)
+
+from common.transport import DEAD_LETTER_KIND, InvalidPayloadError, TransportError  # noqa: E402
+
+
+def _celery_harness(tmp_path):
+    if not redis_up():
+        pytest.skip(f"Redis not reachable at {REDIS_URL}")
+    return CeleryHarness(tmp_path)
+
+
+@pytest.fixture(params=["memory", pytest.param("celery", marks=pytest.mark.service)])
+def harness(request, tmp_path):
+    h = MemoryHarness() if request.param == "memory" else _celery_harness(tmp_path)
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def celery_harness(tmp_path):
+    """For what only exists with processes: a killed consumer, a lost pool process."""
+    h = _celery_harness(tmp_path)
+    yield h
+    h.close()
+
+
+def _ids(records):
+    return [r["id"] for r in records]
+
+
+def test_publish_then_consume_several_queues(harness):
+    q1, q2 = harness.queue("a"), harness.queue("b")
+    harness.transport.publish(q1, {"id": "a1"})
+    harness.transport.publish_many([(q1, {"id": "a2"}), (q2, {"id": "b1"}), (q2, {"id": "b2"})])
+    harness.start_consumer([q1, q2], concurrency=2)
+    done = wait_for(lambda: len(harness.recorder.items("done")) >= 4 and
+                    harness.recorder.items("done"), what="4 messages handled")
+    assert sorted(_ids(done)) == ["a1", "a2", "b1", "b2"]
+    assert all(r["attempt"] == 1 for r in done)
+
+
+def test_payload_arrives_as_json_copy(harness):
+    q = harness.queue("copy")
+    payload = {"id": "c", "nested": {"list": (1, 2)}, "n": None, "f": 1.5, "s": "é"}
+    harness.transport.publish(q, payload)
+    payload["nested"]["list"] = "mutated after publish"
+    harness.start_consumer([q])
+    wait_for(lambda: harness.recorder.items("done"), what="message handled")
+    # The handler saw the payload as published (tuple -> list, as JSON has it).
+    assert harness.recorder.items("done")[0]["payload"] == {
+        "id": "c", "nested": {"list": [1, 2]}, "n": None, "f": 1.5, "s": "é"}
+
+
+def test_fifo_for_one_consumer(harness):
+    q = harness.queue("fifo")
+    ids = [f"m{i:02d}" for i in range(20)]
+    for mid in ids:
+        harness.transport.publish(q, {"id": mid})
+    harness.start_consumer([q], concurrency=1)
+    wait_for(lambda: len(harness.recorder.items("done")) == 20, what="20 messages")
+    assert _ids(harness.recorder.items("done")) == ids
+
+
+def test_concurrency_handles_messages_in_parallel(harness):
+    q = harness.queue("par")
+    for mid in ("p1", "p2"):
+        harness.transport.publish(q, {"id": mid, "sleep": 1.0})
+    # prefork on Celery: the pool the worker service uses.
+    harness.start_consumer([q], concurrency=2, pool="prefork")
+    done = wait_for(lambda: len(harness.recorder.items("done")) == 2 and
+                    harness.recorder.items("done"), what="2 messages")
+    started = harness.recorder.items("started")
+    assert max(s["at"] for s in started) < min(d["at"] for d in done), "not run in parallel"
+
+
+def test_handler_exception_redelivers(harness):
+    q = harness.queue("retry")
+    harness.transport.publish(q, {"id": "r", "fail": 2})
+    harness.start_consumer([q])
+    wait_for(lambda: harness.recorder.items("done"), what="message handled after failures")
+    assert [s["attempt"] for s in harness.recorder.items("started")] == [1, 2, 3]
+    assert harness.recorder.items("done")[0]["attempt"] == 3
+    assert harness.recorder.items("dead") == []
+
+
+def test_dead_letter_after_max_failures(harness):
+    q = harness.queue("poison")
+    harness.transport.publish(q, {"id": "x", "fail": 99})
+    harness.transport.publish(q, {"id": "ok"})
+    # The dead-letter queue is a queue like any other: consume it to inspect it.
+    harness.start_consumer([q, q + ".dead"])
+    dead = wait_for(lambda: harness.recorder.items("dead"), what="dead letter")
+    assert dead == [{"kind": DEAD_LETTER_KIND, "queue": q, "payload": {"id": "x", "fail": 99},
+                     "error": f"RuntimeError: planned failure {MAX_FAILURES}",
+                     "failures": MAX_FAILURES}]
+    wait_for(lambda: harness.recorder.items("done"), what="healthy message handled")
+    assert _ids(harness.recorder.items("done")) == ["ok"]
+    assert len([s for s in harness.recorder.items("started") if s["id"] == "x"]) == MAX_FAILURES
+
+
+@pytest.mark.parametrize("pool", ["solo", "prefork"])
+def test_stop_is_warm_running_handler_finishes_and_is_acked(harness, pool):
+    q = harness.queue("warm")
+    harness.transport.publish(q, {"id": "w", "sleep": 1.0})
+    consumer = harness.start_consumer([q], pool=pool)
+    wait_for(lambda: harness.recorder.items("started"), what="handler started")
+    assert consumer.stop() == 0  # Celery: SIGTERM to the worker process
+    assert [d["id"] for d in harness.recorder.items("done")] == ["w"]
+    assert harness.pending(q) == 0 and harness.unacked() == 0  # acknowledged, not requeued
+
+
+def test_messages_not_taken_survive_stop(harness):
+    q = harness.queue("later")
+    consumer = harness.start_consumer([harness.queue("elsewhere")])
+    harness.transport.publish(q, {"id": "kept"})
+    consumer.stop()
+    assert harness.pending(q) == 1
+    harness.start_consumer([q])
+    wait_for(lambda: harness.recorder.items("done"), what="message handled by next consumer")
+
+
+@pytest.mark.service
+def test_consumer_killed_mid_handler_redelivers_to_new_consumer(celery_harness):
+    # (In memory the queues die with the process: there is nothing to redeliver.)
+    harness = celery_harness
+    q = harness.queue("killed")
+    harness.transport.publish(q, {"id": "k", "sleep": 60, "sleep_once": True})
+    first = harness.start_consumer([q])
+    wait_for(lambda: harness.recorder.items("started"), what="handler started")
+    first.kill()  # SIGKILL the whole consumer process group: no shutdown code runs
+    assert harness.unacked() == 1  # the message is still held for the dead consumer
+    harness.start_consumer([q])
+    done = wait_for(lambda: harness.recorder.items("done"), timeout=25,
+                    what="redelivery after the visibility timeout")
+    started = harness.recorder.items("started")
+    assert [s["attempt"] for s in started] == [1, 2] and done[0]["attempt"] == 2
+    assert started[0]["pid"] != started[1]["pid"]
+
+
+@pytest.mark.service
+def test_pool_process_killed_mid_handler_is_requeued(celery_harness):
+    harness = celery_harness
+    q = harness.queue("lost")
+    harness.transport.publish(q, {"id": "l", "die": True})
+    harness.start_consumer([q], concurrency=1, pool="prefork")
+    # reject_on_worker_lost: requeued at once, not after the visibility timeout.
+    done = wait_for(lambda: harness.recorder.items("done"), timeout=15,
+                    what="requeue after the pool process died")
+    assert done[0]["attempt"] == 2
+
+
+def test_broadcast_reaches_every_subscriber(harness):
+    got_a, got_b = [], []
+    channel = harness.queue("kill")
+    stop_a = harness.transport.subscribe_broadcast(channel, got_a.append)
+    stop_b = harness.transport.subscribe_broadcast(channel, got_b.append)
+    try:
+        harness.transport.broadcast(channel, {"kind": "kill_task", "execution_id": "e1"})
+        wait_for(lambda: got_a and got_b, what="both subscribers")
+        stop_b()
+        harness.transport.broadcast(channel, {"kind": "kill_task", "execution_id": "e2"})
+        wait_for(lambda: len(got_a) == 2, what="second broadcast")
+        assert [m["execution_id"] for m in got_a] == ["e1", "e2"]
+        assert [m["execution_id"] for m in got_b] == ["e1"]
+    finally:
+        stop_a()
+        stop_b()
+
+
+def test_broadcast_subscriber_survives_handler_error(harness):
+    got = []
+
+    def handler(message):
+        if message["n"] == 1:
+            raise ValueError("bad broadcast")
+        got.append(message["n"])
+
+    channel = harness.queue("fragile")
+    stop = harness.transport.subscribe_broadcast(channel, handler)
+    try:
+        harness.transport.broadcast(channel, {"n": 1})
+        harness.transport.broadcast(channel, {"n": 2})
+        wait_for(lambda: got == [2], what="subscriber to carry on")
+    finally:
+        stop()
+
+
+@pytest.mark.parametrize("bad", [
+    ["not", "a", "dict"], "text", {"when": datetime(2024, 1, 1)}, {"s": {1, 2}},
+    {"nan": math.nan}, {"inf": math.inf}, {"obj": object()},
+])
+def test_non_json_payload_rejected_at_publish(harness, bad):
+    q = harness.queue("json")
+    with pytest.raises(InvalidPayloadError):
+        harness.transport.publish(q, bad)
+    with pytest.raises(InvalidPayloadError):  # validated before anything is sent
+        harness.transport.publish_many([(q, {"id": "fine"}), (q, bad)])
+    with pytest.raises(InvalidPayloadError):
+        harness.transport.broadcast(q, bad)
+    assert harness.pending(q) == 0
+
+
+def test_bad_queue_names_rejected(harness):
+    for name in ("", "has space", None):
+        with pytest.raises(TransportError):
+            harness.transport.publish(name, {"id": 1})

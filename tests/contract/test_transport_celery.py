@@ -1,0 +1,144 @@
+"""What only the Celery transport has: its configuration and the messages it puts on Redis."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from celery import Celery
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_transport_support import REDIS_URL, CeleryHarness, redis_up, wait_for  # noqa: E402
+
+from common.settings import Settings  # noqa: E402
+from common.transport import TransportError  # noqa: E402
+from common.transport.celery_transport import (  # noqa: E402
+    TASK_NAME,
+    CeleryTransport,
+    make_celery_app,
+)
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_celery_app(Settings(data_dir=tmp_path, broker={
+        "url": "redis://127.0.0.1:6379/3", "visibility_timeout_seconds": 7200,
+        "key_prefix": "pfx:"}))
+
+
+def test_delivery_settings(app):
+    conf = app.conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.broker_url == "redis://127.0.0.1:6379/3"
+    assert conf.broker_transport_options["visibility_timeout"] == 7200
+    assert conf.broker_transport_options["global_keyprefix"] == "pfx:"
+
+
+def test_json_only(app):
+    assert app.conf.task_serializer == "json"
+    assert list(app.conf.accept_content) == ["json"]
+    assert app.conf.event_serializer == "json"
+
+
+def test_no_result_backend(app):
+    assert app.conf.result_backend is None
+    assert app.conf.task_ignore_result is True
+    assert type(app.backend).__name__ == "DisabledBackend"
+    assert app.tasks[TASK_NAME].ignore_result is True
+
+
+def test_one_generic_task_and_nothing_else(app):
+    ours = sorted(name for name in app.tasks if not name.startswith("celery."))
+    assert ours == [TASK_NAME]
+    task = app.tasks[TASK_NAME]
+    assert task.acks_late and task.reject_on_worker_lost
+
+
+def test_publish_never_uses_eta_countdown_or_expiry(app):
+    transport = CeleryTransport(app)
+    with mock.patch.object(app, "send_task") as send_task:
+        transport.publish("podium.worker.gpu", {"kind": "run_task", "n": 1})
+    (name,), kwargs = send_task.call_args
+    assert name == TASK_NAME
+    assert kwargs["queue"] == "podium.worker.gpu"
+    assert kwargs["args"] == ["podium.worker.gpu", '{"kind":"run_task","n":1}', 0]
+    assert not {"eta", "countdown", "expires", "link", "chain", "chord"} & set(kwargs)
+
+
+def test_transport_needs_an_app_from_make_celery_app():
+    with pytest.raises(TransportError):
+        CeleryTransport(Celery("plain", set_as_current=False))
+
+
+def test_publish_to_unreachable_broker_is_a_transport_error(tmp_path):
+    app = make_celery_app(Settings(data_dir=tmp_path, broker={"url": "redis://127.0.0.1:1/0"}))
+    app.conf.broker_transport_options = {**app.conf.broker_transport_options, "max_retries": 0}
+    app.conf.task_publish_retry = False
+    with pytest.raises(TransportError):
+        CeleryTransport(app).publish("q", {"a": 1})
+
+
+@pytest.fixture
+def harness(tmp_path):
+    if not redis_up():
+        pytest.skip(f"Redis not reachable at {REDIS_URL}")
+    h = CeleryHarness(tmp_path)
+    yield h
+    h.close()
+
+
+@pytest.mark.service
+def test_message_on_redis_is_plain_json_without_eta(harness):
+    harness.transport.publish("t.raw", {"id": "raw"})
+    (raw,) = harness.redis.lrange(harness.prefix + "t.raw", 0, -1)
+    message = json.loads(raw)
+    assert message["content-type"] == "application/json"
+    headers = message["headers"]
+    assert headers["task"] == TASK_NAME
+    assert headers.get("eta") is None and headers.get("countdown") is None
+    assert headers.get("expires") is None
+    assert message["properties"]["delivery_info"]["routing_key"] == "t.raw"
+
+
+@pytest.mark.service
+def test_consume_in_process_stops_on_event_and_can_run_again(harness):
+    """consume() from a non-main thread, stopped by its event, twice in one process."""
+    got: list[dict] = []
+    for round_ in range(2):
+        harness.transport.publish("t.inproc", {"round": round_})
+        stop = threading.Event()
+        thread = threading.Thread(target=harness.transport.consume,
+                                  args=(["t.inproc"], got.append),
+                                  kwargs={"stop": stop, "pool": "solo"}, daemon=True)
+        thread.start()
+        wait_for(lambda: len(got) == round_ + 1, what=f"round {round_}")
+        started = time.monotonic()
+        stop.set()
+        thread.join(15)
+        assert not thread.is_alive()
+        assert time.monotonic() - started < 10
+    assert got == [{"round": 0}, {"round": 1}]
+    assert harness.pending("t.inproc") == 0 and harness.unacked() == 0
+
+
+def test_failed_redelivery_publish_rejects_with_requeue(app):
+    """If the failed message cannot be republished, it must not be acknowledged."""
+    from celery.exceptions import Reject
+
+    from common.transport import celery_transport
+
+    dispatch = app.podium_dispatch
+    dispatch.backoff = 0
+    dispatch.handlers["q"] = lambda payload: 1 / 0
+    with mock.patch.object(celery_transport, "send",
+                           side_effect=TransportError("Redis unreachable")):
+        with pytest.raises(Reject) as caught:
+            dispatch.handle("q", '{"a":1}', 0)
+    assert caught.value.requeue is True
