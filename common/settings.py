@@ -121,8 +121,10 @@ class WorkerSettings(BaseModel):
         description="Task attempts one worker runs at once (pool processes). Default: CPU count.",
     )
     pool: Literal["prefork", "threads", "solo"] = Field(
-        default="prefork",
-        description="Celery pool of the worker service: `prefork` isolates tasks in processes.",
+        default="threads",
+        description="Celery pool of the worker service. `threads` (default): kill requests reach "
+        "running attempts; script tasks run in their own processes anyway. `prefork` isolates "
+        "Python-level tasks in processes, but kill requests do not reach its pool children yet.",
     )
     group: str | None = Field(
         default=None,

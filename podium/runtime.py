@@ -18,7 +18,8 @@ from typing import Any
 from common.errors import PodiumError
 from common.flow.loader import LoadedFlow
 from common.models.execution import Execution, TaskRun
-from common.store import (Database, FlowRevision, fetch_logs, get_execution, get_flow, load_task_runs,
+from common.settings import Settings
+from common.store import (Database, FlowRevision, fetch_logs, upgrade, get_execution, get_flow, load_task_runs,
                           save_flow, upgrade_database)
 from common.store.types import utcnow
 from common.submission import create_execution
@@ -28,6 +29,8 @@ from common.transport.memory import InProcessTransport
 from executor.engine.context import EngineConfig
 from executor.flow_cache import FlowCache
 from executor.service import ExecutorService
+from podium import wiring
+from podium.fleet import Fleet
 from worker.service import WorkerService
 
 
@@ -43,6 +46,7 @@ class Runtime:
         self.executor: ExecutorService | None = None
         self.worker: WorkerService | None = None
         self._unsubscribe = None
+        self.fleet: Fleet | None = None
 
     @classmethod
     def embedded(cls, data_dir: str | Path | None = None, *, workers: int = 4,
@@ -55,6 +59,23 @@ class Runtime:
         runtime.start_executor(EngineConfig(environ=dict(environ if environ is not None
                                                          else os.environ)))
         runtime.start_worker(concurrency=workers)
+        return runtime
+
+    @classmethod
+    def connect(cls, settings: Settings) -> "Runtime":
+        """Talk to a deployment (store + Celery) without running any service here."""
+        return cls(wiring.database(settings), wiring.celery_transport(settings))
+
+    @classmethod
+    def distributed(cls, settings: Settings, env: dict[str, str], *, executors: int = 1,
+                    workers: int = 1, worker_concurrency: int = 4) -> "Runtime":
+        """Start real `podium executor` / `podium worker` processes (configured by `env`,
+        which must describe the same deployment as `settings`) and connect to them."""
+        upgrade(settings.database.url)
+        fleet = Fleet(env, executors=executors, workers=workers,
+                      worker_concurrency=worker_concurrency).start()
+        runtime = cls.connect(settings)
+        runtime.fleet = fleet
         return runtime
 
     # ------------------------------------------------------------------ services
@@ -77,6 +98,8 @@ class Runtime:
 
     def close(self) -> None:
         self.stop.set()
+        if self.fleet:
+            self.fleet.stop()
         if self._unsubscribe:
             self._unsubscribe()
         for thread in self.threads:
@@ -132,3 +155,4 @@ class Runtime:
     def logs(self, execution_id: str) -> list:
         with self.db.read() as conn:
             return fetch_logs(conn, execution_id)
+

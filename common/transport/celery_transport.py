@@ -46,6 +46,7 @@ import time
 import uuid
 from typing import Any
 
+from celery import signals
 from celery import Celery
 from celery.app.trace import setup_worker_optimizations
 from celery.exceptions import Reject
@@ -226,6 +227,9 @@ class CeleryTransport(Transport):
         worker = self.app.WorkController(
             hostname=hostname, queues=names, concurrency=concurrency, pool_cls=pool,
             without_gossip=True, without_mingle=True, without_heartbeat=True,
+            # `celery worker` sends worker_ready from its own subclass; a bare WorkController
+            # does not, and readiness probes rely on it.
+            ready_callback=lambda consumer: signals.worker_ready.send(sender=consumer),
         )
         finished = threading.Event()
         watcher = threading.Thread(target=_stop_when_set, args=(stop, finished),

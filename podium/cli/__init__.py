@@ -6,6 +6,7 @@ import click
 
 from podium.cli.flow_commands import flow
 from podium.cli.run_command import run
+from podium.cli.service_commands import db, executor, server, worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,3 +17,5 @@ def main() -> None:
 
 main.add_command(flow)
 main.add_command(run)
+for _command in (db, executor, worker, server):
+    main.add_command(_command)

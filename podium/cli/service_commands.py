@@ -1,0 +1,112 @@
+"""`podium executor`, `podium worker`, `podium server local`, `podium db upgrade`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+
+import click
+from celery.signals import worker_ready
+
+from common.settings import Settings
+from common.store import upgrade
+from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL
+from executor.service import ExecutorService
+from podium import wiring
+from podium.runtime import Runtime
+from worker.service import WorkerService
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _signal_readiness()
+
+
+def _signal_readiness() -> None:
+    """Touch $PODIUM_READY_FILE once Celery consumes: fleets and probes wait for it."""
+    path = os.environ.get("PODIUM_READY_FILE")
+    if not path:
+        return
+
+    def touch(**_: object) -> None:
+        Path(path).write_text(str(os.getpid()))
+
+    worker_ready.connect(touch, weak=False)
+
+
+@click.group()
+def db() -> None:
+    """Manage the SQL store."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to the database of PODIUM_DATABASE__URL."""
+    settings = Settings()
+    upgrade(settings.database.url)
+    click.echo(f"database at {settings.database.url} is up to date")
+
+
+@click.command()
+@click.option("--concurrency", type=int, default=None, help="Messages handled at once.")
+def executor(concurrency: int | None) -> None:
+    """Run the executor service: consumes the executor queue until SIGTERM."""
+    settings = Settings()
+    _logging(settings)
+    database = wiring.database(settings)
+    transport = wiring.celery_transport(settings)
+    service = ExecutorService(database, transport, config=wiring.engine_config(settings))
+    stop = threading.Event()
+    service.run_background(stop, timer_poll_seconds=settings.executor.timer_poll_seconds)
+    try:
+        transport.consume([EXECUTOR_QUEUE], service.handle, stop=stop, pool="threads",
+                          concurrency=concurrency or settings.executor.concurrency)
+    finally:
+        stop.set()
+        service.relay.delete_published()
+
+
+@click.command()
+@click.option("--concurrency", type=int, default=None, help="Task attempts run at once.")
+@click.option("--queue", "queues", multiple=True, help="Queue to consume (repeatable).")
+def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
+    """Run a worker service: runs task attempts until SIGTERM (warm shutdown)."""
+    settings = Settings()
+    _logging(settings)
+    database = wiring.database(settings)
+    transport = wiring.celery_transport(settings)
+    service = WorkerService(database, transport)
+    unsubscribe = transport.subscribe_broadcast(KILL_CHANNEL, service.on_kill)
+    stop = threading.Event()
+    try:
+        transport.consume(list(queues) or settings.worker.resolved_queues(), service.handle,
+                          stop=stop, pool=settings.worker.pool,
+                          concurrency=concurrency or settings.worker.concurrency)
+    finally:
+        unsubscribe()
+        service.logs.close()
+
+
+@click.group()
+def server() -> None:
+    """Run several services in one process."""
+
+
+@server.command("local")
+@click.option("--workers", type=int, default=4, help="Task attempts run at once.")
+def server_local(workers: int) -> None:
+    """Executor and workers together on the embedded default, until Ctrl-C."""
+    settings = Settings()
+    _logging(settings)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    with Runtime.embedded(settings.data_dir, workers=workers):
+        click.echo(f"podium local server running on {settings.data_dir} (Ctrl-C to stop)")
+        try:
+            done.wait()
+        except KeyboardInterrupt:
+            pass

@@ -1,0 +1,1 @@
+"""Kestra conformance runner: `python -m tests.conformance --corpus DIR`."""
