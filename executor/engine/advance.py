@@ -13,7 +13,7 @@ from functools import partial
 from common.errors import OutputError, TemplateError
 from common.inputs import coerce_output, to_json_value
 from common.models.state import State
-from common.templating import render
+from common.templating import render_value
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.commands import CancelTimers, ExecutionEnded, ScheduleTimer
 from executor.engine.context import EngineConfig, task_context
@@ -105,8 +105,7 @@ def _with_outputs(tx: ExecutionTx, config: EngineConfig, state: State) -> State:
     context = task_context(tx, config)
     for output in tx.flow.outputs or []:
         try:
-            rendered = render(output.value, context) if isinstance(output.value, str) \
-                else output.value
+            rendered = render_value(output.value, context)
             outputs[output.id] = to_json_value(coerce_output(output.type, rendered, output.id))
         except (TemplateError, OutputError) as exc:
             tx.log(None, "ERROR", f"Failed to render output '{output.id}': {exc}")

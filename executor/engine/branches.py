@@ -21,8 +21,9 @@ from common.models.state import State, fold_states
 from common.plugins.base import Task
 from executor.engine.view import ExecutionTx
 
-# Creates the task run of `task` under `parent` with loop value `value` (and dispatches it).
-StartTask = Callable[[Task, TaskRun | None, str | None], TaskRun]
+# Creates the task run of `task` under `parent` with loop value `value` and loop iteration
+# `iteration` (and dispatches it).
+StartTask = Callable[..., TaskRun]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Scope:
     finally_: list[Task] = field(default_factory=list)
     value: str | None = None  # loop value given to children (ForEach iterations)
     concurrency: int = 1  # 1: sequential; 0: unlimited; n: at most n running at once
+    iteration: int | None = None  # WaitFor / LoopUntil round given to children
 
 
 def enabled(tasks: list[Task] | None) -> list[Task]:
@@ -45,6 +47,8 @@ def resolve_scope(tx: ExecutionTx, scope: Scope, start: StartTask) -> State | No
     runs = tx.children(scope.parent.id if scope.parent else None)
     if scope.value is not None:
         runs = [run for run in runs if run.value == scope.value]
+    if scope.iteration is not None:
+        runs = [run for run in runs if run.iteration == scope.iteration]
     main_runs = _runs_of(runs, tasks)
     error_runs = _runs_of(runs, errors)
     finally_runs = _runs_of(runs, finally_)
@@ -72,12 +76,12 @@ def _advance(tx: ExecutionTx, scope: Scope, tasks: list[Task], runs: list[TaskRu
     active = sum(1 for run in runs if not run.state.is_terminated)
     if concurrency == 1:
         if active == 0 and pending:
-            start(pending[0], scope.parent, scope.value)
+            start(pending[0], scope.parent, scope.value, scope.iteration)
             return False
     else:
         room = len(pending) if concurrency == 0 else max(0, concurrency - active)
         for task in pending[:room]:
-            start(task, scope.parent, scope.value)
+            start(task, scope.parent, scope.value, scope.iteration)
         if pending[:room]:
             return False
     return not pending and active == 0

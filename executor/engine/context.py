@@ -5,7 +5,7 @@ with each dispatched attempt so the worker renders with exactly the same variabl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from common.inputs import to_json_value
@@ -25,7 +25,11 @@ class EngineConfig:
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    """ISO-8601 in UTC with milliseconds, as Kestra's dates print in expressions."""
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + \
+        f"{value.microsecond // 1000:03d}Z"
 
 
 def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = None,
@@ -39,7 +43,8 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
         task_id=task.id if task else None, task_type=task.type if task else None,
         taskrun_id=run.id if run else None,
         taskrun_start_date=iso(run.history.start_date) if run else None,
-        attempts_count=len(run.attempts) if run else None,
+        # Kestra counts the attempts before the running one: 0 during the first.
+        attempts_count=sum(1 for a in run.attempts if a.state.is_terminated) if run else None,
         parent_taskrun_id=run.parent_task_run_id if run else None,
         taskrun_value=run.value if run else None, iteration=run.iteration if run else None,
         parents=[{"value": p.value, "outputs": p.outputs} for p in ancestors] if run else None,

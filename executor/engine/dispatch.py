@@ -19,10 +19,10 @@ from executor.engine.view import ExecutionTx
 
 
 def start_task(tx: ExecutionTx, config: EngineConfig, task: Task, parent: TaskRun | None,
-               value: str | None) -> TaskRun:
+               value: str | None, iteration: int | None = None) -> TaskRun:
     run = tx.add_run(TaskRun(execution_id=tx.execution.id, task_id=task.id,
                              parent_task_run_id=parent.id if parent else None, value=value,
-                             history=StateHistory.new(tx.now)))
+                             iteration=iteration, history=StateHistory.new(tx.now)))
     verdict = _run_if(tx, config, task, run)
     if verdict is not None:
         return tx.move_run(run, verdict)

@@ -103,3 +103,4 @@ def _switch(tx, config, task, run, start):
 
 # Loop and Dag resolvers register themselves on import; keep this last (they use `resolves`).
 from executor.engine import loops  # noqa: E402,F401
+from executor.engine import waiting  # noqa: E402,F401

@@ -77,6 +77,8 @@ def fire_timer(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> st
             tx.move_execution(State.RUNNING)
         dispatch_attempt(tx, run, config)
         return None
+    if message.timer_kind == "waitfor":
+        return None  # the WaitFor resolver sees its round is due when `advance` runs
     return f"unknown timer kind {message.timer_kind}"
 
 

@@ -8,10 +8,10 @@ what is wrong apart from what is not built.
 
 from __future__ import annotations
 
-import inspect
 import io
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -19,7 +19,9 @@ from typing import Any, Iterator
 from ruamel.yaml import YAML
 
 from common.flow.loader import LoadedFlow, load_flow_file, parse_flow
+from podium.capabilities import unsupported_task_types
 from podium.runtime import Runtime
+from podium.sandbox import throwaway_deployment
 from tests.conformance.checks import Outcome, Snapshot, compare
 from tests.conformance.manifest import Case, load_cases
 
@@ -104,6 +106,9 @@ def skip_reason(case: Case) -> str | None:
     missing = [feature for feature in case.requires if feature not in SUPPORTED_FEATURES]
     if missing:
         return "needs " + ", ".join(missing)
+    unsupported = unsupported_task_types(case.entry.get("types") or [])
+    if unsupported:
+        return "needs task type " + ", ".join(unsupported)
     held_out = case.entry.get("depends_on_heldout") or 0
     if held_out > 0:
         return f"needs {held_out} held-out flow(s)"
@@ -162,16 +167,25 @@ def run_case(runtime: Any, case: Case, timeout: float) -> Result:
 
 # ------------------------------------------------------------------------------ corpus
 
-def open_runtime(mode: str, data_dir: str, environ: dict[str, str]) -> Any:
+@contextmanager
+def open_runtime(mode: str, data_dir: str, environ: dict[str, str]) -> Iterator[Any]:
+    """The engine under test: embedded in this process, or real executor and worker
+    processes on a throwaway PostgreSQL database and Redis prefix."""
     if mode == "embedded":
-        return Runtime.embedded(data_dir, environ=environ)
-    factory = getattr(Runtime, "distributed", None)
-    if factory is None:
-        raise DistributedUnavailable("distributed mode is unavailable: "
-                                     "podium.runtime.Runtime.distributed does not exist yet")
-    # Its signature is still being written elsewhere: pass what it accepts.
-    accepted = inspect.signature(factory).parameters
-    return factory(**({"environ": environ} if "environ" in accepted else {}))
+        with Runtime.embedded(data_dir, environ=environ) as runtime:
+            yield runtime
+        return
+    try:
+        deployment = throwaway_deployment(environ)
+        settings, env = deployment.__enter__()
+    except Exception as exc:  # no PostgreSQL or Redis here
+        raise DistributedUnavailable(f"distributed mode is unavailable: {exc}") from exc
+    try:
+        with Runtime.distributed(settings, env, executors=1, workers=1,
+                                 worker_concurrency=8) as runtime:
+            yield runtime
+    finally:
+        deployment.__exit__(None, None, None)
 
 
 def iter_results(corpus: str | Path, mode: str = "embedded", only: str | None = None,
@@ -182,8 +196,7 @@ def iter_results(corpus: str | Path, mode: str = "embedded", only: str | None = 
     cases = load_cases(corpus, only)
     loaded, flow_errors = load_flows(corpus / "flows")
     with tempfile.TemporaryDirectory(prefix="podium-conformance-") as data_dir:
-        runtime = open_runtime(mode, data_dir, environ_for(cases))
-        try:
+        with open_runtime(mode, data_dir, environ_for(cases)) as runtime:
             deploy_errors = dict(flow_errors)
             for name, flow in loaded.items():
                 try:
@@ -205,8 +218,6 @@ def iter_results(corpus: str | Path, mode: str = "embedded", only: str | None = 
 
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 yield from pool.map(one, cases)
-        finally:
-            runtime.close()
 
 
 def run_corpus(corpus: str | Path, **options: Any) -> list[Result]:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from podium.runtime import Runtime
 from tests.conformance.runner import Result, iter_results, summary
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,18 +51,8 @@ def test_embedded_conformance_floor() -> None:
         f"{BASELINE['embedded']} (see the FAIL lines above)")
 
 
-def _distributed_marks(test):
-    # Until Runtime.distributed exists this test carries a plain skip and NOT the `service`
-    # marker: tests/conftest.py turns a skipped service test into a failure under CI=true,
-    # and a path that is not built yet must not fail CI. Once it exists the test becomes a
-    # real service test (and then must run in CI).
-    if hasattr(Runtime, "distributed"):
-        return pytest.mark.service(test)
-    return pytest.mark.skip(reason="Runtime.distributed does not exist yet")(test)
-
-
 @needs_corpus
-@_distributed_marks
+@pytest.mark.service
 def test_distributed_conformance_floor() -> None:
     results = iter_results(CORPUS, mode="distributed")
     try:

@@ -72,6 +72,9 @@ class Labels(Task):
     TYPE: ClassVar[str] = "io.kestra.plugin.core.execution.Labels"
     ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.core.tasks.executions.Labels",)
     KIND: ClassVar[TaskKind] = TaskKind.EXECUTION_UPDATING
+    # Podium renders the labels on a worker like any task; the executor merges the
+    # labels that come back with the result into the execution.
+    RUNS_ON_WORKER: ClassVar[bool] = True
 
     # A map, a list of {key, value}, or a string rendering to a JSON map.
     labels: Annotated[dict[ScalarStr, ScalarStr] | list[Label] | str,
