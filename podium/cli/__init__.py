@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from podium.cli.execution_commands import execution
 from podium.cli.flow_commands import flow
 from podium.cli.run_command import run
 from podium.cli.service_commands import db, executor, server, worker
@@ -17,5 +18,5 @@ def main() -> None:
 
 main.add_command(flow)
 main.add_command(run)
-for _command in (db, executor, worker, server):
+for _command in (db, executor, worker, server, execution):
     main.add_command(_command)

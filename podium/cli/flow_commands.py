@@ -10,6 +10,8 @@ import click
 
 from common.errors import FlowValidationError
 from common.flow.loader import load_flow_file
+from common.settings import Settings
+from podium.runtime import Runtime
 
 FLOW_SUFFIXES = (".yaml", ".yml")
 
@@ -31,6 +33,27 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
     else:
         _print_text(results)
     sys.exit(0 if results and all(r["valid"] for r in results) else 1)
+
+
+@flow.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def deploy(paths: tuple[Path, ...]) -> None:
+    """Save flow files (or every flow under folders) to the deployment; prints revisions.
+
+    Nothing is saved unless every file is valid.
+    """
+    files = _flow_files(paths)
+    try:
+        loaded = [load_flow_file(path) for path in files]
+    except FlowValidationError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    with Runtime.connect(Settings()) as runtime:
+        for path, item in zip(files, loaded):
+            revision = runtime.deploy(item)
+            status = "created" if revision.created else "unchanged"
+            click.echo(f"{item.flow.namespace}.{item.flow.id} revision {revision.revision} "
+                       f"({status})  {path}")
 
 
 def _flow_files(paths: tuple[Path, ...]) -> list[Path]:

@@ -1,0 +1,154 @@
+"""`podium execution ...`: drive executions on a deployment (settings from PODIUM_*)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from common.errors import PodiumError
+from common.messages import KillExecution
+from common.models.state import State
+from common.settings import Settings
+from common.store import fetch_logs, list_executions
+from common.transport.base import EXECUTOR_QUEUE
+from podium.cli.output import STATE_STYLE, print_execution
+from podium.cli.run_command import parse_inputs
+from podium.runtime import Runtime
+
+
+def _connect() -> Runtime:
+    return Runtime.connect(Settings())
+
+
+@click.group()
+def execution() -> None:
+    """Run, inspect and kill executions on a deployment."""
+
+
+@execution.command("run")
+@click.argument("namespace")
+@click.argument("flow_id")
+@click.option("--input", "-i", "inputs", multiple=True, metavar="KEY=VALUE")
+@click.option("--label", "-l", "labels", multiple=True, metavar="KEY=VALUE")
+@click.option("--wait/--no-wait", default=False, help="Follow the execution to its end.")
+@click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--timeout", type=float, default=None)
+def run_execution(namespace: str, flow_id: str, inputs, labels, wait: bool, output_format: str,
+                  timeout: float | None) -> None:
+    """Start FLOW_ID of NAMESPACE. With --wait the exit code mirrors the final state."""
+    with _connect() as runtime:
+        try:
+            created = runtime.submit(namespace, flow_id, parse_inputs(inputs),
+                                     labels=parse_inputs(labels))
+        except PodiumError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        if not wait:
+            _emit(runtime, created.id, output_format, short=True)
+            return
+        final = _follow(runtime, created.id, timeout, live=output_format == "text"
+                        and sys.stdout.isatty())
+        _emit(runtime, final.id, output_format)
+        sys.exit(0 if final.state in (State.SUCCESS, State.WARNING) else 1)
+
+
+def _follow(runtime: Runtime, execution_id: str, timeout: float | None, live: bool):
+    deadline = time.monotonic() + timeout if timeout else None
+    if not live:
+        return runtime.wait(execution_id, timeout=timeout, poll=0.2)
+    with Live(console=Console(), refresh_per_second=8) as display:
+        while True:
+            current = runtime.get(execution_id)
+            display.update(_progress(current, runtime.task_runs(execution_id)))
+            if current.state.is_terminated or current.state is State.PAUSED:
+                return current
+            if deadline and time.monotonic() > deadline:
+                raise click.ClickException(f"execution {execution_id} still {current.state.value}")
+            time.sleep(0.2)
+
+
+def _progress(current, task_runs) -> Table:
+    table = Table(title=f"{current.namespace}.{current.flow_id} {current.id}: {current.state.value}")
+    table.add_column("task")
+    table.add_column("value")
+    table.add_column("state")
+    for run in task_runs:
+        table.add_row(run.task_id, run.value or "",
+                      f"[{STATE_STYLE.get(run.state.value, '')}]{run.state.value}[/]")
+    return table
+
+
+def _emit(runtime: Runtime, execution_id: str, output_format: str, short: bool = False) -> None:
+    current = runtime.get(execution_id)
+    if current is None:
+        raise click.ClickException(f"execution {execution_id} not found")
+    runs = runtime.task_runs(execution_id)
+    if output_format == "json":
+        click.echo(json.dumps(current.to_api(runs), indent=2, default=str))
+    elif short:
+        click.echo(f"{current.id} {current.state.value}")
+    else:
+        print_execution(current, runs, runtime.logs(execution_id))
+
+
+@execution.command("get")
+@click.argument("execution_id")
+@click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
+def get(execution_id: str, output_format: str) -> None:
+    """Show one execution with its task runs, outputs and logs."""
+    with _connect() as runtime:
+        _emit(runtime, execution_id, output_format)
+
+
+@execution.command("list")
+@click.option("--namespace")
+@click.option("--flow-id")
+@click.option("--state", "states", multiple=True)
+@click.option("--limit", type=int, default=20)
+def list_command(namespace, flow_id, states, limit) -> None:
+    """Recent executions, newest first."""
+    with _connect() as runtime, runtime.db.read() as conn:
+        found = list_executions(conn, namespace=namespace, flow_id=flow_id,
+                                states=[State(s.upper()) for s in states] or None, limit=limit)
+    for item in found:
+        start = item.history.start_date
+        click.echo(f"{item.id}  {item.namespace}.{item.flow_id}  {item.state.value:<9}  "
+                   f"{start:%Y-%m-%d %H:%M:%S}")
+
+
+@execution.command("logs")
+@click.argument("execution_id")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing until the execution ends.")
+@click.option("--level", default=None, help="Minimum level (TRACE..ERROR).")
+def logs(execution_id: str, follow: bool, level: str | None) -> None:
+    """Print the logs of an execution."""
+    with _connect() as runtime:
+        after = None
+        while True:
+            with runtime.db.read() as conn:
+                batch = fetch_logs(conn, execution_id, min_level=level, after_id=after)
+            for entry in batch:
+                click.echo(f"{entry.timestamp:%H:%M:%S.%f} {entry.level:<5} "
+                           f"{entry.task_id or 'execution'}: {entry.message}")
+                after = entry.id
+            current = runtime.get(execution_id)
+            if not follow or current is None or current.state.is_terminated:
+                return
+            time.sleep(0.3)
+
+
+@execution.command("kill")
+@click.argument("execution_id")
+def kill(execution_id: str) -> None:
+    """Kill a running execution: its running tasks are stopped on the workers."""
+    with _connect() as runtime:
+        if runtime.get(execution_id) is None:
+            raise click.ClickException(f"execution {execution_id} not found")
+        runtime.transport.publish(EXECUTOR_QUEUE, KillExecution(execution_id=execution_id).encode())
+        click.echo(f"kill requested for {execution_id}")
