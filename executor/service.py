@@ -121,7 +121,8 @@ class ExecutorService:
         self.relay.publish_committed((i, q, p) for i, (q, p) in zip(ids, messages))
         return len(timers)
 
-    def run_background(self, stop: threading.Event, timer_poll_seconds: float = 0.25) -> list:
+    def run_background(self, stop: threading.Event, timer_poll_seconds: float = 0.25,
+                       outbox_sweep_seconds: float = 5.0) -> list:
         """Timer firing and outbox cleanup; neither is on the message hot path."""
         def timers() -> None:
             while not stop.wait(timer_poll_seconds):
@@ -132,4 +133,4 @@ class ExecutorService:
 
         thread = threading.Thread(target=timers, name="executor-timers", daemon=True)
         thread.start()
-        return [thread, self.relay.run_background(stop)]
+        return [thread, self.relay.run_background(stop, sweep_every=outbox_sweep_seconds)]

@@ -61,7 +61,8 @@ def executor(concurrency: int | None) -> None:
     transport = wiring.celery_transport(settings)
     service = ExecutorService(database, transport, config=wiring.engine_config(settings))
     stop = threading.Event()
-    service.run_background(stop, timer_poll_seconds=settings.executor.timer_poll_seconds)
+    service.run_background(stop, timer_poll_seconds=settings.executor.timer_poll_seconds,
+                           outbox_sweep_seconds=settings.executor.outbox_sweep_seconds)
     try:
         transport.consume([EXECUTOR_QUEUE], service.handle, stop=stop, pool="threads",
                           concurrency=concurrency or settings.executor.concurrency)

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Make sure the servers the test suite needs are up on loopback: PostgreSQL (trust auth,
+# database `test`) and Redis. Starts them when installed but stopped; installs them from
+# Debian's packages when absent (CI runs as root). Idempotent.
+set -euo pipefail
+
+log() { echo "[services] $*"; }
+
+apt_install() {
+    if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_redis() {
+    if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then log "redis up"; return; fi
+    command -v redis-server >/dev/null || { log "installing redis"; apt_install redis-server redis-tools; }
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+        --dir /var/lib/redis --logfile /var/log/redis/ci.log
+    for _ in $(seq 50); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.2; done
+    log "redis started"
+}
+
+pg_up() { pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; }
+
+ensure_postgres() {
+    if ! pg_up; then
+        if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+            log "installing postgresql"; apt_install postgresql
+        fi
+        version=$(ls /etc/postgresql | sort -V | tail -1)
+        hba=/etc/postgresql/$version/main/pg_hba.conf
+        # Tests connect over loopback without a password, as on the project's machines.
+        if ! grep -q "podium-ci trust" "$hba"; then
+            sed -i 's/^\(host.*127.0.0.1\/32 *\)\(scram-sha-256\|md5\)/\1trust/; s/^\(host.*::1\/128 *\)\(scram-sha-256\|md5\)/\1trust/' "$hba"
+            echo "# podium-ci trust" >> "$hba"
+        fi
+        pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+        for _ in $(seq 100); do pg_up && break; sleep 0.2; done
+        log "postgresql started"
+    else
+        log "postgresql up"
+    fi
+    if ! psql -h 127.0.0.1 -U postgres -d test -qtAc "select 1" >/dev/null 2>&1; then
+        psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE test" || \
+            su postgres -c "psql -qc 'CREATE DATABASE test'"
+    fi
+}
+
+ensure_redis
+ensure_postgres
