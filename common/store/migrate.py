@@ -7,8 +7,10 @@ mode both call `upgrade`. Running it on an up-to-date database does nothing.
 
 from __future__ import annotations
 
+import fcntl
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -41,12 +43,28 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def upgrade_database(db: Database, revision: str = "head") -> None:
     """`upgrade` on an existing Database (the only way for an in-memory SQLite one)."""
-    with db.begin() as conn:
+    with _sqlite_file_lock(db), db.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Services starting together: one migrates, the others wait and find it done.
             # (SQLite: the IMMEDIATE transaction already serialises.)
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
         command.upgrade(alembic_config(conn), revision)
+
+
+@contextmanager
+def _sqlite_file_lock(db: Database) -> Iterator[None]:
+    """Serialise migrations of one SQLite file across threads and processes: switching a
+    fresh database to WAL takes a lock that SQLite's busy timeout does not wait for."""
+    path = db.engine.url.database if db.is_sqlite else None
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def current_revision(url: str) -> str | None:

@@ -32,7 +32,7 @@ def test_defaults():
     assert s.storage.base_path == Path("/home/tester/.podium/storage")
     assert s.storage.s3.bucket is None and s.storage.s3.path_style is False
     assert s.worker.concurrency == (os.cpu_count() or 1)
-    assert s.worker.pool == "prefork"
+    assert s.worker.pool == "threads"
     assert s.worker.resolved_queues() == ["podium.worker"]
     assert s.executor.timer_poll_seconds == 1.0
     assert s.executor.outbox_sweep_seconds == 1.0

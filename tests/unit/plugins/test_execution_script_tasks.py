@@ -42,7 +42,7 @@ def test_labels_accepts_the_three_forms_of_the_conformance_corpus():
     assert as_list.labels[0].key == "{{ inputs.k }}"
     assert parse(labels('{"team": "data"}')).labels == '{"team": "data"}'
     assert execution.Labels.KIND is TaskKind.EXECUTION_UPDATING
-    assert execution.Labels.runs_on_worker() is False
+    assert execution.Labels.runs_on_worker() is True  # rendered on a worker, merged by the executor
 
 
 @pytest.mark.parametrize("value", [
