@@ -68,7 +68,10 @@ class OutboxRelay:
             log.warning("outbox sweeper republished %d message(s)", swept)
         return swept
 
-    def run_background(self, stop: threading.Event, sweep_every: float = 5.0) -> threading.Thread:
+    def run_background(self, stop: threading.Event,
+                       sweep_every: float | None = 5.0) -> threading.Thread:
+        """Delete published rows in batches; with `sweep_every`, also republish leftovers
+        (services do; clients that only submit leave sweeping to the executors)."""
         def loop() -> None:
             last_sweep = 0.0
             while not stop.is_set():
@@ -77,7 +80,7 @@ class OutboxRelay:
                 try:
                     self.delete_published()
                     last_sweep += self.batch_interval
-                    if last_sweep >= sweep_every:
+                    if sweep_every is not None and last_sweep >= sweep_every:
                         last_sweep = 0.0
                         self.sweep()
                 except Exception:  # keep the relay alive; the next round retries

@@ -137,12 +137,14 @@ class WorkerSettings(BaseModel):
         "from `group`.",
     )
     heartbeat_seconds: float = Field(
-        default=10.0, gt=0, description="How often a worker reports it is alive."
+        default=10.0, gt=0, description="How often a worker reports it is alive "
+        "(reserved: heartbeats come with the deployment issue)."
     )
     heartbeat_timeout_seconds: float = Field(
         default=60.0, gt=0,
         description="A worker silent for this long is considered dead and its running attempts "
-        "are resubmitted.",
+        "are resubmitted (reserved: not implemented yet; until then the broker's visibility "
+        "timeout redelivers the attempts of a dead worker).",
     )
 
     _split = field_validator("queues", mode="before")(_split_csv)

@@ -14,16 +14,19 @@ from collections import Counter
 from datetime import datetime
 from typing import Callable
 
-from common.messages import (KillTask, RunTask, TimerFired, decode_executor_message)
+from common.messages import (KillTask, RunTask, StartExecution, TimerFired,
+                             decode_executor_message)
 from common.outbox_relay import OutboxRelay
-from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers, enqueue_messages,
+from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers,
+                          insert_execution, enqueue_messages,
                           insert_task_runs, load_task_runs, lock_execution, take_due_timers,
                           update_execution, update_task_runs)
 from common.store.logs import LogEntry
 from common.store.types import utcnow
 from common.transport.base import (EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport,
                                    worker_group_queue)
-from executor.engine.commands import (CancelTimers, Decision, DispatchTask, KillRunningTasks,
+from executor.engine.commands import (CancelTimers, CreateExecution, Decision, DispatchTask,
+                                      KillRunningTasks,
                                       ScheduleTimer)
 from executor.engine.context import EngineConfig
 from executor.engine.process import process
@@ -86,6 +89,10 @@ class ExecutorService:
                           {"task_run_id": command.task_run_id}, timer_id=command.timer_id)
             elif isinstance(command, CancelTimers):
                 delete_timers(conn, execution.id, command.kind)
+            elif isinstance(command, CreateExecution):
+                insert_execution(conn, command.execution)
+                messages.append((EXECUTOR_QUEUE, StartExecution(
+                    execution_id=command.execution.id).encode()))
             elif isinstance(command, KillRunningTasks):
                 broadcasts.extend(KillTask(execution_id=execution.id, task_run_id=run_id).encode()
                                   for run_id in command.task_run_ids)

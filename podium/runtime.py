@@ -47,6 +47,9 @@ class Runtime:
         self.worker: WorkerService | None = None
         self._unsubscribe = None
         self.fleet: Fleet | None = None
+        self.flows = FlowCache()
+        # Deletes the outbox rows of what this process publishes (its submissions).
+        self.threads.append(self.relay.run_background(self.stop, sweep_every=None))
 
     @classmethod
     def embedded(cls, data_dir: str | Path | None = None, *, workers: int = 4,
@@ -126,7 +129,7 @@ class Runtime:
             stored = get_flow(conn, namespace, flow_id)
             if stored is None:
                 raise PodiumError(f"flow {namespace}.{flow_id} is not deployed")
-            flow = FlowCache().get(conn, namespace, flow_id, stored.revision)
+            flow = self.flows.get(conn, namespace, flow_id, stored.revision)
             execution, outgoing = create_execution(conn, flow, stored.revision, inputs, utcnow(),
                                                    labels=labels, validate_inputs=validate_inputs)
         self.relay.publish_committed(outgoing)

@@ -48,7 +48,15 @@ class ExecutionEnded:
     execution: Execution
 
 
-Command = DispatchTask | ScheduleTimer | CancelTimers | KillRunningTasks | ExecutionEnded
+@dataclass(frozen=True)
+class CreateExecution:
+    """Insert this new CREATED execution and start it (retry as a new execution)."""
+
+    execution: Execution
+
+
+Command = (DispatchTask | ScheduleTimer | CancelTimers | KillRunningTasks | ExecutionEnded
+           | CreateExecution)
 
 
 @dataclass

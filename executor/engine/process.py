@@ -12,9 +12,9 @@ from common.flow.model import Flow
 from common.messages import (KillExecution, Message, ResumeExecution, StartExecution,
                              TaskResult, TimerFired)
 from common.models.execution import Execution, TaskRun
-from common.models.state import State
+from common.models.state import State, StateHistory
 from executor.engine.advance import advance, start_execution
-from executor.engine.commands import Decision, KillRunningTasks, ScheduleTimer
+from executor.engine.commands import CreateExecution, Decision, KillRunningTasks, ScheduleTimer
 from executor.engine.context import EngineConfig
 from executor.engine.dispatch import dispatch_attempt
 from executor.engine.results import apply_task_result
@@ -64,6 +64,8 @@ def kill(tx: ExecutionTx) -> str | None:
 
 
 def fire_timer(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
+    if message.timer_kind == "new_execution":
+        return create_retry_execution(tx)
     if tx.execution.state.is_terminated:
         return "execution already terminated"
     if message.timer_kind == "start":
@@ -80,6 +82,29 @@ def fire_timer(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> st
     if message.timer_kind == "waitfor":
         return None  # the WaitFor resolver sees its round is due when `advance` runs
     return f"unknown timer kind {message.timer_kind}"
+
+
+RETRIED_AS = "retriedAs"
+
+
+def create_retry_execution(tx: ExecutionTx) -> str | None:
+    """The next attempt of a RETRIED execution: same revision, inputs, labels and trigger;
+    `parent_id` the old one, `original_id` kept, attempt number + 1. Recorded on the old
+    execution so a redelivered timer message creates nothing twice."""
+    source = tx.execution
+    variables = dict(source.variables or {})
+    if source.state is not State.RETRIED or variables.get(RETRIED_AS):
+        return "retry execution already created"
+    retry = Execution(
+        namespace=source.namespace, flow_id=source.flow_id, flow_revision=source.flow_revision,
+        history=StateHistory.new(tx.now), inputs=source.inputs, labels=source.labels,
+        trigger=source.trigger, parent_id=source.id, original_id=source.original_id or source.id,
+        attempt_number=source.attempt_number + 1,
+        original_created_date=source.original_created_date or source.history.start_date)
+    variables[RETRIED_AS] = retry.id
+    tx.set_execution(source.model_copy(update={"variables": variables}))
+    tx.emit(CreateExecution(retry))
+    return None
 
 
 __all__ = ["process", "ScheduleTimer"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 from common.messages import TaskResult
 from common.models.execution import Attempt, TaskRun
 from common.models.state import State
-from executor.engine.commands import ScheduleTimer
+from executor.engine.commands import ExecutionEnded, ScheduleTimer
 from executor.engine.context import EngineConfig
-from executor.engine.retry import is_retry_target, next_attempt_at, policy_for
+from executor.engine.retry import is_retry_target, next_attempt_at, policy_for, retry_at
 from executor.engine.view import ExecutionTx
 
 
@@ -60,7 +60,7 @@ def _schedule_retry(tx: ExecutionTx, run: TaskRun) -> bool:
     if policy is None or not is_retry_target(task):
         return False
     if policy.behavior == "CREATE_NEW_EXECUTION":
-        return False  # a new execution per retry is not supported yet: fail as without retry
+        return _retry_in_new_execution(tx, run, policy)
     at = next_attempt_at(policy, run, tx.now)
     if at is None:
         return False
@@ -68,6 +68,25 @@ def _schedule_retry(tx: ExecutionTx, run: TaskRun) -> bool:
     tx.move_execution(State.RETRYING)
     tx.emit(ScheduleTimer(timer_id=f"retry:{run.id}:{len(run.attempts)}", fire_at=at,
                           kind="retry", task_run_id=run.id))
+    return True
+
+
+def _retry_in_new_execution(tx: ExecutionTx, run: TaskRun, policy) -> bool:
+    """Kestra's CREATE_NEW_EXECUTION: this execution ends RETRIED (with the failed task run
+    and its parents) and a timer later creates a fresh execution of the same revision."""
+    execution = tx.execution
+    first_start = execution.original_created_date or execution.history.start_date or tx.now
+    at = retry_at(policy, execution.attempt_number, tx.now, first_start)
+    if at is None:
+        return False
+    tx.move_run(run, State.RETRIED)
+    for ancestor in tx.ancestors(run):
+        if not ancestor.state.is_terminated:
+            tx.move_run(ancestor, State.RETRIED)
+    tx.move_execution(State.RETRIED)
+    tx.emit(ScheduleTimer(timer_id=f"new-execution:{execution.id}", fire_at=at,
+                          kind="new_execution"))
+    tx.emit(ExecutionEnded(tx.execution))
     return True
 
 

@@ -34,7 +34,14 @@ def policy_for(tx: ExecutionTx, run: TaskRun) -> RetryPolicy | None:
 def next_attempt_at(policy: RetryPolicy, run: TaskRun, failed_at: datetime,
                     rng: random.Random | None = None) -> datetime | None:
     """When the next attempt should start, or None when the policy is exhausted."""
-    attempts = len(run.attempts)
+    first_start = (run.attempts[0].started if run.attempts else None) or failed_at
+    return retry_at(policy, len(run.attempts), failed_at, first_start, rng)
+
+
+def retry_at(policy: RetryPolicy, attempts: int, failed_at: datetime, first_start: datetime,
+             rng: random.Random | None = None) -> datetime | None:
+    """When attempt number `attempts + 1` should start, or None when exhausted
+    (`maxAttempt` reached, or the date falls after `first_start + maxDuration`)."""
     if policy.max_attempt is not None and attempts >= policy.max_attempt:
         return None
     delay = _delay(policy, attempts, rng or random.Random())
@@ -42,8 +49,7 @@ def next_attempt_at(policy: RetryPolicy, run: TaskRun, failed_at: datetime,
         return None
     at = failed_at + delay
     if policy.max_duration and not is_expression(policy.max_duration):
-        first_start = run.attempts[0].started if run.attempts else failed_at
-        if at > (first_start or failed_at) + parse_duration(policy.max_duration):
+        if at > first_start + parse_duration(policy.max_duration):
             return None
     return at
 

@@ -27,7 +27,7 @@ from tests.conformance.manifest import Case, load_cases
 
 # Engine features (the manifest's `requires` names) Podium supports. Grows as the engine
 # does; an entry requiring anything else is skipped, not failed.
-SUPPORTED_FEATURES: frozenset[str] = frozenset()
+SUPPORTED_FEATURES: frozenset[str] = frozenset({"retry-new-execution"})
 
 # Only `run` is driven for now; the other modes need pause/resume, flow triggers, subflows.
 RUNNABLE_MODES = frozenset({"run"})

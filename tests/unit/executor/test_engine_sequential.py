@@ -181,3 +181,27 @@ def test_after_execution_sees_the_final_state_and_does_not_change_it():
     h = Harness(source)
     assert h.run() is State.FAILED
     assert h.states()["notify"] == "SUCCESS"
+
+
+def test_create_new_execution_retry_ends_retried_and_creates_the_next_attempt_once():
+    from executor.engine.commands import CreateExecution
+    h = Harness(flow(task("a", "Fail", "    retry:\n      type: constant\n      interval: PT1S\n      maxAttempt: 3\n      behavior: CREATE_NEW_EXECUTION\n")))
+    h.start()
+    h.result(h.dispatched[0], "FAILED")
+    assert h.execution.state is State.RETRIED
+    assert h.by_task("a")[0].state is State.RETRIED
+    assert [t.kind for t in h.timers] == ["new_execution"]
+    from common.messages import TimerFired
+    fired = TimerFired(execution_id=h.execution.id, timer_id="t", timer_kind="new_execution")
+    created = [c for c in h.send(fired).commands if isinstance(c, CreateExecution)]
+    assert len(created) == 1
+    retry = created[0].execution
+    assert (retry.parent_id, retry.original_id, retry.attempt_number) == (h.execution.id, h.execution.id, 2)
+    assert retry.flow_revision == h.execution.flow_revision and retry.state is State.CREATED
+    assert h.send(fired).ignored, "a redelivered timer creates nothing twice"
+
+
+def test_create_new_execution_stops_at_max_attempt():
+    h = Harness(flow(task("a", "Fail", "    retry:\n      type: constant\n      interval: PT1S\n      maxAttempt: 2\n      behavior: CREATE_NEW_EXECUTION\n")))
+    h.execution = h.execution.model_copy(update={"attempt_number": 2})
+    assert h.run() is State.FAILED
