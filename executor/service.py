@@ -20,7 +20,7 @@ from common.outbox_relay import OutboxRelay
 from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers,
                           insert_execution, enqueue_messages,
                           insert_task_runs, load_task_runs, lock_execution, take_due_timers,
-                          update_execution, update_task_runs)
+                          touch_execution, update_execution, update_task_runs)
 from common.store.logs import LogEntry
 from common.store.types import utcnow
 from common.transport.base import (EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport,
@@ -31,6 +31,7 @@ from executor.engine.commands import (CancelTimers, CreateExecution, Decision, D
 from executor.engine.context import EngineConfig
 from executor.engine.process import process
 from executor.flow_cache import FlowCache
+from executor.run_cache import TaskRunCache
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class ExecutorService:
         self.config = config or EngineConfig()
         self.clock = clock
         self.flows = FlowCache()
+        self.runs = TaskRunCache()
         self.relay = OutboxRelay(db, transport)
         self.counters: Counter[str] = Counter()
 
@@ -59,22 +61,39 @@ class ExecutorService:
                 return
             flow = self.flows.get(conn, execution.namespace, execution.flow_id,
                                   execution.flow_revision)
-            runs = load_task_runs(conn, execution.id)
+            runs = self.runs.get(execution.id, execution.version)
+            if runs is None:
+                runs = load_task_runs(conn, execution.id)
             decision = process(flow, execution, runs, message, self.clock(), self.config)
             if decision.ignored:
                 self.counters["ignored"] += 1
                 log.info("%s: %s", message.kind, decision.ignored)
                 return
-            outgoing, broadcasts = self._persist(conn, decision)
+            try:
+                outgoing, broadcasts = self._persist(conn, decision, execution)
+            except Exception:
+                self.runs.drop(execution.id)
+                raise
+        self._remember(decision, execution.version + 1, runs)
         self.counters["handled"] += 1
         self.relay.publish_committed(outgoing)
         for payload_ in broadcasts:
             self.transport.broadcast(KILL_CHANNEL, payload_)
 
-    def _persist(self, conn, decision: Decision) -> tuple[list, list]:
+    def _remember(self, decision: Decision, version: int, before: list) -> None:
+        if decision.execution.state.is_terminated:
+            self.runs.drop(decision.execution.id)
+            return
+        changed = {run.id: run for run in (*decision.created, *decision.updated)}
+        runs = [changed.pop(run.id, run) for run in before] + list(changed.values())
+        self.runs.put(decision.execution.id, version, runs)
+
+    def _persist(self, conn, decision: Decision, before) -> tuple[list, list]:
         execution = decision.execution
         if decision.execution_changed:
-            update_execution(conn, execution)
+            update_execution(conn, execution, labels_changed=execution.labels != before.labels)
+        else:
+            touch_execution(conn, execution.id)  # every write moves the version (see run_cache)
         insert_task_runs(conn, decision.created)
         update_task_runs(conn, decision.updated)
         if decision.logs:

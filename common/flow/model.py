@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from typing_extensions import Annotated
 
 from common.inputs import AnyInput, InputType
@@ -121,6 +121,8 @@ class Flow(StrictModel):
     deleted: bool = False
     tenant_id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")] | None = None
 
+    _task_index: dict[str, Task] | None = PrivateAttr(default=None)
+
     @field_validator("labels")
     @classmethod
     def _no_system_labels(cls, labels: Any) -> Any:
@@ -150,7 +152,13 @@ class Flow(StrictModel):
                 yield from _walk(task)
 
     def find_task(self, task_id: str) -> Task | None:
-        return next((t for t in self.all_tasks() if t.id == task_id), None)
+        return self.task_index().get(task_id)
+
+    def task_index(self) -> dict[str, Task]:
+        """Every task by id, computed once per parsed flow (flows are never mutated)."""
+        if self._task_index is None:
+            self._task_index = {task.id: task for task in self.all_tasks()}
+        return self._task_index
 
 
 def _walk(task: Task) -> Iterator[Task]:

@@ -86,6 +86,9 @@ class Execution(Record):
     original_created_date: datetime | None = None
     schedule_date: datetime | None = None
     error: str | None = None  # why the execution failed outside any task (e.g. bad outputs)
+    # Row version in the store, bumped by every write; lets an executor trust its cache of
+    # the task runs when nobody else touched the execution since.
+    version: int = 0
 
     @property
     def state(self) -> State:

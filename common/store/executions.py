@@ -47,18 +47,28 @@ def lock_execution(conn: Connection, execution_id: str) -> Execution | None:
     return _execution(row) if row is not None else None
 
 
-def update_execution(conn: Connection, execution: Execution) -> None:
-    """Rewrite the execution's own row (never its task runs). Raises NotFoundError."""
+def update_execution(conn: Connection, execution: Execution,
+                     labels_changed: bool | None = None) -> None:
+    """Rewrite the execution's own row (never its task runs). Raises NotFoundError.
+    `labels_changed=False` skips comparing the labels with the stored ones."""
     values = _values(execution)
     values.update(updated=utcnow(), version=executions.c.version + 1)
     result = conn.execute(update(executions).where(executions.c.id == execution.id)
                           .values(values))
     if result.rowcount == 0:
         raise NotFoundError(f"execution {execution.id} does not exist")
+    if labels_changed is False:
+        return
     if _label_pairs(execution.labels) != _stored_labels(conn, execution.id):
         conn.execute(delete(execution_labels).where(
             execution_labels.c.execution_id == execution.id))
         _write_labels(conn, execution.id, execution.labels)
+
+
+def touch_execution(conn: Connection, execution_id: str) -> None:
+    """Bump the row version only: its task runs changed, the execution row did not."""
+    conn.execute(update(executions).where(executions.c.id == execution_id)
+                 .values(version=executions.c.version + 1))
 
 
 def list_executions(conn: Connection, namespace: str | None = None, flow_id: str | None = None,
@@ -112,7 +122,7 @@ def _values(execution: Execution) -> dict[str, Any]:
 
 def _execution(row: Any) -> Execution:
     data = {name: getattr(row, name) for name in (*_JSON_FIELDS, *_PLAIN_FIELDS)}
-    return Execution.model_validate({"id": row.id, **data,
+    return Execution.model_validate({"id": row.id, **data, "version": row.version,
                                      "inputs": data["inputs"] or {},
                                      "labels": data["labels"] or []})
 

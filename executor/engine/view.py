@@ -30,7 +30,7 @@ class ExecutionTx:
         self.commands: list[Command] = []
         self.version = 0  # bumped on every change, so loops can tell when nothing moved
         self.logs: list[tuple[str | None, str, str]] = []
-        self._tasks = {task.id: task for task in flow.all_tasks()}
+        self._tasks = flow.task_index()
         self._max_seq = -1
         for run in sorted(task_runs, key=lambda r: r.seq):
             self._index(run)
