@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
@@ -34,6 +35,63 @@ from executor.flow_cache import FlowCache
 from executor.run_cache import TaskRunCache
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outgoing:
+    """What a handled message sends once its transaction commits."""
+
+    messages: list[tuple[str, dict]] = field(default_factory=list)  # (queue, payload), outbox
+    broadcasts: list[dict] = field(default_factory=list)  # kill channel, best effort
+
+
+# Command type -> how it is written in the deciding transaction: (conn, execution,
+# command, outgoing) -> None. Feature modules add theirs with `persists`.
+COMMAND_PERSISTERS: dict[type, list[Callable[..., None]]] = {}
+
+
+def persists(command_type: type) -> Callable:
+    def register(function: Callable) -> Callable:
+        COMMAND_PERSISTERS.setdefault(command_type, []).append(function)
+        return function
+    return register
+
+
+def run_task_message(execution, command: DispatchTask) -> tuple[str, dict]:
+    message = RunTask(execution_id=execution.id, task_run_id=command.task_run.id,
+                      attempt=command.attempt, task=command.task, context=command.context,
+                      namespace=execution.namespace, flow_id=execution.flow_id,
+                      flow_revision=execution.flow_revision)
+    queue = worker_group_queue(command.queue_group) if command.queue_group else WORKER_QUEUE
+    return queue, message.encode()
+
+
+@persists(DispatchTask)
+def _dispatch(conn, execution, command: DispatchTask, out: Outgoing) -> None:
+    out.messages.append(run_task_message(execution, command))
+
+
+@persists(ScheduleTimer)
+def _timer(conn, execution, command: ScheduleTimer, out: Outgoing) -> None:
+    add_timer(conn, execution.id, command.fire_at, command.kind,
+              {"task_run_id": command.task_run_id}, timer_id=command.timer_id)
+
+
+@persists(CancelTimers)
+def _cancel_timers(conn, execution, command: CancelTimers, out: Outgoing) -> None:
+    delete_timers(conn, execution.id, command.kind)
+
+
+@persists(CreateExecution)
+def _create_execution(conn, execution, command: CreateExecution, out: Outgoing) -> None:
+    insert_execution(conn, command.execution)
+    out.messages.append((EXECUTOR_QUEUE, StartExecution(execution_id=command.execution.id).encode()))
+
+
+@persists(KillRunningTasks)
+def _kill_tasks(conn, execution, command: KillRunningTasks, out: Outgoing) -> None:
+    out.broadcasts.extend(KillTask(execution_id=execution.id, task_run_id=run_id).encode()
+                          for run_id in command.task_run_ids)
 
 
 class ExecutorService:
@@ -98,34 +156,13 @@ class ExecutorService:
         update_task_runs(conn, decision.updated)
         if decision.logs:
             append_logs(conn, [self._log_entry(execution, *entry) for entry in decision.logs])
-        messages: list[tuple[str, dict]] = []
-        broadcasts: list[dict] = []
+        out = Outgoing()
         for command in decision.commands:
-            if isinstance(command, DispatchTask):
-                messages.append(self._run_task(execution, command))
-            elif isinstance(command, ScheduleTimer):
-                add_timer(conn, execution.id, command.fire_at, command.kind,
-                          {"task_run_id": command.task_run_id}, timer_id=command.timer_id)
-            elif isinstance(command, CancelTimers):
-                delete_timers(conn, execution.id, command.kind)
-            elif isinstance(command, CreateExecution):
-                insert_execution(conn, command.execution)
-                messages.append((EXECUTOR_QUEUE, StartExecution(
-                    execution_id=command.execution.id).encode()))
-            elif isinstance(command, KillRunningTasks):
-                broadcasts.extend(KillTask(execution_id=execution.id, task_run_id=run_id).encode()
-                                  for run_id in command.task_run_ids)
+            for persister in COMMAND_PERSISTERS.get(type(command), ()):
+                persister(conn, execution, command, out)
+        messages, broadcasts = out.messages, out.broadcasts
         ids = enqueue_messages(conn, messages)
         return [(row_id, queue, body) for row_id, (queue, body) in zip(ids, messages)], broadcasts
-
-    @staticmethod
-    def _run_task(execution, command: DispatchTask) -> tuple[str, dict]:
-        message = RunTask(execution_id=execution.id, task_run_id=command.task_run.id,
-                          attempt=command.attempt, task=command.task, context=command.context,
-                          namespace=execution.namespace, flow_id=execution.flow_id,
-                          flow_revision=execution.flow_revision)
-        queue = worker_group_queue(command.queue_group) if command.queue_group else WORKER_QUEUE
-        return queue, message.encode()
 
     @staticmethod
     def _log_entry(execution, task_run_id, level, message) -> LogEntry:
@@ -160,3 +197,7 @@ class ExecutorService:
         thread = threading.Thread(target=timers, name="executor-timers", daemon=True)
         thread.start()
         return [thread, self.relay.run_background(stop, sweep_every=outbox_sweep_seconds)]
+
+
+# Feature persisters register themselves on import; keep this last (they use `persists`).
+import executor.persisters  # noqa: E402,F401

@@ -7,6 +7,7 @@ calls `process()`, persists the Decision and only then publishes the commands it
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Callable
 
 from common.flow.model import Flow
 from common.messages import (KillExecution, Message, ResumeExecution, StartExecution,
@@ -31,18 +32,53 @@ def process(flow: Flow, execution: Execution, task_runs: list[TaskRun], message:
     return tx.decision(ignored)
 
 
+# One handler per message type: (tx, message, config) -> None, or why the message changed
+# nothing. Feature modules register theirs with `handles`.
+Handler = Callable[[ExecutionTx, Message, EngineConfig], "str | None"]
+HANDLERS: dict[type, Handler] = {}
+# Timer kinds (ScheduleTimer.kind) -> handler (tx, message, config), as above.
+TIMER_HANDLERS: dict[str, Handler] = {}
+
+
+def handles(message_type: type) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        HANDLERS[message_type] = function
+        return function
+    return register
+
+
+def handles_timer(kind: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        TIMER_HANDLERS[kind] = function
+        return function
+    return register
+
+
 def _handle(tx: ExecutionTx, message: Message, config: EngineConfig) -> str | None:
-    if isinstance(message, StartExecution):
-        return start_execution(tx)
-    if isinstance(message, TaskResult):
-        return apply_task_result(tx, message, config)
-    if isinstance(message, KillExecution):
-        return kill(tx)
-    if isinstance(message, TimerFired):
-        return fire_timer(tx, message, config)
-    if isinstance(message, ResumeExecution):
-        return "resume is not supported for this execution"
-    return f"unknown message {type(message).__name__}"
+    handler = HANDLERS.get(type(message))
+    if handler is None:
+        return f"no handler for {type(message).__name__}"
+    return handler(tx, message, config)
+
+
+@handles(StartExecution)
+def _start(tx: ExecutionTx, message: StartExecution, config: EngineConfig) -> str | None:
+    return start_execution(tx)
+
+
+@handles(TaskResult)
+def _result(tx: ExecutionTx, message: TaskResult, config: EngineConfig) -> str | None:
+    return apply_task_result(tx, message, config)
+
+
+@handles(KillExecution)
+def _kill(tx: ExecutionTx, message: KillExecution, config: EngineConfig) -> str | None:
+    return kill(tx)
+
+
+@handles(ResumeExecution)
+def _resume(tx: ExecutionTx, message: ResumeExecution, config: EngineConfig) -> str | None:
+    return "resume is not supported for this execution"
 
 
 def kill(tx: ExecutionTx) -> str | None:
@@ -63,25 +99,38 @@ def kill(tx: ExecutionTx) -> str | None:
     return None
 
 
+@handles(TimerFired)
 def fire_timer(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
     if message.timer_kind == "new_execution":
         return create_retry_execution(tx)
     if tx.execution.state.is_terminated:
         return "execution already terminated"
-    if message.timer_kind == "start":
-        return start_execution(tx, scheduled=True)
-    if message.timer_kind == "retry":
-        run = tx.run(message.task_run_id or "")
-        if run is None or run.state is not State.RETRYING:
-            return "retry timer for a task run that is not retrying"
-        run = tx.move_run(run, State.CREATED)
-        if tx.execution.state is State.RETRYING:
-            tx.move_execution(State.RUNNING)
-        dispatch_attempt(tx, run, config)
-        return None
-    if message.timer_kind == "waitfor":
-        return None  # the WaitFor resolver sees its round is due when `advance` runs
-    return f"unknown timer kind {message.timer_kind}"
+    handler = TIMER_HANDLERS.get(message.timer_kind)
+    if handler is None:
+        return f"unknown timer kind {message.timer_kind}"
+    return handler(tx, message, config)
+
+
+@handles_timer("start")
+def _scheduled_start(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
+    return start_execution(tx, scheduled=True)
+
+
+@handles_timer("retry")
+def _retry_due(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
+    run = tx.run(message.task_run_id or "")
+    if run is None or run.state is not State.RETRYING:
+        return "retry timer for a task run that is not retrying"
+    run = tx.move_run(run, State.CREATED)
+    if tx.execution.state is State.RETRYING:
+        tx.move_execution(State.RUNNING)
+    dispatch_attempt(tx, run, config)
+    return None
+
+
+@handles_timer("waitfor")
+def _round_due(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
+    return None  # the WaitFor resolver sees its round is due when `advance` runs
 
 
 RETRIED_AS = "retriedAs"
@@ -108,3 +157,7 @@ def create_retry_execution(tx: ExecutionTx) -> str | None:
 
 
 __all__ = ["process", "ScheduleTimer"]
+
+
+# Feature modules register handlers on import; keep this last (they use `handles`).
+import executor.engine.features  # noqa: E402,F401
