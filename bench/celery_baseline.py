@@ -25,6 +25,8 @@ import redis
 from celery import Celery
 from celery.signals import worker_ready
 
+from common.transport.celery_transport import DELIVERY_CONFIG
+
 BROKER = os.environ.get("BENCH_CELERY_BROKER", "redis://127.0.0.1:6379/0")
 PREFIX = os.environ.get("BENCH_CELERY_PREFIX", "podium_bench_celery:")
 QUEUE = "bench.celery"
@@ -34,23 +36,8 @@ app.conf.update(
     broker_url=BROKER,
     broker_transport_options={"global_keyprefix": PREFIX, "visibility_timeout": 12 * 3600},
     broker_connection_retry_on_startup=True,
-    task_acks_late=True,
-    task_reject_on_worker_lost=True,
-    worker_prefetch_multiplier=1,
-    task_acks_on_failure_or_timeout=True,
-    task_serializer="json",
-    accept_content=["json"],
-    event_serializer="json",
-    result_backend=None,
-    task_ignore_result=True,
-    task_store_errors_even_if_ignored=False,
-    task_track_started=False,
     task_default_queue=QUEUE,
-    worker_send_task_events=False,
-    task_send_sent_event=False,
-    worker_enable_remote_control=False,
-    worker_hijack_root_logger=False,
-    worker_redirect_stdouts=False,
+    **DELIVERY_CONFIG,
 )
 
 _redis: redis.Redis | None = None

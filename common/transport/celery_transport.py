@@ -71,6 +71,33 @@ from common.transport.base import (
 
 log = logging.getLogger("podium.transport")
 
+# How Podium uses Celery, shared with the raw-Celery baseline of bench/ so the comparison
+# is fair: transport and worker pool only.
+DELIVERY_CONFIG = dict(
+    # Delivery: ack after the handler, requeue when the pool process died, one at a time.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    # Our task only raises Reject (requeue) when it cannot republish; anything else would
+    # be a bug in it, and then the message is acknowledged rather than looping forever.
+    task_acks_on_failure_or_timeout=True,
+    # JSON only, both ways.
+    task_serializer="json",
+    accept_content=["json"],
+    event_serializer="json",
+    # No results: outcomes travel as messages to the executor, never through a backend.
+    result_backend=None,
+    task_ignore_result=True,
+    task_store_errors_even_if_ignored=False,
+    task_track_started=False,
+    # No monitoring chatter on the broker; remote control is not part of the contract.
+    worker_send_task_events=False,
+    task_send_sent_event=False,
+    worker_enable_remote_control=False,
+    worker_hijack_root_logger=False,
+    worker_redirect_stdouts=False,
+)
+
 TASK_NAME = "podium.handle"
 
 
@@ -135,35 +162,14 @@ def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
         broker_url=broker.url,
         broker_transport_options=transport_options,
         broker_connection_retry_on_startup=True,
-        # Delivery: ack after the handler, requeue when the pool process died, one at a time.
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        # Our task only raises Reject (requeue) when it cannot republish; anything else would
-        # be a bug in it, and then the message is acknowledged rather than looping forever.
-        task_acks_on_failure_or_timeout=True,
-        # JSON only, both ways.
-        task_serializer="json",
-        accept_content=["json"],
-        event_serializer="json",
-        # No results: outcomes travel as messages to the executor, never through a backend.
-        result_backend=None,
-        task_ignore_result=True,
-        task_store_errors_even_if_ignored=False,
-        task_track_started=False,
         # Unknown queue names become queues on demand: `podium.worker.<group>` is not
         # known in advance.
         task_create_missing_queues=True,
         task_default_queue="podium.executor",
-        # No monitoring chatter on the broker; remote control is not part of the contract.
-        worker_send_task_events=False,
-        task_send_sent_event=False,
-        worker_enable_remote_control=False,
-        worker_hijack_root_logger=False,
-        worker_redirect_stdouts=False,
         # On Redis an ack is an HDEL that works from any connection, so a task outliving a
         # broken connection can still be acknowledged; cancelling it would only waste work.
         worker_cancel_long_running_tasks_on_connection_loss=False,
+        **DELIVERY_CONFIG,
     )
     dispatch = _Dispatch(app, broker.max_failures, broker.retry_backoff_seconds)
 
