@@ -1,6 +1,7 @@
 """Messages between services: frozen, versioned, JSON-only.
 
-Executor queue: StartExecution, TaskResult, KillExecution, ResumeExecution, TimerFired.
+Executor queue: StartExecution, TaskResult, KillExecution, ResumeExecution, TimerFired,
+SubflowEnded.
 Worker queues: RunTask. Kill broadcast: KillTask.
 Every task-attempt message carries (execution_id, task_run_id, attempt); the executor
 ignores a result whose attempt is not the task run's current running attempt, so a
@@ -101,8 +102,59 @@ class KillTask(Message):
     task_run_id: str | None = None
 
 
+class RestartExecution(Message):
+    """Re-run the FAILED/KILLED (or PAUSED) task runs of a terminated or paused execution,
+    in the same execution (Kestra's restart)."""
+
+    kind: Literal["restart_execution"] = "restart_execution"
+
+
+class ReplayExecution(Message):
+    """Run a terminated execution again as a new one (`new_execution_id`, chosen by the
+    caller), from scratch or from `task_run_id` (earlier task runs are copied)."""
+
+    kind: Literal["replay_execution"] = "replay_execution"
+    task_run_id: str | None = None
+    new_execution_id: str
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"replay_execution:{self.execution_id}:{self.new_execution_id}"
+
+
+class SetTaskRunState(Message):
+    """Force a terminated (or paused) task run to SUCCESS / FAILED / WARNING and let the
+    execution continue from there (Kestra's markAs)."""
+
+    kind: Literal["set_task_run_state"] = "set_task_run_state"
+    task_run_id: str
+    state: State
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"set_task_run_state:{self.execution_id}:{self.task_run_id}:{self.state.value}"
+
+
+class SubflowEnded(Message):
+    """To a parent execution: the child a Subflow task run started has ended (`state` is the
+    child's final state), was created and is not waited for (`state` CREATED), or could not
+    be created or its outputs not extracted (`error`, `state` FAILED)."""
+
+    kind: Literal["subflow_ended"] = "subflow_ended"
+    task_run_id: str
+    child_execution_id: str | None = None
+    state: State
+    outputs: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"subflow_ended:{self.execution_id}:{self.task_run_id}:{self.child_execution_id}"
+
+
 ExecutorMessage = Annotated[Union[StartExecution, TaskResult, KillExecution, ResumeExecution,
-                                  TimerFired], Field(discriminator="kind")]
+                                  TimerFired, RestartExecution, ReplayExecution,
+                                  SetTaskRunState, SubflowEnded], Field(discriminator="kind")]
 WorkerMessage = Annotated[Union[RunTask, KillTask], Field(discriminator="kind")]
 
 _EXECUTOR = TypeAdapter(ExecutorMessage)

@@ -35,19 +35,32 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
     caller's transaction has committed. Raises InputErrors for bad inputs and
     FlowDisabledError for a disabled flow; nothing is written then.
     """
+    execution = new_execution(flow, revision, inputs, now, labels=labels, trigger=trigger,
+                              parent_id=parent_id, validate_inputs=validate_inputs)
+    insert_execution(conn, execution)
+    payload = StartExecution(execution_id=execution.id).encode()
+    ids = enqueue_messages(conn, [(EXECUTOR_QUEUE, payload)])
+    return execution, [(ids[0], EXECUTOR_QUEUE, payload)]
+
+
+def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now: datetime, *,
+                  labels: dict[str, Any] | None = None, trigger: dict[str, Any] | None = None,
+                  parent_id: str | None = None, execution_id: str | None = None,
+                  variables: dict[str, Any] | None = None,
+                  schedule_date: datetime | None = None,
+                  validate_inputs: bool = True) -> Execution:
+    """The CREATED execution `create_execution` inserts, built without I/O (the executor
+    inserts subflow executions itself). Raises InputErrors or FlowDisabledError."""
     if flow.disabled:
         raise FlowDisabledError(f"flow {flow.namespace}.{flow.id} is disabled")
     typed = _inputs(flow, inputs, validate_inputs)
-    execution_id = new_id()
-    execution = Execution(
+    execution_id = execution_id or new_id()
+    return Execution(
         id=execution_id, namespace=flow.namespace, flow_id=flow.id, flow_revision=revision,
         history=StateHistory.new(now), inputs=to_json_value(typed),
         labels=execution_labels(flow, labels, execution_id), trigger=trigger,
-        parent_id=parent_id, original_created_date=now)
-    insert_execution(conn, execution)
-    payload = StartExecution(execution_id=execution_id).encode()
-    ids = enqueue_messages(conn, [(EXECUTOR_QUEUE, payload)])
-    return execution, [(ids[0], EXECUTOR_QUEUE, payload)]
+        parent_id=parent_id, original_created_date=now, variables=variables,
+        schedule_date=schedule_date)
 
 
 def _inputs(flow: Flow, inputs: dict[str, Any] | None, validate: bool) -> dict[str, Any]:

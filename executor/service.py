@@ -19,10 +19,11 @@ from common.messages import (KillTask, RunTask, StartExecution, TimerFired,
                              decode_executor_message)
 from common.outbox_relay import OutboxRelay
 from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers,
-                          insert_execution, enqueue_messages,
+                          get_execution, insert_execution, enqueue_messages,
                           insert_task_runs, load_task_runs, lock_execution, take_due_timers,
                           touch_execution, update_execution, update_task_runs)
 from common.store.logs import LogEntry
+from common.store.task_runs import delete_task_runs
 from common.store.types import utcnow
 from common.transport.base import (EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport,
                                    worker_group_queue)
@@ -84,7 +85,10 @@ def _cancel_timers(conn, execution, command: CancelTimers, out: Outgoing) -> Non
 
 @persists(CreateExecution)
 def _create_execution(conn, execution, command: CreateExecution, out: Outgoing) -> None:
+    if get_execution(conn, command.execution.id) is not None:
+        return  # a redelivered message (e.g. a replay) already created it
     insert_execution(conn, command.execution)
+    insert_task_runs(conn, list(command.task_runs))
     out.messages.append((EXECUTOR_QUEUE, StartExecution(execution_id=command.execution.id).encode()))
 
 
@@ -143,7 +147,9 @@ class ExecutorService:
             self.runs.drop(decision.execution.id)
             return
         changed = {run.id: run for run in (*decision.created, *decision.updated)}
-        runs = [changed.pop(run.id, run) for run in before] + list(changed.values())
+        deleted = set(decision.deleted)
+        runs = [changed.pop(run.id, run) for run in before if run.id not in deleted] \
+            + list(changed.values())
         self.runs.put(decision.execution.id, version, runs)
 
     def _persist(self, conn, decision: Decision, before) -> tuple[list, list]:
@@ -152,6 +158,8 @@ class ExecutorService:
             update_execution(conn, execution, labels_changed=execution.labels != before.labels)
         else:
             touch_execution(conn, execution.id)  # every write moves the version (see run_cache)
+        if decision.deleted:
+            delete_task_runs(conn, decision.deleted)
         insert_task_runs(conn, decision.created)
         update_task_runs(conn, decision.updated)
         if decision.logs:

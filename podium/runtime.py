@@ -17,7 +17,10 @@ from typing import Any
 
 from common.errors import PodiumError
 from common.flow.loader import LoadedFlow
-from common.models.execution import Execution, TaskRun
+from common.messages import (ReplayExecution, RestartExecution, ResumeExecution,
+                             SetTaskRunState)
+from common.models.execution import Execution, TaskRun, new_id
+from common.models.state import State
 from common.settings import Settings
 from common.store import (Database, FlowRevision, fetch_logs, upgrade, get_execution, get_flow, load_task_runs,
                           save_flow, upgrade_database)
@@ -27,6 +30,8 @@ from common.outbox_relay import OutboxRelay
 from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport
 from common.transport.memory import InProcessTransport
 from executor.engine.context import EngineConfig
+from executor.engine.features.restart import why_not_replay, why_not_restart, why_not_set_state
+from executor.engine.features.pause import first_paused, typed_resume_inputs
 from executor.flow_cache import FlowCache
 from executor.service import ExecutorService
 from podium import wiring
@@ -147,6 +152,25 @@ class Runtime:
                 raise TimeoutError(f"execution {execution_id} still {execution.state.value}")
             time.sleep(poll)
 
+    def resume(self, execution_id: str, inputs: dict[str, Any] | None = None) -> None:
+        """Ask the executor to resume a PAUSED execution. The execution's state and the
+        paused task's `onResume` inputs are checked here first, so a caller gets the error
+        (PodiumError, InputErrors) instead of the executor silently dropping the message."""
+        with self.db.read() as conn:
+            execution = get_execution(conn, execution_id)
+            if execution is None:
+                raise PodiumError(f"execution {execution_id} not found")
+            if execution.state is not State.PAUSED:
+                raise PodiumError(f"execution {execution_id} is not paused "
+                                  f"({execution.state.value})")
+            flow = self.flows.get(conn, execution.namespace, execution.flow_id,
+                                  execution.flow_revision)
+            runs = load_task_runs(conn, execution_id)
+        _, task = first_paused(flow, runs)
+        typed_resume_inputs(task, inputs)
+        self.transport.publish(EXECUTOR_QUEUE, ResumeExecution(execution_id=execution_id,
+                                                               inputs=inputs or None).encode())
+
     def get(self, execution_id: str) -> Execution | None:
         with self.db.read() as conn:
             return get_execution(conn, execution_id)
@@ -158,4 +182,48 @@ class Runtime:
     def logs(self, execution_id: str) -> list:
         with self.db.read() as conn:
             return fetch_logs(conn, execution_id)
+
+    # ------------------------------------------------------------------ execution control
+    # Each checks what it can before publishing (PodiumError), so a caller gets the reason
+    # instead of the executor dropping the message; the executor checks again under lock.
+    def restart(self, execution_id: str) -> None:
+        """Re-run the failed (killed, paused) task runs of a terminated execution."""
+        execution, runs = self._control_target(execution_id)
+        _refuse(why_not_restart(execution, runs))
+        self.transport.publish(EXECUTOR_QUEUE, RestartExecution(execution_id=execution_id).encode())
+
+    def replay(self, execution_id: str, task_run_id: str | None = None) -> str:
+        """Run a terminated execution again as a new one; returns the new execution's id."""
+        execution, runs = self._control_target(execution_id)
+        run = next((r for r in runs if r.id == task_run_id), None)
+        _refuse(why_not_replay(execution, run, task_run_id))
+        replay_id = new_id()
+        self.transport.publish(EXECUTOR_QUEUE, ReplayExecution(
+            execution_id=execution_id, task_run_id=task_run_id,
+            new_execution_id=replay_id).encode())
+        return replay_id
+
+    def set_state(self, execution_id: str, task_run_id: str, state: State | str) -> None:
+        """Force a terminated task run to SUCCESS / FAILED / WARNING; the execution goes on."""
+        try:
+            state = State(str(getattr(state, "value", state)).upper())
+        except ValueError:
+            raise PodiumError(f"unknown state {state}") from None
+        execution, runs = self._control_target(execution_id)
+        run = next((r for r in runs if r.id == task_run_id), None)
+        _refuse(why_not_set_state(execution, run, task_run_id, state))
+        self.transport.publish(EXECUTOR_QUEUE, SetTaskRunState(
+            execution_id=execution_id, task_run_id=task_run_id, state=state).encode())
+
+    def _control_target(self, execution_id: str) -> tuple[Execution, list[TaskRun]]:
+        with self.db.read() as conn:
+            execution = get_execution(conn, execution_id)
+            if execution is None:
+                raise PodiumError(f"execution {execution_id} not found")
+            return execution, load_task_runs(conn, execution_id)
+
+
+def _refuse(reason: str | None) -> None:
+    if reason:
+        raise PodiumError(reason)
 

@@ -84,6 +84,17 @@ def list_executions(conn: Connection, namespace: str | None = None, flow_id: str
     return [_execution(row) for row in conn.execute(query.limit(limit).offset(offset))]
 
 
+def list_children(conn: Connection, parent_id: str, running: bool = False) -> list[Execution]:
+    """Executions whose `parent_id` is this one (subflow children, retry attempts), oldest
+    first; `running`: only those not terminated yet."""
+    query = select(executions).where(executions.c.parent_id == parent_id)
+    if running:
+        query = query.where(executions.c.state.not_in(
+            [state.value for state in State if state.is_terminated]))
+    query = query.order_by(executions.c.created, executions.c.id)
+    return [_execution(row) for row in conn.execute(query)]
+
+
 def count_executions(conn: Connection, namespace: str | None = None,
                      flow_id: str | None = None,
                      states: Iterable[State | str] | None = None) -> int:

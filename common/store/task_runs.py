@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from common.models.execution import TaskRun
 from common.store.errors import NotFoundError
@@ -58,6 +58,13 @@ def update_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> int:
         if missing:
             raise NotFoundError(f"task runs do not exist: {', '.join(missing)}")
     return written if written >= 0 else len(runs)
+
+
+def delete_task_runs(conn: Connection, ids: Sequence[str]) -> None:
+    """Remove these task runs (a restart drops the runs of `errors` branches)."""
+    ids = list(ids)
+    for start in range(0, len(ids), _CHUNK):
+        conn.execute(delete(task_runs).where(task_runs.c.id.in_(ids[start:start + _CHUNK])))
 
 
 def load_task_runs(conn: Connection, execution_id: str) -> list[TaskRun]:

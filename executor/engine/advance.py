@@ -46,7 +46,8 @@ def advance(tx: ExecutionTx, config: EngineConfig) -> None:
         changed = _resolve_flowables(tx, config, start)
         if tx.execution.state is State.RUNNING or tx.execution.state is State.RETRYING:
             changed |= _resolve_flow(tx, config, start)
-        if not changed or tx.execution.state.is_terminated:
+        # A Pause (or a kill) took the execution out of RUNNING: nothing more starts now.
+        if not changed or tx.execution.state not in (State.RUNNING, State.RETRYING):
             return
 
 

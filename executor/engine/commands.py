@@ -50,9 +50,11 @@ class ExecutionEnded:
 
 @dataclass(frozen=True)
 class CreateExecution:
-    """Insert this new CREATED execution and start it (retry as a new execution)."""
+    """Insert this new CREATED execution and start it (retry as a new execution, replay).
+    `task_runs`: task runs copied into it (a replay from a task run), inserted with it."""
 
     execution: Execution
+    task_runs: tuple[TaskRun, ...] = ()
 
 
 Command = (DispatchTask | ScheduleTimer | CancelTimers | KillRunningTasks | ExecutionEnded
@@ -70,3 +72,4 @@ class Decision:
     commands: list[Command] = field(default_factory=list)
     ignored: str | None = None  # why a duplicate or stale message changed nothing
     logs: list[tuple[str | None, str, str]] = field(default_factory=list)  # (task_run_id, level, msg)
+    deleted: list[str] = field(default_factory=list)  # task run ids removed (restart)

@@ -10,12 +10,12 @@ from datetime import datetime
 from typing import Callable
 
 from common.flow.model import Flow
-from common.messages import (KillExecution, Message, ResumeExecution, StartExecution,
-                             TaskResult, TimerFired)
+from common.messages import KillExecution, Message, StartExecution, TaskResult, TimerFired
 from common.models.execution import Execution, TaskRun
 from common.models.state import State, StateHistory
 from executor.engine.advance import advance, start_execution
-from executor.engine.commands import CreateExecution, Decision, KillRunningTasks, ScheduleTimer
+from executor.engine.commands import (CreateExecution, Decision, ExecutionEnded,
+                                      KillRunningTasks, ScheduleTimer)
 from executor.engine.context import EngineConfig
 from executor.engine.dispatch import dispatch_attempt
 from executor.engine.results import apply_task_result
@@ -76,11 +76,6 @@ def _kill(tx: ExecutionTx, message: KillExecution, config: EngineConfig) -> str 
     return kill(tx)
 
 
-@handles(ResumeExecution)
-def _resume(tx: ExecutionTx, message: ResumeExecution, config: EngineConfig) -> str | None:
-    return "resume is not supported for this execution"
-
-
 def kill(tx: ExecutionTx) -> str | None:
     """Kill: KILLING, every unfinished task run KILLED, workers told to stop, then KILLED."""
     if tx.execution.state.is_terminated or tx.execution.state is State.KILLING:
@@ -96,6 +91,7 @@ def kill(tx: ExecutionTx) -> str | None:
     if running:
         tx.emit(KillRunningTasks(tuple(running)))
     tx.move_execution(State.KILLED)
+    tx.emit(ExecutionEnded(tx.execution))  # parents and subflow children (kill cascade)
     return None
 
 

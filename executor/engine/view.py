@@ -27,6 +27,7 @@ class ExecutionTx:
         self._children: dict[str | None, list[str]] = defaultdict(list)
         self._created: dict[str, TaskRun] = {}
         self._updated: set[str] = set()
+        self._deleted: list[str] = []
         self.commands: list[Command] = []
         self.version = 0  # bumped on every change, so loops can tell when nothing moved
         self.logs: list[tuple[str | None, str, str]] = []
@@ -76,6 +77,16 @@ class ExecutionTx:
             self._updated.add(run.id)
         return run
 
+    def remove_run(self, task_run_id: str) -> None:
+        """Drop a task run from the execution (a restart removes `errors` branch runs)."""
+        run = self._runs.pop(task_run_id)
+        self.version += 1
+        self._children[run.parent_task_run_id].remove(task_run_id)
+        self._children.pop(task_run_id, None)
+        self._updated.discard(task_run_id)
+        if self._created.pop(task_run_id, None) is None:
+            self._deleted.append(task_run_id)
+
     def move_run(self, run: TaskRun, state: State) -> TaskRun:
         return self.put_run(run.moved_to(state, self.now)) if run.state is not state else run
 
@@ -100,7 +111,8 @@ class ExecutionTx:
             execution_changed=self.execution != self._original_execution,
             created=list(self._created.values()),
             updated=[self._runs[i] for i in sorted(self._updated) if i not in self._created],
-            commands=list(self.commands), ignored=ignored, logs=list(self.logs))
+            commands=list(self.commands), ignored=ignored, logs=list(self.logs),
+            deleted=list(self._deleted))
 
     def _index(self, run: TaskRun) -> None:
         self._runs[run.id] = run

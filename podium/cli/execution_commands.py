@@ -28,7 +28,7 @@ def _connect() -> Runtime:
 
 @click.group()
 def execution() -> None:
-    """Run, inspect and kill executions on a deployment."""
+    """Run, inspect, kill and resume executions on a deployment."""
 
 
 @execution.command("run")
@@ -152,3 +152,59 @@ def kill(execution_id: str) -> None:
             raise click.ClickException(f"execution {execution_id} not found")
         runtime.transport.publish(EXECUTOR_QUEUE, KillExecution(execution_id=execution_id).encode())
         click.echo(f"kill requested for {execution_id}")
+
+
+@execution.command("resume")
+@click.argument("execution_id")
+@click.option("--input", "-i", "inputs", multiple=True, metavar="KEY=VALUE",
+              help="An onResume input of the paused task; repeat for several.")
+def resume(execution_id: str, inputs) -> None:
+    """Resume a PAUSED execution, giving the paused task's onResume inputs."""
+    with _connect() as runtime:
+        try:
+            runtime.resume(execution_id, parse_inputs(inputs) or None)
+        except PodiumError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"resume requested for {execution_id}")
+
+
+@execution.command("restart")
+@click.argument("execution_id")
+def restart(execution_id: str) -> None:
+    """Re-run the failed (or killed, paused) task runs of a terminated execution, in the
+    same execution; successful task runs are kept."""
+    with _connect() as runtime:
+        try:
+            runtime.restart(execution_id)
+        except PodiumError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"restart requested for {execution_id}")
+
+
+@execution.command("replay")
+@click.argument("execution_id")
+@click.option("--task-run", "task_run_id", default=None, metavar="TASK_RUN_ID",
+              help="Replay from this task run: the task runs before it are copied.")
+def replay(execution_id: str, task_run_id: str | None) -> None:
+    """Run a terminated execution again as a new execution; prints the new id."""
+    with _connect() as runtime:
+        try:
+            click.echo(runtime.replay(execution_id, task_run_id))
+        except PodiumError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@execution.command("set-state")
+@click.argument("execution_id")
+@click.argument("task_run_id")
+@click.argument("state", type=click.Choice(["SUCCESS", "FAILED", "WARNING"],
+                                           case_sensitive=False))
+def set_state(execution_id: str, task_run_id: str, state: str) -> None:
+    """Force a terminated task run to STATE; the execution then continues or ends
+    accordingly."""
+    with _connect() as runtime:
+        try:
+            runtime.set_state(execution_id, task_run_id, state.upper())
+        except PodiumError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"task run {task_run_id} set to {state.upper()} in {execution_id}")

@@ -44,6 +44,8 @@ class Snapshot:
     task_runs: list[TaskRun]
     # (task_id, level, message) in emission order
     logs: list[tuple[str | None, str, str]] = field(default_factory=list)
+    # task id -> the subflow execution its (first) task run created
+    children: dict[str, "Snapshot"] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # "Creation order" in the README is our per-execution sequence number.
@@ -70,7 +72,7 @@ class Outcome:
 
 
 _HEAD = re.compile(r"^([A-Za-z_]+)(?:\[([^\]]*)\])?(?:\.(.*))?$")
-_UNSUPPORTED_ROOTS = {"child": "subflow", "trigger_state": "trigger-store",
+_UNSUPPORTED_ROOTS = {"trigger_state": "trigger-store",
                       "triggered_executions": "flow-trigger", "source": "flow-trigger"}
 
 
@@ -82,6 +84,8 @@ def resolve(path: str, snap: Snapshot) -> Any:
     root, bracket, rest = match.groups()
     if root in _UNSUPPORTED_ROOTS:
         raise NeedsFeature(_UNSUPPORTED_ROOTS[root])
+    if root == "child" and bracket is not None:
+        return _child(bracket, rest, snap, path)
     if root == "taskrun_list":
         return _taskrun_list(bracket, rest, snap, path)
     if root == "taskruns" and bracket is not None:
@@ -104,6 +108,24 @@ def resolve(path: str, snap: Snapshot) -> Any:
             raise NeedsFeature("flow-trigger")
         return _walk(variables, rest)
     raise BadPath(f"unknown path {path!r}")
+
+
+def _child(task_id: str, rest: str | None, snap: Snapshot, path: str) -> Any:
+    """`child[<taskId>].state | .taskruns | .labels[.<key>] | .outputs...`"""
+    child = snap.children.get(task_id)
+    if child is None:
+        return MISSING
+    name, _, tail = (rest or "").partition(".")
+    if name == "taskruns" and not tail:
+        return len(child.task_runs)
+    if name == "state" and not tail:
+        return child.execution.state.value
+    if name == "labels":
+        labels = child.execution.label_map()
+        return labels if not tail else labels.get(tail, MISSING)
+    if name == "outputs":
+        return _walk(child.execution.outputs, tail or None)
+    raise BadPath(f"unknown child field in {path!r}")
 
 
 def _taskrun_list(bracket: str | None, rest: str | None, snap: Snapshot, path: str) -> Any:

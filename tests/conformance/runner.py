@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any, Iterator
 from ruamel.yaml import YAML
 
 from common.flow.loader import LoadedFlow, load_flow_file, parse_flow
+from common.store.executions import list_children
 from podium.capabilities import unsupported_task_types
 from podium.runtime import Runtime
 from podium.sandbox import throwaway_deployment
@@ -27,10 +29,10 @@ from tests.conformance.manifest import Case, load_cases
 
 # Engine features (the manifest's `requires` names) Podium supports. Grows as the engine
 # does; an entry requiring anything else is skipped, not failed.
-SUPPORTED_FEATURES: frozenset[str] = frozenset({"retry-new-execution"})
+SUPPORTED_FEATURES: frozenset[str] = frozenset({"retry-new-execution", "pause", "subflow"})
 
-# Only `run` is driven for now; the other modes need pause/resume, flow triggers, subflows.
-RUNNABLE_MODES = frozenset({"run"})
+# The other modes need flow triggers and the execution API.
+RUNNABLE_MODES = frozenset({"run", "pause-resume", "subflow-only"})
 
 # Schedule and Webhook triggers must not fire during a run (README step 2). Flow triggers may
 # only be active for `triggered` entries, which we skip, so they are switched off as well.
@@ -112,7 +114,7 @@ def skip_reason(case: Case) -> str | None:
     held_out = case.entry.get("depends_on_heldout") or 0
     if held_out > 0:
         return f"needs {held_out} held-out flow(s)"
-    if _has_file_input(case.inputs):
+    if _has_file_input(case.inputs) or _has_file_input(case.entry.get("resume_inputs")):
         return "needs file-input"
     for key, feature in (("kv", "kv-store"), ("secrets", "secrets"), ("globals", "globals"),
                          ("namespace_files", "namespace-files"), ("triggers", "trigger-store")):
@@ -144,6 +146,8 @@ def environ_for(cases: list[Case]) -> dict[str, str]:
 
 
 def run_case(runtime: Any, case: Case, timeout: float) -> Result:
+    if case.mode == "subflow-only":
+        return run_subflow_only(runtime, case, timeout)
     try:
         execution = runtime.submit(case.namespace, case.flow_id, case.inputs or None,
                                    labels=case.labels or None,
@@ -153,16 +157,84 @@ def run_case(runtime: Any, case: Case, timeout: float) -> Result:
     except Exception as exc:
         return Result(case, "fail", f"submit raised {type(exc).__name__}: {_first_line(exc)}")
     try:
-        final = runtime.wait(execution.id, timeout)
+        if case.mode == "pause-resume":
+            final = runtime.wait(execution.id, timeout)
+            paused = compare(case.entry.get("expect_paused") or {}, _snapshot(runtime, final))
+            if paused.status != "pass":
+                return Result(case, paused.status, f"while paused: {paused.detail}")
+            runtime.resume(execution.id, case.entry.get("resume_inputs") or None)
+        # A run mode Pause with a delay or timeout goes on by itself: wait through PAUSED.
+        final = _wait_terminated(runtime, execution.id, timeout)
     except TimeoutError:
         current = runtime.get(execution.id)
         state = current.state.value if current else "UNKNOWN"
         return Result(case, "fail", f"timeout, state {state}")
-    snapshot = Snapshot(final, runtime.task_runs(execution.id),
-                        [(log.task_id, log.level, log.message)
-                         for log in runtime.logs(execution.id)])
-    outcome: Outcome = compare(case.expect, snapshot)
+    outcome: Outcome = compare(case.expect, _snapshot(runtime, final))
     return Result(case, outcome.status, outcome.detail)
+
+
+def _snapshot(runtime: Any, execution: Any) -> Snapshot:
+    """The execution, its task runs and logs, and the child executions its subflow task
+    runs created (for `child[<taskId>]` checks)."""
+    runs = runtime.task_runs(execution.id)
+    children: dict[str, Snapshot] = {}
+    for run in sorted(runs, key=lambda r: r.seq):
+        child_id = (run.outputs or {}).get("executionId")
+        if isinstance(child_id, str) and run.task_id not in children:
+            child = runtime.get(child_id)
+            if child is not None:
+                children[run.task_id] = Snapshot(child, runtime.task_runs(child_id))
+    return Snapshot(execution, runs, [(log.task_id, log.level, log.message)
+                                      for log in runtime.logs(execution.id)], children)
+
+
+def run_subflow_only(runtime: Any, case: Case, timeout: float) -> Result:
+    """Run the parent flow (`parent_flow`); `expect` applies to every execution of this flow
+    it created (directly or deeper), once they have ended."""
+    parent = case.entry.get("parent_flow") or {}
+    if not parent.get("flow_id"):
+        return Result(case, "fail", "subflow-only entry without parent_flow")
+    try:
+        execution = runtime.submit(parent.get("namespace") or case.namespace, parent["flow_id"],
+                                   None, validate_inputs=False)
+        _wait_terminated(runtime, execution.id, timeout)
+        children = [_wait_terminated(runtime, child.id, timeout)
+                    for child in _descendants(runtime, execution.id)
+                    if child.flow_id == case.flow_id and child.namespace == case.namespace]
+    except TimeoutError as exc:
+        return Result(case, "fail", f"timeout: {_first_line(exc)}")
+    if not children:
+        return Result(case, "fail", f"{parent['flow_id']} created no {case.flow_id} execution")
+    skipped = None
+    for child in children:
+        outcome = compare(case.expect, _snapshot(runtime, child))
+        if outcome.status == "fail":
+            return Result(case, "fail", f"child {child.id}: {outcome.detail}")
+        skipped = skipped or (outcome if outcome.status == "skip" else None)
+    return Result(case, skipped.status, skipped.detail) if skipped else Result(case, "pass")
+
+
+def _descendants(runtime: Any, execution_id: str) -> list[Any]:
+    found, pending = [], [execution_id]
+    while pending:
+        with runtime.db.read() as conn:
+            children = list_children(conn, pending.pop())
+        found.extend(children)
+        pending.extend(child.id for child in children)
+    return found
+
+
+def _wait_terminated(runtime: Any, execution_id: str, timeout: float) -> Any:
+    """`Runtime.wait` also returns on PAUSED: after a resume the execution still is until
+    the executor has handled the message, and a delayed Pause resumes itself."""
+    deadline = time.monotonic() + timeout
+    while True:
+        current = runtime.wait(execution_id, max(0.01, deadline - time.monotonic()))
+        if current.state.is_terminated:
+            return current
+        if time.monotonic() > deadline:
+            raise TimeoutError(execution_id)
+        time.sleep(0.05)
 
 
 # ------------------------------------------------------------------------------ corpus

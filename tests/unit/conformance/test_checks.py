@@ -101,7 +101,7 @@ def test_execution_level_paths(snap):
 
 
 @pytest.mark.parametrize("path, feature", [
-    ("child[launch].state", "subflow"), ("trigger.flowId", "flow-trigger"),
+    ("trigger.flowId", "flow-trigger"),
     ("trigger_state[schedule].disabled", "trigger-store"),
     ("triggered_executions[*].flow_outputs.status", "flow-trigger"),
     ("source.execution.id", "flow-trigger")])
@@ -110,6 +110,22 @@ def test_unsupported_paths_need_a_feature(snap, path, feature):
         resolve(path, snap)
     assert raised.value.feature == feature
     assert evaluate({"path": path, "equals": 1}, snap).status == "skip"
+
+
+def test_child_paths_read_the_subflow_execution(snap):
+    child = Execution(id="ch-1", namespace="io.kestra.tests", flow_id="switch", flow_revision=1,
+                      history=history(State.CREATED, State.RUNNING, State.SUCCESS),
+                      outputs={"o": 1},
+                      labels=[{"key": "system.correlationId", "value": "ex-1"},
+                              {"key": "a", "value": "b"}])
+    snap.children["launch"] = Snapshot(child, [run("t", 0), run("u", 1)])
+    assert resolve("child[launch].state", snap) == "SUCCESS"
+    assert resolve("child[launch].taskruns", snap) == 2
+    assert resolve("child[launch].labels", snap) == {"system.correlationId": "ex-1", "a": "b"}
+    assert resolve("child[launch].labels.system.correlationId", snap) == "ex-1"
+    assert resolve("child[launch].outputs.o", snap) == 1
+    assert resolve("child[other].state", snap) is MISSING
+    assert evaluate({"path": "child[launch].labels", "length": 2}, snap).status == "pass"
 
 
 def test_unknown_path_is_a_failure(snap):
@@ -171,11 +187,11 @@ def test_compare_order_state_then_count_then_checks(snap):
     count = compare({"state": "FAILED", "taskruns": 3}, snap)
     assert count.detail.startswith("expected 3, got 7 at taskruns")
     skipped = compare({"state": "FAILED", "taskruns": None, "checks": [
-        {"path": "child[x].state", "equals": "SUCCESS"},
+        {"path": "trigger_state[x].disabled", "equals": True},
         {"path": "taskrun_list.count", "equals": 7}]}, snap)
     assert skipped.status == "skip"
     failed = compare({"state": "FAILED", "checks": [
-        {"path": "child[x].state", "equals": "SUCCESS"},
+        {"path": "trigger_state[x].disabled", "equals": True},
         {"path": "taskrun_list.count", "equals": 1}]}, snap)
     assert failed.status == "fail"
 
@@ -200,8 +216,11 @@ def _case(**fields):
 
 @pytest.mark.parametrize("fields, reason", [
     ({}, None),
-    ({"mode": "pause-resume"}, "mode pause-resume"),
-    ({"requires": ["subflow", "pause"]}, "needs subflow, pause"),
+    ({"mode": "triggered"}, "mode triggered"),
+    ({"mode": "pause-resume", "requires": ["pause"]}, None),
+    ({"mode": "pause-resume", "resume_inputs": {"f": {"$file": {"name": "a", "content": "b"}}}},
+     "needs file-input"),
+    ({"requires": ["flow-trigger", "kv-store"]}, "needs flow-trigger, kv-store"),
     ({"depends_on_heldout": 2}, "needs 2 held-out flow(s)"),
     ({"inputs": {"file": {"$file": {"name": "a", "content": "b"}}}}, "needs file-input"),
     ({"setup": {"kv": {"ns": {"k": 1}}}}, "needs kv-store"),

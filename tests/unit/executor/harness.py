@@ -47,6 +47,8 @@ class Harness:
         self.now += timedelta(milliseconds=10)
         decision = process(self.flow, self.execution, list(self.runs.values()), message, self.now)
         self.execution = decision.execution
+        for run_id in decision.deleted:
+            self.runs.pop(run_id, None)
         for run in [*decision.created, *decision.updated]:
             self.runs[run.id] = run
         for command in decision.commands:

@@ -1,0 +1,300 @@
+"""Execution control after the fact: restart, replay and set-state (Kestra's
+ExecutionService.restart / replay / markAs).
+
+- Restart (same execution): the FAILED / KILLED (or PAUSED) task runs and all their
+  ancestors restart. Runnable leaves go RESTARTED and are dispatched again with a new
+  attempt (their attempts are kept, so the numbers continue); flowable and other
+  executor-resolved runs go RUNNING and are resolved again. Every run of an `errors` branch
+  (flow or flowable) is removed, and so are `afterExecution` runs (they run again when the
+  execution ends again). The execution goes RESTARTED -> RUNNING with attemptNumber + 1;
+  successful task runs are kept as they are.
+- Replay (a new execution, id chosen by the caller): parentId = the old id, originalId
+  kept, same revision, inputs, labels and trigger, attemptNumber + 1. From scratch without a
+  task run; from a task run, every run that comes before it in the flow graph is copied
+  (new ids), its ancestors RUNNING; it and what follows it run again.
+- Set-state: a terminated (or paused) task run is forced to SUCCESS / FAILED / WARNING (its
+  last attempt too), its ancestors go RUNNING and the execution restarts from there.
+"""
+
+from __future__ import annotations
+
+from common.messages import ReplayExecution, RestartExecution, SetTaskRunState
+from common.models.execution import Execution, TaskRun, new_id
+from common.models.state import State, StateEntry, StateHistory
+from common.plugins.base import Task, TaskKind
+from common.plugins.tasks import flow_branching as branching
+from common.plugins.tasks import flow_loops as loops
+from executor.engine.advance import PENDING_FINAL_STATE
+from executor.engine.commands import CancelTimers, CreateExecution
+from executor.engine.context import EngineConfig
+from executor.engine.dispatch import dispatch_attempt
+from executor.engine.process import handles
+from executor.engine.view import ExecutionTx
+
+RESTARTABLE = (State.FAILED, State.KILLED, State.PAUSED)
+MARKABLE = (State.SUCCESS, State.FAILED, State.WARNING)
+PAUSE_TIMERS = ("pause_delay", "pause_timeout")
+
+
+# ---------------------------------------------------------------- validation (also the CLI's)
+
+def why_not_restart(execution: Execution, runs: list[TaskRun]) -> str | None:
+    if reason := _why_not_controllable(execution, "restarted"):
+        return reason
+    if not any(run.state in RESTARTABLE for run in runs):
+        return "no failed, killed or paused task run to restart the execution from"
+    return None
+
+
+def why_not_replay(execution: Execution, run: TaskRun | None, task_run_id: str | None) -> str | None:
+    if not execution.state.is_terminated:
+        return (f"execution must be terminated to be replayed, current state is "
+                f"'{execution.state.value}'")
+    if task_run_id is not None and (run is None or run.execution_id != execution.id):
+        return f"task run {task_run_id} is not a task run of execution {execution.id}"
+    return None
+
+
+def why_not_set_state(execution: Execution, run: TaskRun | None, task_run_id: str,
+                      state: State) -> str | None:
+    if reason := _why_not_controllable(execution, "changed"):
+        return reason
+    if state not in MARKABLE:
+        return f"a task run can only be set to {', '.join(s.value for s in MARKABLE)}"
+    if run is None or run.execution_id != execution.id:
+        return f"task run {task_run_id} is not a task run of execution {execution.id}"
+    if not (run.state.is_terminated or run.state is State.PAUSED) or run.state is State.RETRIED:
+        return f"task run {run.id} is {run.state.value}: only a terminated or paused one can change"
+    if run.state is state:
+        return f"task run {run.id} is already {state.value}"
+    return None
+
+
+def _why_not_controllable(execution: Execution, what: str) -> str | None:
+    if execution.state is State.RETRIED:
+        return "execution was retried as a new execution; it cannot be " + what
+    if not (execution.state.is_terminated or execution.state is State.PAUSED):
+        return (f"execution must be terminated or paused to be {what}, current state is "
+                f"'{execution.state.value}'")
+    return None
+
+
+# ---------------------------------------------------------------- restart
+
+@handles(RestartExecution)
+def restart(tx: ExecutionTx, message: RestartExecution, config: EngineConfig) -> str | None:
+    if reason := why_not_restart(tx.execution, tx.runs()):
+        return reason
+    was_paused = tx.execution.state is State.PAUSED
+    errors, after = _errors_task_ids(tx.flow), _after_task_ids(tx.flow)
+    _remove(tx, [run for run in tx.runs() if run.task_id in errors | after])
+    leaves = [run for run in tx.runs() if run.state in RESTARTABLE]
+    if not leaves:
+        return "no failed, killed or paused task run to restart outside errors branches"
+    to_dispatch = []
+    for leaf in leaves:
+        if tx.run(leaf.id) is None:
+            continue  # inside a WorkingDirectory that runs again whole
+        task = tx.task(leaf.task_id)
+        for ancestor in tx.ancestors(leaf):
+            tx.move_run(tx.run(ancestor.id), State.RUNNING)
+        if task.runs_on_worker():
+            _remove(tx, _descendants(tx, leaf))  # a WorkingDirectory runs whole again
+            to_dispatch.append(tx.move_run(tx.run(leaf.id), State.RESTARTED).id)
+        else:
+            _resume_resolved(tx, tx.run(leaf.id), task)
+    _restart_execution(tx, next_attempt=True)
+    if was_paused:
+        for kind in PAUSE_TIMERS:
+            tx.emit(CancelTimers(kind))
+    for run_id in to_dispatch:
+        dispatch_attempt(tx, tx.run(run_id), config)
+    tx.log(None, "INFO", f"Execution restarted (attempt {tx.execution.attempt_number}): "
+                         f"{len(leaves)} task run(s) run again")
+    return None
+
+
+def _resume_resolved(tx: ExecutionTx, run: TaskRun, task: Task) -> None:
+    """An executor-resolved run resolves again; a non-flowable one (subflow, execution
+    updating) forgets what it did, so it does it again."""
+    if type(task).KIND is not TaskKind.FLOWABLE and run.flowable:
+        run = tx.put_run(run.model_copy(update={"flowable": {}}))
+    tx.move_run(run, State.RUNNING)
+
+
+def _restart_execution(tx: ExecutionTx, next_attempt: bool) -> None:
+    execution = tx.execution
+    variables = {k: v for k, v in (execution.variables or {}).items() if k != PENDING_FINAL_STATE}
+    update = {"variables": variables or None, "outputs": None, "error": None}
+    if next_attempt:
+        update["attempt_number"] = execution.attempt_number + 1
+    tx.set_execution(execution.model_copy(update=update))
+    tx.move_execution(State.RESTARTED)
+    tx.move_execution(State.RUNNING)
+
+
+def _remove(tx: ExecutionTx, runs: list[TaskRun]) -> None:
+    for run in sorted(runs, key=lambda r: -r.seq):  # children before their parents
+        if tx.run(run.id) is not None:
+            tx.remove_run(run.id)
+
+
+def _descendants(tx: ExecutionTx, run: TaskRun) -> list[TaskRun]:
+    found = []
+    for child in tx.children(run.id):
+        found += [child, *_descendants(tx, child)]
+    return found
+
+
+def _subtree_ids(tasks: list[Task] | None) -> set[str]:
+    ids: set[str] = set()
+    for task in tasks or []:
+        ids.add(task.id)
+        ids |= _subtree_ids(list(task.child_tasks()))
+    return ids
+
+
+def _errors_task_ids(flow) -> set[str]:
+    """Every task of any `errors` branch (flow level and flowable level), with children."""
+    ids = _subtree_ids(flow.errors)
+    for task in flow.all_tasks():
+        ids |= _subtree_ids(getattr(task, "errors", None))
+    return ids
+
+
+def _after_task_ids(flow) -> set[str]:
+    return _subtree_ids(flow.after_execution)
+
+
+# ---------------------------------------------------------------- set state
+
+@handles(SetTaskRunState)
+def set_task_run_state(tx: ExecutionTx, message: SetTaskRunState,
+                       config: EngineConfig) -> str | None:
+    run = tx.run(message.task_run_id)
+    if reason := why_not_set_state(tx.execution, run, message.task_run_id, message.state):
+        return reason
+    errors, after = _errors_task_ids(tx.flow), _after_task_ids(tx.flow)
+    removable = (set() if run.task_id in errors else errors) | \
+        (set() if run.task_id in after else after)
+    _remove(tx, [r for r in tx.runs() if r.task_id in removable and r.id != run.id])
+    for ancestor in tx.ancestors(run):
+        tx.move_run(tx.run(ancestor.id), State.RUNNING)
+    tx.put_run(_forced(run, message.state, tx))
+    tx.log(run.id, "INFO", f"Task run '{run.task_id}' set from {run.state.value} "
+                           f"to {message.state.value}")
+    if any(r.state is State.PAUSED for r in tx.runs()):
+        return None  # parallel pauses: the execution stays PAUSED until they resume
+    keep_pending = run.task_id in after
+    pending = (tx.execution.variables or {}).get(PENDING_FINAL_STATE)
+    _restart_execution(tx, next_attempt=False)
+    if keep_pending and pending is not None:
+        variables = {**(tx.execution.variables or {}), PENDING_FINAL_STATE: pending}
+        tx.set_execution(tx.execution.model_copy(update={"variables": variables}))
+    return None
+
+
+def _forced(run: TaskRun, state: State, tx: ExecutionTx) -> TaskRun:
+    """Kestra's markAs sets the state whatever the transition table says (FAILED ->
+    SUCCESS is no normal transition); the history records it."""
+    history = StateHistory(current=state, histories=(*run.history.histories,
+                                                     StateEntry(state=state, date=tx.now)))
+    attempts = list(run.attempts)
+    if attempts:
+        attempts[-1] = attempts[-1].model_copy(update={"state": state})
+    return run.model_copy(update={"history": history, "attempts": attempts})
+
+
+# ---------------------------------------------------------------- replay
+
+@handles(ReplayExecution)
+def replay(tx: ExecutionTx, message: ReplayExecution, config: EngineConfig) -> str | None:
+    source = tx.execution
+    chosen = tx.run(message.task_run_id) if message.task_run_id else None
+    if reason := why_not_replay(source, chosen, message.task_run_id):
+        return reason
+    if message.new_execution_id == source.id:
+        return "a replay needs a new execution id"
+    replayed = Execution(
+        id=message.new_execution_id, namespace=source.namespace, flow_id=source.flow_id,
+        flow_revision=source.flow_revision, history=StateHistory.new(tx.now),
+        inputs=source.inputs, labels=source.labels, trigger=source.trigger,
+        parent_id=source.id, original_id=source.original_id or source.id,
+        attempt_number=source.attempt_number + 1,
+        original_created_date=source.original_created_date or source.history.start_date)
+    copies = _copied_runs(tx, chosen, replayed.id) if chosen is not None else ()
+    tx.emit(CreateExecution(replayed, tuple(copies)))
+    tx.log(None, "INFO", f"Replayed as execution {replayed.id}"
+                         + (f" from task run {chosen.id} ({chosen.task_id})" if chosen else ""))
+    return None
+
+
+def _copied_runs(tx: ExecutionTx, chosen: TaskRun, execution_id: str) -> list[TaskRun]:
+    ancestors = {run.id for run in tx.ancestors(chosen)}
+    order = {task_id: index for index, task_id in enumerate(tx.flow.task_index())}
+    chosen_path = _path(tx, chosen)
+    kept = [run for run in tx.runs() if run.id in ancestors or
+            (run.id != chosen.id and not _comes_after(tx, _path(tx, run), chosen_path, order))]
+    ids = {run.id: new_id() for run in kept}
+    copies = []
+    for run in kept:
+        copy = run.model_copy(update={
+            "id": ids[run.id], "execution_id": execution_id,
+            "parent_task_run_id": ids.get(run.parent_task_run_id) if run.parent_task_run_id else None,
+            "attempts": list(run.attempts), "flowable": dict(run.flowable)})
+        if run.id in ancestors:
+            copy = copy.moved_to(State.RUNNING, tx.now)
+        copies.append(copy)
+    return copies
+
+
+def _path(tx: ExecutionTx, run: TaskRun) -> list[TaskRun]:
+    return [*reversed(tx.ancestors(run)), run]
+
+
+def _comes_after(tx: ExecutionTx, path: list[TaskRun], chosen_path: list[TaskRun],
+                 order: dict[str, int]) -> bool:
+    """Whether the run at the end of `path` follows the chosen run in the flow graph:
+    a descendant of it, a later sibling of it or of one of its ancestors, an errors /
+    finally run after it; never a run of another loop iteration or of a parallel branch."""
+    depth = 0
+    while depth < len(path) and depth < len(chosen_path) and path[depth].id == chosen_path[depth].id:
+        depth += 1
+    if depth == len(chosen_path):
+        return True  # a descendant of the chosen run
+    mine, theirs = path[depth], chosen_path[depth]
+    if mine.value != theirs.value:
+        return False  # another loop iteration
+    if mine.iteration is not None and theirs.iteration is not None \
+            and mine.iteration != theirs.iteration:
+        return mine.iteration > theirs.iteration  # a later WaitFor / LoopUntil round
+    parent = tx.task(path[depth - 1].task_id) if depth else None
+    main = {task.id for task in getattr(parent, "tasks", None) or []
+            if isinstance(task, Task)}
+    both_main = mine.task_id in main and theirs.task_id in main
+    if isinstance(parent, (branching.Parallel, loops.EachParallel)) and both_main:
+        return False  # parallel branches do not follow each other
+    if isinstance(parent, branching.Dag):
+        waits_for = _dag_dependencies(parent)
+        if mine.task_id in waits_for and theirs.task_id in waits_for:
+            return theirs.task_id in waits_for[mine.task_id]  # else independent nodes
+    return order.get(mine.task_id, 0) > order.get(theirs.task_id, 0)
+
+
+def _dag_dependencies(dag) -> dict[str, set[str]]:
+    """Task id -> every Dag node it waits for, directly or not."""
+    direct = {node.task.id: set(node.depends_on or ()) for node in dag.tasks}
+    closure: dict[str, set[str]] = {}
+
+    def walk(task_id: str, seen: frozenset) -> set[str]:
+        if task_id not in closure:
+            found = set()
+            for dep in direct.get(task_id, ()):
+                if dep not in seen:
+                    found |= {dep} | walk(dep, seen | {dep})
+            closure[task_id] = found
+        return closure[task_id]
+
+    for task_id in direct:
+        walk(task_id, frozenset({task_id}))
+    return closure

@@ -1,0 +1,124 @@
+"""Subflow persistence, in the transaction of the decision that asked for it.
+
+- `StartSubflow`: load the child flow, build and insert the child execution (inputs checked,
+  labels, trigger, `parent_id`) and its StartExecution; when it cannot be created, or when
+  the task does not wait, answer the parent at once with a `SubflowEnded`.
+- `ExecutionEnded` of a child started by a waiting Subflow: tell the parent, with the
+  child's outputs (its flow outputs, else the task's deprecated `outputs` rendered on it).
+- `ExecutionEnded` of a KILLED execution: kill its running children (Kestra's kill cascade).
+Nothing here raises for a bad child: the parent task run fails instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common.errors import PodiumError, TemplateError
+from common.messages import KillExecution, StartExecution, SubflowEnded
+from common.models.execution import Execution
+from common.models.state import State
+from common.store import append_logs, get_execution, get_flow, insert_execution, load_task_runs
+from common.store.executions import list_children
+from common.store.logs import LogEntry
+from common.store.types import utcnow
+from common.submission import new_execution
+from common.templating import render_value
+from common.transport.base import EXECUTOR_QUEUE
+from executor.engine.commands import ExecutionEnded
+from executor.engine.context import EngineConfig, task_context
+from executor.engine.features.subflow import LINK, SUBFLOW_TYPES, StartSubflow
+from executor.engine.view import ExecutionTx
+from executor.flow_cache import FlowCache
+from executor.service import Outgoing, persists
+
+_FLOWS = FlowCache()
+
+
+@persists(StartSubflow)
+def _start_subflow(conn, execution: Execution, command: StartSubflow, out: Outgoing) -> None:
+    try:
+        child = _child_execution(conn, command)
+    except (PodiumError, ValueError) as exc:
+        _answer(out, command, None, State.FAILED, error=str(exc))
+        return
+    insert_execution(conn, child)
+    out.messages.append((EXECUTOR_QUEUE, StartExecution(execution_id=child.id).encode()))
+    append_logs(conn, [LogEntry(
+        execution_id=execution.id, task_run_id=command.parent_task_run_id,
+        task_id=command.task_id, attempt=None, level="INFO", timestamp=utcnow(),
+        namespace=execution.namespace, flow_id=execution.flow_id,
+        message=f'Created new execution [[link execution="{child.id}" '
+                f'flowId="{child.flow_id}" namespace="{child.namespace}"]]')])
+    if not command.wait:
+        _answer(out, command, child.id, State.CREATED)
+
+
+def _child_execution(conn, command: StartSubflow) -> Execution:
+    stored = get_flow(conn, command.namespace, command.flow_id, command.revision)
+    if stored is None or stored.deleted:
+        raise PodiumError(f"Unable to find flow '{command.namespace}'.'{command.flow_id}' "
+                          f"with revision '{command.revision or 0}'")
+    flow = _FLOWS.get(conn, command.namespace, command.flow_id, stored.revision)
+    if flow.disabled:
+        raise PodiumError("Cannot execute a flow which is disabled")
+    link = {"taskRunId": command.parent_task_run_id, "wait": command.wait}
+    if command.outputs:
+        link["outputs"] = command.outputs
+    return new_execution(flow, stored.revision, command.inputs, utcnow(),
+                         labels=command.labels, trigger=command.trigger,
+                         parent_id=command.parent_execution_id,
+                         execution_id=command.child_execution_id, variables={LINK: link},
+                         schedule_date=command.schedule_date)
+
+
+def _answer(out: Outgoing, command: StartSubflow, child_id: str | None, state: State,
+            error: str | None = None) -> None:
+    message = SubflowEnded(execution_id=command.parent_execution_id,
+                           task_run_id=command.parent_task_run_id,
+                           child_execution_id=child_id, state=state, error=error)
+    out.messages.append((EXECUTOR_QUEUE, message.encode()))
+
+
+@persists(ExecutionEnded)
+def _child_ended(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
+    ended = command.execution
+    trigger = ended.trigger or {}
+    if trigger.get("type") not in SUBFLOW_TYPES or ended.state is State.RETRIED:
+        return
+    first_id = ended.original_id or ended.id  # retried as new executions: the first one
+    link = (ended.variables or {}).get(LINK)
+    if link is None and first_id != ended.id:
+        first = get_execution(conn, first_id)
+        link = (first.variables or {}).get(LINK) if first else None
+    parent_id = (trigger.get("variables") or {}).get("executionId")
+    if not link or not link.get("wait") or not parent_id:
+        return
+    outputs, error = _outputs(conn, ended, link)
+    message = SubflowEnded(execution_id=parent_id, task_run_id=link["taskRunId"],
+                           child_execution_id=first_id, state=ended.state,
+                           outputs=outputs, error=error)
+    out.messages.append((EXECUTOR_QUEUE, message.encode()))
+
+
+def _outputs(conn, ended: Execution, link: dict) -> tuple[dict | None, str | None]:
+    """The child flow's outputs; for a child flow without any, the parent task's deprecated
+    `outputs`, rendered on the child execution (Kestra's createSubflowExecutionResult)."""
+    flow = _FLOWS.get(conn, ended.namespace, ended.flow_id, ended.flow_revision)
+    if flow.outputs:
+        return ended.outputs, None
+    templates: dict[str, Any] | None = link.get("outputs")
+    if not templates:
+        return None, None
+    tx = ExecutionTx(flow, ended, load_task_runs(conn, ended.id), utcnow())
+    try:
+        return render_value(templates, task_context(tx, EngineConfig())), None
+    except TemplateError as exc:
+        return None, f"Failed to extract outputs with the error: '{exc}'"
+
+
+@persists(ExecutionEnded)
+def _kill_children(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
+    if command.execution.state is not State.KILLED:
+        return
+    for child in list_children(conn, command.execution.id, running=True):
+        out.messages.append((EXECUTOR_QUEUE, KillExecution(execution_id=child.id).encode()))

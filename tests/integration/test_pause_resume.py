@@ -1,0 +1,74 @@
+"""Pause and resume through real executor and worker processes: the execution pauses on the
+distributed path and is resumed through the CLI command, with typed onResume inputs."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from common.models.state import State
+from podium.cli import execution_commands
+from tests.integration.conftest import (deploy, finish, runs_by_task, settings_from,
+                                        start_runtime, stop_runtime, wait_for)
+
+pytestmark = pytest.mark.service
+
+FLOW = """
+id: approve
+namespace: it.pause
+tasks:
+  - id: before
+    type: io.kestra.plugin.core.debug.Return
+    format: ready
+  - id: pause
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: level
+        type: INT
+      - id: reason
+        type: STRING
+        defaults: none given
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.pause.onResume.level + 1 }} / {{ outputs.pause.onResume.reason }}"
+"""
+
+
+@pytest.fixture(scope="module")
+def fleet(deployment):
+    runtime, env = start_runtime(deployment, "pause:", executors=1, workers=1)
+    yield runtime, env
+    stop_runtime(deployment, runtime)
+
+
+def test_paused_execution_resumes_through_the_cli(fleet, monkeypatch):
+    runtime, env = fleet
+    deploy(runtime, FLOW)
+    execution = runtime.submit("it.pause", "approve")
+    paused = finish(runtime, execution.id)
+    assert paused.state is State.PAUSED
+    assert runs_by_task(runtime.task_runs(execution.id))["pause"][0].state is State.PAUSED
+
+    # The CLI connects with the deployment's settings.
+    monkeypatch.setattr(execution_commands, "_connect",
+                        lambda: execution_commands.Runtime.connect(settings_from(env)))
+    cli = CliRunner()
+    bad = cli.invoke(execution_commands.execution, ["resume", execution.id, "-i",
+                                                    "level=high"])
+    assert bad.exit_code != 0 and "level" in bad.output
+    assert runtime.get(execution.id).state is State.PAUSED
+
+    ok = cli.invoke(execution_commands.execution, ["resume", execution.id, "-i",
+                                                   "level=41"])
+    assert ok.exit_code == 0, ok.output
+    final = wait_for(lambda: (lambda e: e if e.state.is_terminated else None)(
+        runtime.get(execution.id)), what="the resumed execution to end")
+    assert final.state is State.SUCCESS
+    runs = runs_by_task(runtime.task_runs(execution.id))
+    assert runs["pause"][0].outputs == {"onResume": {"level": 41, "reason": "none given"}}
+    assert runs["after"][0].outputs == {"value": "42 / none given"}
+    assert [entry.state for entry in final.history.histories][-4:] == [
+        State.PAUSED, State.RESTARTED, State.RUNNING, State.SUCCESS]
+
+    again = cli.invoke(execution_commands.execution, ["resume", execution.id])
+    assert again.exit_code != 0 and "not paused" in again.output
