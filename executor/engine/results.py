@@ -65,7 +65,8 @@ def _schedule_retry(tx: ExecutionTx, run: TaskRun) -> bool:
     if at is None:
         return False
     tx.move_run(run, State.RETRYING)
-    tx.move_execution(State.RETRYING)
+    if tx.execution.state is State.RUNNING:  # a PAUSED execution stays paused meanwhile
+        tx.move_execution(State.RETRYING)
     tx.emit(ScheduleTimer(timer_id=f"retry:{run.id}:{len(run.attempts)}", fire_at=at,
                           kind="retry", task_run_id=run.id))
     return True

@@ -189,3 +189,17 @@ def test_delayed_pauses_in_each_parallel():
     assert h.run() is State.SUCCESS
     assert len(h.runs) == 7
     assert all(r.history.entered(State.PAUSED) == 1 for r in h.by_task("pause"))
+
+
+def test_retry_scheduled_while_another_branch_is_paused_keeps_the_execution_paused():
+    source = ("id: f\nnamespace: company.team\ntasks:\n  - id: p\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
+              "      - id: wait\n        type: io.kestra.plugin.core.flow.Pause\n"
+              "      - id: flaky\n        type: io.kestra.plugin.core.execution.Fail\n"
+              "        retry:\n          type: constant\n          interval: PT1S\n          maxAttempt: 2\n")
+    h = Harness(source)
+    h.start()
+    assert h.execution.state is State.PAUSED
+    flaky = next(d for d in h.dispatched if d.task_run.task_id == "flaky")
+    h.result(flaky, "FAILED")
+    assert h.execution.state is State.PAUSED
+    assert h.by_task("flaky")[0].state is State.RETRYING
