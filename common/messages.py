@@ -53,6 +53,9 @@ class TaskResult(Message):
     started: datetime | None = None
     ended: datetime | None = None
     worker_id: str | None = None
+    # A WorkingDirectory's children as the worker ran them, in order: {id, task_id, state,
+    # outputs, error, started, ended} each; the executor records one task run per child.
+    children: list[dict[str, Any]] | None = None
 
     @property
     def idempotency_key(self) -> str:

@@ -17,12 +17,14 @@ from typing import Callable
 
 from common.messages import (KillTask, RunTask, StartExecution, TimerFired,
                              decode_executor_message)
+from common.models.state import State
 from common.outbox_relay import OutboxRelay
 from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers,
                           get_execution, insert_execution, enqueue_messages,
                           insert_task_runs, load_task_runs, lock_execution, take_due_timers,
                           touch_execution, update_execution, update_task_runs)
 from common.store.logs import LogEntry
+from common.store.slots import count_released, count_slots_taken, lock_flow_slots
 from common.store.task_runs import delete_task_runs
 from common.store.types import utcnow
 from common.transport.base import (EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport,
@@ -98,6 +100,21 @@ def _kill_tasks(conn, execution, command: KillRunningTasks, out: Outgoing) -> No
                           for run_id in command.task_run_ids)
 
 
+def slot_facts(conn, flow, execution, message) -> dict | None:
+    """Before a start of an execution of a flow with `concurrency`: take the flow's slot
+    lock (held to commit: two executors cannot both take the last slot) and count the
+    slots taken by the flow's other executions, and those released to queued ones."""
+    starting = isinstance(message, StartExecution) or (
+        isinstance(message, TimerFired) and message.timer_kind == "start")
+    if not starting or flow.concurrency is None or execution.state is not State.CREATED:
+        return None
+    namespace, flow_id = execution.namespace, execution.flow_id
+    lock_flow_slots(conn, namespace, flow_id)
+    taken = count_slots_taken(conn, namespace, flow_id, excluding=execution.id) \
+        + count_released(conn, namespace, flow_id, utcnow(), excluding=execution.id)
+    return {"slots_taken": taken}
+
+
 class ExecutorService:
     def __init__(self, db: Database, transport: Transport, *, config: EngineConfig | None = None,
                  clock: Callable[[], datetime] = utcnow) -> None:
@@ -126,7 +143,8 @@ class ExecutorService:
             runs = self.runs.get(execution.id, execution.version)
             if runs is None:
                 runs = load_task_runs(conn, execution.id)
-            decision = process(flow, execution, runs, message, self.clock(), self.config)
+            decision = process(flow, execution, runs, message, self.clock(), self.config,
+                               facts=slot_facts(conn, flow, execution, message))
             if decision.ignored:
                 self.counters["ignored"] += 1
                 log.info("%s: %s", message.kind, decision.ignored)

@@ -75,6 +75,10 @@ class RunContext:
         self.metrics: list[dict[str, Any]] = []
         self._temp_root = temp_root
         self._root: Path | None = None
+        self._owns_root = True  # False for a child sharing its parent's directory
+        # (task_run_id, task_id) -> a log sink for that task run: set by the worker service
+        # so the children of a WorkingDirectory log under their own task runs.
+        self.log_sink_for: Callable[[str, str], Callable[[str, str], None]] | None = None
         self._closed = False
         self._lock = threading.Lock()
 
@@ -194,12 +198,24 @@ class RunContext:
     def closed(self) -> bool:
         return self._closed
 
+    def child(self, context: Mapping[str, Any],
+              on_log: Callable[[str, str], None] | None = None) -> "RunContext":
+        """A context for a task run inside this one (a WorkingDirectory child): same working
+        directory (its close() leaves it in place), services, kill signal and deadline."""
+        root = self._ensure_root()
+        sub = RunContext(context, self.services, on_log if on_log is not None else self.on_log,
+                         killed=self.killed, deadline=self.deadline, on_metric=self.on_metric,
+                         temp_root=self._temp_root)
+        sub._root, sub._owns_root = root, False
+        sub.timeout, sub.log_sink_for = self.timeout, self.log_sink_for
+        return sub
+
     def close(self) -> None:
         """End the attempt: drop later log calls and remove the directories."""
         with self._lock:
             self._closed = True
             root, self._root = self._root, None
-        if root is not None:
+        if root is not None and self._owns_root:
             shutil.rmtree(root, ignore_errors=True)
 
     def __enter__(self) -> "RunContext":

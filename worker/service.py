@@ -61,7 +61,8 @@ class WorkerService:
         result = TaskResult(execution_id=message.execution_id, task_run_id=message.task_run_id,
                             attempt=message.attempt, state=outcome.state, outputs=outcome.outputs,
                             error=outcome.error, labels=outcome.labels, started=started,
-                            ended=utcnow(), worker_id=self.worker_id)
+                            ended=utcnow(), worker_id=self.worker_id,
+                            children=outcome.children)
         self.transport.publish(EXECUTOR_QUEUE, result.encode())
 
     def on_kill(self, payload: dict[str, Any]) -> None:
@@ -96,5 +97,11 @@ class WorkerService:
             self.logs.add(message, task_id, level, text)
 
         ctx = RunContext(message.context, RenderServices(), on_log, killed=killed)
+
+        def log_sink_for(run_id: str, child_task_id: str):  # WorkingDirectory children
+            child = message.model_copy(update={"task_run_id": run_id, "attempt": 1})
+            return lambda level, text: self.logs.add(child, child_task_id, level, text)
+
+        ctx.log_sink_for = log_sink_for
         # The executor owns retries and applies allowFailure once it knows none is left.
         return run_attempt(task, ctx, retry_left=True)

@@ -116,6 +116,9 @@ class Flow(StrictModel):
     task_defaults: list[PluginDefault] | None = None
     retry: Retry | None = None
     sla: list[Sla] | None = None
+    # Podium addition (Kestra has none): an ISO-8601 duration after which a running
+    # execution FAILS and its running tasks are killed (executor/engine/features/sla.py).
+    timeout: DurationStr | None = None
     concurrency: Concurrency | None = None
     disabled: bool = False
     deleted: bool = False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import zlib
 
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, func, or_, select, text, update
 
 from common.models.execution import Execution
 from common.models.state import State
@@ -30,6 +30,21 @@ def count_slots_taken(conn: Connection, namespace: str, flow_id: str,
     query = select(func.count()).select_from(executions).where(
         executions.c.namespace == namespace, executions.c.flow_id == flow_id,
         executions.c.state.in_([s.value for s in HOLDING_A_SLOT]))
+    if excluding:
+        query = query.where(executions.c.id != excluding)
+    return int(conn.execute(query).scalar_one())
+
+
+def count_released(conn: Connection, namespace: str, flow_id: str, now,
+                   excluding: str | None = None) -> int:
+    """Executions released from the queue whose start has not run yet: a slot is theirs,
+    so it is neither released twice nor taken by a newcomer (which would let a younger
+    execution start first). A fresh execution is CREATED at version 1; a released one was
+    written at least twice (queued, released). Starts scheduled for later are left out."""
+    query = select(func.count()).select_from(executions).where(
+        executions.c.namespace == namespace, executions.c.flow_id == flow_id,
+        executions.c.state == State.CREATED.value, executions.c.version > 1,
+        or_(executions.c.schedule_date.is_(None), executions.c.schedule_date <= now))
     if excluding:
         query = query.where(executions.c.id != excluding)
     return int(conn.execute(query).scalar_one())

@@ -24,6 +24,8 @@ from executor.engine.view import ExecutionTx
 MAX_PASSES = 10_000
 # Where the final state waits while afterExecution tasks run.
 PENDING_FINAL_STATE = "pendingFinalState"
+# Called after every `advance`, whatever the state: (tx, config) -> None.
+AFTER_ADVANCE: list = []
 
 
 def start_execution(tx: ExecutionTx, scheduled: bool = False) -> str | None:
@@ -34,11 +36,43 @@ def start_execution(tx: ExecutionTx, scheduled: bool = False) -> str | None:
         tx.emit(ScheduleTimer(timer_id=f"start:{execution.id}", fire_at=execution.schedule_date,
                               kind="start"))
         return None
+    if _concurrency_limited(tx):
+        return None
     tx.move_execution(State.RUNNING)
     return None
 
 
+CONCURRENCY_LIMIT_REACHED = "flow concurrency limit reached"
+
+
+def _concurrency_limited(tx: ExecutionTx) -> bool:
+    """Kestra's concurrency check at start: with every slot of the flow taken, QUEUE waits
+    (QUEUED, started again when a slot frees), CANCEL cancels, FAIL fails. No `slots_taken`
+    fact (a caller that did not count) starts the execution."""
+    concurrency = tx.flow.concurrency
+    taken = tx.facts.get("slots_taken")
+    if concurrency is None or taken is None or taken < concurrency.limit:
+        return False
+    if concurrency.behavior == "QUEUE":
+        tx.move_execution(State.QUEUED)
+        return True
+    if concurrency.behavior == "FAIL":
+        tx.set_execution(tx.execution.model_copy(update={"error": CONCURRENCY_LIMIT_REACHED}))
+        tx.log(None, "ERROR", f"{CONCURRENCY_LIMIT_REACHED} ({concurrency.limit})")
+        tx.move_execution(State.FAILED)
+    else:
+        tx.move_execution(State.CANCELLED)
+    tx.emit(ExecutionEnded(tx.execution))
+    return True
+
+
 def advance(tx: ExecutionTx, config: EngineConfig) -> None:
+    _advance(tx, config)
+    for hook in AFTER_ADVANCE:  # checks on every change (features/sla.py)
+        hook(tx, config)
+
+
+def _advance(tx: ExecutionTx, config: EngineConfig) -> None:
     if tx.execution.state not in (State.RUNNING, State.RETRYING):
         return
     start = partial(start_task, tx, config)
@@ -56,12 +90,18 @@ def _resolve_flowables(tx: ExecutionTx, config: EngineConfig, start) -> bool:
     for run in reversed(tx.runs()):
         run = tx.run(run.id)
         task = tx.task(run.task_id)
-        if run.state is not State.RUNNING or task.runs_on_worker():
+        if run.state is not State.RUNNING or (task.runs_on_worker() and not _worker_done(run)):
             continue
         state = resolve_flowable(tx, config, task, run, start)
         if state is not None:
             tx.move_run(tx.run(run.id), _allow(task, state))
     return tx.version != version
+
+
+def _worker_done(run) -> bool:
+    """A WorkingDirectory whose worker part ended stays RUNNING while the executor runs its
+    `errors` / `finally` (executor/engine/features/working_directory.py)."""
+    return bool(run.attempts) and run.attempts[-1].state.is_terminated
 
 
 def _allow(task, state: State) -> State:

@@ -32,9 +32,16 @@ def iso(value: datetime | None) -> str | None:
         f"{value.microsecond // 1000:03d}Z"
 
 
+# Functions (tx, run) -> variables added to a task run's context (a feature's own names,
+# e.g. Loop's `item`); registered by feature modules.
+CONTEXT_EXTRAS: list = []
+
+
 def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = None,
                  task: Task | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     flow, execution = tx.flow, tx.execution
+    if run is not None and CONTEXT_EXTRAS:
+        extra = {**{k: v for fn in CONTEXT_EXTRAS for k, v in fn(tx, run).items()}, **(extra or {})}
     ancestors = tx.ancestors(run) if run else []
     context = build_context(
         flow_id=flow.id, namespace=flow.namespace, revision=execution.flow_revision,

@@ -23,9 +23,13 @@ from executor.engine.view import ExecutionTx
 
 
 def process(flow: Flow, execution: Execution, task_runs: list[TaskRun], message: Message,
-            now: datetime, config: EngineConfig | None = None) -> Decision:
+            now: datetime, config: EngineConfig | None = None,
+            facts: dict | None = None) -> Decision:
+    """`facts`: what the core cannot read itself, read by the handler under the right locks
+    (`slots_taken`: executions of the flow holding a concurrency slot, this one excluded)."""
     config = config or EngineConfig()
     tx = ExecutionTx(flow, execution, task_runs, now)
+    tx.facts = facts or {}
     ignored = _handle(tx, message, config)
     if ignored is None:
         advance(tx, config)

@@ -27,7 +27,13 @@ def apply_task_result(tx: ExecutionTx, result: TaskResult, config: EngineConfig)
     if result.labels:
         _merge_labels(tx, result.labels)
     state = result.state
+    if result.children is not None:  # a WorkingDirectory: its children ran on the worker
+        from executor.engine.features import working_directory
+        state = working_directory.record_children(tx, run, result)
+        run = tx.run(run.id)
     if state is State.FAILED and _schedule_retry(tx, run):
+        return None
+    if result.children is not None and working_directory.continues_in_executor(tx, run, state):
         return None
     tx.move_run(run, _adjusted(tx, run, state))
     return None

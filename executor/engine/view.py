@@ -30,6 +30,7 @@ class ExecutionTx:
         self._deleted: list[str] = []
         self.commands: list[Command] = []
         self.version = 0  # bumped on every change, so loops can tell when nothing moved
+        self.facts: dict = {}  # read by the handler for the core (see `process`)
         self.logs: list[tuple[str | None, str, str]] = []
         self._tasks = flow.task_index()
         self._max_seq = -1

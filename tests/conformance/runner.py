@@ -29,7 +29,8 @@ from tests.conformance.manifest import Case, load_cases
 
 # Engine features (the manifest's `requires` names) Podium supports. Grows as the engine
 # does; an entry requiring anything else is skipped, not failed.
-SUPPORTED_FEATURES: frozenset[str] = frozenset({"retry-new-execution", "pause", "subflow"})
+SUPPORTED_FEATURES: frozenset[str] = frozenset({"retry-new-execution", "pause", "subflow",
+                                                "concurrency", "sla"})
 
 # The other modes need flow triggers and the execution API.
 RUNNABLE_MODES = frozenset({"run", "pause-resume", "subflow-only"})

@@ -10,6 +10,7 @@ from worker.runnables.base import (RUNNABLES, Implementation, Outcome, TaskFailu
                                    implementation_for, runs)
 from worker.runnables.attempt import adjust_state, run_attempt
 from worker.runnables import debug, execution, flow, log, output, scripts  # noqa: F401  (register)
+from worker.runnables import working_directory  # noqa: F401,E402  (register; uses run_attempt)
 
 __all__ = ["RUNNABLES", "Implementation", "Outcome", "TaskFailure", "adjust_state",
            "implementation_for", "run_attempt", "runs"]

@@ -26,6 +26,7 @@ class Outcome:
     error: str | None = None
     labels: list[dict[str, str]] | None = None
     metrics: list[dict[str, Any]] | None = None
+    children: list[dict[str, Any]] | None = None  # a WorkingDirectory's child task runs
 
 
 class TaskFailure(PodiumError):

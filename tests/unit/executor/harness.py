@@ -42,10 +42,12 @@ class Harness:
         self.dispatched: list[DispatchTask] = []
         self.timers: list[ScheduleTimer] = []
         self.decisions: list[Decision] = []
+        self.facts: dict | None = None  # what the handler reads for the core (slots_taken)
 
     def send(self, message) -> Decision:
         self.now += timedelta(milliseconds=10)
-        decision = process(self.flow, self.execution, list(self.runs.values()), message, self.now)
+        decision = process(self.flow, self.execution, list(self.runs.values()), message, self.now,
+                           facts=self.facts)
         self.execution = decision.execution
         for run_id in decision.deleted:
             self.runs.pop(run_id, None)

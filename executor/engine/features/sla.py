@@ -1,0 +1,241 @@
+"""Flow SLAs (Kestra's beta `sla`) and the flow-level `timeout` (a Podium addition).
+
+Kestra (models/flows/sla/**, SLAService, ExecutorService.handleExecutionChangedSLA /
+processViolation, JdbcExecutor.executionSLAMonitor):
+- MAX_DURATION: a monitor fires at start + `duration`; if the execution is not terminated
+  by then, the SLA is violated. Here: a "sla_max_duration" timer scheduled when the
+  execution first becomes RUNNING (Kestra measures from the creation date; the difference
+  is the queueing/scheduling delay), cancelled with every timer when the execution ends.
+- EXECUTION_ASSERTION: `assert` is rendered on every change of a non-terminated execution;
+  violated when the result is not truthy (TruthUtils). A render error is logged
+  ("Ignoring SLA ...") and counts as no violation. Kestra evaluates at the start of each
+  execution message; we evaluate after `advance`, so an execution that ended in this step
+  is not re-checked.
+- Of the SLAs violated in one evaluation only the first acts; every violation is logged at
+  WARN ("SLA 'id' violated: reason"). Violated SLA ids are remembered in
+  `execution.variables.slaViolations` so a violation acts (and is logged) once.
+- Acting: the SLA's `labels` are added to the execution (missing pairs only, also for
+  NONE). FAIL / CANCEL (Kestra's markAs + kill): the last non-terminated task run takes
+  FAILED / CANCELLED, the other non-terminated runs KILLED, the execution FAILED /
+  CANCELLED, running attempts are killed. NONE changes nothing else.
+- Flow `timeout` (not in Kestra): a "flow_timeout" timer at start + timeout; when it fires
+  on a non-terminated execution, the execution FAILS like an SLA FAIL, with the error
+  "execution timed out after <timeout>".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from common.durations import parse_duration
+from common.errors import PodiumError
+from common.flow.model import Sla
+from common.messages import TimerFired
+from common.models.state import State
+from common.plugins.base import is_expression
+from common.templating import is_truthy, render
+from executor.engine.advance import AFTER_ADVANCE, PENDING_FINAL_STATE
+from executor.engine.commands import (CancelTimers, ExecutionEnded, KillRunningTasks,
+                                      ScheduleTimer)
+from executor.engine.context import EngineConfig, task_context
+from executor.engine.process import handles_timer
+from executor.engine.view import ExecutionTx
+
+MAX_DURATION, FLOW_TIMEOUT = "sla_max_duration", "flow_timeout"
+VIOLATIONS = "slaViolations"
+# States in which nothing is evaluated: not started yet, queued, or being killed.
+_NOT_EVALUATED = (State.CREATED, State.QUEUED, State.KILLING)
+_TARGET = {"FAIL": State.FAILED, "CANCEL": State.CANCELLED}
+
+
+# ------------------------------------------------------------------ after every change
+def after_advance(tx: ExecutionTx, config: EngineConfig) -> None:
+    state = tx.execution.state
+    if state.is_terminated or state in _NOT_EVALUATED:
+        return
+    if _started_now(tx):
+        _schedule(tx, config)
+    if tx.flow.sla:
+        _check_assertions(tx, config)
+
+
+AFTER_ADVANCE.append(after_advance)
+
+
+def _started_now(tx: ExecutionTx) -> bool:
+    """The execution entered RUNNING for the first time while handling this message."""
+    first = next((e for e in tx.execution.history.histories if e.state is State.RUNNING), None)
+    return first is not None and first.date == tx.now
+
+
+def _schedule(tx: ExecutionTx, config: EngineConfig) -> None:
+    execution_id = tx.execution.id
+    for sla in tx.flow.sla or []:
+        if sla.type != "MAX_DURATION":
+            continue
+        duration = _duration(tx, config, sla.duration, f"SLA '{sla.id}'")
+        if duration is not None:
+            tx.emit(ScheduleTimer(timer_id=f"sla:{execution_id}:{sla.id}",
+                                  fire_at=tx.now + duration[1], kind=MAX_DURATION))
+    timeout = _duration(tx, config, tx.flow.timeout, "flow timeout")
+    if timeout is not None:
+        tx.emit(ScheduleTimer(timer_id=f"{FLOW_TIMEOUT}:{execution_id}",
+                              fire_at=tx.now + timeout[1], kind=FLOW_TIMEOUT))
+
+
+def _duration(tx: ExecutionTx, config: EngineConfig, text: str | None,
+              what: str) -> tuple[str, timedelta] | None:
+    """(ISO text, duration), rendering an expression first; None when unset or invalid."""
+    if not text:
+        return None
+    try:
+        if is_expression(text):
+            text = render(text, task_context(tx, config)).strip()
+            if not text:
+                return None
+        return text, parse_duration(text)
+    except (PodiumError, ValueError) as exc:
+        tx.log(None, "ERROR", f"Ignoring {what}: invalid duration '{text}': {exc}")
+        return None
+
+
+def _check_assertions(tx: ExecutionTx, config: EngineConfig) -> None:
+    done = _violated(tx)
+    violations: list[tuple[Sla, str]] = []
+    context = None
+    for sla in tx.flow.sla or []:
+        if sla.type != "EXECUTION_ASSERTION" or sla.id in done:
+            continue
+        context = context or task_context(tx, config)
+        try:
+            result = render(sla.assert_, context)
+        except PodiumError as exc:
+            tx.log(None, "ERROR", f"Ignoring SLA '{sla.id}' because of the error: {exc}")
+            continue
+        if not is_truthy(result):
+            violations.append((sla, f"assertion is false: {sla.assert_}."))
+    if not violations:
+        return
+    # Kestra: only the first violation updates the execution; the others are only logged.
+    for sla, reason in violations[1:]:
+        _remember(tx, sla.id)
+        tx.log(None, "WARN", f"SLA '{sla.id}' violated: {reason}")
+    violate(tx, *violations[0])
+
+
+# ------------------------------------------------------------------ timers
+@handles_timer(MAX_DURATION)
+def _max_duration_elapsed(tx: ExecutionTx, message: TimerFired,
+                          config: EngineConfig) -> str | None:
+    sla_id = message.timer_id.rsplit(":", 1)[-1]
+    sla = next((s for s in tx.flow.sla or [] if s.id == sla_id and s.type == "MAX_DURATION"),
+               None)
+    if sla is None:
+        return f"SLA '{sla_id}' is no longer in the flow"
+    if tx.execution.state is State.KILLING:
+        return "execution is being killed"
+    if sla_id in _violated(tx):
+        return f"SLA '{sla_id}' already violated"
+    started = _start_date(tx)
+    elapsed = _iso(tx.now - started) if started else "?"
+    violate(tx, sla, f"execution duration of {elapsed} exceed the maximum duration of "
+                     f"{sla.duration}.")
+    return None
+
+
+@handles_timer(FLOW_TIMEOUT)
+def _flow_timed_out(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
+    if tx.execution.state is State.KILLING:
+        return "execution is being killed"
+    duration = _duration(tx, config, tx.flow.timeout, "flow timeout")
+    error = f"execution timed out after {duration[0] if duration else tx.flow.timeout}"
+    tx.log(None, "ERROR", f"Execution failed: {error}")
+    terminate(tx, State.FAILED, error=error)
+    return None
+
+
+# ------------------------------------------------------------------ acting on a violation
+def violate(tx: ExecutionTx, sla: Sla, reason: str) -> None:
+    """Kestra's processViolation for the first violation of `sla`."""
+    _remember(tx, sla.id)
+    tx.log(None, "WARN", f"SLA '{sla.id}' violated: {reason}")
+    _add_labels(tx, sla.labels)
+    target = _TARGET.get(sla.behavior)
+    if target is State.FAILED:
+        tx.log(None, "ERROR", f"Execution failed due to SLA '{sla.id}' violated: {reason}")
+    if target is not None:
+        terminate(tx, target)
+
+
+def terminate(tx: ExecutionTx, state: State, error: str | None = None) -> None:
+    """The last non-terminated task run and the execution take `state`; the other
+    non-terminated runs are KILLED and running attempts are told to stop."""
+    if tx.execution.state.is_terminated:
+        return
+    open_runs = [run for run in tx.runs() if not run.state.is_terminated]
+    running = tuple(run.id for run in open_runs if run.state is State.RUNNING and run.attempts)
+    for run in open_runs[:-1]:
+        tx.move_run(tx.run(run.id), State.KILLED)
+    if open_runs:
+        tx.move_run(tx.run(open_runs[-1].id), state)
+    variables = dict(tx.execution.variables or {})
+    update: dict[str, Any] = {}
+    if variables.pop(PENDING_FINAL_STATE, None) is not None:
+        update["variables"] = variables or None
+    if error:
+        update["error"] = error
+    if update:
+        tx.set_execution(tx.execution.model_copy(update=update))
+    tx.move_execution(state)
+    tx.log(None, "INFO", f"Flow completed with state {state.value}")
+    if running:
+        tx.emit(KillRunningTasks(running))
+    tx.emit(CancelTimers())
+    tx.emit(ExecutionEnded(tx.execution))
+
+
+def _add_labels(tx: ExecutionTx, labels: Any) -> None:
+    if isinstance(labels, dict):
+        pairs = [(str(k), _text(v)) for k, v in labels.items()]
+    else:
+        pairs = [(str(label.key), _text(label.value)) for label in labels or []]
+    current = {(label["key"], label["value"]) for label in tx.execution.labels}
+    missing = [{"key": k, "value": v} for k, v in pairs if (k, v) not in current]
+    if missing:
+        tx.set_execution(tx.execution.model_copy(
+            update={"labels": [*tx.execution.labels, *missing]}))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _violated(tx: ExecutionTx) -> list[str]:
+    return list((tx.execution.variables or {}).get(VIOLATIONS) or [])
+
+
+def _remember(tx: ExecutionTx, sla_id: str) -> None:
+    done = _violated(tx)
+    if sla_id not in done:
+        variables = {**(tx.execution.variables or {}), VIOLATIONS: [*done, sla_id]}
+        tx.set_execution(tx.execution.model_copy(update={"variables": variables}))
+
+
+def _start_date(tx: ExecutionTx) -> datetime | None:
+    return next((e.date for e in tx.execution.history.histories if e.state is State.RUNNING),
+                None)
+
+
+def _iso(delta: timedelta) -> str:
+    """Java's Duration.toString, truncated to milliseconds (PT1.5S, PT2M3.004S)."""
+    millis = max(0, int(delta.total_seconds() * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, ms = divmod(rest, 1000)
+    text = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    if seconds or ms or text == "PT":
+        text += f"{seconds}.{ms:03d}".rstrip("0").rstrip(".") + "S"
+    return text

@@ -1,0 +1,98 @@
+"""Kestra 2.0's Loop in the pure core: items, item variables, concurrency, failures."""
+
+from __future__ import annotations
+
+from common.models.state import State
+from tests.unit.executor.harness import Harness
+
+HEAD = "id: f\nnamespace: company.team\ntasks:\n"
+LOOP = "io.kestra.plugin.core.flow.Loop"
+RET = "io.kestra.plugin.core.debug.Return"
+FAIL = "io.kestra.plugin.core.execution.Fail"
+
+
+def loop(values: str, body: str, extra: str = "") -> str:
+    return HEAD + f"  - id: loop\n    type: {LOOP}\n    values: {values}\n{extra}    tasks:\n" + body
+
+
+def ret(task_id: str, fmt: str, indent: int = 6) -> str:
+    pad = " " * indent
+    return f"{pad}- id: {task_id}\n{pad}  type: {RET}\n{pad}  format: \"{fmt}\"\n"
+
+
+def echo_worker(dispatch):
+    task = dispatch.task
+    if task["type"].endswith("Fail"):
+        return "FAILED", None
+    return "SUCCESS", {"value": task.get("format")}
+
+
+def test_item_value_and_index_reach_nested_tasks_and_duplicates_are_kept():
+    h = Harness(loop('["a", "b", "a"]',
+                     ret("r", "x") + "      - id: seq\n        type: io.kestra.plugin.core.flow.Sequential\n"
+                     "        tasks:\n" + ret("deep", "x", 10)))
+    assert h.run(echo_worker) is State.SUCCESS
+    items = [(d.context["item"]["value"], d.context["item"]["index"])
+             for d in h.dispatched if d.task_run.task_id == "deep"]
+    assert items == [("a", 0), ("b", 1), ("a", 2)]
+    assert [r.iteration for r in h.by_task("r")] == [0, 1, 2]
+
+
+def test_map_values_give_item_key_and_objects_are_json_text():
+    h = Harness(loop('{"k1": "v1", "k2": {"n": 1}}', ret("r", "x")))
+    h.run(echo_worker)
+    items = [d.context["item"] for d in h.dispatched]
+    assert items == [{"key": "k1", "value": "v1", "index": 0},
+                     {"key": "k2", "value": '{"n":1}', "index": 1}]
+
+
+def test_expression_values_are_rendered_once():
+    h = Harness(loop("\"{{ inputs.list }}\"", ret("r", "x"))
+                + "inputs:\n  - id: list\n    type: JSON\n", inputs={"list": [1, 2]})
+    assert h.run(echo_worker) is State.SUCCESS
+    assert [d.context["item"]["value"] for d in h.dispatched] == ["1", "2"]
+
+
+def test_concurrency_limit_caps_running_iterations():
+    h = Harness(loop('["a", "b", "c"]', ret("r", "x"), "    concurrencyLimit: 2\n"))
+    h.start()
+    assert len(h.dispatched) == 2
+    h.result(h.dispatched[0], "SUCCESS")
+    assert len(h.dispatched) == 3
+    h = Harness(loop('["a", "b", "c"]', ret("r", "x"), "    concurrencyLimit: 0\n"))
+    h.start()
+    assert len(h.dispatched) == 3
+    h = Harness(loop('["a", "b", "c"]', ret("r", "x")))
+    h.start()
+    assert len(h.dispatched) == 1
+
+
+def test_a_failed_iteration_does_not_stop_the_others_and_fails_the_loop():
+    body = f"      - id: f\n        type: {FAIL}\n        runIf: \"{{{{ item.value == 'b' }}}}\"\n" + ret("r", "x")
+    h = Harness(loop('["a", "b", "c"]', body) + "errors:\n" + ret("handler", "h", 2))
+    assert h.run(echo_worker) is State.FAILED
+    assert [r.state for r in h.by_task("f")] == [State.SKIPPED, State.FAILED, State.SKIPPED]
+    assert [r.value for r in h.by_task("r")] == ["a", "c"]
+    assert h.by_task("loop")[0].state is State.FAILED
+    assert h.states()["handler"] == "SUCCESS"
+
+
+def test_transmit_failed_false_turns_the_failure_into_a_warning():
+    h = Harness(loop('["a", "b"]', f"      - id: f\n        type: {FAIL}\n",
+                     "    transmitFailed: false\n") + ret("after", "x", 2))
+    assert h.run(echo_worker) is State.WARNING
+    assert h.by_task("loop")[0].state is State.WARNING
+    assert h.states()["after"] == "SUCCESS"
+
+
+def test_loop_errors_and_finally_run_after_the_iterations():
+    h = Harness(loop('["a"]', f"      - id: f\n        type: {FAIL}\n",
+                     "    errors:\n" + ret("on_error", "e") + "    finally:\n" + ret("fin", "z")))
+    assert h.run(echo_worker) is State.FAILED
+    assert h.states() == {"loop": "FAILED", "f": "FAILED", "on_error": "SUCCESS", "fin": "SUCCESS"}
+
+
+def test_bad_values_fail_the_loop():
+    h = Harness(loop("\"{{ 'not json' }}\"", ret("r", "x")))
+    assert h.run(echo_worker) is State.FAILED
+    assert any("cannot compute loop values" in m for d in h.decisions for _, _, m in d.logs)

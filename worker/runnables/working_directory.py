@@ -1,0 +1,99 @@
+"""io.kestra.plugin.core.flow.WorkingDirectory on a worker (Kestra's Worker.handleTask).
+
+The whole task arrives as one attempt. `inputFiles` are written first; then each enabled
+child runs, one after the other, as its own attempt (`run_attempt`: timeout, kill,
+allowFailure, allowWarning, masking) in the SAME working directory, rendered with the
+WorkingDirectory's variables plus `task` (the child) and the outputs of the children
+before it. The first child that ends FAILED (allowFailure turns that into WARNING) or
+KILLED stops the rest. Each child gets its own task run id, under which its logs stream;
+the Outcome carries the children (`children`) for the executor to record, and the
+WorkingDirectory's state folds theirs (KILLED > FAILED > WARNING > SUCCESS).
+
+Not here yet (they need internal storage, issue 5): `outputFiles`, `cache`,
+`namespaceFiles` (each is ignored with a WARN log).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common.models.execution import new_id
+from common.models.state import State, fold_states
+from common.plugins.tasks.flow import WorkingDirectory
+from common.store.types import utcnow
+
+from worker.run_context import RunContext
+from worker.runnables.attempt import run_attempt
+from worker.runnables.base import Outcome, runs
+from worker.runnables.scripts import _input_files
+
+_STOPS = (State.FAILED, State.KILLED)
+
+
+@runs(WorkingDirectory)
+def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
+    for name, label in (("output_files", "outputFiles"), ("cache", "cache"),
+                        ("namespace_files", "namespaceFiles")):
+        if getattr(task, name) is not None:
+            ctx.log("WARN", f"`{label}` of a WorkingDirectory is not supported by Podium's "
+                            f"worker yet: ignored")
+    _input_files(task, ctx, {"workingDir": str(ctx.working_dir)})
+    context = dict(ctx.context)
+    outputs = _copy(context.get("outputs") or {})
+    keys = _loop_keys(context)
+    children: list[dict[str, Any]] = []
+    labels: list[dict[str, Any]] = []
+    for child in task.tasks:
+        if child.disabled:
+            continue
+        if ctx.killed.is_set():
+            break
+        run_id = new_id()
+        sink = ctx.log_sink_for(run_id, child.id) if ctx.log_sink_for else None
+        child_ctx = ctx.child({**context, "outputs": outputs,
+                               "task": {"id": child.id, "type": child.type}}, sink)
+        started = utcnow()
+        outcome = run_attempt(child, child_ctx)
+        children.append({"id": run_id, "task_id": child.id, "state": outcome.state.value,
+                         "outputs": outcome.outputs, "error": outcome.error,
+                         "started": started.isoformat(), "ended": utcnow().isoformat()})
+        if outcome.outputs is not None:
+            _put(outputs, child.id, keys, outcome.outputs)
+        labels.extend(outcome.labels or [])
+        if outcome.state in _STOPS:
+            break
+    state = fold_states([State(c["state"]) for c in children]) if children else State.SUCCESS
+    if ctx.killed.is_set() and state is State.SUCCESS and \
+            len(children) < sum(1 for t in task.tasks if not t.disabled):
+        state = State.KILLED
+    error = next((c["error"] for c in children if c["error"] and State(c["state"]) in _STOPS),
+                 None)
+    return Outcome(state, error=error, labels=labels or None, children=children)
+
+
+def _loop_keys(context: dict[str, Any]) -> list[str]:
+    """The loop values that key `outputs.<child>` (as executor/engine/context.py does):
+    the enclosing runs' values, outermost first, then the WorkingDirectory run's own."""
+    keys = []
+    for parent in reversed(context.get("parents") or []):
+        value = (parent.get("taskrun") or {}).get("value")
+        if value is not None:
+            keys.append(value)
+    own = (context.get("taskrun") or {}).get("value")
+    return keys + ([own] if own is not None else [])
+
+
+def _put(target: dict[str, Any], task_id: str, keys: list[str], value: Any) -> None:
+    if not keys:
+        target[task_id] = value
+        return
+    node = target.setdefault(task_id, {})
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
