@@ -35,6 +35,9 @@ class Scope:
     value: str | None = None  # loop value given to children (ForEach iterations)
     concurrency: int = 1  # 1: sequential; 0: unlimited; n: at most n running at once
     iteration: int | None = None  # WaitFor / LoopUntil round given to children
+    # The children, when the caller already has them (loops group them once per message
+    # instead of scanning every child of the loop once per value).
+    runs: list[TaskRun] | None = None
 
 
 def enabled(tasks: list[Task] | None) -> list[Task]:
@@ -44,7 +47,8 @@ def enabled(tasks: list[Task] | None) -> list[Task]:
 def resolve_scope(tx: ExecutionTx, scope: Scope, start: StartTask) -> State | None:
     """Start what can start; return the scope's final state once it is done, else None."""
     tasks, errors, finally_ = enabled(scope.tasks), enabled(scope.errors), enabled(scope.finally_)
-    runs = tx.children(scope.parent.id if scope.parent else None)
+    runs = scope.runs if scope.runs is not None else \
+        tx.children(scope.parent.id if scope.parent else None)
     if scope.value is not None:
         runs = [run for run in runs if run.value == scope.value]
     if scope.iteration is not None:

@@ -38,7 +38,11 @@ CONTEXT_EXTRAS: list = []
 
 
 def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = None,
-                 task: Task | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+                 task: Task | None = None, extra: dict[str, Any] | None = None,
+                 uses: set[str] | None = None) -> dict[str, Any]:
+    """The variables of one render. `uses`: the task ids whose `outputs`/`tasks` entries
+    the templates can reach (None: all), so a dispatch does not carry a whole loop's
+    outputs when it references none of them."""
     flow, execution = tx.flow, tx.execution
     if run is not None and CONTEXT_EXTRAS:
         extra = {**{k: v for fn in CONTEXT_EXTRAS for k, v in fn(tx, run).items()}, **(extra or {})}
@@ -55,7 +59,7 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
         parent_taskrun_id=run.parent_task_run_id if run else None,
         taskrun_value=run.value if run else None, iteration=run.iteration if run else None,
         parents=[{"value": p.value, "outputs": p.outputs} for p in ancestors] if run else None,
-        outputs=outputs_variable(tx), tasks=tasks_variable(tx),
+        outputs=outputs_variable(tx, uses), tasks=tasks_variable(tx, uses),
         inputs=execution.inputs, input_defaults=input_defaults(tx),
         variables=flow.variables or {}, labels=[(lb["key"], lb["value"]) for lb in execution.labels],
         trigger=(execution.trigger or {}).get("variables") if execution.trigger else None,
@@ -67,21 +71,53 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
     return context
 
 
-def outputs_variable(tx: ExecutionTx) -> dict[str, Any]:
+def outputs_variable(tx: ExecutionTx, uses: set[str] | None = None) -> dict[str, Any]:
     """`outputs.<taskId>`, keyed further by loop values for runs inside loops."""
     result: dict[str, Any] = {}
-    for run in tx.runs():
+    for run in _runs_used(tx, uses):
         if run.outputs is None:
             continue
         _put(result, run.task_id, _loop_keys(tx, run), run.outputs)
     return result
 
 
-def tasks_variable(tx: ExecutionTx) -> dict[str, Any]:
+def tasks_variable(tx: ExecutionTx, uses: set[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {}
-    for run in tx.runs():
+    for run in _runs_used(tx, uses):
         _put(result, run.task_id, _loop_keys(tx, run), {"state": run.state.value})
     return result
+
+
+def _runs_used(tx: ExecutionTx, uses: set[str] | None) -> list[TaskRun]:
+    if uses is None:
+        return tx.runs()
+    return sorted((run for task_id in uses for run in tx.runs_of_task(task_id)),
+                  key=lambda run: run.seq)
+
+
+# Expressions that can reach any variable by name at render time.
+_DYNAMIC = ("render(", "renderOnce(", "printContext(", "fetchContext(", "currentEachOutput(")
+
+
+def referenced_tasks(tx: ExecutionTx, value: Any) -> set[str] | None:
+    """Task ids a task definition's templates may refer to (a superset: any id that appears
+    in its text), or None when a dynamic function could reach anything."""
+    text = "\n".join(_strings(value))
+    if "{" not in text:
+        return set()
+    if any(marker in text for marker in _DYNAMIC):
+        return None
+    return {task_id for task_id in tx.flow.task_index() if task_id in text}
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
 
 
 def _loop_keys(tx: ExecutionTx, run: TaskRun) -> list[str]:

@@ -77,13 +77,32 @@ def _iterate(tx, task, run, start, values: list[str], limit: int, inner: int) ->
         if errors and resolve_scope(tx, Scope(run, errors), start) is None:
             return None
         return fold_states([c.state for c in main_runs])
-    active = 0
-    for value in values:
-        started = any(c.value == value for c in main_runs)
-        if not started and limit and active >= limit:
+    by_value: dict[str, list] = {}
+    unfinished: set[str] = set()
+    for child in main_runs:
+        by_value.setdefault(child.value, []).append(child)
+        if not child.state.is_terminated:
+            unfinished.add(child.value)
+    # Every value before `cursor` is done: later messages start scanning there, so the cost
+    # of a message follows the iterations in flight, not the number of values. Restart and
+    # replay can reopen an iteration behind it: then scan from the start again.
+    cursor = run.flowable.get("cursor", 0)
+    if any(values[i] not in by_value or values[i] in unfinished for i in range(cursor)):
+        cursor = 0
+    active, done_up_to = 0, cursor
+    for index in range(cursor, len(values)):
+        group = by_value.get(values[index])
+        if group is None and limit and active >= limit:
             break
-        if resolve_scope(tx, Scope(run, tasks, value=value, concurrency=inner), start) is None:
+        scope = Scope(run, tasks, value=values[index], concurrency=inner, runs=group or [])
+        if resolve_scope(tx, scope, start) is None:
             active += 1
+        elif active == 0 and done_up_to == index:
+            done_up_to = index + 1
+    if done_up_to != cursor:
+        current = tx.run(run.id)
+        tx.put_run(current.model_copy(update={"flowable": {**current.flowable,
+                                                           "cursor": done_up_to}}))
     if active:
         return None
     return fold_states([c.state for c in tx.children(run.id) if c.task_id in main_ids])

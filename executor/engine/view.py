@@ -25,6 +25,7 @@ class ExecutionTx:
         self._original_execution = execution
         self._runs: dict[str, TaskRun] = {}
         self._children: dict[str | None, list[str]] = defaultdict(list)
+        self._by_task: dict[str, list[str]] = defaultdict(list)
         self._created: dict[str, TaskRun] = {}
         self._updated: set[str] = set()
         self._deleted: list[str] = []
@@ -46,7 +47,13 @@ class ExecutionTx:
         return self._runs.get(task_run_id)
 
     def runs(self) -> list[TaskRun]:
-        return sorted(self._runs.values(), key=lambda r: r.seq)
+        # Runs are indexed in `seq` order at load and appended as created, and a dict keeps
+        # insertion order on update: no sort needed.
+        return list(self._runs.values())
+
+    def runs_of_task(self, task_id: str) -> list[TaskRun]:
+        """The runs of one task, in creation order."""
+        return [self._runs[i] for i in self._by_task.get(task_id, [])]
 
     def children(self, parent_id: str | None) -> list[TaskRun]:
         return [self._runs[i] for i in self._children.get(parent_id, [])]
@@ -83,6 +90,7 @@ class ExecutionTx:
         run = self._runs.pop(task_run_id)
         self.version += 1
         self._children[run.parent_task_run_id].remove(task_run_id)
+        self._by_task[run.task_id].remove(task_run_id)
         self._children.pop(task_run_id, None)
         self._updated.discard(task_run_id)
         if self._created.pop(task_run_id, None) is None:
@@ -118,6 +126,7 @@ class ExecutionTx:
     def _index(self, run: TaskRun) -> None:
         self._runs[run.id] = run
         self._children[run.parent_task_run_id].append(run.id)
+        self._by_task[run.task_id].append(run.id)
 
     def _next_seq(self) -> int:
         self._max_seq += 1
