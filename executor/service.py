@@ -130,14 +130,28 @@ class ExecutorService:
     # ------------------------------------------------------------------ messages
     def handle(self, payload: dict) -> None:
         message = decode_executor_message(payload)
-        outgoing: list[tuple[int, str, dict]] = []
-        broadcasts: list[dict] = []
+        try:
+            handled = self._decide_and_commit(message)
+        except Exception:
+            # The transaction did not commit: never trust what this attempt remembered.
+            self.runs.drop(message.execution_id)
+            raise
+        if handled is None:
+            return
+        outgoing, broadcasts = handled
+        self.counters["handled"] += 1
+        self.relay.publish_committed(outgoing)
+        for payload_ in broadcasts:
+            self.transport.broadcast(KILL_CHANNEL, payload_)
+
+    def _decide_and_commit(self, message) -> tuple[list, list] | None:
+        """Lock, load, decide, persist, commit. None when the message changed nothing."""
         with self.db.begin() as conn:
             execution = lock_execution(conn, message.execution_id)
             if execution is None:
                 self.counters["unknown_execution"] += 1
                 log.warning("message for unknown execution %s ignored", message.execution_id)
-                return
+                return None
             flow = self.flows.get(conn, execution.namespace, execution.flow_id,
                                   execution.flow_revision)
             runs = self.runs.get(execution.id, execution.version)
@@ -148,17 +162,13 @@ class ExecutorService:
             if decision.ignored:
                 self.counters["ignored"] += 1
                 log.info("%s: %s", message.kind, decision.ignored)
-                return
-            try:
-                outgoing, broadcasts = self._persist(conn, decision, execution)
-            except Exception:
-                self.runs.drop(execution.id)
-                raise
-        self._remember(decision, execution.version + 1, runs)
-        self.counters["handled"] += 1
-        self.relay.publish_committed(outgoing)
-        for payload_ in broadcasts:
-            self.transport.broadcast(KILL_CHANNEL, payload_)
+                return None
+            outgoing = self._persist(conn, decision, execution)
+            # Remembered before the commit, so another thread of this executor waiting for
+            # the row lock finds the cache already at the version it will read. A failed
+            # commit drops the entry (see handle).
+            self._remember(decision, execution.version + 1, runs)
+        return outgoing
 
     def _remember(self, decision: Decision, version: int, before: list) -> None:
         if decision.execution.state.is_terminated:

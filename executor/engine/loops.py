@@ -48,12 +48,8 @@ def _render_values(raw: Any, context: dict) -> list[str]:
             raise LoopValueError("values must render to a JSON array")
     else:
         raw = render_value(raw, context)
-    distinct: list[str] = []
-    for item in raw:
-        value = _as_value(item)
-        if value not in distinct:
-            distinct.append(value)
-    return distinct
+    # dict.fromkeys keeps the first occurrence of each value, in order, in linear time.
+    return list(dict.fromkeys(_as_value(item) for item in raw))
 
 
 def _as_value(item: Any) -> str:
@@ -83,26 +79,19 @@ def _iterate(tx, task, run, start, values: list[str], limit: int, inner: int) ->
         by_value.setdefault(child.value, []).append(child)
         if not child.state.is_terminated:
             unfinished.add(child.value)
-    # Every value before `cursor` is done: later messages start scanning there, so the cost
-    # of a message follows the iterations in flight, not the number of values. Restart and
-    # replay can reopen an iteration behind it: then scan from the start again.
-    cursor = run.flowable.get("cursor", 0)
-    if any(values[i] not in by_value or values[i] in unfinished for i in range(cursor)):
-        cursor = 0
-    active, done_up_to = 0, cursor
-    for index in range(cursor, len(values)):
-        group = by_value.get(values[index])
+    # A finished iteration is skipped without resolving it again, so a message costs little
+    # per finished value. (Nothing is written to the loop's own task run: it holds the whole
+    # list of values, and rewriting it on every message would cost more than it saves.)
+    active = 0
+    for value in values:
+        group = by_value.get(value)
+        if group is not None and value not in unfinished and len(group) >= len(tasks):
+            continue
         if group is None and limit and active >= limit:
             break
-        scope = Scope(run, tasks, value=values[index], concurrency=inner, runs=group or [])
+        scope = Scope(run, tasks, value=value, concurrency=inner, runs=group or [])
         if resolve_scope(tx, scope, start) is None:
             active += 1
-        elif active == 0 and done_up_to == index:
-            done_up_to = index + 1
-    if done_up_to != cursor:
-        current = tx.run(run.id)
-        tx.put_run(current.model_copy(update={"flowable": {**current.flowable,
-                                                           "cursor": done_up_to}}))
     if active:
         return None
     return fold_states([c.state for c in tx.children(run.id) if c.task_id in main_ids])
