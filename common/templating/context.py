@@ -149,3 +149,15 @@ def build_context(
     if services is not None:
         context[SERVICES_KEY] = services
     return context
+
+
+def put_keyed(target: dict[str, t.Any], task_id: str, keys: list[str], value: t.Any) -> None:
+    """Place `value` at `target[task_id][k1][k2]...`: a looped task's outputs are keyed by
+    the loop values of its iteration (outermost first), `target[task_id]` when none."""
+    if not keys:
+        target[task_id] = value
+        return
+    node = target.setdefault(task_id, {})
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from common.templating.context import put_keyed
 from common.inputs import to_json_value
 from common.models.execution import TaskRun
 from common.plugins.base import Task
@@ -77,14 +78,14 @@ def outputs_variable(tx: ExecutionTx, uses: set[str] | None = None) -> dict[str,
     for run in _runs_used(tx, uses):
         if run.outputs is None:
             continue
-        _put(result, run.task_id, _loop_keys(tx, run), run.outputs)
+        put_keyed(result, run.task_id, _loop_keys(tx, run), run.outputs)
     return result
 
 
 def tasks_variable(tx: ExecutionTx, uses: set[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for run in _runs_used(tx, uses):
-        _put(result, run.task_id, _loop_keys(tx, run), {"state": run.state.value})
+        put_keyed(result, run.task_id, _loop_keys(tx, run), {"state": run.state.value})
     return result
 
 
@@ -124,15 +125,6 @@ def _loop_keys(tx: ExecutionTx, run: TaskRun) -> list[str]:
     keys = [p.value for p in reversed(tx.ancestors(run)) if p.value is not None]
     return keys + ([run.value] if run.value is not None else [])
 
-
-def _put(target: dict[str, Any], task_id: str, keys: list[str], value: Any) -> None:
-    if not keys:
-        target[task_id] = value
-        return
-    node = target.setdefault(task_id, {})
-    for key in keys[:-1]:
-        node = node.setdefault(key, {})
-    node[keys[-1]] = value
 
 
 def input_defaults(tx: ExecutionTx) -> dict[str, Any]:

@@ -11,6 +11,9 @@ fails instead under CI=true (see tests/conftest.py).
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import os
 import secrets
 import threading
@@ -199,3 +202,14 @@ class Interceptor:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(15)
+
+
+def process_running(pid: int, command: bytes) -> bool:
+    """True if `pid` is a live (not zombie) process whose command line is `command`."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").strip()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    zombie = re.search(r"^State:\s+Z", status, re.M) is not None
+    return not zombie and cmdline == command

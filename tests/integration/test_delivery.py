@@ -11,9 +11,7 @@ ExecutorService.handle) can be read from its log file.
 
 from __future__ import annotations
 
-import re
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -25,8 +23,8 @@ from common.store import get_flow
 from common.store.types import utcnow
 from common.submission import create_execution
 from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE
-from tests.integration.conftest import (Interceptor, deploy, finish, start_runtime, stop_runtime,
-                                        wait_for)
+from tests.integration.conftest import (Interceptor, deploy, finish, process_running,
+                                        start_runtime, stop_runtime, wait_for)
 
 pytestmark = pytest.mark.service
 
@@ -189,16 +187,6 @@ tasks:
 """
 
 
-def _alive(pid: int) -> bool:
-    """True if `pid` is a live (not zombie) process still running `sleep 60`."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").strip()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    zombie = re.search(r"^State:\s+Z", status, re.M) is not None
-    return not zombie and cmdline == b"sleep 60"
-
 
 def test_kill_execution_stops_the_running_script(runtime, tmp_path):
     deploy(runtime, KILL_FLOW)
@@ -208,13 +196,13 @@ def test_kill_execution_stops_the_running_script(runtime, tmp_path):
              "the task run to be RUNNING")
     pid = int(wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(), 20,
                        "the script to start"))
-    wait_for(lambda: _alive(pid), 10, "`sleep 60` to run")
+    wait_for(lambda: process_running(pid, b"sleep 60"), 10, "`sleep 60` to run")
 
     started = time.monotonic()
     runtime.transport.publish(EXECUTOR_QUEUE, KillExecution(execution_id=execution.id).encode())
     execution = finish(runtime, execution.id, timeout=10)
     assert execution.state is State.KILLED
-    wait_for(lambda: not _alive(pid), 10, f"`sleep 60` (pid {pid}) to be gone")
+    wait_for(lambda: not process_running(pid, b"sleep 60"), 10, f"`sleep 60` (pid {pid}) to be gone")
     elapsed = time.monotonic() - started
     assert elapsed < 10, elapsed
 

@@ -4,14 +4,13 @@ PODIUM_EXECUTOR__TIMER_POLL_SECONDS)."""
 
 from __future__ import annotations
 
-import re
 import time
-from pathlib import Path
 
 import pytest
 
 from common.models.state import State
-from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime, wait_for
+from tests.integration.conftest import (deploy, finish, process_running, start_runtime,
+                                        stop_runtime, wait_for)
 
 pytestmark = pytest.mark.service
 
@@ -44,16 +43,6 @@ def runtime(deployment):
     stop_runtime(deployment, runtime)
 
 
-def _alive(pid: int) -> bool:
-    """True if `pid` is a live (not zombie) process still running `sleep 30`."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").strip()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    zombie = re.search(r"^State:\s+Z", status, re.M) is not None
-    return not zombie and cmdline == b"sleep 30"
-
 
 def test_flow_timeout_fails_the_execution_and_kills_the_script(runtime, tmp_path):
     deploy(runtime, FLOW)
@@ -68,7 +57,7 @@ def test_flow_timeout_fails_the_execution_and_kills_the_script(runtime, tmp_path
     assert execution.state is State.FAILED
     assert execution.error == "execution timed out after PT2S"
     assert elapsed < 6, elapsed
-    wait_for(lambda: not _alive(pid), 10, f"`sleep 30` (pid {pid}) to be gone")
+    wait_for(lambda: not process_running(pid, b"sleep 30"), 10, f"`sleep 30` (pid {pid}) to be gone")
 
     runs = runtime.task_runs(execution.id)
     assert [(r.task_id, r.state) for r in runs] == [("sleepy", State.FAILED)]

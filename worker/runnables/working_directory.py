@@ -21,6 +21,7 @@ from common.models.execution import new_id
 from common.models.state import State, fold_states
 from common.plugins.tasks.flow import WorkingDirectory
 from common.store.types import utcnow
+from common.templating.context import put_keyed
 
 from worker.run_context import RunContext
 from worker.runnables.attempt import run_attempt
@@ -58,7 +59,7 @@ def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
                          "outputs": outcome.outputs, "error": outcome.error,
                          "started": started.isoformat(), "ended": utcnow().isoformat()})
         if outcome.outputs is not None:
-            _put(outputs, child.id, keys, outcome.outputs)
+            put_keyed(outputs, child.id, keys, outcome.outputs)
         labels.extend(outcome.labels or [])
         if outcome.state in _STOPS:
             break
@@ -82,15 +83,6 @@ def _loop_keys(context: dict[str, Any]) -> list[str]:
     own = (context.get("taskrun") or {}).get("value")
     return keys + ([own] if own is not None else [])
 
-
-def _put(target: dict[str, Any], task_id: str, keys: list[str], value: Any) -> None:
-    if not keys:
-        target[task_id] = value
-        return
-    node = target.setdefault(task_id, {})
-    for key in keys[:-1]:
-        node = node.setdefault(key, {})
-    node[keys[-1]] = value
 
 
 def _copy(value: Any) -> Any:
