@@ -20,9 +20,9 @@ from common.messages import (KillTask, RunTask, StartExecution, TimerFired,
 from common.models.state import State
 from common.outbox_relay import OutboxRelay
 from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers,
-                          get_execution, insert_execution, enqueue_messages,
-                          insert_task_runs, load_task_runs, lock_execution, take_due_timers,
-                          touch_execution, update_execution, update_task_runs)
+                          enqueue_messages, get_execution, insert_execution, insert_task_runs,
+                          load_task_runs, lock_and_bump_execution, take_due_timers,
+                          update_execution, update_task_runs)
 from common.store.logs import LogEntry
 from common.store.slots import count_released, count_slots_taken, lock_flow_slots
 from common.store.task_runs import delete_task_runs
@@ -38,6 +38,10 @@ from executor.flow_cache import FlowCache
 from executor.run_cache import TaskRunCache
 
 log = logging.getLogger(__name__)
+
+
+class _NothingToWrite(Exception):
+    """Raised inside the transaction to roll it back (the version bump included)."""
 
 
 @dataclass
@@ -146,28 +150,35 @@ class ExecutorService:
 
     def _decide_and_commit(self, message) -> tuple[list, list] | None:
         """Lock, load, decide, persist, commit. None when the message changed nothing."""
-        with self.db.begin() as conn:
-            execution = lock_execution(conn, message.execution_id)
-            if execution is None:
-                self.counters["unknown_execution"] += 1
-                log.warning("message for unknown execution %s ignored", message.execution_id)
-                return None
-            flow = self.flows.get(conn, execution.namespace, execution.flow_id,
-                                  execution.flow_revision)
-            runs = self.runs.get(execution.id, execution.version)
-            if runs is None:
-                runs = load_task_runs(conn, execution.id)
-            decision = process(flow, execution, runs, message, self.clock(), self.config,
-                               facts=slot_facts(conn, flow, execution, message))
-            if decision.ignored:
-                self.counters["ignored"] += 1
-                log.info("%s: %s", message.kind, decision.ignored)
-                return None
-            outgoing = self._persist(conn, decision, execution)
-            # Remembered before the commit, so another thread of this executor waiting for
-            # the row lock finds the cache already at the version it will read. A failed
-            # commit drops the entry (see handle).
-            self._remember(decision, execution.version + 1, runs)
+        try:
+            with self.db.begin() as conn:
+                return self._decide(conn, message)
+        except _NothingToWrite:
+            return None  # rolled back: a duplicate or stale message writes nothing
+
+    def _decide(self, conn, message) -> tuple[list, list]:
+        execution = lock_and_bump_execution(conn, message.execution_id)
+        if execution is None:
+            self.counters["unknown_execution"] += 1
+            log.warning("message for unknown execution %s ignored", message.execution_id)
+            raise _NothingToWrite
+        flow = self.flows.get(conn, execution.namespace, execution.flow_id,
+                              execution.flow_revision)
+        runs = self.runs.get(execution.id, execution.version - 1)
+        if runs is None:
+            runs = load_task_runs(conn, execution.id)
+        decision = process(flow, execution, runs, message, self.clock(), self.config,
+                           facts=slot_facts(conn, flow, execution, message))
+        if decision.ignored:
+            self.counters["ignored"] += 1
+            log.info("%s: %s", message.kind, decision.ignored)
+            self.runs.put(execution.id, execution.version - 1, runs)
+            raise _NothingToWrite
+        outgoing = self._persist(conn, decision, execution)
+        # Remembered before the commit, so another thread of this executor waiting for the
+        # row lock finds the cache already at the version it will read. A failed commit
+        # drops the entry (see handle).
+        self._remember(decision, execution.version, runs)
         return outgoing
 
     def _remember(self, decision: Decision, version: int, before: list) -> None:
@@ -183,9 +194,8 @@ class ExecutorService:
     def _persist(self, conn, decision: Decision, before) -> tuple[list, list]:
         execution = decision.execution
         if decision.execution_changed:
-            update_execution(conn, execution, labels_changed=execution.labels != before.labels)
-        else:
-            touch_execution(conn, execution.id)  # every write moves the version (see run_cache)
+            update_execution(conn, execution, labels_changed=execution.labels != before.labels,
+                             bump_version=False)
         if decision.deleted:
             delete_task_runs(conn, decision.deleted)
         insert_task_runs(conn, decision.created)

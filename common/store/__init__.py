@@ -5,10 +5,12 @@ Every function takes a `Connection` inside a transaction the caller owns
 `upgrade(url)` migrates a database to the newest schema (Alembic, scripts in the package).
 """
 
+from common.store.admin import execution_counts, purge_executions, purge_logs
 from common.store.database import Database, normalize_url
 from common.store.errors import NotFoundError, StoreError
 from common.store.executions import (count_executions, get_execution, insert_execution,
-                                     list_executions, lock_execution, touch_execution,
+                                     list_executions, lock_and_bump_execution, lock_execution,
+                                     touch_execution,
                                      update_execution)
 from common.store.flows import (FlowRevision, delete_flow, get_flow, list_flows,
                                 list_revisions, save_flow)
@@ -27,11 +29,12 @@ __all__ = [
     "schema_diff", "StoreError", "NotFoundError", "NaiveDatetimeError",
     "FlowRevision", "save_flow", "get_flow", "list_flows", "list_revisions", "delete_flow",
     "insert_execution", "get_execution", "lock_execution", "update_execution",
-    "list_executions", "count_executions", "touch_execution",
+    "list_executions", "count_executions", "touch_execution", "lock_and_bump_execution",
     "insert_task_runs", "update_task_runs", "load_task_runs", "load_task_runs_by_task",
     "get_task_run",
     "LEVELS", "LogEntry", "LogRecord", "append_logs", "fetch_logs",
     "OutboxMessage", "enqueue_messages", "take_messages", "delete_messages",
     "Timer", "add_timer", "take_due_timers", "get_timer", "list_timers", "delete_timer",
     "delete_timers", "next_timer_at",
+    "execution_counts", "purge_executions", "purge_logs",
 ]

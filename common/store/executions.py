@@ -48,11 +48,14 @@ def lock_execution(conn: Connection, execution_id: str) -> Execution | None:
 
 
 def update_execution(conn: Connection, execution: Execution,
-                     labels_changed: bool | None = None) -> None:
+                     labels_changed: bool | None = None, bump_version: bool = True) -> None:
     """Rewrite the execution's own row (never its task runs). Raises NotFoundError.
-    `labels_changed=False` skips comparing the labels with the stored ones."""
+    `labels_changed=False` skips comparing the labels with the stored ones;
+    `bump_version=False` when `lock_and_bump_execution` already moved the version."""
     values = _values(execution)
-    values.update(updated=utcnow(), version=executions.c.version + 1)
+    values.update(updated=utcnow())
+    if bump_version:
+        values.update(version=executions.c.version + 1)
     result = conn.execute(update(executions).where(executions.c.id == execution.id)
                           .values(values))
     if result.rowcount == 0:
@@ -63,6 +66,16 @@ def update_execution(conn: Connection, execution: Execution,
         conn.execute(delete(execution_labels).where(
             execution_labels.c.execution_id == execution.id))
         _write_labels(conn, execution.id, execution.labels)
+
+
+def lock_and_bump_execution(conn: Connection, execution_id: str) -> Execution | None:
+    """Lock the execution's row and move its version in one round trip (an UPDATE takes
+    the row lock): the executor writes every execution it handles anyway. The returned
+    execution carries the new version."""
+    row = conn.execute(update(executions).where(executions.c.id == execution_id)
+                       .values(version=executions.c.version + 1)
+                       .returning(*executions.c)).first()
+    return _execution(row) if row is not None else None
 
 
 def touch_execution(conn: Connection, execution_id: str) -> None:
