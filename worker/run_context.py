@@ -1,5 +1,6 @@
 """What one task attempt gets on a worker: its render context, services, log sink, working
-directory, kill signal and deadline. Pure: no broker, no database.
+directory, kill signal and deadline. Pure: the broker and database are only handles the
+worker service may set (``store``, ``publish``) for the admin tasks.
 
 The caller builds the render context with ``common.templating.build_context`` and streams
 what ``on_log(level, message)`` receives to the store. Every message goes through the secret
@@ -79,6 +80,11 @@ class RunContext:
         # (task_run_id, task_id) -> a log sink for that task run: set by the worker service
         # so the children of a WorkingDirectory log under their own task runs.
         self.log_sink_for: Callable[[str, str], Callable[[str, str], None]] | None = None
+        # Set by the worker service for the admin tasks (execution.Count, Resume,
+        # PurgeExecutions, log.PurgeLogs): the store's Database (read, and delete admin data;
+        # never write live execution state) and publish(queue, payload) to the broker.
+        self.store: Any = None
+        self.publish: Callable[[str, dict[str, Any]], None] | None = None
         self._closed = False
         self._lock = threading.Lock()
 
@@ -208,6 +214,7 @@ class RunContext:
                          temp_root=self._temp_root)
         sub._root, sub._owns_root = root, False
         sub.timeout, sub.log_sink_for = self.timeout, self.log_sink_for
+        sub.store, sub.publish = self.store, self.publish
         return sub
 
     def close(self) -> None:

@@ -38,6 +38,7 @@ KILL_MEMORY = 10_000
 class WorkerService:
     def __init__(self, db: Database, transport: Transport, *, worker_id: str | None = None) -> None:
         self.transport = transport
+        self.db = db
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.logs = LogWriter(db)
         self._running: dict[tuple[str, str], threading.Event] = {}
@@ -103,5 +104,6 @@ class WorkerService:
             return lambda level, text: self.logs.add(child, child_task_id, level, text)
 
         ctx.log_sink_for = log_sink_for
+        ctx.store, ctx.publish = self.db, self.transport.publish  # for the admin tasks
         # The executor owns retries and applies allowFailure once it knows none is left.
         return run_attempt(task, ctx, retry_left=True)

@@ -1,15 +1,18 @@
-"""Worker-side implementations of the runnable task types: pure, no broker, no database.
+"""Worker-side implementations of the runnable task types: pure, no broker, no database
+(but the admin tasks, through the handles the worker service sets on the RunContext).
 
 - ``run_attempt(task, ctx, retry_left=False) -> Outcome`` runs one attempt of a task model
   (see attempt.py for timeout, kill, error and allowFailure/allowWarning handling);
 - ``RUNNABLES`` maps task classes to implementations, registered with ``@runs(TaskClass)``;
-  one module per Kestra group: log, debug, output, execution, flow, scripts.
+  one module per Kestra group: log, debug, output, execution, flow, scripts; admin
+  (Count, Resume, PurgeExecutions, PurgeLogs: they need ctx.store / ctx.publish).
 """
 
 from worker.runnables.base import (RUNNABLES, Implementation, Outcome, TaskFailure,
                                    implementation_for, runs)
 from worker.runnables.attempt import adjust_state, run_attempt
-from worker.runnables import debug, execution, flow, log, output, scripts  # noqa: F401  (register)
+from worker.runnables import (admin, debug, execution, flow, log, output,  # noqa: F401
+                              scripts)  # (register)
 from worker.runnables import working_directory  # noqa: F401,E402  (register; uses run_attempt)
 
 __all__ = ["RUNNABLES", "Implementation", "Outcome", "TaskFailure", "adjust_state",

@@ -1,0 +1,146 @@
+"""execution.Count, Resume, PurgeExecutions and log.PurgeLogs through run_attempt, on a
+SQLite Database."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from common.messages import ResumeExecution
+from common.models.execution import Execution
+from common.models.state import State, StateHistory
+from common.store import (Database, LogEntry, append_logs, fetch_logs, get_execution,
+                          insert_execution, upgrade_database)
+from common.transport.base import EXECUTOR_QUEUE
+from worker.runnables import run_attempt
+
+from tests.unit.worker.conftest import make_ctx, make_task
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+NS = "company.team"
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'podium.db'}")
+    upgrade_database(database)
+    yield database
+    database.dispose()
+
+
+def add(db, flow_id="a", state=State.SUCCESS, at=T0, ns=NS, log_levels=()):
+    ex = Execution(namespace=ns, flow_id=flow_id, flow_revision=1,
+                   history=StateHistory.new(at, state))
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+        append_logs(conn, [LogEntry(execution_id=ex.id, task_run_id=None, task_id="t",
+                                    attempt=1, level=level, message="m", timestamp=at,
+                                    namespace=ns, flow_id=flow_id) for level in log_levels])
+    return ex
+
+
+def run(task, db=None, publish=None):
+    ctx, sink = make_ctx()
+    ctx.store, ctx.publish = db, publish
+    try:
+        return run_attempt(task, ctx), sink
+    finally:
+        ctx.close()
+
+
+def test_count_keeps_flows_whose_expression_is_true(db):
+    for flow_id in ("a", "a", "a", "b"):
+        add(db, flow_id)
+    add(db, "a", at=T0 - timedelta(days=10))
+    task = make_task("io.kestra.plugin.core.execution.Count",
+                     flows=[{"namespace": NS, "flowId": f} for f in ("a", "b", "c")],
+                     startDate="{{ '2024-05-01T00:00:00Z' }}", endDate="2024-05-02T00:00:00Z",
+                     expression="{{ count >= 1 }}")
+    outcome, _ = run(task, db)
+    assert outcome.state is State.SUCCESS, outcome.error
+    assert outcome.outputs == {"results": [{"namespace": NS, "flowId": "a", "count": 3},
+                                           {"namespace": NS, "flowId": "b", "count": 1}],
+                               "total": 4}
+
+
+def test_count_by_namespace_and_states(db):
+    add(db, "a")
+    add(db, "b", state=State.FAILED)
+    task = make_task("io.kestra.core.tasks.executions.Counts", namespaces=[NS],
+                     states=["FAILED"], startDate="2024-04-01T00:00:00Z",
+                     expression="{{ count == 1 }}")
+    outcome, _ = run(task, db)
+    assert outcome.outputs == {"results": [{"namespace": NS, "flowId": None, "count": 1}],
+                               "total": 1}
+
+
+def test_admin_tasks_fail_clearly_without_the_store():
+    task = make_task("io.kestra.plugin.core.log.PurgeLogs", endDate="2024-05-01T00:00:00Z")
+    outcome, _ = run(task)
+    assert outcome.state is State.FAILED
+    assert "needs the store" in outcome.error
+
+
+def test_purge_executions_deletes_ended_ones_and_their_logs(db):
+    old = add(db, "a", at=T0 - timedelta(days=2), log_levels=("INFO", "ERROR"))
+    running = add(db, "a", state=State.RUNNING, at=T0 - timedelta(days=2), log_levels=("INFO",))
+    recent = add(db, "a", at=T0 + timedelta(days=1))
+    task = make_task("io.kestra.plugin.core.execution.PurgeExecutions",
+                     namespace="{{ flow.namespace }}", flowId="a",
+                     endDate="2024-05-01T12:00:00+00:00")
+    outcome, _ = run(task, db)
+    assert outcome.state is State.SUCCESS, outcome.error
+    assert outcome.outputs == {"executionsCount": 1, "logsCount": 2, "storagesCount": 0,
+                               "metricsCount": 0}
+    with db.begin() as conn:
+        assert get_execution(conn, old.id) is None
+        assert get_execution(conn, running.id) is not None
+        assert get_execution(conn, recent.id) is not None
+        assert len(fetch_logs(conn, running.id)) == 1
+
+
+def test_purge_executions_rejects_a_bad_date(db):
+    task = make_task("io.kestra.plugin.core.execution.PurgeExecutions", endDate="yesterday")
+    outcome, _ = run(task, db)
+    assert outcome.state is State.FAILED and "Invalid `endDate` 'yesterday'" in outcome.error
+
+
+def test_purge_logs_by_level(db):
+    ex = add(db, "a", at=T0 - timedelta(days=1), log_levels=("INFO", "ERROR", "WARN"))
+    task = make_task("io.kestra.plugin.core.log.PurgeLogs", namespace=NS, flowId="a",
+                     logLevels=["ERROR", "WARN"], endDate="2024-05-01T12:00:00Z")
+    outcome, _ = run(task, db)
+    assert outcome.outputs == {"count": 2}
+    with db.begin() as conn:
+        assert [r.level for r in fetch_logs(conn, ex.id)] == ["INFO"]
+
+
+def test_resume_publishes_for_the_current_execution_with_rendered_inputs():
+    sent = []
+    task = make_task("io.kestra.plugin.core.execution.Resume",
+                     inputs={"approver": "{{ flow.id }}", "n": 2})
+    outcome, _ = run(task, publish=lambda queue, payload: sent.append((queue, payload)))
+    assert outcome.state is State.SUCCESS, outcome.error
+    assert sent == [(EXECUTOR_QUEUE, ResumeExecution(
+        execution_id="exec1", inputs={"approver": "flow", "n": 2}).encode())]
+
+
+def test_resume_checks_the_execution_exists(db):
+    paused = add(db, "a", state=State.PAUSED)
+    sent = []
+    publish = lambda queue, payload: sent.append(payload)  # noqa: E731
+    missing = make_task("io.kestra.plugin.core.execution.Resume", executionId="nope")
+    outcome, _ = run(missing, db, publish)
+    assert outcome.state is State.FAILED
+    assert outcome.error == "No execution found for execution id nope"
+    ok = make_task("io.kestra.plugin.core.execution.Resume", executionId=paused.id,
+                   namespace=NS, flowId="a")
+    outcome, _ = run(ok, db, publish)
+    assert outcome.state is State.SUCCESS, outcome.error
+    assert [p["execution_id"] for p in sent] == [paused.id]
+
+
+def test_resume_without_a_broker_fails():
+    outcome, _ = run(make_task("io.kestra.plugin.core.execution.Resume"))
+    assert outcome.state is State.FAILED and "needs the broker" in outcome.error

@@ -1,0 +1,119 @@
+"""Admin tasks that read the store or talk to the executor: io.kestra.plugin.core.execution
+Count, Resume and PurgeExecutions, and log.PurgeLogs.
+
+They use the handles the worker service sets on the RunContext: ``ctx.store`` (the
+Database: read, or delete ended executions and logs; a worker never writes the state of a
+live execution) and ``ctx.publish(queue, payload)``. Without them the task fails clearly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from common.messages import ResumeExecution
+from common.plugins.tasks.execution import Count, PurgeExecutions, Resume
+from common.plugins.tasks.log_admin import PurgeLogs
+from common.store import execution_counts, get_execution, purge_executions, purge_logs
+from common.transport.base import EXECUTOR_QUEUE
+
+from worker.run_context import RunContext
+from worker.runnables.base import TaskFailure, runs
+
+
+def _store(ctx: RunContext, task: Any):
+    if ctx.store is None:
+        raise TaskFailure(f"{type(task).TYPE} needs the store, which this worker was not given")
+    return ctx.store
+
+
+def _date(ctx: RunContext, value: str | None, name: str) -> datetime | None:
+    """Kestra's ZonedDateTime.parse(render(value)); a date-time without offset is UTC."""
+    if value is None:
+        return None
+    text = str(ctx.render(value)).strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z")
+                                        else text)
+    except ValueError:
+        raise TaskFailure(f"Invalid `{name}` '{text}': expected an ISO-8601 date-time") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+
+
+def _optional(ctx: RunContext, value: str | None) -> str | None:
+    return None if value is None else str(ctx.render(value))
+
+
+@runs(Count)
+def run_count(task: Count, ctx: RunContext) -> dict[str, Any]:
+    """Count executions per flow (listed flows, 0 when none) and per namespace, started in
+    [startDate, endDate (default now)]; keep those for which `expression`, rendered with
+    `count`, renders to "true" (Kestra compares the text to "true")."""
+    db = _store(ctx, task)
+    start = _date(ctx, task.start_date, "startDate")
+    end = _date(ctx, task.end_date, "endDate") or datetime.now(timezone.utc)
+    flows = [(f.namespace, f.flow_id) for f in task.flows] if task.flows is not None else None
+    with db.begin() as conn:
+        counts = execution_counts(conn, flows=flows, namespaces=task.namespaces,
+                                  states=task.states, start=start, end=end)
+    ctx.log("TRACE", f"{len(counts)} flows matching filters")
+    results = [{"namespace": ns, "flowId": fid, "count": n} for ns, fid, n in counts
+               if str(ctx.render(task.expression, {"count": n})).strip() == "true"]
+    ctx.log("DEBUG", f"{len(results)} flows matching the expression")
+    return {"results": results, "total": sum(r["count"] for r in results)}
+
+
+@runs(Resume)
+def run_resume(task: Resume, ctx: RunContext) -> None:
+    """Ask the executor to resume a paused execution (the current one by default) with the
+    rendered `inputs`; the executor validates them against the Pause's onResume."""
+    if ctx.publish is None:
+        raise TaskFailure(f"{Resume.TYPE} needs the broker, which this worker was not given")
+    current = ctx.context.get("execution") or {}
+    execution_id = _optional(ctx, task.execution_id) or current.get("id")
+    if not execution_id:
+        raise TaskFailure("No execution to resume: set `executionId`")
+    if ctx.store is not None:
+        with ctx.store.begin() as conn:
+            execution = get_execution(conn, execution_id)
+        if execution is None:
+            raise TaskFailure(f"No execution found for execution id {execution_id}")
+        namespace, flow_id = _optional(ctx, task.namespace), _optional(ctx, task.flow_id)
+        if (namespace is not None and namespace != execution.namespace) or \
+                (flow_id is not None and flow_id != execution.flow_id):
+            raise TaskFailure(f"No execution found for execution id {execution_id} in flow "
+                              f"{namespace or execution.namespace}.{flow_id or execution.flow_id}")
+    inputs = ctx.render_value(task.inputs) if task.inputs is not None else None
+    ctx.publish(EXECUTOR_QUEUE,
+                ResumeExecution(execution_id=execution_id, inputs=inputs).encode())
+    ctx.log("INFO", f"Resume requested for execution {execution_id}")
+
+
+@runs(PurgeExecutions)
+def run_purge_executions(task: PurgeExecutions, ctx: RunContext) -> dict[str, Any]:
+    """Delete the ended executions (with their task runs and logs) of the namespace and its
+    sub-namespaces / flow created in [startDate, endDate]. Metrics are not stored apart and
+    internal storage purge is not implemented yet: their counts are 0."""
+    db = _store(ctx, task)
+    namespace, flow_id = _optional(ctx, task.namespace), _optional(ctx, task.flow_id)
+    start = _date(ctx, task.start_date, "startDate")
+    end = _date(ctx, task.end_date, "endDate")
+    with db.begin() as conn:
+        executions, logs = purge_executions(conn, namespace, flow_id, start, end, task.states,
+                                            purge_executions=task.purge_execution,
+                                            purge_logs=task.purge_log)
+    return {"executionsCount": executions, "logsCount": logs, "storagesCount": 0,
+            "metricsCount": 0}
+
+
+@runs(PurgeLogs)
+def run_purge_logs(task: PurgeLogs, ctx: RunContext) -> dict[str, Any]:
+    """Delete the logs of the namespace / flow with a timestamp in [startDate, endDate] and
+    one of `logLevels` (any when unset)."""
+    db = _store(ctx, task)
+    namespace, flow_id = _optional(ctx, task.namespace), _optional(ctx, task.flow_id)
+    start = _date(ctx, task.start_date, "startDate")
+    end = _date(ctx, task.end_date, "endDate")
+    with db.begin() as conn:
+        count = purge_logs(conn, namespace, flow_id, task.log_levels, start, end)
+    return {"count": count}
