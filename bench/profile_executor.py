@@ -38,9 +38,9 @@ EXECUTOR_HANDLER = "ExecutorService.handle (executor/service.py"
 WORKER_HANDLER = "WorkerService.handle (worker/service.py"
 EXECUTOR_PHASES = [
     ("decode message", "decode_executor_message ("),
-    ("pool checkout (+ pre-ping round trip)", "_ConnectionFairy._checkout ("),
+    ("pool checkout", "_ConnectionFairy._checkout ("),
     ("COMMIT (waits for the WAL flush)", "Transaction.commit ("),
-    ("lock_execution (SELECT .. FOR UPDATE + parse)", "lock_execution ("),
+    ("lock_and_bump_execution (UPDATE .. RETURNING + parse)", "lock_and_bump_execution ("),
     ("flow cache", "FlowCache.get ("),
     ("load_task_runs (SELECT all runs + parse)", "load_task_runs ("),
     ("persist: update_execution", "update_execution ("),

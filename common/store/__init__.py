@@ -10,7 +10,6 @@ from common.store.database import Database, normalize_url
 from common.store.errors import NotFoundError, StoreError
 from common.store.executions import (count_executions, get_execution, insert_execution,
                                      list_executions, lock_and_bump_execution, lock_execution,
-                                     touch_execution,
                                      update_execution)
 from common.store.flows import (FlowRevision, delete_flow, get_flow, list_flows,
                                 list_revisions, save_flow)
@@ -29,7 +28,7 @@ __all__ = [
     "schema_diff", "StoreError", "NotFoundError", "NaiveDatetimeError",
     "FlowRevision", "save_flow", "get_flow", "list_flows", "list_revisions", "delete_flow",
     "insert_execution", "get_execution", "lock_execution", "update_execution",
-    "list_executions", "count_executions", "touch_execution", "lock_and_bump_execution",
+    "list_executions", "count_executions", "lock_and_bump_execution",
     "insert_task_runs", "update_task_runs", "load_task_runs", "load_task_runs_by_task",
     "get_task_run",
     "LEVELS", "LogEntry", "LogRecord", "append_logs", "fetch_logs",

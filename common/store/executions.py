@@ -78,12 +78,6 @@ def lock_and_bump_execution(conn: Connection, execution_id: str) -> Execution | 
     return _execution(row) if row is not None else None
 
 
-def touch_execution(conn: Connection, execution_id: str) -> None:
-    """Bump the row version only: its task runs changed, the execution row did not."""
-    conn.execute(update(executions).where(executions.c.id == execution_id)
-                 .values(version=executions.c.version + 1))
-
-
 def list_executions(conn: Connection, namespace: str | None = None, flow_id: str | None = None,
                     states: Iterable[State | str] | None = None,
                     labels: Mapping[str, Any] | None = None, since: datetime | None = None,

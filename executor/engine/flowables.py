@@ -40,6 +40,11 @@ def resolve_flowable(tx: ExecutionTx, config: EngineConfig, task: Task, run: Tas
     return resolver(tx, config, task, run, start)
 
 
+def int_or(value, default: int) -> int:
+    """A limit that may be an unrendered expression: its literal value, else the default."""
+    return value if isinstance(value, int) else default
+
+
 def _remember(tx: ExecutionTx, run: TaskRun, **values) -> TaskRun:
     return tx.put_run(run.model_copy(update={"flowable": {**run.flowable, **values}}))
 
@@ -63,7 +68,7 @@ def _sequential(tx, config, task, run, start):
 
 @resolves(branching.Parallel)
 def _parallel(tx, config, task, run, start):
-    concurrency = task.concurrent if isinstance(task.concurrent, int) else 0
+    concurrency = int_or(task.concurrent, 0)
     return resolve_scope(tx, Scope(run, task.tasks, task.errors or [], task.finally_ or [],
                                    concurrency=concurrency), start)
 

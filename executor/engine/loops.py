@@ -18,7 +18,7 @@ from common.plugins.tasks import flow_loops as loops
 from common.templating import render, render_value
 from executor.engine.branches import Scope, enabled, resolve_scope
 from executor.engine.context import task_context
-from executor.engine.flowables import resolves
+from executor.engine.flowables import int_or, resolves
 
 
 class LoopValueError(ValueError):
@@ -97,30 +97,28 @@ def _iterate(tx, task, run, start, values: list[str], limit: int, inner: int) ->
     return fold_states([c.state for c in tx.children(run.id) if c.task_id in main_ids])
 
 
-@resolves(loops.ForEach)
-def _for_each(tx, config, task, run, start):
-    values = _loop_values(tx, config, task, run, task.values)
+def _run_loop(tx, config, task, run, start, raw_values, limit: int, inner: int):
+    values = _loop_values(tx, config, task, run, raw_values)
     if values is None:
         return State.FAILED
-    limit = task.concurrency_limit if isinstance(task.concurrency_limit, int) else 1
-    return _iterate(tx, task, tx.run(run.id), start, values, limit, inner=1)
+    return _iterate(tx, task, tx.run(run.id), start, values, limit, inner)
+
+
+@resolves(loops.ForEach)
+def _for_each(tx, config, task, run, start):
+    return _run_loop(tx, config, task, run, start, task.values,
+                     int_or(task.concurrency_limit, 1), inner=1)
 
 
 @resolves(loops.EachSequential)
 def _each_sequential(tx, config, task, run, start):
-    values = _loop_values(tx, config, task, run, task.value)
-    if values is None:
-        return State.FAILED
-    return _iterate(tx, task, tx.run(run.id), start, values, 1, inner=1)
+    return _run_loop(tx, config, task, run, start, task.value, 1, inner=1)
 
 
 @resolves(loops.EachParallel)
 def _each_parallel(tx, config, task, run, start):
-    values = _loop_values(tx, config, task, run, task.value)
-    if values is None:
-        return State.FAILED
-    concurrent = task.concurrent if isinstance(task.concurrent, int) else 0
-    return _iterate(tx, task, tx.run(run.id), start, values, concurrent, inner=0)
+    return _run_loop(tx, config, task, run, start, task.value, int_or(task.concurrent, 0),
+                     inner=0)
 
 
 @resolves(branching.Dag)
@@ -135,7 +133,7 @@ def _dag(tx, config, task, run, start):
         if errors and resolve_scope(tx, Scope(run, errors), start) is None:
             return None
         return fold_states([r.state for r in main_runs])
-    concurrent = task.concurrent if isinstance(task.concurrent, int) else 0
+    concurrent = int_or(task.concurrent, 0)
     active = sum(1 for r in main_runs if not r.state.is_terminated)
     for node in nodes:
         if node.task.id in by_task or (concurrent and active >= concurrent):

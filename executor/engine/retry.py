@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from common.durations import parse_duration
 from common.models.execution import TaskRun
 from common.plugins.base import (ConstantRetry, ExponentialRetry, RandomRetry, Task,
-                                 is_expression)
+                                 TaskKind, is_expression)
 from executor.engine.view import ExecutionTx
 
 RetryPolicy = ConstantRetry | ExponentialRetry | RandomRetry
@@ -71,4 +71,4 @@ def _delay(policy: RetryPolicy, attempts: int, rng: random.Random) -> timedelta 
 
 def is_retry_target(task: Task) -> bool:
     """Only runnable tasks (and subflows) are retried, as in Kestra."""
-    return task.runs_on_worker() or task.KIND.value == "executable"
+    return task.runs_on_worker() or task.KIND is TaskKind.EXECUTABLE

@@ -27,7 +27,7 @@ from common.plugins.tasks.flow_loops import Loop
 from common.templating import render, render_typed, render_value
 from executor.engine.branches import Scope, enabled, resolve_scope
 from executor.engine.context import CONTEXT_EXTRAS, task_context
-from executor.engine.flowables import resolves
+from executor.engine.flowables import int_or, resolves
 from executor.engine.view import ExecutionTx
 
 
@@ -45,7 +45,7 @@ def _loop(tx, config, task, run, start):
     main_ids = {t.id for t in tasks}
     children = tx.children(run.id)
     main_runs = [c for c in children if c.task_id in main_ids]
-    limit = task.concurrency_limit if isinstance(task.concurrency_limit, int) else 1
+    limit = int_or(task.concurrency_limit, 1)
     active = 0
     for index, item in enumerate(items):
         started = any(c.iteration == index for c in main_runs)
