@@ -86,3 +86,25 @@ class OutputError(PodiumError):
     def __init__(self, output_id: str, message: str) -> None:
         self.output_id = output_id
         super().__init__(f"Invalid output `{output_id}`: {message}")
+
+
+class StorageError(PodiumError):
+    """The internal storage failed or refused an operation (backend down, access denied...)."""
+
+
+class StorageNotFoundError(StorageError):
+    """No object at this internal storage URI."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        super().__init__(f"File not found in internal storage: {uri}")
+
+
+class UnsafePathError(StorageError):
+    """A storage URI or a name used to build one is refused: traversal, absolute path,
+    forbidden character, wrong scheme, or outside the namespace it is used for."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"Unsafe storage path {name!r}: {reason}")

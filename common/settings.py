@@ -10,7 +10,8 @@ Nothing is read at import time: the composition root builds ``Settings()`` once 
 (or the sub-object a component needs) to every service, so tests build their own instances
 and no component looks at ``os.environ`` behind its back.
 
-Secrets are deliberately absent: they get their own provider, never a settings field.
+Flow secrets are deliberately absent: they get their own provider, never a settings field.
+The only credentials here are the optional S3 keys of the storage, as ``SecretStr``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from common.transport.base import WORKER_QUEUE, worker_group_queue
@@ -97,6 +98,25 @@ class S3Settings(BaseModel):
     path_style: bool = Field(
         default=False, description="Use path-style addressing (required by most MinIO setups)."
     )
+    prefix: str = Field(
+        default="", description="Key prefix of every object, so deployments can share a bucket."
+    )
+    access_key_id: SecretStr | None = Field(
+        default=None, description="Access key. None: the usual AWS chain (AWS_* variables, "
+        "shared config, instance or pod role).",
+    )
+    secret_access_key: SecretStr | None = Field(
+        default=None, description="Secret key, with `access_key_id`.",
+    )
+    multipart_threshold_mb: int = Field(
+        default=8, ge=5,
+        description="Files of this many MiB or more are uploaded in parts of this size.",
+    )
+    max_attempts: int = Field(
+        default=5, ge=1,
+        description="Attempts per S3 call, with exponential backoff, on throttling, 5xx and "
+        "connection errors.",
+    )
 
 
 class StorageSettings(BaseModel):
@@ -107,8 +127,8 @@ class StorageSettings(BaseModel):
     )
     base_path: Path | None = Field(
         default=None,
-        description="Root directory of local storage (key prefix for s3). "
-        "Default: `storage/` in `data_dir` for local, empty for s3.",
+        description="Root directory of local storage. Default: `storage/` in `data_dir` "
+        "(unused for s3, see `s3.prefix`).",
     )
     s3: S3Settings = Field(default_factory=S3Settings, description="S3 connection, when kind=s3.")
 

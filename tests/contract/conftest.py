@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 
 from common.store import Database, upgrade
 from common.store.database import normalize_url
+# The storage suite's backends, registered here so that moto starts once per session.
+from tests.contract.storage_backends import s3_endpoint, storage  # noqa: F401
 
 POSTGRES_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -1,0 +1,27 @@
+"""Internal storage: the port (`Storage`), Kestra-compatible URIs, local and S3 backends.
+
+`LocalStorage` is imported here; `S3Storage` lives in `common.storage.s3` (it loads boto3),
+and `common.storage.factory.storage_from_settings` picks a backend from settings. Errors are
+`common.errors.StorageError` and its subclasses.
+"""
+
+from common.storage.base import Data, Storage, StorageEntry
+from common.storage.local import LocalStorage
+from common.storage.uris import (
+    URI_PREFIX,
+    check_name,
+    check_path,
+    execution_prefix,
+    input_file_uri,
+    namespace_file_uri,
+    namespace_files_prefix,
+    namespace_path,
+    slugify,
+    task_output_uri,
+)
+
+__all__ = [
+    "URI_PREFIX", "Data", "LocalStorage", "Storage", "StorageEntry", "check_name", "check_path",
+    "execution_prefix", "input_file_uri", "namespace_file_uri", "namespace_files_prefix",
+    "namespace_path", "slugify", "task_output_uri",
+]
