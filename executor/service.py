@@ -21,23 +21,30 @@ from common.models.state import State
 from common.outbox_relay import OutboxRelay
 from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers,
                           enqueue_messages, get_execution, insert_execution, insert_task_runs,
-                          load_task_runs, lock_and_bump_execution, take_due_timers,
+                          load_task_runs, load_task_runs_by_task, lock_and_bump_execution,
+                          take_due_timers,
                           update_execution, update_task_runs)
 from common.store.logs import LogEntry
+from common.store.loop_values import copy_loop_values, load_loop_values, store_loop_values
 from common.store.slots import count_released, count_slots_taken, lock_flow_slots
-from common.store.task_runs import delete_task_runs
+from common.store.task_runs import delete_task_runs, load_live_task_runs
 from common.store.types import utcnow
 from common.transport.base import (EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport,
                                    worker_group_queue)
 from executor.engine.commands import (CancelTimers, CreateExecution, Decision, DispatchTask,
-                                      KillRunningTasks,
-                                      ScheduleTimer)
+                                      KillRunningTasks, ScheduleTimer, StoreLoopValues)
 from executor.engine.context import EngineConfig
-from executor.engine.process import process
+from executor.engine.loops import value_windows
+from executor.engine.process import NEEDS_ALL_RUNS, process
 from executor.flow_cache import FlowCache
 from executor.run_cache import TaskRunCache
 
 log = logging.getLogger(__name__)
+
+
+# A render can need the folded runs of more tasks than the first load gave; each load
+# adds at least one task id, and flows are small: a few rounds at most.
+MAX_FOLDED_LOADS = 8
 
 
 class _NothingToWrite(Exception):
@@ -89,12 +96,19 @@ def _cancel_timers(conn, execution, command: CancelTimers, out: Outgoing) -> Non
     delete_timers(conn, execution.id, command.kind)
 
 
+@persists(StoreLoopValues)
+def _loop_values(conn, execution, command: StoreLoopValues, out: Outgoing) -> None:
+    store_loop_values(conn, execution.id, command.task_run_id, command.values)
+
+
 @persists(CreateExecution)
 def _create_execution(conn, execution, command: CreateExecution, out: Outgoing) -> None:
     if get_execution(conn, command.execution.id) is not None:
         return  # a redelivered message (e.g. a replay) already created it
     insert_execution(conn, command.execution)
     insert_task_runs(conn, list(command.task_runs))
+    for source_run_id, copy_run_id in command.loop_values_from:
+        copy_loop_values(conn, source_run_id, copy_run_id, command.execution.id)
     out.messages.append((EXECUTOR_QUEUE, StartExecution(execution_id=command.execution.id).encode()))
 
 
@@ -166,9 +180,8 @@ class ExecutorService:
                               execution.flow_revision)
         runs = self.runs.get(execution.id, execution.version - 1)
         if runs is None:
-            runs = load_task_runs(conn, execution.id)
-        decision = process(flow, execution, runs, message, self.clock(), self.config,
-                           facts=slot_facts(conn, flow, execution, message))
+            runs = load_live_task_runs(conn, execution.id)
+        decision = self._process(conn, flow, execution, runs, message)
         if decision.ignored:
             self.counters["ignored"] += 1
             log.info("%s: %s", message.kind, decision.ignored)
@@ -181,6 +194,24 @@ class ExecutorService:
         self._remember(decision, execution.version, runs)
         return outgoing
 
+    def _process(self, conn, flow, execution, runs: list, message) -> Decision:
+        """Run the core over the working set; load folded runs when a render needs them."""
+        facts = slot_facts(conn, flow, execution, message) or {}
+        facts["loop_values"] = value_windows(
+            runs, lambda run_id, start, stop: load_loop_values(conn, run_id, start, stop))
+        folded: list = []
+        loaded: frozenset[str] | bool = frozenset()
+        if type(message) in NEEDS_ALL_RUNS:
+            runs, loaded = load_task_runs(conn, execution.id), True
+        for _ in range(MAX_FOLDED_LOADS):
+            decision = process(flow, execution, [*runs, *folded], message, self.clock(),
+                               self.config, facts=facts, folded_loaded=loaded)
+            if not decision.needs_folded:
+                return decision
+            loaded = loaded | decision.needs_folded
+            folded = load_task_runs_by_task(conn, execution.id, loaded, folded_only=True)
+        raise RuntimeError(f"folded runs still missing after {MAX_FOLDED_LOADS} loads")
+
     def _remember(self, decision: Decision, version: int, before: list) -> None:
         if decision.execution.state.is_terminated:
             self.runs.drop(decision.execution.id)
@@ -189,7 +220,7 @@ class ExecutorService:
         deleted = set(decision.deleted)
         runs = [changed.pop(run.id, run) for run in before if run.id not in deleted] \
             + list(changed.values())
-        self.runs.put(decision.execution.id, version, runs)
+        self.runs.put(decision.execution.id, version, [run for run in runs if not run.folded])
 
     def _persist(self, conn, decision: Decision, before) -> tuple[list, list]:
         execution = decision.execution

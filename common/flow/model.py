@@ -125,6 +125,7 @@ class Flow(StrictModel):
     tenant_id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")] | None = None
 
     _task_index: dict[str, Task] | None = PrivateAttr(default=None)
+    _task_parents: dict[str, str | None] | None = PrivateAttr(default=None)
 
     @field_validator("labels")
     @classmethod
@@ -162,6 +163,22 @@ class Flow(StrictModel):
         if self._task_index is None:
             self._task_index = {task.id: task for task in self.all_tasks()}
         return self._task_index
+
+    def task_parents(self) -> dict[str, str | None]:
+        """The id of the task enclosing each task (None at the top level), computed once."""
+        if self._task_parents is None:
+            parents: dict[str, str | None] = {}
+            for tasks in self.top_level_branches().values():
+                for task in tasks:
+                    _note_parents(task, None, parents)
+            self._task_parents = parents
+        return self._task_parents
+
+
+def _note_parents(task: Task, parent: str | None, parents: dict[str, str | None]) -> None:
+    parents[task.id] = parent
+    for child in task.child_tasks():
+        _note_parents(child, task.id, parents)
 
 
 def _walk(task: Task) -> Iterator[Task]:

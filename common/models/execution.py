@@ -49,6 +49,8 @@ class TaskRun(Record):
     # Executor bookkeeping for flowables (e.g. If's evaluated condition, ForEach values).
     flowable: dict[str, Any] = Field(default_factory=dict)
     seq: int = 0  # creation order within the execution
+    # Counted by its loop: out of the executor's working set (executor/engine/loops.py).
+    folded: bool = False
 
     @property
     def state(self) -> State:

@@ -11,7 +11,8 @@ from sqlalchemy import Connection, delete, func, or_, select
 
 from common.models.state import State
 from common.store.logs import normalize_level
-from common.store.schema import execution_labels, executions, logs, task_runs, timers
+from common.store.schema import (execution_labels, executions, logs, loop_values, task_runs,
+                                 timers)
 
 TERMINATED = tuple(state.value for state in State if state.is_terminated)
 
@@ -81,7 +82,7 @@ def purge_executions(conn: Connection, namespace: str | None = None,
         if purge_logs:
             n_logs += conn.execute(delete(logs).where(logs.c.execution_id.in_(chunk))).rowcount
         if purge_executions:
-            for table in (timers, task_runs, execution_labels):
+            for table in (timers, loop_values, task_runs, execution_labels):
                 conn.execute(delete(table).where(table.c.execution_id.in_(chunk)))
             n_executions += conn.execute(
                 delete(executions).where(executions.c.id.in_(chunk))).rowcount

@@ -11,7 +11,7 @@ observable.
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData,
-                        SmallInteger, String, Table, Text)
+                        SmallInteger, String, Table, Text, false, text)
 
 from common.store.types import JSONValue, UTCDateTime
 
@@ -99,8 +99,25 @@ task_runs = Table(
     Column("attempts", JSONValue, nullable=False),
     Column("outputs", JSONValue, nullable=True),
     Column("flowable", JSONValue, nullable=False),
+    # Counted by its loop and left out of the executor's working set (executor/engine/loops.py).
+    Column("folded", Boolean, nullable=False, server_default=false()),
     Index(None, "execution_id", "seq"),
     Index(None, "execution_id", "task_id"),
+    # What the executor loads on every message: the runs not folded yet, a handful even when
+    # the execution holds 100,000 runs.
+    Index("ix_task_runs_live", "execution_id", "seq", postgresql_where=text("NOT folded"),
+          sqlite_where=text("NOT folded")),
+)
+
+# The values of a loop, rendered once when it starts, in chunks, so the loop's task run
+# stays small and the executor reads only the next window of values.
+loop_values = Table(
+    "loop_values", metadata,
+    Column("task_run_id", ID, primary_key=True),
+    Column("chunk", Integer, primary_key=True, autoincrement=False),
+    Column("execution_id", ID, ForeignKey("executions.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("values", JSONValue, nullable=False),
 )
 
 # No foreign key: workers append logs out of band and logs outlive nothing else.
@@ -141,4 +158,4 @@ timers = Table(
     Index(None, "execution_id", "kind"),
 )
 
-ALL_TABLES = (flows, executions, execution_labels, task_runs, logs, outbox, timers)
+ALL_TABLES = (flows, executions, execution_labels, task_runs, loop_values, logs, outbox, timers)

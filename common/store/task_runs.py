@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, false, insert, select, true, update
 
 from common.models.execution import TaskRun
 from common.store.errors import NotFoundError
@@ -19,8 +19,9 @@ from common.store.schema import task_runs
 from common.store.types import utcnow
 
 _JSON_FIELDS = ("history", "attempts", "outputs", "flowable")
-_PLAIN_FIELDS = ("execution_id", "task_id", "parent_task_run_id", "value", "iteration", "seq")
-_MUTABLE = ("parent_task_run_id", "value", "iteration", "seq", "state", *_JSON_FIELDS)
+_PLAIN_FIELDS = ("execution_id", "task_id", "parent_task_run_id", "value", "iteration", "seq",
+                 "folded")
+_MUTABLE = ("parent_task_run_id", "value", "iteration", "seq", "state", "folded", *_JSON_FIELDS)
 # Query-parameter chunk for IN lists: well under SQLite's and PostgreSQL's limits.
 _CHUNK = 500
 
@@ -74,14 +75,25 @@ def load_task_runs(conn: Connection, execution_id: str) -> list[TaskRun]:
     return [_task_run(row) for row in conn.execute(query)]
 
 
-def load_task_runs_by_task(conn: Connection, execution_id: str,
-                           task_ids: Iterable[str]) -> list[TaskRun]:
-    """The execution's task runs of these task ids, in creation order."""
+def load_live_task_runs(conn: Connection, execution_id: str) -> list[TaskRun]:
+    """The executor's working set: the task runs no loop has folded yet, in `seq` order."""
+    query = select(task_runs).where(task_runs.c.execution_id == execution_id,
+                                    task_runs.c.folded == false()) \
+        .order_by(task_runs.c.seq, task_runs.c.id)
+    return [_task_run(row) for row in conn.execute(query)]
+
+
+def load_task_runs_by_task(conn: Connection, execution_id: str, task_ids: Iterable[str],
+                           folded_only: bool = False) -> list[TaskRun]:
+    """The execution's task runs of these task ids (only the folded ones if asked), in
+    creation order."""
     ids = list(dict.fromkeys(task_ids))
     found: list[TaskRun] = []
     for start in range(0, len(ids), _CHUNK):
         query = select(task_runs).where(task_runs.c.execution_id == execution_id,
                                         task_runs.c.task_id.in_(ids[start:start + _CHUNK]))
+        if folded_only:
+            query = query.where(task_runs.c.folded == true())
         found.extend(_task_run(row) for row in conn.execute(query))
     return sorted(found, key=lambda run: (run.seq, run.id))
 

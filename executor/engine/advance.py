@@ -16,7 +16,7 @@ from common.models.state import State
 from common.templating import render_value
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.commands import CancelTimers, ExecutionEnded, ScheduleTimer
-from executor.engine.context import EngineConfig, task_context
+from executor.engine.context import EngineConfig, referenced_tasks, task_context
 from executor.engine.dispatch import start_task
 from executor.engine.flowables import resolve_flowable
 from executor.engine.view import ExecutionTx
@@ -143,7 +143,8 @@ def _remember_final_state(tx: ExecutionTx, state: State) -> None:
 def _with_outputs(tx: ExecutionTx, config: EngineConfig, state: State) -> State:
     """Render and type the flow outputs; a failure makes the execution FAILED."""
     outputs = {}
-    context = task_context(tx, config)
+    context = task_context(tx, config, uses=referenced_tasks(
+        tx, [output.value for output in tx.flow.outputs or []]))
     for output in tx.flow.outputs or []:
         try:
             rendered = render_value(output.value, context)

@@ -55,10 +55,20 @@ class CreateExecution:
 
     execution: Execution
     task_runs: tuple[TaskRun, ...] = ()
+    # (source loop run id, its copy's id): the copy's loop reads the source's stored values.
+    loop_values_from: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class StoreLoopValues:
+    """Keep a loop's rendered values apart from its task run (executor/engine/loops.py)."""
+
+    task_run_id: str
+    values: tuple[str, ...]
 
 
 Command = (DispatchTask | ScheduleTimer | CancelTimers | KillRunningTasks | ExecutionEnded
-           | CreateExecution)
+           | CreateExecution | StoreLoopValues)
 
 
 @dataclass
@@ -73,3 +83,5 @@ class Decision:
     ignored: str | None = None  # why a duplicate or stale message changed nothing
     logs: list[tuple[str | None, str, str]] = field(default_factory=list)  # (task_run_id, level, msg)
     deleted: list[str] = field(default_factory=list)  # task run ids removed (restart)
+    # Task ids whose folded runs a render needs: call `process` again with them loaded.
+    needs_folded: set[str] = field(default_factory=set)

@@ -13,7 +13,8 @@ from common.inputs import to_json_value
 from common.models.execution import TaskRun
 from common.plugins.base import Task
 from common.templating import build_context
-from executor.engine.view import ExecutionTx
+from executor.engine.folding import missing_folded
+from executor.engine.view import ExecutionTx, NeedFoldedRuns
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,11 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
                  task: Task | None = None, extra: dict[str, Any] | None = None,
                  uses: set[str] | None = None) -> dict[str, Any]:
     """The variables of one render. `uses`: the task ids whose `outputs`/`tasks` entries
-    the templates can reach (None: all), so a dispatch does not carry a whole loop's
-    outputs when it references none of them."""
+    the templates can reach (by default those `task` refers to; all without a task), so a
+    dispatch does not carry a whole loop's outputs when it references none of them."""
     flow, execution = tx.flow, tx.execution
+    if uses is None and task is not None:
+        uses = task_references(tx, task)
     if run is not None and CONTEXT_EXTRAS:
         extra = {**{k: v for fn in CONTEXT_EXTRAS for k, v in fn(tx, run).items()}, **(extra or {})}
     ancestors = tx.ancestors(run) if run else []
@@ -60,7 +63,7 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
         parent_taskrun_id=run.parent_task_run_id if run else None,
         taskrun_value=run.value if run else None, iteration=run.iteration if run else None,
         parents=[{"value": p.value, "outputs": p.outputs} for p in ancestors] if run else None,
-        outputs=outputs_variable(tx, uses), tasks=tasks_variable(tx, uses),
+        outputs=outputs_variable(tx, uses, task), tasks=tasks_variable(tx, uses, task),
         inputs=execution.inputs, input_defaults=input_defaults(tx),
         variables=flow.variables or {}, labels=[(lb["key"], lb["value"]) for lb in execution.labels],
         trigger=(execution.trigger or {}).get("variables") if execution.trigger else None,
@@ -72,28 +75,39 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
     return context
 
 
-def outputs_variable(tx: ExecutionTx, uses: set[str] | None = None) -> dict[str, Any]:
+def outputs_variable(tx: ExecutionTx, uses: set[str] | None = None,
+                     at: Task | None = None) -> dict[str, Any]:
     """`outputs.<taskId>`, keyed further by loop values for runs inside loops."""
     result: dict[str, Any] = {}
-    for run in _runs_used(tx, uses):
+    for run in _runs_used(tx, uses, at):
         if run.outputs is None:
             continue
         put_keyed(result, run.task_id, _loop_keys(tx, run), run.outputs)
     return result
 
 
-def tasks_variable(tx: ExecutionTx, uses: set[str] | None = None) -> dict[str, Any]:
+def tasks_variable(tx: ExecutionTx, uses: set[str] | None = None,
+                   at: Task | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {}
-    for run in _runs_used(tx, uses):
+    for run in _runs_used(tx, uses, at):
         put_keyed(result, run.task_id, _loop_keys(tx, run), {"state": run.state.value})
     return result
 
 
-def _runs_used(tx: ExecutionTx, uses: set[str] | None) -> list[TaskRun]:
-    if uses is None:
+def _runs_used(tx: ExecutionTx, uses: set[str] | None, at: Task | None) -> list[TaskRun]:
+    """The runs of the tasks a render uses: live ones, and the ones loops folded when the
+    render is outside their loop (NeedFoldedRuns when the handler has not loaded them)."""
+    task_ids = tx.flow.task_index().keys() if uses is None else uses
+    missing = missing_folded(tx, task_ids, at.id if at else None,
+                             template_text(tx, at) if at else None)
+    if missing:
+        raise NeedFoldedRuns(missing)
+    folded = [run for task_id in task_ids for run in tx.folded_runs_of(task_id)]
+    if uses is None and not folded:
         return tx.runs()
-    return sorted((run for task_id in uses for run in tx.runs_of_task(task_id)),
-                  key=lambda run: run.seq)
+    live = tx.runs() if uses is None else \
+        [run for task_id in uses for run in tx.runs_of_task(task_id)]
+    return sorted((*live, *folded), key=lambda run: run.seq)
 
 
 # Expressions that can reach any variable by name at render time.
@@ -102,13 +116,41 @@ _DYNAMIC = ("render(", "renderOnce(", "printContext(", "fetchContext(", "current
 
 def referenced_tasks(tx: ExecutionTx, value: Any) -> set[str] | None:
     """Task ids a task definition's templates may refer to (a superset: any id that appears
-    in its text), or None when a dynamic function could reach anything."""
-    text = "\n".join(_strings(value))
-    if "{" not in text:
+    in an expression), or None when a dynamic function could reach anything."""
+    text = _templates(value)
+    if not text:
         return set()
     if any(marker in text for marker in _DYNAMIC):
         return None
     return {task_id for task_id in tx.flow.task_index() if task_id in text}
+
+
+def task_references(tx: ExecutionTx, task: Task) -> set[str] | None:
+    """`referenced_tasks` of a task's definition (pluginDefaults applied), once per message."""
+    memo = tx.memo.setdefault("references", {})
+    if task.id not in memo:
+        memo[task.id] = referenced_tasks(tx, task_definition(tx, task))
+    return memo[task.id]
+
+
+def template_text(tx: ExecutionTx, task: Task) -> str:
+    """Every template of a task's definition, one text (what its renders can read)."""
+    memo = tx.memo.setdefault("templates", {})
+    if task.id not in memo:
+        memo[task.id] = _templates(task_definition(tx, task))
+    return memo[task.id]
+
+
+def _templates(value: Any) -> str:
+    return "\n".join(s for s in _strings(value) if "{{" in s or "{%" in s)
+
+
+def task_definition(tx: ExecutionTx, task: Task) -> dict:
+    """The task as a worker must rebuild it: what the flow said, pluginDefaults applied."""
+    memo = tx.memo.setdefault("definitions", {})
+    if task.id not in memo:
+        memo[task.id] = task.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return memo[task.id]
 
 
 def _strings(value: Any) -> list[str]:

@@ -14,7 +14,7 @@ from common.models.state import State, StateHistory
 from common.plugins.base import Task
 from common.templating import is_truthy, render
 from executor.engine.commands import DispatchTask
-from executor.engine.context import EngineConfig, referenced_tasks, task_context
+from executor.engine.context import EngineConfig, task_context, task_definition, task_references
 from executor.engine.view import ExecutionTx
 
 
@@ -52,13 +52,8 @@ def dispatch_attempt(tx: ExecutionTx, run: TaskRun, config: EngineConfig) -> Tas
         *run.attempts, Attempt(number=number, state=State.RUNNING, started=tx.now)]})
     run = tx.put_run(run.moved_to(State.RUNNING, tx.now))
     group = task.worker_group.key if task.worker_group and task.worker_group.key else None
-    definition = task_definition(task)
-    context = task_context(tx, config, run, task, uses=referenced_tasks(tx, definition))
+    definition = task_definition(tx, task)
+    context = task_context(tx, config, run, task, uses=task_references(tx, task))
     tx.emit(DispatchTask(task_run=run, attempt=number, task=definition, context=context,
                          queue_group=group))
     return run
-
-
-def task_definition(task: Task) -> dict:
-    """The task as a worker must rebuild it: what the flow said, pluginDefaults applied."""
-    return task.model_dump(mode="json", by_alias=True, exclude_unset=True)

@@ -2,8 +2,19 @@
 
 Loop children carry the loop value of their iteration; one iteration is a sequential group
 of the loop's tasks (all of them at once for EachParallel). Values are rendered once, when
-the loop starts, and kept in the task run: strings rendered, numbers as text, maps and
-lists as compact JSON, duplicates dropped (Kestra's distinct values).
+the loop starts: strings rendered, numbers as text, maps and lists as compact JSON,
+duplicates dropped (Kestra's distinct values).
+
+Scale: a loop of 100,000 values must cost the same per item as one of 1,000. So the values
+are stored outside the loop's task run (StoreLoopValues; the handler gives back the next
+window of them in `facts["loop_values"]`), and an iteration that finished without failing
+is *folded*: its states are counted in the loop's progress and its task runs leave the
+working set the executor loads on every message. A message then costs what the running
+iterations cost, whatever the number of finished ones. The progress, in the loop's
+`flowable["loop"]`: `count` values, `next` (index of the next value to start), `window`
+(how many values the next message may start), `done` (folded iterations' main task-run
+states -> count), `seq` (highest folded seq, so new runs still number after them), `again` (values a replay
+runs again).
 """
 
 from __future__ import annotations
@@ -17,23 +28,31 @@ from common.plugins.tasks import flow_branching as branching
 from common.plugins.tasks import flow_loops as loops
 from common.templating import render, render_value
 from executor.engine.branches import Scope, enabled, resolve_scope
+from executor.engine.commands import StoreLoopValues
 from executor.engine.context import task_context
 from executor.engine.flowables import int_or, resolves
+
+LOOP = "loop"
+# States that keep an iteration in the working set: a restart looks for them there.
+_KEEP_LIVE = (State.FAILED, State.KILLED, State.PAUSED)
 
 
 class LoopValueError(ValueError):
     pass
 
 
-def _loop_values(tx, config, task, run, raw: Any) -> list[str] | None:
-    if "values" in run.flowable:
-        return run.flowable["values"]
+def _start_loop(tx, config, task, run, raw: Any, limit: int) -> list[str] | None:
+    """Render the values, have them stored, and set up the loop's progress."""
     try:
         values = _render_values(raw, task_context(tx, config, run, task))
     except (TemplateError, LoopValueError) as exc:
         tx.log(run.id, "ERROR", f"{task.id}: cannot compute loop values: {exc}")
         return None
-    tx.put_run(run.model_copy(update={"flowable": {**run.flowable, "values": values}}))
+    tx.emit(StoreLoopValues(task_run_id=run.id, values=tuple(values)))
+    progress = {"count": len(values), "next": 0, "window": limit or len(values), "done": {},
+                "seq": -1}
+    tx.put_run(run.model_copy(update={"flowable": {**run.flowable, LOOP: progress}}))
+    tx.facts.setdefault("loop_values", {})[run.id] = (0, values)
     return values
 
 
@@ -62,46 +81,110 @@ def _as_value(item: Any) -> str:
     return json.dumps(item, separators=(",", ":"), ensure_ascii=False)
 
 
-def _iterate(tx, task, run, start, values: list[str], limit: int, inner: int) -> State | None:
+def _value_at(tx, run, index: int) -> str | None:
+    """The loop's value at `index`, from the window the handler loaded (None: not loaded)."""
+    offset, values = tx.facts.get("loop_values", {}).get(run.id, (0, []))
+    position = index - offset
+    return values[position] if 0 <= position < len(values) else None
+
+
+def _progress(run) -> dict:
+    return {**run.flowable[LOOP], "done": dict(run.flowable[LOOP]["done"])}
+
+
+def _iterate(tx, task, run, start, limit: int, inner: int) -> State | None:
     """Run the loop's tasks once per value, `limit` iterations at a time (0: all)."""
     tasks, errors = enabled(task.tasks), enabled(task.errors)
     main_ids = {t.id for t in tasks}
+    progress = _progress(run)
     children = tx.children(run.id)
     main_runs = [c for c in children if c.task_id in main_ids]
-    if any(c.state is State.FAILED for c in main_runs) or \
+    if progress["done"].get(State.FAILED.value) or \
+            any(c.state is State.FAILED for c in main_runs) or \
             any(c.task_id not in main_ids for c in children):
         if errors and resolve_scope(tx, Scope(run, errors), start) is None:
             return None
-        return fold_states([c.state for c in main_runs])
-    by_value: dict[str, list] = {}
-    unfinished: set[str] = set()
+        return _final_state(progress, main_runs)
+    groups: dict[str, list] = {}
     for child in main_runs:
-        by_value.setdefault(child.value, []).append(child)
-        if not child.state.is_terminated:
-            unfinished.add(child.value)
-    # A finished iteration is skipped without resolving it again, so a message costs little
-    # per finished value. (Nothing is written to the loop's own task run: it holds the whole
-    # list of values, and rewriting it on every message would cost more than it saves.)
-    active = 0
-    for value in values:
-        group = by_value.get(value)
-        if group is not None and value not in unfinished and len(group) >= len(tasks):
-            continue
-        if group is None and limit and active >= limit:
-            break
-        scope = Scope(run, tasks, value=value, concurrency=inner, runs=group or [])
-        if resolve_scope(tx, scope, start) is None:
+        groups.setdefault(child.value, []).append(child)
+    active, finished = 0, []
+    # Iterations to run again (a replay from inside one) that have no run left.
+    again = [value for value in progress.pop("again", []) if value not in groups]
+    for value, group in [*groups.items(), *((value, []) for value in again)]:
+        if _busy(group, len(tasks), inner):
+            active += 1  # nothing can start in it before one of its runs ends
+        elif _resolve_iteration(tx, run, tasks, value, inner, group, start):
+            finished.append(value)
+        else:
             active += 1
-    if active:
+    while progress["next"] < progress["count"] and (not limit or active < limit):
+        value = _value_at(tx, run, progress["next"])
+        if value is None:
+            break  # beyond the loaded window: the next message starts it
+        progress["next"] += 1
+        if _resolve_iteration(tx, run, tasks, value, inner, [], start):
+            finished.append(value)
+        else:
+            active += 1
+    _fold_iterations(tx, run, main_ids, finished, progress)
+    if active or progress["next"] < progress["count"]:
         return None
-    return fold_states([c.state for c in tx.children(run.id) if c.task_id in main_ids])
+    return _final_state(progress, [c for c in tx.children(run.id) if c.task_id in main_ids])
+
+
+def _busy(group, size: int, inner: int) -> bool:
+    """An iteration with a run still going and nothing left it could start meanwhile:
+    sequential with a running task, or every task already started."""
+    return any(not r.state.is_terminated for r in group) and (inner == 1 or len(group) >= size)
+
+
+def _resolve_iteration(tx, run, tasks, value, inner, group, start) -> bool:
+    """Advance one iteration; True when it is over."""
+    return resolve_scope(tx, Scope(run, tasks, value=value, concurrency=inner, runs=group),
+                         start) is not None
+
+
+def _fold_iterations(tx, run, main_ids, values: list[str], progress: dict) -> None:
+    """Count the finished iterations in the loop's progress and fold their task runs; one
+    with a failed, killed or paused run stays live (errors, restart and resume use it)."""
+    wanted = set(values)
+    groups = [c for c in tx.children(run.id) if c.value in wanted]
+    keep = {c.value for c in groups if c.state in _KEEP_LIVE}
+    folding = [c for c in groups if c.value not in keep]
+    for child in folding:
+        if child.task_id in main_ids:
+            state = child.state.value
+            progress["done"][state] = progress["done"].get(state, 0) + 1
+    progress["seq"] = max(progress["seq"], tx.fold(folding))
+    loop_run = tx.run(run.id)
+    if loop_run.flowable[LOOP] != progress:
+        tx.put_run(loop_run.model_copy(update={"flowable": {**loop_run.flowable,
+                                                            LOOP: progress}}))
+
+
+def value_windows(runs, fetch) -> dict[str, tuple[int, list[str]]]:
+    """The `loop_values` fact: for each loop with values left to start, the next window of
+    them, read with `fetch(loop_run_id, start, stop) -> (offset, values)`."""
+    windows = {}
+    for run in runs:
+        progress = run.flowable.get(LOOP)
+        if progress and not run.folded and progress["next"] < progress["count"]:
+            start = progress["next"]
+            windows[run.id] = fetch(run.id, start, start + progress["window"])
+    return windows
+
+
+def _final_state(progress: dict, live_main_runs) -> State:
+    counted = [State(state) for state, n in progress["done"].items() if n]
+    return fold_states(counted + [c.state for c in live_main_runs])
 
 
 def _run_loop(tx, config, task, run, start, raw_values, limit: int, inner: int):
-    values = _loop_values(tx, config, task, run, raw_values)
-    if values is None:
-        return State.FAILED
-    return _iterate(tx, task, tx.run(run.id), start, values, limit, inner)
+    if LOOP not in run.flowable:
+        if _start_loop(tx, config, task, run, raw_values, limit) is None:
+            return State.FAILED
+    return _iterate(tx, task, tx.run(run.id), start, limit, inner)
 
 
 @resolves(loops.ForEach)

@@ -19,20 +19,26 @@ from executor.engine.commands import (CreateExecution, Decision, ExecutionEnded,
 from executor.engine.context import EngineConfig
 from executor.engine.dispatch import dispatch_attempt
 from executor.engine.results import apply_task_result
-from executor.engine.view import ExecutionTx
+from executor.engine.view import ExecutionTx, NeedFoldedRuns
 
 
 def process(flow: Flow, execution: Execution, task_runs: list[TaskRun], message: Message,
-            now: datetime, config: EngineConfig | None = None,
-            facts: dict | None = None) -> Decision:
-    """`facts`: what the core cannot read itself, read by the handler under the right locks
-    (`slots_taken`: executions of the flow holding a concurrency slot, this one excluded)."""
+            now: datetime, config: EngineConfig | None = None, facts: dict | None = None,
+            folded_loaded: frozenset[str] | bool = frozenset()) -> Decision:
+    """`task_runs`: the live task runs, plus the folded runs of the `folded_loaded` task ids.
+    `facts`: what the core cannot read itself, read by the handler under the right locks
+    (`slots_taken`: executions of the flow holding a concurrency slot, this one excluded;
+    `loop_values`: loop run id -> (offset, the next window of its values)).
+    A Decision with `needs_folded` asks for those tasks' folded runs and a second call."""
     config = config or EngineConfig()
-    tx = ExecutionTx(flow, execution, task_runs, now)
-    tx.facts = facts or {}
-    ignored = _handle(tx, message, config)
-    if ignored is None:
-        advance(tx, config)
+    tx = ExecutionTx(flow, execution, task_runs, now, folded_loaded=folded_loaded)
+    tx.facts = dict(facts or {})
+    try:
+        ignored = _handle(tx, message, config)
+        if ignored is None:
+            advance(tx, config)
+    except NeedFoldedRuns as need:
+        return Decision(execution=execution, needs_folded=need.task_ids)
     return tx.decision(ignored)
 
 
@@ -40,6 +46,9 @@ def process(flow: Flow, execution: Execution, task_runs: list[TaskRun], message:
 # nothing. Feature modules register theirs with `handles`.
 Handler = Callable[[ExecutionTx, Message, EngineConfig], "str | None"]
 HANDLERS: dict[type, Handler] = {}
+# Message types whose handler reads every task run, folded ones included (a replay copies
+# them): the handler loads them all and passes folded_loaded=True.
+NEEDS_ALL_RUNS: set[type] = set()
 # Timer kinds (ScheduleTimer.kind) -> handler (tx, message, config), as above.
 TIMER_HANDLERS: dict[str, Handler] = {}
 

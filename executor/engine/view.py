@@ -14,11 +14,26 @@ from common.plugins.base import Task
 from executor.engine.commands import Command, Decision
 
 
+class NeedFoldedRuns(Exception):
+    """A render needs the outputs of task runs that loops folded and the handler did not
+    load: `process` returns these task ids and is called again with their folded runs."""
+
+    def __init__(self, task_ids: set[str]) -> None:
+        super().__init__(sorted(task_ids))
+        self.task_ids = task_ids
+
+
 class ExecutionTx:
-    """Execution plus task runs, with change tracking. Never touches I/O."""
+    """Execution plus task runs, with change tracking. Never touches I/O.
+
+    The task runs given are the live ones (the executor's working set) and, optionally,
+    folded ones (`folded=True`: finished loop iterations, counted by their loop). Folded
+    runs are seen only by `folded_runs_of` (outputs of past iterations), never by the
+    resolvers. `folded_loaded`: the task ids whose folded runs were all given (True: all).
+    """
 
     def __init__(self, flow: Flow, execution: Execution, task_runs: Iterable[TaskRun],
-                 now: datetime) -> None:
+                 now: datetime, folded_loaded: frozenset[str] | bool = frozenset()) -> None:
         self.flow = flow
         self.now = now
         self.execution = execution
@@ -32,12 +47,20 @@ class ExecutionTx:
         self.commands: list[Command] = []
         self.version = 0  # bumped on every change, so loops can tell when nothing moved
         self.facts: dict = {}  # read by the handler for the core (see `process`)
+        self.memo: dict = {}  # derived once per message (e.g. which tasks a task refers to)
         self.logs: list[tuple[str | None, str, str]] = []
         self._tasks = flow.task_index()
         self._max_seq = -1
+        self._folded: dict[str, TaskRun] = {}
+        self._folded_by_task: dict[str, list[TaskRun]] = defaultdict(list)
+        self._folded_now: dict[str, TaskRun] = {}
+        self.folded_loaded = folded_loaded
         for run in sorted(task_runs, key=lambda r: r.seq):
+            if run.folded:
+                self._keep_folded(run)
+                continue
             self._index(run)
-            self._max_seq = max(self._max_seq, run.seq)
+            self._max_seq = max(self._max_seq, run.seq, folded_seq(run))
 
     # ------------------------------------------------------------------ reads
     def task(self, task_id: str) -> Task:
@@ -63,10 +86,30 @@ class ExecutionTx:
         chain = []
         parent_id = run.parent_task_run_id
         while parent_id is not None:
-            parent = self._runs[parent_id]
+            parent = self._runs.get(parent_id) or self._folded[parent_id]
             chain.append(parent)
             parent_id = parent.parent_task_run_id
         return chain
+
+    def any_run(self, task_run_id: str) -> TaskRun | None:
+        """A live or a loaded folded task run."""
+        return self._runs.get(task_run_id) or self._folded.get(task_run_id)
+
+    def all_runs(self) -> list[TaskRun]:
+        """Live and loaded folded task runs, in creation order."""
+        return sorted((*self._runs.values(), *self._folded.values()), key=lambda r: r.seq)
+
+    def folded_runs_of(self, task_id: str) -> list[TaskRun]:
+        return self._folded_by_task.get(task_id, [])
+
+    def descendants(self, run_id: str) -> list[TaskRun]:
+        """Live task runs under this one, at any depth."""
+        found, stack = [], [run_id]
+        while stack:
+            for child_id in self._children.get(stack.pop(), ()):
+                found.append(self._runs[child_id])
+                stack.append(child_id)
+        return found
 
     # ------------------------------------------------------------------ writes
     def add_run(self, run: TaskRun) -> TaskRun:
@@ -85,16 +128,36 @@ class ExecutionTx:
             self._updated.add(run.id)
         return run
 
-    def remove_run(self, task_run_id: str) -> None:
-        """Drop a task run from the execution (a restart removes `errors` branch runs)."""
+    def remove_run(self, task_run_id: str, folding: bool = False) -> None:
+        """Drop a task run from the execution (a restart removes `errors` branch runs), or
+        from the working set only (`folding`)."""
         run = self._runs.pop(task_run_id)
         self.version += 1
         self._children[run.parent_task_run_id].remove(task_run_id)
         self._by_task[run.task_id].remove(task_run_id)
         self._children.pop(task_run_id, None)
         self._updated.discard(task_run_id)
+        if folding:
+            return
         if self._created.pop(task_run_id, None) is None:
             self._deleted.append(task_run_id)
+
+    def fold(self, runs: Iterable[TaskRun]) -> int:
+        """Take finished runs (and their descendants) out of the working set, counted by
+        their loop; they are written with `folded=True`. Returns the highest `seq` folded,
+        which the loop keeps so new runs still number after them."""
+        top = -1
+        for run in list(runs):
+            for done in reversed((run, *self.descendants(run.id))):  # children first
+                current = self._runs.get(done.id)
+                if current is None:
+                    continue
+                self.remove_run(done.id, folding=True)
+                folded = current.model_copy(update={"folded": True})
+                top = max(top, folded.seq, folded_seq(folded))
+                self._keep_folded(folded)
+                self._folded_now[folded.id] = folded
+        return top
 
     def move_run(self, run: TaskRun, state: State) -> TaskRun:
         return self.put_run(run.moved_to(state, self.now)) if run.state is not state else run
@@ -115,13 +178,21 @@ class ExecutionTx:
         self.logs.append((task_run_id, level, message))
 
     def decision(self, ignored: str | None = None) -> Decision:
+        for run_id, run in self._folded_now.items():
+            if run_id in self._created:
+                self._created[run_id] = run
         return Decision(
             execution=self.execution,
             execution_changed=self.execution != self._original_execution,
             created=list(self._created.values()),
-            updated=[self._runs[i] for i in sorted(self._updated) if i not in self._created],
+            updated=[self._runs[i] for i in sorted(self._updated) if i not in self._created]
+            + [r for i, r in self._folded_now.items() if i not in self._created],
             commands=list(self.commands), ignored=ignored, logs=list(self.logs),
             deleted=list(self._deleted))
+
+    def _keep_folded(self, run: TaskRun) -> None:
+        self._folded[run.id] = run
+        self._folded_by_task[run.task_id].append(run)
 
     def _index(self, run: TaskRun) -> None:
         self._runs[run.id] = run
@@ -131,3 +202,8 @@ class ExecutionTx:
     def _next_seq(self) -> int:
         self._max_seq += 1
         return self._max_seq
+
+
+def folded_seq(run: TaskRun) -> int:
+    """The highest `seq` among the runs a loop run folded (-1: none)."""
+    return (run.flowable.get("loop") or {}).get("seq", -1)

@@ -109,7 +109,7 @@ def _outputs(conn, ended: Execution, link: dict) -> tuple[dict | None, str | Non
     templates: dict[str, Any] | None = link.get("outputs")
     if not templates:
         return None, None
-    tx = ExecutionTx(flow, ended, load_task_runs(conn, ended.id), utcnow())
+    tx = ExecutionTx(flow, ended, load_task_runs(conn, ended.id), utcnow(), folded_loaded=True)
     try:
         return render_value(templates, task_context(tx, EngineConfig())), None
     except TemplateError as exc:

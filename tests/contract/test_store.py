@@ -317,3 +317,41 @@ def test_task_runs_need_their_execution(db):
     with pytest.raises(Exception):
         with db.begin() as conn:
             insert_task_runs(conn, [task_run("no-such-execution", "t", 0)])
+
+
+def test_folded_task_runs_leave_the_live_set_and_stay_loadable_by_task(db):
+    from common.store.task_runs import load_live_task_runs
+    ex = execution()
+    runs = [task_run(ex.id, "step" if i else "loop", i, value=str(i) if i else None)
+            for i in range(6)]
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+        insert_task_runs(conn, runs)
+    folded = [r.model_copy(update={"folded": True}) for r in runs[1:4]]
+    with db.begin() as conn:
+        assert update_task_runs(conn, folded) == 3
+    with db.begin() as conn:
+        assert load_live_task_runs(conn, ex.id) == [runs[0], runs[4], runs[5]]
+        assert load_task_runs_by_task(conn, ex.id, ["step", "loop"], folded_only=True) == folded
+        assert load_task_runs(conn, ex.id) == [runs[0], *folded, runs[4], runs[5]]
+
+
+def test_loop_values_are_stored_in_chunks_and_read_by_window(db):
+    from common.store.loop_values import (CHUNK_SIZE, copy_loop_values, load_loop_values,
+                                          store_loop_values)
+    ex = execution()
+    values = [f"v{i}" for i in range(CHUNK_SIZE * 2 + 17)]
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+        store_loop_values(conn, ex.id, "loop-run", values)
+        store_loop_values(conn, ex.id, "empty-loop", [])
+    with db.begin() as conn:
+        assert load_loop_values(conn, "loop-run", 0, 3) == (0, values[:CHUNK_SIZE])
+        offset, window = load_loop_values(conn, "loop-run", CHUNK_SIZE - 2, CHUNK_SIZE + 2)
+        assert offset == 0 and window == values[:CHUNK_SIZE * 2]
+        offset, window = load_loop_values(conn, "loop-run", CHUNK_SIZE * 2 + 5, CHUNK_SIZE * 9)
+        assert (offset, window) == (CHUNK_SIZE * 2, values[CHUNK_SIZE * 2:])
+        assert load_loop_values(conn, "empty-loop", 0, 10) == (0, [])
+        assert load_loop_values(conn, "loop-run", 4, 4) == (4, [])
+        copy_loop_values(conn, "loop-run", "copied-run", ex.id)
+        assert load_loop_values(conn, "copied-run", 0, len(values)) == (0, values)

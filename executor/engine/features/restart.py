@@ -18,6 +18,8 @@ ExecutionService.restart / replay / markAs).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from common.messages import ReplayExecution, RestartExecution, SetTaskRunState
 from common.models.execution import Execution, TaskRun, new_id
 from common.models.state import State, StateEntry, StateHistory
@@ -28,7 +30,8 @@ from executor.engine.advance import PENDING_FINAL_STATE
 from executor.engine.commands import CancelTimers, CreateExecution
 from executor.engine.context import EngineConfig
 from executor.engine.dispatch import dispatch_attempt
-from executor.engine.process import handles
+from executor.engine.loops import LOOP
+from executor.engine.process import NEEDS_ALL_RUNS, handles
 from executor.engine.view import ExecutionTx
 
 RESTARTABLE = (State.FAILED, State.KILLED, State.PAUSED)
@@ -210,7 +213,7 @@ def _forced(run: TaskRun, state: State, tx: ExecutionTx) -> TaskRun:
 @handles(ReplayExecution)
 def replay(tx: ExecutionTx, message: ReplayExecution, config: EngineConfig) -> str | None:
     source = tx.execution
-    chosen = tx.run(message.task_run_id) if message.task_run_id else None
+    chosen = tx.any_run(message.task_run_id) if message.task_run_id else None
     if reason := why_not_replay(source, chosen, message.task_run_id):
         return reason
     if message.new_execution_id == source.id:
@@ -222,30 +225,73 @@ def replay(tx: ExecutionTx, message: ReplayExecution, config: EngineConfig) -> s
         parent_id=source.id, original_id=source.original_id or source.id,
         attempt_number=source.attempt_number + 1,
         original_created_date=source.original_created_date or source.history.start_date)
-    copies = _copied_runs(tx, chosen, replayed.id) if chosen is not None else ()
-    tx.emit(CreateExecution(replayed, tuple(copies)))
+    copies, ids = _copied_runs(tx, chosen, replayed.id) if chosen is not None else ([], {})
+    loop_values = tuple((old, ids[old]) for old in ids if LOOP in tx.any_run(old).flowable)
+    tx.emit(CreateExecution(replayed, tuple(copies), loop_values_from=loop_values))
     tx.log(None, "INFO", f"Replayed as execution {replayed.id}"
                          + (f" from task run {chosen.id} ({chosen.task_id})" if chosen else ""))
     return None
 
 
-def _copied_runs(tx: ExecutionTx, chosen: TaskRun, execution_id: str) -> list[TaskRun]:
+def _copied_runs(tx: ExecutionTx, chosen: TaskRun,
+                 execution_id: str) -> tuple[list[TaskRun], dict[str, str]]:
+    """The copies, and the copied run ids (old -> new)."""
     ancestors = {run.id for run in tx.ancestors(chosen)}
     order = {task_id: index for index, task_id in enumerate(tx.flow.task_index())}
     chosen_path = _path(tx, chosen)
-    kept = [run for run in tx.runs() if run.id in ancestors or
+    kept = [run for run in tx.all_runs() if run.id in ancestors or
             (run.id != chosen.id and not _comes_after(tx, _path(tx, run), chosen_path, order))]
+    reopened = _reopened_iterations(tx, chosen_path)
     ids = {run.id: new_id() for run in kept}
     copies = []
     for run in kept:
+        flowable = dict(run.flowable)
+        if run.id in reopened.counted:
+            flowable[LOOP] = reopened.counted[run.id]
         copy = run.model_copy(update={
             "id": ids[run.id], "execution_id": execution_id,
             "parent_task_run_id": ids.get(run.parent_task_run_id) if run.parent_task_run_id else None,
-            "attempts": list(run.attempts), "flowable": dict(run.flowable)})
+            "attempts": list(run.attempts), "flowable": flowable,
+            "folded": run.folded and not _under(tx, run, reopened.roots)})
         if run.id in ancestors:
             copy = copy.moved_to(State.RUNNING, tx.now)
         copies.append(copy)
-    return copies
+    return copies, ids
+
+
+@dataclass
+class _Reopened:
+    roots: set[str] = field(default_factory=set)  # runs of the iterations that run again
+    counted: dict[str, dict] = field(default_factory=dict)  # loop run id -> its progress
+
+
+def _reopened_iterations(tx: ExecutionTx, chosen_path: list[TaskRun]) -> _Reopened:
+    """The loop iterations the chosen run is in run again: each loop on the way starts that
+    value `again`; if the loop had folded the iteration (it finished), its runs become live
+    again and the loop stops counting them."""
+    reopened = _Reopened()
+    for loop_run, child in zip(chosen_path, chosen_path[1:]):
+        if LOOP not in loop_run.flowable:
+            continue
+        progress = {**loop_run.flowable[LOOP], "done": dict(loop_run.flowable[LOOP]["done"])}
+        progress["again"] = [*progress.get("again", []), child.value]
+        reopened.counted[loop_run.id] = progress
+        if not child.folded:
+            continue
+        main = {t.id for t in tx.task(loop_run.task_id).tasks}
+        for run in tx.all_runs():
+            if run.parent_task_run_id == loop_run.id and run.value == child.value:
+                reopened.roots.add(run.id)
+                if run.task_id in main:
+                    progress["done"][run.state.value] -= 1
+    return reopened
+
+
+def _under(tx: ExecutionTx, run: TaskRun, roots: set[str]) -> bool:
+    return run.id in roots or any(a.id in roots for a in tx.ancestors(run))
+
+
+NEEDS_ALL_RUNS.add(ReplayExecution)
 
 
 def _path(tx: ExecutionTx, run: TaskRun) -> list[TaskRun]:

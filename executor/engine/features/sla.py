@@ -38,7 +38,7 @@ from common.templating import is_truthy, render
 from executor.engine.advance import AFTER_ADVANCE, PENDING_FINAL_STATE
 from executor.engine.commands import (CancelTimers, ExecutionEnded, KillRunningTasks,
                                       ScheduleTimer)
-from executor.engine.context import EngineConfig, task_context
+from executor.engine.context import EngineConfig, referenced_tasks, task_context
 from executor.engine.process import handles_timer
 from executor.engine.view import ExecutionTx
 
@@ -91,7 +91,7 @@ def _duration(tx: ExecutionTx, config: EngineConfig, text: str | None,
         return None
     try:
         if is_expression(text):
-            text = render(text, task_context(tx, config)).strip()
+            text = render(text, task_context(tx, config, uses=referenced_tasks(tx, text))).strip()
             if not text:
                 return None
         return text, parse_duration(text)
@@ -103,13 +103,12 @@ def _duration(tx: ExecutionTx, config: EngineConfig, text: str | None,
 def _check_assertions(tx: ExecutionTx, config: EngineConfig) -> None:
     done = _violated(tx)
     violations: list[tuple[Sla, str]] = []
-    context = None
     for sla in tx.flow.sla or []:
         if sla.type != "EXECUTION_ASSERTION" or sla.id in done:
             continue
-        context = context or task_context(tx, config)
         try:
-            result = render(sla.assert_, context)
+            result = render(sla.assert_, task_context(
+                tx, config, uses=referenced_tasks(tx, sla.assert_)))
         except PodiumError as exc:
             tx.log(None, "ERROR", f"Ignoring SLA '{sla.id}' because of the error: {exc}")
             continue

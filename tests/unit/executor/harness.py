@@ -14,8 +14,9 @@ from common.flow.loader import parse_flow
 from common.messages import KillExecution, StartExecution, TaskResult, TimerFired
 from common.models.execution import Execution, TaskRun
 from common.models.state import State, StateHistory
-from executor.engine.commands import Decision, DispatchTask, ScheduleTimer
-from executor.engine.process import process
+from executor.engine.commands import Decision, DispatchTask, ScheduleTimer, StoreLoopValues
+from executor.engine.loops import value_windows
+from executor.engine.process import NEEDS_ALL_RUNS, process
 
 Worker = Callable[[DispatchTask], tuple[str, dict | None]]
 
@@ -43,11 +44,31 @@ class Harness:
         self.timers: list[ScheduleTimer] = []
         self.decisions: list[Decision] = []
         self.facts: dict | None = None  # what the handler reads for the core (slots_taken)
+        self.loop_values: dict[str, list[str]] = {}  # the store's loop_values, by loop run
+        self.live_sizes: list[int] = []  # working-set size of each message
+        self.folded_loads: list[set[str]] = []  # task ids whose folded runs were asked for
 
     def send(self, message) -> Decision:
+        """As the executor's handler does: the live runs, the next window of each loop's
+        values, and the folded runs a render asks for."""
         self.now += timedelta(milliseconds=10)
-        decision = process(self.flow, self.execution, list(self.runs.values()), message, self.now,
-                           facts=self.facts)
+        live = [run for run in self.runs.values() if not run.folded]
+        facts = {**(self.facts or {}), "loop_values": value_windows(live, self._values)}
+        loaded: frozenset | bool = frozenset()
+        if type(message) in NEEDS_ALL_RUNS:
+            live, loaded = list(self.runs.values()), True
+        self.live_sizes.append(len(live))
+        folded: list[TaskRun] = []
+        while True:
+            decision = process(self.flow, self.execution, [*live, *folded], message, self.now,
+                               facts=facts, folded_loaded=loaded)
+            if not decision.needs_folded:
+                break
+            assert loaded is not True and not decision.needs_folded <= loaded
+            loaded = loaded | decision.needs_folded
+            self.folded_loads.append(set(decision.needs_folded))
+            folded = [run for run in self.runs.values()
+                      if run.folded and run.task_id in loaded]
         self.execution = decision.execution
         for run_id in decision.deleted:
             self.runs.pop(run_id, None)
@@ -58,8 +79,13 @@ class Harness:
                 self.dispatched.append(command)
             elif isinstance(command, ScheduleTimer):
                 self.timers.append(command)
+            elif isinstance(command, StoreLoopValues):
+                self.loop_values[command.task_run_id] = list(command.values)
         self.decisions.append(decision)
         return decision
+
+    def _values(self, run_id: str, start: int, stop: int) -> tuple[int, list[str]]:
+        return start, self.loop_values.get(run_id, [])[start:stop]
 
     def start(self) -> Decision:
         return self.send(StartExecution(execution_id=self.execution.id))

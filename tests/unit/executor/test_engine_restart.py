@@ -56,6 +56,8 @@ def replayed(h: Harness, source: str, task_run_id: str | None = None) -> Harness
     replay = Harness(source)
     replay.execution = create.execution
     replay.runs = {run.id: run for run in create.task_runs}
+    replay.loop_values = {copy: h.loop_values[source_id]
+                          for source_id, copy in create.loop_values_from}
     assert create.execution.id == new_id_
     return replay
 

@@ -1,0 +1,49 @@
+"""A loop's values, stored once when the loop starts, in fixed-size chunks, so the executor
+reads only the window of values it is about to start (its memory does not grow with the
+number of values)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, insert, select
+
+from common.store.schema import loop_values
+
+CHUNK_SIZE = 1000
+
+
+def store_loop_values(conn: Connection, execution_id: str, task_run_id: str,
+                      values: Sequence[str]) -> None:
+    rows = [{"task_run_id": task_run_id, "chunk": number, "execution_id": execution_id,
+             "values": list(values[start:start + CHUNK_SIZE])}
+            for number, start in enumerate(range(0, len(values), CHUNK_SIZE))]
+    if rows:
+        conn.execute(insert(loop_values), rows)
+
+
+def load_loop_values(conn: Connection, task_run_id: str, start: int,
+                     stop: int) -> tuple[int, list[str]]:
+    """Values [start, stop) or more: (index of the first value returned, values). The
+    chunks covering the range are returned whole."""
+    if stop <= start:
+        return start, []
+    first, last = start // CHUNK_SIZE, (stop - 1) // CHUNK_SIZE
+    query = select(loop_values.c.chunk, loop_values.c["values"]).where(
+        loop_values.c.task_run_id == task_run_id, loop_values.c.chunk >= first,
+        loop_values.c.chunk <= last).order_by(loop_values.c.chunk)
+    values: list[str] = []
+    for _, chunk in conn.execute(query):
+        values.extend(chunk)
+    return first * CHUNK_SIZE, values
+
+
+def copy_loop_values(conn: Connection, source_run_id: str, copy_run_id: str,
+                     execution_id: str) -> None:
+    """Give a copied loop run (a replay) the values of the run it was copied from."""
+    chunks = conn.execute(select(loop_values.c.chunk, loop_values.c["values"]).where(
+        loop_values.c.task_run_id == source_run_id)).all()
+    if chunks:
+        conn.execute(insert(loop_values), [
+            {"task_run_id": copy_run_id, "chunk": chunk, "execution_id": execution_id,
+             "values": values} for chunk, values in chunks])
