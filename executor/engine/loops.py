@@ -20,6 +20,7 @@ runs again).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from common.errors import TemplateError
@@ -161,6 +162,58 @@ def _fold_iterations(tx, run, main_ids, values: list[str], progress: dict) -> No
     if loop_run.flowable[LOOP] != progress:
         tx.put_run(loop_run.model_copy(update={"flowable": {**loop_run.flowable,
                                                             LOOP: progress}}))
+
+
+@dataclass
+class Reopening:
+    """What running again the iterations around one task run changes (a replay from it, a
+    set-state of it): the folded runs that become live, each loop's progress after."""
+
+    unfold: set[str] = field(default_factory=set)
+    progress: dict[str, dict] = field(default_factory=dict)
+
+
+def reopening(tx, target) -> Reopening:
+    """Needs every run loaded (folded ones too). Each loop on the path to `target` starts
+    the iteration holding it `again` if it has no run left; a folded one stops being
+    counted and its runs come back live, except those an inner loop counts itself."""
+    path = [*reversed(tx.ancestors(target)), target]
+    children: dict[str, list] = {}
+    for run in tx.all_runs():
+        children.setdefault(run.parent_task_run_id, []).append(run)
+    result = Reopening()
+    for loop_run, child in zip(path, path[1:]):
+        if LOOP not in loop_run.flowable:
+            continue
+        progress = _progress(loop_run)
+        progress["again"] = [*progress.get("again", []), child.value]
+        result.progress[loop_run.id] = progress
+        if not child.folded:
+            continue
+        main = {t.id for t in tx.task(loop_run.task_id).tasks}
+        group = [r for r in children.get(loop_run.id, []) if r.value == child.value]
+        for run in group:
+            if run.task_id in main:
+                progress["done"][run.state.value] -= 1
+        result.unfold |= _folded_below(group, children, on_path={r.id for r in path})
+    return result
+
+
+def _folded_below(runs, children: dict[str, list], on_path: set[str]) -> set[str]:
+    """These folded runs and their folded descendants, but not the iterations of an inner
+    loop (its own progress counts them) unless the path goes through them."""
+    found: set[str] = set()
+    stack = list(runs)
+    while stack:
+        run = stack.pop()
+        if run.folded:
+            found.add(run.id)
+        siblings = children.get(run.id, [])
+        for child in siblings:
+            counted = LOOP in run.flowable and child.value is not None
+            if not counted or any(c.id in on_path for c in siblings if c.value == child.value):
+                stack.append(child)
+    return found
 
 
 def value_windows(runs, fetch) -> dict[str, tuple[int, list[str]]]:

@@ -159,6 +159,16 @@ class ExecutionTx:
                 self._folded_now[folded.id] = folded
         return top
 
+    def unfold(self, run_ids) -> None:
+        """Bring loaded folded runs back to the working set (their iteration runs again)."""
+        for run in sorted((self._folded[i] for i in run_ids), key=lambda r: r.seq):
+            del self._folded[run.id]
+            self._folded_by_task[run.task_id].remove(run)
+            live = run.model_copy(update={"folded": False})
+            self._index(live)
+            self._updated.add(live.id)
+            self.version += 1
+
     def move_run(self, run: TaskRun, state: State) -> TaskRun:
         return self.put_run(run.moved_to(state, self.now)) if run.state is not state else run
 

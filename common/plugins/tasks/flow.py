@@ -86,3 +86,10 @@ class Template(FlowableTask):
     namespace: str
     template_id: str
     args: dict[str, ScalarStr] | None = None
+
+    @model_validator(mode="after")
+    def _not_supported(self) -> "Template":
+        # Kestra deprecated templates in 0.11 and disables them by default; a flow that
+        # would only fail at run time is refused now, with the way out.
+        raise ValueError("Template tasks (deprecated since Kestra 0.11) are not supported: "
+                         "copy the template's tasks into the flow or call it as a Subflow")

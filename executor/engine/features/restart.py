@@ -18,8 +18,6 @@ ExecutionService.restart / replay / markAs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from common.messages import ReplayExecution, RestartExecution, SetTaskRunState
 from common.models.execution import Execution, TaskRun, new_id
 from common.models.state import State, StateEntry, StateHistory
@@ -30,7 +28,7 @@ from executor.engine.advance import PENDING_FINAL_STATE
 from executor.engine.commands import CancelTimers, CreateExecution
 from executor.engine.context import EngineConfig
 from executor.engine.dispatch import dispatch_attempt
-from executor.engine.loops import LOOP
+from executor.engine.loops import LOOP, reopening
 from executor.engine.process import NEEDS_ALL_RUNS, handles
 from executor.engine.view import ExecutionTx
 
@@ -174,9 +172,12 @@ def _after_task_ids(flow) -> set[str]:
 @handles(SetTaskRunState)
 def set_task_run_state(tx: ExecutionTx, message: SetTaskRunState,
                        config: EngineConfig) -> str | None:
-    run = tx.run(message.task_run_id)
+    run = tx.any_run(message.task_run_id)
     if reason := why_not_set_state(tx.execution, run, message.task_run_id, message.state):
         return reason
+    if run.folded:
+        _reopen_in_place(tx, run)
+        run = tx.run(run.id)
     errors, after = _errors_task_ids(tx.flow), _after_task_ids(tx.flow)
     removable = (set() if run.task_id in errors else errors) | \
         (set() if run.task_id in after else after)
@@ -195,6 +196,16 @@ def set_task_run_state(tx: ExecutionTx, message: SetTaskRunState,
         variables = {**(tx.execution.variables or {}), PENDING_FINAL_STATE: pending}
         tx.set_execution(tx.execution.model_copy(update={"variables": variables}))
     return None
+
+
+def _reopen_in_place(tx: ExecutionTx, run: TaskRun) -> None:
+    """The iterations around a folded run come back to the working set, uncounted."""
+    reopened = reopening(tx, run)
+    tx.unfold(reopened.unfold)
+    for loop_run_id, progress in reopened.progress.items():
+        progress.pop("again", None)  # its runs are all there: nothing to start again
+        loop_run = tx.run(loop_run_id)
+        tx.put_run(loop_run.model_copy(update={"flowable": {**loop_run.flowable, LOOP: progress}}))
 
 
 def _forced(run: TaskRun, state: State, tx: ExecutionTx) -> TaskRun:
@@ -241,57 +252,25 @@ def _copied_runs(tx: ExecutionTx, chosen: TaskRun,
     chosen_path = _path(tx, chosen)
     kept = [run for run in tx.all_runs() if run.id in ancestors or
             (run.id != chosen.id and not _comes_after(tx, _path(tx, run), chosen_path, order))]
-    reopened = _reopened_iterations(tx, chosen_path)
+    reopened = reopening(tx, chosen)
     ids = {run.id: new_id() for run in kept}
     copies = []
     for run in kept:
         flowable = dict(run.flowable)
-        if run.id in reopened.counted:
-            flowable[LOOP] = reopened.counted[run.id]
+        if run.id in reopened.progress:
+            flowable[LOOP] = reopened.progress[run.id]
         copy = run.model_copy(update={
             "id": ids[run.id], "execution_id": execution_id,
             "parent_task_run_id": ids.get(run.parent_task_run_id) if run.parent_task_run_id else None,
             "attempts": list(run.attempts), "flowable": flowable,
-            "folded": run.folded and not _under(tx, run, reopened.roots)})
+            "folded": run.folded and run.id not in reopened.unfold})
         if run.id in ancestors:
             copy = copy.moved_to(State.RUNNING, tx.now)
         copies.append(copy)
     return copies, ids
 
 
-@dataclass
-class _Reopened:
-    roots: set[str] = field(default_factory=set)  # runs of the iterations that run again
-    counted: dict[str, dict] = field(default_factory=dict)  # loop run id -> its progress
-
-
-def _reopened_iterations(tx: ExecutionTx, chosen_path: list[TaskRun]) -> _Reopened:
-    """The loop iterations the chosen run is in run again: each loop on the way starts that
-    value `again`; if the loop had folded the iteration (it finished), its runs become live
-    again and the loop stops counting them."""
-    reopened = _Reopened()
-    for loop_run, child in zip(chosen_path, chosen_path[1:]):
-        if LOOP not in loop_run.flowable:
-            continue
-        progress = {**loop_run.flowable[LOOP], "done": dict(loop_run.flowable[LOOP]["done"])}
-        progress["again"] = [*progress.get("again", []), child.value]
-        reopened.counted[loop_run.id] = progress
-        if not child.folded:
-            continue
-        main = {t.id for t in tx.task(loop_run.task_id).tasks}
-        for run in tx.all_runs():
-            if run.parent_task_run_id == loop_run.id and run.value == child.value:
-                reopened.roots.add(run.id)
-                if run.task_id in main:
-                    progress["done"][run.state.value] -= 1
-    return reopened
-
-
-def _under(tx: ExecutionTx, run: TaskRun, roots: set[str]) -> bool:
-    return run.id in roots or any(a.id in roots for a in tx.ancestors(run))
-
-
-NEEDS_ALL_RUNS.add(ReplayExecution)
+NEEDS_ALL_RUNS.update((ReplayExecution, SetTaskRunState))
 
 
 def _path(tx: ExecutionTx, run: TaskRun) -> list[TaskRun]:

@@ -186,3 +186,55 @@ def test_only_references_subscripted_by_the_current_value_are_iteration_local():
     assert not local("{{ outputs.a | length }}", "a")
     assert not local("{{ outputs.a[taskrun.value].v }} {{ outputs.a }}", "a")
     assert not local("{{ outputs.ab[taskrun.value].v ~ outputs.a }}", "a")
+
+
+NESTED = f"""id: nested
+namespace: company.team
+tasks:
+  - id: outer
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["a", "b"]
+    tasks:
+      - id: inner
+        type: io.kestra.plugin.core.flow.ForEach
+        values: [1, 2, 3]
+        tasks:
+          - id: leaf
+            type: {RET}
+            format: "{{{{ parent.taskrun.value }}}}-{{{{ taskrun.value }}}}"
+"""
+
+
+def test_replay_from_a_nested_finished_iteration_reopens_only_its_own_iterations():
+    h = Harness(NESTED)
+    assert h.run(rendering) is State.SUCCESS
+    [chosen] = [r for r in h.by_task("leaf") if r.value == "2"
+                and h.runs[r.parent_task_run_id].value == "b"]
+    r = replayed(h, NESTED, chosen.id)
+    live = [run for run in r.runs.values() if not run.folded]
+    # The outer loop and b's inner loop run again; every other iteration (a's, b-1, b-3)
+    # is copied folded, still counted by its loop.
+    assert sorted((run.task_id, run.value) for run in live) == [("inner", "b"), ("outer", None)]
+    assert len(r.runs) == 1 + 2 + 3 + 2
+    r.start()
+    assert drive(r, rendering, 0) is State.SUCCESS
+    assert [d.task_run.value for d in r.dispatched] == ["2"]
+    [outer] = r.by_task("outer")
+    assert outer.flowable["loop"]["done"] == {"SUCCESS": 2}
+    inner_b = [run for run in r.by_task("inner") if run.value == "b"][0]
+    assert inner_b.flowable["loop"]["done"] == {"SUCCESS": 3}
+
+
+def test_set_state_of_a_folded_run_reopens_its_iteration_and_recounts_it():
+    from common.messages import SetTaskRunState
+    h = Harness(for_each(30, 5, STEP))
+    assert h.run() is State.SUCCESS
+    [chosen] = [run for run in h.by_task("step") if run.value == "7"]
+    assert chosen.folded
+    decision = h.send(SetTaskRunState(execution_id=h.execution.id, task_run_id=chosen.id,
+                                      state=State.WARNING))
+    assert decision.ignored is None, decision.ignored
+    assert h.execution.state is State.WARNING
+    [each] = h.by_task("each")
+    assert each.flowable["loop"]["done"] == {"SUCCESS": 29, "WARNING": 1}
+    assert h.runs[chosen.id].folded and h.runs[chosen.id].state is State.WARNING
