@@ -21,6 +21,9 @@ from common.transport.base import Transport
 log = logging.getLogger(__name__)
 
 
+DELETE_BATCH = 500
+
+
 class OutboxRelay:
     def __init__(self, db: Database, transport: Transport, *, grace_seconds: float = 10.0,
                  batch_interval: float = 0.2) -> None:
@@ -41,7 +44,10 @@ class OutboxRelay:
         if ids:
             with self._lock:
                 self._published.extend(ids)
-            self._wake.set()
+                # Deleting is not urgent: wait for a batch worth a transaction rather than
+                # spend one per message on the hot path.
+                if len(self._published) >= DELETE_BATCH:
+                    self._wake.set()
 
     def delete_published(self) -> int:
         with self._lock:

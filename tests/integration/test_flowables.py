@@ -1,0 +1,214 @@
+"""Flowable tasks nested in each other, and a wide loop, through real executor and worker
+processes on PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from common.models.state import State
+from common.store.schema import loop_values, task_runs
+from tests.integration.conftest import (deploy, finish, runs_by_task, start_runtime,
+                                        stop_runtime, wait_for)
+
+pytestmark = pytest.mark.service
+
+RET = "io.kestra.plugin.core.debug.Return"
+
+SWITCH_PARALLEL_FOREACH = f"""
+id: nested
+namespace: it.flowables
+inputs:
+  - id: route
+    type: STRING
+tasks:
+  - id: route
+    type: io.kestra.plugin.core.flow.Switch
+    value: "{{{{ inputs.route }}}}"
+    cases:
+      fan:
+        - id: parallel
+          type: io.kestra.plugin.core.flow.Parallel
+          tasks:
+            - id: each
+              type: io.kestra.plugin.core.flow.ForEach
+              values: ["x", "y", "z"]
+              concurrencyLimit: 2
+              tasks:
+                - id: item
+                  type: {RET}
+                  format: "item {{{{ taskrun.value }}}}"
+            - id: side
+              type: {RET}
+              format: side
+    defaults:
+      - id: fallback
+        type: {RET}
+        format: fallback
+  - id: after
+    type: {RET}
+    format: "{{{{ outputs.route.value }}}}"
+"""
+
+ERRORS_IN_ITERATION = f"""
+id: iteration_errors
+namespace: it.flowables
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["a", "b", "c"]
+    tasks:
+      - id: step
+        type: io.kestra.plugin.core.flow.Sequential
+        tasks:
+          - id: maybe_fail
+            type: io.kestra.plugin.core.execution.Fail
+            condition: "{{{{ parent.taskrun.value == 'b' }}}}"
+        errors:
+          - id: handled
+            type: {RET}
+            format: "handled {{{{ parent.taskrun.value }}}}"
+"""
+
+CHILD = """
+id: failing_child
+namespace: it.flowables
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+"""
+
+ALLOW_FAILURE_SUBFLOW = f"""
+id: tolerant_parent
+namespace: it.flowables
+tasks:
+  - id: tolerant
+    type: io.kestra.plugin.core.flow.AllowFailure
+    tasks:
+      - id: call
+        type: io.kestra.plugin.core.flow.Subflow
+        namespace: it.flowables
+        flowId: failing_child
+  - id: after
+    type: {RET}
+    format: carried on
+"""
+
+WIDE = f"""
+id: wide
+namespace: it.flowables
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: "{{{{ range(1, 2000) }}}}"
+    concurrencyLimit: 100
+    tasks:
+      - id: step
+        type: {RET}
+        format: "v{{{{ taskrun.value }}}}"
+  - id: total
+    type: {RET}
+    format: "{{{{ outputs.step | length }}}} {{{{ outputs.step['1999'].value }}}}"
+"""
+
+RESTARTABLE = f"""
+id: one_bad_item
+namespace: it.flowables
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: "{{{{ range(1, 1000) }}}}"
+    concurrencyLimit: 0
+    tasks:
+      - id: step
+        type: io.kestra.plugin.core.execution.Fail
+        # Fails the first attempt of item 500 only: a restart's new attempt passes.
+        condition: "{{{{ taskrun.value == '500' and taskrun.attemptsCount == 0 }}}}"
+"""
+
+
+@pytest.fixture(scope="module")
+def runtime(deployment):
+    runtime, _ = start_runtime(deployment, "flowables:", executors=1, workers=1,
+                               worker_concurrency=8)
+    for source in (SWITCH_PARALLEL_FOREACH, ERRORS_IN_ITERATION, CHILD, ALLOW_FAILURE_SUBFLOW,
+                   WIDE, RESTARTABLE):
+        deploy(runtime, source)
+    yield runtime
+    stop_runtime(deployment, runtime)
+
+
+def test_foreach_in_parallel_in_switch(runtime):
+    done = finish(runtime, runtime.submit("it.flowables", "nested", {"route": "fan"}).id)
+    assert done.state is State.SUCCESS
+    runs = runs_by_task(runtime.task_runs(done.id))
+    assert sorted(r.value for r in runs["item"]) == ["x", "y", "z"]
+    assert "fallback" not in runs and runs["side"][0].state is State.SUCCESS
+    assert {r.value: r.outputs for r in runs["item"]}["y"] == {"value": "item y"}
+    assert runs["after"][0].outputs == {"value": "fan"}
+    other = finish(runtime, runtime.submit("it.flowables", "nested", {"route": "other"}).id)
+    assert other.state is State.SUCCESS
+    assert set(runs_by_task(runtime.task_runs(other.id))) == {"route", "fallback", "after"}
+
+
+def test_errors_branch_inside_a_foreach_iteration(runtime):
+    done = finish(runtime, runtime.submit("it.flowables", "iteration_errors").id)
+    assert done.state is State.FAILED
+    runs = runs_by_task(runtime.task_runs(done.id))
+    [handled] = runs["handled"]
+    assert handled.outputs == {"value": "handled b"} and handled.state is State.SUCCESS
+    states = {r.value: r.state for r in runs["step"]}
+    assert states == {"a": State.SUCCESS, "b": State.FAILED}  # one at a time: c never starts
+    assert runs["each"][0].state is State.FAILED
+
+
+def test_a_failing_subflow_under_allow_failure_warns_and_the_flow_goes_on(runtime):
+    done = finish(runtime, runtime.submit("it.flowables", "tolerant_parent").id)
+    assert done.state is State.WARNING
+    runs = runs_by_task(runtime.task_runs(done.id))
+    assert runs["call"][0].state is State.FAILED
+    assert runs["tolerant"][0].state is State.WARNING
+    assert runs["after"][0].outputs == {"value": "carried on"}
+    child_id = runs["call"][0].outputs["executionId"]
+    assert runtime.get(child_id).state is State.FAILED
+
+
+def test_a_wide_foreach_folds_its_iterations_and_still_sees_every_output(runtime):
+    done = finish(runtime, runtime.submit("it.flowables", "wide").id, timeout=120)
+    assert done.state is State.SUCCESS
+    runs = runs_by_task(runtime.task_runs(done.id))
+    assert len(runs["step"]) == 2000
+    assert all(r.state is State.SUCCESS for r in runs["step"])
+    assert runs["total"][0].outputs == {"value": "2000 v1999"}
+    with runtime.db.read() as conn:
+        folded = conn.execute(select(func.count()).where(
+            task_runs.c.execution_id == done.id, task_runs.c.folded)).scalar_one()
+        chunks = conn.execute(select(func.count()).where(
+            loop_values.c.execution_id == done.id)).scalar_one()
+    assert folded == 2000 and chunks == 2
+
+
+def test_restart_of_one_failed_iteration_out_of_1000(runtime):
+    failed = finish(runtime, runtime.submit("it.flowables", "one_bad_item").id, timeout=120)
+    assert failed.state is State.FAILED
+
+    def every_step_ended():  # the loop fails at once; its other iterations still end
+        steps = [r for r in runtime.task_runs(failed.id) if r.task_id == "step"]
+        return steps if all(r.state.is_terminated for r in steps) else None
+    before = {r.id: r for r in wait_for(every_step_ended, 60, "every iteration to end")}
+    assert len(before) == 1000
+    [bad] = [r for r in before.values() if r.state is State.FAILED]
+    assert bad.value == "500"
+    runtime.restart(failed.id)
+
+    def second_attempt_ended():
+        current = runtime.get(failed.id)
+        return current if current.attempt_number == 2 and current.state.is_terminated else None
+    done = wait_for(second_attempt_ended, 60, "the restarted execution to end")
+    assert done.state is State.SUCCESS
+    after = {r.id: r for r in runtime.task_runs(failed.id) if r.task_id == "step"}
+    assert after.keys() == before.keys()
+    assert [a.number for a in after[bad.id].attempts] == [1, 2]
+    untouched = {i: (r.attempts, r.outputs, r.history) for i, r in before.items() if i != bad.id}
+    assert {i: (r.attempts, r.outputs, r.history) for i, r in after.items() if i != bad.id} \
+        == untouched
