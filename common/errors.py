@@ -108,3 +108,33 @@ class UnsafePathError(StorageError):
         self.name = name
         self.reason = reason
         super().__init__(f"Unsafe storage path {name!r}: {reason}")
+
+
+class FileAccessError(StorageError):
+    """A task or an expression asked for a stored file its execution may not read: one of
+    another execution (not its parent) or of another namespace."""
+
+    def __init__(self, uri: str, reason: str) -> None:
+        self.uri = uri
+        super().__init__(f"Unable to read the file '{uri}': {reason}")
+
+
+class FileTooLargeError(StorageError):
+    """A file is over the size a caller reads into memory (`read()` in expressions)."""
+
+    def __init__(self, uri: str, size: int, limit: int) -> None:
+        self.uri, self.size, self.limit = uri, size, limit
+        super().__init__(f"Unable to read the file '{uri}': {size} bytes is over the "
+                         f"{limit} bytes read() accepts; give the file to a task instead "
+                         f"(e.g. a script's inputFiles)")
+
+
+class KVError(PodiumError):
+    """The namespace KV store refused an operation: an invalid key, a value that does not
+    parse as its declared type, a negative TTL, an existing key with `overwrite: false`, or
+    a namespace that cannot be reached."""
+
+
+class SecretError(PodiumError):
+    """A secret or an encrypted value is unusable: no encryption key configured, a key that
+    is not a Fernet key, or a value encrypted with another key."""

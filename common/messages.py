@@ -149,6 +149,7 @@ class SubflowEnded(Message):
     state: State
     outputs: dict[str, Any] | None = None
     error: str | None = None
+    iteration: int | None = None  # the batch, for a child of a ForEachItem
 
     @property
     def idempotency_key(self) -> str:

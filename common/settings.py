@@ -10,8 +10,9 @@ Nothing is read at import time: the composition root builds ``Settings()`` once 
 (or the sub-object a component needs) to every service, so tests build their own instances
 and no component looks at ``os.environ`` behind its back.
 
-Flow secrets are deliberately absent: they get their own provider, never a settings field.
-The only credentials here are the optional S3 keys of the storage, as ``SecretStr``.
+Flow secrets are deliberately absent: they get their own provider (``common/secrets.py``),
+never a settings field. The only credentials here, as ``SecretStr``, are the optional S3 keys
+of the storage and the key that encrypts SECRET inputs at rest.
 """
 
 from __future__ import annotations
@@ -192,6 +193,17 @@ class ExecutorSettings(BaseModel):
     )
 
 
+class SecretsSettings(BaseModel):
+    model_config = _FROZEN
+
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key (32 url-safe base64 bytes) encrypting SECRET inputs at rest; "
+        "every service of a deployment needs the same one. Unset: the embedded mode keeps a "
+        "generated key in `data_dir/secrets.key`; a deployment refuses SECRET inputs.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable in Podium. Build once in the composition root; pass it down."""
 
@@ -224,6 +236,8 @@ class Settings(BaseSettings):
                                    description="Worker service.")
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings,
                                        description="Executor service.")
+    secrets: SecretsSettings = Field(default_factory=SecretsSettings,
+                                     description="Encryption of SECRET inputs.")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -10,10 +10,12 @@ from typing import Any
 
 from common.errors import PodiumError
 from common.flow.model import Flow
-from common.inputs import resolve_inputs, to_json_value
+from common.inputs import InputType, resolve_inputs, to_json_value
 from common.messages import StartExecution
 from common.models.execution import Execution, new_id
 from common.models.state import StateHistory
+from common.secrets import SecretCipher, seal_secret_inputs
+from common.storage.uploads import InputUploads
 from common.store import enqueue_messages, insert_execution
 from common.templating import render_typed
 from common.transport.base import EXECUTOR_QUEUE
@@ -28,15 +30,20 @@ class FlowDisabledError(PodiumError):
 def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any] | None,
                      now: datetime, *, labels: dict[str, Any] | None = None,
                      trigger: dict[str, Any] | None = None, parent_id: str | None = None,
-                     validate_inputs: bool = True) -> tuple[Execution, list[tuple[int, str, dict]]]:
+                     validate_inputs: bool = True, uploads: InputUploads | None = None,
+                     cipher: SecretCipher | None = None
+                     ) -> tuple[Execution, list[tuple[int, str, dict]]]:
     """Insert a CREATED execution and its StartExecution message (outbox).
 
     Returns the execution and the outbox rows `(id, queue, payload)` to publish once the
     caller's transaction has committed. Raises InputErrors for bad inputs and
-    FlowDisabledError for a disabled flow; nothing is written then.
+    FlowDisabledError for a disabled flow; nothing is written then. FILE inputs given as
+    files are stored through `uploads` before the row is inserted; when this raises, or the
+    caller's transaction fails, the caller calls `uploads.discard()`.
     """
     execution = new_execution(flow, revision, inputs, now, labels=labels, trigger=trigger,
-                              parent_id=parent_id, validate_inputs=validate_inputs)
+                              parent_id=parent_id, validate_inputs=validate_inputs,
+                              uploads=uploads, cipher=cipher)
     insert_execution(conn, execution)
     payload = StartExecution(execution_id=execution.id).encode()
     ids = enqueue_messages(conn, [(EXECUTOR_QUEUE, payload)])
@@ -48,13 +55,20 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
                   parent_id: str | None = None, execution_id: str | None = None,
                   variables: dict[str, Any] | None = None,
                   schedule_date: datetime | None = None,
-                  validate_inputs: bool = True) -> Execution:
-    """The CREATED execution `create_execution` inserts, built without I/O (the executor
-    inserts subflow executions itself). Raises InputErrors or FlowDisabledError."""
+                  validate_inputs: bool = True,
+                  uploads: InputUploads | None = None,
+                  cipher: SecretCipher | None = None) -> Execution:
+    """The CREATED execution `create_execution` inserts, built without I/O but the FILE
+    inputs stored through `uploads` (the executor inserts subflow executions itself; their
+    FILE inputs are kestra:// URIs already). Raises InputErrors or FlowDisabledError."""
     if flow.disabled:
         raise FlowDisabledError(f"flow {flow.namespace}.{flow.id} is disabled")
-    typed = _inputs(flow, inputs, validate_inputs)
-    execution_id = execution_id or new_id()
+    execution_id = execution_id or new_id()  # first: uploaded files are stored under it
+    store_file = uploads.for_execution(flow.namespace, flow.id, execution_id,
+                                       file_extensions(flow)) if uploads else None
+    typed = _inputs(flow, inputs, validate_inputs, store_file)
+    # SECRET inputs are stored encrypted (common/secrets.py); SecretError without a cipher.
+    typed = seal_secret_inputs(flow.inputs, typed, cipher)
     return Execution(
         id=execution_id, namespace=flow.namespace, flow_id=flow.id, flow_revision=revision,
         history=StateHistory.new(now), inputs=to_json_value(typed),
@@ -63,12 +77,20 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
         schedule_date=schedule_date)
 
 
-def _inputs(flow: Flow, inputs: dict[str, Any] | None, validate: bool) -> dict[str, Any]:
+def _inputs(flow: Flow, inputs: dict[str, Any] | None, validate: bool,
+            store_file: Any) -> dict[str, Any]:
     # Kestra's test harness skips input validation when no inputs are given; the
     # conformance runner relies on that, users never do (validate defaults to True).
     if not validate and not inputs:
         return {}
-    return resolve_inputs(flow.inputs or [], inputs or {}, render_typed=render_typed)
+    return resolve_inputs(flow.inputs or [], inputs or {}, render_typed=render_typed,
+                          store_file=store_file)
+
+
+def file_extensions(flow: Flow) -> dict[str, str]:
+    """Declared extension of each FILE input: names bytes uploaded without a file name."""
+    return {decl.id: decl.extension for decl in flow.inputs or []
+            if InputType(decl.type) is InputType.FILE}
 
 
 def execution_labels(flow: Flow, extra: dict[str, Any] | None, execution_id: str) -> list[dict]:

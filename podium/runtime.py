@@ -3,10 +3,15 @@
 `Runtime.embedded(...)`: SQLite, in-process transport, executor and worker threads in
 this process — the default on a machine with no servers. The same ExecutorService and
 WorkerService classes run as separate processes on the distributed path (`podium executor`,
-`podium worker`); only the Database and Transport differ.
+`podium worker`); only the Database, Transport and Storage differ. The storage is local disk
+under the data directory when embedded, and whatever the settings say otherwise (a directory
+every process shares, or S3): this process uploads FILE inputs, workers read and write task
+files, and the CLI lists and downloads them.
 """
 
 from __future__ import annotations
+
+import json
 
 import os
 import tempfile
@@ -21,7 +26,11 @@ from common.messages import (ReplayExecution, RestartExecution, ResumeExecution,
                              SetTaskRunState)
 from common.models.execution import Execution, TaskRun, new_id
 from common.models.state import State
+from common.inputs import InputType
+from common.secrets import SecretCipher, SecretProvider
 from common.settings import Settings
+from common.storage import LocalStorage, Storage, StorageEntry, execution_prefix
+from common.storage.uploads import InputUploads
 from common.store import (Database, FlowRevision, fetch_logs, upgrade, get_execution, get_flow, load_task_runs,
                           save_flow, upgrade_database)
 from common.store.types import utcnow
@@ -42,9 +51,11 @@ from worker.service import WorkerService
 class Runtime:
     """A database and a transport, plus whichever services this process runs."""
 
-    def __init__(self, db: Database, transport: Transport) -> None:
+    def __init__(self, db: Database, transport: Transport,
+                 storage: Storage | None = None) -> None:
         self.db = db
         self.transport = transport
+        self.storage = storage
         self.relay = OutboxRelay(db, transport)
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
@@ -53,6 +64,10 @@ class Runtime:
         self._unsubscribe = None
         self.fleet: Fleet | None = None
         self.flows = FlowCache()
+        # secret() values for the workers started here; the key SECRET inputs are sealed
+        # with at submission (common/secrets.py). Set by the constructors below.
+        self.secrets: SecretProvider | None = None
+        self.cipher: SecretCipher | None = None
         # Deletes the outbox rows of what this process publishes (its submissions).
         self.threads.append(self.relay.run_background(self.stop, sweep_every=None))
 
@@ -63,16 +78,21 @@ class Runtime:
         folder.mkdir(parents=True, exist_ok=True)
         db = Database(f"sqlite:///{folder / 'podium.db'}")
         upgrade_database(db)
-        runtime = cls(db, InProcessTransport())
-        runtime.start_executor(EngineConfig(environ=dict(environ if environ is not None
-                                                         else os.environ)))
+        runtime = cls(db, InProcessTransport(), LocalStorage(folder / "storage"))
+        env = dict(environ if environ is not None else os.environ)
+        runtime.secrets = wiring.secret_provider(env)
+        runtime.cipher = wiring.embedded_cipher(folder, env)
+        runtime.start_executor(EngineConfig(environ=env, globals_=_globals(env)))
         runtime.start_worker(concurrency=workers)
         return runtime
 
     @classmethod
     def connect(cls, settings: Settings) -> "Runtime":
         """Talk to a deployment (store + Celery) without running any service here."""
-        return cls(wiring.database(settings), wiring.celery_transport(settings))
+        runtime = cls(wiring.database(settings), wiring.celery_transport(settings),
+                      wiring.storage(settings))
+        runtime.cipher = wiring.secret_cipher(settings)
+        return runtime
 
     @classmethod
     def distributed(cls, settings: Settings, env: dict[str, str], *, executors: int = 1,
@@ -93,7 +113,8 @@ class Runtime:
         self._consume([EXECUTOR_QUEUE], self.executor.handle, concurrency, "executor")
 
     def start_worker(self, concurrency: int = 4, queues: list[str] | None = None) -> None:
-        self.worker = WorkerService(self.db, self.transport)
+        self.worker = WorkerService(self.db, self.transport, storage=self.storage,
+                                    secrets=self.secrets, cipher=self.cipher)
         self._unsubscribe = self.transport.subscribe_broadcast(KILL_CHANNEL, self.worker.on_kill)
         self._consume(queues or [WORKER_QUEUE], self.worker.handle, concurrency, "worker")
 
@@ -116,6 +137,8 @@ class Runtime:
             self.worker.logs.close()
         self.relay.delete_published()
         self.db.dispose()
+        if self.storage:
+            self.storage.close()
 
     def __enter__(self) -> "Runtime":
         return self
@@ -130,15 +153,33 @@ class Runtime:
 
     def submit(self, namespace: str, flow_id: str, inputs: dict[str, Any] | None = None, *,
                labels: dict[str, Any] | None = None, validate_inputs: bool = True) -> Execution:
-        with self.db.begin() as conn:
-            stored = get_flow(conn, namespace, flow_id)
-            if stored is None:
-                raise PodiumError(f"flow {namespace}.{flow_id} is not deployed")
-            flow = self.flows.get(conn, namespace, flow_id, stored.revision)
-            execution, outgoing = create_execution(conn, flow, stored.revision, inputs, utcnow(),
-                                                   labels=labels, validate_inputs=validate_inputs)
+        """Create an execution. A FILE input takes a local `Path`, `bytes` or an `Upload`
+        (common.storage.uploads), stored before the execution is committed (and removed if
+        it is not), or a kestra:// URI kept as is."""
+        uploads = InputUploads(self.storage) if self.storage else None
+        try:
+            with self.db.begin() as conn:
+                flow, revision = self._deployed(conn, namespace, flow_id)
+                execution, outgoing = create_execution(
+                    conn, flow, revision, inputs, utcnow(), labels=labels,
+                    validate_inputs=validate_inputs, uploads=uploads, cipher=self.cipher)
+        except BaseException:
+            if uploads:
+                uploads.discard()
+            raise
         self.relay.publish_committed(outgoing)
         return execution
+
+    def flow(self, namespace: str, flow_id: str):
+        """The latest deployed revision of a flow (parsed); PodiumError when absent."""
+        with self.db.read() as conn:
+            return self._deployed(conn, namespace, flow_id)[0]
+
+    def _deployed(self, conn: Any, namespace: str, flow_id: str):
+        stored = get_flow(conn, namespace, flow_id)
+        if stored is None:
+            raise PodiumError(f"flow {namespace}.{flow_id} is not deployed")
+        return self.flows.get(conn, namespace, flow_id, stored.revision), stored.revision
 
     def wait(self, execution_id: str, timeout: float | None = None,
              poll: float = 0.02) -> Execution:
@@ -167,7 +208,14 @@ class Runtime:
                                   execution.flow_revision)
             runs = load_task_runs(conn, execution_id)
         _, task = first_paused(flow, runs)
-        typed_resume_inputs(task, inputs)
+        uploads = InputUploads(self.storage) if self.storage else None
+        try:
+            inputs = _stored_files(task, inputs, uploads, execution)
+            typed_resume_inputs(task, inputs)
+        except BaseException:
+            if uploads:
+                uploads.discard()
+            raise
         self.transport.publish(EXECUTOR_QUEUE, ResumeExecution(execution_id=execution_id,
                                                                inputs=inputs or None).encode())
 
@@ -178,6 +226,16 @@ class Runtime:
     def task_runs(self, execution_id: str) -> list[TaskRun]:
         with self.db.read() as conn:
             return load_task_runs(conn, execution_id)
+
+    def files(self, execution_id: str) -> list[StorageEntry]:
+        """Every stored file of an execution (inputs, task outputs), sorted by URI."""
+        execution = self.get(execution_id)
+        if execution is None:
+            raise PodiumError(f"execution {execution_id} not found")
+        if self.storage is None:
+            raise PodiumError("this runtime has no internal storage")
+        return self.storage.list(execution_prefix(execution.namespace, execution.flow_id,
+                                                  execution.id))
 
     def logs(self, execution_id: str) -> list:
         with self.db.read() as conn:
@@ -221,6 +279,37 @@ class Runtime:
             if execution is None:
                 raise PodiumError(f"execution {execution_id} not found")
             return execution, load_task_runs(conn, execution_id)
+
+
+def _stored_files(task: Any, inputs: dict[str, Any] | None, uploads: InputUploads | None,
+                  execution: Execution) -> dict[str, Any] | None:
+    """`inputs` with the files given to FILE onResume inputs replaced by their stored URIs:
+    the ResumeExecution message carries JSON only."""
+    files = {d.id for d in getattr(task, "on_resume", None) or []
+             if InputType(d.type) is InputType.FILE}
+    pending = {k: v for k, v in (inputs or {}).items()
+               if k in files and v is not None and not isinstance(v, str)}
+    if not pending:
+        return inputs
+    if uploads is None:
+        raise PodiumError("FILE inputs need an internal storage")
+    store = uploads.for_execution(execution.namespace, execution.flow_id, execution.id)
+    return {**inputs, **{key: store(key, value) for key, value in pending.items()}}
+
+
+def _globals(env: dict[str, str]) -> dict:
+    """`globals.*` of the embedded engine: PODIUM_VARIABLES_GLOBALS (a JSON map), as the
+    services read it from their settings."""
+    text = env.get("PODIUM_VARIABLES_GLOBALS")
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise PodiumError("PODIUM_VARIABLES_GLOBALS must be a JSON map") from None
+    if not isinstance(value, dict):
+        raise PodiumError("PODIUM_VARIABLES_GLOBALS must be a JSON map")
+    return value
 
 
 def _refuse(reason: str | None) -> None:

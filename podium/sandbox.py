@@ -1,10 +1,12 @@
-"""A throwaway deployment on the local PostgreSQL and Redis: a fresh database and a
-unique Redis key prefix, removed afterwards. For tests, benchmarks and the conformance
+"""A throwaway deployment on the local PostgreSQL and Redis: a fresh database, a unique
+Redis key prefix and a local storage directory shared by its processes, removed afterwards. For tests, benchmarks and the conformance
 runner's distributed mode; never for production."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from contextlib import contextmanager
 from typing import Iterator
@@ -12,6 +14,7 @@ from typing import Iterator
 import psycopg
 import redis
 
+from common.secrets import SecretCipher
 from common.settings import Settings
 
 ADMIN_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL",
@@ -31,15 +34,21 @@ def throwaway_deployment(extra_env: dict[str, str] | None = None
     with psycopg.connect(_libpq(ADMIN_URL), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     database_url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    storage_dir = tempfile.mkdtemp(prefix=f"{name}-storage-")
+    encryption_key = SecretCipher.generate_key()  # SECRET inputs, shared by its processes
     env = {"PODIUM_DATABASE__URL": database_url, "PODIUM_BROKER__URL": REDIS_URL,
            "PODIUM_BROKER__KEY_PREFIX": f"{name}:", "PODIUM_LOG_LEVEL": "WARNING",
-           **(extra_env or {})}
+           "PODIUM_STORAGE__BASE_PATH": storage_dir,
+           "PODIUM_SECRETS__ENCRYPTION_KEY": encryption_key, **(extra_env or {})}
     settings = Settings(database={"url": database_url},
-                        broker={"url": REDIS_URL, "key_prefix": f"{name}:"})
+                        broker={"url": REDIS_URL, "key_prefix": f"{name}:"},
+                        storage={"base_path": storage_dir},
+                        secrets={"encryption_key": env["PODIUM_SECRETS__ENCRYPTION_KEY"]})
     try:
         yield settings, env
     finally:
         _drop(name)
+        shutil.rmtree(storage_dir, ignore_errors=True)
 
 
 def _drop(name: str) -> None:

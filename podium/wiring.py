@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
+from common.secrets import EnvSecretProvider, SecretCipher, key_file_cipher
 from common.settings import Settings
+from common.storage import Storage
+from common.storage.factory import storage_from_settings
 from common.store import Database
 from common.transport.base import Transport
 from common.transport.celery_transport import CeleryTransport, make_celery_app
@@ -19,9 +23,40 @@ def celery_transport(settings: Settings) -> CeleryTransport:
     return CeleryTransport(make_celery_app(settings))
 
 
+def storage(settings: Settings) -> Storage:
+    """The internal storage every process of a deployment shares (settings.storage)."""
+    return storage_from_settings(settings.storage)
+
+
+def secret_provider(environ: Mapping[str, str] | None = None) -> EnvSecretProvider:
+    """`secret()` values: the SECRET_<KEY> variables (base64) of this environment."""
+    return EnvSecretProvider(os.environ if environ is None else environ)
+
+
+def secret_cipher(settings: Settings) -> SecretCipher | None:
+    """The key SECRET inputs are encrypted with: PODIUM_SECRETS__ENCRYPTION_KEY; without
+    it, on the embedded SQLite default, the data directory's generated key; else None (a
+    deployment then refuses SECRET inputs)."""
+    key = settings.secrets.encryption_key
+    if key is not None:
+        return SecretCipher(key.get_secret_value())
+    if settings.database.url and settings.database.url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return key_file_cipher(settings.data_dir)
+    return None
+
+
+def embedded_cipher(folder: str | os.PathLike, environ: Mapping[str, str]) -> SecretCipher:
+    """The embedded runtime's key: PODIUM_SECRETS__ENCRYPTION_KEY of `environ`, else the
+    one generated and kept in `folder`."""
+    key = environ.get("PODIUM_SECRETS__ENCRYPTION_KEY")
+    return SecretCipher(key) if key else key_file_cipher(folder)
+
+
 def engine_config(settings: Settings) -> EngineConfig:
     return EngineConfig(environ=dict(os.environ), env_prefix=settings.env_vars_prefix,
                         globals_=dict(settings.variables_globals))
 
 
-__all__ = ["database", "celery_transport", "engine_config", "Transport"]
+__all__ = ["database", "celery_transport", "engine_config", "storage", "secret_provider",
+           "secret_cipher", "embedded_cipher", "Transport"]

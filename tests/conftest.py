@@ -11,6 +11,10 @@ import os
 
 import pytest
 
+# The S3 server (moto on loopback, or PODIUM_TEST_S3_URL), one per session for every suite
+# that needs it: the storage contract and the integration tests on S3.
+from tests.contract.storage_backends import s3_endpoint  # noqa: F401
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):

@@ -11,6 +11,11 @@ Stopping is cooperative: ``killed`` is set by the caller (a KillTask arrived), `
 is a ``time.monotonic()`` instant set from the task ``timeout``. Implementations call
 ``check_killed()`` between steps and ``sleep()`` to wait; both raise ``Killed`` or
 ``TimedOut``.
+
+Files: with a ``storage``, ``put_file`` stores a file of the attempt as an output of its task
+run and ``open_file`` / ``download`` read one, restricted to what the execution may read
+(``common.storage.access.FileScope``); the ``read()`` and ``fileSize()`` functions of its
+renders go through the same rule.
 """
 
 from __future__ import annotations
@@ -22,9 +27,13 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, BinaryIO, Callable, Mapping
 
 from common.durations import format_duration
+from common.errors import StorageError
+from common.storage import Storage, task_output_uri
+from common.storage.access import FileScope, file_size, read_text
+from common.storage.base import CHUNK_SIZE
 from common.templating import RenderServices, render, render_typed, render_value
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
@@ -64,9 +73,14 @@ class RunContext:
         min_level: Any = None,
         on_metric: Callable[[dict[str, Any]], None] | None = None,
         temp_root: str | os.PathLike | None = None,
+        storage: Storage | None = None,
     ) -> None:
         self.context: dict[str, Any] = dict(context)
         self.services = services if services is not None else RenderServices()
+        self.storage = storage
+        if storage is not None:  # the expressions of this attempt read through the scope
+            self.services.read = self.services.read or self.read_text
+            self.services.file_size = self.services.file_size or self.file_size
         self.on_log = on_log
         self.on_metric = on_metric
         self.killed = killed if killed is not None else threading.Event()
@@ -214,8 +228,53 @@ class RunContext:
                          temp_root=self._temp_root)
         sub._root, sub._owns_root = root, False
         sub.timeout, sub.log_sink_for = self.timeout, self.log_sink_for
-        sub.store, sub.publish = self.store, self.publish
+        sub.store, sub.publish, sub.storage = self.store, self.publish, self.storage
         return sub
+
+    # ------------------------------------------------------------------ stored files
+    @property
+    def file_scope(self) -> FileScope:
+        return FileScope.from_context(self.context)
+
+    def _storage(self) -> Storage:
+        if self.storage is None:
+            raise StorageError("this worker has no internal storage")
+        return self.storage
+
+    def output_uri(self, name: str) -> str:
+        """The URI `name` gets as an output file of this task run. Raises UnsafePathError
+        for a name that is not one safe path segment."""
+        flow, execution = self.context.get("flow") or {}, self.context.get("execution") or {}
+        task, taskrun = self.context.get("task") or {}, self.context.get("taskrun") or {}
+        return task_output_uri(flow.get("namespace", ""), flow.get("id", ""),
+                               execution.get("id", ""), task.get("id", ""),
+                               taskrun.get("id", ""), name)
+
+    def put_file(self, local_path: str | os.PathLike, name: str | None = None) -> str:
+        """Store a local file (streamed) as an output of this task run; returns its
+        kestra:// URI. `name` defaults to the file's own name."""
+        path = Path(local_path)
+        uri = self.output_uri(name if name is not None else path.name)
+        with open(path, "rb") as stream:
+            return self._storage().put(uri, stream)
+
+    def open_file(self, uri: str) -> BinaryIO:
+        """A stream of a stored file this execution may read (FileAccessError otherwise)."""
+        return self._storage().get(self.file_scope.check(uri))
+
+    def download(self, uri: str, target: str | os.PathLike) -> Path:
+        """Copy a stored file this execution may read to `target`, in chunks."""
+        target = Path(target)
+        with self.open_file(uri) as source, open(target, "wb") as out:
+            shutil.copyfileobj(source, out, CHUNK_SIZE)
+        return target
+
+    def read_text(self, path: str) -> str:
+        """`read(path)` of the expressions: see common.storage.access.read_text."""
+        return read_text(self._storage(), self.file_scope, path)
+
+    def file_size(self, uri: str) -> int:
+        return file_size(self._storage(), self.file_scope, uri)
 
     def close(self) -> None:
         """End the attempt: drop later log calls and remove the directories."""

@@ -18,16 +18,19 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 import common.plugins  # noqa: F401  (registers every task type)
+from common.errors import PodiumError
 from common.messages import KillTask, RunTask, TaskResult, decode_worker_message
 from common.models.state import State
 from common.plugins.base import AnyTask
+from common.secrets import SecretCipher, SecretProvider
+from common.storage import Storage
 from common.store import Database
 from common.store.types import utcnow
-from common.templating import RenderServices
 from common.transport.base import EXECUTOR_QUEUE, Transport
 from worker.log_writer import LogWriter
 from worker.run_context import RunContext
 from worker.runnables import Outcome, run_attempt
+from worker.secrets import AttemptSecrets
 
 log = logging.getLogger(__name__)
 TASKS = TypeAdapter(AnyTask)
@@ -36,9 +39,15 @@ KILL_MEMORY = 10_000
 
 
 class WorkerService:
-    def __init__(self, db: Database, transport: Transport, *, worker_id: str | None = None) -> None:
+    def __init__(self, db: Database, transport: Transport, *, worker_id: str | None = None,
+                 storage: Storage | None = None, secrets: SecretProvider | None = None,
+                 cipher: SecretCipher | None = None) -> None:
         self.transport = transport
         self.db = db
+        # secret() / kv() in renders, SECRET inputs revealed and masked (worker/secrets.py).
+        self.attempt_secrets = AttemptSecrets(db, secrets=secrets, cipher=cipher)
+        # Files of tasks (inputFiles, outputFiles, read()); without it they fail clearly.
+        self.storage = storage
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.logs = LogWriter(db)
         self._running: dict[tuple[str, str], threading.Event] = {}
@@ -97,7 +106,14 @@ class WorkerService:
         def on_log(level: str, text: str) -> None:
             self.logs.add(message, task_id, level, text)
 
-        ctx = RunContext(message.context, RenderServices(), on_log, killed=killed)
+        services = self.attempt_secrets.render_services(message.namespace)
+        try:
+            context = self.attempt_secrets.reveal(message, services.masker)
+        except PodiumError as exc:
+            on_log("ERROR", exc.message)
+            return Outcome(state=State.FAILED, error=exc.message)
+        ctx = RunContext(context, services, on_log, killed=killed,
+                         storage=self.storage)
 
         def log_sink_for(run_id: str, child_task_id: str):  # WorkingDirectory children
             child = message.model_copy(update={"task_run_id": run_id, "attempt": 1})

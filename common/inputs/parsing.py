@@ -189,10 +189,11 @@ def _duration(raw: Any, fail: Callable[..., Invalid]) -> timedelta:
 
 def _file(raw: Any, fail: Callable[..., Invalid], *, ident: str,
           store_file: StoreFile | None) -> str:
-    if not isinstance(raw, str) or not raw:
-        raise fail()
-    if raw.startswith("kestra://"):
+    if isinstance(raw, str) and raw.startswith("kestra://"):
         return raw  # already in internal storage: kept as-is
+    if raw is None or raw == "" or isinstance(raw, (bool, int, float, dict, list)):
+        raise fail()
+    # Anything else (a path, bytes, an upload) is the store_file's to accept or refuse.
     if store_file is None:
         raise fail("a file must be uploaded, or given as a kestra:// URI")
     try:

@@ -11,6 +11,8 @@ from common.store.errors import NotFoundError, StoreError
 from common.store.executions import (count_executions, get_execution, insert_execution,
                                      list_executions, lock_and_bump_execution, lock_execution,
                                      update_execution)
+from common.store.kv import (KVRow, clear_kv, delete_expired_kv, delete_kv, get_kv, list_kv,
+                             namespace_in_use, put_kv)
 from common.store.flows import (FlowRevision, delete_flow, get_flow, list_flows,
                                 list_revisions, save_flow)
 from common.store.logs import LEVELS, LogEntry, LogRecord, append_logs, fetch_logs
@@ -36,4 +38,6 @@ __all__ = [
     "Timer", "add_timer", "take_due_timers", "get_timer", "list_timers", "delete_timer",
     "delete_timers", "next_timer_at",
     "execution_counts", "purge_executions", "purge_logs",
+    "KVRow", "get_kv", "put_kv", "delete_kv", "list_kv", "delete_expired_kv", "clear_kv",
+    "namespace_in_use",
 ]

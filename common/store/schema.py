@@ -158,4 +158,18 @@ timers = Table(
     Index(None, "execution_id", "kind"),
 )
 
-ALL_TABLES = (flows, executions, execution_labels, task_runs, loop_values, logs, outbox, timers)
+# The namespace KV store (Kestra's `_kv`): one typed JSON value per (namespace, key). An
+# entry whose `expires` has passed reads as absent; a write in the namespace removes it.
+kv_entries = Table(
+    "kv_entries", metadata,
+    Column("namespace", NAMESPACE, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("type", String(16), nullable=False),
+    Column("value", JSONValue, nullable=True),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Column("expires", UTCDateTime, nullable=True),
+)
+
+ALL_TABLES = (flows, executions, execution_labels, task_runs, loop_values, logs, outbox, timers,
+              kv_entries)

@@ -7,6 +7,7 @@ validation) plugs in what it has. A missing service is a clear TemplateError, ne
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -15,20 +16,48 @@ from typing import Any, Callable
 SERVICES_KEY = "podium:services"
 
 
+# Lines of a multi-line secret shorter than this are not masked on their own: a lone `}` or
+# `],` line would blank out every log line that happens to contain it.
+MIN_LINE_TO_MASK = 4
+
+
 @dataclass
 class SecretMasker:
-    """Collects every secret value rendered, to mask it in logs, outputs and errors."""
+    """Collects every secret value rendered, to mask it in logs, outputs and errors.
+
+    Masking looks like Kestra's (RunContextLogger): a secret becomes as many `*` as it has
+    characters, its first nine reading `**masked*` (`password` -> `********`). Kestra
+    rewrites the first nine-star run of the whole text instead, which garbles a message
+    holding two secrets; here each occurrence gets its own mask. A multi-line secret is
+    also masked line by line (lines of MIN_LINE_TO_MASK characters or more, stripped), so a
+    script printing it one line at a time leaks nothing. Safe to use from several threads.
+    """
 
     values: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, value: str) -> None:
-        if value:
-            self.values.add(value)
+        if not value:
+            return
+        found = {value}
+        if "\n" in value or "\r" in value:
+            found.update(line.strip() for line in value.splitlines()
+                         if len(line.strip()) >= MIN_LINE_TO_MASK)
+        with self._lock:
+            self.values.update(found)
 
     def mask(self, text: str) -> str:
-        for value in sorted(self.values, key=len, reverse=True):
-            text = text.replace(value, "******")
+        with self._lock:
+            values = sorted(self.values, key=len, reverse=True)
+        for value in values:
+            if value in text:
+                text = text.replace(value, _mask_of(value))
         return text
+
+
+def _mask_of(value: str) -> str:
+    stars = "*" * len(value)
+    return "**masked*" + stars[9:] if len(value) >= 9 else stars
 
 
 @dataclass

@@ -62,6 +62,8 @@ def _child_execution(conn, command: StartSubflow) -> Execution:
     if flow.disabled:
         raise PodiumError("Cannot execute a flow which is disabled")
     link = {"taskRunId": command.parent_task_run_id, "wait": command.wait}
+    if command.iteration is not None:
+        link["iteration"] = command.iteration
     if command.outputs:
         link["outputs"] = command.outputs
     return new_execution(flow, stored.revision, command.inputs, utcnow(),
@@ -75,7 +77,8 @@ def _answer(out: Outgoing, command: StartSubflow, child_id: str | None, state: S
             error: str | None = None) -> None:
     message = SubflowEnded(execution_id=command.parent_execution_id,
                            task_run_id=command.parent_task_run_id,
-                           child_execution_id=child_id, state=state, error=error)
+                           child_execution_id=child_id, state=state, error=error,
+                           iteration=command.iteration)
     out.messages.append((EXECUTOR_QUEUE, message.encode()))
 
 
@@ -96,7 +99,7 @@ def _child_ended(conn, execution: Execution, command: ExecutionEnded, out: Outgo
     outputs, error = _outputs(conn, ended, link)
     message = SubflowEnded(execution_id=parent_id, task_run_id=link["taskRunId"],
                            child_execution_id=first_id, state=ended.state,
-                           outputs=outputs, error=error)
+                           outputs=outputs, error=error, iteration=link.get("iteration"))
     out.messages.append((EXECUTOR_QUEUE, message.encode()))
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from podium.cli.execution_commands import execution
+from podium.cli.file_commands import download, files
 from podium.cli.flow_commands import flow
+from podium.cli.kv_commands import kv
 from podium.cli.run_command import run
 from podium.cli.service_commands import db, executor, server, worker
 
@@ -16,7 +18,10 @@ def main() -> None:
     """Podium: run Kestra-style YAML flows, embedded or on a distributed fleet."""
 
 
+execution.add_command(files)
+execution.add_command(download)
 main.add_command(flow)
 main.add_command(run)
+main.add_command(kv)
 for _command in (db, executor, worker, server, execution):
     main.add_command(_command)

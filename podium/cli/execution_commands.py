@@ -18,7 +18,7 @@ from common.settings import Settings
 from common.store import fetch_logs, list_executions
 from common.transport.base import EXECUTOR_QUEUE
 from podium.cli.output import STATE_STYLE, print_execution
-from podium.cli.run_command import parse_inputs
+from podium.cli.run_command import parse_inputs, with_files
 from podium.runtime import Runtime
 
 
@@ -34,7 +34,8 @@ def execution() -> None:
 @execution.command("run")
 @click.argument("namespace")
 @click.argument("flow_id")
-@click.option("--input", "-i", "inputs", multiple=True, metavar="KEY=VALUE")
+@click.option("--input", "-i", "inputs", multiple=True, metavar="KEY=VALUE",
+              help="An execution input; KEY=@PATH uploads a local file to a FILE input.")
 @click.option("--label", "-l", "labels", multiple=True, metavar="KEY=VALUE")
 @click.option("--wait/--no-wait", default=False, help="Follow the execution to its end.")
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
@@ -44,8 +45,8 @@ def run_execution(namespace: str, flow_id: str, inputs, labels, wait: bool, outp
     """Start FLOW_ID of NAMESPACE. With --wait the exit code mirrors the final state."""
     with _connect() as runtime:
         try:
-            created = runtime.submit(namespace, flow_id, parse_inputs(inputs),
-                                     labels=parse_inputs(labels))
+            given = with_files(runtime.flow(namespace, flow_id), parse_inputs(inputs))
+            created = runtime.submit(namespace, flow_id, given, labels=parse_inputs(labels))
         except PodiumError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)

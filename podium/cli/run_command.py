@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from common.errors import FlowValidationError, PodiumError
 from common.flow.loader import load_flow_file
+from common.flow.model import Flow
+from common.inputs import InputType
 from common.models.state import State
 from podium.cli.output import print_execution
 from podium.runtime import Runtime
@@ -25,10 +28,25 @@ def parse_inputs(pairs: tuple[str, ...]) -> dict[str, str]:
     return inputs
 
 
+def with_files(flow: Flow, inputs: dict[str, Any]) -> dict[str, Any]:
+    """`name=@path` for a FILE input of `flow` means the local file `path` (uploaded when
+    the execution is created); other inputs keep their text, `@` included."""
+    files = {decl.id for decl in flow.inputs or [] if InputType(decl.type) is InputType.FILE}
+    result = dict(inputs)
+    for key, value in inputs.items():
+        if key in files and isinstance(value, str) and value.startswith("@"):
+            path = Path(value[1:]).expanduser()
+            if not path.is_file():
+                raise click.BadParameter(f"{key}: no file at {path}", param_hint="--input")
+            result[key] = path
+    return result
+
+
 @click.command()
 @click.argument("flow_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--input", "-i", "inputs", multiple=True, metavar="KEY=VALUE",
-              help="An execution input; repeat for several.")
+              help="An execution input; repeat for several. KEY=@PATH uploads a local file "
+                   "to a FILE input.")
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Keep the SQLite database and logs here (default: a temporary folder).")
@@ -48,7 +66,7 @@ def run(flow_file: Path, inputs: tuple[str, ...], output_format: str, data_dir: 
         try:
             runtime.deploy(loaded)
             execution = runtime.submit(loaded.flow.namespace, loaded.flow.id,
-                                       parse_inputs(inputs))
+                                       with_files(loaded.flow, parse_inputs(inputs)))
             execution = runtime.wait(execution.id, timeout=timeout)
         except (PodiumError, TimeoutError) as exc:
             click.echo(f"error: {exc}", err=True)

@@ -80,7 +80,10 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
     _logging(settings)
     database = wiring.database(settings)
     transport = wiring.celery_transport(settings)
-    service = WorkerService(database, transport)
+    storage = wiring.storage(settings)
+    service = WorkerService(database, transport, storage=storage,
+                            secrets=wiring.secret_provider(),
+                            cipher=wiring.secret_cipher(settings))
     unsubscribe = transport.subscribe_broadcast(KILL_CHANNEL, service.on_kill)
     stop = threading.Event()
     try:
@@ -90,6 +93,7 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
     finally:
         unsubscribe()
         service.logs.close()
+        storage.close()
 
 
 @click.group()

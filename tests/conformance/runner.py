@@ -9,6 +9,7 @@ what is wrong apart from what is not built.
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,10 @@ from typing import Any, Iterator
 from ruamel.yaml import YAML
 
 from common.flow.loader import LoadedFlow, load_flow_file, parse_flow
+from common.kv import KVStore, infer
+from common.secrets import encode_base64
+from common.storage.uploads import Upload
+from common.store import clear_kv
 from common.store.executions import list_children
 from podium.capabilities import unsupported_task_types
 from podium.runtime import Runtime
@@ -30,10 +35,18 @@ from tests.conformance.manifest import Case, load_cases
 # Engine features (the manifest's `requires` names) Podium supports. Grows as the engine
 # does; an entry requiring anything else is skipped, not failed.
 SUPPORTED_FEATURES: frozenset[str] = frozenset({"retry-new-execution", "pause", "subflow",
-                                                "concurrency", "sla"})
+                                                "concurrency", "sla", "file-input",
+                                                "internal-storage", "kv-store", "state-store",
+                                                "secrets", "secret-input", "log-store",
+                                                "execution-api", "envs", "globals"})
+
+# Cases that use the KV store (directly, through the state store, or with a `setup.kv`)
+# share its keys: they run one at a time in manifest order, each on the store its
+# `setup.kv` describes (a state-store variant sees what the previous variant left).
+STORE_FEATURES = frozenset({"kv-store", "state-store"})
 
 # The other modes need flow triggers and the execution API.
-RUNNABLE_MODES = frozenset({"run", "pause-resume", "subflow-only"})
+RUNNABLE_MODES = frozenset({"run", "pause-resume", "subflow-only", "resume-other"})
 
 # Schedule and Webhook triggers must not fire during a run (README step 2). Flow triggers may
 # only be active for `triggered` entries, which we skip, so they are switched off as well.
@@ -103,9 +116,14 @@ def _first_line(exc: BaseException) -> str:
 
 # ------------------------------------------------------------------------------ cases
 
-def skip_reason(case: Case) -> str | None:
+def skip_reason(case: Case, entries: dict[tuple[str, str], Case] | None = None) -> str | None:
+    """Why `case` cannot run here, or None. `entries` (cases by namespace and flow id) lets
+    a subflow-only case be skipped with the parent flow that would create its executions."""
     if case.mode not in RUNNABLE_MODES:
         return f"mode {case.mode}"
+    parent = _parent_case(case, entries or {})
+    if parent is not None and (why := skip_reason(parent, entries)):
+        return f"parent flow {parent.flow_id}: {why}"
     missing = [feature for feature in case.requires if feature not in SUPPORTED_FEATURES]
     if missing:
         return "needs " + ", ".join(missing)
@@ -115,11 +133,9 @@ def skip_reason(case: Case) -> str | None:
     held_out = case.entry.get("depends_on_heldout") or 0
     if held_out > 0:
         return f"needs {held_out} held-out flow(s)"
-    if _has_file_input(case.inputs) or _has_file_input(case.entry.get("resume_inputs")):
-        return "needs file-input"
     for key, feature in (("kv", "kv-store"), ("secrets", "secrets"), ("globals", "globals"),
                          ("namespace_files", "namespace-files"), ("triggers", "trigger-store")):
-        if case.setup.get(key):
+        if case.setup.get(key) and feature not in SUPPORTED_FEATURES:
             return f"needs {feature}"
     unknown = set(case.setup) - {"kv", "secrets", "globals", "namespace_files", "triggers",
                                  "envs"}
@@ -128,29 +144,70 @@ def skip_reason(case: Case) -> str | None:
     return None
 
 
-def _has_file_input(value: Any) -> bool:
+def _parent_case(case: Case, entries: dict[tuple[str, str], Case]) -> Case | None:
+    parent = case.entry.get("parent_flow") or {} if case.mode == "subflow-only" else {}
+    return entries.get((parent.get("namespace") or case.namespace, parent.get("flow_id")))
+
+
+def with_uploads(value: Any, execution_id: str | None = None) -> Any:
+    """The manifest's `{"$file": {"name", "content"}}` values as Uploads (the Runtime's FILE
+    input values); `<execution id>` in a content is the execution's id."""
+    if isinstance(value, dict) and isinstance(value.get("$file"), dict):
+        content = str(value["$file"].get("content", ""))
+        if execution_id:
+            content = content.replace("<execution id>", execution_id)
+        return Upload(str(value["$file"].get("name") or "file"), data=content.encode())
     if isinstance(value, dict):
-        return "$file" in value or any(_has_file_input(v) for v in value.values())
+        return {key: with_uploads(item, execution_id) for key, item in value.items()}
     if isinstance(value, list):
-        return any(_has_file_input(v) for v in value)
-    return False
+        return [with_uploads(item, execution_id) for item in value]
+    return value
 
 
 def environ_for(cases: list[Case]) -> dict[str, str]:
     """`setup.envs` as the process environment the engine reads `envs.*` from (prefix
-    KESTRA_, name upper-cased; the engine strips the prefix and lower-cases it back)."""
+    KESTRA_, name upper-cased; the engine strips the prefix and lower-cases it back), and
+    `setup.secrets` as Kestra's SECRET_<NAME> variables holding the base64 of each value."""
     environ: dict[str, str] = {}
+    globals_: dict[str, Any] = {}
     for case in cases:
+        for name, value in (case.setup.get("globals") or {}).items():
+            globals_.setdefault(name, value)
         for name, value in (case.setup.get("envs") or {}).items():
             environ.setdefault(f"KESTRA_{name.upper()}", str(value))
+        for name, value in (case.setup.get("secrets") or {}).items():
+            text = value if isinstance(value, str) else json.dumps(value)
+            environ.setdefault(f"SECRET_{name.upper()}", encode_base64(text))
+    if globals_:  # the services' `variables_globals` setting
+        environ["PODIUM_VARIABLES_GLOBALS"] = json.dumps(globals_)
     return environ
 
 
-def run_case(runtime: Any, case: Case, timeout: float) -> Result:
+def in_store_lane(case: Case) -> bool:
+    return bool(STORE_FEATURES & set(case.requires)) or "kv" in case.setup
+
+
+def prepare_kv(runtime: Any, case: Case) -> None:
+    """With a `setup.kv` (namespace -> key -> value), the KV store holds exactly that."""
+    if "kv" not in case.setup:
+        return
+    with runtime.db.begin() as conn:
+        clear_kv(conn)
+    store = KVStore(runtime.db)
+    for namespace, entries in (case.setup["kv"] or {}).items():
+        for key, value in (entries or {}).items():
+            store.put(namespace, key, infer(value))
+
+
+def run_case(runtime: Any, case: Case, timeout: float,
+             parent_case: Case | None = None) -> Result:
     if case.mode == "subflow-only":
-        return run_subflow_only(runtime, case, timeout)
+        return run_subflow_only(runtime, case, timeout, parent_case)
+    if case.mode == "resume-other":
+        return run_resume_other(runtime, case, timeout)
     try:
-        execution = runtime.submit(case.namespace, case.flow_id, case.inputs or None,
+        execution = runtime.submit(case.namespace, case.flow_id,
+                                   with_uploads(case.inputs) or None,
                                    labels=case.labels or None,
                                    # Kestra's test harness skips input validation when it
                                    # passes no inputs (README caveat).
@@ -163,13 +220,36 @@ def run_case(runtime: Any, case: Case, timeout: float) -> Result:
             paused = compare(case.entry.get("expect_paused") or {}, _snapshot(runtime, final))
             if paused.status != "pass":
                 return Result(case, paused.status, f"while paused: {paused.detail}")
-            runtime.resume(execution.id, case.entry.get("resume_inputs") or None)
+            runtime.resume(execution.id,
+                           with_uploads(case.entry.get("resume_inputs"), execution.id) or None)
         # A run mode Pause with a delay or timeout goes on by itself: wait through PAUSED.
         final = _wait_terminated(runtime, execution.id, timeout)
     except TimeoutError:
         current = runtime.get(execution.id)
         state = current.state.value if current else "UNKNOWN"
         return Result(case, "fail", f"timeout, state {state}")
+    outcome: Outcome = compare(case.expect, _snapshot(runtime, final))
+    return Result(case, outcome.status, outcome.detail)
+
+
+def run_resume_other(runtime: Any, case: Case, timeout: float) -> Result:
+    """The flow this entry depends on runs until PAUSED; this flow runs with its id as
+    `executionId`; `expect` applies to this flow, and the paused one must then end."""
+    depends = [Path(p).stem for p in case.entry.get("depends_on") or []]
+    if len(depends) != 1:
+        return Result(case, "fail", "resume-other entry without exactly one depends_on")
+    try:
+        paused = runtime.submit(case.namespace, depends[0], None, validate_inputs=False)
+        state = runtime.wait(paused.id, timeout).state
+        if state.value != "PAUSED":
+            return Result(case, "fail", f"{depends[0]} ended {state.value} instead of pausing")
+        execution = runtime.submit(case.namespace, case.flow_id, {"executionId": paused.id})
+        final = _wait_terminated(runtime, execution.id, timeout)
+        resumed = _wait_terminated(runtime, paused.id, timeout)
+    except TimeoutError as exc:
+        return Result(case, "fail", f"timeout: {_first_line(exc)}")
+    if not resumed.state.is_terminated:
+        return Result(case, "fail", f"{depends[0]} did not end after the resume")
     outcome: Outcome = compare(case.expect, _snapshot(runtime, final))
     return Result(case, outcome.status, outcome.detail)
 
@@ -189,15 +269,18 @@ def _snapshot(runtime: Any, execution: Any) -> Snapshot:
                                       for log in runtime.logs(execution.id)], children)
 
 
-def run_subflow_only(runtime: Any, case: Case, timeout: float) -> Result:
-    """Run the parent flow (`parent_flow`); `expect` applies to every execution of this flow
-    it created (directly or deeper), once they have ended."""
+def run_subflow_only(runtime: Any, case: Case, timeout: float,
+                     parent_case: Case | None = None) -> Result:
+    """Run the parent flow (`parent_flow`), with the inputs of its own entry when it has
+    one; `expect` applies to every execution of this flow it created (directly or deeper),
+    once they have ended."""
     parent = case.entry.get("parent_flow") or {}
     if not parent.get("flow_id"):
         return Result(case, "fail", "subflow-only entry without parent_flow")
+    inputs = with_uploads(parent_case.inputs) if parent_case is not None else None
     try:
         execution = runtime.submit(parent.get("namespace") or case.namespace, parent["flow_id"],
-                                   None, validate_inputs=False)
+                                   inputs or None, validate_inputs=bool(inputs))
         _wait_terminated(runtime, execution.id, timeout)
         children = [_wait_terminated(runtime, child.id, timeout)
                     for child in _descendants(runtime, execution.id)
@@ -277,20 +360,29 @@ def iter_results(corpus: str | Path, mode: str = "embedded", only: str | None = 
                 except Exception as exc:
                     deploy_errors[name] = f"flow does not deploy: {_first_line(exc)}"
 
+            entries = {(c.namespace, c.flow_id): c for c in load_cases(corpus)
+                       if c.variant is None}
+
             def one(case: Case) -> Result:
-                reason = skip_reason(case)
+                reason = skip_reason(case, entries)
                 if reason:
                     return Result(case, "skip", reason)
                 if case.file in deploy_errors:
                     return Result(case, "fail", deploy_errors[case.file])
                 try:
-                    return run_case(runtime, case, timeout)
+                    if in_store_lane(case):
+                        prepare_kv(runtime, case)
+                    return run_case(runtime, case, timeout, _parent_case(case, entries))
                 except Exception as exc:  # report and go on: one case must not end the run
                     return Result(case, "fail", f"runner error {type(exc).__name__}: "
                                                 f"{_first_line(exc)}")
 
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                yield from pool.map(one, cases)
+            with ThreadPoolExecutor(max_workers=workers) as pool, \
+                    ThreadPoolExecutor(max_workers=1) as store_lane:
+                futures = [(store_lane if in_store_lane(case) else pool).submit(one, case)
+                           for case in cases]
+                for future in futures:
+                    yield future.result()
 
 
 def run_corpus(corpus: str | Path, **options: Any) -> list[Result]:

@@ -18,13 +18,14 @@ from sqlalchemy.engine import make_url
 
 from common.store import Database, upgrade
 from common.store.database import normalize_url
-# The storage suite's backends, registered here so that moto starts once per session.
-from tests.contract.storage_backends import s3_endpoint, storage  # noqa: F401
+# The storage suite's backends (`s3_endpoint`, shared by the suites, is in tests/conftest.py).
+from tests.contract.storage_backends import storage  # noqa: F401
 
 POSTGRES_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Children first, so plain DELETEs respect the foreign keys.
-TABLES = ("timers", "task_runs", "execution_labels", "executions", "logs", "outbox", "flows")
+TABLES = ("timers", "task_runs", "execution_labels", "executions", "logs", "outbox", "flows",
+          "kv_entries")
 
 
 class PostgresServer:

@@ -1,7 +1,7 @@
 """Fixtures of the integration suite: real `podium executor` / `podium worker` processes.
 
-One throwaway PostgreSQL database and one unique Redis key prefix per session (dropped /
-deleted at the end). Each test module starts its own small fleet with `start_runtime`
+One throwaway PostgreSQL database, one unique Redis key prefix and one local storage
+directory shared by every process per session (dropped / deleted at the end). Each test module starts its own small fleet with `start_runtime`
 (a module-scoped fixture), under its own key prefix below the session's, so that a module's
 leftovers (unacknowledged messages, dead letters) never reach the next module's fleet.
 
@@ -16,6 +16,8 @@ from pathlib import Path
 
 import os
 import secrets
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -59,6 +61,7 @@ class Deployment:
     redis_url: str
     key_prefix: str
     redis: redis.Redis
+    storage_dir: str = ""
     runtimes: list[Runtime] = field(default_factory=list)
 
     def env(self, suffix: str = "", **extra: str) -> dict[str, str]:
@@ -67,6 +70,7 @@ class Deployment:
             "PODIUM_BROKER__URL": self.redis_url,
             "PODIUM_BROKER__KEY_PREFIX": f"{self.key_prefix}{suffix}",
             "PODIUM_LOG_LEVEL": "WARNING",
+            "PODIUM_STORAGE__BASE_PATH": self.storage_dir,
         }
         env.update(extra)
         return env
@@ -106,7 +110,8 @@ def deployment() -> Iterator[Deployment]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = server.set(database=name).render_as_string(hide_password=False)
     deployment = Deployment(database_url=url, redis_url=REDIS_URL,
-                            key_prefix=f"podium-it-{token}:", redis=client)
+                            key_prefix=f"podium-it-{token}:", redis=client,
+                            storage_dir=tempfile.mkdtemp(prefix=f"podium-it-{token}-"))
     try:
         yield deployment
     finally:
@@ -124,6 +129,7 @@ def deployment() -> Iterator[Deployment]:
         for start in range(0, len(keys), 500):
             client.delete(*keys[start:start + 500])
         client.close()
+        shutil.rmtree(deployment.storage_dir, ignore_errors=True)
 
 
 def start_runtime(deployment: Deployment, suffix: str, *, executors: int = 1, workers: int = 1,

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from common.models.state import State
+from common.store.executions import list_children
 from common.store.schema import loop_values, task_runs
 from tests.integration.conftest import (deploy, finish, runs_by_task, start_runtime,
                                         stop_runtime, wait_for)
@@ -212,3 +213,69 @@ def test_restart_of_one_failed_iteration_out_of_1000(runtime):
     untouched = {i: (r.attempts, r.outputs, r.history) for i, r in before.items() if i != bad.id}
     assert {i: (r.attempts, r.outputs, r.history) for i, r in after.items() if i != bad.id} \
         == untouched
+
+
+BATCH_CHILD = """
+id: batch_child
+namespace: it.flowables
+inputs:
+  - id: items
+    type: STRING
+tasks:
+  - id: count
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(inputs.items) | trim }}"
+outputs:
+  - id: lines
+    type: STRING
+    value: "{{ outputs.count.value }}"
+"""
+
+FOR_EACH_ITEM = """
+id: batches
+namespace: it.flowables
+inputs:
+  - id: file
+    type: FILE
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEachItem
+    items: "{{ inputs.file }}"
+    batch:
+      rows: 3
+    namespace: it.flowables
+    flowId: batch_child
+    inputs:
+      items: "{{ taskrun.items }}"
+  - id: merged
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(outputs.each_merge.subflowOutputs) }}"
+  - id: logs
+    type: io.kestra.plugin.core.log.Fetch
+    level: DEBUG
+    tasksId: [merged]
+"""
+
+
+def test_for_each_item_runs_one_child_per_batch_and_merges_their_outputs(runtime):
+    from common.storage.uploads import Upload
+    deploy(runtime, BATCH_CHILD)
+    deploy(runtime, FOR_EACH_ITEM)
+    lines = "".join(f"{i}\n" for i in range(1, 8))
+    done = finish(runtime, runtime.submit("it.flowables", "batches", {
+        "file": Upload("items.txt", data=lines.encode())}).id, timeout=60)
+    assert done.state is State.SUCCESS
+    runs = runs_by_task(runtime.task_runs(done.id))
+    assert [task for task in ("each", "each_split", "each_items", "each_merge")
+            if runs[task][0].state is State.SUCCESS] == ["each", "each_split", "each_items",
+                                                         "each_merge"]
+    assert runs["each_split"][0].outputs["batches"] == 3
+    assert runs["each_items"][0].outputs == {
+        "numberOfBatches": 3, "iterations": {"CREATED": 0, "RUNNING": 0, "SUCCESS": 3}}
+    assert runs["merged"][0].outputs["value"].splitlines() == [
+        '{lines:"1\\n2\\n3"}', '{lines:"4\\n5\\n6"}', '{lines:"7"}']
+    with runtime.db.read() as conn:
+        children = list_children(conn, done.id)
+    assert sorted(c.variables["subflow"]["iteration"] for c in children) == [1, 2, 3]
+    assert all(c.state is State.SUCCESS and c.flow_id == "batch_child" for c in children)
+    assert runs["logs"][0].outputs["size"] == 1  # the DEBUG line of `merged`

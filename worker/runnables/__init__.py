@@ -4,16 +4,21 @@
 - ``run_attempt(task, ctx, retry_left=False) -> Outcome`` runs one attempt of a task model
   (see attempt.py for timeout, kill, error and allowFailure/allowWarning handling);
 - ``RUNNABLES`` maps task classes to implementations, registered with ``@runs(TaskClass)``;
-  one module per Kestra group: log, debug, output, execution, flow, scripts; admin
-  (Count, Resume, PurgeExecutions, PurgeLogs: they need ctx.store / ctx.publish).
+  one module per Kestra group: log, debug, output, execution, flow, scripts,
+  local_files (storage.LocalFiles, with files.py: files between storage and the working
+  directory); admin (Count, Resume, PurgeExecutions, PurgeLogs: they need ctx.store /
+  ctx.publish).
 """
 
 from worker.runnables.base import (RUNNABLES, Implementation, Outcome, TaskFailure,
                                    implementation_for, runs)
 from worker.runnables.attempt import adjust_state, run_attempt
-from worker.runnables import (admin, debug, execution, flow, log, output,  # noqa: F401
-                              scripts)  # (register)
+from worker.runnables import (admin, debug, execution, flow, local_files, log,  # noqa: F401
+                              output, scripts)  # (register)
+from worker.runnables import kv, state  # noqa: F401,E402  (register: the KV and state stores)
 from worker.runnables import working_directory  # noqa: F401,E402  (register; uses run_attempt)
+from worker.runnables import for_each_item  # noqa: F401,E402  (register: ForEachItem's halves)
+from worker.runnables import log_fetch  # noqa: F401,E402  (register: log.Fetch)
 
 __all__ = ["RUNNABLES", "Implementation", "Outcome", "TaskFailure", "adjust_state",
            "implementation_for", "run_attempt", "runs"]

@@ -27,6 +27,15 @@ Podium choices:
   `python <file>`;
 - templated values are pasted into the shell text as they are, as in Kestra: pass inputs
   through `env` and read them as "$NAME", which the shell never re-parses as code.
+
+Files (worker/runnables/files.py), as Kestra's FilesService and ScriptService:
+- `inputFiles` (name -> text, or a kestra:// URI downloaded) are written before the run;
+- a kestra:// URI inside commands or a script becomes the path of a local copy, so
+  `cat {{ inputs.file }}` works;
+- `outputFiles` globs, and every file under `{{ outputDir }}` / $OUTPUT_DIR (with the
+  deprecated `outputDirectory: true` or the legacy `runner`), are uploaded after the run,
+  failed or not, as the `outputFiles` output: {path in the directory: kestra:// URI}.
+  Without either property there is no `outputFiles` output.
 """
 
 from __future__ import annotations
@@ -47,6 +56,8 @@ from common.plugins.runners import Process
 from common.plugins.tasks.scripts import (PythonCommands, PythonScript, ShellCommands,
                                           ShellScript, _ExecScript, _PythonScript)
 
+from worker.runnables.files import (localize_uris, render_file_map, render_patterns, upload_directory,
+                          upload_output_files, write_input_files)
 from worker.run_context import Killed, RunContext, TimedOut, normalize_level
 from worker.runnables.base import Outcome, TaskFailure, runs
 from worker.runnables.process import run_process
@@ -177,48 +188,11 @@ def _warn_ignored(task: _ExecScript, ctx: RunContext) -> None:
     elif image is not None and runner is None:
         ctx.log("WARN", f"containerImage '{image}' is not used: the commands run as local "
                         "processes of the worker (Process task runner)")
-    for name in ("namespace_files", "output_files"):
-        if getattr(task, name) is not None:
-            ctx.log("WARN", f"`{_camel(name)}` is not supported by Podium's worker yet: ignored")
+    if task.namespace_files is not None:
+        ctx.log("WARN", "`namespaceFiles` is not supported by Podium's worker yet: ignored")
     if isinstance(task, _PythonScript) and task.dependencies:
         ctx.log("WARN", "`dependencies` are not installed by the Process runner: install "
                         "them with `beforeCommands`")
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _input_files(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]) -> None:
-    """`inputFiles`: file name -> content (or a kestra:// URI read through services.read)."""
-    files = task.input_files
-    if files is None:
-        return
-    if isinstance(files, str):
-        try:
-            files = json.loads(str(ctx.render(files, extra)))
-        except ValueError:
-            raise TaskFailure("`inputFiles` must render to a JSON map of file names") from None
-        if not isinstance(files, dict):
-            raise TaskFailure("`inputFiles` must render to a JSON map of file names")
-    root = ctx.working_dir.resolve()
-    for name, content in files.items():
-        if content is None:
-            continue
-        name = str(ctx.render(str(name), extra))
-        if name.startswith(("./", "..", "/")):
-            raise TaskFailure(f"Invalid inputFile (only relative path is supported) for path '{name}'")
-        target = (root / name).resolve()
-        if root not in target.parents:
-            raise TaskFailure(f"Invalid inputFile (only relative path is supported) for path '{name}'")
-        text = str(ctx.render(str(content), extra))
-        if text.startswith("kestra://"):
-            if ctx.services.read is None:
-                raise TaskFailure(f"Unable to read '{text}': no storage on this worker")
-            text = ctx.services.read(text)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
 
 
 def _python_dir(ctx: RunContext, path: str) -> str | None:
@@ -261,35 +235,65 @@ def _write_script(ctx: RunContext, content: str, suffix: str) -> Path:
 def _main_commands(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]) -> list[str]:
     if isinstance(task, (ShellCommands, PythonCommands)):
         return _render_list(ctx, task.commands, "commands", extra)
-    script = str(ctx.render(task.script, extra))  # type: ignore[attr-defined]
+    script = localize_uris(ctx, str(ctx.render(task.script, extra)))  # type: ignore[attr-defined]
     if isinstance(task, PythonScript):
         return ["python " + shlex.quote(str(_write_script(ctx, script, ".py")))]
     return [shlex.quote(str(_write_script(ctx, script, ".sh")))]
 
 
 # ---------------------------------------------------------------- the runnable
-@runs(ShellCommands, ShellScript, PythonCommands, PythonScript)
-def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
-    _warn_ignored(task, ctx)
-    extra = {"workingDir": str(ctx.working_dir)}
+def _output_dir(task: _ExecScript, ctx: RunContext) -> Path | None:
+    """`{{ outputDir }}`: on with the deprecated `outputDirectory: true`, or with the legacy
+    `runner` property (Kestra's compatibility rule); its files become output files."""
+    if not (task.output_directory or (task.output_directory is None and task.runner)):
+        return None
+    return Path(tempfile.mkdtemp(prefix="output-", dir=ctx.working_dir))
+
+
+def _output_files(task: _ExecScript, ctx: RunContext, out_dir: Path | None,
+                  extra: dict[str, Any]) -> dict[str, Any]:
+    """`{"outputFiles": {name: uri}}` when the task asks for output files, else {}."""
+    if task.output_files is None and out_dir is None:
+        return {}
+    found = upload_directory(ctx, out_dir) if out_dir is not None else {}
+    found.update(upload_output_files(ctx, render_patterns(ctx, task.output_files, extra)))
+    return {"outputFiles": found}
+
+
+def _prepare(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]
+             ) -> tuple[list[str], dict[str, str]]:
+    """Render the task into (argv, environment); input files are written first."""
     interpreter = _render_list(ctx, task.interpreter, "interpreter", extra)
     if not interpreter:
         raise TaskFailure("`interpreter` must not be empty")
     before = _render_list(ctx, task.before_commands, "beforeCommands", extra)
-    fail_fast = ctx.render_bool(task.fail_fast, extra)
-    warning_on_stderr = ctx.render_bool(task.warning_on_std_err, extra)
     env = _environment(task, ctx, _render_env(ctx, task.env, extra))
-    _input_files(task, ctx, extra)
+    if "outputDir" in extra:
+        env.setdefault("OUTPUT_DIR", extra["outputDir"])
+    write_input_files(ctx, render_file_map(ctx, task.input_files, "inputFiles", extra),
+                      "inputFiles")
     commands = _main_commands(task, ctx, extra)
-    script = "\n".join((["set -e"] if fail_fast else []) + before + commands)
-    argv = interpreter + [script]
+    fail_fast = ctx.render_bool(task.fail_fast, extra)
+    lines = [localize_uris(ctx, line) for line in before + commands]
+    return interpreter + ["\n".join((["set -e"] if fail_fast else []) + lines)], env
+
+
+@runs(ShellCommands, ShellScript, PythonCommands, PythonScript)
+def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
+    _warn_ignored(task, ctx)
+    extra = {"workingDir": str(ctx.working_dir)}
+    out_dir = _output_dir(task, ctx)
+    if out_dir is not None:
+        extra["outputDir"] = str(out_dir)
+    warning_on_stderr = ctx.render_bool(task.warning_on_std_err, extra)
+    argv, env = _prepare(task, ctx, extra)
     ctx.check_killed()
 
     consumer = LogConsumer(ctx)
     try:
         result = run_process(argv, cwd=ctx.working_dir, env=env, ctx=ctx, on_line=consumer)
     except OSError as exc:
-        raise TaskFailure(f"Unable to start the process '{interpreter[0]}': "
+        raise TaskFailure(f"Unable to start the process '{argv[0]}': "
                           f"{exc.strerror or exc}") from None
     if result.stopped == "killed":
         raise Killed()
@@ -297,7 +301,9 @@ def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
         raise TimedOut(ctx.timeout_message())
     # A process ended by signal N reports 128 + N, as a shell and Java's Process do.
     exit_code = result.exit_code if result.exit_code >= 0 else 128 - result.exit_code
-    outputs = {"exitCode": exit_code, "vars": dict(consumer.vars)}
+    # Output files are kept on failure too (Kestra uploads them before reporting it).
+    outputs = {"exitCode": exit_code, "vars": dict(consumer.vars),
+               **_output_files(task, ctx, out_dir, extra)}
     if exit_code != 0:
         raise TaskFailure(f"Command failed with exit code {exit_code}", outputs)
     warned = warning_on_stderr and consumer.stderr_count > 0

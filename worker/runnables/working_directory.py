@@ -9,8 +9,12 @@ KILLED stops the rest. Each child gets its own task run id, under which its logs
 the Outcome carries the children (`children`) for the executor to record, and the
 WorkingDirectory's state folds theirs (KILLED > FAILED > WARNING > SUCCESS).
 
-Not here yet (they need internal storage, issue 5): `outputFiles`, `cache`,
-`namespaceFiles` (each is ignored with a WARN log).
+Each child renders with its own task run as `taskrun` (Kestra builds a run context per
+child), so the files it stores land under its own task run. Once the children are done
+(unless killed), the `outputFiles` globs are uploaded from the shared directory as the
+WorkingDirectory's `outputFiles` output.
+
+Not here yet: `cache`, `namespaceFiles` (each is ignored with a WARN log).
 """
 
 from __future__ import annotations
@@ -26,19 +30,21 @@ from common.templating.context import put_keyed
 from worker.run_context import RunContext
 from worker.runnables.attempt import run_attempt
 from worker.runnables.base import Outcome, runs
-from worker.runnables.scripts import _input_files
+from worker.runnables.files import (render_file_map, render_patterns, upload_output_files,
+                                    write_input_files)
 
 _STOPS = (State.FAILED, State.KILLED)
 
 
 @runs(WorkingDirectory)
 def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
-    for name, label in (("output_files", "outputFiles"), ("cache", "cache"),
-                        ("namespace_files", "namespaceFiles")):
+    for name, label in (("cache", "cache"), ("namespace_files", "namespaceFiles")):
         if getattr(task, name) is not None:
             ctx.log("WARN", f"`{label}` of a WorkingDirectory is not supported by Podium's "
                             f"worker yet: ignored")
-    _input_files(task, ctx, {"workingDir": str(ctx.working_dir)})
+    extra = {"workingDir": str(ctx.working_dir)}
+    write_input_files(ctx, render_file_map(ctx, task.input_files, "inputFiles", extra),
+                      "inputFiles")
     context = dict(ctx.context)
     outputs = _copy(context.get("outputs") or {})
     keys = _loop_keys(context)
@@ -52,7 +58,8 @@ def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
         run_id = new_id()
         sink = ctx.log_sink_for(run_id, child.id) if ctx.log_sink_for else None
         child_ctx = ctx.child({**context, "outputs": outputs,
-                               "task": {"id": child.id, "type": child.type}}, sink)
+                               "task": {"id": child.id, "type": child.type},
+                               "taskrun": _child_taskrun(context, run_id)}, sink)
         started = utcnow()
         outcome = run_attempt(child, child_ctx)
         children.append({"id": run_id, "task_id": child.id, "state": outcome.state.value,
@@ -69,7 +76,20 @@ def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
         state = State.KILLED
     error = next((c["error"] for c in children if c["error"] and State(c["state"]) in _STOPS),
                  None)
-    return Outcome(state, error=error, labels=labels or None, children=children)
+    files = None
+    if task.output_files is not None and state is not State.KILLED:
+        files = {"outputFiles": upload_output_files(
+            ctx, render_patterns(ctx, task.output_files, extra))}
+    return Outcome(state, outputs=files, error=error, labels=labels or None,
+                   children=children)
+
+
+def _child_taskrun(context: dict[str, Any], run_id: str) -> dict[str, Any]:
+    own = dict(context.get("taskrun") or {})
+    child = {**own, "id": run_id, "attemptsCount": 0}
+    if own.get("id"):
+        child["parentId"] = own["id"]
+    return child
 
 
 def _loop_keys(context: dict[str, Any]) -> list[str]:

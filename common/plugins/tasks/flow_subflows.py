@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Iterator, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator
 from typing_extensions import Annotated
 
 from common.plugins.base import Task, TaskKind, Tasks
@@ -92,3 +92,51 @@ class ForEachItem(_ChildFlow):
     items: NonEmptyStr
     batch: Batch = Field(default_factory=Batch)
     errors: Tasks | None = None
+
+    _subtasks: list[Task] | None = PrivateAttr(default=None)
+
+    def subtasks(self) -> list[Task]:
+        """Kestra runs a ForEachItem as three tasks, `<id>_split` (a worker cuts the file
+        into batches), `<id>_items` (one child execution per batch) and `<id>_merge` (a
+        worker gathers the children's outputs), in this order."""
+        if self._subtasks is None:
+            child_flow = {name: getattr(self, name) for name in _ChildFlow.model_fields
+                          if name in _CHILD_FLOW_FIELDS}
+            self._subtasks = [
+                ForEachItemSplit(id=f"{self.id}_split", type=ForEachItemSplit.TYPE,
+                                 items=self.items, batch=self.batch),
+                ForEachItemExecutable(id=f"{self.id}_items", type=ForEachItemExecutable.TYPE,
+                                      **child_flow),
+                ForEachItemMergeOutputs(id=f"{self.id}_merge",
+                                        type=ForEachItemMergeOutputs.TYPE)]
+        return self._subtasks
+
+    def child_tasks(self) -> Iterator[Task]:
+        yield from self.subtasks()
+        yield from super().child_tasks()
+
+
+_CHILD_FLOW_FIELDS = ("namespace", "flow_id", "revision", "inputs", "labels", "wait",
+                      "transmit_failed", "inherit_labels", "schedule_date")
+_INTERNAL = "io.kestra.plugin.core.flow.ForEachItem$"
+
+
+class ForEachItemSplit(Task):
+    """Internal to ForEachItem: cuts the items file into batch files (worker)."""
+
+    TYPE: ClassVar[str] = _INTERNAL + "ForEachItemSplit"
+
+    items: NonEmptyStr
+    batch: Batch = Field(default_factory=Batch)
+
+
+class ForEachItemExecutable(_ChildFlow):
+    """Internal to ForEachItem: one child execution per batch (executor)."""
+
+    TYPE: ClassVar[str] = _INTERNAL + "ForEachItemExecutable"
+
+
+class ForEachItemMergeOutputs(Task):
+    """Internal to ForEachItem: the children's flow outputs in one ION file (worker)."""
+
+    TYPE: ClassVar[str] = _INTERNAL + "ForEachItemMergeOutputs"

@@ -26,7 +26,7 @@ from common.errors import TemplateError
 from common.messages import SubflowEnded, TimerFired
 from common.models.execution import Attempt, new_id
 from common.models.state import State
-from common.plugins.tasks.flow_subflows import Subflow
+from common.plugins.tasks.flow_subflows import ForEachItemExecutable, Subflow
 from common.templating import render, render_value
 from executor.engine.commands import ScheduleTimer
 from executor.engine.context import EngineConfig, task_context
@@ -35,7 +35,7 @@ from executor.engine.process import handles, handles_timer
 from executor.engine.retry import next_attempt_at, policy_for
 from executor.engine.view import ExecutionTx
 
-SUBFLOW_TYPES = frozenset({Subflow.TYPE, *Subflow.ALIASES})
+SUBFLOW_TYPES = frozenset({Subflow.TYPE, *Subflow.ALIASES, ForEachItemExecutable.TYPE})
 # Kept in the child execution's `variables`: where its end must be reported.
 LINK = "subflow"
 RETRY_TIMER = "subflow_retry"
@@ -59,6 +59,7 @@ class StartSubflow:
     trigger: dict[str, Any]
     outputs: dict[str, Any] | None = None  # deprecated Subflow.outputs, rendered on the child
     schedule_date: datetime | None = None
+    iteration: int | None = None  # the batch of a ForEachItem
 
 
 def guess_state(child: State, transmit_failed: bool) -> State:
@@ -76,7 +77,7 @@ def _subflow(tx: ExecutionTx, config: EngineConfig, task: Subflow, run, start) -
     if "child" in run.flowable:
         return None  # waiting for SubflowEnded
     try:
-        command = _start_command(tx, config, task, run)
+        command = start_command(tx, config, task, run)
     except (TemplateError, ValueError, TypeError) as exc:
         tx.log(run.id, "ERROR", f"Subflow '{task.id}': {exc}")
         return State.FAILED
@@ -88,8 +89,9 @@ def _subflow(tx: ExecutionTx, config: EngineConfig, task: Subflow, run, start) -
     return None
 
 
-def _start_command(tx: ExecutionTx, config: EngineConfig, task: Subflow, run) -> StartSubflow:
-    context = task_context(tx, config, run, task)
+def start_command(tx: ExecutionTx, config: EngineConfig, task: Subflow, run,
+                   context: dict | None = None, iteration: int | None = None) -> StartSubflow:
+    context = context or task_context(tx, config, run, task)
     namespace = render(task.namespace, context).strip()
     flow_id = render(task.flow_id, context).strip()
     revision = task.revision
@@ -111,7 +113,8 @@ def _start_command(tx: ExecutionTx, config: EngineConfig, task: Subflow, run) ->
         parent_execution_id=execution.id, parent_task_run_id=run.id, task_id=task.id,
         task_type=task.type, child_execution_id=new_id(), namespace=namespace, flow_id=flow_id,
         revision=revision, inputs=render_value(task.inputs or {}, context), labels=labels,
-        wait=task.wait, trigger=trigger, outputs=task.outputs, schedule_date=schedule_date)
+        wait=task.wait, trigger=trigger, outputs=getattr(task, "outputs", None),
+        schedule_date=schedule_date, iteration=iteration)
 
 
 @handles(SubflowEnded)
@@ -119,6 +122,9 @@ def _subflow_ended(tx: ExecutionTx, message: SubflowEnded, config: EngineConfig)
     run = tx.run(message.task_run_id)
     if run is None or run.state is not State.RUNNING or "ended" in run.flowable:
         return "subflow result for a task run that is not waiting for it"
+    if message.iteration is not None:
+        from executor.engine.features.for_each_item import batch_ended
+        return batch_ended(tx, run, message)
     if message.child_execution_id and run.flowable.get("child") != message.child_execution_id:
         return f"stale subflow result from {message.child_execution_id}"
     task = tx.task(run.task_id)

@@ -219,18 +219,46 @@ def _case(**fields):
     ({"mode": "triggered"}, "mode triggered"),
     ({"mode": "pause-resume", "requires": ["pause"]}, None),
     ({"mode": "pause-resume", "resume_inputs": {"f": {"$file": {"name": "a", "content": "b"}}}},
-     "needs file-input"),
-    ({"requires": ["flow-trigger", "kv-store"]}, "needs flow-trigger, kv-store"),
+     None),
+    ({"requires": ["flow-trigger", "log-store"]}, "needs flow-trigger"),
+    ({"requires": ["kv-store", "state-store", "secrets", "secret-input"]}, None),
     ({"depends_on_heldout": 2}, "needs 2 held-out flow(s)"),
-    ({"inputs": {"file": {"$file": {"name": "a", "content": "b"}}}}, "needs file-input"),
-    ({"setup": {"kv": {"ns": {"k": 1}}}}, "needs kv-store"),
+    ({"inputs": {"file": {"$file": {"name": "a", "content": "b"}}}}, None),
+    ({"setup": {"kv": {"ns": {"k": 1}}}}, None),
+    ({"setup": {"secrets": {"k": "v"}}}, None),
     ({"setup": {"kv": {}}}, None),
     ({"setup": {"envs": {"a": "1"}}}, None),
-    ({"setup": {"globals": {"a": 1}}}, "needs globals"),
+    ({"setup": {"globals": {"a": 1}}}, None),
+    ({"setup": {"namespace_files": {"a": "b"}}}, "needs namespace-files"),
+    ({"mode": "resume-other", "requires": ["pause", "execution-api"]}, None),
 ])
 def test_skip_reason(fields, reason):
     from tests.conformance.runner import skip_reason
     assert skip_reason(_case(**fields)) == reason
+
+
+def test_globals_of_every_case_reach_the_services_as_their_setting():
+    import json
+    from tests.conformance.runner import environ_for
+    environ = environ_for([_case(setup={"globals": {"a": 1}, "envs": {"x": "y"}}),
+                           _case(setup={"globals": {"b": {"c": True}}})])
+    assert json.loads(environ["PODIUM_VARIABLES_GLOBALS"]) == {"a": 1, "b": {"c": True}}
+    assert environ["KESTRA_X"] == "y"
+
+
+def test_subflow_only_case_is_skipped_with_its_parent():
+    from tests.conformance.runner import skip_reason
+    parent = _case(flow_id="p", requires=["no-such-feature"])  # never supported
+    child = _case(mode="subflow-only", parent_flow={"namespace": "n", "flow_id": "p"})
+    assert skip_reason(child, {("n", "p"): parent}) == "parent flow p: needs no-such-feature"
+    assert skip_reason(child, {("n", "p"): _case(flow_id="p")}) is None
+
+
+def test_file_values_become_uploads():
+    from common.storage.uploads import Upload
+    from tests.conformance.runner import with_uploads
+    given = {"f": {"$file": {"name": "a.txt", "content": "id=<execution id>"}}, "n": 1}
+    assert with_uploads(given, "E1") == {"f": Upload("a.txt", data=b"id=E1"), "n": 1}
 
 
 def test_envs_setup_becomes_prefixed_environment():

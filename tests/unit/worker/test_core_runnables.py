@@ -47,7 +47,7 @@ def test_task_log_level_filters_lower_levels():
 def test_log_masks_secrets():
     ctx, logs = make_ctx()
     run_attempt(make_task(LOG, message="key={{ secret('API_KEY') }}"), ctx)
-    assert logs.pairs() == [("INFO", "key=******")]
+    assert logs.pairs() == [("INFO", "key=**masked****")]
 
 
 def test_log_with_an_undefined_variable_fails_with_the_template_error():
@@ -82,7 +82,7 @@ def test_return_without_format_outputs_null():
 def test_return_masks_secrets_in_outputs():
     ctx, logs = make_ctx()
     outcome = run_attempt(make_task(RETURN, format="{{ secret('API_KEY') }}"), ctx)
-    assert outcome.outputs == {"value": "******"}
+    assert outcome.outputs == {"value": "**masked****"}
     assert "s3cr3t" not in repr(outcome) and "s3cr3t" not in repr(logs.entries)
 
 

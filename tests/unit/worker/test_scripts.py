@@ -155,8 +155,8 @@ def test_working_dir_is_cwd_env_and_variable():
 def test_secrets_are_masked_in_logs_and_outputs():
     outcome, logs, _ = run(SH, env={"KEY": "{{ secret('API_KEY') }}"}, commands=[
         'echo "key is $KEY"', """echo "::{\\"outputs\\": {\\"k\\": \\"$KEY\\"}}::" """])
-    assert logs.messages("INFO") == ["key is ******"]
-    assert outcome.outputs["vars"] == {"k": "******"}
+    assert logs.messages("INFO") == ["key is **masked****"]
+    assert outcome.outputs["vars"] == {"k": "**masked****"}
 
 
 def test_input_files_are_written_to_the_working_dir():

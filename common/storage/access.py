@@ -1,0 +1,108 @@
+"""Which stored files one execution may read, and `read()`'s bounded text read.
+
+The rule is Kestra's (``ReadFileFunction``), applied to every read a flow can cause (the
+``read()`` and ``fileSize()`` functions, script ``inputFiles``, URIs in commands): an
+execution reads its own files, those of the execution that triggered it (a subflow's
+parent, the upstream execution of a Flow trigger: the ``trigger`` variables name it), and
+the namespace files of its flow's namespace. Anything else is a `FileAccessError`, so a
+flow cannot read another team's outputs by guessing a URI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from common.errors import FileAccessError, FileTooLargeError, UnsafePathError
+from common.storage.base import Storage
+from common.storage.uris import (URI_PREFIX, execution_prefix, key_of, namespace_file_uri,
+                                 namespace_files_prefix)
+
+# read() loads the whole file into the rendered text: past this, it is a task's job.
+READ_LIMIT_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileScope:
+    """The files one execution may read. `parent` is (namespace, flow id, execution id) of
+    the execution that triggered it, when there is one."""
+
+    namespace: str | None
+    flow_id: str | None
+    execution_id: str | None
+    parent: tuple[str, str, str] | None = None
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any]) -> FileScope:
+        """The scope of a render context (its `flow`, `execution` and `trigger` variables)."""
+        flow = _mapping(context.get("flow"))
+        execution = _mapping(context.get("execution"))
+        trigger = _mapping(context.get("trigger"))
+        parent = tuple(trigger.get(k) for k in ("namespace", "flowId", "executionId"))
+        return cls(flow.get("namespace"), flow.get("id"), execution.get("id"),
+                   parent if all(isinstance(p, str) for p in parent) else None)  # type: ignore[arg-type]
+
+    def _prefixes(self) -> list[str]:
+        """Key prefixes (with a trailing slash) this scope may read."""
+        owners = [(self.namespace, self.flow_id, self.execution_id)]
+        if self.parent is not None:
+            owners.append(self.parent)
+        prefixes = []
+        for namespace, flow_id, execution_id in owners:
+            if namespace and flow_id and execution_id:
+                try:
+                    prefixes.append(key_of(execution_prefix(namespace, flow_id,
+                                                            execution_id)) + "/")
+                except UnsafePathError:  # an id no URI can hold: nothing to allow
+                    continue
+        if self.namespace:
+            prefixes.append(key_of(namespace_files_prefix(self.namespace)) + "/")
+        return prefixes
+
+    def check(self, uri: str) -> str:
+        """`uri` if this scope may read it. Raises UnsafePathError for a malformed URI and
+        FileAccessError for one outside the scope."""
+        key = key_of(uri)
+        if not any(key.startswith(prefix) for prefix in self._prefixes()):
+            raise FileAccessError(uri, "it belongs neither to the current execution, nor to "
+                                       "the execution that triggered it, nor to the files of "
+                                       f"namespace '{self.namespace}'")
+        return uri
+
+    def resolve(self, path: str) -> str:
+        """The URI `read(path)` means: a ``kestra:///`` URI (checked), or else a path of a
+        namespace file of the flow's namespace."""
+        if path.startswith("kestra:"):
+            return self.check(path)
+        if not self.namespace:
+            raise FileAccessError(path, "namespace files need the flow's namespace")
+        # Kestra writes `/data.csv` and `data.csv` for the same namespace file.
+        return namespace_file_uri(self.namespace, path[1:] if path.startswith("/") else path)
+
+
+def read_text(storage: Storage, scope: FileScope, path: str, limit: int | None = None) -> str:
+    """`read(path)`: the file as UTF-8 text (invalid bytes replaced, as Java's String does),
+    at most `limit` bytes (default READ_LIMIT_BYTES). Raises FileAccessError,
+    UnsafePathError, StorageNotFoundError, FileTooLargeError."""
+    limit = READ_LIMIT_BYTES if limit is None else limit
+    uri = scope.resolve(path)
+    size = storage.size(uri)
+    if size > limit:
+        raise FileTooLargeError(uri, size, limit)
+    with storage.get(uri) as stream:
+        data = stream.read(limit + 1)  # the file may have grown since size()
+    if len(data) > limit:
+        raise FileTooLargeError(uri, len(data), limit)
+    return data.decode("utf-8", errors="replace")
+
+
+def file_size(storage: Storage, scope: FileScope, uri: str) -> int:
+    """`fileSize(uri)`: bytes of a file this scope may read."""
+    if not uri.startswith(URI_PREFIX):
+        raise UnsafePathError(uri, f"internal storage URIs start with {URI_PREFIX}")
+    return storage.size(scope.check(uri))
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

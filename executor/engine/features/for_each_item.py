@@ -1,0 +1,114 @@
+"""ForEachItem: one child execution per batch of a storage file (Kestra's three tasks).
+
+The ForEachItem task run resolves its three internal tasks in order, like a Sequential:
+- `<id>_split` runs on a worker (worker/runnables/for_each_item.py): it cuts the `items`
+  file into batch files, batch i (from 1) named `<i><extension>` among the split run's
+  output files, and reports `batches` and `extension` (and Kestra's `splits` listing);
+- `<id>_items` is resolved here: it asks for one child execution per batch
+  (`StartSubflow` with `iteration` i; the child's inputs rendered with `taskrun.items` =
+  the batch URI and `taskrun.iteration` = i), then counts the children's ends as they
+  come (`SubflowEnded` with `iteration`): outputs `numberOfBatches` and `iterations`
+  (children by state). A redelivered end is recognised by its iteration and ignored. Once
+  every batch ended: with `transmitFailed`, a FAILED / KILLED / WARNING child gives its
+  state (the worst), else SUCCESS; `wait: false` ends when every child is created;
+- `<id>_merge` runs on a worker: the children's flow outputs in one ION file
+  (`subflowOutputs`).
+"""
+
+from __future__ import annotations
+
+from common.errors import TemplateError
+from common.messages import SubflowEnded
+from common.models.execution import Attempt
+from common.models.state import State, fold_states
+from common.plugins.tasks.flow_subflows import ForEachItem, ForEachItemExecutable
+from common.storage import task_output_uri
+from executor.engine.branches import Scope, resolve_scope
+from executor.engine.context import task_context
+from executor.engine.features.subflow import guess_state, start_command
+from executor.engine.flowables import resolves
+from executor.engine.view import ExecutionTx
+
+SPLIT_SUFFIX = "_split"
+
+
+@resolves(ForEachItem)
+def _for_each_item(tx, config, task: ForEachItem, run, start):
+    return resolve_scope(tx, Scope(run, task.subtasks(), task.errors or []), start)
+
+
+@resolves(ForEachItemExecutable)
+def _batches(tx, config, task: ForEachItemExecutable, run, start):
+    if "ended" in run.flowable:
+        return State(run.flowable["ended"])
+    if "batches" in run.flowable:
+        return None  # waiting for the children's ends
+    split = _split_run(tx, task, run)
+    if split is None or not isinstance((split.outputs or {}).get("batches"), int):
+        tx.log(run.id, "ERROR", f"{task.id}: no batches from {task.id[:-6]}{SPLIT_SUFFIX}")
+        return State.FAILED
+    count = split.outputs["batches"]
+    try:
+        commands = [_child(tx, config, task, run, split, i) for i in range(1, count + 1)]
+    except (TemplateError, ValueError, TypeError) as exc:
+        tx.log(run.id, "ERROR", f"{task.id}: {exc}")
+        return State.FAILED
+    for command in commands:
+        tx.emit(command)
+    tx.put_run(run.model_copy(update={
+        "attempts": [Attempt(number=1, state=State.RUNNING, started=tx.now)],
+        "flowable": {**run.flowable, "batches": count, "pending": count, "ended_by": {},
+                     "done": "0"},
+        # Kestra gives no outputs at all when the file had no line.
+        "outputs": {"numberOfBatches": count, "iterations": _iterations(count, {})}
+        if count else None}))
+    return State.SUCCESS if count == 0 else None
+
+
+def _iterations(pending: int, ended_by: dict[str, int]) -> dict[str, int]:
+    """Kestra's `iterations`: the children by state, those not ended yet as CREATED;
+    CREATED and RUNNING stay listed at 0, as Kestra's counters do once drained."""
+    counts = {"CREATED": 0, "RUNNING": 0, **ended_by}
+    counts["CREATED"] += pending
+    return counts
+
+
+def _split_run(tx: ExecutionTx, task, run):
+    split_id = task.id[: -len("_items")] + SPLIT_SUFFIX
+    return next((r for r in tx.children(run.parent_task_run_id) if r.task_id == split_id), None)
+
+
+def _child(tx, config, task, run, split, iteration: int):
+    flow, execution = tx.flow, tx.execution
+    name = f"{iteration}{split.outputs.get('extension') or ''}"
+    items = task_output_uri(flow.namespace, flow.id, execution.id, split.task_id, split.id, name)
+    context = task_context(tx, config, run, task)
+    context["taskrun"] = {**context["taskrun"], "items": items, "iteration": iteration}
+    return start_command(tx, config, task, run, context=context, iteration=iteration)
+
+
+def batch_ended(tx: ExecutionTx, run, message: SubflowEnded) -> str | None:
+    """One child of `<id>_items` was created (wait: false), ended, or could not start."""
+    done = int(run.flowable.get("done", "0"), 16)
+    bit = 1 << message.iteration
+    if done & bit:
+        return f"batch {message.iteration} already counted"
+    task = tx.task(run.task_id)
+    if message.error:
+        tx.log(run.id, "ERROR", f"batch {message.iteration}: {message.error}")
+    state = State.FAILED if message.error else message.state
+    ended_by = dict(run.flowable["ended_by"])
+    ended_by[state.value] = ended_by.get(state.value, 0) + 1
+    pending = run.flowable["pending"] - 1
+    # A bitmap of the batches counted, in hex: redeliveries are recognised in a few bytes.
+    flowable = {**run.flowable, "done": format(done | bit, "x"), "pending": pending,
+                "ended_by": ended_by}
+    if pending <= 0:
+        states = [State(name) for name in ended_by if name != State.CREATED.value]
+        final = guess_state(fold_states(states), task.transmit_failed)
+        flowable["ended"] = final.value
+        run = run.model_copy(update={"attempts": [
+            a.model_copy(update={"state": final, "ended": tx.now}) for a in run.attempts]})
+    tx.put_run(run.model_copy(update={"flowable": flowable, "outputs": {
+        **run.outputs, "iterations": _iterations(pending, ended_by)}}))
+    return None

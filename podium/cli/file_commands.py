@@ -1,0 +1,100 @@
+"""`podium execution files` and `podium execution download`: the stored files of executions.
+
+Both read the store and the internal storage the settings describe (PODIUM_*), like the
+other execution commands; `--data-dir` points them at an embedded run's folder instead
+(`podium run --data-dir DIR` keeps its SQLite database and storage there).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from common.errors import PodiumError
+from common.settings import Settings
+from common.storage import Storage, execution_prefix
+from common.storage.base import CHUNK_SIZE
+from common.store import Database, get_execution
+from podium import wiring
+
+DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+                        default=None, help="An embedded run's folder (default: settings).")
+
+
+@contextmanager
+def _connect(data_dir: Path | None) -> Iterator[tuple[Database, Storage]]:
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    database, storage = wiring.database(settings), wiring.storage(settings)
+    try:
+        yield database, storage
+    finally:
+        storage.close()
+        database.dispose()
+
+
+@click.command("files")
+@click.argument("execution_id")
+@click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
+@DATA_DIR
+def files(execution_id: str, output_format: str, data_dir: Path | None) -> None:
+    """List the stored files of an execution (FILE inputs, task outputs): URI and size."""
+    with _connect(data_dir) as (database, storage):
+        with database.read() as conn:
+            found = get_execution(conn, execution_id)
+        if found is None:
+            raise click.ClickException(f"execution {execution_id} not found")
+        try:
+            entries = storage.list(execution_prefix(found.namespace, found.flow_id, found.id))
+        except PodiumError as exc:
+            raise click.ClickException(str(exc)) from None
+    if output_format == "json":
+        click.echo(json.dumps([{"uri": e.uri, "size": e.size,
+                                "modified": e.modified.isoformat()} for e in entries], indent=2))
+        return
+    for entry in entries:
+        click.echo(f"{entry.uri}  {entry.size}")
+
+
+@click.command("download")
+@click.argument("uri")
+@click.option("--output", "-o", "target", type=click.Path(path_type=Path), default=None,
+              help="File (or existing directory) to write; default: standard output.")
+@DATA_DIR
+def download(uri: str, target: Path | None, data_dir: Path | None) -> None:
+    """Copy the stored file URI (kestra:///...) to a local file or to standard output,
+    streamed in chunks."""
+    with _connect(data_dir) as (_, storage):
+        try:
+            with storage.get(uri) as source:
+                if target is None:
+                    shutil.copyfileobj(source, sys.stdout.buffer, CHUNK_SIZE)
+                    sys.stdout.buffer.flush()
+                else:
+                    written = _write(source, target, uri.rsplit("/", 1)[-1])
+                    click.echo(f"{uri} -> {written}", err=True)
+        except (PodiumError, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def _write(source, target: Path, name: str) -> Path:
+    """Write to a temporary file beside `target`, renamed at the end: an interrupted
+    download never leaves a truncated file under the final name."""
+    if target.is_dir():
+        target = target / name
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".podium-download-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(source, out, CHUNK_SIZE)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,133 @@
+"""The worker halves of ForEachItem (executor/engine/features/for_each_item.py): cutting
+the items file into batches, and gathering the children's outputs.
+
+Files are streamed: one line in memory at a time, batch files written in the attempt's
+working directory then stored as outputs of the task run.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import ExitStack
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, Iterator
+
+from common.models.state import State
+from common.plugins.tasks.flow_subflows import ForEachItemMergeOutputs, ForEachItemSplit
+from common.templating.library.ion import to_ion
+from worker.run_context import RunContext
+from worker.runnables.base import TaskFailure, runs
+
+_SIZE = re.compile(r"^\s*(\d+)\s*([KMGT]?)B?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
+
+
+def parse_size(text: str) -> int:
+    """'10KB', '2MB', '512' -> bytes (powers of 1024, as Kestra reads sizes)."""
+    match = _SIZE.match(str(text))
+    if not match:
+        raise TaskFailure(f"Invalid size with value '{text}'")
+    return int(match.group(1)) * _UNITS[match.group(2).upper()]
+
+
+def _lines(stream: IO[bytes]) -> Iterator[str]:
+    for raw in stream:
+        yield raw.decode("utf-8").rstrip("\r\n")
+
+
+def _int(ctx: RunContext, value: Any, name: str) -> int:
+    rendered = ctx.render(value) if isinstance(value, str) else value
+    try:
+        number = int(rendered)
+    except (TypeError, ValueError):
+        raise TaskFailure(f"batch.{name} must be a whole number, got '{rendered}'") from None
+    if number < 1:
+        raise TaskFailure(f"batch.{name} must be at least 1, got {number}")
+    return number
+
+
+def split_into_files(lines: Iterator[str], workdir: Path, extension: str, separator: str, *,
+                     rows: int | None = None, max_bytes: int | None = None,
+                     partitions: int | None = None) -> list[Path]:
+    """Kestra's StorageService.split: by `max_bytes`, else `partitions` (round robin, empty
+    ones dropped), else `rows` per file. Each line is written followed by `separator`."""
+    if partitions is not None:
+        return _partition(lines, workdir, extension, separator, partitions)
+    files: list[Path] = []
+    out: IO[bytes] | None = None
+    size = count = 0
+    try:
+        for line in lines:
+            full = (max_bytes is not None and size >= max_bytes) or \
+                (max_bytes is None and rows is not None and count >= rows)
+            if out is None or full:
+                if out is not None:
+                    out.close()
+                files.append(workdir / f"batch-{len(files) + 1}{extension}")
+                out, size, count = open(files[-1], "wb"), 0, 0
+            data = (line + separator).encode("utf-8")
+            out.write(data)
+            size, count = size + len(data), count + 1
+    finally:
+        if out is not None:
+            out.close()
+    return files
+
+
+def _partition(lines, workdir: Path, extension: str, separator: str, n: int) -> list[Path]:
+    paths = [workdir / f"partition-{i + 1}{extension}" for i in range(n)]
+    with ExitStack() as stack:
+        outs = [stack.enter_context(open(path, "wb")) for path in paths]
+        for index, line in enumerate(lines):
+            outs[index % n].write((line + separator).encode("utf-8"))
+    return [path for path in paths if path.stat().st_size > 0]
+
+
+@runs(ForEachItemSplit)
+def run_split(task: ForEachItemSplit, ctx: RunContext) -> dict[str, Any]:
+    uri = ctx.render(task.items).strip()
+    if not uri.startswith("kestra://"):
+        raise TaskFailure(f"Unable to split the items from {uri}, this is not an internal "
+                          f"storage URI!")
+    batch = task.batch
+    extension = PurePosixPath(uri).suffix
+    workdir = ctx.working_dir
+    with ctx.open_file(uri) as stream:
+        files = split_into_files(
+            _lines(stream), workdir, extension, ctx.render(batch.separator),
+            rows=_int(ctx, batch.rows, "rows") if batch.rows is not None else None,
+            max_bytes=parse_size(ctx.render(batch.bytes)) if batch.bytes else None,
+            partitions=_int(ctx, batch.partitions, "partitions") if batch.partitions else None)
+    uris = [ctx.put_file(path, f"{index}{extension}") for index, path in enumerate(files, 1)]
+    listing = workdir / "splits.txt"
+    listing.write_text("\n".join(uris), encoding="utf-8")
+    ctx.log("INFO", f"{len(uris)} batch(es) from {uri}")
+    return {"splits": ctx.put_file(listing, "splits.txt"), "batches": len(uris),
+            "extension": extension}
+
+
+@runs(ForEachItemMergeOutputs)
+def run_merge(task: ForEachItemMergeOutputs, ctx: RunContext) -> dict[str, Any] | None:
+    """Every child's flow outputs, one ION line per batch in batch order (none: no
+    output)."""
+    from common.store.executions import list_children
+    if ctx.store is None:
+        raise TaskFailure("merging subflow outputs needs the store")
+    items_task = task.id[: -len("_merge")] + "_items"
+    execution_id = (ctx.context.get("execution") or {}).get("id")
+    with ctx.store.read() as conn:
+        children = [child for child in list_children(conn, execution_id)
+                    if (child.trigger or {}).get("id") == items_task
+                    and child.state is not State.RETRIED]
+    by_batch = {}
+    for child in children:  # oldest first: a later attempt of a batch replaces it
+        iteration = ((child.variables or {}).get("subflow") or {}).get("iteration")
+        if child.outputs is not None and iteration is not None:
+            by_batch[iteration] = child.outputs
+    if not by_batch:
+        return None
+    path = ctx.working_dir / "outputs.ion"
+    with open(path, "w", encoding="utf-8") as out:
+        for iteration in sorted(by_batch):
+            out.write(to_ion(by_batch[iteration]) + "\n")
+    return {"subflowOutputs": ctx.put_file(path, "outputs.ion")}
