@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from common.messages import (KillTask, RunTask, StartExecution, TimerFired,
+from common.messages import (KillTask, RunTask, StartExecution, TaskResult, TimerFired,
                              decode_executor_message)
 from common.models.state import State
 from common.outbox_relay import OutboxRelay
@@ -118,6 +118,15 @@ def _kill_tasks(conn, execution, command: KillRunningTasks, out: Outgoing) -> No
                           for run_id in command.task_run_ids)
 
 
+def worker_log(execution, line: dict) -> LogEntry:
+    """A log line a worker sent with its result (worker/service.py `_tail_logs`)."""
+    return LogEntry(execution_id=execution.id, task_run_id=line.get("task_run_id"),
+                    task_id=line.get("task_id"), attempt=line.get("attempt"),
+                    level=line["level"], message=line["message"],
+                    timestamp=datetime.fromisoformat(line["timestamp"]),
+                    namespace=execution.namespace, flow_id=execution.flow_id)
+
+
 def slot_facts(conn, flow, execution, message) -> dict | None:
     """Before a start of an execution of a flow with `concurrency`: take the flow's slot
     lock (held to commit: two executors cannot both take the last slot) and count the
@@ -188,6 +197,8 @@ class ExecutorService:
             self.runs.put(execution.id, execution.version - 1, runs)
             raise _NothingToWrite
         outgoing = self._persist(conn, decision, execution)
+        if isinstance(message, TaskResult) and message.logs:
+            append_logs(conn, [worker_log(execution, line) for line in message.logs])
         # Remembered before the commit, so another thread of this executor waiting for the
         # row lock finds the cache already at the version it will read. A failed commit
         # drops the entry (see handle).

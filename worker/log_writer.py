@@ -1,8 +1,10 @@
 """Streams task logs to the store in small batches while tasks run.
 
 Lines are buffered in memory and written every `interval` seconds (or when the buffer is
-large) by a background thread; `flush()` writes synchronously, so every line of an attempt
-is stored before its result is reported.
+large) by a background thread. When an attempt ends, `take()` hands its execution's lines
+not written yet to the caller, after any write in progress, so they can travel with the
+result (the executor stores them with it: no line is lost, none is stored twice, and the
+order holds); `flush()` writes synchronously.
 """
 
 from __future__ import annotations
@@ -48,6 +50,15 @@ class LogWriter:
             if entries:
                 with self.db.begin() as conn:
                     append_logs(conn, entries)
+
+    def take(self, execution_id: str) -> list[LogEntry]:
+        """Remove and return the buffered lines of this execution. Waits for a write in
+        progress, so every older line of the execution is stored before these."""
+        with self._write_lock, self._lock:
+            taken = [e for e in self._buffer if e.execution_id == execution_id]
+            if taken:
+                self._buffer = [e for e in self._buffer if e.execution_id != execution_id]
+            return taken
 
     def close(self) -> None:
         self._stop.set()

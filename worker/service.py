@@ -24,7 +24,7 @@ from common.models.state import State
 from common.plugins.base import AnyTask
 from common.secrets import SecretCipher, SecretProvider
 from common.storage import Storage
-from common.store import Database
+from common.store import Database, append_logs
 from common.store.types import utcnow
 from common.transport.base import EXECUTOR_QUEUE, Transport
 from worker.log_writer import LogWriter
@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 TASKS = TypeAdapter(AnyTask)
 # A kill may reach a worker before the attempt it targets starts there; remember it briefly.
 KILL_MEMORY = 10_000
+# Up to this many log lines (and characters) of an attempt travel with its result.
+INLINE_LOG_LINES = 200
+INLINE_LOG_CHARS = 64 * 1024
 
 
 class WorkerService:
@@ -67,13 +70,27 @@ class WorkerService:
         finally:
             with self._lock:
                 self._running.pop((message.execution_id, message.task_run_id), None)
-        self.logs.flush()
         result = TaskResult(execution_id=message.execution_id, task_run_id=message.task_run_id,
                             attempt=message.attempt, state=outcome.state, outputs=outcome.outputs,
                             error=outcome.error, labels=outcome.labels, started=started,
                             ended=utcnow(), worker_id=self.worker_id,
-                            children=outcome.children)
+                            children=outcome.children, logs=self._tail_logs(message))
         self.transport.publish(EXECUTOR_QUEUE, result.encode())
+
+    def _tail_logs(self, message: RunTask) -> list[dict[str, Any]] | None:
+        """The attempt's lines not stored yet, to send with its result; a long tail is
+        stored here instead, so a result message stays small."""
+        tail = self.logs.take(message.execution_id)
+        if not tail:
+            return None
+        if len(tail) > INLINE_LOG_LINES or \
+                sum(len(entry.message) for entry in tail) > INLINE_LOG_CHARS:
+            with self.db.begin() as conn:
+                append_logs(conn, tail)
+            return None
+        return [{"task_run_id": e.task_run_id, "task_id": e.task_id, "attempt": e.attempt,
+                 "level": e.level, "message": e.message, "timestamp": e.timestamp.isoformat()}
+                for e in tail]
 
     def on_kill(self, payload: dict[str, Any]) -> None:
         message = decode_worker_message(payload)
