@@ -57,6 +57,7 @@ class Outgoing:
 
     messages: list[tuple[str, dict]] = field(default_factory=list)  # (queue, payload), outbox
     broadcasts: list[dict] = field(default_factory=list)  # kill channel, best effort
+    config: EngineConfig = field(default_factory=EngineConfig)  # for persisters that need it
 
 
 # Command type -> how it is written in the deciding transaction: (conn, execution,
@@ -244,7 +245,7 @@ class ExecutorService:
         update_task_runs(conn, decision.updated)
         if decision.logs:
             append_logs(conn, [self._log_entry(execution, *entry) for entry in decision.logs])
-        out = Outgoing()
+        out = Outgoing(config=self.config)
         for command in decision.commands:
             for persister in COMMAND_PERSISTERS.get(type(command), ()):
                 persister(conn, execution, command, out)

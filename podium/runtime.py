@@ -82,7 +82,10 @@ class Runtime:
         env = dict(environ if environ is not None else os.environ)
         runtime.secrets = wiring.secret_provider(env)
         runtime.cipher = wiring.embedded_cipher(folder, env)
-        runtime.start_executor(EngineConfig(environ=env, globals_=_globals(env)))
+        runtime.start_executor(EngineConfig(
+            environ=env, globals_=_globals(env),
+            render_services=wiring.render_services(db, runtime.storage, runtime.secrets),
+            cipher=runtime.cipher))
         runtime.start_worker(concurrency=workers)
         return runtime
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from common.secrets import EnvSecretProvider, SecretCipher, key_file_cipher
+from common.kv import KVStore
+from common.secrets import EnvSecretProvider, SecretCipher, SecretProvider, key_file_cipher
 from common.settings import Settings
 from common.storage import Storage
+from common.storage.access import FileScope, file_size, read_text
 from common.storage.factory import storage_from_settings
 from common.store import Database
 from common.transport.base import Transport
 from common.transport.celery_transport import CeleryTransport, make_celery_app
+from common.templating import RenderServices
 from executor.engine.context import EngineConfig
 
 
@@ -55,8 +58,28 @@ def embedded_cipher(folder: str | os.PathLike, environ: Mapping[str, str]) -> Se
 
 def engine_config(settings: Settings) -> EngineConfig:
     return EngineConfig(environ=dict(os.environ), env_prefix=settings.env_vars_prefix,
-                        globals_=dict(settings.variables_globals))
+                        globals_=dict(settings.variables_globals),
+                        render_services=render_services(database(settings), storage(settings),
+                                                        secret_provider()),
+                        cipher=secret_cipher(settings))
 
 
-__all__ = ["database", "celery_transport", "engine_config", "storage", "secret_provider",
+def render_services(db: Database, files: Storage | None,
+                    secrets: SecretProvider | None) -> Callable[[str, dict], RenderServices]:
+    """read(), fileSize(), kv() and secret() for the renders of the executor (runIf,
+    conditions, flow outputs, subflow inputs), with the rules the worker applies."""
+    kv = KVStore(db)
+
+    def services(namespace: str, context: dict) -> RenderServices:
+        scope = FileScope.from_context(context)
+        return RenderServices(
+            secret=(lambda key: secrets.get(namespace, key)) if secrets is not None else None,
+            kv=lambda ns, key, _error: kv.value(ns, key, from_namespace=namespace),
+            read=(lambda path: read_text(files, scope, path)) if files is not None else None,
+            file_size=(lambda uri: file_size(files, scope, uri)) if files is not None else None)
+    return services
+
+
+__all__ = ["database", "celery_transport", "engine_config", "render_services", "storage",
+           "secret_provider",
            "secret_cipher", "embedded_cipher", "Transport"]

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from common.templating.context import put_keyed
 from common.inputs import to_json_value
 from common.models.execution import TaskRun
 from common.plugins.base import Task
-from common.templating import build_context
+from common.templating import SERVICES_KEY, RenderServices, build_context
 from executor.engine.folding import missing_folded
 from executor.engine.view import ExecutionTx, NeedFoldedRuns
 
@@ -24,6 +24,12 @@ class EngineConfig:
     environ: dict[str, str] = field(default_factory=dict)
     env_prefix: str = "KESTRA_"
     globals_: dict[str, Any] = field(default_factory=dict)
+    # The functions of the executor's own renders that need I/O (read(), kv(), secret()):
+    # (namespace, context) -> RenderServices. None: they fail with a clear error.
+    render_services: Callable[[str, dict], RenderServices] | None = field(default=None,
+                                                                          compare=False)
+    # Encrypts the SECRET inputs of the executions the executor creates (subflows).
+    cipher: Any = field(default=None, compare=False)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -41,7 +47,7 @@ CONTEXT_EXTRAS: list = []
 
 def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = None,
                  task: Task | None = None, extra: dict[str, Any] | None = None,
-                 uses: set[str] | None = None) -> dict[str, Any]:
+                 uses: set[str] | None = None, for_worker: bool = False) -> dict[str, Any]:
     """The variables of one render. `uses`: the task ids whose `outputs`/`tasks` entries
     the templates can reach (by default those `task` refers to; all without a task), so a
     dispatch does not carry a whole loop's outputs when it references none of them."""
@@ -72,6 +78,8 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
     # afterExecution tasks act on the final state, which waits in `variables` until they end.
     pending = (execution.variables or {}).get("pendingFinalState")
     context["execution"]["state"] = pending or execution.state.value
+    if config.render_services is not None and not for_worker:  # a worker brings its own
+        context[SERVICES_KEY] = config.render_services(flow.namespace, context)
     return context
 
 

@@ -53,7 +53,8 @@ def dispatch_attempt(tx: ExecutionTx, run: TaskRun, config: EngineConfig) -> Tas
     run = tx.put_run(run.moved_to(State.RUNNING, tx.now))
     group = task.worker_group.key if task.worker_group and task.worker_group.key else None
     definition = task_definition(tx, task)
-    context = task_context(tx, config, run, task, uses=task_references(tx, task))
+    context = task_context(tx, config, run, task, uses=task_references(tx, task),
+                           for_worker=True)
     tx.emit(DispatchTask(task_run=run, attempt=number, task=definition, context=context,
                          queue_group=group))
     return run
