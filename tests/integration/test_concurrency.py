@@ -104,6 +104,25 @@ def test_queue_keeps_the_limit_and_starts_in_submission_order(runtime):
     assert len(queued) >= 3  # at most two ran at once, so most of them waited
 
 
+def test_twenty_executions_of_a_limit_2_flow_never_run_more_than_2_and_all_finish(runtime):
+    deploy(runtime, flow("twenty", "QUEUE", limit=2, seconds=0.3))
+    with SlotWatcher(runtime, "twenty") as watcher:
+        ids = [runtime.submit(NAMESPACE, "twenty").id for _ in range(20)]
+        ended = [finish(runtime, execution_id, timeout=120) for execution_id in ids]
+    assert [e.state for e in ended] == [State.SUCCESS] * 20
+    assert watcher.highest == 2
+    # From the stored histories too: at no instant were three executions RUNNING.
+    events = sorted((moment, step) for e in ended for moment, step in (
+        (started_at(e), 1), (e.history.histories[-1].date, -1)))
+    running = highest = 0
+    for _, step in events:
+        running += step
+        highest = max(highest, running)
+    assert highest <= 2
+    with runtime.db.read() as conn:
+        assert count_slots_taken(conn, NAMESPACE, "twenty") == 0
+
+
 def test_cancel_cancels_executions_over_the_limit(runtime):
     deploy(runtime, flow("cancelled", "CANCEL", limit=1, seconds=2))
     first = runtime.submit(NAMESPACE, "cancelled").id

@@ -279,3 +279,32 @@ def test_for_each_item_runs_one_child_per_batch_and_merges_their_outputs(runtime
     assert sorted(c.variables["subflow"]["iteration"] for c in children) == [1, 2, 3]
     assert all(c.state is State.SUCCESS and c.flow_id == "batch_child" for c in children)
     assert runs["logs"][0].outputs["size"] == 1  # the DEBUG line of `merged`
+
+
+LOOP = f"""
+id: loop2
+namespace: it.flowables
+tasks:
+  - id: loop
+    type: io.kestra.plugin.core.flow.Loop
+    values: {{"x": 1, "y": 2, "z": 3}}
+    concurrencyLimit: 2
+    transmitFailed: false
+    tasks:
+      - id: maybe
+        type: io.kestra.plugin.core.execution.Fail
+        condition: "{{{{ item.key == 'y' }}}}"
+      - id: echo
+        type: {RET}
+        format: "{{{{ item.key }}}}={{{{ item.value }}}}@{{{{ item.index }}}}"
+"""
+
+
+def test_kestra_2_loop_with_isolated_iterations(runtime):
+    deploy(runtime, LOOP)
+    done = finish(runtime, runtime.submit("it.flowables", "loop2").id)
+    assert done.state is State.WARNING  # y failed; transmitFailed false makes it a warning
+    runs = runs_by_task(runtime.task_runs(done.id))
+    assert sorted(r.outputs["value"] for r in runs["echo"]) == ["x=1@0", "z=3@2"]
+    assert {r.iteration: r.state for r in runs["maybe"]} == {
+        0: State.SUCCESS, 1: State.FAILED, 2: State.SUCCESS}
