@@ -37,6 +37,7 @@ from executor.engine.context import EngineConfig
 from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process
 from executor.flow_cache import FlowCache
+from executor.flow_triggers.listeners import on_state_change
 from executor.run_cache import TaskRunCache
 
 log = logging.getLogger(__name__)
@@ -239,6 +240,8 @@ class ExecutorService:
         if decision.execution_changed:
             update_execution(conn, execution, labels_changed=execution.labels != before.labels,
                              bump_version=False)
+        moved = execution.state is not before.state or \
+            len(execution.history.histories) != len(before.history.histories)
         if decision.deleted:
             delete_task_runs(conn, decision.deleted)
         insert_task_runs(conn, decision.created)
@@ -249,6 +252,8 @@ class ExecutorService:
         for command in decision.commands:
             for persister in COMMAND_PERSISTERS.get(type(command), ()):
                 persister(conn, execution, command, out)
+        if moved:
+            on_state_change(conn, before, execution, self.config, out)
         messages, broadcasts = out.messages, out.broadcasts
         ids = enqueue_messages(conn, messages)
         return [(row_id, queue, body) for row_id, (queue, body) in zip(ids, messages)], broadcasts

@@ -46,6 +46,9 @@ class Snapshot:
     logs: list[tuple[str | None, str, str]] = field(default_factory=list)
     # task id -> the subflow execution its (first) task run created
     children: dict[str, "Snapshot"] = field(default_factory=dict)
+    # mode triggered: the last source execution, and every execution the trigger created
+    source: "Snapshot | None" = None
+    triggered: list["Snapshot"] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # "Creation order" in the README is our per-execution sequence number.
@@ -72,8 +75,7 @@ class Outcome:
 
 
 _HEAD = re.compile(r"^([A-Za-z_]+)(?:\[([^\]]*)\])?(?:\.(.*))?$")
-_UNSUPPORTED_ROOTS = {"trigger_state": "trigger-store",
-                      "triggered_executions": "flow-trigger", "source": "flow-trigger"}
+_UNSUPPORTED_ROOTS = {"trigger_state": "trigger-store"}
 
 
 def resolve(path: str, snap: Snapshot) -> Any:
@@ -86,6 +88,12 @@ def resolve(path: str, snap: Snapshot) -> Any:
         raise NeedsFeature(_UNSUPPORTED_ROOTS[root])
     if root == "child" and bracket is not None:
         return _child(bracket, rest, snap, path)
+    if root == "source" and bracket is None:
+        if snap.source is None:
+            raise NeedsFeature("flow-trigger")
+        return resolve(rest or "", snap.source)
+    if root == "triggered_executions" and bracket == "*":
+        return [resolve(rest or "", one) for one in snap.triggered]
     if root == "taskrun_list":
         return _taskrun_list(bracket, rest, snap, path)
     if root == "taskruns" and bracket is not None:

@@ -12,7 +12,7 @@ import io
 import json
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +38,8 @@ SUPPORTED_FEATURES: frozenset[str] = frozenset({"retry-new-execution", "pause", 
                                                 "concurrency", "sla", "file-input",
                                                 "internal-storage", "kv-store", "state-store",
                                                 "secrets", "secret-input", "log-store",
-                                                "execution-api", "envs", "globals"})
+                                                "execution-api", "envs", "globals",
+                                                "flow-trigger"})
 
 # Cases that use the KV store (directly, through the state store, or with a `setup.kv`)
 # share its keys: they run one at a time in manifest order, each on the store its
@@ -46,7 +47,10 @@ SUPPORTED_FEATURES: frozenset[str] = frozenset({"retry-new-execution", "pause", 
 STORE_FEATURES = frozenset({"kv-store", "state-store"})
 
 # The other modes need flow triggers and the execution API.
-RUNNABLE_MODES = frozenset({"run", "pause-resume", "subflow-only", "resume-other"})
+# How long no new triggered execution must appear before the count is taken as final.
+TRIGGER_QUIET_SECONDS = 1.5
+RUNNABLE_MODES = frozenset({"run", "pause-resume", "subflow-only", "resume-other",
+                            "triggered"})
 
 # Schedule and Webhook triggers must not fire during a run (README step 2). Flow triggers may
 # only be active for `triggered` entries, which we skip, so they are switched off as well.
@@ -77,6 +81,11 @@ class Result:
 
 # ------------------------------------------------------------------------------ flows
 
+# Every flow as written, triggers enabled, by (namespace, flow id): a `triggered` case
+# deploys its flow from here for the time of its run.
+ENABLED: dict[tuple[str, str], LoadedFlow] = {}
+
+
 def load_flows(flows_dir: Path) -> tuple[dict[str, LoadedFlow], dict[str, str]]:
     """Every flow file by file name, and the files that do not load with their error."""
     loaded: dict[str, LoadedFlow] = {}
@@ -85,7 +94,9 @@ def load_flows(flows_dir: Path) -> tuple[dict[str, LoadedFlow], dict[str, str]]:
         if path.suffix not in (".yaml", ".yml"):
             continue
         try:
-            loaded[path.name] = without_polling_triggers(load_flow_file(path))
+            original = load_flow_file(path)
+            ENABLED[(original.flow.namespace, original.flow.id)] = original
+            loaded[path.name] = without_polling_triggers(original)
         except Exception as exc:  # one bad flow must not stop the corpus
             errors[path.name] = f"flow does not load: {_first_line(exc)}"
     return loaded, errors
@@ -205,6 +216,8 @@ def run_case(runtime: Any, case: Case, timeout: float,
         return run_subflow_only(runtime, case, timeout, parent_case)
     if case.mode == "resume-other":
         return run_resume_other(runtime, case, timeout)
+    if case.mode == "triggered":
+        return run_triggered(runtime, case, timeout)
     try:
         execution = runtime.submit(case.namespace, case.flow_id,
                                    with_uploads(case.inputs) or None,
@@ -252,6 +265,57 @@ def run_resume_other(runtime: Any, case: Case, timeout: float) -> Result:
         return Result(case, "fail", f"{depends[0]} did not end after the resume")
     outcome: Outcome = compare(case.expect, _snapshot(runtime, final))
     return Result(case, outcome.status, outcome.detail)
+
+
+def run_triggered(runtime: Any, case: Case, timeout: float) -> Result:
+    """Run the `trigger_sources` flows in order; `expect` applies to every execution of
+    this flow that its Flow trigger created for one of them (`triggered_executions[*]` to
+    all of them at once), `source` being the last source execution."""
+    sources = []
+    listener = ENABLED.get((case.namespace, case.flow_id))
+    if listener is None:
+        return Result(case, "fail", f"flow {case.flow_id} not loaded")
+    runtime.deploy(listener)  # only this flow's trigger listens during the run
+    try:
+        for source in case.entry.get("trigger_sources") or []:
+            started = runtime.submit(source.get("namespace") or case.namespace,
+                                     source["flow_id"], None, validate_inputs=False)
+            sources.append(_wait_terminated(runtime, started.id, timeout))
+        triggered = _triggered_by(runtime, case, {s.id for s in sources}, timeout)
+    except TimeoutError as exc:
+        return Result(case, "fail", f"timeout: {_first_line(exc)}")
+    finally:
+        runtime.deploy(without_polling_triggers(listener))
+    if not triggered:
+        return Result(case, "fail", f"no {case.flow_id} execution was triggered")
+    source = _snapshot(runtime, sources[-1])
+    snapshots = [_snapshot(runtime, execution) for execution in triggered]
+    for snap in snapshots:
+        snap.source, snap.triggered = source, snapshots
+        outcome: Outcome = compare(case.expect, snap)
+        if outcome.status != "pass":
+            return Result(case, outcome.status, f"{snap.execution.id}: {outcome.detail}")
+    return Result(case, "pass")
+
+
+def _triggered_by(runtime: Any, case: Case, source_ids: set[str], timeout: float) -> list:
+    """This flow's executions whose trigger names one of the sources, once no new one has
+    appeared for a while and all ended; oldest first."""
+    from common.store.executions import list_executions
+    deadline, seen, quiet_since = time.monotonic() + timeout, -1, time.monotonic()
+    while True:
+        with runtime.db.read() as conn:
+            found = [e for e in list_executions(conn, case.namespace, case.flow_id, limit=500)
+                     if ((e.trigger or {}).get("variables") or {}).get("executionId")
+                     in source_ids]
+        if len(found) != seen:
+            seen, quiet_since = len(found), time.monotonic()
+        ended = all(e.state.is_terminated for e in found)
+        if ended and time.monotonic() - quiet_since > TRIGGER_QUIET_SECONDS:
+            return sorted(found, key=lambda e: (e.history.histories[0].date, e.id))
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"triggered executions of {case.flow_id} still running")
+        time.sleep(0.1)
 
 
 def _snapshot(runtime: Any, execution: Any) -> Snapshot:
@@ -378,11 +442,21 @@ def iter_results(corpus: str | Path, mode: str = "embedded", only: str | None = 
                                                 f"{_first_line(exc)}")
 
             with ThreadPoolExecutor(max_workers=workers) as pool, \
-                    ThreadPoolExecutor(max_workers=1) as store_lane:
-                futures = [(store_lane if in_store_lane(case) else pool).submit(one, case)
-                           for case in cases]
-                for future in futures:
-                    yield future.result()
+                    ThreadPoolExecutor(max_workers=1) as store_lane, \
+                    ThreadPoolExecutor(max_workers=1) as trigger_lane:
+                futures = {id(case): (store_lane if in_store_lane(case) else pool).submit(
+                    one, case) for case in cases if case.mode != "triggered"}
+                others = list(futures.values())
+
+                def after_the_others(case: Case) -> Result:
+                    # Flow triggers listen to every execution: run alone, so no other
+                    # case's executions fire (or reset) the trigger under test.
+                    wait(others)
+                    return one(case)
+                futures.update({id(case): trigger_lane.submit(after_the_others, case)
+                                for case in cases if case.mode == "triggered"})
+                for case in cases:
+                    yield futures[id(case)].result()
 
 
 def run_corpus(corpus: str | Path, **options: Any) -> list[Result]:

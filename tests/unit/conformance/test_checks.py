@@ -103,13 +103,24 @@ def test_execution_level_paths(snap):
 @pytest.mark.parametrize("path, feature", [
     ("trigger.flowId", "flow-trigger"),
     ("trigger_state[schedule].disabled", "trigger-store"),
-    ("triggered_executions[*].flow_outputs.status", "flow-trigger"),
     ("source.execution.id", "flow-trigger")])
 def test_unsupported_paths_need_a_feature(snap, path, feature):
     with pytest.raises(NeedsFeature) as raised:
         resolve(path, snap)
     assert raised.value.feature == feature
     assert evaluate({"path": path, "equals": 1}, snap).status == "skip"
+
+
+def test_triggered_runs_see_their_source_and_every_triggered_execution(snap):
+    from dataclasses import replace
+    source = replace(snap)
+    one, two = replace(snap), replace(snap)
+    for item in (one, two):
+        item.source, item.triggered = source, [one, two]
+    assert resolve("source.execution.id", one) == snap.execution.id
+    assert resolve("triggered_executions[*].execution.id", one) == [snap.execution.id] * 2
+    assert evaluate({"path": "triggered_executions[*].execution.state",
+                     "equals": [snap.execution.state.value] * 2}, two).status == "pass"
 
 
 def test_child_paths_read_the_subflow_execution(snap):
@@ -216,11 +227,13 @@ def _case(**fields):
 
 @pytest.mark.parametrize("fields, reason", [
     ({}, None),
-    ({"mode": "triggered"}, "mode triggered"),
+    ({"mode": "triggered"}, None),
+    ({"mode": "something-new"}, "mode something-new"),
     ({"mode": "pause-resume", "requires": ["pause"]}, None),
     ({"mode": "pause-resume", "resume_inputs": {"f": {"$file": {"name": "a", "content": "b"}}}},
      None),
-    ({"requires": ["flow-trigger", "log-store"]}, "needs flow-trigger"),
+    ({"requires": ["flow-trigger", "log-store"]}, None),
+    ({"requires": ["trigger-store"]}, "needs trigger-store"),
     ({"requires": ["kv-store", "state-store", "secrets", "secret-input"]}, None),
     ({"depends_on_heldout": 2}, "needs 2 held-out flow(s)"),
     ({"inputs": {"file": {"$file": {"name": "a", "content": "b"}}}}, None),

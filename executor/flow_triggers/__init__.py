@@ -1,0 +1,1 @@
+"""Flow triggers: executions that start when another execution changes state."""

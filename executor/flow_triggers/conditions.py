@@ -1,0 +1,112 @@
+"""Whether an execution's change of state fires a Flow trigger: plain functions over data.
+
+`fires(trigger, listener_flow, source, state, render)` applies Kestra's rules: the listening
+flow is never the source's flow; the state entered must be one of the trigger's `states`
+(terminated states by default); every condition must hold. `render(template) -> str`
+renders against the source execution (ExecutionOutputs, Expression).
+
+Conditions that look at the time of a schedule (DayWeek, TimeBetween...) are evaluated at
+the moment of the change. MultipleCondition and `preconditions` need what other executions
+did in a time window: `window_facts` gives the sub-conditions met by earlier executions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from common.errors import PodiumError
+from common.models.execution import Execution
+from common.plugins import conditions as c
+from common.plugins.triggers import Flow as FlowTrigger
+from common.templating import is_truthy
+
+Render = Callable[[str], str]
+
+
+class UnsupportedCondition(PodiumError):
+    """A condition type a Flow trigger cannot evaluate here."""
+
+
+def fires(trigger: FlowTrigger, listener: tuple[str, str], source: Execution, state: str,
+          render: Render, windows: Callable[[c.MultipleCondition], set[str]] | None = None
+          ) -> bool:
+    if (source.namespace, source.flow_id) == listener:
+        return False  # a flow never triggers itself
+    states = trigger.states if trigger.states is not None else []
+    if states and state not in states:
+        return False
+    return all(holds(condition, source, state, render, windows)
+               for condition in trigger.conditions or [])
+
+
+def holds(condition, source: Execution, state: str, render: Render,
+          windows: Callable[[c.MultipleCondition], set[str]] | None = None) -> bool:
+    if isinstance(condition, c.MultipleCondition):
+        if windows is None:
+            raise UnsupportedCondition("MultipleCondition needs the window of executions")
+        met = windows(condition)
+        met |= {name for name, sub in condition.conditions.items()
+                if holds(sub, source, state, render)}
+        return met >= set(condition.conditions)
+    check = _CHECKS.get(type(condition))
+    if check is None:
+        raise UnsupportedCondition(f"condition {condition.type} is not supported on a Flow "
+                                   f"trigger")
+    return check(condition, source, state, render)
+
+
+def _flow(cond: c.ExecutionFlow, source, state, render) -> bool:
+    return source.namespace == cond.namespace and source.flow_id == cond.flow_id
+
+
+def _namespace(cond: c.ExecutionNamespace, source, state, render) -> bool:
+    comparison = cond.comparison or ("PREFIX" if cond.prefix else "EQUALS")
+    if comparison == "PREFIX":
+        return source.namespace.startswith(cond.namespace)
+    if comparison == "SUFFIX":
+        return source.namespace.endswith(cond.namespace)
+    return source.namespace == cond.namespace
+
+
+def _status(cond: c.ExecutionStatus, source, state, render) -> bool:
+    return (cond.in_ is None or state in cond.in_) and \
+        (cond.not_in is None or state not in cond.not_in)
+
+
+def _labels(cond: c.ExecutionLabels, source, state, render) -> bool:
+    wanted = cond.labels if isinstance(cond.labels, dict) else \
+        {label.key: label.value for label in cond.labels}
+    have = {label["key"]: label["value"] for label in source.labels}
+    return all(str(have.get(key)) == str(value) for key, value in wanted.items())
+
+
+def _expression(cond, source, state, render) -> bool:
+    return is_truthy(render(cond.expression).strip())
+
+
+def _outputs(cond: c.ExecutionOutputs, source, state, render) -> bool:
+    return bool(source.outputs) and _expression(cond, source, state, render)
+
+
+def _not(cond: c.Not, source, state, render) -> bool:
+    return not any(holds(sub, source, state, render) for sub in cond.conditions)
+
+
+def _or(cond: c.Or, source, state, render) -> bool:
+    return any(holds(sub, source, state, render) for sub in cond.conditions)
+
+
+def _weekend(cond: c.Weekend, source, state, render) -> bool:
+    return _now().weekday() >= 5
+
+
+def _now() -> datetime:
+    from common.store.types import utcnow
+    return utcnow()
+
+
+_CHECKS = {c.ExecutionFlow: _flow, c.ExecutionNamespace: _namespace,
+           c.ExecutionStatus: _status, c.ExecutionLabels: _labels,
+           c.ExecutionOutputs: _outputs, c.Expression: _expression, c.Not: _not, c.Or: _or,
+           c.Weekend: _weekend}
