@@ -12,8 +12,10 @@ did in a time window: `window_facts` gives the sub-conditions met by earlier exe
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from common.errors import PodiumError
 from common.models.execution import Execution
@@ -36,13 +38,50 @@ def fires(trigger: FlowTrigger, listener: tuple[str, str], source: Execution, st
     states = trigger.states if trigger.states is not None else []
     if states and state not in states:
         return False
-    return all(holds(condition, source, state, render, windows)
-               for condition in trigger.conditions or [])
+    conditions = list(trigger.conditions or [])
+    if trigger.preconditions is not None:
+        conditions.append(Preconditions.of(trigger.preconditions))
+    return all(holds(condition, source, state, render, windows) for condition in conditions)
+
+
+@dataclass(frozen=True)
+class UpstreamCheck:
+    """One entry of `preconditions.flows`: an execution of that flow in one of `states`
+    (SUCCESS by default) carrying `labels`."""
+
+    upstream: Any
+
+
+@dataclass(frozen=True)
+class FilterCheck:
+    """One entry of `preconditions.where`: its filters combined with AND or OR."""
+
+    group: Any
+
+
+@dataclass(frozen=True)
+class Preconditions:
+    """Kestra's Flow trigger `preconditions`, evaluated as a MultipleCondition is: every
+    named part met by some execution within the time window."""
+
+    id: str
+    conditions: dict[str, Any]
+    time_window: Any
+    reset_on_success: bool
+    window: Any = None
+    window_advance: Any = None
+
+    @classmethod
+    def of(cls, pre) -> "Preconditions":
+        parts: dict[str, Any] = {f"flow{i}": UpstreamCheck(upstream)
+                                 for i, upstream in enumerate(pre.flows or [])}
+        parts.update({f"where:{group.id}": FilterCheck(group) for group in pre.where or []})
+        return cls(pre.id, parts, pre.time_window, pre.reset_on_success)
 
 
 def holds(condition, source: Execution, state: str, render: Render,
           windows: Callable[[c.MultipleCondition], set[str]] | None = None) -> bool:
-    if isinstance(condition, c.MultipleCondition):
+    if isinstance(condition, (c.MultipleCondition, Preconditions)):
         if windows is None:
             raise UnsupportedCondition("MultipleCondition needs the window of executions")
         met = windows(condition)
@@ -51,8 +90,8 @@ def holds(condition, source: Execution, state: str, render: Render,
         return met >= set(condition.conditions)
     check = _CHECKS.get(type(condition))
     if check is None:
-        raise UnsupportedCondition(f"condition {condition.type} is not supported on a Flow "
-                                   f"trigger")
+        raise UnsupportedCondition(f"condition {getattr(condition, 'type', condition)} is not "
+                                   f"supported on a Flow trigger")
     return check(condition, source, state, render)
 
 
@@ -97,6 +136,41 @@ def _or(cond: c.Or, source, state, render) -> bool:
     return any(holds(sub, source, state, render) for sub in cond.conditions)
 
 
+def _upstream(check: UpstreamCheck, source, state, render) -> bool:
+    upstream = check.upstream
+    if source.namespace != upstream.namespace or \
+            (upstream.flow_id is not None and source.flow_id != upstream.flow_id):
+        return False
+    if state not in (upstream.states or ["SUCCESS"]):
+        return False
+    have = {label["key"]: label["value"] for label in source.labels}
+    return all(str(have.get(k)) == str(v) for k, v in (upstream.labels or {}).items())
+
+
+def _where(check: FilterCheck, source, state, render) -> bool:
+    results = [_filter(f, source, state, render) for f in check.group.filters]
+    return any(results) if check.group.operand == "OR" else all(results)
+
+
+def _filter(f, source: Execution, state: str, render: Render) -> bool:
+    value = {"FLOW_ID": source.flow_id, "NAMESPACE": source.namespace, "STATE": state,
+             "EXPRESSION": None}[f.field]
+    if f.field == "EXPRESSION":
+        value = render(f.value).strip()
+        return is_truthy(value) if f.type in ("IS_TRUE", "EQUAL_TO") else not is_truthy(value)
+    tests = {"EQUAL_TO": lambda: value == f.value, "NOT_EQUAL_TO": lambda: value != f.value,
+             "IN": lambda: value in (f.values or []), "NOT_IN": lambda: value not in (f.values or []),
+             "STARTS_WITH": lambda: str(value).startswith(f.value or ""),
+             "ENDS_WITH": lambda: str(value).endswith(f.value or ""),
+             "CONTAINS": lambda: (f.value or "") in str(value),
+             "REGEX": lambda: re.search(f.value or "", str(value)) is not None,
+             "IS_NULL": lambda: value is None, "IS_NOT_NULL": lambda: value is not None}
+    test = tests.get(f.type)
+    if test is None:
+        raise UnsupportedCondition(f"filter type {f.type} on {f.field}")
+    return test()
+
+
 def _weekend(cond: c.Weekend, source, state, render) -> bool:
     return _now().weekday() >= 5
 
@@ -109,4 +183,4 @@ def _now() -> datetime:
 _CHECKS = {c.ExecutionFlow: _flow, c.ExecutionNamespace: _namespace,
            c.ExecutionStatus: _status, c.ExecutionLabels: _labels,
            c.ExecutionOutputs: _outputs, c.Expression: _expression, c.Not: _not, c.Or: _or,
-           c.Weekend: _weekend}
+           c.Weekend: _weekend, UpstreamCheck: _upstream, FilterCheck: _where}

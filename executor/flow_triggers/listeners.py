@@ -35,7 +35,7 @@ from common.transport.base import EXECUTOR_QUEUE
 from executor.engine.context import task_context
 from executor.engine.view import ExecutionTx
 from executor.flow_cache import FlowCache
-from executor.flow_triggers.conditions import UnsupportedCondition, fires
+from executor.flow_triggers.conditions import UnsupportedCondition, fires, holds
 
 log = logging.getLogger(__name__)
 _FLOWS = FlowCache()
@@ -139,7 +139,7 @@ def _trigger_variables(trigger: FlowTrigger, source: Execution, state: str) -> d
         "outputs": source.outputs}}
 
 
-def _met_in_window(conn, cond: c.MultipleCondition, flow: Flow, trigger: FlowTrigger,
+def _met_in_window(conn, cond, flow: Flow, trigger: FlowTrigger,
                    listening_since: datetime) -> set[str]:
     """Sub-conditions met by executions that ended in the current window while this
     revision of the trigger listened (and, with resetOnSuccess, after it last fired)."""
@@ -155,20 +155,28 @@ def _met_in_window(conn, cond: c.MultipleCondition, flow: Flow, trigger: FlowTri
             continue
         for name, sub in cond.conditions.items():
             try:
-                if fires(FlowTrigger(id="window", type=FlowTrigger.TYPE, states=[],
-                                     conditions=[sub]), (flow.namespace, flow.id), earlier,
-                         earlier.state.value, lambda text: text):
+                if holds(sub, earlier, earlier.state.value, _light_render(earlier)):
                     met.add(name)
-            except UnsupportedCondition:
+            except (UnsupportedCondition, PodiumError):
                 continue
     return met
 
 
-def _window_start(cond: c.MultipleCondition, now: datetime) -> datetime:
+def _light_render(execution: Execution):
+    """Renders against what the execution row itself holds (labels, ids, state, outputs):
+    enough for the expressions of window filters, without loading its task runs."""
+    context = {"labels": {label["key"]: label["value"] for label in execution.labels},
+               "execution": {"id": execution.id, "state": execution.state.value},
+               "flow": {"id": execution.flow_id, "namespace": execution.namespace},
+               "outputs": execution.outputs or {}}
+    return lambda text: render(text, context)
+
+
+def _window_start(cond, now: datetime) -> datetime:
     # DAILY_TIME_* windows are taken as a day-long duration window (not exact yet).
     window = _seconds(cond.window or cond.time_window.window or "P1D")
     advance = _seconds(cond.window_advance or cond.time_window.window_advance or "P0D")
-    if cond.time_window.type == "SLIDING_WINDOW":
+    if getattr(cond.time_window, "type", None) == "SLIDING_WINDOW":
         return now - timedelta(seconds=window)
     epoch = now.timestamp() - advance
     return datetime.fromtimestamp(epoch - epoch % window + advance, tz=now.tzinfo)
