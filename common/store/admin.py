@@ -59,12 +59,13 @@ def execution_counts(conn: Connection, flows: Iterable[tuple[str, str]] | None =
 def purge_executions(conn: Connection, namespace: str | None = None,
                      flow_id: str | None = None, start: datetime | None = None,
                      end: datetime | None = None, states: Iterable[State | str] | None = None,
-                     *, purge_executions: bool = True,
-                     purge_logs: bool = True) -> tuple[int, int]:
+                     *, purge_executions: bool = True, purge_logs: bool = True,
+                     selected: list[tuple[str, str, str]] | None = None) -> tuple[int, int]:
     """Delete the terminated executions created in [start, end] of the namespace (prefix)
     and flow, in `states` (any terminated state when None), with their task runs, labels
     and timers; and their logs. Returns (executions deleted, logs deleted). Executions that
-    are not terminated are never touched."""
+    are not terminated are never touched. `selected` receives (namespace, flow id, id) of
+    every execution the filters chose (for the caller to purge their stored files)."""
     clauses = [executions.c.state.in_(TERMINATED)]
     if namespace is not None:
         clauses.append(_namespace_clause(executions.c.namespace, namespace))
@@ -76,7 +77,11 @@ def purge_executions(conn: Connection, namespace: str | None = None,
         clauses.append(executions.c.created <= end)
     if states is not None:
         clauses.append(executions.c.state.in_([State(s).value for s in states]))
-    ids = [row[0] for row in conn.execute(select(executions.c.id).where(*clauses))]
+    rows = conn.execute(select(executions.c.id, executions.c.namespace,
+                               executions.c.flow_id).where(*clauses)).all()
+    ids = [row.id for row in rows]
+    if selected is not None:
+        selected.extend((row.namespace, row.flow_id, row.id) for row in rows)
     n_executions = n_logs = 0
     for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
         if purge_logs:

@@ -14,6 +14,7 @@ from typing import Any
 from common.messages import ResumeExecution
 from common.plugins.tasks.execution import Count, PurgeExecutions, Resume
 from common.plugins.tasks.log_admin import PurgeLogs
+from common.storage import execution_prefix
 from common.store import execution_counts, get_execution, purge_executions, purge_logs
 from common.transport.base import EXECUTOR_QUEUE
 
@@ -92,17 +93,23 @@ def run_resume(task: Resume, ctx: RunContext) -> None:
 @runs(PurgeExecutions)
 def run_purge_executions(task: PurgeExecutions, ctx: RunContext) -> dict[str, Any]:
     """Delete the ended executions (with their task runs and logs) of the namespace and its
-    sub-namespaces / flow created in [startDate, endDate]. Metrics are not stored apart and
-    internal storage purge is not implemented yet: their counts are 0."""
+    sub-namespaces / flow created in [startDate, endDate], and with `purgeStorage` their
+    files in internal storage (after the rows are gone). Metrics are not stored apart:
+    their count is 0."""
     db = _store(ctx, task)
     namespace, flow_id = _optional(ctx, task.namespace), _optional(ctx, task.flow_id)
     start = _date(ctx, task.start_date, "startDate")
     end = _date(ctx, task.end_date, "endDate")
+    selected: list[tuple[str, str, str]] = []
     with db.begin() as conn:
         executions, logs = purge_executions(conn, namespace, flow_id, start, end, task.states,
                                             purge_executions=task.purge_execution,
-                                            purge_logs=task.purge_log)
-    return {"executionsCount": executions, "logsCount": logs, "storagesCount": 0,
+                                            purge_logs=task.purge_log, selected=selected)
+    files = 0
+    if task.purge_storage and ctx.storage is not None:
+        for key in selected:
+            files += ctx.storage.delete_prefix(execution_prefix(*key))
+    return {"executionsCount": executions, "logsCount": logs, "storagesCount": files,
             "metricsCount": 0}
 
 

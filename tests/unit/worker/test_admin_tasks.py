@@ -144,3 +144,24 @@ def test_resume_checks_the_execution_exists(db):
 def test_resume_without_a_broker_fails():
     outcome, _ = run(make_task("io.kestra.plugin.core.execution.Resume"))
     assert outcome.state is State.FAILED and "needs the broker" in outcome.error
+
+
+def test_purge_executions_also_deletes_their_stored_files(db, tmp_path):
+    from common.storage import LocalStorage, execution_prefix, task_output_uri
+    old = add(db, "a", at=T0 - timedelta(days=2))
+    kept = add(db, "a", at=T0 + timedelta(days=1))
+    with LocalStorage(tmp_path / "storage") as storage:
+        for ex in (old, kept):
+            for name in ("one.txt", "two.txt"):
+                storage.put(task_output_uri(NS, "a", ex.id, "t", "tr", name), b"x")
+        task = make_task("io.kestra.plugin.core.execution.PurgeExecutions", namespace=NS,
+                         flowId="a", endDate="2024-05-01T12:00:00+00:00")
+        ctx, _ = make_ctx(storage=storage)
+        ctx.store = db
+        try:
+            outcome = run_attempt(task, ctx)
+        finally:
+            ctx.close()
+        assert outcome.outputs["storagesCount"] == 2 and outcome.outputs["executionsCount"] == 1
+        assert storage.list(execution_prefix(NS, "a", old.id)) == []
+        assert len(storage.list(execution_prefix(NS, "a", kept.id))) == 2
