@@ -138,3 +138,19 @@ class KVError(PodiumError):
 class SecretError(PodiumError):
     """A secret or an encrypted value is unusable: no encryption key configured, a key that
     is not a Fernet key, or a value encrypted with another key."""
+
+
+class HttpRequestError(PodiumError):
+    """An HTTP task's request could not be made or was answered with a failing status."""
+
+
+class HostNotAllowedError(HttpRequestError):
+    """The HTTP guard refused a destination (`http.*` settings): a scheme other than
+    http/https, a host in `deny_hosts` or outside `allow_hosts`, or an address that is
+    loopback, private, link-local... while `allow_private` is off. Never retried by
+    resolving again: the refusal names the host, the address and why."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        self.host = host
+        self.reason = reason
+        super().__init__(f"HTTP request to '{host}' refused: {reason}")

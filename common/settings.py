@@ -17,6 +17,7 @@ of the storage and the key that encrypts SECRET inputs at rest.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from common.http_guard import parse_host_entry
 from common.transport.base import WORKER_QUEUE, worker_group_queue
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -157,6 +159,11 @@ class WorkerSettings(BaseModel):
         description="Explicit queues to consume (JSON list or comma-separated). Empty: derived "
         "from `group`.",
     )
+    max_output_bytes: int = Field(
+        default=256 * 1024, ge=1024,
+        description="Task outputs whose JSON is larger are kept in internal storage and "
+        "referenced (expressions read them the same way), so they never cross the queue.",
+    )
     heartbeat_seconds: float = Field(
         default=10.0, gt=0, description="How often a worker reports it is alive "
         "(reserved: heartbeats come with the deployment issue)."
@@ -193,6 +200,37 @@ class ExecutorSettings(BaseModel):
     )
 
 
+class SchedulerSettings(BaseModel):
+    model_config = _FROZEN
+
+    recover_missed_schedules: Literal["ALL", "LAST", "NONE"] = Field(
+        default="ALL",
+        description="Default of a Schedule's `recoverMissedSchedules` (Kestra's plugin setting): "
+        "what a starting scheduler does with dates missed while none ran: fire them `ALL`, "
+        "only the `LAST`, or `NONE`.",
+    )
+    timezone: str | None = Field(
+        default=None,
+        description="Zone of Schedule triggers without a `timezone`. Default: this machine's "
+        "zone (TZ, /etc/localtime), else UTC.",
+    )
+    flow_poll_seconds: float = Field(
+        default=1.0, gt=0,
+        description="How often the scheduler checks whether flows changed (one cheap query); "
+        "it sleeps until the next due date or this, whichever comes first.",
+    )
+    busy_poll_seconds: float = Field(
+        default=0.2, gt=0,
+        description="How soon a trigger whose last execution is still running is looked at "
+        "again (a trigger never overlaps its own executions).",
+    )
+    late_grace_seconds: float = Field(
+        default=2.0, ge=0,
+        description="At start, a trigger whose next date is older than this counts as missed "
+        "and `recoverMissedSchedules` applies.",
+    )
+
+
 class SecretsSettings(BaseModel):
     model_config = _FROZEN
 
@@ -202,6 +240,98 @@ class SecretsSettings(BaseModel):
         "every service of a deployment needs the same one. Unset: the embedded mode keeps a "
         "generated key in `data_dir/secrets.key`; a deployment refuses SECRET inputs.",
     )
+
+
+class HttpSettings(BaseModel):
+    """The http.Request / http.Download tasks (common/http_guard.py says how hosts are
+    checked; worker/runnables/http.py uses the rest)."""
+
+    model_config = _FROZEN
+
+    allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="When not empty, the only hosts HTTP tasks may reach: names "
+        "(`api.example.com`), wildcards (`*.example.com`), IPs and CIDRs (`10.1.0.0/16`); "
+        "an IP or CIDR listed here is reachable even when private.",
+    )
+    deny_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts HTTP tasks may never reach (same forms as `allow_hosts`); wins "
+        "over every other rule.",
+    )
+    allow_private: bool = Field(
+        default=False,
+        description="Let HTTP tasks reach loopback, private (RFC 1918), link-local (cloud "
+        "metadata), unique-local IPv6, multicast and unspecified addresses. Off: refused.",
+    )
+    max_inline_body_bytes: int = Field(
+        default=1024 * 1024, ge=0,
+        description="A Request response body up to this size is the `body` output; a "
+        "larger (or binary) one is streamed to internal storage, `bodyUri` naming it.",
+    )
+    max_redirects: int = Field(
+        default=10, ge=0, description="Redirects an HTTP task follows before failing.",
+    )
+
+    _split = field_validator("allow_hosts", "deny_hosts", mode="before")(_split_csv)
+
+    @field_validator("allow_hosts", "deny_hosts")
+    @classmethod
+    def _valid_entries(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            parse_host_entry(entry)
+        return [entry.strip() for entry in entries]
+
+
+def _users(value: Any) -> Any:
+    """``{"user": "password"}`` or ``["user:password", ...]`` (JSON), or ``user:password,...``."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = json.loads(text) if text[:1] in ("{", "[") else _split_csv(text)
+    if isinstance(value, list):
+        pairs = {}
+        for item in value:
+            user, sep, password = str(item).partition(":")
+            if not sep or not user:
+                raise ValueError("api users given as a list must be 'user:password' items")
+            pairs[user] = password
+        return pairs
+    return value
+
+
+class ApiSettings(BaseModel):
+    """The REST API (`podium webserver`, package `api/`)."""
+
+    model_config = _FROZEN
+
+    auth: bool = Field(
+        default=True,
+        description="Require credentials (basic `users` or bearer `tokens`) on every route but "
+        "the health check and webhooks. Only an explicit `false` turns it off; on with no "
+        "users and no tokens, every protected request is refused.",
+    )
+    users: Annotated[dict[str, SecretStr], NoDecode] = Field(
+        default_factory=dict,
+        description="HTTP basic users: a JSON map user -> password, or a list of "
+        "`user:password` (JSON or comma-separated).",
+    )
+    tokens: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Bearer API tokens (JSON list or comma-separated).",
+    )
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024,
+        description="Largest JSON / YAML / text request body accepted (413 beyond).",
+    )
+    max_upload_bytes: int = Field(
+        default=1024 * 1024 * 1024, ge=1024,
+        description="Largest multipart request (execution inputs with FILE uploads).",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `podium webserver` binds.")
+    port: int = Field(default=8080, ge=0, le=65535, description="Port of `podium webserver`.")
+
+    _users = field_validator("users", mode="before")(_users)
+    _tokens = field_validator("tokens", mode="before")(_split_csv)
 
 
 class Settings(BaseSettings):
@@ -236,8 +366,14 @@ class Settings(BaseSettings):
                                    description="Worker service.")
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings,
                                        description="Executor service.")
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings,
+                                         description="Scheduler service.")
     secrets: SecretsSettings = Field(default_factory=SecretsSettings,
                                      description="Encryption of SECRET inputs.")
+    http: HttpSettings = Field(default_factory=HttpSettings,
+                               description="HTTP tasks: reachable hosts, body sizes.")
+    api: ApiSettings = Field(default_factory=ApiSettings,
+                             description="REST API: auth, request sizes, address.")
 
     @field_validator("log_level", mode="before")
     @classmethod

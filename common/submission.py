@@ -31,7 +31,8 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
                      now: datetime, *, labels: dict[str, Any] | None = None,
                      trigger: dict[str, Any] | None = None, parent_id: str | None = None,
                      validate_inputs: bool = True, uploads: InputUploads | None = None,
-                     cipher: SecretCipher | None = None
+                     cipher: SecretCipher | None = None, execution_id: str | None = None,
+                     schedule_date: datetime | None = None
                      ) -> tuple[Execution, list[tuple[int, str, dict]]]:
     """Insert a CREATED execution and its StartExecution message (outbox).
 
@@ -39,11 +40,14 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
     caller's transaction has committed. Raises InputErrors for bad inputs and
     FlowDisabledError for a disabled flow; nothing is written then. FILE inputs given as
     files are stored through `uploads` before the row is inserted; when this raises, or the
-    caller's transaction fails, the caller calls `uploads.discard()`.
+    caller's transaction fails, the caller calls `uploads.discard()`. `execution_id`: a
+    caller-chosen id (the scheduler's are derived from the scheduled date); inserting an
+    id that exists raises the database's IntegrityError.
     """
     execution = new_execution(flow, revision, inputs, now, labels=labels, trigger=trigger,
                               parent_id=parent_id, validate_inputs=validate_inputs,
-                              uploads=uploads, cipher=cipher)
+                              uploads=uploads, cipher=cipher, execution_id=execution_id,
+                              schedule_date=schedule_date)
     insert_execution(conn, execution)
     payload = StartExecution(execution_id=execution.id).encode()
     ids = enqueue_messages(conn, [(EXECUTOR_QUEUE, payload)])

@@ -1,6 +1,7 @@
-"""Separate executor and worker processes on this machine, for tests, benchmarks and the
-conformance runner's distributed mode. Each process is the real `podium executor` /
-`podium worker` command; readiness comes from Celery's worker_ready signal (a file)."""
+"""Separate executor, worker and scheduler processes on this machine, for tests, benchmarks
+and the conformance runner's distributed mode. Each process is the real `podium executor` /
+`podium worker` / `podium scheduler` command; readiness comes from Celery's worker_ready
+signal (the scheduler's: its first round), written to a file."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from pathlib import Path
 
 class Fleet:
     def __init__(self, env: dict[str, str], *, executors: int = 1, workers: int = 1,
-                 worker_concurrency: int = 4, executor_concurrency: int = 2) -> None:
+                 worker_concurrency: int = 4, executor_concurrency: int = 2,
+                 schedulers: int = 0) -> None:
         self.env = {**os.environ, **env}
         self.plan = [("executor", executor_concurrency)] * executors + \
-            [("worker", worker_concurrency)] * workers
+            [("worker", worker_concurrency)] * workers + [("scheduler", 0)] * schedulers
         self.processes: list[tuple[str, subprocess.Popen, Path]] = []
         self.folder = Path(tempfile.mkdtemp(prefix="podium-fleet-"))
 
@@ -32,8 +34,10 @@ class Fleet:
         index = len(self.processes) if index is None else index
         ready = self.folder / f"{role}-{index}.ready"
         log = open(self.folder / f"{role}-{index}.log", "wb")
+        # The scheduler has no concurrency: one loop per process.
+        options = ["--concurrency", str(concurrency)] if role != "scheduler" else []
         process = subprocess.Popen(
-            [sys.executable, "-m", "podium.cli", role, "--concurrency", str(concurrency)],
+            [sys.executable, "-m", "podium.cli", role, *options],
             env={**self.env, "PODIUM_READY_FILE": str(ready)}, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append((role, process, ready))

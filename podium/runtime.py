@@ -85,7 +85,7 @@ class Runtime:
         runtime.start_executor(EngineConfig(
             environ=env, globals_=_globals(env),
             render_services=wiring.render_services(db, runtime.storage, runtime.secrets),
-            cipher=runtime.cipher))
+            cipher=runtime.cipher, load_outputs=wiring.outputs_loader(runtime.storage)))
         runtime.start_worker(concurrency=workers)
         return runtime
 
@@ -99,12 +99,14 @@ class Runtime:
 
     @classmethod
     def distributed(cls, settings: Settings, env: dict[str, str], *, executors: int = 1,
-                    workers: int = 1, worker_concurrency: int = 4) -> "Runtime":
-        """Start real `podium executor` / `podium worker` processes (configured by `env`,
-        which must describe the same deployment as `settings`) and connect to them."""
+                    workers: int = 1, worker_concurrency: int = 4,
+                    schedulers: int = 0) -> "Runtime":
+        """Start real `podium executor` / `podium worker` (/ `podium scheduler`) processes
+        (configured by `env`, which must describe the same deployment as `settings`) and
+        connect to them."""
         upgrade(settings.database.url)
         fleet = Fleet(env, executors=executors, workers=workers,
-                      worker_concurrency=worker_concurrency).start()
+                      worker_concurrency=worker_concurrency, schedulers=schedulers).start()
         runtime = cls.connect(settings)
         runtime.fleet = fleet
         return runtime
@@ -155,16 +157,18 @@ class Runtime:
             return save_flow(conn, loaded)
 
     def submit(self, namespace: str, flow_id: str, inputs: dict[str, Any] | None = None, *,
-               labels: dict[str, Any] | None = None, validate_inputs: bool = True) -> Execution:
+               labels: dict[str, Any] | None = None, validate_inputs: bool = True,
+               trigger: dict[str, Any] | None = None) -> Execution:
         """Create an execution. A FILE input takes a local `Path`, `bytes` or an `Upload`
         (common.storage.uploads), stored before the execution is committed (and removed if
-        it is not), or a kestra:// URI kept as is."""
+        it is not), or a kestra:// URI kept as is. `trigger` is Kestra's ExecutionTrigger
+        (`id`, `type`, `variables`), e.g. a webhook's body, headers and parameters."""
         uploads = InputUploads(self.storage) if self.storage else None
         try:
             with self.db.begin() as conn:
                 flow, revision = self._deployed(conn, namespace, flow_id)
                 execution, outgoing = create_execution(
-                    conn, flow, revision, inputs, utcnow(), labels=labels,
+                    conn, flow, revision, inputs, utcnow(), labels=labels, trigger=trigger,
                     validate_inputs=validate_inputs, uploads=uploads, cipher=self.cipher)
         except BaseException:
             if uploads:

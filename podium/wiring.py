@@ -10,12 +10,14 @@ from common.secrets import EnvSecretProvider, SecretCipher, SecretProvider, key_
 from common.settings import Settings
 from common.storage import Storage
 from common.storage.access import FileScope, file_size, read_text
+from common.storage.offload import load as load_outputs
 from common.storage.factory import storage_from_settings
 from common.store import Database
 from common.transport.base import Transport
 from common.transport.celery_transport import CeleryTransport, make_celery_app
 from common.templating import RenderServices
 from executor.engine.context import EngineConfig
+from worker.run_context import RunContext
 
 
 def database(settings: Settings) -> Database:
@@ -56,12 +58,25 @@ def embedded_cipher(folder: str | os.PathLike, environ: Mapping[str, str]) -> Se
     return SecretCipher(key) if key else key_file_cipher(folder)
 
 
+def worker_http(settings: Settings) -> None:
+    """Give the HTTP tasks of every attempt this process runs `settings.http` (allowed
+    hosts, body sizes). Interim, for `podium worker` / `server local`: WorkerService does
+    not take them yet, so they become RunContext's default for the whole process."""
+    RunContext.http = settings.http
+
+
 def engine_config(settings: Settings) -> EngineConfig:
     return EngineConfig(environ=dict(os.environ), env_prefix=settings.env_vars_prefix,
                         globals_=dict(settings.variables_globals),
                         render_services=render_services(database(settings), storage(settings),
                                                         secret_provider()),
-                        cipher=secret_cipher(settings))
+                        cipher=secret_cipher(settings),
+                        load_outputs=outputs_loader(storage(settings)))
+
+
+def outputs_loader(files: Storage):
+    """How the executor reads outputs a worker stored apart (common/storage/offload.py)."""
+    return lambda uri: load_outputs(files, uri)
 
 
 def render_services(db: Database, files: Storage | None,
@@ -82,4 +97,4 @@ def render_services(db: Database, files: Storage | None,
 
 __all__ = ["database", "celery_transport", "engine_config", "render_services", "storage",
            "secret_provider",
-           "secret_cipher", "embedded_cipher", "Transport"]
+           "secret_cipher", "embedded_cipher", "worker_http", "Transport"]

@@ -12,10 +12,11 @@ is a ``time.monotonic()`` instant set from the task ``timeout``. Implementations
 ``check_killed()`` between steps and ``sleep()`` to wait; both raise ``Killed`` or
 ``TimedOut``.
 
-Files: with a ``storage``, ``put_file`` stores a file of the attempt as an output of its task
-run and ``open_file`` / ``download`` read one, restricted to what the execution may read
-(``common.storage.access.FileScope``); the ``read()`` and ``fileSize()`` functions of its
-renders go through the same rule.
+Files: with a ``storage``, ``put_file`` / ``put_stream`` store a file of the attempt as an
+output of its task run and ``open_file`` / ``download`` / ``delete_file`` reach one,
+restricted to what the execution may read (``common.storage.access.FileScope``); the
+``read()`` and ``fileSize()`` functions of its renders go through the same rule.
+``delete_execution_files`` purges the execution's own files.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any, BinaryIO, Callable, Mapping
 
 from common.durations import format_duration
 from common.errors import StorageError
-from common.storage import Storage, task_output_uri
+from common.storage import Storage, execution_prefix, task_output_uri
 from common.storage.access import FileScope, file_size, read_text
 from common.storage.base import CHUNK_SIZE
 from common.templating import RenderServices, render, render_typed, render_value
@@ -61,6 +62,10 @@ def normalize_level(level: Any) -> str:
 class RunContext:
     """One attempt's view of the world. Create one per attempt; ``close()`` (or run_attempt,
     which calls it) removes the working directory and silences late log calls."""
+
+    # The worker's common.settings.HttpSettings for the http tasks (allowed hosts, body
+    # sizes), set by whoever builds the context; None: the defaults (public hosts only).
+    http: Any = None
 
     def __init__(
         self,
@@ -229,6 +234,7 @@ class RunContext:
         sub._root, sub._owns_root = root, False
         sub.timeout, sub.log_sink_for = self.timeout, self.log_sink_for
         sub.store, sub.publish, sub.storage = self.store, self.publish, self.storage
+        sub.http = self.http
         return sub
 
     # ------------------------------------------------------------------ stored files
@@ -236,19 +242,21 @@ class RunContext:
     def file_scope(self) -> FileScope:
         return FileScope.from_context(self.context)
 
-    def _storage(self) -> Storage:
+    def require_storage(self) -> Storage:
+        """The internal storage; StorageError on a worker that has none."""
         if self.storage is None:
             raise StorageError("this worker has no internal storage")
         return self.storage
 
-    def output_uri(self, name: str) -> str:
+    def output_uri(self, name: str, *, nested: bool = False) -> str:
         """The URI `name` gets as an output file of this task run. Raises UnsafePathError
-        for a name that is not one safe path segment."""
+        for a name that is not one safe path segment (with `nested`: a safe relative
+        path, such as ``out/a.csv``)."""
         flow, execution = self.context.get("flow") or {}, self.context.get("execution") or {}
         task, taskrun = self.context.get("task") or {}, self.context.get("taskrun") or {}
         return task_output_uri(flow.get("namespace", ""), flow.get("id", ""),
                                execution.get("id", ""), task.get("id", ""),
-                               taskrun.get("id", ""), name)
+                               taskrun.get("id", ""), name, nested=nested)
 
     def put_file(self, local_path: str | os.PathLike, name: str | None = None) -> str:
         """Store a local file (streamed) as an output of this task run; returns its
@@ -256,11 +264,16 @@ class RunContext:
         path = Path(local_path)
         uri = self.output_uri(name if name is not None else path.name)
         with open(path, "rb") as stream:
-            return self._storage().put(uri, stream)
+            return self.require_storage().put(uri, stream)
+
+    def put_stream(self, stream: BinaryIO, path: str) -> str:
+        """Store a binary stream (read in chunks, not closed) as an output of this task
+        run at `path`, a relative path (``out/a.csv``); returns its kestra:// URI."""
+        return self.require_storage().put(self.output_uri(path, nested=True), stream)
 
     def open_file(self, uri: str) -> BinaryIO:
         """A stream of a stored file this execution may read (FileAccessError otherwise)."""
-        return self._storage().get(self.file_scope.check(uri))
+        return self.require_storage().get(self.file_scope.check(uri))
 
     def download(self, uri: str, target: str | os.PathLike) -> Path:
         """Copy a stored file this execution may read to `target`, in chunks."""
@@ -269,12 +282,27 @@ class RunContext:
             shutil.copyfileobj(source, out, CHUNK_SIZE)
         return target
 
+    def delete_file(self, uri: str) -> bool:
+        """Delete a stored file this execution may read; True if it existed."""
+        return self.require_storage().delete(self.file_scope.check(uri))
+
+    def delete_execution_files(self) -> list[str]:
+        """Delete every stored file of this execution; returns their URIs (listed first:
+        a file stored meanwhile by a parallel task run is deleted but not listed)."""
+        flow, execution = self.context.get("flow") or {}, self.context.get("execution") or {}
+        prefix = execution_prefix(flow.get("namespace", ""), flow.get("id", ""),
+                                  execution.get("id", ""))
+        storage = self.require_storage()
+        uris = [entry.uri for entry in storage.list(prefix)]
+        storage.delete_prefix(prefix)
+        return uris
+
     def read_text(self, path: str) -> str:
         """`read(path)` of the expressions: see common.storage.access.read_text."""
-        return read_text(self._storage(), self.file_scope, path)
+        return read_text(self.require_storage(), self.file_scope, path)
 
     def file_size(self, uri: str) -> int:
-        return file_size(self._storage(), self.file_scope, uri)
+        return file_size(self.require_storage(), self.file_scope, uri)
 
     def close(self) -> None:
         """End the attempt: drop later log calls and remove the directories."""

@@ -24,6 +24,8 @@ from common.models.state import State
 from common.plugins.base import AnyTask
 from common.secrets import SecretCipher, SecretProvider
 from common.storage import Storage
+from common.storage.offload import OUTPUTS_FILE, offload, resolve
+from common.storage.offload import load as load_outputs
 from common.store import Database, append_logs
 from common.store.types import utcnow
 from common.transport.base import EXECUTOR_QUEUE, Transport
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 TASKS = TypeAdapter(AnyTask)
 # A kill may reach a worker before the attempt it targets starts there; remember it briefly.
 KILL_MEMORY = 10_000
+DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024
 # Up to this many log lines (and characters) of an attempt travel with its result.
 INLINE_LOG_LINES = 200
 INLINE_LOG_CHARS = 64 * 1024
@@ -44,6 +47,7 @@ INLINE_LOG_CHARS = 64 * 1024
 class WorkerService:
     def __init__(self, db: Database, transport: Transport, *, worker_id: str | None = None,
                  storage: Storage | None = None, secrets: SecretProvider | None = None,
+                 max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES, http: Any = None,
                  cipher: SecretCipher | None = None) -> None:
         self.transport = transport
         self.db = db
@@ -52,6 +56,9 @@ class WorkerService:
         # Files of tasks (inputFiles, outputFiles, read()); without it they fail clearly.
         self.storage = storage
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        # Outputs whose JSON is larger go to storage, referenced (common/storage/offload.py).
+        self.max_output_bytes = max_output_bytes
+        self.http = http  # HttpSettings for the http tasks (None: RunContext's default)
         self.logs = LogWriter(db)
         self._running: dict[tuple[str, str], threading.Event] = {}
         self._killed: dict[tuple[str, str | None], None] = {}
@@ -129,6 +136,9 @@ class WorkerService:
         except PodiumError as exc:
             on_log("ERROR", exc.message)
             return Outcome(state=State.FAILED, error=exc.message)
+        if self.storage is not None and "outputs" in context:  # large outputs come by URI
+            context["outputs"] = resolve(context["outputs"],
+                                         lambda uri: load_outputs(self.storage, uri))
         ctx = RunContext(context, services, on_log, killed=killed,
                          storage=self.storage)
 
@@ -138,5 +148,12 @@ class WorkerService:
 
         ctx.log_sink_for = log_sink_for
         ctx.store, ctx.publish = self.db, self.transport.publish  # for the admin tasks
+        if self.http is not None:
+            ctx.http = self.http
         # The executor owns retries and applies allowFailure once it knows none is left.
-        return run_attempt(task, ctx, retry_left=True)
+        outcome = run_attempt(task, ctx, retry_left=True)
+        if self.storage is not None and outcome.outputs:
+            outcome.outputs = offload(
+                outcome.outputs, self.max_output_bytes,
+                lambda data: self.storage.put(ctx.output_uri(OUTPUTS_FILE), data))
+        return outcome

@@ -3,7 +3,9 @@
 `LocalStorage` is imported here; `S3Storage` lives in `common.storage.s3` (it loads boto3),
 and `common.storage.factory.storage_from_settings` picks a backend from settings. Errors are
 `common.errors.StorageError` and its subclasses. `common.storage.access` says which files an
-execution may read (and `read()`'s bounded read); `common.storage.uploads` stores FILE inputs.
+execution may read (and `read()`'s bounded read); `common.storage.uploads` stores FILE inputs;
+`common.storage.namespace_files` handles namespace files, matched with Kestra's path
+patterns (`common.storage.globs`).
 """
 
 from common.storage.base import Data, Storage, StorageEntry

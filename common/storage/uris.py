@@ -141,10 +141,12 @@ def execution_prefix(namespace: str, flow_id: str, execution_id: str) -> str:
 
 
 def task_output_uri(namespace: str, flow_id: str, execution_id: str, task_id: str,
-                    task_run_id: str, file_name: str) -> str:
+                    task_run_id: str, file_name: str, *, nested: bool = False) -> str:
+    """`file_name` is one name, or with `nested` a relative path (``out/a.csv``)."""
     base = key_of(execution_prefix(namespace, flow_id, execution_id))
+    name = check_path(file_name, "file name") if nested else check_name(file_name, "file name")
     return _join(base, "tasks", _slug(task_id, "task id"), check_name(task_run_id, "task run id"),
-                 check_name(file_name, "file name"))
+                 name)
 
 
 def input_file_uri(namespace: str, flow_id: str, execution_id: str, input_name: str,

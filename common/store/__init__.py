@@ -13,7 +13,7 @@ from common.store.executions import (count_executions, get_execution, insert_exe
                                      update_execution)
 from common.store.kv import (KVRow, clear_kv, delete_expired_kv, delete_kv, get_kv, list_kv,
                              namespace_in_use, put_kv)
-from common.store.flows import (FlowRevision, delete_flow, get_flow, list_flows,
+from common.store.flows import (FlowRevision, delete_flow, flows_stamp, get_flow, list_flows,
                                 list_revisions, save_flow)
 from common.store.logs import LEVELS, LogEntry, LogRecord, append_logs, fetch_logs
 from common.store.migrate import (current_revision, head_revision, schema_diff, upgrade,
@@ -23,6 +23,11 @@ from common.store.task_runs import (get_task_run, insert_task_runs, load_task_ru
                                     load_task_runs_by_task, update_task_runs)
 from common.store.timers import (Timer, add_timer, delete_timer, delete_timers, get_timer,
                                  list_timers, next_timer_at, take_due_timers)
+from common.store.triggers import (TriggerKey, TriggerState, delete_triggers, due_triggers,
+                                   earliest_next_date, ensure_trigger, execution_state,
+                                   get_trigger,
+                                   list_triggers, lock_trigger, save_trigger, set_backfill,
+                                   set_trigger_disabled)
 from common.store.types import NaiveDatetimeError
 
 __all__ = [
@@ -39,5 +44,8 @@ __all__ = [
     "delete_timers", "next_timer_at",
     "execution_counts", "purge_executions", "purge_logs",
     "KVRow", "get_kv", "put_kv", "delete_kv", "list_kv", "delete_expired_kv", "clear_kv",
-    "namespace_in_use",
+    "namespace_in_use", "flows_stamp",
+    "TriggerKey", "TriggerState", "ensure_trigger", "get_trigger", "lock_trigger",
+    "save_trigger", "list_triggers", "delete_triggers", "due_triggers", "earliest_next_date",
+    "set_trigger_disabled", "set_backfill", "execution_state",
 ]

@@ -104,9 +104,13 @@ def list_children(conn: Connection, parent_id: str, running: bool = False) -> li
 
 def count_executions(conn: Connection, namespace: str | None = None,
                      flow_id: str | None = None,
-                     states: Iterable[State | str] | None = None) -> int:
+                     states: Iterable[State | str] | None = None,
+                     labels: Mapping[str, Any] | None = None, since: datetime | None = None,
+                     until: datetime | None = None) -> int:
+    """How many executions `list_executions` would return with the same filters and no
+    limit."""
     query = select(func.count()).select_from(executions).where(
-        *_filters(namespace, flow_id, states, None, None, None))
+        *_filters(namespace, flow_id, states, labels, since, until))
     return int(conn.execute(query).scalar_one())
 
 

@@ -85,6 +85,12 @@ def list_flows(conn: Connection, namespace_prefix: str | None = None) -> list[Fl
     return [_revision(row) for row in conn.execute(query)]
 
 
+def flows_stamp(conn: Connection) -> tuple:
+    """Changes whenever any flow is saved or deleted: a cheap "did flows change?" probe."""
+    return tuple(conn.execute(select(func.max(flows.c.saved_at), func.count())
+                              .select_from(flows)).one())
+
+
 def list_revisions(conn: Connection, namespace: str, flow_id: str) -> list[FlowRevision]:
     """Every revision row, oldest first, including the deleted markers."""
     rows = conn.execute(select(flows).where(

@@ -171,5 +171,22 @@ kv_entries = Table(
     Column("expires", UTCDateTime, nullable=True),
 )
 
+# The scheduler's state of each Schedule / ScheduleOnDates trigger (scheduler/). A scheduler
+# replica advances a row under its lock, in the transaction that inserts the execution.
+triggers = Table(
+    "triggers", metadata,
+    Column("namespace", NAMESPACE, primary_key=True),
+    Column("flow_id", FLOW_ID, primary_key=True),
+    Column("trigger_id", TASK_ID, primary_key=True),
+    Column("fingerprint", String(64), nullable=False),  # of the trigger's definition
+    Column("last_date", UTCDateTime, nullable=True),  # the last scheduled date evaluated
+    Column("next_date", UTCDateTime, nullable=True),  # the next date to evaluate; None: none
+    Column("execution_id", ID, nullable=True),  # the last execution it created
+    Column("disabled", Boolean, nullable=False, server_default=false()),  # e.g. by stopAfter
+    Column("backfill", JSONValue, nullable=True),
+    Column("updated", UTCDateTime, nullable=False),
+    Index(None, "next_date"),
+)
+
 ALL_TABLES = (flows, executions, execution_labels, task_runs, loop_values, logs, outbox, timers,
-              kv_entries)
+              kv_entries, triggers)

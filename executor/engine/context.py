@@ -12,6 +12,7 @@ from common.templating.context import put_keyed
 from common.inputs import to_json_value
 from common.models.execution import TaskRun
 from common.plugins.base import Task
+from common.storage.offload import resolve as resolve_offloaded
 from common.templating import SERVICES_KEY, RenderServices, build_context
 from executor.engine.folding import missing_folded
 from executor.engine.view import ExecutionTx, NeedFoldedRuns
@@ -30,6 +31,8 @@ class EngineConfig:
                                                                           compare=False)
     # Encrypts the SECRET inputs of the executions the executor creates (subflows).
     cipher: Any = field(default=None, compare=False)
+    # Reads outputs a worker stored apart (common/storage/offload.py): uri -> value.
+    load_outputs: Callable[[str], Any] | None = field(default=None, compare=False)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -78,6 +81,8 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
     # afterExecution tasks act on the final state, which waits in `variables` until they end.
     pending = (execution.variables or {}).get("pendingFinalState")
     context["execution"]["state"] = pending or execution.state.value
+    if config.load_outputs is not None and not for_worker:  # a worker resolves its own
+        context["outputs"] = resolve_offloaded(context["outputs"], config.load_outputs)
     if config.render_services is not None and not for_worker:  # a worker brings its own
         context[SERVICES_KEY] = config.render_services(flow.namespace, context)
     return context

@@ -96,14 +96,15 @@ def _child_ended(conn, execution: Execution, command: ExecutionEnded, out: Outgo
     parent_id = (trigger.get("variables") or {}).get("executionId")
     if not link or not link.get("wait") or not parent_id:
         return
-    outputs, error = _outputs(conn, ended, link)
+    outputs, error = _outputs(conn, ended, link, out.config)
     message = SubflowEnded(execution_id=parent_id, task_run_id=link["taskRunId"],
                            child_execution_id=first_id, state=ended.state,
                            outputs=outputs, error=error, iteration=link.get("iteration"))
     out.messages.append((EXECUTOR_QUEUE, message.encode()))
 
 
-def _outputs(conn, ended: Execution, link: dict) -> tuple[dict | None, str | None]:
+def _outputs(conn, ended: Execution, link: dict,
+             config: EngineConfig) -> tuple[dict | None, str | None]:
     """The child flow's outputs; for a child flow without any, the parent task's deprecated
     `outputs`, rendered on the child execution (Kestra's createSubflowExecutionResult)."""
     flow = _FLOWS.get(conn, ended.namespace, ended.flow_id, ended.flow_revision)
@@ -114,7 +115,7 @@ def _outputs(conn, ended: Execution, link: dict) -> tuple[dict | None, str | Non
         return None, None
     tx = ExecutionTx(flow, ended, load_task_runs(conn, ended.id), utcnow(), folded_loaded=True)
     try:
-        return render_value(templates, task_context(tx, EngineConfig())), None
+        return render_value(templates, task_context(tx, config)), None
     except TemplateError as exc:
         return None, f"Failed to extract outputs with the error: '{exc}'"
 

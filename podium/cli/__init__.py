@@ -8,8 +8,11 @@ from podium.cli.execution_commands import execution
 from podium.cli.file_commands import download, files
 from podium.cli.flow_commands import flow
 from podium.cli.kv_commands import kv
+from podium.cli.namespace_commands import namespace
 from podium.cli.run_command import run
+from podium.cli.scheduler_command import scheduler
 from podium.cli.service_commands import db, executor, server, worker
+from podium.cli.webserver_command import webserver
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,5 +26,7 @@ execution.add_command(download)
 main.add_command(flow)
 main.add_command(run)
 main.add_command(kv)
-for _command in (db, executor, worker, server, execution):
+main.add_command(namespace)
+main.add_command(webserver)
+for _command in (db, executor, worker, scheduler, server, execution):
     main.add_command(_command)

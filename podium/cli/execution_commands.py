@@ -19,6 +19,8 @@ from common.store import fetch_logs, list_executions
 from common.transport.base import EXECUTOR_QUEUE
 from podium.cli.output import STATE_STYLE, print_execution
 from podium.cli.run_command import parse_inputs, with_files
+from podium.cli import remote as api
+from podium.cli.remote import remote_options
 from podium.runtime import Runtime
 
 
@@ -40,9 +42,13 @@ def execution() -> None:
 @click.option("--wait/--no-wait", default=False, help="Follow the execution to its end.")
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
 @click.option("--timeout", type=float, default=None)
+@remote_options
 def run_execution(namespace: str, flow_id: str, inputs, labels, wait: bool, output_format: str,
-                  timeout: float | None) -> None:
+                  timeout: float | None, remote=None) -> None:
     """Start FLOW_ID of NAMESPACE. With --wait the exit code mirrors the final state."""
+    if remote:
+        return api.run_execution(remote, namespace, flow_id, parse_inputs(inputs),
+                                 parse_inputs(labels), wait, output_format, timeout)
     with _connect() as runtime:
         try:
             given = with_files(runtime.flow(namespace, flow_id), parse_inputs(inputs))
@@ -101,8 +107,11 @@ def _emit(runtime: Runtime, execution_id: str, output_format: str, short: bool =
 @execution.command("get")
 @click.argument("execution_id")
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
-def get(execution_id: str, output_format: str) -> None:
+@remote_options
+def get(execution_id: str, output_format: str, remote=None) -> None:
     """Show one execution with its task runs, outputs and logs."""
+    if remote:
+        return api.emit(remote, execution_id, output_format)
     with _connect() as runtime:
         _emit(runtime, execution_id, output_format)
 
@@ -112,8 +121,11 @@ def get(execution_id: str, output_format: str) -> None:
 @click.option("--flow-id")
 @click.option("--state", "states", multiple=True)
 @click.option("--limit", type=int, default=20)
-def list_command(namespace, flow_id, states, limit) -> None:
+@remote_options
+def list_command(namespace, flow_id, states, limit, remote=None) -> None:
     """Recent executions, newest first."""
+    if remote:
+        return api.list_executions(remote, namespace, flow_id, states, limit)
     with _connect() as runtime, runtime.db.read() as conn:
         found = list_executions(conn, namespace=namespace, flow_id=flow_id,
                                 states=[State(s.upper()) for s in states] or None, limit=limit)
@@ -127,8 +139,11 @@ def list_command(namespace, flow_id, states, limit) -> None:
 @click.argument("execution_id")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing until the execution ends.")
 @click.option("--level", default=None, help="Minimum level (TRACE..ERROR).")
-def logs(execution_id: str, follow: bool, level: str | None) -> None:
+@remote_options
+def logs(execution_id: str, follow: bool, level: str | None, remote=None) -> None:
     """Print the logs of an execution."""
+    if remote:
+        return api.print_logs(remote, execution_id, follow, level)
     with _connect() as runtime:
         after = None
         while True:
@@ -146,8 +161,11 @@ def logs(execution_id: str, follow: bool, level: str | None) -> None:
 
 @execution.command("kill")
 @click.argument("execution_id")
-def kill(execution_id: str) -> None:
+@remote_options
+def kill(execution_id: str, remote=None) -> None:
     """Kill a running execution: its running tasks are stopped on the workers."""
+    if remote:
+        return api.kill(remote, execution_id)
     with _connect() as runtime:
         if runtime.get(execution_id) is None:
             raise click.ClickException(f"execution {execution_id} not found")

@@ -78,13 +78,13 @@ def download(uri: str, target: Path | None, data_dir: Path | None) -> None:
                     shutil.copyfileobj(source, sys.stdout.buffer, CHUNK_SIZE)
                     sys.stdout.buffer.flush()
                 else:
-                    written = _write(source, target, uri.rsplit("/", 1)[-1])
+                    written = write_atomically(source, target, uri.rsplit("/", 1)[-1])
                     click.echo(f"{uri} -> {written}", err=True)
         except (PodiumError, OSError) as exc:
             raise click.ClickException(str(exc)) from None
 
 
-def _write(source, target: Path, name: str) -> Path:
+def write_atomically(source, target: Path, name: str) -> Path:
     """Write to a temporary file beside `target`, renamed at the end: an interrupted
     download never leaves a truncated file under the final name."""
     if target.is_dir():

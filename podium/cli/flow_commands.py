@@ -11,6 +11,8 @@ import click
 from common.errors import FlowValidationError
 from common.flow.loader import load_flow_file
 from common.settings import Settings
+from podium.cli import remote as api
+from podium.cli.remote import remote_options
 from podium.runtime import Runtime
 
 FLOW_SUFFIXES = (".yaml", ".yml")
@@ -25,9 +27,13 @@ def flow() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text",
               help="json prints one JSON document for machines.")
-def validate(paths: tuple[Path, ...], output_format: str) -> None:
+@remote_options
+def validate(paths: tuple[Path, ...], output_format: str, remote=None) -> None:
     """Check flow files (or every .yaml/.yml file under folders). Exit 1 if any is invalid."""
-    results = [_validate_one(path) for path in _flow_files(paths)]
+    if remote:
+        results = api.validate_files(remote, _flow_files(paths))
+    else:
+        results = [_validate_one(path) for path in _flow_files(paths)]
     if output_format == "json":
         click.echo(json.dumps(results, indent=2))
     else:
@@ -37,12 +43,16 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
 
 @flow.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def deploy(paths: tuple[Path, ...]) -> None:
+@remote_options
+def deploy(paths: tuple[Path, ...], remote=None) -> None:
     """Save flow files (or every flow under folders) to the deployment; prints revisions.
 
     Nothing is saved unless every file is valid.
     """
     files = _flow_files(paths)
+    if remote:
+        api.deploy_files(remote, files)
+        return
     try:
         loaded = [load_flow_file(path) for path in files]
     except FlowValidationError as exc:

@@ -22,6 +22,8 @@ from common.kv import KVEntry, KVStore, KVType, guess_value, parse_as
 from common.settings import Settings
 from common.store import upgrade_database
 from podium import wiring
+from podium.cli import remote as api
+from podium.cli.remote import remote_options
 
 NAMESPACE = re.compile(r"[a-z0-9][a-z0-9._-]*")
 TYPES = click.Choice([t.value for t in KVType], case_sensitive=False)
@@ -79,13 +81,16 @@ def kv() -> None:
               path_type=Path), help="Read VALUE from this file.")
 @click.option("--overwrite/--no-overwrite", default=True,
               help="--no-overwrite fails when the key exists.")
+@remote_options
 def set_command(namespace: str, key: str, value: str | None, kv_type: str | None,
-                ttl: str | None, file_value: Path | None, overwrite: bool) -> None:
+                ttl: str | None, file_value: Path | None, overwrite: bool, remote=None) -> None:
     """Set KEY of NAMESPACE to VALUE."""
     if file_value is not None:
         value = file_value.read_text()
     if value is None:
         raise click.UsageError("give a VALUE or --file")
+    if remote:
+        return api.kv_set(remote, namespace, key, value, kv_type, ttl, overwrite)
     with _store() as store:
         typed = parse_as(value, KVType(kv_type.upper())) if kv_type else guess_value(value)
         store.put(namespace, key, typed, ttl=ttl, overwrite=overwrite)
@@ -96,8 +101,11 @@ def set_command(namespace: str, key: str, value: str | None, kv_type: str | None
 @click.argument("namespace", callback=_namespace)
 @click.argument("key")
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
-def get_command(namespace: str, key: str, output_format: str) -> None:
+@remote_options
+def get_command(namespace: str, key: str, output_format: str, remote=None) -> None:
     """Print the value of KEY (exit 1 when it is missing or expired)."""
+    if remote:
+        return api.kv_get(remote, namespace, key, output_format)
     with _store() as store:
         entry = store.get(namespace, key)
     if entry is None:
@@ -110,8 +118,11 @@ def get_command(namespace: str, key: str, output_format: str) -> None:
 @click.argument("namespace", callback=_namespace)
 @click.option("--prefix", default=None, help="Only keys starting with this.")
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
-def list_command(namespace: str, prefix: str | None, output_format: str) -> None:
+@remote_options
+def list_command(namespace: str, prefix: str | None, output_format: str, remote=None) -> None:
     """List the live keys of NAMESPACE with their type and expiration."""
+    if remote:
+        return api.kv_list(remote, namespace, prefix, output_format)
     with _store() as store:
         entries = store.list(namespace, prefix)
     if output_format == "json":
@@ -125,8 +136,11 @@ def list_command(namespace: str, prefix: str | None, output_format: str) -> None
 @kv.command("delete")
 @click.argument("namespace", callback=_namespace)
 @click.argument("key")
-def delete_command(namespace: str, key: str) -> None:
+@remote_options
+def delete_command(namespace: str, key: str, remote=None) -> None:
     """Delete KEY (exit 1 when it did not exist)."""
+    if remote:
+        return api.kv_delete(remote, namespace, key)
     with _store() as store:
         deleted = store.delete(namespace, key)
     if not deleted:

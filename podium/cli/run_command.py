@@ -14,6 +14,8 @@ from common.flow.loader import load_flow_file
 from common.flow.model import Flow
 from common.inputs import InputType
 from common.models.state import State
+from common.settings import Settings
+from podium import wiring
 from podium.cli.output import print_execution
 from podium.runtime import Runtime
 
@@ -62,6 +64,7 @@ def run(flow_file: Path, inputs: tuple[str, ...], output_format: str, data_dir: 
     except FlowValidationError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    wiring.worker_http(Settings())  # PODIUM_HTTP__*: the hosts http tasks may reach
     with Runtime.embedded(data_dir) as runtime:
         try:
             runtime.deploy(loaded)

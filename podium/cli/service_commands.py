@@ -81,9 +81,10 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
     database = wiring.database(settings)
     transport = wiring.celery_transport(settings)
     storage = wiring.storage(settings)
-    service = WorkerService(database, transport, storage=storage,
+    service = WorkerService(database, transport, storage=storage, http=settings.http,
                             secrets=wiring.secret_provider(),
-                            cipher=wiring.secret_cipher(settings))
+                            cipher=wiring.secret_cipher(settings),
+                            max_output_bytes=settings.worker.max_output_bytes)
     unsubscribe = transport.subscribe_broadcast(KILL_CHANNEL, service.on_kill)
     stop = threading.Event()
     try:
@@ -109,6 +110,7 @@ def server_local(workers: int) -> None:
     _logging(settings)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
+    wiring.worker_http(settings)
     with Runtime.embedded(settings.data_dir, workers=workers):
         click.echo(f"podium local server running on {settings.data_dir} (Ctrl-C to stop)")
         try:

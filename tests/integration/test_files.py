@@ -11,6 +11,7 @@ import pytest
 
 from common.errors import InputError
 from common.models.state import State
+from common.storage.namespace_files import put_file
 from common.storage.uploads import Upload
 from tests.integration.conftest import (deploy, finish, runs_by_task, start_runtime,
                                         stop_runtime)
@@ -137,6 +138,50 @@ def test_traversal_is_refused(runtime):
     assert finish(runtime, execution.id).state is State.FAILED
     logs = " ".join(entry.message for entry in runtime.logs(execution.id))
     assert "Invalid outputFiles pattern '../*'" in logs
+
+
+STORAGE_TASKS = """
+id: storage_tasks
+namespace: it.files
+inputs:
+  - id: data
+    type: FILE
+tasks:
+  - id: split
+    type: io.kestra.plugin.core.storage.Split
+    from: "{{ inputs.data }}"
+    rows: 1
+  - id: concat
+    type: io.kestra.plugin.core.storage.Concat
+    files: "{{ outputs.split.uris }}"
+    separator: "|"
+  - id: script
+    type: io.kestra.plugin.scripts.shell.Commands
+    namespaceFiles:
+      enabled: true
+    commands:
+      - cat greeting.txt
+      - cat {{ outputs.concat.uri }}
+  - id: size
+    type: io.kestra.plugin.core.storage.Size
+    uri: "{{ outputs.concat.uri }}"
+"""
+
+
+def test_storage_tasks_and_namespace_files_on_workers(runtime):
+    """Split / Concat / Size and a script's namespaceFiles in worker processes; the
+    namespace file is put by this process into the storage they share."""
+    put_file(runtime.storage, "it.files", "greeting.txt", b"hello from the namespace\n")
+    deploy(runtime, STORAGE_TASKS)
+    execution = runtime.submit("it.files", "storage_tasks",
+                               {"data": Upload("rows.txt", data=b"a\nb\nc\n")})
+    final = finish(runtime, execution.id)
+    assert final.state is State.SUCCESS, runtime.logs(execution.id)
+    runs = runs_by_task(runtime.task_runs(execution.id))
+    assert len(runs["split"][0].outputs["uris"]) == 3
+    assert runs["size"][0].outputs == {"size": 9}
+    messages = [entry.message for entry in runtime.logs(execution.id)]
+    assert "hello from the namespace" in messages and "a" in messages
 
 
 def test_on_s3(deployment, s3_endpoint):

@@ -7,7 +7,7 @@
   one module per Kestra group: log, debug, output, execution, flow, scripts,
   local_files (storage.LocalFiles, with files.py: files between storage and the working
   directory); admin (Count, Resume, PurgeExecutions, PurgeLogs: they need ctx.store /
-  ctx.publish).
+  ctx.publish); http (Request, Download: only the hosts the worker's http.* settings allow).
 """
 
 from worker.runnables.base import (RUNNABLES, Implementation, Outcome, TaskFailure,
@@ -19,6 +19,8 @@ from worker.runnables import kv, state  # noqa: F401,E402  (register: the KV and
 from worker.runnables import working_directory  # noqa: F401,E402  (register; uses run_attempt)
 from worker.runnables import for_each_item  # noqa: F401,E402  (register: ForEachItem's halves)
 from worker.runnables import log_fetch  # noqa: F401,E402  (register: log.Fetch)
+from worker.runnables import namespace_files, storage_items, storage_tasks  # noqa: F401,E402
+from worker.runnables import http  # noqa: F401,E402  (register: http.Request, Download)
 
 __all__ = ["RUNNABLES", "Implementation", "Outcome", "TaskFailure", "adjust_state",
            "implementation_for", "run_attempt", "runs"]

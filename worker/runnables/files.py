@@ -20,10 +20,11 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from common.errors import UnsafePathError
 from common.storage import check_name, check_path
+from common.storage.globs import glob_regex
 
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure
@@ -79,38 +80,6 @@ def inside(root: Path, name: str, what: str) -> Path:
 
 
 # ---------------------------------------------------------------- output files
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A glob over relative POSIX paths, as Java's PathMatcher reads it: `*` and `?` stay
-    within a segment, `**` crosses them, `{a,b}` alternates, `[...]` is a class."""
-    out: list[str] = []
-    i, groups = 0, 0
-    while i < len(pattern):
-        token, i, groups = _glob_token(pattern, i, groups)
-        out.append(token)
-    return re.compile("".join(out))
-
-
-def _glob_token(pattern: str, i: int, groups: int) -> tuple[str, int, int]:
-    """The regex of the glob token at `i`: (regex, next index, open `{` groups)."""
-    if pattern.startswith("**/", i):
-        return "(?:.*/)?", i + 3, groups
-    if pattern.startswith("**", i):
-        return ".*", i + 2, groups
-    char = pattern[i]
-    simple = {"*": "[^/]*", "?": "[^/]"}
-    if char in simple:
-        return simple[char], i + 1, groups
-    if char == "{":
-        return "(?:", i + 1, groups + 1
-    if char in "}," and groups:
-        return (")", i + 1, groups - 1) if char == "}" else ("|", i + 1, groups)
-    if char == "[" and "]" in pattern[i + 2:]:
-        end = pattern.index("]", i + 2)
-        body = pattern[i + 1:end].replace("\\", "\\\\").replace("/", "")
-        return "[" + ("^" + body[1:] if body.startswith("!") else body) + "]", end + 1, groups
-    return re.escape(char), i + 1, groups
-
-
 def _check_pattern(pattern: str) -> str:
     if pattern.startswith("/") or any(part in ("..", ".") for part in pattern.split("/")):
         raise TaskFailure(f"Invalid outputFiles pattern '{pattern}': only relative paths "
@@ -122,14 +91,23 @@ def matching_files(root: Path, patterns: list[str]) -> list[tuple[str, Path]]:
     """(relative path, path) of the regular files under `root` matching any pattern,
     sorted. A symlink leading outside `root` is refused, never followed."""
     regexes = [glob_regex(_check_pattern(p)) for p in patterns]
+    return files_where(root, lambda relative: any(regex.fullmatch(relative)
+                                                  for regex in regexes), "outputFiles")
+
+
+def files_where(root: Path, predicate: Callable[[str], bool],
+                what: str) -> list[tuple[str, Path]]:
+    """(relative POSIX path, path) of the regular files under `root` whose relative path
+    satisfies `predicate`, sorted; one leading outside `root` (a symlink) is a TaskFailure
+    naming `what`."""
     found = []
     for folder, _, names in os.walk(root):
         for name in names:
             path = Path(folder) / name
             relative = path.relative_to(root).as_posix()
-            if not any(regex.fullmatch(relative) for regex in regexes):
+            if not predicate(relative):
                 continue
-            inside(root, relative, "outputFiles")  # refuses links out of the directory
+            inside(root, relative, what)  # refuses links out of the directory
             if path.is_file():
                 found.append((relative, path))
     return sorted(found)

@@ -7,32 +7,15 @@ working directory then stored as outputs of the task run.
 
 from __future__ import annotations
 
-import re
-from contextlib import ExitStack
-from pathlib import Path, PurePosixPath
-from typing import IO, Any, Iterator
+from pathlib import PurePosixPath
+from typing import Any
 
 from common.models.state import State
 from common.plugins.tasks.flow_subflows import ForEachItemMergeOutputs, ForEachItemSplit
 from common.templating.library.ion import to_ion
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
-
-_SIZE = re.compile(r"^\s*(\d+)\s*([KMGT]?)B?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
-
-
-def parse_size(text: str) -> int:
-    """'10KB', '2MB', '512' -> bytes (powers of 1024, as Kestra reads sizes)."""
-    match = _SIZE.match(str(text))
-    if not match:
-        raise TaskFailure(f"Invalid size with value '{text}'")
-    return int(match.group(1)) * _UNITS[match.group(2).upper()]
-
-
-def _lines(stream: IO[bytes]) -> Iterator[str]:
-    for raw in stream:
-        yield raw.decode("utf-8").rstrip("\r\n")
+from worker.runnables.line_files import byte_lines, parse_size, split_into_files
 
 
 def _int(ctx: RunContext, value: Any, name: str) -> int:
@@ -46,43 +29,6 @@ def _int(ctx: RunContext, value: Any, name: str) -> int:
     return number
 
 
-def split_into_files(lines: Iterator[str], workdir: Path, extension: str, separator: str, *,
-                     rows: int | None = None, max_bytes: int | None = None,
-                     partitions: int | None = None) -> list[Path]:
-    """Kestra's StorageService.split: by `max_bytes`, else `partitions` (round robin, empty
-    ones dropped), else `rows` per file. Each line is written followed by `separator`."""
-    if partitions is not None:
-        return _partition(lines, workdir, extension, separator, partitions)
-    files: list[Path] = []
-    out: IO[bytes] | None = None
-    size = count = 0
-    try:
-        for line in lines:
-            full = (max_bytes is not None and size >= max_bytes) or \
-                (max_bytes is None and rows is not None and count >= rows)
-            if out is None or full:
-                if out is not None:
-                    out.close()
-                files.append(workdir / f"batch-{len(files) + 1}{extension}")
-                out, size, count = open(files[-1], "wb"), 0, 0
-            data = (line + separator).encode("utf-8")
-            out.write(data)
-            size, count = size + len(data), count + 1
-    finally:
-        if out is not None:
-            out.close()
-    return files
-
-
-def _partition(lines, workdir: Path, extension: str, separator: str, n: int) -> list[Path]:
-    paths = [workdir / f"partition-{i + 1}{extension}" for i in range(n)]
-    with ExitStack() as stack:
-        outs = [stack.enter_context(open(path, "wb")) for path in paths]
-        for index, line in enumerate(lines):
-            outs[index % n].write((line + separator).encode("utf-8"))
-    return [path for path in paths if path.stat().st_size > 0]
-
-
 @runs(ForEachItemSplit)
 def run_split(task: ForEachItemSplit, ctx: RunContext) -> dict[str, Any]:
     uri = ctx.render(task.items).strip()
@@ -94,7 +40,7 @@ def run_split(task: ForEachItemSplit, ctx: RunContext) -> dict[str, Any]:
     workdir = ctx.working_dir
     with ctx.open_file(uri) as stream:
         files = split_into_files(
-            _lines(stream), workdir, extension, ctx.render(batch.separator),
+            byte_lines(stream), workdir, extension, ctx.render(batch.separator),
             rows=_int(ctx, batch.rows, "rows") if batch.rows is not None else None,
             max_bytes=parse_size(ctx.render(batch.bytes)) if batch.bytes else None,
             partitions=_int(ctx, batch.partitions, "partitions") if batch.partitions else None)

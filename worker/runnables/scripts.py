@@ -29,7 +29,8 @@ Podium choices:
   through `env` and read them as "$NAME", which the shell never re-parses as code.
 
 Files (worker/runnables/files.py), as Kestra's FilesService and ScriptService:
-- `inputFiles` (name -> text, or a kestra:// URI downloaded) are written before the run;
+- `namespaceFiles` (worker/runnables/namespace_files.py) are copied first, then
+  `inputFiles` (name -> text, or a kestra:// URI downloaded) are written, before the run;
 - a kestra:// URI inside commands or a script becomes the path of a local copy, so
   `cat {{ inputs.file }}` works;
 - `outputFiles` globs, and every file under `{{ outputDir }}` / $OUTPUT_DIR (with the
@@ -58,6 +59,7 @@ from common.plugins.tasks.scripts import (PythonCommands, PythonScript, ShellCom
 
 from worker.runnables.files import (localize_uris, render_file_map, render_patterns, upload_directory,
                           upload_output_files, write_input_files)
+from worker.runnables.namespace_files import copy_namespace_files
 from worker.run_context import Killed, RunContext, TimedOut, normalize_level
 from worker.runnables.base import Outcome, TaskFailure, runs
 from worker.runnables.process import run_process
@@ -188,8 +190,6 @@ def _warn_ignored(task: _ExecScript, ctx: RunContext) -> None:
     elif image is not None and runner is None:
         ctx.log("WARN", f"containerImage '{image}' is not used: the commands run as local "
                         "processes of the worker (Process task runner)")
-    if task.namespace_files is not None:
-        ctx.log("WARN", "`namespaceFiles` is not supported by Podium's worker yet: ignored")
     if isinstance(task, _PythonScript) and task.dependencies:
         ctx.log("WARN", "`dependencies` are not installed by the Process runner: install "
                         "them with `beforeCommands`")
@@ -270,6 +270,7 @@ def _prepare(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]
     env = _environment(task, ctx, _render_env(ctx, task.env, extra))
     if "outputDir" in extra:
         env.setdefault("OUTPUT_DIR", extra["outputDir"])
+    copy_namespace_files(ctx, task.namespace_files)
     write_input_files(ctx, render_file_map(ctx, task.input_files, "inputFiles", extra),
                       "inputFiles")
     commands = _main_commands(task, ctx, extra)

@@ -1,10 +1,10 @@
 """io.kestra.plugin.core.flow.WorkingDirectory on a worker (Kestra's Worker.handleTask).
 
-The whole task arrives as one attempt. `inputFiles` are written first; then each enabled
-child runs, one after the other, as its own attempt (`run_attempt`: timeout, kill,
-allowFailure, allowWarning, masking) in the SAME working directory, rendered with the
-WorkingDirectory's variables plus `task` (the child) and the outputs of the children
-before it. The first child that ends FAILED (allowFailure turns that into WARNING) or
+The whole task arrives as one attempt. `namespaceFiles` are copied first, then
+`inputFiles` written; then each enabled child runs, one after the other, as its own
+attempt (`run_attempt`: timeout, kill, allowFailure, allowWarning, masking) in the SAME
+working directory, rendered with the WorkingDirectory's variables plus `task` (the child)
+and the outputs of the children before it. The first child that ends FAILED (allowFailure turns that into WARNING) or
 KILLED stops the rest. Each child gets its own task run id, under which its logs stream;
 the Outcome carries the children (`children`) for the executor to record, and the
 WorkingDirectory's state folds theirs (KILLED > FAILED > WARNING > SUCCESS).
@@ -14,7 +14,7 @@ child), so the files it stores land under its own task run. Once the children ar
 (unless killed), the `outputFiles` globs are uploaded from the shared directory as the
 WorkingDirectory's `outputFiles` output.
 
-Not here yet: `cache`, `namespaceFiles` (each is ignored with a WARN log).
+Not here yet: `cache` (ignored with a WARN log).
 """
 
 from __future__ import annotations
@@ -32,17 +32,18 @@ from worker.runnables.attempt import run_attempt
 from worker.runnables.base import Outcome, runs
 from worker.runnables.files import (render_file_map, render_patterns, upload_output_files,
                                     write_input_files)
+from worker.runnables.namespace_files import copy_namespace_files
 
 _STOPS = (State.FAILED, State.KILLED)
 
 
 @runs(WorkingDirectory)
 def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
-    for name, label in (("cache", "cache"), ("namespace_files", "namespaceFiles")):
-        if getattr(task, name) is not None:
-            ctx.log("WARN", f"`{label}` of a WorkingDirectory is not supported by Podium's "
-                            f"worker yet: ignored")
+    if task.cache is not None:
+        ctx.log("WARN", "`cache` of a WorkingDirectory is not supported by Podium's worker "
+                        "yet: ignored")
     extra = {"workingDir": str(ctx.working_dir)}
+    copy_namespace_files(ctx, task.namespace_files)
     write_input_files(ctx, render_file_map(ctx, task.input_files, "inputFiles", extra),
                       "inputFiles")
     context = dict(ctx.context)

@@ -70,6 +70,14 @@ VALID = [
     (http.Request, "io.kestra.plugin.core.http.Request",
      {"uri": "https://x", "formData": {"user": "u", "file": {"name": "a.csv",
                                                               "content": "{{ outputs.f.uri }}"}}}),
+    (http.Request, "io.kestra.plugin.core.http.Request",  # Kestra's current `options`
+     {"uri": "https://x", "options": {
+         "timeout": {"connectTimeout": "PT5S", "readIdleTimeout": "{{ inputs.idle }}"},
+         "auth": {"type": "BASIC", "username": "u", "password": "{{ secret('P') }}"},
+         "ssl": {"insecureTrustAllCertificates": True}, "followRedirects": False,
+         "allowFailed": True, "allowedResponseCodes": [200, 404], "logs": ["REQUEST_HEADERS"]}}),
+    (http.Request, "io.kestra.plugin.core.http.Request",
+     {"uri": "https://x", "options": {"auth": {"type": "BEARER", "token": "t"}}}),
     (http.Download, "io.kestra.plugin.core.http.Download",
      {"uri": "https://x/f.csv", "failOnEmptyResponse": False}),
     (state.Set, "io.kestra.plugin.core.state.Set", {"name": "s", "data": {"a": 1},
@@ -172,7 +180,8 @@ def test_required_properties(type_: str, props: dict, fragment: str) -> None:
 @pytest.mark.parametrize("type_, props", [
     (S + "Concat", {"files": ["a"], "separtor": ","}),
     ("io.kestra.plugin.core.kv.Get", {"key": "k", "defaultValue": 1}),
-    ("io.kestra.plugin.core.http.Request", {"uri": "u", "options": {"timeout": "PT1S"}}),
+    ("io.kestra.plugin.core.http.Request", {"uri": "u", "options": {"retries": 3}}),
+    ("io.kestra.plugin.core.http.Request", {"uri": "u", "options": {"timeout": {"read": "PT1S"}}}),
     ("io.kestra.plugin.core.http.Request", {"uri": "u", "sslOptions": {"verify": False}}),
     ("io.kestra.plugin.core.state.Set", {"value": 1}),
 ])
@@ -197,6 +206,10 @@ def test_unknown_properties_are_rejected(type_: str, props: dict) -> None:
     ("io.kestra.plugin.core.http.Request", {"uri": "u", "options": {"defaultCharset": "nope"}},
      "unknown charset"),
     ("io.kestra.plugin.core.http.Request", {"uri": "u", "headers": {"a": ["x"]}}, "headers"),
+    ("io.kestra.plugin.core.http.Request", {"uri": "u", "options": {"timeout": "PT1S"}},
+     "timeout"),
+    ("io.kestra.plugin.core.http.Request", {"uri": "u", "options": {"auth": {"type": "NTLM"}}},
+     "auth"),
     ("io.kestra.plugin.core.log.Fetch", {"level": "VERBOSE"}, "level"),
     ("io.kestra.plugin.core.state.Get", {"errorOnMissing": "maybe"}, "errorOnMissing"),
 ])

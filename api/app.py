@@ -1,0 +1,59 @@
+"""The API application: routes, error handlers, auth and size limits around one Runtime.
+
+`create_app(runtime, settings)` is the only entry point: `podium webserver` builds it over
+`Runtime.connect(settings)`, tests over `Runtime.embedded(tmp)`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import Depends, FastAPI
+
+from api import errors, executions, flows, kv, logs, webhooks
+from api.context import runtime_of
+from api.guard import AuthMiddleware, BodyLimitMiddleware, Credentials
+from common.settings import ApiSettings
+from podium.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(runtime: Runtime, settings: ApiSettings | None = None) -> FastAPI:
+    settings = settings or ApiSettings()
+    app = FastAPI(title="Podium", version="1", description="Kestra-compatible REST API",
+                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+    app.state.runtime = runtime
+    app.state.settings = settings
+    errors.install(app)
+    for module in (flows, webhooks, executions, logs, kv):  # webhooks before /{ns}/{id}
+        app.include_router(module.router)
+    app.add_api_route("/health", health, methods=["GET"], tags=["Health"])
+    app.add_api_route("/api/v1/health", health, methods=["GET"], tags=["Health"])
+    # Added last is outermost: credentials are checked before a body is read.
+    app.add_middleware(BodyLimitMiddleware, max_body=settings.max_body_bytes,
+                       max_upload=settings.max_upload_bytes)
+    app.add_middleware(AuthMiddleware, credentials=credentials(settings))
+    return app
+
+
+def credentials(settings: ApiSettings) -> Credentials | None:
+    """None only when auth is explicitly off."""
+    if not settings.auth:
+        log.warning("API authentication is OFF (api.auth=false): anyone reaching this "
+                    "server can run flows")
+        return None
+    if not settings.users and not settings.tokens:
+        log.warning("API authentication is on but no users or tokens are configured "
+                    "(PODIUM_API__USERS, PODIUM_API__TOKENS): every protected request "
+                    "will be refused")
+    return Credentials({user: secret.get_secret_value() for user, secret in
+                        settings.users.items()},
+                       [token.get_secret_value() for token in settings.tokens])
+
+
+def health(runtime: Runtime = Depends(runtime_of)) -> dict:
+    """UP when the store answers; no credentials needed."""
+    with runtime.db.read() as conn:
+        conn.exec_driver_sql("SELECT 1")
+    return {"status": "UP"}

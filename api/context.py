@@ -1,0 +1,36 @@
+"""What every route reads: the Runtime the app was built with, and request bodies."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from api.errors import NotFound
+from common.models.execution import Execution
+from podium.runtime import Runtime
+
+YAML_BODY = {"requestBody": {"required": True, "content": {
+    "application/x-yaml": {"schema": {"type": "string"}}}}}
+
+
+def runtime_of(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+async def text_body(request: Request) -> str:
+    """The request body as text; invalid UTF-8 is replaced, so the YAML loader reports it
+    in its own words rather than the server failing."""
+    return (await request.body()).decode("utf-8", errors="replace")
+
+
+def execution_or_404(runtime: Runtime, execution_id: str) -> Execution:
+    execution = runtime.get(execution_id)
+    if execution is None:
+        raise NotFound(f"Execution '{execution_id}' not found")
+    return execution
+
+
+def execution_json(runtime: Runtime, execution: Execution) -> dict:
+    """Kestra's Execution JSON with its task runs, plus the UI address Kestra adds."""
+    body = execution.to_api(runtime.task_runs(execution.id))
+    body["url"] = f"/ui/executions/{execution.namespace}/{execution.flow_id}/{execution.id}"
+    return body

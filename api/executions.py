@@ -1,0 +1,265 @@
+"""/api/v1/executions: start, read, search, follow and control executions, and read their
+files (Kestra's ExecutionController). Control requests are checked here, then handed to
+the executor as messages (202 for a kill, as Kestra)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from api.context import execution_json, execution_or_404, runtime_of
+from api.errors import ApiError, Conflict, NotFound, Unprocessable
+from common.messages import KillExecution
+from common.models.state import State
+from common.storage import execution_prefix
+from common.storage.base import CHUNK_SIZE
+from common.storage.uploads import Upload
+from common.storage.uris import key_of
+from common.store import (count_executions, get_flow, list_executions, lock_execution,
+                          update_execution)
+from common.transport.base import EXECUTOR_QUEUE
+from podium.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1/executions", tags=["Executions"])
+
+MULTIPART_BODY = {"requestBody": {"content": {"multipart/form-data": {"schema": {
+    "type": "object", "additionalProperties": {"type": "string"}}}}}}
+SYSTEM_PREFIX = "system."
+FOLLOW_POLL_SECONDS = 0.25
+
+
+class Label(BaseModel):
+    key: str = Field(min_length=1, max_length=255)
+    value: str = Field(max_length=1024)
+
+
+def parse_labels(pairs: list[str] | None) -> dict[str, str]:
+    """Kestra's `key:value` label filters and labels; system labels are refused."""
+    labels: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition(":")
+        if not sep or not key:
+            raise Unprocessable(f"Invalid label '{pair}': expected key:value",
+                                [{"message": "expected key:value", "path": "labels"}])
+        labels[key] = value
+    return labels
+
+
+async def form_values(request: Request) -> dict[str, Any]:
+    """The fields of a multipart (or url-encoded) form: text as str, files as Uploads.
+    A body of another type gives no values."""
+    content_type = request.headers.get("content-type", "").lower()
+    if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        return {}
+    try:
+        form = await request.form(max_part_size=request.app.state.settings.max_body_bytes)
+    except ApiError:
+        raise
+    except Exception as exc:  # a malformed multipart body is the client's error
+        if getattr(exc, "status_code", None) == 413:
+            raise
+        raise ApiError(f"Invalid form body: {exc}") from None
+    values: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            values[key] = Upload(value.filename or key, data=await value.read())
+        else:
+            values[key] = value
+    return values
+
+
+# ---------------------------------------------------------------------- reads
+
+@router.get("/search")
+def search_executions(
+        page: int = Query(1, ge=1, le=1_000_000), size: int = Query(10, ge=1, le=1000),
+        namespace: str | None = None, flowId: str | None = None,  # noqa: N803 (Kestra's names)
+        state: list[State] | None = Query(None),
+        labels: list[str] | None = Query(None, description="key:value"),
+        startDate: datetime | None = None, endDate: datetime | None = None,  # noqa: N803
+        runtime: Runtime = Depends(runtime_of)) -> dict:
+    filters = dict(namespace=namespace or None, flow_id=flowId or None, states=state or None,
+                   labels=parse_labels(labels) or None, since=_utc(startDate),
+                   until=_utc(endDate))
+    with runtime.db.read() as conn:
+        found = list_executions(conn, **filters, limit=size, offset=(page - 1) * size)
+        total = count_executions(conn, **filters)
+    return {"results": [e.to_api() for e in found], "total": total}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+@router.get("/{execution_id}")
+def get_execution_route(execution_id: str, runtime: Runtime = Depends(runtime_of)) -> dict:
+    return execution_json(runtime, execution_or_404(runtime, execution_id))
+
+
+@router.get("/{execution_id}/follow")
+async def follow_execution(execution_id: str, request: Request,
+                           runtime: Runtime = Depends(runtime_of)) -> StreamingResponse:
+    """Server-sent events: one `start` event, then the execution each time it changes,
+    until it ends (or pauses)."""
+    await run_in_threadpool(execution_or_404, runtime, execution_id)
+
+    async def events():
+        yield _event({"id": execution_id}, "start")
+        last = None
+        while True:
+            execution = await run_in_threadpool(runtime.get, execution_id)
+            if execution is None:
+                return
+            body = await run_in_threadpool(execution_json, runtime, execution)
+            text = json.dumps(body, default=str)
+            if text != last:
+                last = text
+                yield _event(body, execution.id)
+            if execution.state.is_terminated or await request.is_disconnected():
+                return
+            await asyncio.sleep(FOLLOW_POLL_SECONDS)
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache"})
+
+
+def _event(data: dict, event_id: str) -> str:
+    return f"id: {event_id}\nevent: execution\ndata: {json.dumps(data, default=str)}\n\n"
+
+
+@router.get("/{execution_id}/file")
+def execution_file(execution_id: str,
+                   path: str = Query(..., description="kestra:///... URI of the file"),
+                   runtime: Runtime = Depends(runtime_of)) -> StreamingResponse:
+    """Stream one stored file of the execution (its inputs and task outputs only)."""
+    execution = execution_or_404(runtime, execution_id)
+    if runtime.storage is None:
+        raise ApiError("This server has no internal storage")
+    key = key_of(path)
+    prefix = key_of(execution_prefix(execution.namespace, execution.flow_id, execution.id),
+                    prefix=True)
+    if not key.startswith(prefix.rstrip("/") + "/"):
+        raise Unprocessable("Invalid prefix path: the file is not one of this execution's")
+    source = runtime.storage.get(path)
+    name = key.rsplit("/", 1)[-1].replace('"', "")
+
+    def chunks():
+        with source:
+            while block := source.read(CHUNK_SIZE):
+                yield block
+
+    return StreamingResponse(chunks(), media_type="application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# ---------------------------------------------------------------------- control
+
+@router.delete("/{execution_id}/kill", status_code=202)
+def kill_execution(execution_id: str, runtime: Runtime = Depends(runtime_of)) -> Response:
+    execution = execution_or_404(runtime, execution_id)
+    if execution.state.is_terminated:
+        raise Conflict(f"Execution '{execution_id}' is already finished "
+                       f"({execution.state.value})")
+    runtime.transport.publish(EXECUTOR_QUEUE, KillExecution(execution_id=execution_id).encode())
+    return Response(status_code=202)
+
+
+@router.post("/{execution_id}/restart")
+def restart_execution(execution_id: str, runtime: Runtime = Depends(runtime_of)) -> dict:
+    execution = execution_or_404(runtime, execution_id)
+    runtime.restart(execution_id)
+    return execution_json(runtime, execution)
+
+
+@router.post("/{execution_id}/replay")
+def replay_execution(execution_id: str, taskRunId: str | None = None,  # noqa: N803
+                     runtime: Runtime = Depends(runtime_of)) -> dict:
+    """The new execution (the executor creates it; its id is known at once)."""
+    execution_or_404(runtime, execution_id)
+    new_id = runtime.replay(execution_id, taskRunId or None)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        created = runtime.get(new_id)
+        if created is not None:
+            return execution_json(runtime, created)
+        time.sleep(0.05)
+    return {"id": new_id, "originalId": execution_id}
+
+
+@router.post("/{execution_id}/resume", status_code=204, openapi_extra=MULTIPART_BODY)
+async def resume_execution(execution_id: str, request: Request,
+                           runtime: Runtime = Depends(runtime_of)) -> Response:
+    """Resume a PAUSED execution with the paused task's onResume inputs (form fields and
+    files)."""
+    await run_in_threadpool(execution_or_404, runtime, execution_id)
+    inputs = await form_values(request)
+    await run_in_threadpool(runtime.resume, execution_id, inputs or None)
+    return Response(status_code=204)
+
+
+@router.post("/{execution_id}/labels")
+def set_labels(execution_id: str, labels: list[Label] = Body(...),
+               runtime: Runtime = Depends(runtime_of)) -> dict:
+    """Add or replace labels of a terminated execution (Kestra refuses running ones)."""
+    with runtime.db.begin() as conn:
+        execution = lock_execution(conn, execution_id)
+        if execution is None:
+            raise NotFound(f"Execution '{execution_id}' not found")
+        if not execution.state.is_terminated:
+            raise ApiError("The execution is not terminated")
+        current = {str(label["key"]): label.get("value") for label in execution.labels}
+        for label in labels:
+            if label.key.startswith(SYSTEM_PREFIX) and current.get(label.key) != label.value:
+                raise ApiError(f"System labels can only be set by Podium itself, offending "
+                               f"label: {label.key}={label.value}")
+            current[label.key] = label.value
+        updated = execution.model_copy(update={"labels": [
+            {"key": key, "value": value} for key, value in current.items()]})
+        update_execution(conn, updated)
+    return execution_json(runtime, updated)
+
+
+# ---------------------------------------------------------------------- start
+
+@router.post("/{namespace}/{flow_id}", openapi_extra=MULTIPART_BODY)
+async def create_execution(namespace: str, flow_id: str, request: Request,
+                           labels: list[str] | None = Query(None, description="key:value"),
+                           wait: bool = False,
+                           runtime: Runtime = Depends(runtime_of)) -> dict:
+    """Start the latest revision of a flow; inputs are the form's fields, FILE inputs its
+    files. With `wait` the answer comes when the execution ends (or pauses)."""
+    extra = parse_labels(labels)
+    if any(key.startswith(SYSTEM_PREFIX) and key != "system.correlationId" for key in extra):
+        raise ApiError("System labels can only be set by Podium itself")
+    inputs = await form_values(request)
+    created = await run_in_threadpool(_submit, runtime, namespace, flow_id, inputs, extra)
+    if wait:
+        created = await _wait(runtime, created.id, request)
+    return await run_in_threadpool(execution_json, runtime, created)
+
+
+def _submit(runtime: Runtime, namespace: str, flow_id: str, inputs: dict, labels: dict):
+    with runtime.db.read() as conn:
+        if get_flow(conn, namespace, flow_id) is None:
+            raise NotFound(f"Flow '{namespace}.{flow_id}' not found")
+    return runtime.submit(namespace, flow_id, inputs or None, labels=labels or None)
+
+
+async def _wait(runtime: Runtime, execution_id: str, request: Request):
+    while True:
+        execution = await run_in_threadpool(runtime.get, execution_id)
+        if execution.state.is_terminated or execution.state is State.PAUSED \
+                or await request.is_disconnected():
+            return execution
+        await asyncio.sleep(0.1)

@@ -1,0 +1,69 @@
+"""/api/v1/namespaces/{namespace}/kv: a namespace's KV store (Kestra's KVController).
+A PUT body is read as Kestra reads it: JSON when it parses, else an ISO date-time, date or
+duration, else text; the `ttl` header (ISO-8601 duration) sets an expiration. Two headers
+are ours: `type` (parse the body as this KV type) and `overwrite: false`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+
+from starlette.concurrency import run_in_threadpool
+
+from api.context import runtime_of, text_body
+from api.errors import NotFound
+from common.kv import KVEntry, KVStore, KVType, guess_value, parse_as
+from podium.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1/namespaces/{namespace}/kv", tags=["KV"])
+
+TEXT_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {}}, "text/plain": {"schema": {"type": "string"}}}}}
+
+
+def _iso(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def entry_json(entry: KVEntry) -> dict:
+    return {"key": entry.key, "type": entry.type.value, "description": None,
+            "creationDate": _iso(entry.created), "updateDate": _iso(entry.updated),
+            "expirationDate": _iso(entry.expires)}
+
+
+def _store(runtime: Runtime) -> KVStore:
+    return KVStore(runtime.db)
+
+
+@router.get("")
+def list_keys(namespace: str, runtime: Runtime = Depends(runtime_of)) -> list:
+    return [entry_json(entry) for entry in _store(runtime).list(namespace)]
+
+
+@router.get("/{key}")
+def get_key(namespace: str, key: str, runtime: Runtime = Depends(runtime_of)) -> dict:
+    entry = _store(runtime).get(namespace, key)
+    if entry is None:
+        raise NotFound(f"No value found for key '{key}' in namespace '{namespace}'")
+    return {"type": entry.type.value, "value": entry.value}
+
+
+@router.put("/{key}", status_code=204, openapi_extra=TEXT_BODY)
+async def put_key(namespace: str, key: str, request: Request,
+                  ttl: str | None = Header(None, description="ISO-8601 duration"),
+                  kv_type: KVType | None = Header(None, alias="type", description="Parse "
+                                                  "the body as this type instead of "
+                                                  "guessing it"),
+                  overwrite: bool = Header(True, description="false: 422 when the key "
+                                                             "exists"),
+                  runtime: Runtime = Depends(runtime_of)) -> Response:
+    text = await text_body(request)
+    value = parse_as(text, kv_type) if kv_type is not None else guess_value(text)
+    await run_in_threadpool(_store(runtime).put, namespace, key, value, ttl=ttl or None,
+                            overwrite=overwrite)
+    return Response(status_code=204)
+
+
+@router.delete("/{key}")
+def delete_key(namespace: str, key: str, runtime: Runtime = Depends(runtime_of)) -> bool:
+    """True when a live key was deleted."""
+    return _store(runtime).delete(namespace, key)

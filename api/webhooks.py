@@ -1,0 +1,132 @@
+"""/api/v1/executions/webhook/{namespace}/{flowId}/{key}: start an execution from an
+HTTP call, without credentials (the key is the secret), as Kestra's Webhook trigger does.
+
+The flow's `io.kestra.plugin.core.trigger.Webhook` trigger whose (rendered) `key` matches
+is used; anything else answers 404. The execution's trigger variables are Kestra's:
+`trigger.body` (JSON-parsed when it parses, else text), `trigger.headers` and
+`trigger.parameters` (name -> list of values). The trigger's `conditions` are evaluated
+with those variables: false answers 204 and starts nothing; a condition type this server
+does not evaluate answers 422 with the reason, and starts nothing either.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.context import execution_json, runtime_of
+from api.errors import NotFound, Unprocessable
+from common.errors import PodiumError
+from common.plugins.conditions import Expression, Not, Or
+from common.plugins.triggers import Webhook
+from common.templating import build_context, is_truthy, render
+from podium.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1/executions/webhook", tags=["Webhooks"])
+
+ANY_BODY = {"requestBody": {"required": False, "content": {
+    "application/json": {"schema": {}}, "text/plain": {"schema": {"type": "string"}}}}}
+
+
+class Unsupported(Exception):
+    """A condition type the webhook endpoint cannot evaluate."""
+
+
+async def _webhook(namespace: str, flow_id: str, key: str, request: Request,
+                   runtime: Runtime) -> Response | dict:
+    raw = await request.body()
+    variables = {"body": _body(raw),
+                 "headers": _multi(((k.decode("latin-1"), v.decode("latin-1"))
+                                  for k, v in request.headers.raw), lower=True),
+                 "parameters": _multi(request.query_params.multi_items())}
+    return await run_in_threadpool(_start, runtime, namespace, flow_id, key, variables)
+
+
+def _start(runtime: Runtime, namespace: str, flow_id: str, key: str,
+           variables: dict[str, Any]) -> Response | dict:
+    try:
+        flow = runtime.flow(namespace, flow_id)
+    except PodiumError:
+        raise NotFound("Flow not found") from None
+    trigger = next((t for t in flow.triggers or [] if isinstance(t, Webhook)
+                    and not t.disabled and _key(t, flow) == key), None)
+    if trigger is None:
+        raise NotFound("Webhook not found")
+    context = build_context(flow_id=flow.id, namespace=flow.namespace, trigger=variables)
+    try:
+        if not all(_holds(c, context) for c in trigger.conditions or []):
+            return Response(status_code=204)
+    except Unsupported as exc:
+        raise Unprocessable(f"Webhook skipped: {exc}") from None
+    labels = {str(label["key"]): label["value"] for label in _labels(trigger.labels)}
+    execution = runtime.submit(namespace, flow_id, None, labels=labels or None, trigger={
+        "id": trigger.id, "type": trigger.type, "variables": variables})
+    return execution_json(runtime, execution)
+
+
+def _key(trigger: Webhook, flow) -> str | None:
+    if "{{" not in trigger.key and "{%" not in trigger.key:
+        return trigger.key.strip()
+    try:  # Kestra renders the key; one that does not render matches nothing
+        return render(trigger.key, build_context(flow_id=flow.id, namespace=flow.namespace)
+                      ).strip()
+    except PodiumError:
+        return None
+
+
+def _holds(condition: Any, context: dict) -> bool:
+    if isinstance(condition, Expression):
+        try:
+            return is_truthy(render(condition.expression, context).strip())
+        except PodiumError:  # as Kestra: an expression that cannot render is false
+            return False
+    if isinstance(condition, Not):
+        return not any(_holds(c, context) for c in condition.conditions)
+    if isinstance(condition, Or):
+        return any(_holds(c, context) for c in condition.conditions)
+    raise Unsupported(f"condition type {condition.type} is not evaluated for webhooks")
+
+
+def _labels(labels: Any) -> list[dict]:
+    if isinstance(labels, dict):
+        return [{"key": k, "value": v} for k, v in labels.items()]
+    return [label if isinstance(label, dict) else {"key": label.key, "value": label.value}
+            for label in labels or []]
+
+
+def _body(raw: bytes) -> Any:
+    text = raw.decode("utf-8", errors="replace")
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _multi(items, lower: bool = False) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for name, value in items:
+        result.setdefault(name.lower() if lower else name, []).append(value)
+    return result
+
+
+@router.post("/{namespace}/{flow_id}/{key}", openapi_extra=ANY_BODY)
+async def webhook_post(namespace: str, flow_id: str, key: str, request: Request,
+                       runtime: Runtime = Depends(runtime_of)):
+    return await _webhook(namespace, flow_id, key, request, runtime)
+
+
+@router.get("/{namespace}/{flow_id}/{key}")
+async def webhook_get(namespace: str, flow_id: str, key: str, request: Request,
+                      runtime: Runtime = Depends(runtime_of)):
+    return await _webhook(namespace, flow_id, key, request, runtime)
+
+
+@router.put("/{namespace}/{flow_id}/{key}", openapi_extra=ANY_BODY)
+async def webhook_put(namespace: str, flow_id: str, key: str, request: Request,
+                      runtime: Runtime = Depends(runtime_of)):
+    return await _webhook(namespace, flow_id, key, request, runtime)

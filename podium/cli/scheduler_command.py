@@ -1,0 +1,42 @@
+"""`podium scheduler`: the scheduler service (scheduler/service.py) until SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+from common.settings import Settings
+from podium import wiring
+from scheduler.service import SchedulerService
+
+
+@click.command()
+def scheduler() -> None:
+    """Run the scheduler: fires Schedule / ScheduleOnDates triggers until SIGTERM.
+    Several replicas may run; each scheduled date still starts one execution."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    database = wiring.database(settings)
+    transport = wiring.celery_transport(settings)
+    service = SchedulerService(database, transport, settings.scheduler,
+                               cipher=wiring.secret_cipher(settings))
+    ready_file = os.environ.get("PODIUM_READY_FILE")
+
+    def ready() -> None:
+        if ready_file:  # fleets and probes wait for it (as for `podium executor`)
+            Path(ready_file).write_text(str(os.getpid()))
+
+    try:
+        service.run(stop, ready=ready)
+    finally:
+        service.relay.delete_published()
+        database.dispose()

@@ -1,0 +1,44 @@
+"""`podium webserver`: the REST API (package `api/`) over a deployment, or over an
+embedded runtime for a laptop (`--embedded`)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from common.settings import Settings
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to bind (default: PODIUM_API__HOST, "
+                                           "127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: PODIUM_API__PORT, 8080).")
+@click.option("--embedded", is_flag=True,
+              help="Run the executor and workers in this process too (SQLite and local "
+                   "storage in --data-dir), instead of connecting to a deployment.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --embedded: where the database and files live (default: "
+                   "PODIUM_DATA_DIR).")
+def webserver(host: str | None, port: int | None, embedded: bool,
+              data_dir: Path | None) -> None:
+    """Serve the REST API (Kestra's /api/v1 paths) until interrupted.
+
+    Credentials are required on every route but /health and webhooks: set
+    PODIUM_API__USERS and/or PODIUM_API__TOKENS (PODIUM_API__AUTH=false turns auth off).
+    """
+    from api import create_app
+    from api.server import serve
+    from podium.runtime import Runtime
+
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if embedded:
+        runtime = Runtime.embedded(data_dir or settings.data_dir)
+    else:  # the schema is migrated by `podium db upgrade`, not by every API replica
+        runtime = Runtime.connect(settings)
+    with runtime:
+        serve(create_app(runtime, settings.api), host or settings.api.host,
+              port if port is not None else settings.api.port)

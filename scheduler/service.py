@@ -1,0 +1,243 @@
+"""`podium scheduler`: fires Schedule and ScheduleOnDates triggers.
+
+The loop (one thread; any number of replicas):
+1. When flows changed (`flows_stamp`: one cheap query), rebuild the trigger specs from the
+   latest revision of every live flow and bring the `triggers` rows in line: a new
+   trigger's row waits for its next date, a changed definition restarts from now, rows of
+   triggers gone are deleted. The first time, apply recoverMissedSchedules.
+2. For each trigger whose next date has come (or with a backfill): in one transaction,
+   lock its row (SKIP LOCKED: a row another replica holds is left to it), decide with
+   `plan.step()`, insert the execution under a deterministic id (a savepoint: if the id
+   exists, the date fired already and nothing is written), advance the row, commit; then
+   publish the StartExecution.
+3. Sleep until the earliest next date, a flow check, or a busy trigger's re-check.
+
+Exactly once per scheduled date: a date fires only in the transaction that moves the row
+past it, under the row's lock, and its execution id is a function of (namespace, flow,
+trigger, date), so even two transactions that both believed the date due insert one row.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from common.errors import PodiumError
+from common.outbox_relay import OutboxRelay
+from common.secrets import SecretCipher
+from common.settings import SchedulerSettings
+from common.models.state import State
+from common.store import (Database, TriggerState, delete_triggers, ensure_trigger,
+                          execution_state, flows_stamp, list_flows, list_triggers,
+                          lock_trigger, save_trigger)
+from common.store.types import utcnow
+from common.submission import create_execution
+from common.templating import render_value
+from common.transport.base import Transport
+from scheduler.plan import Fire, Spec, initial_state, recover, step
+from scheduler.specs import FlowSpecs, flow_specs, system_zone_name
+
+log = logging.getLogger(__name__)
+
+
+class SchedulerService:
+    def __init__(self, db: Database, transport: Transport,
+                 settings: SchedulerSettings | None = None, *,
+                 clock: Callable[[], datetime] = utcnow,
+                 cipher: SecretCipher | None = None) -> None:
+        self.db = db
+        self.settings = settings or SchedulerSettings()
+        self.clock = clock
+        self.cipher = cipher
+        self.relay = OutboxRelay(db, transport)
+        self.zone_name = self.settings.timezone or system_zone_name()
+        self.flows: dict[tuple[str, str], FlowSpecs] = {}
+        self.specs: dict[tuple[str, str, str], Spec] = {}
+        self.counters: Counter[str] = Counter()
+        self._stamp: tuple | None = None
+        self._recovered = False
+
+    # ------------------------------------------------------------------ loop
+    def run(self, stop: threading.Event, ready: Callable[[], None] | None = None) -> None:
+        """Evaluate triggers until `stop` is set; `ready` is called after the first round."""
+        relay = self.relay.run_background(stop, sweep_every=None)
+        first = True
+        while not stop.is_set():
+            try:
+                wait = self.tick()
+            except Exception:  # keep scheduling; the next round retries
+                log.exception("scheduler round failed")
+                wait = self.settings.flow_poll_seconds
+            if first and ready is not None:
+                ready()
+            first = False
+            stop.wait(wait)
+        relay.join(timeout=5)
+
+    def run_background(self, stop: threading.Event) -> threading.Thread:
+        thread = threading.Thread(target=self.run, args=(stop,), name="scheduler",
+                                  daemon=True)
+        thread.start()
+        return thread
+
+    def tick(self) -> float:
+        """One round; returns the seconds to sleep before the next."""
+        self.refresh()
+        with self.db.read() as conn:
+            rows = {state.key: state for state in list_triggers(conn)}
+        self._create_missing(rows)
+        busy = False
+        now = self.clock()
+        for key, spec in self.specs.items():
+            state = rows.get(key)
+            if state is None or state.disabled or state.fingerprint != spec.fingerprint:
+                continue
+            due = state.backfill is not None and not state.backfill.get("paused") or \
+                (state.next_date is not None and state.next_date <= now)
+            if due:
+                busy |= self.evaluate(spec)
+        return self._sleep(busy)
+
+    def _sleep(self, busy: bool) -> float:
+        wait = self.settings.flow_poll_seconds
+        if busy:
+            wait = min(wait, self.settings.busy_poll_seconds)
+        with self.db.read() as conn:
+            mine = [s for s in list_triggers(conn) if s.key in self.specs and not s.disabled
+                    and s.fingerprint == self.specs[s.key].fingerprint]
+        upcoming = [s.next_date for s in mine if s.next_date is not None]
+        if any(s.backfill and not s.backfill.get("paused") for s in mine):
+            wait = min(wait, self.settings.busy_poll_seconds)
+        if upcoming:
+            wait = min(wait, (min(upcoming) - self.clock()).total_seconds())
+        return max(0.0, wait)
+
+    # ------------------------------------------------------------------ flows -> rows
+    def refresh(self) -> bool:
+        """Reload the trigger specs when flows changed; True when they did."""
+        with self.db.read() as conn:
+            stamp = flows_stamp(conn)
+        if stamp == self._stamp and self._recovered:
+            return False
+        now = self.clock()
+        with self.db.begin() as conn:
+            revisions = list_flows(conn)
+            self.flows = flow_specs(revisions, default_recover=self.settings.recover_missed_schedules,
+                                    default_zone=self.zone_name)
+            self.specs = {spec.key: spec for fs in self.flows.values() for spec in fs.specs}
+            rows = {state.key: state for state in list_triggers(conn)}
+            for key, spec in self.specs.items():
+                state = rows.get(key)
+                if state is None:
+                    ensure_trigger(conn, initial_state(spec, now))
+                elif state.fingerprint != spec.fingerprint:
+                    locked = lock_trigger(conn, key)
+                    if locked is not None and locked.fingerprint != spec.fingerprint:
+                        # A changed definition starts again from now, like a new trigger.
+                        fresh = initial_state(spec, now)
+                        save_trigger(conn, locked.but(fingerprint=spec.fingerprint,
+                                                      next_date=fresh.next_date,
+                                                      backfill=fresh.backfill))
+            # Rows of deleted or disabled flows and of removed or disabled triggers go: a
+            # trigger that comes back starts afresh, waiting for its next date.
+            delete_triggers(conn, [key for key in rows if key not in self.specs])
+        self._stamp = stamp
+        if not self._recovered:
+            self._recover_missed(now)
+            self._recovered = True
+        return True
+
+    def _create_missing(self, rows: dict) -> None:
+        missing = [spec for key, spec in self.specs.items() if key not in rows]
+        if not missing:
+            return
+        now = self.clock()
+        with self.db.begin() as conn:
+            for spec in missing:
+                ensure_trigger(conn, initial_state(spec, now))
+
+    def _recover_missed(self, now: datetime) -> None:
+        grace = timedelta(seconds=self.settings.late_grace_seconds)
+        for key, spec in self.specs.items():
+            with self.db.begin() as conn:
+                state = lock_trigger(conn, key)
+                if state is None or state.fingerprint != spec.fingerprint:
+                    continue
+                recovered = recover(spec, state, now, grace)
+                if recovered != state:
+                    log.info("trigger %s: missed dates since %s, recoverMissedSchedules=%s: "
+                             "next date %s", "/".join(key), state.next_date, spec.recover,
+                             recovered.next_date)
+                    save_trigger(conn, recovered)
+
+    # ------------------------------------------------------------------ one trigger
+    def evaluate(self, spec: Spec) -> bool:
+        """Evaluate one trigger under its row lock; True when it waits for its last
+        execution to end."""
+        outgoing: list = []
+        with self.db.begin() as conn:
+            state = lock_trigger(conn, spec.key)
+            if state is None or state.fingerprint != spec.fingerprint:
+                return False  # another replica holds it, or our view of the flow is stale
+            last = execution_state(conn, state.execution_id) if state.execution_id else None
+            now = self.clock()
+            decision = step(spec, state, now, State(last) if last is not None else None)
+            for date, why in decision.skipped:
+                log.info("trigger %s: %s skipped (%s)", "/".join(spec.key), date, why)
+                self.counters["skipped"] += 1
+            new_state = decision.state
+            if decision.fire is not None:
+                fired, outgoing = self._start(conn, spec, decision.fire, now)
+                if fired is None:  # nothing was created: nothing to wait for
+                    new_state = new_state.but(execution_id=None)
+            save_trigger(conn, new_state)
+        self.relay.publish_committed(outgoing)
+        return decision.busy
+
+    def _start(self, conn: Any, spec: Spec, fire: Fire,
+               now: datetime) -> tuple[bool | None, list]:
+        """Insert the execution of `fire`: (True, outbox rows) when inserted, (False, [])
+        when its id exists already (the date fired), (None, []) when it cannot start."""
+        flow_specs_ = self.flows[(spec.key[0], spec.key[1])]
+        trigger = spec.trigger
+        context = {"trigger": fire.variables, "schedule": fire.variables,
+                   "flow": {"id": flow_specs_.flow.id, "namespace": flow_specs_.flow.namespace,
+                            "revision": flow_specs_.revision}}
+        try:
+            inputs = render_value(fire.inputs, context) if fire.inputs else {}
+            with conn.begin_nested():
+                execution, outgoing = create_execution(
+                    conn, flow_specs_.flow, flow_specs_.revision, inputs, now,
+                    labels=fire.labels or None,
+                    trigger={"id": trigger.id, "type": trigger.TYPE,
+                             "variables": fire.variables},
+                    execution_id=fire.execution_id, schedule_date=fire.schedule_date,
+                    cipher=self.cipher)
+        except IntegrityError:
+            self.counters["duplicates"] += 1
+            log.info("trigger %s: %s fired already (execution %s)", "/".join(spec.key),
+                     fire.date, fire.execution_id)
+            return False, []
+        except (PodiumError, ValueError) as exc:
+            self.counters["failed"] += 1
+            log.error("trigger %s: cannot start an execution for %s: %s",
+                      "/".join(spec.key), fire.date, exc)
+            return None, []
+        self.counters["fired"] += 1
+        log.info("trigger %s: %s fired execution %s", "/".join(spec.key), fire.date,
+                 execution.id)
+        return True, outgoing
+
+
+def state_summary(state: TriggerState) -> dict[str, Any]:
+    """A trigger row as plain values (CLI and logs)."""
+    return {"namespace": state.namespace, "flowId": state.flow_id,
+            "triggerId": state.trigger_id, "date": state.last_date,
+            "nextExecutionDate": state.next_date, "executionId": state.execution_id,
+            "disabled": state.disabled, "backfill": state.backfill}

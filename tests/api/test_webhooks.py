@@ -1,0 +1,97 @@
+"""Webhook triggers over real HTTP: no credentials, the key selects the trigger, conditions
+filter, and the request becomes `trigger.body|headers|parameters`."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from tests.api.conftest import BEARER, deploy
+
+HOOKED = """\
+id: hooked
+namespace: company.team
+labels:
+  origin: flow
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ trigger.body.name ?? trigger.body }} {{ trigger.parameters.p[0] ?? '-' }} {{ trigger.headers['x-extra'][0] ?? '-' }}"
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: s3cretKey
+  - id: picky
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: pickyKey
+    conditions:
+      - type: io.kestra.plugin.core.condition.Expression
+        expression: "{{ trigger.body.go == true }}"
+  - id: odd
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: oddKey
+    conditions:
+      - type: io.kestra.plugin.core.condition.Weekend
+"""
+
+
+def _finished(live: str, execution_id: str) -> dict:
+    deadline = time.monotonic() + 20
+    while True:
+        body = httpx.get(f"{live}/api/v1/executions/{execution_id}", headers=BEARER).json()
+        if body["state"]["current"] in ("SUCCESS", "FAILED"):
+            return body
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def _messages(live: str, execution_id: str) -> list[str]:
+    logs = httpx.get(f"{live}/api/v1/logs/{execution_id}", params={"taskId": "show"},
+                     headers=BEARER).json()
+    return [entry["message"] for entry in logs]
+
+
+def test_valid_key_starts_an_execution_with_the_body(client, live):
+    deploy(client, HOOKED)
+    url = f"{live}/api/v1/executions/webhook/company.team/hooked/s3cretKey"
+    response = httpx.post(url, json={"name": "ada"}, params={"p": "1"},
+                          headers={"X-Extra": "yes"})
+    assert response.status_code == 200, response.text
+    created = response.json()
+    assert created["trigger"]["id"] == "hook"
+    assert created["trigger"]["variables"]["body"] == {"name": "ada"}
+    assert created["trigger"]["variables"]["parameters"] == {"p": ["1"]}
+    assert {"key": "origin", "value": "flow"} in created["labels"]
+    assert _finished(live, created["id"])["state"]["current"] == "SUCCESS"
+    assert _messages(live, created["id"]) == ["ada 1 yes"]
+
+    text = httpx.put(url, content=b"plain words", headers={"Content-Type": "text/plain"})
+    assert text.status_code == 200
+    assert text.json()["trigger"]["variables"]["body"] == "plain words"
+    assert httpx.get(url).status_code == 200
+
+
+def test_wrong_key_or_flow_is_404(client, live):
+    deploy(client, HOOKED)
+    base = f"{live}/api/v1/executions/webhook/company.team"
+    for path in ("hooked/wrongKey", "nosuchflow/s3cretKey", "hooked/S3CRETKEY"):
+        response = httpx.post(f"{base}/{path}", json={})
+        assert response.status_code == 404, path
+        assert response.json()["message"] in ("Webhook not found", "Flow not found")
+    listing = httpx.get(f"{live}/api/v1/executions/search", headers=BEARER).json()
+    assert listing["total"] == 0
+
+
+def test_conditions_filter(client, live):
+    deploy(client, HOOKED)
+    url = f"{live}/api/v1/executions/webhook/company.team/hooked/pickyKey"
+    assert httpx.post(url, json={"go": False}).status_code == 204
+    assert httpx.post(url, json={"other": 1}).status_code == 204
+    started = httpx.post(url, json={"go": True})
+    assert started.status_code == 200 and started.json()["trigger"]["id"] == "picky"
+    unsupported = httpx.post(f"{live}/api/v1/executions/webhook/company.team/hooked/oddKey")
+    assert unsupported.status_code == 422
+    assert "Weekend" in unsupported.json()["message"]
+    listing = httpx.get(f"{live}/api/v1/executions/search", headers=BEARER).json()
+    assert listing["total"] == 1
