@@ -171,6 +171,10 @@ tasks:
 def test_storage_tasks_and_namespace_files_on_workers(runtime):
     """Split / Concat / Size and a script's namespaceFiles in worker processes; the
     namespace file is put by this process into the storage they share."""
+    check_storage_tasks(runtime)
+
+
+def check_storage_tasks(runtime) -> None:
     put_file(runtime.storage, "it.files", "greeting.txt", b"hello from the namespace\n")
     deploy(runtime, STORAGE_TASKS)
     execution = runtime.submit("it.files", "storage_tasks",
@@ -199,5 +203,6 @@ def test_on_s3(deployment, s3_endpoint):
         assert type(runtime.storage).__name__ == "S3Storage"
         _deploy_all(runtime)
         check_files_flow(runtime, b"hello s3\n")
+        check_storage_tasks(runtime)
     finally:
         stop_runtime(deployment, runtime)
