@@ -49,6 +49,8 @@ class Snapshot:
     # mode triggered: the last source execution, and every execution the trigger created
     source: "Snapshot | None" = None
     triggered: list["Snapshot"] = field(default_factory=list)
+    # trigger id -> its stored state ({"disabled": ...}), for `trigger_state[<id>]` checks
+    trigger_states: dict[str, dict] | None = None
 
     def __post_init__(self) -> None:
         # "Creation order" in the README is our per-execution sequence number.
@@ -75,7 +77,7 @@ class Outcome:
 
 
 _HEAD = re.compile(r"^([A-Za-z_]+)(?:\[([^\]]*)\])?(?:\.(.*))?$")
-_UNSUPPORTED_ROOTS = {"trigger_state": "trigger-store"}
+_UNSUPPORTED_ROOTS: dict[str, str] = {}
 
 
 def resolve(path: str, snap: Snapshot) -> Any:
@@ -88,6 +90,11 @@ def resolve(path: str, snap: Snapshot) -> Any:
         raise NeedsFeature(_UNSUPPORTED_ROOTS[root])
     if root == "child" and bracket is not None:
         return _child(bracket, rest, snap, path)
+    if root == "trigger_state" and bracket is not None:
+        if snap.trigger_states is None:
+            raise NeedsFeature("trigger-store")
+        state = snap.trigger_states.get(bracket)
+        return MISSING if state is None else _walk(state, rest)
     if root == "source" and bracket is None:
         if snap.source is None:
             raise NeedsFeature("flow-trigger")

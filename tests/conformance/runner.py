@@ -39,7 +39,7 @@ SUPPORTED_FEATURES: frozenset[str] = frozenset({"retry-new-execution", "pause", 
                                                 "internal-storage", "kv-store", "state-store",
                                                 "secrets", "secret-input", "log-store",
                                                 "execution-api", "envs", "globals",
-                                                "flow-trigger"})
+                                                "flow-trigger", "trigger-store"})
 
 # Cases that use the KV store (directly, through the state store, or with a `setup.kv`)
 # share its keys: they run one at a time in manifest order, each on the store its
@@ -218,6 +218,7 @@ def run_case(runtime: Any, case: Case, timeout: float,
         return run_resume_other(runtime, case, timeout)
     if case.mode == "triggered":
         return run_triggered(runtime, case, timeout)
+    prepare_triggers(runtime, case)
     try:
         execution = runtime.submit(case.namespace, case.flow_id,
                                    with_uploads(case.inputs) or None,
@@ -241,8 +242,33 @@ def run_case(runtime: Any, case: Case, timeout: float,
         current = runtime.get(execution.id)
         state = current.state.value if current else "UNKNOWN"
         return Result(case, "fail", f"timeout, state {state}")
-    outcome: Outcome = compare(case.expect, _snapshot(runtime, final))
+    snap = _snapshot(runtime, final)
+    snap.trigger_states = trigger_states(runtime, case)
+    outcome: Outcome = compare(case.expect, snap)
     return Result(case, outcome.status, outcome.detail)
+
+
+def prepare_triggers(runtime: Any, case: Case) -> None:
+    """`setup.triggers`: stored trigger records, as the scheduler keeps them."""
+    from common.store.triggers import TriggerState, ensure_trigger, set_trigger_disabled
+    records = case.setup.get("triggers") or []
+    if not records:
+        return
+    with runtime.db.begin() as conn:
+        for record in records:
+            key = (record.get("namespace") or case.namespace,
+                   record.get("flow_id") or case.flow_id, record["trigger_id"])
+            disabled = bool(record.get("disabled"))
+            if not set_trigger_disabled(conn, key, disabled):
+                ensure_trigger(conn, TriggerState(*key, fingerprint="", disabled=disabled))
+
+
+def trigger_states(runtime: Any, case: Case) -> dict[str, dict]:
+    from common.store.triggers import list_triggers
+    with runtime.db.read() as conn:
+        return {state.trigger_id: {"disabled": state.disabled}
+                for state in list_triggers(conn, case.namespace)
+                if state.flow_id == case.flow_id}
 
 
 def run_resume_other(runtime: Any, case: Case, timeout: float) -> Result:

@@ -19,6 +19,7 @@ from worker.runnables import kv, state  # noqa: F401,E402  (register: the KV and
 from worker.runnables import working_directory  # noqa: F401,E402  (register; uses run_attempt)
 from worker.runnables import for_each_item  # noqa: F401,E402  (register: ForEachItem's halves)
 from worker.runnables import log_fetch  # noqa: F401,E402  (register: log.Fetch)
+from worker.runnables import trigger_toggle  # noqa: F401,E402  (register: trigger.Toggle)
 from worker.runnables import namespace_files, storage_items, storage_tasks  # noqa: F401,E402
 from worker.runnables import http  # noqa: F401,E402  (register: http.Request, Download)
 

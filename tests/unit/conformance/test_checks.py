@@ -233,7 +233,7 @@ def _case(**fields):
     ({"mode": "pause-resume", "resume_inputs": {"f": {"$file": {"name": "a", "content": "b"}}}},
      None),
     ({"requires": ["flow-trigger", "log-store"]}, None),
-    ({"requires": ["trigger-store"]}, "needs trigger-store"),
+    ({"requires": ["working-directory-cache"]}, "needs working-directory-cache"),
     ({"requires": ["kv-store", "state-store", "secrets", "secret-input"]}, None),
     ({"depends_on_heldout": 2}, "needs 2 held-out flow(s)"),
     ({"inputs": {"file": {"$file": {"name": "a", "content": "b"}}}}, None),

@@ -165,3 +165,19 @@ def test_purge_executions_also_deletes_their_stored_files(db, tmp_path):
         assert outcome.outputs["storagesCount"] == 2 and outcome.outputs["executionsCount"] == 1
         assert storage.list(execution_prefix(NS, "a", old.id)) == []
         assert len(storage.list(execution_prefix(NS, "a", kept.id))) == 2
+
+
+def test_toggle_flips_a_stored_trigger_and_stores_an_unknown_one(db):
+    from common.store.triggers import TriggerState, ensure_trigger, get_trigger
+    with db.begin() as conn:
+        ensure_trigger(conn, TriggerState(NS, "flow", "schedule", fingerprint="f",
+                                          disabled=True))
+    outcome, _ = run(make_task("io.kestra.core.tasks.trigger.Toggle", trigger="schedule",
+                               enabled=True), db)
+    assert outcome.state is State.SUCCESS, outcome.error
+    outcome, _ = run(make_task("io.kestra.plugin.core.trigger.Toggle", flowId="other",
+                               trigger="nightly"), db)
+    assert outcome.state is State.SUCCESS, outcome.error
+    with db.begin() as conn:
+        assert get_trigger(conn, (NS, "flow", "schedule")).disabled is False
+        assert get_trigger(conn, (NS, "other", "nightly")).disabled is True
