@@ -15,18 +15,8 @@ from common.plugins.tasks.flow_subflows import ForEachItemMergeOutputs, ForEachI
 from common.templating.library.ion import to_ion
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
-from worker.runnables.line_files import byte_lines, parse_size, split_into_files
-
-
-def _int(ctx: RunContext, value: Any, name: str) -> int:
-    rendered = ctx.render(value) if isinstance(value, str) else value
-    try:
-        number = int(rendered)
-    except (TypeError, ValueError):
-        raise TaskFailure(f"batch.{name} must be a whole number, got '{rendered}'") from None
-    if number < 1:
-        raise TaskFailure(f"batch.{name} must be at least 1, got {number}")
-    return number
+from worker.runnables.line_files import (byte_lines, parse_size, positive_count,
+                                         split_into_files)
 
 
 @runs(ForEachItemSplit)
@@ -41,9 +31,9 @@ def run_split(task: ForEachItemSplit, ctx: RunContext) -> dict[str, Any]:
     with ctx.open_file(uri) as stream:
         files = split_into_files(
             byte_lines(stream), workdir, extension, ctx.render(batch.separator),
-            rows=_int(ctx, batch.rows, "rows") if batch.rows is not None else None,
+            rows=positive_count(ctx, batch.rows, "batch.rows"),
             max_bytes=parse_size(ctx.render(batch.bytes)) if batch.bytes else None,
-            partitions=_int(ctx, batch.partitions, "partitions") if batch.partitions else None)
+            partitions=positive_count(ctx, batch.partitions, "batch.partitions"))
     uris = [ctx.put_file(path, f"{index}{extension}") for index, path in enumerate(files, 1)]
     listing = workdir / "splits.txt"
     listing.write_text("\n".join(uris), encoding="utf-8")

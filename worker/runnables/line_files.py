@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from worker.runnables.base import TaskFailure
 
@@ -126,3 +126,17 @@ def reversed_lines(path: str | os.PathLike,
                     yield _strip(line)
                 last = False
         yield _strip(head)
+
+
+def positive_count(ctx, value: Any, name: str) -> int | None:
+    """A count property (rows, partitions): rendered, a whole number of at least 1."""
+    if value is None:
+        return None
+    rendered = ctx.render_typed(value)
+    try:
+        number = int(rendered)
+    except (TypeError, ValueError):
+        raise TaskFailure(f"`{name}` must be a whole number, got '{rendered}'") from None
+    if number < 1:
+        raise TaskFailure(f"`{name}` must be at least 1, got {number}")
+    return number

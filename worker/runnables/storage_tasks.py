@@ -27,7 +27,8 @@ from common.storage.base import CHUNK_SIZE
 
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
-from worker.runnables.line_files import byte_lines, iter_split, parse_size, reversed_lines
+from worker.runnables.line_files import (byte_lines, iter_split, parse_size, positive_count,
+                                         reversed_lines)
 
 # Lines between two kill checks of the line-by-line tasks.
 CHECK_EVERY = 10_000
@@ -98,17 +99,7 @@ def run_concat(task: Concat, ctx: RunContext) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- Split
-def _count(ctx: RunContext, value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    rendered = ctx.render_typed(value)
-    try:
-        number = int(rendered)
-    except (TypeError, ValueError):
-        raise TaskFailure(f"`{name}` must be a whole number, got '{rendered}'") from None
-    if number < 1:
-        raise TaskFailure(f"`{name}` must be at least 1, got {number}")
-    return number
+_count = positive_count
 
 
 @runs(Split)
