@@ -163,6 +163,16 @@ def execution_file(execution_id: str,
         "Content-Disposition": f'attachment; filename="{name}"'})
 
 
+@router.get("/{execution_id}/files")
+def execution_files(execution_id: str, runtime: Runtime = Depends(runtime_of)) -> list:
+    """Every stored file of the execution (inputs, task outputs), sorted by URI. Ours:
+    Kestra has no such listing (its UI reads the URIs from inputs and outputs)."""
+    execution_or_404(runtime, execution_id)
+    return [{"uri": entry.uri, "size": entry.size,
+             "modified": entry.modified.isoformat().replace("+00:00", "Z")}
+            for entry in runtime.files(execution_id)]
+
+
 # ---------------------------------------------------------------------- control
 
 @router.delete("/{execution_id}/kill", status_code=202)
@@ -195,6 +205,21 @@ def replay_execution(execution_id: str, taskRunId: str | None = None,  # noqa: N
             return execution_json(runtime, created)
         time.sleep(0.05)
     return {"id": new_id, "originalId": execution_id}
+
+
+class StateRequest(BaseModel):
+    taskRunId: str  # noqa: N815 (Kestra's names)
+    state: State
+
+
+@router.post("/{execution_id}/state")
+def set_task_run_state(execution_id: str, body: StateRequest = Body(...),
+                       runtime: Runtime = Depends(runtime_of)) -> dict:
+    """Force a terminated task run to SUCCESS / FAILED / WARNING (Kestra's changeState);
+    the executor applies it, and the execution goes on from there."""
+    execution = execution_or_404(runtime, execution_id)
+    runtime.set_state(execution_id, body.taskRunId, body.state)
+    return execution_json(runtime, execution)
 
 
 @router.post("/{execution_id}/resume", status_code=204, openapi_extra=MULTIPART_BODY)

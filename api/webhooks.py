@@ -19,9 +19,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.context import execution_json, runtime_of
 from api.errors import NotFound, Unprocessable
+from common.debounce import Window, render_key
 from common.errors import PodiumError
 from common.plugins.conditions import Expression, Not, Or
 from common.plugins.triggers import Webhook
+from common.store.debounce import add_debounce_event
+from common.store.types import utcnow
 from common.templating import build_context, is_truthy, render
 from podium.runtime import Runtime
 
@@ -62,9 +65,25 @@ def _start(runtime: Runtime, namespace: str, flow_id: str, key: str,
     except Unsupported as exc:
         raise Unprocessable(f"Webhook skipped: {exc}") from None
     labels = {str(label["key"]): label["value"] for label in _labels(trigger.labels)}
+    if trigger.debounce is not None:
+        return _buffer(runtime, flow, trigger, variables, labels)
     execution = runtime.submit(namespace, flow_id, None, labels=labels or None, trigger={
         "id": trigger.id, "type": trigger.type, "variables": variables})
     return execution_json(runtime, execution)
+
+
+def _buffer(runtime: Runtime, flow, trigger: Webhook, variables: dict[str, Any],
+            labels: dict[str, Any]) -> dict:
+    """A debounced webhook: the call joins the open burst; the scheduler starts one
+    execution per burst (common/debounce.py). Answers the burst's future execution id."""
+    key = render_key(trigger.debounce, variables, {"id": flow.id, "namespace": flow.namespace})
+    with runtime.db.begin() as conn:
+        burst = add_debounce_event(
+            conn, (flow.namespace, flow.id, trigger.id), Window.of(trigger.debounce), key,
+            variables, utcnow(), trigger={"id": trigger.id, "type": trigger.type},
+            labels=labels or None)
+    return {"id": burst.execution_id, "namespace": flow.namespace, "flowId": flow.id,
+            "debounced": {"events": burst.size, "flushAt": burst.flush_at.isoformat()}}
 
 
 def _key(trigger: Webhook, flow) -> str | None:

@@ -58,15 +58,18 @@ class ApiClient:
         except httpx.HTTPError as exc:
             raise ApiClientError(f"cannot reach {self.http.base_url}: {exc}") from None
         if response.status_code >= 400 and response.status_code not in ok:
-            try:
-                body = response.json()
-            except ValueError:
-                body = {}
-            message = body.get("message") if isinstance(body, dict) else None
-            raise ApiClientError(message or f"HTTP {response.status_code}",
-                                 response.status_code, body.get("details")
-                                 if isinstance(body, dict) else None)
+            self._raise(response)
         return response
+
+    @staticmethod
+    def _raise(response: httpx.Response) -> None:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        message = body.get("message") if isinstance(body, dict) else None
+        raise ApiClientError(message or f"HTTP {response.status_code}", response.status_code,
+                             body.get("details") if isinstance(body, dict) else None)
 
     # ------------------------------------------------------------------ flows
     def get_flow(self, namespace: str, flow_id: str) -> dict | None:
@@ -119,6 +122,67 @@ class ApiClient:
 
     def kill(self, execution_id: str) -> None:
         self.request("DELETE", f"/api/v1/executions/{execution_id}/kill")
+
+    def restart(self, execution_id: str) -> dict:
+        return self.request("POST", f"/api/v1/executions/{execution_id}/restart").json()
+
+    def replay(self, execution_id: str, task_run_id: str | None = None) -> dict:
+        """The new execution (or `{id, originalId}` when the executor has not created it
+        yet)."""
+        params = {"taskRunId": task_run_id} if task_run_id else {}
+        return self.request("POST", f"/api/v1/executions/{execution_id}/replay",
+                            params=params).json()
+
+    def set_state(self, execution_id: str, task_run_id: str, state: str) -> dict:
+        return self.request("POST", f"/api/v1/executions/{execution_id}/state",
+                            json={"taskRunId": task_run_id, "state": state}).json()
+
+    def resume(self, execution_id: str, inputs: dict[str, str]) -> None:
+        """Inputs go as multipart form fields, as the UI sends them."""
+        self.request("POST", f"/api/v1/executions/{execution_id}/resume",
+                     files={k: (None, v) for k, v in inputs.items()} or None)
+
+    def execution_files(self, execution_id: str) -> list[dict]:
+        return self.request("GET", f"/api/v1/executions/{execution_id}/files").json()
+
+    def download(self, execution_id: str, uri: str, sink: Any) -> None:
+        """Stream the execution's stored file `uri` into the binary file object `sink`."""
+        try:
+            with self.http.stream("GET", f"/api/v1/executions/{execution_id}/file",
+                                  params={"path": uri}) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._raise(response)
+                for block in response.iter_bytes():
+                    sink.write(block)
+        except httpx.HTTPError as exc:
+            raise ApiClientError(f"cannot reach {self.http.base_url}: {exc}") from None
+
+    # ------------------------------------------------------------------ triggers
+    def triggers(self, namespace: str | None = None, flow_id: str | None = None) -> list[dict]:
+        """Every trigger context matching (all pages)."""
+        found: list[dict] = []
+        page = 1
+        while True:
+            body = self.request("GET", "/api/v1/triggers/search", params={
+                k: v for k, v in {"namespace": namespace, "flowId": flow_id, "page": page,
+                                  "size": 100}.items() if v is not None}).json()
+            found += [item["triggerContext"] for item in body["results"]]
+            if not body["results"] or len(found) >= body["total"]:
+                return found
+            page += 1
+
+    def update_trigger(self, body: dict) -> dict:
+        return self.request("PUT", "/api/v1/triggers", json=body).json()
+
+    def trigger_action(self, method: str, path: str, key: tuple[str, str, str]) -> dict:
+        """One of the backfill routes (`/backfill/pause`...) with the trigger as body."""
+        namespace, flow_id, trigger_id = key
+        return self.request(method, f"/api/v1/triggers{path}", json={
+            "namespace": namespace, "flowId": flow_id, "triggerId": trigger_id}).json()
+
+    def unlock_trigger(self, key: tuple[str, str, str]) -> dict:
+        return self.request("POST", "/api/v1/triggers/{}/{}/{}/unlock".format(*key)).json()
 
     # ------------------------------------------------------------------ kv
     def kv_get(self, namespace: str, key: str) -> dict | None:

@@ -28,7 +28,7 @@ from common.models.execution import Execution, TaskRun, new_id
 from common.models.state import State
 from common.inputs import InputType
 from common.secrets import SecretCipher, SecretProvider
-from common.settings import Settings
+from common.settings import SchedulerSettings, Settings
 from common.storage import LocalStorage, Storage, StorageEntry, execution_prefix
 from common.storage.uploads import InputUploads
 from common.store import (Database, FlowRevision, fetch_logs, upgrade, get_execution, get_flow, load_task_runs,
@@ -45,6 +45,7 @@ from executor.flow_cache import FlowCache
 from executor.service import ExecutorService
 from podium import wiring
 from podium.fleet import Fleet
+from scheduler.service import SchedulerService
 from worker.service import WorkerService
 
 
@@ -61,6 +62,7 @@ class Runtime:
         self.threads: list[threading.Thread] = []
         self.executor: ExecutorService | None = None
         self.worker: WorkerService | None = None
+        self.scheduler: SchedulerService | None = None
         self._unsubscribe = None
         self.fleet: Fleet | None = None
         self.flows = FlowCache()
@@ -73,7 +75,10 @@ class Runtime:
 
     @classmethod
     def embedded(cls, data_dir: str | Path | None = None, *, workers: int = 4,
-                 environ: dict[str, str] | None = None) -> "Runtime":
+                 environ: dict[str, str] | None = None,
+                 scheduler: bool | SchedulerSettings = False) -> "Runtime":
+        """`scheduler` (True, or its settings) also runs a scheduler thread, so Schedule
+        triggers of the flows deployed here fire."""
         folder = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="podium-"))
         folder.mkdir(parents=True, exist_ok=True)
         db = Database(f"sqlite:///{folder / 'podium.db'}")
@@ -87,6 +92,9 @@ class Runtime:
             render_services=wiring.render_services(db, runtime.storage, runtime.secrets),
             cipher=runtime.cipher, load_outputs=wiring.outputs_loader(runtime.storage)))
         runtime.start_worker(concurrency=workers)
+        if scheduler:
+            runtime.start_scheduler(scheduler if isinstance(scheduler, SchedulerSettings)
+                                    else None)
         return runtime
 
     @classmethod
@@ -123,6 +131,11 @@ class Runtime:
         self._unsubscribe = self.transport.subscribe_broadcast(KILL_CHANNEL, self.worker.on_kill)
         self._consume(queues or [WORKER_QUEUE], self.worker.handle, concurrency, "worker")
 
+    def start_scheduler(self, settings: SchedulerSettings | None = None) -> None:
+        self.scheduler = SchedulerService(self.db, self.transport, settings,
+                                          cipher=self.cipher)
+        self.threads.append(self.scheduler.run_background(self.stop))
+
     def _consume(self, queues: list[str], handler, concurrency: int, name: str) -> None:
         thread = threading.Thread(target=self.transport.consume, args=(queues, handler),
                                   kwargs={"concurrency": concurrency, "stop": self.stop},
@@ -141,6 +154,8 @@ class Runtime:
         if self.worker:
             self.worker.logs.close()
         self.relay.delete_published()
+        if self.scheduler:
+            self.scheduler.relay.delete_published()
         self.db.dispose()
         if self.storage:
             self.storage.close()

@@ -1,4 +1,5 @@
-"""`podium scheduler`: fires Schedule and ScheduleOnDates triggers.
+"""`podium scheduler`: fires Schedule and ScheduleOnDates triggers, polls polling triggers
+(http.Trigger, scheduler/polling.py) and flushes debounced bursts (common/debounce.py).
 
 The loop (one thread; any number of replicas):
 1. When flows changed (`flows_stamp`: one cheap query), rebuild the trigger specs from the
@@ -10,7 +11,12 @@ The loop (one thread; any number of replicas):
    `plan.step()`, insert the execution under a deterministic id (a savepoint: if the id
    exists, the date fired already and nothing is written), advance the row, commit; then
    publish the StartExecution.
-3. Sleep until the earliest next date, a flow check, or a busy trigger's re-check.
+   A polling trigger's row is claimed the same way, for the current slot, and committed
+   before the request is sent (no lock is held during I/O); an execution it starts has an
+   id derived from (trigger, slot).
+3. Flush the debounce bursts that are due: lock the burst (SKIP LOCKED), insert its one
+   execution under the burst's id, delete the burst, commit, publish.
+4. Sleep until the earliest next date or burst, a flow check, or a busy trigger's re-check.
 
 Exactly once per scheduled date: a date fires only in the transaction that moves the row
 past it, under the row's lock, and its execution id is a function of (namespace, flow,
@@ -31,16 +37,22 @@ from sqlalchemy.exc import IntegrityError
 from common.errors import PodiumError
 from common.outbox_relay import OutboxRelay
 from common.secrets import SecretCipher
-from common.settings import SchedulerSettings
+from common.debounce import Window, folded_variables, render_key
+from common.flow.loader import parse_flow
+from common.flow.model import Flow
+from common.settings import HttpSettings, SchedulerSettings
 from common.models.state import State
-from common.store import (Database, TriggerState, delete_triggers, ensure_trigger,
-                          execution_state, flows_stamp, list_flows, list_triggers,
-                          lock_trigger, save_trigger)
+from common.store import (Burst, Database, TriggerState, add_debounce_event, delete_burst,
+                          delete_triggers, due_bursts, ensure_trigger, execution_state,
+                          flows_stamp, get_flow, list_flows, list_triggers, lock_burst,
+                          lock_trigger, next_flush_at, save_trigger, set_trigger_execution)
 from common.store.types import utcnow
 from common.submission import create_execution
-from common.templating import render_value
+from common.templating import is_truthy, render, render_value
 from common.transport.base import Transport
+from scheduler import http_poll
 from scheduler.plan import Fire, Spec, initial_state, recover, step
+from scheduler.polling import PollSpec, claim, initial_poll_state, poll_execution_id
 from scheduler.specs import FlowSpecs, flow_specs, system_zone_name
 
 log = logging.getLogger(__name__)
@@ -50,15 +62,18 @@ class SchedulerService:
     def __init__(self, db: Database, transport: Transport,
                  settings: SchedulerSettings | None = None, *,
                  clock: Callable[[], datetime] = utcnow,
-                 cipher: SecretCipher | None = None) -> None:
+                 cipher: SecretCipher | None = None,
+                 http: HttpSettings | None = None) -> None:
         self.db = db
         self.settings = settings or SchedulerSettings()
+        self.http = http or HttpSettings()  # the hosts polling triggers may reach (settings.http)
         self.clock = clock
         self.cipher = cipher
         self.relay = OutboxRelay(db, transport)
         self.zone_name = self.settings.timezone or system_zone_name()
         self.flows: dict[tuple[str, str], FlowSpecs] = {}
         self.specs: dict[tuple[str, str, str], Spec] = {}
+        self.polls: dict[tuple[str, str, str], PollSpec] = {}
         self.counters: Counter[str] = Counter()
         self._stamp: tuple | None = None
         self._recovered = False
@@ -102,21 +117,42 @@ class SchedulerService:
                 (state.next_date is not None and state.next_date <= now)
             if due:
                 busy |= self.evaluate(spec)
+        for key, poll_spec in self.polls.items():
+            state = rows.get(key)
+            if state is None or state.disabled or state.fingerprint != poll_spec.fingerprint:
+                continue
+            if state.next_date is not None and state.next_date <= self.clock():
+                busy |= self.poll(poll_spec)
+        self.flush_bursts()
         return self._sleep(busy)
 
     def _sleep(self, busy: bool) -> float:
         wait = self.settings.flow_poll_seconds
         if busy:
             wait = min(wait, self.settings.busy_poll_seconds)
+        known = self._known()
         with self.db.read() as conn:
-            mine = [s for s in list_triggers(conn) if s.key in self.specs and not s.disabled
-                    and s.fingerprint == self.specs[s.key].fingerprint]
+            mine = [s for s in list_triggers(conn) if s.key in known and not s.disabled
+                    and s.fingerprint == known[s.key].fingerprint]
+            flush = next_flush_at(conn)
         upcoming = [s.next_date for s in mine if s.next_date is not None]
-        if any(s.backfill and not s.backfill.get("paused") for s in mine):
+        if flush is not None:
+            upcoming.append(flush)
+        if any(s.backfill and not s.backfill.get("paused") and s.key in self.specs
+               for s in mine):  # polling triggers have no backfills
             wait = min(wait, self.settings.busy_poll_seconds)
         if upcoming:
             wait = min(wait, (min(upcoming) - self.clock()).total_seconds())
         return max(0.0, wait)
+
+    def _known(self) -> dict[tuple[str, str, str], Spec | PollSpec]:
+        return {**self.specs, **self.polls}
+
+    @staticmethod
+    def _initial(spec: Spec | PollSpec, now: datetime) -> TriggerState:
+        if isinstance(spec, PollSpec):
+            return initial_poll_state(spec, now)
+        return initial_state(spec, now)
 
     # ------------------------------------------------------------------ flows -> rows
     def refresh(self) -> bool:
@@ -131,22 +167,24 @@ class SchedulerService:
             self.flows = flow_specs(revisions, default_recover=self.settings.recover_missed_schedules,
                                     default_zone=self.zone_name)
             self.specs = {spec.key: spec for fs in self.flows.values() for spec in fs.specs}
+            self.polls = {spec.key: spec for fs in self.flows.values() for spec in fs.polls}
             rows = {state.key: state for state in list_triggers(conn)}
-            for key, spec in self.specs.items():
+            for key, spec in self._known().items():
                 state = rows.get(key)
                 if state is None:
-                    ensure_trigger(conn, initial_state(spec, now))
+                    ensure_trigger(conn, self._initial(spec, now))
                 elif state.fingerprint != spec.fingerprint:
                     locked = lock_trigger(conn, key)
                     if locked is not None and locked.fingerprint != spec.fingerprint:
                         # A changed definition starts again from now, like a new trigger.
-                        fresh = initial_state(spec, now)
+                        fresh = self._initial(spec, now)
                         save_trigger(conn, locked.but(fingerprint=spec.fingerprint,
                                                       next_date=fresh.next_date,
                                                       backfill=fresh.backfill))
             # Rows of deleted or disabled flows and of removed or disabled triggers go: a
             # trigger that comes back starts afresh, waiting for its next date.
-            delete_triggers(conn, [key for key in rows if key not in self.specs])
+            known = self._known()
+            delete_triggers(conn, [key for key in rows if key not in known])
         self._stamp = stamp
         if not self._recovered:
             self._recover_missed(now)
@@ -154,13 +192,13 @@ class SchedulerService:
         return True
 
     def _create_missing(self, rows: dict) -> None:
-        missing = [spec for key, spec in self.specs.items() if key not in rows]
+        missing = [spec for key, spec in self._known().items() if key not in rows]
         if not missing:
             return
         now = self.clock()
         with self.db.begin() as conn:
             for spec in missing:
-                ensure_trigger(conn, initial_state(spec, now))
+                ensure_trigger(conn, self._initial(spec, now))
 
     def _recover_missed(self, now: datetime) -> None:
         grace = timedelta(seconds=self.settings.late_grace_seconds)
@@ -211,28 +249,151 @@ class SchedulerService:
                             "revision": flow_specs_.revision}}
         try:
             inputs = render_value(fire.inputs, context) if fire.inputs else {}
-            with conn.begin_nested():
-                execution, outgoing = create_execution(
-                    conn, flow_specs_.flow, flow_specs_.revision, inputs, now,
-                    labels=fire.labels or None,
-                    trigger={"id": trigger.id, "type": trigger.TYPE,
-                             "variables": fire.variables},
-                    execution_id=fire.execution_id, schedule_date=fire.schedule_date,
-                    cipher=self.cipher)
-        except IntegrityError:
-            self.counters["duplicates"] += 1
-            log.info("trigger %s: %s fired already (execution %s)", "/".join(spec.key),
-                     fire.date, fire.execution_id)
-            return False, []
         except (PodiumError, ValueError) as exc:
             self.counters["failed"] += 1
             log.error("trigger %s: cannot start an execution for %s: %s",
                       "/".join(spec.key), fire.date, exc)
             return None, []
+        return self._insert(conn, spec.key, flow_specs_.flow, flow_specs_.revision, inputs,
+                            now, labels=fire.labels or None,
+                            trigger={"id": trigger.id, "type": trigger.TYPE,
+                                     "variables": fire.variables},
+                            execution_id=fire.execution_id, schedule_date=fire.schedule_date,
+                            what=str(fire.date))
+
+    def _insert(self, conn: Any, key: tuple[str, str, str], flow: Flow, revision: int,
+                inputs: dict[str, Any], now: datetime, *, labels: dict[str, Any] | None,
+                trigger: dict[str, Any], execution_id: str, what: str,
+                schedule_date: datetime | None = None) -> tuple[bool | None, list]:
+        """Insert an execution under its deterministic id (a savepoint): (True, outbox
+        rows) when inserted, (False, []) when the id exists already, (None, []) when it
+        cannot start (bad inputs, disabled flow)."""
+        try:
+            with conn.begin_nested():
+                execution, outgoing = create_execution(
+                    conn, flow, revision, inputs, now, labels=labels, trigger=trigger,
+                    execution_id=execution_id, schedule_date=schedule_date,
+                    cipher=self.cipher)
+        except IntegrityError:
+            self.counters["duplicates"] += 1
+            log.info("trigger %s: %s fired already (execution %s)", "/".join(key), what,
+                     execution_id)
+            return False, []
+        except (PodiumError, ValueError) as exc:
+            self.counters["failed"] += 1
+            log.error("trigger %s: cannot start an execution for %s: %s", "/".join(key),
+                      what, exc)
+            return None, []
         self.counters["fired"] += 1
-        log.info("trigger %s: %s fired execution %s", "/".join(spec.key), fire.date,
-                 execution.id)
+        log.info("trigger %s: %s fired execution %s", "/".join(key), what, execution.id)
         return True, outgoing
+
+    # ------------------------------------------------------------------ polling triggers
+    def poll(self, spec: PollSpec) -> bool:
+        """Poll one trigger if its slot is due and no other replica claimed it; True when
+        it waits for its last execution to end."""
+        with self.db.begin() as conn:
+            state = lock_trigger(conn, spec.key)
+            if state is None or state.fingerprint != spec.fingerprint:
+                return False  # another replica holds it, or our view of the flow is stale
+            last = execution_state(conn, state.execution_id) if state.execution_id else None
+            decision = claim(spec, state, self.clock(), State(last) if last else None)
+            if decision.stopped:
+                log.info("trigger %s: disabled (%s)", "/".join(spec.key), decision.stopped)
+            if decision.state != state:
+                save_trigger(conn, decision.state)  # the slot is ours once this commits
+        if decision.slot is None:
+            return decision.busy
+        flow_specs_ = self.flows[(spec.key[0], spec.key[1])]
+        flow = {"id": flow_specs_.flow.id, "namespace": flow_specs_.flow.namespace,
+                "revision": flow_specs_.revision}
+        trigger = spec.trigger
+        try:
+            response = http_poll.poll(trigger, {"flow": flow}, self.http)
+            holds = is_truthy(render(trigger.response_condition,
+                                     {"flow": flow, "response": response.response_variables()}))
+        except (PodiumError, ValueError) as exc:
+            self.counters["poll_errors"] += 1
+            log.warning("trigger %s: poll of slot %s failed: %s", "/".join(spec.key),
+                        decision.slot, exc)
+            return False
+        self.counters["polled"] += 1
+        if not holds:
+            return False
+        variables = response.trigger_variables()
+        labels = _label_map(trigger.labels) or None
+        now = self.clock()
+        with self.db.begin() as conn:
+            if trigger.debounce is not None:
+                burst = add_debounce_event(
+                    conn, spec.key, Window.of(trigger.debounce),
+                    render_key(trigger.debounce, variables, flow), variables, now,
+                    trigger={"id": trigger.id, "type": trigger.TYPE}, labels=labels)
+                # Its execution gates the trigger (busy, stopAfter) once the burst fires.
+                set_trigger_execution(conn, spec.key, burst.execution_id)
+                self.counters["debounced"] += 1
+                return False
+            exec_id = poll_execution_id(spec.key, decision.slot)
+            fired, outgoing = self._insert(
+                conn, spec.key, flow_specs_.flow, flow_specs_.revision, {}, now,
+                labels=labels, trigger={"id": trigger.id, "type": trigger.TYPE,
+                                        "variables": variables},
+                execution_id=exec_id, what=f"poll of slot {decision.slot.isoformat()}")
+            if fired:
+                set_trigger_execution(conn, spec.key, exec_id)
+        self.relay.publish_committed(outgoing)
+        return False
+
+    # ------------------------------------------------------------------ debounce bursts
+    def flush_bursts(self) -> int:
+        """Start the execution of every due debounce burst; returns how many started."""
+        now = self.clock()
+        with self.db.read() as conn:
+            due = due_bursts(conn, now)
+        return sum(self._flush(burst, now) for burst in due)
+
+    def _flush(self, burst: Burst, now: datetime) -> bool:
+        outgoing: list = []
+        with self.db.begin() as conn:
+            locked = lock_burst(conn, burst)
+            if locked is None or locked.flush_at > now:
+                return False  # flushed already, or another replica holds it
+            key = locked.trigger_key
+            stored = get_flow(conn, locked.namespace, locked.flow_id)
+            try:
+                flow = parse_flow(stored.source).flow if stored is not None else None
+            except Exception as exc:  # noqa: BLE001 - a flow that no longer parses
+                log.error("trigger %s: flow does not parse, a burst of %d events is dropped: "
+                          "%s", "/".join(key), locked.size, exc)
+                flow = None
+            if flow is None:
+                self.counters["failed"] += 1
+                log.warning("trigger %s: flow gone, a burst of %d events is dropped",
+                            "/".join(key), locked.size)
+                delete_burst(conn, locked)
+                return False
+            declared = next((t for t in flow.triggers or () if t.id == locked.trigger_id), None)
+            debounce = getattr(declared, "debounce", None)
+            inputs = dict(locked.inputs or {})
+            if debounce is not None and debounce.input:
+                inputs[debounce.input] = list(locked.events)
+            fired, outgoing = self._insert(
+                conn, key, flow, stored.revision, inputs, now, labels=locked.labels or None,
+                trigger={**locked.trigger,
+                         "variables": folded_variables(locked.events, locked.key)},
+                execution_id=locked.execution_id,
+                what=f"burst of {locked.size} events since {locked.first_at.isoformat()}")
+            delete_burst(conn, locked)
+        self.relay.publish_committed(outgoing)
+        return bool(fired)
+
+
+def _label_map(labels: Any) -> dict[str, Any]:
+    if not labels:
+        return {}
+    if isinstance(labels, dict):
+        return dict(labels)
+    return {label.key: label.value for label in labels}
 
 
 def state_summary(state: TriggerState) -> dict[str, Any]:

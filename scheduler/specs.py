@@ -1,7 +1,8 @@
-"""From stored flows to the triggers the scheduler evaluates (`Spec`s).
+"""From stored flows to the triggers the scheduler evaluates (`Spec`s, `PollSpec`s).
 
-Only the latest revision of each live, enabled flow counts, and only its enabled Schedule
-and ScheduleOnDates triggers. A flow that no longer parses is logged and left out.
+Only the latest revision of each live, enabled flow counts, and only its enabled Schedule,
+ScheduleOnDates and polling (http.Trigger) triggers. A flow that no longer parses is logged
+and left out.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import logging
 import os
 import re
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,12 @@ from typing import Any
 from common.flow.loader import parse_flow
 from common.flow.model import Flow
 from common.plugins.cron import parse_cron
-from common.plugins.triggers import Schedule, ScheduleOnDates
+from common.durations import parse_duration
+from common.plugins.triggers import HttpTrigger, Schedule, ScheduleOnDates
 from common.store import FlowRevision
 from common.templating import render, render_typed
 from scheduler.plan import Spec, fingerprint
+from scheduler.polling import PollSpec, poll_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,7 @@ class FlowSpecs:
     flow: Flow
     revision: int
     specs: list[Spec]
+    polls: list[PollSpec] = field(default_factory=list)
 
 
 def flow_specs(revisions: list[FlowRevision], *, default_recover: str,
@@ -47,7 +51,13 @@ def flow_specs(revisions: list[FlowRevision], *, default_recover: str,
         if flow.disabled:
             continue
         specs = []
+        polls = []
         for trigger in flow.triggers or []:
+            if isinstance(trigger, HttpTrigger) and not trigger.disabled:
+                polls.append(PollSpec((flow.namespace, flow.id, trigger.id), trigger,
+                                      parse_duration(trigger.interval),
+                                      poll_fingerprint(trigger), revision.revision))
+                continue
             if not isinstance(trigger, (Schedule, ScheduleOnDates)) or trigger.disabled:
                 continue
             try:
@@ -57,8 +67,9 @@ def flow_specs(revisions: list[FlowRevision], *, default_recover: str,
             except Exception as exc:  # noqa: BLE001
                 log.warning("trigger %s of flow %s.%s is ignored: %s", trigger.id,
                             flow.namespace, flow.id, exc)
-        if specs:
-            result[(flow.namespace, flow.id)] = FlowSpecs(flow, revision.revision, specs)
+        if specs or polls:
+            result[(flow.namespace, flow.id)] = FlowSpecs(flow, revision.revision, specs,
+                                                          polls)
     return result
 
 

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import AfterValidator, Field, model_validator
 from typing_extensions import Annotated
 
+from common.durations import parse_duration
 from common.plugins.base import AnyCondition, Trigger
 from common.plugins.conditions import MultipleCondition
 from common.plugins.cron import CronError, parse_cron
@@ -51,6 +52,38 @@ def _zone_id(value: str) -> str:
 
 
 ZoneId = Annotated[str, AfterValidator(_zone_id)]
+
+
+def _positive_duration(value: str) -> str:
+    if parse_duration(value).total_seconds() <= 0:
+        raise ValueError(f"'{value}' must be a positive duration")
+    return value
+
+
+PositiveDuration = Annotated[Duration, AfterValidator(_positive_duration)]
+
+
+class Debounce(StrictModel):
+    """Podium (not Kestra): fold a burst of events into one execution (common/debounce.py).
+
+    A burst fires `quiet` after its last event, `maxWait` after its first one, or once it
+    holds `maxBatch` events, whichever comes first. The execution gets the events as the
+    list `trigger.events` (each item: the trigger variables one event would have given),
+    and also as the input named `input` when set (declare it as a JSON or ARRAY input)."""
+
+    key: str | None = None  # expression over the event; None: one burst at a time per trigger
+    quiet: PositiveDuration | None = None
+    max_wait: PositiveDuration | None = None
+    max_batch: Annotated[int, Field(ge=1)] | None = None
+    input: str | None = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> "Debounce":
+        if self.quiet is None and self.max_wait is None:
+            # maxBatch alone could hold the events of a burst that never fills forever.
+            raise ValueError("debounce needs quiet or maxWait (maxBatch alone never fires "
+                             "a burst that does not fill)")
+        return self
 
 
 class Schedule(Trigger):
@@ -157,6 +190,7 @@ class Flow(Trigger):
     inputs: dict[str, Any] | None = None  # rendered against the upstream execution
     states: list[StateType] | None = Field(default_factory=lambda: list(TERMINATED_STATES))
     preconditions: Preconditions | None = None
+    debounce: Debounce | None = None  # Podium: fold bursts (common/debounce.py)
 
 
 class Webhook(Trigger):
@@ -166,6 +200,7 @@ class Webhook(Trigger):
     ALIASES: ClassVar[tuple[str, ...]] = (_OLD + "Webhook",)
 
     key: Annotated[str, Field(max_length=256)]
+    debounce: Debounce | None = None  # Podium: fold bursts (common/debounce.py)
 
     @model_validator(mode="after")
     def _no_multiple_condition(self) -> "Webhook":
@@ -181,6 +216,7 @@ class HttpTrigger(Trigger, HttpRequestFields):
     TYPE: ClassVar[str] = "io.kestra.plugin.core.http.Trigger"
     ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.fs.http.Trigger",)
 
-    interval: Duration = "PT60S"
+    interval: PositiveDuration = "PT60S"
     response_condition: str = "{{ response.statusCode < 400 }}"
     encrypt_body: bool = False
+    debounce: Debounce | None = None  # Podium: fold bursts (common/debounce.py)

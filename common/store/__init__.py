@@ -7,6 +7,8 @@ Every function takes a `Connection` inside a transaction the caller owns
 
 from common.store.admin import execution_counts, purge_executions, purge_logs
 from common.store.database import Database, normalize_url
+from common.store.debounce import (Burst, add_debounce_event, delete_burst, due_bursts,
+                                   list_bursts, lock_burst, next_flush_at)
 from common.store.errors import NotFoundError, StoreError
 from common.store.executions import (count_executions, get_execution, insert_execution,
                                      list_executions, lock_and_bump_execution, lock_execution,
@@ -27,7 +29,7 @@ from common.store.triggers import (TriggerKey, TriggerState, delete_triggers, du
                                    earliest_next_date, ensure_trigger, execution_state,
                                    get_trigger,
                                    list_triggers, lock_trigger, save_trigger, set_backfill,
-                                   set_trigger_disabled)
+                                   set_trigger_disabled, set_trigger_execution)
 from common.store.types import NaiveDatetimeError
 
 __all__ = [
@@ -47,5 +49,7 @@ __all__ = [
     "namespace_in_use", "flows_stamp",
     "TriggerKey", "TriggerState", "ensure_trigger", "get_trigger", "lock_trigger",
     "save_trigger", "list_triggers", "delete_triggers", "due_triggers", "earliest_next_date",
-    "set_trigger_disabled", "set_backfill", "execution_state",
+    "set_trigger_disabled", "set_backfill", "execution_state", "set_trigger_execution",
+    "Burst", "add_debounce_event", "due_bursts", "lock_burst", "delete_burst", "list_bursts",
+    "next_flush_at",
 ]

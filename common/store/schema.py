@@ -188,5 +188,28 @@ triggers = Table(
     Index(None, "next_date"),
 )
 
+# Debounce (common/debounce.py): the events of one burst of a trigger, folded into one
+# execution (id `execution_id`, fixed when the burst opens) when the scheduler flushes it.
+# `seq` numbers the bursts of one (trigger, key); appenders extend only the newest, open one.
+debounce_buffers = Table(
+    "debounce_buffers", metadata,
+    Column("namespace", NAMESPACE, primary_key=True),
+    Column("flow_id", FLOW_ID, primary_key=True),
+    Column("trigger_id", TASK_ID, primary_key=True),
+    Column("burst_key", String(64), primary_key=True),  # sha256 of the rendered key
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("key", Text, nullable=False),  # the rendered key
+    Column("execution_id", ID, nullable=False),
+    Column("trigger", JSONValue, nullable=False),  # {id, type} of the execution's trigger
+    Column("events", JSONValue, nullable=False),  # a list, oldest first
+    Column("size", Integer, nullable=False),
+    Column("inputs", JSONValue, nullable=True),  # of the execution (the latest event's)
+    Column("labels", JSONValue, nullable=True),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
+    Column("flush_at", UTCDateTime, nullable=False),  # when the burst fires
+    Index(None, "flush_at"),
+)
+
 ALL_TABLES = (flows, executions, execution_labels, task_runs, loop_values, logs, outbox, timers,
-              kv_entries, triggers)
+              kv_entries, triggers, debounce_buffers)

@@ -109,6 +109,14 @@ def set_trigger_disabled(conn: Connection, key: TriggerKey, disabled: bool) -> b
     return result.rowcount == 1
 
 
+def set_trigger_execution(conn: Connection, key: TriggerKey, execution_id: str | None) -> bool:
+    """Record the last execution a trigger created (waits for the row's lock); False if the
+    trigger is unknown. A polling trigger claims its slot first and fires later."""
+    result = conn.execute(update(triggers).where(*_where(key))
+                          .values(execution_id=execution_id, updated=utcnow()))
+    return result.rowcount == 1
+
+
 def set_backfill(conn: Connection, key: TriggerKey, start: datetime, end: datetime | None,
                  *, inputs: dict[str, Any] | None = None,
                  labels: dict[str, Any] | None = None, paused: bool = False) -> bool:

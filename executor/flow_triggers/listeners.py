@@ -35,6 +35,8 @@ from common.transport.base import EXECUTOR_QUEUE
 from executor.engine.context import task_context
 from executor.engine.view import ExecutionTx
 from executor.flow_cache import FlowCache
+from common.debounce import Window, render_key
+from common.store.debounce import add_debounce_event
 from executor.flow_triggers.conditions import UnsupportedCondition, fires, holds
 
 log = logging.getLogger(__name__)
@@ -127,8 +129,21 @@ def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,
     except (PodiumError, ValueError, TypeError) as exc:
         _warn(conn, flow, trigger, execution, str(exc))
         return
+    if trigger.debounce is not None:  # folded with the burst's other events (scheduler)
+        _buffer(conn, flow, trigger, started.trigger["variables"], inputs)
+        return
     insert_execution(conn, started)
     out.messages.append((EXECUTOR_QUEUE, StartExecution(execution_id=started.id).encode()))
+
+
+def _buffer(conn, flow: Flow, trigger: FlowTrigger, variables: dict,
+            inputs: dict | None) -> None:
+    """One event of a debounced Flow trigger: its trigger variables join the open burst;
+    the scheduler starts one execution per burst (common/debounce.py)."""
+    key = render_key(trigger.debounce, variables, {"id": flow.id, "namespace": flow.namespace})
+    add_debounce_event(conn, (flow.namespace, flow.id, trigger.id), Window.of(trigger.debounce),
+                       key, variables, utcnow(), trigger={"id": trigger.id, "type": trigger.type},
+                       inputs=inputs or None)
 
 
 def _trigger_variables(trigger: FlowTrigger, source: Execution, state: str) -> dict[str, Any]:

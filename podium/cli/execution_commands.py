@@ -177,8 +177,11 @@ def kill(execution_id: str, remote=None) -> None:
 @click.argument("execution_id")
 @click.option("--input", "-i", "inputs", multiple=True, metavar="KEY=VALUE",
               help="An onResume input of the paused task; repeat for several.")
-def resume(execution_id: str, inputs) -> None:
+@remote_options
+def resume(execution_id: str, inputs, remote=None) -> None:
     """Resume a PAUSED execution, giving the paused task's onResume inputs."""
+    if remote:
+        return api.resume(remote, execution_id, parse_inputs(inputs))
     with _connect() as runtime:
         try:
             runtime.resume(execution_id, parse_inputs(inputs) or None)
@@ -189,9 +192,12 @@ def resume(execution_id: str, inputs) -> None:
 
 @execution.command("restart")
 @click.argument("execution_id")
-def restart(execution_id: str) -> None:
+@remote_options
+def restart(execution_id: str, remote=None) -> None:
     """Re-run the failed (or killed, paused) task runs of a terminated execution, in the
     same execution; successful task runs are kept."""
+    if remote:
+        return api.restart(remote, execution_id)
     with _connect() as runtime:
         try:
             runtime.restart(execution_id)
@@ -204,8 +210,11 @@ def restart(execution_id: str) -> None:
 @click.argument("execution_id")
 @click.option("--task-run", "task_run_id", default=None, metavar="TASK_RUN_ID",
               help="Replay from this task run: the task runs before it are copied.")
-def replay(execution_id: str, task_run_id: str | None) -> None:
+@remote_options
+def replay(execution_id: str, task_run_id: str | None, remote=None) -> None:
     """Run a terminated execution again as a new execution; prints the new id."""
+    if remote:
+        return api.replay(remote, execution_id, task_run_id)
     with _connect() as runtime:
         try:
             click.echo(runtime.replay(execution_id, task_run_id))
@@ -218,9 +227,12 @@ def replay(execution_id: str, task_run_id: str | None) -> None:
 @click.argument("task_run_id")
 @click.argument("state", type=click.Choice(["SUCCESS", "FAILED", "WARNING"],
                                            case_sensitive=False))
-def set_state(execution_id: str, task_run_id: str, state: str) -> None:
+@remote_options
+def set_state(execution_id: str, task_run_id: str, state: str, remote=None) -> None:
     """Force a terminated task run to STATE; the execution then continues or ends
     accordingly."""
+    if remote:
+        return api.set_state(remote, execution_id, task_run_id, state.upper())
     with _connect() as runtime:
         try:
             runtime.set_state(execution_id, task_run_id, state.upper())

@@ -24,6 +24,8 @@ from common.storage import Storage, execution_prefix
 from common.storage.base import CHUNK_SIZE
 from common.store import Database, get_execution
 from podium import wiring
+from podium.cli import remote as api
+from podium.cli.remote import remote_options
 
 DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
                         default=None, help="An embedded run's folder (default: settings).")
@@ -44,8 +46,11 @@ def _connect(data_dir: Path | None) -> Iterator[tuple[Database, Storage]]:
 @click.argument("execution_id")
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
 @DATA_DIR
-def files(execution_id: str, output_format: str, data_dir: Path | None) -> None:
+@remote_options
+def files(execution_id: str, output_format: str, data_dir: Path | None, remote=None) -> None:
     """List the stored files of an execution (FILE inputs, task outputs): URI and size."""
+    if remote:
+        return api.files(remote, execution_id, output_format)
     with _connect(data_dir) as (database, storage):
         with database.read() as conn:
             found = get_execution(conn, execution_id)
@@ -68,9 +73,12 @@ def files(execution_id: str, output_format: str, data_dir: Path | None) -> None:
 @click.option("--output", "-o", "target", type=click.Path(path_type=Path), default=None,
               help="File (or existing directory) to write; default: standard output.")
 @DATA_DIR
-def download(uri: str, target: Path | None, data_dir: Path | None) -> None:
+@remote_options
+def download(uri: str, target: Path | None, data_dir: Path | None, remote=None) -> None:
     """Copy the stored file URI (kestra:///...) to a local file or to standard output,
-    streamed in chunks."""
+    streamed in chunks. With --server, only files of executions."""
+    if remote:
+        return api.download(remote, uri, target)
     with _connect(data_dir) as (_, storage):
         try:
             with storage.get(uri) as source:

@@ -1,4 +1,4 @@
-"""`--server URL`: the flow, execution and kv commands as clients of a Podium API
+"""`--server URL`: the flow, execution, trigger and kv commands as clients of a Podium API
 (podium/client.py) instead of the store. Each function here prints what its store-side
 twin prints, so scripts see the same output either way.
 
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +24,8 @@ from common.errors import FlowValidationError, PodiumError
 from common.flow.loader import parse_flow
 from common.models.state import State
 from podium.cli.output import print_execution
-from podium.client import (ApiClient, api_shape, dumps, execution_from_api, log_from_api)
+from podium.client import (ApiClient, ApiClientError, api_shape, dumps, execution_from_api,
+                           log_from_api)
 
 
 def remote_options(command: Callable) -> Callable:
@@ -215,3 +218,78 @@ def kv_delete(client: ApiClient, namespace: str, key: str) -> None:
         click.echo(f"error: no key '{key}' in namespace '{namespace}'", err=True)
         sys.exit(1)
     click.echo(f"{namespace}/{key} deleted")
+
+
+# ---------------------------------------------------------------------- execution control
+
+def resume(client: ApiClient, execution_id: str, inputs: dict[str, str]) -> None:
+    client.resume(execution_id, inputs)
+    click.echo(f"resume requested for {execution_id}")
+
+
+def restart(client: ApiClient, execution_id: str) -> None:
+    client.restart(execution_id)
+    click.echo(f"restart requested for {execution_id}")
+
+
+def replay(client: ApiClient, execution_id: str, task_run_id: str | None) -> None:
+    click.echo(client.replay(execution_id, task_run_id)["id"])
+
+
+def set_state(client: ApiClient, execution_id: str, task_run_id: str, state: str) -> None:
+    client.set_state(execution_id, task_run_id, state)
+    click.echo(f"task run {task_run_id} set to {state} in {execution_id}")
+
+
+# ---------------------------------------------------------------------- execution files
+
+def files(client: ApiClient, execution_id: str, output_format: str) -> None:
+    entries = client.execution_files(execution_id)
+    if output_format == "json":
+        click.echo(json.dumps([{**e, "modified": _iso(e["modified"])} for e in entries],
+                              indent=2))
+        return
+    for entry in entries:
+        click.echo(f"{entry['uri']}  {entry['size']}")
+
+
+def execution_ids_of(uri: str) -> list[str]:
+    """The execution ids a stored file's URI may name (`.../<flow>/executions/<id>/...`),
+    most likely first: the API serves a file through its execution."""
+    segments = uri.removeprefix("kestra:///").split("/")
+    return [segments[i + 1] for i in range(2, len(segments) - 1)
+            if segments[i] == "executions"]
+
+
+def download(client: ApiClient, uri: str, target: Path | None) -> None:
+    """`execution download` through GET /api/v1/executions/{id}/file, streamed; a local
+    file is written beside the target and renamed at the end, as locally."""
+    candidates = execution_ids_of(uri)
+    if not candidates:
+        raise PodiumError(f"{uri} is not a file of an execution")
+    for number, execution_id in enumerate(candidates, start=1):
+        try:
+            if target is None:
+                client.download(execution_id, uri, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+                return
+            written = _download_to(client, execution_id, uri, target)
+            click.echo(f"{uri} -> {written}", err=True)
+            return
+        except ApiClientError as exc:
+            if exc.status not in (404, 422) or number == len(candidates):
+                raise
+
+
+def _download_to(client: ApiClient, execution_id: str, uri: str, target: Path) -> Path:
+    if target.is_dir():
+        target = target / uri.rsplit("/", 1)[-1]
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".podium-download-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            client.download(execution_id, uri, out)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -28,7 +28,7 @@ def scheduler() -> None:
     database = wiring.database(settings)
     transport = wiring.celery_transport(settings)
     service = SchedulerService(database, transport, settings.scheduler,
-                               cipher=wiring.secret_cipher(settings))
+                               cipher=wiring.secret_cipher(settings), http=settings.http)
     ready_file = os.environ.get("PODIUM_READY_FILE")
 
     def ready() -> None:

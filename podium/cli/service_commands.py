@@ -104,14 +104,17 @@ def server() -> None:
 
 @server.command("local")
 @click.option("--workers", type=int, default=4, help="Task attempts run at once.")
-def server_local(workers: int) -> None:
-    """Executor and workers together on the embedded default, until Ctrl-C."""
+@click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, show_default=True,
+              help="Also fire Schedule triggers (PODIUM_SCHEDULER__* settings).")
+def server_local(workers: int, with_scheduler: bool) -> None:
+    """Executor, workers and scheduler together on the embedded default, until Ctrl-C."""
     settings = Settings()
     _logging(settings)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     wiring.worker_http(settings)
-    with Runtime.embedded(settings.data_dir, workers=workers):
+    with Runtime.embedded(settings.data_dir, workers=workers,
+                          scheduler=settings.scheduler if with_scheduler else False):
         click.echo(f"podium local server running on {settings.data_dir} (Ctrl-C to stop)")
         try:
             done.wait()

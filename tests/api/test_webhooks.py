@@ -95,3 +95,38 @@ def test_conditions_filter(client, live):
     assert "Weekend" in unsupported.json()["message"]
     listing = httpx.get(f"{live}/api/v1/executions/search", headers=BEARER).json()
     assert listing["total"] == 1
+
+
+DEBOUNCED = """\
+id: burst
+namespace: company.team
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ trigger.size }}: {{ trigger.events | jq('.[].body.n') | join(',') }}"
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: burstKey
+    debounce:
+      quiet: PT2S
+      maxBatch: 10
+"""
+
+
+def test_a_debounced_webhook_folds_a_burst_into_one_execution(client, live, runtime):
+    runtime.start_scheduler()
+    deploy(client, DEBOUNCED)
+    url = f"{live}/api/v1/executions/webhook/company.team/burst/burstKey"
+    ids = {httpx.post(url, json={"n": n}).json()["id"] for n in (1, 2, 3)}
+    assert len(ids) == 1  # the three calls joined one burst
+    [execution_id] = ids
+    deadline = time.monotonic() + 20  # the burst's execution exists once it is flushed
+    while httpx.get(f"{live}/api/v1/executions/{execution_id}",
+                    headers=BEARER).status_code == 404:
+        assert time.monotonic() < deadline, "the burst was never flushed"
+        time.sleep(0.2)
+    body = _finished(live, execution_id)
+    assert body["state"]["current"] == "SUCCESS"
+    logs = httpx.get(f"{live}/api/v1/logs/{execution_id}", headers=BEARER).json()
+    assert any(line["message"] == "3: 1,2,3" for line in logs)

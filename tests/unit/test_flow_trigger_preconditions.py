@@ -85,3 +85,44 @@ def test_fires_once_both_upstream_flows_ran_then_resets(tmp_path):
         time.sleep(0.5)
         assert len(listened(rt)) == 1
         assert b_alone.state.value == "SUCCESS"
+
+
+DEBOUNCED = """
+id: batched
+namespace: io.kestra.tests.trigger.preconditions
+tasks:
+  - id: count
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ trigger.size }} {{ trigger.events | length }}"
+triggers:
+  - id: on_a
+    type: io.kestra.plugin.core.trigger.Flow
+    debounce:
+      quiet: PT3S
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionFlow
+        namespace: io.kestra.tests.trigger.preconditions
+        flowId: flow-trigger-preconditions-flow-a
+"""
+
+
+def test_a_debounced_flow_trigger_folds_a_burst_into_one_execution(tmp_path):
+    from podium.runtime import Runtime as _Runtime
+    with _Runtime.embedded(tmp_path, scheduler=True) as rt:
+        rt.deploy(parse_flow(SOURCE.format(id="flow-trigger-preconditions-flow-a")))
+        rt.deploy(parse_flow(DEBOUNCED))
+        for _ in range(3):
+            rt.wait(rt.submit(NS, "flow-trigger-preconditions-flow-a").id, 20)
+
+        def batched():
+            with rt.db.read() as conn:
+                return list_executions(conn, NS, "batched", limit=10)
+        deadline = time.monotonic() + 20
+        while not batched() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [one] = batched()
+        done = rt.wait(one.id, 20)
+        [count] = rt.task_runs(done.id)
+        assert count.outputs == {"value": "3 3"}
+        time.sleep(1.5)
+        assert len(batched()) == 1

@@ -1,0 +1,143 @@
+"""Operator actions on the scheduler's trigger rows (common/store/triggers.py): enable,
+disable, start / pause / delete a backfill, unlock. The API (api/triggers.py) and
+`podium trigger` both go through here.
+
+Each change takes the row's lock (`lock_trigger`), as a scheduler replica does, so it never
+interleaves with an evaluation that would write the row back over it. A row a scheduler
+holds is retried for a moment (PostgreSQL skips locked rows instead of waiting).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from common.errors import PodiumError
+from common.store import Database, TriggerState
+from common.store.errors import NotFoundError
+from common.store.triggers import (TriggerKey, get_trigger, list_triggers, lock_trigger,
+                                   save_trigger, set_backfill, set_trigger_disabled)
+
+LOCK_WAIT_SECONDS = 2.0
+
+
+def find_triggers(db: Database, namespace: str | None = None, flow_id: str | None = None,
+                  query: str | None = None) -> list[TriggerState]:
+    """Rows sorted by key. `namespace` is a prefix (Kestra's filter: `company` matches
+    `company.team`); `query` a substring of the namespace, flow id or trigger id."""
+    with db.read() as conn:
+        rows = list_triggers(conn, flow_id=flow_id or None)
+    if namespace:
+        rows = [r for r in rows if r.namespace == namespace
+                or r.namespace.startswith(namespace + ".")]
+    if query:
+        needle = query.lower()
+        rows = [r for r in rows if any(needle in part.lower() for part in r.key)]
+    return rows
+
+
+def set_disabled(db: Database, key: TriggerKey, disabled: bool) -> TriggerState:
+    """Re-enabling also forgets the last execution (see `set_trigger_disabled`)."""
+    def change(conn: Any, state: TriggerState) -> None:
+        set_trigger_disabled(conn, key, disabled)
+    return _change(db, key, change)
+
+
+def start_backfill(db: Database, key: TriggerKey, start: datetime, end: datetime | None, *,
+                   inputs: dict[str, Any] | None = None,
+                   labels: dict[str, Any] | None = None,
+                   paused: bool = False) -> TriggerState:
+    """Fire every date of [start, end] (end None: up to now) once more. PodiumError when
+    the range is empty or a backfill is in progress (delete it first)."""
+    start, end = utc(start), utc(end) if end else None
+    if end is not None and end < start:
+        raise PodiumError("The backfill end date is before its start date")
+
+    def change(conn: Any, state: TriggerState) -> None:
+        if state.backfill is not None:
+            raise PodiumError("A backfill is already in progress for this trigger; "
+                              "delete it first")
+        set_backfill(conn, key, start, end, inputs=inputs, labels=labels, paused=paused)
+    return _change(db, key, change)
+
+
+def pause_backfill(db: Database, key: TriggerKey, paused: bool) -> TriggerState:
+    def change(conn: Any, state: TriggerState) -> None:
+        if state.backfill is None:
+            raise PodiumError("No backfill found")
+        save_trigger(conn, state.but(backfill={**state.backfill, "paused": paused}))
+    return _change(db, key, change)
+
+
+def delete_backfill(db: Database, key: TriggerKey) -> TriggerState:
+    """Stop a backfill; the schedule goes on from its own next date (a backfill never
+    moved it)."""
+    def change(conn: Any, state: TriggerState) -> None:
+        if state.backfill is None:
+            raise PodiumError("No backfill found")
+        save_trigger(conn, state.but(backfill=None))
+    return _change(db, key, change)
+
+
+def unlock(db: Database, key: TriggerKey) -> TriggerState:
+    """Forget the execution the trigger waits for (a trigger never overlaps its own
+    executions: one stuck execution would hold it forever)."""
+    def change(conn: Any, state: TriggerState) -> None:
+        if state.execution_id is None:
+            raise PodiumError("Trigger is not locked")
+        save_trigger(conn, state.but(execution_id=None))
+    return _change(db, key, change)
+
+
+def _change(db: Database, key: TriggerKey,
+            change: Callable[[Any, TriggerState], None]) -> TriggerState:
+    """Run `change` on the locked row and return the row as committed; NotFoundError when
+    the trigger does not exist, PodiumError when a scheduler keeps holding it."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        with db.begin() as conn:
+            state = lock_trigger(conn, key)
+            if state is not None:
+                change(conn, state)
+                return get_trigger(conn, key)
+            exists = get_trigger(conn, key) is not None
+        if not exists:
+            raise NotFoundError(f"Trigger '{'/'.join(key)}' not found")
+        if time.monotonic() > deadline:
+            raise PodiumError(f"Trigger '{'/'.join(key)}' is being evaluated by a "
+                              "scheduler; try again")
+        time.sleep(0.05)
+
+
+def utc(value: datetime) -> datetime:
+    """A naive date is taken as UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return utc(value).isoformat().replace("+00:00", "Z")
+
+
+def trigger_json(state: TriggerState) -> dict[str, Any]:
+    """Kestra's Trigger (trigger context) JSON of a row."""
+    backfill = None
+    if state.backfill is not None:
+        b = state.backfill
+        backfill = {"start": _iso(b.get("start")), "end": _iso(b.get("end")),
+                    "currentDate": _iso(b.get("current")), "inputs": b.get("inputs") or {},
+                    "labels": [{"key": k, "value": v}
+                               for k, v in (b.get("labels") or {}).items()],
+                    "paused": bool(b.get("paused")),
+                    "previousNextExecutionDate": _iso(state.next_date)}
+    return {"namespace": state.namespace, "flowId": state.flow_id,
+            "triggerId": state.trigger_id, "date": _iso(state.last_date),
+            "nextExecutionDate": _iso(state.next_date), "executionId": state.execution_id,
+            "disabled": state.disabled, "backfill": backfill,
+            "updatedDate": _iso(state.updated), "evaluateRunningDate": None,
+            "workerId": None}

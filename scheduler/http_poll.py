@@ -1,0 +1,157 @@
+"""One poll of an io.kestra.plugin.core.http.Trigger: the request, made by the scheduler.
+
+The request goes through common/http_client.py, so it only reaches the hosts the `http.*`
+settings allow, on every redirect hop, exactly as the http.Request task on a worker. As in
+Kestra, a failing status does not fail the poll (`allowFailed` is forced: the
+`responseCondition` decides). Properties are rendered with the flow's variables (`flow.*`).
+
+Supported: uri, method, headers, body, contentType, formData (url-encoded values; no stored
+files), options (timeouts, auth, followRedirects, defaultCharset, ssl). Not supported, and
+refused with an HttpRequestError: options.proxy (the guard cannot see what a proxy
+resolves), encryptBody.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from common.durations import parse_duration
+from common.errors import HttpRequestError
+from common.http_client import guarded_client
+from common.http_guard import HostPolicy
+from common.plugins.tasks.http import BasicAuth, RequestOptions
+from common.plugins.triggers import HttpTrigger
+from common.settings import HttpSettings
+from common.templating import render, render_value
+
+DEFAULT_READ_SECONDS = 60.0  # a poll must not hold a scheduler round for Kestra's 5 minutes
+
+
+@dataclass(frozen=True)
+class PollResponse:
+    uri: str
+    code: int
+    headers: dict[str, list[str]]
+    body: str | None
+
+    def response_variables(self) -> dict[str, Any]:
+        """`response.*` of `responseCondition` (Kestra: statusCode, body, headers)."""
+        return {"statusCode": self.code, "body": self.body, "headers": self.headers}
+
+    def trigger_variables(self) -> dict[str, Any]:
+        """`trigger.*` of the execution: the http.Request outputs (uri, code, headers, body)."""
+        return {"uri": self.uri, "code": self.code, "headers": self.headers, "body": self.body}
+
+
+def poll(trigger: HttpTrigger, context: dict[str, Any], settings: HttpSettings) -> PollResponse:
+    """Send the trigger's request. Raises HttpRequestError (HostNotAllowedError for a
+    refused destination) when no response could be had."""
+    if trigger.encrypt_body:
+        raise HttpRequestError("encryptBody is not supported by Podium yet")
+    options = trigger.options or RequestOptions()
+    if (options.proxy is not None and options.proxy.address) or options.proxy_address:
+        raise HttpRequestError("options.proxy is not supported")
+    if trigger.method in ("CONNECT", "CUSTOM"):
+        raise HttpRequestError(f"HTTP method {trigger.method} is not supported")
+    uri = render(trigger.uri, context).strip()
+    try:
+        url = httpx.URL(uri)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise HttpRequestError(f"Invalid uri '{uri}': {exc}") from None
+    policy = HostPolicy.from_settings(settings)
+    policy.check_url(url.scheme, url.host)
+    headers = {str(render(str(k), context)): str(render(str(v), context))
+               for k, v in (trigger.headers or {}).items()}
+    auth = _authorization(options, context)
+    if auth is not None:
+        headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+        headers["Authorization"] = auth
+    kwargs: dict[str, Any] = {}
+    charset = options.default_charset
+    if trigger.form_data:
+        form = render_value(trigger.form_data, context)
+        kwargs["data"] = {str(k): v if isinstance(v, str) else json.dumps(v)
+                          for k, v in form.items()}
+    elif trigger.body is not None:
+        kwargs["content"] = render(trigger.body, context).encode(charset)
+        if not any(k.lower() == "content-type" for k in headers):
+            media = render(trigger.content_type, context) if trigger.content_type \
+                else "application/json"
+            headers["Content-Type"] = media if "charset=" in media.lower() \
+                else f"{media}; charset={charset}"
+    ssl = options.ssl or trigger.ssl_options
+    follow = options.follow_redirects
+    follow = follow if isinstance(follow, bool) else render(follow, context) == "true"
+    with guarded_client(policy, verify=not (ssl and ssl.insecure_trust_all_certificates),
+                        timeout=_timeout(options, context), follow_redirects=follow,
+                        max_redirects=settings.max_redirects) as client:
+        try:
+            with client.stream(trigger.method, url, headers=headers, **kwargs) as response:
+                body = _body(response, settings.max_inline_body_bytes, charset)
+        except httpx.TooManyRedirects:
+            raise HttpRequestError(f"HTTP request to '{uri}' was redirected more than "
+                                   f"{settings.max_redirects} times") from None
+        except httpx.HTTPError as exc:
+            raise HttpRequestError(f"HTTP request to '{uri}' failed: "
+                                   f"{type(exc).__name__}: {exc}") from None
+    return PollResponse(uri, response.status_code, _headers(response), body)
+
+
+def _timeout(options: RequestOptions, context: dict[str, Any]) -> httpx.Timeout:
+    def seconds(value: Any) -> float:
+        return parse_duration(str(render(str(value), context))).total_seconds()
+
+    read = DEFAULT_READ_SECONDS
+    connect = None
+    if options.timeout is not None:
+        if "read_idle_timeout" in options.timeout.model_fields_set:
+            read = seconds(options.timeout.read_idle_timeout)
+        if options.timeout.connect_timeout is not None:
+            connect = seconds(options.timeout.connect_timeout)
+    elif "read_timeout" in options.model_fields_set:
+        read = seconds(options.read_timeout)
+    if connect is None and options.connect_timeout is not None:
+        connect = seconds(options.connect_timeout)
+    return httpx.Timeout(read, connect=connect if connect is not None else read)
+
+
+def _authorization(options: RequestOptions, context: dict[str, Any]) -> str | None:
+    auth = options.auth
+    if auth is None and options.basic_auth_user is not None \
+            and options.basic_auth_password is not None:
+        auth = BasicAuth(type="BASIC", username=options.basic_auth_user,
+                         password=options.basic_auth_password)
+    if auth is None:
+        return None
+    if isinstance(auth, BasicAuth):
+        pair = f"{render(auth.username or '', context)}:{render(auth.password or '', context)}"
+        return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+    return f"Bearer {render(auth.token or '', context)}"
+
+
+def _body(response: httpx.Response, limit: int, default_charset: str) -> str | None:
+    data = b""
+    for chunk in response.iter_bytes():
+        data += chunk
+        if len(data) > limit:
+            raise HttpRequestError(f"the response body of '{response.request.url}' is larger "
+                                   f"than http.max_inline_body_bytes ({limit} bytes)")
+    if not data:
+        return None
+    return data.decode(response.charset_encoding or default_charset, errors="replace")
+
+
+def _headers(response: httpx.Response) -> dict[str, list[str]]:
+    """{name: [values]} as received (Kestra's output), names differing in case merged."""
+    grouped: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for raw_name, raw_value in response.headers.raw:
+        name = raw_name.decode("latin-1")
+        grouped.setdefault(names.setdefault(name.lower(), name), []).append(
+            raw_value.decode("latin-1"))
+    return grouped

@@ -1,0 +1,160 @@
+"""`podium execution resume|restart|replay|set-state|files|download` and `podium trigger
+...` with --server against a live API, and `podium trigger` against the store."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from common.store import TriggerState, ensure_trigger, get_trigger
+from podium.cli import main
+from tests.api.conftest import TOKEN, deploy
+from tests.api.test_cli_server import FILE_FLOW
+from tests.api.test_executions import FAILING
+from tests.api.test_triggers import KEY, SCHEDULED
+
+PAUSING = """\
+id: pausing
+namespace: company.team
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: resumed
+"""
+
+
+@pytest.fixture
+def cli(live, monkeypatch):
+    monkeypatch.setenv("PODIUM_SERVER", live)
+    monkeypatch.setenv("PODIUM_SERVER_TOKEN", TOKEN)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+    return invoke
+
+
+def _settled(runtime, execution_id: str, before: int):
+    """The execution once the executor has applied a control message (its version moved
+    past `before`) and it is terminated or paused again."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        current = runtime.get(execution_id)
+        if current.version > before and (current.state.is_terminated
+                                         or current.state.value == "PAUSED"):
+            return current
+        time.sleep(0.05)
+    raise AssertionError(f"{execution_id} still {current.state.value}")
+
+
+def _run(client, flow_id: str) -> dict:
+    return client.post(f"/api/v1/executions/company.team/{flow_id}",
+                       params={"wait": True}).json()
+
+
+def test_execution_control_over_the_api(cli, client, runtime):
+    deploy(client, FAILING)
+    deploy(client, PAUSING)
+    failed = _run(client, "failing")
+    assert failed["state"]["current"] == "FAILED"
+    before = runtime.get(failed["id"]).version
+    restarted = cli("execution", "restart", failed["id"])
+    assert restarted.output == f"restart requested for {failed['id']}\n"
+    _settled(runtime, failed["id"], before)
+    replayed = cli("execution", "replay", failed["id"])
+    assert replayed.exit_code == 0 and replayed.output.strip() != failed["id"]
+    assert runtime.wait(replayed.output.strip(), timeout=10).state.value == "FAILED"
+
+    run = runtime.task_runs(failed["id"])[-1]
+    before = runtime.get(failed["id"]).version
+    forced = cli("execution", "set-state", failed["id"], run.id, "success")
+    assert forced.output == f"task run {run.id} set to SUCCESS in {failed['id']}\n"
+    assert _settled(runtime, failed["id"], before).state.value in ("SUCCESS", "WARNING")
+    refused = cli("execution", "set-state", failed["id"], "nope", "FAILED")
+    assert refused.exit_code == 1 and refused.output.startswith("error: ")
+
+    paused = _run(client, "pausing")
+    assert paused["state"]["current"] == "PAUSED"
+    before = runtime.get(paused["id"]).version
+    assert cli("execution", "resume", paused["id"]).exit_code == 0
+    assert _settled(runtime, paused["id"], before).state.value == "SUCCESS"
+    again = cli("execution", "resume", paused["id"])
+    assert again.exit_code == 1 and "not paused" in again.output
+
+
+def test_execution_files_and_download(cli, client, tmp_path):
+    deploy(client, FILE_FLOW)
+    done = client.post("/api/v1/executions/company.team/files", params={"wait": True},
+                       files={"doc": ("doc.txt", b"file body")}).json()
+    listed = cli("execution", "files", done["id"])
+    assert listed.exit_code == 0
+    uri, size = listed.output.split()
+    assert uri.startswith("kestra:///company/team/files/executions/") and size == "9"
+    as_json = json.loads(cli("execution", "files", done["id"], "--output", "json").output)
+    assert as_json[0]["uri"] == uri and as_json[0]["size"] == 9
+    assert cli("execution", "download", uri).output == "file body"
+    target = tmp_path / "out"
+    target.mkdir()
+    assert cli("execution", "download", uri, "-o", str(target)).exit_code == 0
+    assert (target / uri.rsplit("/", 1)[-1]).read_bytes() == b"file body"
+    elsewhere = cli("execution", "download", "kestra:///company/team/_files/x.txt")
+    assert elsewhere.exit_code == 1 and "not a file of an execution" in elsewhere.output
+    assert cli("execution", "files", "nope").exit_code == 1
+
+
+def _trigger_row(client, runtime) -> None:
+    deploy(client, SCHEDULED)
+    with runtime.db.begin() as conn:
+        ensure_trigger(conn, TriggerState(*KEY, fingerprint="f",
+                                          next_date=datetime(2030, 1, 1, tzinfo=timezone.utc)))
+
+
+def _trigger_commands(invoke, runtime) -> None:
+    name = "company.team.ticking/every-second"
+    assert invoke("trigger", "list").output == \
+        f"{name}  enabled  next 2030-01-01T00:00:00Z\n"
+    assert invoke("trigger", "disable", *KEY).output.startswith(f"{name}  disabled")
+    with runtime.db.read() as conn:
+        assert get_trigger(conn, KEY).disabled
+    assert invoke("trigger", "enable", *KEY).output.startswith(f"{name}  enabled")
+    started = invoke("trigger", "backfill", *KEY, "--start", "2025-01-01T00:00:00",
+                     "--end", "2025-01-01T00:00:03Z", "-l", "why=rerun")
+    assert started.exit_code == 0, started.output
+    assert "backfill 2025-01-01T00:00:00Z..2025-01-01T00:00:03Z" in started.output
+    twice = invoke("trigger", "backfill", *KEY, "--start", "2025-01-01T00:00:00")
+    assert twice.exit_code == 1 and "already in progress" in twice.output
+    assert "(paused)" in invoke("trigger", "backfill", *KEY, "--pause").output
+    assert "(paused)" not in invoke("trigger", "backfill", *KEY, "--unpause").output
+    with runtime.db.read() as conn:
+        assert get_trigger(conn, KEY).backfill["labels"] == {"why": "rerun"}
+    assert "backfill" not in invoke("trigger", "backfill", *KEY, "--delete").output
+    none = invoke("trigger", "backfill", *KEY, "--delete")
+    assert none.exit_code == 1 and "No backfill found" in none.output
+    assert invoke("trigger", "unlock", *KEY).exit_code == 1  # not locked
+    missing = invoke("trigger", "disable", "company.team", "ticking", "nope")
+    assert missing.exit_code == 1 and "not found" in missing.output
+    listed = json.loads(invoke("trigger", "list", "company", "--output", "json").output)
+    assert [t["triggerId"] for t in listed] == ["every-second"]
+    assert invoke("trigger", "list", "other").output == ""
+
+
+def test_trigger_commands_over_the_api(cli, client, runtime):
+    _trigger_row(client, runtime)
+    _trigger_commands(cli, runtime)
+
+
+def test_trigger_commands_on_the_store(client, runtime, tmp_path, monkeypatch):
+    monkeypatch.delenv("PODIUM_SERVER", raising=False)
+    _trigger_row(client, runtime)
+    runner = CliRunner()
+    data_dir = str(tmp_path / "data")  # the embedded runtime's folder (conftest)
+
+    def invoke(*args: str):
+        return runner.invoke(main, [*args, "--data-dir", data_dir], catch_exceptions=False)
+    _trigger_commands(invoke, runtime)
