@@ -26,7 +26,9 @@ from common.settings import Settings
 from common.storage import Storage, namespace_file_uri, namespace_files_prefix
 from common.storage import namespace_files as nsfiles
 from podium import wiring
+from podium.cli import remote_namespace
 from podium.cli.file_commands import DATA_DIR, write_atomically
+from podium.cli.remote import remote_options
 
 CONFLICTS = click.Choice(["overwrite", "error", "skip"], case_sensitive=False)
 
@@ -69,9 +71,13 @@ def files() -> None:
 @click.argument("path", required=False)
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
 @DATA_DIR
+@remote_options
 def list_command(namespace: str, path: str | None, output_format: str,
-                 data_dir: Path | None) -> None:
+                 data_dir: Path | None, remote=None) -> None:
     """List the files of NAMESPACE (under the folder PATH): path and size."""
+    if remote is not None:
+        nsfiles.folder_path(path, "PATH")  # refused here as on the store side
+        return remote_namespace.list_files(remote, namespace, path, output_format)
     with _storage(data_dir) as storage:
         found = nsfiles.list_files(storage, namespace, nsfiles.folder_path(path, "PATH"))
     if output_format == "json":
@@ -105,10 +111,20 @@ def _local_files(source: Path) -> Iterator[tuple[str, Path]]:
 @click.option("--delete", "delete_first", is_flag=True,
               help="First delete every namespace file under TO (a mirror of SOURCE).")
 @DATA_DIR
+@remote_options
 def upload_command(namespace: str, source: Path, to: str, conflict: str, delete_first: bool,
-                   data_dir: Path | None) -> None:
+                   data_dir: Path | None, remote=None) -> None:
     """Upload SOURCE (a file, or every file under a directory) as files of NAMESPACE
     under the folder TO (default: the root)."""
+    if remote is not None:
+        try:
+            folder = nsfiles.folder_path(to, "TO")
+            uploads = [(nsfiles.join(folder, relative), path)
+                       for relative, path in _local_files(source)]
+        except PodiumError as exc:
+            raise click.ClickException(str(exc)) from None
+        return remote_namespace.upload(remote, namespace, uploads, conflict.lower(),
+                                       delete_first, folder)
     with _storage(data_dir) as storage:
         folder = nsfiles.folder_path(to, "TO")
         uploads = [(nsfiles.join(folder, relative), path)
@@ -130,10 +146,13 @@ def upload_command(namespace: str, source: Path, to: str, conflict: str, delete_
 @click.option("--output", "-o", "target", type=click.Path(file_okay=False, path_type=Path),
               default=Path("."), show_default=True, help="Directory to write into.")
 @DATA_DIR
+@remote_options
 def download_command(namespace: str, path: str | None, target: Path,
-                     data_dir: Path | None) -> None:
+                     data_dir: Path | None, remote=None) -> None:
     """Download the files of NAMESPACE (the file or folder PATH, default: all) into a
     directory, keeping their paths."""
+    if remote is not None:
+        return remote_namespace.download(remote, namespace, path, target)
     with _storage(data_dir) as storage:
         chosen = _chosen(storage, namespace, path)
         if not chosen:
@@ -150,9 +169,12 @@ def download_command(namespace: str, path: str | None, target: Path,
 @click.argument("namespace", callback=_namespace)
 @click.argument("path")
 @DATA_DIR
-def delete_command(namespace: str, path: str, data_dir: Path | None) -> None:
+@remote_options
+def delete_command(namespace: str, path: str, data_dir: Path | None, remote=None) -> None:
     """Delete the file PATH of NAMESPACE, or every file under the folder PATH (`/`: all).
     Exit 1 when there is none."""
+    if remote is not None:
+        return remote_namespace.delete(remote, namespace, path)
     with _storage(data_dir) as storage:
         chosen = _chosen(storage, namespace, path)
         deleted = [file for file in chosen if storage.delete(file.uri)]

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import pytest
 from click.testing import CliRunner
 
+from common.storage.namespace_files import list_files
 from common.store import TriggerState, ensure_trigger, get_trigger
 from podium.cli import main
 from tests.api.conftest import TOKEN, deploy
@@ -158,3 +159,27 @@ def test_trigger_commands_on_the_store(client, runtime, tmp_path, monkeypatch):
     def invoke(*args: str):
         return runner.invoke(main, [*args, "--data-dir", data_dir], catch_exceptions=False)
     _trigger_commands(invoke, runtime)
+
+
+def test_namespace_files_over_the_api(cli, runtime, tmp_path):
+    source = tmp_path / "src"
+    (source / "sub").mkdir(parents=True)
+    (source / "a.txt").write_text("alpha")
+    (source / "sub" / "b.py").write_text("print('b')")
+    result = cli("namespace", "files", "upload", "company.team", str(source), "/proj")
+    assert result.exit_code == 0, result.output
+    listed = cli("namespace", "files", "list", "company.team", "--output", "json")
+    assert json.loads(listed.output) == [{"path": "/proj/a.txt", "size": 5},
+                                         {"path": "/proj/sub/b.py", "size": 10}]
+    skipped = cli("namespace", "files", "upload", "company.team", str(source), "/proj",
+                  "--conflict", "skip")
+    assert skipped.output.count("(exists: skipped)") == 2
+    out = tmp_path / "out"
+    fetched = cli("namespace", "files", "download", "company.team", "/proj", "-o", str(out))
+    assert fetched.exit_code == 0, fetched.output
+    assert (out / "proj" / "sub" / "b.py").read_text() == "print('b')"
+    gone = cli("namespace", "files", "delete", "company.team", "/proj/sub")
+    assert gone.output.strip() == "/proj/sub/b.py deleted"
+    assert [f.path for f in list_files(runtime.storage, "company.team", None)] == ["proj/a.txt"]
+    refused = cli("namespace", "files", "list", "company.team", "../etc")
+    assert refused.exit_code != 0
