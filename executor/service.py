@@ -198,9 +198,9 @@ class ExecutorService:
             log.info("%s: %s", message.kind, decision.ignored)
             self.runs.put(execution.id, execution.version - 1, runs)
             raise _NothingToWrite
-        outgoing = self._persist(conn, decision, execution)
-        if isinstance(message, TaskResult) and message.logs:
+        if isinstance(message, TaskResult) and message.logs:  # before the lines it caused
             append_logs(conn, [worker_log(execution, line) for line in message.logs])
+        outgoing = self._persist(conn, decision, execution)
         # Remembered before the commit, so another thread of this executor waiting for the
         # row lock finds the cache already at the version it will read. A failed commit
         # drops the entry (see handle).

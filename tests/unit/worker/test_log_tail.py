@@ -65,3 +65,13 @@ def test_every_line_is_stored_once_in_order_whether_sent_inline_or_not(tmp_path)
     many = [log.message for log in logs if log.task_id == "many" and
             log.message.startswith("line ")]
     assert many == [f"line {i}" for i in range(1, 301)]
+
+
+def test_a_task_s_last_lines_come_before_the_lines_its_result_caused(tmp_path):
+    with Runtime.embedded(tmp_path) as runtime:
+        runtime.deploy(parse_flow(LOUD.replace("300", "3")))
+        done = runtime.wait(runtime.submit("company.team", "loud").id, 30)
+        with runtime.db.read() as conn:
+            messages = [log.message for log in fetch_logs(conn, done.id)]
+    assert messages[-1] == "Flow completed with state SUCCESS"
+    assert messages.index("line 3") < messages.index("Flow completed with state SUCCESS")
