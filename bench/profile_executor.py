@@ -42,7 +42,7 @@ EXECUTOR_PHASES = [
     ("COMMIT (waits for the WAL flush)", "Transaction.commit ("),
     ("lock_and_bump_execution (UPDATE .. RETURNING + parse)", "lock_and_bump_execution ("),
     ("flow cache", "FlowCache.get ("),
-    ("load_task_runs (SELECT all runs + parse)", "load_task_runs ("),
+    ("load_live_task_runs (SELECT the live runs + parse)", "load_live_task_runs ("),
     ("persist: update_execution", "update_execution ("),
     ("persist: insert_task_runs", "insert_task_runs ("),
     ("persist: update_task_runs", "update_task_runs ("),

@@ -2,7 +2,9 @@
 
 What the Loop documentation says, and how it maps here:
 - `values`: a list, a map (one iteration per entry), a JSON array / map string or an
-  expression giving one. Rendered once, when the Loop starts, kept in the task run.
+  expression giving one. Rendered once, when the Loop starts, kept in the task run (unlike
+  ForEach, whose values are stored apart and whose finished iterations are folded: a Loop's
+  working set still grows with its iterations).
   Unlike ForEach, duplicates are kept: an iteration is known by its index (the children's
   `iteration`), and its value is the children's `value` (a map or list item as JSON text).
   A `kestra://` URI (one iteration per line) needs internal storage (issue 5): FAILED.
