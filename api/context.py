@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from fastapi import Request
+from fastapi.responses import StreamingResponse
 
 from api.errors import NotFound
 from common.models.execution import Execution
+from common.storage.base import CHUNK_SIZE
 from podium.runtime import Runtime
 
 YAML_BODY = {"requestBody": {"required": True, "content": {
@@ -34,3 +38,14 @@ def execution_json(runtime: Runtime, execution: Execution) -> dict:
     body = execution.to_api(runtime.task_runs(execution.id))
     body["url"] = f"/ui/executions/{execution.namespace}/{execution.flow_id}/{execution.id}"
     return body
+
+
+def file_download(source: BinaryIO, name: str) -> StreamingResponse:
+    """A stored file sent in chunks (closed when sent) as an attachment named `name`."""
+    def chunks():
+        with source:
+            while block := source.read(CHUNK_SIZE):
+                yield block
+
+    return StreamingResponse(chunks(), media_type="application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="{name.replace(chr(34), "")}"'})

@@ -16,12 +16,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.context import execution_json, execution_or_404, runtime_of
+from api.context import execution_json, execution_or_404, file_download, runtime_of
 from api.errors import ApiError, Conflict, NotFound, Unprocessable
 from common.messages import KillExecution
 from common.models.state import State
 from common.storage import execution_prefix
-from common.storage.base import CHUNK_SIZE
 from common.storage.uploads import Upload
 from common.storage.uris import key_of
 from common.store import (count_executions, get_flow, list_executions, lock_execution,
@@ -152,15 +151,7 @@ def execution_file(execution_id: str,
     if not key.startswith(prefix.rstrip("/") + "/"):
         raise Unprocessable("Invalid prefix path: the file is not one of this execution's")
     source = runtime.storage.get(path)
-    name = key.rsplit("/", 1)[-1].replace('"', "")
-
-    def chunks():
-        with source:
-            while block := source.read(CHUNK_SIZE):
-                yield block
-
-    return StreamingResponse(chunks(), media_type="application/octet-stream", headers={
-        "Content-Disposition": f'attachment; filename="{name}"'})
+    return file_download(source, key.rsplit("/", 1)[-1])
 
 
 @router.get("/{execution_id}/files")

@@ -14,12 +14,11 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.context import runtime_of
+from api.context import file_download, runtime_of
 from api.errors import ApiError, NotFound
 from common.errors import UnsafePathError
 from common.storage import Storage, namespace_file_uri, namespace_files_prefix
 from common.storage import namespace_files as nsfiles
-from common.storage.base import CHUNK_SIZE
 from common.storage.uris import key_of
 from podium.runtime import Runtime
 
@@ -90,15 +89,7 @@ def download_file(namespace: str, path: str = Query(...),
     with _safe_paths():
         relative = nsfiles.file_path(path)
         source = storage.get(namespace_file_uri(namespace, relative))
-    name = relative.rsplit("/", 1)[-1].replace('"', "")
-
-    def chunks():
-        with source:
-            while block := source.read(CHUNK_SIZE):
-                yield block
-
-    return StreamingResponse(chunks(), media_type="application/octet-stream", headers={
-        "Content-Disposition": f'attachment; filename="{name}"'})
+    return file_download(source, relative.rsplit("/", 1)[-1])
 
 
 @router.post("", openapi_extra=UPLOAD_BODY)

@@ -65,13 +65,14 @@ def worker_http(settings: Settings) -> None:
     RunContext.http = settings.http
 
 
-def engine_config(settings: Settings) -> EngineConfig:
+def engine_config(settings: Settings, db: Database) -> EngineConfig:
+    """The executor's config; `db` is the executor's own database (kv() reads it)."""
+    files = storage(settings)
     return EngineConfig(environ=dict(os.environ), env_prefix=settings.env_vars_prefix,
                         globals_=dict(settings.variables_globals),
-                        render_services=render_services(database(settings), storage(settings),
-                                                        secret_provider()),
+                        render_services=render_services(db, files, secret_provider()),
                         cipher=secret_cipher(settings),
-                        load_outputs=outputs_loader(storage(settings)))
+                        load_outputs=outputs_loader(files))
 
 
 def outputs_loader(files: Storage):

@@ -225,7 +225,7 @@ def _fire(spec: Spec, date: datetime, exec_id: str, *, inputs: dict[str, Any] | 
           labels: dict[str, Any] | None = None) -> Fire:
     trigger = spec.trigger
     merged_inputs = {**(trigger.inputs or {}), **(inputs or {})}
-    merged_labels = {**_label_map(trigger.labels), **(labels or {})}
+    merged_labels = {**label_map(trigger.labels), **(labels or {})}
     if isinstance(trigger, ScheduleOnDates):
         # Kestra gives ScheduleOnDates no trigger variables, and the date as scheduleDate.
         return Fire(date, exec_id, {}, merged_inputs, merged_labels, schedule_date=date)
@@ -282,7 +282,7 @@ def _late_limit(spec: Spec, now: datetime) -> datetime | None:
     return now - parse_duration(delay) if delay else None
 
 
-def _label_map(labels: Any) -> dict[str, Any]:
+def label_map(labels: Any) -> dict[str, Any]:
     if not labels:
         return {}
     if isinstance(labels, dict):

@@ -51,7 +51,7 @@ from common.submission import create_execution
 from common.templating import is_truthy, render, render_value
 from common.transport.base import Transport
 from scheduler import http_poll
-from scheduler.plan import Fire, Spec, initial_state, recover, step
+from scheduler.plan import Fire, Spec, initial_state, label_map, recover, step
 from scheduler.polling import PollSpec, claim, initial_poll_state, poll_execution_id
 from scheduler.specs import FlowSpecs, flow_specs, system_zone_name
 
@@ -321,7 +321,7 @@ class SchedulerService:
         if not holds:
             return False
         variables = response.trigger_variables()
-        labels = _label_map(trigger.labels) or None
+        labels = label_map(trigger.labels) or None
         now = self.clock()
         with self.db.begin() as conn:
             if trigger.debounce is not None:
@@ -386,14 +386,6 @@ class SchedulerService:
             delete_burst(conn, locked)
         self.relay.publish_committed(outgoing)
         return bool(fired)
-
-
-def _label_map(labels: Any) -> dict[str, Any]:
-    if not labels:
-        return {}
-    if isinstance(labels, dict):
-        return dict(labels)
-    return {label.key: label.value for label in labels}
 
 
 def state_summary(state: TriggerState) -> dict[str, Any]:

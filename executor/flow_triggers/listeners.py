@@ -16,8 +16,6 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-
 from common.errors import PodiumError
 from common.flow.model import Flow
 from common.messages import StartExecution
@@ -26,8 +24,8 @@ from common.plugins import conditions as c
 from common.plugins.triggers import Flow as FlowTrigger
 from common.store import append_logs, insert_execution, list_flows, load_task_runs
 from common.store.executions import list_executions
+from common.store.flows import flows_stamp
 from common.store.logs import LogEntry
-from common.store.schema import flows as flows_table
 from common.store.types import utcnow
 from common.submission import new_execution
 from common.templating import render, render_value
@@ -53,7 +51,7 @@ class ListenerIndex:
         self._lock = threading.Lock()
 
     def get(self, conn) -> list[tuple[Flow, int, FlowTrigger, datetime]]:
-        key = tuple(conn.execute(select(func.count(), func.max(flows_table.c.saved_at))).one())
+        key = flows_stamp(conn)
         with self._lock:
             if key == self._key:
                 return self._listeners

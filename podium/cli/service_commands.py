@@ -59,7 +59,7 @@ def executor(concurrency: int | None) -> None:
     _logging(settings)
     database = wiring.database(settings)
     transport = wiring.celery_transport(settings)
-    service = ExecutorService(database, transport, config=wiring.engine_config(settings))
+    service = ExecutorService(database, transport, config=wiring.engine_config(settings, database))
     stop = threading.Event()
     service.run_background(stop, timer_poll_seconds=settings.executor.timer_poll_seconds,
                            outbox_sweep_seconds=settings.executor.outbox_sweep_seconds)

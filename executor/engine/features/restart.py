@@ -100,7 +100,7 @@ def restart(tx: ExecutionTx, message: RestartExecution, config: EngineConfig) ->
         for ancestor in tx.ancestors(leaf):
             tx.move_run(tx.run(ancestor.id), State.RUNNING)
         if task.runs_on_worker():
-            _remove(tx, _descendants(tx, leaf))  # a WorkingDirectory runs whole again
+            _remove(tx, tx.descendants(leaf.id))  # a WorkingDirectory runs whole again
             to_dispatch.append(tx.move_run(tx.run(leaf.id), State.RESTARTED).id)
         else:
             _resume_resolved(tx, tx.run(leaf.id), task)
@@ -138,13 +138,6 @@ def _remove(tx: ExecutionTx, runs: list[TaskRun]) -> None:
     for run in sorted(runs, key=lambda r: -r.seq):  # children before their parents
         if tx.run(run.id) is not None:
             tx.remove_run(run.id)
-
-
-def _descendants(tx: ExecutionTx, run: TaskRun) -> list[TaskRun]:
-    found = []
-    for child in tx.children(run.id):
-        found += [child, *_descendants(tx, child)]
-    return found
 
 
 def _subtree_ids(tasks: list[Task] | None) -> set[str]:
