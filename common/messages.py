@@ -1,7 +1,7 @@
 """Messages between services: frozen, versioned, JSON-only.
 
 Executor queue: StartExecution, TaskResult, KillExecution, ResumeExecution, TimerFired,
-SubflowEnded.
+SubflowEnded, ResubmitAttempt.
 Worker queues: RunTask. Kill broadcast: KillTask.
 Every task-attempt message carries (execution_id, task_run_id, attempt); the executor
 ignores a result whose attempt is not the task run's current running attempt, so a
@@ -160,9 +160,24 @@ class SubflowEnded(Message):
         return f"subflow_ended:{self.execution_id}:{self.task_run_id}:{self.child_execution_id}"
 
 
+class ResubmitAttempt(Message):
+    """The worker running this attempt fell silent (no heartbeat within its timeout): if it
+    is still the task run's running attempt, run the task again as a new attempt."""
+
+    kind: Literal["resubmit_attempt"] = "resubmit_attempt"
+    task_run_id: str
+    attempt: int
+    worker_id: str | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"resubmit_attempt:{self.execution_id}:{self.task_run_id}:{self.attempt}"
+
+
 ExecutorMessage = Annotated[Union[StartExecution, TaskResult, KillExecution, ResumeExecution,
                                   TimerFired, RestartExecution, ReplayExecution,
-                                  SetTaskRunState, SubflowEnded], Field(discriminator="kind")]
+                                  SetTaskRunState, SubflowEnded, ResubmitAttempt],
+                            Field(discriminator="kind")]
 WorkerMessage = Annotated[Union[RunTask, KillTask], Field(discriminator="kind")]
 
 _EXECUTOR = TypeAdapter(ExecutorMessage)

@@ -211,5 +211,23 @@ debounce_buffers = Table(
     Index(None, "flush_at"),
 )
 
+# One row per running service process (executor, worker, scheduler, webserver), refreshed
+# by its heartbeat (common/heartbeat.py). A worker's row also lists the attempts it runs,
+# so an executor can resubmit them when the worker falls silent (common/store/services.py).
+service_instances = Table(
+    "service_instances", metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("hostname", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("state", String(16), nullable=False),  # RUNNING, DRAINING, DEAD
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("info", JSONValue, nullable=False),  # queues, concurrency, management port
+    Column("running", JSONValue, nullable=False),  # a worker's attempts in flight
+    Index(None, "kind", "heartbeat_at"),
+)
+
 ALL_TABLES = (flows, executions, execution_labels, task_runs, loop_values, logs, outbox, timers,
-              kv_entries, triggers, debounce_buffers)
+              kv_entries, triggers, debounce_buffers, service_instances)

@@ -46,11 +46,20 @@ def _run_if(tx: ExecutionTx, config: EngineConfig, task: Task, run: TaskRun) -> 
 
 def dispatch_attempt(tx: ExecutionTx, run: TaskRun, config: EngineConfig) -> TaskRun:
     """Start a new attempt of a CREATED runnable task run on the workers."""
+    return _new_attempt(tx, run.moved_to(State.RUNNING, tx.now), config)
+
+
+def redispatch_attempt(tx: ExecutionTx, run: TaskRun, config: EngineConfig) -> TaskRun:
+    """A RUNNING task run whose attempt was lost with its worker: the next attempt, sent
+    to the workers again; the run stays RUNNING."""
+    return _new_attempt(tx, run, config)
+
+
+def _new_attempt(tx: ExecutionTx, run: TaskRun, config: EngineConfig) -> TaskRun:
     task = tx.task(run.task_id)
     number = len(run.attempts) + 1
-    run = run.model_copy(update={"attempts": [
-        *run.attempts, Attempt(number=number, state=State.RUNNING, started=tx.now)]})
-    run = tx.put_run(run.moved_to(State.RUNNING, tx.now))
+    run = tx.put_run(run.model_copy(update={"attempts": [
+        *run.attempts, Attempt(number=number, state=State.RUNNING, started=tx.now)]}))
     group = task.worker_group.key if task.worker_group and task.worker_group.key else None
     definition = task_definition(tx, task)
     context = task_context(tx, config, run, task, uses=task_references(tx, task),

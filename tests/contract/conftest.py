@@ -25,7 +25,7 @@ POSTGRES_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Children first, so plain DELETEs respect the foreign keys.
 TABLES = ("timers", "task_runs", "execution_labels", "executions", "logs", "outbox", "flows",
-          "kv_entries", "triggers", "debounce_buffers")
+          "kv_entries", "triggers", "debounce_buffers", "service_instances")
 
 
 class PostgresServer:

@@ -1,0 +1,38 @@
+"""Resubmitting the attempt of a worker that fell silent (Kestra's worker-job resubmit).
+
+An executor that finds a worker's heartbeat older than the timeout marks the worker DEAD
+and sends one ResubmitAttempt per attempt the worker said it was running
+(`ExecutorService.resubmit_silent_workers`). Here, under the execution's lock: if that
+attempt is still the task run's running one, it is closed as KILLED and the task goes to
+the workers again as the next attempt. Otherwise (its result arrived meanwhile, the
+execution was killed, a duplicate message) nothing changes. A late result of the lost
+attempt is stale from then on, so the task's outcome is still recorded once.
+"""
+
+from __future__ import annotations
+
+from common.messages import ResubmitAttempt
+from common.models.state import State
+from executor.engine.context import EngineConfig
+from executor.engine.dispatch import redispatch_attempt
+from executor.engine.process import handles
+from executor.engine.view import ExecutionTx
+
+
+@handles(ResubmitAttempt)
+def resubmit(tx: ExecutionTx, message: ResubmitAttempt, config: EngineConfig) -> str | None:
+    run = tx.run(message.task_run_id)
+    if run is None:
+        return f"unknown task run {message.task_run_id}"
+    last = run.attempts[-1] if run.attempts else None
+    if run.state is not State.RUNNING or last is None or last.number != message.attempt \
+            or last.state.is_terminated:
+        return f"attempt {message.attempt} of task run {run.id} is no longer running"
+    lost = last.model_copy(update={"state": State.KILLED, "ended": tx.now})
+    run = tx.put_run(run.model_copy(update={"attempts": [*run.attempts[:-1], lost]}))
+    tx.log(run.id, "WARNING",
+           f"worker {message.worker_id or '?'} stopped sending heartbeats while running "
+           f"attempt {last.number} of task '{run.task_id}': resubmitted as attempt "
+           f"{last.number + 1}")
+    redispatch_attempt(tx, run, config)
+    return None
