@@ -10,7 +10,8 @@ import logging
 
 from fastapi import Depends, FastAPI
 
-from api import errors, executions, flows, kv, logs, namespace_files, triggers, webhooks
+from api import (errors, executions, flows, kv, logs, namespace_files, services, triggers,
+                 webhooks)
 from api.context import runtime_of
 from api.guard import AuthMiddleware, BodyLimitMiddleware, Credentials
 from common.settings import ApiSettings
@@ -26,7 +27,8 @@ def create_app(runtime: Runtime, settings: ApiSettings | None = None) -> FastAPI
     app.state.runtime = runtime
     app.state.settings = settings
     errors.install(app)
-    for module in (flows, webhooks, executions, logs, kv, namespace_files, triggers):  # webhooks before /{ns}/{id}
+    # webhooks before /{ns}/{id}
+    for module in (flows, webhooks, executions, logs, kv, namespace_files, triggers, services):
         app.include_router(module.router)
     app.add_api_route("/health", health, methods=["GET"], tags=["Health"])
     app.add_api_route("/api/v1/health", health, methods=["GET"], tags=["Health"])

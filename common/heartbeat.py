@@ -124,4 +124,18 @@ class Heartbeat:
             self._stop.wait(self.min_gap)  # coalesce bursts of wake() into one write
 
 
-__all__ = ["Heartbeat", "new_instance", "podium_version", "RUNNING", "DRAINING"]
+__all__ = ["Heartbeat", "new_instance", "podium_version", "describe", "RUNNING", "DRAINING"]
+
+
+def describe(instance: ServiceInstance, now: datetime | None = None) -> dict[str, Any]:
+    """The JSON shape of a service row, shared by `podium sys services` and the API."""
+    now = now or utcnow()
+
+    def iso(value: datetime) -> str:
+        return value.isoformat().replace("+00:00", "Z")
+
+    return {"id": instance.id, "kind": instance.kind, "state": instance.state,
+            "hostname": instance.hostname, "pid": instance.pid, "version": instance.version,
+            "startedAt": iso(instance.started_at), "heartbeatAt": iso(instance.heartbeat_at),
+            "heartbeatAgeSeconds": round((now - instance.heartbeat_at).total_seconds(), 3),
+            "info": instance.info, "running": instance.running}

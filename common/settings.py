@@ -165,14 +165,22 @@ class WorkerSettings(BaseModel):
         "referenced (expressions read them the same way), so they never cross the queue.",
     )
     heartbeat_seconds: float = Field(
-        default=10.0, gt=0, description="How often a worker reports it is alive "
-        "(reserved: heartbeats come with the deployment issue)."
+        default=10.0, gt=0,
+        description="How often a service writes its heartbeat row (`podium sys services`); a "
+        "worker's row lists the attempts it runs, and is also written soon after that list "
+        "changes.",
     )
     heartbeat_timeout_seconds: float = Field(
         default=60.0, gt=0,
-        description="A worker silent for this long is considered dead and its running attempts "
-        "are resubmitted (reserved: not implemented yet; until then the broker's visibility "
-        "timeout redelivers the attempts of a dead worker).",
+        description="A worker silent for this long is considered dead: an executor marks it "
+        "DEAD and resubmits its running attempts as new attempts. Keep it several times "
+        "`heartbeat_seconds`.",
+    )
+    shutdown_grace_seconds: float = Field(
+        default=25.0, ge=0,
+        description="On SIGTERM a worker stops taking messages and lets its running attempts "
+        "finish for this long; those still running are then interrupted and requeued (the "
+        "same attempt runs on another worker). Keep the container's stop grace period above it.",
     )
 
     _split = field_validator("queues", mode="before")(_split_csv)

@@ -12,11 +12,11 @@ import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
-from common.messages import (KillTask, RunTask, StartExecution, TaskResult, TimerFired,
-                             decode_executor_message)
+from common.messages import (KillTask, ResubmitAttempt, RunTask, StartExecution, TaskResult,
+                             TimerFired, decode_executor_message)
 from common.models.state import State
 from common.outbox_relay import OutboxRelay
 from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers,
@@ -25,6 +25,7 @@ from common.store import (Database, add_timer, append_logs, delete_timer, delete
                           take_due_timers,
                           update_execution, update_task_runs)
 from common.store.logs import LogEntry
+from common.store.services import claim_silent_workers, forget_dead_services
 from common.store.loop_values import copy_loop_values, load_loop_values, store_loop_values
 from common.store.slots import count_released, count_slots_taken, lock_flow_slots
 from common.store.task_runs import delete_task_runs, load_live_task_runs
@@ -42,6 +43,9 @@ from executor.run_cache import TaskRunCache
 
 log = logging.getLogger(__name__)
 
+
+# DEAD service rows stay listed (`podium sys services --all`) this long.
+DEAD_ROWS_KEPT = timedelta(days=1)
 
 # A render can need the folded runs of more tasks than the first load gave; each load
 # adds at least one task id, and flows are small: a few rounds at most.
@@ -278,19 +282,54 @@ class ExecutorService:
         self.relay.publish_committed((i, q, p) for i, (q, p) in zip(ids, messages))
         return len(timers)
 
-    def run_background(self, stop: threading.Event, timer_poll_seconds: float = 0.25,
-                       outbox_sweep_seconds: float = 5.0) -> list:
-        """Timer firing and outbox cleanup; neither is on the message hot path."""
-        def timers() -> None:
-            while not stop.wait(timer_poll_seconds):
-                try:
-                    self.fire_due_timers()
-                except Exception:
-                    log.exception("timer round failed")
+    # ------------------------------------------------------------------ silent workers
+    def resubmit_silent_workers(self, timeout_seconds: float) -> int:
+        """Claim the workers silent for `timeout_seconds` (marked DEAD, once across
+        replicas) and send a ResubmitAttempt for each attempt they were running, in the
+        same transaction. Returns the number of attempts resubmitted."""
+        now = self.clock()
+        with self.db.begin() as conn:
+            dead = claim_silent_workers(conn, now - timedelta(seconds=timeout_seconds), now)
+            forget_dead_services(conn, now - DEAD_ROWS_KEPT)
+            messages = [(EXECUTOR_QUEUE, ResubmitAttempt(
+                execution_id=item["execution_id"], task_run_id=item["task_run_id"],
+                attempt=item["attempt"], worker_id=worker.id).encode())
+                for worker in dead for item in worker.running]
+            ids = enqueue_messages(conn, messages)
+        for worker in dead:
+            log.warning("worker %s silent since %s: declared dead, %d attempt(s) resubmitted",
+                        worker.id, worker.heartbeat_at.isoformat(), len(worker.running))
+        self.counters["workers_lost"] += len(dead)
+        self.counters["attempts_resubmitted"] += len(messages)
+        self.relay.publish_committed((i, q, p) for i, (q, p) in zip(ids, messages))
+        return len(messages)
 
-        thread = threading.Thread(target=timers, name="executor-timers", daemon=True)
+    def run_background(self, stop: threading.Event, timer_poll_seconds: float = 0.25,
+                       outbox_sweep_seconds: float = 5.0,
+                       worker_timeout_seconds: float | None = None) -> list:
+        """Timer firing, outbox cleanup and (given a timeout) silent-worker detection;
+        none of them is on the message hot path."""
+        threads = [self._every(stop, timer_poll_seconds, self.fire_due_timers, "timers")]
+        if worker_timeout_seconds is not None:
+            # A quarter of the timeout: a dead worker is noticed within 1.25 timeouts.
+            threads.append(self._every(
+                stop, max(0.2, worker_timeout_seconds / 4),
+                lambda: self.resubmit_silent_workers(worker_timeout_seconds), "liveness"))
+        return [*threads, self.relay.run_background(stop, sweep_every=outbox_sweep_seconds)]
+
+    @staticmethod
+    def _every(stop: threading.Event, seconds: float, action: Callable[[], object],
+               name: str) -> threading.Thread:
+        def loop() -> None:
+            while not stop.wait(seconds):
+                try:
+                    action()
+                except Exception:
+                    log.exception("executor %s round failed", name)
+
+        thread = threading.Thread(target=loop, name=f"executor-{name}", daemon=True)
         thread.start()
-        return [thread, self.relay.run_background(stop, sweep_every=outbox_sweep_seconds)]
+        return thread
 
 
 # Feature persisters register themselves on import; keep this last (they use `persists`).

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -28,7 +29,7 @@ from common.storage.offload import OUTPUTS_FILE, offload, resolve
 from common.storage.offload import load as load_outputs
 from common.store import Database, append_logs
 from common.store.types import utcnow
-from common.transport.base import EXECUTOR_QUEUE, Transport
+from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE, Transport, worker_group_queue
 from worker.log_writer import LogWriter
 from worker.run_context import RunContext
 from worker.runnables import Outcome, run_attempt
@@ -42,6 +43,13 @@ DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024
 # Up to this many log lines (and characters) of an attempt travel with its result.
 INLINE_LOG_LINES = 200
 INLINE_LOG_CHARS = 64 * 1024
+
+
+def queue_of(message: RunTask) -> str:
+    """The queue the executor sent this attempt to (its task's workerGroup)."""
+    group = message.task.get("workerGroup") or {}
+    key = group.get("key") if isinstance(group, dict) else None
+    return worker_group_queue(key) if key else WORKER_QUEUE
 
 
 class WorkerService:
@@ -61,8 +69,13 @@ class WorkerService:
         self.http = http  # HttpSettings for the http tasks (None: RunContext's default)
         self.logs = LogWriter(db)
         self._running: dict[tuple[str, str], threading.Event] = {}
+        self._attempts: dict[tuple[str, str], RunTask] = {}  # what the heartbeat reports
+        self._requeue: set[tuple[str, str]] = set()  # interrupted by a shutdown
         self._killed: dict[tuple[str, str | None], None] = {}
         self._lock = threading.Lock()
+        self.draining = False
+        # Called when the running attempts change (the heartbeat writes them soon after).
+        self.on_change: Callable[[], None] | None = None
 
     def handle(self, payload: dict[str, Any]) -> None:
         message = decode_worker_message(payload)
@@ -75,8 +88,10 @@ class WorkerService:
         try:
             outcome = self._run(message, killed)
         finally:
-            with self._lock:
-                self._running.pop((message.execution_id, message.task_run_id), None)
+            requeue = self._unregister(message)
+        if requeue:
+            self._give_back(message, payload)
+            return
         result = TaskResult(execution_id=message.execution_id, task_run_id=message.task_run_id,
                             attempt=message.attempt, state=outcome.state, outputs=outcome.outputs,
                             error=outcome.error, labels=outcome.labels, started=started,
@@ -113,12 +128,72 @@ class WorkerService:
 
     def _register(self, message: RunTask) -> threading.Event:
         killed = threading.Event()
+        key = (message.execution_id, message.task_run_id)
         with self._lock:
-            if (message.execution_id, message.task_run_id) in self._killed or \
-                    (message.execution_id, None) in self._killed:
+            if key in self._killed or (message.execution_id, None) in self._killed:
                 killed.set()
-            self._running[(message.execution_id, message.task_run_id)] = killed
+            self._running[key] = killed
+            self._attempts[key] = message
+        self._changed()
         return killed
+
+    def _unregister(self, message: RunTask) -> bool:
+        """Forget a finished attempt; True when a shutdown interrupted it (requeue it)."""
+        key = (message.execution_id, message.task_run_id)
+        with self._lock:
+            self._running.pop(key, None)
+            self._attempts.pop(key, None)
+            requeue = key in self._requeue
+            self._requeue.discard(key)
+        self._changed()
+        return requeue
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+    def running_attempts(self) -> list[dict[str, Any]]:
+        """The attempts this worker runs now, as its heartbeat row lists them."""
+        with self._lock:
+            return [{"execution_id": m.execution_id, "task_run_id": m.task_run_id,
+                     "attempt": m.attempt} for m in self._attempts.values()]
+
+    # ------------------------------------------------------------------ shutdown
+    def drain(self, grace_seconds: float) -> threading.Thread:
+        """A shutdown began (SIGTERM): the transport takes no new messages; running
+        attempts get `grace_seconds` to finish, then are interrupted and requeued."""
+        self.draining = True
+
+        def interrupt_later() -> None:
+            deadline = threading.Event()
+            if not deadline.wait(grace_seconds):
+                self.interrupt_for_requeue()
+
+        thread = threading.Thread(target=interrupt_later, name="worker-drain", daemon=True)
+        thread.start()
+        return thread
+
+    def interrupt_for_requeue(self) -> int:
+        """Stop every running attempt; each goes back to its queue instead of reporting a
+        result (the same attempt then runs on another worker)."""
+        with self._lock:
+            keys = list(self._running)
+            self._requeue.update(keys)
+            for key in keys:
+                self._running[key].set()
+        if keys:
+            log.warning("shutdown grace over: %d running attempt(s) interrupted and requeued",
+                        len(keys))
+        return len(keys)
+
+    def _give_back(self, message: RunTask, payload: dict[str, Any]) -> None:
+        self.logs.add(message, str(message.task.get("id")), "WARNING",
+                      f"worker {self.worker_id} shutting down: attempt {message.attempt} "
+                      "interrupted and requeued")
+        tail = self.logs.take(message.execution_id)
+        with self.db.begin() as conn:
+            append_logs(conn, tail)
+        self.transport.publish(queue_of(message), payload)
 
     def _run(self, message: RunTask, killed: threading.Event) -> Outcome:
         try:

@@ -12,6 +12,7 @@ from podium.cli.namespace_commands import namespace
 from podium.cli.run_command import run
 from podium.cli.scheduler_command import scheduler
 from podium.cli.service_commands import db, executor, server, worker
+from podium.cli.sys_commands import sys_group
 from podium.cli.trigger_commands import trigger
 from podium.cli.webserver_command import webserver
 
@@ -30,5 +31,6 @@ main.add_command(kv)
 main.add_command(namespace)
 main.add_command(trigger)
 main.add_command(webserver)
+main.add_command(sys_group)
 for _command in (db, executor, worker, scheduler, server, execution):
     main.add_command(_command)

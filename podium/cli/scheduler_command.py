@@ -12,6 +12,7 @@ import click
 
 from common.settings import Settings
 from podium import wiring
+from podium.lifecycle import start_heartbeat
 from scheduler.service import SchedulerService
 
 
@@ -35,8 +36,10 @@ def scheduler() -> None:
         if ready_file:  # fleets and probes wait for it (as for `podium executor`)
             Path(ready_file).write_text(str(os.getpid()))
 
+    heartbeat = start_heartbeat(settings, database, "scheduler")
     try:
         service.run(stop, ready=ready)
     finally:
+        heartbeat.stop()
         service.relay.delete_published()
         database.dispose()

@@ -16,6 +16,7 @@ from common.store import upgrade
 from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL
 from executor.service import ExecutorService
 from podium import wiring
+from podium.lifecycle import on_stop, start_heartbeat
 from podium.runtime import Runtime
 from worker.service import WorkerService
 
@@ -60,14 +61,18 @@ def executor(concurrency: int | None) -> None:
     database = wiring.database(settings)
     transport = wiring.celery_transport(settings)
     service = ExecutorService(database, transport, config=wiring.engine_config(settings, database))
+    concurrency = concurrency or settings.executor.concurrency
+    heartbeat = start_heartbeat(settings, database, "executor", {"concurrency": concurrency})
     stop = threading.Event()
     service.run_background(stop, timer_poll_seconds=settings.executor.timer_poll_seconds,
-                           outbox_sweep_seconds=settings.executor.outbox_sweep_seconds)
+                           outbox_sweep_seconds=settings.executor.outbox_sweep_seconds,
+                           worker_timeout_seconds=settings.worker.heartbeat_timeout_seconds)
     try:
         transport.consume([EXECUTOR_QUEUE], service.handle, stop=stop, pool="threads",
-                          concurrency=concurrency or settings.executor.concurrency)
+                          concurrency=concurrency)
     finally:
         stop.set()
+        heartbeat.stop()
         service.relay.delete_published()
 
 
@@ -81,19 +86,29 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
     database = wiring.database(settings)
     transport = wiring.celery_transport(settings)
     storage = wiring.storage(settings)
+    queues = list(queues) or settings.worker.resolved_queues()
+    concurrency = concurrency or settings.worker.concurrency
     service = WorkerService(database, transport, storage=storage, http=settings.http,
                             secrets=wiring.secret_provider(),
                             cipher=wiring.secret_cipher(settings),
                             max_output_bytes=settings.worker.max_output_bytes)
+    heartbeat = start_heartbeat(settings, database, "worker",
+                                {"queues": queues, "concurrency": concurrency,
+                                 "pool": settings.worker.pool},
+                                running=service.running_attempts)
+    service.worker_id, service.on_change = heartbeat.id, heartbeat.wake
     unsubscribe = transport.subscribe_broadcast(KILL_CHANNEL, service.on_kill)
     stop = threading.Event()
+    on_stop(stop, lambda: (heartbeat.draining(),
+                           service.drain(settings.worker.shutdown_grace_seconds)))
     try:
-        transport.consume(list(queues) or settings.worker.resolved_queues(), service.handle,
-                          stop=stop, pool=settings.worker.pool,
-                          concurrency=concurrency or settings.worker.concurrency)
+        transport.consume(queues, service.handle, stop=stop, pool=settings.worker.pool,
+                          concurrency=concurrency)
     finally:
+        stop.set()
         unsubscribe()
         service.logs.close()
+        heartbeat.stop()
         storage.close()
 
 

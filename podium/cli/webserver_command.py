@@ -30,6 +30,7 @@ def webserver(host: str | None, port: int | None, embedded: bool,
     """
     from api import create_app
     from api.server import serve
+    from podium.lifecycle import start_heartbeat
     from podium.runtime import Runtime
 
     settings = Settings()
@@ -40,5 +41,12 @@ def webserver(host: str | None, port: int | None, embedded: bool,
     else:  # the schema is migrated by `podium db upgrade`, not by every API replica
         runtime = Runtime.connect(settings)
     with runtime:
-        serve(create_app(runtime, settings.api), host or settings.api.host,
-              port if port is not None else settings.api.port)
+        heartbeat = None if embedded else start_heartbeat(
+            settings, runtime.db, "webserver", {"port": port if port is not None
+                                                else settings.api.port})
+        try:
+            serve(create_app(runtime, settings.api), host or settings.api.host,
+                  port if port is not None else settings.api.port)
+        finally:
+            if heartbeat is not None:
+                heartbeat.stop()

@@ -1,19 +1,22 @@
 """A dead worker detected by its missing heartbeat, with the default visibility timeout.
 
-`worker.heartbeat_timeout_seconds` is documented (common/settings.py) as: "A worker silent
-for this long is considered dead and its running attempts are resubmitted." With the
-broker's default visibility timeout (12 h), that is the only thing that can bring back the
-attempt of a SIGKILLed worker in reasonable time.
+`worker.heartbeat_timeout_seconds`: a worker silent for this long is considered dead and
+its running attempts are resubmitted. With the broker's default visibility timeout (12 h),
+that is the only thing that brings back the attempt of a SIGKILLed worker in good time.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
 from common.models.state import State
+from common.store import list_services
 from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime, wait_for
 
 pytestmark = pytest.mark.service
@@ -36,28 +39,59 @@ tasks:
 
 
 @pytest.fixture(scope="module")
-def runtime(deployment):
-    runtime, _ = start_runtime(
+def started(deployment):
+    runtime, env = start_runtime(
         deployment, "heartbeat:", executors=1, workers=1, worker_concurrency=2,
         PODIUM_WORKER__HEARTBEAT_SECONDS="0.5", PODIUM_WORKER__HEARTBEAT_TIMEOUT_SECONDS="3")
-    yield runtime
+    yield runtime, env
     stop_runtime(deployment, runtime)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: worker.heartbeat_seconds / heartbeat_timeout_seconds are declared in "
-    "common/settings.py (WorkerSettings) but nothing reads them: no worker heartbeat, no "
-    "dead-worker detection, no resubmission. With the default 12 h visibility timeout the "
-    "attempt of a SIGKILLed worker stays RUNNING for 12 h"))
-def test_attempt_of_a_silent_worker_is_resubmitted_after_heartbeat_timeout(runtime, tmp_path):
+def sys_services(env: dict[str, str], *args: str) -> list[dict]:
+    output = subprocess.run(
+        [sys.executable, "-m", "podium.cli", "sys", "services", "--output", "json", *args],
+        env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout
+    return json.loads(output)
+
+
+def running_attempts(runtime) -> list[dict]:
+    with runtime.db.read() as conn:
+        return [item for row in list_services(conn, kind="worker") for item in row.running]
+
+
+def test_every_service_registers_and_lists_its_running_attempts(started, tmp_path):
+    runtime, env = started
+    kinds = sorted(row["kind"] for row in sys_services(env))
+    assert kinds == ["executor", "worker"]
     deploy(runtime, FLOW)
-    (worker,) = [process for role, process, _ in runtime.fleet.processes if role == "worker"]
     execution = runtime.submit("it.heartbeat", "heartbeat", {"dir": str(tmp_path)})
     wait_for(lambda: (tmp_path / "started").exists(), 20, "the task to start")
-    os.kill(worker.pid, signal.SIGKILL)
-    worker.wait(10)
+    (run,) = runtime.task_runs(execution.id)
+    running = wait_for(lambda: running_attempts(runtime), 1.5,
+                       "the worker's heartbeat to list the attempt")
+    assert running == [{"execution_id": execution.id, "task_run_id": run.id, "attempt": 1}]
+    assert finish(runtime, execution.id).state is State.SUCCESS
+
+
+def test_attempt_of_a_silent_worker_is_resubmitted_after_heartbeat_timeout(started, tmp_path):
+    runtime, env = started
+    deploy(runtime, FLOW)
+    workers = [process for role, process, _ in runtime.fleet.processes
+               if role == "worker" and process.poll() is None]
+    execution = runtime.submit("it.heartbeat", "heartbeat", {"dir": str(tmp_path)})
+    wait_for(lambda: (tmp_path / "started").exists(), 20, "the task to start")
+    wait_for(lambda: running_attempts(runtime), 1.5, "the heartbeat to carry the attempt")
+    for worker in workers:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
     runtime.fleet.add("worker", 2)
     runtime.fleet.wait_ready(30)
     # heartbeat timeout (3 s) + the task (2 s) + slack.
-    execution = finish(runtime, execution.id, timeout=12)
+    execution = finish(runtime, execution.id, timeout=15)
     assert execution.state is State.SUCCESS
+    (run,) = runtime.task_runs(execution.id)
+    assert [(a.number, a.state) for a in run.attempts] == [(1, State.KILLED), (2, State.SUCCESS)]
+    assert len((tmp_path / "started").read_text().split()) == 2
+    assert any("stopped sending heartbeats" in line.message for line in runtime.logs(execution.id))
+    dead = [r for r in sys_services(env, "--all") if r["state"] == "DEAD"]
+    assert [r["pid"] for r in dead] == [w.pid for w in workers]

@@ -1,0 +1,40 @@
+"""What every service process does around its main loop: register a heartbeat row in the
+store (`podium sys services`), say when it drains, and deregister on a clean stop."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from common.heartbeat import Heartbeat, new_instance
+from common.settings import Settings
+from common.store import Database
+
+log = logging.getLogger("podium.lifecycle")
+
+
+def start_heartbeat(settings: Settings, db: Database, kind: str,
+                    info: dict[str, Any] | None = None,
+                    running: Callable[[], list[dict[str, Any]]] | None = None,
+                    on_beat: Callable[[], None] | None = None) -> Heartbeat:
+    """Register this process as a `kind` service and keep its row fresh."""
+    instance = new_instance(kind, info)
+    return Heartbeat(db, instance, interval=settings.worker.heartbeat_seconds,
+                     running=running, on_beat=on_beat).start()
+
+
+def on_stop(stop: threading.Event, action: Callable[[], None]) -> threading.Thread:
+    """Run `action` once `stop` is set (SIGTERM): e.g. start draining while the transport
+    finishes its warm shutdown."""
+    def wait() -> None:
+        stop.wait()
+        try:
+            action()
+        except Exception:  # noqa: BLE001 - shutting down anyway
+            log.exception("shutdown action failed")
+
+    thread = threading.Thread(target=wait, name="on-stop", daemon=True)
+    thread.start()
+    return thread
