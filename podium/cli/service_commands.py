@@ -135,3 +135,29 @@ def server_local(workers: int, with_scheduler: bool) -> None:
             done.wait()
         except KeyboardInterrupt:
             pass
+
+
+@server.command("standalone")
+@click.option("--host", default=None, help="Address of the REST API (default: PODIUM_API__HOST).")
+@click.option("--port", type=int, default=None, help="Port of the REST API (default: PODIUM_API__PORT).")
+@click.option("--workers", type=int, default=None,
+              help="Task attempts the worker runs at once (default: PODIUM_WORKER__CONCURRENCY).")
+@click.option("--migrate/--no-migrate", default=True, show_default=True,
+              help="Apply pending migrations first.")
+@click.option("--webserver/--no-webserver", "with_webserver", default=True, show_default=True,
+              help="Also serve the REST API.")
+def server_standalone(host: str | None, port: int | None, workers: int | None, migrate: bool,
+                      with_webserver: bool) -> None:
+    """Executor, worker, scheduler and webserver of a deployment (PODIUM_DATABASE__URL,
+    PODIUM_BROKER__URL, storage settings) in one container, each in its own process."""
+    from podium.standalone import Supervisor, component_commands
+
+    settings = Settings()
+    _logging(settings)
+    if migrate:
+        upgrade(settings.database.url)
+    commands = component_commands(host or settings.api.host,
+                                  port if port is not None else settings.api.port, workers,
+                                  with_webserver)
+    raise SystemExit(Supervisor(commands).run())
+

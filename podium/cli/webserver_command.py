@@ -41,12 +41,11 @@ def webserver(host: str | None, port: int | None, embedded: bool,
     else:  # the schema is migrated by `podium db upgrade`, not by every API replica
         runtime = Runtime.connect(settings)
     with runtime:
-        heartbeat = None if embedded else start_heartbeat(
-            settings, runtime.db, "webserver", {"port": port if port is not None
-                                                else settings.api.port})
-        try:
-            serve(create_app(runtime, settings.api), host or settings.api.host,
-                  port if port is not None else settings.api.port)
-        finally:
-            if heartbeat is not None:
-                heartbeat.stop()
+        app = create_app(runtime, settings.api)
+        if not embedded:
+            heartbeat = start_heartbeat(settings, runtime.db, "webserver",
+                                        {"port": port if port is not None else settings.api.port})
+            # uvicorn re-raises SIGTERM once it has shut down, so `finally` would not run:
+            # the app's shutdown hook deregisters instead.
+            app.router.on_shutdown.append(heartbeat.stop)
+        serve(app, host or settings.api.host, port if port is not None else settings.api.port)

@@ -1,0 +1,60 @@
+"""GET /api/v1/services and `podium sys services --server`: the heartbeat rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from click.testing import CliRunner
+
+from common.heartbeat import Heartbeat, new_instance
+from common.store import claim_silent_workers
+from common.store.types import utcnow
+from podium.cli import main
+from tests.api.conftest import TOKEN
+
+
+def register(runtime, kind: str, **info) -> Heartbeat:
+    beat = Heartbeat(runtime.db, new_instance(kind, info), interval=60,
+                     running=lambda: [{"execution_id": "e1", "task_run_id": "r1", "attempt": 1}]
+                     if kind == "worker" else [])
+    return beat.start()
+
+
+def test_lists_live_services_and_dead_ones_on_request(client, runtime):
+    executor = register(runtime, "executor", concurrency=2)
+    worker = register(runtime, "worker", concurrency=4)
+    rows = client.get("/api/v1/services").json()
+    assert sorted(r["kind"] for r in rows) == ["executor", "worker"]
+    listed = next(r for r in rows if r["kind"] == "worker")
+    assert listed["id"] == worker.id and listed["state"] == "RUNNING"
+    assert listed["info"] == {"concurrency": 4}
+    assert listed["running"] == [{"execution_id": "e1", "task_run_id": "r1", "attempt": 1}]
+    assert [r["id"] for r in client.get("/api/v1/services?kind=executor").json()] == [executor.id]
+    with runtime.db.begin() as conn:  # the worker falls silent
+        claim_silent_workers(conn, utcnow() + timedelta(seconds=1))
+    assert [r["kind"] for r in client.get("/api/v1/services").json()] == ["executor"]
+    dead = [r for r in client.get("/api/v1/services?all=true").json() if r["state"] == "DEAD"]
+    assert [r["id"] for r in dead] == [worker.id]
+    executor.stop()  # a clean stop removes the row
+    assert client.get("/api/v1/services").json() == []
+
+
+def test_unknown_kind_is_a_clear_422(client):
+    response = client.get("/api/v1/services?kind=robot")
+    assert response.status_code == 422
+
+
+def test_needs_credentials(anonymous):
+    assert anonymous.get("/api/v1/services").status_code == 401
+
+
+def test_cli_against_the_server(runtime, live):
+    register(runtime, "scheduler")
+    result = CliRunner().invoke(main, ["sys", "services", "--server", live, "--token",
+                                       TOKEN, "--output", "json"])
+    assert result.exit_code == 0, result.output
+    assert [row["kind"] for row in json.loads(result.output)] == ["scheduler"]
+    table = CliRunner().invoke(main, ["sys", "services", "--server", live, "--token",
+                                      TOKEN])
+    assert "scheduler" in table.output and "RUNNING" in table.output
