@@ -1,7 +1,8 @@
 """Separate executor, worker and scheduler processes on this machine, for tests, benchmarks
 and the conformance runner's distributed mode. Each process is the real `podium executor` /
-`podium worker` / `podium scheduler` command; readiness comes from Celery's worker_ready
-signal (the scheduler's: its first round), written to a file."""
+`podium worker` / `podium scheduler` / `podium webserver` command; readiness comes from
+Celery's worker_ready signal (the scheduler's: its first round; the webserver's: its app
+started), written to a file."""
 
 from __future__ import annotations
 
@@ -30,23 +31,35 @@ class Fleet:
         self.wait_ready(timeout)
         return self
 
-    def add(self, role: str, concurrency: int, index: int | None = None) -> subprocess.Popen:
+    def add(self, role: str, concurrency: int = 0, index: int | None = None, *,
+            env: dict[str, str] | None = None,
+            options: list[str] | None = None) -> subprocess.Popen:
+        """Start one more `podium <role>` process. `env` adds to the fleet's environment
+        (e.g. its own management port); `options` replace the default command options
+        (`--concurrency N` for executors and workers; a webserver takes `--port`)."""
         index = len(self.processes) if index is None else index
         ready = self.folder / f"{role}-{index}.ready"
         log = open(self.folder / f"{role}-{index}.log", "wb")
-        # The scheduler has no concurrency: one loop per process.
-        options = ["--concurrency", str(concurrency)] if role != "scheduler" else []
+        if options is None:  # the scheduler and the webserver have no concurrency
+            options = ["--concurrency", str(concurrency)] if role in ("executor", "worker") \
+                else []
         process = subprocess.Popen(
             [sys.executable, "-m", "podium.cli", role, *options],
-            env={**self.env, "PODIUM_READY_FILE": str(ready)}, stdout=log,
+            env={**self.env, **(env or {}), "PODIUM_READY_FILE": str(ready)}, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append((role, process, ready))
         return process
+
+    def running(self, role: str) -> list[subprocess.Popen]:
+        return [process for kind, process, _ in self.processes
+                if kind == role and process.poll() is None]
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         for role, process, ready in self.processes:
             while not ready.exists():
+                if process.poll() is not None and role == "worker" and process.returncode == 0:
+                    break  # a worker stopped on purpose (drained) before this wait
                 if process.poll() is not None:
                     raise RuntimeError(f"{role} exited with {process.returncode}: {self.log_tail()}")
                 if time.monotonic() > deadline:

@@ -4,6 +4,7 @@ embedded runtime for a laptop (`--embedded`)."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import click
@@ -48,4 +49,7 @@ def webserver(host: str | None, port: int | None, embedded: bool,
             # uvicorn re-raises SIGTERM once it has shut down, so `finally` would not run:
             # the app's shutdown hook deregisters instead.
             app.router.on_shutdown.append(heartbeat.stop)
+        ready_file = os.environ.get("PODIUM_READY_FILE")
+        if ready_file:  # fleets and probes wait for it, as for the other services
+            app.router.on_startup.append(lambda: Path(ready_file).write_text(str(os.getpid())))
         serve(app, host or settings.api.host, port if port is not None else settings.api.port)
