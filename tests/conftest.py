@@ -2,7 +2,8 @@
 
 Service tests (marked `service`) may skip on a developer machine that lacks Redis,
 PostgreSQL or S3, but under CI=true a skipped service test is a failure: CI must never go
-green by not testing the distributed path.
+green by not testing the distributed path. The same holds for `deploy_tools` tests (helm and
+the compose schema that scripts/deploy-tools.sh fetches): CI must validate the deployment.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ import pytest
 # that needs it: the storage contract and the integration tests on S3.
 from tests.contract.storage_backends import s3_endpoint  # noqa: F401
 
+# Markers of tests that may skip locally for a missing dependency, but never under CI.
+MUST_RUN_IN_CI = ("service", "deploy_tools")
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
     expected_failure = hasattr(report, "wasxfail")  # pytest reports xfail as skipped
-    if report.skipped and not expected_failure and item.get_closest_marker("service") \
-            and os.environ.get("CI") == "true":
+    marker = next((m for m in MUST_RUN_IN_CI if item.get_closest_marker(m)), None)
+    if report.skipped and not expected_failure and marker and os.environ.get("CI") == "true":
         report.outcome = "failed"
-        report.longrepr = f"service test skipped under CI=true: {report.longrepr}"
+        report.longrepr = f"{marker} test skipped under CI=true: {report.longrepr}"
