@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 from celery.signals import worker_ready
 
 from common.settings import Settings
@@ -49,7 +50,8 @@ def db_upgrade() -> None:
     """Apply every pending migration to the database of PODIUM_DATABASE__URL."""
     settings = Settings()
     upgrade(settings.database.url)
-    click.echo(f"database at {settings.database.url} is up to date")
+    shown = make_url(settings.database.url).render_as_string(hide_password=True)
+    click.echo(f"database at {shown} is up to date")  # never the password, logs keep it
 
 
 @click.command()

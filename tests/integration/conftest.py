@@ -17,6 +17,7 @@ from pathlib import Path
 import os
 import secrets
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -38,6 +39,13 @@ from podium.runtime import Runtime
 POSTGRES_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (for a server a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition",

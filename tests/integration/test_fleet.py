@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 import signal
-import socket
 import threading
 import time
 from collections import Counter
@@ -24,7 +23,7 @@ from common.store import upgrade
 from common.store.schema import executions
 from podium.fleet import Fleet
 from podium.runtime import Runtime
-from tests.integration.conftest import settings_from, wait_for
+from tests.integration.conftest import free_port, settings_from, wait_for
 
 pytestmark = pytest.mark.service
 
@@ -77,12 +76,6 @@ TYPES = {"hello": "io.kestra.plugin.core.log.Log", "size": "io.kestra.plugin.cor
          "check": "io.kestra.plugin.core.execution.Fail",
          "bye": "io.kestra.plugin.core.output.OutputValues",
          "tick": "io.kestra.plugin.core.log.Log"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Cluster:

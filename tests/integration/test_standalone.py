@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 
@@ -15,7 +14,7 @@ import pytest
 from sqlalchemy.exc import ProgrammingError
 
 from common.store import list_services
-from tests.integration.conftest import settings_from, wait_for
+from tests.integration.conftest import free_port, settings_from, wait_for
 from podium.runtime import Runtime
 
 pytestmark = pytest.mark.service
@@ -27,12 +26,6 @@ tasks:
     type: io.kestra.plugin.core.log.Log
     message: hello
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_standalone_runs_a_flow_and_stops_on_sigterm(deployment, tmp_path):
