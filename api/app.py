@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI
 from api import errors, executions, flows, kv, logs, namespace_files, triggers, webhooks
 from api.context import runtime_of
 from api.guard import AuthMiddleware, BodyLimitMiddleware, Credentials
+from api.metrics import MetricsMiddleware
 from common.settings import ApiSettings
 from podium.runtime import Runtime
 
@@ -34,6 +35,7 @@ def create_app(runtime: Runtime, settings: ApiSettings | None = None) -> FastAPI
     app.add_middleware(BodyLimitMiddleware, max_body=settings.max_body_bytes,
                        max_upload=settings.max_upload_bytes)
     app.add_middleware(AuthMiddleware, credentials=credentials(settings))
+    app.add_middleware(MetricsMiddleware, routes=app)  # outermost: 401s and 413s count too
     return app
 
 

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -21,7 +22,9 @@ import common.plugins  # noqa: F401  (registers every task type)
 from common.errors import PodiumError
 from common.messages import KillTask, RunTask, TaskResult, decode_worker_message
 from common.models.state import State
+from common.observability import metrics
 from common.plugins.base import AnyTask
+from common.plugins.registry import registry
 from common.secrets import SecretCipher, SecretProvider
 from common.storage import Storage
 from common.storage.offload import OUTPUTS_FILE, offload, resolve
@@ -72,11 +75,23 @@ class WorkerService:
         assert isinstance(message, RunTask)
         killed = self._register(message)
         started = utcnow()
+        m = metrics.get()
+        slots, began = m.worker_slots, time.perf_counter()
+        slots.labels("busy").inc()
+        slots.labels("free").dec()
+        outcome = None
         try:
             outcome = self._run(message, killed)
         finally:
             with self._lock:
                 self._running.pop((message.execution_id, message.task_run_id), None)
+            slots.labels("busy").dec()
+            slots.labels("free").inc()
+            task_type = registry.canonical("task", message.task.get("type")) or "unknown"
+            state = outcome.state.value if outcome is not None else "ERROR"
+            m.worker_attempts.labels(task_type, state).inc()
+            m.worker_attempt_duration.labels(task_type, state).observe(
+                time.perf_counter() - began)
         result = TaskResult(execution_id=message.execution_id, task_run_id=message.task_run_id,
                             attempt=message.attempt, state=outcome.state, outputs=outcome.outputs,
                             error=outcome.error, labels=outcome.labels, started=started,

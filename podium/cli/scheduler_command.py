@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from common.settings import Settings
-from podium import wiring
+from podium import observability, wiring
 from scheduler.service import SchedulerService
 
 
@@ -29,6 +29,7 @@ def scheduler() -> None:
     transport = wiring.celery_transport(settings)
     service = SchedulerService(database, transport, settings.scheduler,
                                cipher=wiring.secret_cipher(settings), http=settings.http)
+    management = observability.scheduler(settings, service, stop)
     ready_file = os.environ.get("PODIUM_READY_FILE")
 
     def ready() -> None:
@@ -39,4 +40,5 @@ def scheduler() -> None:
         service.run(stop, ready=ready)
     finally:
         service.relay.delete_published()
+        management.close()
         database.dispose()

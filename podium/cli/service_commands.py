@@ -15,7 +15,7 @@ from common.settings import Settings
 from common.store import upgrade
 from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL
 from executor.service import ExecutorService
-from podium import wiring
+from podium import observability, wiring
 from podium.runtime import Runtime
 from worker.service import WorkerService
 
@@ -61,6 +61,7 @@ def executor(concurrency: int | None) -> None:
     transport = wiring.celery_transport(settings)
     service = ExecutorService(database, transport, config=wiring.engine_config(settings, database))
     stop = threading.Event()
+    management = observability.executor(settings, service, database, stop)
     service.run_background(stop, timer_poll_seconds=settings.executor.timer_poll_seconds,
                            outbox_sweep_seconds=settings.executor.outbox_sweep_seconds)
     try:
@@ -69,6 +70,7 @@ def executor(concurrency: int | None) -> None:
     finally:
         stop.set()
         service.relay.delete_published()
+        management.close()
 
 
 @click.command()
@@ -87,11 +89,13 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
                             max_output_bytes=settings.worker.max_output_bytes)
     unsubscribe = transport.subscribe_broadcast(KILL_CHANNEL, service.on_kill)
     stop = threading.Event()
+    management = observability.worker(settings, stop, concurrency or settings.worker.concurrency)
     try:
         transport.consume(list(queues) or settings.worker.resolved_queues(), service.handle,
                           stop=stop, pool=settings.worker.pool,
                           concurrency=concurrency or settings.worker.concurrency)
     finally:
+        management.close()
         unsubscribe()
         service.logs.close()
         storage.close()

@@ -39,6 +39,13 @@ def webserver(host: str | None, port: int | None, embedded: bool,
         runtime = Runtime.embedded(data_dir or settings.data_dir)
     else:  # the schema is migrated by `podium db upgrade`, not by every API replica
         runtime = Runtime.connect(settings)
+    from podium import observability
+
+    app = create_app(runtime, settings.api)
+    management = None if embedded else observability.webserver(settings, app)
     with runtime:
-        serve(create_app(runtime, settings.api), host or settings.api.host,
-              port if port is not None else settings.api.port)
+        try:
+            serve(app, host or settings.api.host, port if port is not None else settings.api.port)
+        finally:
+            if management is not None:
+                management.close()
