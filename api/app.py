@@ -14,6 +14,7 @@ from api import (errors, executions, flows, kv, logs, namespace_files, services,
                  webhooks)
 from api.context import runtime_of
 from api.guard import AuthMiddleware, BodyLimitMiddleware, Credentials
+from api.metrics import MetricsMiddleware
 from common.settings import ApiSettings
 from podium.runtime import Runtime
 
@@ -36,6 +37,7 @@ def create_app(runtime: Runtime, settings: ApiSettings | None = None) -> FastAPI
     app.add_middleware(BodyLimitMiddleware, max_body=settings.max_body_bytes,
                        max_upload=settings.max_upload_bytes)
     app.add_middleware(AuthMiddleware, credentials=credentials(settings))
+    app.add_middleware(MetricsMiddleware, routes=app)  # outermost: 401s and 413s count too
     return app
 
 

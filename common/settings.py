@@ -291,6 +291,25 @@ class HttpSettings(BaseModel):
         return [entry.strip() for entry in entries]
 
 
+class ManagementSettings(BaseModel):
+    """The management HTTP server of `podium executor|worker|scheduler|webserver`:
+    /metrics, /healthz, /readyz (common/observability/). Not started in embedded mode."""
+
+    model_config = _FROZEN
+
+    enabled: bool = Field(
+        default=True, description="Serve /metrics, /healthz and /readyz on the management "
+        "port of each service.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the management server binds.")
+    port: int | None = Field(
+        default=None, ge=0, le=65535,
+        description="Management port. None: the service's default (executor 9101, worker "
+        "9102, scheduler 9103, webserver 9104); 0: any free port, printed at start "
+        "(`management server on http://HOST:PORT`).",
+    )
+
+
 def _users(value: Any) -> Any:
     """``{"user": "password"}`` or ``["user:password", ...]`` (JSON), or ``user:password,...``."""
     if isinstance(value, str):
@@ -382,6 +401,9 @@ class Settings(BaseSettings):
                                description="HTTP tasks: reachable hosts, body sizes.")
     api: ApiSettings = Field(default_factory=ApiSettings,
                              description="REST API: auth, request sizes, address.")
+    management: ManagementSettings = Field(
+        default_factory=ManagementSettings,
+        description="Metrics and health endpoints of each service.")
 
     @field_validator("log_level", mode="before")
     @classmethod

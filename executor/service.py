@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from typing import Callable
 from common.messages import (KillTask, ResubmitAttempt, RunTask, StartExecution, TaskResult,
                              TimerFired, decode_executor_message)
 from common.models.state import State
+from common.observability import metrics
 from common.outbox_relay import OutboxRelay
 from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers,
                           enqueue_messages, get_execution, insert_execution, insert_task_runs,
@@ -39,6 +41,7 @@ from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process
 from executor.flow_cache import FlowCache
 from executor.flow_triggers.listeners import on_state_change
+from executor.metrics import Observed, observe, record
 from executor.run_cache import TaskRunCache
 
 log = logging.getLogger(__name__)
@@ -159,9 +162,12 @@ class ExecutorService:
         self.runs = TaskRunCache()
         self.relay = OutboxRelay(db, transport)
         self.counters: Counter[str] = Counter()
+        # Called after each round of the timer loop (the management server's liveness).
+        self.on_timer_round: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ messages
     def handle(self, payload: dict) -> None:
+        began = time.perf_counter()
         message = decode_executor_message(payload)
         try:
             handled = self._decide_and_commit(message)
@@ -169,15 +175,21 @@ class ExecutorService:
             # The transaction did not commit: never trust what this attempt remembered.
             self.runs.drop(message.execution_id)
             raise
+        m = metrics.get()
         if handled is None:
+            m.executor_messages_ignored.labels(message.kind).inc()
+            m.executor_message_duration.labels(message.kind).observe(time.perf_counter() - began)
             return
-        outgoing, broadcasts = handled
+        outgoing, broadcasts, observed = handled
+        record(observed)  # committed: count it now, whatever publishing does
         self.counters["handled"] += 1
         self.relay.publish_committed(outgoing)
         for payload_ in broadcasts:
             self.transport.broadcast(KILL_CHANNEL, payload_)
+        m.executor_messages.labels(message.kind).inc()
+        m.executor_message_duration.labels(message.kind).observe(time.perf_counter() - began)
 
-    def _decide_and_commit(self, message) -> tuple[list, list] | None:
+    def _decide_and_commit(self, message) -> tuple[list, list, Observed] | None:
         """Lock, load, decide, persist, commit. None when the message changed nothing."""
         try:
             with self.db.begin() as conn:
@@ -185,7 +197,7 @@ class ExecutorService:
         except _NothingToWrite:
             return None  # rolled back: a duplicate or stale message writes nothing
 
-    def _decide(self, conn, message) -> tuple[list, list]:
+    def _decide(self, conn, message) -> tuple[list, list, Observed]:
         execution = lock_and_bump_execution(conn, message.execution_id)
         if execution is None:
             self.counters["unknown_execution"] += 1
@@ -196,7 +208,7 @@ class ExecutorService:
         runs = self.runs.get(execution.id, execution.version - 1)
         if runs is None:
             runs = load_live_task_runs(conn, execution.id)
-        decision = self._process(conn, flow, execution, runs, message)
+        decision, before_runs = self._process(conn, flow, execution, runs, message)
         if decision.ignored:
             self.counters["ignored"] += 1
             log.info("%s: %s", message.kind, decision.ignored)
@@ -204,15 +216,17 @@ class ExecutorService:
             raise _NothingToWrite
         if isinstance(message, TaskResult) and message.logs:  # before the lines it caused
             append_logs(conn, [worker_log(execution, line) for line in message.logs])
-        outgoing = self._persist(conn, decision, execution)
+        outgoing, broadcasts = self._persist(conn, decision, execution)
         # Remembered before the commit, so another thread of this executor waiting for the
         # row lock finds the cache already at the version it will read. A failed commit
         # drops the entry (see handle).
         self._remember(decision, execution.version, runs)
-        return outgoing
+        # Pure; recorded by `handle` once the transaction committed.
+        return outgoing, broadcasts, observe(decision, execution, before_runs, flow)
 
-    def _process(self, conn, flow, execution, runs: list, message) -> Decision:
-        """Run the core over the working set; load folded runs when a render needs them."""
+    def _process(self, conn, flow, execution, runs: list, message) -> tuple[Decision, list]:
+        """Run the core over the working set; load folded runs when a render needs them.
+        Returns the decision and the task runs it was decided over."""
         facts = slot_facts(conn, flow, execution, message) or {}
         facts["loop_values"] = value_windows(
             runs, lambda run_id, start, stop: load_loop_values(conn, run_id, start, stop))
@@ -221,10 +235,11 @@ class ExecutorService:
         if type(message) in NEEDS_ALL_RUNS:
             runs, loaded = load_task_runs(conn, execution.id), True
         for _ in range(MAX_FOLDED_LOADS):
-            decision = process(flow, execution, [*runs, *folded], message, self.clock(),
+            before = [*runs, *folded]
+            decision = process(flow, execution, before, message, self.clock(),
                                self.config, facts=facts, folded_loaded=loaded)
             if not decision.needs_folded:
-                return decision
+                return decision, before
             loaded = loaded | decision.needs_folded
             folded = load_task_runs_by_task(conn, execution.id, loaded, folded_only=True)
         raise RuntimeError(f"folded runs still missing after {MAX_FOLDED_LOADS} loads")
@@ -301,6 +316,8 @@ class ExecutorService:
                         worker.id, worker.heartbeat_at.isoformat(), len(worker.running))
         self.counters["workers_lost"] += len(dead)
         self.counters["attempts_resubmitted"] += len(messages)
+        metrics.get().workers_lost.inc(len(dead))
+        metrics.get().worker_attempts_resubmitted.inc(len(messages))
         self.relay.publish_committed((i, q, p) for i, (q, p) in zip(ids, messages))
         return len(messages)
 
@@ -309,13 +326,20 @@ class ExecutorService:
                        worker_timeout_seconds: float | None = None) -> list:
         """Timer firing, outbox cleanup and (given a timeout) silent-worker detection;
         none of them is on the message hot path."""
-        threads = [self._every(stop, timer_poll_seconds, self.fire_due_timers, "timers")]
+        threads = [self._every(stop, timer_poll_seconds, self._timer_round, "timers")]
         if worker_timeout_seconds is not None:
             # A quarter of the timeout: a dead worker is noticed within 1.25 timeouts.
             threads.append(self._every(
                 stop, max(0.2, worker_timeout_seconds / 4),
                 lambda: self.resubmit_silent_workers(worker_timeout_seconds), "liveness"))
         return [*threads, self.relay.run_background(stop, sweep_every=outbox_sweep_seconds)]
+
+    def _timer_round(self) -> None:
+        try:
+            self.fire_due_timers()
+        finally:  # a failed round still proves the loop turns (liveness counts rounds)
+            if self.on_timer_round is not None:
+                self.on_timer_round()
 
     @staticmethod
     def _every(stop: threading.Event, seconds: float, action: Callable[[], object],

@@ -2,11 +2,14 @@
 and the conformance runner's distributed mode. Each process is the real `podium executor` /
 `podium worker` / `podium scheduler` / `podium webserver` command; readiness comes from
 Celery's worker_ready signal (the scheduler's: its first round; the webserver's: its app
-started), written to a file."""
+started), written to a file. Each process serves its management endpoints (/metrics,
+/healthz, /readyz) on a free port (PODIUM_MANAGEMENT__PORT=0 unless the caller set one),
+which it prints to its log; `management_urls()` reads them."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +23,8 @@ class Fleet:
                  worker_concurrency: int = 4, executor_concurrency: int = 2,
                  schedulers: int = 0) -> None:
         self.env = {**os.environ, **env}
+        # Many processes on one machine: never the services' fixed default ports.
+        self.env.setdefault("PODIUM_MANAGEMENT__PORT", "0")
         self.plan = [("executor", executor_concurrency)] * executors + \
             [("worker", worker_concurrency)] * workers + [("scheduler", 0)] * schedulers
         self.processes: list[tuple[str, subprocess.Popen, Path]] = []
@@ -78,6 +83,21 @@ class Fleet:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.processes.clear()
+
+    def management_urls(self, role: str | None = None) -> list[str]:
+        """The management server URL of each running process (of `role`), in start
+        order, read from the line each prints at start (podium/observability.py)."""
+        urls = []
+        for index, (name, process, ready) in enumerate(self.processes):
+            if role is not None and name != role:
+                continue
+            log = ready.with_suffix(".log")
+            found = re.search(r"management server on (http://\S+)",
+                              log.read_text(errors="replace")) if log.exists() else None
+            if found is None:
+                raise RuntimeError(f"{name} #{index} printed no management address")
+            urls.append(found.group(1))
+        return urls
 
     def log_tail(self, lines: int = 40) -> str:
         text = []

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from common.heartbeat import Heartbeat, new_instance
+from common.observability import Health
 from common.settings import Settings
 from common.store import Database
 
@@ -18,9 +19,15 @@ log = logging.getLogger("podium.lifecycle")
 def start_heartbeat(settings: Settings, db: Database, kind: str,
                     info: dict[str, Any] | None = None,
                     running: Callable[[], list[dict[str, Any]]] | None = None,
-                    on_beat: Callable[[], None] | None = None) -> Heartbeat:
-    """Register this process as a `kind` service and keep its row fresh."""
+                    health: Health | None = None) -> Heartbeat:
+    """Register this process as a `kind` service and keep its row fresh. With `health`,
+    /healthz fails when no heartbeat reached the store within the worker timeout (the
+    time after which executors would declare this process dead)."""
     instance = new_instance(kind, info)
+    on_beat = None
+    if health is not None:
+        health.expect("heartbeat", settings.worker.heartbeat_timeout_seconds)
+        on_beat = lambda: health.beat("heartbeat")  # noqa: E731
     return Heartbeat(db, instance, interval=settings.worker.heartbeat_seconds,
                      running=running, on_beat=on_beat).start()
 

@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from common.errors import PodiumError
+from common.observability import metrics
 from common.outbox_relay import OutboxRelay
 from common.secrets import SecretCipher
 from common.debounce import Window, folded_variables, render_key
@@ -76,6 +77,8 @@ class SchedulerService:
         self.polls: dict[tuple[str, str, str], PollSpec] = {}
         self.counters: Counter[str] = Counter()
         self._stamp: tuple | None = None
+        # Called after each round (the management server's liveness).
+        self.on_round: Callable[[], None] | None = None
         self._recovered = False
 
     # ------------------------------------------------------------------ loop
@@ -89,6 +92,8 @@ class SchedulerService:
             except Exception:  # keep scheduling; the next round retries
                 log.exception("scheduler round failed")
                 wait = self.settings.flow_poll_seconds
+            if self.on_round is not None:
+                self.on_round()
             if first and ready is not None:
                 ready()
             first = False
@@ -219,12 +224,14 @@ class SchedulerService:
         """Evaluate one trigger under its row lock; True when it waits for its last
         execution to end."""
         outgoing: list = []
+        fired: bool | None = None
         with self.db.begin() as conn:
             state = lock_trigger(conn, spec.key)
             if state is None or state.fingerprint != spec.fingerprint:
                 return False  # another replica holds it, or our view of the flow is stale
             last = execution_state(conn, state.execution_id) if state.execution_id else None
             now = self.clock()
+            backfilling = bool(state.backfill) and not state.backfill.get("paused")
             decision = step(spec, state, now, State(last) if last is not None else None)
             for date, why in decision.skipped:
                 log.info("trigger %s: %s skipped (%s)", "/".join(spec.key), date, why)
@@ -235,6 +242,8 @@ class SchedulerService:
                 if fired is None:  # nothing was created: nothing to wait for
                     new_state = new_state.but(execution_id=None)
             save_trigger(conn, new_state)
+        if fired:  # committed; a backfill's old dates are not lateness
+            _fired("schedule", spec.key[0], None if backfilling else now - decision.fire.date)
         self.relay.publish_committed(outgoing)
         return decision.busy
 
@@ -304,6 +313,8 @@ class SchedulerService:
                 save_trigger(conn, decision.state)  # the slot is ours once this commits
         if decision.slot is None:
             return decision.busy
+        metrics.get().scheduler_lag.labels("poll").observe(
+            max(0.0, (self.clock() - decision.slot).total_seconds()))
         flow_specs_ = self.flows[(spec.key[0], spec.key[1])]
         flow = {"id": flow_specs_.flow.id, "namespace": flow_specs_.flow.namespace,
                 "revision": flow_specs_.revision}
@@ -341,6 +352,8 @@ class SchedulerService:
                 execution_id=exec_id, what=f"poll of slot {decision.slot.isoformat()}")
             if fired:
                 set_trigger_execution(conn, spec.key, exec_id)
+        if fired:
+            _fired("poll", spec.key[0])
         self.relay.publish_committed(outgoing)
         return False
 
@@ -384,8 +397,19 @@ class SchedulerService:
                 execution_id=locked.execution_id,
                 what=f"burst of {locked.size} events since {locked.first_at.isoformat()}")
             delete_burst(conn, locked)
+        if fired:
+            _fired("debounce", locked.namespace, now - locked.flush_at)
         self.relay.publish_committed(outgoing)
         return bool(fired)
+
+
+def _fired(kind: str, namespace: str, lag: timedelta | None = None) -> None:
+    """Count an execution the scheduler created (its transaction committed) and how
+    late it fired compared with when it was due."""
+    m = metrics.get()
+    m.scheduler_executions.labels(namespace, kind).inc()
+    if lag is not None:
+        m.scheduler_lag.labels(kind).observe(max(0.0, lag.total_seconds()))
 
 
 def state_summary(state: TriggerState) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,9 @@ import common.plugins  # noqa: F401  (registers every task type)
 from common.errors import PodiumError
 from common.messages import KillTask, RunTask, TaskResult, decode_worker_message
 from common.models.state import State
+from common.observability import metrics
 from common.plugins.base import AnyTask
+from common.plugins.registry import registry
 from common.secrets import SecretCipher, SecretProvider
 from common.storage import Storage
 from common.storage.offload import OUTPUTS_FILE, offload, resolve
@@ -84,11 +87,14 @@ class WorkerService:
             return
         assert isinstance(message, RunTask)
         killed = self._register(message)
-        started = utcnow()
+        started, began = utcnow(), time.perf_counter()
+        outcome = None
         try:
             outcome = self._run(message, killed)
         finally:
             requeue = self._unregister(message)
+            self._count(message, began, "REQUEUED" if requeue else
+                        outcome.state.value if outcome else "ERROR")
         if requeue:
             self._give_back(message, payload)
             return
@@ -134,6 +140,9 @@ class WorkerService:
                 killed.set()
             self._running[key] = killed
             self._attempts[key] = message
+        slots = metrics.get().worker_slots
+        slots.labels("busy").inc()
+        slots.labels("free").dec()
         self._changed()
         return killed
 
@@ -145,8 +154,19 @@ class WorkerService:
             self._attempts.pop(key, None)
             requeue = key in self._requeue
             self._requeue.discard(key)
+        slots = metrics.get().worker_slots
+        slots.labels("busy").dec()
+        slots.labels("free").inc()
         self._changed()
         return requeue
+
+    @staticmethod
+    def _count(message: RunTask, began: float, state: str) -> None:
+        """An attempt ended here: by type and state (ERROR: the worker itself raised)."""
+        m = metrics.get()
+        task_type = registry.canonical("task", message.task.get("type")) or "unknown"
+        m.worker_attempts.labels(task_type, state).inc()
+        m.worker_attempt_duration.labels(task_type, state).observe(time.perf_counter() - began)
 
     def _changed(self) -> None:
         if self.on_change is not None:

@@ -52,3 +52,10 @@ def delete_messages(conn: Connection, ids: Iterable[int]) -> None:
     ids = list(ids)
     for start in range(0, len(ids), 500):
         conn.execute(delete(outbox).where(outbox.c.id.in_(ids[start:start + 500])))
+
+
+def count_messages(conn: Connection) -> int:
+    """Rows in the outbox: messages not published yet, or published and not deleted yet."""
+    from sqlalchemy import func
+
+    return int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())

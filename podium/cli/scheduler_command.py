@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from common.settings import Settings
-from podium import wiring
+from podium import observability, wiring
 from podium.lifecycle import start_heartbeat
 from scheduler.service import SchedulerService
 
@@ -30,16 +30,18 @@ def scheduler() -> None:
     transport = wiring.celery_transport(settings)
     service = SchedulerService(database, transport, settings.scheduler,
                                cipher=wiring.secret_cipher(settings), http=settings.http)
+    management = observability.scheduler(settings, service, stop)
     ready_file = os.environ.get("PODIUM_READY_FILE")
 
     def ready() -> None:
         if ready_file:  # fleets and probes wait for it (as for `podium executor`)
             Path(ready_file).write_text(str(os.getpid()))
 
-    heartbeat = start_heartbeat(settings, database, "scheduler")
+    heartbeat = start_heartbeat(settings, database, "scheduler", health=management.health)
     try:
         service.run(stop, ready=ready)
     finally:
         heartbeat.stop()
         service.relay.delete_published()
+        management.close()
         database.dispose()

@@ -16,7 +16,7 @@ from common.settings import Settings
 from common.store import upgrade
 from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL
 from executor.service import ExecutorService
-from podium import wiring
+from podium import observability, wiring
 from podium.lifecycle import on_stop, start_heartbeat
 from podium.runtime import Runtime
 from worker.service import WorkerService
@@ -64,8 +64,10 @@ def executor(concurrency: int | None) -> None:
     transport = wiring.celery_transport(settings)
     service = ExecutorService(database, transport, config=wiring.engine_config(settings, database))
     concurrency = concurrency or settings.executor.concurrency
-    heartbeat = start_heartbeat(settings, database, "executor", {"concurrency": concurrency})
     stop = threading.Event()
+    management = observability.executor(settings, service, database, stop)
+    heartbeat = start_heartbeat(settings, database, "executor", {"concurrency": concurrency},
+                                health=management.health)
     service.run_background(stop, timer_poll_seconds=settings.executor.timer_poll_seconds,
                            outbox_sweep_seconds=settings.executor.outbox_sweep_seconds,
                            worker_timeout_seconds=settings.worker.heartbeat_timeout_seconds)
@@ -76,6 +78,7 @@ def executor(concurrency: int | None) -> None:
         stop.set()
         heartbeat.stop()
         service.relay.delete_published()
+        management.close()
 
 
 @click.command()
@@ -85,11 +88,14 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
     """Run a worker service: runs task attempts until SIGTERM (warm shutdown)."""
     settings = Settings()
     _logging(settings)
+    queues = list(queues) or settings.worker.resolved_queues()
+    concurrency = concurrency or settings.worker.concurrency
+    stop = threading.Event()
+    # Before anything creates a metric: prefork pool children count through its files.
+    management = observability.worker(settings, stop, concurrency)
     database = wiring.database(settings)
     transport = wiring.celery_transport(settings)
     storage = wiring.storage(settings)
-    queues = list(queues) or settings.worker.resolved_queues()
-    concurrency = concurrency or settings.worker.concurrency
     service = WorkerService(database, transport, storage=storage, http=settings.http,
                             secrets=wiring.secret_provider(),
                             cipher=wiring.secret_cipher(settings),
@@ -97,10 +103,9 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
     heartbeat = start_heartbeat(settings, database, "worker",
                                 {"queues": queues, "concurrency": concurrency,
                                  "pool": settings.worker.pool},
-                                running=service.running_attempts)
+                                running=service.running_attempts, health=management.health)
     service.worker_id, service.on_change = heartbeat.id, heartbeat.wake
     unsubscribe = transport.subscribe_broadcast(KILL_CHANNEL, service.on_kill)
-    stop = threading.Event()
     on_stop(stop, lambda: (heartbeat.draining(),
                            service.drain(settings.worker.shutdown_grace_seconds)))
     try:
@@ -111,6 +116,7 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
         unsubscribe()
         service.logs.close()
         heartbeat.stop()
+        management.close()
         storage.close()
 
 

@@ -31,6 +31,7 @@ def webserver(host: str | None, port: int | None, embedded: bool,
     """
     from api import create_app
     from api.server import serve
+    from podium import observability
     from podium.lifecycle import start_heartbeat
     from podium.runtime import Runtime
 
@@ -41,14 +42,18 @@ def webserver(host: str | None, port: int | None, embedded: bool,
         runtime = Runtime.embedded(data_dir or settings.data_dir)
     else:  # the schema is migrated by `podium db upgrade`, not by every API replica
         runtime = Runtime.connect(settings)
+    app = create_app(runtime, settings.api)
     with runtime:
-        app = create_app(runtime, settings.api)
         if not embedded:
-            heartbeat = start_heartbeat(settings, runtime.db, "webserver",
-                                        {"port": port if port is not None else settings.api.port})
-            # uvicorn re-raises SIGTERM once it has shut down, so `finally` would not run:
-            # the app's shutdown hook deregisters instead.
+            management = observability.webserver(settings, app)
+            heartbeat = start_heartbeat(
+                settings, runtime.db, "webserver",
+                {"port": port if port is not None else settings.api.port},
+                health=management.health)
+            # uvicorn re-raises SIGTERM once it has shut down, so a `finally` would not
+            # run: the app's shutdown hooks deregister and close instead.
             app.router.on_shutdown.append(heartbeat.stop)
+            app.router.on_shutdown.append(management.close)
         ready_file = os.environ.get("PODIUM_READY_FILE")
         if ready_file:  # fleets and probes wait for it, as for the other services
             app.router.on_startup.append(lambda: Path(ready_file).write_text(str(os.getpid())))

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common.flow.loader import parse_flow
 from common.models.state import State
+from common.observability import metrics
 from common.settings import SchedulerSettings
 from common.store import (ensure_trigger, get_trigger, list_triggers, lock_trigger, save_flow,
                           save_trigger, set_backfill, set_trigger_disabled)
@@ -114,6 +115,10 @@ def test_two_schedulers_fire_each_date_once(db):
     settings = SchedulerSettings(timezone="UTC")
     schedulers = [SchedulerService(db, InProcessTransport(), settings, clock=clock)
                   for _ in range(2)]
+    m = metrics.get()
+    fired = m.scheduler_executions.labels("n", "schedule")._value.get()
+    lags = [sample.value for sample in m.scheduler_lag.collect()[0].samples
+            if sample.labels.get("kind") == "schedule" and sample.name.endswith(("_count", "_sum"))]
     for scheduler in schedulers:
         scheduler.tick()
     for second in range(1, 21):
@@ -128,5 +133,13 @@ def test_two_schedulers_fire_each_date_once(db):
     expected = [(T0 + timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%SZ") for s in range(1, 21)]
     assert dates == expected
     assert sum(s.counters["fired"] for s in schedulers) == 20
+    # metrics: 20 executions created, each fired 5 ms after its date
+    assert m.scheduler_executions.labels("n", "schedule")._value.get() == fired + 20
+    count, total = [sample.value for sample in m.scheduler_lag.collect()[0].samples
+                    if sample.labels.get("kind") == "schedule"
+                    and sample.name.endswith(("_count", "_sum"))]
+    if lags:
+        count, total = count - lags[0], total - lags[1]
+    assert count == 20 and total == pytest.approx(0.1)
     with db.read() as conn:
         assert list_triggers(conn)[0].next_date == T0 + timedelta(seconds=21)

@@ -155,3 +155,21 @@ def test_every_field_documented():
     assert {"PODIUM_DATABASE__URL", "PODIUM_BROKER__URL", "PODIUM_STORAGE__S3__BUCKET",
             "PODIUM_WORKER__CONCURRENCY", "PODIUM_EXECUTOR__OUTBOX_SWEEP_SECONDS",
             "PODIUM_DATA_DIR", "PODIUM_VARIABLES_GLOBALS"} <= names
+
+
+def test_readme_settings_table_lists_every_field():
+    """README's settings table is written from `field_docs`: every variable is in it."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    missing = [env for env, _, _ in field_docs() if f"| `{env}` |" not in readme]
+    assert not missing, f"add these rows to README's settings table: {missing}"
+
+
+def test_management_settings_from_env(monkeypatch):
+    assert (Settings().management.enabled, Settings().management.port) == (True, None)
+    monkeypatch.setenv("PODIUM_MANAGEMENT__PORT", "0")
+    monkeypatch.setenv("PODIUM_MANAGEMENT__HOST", "0.0.0.0")
+    monkeypatch.setenv("PODIUM_MANAGEMENT__ENABLED", "false")
+    management = Settings().management
+    assert (management.port, management.host, management.enabled) == (0, "0.0.0.0", False)
