@@ -17,13 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from common.store import upgrade
 from common.store.schema import executions
 from podium.fleet import Fleet
 from podium.runtime import Runtime
 from tests.integration.conftest import free_port, settings_from, wait_for
+from tests.integration.scrape import by, get, scrape
 
 pytestmark = pytest.mark.service
 
@@ -79,26 +80,23 @@ TYPES = {"hello": "io.kestra.plugin.core.log.Log", "size": "io.kestra.plugin.cor
 
 
 class Cluster:
-    """The fleet, each process with its own management port, and the API's address."""
+    """The fleet (each process on its own management port) and the API's address."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.fleet = Fleet(env)
-        self.ports: dict[int, tuple[str, int]] = {}  # pid -> (role, management port)
+        self.fleet = Fleet(env)  # PODIUM_MANAGEMENT__PORT=0: each process picks a free one
         self.api_port = free_port()
 
     def add(self, role: str, concurrency: int = 0) -> object:
-        port = free_port()
         options = ["--host", "127.0.0.1", "--port", str(self.api_port)] \
             if role == "webserver" else None
-        process = self.fleet.add(role, concurrency, env={"PODIUM_MANAGEMENT__PORT": str(port)},
-                                 options=options)
-        self.ports[process.pid] = (role, port)
-        return process
+        return self.fleet.add(role, concurrency, options=options)
 
-    def metrics_urls(self, role: str) -> list[str]:
-        live = {p.pid for p in self.fleet.running(role)}
-        return [f"http://127.0.0.1:{port}/metrics" for pid, (kind, port) in self.ports.items()
-                if kind == role and pid in live]
+    def management(self, role: str) -> list[str]:
+        """The management URLs of the running processes of `role`."""
+        live = {process.pid for process in self.fleet.running(role)}
+        processes = [process for name, process, _ in self.fleet.processes if name == role]
+        return [url for process, url in zip(processes, self.fleet.management_urls(role))
+                if process.pid in live]
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +187,61 @@ def test_fleet_runs_500_executions_while_workers_come_and_go(cluster):
         print(cluster.fleet.log_tail(60))
         raise
     check_executions(runtime, ids)
+    check_metrics(cluster, runtime)
+
+
+def store_totals(runtime: Runtime) -> tuple[dict, dict, dict]:
+    """Executions by (namespace, state), started ones by namespace, task runs by
+    (type, state): what the metrics must add up to."""
+    with runtime.db.read() as conn:
+        rows = conn.execute(text(
+            "SELECT namespace, state, count(*) FROM executions "
+            "WHERE namespace LIKE 'it.fleet%' GROUP BY 1, 2")).all()
+        runs = conn.execute(text(
+            "SELECT t.task_id, t.state, count(*) FROM task_runs t JOIN executions e "
+            "ON e.id = t.execution_id WHERE e.namespace LIKE 'it.fleet%' GROUP BY 1, 2")).all()
+    ended = {(ns, state): n for ns, state, n in rows}
+    started: Counter = Counter()
+    for ns, _, n in rows:  # every execution here was started once
+        started[(ns,)] += n
+    by_type: Counter = Counter()
+    for task_id, state, n in runs:
+        by_type[(TYPES[task_id], state)] += n
+    return ended, dict(started), dict(by_type)
+
+
+def check_metrics(cluster: Cluster, runtime: Runtime) -> None:
+    """Every service's /metrics answers, and the totals equal the store's."""
+    for role in ("executor", "worker", "scheduler", "webserver"):
+        for url in cluster.management(role):
+            assert get(url + "/healthz")[0] == 200, (role, url)
+            assert get(url + "/readyz")[0] == 200, (role, url)
+    ended, started, runs = store_totals(runtime)
+    executors = cluster.management("executor")
+    for _ in range(20):  # the last commit's metrics are recorded just after it
+        samples = scrape(executors)
+        if by(samples, "podium_executions_ended_total", "namespace", "state") == ended:
+            break
+        time.sleep(0.5)
+    assert by(samples, "podium_executions_ended_total", "namespace", "state") == ended
+    assert by(samples, "podium_executions_started_total", "namespace") == started
+    assert by(samples, "podium_task_runs_ended_total", "type", "state") == runs
+    assert sum(by(samples, "podium_workers_lost_total").values()) == 1  # the SIGKILLed one
+    assert by(samples, "podium_queue_depth", "queue").get(("podium.worker",), 0) == 0
+
+    api = scrape(cluster.management("webserver"))
+    posts = by(api, "podium_http_requests_total", "method", "route", "status")
+    submits = {key: n for key, n in posts.items()
+               if key[0] == "POST" and key[1].startswith("/api/v1/executions/")}
+    assert sum(submits.values()) == TOTAL and {key[2] for key in submits} == {"200"}
+
+    ticks = by(scrape(cluster.management("scheduler")), "podium_scheduler_executions_total",
+               "namespace", "kind")
+    assert ticks == {("it.fleet.schedule", "schedule"): started[("it.fleet.schedule",)]}
+
+    workers = scrape(cluster.management("worker"))
+    assert by(workers, "podium_worker_slots", "state").get(("busy",), 0) == 0
+    assert sum(by(workers, "podium_worker_attempts_total", "type", "state").values()) > 0
 
 
 def check_executions(runtime: Runtime, ids: dict[int, str]) -> None:

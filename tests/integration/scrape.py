@@ -1,0 +1,39 @@
+"""Reading the services' management endpoints in tests: GET a URL, scrape /metrics of
+several processes and sum their samples, group samples by labels."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections import Counter
+
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def scrape(urls: list[str]) -> dict[tuple[str, tuple], float]:
+    """Samples summed over processes: (name, sorted labels) -> value."""
+    total: Counter = Counter()
+    for url in urls:
+        status, body = get(url + "/metrics")
+        assert status == 200, body
+        for family in text_string_to_metric_families(body):
+            for sample in family.samples:
+                total[(sample.name, tuple(sorted(sample.labels.items())))] += sample.value
+    return dict(total)
+
+
+def by(samples: dict, name: str, *labels: str) -> dict[tuple, float]:
+    out: Counter = Counter()
+    for (sample, sample_labels), value in samples.items():
+        if sample == name and value:
+            values = dict(sample_labels)
+            out[tuple(values[label] for label in labels)] += value
+    return dict(out)
