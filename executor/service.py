@@ -27,7 +27,7 @@ from common.store import (Database, add_timer, append_logs, delete_timer, delete
                           take_due_timers,
                           update_execution, update_task_runs)
 from common.store.logs import LogEntry
-from common.store.services import claim_silent_workers, forget_dead_services
+from common.store.services import claim_silent_services, forget_dead_services
 from common.store.loop_values import copy_loop_values, load_loop_values, store_loop_values
 from common.store.slots import count_released, count_slots_taken, lock_flow_slots
 from common.store.task_runs import delete_task_runs, load_live_task_runs
@@ -299,21 +299,23 @@ class ExecutorService:
 
     # ------------------------------------------------------------------ silent workers
     def resubmit_silent_workers(self, timeout_seconds: float) -> int:
-        """Claim the workers silent for `timeout_seconds` (marked DEAD, once across
-        replicas) and send a ResubmitAttempt for each attempt they were running, in the
-        same transaction. Returns the number of attempts resubmitted."""
+        """Claim the services silent for `timeout_seconds` (marked DEAD, once across
+        replicas) and send a ResubmitAttempt for each attempt the workers among them were
+        running, in the same transaction. Returns the number of attempts resubmitted."""
         now = self.clock()
         with self.db.begin() as conn:
-            dead = claim_silent_workers(conn, now - timedelta(seconds=timeout_seconds), now)
+            silent = claim_silent_services(conn, now - timedelta(seconds=timeout_seconds), now)
+            dead = [service for service in silent if service.kind == "worker"]
             forget_dead_services(conn, now - DEAD_ROWS_KEPT)
             messages = [(EXECUTOR_QUEUE, ResubmitAttempt(
                 execution_id=item["execution_id"], task_run_id=item["task_run_id"],
                 attempt=item["attempt"], worker_id=worker.id).encode())
                 for worker in dead for item in worker.running]
             ids = enqueue_messages(conn, messages)
-        for worker in dead:
-            log.warning("worker %s silent since %s: declared dead, %d attempt(s) resubmitted",
-                        worker.id, worker.heartbeat_at.isoformat(), len(worker.running))
+        for service in silent:
+            log.warning("%s %s silent since %s: declared dead, %d attempt(s) resubmitted",
+                        service.kind, service.id, service.heartbeat_at.isoformat(),
+                        len(service.running))
         self.counters["workers_lost"] += len(dead)
         self.counters["attempts_resubmitted"] += len(messages)
         metrics.get().workers_lost.inc(len(dead))

@@ -21,7 +21,7 @@ from common.store.logs import LEVELS, LogEntry, LogRecord, append_logs, fetch_lo
 from common.store.migrate import (current_revision, head_revision, schema_diff, upgrade,
                                   upgrade_database)
 from common.store.outbox import OutboxMessage, delete_messages, enqueue_messages, take_messages
-from common.store.services import (ServiceInstance, beat, claim_silent_workers,
+from common.store.services import (ServiceInstance, beat, claim_silent_services,
                                    forget_dead_services, list_services, remove_service)
 from common.store.task_runs import (get_task_run, insert_task_runs, load_task_runs,
                                     load_task_runs_by_task, update_task_runs)
@@ -54,6 +54,6 @@ __all__ = [
     "set_trigger_disabled", "set_backfill", "execution_state", "set_trigger_execution",
     "Burst", "add_debounce_event", "due_bursts", "lock_burst", "delete_burst", "list_bursts",
     "next_flush_at",
-    "ServiceInstance", "beat", "claim_silent_workers", "forget_dead_services", "list_services",
+    "ServiceInstance", "beat", "claim_silent_services", "forget_dead_services", "list_services",
     "remove_service",
 ]

@@ -2,10 +2,10 @@
 
 Each process inserts its row when it starts, refreshes `heartbeat_at` (and, for a worker,
 the attempts it is running) on every heartbeat, and deletes it when it stops cleanly.
-A worker whose heartbeat is older than its timeout is *silent*: one executor claims its
-row (`claim_silent_workers`: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas never
-claim the same worker twice), marks it DEAD and resubmits its attempts in the same
-transaction. A worker that was only slow finds its row DEAD at its next heartbeat and
+A service whose heartbeat is older than the timeout is *silent*: one executor claims its
+row (`claim_silent_services`: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas never
+claim the same row twice), marks it DEAD and, for a worker, resubmits its attempts in the
+same transaction. A worker that was only slow finds its row DEAD at its next heartbeat and
 registers again (`beat` re-inserts).
 """
 
@@ -75,13 +75,12 @@ def list_services(conn: Connection, *, kind: str | None = None,
     return [_instance(row) for row in conn.execute(query)]
 
 
-def claim_silent_workers(conn: Connection, silent_since: datetime,
-                         now: datetime | None = None) -> list[ServiceInstance]:
-    """Live worker rows whose last heartbeat is older than `silent_since`, marked DEAD in
-    this transaction and returned (with the attempts they were running). Rows another
-    transaction holds are skipped, so each silent worker is claimed once."""
+def claim_silent_services(conn: Connection, silent_since: datetime,
+                          now: datetime | None = None) -> list[ServiceInstance]:
+    """Live rows whose last heartbeat is older than `silent_since`, marked DEAD in this
+    transaction and returned (a worker's with the attempts it was running). Rows another
+    transaction holds are skipped, so each silent service is claimed once."""
     query = select(service_instances).where(
-        service_instances.c.kind == "worker",
         service_instances.c.state.in_(LIVE_STATES),
         service_instances.c.heartbeat_at < silent_since,
     ).with_for_update(skip_locked=True)

@@ -8,14 +8,15 @@ from datetime import timedelta
 from click.testing import CliRunner
 
 from common.heartbeat import Heartbeat, new_instance
-from common.store import claim_silent_workers
+from common.store import claim_silent_services
 from common.store.types import utcnow
 from podium.cli import main
 from tests.api.conftest import TOKEN
 
 
-def register(runtime, kind: str, **info) -> Heartbeat:
+def register(runtime, kind: str, late: timedelta = timedelta(0), **info) -> Heartbeat:
     beat = Heartbeat(runtime.db, new_instance(kind, info), interval=60,
+                     clock=lambda: utcnow() - late,
                      running=lambda: [{"execution_id": "e1", "task_run_id": "r1", "attempt": 1}]
                      if kind == "worker" else [])
     return beat.start()
@@ -23,7 +24,7 @@ def register(runtime, kind: str, **info) -> Heartbeat:
 
 def test_lists_live_services_and_dead_ones_on_request(client, runtime):
     executor = register(runtime, "executor", concurrency=2)
-    worker = register(runtime, "worker", concurrency=4)
+    worker = register(runtime, "worker", late=timedelta(minutes=5), concurrency=4)
     rows = client.get("/api/v1/services").json()
     assert sorted(r["kind"] for r in rows) == ["executor", "worker"]
     listed = next(r for r in rows if r["kind"] == "worker")
@@ -31,8 +32,9 @@ def test_lists_live_services_and_dead_ones_on_request(client, runtime):
     assert listed["info"] == {"concurrency": 4}
     assert listed["running"] == [{"execution_id": "e1", "task_run_id": "r1", "attempt": 1}]
     assert [r["id"] for r in client.get("/api/v1/services?kind=executor").json()] == [executor.id]
-    with runtime.db.begin() as conn:  # the worker falls silent
-        claim_silent_workers(conn, utcnow() + timedelta(seconds=1))
+    with runtime.db.begin() as conn:  # the worker, silent for 5 minutes, is declared dead
+        assert [i.id for i in claim_silent_services(conn, utcnow() - timedelta(minutes=1))] \
+            == [worker.id]
     assert [r["kind"] for r in client.get("/api/v1/services").json()] == ["executor"]
     dead = [r for r in client.get("/api/v1/services?all=true").json() if r["state"] == "DEAD"]
     assert [r["id"] for r in dead] == [worker.id]

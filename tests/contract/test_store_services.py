@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
-from common.store import (ServiceInstance, beat, claim_silent_workers, forget_dead_services,
+from common.store import (ServiceInstance, beat, claim_silent_services, forget_dead_services,
                           list_services, remove_service)
 from common.store.services import DEAD, DRAINING
 
@@ -34,13 +34,13 @@ def test_list_filters_by_kind_and_hides_dead_rows(db):
         beat(conn, instance("e1", kind="executor"))
         beat(conn, instance("w1"))
         beat(conn, instance("w2", at=T0 - timedelta(minutes=5)))
-        claim_silent_workers(conn, T0 - timedelta(minutes=1), T0)
+        claim_silent_services(conn, T0 - timedelta(minutes=1), T0)
         assert [i.id for i in list_services(conn, kind="worker")] == ["w1"]
         assert {i.id for i in list_services(conn)} == {"e1", "w1"}
         assert {i.id: i.state for i in list_services(conn, include_dead=True)}["w2"] == DEAD
 
 
-def test_silent_workers_are_claimed_once_with_their_attempts(db):
+def test_silent_services_are_claimed_once_workers_with_their_attempts(db):
     running = [{"execution_id": "e", "task_run_id": "r", "attempt": 2}]
     with db.begin() as conn:
         beat(conn, instance("old", at=T0 - timedelta(seconds=90), running=running))
@@ -48,17 +48,17 @@ def test_silent_workers_are_claimed_once_with_their_attempts(db):
         beat(conn, instance("fresh", at=T0 - timedelta(seconds=10), running=running))
         beat(conn, instance("exec", kind="executor", at=T0 - timedelta(hours=1)))
     with db.begin() as conn:
-        claimed = claim_silent_workers(conn, T0 - timedelta(seconds=60), T0)
-    assert sorted(i.id for i in claimed) == ["draining", "old"]
+        claimed = claim_silent_services(conn, T0 - timedelta(seconds=60), T0)
+    assert sorted(i.id for i in claimed) == ["draining", "exec", "old"]
     assert [i.running for i in claimed if i.id == "old"] == [running]
     with db.begin() as conn:
-        assert claim_silent_workers(conn, T0 - timedelta(seconds=60), T0) == []
+        assert claim_silent_services(conn, T0 - timedelta(seconds=60), T0) == []
 
 
 def test_a_worker_declared_dead_registers_again_at_its_next_beat(db):
     with db.begin() as conn:
         beat(conn, instance("w1", at=T0 - timedelta(minutes=5)))
-        claim_silent_workers(conn, T0 - timedelta(minutes=1), T0)
+        claim_silent_services(conn, T0 - timedelta(minutes=1), T0)
         assert beat(conn, instance("w1", at=T0 + timedelta(seconds=1))) is True
         (row,) = list_services(conn)
     assert row.id == "w1" and row.state == "RUNNING"
@@ -68,7 +68,7 @@ def test_remove_and_forget(db):
     with db.begin() as conn:
         beat(conn, instance("w1"))
         beat(conn, instance("w2", at=T0 - timedelta(days=3)))
-        claim_silent_workers(conn, T0 - timedelta(days=1), T0 - timedelta(days=2))
+        claim_silent_services(conn, T0 - timedelta(days=1), T0 - timedelta(days=2))
         remove_service(conn, "w1")
         assert forget_dead_services(conn, T0 - timedelta(days=1)) == 1
         assert list_services(conn, include_dead=True) == []
@@ -84,7 +84,7 @@ def test_two_replicas_claiming_at_once_split_the_silent_workers(db):
     def claim() -> None:
         barrier.wait()
         with db.begin() as conn:
-            claimed.append([i.id for i in claim_silent_workers(conn, T0, T0)])
+            claimed.append([i.id for i in claim_silent_services(conn, T0, T0)])
 
     threads = [threading.Thread(target=claim) for _ in range(2)]
     for thread in threads:

@@ -1,33 +1,29 @@
-"""The metric names the services export (the metrics contract of issue 7), which the
-Grafana dashboard may use. Histograms also expose `_bucket`, `_sum` and `_count` series."""
+"""The metric names the services export, read from their definitions, which the Grafana
+dashboard may use. Histograms also expose `_bucket`, `_sum` and `_count` series."""
 
 from __future__ import annotations
 
 import re
 
-COUNTERS_AND_GAUGES = frozenset({
-    "podium_build_info",
-    "podium_executions_started_total",
-    "podium_executions_ended_total",
-    "podium_task_runs_ended_total",
-    "podium_executor_messages_total",
-    "podium_executor_messages_ignored_total",
-    "podium_outbox_backlog",
-    "podium_queue_depth",
-    "podium_worker_slots",
-    "podium_worker_attempts_total",
-    "podium_scheduler_executions_total",
-    "podium_http_requests_total",
-    "podium_worker_attempts_resubmitted_total",
-})
+from prometheus_client import CollectorRegistry
 
-HISTOGRAMS = frozenset({
-    "podium_execution_duration_seconds",
-    "podium_task_run_duration_seconds",
-    "podium_worker_attempt_duration_seconds",
-    "podium_scheduler_lag_seconds",
-    "podium_http_request_duration_seconds",
-})
+from common.observability import metrics
+
+def _exported() -> tuple[frozenset[str], frozenset[str]]:
+    """(counter and gauge series, histogram names) as the services define them: a fresh
+    registry of common/observability/metrics.py, plus its two scrape-time collectors."""
+    registry = CollectorRegistry()
+    metrics.Metrics(registry)
+    plain, histograms = {"podium_outbox_backlog", "podium_queue_depth"}, set()
+    for family in registry.collect():
+        if family.type == "histogram":
+            histograms.add(family.name)
+        else:
+            plain.add(family.name + ("_total" if family.type == "counter" else ""))
+    return frozenset(plain), frozenset(histograms)
+
+
+COUNTERS_AND_GAUGES, HISTOGRAMS = _exported()
 
 SERIES = COUNTERS_AND_GAUGES | HISTOGRAMS | {
     f"{name}{suffix}" for name in HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")

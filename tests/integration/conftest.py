@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,6 +139,23 @@ def deployment() -> Iterator[Deployment]:
             client.delete(*keys[start:start + 500])
         client.close()
         shutil.rmtree(deployment.storage_dir, ignore_errors=True)
+
+
+@contextmanager
+def own_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database of its own (URL yielded), for a test whose counts or
+    service rows must not see the rest of the session's (a deployment has one database)."""
+    server = make_url(normalize_url(POSTGRES_URL))
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"podium_it_{secrets.token_hex(5)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def start_runtime(deployment: Deployment, suffix: str, *, executors: int = 1, workers: int = 1,

@@ -23,7 +23,7 @@ from common.store import upgrade
 from common.store.schema import executions
 from podium.fleet import Fleet
 from podium.runtime import Runtime
-from tests.integration.conftest import free_port, settings_from, wait_for
+from tests.integration.conftest import free_port, own_database, settings_from, wait_for
 from tests.integration.scrape import by, get, scrape
 
 pytestmark = pytest.mark.service
@@ -100,7 +100,13 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(deployment, s3_endpoint):
+def database(deployment):
+    with own_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def cluster(deployment, database, s3_endpoint):
     env = deployment.env(
         "fleet:", PODIUM_API__AUTH="false", PODIUM_STORAGE__KIND="s3",
         PODIUM_STORAGE__S3__BUCKET=s3_endpoint.bucket,
@@ -114,7 +120,7 @@ def cluster(deployment, s3_endpoint):
         # A message a SIGKILLed worker had received but not started is not in its heartbeat:
         # the broker gives it back after this (the tasks here take milliseconds).
         PODIUM_BROKER__VISIBILITY_TIMEOUT_SECONDS="20",
-        PODIUM_BROKER__RESTORE_INTERVAL_SECONDS="2")
+        PODIUM_BROKER__RESTORE_INTERVAL_SECONDS="2", PODIUM_DATABASE__URL=database)
     upgrade(env["PODIUM_DATABASE__URL"])  # what `podium db upgrade` does in a deployment
     cluster = Cluster(env)
     for role, concurrency in [("executor", 2), ("executor", 2), ("scheduler", 0),
@@ -185,6 +191,7 @@ def test_fleet_runs_500_executions_while_workers_come_and_go(cluster):
         wait_for(all_ended, 300, "every execution to end", poll=0.5)
     except BaseException:
         print(cluster.fleet.log_tail(60))
+        print(unfinished(runtime))
         raise
     check_executions(runtime, ids)
     check_metrics(cluster, runtime)
@@ -242,6 +249,20 @@ def check_metrics(cluster: Cluster, runtime: Runtime) -> None:
     workers = scrape(cluster.management("worker"))
     assert by(workers, "podium_worker_slots", "state").get(("busy",), 0) == 0
     assert sum(by(workers, "podium_worker_attempts_total", "type", "state").values()) > 0
+
+
+def unfinished(runtime: Runtime) -> str:
+    """What a timeout leaves behind: each unfinished execution with its task runs."""
+    with runtime.db.read() as conn:
+        ids = conn.execute(select(executions.c.id).where(executions.c.state.not_in(
+            ["SUCCESS", "FAILED", "WARNING", "KILLED"]))).scalars().all()
+    lines = []
+    for execution_id in ids[:20]:
+        execution = runtime.get(execution_id)
+        runs = [(r.task_id, r.state.value, [(a.number, a.state.value) for a in r.attempts])
+                for r in runtime.task_runs(execution_id)]
+        lines.append(f"{execution_id} {execution.flow_id} {execution.state.value} {runs}")
+    return f"{len(ids)} unfinished:\n" + "\n".join(lines)
 
 
 def check_executions(runtime: Runtime, ids: dict[int, str]) -> None:

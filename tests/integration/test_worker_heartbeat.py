@@ -93,5 +93,5 @@ def test_attempt_of_a_silent_worker_is_resubmitted_after_heartbeat_timeout(start
     assert [(a.number, a.state) for a in run.attempts] == [(1, State.KILLED), (2, State.SUCCESS)]
     assert len((tmp_path / "started").read_text().split()) == 2
     assert any("stopped sending heartbeats" in line.message for line in runtime.logs(execution.id))
-    dead = [r for r in sys_services(env, "--all") if r["state"] == "DEAD"]
-    assert [r["pid"] for r in dead] == [w.pid for w in workers]
+    dead = {r["pid"] for r in sys_services(env, "--all") if r["state"] == "DEAD"}
+    assert {w.pid for w in workers} <= dead  # (other modules' dead workers share the store)
