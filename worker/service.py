@@ -157,7 +157,8 @@ class WorkerService:
         slots = metrics.get().worker_slots
         slots.labels("busy").dec()
         slots.labels("free").inc()
-        self._changed()
+        # No early heartbeat for an attempt that ended: if this worker dies before its next
+        # beat lists it gone, the executors' resubmission of it is a stale no-op.
         return requeue
 
     @staticmethod
