@@ -10,11 +10,14 @@ the orchestrator restarts the whole set.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+
+from common.observability.metrics import DEFAULT_PORTS
 
 log = logging.getLogger("podium.standalone")
 
@@ -30,6 +33,15 @@ def component_commands(api_host: str, api_port: int, worker_concurrency: int | N
     return commands
 
 
+def management_env(command: Sequence[str], environ: Mapping[str, str]) -> dict[str, str]:
+    """Each component on its own management port: its service's default (9101-9104), as
+    probes expect, whatever one PODIUM_MANAGEMENT__PORT says; `0` (any free port) stays."""
+    role = command[3]
+    if environ.get("PODIUM_MANAGEMENT__PORT") == "0":
+        return {**environ}
+    return {**environ, "PODIUM_MANAGEMENT__PORT": str(DEFAULT_PORTS[role])}
+
+
 class Supervisor:
     def __init__(self, commands: Sequence[Sequence[str]], stop_timeout: float = 60.0) -> None:
         self.commands = [list(command) for command in commands]
@@ -41,7 +53,8 @@ class Supervisor:
         """Start every child and wait; returns the exit code for this process."""
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
-        self.children = [subprocess.Popen(command) for command in self.commands]
+        self.children = [subprocess.Popen(command, env=management_env(command, os.environ))
+                         for command in self.commands]
         while True:
             for child in self.children:
                 code = child.poll()

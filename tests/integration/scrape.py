@@ -37,3 +37,11 @@ def by(samples: dict, name: str, *labels: str) -> dict[tuple, float]:
             values = dict(sample_labels)
             out[tuple(values[label] for label in labels)] += value
     return dict(out)
+
+
+def series_names(url: str) -> set[str]:
+    """The names of every sample a process's /metrics shows (`_total`, `_bucket`, ...)."""
+    status, body = get(url + "/metrics")
+    assert status == 200, body
+    return {sample.name for family in text_string_to_metric_families(body)
+            for sample in family.samples}

@@ -24,7 +24,7 @@ from common.store.schema import executions
 from podium.fleet import Fleet
 from podium.runtime import Runtime
 from tests.integration.conftest import free_port, own_database, settings_from, wait_for
-from tests.integration.scrape import by, get, scrape
+from tests.integration.scrape import by, get, scrape, series_names
 
 pytestmark = pytest.mark.service
 
@@ -92,7 +92,8 @@ class Cluster:
         return self.fleet.add(role, concurrency, options=options)
 
     def management(self, role: str) -> list[str]:
-        """The management URLs of the running processes of `role`."""
+        """The management URLs of the running processes of `role` (once each is ready)."""
+        self.fleet.wait_ready(60)
         live = {process.pid for process in self.fleet.running(role)}
         processes = [process for name, process, _ in self.fleet.processes if name == role]
         return [url for process, url in zip(processes, self.fleet.management_urls(role))
@@ -144,17 +145,19 @@ def submit(api: httpx.Client, n: int) -> str:
 
 
 def churn(cluster: Cluster, submitted: Counter, done: threading.Event) -> list[str]:
-    """Add, drain and kill workers as the submissions progress."""
+    """Add, drain and kill workers as the submissions progress: the worker killed is
+    never the one draining (a drained worker deregisters; a killed one must be found)."""
     steps = [(100, "add"), (200, "drain"), (300, "kill"), (400, "add")]
-    happened = []
+    happened, drained = [], None
     for threshold, action in steps:
         while submitted["n"] < threshold and not done.is_set():
             time.sleep(0.05)
-        workers = cluster.fleet.running("worker")
+        workers = [w for w in cluster.fleet.running("worker") if w is not drained]
         if action == "add":
             cluster.add("worker", 4)
         elif action == "drain":
-            workers[0].send_signal(signal.SIGTERM)
+            drained = workers[0]
+            drained.send_signal(signal.SIGTERM)
         else:
             workers[0].send_signal(signal.SIGKILL)
         happened.append(action)
@@ -180,6 +183,7 @@ def test_fleet_runs_500_executions_while_workers_come_and_go(cluster):
         ids = dict(pool.map(one, range(TOTAL)))
         done.set()
         assert churning.result() == ["add", "drain", "kill", "add"]
+    check_series_during_the_run(cluster)
     assert api.delete("/api/v1/flows/it.fleet.schedule/ticks").status_code == 204
 
     def all_ended() -> bool:
@@ -195,6 +199,34 @@ def test_fleet_runs_500_executions_while_workers_come_and_go(cluster):
         raise
     check_executions(runtime, ids)
     check_metrics(cluster, runtime)
+
+
+# What each kind of process shows on /metrics while executions run (histograms by their
+# _count series; collectors evaluated at scrape time included).
+EXPECTED_SERIES = {
+    "executor": {"podium_build_info", "podium_executions_started_total",
+                 "podium_executions_ended_total", "podium_execution_duration_seconds_count",
+                 "podium_task_runs_ended_total", "podium_task_run_duration_seconds_count",
+                 "podium_executor_messages_total", "podium_executor_message_duration_seconds_count",
+                 "podium_outbox_backlog", "podium_queue_depth"},
+    "worker": {"podium_build_info", "podium_worker_slots", "podium_worker_attempts_total",
+               "podium_worker_attempt_duration_seconds_count"},
+    "scheduler": {"podium_build_info", "podium_scheduler_executions_total",
+                  "podium_scheduler_lag_seconds_count"},
+    "webserver": {"podium_build_info", "podium_http_requests_total",
+                  "podium_http_request_duration_seconds_count"},
+}
+
+
+def check_series_during_the_run(cluster: Cluster) -> None:
+    """What `curl .../metrics` shows while the executions still run: every process its
+    build info, each kind of process every series of its kind (a worker added a moment ago
+    may not have run an attempt yet, so the kind's processes together)."""
+    for role, expected in EXPECTED_SERIES.items():
+        shown = [series_names(url) for url in cluster.management(role)]
+        assert shown and all("podium_build_info" in names for names in shown), role
+        missing = expected - set().union(*shown)
+        assert not missing, (role, missing)
 
 
 def store_totals(runtime: Runtime) -> tuple[dict, dict, dict]:
@@ -233,7 +265,9 @@ def check_metrics(cluster: Cluster, runtime: Runtime) -> None:
     assert by(samples, "podium_executions_ended_total", "namespace", "state") == ended
     assert by(samples, "podium_executions_started_total", "namespace") == started
     assert by(samples, "podium_task_runs_ended_total", "type", "state") == runs
-    assert sum(by(samples, "podium_workers_lost_total").values()) == 1  # the SIGKILLed one
+    # the SIGKILLed worker, found once its heartbeat is older than the 5 s timeout
+    wait_for(lambda: sum(by(scrape(executors), "podium_workers_lost_total").values()) == 1,
+             20, "the killed worker to be declared dead")
     assert by(samples, "podium_queue_depth", "queue").get(("podium.worker",), 0) == 0
 
     api = scrape(cluster.management("webserver"))

@@ -5,6 +5,7 @@ cleanly (exit 0, heartbeat rows removed)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from sqlalchemy.exc import ProgrammingError
 
 from common.store import list_services
 from tests.integration.conftest import free_port, settings_from, wait_for
+from tests.integration.scrape import get
 from podium.runtime import Runtime
 
 pytestmark = pytest.mark.service
@@ -31,7 +33,7 @@ tasks:
 def test_standalone_runs_a_flow_and_stops_on_sigterm(deployment, tmp_path):
     port = free_port()
     env = deployment.env("standalone:", PODIUM_API__AUTH="false",
-                         PODIUM_WORKER__HEARTBEAT_SECONDS="0.5")
+                         PODIUM_WORKER__HEARTBEAT_SECONDS="0.5", PODIUM_MANAGEMENT__PORT="0")
     log = open(tmp_path / "standalone.log", "wb")
     supervisor = subprocess.Popen(
         [sys.executable, "-m", "podium.cli", "server", "standalone", "--port", str(port),
@@ -54,6 +56,12 @@ def test_standalone_runs_a_flow_and_stops_on_sigterm(deployment, tmp_path):
         response = api.post("/api/v1/executions/it.standalone/hello", params={"wait": "true"})
         assert response.status_code == 200, response.text
         assert response.json()["state"]["current"] == "SUCCESS"
+        urls = re.findall(r"podium (\w+): management server on (http://\S+)",
+                          (tmp_path / "standalone.log").read_text())
+        assert sorted(role for role, _ in urls) == ["executor", "scheduler", "webserver",
+                                                    "worker"]
+        for _, url in urls:
+            assert get(url + "/healthz")[0] == 200 and get(url + "/readyz")[0] == 200, url
         supervisor.send_signal(signal.SIGTERM)
         assert supervisor.wait(60) == 0, (tmp_path / "standalone.log").read_text()
         assert kinds() == []  # every component deregistered on its way out
