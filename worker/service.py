@@ -76,7 +76,6 @@ class WorkerService:
         self._requeue: set[tuple[str, str]] = set()  # interrupted by a shutdown
         self._killed: dict[tuple[str, str | None], None] = {}
         self._lock = threading.Lock()
-        self.draining = False
         # Called when the running attempts change (the heartbeat writes them soon after).
         self.on_change: Callable[[], None] | None = None
 
@@ -180,25 +179,20 @@ class WorkerService:
                      "attempt": m.attempt} for m in self._attempts.values()]
 
     # ------------------------------------------------------------------ shutdown
-    def drain(self, grace_seconds: float) -> threading.Thread:
+    def drain(self, grace_seconds: float) -> threading.Timer:
         """A shutdown began (SIGTERM): the transport takes no new messages; running
         attempts get `grace_seconds` to finish, then are interrupted and requeued."""
-        self.draining = True
-
-        def interrupt_later() -> None:
-            deadline = threading.Event()
-            if not deadline.wait(grace_seconds):
-                self.interrupt_for_requeue()
-
-        thread = threading.Thread(target=interrupt_later, name="worker-drain", daemon=True)
-        thread.start()
-        return thread
+        timer = threading.Timer(grace_seconds, self.interrupt_for_requeue)
+        timer.daemon = True
+        timer.start()
+        return timer
 
     def interrupt_for_requeue(self) -> int:
         """Stop every running attempt; each goes back to its queue instead of reporting a
-        result (the same attempt then runs on another worker)."""
+        result (the same attempt then runs on another worker). An attempt a kill request
+        already stopped reports KILLED as usual."""
         with self._lock:
-            keys = list(self._running)
+            keys = [key for key, killed in self._running.items() if not killed.is_set()]
             self._requeue.update(keys)
             for key in keys:
                 self._running[key].set()
