@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends
 from api.context import runtime_of
 from common.heartbeat import describe
 from common.store import list_services
+from common.store.services import KINDS
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/services", tags=["Services"])
 
-Kind = Literal["executor", "worker", "scheduler", "webserver"]
+Kind = Literal[KINDS]  # type: ignore[valid-type]
 
 
 @router.get("")

@@ -17,21 +17,14 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from importlib import metadata
 from typing import Any
 
 from common.store import Database
 from common.store.services import DRAINING, RUNNING, ServiceInstance, beat, remove_service
 from common.store.types import utcnow
+from common.version import podium_version
 
 log = logging.getLogger("podium.heartbeat")
-
-
-def podium_version() -> str:
-    try:
-        return metadata.version("podium")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 def new_instance(kind: str, info: dict[str, Any] | None = None,
@@ -124,7 +117,7 @@ class Heartbeat:
             self._stop.wait(self.min_gap)  # coalesce bursts of wake() into one write
 
 
-__all__ = ["Heartbeat", "new_instance", "podium_version", "describe", "RUNNING", "DRAINING"]
+__all__ = ["Heartbeat", "new_instance", "describe", "RUNNING", "DRAINING"]
 
 
 def describe(instance: ServiceInstance, now: datetime | None = None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from common.heartbeat import Heartbeat, new_instance
@@ -27,7 +28,7 @@ def start_heartbeat(settings: Settings, db: Database, kind: str,
     on_beat = None
     if health is not None:
         health.expect("heartbeat", settings.worker.heartbeat_timeout_seconds)
-        on_beat = lambda: health.beat("heartbeat")  # noqa: E731
+        on_beat = partial(health.beat, "heartbeat")
     return Heartbeat(db, instance, interval=settings.worker.heartbeat_seconds,
                      running=running, on_beat=on_beat).start()
 

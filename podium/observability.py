@@ -19,12 +19,14 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable
 
 from prometheus_client import REGISTRY
 
 from common.observability import Health, ManagementServer, metrics
 from common.settings import Settings
+from podium.lifecycle import on_stop
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +79,7 @@ def start_management(settings: Settings, service: str, health: Health) -> Manage
 
 def not_ready_when_set(stop: threading.Event, health: Health) -> None:
     """Readiness false once `stop` is set (SIGTERM: draining)."""
-    def watch() -> None:
-        stop.wait()
-        health.set_ready(False)
-
-    threading.Thread(target=watch, name="podium-readiness", daemon=True).start()
+    on_stop(stop, partial(health.set_ready, False))
 
 
 def _ready_when_consuming(health: Health, beat: str | None = None) -> Callable[[], None]:

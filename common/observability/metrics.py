@@ -23,6 +23,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from common.version import podium_version
+
 log = logging.getLogger(__name__)
 
 # Management port of each service when settings.management.port is None.
@@ -162,13 +164,7 @@ def _alive(pid: int) -> bool:
 
 
 def set_build_info(service: str) -> None:
-    try:
-        from importlib.metadata import version
-
-        podium_version = version("podium")
-    except Exception:  # noqa: BLE001 - not installed as a distribution
-        podium_version = "unknown"
-    get().build_info.labels(service, podium_version, platform.python_version()).set(1)
+    get().build_info.labels(service, podium_version(), platform.python_version()).set(1)
 
 
 class OutboxBacklog(Collector):

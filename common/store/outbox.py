@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from common.store.schema import outbox
 from common.store.types import utcnow
@@ -56,6 +56,4 @@ def delete_messages(conn: Connection, ids: Iterable[int]) -> None:
 
 def count_messages(conn: Connection) -> int:
     """Rows in the outbox: messages not published yet, or published and not deleted yet."""
-    from sqlalchemy import func
-
     return int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())

@@ -24,6 +24,7 @@ RUNNING = "RUNNING"
 DRAINING = "DRAINING"  # stopping: takes no new work, finishes (or requeues) what it runs
 DEAD = "DEAD"  # fell silent; its attempts were resubmitted
 LIVE_STATES = (RUNNING, DRAINING)
+KINDS = ("executor", "worker", "scheduler", "webserver")
 
 
 @dataclass(frozen=True)

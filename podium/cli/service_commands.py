@@ -168,4 +168,3 @@ def server_standalone(host: str | None, port: int | None, workers: int | None, m
                                   port if port is not None else settings.api.port, workers,
                                   with_webserver)
     raise SystemExit(Supervisor(commands).run())
-

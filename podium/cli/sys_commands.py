@@ -12,10 +12,10 @@ from rich.table import Table
 from common.heartbeat import describe
 from common.settings import Settings
 from common.store import list_services
+from common.store.services import KINDS
 from podium import wiring
 from podium.cli.remote import remote_options
 
-KINDS = click.Choice(["executor", "worker", "scheduler", "webserver"])
 STATE_STYLE = {"RUNNING": "green", "DRAINING": "yellow", "DEAD": "red"}
 
 
@@ -25,7 +25,7 @@ def sys_group() -> None:
 
 
 @sys_group.command("services")
-@click.option("--kind", type=KINDS, default=None, help="Only this kind of service.")
+@click.option("--kind", type=click.Choice(KINDS), default=None, help="Only this kind of service.")
 @click.option("--all", "include_dead", is_flag=True,
               help="Also the services declared DEAD (silent past the heartbeat timeout).")
 @click.option("--output", type=click.Choice(["table", "json"]), default="table",
