@@ -42,7 +42,9 @@ tasks:
 def started(deployment):
     runtime, env = start_runtime(
         deployment, "heartbeat:", executors=1, workers=1, worker_concurrency=2,
-        PODIUM_WORKER__HEARTBEAT_SECONDS="0.5", PODIUM_WORKER__HEARTBEAT_TIMEOUT_SECONDS="3")
+        # Twelve beats per timeout: a store commit slowed by a loaded machine must not make
+        # the live replacement worker look dead too.
+        PODIUM_WORKER__HEARTBEAT_SECONDS="0.5", PODIUM_WORKER__HEARTBEAT_TIMEOUT_SECONDS="6")
     yield runtime, env
     stop_runtime(deployment, runtime)
 
@@ -86,8 +88,8 @@ def test_attempt_of_a_silent_worker_is_resubmitted_after_heartbeat_timeout(start
         worker.wait(10)
     runtime.fleet.add("worker", 2)
     runtime.fleet.wait_ready(30)
-    # heartbeat timeout (3 s) + the task (2 s) + slack.
-    execution = finish(runtime, execution.id, timeout=15)
+    # heartbeat timeout (6 s) + its detection (1.5 s) + the task (2 s) + slack.
+    execution = finish(runtime, execution.id, timeout=30)
     assert execution.state is State.SUCCESS
     (run,) = runtime.task_runs(execution.id)
     assert [(a.number, a.state) for a in run.attempts] == [(1, State.KILLED), (2, State.SUCCESS)]
