@@ -17,7 +17,8 @@ import pytest
 
 from common.models.state import State
 from common.store import list_services
-from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime, wait_for
+from tests.integration.conftest import (deploy, finish, own_database, start_runtime, stop_runtime,
+                                       wait_for)
 
 pytestmark = pytest.mark.service
 
@@ -40,13 +41,17 @@ tasks:
 
 @pytest.fixture(scope="module")
 def started(deployment):
-    runtime, env = start_runtime(
-        deployment, "heartbeat:", executors=1, workers=1, worker_concurrency=2,
-        # Twelve beats per timeout: a store commit slowed by a loaded machine must not make
-        # the live replacement worker look dead too.
-        PODIUM_WORKER__HEARTBEAT_SECONDS="0.5", PODIUM_WORKER__HEARTBEAT_TIMEOUT_SECONDS="6")
-    yield runtime, env
-    stop_runtime(deployment, runtime)
+    # A database of its own: the executors claim every silent worker row of their store,
+    # and the session's database holds the rows of other modules' killed workers.
+    with own_database() as url:
+        runtime, env = start_runtime(
+            deployment, "heartbeat:", executors=1, workers=1, worker_concurrency=2,
+            PODIUM_DATABASE__URL=url,
+            # Twelve beats per timeout: a store commit slowed by a loaded machine must not
+            # make the live replacement worker look dead too.
+            PODIUM_WORKER__HEARTBEAT_SECONDS="0.5", PODIUM_WORKER__HEARTBEAT_TIMEOUT_SECONDS="6")
+        yield runtime, env
+        stop_runtime(deployment, runtime)
 
 
 def sys_services(env: dict[str, str], *args: str) -> list[dict]:
