@@ -93,8 +93,10 @@ def test_attempt_of_a_silent_worker_is_resubmitted_after_heartbeat_timeout(start
         worker.wait(10)
     runtime.fleet.add("worker", 2)
     runtime.fleet.wait_ready(30)
-    # heartbeat timeout (6 s) + its detection (1.5 s) + the task (2 s) + slack.
-    execution = finish(runtime, execution.id, timeout=30)
+    # heartbeat timeout (6 s) + its detection (1.5 s) + the task (2 s); in full-suite runs
+    # the resubmitted attempt has been seen to take over 20 s more to end (not understood
+    # yet, see the issue note), hence the slack.
+    execution = finish(runtime, execution.id, timeout=60)
     assert execution.state is State.SUCCESS
     (run,) = runtime.task_runs(execution.id)
     assert [(a.number, a.state) for a in run.attempts] == [(1, State.KILLED), (2, State.SUCCESS)]
