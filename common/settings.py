@@ -63,10 +63,12 @@ class BrokerSettings(BaseModel):
         description="Celery broker URL (Redis). Carries every queue and the kill broadcast.",
     )
     visibility_timeout_seconds: int = Field(
-        default=12 * 3600, gt=0,
-        description="Seconds a delivered but unacknowledged message stays invisible before Redis "
-        "hands it to another consumer. Must exceed the longest task, or a running task is "
-        "delivered twice.",
+        default=120, gt=0,
+        description="Seconds after which the messages of a consumer that stopped renewing them "
+        "(a worker or executor that died) go back to their queue. A live consumer renews "
+        "every message it holds every quarter of this, so it bounds no task's duration. Keep "
+        "it above `worker.heartbeat_timeout_seconds`: the heartbeat resubmits a dead worker's "
+        "running attempts first, and a redelivered attempt closed since is dropped.",
     )
     restore_interval_seconds: float = Field(
         default=10.0, gt=0,

@@ -30,9 +30,10 @@ from common.secrets import SecretCipher, SecretProvider
 from common.storage import Storage
 from common.storage.offload import OUTPUTS_FILE, offload, resolve
 from common.storage.offload import load as load_outputs
-from common.store import Database, append_logs
+from common.store import Database, append_logs, get_task_run
 from common.store.types import utcnow
-from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE, Transport, worker_group_queue
+from common.transport.base import (EXECUTOR_QUEUE, WORKER_QUEUE, Transport, is_redelivery,
+                                   worker_group_queue)
 from worker.log_writer import LogWriter
 from worker.run_context import RunContext
 from worker.runnables import Outcome, run_attempt
@@ -85,6 +86,8 @@ class WorkerService:
             self.on_kill(payload)
             return
         assert isinstance(message, RunTask)
+        if is_redelivery() and self._closed_since(message):
+            return
         killed = self._register(message)
         started, began = utcnow(), time.perf_counter()
         outcome = None
@@ -103,6 +106,21 @@ class WorkerService:
                             ended=utcnow(), worker_id=self.worker_id,
                             children=outcome.children, logs=self._tail_logs(message))
         self.transport.publish(EXECUTOR_QUEUE, result.encode())
+
+    def _closed_since(self, message: RunTask) -> bool:
+        """The broker gave this attempt back because the worker holding it died. If the
+        executor has closed the attempt meanwhile (resubmitted it as a new attempt after the
+        worker's heartbeat stopped, or recorded its result), running it again would only
+        produce a stale result: it is dropped. Only redeliveries pay for this read."""
+        with self.db.read() as conn:
+            run = get_task_run(conn, message.task_run_id)
+        last = run.attempts[-1] if run is not None and run.attempts else None
+        if run is not None and not run.state.is_terminated and last is not None \
+                and last.number == message.attempt and not last.state.is_terminated:
+            return False
+        log.warning("attempt %d of task run %s came back from a lost worker, but the executor "
+                    "has closed it since: not run again", message.attempt, message.task_run_id)
+        return True
 
     def _tail_logs(self, message: RunTask) -> list[dict[str, Any]] | None:
         """The attempt's lines not stored yet, to send with its result; a long tail is

@@ -14,7 +14,10 @@ Contract
   failures it is dead-lettered instead: published to ``<queue>.dead`` as a `dead_letter`
   envelope (see `dead_letter_envelope`) and logged at ERROR. If the consuming process dies
   mid-handler, the message is redelivered to another consumer (Celery:
-  `task_reject_on_worker_lost`, or the Redis visibility timeout when the whole worker died).
+  `task_reject_on_worker_lost`, or, when the whole worker died, the Redis visibility
+  timeout: a live consumer renews its hold on every message it has taken, so only a dead
+  one's messages come back, however long a handler runs). A handler can tell such a
+  redelivery (`is_redelivery()`): the work may already have been done.
 * Handlers must therefore be idempotent; `common.messages` gives each message an
   idempotency key for that.
 * Order: one consumer with concurrency 1 receives a queue's messages in publish order
@@ -27,6 +30,7 @@ Contract
 
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 from abc import ABC, abstractmethod
@@ -44,6 +48,21 @@ DEAD_LETTER_KIND = "dead_letter"
 Payload = dict[str, Any]
 Handler = Callable[[Payload], None]
 StopSubscription = Callable[[], None]
+
+
+_REDELIVERY = contextvars.ContextVar("podium_redelivery", default=False)
+
+
+def is_redelivery() -> bool:
+    """True inside a handler whose message the broker gave back after its consumer died
+    (or its pool process did): the message may have been handled, in part or whole."""
+    return _REDELIVERY.get()
+
+
+def handling_redelivery(redelivered: bool) -> contextvars.Token:
+    """Set what `is_redelivery` answers for the handler about to run (transports only);
+    returns the token that restores it."""
+    return _REDELIVERY.set(redelivered)
 
 
 def worker_group_queue(group: str) -> str:

@@ -13,8 +13,10 @@ Delivery guarantees, and which setting gives each:
   requeues the message at once;
 * whole worker killed (host lost, SIGKILL of the main process): the message stays in Redis's
   ``unacked`` hash and is restored by another consumer's sweep (every
-  ``broker.restore_interval_seconds``) once ``broker.visibility_timeout_seconds`` passed. That
-  timeout must exceed the longest task, or a running task is handed to a second worker;
+  ``broker.restore_interval_seconds``) once ``broker.visibility_timeout_seconds`` passed
+  since its holder last renewed it. A live worker renews every message it holds
+  (`celery_leases.LeaseKeeper`), so a long task is never handed to a second worker;
+* a handler learns that its message is such a redelivery from `is_redelivery()`;
 * handler raised: the task itself republishes the message with ``failures + 1`` (after a
   back-off) or, at ``broker.max_failures``, publishes a dead-letter envelope to
   ``<queue>.dead``; then it returns, so the original is acknowledged. A crash between the two
@@ -67,7 +69,9 @@ from common.transport.base import (
     dead_letter_queue,
     decode_payload,
     encode_payload,
+    handling_redelivery,
 )
+from common.transport.celery_leases import LeaseKeeper
 
 log = logging.getLogger("podium.transport")
 
@@ -114,7 +118,8 @@ class _Dispatch:
         self.max_failures = max_failures
         self.backoff = backoff
 
-    def handle(self, queue: str, body: str, failures: int) -> None:
+    def handle(self, queue: str, body: str, failures: int, redelivered: bool = False) -> None:
+        token = handling_redelivery(redelivered)
         try:
             handler = self.handlers.get(queue)
             if handler is None:
@@ -128,6 +133,8 @@ class _Dispatch:
                 # rather than let Celery acknowledge a failed task. If even the reject
                 # cannot reach Redis, the visibility timeout restores the message.
                 raise Reject(str(publish_error), requeue=True) from publish_error
+        finally:
+            token.var.reset(token)
 
     def _on_failure(self, queue: str, body: str, failures: int, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
@@ -176,9 +183,11 @@ def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
     # shared=False: a shared task would be bound to every app in the process, and the first
     # app's closure (its handlers) would serve them all.
     @app.task(name=TASK_NAME, shared=False, ignore_result=True, acks_late=True,
-              reject_on_worker_lost=True)
-    def handle(queue: str, body: str, failures: int = 0) -> None:
-        dispatch.handle(queue, body, failures)
+              reject_on_worker_lost=True, bind=True)
+    def handle(task, queue: str, body: str, failures: int = 0) -> None:
+        # kombu marks a message it put back (dead holder, lost pool process) as redelivered.
+        redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
+        dispatch.handle(queue, body, failures, redelivered)
 
     app.podium_dispatch = dispatch  # type: ignore[attr-defined]
     return app
@@ -242,9 +251,11 @@ class CeleryTransport(Transport):
                                    name="podium-consume-stop", daemon=True)
         watcher.start()
         restore_signals = _install_signal_handlers(stop)
+        leases = LeaseKeeper(self.app, worker).start()
         try:
             worker.start()  # returns after a warm shutdown
         finally:
+            leases.stop()
             finished.set()
             restore_signals()
             watcher.join()

@@ -20,6 +20,7 @@ from test_transport_support import (  # noqa: E402
     MAX_FAILURES,
     REDIS_URL,
     CeleryHarness,
+    VISIBILITY_TIMEOUT,
     MemoryHarness,
     redis_up,
     wait_for,
@@ -160,6 +161,26 @@ def test_consumer_killed_mid_handler_redelivers_to_new_consumer(celery_harness):
     started = harness.recorder.items("started")
     assert [s["attempt"] for s in started] == [1, 2] and done[0]["attempt"] == 2
     assert started[0]["pid"] != started[1]["pid"]
+    # The handler can tell that the work may have been done already.
+    assert [s["redelivered"] for s in started] == [False, True]
+
+
+@pytest.mark.service
+def test_live_consumer_keeps_its_message_past_the_visibility_timeout(celery_harness):
+    # The consumer renews its hold on the message it runs, so the other consumer's sweeps
+    # (every 0.5 s) never hand it out again, however long the handler takes.
+    harness = celery_harness
+    q = harness.queue("long")
+    harness.transport.publish(q, {"id": "long", "sleep": 4 * VISIBILITY_TIMEOUT})
+    harness.start_consumer([q])
+    wait_for(lambda: harness.recorder.items("started"), what="handler started")
+    harness.start_consumer([q])
+    done = wait_for(lambda: harness.recorder.items("done"), timeout=30, what="long handler")
+    started = harness.recorder.items("started")
+    assert [(s["attempt"], s["redelivered"]) for s in started] == [(1, False)]
+    assert done[0]["attempt"] == 1
+    wait_for(lambda: harness.unacked() == 0, what="acknowledged")
+    assert harness.pending(q) == 0
 
 
 @pytest.mark.service

@@ -1,8 +1,10 @@
-"""A dead worker detected by its missing heartbeat, with the default visibility timeout.
+"""A dead worker detected by its missing heartbeat.
 
 `worker.heartbeat_timeout_seconds`: a worker silent for this long is considered dead and
-its running attempts are resubmitted. With the broker's default visibility timeout (12 h),
-that is the only thing that brings back the attempt of a SIGKILLed worker in good time.
+the attempts its row lists are resubmitted as new attempts. The message it held comes back
+later too, when its lease lapses (`broker.visibility_timeout_seconds`, longer here than the
+heartbeat timeout, as by default): the worker that gets it finds the attempt closed and
+drops it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from tests.integration.conftest import (deploy, finish, own_database, start_runt
                                        wait_for)
 
 pytestmark = pytest.mark.service
+# Well past the heartbeat timeout (6 s) plus its detection, so the resubmission comes first.
+VISIBILITY_TIMEOUT = 16
 
 FLOW = """
 id: heartbeat
@@ -49,7 +53,9 @@ def started(deployment):
             PODIUM_DATABASE__URL=url,
             # Twelve beats per timeout: a store commit slowed by a loaded machine must not
             # make the live replacement worker look dead too.
-            PODIUM_WORKER__HEARTBEAT_SECONDS="0.5", PODIUM_WORKER__HEARTBEAT_TIMEOUT_SECONDS="6")
+            PODIUM_WORKER__HEARTBEAT_SECONDS="0.5", PODIUM_WORKER__HEARTBEAT_TIMEOUT_SECONDS="6",
+            PODIUM_BROKER__VISIBILITY_TIMEOUT_SECONDS=str(VISIBILITY_TIMEOUT),
+            PODIUM_BROKER__RESTORE_INTERVAL_SECONDS="1")
         yield runtime, env
         stop_runtime(deployment, runtime)
 
@@ -93,14 +99,20 @@ def test_attempt_of_a_silent_worker_is_resubmitted_after_heartbeat_timeout(start
         worker.wait(10)
     runtime.fleet.add("worker", 2)
     runtime.fleet.wait_ready(30)
-    # heartbeat timeout (6 s) + its detection (1.5 s) + the task (2 s); in full-suite runs
-    # the resubmitted attempt has been seen to take over 20 s more to end (not understood
-    # yet, see the issue note), hence the slack.
-    execution = finish(runtime, execution.id, timeout=60)
+    # heartbeat timeout (6 s) + its detection (1.5 s) + the task (2 s), with slack.
+    execution = finish(runtime, execution.id, timeout=30)
     assert execution.state is State.SUCCESS
     (run,) = runtime.task_runs(execution.id)
     assert [(a.number, a.state) for a in run.attempts] == [(1, State.KILLED), (2, State.SUCCESS)]
     assert len((tmp_path / "started").read_text().split()) == 2
     assert any("stopped sending heartbeats" in line.message for line in runtime.logs(execution.id))
     dead = {r["pid"] for r in sys_services(env, "--all") if r["state"] == "DEAD"}
-    assert {w.pid for w in workers} <= dead  # (other modules' dead workers share the store)
+    assert {w.pid for w in workers} <= dead
+
+    # The killed worker's message of attempt 1 comes back once its lease lapses; the
+    # replacement drops it rather than run the closed attempt a third time.
+    wait_for(lambda: "came back from a lost worker" in runtime.fleet.log_tail(200),
+             VISIBILITY_TIMEOUT + 15, "the lapsed message of attempt 1 to come back")
+    assert len((tmp_path / "started").read_text().split()) == 2
+    (run,) = runtime.task_runs(execution.id)
+    assert [(a.number, a.state) for a in run.attempts] == [(1, State.KILLED), (2, State.SUCCESS)]

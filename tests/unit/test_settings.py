@@ -25,7 +25,7 @@ def test_defaults():
     assert s.data_dir == Path("/home/tester/.podium")
     assert s.database.url == "sqlite:////home/tester/.podium/podium.db"
     assert s.broker.url == "redis://127.0.0.1:6379/0"
-    assert s.broker.visibility_timeout_seconds == 12 * 3600
+    assert s.broker.visibility_timeout_seconds == 120
     assert s.broker.key_prefix == ""
     assert s.broker.max_failures == 5
     assert s.storage.kind == "local"
