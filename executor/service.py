@@ -211,7 +211,9 @@ class ExecutorService:
         decision, before_runs = self._process(conn, flow, execution, runs, message)
         if decision.ignored:
             self.counters["ignored"] += 1
-            log.info("%s: %s", message.kind, decision.ignored)
+            # A resubmission that changes nothing is rare and worth seeing in the logs.
+            log.log(logging.WARNING if isinstance(message, ResubmitAttempt) else logging.INFO,
+                    "%s: %s", message.kind, decision.ignored)
             self.runs.put(execution.id, execution.version - 1, runs)
             raise _NothingToWrite
         if isinstance(message, TaskResult) and message.logs:  # before the lines it caused

@@ -99,6 +99,17 @@ class Fleet:
             urls.append(found.group(1))
         return urls
 
+    def dump_stacks(self, settle: float = 0.5) -> None:
+        """Have every running process print its threads' stacks to its log (SIGUSR1, see
+        `podium.lifecycle.configure_service`): where a stuck fleet waits."""
+        for _, process, _ in self.processes:
+            if process.poll() is None:
+                try:
+                    process.send_signal(signal.SIGUSR1)
+                except ProcessLookupError:
+                    pass
+        time.sleep(settle)
+
     def log_tail(self, lines: int = 40) -> str:
         text = []
         for log in sorted(self.folder.glob("*.log")):

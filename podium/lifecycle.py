@@ -3,7 +3,10 @@ store (`podium sys services`), say when it drains, and deregister on a clean sto
 
 from __future__ import annotations
 
+import faulthandler
 import logging
+import signal
+import sys
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -15,6 +18,18 @@ from common.settings import Settings
 from common.store import Database
 
 log = logging.getLogger("podium.lifecycle")
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_service(settings: Settings) -> None:
+    """What every long-running service process does first: logging at the configured
+    level, and `kill -USR1 <pid>` printing every thread's stack to stderr, to see where a
+    live but stuck process waits without stopping it."""
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
 
 
 def start_heartbeat(settings: Settings, db: Database, kind: str,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import threading
@@ -12,7 +11,7 @@ import click
 
 from common.settings import Settings
 from podium import observability, wiring
-from podium.lifecycle import start_heartbeat
+from podium.lifecycle import configure_service, start_heartbeat
 from scheduler.service import SchedulerService
 
 
@@ -21,8 +20,7 @@ def scheduler() -> None:
     """Run the scheduler: fires Schedule / ScheduleOnDates triggers until SIGTERM.
     Several replicas may run; each scheduled date still starts one execution."""
     settings = Settings()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_service(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

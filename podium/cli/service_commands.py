@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import threading
@@ -17,14 +16,13 @@ from common.store import upgrade
 from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL
 from executor.service import ExecutorService
 from podium import observability, wiring
-from podium.lifecycle import on_stop, start_heartbeat
+from podium.lifecycle import configure_service, on_stop, start_heartbeat
 from podium.runtime import Runtime
 from worker.service import WorkerService
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_service(settings)
     _signal_readiness()
 
 

@@ -3,7 +3,6 @@ embedded runtime for a laptop (`--embedded`)."""
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -32,12 +31,11 @@ def webserver(host: str | None, port: int | None, embedded: bool,
     from api import create_app
     from api.server import serve
     from podium import observability
-    from podium.lifecycle import start_heartbeat
+    from podium.lifecycle import configure_service, start_heartbeat
     from podium.runtime import Runtime
 
     settings = Settings()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_service(settings)
     if embedded:
         runtime = Runtime.embedded(data_dir or settings.data_dir)
     else:  # the schema is migrated by `podium db upgrade`, not by every API replica

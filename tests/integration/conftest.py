@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 from common.flow.loader import parse_flow
 from common.models.execution import Execution, TaskRun
 from common.settings import Settings
+from common.store import list_services
 from common.store.database import normalize_url
 from podium.runtime import Runtime
 
@@ -180,12 +181,33 @@ def deploy(runtime: Runtime, source: str) -> None:
 
 
 def finish(runtime: Runtime, execution_id: str, timeout: float = 30.0) -> Execution:
-    """Wait for the execution to terminate; on timeout, fail with the fleet's logs."""
+    """Wait for the execution to terminate; on timeout, fail with what explains it."""
     try:
         return runtime.wait(execution_id, timeout=timeout, poll=0.05)
     except TimeoutError as exc:
-        tail = runtime.fleet.log_tail(30) if runtime.fleet else ""
-        pytest.fail(f"{exc}\n{tail}")
+        pytest.fail(f"{exc}\n{explain_stuck(runtime, [execution_id], runtime.fleet)}")
+
+
+def explain_stuck(runtime: Runtime, execution_ids: list[str], fleet: Any = None) -> str:
+    """Everything a stuck execution leaves to read: its task runs and attempts, its last
+    log lines, every service row with the attempts it lists, and each process's threads'
+    stacks and log tail."""
+    lines = []
+    for execution_id in execution_ids[:20]:
+        execution = runtime.get(execution_id)
+        lines.append(f"=== {execution_id} {execution.flow_id} {execution.state.value}")
+        lines += [f"  run {r.id} {r.task_id} {r.state.value} "
+                  f"{[(a.number, a.state.value) for a in r.attempts]}"
+                  for r in runtime.task_runs(execution_id)]
+        lines += [f"  log {e.timestamp:%H:%M:%S.%f} {e.level} {e.task_id} {e.message[:200]}"
+                  for e in runtime.logs(execution_id)[-15:]]
+    with runtime.db.read() as conn:
+        lines += [f"service {r.id} {r.state} beat {r.heartbeat_at:%H:%M:%S.%f} running "
+                  f"{r.running}" for r in list_services(conn, include_dead=True)]
+    if fleet is not None:
+        fleet.dump_stacks()
+        lines.append(fleet.log_tail(150))
+    return "\n".join(lines)
 
 
 def runs_by_task(runs: list[TaskRun]) -> dict[str, list[TaskRun]]:

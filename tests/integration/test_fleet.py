@@ -25,7 +25,8 @@ from common.store import upgrade
 from common.store.schema import executions
 from podium.fleet import Fleet
 from podium.runtime import Runtime
-from tests.integration.conftest import free_port, own_database, settings_from, wait_for
+from tests.integration.conftest import (explain_stuck, free_port, own_database, settings_from,
+                                       wait_for)
 from tests.integration.scrape import by, get, scrape, series_names
 
 pytestmark = pytest.mark.service
@@ -192,8 +193,8 @@ def test_fleet_runs_500_executions_while_workers_come_and_go(cluster):
     try:
         wait_for(lambda: not unfinished_ids(runtime), 300, "every execution to end", poll=0.5)
     except BaseException:
-        print(cluster.fleet.log_tail(60))
-        print(unfinished(runtime))
+        ids = unfinished_ids(runtime)
+        print(f"{len(ids)} unfinished:\n{explain_stuck(runtime, ids, cluster.fleet)}")
         raise
     check_executions(runtime, ids)
     check_metrics(cluster, runtime)
@@ -291,18 +292,6 @@ def unfinished_ids(runtime: Runtime) -> list[str]:
     with runtime.db.read() as conn:
         return list(conn.execute(select(executions.c.id).where(
             executions.c.state.not_in(ENDED))).scalars())
-
-
-def unfinished(runtime: Runtime) -> str:
-    """What a timeout leaves behind: each unfinished execution with its task runs."""
-    ids = unfinished_ids(runtime)
-    lines = []
-    for execution_id in ids[:20]:
-        execution = runtime.get(execution_id)
-        runs = [(r.task_id, r.state.value, [(a.number, a.state.value) for a in r.attempts])
-                for r in runtime.task_runs(execution_id)]
-        lines.append(f"{execution_id} {execution.flow_id} {execution.state.value} {runs}")
-    return f"{len(ids)} unfinished:\n" + "\n".join(lines)
 
 
 def check_executions(runtime: Runtime, ids: dict[int, str]) -> None:
