@@ -114,9 +114,7 @@ class WorkerService:
         produce a stale result: it is dropped. Only redeliveries pay for this read."""
         with self.db.read() as conn:
             run = get_task_run(conn, message.task_run_id)
-        last = run.attempts[-1] if run is not None and run.attempts else None
-        if run is not None and not run.state.is_terminated and last is not None \
-                and last.number == message.attempt and not last.state.is_terminated:
+        if run is not None and run.runs_attempt(message.attempt):
             return False
         log.warning("attempt %d of task run %s came back from a lost worker, but the executor "
                     "has closed it since: not run again", message.attempt, message.task_run_id)

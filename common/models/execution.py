@@ -56,6 +56,13 @@ class TaskRun(Record):
     def state(self) -> State:
         return self.history.current
 
+    def runs_attempt(self, number: int) -> bool:
+        """Attempt `number` is the one this run is waiting for: the run RUNNING, its last
+        attempt that number and not ended. Anything else about that attempt is stale."""
+        last = self.attempts[-1] if self.attempts else None
+        return self.state is State.RUNNING and last is not None and last.number == number \
+            and not last.state.is_terminated
+
     def moved_to(self, target: State, at: datetime) -> "TaskRun":
         return self.model_copy(update={"history": transition(self.history, target, at)})
 

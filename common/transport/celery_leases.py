@@ -34,7 +34,6 @@ class LeaseKeeper:
         self.worker = worker  # a celery WorkController
         timeout = float((app.conf.broker_transport_options or {}).get("visibility_timeout", 3600))
         self.every = max(MIN_RENEW_SECONDS, timeout / 4)
-        self.renewed = 0  # leases renewed so far (tests and debugging)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -65,7 +64,6 @@ class LeaseKeeper:
             channel = connection.default_channel
             # XX: only messages still unacknowledged; one acknowledged meanwhile stays gone.
             channel.client.zadd(channel.unacked_index_key, {tag: now for tag in tags}, xx=True)
-        self.renewed += len(tags)
         return len(tags)
 
     def held_tags(self) -> list[str]:

@@ -24,10 +24,9 @@ def resubmit(tx: ExecutionTx, message: ResubmitAttempt, config: EngineConfig) ->
     run = tx.run(message.task_run_id)
     if run is None:
         return f"unknown task run {message.task_run_id}"
-    last = run.attempts[-1] if run.attempts else None
-    if run.state is not State.RUNNING or last is None or last.number != message.attempt \
-            or last.state.is_terminated:
+    if not run.runs_attempt(message.attempt):
         return f"attempt {message.attempt} of task run {run.id} is no longer running"
+    last = run.attempts[-1]
     lost = last.model_copy(update={"state": State.KILLED, "ended": tx.now})
     run = tx.put_run(run.model_copy(update={"attempts": [*run.attempts[:-1], lost]}))
     tx.log(run.id, "WARNING",
