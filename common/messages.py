@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from common.models.state import State
+from common.transport.base import attempt_mark
 
 VERSION = 1
 
@@ -161,17 +162,25 @@ class SubflowEnded(Message):
 
 
 class ResubmitAttempt(Message):
-    """The worker running this attempt fell silent (no heartbeat within its timeout): if it
-    is still the task run's running attempt, run the task again as a new attempt."""
+    """The worker running this attempt fell silent (no heartbeat within its timeout), or
+    the attempt's messages were lost with a consumer that died (`lost`): if it is still
+    the task run's running attempt, run the task again as a new attempt."""
 
     kind: Literal["resubmit_attempt"] = "resubmit_attempt"
     task_run_id: str
     attempt: int
     worker_id: str | None = None
+    lost: bool = False
 
     @property
     def idempotency_key(self) -> str:
         return f"resubmit_attempt:{self.execution_id}:{self.task_run_id}:{self.attempt}"
+
+
+def attempt_marks(task_run_id: str, attempt: int) -> tuple[str, str]:
+    """The transport marks of an attempt's RunTask and of its TaskResult."""
+    return (attempt_mark("run_task", task_run_id, attempt),
+            attempt_mark("task_result", task_run_id, attempt))
 
 
 ExecutorMessage = Annotated[Union[StartExecution, TaskResult, KillExecution, ResumeExecution,

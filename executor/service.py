@@ -41,11 +41,15 @@ from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process
 from executor.flow_cache import FlowCache
 from executor.flow_triggers.listeners import on_state_change
+from executor.lost_attempts import find_lost_attempts
 from executor.metrics import Observed, observe, record
 from executor.run_cache import TaskRunCache
 
 log = logging.getLogger(__name__)
 
+
+# The services that take messages off queues: one dying may take some with it.
+CONSUMERS = frozenset({"worker", "executor"})
 
 # DEAD service rows stay listed (`podium sys services --all`) this long.
 DEAD_ROWS_KEPT = timedelta(days=1)
@@ -159,6 +163,7 @@ class ExecutorService:
         self.config = config or EngineConfig()
         self.clock = clock
         self.flows = FlowCache()
+        self._lost_check_due = False  # a consumer died: look for attempts lost with it
         self.runs = TaskRunCache()
         self.relay = OutboxRelay(db, transport)
         self.counters: Counter[str] = Counter()
@@ -321,6 +326,29 @@ class ExecutorService:
         self.counters["workers_lost"] += len(dead)
         self.counters["attempts_resubmitted"] += len(messages)
         metrics.get().workers_lost.inc(len(dead))
+        metrics.get().worker_attempts_resubmitted.inc(len(messages))
+        self.relay.publish_committed((i, q, p) for i, (q, p) in zip(ids, messages))
+        # Looked for until a look succeeds (the broker may be what failed).
+        self._lost_check_due |= any(service.kind in CONSUMERS for service in silent)
+        if self._lost_check_due:
+            self.resend_lost_attempts()
+            self._lost_check_due = False
+        return len(messages)
+
+    def resend_lost_attempts(self) -> int:
+        """Resubmit the attempts whose RunTask or TaskResult died with a consumer
+        (executor/lost_attempts.py); returns how many."""
+        lost = find_lost_attempts(self.db, self.transport, self.flows)
+        messages = [(EXECUTOR_QUEUE, ResubmitAttempt(
+            execution_id=a.execution_id, task_run_id=a.task_run_id, attempt=a.attempt,
+            lost=True).encode()) for a in lost]
+        if not messages:
+            return 0
+        with self.db.begin() as conn:
+            ids = enqueue_messages(conn, messages)
+        log.warning("%d attempt(s) whose messages were lost resubmitted: %s", len(lost),
+                    ", ".join(f"{a.task_run_id} attempt {a.attempt}" for a in lost[:20]))
+        self.counters["attempts_resubmitted"] += len(messages)
         metrics.get().worker_attempts_resubmitted.inc(len(messages))
         self.relay.publish_committed((i, q, p) for i, (q, p) in zip(ids, messages))
         return len(messages)

@@ -48,6 +48,11 @@ def take_messages(conn: Connection, limit: int = 100) -> list[OutboxMessage]:
             for row in conn.execute(query)]
 
 
+def pending_payloads(conn: Connection) -> list[dict[str, Any]]:
+    """The payload of every row: messages committed and not (known to be) published."""
+    return [row.payload for row in conn.execute(select(outbox.c.payload))]
+
+
 def delete_messages(conn: Connection, ids: Iterable[int]) -> None:
     ids = list(ids)
     for start in range(0, len(ids), 500):

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, false, insert, select, true, update
 
 from common.models.execution import TaskRun
+from common.models.state import TERMINATED, State
 from common.store.errors import NotFoundError
-from common.store.schema import task_runs
+from common.store.schema import executions, task_runs
 from common.store.types import utcnow
 
 _JSON_FIELDS = ("history", "attempts", "outputs", "flowable")
@@ -81,6 +82,18 @@ def load_live_task_runs(conn: Connection, execution_id: str) -> list[TaskRun]:
                                     task_runs.c.folded == false()) \
         .order_by(task_runs.c.seq, task_runs.c.id)
     return [_task_run(row) for row in conn.execute(query)]
+
+
+def running_task_runs(conn: Connection) -> list[tuple[str, str, int, TaskRun]]:
+    """Every RUNNING task run of an execution not ended yet, with that execution's
+    (namespace, flow_id, flow_revision): what may have an attempt out on the workers."""
+    ended = [state.value for state in TERMINATED]
+    query = select(executions.c.namespace, executions.c.flow_id, executions.c.flow_revision,
+                   task_runs).join(executions, executions.c.id == task_runs.c.execution_id) \
+        .where(executions.c.state.not_in(ended), task_runs.c.folded == false(),
+               task_runs.c.state == State.RUNNING.value)
+    return [(row.namespace, row.flow_id, row.flow_revision, _task_run(row))
+            for row in conn.execute(query)]
 
 
 def load_task_runs_by_task(conn: Connection, execution_id: str, task_ids: Iterable[str],

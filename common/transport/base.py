@@ -20,6 +20,10 @@ Contract
   redelivery (`is_redelivery()`): the work may already have been done.
 * Handlers must therefore be idempotent; `common.messages` gives each message an
   idempotency key for that.
+* A message about one task attempt (its payload has ``kind``, ``task_run_id`` and
+  ``attempt``) carries a mark (`attempt_mark`), and `locate` says which marks the broker
+  holds: queued, or taken by a consumer and not acknowledged. The executor uses it after a
+  consumer died to find attempts whose message died with it (see `Transport.locate`).
 * Order: one consumer with concurrency 1 receives a queue's messages in publish order
   (FIFO). A redelivered message loses its place. Several consumers, or concurrency > 1,
   give no order guarantee.
@@ -63,6 +67,19 @@ def handling_redelivery(redelivered: bool) -> contextvars.Token:
     """Set what `is_redelivery` answers for the handler about to run (transports only);
     returns the token that restores it."""
     return _REDELIVERY.set(redelivered)
+
+
+def attempt_mark(kind: str, task_run_id: str, attempt: int) -> str:
+    """The mark of a message about one task attempt (`Transport.locate` finds it)."""
+    return f"{kind}:{task_run_id}:{attempt}"
+
+
+def message_mark(payload: Payload) -> str | None:
+    """The mark a payload travels with: its attempt's, or None for other messages."""
+    kind, run, attempt = (payload.get(k) for k in ("kind", "task_run_id", "attempt"))
+    if isinstance(kind, str) and isinstance(run, str) and isinstance(attempt, int):
+        return attempt_mark(kind, run, attempt)
+    return None
 
 
 def worker_group_queue(group: str) -> str:
@@ -127,18 +144,31 @@ class Transport(ABC):
 
     def publish(self, queue: str, payload: Payload) -> None:
         """Append one message to `queue`. Returns once the broker has it (durable for Redis)."""
-        self._publish_encoded(check_queue_name(queue), encode_payload(payload))
+        self._publish_encoded(check_queue_name(queue), encode_payload(payload),
+                              message_mark(payload))
 
     def publish_many(self, messages: Iterable[tuple[str, Payload]]) -> None:
         """Publish several messages in order. Every payload is validated before any is sent;
         the sends themselves are not atomic (the outbox covers a crash in between)."""
-        batch = [(check_queue_name(q), encode_payload(p)) for q, p in messages]
-        for queue, text in batch:
-            self._publish_encoded(queue, text)
+        batch = [(check_queue_name(q), encode_payload(p), message_mark(p)) for q, p in messages]
+        for queue, text, mark in batch:
+            self._publish_encoded(queue, text, mark)
 
     @abstractmethod
-    def _publish_encoded(self, queue: str, text: str) -> None:
-        """Send an already validated, JSON-encoded payload."""
+    def _publish_encoded(self, queue: str, text: str, mark: str | None = None) -> None:
+        """Send an already validated, JSON-encoded payload, with its `message_mark`."""
+
+    @abstractmethod
+    def locate(self, queues: Iterable[str], marks: Iterable[str]) -> set[str]:
+        """Which of `marks` the broker holds: a message with that mark waits in one of
+        `queues`, or a consumer has taken it (from any queue) and not acknowledged it yet.
+
+        One consistent look (a message moving between queue and consumer is seen once).
+        A mark absent here whose work is not recorded either was lost: its message was
+        in a consumer that died after taking it from the broker and before the broker
+        noted the delivery (kombu's Redis transport pops with BRPOP, then records). Meant
+        for rare reconciliations: it reads every message of `queues`.
+        """
 
     @abstractmethod
     def broadcast(self, channel: str, payload: Payload) -> None:

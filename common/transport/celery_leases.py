@@ -1,4 +1,7 @@
-"""Holding on to the messages a live Celery worker has taken (a lease per message).
+"""kombu's Redis records of taken messages: leases on them, and looking messages up.
+
+Leases
+------
 
 kombu's Redis transport remembers each delivered, unacknowledged message in the
 ``unacked`` hash and scores it in ``unacked_index`` with the delivery time; any consumer's
@@ -12,6 +15,16 @@ timeout thus measures how long ago the holder was last seen alive rather than ho
 task has run: a task may run for days, and a worker that dies (SIGKILL, lost host) gives
 back, within about one timeout, every message it held, including the ones it had received
 but not started.
+
+Looking messages up
+-------------------
+kombu takes a message with BRPOP and only then records it in ``unacked``: a consumer
+killed in between (the reply unread in its socket, or held back while its prefetch is
+full) takes the message with it, and no sweep can bring it back. `locate_marks` tells the
+executor which attempt messages still exist (queued or in ``unacked``), so it can resend
+the ones that do not (executor/lost_attempts.py). A marked message's Celery task id is
+``<mark>/<random>`` (`marked_task_id`); the lookup reads that id from each stored message
+in one Lua script, so nothing moves between queue and ``unacked`` while it looks.
 """
 
 from __future__ import annotations
@@ -19,6 +32,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from celery import Celery
@@ -80,3 +95,46 @@ class LeaseKeeper:
             except RuntimeError:
                 continue
         return []
+
+
+# KEYS: the queue lists, then the unacked hash. ARGV: the marks wanted. Returns those seen.
+# The id is the first "id" key of the message's JSON: the body before it is base64.
+_LOCATE_SCRIPT = """
+local wanted, found, seen = {}, {}, {}
+for i = 1, #ARGV do wanted[ARGV[i]] = true end
+local function look(raw)
+  local id = string.match(raw, '"id":%s*"([^"]*)"')
+  local mark = id and string.match(id, '^(.*)/[^/]*$')
+  if mark and wanted[mark] and not seen[mark] then
+    seen[mark] = true
+    found[#found + 1] = mark
+  end
+end
+for i = 1, #KEYS - 1 do
+  for _, raw in ipairs(redis.call('LRANGE', KEYS[i], 0, -1)) do look(raw) end
+end
+for _, raw in ipairs(redis.call('HVALS', KEYS[#KEYS])) do look(raw) end
+return found
+"""
+
+
+def marked_task_id(mark: str) -> str:
+    """A unique Celery task id that `locate_marks` recognises as carrying `mark`."""
+    return f"{mark}/{uuid.uuid4().hex}"
+
+
+def locate_marks(app: Celery, queues: list[str], marks: Iterable[str]) -> set[str]:
+    """The marks of `marks` whose message waits in one of `queues` or is taken and not
+    acknowledged (by any consumer of any queue)."""
+    wanted = sorted(set(marks))
+    if not wanted:
+        return set()
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        prefix = getattr(channel, "global_keyprefix", "") or ""
+        # kombu keeps one list per priority step; unprioritised messages use the first.
+        lists = [prefix + channel._q_for_pri(queue, step)
+                 for queue in queues for step in channel.priority_steps]
+        keys = [*lists, prefix + channel.unacked_key]
+        found = channel.client.eval(_LOCATE_SCRIPT, len(keys), *keys, *wanted)
+    return {m.decode() if isinstance(m, bytes) else m for m in found}

@@ -46,6 +46,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from celery import signals
@@ -70,8 +71,9 @@ from common.transport.base import (
     decode_payload,
     encode_payload,
     handling_redelivery,
+    message_mark,
 )
-from common.transport.celery_leases import LeaseKeeper
+from common.transport.celery_leases import LeaseKeeper, locate_marks, marked_task_id
 
 log = logging.getLogger("podium.transport")
 
@@ -149,7 +151,7 @@ class _Dispatch:
         # A sleep, not a countdown: Celery's ETA messages sit in worker memory, outside the
         # visibility-timeout guarantees. The back-off is short and capped.
         time.sleep(backoff_seconds(self.backoff, failures))
-        send(self.app, queue, body, failures)
+        send(self.app, queue, body, failures, message_mark(decode_payload(body)))
 
 
 def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
@@ -162,6 +164,10 @@ def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
         # (10) would make that 10x slower than configured.
         "unacked_restore_interval": broker.restore_interval_seconds,
         "unacked_restore_throttle": 1,
+        # The sweep runs under a Redis lock that expires after this; kombu's 5 minutes
+        # would let one consumer killed mid-sweep stop every restore for that long.
+        # (Restoring is transactional per message: overlapping sweeps restore once.)
+        "unacked_mutex_expire": max(10, int(3 * broker.restore_interval_seconds)),
     }
     if broker.key_prefix:
         transport_options["global_keyprefix"] = broker.key_prefix
@@ -193,10 +199,13 @@ def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
     return app
 
 
-def send(app: Celery, queue: str, body: str, failures: int = 0) -> None:
-    """Publish one already encoded message. Never with eta/countdown/expires."""
+def send(app: Celery, queue: str, body: str, failures: int = 0, mark: str | None = None) -> None:
+    """Publish one already encoded message. Never with eta/countdown/expires. A marked
+    message's Celery task id starts with its mark, which is what `locate` looks for."""
+    task_id = marked_task_id(mark) if mark else None
     try:
-        app.send_task(TASK_NAME, args=[queue, body, failures], queue=queue, ignore_result=True)
+        app.send_task(TASK_NAME, args=[queue, body, failures], queue=queue, ignore_result=True,
+                      task_id=task_id)
     except Exception as exc:  # kombu raises OperationalError & co. when Redis is unreachable
         raise TransportError(f"could not publish to {queue}: {exc}") from exc
 
@@ -211,8 +220,16 @@ class CeleryTransport(Transport):
 
     # -- producer side -------------------------------------------------------------------
 
-    def _publish_encoded(self, queue: str, text: str) -> None:
-        send(self.app, queue, text)
+    def _publish_encoded(self, queue: str, text: str, mark: str | None = None) -> None:
+        send(self.app, queue, text, mark=mark)
+
+    def locate(self, queues: Iterable[str], marks: Iterable[str]) -> set[str]:
+        try:
+            return locate_marks(self.app, [check_queue_name(q) for q in queues], marks)
+        except TransportError:
+            raise
+        except Exception as exc:  # redis-py's ConnectionError & co.
+            raise TransportError(f"could not look for messages on the broker: {exc}") from exc
 
     # -- consumer side -------------------------------------------------------------------
 

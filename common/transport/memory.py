@@ -20,6 +20,7 @@ import logging
 import queue as queue_mod
 import threading
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,11 +44,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("podium.transport")
 
 
-@dataclass
+@dataclass(eq=False)
 class _Envelope:
     queue: str
     text: str
     failures: int = 0
+    mark: str | None = None
 
 
 class InProcessTransport(Transport):
@@ -60,6 +62,7 @@ class InProcessTransport(Transport):
         # and publish wakes it whatever queue the message went to.
         self._cond = threading.Condition()
         self._queues: dict[str, deque[_Envelope]] = defaultdict(deque)
+        self._taken: set[_Envelope] = set()  # being handled: not acknowledged yet
         self._subs_lock = threading.Lock()
         self._subscriptions: dict[str, list[_Subscription]] = defaultdict(list)
 
@@ -70,14 +73,21 @@ class InProcessTransport(Transport):
 
     # -- producer side -------------------------------------------------------------------
 
-    def _publish_encoded(self, queue: str, text: str) -> None:
-        self._put(_Envelope(queue, text))
+    def _publish_encoded(self, queue: str, text: str, mark: str | None = None) -> None:
+        self._put(_Envelope(queue, text, mark=mark))
 
     def _put(self, envelope: _Envelope, *, front: bool = False) -> None:
         with self._cond:
             q = self._queues[envelope.queue]
             q.appendleft(envelope) if front else q.append(envelope)
             self._cond.notify_all()
+
+    def locate(self, queues: Iterable[str], marks: Iterable[str]) -> set[str]:
+        wanted, names = set(marks), set(queues)
+        with self._cond:
+            held = [e for name in names for e in self._queues.get(name, ())]
+            held += self._taken
+        return {e.mark for e in held if e.mark in wanted}
 
     def pending(self, queue: str) -> int:
         """Messages waiting in `queue` (not counting those being handled). For tests."""
@@ -125,7 +135,9 @@ class InProcessTransport(Transport):
         for i in range(len(queues)):
             q = self._queues.get(queues[(turn + i) % len(queues)])
             if q:
-                return q.popleft()
+                envelope = q.popleft()
+                self._taken.add(envelope)
+                return envelope
         return None
 
     def _deliver(self, envelope: _Envelope, handler: Handler, stop: threading.Event) -> None:
@@ -138,6 +150,9 @@ class InProcessTransport(Transport):
             # never acknowledged, so it goes back where it was.
             self._put(envelope, front=True)
             raise
+        finally:
+            with self._cond:
+                self._taken.discard(envelope)
 
     def _on_failure(self, envelope: _Envelope, exc: Exception, stop: threading.Event) -> None:
         failures = envelope.failures + 1
@@ -152,7 +167,7 @@ class InProcessTransport(Transport):
         log.warning("message on %s failed (%d/%d), redelivering: %s", envelope.queue, failures,
                     self.max_failures, error)
         stop.wait(backoff_seconds(self.retry_backoff_seconds, failures))
-        self._put(_Envelope(envelope.queue, envelope.text, failures))
+        self._put(_Envelope(envelope.queue, envelope.text, failures, envelope.mark))
 
     # -- broadcast -----------------------------------------------------------------------
 

@@ -145,16 +145,41 @@ def test_messages_not_taken_survive_stop(harness):
     wait_for(lambda: harness.recorder.items("done"), what="message handled by next consumer")
 
 
+def _attempt(run: str, **behaviour) -> dict:
+    """A payload about one task attempt: it travels with the mark `run_task:<run>:1`."""
+    return {"kind": "run_task", "task_run_id": run, "attempt": 1, "id": run, **behaviour}
+
+
+def test_locate_finds_marked_messages_until_they_are_handled(harness):
+    q, t = harness.queue("marked"), harness.transport
+    t.publish(q, _attempt("slow", sleep=2))
+    t.publish(q, _attempt("flaky", fail=1))  # its redelivery keeps the mark
+    t.publish(q, {"id": "plain"})
+    wanted = {"run_task:slow:1", "run_task:flaky:1", "run_task:never:1"}
+    assert t.locate([q], wanted) == {"run_task:slow:1", "run_task:flaky:1"}
+    assert t.locate([harness.queue("elsewhere")], wanted) == set()
+    harness.start_consumer([q])
+    wait_for(lambda: harness.recorder.items("started"), what="slow handler started")
+    # Taken and running: held by its consumer, found whatever queues are named.
+    assert "run_task:slow:1" in t.locate([harness.queue("elsewhere")], wanted)
+    assert t.locate([q], wanted) == {"run_task:slow:1", "run_task:flaky:1"}
+    wait_for(lambda: len(harness.recorder.items("done")) == 3, what="every message handled")
+    wait_for(lambda: t.locate([q], wanted) == set(), what="handled messages acknowledged")
+    assert sorted(s["id"] for s in harness.recorder.items("started")) == \
+        ["flaky", "flaky", "plain", "slow"]
+
+
 @pytest.mark.service
 def test_consumer_killed_mid_handler_redelivers_to_new_consumer(celery_harness):
     # (In memory the queues die with the process: there is nothing to redeliver.)
     harness = celery_harness
     q = harness.queue("killed")
-    harness.transport.publish(q, {"id": "k", "sleep": 60, "sleep_once": True})
+    harness.transport.publish(q, _attempt("k", sleep=60, sleep_once=True))
     first = harness.start_consumer([q])
     wait_for(lambda: harness.recorder.items("started"), what="handler started")
     first.kill()  # SIGKILL the whole consumer process group: no shutdown code runs
     assert harness.unacked() == 1  # the message is still held for the dead consumer
+    assert harness.transport.locate([q], {"run_task:k:1"}) == {"run_task:k:1"}
     harness.start_consumer([q])
     done = wait_for(lambda: harness.recorder.items("done"), timeout=25,
                     what="redelivery after the visibility timeout")

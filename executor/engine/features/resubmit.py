@@ -26,12 +26,15 @@ def resubmit(tx: ExecutionTx, message: ResubmitAttempt, config: EngineConfig) ->
         return f"unknown task run {message.task_run_id}"
     if not run.runs_attempt(message.attempt):
         return f"attempt {message.attempt} of task run {run.id} is no longer running"
+    if not tx.task(run.task_id).runs_on_worker():  # a Subflow's attempt waits on its child
+        return f"task run {run.id} does not run on a worker"
     last = run.attempts[-1]
-    lost = last.model_copy(update={"state": State.KILLED, "ended": tx.now})
-    run = tx.put_run(run.model_copy(update={"attempts": [*run.attempts[:-1], lost]}))
-    tx.log(run.id, "WARNING",
-           f"worker {message.worker_id or '?'} stopped sending heartbeats while running "
-           f"attempt {last.number} of task '{run.task_id}': resubmitted as attempt "
-           f"{last.number + 1}")
+    closed = last.model_copy(update={"state": State.KILLED, "ended": tx.now})
+    run = tx.put_run(run.model_copy(update={"attempts": [*run.attempts[:-1], closed]}))
+    cause = ("its message was lost with a consumer that died (it is in no queue and no "
+             "worker has it)" if message.lost else
+             f"worker {message.worker_id or '?'} stopped sending heartbeats while running it")
+    tx.log(run.id, "WARNING", f"attempt {last.number} of task '{run.task_id}': {cause}; "
+           f"resubmitted as attempt {last.number + 1}")
     redispatch_attempt(tx, run, config)
     return None

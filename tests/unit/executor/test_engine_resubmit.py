@@ -6,6 +6,7 @@ from __future__ import annotations
 from common.messages import ResubmitAttempt
 from common.models.state import State
 from tests.unit.executor.harness import Harness
+from tests.unit.executor.test_engine_subflow import started
 
 FLOW = """id: f
 namespace: company.team
@@ -71,3 +72,26 @@ def test_resubmit_of_a_killed_execution_is_ignored():
     h.kill()
     assert resubmit(h, first).ignored
     assert h.execution.state is State.KILLED
+
+
+def test_a_lost_message_resubmits_with_its_own_reason():
+    h = Harness(FLOW)
+    h.start()
+    first = h.dispatched[0]
+    decision = h.send(ResubmitAttempt(execution_id=h.execution.id, task_run_id=first.task_run.id,
+                                      attempt=1, lost=True))
+    assert decision.ignored is None
+    assert [d.attempt for d in h.dispatched] == [1, 2]
+    (warning,) = [text for _, level, text in decision.logs if level == "WARNING"]
+    assert "lost with a consumer that died" in warning and "resubmitted as attempt 2" in warning
+
+
+def test_an_attempt_not_run_by_a_worker_is_never_resubmitted():
+    # A Subflow's attempt waits on its child execution: there is no message to have lost.
+    h, command = started()
+    (call,) = h.by_task("call")
+    assert [(a.number, a.state) for a in call.attempts] == [(1, State.RUNNING)]
+    decision = h.send(ResubmitAttempt(execution_id=h.execution.id, task_run_id=call.id,
+                                      attempt=1, lost=True))
+    assert decision.ignored and "does not run on a worker" in decision.ignored
+    assert [(a.number, a.state) for a in h.by_task("call")[0].attempts] == [(1, State.RUNNING)]
