@@ -41,7 +41,7 @@ from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process
 from executor.flow_cache import FlowCache
 from executor.flow_triggers.listeners import on_state_change
-from executor.lost_attempts import find_lost_attempts
+from executor.lost_messages import find_lost_messages
 from executor.metrics import Observed, observe, record
 from executor.run_cache import TaskRunCache
 
@@ -331,25 +331,29 @@ class ExecutorService:
         # Looked for until a look succeeds (the broker may be what failed).
         self._lost_check_due |= any(service.kind in CONSUMERS for service in silent)
         if self._lost_check_due:
-            self.resend_lost_attempts()
+            self.resend_lost_messages()
             self._lost_check_due = False
         return len(messages)
 
-    def resend_lost_attempts(self) -> int:
-        """Resubmit the attempts whose RunTask or TaskResult died with a consumer
-        (executor/lost_attempts.py); returns how many."""
-        lost = find_lost_attempts(self.db, self.transport, self.flows)
+    def resend_lost_messages(self) -> int:
+        """Send again what died with a consumer: attempts resubmitted, StartExecutions
+        repeated (executor/lost_messages.py); returns how many messages went out."""
+        lost = find_lost_messages(self.db, self.transport, self.flows)
         messages = [(EXECUTOR_QUEUE, ResubmitAttempt(
             execution_id=a.execution_id, task_run_id=a.task_run_id, attempt=a.attempt,
-            lost=True).encode()) for a in lost]
+            lost=True).encode()) for a in lost.attempts]
+        messages += [(EXECUTOR_QUEUE, StartExecution(execution_id=i).encode())
+                     for i in lost.unstarted]
         if not messages:
             return 0
         with self.db.begin() as conn:
             ids = enqueue_messages(conn, messages)
-        log.warning("%d attempt(s) whose messages were lost resubmitted: %s", len(lost),
-                    ", ".join(f"{a.task_run_id} attempt {a.attempt}" for a in lost[:20]))
-        self.counters["attempts_resubmitted"] += len(messages)
-        metrics.get().worker_attempts_resubmitted.inc(len(messages))
+        log.warning("messages lost with a dead consumer, sent again: %d attempt(s) resubmitted "
+                    "%s, %d execution(s) started %s", len(lost.attempts),
+                    [f"{a.task_run_id} attempt {a.attempt}" for a in lost.attempts[:20]],
+                    len(lost.unstarted), lost.unstarted[:20])
+        self.counters["attempts_resubmitted"] += len(lost.attempts)
+        metrics.get().worker_attempts_resubmitted.inc(len(lost.attempts))
         self.relay.publish_committed((i, q, p) for i, (q, p) in zip(ids, messages))
         return len(messages)
 

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from common.models.execution import Execution
 from common.models.state import State
 from common.store.errors import NotFoundError
-from common.store.schema import execution_labels, executions
+from common.store.schema import execution_labels, executions, timers
 from common.store.types import utcnow
 
 _JSON_FIELDS = ("history", "inputs", "outputs", "labels", "variables", "trigger")
@@ -89,6 +89,17 @@ def list_executions(conn: Connection, namespace: str | None = None, flow_id: str
                                                until))
     query = query.order_by(executions.c.created.desc(), executions.c.id.desc())
     return [_execution(row) for row in conn.execute(query.limit(limit).offset(offset))]
+
+
+def startable_created_ids(conn: Connection, now: datetime) -> list[str]:
+    """CREATED executions due to start (no later scheduleDate) and waiting on no timer:
+    what only a StartExecution message can move on."""
+    waiting = select(timers.c.id).where(timers.c.execution_id == executions.c.id).exists()
+    query = select(executions.c.id).where(
+        executions.c.state == State.CREATED.value,
+        or_(executions.c.schedule_date.is_(None), executions.c.schedule_date <= now),
+        ~waiting)
+    return list(conn.execute(query).scalars())
 
 
 def list_children(conn: Connection, parent_id: str, running: bool = False) -> list[Execution]:

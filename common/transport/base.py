@@ -20,10 +20,11 @@ Contract
   redelivery (`is_redelivery()`): the work may already have been done.
 * Handlers must therefore be idempotent; `common.messages` gives each message an
   idempotency key for that.
-* A message about one task attempt (its payload has ``kind``, ``task_run_id`` and
-  ``attempt``) carries a mark (`attempt_mark`), and `locate` says which marks the broker
-  holds: queued, or taken by a consumer and not acknowledged. The executor uses it after a
-  consumer died to find attempts whose message died with it (see `Transport.locate`).
+* A message about one execution or one task attempt (its payload has ``kind`` and
+  ``execution_id``, or ``task_run_id`` and ``attempt``) carries a mark (`message_mark`), and
+  `locate` says which marks the broker holds: queued, or taken by a consumer and not
+  acknowledged. The executor uses it after a consumer died to find the messages that died
+  with it (see `Transport.locate`).
 * Order: one consumer with concurrency 1 receives a queue's messages in publish order
   (FIFO). A redelivered message loses its place. Several consumers, or concurrency > 1,
   give no order guarantee.
@@ -74,12 +75,20 @@ def attempt_mark(kind: str, task_run_id: str, attempt: int) -> str:
     return f"{kind}:{task_run_id}:{attempt}"
 
 
+def execution_mark(kind: str, execution_id: str) -> str:
+    """The mark of a message about one execution (several may share it)."""
+    return f"{kind}:{execution_id}"
+
+
 def message_mark(payload: Payload) -> str | None:
-    """The mark a payload travels with: its attempt's, or None for other messages."""
-    kind, run, attempt = (payload.get(k) for k in ("kind", "task_run_id", "attempt"))
-    if isinstance(kind, str) and isinstance(run, str) and isinstance(attempt, int):
+    """The mark a payload travels with: its attempt's, its execution's, or None."""
+    kind, execution, run, attempt = (payload.get(k) for k in
+                                     ("kind", "execution_id", "task_run_id", "attempt"))
+    if not isinstance(kind, str):
+        return None
+    if isinstance(run, str) and isinstance(attempt, int):
         return attempt_mark(kind, run, attempt)
-    return None
+    return execution_mark(kind, execution) if isinstance(execution, str) else None
 
 
 def worker_group_queue(group: str) -> str:

@@ -1,16 +1,21 @@
-"""An attempt whose message the broker lost is found and run again.
+"""Messages the broker lost with a dead consumer are found and sent again.
 
 kombu's Redis transport pops a message (BRPOP) before it records the delivery: a consumer
-SIGKILLed in between takes the message with it. Here the loss is made exactly: the RunTask
-of one execution is removed from its Redis list while no worker runs, and a worker row
-that stopped beating stands for the consumer that died. The executor that declares it dead
-looks for attempts no message stands for, and resubmits only that one; the other
-execution's message, still queued, is left alone.
+SIGKILLed in between takes the message with it. Here the losses are made exactly: the
+RunTask of one execution is removed from its Redis list while no worker runs; an execution
+is committed without its StartExecution. A service row that stopped beating stands for the
+consumer that died. The executor that declares it dead looks for what no message stands
+for any more and sends only that again: the other execution's RunTask, still queued, and
+an execution scheduled for later are left alone.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+
+from common.flow.loader import parse_flow
+from common.store import insert_execution
+from common.submission import new_execution
 
 import pytest
 import redis
@@ -92,5 +97,24 @@ def test_attempt_whose_message_was_lost_is_resubmitted_and_only_that_one(started
     assert attempts(runtime, kept) == [(1, State.SUCCESS)]
     assert any("lost with a consumer that died" in line.message
                for line in runtime.logs(lost))
-    assert "whose messages were lost resubmitted" in runtime.fleet.log_tail(200)
+    assert "messages lost with a dead consumer, sent again" in runtime.fleet.log_tail(200)
     client.close()
+
+
+def test_execution_whose_start_message_was_lost_is_started(started):
+    runtime, env = started
+    loaded = parse_flow(FLOW)
+    revision = runtime.deploy(loaded).revision
+    now = utcnow()
+    lost = new_execution(loaded.flow, revision, {"n": 3}, now)
+    later = new_execution(loaded.flow, revision, {"n": 4}, now,
+                          schedule_date=now + timedelta(hours=1))
+    with runtime.db.begin() as conn:  # committed, and no StartExecution anywhere
+        insert_execution(conn, lost)
+        insert_execution(conn, later)
+        beat(conn, new_instance("executor").but(heartbeat_at=now - timedelta(minutes=5)))
+    if not runtime.fleet.running("worker"):
+        runtime.fleet.add("worker", 2)
+    assert finish(runtime, lost.id).state is State.SUCCESS
+    assert runtime.get(later.id).state is State.CREATED
+    assert f"1 execution(s) started ['{lost.id}']" in runtime.fleet.log_tail(200)

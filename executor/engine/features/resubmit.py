@@ -6,7 +6,10 @@ and sends one ResubmitAttempt per attempt the worker said it was running
 attempt is still the task run's running one, it is closed as KILLED and the task goes to
 the workers again as the next attempt. Otherwise (its result arrived meanwhile, the
 execution was killed, a duplicate message) nothing changes. A late result of the lost
-attempt is stale from then on, so the task's outcome is still recorded once.
+attempt is stale from then on, so the task's outcome is still recorded once. The same
+message (`lost=True`) resends an attempt whose RunTask or TaskResult the broker lost with
+a dead consumer (executor/lost_messages.py). A task that does not run on a worker (a
+Subflow waiting on its child) is never resubmitted.
 """
 
 from __future__ import annotations
