@@ -84,8 +84,8 @@ class Metrics:
             "podium_worker_attempt_duration_seconds", "Duration of one task attempt on a "
             "worker.", ["type", "state"], buckets=DURATION_BUCKETS, **r)
         self.worker_attempts_resubmitted = Counter(
-            "podium_worker_attempts_resubmitted_total", "Attempts of lost workers "
-            "resubmitted to another worker.", **r)
+            "podium_worker_attempts_resubmitted_total", "Attempts of lost workers, or "
+            "whose messages were lost with a dead consumer, resubmitted.", **r)
         self.workers_lost = Counter(
             "podium_workers_lost_total", "Workers considered dead (heartbeat timed out).", **r)
         # scheduler
