@@ -208,6 +208,12 @@ class ExecutorSettings(BaseModel):
     concurrency: int = Field(
         default=1, ge=1, description="Executor messages handled at once (threads)."
     )
+    timer_refire_seconds: float = Field(
+        default=120.0, gt=0,
+        description="A fired timer stays stored until its TimerFired message is handled; if "
+        "it is not handled within this (the message was lost with an executor that died), "
+        "the timer fires again. A duplicate is ignored.",
+    )
 
 
 class SchedulerSettings(BaseModel):

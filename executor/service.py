@@ -31,6 +31,7 @@ from common.store.services import claim_silent_services, forget_dead_services
 from common.store.loop_values import copy_loop_values, load_loop_values, store_loop_values
 from common.store.slots import count_released, count_slots_taken, lock_flow_slots
 from common.store.task_runs import delete_task_runs, load_live_task_runs
+from common.store.timers import defer_timers
 from common.store.types import utcnow
 from common.transport.base import (EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport,
                                    worker_group_queue)
@@ -157,9 +158,12 @@ def slot_facts(conn, flow, execution, message) -> dict | None:
 
 class ExecutorService:
     def __init__(self, db: Database, transport: Transport, *, config: EngineConfig | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 timer_refire_seconds: float = 120.0) -> None:
         self.db = db
         self.transport = transport
+        # A fired timer whose TimerFired is not handled within this fires again.
+        self.timer_refire = timedelta(seconds=timer_refire_seconds)
         self.config = config or EngineConfig()
         self.clock = clock
         self.flows = FlowCache()
@@ -200,6 +204,9 @@ class ExecutorService:
             with self.db.begin() as conn:
                 return self._decide(conn, message)
         except _NothingToWrite:
+            if isinstance(message, TimerFired):  # handled, if only to be ignored
+                with self.db.begin() as conn:
+                    delete_timer(conn, message.timer_id)
             return None  # rolled back: a duplicate or stale message writes nothing
 
     def _decide(self, conn, message) -> tuple[list, list, Observed]:
@@ -207,6 +214,9 @@ class ExecutorService:
         if execution is None:
             self.counters["unknown_execution"] += 1
             log.warning("message for unknown execution %s ignored", message.execution_id)
+            raise _NothingToWrite
+        if isinstance(message, TimerFired) and not delete_timer(conn, message.timer_id):
+            self.counters["ignored"] += 1  # its timer fired again and a copy was handled
             raise _NothingToWrite
         flow = self.flows.get(conn, execution.namespace, execution.flow_id,
                               execution.flow_revision)
@@ -292,11 +302,13 @@ class ExecutorService:
 
     # ------------------------------------------------------------------ timers
     def fire_due_timers(self) -> int:
-        """Turn due timers into TimerFired messages (outbox first, like everything else)."""
+        """Turn due timers into TimerFired messages (outbox first, like everything else).
+        A timer is deleted by the handler of its TimerFired (`_decide`), not here."""
         with self.db.begin() as conn:
-            timers = take_due_timers(conn, self.clock(), 200)
-            for timer in timers:
-                delete_timer(conn, timer.id)
+            now = self.clock()
+            timers = take_due_timers(conn, now, 200)
+            # Kept until the TimerFired is handled: if that message is lost, it fires again.
+            defer_timers(conn, [timer.id for timer in timers], now + self.timer_refire)
             messages = [(EXECUTOR_QUEUE, TimerFired(
                 execution_id=t.execution_id, timer_id=t.id, timer_kind=t.kind,
                 task_run_id=(t.payload or {}).get("task_run_id")).encode()) for t in timers]

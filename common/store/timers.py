@@ -3,7 +3,10 @@
 A timer is (id, execution_id, kind, fire_at, payload). `add_timer` is idempotent on the
 timer id: adding an existing id changes nothing, so a re-processed event cannot double a
 timer. The firing loop takes due timers (SKIP LOCKED on PostgreSQL), emits a TimerFired
-message for each (through the outbox) and deletes them, in one transaction.
+message for each (through the outbox) and defers them (`defer_timers`), in one
+transaction. The executor deletes a timer when it handles its TimerFired: a message lost
+with a dead executor is thus sent again when the deferral ends, and a TimerFired whose
+timer is gone was handled already.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -59,6 +62,12 @@ def list_timers(conn: Connection, execution_id: str, kind: str | None = None) ->
     if kind is not None:
         query = query.where(timers.c.kind == kind)
     return [_timer(row) for row in conn.execute(query.order_by(timers.c.fire_at, timers.c.id))]
+
+
+def defer_timers(conn: Connection, timer_ids: list[str], until: datetime) -> None:
+    """Move these timers' fire_at to `until` (fired: due again only if not handled)."""
+    if timer_ids:
+        conn.execute(update(timers).where(timers.c.id.in_(timer_ids)).values(fire_at=until))
 
 
 def delete_timer(conn: Connection, timer_id: str) -> bool:

@@ -60,7 +60,8 @@ def executor(concurrency: int | None) -> None:
     _logging(settings)
     database = wiring.database(settings)
     transport = wiring.celery_transport(settings)
-    service = ExecutorService(database, transport, config=wiring.engine_config(settings, database))
+    service = ExecutorService(database, transport, config=wiring.engine_config(settings, database),
+                              timer_refire_seconds=settings.executor.timer_refire_seconds)
     concurrency = concurrency or settings.executor.concurrency
     stop = threading.Event()
     management = observability.executor(settings, service, database, stop)

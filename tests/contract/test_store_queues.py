@@ -12,6 +12,7 @@ from common.store import (LogEntry, StoreError, add_timer, append_logs, delete_m
                           delete_timer, delete_timers, enqueue_messages, fetch_logs, get_timer,
                           insert_execution, list_timers, next_timer_at, take_due_timers,
                           take_messages)
+from common.store.timers import defer_timers
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -156,6 +157,19 @@ def test_add_timer_is_idempotent_on_its_id(db):
             "attempt": 2}
         assert get_timer(conn, "retry:r1:2") == timers[0]
         assert get_timer(conn, "nope") is None
+
+
+def test_a_deferred_timer_comes_due_again_only_at_its_new_time(db):
+    execution_id = stored_execution(db)
+    with db.begin() as conn:
+        fired = add_timer(conn, execution_id, T0, "retry", timer_id="retry:r1:2")
+        other = add_timer(conn, execution_id, T0, "retry", timer_id="retry:r2:2")
+        defer_timers(conn, [fired], T0 + timedelta(minutes=2))
+        defer_timers(conn, [], T0 + timedelta(minutes=2))  # nothing fired: nothing changes
+        assert [t.id for t in take_due_timers(conn, T0 + timedelta(minutes=1), 10)] == [other]
+        assert [t.id for t in take_due_timers(conn, T0 + timedelta(minutes=2), 10)] == \
+            [other, fired]
+        assert get_timer(conn, fired).payload == {}
 
 
 def test_delete_timers_of_an_execution(db):
