@@ -11,7 +11,9 @@ it looks for what the store waits on and no message stands for any more:
   resubmitted as the next attempt (`ResubmitAttempt(lost=True)`); if it was not lost after
   all, its late result is stale and ignored, so the outcome is still recorded once;
 * a CREATED execution, due and waiting on no timer, whose StartExecution is gone: it is
-  sent again (a second one finds the execution started and changes nothing).
+  sent again (a second one finds the execution started and changes nothing);
+* a Subflow task run still waiting for a child that has ended, whose SubflowEnded is gone:
+  it is built from the child again and sent.
 
 "Gone" means: not in the outbox (read after the store rows, so a row deleted since was
 published first), and absent from the broker (`Transport.locate`) twice, a moment apart (a
@@ -22,64 +24,103 @@ before sending, and what moved on meanwhile is left alone.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from common.messages import attempt_marks
+from common.models.execution import Execution
+from common.models.state import State
+from common.plugins.tasks.flow_subflows import Subflow
 from common.store import Database, get_execution, get_task_run
-from common.store.executions import startable_created_ids
+from common.store.executions import list_children, startable_created_ids
 from common.store.outbox import pending_payloads
 from common.store.task_runs import running_task_runs
 from common.store.types import utcnow
-from common.models.state import State
 from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE, Transport, execution_mark, \
     message_mark, worker_group_queue
+from executor.engine.features.subflow import LINK
 from executor.flow_cache import FlowCache, FlowNotFound
 
 # Long enough for a consumer to record a message it has just taken off a queue.
 CONFIRM_AFTER_SECONDS = 1.0
-START = "start_execution"
+# A ForEachItem run waits on many children and counts their ends itself: not resent here.
+SUBFLOW_TYPES = frozenset({Subflow.TYPE, *Subflow.ALIASES})
 
 
 @dataclass(frozen=True)
 class OpenAttempt:
+    """A worker attempt: its RunTask and its TaskResult are the messages that may be lost."""
     execution_id: str
     task_run_id: str
     attempt: int
     queue: str  # the worker queue its RunTask was sent to
 
     @property
-    def marks(self) -> tuple[str, str]:
+    def marks(self) -> tuple[str, ...]:
         return attempt_marks(self.task_run_id, self.attempt)
+
+    def still_lost(self, conn) -> bool:
+        run = get_task_run(conn, self.task_run_id)
+        return run is not None and run.runs_attempt(self.attempt)
 
 
 @dataclass(frozen=True)
-class LostMessages:
-    attempts: list[OpenAttempt]
-    unstarted: list[str]  # execution ids
+class Unstarted:
+    """A CREATED execution only a StartExecution can move on."""
+    execution_id: str
+    queue: str = EXECUTOR_QUEUE
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        return (execution_mark("start_execution", self.execution_id),)
+
+    def still_lost(self, conn) -> bool:
+        execution = get_execution(conn, self.execution_id)
+        return execution is not None and execution.state is State.CREATED
+
+
+@dataclass(frozen=True)
+class EndedChild:
+    """A child execution that ended while its parent's Subflow task run still waits."""
+    parent_id: str
+    task_run_id: str
+    child: Execution = field(compare=False)
+    queue: str = EXECUTOR_QUEUE
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        return (execution_mark("subflow_ended", self.parent_id),)
+
+    def still_lost(self, conn) -> bool:
+        run = get_task_run(conn, self.task_run_id)
+        return run is not None and run.state is State.RUNNING
+
+
+Lost = OpenAttempt | Unstarted | EndedChild
 
 
 def find_lost_messages(db: Database, transport: Transport, flows: FlowCache,
                        confirm_after: float = CONFIRM_AFTER_SECONDS,
-                       sleep: Callable[[float], None] = time.sleep) -> LostMessages:
+                       sleep: Callable[[float], None] = time.sleep) -> list[Lost]:
     with db.read() as conn:
-        attempts = _open_worker_attempts(conn, flows)
-        created = startable_created_ids(conn, utcnow())
+        attempts, children = _waiting_runs(conn, flows)
+        suspects: list[Lost] = [*attempts, *children,
+                                *map(Unstarted, startable_created_ids(conn, utcnow()))]
+        # Read after the rows above: an outbox row deleted since was published first.
         unsent = {message_mark(payload) for payload in pending_payloads(conn)}
-    suspects = [*(a for a in attempts if a.marks[0] not in unsent),
-                *(i for i in created if execution_mark(START, i) not in unsent)]
-    suspects = _absent(transport, suspects)
+    suspects = _absent(transport, [s for s in suspects if s.marks[0] not in unsent])
     if suspects:
         sleep(confirm_after)
         suspects = _absent(transport, suspects)
+    if not suspects:
+        return []
     with db.read() as conn:
-        return LostMessages(
-            attempts=[a for a in suspects if isinstance(a, OpenAttempt) and _open(conn, a)],
-            unstarted=[i for i in suspects if isinstance(i, str) and _unstarted(conn, i)])
+        return [s for s in suspects if s.still_lost(conn)]
 
 
-def _open_worker_attempts(conn, flows: FlowCache) -> list[OpenAttempt]:
-    found = []
+def _waiting_runs(conn, flows: FlowCache) -> tuple[list[OpenAttempt], list[EndedChild]]:
+    """The open attempts of worker tasks, and the ended children of waiting Subflows."""
+    attempts, children = [], []
     for namespace, flow_id, revision, run in running_task_runs(conn):
         if not run.attempts or not run.runs_attempt(run.attempts[-1].number):
             continue
@@ -87,32 +128,27 @@ def _open_worker_attempts(conn, flows: FlowCache) -> list[OpenAttempt]:
             task = flows.get(conn, namespace, flow_id, revision).task_index().get(run.task_id)
         except FlowNotFound:
             continue
-        if task is None or not task.runs_on_worker():
-            continue
-        group = task.worker_group.key if task.worker_group and task.worker_group.key else None
-        found.append(OpenAttempt(run.execution_id, run.id, run.attempts[-1].number,
-                                 worker_group_queue(group) if group else WORKER_QUEUE))
-    return found
+        if task is not None and task.runs_on_worker():
+            group = task.worker_group.key if task.worker_group and task.worker_group.key else None
+            attempts.append(OpenAttempt(run.execution_id, run.id, run.attempts[-1].number,
+                                        worker_group_queue(group) if group else WORKER_QUEUE))
+        elif task is not None and task.TYPE in SUBFLOW_TYPES:
+            children += [EndedChild(run.execution_id, run.id, child)
+                         for child in list_children(conn, run.execution_id)
+                         if _ended_child_of(child, run.id)]
+    return attempts, children
 
 
-def _marks(item: OpenAttempt | str) -> Iterable[str]:
-    return item.marks if isinstance(item, OpenAttempt) else (execution_mark(START, item),)
+def _ended_child_of(child: Execution, task_run_id: str) -> bool:
+    link = (child.variables or {}).get(LINK) or {}
+    return link.get("taskRunId") == task_run_id and link.get("wait") is True \
+        and child.state.is_terminated and child.state is not State.RETRIED
 
 
-def _absent(transport: Transport, items: list) -> list:
+def _absent(transport: Transport, items: list[Lost]) -> list[Lost]:
     """The items none of whose messages the broker holds."""
     if not items:
         return []
-    queues = {a.queue for a in items if isinstance(a, OpenAttempt)} | {EXECUTOR_QUEUE}
-    held = transport.locate(sorted(queues), [mark for item in items for mark in _marks(item)])
-    return [item for item in items if not held.intersection(_marks(item))]
-
-
-def _open(conn, attempt: OpenAttempt) -> bool:
-    run = get_task_run(conn, attempt.task_run_id)
-    return run is not None and run.runs_attempt(attempt.attempt)
-
-
-def _unstarted(conn, execution_id: str) -> bool:
-    execution = get_execution(conn, execution_id)
-    return execution is not None and execution.state is State.CREATED
+    queues = sorted({item.queue for item in items} | {EXECUTOR_QUEUE})
+    held = transport.locate(queues, [mark for item in items for mark in item.marks])
+    return [item for item in items if not held.intersection(item.marks)]

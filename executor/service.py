@@ -42,7 +42,7 @@ from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process
 from executor.flow_cache import FlowCache
 from executor.flow_triggers.listeners import on_state_change
-from executor.lost_messages import find_lost_messages
+from executor.lost_messages import Lost, OpenAttempt, Unstarted, find_lost_messages
 from executor.metrics import Observed, observe, record
 from executor.run_cache import TaskRunCache
 
@@ -348,26 +348,31 @@ class ExecutorService:
         return len(messages)
 
     def resend_lost_messages(self) -> int:
-        """Send again what died with a consumer: attempts resubmitted, StartExecutions
-        repeated (executor/lost_messages.py); returns how many messages went out."""
+        """Send again what died with a consumer (executor/lost_messages.py): attempts
+        resubmitted, StartExecutions and SubflowEndeds repeated; returns how many."""
         lost = find_lost_messages(self.db, self.transport, self.flows)
-        messages = [(EXECUTOR_QUEUE, ResubmitAttempt(
-            execution_id=a.execution_id, task_run_id=a.task_run_id, attempt=a.attempt,
-            lost=True).encode()) for a in lost.attempts]
-        messages += [(EXECUTOR_QUEUE, StartExecution(execution_id=i).encode())
-                     for i in lost.unstarted]
-        if not messages:
+        if not lost:
             return 0
         with self.db.begin() as conn:
+            messages = [(EXECUTOR_QUEUE, message.encode()) for message in
+                        (self._resend(conn, item) for item in lost) if message is not None]
             ids = enqueue_messages(conn, messages)
-        log.warning("messages lost with a dead consumer, sent again: %d attempt(s) resubmitted "
-                    "%s, %d execution(s) started %s", len(lost.attempts),
-                    [f"{a.task_run_id} attempt {a.attempt}" for a in lost.attempts[:20]],
-                    len(lost.unstarted), lost.unstarted[:20])
-        self.counters["attempts_resubmitted"] += len(lost.attempts)
-        metrics.get().worker_attempts_resubmitted.inc(len(lost.attempts))
+        log.warning("messages lost with a dead consumer, sent again: %s",
+                    ", ".join(f"{type(item).__name__} {item.marks[0]}" for item in lost[:20]))
+        attempts = sum(isinstance(item, OpenAttempt) for item in lost)
+        self.counters["attempts_resubmitted"] += attempts
+        metrics.get().worker_attempts_resubmitted.inc(attempts)
         self.relay.publish_committed((i, q, p) for i, (q, p) in zip(ids, messages))
         return len(messages)
+
+    def _resend(self, conn, item: Lost):
+        if isinstance(item, OpenAttempt):
+            return ResubmitAttempt(execution_id=item.execution_id, task_run_id=item.task_run_id,
+                                   attempt=item.attempt, lost=True)
+        if isinstance(item, Unstarted):
+            return StartExecution(execution_id=item.execution_id)
+        from executor.persisters.subflow import child_ended_message  # persisters import us
+        return child_ended_message(conn, item.child, self.config)
 
     def run_background(self, stop: threading.Event, timer_poll_seconds: float = 0.25,
                        outbox_sweep_seconds: float = 5.0,

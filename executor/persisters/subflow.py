@@ -84,10 +84,17 @@ def _answer(out: Outgoing, command: StartSubflow, child_id: str | None, state: S
 
 @persists(ExecutionEnded)
 def _child_ended(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
-    ended = command.execution
+    message = child_ended_message(conn, command.execution, out.config)
+    if message is not None:
+        out.messages.append((EXECUTOR_QUEUE, message.encode()))
+
+
+def child_ended_message(conn, ended: Execution, config: EngineConfig) -> SubflowEnded | None:
+    """What an ended child tells the Subflow task run waiting for it (None: nobody waits).
+    Also what the executor sends again when that message was lost (lost_messages.py)."""
     trigger = ended.trigger or {}
     if trigger.get("type") not in SUBFLOW_TYPES or ended.state is State.RETRIED:
-        return
+        return None
     first_id = ended.original_id or ended.id  # retried as new executions: the first one
     link = (ended.variables or {}).get(LINK)
     if link is None and first_id != ended.id:
@@ -95,12 +102,11 @@ def _child_ended(conn, execution: Execution, command: ExecutionEnded, out: Outgo
         link = (first.variables or {}).get(LINK) if first else None
     parent_id = (trigger.get("variables") or {}).get("executionId")
     if not link or not link.get("wait") or not parent_id:
-        return
-    outputs, error = _outputs(conn, ended, link, out.config)
-    message = SubflowEnded(execution_id=parent_id, task_run_id=link["taskRunId"],
-                           child_execution_id=first_id, state=ended.state,
-                           outputs=outputs, error=error, iteration=link.get("iteration"))
-    out.messages.append((EXECUTOR_QUEUE, message.encode()))
+        return None
+    outputs, error = _outputs(conn, ended, link, config)
+    return SubflowEnded(execution_id=parent_id, task_run_id=link["taskRunId"],
+                        child_execution_id=first_id, state=ended.state,
+                        outputs=outputs, error=error, iteration=link.get("iteration"))
 
 
 def _outputs(conn, ended: Execution, link: dict,

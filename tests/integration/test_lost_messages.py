@@ -117,4 +117,4 @@ def test_execution_whose_start_message_was_lost_is_started(started):
         runtime.fleet.add("worker", 2)
     assert finish(runtime, lost.id).state is State.SUCCESS
     assert runtime.get(later.id).state is State.CREATED
-    assert f"1 execution(s) started ['{lost.id}']" in runtime.fleet.log_tail(200)
+    assert f"Unstarted start_execution:{lost.id}" in runtime.fleet.log_tail(200)

@@ -1,0 +1,108 @@
+"""The executor's search for lost messages, on the embedded store and transport: a
+SubflowEnded that never arrived is built again from the ended child and sent; nothing is
+sent for what is still on its way."""
+
+from __future__ import annotations
+
+import time
+
+from common.flow.loader import parse_flow
+from common.models.state import State
+from common.store.outbox import count_messages
+from podium.runtime import Runtime
+
+CHILD = """
+id: child
+namespace: company.team
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.debug.Return
+    format: hi
+outputs:
+  - id: said
+    type: STRING
+    value: "{{ outputs.hello.value }}"
+"""
+
+PARENT = """
+id: parent
+namespace: company.team
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.team
+    flowId: child
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.call.outputs.said }}"
+"""
+
+
+GPU = """
+id: gpu
+namespace: company.team
+tasks:
+  - id: render
+    type: io.kestra.plugin.core.debug.Return
+    format: frame
+    workerGroup:
+      key: gpu
+"""
+GPU_QUEUE = "podium.worker.gpu"
+
+
+def outbox_empty(runtime: Runtime) -> bool:
+    with runtime.db.read() as conn:
+        return count_messages(conn) == 0
+
+
+def wait_until(predicate, what: str, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return value
+
+
+def test_a_lost_subflow_end_is_sent_again_from_the_ended_child(tmp_path):
+    with Runtime.embedded(tmp_path, workers=1) as runtime:
+        publish, dropped = runtime.transport.publish, []
+
+        def lose_the_child_end(queue, payload):
+            if payload.get("kind") == "subflow_ended" and not dropped:
+                dropped.append(payload)
+                return  # as if the executor holding it had been killed
+            publish(queue, payload)
+
+        runtime.transport.publish = lose_the_child_end
+        for source in (CHILD, PARENT):
+            runtime.deploy(parse_flow(source))
+        parent = runtime.submit("company.team", "parent")
+        wait_until(lambda: dropped, "the child's end to be sent")
+        wait_until(lambda: outbox_empty(runtime), "its outbox row to be deleted (published)")
+        (call,) = [r for r in runtime.task_runs(parent.id) if r.task_id == "call"]
+        assert runtime.get(parent.id).state is State.RUNNING and call.state is State.RUNNING
+
+        assert runtime.executor.resend_lost_messages() == 1
+        ended = wait_until(lambda: (e := runtime.get(parent.id)).state.is_terminated and e,
+                           "the parent to end")
+        assert ended.state is State.SUCCESS
+        after = [r for r in runtime.task_runs(parent.id) if r.task_id == "after"]
+        assert after[0].outputs == {"value": "hi"}
+        assert runtime.executor.resend_lost_messages() == 0  # nothing waits any more
+
+
+def test_nothing_is_resent_for_a_message_still_queued_and_a_lost_one_is(tmp_path):
+    with Runtime.embedded(tmp_path, workers=1) as runtime:
+        runtime.deploy(parse_flow(GPU))
+        execution = runtime.submit("company.team", "gpu")
+        # No worker of the group: the RunTask waits in its queue; open, not lost.
+        wait_until(lambda: runtime.transport.pending(GPU_QUEUE), "the RunTask queued")
+        wait_until(lambda: outbox_empty(runtime), "its outbox row to be deleted (published)")
+        assert runtime.executor.resend_lost_messages() == 0
+        runtime.transport._queues[GPU_QUEUE].clear()  # now it is lost
+        assert runtime.executor.resend_lost_messages() == 1
+        wait_until(lambda: runtime.transport.pending(GPU_QUEUE), "the next attempt queued")
+        (run,) = runtime.task_runs(execution.id)
+        assert [(a.number, a.state) for a in run.attempts] == \
+            [(1, State.KILLED), (2, State.RUNNING)]
