@@ -167,7 +167,7 @@ class ExecutorService:
         self.config = config or EngineConfig()
         self.clock = clock
         self.flows = FlowCache()
-        self._lost_check_due = False  # a consumer died: look for attempts lost with it
+        self._lost_check_due = False  # a consumer died: look for messages lost with it
         self.runs = TaskRunCache()
         self.relay = OutboxRelay(db, transport)
         self.counters: Counter[str] = Counter()
