@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from common.http_guard import parse_host_entry
-from common.transport.base import WORKER_QUEUE, worker_group_queue
+from common.transport.base import worker_queue
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -191,7 +191,7 @@ class WorkerSettings(BaseModel):
         """The queues this worker consumes: `queues` if given, else the group's queue."""
         if self.queues:
             return list(self.queues)
-        return [worker_group_queue(self.group) if self.group else WORKER_QUEUE]
+        return [worker_queue(self.group)]
 
 
 class ExecutorSettings(BaseModel):

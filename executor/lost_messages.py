@@ -36,8 +36,9 @@ from common.store.executions import list_children, startable_created_ids
 from common.store.outbox import pending_payloads
 from common.store.task_runs import running_task_runs
 from common.store.types import utcnow
-from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE, Transport, execution_mark, \
-    message_mark, worker_group_queue
+from common.transport.base import EXECUTOR_QUEUE, Transport, execution_mark, message_mark, \
+    worker_queue
+from executor.engine.dispatch import worker_group_key
 from executor.engine.features.subflow import LINK
 from executor.flow_cache import FlowCache, FlowNotFound
 
@@ -129,9 +130,8 @@ def _waiting_runs(conn, flows: FlowCache) -> tuple[list[OpenAttempt], list[Ended
         except FlowNotFound:
             continue
         if task is not None and task.runs_on_worker():
-            group = task.worker_group.key if task.worker_group and task.worker_group.key else None
             attempts.append(OpenAttempt(run.execution_id, run.id, run.attempts[-1].number,
-                                        worker_group_queue(group) if group else WORKER_QUEUE))
+                                        worker_queue(worker_group_key(task))))
         elif task is not None and task.TYPE in SUBFLOW_TYPES:
             children += [EndedChild(run.execution_id, run.id, child)
                          for child in list_children(conn, run.execution_id)

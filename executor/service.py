@@ -33,8 +33,7 @@ from common.store.slots import count_released, count_slots_taken, lock_flow_slot
 from common.store.task_runs import delete_task_runs, load_live_task_runs
 from common.store.timers import defer_timers
 from common.store.types import utcnow
-from common.transport.base import (EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport,
-                                   worker_group_queue)
+from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, Transport, worker_queue
 from executor.engine.commands import (CancelTimers, CreateExecution, Decision, DispatchTask,
                                       KillRunningTasks, ScheduleTimer, StoreLoopValues)
 from executor.engine.context import EngineConfig
@@ -90,8 +89,7 @@ def run_task_message(execution, command: DispatchTask) -> tuple[str, dict]:
                       attempt=command.attempt, task=command.task, context=command.context,
                       namespace=execution.namespace, flow_id=execution.flow_id,
                       flow_revision=execution.flow_revision)
-    queue = worker_group_queue(command.queue_group) if command.queue_group else WORKER_QUEUE
-    return queue, message.encode()
+    return worker_queue(command.queue_group), message.encode()
 
 
 @persists(DispatchTask)

@@ -32,8 +32,7 @@ from common.storage.offload import OUTPUTS_FILE, offload, resolve
 from common.storage.offload import load as load_outputs
 from common.store import Database, append_logs, get_task_run
 from common.store.types import utcnow
-from common.transport.base import (EXECUTOR_QUEUE, WORKER_QUEUE, Transport, is_redelivery,
-                                   worker_group_queue)
+from common.transport.base import EXECUTOR_QUEUE, Transport, is_redelivery, worker_queue
 from worker.log_writer import LogWriter
 from worker.run_context import RunContext
 from worker.runnables import Outcome, run_attempt
@@ -53,7 +52,7 @@ def queue_of(message: RunTask) -> str:
     """The queue the executor sent this attempt to (its task's workerGroup)."""
     group = message.task.get("workerGroup") or {}
     key = group.get("key") if isinstance(group, dict) else None
-    return worker_group_queue(key) if key else WORKER_QUEUE
+    return worker_queue(key)
 
 
 class WorkerService:

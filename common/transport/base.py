@@ -98,6 +98,11 @@ def worker_group_queue(group: str) -> str:
     return f"{WORKER_QUEUE}.{group}"
 
 
+def worker_queue(group: str | None) -> str:
+    """Where a task runs: its workerGroup's queue, or the default workers' without one."""
+    return worker_group_queue(group) if group else WORKER_QUEUE
+
+
 def dead_letter_queue(queue: str) -> str:
     return queue + DEAD_LETTER_SUFFIX
 

@@ -55,12 +55,17 @@ def redispatch_attempt(tx: ExecutionTx, run: TaskRun, config: EngineConfig) -> T
     return _new_attempt(tx, run, config)
 
 
+def worker_group_key(task: Task) -> str | None:
+    """The task's `workerGroup.key`: which workers' queue its attempts go to."""
+    return task.worker_group.key if task.worker_group and task.worker_group.key else None
+
+
 def _new_attempt(tx: ExecutionTx, run: TaskRun, config: EngineConfig) -> TaskRun:
     task = tx.task(run.task_id)
     number = len(run.attempts) + 1
     run = tx.put_run(run.model_copy(update={"attempts": [
         *run.attempts, Attempt(number=number, state=State.RUNNING, started=tx.now)]}))
-    group = task.worker_group.key if task.worker_group and task.worker_group.key else None
+    group = worker_group_key(task)
     definition = task_definition(tx, task)
     context = task_context(tx, config, run, task, uses=task_references(tx, task),
                            for_worker=True)
