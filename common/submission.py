@@ -16,7 +16,8 @@ from common.models.execution import Execution, new_id
 from common.models.state import StateHistory
 from common.secrets import SecretCipher, seal_secret_inputs
 from common.storage.uploads import InputUploads
-from common.store import enqueue_messages, insert_execution
+from common.store import insert_execution
+from common.store.outbox import enqueue_for_publish
 from common.templating import render_typed
 from common.transport.base import EXECUTOR_QUEUE
 
@@ -50,8 +51,7 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
                               schedule_date=schedule_date)
     insert_execution(conn, execution)
     payload = StartExecution(execution_id=execution.id).encode()
-    ids = enqueue_messages(conn, [(EXECUTOR_QUEUE, payload)])
-    return execution, [(ids[0], EXECUTOR_QUEUE, payload)]
+    return execution, enqueue_for_publish(conn, [(EXECUTOR_QUEUE, payload)])
 
 
 def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now: datetime, *,

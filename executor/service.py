@@ -22,7 +22,7 @@ from common.models.state import State
 from common.observability import metrics
 from common.outbox_relay import OutboxRelay
 from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers,
-                          enqueue_messages, get_execution, insert_execution, insert_task_runs,
+                          get_execution, insert_execution, insert_task_runs,
                           load_task_runs, load_task_runs_by_task, lock_and_bump_execution,
                           take_due_timers,
                           update_execution, update_task_runs)
@@ -31,6 +31,7 @@ from common.store.services import claim_silent_services, forget_dead_services
 from common.store.loop_values import copy_loop_values, load_loop_values, store_loop_values
 from common.store.slots import count_released, count_slots_taken, lock_flow_slots
 from common.store.task_runs import delete_task_runs, load_live_task_runs
+from common.store.outbox import enqueue_for_publish
 from common.store.timers import defer_timers
 from common.store.types import utcnow
 from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, Transport, worker_queue
@@ -288,9 +289,7 @@ class ExecutorService:
                 persister(conn, execution, command, out)
         if moved:
             on_state_change(conn, before, execution, self.config, out)
-        messages, broadcasts = out.messages, out.broadcasts
-        ids = enqueue_messages(conn, messages)
-        return [(row_id, queue, body) for row_id, (queue, body) in zip(ids, messages)], broadcasts
+        return enqueue_for_publish(conn, out.messages), out.broadcasts
 
     @staticmethod
     def _log_entry(execution, task_run_id, level, message) -> LogEntry:
@@ -310,8 +309,8 @@ class ExecutorService:
             messages = [(EXECUTOR_QUEUE, TimerFired(
                 execution_id=t.execution_id, timer_id=t.id, timer_kind=t.kind,
                 task_run_id=(t.payload or {}).get("task_run_id")).encode()) for t in timers]
-            ids = enqueue_messages(conn, messages)
-        self.relay.publish_committed((i, q, p) for i, (q, p) in zip(ids, messages))
+            rows = enqueue_for_publish(conn, messages)
+        self.relay.publish_committed(rows)
         return len(timers)
 
     # ------------------------------------------------------------------ silent workers
@@ -328,7 +327,7 @@ class ExecutorService:
                 execution_id=item["execution_id"], task_run_id=item["task_run_id"],
                 attempt=item["attempt"], worker_id=worker.id).encode())
                 for worker in dead for item in worker.running]
-            ids = enqueue_messages(conn, messages)
+            rows = enqueue_for_publish(conn, messages)
         for service in silent:
             log.warning("%s %s silent since %s: declared dead, %d attempt(s) resubmitted",
                         service.kind, service.id, service.heartbeat_at.isoformat(),
@@ -337,7 +336,7 @@ class ExecutorService:
         self.counters["attempts_resubmitted"] += len(messages)
         metrics.get().workers_lost.inc(len(dead))
         metrics.get().worker_attempts_resubmitted.inc(len(messages))
-        self.relay.publish_committed((i, q, p) for i, (q, p) in zip(ids, messages))
+        self.relay.publish_committed(rows)
         # Looked for until a look succeeds (the broker may be what failed).
         self._lost_check_due |= any(service.kind in CONSUMERS for service in silent)
         if self._lost_check_due:
@@ -354,13 +353,13 @@ class ExecutorService:
         with self.db.begin() as conn:
             messages = [(EXECUTOR_QUEUE, message.encode()) for message in
                         (self._resend(conn, item) for item in lost) if message is not None]
-            ids = enqueue_messages(conn, messages)
+            rows = enqueue_for_publish(conn, messages)
         log.warning("messages lost with a dead consumer, sent again: %s",
                     ", ".join(f"{type(item).__name__} {item.marks[0]}" for item in lost[:20]))
         attempts = sum(isinstance(item, OpenAttempt) for item in lost)
         self.counters["attempts_resubmitted"] += attempts
         metrics.get().worker_attempts_resubmitted.inc(attempts)
-        self.relay.publish_committed((i, q, p) for i, (q, p) in zip(ids, messages))
+        self.relay.publish_committed(rows)
         return len(messages)
 
     def _resend(self, conn, item: Lost):

@@ -40,6 +40,14 @@ def enqueue_messages(conn: Connection, messages: Sequence[tuple[str, dict[str, A
     return [row.id for row in rows]
 
 
+def enqueue_for_publish(conn: Connection, messages: Sequence[tuple[str, dict[str, Any]]]
+                        ) -> list[tuple[int, str, dict[str, Any]]]:
+    """`enqueue_messages`, answered as the (id, queue, payload) rows that
+    `OutboxRelay.publish_committed` publishes once the transaction has committed."""
+    ids = enqueue_messages(conn, messages)
+    return [(row_id, queue, payload) for row_id, (queue, payload) in zip(ids, messages)]
+
+
 def take_messages(conn: Connection, limit: int = 100) -> list[OutboxMessage]:
     """The oldest `limit` messages, locked for this transaction (SKIP LOCKED on PostgreSQL)."""
     query = select(outbox.c.id, outbox.c.queue, outbox.c.payload, outbox.c.created) \

@@ -21,7 +21,7 @@ Looking messages up
 kombu takes a message with BRPOP and only then records it in ``unacked``: a consumer
 killed in between (the reply unread in its socket, or held back while its prefetch is
 full) takes the message with it, and no sweep can bring it back. `locate_marks` tells the
-executor which attempt messages still exist (queued or in ``unacked``), so it can resend
+executor which marked messages still exist (queued or in ``unacked``), so it can resend
 the ones that do not (executor/lost_messages.py). A marked message's Celery task id is
 ``<mark>/<random>`` (`marked_task_id`); the lookup reads that id from each stored message
 in one Lua script, so nothing moves between queue and ``unacked`` while it looks.

@@ -224,10 +224,9 @@ class CeleryTransport(Transport):
         send(self.app, queue, text, mark=mark)
 
     def locate(self, queues: Iterable[str], marks: Iterable[str]) -> set[str]:
+        names = [check_queue_name(q) for q in queues]
         try:
-            return locate_marks(self.app, [check_queue_name(q) for q in queues], marks)
-        except TransportError:
-            raise
+            return locate_marks(self.app, names, marks)
         except Exception as exc:  # redis-py's ConnectionError & co.
             raise TransportError(f"could not look for messages on the broker: {exc}") from exc
 
