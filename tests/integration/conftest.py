@@ -20,7 +20,6 @@ import shutil
 import socket
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from common.settings import Settings
 from common.store import list_services
 from common.store.database import normalize_url
 from podium.runtime import Runtime
+from tests.waiting import wait_for
 
 POSTGRES_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -48,19 +48,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition",
-             poll: float = 0.05) -> Any:
-    """Poll `predicate` until it returns something truthy (returned) or fail the test."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(poll)
 
 
 @dataclass

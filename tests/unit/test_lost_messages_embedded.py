@@ -4,12 +4,11 @@ sent for what is still on its way."""
 
 from __future__ import annotations
 
-import time
-
 from common.flow.loader import parse_flow
 from common.models.state import State
 from common.store.outbox import count_messages
 from podium.runtime import Runtime
+from tests.waiting import wait_for
 
 CHILD = """
 id: child
@@ -56,14 +55,6 @@ def outbox_empty(runtime: Runtime) -> bool:
         return count_messages(conn) == 0
 
 
-def wait_until(predicate, what: str, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-    return value
-
-
 def test_a_lost_subflow_end_is_sent_again_from_the_ended_child(tmp_path):
     with Runtime.embedded(tmp_path, workers=1) as runtime:
         publish, dropped = runtime.transport.publish, []
@@ -78,14 +69,14 @@ def test_a_lost_subflow_end_is_sent_again_from_the_ended_child(tmp_path):
         for source in (CHILD, PARENT):
             runtime.deploy(parse_flow(source))
         parent = runtime.submit("company.team", "parent")
-        wait_until(lambda: dropped, "the child's end to be sent")
-        wait_until(lambda: outbox_empty(runtime), "its outbox row to be deleted (published)")
+        wait_for(lambda: dropped, what="the child's end to be sent")
+        wait_for(lambda: outbox_empty(runtime), what="its outbox row to be deleted (published)")
         (call,) = [r for r in runtime.task_runs(parent.id) if r.task_id == "call"]
         assert runtime.get(parent.id).state is State.RUNNING and call.state is State.RUNNING
 
         assert runtime.executor.resend_lost_messages() == 1
-        ended = wait_until(lambda: (e := runtime.get(parent.id)).state.is_terminated and e,
-                           "the parent to end")
+        ended = wait_for(lambda: (e := runtime.get(parent.id)).state.is_terminated and e,
+                         what="the parent to end")
         assert ended.state is State.SUCCESS
         after = [r for r in runtime.task_runs(parent.id) if r.task_id == "after"]
         assert after[0].outputs == {"value": "hi"}
@@ -97,12 +88,12 @@ def test_nothing_is_resent_for_a_message_still_queued_and_a_lost_one_is(tmp_path
         runtime.deploy(parse_flow(GPU))
         execution = runtime.submit("company.team", "gpu")
         # No worker of the group: the RunTask waits in its queue; open, not lost.
-        wait_until(lambda: runtime.transport.pending(GPU_QUEUE), "the RunTask queued")
-        wait_until(lambda: outbox_empty(runtime), "its outbox row to be deleted (published)")
+        wait_for(lambda: runtime.transport.pending(GPU_QUEUE), what="the RunTask queued")
+        wait_for(lambda: outbox_empty(runtime), what="its outbox row to be deleted (published)")
         assert runtime.executor.resend_lost_messages() == 0
         runtime.transport._queues[GPU_QUEUE].clear()  # now it is lost
         assert runtime.executor.resend_lost_messages() == 1
-        wait_until(lambda: runtime.transport.pending(GPU_QUEUE), "the next attempt queued")
+        wait_for(lambda: runtime.transport.pending(GPU_QUEUE), what="the next attempt queued")
         (run,) = runtime.task_runs(execution.id)
         assert [(a.number, a.state) for a in run.attempts] == \
             [(1, State.KILLED), (2, State.RUNNING)]
