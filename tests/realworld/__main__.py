@@ -42,6 +42,8 @@ def run_line(entry: Entry, outcomes: list[Outcome]) -> str:
         return f"skipped ({entry.skip}): {entry.skip_why}"
     if not entry.runnable:
         return "not run"
+    if outcomes and all(o.status == "skip" for o in outcomes):
+        return f"skipped: {outcomes[0].detail}"
     failed = [o for o in outcomes if o.status == "fail"]
     states = ", ".join(o.run or "run" for o in outcomes)
     if entry.pending:
@@ -56,7 +58,7 @@ def run_line(entry: Entry, outcomes: list[Outcome]) -> str:
 def expected_states(entry: Entry) -> str:
     found = []
     for expectation in entry.expectations():
-        found.append(f"refused" if expectation.rejected is not None
+        found.append("refused" if expectation.rejected is not None
                      else str(expectation.state or "?"))
     if entry.mode == "burst":
         found = [" ".join(entry.run.get("states") or [])]
@@ -110,6 +112,8 @@ def tally(entry: Entry, validation: str, outcome: str) -> str:
         return "docs error (Kestra refuses the flow)"
     if not outcome:
         return "validated" if validation == "validated" else "does not validate"
+    if outcome.startswith("skipped"):
+        return "skipped: a program missing on this machine"
     if outcome.startswith("ran"):
         return "runs as its page says"
     if outcome.startswith("pending"):

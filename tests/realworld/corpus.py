@@ -188,6 +188,11 @@ class Entry:
         return not self.skip and not self.invalid and bool(self.run)
 
     @property
+    def requires(self) -> list[str]:
+        """Programs the run needs on this machine (a compiler a Docker image would have)."""
+        return list(self.run.get("requires") or [])
+
+    @property
     def depends_on(self) -> list[str]:
         return list(self.run.get("depends_on") or [])
 

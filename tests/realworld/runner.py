@@ -13,6 +13,7 @@ the conformance runner's (tests/conformance), so both corpora mean the same by "
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 import threading
 import time
@@ -115,6 +116,9 @@ class CorpusRunner:
         if not entry.runnable:
             why = f"{entry.skip}: {entry.skip_why}" if entry.skip else "not run"
             return [Outcome(entry, "", "skip", why)]
+        missing = [program for program in entry.requires if shutil.which(program) is None]
+        if missing:
+            return [Outcome(entry, "", "skip", f"needs {', '.join(missing)} on this machine")]
         related = [self.by_file[file] for file in entry.depends_on + entry.sources]
         with self._holding([entry, *related]):
             try:

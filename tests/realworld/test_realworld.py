@@ -59,7 +59,10 @@ def outcomes(request: pytest.FixtureRequest) -> dict[str, list[Outcome]]:
 
 @pytest.mark.parametrize("entry", [_param(e, e.pending) for e in RUNNABLE])
 def test_flow_runs_as_its_page_says(entry: Entry, outcomes: dict[str, list[Outcome]]) -> None:
-    failed = [f"{o.label}: {o.detail}" for o in outcomes[entry.file] if o.status != "pass"]
+    runs = outcomes[entry.file]
+    if all(outcome.status == "skip" for outcome in runs):
+        pytest.skip(runs[0].detail)
+    failed = [f"{o.label}: {o.detail}" for o in runs if o.status != "pass"]
     assert not failed, "\n".join(failed)
 
 
