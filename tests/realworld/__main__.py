@@ -3,6 +3,7 @@
     python -m tests.realworld                 # validate and run everything
     python -m tests.realworld --only retries  # flows whose file contains "retries"
     python -m tests.realworld --no-run        # validation only
+    python -m tests.realworld --skips         # what the flows not run here need
     python -m tests.realworld --sync          # rewrite manifest types/class from the files
 
 Exit 0 whatever the results (the pytest module decides what is acceptable).
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-run", action="store_true", help="validate only")
     parser.add_argument("--sync", action="store_true",
                         help="rewrite the manifest's types and class from the flow files")
+    parser.add_argument("--skips", action="store_true",
+                        help="list the flows not run here, grouped by what they need")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds to wait for each execution")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
@@ -81,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{sync_derived_fields()} manifest entries updated")
         return 0
     entries = load_corpus()
+    if args.skips:
+        print_skips(entries)
+        return 0
     for problem in problems(entries):
         print(f"MANIFEST: {problem}")
     if args.only:
@@ -103,6 +109,18 @@ def main(argv: list[str] | None = None) -> int:
     for key, count in sorted(lines.items()):
         print(f"  {count:4d}  {key}")
     return 0
+
+
+def print_skips(entries: list[Entry]) -> None:
+    """What the flows not run here need from outside the machine (the issue note's list)."""
+    by_reason: dict[str, list[Entry]] = {}
+    for entry in entries:
+        if entry.skip:
+            by_reason.setdefault(entry.skip, []).append(entry)
+    for reason in sorted(by_reason):
+        print(f"{reason} ({len(by_reason[reason])}):")
+        for entry in by_reason[reason]:
+            print(f"  {entry.file} [{entry.klass}]: {entry.skip_why}")
 
 
 def tally(entry: Entry, validation: str, outcome: str) -> str:
