@@ -12,16 +12,14 @@ the conformance runner's (tests/conformance), so both corpora mean the same by "
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import threading
 import time
-from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from common.flow.loader import LoadedFlow, parse_flow
 from common.secrets import encode_base64
@@ -274,16 +272,6 @@ def run_corpus(entries: list[Entry], *, timeout: float = DEFAULT_TIMEOUT,
                     futures[entry.file] = trigger_lane.submit(after_the_others, entry)
             for entry in entries:
                 yield futures[entry.file].result()
-
-
-def summary(outcomes: list[Outcome]) -> dict[str, int]:
-    counts = Counter(outcome.status for outcome in outcomes)
-    return {"passed": counts["pass"], "failed": counts["fail"], "skipped": counts["skip"]}
-
-
-def as_json(outcome: Outcome) -> str:
-    return json.dumps({"file": outcome.entry.file, "run": outcome.run,
-                       "status": outcome.status, "detail": outcome.detail})
 
 
 def elapsed(since: float) -> str:

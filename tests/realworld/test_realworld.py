@@ -13,13 +13,12 @@ from typing import Any
 import pytest
 
 from common.errors import FlowValidationError, YamlSyntaxError
-from tests.realworld.corpus import SKIP_REASONS, Entry, load_corpus, problems
+from tests.realworld.corpus import Entry, load_corpus, problems
 from tests.realworld.runner import Outcome, run_corpus, validate
 
 ENTRIES = load_corpus()
 VALIDATED = [entry for entry in ENTRIES if entry.klass == "core" or entry.invalid]
 RUNNABLE = [entry for entry in ENTRIES if entry.runnable]
-SKIPPED = [entry for entry in ENTRIES if entry.skip]
 
 
 def _param(entry: Entry, pending: str | None) -> Any:
@@ -28,6 +27,7 @@ def _param(entry: Entry, pending: str | None) -> Any:
 
 
 def test_manifest_agrees_with_the_flow_files() -> None:
+    # Also: every flow not run here says why (`python -m tests.realworld --skips`).
     assert list(problems(ENTRIES)) == []
 
 
@@ -64,10 +64,3 @@ def test_flow_runs_as_its_page_says(entry: Entry, outcomes: dict[str, list[Outco
         pytest.skip(runs[0].detail)
     failed = [f"{o.label}: {o.detail}" for o in runs if o.status != "pass"]
     assert not failed, "\n".join(failed)
-
-
-@pytest.mark.parametrize("entry", [pytest.param(e, id=e.name) for e in SKIPPED])
-def test_skipped_flow_says_why(entry: Entry) -> None:
-    # The issue note lists these: what each needs from outside the machine.
-    assert entry.skip in SKIP_REASONS and entry.skip_why
-    pytest.skip(f"{entry.skip}: {entry.skip_why}")
