@@ -56,7 +56,8 @@ class _ExecScript(Task):
     env: dict[str, ScalarStr] | Expr | None = None
     warning_on_std_err: Dyn[bool] = True  # any stderr output ends the task WARNING
     fail_fast: Dyn[bool] = True  # stop at the first failing command
-    target_os: Literal["LINUX", "WINDOWS", "AUTO"] | Expr = "AUTO"
+    # Kestra spells it targetOS, which the camelCase alias generator would make targetOs.
+    target_os: Literal["LINUX", "WINDOWS", "AUTO"] | Expr = Field("AUTO", alias="targetOS")
     namespace_files: NamespaceFiles | None = None
     input_files: InputFiles | None = None
     output_files: OutputFiles | None = None

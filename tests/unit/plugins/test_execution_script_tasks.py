@@ -152,6 +152,13 @@ def test_python_script_with_docker_runner_and_deprecated_options():
     assert legacy.runner == "DOCKER" and legacy.docker.image == "python"
 
 
+@pytest.mark.parametrize("value", ["LINUX", "WINDOWS", "AUTO", "{{ inputs.os }}"])
+def test_target_os_takes_kestras_spelling(value):
+    task = parse({"id": "py", "type": "io.kestra.plugin.scripts.python.Script",
+                  "targetOS": value, "script": "print(1)"})
+    assert task.target_os == value
+
+
 @pytest.mark.parametrize("data, field", [
     ({"type": "io.kestra.plugin.scripts.shell.Commands"}, "commands"),
     ({"type": "io.kestra.plugin.scripts.shell.Commands", "commands": []}, "commands"),
