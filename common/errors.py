@@ -140,6 +140,11 @@ class SecretError(PodiumError):
     is not a Fernet key, or a value encrypted with another key."""
 
 
+class ScriptEnvironmentError(PodiumError):
+    """A script task's environment could not be prepared: no installed Python matching
+    `pythonVersion`, no `node` for a Node task, or dependencies that did not install."""
+
+
 class HttpRequestError(PodiumError):
     """An HTTP task's request could not be made or was answered with a failing status."""
 

@@ -185,6 +185,14 @@ class WorkerSettings(BaseModel):
         "same attempt runs on another worker). Keep the container's stop grace period above it.",
     )
 
+    script_env_dir: Path | None = Field(
+        default=None,
+        description="Cached environments of script tasks: a Python virtual environment per "
+        "interpreter and `dependencies` list (built once, reused by every later run), uv's "
+        "and npm's download caches. Default: `script-envs/` in `data_dir`. Safe to delete "
+        "while no worker runs.",
+    )
+
     _split = field_validator("queues", mode="before")(_split_csv)
 
     def resolved_queues(self) -> list[str]:
@@ -428,6 +436,10 @@ class Settings(BaseSettings):
         if self.storage.base_path is None and self.storage.kind == "local":
             path = self.data_dir / "storage"
             object.__setattr__(self, "storage", self.storage.model_copy(update={"base_path": path}))
+        if self.worker.script_env_dir is None:
+            envs = self.data_dir / "script-envs"
+            object.__setattr__(self, "worker",
+                               self.worker.model_copy(update={"script_env_dir": envs}))
         return self
 
 

@@ -46,6 +46,7 @@ from executor.service import ExecutorService
 from podium import wiring
 from podium.fleet import Fleet
 from scheduler.service import SchedulerService
+from worker.script_envs import ScriptEnvironments
 from worker.service import WorkerService
 
 
@@ -70,15 +71,20 @@ class Runtime:
         # with at submission (common/secrets.py). Set by the constructors below.
         self.secrets: SecretProvider | None = None
         self.cipher: SecretCipher | None = None
+        # Where the workers started here cache script environments.
+        self.script_envs: ScriptEnvironments | None = None
         # Deletes the outbox rows of what this process publishes (its submissions).
         self.threads.append(self.relay.run_background(self.stop, sweep_every=None))
 
     @classmethod
     def embedded(cls, data_dir: str | Path | None = None, *, workers: int = 4,
                  environ: dict[str, str] | None = None,
-                 scheduler: bool | SchedulerSettings = False) -> "Runtime":
+                 scheduler: bool | SchedulerSettings = False,
+                 script_env_dir: str | Path | None = None) -> "Runtime":
         """`scheduler` (True, or its settings) also runs a scheduler thread, so Schedule
-        triggers of the flows deployed here fire."""
+        triggers of the flows deployed here fire. Script environments are cached in
+        `script_env_dir`, else `environ`'s PODIUM_WORKER__SCRIPT_ENV_DIR, else
+        `script-envs/` of the data folder."""
         folder = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="podium-"))
         folder.mkdir(parents=True, exist_ok=True)
         db = Database(f"sqlite:///{folder / 'podium.db'}")
@@ -87,6 +93,8 @@ class Runtime:
         env = dict(environ if environ is not None else os.environ)
         runtime.secrets = wiring.secret_provider(env)
         runtime.cipher = wiring.embedded_cipher(folder, env)
+        runtime.script_envs = ScriptEnvironments(
+            script_env_dir or env.get("PODIUM_WORKER__SCRIPT_ENV_DIR") or folder / "script-envs")
         runtime.start_executor(EngineConfig(
             environ=env, globals_=_globals(env),
             render_services=wiring.render_services(db, runtime.storage, runtime.secrets),
@@ -127,7 +135,8 @@ class Runtime:
 
     def start_worker(self, concurrency: int = 4, queues: list[str] | None = None) -> None:
         self.worker = WorkerService(self.db, self.transport, storage=self.storage,
-                                    secrets=self.secrets, cipher=self.cipher)
+                                    secrets=self.secrets, cipher=self.cipher,
+                                    script_envs=self.script_envs)
         self._unsubscribe = self.transport.subscribe_broadcast(KILL_CHANNEL, self.worker.on_kill)
         self._consume(queues or [WORKER_QUEUE], self.worker.handle, concurrency, "worker")
 

@@ -18,6 +18,7 @@ from common.transport.celery_transport import CeleryTransport, make_celery_app
 from common.templating import RenderServices
 from executor.engine.context import EngineConfig
 from worker.run_context import RunContext
+from worker.script_envs import ScriptEnvironments
 
 
 def database(settings: Settings) -> Database:
@@ -65,6 +66,11 @@ def worker_http(settings: Settings) -> None:
     RunContext.http = settings.http
 
 
+def script_environments(settings: Settings) -> ScriptEnvironments:
+    """The cache of script tasks' environments (`worker.script_env_dir`)."""
+    return ScriptEnvironments(settings.worker.script_env_dir)
+
+
 def engine_config(settings: Settings, db: Database) -> EngineConfig:
     """The executor's config; `db` is the executor's own database (kv() reads it)."""
     files = storage(settings)
@@ -98,4 +104,4 @@ def render_services(db: Database, files: Storage | None,
 
 __all__ = ["database", "celery_transport", "engine_config", "render_services", "storage",
            "secret_provider",
-           "secret_cipher", "embedded_cipher", "worker_http", "Transport"]
+           "secret_cipher", "embedded_cipher", "worker_http", "script_environments", "Transport"]

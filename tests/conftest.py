@@ -20,6 +20,26 @@ from tests.contract.storage_backends import s3_endpoint  # noqa: F401
 MUST_RUN_IN_CI = ("service", "deploy_tools")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def script_env_dir(tmp_path_factory):
+    """One cache of script environments for every runtime of the session (embedded ones
+    read PODIUM_WORKER__SCRIPT_ENV_DIR): a Python task's environment is built once, and
+    never in the user's ~/.podium."""
+    if os.environ.get("PODIUM_WORKER__SCRIPT_ENV_DIR"):
+        yield os.environ["PODIUM_WORKER__SCRIPT_ENV_DIR"]
+        return
+    folder = str(tmp_path_factory.mktemp("script-envs"))
+    os.environ["PODIUM_WORKER__SCRIPT_ENV_DIR"] = folder
+    # uv's download cache too, for the tests that build in a cache of their own.
+    uv_cache = "UV_CACHE_DIR" not in os.environ
+    if uv_cache:
+        os.environ["UV_CACHE_DIR"] = os.path.join(folder, "uv-cache")
+    yield folder
+    os.environ.pop("PODIUM_WORKER__SCRIPT_ENV_DIR", None)
+    if uv_cache:
+        os.environ.pop("UV_CACHE_DIR", None)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield

@@ -66,6 +66,10 @@ class RunContext:
     # The worker's common.settings.HttpSettings for the http tasks (allowed hosts, body
     # sizes), set by whoever builds the context; None: the defaults (public hosts only).
     http: Any = None
+    # The worker's worker.script_envs.ScriptEnvironments (where script tasks' Python
+    # environments are cached), set by whoever builds the context; None: the default one
+    # under ~/.podium.
+    script_envs: Any = None
 
     def __init__(
         self,
@@ -234,7 +238,7 @@ class RunContext:
         sub._root, sub._owns_root = root, False
         sub.timeout, sub.log_sink_for = self.timeout, self.log_sink_for
         sub.store, sub.publish, sub.storage = self.store, self.publish, self.storage
-        sub.http = self.http
+        sub.http, sub.script_envs = self.http, self.script_envs
         return sub
 
     # ------------------------------------------------------------------ stored files

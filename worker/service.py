@@ -36,6 +36,7 @@ from common.transport.base import EXECUTOR_QUEUE, Transport, is_redelivery, work
 from worker.log_writer import LogWriter
 from worker.run_context import RunContext
 from worker.runnables import Outcome, run_attempt
+from worker.script_envs import ScriptEnvironments
 from worker.secrets import AttemptSecrets
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ class WorkerService:
     def __init__(self, db: Database, transport: Transport, *, worker_id: str | None = None,
                  storage: Storage | None = None, secrets: SecretProvider | None = None,
                  max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES, http: Any = None,
-                 cipher: SecretCipher | None = None) -> None:
+                 cipher: SecretCipher | None = None,
+                 script_envs: ScriptEnvironments | None = None) -> None:
         self.transport = transport
         self.db = db
         # secret() / kv() in renders, SECRET inputs revealed and masked (worker/secrets.py).
@@ -70,6 +72,8 @@ class WorkerService:
         # Outputs whose JSON is larger go to storage, referenced (common/storage/offload.py).
         self.max_output_bytes = max_output_bytes
         self.http = http  # HttpSettings for the http tasks (None: RunContext's default)
+        # Where script tasks' Python environments are cached (None: RunContext's default).
+        self.script_envs = script_envs
         self.logs = LogWriter(db)
         self._running: dict[tuple[str, str], threading.Event] = {}
         self._attempts: dict[tuple[str, str], RunTask] = {}  # what the heartbeat reports
@@ -255,6 +259,8 @@ class WorkerService:
         ctx.store, ctx.publish = self.db, self.transport.publish  # for the admin tasks
         if self.http is not None:
             ctx.http = self.http
+        if self.script_envs is not None:
+            ctx.script_envs = self.script_envs
         # The executor owns retries and applies allowFailure once it knows none is left.
         outcome = run_attempt(task, ctx, retry_left=True)
         if self.storage is not None and outcome.outputs:

@@ -64,8 +64,11 @@ def run(flow_file: Path, inputs: tuple[str, ...], output_format: str, data_dir: 
     except FlowValidationError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
-    wiring.worker_http(Settings())  # PODIUM_HTTP__*: the hosts http tasks may reach
-    with Runtime.embedded(data_dir) as runtime:
+    settings = Settings()
+    wiring.worker_http(settings)  # PODIUM_HTTP__*: the hosts http tasks may reach
+    # Script environments are kept across runs (worker.script_env_dir, ~/.podium by
+    # default) even when the run's own folder is a temporary one.
+    with Runtime.embedded(data_dir, script_env_dir=settings.worker.script_env_dir) as runtime:
         try:
             runtime.deploy(loaded)
             execution = runtime.submit(loaded.flow.namespace, loaded.flow.id,

@@ -98,7 +98,8 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
     service = WorkerService(database, transport, storage=storage, http=settings.http,
                             secrets=wiring.secret_provider(),
                             cipher=wiring.secret_cipher(settings),
-                            max_output_bytes=settings.worker.max_output_bytes)
+                            max_output_bytes=settings.worker.max_output_bytes,
+                            script_envs=wiring.script_environments(settings))
     heartbeat = start_heartbeat(settings, database, "worker",
                                 {"queues": queues, "concurrency": concurrency,
                                  "pool": settings.worker.pool},
@@ -136,7 +137,8 @@ def server_local(workers: int, with_scheduler: bool) -> None:
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     wiring.worker_http(settings)
     with Runtime.embedded(settings.data_dir, workers=workers,
-                          scheduler=settings.scheduler if with_scheduler else False):
+                          scheduler=settings.scheduler if with_scheduler else False,
+                          script_env_dir=settings.worker.script_env_dir):
         click.echo(f"podium local server running on {settings.data_dir} (Ctrl-C to stop)")
         try:
             done.wait()

@@ -37,7 +37,8 @@ def webserver(host: str | None, port: int | None, embedded: bool,
     settings = Settings()
     configure_service(settings)
     if embedded:
-        runtime = Runtime.embedded(data_dir or settings.data_dir)
+        runtime = Runtime.embedded(data_dir or settings.data_dir,
+                                   script_env_dir=settings.worker.script_env_dir)
     else:  # the schema is migrated by `podium db upgrade`, not by every API replica
         runtime = Runtime.connect(settings)
     app = create_app(runtime, settings.api)

@@ -34,6 +34,7 @@ def test_defaults():
     assert s.worker.concurrency == (os.cpu_count() or 1)
     assert s.worker.pool == "threads"
     assert s.worker.resolved_queues() == ["podium.worker"]
+    assert s.worker.script_env_dir == Path("/home/tester/.podium/script-envs")
     assert s.executor.timer_poll_seconds == 1.0
     assert s.executor.outbox_sweep_seconds == 1.0
     assert s.log_level == "INFO"
@@ -76,12 +77,15 @@ def test_data_dir_moves_derived_paths(monkeypatch, tmp_path):
     s = Settings()
     assert s.database.url == f"sqlite:///{tmp_path}/podium.db"
     assert s.storage.base_path == tmp_path / "storage"
+    assert s.worker.script_env_dir == tmp_path / "script-envs"
 
 
 def test_explicit_values_win_over_derived(monkeypatch, tmp_path):
     monkeypatch.setenv("PODIUM_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("PODIUM_STORAGE__BASE_PATH", "/srv/files")
+    monkeypatch.setenv("PODIUM_WORKER__SCRIPT_ENV_DIR", "/var/cache/podium-envs")
     assert Settings().storage.base_path == Path("/srv/files")
+    assert Settings().worker.script_env_dir == Path("/var/cache/podium-envs")
 
 
 def test_globals_as_json_and_nested(monkeypatch):

@@ -17,11 +17,12 @@ Kestra behaviour reproduced (AbstractExecScript, ScriptService, Process, PluginU
   (the default) ends the task WARNING.
 
 Podium choices:
-- the environment is NOT the worker's: only PATH, HOME, LANG, LC_ALL and TZ are passed,
-  plus PYTHONUNBUFFERED=1 (so Python output streams), WORKING_DIR and the task's `env`,
-  which overrides them;
-- `python`: the one on PATH; when PATH has none, a `python` (and `python3`) wrapper running
-  the worker's own interpreter (sys.executable) is put first on PATH;
+- the environment is NOT the worker's (worker/runnables/script_env.py): a few variables,
+  PATH without the worker's own Python environment, then the task's `env`;
+- Python tasks run in a virtual environment of their own, layered on a cached one holding
+  their `dependencies` (worker/script_envs): `python`, `pip` and `from kestra import
+  Kestra` work, `pip install` in beforeCommands changes only the attempt's layer;
+  `pythonVersion` picks an installed interpreter (none is downloaded);
 - shell.Script writes the script to an executable file of the working directory and runs
   it (a shebang line is honoured, else the interpreter's shell runs it); python.Script runs
   `python <file>`;
@@ -45,8 +46,6 @@ import json
 import os
 import re
 import shlex
-import shutil
-import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -63,9 +62,9 @@ from worker.runnables.namespace_files import copy_namespace_files
 from worker.run_context import Killed, RunContext, TimedOut, normalize_level
 from worker.runnables.base import Outcome, TaskFailure, runs
 from worker.runnables.process import run_process
+from worker.runnables.script_env import script_environment
+from worker.script_envs import PythonRequest
 
-INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ")
-DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 _MARKER = re.compile(r"::(\{.*\})::")
 
 
@@ -190,37 +189,17 @@ def _warn_ignored(task: _ExecScript, ctx: RunContext) -> None:
     elif image is not None and runner is None:
         ctx.log("WARN", f"containerImage '{image}' is not used: the commands run as local "
                         "processes of the worker (Process task runner)")
-    if isinstance(task, _PythonScript) and task.dependencies:
-        ctx.log("WARN", "`dependencies` are not installed by the Process runner: install "
-                        "them with `beforeCommands`")
 
 
-def _python_dir(ctx: RunContext, path: str) -> str | None:
-    """A directory to put first on PATH when PATH has no `python`: wrappers of ours."""
-    if shutil.which("python", path=path):
+def _python_request(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]
+                    ) -> PythonRequest | None:
+    """What a Python task asks of its environment, rendered (None for other tasks)."""
+    if not isinstance(task, _PythonScript):
         return None
-    bin_dir = ctx.private_dir / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    names = ["python"] + ([] if shutil.which("python3", path=path) else ["python3"])
-    for name in names:
-        wrapper = bin_dir / name
-        wrapper.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
-        wrapper.chmod(0o755)
-    return str(bin_dir)
-
-
-def _environment(task: _ExecScript, ctx: RunContext, task_env: dict[str, str]) -> dict[str, str]:
-    env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
-    env.setdefault("PATH", DEFAULT_PATH)
-    env.setdefault("HOME", str(ctx.working_dir))
-    env["PYTHONUNBUFFERED"] = "1"
-    env["WORKING_DIR"] = str(ctx.working_dir)
-    env.update(task_env)
-    if isinstance(task, _PythonScript):
-        extra_dir = _python_dir(ctx, env["PATH"])
-        if extra_dir:
-            env["PATH"] = extra_dir + os.pathsep + env["PATH"]
-    return env
+    return PythonRequest.of(_render_list(ctx, task.dependencies, "dependencies", extra),
+                            ctx.render(task.python_version, extra),
+                            ctx.render(task.package_manager, extra),
+                            ctx.render_bool(task.dependency_cache_enabled, extra))
 
 
 def _write_script(ctx: RunContext, content: str, suffix: str) -> Path:
@@ -267,9 +246,10 @@ def _prepare(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]
     if not interpreter:
         raise TaskFailure("`interpreter` must not be empty")
     before = _render_list(ctx, task.before_commands, "beforeCommands", extra)
-    env = _environment(task, ctx, _render_env(ctx, task.env, extra))
+    task_env = _render_env(ctx, task.env, extra)
     if "outputDir" in extra:
-        env.setdefault("OUTPUT_DIR", extra["outputDir"])
+        task_env.setdefault("OUTPUT_DIR", extra["outputDir"])
+    env = script_environment(task, ctx, task_env, _python_request(task, ctx, extra))
     copy_namespace_files(ctx, task.namespace_files)
     write_input_files(ctx, render_file_map(ctx, task.input_files, "inputFiles", extra),
                       "inputFiles")

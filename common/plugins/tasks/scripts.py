@@ -105,3 +105,4 @@ class PythonScript(_PythonScript):
     TYPE: ClassVar[str] = "io.kestra.plugin.scripts.python.Script"
 
     script: Annotated[str, Field(min_length=1)]
+

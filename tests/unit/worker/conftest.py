@@ -14,6 +14,7 @@ from common.plugins import AnyTask
 from common.templating import RenderServices, build_context
 
 from worker.run_context import RunContext
+from worker.script_envs import ScriptEnvironments
 
 TASK = TypeAdapter(AnyTask)
 
@@ -49,6 +50,16 @@ def make_ctx(inputs: dict[str, Any] | None = None, **kwargs: Any) -> tuple[RunCo
                             inputs=inputs, environ={})
     sink = LogSink()
     return RunContext(context, services, sink, **kwargs), sink
+
+
+@pytest.fixture(scope="session", autouse=True)
+def script_envs(script_env_dir):
+    """The session's cache of script environments (tests/conftest.py) for contexts built
+    here: the environment of Python tasks without dependencies is built once."""
+    envs = ScriptEnvironments(script_env_dir)
+    RunContext.script_envs = envs
+    yield envs
+    RunContext.script_envs = None
 
 
 @pytest.fixture

@@ -225,11 +225,35 @@ def test_python_commands():
     assert logs.messages("INFO") == ["v 3", "42"]
 
 
-def test_python_falls_back_to_the_worker_interpreter_when_path_has_none():
-    outcome, logs, _ = run(PY, env={"PATH": "/nonexistent:/bin"},
-                           commands=["python -c 'import sys; print(sys.executable)'"])
+WORKER_BIN = str(Path(sys.executable).parent)
+
+
+def test_python_does_not_see_the_workers_packages():
+    # Even with the worker's own environment first on the task's PATH.
+    script = "\n".join([
+        "import os, sys",
+        "print(sys.prefix == os.environ['VIRTUAL_ENV'])",
+        "try:",
+        "    import pydantic",
+        "    print('worker packages visible')",
+        "except ImportError:",
+        "    print('isolated')",
+    ])
+    outcome, logs, _ = run(PY_SCRIPT, script=script,
+                           env={"PATH": f"{WORKER_BIN}:/usr/local/bin:/usr/bin:/bin"})
     assert outcome.state is State.SUCCESS, logs.pairs()
-    assert logs.messages("INFO") == [sys.executable]
+    assert logs.messages("INFO") == ["True", "isolated"]
+
+
+@pytest.mark.skipif(sys.prefix == sys.base_prefix, reason="the worker must run in a venv")
+@pytest.mark.parametrize("type_", [SH, PY])
+def test_the_workers_bin_folder_is_taken_off_path(type_):
+    outcome, logs, _ = run(type_, env={"PATH": f"{WORKER_BIN}:/usr/bin:/bin"},
+                           commands=['echo "$PATH"', "command -v python3 pip || true"])
+    assert outcome.state is State.SUCCESS, logs.pairs()
+    lines = logs.messages("INFO")
+    assert WORKER_BIN not in lines[0].split(":")
+    assert all(not line.startswith(WORKER_BIN) for line in lines[1:])
 
 
 def test_docker_task_runner_is_ignored_with_a_warning():

@@ -1,0 +1,80 @@
+"""Python dependencies through whole flows on the embedded runtime: two flows that need two
+versions of one package, one after the other and at once, and the worker's own packages
+unchanged afterwards."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from common.flow.loader import parse_flow
+from common.models.state import State
+from podium.runtime import Runtime
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")
+
+FLOW = """
+id: six_{name}
+namespace: company.team
+tasks:
+  - id: check
+    type: io.kestra.plugin.scripts.python.Script
+    targetOS: LINUX
+    dependencies:
+      - six=={version}
+    script: |
+      from kestra import Kestra
+      import six
+      Kestra.outputs({{"six": six.__version__}})
+outputs:
+  - id: six
+    type: STRING
+    value: "{{{{ outputs.check.vars.six }}}}"
+"""
+VERSIONS = {"old": "1.16.0", "new": "1.17.0"}
+
+
+def worker_packages() -> str:
+    return subprocess.run([sys.executable, "-m", "pip", "freeze", "--all"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def runtime(tmp_path):
+    runtime = Runtime.embedded(tmp_path / "data", workers=2, environ={},
+                               script_env_dir=tmp_path / "envs")
+    for name, version in VERSIONS.items():
+        runtime.deploy(parse_flow(FLOW.format(name=name, version=version)))
+    yield runtime
+    runtime.close()
+
+
+def run_flows(runtime: Runtime, names: list[str]) -> dict[str, str]:
+    executions = {name: runtime.submit("company.team", f"six_{name}") for name in names}
+    seen, spans = {}, []
+    for name, execution in executions.items():
+        final = runtime.wait(execution.id, timeout=180)
+        assert final.state is State.SUCCESS, runtime.logs(execution.id)
+        seen[name] = final.outputs["six"]
+        attempt = runtime.task_runs(execution.id)[0].attempts[-1]
+        spans.append((attempt.started, attempt.ended))
+    if len(spans) == 2:  # they ran at once: each started before the other ended
+        (start_a, end_a), (start_b, end_b) = spans
+        assert start_a < end_b and start_b < end_a, spans
+    return seen
+
+
+def test_two_versions_one_after_the_other_then_at_once(runtime):
+    before = worker_packages()
+    assert run_flows(runtime, ["old"]) == {"old": "1.16.0"}
+    assert run_flows(runtime, ["new"]) == {"new": "1.17.0"}
+    assert run_flows(runtime, ["old", "new"]) == VERSIONS  # both submitted, run together
+    assert worker_packages() == before
+
+
+def test_two_versions_at_once_on_a_cold_cache(runtime):
+    before = worker_packages()
+    assert run_flows(runtime, ["old", "new"]) == VERSIONS
+    assert worker_packages() == before

@@ -1,0 +1,153 @@
+"""Environments of script tasks: what `python` and `pip` are for a script, and how
+its dependencies are installed without touching the worker's own packages.
+
+`ScriptEnvironments(root)` is one per worker (the root is `worker.script_env_dir`):
+- `python(...)`: a Python task runs in a per-attempt layer (layer.py) over a shared
+  virtual environment holding its `dependencies` (python_env.py), found or built once per
+  (interpreter, installer, sorted dependencies) in the cache (cache.py); with
+  `dependencyCacheEnabled: false` the shared environment is built afresh in the attempt's
+  private folder instead. A task without dependencies shares the environment of the empty
+  list, built once: its script starts in milliseconds.
+No script sees the worker's packages: environments are built on base interpreters, and the
+worker's own `bin` is taken off PATH (isolation.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from common.errors import ScriptEnvironmentError
+from worker.run_context import RunContext
+from worker.script_envs.cache import EnvCache
+from worker.script_envs.interpreters import InterpreterFinder, parse_version_request
+from worker.script_envs.isolation import clean_path
+from worker.script_envs.layer import make_layer
+from worker.script_envs.python_env import (PythonEnvSpec, Run, build_python_env,
+                                           installer_env, normalize_dependencies)
+
+try:  # the PyPI wheel that carries uv's binary, a dependency of Podium
+    import uv as uv_package
+except ImportError:  # a worker installed without it still finds uv on PATH, or uses pip
+    uv_package = None
+
+__all__ = ["PythonRequest", "Run", "ScriptEnvironments", "clean_path", "find_uv"]
+
+
+def find_uv() -> str | None:
+    """uv's executable: the one installed with Podium (the `uv` package), else on PATH."""
+    if uv_package is not None:
+        try:
+            found = uv_package.find_uv_bin()
+        except FileNotFoundError:
+            found = None
+        if found and os.access(found, os.X_OK):
+            return str(found)
+    return shutil.which("uv")
+
+
+@dataclass(frozen=True)
+class PythonRequest:
+    """What a Python task asks for, rendered."""
+
+    dependencies: tuple[str, ...] = ()
+    python_version: str | None = None
+    package_manager: str = "UV"  # or "PIP"
+    cache: bool = True
+
+    @classmethod
+    def of(cls, dependencies: list[str], python_version: Any, package_manager: Any,
+           cache: bool) -> "PythonRequest":
+        manager = str(package_manager).strip().upper()
+        if manager not in ("UV", "PIP"):
+            raise ScriptEnvironmentError(
+                f"packageManager must be UV or PIP, not '{package_manager}'")
+        return cls(normalize_dependencies(dependencies), parse_version_request(python_version),
+                   manager, cache)
+
+
+_UNSET: Any = object()
+_default: "ScriptEnvironments | None" = None
+_default_lock = threading.Lock()
+
+
+class ScriptEnvironments:
+    def __init__(self, root: str | os.PathLike, *, uv: str | None = _UNSET) -> None:
+        self.root = Path(root)
+        self.uv = find_uv() if uv is _UNSET else uv
+        self.cache = EnvCache(self.root)
+        self.interpreters = InterpreterFinder(self.uv)
+
+    @classmethod
+    def default(cls) -> "ScriptEnvironments":
+        """For a worker given none: under the default data directory (~/.podium)."""
+        global _default
+        with _default_lock:
+            if _default is None:
+                _default = cls(Path.home() / ".podium" / "script-envs")
+            return _default
+
+    # ------------------------------------------------------------------ Python
+    def python(self, ctx: RunContext, request: PythonRequest, env: dict[str, str],
+               run: Run) -> dict[str, str]:
+        """Prepare the environment of one Python attempt whose variables are `env`;
+        returns the variables to change (PATH, VIRTUAL_ENV). Raises
+        ScriptEnvironmentError, Killed, TimedOut."""
+        began = time.monotonic()
+        interpreter = self.interpreters.find(request.python_version, env)
+        installer = "uv" if request.package_manager == "UV" and self.uv else "pip"
+        spec = PythonEnvSpec(interpreter, installer, request.dependencies)
+        tools = installer_env(env, self.root)
+
+        # Installing dependencies takes seconds: say why at INFO. The environment without
+        # any is built once per interpreter, quickly: DEBUG is enough.
+        level = "INFO" if spec.dependencies else "DEBUG"
+
+        def build(folder: Path) -> dict[str, Any]:
+            if request.package_manager == "UV" and installer == "pip":
+                ctx.log("WARN", "uv is not installed on this worker: the Python environment "
+                                "is built with venv and pip (slower)")
+            what = ", ".join(spec.dependencies) or "no dependencies"
+            ctx.log(level, f"Building a Python {interpreter.version} environment with "
+                           f"{installer} ({what})")
+            return build_python_env(spec, folder, uv=self.uv, run=run, env=tools,
+                                    warn=lambda text: ctx.log("WARN", text))
+
+        if request.cache:
+            folder, manifest, built = self.cache.get(
+                "python", spec.key(), build, waiting=self._waiting(ctx))
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="pyenv-", dir=ctx.private_dir)) / "env"
+            manifest, built = build(folder), True
+        layer = Path(tempfile.mkdtemp(prefix="venv-", dir=ctx.private_dir))
+        uv = self.uv if self.uv and not shutil.which("uv", path=env.get("PATH", "")) else None
+        bins = make_layer(layer, folder, manifest, interpreter, uv)
+        took = time.monotonic() - began
+        if built:
+            ctx.log(level, f"Python environment ready in {took:.1f} s"
+                            + (" (kept for later runs)" if request.cache else ""))
+        else:
+            ctx.log("DEBUG", f"Python {interpreter.version} environment {folder.name} from "
+                             f"the cache ({took * 1000:.0f} ms)")
+        path = os.pathsep.join([str(b) for b in bins] + [env.get("PATH", "")])
+        return {"PATH": path, "VIRTUAL_ENV": str(layer),
+                "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_ROOT_USER_ACTION": "ignore"}
+
+    @staticmethod
+    def _waiting(ctx: RunContext) -> Callable[[], None]:
+        said: list[bool] = []
+
+        def waiting() -> None:
+            if not said:
+                said.append(True)
+                ctx.log("INFO", "Waiting for another task that builds the same Python "
+                                "environment")
+            ctx.check_killed()
+
+        return waiting
