@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the servers the test suite needs are up on loopback: PostgreSQL (trust auth,
 # database `test`) and Redis. Starts them when installed but stopped; installs them from
-# Debian's packages when absent (CI runs as root). Idempotent.
+# Debian's packages when absent (CI runs as root). Also Node.js and npm, which the Node
+# script task tests need (marker `node`). Idempotent.
 set -euo pipefail
 
 log() { echo "[services] $*"; }
@@ -47,5 +48,11 @@ ensure_postgres() {
     fi
 }
 
+ensure_node() {
+    if command -v node >/dev/null && command -v npm >/dev/null; then log "node up"; return; fi
+    log "installing node"; apt_install nodejs npm
+}
+
 ensure_redis
 ensure_postgres
+ensure_node

@@ -5,7 +5,7 @@ worker/script_envs/isolation.py), HOME, LANG, LC_ALL, TZ and the proxy and CA bu
 variables are passed, plus PYTHONUNBUFFERED=1 (so Python output streams) and WORKING_DIR,
 then the task's `env`, which overrides them. A Python task then gets its per-attempt
 virtual environment first on PATH (`python`, `pip` and the `kestra` library:
-worker/script_envs).
+worker/script_envs), a Node task npm's shared cache and Podium's `@kestra-io/libs`.
 """
 
 from __future__ import annotations
@@ -16,18 +16,19 @@ from pathlib import Path
 from typing import Sequence
 
 from common.errors import ScriptEnvironmentError
-from common.plugins.tasks.scripts import _ExecScript
+from common.plugins.tasks.scripts import _ExecScript, _NodeScript
 from worker.run_context import Killed, RunContext, TimedOut
 from worker.runnables.process import run_process
 from worker.script_envs import PythonRequest, Run, ScriptEnvironments, clean_path
 
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ",
-                 # How this machine reaches the network, so `pip install` in a script
-                 # works behind the same proxy and TLS interception as the worker.
+                 # How this machine reaches the network, so `pip install` / `npm install`
+                 # in a script work behind the same proxy and TLS interception as the worker.
                  "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
-                 "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE")
+                 "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+                 "NODE_EXTRA_CA_CERTS")
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
-_PREPARED_PATHS = ("PATH", "VIRTUAL_ENV")
+_PREPARED_PATHS = ("PATH", "NODE_PATH", "VIRTUAL_ENV")
 # Lines of a failing installer's output quoted in the task's error.
 ERROR_TAIL_LINES = 15
 
@@ -47,13 +48,15 @@ def script_environment(task: _ExecScript, ctx: RunContext, task_env: dict[str, s
     envs = ctx.script_envs or ScriptEnvironments.default()
     if python is not None:
         _merge(env, envs.python(ctx, python, env, installer_runner(ctx)), task_env)
+    elif isinstance(task, _NodeScript):
+        _merge(env, envs.node(ctx, env), task_env)
     return env
 
 
 def _merge(env: dict[str, str], prepared: dict[str, str], task_env: dict[str, str]) -> None:
     """Add what the environment preparation set; the task's own `env` keeps its settings
-    (PIP_*), but the search paths are always the prepared ones (they already include
-    the task's PATH)."""
+    (npm_config_*, PIP_*), but the search paths are always the prepared ones (they
+    already include the task's PATH / NODE_PATH)."""
     for name, value in prepared.items():
         if name in _PREPARED_PATHS or name not in task_env:
             env[name] = value

@@ -1,4 +1,5 @@
-"""io.kestra.plugin.scripts.shell.{Commands,Script} and python.{Commands,Script}.
+"""io.kestra.plugin.scripts.shell.{Commands,Script}, python.{Commands,Script} and
+node.{Commands,Script}.
 
 Run as local processes (Kestra's Process task runner); a Docker task runner, the deprecated
 `runner: DOCKER` / `docker:` or a `containerImage` is ignored with a WARN line.
@@ -23,9 +24,11 @@ Podium choices:
   their `dependencies` (worker/script_envs): `python`, `pip` and `from kestra import
   Kestra` work, `pip install` in beforeCommands changes only the attempt's layer;
   `pythonVersion` picks an installed interpreter (none is downloaded);
+- Node tasks need `node` on the worker's PATH; npm's cache is shared, `npm install -g`
+  stays in the attempt, `require("@kestra-io/libs")` works;
 - shell.Script writes the script to an executable file of the working directory and runs
   it (a shebang line is honoured, else the interpreter's shell runs it); python.Script runs
-  `python <file>`;
+  `python <file>`, node.Script `node <file>`;
 - templated values are pasted into the shell text as they are, as in Kestra: pass inputs
   through `env` and read them as "$NAME", which the shell never re-parses as code.
 
@@ -53,8 +56,9 @@ from typing import Any
 
 from common.models.state import State
 from common.plugins.runners import Process
-from common.plugins.tasks.scripts import (PythonCommands, PythonScript, ShellCommands,
-                                          ShellScript, _ExecScript, _PythonScript)
+from common.plugins.tasks.scripts import (NodeCommands, NodeScript, PythonCommands,
+                                          PythonScript, ShellCommands, ShellScript,
+                                          _ExecScript, _PythonScript)
 
 from worker.runnables.files import (localize_uris, render_file_map, render_patterns, upload_directory,
                           upload_output_files, write_input_files)
@@ -212,11 +216,13 @@ def _write_script(ctx: RunContext, content: str, suffix: str) -> Path:
 
 
 def _main_commands(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]) -> list[str]:
-    if isinstance(task, (ShellCommands, PythonCommands)):
+    if isinstance(task, (ShellCommands, PythonCommands, NodeCommands)):
         return _render_list(ctx, task.commands, "commands", extra)
     script = localize_uris(ctx, str(ctx.render(task.script, extra)))  # type: ignore[attr-defined]
     if isinstance(task, PythonScript):
         return ["python " + shlex.quote(str(_write_script(ctx, script, ".py")))]
+    if isinstance(task, NodeScript):
+        return ["node " + shlex.quote(str(_write_script(ctx, script, ".js")))]
     return [shlex.quote(str(_write_script(ctx, script, ".sh")))]
 
 
@@ -259,7 +265,7 @@ def _prepare(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]
     return interpreter + ["\n".join((["set -e"] if fail_fast else []) + lines)], env
 
 
-@runs(ShellCommands, ShellScript, PythonCommands, PythonScript)
+@runs(ShellCommands, ShellScript, PythonCommands, PythonScript, NodeCommands, NodeScript)
 def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
     _warn_ignored(task, ctx)
     extra = {"workingDir": str(ctx.working_dir)}

@@ -1,4 +1,4 @@
-"""Environments of script tasks: what `python` and `pip` are for a script, and how
+"""Environments of script tasks: what `python`, `pip` and `node` are for a script, and how
 its dependencies are installed without touching the worker's own packages.
 
 `ScriptEnvironments(root)` is one per worker (the root is `worker.script_env_dir`):
@@ -7,8 +7,9 @@ its dependencies are installed without touching the worker's own packages.
   (interpreter, installer, sorted dependencies) in the cache (cache.py); with
   `dependencyCacheEnabled: false` the shared environment is built afresh in the attempt's
   private folder instead. A task without dependencies shares the environment of the empty
-  list, built once: its script starts in milliseconds.
-No script sees the worker's packages: environments are built on base interpreters, and the
+  list, built once: its script starts in milliseconds;
+- `node(...)`: the variables of a Node task (node.py).
+Neither sees the worker's packages: environments are built on base interpreters, and the
 worker's own `bin` is taken off PATH (isolation.py).
 """
 
@@ -29,6 +30,7 @@ from worker.script_envs.cache import EnvCache
 from worker.script_envs.interpreters import InterpreterFinder, parse_version_request
 from worker.script_envs.isolation import clean_path
 from worker.script_envs.layer import make_layer
+from worker.script_envs.node import node_environment
 from worker.script_envs.python_env import (PythonEnvSpec, Run, build_python_env,
                                            installer_env, normalize_dependencies)
 
@@ -151,3 +153,7 @@ class ScriptEnvironments:
             ctx.check_killed()
 
         return waiting
+
+    # ------------------------------------------------------------------ Node
+    def node(self, ctx: RunContext, env: dict[str, str]) -> dict[str, str]:
+        return node_environment(env, self.root, ctx.private_dir)

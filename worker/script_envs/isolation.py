@@ -12,9 +12,10 @@ import os
 import sys
 from pathlib import Path
 
-# Where the library shipped for scripts lives (`kestra`).
+# Where the Python libraries shipped for scripts live (`kestra`, `@kestra-io/libs`).
 LIBS_DIR = Path(__file__).resolve().parent.parent / "script_libs"
 PYTHON_LIB_DIR = LIBS_DIR / "python"
+NODE_LIB_DIR = LIBS_DIR / "node"
 
 
 def worker_bin_dirs() -> set[str]:

@@ -1,7 +1,7 @@
-"""io.kestra.plugin.scripts.shell.* and io.kestra.plugin.scripts.python.*: script tasks.
+"""io.kestra.plugin.scripts.{shell,python,node}.*: script tasks.
 
 Their properties come from Kestra's AbstractExecScript (script/ module of kestra-io/kestra)
-and the shell / python tasks of kestra-io/plugin-scripts.
+and the shell / python / node tasks of kestra-io/plugin-scripts.
 """
 
 from __future__ import annotations
@@ -106,3 +106,25 @@ class PythonScript(_PythonScript):
 
     script: Annotated[str, Field(min_length=1)]
 
+
+class _NodeScript(_ExecScript):
+    """Node.js tasks: packages come from `beforeCommands: npm install ...` (Kestra has no
+    `dependencies` property on them)."""
+
+    DEFAULT_IMAGE: ClassVar[str] = "node"
+
+
+class NodeCommands(_NodeScript):
+    """Runs a list of commands with Node.js available."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.scripts.node.Commands"
+
+    commands: Commands_
+
+
+class NodeScript(_NodeScript):
+    """Runs an inline Node.js script."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.scripts.node.Script"
+
+    script: Annotated[str, Field(min_length=1)]

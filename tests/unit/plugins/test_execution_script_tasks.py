@@ -152,6 +152,19 @@ def test_python_script_with_docker_runner_and_deprecated_options():
     assert legacy.runner == "DOCKER" and legacy.docker.image == "python"
 
 
+def test_node_tasks_as_kestras_docs_write_them():
+    script = parse({"id": "node", "type": "io.kestra.plugin.scripts.node.Script",
+                    "beforeCommands": ["npm install colors"], "warningOnStdErr": False,
+                    "script": 'const colors = require("colors");'})
+    commands = parse({"id": "node", "type": "io.kestra.plugin.scripts.node.Commands",
+                      "inputFiles": {"main.js": "console.log(1)"},
+                      "commands": ["node main.js"]})
+    assert isinstance(script, scripts.NodeScript) and isinstance(commands, scripts.NodeCommands)
+    assert script.DEFAULT_IMAGE == "node" and script.before_commands == ["npm install colors"]
+    rejects({"id": "n", "type": "io.kestra.plugin.scripts.node.Script", "script": "x",
+             "dependencies": ["colors"]}, "dependencies")
+
+
 @pytest.mark.parametrize("value", ["LINUX", "WINDOWS", "AUTO", "{{ inputs.os }}"])
 def test_target_os_takes_kestras_spelling(value):
     task = parse({"id": "py", "type": "io.kestra.plugin.scripts.python.Script",
@@ -195,7 +208,8 @@ def test_runner_types_validate_on_their_own():
 
 KINDS = [execution.Count, execution.Fail, execution.PurgeExecutions, execution.Resume,
          output.OutputValues, templating.TemplatedTask, scripts.ShellCommands,
-         scripts.ShellScript, scripts.PythonCommands, scripts.PythonScript]
+         scripts.ShellScript, scripts.PythonCommands, scripts.PythonScript,
+         scripts.NodeCommands, scripts.NodeScript]
 
 
 @pytest.mark.parametrize("cls", KINDS, ids=lambda c: c.__name__)
