@@ -26,6 +26,15 @@ def test_multi_stage_on_python_311_slim_installs_a_wheel():
     assert "pip wheel" in runs and "--no-index" in runs
 
 
+def test_podium_is_installed_in_a_venv_of_its_own():
+    # Script tasks use the system Python; the worker's packages must not be in it.
+    stage = dockerfile.final_stage(dockerfile.parse(TEXT))
+    runs = " ".join(i.args for i in stage if i.keyword == "RUN")
+    assert "python -m venv /opt/podium" in runs and "/opt/podium/bin/pip install" in runs
+    env = " ".join(i.args for i in stage if i.keyword == "ENV")
+    assert "PATH=/opt/podium/bin:$PATH" in env
+
+
 def test_every_package_the_wheel_needs_is_copied():
     # pyproject's packages.find includes these; a missing COPY gives an image without them.
     copied = {i.args.split()[0] for i in dockerfile.parse(TEXT) if i.keyword == "COPY"}

@@ -4,9 +4,11 @@ for, the worker's own environment never changes, the shared environments neither
 
 from __future__ import annotations
 
+import fnmatch
 import subprocess
 import sys
 import threading
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -219,8 +221,15 @@ def test_a_kestra_module_the_task_installs_comes_first():
 
 
 def test_the_library_ships_with_podium():
-    # The script's import path gets Podium's copy, never the worker's site-packages.
-    library = Path(__file__).resolve().parents[3] / "worker" / "script_libs" / "python"
+    # The script's import path gets Podium's copy, never the worker's site-packages...
+    repo = Path(__file__).resolve().parents[3]
+    library = repo / "worker" / "script_libs" / "python"
     assert (library / "kestra.py").is_file()
+    # ...which the wheel carries: every file of script_libs matches pyproject's package-data.
+    globs = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["worker"]
+    shipped = [p.relative_to(repo / "worker") for p in (repo / "worker" / "script_libs")
+               .rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    assert shipped and all(any(fnmatch.fnmatch(str(p), g) for g in globs) for p in shipped)
     outcome, logs = run(PY, commands=["python -c 'import kestra; print(kestra.__file__)'"])
     assert logs.messages("INFO") == [str(library / "kestra.py")], logs.pairs()
