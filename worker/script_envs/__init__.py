@@ -74,6 +74,12 @@ class PythonRequest:
                    manager, cache)
 
 
+def _level(spec: PythonEnvSpec) -> str:
+    """Installing dependencies takes seconds: say why at INFO. The environment without
+    any is built once per interpreter, quickly: DEBUG is enough."""
+    return "INFO" if spec.dependencies else "DEBUG"
+
+
 _UNSET: Any = object()
 _default: "ScriptEnvironments | None" = None
 _default_lock = threading.Lock()
@@ -105,41 +111,42 @@ class ScriptEnvironments:
         interpreter = self.interpreters.find(request.python_version, env)
         installer = "uv" if request.package_manager == "UV" and self.uv else "pip"
         spec = PythonEnvSpec(interpreter, installer, request.dependencies)
-        tools = installer_env(env, self.root)
-
-        # Installing dependencies takes seconds: say why at INFO. The environment without
-        # any is built once per interpreter, quickly: DEBUG is enough.
-        level = "INFO" if spec.dependencies else "DEBUG"
-
-        def build(folder: Path) -> dict[str, Any]:
-            if request.package_manager == "UV" and installer == "pip":
-                ctx.log("WARN", "uv is not installed on this worker: the Python environment "
-                                "is built with venv and pip (slower)")
-            what = ", ".join(spec.dependencies) or "no dependencies"
-            ctx.log(level, f"Building a Python {interpreter.version} environment with "
-                           f"{installer} ({what})")
-            return build_python_env(spec, folder, uv=self.uv, run=run, env=tools,
-                                    warn=lambda text: ctx.log("WARN", text))
-
-        if request.cache:
-            folder, manifest, built = self.cache.get(
-                "python", spec.key(), build, waiting=self._waiting(ctx))
-        else:
-            folder = Path(tempfile.mkdtemp(prefix="pyenv-", dir=ctx.private_dir)) / "env"
-            manifest, built = build(folder), True
+        folder, manifest, built = self._shared(ctx, spec, request, env, run)
         layer = Path(tempfile.mkdtemp(prefix="venv-", dir=ctx.private_dir))
+        # uv for `uv pip install` in the task, unless its PATH has one already.
         uv = self.uv if self.uv and not shutil.which("uv", path=env.get("PATH", "")) else None
         bins = make_layer(layer, folder, manifest, interpreter, uv)
         took = time.monotonic() - began
         if built:
-            ctx.log(level, f"Python environment ready in {took:.1f} s"
-                            + (" (kept for later runs)" if request.cache else ""))
+            ctx.log(_level(spec), f"Python environment ready in {took:.1f} s"
+                                  + (" (kept for later runs)" if request.cache else ""))
         else:
             ctx.log("DEBUG", f"Python {interpreter.version} environment {folder.name} from "
                              f"the cache ({took * 1000:.0f} ms)")
         path = os.pathsep.join([str(b) for b in bins] + [env.get("PATH", "")])
         return {"PATH": path, "VIRTUAL_ENV": str(layer),
                 "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_ROOT_USER_ACTION": "ignore"}
+
+    def _shared(self, ctx: RunContext, spec: PythonEnvSpec, request: PythonRequest,
+                env: dict[str, str], run: Run) -> tuple[Path, dict[str, Any], bool]:
+        """(folder, manifest, built now) of the environment the layer goes on: from the
+        cache, or built in the attempt's private folder when the cache is off."""
+
+        def build(folder: Path) -> dict[str, Any]:
+            if request.package_manager == "UV" and spec.installer == "pip":
+                ctx.log("WARN", "uv is not installed on this worker: the Python environment "
+                                "is built with venv and pip (slower)")
+            what = ", ".join(spec.dependencies) or "no dependencies"
+            ctx.log(_level(spec), f"Building a Python {spec.interpreter.version} environment "
+                                  f"with {spec.installer} ({what})")
+            return build_python_env(spec, folder, uv=self.uv, run=run,
+                                    env=installer_env(env, self.root),
+                                    warn=lambda text: ctx.log("WARN", text))
+
+        if request.cache:
+            return self.cache.get("python", spec.key(), build, waiting=self._waiting(ctx))
+        folder = Path(tempfile.mkdtemp(prefix="pyenv-", dir=ctx.private_dir)) / "env"
+        return folder, build(folder), True
 
     @staticmethod
     def _waiting(ctx: RunContext) -> Callable[[], None]:
