@@ -139,9 +139,12 @@ class ScriptEnvironments:
             what = ", ".join(spec.dependencies) or "no dependencies"
             ctx.log(_level(spec), f"Building a Python {spec.interpreter.version} environment "
                                   f"with {spec.installer} ({what})")
-            return build_python_env(spec, folder, uv=self.uv, run=run,
-                                    env=installer_env(env, self.root),
-                                    warn=lambda text: ctx.log("WARN", text))
+            manifest = build_python_env(spec, folder, uv=self.uv, run=run,
+                                        env=installer_env(env, self.root),
+                                        warn=lambda text: ctx.log("WARN", text))
+            # A requirement may carry a secret (a private index's token): not on disk.
+            manifest["dependencies"] = [ctx.mask(d) for d in manifest["dependencies"]]
+            return manifest
 
         if request.cache:
             return self.cache.get("python", spec.key(), build, waiting=self._waiting(ctx))

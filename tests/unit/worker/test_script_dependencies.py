@@ -135,6 +135,19 @@ def test_dependency_cache_disabled_installs_afresh_each_time(tmp_path, frozen_wo
     assert python_envs(envs) == {}
 
 
+def test_a_secret_in_a_requirement_stays_out_of_logs_and_the_manifest(tmp_path):
+    envs = ScriptEnvironments(tmp_path / "envs")
+    # (A private index's token would be in an option line; a comment keeps the test on
+    # the public index.)
+    requirement = "six==1.17.0  # token {{ secret('API_KEY') }}"
+    outcome, logs = run(PY_SCRIPT, envs, dependencies=[requirement], script=SIX_VERSION)
+    assert outcome.outputs["vars"] == {"six": "1.17.0"}, logs.pairs()
+    assert not any("s3cr3t-value" in m for m in logs.messages())
+    manifests = list(python_envs(envs).values())
+    assert len(manifests) == 1 and "s3cr3t-value" not in str(manifests[0])
+    assert "**masked****" in manifests[0]["dependencies"][0]
+
+
 def test_a_dependency_that_does_not_install_fails_clearly(tmp_path, frozen_worker):
     envs = ScriptEnvironments(tmp_path / "envs")
     outcome, logs = run(PY_SCRIPT, envs, dependencies=["podium-no-such-package==0.0.1"],
