@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from common.errors import ScriptEnvironmentError
+
 MANIFEST = ".podium-env.json"
 LOCK_POLL_SECONDS = 0.1
 
@@ -69,7 +71,12 @@ class EnvCache:
         manifest = read_manifest(folder)
         if manifest is not None:
             return folder, manifest, False
-        folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ScriptEnvironmentError(
+                f"The script environments folder {self.root} cannot be written "
+                f"(worker.script_env_dir): {exc.strerror or exc}") from None
         with _locked(folder.parent / f"{key}.lock", waiting):
             manifest = read_manifest(folder)
             if manifest is not None:  # built by whoever held the lock before us

@@ -109,3 +109,10 @@ def test_waiting_can_give_up(tmp_path):
     release.set()
     holder.join()
     assert calls == ["k1"]
+
+
+def test_an_unwritable_root_fails_clearly(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the folder should be")
+    with pytest.raises(ScriptEnvironmentError, match="cannot be written"):
+        EnvCache(blocked / "envs").get("python", "k1", builder([]), waiting=nothing)
