@@ -88,6 +88,8 @@ def _advance(tx: ExecutionTx, config: EngineConfig) -> None:
 def _resolve_flowables(tx: ExecutionTx, config: EngineConfig, start) -> bool:
     version = tx.version
     for run in reversed(tx.runs()):
+        if tx.execution.state.is_terminated:  # an Exit task ended it: nothing more starts
+            break
         run = tx.run(run.id)
         task = tx.task(run.task_id)
         if run.state is not State.RUNNING or (task.runs_on_worker() and not _worker_done(run)):
@@ -126,12 +128,12 @@ def _resolve_flow(tx: ExecutionTx, config: EngineConfig, start) -> bool:
         if flow.after_execution:
             _remember_final_state(tx, state)
             return True
-        _end(tx, state)
+        end_execution(tx, state)
         return True
     after = Scope(parent=None, tasks=flow.after_execution or [])
     if resolve_scope(tx, after, start) is None:
         return tx.version != version
-    _end(tx, State(pending))
+    end_execution(tx, State(pending))
     return True
 
 
@@ -158,7 +160,8 @@ def _with_outputs(tx: ExecutionTx, config: EngineConfig, state: State) -> State:
     return state
 
 
-def _end(tx: ExecutionTx, state: State) -> None:
+def end_execution(tx: ExecutionTx, state: State) -> None:
+    """The execution takes its final `state` now: timers cancelled, ExecutionEnded sent."""
     variables = dict(tx.execution.variables or {})
     if variables.pop(PENDING_FINAL_STATE, None) is not None:
         tx.set_execution(tx.execution.model_copy(update={"variables": variables or None}))

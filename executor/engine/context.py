@@ -43,6 +43,19 @@ def iso(value: datetime | None) -> str | None:
         f"{value.microsecond // 1000:03d}Z"
 
 
+# Where SetVariables / UnsetVariables keep the execution's `vars` in `execution.variables`
+# (Kestra's execution variables, which start as a copy of the flow's `variables`). Absent
+# until one of them runs: `vars` is then the flow's `variables`.
+EXECUTION_VARS = "vars"
+
+
+def execution_vars(tx: ExecutionTx) -> dict[str, Any]:
+    """`vars` of the execution's renders: what SetVariables/UnsetVariables left, else the
+    flow's `variables` (not rendered, as Kestra keeps them)."""
+    stored = (tx.execution.variables or {}).get(EXECUTION_VARS)
+    return stored if stored is not None else (tx.flow.variables or {})
+
+
 # Functions (tx, run) -> variables added to a task run's context (a feature's own names,
 # e.g. Loop's `item`); registered by feature modules.
 CONTEXT_EXTRAS: list = []
@@ -74,7 +87,7 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
         parents=[{"value": p.value, "outputs": p.outputs} for p in ancestors] if run else None,
         outputs=outputs_variable(tx, uses, task), tasks=tasks_variable(tx, uses, task),
         inputs=execution.inputs, input_defaults=input_defaults(tx),
-        variables=flow.variables or {}, labels=[(lb["key"], lb["value"]) for lb in execution.labels],
+        variables=execution_vars(tx), labels=[(lb["key"], lb["value"]) for lb in execution.labels],
         trigger=(execution.trigger or {}).get("variables") if execution.trigger else None,
         environ=config.environ, env_prefix=config.env_prefix, globals_=config.globals_,
         extra=extra)

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, model_validator
 from typing_extensions import Annotated
 
 from common.plugins.base import Task, TaskKind
-from common.plugins.fields import (SYSTEM_LABEL_PREFIX, Label, NonEmptyStr, ScalarStr, StateType,
-                                   StrictModel, is_expression)
+from common.plugins.fields import (SYSTEM_LABEL_PREFIX, Dyn, Expr, Label, NonEmptyStr, ScalarStr,
+                                   StateType, StrictModel, is_expression)
 
 
 class FlowRef(StrictModel):
     namespace: str
     flow_id: str
+
+
+class Assert(Task):
+    """Renders each condition; fails listing how many were falsy (each one logged)."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.core.execution.Assert"
+
+    conditions: list[ScalarStr]
+    error_message: ScalarStr | None = None
 
 
 class Count(Task):
@@ -37,6 +46,16 @@ class Count(Task):
         if self.flows is None and self.namespaces is None:
             raise ValueError("Count needs `flows` or `namespaces`")
         return self
+
+
+class Exit(Task):
+    """Ends the execution at once in `state`; KILLED also kills what still runs."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.core.execution.Exit"
+    KIND: ClassVar[TaskKind] = TaskKind.EXECUTION_UPDATING
+
+    # Kestra's ExitState: CANCELED (one L) ends the execution CANCELLED.
+    state: Dyn[Literal["SUCCESS", "WARNING", "KILLED", "FAILED", "CANCELED"]] = "SUCCESS"
 
 
 class Fail(Task):
@@ -122,3 +141,25 @@ class Resume(Task):
     flow_id: NonEmptyStr | None = None
     execution_id: NonEmptyStr | None = None
     inputs: dict[str, Any] | None = None
+
+
+class SetVariables(Task):
+    """Renders `variables` and deep-merges them into the execution's `vars`."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.core.execution.SetVariables"
+    KIND: ClassVar[TaskKind] = TaskKind.EXECUTION_UPDATING
+
+    # A map, or an expression rendering to a JSON map.
+    variables: dict[str, Any] | Expr
+    overwrite: Dyn[bool] = True
+
+
+class UnsetVariables(Task):
+    """Removes keys (dotted paths reach into maps) from the execution's `vars`."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.core.execution.UnsetVariables"
+    KIND: ClassVar[TaskKind] = TaskKind.EXECUTION_UPDATING
+
+    # A list of keys, or an expression rendering to a JSON list of them.
+    variables: list[ScalarStr] | Expr
+    ignore_missing: Dyn[bool] = False

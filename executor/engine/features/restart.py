@@ -26,7 +26,7 @@ from common.plugins.tasks import flow_branching as branching
 from common.plugins.tasks import flow_loops as loops
 from executor.engine.advance import PENDING_FINAL_STATE
 from executor.engine.commands import CancelTimers, CreateExecution
-from executor.engine.context import EngineConfig
+from executor.engine.context import EXECUTION_VARS, EngineConfig
 from executor.engine.dispatch import dispatch_attempt
 from executor.engine.loops import LOOP, reopening
 from executor.engine.process import NEEDS_ALL_RUNS, handles
@@ -228,13 +228,21 @@ def replay(tx: ExecutionTx, message: ReplayExecution, config: EngineConfig) -> s
         inputs=source.inputs, labels=source.labels, trigger=source.trigger,
         parent_id=source.id, original_id=source.original_id or source.id,
         attempt_number=source.attempt_number + 1,
-        original_created_date=source.original_created_date or source.history.start_date)
+        original_created_date=source.original_created_date or source.history.start_date,
+        variables=_replayed_variables(source))
     copies, ids = _copied_runs(tx, chosen, replayed.id) if chosen is not None else ([], {})
     loop_values = tuple((old, ids[old]) for old in ids if LOOP in tx.any_run(old).flowable)
     tx.emit(CreateExecution(replayed, tuple(copies), loop_values_from=loop_values))
     tx.log(None, "INFO", f"Replayed as execution {replayed.id}"
                          + (f" from task run {chosen.id} ({chosen.task_id})" if chosen else ""))
     return None
+
+
+def _replayed_variables(source: Execution) -> dict | None:
+    """The `vars` SetVariables/UnsetVariables left (Kestra's replay copies the execution's
+    variables); none of the source's bookkeeping."""
+    kept = (source.variables or {}).get(EXECUTION_VARS)
+    return {EXECUTION_VARS: kept} if kept is not None else None
 
 
 def _copied_runs(tx: ExecutionTx, chosen: TaskRun,
