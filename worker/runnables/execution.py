@@ -1,17 +1,45 @@
-"""io.kestra.plugin.core.execution.Fail and Labels (the parts a worker can compute)."""
+"""io.kestra.plugin.core.execution.Assert, Fail and Labels (the parts a worker can compute)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from common.errors import TemplateError
 from common.models.state import State
 from common.plugins.fields import SYSTEM_LABEL_PREFIX, Label
-from common.plugins.tasks.execution import Fail, Labels
+from common.plugins.tasks.execution import Assert, Fail, Labels
 from common.templating import is_truthy
 
 from worker.run_context import RunContext
 from worker.runnables.base import Outcome, TaskFailure, runs
+
+
+@runs(Assert)
+def run_assert(task: Assert, ctx: RunContext) -> None:
+    """Kestra's Assert: every condition is rendered and tried (TruthUtils: "", "0", "-0" and
+    "false" are false); each false one, or one that fails to render, is logged at ERROR.
+    `success` and `failed` counters are recorded; any failure fails the task with how many
+    failed, then the rendered `errorMessage` on its own line."""
+    failed = 0
+    for condition in task.conditions:
+        try:
+            holds = is_truthy(ctx.render(condition))
+        except TemplateError as exc:
+            ctx.log("ERROR", f"Assertion `{condition}` failed, failed to render `{exc}`")
+            failed += 1
+            continue
+        if not holds:
+            ctx.log("ERROR", f"Assertion `{condition}` failed!")
+            failed += 1
+    ctx.metric({"name": "success", "type": "counter", "value": len(task.conditions) - failed,
+                "tags": {}})
+    ctx.metric({"name": "failed", "type": "counter", "value": failed, "tags": {}})
+    if failed:
+        message = f"{failed} assertion{'s' if failed > 1 else ''} failed!"
+        if task.error_message is not None:
+            message += "\n" + str(ctx.render(task.error_message))
+        raise TaskFailure(message)
 
 
 @runs(Fail)

@@ -1,11 +1,12 @@
-"""io.kestra.plugin.core.storage.{Concat, Split, Size, Delete, Reverse,
+"""io.kestra.plugin.core.storage.{Concat, Split, Size, Delete, Reverse, Write,
 PurgeCurrentExecutionFiles} on a worker (legacy names io.kestra.core.tasks.storages.*).
 LocalFiles is in local_files.py; DeduplicateItems and FilterItems in storage_items.py.
 
 Every file is streamed, never held whole: Concat copies in chunks, Split writes one line at
 a time and stores each part as soon as it is complete (then removes it), Reverse reads its
 local copy backwards in blocks. Outputs are Kestra's: Concat `uri`, Split `uris`, Size
-`size`, Delete `uri` and `deleted`, Reverse `uri`, PurgeCurrentExecutionFiles `uris`.
+`size`, Delete `uri` and `deleted`, Reverse `uri`, Write `uri`, PurgeCurrentExecutionFiles
+`uris`.
 
 Every URI a task reads or deletes goes through the execution's FileScope
 (common.storage.access): its own files, those of the execution that triggered it, its
@@ -22,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from common.plugins.tasks.storage import (Concat, Delete, PurgeCurrentExecutionFiles, Reverse,
-                                          Size, Split)
+                                          Size, Split, Write)
 from common.storage.base import CHUNK_SIZE
 
 from worker.run_context import RunContext
@@ -137,6 +138,23 @@ def run_delete(task: Delete, ctx: RunContext) -> dict[str, Any]:
     if task.error_on_missing and not deleted:
         raise TaskFailure(f"Unable to find file '{uri}'")
     return {"uri": uri, "deleted": deleted}
+
+
+# ---------------------------------------------------------------- Write
+@runs(Write)
+def run_write(task: Write, ctx: RunContext) -> dict[str, Any]:
+    """The rendered `content` (UTF-8) stored as `write<extension>`, `.tmp` without one.
+    Kestra appends the extension as given, so `txt` names a file `...txt`; Podium reads
+    `txt` as `.txt`, which is what such a flow means."""
+    content = str(ctx.render(task.content))
+    extension = ".tmp" if task.extension is None else str(ctx.render(task.extension)).strip()
+    if extension and not extension.startswith("."):
+        extension = "." + extension
+    name = "write" + extension
+    ctx.output_uri(name)  # an unsafe extension fails before anything is written
+    target = ctx.working_dir / name
+    target.write_bytes(content.encode("utf-8"))
+    return {"uri": ctx.put_file(target, name)}
 
 
 # ---------------------------------------------------------------- Reverse

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import Field, StrictStr, model_validator
 
 from common.plugins.base import Task
-from common.plugins.fields import Dyn
+from common.plugins.fields import Dyn, ScalarStr
 
 _OLD = "io.kestra.core.tasks.storages."
 _NEW = "io.kestra.plugin.core.storage."
@@ -118,3 +118,12 @@ class Split(Task):
             raise ValueError("exactly one of bytes, partitions or rows is required"
                              + (f" (got {', '.join(given)})" if given else ""))
         return self
+
+
+class Write(Task):
+    """Stores the rendered `content` as a file of the internal storage (output `uri`)."""
+
+    TYPE: ClassVar[str] = _NEW + "Write"
+
+    content: ScalarStr
+    extension: ScalarStr | None = None
