@@ -28,8 +28,8 @@ from typing import Any, Callable
 
 from common.durations import format_duration, parse_duration
 from common.errors import KVError
-from common.store import (KVRow, delete_expired_kv, delete_kv, get_kv, list_kv,
-                          namespace_in_use, put_kv)
+from common.store import (KVRow, delete_expired_kv, delete_kv, delete_kv_keys, get_kv,
+                          list_all_kv, list_kv, namespace_in_use, put_kv)
 from common.store.types import utcnow
 
 KEY_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
@@ -218,6 +218,57 @@ def expiration(ttl: str | timedelta | None, now: datetime) -> datetime | None:
     return now + delta
 
 
+def patched_value(current: Any, update: Any) -> Any:
+    """kv.Put's new value: a list of `{key, value}` entries sets those fields (dotted keys
+    reach nested maps) of the current JSON map, a single `{value}` entry replaces it, a map
+    deep-merges into a current map, anything else replaces the value. KVError for entries
+    that mix both forms or patch a value that is not a map."""
+    if isinstance(update, list) and update and all(_is_entry(item) for item in update):
+        return _patched_fields(current, update)
+    if isinstance(current, dict) and isinstance(update, dict):
+        return _deep_merge(current, update)
+    return update
+
+
+def _is_entry(item: Any) -> bool:
+    return isinstance(item, dict) and "value" in item and set(item) <= {"key", "value"}
+
+
+def _patched_fields(current: Any, entries: list[dict]) -> Any:
+    keyed = [entry for entry in entries if "key" in entry and entry["key"] is not None]
+    if len(keyed) != len(entries):
+        if len(entries) > 1:
+            raise KVError("`value` entries without `key` can only be used as a single "
+                          "replacement item.")
+        return entries[0]["value"]
+    fields: dict[str, Any] = {}
+    for entry in keyed:
+        if not isinstance(entry["key"], str) or not entry["key"].strip():
+            raise KVError("Each keyed `value` entry must have a non-empty string `key`.")
+        nested: dict[str, Any] = fields
+        *parents, last = entry["key"].split(".")
+        for part in parents:
+            child = nested.get(part)
+            if not isinstance(child, dict):
+                child = nested[part] = {}
+            nested = child
+        nested[last] = entry["value"]
+    if current is None:
+        return fields
+    if not isinstance(current, dict):
+        raise KVError("Cannot apply keyed `value` updates to a non-JSON existing KV value.")
+    return _deep_merge(current, fields)
+
+
+def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        current = merged.get(key)
+        merged[key] = _deep_merge(current, value) \
+            if isinstance(current, dict) and isinstance(value, dict) else value
+    return merged
+
+
 # ------------------------------------------------------------------------------ the store
 
 class KVStore:
@@ -248,11 +299,12 @@ class KVStore:
 
     def put(self, namespace: str, key: str, value: KVValue, *,
             ttl: str | timedelta | None = None, overwrite: bool = True,
-            from_namespace: str | None = None) -> None:
-        """Raises KVError for a bad key or ttl, or when the key exists and not `overwrite`."""
+            from_namespace: str | None = None, expires: datetime | None = None) -> None:
+        """Raises KVError for a bad key or ttl, or when the key exists and not `overwrite`.
+        `expires`: an expiration date kept as is (kv.Put keeps the entry's), without `ttl`."""
         check_key(key)
         now = self.clock()
-        expires = expiration(ttl, now)
+        expires = expiration(ttl, now) if ttl is not None else expires
         with self.db.begin() as conn:
             self._check_access(conn, namespace, from_namespace, now)
             delete_expired_kv(conn, namespace, now)
@@ -276,6 +328,16 @@ class KVStore:
         with self.db.read() as conn:
             self._check_access(conn, namespace, from_namespace, now)
             return [_entry(row) for row in list_kv(conn, namespace, now, prefix)]
+
+    def purge(self, namespace: str,
+              choose: Callable[[list[KVEntry], datetime], list[str]]) -> int:
+        """Delete the keys `choose(entries, now)` picks among every entry of the namespace
+        (expired ones included), in one transaction; returns how many went. No access rule:
+        the purge tasks may reach every namespace, as in Kestra OSS."""
+        now = self.clock()
+        with self.db.begin() as conn:
+            entries = [_entry(row) for row in list_all_kv(conn, namespace)]
+            return delete_kv_keys(conn, namespace, choose(entries, now))
 
     @staticmethod
     def _check_access(conn: Any, namespace: str, from_namespace: str | None,

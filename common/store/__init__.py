@@ -13,10 +13,11 @@ from common.store.errors import NotFoundError, StoreError
 from common.store.executions import (count_executions, get_execution, insert_execution,
                                      list_executions, lock_and_bump_execution, lock_execution,
                                      update_execution)
-from common.store.kv import (KVRow, clear_kv, delete_expired_kv, delete_kv, get_kv, list_kv,
-                             namespace_in_use, put_kv)
-from common.store.flows import (FlowRevision, delete_flow, flows_stamp, get_flow, list_flows,
-                                list_revisions, save_flow)
+from common.store.kv import (KVRow, clear_kv, delete_expired_kv, delete_kv, delete_kv_keys,
+                             get_kv, kv_namespaces, list_all_kv, list_kv, namespace_in_use,
+                             put_kv)
+from common.store.flows import (FlowRevision, delete_flow, flow_namespaces, flows_stamp,
+                                get_flow, list_flows, list_revisions, save_flow)
 from common.store.logs import LEVELS, LogEntry, LogRecord, append_logs, fetch_logs
 from common.store.migrate import (current_revision, head_revision, schema_diff, upgrade,
                                   upgrade_database)
@@ -38,6 +39,7 @@ __all__ = [
     "Database", "normalize_url", "upgrade", "upgrade_database", "current_revision", "head_revision",
     "schema_diff", "StoreError", "NotFoundError", "NaiveDatetimeError",
     "FlowRevision", "save_flow", "get_flow", "list_flows", "list_revisions", "delete_flow",
+    "flow_namespaces",
     "insert_execution", "get_execution", "lock_execution", "update_execution",
     "list_executions", "count_executions", "lock_and_bump_execution",
     "insert_task_runs", "update_task_runs", "load_task_runs", "load_task_runs_by_task",
@@ -48,6 +50,7 @@ __all__ = [
     "delete_timers", "next_timer_at",
     "execution_counts", "purge_executions", "purge_logs",
     "KVRow", "get_kv", "put_kv", "delete_kv", "list_kv", "delete_expired_kv", "clear_kv",
+    "list_all_kv", "delete_kv_keys", "kv_namespaces",
     "namespace_in_use", "flows_stamp",
     "TriggerKey", "TriggerState", "ensure_trigger", "get_trigger", "lock_trigger",
     "save_trigger", "list_triggers", "delete_triggers", "due_triggers", "earliest_next_date",

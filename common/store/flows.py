@@ -85,6 +85,11 @@ def list_flows(conn: Connection, namespace_prefix: str | None = None) -> list[Fl
     return [_revision(row) for row in conn.execute(query)]
 
 
+def flow_namespaces(conn: Connection) -> list[str]:
+    """The namespaces of the live flows, sorted (Kestra's findDistinctNamespace)."""
+    return sorted({flow.namespace for flow in list_flows(conn)})
+
+
 def flows_stamp(conn: Connection) -> tuple:
     """Changes whenever any flow is saved or deleted: a cheap "did flows change?" probe."""
     return tuple(conn.execute(select(func.max(flows.c.saved_at), func.count())

@@ -94,6 +94,26 @@ def delete_expired_kv(conn: Connection, namespace: str, now: datetime) -> int:
         kv_entries.c.expires <= now)).rowcount
 
 
+def list_all_kv(conn: Connection, namespace: str) -> list[KVRow]:
+    """Every entry of the namespace, expired ones included (what a purge looks at), in
+    code-point order of their keys."""
+    rows = conn.execute(select(kv_entries).where(kv_entries.c.namespace == namespace))
+    return sorted((_row(row) for row in rows), key=lambda row: row.key)
+
+
+def delete_kv_keys(conn: Connection, namespace: str, keys: list[str]) -> int:
+    """Remove these keys of the namespace, expired or not; returns how many rows went."""
+    if not keys:
+        return 0
+    return conn.execute(delete(kv_entries).where(
+        kv_entries.c.namespace == namespace, kv_entries.c.key.in_(keys))).rowcount
+
+
+def kv_namespaces(conn: Connection) -> list[str]:
+    """The namespaces holding entries (expired ones count), sorted."""
+    return sorted(conn.execute(select(kv_entries.c.namespace).distinct()).scalars())
+
+
 def clear_kv(conn: Connection, namespace: str | None = None) -> int:
     """Remove every entry (of one namespace, or of all); for tests and resets."""
     statement = delete(kv_entries)

@@ -10,7 +10,8 @@ import pytest
 from common.errors import KVError
 from common.flow.loader import parse_flow
 from common.kv import KVStore, KVType, KVValue
-from common.store import (clear_kv, delete_expired_kv, delete_kv, get_kv, list_kv,
+from common.store import (clear_kv, delete_expired_kv, delete_flow, delete_kv, delete_kv_keys,
+                          flow_namespaces, get_kv, kv_namespaces, list_all_kv, list_kv,
                           namespace_in_use, put_kv, save_flow)
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
@@ -92,6 +93,32 @@ def test_delete_and_purges(db):
         assert delete_expired_kv(conn, NS, later(seconds=5)) == 1
         assert get_kv(conn, "x", "c", T0) is not None  # another namespace: untouched
         assert clear_kv(conn) == 1
+
+
+def test_what_a_purge_sees_and_deletes(db):
+    with db.begin() as conn:
+        put_kv(conn, NS, "b_live", "STRING", "v", now=T0)
+        put_kv(conn, NS, "a_dead", "STRING", "v", now=T0, expires=later(seconds=1))
+        put_kv(conn, "z.other", "k", "STRING", "v", now=T0, expires=later(seconds=1))
+    with db.read() as conn:
+        assert kv_namespaces(conn) == [NS, "z.other"]
+        rows = list_all_kv(conn, NS)
+        assert [(r.key, r.expires) for r in rows] == [("a_dead", later(seconds=1)),
+                                                      ("b_live", None)]
+    with db.begin() as conn:
+        assert delete_kv_keys(conn, NS, []) == 0
+        assert delete_kv_keys(conn, NS, ["a_dead", "b_live", "absent"]) == 2
+        assert list_all_kv(conn, NS) == []
+        assert [r.key for r in list_all_kv(conn, "z.other")] == ["k"]
+
+
+def test_flow_namespaces_are_those_of_live_flows(db):
+    source = "id: {id}\nnamespace: {ns}\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    with db.begin() as conn:
+        for flow_id, namespace in (("a", "b.team"), ("b", "b.team"), ("c", "a"), ("d", "gone")):
+            save_flow(conn, parse_flow(source.format(id=flow_id, ns=namespace)))
+        delete_flow(conn, "gone", "d")
+        assert flow_namespaces(conn) == ["a", "b.team"]
 
 
 def test_a_namespace_is_in_use_with_flows_in_or_below_it_or_entries(db):

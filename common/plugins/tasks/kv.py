@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import AfterValidator
 from typing_extensions import Annotated
 
 from common.plugins.base import Task
-from common.plugins.fields import Duration, ScalarStr, is_expression
+from common.plugins.fields import Duration, Dyn, ScalarStr, is_expression
+from common.plugins.tasks._purge import KeyPurge, KvPurgeBehavior, PurgeScope
 
 # KVStore.KEY_VALIDATOR_PATTERN; Kestra checks it on the rendered key, we check literals early.
 KV_KEY_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")
@@ -67,3 +68,27 @@ class Delete(Task):
     key: KvKey
     namespace: str = FLOW_NAMESPACE
     error_on_missing: bool = False
+
+
+class Put(Task):
+    """Updates a key: maps deep-merge into a stored map, a list of {key, value} entries
+    patches (dotted) fields of a stored JSON value, anything else replaces it."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.core.kv.Put"
+
+    key: KvKey
+    value: Any
+    namespace: str = FLOW_NAMESPACE
+    error_on_missing: Dyn[bool] = False
+
+
+class PurgeKV(Task, PurgeScope):
+    """Deletes keys of many namespaces: expired ones by default (`behavior`), those whose
+    key matches `keyPattern` (a glob) when given."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.core.kv.PurgeKV"
+
+    key_pattern: str | None = None
+    behavior: KvPurgeBehavior = KeyPurge(type="key")
+    # Deprecated in Kestra 1.1 for `behavior: {type: key, expiredOnly: ...}`; wins when set.
+    expired_only: Dyn[bool] | None = None
