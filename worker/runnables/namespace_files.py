@@ -1,5 +1,5 @@
 """Namespace files on a worker (common.storage.namespace_files): the tasks
-io.kestra.plugin.core.namespace.{UploadFiles, DownloadFiles, DeleteFiles}, and
+io.kestra.plugin.core.namespace.{UploadFiles, DownloadFiles, DeleteFiles, PurgeFiles}, and
 `copy_namespace_files`, the `namespaceFiles` property of script tasks and WorkingDirectory.
 
 Patterns are Kestra's (common.storage.globs): `files` of DownloadFiles / DeleteFiles and
@@ -25,14 +25,16 @@ from typing import Any
 
 from common.errors import UnsafePathError
 from common.plugins.tasks._files import NamespaceFiles
-from common.plugins.tasks.namespace import DeleteFiles, DownloadFiles, UploadFiles
+from common.plugins.tasks.namespace import DeleteFiles, DownloadFiles, PurgeFiles, UploadFiles
 from common.storage import namespace_path
 from common.storage import namespace_files as nsfiles
 from common.storage.globs import include_exclude, path_predicate
+from common.store import flow_namespaces
 
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
 from worker.runnables.files import files_where, inside, render_file_map
+from worker.runnables.purge_scope import iso_instant, purge_namespaces, wildcard_match
 from worker.runnables.storage_tasks import copy_stream
 
 IF_EXISTS = ("OVERWRITE", "FAIL", "WARN", "IGNORE")
@@ -124,6 +126,35 @@ def run_delete_files(task: DeleteFiles, ctx: RunContext) -> dict[str, Any]:
                if storage.delete(file.uri)}
     _counter(ctx, "deleted", len(deleted))
     return {"files": deleted}
+
+
+@runs(PurgeFiles)
+def run_purge_files(task: PurgeFiles, ctx: RunContext) -> dict[str, Any]:
+    """Kestra deletes old versions of namespace files. Podium keeps one version per file,
+    so the default (keep the newest one), any `keepAmount` >= 1 and `before` (never the
+    newest version) delete nothing; `keepAmount: 0` or a version behavior with neither
+    deletes every matching file, as Kestra does. Namespaces: purge_scope.py, among those of
+    the live flows. Output `size`: how many files were deleted."""
+    if ctx.store is None:
+        raise TaskFailure(f"{PurgeFiles.TYPE} needs the store, which this worker was not given")
+    with ctx.store.read() as conn:
+        namespaces = purge_namespaces(ctx, task, flow_namespaces(conn))
+    ctx.log("INFO", f"purging {len(namespaces)} namespaces: {namespaces}")
+    behavior = task.behavior
+    if behavior is not None and behavior.before is not None:
+        iso_instant(ctx, behavior.before, "behavior.before")
+    every_version = behavior is not None and behavior.before is None \
+        and not behavior.keep_amount
+    pattern = str(ctx.render(task.file_pattern)) if task.file_pattern else None
+    storage = ctx.require_storage()
+    count = 0
+    for namespace in namespaces if every_version else []:
+        for file in nsfiles.list_files(storage, namespace):
+            if (pattern is None or wildcard_match(file.path, pattern)) \
+                    and storage.delete(file.uri):
+                count += 1
+    ctx.log("INFO", f"purged {count} files")
+    return {"size": count}
 
 
 # ---------------------------------------------------------------- namespaceFiles

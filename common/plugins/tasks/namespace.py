@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import StrictStr
 
 from common.plugins.base import Task
+from common.plugins.tasks._purge import PurgeScope, VersionPurge
 
 # A path or glob pattern, or a list of them.
 FilePatterns = Union[str, list[str]]
@@ -42,3 +43,13 @@ class DeleteFiles(Task):
 
     namespace: str
     files: FilePatterns
+
+
+class PurgeFiles(Task, PurgeScope):
+    """Deletes old versions of namespace files (`behavior`, default: keep the newest one),
+    those whose path matches `filePattern` (a glob) when given."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.core.namespace.PurgeFiles"
+
+    file_pattern: str | None = None
+    behavior: VersionPurge | None = None  # None: {type: version, keepAmount: 1}
