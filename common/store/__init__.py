@@ -16,8 +16,9 @@ from common.store.executions import (count_executions, get_execution, insert_exe
 from common.store.kv import (KVRow, clear_kv, delete_expired_kv, delete_kv, delete_kv_keys,
                              get_kv, kv_namespaces, list_all_kv, list_kv, namespace_in_use,
                              put_kv)
-from common.store.flows import (FlowRevision, delete_flow, flow_namespaces, flows_stamp,
-                                get_flow, list_flows, list_revisions, save_flow)
+from common.store.flows import (FlowRevision, delete_flow, delete_revisions, flow_namespaces,
+                                flows_stamp, get_flow, list_flows, list_revisions,
+                                revisions_in_use, save_flow)
 from common.store.logs import LEVELS, LogEntry, LogRecord, append_logs, fetch_logs
 from common.store.migrate import (current_revision, head_revision, schema_diff, upgrade,
                                   upgrade_database)
@@ -39,7 +40,7 @@ __all__ = [
     "Database", "normalize_url", "upgrade", "upgrade_database", "current_revision", "head_revision",
     "schema_diff", "StoreError", "NotFoundError", "NaiveDatetimeError",
     "FlowRevision", "save_flow", "get_flow", "list_flows", "list_revisions", "delete_flow",
-    "flow_namespaces",
+    "flow_namespaces", "delete_revisions", "revisions_in_use",
     "insert_execution", "get_execution", "lock_execution", "update_execution",
     "list_executions", "count_executions", "lock_and_bump_execution",
     "insert_task_runs", "update_task_runs", "load_task_runs", "load_task_runs_by_task",

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, text
 
-from common.store.schema import flows
+from common.models.state import TERMINATED
+from common.store.schema import executions, flows
 from common.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -101,6 +102,24 @@ def list_revisions(conn: Connection, namespace: str, flow_id: str) -> list[FlowR
     rows = conn.execute(select(flows).where(
         flows.c.namespace == namespace, flows.c.flow_id == flow_id).order_by(flows.c.revision))
     return [_revision(row) for row in rows]
+
+
+def revisions_in_use(conn: Connection, namespace: str, flow_id: str) -> set[int]:
+    """Revisions of the flow that executions not ended yet run (they need their source)."""
+    rows = conn.execute(select(executions.c.flow_revision).distinct().where(
+        executions.c.namespace == namespace, executions.c.flow_id == flow_id,
+        executions.c.state.not_in([state.value for state in TERMINATED])))
+    return set(rows.scalars())
+
+
+def delete_revisions(conn: Connection, namespace: str, flow_id: str,
+                     revisions: list[int]) -> int:
+    """Remove these revision rows of the flow; returns how many went."""
+    if not revisions:
+        return 0
+    return conn.execute(flows.delete().where(
+        flows.c.namespace == namespace, flows.c.flow_id == flow_id,
+        flows.c.revision.in_(revisions))).rowcount
 
 
 def _namespace_under(prefix: str):

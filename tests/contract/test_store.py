@@ -14,10 +14,11 @@ from common.flow.loader import parse_flow
 from common.models.execution import Attempt, Execution, TaskRun
 from common.models.state import State, StateHistory
 from common.store import (NaiveDatetimeError, NotFoundError, count_executions, delete_flow,
-                          get_execution, get_flow, get_task_run, insert_execution,
-                          insert_task_runs, list_executions, list_flows, list_revisions,
-                          load_task_runs, load_task_runs_by_task, lock_execution, save_flow,
-                          update_execution, update_task_runs)
+                          delete_revisions, get_execution, get_flow, get_task_run,
+                          insert_execution, insert_task_runs, list_executions, list_flows,
+                          list_revisions, load_task_runs, load_task_runs_by_task,
+                          lock_execution, revisions_in_use, save_flow, update_execution,
+                          update_task_runs)
 from common.store.schema import task_runs as task_runs_table
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
@@ -105,6 +106,20 @@ def test_get_unknown_flow_or_revision(db):
         assert get_flow(conn, "company.team", "nope") is None
         assert get_flow(conn, "company.team", "hello", revision=9) is None
         assert delete_flow(conn, "company.team", "nope") is None
+
+
+def test_purging_revisions_and_the_revisions_unfinished_executions_run(db):
+    with db.begin() as conn:
+        for message in ("a", "b", "c"):
+            save_flow(conn, flow(message))
+        for state, revision in ((State.RUNNING, 2), (State.PAUSED, 2), (State.SUCCESS, 1)):
+            insert_execution(conn, execution(state=state).model_copy(
+                update={"flow_revision": revision}))
+        insert_execution(conn, execution(flow_id="other", state=State.RUNNING))
+        assert revisions_in_use(conn, "company.team", "hello") == {2}
+        assert delete_revisions(conn, "company.team", "hello", []) == 0
+        assert delete_revisions(conn, "company.team", "hello", [1, 9]) == 1
+        assert [r.revision for r in list_revisions(conn, "company.team", "hello")] == [2, 3]
 
 
 def test_list_flows_gives_latest_live_revisions_by_namespace_prefix(db):

@@ -1,5 +1,5 @@
 """Admin tasks that read the store or talk to the executor: io.kestra.plugin.core.execution
-Count, Resume and PurgeExecutions, and log.PurgeLogs.
+Count, Resume and PurgeExecutions, log.PurgeLogs and flow.PurgeFlows.
 
 They use the handles the worker service sets on the RunContext: ``ctx.store`` (the
 Database: read, or delete ended executions and logs; a worker never writes the state of a
@@ -12,14 +12,19 @@ from datetime import datetime, timezone
 from typing import Any
 
 from common.messages import ResumeExecution
+from common.plugins.tasks._purge import VersionPurge
 from common.plugins.tasks.execution import Count, PurgeExecutions, Resume
+from common.plugins.tasks.flow import PurgeFlows
 from common.plugins.tasks.log_admin import PurgeLogs
 from common.storage import execution_prefix
-from common.store import execution_counts, get_execution, purge_executions, purge_logs
+from common.store import (FlowRevision, delete_revisions, execution_counts, flow_namespaces,
+                          get_execution, list_flows, list_revisions, purge_executions,
+                          purge_logs, revisions_in_use)
 from common.transport.base import EXECUTOR_QUEUE
 
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
+from worker.runnables.purge_scope import purge_namespaces, wildcard_match
 
 
 def _store(ctx: RunContext, task: Any):
@@ -124,3 +129,46 @@ def run_purge_logs(task: PurgeLogs, ctx: RunContext) -> dict[str, Any]:
     with db.begin() as conn:
         count = purge_logs(conn, namespace, flow_id, task.log_levels, start, end)
     return {"count": count}
+
+
+@runs(PurgeFlows)
+def run_purge_flows(task: PurgeFlows, ctx: RunContext) -> dict[str, Any]:
+    """Delete old revisions of the live flows of the namespaces `task` names (purge_scope.py)
+    whose id matches `flowPattern`: all but the `keepAmount` newest (default 1), or those
+    saved up to `before`, never the latest one. Deleted-flow markers are history and stay.
+    Unlike Kestra, a revision an unfinished execution still runs is kept (and logged).
+    Output `size`: how many revisions were deleted."""
+    db = _store(ctx, task)
+    behavior = task.behavior or VersionPurge(type="version", keep_amount=1)
+    before = _date(ctx, behavior.before, "behavior.before")
+    pattern = _optional(ctx, task.flow_pattern)
+    with db.read() as conn:
+        namespaces = set(purge_namespaces(ctx, task, flow_namespaces(conn)))
+        live = [flow for flow in list_flows(conn) if flow.namespace in namespaces
+                and (pattern is None or wildcard_match(flow.id, pattern))]
+    ctx.log("INFO", f"purging old flow revisions from {len(namespaces)} namespaces: "
+                    f"{sorted(namespaces)}")
+    count = 0
+    for flow in live:
+        with db.begin() as conn:
+            old = _old_revisions(list_revisions(conn, flow.namespace, flow.id), behavior, before)
+            in_use = revisions_in_use(conn, flow.namespace, flow.id) & set(old)
+            if in_use:
+                ctx.log("INFO", f"{flow.namespace}.{flow.id}: revisions {sorted(in_use)} kept, "
+                                f"unfinished executions run them")
+            count += delete_revisions(conn, flow.namespace, flow.id,
+                                      [r for r in old if r not in in_use])
+    ctx.log("INFO", f"purged {count} flow revisions")
+    return {"size": count}
+
+
+def _old_revisions(rows: list[FlowRevision], behavior: VersionPurge, before) -> list[int]:
+    revisions = sorted((row for row in rows if not row.deleted), key=lambda row: -row.revision)
+    latest = max(row.revision for row in rows)
+    if behavior.keep_amount is not None:
+        chosen = revisions[behavior.keep_amount:]
+    elif before is not None:
+        chosen = [row for row in revisions if row.saved_at is not None and row.saved_at <= before]
+    else:
+        chosen = revisions
+    return [row.revision for row in chosen if row.revision != latest]

@@ -1,4 +1,5 @@
-"""io.kestra.plugin.core.flow.*: pausing, sleeping, working directories, templates.
+"""io.kestra.plugin.core.flow.*: pausing, sleeping, working directories, templates, purging
+old flow revisions.
 
 Branching types live in flow_branching.py, loops in flow_loops.py, subflows in
 flow_subflows.py. The property types they share are in common.plugins.fields (scalars),
@@ -15,6 +16,7 @@ from common.inputs.definitions import AnyInput
 from common.plugins.base import FlowableTask, NonEmptyTasks, Task, TaskKind, Tasks
 from common.plugins.fields import DurationStr, ScalarStr, StrictModel
 from common.plugins.tasks._files import InputFiles, NamespaceFiles, OutputFiles
+from common.plugins.tasks._purge import PurgeScope, VersionPurge
 
 _OLD = "io.kestra.core.tasks.flows."
 
@@ -93,3 +95,19 @@ class Template(FlowableTask):
         # would only fail at run time is refused now, with the way out.
         raise ValueError("Template tasks (deprecated since Kestra 0.11) are not supported: "
                          "copy the template's tasks into the flow or call it as a Subflow")
+
+
+class PurgeFlows(Task, PurgeScope):
+    """Deletes old revisions of flows (`behavior`, default: keep the newest one), those whose
+    id matches `flowPattern` (a glob) when given. The latest revision always stays."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.core.flow.PurgeFlows"
+
+    flow_pattern: str | None = None
+    behavior: VersionPurge | None = None  # None: {type: version, keepAmount: 1}
+
+    @model_validator(mode="after")
+    def _keeps_at_least_one(self) -> "PurgeFlows":
+        if self.behavior is not None and self.behavior.keep_amount == 0:
+            raise ValueError("behavior.keepAmount must be at least 1")
+        return self
