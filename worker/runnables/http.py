@@ -27,7 +27,8 @@ from common.durations import parse_duration
 from common.errors import HttpRequestError, UnsafePathError
 from common.http_client import guarded_client
 from common.http_guard import HostPolicy
-from common.plugins.tasks.http import BasicAuth, Download, Request, RequestOptions
+from common.plugins.tasks.http import (BasicAuth, Download, HttpRequestFields, Request,
+                                      RequestOptions)
 from common.settings import HttpSettings
 from common.storage.uris import check_name
 from worker.run_context import RunContext
@@ -57,8 +58,8 @@ def run_request(task: Request, ctx: RunContext) -> dict[str, Any]:
     `bodyUri` names it (`body` is then null)."""
     if task.encrypt_body:
         raise TaskFailure("encryptBody is not supported by Podium yet")
-    settings = _settings(ctx)
-    with _Exchange(task, ctx, settings) as exchange:
+    settings = http_settings(ctx)
+    with Exchange(task, ctx, settings) as exchange:
         response = exchange.response
         body, body_uri = _read_body(response, ctx, exchange, settings.max_inline_body_bytes)
         ctx.log("DEBUG", f"Request '{exchange.url}' with the response code "
@@ -74,13 +75,13 @@ def run_request(task: Request, ctx: RunContext) -> dict[str, Any]:
 def run_download(task: Download, ctx: RunContext) -> dict[str, Any]:
     """Kestra: streams the body to internal storage; outputs `uri`, `code`, `length`,
     `headers`. An empty body fails unless `failOnEmptyResponse: false` or allowFailed."""
-    settings = _settings(ctx)
+    settings = http_settings(ctx)
     path = ctx.working_dir / f"download-{uuid.uuid4().hex}"
-    with _Exchange(task, ctx, settings) as exchange:
+    with Exchange(task, ctx, settings) as exchange:
         response = exchange.response
         with open(path, "wb") as out:
             length = 0
-            for chunk in _chunks(response, ctx):
+            for chunk in body_chunks(response, ctx):
                 out.write(chunk)
                 length += len(chunk)
         _check_length(response, length)
@@ -98,7 +99,7 @@ def run_download(task: Download, ctx: RunContext) -> dict[str, Any]:
             "headers": _headers(response)}
 
 
-def _settings(ctx: RunContext) -> HttpSettings:
+def http_settings(ctx: RunContext) -> HttpSettings:
     return ctx.http if ctx.http is not None else HttpSettings()
 
 
@@ -117,11 +118,11 @@ class _Options:
     logs: frozenset[str]
 
 
-class _Exchange:
+class Exchange:
     """Renders the request, sends it through a guarded client and checks the status.
     Use as a context manager: the response stays open (streamed) inside it."""
 
-    def __init__(self, task: Request | Download, ctx: RunContext,
+    def __init__(self, task: HttpRequestFields, ctx: RunContext,
                  settings: HttpSettings) -> None:
         self.task, self.ctx, self.settings = task, ctx, settings
         if task.method in UNSUPPORTED_METHODS:
@@ -135,7 +136,7 @@ class _Exchange:
         self._body_text: str | None = None  # a `body`, kept for options.logs
         self.response: httpx.Response
 
-    def __enter__(self) -> "_Exchange":
+    def __enter__(self) -> "Exchange":
         try:
             url = httpx.URL(self.url)
         except (httpx.InvalidURL, TypeError) as exc:
@@ -252,7 +253,7 @@ class _Exchange:
         if not failed:
             return
         head = b""
-        for chunk in _chunks(self.response, self.ctx):
+        for chunk in body_chunks(self.response, self.ctx):
             head += chunk
             if len(head) >= FAILURE_BODY_BYTES:
                 break
@@ -304,7 +305,8 @@ def _options(task: Request | Download, ctx: RunContext) -> _Options:
     logs = set(opts.logs or ())
     if opts.log_level is not None:
         logs.update(LOG_LEVEL_LOGS.get(opts.log_level, ()))
-    allow_failed = ctx.render_bool(task.allow_failed) or ctx.render_bool(opts.allow_failed)
+    allow_failed = ctx.render_bool(getattr(task, "allow_failed", False)) \
+        or ctx.render_bool(opts.allow_failed)  # SseRequest has only options.allowFailed
     return _Options(
         connect=connect, read=read, follow_redirects=ctx.render_bool(opts.follow_redirects),
         allow_failed=allow_failed,
@@ -337,7 +339,7 @@ def _authorization(opts: RequestOptions | None, ctx: RunContext) -> str | None:
 
 
 # ------------------------------------------------------------------ bodies
-def _chunks(response: httpx.Response, ctx: RunContext) -> Iterator[bytes]:
+def body_chunks(response: httpx.Response, ctx: RunContext) -> Iterator[bytes]:
     """The decoded body in chunks; kill and deadline are checked between them."""
     try:
         for chunk in response.iter_bytes(CHUNK_SIZE):
@@ -352,7 +354,7 @@ def _chunks(response: httpx.Response, ctx: RunContext) -> Iterator[bytes]:
                                f"{exc}") from None
 
 
-def _read_body(response: httpx.Response, ctx: RunContext, exchange: _Exchange,
+def _read_body(response: httpx.Response, ctx: RunContext, exchange: Exchange,
                limit: int) -> tuple[str | None, str | None]:
     """(text, None) for a small text body, (None, URI) for a large or binary one. At most
     `limit` bytes (+ one chunk) are held in memory; past that the body goes to a file."""
@@ -360,7 +362,7 @@ def _read_body(response: httpx.Response, ctx: RunContext, exchange: _Exchange,
     spill: BinaryIO | None = None
     path = ctx.working_dir / f"body-{uuid.uuid4().hex}"
     try:
-        for chunk in _chunks(response, ctx):
+        for chunk in body_chunks(response, ctx):
             if spill is None and buffer.tell() + len(chunk) > limit:
                 spill = open(path, "wb")
                 spill.write(buffer.getvalue())

@@ -139,3 +139,16 @@ class Download(Task, HttpRequestFields):
 
     fail_on_empty_response: Dyn[bool] = True
     allow_failed: Dyn[bool] = False  # deprecated: options.allowFailed
+
+
+class SseRequest(Task, HttpRequestFields):
+    """Consumes the server-sent events of an HTTP endpoint until the stream ends; outputs
+    them, or the text a `concatJqExpression` extracts from each, joined."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.core.http.SseRequest"
+
+    concat_jq_expression: str | None = None
+    failed_on_missing_jq: Dyn[bool] = True
+    # Not a property of Kestra's class, but its documented example sets it: stop after
+    # that many events instead of waiting for the stream to end.
+    max_events: Dyn[Annotated[int, Field(ge=1)]] | None = None

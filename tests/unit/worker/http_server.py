@@ -3,7 +3,8 @@
 Routes: `/echo` (the request as JSON), `/status/<code>`, `/redirect?to=<url>&code=302`,
 `/slow?seconds=<s>` (waits before answering), `/big?size=<bytes>` (streamed), `/binary`,
 `/empty`, `/file/<name>?disposition=<header>`, `/basic` (user:pass), `/bearer` (token
-`t0ken-abcdef`), `/multi` (repeated response headers). Every request is recorded.
+`t0ken-abcdef`), `/multi` (repeated response headers), `/sse/<stream>` (a server-sent event
+stream of SSE_STREAMS, written in small pieces that cut lines). Every request is recorded.
 """
 
 from __future__ import annotations
@@ -18,6 +19,20 @@ from urllib.parse import parse_qs, urlsplit
 
 BIG_CHUNK = b"0123456789abcdef" * 4096  # 64 KiB, allocated once
 BEARER_TOKEN = "t0ken-abcdef"
+SSE_STREAMS = {
+    "simple": "".join(f"data: Simple event {i}\n\n" for i in range(5)),
+    "json": ('data: {"message": "Hello", "id": 1}\n\n'
+             'data: {"message": "World", "id": 2}\n\n'
+             'data: {"message": "Test", "id": 3}\n\n'),
+    "nested": ('data: {"data": {"value": 1, "label": "first"}, "timestamp": 123}\n\n'
+               'data: {"data": {"value": 2, "label": "second"}, "timestamp": 456}\n\n'),
+    "mixed": ('data: {"count": 1, "type": "json"}\n\n' 'data: Plain text event\n\n'
+              'data: {"count": 2, "type": "json"}\n\n' 'data: Another text event\n\n'),
+    "multiline": "data: line1\ndata: line2\ndata: line3\n\n",
+    # every field, \r\n and \r line ends, an event without data, an unfinished last event
+    "fields": (": hello\r\nevent: tick\r\nid: 7\r\nretry: 1500\r\ndata:true\r\n\r\n"
+               "event: empty\n\n" "data: é\rdata: x\r\r" "data: never ends"),
+}
 
 
 @dataclass
@@ -143,6 +158,24 @@ class _Handler(BaseHTTPRequestHandler):
     def route_bearer(self, path, query, body) -> None:
         ok = self.headers.get("Authorization") == f"Bearer {BEARER_TOKEN}"
         self._send(200 if ok else 401, b"token ok" if ok else b"bad token")
+
+    def route_sse(self, path, query, body) -> None:
+        if path == "/sse/auth":
+            if self.headers.get("X-API-Key") != "test-key":
+                self._send(401, b"unauthorized")
+                return
+            stream = 'data: {"status": "authorized"}\n\n'
+        else:
+            stream = SSE_STREAMS[path.split("/")[2]]
+        data = stream.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        for start in range(0, len(data), 7):  # pieces cut lines and UTF-8 sequences
+            self.wfile.write(data[start:start + 7])
+            self.wfile.flush()
 
     def route_multi(self, path, query, body) -> None:
         self._send(200, b"multi", headers=[("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
