@@ -86,8 +86,11 @@ def list_flows(conn: Connection, namespace_prefix: str | None = None) -> list[Fl
     return [_revision(row) for row in conn.execute(query)]
 
 
-def flow_namespaces(conn: Connection) -> list[str]:
-    """The namespaces of the live flows, sorted (Kestra's findDistinctNamespace)."""
+def flow_namespaces(conn: Connection, *, with_deleted: bool = False) -> list[str]:
+    """The namespaces of the live flows, sorted (Kestra's findDistinctNamespace); with
+    `with_deleted`, of every flow ever saved (whose executions may have left files)."""
+    if with_deleted:
+        return sorted(conn.execute(select(flows.c.namespace).distinct()).scalars())
     return sorted({flow.namespace for flow in list_flows(conn)})
 
 

@@ -119,6 +119,7 @@ def test_flow_namespaces_are_those_of_live_flows(db):
             save_flow(conn, parse_flow(source.format(id=flow_id, ns=namespace)))
         delete_flow(conn, "gone", "d")
         assert flow_namespaces(conn) == ["a", "b.team"]
+        assert flow_namespaces(conn, with_deleted=True) == ["a", "b.team", "gone"]
 
 
 def test_a_namespace_is_in_use_with_flows_in_or_below_it_or_entries(db):

@@ -21,6 +21,7 @@ from worker.runnables import for_each_item  # noqa: F401,E402  (register: ForEac
 from worker.runnables import log_fetch  # noqa: F401,E402  (register: log.Fetch)
 from worker.runnables import trigger_toggle  # noqa: F401,E402  (register: trigger.Toggle)
 from worker.runnables import namespace_files, storage_items, storage_tasks  # noqa: F401,E402
+from worker.runnables import storage_purge  # noqa: F401,E402  (register: storage.PurgeStorage)
 from worker.runnables import http  # noqa: F401,E402  (register: http.Request, Download)
 from worker.runnables import http_sse  # noqa: F401,E402  (register: http.SseRequest)
 from worker.runnables import metric  # noqa: F401,E402  (register: metric.Publish, PurgeMetrics)

@@ -127,3 +127,22 @@ class Write(Task):
 
     content: ScalarStr
     extension: ScalarStr | None = None
+
+
+class PurgeStorage(Task):
+    """Deletes execution files last modified in [startDate, endDate] (of a namespace tree,
+    or one flow, or everything); `dryRun` (the default) only counts them."""
+
+    TYPE: ClassVar[str] = _NEW + "PurgeStorage"
+
+    namespace: str | None = None
+    flow_id: str | None = None
+    start_date: str | None = None
+    end_date: str  # ISO date-time, usually an expression
+    dry_run: Dyn[bool] = True
+
+    @model_validator(mode="after")
+    def _flow_needs_its_namespace(self) -> "PurgeStorage":
+        if self.flow_id is not None and self.namespace is None:
+            raise ValueError("'namespace' is required when 'flowId' is set.")
+        return self
