@@ -87,3 +87,42 @@ def test_flow_runs_to_success_with_outputs_task_runs_and_logs(runtime):
     assert hello_log.flow_id == "e2e" and hello_log.namespace == "it.e2e"
     # The `::{...}::` line is an output instruction, not a log line.
     assert not any("::{" in message for _, message in lines)
+
+
+UPDATES = """
+id: updates
+namespace: it.e2e
+variables:
+  name: World
+tasks:
+  - id: set_vars
+    type: io.kestra.plugin.core.execution.SetVariables
+    variables:
+      message: Hello
+  - id: greet
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ vars.message }} {{ vars.name }}"
+  - id: check
+    type: io.kestra.plugin.core.execution.Assert
+    conditions:
+      - "{{ outputs.greet.value == 'Hello World' }}"
+  - id: exit
+    type: io.kestra.plugin.core.execution.Exit
+    state: WARNING
+  - id: never
+    type: io.kestra.plugin.core.log.Log
+    message: not reached
+"""
+
+
+def test_execution_updates_by_the_executor_reach_the_worker_processes(runtime):
+    deploy(runtime, UPDATES)
+    execution = finish(runtime, runtime.submit("it.e2e", "updates").id)
+    assert execution.state is State.WARNING, execution.error
+    assert execution.variables["vars"] == {"name": "World", "message": "Hello"}
+    runs = {run.task_id: run for run in runtime.task_runs(execution.id)}
+    assert {task_id: run.state for task_id, run in runs.items()} == {
+        "set_vars": State.SUCCESS, "greet": State.SUCCESS, "check": State.SUCCESS,
+        "exit": State.WARNING}
+    assert runs["greet"].outputs == {"value": "Hello World"}
+    assert not runs["set_vars"].attempts and not runs["exit"].attempts  # no worker involved
