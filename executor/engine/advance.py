@@ -88,8 +88,6 @@ def _advance(tx: ExecutionTx, config: EngineConfig) -> None:
 def _resolve_flowables(tx: ExecutionTx, config: EngineConfig, start) -> bool:
     version = tx.version
     for run in reversed(tx.runs()):
-        if tx.execution.state.is_terminated:  # an Exit task ended it: nothing more starts
-            break
         run = tx.run(run.id)
         task = tx.task(run.task_id)
         if run.state is not State.RUNNING or (task.runs_on_worker() and not _worker_done(run)):
@@ -97,6 +95,8 @@ def _resolve_flowables(tx: ExecutionTx, config: EngineConfig, start) -> bool:
         state = resolve_flowable(tx, config, task, run, start)
         if state is not None:
             tx.move_run(tx.run(run.id), _allow(task, state))
+            if tx.execution.state.is_terminated:  # an Exit task ended it: nothing more starts
+                break
     return tx.version != version
 
 
