@@ -297,6 +297,17 @@ class KVStore:
         entry = self.get(namespace, key, from_namespace=from_namespace)
         return entry.value if entry is not None else None
 
+    def lookup_for(self, from_namespace: str) -> Callable[[str, str, bool], Any]:
+        """The `kv()` expression service of a flow in `from_namespace`: (namespace, key,
+        errorOnMissing) -> the stored value; a missing or expired key raises LookupError,
+        so a key holding null stays distinct from an absent one."""
+        def lookup(namespace: str, key: str, _error_on_missing: bool) -> Any:
+            entry = self.get(namespace, key, from_namespace=from_namespace)
+            if entry is None:
+                raise LookupError(key)
+            return entry.value
+        return lookup
+
     def put(self, namespace: str, key: str, value: KVValue, *,
             ttl: str | timedelta | None = None, overwrite: bool = True,
             from_namespace: str | None = None, expires: datetime | None = None) -> None:

@@ -96,7 +96,7 @@ def render_services(db: Database, files: Storage | None,
         scope = FileScope.from_context(context)
         return RenderServices(
             secret=(lambda key: secrets.get(namespace, key)) if secrets is not None else None,
-            kv=lambda ns, key, _error: kv.value(ns, key, from_namespace=namespace),
+            kv=kv.lookup_for(namespace),
             read=(lambda path: read_text(files, scope, path)) if files is not None else None,
             file_size=(lambda uri: file_size(files, scope, uri)) if files is not None else None)
     return services

@@ -42,7 +42,7 @@ class AttemptSecrets:
         secrets, kv = self.secrets, self.kv
         return RenderServices(
             secret=(lambda key: secrets.get(namespace, key)) if secrets is not None else None,
-            kv=lambda ns, key, _error_on_missing: kv.value(ns, key, from_namespace=namespace))
+            kv=kv.lookup_for(namespace))
 
     def reveal(self, message: RunTask, masker: Any) -> dict[str, Any]:
         """Raises SecretError when a sealed input cannot be decrypted here."""

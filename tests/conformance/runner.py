@@ -72,11 +72,13 @@ class Result:
 
     def line(self) -> str:
         text = f"{self.status.upper()} {self.case.name}"
+        if self.case.superseded:
+            text += f" (expectation of {self.case.superseded})"
         return f"{text}: {self.detail}" if self.detail else text
 
     def as_json(self) -> dict[str, Any]:
         return {"file": self.case.file, "variant": self.case.variant, "status": self.status,
-                "detail": self.detail}
+                "detail": self.detail, "superseded": self.case.superseded}
 
 
 # ------------------------------------------------------------------------------ flows

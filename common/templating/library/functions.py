@@ -71,22 +71,35 @@ def secret(context, key=None):
 
 
 @jinja2.pass_context
-def kv(context, key=None, namespace=None, errorOnMissing=False):
-    """`kv(key, namespace=flow namespace, errorOnMissing=false)`."""
+def kv(context, key=None, namespace=None, errorOnMissing=True):
+    """`kv(key, namespace=flow namespace, errorOnMissing=true)`.
+
+    As in Kestra since 0.22, a missing (or expired) key fails the render unless
+    `errorOnMissing=false`, which gives null. Without `namespace`, the flow's namespace is
+    searched first, then each parent namespace (`a.b.c`, `a.b`, `a`); an explicit
+    `namespace` is searched alone."""
     if key is None:
         fail("The 'kv' function expects an argument 'key'.")
     key = require_str(key, "The 'kv' function argument 'key'")
     if namespace is None:
-        namespace = _flow_namespace(context, "kv")
-    namespace = require_str(namespace, "The 'kv' function argument 'namespace'")
+        searched = _namespace_and_parents(_flow_namespace(context, "kv"))
+    else:
+        searched = [require_str(namespace, "The 'kv' function argument 'namespace'")]
     if not isinstance(errorOnMissing, bool):
         fail("The 'kv' function argument 'errorOnMissing' must be a boolean")
-    value = _call("kv", _services(context, "kv").kv, namespace, key, errorOnMissing)
-    if value is _Missing:
-        value = None
-    if value is None and errorOnMissing:
-        fail(f"The key '{key}' does not exist in the namespace '{namespace}'.")
-    return value
+    lookup = _services(context, "kv").kv
+    for candidate in searched:
+        value = _call("kv", lookup, candidate, key, errorOnMissing)
+        if value is not _Missing:  # a key holding null is found: it reads as null
+            return value
+    if errorOnMissing:
+        fail(f"The key '{key}' does not exist in the namespace '{searched[0]}'.")
+    return None
+
+
+def _namespace_and_parents(namespace: str) -> list[str]:
+    parts = namespace.split(".")
+    return [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
 
 
 @jinja2.pass_context

@@ -277,3 +277,15 @@ def test_file_values_become_uploads():
 def test_envs_setup_becomes_prefixed_environment():
     from tests.conformance.runner import environ_for
     assert environ_for([_case(setup={"envs": {"test1": "true"}})]) == {"KESTRA_TEST1": "true"}
+
+
+def test_a_superseded_variant_runs_against_the_current_kestra_expectation():
+    entry = {"file": "core/src/test/resources/flows/valids/kv.yaml", "flow_id": "kv",
+             "namespace": "io.kestra.tests", "expect": {"state": "SUCCESS", "taskruns": 2},
+             "variants": [{"inputs": {"errorOnMissing": True},
+                           "expect": {"state": "FAILED", "taskruns": 2}}]}
+    base, variant = expand(entry)
+    assert base.superseded is None and base.expect == {"state": "SUCCESS", "taskruns": 2}
+    assert variant.superseded.startswith("Kestra 0.22")
+    assert variant.expect["state"] == "FAILED" and variant.expect["taskruns"] == 1
+    assert variant.inputs == {"errorOnMissing": True}  # only the expectation is replaced

@@ -55,22 +55,68 @@ def test_secret_unavailable_and_failing_service(env):
         render(env, "{{ secret('X') }}", RenderServices(secret=podium))
 
 
-def test_kv_default_namespace_and_missing_KvFunctionTest(env):  # KvFunctionTest.get / getKeyNotFound
-    calls = []
-
+def _kv_service(store: dict, calls: list | None = None):
+    """A kv() service over {(namespace, key): value}: absent keys raise LookupError, as
+    the worker's KVStore.lookup_for does."""
     def kv(ns, key, error_on_missing):
-        calls.append((ns, key, error_on_missing))
-        return {"my-key": {"field": "value"}}.get(key)
-    services = RenderServices(kv=kv)
+        if calls is not None:
+            calls.append((ns, key, error_on_missing))
+        return store[(ns, key)]
+    return RenderServices(kv=kv)
+
+
+def test_kv_default_namespace_and_explicit_one_KvFunctionTest(env):  # KvFunctionTest.get
+    calls = []
+    services = _kv_service({("my.namespace", "my-key"): {"field": "value"},
+                            ("other.ns", "my-key"): 1}, calls)
     assert render(env, "{{ kv('my-key').field }}", services) == "value"
-    assert calls[-1] == ("my.namespace", "my-key", False)
+    assert calls[-1] == ("my.namespace", "my-key", True)
     render(env, "{{ kv('my-key', 'other.ns') }}", services)
     assert calls[-1][0] == "other.ns"
-    assert render(env, "{{ kv('absent') is null }}", services) == "True"
-    with pytest.raises(TemplateError, match="The key 'absent' does not exist in the namespace 'my.namespace'."):
-        render(env, "{{ kv('absent', errorOnMissing=true) }}", services)
     with pytest.raises(TemplateError, match="not available"):
         render(env, "{{ kv('k') }}", RenderServices())
+
+
+def test_kv_missing_key_fails_by_default_KvFunctionTest(env):
+    # shouldFailGivenNonExistingKeyUsingDefaults (Kestra >= 0.22: errorOnMissing=true)
+    services = _kv_service({})
+    with pytest.raises(TemplateError, match="The key 'absent' does not exist in the namespace 'my.namespace'."):
+        render(env, "{{ kv('absent') }}", services)
+    with pytest.raises(TemplateError, match="does not exist"):
+        render(env, "{{ kv('absent', errorOnMissing=true) }}", services)
+    # `??` rescues undefined values only, not a failing function (Pebble's
+    # NullCoalescingExpression catches AttributeNotFoundException alone)
+    from common.templating import render as pebble_render
+    with pytest.raises(TemplateError, match="does not exist"):
+        pebble_render("{{ kv('absent') ?? 'fallback' }}",
+                      {"flow": {"id": "f", "namespace": "my.namespace"}}, services)
+
+
+def test_kv_missing_key_with_error_on_missing_false_is_null(env):
+    # shouldGetEmptyGivenNonExistingKeyAndErrorOnMissingFalse
+    services = _kv_service({})
+    assert render(env, "{{ kv('absent', errorOnMissing=false) is null }}", services) == "True"
+    from common.templating import render as pebble_render
+    assert pebble_render("{{ kv('absent', errorOnMissing=false) }}",
+                         {"flow": {"id": "f", "namespace": "my.namespace"}}, services) == ""
+
+
+def test_kv_stored_null_is_found_not_missing(env):
+    services = _kv_service({("my.namespace", "nothing"): None})
+    assert render(env, "{{ kv('nothing') is null }}", services) == "True"
+
+
+def test_kv_searches_parent_namespaces_without_an_explicit_one(env):
+    # shouldGetValueFromKVGivenExistingKeyWithInheritance / ...WithGivenNamespaceAndInheritance
+    calls = []
+    services = _kv_service({("my.company", "my-key"): "value", ("my", "my-key"): "first"}, calls)
+    flow = {"id": "f", "namespace": "my.company.team"}
+    assert render(env, "{{ kv('my-key') }}", services, flow=flow) == "value"
+    assert [ns for ns, _, _ in calls] == ["my.company.team", "my.company"]
+    with pytest.raises(TemplateError, match="does not exist in the namespace 'kv.inherited'"):
+        render(env, "{{ kv('my-key', namespace='kv.inherited') }}", services, flow=flow)
+    with pytest.raises(TemplateError, match="does not exist in the namespace 'my.company.team'"):
+        render(env, "{{ kv('other') }}", services, flow=flow)
 
 
 def test_read_and_file_size(env):

@@ -119,12 +119,23 @@ def test_without_the_store_the_task_fails_clearly():
 def test_kv_function_reads_the_store(db):
     KVStore(db).put(NS, "my-key", KVValue(KVType.JSON, {"field": "value"}))
     outcome = run(db, "io.kestra.plugin.core.debug.Return",
-                  format="{{ kv('my-key').field }} {{ kv('nope') ?? 'none' }} "
+                  format="{{ kv('my-key').field }} {{ kv('nope', errorOnMissing=false) ?? 'none' }} "
                          "{{ kv('my-key', 'company.team', false).field }}")
     assert outcome.outputs == {"value": "value none value"}
-    failed = run(db, "io.kestra.plugin.core.debug.Return", format="{{ kv('nope', errorOnMissing=true) }}")
-    assert failed.state is State.FAILED
-    assert "The key 'nope' does not exist in the namespace 'company.team'." in failed.error
+
+
+def test_kv_function_fails_the_task_on_a_missing_key_by_default(db):
+    # Kestra >= 0.22: errorOnMissing defaults to true, so a typo never renders as ''
+    for template in ("{{ kv('nope') }}", "{{ kv('nope', errorOnMissing=true) }}"):
+        failed = run(db, "io.kestra.plugin.core.debug.Return", format=template)
+        assert failed.state is State.FAILED
+        assert "The key 'nope' does not exist in the namespace 'company.team'." in failed.error
+
+
+def test_kv_function_finds_a_key_of_a_parent_namespace(db):
+    KVStore(db).put("company", "shared", KVValue(KVType.STRING, "from the parent"))
+    outcome = run(db, "io.kestra.plugin.core.debug.Return", format="{{ kv('shared') }}")
+    assert outcome.outputs == {"value": "from the parent"}
 
 
 def test_kv_function_without_store_access_is_a_clear_template_error():
