@@ -5,7 +5,8 @@
   goes to the attempt's masker (``common/templating/library/functions.py``).
 - ``reveal(message, masker)``: the attempt's render context with its SECRET inputs in clear
   (sealed values decrypted) and every SECRET input value handed to the masker, so it is
-  masked in logs, outputs and errors even when it arrived as a clear default. Which inputs
+  masked in logs and errors even when it arrived as a clear default (outputs keep it, as
+  in Kestra). Which inputs
   are SECRET comes from the flow revision, read once per revision and kept.
 """
 

@@ -23,7 +23,7 @@ MIN_LINE_TO_MASK = 4
 
 @dataclass
 class SecretMasker:
-    """Collects every secret value rendered, to mask it in logs, outputs and errors.
+    """Collects every secret value rendered, to mask it in logs and error messages.
 
     Masking looks like Kestra's (RunContextLogger): a secret becomes as many `*` as it has
     characters, its first nine reading `**masked*` (`password` -> `********`). Kestra

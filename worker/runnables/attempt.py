@@ -11,8 +11,10 @@ Order, as Kestra's Worker / WorkerTaskCallable:
    logged at ERROR (Kestra's exceptionHandler);
 4. allowFailure turns FAILED into WARNING when no retry is left; then allowWarning turns
    WARNING into SUCCESS;
-5. secrets (every value the masker holds) are masked in the error and in every string of
-   the outputs; the working directory is removed.
+5. secrets (every value the masker holds) are masked in the logs and the error message;
+   outputs and labels keep them in clear, as Kestra keeps them (it masks logs, never task
+   outputs: SecretFunctionTest and InputsTest read `secret()` results and SECRET inputs
+   back from outputs); the working directory is removed.
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ def run_attempt(task: Task, ctx: RunContext, *, retry_left: bool = False) -> Out
     try:
         outcome = _run(task, ctx)
         outcome = adjust_state(task, outcome, retry_left)
-        return _masked(outcome, ctx)
+        if outcome.error:  # an error message is logged: masked like every log line
+            outcome.error = ctx.mask(outcome.error)
+        return outcome
     finally:
         ctx.close()
 
@@ -140,22 +144,3 @@ def _failed(ctx: RunContext, exc: BaseException) -> Outcome:
     outputs = exc.outputs if isinstance(exc, TaskFailure) else None
     return Outcome(State.FAILED, outputs=outputs, error=message,
                    metrics=list(ctx.metrics) or None)
-
-
-def _mask_value(value: Any, ctx: RunContext) -> Any:
-    if isinstance(value, str):
-        return ctx.mask(value)
-    if isinstance(value, dict):
-        return {_mask_value(k, ctx): _mask_value(v, ctx) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_mask_value(item, ctx) for item in value]
-    return value
-
-
-def _masked(outcome: Outcome, ctx: RunContext) -> Outcome:
-    if not ctx.masker.values:
-        return outcome
-    outcome.outputs = _mask_value(outcome.outputs, ctx)
-    outcome.labels = _mask_value(outcome.labels, ctx)
-    outcome.error = ctx.mask(outcome.error) if outcome.error else outcome.error
-    return outcome

@@ -5,7 +5,7 @@ worker's `http.*` settings allow (ctx.http; None: public hosts only), on every r
 Bodies are streamed in chunks: a Request body over `http.max_inline_body_bytes` (or one
 that is binary) is spooled to a file and stored, `bodyUri` naming it; a Download always goes
 to storage. Header values, credentials and the URL are rendered through the RunContext, so
-secrets they hold are masked; request headers are never logged unless `options.logs` asks,
+secrets they hold are masked in logs; request headers are never logged unless `options.logs` asks,
 and then credentials and cookies are redacted.
 """
 
