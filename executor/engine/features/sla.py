@@ -7,8 +7,10 @@ processViolation, JdbcExecutor.executionSLAMonitor):
   execution first becomes RUNNING (Kestra measures from the creation date; the difference
   is the queueing/scheduling delay), cancelled with every timer when the execution ends.
 - EXECUTION_ASSERTION: `assert` is rendered on every change of a non-terminated execution;
-  violated when the result is not truthy (TruthUtils). A render error is logged
-  ("Ignoring SLA ...") and counts as no violation. Kestra evaluates at the start of each
+  violated when the result is not truthy (TruthUtils). An assertion that cannot be
+  rendered (unknown variable, failing function) is violated too, with its declared
+  behavior and the reason "assertion could not be evaluated" (Kestra's SLAServiceTest:
+  a broken assertion must not pass silently). Kestra evaluates at the start of each
   execution message; we evaluate after `advance`, so an execution that ended in this step
   is not re-checked.
 - Of the SLAs violated in one evaluation only the first acts; every violation is logged at
@@ -110,7 +112,7 @@ def _check_assertions(tx: ExecutionTx, config: EngineConfig) -> None:
             result = render(sla.assert_, task_context(
                 tx, config, uses=referenced_tasks(tx, sla.assert_)))
         except PodiumError as exc:
-            tx.log(None, "ERROR", f"Ignoring SLA '{sla.id}' because of the error: {exc}")
+            violations.append((sla, f"assertion could not be evaluated: {sla.assert_} ({exc})."))
             continue
         if not is_truthy(result):
             violations.append((sla, f"assertion is false: {sla.assert_}."))

@@ -146,13 +146,26 @@ def test_only_the_first_violation_acts():
     assert h.execution.state is State.RUNNING and labels(h) == {"first": "a"}
 
 
-def test_assertion_render_error_is_ignored():
-    flow = HEAD + "sla:\n" + assertion("bad", "FAIL", "{{ nope.missing }}") + TWO_TASKS
+def test_an_assertion_that_cannot_be_evaluated_is_violated():
+    # SLAServiceTest#shouldReturnViolationWithDeclaredBehaviorWhenAssertionCannotBeEvaluated
+    flow = HEAD + "sla:\n" + assertion("bad", "FAIL", "{{ nope.missing }}",
+                                       "    labels:\n      sla: broken\n") + TWO_TASKS
     h = Harness(flow)
     decision = h.start()
-    assert h.execution.state is State.RUNNING
-    assert any(level == "ERROR" and "Ignoring SLA 'bad'" in text
-               for _, level, text in decision.logs)
+    assert h.execution.state is State.FAILED
+    assert labels(h) == {"sla": "broken"}
+    warned = [text for _, level, text in decision.logs if level == "WARN"]
+    assert len(warned) == 1 and warned[0].startswith("SLA 'bad' violated: assertion could not "
+                                                     "be evaluated: {{ nope.missing }}")
+    assert "nope" in warned[0]
+
+
+def test_a_broken_assertion_with_behavior_none_only_labels():
+    flow = HEAD + "sla:\n" + assertion("bad", "NONE", "{{ kv('x') }}",
+                                       "    labels:\n      sla: broken\n") + TWO_TASKS
+    h = Harness(flow)
+    h.start()
+    assert h.execution.state is State.RUNNING and labels(h) == {"sla": "broken"}
 
 
 def test_flow_timeout_fails_and_kills():
