@@ -10,7 +10,9 @@ The ForEachItem task run resolves its three internal tasks in order, like a Sequ
   come (`SubflowEnded` with `iteration`): outputs `numberOfBatches` and `iterations`
   (children by state). A redelivered end is recognised by its iteration and ignored. Once
   every batch ended: with `transmitFailed`, a FAILED / KILLED / WARNING child gives its
-  state (the worst), else SUCCESS; `wait: false` ends when every child is created;
+  state (the worst), else SUCCESS. `wait: false` ends when every child is created, each
+  created child counted SUCCESS (Kestra's ForEachItemCaseTest#forEachItemNoWait: the
+  `iterations` of a task that did not wait hold RUNNING and SUCCESS only, no CREATED);
 - `<id>_merge` runs on a worker: the children's flow outputs in one ION file
   (`subflowOutputs`).
 """
@@ -60,14 +62,17 @@ def _batches(tx, config, task: ForEachItemExecutable, run, start):
         "flowable": {**run.flowable, "batches": count, "pending": count, "ended_by": {},
                      "done": "0"},
         # Kestra gives no outputs at all when the file had no line.
-        "outputs": {"numberOfBatches": count, "iterations": _iterations(count, {})}
+        "outputs": {"numberOfBatches": count, "iterations": _iterations(count, {}, task.wait)}
         if count else None}))
     return State.SUCCESS if count == 0 else None
 
 
-def _iterations(pending: int, ended_by: dict[str, int]) -> dict[str, int]:
+def _iterations(pending: int, ended_by: dict[str, int], waiting: bool) -> dict[str, int]:
     """Kestra's `iterations`: the children by state, those not ended yet as CREATED;
-    CREATED and RUNNING stay listed at 0, as Kestra's counters do once drained."""
+    CREATED and RUNNING stay listed at 0, as Kestra's counters do once drained. A task
+    that does not wait never sees a child CREATED: only RUNNING and the creations."""
+    if not waiting:
+        return {"RUNNING": 0, **ended_by}
     counts = {"CREATED": 0, "RUNNING": 0, **ended_by}
     counts["CREATED"] += pending
     return counts
@@ -97,6 +102,8 @@ def batch_ended(tx: ExecutionTx, run, message: SubflowEnded) -> str | None:
     if message.error:
         tx.log(run.id, "ERROR", f"batch {message.iteration}: {message.error}")
     state = State.FAILED if message.error else message.state
+    if state is State.CREATED:  # wait: false, the child exists: this batch is done
+        state = State.SUCCESS
     ended_by = dict(run.flowable["ended_by"])
     ended_by[state.value] = ended_by.get(state.value, 0) + 1
     pending = run.flowable["pending"] - 1
@@ -110,5 +117,5 @@ def batch_ended(tx: ExecutionTx, run, message: SubflowEnded) -> str | None:
         run = run.model_copy(update={"attempts": [
             a.model_copy(update={"state": final, "ended": tx.now}) for a in run.attempts]})
     tx.put_run(run.model_copy(update={"flowable": flowable, "outputs": {
-        **run.outputs, "iterations": _iterations(pending, ended_by)}}))
+        **run.outputs, "iterations": _iterations(pending, ended_by, task.wait)}}))
     return None

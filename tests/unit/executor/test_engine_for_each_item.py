@@ -38,9 +38,12 @@ def splitting(batches: int):
     return worker
 
 
-def started(batches: int, transmit: bool = True) -> tuple[Harness, list[StartSubflow]]:
-    h = Harness(FLOW.replace("TRANSMIT", str(transmit).lower()),
-                inputs={"file": "kestra:///company/team/batches/in.txt"})
+def started(batches: int, transmit: bool = True,
+            wait: bool = True) -> tuple[Harness, list[StartSubflow]]:
+    flow = FLOW.replace("TRANSMIT", str(transmit).lower())
+    if not wait:
+        flow += "    wait: false\n"
+    h = Harness(flow, inputs={"file": "kestra:///company/team/batches/in.txt"})
     h.start()
     [split] = h.dispatched
     decision = h.result(split, *splitting(batches)(split))
@@ -103,3 +106,20 @@ def test_an_empty_file_makes_no_child_and_no_outputs():
     assert commands == []
     [items] = h.by_task("each_items")
     assert items.state is State.SUCCESS and items.outputs is None
+
+
+def test_without_wait_the_iterations_count_created_children_as_success():
+    # ForEachItemCaseTest#forEachItemNoWait: {RUNNING: 0, SUCCESS: n}, no CREATED key
+    h, commands = started(3, wait=False)
+    assert all(not c.wait for c in commands)
+    [items] = h.by_task("each_items")
+    assert items.outputs == {"numberOfBatches": 3, "iterations": {"RUNNING": 0}}
+    for command in commands:  # the persister answers CREATED once each child exists
+        end(h, command, "CREATED")
+    [items] = h.by_task("each_items")
+    assert items.state is State.SUCCESS
+    assert items.outputs == {"numberOfBatches": 3, "iterations": {"RUNNING": 0, "SUCCESS": 3}}
+    assert [a.state for a in items.attempts] == [State.SUCCESS]
+    merge = h.dispatched[-1]
+    h.result(merge, *splitting(3)(merge))
+    assert h.execution.state is State.SUCCESS and len(h.runs) == 4
