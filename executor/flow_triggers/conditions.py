@@ -12,6 +12,7 @@ did in a time window: `window_facts` gives the sub-conditions met by earlier exe
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from common.plugins.triggers import Flow as FlowTrigger
 from common.templating import is_truthy
 
 Render = Callable[[str], str]
+log = logging.getLogger(__name__)
 
 
 class UnsupportedCondition(PodiumError):
@@ -33,15 +35,48 @@ class UnsupportedCondition(PodiumError):
 def fires(trigger: FlowTrigger, listener: tuple[str, str], source: Execution, state: str,
           render: Render, windows: Callable[[c.MultipleCondition], set[str]] | None = None
           ) -> bool:
+    if not listens(trigger, listener, source, state, render):
+        return False
+    return all(holds(condition, source, state, render, windows)
+               for condition in window_conditions(trigger))
+
+
+def listens(trigger: FlowTrigger, listener: tuple[str, str], source: Execution, state: str,
+            render: Render) -> bool:
+    """What Kestra checks before any window: the source is another flow, the state entered
+    is one of the trigger's `states`, and every plain (non-window) condition holds. Only
+    such an execution counts towards a window."""
     if (source.namespace, source.flow_id) == listener:
         return False  # a flow never triggers itself
     states = trigger.states if trigger.states is not None else []
     if states and state not in states:
         return False
-    conditions = list(trigger.conditions or [])
+    return all(holds(condition, source, state, render) for condition in trigger.conditions or []
+               if not isinstance(condition, c.MultipleCondition))
+
+
+def window_conditions(trigger: FlowTrigger) -> list:
+    """The trigger's MultipleConditions and its `preconditions`, in that order."""
+    found: list = [cond for cond in trigger.conditions or []
+                   if isinstance(cond, c.MultipleCondition)]
     if trigger.preconditions is not None:
-        conditions.append(Preconditions.of(trigger.preconditions))
-    return all(holds(condition, source, state, render, windows) for condition in conditions)
+        found.append(Preconditions.of(trigger.preconditions))
+    return found
+
+
+def parts_met(condition, source: Execution, state: str, render: Render) -> set[str]:
+    """The named parts of a MultipleCondition or `preconditions` that `source` (entering
+    `state`) satisfies. A part that cannot be evaluated (say, an expression naming a label
+    this execution lacks) is not met, as Kestra's ConditionService.isValid treats it; it
+    does not stop the other parts."""
+    met = set()
+    for name, sub in condition.conditions.items():
+        try:
+            if holds(sub, source, state, render):
+                met.add(name)
+        except PodiumError as exc:
+            log.debug("condition %s not met by %s: %s", name, source.id, exc)
+    return met
 
 
 @dataclass(frozen=True)
@@ -84,9 +119,7 @@ def holds(condition, source: Execution, state: str, render: Render,
     if isinstance(condition, (c.MultipleCondition, Preconditions)):
         if windows is None:
             raise UnsupportedCondition("MultipleCondition needs the window of executions")
-        met = windows(condition)
-        met |= {name for name, sub in condition.conditions.items()
-                if holds(sub, source, state, render)}
+        met = windows(condition) | parts_met(condition, source, state, render)
         return met >= set(condition.conditions)
     check = _CHECKS.get(type(condition))
     if check is None:
@@ -141,14 +174,17 @@ def _upstream(check: UpstreamCheck, source, state, render) -> bool:
     if source.namespace != upstream.namespace or \
             (upstream.flow_id is not None and source.flow_id != upstream.flow_id):
         return False
-    if state not in (upstream.states or ["SUCCESS"]):
+    # No `states`: any state the trigger listens to (Kestra's UpstreamFlowCondition).
+    if upstream.states is not None and state not in upstream.states:
         return False
     have = {label["key"]: label["value"] for label in source.labels}
     return all(str(have.get(k)) == str(v) for k, v in (upstream.labels or {}).items())
 
 
 def _where(check: FilterCheck, source, state, render) -> bool:
-    results = [_filter(f, source, state, render) for f in check.group.filters]
+    # Short-circuits as Kestra's allMatch / anyMatch do: an EXPRESSION after a filter that
+    # already decided is never rendered, so it cannot fail on a label this execution lacks.
+    results = (_filter(f, source, state, render) for f in check.group.filters)
     return any(results) if check.group.operand == "OR" else all(results)
 
 

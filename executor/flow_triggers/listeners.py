@@ -20,7 +20,6 @@ from common.errors import PodiumError
 from common.flow.model import Flow
 from common.messages import StartExecution
 from common.models.execution import Execution
-from common.plugins import conditions as c
 from common.plugins.triggers import Flow as FlowTrigger
 from common.store import append_logs, insert_execution, list_flows, load_task_runs
 from common.store.executions import list_executions
@@ -35,7 +34,8 @@ from executor.engine.view import ExecutionTx
 from executor.flow_cache import FlowCache
 from common.debounce import Window, render_key
 from common.store.debounce import add_debounce_event
-from executor.flow_triggers.conditions import UnsupportedCondition, fires, holds
+from executor.flow_triggers.conditions import (fires, listens, parts_met,
+                                               window_conditions)
 
 log = logging.getLogger(__name__)
 _FLOWS = FlowCache()
@@ -113,15 +113,21 @@ class _Source:
 def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,
                 trigger: FlowTrigger, saved_at: datetime, out) -> None:
     execution = source.execution
+    window = _Window(conn, flow, trigger, saved_at)
     try:
         if not fires(trigger, (flow.namespace, flow.id), execution, state, source.render,
-                     windows=lambda cond: _met_in_window(conn, cond, flow, trigger, saved_at)):
+                     windows=window.met):
             return
-        inputs = render_value(trigger.inputs, source.context()) if trigger.inputs else None
+        outputs = window.trigger_outputs(execution, state, source.render)
+        # `trigger.outputs` of Kestra's Flow.evaluate: the merged outputs of every
+        # execution the window counted, beside the source's own `outputs` variables.
+        inputs = render_value(trigger.inputs, {**source.context(), "trigger": {
+            **(source.context().get("trigger") or {}), "outputs": outputs}}) \
+            if trigger.inputs else None
         # Kestra creates a triggered execution even when the trigger gives no inputs for
         # required ones (its tests rely on it): inputs are checked only when given.
         started = new_execution(flow, revision, inputs, utcnow(),
-                                trigger=_trigger_variables(trigger, execution, state),
+                                trigger=_trigger_variables(trigger, execution, state, outputs),
                                 validate_inputs=bool(trigger.inputs),
                                 cipher=getattr(out.config, "cipher", None))
     except (PodiumError, ValueError, TypeError) as exc:
@@ -144,35 +150,85 @@ def _buffer(conn, flow: Flow, trigger: FlowTrigger, variables: dict,
                        inputs=inputs or None)
 
 
-def _trigger_variables(trigger: FlowTrigger, source: Execution, state: str) -> dict[str, Any]:
+def _trigger_variables(trigger: FlowTrigger, source: Execution, state: str,
+                       outputs: dict[str, Any] | None) -> dict[str, Any]:
     return {"id": trigger.id, "type": trigger.type, "variables": {
         "executionId": source.id, "namespace": source.namespace, "flowId": source.flow_id,
         "flowRevision": source.flow_revision, "state": state,
         "executionLabels": {label["key"]: label["value"] for label in source.labels},
-        "outputs": source.outputs}}
+        "outputs": outputs}}
 
 
-def _met_in_window(conn, cond, flow: Flow, trigger: FlowTrigger,
-                   listening_since: datetime) -> set[str]:
-    """Sub-conditions met by executions that ended in the current window while this
-    revision of the trigger listened (and, with resetOnSuccess, after it last fired)."""
-    now = utcnow()
-    start = max(_window_start(cond, now), listening_since)
-    if cond.reset_on_success:
-        start = max(start, _last_fired(conn, flow, trigger, start) or start)
-    met: set[str] = set()
-    for earlier in list_executions(conn, since=start - timedelta(days=1), limit=1000):
-        ended = earlier.history.histories[-1]
-        if not earlier.state.is_terminated or ended.date < start or \
-                (earlier.namespace, earlier.flow_id) == (flow.namespace, flow.id):
-            continue
-        for name, sub in cond.conditions.items():
-            try:
-                if holds(sub, earlier, earlier.state.value, _light_render(earlier)):
-                    met.add(name)
-            except (UnsupportedCondition, PodiumError):
-                continue
-    return met
+class _Window:
+    """What earlier executions met of one trigger's MultipleConditions / `preconditions`,
+    read from the store (Kestra keeps these results in its MultipleConditionStorage as
+    executions come; the executions table holds the same facts).
+
+    An earlier execution counts when, in the current window, while this revision of the
+    trigger listened (and, with resetOnSuccess, after the trigger last fired), it entered
+    a state the trigger listens to, passed the trigger's plain conditions, and met a part.
+    The outputs of the executions that met a part are kept by namespace and flow, the
+    latest execution of a flow replacing the earlier ones (MultipleConditionWindow)."""
+
+    def __init__(self, conn, flow: Flow, trigger: FlowTrigger, listening_since: datetime):
+        self.conn, self.flow, self.trigger = conn, flow, trigger
+        self.listening_since = listening_since
+        self.outputs: dict[str, dict[str, Any]] = {}
+
+    def met(self, cond) -> set[str]:
+        met: set[str] = set()
+        start = self._start(cond)
+        earlier = list_executions(self.conn, since=start - timedelta(days=1), limit=1000)
+        for execution in sorted(earlier, key=lambda e: e.history.histories[0].date):
+            render = _light_render(execution)
+            for entry in execution.history.histories:
+                if entry.date < start:
+                    continue
+                parts = self._parts(cond, execution, entry.state.value, render)
+                if parts:
+                    met |= parts
+                    self._keep_outputs(execution)
+        return met
+
+    def trigger_outputs(self, source: Execution, state: str, render) -> dict | None:
+        """The source's outputs deep-merged with the window's (Kestra's Flow.evaluate);
+        the source's own flow outputs if the trigger has no window."""
+        conditions = window_conditions(self.trigger)
+        if any(parts_met(cond, source, state, render) for cond in conditions):
+            self._keep_outputs(source)
+        if not conditions or not self.outputs:
+            return source.outputs
+        return _merged(source.outputs or {}, self.outputs)
+
+    def _parts(self, cond, execution: Execution, state: str, render) -> set[str]:
+        listener = (self.flow.namespace, self.flow.id)
+        try:
+            if not listens(self.trigger, listener, execution, state, render):
+                return set()
+        except PodiumError:
+            return set()
+        return parts_met(cond, execution, state, render)
+
+    def _keep_outputs(self, execution: Execution) -> None:
+        if execution.outputs:
+            self.outputs.setdefault(execution.namespace, {})[execution.flow_id] = \
+                execution.outputs
+
+    def _start(self, cond) -> datetime:
+        start = max(_window_start(cond, utcnow()), self.listening_since)
+        if cond.reset_on_success:
+            start = max(start, _last_fired(self.conn, self.flow, self.trigger, start) or start)
+        return start
+
+
+def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _light_render(execution: Execution):

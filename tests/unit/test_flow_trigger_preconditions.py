@@ -87,6 +87,78 @@ def test_fires_once_both_upstream_flows_ran_then_resets(tmp_path):
         assert b_alone.state.value == "SUCCESS"
 
 
+# Kestra's own flows (core/src/test/resources/flows/valids/flow-trigger-preconditions-*,
+# current release): flow-a is labelled, flow-b is not and has a flow output.
+KESTRA_A = """
+id: flow-trigger-preconditions-flow-a
+namespace: io.kestra.tests.trigger.preconditions
+labels:
+  some: label
+tasks:
+  - id: only
+    type: io.kestra.plugin.core.debug.Return
+    format: "from parents: {{execution.id}}"
+"""
+KESTRA_B = """
+id: flow-trigger-preconditions-flow-b
+namespace: io.kestra.tests.trigger.preconditions
+outputs:
+  - id: some
+    type: STRING
+    value: value
+tasks:
+  - id: only
+    type: io.kestra.plugin.core.debug.Return
+    format: "from parents: {{execution.id}}"
+"""
+
+
+def run_to_end(rt, flow_id: str):
+    done = rt.wait(rt.submit(NS, flow_id).id, 20)
+    assert done.state.value == "SUCCESS"
+    return done
+
+
+def fired_listener(rt):
+    deadline = time.monotonic() + 20
+    while not listened(rt) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [fired] = listened(rt)
+    return rt.wait(fired.id, 20)
+
+
+def test_kestra_preconditions_fire_when_a_then_b_end_and_carry_merged_outputs(tmp_path):
+    # MultipleConditionTriggerCaseTest#flowTriggerPreconditions: a, a, b -> one execution;
+    # flow-b (no `some` label) must not break the `where` group that reads the label
+    with Runtime.embedded(tmp_path) as rt:
+        for source in (KESTRA_A, KESTRA_B, LISTEN):
+            rt.deploy(parse_flow(source))
+        run_to_end(rt, "flow-trigger-preconditions-flow-a")
+        run_to_end(rt, "flow-trigger-preconditions-flow-a")
+        b = run_to_end(rt, "flow-trigger-preconditions-flow-b")
+        fired = fired_listener(rt)
+        [only] = rt.task_runs(fired.id)
+    assert fired.state.value == "SUCCESS" and only.outputs == {"value": "It works"}
+    variables = fired.trigger["variables"]
+    assert variables["executionId"] == b.id
+    assert variables["outputs"]["some"] == "value"  # the source's own outputs
+    assert variables["outputs"][NS]["flow-trigger-preconditions-flow-b"] == {"some": "value"}
+
+
+def test_kestra_preconditions_merge_the_outputs_of_the_window(tmp_path):
+    # #flowTriggerPreconditionsMergeOutputs: b then a; the outputs b left in the window
+    # reach the execution a fired, under namespace and flow id
+    with Runtime.embedded(tmp_path) as rt:
+        for source in (KESTRA_A, KESTRA_B, LISTEN):
+            rt.deploy(parse_flow(source))
+        run_to_end(rt, "flow-trigger-preconditions-flow-b")
+        a = run_to_end(rt, "flow-trigger-preconditions-flow-a")
+        fired = fired_listener(rt)
+    variables = fired.trigger["variables"]
+    assert variables["executionId"] == a.id
+    assert variables["outputs"] == {NS: {"flow-trigger-preconditions-flow-b": {"some": "value"}}}
+
+
 DEBOUNCED = """
 id: batched
 namespace: io.kestra.tests.trigger.preconditions

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from common.errors import PodiumError
+
 from common.models.execution import Execution
 from common.models.state import State, StateHistory
 from common.plugins.base import Trigger
@@ -90,3 +92,57 @@ def test_multiple_condition_adds_what_the_window_met():
                  windows=lambda cond: {"a"})
     with pytest.raises(UnsupportedCondition):
         fires(t, LISTENER, source(flow_id="b"), "SUCCESS", no_render)
+
+
+# ---------------------------------------------------------------- preconditions
+from executor.flow_triggers.conditions import listens, parts_met, window_conditions  # noqa: E402
+
+PRECONDITIONS = {"id": "pre", "flows": [
+    {"namespace": "company.team", "flowId": "a", "states": ["SUCCESS", "WARNING", "FAILED"]},
+    {"namespace": "company.team", "flowId": "b"}],
+    "where": [{"id": "a_labelled", "filters": [
+        {"field": "FLOW_ID", "type": "EQUAL_TO", "value": "a"},
+        {"field": "EXPRESSION", "type": "IS_TRUE", "value": "{{ labels.some == 'label' }}"}]}]}
+
+
+def strict_render(labels: dict):
+    """Renders the one expression of PRECONDITIONS against `labels`, failing as Pebble's
+    strict variables do on a label the execution lacks."""
+    def render(text: str) -> str:
+        if "some" not in labels:
+            raise PodiumError("Unable to find `labels.some`")
+        return "true" if labels["some"] == "label" else "false"
+    return render
+
+
+def test_a_where_group_short_circuits_before_an_expression_it_does_not_need():
+    # flow-trigger-preconditions-flow-listen: flow-b has no `some` label; its FLOW_ID filter
+    # already fails the group, so the expression is never rendered (Kestra's allMatch)
+    [pre] = window_conditions(trigger(preconditions=PRECONDITIONS))
+    b = source(flow_id="b")
+    assert parts_met(pre, b, "SUCCESS", strict_render({})) == {"flow1"}
+    a = source(flow_id="a", labels=[{"key": "some", "value": "label"}])
+    assert parts_met(pre, a, "FAILED", strict_render({"some": "label"})) == {"flow0",
+                                                                            "where:a_labelled"}
+
+
+def test_a_part_that_cannot_be_evaluated_is_not_met_and_the_others_still_are():
+    group = {"id": "expr_first", "filters": [
+        {"field": "EXPRESSION", "type": "IS_TRUE", "value": "{{ labels.some == 'label' }}"}]}
+    [pre] = window_conditions(trigger(preconditions={**PRECONDITIONS, "where": [group]}))
+    assert parts_met(pre, source(flow_id="a"), "SUCCESS", strict_render({})) == {"flow0"}
+
+
+def test_an_upstream_flow_without_states_accepts_every_state_the_trigger_listens_to():
+    [pre] = window_conditions(trigger(preconditions=PRECONDITIONS))
+    assert "flow1" in parts_met(pre, source(flow_id="b"), "FAILED", no_render)
+    assert "flow1" in parts_met(pre, source(flow_id="b"), "WARNING", no_render)
+    assert "flow0" not in parts_met(pre, source(flow_id="a"), "KILLED", no_render)
+
+
+def test_listens_applies_states_and_plain_conditions_but_no_window():
+    status = {"type": "io.kestra.plugin.core.condition.ExecutionStatus", "in": ["SUCCESS"]}
+    t = trigger(conditions=[status], preconditions=PRECONDITIONS)
+    assert listens(t, LISTENER, source(flow_id="b"), "SUCCESS", no_render)
+    assert not listens(t, LISTENER, source(flow_id="b"), "FAILED", no_render)
+    assert not listens(t, LISTENER, source(flow_id="b"), "RUNNING", no_render)
