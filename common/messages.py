@@ -55,12 +55,15 @@ class TaskResult(Message):
     ended: datetime | None = None
     worker_id: str | None = None
     # A WorkingDirectory's children as the worker ran them, in order: {id, task_id, state,
-    # outputs, error, started, ended} each; the executor records one task run per child.
+    # outputs, error, started, ended, log_file} each; the executor records one task run per
+    # child.
     children: list[dict[str, Any]] | None = None
     # The attempt's last log lines, not yet stored: the executor appends them in the
     # transaction that records the result ({task_run_id, task_id, attempt, level, message,
     # timestamp} each), which spares the worker a commit per task.
     logs: list[dict[str, Any]] | None = None
+    # logToFile: the kestra:// URI of the file holding the attempt's log lines.
+    log_file: str | None = None
 
     @property
     def idempotency_key(self) -> str:

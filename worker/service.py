@@ -107,7 +107,8 @@ class WorkerService:
                             attempt=message.attempt, state=outcome.state, outputs=outcome.outputs,
                             error=outcome.error, labels=outcome.labels, started=started,
                             ended=utcnow(), worker_id=self.worker_id,
-                            children=outcome.children, logs=self._tail_logs(message))
+                            children=outcome.children, logs=self._tail_logs(message),
+                            log_file=outcome.log_file)
         self.transport.publish(EXECUTOR_QUEUE, result.encode())
 
     def _closed_since(self, message: RunTask) -> bool:

@@ -34,6 +34,7 @@ class Attempt(Record):
     state: State = State.CREATED
     started: datetime | None = None
     ended: datetime | None = None
+    log_file: str | None = None  # logToFile: the stored file of its log lines (Kestra's logFile)
 
 
 class TaskRun(Record):
@@ -72,9 +73,7 @@ class TaskRun(Record):
             "parentTaskRunId": self.parent_task_run_id, "value": self.value,
             "iteration": self.iteration, "outputs": self.outputs,
             "state": _state_api(self.history),
-            "attempts": [{"state": {"current": a.state.value,
-                                    "startDate": _iso(a.started), "endDate": _iso(a.ended)}}
-                         for a in self.attempts] or None,
+            "attempts": [_attempt_api(a) for a in self.attempts] or None,
         }
 
 
@@ -121,6 +120,15 @@ class Execution(Record):
                          "originalCreatedDate": _iso(self.original_created_date)},
             "scheduleDate": _iso(self.schedule_date),
         }
+
+
+def _attempt_api(attempt: Attempt) -> dict[str, Any]:
+    shown: dict[str, Any] = {"state": {"current": attempt.state.value,
+                                       "startDate": _iso(attempt.started),
+                                       "endDate": _iso(attempt.ended)}}
+    if attempt.log_file:
+        shown["logFile"] = attempt.log_file
+    return shown
 
 
 def _iso(value: datetime | None) -> str | None:

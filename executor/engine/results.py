@@ -54,7 +54,8 @@ def _why_stale(tx: ExecutionTx, run: TaskRun | None, result: TaskResult) -> str 
 def _record_attempt(run: TaskRun, result: TaskResult, tx: ExecutionTx) -> TaskRun:
     last = run.attempts[-1]
     attempt = Attempt(number=last.number, state=result.state,
-                      started=result.started or last.started, ended=result.ended or tx.now)
+                      started=result.started or last.started, ended=result.ended or tx.now,
+                      log_file=result.log_file)
     outputs = result.outputs if result.outputs is not None else run.outputs
     return tx.put_run(run.model_copy(update={"attempts": [*run.attempts[:-1], attempt],
                                              "outputs": outputs}))

@@ -39,7 +39,8 @@ SUPPORTED_FEATURES: frozenset[str] = frozenset({"retry-new-execution", "pause", 
                                                 "internal-storage", "kv-store", "state-store",
                                                 "secrets", "secret-input", "log-store",
                                                 "execution-api", "envs", "globals",
-                                                "flow-trigger", "trigger-store"})
+                                                "flow-trigger", "trigger-store",
+                                                "log-to-file"})
 
 # Cases that use the KV store (directly, through the state store, or with a `setup.kv`)
 # share its keys: they run one at a time in manifest order, each on the store its

@@ -15,6 +15,8 @@ Order, as Kestra's Worker / WorkerTaskCallable:
    outputs and labels keep them in clear, as Kestra keeps them (it masks logs, never task
    outputs: SecretFunctionTest and InputsTest read `secret()` results and SECRET inputs
    back from outputs); the working directory is removed.
+With `logToFile: true` the attempt's lines go to a file stored as an output of its task
+run instead of the log store; the Outcome's `log_file` is its URI (worker/log_file.py).
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ import time
 from typing import Any
 
 from common.durations import parse_duration
-from common.errors import PodiumError
+from common.errors import PodiumError, StorageError
+from common.models.execution import new_id
 from common.models.state import State
 from common.plugins.base import Task
 
+from worker.log_file import LogFile, logger_name
 from worker.run_context import Killed, RunContext, TimedOut, normalize_level
 from worker.runnables.base import Outcome, TaskFailure, implementation_for
 from worker.runnables.process import KILL_GRACE_SECONDS
@@ -39,14 +43,47 @@ POLL_SECONDS = 0.02
 def run_attempt(task: Task, ctx: RunContext, *, retry_left: bool = False) -> Outcome:
     """Run one attempt of `task`. `retry_left`: whether the task's retry policy would run
     another attempt after a failure (allowFailure only applies to the last one)."""
+    log_file = _log_to_file(task, ctx)
     try:
         outcome = _run(task, ctx)
         outcome = adjust_state(task, outcome, retry_left)
         if outcome.error:  # an error message is logged: masked like every log line
             outcome.error = ctx.mask(outcome.error)
+        if log_file is not None:
+            outcome.log_file = _store_log_file(log_file, ctx)
         return outcome
     finally:
+        if log_file is not None:
+            log_file.close()
         ctx.close()
+
+
+def _log_to_file(task: Task, ctx: RunContext) -> LogFile | None:
+    """`logToFile: true`: this attempt's lines go to a file instead of the log sink
+    (worker/log_file.py). Without internal storage the lines stay in the sink."""
+    if not task.log_to_file:
+        return None
+    if ctx.storage is None:
+        ctx.log("WARN", "logToFile needs the internal storage, which this worker has not: "
+                        "the task's logs stay in the log store")
+        return None
+    log_file = LogFile(ctx.private_dir / f"{new_id()}.log", logger_name(ctx.context),
+                       fallback=ctx.on_log)
+    ctx.on_log = log_file.write
+    return log_file
+
+
+def _store_log_file(log_file: LogFile, ctx: RunContext) -> str | None:
+    """Store the attempt's log file as an output of its task run; its URI, or None when
+    storing failed (said in the log store): the attempt's own outcome stands."""
+    log_file.close()
+    try:
+        return ctx.put_file(log_file.path, LogFile.stored_name())
+    except StorageError as exc:
+        if log_file.fallback is not None:
+            log_file.fallback("WARN", f"the log file of this attempt could not be stored: "
+                                      f"{exc.message}")
+        return None
 
 
 def adjust_state(task: Task, outcome: Outcome, retry_left: bool) -> Outcome:

@@ -27,6 +27,7 @@ class Outcome:
     labels: list[dict[str, str]] | None = None
     metrics: list[dict[str, Any]] | None = None
     children: list[dict[str, Any]] | None = None  # a WorkingDirectory's child task runs
+    log_file: str | None = None  # logToFile: the stored file of the attempt's log lines
 
 
 class TaskFailure(PodiumError):

@@ -65,7 +65,8 @@ def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
         outcome = run_attempt(child, child_ctx)
         children.append({"id": run_id, "task_id": child.id, "state": outcome.state.value,
                          "outputs": outcome.outputs, "error": outcome.error,
-                         "started": started.isoformat(), "ended": utcnow().isoformat()})
+                         "started": started.isoformat(), "ended": utcnow().isoformat(),
+                         "log_file": outcome.log_file})
         if outcome.outputs is not None:
             put_keyed(outputs, child.id, keys, outcome.outputs)
         labels.extend(outcome.labels or [])

@@ -48,7 +48,8 @@ def record_children(tx: ExecutionTx, run: TaskRun, result: TaskResult) -> State:
         history = StateHistory.new(started)
         child_run = TaskRun(execution_id=tx.execution.id, task_id=task_id,
                             parent_task_run_id=run.id, history=history,
-                            attempts=[Attempt(number=1, state=state, started=started, ended=ended)],
+                            attempts=[Attempt(number=1, state=state, started=started,
+                                              ended=ended, log_file=child.get("log_file"))],
                             outputs=child.get("outputs"),
                             **({"id": child["id"]} if child.get("id") else {}))
         child_run = child_run.moved_to(State.RUNNING, started).moved_to(state, ended)
