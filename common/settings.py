@@ -307,6 +307,31 @@ class HttpSettings(BaseModel):
         return [entry.strip() for entry in entries]
 
 
+class LocalFilesSettings(BaseModel):
+    """`file:///path` URIs in flows (inputFiles, FILE inputs, read(), fileSize()):
+    common/storage/local_paths.py."""
+
+    model_config = _FROZEN
+
+    allowed_paths: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Host directories whose files flows may read through `file:///path` "
+        "URIs (Kestra's `kestra.local-files.allowed-paths`; JSON list or comma-separated "
+        "absolute paths). Empty (the default): every `file://` URI is refused. Paths are "
+        "compared once resolved, so `..` and symlinks cannot leave them.",
+    )
+
+    _split = field_validator("allowed_paths", mode="before")(_split_csv)
+
+    @field_validator("allowed_paths")
+    @classmethod
+    def _absolute(cls, paths: list[Path]) -> list[Path]:
+        for path in paths:
+            if not path.is_absolute():
+                raise ValueError(f"allowed path {str(path)!r} must be absolute")
+        return paths
+
+
 class ManagementSettings(BaseModel):
     """The management HTTP server of `podium executor|worker|scheduler|webserver`:
     /metrics, /healthz, /readyz (common/observability/). Not started in embedded mode."""
@@ -420,6 +445,9 @@ class Settings(BaseSettings):
     management: ManagementSettings = Field(
         default_factory=ManagementSettings,
         description="Metrics and health endpoints of each service.")
+    local_files: LocalFilesSettings = Field(
+        default_factory=LocalFilesSettings,
+        description="Host files flows may read through file:// URIs.")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -30,6 +30,7 @@ from common.inputs import InputType
 from common.secrets import SecretCipher, SecretProvider
 from common.settings import SchedulerSettings, Settings
 from common.storage import LocalStorage, Storage, StorageEntry, execution_prefix
+from common.storage.local_paths import LocalFiles
 from common.storage.uploads import InputUploads
 from common.store import (Database, FlowRevision, fetch_logs, upgrade, get_execution, get_flow, load_task_runs,
                           save_flow, upgrade_database)
@@ -73,6 +74,8 @@ class Runtime:
         self.cipher: SecretCipher | None = None
         # Where the workers started here cache script environments.
         self.script_envs: ScriptEnvironments | None = None
+        # The host directories file:// URIs may reach in the workers started here.
+        self.local_files: LocalFiles | None = None
         # Deletes the outbox rows of what this process publishes (its submissions).
         self.threads.append(self.relay.run_background(self.stop, sweep_every=None))
 
@@ -95,9 +98,11 @@ class Runtime:
         runtime.cipher = wiring.embedded_cipher(folder, env)
         runtime.script_envs = ScriptEnvironments(
             script_env_dir or env.get("PODIUM_WORKER__SCRIPT_ENV_DIR") or folder / "script-envs")
+        runtime.local_files = wiring.local_files_from(env)
         runtime.start_executor(EngineConfig(
             environ=env, globals_=_globals(env),
-            render_services=wiring.render_services(db, runtime.storage, runtime.secrets),
+            render_services=wiring.render_services(db, runtime.storage, runtime.secrets,
+                                                   runtime.local_files),
             cipher=runtime.cipher, load_outputs=wiring.outputs_loader(runtime.storage)))
         runtime.start_worker(concurrency=workers)
         if scheduler:
@@ -136,7 +141,8 @@ class Runtime:
     def start_worker(self, concurrency: int = 4, queues: list[str] | None = None) -> None:
         self.worker = WorkerService(self.db, self.transport, storage=self.storage,
                                     secrets=self.secrets, cipher=self.cipher,
-                                    script_envs=self.script_envs)
+                                    script_envs=self.script_envs,
+                                    local_files=self.local_files)
         self._unsubscribe = self.transport.subscribe_broadcast(KILL_CHANNEL, self.worker.on_kill)
         self._consume(queues or [WORKER_QUEUE], self.worker.handle, concurrency, "worker")
 

@@ -7,9 +7,10 @@ from collections.abc import Callable, Mapping
 
 from common.kv import KVStore
 from common.secrets import EnvSecretProvider, SecretCipher, SecretProvider, key_file_cipher
-from common.settings import Settings
+from common.settings import LocalFilesSettings, Settings
 from common.storage import Storage
 from common.storage.access import FileScope, file_size, read_text
+from common.storage.local_paths import LocalFiles
 from common.storage.offload import load as load_outputs
 from common.storage.factory import storage_from_settings
 from common.store import Database
@@ -71,12 +72,25 @@ def script_environments(settings: Settings) -> ScriptEnvironments:
     return ScriptEnvironments(settings.worker.script_env_dir)
 
 
+def local_files(settings: LocalFilesSettings) -> LocalFiles:
+    """The host directories file:// URIs may reach (PODIUM_LOCAL_FILES__*)."""
+    return LocalFiles.of(settings.allowed_paths)
+
+
+def local_files_from(environ: Mapping[str, str]) -> LocalFiles:
+    """`local_files` for the embedded runtime, which is configured by an environment
+    mapping rather than a Settings object."""
+    raw = environ.get("PODIUM_LOCAL_FILES__ALLOWED_PATHS", "")
+    return local_files(LocalFilesSettings.model_validate({"allowed_paths": raw}))
+
+
 def engine_config(settings: Settings, db: Database) -> EngineConfig:
     """The executor's config; `db` is the executor's own database (kv() reads it)."""
     files = storage(settings)
     return EngineConfig(environ=dict(os.environ), env_prefix=settings.env_vars_prefix,
                         globals_=dict(settings.variables_globals),
-                        render_services=render_services(db, files, secret_provider()),
+                        render_services=render_services(db, files, secret_provider(),
+                                                        local_files(settings.local_files)),
                         cipher=secret_cipher(settings),
                         load_outputs=outputs_loader(files))
 
@@ -86,22 +100,26 @@ def outputs_loader(files: Storage):
     return lambda uri: load_outputs(files, uri)
 
 
-def render_services(db: Database, files: Storage | None,
-                    secrets: SecretProvider | None) -> Callable[[str, dict], RenderServices]:
+def render_services(db: Database, files: Storage | None, secrets: SecretProvider | None,
+                    local: LocalFiles | None = None) -> Callable[[str, dict], RenderServices]:
     """read(), fileSize(), kv() and secret() for the renders of the executor (runIf,
     conditions, flow outputs, subflow inputs), with the rules the worker applies."""
     kv = KVStore(db)
+    local = local or LocalFiles()
 
     def services(namespace: str, context: dict) -> RenderServices:
         scope = FileScope.from_context(context)
         return RenderServices(
             secret=(lambda key: secrets.get(namespace, key)) if secrets is not None else None,
             kv=kv.lookup_for(namespace),
-            read=(lambda path: read_text(files, scope, path)) if files is not None else None,
-            file_size=(lambda uri: file_size(files, scope, uri)) if files is not None else None)
+            read=(lambda path: read_text(files, scope, path, local_files=local))
+            if files is not None else None,
+            file_size=(lambda uri: file_size(files, scope, uri, local_files=local))
+            if files is not None else None)
     return services
 
 
 __all__ = ["database", "celery_transport", "engine_config", "render_services", "storage",
+           "local_files", "local_files_from",
            "secret_provider",
            "secret_cipher", "embedded_cipher", "worker_http", "script_environments", "Transport"]

@@ -33,7 +33,8 @@ from typing import Any, BinaryIO, Callable, Mapping
 from common.durations import format_duration
 from common.errors import StorageError
 from common.storage import Storage, execution_prefix, task_output_uri
-from common.storage.access import FileScope, file_size, read_text
+from common.storage.access import FileScope, FileSources, file_size, read_text
+from common.storage.local_paths import LocalFiles
 from common.storage.base import CHUNK_SIZE
 from common.templating import RenderServices, render, render_typed, render_value
 
@@ -70,6 +71,9 @@ class RunContext:
     # environments are cached), set by whoever builds the context; None: the default one
     # under ~/.podium.
     script_envs: Any = None
+    # The host directories file:// URIs may reach (PODIUM_LOCAL_FILES__ALLOWED_PATHS), set
+    # by the worker; the default refuses every file:// URI.
+    local_files: LocalFiles = LocalFiles()
 
     def __init__(
         self,
@@ -239,6 +243,7 @@ class RunContext:
         sub.timeout, sub.log_sink_for = self.timeout, self.log_sink_for
         sub.store, sub.publish, sub.storage = self.store, self.publish, self.storage
         sub.http, sub.script_envs = self.http, self.script_envs
+        sub.local_files = self.local_files
         return sub
 
     # ------------------------------------------------------------------ stored files
@@ -279,10 +284,22 @@ class RunContext:
         """A stream of a stored file this execution may read (FileAccessError otherwise)."""
         return self.require_storage().get(self.file_scope.check(uri))
 
+    @property
+    def file_sources(self) -> FileSources:
+        """Kestra's URIFetcher for this attempt: kestra:// and nsfile:// URIs from storage,
+        file:// ones from the allowed host paths or the attempt's working directory."""
+        return FileSources(self.storage, self.file_scope, self.local_files,
+                           (self.working_dir,))
+
+    def fetch(self, uri: str) -> BinaryIO:
+        """A stream of the file a kestra://, nsfile:// or file:// URI names, if this
+        attempt may read it (what `inputFiles` and FILE inputs take)."""
+        return self.file_sources.open(uri)
+
     def download(self, uri: str, target: str | os.PathLike) -> Path:
-        """Copy a stored file this execution may read to `target`, in chunks."""
+        """Copy the file `uri` names (see `fetch`) to `target`, in chunks."""
         target = Path(target)
-        with self.open_file(uri) as source, open(target, "wb") as out:
+        with self.fetch(uri) as source, open(target, "wb") as out:
             shutil.copyfileobj(source, out, CHUNK_SIZE)
         return target
 
@@ -303,10 +320,12 @@ class RunContext:
 
     def read_text(self, path: str) -> str:
         """`read(path)` of the expressions: see common.storage.access.read_text."""
-        return read_text(self.require_storage(), self.file_scope, path)
+        return read_text(self.storage, self.file_scope, path, local_files=self.local_files,
+                         also=(self.working_dir,))
 
     def file_size(self, uri: str) -> int:
-        return file_size(self.require_storage(), self.file_scope, uri)
+        return file_size(self.storage, self.file_scope, uri, local_files=self.local_files,
+                         also=(self.working_dir,))
 
     def close(self) -> None:
         """End the attempt: drop later log calls and remove the directories."""

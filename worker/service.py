@@ -28,6 +28,7 @@ from common.plugins.base import AnyTask
 from common.plugins.registry import registry
 from common.secrets import SecretCipher, SecretProvider
 from common.storage import Storage
+from common.storage.local_paths import LocalFiles
 from common.storage.offload import OUTPUTS_FILE, offload, resolve
 from common.storage.offload import load as load_outputs
 from common.store import Database, append_logs, get_task_run
@@ -61,7 +62,8 @@ class WorkerService:
                  storage: Storage | None = None, secrets: SecretProvider | None = None,
                  max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES, http: Any = None,
                  cipher: SecretCipher | None = None,
-                 script_envs: ScriptEnvironments | None = None) -> None:
+                 script_envs: ScriptEnvironments | None = None,
+                 local_files: LocalFiles | None = None) -> None:
         self.transport = transport
         self.db = db
         # secret() / kv() in renders, SECRET inputs revealed and masked (worker/secrets.py).
@@ -74,6 +76,8 @@ class WorkerService:
         self.http = http  # HttpSettings for the http tasks (None: RunContext's default)
         # Where script tasks' Python environments are cached (None: RunContext's default).
         self.script_envs = script_envs
+        # Host directories file:// URIs may reach (None: RunContext's default, none).
+        self.local_files = local_files
         self.logs = LogWriter(db)
         self._running: dict[tuple[str, str], threading.Event] = {}
         self._attempts: dict[tuple[str, str], RunTask] = {}  # what the heartbeat reports
@@ -262,6 +266,8 @@ class WorkerService:
             ctx.http = self.http
         if self.script_envs is not None:
             ctx.script_envs = self.script_envs
+        if self.local_files is not None:
+            ctx.local_files = self.local_files
         # The executor owns retries and applies allowFailure once it knows none is left.
         outcome = run_attempt(task, ctx, retry_left=True)
         if self.storage is not None and outcome.outputs:

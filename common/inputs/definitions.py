@@ -4,8 +4,8 @@ on ``type``, for ``inputs: list[AnyInput]`` in the flow model.
 
 Checked when a flow is read: the id (or the deprecated ``name``) matches Kestra's pattern,
 validator regexes compile and are safe (see regexes.py), min <= max, after <= before,
-FILE has no defaults, ARRAY/MULTISELECT item types are allowed, and ``defaults`` parse and
-validate as the declared type. Defaults that hold an expression are not checked (Kestra
+FILE defaults are file:// or nsfile:// URIs only, ARRAY/MULTISELECT item types are
+allowed, and ``defaults`` parse and validate as the declared type. Defaults that hold an expression are not checked (Kestra
 uses defaults as-is; a later version renders them).
 """
 
@@ -24,6 +24,7 @@ from common.inputs.regexes import UnsafeRegexError, compile_validator
 from common.inputs.types import TYPE_NAMES, InputType
 from common.inputs.values import java_text
 from common.plugins.base import StrictModel, is_expression
+from common.storage.local_paths import FILE_PREFIX, NSFILE_PREFIX
 
 INPUT_ID_PATTERN = r"^[a-zA-Z0-9][.a-zA-Z0-9_-]*$"
 _INPUT_ID = re.compile(INPUT_ID_PATTERN)
@@ -261,8 +262,14 @@ class FileInput(BaseInput):
     extension: str = ".upl"
 
     def _check_properties(self) -> None:
-        if self.defaults is not None:
-            raise _error(f"input `{self.id}`: no `defaults` can be set for inputs of type 'FILE'")
+        # Kestra's FileInputValidator: a default names a host file (file:///path) or a
+        # namespace file (nsfile:///path); nothing else, an upload included, can be one.
+        if self.defaults is not None and not is_expression(self.defaults) and not (
+                isinstance(self.defaults, str)
+                and self.defaults.startswith((FILE_PREFIX, NSFILE_PREFIX))):
+            raise _error(f"input `{self.id}`: inputs of type 'FILE' only support `defaults` "
+                         f"as local files using a file URI (file:///path) or as namespace "
+                         f"files using a nsfile URI (nsfile:///path)")
 
 
 class JsonInput(BaseInput):

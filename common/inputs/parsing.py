@@ -23,6 +23,7 @@ from common.errors import InputError, OutputError, PodiumError
 from common.inputs.regexes import MAX_VALIDATED_LENGTH, UnsafeRegexError, full_match
 from common.inputs.types import InputType
 from common.inputs.values import java_text
+from common.storage.local_paths import is_file_uri
 
 StoreFile = Callable[[str, Any], str]
 
@@ -189,13 +190,16 @@ def _duration(raw: Any, fail: Callable[..., Invalid]) -> timedelta:
 
 def _file(raw: Any, fail: Callable[..., Invalid], *, ident: str,
           store_file: StoreFile | None) -> str:
-    if isinstance(raw, str) and raw.startswith("kestra://"):
-        return raw  # already in internal storage: kept as-is
+    if is_file_uri(raw):
+        # A kestra://, nsfile:// or file:// URI names its file already: kept as-is, read
+        # where a task reads it (Kestra's URIFetcher.supports), never copied here.
+        return raw
     if raw is None or raw == "" or isinstance(raw, (bool, int, float, dict, list)):
         raise fail()
     # Anything else (a path, bytes, an upload) is the store_file's to accept or refuse.
     if store_file is None:
-        raise fail("a file must be uploaded, or given as a kestra:// URI")
+        raise fail("a file must be uploaded, or given as a kestra://, nsfile:// or file:// "
+                   "URI")
     try:
         uri = store_file(ident, raw)
     except (PodiumError, OSError, ValueError) as exc:

@@ -4,18 +4,23 @@ The rule is Kestra's (``ReadFileFunction``), applied to every read a flow can ca
 ``read()`` and ``fileSize()`` functions, script ``inputFiles``, URIs in commands): an
 execution reads its own files, those of the execution that triggered it (a subflow's
 parent, the upstream execution of a Flow trigger: the ``trigger`` variables name it), and
-the namespace files of its flow's namespace. Anything else is a `FileAccessError`, so a
-flow cannot read another team's outputs by guessing a URI.
+namespace files (its flow's namespace by path or ``nsfile:///``, another one by
+``nsfile://<namespace>/``, as Kestra OSS allows). Any other stored file is a
+`FileAccessError`, so a flow cannot read another team's outputs by guessing a URI.
+``file://`` URIs read host files within the allowed paths (common/storage/local_paths.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
-from common.errors import FileAccessError, FileTooLargeError, UnsafePathError
+from common.errors import FileAccessError, FileTooLargeError, StorageError, UnsafePathError
 from common.storage.base import Storage
+from common.storage.local_paths import (FILE_PREFIX, FILE_URI_PREFIXES, NSFILE_PREFIX,
+                                        LocalFiles, namespace_file_of)
 from common.storage.uris import (URI_PREFIX, execution_prefix, key_of, namespace_file_uri,
                                  namespace_files_prefix)
 
@@ -71,37 +76,73 @@ class FileScope:
         return uri
 
     def resolve(self, path: str) -> str:
-        """The URI `read(path)` means: a ``kestra:///`` URI (checked), or else a path of a
-        namespace file of the flow's namespace."""
+        """The stored file `read(path)` means: a ``kestra:///`` URI (checked), an
+        ``nsfile://`` URI (a namespace file: of the flow's namespace, or of the one it
+        names, which Kestra OSS lets any flow read), or else a path of a namespace file of
+        the flow's namespace. ``file://`` URIs are not stored files: see `open_file`."""
         if path.startswith("kestra:"):
             return self.check(path)
+        if path.startswith(NSFILE_PREFIX):
+            return namespace_file_of(path, self.namespace)
         if not self.namespace:
             raise FileAccessError(path, "namespace files need the flow's namespace")
         # Kestra writes `/data.csv` and `data.csv` for the same namespace file.
         return namespace_file_uri(self.namespace, path[1:] if path.startswith("/") else path)
 
 
-def read_text(storage: Storage, scope: FileScope, path: str, limit: int | None = None) -> str:
+@dataclass(frozen=True)
+class FileSources:
+    """Where a flow's file URIs are read from: the internal storage (kestra://, nsfile://,
+    namespace file paths) within `scope`, and the host (file://) within `local_files`
+    (`also`: directories allowed besides, such as the attempt's working directory)."""
+
+    storage: Storage | None
+    scope: FileScope
+    local_files: LocalFiles = LocalFiles()
+    also: tuple[Path, ...] = ()
+
+    def open(self, path: str) -> BinaryIO:
+        """A stream of the file `path` names (Kestra's URIFetcher)."""
+        if path.startswith(FILE_PREFIX):
+            return self.local_files.open(path, self.also)
+        return self._storage().get(self.scope.resolve(path))
+
+    def size(self, path: str) -> int:
+        if path.startswith(FILE_PREFIX):
+            return self.local_files.size(path, self.also)
+        return self._storage().size(self.scope.resolve(path))
+
+    def _storage(self) -> Storage:
+        if self.storage is None:
+            raise StorageError("this process has no internal storage")
+        return self.storage
+
+
+def read_text(storage: Storage | None, scope: FileScope, path: str, limit: int | None = None,
+              local_files: LocalFiles | None = None, also: tuple[Path, ...] = ()) -> str:
     """`read(path)`: the file as UTF-8 text (invalid bytes replaced, as Java's String does),
     at most `limit` bytes (default READ_LIMIT_BYTES). Raises FileAccessError,
     UnsafePathError, StorageNotFoundError, FileTooLargeError."""
     limit = READ_LIMIT_BYTES if limit is None else limit
-    uri = scope.resolve(path)
-    size = storage.size(uri)
+    sources = FileSources(storage, scope, local_files or LocalFiles(), also)
+    size = sources.size(path)
     if size > limit:
-        raise FileTooLargeError(uri, size, limit)
-    with storage.get(uri) as stream:
+        raise FileTooLargeError(path, size, limit)
+    with sources.open(path) as stream:
         data = stream.read(limit + 1)  # the file may have grown since size()
     if len(data) > limit:
-        raise FileTooLargeError(uri, len(data), limit)
+        raise FileTooLargeError(path, len(data), limit)
     return data.decode("utf-8", errors="replace")
 
 
-def file_size(storage: Storage, scope: FileScope, uri: str) -> int:
-    """`fileSize(uri)`: bytes of a file this scope may read."""
-    if not uri.startswith(URI_PREFIX):
-        raise UnsafePathError(uri, f"internal storage URIs start with {URI_PREFIX}")
-    return storage.size(scope.check(uri))
+def file_size(storage: Storage | None, scope: FileScope, uri: str,
+              local_files: LocalFiles | None = None, also: tuple[Path, ...] = ()) -> int:
+    """`fileSize(uri)`: bytes of a file this scope may read (kestra://, nsfile://,
+    file://)."""
+    if not uri.startswith(FILE_URI_PREFIXES):
+        raise UnsafePathError(uri, f"file URIs start with {URI_PREFIX}, {NSFILE_PREFIX} or "
+                                   f"{FILE_PREFIX}")
+    return FileSources(storage, scope, local_files or LocalFiles(), also).size(uri)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -99,7 +99,8 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
                             secrets=wiring.secret_provider(),
                             cipher=wiring.secret_cipher(settings),
                             max_output_bytes=settings.worker.max_output_bytes,
-                            script_envs=wiring.script_environments(settings))
+                            script_envs=wiring.script_environments(settings),
+                            local_files=wiring.local_files(settings.local_files))
     heartbeat = start_heartbeat(settings, database, "worker",
                                 {"queues": queues, "concurrency": concurrency,
                                  "pool": settings.worker.pool},

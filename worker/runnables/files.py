@@ -1,7 +1,8 @@
 """Files between the internal storage and an attempt's working directory (Kestra's
 FilesService and ScriptService), shared by the script tasks, WorkingDirectory and LocalFiles.
 
-- `write_input_files`: `inputFiles` (name -> text, or a kestra:// URI downloaded in chunks);
+- `write_input_files`: `inputFiles` (name -> text, or a kestra://, nsfile:// or file:// URI
+  copied in chunks);
 - `upload_output_files`: `outputFiles` globs matched in the working directory, each file
   streamed to storage as an output of the task run; returns {relative path: URI};
 - `upload_directory`: every file under `{{ outputDir }}`;
@@ -24,6 +25,7 @@ from typing import Any, Callable
 
 from common.errors import UnsafePathError
 from common.storage import check_name, check_path
+from common.storage.local_paths import is_file_uri
 from common.storage.globs import glob_regex
 
 from worker.run_context import RunContext
@@ -52,13 +54,14 @@ def render_file_map(ctx: RunContext, files: Any, what: str,
 
 
 def write_input_files(ctx: RunContext, files: dict[str, str | None], what: str) -> None:
-    """Write each file under the working directory; a kestra:// content is the stored file
-    (downloaded, never held in memory), None an empty file."""
+    """Write each file under the working directory; a content that is a file URI
+    (kestra://, nsfile://, file://: Kestra's URIFetcher) is that file, copied in chunks and
+    never held in memory; None an empty file."""
     root = ctx.working_dir.resolve()
     for name, content in files.items():
         target = inside(root, name, what)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if content is not None and content.startswith("kestra://"):
+        if is_file_uri(content):
             ctx.download(content, target)
         else:
             target.write_text(content or "", encoding="utf-8")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 import secrets
 import uuid as _uuid
 
@@ -103,16 +104,36 @@ def _namespace_and_parents(namespace: str) -> list[str]:
 
 
 @jinja2.pass_context
-def read(context, path=None):
-    """`read(path)`: a namespace file or a kestra:// file, as UTF-8 text."""
+def read(context, path=None, namespace=None):
+    """`read(path, namespace=flow namespace)`: a file as UTF-8 text: a kestra:// URI, a
+    namespace file by path or nsfile:// URI, or a host file by file:// URI (allowed paths
+    only)."""
     if is_missing(path):
         fail("The 'read' function expects an argument 'path' that is a path to a namespace file "
              "or an internal storage URI.")
     path = require_str(path, "The 'read' function argument 'path'")
+    if namespace is not None:
+        path = _in_namespace(path, require_str(namespace, "The 'read' function argument "
+                                                          "'namespace'"))
     value = _call("read", _services(context, "read").read, path)
     if value is _Missing or value is None:
         fail(f"Unable to read the file '{path}': not found")
     return value
+
+
+_URI_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _in_namespace(path: str, namespace: str) -> str:
+    """`read(path, namespace=ns)`: the namespace file `path` of `ns`, as an nsfile:// URI
+    (Kestra refuses a namespace both in the argument and in the URI)."""
+    if path.startswith("nsfile://") and not path.startswith("nsfile:///"):
+        fail("You cannot set a namespace both as the function argument and inside the URI")
+    if path.startswith("nsfile:///"):
+        return f"nsfile://{namespace}/{path[len('nsfile:///'):]}"
+    if _URI_SCHEME.match(path):
+        return path  # kestra:// and file:// URIs name their file whatever the namespace
+    return f"nsfile://{namespace}/{path.lstrip('/')}"
 
 
 def _reject_traversal(path: str) -> None:
@@ -136,12 +157,13 @@ def file_uri(context, path=None):
 
 @jinja2.pass_context
 def file_size(context, path=None):
-    """`fileSize(path)`: size in bytes of a kestra:// file."""
+    """`fileSize(uri)`: size in bytes of a kestra://, nsfile:// or file:// file."""
     if is_missing(path):
         fail("The 'fileSize' function expects an argument 'path' that is a path to the internal storage URI.")
-    if not isinstance(path, str) or not path.startswith("kestra:///"):
+    if not isinstance(path, str) or not path.startswith(("kestra:///", "nsfile://", "file://")):
         fail(f"Unable to create the URI from the path {path}")
-    _reject_traversal(path[len("kestra:///"):])
+    if path.startswith("kestra:///"):
+        _reject_traversal(path[len("kestra:///"):])
     value = _call("fileSize", _services(context, "fileSize").file_size, path)
     if value is _Missing or value is None:
         fail(f"Unable to read the file '{path}': not found")

@@ -114,10 +114,16 @@ def test_bounds_are_typed():
                for m in errors_of({"id": "a", "type": "DURATION", "min": "5m"}))
 
 
-def test_file_defaults_forbidden():
-    assert any("no `defaults` can be set for inputs of type 'FILE'" in m
-               for m in errors_of({"id": "f", "type": "FILE", "defaults": "kestra:///a"}))
+def test_file_defaults_are_file_or_nsfile_uris_only():
+    # Kestra's FileInputValidator
+    for refused in ("kestra:///a", "/etc/passwd", "data.csv", 3):
+        assert any("only support `defaults` as local files using a file URI" in m
+                   for m in errors_of({"id": "f", "type": "FILE", "defaults": refused}))
     assert declare(id="f", type="FILE").extension == ".upl"
+    assert declare(id="f", type="FILE", defaults="nsfile:///hello.txt").defaults == \
+        "nsfile:///hello.txt"
+    assert declare(id="f", type="FILE", defaults="file:///srv/data.csv").defaults == \
+        "file:///srv/data.csv"
 
 
 def test_array_item_type():

@@ -177,6 +177,15 @@ def test_file_kestra_uri_kept():
     assert parse(uri, type="FILE") == uri
 
 
+@pytest.mark.parametrize("uri", ["nsfile:///data/in.csv", "nsfile://other.ns/in.csv",
+                                 "file:///srv/shared/in.csv"])
+def test_file_namespace_and_host_uris_are_kept_for_the_task_to_read(uri):
+    # FlowInputOutput.parseType: URIFetcher.supports(uri) -> the URI itself, nothing copied
+    def store(input_id, value):
+        raise AssertionError("a file URI must not be stored again")
+    assert parse_input_value(declare(id="f", type="FILE"), uri, store_file=store) == uri
+
+
 def test_file_other_values_go_through_store_file():
     calls = []
 

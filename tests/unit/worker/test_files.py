@@ -10,6 +10,7 @@ import pytest
 from common.errors import FileAccessError, StorageError, TemplateError
 from common.models.state import State
 from common.storage import LocalStorage, input_file_uri, namespace_file_uri, task_output_uri
+from common.storage.local_paths import LocalFiles
 from worker.runnables import run_attempt
 from worker.runnables.files import glob_regex
 
@@ -225,3 +226,77 @@ def test_outputs_are_streamed_not_read_whole(storage, monkeypatch):
                      commands=["head -c 3000000 /dev/zero > big.bin"])
     assert outcome.state is State.SUCCESS and kinds == ["BufferedReader"]
     assert storage.size(outcome.outputs["outputFiles"]["big.bin"]) == 3_000_000
+
+
+# ---------------------------------------------------------------- nsfile:// and file://
+@pytest.fixture
+def host_dir(tmp_path):
+    """A host directory to allow, and a file beside it that must stay out of reach."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "hello.py").write_text("print('hello from the host')\n")
+    (tmp_path / "secret.txt").write_text("do not read")
+    return shared
+
+
+def run_with_host(storage, allowed, type_, **props):
+    ctx, logs = make_ctx(storage=storage)
+    ctx.local_files = LocalFiles.of(allowed)
+    return run_attempt(make_task(type_, **props), ctx), logs
+
+
+def test_input_files_take_nsfile_uris_of_this_and_other_namespaces(storage):
+    storage.put(namespace_file_uri("company.team", "scripts/own.txt"), b"own\n")
+    storage.put(namespace_file_uri("company", "scripts/parent.txt"), b"parent\n")
+    outcome, logs = run(storage, SH, inputFiles={
+        "own.txt": "nsfile:///scripts/own.txt", "parent.txt": "nsfile://company/scripts/parent.txt"},
+        commands=["cat own.txt parent.txt"])
+    assert outcome.state is State.SUCCESS, outcome.error
+    assert logs.messages("INFO") == ["own", "parent"]
+
+
+def test_input_files_take_file_uris_only_inside_allowed_paths(storage, host_dir):
+    outcome, logs = run_with_host(storage, [host_dir], SH,
+                                  inputFiles={"hello.py": f"file://{host_dir}/hello.py"},
+                                  commands=["cat hello.py"])
+    assert outcome.state is State.SUCCESS, outcome.error
+    assert logs.messages("INFO") == ["print('hello from the host')"]
+    refused, _ = run_with_host(storage, [host_dir], SH,
+                               inputFiles={"x": f"file://{host_dir}/../secret.txt"},
+                               commands=["cat x"])
+    assert refused.state is State.FAILED and "outside the allowed paths" in refused.error
+
+
+def test_file_uris_are_refused_without_allowed_paths(storage, host_dir):
+    outcome, _ = run(storage, SH, inputFiles={"hello.py": f"file://{host_dir}/hello.py"},
+                     commands=["cat hello.py"])
+    assert outcome.state is State.FAILED
+    assert "PODIUM_LOCAL_FILES__ALLOWED_PATHS" in outcome.error
+
+
+def test_read_and_file_size_take_nsfile_and_file_uris(storage, host_dir):
+    storage.put(namespace_file_uri("company.team", "q.sql"), b"select 1")
+    storage.put(namespace_file_uri("company", "q.sql"), b"select 2")
+    outcome, _ = run_with_host(storage, [host_dir], RET, format=(
+        "{{ read('nsfile:///q.sql') }}|{{ read('nsfile://company/q.sql') }}|"
+        "{{ read('q.sql', namespace='company') }}|{{ read('" f"file://{host_dir}/hello.py" "') }}|"
+        "{{ fileSize('nsfile:///q.sql') }}|{{ fileSize('" f"file://{host_dir}/hello.py" "') }}"))
+    assert outcome.state is State.SUCCESS, outcome.error
+    assert outcome.outputs == {"value": "select 1|select 2|select 2|"
+                                        "print('hello from the host')\n|8|29"}
+
+
+def test_read_refuses_a_namespace_given_twice(storage):
+    ctx, _ = make_ctx(storage=storage)
+    with pytest.raises(TemplateError, match="both as the function argument and inside the URI"):
+        ctx.render("{{ read('nsfile://company/q.sql', namespace='other') }}")
+
+
+def test_file_uris_reach_the_attempt_s_own_working_directory(storage):
+    # Kestra's RunContextLocalPath allows the working directory without configuration
+    ctx, _ = make_ctx(storage=storage)
+    (ctx.working_dir / "made.txt").write_text("made here")
+    assert ctx.render(f"{{{{ read('file://{ctx.working_dir}/made.txt') }}}}") == "made here"
+    with pytest.raises(TemplateError, match="PODIUM_LOCAL_FILES__ALLOWED_PATHS"):
+        ctx.render(f"{{{{ read('file://{ctx.working_dir}/../../etc/passwd') }}}}")
+    ctx.close()
