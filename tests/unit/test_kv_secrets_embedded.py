@@ -133,3 +133,26 @@ tasks:
     assert final.state is State.FAILED and runs["ret"].state is State.FAILED
     assert any("Cannot find secret for key 'nope'." in entry.message
                for entry in runtime.logs(final.id))
+
+
+def test_a_missing_kv_key_fails_the_task_unless_error_on_missing_is_false(runtime):
+    # Kestra >= 0.22: kv() defaults to errorOnMissing=true; the flow stops at the first task
+    final, runs = run(runtime, """
+id: kv_missing
+namespace: company.team
+tasks:
+  - id: lenient
+    type: io.kestra.plugin.core.debug.Return
+    format: "[{{ kv('absent', errorOnMissing=false) }}]"
+  - id: strict
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ kv('absent') }}"
+  - id: never
+    type: io.kestra.plugin.core.debug.Return
+    format: unreachable
+""")
+    assert final.state is State.FAILED
+    assert runs["lenient"].outputs == {"value": "[]"}
+    assert runs["strict"].state is State.FAILED and "never" not in runs
+    assert any("The key 'absent' does not exist in the namespace 'company.team'." in e.message
+               for e in runtime.logs(final.id))
