@@ -93,8 +93,17 @@ def _deploy_all(runtime) -> None:
 
 
 @pytest.fixture(scope="module")
-def runtime(deployment):
-    runtime, _ = start_runtime(deployment, "files:", executors=1, workers=1)
+def host_dir(tmp_path_factory):
+    """A host directory the workers may read through file:// URIs."""
+    host = tmp_path_factory.mktemp("host-files")
+    (host / "local.sh").write_text("echo from the host\n")
+    return host
+
+
+@pytest.fixture(scope="module")
+def runtime(deployment, host_dir):
+    runtime, _ = start_runtime(deployment, "files:", executors=1, workers=1,
+                               PODIUM_LOCAL_FILES__ALLOWED_PATHS=str(host_dir))
     _deploy_all(runtime)
     yield runtime
     stop_runtime(deployment, runtime)
@@ -138,6 +147,48 @@ def test_traversal_is_refused(runtime):
     assert finish(runtime, execution.id).state is State.FAILED
     logs = " ".join(entry.message for entry in runtime.logs(execution.id))
     assert "Invalid outputFiles pattern '../*'" in logs
+
+
+URIS_AND_LOG_FILE = """
+id: uris
+namespace: it.files
+inputs:
+  - id: greeting
+    type: FILE
+    defaults: nsfile:///greeting.txt
+  - id: host_dir
+    type: STRING
+tasks:
+  - id: script
+    type: io.kestra.plugin.scripts.shell.Commands
+    logToFile: true
+    inputFiles:
+      greeting.txt: "{{ inputs.greeting }}"
+      local.sh: "file://{{ inputs.host_dir }}/local.sh"
+    commands:
+      - cat greeting.txt
+      - sh local.sh
+  - id: read
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(inputs.greeting) | trim }}"
+"""
+
+
+def test_nsfile_and_file_uris_and_log_to_file_in_worker_processes(runtime, host_dir):
+    """A FILE input defaulting to a namespace file, an allowed host file, and a task whose
+    logs the worker process stores as a file, whose URI the executor records."""
+    put_file(runtime.storage, "it.files", "greeting.txt", b"hello from the namespace\n")
+    deploy(runtime, URIS_AND_LOG_FILE)
+    execution = runtime.submit("it.files", "uris", {"host_dir": str(host_dir)})
+    final = finish(runtime, execution.id)
+    assert final.state is State.SUCCESS, runtime.logs(execution.id)
+    runs = runs_by_task(runtime.task_runs(execution.id))
+    assert runs["read"][0].outputs == {"value": "hello from the namespace"}
+    [attempt] = runs["script"][0].attempts
+    lines = runtime.storage.read_bytes(attempt.log_file).decode().splitlines()
+    assert lines[0].endswith(" hello from the namespace") and " INFO " in lines[0]
+    assert lines[1].endswith(" from the host")
+    assert not any(entry.task_id == "script" for entry in runtime.logs(execution.id))
 
 
 STORAGE_TASKS = """
