@@ -198,3 +198,61 @@ def test_a_debounced_flow_trigger_folds_a_burst_into_one_execution(tmp_path):
         assert count.outputs == {"value": "3 3"}
         time.sleep(1.5)
         assert len(batched()) == 1
+
+
+EXTRACT = """
+id: extract
+namespace: company.team
+tasks:
+  - id: final_date
+    type: io.kestra.plugin.core.debug.Return
+    format: "2025-01-30"
+outputs:
+  - id: last_ingested_date
+    type: STRING
+    value: "{{ outputs.final_date.value }}"
+"""
+TRANSFORM = """
+id: transform
+namespace: company.team
+inputs:
+  - id: last_ingested_date
+    type: STRING
+    defaults: "2025-01-01"
+tasks:
+  - id: run_transform
+    type: io.kestra.plugin.core.debug.Return
+    format: "up to {{ inputs.last_ingested_date }}"
+triggers:
+  - id: run_after_extract
+    type: io.kestra.plugin.core.trigger.Flow
+    inputs:
+      last_ingested_date: "{{ trigger.outputs.last_ingested_date }}"
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionFlowCondition
+        namespace: company.team
+        flowId: extract
+      - type: io.kestra.plugin.core.condition.ExecutionStatusCondition
+        in:
+          - SUCCESS
+"""
+
+
+def test_trigger_inputs_read_the_upstream_flow_outputs_as_trigger_outputs(tmp_path):
+    # The example of Kestra's Flow trigger documentation
+    with Runtime.embedded(tmp_path) as rt:
+        rt.deploy(parse_flow(EXTRACT))
+        rt.deploy(parse_flow(TRANSFORM))
+        rt.wait(rt.submit("company.team", "extract").id, 20)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with rt.db.read() as conn:
+                found = list_executions(conn, "company.team", "transform", limit=5)
+            if found:
+                break
+            time.sleep(0.1)
+        [transform] = found
+        done = rt.wait(transform.id, 20)
+        [run] = rt.task_runs(done.id)
+    assert done.inputs == {"last_ingested_date": "2025-01-30"}
+    assert run.outputs == {"value": "up to 2025-01-30"}
