@@ -10,7 +10,9 @@ processViolation, JdbcExecutor.executionSLAMonitor):
   violated when the result is not truthy (TruthUtils). An assertion that cannot be
   rendered (unknown variable, failing function) is violated too, with its declared
   behavior and the reason "assertion could not be evaluated" (Kestra's SLAServiceTest:
-  a broken assertion must not pass silently). Kestra evaluates at the start of each
+  a broken assertion must not pass silently); one that only reads the outputs of a task
+  of the flow that has not ended yet waits for it instead (Kestra's documented
+  `{{ outputs.mytask.value == 'expected output' }}`). Kestra evaluates at the start of each
   execution message; we evaluate after `advance`, so an execution that ended in this step
   is not re-checked.
 - Of the SLAs violated in one evaluation only the first acts; every violation is logged at
@@ -31,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from common.durations import parse_duration
-from common.errors import PodiumError
+from common.errors import PodiumError, UndefinedVariableError
 from common.flow.model import Sla
 from common.messages import TimerFired
 from common.models.state import State
@@ -112,7 +114,9 @@ def _check_assertions(tx: ExecutionTx, config: EngineConfig) -> None:
             result = render(sla.assert_, task_context(
                 tx, config, uses=referenced_tasks(tx, sla.assert_)))
         except PodiumError as exc:
-            violations.append((sla, f"assertion could not be evaluated: {sla.assert_} ({exc})."))
+            if not _awaits_outputs(tx, sla.assert_, exc):
+                violations.append((sla, f"assertion could not be evaluated: {sla.assert_} "
+                                        f"({exc})."))
             continue
         if not is_truthy(result):
             violations.append((sla, f"assertion is false: {sla.assert_}."))
@@ -123,6 +127,24 @@ def _check_assertions(tx: ExecutionTx, config: EngineConfig) -> None:
         _remember(tx, sla.id)
         tx.log(None, "WARN", f"SLA '{sla.id}' violated: {reason}")
     violate(tx, *violations[0])
+
+
+def _awaits_outputs(tx: ExecutionTx, assertion: str, exc: PodiumError) -> bool:
+    """The assertion failed only because it reads the outputs of a task of this flow that
+    has not ended yet: it cannot be decided before, so it waits (the pattern of Kestra's SLA
+    documentation, `{{ outputs.mytask.value == 'expected output' }}`, holds once `mytask`
+    ran). Any other failure (an unknown variable or task, a missing attribute of outputs
+    that exist, a failing function) is a violation."""
+    path = getattr(exc, "path", None)
+    if not isinstance(exc, UndefinedVariableError) or not isinstance(path, str):
+        return False
+    parts = path.split(".")
+    if parts[0] != "outputs" or len(parts) > 2:
+        return False
+    tasks = tx.flow.task_index()
+    awaited = {parts[1]} if len(parts) == 2 else (referenced_tasks(tx, assertion) or set())
+    ended = {run.task_id for run in tx.runs() if run.state.is_terminated}
+    return any(task_id in tasks and task_id not in ended for task_id in awaited)
 
 
 # ------------------------------------------------------------------ timers

@@ -184,3 +184,33 @@ def test_flow_timeout_fails_and_kills():
 def test_no_timers_without_sla_or_timeout():
     h = Harness(HEAD + TWO_TASKS)
     assert not commands(h.start(), ScheduleTimer)
+
+
+def test_an_assertion_on_outputs_of_a_task_not_ended_yet_waits_for_it():
+    # Kestra's SLA documentation: sla_demo holds once `mytask` returned 'expected output'
+    flow = HEAD + "sla:\n" + assertion(
+        "out", "FAIL", "{{ outputs.slow.value == 'expected output' }}") + TWO_TASKS
+    h = Harness(flow)
+    decision = h.start()
+    assert h.execution.state is State.RUNNING
+    assert not [text for _, level, text in decision.logs if level == "WARN"]
+    h.result(h.dispatched[0], "SUCCESS", {"value": "expected output"})
+    assert h.execution.state is State.RUNNING  # held, the other task still runs
+
+
+def test_an_assertion_reading_a_missing_output_of_an_ended_task_is_violated():
+    flow = HEAD + "sla:\n" + assertion("typo", "FAIL", "{{ outputs.slow.valeu == 'x' }}") \
+        + TWO_TASKS
+    h = Harness(flow)
+    h.start()
+    assert h.execution.state is State.RUNNING  # `slow` has not ended: no outputs yet
+    h.result(h.dispatched[0], "SUCCESS", {"value": "x"})
+    assert h.execution.state is State.FAILED
+
+
+def test_an_assertion_on_a_task_the_flow_does_not_have_is_violated_at_once():
+    flow = HEAD + "sla:\n" + assertion("typo", "FAIL", "{{ outputs.slwo.value == 'x' }}") \
+        + TWO_TASKS
+    h = Harness(flow)
+    h.start()
+    assert h.execution.state is State.FAILED
