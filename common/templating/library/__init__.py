@@ -12,12 +12,14 @@ from . import dates as _dates
 from . import functions as _functions
 from . import json_yaml as _json_yaml
 from . import numbers as _numbers
+from . import patterns as _patterns
 from . import tests as _tests
 from . import text as _text
 
 FILTERS: dict = {
     **_collections.FILTERS,
     **_text.FILTERS,
+    **_patterns.FILTERS,
     **_numbers.FILTERS,
     **_dates.FILTERS,
     **_json_yaml.FILTERS,

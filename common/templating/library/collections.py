@@ -1,7 +1,9 @@
-"""List and map filters: Kestra's (chunk, keys, values, flatten) and Pebble's built-ins
-(default, first, last, length, join, merge, reverse, sort, rsort, slice)."""
+"""List and map filters: Kestra's (chunk, distinct, keys, values, flatten) and Pebble's
+built-ins (default, first, last, length, join, merge, reverse, sort, rsort, slice)."""
 
 from __future__ import annotations
+
+import json
 
 from jinja2 import Undefined
 
@@ -18,6 +20,30 @@ def chunk(value, size=None):
         fail(f"'chunk' filter can only be applied to List. Actual type was: {type_name(value)}")
     n = require_int(size, "'chunk' filter argument 'size'", 1)
     return [list(value[i:i + n]) for i in range(0, len(value), n)]
+
+
+def distinct(value):
+    """The list without its repeated elements, first occurrence kept (Java's
+    Stream.distinct: `equals`, so 1, 1.0 and true stay three different elements)."""
+    if is_missing(value):
+        return "null"  # Kestra returns the text "null" here, not null
+    if not isinstance(value, (list, tuple)):
+        fail(f"Input must be a list, but received : {type_name(value)}")
+    seen, out = set(), []
+    for item in value:
+        key = _identity(item)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _identity(item) -> tuple:
+    """What Java's equals compares: the type family and the value (maps and lists by
+    content, in a canonical JSON form)."""
+    if isinstance(item, (dict, list, tuple)):
+        return ("json", json.dumps(item, sort_keys=True, default=str))
+    return (type(item).__name__, item)
 
 
 def keys(value):
@@ -201,7 +227,7 @@ def slice_(value, fromIndex=None, toIndex=None):
 
 
 FILTERS = {
-    "chunk": chunk, "keys": keys, "values": values, "flatten": flatten, "default": default,
+    "chunk": chunk, "distinct": distinct, "keys": keys, "values": values, "flatten": flatten, "default": default,
     "first": first, "last": last, "length": length, "join": join, "merge": merge,
     "reverse": reverse, "sort": sort, "rsort": rsort, "slice": slice_,
 }

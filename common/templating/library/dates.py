@@ -131,6 +131,14 @@ def timestamp(value, timeZone=None, existingFormat=None):
     return _epoch(value, timeZone, existingFormat)[0]
 
 
+def timestamp_milli(value, timeZone=None, existingFormat=None):
+    """`timestampMilli`: epoch milliseconds (a number, as Kestra's Long)."""
+    if is_missing(value):
+        return None
+    seconds, nanos = _epoch(value, timeZone, existingFormat)
+    return seconds * 1000 + nanos // 10**6
+
+
 def timestamp_micro(value, timeZone=None, existingFormat=None):
     """`timestampMicro`: Kestra computes seconds-as-nanos + micros (a string); we match it."""
     if is_missing(value):
@@ -153,5 +161,6 @@ def now(format="iso", timeZone=None, locale=None):
 
 
 FILTERS = {"date": date, "dateAdd": date_add, "timestamp": timestamp,
-           "timestampMicro": timestamp_micro, "timestampNano": timestamp_nano}
+           "timestampMilli": timestamp_milli, "timestampMicro": timestamp_micro,
+           "timestampNano": timestamp_nano}
 FUNCTIONS = {"now": now}

@@ -10,6 +10,8 @@ import re
 import unicodedata
 import urllib.parse
 
+from common.templating.environment import to_output
+
 from ._util import MAX_TEXT, check_depth, fail, is_missing, java_str, require_int, require_str, type_name
 
 # ------------------------------------------------------------------ Kestra filters
@@ -354,8 +356,14 @@ def split(value, delimiter=None, limit=None):
     return parts
 
 
+def string(value):
+    """`string`: the value as text, printed as a template would print it (numbers in Java
+    form, maps and lists as JSON); null stays null."""
+    return None if is_missing(value) else to_output(value)
+
+
 FILTERS = {
-    "slugify": slugify, "substringBefore": substring_before, "substringAfter": substring_after,
+    "string": string, "slugify": slugify, "substringBefore": substring_before, "substringAfter": substring_after,
     "substringBeforeLast": substring_before_last, "substringAfterLast": substring_after_last,
     "startsWith": starts_with, "endsWith": ends_with, "escapeChar": escape_char, "replace": replace,
     "urldecode": urldecode, "urlencode": urlencode, "md5": _hasher("md5", "md5"),

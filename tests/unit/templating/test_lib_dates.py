@@ -157,8 +157,16 @@ def test_timestamp_micro_instantmicro():  # DateFilterTest.instantmicro (Kestra'
     assert FILTERS["timestampMicro"](NOW, timeZone="Europe/Paris") == "1378653552000123456"
 
 
+def test_timestamp_milli():  # TimestampMilliFilter: toInstant().toEpochMilli(), a number
+    assert FILTERS["timestampMilli"](NOW, timeZone="Europe/Paris") == 1378653552123
+    assert FILTERS["timestampMilli"]("2013-09-08T16:19:12+01:00") == 1378653552000
+    assert FILTERS["timestampMilli"](dt.datetime(1969, 12, 31, 23, 59, 59, 500000,
+                                                 tzinfo=dt.timezone.utc)) == -500
+
+
 def test_timestamps_null():
-    for name in ("timestamp", "timestampMicro", "timestampNano", "date", "dateAdd"):
+    for name in ("timestamp", "timestampMilli", "timestampMicro", "timestampNano", "date",
+                 "dateAdd"):
         assert FILTERS[name](None) is None
 
 
