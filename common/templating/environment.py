@@ -282,6 +282,9 @@ class PodiumEnvironment(SandboxedEnvironment):
     def pb_contains(self, container: t.Any, item: t.Any) -> bool:
         return contains(container, item)
 
+    def pb_is_in(self, value: t.Any, container: t.Any) -> bool:
+        return is_in(value, container)
+
     def pb_concat(self, left: t.Any, right: t.Any) -> str:
         return java_string(left) + java_string(right)
 
@@ -362,6 +365,20 @@ def contains(container: t.Any, item: t.Any) -> bool:
             return all(element in container for element in item)
         return item in container
     raise TemplateError("The `contains` operator needs a map, a list or a string on its left")
+
+
+def is_in(value: t.Any, container: t.Any) -> bool:
+    """Kestra's `isIn`: compares texts (so a state, a number or a string match alike); a
+    list holds the value, or a map has it as a key or as a value. Null is in nothing."""
+    if value is None or container is None:
+        return False
+    text = java_string(value)
+    if isinstance(container, Mapping):
+        return any(item is not None and java_string(item) == text
+                   for pair in container.items() for item in pair)
+    if isinstance(container, (list, tuple, set, frozenset)):
+        return any(item is not None and java_string(item) == text for item in container)
+    return False
 
 
 def _is_integer(value: t.Any) -> bool:

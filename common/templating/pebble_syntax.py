@@ -46,6 +46,7 @@ _PRECEDENCE = {
     "is": 20,
     "contains": 20,
     "eq": 30, "ne": 30, "gt": 30, "lt": 30, "gteq": 30, "lteq": 30, "in": 30, "notin": 30,
+    "isIn": 30,
     "add": 40,
     "sub": 40,
     "mul": 60,
@@ -270,7 +271,7 @@ class PebbleParser(Parser):
                 return "notin"
             if token.value == "equals":
                 return "eq"
-            if token.value in ("or", "and", "is", "contains", "in"):
+            if token.value in ("or", "and", "is", "contains", "in", "isIn"):
                 return token.value
             return None
         if token.type == "dot":
@@ -289,7 +290,7 @@ class PebbleParser(Parser):
             return pb_call("pb_coalesce", [left, right], (True, True), (op == "pb_nc",), lineno)
         lazy_right = op in ("and", "or")
         method = {"and": "pb_and", "or": "pb_or", "contains": "pb_contains", "tilde": "pb_concat",
-                  "range": "pb_range"}[op]
+                  "range": "pb_range", "isIn": "pb_is_in"}[op]
         return pb_call(method, [left, right], (False, lazy_right), lineno=lineno)
 
     def _ternary(self, node: nodes.Expr) -> nodes.Expr:

@@ -7,9 +7,11 @@ installs them over Jinja's own (Pebble's semantics win where they differ). Every
 
 from __future__ import annotations
 
+from . import calendar as _calendar
 from . import collections as _collections
 from . import dates as _dates
 from . import functions as _functions
+from . import ids as _ids
 from . import json_yaml as _json_yaml
 from . import numbers as _numbers
 from . import patterns as _patterns
@@ -29,6 +31,8 @@ FUNCTIONS: dict = {
     **_dates.FUNCTIONS,
     **_json_yaml.FUNCTIONS,
     **_functions.FUNCTIONS,
+    **_ids.FUNCTIONS,
+    **_calendar.FUNCTIONS,
 }
 
 TESTS: dict = dict(_tests.TESTS)

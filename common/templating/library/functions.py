@@ -1,5 +1,6 @@
 """Template functions: services-backed (secret, kv, read, fileURI, fileSize, errorLogs),
-crypto (encrypt, decrypt), ids (uuid, id, randomInt), and Pebble's max, min, range."""
+crypto (encrypt, decrypt), and Pebble's max, min, range. Ids and random numbers are in
+ids.py, the calendar in calendar.py."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ import base64
 import binascii
 import os
 import re
-import secrets
-import uuid as _uuid
 
 import jinja2
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -219,36 +218,7 @@ def decrypt(key=None, encrypted=None):
         fail("Unable to decrypt the value (wrong key or corrupted data)")
 
 
-# ---------------------------------------------------------------- ids and numbers
-
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def uuid():
-    return str(_uuid.uuid4())
-
-
-def short_id():
-    """Kestra IdUtils.create(): a random UUID in base62, 22 characters."""
-    n = _uuid.uuid4().int
-    out = []
-    while n:
-        n, r = divmod(n, 62)
-        out.append(_BASE62[r])
-    return "".join(reversed(out)).rjust(22, "0")
-
-
-def random_int(lower=None, upper=None):
-    """`randomInt(lower, upper)`: an integer in [lower, upper) (lower when equal)."""
-    if lower is None or upper is None:
-        fail("The 'randomInt' function expects the arguments 'lower' and 'upper'.")
-    for name, v in (("lower", lower), ("upper", upper)):
-        if isinstance(v, bool) or not isinstance(v, int):
-            fail(f"The 'randomInt' function expects an argument '{name}' with type integer, got {type_name(v)}")
-    if upper < lower:
-        fail("In 'randomInt' upper is less than lower")
-    return lower if upper == lower else lower + secrets.randbelow(upper - lower)
-
+# ---------------------------------------------------------------- Pebble's max, min, range
 
 def _compare_all(name, values, pick):
     values = [v for v in values]
@@ -296,6 +266,6 @@ def range_(start=None, end=None, increment=1):
 
 FUNCTIONS = {
     "secret": secret, "kv": kv, "read": read, "fileURI": file_uri, "fileSize": file_size,
-    "errorLogs": error_logs, "encrypt": encrypt, "decrypt": decrypt, "uuid": uuid, "id": short_id,
-    "randomInt": random_int, "max": max_, "min": min_, "range": range_,
+    "errorLogs": error_logs, "encrypt": encrypt, "decrypt": decrypt,
+    "max": max_, "min": min_, "range": range_,
 }

@@ -186,8 +186,9 @@ def test_decrypt_with_wrong_key_or_bad_data_is_a_template_error(env):
         render(env, "{{ decrypt(k, v) }}", k=other, v=encrypted)
 
 
-def test_uuid_and_id():  # UUIDFunctionTest / IDFunctionTest
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", FN["uuid"]())
+def test_uuid_and_id():  # UUIDFunctionTest (36 characters; Kestra's generator is v7) / IDFunctionTest
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+                        FN["uuid"]())
     ids = {FN["id"]() for _ in range(50)}
     assert len(ids) == 50 and all(re.fullmatch(r"[0-9A-Za-z]{22}", i) for i in ids)
 
