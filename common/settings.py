@@ -416,9 +416,10 @@ class Settings(BaseSettings):
     )
     log_level: LogLevel = Field(default="INFO", description="Log level of every service.")
     env_vars_prefix: str = Field(
-        default="KESTRA_",
+        default="ENV_",
         description="Environment variables starting with this prefix are exposed to flows as "
-        "`envs.<name>` (prefix removed, lower-cased).",
+        "`envs.<name>` (prefix removed, lower-cased), as Kestra's "
+        "`kestra.variables.env-vars-prefix`. `SECRET_*` and `PODIUM_*` variables never are.",
     )
     variables_globals: dict[str, Any] = Field(
         default_factory=dict,

@@ -36,6 +36,7 @@ from common.store import (Database, FlowRevision, fetch_logs, upgrade, get_execu
                           save_flow, upgrade_database)
 from common.store.types import utcnow
 from common.submission import create_execution
+from common.templating.context import DEFAULT_ENV_PREFIX
 from common.outbox_relay import OutboxRelay
 from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport
 from common.transport.memory import InProcessTransport
@@ -100,7 +101,7 @@ class Runtime:
             script_env_dir or env.get("PODIUM_WORKER__SCRIPT_ENV_DIR") or folder / "script-envs")
         runtime.local_files = wiring.local_files_from(env)
         runtime.start_executor(EngineConfig(
-            environ=env, globals_=_globals(env),
+            environ=env, globals_=_globals(env), env_prefix=_env_prefix(env),
             render_services=wiring.render_services(db, runtime.storage, runtime.secrets,
                                                    runtime.local_files),
             cipher=runtime.cipher, load_outputs=wiring.outputs_loader(runtime.storage)))
@@ -347,6 +348,12 @@ def _globals(env: dict[str, str]) -> dict:
     if not isinstance(value, dict):
         raise PodiumError("PODIUM_VARIABLES_GLOBALS must be a JSON map")
     return value
+
+
+def _env_prefix(env: dict[str, str]) -> str:
+    """The prefix of the variables `envs.*` shows (PODIUM_ENV_VARS_PREFIX, as the services
+    read it from their settings)."""
+    return env.get("PODIUM_ENV_VARS_PREFIX", DEFAULT_ENV_PREFIX)
 
 
 def _refuse(reason: str | None) -> None:

@@ -12,9 +12,14 @@ from collections.abc import Iterable, Mapping
 
 from common.templating.services import SERVICES_KEY, RenderServices
 
-DEFAULT_ENV_PREFIX = "KESTRA_"
-REDACTED_ENV_VARS = frozenset({"KESTRA_PLUGINS_PATH", "KESTRA_CONFIGURATION_PATH", "KESTRA_CONFIGURATION"})
+DEFAULT_ENV_PREFIX = "ENV_"  # Kestra's documented default (kestra.variables.env-vars-prefix)
+REDACTED_ENV_VARS = frozenset({"KESTRA_PLUGINS_PATH", "KESTRA_CONFIGURATION_PATH",
+                               "KESTRA_CONFIGURATION", "KESTRA_JAVA_OPTS"})
+# Never exposed, whatever the prefix (an empty one included): the values `secret()` reads
+# and Podium's own settings (database URLs with passwords, the encryption key...).
+PRIVATE_ENV_PREFIXES = ("SECRET_", "PODIUM_")
 SYSTEM_LABEL_PREFIX = "system."
+MAIN_TENANT = "main"  # open-source Kestra's one tenant (TenantService.MAIN_TENANT)
 
 
 def env_variables(
@@ -22,13 +27,15 @@ def env_variables(
     prefix: str = DEFAULT_ENV_PREFIX,
     redacted: Iterable[str] = REDACTED_ENV_VARS,
 ) -> dict[str, str]:
-    """`envs`: variables starting with the prefix, prefix stripped, lowercased, some redacted."""
+    """`envs`: variables starting with the prefix, prefix stripped, lowercased; some
+    redacted, and the process's secrets and settings never (PRIVATE_ENV_PREFIXES)."""
     source = os.environ if environ is None else environ
     hidden = set(redacted)
     return {
         key[len(prefix):].lower(): value
         for key, value in source.items()
         if key.startswith(prefix) and key not in hidden
+        and not key.upper().startswith(PRIVATE_ENV_PREFIXES)
     }
 
 
@@ -75,7 +82,7 @@ def build_context(
     flow_id: str | None = None,
     namespace: str | None = None,
     revision: int | None = None,
-    tenant_id: str | None = None,
+    tenant_id: str | None = MAIN_TENANT,
     execution_id: str | None = None,
     execution_start_date: t.Any = None,
     original_id: str | None = None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from common.templating.context import put_keyed
+from common.templating.context import DEFAULT_ENV_PREFIX, put_keyed
 from common.inputs import to_json_value
 from common.models.execution import TaskRun
 from common.plugins.base import Task
@@ -23,7 +23,7 @@ class EngineConfig:
     """What the engine needs from settings, passed in so the engine stays pure."""
 
     environ: dict[str, str] = field(default_factory=dict)
-    env_prefix: str = "KESTRA_"
+    env_prefix: str = DEFAULT_ENV_PREFIX
     globals_: dict[str, Any] = field(default_factory=dict)
     # The functions of the executor's own renders that need I/O (read(), kv(), secret()):
     # (namespace, context) -> RenderServices. None: they fail with a clear error.

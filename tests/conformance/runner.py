@@ -24,6 +24,7 @@ from common.flow.loader import LoadedFlow, load_flow_file, parse_flow
 from common.kv import KVStore, infer
 from common.secrets import encode_base64
 from common.storage.uploads import Upload
+from common.templating.context import DEFAULT_ENV_PREFIX
 from common.store import clear_kv
 from common.store.executions import list_children
 from podium.capabilities import unsupported_task_types
@@ -179,8 +180,8 @@ def with_uploads(value: Any, execution_id: str | None = None) -> Any:
 
 
 def environ_for(cases: list[Case]) -> dict[str, str]:
-    """`setup.envs` as the process environment the engine reads `envs.*` from (prefix
-    KESTRA_, name upper-cased; the engine strips the prefix and lower-cases it back), and
+    """`setup.envs` as the process environment the engine reads `envs.*` from (the default
+    prefix, ENV_, name upper-cased; the engine strips the prefix and lower-cases it back), and
     `setup.secrets` as Kestra's SECRET_<NAME> variables holding the base64 of each value."""
     environ: dict[str, str] = {}
     globals_: dict[str, Any] = {}
@@ -188,7 +189,7 @@ def environ_for(cases: list[Case]) -> dict[str, str]:
         for name, value in (case.setup.get("globals") or {}).items():
             globals_.setdefault(name, value)
         for name, value in (case.setup.get("envs") or {}).items():
-            environ.setdefault(f"KESTRA_{name.upper()}", str(value))
+            environ.setdefault(f"{DEFAULT_ENV_PREFIX}{name.upper()}", str(value))
         for name, value in (case.setup.get("secrets") or {}).items():
             text = value if isinstance(value, str) else json.dumps(value)
             environ.setdefault(f"SECRET_{name.upper()}", encode_base64(text))

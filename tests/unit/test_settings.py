@@ -38,7 +38,7 @@ def test_defaults():
     assert s.executor.timer_poll_seconds == 1.0
     assert s.executor.outbox_sweep_seconds == 1.0
     assert s.log_level == "INFO"
-    assert s.env_vars_prefix == "KESTRA_"
+    assert s.env_vars_prefix == "ENV_"
     assert s.variables_globals == {}
 
 

@@ -256,7 +256,7 @@ def test_globals_of_every_case_reach_the_services_as_their_setting():
     environ = environ_for([_case(setup={"globals": {"a": 1}, "envs": {"x": "y"}}),
                            _case(setup={"globals": {"b": {"c": True}}})])
     assert json.loads(environ["PODIUM_VARIABLES_GLOBALS"]) == {"a": 1, "b": {"c": True}}
-    assert environ["KESTRA_X"] == "y"
+    assert environ["ENV_X"] == "y"
 
 
 def test_subflow_only_case_is_skipped_with_its_parent():
@@ -276,7 +276,7 @@ def test_file_values_become_uploads():
 
 def test_envs_setup_becomes_prefixed_environment():
     from tests.conformance.runner import environ_for
-    assert environ_for([_case(setup={"envs": {"test1": "true"}})]) == {"KESTRA_TEST1": "true"}
+    assert environ_for([_case(setup={"envs": {"test1": "true"}})]) == {"ENV_TEST1": "true"}
 
 
 def test_a_superseded_variant_runs_against_the_current_kestra_expectation():

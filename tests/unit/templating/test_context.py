@@ -34,7 +34,7 @@ def full_context(**overrides):
         variables={"greeting": "hi"},
         labels=[("team", "data"), ("team", "other"), ("system.correlationId", "c1"), ("system.username", "u")],
         trigger={"date": "2024-05-01"},
-        environ={"KESTRA_FOO_BAR": "x", "KESTRA_PLUGINS_PATH": "/secret", "HOME": "/root"},
+        environ={"ENV_FOO_BAR": "x", "KESTRA_PLUGINS_PATH": "/secret", "HOME": "/root"},
         globals_={"region": "eu"},
     )
     arguments.update(overrides)
@@ -43,7 +43,9 @@ def full_context(**overrides):
 
 def test_builds_kestra_variables():
     context = full_context()
-    assert context["flow"] == {"id": "hello", "namespace": "company.team", "revision": 3}
+    # OSS Kestra's only tenant is `main` (TenantService.MAIN_TENANT), visible as flow.tenantId
+    assert context["flow"] == {"id": "hello", "namespace": "company.team", "revision": 3,
+                               "tenantId": "main"}
     assert context["execution"] == {"id": "exec1", "startDate": START}
     assert context["task"] == {"id": "t1", "type": "io.kestra.plugin.core.log.Log"}
     assert context["taskrun"] == {"id": "tr1", "startDate": START, "attemptsCount": 1, "parentId": "p1", "value": "b"}
@@ -65,6 +67,20 @@ def test_parents_closest_first_skipping_empty_entries():
 def test_envs_strip_prefix_lowercase_and_redact():
     assert full_context()["envs"] == {"foo_bar": "x"}
     assert env_variables({"APP_X": "1", "KESTRA_Y": "2"}, prefix="APP_") == {"x": "1"}
+    assert env_variables({"KESTRA_PLUGINS_PATH": "/p", "KESTRA_JAVA_OPTS": "-X",
+                          "KESTRA_A": "a"}, prefix="KESTRA_") == {"a": "a"}
+
+
+def test_envs_default_prefix_is_kestras_documented_ENV():
+    assert env_variables({"ENV_MY_VARIABLE": "v", "KESTRA_OTHER": "o", "HOME": "/root"}) == \
+        {"my_variable": "v"}
+
+
+def test_envs_never_expose_secrets_or_podium_settings_even_without_prefix():
+    environ = {"SECRET_TOKEN": "c2VjcmV0", "PODIUM_DATABASE__URL": "postgresql://u:pw@db/p",
+               "podium_secrets__encryption_key": "k", "HOME": "/root"}
+    assert env_variables(environ, prefix="") == {"home": "/root"}
+    assert env_variables({"SECRET_X": "1", "SECRETARY": "2"}, prefix="SECRET") == {"ary": "2"}
 
 
 def test_labels_first_wins_and_system_labels_collapse():
@@ -85,7 +101,7 @@ def test_no_parent_key_without_parents():
 
 def test_optional_fields_are_omitted():
     context = build_context(flow_id="f", namespace="n", execution_id="e", taskrun_id="t", environ={})
-    assert context["flow"] == {"id": "f", "namespace": "n"}
+    assert context["flow"] == {"id": "f", "namespace": "n", "tenantId": "main"}
     assert context["execution"] == {"id": "e"}
     assert context["taskrun"] == {"id": "t", "attemptsCount": 0}
 
