@@ -9,7 +9,7 @@ from common.kv import KVStore
 from common.secrets import EnvSecretProvider, SecretCipher, SecretProvider, key_file_cipher
 from common.settings import LocalFilesSettings, Settings
 from common.storage import Storage
-from common.storage.access import FileScope, file_size, read_text
+from common.storage.access import FileScope, file_empty, file_exists, file_size, read_text
 from common.storage.local_paths import LocalFiles
 from common.storage.offload import load as load_outputs
 from common.storage.factory import storage_from_settings
@@ -102,20 +102,26 @@ def outputs_loader(files: Storage):
 
 def render_services(db: Database, files: Storage | None, secrets: SecretProvider | None,
                     local: LocalFiles | None = None) -> Callable[[str, dict], RenderServices]:
-    """read(), fileSize(), kv() and secret() for the renders of the executor (runIf,
-    conditions, flow outputs, subflow inputs), with the rules the worker applies."""
+    """The functions that need I/O (read(), fileSize(), fileExists(), isFileEmpty(), kv(),
+    secret()) for the renders of the executor (runIf, conditions, flow outputs, subflow
+    inputs), with the rules the worker applies."""
     kv = KVStore(db)
     local = local or LocalFiles()
 
     def services(namespace: str, context: dict) -> RenderServices:
         scope = FileScope.from_context(context)
+        stored = files is not None
         return RenderServices(
             secret=(lambda key: secrets.get(namespace, key)) if secrets is not None else None,
             kv=kv.lookup_for(namespace),
             read=(lambda path: read_text(files, scope, path, local_files=local))
-            if files is not None else None,
+            if stored else None,
             file_size=(lambda uri: file_size(files, scope, uri, local_files=local))
-            if files is not None else None)
+            if stored else None,
+            file_exists=(lambda path: file_exists(files, scope, path, local_files=local))
+            if stored else None,
+            file_empty=(lambda path: file_empty(files, scope, path, local_files=local))
+            if stored else None)
     return services
 
 

@@ -33,7 +33,8 @@ from typing import Any, BinaryIO, Callable, Mapping
 from common.durations import format_duration
 from common.errors import StorageError
 from common.storage import Storage, execution_prefix, task_output_uri
-from common.storage.access import FileScope, FileSources, file_size, read_text
+from common.storage.access import (FileScope, FileSources, file_empty, file_exists, file_size,
+                                   read_text)
 from common.storage.local_paths import LocalFiles
 from common.storage.base import CHUNK_SIZE
 from common.templating import RenderServices, render, render_typed, render_value
@@ -94,6 +95,8 @@ class RunContext:
         if storage is not None:  # the expressions of this attempt read through the scope
             self.services.read = self.services.read or self.read_text
             self.services.file_size = self.services.file_size or self.file_size
+            self.services.file_exists = self.services.file_exists or self.file_exists
+            self.services.file_empty = self.services.file_empty or self.file_empty
         self.on_log = on_log
         self.on_metric = on_metric
         self.killed = killed if killed is not None else threading.Event()
@@ -326,6 +329,14 @@ class RunContext:
     def file_size(self, uri: str) -> int:
         return file_size(self.storage, self.file_scope, uri, local_files=self.local_files,
                          also=(self.working_dir,))
+
+    def file_exists(self, path: str) -> bool:
+        return file_exists(self.storage, self.file_scope, path, local_files=self.local_files,
+                           also=(self.working_dir,))
+
+    def file_empty(self, path: str) -> bool:
+        return file_empty(self.storage, self.file_scope, path, local_files=self.local_files,
+                          also=(self.working_dir,))
 
     def close(self) -> None:
         """End the attempt: drop later log calls and remove the directories."""

@@ -1,7 +1,7 @@
 """Which stored files one execution may read, and `read()`'s bounded text read.
 
 The rule is Kestra's (``ReadFileFunction``), applied to every read a flow can cause (the
-``read()`` and ``fileSize()`` functions, script ``inputFiles``, URIs in commands): an
+``read()``, ``fileSize()``, ``fileExists()`` and ``isFileEmpty()`` functions, script ``inputFiles``, URIs in commands): an
 execution reads its own files, those of the execution that triggered it (a subflow's
 parent, the upstream execution of a Flow trigger: the ``trigger`` variables name it), and
 namespace files (its flow's namespace by path or ``nsfile:///``, another one by
@@ -112,6 +112,11 @@ class FileSources:
             return self.local_files.size(path, self.also)
         return self._storage().size(self.scope.resolve(path))
 
+    def exists(self, path: str) -> bool:
+        if path.startswith(FILE_PREFIX):
+            return self.local_files.check(path, self.also).is_file()
+        return self._storage().exists(self.scope.resolve(path))
+
     def _storage(self) -> Storage:
         if self.storage is None:
             raise StorageError("this process has no internal storage")
@@ -143,6 +148,20 @@ def file_size(storage: Storage | None, scope: FileScope, uri: str,
         raise UnsafePathError(uri, f"file URIs start with {URI_PREFIX}, {NSFILE_PREFIX} or "
                                    f"{FILE_PREFIX}")
     return FileSources(storage, scope, local_files or LocalFiles(), also).size(uri)
+
+
+def file_exists(storage: Storage | None, scope: FileScope, path: str,
+                local_files: LocalFiles | None = None, also: tuple[Path, ...] = ()) -> bool:
+    """`fileExists(path)`: whether a file this scope may read exists (same URIs and paths
+    as read(); a refused one is an error, not False)."""
+    return FileSources(storage, scope, local_files or LocalFiles(), also).exists(path)
+
+
+def file_empty(storage: Storage | None, scope: FileScope, path: str,
+               local_files: LocalFiles | None = None, also: tuple[Path, ...] = ()) -> bool:
+    """`isFileEmpty(path)`: True when the file has no bytes. Raises StorageNotFoundError
+    (FileAccessError for file://) for a missing file, as reading it would."""
+    return FileSources(storage, scope, local_files or LocalFiles(), also).size(path) == 0
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -68,5 +68,9 @@ class RenderServices:
     kv: Callable[[str, str, bool], Any] | None = None  # (namespace, key, errorOnMissing) -> value
     read: Callable[[str], str] | None = None  # kestra:// URI or namespace file path -> text
     file_size: Callable[[str], int] | None = None  # kestra:// URI -> bytes
+    # namespace file path or kestra:// URI -> whether it exists / has no bytes
+    file_exists: Callable[[str], bool] | None = None
+    file_empty: Callable[[str], bool] | None = None
     error_logs: Callable[[], list[dict]] | None = None  # the execution's ERROR log entries
+
     masker: SecretMasker = field(default_factory=SecretMasker)

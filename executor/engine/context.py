@@ -137,7 +137,8 @@ def _runs_used(tx: ExecutionTx, uses: set[str] | None, at: Task | None) -> list[
 
 
 # Expressions that can reach any variable by name at render time.
-_DYNAMIC = ("render(", "renderOnce(", "printContext(", "fetchContext(", "currentEachOutput(")
+_DYNAMIC = ("render(", "renderOnce(", "printContext(", "fetchContext(", "currentEachOutput(",
+            "tasksWithState(")
 
 
 def referenced_tasks(tx: ExecutionTx, value: Any) -> set[str] | None:

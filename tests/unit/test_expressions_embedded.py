@@ -63,3 +63,24 @@ tasks:
 """)
     assert final.state is State.SUCCESS
     assert runs["ret"].outputs == {"value": "env_greeting,kestra_old_style"}
+
+
+def test_env_function_and_tasks_with_state_in_an_errors_branch(runtime):
+    final, runs = run(runtime, """
+id: failed_tasks
+namespace: company.team
+tasks:
+  - id: greet
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ env('gree' ~ 'ting') }} {{ env('missing', 'fallback') }}"
+  - id: broken
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: Something went wrong
+errors:
+  - id: alert
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ tasksWithState('failed') }}"  # names no task: every state must be there
+""")
+    assert final.state is State.FAILED
+    assert runs["greet"].outputs == {"value": "hello fallback"}
+    assert runs["alert"].outputs == {"value": '[{"state":"FAILED","taskId":"broken"}]'}

@@ -15,6 +15,7 @@ from . import ids as _ids
 from . import json_yaml as _json_yaml
 from . import numbers as _numbers
 from . import patterns as _patterns
+from . import runtime as _runtime
 from . import tests as _tests
 from . import text as _text
 
@@ -33,6 +34,7 @@ FUNCTIONS: dict = {
     **_functions.FUNCTIONS,
     **_ids.FUNCTIONS,
     **_calendar.FUNCTIONS,
+    **_runtime.FUNCTIONS,
 }
 
 TESTS: dict = dict(_tests.TESTS)

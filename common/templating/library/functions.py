@@ -1,6 +1,7 @@
 """Template functions: services-backed (secret, kv, read, fileURI, fileSize, errorLogs),
 crypto (encrypt, decrypt), and Pebble's max, min, range. Ids and random numbers are in
-ids.py, the calendar in calendar.py."""
+ids.py, the calendar in calendar.py, the functions reading the render context in
+runtime.py."""
 
 from __future__ import annotations
 

@@ -1,0 +1,89 @@
+"""Functions that read the render context or reach out of it: env(), tasksWithState(),
+fileExists(), isFileEmpty() (alias fileEmpty()).
+
+The ones that do I/O go through the render's RenderServices (common/templating/services.py):
+each process plugs in what it has, with its own rules (file scopes, the HTTP guard), and a
+render without that service fails with a clear message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import jinja2
+
+from ._util import fail, is_missing, java_str, require_str
+from .functions import _Missing, _call, _services
+
+@jinja2.pass_context
+def env(context, name=None, default=None):
+    """`env(name, default)`: `envs[name]` (names as `envs` has them: prefix removed,
+    lower-cased); the default when it is missing or empty."""
+    if is_missing(name):
+        fail("The 'env' function expects an argument 'name'.")
+    envs = context.get("envs")
+    value = envs.get(java_str(name)) if isinstance(envs, Mapping) else None
+    return default if value is None or value == "" else value
+
+
+@jinja2.pass_context
+def tasks_with_state(context, state=None):
+    """`tasksWithState(state)`: `[{state, taskId}]` of the task runs in that state, with
+    `value` for a run inside a loop (its loop value), from the `tasks` variable."""
+    if is_missing(state):
+        fail("The 'tasksWithState' function expects an argument 'state'.")
+    wanted = require_str(state, "The 'tasksWithState' function argument 'state'").upper()
+    tasks = context.get("tasks")
+    found: list[dict] = []
+    if isinstance(tasks, Mapping):
+        for task_id, entry in tasks.items():
+            _collect(task_id, entry, None, wanted, found)
+    return found
+
+
+def _collect(task_id: str, entry, value, wanted: str, found: list) -> None:
+    """`tasks.<id>.state`, or `tasks.<id>.<value>[.<inner value>...].state` in loops."""
+    if not isinstance(entry, Mapping):
+        return
+    state = entry.get("state")
+    if isinstance(state, str):
+        if state.upper() == wanted:
+            found.append({"state": wanted, "taskId": task_id,
+                          **({"value": value} if value is not None else {})})
+        return
+    for key, child in entry.items():
+        _collect(task_id, child, key, wanted, found)
+
+
+def _path(name: str, path) -> str:
+    if is_missing(path):
+        fail(f"The '{name}' function expects an argument 'path' that is a path to a "
+             "namespace file or an internal storage URI.")
+    return require_str(path, f"The '{name}' function argument 'path'")
+
+
+@jinja2.pass_context
+def file_exists(context, path=None):
+    """`fileExists(path)`: whether a namespace file or a kestra:// file this execution may
+    read exists."""
+    path = _path("fileExists", path)
+    return bool(_call("fileExists", _services(context, "fileExists").file_exists, path))
+
+
+def _file_empty(name: str):
+    @jinja2.pass_context
+    def file_empty(context, path=None):
+        path = _path(name, path)
+        result = _call(name, _services(context, name).file_empty, path)
+        if result is _Missing:
+            fail(f"Unable to read the file '{path}': not found")
+        return bool(result)
+
+    file_empty.__doc__ = f"`{name}(path)`: whether the file has no bytes (missing: an error)."
+    return file_empty
+
+
+FUNCTIONS = {
+    "env": env, "tasksWithState": tasks_with_state, "fileExists": file_exists,
+    "isFileEmpty": _file_empty("isFileEmpty"), "fileEmpty": _file_empty("fileEmpty"),
+}
