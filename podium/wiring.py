@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
+from common import http_expression
 from common.kv import KVStore
 from common.secrets import EnvSecretProvider, SecretCipher, SecretProvider, key_file_cipher
-from common.settings import LocalFilesSettings, Settings
+from common.settings import HttpSettings, LocalFilesSettings, Settings
 from common.storage import Storage
 from common.storage.access import FileScope, file_empty, file_exists, file_size, read_text
 from common.storage.local_paths import LocalFiles
@@ -90,7 +91,8 @@ def engine_config(settings: Settings, db: Database) -> EngineConfig:
     return EngineConfig(environ=dict(os.environ), env_prefix=settings.env_vars_prefix,
                         globals_=dict(settings.variables_globals),
                         render_services=render_services(db, files, secret_provider(),
-                                                        local_files(settings.local_files)),
+                                                        local_files(settings.local_files),
+                                                        http=settings.http),
                         cipher=secret_cipher(settings),
                         load_outputs=outputs_loader(files))
 
@@ -101,12 +103,15 @@ def outputs_loader(files: Storage):
 
 
 def render_services(db: Database, files: Storage | None, secrets: SecretProvider | None,
-                    local: LocalFiles | None = None) -> Callable[[str, dict], RenderServices]:
+                    local: LocalFiles | None = None, *,
+                    http: HttpSettings | None = None) -> Callable[[str, dict], RenderServices]:
     """The functions that need I/O (read(), fileSize(), fileExists(), isFileEmpty(), kv(),
-    secret()) for the renders of the executor (runIf, conditions, flow outputs, subflow
-    inputs), with the rules the worker applies."""
+    secret(), http()) for the renders of the executor (runIf, conditions, flow
+    outputs, subflow inputs), with the rules the worker applies. `http`: the guard's
+    settings (None: the defaults, public hosts only, as the http tasks)."""
     kv = KVStore(db)
     local = local or LocalFiles()
+    guard = http if http is not None else HttpSettings()
 
     def services(namespace: str, context: dict) -> RenderServices:
         scope = FileScope.from_context(context)
@@ -121,7 +126,8 @@ def render_services(db: Database, files: Storage | None, secrets: SecretProvider
             file_exists=(lambda path: file_exists(files, scope, path, local_files=local))
             if stored else None,
             file_empty=(lambda path: file_empty(files, scope, path, local_files=local))
-            if stored else None)
+            if stored else None,
+            http=lambda call, timeout: http_expression.fetch(call, guard, timeout))
     return services
 
 

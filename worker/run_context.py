@@ -30,8 +30,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Mapping
 
+from common import http_expression
 from common.durations import format_duration
 from common.errors import StorageError
+from common.settings import HttpSettings
 from common.storage import Storage, execution_prefix, task_output_uri
 from common.storage.access import (FileScope, FileSources, file_empty, file_exists, file_size,
                                    read_text)
@@ -97,6 +99,8 @@ class RunContext:
             self.services.file_size = self.services.file_size or self.file_size
             self.services.file_exists = self.services.file_exists or self.file_exists
             self.services.file_empty = self.services.file_empty or self.file_empty
+        # http() in this attempt's expressions: the http tasks' guard and settings.
+        self.services.http = self.services.http or self.http_expression
         self.on_log = on_log
         self.on_metric = on_metric
         self.killed = killed if killed is not None else threading.Event()
@@ -337,6 +341,15 @@ class RunContext:
     def file_empty(self, path: str) -> bool:
         return file_empty(self.storage, self.file_scope, path, local_files=self.local_files,
                           also=(self.working_dir,))
+
+    # ------------------------------------------------------------------ expression services
+    def http_expression(self, call: dict[str, Any], timeout: float) -> Any:
+        """`http()` of the expressions: the request through the same guard and settings
+        as the http tasks of this attempt (common/http_expression.py)."""
+        settings = self.http if self.http is not None else HttpSettings()
+        left = self.remaining()
+        return http_expression.fetch(call, settings, timeout if left is None
+                                     else max(min(timeout, left), 0.001))
 
     def close(self) -> None:
         """End the attempt: drop later log calls and remove the directories."""

@@ -33,6 +33,7 @@ MAX_OUTPUT_CHARS = 10 * 1024 * 1024
 MAX_ITERATIONS = 1_000_000
 MAX_SECONDS = 30.0
 MAX_RANGE_ITEMS = 100_000
+MAX_HTTP_CALLS = 20  # http() calls of one top-level render
 
 
 class MissingValue(UndefinedVariableError):
@@ -78,7 +79,17 @@ class MapEntry(tuple):
 class Budget:
     def __init__(self) -> None:
         self.iterations = 0
+        self.http_calls = 0
         self.deadline = time.monotonic() + MAX_SECONDS
+
+    def remaining(self) -> float:
+        """Seconds left to this render; what a call out of the render (http()) may wait."""
+        return max(self.deadline - time.monotonic(), 0.0)
+
+    def take_http_call(self) -> None:
+        self.http_calls += 1
+        if self.http_calls > MAX_HTTP_CALLS:
+            raise TemplateError(f"Template exceeded the limit of {MAX_HTTP_CALLS} http() calls")
 
     def tick(self, count: int = 1) -> None:
         self.iterations += count
@@ -89,6 +100,11 @@ class Budget:
 
 
 BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("podium_template_budget", default=None)
+
+
+def current_budget() -> Budget:
+    """The budget of the render in progress (a fresh one outside a render)."""
+    return _budget()
 
 
 def _budget() -> Budget:

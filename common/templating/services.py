@@ -72,5 +72,6 @@ class RenderServices:
     file_exists: Callable[[str], bool] | None = None
     file_empty: Callable[[str], bool] | None = None
     error_logs: Callable[[], list[dict]] | None = None  # the execution's ERROR log entries
-
+    # http(): (call, timeout seconds) -> the response body (common/http_expression.py)
+    http: Callable[[dict, float], Any] | None = None
     masker: SecretMasker = field(default_factory=SecretMasker)

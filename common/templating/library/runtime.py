@@ -1,5 +1,5 @@
 """Functions that read the render context or reach out of it: env(), tasksWithState(),
-fileExists(), isFileEmpty() (alias fileEmpty()).
+fileExists(), isFileEmpty() (alias fileEmpty()), http().
 
 The ones that do I/O go through the render's RenderServices (common/templating/services.py):
 each process plugs in what it has, with its own rules (file scopes, the HTTP guard), and a
@@ -12,8 +12,15 @@ from collections.abc import Mapping
 
 import jinja2
 
+from common.templating.environment import current_budget
+
 from ._util import fail, is_missing, java_str, require_str
 from .functions import _Missing, _call, _services
+
+HTTP_TIMEOUT_SECONDS = 10.0  # one http() call, within what is left of the render's budget
+_HTTP_ARGUMENTS = ("uri", "method", "query", "body", "contentType", "headers", "options",
+                   "accept")
+
 
 @jinja2.pass_context
 def env(context, name=None, default=None):
@@ -83,7 +90,32 @@ def _file_empty(name: str):
     return file_empty
 
 
+@jinja2.pass_context
+def http(context, uri=None, method="GET", query=None, body=None, contentType=None,  # noqa: N803
+         headers=None, options=None, accept=None):
+    """`http(uri, method, query, body, contentType, headers, options, accept)`: the
+    response body, parsed when it is JSON or YAML (common/http_expression.py)."""
+    if is_missing(uri):
+        fail("The 'http' function expects an argument 'uri'.")
+    hook = _services(context, "http").http
+    if hook is None:
+        fail("The 'http' function is not available here")
+    budget = current_budget()
+    budget.take_http_call()
+    timeout = min(HTTP_TIMEOUT_SECONDS, budget.remaining())
+    if timeout <= 0:
+        fail("Template rendering ran out of time before the http() call")
+    values = (uri, method, query, body, contentType, headers, options, accept)
+    call = {name: value for name, value in zip(_HTTP_ARGUMENTS, values)
+            if not is_missing(value)}
+    result = _call("http", hook, call, timeout)
+    if result is _Missing:
+        fail("The 'http' function failed")
+    return result
+
+
 FUNCTIONS = {
     "env": env, "tasksWithState": tasks_with_state, "fileExists": file_exists,
     "isFileEmpty": _file_empty("isFileEmpty"), "fileEmpty": _file_empty("fileEmpty"),
+    "http": http,
 }

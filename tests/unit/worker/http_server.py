@@ -4,7 +4,8 @@ Routes: `/echo` (the request as JSON), `/status/<code>`, `/redirect?to=<url>&cod
 `/slow?seconds=<s>` (waits before answering), `/big?size=<bytes>` (streamed), `/binary`,
 `/empty`, `/file/<name>?disposition=<header>`, `/basic` (user:pass), `/bearer` (token
 `t0ken-abcdef`), `/multi` (repeated response headers), `/sse/<stream>` (a server-sent event
-stream of SSE_STREAMS, written in small pieces that cut lines). Every request is recorded.
+stream of SSE_STREAMS, written in small pieces that cut lines), `/yaml` (a YAML document).
+Every request is recorded.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: bytes
+    header_lines: list[tuple[str, str]] = field(default_factory=list)  # repeated ones too
 
 
 @dataclass
@@ -93,7 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         self.server.record.append(Recorded(self.command, url.path,
                                            {k.lower(): v for k, v in self.headers.items()},
-                                           body))
+                                           body, [(k.lower(), v) for k, v in self.headers.items()]))
         route = url.path.split("/")[1]
         getattr(self, f"route_{route}", self.route_missing)(url.path, query, body)
 
@@ -176,6 +178,9 @@ class _Handler(BaseHTTPRequestHandler):
         for start in range(0, len(data), 7):  # pieces cut lines and UTF-8 sequences
             self.wfile.write(data[start:start + 7])
             self.wfile.flush()
+
+    def route_yaml(self, path, query, body) -> None:
+        self._send(200, b"response: body\nwith:\n- yaml\n- content\n", "application/x-yaml")
 
     def route_multi(self, path, query, body) -> None:
         self._send(200, b"multi", headers=[("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
