@@ -244,6 +244,8 @@ class ExecutorService:
         """Run the core over the working set; load folded runs when a render needs them.
         Returns the decision and the task runs it was decided over."""
         facts = slot_facts(conn, flow, execution, message) or {}
+        if isinstance(message, TaskResult) and message.logs:  # errorLogs() sees them too
+            facts["worker_logs"] = [worker_log(execution, line) for line in message.logs]
         facts["loop_values"] = value_windows(
             runs, lambda run_id, start, stop: load_loop_values(conn, run_id, start, stop))
         folded: list = []

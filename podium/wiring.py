@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Mapping
 
 from common import http_expression
+from common.error_logs import stored_error_logs
 from common.kv import KVStore
 from common.secrets import EnvSecretProvider, SecretCipher, SecretProvider, key_file_cipher
 from common.settings import HttpSettings, LocalFilesSettings, Settings
@@ -106,8 +107,8 @@ def render_services(db: Database, files: Storage | None, secrets: SecretProvider
                     local: LocalFiles | None = None, *,
                     http: HttpSettings | None = None) -> Callable[[str, dict], RenderServices]:
     """The functions that need I/O (read(), fileSize(), fileExists(), isFileEmpty(), kv(),
-    secret(), http()) for the renders of the executor (runIf, conditions, flow
-    outputs, subflow inputs), with the rules the worker applies. `http`: the guard's
+    secret(), http(), errorLogs()) for the renders of the executor (runIf, conditions,
+    flow outputs, subflow inputs), with the rules the worker applies. `http`: the guard's
     settings (None: the defaults, public hosts only, as the http tasks)."""
     kv = KVStore(db)
     local = local or LocalFiles()
@@ -115,6 +116,7 @@ def render_services(db: Database, files: Storage | None, secrets: SecretProvider
 
     def services(namespace: str, context: dict) -> RenderServices:
         scope = FileScope.from_context(context)
+        execution_id = (context.get("execution") or {}).get("id")
         stored = files is not None
         return RenderServices(
             secret=(lambda key: secrets.get(namespace, key)) if secrets is not None else None,
@@ -127,7 +129,8 @@ def render_services(db: Database, files: Storage | None, secrets: SecretProvider
             if stored else None,
             file_empty=(lambda path: file_empty(files, scope, path, local_files=local))
             if stored else None,
-            http=lambda call, timeout: http_expression.fetch(call, guard, timeout))
+            http=lambda call, timeout: http_expression.fetch(call, guard, timeout),
+            error_logs=(lambda: stored_error_logs(db, execution_id)) if execution_id else None)
     return services
 
 

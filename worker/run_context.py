@@ -32,7 +32,8 @@ from typing import Any, BinaryIO, Callable, Mapping
 
 from common import http_expression
 from common.durations import format_duration
-from common.errors import StorageError
+from common.error_logs import stored_error_logs
+from common.errors import PodiumError, StorageError
 from common.settings import HttpSettings
 from common.storage import Storage, execution_prefix, task_output_uri
 from common.storage.access import (FileScope, FileSources, file_empty, file_exists, file_size,
@@ -101,6 +102,7 @@ class RunContext:
             self.services.file_empty = self.services.file_empty or self.file_empty
         # http() in this attempt's expressions: the http tasks' guard and settings.
         self.services.http = self.services.http or self.http_expression
+        self.services.error_logs = self.services.error_logs or self.error_logs
         self.on_log = on_log
         self.on_metric = on_metric
         self.killed = killed if killed is not None else threading.Event()
@@ -350,6 +352,15 @@ class RunContext:
         left = self.remaining()
         return http_expression.fetch(call, settings, timeout if left is None
                                      else max(min(timeout, left), 0.001))
+
+    def error_logs(self) -> list[dict[str, Any]]:
+        """`errorLogs()`: the execution's ERROR lines from the store (the worker service
+        sets `store`)."""
+        execution = self.context.get("execution") or {}
+        if self.store is None or not execution.get("id"):
+            raise PodiumError("The 'errorLogs' function needs the execution's logs, which "
+                              "this worker cannot read")
+        return stored_error_logs(self.store, execution["id"])
 
     def close(self) -> None:
         """End the attempt: drop later log calls and remove the directories."""

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from common.error_logs import with_pending
 from common.templating.context import DEFAULT_ENV_PREFIX, put_keyed
 from common.inputs import to_json_value
 from common.models.execution import TaskRun
 from common.plugins.base import Task
 from common.storage.offload import resolve as resolve_offloaded
+from common.store.logs import LogEntry
 from common.templating import SERVICES_KEY, RenderServices, build_context
 from executor.engine.folding import missing_folded
 from executor.engine.view import ExecutionTx, NeedFoldedRuns
@@ -97,8 +99,31 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
     if config.load_outputs is not None and not for_worker:  # a worker resolves its own
         context["outputs"] = resolve_offloaded(context["outputs"], config.load_outputs)
     if config.render_services is not None and not for_worker:  # a worker brings its own
-        context[SERVICES_KEY] = config.render_services(flow.namespace, context)
+        context[SERVICES_KEY] = _executor_services(tx, config, context)
     return context
+
+
+def _executor_services(tx: ExecutionTx, config: EngineConfig, context: dict) -> RenderServices:
+    """The executor's services for one render; errorLogs() also sees the ERROR lines this
+    message logged and has not committed yet (a flowable that just failed)."""
+    services = config.render_services(tx.flow.namespace, context)
+    committed = services.error_logs
+    if committed is not None:
+        services.error_logs = lambda: with_pending(committed(), _pending_logs(tx))
+    return services
+
+
+def _pending_logs(tx: ExecutionTx) -> list[LogEntry]:
+    """The lines of the message being handled (a worker's result carries its last ones:
+    `worker_logs`), then those this handling logged."""
+    entries = list(tx.facts.get("worker_logs") or [])
+    for run_id, level, message in tx.logs:
+        run = tx.any_run(run_id) if run_id else None
+        entries.append(LogEntry(execution_id=tx.execution.id, task_run_id=run_id,
+                                task_id=run.task_id if run else None, attempt=None,
+                                level=level, message=message, timestamp=tx.now,
+                                namespace=tx.flow.namespace, flow_id=tx.flow.id))
+    return entries
 
 
 def outputs_variable(tx: ExecutionTx, uses: set[str] | None = None,

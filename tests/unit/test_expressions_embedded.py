@@ -84,3 +84,64 @@ errors:
     assert final.state is State.FAILED
     assert runs["greet"].outputs == {"value": "hello fallback"}
     assert runs["alert"].outputs == {"value": '[{"state":"FAILED","taskId":"broken"}]'}
+
+
+ERROR_LOGS_FLOW = """
+id: error_logs
+namespace: company.team
+tasks:
+  - id: broken
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: Something went wrong, make sure to fix it asap
+errors:
+  - id: decide
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{ errorLogs() | length > 0 }}"
+    then:
+      - id: noticed
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ errorLogs() | length }}"
+  - id: alert
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ errorLogs()[0].message }} ({{ errorLogs()[0].taskId }})"
+"""
+
+
+def test_error_logs_in_an_errors_branch_on_the_worker_and_in_the_executor(runtime):
+    # ErrorLogsFunctionTest, and the docs' alert pattern: the errors branch reads why the
+    # execution failed. `decide`'s condition renders in the executor while the failed
+    # task's result (and the log lines it carries) is being handled, `alert` on a worker.
+    final, runs = run(runtime, ERROR_LOGS_FLOW)
+    assert final.state is State.FAILED
+    assert runs["alert"].outputs == {
+        "value": "Something went wrong, make sure to fix it asap (broken)"}
+    assert runs["decide"].outputs == {"evaluationResult": True}
+    assert runs["noticed"].state is State.SUCCESS
+
+
+def test_error_logs_see_what_the_executor_logged_in_the_same_handling(runtime):
+    # A flowable fails in the executor (its condition names a missing output); the errors
+    # branch's first condition, rendered in that same handling, already reads that line.
+    final, runs = run(runtime, """
+id: executor_error_logs
+namespace: company.team
+tasks:
+  - id: check
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{ outputs.nothere.value == 'x' }}"
+    then:
+      - id: never
+        type: io.kestra.plugin.core.debug.Return
+        format: never
+errors:
+  - id: decide
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{ errorLogs() | length == 1 and errorLogs()[0].taskId == 'check' }}"
+    then:
+      - id: noticed
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ errorLogs()[0].message }}"
+""")
+    assert final.state is State.FAILED
+    assert runs["decide"].outputs == {"evaluationResult": True}
+    assert "Unable to find `outputs.nothere`" in runs["noticed"].outputs["value"]

@@ -174,8 +174,9 @@ def file_size(context, path=None):
 def error_logs(context):
     """`errorLogs()`: the ERROR logs of the execution, when the worker provides them."""
     hook = _services(context, "errorLogs").error_logs
-    if hook is None:
-        fail("The 'errorLogs' function is not available here (it only works inside a worker task)")
+    if hook is None:  # Kestra's words: outside an execution there are no logs to read
+        fail("The 'errorLogs' function can only be used in the Worker as it access logs "
+             "from the database.")
     value = _call("errorLogs", hook)
     return [] if value is _Missing or value is None else value
 

@@ -139,8 +139,8 @@ def test_file_uri_FileURIFunctionTest(env):  # FileURIFunctionTest.*
             render(env, "{{ fileURI(p) }}", p=bad)
 
 
-def test_error_logs(env):
-    with pytest.raises(TemplateError, match="not available"):
+def test_error_logs(env):  # ErrorLogsFunction: outside an execution, Kestra's message
+    with pytest.raises(TemplateError, match="can only be used in the Worker"):
         render(env, "{{ errorLogs() }}", RenderServices())
 
     logs = [{"message": "boom", "level": "ERROR"}]
