@@ -10,7 +10,9 @@ the Outcome carries the children (`children`) for the executor to record, and th
 WorkingDirectory's state folds theirs (KILLED > FAILED > WARNING > SUCCESS).
 
 Each child renders with its own task run as `taskrun` (Kestra builds a run context per
-child), so the files it stores land under its own task run. Once the children are done
+child), so the files it stores land under its own task run, and with the WorkingDirectory's
+own as `workerTaskrun` (Kestra's RunContextInitializer.forWorkingDirectory): one id the
+children share, e.g. to name a file or a scratch table. Once the children are done
 (unless killed), the `outputFiles` globs are uploaded from the shared directory as the
 WorkingDirectory's `outputFiles` output.
 
@@ -60,7 +62,8 @@ def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
         sink = ctx.log_sink_for(run_id, child.id) if ctx.log_sink_for else None
         child_ctx = ctx.child({**context, "outputs": outputs,
                                "task": {"id": child.id, "type": child.type},
-                               "taskrun": _child_taskrun(context, run_id)}, sink)
+                               "taskrun": _child_taskrun(context, run_id),
+                               "workerTaskrun": context.get("taskrun") or {}}, sink)
         started = utcnow()
         outcome = run_attempt(child, child_ctx)
         children.append({"id": run_id, "task_id": child.id, "state": outcome.state.value,

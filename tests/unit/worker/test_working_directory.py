@@ -51,6 +51,18 @@ def test_children_share_the_directory_and_see_earlier_outputs():
     assert ctx.closed  # the shared directory went with the WorkingDirectory's attempt
 
 
+def test_children_see_the_working_directory_run_as_worker_taskrun():
+    # RunContextInitializer.forWorkingDirectory: workerTaskrun = the WorkingDirectory's run
+    outcome, ctx, _ = run_wd([
+        {"id": "a", "type": RET, "format": "{{ workerTaskrun.id }}|{{ taskrun.id }}"},
+        {"id": "b", "type": RET, "format": "{{ workerTaskrun.id }}|{{ taskrun.parentId }}"},
+    ])
+    assert outcome.state is State.SUCCESS, outcome
+    first, second = (c["outputs"]["value"].split("|") for c in outcome.children)
+    assert first[0] == second[0] == second[1] == "tr1"  # the WorkingDirectory's task run
+    assert first[1] == outcome.children[0]["id"] != "tr1"
+
+
 def test_a_failing_child_stops_the_rest():
     outcome, _, logs = run_wd([
         {"id": "ok", "type": SH, "commands": ["echo one"]},
