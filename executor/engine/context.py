@@ -59,7 +59,8 @@ def execution_vars(tx: ExecutionTx) -> dict[str, Any]:
 
 
 # Functions (tx, run) -> variables added to a task run's context (a feature's own names,
-# e.g. Loop's `item`); registered by feature modules.
+# e.g. Loop's `item`); registered by feature modules. A `taskrun` entry is merged into the
+# run's own `taskrun` variables, which win (e.g. Loop's `iteration` for nested runs).
 CONTEXT_EXTRAS: list = []
 
 
@@ -72,8 +73,10 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
     flow, execution = tx.flow, tx.execution
     if uses is None and task is not None:
         uses = task_references(tx, task)
+    inherited: dict[str, Any] = {}
     if run is not None and CONTEXT_EXTRAS:
         extra = {**{k: v for fn in CONTEXT_EXTRAS for k, v in fn(tx, run).items()}, **(extra or {})}
+        inherited = extra.pop("taskrun", None) or {}
     ancestors = tx.ancestors(run) if run else []
     context = build_context(
         flow_id=flow.id, namespace=flow.namespace, revision=execution.flow_revision,
@@ -93,6 +96,8 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
         trigger=(execution.trigger or {}).get("variables") if execution.trigger else None,
         environ=config.environ, env_prefix=config.env_prefix, globals_=config.globals_,
         extra=extra)
+    if inherited and "taskrun" in context:
+        context["taskrun"] = {**inherited, **context["taskrun"]}
     # afterExecution tasks act on the final state, which waits in `variables` until they end.
     pending = (execution.variables or {}).get("pendingFinalState")
     context["execution"]["state"] = pending or execution.state.value

@@ -123,7 +123,8 @@ def _transmit_failed(tx, config, task: Loop, run: TaskRun) -> bool:
 
 
 def _item_variable(tx: ExecutionTx, run: TaskRun) -> dict[str, Any]:
-    """`item` of the closest enclosing Loop iteration, if any."""
+    """`item` of the closest enclosing Loop iteration, if any, and its index as
+    `taskrun.iteration` for every run inside it, however nested (a run's own wins)."""
     node = run
     while node.parent_task_run_id is not None:
         parent = tx.run(node.parent_task_run_id)
@@ -132,7 +133,8 @@ def _item_variable(tx: ExecutionTx, run: TaskRun) -> dict[str, Any]:
         if isinstance(tx.task(parent.task_id), Loop) and node.iteration is not None:
             items = parent.flowable.get("items") or []
             if 0 <= node.iteration < len(items):
-                return {"item": {**items[node.iteration], "index": node.iteration}}
+                return {"item": {**items[node.iteration], "index": node.iteration},
+                        "taskrun": {"iteration": node.iteration}}
             return {}
         node = parent
     return {}

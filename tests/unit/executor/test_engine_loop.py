@@ -36,6 +36,9 @@ def test_item_value_and_index_reach_nested_tasks_and_duplicates_are_kept():
              for d in h.dispatched if d.task_run.task_id == "deep"]
     assert items == [("a", 0), ("b", 1), ("a", 2)]
     assert [r.iteration for r in h.by_task("r")] == [0, 1, 2]
+    # taskrun.iteration: the iteration's index for every run inside it, however nested
+    assert [d.context["taskrun"]["iteration"] for d in h.dispatched
+            if d.task_run.task_id in ("r", "deep")] == [0, 0, 1, 1, 2, 2]
 
 
 def test_map_values_give_item_key_and_objects_are_json_text():
