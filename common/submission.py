@@ -6,7 +6,7 @@ outbox sweeper publishes it."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from common.errors import PodiumError
 from common.flow.model import Flow
@@ -18,10 +18,15 @@ from common.secrets import SecretCipher, seal_secret_inputs
 from common.storage.uploads import InputUploads
 from common.store import insert_execution
 from common.store.outbox import enqueue_for_publish
-from common.templating import render_typed
+from common.templating import RenderServices, render_typed
+from common.templating.context import MAIN_TENANT
 from common.transport.base import EXECUTOR_QUEUE
 
 CORRELATION_LABEL = "system.correlationId"
+# What the expressions of inputs (`defaults`, `expression`, `dependsOn.condition`) may call
+# that needs I/O (secret(), kv(), http(), read()): (namespace, context) -> RenderServices,
+# as the executor's (podium/wiring.py render_services).
+InputServices = Callable[[str, dict], RenderServices]
 
 
 class FlowDisabledError(PodiumError):
@@ -33,7 +38,8 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
                      trigger: dict[str, Any] | None = None, parent_id: str | None = None,
                      validate_inputs: bool = True, uploads: InputUploads | None = None,
                      cipher: SecretCipher | None = None, execution_id: str | None = None,
-                     schedule_date: datetime | None = None
+                     schedule_date: datetime | None = None,
+                     input_services: InputServices | None = None
                      ) -> tuple[Execution, list[tuple[int, str, dict]]]:
     """Insert a CREATED execution and its StartExecution message (outbox).
 
@@ -43,12 +49,13 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
     files are stored through `uploads` before the row is inserted; when this raises, or the
     caller's transaction fails, the caller calls `uploads.discard()`. `execution_id`: a
     caller-chosen id (the scheduler's are derived from the scheduled date); inserting an
-    id that exists raises the database's IntegrityError.
+    id that exists raises the database's IntegrityError. `input_services`: what the inputs'
+    expressions may call (InputServices); without, secret(), kv()... fail clearly.
     """
     execution = new_execution(flow, revision, inputs, now, labels=labels, trigger=trigger,
                               parent_id=parent_id, validate_inputs=validate_inputs,
                               uploads=uploads, cipher=cipher, execution_id=execution_id,
-                              schedule_date=schedule_date)
+                              schedule_date=schedule_date, input_services=input_services)
     insert_execution(conn, execution)
     payload = StartExecution(execution_id=execution.id).encode()
     return execution, enqueue_for_publish(conn, [(EXECUTOR_QUEUE, payload)])
@@ -61,7 +68,8 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
                   schedule_date: datetime | None = None,
                   validate_inputs: bool = True,
                   uploads: InputUploads | None = None,
-                  cipher: SecretCipher | None = None) -> Execution:
+                  cipher: SecretCipher | None = None,
+                  input_services: InputServices | None = None) -> Execution:
     """The CREATED execution `create_execution` inserts, built without I/O but the FILE
     inputs stored through `uploads` (the executor inserts subflow executions itself; their
     FILE inputs are kestra:// URIs already). Raises InputErrors or FlowDisabledError."""
@@ -70,7 +78,7 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
     execution_id = execution_id or new_id()  # first: uploaded files are stored under it
     store_file = uploads.for_execution(flow.namespace, flow.id, execution_id,
                                        file_extensions(flow)) if uploads else None
-    typed = _inputs(flow, inputs, validate_inputs, store_file)
+    typed = _inputs(flow, revision, inputs, validate_inputs, store_file, input_services)
     # SECRET inputs are stored encrypted (common/secrets.py); SecretError without a cipher.
     typed = seal_secret_inputs(flow.inputs, typed, cipher)
     return Execution(
@@ -81,14 +89,28 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
         schedule_date=schedule_date)
 
 
-def _inputs(flow: Flow, inputs: dict[str, Any] | None, validate: bool,
-            store_file: Any) -> dict[str, Any]:
+def _inputs(flow: Flow, revision: int, inputs: dict[str, Any] | None, validate: bool,
+            store_file: Any, services: InputServices | None) -> dict[str, Any]:
     # Kestra's test harness skips input validation when no inputs are given; the
     # conformance runner relies on that, users never do (validate defaults to True).
     if not validate and not inputs:
         return {}
-    return resolve_inputs(flow.inputs or [], inputs or {}, render_typed=render_typed,
+    return resolve_inputs(flow.inputs or [], inputs or {},
+                          render_typed=input_renderer(flow, revision, services),
                           store_file=store_file)
+
+
+def input_renderer(flow: Flow, revision: int, services: InputServices | None):
+    """How the inputs' expressions render: with `flow` and the inputs they depend on (no
+    `execution` yet: it is being created), and the services the caller has."""
+    base = {"flow": {"id": flow.id, "namespace": flow.namespace, "revision": revision,
+                     "tenantId": MAIN_TENANT}}
+
+    def render(template: str, context: Mapping[str, Any]) -> Any:
+        variables = {**base, **context}
+        given = services(flow.namespace, variables) if services is not None else None
+        return render_typed(template, variables, given)
+    return render
 
 
 def file_extensions(flow: Flow) -> dict[str, str]:

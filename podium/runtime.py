@@ -77,6 +77,9 @@ class Runtime:
         self.script_envs: ScriptEnvironments | None = None
         # The host directories file:// URIs may reach in the workers started here.
         self.local_files: LocalFiles | None = None
+        # What the inputs' expressions may call when this process creates an execution
+        # (secret(), kv(), http(), read()); set by the constructors below.
+        self.input_services = None
         # Deletes the outbox rows of what this process publishes (its submissions).
         self.threads.append(self.relay.run_background(self.stop, sweep_every=None))
 
@@ -100,10 +103,11 @@ class Runtime:
         runtime.script_envs = ScriptEnvironments(
             script_env_dir or env.get("PODIUM_WORKER__SCRIPT_ENV_DIR") or folder / "script-envs")
         runtime.local_files = wiring.local_files_from(env)
+        runtime.input_services = wiring.render_services(db, runtime.storage, runtime.secrets,
+                                                        runtime.local_files)
         runtime.start_executor(EngineConfig(
             environ=env, globals_=_globals(env), env_prefix=_env_prefix(env),
-            render_services=wiring.render_services(db, runtime.storage, runtime.secrets,
-                                                   runtime.local_files),
+            render_services=runtime.input_services,
             cipher=runtime.cipher, load_outputs=wiring.outputs_loader(runtime.storage)))
         runtime.start_worker(concurrency=workers)
         if scheduler:
@@ -117,6 +121,9 @@ class Runtime:
         runtime = cls(wiring.database(settings), wiring.celery_transport(settings),
                       wiring.storage(settings))
         runtime.cipher = wiring.secret_cipher(settings)
+        runtime.input_services = wiring.render_services(
+            runtime.db, runtime.storage, wiring.secret_provider(),
+            wiring.local_files(settings.local_files), http=settings.http)
         return runtime
 
     @classmethod
@@ -149,7 +156,7 @@ class Runtime:
 
     def start_scheduler(self, settings: SchedulerSettings | None = None) -> None:
         self.scheduler = SchedulerService(self.db, self.transport, settings,
-                                          cipher=self.cipher)
+                                          cipher=self.cipher, input_services=self.input_services)
         self.threads.append(self.scheduler.run_background(self.stop))
 
     def _consume(self, queues: list[str], handler, concurrency: int, name: str) -> None:
@@ -200,7 +207,8 @@ class Runtime:
                 flow, revision = self._deployed(conn, namespace, flow_id)
                 execution, outgoing = create_execution(
                     conn, flow, revision, inputs, utcnow(), labels=labels, trigger=trigger,
-                    validate_inputs=validate_inputs, uploads=uploads, cipher=self.cipher)
+                    validate_inputs=validate_inputs, uploads=uploads, cipher=self.cipher,
+                    input_services=self.input_services)
         except BaseException:
             if uploads:
                 uploads.discard()

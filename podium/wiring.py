@@ -98,6 +98,13 @@ def engine_config(settings: Settings, db: Database) -> EngineConfig:
                         load_outputs=outputs_loader(files))
 
 
+def input_services(settings: Settings, db: Database) -> Callable[[str, dict], RenderServices]:
+    """What the inputs' expressions may call in a process that creates executions (the
+    API, the CLI, the scheduler): the executor's functions, with this process's secrets."""
+    return render_services(db, storage(settings), secret_provider(),
+                           local_files(settings.local_files), http=settings.http)
+
+
 def outputs_loader(files: Storage):
     """How the executor reads outputs a worker stored apart (common/storage/offload.py)."""
     return lambda uri: load_outputs(files, uri)
@@ -135,6 +142,6 @@ def render_services(db: Database, files: Storage | None, secrets: SecretProvider
 
 
 __all__ = ["database", "celery_transport", "engine_config", "render_services", "storage",
-           "local_files", "local_files_from",
+           "local_files", "local_files_from", "input_services",
            "secret_provider",
            "secret_cipher", "embedded_cipher", "worker_http", "script_environments", "Transport"]

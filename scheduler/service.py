@@ -48,7 +48,7 @@ from common.store import (Burst, Database, TriggerState, add_debounce_event, del
                           flows_stamp, get_flow, list_flows, list_triggers, lock_burst,
                           lock_trigger, next_flush_at, save_trigger, set_trigger_execution)
 from common.store.types import utcnow
-from common.submission import create_execution
+from common.submission import InputServices, create_execution
 from common.templating import is_truthy, render, render_value
 from common.transport.base import Transport
 from scheduler import http_poll
@@ -64,8 +64,11 @@ class SchedulerService:
                  settings: SchedulerSettings | None = None, *,
                  clock: Callable[[], datetime] = utcnow,
                  cipher: SecretCipher | None = None,
-                 http: HttpSettings | None = None) -> None:
+                 http: HttpSettings | None = None,
+                 input_services: InputServices | None = None) -> None:
         self.db = db
+        # secret(), kv(), http()... in the inputs' expressions of the executions it starts
+        self.input_services = input_services
         self.settings = settings or SchedulerSettings()
         self.http = http or HttpSettings()  # the hosts polling triggers may reach (settings.http)
         self.clock = clock
@@ -282,7 +285,7 @@ class SchedulerService:
                 execution, outgoing = create_execution(
                     conn, flow, revision, inputs, now, labels=labels, trigger=trigger,
                     execution_id=execution_id, schedule_date=schedule_date,
-                    cipher=self.cipher)
+                    cipher=self.cipher, input_services=self.input_services)
         except IntegrityError:
             self.counters["duplicates"] += 1
             log.info("trigger %s: %s fired already (execution %s)", "/".join(key), what,

@@ -5,8 +5,9 @@ on ``type``, for ``inputs: list[AnyInput]`` in the flow model.
 Checked when a flow is read: the id (or the deprecated ``name``) matches Kestra's pattern,
 validator regexes compile and are safe (see regexes.py), min <= max, after <= before,
 FILE defaults are file:// or nsfile:// URIs only, ARRAY/MULTISELECT item types are
-allowed, and ``defaults`` parse and validate as the declared type. Defaults that hold an expression are not checked (Kestra
-uses defaults as-is; a later version renders them).
+allowed, and ``defaults`` parse and validate as the declared type. Defaults that hold an
+expression are checked once rendered, when an execution is created (resolve.py), as Kestra
+0.24+ renders them.
 """
 
 from __future__ import annotations

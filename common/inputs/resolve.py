@@ -1,7 +1,9 @@
 """Resolving every input of an execution (Kestra's ``FlowInputOutput.resolveInputs``).
 
 For each declared input, dependencies first:
-1. the provided value, or ``defaults`` when it is missing or null (defaults are not rendered);
+1. the provided value, or ``defaults`` when it is missing or null; defaults holding an
+   expression (``"{{ now() }}"``) are rendered, as Kestra does since 0.24, with
+   ``render_typed`` and the same context as ``condition`` (a lone ``{{ }}`` keeps its type);
 2. ``dependsOn``: the input is disabled when an input it depends on is disabled, or when
    ``condition``, rendered with ``render_typed(condition, {"inputs": <resolved dependencies,
    nested>})``, is not exactly ``True``. A disabled input is omitted and never required;
@@ -33,6 +35,7 @@ from common.inputs.dependencies import resolution_order
 from common.inputs.parsing import Invalid, StoreFile, parse_and_validate
 from common.inputs.types import InputType
 from common.inputs.values import java_text
+from common.plugins.base import is_expression
 
 RenderTyped = Callable[[str, Mapping[str, Any]], Any]
 _MISSING = object()
@@ -87,7 +90,7 @@ def resolve_inputs(declarations: Sequence[Any], provided: Mapping[str, Any] | No
             decl = _render_values(decl, render_typed, context)
             raw = _provided(provided, ident)
             if raw is None:
-                raw = decl.defaults
+                raw = _default(decl, render_typed, context)
             if raw is None:
                 if decl.required:
                     raise Invalid("missing required input")
@@ -121,6 +124,17 @@ def _provided(provided: Mapping[str, Any], ident: str) -> Any:
     return node
 
 
+def _default(decl: Any, render_typed: RenderTyped | None, context: Mapping[str, Any]) -> Any:
+    """`defaults`, rendered when it holds an expression."""
+    if not is_expression(decl.defaults):
+        return decl.defaults
+    return _render(render_typed, decl.defaults, context, "defaults")
+
+
+_RENDER_FAILURES = {"condition": "Invalid condition", "expression": "Cannot render 'expression'",
+                    "defaults": "Cannot render 'defaults'"}
+
+
 def _render(render_typed: RenderTyped | None, template: str, context: Mapping[str, Any],
             what: str) -> Any:
     if render_typed is None:
@@ -128,8 +142,7 @@ def _render(render_typed: RenderTyped | None, template: str, context: Mapping[st
     try:
         return render_typed(template, context)
     except Exception as exc:  # noqa: BLE001 - any rendering failure is the flow's problem
-        prefix = "Invalid condition" if what == "condition" else "Cannot render 'expression'"
-        raise Invalid(f"{prefix}: {exc}") from None
+        raise Invalid(f"{_RENDER_FAILURES[what]}: {exc}") from None
 
 
 def _render_values(decl: Any, render_typed: RenderTyped | None,

@@ -129,7 +129,8 @@ def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,
         started = new_execution(flow, revision, inputs, utcnow(),
                                 trigger=_trigger_variables(trigger, execution, state, outputs),
                                 validate_inputs=bool(trigger.inputs),
-                                cipher=getattr(out.config, "cipher", None))
+                                cipher=getattr(out.config, "cipher", None),
+                                input_services=getattr(out.config, "render_services", None))
     except (PodiumError, ValueError, TypeError) as exc:
         _warn(conn, flow, trigger, execution, str(exc))
         return

@@ -37,7 +37,8 @@ _FLOWS = FlowCache()
 @persists(StartSubflow)
 def _start_subflow(conn, execution: Execution, command: StartSubflow, out: Outgoing) -> None:
     try:
-        child = _child_execution(conn, command, out.config.cipher)
+        child = _child_execution(conn, command, out.config.cipher,
+                                 out.config.render_services)
     except (PodiumError, ValueError) as exc:
         _answer(out, command, None, State.FAILED, error=str(exc))
         return
@@ -53,7 +54,8 @@ def _start_subflow(conn, execution: Execution, command: StartSubflow, out: Outgo
         _answer(out, command, child.id, State.CREATED)
 
 
-def _child_execution(conn, command: StartSubflow, cipher=None) -> Execution:
+def _child_execution(conn, command: StartSubflow, cipher=None,
+                     input_services=None) -> Execution:
     stored = get_flow(conn, command.namespace, command.flow_id, command.revision)
     if stored is None or stored.deleted:
         raise PodiumError(f"Unable to find flow '{command.namespace}'.'{command.flow_id}' "
@@ -70,7 +72,8 @@ def _child_execution(conn, command: StartSubflow, cipher=None) -> Execution:
                          labels=command.labels, trigger=command.trigger,
                          parent_id=command.parent_execution_id,
                          execution_id=command.child_execution_id, variables={LINK: link},
-                         schedule_date=command.schedule_date, cipher=cipher)
+                         schedule_date=command.schedule_date, cipher=cipher,
+                         input_services=input_services)
 
 
 def _answer(out: Outgoing, command: StartSubflow, child_id: str | None, state: State,

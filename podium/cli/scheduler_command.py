@@ -27,7 +27,8 @@ def scheduler() -> None:
     database = wiring.database(settings)
     transport = wiring.celery_transport(settings)
     service = SchedulerService(database, transport, settings.scheduler,
-                               cipher=wiring.secret_cipher(settings), http=settings.http)
+                               cipher=wiring.secret_cipher(settings), http=settings.http,
+                               input_services=wiring.input_services(settings, database))
     management = observability.scheduler(settings, service, stop)
     ready_file = os.environ.get("PODIUM_READY_FILE")
 

@@ -145,3 +145,39 @@ errors:
     assert final.state is State.FAILED
     assert runs["decide"].outputs == {"evaluationResult": True}
     assert "Unable to find `outputs.nothere`" in runs["noticed"].outputs["value"]
+
+
+INPUTS_FLOW = """
+id: dynamic_inputs
+namespace: company.team
+inputs:
+  - id: started
+    type: DATETIME
+    defaults: "{{ now() }}"
+  - id: tags
+    type: ARRAY
+    itemType: STRING
+    defaults: "{{ ['a', 'b'] }}"
+  - id: region
+    type: SELECT
+    expression: "{{ [secret('API_TOKEN') | length ~ '', 'eu'] }}"
+  - id: label
+    type: STRING
+    dependsOn:
+      inputs: [region]
+    defaults: "{{ inputs.region ~ '-' ~ flow.namespace }}"
+tasks:
+  - id: ret
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ inputs.started | date('yyyy') }} {{ inputs.tags | join }} {{ inputs.label }}"
+"""
+
+
+def test_input_defaults_that_are_expressions_are_rendered_at_creation(runtime):
+    # Kestra 0.24+: `defaults` are dynamic; secret() works in an input `expression`
+    final, runs = run(runtime, INPUTS_FLOW, {"region": "eu"})
+    assert final.state is State.SUCCESS
+    year = final.history.start_date.strftime("%Y")
+    assert runs["ret"].outputs == {"value": f"{year} ab eu-company.team"}
+    assert final.inputs["tags"] == ["a", "b"]
+    assert runtime.submit("company.team", "dynamic_inputs", {"region": "9"}).inputs["region"] == "9"

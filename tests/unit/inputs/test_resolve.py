@@ -36,9 +36,22 @@ def test_defaults_used_when_missing_or_null():
     assert resolve_inputs(d, {"a": "7"})["a"] == 7
 
 
-def test_defaults_not_rendered():
-    d = decls({"id": "s", "type": "STRING", "defaults": "{{ 1 + 1 }}"})
-    assert resolve_inputs(d, {}) == {"s": "{{ 1 + 1 }}"}
+def test_expression_defaults_are_rendered_with_their_dependencies():
+    # Kestra 0.24+ (migration guide "Input defaults are now dynamic")
+    d = decls({"id": "n", "type": "INT", "defaults": "{{ 1 + 1 }}"},
+              {"id": "s", "type": "STRING", "defaults": "{{ inputs.n * 10 }}",
+               "dependsOn": {"inputs": ["n"]}},
+              {"id": "plain", "type": "STRING", "defaults": "no expression"})
+    assert resolve_inputs(d, {}, render_typed=py_render) == {"n": 2, "s": "20",
+                                                             "plain": "no expression"}
+    assert resolve_inputs(d, {"n": "5"}, render_typed=py_render)["s"] == "50"
+    assert resolve_inputs(d, {"s": "given"}, render_typed=py_render)["s"] == "given"
+
+
+def test_a_default_that_cannot_render_is_an_input_error():
+    d = decls({"id": "s", "type": "STRING", "defaults": "{{ boom }}"})
+    with pytest.raises(InputErrors, match="Cannot render 'defaults': unknown variable boom"):
+        resolve_inputs(d, {}, render_typed=py_render)
 
 
 def test_required_and_optional():
