@@ -232,7 +232,7 @@ class ExecutorService:
             raise _NothingToWrite
         if isinstance(message, TaskResult) and message.logs:  # before the lines it caused
             append_logs(conn, [worker_log(execution, line) for line in message.logs])
-        outgoing, broadcasts = self._persist(conn, decision, execution)
+        outgoing, broadcasts = self._persist(conn, decision, execution, before_runs)
         # Remembered before the commit, so another thread of this executor waiting for the
         # row lock finds the cache already at the version it will read. A failed commit
         # drops the entry (see handle).
@@ -272,7 +272,7 @@ class ExecutorService:
             + list(changed.values())
         self.runs.put(decision.execution.id, version, [run for run in runs if not run.folded])
 
-    def _persist(self, conn, decision: Decision, before) -> tuple[list, list]:
+    def _persist(self, conn, decision: Decision, before, runs: list) -> tuple[list, list]:
         execution = decision.execution
         if decision.execution_changed:
             update_execution(conn, execution, labels_changed=execution.labels != before.labels,
@@ -284,7 +284,9 @@ class ExecutorService:
         insert_task_runs(conn, decision.created)
         update_task_runs(conn, decision.updated)
         if decision.logs:
-            append_logs(conn, [self._log_entry(execution, *entry) for entry in decision.logs])
+            task_ids = {run.id: run.task_id for run in (*runs, *decision.created)}
+            append_logs(conn, [self._log_entry(execution, task_ids, *entry)
+                               for entry in decision.logs])
         out = Outgoing(config=self.config)
         for command in decision.commands:
             for persister in COMMAND_PERSISTERS.get(type(command), ()):
@@ -294,8 +296,10 @@ class ExecutorService:
         return enqueue_for_publish(conn, out.messages), out.broadcasts
 
     @staticmethod
-    def _log_entry(execution, task_run_id, level, message) -> LogEntry:
-        return LogEntry(execution_id=execution.id, task_run_id=task_run_id, task_id=None,
+    def _log_entry(execution, task_ids: dict, task_run_id, level, message) -> LogEntry:
+        # The task id too (Kestra's LogEntry has it): errorLogs() and log filters read it.
+        return LogEntry(execution_id=execution.id, task_run_id=task_run_id,
+                        task_id=task_ids.get(task_run_id),
                         attempt=None, level=level, message=message, timestamp=utcnow(),
                         namespace=execution.namespace, flow_id=execution.flow_id)
 

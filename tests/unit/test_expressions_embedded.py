@@ -141,10 +141,16 @@ errors:
       - id: noticed
         type: io.kestra.plugin.core.debug.Return
         format: "{{ errorLogs()[0].message }}"
+  - id: stored
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ errorLogs()[0].taskId }}"
 """)
     assert final.state is State.FAILED
     assert runs["decide"].outputs == {"evaluationResult": True}
     assert "Unable to find `outputs.nothere`" in runs["noticed"].outputs["value"]
+    # once committed, the executor's line still names its task (read by a worker here)
+    assert runs["stored"].outputs == {"value": "check"}
+    assert [e.task_id for e in runtime.logs(final.id) if e.level == "ERROR"][0] == "check"
 
 
 INPUTS_FLOW = """
