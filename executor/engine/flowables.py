@@ -54,7 +54,7 @@ def _render(tx: ExecutionTx, config: EngineConfig, task: Task, run: TaskRun,
     try:
         return render(template, task_context(tx, config, run, task))
     except TemplateError as exc:
-        tx.log(run.id, "ERROR", f"{task.id}: {exc}")
+        tx.log(run.id, "ERROR", exc.message)  # the line is the flowable's: no prefix needed
         return None
 
 

@@ -47,7 +47,7 @@ def _start_loop(tx, config, task, run, raw: Any, limit: int) -> list[str] | None
     try:
         values = _render_values(raw, task_context(tx, config, run, task))
     except (TemplateError, LoopValueError) as exc:
-        tx.log(run.id, "ERROR", f"{task.id}: cannot compute loop values: {exc}")
+        tx.log(run.id, "ERROR", f"Cannot compute loop values: {exc}")
         return None
     tx.emit(StoreLoopValues(task_run_id=run.id, values=tuple(values)))
     progress = {"count": len(values), "next": 0, "window": limit or len(values), "done": {},

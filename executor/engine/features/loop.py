@@ -78,7 +78,7 @@ def _items(tx, config, task: Loop, run: TaskRun) -> list[dict[str, Any]] | None:
     try:
         items = _render_items(task.values, task_context(tx, config, run, task))
     except (TemplateError, LoopValuesError) as exc:
-        tx.log(run.id, "ERROR", f"{task.id}: cannot compute loop values: {exc}")
+        tx.log(run.id, "ERROR", f"Cannot compute loop values: {exc}")
         return None
     tx.put_run(run.model_copy(update={"flowable": {**run.flowable, "items": items}}))
     return items

@@ -75,6 +75,18 @@ def test_if_runs_then_or_else_and_records_the_evaluation():
     assert "no" in h.states() and "yes" not in h.states()
 
 
+def test_an_undefined_variable_fails_the_flowable_with_its_message_in_its_logs():
+    # VariablesTest.invalidVars: the failed run's own log line reads "Unable to find ..."
+    h = Harness(HEAD + ret("first") + "  - id: check\n    type: io.kestra.plugin.core.flow.If\n"
+                "    condition: \"{{ outputs.nothere.value == 'x' }}\"\n    then:\n" + ret("yes", 6))
+    h.run()
+    check = h.by_task("check")[0]
+    assert check.state is State.FAILED and "yes" not in h.states()
+    lines = [(run_id, level, message) for d in h.decisions for run_id, level, message in d.logs]
+    assert (check.id, "ERROR", "Unable to find `outputs.nothere` used in the expression "
+            "`{{ outputs.nothere.value == 'x' }}` at line 1") in lines
+
+
 def test_switch_picks_the_case_or_defaults():
     source = (HEAD + "  - id: sw\n    type: io.kestra.plugin.core.flow.Switch\n    value: \"{{ inputs.v }}\"\n"
               "    cases:\n      A:\n" + ret("a", 8) + "    defaults:\n" + ret("d", 6)

@@ -98,4 +98,4 @@ def test_loop_errors_and_finally_run_after_the_iterations():
 def test_bad_values_fail_the_loop():
     h = Harness(loop("\"{{ 'not json' }}\"", ret("r", "x")))
     assert h.run(echo_worker) is State.FAILED
-    assert any("cannot compute loop values" in m for d in h.decisions for _, _, m in d.logs)
+    assert any("Cannot compute loop values" in m for d in h.decisions for _, _, m in d.logs)
