@@ -1,5 +1,5 @@
 """Functions that read the render context or reach out of it: env(), tasksWithState(),
-fileExists(), isFileEmpty() (alias fileEmpty()), http().
+loopOutputs(), fileExists(), isFileEmpty() (alias fileEmpty()), http().
 
 The ones that do I/O go through the render's RenderServices (common/templating/services.py):
 each process plugs in what it has, with its own rules (file scopes, the HTTP guard), and a
@@ -62,6 +62,23 @@ def _collect(task_id: str, entry, value, wanted: str, found: list) -> None:
         _collect(task_id, child, key, wanted, found)
 
 
+def loop_outputs(outputs=None, name=None):
+    """`loopOutputs(outputs.<loop>.outputs, name)`: the `name` output of every iteration of
+    a Loop, in order; null for an iteration without it (positions stay aligned)."""
+    if is_missing(outputs):
+        fail("The 'loopOutputs' function expects a non-null argument 'outputs'.")
+    if not isinstance(outputs, (list, tuple)):
+        fail("The 'loopOutputs' function expects 'outputs' to be a list.")
+    if is_missing(name):
+        fail("The 'loopOutputs' function expects a non-null argument 'name'.")
+    key = require_str(name, "The 'loopOutputs' function argument 'name'")
+    found = []
+    for iteration in outputs:
+        values = iteration.get("outputs") if isinstance(iteration, Mapping) else None
+        found.append(values.get(key) if isinstance(values, Mapping) else None)
+    return found
+
+
 def _path(name: str, path) -> str:
     if is_missing(path):
         fail(f"The '{name}' function expects an argument 'path' that is a path to a "
@@ -115,7 +132,8 @@ def http(context, uri=None, method="GET", query=None, body=None, contentType=Non
 
 
 FUNCTIONS = {
-    "env": env, "tasksWithState": tasks_with_state, "fileExists": file_exists,
+    "env": env, "tasksWithState": tasks_with_state, "loopOutputs": loop_outputs,
+    "fileExists": file_exists,
     "isFileEmpty": _file_empty("isFileEmpty"), "fileEmpty": _file_empty("fileEmpty"),
     "http": http,
 }

@@ -48,6 +48,25 @@ def test_tasks_with_state_lists_looped_runs_with_their_value():
     assert render("{{ tasksWithState('KILLED') }}", {}) == "[]"
 
 
+def test_loop_outputs_LoopOutputsFunctionTest():
+    iterations = [{"item": {"value": "a", "iteration": 1}, "outputs": {"uri": "s3://bucket/a"}},
+                  {"item": {"value": "b", "iteration": 2}, "outputs": {"uri": "s3://bucket/b"}},
+                  {"item": {"value": "c", "iteration": 3}, "outputs": {"uri": "s3://bucket/c"}}]
+    context = {"outputs": {"myLoop": {"outputs": iterations}}}
+    assert render("{{ loopOutputs(outputs.myLoop.outputs, 'uri') }}", context) == \
+        '["s3://bucket/a","s3://bucket/b","s3://bucket/c"]'
+    assert render("{{ loopOutputs(outputs.myLoop.outputs, 'nope') }}", context) == \
+        "[null,null,null]"
+    malformed = {"outputs": {"myLoop": {"outputs": [iterations[0], {"item": {}}, "x"]}}}
+    assert render("{{ loopOutputs(outputs.myLoop.outputs, 'uri') }}", malformed) == \
+        '["s3://bucket/a",null,null]'
+    assert render("{{ loopOutputs([], 'uri') }}", {}) == "[]"
+    for bad in ("{{ loopOutputs() }}", "{{ loopOutputs([], null) }}",
+                "{{ loopOutputs('not-a-list', 'uri') }}"):
+        with pytest.raises(TemplateError, match="loopOutputs"):
+            render(bad, {})
+
+
 @pytest.fixture
 def file_ctx(tmp_path):
     storage = LocalStorage(tmp_path / "storage")
