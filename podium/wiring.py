@@ -126,7 +126,8 @@ def render_services(db: Database, files: Storage | None, secrets: SecretProvider
         execution_id = (context.get("execution") or {}).get("id")
         stored = files is not None
         return RenderServices(
-            secret=(lambda key: secrets.get(namespace, key)) if secrets is not None else None,
+            secret=(lambda key, ns=None: secrets.get(ns or namespace, key))
+            if secrets is not None else None,
             kv=kv.lookup_for(namespace),
             read=(lambda path: read_text(files, scope, path, local_files=local))
             if stored else None,

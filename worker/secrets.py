@@ -42,7 +42,8 @@ class AttemptSecrets:
     def render_services(self, namespace: str) -> RenderServices:
         secrets, kv = self.secrets, self.kv
         return RenderServices(
-            secret=(lambda key: secrets.get(namespace, key)) if secrets is not None else None,
+            secret=(lambda key, ns=None: secrets.get(ns or namespace, key))
+            if secrets is not None else None,
             kv=kv.lookup_for(namespace))
 
     def reveal(self, message: RunTask, masker: Any) -> dict[str, Any]:

@@ -64,7 +64,8 @@ def _mask_of(value: str) -> str:
 class RenderServices:
     """Callables backing the functions that need I/O. None means "not available here"."""
 
-    secret: Callable[[str], str] | None = None  # name -> decoded value
+    # (name[, namespace: another one than the render's]) -> decoded value
+    secret: Callable[..., str] | None = None
     kv: Callable[[str, str, bool], Any] | None = None  # (namespace, key, errorOnMissing) -> value
     read: Callable[[str], str] | None = None  # kestra:// URI or namespace file path -> text
     file_size: Callable[[str], int] | None = None  # kestra:// URI -> bytes

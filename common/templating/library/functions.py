@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
 import re
 
@@ -57,18 +58,50 @@ def _flow_namespace(context, name: str):
 
 
 @jinja2.pass_context
-def secret(context, key=None):
-    """`secret(key)`: the secret value, registered with the masker."""
+def secret(context, key=None, namespace=None, subkey=None, full=False):
+    """`secret(key, namespace, subkey, full)`: the secret value, registered with the masker.
+    `namespace`: another namespace's secret (the flow's by default); `subkey`: one field of
+    a secret holding a JSON object; `full`: `{value}` (Kestra adds a secret manager's
+    metadata, which environment secrets do not have)."""
     if key is None:
         fail("The 'secret' function expects an argument 'key'.")
     key = require_str(key, "The 'secret' function argument 'key'")
+    if full is True and not is_missing(subkey) and subkey != "":
+        fail("The 'secret' function cannot be called with both 'subkey' and 'full' arguments.")
     services = _services(context, "secret")
-    value = _call("secret", services.secret, key)
+    args = (key,) if is_missing(namespace) else \
+        (key, require_str(namespace, "The 'secret' function argument 'namespace'"))
+    value = _call("secret", services.secret, *args)
     if value is _Missing or value is None:
         fail(f"Cannot find secret for key '{key}'.")
     value = str(value)
     services.masker.add(value)
+    if full is True:
+        return {"value": value}
+    if not is_missing(subkey) and subkey != "":
+        value = _sub_secret(value, require_str(subkey, "The 'secret' function argument 'subkey'"),
+                            key)
+        services.masker.add(value)
     return value
+
+
+def _sub_secret(value: str, subkey: str, key: str) -> str:
+    """One field of a JSON secret: text for a scalar, JSON for an object or a list."""
+    try:
+        fields = json.loads(value)
+    except ValueError:
+        fields = None
+    if not isinstance(fields, dict):
+        fail(f"Failed to read secret sub-key '{subkey}' from secret '{key}'. Ensure the secret "
+             "contains valid JSON value.")
+    if subkey not in fields:
+        fail(f"Cannot find secret sub-key '{subkey}' in secret '{key}'.")
+    field = fields[subkey]
+    if isinstance(field, (dict, list)):
+        return json.dumps(field, separators=(",", ":"))
+    if isinstance(field, bool):
+        return "true" if field else "false"
+    return "null" if field is None else str(field)
 
 
 @jinja2.pass_context

@@ -224,3 +224,27 @@ def test_range_inclusive_pebble():  # Pebble RangeFunction
         FN["range"](0, 10**12)
     with pytest.raises(TemplateError, match="Number or String"):
         FN["range"]("ab", "c")
+
+
+def test_secret_subkey_full_and_namespace_SecretFunction(env):
+    asked = []
+
+    def lookup(key, namespace=None):
+        asked.append((key, namespace))
+        return {"DB": '{"user": "ann", "password": "pw-123456", "port": 5432, "tls": true}',
+                "PLAIN": "not json"}[key]
+
+    services = RenderServices(secret=lookup)
+    assert render(env, "{{ secret('DB', subkey='password') }}", services) == "pw-123456"
+    assert render(env, "{{ secret('DB', subkey='port') }}|{{ secret('DB', subkey='tls') }}",
+                  services) == "5432|true"
+    assert "pw-123456" in services.masker.values  # the field is masked on its own too
+    assert render(env, "{{ secret('DB', full=true).value | length }}", services) == "67"
+    assert render(env, "{{ secret('DB', 'other.ns', subkey='user') }}", services) == "ann"
+    assert asked[-1] == ("DB", "other.ns") and asked[0] == ("DB", None)
+    with pytest.raises(TemplateError, match="Cannot find secret sub-key 'nope' in secret 'DB'."):
+        render(env, "{{ secret('DB', subkey='nope') }}", services)
+    with pytest.raises(TemplateError, match="Ensure the secret contains valid JSON value"):
+        render(env, "{{ secret('PLAIN', subkey='x') }}", services)
+    with pytest.raises(TemplateError, match="both 'subkey' and 'full'"):
+        render(env, "{{ secret('DB', subkey='x', full=true) }}", services)
