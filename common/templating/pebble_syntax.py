@@ -82,6 +82,10 @@ class PebbleLexer(jlexer.Lexer):
         for lineno, token, value in stream:
             if token == jlexer.TOKEN_OPERATOR and value in _PEBBLE_OPERATORS:
                 yield Token(lineno, _PEBBLE_OPERATORS[value], value)
+            elif token == jlexer.TOKEN_STRING and value.startswith('"') and "#{" in value:
+                # Pebble interpolates `#{expr}` in double-quoted strings only
+                for string in wrap_one(((lineno, token, value),), name, filename):
+                    yield Token(string.lineno, "pb_interp", string.value)
             else:
                 yield from wrap_one(((lineno, token, value),), name, filename)
 
@@ -124,6 +128,25 @@ class PebbleCodeGenerator(CodeGenerator):
             # consts are str/int/bool/None only, so repr() is a safe Python literal
             self.write(f"{const!r}, ")
         self.write(")")
+
+
+def _closing_brace(text: str, index: int) -> int | None:
+    """The `}` closing the `#{` whose content starts at `index` (nested braces and quoted
+    strings skipped), or None."""
+    depth, quote = 0, None
+    for position in range(index, len(text)):
+        char = text[position]
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                return position
+            depth -= 1
+    return None
 
 
 def describe(node: nodes.Node) -> str:
@@ -224,6 +247,9 @@ class PebbleParser(Parser):
             return pb_call("pb_strict", [name], consts=(token.value, lineno), lineno=lineno)
         if token.type == "string":
             return super().parse_primary()
+        if token.type == "pb_interp":
+            next(self.stream)
+            return self._interpolation(token.value, lineno)
         if token.type in ("integer", "float"):
             next(self.stream)
             return nodes.Const(token.value, lineno=lineno)
@@ -237,6 +263,36 @@ class PebbleParser(Parser):
         if token.type == "lbrace":
             return self.parse_dict()
         self.fail(f"unexpected {describe_token(token)!r}", lineno)
+
+    def _interpolation(self, text: str, lineno: int) -> nodes.Expr:
+        """`"Hello #{name}!"`: the literal parts and each `#{expr}`, concatenated as `~`."""
+        parts: list[nodes.Expr] = []
+        position = 0
+        while (start := text.find("#{", position)) != -1:
+            end = _closing_brace(text, start + 2)
+            if end is None:
+                self.fail("unclosed '#{' in a string interpolation", lineno)
+            if start > position:
+                parts.append(nodes.Const(text[position:start], lineno=lineno))
+            parts.append(self._inner_expression(text[start + 2:end], lineno))
+            position = end + 1
+        if position < len(text):
+            parts.append(nodes.Const(text[position:], lineno=lineno))
+        node = parts[0] if parts else nodes.Const("", lineno=lineno)
+        for part in parts[1:]:
+            node = pb_call("pb_concat", [node, part], lineno=lineno)
+        return pb_call("pb_concat", [nodes.Const("", lineno=lineno), node], lineno=lineno) \
+            if len(parts) == 1 else node
+
+    def _inner_expression(self, source: str, lineno: int) -> nodes.Expr:
+        template = PebbleParser(self.environment, "{{ " + source + " }}", self.name,
+                                self.filename).parse()
+        outputs = template.body[0].nodes if template.body else []
+        if len(template.body) != 1 or len(outputs) != 1:
+            self.fail(f"'#{{{source}}}' is not one expression", lineno)
+        expression = outputs[0]
+        expression.set_lineno(lineno, override=True)
+        return expression
 
     def _postfix(self, node: nodes.Expr) -> nodes.Expr:
         while True:

@@ -356,3 +356,17 @@ def test_error_messages_mask_secrets():
 )
 def test_is_truthy(text, expected):
     assert is_truthy(text) is expected
+
+
+def test_string_interpolation_in_double_quoted_strings():
+    # Pebble: "#{expr}" inside a double-quoted string is interpolated (Kestra's editor docs
+    # list `{{ "Hello #{who}" }}`); single-quoted strings stay literal
+    context = {"who": "World", "n": {"count": 2}}
+    assert render('{{ "Hello #{who}!" }}', context) == "Hello World!"
+    assert render('{{ "#{ n.count + 1 } items, #{ {\'a\': \'}\'}.a }" }}', context) == "3 items, }"
+    assert render('{{ "only #{who}" | upper }}', context) == "ONLY WORLD"
+    assert render("{{ 'single #{who}' }}", context) == "single #{who}"
+    with pytest.raises(UndefinedVariableError, match="Unable to find `nope`"):
+        render('{{ "#{nope}" }}', context)
+    with pytest.raises(TemplateError, match="unclosed"):
+        render('{{ "#{who" }}', context)
