@@ -101,6 +101,8 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
     # afterExecution tasks act on the final state, which waits in `variables` until they end.
     pending = (execution.variables or {}).get("pendingFinalState")
     context["execution"]["state"] = pending or execution.state.value
+    if execution.outputs is not None:  # the flow outputs, once rendered (afterExecution)
+        context["execution"]["outputs"] = execution.outputs
     if config.load_outputs is not None and not for_worker:  # a worker resolves its own
         context["outputs"] = resolve_offloaded(context["outputs"], config.load_outputs)
     if config.render_services is not None and not for_worker:  # a worker brings its own

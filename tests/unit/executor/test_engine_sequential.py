@@ -183,6 +183,18 @@ def test_after_execution_sees_the_final_state_and_does_not_change_it():
     assert h.states()["notify"] == "SUCCESS"
 
 
+def test_after_execution_sees_the_flow_outputs_as_execution_outputs():
+    # Kestra: execution.outputs, populated once the execution's outputs are rendered
+    source = flow(task("a")) + ("outputs:\n  - id: o\n    type: STRING\n"
+                                "    value: \"{{ outputs.a.value }}!\"\n") + "afterExecution:\n" + \
+        task("notify", "Log", "    runIf: \"{{ execution.outputs.o == 'a!' }}\"\n")
+    h = Harness(source)
+    assert h.run() is State.SUCCESS
+    assert h.states()["notify"] == "SUCCESS"
+    notify = [d for d in h.dispatched if d.task_run.task_id == "notify"][0]
+    assert notify.context["execution"]["outputs"] == {"o": "a!"}
+
+
 def test_create_new_execution_retry_ends_retried_and_creates_the_next_attempt_once():
     from executor.engine.commands import CreateExecution
     h = Harness(flow(task("a", "Fail", "    retry:\n      type: constant\n      interval: PT1S\n      maxAttempt: 3\n      behavior: CREATE_NEW_EXECUTION\n")))
