@@ -35,6 +35,11 @@ class Scope:
     value: str | None = None  # loop value given to children (ForEach iterations)
     concurrency: int = 1  # 1: sequential; 0: unlimited; n: at most n running at once
     iteration: int | None = None  # WaitFor / LoopUntil round given to children
+    # ForEach: the `iteration` of this value's first task; each main task gets this plus
+    # its position among the loop's tasks (Kestra numbers a ForEach's tasks value by value).
+    # Unlike `iteration`, it does not select the children.
+    numbering: int | None = None
+    numbered: tuple[str, ...] = ()  # the task ids `numbering` counts, in order
     # The children, when the caller already has them (loops group them once per message
     # instead of scanning every child of the loop once per value).
     runs: list[TaskRun] | None = None
@@ -60,7 +65,7 @@ def resolve_scope(tx: ExecutionTx, scope: Scope, start: StartTask) -> State | No
     if on_errors:
         if errors and not _advance(tx, scope, errors, error_runs, 1, start):
             return None
-    elif not _advance(tx, scope, tasks, main_runs, scope.concurrency, start):
+    elif not _advance(tx, scope, tasks, main_runs, scope.concurrency, start, numbered=True):
         return None
     if finally_ and not _advance(tx, scope, finally_, finally_runs, 1, start):
         return None
@@ -73,19 +78,26 @@ def _runs_of(runs: list[TaskRun], tasks: list[Task]) -> list[TaskRun]:
 
 
 def _advance(tx: ExecutionTx, scope: Scope, tasks: list[Task], runs: list[TaskRun],
-             concurrency: int, start: StartTask) -> bool:
+             concurrency: int, start: StartTask, numbered: bool = False) -> bool:
     """Start the next children of one list. True when the list is completely done."""
     started = {run.task_id for run in runs}
     pending = [task for task in tasks if task.id not in started]
     active = sum(1 for run in runs if not run.state.is_terminated)
     if concurrency == 1:
         if active == 0 and pending:
-            start(pending[0], scope.parent, scope.value, scope.iteration)
+            start(pending[0], scope.parent, scope.value, _iteration(scope, pending[0], numbered))
             return False
     else:
         room = len(pending) if concurrency == 0 else max(0, concurrency - active)
         for task in pending[:room]:
-            start(task, scope.parent, scope.value, scope.iteration)
+            start(task, scope.parent, scope.value, _iteration(scope, task, numbered))
         if pending[:room]:
             return False
     return not pending and active == 0
+
+
+def _iteration(scope: Scope, task: Task, numbered: bool) -> int | None:
+    if scope.iteration is not None or not numbered or scope.numbering is None \
+            or task.id not in scope.numbered:
+        return scope.iteration
+    return scope.numbering + scope.numbered.index(task.id)

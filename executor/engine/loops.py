@@ -112,10 +112,12 @@ def _iterate(tx, task, run, start, limit: int, inner: int) -> State | None:
     active, finished = 0, []
     # Iterations to run again (a replay from inside one) that have no run left.
     again = [value for value in progress.pop("again", []) if value not in groups]
+    numbered = tuple(t.id for t in task.tasks or [])
     for value, group in [*groups.items(), *((value, []) for value in again)]:
         if _busy(group, len(tasks), inner):
             active += 1  # nothing can start in it before one of its runs ends
-        elif _resolve_iteration(tx, run, tasks, value, inner, group, start):
+        elif _resolve_iteration(tx, run, tasks, value, inner, group, start,
+                                _numbering(group, numbered), numbered):
             finished.append(value)
         else:
             active += 1
@@ -124,7 +126,8 @@ def _iterate(tx, task, run, start, limit: int, inner: int) -> State | None:
         if value is None:
             break  # beyond the loaded window: the next message starts it
         progress["next"] += 1
-        if _resolve_iteration(tx, run, tasks, value, inner, [], start):
+        if _resolve_iteration(tx, run, tasks, value, inner, [], start,
+                              (progress["next"] - 1) * len(numbered), numbered):
             finished.append(value)
         else:
             active += 1
@@ -140,10 +143,19 @@ def _busy(group, size: int, inner: int) -> bool:
     return any(not r.state.is_terminated for r in group) and (inner == 1 or len(group) >= size)
 
 
-def _resolve_iteration(tx, run, tasks, value, inner, group, start) -> bool:
+def _resolve_iteration(tx, run, tasks, value, inner, group, start, numbering, numbered) -> bool:
     """Advance one iteration; True when it is over."""
-    return resolve_scope(tx, Scope(run, tasks, value=value, concurrency=inner, runs=group),
+    return resolve_scope(tx, Scope(run, tasks, value=value, concurrency=inner, runs=group,
+                                   numbering=numbering, numbered=numbered),
                          start) is not None
+
+
+def _numbering(group, numbered: tuple[str, ...]) -> int | None:
+    """The first task's `iteration` of a value already started, from one of its runs."""
+    for child in group:
+        if child.iteration is not None and child.task_id in numbered:
+            return child.iteration - numbered.index(child.task_id)
+    return None
 
 
 def _fold_iterations(tx, run, main_ids, values: list[str], progress: dict) -> None:

@@ -109,6 +109,24 @@ def test_for_each_runs_tasks_per_value_sequentially_with_values_on_children():
     assert len(h.runs) == 7
 
 
+def test_for_each_children_are_numbered_as_kestra_numbers_its_resolved_tasks():
+    # FlowableUtils.resolveEachTasks: iteration counts (distinct value, task) pairs in order,
+    # so `{{ taskrun.iteration }}` renders in ForEach children (the taskruns docs page)
+    h = Harness(HEAD + "  - id: each\n    type: io.kestra.plugin.core.flow.ForEach\n"
+                "    values: [\"a\", \"b\", \"a\"]\n    concurrencyLimit: 0\n    tasks:\n"
+                + ret("one", 6, "{{ taskrun.iteration }}") + ret("two", 6)
+                + "      - id: nested\n        type: io.kestra.plugin.core.flow.Sequential\n"
+                "        tasks:\n" + ret("deep", 10))
+    assert h.run() is State.SUCCESS
+    numbers = sorted((r.iteration, r.task_id, r.value) for r in h.runs.values()
+                     if r.iteration is not None)
+    assert numbers == [(0, "one", "a"), (1, "two", "a"), (2, "nested", "a"),
+                       (3, "one", "b"), (4, "two", "b"), (5, "nested", "b")]
+    assert [r.iteration for r in h.by_task("deep")] == [None, None]  # direct children only
+    assert [d.context["taskrun"]["iteration"] for d in h.dispatched
+            if d.task_run.task_id == "one"] == [0, 3]
+
+
 def test_for_each_concurrency_limit_zero_starts_every_value():
     h = Harness(HEAD + "  - id: each\n    type: io.kestra.plugin.core.flow.ForEach\n    values: '[1,2,3,4]'\n    concurrencyLimit: 0\n    tasks:\n"
                 + ret("one", 6) + ret("two", 6))
