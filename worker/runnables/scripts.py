@@ -14,8 +14,9 @@ Kestra behaviour reproduced (AbstractExecScript, ScriptService, Process, PluginU
   logged: outputs merge (shallowly) into the `vars` output, logs are logged at their level,
   metrics are recorded. Other lines are logged, stdout at INFO and stderr at ERROR;
 - outputs are `{"exitCode": N, "vars": {...}}`; a non-zero exit fails with
-  "Command failed with exit code N" (outputs kept); any stderr line with `warningOnStdErr`
-  (the default) ends the task WARNING.
+  "Command failed with exit code N" (outputs kept), exit code 0 succeeds: stderr output
+  does not change the state (Kestra 0.23 dropped the WARNING it used to give; the
+  `warningOnStdErr` property is deprecated and ignored).
 
 Podium choices:
 - the environment is NOT the worker's (worker/runnables/script_env.py): a few variables,
@@ -272,7 +273,6 @@ def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
     out_dir = _output_dir(task, ctx)
     if out_dir is not None:
         extra["outputDir"] = str(out_dir)
-    warning_on_stderr = ctx.render_bool(task.warning_on_std_err, extra)
     argv, env = _prepare(task, ctx, extra)
     ctx.check_killed()
 
@@ -293,5 +293,4 @@ def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
                **_output_files(task, ctx, out_dir, extra)}
     if exit_code != 0:
         raise TaskFailure(f"Command failed with exit code {exit_code}", outputs)
-    warned = warning_on_stderr and consumer.stderr_count > 0
-    return Outcome(State.WARNING if warned else State.SUCCESS, outputs=outputs)
+    return Outcome(State.SUCCESS, outputs=outputs)

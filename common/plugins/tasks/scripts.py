@@ -54,7 +54,9 @@ class _ExecScript(Task):
     interpreter: Annotated[list[str], Field(min_length=1)] | Expr = ["/bin/sh", "-c"]
     before_commands: list[str] | Expr | None = None
     env: dict[str, ScalarStr] | Expr | None = None
-    warning_on_std_err: Dyn[bool] = True  # any stderr output ends the task WARNING
+    # Deprecated since Kestra 0.23 and ignored: stderr output no longer changes the state
+    # (the exit code alone decides). Still accepted so older flows validate.
+    warning_on_std_err: Dyn[bool] | None = None
     fail_fast: Dyn[bool] = True  # stop at the first failing command
     # Kestra spells it targetOS, which the camelCase alias generator would make targetOs.
     target_os: Literal["LINUX", "WINDOWS", "AUTO"] | Expr = Field("AUTO", alias="targetOS")

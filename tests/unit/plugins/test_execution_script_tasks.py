@@ -128,8 +128,7 @@ def test_shell_commands_with_a_process_runner():
     assert isinstance(task, scripts.ShellCommands)
     assert isinstance(task.task_runner, runners.Process)
     assert task.env == {"N": "1", "NAME": "x"}
-    assert (task.warning_on_std_err, task.fail_fast, task.interpreter) == \
-        (True, True, ["/bin/sh", "-c"])
+    assert (task.fail_fast, task.interpreter) == (True, ["/bin/sh", "-c"])
     assert task.runs_on_worker() and task.DEFAULT_IMAGE == "ubuntu"
 
 

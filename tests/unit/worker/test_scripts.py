@@ -166,20 +166,18 @@ def test_input_files_are_written_to_the_working_dir():
 
 
 # ---------------------------------------------------------------- stderr
-def test_stderr_is_logged_at_error_and_warns():
+def test_stderr_is_logged_at_error_and_does_not_change_the_state():
+    # Kestra 0.23+: the exit code alone decides (no WARNING for stderr output).
     outcome, logs, _ = run(SH, commands=["echo out", "echo oops >&2"])
-    assert outcome.state is State.WARNING
+    assert outcome.state is State.SUCCESS
     assert ("INFO", "out") in logs.pairs() and ("ERROR", "oops") in logs.pairs()
 
 
-def test_stderr_without_warning_on_std_err_succeeds():
-    outcome, _, _ = run(SH, commands=["echo oops >&2"], warningOnStdErr=False)
-    assert outcome.state is State.SUCCESS
-
-
-def test_stderr_with_allow_warning_succeeds():
-    outcome, _, _ = run(SH, commands=["echo oops >&2"], allowWarning=True)
-    assert outcome.state is State.SUCCESS
+def test_warning_on_std_err_is_accepted_and_ignored():
+    # Deprecated in Kestra and ignored: true no longer gives WARNING.
+    for value in (True, False, "{{ true }}"):
+        outcome, _, _ = run(SH, commands=["echo oops >&2"], warningOnStdErr=value)
+        assert outcome.state is State.SUCCESS
 
 
 def test_stderr_marker_lines_are_parsed_too():

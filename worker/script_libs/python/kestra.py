@@ -69,9 +69,8 @@ class Kestra:
 
     @staticmethod
     def logger():
-        """A `logging.Logger` whose records become task logs: DEBUG and INFO through
-        stdout, WARNING and above through stderr (which, like any stderr output, ends the
-        task WARNING unless `warningOnStdErr: false`)."""
+        """A `logging.Logger` whose records become task logs at their level: DEBUG and
+        INFO through stdout, WARNING and above through stderr (as Kestra's library)."""
         if Kestra._logger is None:
             logger = logging.getLogger("Kestra")
             logger.setLevel(logging.DEBUG)
