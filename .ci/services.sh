@@ -2,7 +2,9 @@
 # Make sure the servers the test suite needs are up on loopback: PostgreSQL (trust auth,
 # database `test`) and Redis. Starts them when installed but stopped; installs them from
 # Debian's packages when absent (CI runs as root). Also Node.js and npm, which the Node
-# script task tests need (marker `node`). Idempotent.
+# script task tests need (marker `node`), and Ruby, PHP and Lua (about 55 MB, marker
+# `script_runtimes`) for the tests of those languages' script tasks; the other languages
+# (R, Go, Julia, PowerShell, ...) are larger or not in Debian: their tests skip. Idempotent.
 set -euo pipefail
 
 log() { echo "[services] $*"; }
@@ -53,6 +55,14 @@ ensure_node() {
     log "installing node"; apt_install nodejs npm
 }
 
+ensure_script_runtimes() {
+    if command -v ruby >/dev/null && command -v php >/dev/null && command -v lua >/dev/null; then
+        log "ruby, php, lua up"; return
+    fi
+    log "installing ruby, php, lua"; apt_install ruby php-cli lua5.4
+}
+
 ensure_redis
 ensure_postgres
 ensure_node
+ensure_script_runtimes

@@ -1,11 +1,12 @@
 """The environment variables of a script task's process, and its Python / Node setup.
 
 Not the worker's: only PATH (without the worker's own Python environment, see
-worker/script_envs/isolation.py), HOME, LANG, LC_ALL, TZ and the proxy and CA bundle
-variables are passed, plus PYTHONUNBUFFERED=1 (so Python output streams) and WORKING_DIR,
+worker/script_envs/isolation.py), HOME, LANG, LC_ALL, TZ, JAVA_HOME and the proxy and CA
+bundle variables are passed, plus PYTHONUNBUFFERED=1 (so Python output streams) and WORKING_DIR,
 then the task's `env`, which overrides them. A Python task then gets its per-attempt
 virtual environment first on PATH (`python`, `pip` and the `kestra` library:
-worker/script_envs), a Node task npm's shared cache and Podium's `@kestra-io/libs`.
+worker/script_envs), a Node task npm's shared cache and Podium's `@kestra-io/libs`; the
+other languages' tasks need their program on that PATH (worker/script_envs/runtimes.py).
 """
 
 from __future__ import annotations
@@ -16,17 +17,22 @@ from pathlib import Path
 from typing import Sequence
 
 from common.errors import ScriptEnvironmentError
+from common.plugins.tasks.script_languages import _LanguageTask
 from common.plugins.tasks.scripts import _ExecScript, _NodeScript
 from worker.run_context import Killed, RunContext, TimedOut
 from worker.runnables.process import run_process
 from worker.script_envs import PythonRequest, Run, ScriptEnvironments, clean_path
+from worker.script_envs.runtimes import require_runtime
 
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ",
                  # How this machine reaches the network, so `pip install` / `npm install`
                  # in a script work behind the same proxy and TLS interception as the worker.
                  "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
                  "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
-                 "NODE_EXTRA_CA_CERTS")
+                 "NODE_EXTRA_CA_CERTS",
+                 # Where the machine's JDK is, for Groovy and JBang (their launchers
+                 # need it where the JDK is not the system default).
+                 "JAVA_HOME")
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 _PREPARED_PATHS = ("PATH", "NODE_PATH", "VIRTUAL_ENV")
 # Lines of a failing installer's output quoted in the task's error.
@@ -50,6 +56,8 @@ def script_environment(task: _ExecScript, ctx: RunContext, task_env: dict[str, s
         _merge(env, envs.python(ctx, python, env, installer_runner(ctx)), task_env)
     elif isinstance(task, _NodeScript):
         _merge(env, envs.node(ctx, env), task_env)
+    elif isinstance(task, _LanguageTask):
+        require_runtime(task.LANGUAGE, env)
     return env
 
 

@@ -1,5 +1,6 @@
-"""io.kestra.plugin.scripts.shell.{Commands,Script}, python.{Commands,Script} and
-node.{Commands,Script}.
+"""io.kestra.plugin.scripts.shell.{Commands,Script}, python.{Commands,Script},
+node.{Commands,Script}, and the other languages of Kestra's scripts plugin (R, Julia, Ruby,
+Perl, PHP, Go, PowerShell, Deno, Bun, Lua, Groovy, JBang, .NET: script_languages.py).
 
 Run as local processes (Kestra's Process task runner); a Docker task runner, the deprecated
 `runner: DOCKER` / `docker:` or a `containerImage` is ignored with a WARN line.
@@ -7,7 +8,7 @@ Run as local processes (Kestra's Process task runner); a Docker task runner, the
 Kestra behaviour reproduced (AbstractExecScript, ScriptService, Process, PluginUtilsService):
 - the process is `interpreter + [script]` (default `/bin/sh -c`), the script being
   beforeCommands then commands joined with newlines, preceded by `set -e` when `failFast`
-  (the default);
+  (the default; PowerShell's tasks: `$ErrorActionPreference = 'Stop'`);
 - commands, beforeCommands, the script and env are templates, rendered with the extra
   variable `workingDir`; env also gets WORKING_DIR;
 - a stdout or stderr line `::{"outputs": {...}, "logs": [...], "metrics": [...]}::` is not
@@ -27,9 +28,12 @@ Podium choices:
   `pythonVersion` picks an installed interpreter (none is downloaded);
 - Node tasks need `node` on the worker's PATH; npm's cache is shared, `npm install -g`
   stays in the attempt, `require("@kestra-io/libs")` works;
+- the other languages need their program on the worker's PATH (`ruby`, `Rscript`, `go`,
+  `pwsh`, ...), else the task fails naming it (worker/script_envs/runtimes.py);
 - shell.Script writes the script to an executable file of the working directory and runs
   it (a shebang line is honoured, else the interpreter's shell runs it); python.Script runs
-  `python <file>`, node.Script `node <file>`;
+  `python <file>`, node.Script `node <file>`, the other languages' Script their program
+  on a file with their extension (`ruby <file>.rb`, `go run <file>.go`);
 - templated values are pasted into the shell text as they are, as in Kestra: pass inputs
   through `env` and read them as "$NAME", which the shell never re-parses as code.
 
@@ -47,7 +51,6 @@ Files (worker/runnables/files.py), as Kestra's FilesService and ScriptService:
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import tempfile
@@ -57,6 +60,8 @@ from typing import Any
 
 from common.models.state import State
 from common.plugins.runners import Process
+from common.plugins.tasks.script_languages import (LANGUAGE_TASKS, _LanguageCommands,
+                                                   _LanguageScript)
 from common.plugins.tasks.scripts import (NodeCommands, NodeScript, PythonCommands,
                                           PythonScript, ShellCommands, ShellScript,
                                           _ExecScript, _PythonScript)
@@ -67,6 +72,7 @@ from worker.runnables.namespace_files import copy_namespace_files
 from worker.run_context import Killed, RunContext, TimedOut, normalize_level
 from worker.runnables.base import Outcome, TaskFailure, runs
 from worker.runnables.process import run_process
+from worker.runnables.script_languages import language_script_command, write_script
 from worker.runnables.script_env import script_environment
 from worker.script_envs import PythonRequest
 
@@ -207,24 +213,17 @@ def _python_request(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]
                             ctx.render_bool(task.dependency_cache_enabled, extra))
 
 
-def _write_script(ctx: RunContext, content: str, suffix: str) -> Path:
-    fd, name = tempfile.mkstemp(suffix=suffix, dir=ctx.working_dir)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
-    path = Path(name)
-    path.chmod(0o700)
-    return path
-
-
 def _main_commands(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]) -> list[str]:
-    if isinstance(task, (ShellCommands, PythonCommands, NodeCommands)):
+    if isinstance(task, (ShellCommands, PythonCommands, NodeCommands, _LanguageCommands)):
         return _render_list(ctx, task.commands, "commands", extra)
     script = localize_uris(ctx, str(ctx.render(task.script, extra)))  # type: ignore[attr-defined]
+    if isinstance(task, _LanguageScript):
+        return [language_script_command(task, ctx, script, extra)]
     if isinstance(task, PythonScript):
-        return ["python " + shlex.quote(str(_write_script(ctx, script, ".py")))]
+        return ["python " + shlex.quote(str(write_script(ctx, script, ".py")))]
     if isinstance(task, NodeScript):
-        return ["node " + shlex.quote(str(_write_script(ctx, script, ".js")))]
-    return [shlex.quote(str(_write_script(ctx, script, ".sh")))]
+        return ["node " + shlex.quote(str(write_script(ctx, script, ".js")))]
+    return [shlex.quote(str(write_script(ctx, script, ".sh")))]
 
 
 # ---------------------------------------------------------------- the runnable
@@ -263,10 +262,11 @@ def _prepare(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]
     commands = _main_commands(task, ctx, extra)
     fail_fast = ctx.render_bool(task.fail_fast, extra)
     lines = [localize_uris(ctx, line) for line in before + commands]
-    return interpreter + ["\n".join((["set -e"] if fail_fast else []) + lines)], env
+    return interpreter + ["\n".join(([task.EXIT_ON_ERROR] if fail_fast else []) + lines)], env
 
 
-@runs(ShellCommands, ShellScript, PythonCommands, PythonScript, NodeCommands, NodeScript)
+@runs(ShellCommands, ShellScript, PythonCommands, PythonScript, NodeCommands, NodeScript,
+      *LANGUAGE_TASKS)
 def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
     _warn_ignored(task, ctx)
     extra = {"workingDir": str(ctx.working_dir)}

@@ -45,6 +45,8 @@ class _ExecScript(Task):
     """Properties every script task shares (Kestra's AbstractExecScript)."""
 
     DEFAULT_IMAGE: ClassVar[str] = "ubuntu"
+    # The line put before the commands with `failFast` (PowerShell has its own).
+    EXIT_ON_ERROR: ClassVar[str] = "set -e"
 
     # Where to run: a task runner (Kestra's default is Docker), or the deprecated `runner`.
     task_runner: AnyTaskRunner | None = None
@@ -69,7 +71,7 @@ class _ExecScript(Task):
 class _PythonScript(_ExecScript):
     """Python tasks; newer Kestra also installs `dependencies` itself."""
 
-    DEFAULT_IMAGE: ClassVar[str] = "ghcr.io/kestra-io/kestrapy:latest"
+    DEFAULT_IMAGE: ClassVar[str] = "python:3.13-slim"  # Kestra 0.23+
 
     dependencies: list[str] | Expr | None = None
     python_version: str | None = None

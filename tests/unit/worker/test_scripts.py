@@ -144,6 +144,13 @@ def test_worker_environment_is_not_inherited(monkeypatch):
     assert outcome.state is State.SUCCESS and logs.messages("INFO") == ["unset v"]
 
 
+def test_java_home_reaches_scripts(monkeypatch):
+    # Groovy's and JBang's launchers find the JDK through it.
+    monkeypatch.setenv("JAVA_HOME", "/opt/some-jdk")
+    outcome, logs, _ = run(SH, commands=['echo "$JAVA_HOME"'])
+    assert outcome.state is State.SUCCESS and logs.messages("INFO") == ["/opt/some-jdk"]
+
+
 def test_working_dir_is_cwd_env_and_variable():
     outcome, logs, _ = run(SH, commands=["pwd", 'echo "$WORKING_DIR"', "echo {{ workingDir }}"])
     assert outcome.state is State.SUCCESS
