@@ -185,10 +185,14 @@ def referenced_tasks(tx: ExecutionTx, value: Any) -> set[str] | None:
 
 
 def task_references(tx: ExecutionTx, task: Task) -> set[str] | None:
-    """`referenced_tasks` of a task's definition (pluginDefaults applied), once per message."""
+    """`referenced_tasks` of a task's definition (pluginDefaults applied), once per message.
+    A script task with `executionContext` hands its script every output (None): the script
+    reads them from a file, not through expressions the definition would show."""
     memo = tx.memo.setdefault("references", {})
     if task.id not in memo:
-        memo[task.id] = referenced_tasks(tx, task_definition(tx, task))
+        definition = task_definition(tx, task)
+        memo[task.id] = None if definition.get("executionContext") not in (None, False) \
+            else referenced_tasks(tx, definition)
     return memo[task.id]
 
 

@@ -30,6 +30,7 @@ from common.storage.globs import glob_regex
 
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure
+from worker.runnables.execution_context import CONTEXT_FILE
 
 # Kestra's ScriptService pattern, narrowed to URIs with a path: a bare "kestra://" in a
 # comment or a message is left alone instead of failing the task.
@@ -102,13 +103,14 @@ def files_where(root: Path, predicate: Callable[[str], bool],
                 what: str) -> list[tuple[str, Path]]:
     """(relative POSIX path, path) of the regular files under `root` whose relative path
     satisfies `predicate`, sorted; one leading outside `root` (a symlink) is a TaskFailure
-    naming `what`."""
+    naming `what`. The execution context file of a script is never one of them (its name
+    is reserved: it may hold secrets)."""
     found = []
     for folder, _, names in os.walk(root):
         for name in names:
             path = Path(folder) / name
             relative = path.relative_to(root).as_posix()
-            if not predicate(relative):
+            if name == CONTEXT_FILE or not predicate(relative):
                 continue
             inside(root, relative, what)  # refuses links out of the directory
             if path.is_file():

@@ -37,6 +37,9 @@ Podium choices:
 - templated values are pasted into the shell text as they are, as in Kestra: pass inputs
   through `env` and read them as "$NAME", which the shell never re-parses as code.
 
+`executionContext: true` writes the execution's variables to a JSON file of the working
+directory for the script, removed after it (worker/runnables/execution_context.py).
+
 Files (worker/runnables/files.py), as Kestra's FilesService and ScriptService:
 - `namespaceFiles` (worker/runnables/namespace_files.py) are copied first, then
   `inputFiles` (name -> text, or a kestra:// URI downloaded) are written, before the run;
@@ -71,6 +74,8 @@ from worker.runnables.files import (localize_uris, render_file_map, render_patte
 from worker.runnables.namespace_files import copy_namespace_files
 from worker.run_context import Killed, RunContext, TimedOut, normalize_level
 from worker.runnables.base import Outcome, TaskFailure, runs
+from worker.runnables.execution_context import (CONTEXT_FILE_ENV, remove_execution_context,
+                                                write_execution_context)
 from worker.runnables.process import run_process
 from worker.runnables.script_languages import language_script_command, write_script
 from worker.runnables.script_env import script_environment
@@ -274,6 +279,10 @@ def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
     if out_dir is not None:
         extra["outputDir"] = str(out_dir)
     argv, env = _prepare(task, ctx, extra)
+    context_file = None
+    if ctx.render_bool(task.execution_context, extra):
+        context_file = write_execution_context(ctx)
+        env[CONTEXT_FILE_ENV] = str(context_file)
     ctx.check_killed()
 
     consumer = LogConsumer(ctx)
@@ -282,6 +291,8 @@ def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
     except OSError as exc:
         raise TaskFailure(f"Unable to start the process '{argv[0]}': "
                           f"{exc.strerror or exc}") from None
+    finally:  # before output files are collected, and before a next task of the folder
+        remove_execution_context(context_file)
     if result.stopped == "killed":
         raise Killed()
     if result.stopped == "timeout":

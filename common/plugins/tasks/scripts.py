@@ -66,6 +66,8 @@ class _ExecScript(Task):
     input_files: InputFiles | None = None
     output_files: OutputFiles | None = None
     output_directory: bool | None = None  # deprecated: use outputFiles
+    # The execution's variables as a JSON file for the script (Kestra 1.x).
+    execution_context: Dyn[bool] = False
 
 
 class _PythonScript(_ExecScript):
