@@ -13,7 +13,7 @@ Kestra behaviour reproduced (AbstractExecScript, ScriptService, Process, PluginU
   variable `workingDir`; env also gets WORKING_DIR;
 - a stdout or stderr line `::{"outputs": {...}, "logs": [...], "metrics": [...]}::` is not
   logged: outputs merge (shallowly) into the `vars` output, logs are logged at their level,
-  metrics are recorded. Other lines are logged, stdout at INFO and stderr at ERROR;
+  metrics (counter, timer, gauge) are recorded. Other lines are logged, stdout at INFO and stderr at ERROR;
 - outputs are `{"exitCode": N, "vars": {...}}`; a non-zero exit fails with
   "Command failed with exit code N" (outputs kept), exit code 0 succeeds: stderr output
   does not change the state (Kestra 0.23 dropped the WARNING it used to give; the
@@ -82,6 +82,9 @@ from worker.runnables.script_env import script_environment
 from worker.script_envs import PythonRequest
 
 _MARKER = re.compile(r"::(\{.*\})::")
+# Kestra's metric entries: a counter adds up, a timer is seconds, a gauge (Kestra 1.x) is
+# the last value set.
+METRIC_TYPES = ("counter", "timer", "gauge")
 
 
 # ---------------------------------------------------------------- the log consumer
@@ -128,7 +131,7 @@ class LogConsumer:
     def _metrics(self, metrics: Any) -> None:
         for entry in metrics if isinstance(metrics, list) else ([] if metrics is None else [metrics]):
             if (isinstance(entry, dict) and isinstance(entry.get("name"), str)
-                    and entry.get("type") in ("counter", "timer")
+                    and entry.get("type") in METRIC_TYPES
                     and isinstance(entry.get("value"), (int, float))
                     and not isinstance(entry.get("value"), bool)):
                 self.ctx.metric({"name": entry["name"], "type": entry["type"],

@@ -196,14 +196,15 @@ def test_python_version_not_available_fails_clearly(version, message):
 
 
 # ---------------------------------------------------------------- the kestra library
-def test_kestra_outputs_counter_timer_and_logger():
-    outcome, logs = run(PY_SCRIPT, warningOnStdErr=False, script="\n".join([
+def test_kestra_outputs_counter_timer_gauge_and_logger():
+    outcome, logs = run(PY_SCRIPT, script="\n".join([
         "from kestra import Kestra",
         "Kestra.outputs({'a': 1})",
         "Kestra.outputs({'b': [True, None]})",
         "Kestra.counter('rows', 3, {'table': 't'})",
         "Kestra.timer('load', 1.5)",
         "Kestra.timer('call', lambda: sum(range(10)))",
+        "Kestra.gauge('queue', 12.5)",
         "log = Kestra.logger()",
         "log.info('fine')",
         "log.warning('careful')",
@@ -216,6 +217,7 @@ def test_kestra_outputs_counter_timer_and_logger():
                                "tags": {"table": "t"}}
     assert metrics["load"]["value"] == 1.5
     assert metrics["call"]["type"] == "timer" and 0 <= metrics["call"]["value"] < 5
+    assert metrics["queue"] == {"name": "queue", "type": "gauge", "value": 12.5, "tags": {}}
     levels = {m.split(" - ", 1)[1]: level for level, m in logs.pairs() if " - " in m}
     assert levels == {"fine": "INFO", "careful": "WARN", "bad": "ERROR"}
 

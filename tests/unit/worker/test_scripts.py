@@ -71,11 +71,13 @@ def test_logs_and_metrics_markers():
     outcome, logs, _ = run(SH, commands=[
         """echo '::{"logs": [{"level": "WARN", "message": "careful"}, {"level": "DEBUG", "message": "d"}]}::'""",
         """echo '::{"metrics": [{"name": "rows", "type": "counter", "value": 5, "tags": {"t": "1"}}]}::'""",
+        """echo '::{"metrics": [{"name": "queue", "type": "gauge", "value": 2.5}]}::'""",
         """echo '::{"outputs": not json}::'""",
     ])
     assert outcome.state is State.SUCCESS
     assert ("WARN", "careful") in logs.pairs() and ("DEBUG", "d") in logs.pairs()
-    assert outcome.metrics == [{"name": "rows", "type": "counter", "value": 5, "tags": {"t": "1"}}]
+    assert outcome.metrics == [{"name": "rows", "type": "counter", "value": 5, "tags": {"t": "1"}},
+                               {"name": "queue", "type": "gauge", "value": 2.5, "tags": {}}]
     assert any(level == "WARN" and m.startswith("Invalid outputs") for level, m in logs.pairs())
 
 

@@ -8,6 +8,7 @@ metrics, logs); nothing else is sent anywhere.
     Kestra.counter("rows", 42, {"table": "t"})    # a counter metric
     Kestra.timer("load", 1.5)                     # a timer metric, in seconds
     Kestra.timer("load", lambda: load())          # ...or the time a call takes
+    Kestra.gauge("queue", 12)                     # a gauge metric, the last value set
     Kestra.logger().warning("careful")           # a log line at WARN
 
     from kestra import context                    # with `executionContext: true`
@@ -65,6 +66,11 @@ class Kestra:
     def counter(name, value, tags=None):
         """Add `value` to the counter metric `name`."""
         Kestra._metrics(name, "counter", value, tags)
+
+    @staticmethod
+    def gauge(name, value, tags=None):
+        """Set the gauge metric `name` to `value`."""
+        Kestra._metrics(name, "gauge", value, tags)
 
     @staticmethod
     def timer(name, duration, tags=None):
