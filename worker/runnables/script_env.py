@@ -1,8 +1,9 @@
 """The environment variables of a script task's process, and its Python / Node setup.
 
 Not the worker's: only PATH (without the worker's own Python environment, see
-worker/script_envs/isolation.py), HOME, LANG, LC_ALL, TZ, JAVA_HOME and the proxy and CA
-bundle variables are passed, plus PYTHONUNBUFFERED=1 (so Python output streams) and WORKING_DIR,
+worker/script_envs/isolation.py), HOME, LANG, LC_ALL, TZ, JAVA_HOME, the proxy and CA
+bundle variables and pip's and uv's package sources (PIP_CONFIG_FILE, PIP_INDEX_URL, ...)
+are passed, plus PYTHONUNBUFFERED=1 (so Python output streams) and WORKING_DIR,
 then the task's `env`, which overrides them. A Python task then gets its per-attempt
 virtual environment first on PATH (`python`, `pip` and the `kestra` library:
 worker/script_envs), a Node task npm's shared cache and Podium's `@kestra-io/libs`; the
@@ -32,7 +33,16 @@ INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ",
                  "NODE_EXTRA_CA_CERTS",
                  # Where the machine's JDK is, for Groovy and JBang (their launchers
                  # need it where the JDK is not the system default).
-                 "JAVA_HOME")
+                 "JAVA_HOME",
+                 # Where packages come from, as for the worker's own installers (a private
+                 # index, certificates): `pip install` in a script then finds what
+                 # `dependencies` find. Never PIP_USER, PIP_TARGET and the like, which
+                 # would install outside the attempt's environment.
+                 "PIP_CONFIG_FILE", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
+                 "PIP_NO_INDEX", "PIP_TRUSTED_HOST", "PIP_CERT", "PIP_CLIENT_CERT",
+                 "PIP_DEFAULT_TIMEOUT", "PIP_RETRIES", "UV_INDEX", "UV_DEFAULT_INDEX",
+                 "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS", "UV_NO_INDEX",
+                 "UV_NATIVE_TLS", "UV_INSECURE_HOST")
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 _PREPARED_PATHS = ("PATH", "NODE_PATH", "VIRTUAL_ENV")
 # Lines of a failing installer's output quoted in the task's error.

@@ -146,6 +146,18 @@ def test_worker_environment_is_not_inherited(monkeypatch):
     assert outcome.state is State.SUCCESS and logs.messages("INFO") == ["unset v"]
 
 
+def test_package_sources_reach_scripts_but_not_install_targets(monkeypatch):
+    # pip in a script uses the worker's index and config file, as `dependencies` do, but
+    # never installs outside the attempt's environment.
+    monkeypatch.setenv("PIP_INDEX_URL", "https://pypi.example/simple")
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_USER", "1")
+    monkeypatch.setenv("PIP_TARGET", "/somewhere")
+    outcome, logs, _ = run(SH, commands=[
+        'echo "$PIP_INDEX_URL $PIP_CONFIG_FILE ${PIP_USER:-unset} ${PIP_TARGET:-unset}"'])
+    assert logs.messages("INFO") == [f"https://pypi.example/simple {os.devnull} unset unset"]
+
+
 def test_java_home_reaches_scripts(monkeypatch):
     # Groovy's and JBang's launchers find the JDK through it.
     monkeypatch.setenv("JAVA_HOME", "/opt/some-jdk")
