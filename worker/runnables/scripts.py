@@ -64,7 +64,7 @@ from typing import Any
 from common.models.state import State
 from common.plugins.runners import Process
 from common.plugins.tasks.script_languages import (LANGUAGE_TASKS, _LanguageCommands,
-                                                   _LanguageScript)
+                                                   _LanguageScript, _LanguageTask)
 from common.plugins.tasks.scripts import (NodeCommands, NodeScript, PythonCommands,
                                           PythonScript, ShellCommands, ShellScript,
                                           _ExecScript, _PythonScript)
@@ -260,6 +260,8 @@ def _prepare(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]
     if not interpreter:
         raise TaskFailure("`interpreter` must not be empty")
     before = _render_list(ctx, task.before_commands, "beforeCommands", extra)
+    if isinstance(task, _LanguageTask):
+        before = [*task.SETUP_COMMANDS, *before]
     task_env = _render_env(ctx, task.env, extra)
     if "outputDir" in extra:
         task_env.setdefault("OUTPUT_DIR", extra["outputDir"])

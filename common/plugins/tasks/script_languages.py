@@ -59,10 +59,11 @@ JBANG = Language("JBang", "jbang", ("jbang",), ".java", "jbangdev/jbang-action",
 # dotnet.Commands only (no file of its own to run).
 DOTNET = Language(".NET", "dotnet", (), "", "mcr.microsoft.com/dotnet/sdk:10.0",
                   "the .NET SDK: https://dotnet.microsoft.com/download")
-# dotnet.Script runs C# scripts with the dotnet-script tool, which Kestra installs in its
-# container at every run; on a worker it must be installed beforehand.
-DOTNET_SCRIPT = Language(".NET (dotnet-script)", "dotnet-script", ("dotnet-script",), ".csx",
-                         DOTNET.image, "the .NET SDK, then `dotnet tool install -g dotnet-script`")
+# dotnet.Script runs C# scripts (.csx) with the dotnet-script tool, installed before the
+# task's own beforeCommands as Kestra does (a no-op once installed): the SDK is what the
+# worker needs.
+DOTNET_SCRIPT = Language(".NET", "dotnet", ("dotnet-script",), ".csx", DOTNET.image,
+                         DOTNET.install)
 
 _POWERSHELL_INTERPRETER = ["pwsh", "-NoProfile", "-NonInteractive", "-Command"]
 _POWERSHELL_EXIT_ON_ERROR = "$ErrorActionPreference = 'Stop'"
@@ -70,6 +71,8 @@ _POWERSHELL_EXIT_ON_ERROR = "$ErrorActionPreference = 'Stop'"
 
 class _LanguageTask(_ExecScript):
     LANGUAGE: ClassVar[Language]
+    # Commands run before the task's own beforeCommands (Kestra's, for dotnet.Script).
+    SETUP_COMMANDS: ClassVar[tuple[str, ...]] = ()
 
 
 class _LanguageScript(_LanguageTask):
@@ -246,6 +249,9 @@ class DotnetScript(_LanguageScript):
     TYPE: ClassVar[str] = "io.kestra.plugin.scripts.dotnet.Script"
     LANGUAGE: ClassVar[Language] = DOTNET_SCRIPT
     DEFAULT_IMAGE: ClassVar[str] = DOTNET.image
+    SETUP_COMMANDS: ClassVar[tuple[str, ...]] = (
+        "dotnet tool install -g dotnet-script --ignore-failed-sources || true",
+        'export PATH="$PATH:$HOME/.dotnet/tools"')
 
 
 class DotnetCommands(_LanguageCommands):

@@ -115,6 +115,18 @@ def test_languages_images_and_extensions_are_kestras():
     }
 
 
+def test_dotnet_script_installs_dotnet_script_first_as_kestra(tmp_path):
+    # dotnet stand-in: records its arguments; dotnet-script stand-in: prints its file.
+    path = _fake_program(tmp_path, "dotnet", 'echo "dotnet $*"')
+    _fake_program(tmp_path, "dotnet-script", 'echo "ran $1"')
+    outcome, logs = run(f"{SCRIPTS}.dotnet.Script", env={"PATH": path},
+                        beforeCommands=["echo mine"], script='Console.WriteLine("hi");')
+    assert outcome.state is State.SUCCESS, logs.pairs()
+    install, mine, ran = logs.messages("INFO")
+    assert install == "dotnet tool install -g dotnet-script --ignore-failed-sources"
+    assert mine == "mine" and ran.startswith("ran /") and ran.endswith(".csx")
+
+
 # ---------------------------------------------------------------- Commands
 def test_commands_with_input_files_and_before_commands():
     outcome, logs = run(f"{SCRIPTS}.perl.Commands",
