@@ -28,11 +28,13 @@ SKIP_REASONS = frozenset({"network", "secret", "plugin", "docker", "long", "manu
                           "enterprise", "incomplete"})
 
 # What Podium has or should have per Kestra core (the issue's definition of `core`): core
-# tasks and their legacy aliases, and the shell, Python and Node.js script plugins with
-# their task runners.
+# tasks and their legacy aliases, and the script plugins (Script and Commands of every
+# language of kestra-io/plugin-scripts) with their task runners.
+SCRIPT_LANGUAGES = ("shell", "python", "node", "r", "julia", "ruby", "perl", "php", "go",
+                    "powershell", "deno", "bun", "lua", "groovy", "jbang", "dotnet")
 CORE_PREFIXES = ("io.kestra.plugin.core.", "io.kestra.core.",
-                 "io.kestra.plugin.scripts.shell.", "io.kestra.plugin.scripts.python.",
-                 "io.kestra.plugin.scripts.node.", "io.kestra.plugin.scripts.runner.")
+                 "io.kestra.plugin.scripts.runner.",
+                 *(f"io.kestra.plugin.scripts.{language}." for language in SCRIPT_LANGUAGES))
 
 RUN_MODES = frozenset({"run", "pause-resume", "triggered", "burst"})
 
@@ -75,9 +77,12 @@ def classify(types: list[str]) -> str:
 @dataclass(frozen=True)
 class Page:
     slug: str
-    path: str  # inside kestra-io/docs
+    path: str  # inside `repo`
     commit: str
     url: str
+    # kestra-io/docs, or kestra-io/plugin-scripts for a plugin's page on kestra.io/plugins
+    # (its examples, from the class's @Example blocks).
+    repo: str = "kestra-io/docs"
 
 
 @dataclass(frozen=True)
