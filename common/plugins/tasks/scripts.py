@@ -79,6 +79,11 @@ class _PythonScript(_ExecScript):
     python_version: str | None = None
     dependency_cache_enabled: Dyn[bool] = True
     package_manager: Literal["UV", "PIP"] | Expr = "UV"
+    # Kestra downloads uv when the worker lacks it; Podium ships uv and never downloads it,
+    # so these are accepted and have no effect.
+    uv_auto_install_enabled: Dyn[bool] = True
+    uv_installer_version: str | None = None
+    uv_installer_sha256: str | None = None
 
 
 class ShellCommands(_ExecScript):

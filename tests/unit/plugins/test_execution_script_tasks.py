@@ -151,6 +151,16 @@ def test_python_script_with_docker_runner_and_deprecated_options():
     assert legacy.runner == "DOCKER" and legacy.docker.image == "python"
 
 
+def test_python_tasks_take_kestras_uv_installer_properties():
+    # Kestra downloads uv when missing; Podium ships it: accepted, no effect.
+    task = parse({"id": "py", "type": "io.kestra.plugin.scripts.python.Script",
+                  "uvAutoInstallEnabled": False, "uvInstallerVersion": "0.9.0",
+                  "uvInstallerSha256": "ab" * 32, "executionContext": True,
+                  "script": "print(1)"})
+    assert task.uv_auto_install_enabled is False and task.execution_context is True
+    assert task.DEFAULT_IMAGE == "python:3.13-slim"
+
+
 def test_node_tasks_as_kestras_docs_write_them():
     script = parse({"id": "node", "type": "io.kestra.plugin.scripts.node.Script",
                     "beforeCommands": ["npm install colors"], "warningOnStdErr": False,
