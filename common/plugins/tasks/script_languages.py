@@ -20,7 +20,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 
 from common.plugins.fields import Dyn, Expr
-from common.plugins.tasks.scripts import Commands_, _ExecScript
+from common.plugins.tasks._script_base import Commands_, _ExecScript
 
 
 @dataclass(frozen=True)

@@ -1,73 +1,19 @@
 """io.kestra.plugin.scripts.{shell,python,node}.*: script tasks.
 
-Their properties come from Kestra's AbstractExecScript (script/ module of kestra-io/kestra)
-and the shell / python / node tasks of kestra-io/plugin-scripts.
+Their properties come from Kestra's AbstractExecScript (_script_base.py) and the shell /
+python / node tasks of kestra-io/plugin-scripts.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 from typing_extensions import Annotated
 
-from common.plugins.base import AnyTaskRunner, Task
-from common.plugins.fields import Dyn, Expr, ScalarStr, StrictModel
-from common.plugins.tasks._files import InputFiles, NamespaceFiles, OutputFiles
-
-Commands_ = Annotated[list[str], Field(min_length=1)] | Expr
-
-
-class DockerOptions(StrictModel):
-    """The deprecated `docker:` block, used only with `runner: DOCKER`."""
-
-    # No image needed here: the task's containerImage fills it in.
-    image: str | None = None
-    host: str | None = None
-    config: str | dict[str, Any] | None = None
-    credentials: dict[str, Any] | None = None
-    user: str | None = None
-    entry_point: list[str] | None = None
-    extra_hosts: list[str] | None = None
-    network_mode: str | None = None
-    volumes: list[str] | None = None
-    pull_policy: Literal["IF_NOT_PRESENT", "ALWAYS", "NEVER"] = "ALWAYS"
-    device_requests: list[dict[str, Any]] | None = None
-    cpu: dict[str, Any] | None = None
-    memory: dict[str, Any] | None = None
-    shm_size: str | None = None
-    # Deprecated setters Jackson also accepts as property names.
-    docker_host: str | None = None
-    docker_config: str | None = None
-
-
-class _ExecScript(Task):
-    """Properties every script task shares (Kestra's AbstractExecScript)."""
-
-    DEFAULT_IMAGE: ClassVar[str] = "ubuntu"
-    # The line put before the commands with `failFast` (PowerShell has its own).
-    EXIT_ON_ERROR: ClassVar[str] = "set -e"
-
-    # Where to run: a task runner (Kestra's default is Docker), or the deprecated `runner`.
-    task_runner: AnyTaskRunner | None = None
-    runner: Literal["PROCESS", "DOCKER"] | None = None  # deprecated
-    docker: DockerOptions | None = None  # deprecated
-    container_image: str | None = None  # None = DEFAULT_IMAGE of the task type
-    interpreter: Annotated[list[str], Field(min_length=1)] | Expr = ["/bin/sh", "-c"]
-    before_commands: list[str] | Expr | None = None
-    env: dict[str, ScalarStr] | Expr | None = None
-    # Deprecated since Kestra 0.23 and ignored: stderr output no longer changes the state
-    # (the exit code alone decides). Still accepted so older flows validate.
-    warning_on_std_err: Dyn[bool] | None = None
-    fail_fast: Dyn[bool] = True  # stop at the first failing command
-    # Kestra spells it targetOS, which the camelCase alias generator would make targetOs.
-    target_os: Literal["LINUX", "WINDOWS", "AUTO"] | Expr = Field("AUTO", alias="targetOS")
-    namespace_files: NamespaceFiles | None = None
-    input_files: InputFiles | None = None
-    output_files: OutputFiles | None = None
-    output_directory: bool | None = None  # deprecated: use outputFiles
-    # The execution's variables as a JSON file for the script (Kestra 1.x).
-    execution_context: Dyn[bool] = False
+from common.plugins.fields import Dyn, Expr
+from common.plugins.tasks._script_base import (Commands_, DockerOptions,  # noqa: F401
+                                               _ExecScript)  # (also imported from here)
 
 
 class _PythonScript(_ExecScript):
