@@ -16,7 +16,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, ClassVar, Iterator, Literal, Union
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AliasChoices, BaseModel, Field, model_validator
 from pydantic_core import core_schema
 from typing_extensions import Annotated
 
@@ -108,13 +108,30 @@ class PluginModel(StrictModel):
 
 # ---------------------------------------------------------------- common task properties
 
-class ConstantRetry(StrictModel):
-    type: Literal["constant"]
-    interval: DurationStr
-    max_attempt: int | None = Field(None, ge=1)
+class _RetryBase(StrictModel):
+    """What every retry type shares (Kestra's AbstractRetry). The attempt count is spelled
+    `maxAttempts` in Kestra's current docs and `maxAttempt` in older flows: both are read,
+    one at a time."""
+
+    max_attempt: int | None = Field(
+        None, ge=1, validation_alias=AliasChoices("maxAttempts", "maxAttempt", "max_attempt"),
+        serialization_alias="maxAttempts")
     max_duration: DurationStr | None = None
     behavior: Literal["RETRY_FAILED_TASK", "CREATE_NEW_EXECUTION"] = "RETRY_FAILED_TASK"
     warning_on_retry: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_attempt_count(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "maxAttempts" in data and "maxAttempt" in data:
+            raise ValueError("give either maxAttempts or maxAttempt (its older spelling), "
+                             "not both")
+        return data
+
+
+class ConstantRetry(_RetryBase):
+    type: Literal["constant"]
+    interval: DurationStr
 
     @model_validator(mode="after")
     def _interval_below_max_duration(self) -> "ConstantRetry":
@@ -122,15 +139,11 @@ class ConstantRetry(StrictModel):
         return self
 
 
-class ExponentialRetry(StrictModel):
+class ExponentialRetry(_RetryBase):
     type: Literal["exponential"]
     interval: DurationStr
     max_interval: DurationStr
     delay_factor: float | None = None
-    max_attempt: int | None = Field(None, ge=1)
-    max_duration: DurationStr | None = None
-    behavior: Literal["RETRY_FAILED_TASK", "CREATE_NEW_EXECUTION"] = "RETRY_FAILED_TASK"
-    warning_on_retry: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> "ExponentialRetry":
@@ -139,14 +152,10 @@ class ExponentialRetry(StrictModel):
         return self
 
 
-class RandomRetry(StrictModel):
+class RandomRetry(_RetryBase):
     type: Literal["random"]
     min_interval: DurationStr
     max_interval: DurationStr
-    max_attempt: int | None = Field(None, ge=1)
-    max_duration: DurationStr | None = None
-    behavior: Literal["RETRY_FAILED_TASK", "CREATE_NEW_EXECUTION"] = "RETRY_FAILED_TASK"
-    warning_on_retry: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> "RandomRetry":
