@@ -76,6 +76,7 @@ def run_download(task: Download, ctx: RunContext) -> dict[str, Any]:
     """Kestra: streams the body to internal storage; outputs `uri`, `code`, `length`,
     `headers`. An empty body fails unless `failOnEmptyResponse: false` or allowFailed."""
     settings = http_settings(ctx)
+    save_as = _save_as(task, ctx)  # checked before anything is sent
     path = ctx.working_dir / f"download-{uuid.uuid4().hex}"
     with Exchange(task, ctx, settings) as exchange:
         response = exchange.response
@@ -90,7 +91,7 @@ def run_download(task: Download, ctx: RunContext) -> dict[str, Any]:
             raise HttpRequestError(f"No response from server: '{exchange.url}' sent an empty "
                                    f"body (status {response.status_code})")
         ctx.log("WARN", f"File '{exchange.url}' is empty")
-    uri = ctx.put_file(path, _file_name(response, exchange.url))
+    uri = ctx.put_file(path, save_as or _file_name(response, exchange.url))
     ctx.metric({"name": "response.length", "type": "counter", "value": length,
                 "tags": {"request.method": task.method,
                          "response.code": str(response.status_code)}})
@@ -422,6 +423,18 @@ def _file_name(response: httpx.Response, url: str) -> str:
         except UnsafePathError:
             continue
     return "download"
+
+
+def _save_as(task: Download, ctx: RunContext) -> str | None:
+    """`saveAs`, rendered: one safe file name, or a failure naming the property."""
+    if task.save_as is None:
+        return None
+    name = str(ctx.render(task.save_as)).strip()
+    try:
+        return check_name(name, "saveAs")
+    except UnsafePathError as exc:
+        raise TaskFailure(f"Invalid saveAs {name!r}: {exc.reason}; give a file name such as "
+                          f"orders.csv") from None
 
 
 def _disposition_name(header: str) -> str | None:

@@ -139,6 +139,9 @@ class Download(Task, HttpRequestFields):
 
     fail_on_empty_response: Dyn[bool] = True
     allow_failed: Dyn[bool] = False  # deprecated: options.allowFailed
+    # The stored file's name (one name, no folder); without it the response's
+    # Content-Disposition filename, else the URL's last path segment.
+    save_as: ScalarStr | None = None
 
 
 class SseRequest(Task, HttpRequestFields):

@@ -313,3 +313,20 @@ def test_allow_and_deny_lists(server):
                           deny_hosts=["127.0.0.1"])
     outcome, _ = run(REQUEST, http=denied, uri=server.url())
     assert outcome.state is State.FAILED and "http.deny_hosts" in outcome.error
+
+
+def test_download_save_as_names_the_stored_file(server, storage):
+    outcome, _ = run(DOWNLOAD, storage=storage, saveAs="{{ 'orders' }}.csv",
+                     uri=server.url('/file/x?disposition=attachment; filename="r.csv"'))
+    assert outcome.state is State.SUCCESS, outcome.error
+    assert outcome.outputs["uri"].endswith("/tr1/orders.csv")
+    assert storage.read_bytes(outcome.outputs["uri"]) == b"id,name\n1,alpha\n"
+
+
+@pytest.mark.parametrize("name", ["../up.csv", "dir/x.csv", ".."])
+def test_download_save_as_must_be_one_file_name(server, storage, name):
+    sent = len(server.requests)
+    outcome, _ = run(DOWNLOAD, storage=storage, saveAs=name, uri=server.url("/file/orders.csv"))
+    assert outcome.state is State.FAILED
+    assert outcome.error.startswith(f"Invalid saveAs {name!r}")
+    assert len(server.requests) == sent, "refused before the request is sent"
