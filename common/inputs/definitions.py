@@ -8,6 +8,11 @@ FILE defaults are file:// or nsfile:// URIs only, ARRAY/MULTISELECT item types a
 allowed, and ``defaults`` parse and validate as the declared type. Defaults that hold an
 expression are checked once rendered, when an execution is created (resolve.py), as Kestra
 0.24+ renders them.
+
+``prefill`` (Kestra 0.23+) is the value a form starts with, which the user may clear: a hint
+for whoever asks for the inputs, never applied when an execution is created (a missing
+value stays missing, as Kestra's input resolution only falls back on ``defaults``). It is
+checked like ``defaults`` and may not be given with them.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ class BaseInput(StrictModel):
     display_name: Optional[str] = Field(None, max_length=64)
     required: bool = True
     defaults: Any = None
+    prefill: Any = None  # a form's editable starting value; never applied server-side
     depends_on: Optional[DependsOn] = None
 
     @field_validator("id", "name")
@@ -80,12 +86,18 @@ class BaseInput(StrictModel):
             if self.name is None:
                 raise _error("an input needs an `id`")
             self.id = self.name  # Kestra's setName: the deprecated name fills a missing id
+        if self.defaults is not None and self.prefill is not None:
+            raise _error(f"input `{self.id}`: `defaults` and `prefill` cannot be used together "
+                         f"(a default always applies; a prefill is a suggestion the user may "
+                         f"clear)")
         self._check_properties()
-        if self.defaults is not None and not is_expression(self.defaults):
-            try:
-                parse_and_validate(self, self.defaults, store_file=None)
-            except Invalid as exc:
-                raise _error(f"invalid `defaults` for input `{self.id}`: {exc}") from None
+        for name in ("defaults", "prefill"):
+            value = getattr(self, name)
+            if value is not None and not is_expression(value):
+                try:
+                    parse_and_validate(self, value, store_file=None)
+                except Invalid as exc:
+                    raise _error(f"invalid `{name}` for input `{self.id}`: {exc}") from None
         return self
 
     def _check_properties(self) -> None:
@@ -265,12 +277,13 @@ class FileInput(BaseInput):
     def _check_properties(self) -> None:
         # Kestra's FileInputValidator: a default names a host file (file:///path) or a
         # namespace file (nsfile:///path); nothing else, an upload included, can be one.
-        if self.defaults is not None and not is_expression(self.defaults) and not (
-                isinstance(self.defaults, str)
-                and self.defaults.startswith((FILE_PREFIX, NSFILE_PREFIX))):
-            raise _error(f"input `{self.id}`: inputs of type 'FILE' only support `defaults` "
-                         f"as local files using a file URI (file:///path) or as namespace "
-                         f"files using a nsfile URI (nsfile:///path)")
+        for name in ("defaults", "prefill"):
+            value = getattr(self, name)
+            if value is not None and not is_expression(value) and not (
+                    isinstance(value, str) and value.startswith((FILE_PREFIX, NSFILE_PREFIX))):
+                raise _error(f"input `{self.id}`: inputs of type 'FILE' only support `{name}` "
+                             f"as local files using a file URI (file:///path) or as namespace "
+                             f"files using a nsfile URI (nsfile:///path)")
 
 
 class JsonInput(BaseInput):
