@@ -11,8 +11,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from common.errors import (FileAccessError, FlowValidationError, InputError, KVError,
-                           PodiumError, StorageNotFoundError, UnsafePathError)
+from common.errors import (ExecutionBlockedError, FileAccessError, FlowValidationError,
+                           InputError, KVError, PodiumError, StorageNotFoundError,
+                           UnsafePathError)
 from common.store.errors import NotFoundError as StoreNotFound
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ _STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (UnsafePathError, 422),
     (FlowValidationError, 422),
     (InputError, 422),
+    (ExecutionBlockedError, 422),
     (KVError, 422),
     (PodiumError, 400),
 )
@@ -77,6 +79,9 @@ def details_of(exc: PodiumError) -> list:
         return [{"message": e.message, "path": f"inputs.{e.input_id}"} for e in errors]
     if isinstance(exc, InputError):
         return [{"message": exc.message, "path": f"inputs.{exc.input_id}"}]
+    if isinstance(exc, ExecutionBlockedError):  # each failed check, with its style
+        return [{"message": message, "path": "checks", "style": style}
+                for message, style in exc.failed]
     return []
 
 

@@ -80,6 +80,16 @@ class InputError(PodiumError):
         super().__init__(f"Invalid input `{input_id}`: {message}")
 
 
+class ExecutionBlockedError(PodiumError):
+    """A flow's `checks` refused to create the execution (BLOCK_EXECUTION). `failed`: the
+    failed checks' (message, style), in the flow's order."""
+
+    def __init__(self, failed: list[tuple[str, str]]) -> None:
+        self.failed = failed
+        super().__init__("Flow execution blocked: one or more condition checks evaluated to "
+                         "false.\nFailed checks: " + ", ".join(m for m, _ in failed))
+
+
 class OutputError(PodiumError):
     """A flow output could not be produced or coerced to its declared type."""
 

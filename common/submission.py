@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from common.errors import PodiumError
+from common.checks import BLOCK, FAIL, FAILED_BY_CHECKS, evaluate_checks
+from common.errors import ExecutionBlockedError, PodiumError
 from common.flow.model import Flow
 from common.inputs import InputType, resolve_inputs, to_json_value
 from common.messages import StartExecution
@@ -39,7 +40,7 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
                      validate_inputs: bool = True, uploads: InputUploads | None = None,
                      cipher: SecretCipher | None = None, execution_id: str | None = None,
                      schedule_date: datetime | None = None,
-                     input_services: InputServices | None = None
+                     input_services: InputServices | None = None, checks: bool = False
                      ) -> tuple[Execution, list[tuple[int, str, dict]]]:
     """Insert a CREATED execution and its StartExecution message (outbox).
 
@@ -51,11 +52,14 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
     caller-chosen id (the scheduler's are derived from the scheduled date); inserting an
     id that exists raises the database's IntegrityError. `input_services`: what the inputs'
     expressions may call (InputServices); without, secret(), kv()... fail clearly.
+    `checks`: evaluate the flow's `checks` (an execution asked for through the API or the
+    CLI, as Kestra does); ExecutionBlockedError when they block it.
     """
     execution = new_execution(flow, revision, inputs, now, labels=labels, trigger=trigger,
                               parent_id=parent_id, validate_inputs=validate_inputs,
                               uploads=uploads, cipher=cipher, execution_id=execution_id,
-                              schedule_date=schedule_date, input_services=input_services)
+                              schedule_date=schedule_date, input_services=input_services,
+                              checks=checks)
     insert_execution(conn, execution)
     payload = StartExecution(execution_id=execution.id).encode()
     return execution, enqueue_for_publish(conn, [(EXECUTOR_QUEUE, payload)])
@@ -69,16 +73,20 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
                   validate_inputs: bool = True,
                   uploads: InputUploads | None = None,
                   cipher: SecretCipher | None = None,
-                  input_services: InputServices | None = None) -> Execution:
+                  input_services: InputServices | None = None,
+                  checks: bool = False) -> Execution:
     """The CREATED execution `create_execution` inserts, built without I/O but the FILE
     inputs stored through `uploads` (the executor inserts subflow executions itself; their
-    FILE inputs are kestra:// URIs already). Raises InputErrors or FlowDisabledError."""
+    FILE inputs are kestra:// URIs already). Raises InputErrors or FlowDisabledError, and
+    with `checks` ExecutionBlockedError; a FAIL_EXECUTION check leaves its reason in
+    `error`, which makes the executor fail the execution as it starts."""
     if flow.disabled:
         raise FlowDisabledError(f"flow {flow.namespace}.{flow.id} is disabled")
     execution_id = execution_id or new_id()  # first: uploaded files are stored under it
     store_file = uploads.for_execution(flow.namespace, flow.id, execution_id,
                                        file_extensions(flow)) if uploads else None
     typed = _inputs(flow, revision, inputs, validate_inputs, store_file, input_services)
+    error = _checked(flow, revision, typed, input_services) if checks else None
     # SECRET inputs are stored encrypted (common/secrets.py); SecretError without a cipher.
     typed = seal_secret_inputs(flow.inputs, typed, cipher)
     return Execution(
@@ -86,7 +94,22 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
         history=StateHistory.new(now), inputs=to_json_value(typed),
         labels=execution_labels(flow, labels, execution_id), trigger=trigger,
         parent_id=parent_id, original_created_date=now, variables=variables,
-        schedule_date=schedule_date)
+        schedule_date=schedule_date, error=error)
+
+
+def _checked(flow: Flow, revision: int, typed: dict[str, Any],
+             services: InputServices | None) -> str | None:
+    """Evaluate the flow's checks on the inputs (as tasks will see them): raise when they
+    block the execution, return the reason it fails with when they fail it."""
+    if not flow.checks:
+        return None
+    result = evaluate_checks(flow.checks, to_json_value(typed),
+                             input_renderer(flow, revision, services))
+    if result.behavior == BLOCK:
+        raise ExecutionBlockedError([(c.message, c.style) for c in result.failed])
+    if result.behavior == FAIL:
+        return f"{FAILED_BY_CHECKS}: {result.messages()}"
+    return None
 
 
 def _inputs(flow: Flow, revision: int, inputs: dict[str, Any] | None, validate: bool,

@@ -200,7 +200,10 @@ class Runtime:
         """Create an execution. A FILE input takes a local `Path`, `bytes` or an `Upload`
         (common.storage.uploads), stored before the execution is committed (and removed if
         it is not), or a kestra:// URI kept as is. `trigger` is Kestra's ExecutionTrigger
-        (`id`, `type`, `variables`), e.g. a webhook's body, headers and parameters."""
+        (`id`, `type`, `variables`), e.g. a webhook's body, headers and parameters. The
+        flow's `checks` apply to an execution asked for by hand (no `trigger`), as Kestra
+        evaluates them in its create-execution route: ExecutionBlockedError when they
+        block it."""
         uploads = InputUploads(self.storage) if self.storage else None
         try:
             with self.db.begin() as conn:
@@ -208,7 +211,7 @@ class Runtime:
                 execution, outgoing = create_execution(
                     conn, flow, revision, inputs, utcnow(), labels=labels, trigger=trigger,
                     validate_inputs=validate_inputs, uploads=uploads, cipher=self.cipher,
-                    input_services=self.input_services)
+                    input_services=self.input_services, checks=trigger is None)
         except BaseException:
             if uploads:
                 uploads.discard()

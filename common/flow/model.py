@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import AliasChoices, Field, PrivateAttr, field_validator, model_validator
 from typing_extensions import Annotated
 
 from common.inputs import AnyInput, InputType
@@ -89,6 +89,28 @@ class Sla(StrictModel):
         return self
 
 
+class Check(StrictModel):
+    """A condition on the inputs evaluated before an execution is created (Kestra 1.2
+    `checks`); when false, `behavior` decides: BLOCK_EXECUTION refuses the execution,
+    FAIL_EXECUTION creates it FAILED, CREATE_EXECUTION creates it anyway. `style` is how a
+    form would show `message`. Kestra's development line renames `condition` to `when`:
+    both are read (common/checks.py evaluates them)."""
+
+    condition: Annotated[str, Field(min_length=1)] = Field(
+        validation_alias=AliasChoices("condition", "when"))
+    message: Annotated[str, Field(min_length=1)] | None = None
+    style: Literal["ERROR", "SUCCESS", "WARNING", "INFO"] = "INFO"
+    behavior: Literal["BLOCK_EXECUTION", "FAIL_EXECUTION", "CREATE_EXECUTION"] = \
+        "BLOCK_EXECUTION"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_condition(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "condition" in data and "when" in data:
+            raise ValueError("give either `condition` or `when` (its newer name), not both")
+        return data
+
+
 class Listener(StrictModel):
     """Deprecated in Kestra: tasks run after the execution ends, when the conditions hold."""
 
@@ -116,6 +138,7 @@ class Flow(StrictModel):
     task_defaults: list[PluginDefault] | None = None
     retry: Retry | None = None
     sla: list[Sla] | None = None
+    checks: list[Check] | None = None
     # Podium addition (Kestra has none): an ISO-8601 duration after which a running
     # execution FAILS and its running tasks are killed (executor/engine/features/sla.py).
     timeout: DurationStr | None = None

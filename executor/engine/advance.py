@@ -32,6 +32,11 @@ def start_execution(tx: ExecutionTx, scheduled: bool = False) -> str | None:
     execution = tx.execution
     if execution.state is not State.CREATED:
         return f"execution already started ({execution.state.value})"
+    if execution.error is not None:  # created failed (a flow check's FAIL_EXECUTION)
+        tx.log(None, "WARN", execution.error)
+        tx.move_execution(State.FAILED)
+        tx.emit(ExecutionEnded(tx.execution))
+        return None
     if execution.schedule_date and execution.schedule_date > tx.now and not scheduled:
         tx.emit(ScheduleTimer(timer_id=f"start:{execution.id}", fire_at=execution.schedule_date,
                               kind="start"))
