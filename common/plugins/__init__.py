@@ -7,6 +7,12 @@ from common.plugins import runners as _runners  # noqa: F401
 from common.plugins.base import (AnyCondition, AnyTask, AnyTaskRunner, AnyTrigger, Condition,
                                  FlowableTask, PluginModel, Task, TaskKind, TaskRunner, Trigger)
 from common.plugins.registry import registry
+from common.plugins import dynamic as _dynamic
+
+# Typed properties of worker-run tasks also take expressions, rendered and checked at run
+# time (common/plugins/dynamic.py); every plugin class is known once the modules are loaded.
+_dynamic.install([cls for category in ("task", "trigger", "condition", "task_runner")
+                  for cls in registry.classes(category).values()])
 
 __all__ = ["AnyCondition", "AnyTask", "AnyTaskRunner", "AnyTrigger", "Condition", "FlowableTask",
            "PluginModel", "Task", "TaskKind", "TaskRunner", "Trigger", "registry"]

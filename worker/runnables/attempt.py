@@ -1,8 +1,9 @@
 """run_attempt: one attempt of a runnable task, from its model to its Outcome.
 
 Order, as Kestra's Worker / WorkerTaskCallable:
-1. the task's `logLevel` becomes the context's minimum level; its `timeout` (rendered) sets
-   the deadline;
+1. the task's `logLevel` becomes the context's minimum level; typed properties given as
+   expressions are rendered and checked (common/plugins/dynamic.py: a value that does not
+   fit fails the attempt naming the property); its `timeout` (rendered) sets the deadline;
 2. the implementation runs in a helper thread while this one watches the kill signal and the
    deadline. Implementations stop cooperatively; one that does not within STOP_GRACE_SECONDS
    is abandoned (its later logs are dropped) and the attempt ends anyway;
@@ -29,6 +30,7 @@ from common.durations import parse_duration
 from common.errors import PodiumError, StorageError
 from common.models.execution import new_id
 from common.models.state import State
+from common.plugins import dynamic
 from common.plugins.base import Task
 
 from worker.log_file import LogFile, logger_name
@@ -100,6 +102,7 @@ def _run(task: Task, ctx: RunContext) -> Outcome:
     if ctx.min_level is None and task.log_level is not None:
         ctx.min_level = normalize_level(task.log_level)
     try:
+        task = dynamic.resolve(task, ctx.render_typed)
         _set_deadline(task, ctx)
     except Exception as exc:  # noqa: BLE001
         return _failed(ctx, exc)
