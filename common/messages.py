@@ -64,6 +64,8 @@ class TaskResult(Message):
     logs: list[dict[str, Any]] | None = None
     # logToFile: the kestra:// URI of the file holding the attempt's log lines.
     log_file: str | None = None
+    # The task's `assets` as rendered for this attempt: {inputs, outputs} (AssetsInOut).
+    assets: dict[str, Any] | None = None
 
     @property
     def idempotency_key(self) -> str:

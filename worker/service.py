@@ -112,7 +112,7 @@ class WorkerService:
                             error=outcome.error, labels=outcome.labels, started=started,
                             ended=utcnow(), worker_id=self.worker_id,
                             children=outcome.children, logs=self._tail_logs(message),
-                            log_file=outcome.log_file)
+                            log_file=outcome.log_file, assets=outcome.assets)
         self.transport.publish(EXECUTOR_QUEUE, result.encode())
 
     def _closed_since(self, message: RunTask) -> bool:

@@ -35,6 +35,7 @@ class Attempt(Record):
     started: datetime | None = None
     ended: datetime | None = None
     log_file: str | None = None  # logToFile: the stored file of its log lines (Kestra's logFile)
+    assets: dict[str, Any] | None = None  # the task's `assets` as rendered for this attempt
 
 
 class TaskRun(Record):
@@ -74,7 +75,12 @@ class TaskRun(Record):
             "iteration": self.iteration, "outputs": self.outputs,
             "state": _state_api(self.history),
             "attempts": [_attempt_api(a) for a in self.attempts] or None,
+            "assets": self.assets(),
         }
+
+    def assets(self) -> dict[str, Any] | None:
+        """Kestra's TaskRun.assets: the declaration as its last attempt rendered it."""
+        return next((a.assets for a in reversed(self.attempts) if a.assets), None)
 
 
 class Execution(Record):

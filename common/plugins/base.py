@@ -21,6 +21,7 @@ from pydantic_core import core_schema
 from typing_extensions import Annotated
 
 from common.durations import parse_duration
+from common.plugins.assets import AssetsDeclaration
 # Re-exported: the shared field types and StrictModel live in common.plugins.fields.
 from common.plugins.fields import (TASK_ID_PATTERN, DurationStr, Dyn, Expr,  # noqa: F401
                                    Labels, StrictModel, is_expression)
@@ -189,6 +190,7 @@ class Task(PluginModel):
 
     id: Annotated[str, Field(pattern=TASK_ID_PATTERN)]
     description: str | None = None
+    assets: AssetsDeclaration | Expr | None = None  # rendered by the worker (plugins/assets.py)
     retry: Retry | None = None
     timeout: DurationStr | None = None
     disabled: bool = False

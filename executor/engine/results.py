@@ -55,7 +55,7 @@ def _record_attempt(run: TaskRun, result: TaskResult, tx: ExecutionTx) -> TaskRu
     last = run.attempts[-1]
     attempt = Attempt(number=last.number, state=result.state,
                       started=result.started or last.started, ended=result.ended or tx.now,
-                      log_file=result.log_file)
+                      log_file=result.log_file, assets=result.assets)
     outputs = result.outputs if result.outputs is not None else run.outputs
     return tx.put_run(run.model_copy(update={"attempts": [*run.attempts[:-1], attempt],
                                              "outputs": outputs}))

@@ -30,7 +30,10 @@ from common.durations import parse_duration
 from common.errors import PodiumError, StorageError
 from common.models.execution import new_id
 from common.models.state import State
+from pydantic import ValidationError
+
 from common.plugins import dynamic
+from common.plugins.assets import AssetsDeclaration
 from common.plugins.base import Task
 
 from worker.log_file import LogFile, logger_name
@@ -103,9 +106,32 @@ def _run(task: Task, ctx: RunContext) -> Outcome:
         ctx.min_level = normalize_level(task.log_level)
     try:
         task = dynamic.resolve(task, ctx.render_typed)
+        assets = rendered_assets(task, ctx)
         _set_deadline(task, ctx)
     except Exception as exc:  # noqa: BLE001
         return _failed(ctx, exc)
+    outcome = _execute(task, ctx)
+    outcome.assets = assets
+    return outcome
+
+
+def rendered_assets(task: Task, ctx: RunContext) -> dict[str, Any] | None:
+    """The task's `assets` as its run shows them: rendered, then checked again (ids and
+    namespaces that held expressions). A PropertyError names what does not fit."""
+    if task.assets is None:
+        return None
+    raw = task.assets
+    if isinstance(raw, AssetsDeclaration):
+        raw = raw.model_dump(mode="json", by_alias=True, exclude_none=True)
+    rendered = ctx.render_typed(raw) if isinstance(raw, str) else ctx.render_value(raw)
+    try:
+        return AssetsDeclaration.model_validate(rendered).in_out()
+    except ValidationError as exc:
+        reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise dynamic.PropertyError(f"Invalid value for property `assets`: {reasons}") from None
+
+
+def _execute(task: Task, ctx: RunContext) -> Outcome:
     impl = implementation_for(task)
     if impl is None:
         return _failed(ctx, TaskFailure(

@@ -28,6 +28,7 @@ class Outcome:
     metrics: list[dict[str, Any]] | None = None
     children: list[dict[str, Any]] | None = None  # a WorkingDirectory's child task runs
     log_file: str | None = None  # logToFile: the stored file of the attempt's log lines
+    assets: dict[str, Any] | None = None  # the task's `assets`, rendered (Kestra's AssetsInOut)
 
 
 class TaskFailure(PodiumError):
