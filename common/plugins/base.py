@@ -191,6 +191,9 @@ class Task(PluginModel):
     id: Annotated[str, Field(pattern=TASK_ID_PATTERN)]
     description: str | None = None
     assets: AssetsDeclaration | Expr | None = None  # rendered by the worker (plugins/assets.py)
+    # Kestra 0.22+: the plugin version to run (LATEST, OLDEST or a number). Podium ships one
+    # version of each core type, so it is read and has no effect.
+    version: str | None = None
     retry: Retry | None = None
     timeout: DurationStr | None = None
     disabled: bool = False

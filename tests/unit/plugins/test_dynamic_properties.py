@@ -90,3 +90,8 @@ def test_the_worker_fails_the_attempt_naming_the_property():
     ctx, logs = make_ctx({"level": "WARN"})
     assert run_attempt(task, ctx).state is State.SUCCESS
     assert logs.messages("WARN") == ["hi"]
+
+
+def test_the_plugin_version_property_is_read():
+    task = parse_flow(_flow(SET_KV + "    version: LATEST\n")).flow.tasks[0]
+    assert task.version == "LATEST"
