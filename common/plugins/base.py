@@ -271,10 +271,15 @@ class Trigger(PluginModel):
 
     id: Annotated[str, Field(pattern=TASK_ID_PATTERN)]
     description: str | None = None
+    version: str | None = None  # the plugin version (read; one version of each core type)
+    # Kestra 1.2: lineage of the executions it starts (Enterprise inventory); read, checked.
+    assets: AssetsDeclaration | Expr | None = None
     conditions: list[AnyCondition] | None = None
     disabled: bool = False
     worker_group: WorkerGroup | None = None
-    log_level: LogLevel | None = None
+    # `minLogLevel` is the older name Kestra still reads.
+    log_level: LogLevel | None = Field(
+        None, validation_alias=AliasChoices("logLevel", "minLogLevel", "log_level"))
     log_to_file: bool = False
     labels: Labels | None = None
     stop_after: list[str] | None = None

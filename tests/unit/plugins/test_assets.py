@@ -80,3 +80,13 @@ def test_each_task_run_shows_its_rendered_assets(tmp_path):
     assert shown == {value: {"inputs": [], "outputs": [
         {"id": f"avg_{value}", "type": "Table", "namespace": "company.data", "metadata": {}}]}
         for value in ("a", "b")}
+
+
+def test_triggers_read_version_assets_and_the_older_min_log_level():
+    source = ("id: f\nnamespace: n\ntasks:\n  - id: t\n    type: " + LOG + "\n    message: hi\n"
+              "triggers:\n  - id: s\n    type: io.kestra.plugin.core.trigger.Schedule\n"
+              "    cron: '0 * * * *'\n    version: LATEST\n    minLogLevel: WARN\n"
+              "    assets:\n      outputs:\n        - id: hourly\n          type: Table\n")
+    trigger = parse_flow(source).flow.triggers[0]
+    assert (trigger.version, trigger.log_level.value) == ("LATEST", "WARN")
+    assert trigger.assets.outputs[0].id == "hourly"
