@@ -189,6 +189,8 @@ def _task_run_field(run: TaskRun, rest: str | None, snap: Snapshot, path: str) -
         return sum(1 for other in snap.task_runs if other.task_id == run.task_id)
     if name == "outputs":
         return _walk(run.outputs, tail or None)
+    if name == "assets":  # Kestra's TaskRun.assets: the declaration as rendered
+        return _walk(run.assets(), tail or None)
     if name == "history_count" and tail:
         return sum(1 for entry in run.history.histories if entry.state.value == tail)
     raise BadPath(f"unknown task-run field in {path!r}")
