@@ -58,6 +58,8 @@ def after_advance(tx: ExecutionTx, config: EngineConfig) -> None:
     state = tx.execution.state
     if state.is_terminated or state in _NOT_EVALUATED:
         return
+    if PENDING_FINAL_STATE in (tx.execution.variables or {}):
+        return  # ended; only its afterExecution tasks run
     if _started_now(tx):
         _schedule(tx, config)
     if tx.flow.sla:
@@ -193,7 +195,8 @@ def violate(tx: ExecutionTx, sla: Sla, reason: str) -> None:
 
 def terminate(tx: ExecutionTx, state: State, error: str | None = None) -> None:
     """The last non-terminated task run and the execution take `state`; the other
-    non-terminated runs are KILLED and running attempts are told to stop."""
+    non-terminated runs are KILLED and running attempts are told to stop. A flow with
+    `afterExecution` keeps the execution RUNNING while those tasks run, `state` pending."""
     if tx.execution.state.is_terminated:
         return
     open_runs = [run for run in tx.runs() if not run.state.is_terminated]
@@ -204,10 +207,18 @@ def terminate(tx: ExecutionTx, state: State, error: str | None = None) -> None:
         tx.move_run(tx.run(open_runs[-1].id), state)
     variables = dict(tx.execution.variables or {})
     update: dict[str, Any] = {}
-    if variables.pop(PENDING_FINAL_STATE, None) is not None:
-        update["variables"] = variables or None
     if error:
         update["error"] = error
+    if tx.flow.after_execution and PENDING_FINAL_STATE not in variables:
+        # Kestra runs `afterExecution` after an SLA (or timeout) ended the execution too:
+        # the final state waits for them, as after a normal end (advance._resolve_flow).
+        update["variables"] = {**variables, PENDING_FINAL_STATE: state.value}
+        tx.set_execution(tx.execution.model_copy(update=update))
+        if running:
+            tx.emit(KillRunningTasks(running))
+        return
+    if variables.pop(PENDING_FINAL_STATE, None) is not None:
+        update["variables"] = variables or None
     if update:
         tx.set_execution(tx.execution.model_copy(update=update))
     tx.move_execution(state)

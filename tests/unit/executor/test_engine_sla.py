@@ -214,3 +214,36 @@ def test_an_assertion_on_a_task_the_flow_does_not_have_is_violated_at_once():
     h = Harness(flow)
     h.start()
     assert h.execution.state is State.FAILED
+
+
+AFTER = """afterExecution:
+  - id: alert
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ execution.state }}"
+"""
+
+
+def test_after_execution_runs_when_an_sla_cancels():
+    # Kestra's docs (expressions full reference): a MAX_DURATION SLA with CANCEL ends the
+    # execution CANCELLED and the afterExecution task still runs, seeing that state.
+    h = Harness(HEAD + max_duration("CANCEL") + TWO_TASKS + AFTER)
+    h.start()
+    decision = fire(h, "sla_max_duration")
+    assert h.execution.state is State.RUNNING  # waits for afterExecution
+    assert commands(decision, KillRunningTasks) and not commands(decision, ExecutionEnded)
+    alert = h.dispatched[-1]
+    assert alert.task_run.task_id == "alert"
+    assert alert.context["execution"]["state"] == "CANCELLED"
+    assert h.result(h.dispatched[0], "SUCCESS").ignored  # the killed attempt is gone
+    ended = h.result(alert, "SUCCESS")
+    assert h.execution.state is State.CANCELLED and commands(ended, ExecutionEnded)
+    assert h.states()["alert"] == "SUCCESS" and h.states()["slower"] == "CANCELLED"
+
+
+def test_flow_timeout_runs_after_execution_too():
+    h = Harness(HEAD + "timeout: PT1M\n" + TWO_TASKS + AFTER)
+    h.start()
+    fire(h, "flow_timeout")
+    assert h.dispatched[-1].task_run.task_id == "alert"
+    h.result(h.dispatched[-1], "SUCCESS")
+    assert h.execution.state is State.FAILED
