@@ -78,3 +78,31 @@ def test_two_versions_at_once_on_a_cold_cache(runtime):
     before = worker_packages()
     assert run_flows(runtime, ["old", "new"]) == VERSIONS
     assert worker_packages() == before
+
+
+PKG_RESOURCES = """
+id: pkg_resources
+namespace: company.team
+tasks:
+  - id: check
+    type: io.kestra.plugin.scripts.python.Script
+    script: |
+      import sys
+      from kestra import Kestra
+      import pkg_resources
+      Kestra.outputs({"python": sys.version_info[:2] < (3, 12)})
+"""
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="setuptools is seeded before 3.12 only")
+def test_pkg_resources_imports_as_in_pythons_images(tmp_path):
+    # python:3.11-slim ships setuptools with pkg_resources (removed in setuptools 81); the
+    # docs' requirements-file example imports it. The seeded setuptools must still have it.
+    runtime = Runtime.embedded(tmp_path / "data", workers=1, environ={},
+                               script_env_dir=tmp_path / "envs")
+    try:
+        runtime.deploy(parse_flow(PKG_RESOURCES))
+        final = runtime.wait(runtime.submit("company.team", "pkg_resources").id, timeout=180)
+        assert final.state is State.SUCCESS, runtime.logs(final.id)
+    finally:
+        runtime.close()

@@ -26,7 +26,10 @@ from common.errors import ScriptEnvironmentError
 from worker.script_envs.cache import env_key
 from worker.script_envs.interpreters import PROBE_TIMEOUT_SECONDS, Interpreter
 
-FORMAT = 1
+FORMAT = 2  # 2: setuptools pinned below 81 on Python < 3.12 (see _uv_venv)
+# Python's images before 3.12 ship setuptools with `pkg_resources`, which setuptools 81
+# removed; uv seeds the newest. Scripts written for those images import pkg_resources.
+_SETUPTOOLS_WITH_PKG_RESOURCES = "setuptools<81"
 # One installer command: (argv, environment, cwd). Raises ScriptEnvironmentError when it
 # fails, Killed / TimedOut when the attempt is stopped meanwhile.
 Run = Callable[[Sequence[str], dict[str, str], Path], None]
@@ -114,14 +117,39 @@ def _uv_venv(spec: PythonEnvSpec, folder: Path, uv: str, run: Run, env: dict[str
     venv = [uv, "venv", "--no-config", "--quiet", "--python", spec.interpreter.executable]
     try:
         run(venv + ["--seed", str(folder)], env, folder.parent)
-        return True
     except ScriptEnvironmentError as exc:
         if spec.dependencies:
             raise
         warn(f"pip could not be installed in the Python environment, `pip` will not work "
              f"in this task: {exc.message}")
+    else:
+        _pin_setuptools(spec, folder, uv, run, env, warn)
+        return True
     run(venv + [str(folder)], env, folder.parent)
     return False
+
+
+def _pin_setuptools(spec: PythonEnvSpec, folder: Path, uv: str, run: Run,
+                    env: dict[str, str], warn: Callable[[str], None]) -> None:
+    if not _seeds_setuptools(spec.interpreter.version):
+        return
+    try:
+        run([uv, "pip", "install", "--no-config", "--quiet", "--python",
+             str(folder / "bin" / "python"), _SETUPTOOLS_WITH_PKG_RESOURCES], env, folder)
+    except ScriptEnvironmentError as exc:
+        if spec.dependencies:
+            raise
+        warn(f"setuptools could not be pinned below 81, `import pkg_resources` will not "
+             f"work in this task: {exc.message}")
+
+
+def _seeds_setuptools(version: str) -> bool:
+    """`python -m venv` (and Python's Docker images) put setuptools in environments of
+    Python before 3.12 only; uv seeds it there too."""
+    try:
+        return tuple(int(part) for part in version.split(".")[:2]) < (3, 12)
+    except ValueError:
+        return False
 
 
 def _pip_venv(spec: PythonEnvSpec, folder: Path, run: Run, env: dict[str, str]) -> None:
