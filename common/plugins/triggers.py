@@ -188,7 +188,9 @@ class Flow(Trigger):
     ALIASES: ClassVar[tuple[str, ...]] = (_OLD + "Flow",)
 
     inputs: dict[str, Any] | None = None  # rendered against the upstream execution
-    states: list[StateType] | None = Field(default_factory=lambda: list(TERMINATED_STATES))
+    # Kestra 0.23+: terminated states and PAUSED (to alert on executions awaiting a resume).
+    states: list[StateType] | None = Field(
+        default_factory=lambda: [*TERMINATED_STATES, "PAUSED"])
     preconditions: Preconditions | None = None
     debounce: Debounce | None = None  # Podium: fold bursts (common/debounce.py)
 

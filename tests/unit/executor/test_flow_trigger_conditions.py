@@ -38,6 +38,12 @@ def test_terminal_states_by_default_and_never_the_flow_itself():
     assert fires(t, LISTENER, source(), "FAILED", no_render)
     assert not fires(t, LISTENER, source(), "RUNNING", no_render)
     assert not fires(t, LISTENER, source("company.listen", "listener"), "SUCCESS", no_render)
+
+
+def test_paused_is_listened_to_by_default():
+    # Kestra 0.23 migration guide: the Flow trigger reacts to PAUSED as well by default.
+    assert fires(trigger(), LISTENER, source(), "PAUSED", no_render)
+    assert not fires(trigger(states=["SUCCESS"]), LISTENER, source(), "PAUSED", no_render)
     assert fires(trigger(states=["RUNNING", "PAUSED"]), LISTENER, source(), "PAUSED", no_render)
 
 
