@@ -54,8 +54,10 @@ class Exit(Task):
     TYPE: ClassVar[str] = "io.kestra.plugin.core.execution.Exit"
     KIND: ClassVar[TaskKind] = TaskKind.EXECUTION_UPDATING
 
-    # Kestra's ExitState: CANCELED (one L) ends the execution CANCELLED.
-    state: Dyn[Literal["SUCCESS", "WARNING", "KILLED", "FAILED", "CANCELED"]] = "SUCCESS"
+    # Kestra's ExitState: CANCELLED since 2.0 (which dropped the CANCELED state alias); the
+    # earlier spelling CANCELED is kept for flows written for 0.2x / 1.x.
+    state: Dyn[Literal["SUCCESS", "WARNING", "KILLED", "FAILED", "CANCELLED",
+                       "CANCELED"]] = "SUCCESS"
 
 
 class Fail(Task):

@@ -23,7 +23,8 @@ from executor.engine.flowables import resolves
 from executor.engine.process import kill
 
 _STATES = {"SUCCESS": State.SUCCESS, "WARNING": State.WARNING, "KILLED": State.KILLED,
-           "FAILED": State.FAILED, "CANCELED": State.CANCELLED}
+           "FAILED": State.FAILED, "CANCELED": State.CANCELLED,
+           "CANCELLED": State.CANCELLED}
 
 
 def exit_state(text: str) -> State:

@@ -240,6 +240,13 @@ def test_exit_state_may_be_an_expression_and_canceled_means_cancelled():
     assert h.states() == {"if": "CANCELLED", "exit": "CANCELLED"}
 
 
+def test_exit_cancelled_as_kestra_2_spells_it():
+    # Kestra's exit-cancelled.yaml test flow: `state: CANCELLED` (2.0 dropped CANCELED).
+    h = Harness(EXIT_FLOW.replace("{state}", "CANCELLED"), inputs={"state": "END"})
+    assert h.run() is State.CANCELLED
+    assert h.states() == {"if": "CANCELLED", "exit": "CANCELLED"}
+
+
 def test_an_unknown_exit_state_fails_the_task():
     h = Harness(EXIT_FLOW.replace("{state}", '"{{ inputs.state }}"'), inputs={"state": "END"})
     assert h.run() is State.FAILED
