@@ -92,5 +92,8 @@ def unknown_default_properties(default: dict[str, Any]) -> list[str]:
         cls = registry.resolve(category, default.get("type", ""))
         if cls is not None:
             known = {f.alias or name for name, f in cls.model_fields.items()} | set(cls.model_fields)
+            known |= {choice for f in cls.model_fields.values()
+                      for choice in getattr(f.validation_alias, "choices", ())
+                      if isinstance(choice, str)}  # former names (runIf / when)
             return [k for k in default.get("values", {}) if k not in known]
     return []

@@ -200,9 +200,20 @@ class Task(PluginModel):
     log_level: LogLevel | None = None
     allow_failure: bool = False
     allow_warning: bool = False
-    run_if: str | bool | None = None
+    # Kestra 2.0 renamed runIf to `when` and keeps runIf as a deprecated alias: both read.
+    run_if: str | bool | None = Field(
+        None, validation_alias=AliasChoices("when", "runIf", "run_if"),
+        serialization_alias="runIf")
     worker_group: WorkerGroup | None = None
     log_to_file: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_condition(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "when" in data and "runIf" in data:
+            raise ValueError("`when` and `runIf` are one property (`runIf` is its name before "
+                             "Kestra 2.0): give only one")
+        return data
 
     # WorkingDirectory is flowable yet runs whole on one worker: it sets this to True.
     RUNS_ON_WORKER: ClassVar[bool | None] = None

@@ -3,6 +3,9 @@ disabled tasks, outputs, retries, kill, duplicates and stale results."""
 
 from __future__ import annotations
 
+import pytest
+
+from common.errors import FlowValidationError
 from common.models.state import State
 from tests.unit.executor.harness import Harness
 
@@ -74,6 +77,18 @@ def test_run_if_false_skips_and_flow_succeeds():
     assert h.run() is State.SUCCESS
     assert h.states() == {"a": "SKIPPED", "b": "SUCCESS"}
     assert len(h.dispatched) == 1
+
+
+def test_when_is_runif_as_kestra_2_names_it():
+    # Kestra 2.0 migration guide (runIf renamed to when): same rendering, same SKIPPED.
+    h = Harness(flow(task("a", extra="    when: \"{{ 1 == 2 }}\"\n"), task("b")))
+    assert h.run() is State.SUCCESS
+    assert h.states() == {"a": "SKIPPED", "b": "SUCCESS"}
+
+
+def test_when_and_runif_together_are_refused():
+    with pytest.raises(FlowValidationError, match="`when` and `runIf` are one property"):
+        Harness(flow(task("a", extra="    when: \"{{ true }}\"\n    runIf: \"{{ true }}\"\n")))
 
 
 def test_run_if_render_error_fails_the_task():

@@ -75,3 +75,9 @@ def test_deep_merge_merges_maps_and_concatenates_lists():
     merged = deep_merge({"env": {"A": "1"}, "cmds": ["a"], "x": 1},
                        {"env": {"B": "2"}, "cmds": ["b"], "x": None})
     assert merged == {"env": {"A": "1", "B": "2"}, "cmds": ["a", "b"], "x": 1}
+
+
+def test_a_property_known_by_its_former_or_new_name_is_not_unknown():
+    from common.flow.plugin_defaults import unknown_default_properties
+    default = {"type": LOG, "values": {"when": "{{ true }}", "runIf": "x", "nope": 1}}
+    assert unknown_default_properties(default) == ["nope"]
