@@ -70,10 +70,19 @@ async def form_values(request: Request) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
-            values[key] = Upload(value.filename or key, data=await value.read())
+            upload = Upload(value.filename or key, data=await value.read())
+            values[key] = upload
+            if key == LEGACY_FILES_PART and value.filename:
+                # Before Kestra 0.24 a FILE input came as a part named `files` whose
+                # filename named the input; still accepted (deprecated) as Kestra does.
+                # (A flow whose FILE input is named `files` gets it under that name too.)
+                values.setdefault(value.filename, upload)
         else:
             values[key] = value
     return values
+
+
+LEGACY_FILES_PART = "files"
 
 
 # ---------------------------------------------------------------------- reads

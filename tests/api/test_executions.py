@@ -105,6 +105,18 @@ def test_file_inputs_and_file_download(client):
         == "inputs.doc"
 
 
+def test_a_file_input_in_the_pre_0_24_part_named_files(client):
+    # Kestra 0.24 migration guide: `-F "files=@/tmp/test.txt;filename=doc"` (the part's
+    # filename names the input) is deprecated but still starts the execution.
+    deploy(client, FILE_FLOW)
+    created = client.post("/api/v1/executions/company.team/files", params={"wait": True},
+                          files={"files": ("doc", b"legacy content")}).json()
+    assert created["state"]["current"] == "SUCCESS"
+    got = client.get(f"/api/v1/executions/{created['id']}/file",
+                     params={"path": created["inputs"]["doc"]})
+    assert got.content == b"legacy content"
+
+
 def test_search_by_flow_state_and_labels(client):
     deploy(client)
     deploy(client, FAILING)
