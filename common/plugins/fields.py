@@ -89,8 +89,15 @@ Concurrency = Annotated[int, Field(ge=0)]
 
 # ---------------------------------------------------------------- states and days
 
-StateType = Literal["CREATED", "RUNNING", "PAUSED", "RESTARTED", "KILLING", "SUCCESS", "WARNING",
-                    "FAILED", "KILLED", "CANCELLED", "QUEUED", "RETRYING", "RETRIED", "SKIPPED"]
+def _state_alias(value: Any) -> Any:
+    # Kestra before 2.0 also read CANCELED (one L) as CANCELLED; flows written then use it.
+    return "CANCELLED" if value == "CANCELED" else value
+
+
+StateType = Annotated[
+    Literal["CREATED", "RUNNING", "PAUSED", "RESTARTED", "KILLING", "SUCCESS", "WARNING",
+            "FAILED", "KILLED", "CANCELLED", "QUEUED", "RETRYING", "RETRIED", "SKIPPED"],
+    BeforeValidator(_state_alias)]
 TERMINATED_STATES: tuple[str, ...] = ("SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED",
                                       "RETRIED", "SKIPPED")
 DayOfWeek = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]

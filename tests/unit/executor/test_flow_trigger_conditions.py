@@ -152,3 +152,10 @@ def test_listens_applies_states_and_plain_conditions_but_no_window():
     assert listens(t, LISTENER, source(flow_id="b"), "SUCCESS", no_render)
     assert not listens(t, LISTENER, source(flow_id="b"), "FAILED", no_render)
     assert not listens(t, LISTENER, source(flow_id="b"), "RUNNING", no_render)
+
+
+def test_canceled_with_one_l_is_read_as_cancelled():
+    # Kestra 1.x accepted the CANCELED alias in `states` (2.0's migration guide drops it).
+    t = trigger(states=["CANCELED"])
+    assert t.states == ["CANCELLED"]
+    assert fires(t, LISTENER, source(), "CANCELLED", no_render)

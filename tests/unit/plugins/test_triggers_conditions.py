@@ -134,10 +134,10 @@ def test_flow_trigger_with_preconditions() -> None:
     assert pre.where[0].filters[1].values == ["SUCCESS"]
 
 
-def test_flow_trigger_defaults_to_terminated_states() -> None:
+def test_flow_trigger_defaults_to_terminated_states_and_paused() -> None:
     f = trigger(T + "Flow")
     assert set(f.states) == {"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "RETRIED",
-                             "SKIPPED"}
+                             "SKIPPED", "PAUSED"}
     assert f.preconditions is None
 
 
