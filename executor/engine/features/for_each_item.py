@@ -88,7 +88,9 @@ def _child(tx, config, task, run, split, iteration: int):
     name = f"{iteration}{split.outputs.get('extension') or ''}"
     items = task_output_uri(flow.namespace, flow.id, execution.id, split.task_id, split.id, name)
     context = task_context(tx, config, run, task)
-    context["taskrun"] = {**context["taskrun"], "items": items, "iteration": iteration}
+    # Batches are numbered from 1 (their files, the ends counted); flows see them from 0
+    # since Kestra 1.1 (migration guide: aligned with ForEach's taskrun.iteration).
+    context["taskrun"] = {**context["taskrun"], "items": items, "iteration": iteration - 1}
     return start_command(tx, config, task, run, context=context, iteration=iteration)
 
 

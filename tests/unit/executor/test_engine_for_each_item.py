@@ -63,7 +63,8 @@ def test_one_child_per_batch_with_its_file_and_iteration():
     [split] = h.by_task("each_split")
     assert [c.inputs for c in commands] == [
         {"items": f"kestra:///company/team/batches/executions/{h.execution.id}/tasks/"
-                  f"each-split/{split.id}/{i}.txt", "n": str(i)} for i in (1, 2, 3)]
+                  f"each-split/{split.id}/{i}.txt", "n": str(i - 1)} for i in (1, 2, 3)]
+    # taskrun.iteration counts from 0 since Kestra 1.1 (its batch files from 1).
     [items] = h.by_task("each_items")
     assert items.state is State.RUNNING
     assert items.outputs == {"numberOfBatches": 3,
