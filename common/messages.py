@@ -1,7 +1,7 @@
 """Messages between services: frozen, versioned, JSON-only.
 
-Executor queue: StartExecution, TaskResult, KillExecution, ResumeExecution, TimerFired,
-SubflowEnded, ResubmitAttempt.
+Executor queue: StartExecution, TaskResult, KillExecution, ResumeExecution, ReviewExecution,
+TimerFired, SubflowEnded, ResubmitAttempt.
 Worker queues: RunTask. Kill broadcast: KillTask.
 Every task-attempt message carries (execution_id, task_run_id, attempt); the executor
 ignores a result whose attempt is not the task run's current running attempt, so a
@@ -79,6 +79,22 @@ class KillExecution(Message):
 class ResumeExecution(Message):
     kind: Literal["resume_execution"] = "resume_execution"
     inputs: dict[str, Any] | None = None
+
+
+class ReviewExecution(Message):
+    """A reviewer's decision on a PAUSED Approval task run (checked by the submitter)."""
+
+    kind: Literal["review_execution"] = "review_execution"
+    task_run_id: str
+    decision: Literal["APPROVED", "DENIED"]
+    comment: str | None = None
+    inputs: dict[str, Any] | None = None  # the Approval's `inputs`, typed as JSON
+    by: str | None = None  # who decided, when known
+    on: datetime | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"review_execution:{self.execution_id}:{self.task_run_id}"
 
 
 class TimerFired(Message):
@@ -189,7 +205,7 @@ def attempt_marks(task_run_id: str, attempt: int) -> tuple[str, str]:
 
 
 ExecutorMessage = Annotated[Union[StartExecution, TaskResult, KillExecution, ResumeExecution,
-                                  TimerFired, RestartExecution, ReplayExecution,
+                                  ReviewExecution, TimerFired, RestartExecution, ReplayExecution,
                                   SetTaskRunState, SubflowEnded, ResubmitAttempt],
                             Field(discriminator="kind")]
 WorkerMessage = Annotated[Union[RunTask, KillTask], Field(discriminator="kind")]
