@@ -5,6 +5,7 @@ the executor as messages (202 for a kill, as Kestra)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from datetime import datetime, timezone
@@ -231,6 +232,35 @@ async def resume_execution(execution_id: str, request: Request,
     inputs = await form_values(request)
     await run_in_threadpool(runtime.resume, execution_id, inputs or None)
     return Response(status_code=204)
+
+
+class ReviewRequest(BaseModel):
+    decision: str  # APPROVED / DENIED (APPROVE / DENY accepted)
+    comment: str | None = None
+    inputs: dict[str, Any] | None = None  # the Approval's `inputs`
+    taskRunId: str | None = None  # noqa: N815 (Kestra's names); default: the first paused
+
+
+@router.post("/{execution_id}/actions/review", status_code=202)
+def review_execution(execution_id: str, request: Request, body: ReviewRequest = Body(...),
+                     runtime: Runtime = Depends(runtime_of)) -> dict:
+    """Approve or deny a PAUSED Approval task (Kestra's review action): the comment rule and
+    the review inputs are checked here (400 / 422), then the executor resumes it."""
+    execution_or_404(runtime, execution_id)
+    task_run_id = runtime.review(execution_id, body.decision, body.comment, body.inputs,
+                                 task_run_id=body.taskRunId, by=basic_user(request))
+    return {"executionId": execution_id, "taskRunId": task_run_id}
+
+
+def basic_user(request: Request) -> str | None:
+    """The user of a Basic Authorization header (the guard has checked it), else None."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        return base64.b64decode(value, validate=True).decode().partition(":")[0] or None
+    except ValueError:
+        return None
 
 
 @router.post("/{execution_id}/labels")

@@ -142,6 +142,13 @@ class ApiClient:
         self.request("POST", f"/api/v1/executions/{execution_id}/resume",
                      files={k: (None, v) for k, v in inputs.items()} or None)
 
+    def review(self, execution_id: str, decision: str, comment: str | None,
+               inputs: dict[str, str], task_run_id: str | None) -> dict:
+        body = {"decision": decision, "comment": comment, "inputs": inputs or None,
+                "taskRunId": task_run_id}
+        return self.request("POST", f"/api/v1/executions/{execution_id}/actions/review",
+                            json=body).json()
+
     def execution_files(self, execution_id: str) -> list[dict]:
         return self.request("GET", f"/api/v1/executions/{execution_id}/files").json()
 

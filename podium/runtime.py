@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common.approval_review import check_review, decision_name, paused_approval
 from common.errors import PodiumError
 from common.flow.loader import LoadedFlow
-from common.messages import (ReplayExecution, RestartExecution, ResumeExecution,
+from common.messages import (ReplayExecution, RestartExecution, ResumeExecution, ReviewExecution,
                              SetTaskRunState)
 from common.models.execution import Execution, TaskRun, new_id
 from common.models.state import State
@@ -267,6 +268,26 @@ class Runtime:
             raise
         self.transport.publish(EXECUTOR_QUEUE, ResumeExecution(execution_id=execution_id,
                                                                inputs=inputs or None).encode())
+
+    def review(self, execution_id: str, decision: str, comment: str | None = None,
+               inputs: dict[str, Any] | None = None, task_run_id: str | None = None,
+               by: str | None = None) -> str:
+        """Decide a PAUSED Approval (APPROVED / DENIED), checked here first (comment rule,
+        review inputs) so the caller gets the error; returns the task run decided."""
+        decision = decision_name(decision)
+        with self.db.read() as conn:
+            execution = get_execution(conn, execution_id)
+            if execution is None:
+                raise PodiumError(f"execution {execution_id} not found")
+            flow = self.flows.get(conn, execution.namespace, execution.flow_id,
+                                  execution.flow_revision)
+            runs = load_task_runs(conn, execution_id)
+        run, task = paused_approval(flow, runs, task_run_id)
+        typed = check_review(task, decision, comment, inputs)
+        self.transport.publish(EXECUTOR_QUEUE, ReviewExecution(
+            execution_id=execution_id, task_run_id=run.id, decision=decision,
+            comment=comment, inputs=typed, by=by, on=utcnow()).encode())
+        return run.id
 
     def get(self, execution_id: str) -> Execution | None:
         with self.db.read() as conn:

@@ -190,6 +190,33 @@ def resume(execution_id: str, inputs, remote=None) -> None:
         click.echo(f"resume requested for {execution_id}")
 
 
+@execution.command("review")
+@click.argument("execution_id")
+@click.option("--approve", "decision", flag_value="APPROVED", help="Approve the request.")
+@click.option("--deny", "decision", flag_value="DENIED", help="Deny the request.")
+@click.option("--comment", "-c", default=None, help="The reviewer's comment.")
+@click.option("--input", "-i", "inputs", multiple=True, metavar="KEY=VALUE",
+              help="An input of the Approval's review; repeat for several.")
+@click.option("--task-run", "task_run_id", default=None,
+              help="The Approval task run to decide (default: the first one waiting).")
+@remote_options
+def review(execution_id: str, decision: str | None, comment: str | None, inputs,
+           task_run_id: str | None, remote=None) -> None:
+    """Approve or deny an Approval task a PAUSED execution waits on."""
+    if decision is None:
+        raise click.UsageError("give --approve or --deny")
+    if remote:
+        return api.review(remote, execution_id, decision, comment, parse_inputs(inputs),
+                          task_run_id)
+    with _connect() as runtime:
+        try:
+            decided = runtime.review(execution_id, decision, comment,
+                                     parse_inputs(inputs) or None, task_run_id=task_run_id)
+        except PodiumError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{decision.lower()}: task run {decided} of {execution_id}")
+
+
 @execution.command("restart")
 @click.argument("execution_id")
 @remote_options

@@ -227,6 +227,12 @@ def resume(client: ApiClient, execution_id: str, inputs: dict[str, str]) -> None
     click.echo(f"resume requested for {execution_id}")
 
 
+def review(client: ApiClient, execution_id: str, decision: str, comment: str | None,
+           inputs: dict[str, str], task_run_id: str | None) -> None:
+    decided = client.review(execution_id, decision, comment, inputs, task_run_id)
+    click.echo(f"{decision.lower()}: task run {decided['taskRunId']} of {execution_id}")
+
+
 def restart(client: ApiClient, execution_id: str) -> None:
     client.restart(execution_id)
     click.echo(f"restart requested for {execution_id}")

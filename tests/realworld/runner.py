@@ -179,8 +179,13 @@ class CorpusRunner:
             paused = self.runtime.wait(execution.id, self.timeout)
             if paused.state.value != "PAUSED":
                 return "fail", f"ended {paused.state.value} instead of pausing"
-            self.runtime.resume(execution.id, with_uploads(entry.run.get("resume_inputs"))
-                                or None)
+            review = entry.run.get("review")
+            if review:  # an Approval: decided instead of resumed
+                self.runtime.review(execution.id, review["decision"], review.get("comment"),
+                                    review.get("inputs"))
+            else:
+                self.runtime.resume(execution.id,
+                                    with_uploads(entry.run.get("resume_inputs")) or None)
         final = wait_terminated(self.runtime, execution.id, self.timeout)
         outcome = compare(expectation.expect(), snapshot(self.runtime, final))
         return outcome.status, outcome.detail

@@ -16,7 +16,7 @@ TASKS = """
 debug.Echo debug.Return
 execution.Assert execution.Count execution.Exit execution.Fail execution.Labels
 execution.PurgeExecutions execution.Resume execution.SetVariables execution.UnsetVariables
-flow.AllowFailure flow.Dag flow.EachParallel flow.EachSequential flow.ForEach
+flow.AllowFailure flow.Approval flow.Dag flow.EachParallel flow.EachSequential flow.ForEach
 flow.ForEachItem flow.If flow.Loop flow.LoopUntil flow.Parallel flow.Pause flow.PurgeFlows
 flow.Sequential flow.Sleep flow.Subflow flow.Switch flow.Template flow.WaitFor
 flow.WorkingDirectory
@@ -42,8 +42,7 @@ HasRetryAttempt MultipleCondition Not Or PublicHoliday TimeBetween Weekend
 TRIGGERS = "trigger.Flow trigger.Schedule trigger.ScheduleOnDates trigger.Webhook http.Trigger".split()
 
 # In Kestra's current core, not in Podium yet (see docs/architecture.md).
-NOT_YET = {"task": ["flow.Approval"], "trigger": ["trigger.BatchWebhook",
-                                                  "trigger.McpToolTrigger"]}
+NOT_YET = {"task": [], "trigger": ["trigger.BatchWebhook", "trigger.McpToolTrigger"]}
 
 # The classes added since Kestra 0.21 declare no @Plugin aliases; the older aliases are
 # checked by the alias tests of each group.
