@@ -112,6 +112,13 @@ class _Reader:
         if self.next()[1] != text:
             fail(f"Invalid ion: expected '{text}'")
 
+    def _struct_open(self) -> bool:
+        """Inside a struct: False at its closing brace. The tokenizer reads the `}}` that
+        closes two nested structs (`{a:{b:1}}`) as a blob's end; here it is two braces."""
+        if self.peek()[1] == "}}":
+            self.toks[self.i:self.i + 1] = [("punct", "}"), ("punct", "}")]
+        return self.peek()[1] != "}"
+
     def value(self, depth=0):
         check_depth(depth, "fromIon")
         kind, text = self.next()
@@ -121,7 +128,7 @@ class _Reader:
         if kind == "punct":
             if text == "{":
                 out = {}
-                while self.peek()[1] != "}":
+                while self._struct_open():
                     k_kind, k = self.next()
                     key = _unescape(k[1:-1]) if k_kind in ("str", "qsym") else k
                     self.expect(":")
@@ -213,3 +220,13 @@ def from_ion(text: str):
             values.append(r.value())
         return values
     return out
+
+
+def ion_rows(text: str, limit: int | None = None) -> list:
+    """The top-level values of an ION text (one per row of a Kestra ION file), the first
+    `limit` of them when given."""
+    r = _Reader(text)
+    rows = []
+    while r.peek()[0] is not None and (limit is None or len(rows) < limit):
+        rows.append(r.value())
+    return rows

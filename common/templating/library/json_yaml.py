@@ -14,6 +14,7 @@ from jinja2 import Undefined
 
 from ._util import MAX_ITEMS, MAX_TEXT, check_depth, fail, is_missing, java_double, require_str, type_name
 from .ion import from_ion as _from_ion
+from .ion import ion_rows as _ion_rows
 from .ion import to_ion as _to_ion
 from .java_dates import iso_string
 
@@ -208,7 +209,9 @@ def from_json(json=_ABSENT):
     return loads(json)
 
 
-def from_ion(ion=_ABSENT):
+def from_ion(ion=_ABSENT, allRows=False):  # noqa: N803 (Kestra's argument name)
+    """Kestra's FromIonFunction: the first row of the ION text, or with `allRows` the list
+    of every row."""
     if ion is _ABSENT:
         fail("The 'fromIon' function expects an argument 'ion'.")
     if is_missing(ion):
@@ -218,7 +221,10 @@ def from_ion(ion=_ABSENT):
     if len(ion) > MAX_INPUT:
         fail("Ion input is too large")
     try:
-        return _from_ion(ion)
+        if allRows:
+            return _ion_rows(ion)
+        rows = _ion_rows(ion, limit=1)
+        return rows[0] if rows else None
     except RecursionError:
         fail("Invalid ion: nested too deeply")
 

@@ -171,3 +171,12 @@ def test_json_test():
     assert T["json"]("[1, 2]") is True
     assert T["json"]("{a") is False
     assert T["json"](12) is False
+
+
+def test_from_ion_first_row_or_all_rows():  # FromIonFunction: `allRows` (Kestra 2.0 guide)
+    fi = FN["fromIon"]
+    rows = '{id:1,body:{n:{m:1}}}\n{id:2,body:{n:{m:2}}}\n'
+    assert fi(rows) == {"id": 1, "body": {"n": {"m": 1}}}  # the first row only
+    assert [r["body"]["n"]["m"] for r in fi(rows, allRows=True)] == [1, 2]
+    assert fi("{a:1}", allRows=True) == [{"a": 1}]
+    assert fi("", allRows=True) == [] and fi("") is None
