@@ -17,11 +17,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.batch_webhooks import buffer_call
 from api.context import execution_json, runtime_of
 from api.errors import NotFound, Unprocessable
 from common.debounce import Window, render_key
 from common.errors import PodiumError
 from common.plugins.conditions import Expression, Not, Or
+from common.plugins.trigger_batch import BatchWebhook
 from common.plugins.triggers import Webhook
 from common.store.debounce import add_debounce_event
 from common.store.types import utcnow
@@ -57,7 +59,12 @@ def _start(runtime: Runtime, namespace: str, flow_id: str, key: str,
     trigger = next((t for t in flow.triggers or [] if isinstance(t, Webhook)
                     and not t.disabled and _key(t, flow) == key), None)
     if trigger is None:
-        raise NotFound("Webhook not found")
+        batch = next((t for t in flow.triggers or [] if isinstance(t, BatchWebhook)
+                      and not t.disabled and _key(t, flow) == key), None)
+        if batch is None:
+            raise NotFound("Webhook not found")
+        labels = {str(label["key"]): label["value"] for label in _labels(batch.labels)}
+        return buffer_call(runtime, flow, batch, variables, labels)
     context = build_context(flow_id=flow.id, namespace=flow.namespace, trigger=variables)
     try:
         if not all(_holds(c, context) for c in trigger.conditions or []):

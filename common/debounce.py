@@ -26,6 +26,9 @@ from common.durations import parse_duration
 from common.plugins.triggers import Debounce
 from common.templating import render
 
+# The flush date of a batch that only a count can release (a timestamp every SQL backend
+# stores).
+NEVER = datetime(9999, 1, 1, tzinfo=timezone.utc)
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -36,6 +39,8 @@ class Window:
     quiet: timedelta | None = None
     max_wait: timedelta | None = None
     max_batch: int | None = None
+    # A BatchWebhook with eventsCount only: a batch below it waits, however long.
+    hold_until_full: bool = False
 
     @classmethod
     def of(cls, debounce: Debounce) -> "Window":
@@ -53,8 +58,8 @@ class Window:
             candidates.append(last_at + self.quiet)
         if self.max_wait is not None:
             candidates.append(first_at + self.max_wait)
-        if not candidates:  # the model requires quiet or maxWait; never hold events forever
-            return last_at
+        if not candidates:  # a debounce requires quiet or maxWait; never hold events forever
+            return NEVER if self.hold_until_full else last_at
         return min(candidates)
 
     def is_open(self, size: int, flush_at: datetime, now: datetime) -> bool:

@@ -157,7 +157,8 @@ class Runtime:
 
     def start_scheduler(self, settings: SchedulerSettings | None = None) -> None:
         self.scheduler = SchedulerService(self.db, self.transport, settings,
-                                          cipher=self.cipher, input_services=self.input_services)
+                                          cipher=self.cipher, input_services=self.input_services,
+                                          storage=self.storage)
         self.threads.append(self.scheduler.run_background(self.stop))
 
     def _consume(self, queues: list[str], handler, concurrency: int, name: str) -> None:

@@ -38,10 +38,13 @@ from common.errors import PodiumError
 from common.observability import metrics
 from common.outbox_relay import OutboxRelay
 from common.secrets import SecretCipher
+from common.batch_webhook import batch_file, batch_file_uri
 from common.debounce import Window, folded_variables, render_key
 from common.flow.loader import parse_flow
 from common.flow.model import Flow
+from common.plugins.trigger_batch import BatchWebhook
 from common.settings import HttpSettings, SchedulerSettings
+from common.storage import Storage
 from common.models.state import State
 from common.store import (Burst, Database, TriggerState, add_debounce_event, delete_burst,
                           delete_triggers, due_bursts, ensure_trigger, execution_state,
@@ -65,8 +68,10 @@ class SchedulerService:
                  clock: Callable[[], datetime] = utcnow,
                  cipher: SecretCipher | None = None,
                  http: HttpSettings | None = None,
-                 input_services: InputServices | None = None) -> None:
+                 input_services: InputServices | None = None,
+                 storage: Storage | None = None) -> None:
         self.db = db
+        self.storage = storage  # where a BatchWebhook's batch file is written
         # secret(), kv(), http()... in the inputs' expressions of the executions it starts
         self.input_services = input_services
         self.settings = settings or SchedulerSettings()
@@ -393,10 +398,13 @@ class SchedulerService:
             inputs = dict(locked.inputs or {})
             if debounce is not None and debounce.input:
                 inputs[debounce.input] = list(locked.events)
+            if isinstance(declared, BatchWebhook):
+                variables = self._batch_variables(locked)
+            else:
+                variables = folded_variables(locked.events, locked.key)
             fired, outgoing = self._insert(
                 conn, key, flow, stored.revision, inputs, now, labels=locked.labels or None,
-                trigger={**locked.trigger,
-                         "variables": folded_variables(locked.events, locked.key)},
+                trigger={**locked.trigger, "variables": variables},
                 execution_id=locked.execution_id,
                 what=f"burst of {locked.size} events since {locked.first_at.isoformat()}")
             delete_burst(conn, locked)
@@ -404,6 +412,18 @@ class SchedulerService:
             _fired("debounce", locked.namespace, now - locked.flush_at)
         self.relay.publish_committed(outgoing)
         return bool(fired)
+
+    def _batch_variables(self, batch: Burst) -> dict[str, Any]:
+        """A BatchWebhook's `trigger.uri` (its calls as ION rows, under the execution's
+        files) and `trigger.count`."""
+        count = {"count": batch.size}
+        if self.storage is None:
+            log.error("trigger %s: no internal storage configured, the batch's file is not "
+                      "written (trigger.uri is missing)", "/".join(batch.trigger_key))
+            return count
+        uri = batch_file_uri(batch.namespace, batch.flow_id, batch.execution_id,
+                             batch.trigger_id)
+        return {"uri": self.storage.put(uri, batch_file(batch.events)), **count}
 
 
 def _fired(kind: str, namespace: str, lag: timedelta | None = None) -> None:

@@ -28,7 +28,8 @@ def scheduler() -> None:
     transport = wiring.celery_transport(settings)
     service = SchedulerService(database, transport, settings.scheduler,
                                cipher=wiring.secret_cipher(settings), http=settings.http,
-                               input_services=wiring.input_services(settings, database))
+                               input_services=wiring.input_services(settings, database),
+                               storage=wiring.storage(settings))
     management = observability.scheduler(settings, service, stop)
     ready_file = os.environ.get("PODIUM_READY_FILE")
 

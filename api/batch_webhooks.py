@@ -1,0 +1,32 @@
+"""BatchWebhook calls on the webhook URL (api/webhooks.py finds the trigger): each accepted
+call joins its trigger's open batch in the debounce store and is answered 202 with the
+batch's size; `eventFilter` answers 204 and buffers nothing. The scheduler releases a batch
+into one execution (scheduler/service.py, common/batch_webhook.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Response
+from fastapi.responses import JSONResponse
+
+from common.batch_webhook import accepts, batch_key, batch_window, buffered_event
+from common.plugins.trigger_batch import BatchWebhook
+from common.store.debounce import add_debounce_event
+from common.store.types import utcnow
+from podium.runtime import Runtime
+
+
+def buffer_call(runtime: Runtime, flow, trigger: BatchWebhook, variables: dict[str, Any],
+                labels: dict[str, Any]) -> Response:
+    where = {"id": flow.id, "namespace": flow.namespace}
+    if not accepts(trigger, variables, where):
+        return Response(status_code=204)
+    now = utcnow()
+    with runtime.db.begin() as conn:
+        batch = add_debounce_event(
+            conn, (flow.namespace, flow.id, trigger.id), batch_window(trigger),
+            batch_key(flow.namespace, flow.id), buffered_event(variables, now), now,
+            trigger={"id": trigger.id, "type": trigger.type}, inputs=trigger.inputs,
+            labels=labels or None)
+    return JSONResponse({"status": "buffered", "eventsBuffered": batch.size}, status_code=202)
