@@ -39,10 +39,11 @@ ExecutionOutputs ExecutionStatus Expression FlowCondition FlowNamespaceCondition
 HasRetryAttempt MultipleCondition Not Or PublicHoliday TimeBetween Weekend
 """.split()
 
-TRIGGERS = "trigger.Flow trigger.Schedule trigger.ScheduleOnDates trigger.Webhook http.Trigger".split()
+TRIGGERS = """trigger.BatchWebhook trigger.Flow trigger.Schedule trigger.ScheduleOnDates
+trigger.Webhook http.Trigger""".split()
 
 # In Kestra's current core, not in Podium yet (see docs/architecture.md).
-NOT_YET = {"task": [], "trigger": ["trigger.BatchWebhook", "trigger.McpToolTrigger"]}
+NOT_YET = {"task": [], "trigger": ["trigger.McpToolTrigger"]}
 
 # The classes added since Kestra 0.21 declare no @Plugin aliases; the older aliases are
 # checked by the alias tests of each group.
