@@ -397,6 +397,11 @@ class ApiSettings(BaseModel):
     )
     host: str = Field(default="127.0.0.1", description="Address `podium webserver` binds.")
     port: int = Field(default=8080, ge=0, le=65535, description="Port of `podium webserver`.")
+    mcp_call_seconds: float = Field(
+        default=300.0, gt=0,
+        description="How long an MCP `tools/call` waits for its flow's execution to end "
+        "before answering that it still runs (with the execution id).",
+    )
 
     _users = field_validator("users", mode="before")(_users)
     _tokens = field_validator("tokens", mode="before")(_split_csv)

@@ -3,6 +3,7 @@
 from common.plugins import tasks as _tasks  # noqa: F401  (registers the task types)
 from common.plugins import triggers as _triggers  # noqa: F401
 from common.plugins import trigger_batch as _trigger_batch  # noqa: F401
+from common.plugins import trigger_mcp as _trigger_mcp  # noqa: F401
 from common.plugins import conditions as _conditions  # noqa: F401
 from common.plugins import runners as _runners  # noqa: F401
 from common.plugins.base import (AnyCondition, AnyTask, AnyTaskRunner, AnyTrigger, Condition,

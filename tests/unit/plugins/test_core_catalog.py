@@ -1,6 +1,6 @@
 """Every task, condition and trigger type of Kestra's current core (io.kestra.plugin.core.*,
-read from its newest source) resolves in the registry, with its @Plugin aliases; the types
-Podium does not run yet are listed here, so adding one is a change of this file."""
+read from its newest source) resolves in the registry, with its @Plugin aliases; a type
+Kestra adds is a change of this file."""
 
 from __future__ import annotations
 
@@ -39,11 +39,8 @@ ExecutionOutputs ExecutionStatus Expression FlowCondition FlowNamespaceCondition
 HasRetryAttempt MultipleCondition Not Or PublicHoliday TimeBetween Weekend
 """.split()
 
-TRIGGERS = """trigger.BatchWebhook trigger.Flow trigger.Schedule trigger.ScheduleOnDates
-trigger.Webhook http.Trigger""".split()
-
-# In Kestra's current core, not in Podium yet (see docs/architecture.md).
-NOT_YET = {"task": [], "trigger": ["trigger.McpToolTrigger"]}
+TRIGGERS = """trigger.BatchWebhook trigger.Flow trigger.McpToolTrigger trigger.Schedule
+trigger.ScheduleOnDates trigger.Webhook http.Trigger""".split()
 
 # The classes added since Kestra 0.21 declare no @Plugin aliases; the older aliases are
 # checked by the alias tests of each group.
@@ -63,12 +60,6 @@ def test_every_core_condition_type_resolves(name):
 @pytest.mark.parametrize("name", TRIGGERS)
 def test_every_core_trigger_type_resolves(name):
     assert registry.resolve("trigger", CORE + name) is not None, name
-
-
-@pytest.mark.parametrize("category,name", [(c, n) for c, names in NOT_YET.items()
-                                           for n in names])
-def test_the_types_not_built_yet_are_unknown(category, name):
-    assert registry.resolve(category, CORE + name) is None
 
 
 @pytest.mark.parametrize("name", EXECUTION_UPDATING)
