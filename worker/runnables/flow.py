@@ -1,16 +1,17 @@
-"""io.kestra.plugin.core.flow.Sleep (the only flow.* type a worker runs alone)."""
+"""io.kestra.plugin.core.flow.Sleep and its twin flow.Wait (the flow.* types a worker runs
+alone)."""
 
 from __future__ import annotations
 
 from common.durations import format_duration, parse_duration
-from common.plugins.tasks.flow import Sleep
+from common.plugins.tasks.flow import Sleep, Wait
 
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
 
 
-@runs(Sleep)
-def run_sleep(task: Sleep, ctx: RunContext) -> None:
+@runs(Sleep, Wait)
+def run_sleep(task: Sleep | Wait, ctx: RunContext) -> None:
     """Kestra logs "Waiting for <duration>" at INFO and sleeps. Here the wait wakes at once
     when the attempt is killed (KILLED) or reaches its timeout (FAILED)."""
     rendered = str(ctx.render(task.duration))

@@ -45,6 +45,14 @@ class Sleep(Task):
     duration: DurationStr
 
 
+class Wait(Task):
+    """Waits for `duration` on a worker (Kestra's flow.Wait, Sleep's twin in its core)."""
+
+    TYPE: ClassVar[str] = "io.kestra.plugin.core.flow.Wait"
+
+    duration: DurationStr
+
+
 class Cache(StrictModel):
     """Files of a WorkingDirectory kept between executions."""
 

@@ -18,7 +18,7 @@ execution.Assert execution.Count execution.Exit execution.Fail execution.Labels
 execution.PurgeExecutions execution.Resume execution.SetVariables execution.UnsetVariables
 flow.AllowFailure flow.Approval flow.Dag flow.EachParallel flow.EachSequential flow.ForEach
 flow.ForEachItem flow.If flow.Loop flow.LoopUntil flow.Parallel flow.Pause flow.PurgeFlows
-flow.Sequential flow.Sleep flow.Subflow flow.Switch flow.Template flow.WaitFor
+flow.Sequential flow.Sleep flow.Subflow flow.Switch flow.Template flow.Wait flow.WaitFor
 flow.WorkingDirectory
 http.Download http.Request http.SseRequest
 kv.Delete kv.Get kv.GetKeys kv.PurgeKV kv.Put kv.Set

@@ -199,6 +199,14 @@ def test_sleep_waits_and_logs():
     assert logs.pairs() == [("INFO", "Waiting for PT0.3S")]
 
 
+def test_flow_wait_waits_like_sleep():
+    ctx, logs = make_ctx()
+    start = time.monotonic()
+    outcome = run_attempt(make_task("io.kestra.plugin.core.flow.Wait", duration="PT0.2S"), ctx)
+    assert outcome.state is State.SUCCESS and time.monotonic() - start >= 0.2
+    assert logs.pairs() == [("INFO", "Waiting for PT0.2S")]
+
+
 def test_sleep_duration_may_be_an_expression():
     ctx, _ = make_ctx(inputs={"d": "PT0.1S"})
     assert run_attempt(make_task(SLEEP, duration="{{ inputs.d }}"), ctx).state is State.SUCCESS
