@@ -22,7 +22,7 @@ from api.context import execution_json, runtime_of
 from api.errors import NotFound, Unprocessable
 from common.debounce import Window, render_key
 from common.errors import PodiumError
-from common.plugins.conditions import Expression, Not, Or
+from common.plugins.conditions import Expression, Not, Or, when_condition
 from common.plugins.trigger_batch import BatchWebhook
 from common.plugins.triggers import Webhook
 from common.store.debounce import add_debounce_event
@@ -67,7 +67,8 @@ def _start(runtime: Runtime, namespace: str, flow_id: str, key: str,
         return buffer_call(runtime, flow, batch, variables, labels)
     context = build_context(flow_id=flow.id, namespace=flow.namespace, trigger=variables)
     try:
-        if not all(_holds(c, context) for c in trigger.conditions or []):
+        conditions = [*(trigger.conditions or []), *when_condition(trigger.when)]
+        if not all(_holds(c, context) for c in conditions):
             return Response(status_code=204)
     except Unsupported as exc:
         raise Unprocessable(f"Webhook skipped: {exc}") from None

@@ -21,6 +21,7 @@ from common.models.state import State
 from common.plugins.cron import CronExpression
 from common.plugins.triggers import Schedule, ScheduleOnDates
 from common.store.triggers import TriggerKey, TriggerState
+from common.plugins.conditions import when_condition
 from scheduler.conditions import ConditionError, all_hold
 from scheduler.fire_times import next_fire, previous_fire
 
@@ -84,6 +85,8 @@ def fingerprint(trigger: Schedule | ScheduleOnDates, zone_name: str) -> str:
     fields = trigger.model_dump(mode="json", include={
         "cron", "with_seconds", "timezone", "dates", "conditions", "schedule_conditions"})
     fields["zone"] = zone_name
+    if getattr(trigger, "when", None):  # only when set: the fingerprints of others stay
+        fields["when"] = trigger.when
     text = json.dumps(fields, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -274,7 +277,8 @@ def _nearest(spec: Spec, date: datetime, *, forward: bool) -> datetime | None:
 
 def _conditions(spec: Spec) -> list:
     trigger = spec.trigger
-    return [*(trigger.conditions or []), *(getattr(trigger, "schedule_conditions", None) or [])]
+    return [*(trigger.conditions or []), *(getattr(trigger, "schedule_conditions", None) or []),
+            *when_condition(getattr(trigger, "when", None))]
 
 
 def _late_limit(spec: Spec, now: datetime) -> datetime | None:

@@ -219,3 +219,11 @@ class FlowNamespaceCondition(Condition):
 
     namespace: str
     prefix: bool = False
+
+
+def when_condition(expression: str | None) -> list[Expression]:
+    """A trigger's `when` (Kestra 2.0's replacement of its `conditions`) as the Expression
+    condition it behaves as: none when unset."""
+    if expression is None or not expression.strip():
+        return []
+    return [Expression.model_validate({"type": Expression.TYPE, "expression": expression})]

@@ -100,6 +100,8 @@ class Schedule(Trigger):
     schedule_conditions: list[AnyCondition] | None = None  # deprecated for `conditions`
     backfill: dict[str, Any] | None = None  # deprecated; backfills are set through the API
     recover_missed_schedules: RecoverMissedSchedules | None = None  # None: server setting
+    # Kestra 2.0's replacement of `conditions`: a date whose `when` is falsy is skipped.
+    when: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "Schedule":
@@ -203,6 +205,8 @@ class Webhook(Trigger):
 
     key: Annotated[str, Field(max_length=256)]
     debounce: Debounce | None = None  # Podium: fold bursts (common/debounce.py)
+    # Kestra 2.0's replacement of `conditions`: rendered with the call as `trigger`.
+    when: str | None = None
 
     @model_validator(mode="after")
     def _no_multiple_condition(self) -> "Webhook":

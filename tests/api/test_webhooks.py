@@ -130,3 +130,31 @@ def test_a_debounced_webhook_folds_a_burst_into_one_execution(client, live, runt
     assert body["state"]["current"] == "SUCCESS"
     logs = httpx.get(f"{live}/api/v1/logs/{execution_id}", headers=BEARER).json()
     assert any(line["message"] == "3: 1,2,3" for line in logs)
+
+
+WHEN = """\
+id: filtered
+namespace: company.team
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ trigger.body.environment }}"
+triggers:
+  - id: webhook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: myKey
+    when: "{{ trigger.headers['x-event-type'][0] == 'deploy' and trigger.body.environment == 'production' }}"
+"""
+
+
+def test_when_filters_calls_as_kestra_2_writes_conditions(client, live):
+    # Kestra 2.0 migration guide: `conditions` on a Webhook become one `when` expression.
+    deploy(client, WHEN)
+    url = f"{live}/api/v1/executions/webhook/company.team/filtered/myKey"
+    deploy_header = {"X-Event-Type": "deploy"}
+    assert httpx.post(url, json={"environment": "staging"},
+                      headers=deploy_header).status_code == 204
+    assert httpx.post(url, json={"environment": "production"}).status_code == 204
+    started = httpx.post(url, json={"environment": "production"}, headers=deploy_header)
+    assert started.status_code == 200
+    assert _messages(live, started.json()["id"]) == ["production"]

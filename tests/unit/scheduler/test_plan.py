@@ -109,6 +109,21 @@ def test_conditions_skip_dates_and_next_previous_skip_them_too():
     assert result.fire.variables["next"] == "2025-06-10T12:00:00Z"
 
 
+def test_when_skips_dates_as_kestra_2_writes_conditions():
+    # Kestra 2.0 migration guide (trigger conditions redesign): weekdays only.
+    weekdays = HOURLY.replace('"0 * * * *"', '"0 12 * * *"') + \
+        '    when: "{{ not isWeekend(trigger.date) }}"\n'
+    s = spec(weekdays)
+    saturday = datetime(2025, 6, 7, 12, tzinfo=UTC)
+    result = step(s, state_for(s, next_date=saturday), saturday + timedelta(days=2), None)
+    assert [d for d, _ in result.skipped] == [saturday, saturday + timedelta(days=1)]
+    assert result.fire.date == saturday + timedelta(days=2)
+    assert result.fire.variables["previous"] == "2025-06-06T12:00:00Z"
+    mondays = spec(HOURLY.replace('"0 * * * *"', '"0 9 * * *"') +
+                   '    when: "{{ dayOfWeek(trigger.date) == \'MONDAY\' }}"\n')
+    assert mondays.fingerprint != spec(HOURLY.replace('"0 * * * *"', '"0 9 * * *"')).fingerprint
+
+
 def test_recover_all_last_none_after_downtime():
     grace = timedelta(seconds=2)
     now = T0 + timedelta(hours=3, minutes=30)
