@@ -72,3 +72,51 @@ def test_paused_execution_resumes_through_the_cli(fleet, monkeypatch):
 
     again = cli.invoke(execution_commands.execution, ["resume", execution.id])
     assert again.exit_code != 0 and "not paused" in again.output
+
+
+APPROVAL = """
+id: review
+namespace: it.pause
+tasks:
+  - id: approval
+    type: io.kestra.plugin.core.flow.Approval
+    commentRequired: ALWAYS
+    inputs:
+      - id: ticket
+        type: INT
+    onWait:
+      - id: notify
+        type: io.kestra.plugin.core.debug.Return
+        format: asked
+    onApprove:
+      - id: approved
+        type: io.kestra.plugin.core.debug.Return
+        format: "#{{ outputs.approval.inputs.ticket }}: {{ outputs.approval.comment }}"
+    onDeny:
+      - id: denied
+        type: io.kestra.plugin.core.debug.Return
+        format: denied
+"""
+
+
+def test_an_approval_is_decided_through_the_cli(fleet, monkeypatch):
+    runtime, env = fleet
+    deploy(runtime, APPROVAL)
+    execution = runtime.submit("it.pause", "review")
+    assert finish(runtime, execution.id).state is State.PAUSED
+    monkeypatch.setattr(execution_commands, "_connect",
+                        lambda: execution_commands.Runtime.connect(settings_from(env)))
+    cli = CliRunner()
+    no_comment = cli.invoke(execution_commands.execution,
+                            ["review", execution.id, "--approve", "-i", "ticket=7"])
+    assert no_comment.exit_code != 0 and "requires a comment" in no_comment.output
+    ok = cli.invoke(execution_commands.execution, ["review", execution.id, "--approve",
+                                                   "-c", "ship it", "-i", "ticket=7"])
+    assert ok.exit_code == 0, ok.output
+    final = wait_for(lambda: (lambda e: e if e.state.is_terminated else None)(
+        runtime.get(execution.id)), what="the approved execution to end")
+    assert final.state is State.SUCCESS
+    runs = runs_by_task(runtime.task_runs(execution.id))
+    assert runs["approved"][0].outputs == {"value": "#7: ship it"}
+    assert runs["approval"][0].outputs["decision"] == "APPROVED"
+    assert "denied" not in runs
