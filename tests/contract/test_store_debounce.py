@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from common.debounce import Window
+from common.debounce import NEVER, Window
 from common.flow.loader import parse_flow
 from common.settings import SchedulerSettings
 from common.store import (add_debounce_event, delete_burst, due_bursts, list_bursts,
@@ -80,6 +80,20 @@ def test_an_event_after_the_burst_is_due_or_full_opens_the_next_one(db):
         assert lock_burst(conn, full) is None
         again = add(conn, window, "a", 4, T0 + 3 * S)  # joins the open burst, seq 2
     assert (again.seq, again.events) == (later.seq, [3, 4])
+
+
+def test_a_batch_held_until_full_is_stored_as_never_due(db):
+    # BatchWebhook with eventsCount only (common/batch_webhook.py): the far flush date is
+    # stored and compared by every backend.
+    window = Window(max_batch=2, hold_until_full=True)
+    with db.begin() as conn:
+        first = add(conn, window, "a", 1, T0)
+    assert first.flush_at == NEVER
+    with db.read() as conn:
+        assert due_bursts(conn, T0 + timedelta(days=3650)) == []
+    with db.begin() as conn:
+        full = add(conn, window, "a", 2, T0 + S)
+    assert full.flush_at == T0 + S and full.events == [1, 2]
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
