@@ -1,6 +1,7 @@
 """The Approval task: wait for a reviewer's decision (Kestra's Approval, core 2.0).
 
-- First resolution: `autoApprove` (rendered per execution) records APPROVED with
+- First resolution: `outputs.url` (the execution's API path: Podium has no UI page), then
+  `autoApprove` (rendered per execution) records APPROVED with
   `auto: true` and goes straight to `onApprove`. Otherwise `onWait` runs (a sequential
   scope with the task's `errors`); when it fails (allowFailure off) the task's `finally`
   runs and the task fails; when it ends, or when there is none, the run and the execution
@@ -43,6 +44,8 @@ _IN_ERROR = (State.FAILED, State.KILLED)
 def _approval(tx, config, task: Approval, run, start) -> State | None:
     decision = (run.outputs or {}).get("decision")
     if decision is None and not run.history.entered(State.PAUSED):
+        if "url" not in (run.outputs or {}):
+            run = _record(tx, run, url=execution_url(tx.execution.id))
         auto = _rendered(tx, config, task, run, task.auto_approve, "autoApprove")
         if auto is None:
             return State.FAILED
@@ -123,6 +126,12 @@ def _rendered(tx, config, task, run, value, name: str) -> str | None:
 
 def _record(tx, run, **values):
     return tx.put_run(run.model_copy(update={"outputs": {**(run.outputs or {}), **values}}))
+
+
+def execution_url(execution_id: str) -> str:
+    """Kestra's `url` output links the execution's page; Podium has no UI, so the link is
+    the execution's path in the REST API (relative: the server's address is not known)."""
+    return f"/api/v1/executions/{execution_id}"
 
 
 def _iso(moment: datetime) -> str:
