@@ -10,8 +10,8 @@ import logging
 
 from fastapi import Depends, FastAPI
 
-from api import (errors, executions, flows, kv, logs, mcp, namespace_files, services,
-                 triggers, webhooks)
+from api import (errors, executions, flows, kv, logs, mcp, namespace_files, outputs,
+                 services, triggers, webhooks)
 from api.context import runtime_of
 from api.guard import AuthMiddleware, BodyLimitMiddleware, Credentials
 from api.metrics import MetricsMiddleware
@@ -30,7 +30,7 @@ def create_app(runtime: Runtime, settings: ApiSettings | None = None) -> FastAPI
     errors.install(app)
     # webhooks before /{ns}/{id}
     for module in (flows, webhooks, executions, logs, kv, namespace_files, triggers, services,
-                   mcp):
+                   mcp, outputs):
         app.include_router(module.router)
     app.add_api_route("/health", health, methods=["GET"], tags=["Health"])
     app.add_api_route("/api/v1/health", health, methods=["GET"], tags=["Health"])

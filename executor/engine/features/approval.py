@@ -1,6 +1,6 @@
 """The Approval task: wait for a reviewer's decision (Kestra's Approval, core 2.0).
 
-- First resolution: `outputs.url` (the execution's API path: Podium has no UI page), then
+- First resolution: `outputs.url` (the execution's page, as the API's execution `url`), then
   `autoApprove` (rendered per execution) records APPROVED with
   `auto: true` and goes straight to `onApprove`. Otherwise `onWait` runs (a sequential
   scope with the task's `errors`); when it fails (allowFailure off) the task's `finally`
@@ -45,7 +45,7 @@ def _approval(tx, config, task: Approval, run, start) -> State | None:
     decision = (run.outputs or {}).get("decision")
     if decision is None and not run.history.entered(State.PAUSED):
         if "url" not in (run.outputs or {}):
-            run = _record(tx, run, url=execution_url(tx.execution.id))
+            run = _record(tx, run, url=execution_url(tx.execution))
         auto = _rendered(tx, config, task, run, task.auto_approve, "autoApprove")
         if auto is None:
             return State.FAILED
@@ -128,10 +128,10 @@ def _record(tx, run, **values):
     return tx.put_run(run.model_copy(update={"outputs": {**(run.outputs or {}), **values}}))
 
 
-def execution_url(execution_id: str) -> str:
-    """Kestra's `url` output links the execution's page; Podium has no UI, so the link is
-    the execution's path in the REST API (relative: the server's address is not known)."""
-    return f"/api/v1/executions/{execution_id}"
+def execution_url(execution) -> str:
+    """Kestra's `url` output links the execution's page, as the API's execution `url` does
+    (relative: the server's address is not known)."""
+    return f"/ui/executions/{execution.namespace}/{execution.flow_id}/{execution.id}"
 
 
 def _iso(moment: datetime) -> str:

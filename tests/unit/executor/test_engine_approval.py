@@ -67,7 +67,7 @@ def test_on_wait_runs_then_the_execution_pauses_until_approved():
     assert h.states() == {"approval": "SUCCESS", "notify": "SUCCESS", "approved": "SUCCESS",
                           "last": "SUCCESS"}
     outputs = h.by_task("approval")[0].outputs
-    assert outputs["url"] == f"/api/v1/executions/{h.execution.id}"
+    assert outputs["url"] == f"/ui/executions/io.kestra.tests/f/{h.execution.id}"
     assert outputs["decision"] == "APPROVED" and outputs["comment"] == "looks good"
     assert outputs["by"] == "alice" and outputs["auto"] is False and outputs["inputs"] == {}
 
