@@ -42,6 +42,14 @@ class KillRunningTasks:
 
 
 @dataclass(frozen=True)
+class KillChildren:
+    """Kill the running subflow executions of this one (as a KILLED end does), while it
+    still runs its afterExecution tasks."""
+
+    execution_id: str
+
+
+@dataclass(frozen=True)
 class ExecutionEnded:
     """The execution reached a terminal state (for parents, concurrency queues, triggers)."""
 

@@ -13,8 +13,8 @@ from common.flow.model import Flow
 from common.messages import KillExecution, Message, StartExecution, TaskResult, TimerFired
 from common.models.execution import Execution, TaskRun
 from common.models.state import State, StateHistory
-from executor.engine.advance import advance, start_execution
-from executor.engine.commands import (CreateExecution, Decision, ExecutionEnded,
+from executor.engine.advance import PENDING_FINAL_STATE, advance, start_execution
+from executor.engine.commands import (CreateExecution, Decision, ExecutionEnded, KillChildren,
                                       KillRunningTasks, ScheduleTimer)
 from executor.engine.context import EngineConfig
 from executor.engine.dispatch import dispatch_attempt
@@ -86,7 +86,36 @@ def _result(tx: ExecutionTx, message: TaskResult, config: EngineConfig) -> str |
 
 @handles(KillExecution)
 def _kill(tx: ExecutionTx, message: KillExecution, config: EngineConfig) -> str | None:
+    if (tx.flow.after_execution and tx.execution.state in _KILLED_THEN_AFTER
+            and PENDING_FINAL_STATE not in (tx.execution.variables or {})):
+        return kill_before_after_execution(tx)
     return kill(tx)
+
+
+# Started executions a kill leaves running their afterExecution tasks (Kestra runs them
+# once the execution is terminated, KILLED included); a second kill stops those too.
+_KILLED_THEN_AFTER = (State.RUNNING, State.PAUSED, State.RETRYING)
+
+
+def kill_before_after_execution(tx: ExecutionTx) -> str | None:
+    """Every unfinished task run KILLED, workers and subflow executions told to stop; the
+    execution stays RUNNING for its afterExecution tasks, KILLED pending (advance)."""
+    running = []
+    for run in tx.runs():
+        if run.state.is_terminated:
+            continue
+        if run.state is State.RUNNING and run.attempts:
+            running.append(run.id)
+        tx.move_run(run, State.KILLED)
+    if running:
+        tx.emit(KillRunningTasks(tuple(running)))
+    tx.emit(KillChildren(tx.execution.id))
+    if tx.execution.state is not State.RUNNING:
+        tx.move_execution(State.RUNNING)
+    variables = {**(tx.execution.variables or {}), PENDING_FINAL_STATE: State.KILLED.value}
+    tx.set_execution(tx.execution.model_copy(update={"variables": variables}))
+    tx.log(None, "INFO", "Execution killed: running its afterExecution tasks")
+    return None
 
 
 def kill(tx: ExecutionTx) -> str | None:

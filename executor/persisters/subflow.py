@@ -5,7 +5,8 @@
   the task does not wait, answer the parent at once with a `SubflowEnded`.
 - `ExecutionEnded` of a child started by a waiting Subflow: tell the parent, with the
   child's outputs (its flow outputs, else the task's deprecated `outputs` rendered on it).
-- `ExecutionEnded` of a KILLED execution: kill its running children (Kestra's kill cascade).
+- `ExecutionEnded` of a KILLED execution: kill its running children (Kestra's kill cascade);
+  `KillChildren` the same while a killed execution still runs its afterExecution tasks.
 Nothing here raises for a bad child: the parent task run fails instead.
 """
 
@@ -24,7 +25,7 @@ from common.store.types import utcnow
 from common.submission import new_execution
 from common.templating import render_value
 from common.transport.base import EXECUTOR_QUEUE
-from executor.engine.commands import ExecutionEnded
+from executor.engine.commands import ExecutionEnded, KillChildren
 from executor.engine.context import EngineConfig, task_context
 from executor.engine.features.subflow import LINK, SUBFLOW_TYPES, StartSubflow
 from executor.engine.view import ExecutionTx
@@ -131,7 +132,16 @@ def _outputs(conn, ended: Execution, link: dict,
 
 @persists(ExecutionEnded)
 def _kill_children(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
-    if command.execution.state is not State.KILLED:
-        return
-    for child in list_children(conn, command.execution.id, running=True):
+    if command.execution.state is State.KILLED:
+        _kill_running_children(conn, command.execution.id, out)
+
+
+@persists(KillChildren)
+def _kill_children_now(conn, execution: Execution, command: KillChildren,
+                       out: Outgoing) -> None:
+    _kill_running_children(conn, command.execution_id, out)
+
+
+def _kill_running_children(conn, execution_id: str, out: Outgoing) -> None:
+    for child in list_children(conn, execution_id, running=True):
         out.messages.append((EXECUTOR_QUEUE, KillExecution(execution_id=child.id).encode()))

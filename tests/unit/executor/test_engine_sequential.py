@@ -232,3 +232,33 @@ def test_create_new_execution_stops_at_max_attempt():
     h = Harness(flow(task("a", "Fail", "    retry:\n      type: constant\n      interval: PT1S\n      maxAttempt: 2\n      behavior: CREATE_NEW_EXECUTION\n")))
     h.execution = h.execution.model_copy(update={"attempt_number": 2})
     assert h.run() is State.FAILED
+
+
+def test_a_killed_execution_runs_its_after_execution_tasks_then_ends_killed():
+    # Kestra runs afterExecution once the execution is terminated, KILLED included (its
+    # docs' example: runIf "{{ execution.state isIn ['SUCCESS', 'KILLED', 'CANCELLED'] }}").
+    from executor.engine.commands import KillChildren, KillRunningTasks
+    source = flow(task("a"), task("b")) + "afterExecution:\n" + task("notify", "Log")
+    h = Harness(source)
+    h.start()
+    running = h.dispatched[0]
+    decision = h.kill()
+    assert h.execution.state is State.RUNNING  # waits for afterExecution
+    assert any(isinstance(c, KillRunningTasks) for c in decision.commands)
+    assert any(isinstance(c, KillChildren) for c in decision.commands)
+    notify = h.dispatched[-1]
+    assert notify.task_run.task_id == "notify" and notify.context["execution"]["state"] == "KILLED"
+    assert h.result(running, "SUCCESS").ignored  # the killed attempt's late result
+    h.result(notify, "SUCCESS")
+    assert h.execution.state is State.KILLED
+    assert h.states() == {"a": "KILLED", "notify": "SUCCESS"}
+
+
+def test_a_second_kill_stops_the_after_execution_tasks_too():
+    source = flow(task("a")) + "afterExecution:\n" + task("notify", "Log")
+    h = Harness(source)
+    h.start()
+    h.kill()
+    h.kill()
+    assert h.execution.state is State.KILLED
+    assert h.states() == {"a": "KILLED", "notify": "KILLED"}
