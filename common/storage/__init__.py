@@ -12,6 +12,7 @@ from common.storage.base import Data, Storage, StorageEntry
 from common.storage.local import LocalStorage
 from common.storage.uris import (
     URI_PREFIX,
+    cache_uri,
     check_name,
     check_path,
     execution_prefix,
@@ -24,7 +25,7 @@ from common.storage.uris import (
 )
 
 __all__ = [
-    "URI_PREFIX", "Data", "LocalStorage", "Storage", "StorageEntry", "check_name", "check_path",
+    "URI_PREFIX", "Data", "cache_uri", "LocalStorage", "Storage", "StorageEntry", "check_name", "check_path",
     "execution_prefix", "input_file_uri", "namespace_file_uri", "namespace_files_prefix",
     "namespace_path", "slugify", "task_output_uri",
 ]

@@ -8,6 +8,8 @@ The layout is Kestra's (``StorageContext``):
 - ``<ns path>/<flow>/executions/<execution>/tasks/<task>/<task run>/<file>``: task outputs
 - ``<ns path>/<flow>/executions/<execution>/inputs/<input>/<file>``: FILE inputs
 - ``<ns path>/_files/<path>``: namespace files
+- ``<ns path>/<flow>/<task>/cache/[<hash of the task run value>/]cache.zip``: the archive
+  of a WorkingDirectory's `cache`
 
 where ``<ns path>`` is the namespace with dots turned into slashes, and flow and task ids are
 slugified as Kestra does, so files land where a Kestra instance would put them.
@@ -15,6 +17,7 @@ slugified as Kestra does, so files land where a Kestra instance would put them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from urllib.parse import unquote
@@ -154,6 +157,18 @@ def input_file_uri(namespace: str, flow_id: str, execution_id: str, input_name: 
     base = key_of(execution_prefix(namespace, flow_id, execution_id))
     return _join(base, "inputs", check_name(input_name, "input name"),
                  check_name(file_name, "file name"))
+
+
+def cache_uri(namespace: str, flow_id: str, task_id: str, value: str | None = None) -> str:
+    """Where a WorkingDirectory keeps its `cache` archive (Kestra's
+    StorageContext.getCacheURI). A task run `value` (a loop's iteration) gets its own
+    archive under a hash of it; Kestra hashes with murmur3, we with BLAKE2b (same length),
+    so the folder name differs from Kestra's but stays a fixed-size safe name."""
+    base = [namespace_path(namespace), _slug(flow_id, "flow id"), _slug(task_id, "task id"),
+            "cache"]
+    if value is not None:
+        base.append(hashlib.blake2b(value.encode(), digest_size=16).hexdigest())
+    return _join(*base, "cache.zip")
 
 
 def namespace_files_prefix(namespace: str) -> str:

@@ -23,6 +23,7 @@ from ruamel.yaml import YAML
 from common.flow.loader import LoadedFlow, load_flow_file, parse_flow
 from common.kv import KVStore, infer
 from common.secrets import encode_base64
+from common.storage.namespace_files import put_file as put_namespace_file
 from common.storage.uploads import Upload
 from common.templating.context import DEFAULT_ENV_PREFIX
 from common.store import clear_kv
@@ -41,7 +42,8 @@ SUPPORTED_FEATURES: frozenset[str] = frozenset({"retry-new-execution", "pause", 
                                                 "secrets", "secret-input", "log-store",
                                                 "execution-api", "envs", "globals",
                                                 "flow-trigger", "trigger-store",
-                                                "log-to-file"})
+                                                "log-to-file", "working-directory-cache",
+                                                "namespace-files"})
 
 # Cases that use the KV store (directly, through the state store, or with a `setup.kv`)
 # share its keys: they run one at a time in manifest order, each on the store its
@@ -223,6 +225,7 @@ def run_case(runtime: Any, case: Case, timeout: float,
     if case.mode == "triggered":
         return run_triggered(runtime, case, timeout)
     prepare_triggers(runtime, case)
+    prepare_namespace_files(runtime, case)
     try:
         execution = runtime.submit(case.namespace, case.flow_id,
                                    with_uploads(case.inputs) or None,
@@ -250,6 +253,21 @@ def run_case(runtime: Any, case: Case, timeout: float,
     snap.trigger_states = trigger_states(runtime, case)
     outcome: Outcome = compare(case.expect, snap)
     return Result(case, outcome.status, outcome.detail)
+
+
+def prepare_namespace_files(runtime: Any, case: Case) -> None:
+    """`setup.namespace_files`: files stored as namespace files before the run, given as
+    namespace -> path -> content, or path -> content for the flow's own namespace (the
+    README does not fix the shape; Kestra's tests put paths such as /a/b/c.txt)."""
+    files = case.setup.get("namespace_files") or {}
+    if not files:
+        return
+    by_namespace = files if all(isinstance(v, dict) for v in files.values()) \
+        else {case.namespace: files}
+    for namespace, entries in by_namespace.items():
+        for path, content in (entries or {}).items():
+            data = content if isinstance(content, str) else json.dumps(content)
+            put_namespace_file(runtime.storage, namespace, path, data.encode())
 
 
 def prepare_triggers(runtime: Any, case: Case) -> None:

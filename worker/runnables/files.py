@@ -84,19 +84,21 @@ def inside(root: Path, name: str, what: str) -> Path:
 
 
 # ---------------------------------------------------------------- output files
-def _check_pattern(pattern: str) -> str:
+def _check_pattern(pattern: str, what: str) -> str:
     if pattern.startswith("/") or any(part in ("..", ".") for part in pattern.split("/")):
-        raise TaskFailure(f"Invalid outputFiles pattern '{pattern}': only relative paths "
+        raise TaskFailure(f"Invalid {what} pattern '{pattern}': only relative paths "
                           f"inside the working directory are allowed")
     return pattern
 
 
-def matching_files(root: Path, patterns: list[str]) -> list[tuple[str, Path]]:
+def matching_files(root: Path, patterns: list[str],
+                   what: str = "outputFiles") -> list[tuple[str, Path]]:
     """(relative path, path) of the regular files under `root` matching any pattern,
-    sorted. A symlink leading outside `root` is refused, never followed."""
-    regexes = [glob_regex(_check_pattern(p)) for p in patterns]
+    sorted. A symlink leading outside `root` is refused, never followed; errors name
+    `what` (the property the patterns come from)."""
+    regexes = [glob_regex(_check_pattern(p, what)) for p in patterns]
     return files_where(root, lambda relative: any(regex.fullmatch(relative)
-                                                  for regex in regexes), "outputFiles")
+                                                  for regex in regexes), what)
 
 
 def files_where(root: Path, predicate: Callable[[str], bool],

@@ -1,7 +1,7 @@
 """io.kestra.plugin.core.flow.WorkingDirectory on a worker (Kestra's Worker.handleTask).
 
-The whole task arrives as one attempt. `namespaceFiles` are copied first, then
-`inputFiles` written; then each enabled child runs, one after the other, as its own
+The whole task arrives as one attempt. The `cache` of the last run is restored first
+(working_directory_cache.py), then `namespaceFiles` copied and `inputFiles` written; then each enabled child runs, one after the other, as its own
 attempt (`run_attempt`: timeout, kill, allowFailure, allowWarning, masking) in the SAME
 working directory, rendered with the WorkingDirectory's variables plus `task` (the child)
 and the outputs of the children before it. The first child that ends FAILED (allowFailure turns that into WARNING) or
@@ -14,9 +14,8 @@ child), so the files it stores land under its own task run, and with the Working
 own as `workerTaskrun` (Kestra's RunContextInitializer.forWorkingDirectory): one id the
 children share, e.g. to name a file or a scratch table. Once the children are done
 (unless killed), the `outputFiles` globs are uploaded from the shared directory as the
-WorkingDirectory's `outputFiles` output.
-
-Not here yet: `cache` (ignored with a WARN log).
+WorkingDirectory's `outputFiles` output, and the files matching `cache.patterns` archived
+for the next run.
 """
 
 from __future__ import annotations
@@ -35,15 +34,14 @@ from worker.runnables.base import Outcome, runs
 from worker.runnables.files import (render_file_map, render_patterns, upload_output_files,
                                     write_input_files)
 from worker.runnables.namespace_files import copy_namespace_files
+from worker.runnables.working_directory_cache import restore_cache, save_cache
 
 _STOPS = (State.FAILED, State.KILLED)
 
 
 @runs(WorkingDirectory)
 def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
-    if task.cache is not None:
-        ctx.log("WARN", "`cache` of a WorkingDirectory is not supported by Podium's worker "
-                        "yet: ignored")
+    restored = restore_cache(ctx, task.cache) if task.cache is not None else {}
     extra = {"workingDir": str(ctx.working_dir)}
     copy_namespace_files(ctx, task.namespace_files)
     write_input_files(ctx, render_file_map(ctx, task.input_files, "inputFiles", extra),
@@ -85,6 +83,8 @@ def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
     if task.output_files is not None and state is not State.KILLED:
         files = {"outputFiles": upload_output_files(
             ctx, render_patterns(ctx, task.output_files, extra))}
+    if task.cache is not None and state is not State.KILLED:
+        save_cache(ctx, task.cache, restored)
     return Outcome(state, outputs=files, error=error, labels=labels or None,
                    children=children)
 

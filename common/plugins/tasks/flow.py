@@ -59,6 +59,14 @@ class Cache(StrictModel):
     patterns: list[str]
     ttl: DurationStr | None = None
 
+    @model_validator(mode="after")
+    def _relative_patterns(self) -> "Cache":
+        for pattern in self.patterns:
+            if pattern.startswith("/") or any(p in (".", "..") for p in pattern.split("/")):
+                raise ValueError(f"patterns: '{pattern}' must be relative to the working "
+                                 f"directory, without '.' or '..' segments")
+        return self
+
 
 class WorkingDirectory(FlowableTask):
     """Runs its runnable children on one worker, sharing one local directory."""

@@ -233,7 +233,8 @@ def _case(**fields):
     ({"mode": "pause-resume", "resume_inputs": {"f": {"$file": {"name": "a", "content": "b"}}}},
      None),
     ({"requires": ["flow-trigger", "log-store"]}, None),
-    ({"requires": ["working-directory-cache"]}, "needs working-directory-cache"),
+    ({"requires": ["working-directory-cache", "namespace-files"]}, None),
+    ({"requires": ["teleportation"]}, "needs teleportation"),
     ({"requires": ["kv-store", "state-store", "secrets", "secret-input"]}, None),
     ({"depends_on_heldout": 2}, "needs 2 held-out flow(s)"),
     ({"inputs": {"file": {"$file": {"name": "a", "content": "b"}}}}, None),
@@ -242,7 +243,7 @@ def _case(**fields):
     ({"setup": {"kv": {}}}, None),
     ({"setup": {"envs": {"a": "1"}}}, None),
     ({"setup": {"globals": {"a": 1}}}, None),
-    ({"setup": {"namespace_files": {"a": "b"}}}, "needs namespace-files"),
+    ({"setup": {"namespace_files": {"a": "b"}}}, None),
     ({"mode": "resume-other", "requires": ["pause", "execution-api"]}, None),
 ])
 def test_skip_reason(fields, reason):
@@ -289,3 +290,19 @@ def test_a_superseded_variant_runs_against_the_current_kestra_expectation():
     assert variant.superseded.startswith("Kestra 0.22")
     assert variant.expect["state"] == "FAILED" and variant.expect["taskruns"] == 1
     assert variant.inputs == {"errorOnMissing": True}  # only the expectation is replaced
+
+
+@pytest.mark.parametrize("files, namespace", [
+    ({"/a/b/c/2.txt": "second"}, "io.kestra.tests"),  # path -> content: the flow's namespace
+    ({"company.other": {"a/b/c/2.txt": "second"}}, "company.other"),
+])
+def test_setup_namespace_files_are_stored_before_the_run(tmp_path, files, namespace):
+    from types import SimpleNamespace
+
+    from common.storage import LocalStorage, namespace_file_uri
+    from tests.conformance.runner import prepare_namespace_files
+    with LocalStorage(tmp_path) as storage:
+        prepare_namespace_files(SimpleNamespace(storage=storage),
+                                _case(namespace="io.kestra.tests",
+                                      setup={"namespace_files": files}))
+        assert storage.read_bytes(namespace_file_uri(namespace, "a/b/c/2.txt")) == b"second"
