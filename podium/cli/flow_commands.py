@@ -31,9 +31,9 @@ def flow() -> None:
 def validate(paths: tuple[Path, ...], output_format: str, remote=None) -> None:
     """Check flow files (or every .yaml/.yml file under folders). Exit 1 if any is invalid."""
     if remote:
-        results = api.validate_files(remote, _flow_files(paths))
+        results = api.validate_files(remote, flow_files(paths))
     else:
-        results = [_validate_one(path) for path in _flow_files(paths)]
+        results = [_validate_one(path) for path in flow_files(paths)]
     if output_format == "json":
         click.echo(json.dumps(results, indent=2))
     else:
@@ -49,7 +49,7 @@ def deploy(paths: tuple[Path, ...], remote=None) -> None:
 
     Nothing is saved unless every file is valid.
     """
-    files = _flow_files(paths)
+    files = flow_files(paths)
     if remote:
         api.deploy_files(remote, files)
         return
@@ -66,7 +66,7 @@ def deploy(paths: tuple[Path, ...], remote=None) -> None:
                        f"({status})  {path}")
 
 
-def _flow_files(paths: tuple[Path, ...]) -> list[Path]:
+def flow_files(paths: tuple[Path, ...]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():

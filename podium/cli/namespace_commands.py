@@ -88,7 +88,7 @@ def list_command(namespace: str, path: str | None, output_format: str,
         click.echo(f"/{file.path}  {file.size}")
 
 
-def _local_files(source: Path) -> Iterator[tuple[str, Path]]:
+def local_files(source: Path) -> Iterator[tuple[str, Path]]:
     """(relative POSIX path, path) of each regular file under `source`, sorted."""
     if source.is_file():
         yield source.name, source
@@ -120,7 +120,7 @@ def upload_command(namespace: str, source: Path, to: str, conflict: str, delete_
         try:
             folder = nsfiles.folder_path(to, "TO")
             uploads = [(nsfiles.join(folder, relative), path)
-                       for relative, path in _local_files(source)]
+                       for relative, path in local_files(source)]
         except PodiumError as exc:
             raise click.ClickException(str(exc)) from None
         return remote_namespace.upload(remote, namespace, uploads, conflict.lower(),
@@ -128,7 +128,7 @@ def upload_command(namespace: str, source: Path, to: str, conflict: str, delete_
     with _storage(data_dir) as storage:
         folder = nsfiles.folder_path(to, "TO")
         uploads = [(nsfiles.join(folder, relative), path)
-                   for relative, path in _local_files(source)]  # every name checked first
+                   for relative, path in local_files(source)]  # every name checked first
         if delete_first:
             prefix = namespace_file_uri(namespace, folder) if folder \
                 else namespace_files_prefix(namespace)

@@ -1,4 +1,6 @@
-"""`podium run FLOW.yaml`: run one flow file to completion on the embedded default."""
+"""`podium run FLOW.yaml`: run one flow file to completion on the embedded default, with
+the other flows of its project (`--flows DIR`: the subflows it calls) and namespace files
+(`--namespace-files [NAMESPACE=]DIR`) loaded first (podium/cli/run_project.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +16,19 @@ from common.flow.loader import load_flow_file
 from common.flow.model import Flow
 from common.inputs import InputType
 from common.models.state import State
+from common.storage import namespace_files as nsfiles
+from common.store.executions import list_children
 from common.settings import Settings
 from podium import wiring
+from podium.cli.namespace_commands import local_files
 from podium.cli.output import print_execution
+from podium.cli.run_project import (ProjectError, ProjectFlow, load_flows, missing_subflows,
+                                    namespace_file_sources)
 from podium.runtime import Runtime
+
+
+_CHILDREN_SHOWN = 3
+_CHILD_DEPTH = 3
 
 
 def parse_inputs(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -49,32 +60,43 @@ def with_files(flow: Flow, inputs: dict[str, Any]) -> dict[str, Any]:
 @click.option("--input", "-i", "inputs", multiple=True, metavar="KEY=VALUE",
               help="An execution input; repeat for several. KEY=@PATH uploads a local file "
                    "to a FILE input.")
+@click.option("--flows", "flow_dirs", multiple=True, metavar="DIR",
+              type=click.Path(exists=True, path_type=Path),
+              help="Deploy every flow (.yaml/.yml, recursively, hidden folders skipped) "
+                   "under DIR first, e.g. the subflows FLOW_FILE calls; repeat for several.")
+@click.option("--namespace-files", "ns_dirs", multiple=True, metavar="[NAMESPACE=]DIR",
+              help="Upload the files under DIR as namespace files of FLOW_FILE's namespace "
+                   "(or of NAMESPACE) first; repeat for several.")
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Keep the SQLite database and logs here (default: a temporary folder).")
 @click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
-def run(flow_file: Path, inputs: tuple[str, ...], output_format: str, data_dir: Path | None,
+def run(flow_file: Path, inputs: tuple[str, ...], flow_dirs: tuple[Path, ...],
+        ns_dirs: tuple[str, ...], output_format: str, data_dir: Path | None,
         timeout: float | None) -> None:
     """Run FLOW_FILE with no server (SQLite, in-process executor and workers).
 
     Exit code 0 when the execution ends SUCCESS or WARNING, 1 otherwise.
     """
     try:
-        loaded = load_flow_file(flow_file)
-    except FlowValidationError as exc:
+        main = ProjectFlow(flow_file, load_flow_file(flow_file))
+        others = load_flows(flow_dirs, main)
+        sources = namespace_file_sources(ns_dirs, main.loaded.flow.namespace)
+    except (FlowValidationError, ProjectError) as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    loaded = main.loaded
     settings = Settings()
     wiring.worker_http(settings)  # PODIUM_HTTP__*: the hosts http tasks may reach
     # Script environments are kept across runs (worker.script_env_dir, ~/.podium by
     # default) even when the run's own folder is a temporary one.
     with Runtime.embedded(data_dir, script_env_dir=settings.worker.script_env_dir) as runtime:
         try:
-            runtime.deploy(loaded)
+            _prepare(runtime, main, others, sources)
             execution = runtime.submit(loaded.flow.namespace, loaded.flow.id,
                                        with_files(loaded.flow, parse_inputs(inputs)))
             execution = runtime.wait(execution.id, timeout=timeout)
-        except (PodiumError, TimeoutError) as exc:
+        except (PodiumError, OSError, TimeoutError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         task_runs = runtime.task_runs(execution.id)
@@ -82,4 +104,46 @@ def run(flow_file: Path, inputs: tuple[str, ...], output_format: str, data_dir: 
             click.echo(json.dumps(execution.to_api(task_runs), indent=2, default=str))
         else:
             print_execution(execution, task_runs, runtime.logs(execution.id))
+            _print_unsuccessful_children(runtime, execution.id)
     sys.exit(0 if execution.state in (State.SUCCESS, State.WARNING) else 1)
+
+
+def _prepare(runtime: Runtime, main: ProjectFlow, others: list[ProjectFlow],
+             sources: list[tuple[str, Path]]) -> None:
+    """Deploy the project's flows (the run flow last: its latest revision), refuse a run
+    whose subflows are missing, then upload the namespace files."""
+    for item in [*others, main]:
+        runtime.deploy(item.loaded)
+    flows = {item.key: item.loaded.flow for item in [*others, main]}
+    missing = missing_subflows(main.loaded.flow, flows,
+                               lambda namespace, flow_id: _deployed(runtime, namespace, flow_id))
+    if missing:
+        raise PodiumError("\n".join(missing))
+    for namespace, folder in sources:
+        for relative, path in local_files(folder):
+            with open(path, "rb") as stream:
+                nsfiles.put_file(runtime.storage, namespace, relative, stream)
+
+
+def _print_unsuccessful_children(runtime: Runtime, execution_id: str, depth: int = 0) -> None:
+    """The subflow executions that did not succeed, with their logs: where a failure of
+    the run flow comes from. A few per parent, so a wide ForEachItem stays readable."""
+    with runtime.db.read() as conn:
+        children = [child for child in list_children(conn, execution_id)
+                    if child.state not in (State.SUCCESS, State.SKIPPED)]
+    for child in children[:_CHILDREN_SHOWN]:
+        click.echo(f"\n{'  ' * depth}subflow execution of {execution_id}:")
+        print_execution(child, runtime.task_runs(child.id), runtime.logs(child.id))
+        if depth < _CHILD_DEPTH:
+            _print_unsuccessful_children(runtime, child.id, depth + 1)
+    if len(children) > _CHILDREN_SHOWN:
+        click.echo(f"... and {len(children) - _CHILDREN_SHOWN} more subflow execution(s) "
+                   f"that did not succeed")
+
+
+def _deployed(runtime: Runtime, namespace: str, flow_id: str) -> bool:
+    try:
+        runtime.flow(namespace, flow_id)
+    except PodiumError:
+        return False
+    return True
