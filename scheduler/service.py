@@ -57,6 +57,7 @@ from common.transport.base import Transport
 from scheduler import http_poll
 from scheduler.plan import Fire, Spec, initial_state, label_map, recover, step
 from scheduler.polling import PollSpec, claim, initial_poll_state, poll_execution_id
+from scheduler.trigger_log import TriggerLog, store_or_warn
 from scheduler.specs import FlowSpecs, flow_specs, system_zone_name
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class SchedulerService:
                  input_services: InputServices | None = None,
                  storage: Storage | None = None) -> None:
         self.db = db
-        self.storage = storage  # where a BatchWebhook's batch file is written
+        self.storage = storage  # a BatchWebhook's batch file, a polling trigger's logToFile file
         # secret(), kv(), http()... in the inputs' expressions of the executions it starts
         self.input_services = input_services
         self.settings = settings or SchedulerSettings()
@@ -341,6 +342,9 @@ class SchedulerService:
             return False
         variables = response.trigger_variables()
         labels = label_map(trigger.labels) or None
+        exec_id = poll_execution_id(spec.key, decision.slot)
+        log_file = self._poll_log_file(spec, response, exec_id) \
+            if trigger.log_to_file and trigger.debounce is None else None
         now = self.clock()
         with self.db.begin() as conn:
             if trigger.debounce is not None:
@@ -352,11 +356,11 @@ class SchedulerService:
                 set_trigger_execution(conn, spec.key, burst.execution_id)
                 self.counters["debounced"] += 1
                 return False
-            exec_id = poll_execution_id(spec.key, decision.slot)
             fired, outgoing = self._insert(
                 conn, spec.key, flow_specs_.flow, flow_specs_.revision, {}, now,
                 labels=labels, trigger={"id": trigger.id, "type": trigger.TYPE,
-                                        "variables": variables},
+                                        "variables": variables,
+                                        **({"logFile": log_file} if log_file else {})},
                 execution_id=exec_id, what=f"poll of slot {decision.slot.isoformat()}")
             if fired:
                 set_trigger_execution(conn, spec.key, exec_id)
@@ -364,6 +368,19 @@ class SchedulerService:
             _fired("poll", spec.key[0])
         self.relay.publish_committed(outgoing)
         return False
+
+    def _poll_log_file(self, spec: PollSpec, response: http_poll.PollResponse,
+                       execution_id: str) -> str | None:
+        """`logToFile`: the poll's lines (those of Kestra's http.Trigger and Request) as a
+        file of the execution it starts; None when it cannot be stored (logged)."""
+        namespace, flow_id, trigger_id = spec.key
+        trigger = spec.trigger
+        level = trigger.log_level.value if trigger.log_level is not None else None
+        lines = TriggerLog(flow_id, trigger_id, level)
+        lines.log("DEBUG", f"Request '{response.uri}' with the response code '{response.code}'")
+        lines.log("DEBUG", f"{response.uri} respond with status code '{response.code}'")
+        return store_or_warn(lines, self.storage, namespace, flow_id, execution_id,
+                             lambda why: log.warning("trigger %s: %s", "/".join(spec.key), why))
 
     # ------------------------------------------------------------------ debounce bursts
     def flush_bursts(self) -> int:

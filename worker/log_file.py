@@ -2,23 +2,19 @@
 a text file instead of the log store; when the attempt ends the file is stored as an output
 of its task run (`log-<random>.txt`) and its URI recorded on the attempt (`logFile`).
 
-One line per log call, as Kestra's pattern `%d{ISO8601} %-5.5level %-12.36thread
-%-12.36logger{36} %msg%n` lays it out: `2025-01-31 10:00:00,123 INFO  podium-task-hello
-flow.hello.<execution>.<task run> Hello World!` (UTC; the logger name is not abbreviated).
-Lines arrive masked (RunContext.log masks before any sink).
+The lines are laid out by common/log_lines.py. They arrive masked (RunContext.log masks
+before any sink).
 """
 
 from __future__ import annotations
 
-import secrets
-import string
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from common.log_lines import log_file_name, log_line
+
 Sink = Callable[[str, str], None]  # (level, message)
-_SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 
 
 class LogFile:
@@ -33,10 +29,7 @@ class LogFile:
         self._lock = threading.Lock()
 
     def write(self, level: str, message: str) -> None:
-        now = datetime.now(timezone.utc)
-        stamp = now.strftime("%Y-%m-%d %H:%M:%S,") + f"{now.microsecond // 1000:03d}"
-        thread = threading.current_thread().name
-        line = f"{stamp} {level:<5.5} {thread:<12.36} {self.logger_name:<12} {message}\n"
+        line = log_line(level, self.logger_name, message)
         with self._lock:
             if not self._stream.closed:
                 self._stream.write(line)
@@ -47,8 +40,7 @@ class LogFile:
 
     @staticmethod
     def stored_name() -> str:
-        """Kestra's `log-<5 random lower-case alphanumerics>.txt`."""
-        return "log-" + "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(5)) + ".txt"
+        return log_file_name()
 
 
 def logger_name(context: dict) -> str:

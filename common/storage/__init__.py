@@ -22,10 +22,11 @@ from common.storage.uris import (
     namespace_path,
     slugify,
     task_output_uri,
+    trigger_file_uri,
 )
 
 __all__ = [
-    "URI_PREFIX", "Data", "cache_uri", "LocalStorage", "Storage", "StorageEntry", "check_name", "check_path",
-    "execution_prefix", "input_file_uri", "namespace_file_uri", "namespace_files_prefix",
-    "namespace_path", "slugify", "task_output_uri",
+    "URI_PREFIX", "Data", "LocalStorage", "Storage", "StorageEntry", "cache_uri", "check_name",
+    "check_path", "execution_prefix", "input_file_uri", "namespace_file_uri", "namespace_files_prefix",
+    "namespace_path", "slugify", "task_output_uri", "trigger_file_uri",
 ]

@@ -7,6 +7,8 @@ The layout is Kestra's (``StorageContext``):
 
 - ``<ns path>/<flow>/executions/<execution>/tasks/<task>/<task run>/<file>``: task outputs
 - ``<ns path>/<flow>/executions/<execution>/inputs/<input>/<file>``: FILE inputs
+- ``<ns path>/<flow>/executions/<execution>/trigger/<trigger>/<file>``: files of the
+  trigger that started the execution (a polling trigger's `logToFile`)
 - ``<ns path>/_files/<path>``: namespace files
 - ``<ns path>/<flow>/<task>/cache/[<hash of the task run value>/]cache.zip``: the archive
   of a WorkingDirectory's `cache`
@@ -150,6 +152,14 @@ def task_output_uri(namespace: str, flow_id: str, execution_id: str, task_id: st
     name = check_path(file_name, "file name") if nested else check_name(file_name, "file name")
     return _join(base, "tasks", _slug(task_id, "task id"), check_name(task_run_id, "task run id"),
                  name)
+
+
+def trigger_file_uri(namespace: str, flow_id: str, execution_id: str, trigger_id: str,
+                     file_name: str) -> str:
+    """Kestra's StorageContext.Trigger: a file of the trigger that started the execution."""
+    base = key_of(execution_prefix(namespace, flow_id, execution_id))
+    return _join(base, "trigger", _slug(trigger_id, "trigger id"),
+                 check_name(file_name, "file name"))
 
 
 def input_file_uri(namespace: str, flow_id: str, execution_id: str, input_name: str,

@@ -26,10 +26,11 @@ def scheduler() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     database = wiring.database(settings)
     transport = wiring.celery_transport(settings)
+    storage = wiring.storage(settings)  # a polling trigger's logToFile file goes there
     service = SchedulerService(database, transport, settings.scheduler,
                                cipher=wiring.secret_cipher(settings), http=settings.http,
                                input_services=wiring.input_services(settings, database),
-                               storage=wiring.storage(settings))
+                               storage=storage)
     management = observability.scheduler(settings, service, stop)
     ready_file = os.environ.get("PODIUM_READY_FILE")
 
@@ -44,4 +45,5 @@ def scheduler() -> None:
         heartbeat.stop()
         service.relay.delete_published()
         management.close()
+        storage.close()
         database.dispose()

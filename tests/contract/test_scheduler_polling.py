@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from common.flow.loader import parse_flow
 from common.models.state import State
 from common.settings import HttpSettings, SchedulerSettings
+from common.storage import LocalStorage
 from common.store import list_triggers, save_flow
 from common.store.schema import executions
 from common.transport.memory import InProcessTransport
@@ -95,10 +96,11 @@ def deploy(db, server: Server, interval: str = "PT10S", extra: str = "") -> None
         save_flow(conn, parse_flow(FLOW.format(url=server.url, interval=interval, extra=extra)))
 
 
-def replicas(db, clock=None, http: HttpSettings = ALLOW_LOCAL) -> list[SchedulerService]:
+def replicas(db, clock=None, http: HttpSettings = ALLOW_LOCAL,
+             storage=None) -> list[SchedulerService]:
     kwargs = {"clock": clock} if clock is not None else {}
     return [SchedulerService(db, InProcessTransport(), SchedulerSettings(timezone="UTC"),
-                             http=http, **kwargs) for _ in range(2)]
+                             http=http, storage=storage, **kwargs) for _ in range(2)]
 
 
 def end_executions(db) -> None:
@@ -177,6 +179,43 @@ def test_stop_after_disables_the_trigger_after_a_matching_execution(db, server):
     assert len(server.requests) == 1 and len(rows(db)) == 1
     with db.read() as conn:
         assert list_triggers(conn)[0].disabled
+
+
+@pytest.mark.parametrize("level, lines", [(None, 2), ("INFO", 0)])
+def test_log_to_file_stores_the_poll_lines_as_the_execution_trigger_log_file(
+        db, server, tmp_path, level, lines):
+    # Kestra: TriggerService.generateExecution puts the trigger logger's file on
+    # ExecutionTrigger.logFile, stored in the trigger's storage context.
+    extra = "    logToFile: true\n" + (f"    logLevel: {level}\n" if level else "")
+    deploy(db, server, extra=extra)
+    clock = Clock(T0)
+    with LocalStorage(tmp_path) as storage:
+        schedulers = replicas(db, clock, storage=storage)
+        for second in (0, 10):
+            clock.now = T0 + timedelta(seconds=second)
+            for scheduler in schedulers:
+                scheduler.tick()
+        [row] = rows(db)
+        uri = row.trigger["logFile"]
+        assert uri.startswith(f"kestra:///n/f/executions/{row.id}/trigger/http/log-")
+        content = storage.read_bytes(uri).decode().splitlines()
+    assert len(content) == lines
+    if lines:
+        parts = content[0].split()
+        assert parts[2] == "DEBUG" and parts[4] == "flow.f.http"  # level, thread, logger
+        assert content[1].endswith(f"{server.url}/price?flow=f respond with status code '200'")
+
+
+def test_without_log_to_file_or_storage_no_log_file_is_recorded(db, server):
+    deploy(db, server, extra="    logToFile: true\n")
+    clock = Clock(T0)
+    schedulers = replicas(db, clock)  # no storage: the execution still starts
+    for second in (0, 10):
+        clock.now = T0 + timedelta(seconds=second)
+        for scheduler in schedulers:
+            scheduler.tick()
+    [row] = rows(db)
+    assert "logFile" not in row.trigger
 
 
 def test_a_debounced_http_trigger_folds_its_polls(db, server):
