@@ -1,5 +1,7 @@
-"""Parsed flows by (namespace, id, revision). A revision never changes once saved, so
-entries never go stale; the cache only bounds memory."""
+"""Parsed flows by (database, namespace, id, revision). A revision never changes once saved,
+so entries never go stale; the cache only bounds memory. The database is part of the key
+because the persisters' caches are process-wide: two stores in one process (embedded
+runtimes one after the other, tests) each have their own revision 1 of a flow."""
 
 from __future__ import annotations
 
@@ -19,11 +21,11 @@ class FlowNotFound(PodiumError):
 class FlowCache:
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._flows: OrderedDict[tuple[str, str, int], Flow] = OrderedDict()
+        self._flows: OrderedDict[tuple[str, str, str, int], Flow] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, conn, namespace: str, flow_id: str, revision: int) -> Flow:
-        key = (namespace, flow_id, revision)
+        key = (str(conn.engine.url), namespace, flow_id, revision)
         with self._lock:
             if key in self._flows:
                 self._flows.move_to_end(key)
