@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from common.durations import parse_duration
-from common.errors import StorageError
+from common.errors import StorageError, StorageNotFoundError
 from common.plugins.tasks.flow import Cache
 from common.storage import cache_uri
 
@@ -59,8 +59,11 @@ def restore_cache(ctx: RunContext, cache: Cache) -> Stamps:
         ctx.log("DEBUG", f"The cache {uri} is older than its ttl: deleted")
         return {}
     local = ctx.private_dir / "cache-restore.zip"
-    with storage.get(uri) as source, open(local, "wb") as out:
-        shutil.copyfileobj(source, out)
+    try:
+        with storage.get(uri) as source, open(local, "wb") as out:
+            shutil.copyfileobj(source, out)
+    except StorageNotFoundError:  # expired and deleted by a concurrent run meanwhile
+        return {}
     try:
         restored = _unpack(ctx, local)
     except (zipfile.BadZipFile, EOFError) as exc:
