@@ -68,8 +68,23 @@ def _render_values(raw: Any, context: dict) -> list[str]:
             raise LoopValueError("values must render to a JSON array")
     else:
         raw = render_value(raw, context)
+    if any(item is None for item in raw):  # Kestra's FlowableUtils message, word for word
+        raise LoopValueError(f"Found '1' null values on Each, with values={_java_text(raw)}")
     # dict.fromkeys keeps the first occurrence of each value, in order, in linear time.
     return list(dict.fromkeys(_as_value(item) for item in raw))
+
+
+def _java_text(value: Any) -> str:
+    """`value` as Java's toString prints the parsed JSON (`[1, null, {key=v}]`)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_java_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_java_text(v)}" for k, v in value.items()) + "}"
+    return str(value)
 
 
 def _as_value(item: Any) -> str:

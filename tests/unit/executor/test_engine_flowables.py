@@ -109,6 +109,18 @@ def test_for_each_runs_tasks_per_value_sequentially_with_values_on_children():
     assert len(h.runs) == 7
 
 
+def test_for_each_null_values_fail_with_kestra_message():
+    # Kestra's each-null flow (EachSequentialTest#eachNull): FAILED, one task run, and the
+    # log FlowableUtils writes
+    h = Harness(HEAD + "  - id: each\n    type: io.kestra.plugin.core.flow.ForEach\n"
+                "    values: '[1, null, {\"key\": \"my-key\", \"value\": \"my-value\"}]'\n"
+                "    tasks:\n" + ret("one", 6))
+    assert h.run() is State.FAILED
+    assert len(h.runs) == 1
+    assert any("Found '1' null values on Each, with values=[1, null, {key=my-key, "
+               "value=my-value}]" in m for d in h.decisions for _, _, m in d.logs)
+
+
 def test_for_each_children_are_numbered_as_kestra_numbers_its_resolved_tasks():
     # FlowableUtils.resolveEachTasks: iteration counts (distinct value, task) pairs in order,
     # so `{{ taskrun.iteration }}` renders in ForEach children (the taskruns docs page)
