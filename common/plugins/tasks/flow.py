@@ -58,14 +58,8 @@ class Cache(StrictModel):
 
     patterns: list[str]
     ttl: DurationStr | None = None
-
-    @model_validator(mode="after")
-    def _relative_patterns(self) -> "Cache":
-        for pattern in self.patterns:
-            if pattern.startswith("/") or any(p in (".", "..") for p in pattern.split("/")):
-                raise ValueError(f"patterns: '{pattern}' must be relative to the working "
-                                 f"directory, without '.' or '..' segments")
-        return self
+    # `patterns` leaving the directory (`../x`, `/x`) are accepted, as Kestra accepts them;
+    # saving the cache then logs an ERROR naming the pattern (Kestra caches nothing).
 
 
 class WorkingDirectory(FlowableTask):

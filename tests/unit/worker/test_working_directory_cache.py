@@ -189,6 +189,12 @@ def test_an_unreadable_archive_is_ignored_with_a_warning(storage):
 
 
 @pytest.mark.parametrize("pattern", ["../*.txt", "/etc/*", "a/./b"])
-def test_patterns_leaving_the_working_directory_are_refused_at_validation(pattern):
-    with pytest.raises(ValueError, match="patterns"):
-        make_task(WD, tasks=KESTRA_TASKS, cache={"patterns": [pattern]})
+def test_patterns_leaving_the_working_directory_log_an_error_and_cache_nothing(storage,
+                                                                               pattern):
+    # Kestra accepts such a flow (and caches nothing): so do we, saying why at run time
+    outcome, logs = run(storage, [{"id": "make", "type": SH, "commands": ["echo a > a.txt"]}],
+                        {"patterns": [pattern]})
+    assert outcome.state is State.SUCCESS, outcome
+    [error] = logs.messages("ERROR")
+    assert "Unable to save the WorkingDirectory cache" in error and pattern in error
+    assert "cache.patterns" in error and not storage.exists(ARCHIVE)
