@@ -218,6 +218,7 @@ def prepare_kv(runtime: Any, case: Case) -> None:
 
 def run_case(runtime: Any, case: Case, timeout: float,
              parent_case: Case | None = None) -> Result:
+    prepare_namespace_files(runtime, case)  # whatever the mode
     if case.mode == "subflow-only":
         return run_subflow_only(runtime, case, timeout, parent_case)
     if case.mode == "resume-other":
@@ -225,7 +226,6 @@ def run_case(runtime: Any, case: Case, timeout: float,
     if case.mode == "triggered":
         return run_triggered(runtime, case, timeout)
     prepare_triggers(runtime, case)
-    prepare_namespace_files(runtime, case)
     try:
         execution = runtime.submit(case.namespace, case.flow_id,
                                    with_uploads(case.inputs) or None,
