@@ -16,6 +16,7 @@ from common.plugins.base import Task
 from common.storage.offload import resolve as resolve_offloaded
 from common.store.logs import LogEntry
 from common.templating import SERVICES_KEY, RenderServices, build_context
+from executor.engine import loop_scope
 from executor.engine.folding import missing_folded
 from executor.engine.view import ExecutionTx, NeedFoldedRuns
 
@@ -90,7 +91,7 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
         parent_taskrun_id=run.parent_task_run_id if run else None,
         taskrun_value=run.value if run else None, iteration=run.iteration if run else None,
         parents=[{"value": p.value, "outputs": p.outputs} for p in ancestors] if run else None,
-        outputs=outputs_variable(tx, uses, task), tasks=tasks_variable(tx, uses, task),
+        outputs=outputs_variable(tx, uses, task, run), tasks=tasks_variable(tx, uses, task, run),
         inputs=execution.inputs, input_defaults=input_defaults(tx),
         variables=execution_vars(tx), labels=[(lb["key"], lb["value"]) for lb in execution.labels],
         trigger=(execution.trigger or {}).get("variables") if execution.trigger else None,
@@ -134,22 +135,39 @@ def _pending_logs(tx: ExecutionTx) -> list[LogEntry]:
 
 
 def outputs_variable(tx: ExecutionTx, uses: set[str] | None = None,
-                     at: Task | None = None) -> dict[str, Any]:
-    """`outputs.<taskId>`, keyed further by loop values for runs inside loops."""
+                     at: Task | None = None, run: TaskRun | None = None) -> dict[str, Any]:
+    """`outputs.<taskId>`, keyed further by loop values for runs inside loops; as a
+    render at `run` sees them (Loop iterations are scoped: executor/engine/loop_scope.py)."""
     result: dict[str, Any] = {}
-    for run in _runs_used(tx, uses, at):
-        if run.outputs is None:
-            continue
-        put_keyed(result, run.task_id, _loop_keys(tx, run), run.outputs)
+    for seen, keys in _visible_runs(tx, uses, at, run):
+        if seen.outputs is not None:
+            put_keyed(result, seen.task_id, keys, seen.outputs)
     return result
 
 
 def tasks_variable(tx: ExecutionTx, uses: set[str] | None = None,
-                   at: Task | None = None) -> dict[str, Any]:
+                   at: Task | None = None, run: TaskRun | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {}
-    for run in _runs_used(tx, uses, at):
-        put_keyed(result, run.task_id, _loop_keys(tx, run), {"state": run.state.value})
+    for seen, keys in _visible_runs(tx, uses, at, run):
+        put_keyed(result, seen.task_id, keys, {"state": seen.state.value})
     return result
+
+
+def _visible_runs(tx: ExecutionTx, uses: set[str] | None, at: Task | None,
+                  run: TaskRun | None) -> list[tuple[TaskRun, list[str]]]:
+    """The runs a render at `run` may read, each with the keys of its outputs."""
+    runs = _runs_used(tx, uses, at)
+    if not loop_scope.has_loops(tx):
+        return [(seen, _loop_keys(tx, seen)) for seen in runs]
+    here = loop_scope.iteration_path(tx, run)
+    found = []
+    for seen in runs:
+        there = loop_scope.iteration_path(tx, seen)
+        if not there:
+            found.append((seen, _loop_keys(tx, seen)))
+        elif loop_scope.visible(here, there):
+            found.append((seen, loop_scope.scoped_keys(tx, seen)))
+    return found
 
 
 def _runs_used(tx: ExecutionTx, uses: set[str] | None, at: Task | None) -> list[TaskRun]:

@@ -4,9 +4,9 @@ LoopUntil, and Kestra 2.0's Loop)."""
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, StrictStr
+from pydantic import AfterValidator, Field, StrictStr, model_validator
 from typing_extensions import Annotated
 
 from common.plugins.base import FlowableTask, NonEmptyTasks, Tasks
@@ -112,6 +112,30 @@ class LoopUntil(WaitFor):
     check_frequency: LoopUntilFrequency = Field(default_factory=LoopUntilFrequency)
 
 
+FetchType = Literal["AUTO", "FETCH", "STORE"]
+
+
+class LoopOutput(StrictModel):
+    """One value a Loop exposes per iteration (Kestra's flow Output, rendered in the
+    iteration's context when it ends, then coerced to `type`)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-zA-Z0-9][.a-zA-Z0-9_-]*$")]
+    type: str  # an input type name (checked below)
+    value: Any = Field(...)
+    description: str | None = None
+    display_name: Annotated[str, Field(max_length=64)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "LoopOutput":
+        from common.inputs.types import TYPE_NAMES  # common.inputs imports the plugins
+        if self.type not in TYPE_NAMES:
+            raise ValueError(f"output '{self.id}': unknown type {self.type!r} "
+                             f"(one of {', '.join(TYPE_NAMES)})")
+        if self.value is None:
+            raise ValueError(f"output '{self.id}' needs a value")
+        return self
+
+
 class Loop(FlowableTask):
     """Kestra 2.0's loop: runs its children once per value, each value in its own context."""
 
@@ -120,6 +144,19 @@ class Loop(FlowableTask):
     # A list, a map (one iteration per entry), a JSON-array string, or an expression that
     # may also render to a kestra:// URI of an ION file (one iteration per line).
     values: list[Any] | dict[str, Any] | StrictStr  # a YAML number is refused, not text
-    concurrency_limit: Concurrency = 1
+    concurrency_limit: Concurrency = 0  # Kestra 2.0: 0, every iteration at once
     transmit_failed: Dyn[bool] = True  # fail the Loop when an iteration fails
+    # What each iteration exposes after the loop (`outputs.<loop>.outputs[n].outputs.<id>`).
+    outputs: list[LoopOutput] | None = None
+    fetch_type: FetchType = "AUTO"
+    # Rendered after each iteration; truthy: no further iteration starts.
+    break_when: ScalarStr | None = None
     tasks: NonEmptyTasks
+
+    @model_validator(mode="after")
+    def _unique_outputs(self) -> "Loop":
+        ids = [output.id for output in self.outputs or []]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"outputs: duplicate id {', '.join(repeated)}")
+        return self

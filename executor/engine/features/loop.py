@@ -1,6 +1,6 @@
 """Kestra 2.0's io.kestra.plugin.core.flow.Loop, on the ForEach machinery.
 
-What the Loop documentation says, and how it maps here:
+What the Loop documentation and class say, and how it maps here:
 - `values`: a list, a map (one iteration per entry), a JSON array / map string or an
   expression giving one. Rendered once, when the Loop starts, kept in the task run (unlike
   ForEach, whose values are stored apart and whose finished iterations are folded: a Loop's
@@ -9,9 +9,19 @@ What the Loop documentation says, and how it maps here:
   `iteration`), and its value is the children's `value` (a map or list item as JSON text).
   A `kestra://` URI (one iteration per line) needs internal storage (issue 5): FAILED.
 - `item.value`, `item.index` (from 0) and, for a map, `item.key` are visible to every task
-  of the iteration, however nested (including the children of a WorkingDirectory).
-- `concurrencyLimit`: 0 all iterations at once, 1 one after the other, N at most N; the
-  tasks of one iteration run sequentially.
+  of the iteration, however nested (including the children of a WorkingDirectory); in a
+  nested Loop, `item.parent` / `item.parents[n]` are the enclosing iterations' items.
+- each iteration is its own scope (Kestra runs it as a sub-execution): inside it,
+  `outputs.<sibling>` is this iteration's run, and nothing outside sees inside
+  (executor/engine/loop_scope.py).
+- `outputs`: rendered in each iteration's context when it ends, typed like flow outputs,
+  exposed after the loop as `outputs.<loop>.outputs` (executor/engine/loop_iterations.py);
+  `fetchType` AUTO and FETCH keep them in the Loop's outputs, STORE (internal storage)
+  is refused at run time for now.
+- `breakWhen`: rendered after each iteration (`item`, `iteration.state`,
+  `iteration.outputs`); once truthy, no further iteration starts.
+- `concurrencyLimit`: 0 (the default) all iterations at once, 1 one after the other, N at
+  most N; the tasks of one iteration run sequentially.
 - iterations are isolated: a failed iteration does not stop the others. When all ended,
   the Loop's `errors` run if one failed, then `finally`. `transmitFailed` (default true)
   makes a failed iteration fail the Loop; false turns that FAILED into WARNING.
@@ -22,11 +32,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from common.errors import TemplateError
+from common.errors import OutputError, TemplateError
 from common.models.execution import TaskRun
 from common.models.state import State, fold_states
 from common.plugins.tasks.flow_loops import Loop
-from common.templating import render, render_typed, render_value
+from common.templating import is_truthy, render, render_typed, render_value
+from executor.engine import loop_iterations as iterations
 from executor.engine.branches import Scope, enabled, resolve_scope
 from executor.engine.context import CONTEXT_EXTRAS, task_context
 from executor.engine.flowables import int_or, resolves
@@ -42,24 +53,36 @@ def _loop(tx, config, task, run, start):
     items = _items(tx, config, task, run)
     if items is None:
         return State.FAILED
+    if task.fetch_type == "STORE":
+        tx.log(run.id, "ERROR", "fetchType STORE (iteration outputs kept in internal storage) "
+                                "is not supported yet: use FETCH or AUTO")
+        return State.FAILED
     run = tx.run(run.id)
     tasks, errors, finally_ = enabled(task.tasks), enabled(task.errors), enabled(task.finally_)
     main_ids = {t.id for t in tasks}
     children = tx.children(run.id)
     main_runs = [c for c in children if c.task_id in main_ids]
-    limit = int_or(task.concurrency_limit, 1)
+    limit = int_or(task.concurrency_limit, 0)
     active = 0
     for index, item in enumerate(items):
         started = any(c.iteration == index for c in main_runs)
-        if not started and limit and active >= limit:
+        if not started and (iterations.broken(run) or (limit and active >= limit)):
             break
         scope = Scope(run, tasks, value=item["value"], iteration=index)
-        if resolve_scope(tx, scope, start) is None:
+        ended = resolve_scope(tx, scope, start)
+        if ended is None:
             active += 1
+            if iterations.recorded(run, index):  # restarted: it will end again
+                run = tx.put_run(iterations.forgotten_run(run, index))
+        elif not iterations.recorded(run, index):
+            run = _record(tx, config, task, run, items, index, ended)
+    outputs = iterations.loop_outputs(run, items, active, declared=task.outputs is not None)
+    if outputs != run.outputs:
+        tx.put_run(run.model_copy(update={"outputs": outputs}))
     if active:
         return None
     main_runs = [c for c in tx.children(run.id) if c.task_id in main_ids]
-    state = fold_states([c.state for c in main_runs])
+    state = fold_states([c.state for c in main_runs] + iterations.output_failures(run))
     if state is State.FAILED and errors and resolve_scope(tx, Scope(run, errors), start) is None:
         return None
     if finally_:
@@ -70,6 +93,36 @@ def _loop(tx, config, task, run, start):
     if state is State.FAILED and not _transmit_failed(tx, config, task, run):
         return State.WARNING
     return state
+
+
+def _record(tx, config, task: Loop, run: TaskRun, items: list, index: int,
+            ended: State) -> TaskRun:
+    """An iteration just ended: render its declared outputs in its own context, if it did
+    not fail (a failure to render fails it), then `breakWhen`; both kept in the Loop's run."""
+    inside = next(c for c in tx.children(run.id) if c.iteration == index)
+    context = task_context(tx, config, inside, task)
+    outputs = None
+    if task.outputs is not None and ended in (State.SUCCESS, State.WARNING):
+        try:
+            outputs = iterations.render_outputs(task.outputs, context)
+        except (TemplateError, OutputError) as exc:
+            tx.log(run.id, "ERROR", f"Loop iteration {index}: cannot render its outputs: {exc}")
+            ended = State.FAILED  # counted by iterations.output_failures
+    stop = False
+    if task.break_when is not None:
+        stop = _breaks(tx, run, task.break_when, context, index, ended, outputs)
+    return tx.put_run(iterations.recorded_run(run, index, ended, outputs, stop))
+
+
+def _breaks(tx, run: TaskRun, template: str, context: dict, index: int, state: State,
+            outputs: dict | None) -> bool:
+    context = {**context, "iteration": {"executionId": tx.execution.id, "index": index,
+                                        "state": state.value, "outputs": outputs or {}}}
+    try:
+        return is_truthy(render(template, context).strip())
+    except TemplateError as exc:
+        tx.log(run.id, "ERROR", f"breakWhen: {exc}; the loop stops")
+        return True
 
 
 def _items(tx, config, task: Loop, run: TaskRun) -> list[dict[str, Any]] | None:
@@ -124,20 +177,27 @@ def _transmit_failed(tx, config, task: Loop, run: TaskRun) -> bool:
 
 def _item_variable(tx: ExecutionTx, run: TaskRun) -> dict[str, Any]:
     """`item` of the closest enclosing Loop iteration, if any, and its index as
-    `taskrun.iteration` for every run inside it, however nested (a run's own wins)."""
+    `taskrun.iteration` for every run inside it, however nested (a run's own wins). In a
+    nested Loop, `item.parent` is the enclosing iteration's item and `item.parents` every
+    enclosing one, closest first (`item.parents[0]` is `item.parent`)."""
+    found: list[dict[str, Any]] = []
     node = run
     while node.parent_task_run_id is not None:
         parent = tx.run(node.parent_task_run_id)
         if parent is None:
-            return {}
+            break
         if isinstance(tx.task(parent.task_id), Loop) and node.iteration is not None:
             items = parent.flowable.get("items") or []
-            if 0 <= node.iteration < len(items):
-                return {"item": {**items[node.iteration], "index": node.iteration},
-                        "taskrun": {"iteration": node.iteration}}
-            return {}
+            if not 0 <= node.iteration < len(items):
+                break
+            found.append({**items[node.iteration], "index": node.iteration})
         node = parent
-    return {}
+    if not found:
+        return {}
+    item = dict(found[0])
+    if len(found) > 1:
+        item["parent"], item["parents"] = found[1], found[1:]
+    return {"item": item, "taskrun": {"iteration": found[0]["index"]}}
 
 
 CONTEXT_EXTRAS.append(_item_variable)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from common.errors import TemplateError
 from common.models.state import State
+from common.templating import render
 from tests.unit.executor.harness import Harness
 
 HEAD = "id: f\nnamespace: company.team\ntasks:\n"
@@ -30,7 +32,7 @@ def echo_worker(dispatch):
 def test_item_value_and_index_reach_nested_tasks_and_duplicates_are_kept():
     h = Harness(loop('["a", "b", "a"]',
                      ret("r", "x") + "      - id: seq\n        type: io.kestra.plugin.core.flow.Sequential\n"
-                     "        tasks:\n" + ret("deep", "x", 10)))
+                     "        tasks:\n" + ret("deep", "x", 10), "    concurrencyLimit: 1\n"))
     assert h.run(echo_worker) is State.SUCCESS
     items = [(d.context["item"]["value"], d.context["item"]["index"])
              for d in h.dispatched if d.task_run.task_id == "deep"]
@@ -65,9 +67,9 @@ def test_concurrency_limit_caps_running_iterations():
     h = Harness(loop('["a", "b", "c"]', ret("r", "x"), "    concurrencyLimit: 0\n"))
     h.start()
     assert len(h.dispatched) == 3
-    h = Harness(loop('["a", "b", "c"]', ret("r", "x")))
+    h = Harness(loop('["a", "b", "c"]', ret("r", "x")))  # Kestra 2.0's default: 0
     h.start()
-    assert len(h.dispatched) == 1
+    assert len(h.dispatched) == 3
 
 
 def test_a_failed_iteration_does_not_stop_the_others_and_fails_the_loop():
@@ -99,3 +101,77 @@ def test_bad_values_fail_the_loop():
     h = Harness(loop("\"{{ 'not json' }}\"", ret("r", "x")))
     assert h.run(echo_worker) is State.FAILED
     assert any("Cannot compute loop values" in m for d in h.decisions for _, _, m in d.logs)
+
+
+# ---------------------------------------------------------------- Kestra 2.0 scoping and outputs
+
+def render_worker(dispatch):
+    """Returns the `format` as the worker would render it, so a later task reads it."""
+    try:
+        return "SUCCESS", {"value": render(dispatch.task["format"], dispatch.context)}
+    except TemplateError:
+        return "FAILED", None
+
+
+def test_a_task_sees_its_siblings_outputs_of_the_same_iteration_unkeyed():
+    h = Harness(HEAD + ret("before", "pre", 2) + loop('["a", "b"]', ret("first", "one {{ item.value }}")
+                + ret("second", "{{ outputs.first.value }}+{{ outputs.before.value }}"
+                      "+{{ tasks.first.state }}"))[len(HEAD):])
+    assert h.run(render_worker) is State.SUCCESS
+    assert sorted(r.outputs["value"] for r in h.by_task("second")) == \
+        ["one a+pre+SUCCESS", "one b+pre+SUCCESS"]
+
+
+def test_nothing_outside_an_iteration_sees_inside_it():
+    h = Harness(loop('["a"]', ret("inner", "x")) + ret("after", "{{ outputs.inner }}", 2))
+    assert h.run(render_worker) is State.FAILED  # `outputs.inner` is undefined after the loop
+    assert h.states()["after"] == "FAILED"
+
+
+def test_declared_outputs_are_collected_per_iteration_for_loop_outputs():
+    extra = ("    outputs:\n      - id: label\n        type: STRING\n"
+             "        value: \"{{ outputs.process.value }}\"\n"
+             "      - id: n\n        type: INT\n        value: \"{{ item.index }}\"\n")
+    h = Harness(loop('{"k1": "v1", "k2": "v2"}', ret("process", "p {{ item.key }}"), extra)
+                + ret("read", "{{ loopOutputs(outputs.loop.outputs, 'label') }} "
+                              "{{ outputs.loop.outputs[1].outputs.n }}", 2))
+    assert h.run(render_worker) is State.SUCCESS
+    loop_run = h.by_task("loop")[0]
+    assert loop_run.outputs == {
+        "iterationCount": 2, "runningIterations": 0, "terminatedIterations": {"SUCCESS": 2},
+        "outputs": [{"item": {"value": "v1", "iteration": 0, "key": "k1"},
+                     "outputs": {"label": "p k1", "n": 0}},
+                    {"item": {"value": "v2", "iteration": 1, "key": "k2"},
+                     "outputs": {"label": "p k2", "n": 1}}]}
+    assert h.by_task("read")[0].outputs["value"] == '["p k1","p k2"] 1'
+
+
+def test_an_output_that_cannot_render_fails_its_iteration():
+    extra = "    outputs:\n      - id: bad\n        type: INT\n        value: \"nope\"\n"
+    h = Harness(loop('["a"]', ret("process", "x"), extra))
+    assert h.run(render_worker) is State.FAILED
+    assert h.by_task("loop")[0].outputs["terminatedIterations"] == {"FAILED": 1}
+
+
+def test_break_when_stops_starting_iterations():
+    extra = ("    concurrencyLimit: 1\n    breakWhen: \"{{ iteration.state == 'SUCCESS' and "
+             "item.value == 'b' }}\"\n")
+    h = Harness(loop('["a", "b", "c", "d"]', ret("r", "{{ item.value }}"), extra))
+    assert h.run(render_worker) is State.SUCCESS
+    assert [r.value for r in h.by_task("r")] == ["a", "b"]
+    assert h.by_task("loop")[0].outputs["iterationCount"] == 4
+
+
+def test_nested_loops_give_item_parent_and_parents():
+    inner = (f"      - id: inner\n        type: {LOOP}\n        values: [\"x\"]\n"
+             "        tasks:\n" + ret("r", "{{ item.parent.value }}/{{ item.value }}/"
+                                        "{{ item.parents[0].index }}", 10))
+    h = Harness(loop('["a", "b"]', inner))
+    assert h.run(render_worker) is State.SUCCESS
+    assert sorted(r.outputs["value"] for r in h.by_task("r")) == ["a/x/0", "b/x/1"]
+
+
+def test_fetch_type_store_is_refused_at_run_time():
+    h = Harness(loop('["a"]', ret("r", "x"), "    fetchType: STORE\n"))
+    assert h.run(render_worker) is State.FAILED
+    assert any("fetchType STORE" in m for d in h.decisions for _, _, m in d.logs)

@@ -1,0 +1,89 @@
+"""The bookkeeping of a Kestra 2.0 Loop's iterations, as plain functions over its task run.
+
+A Loop run remembers, in `flowable`:
+- `items`: the rendered values (features/loop.py);
+- `iterations`: {index (text): {"state", "outputs"}} of every iteration that ended, with
+  the values its declared `outputs` rendered to in its own context (an iteration that
+  runs again, after a restart, loses its record until it ends again);
+- `broken`: true once `breakWhen` held (no further iteration starts).
+
+From that the Loop's outputs are derived, as Kestra's Loop.Output has them:
+`iterationCount`, `runningIterations`, `terminatedIterations` ({state: count}) and, when the
+Loop declares `outputs`, `outputs`: one entry per ended iteration in index order,
+`{"item": {"value", "iteration", "key"?}, "outputs": {id: value}}` (what `loopOutputs()`
+and `outputs.<loop>.outputs[n].outputs.<id>` read).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common.inputs import coerce_output, to_json_value
+from common.models.execution import TaskRun
+from common.models.state import State
+from common.templating import render_value
+
+ITERATIONS = "iterations"
+BROKEN = "broken"
+
+
+def broken(run: TaskRun) -> bool:
+    return bool(run.flowable.get(BROKEN))
+
+
+def recorded(run: TaskRun, index: int) -> bool:
+    return str(index) in (run.flowable.get(ITERATIONS) or {})
+
+
+def recorded_run(run: TaskRun, index: int, state: State, outputs: dict | None,
+                 stop: bool) -> TaskRun:
+    """The Loop run with one more ended iteration (and `broken` once a break held)."""
+    ended = {**(run.flowable.get(ITERATIONS) or {}),
+             str(index): {"state": state.value, "outputs": outputs}}
+    flowable = {**run.flowable, ITERATIONS: ended}
+    if stop:
+        flowable[BROKEN] = True
+    return run.model_copy(update={"flowable": flowable})
+
+
+def forgotten_run(run: TaskRun, index: int) -> TaskRun:
+    """The Loop run without the record of an iteration that runs again (a restart)."""
+    ended = dict(run.flowable.get(ITERATIONS) or {})
+    ended.pop(str(index), None)
+    return run.model_copy(update={"flowable": {**run.flowable, ITERATIONS: ended}})
+
+
+def output_failures(run: TaskRun) -> list[State]:
+    """FAILED once per iteration whose runs succeeded but whose outputs failed to render
+    (its state was recorded FAILED while no task run of it failed)."""
+    ended = (run.flowable.get(ITERATIONS) or {}).values()
+    return [State.FAILED for entry in ended
+            if entry["state"] == State.FAILED.value and entry.get("outputs") is None]
+
+
+def render_outputs(declared: list, context: dict) -> dict[str, Any]:
+    """An iteration's declared outputs, rendered and coerced to their types. Raises
+    TemplateError / OutputError naming the output that failed."""
+    return {output.id: to_json_value(coerce_output(output.type, render_value(
+        output.value, context), output.id)) for output in declared}
+
+
+def loop_outputs(run: TaskRun, items: list[dict[str, Any]], running: int,
+                 declared: bool) -> dict[str, Any]:
+    ended = run.flowable.get(ITERATIONS) or {}
+    counts: dict[str, int] = {}
+    for entry in ended.values():
+        counts[entry["state"]] = counts.get(entry["state"], 0) + 1
+    result: dict[str, Any] = {"iterationCount": len(items), "runningIterations": running,
+                              "terminatedIterations": counts}
+    if declared:
+        result["outputs"] = [_entry(items, int(index), ended[index])
+                             for index in sorted(ended, key=int)]
+    return result
+
+
+def _entry(items: list[dict[str, Any]], index: int, ended: dict) -> dict[str, Any]:
+    item = {"value": items[index]["value"], "iteration": index}
+    if "key" in items[index]:
+        item["key"] = items[index]["key"]
+    return {"item": item, "outputs": ended.get("outputs")}
