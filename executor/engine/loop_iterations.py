@@ -9,7 +9,9 @@ A Loop run remembers, in `flowable`:
 
 From that the Loop's outputs are derived, as Kestra's Loop.Output has them:
 `iterationCount`, `runningIterations`, `terminatedIterations` ({state: count}) and, when the
-Loop declares `outputs`, `outputs`: one entry per ended iteration in index order,
+Loop declares `outputs`, `outputs`: one entry per iteration that gave outputs, in index
+order (Kestra appends them as iterations end; the index order is the same when they run
+one after the other, and stable when they do not),
 `{"item": {"value", "iteration", "key"?}, "outputs": {id: value}}` (what `loopOutputs()`
 and `outputs.<loop>.outputs[n].outputs.<id>` read).
 """
@@ -77,8 +79,9 @@ def loop_outputs(run: TaskRun, items: list[dict[str, Any]], running: int,
     result: dict[str, Any] = {"iterationCount": len(items), "runningIterations": running,
                               "terminatedIterations": counts}
     if declared:
+        # As Kestra, only iterations that gave outputs (a failed one gives none).
         result["outputs"] = [_entry(items, int(index), ended[index])
-                             for index in sorted(ended, key=int)]
+                             for index in sorted(ended, key=int) if ended[index].get("outputs")]
     return result
 
 
