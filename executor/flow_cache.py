@@ -25,7 +25,7 @@ class FlowCache:
         self._lock = threading.Lock()
 
     def get(self, conn, namespace: str, flow_id: str, revision: int) -> Flow:
-        key = (str(conn.engine.url), namespace, flow_id, revision)
+        key = (database_key(conn), namespace, flow_id, revision)
         with self._lock:
             if key in self._flows:
                 self._flows.move_to_end(key)
@@ -39,3 +39,9 @@ class FlowCache:
             while len(self._flows) > self.size:
                 self._flows.popitem(last=False)
         return flow
+
+
+def database_key(conn) -> str:
+    """Which database a connection reaches (its URL)."""
+    engine = getattr(conn, "engine", None)
+    return str(engine.url) if engine is not None else ""

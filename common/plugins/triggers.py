@@ -18,7 +18,8 @@ from common.plugins.base import AnyCondition, Trigger
 from common.plugins.conditions import MultipleCondition
 from common.plugins.cron import CronError, parse_cron
 from common.plugins.fields import (TASK_ID_PATTERN, TERMINATED_STATES, Duration, Dyn, Expr,
-                                   StateType, StrictModel, TimeWindow, ZonedDateTime)
+                                   LocalTime, StateType, StrictModel, TimeWindow,
+                                   ZonedDateTime)
 from common.plugins.tasks.http import HttpRequestFields
 
 _OLD = "io.kestra.core.models.triggers.types."
@@ -183,8 +184,67 @@ class Preconditions(StrictModel):
     where: list[ExecutionFilter] | None = None
 
 
+class Dependency(StrictModel):
+    """One entry of a Kestra 2.0 Flow trigger's `dependsOn`: the upstream executions that
+    satisfy it. `flowId` and `namespace` match exactly (absent: any); `states` defaults to
+    the terminal states and PAUSED; `labels` must all be on the execution; `when` is an
+    expression over the upstream execution."""
+
+    flow_id: str | None = None
+    namespace: str | None = None
+    states: Annotated[list[StateType], Field(min_length=1)] | None = None
+    labels: dict[str, Any] | None = None
+    when: str | None = None
+
+
+class FlowWindow(StrictModel):
+    """A Kestra 2.0 Flow trigger's `window`: where its `dependsOn` results accumulate. One
+    group of properties: `deadline` (each day until then), `from` + `to` (each day between),
+    `every` + optional `offset` (fixed intervals from midnight) or `lookback` (a rolling
+    duration); none: `every: P1D`. `timezone` anchors the daily boundaries (UTC when
+    absent); `fireOnce` fires at most once per window."""
+
+    deadline: LocalTime | None = None
+    from_: LocalTime | None = Field(None, alias="from")
+    to: LocalTime | None = None
+    every: PositiveDuration | None = None
+    offset: Duration | None = None
+    lookback: PositiveDuration | None = None
+    timezone: ZoneId | None = None
+    fire_once: bool = False
+
+    @model_validator(mode="after")
+    def _one_group(self) -> "FlowWindow":
+        groups = [name for name, present in (
+            ("deadline", self.deadline is not None),
+            ("from/to", self.from_ is not None or self.to is not None),
+            ("every/offset", self.every is not None or self.offset is not None),
+            ("lookback", self.lookback is not None)) if present]
+        if len(groups) > 1:
+            raise ValueError(f"window: set one of deadline, from/to, every/offset or "
+                             f"lookback, not {' and '.join(groups)}")
+        if (self.from_ is None) != (self.to is None):
+            raise ValueError("window: `from` and `to` go together")
+        if self.offset is not None and self.every is None:
+            raise ValueError("window: `offset` needs `every`")
+        return self
+
+
+class OnMiss(StrictModel):
+    """What happens when a `window.deadline` passes with `dependsOn` unsatisfied."""
+
+    behavior: Literal["FAIL"]
+    labels: dict[str, Any] | None = None
+
+
+FlowMode = Literal["ALL", "ANY", "AT_LEAST"]
+
+
 class Flow(Trigger):
-    """Starts an execution when an execution of another flow changes state."""
+    """Starts an execution when an execution of another flow changes state.
+
+    Two dialects: Kestra 1.x's `states` + `conditions` + `preconditions`, and Kestra 2.0's
+    `dependsOn` + `window` + `mode` + `when` (executor/flow_triggers/conditions.py)."""
 
     TYPE: ClassVar[str] = _NEW + "Flow"
     ALIASES: ClassVar[tuple[str, ...]] = (_OLD + "Flow",)
@@ -194,7 +254,35 @@ class Flow(Trigger):
     states: list[StateType] | None = Field(
         default_factory=lambda: [*TERMINATED_STATES, "PAUSED"])
     preconditions: Preconditions | None = None
+    depends_on: Annotated[list[Dependency], Field(min_length=1)] | None = None
+    window: FlowWindow | None = None
+    mode: FlowMode = "ALL"
+    min_satisfied: Annotated[int, Field(ge=1)] | None = None
+    when: str | None = None  # over the upstream execution, before `dependsOn`
+    on_miss: OnMiss | None = None
     debounce: Debounce | None = None  # Podium: fold bursts (common/debounce.py)
+
+    @model_validator(mode="after")
+    def _one_dialect(self) -> "Flow":
+        if self.depends_on is None:
+            given = [name for name, present in (
+                ("window", self.window is not None), ("mode", "mode" in self.model_fields_set),
+                ("minSatisfied", self.min_satisfied is not None),
+                ("onMiss", self.on_miss is not None)) if present]
+            if given:
+                raise ValueError(f"{', '.join(given)} applies to `dependsOn` entries: "
+                                 "add `dependsOn`")
+            return self
+        if self.preconditions is not None:
+            raise ValueError("use `dependsOn` (Kestra 2.0) or `preconditions`, not both")
+        if (self.mode == "AT_LEAST") != (self.min_satisfied is not None):
+            raise ValueError("`minSatisfied` goes with `mode: AT_LEAST`, and it needs it")
+        if self.min_satisfied is not None and self.min_satisfied > len(self.depends_on):
+            raise ValueError(f"minSatisfied {self.min_satisfied} is more than the "
+                             f"{len(self.depends_on)} dependsOn entries")
+        if self.on_miss is not None and (self.window is None or self.window.deadline is None):
+            raise ValueError("`onMiss` needs a `window.deadline`")
+        return self
 
 
 class Webhook(Trigger):

@@ -2,8 +2,14 @@
 
 `fires(trigger, listener_flow, source, state, render)` applies Kestra's rules: the listening
 flow is never the source's flow; the state entered must be one of the trigger's `states`
-(terminated states by default); every condition must hold. `render(template) -> str`
-renders against the source execution (ExecutionOutputs, Expression).
+(terminated states by default); every condition must hold. `render(template, extra=None)
+-> str` renders against the source execution (ExecutionOutputs, Expression, `when`), with
+`extra` variables on top.
+
+Kestra 2.0's dialect maps onto the same machinery: `dependsOn` is a window condition whose
+parts are its entries (`mode` says how many must be met: all, any, at least
+`minSatisfied`), within `window` (executor/flow_triggers/windows.py); the trigger-level
+`when` is a plain condition, checked before any window.
 
 Conditions that look at the time of a schedule (DayWeek, TimeBetween...) are evaluated at
 the moment of the change. MultipleCondition and `preconditions` need what other executions
@@ -21,10 +27,13 @@ from typing import Any, Callable
 from common.errors import PodiumError
 from common.models.execution import Execution
 from common.plugins import conditions as c
+from common.plugins.fields import TERMINATED_STATES
 from common.plugins.triggers import Flow as FlowTrigger
 from common.templating import is_truthy
+from executor.flow_triggers import windows
+from executor.flow_triggers.windows import WindowSpec
 
-Render = Callable[[str], str]
+Render = Callable[..., str]  # (template, extra variables or None) -> text
 log = logging.getLogger(__name__)
 
 
@@ -48,19 +57,42 @@ def listens(trigger: FlowTrigger, listener: tuple[str, str], source: Execution, 
     such an execution counts towards a window."""
     if (source.namespace, source.flow_id) == listener:
         return False  # a flow never triggers itself
-    states = trigger.states if trigger.states is not None else []
+    states = _listened_states(trigger)
     if states and state not in states:
+        return False
+    if trigger.when is not None and not _when(trigger.when, source, state, render):
         return False
     return all(holds(condition, source, state, render) for condition in trigger.conditions or []
                if not isinstance(condition, c.MultipleCondition))
 
 
+def _listened_states(trigger: FlowTrigger) -> list[str]:
+    """The trigger's `states`; with `dependsOn` only when written (each entry has its own
+    states, whose default includes PAUSED, which the trigger's default would hide)."""
+    if trigger.depends_on is not None and "states" not in trigger.model_fields_set:
+        return []
+    return trigger.states or []
+
+
+def when_variables(source: Execution, state: str) -> dict[str, Any]:
+    """What a Kestra 2.0 `when` reads besides the upstream execution's own context (the
+    migration guide's names)."""
+    return {"namespace": source.namespace, "flowId": source.flow_id, "state": state}
+
+
+def _when(template: str, source: Execution, state: str, render: Render) -> bool:
+    return is_truthy(render(template, when_variables(source, state)).strip())
+
+
 def window_conditions(trigger: FlowTrigger) -> list:
-    """The trigger's MultipleConditions and its `preconditions`, in that order."""
+    """The trigger's MultipleConditions, its `preconditions` and its `dependsOn`, in that
+    order."""
     found: list = [cond for cond in trigger.conditions or []
                    if isinstance(cond, c.MultipleCondition)]
     if trigger.preconditions is not None:
         found.append(Preconditions.of(trigger.preconditions))
+    if trigger.depends_on is not None:
+        found.append(Preconditions.of_depends_on(trigger))
     return found
 
 
@@ -95,32 +127,74 @@ class FilterCheck:
 
 
 @dataclass(frozen=True)
+class DependencyCheck:
+    """One entry of a Kestra 2.0 `dependsOn`."""
+
+    entry: Any
+
+
+# A dependsOn entry without `states`: the terminal states and PAUSED (Kestra 2.0).
+DEPENDENCY_STATES = (*TERMINATED_STATES, "RESUBMITTED", "PAUSED")
+
+
+@dataclass(frozen=True)
 class Preconditions:
-    """Kestra's Flow trigger `preconditions`, evaluated as a MultipleCondition is: every
-    named part met by some execution within the time window."""
+    """Kestra's Flow trigger `preconditions` (or 2.0 `dependsOn`), evaluated as a
+    MultipleCondition is: `need` named parts (all when None) met by executions within the
+    time window `spec`."""
 
     id: str
     conditions: dict[str, Any]
-    time_window: Any
+    spec: WindowSpec
     reset_on_success: bool
-    window: Any = None
-    window_advance: Any = None
+    need: int | None = None
 
     @classmethod
     def of(cls, pre) -> "Preconditions":
         parts: dict[str, Any] = {f"flow{i}": UpstreamCheck(upstream)
                                  for i, upstream in enumerate(pre.flows or [])}
         parts.update({f"where:{group.id}": FilterCheck(group) for group in pre.where or []})
-        return cls(pre.id, parts, pre.time_window, pre.reset_on_success)
+        return cls(pre.id, parts, windows.of_time_window(pre.time_window),
+                   pre.reset_on_success)
+
+    @classmethod
+    def of_depends_on(cls, trigger: FlowTrigger) -> "Preconditions":
+        # Results reset once the trigger fired (Kestra 2.0: "the stored results are reset").
+        parts = {_entry_key(i, entry): DependencyCheck(entry)
+                 for i, entry in enumerate(trigger.depends_on)}
+        need = {"ALL": None, "ANY": 1}.get(trigger.mode, trigger.min_satisfied)
+        return cls(f"dependsOn:{trigger.id}", parts, windows.of_window(trigger.window),
+                   True, need)
+
+
+def _entry_key(index: int, entry) -> str:
+    return f"{index}:{entry.namespace or '*'}/{entry.flow_id or '*'}"
+
+
+def window_spec(condition) -> WindowSpec:
+    """The window of a MultipleCondition or a Preconditions."""
+    if isinstance(condition, Preconditions):
+        return condition.spec
+    return windows.of_time_window(condition.time_window, condition.window,
+                                  condition.window_advance)
+
+
+def needed(condition) -> int:
+    """How many of a window condition's parts must be met."""
+    need = getattr(condition, "need", None)
+    return len(condition.conditions) if need is None else need
 
 
 def holds(condition, source: Execution, state: str, render: Render,
-          windows: Callable[[c.MultipleCondition], set[str]] | None = None) -> bool:
+          windows: Callable[[c.MultipleCondition], set[str] | None] | None = None) -> bool:
     if isinstance(condition, (c.MultipleCondition, Preconditions)):
         if windows is None:
             raise UnsupportedCondition("MultipleCondition needs the window of executions")
-        met = windows(condition) | parts_met(condition, source, state, render)
-        return met >= set(condition.conditions)
+        earlier = windows(condition)
+        if earlier is None:  # no window is open now (a daily range or deadline)
+            return False
+        met = earlier | parts_met(condition, source, state, render)
+        return len(met & set(condition.conditions)) >= needed(condition)
     check = _CHECKS.get(type(condition))
     if check is None:
         raise UnsupportedCondition(f"condition {getattr(condition, 'type', condition)} is not "
@@ -181,6 +255,20 @@ def _upstream(check: UpstreamCheck, source, state, render) -> bool:
     return all(str(have.get(k)) == str(v) for k, v in (upstream.labels or {}).items())
 
 
+def _dependency(check: DependencyCheck, source, state, render) -> bool:
+    entry = check.entry
+    if entry.namespace is not None and source.namespace != entry.namespace:
+        return False
+    if entry.flow_id is not None and source.flow_id != entry.flow_id:
+        return False
+    if state not in (entry.states or DEPENDENCY_STATES):
+        return False
+    have = {label["key"]: label["value"] for label in source.labels}
+    if not all(str(have.get(k)) == str(v) for k, v in (entry.labels or {}).items()):
+        return False
+    return entry.when is None or _when(entry.when, source, state, render)
+
+
 def _where(check: FilterCheck, source, state, render) -> bool:
     # Short-circuits as Kestra's allMatch / anyMatch do: an EXPRESSION after a filter that
     # already decided is never rendered, so it cannot fail on a label this execution lacks.
@@ -219,4 +307,5 @@ def _now() -> datetime:
 _CHECKS = {c.ExecutionFlow: _flow, c.ExecutionNamespace: _namespace,
            c.ExecutionStatus: _status, c.ExecutionLabels: _labels,
            c.ExecutionOutputs: _outputs, c.Expression: _expression, c.Not: _not, c.Or: _or,
-           c.Weekend: _weekend, UpstreamCheck: _upstream, FilterCheck: _where}
+           c.Weekend: _weekend, UpstreamCheck: _upstream, FilterCheck: _where,
+           DependencyCheck: _dependency}

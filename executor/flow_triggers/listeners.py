@@ -31,11 +31,12 @@ from common.templating import render, render_value
 from common.transport.base import EXECUTOR_QUEUE
 from executor.engine.context import task_context
 from executor.engine.view import ExecutionTx
-from executor.flow_cache import FlowCache
+from executor.flow_cache import FlowCache, database_key
 from common.debounce import Window, render_key
 from common.store.debounce import add_debounce_event
 from executor.flow_triggers.conditions import (fires, listens, parts_met,
-                                               window_conditions)
+                                               window_conditions, window_spec)
+from executor.flow_triggers.windows import bounds
 
 log = logging.getLogger(__name__)
 _FLOWS = FlowCache()
@@ -51,7 +52,7 @@ class ListenerIndex:
         self._lock = threading.Lock()
 
     def get(self, conn) -> list[tuple[Flow, int, FlowTrigger, datetime]]:
-        key = flows_stamp(conn)
+        key = (database_key(conn), *flows_stamp(conn))  # per database, as the FlowCache
         with self._lock:
             if key == self._key:
                 return self._listeners
@@ -106,8 +107,19 @@ class _Source:
             self._context = task_context(tx, self.config)
         return self._context
 
-    def render(self, template: str) -> str:
-        return render(template, self.context())
+    def render(self, template: str, extra: dict | None = None) -> str:
+        if not extra:
+            return render(template, self.context())
+        return render(template, {**self.when_context(), **extra})
+
+    def when_context(self) -> dict:
+        """The context of a Kestra 2.0 `when`: the execution's, whose `outputs` (task
+        outputs) also holds its flow outputs under the names no task uses (the migration
+        guide reads `outputs.<flow output>`, the trigger page `execution.outputs`)."""
+        context = self.context()
+        flow_outputs = self.execution.outputs or {}
+        return {**context, "outputs": {**flow_outputs, **context.get("outputs", {})},
+                "execution": {**context["execution"], "outputs": flow_outputs}}
 
 
 def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,
@@ -176,9 +188,14 @@ class _Window:
         self.listening_since = listening_since
         self.outputs: dict[str, dict[str, Any]] = {}
 
-    def met(self, cond) -> set[str]:
-        met: set[str] = set()
+    def met(self, cond) -> set[str] | None:
+        """The parts earlier executions met in the window open now; None when no window
+        is open (outside a daily range, past a deadline, or it already fired once with
+        `fireOnce`)."""
         start = self._start(cond)
+        if start is None:
+            return None
+        met: set[str] = set()
         earlier = list_executions(self.conn, since=start - timedelta(days=1), limit=1000)
         for execution in sorted(earlier, key=lambda e: e.history.histories[0].date):
             render = _light_render(execution)
@@ -192,11 +209,15 @@ class _Window:
         return met
 
     def trigger_outputs(self, source: Execution, state: str, render) -> dict | None:
-        """The source's outputs deep-merged with the window's (Kestra's Flow.evaluate);
-        the source's own flow outputs if the trigger has no window."""
+        """`trigger.outputs`: with `dependsOn` (Kestra 2.0), each counted flow's outputs
+        under its flow id, and with a single entry also unscoped (the shorthand Kestra
+        keeps); otherwise the source's outputs deep-merged with the window's (Kestra 1.x's
+        Flow.evaluate), or the source's own if the trigger has no window."""
         conditions = window_conditions(self.trigger)
         if any(parts_met(cond, source, state, render) for cond in conditions):
             self._keep_outputs(source)
+        if self.trigger.depends_on is not None:
+            return _scoped(self.outputs, single=len(self.trigger.depends_on) == 1)
         if not conditions or not self.outputs:
             return source.outputs
         return _merged(source.outputs or {}, self.outputs)
@@ -215,11 +236,27 @@ class _Window:
             self.outputs.setdefault(execution.namespace, {})[execution.flow_id] = \
                 execution.outputs
 
-    def _start(self, cond) -> datetime:
-        start = max(_window_start(cond, utcnow()), self.listening_since)
-        if cond.reset_on_success:
-            start = max(start, _last_fired(self.conn, self.flow, self.trigger, start) or start)
+    def _start(self, cond) -> datetime | None:
+        spec = window_spec(cond)
+        now = utcnow()
+        window = bounds(spec, now)
+        if window is None:
+            return None
+        start = max(window[0], self.listening_since)
+        last = _last_fired(self.conn, self.flow, self.trigger, start)
+        if last is not None and spec.fire_once:
+            return None
+        if last is not None and cond.reset_on_success:
+            start = max(start, last)
         return start
+
+
+def _scoped(kept: dict[str, dict[str, Any]], single: bool) -> dict[str, Any]:
+    by_flow = {flow_id: outputs for flows in kept.values() for flow_id, outputs in flows.items()}
+    if single and len(by_flow) == 1:
+        [outputs] = by_flow.values()
+        return {**outputs, **by_flow}
+    return by_flow
 
 
 def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -236,26 +273,11 @@ def _light_render(execution: Execution):
     """Renders against what the execution row itself holds (labels, ids, state, outputs):
     enough for the expressions of window filters, without loading its task runs."""
     context = {"labels": {label["key"]: label["value"] for label in execution.labels},
-               "execution": {"id": execution.id, "state": execution.state.value},
+               "execution": {"id": execution.id, "state": execution.state.value,
+                             "outputs": execution.outputs or {}},
                "flow": {"id": execution.flow_id, "namespace": execution.namespace},
                "outputs": execution.outputs or {}}
-    return lambda text: render(text, context)
-
-
-def _window_start(cond, now: datetime) -> datetime:
-    # DAILY_TIME_* windows are taken as a day-long duration window (not exact yet).
-    window = _seconds(cond.window or cond.time_window.window or "P1D")
-    advance = _seconds(cond.window_advance or cond.time_window.window_advance or "P0D")
-    if getattr(cond.time_window, "type", None) == "SLIDING_WINDOW":
-        return now - timedelta(seconds=window)
-    epoch = now.timestamp() - advance
-    return datetime.fromtimestamp(epoch - epoch % window + advance, tz=now.tzinfo)
-
-
-def _seconds(duration: Any) -> float:
-    from common.durations import parse_duration
-    return parse_duration(duration).total_seconds() if isinstance(duration, str) else \
-        duration.total_seconds()
+    return lambda text, extra=None: render(text, {**context, **(extra or {})})
 
 
 def _last_fired(conn, flow: Flow, trigger: FlowTrigger, since: datetime) -> datetime | None:
