@@ -20,6 +20,7 @@ from common.errors import PodiumError
 from common.flow.model import Flow
 from common.messages import StartExecution
 from common.models.execution import Execution
+from common.models.state import State
 from common.plugins.triggers import Flow as FlowTrigger
 from common.store import append_logs, insert_execution, list_flows, load_task_runs
 from common.store.executions import list_executions
@@ -131,6 +132,11 @@ def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,
                      windows=window.met):
             return
         outputs = window.trigger_outputs(execution, state, source.render)
+    except (PodiumError, ValueError, TypeError) as exc:
+        _warn(conn, flow, trigger, execution, str(exc))
+        return
+    variables = _trigger_variables(trigger, execution, state, outputs)
+    try:
         # `trigger.outputs` of Kestra's Flow.evaluate: the merged outputs of every
         # execution the window counted, beside the source's own `outputs` variables.
         inputs = render_value(trigger.inputs, {**source.context(), "trigger": {
@@ -138,19 +144,34 @@ def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,
             if trigger.inputs else None
         # Kestra creates a triggered execution even when the trigger gives no inputs for
         # required ones (its tests rely on it): inputs are checked only when given.
-        started = new_execution(flow, revision, inputs, utcnow(),
-                                trigger=_trigger_variables(trigger, execution, state, outputs),
+        started = new_execution(flow, revision, inputs, utcnow(), trigger=variables,
                                 validate_inputs=bool(trigger.inputs),
                                 cipher=getattr(out.config, "cipher", None),
                                 input_services=getattr(out.config, "render_services", None))
     except (PodiumError, ValueError, TypeError) as exc:
-        _warn(conn, flow, trigger, execution, str(exc))
+        if trigger.depends_on is None:  # Kestra 1.x: the event is dropped, with a warning
+            _warn(conn, flow, trigger, execution, str(exc))
+        else:  # Kestra 2.0: a FAILED execution makes the failure visible
+            _insert_failed(conn, flow, revision, trigger, variables, str(exc))
         return
     if trigger.debounce is not None:  # folded with the burst's other events (scheduler)
         _buffer(conn, flow, trigger, started.trigger["variables"], inputs)
         return
     insert_execution(conn, started)
     out.messages.append((EXECUTOR_QUEUE, StartExecution(execution_id=started.id).encode()))
+
+
+def _insert_failed(conn, flow: Flow, revision: int, trigger: FlowTrigger, variables: dict,
+                   reason: str) -> None:
+    now = utcnow()
+    failed = new_execution(flow, revision, None, now, trigger=variables,
+                           validate_inputs=False).moved_to(State.FAILED, now)
+    failed = failed.model_copy(update={"error": f"Flow trigger '{trigger.id}': {reason}"})
+    insert_execution(conn, failed)
+    append_logs(conn, [LogEntry(
+        execution_id=failed.id, task_run_id=None, task_id=None, attempt=None, level="ERROR",
+        message=f"Flow trigger '{trigger.id}' could not render the inputs: {reason}",
+        timestamp=now, namespace=flow.namespace, flow_id=flow.id)])
 
 
 def _buffer(conn, flow: Flow, trigger: FlowTrigger, variables: dict,

@@ -174,3 +174,24 @@ def test_fire_once_fires_once_per_window(tmp_path):
         run(rt, "a")
         run(rt, "a")
         assert len(fired(rt)) == 1
+
+
+BAD_INPUTS = """
+  - id: bad
+    type: io.kestra.plugin.core.trigger.Flow
+    inputs:
+      rows: "{{ trigger.outputs.a.missing }}"
+    dependsOn:
+      - flowId: a
+        namespace: company.sources
+"""
+
+
+def test_inputs_that_cannot_render_give_a_failed_execution(tmp_path):
+    with Runtime.embedded(tmp_path) as rt:
+        deploy(rt, upstream("a"), listener(BAD_INPUTS, "inputs:\n  - id: rows\n    type: INT\n"))
+        a = run(rt, "a")
+        [failed] = fired(rt)
+        assert failed.state.value == "FAILED"
+        assert "Flow trigger 'bad'" in failed.error and "missing" in failed.error
+        assert failed.trigger["variables"]["executionId"] == a.id
