@@ -59,11 +59,51 @@ triggers:
         namespace: it.triggers
 """
 
+# Kestra 2.0's dialect: both upstream flows must end (any terminal state), then one
+# execution, with each upstream's flow outputs under its flow id.
+SOURCE_B = """
+id: upstream_b
+namespace: it.triggers
+tasks:
+  - id: count
+    type: io.kestra.plugin.core.debug.Return
+    format: "42"
+outputs:
+  - id: rows
+    type: INT
+    value: "{{ outputs.count.value }}"
+"""
+
+JOINED = """
+id: joined
+namespace: it.triggers
+inputs:
+  - id: rows
+    type: INT
+tasks:
+  - id: echo
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ inputs.rows }} after {{ trigger.flowId }}"
+triggers:
+  - id: after_both
+    type: io.kestra.plugin.core.trigger.Flow
+    inputs:
+      rows: "{{ trigger.outputs.upstream_b.rows }}"
+    dependsOn:
+      - flowId: upstream
+        namespace: it.triggers
+        states: [SUCCESS]
+      - flowId: upstream_b
+        namespace: it.triggers
+    window:
+      lookback: PT1H
+"""
+
 
 @pytest.fixture(scope="module")
 def runtime(deployment):
     runtime, _ = start_runtime(deployment, "triggers:", executors=2, workers=1)
-    for source in (SOURCE, LISTENER, SELF_LISTENER):
+    for source in (SOURCE, LISTENER, SELF_LISTENER, SOURCE_B, JOINED):
         deploy(runtime, source)
     yield runtime
     stop_runtime(deployment, runtime)
@@ -95,3 +135,14 @@ def test_a_flow_never_triggers_itself(runtime):
     finish(runtime, echo.id)
     time.sleep(1.0)
     assert triggered(runtime, "echo_chamber", echo.id) == []
+
+
+def test_depends_on_waits_for_every_upstream_then_fires_once_with_scoped_outputs(runtime):
+    first = finish(runtime, runtime.submit("it.triggers", "upstream").id)
+    second = finish(runtime, runtime.submit("it.triggers", "upstream_b").id)
+    assert triggered(runtime, "joined", first.id) == []  # upstream_b had not run yet
+    [joined] = wait_for(lambda: triggered(runtime, "joined", second.id), 30, "joined")
+    done = finish(runtime, joined.id)
+    [echo] = runtime.task_runs(done.id)
+    assert echo.outputs == {"value": "42 after upstream_b"}
+    assert done.trigger["variables"]["outputs"] == {"upstream_b": {"rows": 42}}
