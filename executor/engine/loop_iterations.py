@@ -27,10 +27,23 @@ from common.templating import render_value
 
 ITERATIONS = "iterations"
 BROKEN = "broken"
+FAILURES = (State.FAILED, State.KILLED)
 
 
 def broken(run: TaskRun) -> bool:
     return bool(run.flowable.get(BROKEN))
+
+
+def failed(run: TaskRun) -> bool:
+    """Whether an ended iteration failed (or was killed)."""
+    return any(State(entry["state"]) in FAILURES
+               for entry in (run.flowable.get(ITERATIONS) or {}).values())
+
+
+def stopped(run: TaskRun, transmit_failed: bool | None) -> bool:
+    """No further iteration starts: `breakWhen` held, or an iteration failed and
+    `transmitFailed` (None: not known yet, as no iteration failed in this message)."""
+    return broken(run) or (bool(transmit_failed) and failed(run))
 
 
 def recorded(run: TaskRun, index: int) -> bool:
@@ -53,14 +66,6 @@ def forgotten_run(run: TaskRun, index: int) -> TaskRun:
     ended = dict(run.flowable.get(ITERATIONS) or {})
     ended.pop(str(index), None)
     return run.model_copy(update={"flowable": {**run.flowable, ITERATIONS: ended}})
-
-
-def output_failures(run: TaskRun) -> list[State]:
-    """FAILED once per iteration whose runs succeeded but whose outputs failed to render
-    (its state was recorded FAILED while no task run of it failed)."""
-    ended = (run.flowable.get(ITERATIONS) or {}).values()
-    return [State.FAILED for entry in ended
-            if entry["state"] == State.FAILED.value and entry.get("outputs") is None]
 
 
 def render_outputs(declared: list, context: dict) -> dict[str, Any]:

@@ -22,9 +22,14 @@ What the Loop documentation and class say, and how it maps here:
   `iteration.outputs`); once truthy, no further iteration starts.
 - `concurrencyLimit`: 0 (the default) all iterations at once, 1 one after the other, N at
   most N; the tasks of one iteration run sequentially.
-- iterations are isolated: a failed iteration does not stop the others. When all ended,
-  the Loop's `errors` run if one failed, then `finally`. `transmitFailed` (default true)
-  makes a failed iteration fail the Loop; false turns that FAILED into WARNING.
+- each iteration is a sequence of its own: the Loop's `tasks`, then its `errors` if one of
+  them failed, then its `finally` (Kestra 2.0 resolves both inside each iteration's
+  sub-execution), all with the iteration's `item`.
+- `transmitFailed` (default true): once an iteration failed (or was killed), no further
+  iteration starts, the running ones end, and the Loop is FAILED (Kestra ends the Loop at
+  once and lets the running sub-executions finish apart). false: failed iterations are
+  counted (`terminatedIterations`) and the others go on. Otherwise the Loop is SUCCESS,
+  as Kestra's loop handler ends it, whatever its iterations' WARNINGs.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from typing import Any
 
 from common.errors import OutputError, TemplateError
 from common.models.execution import TaskRun
-from common.models.state import State, fold_states
+from common.models.state import State
 from common.plugins.tasks.flow_loops import Loop
 from common.templating import is_truthy, render, render_typed, render_value
 from executor.engine import loop_iterations as iterations
@@ -60,15 +65,17 @@ def _loop(tx, config, task, run, start):
     run = tx.run(run.id)
     tasks, errors, finally_ = enabled(task.tasks), enabled(task.errors), enabled(task.finally_)
     main_ids = {t.id for t in tasks}
-    children = tx.children(run.id)
-    main_runs = [c for c in children if c.task_id in main_ids]
+    started = {c.iteration for c in tx.children(run.id) if c.task_id in main_ids}
     limit = int_or(task.concurrency_limit, 0)
+    # Whether a failed iteration fails the Loop (and so stops it): rendered once needed.
+    transmit = _transmit_failed(tx, config, task, run) if iterations.failed(run) else None
     active = 0
     for index, item in enumerate(items):
-        started = any(c.iteration == index for c in main_runs)
-        if not started and (iterations.broken(run) or (limit and active >= limit)):
+        if index not in started and (iterations.stopped(run, transmit) or
+                                     (limit and active >= limit)):
             break
-        scope = Scope(run, tasks, value=item["value"], iteration=index)
+        # One iteration: the Loop's tasks, then its `errors` if one failed, then `finally`.
+        scope = Scope(run, tasks, errors, finally_, value=item["value"], iteration=index)
         ended = resolve_scope(tx, scope, start)
         if ended is None:
             active += 1
@@ -76,23 +83,16 @@ def _loop(tx, config, task, run, start):
                 run = tx.put_run(iterations.forgotten_run(run, index))
         elif not iterations.recorded(run, index):
             run = _record(tx, config, task, run, items, index, ended)
+            if ended in iterations.FAILURES and transmit is None:
+                transmit = _transmit_failed(tx, config, task, run)
     outputs = iterations.loop_outputs(run, items, active, declared=task.outputs is not None)
     if outputs != run.outputs:
         tx.put_run(run.model_copy(update={"outputs": outputs}))
     if active:
         return None
-    main_runs = [c for c in tx.children(run.id) if c.task_id in main_ids]
-    state = fold_states([c.state for c in main_runs] + iterations.output_failures(run))
-    if state is State.FAILED and errors and resolve_scope(tx, Scope(run, errors), start) is None:
-        return None
-    if finally_:
-        if resolve_scope(tx, Scope(run, finally_), start) is None:
-            return None
-        ids = {t.id for t in finally_}
-        state = fold_states([state, *(c.state for c in tx.children(run.id) if c.task_id in ids)])
-    if state is State.FAILED and not _transmit_failed(tx, config, task, run):
-        return State.WARNING
-    return state
+    if not iterations.failed(run):
+        return State.SUCCESS
+    return State.FAILED if _transmit_failed(tx, config, task, run) else State.SUCCESS
 
 
 def _record(tx, config, task: Loop, run: TaskRun, items: list, index: int,
@@ -107,7 +107,7 @@ def _record(tx, config, task: Loop, run: TaskRun, items: list, index: int,
             outputs = iterations.render_outputs(task.outputs, context)
         except (TemplateError, OutputError) as exc:
             tx.log(run.id, "ERROR", f"Loop iteration {index}: cannot render its outputs: {exc}")
-            ended = State.FAILED  # counted by iterations.output_failures
+            ended = State.FAILED
     stop = False
     if task.break_when is not None:
         stop = _breaks(tx, run, task.break_when, context, index, ended, outputs)

@@ -82,12 +82,30 @@ def test_a_failed_iteration_does_not_stop_the_others_and_fails_the_loop():
     assert h.states()["handler"] == "SUCCESS"
 
 
-def test_transmit_failed_false_turns_the_failure_into_a_warning():
+def test_transmit_failed_false_lets_the_loop_succeed_as_kestras_loop_handler_ends_it():
     h = Harness(loop('["a", "b"]', f"      - id: f\n        type: {FAIL}\n",
                      "    transmitFailed: false\n") + ret("after", "x", 2))
-    assert h.run(echo_worker) is State.WARNING
-    assert h.by_task("loop")[0].state is State.WARNING
+    assert h.run(echo_worker) is State.SUCCESS
+    assert h.by_task("loop")[0].outputs["terminatedIterations"] == {"FAILED": 2}
     assert h.states()["after"] == "SUCCESS"
+
+
+def test_transmit_failed_stops_starting_iterations_after_a_failure():
+    body = f"      - id: f\n        type: {FAIL}\n        runIf: \"{{{{ item.value == 'b' }}}}\"\n"
+    h = Harness(loop('["a", "b", "c"]', body + ret("r", "x"), "    concurrencyLimit: 1\n"))
+    assert h.run(echo_worker) is State.FAILED
+    assert [r.value for r in h.by_task("f")] == ["a", "b"]  # c never started
+    assert h.by_task("loop")[0].outputs["terminatedIterations"] == {"SUCCESS": 1, "FAILED": 1}
+
+
+def test_errors_and_finally_run_in_each_iteration_with_its_item():
+    body = f"      - id: f\n        type: {FAIL}\n        runIf: \"{{{{ item.value == 'a' }}}}\"\n"
+    extra = ("    transmitFailed: false\n    errors:\n" + ret("on_error", "{{ item.value }}")
+             + "    finally:\n" + ret("fin", "{{ item.index }}"))
+    h = Harness(loop('["a", "b"]', body, extra))
+    assert h.run(render_worker) is State.SUCCESS
+    assert [r.outputs["value"] for r in h.by_task("on_error")] == ["a"]
+    assert sorted(r.outputs["value"] for r in h.by_task("fin")) == ["0", "1"]
 
 
 def test_loop_errors_and_finally_run_after_the_iterations():
@@ -107,6 +125,8 @@ def test_bad_values_fail_the_loop():
 
 def render_worker(dispatch):
     """Returns the `format` as the worker would render it, so a later task reads it."""
+    if dispatch.task["type"].endswith("Fail"):
+        return "FAILED", None
     try:
         return "SUCCESS", {"value": render(dispatch.task["format"], dispatch.context)}
     except TemplateError:
