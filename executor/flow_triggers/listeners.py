@@ -98,14 +98,16 @@ class _Source:
     def __init__(self, conn, execution: Execution, config) -> None:
         self.conn, self.execution, self.config = conn, execution, config
         self._context: dict | None = None
+        self._retried = False
 
     def context(self) -> dict:
         if self._context is None:
             flow = _FLOWS.get(self.conn, self.execution.namespace, self.execution.flow_id,
                               self.execution.flow_revision)
-            tx = ExecutionTx(flow, self.execution, load_task_runs(self.conn, self.execution.id),
-                             utcnow(), folded_loaded=True)
+            runs = load_task_runs(self.conn, self.execution.id)
+            tx = ExecutionTx(flow, self.execution, runs, utcnow(), folded_loaded=True)
             self._context = task_context(tx, self.config)
+            self._retried = any(len(run.attempts) > 1 for run in runs)
         return self._context
 
     def render(self, template: str, extra: dict | None = None) -> str:
@@ -116,11 +118,13 @@ class _Source:
     def when_context(self) -> dict:
         """The context of a Kestra 2.0 `when`: the execution's, whose `outputs` (task
         outputs) also holds its flow outputs under the names no task uses (the migration
-        guide reads `outputs.<flow output>`, the trigger page `execution.outputs`)."""
+        guide reads `outputs.<flow output>`, the trigger page `execution.outputs`), and
+        `hasRetryAttempt` (a task run of it had more than one attempt)."""
         context = self.context()
         flow_outputs = self.execution.outputs or {}
         return {**context, "outputs": {**flow_outputs, **context.get("outputs", {})},
-                "execution": {**context["execution"], "outputs": flow_outputs}}
+                "execution": {**context["execution"], "outputs": flow_outputs},
+                "hasRetryAttempt": self._retried}
 
 
 def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,

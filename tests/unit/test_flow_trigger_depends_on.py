@@ -195,3 +195,39 @@ def test_inputs_that_cannot_render_give_a_failed_execution(tmp_path):
         assert failed.state.value == "FAILED"
         assert "Flow trigger 'bad'" in failed.error and "missing" in failed.error
         assert failed.trigger["variables"]["executionId"] == a.id
+
+
+RETRIED = """
+id: flaky
+namespace: company.sources
+tasks:
+  - id: fails_once
+    type: io.kestra.plugin.core.execution.Fail
+    runIf: "{{ taskrun.attemptsCount == 0 }}"
+    retry:
+      type: constant
+      interval: PT0.1S
+      maxAttempt: 2
+"""
+
+AFTER_RETRY = """
+  - id: after_flaky
+    type: io.kestra.plugin.core.trigger.Flow
+    dependsOn:
+      - flowId: flaky
+        namespace: company.sources
+        when: "{{ hasRetryAttempt == true }}"
+      - flowId: a
+        namespace: company.sources
+        when: "{{ hasRetryAttempt == true }}"
+    mode: ANY
+"""
+
+
+def test_when_sees_whether_the_upstream_execution_retried(tmp_path):
+    with Runtime.embedded(tmp_path) as rt:
+        deploy(rt, RETRIED, upstream("a"), listener(AFTER_RETRY))
+        run(rt, "a")
+        assert fired(rt) == []  # no retry in a
+        done = rt.wait(rt.submit(NS, "flaky").id, 20)
+        assert len(fired(rt)) == 1, done.state
