@@ -36,7 +36,8 @@ from common.store.timers import defer_timers
 from common.store.types import utcnow
 from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, Transport, worker_queue
 from executor.engine.commands import (CancelTimers, CreateExecution, Decision, DispatchTask,
-                                      KillRunningTasks, ScheduleTimer, StoreLoopValues)
+                                      KillRunningTasks, ScheduleTimer, StoreLoopValues,
+                                      WriteFile)
 from executor.engine.context import EngineConfig
 from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process
@@ -112,6 +113,13 @@ def _cancel_timers(conn, execution, command: CancelTimers, out: Outgoing) -> Non
 @persists(StoreLoopValues)
 def _loop_values(conn, execution, command: StoreLoopValues, out: Outgoing) -> None:
     store_loop_values(conn, execution.id, command.task_run_id, command.values)
+
+
+@persists(WriteFile)
+def _write_file(conn, execution, command: WriteFile, out: Outgoing) -> None:
+    # Before the commit: a rolled back decision leaves an unreferenced file, never a
+    # reference to a missing one.
+    out.config.write_file(command.uri, command.content)
 
 
 @persists(CreateExecution)

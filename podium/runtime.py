@@ -109,7 +109,8 @@ class Runtime:
         runtime.start_executor(EngineConfig(
             environ=env, globals_=_globals(env), env_prefix=_env_prefix(env),
             render_services=runtime.input_services,
-            cipher=runtime.cipher, load_outputs=wiring.outputs_loader(runtime.storage)))
+            cipher=runtime.cipher, load_outputs=wiring.outputs_loader(runtime.storage),
+            write_file=wiring.file_writer(runtime.storage)))
         runtime.start_worker(concurrency=workers)
         if scheduler:
             runtime.start_scheduler(scheduler if isinstance(scheduler, SchedulerSettings)

@@ -95,7 +95,7 @@ def engine_config(settings: Settings, db: Database) -> EngineConfig:
                                                         local_files(settings.local_files),
                                                         http=settings.http),
                         cipher=secret_cipher(settings),
-                        load_outputs=outputs_loader(files))
+                        load_outputs=outputs_loader(files), write_file=file_writer(files))
 
 
 def input_services(settings: Settings, db: Database) -> Callable[[str, dict], RenderServices]:
@@ -108,6 +108,11 @@ def input_services(settings: Settings, db: Database) -> Callable[[str, dict], Re
 def outputs_loader(files: Storage):
     """How the executor reads outputs a worker stored apart (common/storage/offload.py)."""
     return lambda uri: load_outputs(files, uri)
+
+
+def file_writer(files: Storage):
+    """How the executor writes the files its decisions produce (WriteFile commands)."""
+    return lambda uri, content: files.put(uri, content)
 
 
 def render_services(db: Database, files: Storage | None, secrets: SecretProvider | None,

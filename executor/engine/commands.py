@@ -75,8 +75,16 @@ class StoreLoopValues:
     values: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class WriteFile:
+    """Put a file the engine produced into internal storage (a Loop's STORE outputs)."""
+
+    uri: str
+    content: bytes
+
+
 Command = (DispatchTask | ScheduleTimer | CancelTimers | KillRunningTasks | ExecutionEnded
-           | CreateExecution | StoreLoopValues)
+           | CreateExecution | StoreLoopValues | WriteFile)
 
 
 @dataclass

@@ -36,6 +36,9 @@ class EngineConfig:
     cipher: Any = field(default=None, compare=False)
     # Reads outputs a worker stored apart (common/storage/offload.py): uri -> value.
     load_outputs: Callable[[str], Any] | None = field(default=None, compare=False)
+    # Writes a WriteFile command's file to internal storage: (uri, bytes). The handler
+    # calls it (never the engine); None: the engine refuses what would need it.
+    write_file: Callable[[str, bytes], Any] | None = field(default=None, compare=False)
 
 
 def iso(value: datetime | None) -> str | None:

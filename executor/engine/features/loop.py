@@ -16,8 +16,9 @@ What the Loop documentation and class say, and how it maps here:
   (executor/engine/loop_scope.py).
 - `outputs`: rendered in each iteration's context when it ends, typed like flow outputs,
   exposed after the loop as `outputs.<loop>.outputs` (executor/engine/loop_iterations.py);
-  `fetchType` AUTO and FETCH keep them in the Loop's outputs, STORE (internal storage)
-  is refused at run time for now.
+  `fetchType` FETCH keeps them in the Loop's outputs; STORE writes each iteration's as an
+  ION file to internal storage and keeps its `uri` instead; AUTO is FETCH (it would be
+  STORE for a `values` URI, which is not supported here).
 - `breakWhen`: rendered after each iteration (`item`, `iteration.state`,
   `iteration.outputs`); once truthy, no further iteration starts.
 - `concurrencyLimit`: 0 (the default) all iterations at once, 1 one after the other, N at
@@ -42,7 +43,10 @@ from common.models.execution import TaskRun
 from common.models.state import State
 from common.plugins.tasks.flow_loops import Loop
 from common.templating import is_truthy, render, render_typed, render_value
+from common.storage.uris import task_output_uri
+from common.templating.library.ion import to_ion
 from executor.engine import loop_iterations as iterations
+from executor.engine.commands import WriteFile
 from executor.engine.branches import Scope, enabled, resolve_scope
 from executor.engine.context import CONTEXT_EXTRAS, task_context
 from executor.engine.flowables import int_or, resolves
@@ -58,9 +62,9 @@ def _loop(tx, config, task, run, start):
     items = _items(tx, config, task, run)
     if items is None:
         return State.FAILED
-    if task.fetch_type == "STORE":
-        tx.log(run.id, "ERROR", "fetchType STORE (iteration outputs kept in internal storage) "
-                                "is not supported yet: use FETCH or AUTO")
+    if task.fetch_type == "STORE" and config.write_file is None:
+        tx.log(run.id, "ERROR", "fetchType STORE needs internal storage, which this executor "
+                                "has not: use FETCH or AUTO")
         return State.FAILED
     run = tx.run(run.id)
     tasks, errors, finally_ = enabled(task.tasks), enabled(task.errors), enabled(task.finally_)
@@ -105,6 +109,8 @@ def _record(tx, config, task: Loop, run: TaskRun, items: list, index: int,
     if task.outputs is not None and ended in (State.SUCCESS, State.WARNING):
         try:
             outputs = iterations.render_outputs(task.outputs, context)
+            if task.fetch_type == "STORE":  # AUTO: FETCH, as `values` is never a URI here
+                outputs = _stored(tx, run, index, outputs)
         except (TemplateError, OutputError) as exc:
             tx.log(run.id, "ERROR", f"Loop iteration {index}: cannot render its outputs: {exc}")
             ended = State.FAILED
@@ -112,6 +118,15 @@ def _record(tx, config, task: Loop, run: TaskRun, items: list, index: int,
     if task.break_when is not None:
         stop = _breaks(tx, run, task.break_when, context, index, ended, outputs)
     return tx.put_run(iterations.recorded_run(run, index, ended, outputs, stop))
+
+
+def _stored(tx, run: TaskRun, index: int, outputs: dict) -> dict:
+    """STORE: the iteration's outputs as an ION file in internal storage; its URI instead."""
+    execution = tx.execution
+    uri = task_output_uri(execution.namespace, execution.flow_id, execution.id, run.task_id,
+                          run.id, f"iteration-{index}.ion")
+    tx.emit(WriteFile(uri=uri, content=(to_ion(outputs) + "\n").encode()))
+    return {"uri": uri}
 
 
 def _breaks(tx, run: TaskRun, template: str, context: dict, index: int, state: State,

@@ -15,6 +15,7 @@ from common.messages import KillExecution, StartExecution, TaskResult, TimerFire
 from common.models.execution import Execution, TaskRun
 from common.models.state import State, StateHistory
 from executor.engine.commands import Decision, DispatchTask, ScheduleTimer, StoreLoopValues
+from executor.engine.context import EngineConfig
 from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process
 
@@ -33,8 +34,10 @@ def default_worker(dispatch: DispatchTask) -> tuple[str, dict | None]:
 
 
 class Harness:
-    def __init__(self, source: str, inputs: dict | None = None) -> None:
+    def __init__(self, source: str, inputs: dict | None = None,
+                 config: EngineConfig | None = None) -> None:
         self.flow = parse_flow(source).flow
+        self.config = config
         self.now = datetime(2024, 1, 1, tzinfo=timezone.utc)
         self.execution = Execution(namespace=self.flow.namespace, flow_id=self.flow.id,
                                    flow_revision=1, inputs=inputs or {},
@@ -61,7 +64,7 @@ class Harness:
         folded: list[TaskRun] = []
         while True:
             decision = process(self.flow, self.execution, [*live, *folded], message, self.now,
-                               facts=facts, folded_loaded=loaded)
+                               self.config, facts=facts, folded_loaded=loaded)
             if not decision.needs_folded:
                 break
             assert loaded is not True and not decision.needs_folded <= loaded

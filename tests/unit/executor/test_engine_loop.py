@@ -5,6 +5,7 @@ from __future__ import annotations
 from common.errors import TemplateError
 from common.models.state import State
 from common.templating import render
+from executor.engine.context import EngineConfig
 from tests.unit.executor.harness import Harness
 
 HEAD = "id: f\nnamespace: company.team\ntasks:\n"
@@ -191,7 +192,26 @@ def test_nested_loops_give_item_parent_and_parents():
     assert sorted(r.outputs["value"] for r in h.by_task("r")) == ["a/x/0", "b/x/1"]
 
 
-def test_fetch_type_store_is_refused_at_run_time():
+def test_fetch_type_store_writes_each_iterations_outputs_to_storage():
+    from common.templating.library.ion import from_ion
+    from executor.engine.commands import WriteFile
+    extra = ("    fetchType: STORE\n    outputs:\n      - id: v\n        type: STRING\n"
+             "        value: \"{{ outputs.r.value }}\"\n")
+    h = Harness(loop('["a", "b"]', ret("r", "got {{ item.value }}"), extra)
+                + ret("all", "{{ loopOutputs(outputs.loop.outputs, 'uri') | length }}", 2),
+                config=EngineConfig(write_file=lambda uri, content: None))
+    assert h.run(render_worker) is State.SUCCESS
+    files = [c for d in h.decisions for c in d.commands if isinstance(c, WriteFile)]
+    assert sorted(from_ion(f.content.decode())["v"] for f in files) == ["got a", "got b"]
+    entries = h.by_task("loop")[0].outputs["outputs"]
+    assert [e["outputs"]["uri"] for e in entries] == \
+        [f.uri for f in sorted(files, key=lambda f: f.uri)]
+    assert entries[0]["outputs"]["uri"].endswith("/iteration-0.ion")
+    assert h.by_task("all")[0].outputs["value"] == "2"
+
+
+def test_fetch_type_store_without_storage_fails_the_loop():
     h = Harness(loop('["a"]', ret("r", "x"), "    fetchType: STORE\n"))
     assert h.run(render_worker) is State.FAILED
-    assert any("fetchType STORE" in m for d in h.decisions for _, _, m in d.logs)
+    assert any("fetchType STORE needs internal storage" in m
+               for d in h.decisions for _, _, m in d.logs)
