@@ -1,5 +1,6 @@
 """`podium scheduler`: fires Schedule and ScheduleOnDates triggers, polls polling triggers
-(http.Trigger, scheduler/polling.py) and flushes debounced bursts (common/debounce.py).
+(http.Trigger, scheduler/polling.py), flushes debounced bursts (common/debounce.py) and
+records missed Flow trigger deadlines (`onMiss`, scheduler/deadlines.py).
 
 The loop (one thread; any number of replicas):
 1. When flows changed (`flows_stamp`: one cheap query), rebuild the trigger specs from the
@@ -16,7 +17,10 @@ The loop (one thread; any number of replicas):
    id derived from (trigger, slot).
 3. Flush the debounce bursts that are due: lock the burst (SKIP LOCKED), insert its one
    execution under the burst's id, delete the burst, commit, publish.
-4. Sleep until the earliest next date or burst, a flow check, or a busy trigger's re-check.
+4. Check the `onMiss` deadlines of Flow triggers: one FAILED execution per deadline that
+   passed with its trigger unfired (scheduler/deadlines.py; its id derives from the
+   trigger and the deadline, so replicas record one).
+5. Sleep until the earliest next date or burst, a flow check, or a busy trigger's re-check.
 
 Exactly once per scheduled date: a date fires only in the transaction that moves the row
 past it, under the row's lock, and its execution id is a function of (namespace, flow,
@@ -49,12 +53,16 @@ from common.models.state import State
 from common.store import (Burst, Database, TriggerState, add_debounce_event, delete_burst,
                           delete_triggers, due_bursts, ensure_trigger, execution_state,
                           flows_stamp, get_flow, list_flows, list_triggers, lock_burst,
-                          lock_trigger, next_flush_at, save_trigger, set_trigger_execution)
+                          insert_execution, lock_trigger, next_flush_at, save_trigger,
+                          set_trigger_execution)
+from common.store.executions import list_executions
 from common.store.types import utcnow
 from common.submission import InputServices, create_execution
 from common.templating import is_truthy, render, render_value
 from common.transport.base import Transport
 from scheduler import http_poll
+from scheduler.deadlines import (MissSpec, due_deadline, fired_in, missed_execution,
+                                 window_opened)
 from scheduler.plan import Fire, Spec, initial_state, label_map, recover, step
 from scheduler.polling import PollSpec, claim, initial_poll_state, poll_execution_id
 from scheduler.trigger_log import TriggerLog, store_or_warn
@@ -84,6 +92,8 @@ class SchedulerService:
         self.flows: dict[tuple[str, str], FlowSpecs] = {}
         self.specs: dict[tuple[str, str, str], Spec] = {}
         self.polls: dict[tuple[str, str, str], PollSpec] = {}
+        self.misses: list[MissSpec] = []
+        self._missed: set[tuple] = set()  # (trigger key, deadline) already handled
         self.counters: Counter[str] = Counter()
         self._stamp: tuple | None = None
         # Called after each round (the management server's liveness).
@@ -138,6 +148,7 @@ class SchedulerService:
             if state.next_date is not None and state.next_date <= self.clock():
                 busy |= self.poll(poll_spec)
         self.flush_bursts()
+        self.check_misses()
         return self._sleep(busy)
 
     def _sleep(self, busy: bool) -> float:
@@ -182,6 +193,7 @@ class SchedulerService:
                                     default_zone=self.zone_name)
             self.specs = {spec.key: spec for fs in self.flows.values() for spec in fs.specs}
             self.polls = {spec.key: spec for fs in self.flows.values() for spec in fs.polls}
+            self.misses = [miss for fs in self.flows.values() for miss in fs.misses]
             rows = {state.key: state for state in list_triggers(conn)}
             for key, spec in self._known().items():
                 state = rows.get(key)
@@ -305,6 +317,31 @@ class SchedulerService:
         self.counters["fired"] += 1
         log.info("trigger %s: %s fired execution %s", "/".join(key), what, execution.id)
         return True, outgoing
+
+    # ------------------------------------------------------------------ onMiss deadlines
+    def check_misses(self) -> int:
+        """A FAILED execution for each Flow trigger whose last deadline passed unfired
+        (scheduler/deadlines.py); returns how many were created."""
+        created = 0
+        now = self.clock()
+        for spec in self.misses:
+            deadline = due_deadline(spec, now)
+            if deadline is None or (spec.key, deadline) in self._missed:
+                continue
+            with self.db.begin() as conn:
+                start = window_opened(spec, deadline)
+                seen = list_executions(conn, spec.key[0], spec.key[1], since=start, limit=500)
+                if not fired_in(seen, spec.trigger.id, start, deadline):
+                    try:
+                        with conn.begin_nested():
+                            insert_execution(conn, missed_execution(spec, deadline, now))
+                        created += 1
+                        log.info("trigger %s: deadline %s missed", "/".join(spec.key),
+                                 deadline)
+                    except IntegrityError:
+                        pass  # another scheduler recorded this miss
+            self._missed.add((spec.key, deadline))
+        return created
 
     # ------------------------------------------------------------------ polling triggers
     def poll(self, spec: PollSpec) -> bool:

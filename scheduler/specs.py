@@ -1,7 +1,8 @@
 """From stored flows to the triggers the scheduler evaluates (`Spec`s, `PollSpec`s).
 
 Only the latest revision of each live, enabled flow counts, and only its enabled Schedule,
-ScheduleOnDates and polling (http.Trigger) triggers. A flow that no longer parses is logged
+ScheduleOnDates and polling (http.Trigger) triggers, and the `onMiss` deadlines of its Flow
+triggers (scheduler/deadlines.py). A flow that no longer parses is logged
 and left out.
 """
 
@@ -23,6 +24,7 @@ from common.durations import parse_duration
 from common.plugins.triggers import HttpTrigger, Schedule, ScheduleOnDates
 from common.store import FlowRevision
 from common.templating import render, render_typed
+from scheduler.deadlines import MissSpec, miss_specs
 from scheduler.plan import Spec, fingerprint
 from scheduler.polling import PollSpec, poll_fingerprint
 
@@ -35,6 +37,7 @@ class FlowSpecs:
     revision: int
     specs: list[Spec]
     polls: list[PollSpec] = field(default_factory=list)
+    misses: list[MissSpec] = field(default_factory=list)  # Flow triggers' onMiss
 
 
 def flow_specs(revisions: list[FlowRevision], *, default_recover: str,
@@ -67,9 +70,10 @@ def flow_specs(revisions: list[FlowRevision], *, default_recover: str,
             except Exception as exc:  # noqa: BLE001
                 log.warning("trigger %s of flow %s.%s is ignored: %s", trigger.id,
                             flow.namespace, flow.id, exc)
-        if specs or polls:
+        misses = miss_specs(flow, revision.revision, revision.saved_at)
+        if specs or polls or misses:
             result[(flow.namespace, flow.id)] = FlowSpecs(flow, revision.revision, specs,
-                                                          polls)
+                                                          polls, misses)
     return result
 
 

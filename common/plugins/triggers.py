@@ -230,6 +230,14 @@ class FlowWindow(StrictModel):
         return self
 
 
+class OnMiss(StrictModel):
+    """What a passed `window.deadline` with `dependsOn` unsatisfied gives: a FAILED
+    execution of the listening flow carrying `labels` (scheduler/deadlines.py)."""
+
+    behavior: Literal["FAIL"]
+    labels: dict[str, Any] | None = None
+
+
 FlowMode = Literal["ALL", "ANY", "AT_LEAST"]
 
 
@@ -252,9 +260,7 @@ class Flow(Trigger):
     mode: FlowMode = "ALL"
     min_satisfied: Annotated[int, Field(ge=1)] | None = None
     when: str | None = None  # over the upstream execution, before `dependsOn`
-    # Kestra 2.0: a FAILED execution when `window.deadline` passes unsatisfied. Not done
-    # here yet (it needs the scheduler to watch deadlines): refused, not silently ignored.
-    on_miss: Any = None
+    on_miss: OnMiss | None = None  # watched by the scheduler, not the executor
     debounce: Debounce | None = None  # Podium: fold bursts (common/debounce.py)
 
     @model_validator(mode="after")
@@ -275,9 +281,8 @@ class Flow(Trigger):
         if self.min_satisfied is not None and self.min_satisfied > len(self.depends_on):
             raise ValueError(f"minSatisfied {self.min_satisfied} is more than the "
                              f"{len(self.depends_on)} dependsOn entries")
-        if self.on_miss is not None:
-            raise ValueError("onMiss is not supported yet: Podium does not create the FAILED "
-                             "execution of a missed deadline (remove onMiss)")
+        if self.on_miss is not None and (self.window is None or self.window.deadline is None):
+            raise ValueError("`onMiss` needs a `window.deadline`")
         return self
 
 

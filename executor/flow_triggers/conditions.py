@@ -8,7 +8,7 @@ flow is never the source's flow; the state entered must be one of the trigger's 
 
 Kestra 2.0's dialect maps onto the same machinery: `dependsOn` is a window condition whose
 parts are its entries (`mode` says how many must be met: all, any, at least
-`minSatisfied`), within `window` (executor/flow_triggers/windows.py); the trigger-level
+`minSatisfied`), within `window` (common/flow_windows.py); the trigger-level
 `when` is a plain condition, checked before any window.
 
 Conditions that look at the time of a schedule (DayWeek, TimeBetween...) are evaluated at
@@ -30,8 +30,8 @@ from common.plugins import conditions as c
 from common.plugins.fields import TERMINATED_STATES
 from common.plugins.triggers import Flow as FlowTrigger
 from common.templating import is_truthy
-from executor.flow_triggers import windows
-from executor.flow_triggers.windows import WindowSpec
+from common import flow_windows as windows
+from common.flow_windows import WindowSpec
 
 Render = Callable[..., str]  # (template, extra variables or None) -> text
 log = logging.getLogger(__name__)

@@ -37,7 +37,7 @@ from common.debounce import Window, render_key
 from common.store.debounce import add_debounce_event
 from executor.flow_triggers.conditions import (fires, listens, parts_met,
                                                window_conditions, window_spec)
-from executor.flow_triggers.windows import bounds
+from common.flow_windows import MISSED_DEADLINE, bounds
 
 log = logging.getLogger(__name__)
 _FLOWS = FlowCache()
@@ -307,7 +307,10 @@ def _light_render(execution: Execution):
 
 def _last_fired(conn, flow: Flow, trigger: FlowTrigger, since: datetime) -> datetime | None:
     for execution in list_executions(conn, flow.namespace, flow.id, since=since, limit=100):
-        if (execution.trigger or {}).get("id") == trigger.id:
+        fired = execution.trigger or {}
+        # An onMiss execution (the scheduler's, scheduler/deadlines.py) is not a firing.
+        if fired.get("id") == trigger.id and \
+                MISSED_DEADLINE not in (fired.get("variables") or {}):
             return execution.history.histories[0].date
     return None
 

@@ -1,5 +1,5 @@
 """Kestra 2.0's Flow trigger dialect as pure logic: the model's rules, `dependsOn` entries
-and `mode`, the trigger-level `when`, and the windows (executor/flow_triggers/windows.py)."""
+and `mode`, the trigger-level `when`, and the windows (common/flow_windows.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from common.models.state import StateHistory
 from common.plugins.base import AnyTrigger
 from common.store.types import utcnow
 from executor.flow_triggers.conditions import fires, listens, parts_met, window_conditions
-from executor.flow_triggers.windows import WindowSpec, bounds, of_time_window, of_window
+from common.flow_windows import WindowSpec, bounds, of_time_window, of_window
 
 TRIGGERS = TypeAdapter(AnyTrigger)
 LISTENER = ("company.team", "listener")
@@ -52,8 +52,9 @@ DEPS = [{"flowId": "a", "namespace": "company.sources", "states": ["SUCCESS"]},
      "not deadline and lookback"),
     ({"dependsOn": DEPS, "window": {"from": "06:00:00"}}, "go together"),
     ({"dependsOn": DEPS, "window": {"offset": "PT1H"}}, "needs `every`"),
-    ({"dependsOn": DEPS, "window": {"deadline": "09:00:00"}, "onMiss": {"behavior": "FAIL"}},
-     "onMiss is not supported yet"),
+    ({"dependsOn": DEPS, "onMiss": {"behavior": "FAIL"}}, "needs a `window.deadline`"),
+    ({"dependsOn": DEPS, "window": {"deadline": "09:00:00"}, "onMiss": {"behavior": "WAIT"}},
+     "onMiss.behavior"),
     ({"dependsOn": []}, "at least 1"),
 ])
 def test_the_model_refuses_what_kestra_2_refuses(props, message):
@@ -63,7 +64,8 @@ def test_the_model_refuses_what_kestra_2_refuses(props, message):
 
 def test_the_model_takes_the_documented_properties():
     t = trigger(dependsOn=DEPS, mode="AT_LEAST", minSatisfied=2, when="{{ true }}",
-                window={"deadline": "09:00:00+01:00", "fireOnce": True, "timezone": "Europe/Paris"})
+                window={"deadline": "09:00:00+01:00", "fireOnce": True, "timezone": "Europe/Paris"},
+                onMiss={"behavior": "FAIL", "labels": {"sla": "miss"}})
     assert t.depends_on[0].flow_id == "a" and t.window.fire_once and t.min_satisfied == 2
 
 

@@ -13,6 +13,8 @@ computes it: a duration window is aligned on midnight (plus the offset) and repe
 `size`; a sliding one looks back `size` from now; a daily range or deadline is open only
 during its hours, so outside them nothing counts and nothing fires (None). Daily
 boundaries are taken in the window's zone: the time's own offset, else `timezone`, else UTC.
+Shared by the executor (which fires Flow triggers) and the scheduler (which watches
+`onMiss` deadlines).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from common.durations import parse_duration
 from common.templating.library.java_dates import parse_zone
 
 DAY = timedelta(days=1)
+# The trigger variable of the FAILED execution the scheduler records for a missed deadline
+# (`onMiss`): such an execution is not a firing of the trigger.
+MISSED_DEADLINE = "missedDeadline"
 _EPOCH = datetime(1970, 1, 1)
 
 
@@ -51,6 +56,18 @@ def bounds(spec: WindowSpec, now: datetime) -> tuple[datetime, datetime] | None:
     if not start <= local <= end:
         return None
     return start, end
+
+
+def last_deadline(spec: WindowSpec, now: datetime) -> datetime | None:
+    """The latest deadline of a `deadline` window that has passed by `now` (today's, else
+    yesterday's); None for other kinds. What `onMiss` checks (scheduler/deadlines.py)."""
+    if spec.kind != "deadline":
+        return None
+    local = now.astimezone(_zone_of(spec))
+    deadline = _at(local.date(), spec.end, local.tzinfo)
+    if deadline > local:
+        deadline = _at(local.date() - DAY, spec.end, local.tzinfo)
+    return deadline.astimezone(now.tzinfo)
 
 
 def _duration(spec: WindowSpec, now: datetime) -> tuple[datetime, datetime]:
