@@ -169,3 +169,12 @@ def test_kestra_1_time_windows_map_to_the_same_specs():
                                      "timeWindow": {"type": "SLIDING_WINDOW", "window": "PT2H"}})
     assert bounds(of_time_window(sliding.preconditions.time_window), NOON)[0] == \
         NOON - timedelta(hours=2)
+
+
+def test_last_deadline_is_todays_once_passed_else_yesterdays():
+    from common.flow_windows import last_deadline
+    spec = window(deadline="13:00:00+02:00")  # 11:00 UTC
+    assert last_deadline(spec, NOON) == NOON.replace(hour=11, minute=0)
+    assert last_deadline(spec, NOON.replace(hour=10)) == \
+        NOON.replace(day=9, hour=11, minute=0)
+    assert last_deadline(window(lookback="PT1H"), NOON) is None
