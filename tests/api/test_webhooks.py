@@ -157,4 +157,5 @@ def test_when_filters_calls_as_kestra_2_writes_conditions(client, live):
     assert httpx.post(url, json={"environment": "production"}).status_code == 204
     started = httpx.post(url, json={"environment": "production"}, headers=deploy_header)
     assert started.status_code == 200
+    assert _finished(live, started.json()["id"])["state"]["current"] == "SUCCESS"
     assert _messages(live, started.json()["id"]) == ["production"]
