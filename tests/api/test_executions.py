@@ -47,6 +47,17 @@ def wait_state(client, execution_id: str, *states: str, timeout: float = 20) -> 
         time.sleep(0.05)
 
 
+def wait_restarted_and_ended(client, execution_id: str, timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = client.get(f"/api/v1/executions/{execution_id}").json()["state"]
+        restarted = any(h["state"] == "RESTARTED" for h in state["histories"])
+        if restarted and state["current"] in ("FAILED", "SUCCESS", "WARNING", "KILLED"):
+            return state
+        assert time.monotonic() < deadline, state
+        time.sleep(0.05)
+
+
 def test_run_with_inputs_labels_and_wait(client):
     deploy(client)
     response = client.post("/api/v1/executions/company.team/hello",
@@ -153,7 +164,9 @@ def test_kill_restart_replay_labels(client):
     assert failed["state"]["current"] == "FAILED"
     restarted = client.post(f"/api/v1/executions/{failed['id']}/restart")
     assert restarted.status_code == 200 and restarted.json()["id"] == failed["id"]
-    wait_state(client, failed["id"], "FAILED")
+    # The restart is applied by the executor after the call returns: the execution is still
+    # FAILED until then, so wait for it to have restarted and failed again.
+    wait_restarted_and_ended(client, failed["id"])
     replay = client.post(f"/api/v1/executions/{failed['id']}/replay")
     assert replay.status_code == 200 and replay.json()["id"] != failed["id"]
     not_paused = client.post(f"/api/v1/executions/{failed['id']}/resume")
