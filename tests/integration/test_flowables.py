@@ -190,13 +190,13 @@ def test_a_wide_foreach_folds_its_iterations_and_still_sees_every_output(runtime
 
 
 def test_restart_of_one_failed_iteration_out_of_1000(runtime):
-    failed = finish(runtime, runtime.submit("it.flowables", "one_bad_item").id, timeout=120)
+    failed = finish(runtime, runtime.submit("it.flowables", "one_bad_item").id, timeout=240)
     assert failed.state is State.FAILED
 
     def every_step_ended():  # the loop fails at once; its other iterations still end
         steps = [r for r in runtime.task_runs(failed.id) if r.task_id == "step"]
         return steps if all(r.state.is_terminated for r in steps) else None
-    before = {r.id: r for r in wait_for(every_step_ended, 60, "every iteration to end")}
+    before = {r.id: r for r in wait_for(every_step_ended, 180, "every iteration to end")}
     assert len(before) == 1000
     [bad] = [r for r in before.values() if r.state is State.FAILED]
     assert bad.value == "500"
@@ -205,7 +205,7 @@ def test_restart_of_one_failed_iteration_out_of_1000(runtime):
     def second_attempt_ended():
         current = runtime.get(failed.id)
         return current if current.attempt_number == 2 and current.state.is_terminated else None
-    done = wait_for(second_attempt_ended, 60, "the restarted execution to end")
+    done = wait_for(second_attempt_ended, 180, "the restarted execution to end")
     assert done.state is State.SUCCESS
     after = {r.id: r for r in runtime.task_runs(failed.id) if r.task_id == "step"}
     assert after.keys() == before.keys()
