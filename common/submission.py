@@ -40,7 +40,8 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
                      validate_inputs: bool = True, uploads: InputUploads | None = None,
                      cipher: SecretCipher | None = None, execution_id: str | None = None,
                      schedule_date: datetime | None = None,
-                     input_services: InputServices | None = None, checks: bool = False
+                     input_services: InputServices | None = None, checks: bool = False,
+                     error: str | None = None
                      ) -> tuple[Execution, list[tuple[int, str, dict]]]:
     """Insert a CREATED execution and its StartExecution message (outbox).
 
@@ -53,13 +54,15 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
     id that exists raises the database's IntegrityError. `input_services`: what the inputs'
     expressions may call (InputServices); without, secret(), kv()... fail clearly.
     `checks`: evaluate the flow's `checks` (an execution asked for through the API or the
-    CLI, as Kestra does); ExecutionBlockedError when they block it.
+    CLI, as Kestra does); ExecutionBlockedError when they block it. `error`: create it
+    already failed for this reason (a polling trigger's failOnTriggerError): the executor
+    fails it as it starts.
     """
     execution = new_execution(flow, revision, inputs, now, labels=labels, trigger=trigger,
                               parent_id=parent_id, validate_inputs=validate_inputs,
                               uploads=uploads, cipher=cipher, execution_id=execution_id,
                               schedule_date=schedule_date, input_services=input_services,
-                              checks=checks)
+                              checks=checks, error=error)
     insert_execution(conn, execution)
     payload = StartExecution(execution_id=execution.id).encode()
     return execution, enqueue_for_publish(conn, [(EXECUTOR_QUEUE, payload)])
@@ -74,7 +77,7 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
                   uploads: InputUploads | None = None,
                   cipher: SecretCipher | None = None,
                   input_services: InputServices | None = None,
-                  checks: bool = False) -> Execution:
+                  checks: bool = False, error: str | None = None) -> Execution:
     """The CREATED execution `create_execution` inserts, built without I/O but the FILE
     inputs stored through `uploads` (the executor inserts subflow executions itself; their
     FILE inputs are kestra:// URIs already). Raises InputErrors or FlowDisabledError, and
@@ -86,7 +89,8 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
     store_file = uploads.for_execution(flow.namespace, flow.id, execution_id,
                                        file_extensions(flow)) if uploads else None
     typed = _inputs(flow, revision, inputs, validate_inputs, store_file, input_services)
-    error = _checked(flow, revision, typed, input_services) if checks else None
+    if error is None and checks:
+        error = _checked(flow, revision, typed, input_services)
     # SECRET inputs are stored encrypted (common/secrets.py); SecretError without a cipher.
     typed = seal_secret_inputs(flow.inputs, typed, cipher)
     return Execution(

@@ -294,7 +294,8 @@ class SchedulerService:
     def _insert(self, conn: Any, key: tuple[str, str, str], flow: Flow, revision: int,
                 inputs: dict[str, Any], now: datetime, *, labels: dict[str, Any] | None,
                 trigger: dict[str, Any], execution_id: str, what: str,
-                schedule_date: datetime | None = None) -> tuple[bool | None, list]:
+                schedule_date: datetime | None = None,
+                error: str | None = None) -> tuple[bool | None, list]:
         """Insert an execution under its deterministic id (a savepoint): (True, outbox
         rows) when inserted, (False, []) when the id exists already, (None, []) when it
         cannot start (bad inputs, disabled flow)."""
@@ -303,7 +304,7 @@ class SchedulerService:
                 execution, outgoing = create_execution(
                     conn, flow, revision, inputs, now, labels=labels, trigger=trigger,
                     execution_id=execution_id, schedule_date=schedule_date,
-                    cipher=self.cipher, input_services=self.input_services)
+                    cipher=self.cipher, input_services=self.input_services, error=error)
         except IntegrityError:
             self.counters["duplicates"] += 1
             log.info("trigger %s: %s fired already (execution %s)", "/".join(key), what,
@@ -344,6 +345,24 @@ class SchedulerService:
         return created
 
     # ------------------------------------------------------------------ polling triggers
+    def _fail_poll(self, spec: PollSpec, slot: datetime, exc: Exception) -> None:
+        """failOnTriggerError: the slot's execution, created failed with the poll's error
+        (Kestra's worker emits such an execution when a trigger's evaluation throws)."""
+        flow_specs_ = self.flows[(spec.key[0], spec.key[1])]
+        trigger = spec.trigger
+        message = str(getattr(exc, "message", None) or exc)
+        with self.db.begin() as conn:
+            exec_id = poll_execution_id(spec.key, slot)
+            fired, outgoing = self._insert(
+                conn, spec.key, flow_specs_.flow, flow_specs_.revision, {}, self.clock(),
+                labels=label_map(trigger.labels) or None,
+                trigger={"id": trigger.id, "type": trigger.TYPE}, execution_id=exec_id,
+                what=f"failed poll of slot {slot.isoformat()}",
+                error=f"Trigger '{trigger.id}' failed: {message}")
+            if fired:
+                set_trigger_execution(conn, spec.key, exec_id)
+        self.relay.publish_committed(outgoing)
+
     def poll(self, spec: PollSpec) -> bool:
         """Poll one trigger if its slot is due and no other replica claimed it; True when
         it waits for its last execution to end."""
@@ -373,6 +392,8 @@ class SchedulerService:
             self.counters["poll_errors"] += 1
             log.warning("trigger %s: poll of slot %s failed: %s", "/".join(spec.key),
                         decision.slot, exc)
+            if trigger.fail_on_trigger_error:
+                self._fail_poll(spec, decision.slot, exc)
             return False
         self.counters["polled"] += 1
         if not holds:

@@ -283,6 +283,9 @@ class Trigger(PluginModel):
     id: Annotated[str, Field(pattern=TASK_ID_PATTERN)]
     description: str | None = None
     version: str | None = None  # the plugin version (read; one version of each core type)
+    # A polling trigger whose evaluation fails starts a FAILED execution saying why
+    # (scheduler/service.py), instead of only logging it.
+    fail_on_trigger_error: bool = False
     # Kestra 1.2: lineage of the executions it starts (Enterprise inventory); read, checked.
     assets: AssetsDeclaration | Expr | None = None
     conditions: list[AnyCondition] | None = None

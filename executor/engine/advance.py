@@ -32,8 +32,8 @@ def start_execution(tx: ExecutionTx, scheduled: bool = False) -> str | None:
     execution = tx.execution
     if execution.state is not State.CREATED:
         return f"execution already started ({execution.state.value})"
-    if execution.error is not None:  # created failed (a flow check's FAIL_EXECUTION)
-        tx.log(None, "WARN", execution.error)
+    if execution.error is not None:  # created failed: a check's FAIL_EXECUTION, a trigger
+        tx.log(None, "ERROR", execution.error)  # error with failOnTriggerError
         tx.move_execution(State.FAILED)
         tx.emit(ExecutionEnded(tx.execution))
         return None

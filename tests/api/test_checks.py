@@ -56,7 +56,7 @@ def test_fail_and_create_behaviors(client):
     assert failed.json()["taskRunList"] in (None, [])
     logs = client.get(f"/api/v1/logs/{failed.json()['id']}").json()
     assert [(e["level"], e["message"]) for e in logs] == [
-        ("WARN", "Flow execution failed because one or more condition checks evaluated to "
+        ("ERROR", "Flow execution failed because one or more condition checks evaluated to "
                  "false: Broken is broken")]
     warned = _run(client, "warn")
     assert warned.json()["state"]["current"] == "SUCCESS"

@@ -253,3 +253,20 @@ def test_two_running_replicas_poll_once_per_second(db, server):
     assert 2 <= len(server.requests) <= 5
     assert len(found) == len(server.requests)  # one poll per slot, one execution per poll
     assert len({row.id for row in found}) == len(found)
+
+
+def test_fail_on_trigger_error_starts_a_failed_execution_for_the_slot(db, server):
+    deploy(db, server, extra="    failOnTriggerError: true\n")
+    clock = Clock(T0)
+    schedulers = replicas(db, clock, http=HttpSettings())  # the guard refuses the server
+    for second in (0, 10, 20):
+        clock.now = T0 + timedelta(seconds=second)
+        for scheduler in schedulers:
+            scheduler.tick()
+    assert server.requests == []
+    (row,) = rows(db)  # one slot polled: the trigger then waits for its execution
+    assert row.id == poll_execution_id(("n", "f", "http"), T0 + timedelta(seconds=10))
+    assert row.trigger == {"id": "http", "type": "io.kestra.plugin.core.http.Trigger"}
+    with db.read() as conn:
+        error = conn.execute(select(executions.c.error)).scalar_one()
+    assert error.startswith("Trigger 'http' failed: HTTP request to '127.0.0.1' refused")
