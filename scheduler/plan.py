@@ -150,15 +150,17 @@ def step(spec: Spec, state: TriggerState, now: datetime,
     """Decide what the locked row `state` does at `now`.
 
     The last execution the trigger created gates everything: while it runs the trigger
-    waits (no overlapping runs); when it ended in one of `stopAfter`'s states the trigger
-    is disabled. Then a backfill in progress fires its next date, else the earliest due
-    date fires, dates past `lateMaximumDelay` or failing the conditions being skipped."""
+    waits (no overlapping runs), unless the Schedule sets `allowConcurrent: true`; when it
+    ended in one of `stopAfter`'s states the trigger is disabled. Then a backfill in
+    progress fires its next date, else the earliest due date fires, dates past
+    `lateMaximumDelay` or failing the conditions being skipped."""
     if state.disabled:
         return Step(state)
     if state.execution_id is not None and last_execution_state is not None:
         if not last_execution_state.is_terminated:
-            return Step(state, busy=True)
-        if last_execution_state.value in (spec.trigger.stop_after or ()):
+            if not getattr(spec.trigger, "allow_concurrent", False):
+                return Step(state, busy=True)
+        elif last_execution_state.value in (spec.trigger.stop_after or ()):
             return Step(state.but(disabled=True),
                         skipped=((now, f"stopAfter: last execution ended "
                                        f"{last_execution_state.value}"),))

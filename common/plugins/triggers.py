@@ -103,6 +103,8 @@ class Schedule(Trigger):
     recover_missed_schedules: RecoverMissedSchedules | None = None  # None: server setting
     # Kestra 2.0's replacement of `conditions`: a date whose `when` is falsy is skipped.
     when: str | None = None
+    # Kestra: a Schedule waits while the last execution it started runs; true lifts that.
+    allow_concurrent: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> "Schedule":

@@ -128,3 +128,49 @@ def test_missed_schedules_are_recovered_all_or_last_after_a_restart(runtime):
     assert jump_to - jump_from >= timedelta(seconds=25)
     assert abs((jump_to - restarted).total_seconds()) <= 5
     assert last_dates[-1] > jump_to
+
+
+SLOW = """
+id: {id}
+namespace: it.sched
+tasks:
+  - id: slow
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT3S
+triggers:
+  - id: every_second
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * * *"
+    withSeconds: true
+    allowConcurrent: {allow}
+"""
+
+
+def spans(runtime, flow_id: str) -> list[tuple[datetime, datetime, str]]:
+    with runtime.db.read() as conn:
+        rows = conn.execute(select(executions.c.created, executions.c.updated,
+                                   executions.c.state).where(
+            executions.c.flow_id == flow_id).order_by(executions.c.created)).all()
+    return [tuple(row) for row in rows]
+
+
+def overlaps(found: list[tuple[datetime, datetime, str]]) -> int:
+    """How many executions started before the one created just before them ended."""
+    return sum(1 for a, b in zip(found, found[1:]) if b[0] < a[1])
+
+
+def test_allow_concurrent_lets_a_schedule_overlap_its_own_running_executions(runtime):
+    deploy(runtime, SLOW.format(id="overlap", allow="true"))
+    deploy(runtime, SLOW.format(id="no_overlap", allow="false"))
+    wait_for(lambda: len(spans(runtime, "overlap")) >= 4
+             and len(spans(runtime, "no_overlap")) >= 2, timeout=60,
+             what="executions of both flows")
+    undeploy(runtime, "overlap")
+    undeploy(runtime, "no_overlap")
+    ended = ("SUCCESS", "FAILED", "KILLED", "WARNING")
+    wait_for(lambda: all(state in ended for flow_id in ("overlap", "no_overlap")
+                         for *_, state in spans(runtime, flow_id)), timeout=60,
+             what="every execution to end")
+    assert overlaps(spans(runtime, "overlap")) >= 2
+    # Kestra's default: the next date waits for the running execution to end
+    assert overlaps(spans(runtime, "no_overlap")) == 0

@@ -75,6 +75,22 @@ def test_the_trigger_waits_while_its_last_execution_runs():
     assert step(s, row, T0, State.SUCCESS).fire is not None
 
 
+def test_allow_concurrent_fires_while_the_last_execution_still_runs():
+    s = spec(HOURLY + "    allowConcurrent: true\n")
+    row = state_for(s, next_date=T0, execution_id="x")
+    result = step(s, row, T0, State.RUNNING)
+    assert not result.busy and result.fire is not None
+    assert result.state.execution_id == result.fire.execution_id != "x"
+    # the default (false) is Kestra's: no overlap with its own running execution
+    assert step(spec(HOURLY + "    allowConcurrent: false\n"), row, T0, State.RUNNING).busy
+
+
+def test_allow_concurrent_keeps_stop_after_for_an_ended_execution():
+    s = spec(HOURLY + "    allowConcurrent: true\n    stopAfter: [FAILED]\n")
+    row = state_for(s, next_date=T0, execution_id="x")
+    assert step(s, row, T0, State.FAILED).state.disabled
+
+
 def test_stop_after_disables_the_trigger_once_an_execution_ends_in_a_listed_state():
     s = spec(HOURLY + "    stopAfter: [FAILED]\n")
     row = state_for(s, next_date=T0, execution_id="x")
