@@ -7,11 +7,17 @@ is used; anything else answers 404. The execution's trigger variables are Kestra
 `trigger.parameters` (name -> list of values). The trigger's `conditions` are evaluated
 with those variables: false answers 204 and starts nothing; a condition type this server
 does not evaluate answers 422 with the reason, and starts nothing either.
+
+With `wait: true` the call is answered when the execution ends (api/webhook_response.py:
+the execution, or with `returnOutputs` its outputs; 500 when it FAILED). Kestra waits
+without limit; here `api.webhook_wait_seconds` bounds the wait (504 naming the execution).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -20,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from api.batch_webhooks import buffer_call
 from api.context import execution_json, runtime_of
 from api.errors import NotFound, Unprocessable
+from api.webhook_response import ended_answer
 from common.debounce import Window, render_key
 from common.errors import PodiumError
 from common.plugins.conditions import Expression, Not, Or, when_condition
@@ -47,11 +54,42 @@ async def _webhook(namespace: str, flow_id: str, key: str, request: Request,
                  "headers": _multi(((k.decode("latin-1"), v.decode("latin-1"))
                                   for k, v in request.headers.raw), lower=True),
                  "parameters": _multi(request.query_params.multi_items())}
-    return await run_in_threadpool(_start, runtime, namespace, flow_id, key, variables)
+    started = await run_in_threadpool(_start, runtime, namespace, flow_id, key, variables)
+    if not isinstance(started, tuple):
+        return started
+    trigger, execution = started
+    if not trigger.wait:
+        return await run_in_threadpool(execution_json, runtime, execution)
+    return await _answer_when_ended(trigger, execution.id, request, runtime)
+
+
+WAIT_POLL_SECONDS = 0.1
+
+
+async def _answer_when_ended(trigger: Webhook, execution_id: str, request: Request,
+                             runtime: Runtime) -> Response:
+    deadline = time.monotonic() + request.app.state.settings.webhook_wait_seconds
+    while True:
+        execution = await run_in_threadpool(runtime.get, execution_id)
+        if execution.state.is_terminated:
+            break
+        if time.monotonic() > deadline:
+            return Response(json.dumps({"message": (
+                f"execution {execution_id} is still {execution.state.value} after "
+                f"{request.app.state.settings.webhook_wait_seconds:g} s"),
+                "id": execution_id}), status_code=504, media_type="application/json")
+        if await request.is_disconnected():  # nobody is left to answer
+            return Response(status_code=499)
+        await asyncio.sleep(WAIT_POLL_SECONDS)
+    body = await run_in_threadpool(execution_json, runtime, execution)
+    answer = ended_answer(trigger, execution.state.value, execution.outputs, body)
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
 
 
 def _start(runtime: Runtime, namespace: str, flow_id: str, key: str,
-           variables: dict[str, Any]) -> Response | dict:
+           variables: dict[str, Any]) -> Response | dict | tuple[Webhook, Any]:
+    """The answer when no execution starts (204, a debounced burst), else the trigger
+    and the execution it started."""
     try:
         flow = runtime.flow(namespace, flow_id)
     except PodiumError:
@@ -77,7 +115,7 @@ def _start(runtime: Runtime, namespace: str, flow_id: str, key: str,
         return _buffer(runtime, flow, trigger, variables, labels)
     execution = runtime.submit(namespace, flow_id, None, labels=labels or None, trigger={
         "id": trigger.id, "type": trigger.type, "variables": variables})
-    return execution_json(runtime, execution)
+    return trigger, execution
 
 
 def _buffer(runtime: Runtime, flow, trigger: Webhook, variables: dict[str, Any],

@@ -395,6 +395,11 @@ class ApiSettings(BaseModel):
         default=1024 * 1024 * 1024, ge=1024,
         description="Largest multipart request (execution inputs with FILE uploads).",
     )
+    webhook_wait_seconds: float = Field(
+        default=3600, gt=0,
+        description="Longest a webhook call with `wait: true` waits for its execution to "
+        "end before answering 504 with the execution's id (Kestra waits without limit).",
+    )
     host: str = Field(default="127.0.0.1", description="Address `podium webserver` binds.")
     port: int = Field(default=8080, ge=0, le=65535, description="Port of `podium webserver`.")
     mcp_call_seconds: float = Field(

@@ -295,6 +295,12 @@ class Webhook(Trigger):
     ALIASES: ClassVar[tuple[str, ...]] = (_OLD + "Webhook",)
 
     key: Annotated[str, Field(max_length=256)]
+    # Kestra: the HTTP call waits for the execution's end and answers with it, or with its
+    # outputs (`returnOutputs`, needs `wait`) in `responseContentType` (default JSON).
+    wait: bool = False
+    return_outputs: bool = False
+    response_content_type: str | None = None
+    response_code: Annotated[int, Field(ge=100, le=599)] | None = None  # literal only
     debounce: Debounce | None = None  # Podium: fold bursts (common/debounce.py)
     # Kestra 2.0's replacement of `conditions`: rendered with the call as `trigger`.
     when: str | None = None
@@ -304,6 +310,9 @@ class Webhook(Trigger):
         if any(isinstance(c, MultipleCondition) for c in self.conditions or ()):
             raise ValueError("invalid webhook: conditions of type MultipleCondition "
                              "are not supported")
+        if self.wait and self.debounce is not None:
+            # a debounced call has no execution of its own to wait for
+            raise ValueError("invalid webhook: `wait` cannot be combined with `debounce`")
         return self
 
 

@@ -159,3 +159,108 @@ def test_when_filters_calls_as_kestra_2_writes_conditions(client, live):
     assert started.status_code == 200
     assert _finished(live, started.json()["id"])["state"]["current"] == "SUCCESS"
     assert _messages(live, started.json()["id"]) == ["production"]
+
+
+WAITING = """\
+id: waiting
+namespace: company.team
+tasks:
+  - id: make
+    type: io.kestra.plugin.core.debug.Return
+    format: "Hello {{ trigger.parameters.name[0] ?? 'world' }}!"
+  - id: maybe_fail
+    type: io.kestra.plugin.core.execution.Fail
+    runIf: "{{ trigger.parameters.fail is defined }}"
+outputs:
+  - id: greeting
+    type: STRING
+    value: "{{ outputs.make.value }}"
+triggers:
+  - id: outputs
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: outputsKey
+    wait: true
+    returnOutputs: true
+  - id: text
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: textKey
+    wait: true
+    returnOutputs: true
+    responseContentType: text/plain
+  - id: whole
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: wholeKey
+    wait: true
+  - id: coded
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: codedKey
+    wait: true
+    returnOutputs: true
+    responseCode: 202
+"""
+
+
+def test_wait_return_outputs_answers_the_flow_outputs_once_the_execution_ends(client, live):
+    deploy(client, WAITING)
+    base = f"{live}/api/v1/executions/webhook/company.team/waiting"
+    response = httpx.post(f"{base}/outputsKey", params={"name": "ada"}, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"greeting": "Hello ada!"}
+
+    text = httpx.get(f"{base}/textKey", timeout=30)
+    assert text.status_code == 200
+    assert text.headers["content-type"].startswith("text/plain")
+    assert text.text == '{"greeting":"Hello world!"}'  # Kestra: a map is sent as JSON text
+
+    coded = httpx.get(f"{base}/codedKey", timeout=30)
+    assert coded.status_code == 202 and coded.json() == {"greeting": "Hello world!"}
+
+
+def test_wait_answers_the_ended_execution_and_500_when_it_failed(client, live):
+    deploy(client, WAITING)
+    base = f"{live}/api/v1/executions/webhook/company.team/waiting"
+    whole = httpx.get(f"{base}/wholeKey", timeout=30)
+    assert whole.status_code == 200
+    assert whole.json()["state"]["current"] == "SUCCESS"
+    assert whole.json()["outputs"] == {"greeting": "Hello world!"}
+
+    failed = httpx.get(f"{base}/wholeKey", params={"fail": "1"}, timeout=30)
+    assert failed.status_code == 500
+    assert failed.json()["state"]["current"] == "FAILED"
+    outputs = httpx.get(f"{base}/outputsKey", params={"fail": "1"}, timeout=30)
+    assert outputs.status_code == 500
+
+
+SLOW_HOOK = """\
+id: slow_hook
+namespace: company.team
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT30S
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: slowKey
+    wait: true
+"""
+
+
+def test_wait_is_bounded_by_the_server_setting_504_naming_the_execution(runtime):
+    from api import create_app
+    from api.server import ServerThread
+    from fastapi.testclient import TestClient
+    from tests.api.conftest import api_settings
+
+    app = create_app(runtime, api_settings(webhook_wait_seconds=0.5))
+    with TestClient(app, headers=BEARER) as client, ServerThread(app) as server:
+        deploy(client, SLOW_HOOK)
+        response = httpx.post(
+            f"{server.url}/api/v1/executions/webhook/company.team/slow_hook/slowKey",
+            timeout=30)
+        assert response.status_code == 504
+        execution_id = response.json()["id"]
+        assert execution_id in response.json()["message"]
+        assert runtime.get(execution_id).state.value == "RUNNING"
+        assert client.delete(f"/api/v1/executions/{execution_id}/kill").status_code == 202
