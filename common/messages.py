@@ -66,6 +66,9 @@ class TaskResult(Message):
     log_file: str | None = None
     # The task's `assets` as rendered for this attempt: {inputs, outputs} (AssetsInOut).
     assets: dict[str, Any] | None = None
+    # taskCache: the key the worker computed for a run it did not find cached; the executor
+    # stores the outputs under it when the attempt succeeds (common/task_cache.py).
+    cache_key: str | None = None
 
     @property
     def idempotency_key(self) -> str:

@@ -30,6 +30,7 @@ from common.store.logs import LogEntry
 from common.store.services import claim_silent_services, forget_dead_services
 from common.store.loop_values import copy_loop_values, load_loop_values, store_loop_values
 from common.store.slots import count_released, count_slots_taken, lock_flow_slots
+from common.store.task_cache import put_task_cache
 from common.store.task_runs import delete_task_runs, load_live_task_runs
 from common.store.outbox import enqueue_for_publish
 from common.store.timers import defer_timers
@@ -37,7 +38,7 @@ from common.store.types import utcnow
 from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, Transport, worker_queue
 from executor.engine.commands import (CancelTimers, CreateExecution, Decision, DispatchTask,
                                       KillRunningTasks, ScheduleTimer, StoreLoopValues,
-                                      WriteFile)
+                                      StoreTaskCache, WriteFile)
 from executor.engine.context import EngineConfig
 from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process
@@ -120,6 +121,12 @@ def _write_file(conn, execution, command: WriteFile, out: Outgoing) -> None:
     # Before the commit: a rolled back decision leaves an unreferenced file, never a
     # reference to a missing one.
     out.config.write_file(command.uri, command.content)
+
+
+@persists(StoreTaskCache)
+def _task_cache(conn, execution, command: StoreTaskCache, out: Outgoing) -> None:
+    put_task_cache(conn, execution.namespace, execution.flow_id, command.task_id, command.key,
+                   command.outputs, command.created)
 
 
 @persists(CreateExecution)

@@ -39,6 +39,7 @@ from worker.run_context import RunContext
 from worker.runnables import Outcome, run_attempt
 from worker.script_envs import ScriptEnvironments
 from worker.secrets import AttemptSecrets
+from worker.task_cache import look_up
 
 log = logging.getLogger(__name__)
 TASKS = TypeAdapter(AnyTask)
@@ -112,7 +113,8 @@ class WorkerService:
                             error=outcome.error, labels=outcome.labels, started=started,
                             ended=utcnow(), worker_id=self.worker_id,
                             children=outcome.children, logs=self._tail_logs(message),
-                            log_file=outcome.log_file, assets=outcome.assets)
+                            log_file=outcome.log_file, assets=outcome.assets,
+                            cache_key=outcome.cache_key)
         self.transport.publish(EXECUTOR_QUEUE, result.encode())
 
     def _closed_since(self, message: RunTask) -> bool:
@@ -268,10 +270,14 @@ class WorkerService:
             ctx.script_envs = self.script_envs
         if self.local_files is not None:
             ctx.local_files = self.local_files
+        cached, cache_key = look_up(self.db, message, task, ctx, on_log)
+        if cached is not None:
+            return cached
         # The executor owns retries and applies allowFailure once it knows none is left.
         outcome = run_attempt(task, ctx, retry_left=True)
         if self.storage is not None and outcome.outputs:
             outcome.outputs = offload(
                 outcome.outputs, self.max_output_bytes,
                 lambda data: self.storage.put(ctx.output_uri(OUTPUTS_FILE), data))
+        outcome.cache_key = cache_key
         return outcome

@@ -180,6 +180,14 @@ class WorkerGroup(StrictModel):
     fallback: Literal["FAIL", "WAIT", "CANCEL"] = "WAIT"
 
 
+class TaskCache(StrictModel):
+    """Kestra's `taskCache`: a runnable task's outputs kept `ttl` (None: without limit) and
+    reused by a later run whose rendered task is the same (common/task_cache.py)."""
+
+    enabled: bool
+    ttl: DurationStr | None = None
+
+
 # ---------------------------------------------------------------- tasks
 
 class Task(PluginModel):
@@ -206,6 +214,7 @@ class Task(PluginModel):
         serialization_alias="runIf")
     worker_group: WorkerGroup | None = None
     log_to_file: bool = False
+    task_cache: TaskCache | None = None  # runnable tasks only, as Kestra (else ignored)
 
     @model_validator(mode="before")
     @classmethod

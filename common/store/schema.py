@@ -229,5 +229,17 @@ service_instances = Table(
     Index(None, "kind", "heartbeat_at"),
 )
 
+# Kestra's taskCache: a runnable task's outputs by the SHA-256 of its rendered definition
+# (common/task_cache.py), per flow. Written by the executor only; read by workers.
+task_cache = Table(
+    "task_cache", metadata,
+    Column("namespace", NAMESPACE, primary_key=True),
+    Column("flow_id", FLOW_ID, primary_key=True),
+    Column("cache_key", String(64), primary_key=True),
+    Column("task_id", TASK_ID, nullable=False),
+    Column("outputs", JSONValue, nullable=True),
+    Column("created", UTCDateTime, nullable=False),
+)
+
 ALL_TABLES = (flows, executions, execution_labels, task_runs, loop_values, logs, outbox, timers,
-              kv_entries, triggers, debounce_buffers, service_instances)
+              kv_entries, triggers, debounce_buffers, service_instances, task_cache)

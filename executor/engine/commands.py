@@ -83,8 +83,18 @@ class WriteFile:
     content: bytes
 
 
+@dataclass(frozen=True)
+class StoreTaskCache:
+    """Keep a cached task's outputs under the key its worker computed (taskCache)."""
+
+    task_id: str
+    key: str
+    outputs: dict[str, Any] | None
+    created: datetime
+
+
 Command = (DispatchTask | ScheduleTimer | CancelTimers | KillRunningTasks | ExecutionEnded
-           | CreateExecution | StoreLoopValues | WriteFile)
+           | CreateExecution | StoreLoopValues | WriteFile | StoreTaskCache)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from common.messages import TaskResult
 from common.models.execution import Attempt, TaskRun
 from common.models.state import State
-from executor.engine.commands import ExecutionEnded, ScheduleTimer
+from executor.engine.commands import ExecutionEnded, ScheduleTimer, StoreTaskCache
 from executor.engine.context import EngineConfig
 from executor.engine.retry import is_retry_target, next_attempt_at, policy_for, retry_at
 from executor.engine.view import ExecutionTx
@@ -24,6 +24,9 @@ def apply_task_result(tx: ExecutionTx, result: TaskResult, config: EngineConfig)
         return stale
     assert run is not None
     run = _record_attempt(run, result, tx)
+    if result.cache_key and result.state in (State.SUCCESS, State.WARNING):
+        # as Kestra: an attempt that succeeded (or warned) is cached, whatever follows
+        tx.emit(StoreTaskCache(run.task_id, result.cache_key, result.outputs, tx.now))
     if result.labels:
         _merge_labels(tx, result.labels)
     state = result.state

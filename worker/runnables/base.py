@@ -29,6 +29,7 @@ class Outcome:
     children: list[dict[str, Any]] | None = None  # a WorkingDirectory's child task runs
     log_file: str | None = None  # logToFile: the stored file of the attempt's log lines
     assets: dict[str, Any] | None = None  # the task's `assets`, rendered (Kestra's AssetsInOut)
+    cache_key: str | None = None  # taskCache: where the executor is to keep the outputs
 
 
 class TaskFailure(PodiumError):
