@@ -104,3 +104,36 @@ def test_disabled_cache_runs_every_time(runtime, tmp_path):
                               .replace("enabled: true", "enabled: false")))
     assert run(runtime, "ada")[0] == 1
     assert run(runtime, "ada")[0] == 2
+
+
+LOOPED = """
+id: looped
+namespace: company.team
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["a", "b"]
+    concurrencyLimit: 1
+    tasks:
+      - id: count
+        type: io.kestra.plugin.scripts.shell.Commands
+        taskCache:
+          enabled: true
+        commands:
+          - echo x >> COUNTER
+          - 'echo "::{\\"outputs\\":{\\"runs\\":$(wc -l < COUNTER)}}::"'
+"""
+
+
+def test_each_loop_iteration_caches_apart_by_its_value(runtime, tmp_path):
+    counter = tmp_path / "counter.txt"
+    runtime.deploy(parse_flow(LOOPED.replace("COUNTER", str(counter))))
+    found = []
+    for _ in range(2):
+        execution = runtime.submit("company.team", "looped")
+        assert runtime.wait(execution.id, timeout=60).state.value == "SUCCESS"
+        found.append(sorted(run.outputs["vars"]["runs"] for run in
+                            runtime.task_runs(execution.id) if run.task_id == "count"))
+    # the same definition, but each value has its own entry; the second execution reuses both
+    assert found == [[1, 2], [1, 2]]
+    assert len(counter.read_text().split()) == 2
