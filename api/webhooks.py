@@ -9,8 +9,9 @@ with those variables: false answers 204 and starts nothing; a condition type thi
 does not evaluate answers 422 with the reason, and starts nothing either.
 
 With `wait: true` the call is answered when the execution ends (api/webhook_response.py:
-the execution, or with `returnOutputs` its outputs; 500 when it FAILED). Kestra waits
-without limit; here `api.webhook_wait_seconds` bounds the wait (504 naming the execution).
+the execution, or with `returnOutputs` its outputs; 500 when it FAILED; `responseCode`,
+`responseContentType`). Kestra waits without limit; here `api.webhook_wait_seconds` bounds
+the wait (504 naming the execution).
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from starlette.concurrency import run_in_threadpool
 from api.batch_webhooks import buffer_call
 from api.context import execution_json, runtime_of
 from api.errors import NotFound, Unprocessable
-from api.webhook_response import ended_answer
+from api.webhook_response import (WebhookAnswer, created_answer, ended_answer, ended_status,
+                                  status_of)
 from common.debounce import Window, render_key
 from common.errors import PodiumError
+from common.models.execution import Execution
 from common.plugins.conditions import Expression, Not, Or, when_condition
 from common.plugins.trigger_batch import BatchWebhook
 from common.plugins.triggers import Webhook
@@ -58,32 +61,70 @@ async def _webhook(namespace: str, flow_id: str, key: str, request: Request,
     if not isinstance(started, tuple):
         return started
     trigger, execution = started
-    if not trigger.wait:
-        return await run_in_threadpool(execution_json, runtime, execution)
-    return await _answer_when_ended(trigger, execution.id, request, runtime)
+    if trigger.wait:
+        execution = await _wait_for_end(execution.id, request, runtime)
+        if not isinstance(execution, Execution):
+            return execution
+    answer = await run_in_threadpool(_answer, runtime, trigger, execution)
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
 
 
 WAIT_POLL_SECONDS = 0.1
 
 
-async def _answer_when_ended(trigger: Webhook, execution_id: str, request: Request,
-                             runtime: Runtime) -> Response:
-    deadline = time.monotonic() + request.app.state.settings.webhook_wait_seconds
+async def _wait_for_end(execution_id: str, request: Request,
+                        runtime: Runtime) -> Execution | Response:
+    """The ended execution, or the answer when it does not end in time (504) or the
+    caller has gone."""
+    limit = request.app.state.settings.webhook_wait_seconds
+    deadline = time.monotonic() + limit
     while True:
         execution = await run_in_threadpool(runtime.get, execution_id)
         if execution.state.is_terminated:
-            break
+            return execution
         if time.monotonic() > deadline:
             return Response(json.dumps({"message": (
                 f"execution {execution_id} is still {execution.state.value} after "
-                f"{request.app.state.settings.webhook_wait_seconds:g} s"),
-                "id": execution_id}), status_code=504, media_type="application/json")
+                f"{limit:g} s"), "id": execution_id}), status_code=504,
+                media_type="application/json")
         if await request.is_disconnected():  # nobody is left to answer
             return Response(status_code=499)
         await asyncio.sleep(WAIT_POLL_SECONDS)
-    body = await run_in_threadpool(execution_json, runtime, execution)
-    answer = ended_answer(trigger, execution.state.value, execution.outputs, body)
-    return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
+
+
+def _answer(runtime: Runtime, trigger: Webhook, execution: Execution) -> WebhookAnswer:
+    runs = runtime.task_runs(execution.id)
+    body = execution_json(runtime, execution)
+    ended = execution.state.is_terminated
+    try:
+        status = status_of(trigger, ended_status(execution.state.value) if ended else 200,
+                           lambda text: render(text, _context(execution, runs)))
+    except (PodiumError, ValueError) as exc:  # Kestra answers 500; the execution runs on
+        return WebhookAnswer(500, json.dumps({"message": f"responseCode: {exc}",
+                                              "id": execution.id}).encode(),
+                             "application/json")
+    if ended:
+        return ended_answer(trigger, execution.outputs, body, status)
+    return created_answer(trigger, body, status)
+
+
+def _context(execution: Execution, runs: list) -> dict[str, Any]:
+    """What `responseCode` renders against: the execution, and its task outputs once it
+    ran (a task of a loop by its value, as Kestra's `outputs`)."""
+    outputs: dict[str, Any] = {}
+    for run in runs:
+        if run.outputs is None:
+            continue
+        if run.value is None:
+            outputs[run.task_id] = run.outputs
+        else:
+            outputs.setdefault(run.task_id, {})[str(run.value)] = run.outputs
+    return build_context(flow_id=execution.flow_id, namespace=execution.namespace,
+                         revision=execution.flow_revision, execution_id=execution.id,
+                         inputs=execution.inputs, labels=[(label["key"], label["value"])
+                                                          for label in execution.labels],
+                         trigger=(execution.trigger or {}).get("variables"),
+                         outputs=outputs)
 
 
 def _start(runtime: Runtime, namespace: str, flow_id: str, key: str,

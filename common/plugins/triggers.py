@@ -296,11 +296,12 @@ class Webhook(Trigger):
 
     key: Annotated[str, Field(max_length=256)]
     # Kestra: the HTTP call waits for the execution's end and answers with it, or with its
-    # outputs (`returnOutputs`, needs `wait`) in `responseContentType` (default JSON).
+    # outputs (`returnOutputs`, needs `wait`); `responseContentType` and `responseCode` (an
+    # expression rendered against the execution) shape every answer (api/webhook_response.py).
     wait: bool = False
     return_outputs: bool = False
     response_content_type: str | None = None
-    response_code: Annotated[int, Field(ge=100, le=599)] | None = None  # literal only
+    response_code: Dyn[Annotated[int, Field(ge=100, le=599)]] | None = None
     debounce: Debounce | None = None  # Podium: fold bursts (common/debounce.py)
     # Kestra 2.0's replacement of `conditions`: rendered with the call as `trigger`.
     when: str | None = None

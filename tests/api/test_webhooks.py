@@ -3,6 +3,7 @@ filter, and the request becomes `trigger.body|headers|parameters`."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
@@ -197,6 +198,20 @@ triggers:
     wait: true
     returnOutputs: true
     responseCode: 202
+  - id: rendered
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: renderedKey
+    wait: true
+    responseCode: "{{ outputs.make.value == 'Hello teapot!' ? 418 : 201 }}"
+  - id: accepted
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: acceptedKey
+    responseCode: 202
+    responseContentType: text/plain
+  - id: too_early
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: earlyKey
+    responseCode: "{{ outputs.make.value == 'x' ? 400 : 201 }}"
 """
 
 
@@ -230,6 +245,25 @@ def test_wait_answers_the_ended_execution_and_500_when_it_failed(client, live):
     assert failed.json()["state"]["current"] == "FAILED"
     outputs = httpx.get(f"{base}/outputsKey", params={"fail": "1"}, timeout=30)
     assert outputs.status_code == 500
+
+
+def test_response_code_renders_against_the_ended_execution_and_shapes_the_immediate_answer(
+        client, live):
+    deploy(client, WAITING)
+    base = f"{live}/api/v1/executions/webhook/company.team/waiting"
+    teapot = httpx.get(f"{base}/renderedKey", params={"name": "teapot"}, timeout=30)
+    assert teapot.status_code == 418 and teapot.json()["state"]["current"] == "SUCCESS"
+    assert httpx.get(f"{base}/renderedKey", timeout=30).status_code == 201
+
+    # without wait (Kestra 2.1): the code and content type apply to the immediate answer
+    accepted = httpx.get(f"{base}/acceptedKey", timeout=30)
+    assert accepted.status_code == 202
+    assert accepted.headers["content-type"].startswith("text/plain")
+    assert _finished(live, json.loads(accepted.text)["id"])["state"]["current"] == "SUCCESS"
+    # a code reading outputs cannot render before any task ran: 500, the execution runs
+    early = httpx.get(f"{base}/earlyKey", timeout=30)
+    assert early.status_code == 500 and "responseCode" in early.json()["message"]
+    assert _finished(live, early.json()["id"])["state"]["current"] == "SUCCESS"
 
 
 SLOW_HOOK = """\
