@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from common.store.schema import task_cache
@@ -43,9 +43,3 @@ def put_task_cache(conn: Connection, namespace: str, flow_id: str, task_id: str,
         index_elements=[task_cache.c.namespace, task_cache.c.flow_id, task_cache.c.cache_key],
         set_={"task_id": statement.excluded.task_id, "outputs": statement.excluded.outputs,
               "created": statement.excluded.created}))
-
-
-def delete_task_cache(conn: Connection, namespace: str, flow_id: str) -> int:
-    """Forget every entry of a flow; the number removed."""
-    return conn.execute(delete(task_cache).where(
-        task_cache.c.namespace == namespace, task_cache.c.flow_id == flow_id)).rowcount
