@@ -55,8 +55,8 @@ class TaskResult(Message):
     ended: datetime | None = None
     worker_id: str | None = None
     # A WorkingDirectory's children as the worker ran them, in order: {id, task_id, state,
-    # outputs, error, started, ended, log_file} each; the executor records one task run per
-    # child.
+    # outputs, error, started, ended, log_file, cache_key} each; the executor records one
+    # task run per child.
     children: list[dict[str, Any]] | None = None
     # The attempt's last log lines, not yet stored: the executor appends them in the
     # transaction that records the result ({task_run_id, task_id, attempt, level, message,

@@ -137,3 +137,35 @@ def test_each_loop_iteration_caches_apart_by_its_value(runtime, tmp_path):
     # the same definition, but each value has its own entry; the second execution reuses both
     assert found == [[1, 2], [1, 2]]
     assert len(counter.read_text().split()) == 2
+
+
+IN_WORKING_DIRECTORY = """
+id: in_wd
+namespace: company.team
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: count
+        type: io.kestra.plugin.scripts.shell.Commands
+        taskCache:
+          enabled: true
+        commands:
+          - echo x >> COUNTER
+          - 'echo "::{\\"outputs\\":{\\"runs\\":$(wc -l < COUNTER)}}::"'
+      - id: after
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ outputs.count.vars.runs }}"
+"""
+
+
+def test_a_working_directory_child_is_cached_as_kestra_s_worker_does(runtime, tmp_path):
+    counter = tmp_path / "counter.txt"
+    runtime.deploy(parse_flow(IN_WORKING_DIRECTORY.replace("COUNTER", str(counter))))
+    for _ in range(2):
+        execution = runtime.submit("company.team", "in_wd")
+        assert runtime.wait(execution.id, timeout=60).state.value == "SUCCESS"
+        runs = {run.task_id: run for run in runtime.task_runs(execution.id)}
+        assert runs["after"].outputs["value"] == "1"
+    assert counter.read_text().split() == ["x"]
+    assert any("existing cache entry" in line for line in logs_of(runtime, execution.id))

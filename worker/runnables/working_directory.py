@@ -30,6 +30,7 @@ from common.templating.context import put_keyed
 
 from worker.run_context import RunContext
 from worker.runnables.attempt import run_attempt
+from worker.task_cache import look_up_child
 from worker.runnables.base import Outcome, runs
 from worker.runnables.files import (render_file_map, render_patterns, upload_output_files,
                                     write_input_files)
@@ -63,11 +64,12 @@ def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
                                "taskrun": _child_taskrun(context, run_id),
                                "workerTaskrun": context.get("taskrun") or {}}, sink)
         started = utcnow()
-        outcome = run_attempt(child, child_ctx)
+        cached, cache_key = look_up_child(ctx.store, child, child_ctx)
+        outcome = cached or run_attempt(child, child_ctx)
         children.append({"id": run_id, "task_id": child.id, "state": outcome.state.value,
                          "outputs": outcome.outputs, "error": outcome.error,
                          "started": started.isoformat(), "ended": utcnow().isoformat(),
-                         "log_file": outcome.log_file})
+                         "log_file": outcome.log_file, "cache_key": cache_key})
         if outcome.outputs is not None:
             put_keyed(outputs, child.id, keys, outcome.outputs)
         labels.extend(outcome.labels or [])

@@ -21,6 +21,7 @@ from common.models.execution import Attempt, TaskRun
 from common.models.state import State, StateHistory, fold_states
 from common.plugins.tasks.flow import WorkingDirectory
 from executor.engine.branches import Scope, enabled, resolve_scope
+from executor.engine.commands import StoreTaskCache
 from executor.engine.flowables import resolves
 from executor.engine.view import ExecutionTx
 
@@ -54,6 +55,8 @@ def record_children(tx: ExecutionTx, run: TaskRun, result: TaskResult) -> State:
                             **({"id": child["id"]} if child.get("id") else {}))
         child_run = child_run.moved_to(State.RUNNING, started).moved_to(state, ended)
         tx.add_run(child_run)
+        if child.get("cache_key") and state in (State.SUCCESS, State.WARNING):
+            tx.emit(StoreTaskCache(task_id, child["cache_key"], child_run.outputs, tx.now))
         states.append(state)
     if not states:
         return result.state
