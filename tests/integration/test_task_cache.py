@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from common.store.schema import task_cache
 from tests.integration.conftest import deploy, finish, runs_by_task, start_runtime, stop_runtime
-from tests.unit.test_task_cache_embedded import CACHED
+from tests.unit.test_task_cache_embedded import CACHED, IN_WORKING_DIRECTORY
 
 pytestmark = pytest.mark.service
 
@@ -39,4 +39,14 @@ def test_a_cached_task_runs_once_across_executions_and_workers(runtime, tmp_path
     assert run(runtime, "bob")[0] == 2
     with runtime.db.read() as conn:
         rows = conn.execute(select(task_cache.c.task_id)).scalars().all()
-    assert rows == ["count", "count"]
+    assert sorted(rows) == ["count", "count"]
+
+
+def test_a_working_directory_child_is_cached_across_executions(runtime, tmp_path):
+    counter = tmp_path / "counter.txt"
+    deploy(runtime, IN_WORKING_DIRECTORY.replace("COUNTER", str(counter)))
+    for _ in range(3):
+        execution = runtime.submit("company.team", "in_wd")
+        assert finish(runtime, execution.id, timeout=60).state.value == "SUCCESS"
+        assert runs_by_task(runtime.task_runs(execution.id))["after"][0].outputs["value"] == "1"
+    assert counter.read_text().split() == ["x"]
