@@ -97,9 +97,8 @@ def _kill(tx: ExecutionTx, message: KillExecution, config: EngineConfig) -> str 
 _KILLED_THEN_AFTER = (State.RUNNING, State.PAUSED, State.RETRYING)
 
 
-def kill_before_after_execution(tx: ExecutionTx) -> str | None:
-    """Every unfinished task run KILLED, workers and subflow executions told to stop; the
-    execution stays RUNNING for its afterExecution tasks, KILLED pending (advance)."""
+def _kill_unfinished_runs(tx: ExecutionTx) -> None:
+    """Every unfinished task run KILLED; the workers running an attempt told to stop."""
     running = []
     for run in tx.runs():
         if run.state.is_terminated:
@@ -109,6 +108,12 @@ def kill_before_after_execution(tx: ExecutionTx) -> str | None:
         tx.move_run(run, State.KILLED)
     if running:
         tx.emit(KillRunningTasks(tuple(running)))
+
+
+def kill_before_after_execution(tx: ExecutionTx) -> str | None:
+    """Every unfinished task run KILLED, workers and subflow executions told to stop; the
+    execution stays RUNNING for its afterExecution tasks, KILLED pending (advance)."""
+    _kill_unfinished_runs(tx)
     tx.emit(KillChildren(tx.execution.id))
     if tx.execution.state is not State.RUNNING:
         tx.move_execution(State.RUNNING)
@@ -123,15 +128,7 @@ def kill(tx: ExecutionTx) -> str | None:
     if tx.execution.state.is_terminated or tx.execution.state is State.KILLING:
         return "execution already terminated or being killed"
     tx.move_execution(State.KILLING)
-    running = []
-    for run in tx.runs():
-        if run.state.is_terminated:
-            continue
-        if run.state is State.RUNNING and run.attempts:
-            running.append(run.id)
-        tx.move_run(run, State.KILLED)
-    if running:
-        tx.emit(KillRunningTasks(tuple(running)))
+    _kill_unfinished_runs(tx)
     tx.move_execution(State.KILLED)
     tx.emit(ExecutionEnded(tx.execution))  # parents and subflow children (kill cascade)
     return None
