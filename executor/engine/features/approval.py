@@ -26,13 +26,13 @@ from common.messages import ReviewExecution, TimerFired
 from common.models.state import State
 from common.plugins.tasks.flow_approval import Approval
 from common.templating import is_truthy, render
-from executor.engine.advance import end_execution
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.commands import ScheduleTimer
 from executor.engine.context import task_context
+from executor.engine.features.exit import end_execution_from
 from executor.engine.features.pause import _duration, unpause
 from executor.engine.flowables import resolves
-from executor.engine.process import handles, handles_timer, kill
+from executor.engine.process import handles, handles_timer
 
 EXPIRE = "approval_expire"
 _MAPPED = {"WARN": State.WARNING, "FAIL": State.FAILED}
@@ -103,14 +103,7 @@ def _behave(tx, config, task: Approval, run, decision: str, state: State) -> Sta
         return state
     tx.log(run.id, "INFO", f"{decision.lower()}: ending the execution with state "
                            f"{ends.value} ({behavior})")
-    if ends is State.KILLED:
-        kill(tx)
-        return State.KILLED
-    for ancestor in tx.ancestors(run):
-        if not ancestor.state.is_terminated:
-            tx.move_run(ancestor, ends)
-    end_execution(tx, ends)
-    return ends
+    return end_execution_from(tx, run, ends)
 
 
 def _rendered(tx, config, task, run, value, name: str) -> str | None:

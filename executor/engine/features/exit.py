@@ -42,6 +42,12 @@ def _exit(tx, config, task: Exit, run, start) -> State:
         tx.log(run.id, "ERROR", str(exc))
         return State.FAILED
     tx.log(run.id, "INFO", f"Exiting the execution with state {state.value}")
+    return end_execution_from(tx, run, state)  # the caller moves this task run
+
+
+def end_execution_from(tx, run, state: State) -> State:
+    """Ends the execution with `state` from inside task run `run` (Exit, an Approval's
+    decision): KILLED through a kill, else every unfinished ancestor of `run` moved to it."""
     if state is State.KILLED:
         kill(tx)
         return State.KILLED
@@ -49,4 +55,4 @@ def _exit(tx, config, task: Exit, run, start) -> State:
         if not ancestor.state.is_terminated:
             tx.move_run(ancestor, state)
     end_execution(tx, state)
-    return state  # the caller moves this task run (allowFailure/allowWarning applied)
+    return state
