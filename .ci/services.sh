@@ -55,11 +55,15 @@ ensure_node() {
     log "installing node"; apt_install nodejs npm
 }
 
+# The script languages Debian packages (the others, Julia, PowerShell, Deno, Bun, JBang and
+# .NET, come from their vendors' sites, which this machine cannot reach: their tests skip).
+# groovy runs on the JVM that default-jre-headless links at /usr/lib/jvm/default-java.
 ensure_script_runtimes() {
-    if command -v ruby >/dev/null && command -v php >/dev/null && command -v lua >/dev/null; then
-        log "ruby, php, lua up"; return
-    fi
-    log "installing ruby, php, lua"; apt_install ruby php-cli lua5.4
+    local programs=(ruby php lua go Rscript groovy)
+    local missing=0
+    for program in "${programs[@]}"; do command -v "$program" >/dev/null || missing=1; done
+    if [ "$missing" = 0 ]; then log "${programs[*]} up"; return; fi
+    log "installing ${programs[*]}"; apt_install ruby php-cli lua5.4 golang-go r-base-core groovy default-jre-headless
 }
 
 ensure_redis

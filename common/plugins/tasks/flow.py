@@ -89,7 +89,11 @@ class WorkingDirectory(FlowableTask):
 
 
 class Template(FlowableTask):
-    """Includes the tasks of a stored template (deprecated in Kestra for subflows)."""
+    """Includes the tasks of a stored template (deprecated in Kestra for subflows).
+
+    Kestra still accepts the task in a flow but disables templates by default
+    (`kestra.templates.enabled`), so the task fails when it runs; Podium has no templates
+    at all and does the same (executor/engine/features/template.py)."""
 
     TYPE: ClassVar[str] = "io.kestra.plugin.core.flow.Template"
     ALIASES: ClassVar[tuple[str, ...]] = (_OLD + "Template",)
@@ -98,13 +102,6 @@ class Template(FlowableTask):
     namespace: str
     template_id: str
     args: dict[str, ScalarStr] | None = None
-
-    @model_validator(mode="after")
-    def _not_supported(self) -> "Template":
-        # Kestra deprecated templates in 0.11 and disables them by default; a flow that
-        # would only fail at run time is refused now, with the way out.
-        raise ValueError("Template tasks (deprecated since Kestra 0.11) are not supported: "
-                         "copy the template's tasks into the flow or call it as a Subflow")
 
 
 class PurgeFlows(Task, PurgeScope):

@@ -340,3 +340,17 @@ def test_a_replay_starts_with_the_vars_of_the_replayed_execution():
     assert r.run() is State.SUCCESS
     assert vars_seen_by(r, "after") == {"base": 0, "n": 1}
     assert r.execution.variables == {"vars": {"base": 0, "n": 1}}
+
+
+# ---------------------------------------------------------------- Template (deprecated)
+def test_a_template_task_fails_when_it_runs_as_kestra_with_templates_disabled():
+    h = Harness(flow(ret("before") + """  - id: include
+    type: io.kestra.plugin.core.flow.Template
+    namespace: company.team
+    templateId: shared
+""" + ret("after")))
+    assert h.run() is State.FAILED
+    assert h.states() == {"before": "SUCCESS", "include": "FAILED"}
+    [error] = [m for m in messages(h, "ERROR") if "include" in m]
+    assert "Templates are disabled" in error and "company.team.shared" in error
+    assert "call it as a Subflow" in error

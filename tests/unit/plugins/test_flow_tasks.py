@@ -209,11 +209,11 @@ def test_working_directory_accepts_only_runnable_children_without_worker_group()
     rejects({**base, "tasks": [log()], "cache": {"ttl": "PT1H"}}, "patterns")
 
 
-def test_template_is_deprecated_and_refused_with_the_way_out():
+def test_template_is_deprecated_and_accepted_as_kestra_accepts_it():
     assert flow.Template.DEPRECATED
-    rejects({"id": "t", "type": "io.kestra.core.tasks.flows.Template",
-             "namespace": "io.kestra.tests", "templateId": "tpl", "args": {"n": 1}},
-            "not supported: copy the template's tasks into the flow or call it as a Subflow")
+    task = parse({"id": "t", "type": "io.kestra.core.tasks.flows.Template",
+                  "namespace": "io.kestra.tests", "templateId": "tpl", "args": {"n": 1}})
+    assert (task.namespace, task.template_id) == ("io.kestra.tests", "tpl")
     rejects({"id": "t", "type": "io.kestra.plugin.core.flow.Template", "namespace": "n"},
             "templateId")
 

@@ -1,0 +1,23 @@
+"""flow.Template: accepted in a flow as Kestra accepts it, failed when it runs.
+
+Kestra deprecated templates in 0.11 and disables them by default: its Template task then
+fails at run time with "Templates are disabled". Podium has no template store, so the task
+always fails that way, with the way out in the same log line.
+"""
+
+from __future__ import annotations
+
+from common.models.state import State
+from common.plugins.tasks.flow import Template
+from executor.engine.flowables import resolves
+
+DISABLED = ("Templates are disabled, please check your configuration: Podium has no "
+            "templates (deprecated since Kestra 0.11); copy the template's tasks into the "
+            "flow or call it as a Subflow")
+
+
+@resolves(Template)
+def _template(tx, config, task: Template, run, start) -> State:
+    tx.log(run.id, "ERROR", f"{task.id}: {DISABLED} (template {task.namespace}."
+                            f"{task.template_id})")
+    return State.FAILED
