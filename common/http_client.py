@@ -23,6 +23,7 @@ from typing import Iterable
 import httpcore
 import httpx
 
+from common.errors import HttpRequestError
 from common.http_guard import HostPolicy
 
 USER_AGENT = "Podium"  # Kestra's client says "Kestra"
@@ -59,6 +60,17 @@ class GuardedTransport(httpx.HTTPTransport):
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
             network_backend=GuardedBackend(policy))
+
+
+def checked_url(policy: HostPolicy, uri: str) -> httpx.URL:
+    """The parsed `uri`, its scheme and host allowed by `policy` (checked before anything
+    else is rendered or sent); HttpRequestError / HostNotAllowedError otherwise."""
+    try:
+        url = httpx.URL(uri)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise HttpRequestError(f"Invalid uri '{uri}': {exc}") from None
+    policy.check_url(url.scheme, url.host)
+    return url
 
 
 def guarded_client(policy: HostPolicy, *, verify: bool = True,

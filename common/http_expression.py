@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 
 from common.durations import parse_duration
 from common.errors import HttpRequestError, PodiumError
-from common.http_client import guarded_client
+from common.http_client import checked_url, guarded_client
 from common.http_guard import HostPolicy
 from common.plugins.tasks.http import BasicAuth, RequestOptions
 from common.templating.library.json_yaml import from_yaml
@@ -40,12 +40,8 @@ def fetch(call: Mapping[str, Any], settings: Any, timeout: float) -> Any:
     """Send the request; raises HttpRequestError (HostNotAllowedError for a refused
     destination) with a message fit for the flow's logs."""
     uri, options = str(call["uri"]).strip(), _options(call.get("options"))
-    try:
-        url = httpx.URL(uri)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise HttpRequestError(f"Invalid uri '{uri}': {exc}") from None
     policy = HostPolicy.from_settings(settings)
-    policy.check_url(url.scheme, url.host)
+    url = checked_url(policy, uri)
     request_timeout = httpx.Timeout(min(timeout, _seconds(options, "read", timeout)),
                                     connect=min(timeout, _seconds(options, "connect", timeout)))
     follow = options.follow_redirects if isinstance(options.follow_redirects, bool) else True

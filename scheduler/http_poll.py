@@ -22,7 +22,7 @@ import httpx
 
 from common.durations import parse_duration
 from common.errors import HttpRequestError
-from common.http_client import guarded_client
+from common.http_client import checked_url, guarded_client
 from common.http_guard import HostPolicy
 from common.plugins.tasks.http import BasicAuth, RequestOptions
 from common.plugins.triggers import HttpTrigger
@@ -59,12 +59,8 @@ def poll(trigger: HttpTrigger, context: dict[str, Any], settings: HttpSettings) 
     if trigger.method in ("CONNECT", "CUSTOM"):
         raise HttpRequestError(f"HTTP method {trigger.method} is not supported")
     uri = render(trigger.uri, context).strip()
-    try:
-        url = httpx.URL(uri)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise HttpRequestError(f"Invalid uri '{uri}': {exc}") from None
     policy = HostPolicy.from_settings(settings)
-    policy.check_url(url.scheme, url.host)
+    url = checked_url(policy, uri)
     headers = {str(render(str(k), context)): str(render(str(v), context))
                for k, v in (trigger.headers or {}).items()}
     auth = _authorization(options, context)

@@ -25,7 +25,7 @@ import httpx
 
 from common.durations import parse_duration
 from common.errors import HttpRequestError, UnsafePathError
-from common.http_client import guarded_client
+from common.http_client import checked_url, guarded_client
 from common.http_guard import HostPolicy
 from common.plugins.tasks.http import (BasicAuth, Download, HttpRequestFields, Request,
                                       RequestOptions)
@@ -138,11 +138,7 @@ class Exchange:
         self.response: httpx.Response
 
     def __enter__(self) -> "Exchange":
-        try:
-            url = httpx.URL(self.url)
-        except (httpx.InvalidURL, TypeError) as exc:
-            raise HttpRequestError(f"Invalid uri '{self.url}': {exc}") from None
-        self.policy.check_url(url.scheme, url.host)  # before rendering bodies or files
+        url = checked_url(self.policy, self.url)  # before rendering bodies or files
         self._client = guarded_client(
             self.policy, verify=self.options.verify, timeout=self._timeout(),
             follow_redirects=self.options.follow_redirects,
