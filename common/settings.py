@@ -207,7 +207,10 @@ class ExecutorSettings(BaseModel):
 
     timer_poll_seconds: float = Field(
         default=1.0, gt=0,
-        description="How often the executor looks for due timers (retries, pauses, schedules).",
+        description="Longest pause between two looks of an executor for due timers (retries, "
+        "pauses, schedules). The executor that commits a timer wakes for it at its due time, "
+        "and each look learns when the store's next timer is due, so this only bounds how late "
+        "a timer another executor created since is seen (that executor fires it on time).",
     )
     outbox_sweep_seconds: float = Field(
         default=1.0, gt=0,

@@ -24,7 +24,7 @@ from common.outbox_relay import OutboxRelay
 from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers,
                           get_execution, insert_execution, insert_task_runs,
                           load_task_runs, load_task_runs_by_task, lock_and_bump_execution,
-                          take_due_timers,
+                          next_timer_at, take_due_timers,
                           update_execution, update_task_runs)
 from common.store.logs import LogEntry
 from common.store.services import claim_silent_services, forget_dead_services
@@ -47,6 +47,7 @@ from executor.flow_triggers.listeners import on_state_change
 from executor.lost_messages import Lost, OpenAttempt, Unstarted, find_lost_messages
 from executor.metrics import Observed, observe, record
 from executor.run_cache import TaskRunCache
+from executor.timer_alarm import TimerAlarm
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,11 @@ DEAD_ROWS_KEPT = timedelta(days=1)
 # adds at least one task id, and flows are small: a few rounds at most.
 MAX_FOLDED_LOADS = 8
 
+# Due timers taken per round; a full round is followed by another at once.
+TIMER_BATCH = 200
+# After a round that took no timer, the least pause before the next (seconds).
+HELD_TIMER_PAUSE = 0.02
+
 
 class _NothingToWrite(Exception):
     """Raised inside the transaction to roll it back (the version bump included)."""
@@ -73,6 +79,7 @@ class Outgoing:
     messages: list[tuple[str, dict]] = field(default_factory=list)  # (queue, payload), outbox
     broadcasts: list[dict] = field(default_factory=list)  # kill channel, best effort
     config: EngineConfig = field(default_factory=EngineConfig)  # for persisters that need it
+    timers_due: list[datetime] = field(default_factory=list)  # wake the timer loop for them
 
 
 # Command type -> how it is written in the deciding transaction: (conn, execution,
@@ -104,6 +111,7 @@ def _dispatch(conn, execution, command: DispatchTask, out: Outgoing) -> None:
 def _timer(conn, execution, command: ScheduleTimer, out: Outgoing) -> None:
     add_timer(conn, execution.id, command.fire_at, command.kind,
               {"task_run_id": command.task_run_id}, timer_id=command.timer_id)
+    out.timers_due.append(command.fire_at)
 
 
 @persists(CancelTimers)
@@ -187,6 +195,8 @@ class ExecutorService:
         self.counters: Counter[str] = Counter()
         # Called after each round of the timer loop (the management server's liveness).
         self.on_timer_round: Callable[[], None] | None = None
+        # When the timer loop looks at the store next (executor/timer_alarm.py).
+        self.alarm = TimerAlarm(clock)
 
     # ------------------------------------------------------------------ messages
     def handle(self, payload: dict) -> None:
@@ -203,16 +213,18 @@ class ExecutorService:
             m.executor_messages_ignored.labels(message.kind).inc()
             m.executor_message_duration.labels(message.kind).observe(time.perf_counter() - began)
             return
-        outgoing, broadcasts, observed = handled
+        outgoing, out, observed = handled
         record(observed)  # committed: count it now, whatever publishing does
         self.counters["handled"] += 1
+        for due in out.timers_due:  # committed: the timer loop may fire them now
+            self.alarm.expect(due)
         self.relay.publish_committed(outgoing)
-        for payload_ in broadcasts:
+        for payload_ in out.broadcasts:
             self.transport.broadcast(KILL_CHANNEL, payload_)
         m.executor_messages.labels(message.kind).inc()
         m.executor_message_duration.labels(message.kind).observe(time.perf_counter() - began)
 
-    def _decide_and_commit(self, message) -> tuple[list, list, Observed] | None:
+    def _decide_and_commit(self, message) -> tuple[list, Outgoing, Observed] | None:
         """Lock, load, decide, persist, commit. None when the message changed nothing."""
         try:
             with self.db.begin() as conn:
@@ -223,7 +235,7 @@ class ExecutorService:
                     delete_timer(conn, message.timer_id)
             return None  # rolled back: a duplicate or stale message writes nothing
 
-    def _decide(self, conn, message) -> tuple[list, list, Observed]:
+    def _decide(self, conn, message) -> tuple[list, Outgoing, Observed]:
         execution = lock_and_bump_execution(conn, message.execution_id)
         if execution is None:
             self.counters["unknown_execution"] += 1
@@ -247,13 +259,13 @@ class ExecutorService:
             raise _NothingToWrite
         if isinstance(message, TaskResult) and message.logs:  # before the lines it caused
             append_logs(conn, [worker_log(execution, line) for line in message.logs])
-        outgoing, broadcasts = self._persist(conn, decision, execution, before_runs)
+        outgoing, out = self._persist(conn, decision, execution, before_runs)
         # Remembered before the commit, so another thread of this executor waiting for the
         # row lock finds the cache already at the version it will read. A failed commit
         # drops the entry (see handle).
         self._remember(decision, execution.version, runs)
         # Pure; recorded by `handle` once the transaction committed.
-        return outgoing, broadcasts, observe(decision, execution, before_runs, flow)
+        return outgoing, out, observe(decision, execution, before_runs, flow)
 
     def _process(self, conn, flow, execution, runs: list, message) -> tuple[Decision, list]:
         """Run the core over the working set; load folded runs when a render needs them.
@@ -287,7 +299,7 @@ class ExecutorService:
             + list(changed.values())
         self.runs.put(decision.execution.id, version, [run for run in runs if not run.folded])
 
-    def _persist(self, conn, decision: Decision, before, runs: list) -> tuple[list, list]:
+    def _persist(self, conn, decision: Decision, before, runs: list) -> tuple[list, Outgoing]:
         execution = decision.execution
         if decision.execution_changed:
             update_execution(conn, execution, labels_changed=execution.labels != before.labels,
@@ -308,7 +320,7 @@ class ExecutorService:
                 persister(conn, execution, command, out)
         if moved:
             on_state_change(conn, before, execution, self.config, out)
-        return enqueue_for_publish(conn, out.messages), out.broadcasts
+        return enqueue_for_publish(conn, out.messages), out
 
     @staticmethod
     def _log_entry(execution, task_ids: dict, task_run_id, level, message) -> LogEntry:
@@ -321,17 +333,20 @@ class ExecutorService:
     # ------------------------------------------------------------------ timers
     def fire_due_timers(self) -> int:
         """Turn due timers into TimerFired messages (outbox first, like everything else).
-        A timer is deleted by the handler of its TimerFired (`_decide`), not here."""
+        A timer is deleted by the handler of its TimerFired (`_decide`), not here. Tells
+        the alarm when the store's earliest timer is due."""
         with self.db.begin() as conn:
             now = self.clock()
-            timers = take_due_timers(conn, now, 200)
+            timers = take_due_timers(conn, now, TIMER_BATCH)
             # Kept until the TimerFired is handled: if that message is lost, it fires again.
             defer_timers(conn, [timer.id for timer in timers], now + self.timer_refire)
             messages = [(EXECUTOR_QUEUE, TimerFired(
                 execution_id=t.execution_id, timer_id=t.id, timer_kind=t.kind,
                 task_run_id=(t.payload or {}).get("task_run_id")).encode()) for t in timers]
             rows = enqueue_for_publish(conn, messages)
+            next_due = next_timer_at(conn)
         self.relay.publish_committed(rows)
+        self.alarm.settle(next_due)
         return len(timers)
 
     # ------------------------------------------------------------------ silent workers
@@ -397,7 +412,10 @@ class ExecutorService:
                        worker_timeout_seconds: float | None = None) -> list:
         """Timer firing, outbox cleanup and (given a timeout) silent-worker detection;
         none of them is on the message hot path."""
-        threads = [self._every(stop, timer_poll_seconds, self._timer_round, "timers")]
+        timers = threading.Thread(target=self._timer_loop, args=(stop, timer_poll_seconds),
+                                  name="executor-timers", daemon=True)
+        timers.start()
+        threads = [timers]
         if worker_timeout_seconds is not None:
             # A quarter of the timeout: a dead worker is noticed within 1.25 timeouts.
             threads.append(self._every(
@@ -405,9 +423,25 @@ class ExecutorService:
                 lambda: self.resubmit_silent_workers(worker_timeout_seconds), "liveness"))
         return [*threads, self.relay.run_background(stop, sweep_every=outbox_sweep_seconds)]
 
-    def _timer_round(self) -> None:
+    def _timer_loop(self, stop: threading.Event, poll_seconds: float) -> None:
+        """Fire due timers, then sleep until the next one is due (`TimerAlarm`)."""
+        while not stop.is_set():
+            self.alarm.begin_round()
+            try:
+                fired = self._timer_round()
+            except Exception:
+                log.exception("executor timers round failed")
+                stop.wait(poll_seconds)  # the store is down, likely: do not spin
+                continue
+            if not fired:
+                # A timer due but not taken is held by another executor's round: let it
+                # commit rather than spin on it.
+                stop.wait(HELD_TIMER_PAUSE)
+            self.alarm.wait(poll_seconds)
+
+    def _timer_round(self) -> int:
         try:
-            self.fire_due_timers()
+            return self.fire_due_timers()
         finally:  # a failed round still proves the loop turns (liveness counts rounds)
             if self.on_timer_round is not None:
                 self.on_timer_round()
