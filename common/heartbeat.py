@@ -47,8 +47,9 @@ class Heartbeat:
                  min_gap: float = 0.2,
                  running: Callable[[], list[dict[str, Any]]] | None = None,
                  on_beat: Callable[[], None] | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, owns_db: bool = False) -> None:
         self.db = db
+        self.owns_db = owns_db  # disposed by stop()
         self.instance = instance
         self.interval = interval
         self.min_gap = min_gap
@@ -103,6 +104,8 @@ class Heartbeat:
                 remove_service(conn, self.instance.id)
         except Exception:  # noqa: BLE001 - the row then goes silent and is reaped
             log.exception("could not remove service row %s", self.instance.id)
+        if self.owns_db:
+            self.db.dispose()
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -67,8 +67,9 @@ class BrokerSettings(BaseModel):
         description="Seconds after which the messages of a consumer that stopped renewing them "
         "(a worker or executor that died) go back to their queue. A live consumer renews "
         "every message it holds every quarter of this, so it bounds no task's duration. Keep "
-        "it above `worker.heartbeat_timeout_seconds`: the heartbeat resubmits a dead worker's "
-        "running attempts first, and a redelivered attempt closed since is dropped.",
+        "it above `worker.heartbeat_timeout_seconds` (a warning says so at start): the "
+        "heartbeat resubmits a dead worker's running attempts first, and a redelivered "
+        "attempt closed since is dropped; below it, a dead worker's attempt may run twice.",
     )
     restore_interval_seconds: float = Field(
         default=10.0, gt=0,
@@ -167,16 +168,20 @@ class WorkerSettings(BaseModel):
         "referenced (expressions read them the same way), so they never cross the queue.",
     )
     heartbeat_seconds: float = Field(
-        default=10.0, gt=0,
+        default=2.0, gt=0,
         description="How often a service writes its heartbeat row (`podium sys services`); a "
         "worker's row lists the attempts it runs, and is also written soon after that list "
-        "changes.",
+        "changes. The heartbeat has its own database connection, so a busy service still "
+        "beats on time.",
     )
     heartbeat_timeout_seconds: float = Field(
-        default=60.0, gt=0,
+        default=10.0, gt=0,
         description="A worker silent for this long is considered dead: an executor marks it "
-        "DEAD and resubmits its running attempts as new attempts. Keep it several times "
-        "`heartbeat_seconds`.",
+        "DEAD and resubmits its running attempts as new attempts (checked every tenth of "
+        "this). An executor judges silence only over a span it saw the store without a gap: "
+        "after its own start or its own store outage it waits this long first. Keep it "
+        "several times `heartbeat_seconds` (a warning says so) and below "
+        "`broker.visibility_timeout_seconds`.",
     )
     shutdown_grace_seconds: float = Field(
         default=25.0, ge=0,
@@ -483,6 +488,22 @@ class Settings(BaseSettings):
             object.__setattr__(self, "worker",
                                self.worker.model_copy(update={"script_env_dir": envs}))
         return self
+
+
+def liveness_warnings(settings: Settings) -> list[str]:
+    """Settings that work but defeat the liveness rules (podium/lifecycle.py logs them)."""
+    worker, broker = settings.worker, settings.broker
+    warnings = []
+    if worker.heartbeat_timeout_seconds < 3 * worker.heartbeat_seconds:
+        warnings.append(f"worker.heartbeat_timeout_seconds ({worker.heartbeat_timeout_seconds}) "
+                        f"is less than 3 x worker.heartbeat_seconds ({worker.heartbeat_seconds}): "
+                        "one slow beat may make a live service look dead")
+    if broker.visibility_timeout_seconds <= worker.heartbeat_timeout_seconds:
+        warnings.append(f"broker.visibility_timeout_seconds ({broker.visibility_timeout_seconds}) "
+                        "is not above worker.heartbeat_timeout_seconds "
+                        f"({worker.heartbeat_timeout_seconds}): a dead worker's message comes "
+                        "back before its attempt is resubmitted, and may run twice")
+    return warnings
 
 
 def field_docs(model: type[BaseModel] = Settings,

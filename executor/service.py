@@ -47,6 +47,7 @@ from executor.flow_triggers.listeners import on_state_change
 from executor.lost_messages import Lost, OpenAttempt, Unstarted, find_lost_messages
 from executor.metrics import Observed, observe, record
 from executor.run_cache import TaskRunCache
+from executor.store_watch import StoreWatch
 from executor.timer_alarm import TimerAlarm
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,8 @@ class ExecutorService:
         self.on_timer_round: Callable[[], None] | None = None
         # When the timer loop looks at the store next (executor/timer_alarm.py).
         self.alarm = TimerAlarm(clock)
+        # Whether this executor saw the store long enough to judge silent services.
+        self.store_watch = StoreWatch(max_gap=timedelta(seconds=30))
 
     # ------------------------------------------------------------------ messages
     def handle(self, payload: dict) -> None:
@@ -353,17 +356,25 @@ class ExecutorService:
     def resubmit_silent_workers(self, timeout_seconds: float) -> int:
         """Claim the services silent for `timeout_seconds` (marked DEAD, once across
         replicas) and send a ResubmitAttempt for each attempt the workers among them were
-        running, in the same transaction. Returns the number of attempts resubmitted."""
+        running, in the same transaction. Returns the number of attempts resubmitted.
+        Nothing is claimed before this executor has watched the store for a whole timeout
+        without a gap (executor/store_watch.py)."""
         now = self.clock()
-        with self.db.begin() as conn:
-            silent = claim_silent_services(conn, now - timedelta(seconds=timeout_seconds), now)
-            dead = [service for service in silent if service.kind == "worker"]
-            forget_dead_services(conn, now - DEAD_ROWS_KEPT)
-            messages = [(EXECUTOR_QUEUE, ResubmitAttempt(
-                execution_id=item["execution_id"], task_run_id=item["task_run_id"],
-                attempt=item["attempt"], worker_id=worker.id).encode())
-                for worker in dead for item in worker.running]
-            rows = enqueue_for_publish(conn, messages)
+        try:
+            with self.db.begin() as conn:
+                cutoff = self.store_watch.silent_before(now, timedelta(seconds=timeout_seconds))
+                silent = claim_silent_services(conn, cutoff, now) if cutoff else []
+                dead = [service for service in silent if service.kind == "worker"]
+                forget_dead_services(conn, now - DEAD_ROWS_KEPT)
+                messages = [(EXECUTOR_QUEUE, ResubmitAttempt(
+                    execution_id=item["execution_id"], task_run_id=item["task_run_id"],
+                    attempt=item["attempt"], worker_id=worker.id).encode())
+                    for worker in dead for item in worker.running]
+                rows = enqueue_for_publish(conn, messages)
+        except Exception:
+            self.store_watch.lost()
+            raise
+        self.store_watch.seen(now)
         for service in silent:
             log.warning("%s %s silent since %s: declared dead, %d attempt(s) resubmitted",
                         service.kind, service.id, service.heartbeat_at.isoformat(),
@@ -417,9 +428,10 @@ class ExecutorService:
         timers.start()
         threads = [timers]
         if worker_timeout_seconds is not None:
-            # A quarter of the timeout: a dead worker is noticed within 1.25 timeouts.
+            # A tenth of the timeout: a dead worker is noticed within 1.1 timeouts.
+            self.store_watch.max_gap = timedelta(seconds=worker_timeout_seconds / 2)
             threads.append(self._every(
-                stop, max(0.2, worker_timeout_seconds / 4),
+                stop, max(0.2, worker_timeout_seconds / 10),
                 lambda: self.resubmit_silent_workers(worker_timeout_seconds), "liveness"))
         return [*threads, self.relay.run_background(stop, sweep_every=outbox_sweep_seconds)]
 

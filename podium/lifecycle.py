@@ -14,7 +14,7 @@ from typing import Any
 
 from common.heartbeat import Heartbeat, new_instance
 from common.observability import Health
-from common.settings import Settings
+from common.settings import Settings, liveness_warnings
 from common.store import Database
 
 log = logging.getLogger("podium.lifecycle")
@@ -28,24 +28,33 @@ def configure_service(settings: Settings) -> None:
     level, and `kill -USR1 <pid>` printing every thread's stack to stderr, to see where a
     live but stuck process waits without stopping it."""
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    for warning in liveness_warnings(settings):
+        log.warning("%s", warning)
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
 
 
-def start_heartbeat(settings: Settings, db: Database, kind: str,
-                    info: dict[str, Any] | None = None,
+def start_heartbeat(settings: Settings, kind: str, info: dict[str, Any] | None = None,
                     running: Callable[[], list[dict[str, Any]]] | None = None,
                     health: Health | None = None) -> Heartbeat:
     """Register this process as a `kind` service and keep its row fresh. With `health`,
     /healthz fails when no heartbeat reached the store within the worker timeout (the
-    time after which executors would declare this process dead)."""
+    time after which executors would declare this process dead).
+
+    The heartbeat has a database engine of its own: a busy service (every pooled
+    connection held by handlers) must not look dead because its beat waited for one. Its
+    connection is tested before each beat (a restarted database costs no beat) and its
+    statements time out well within the heartbeat timeout."""
+    worker = settings.worker
+    db = Database(settings.database.url, pool_size=1, pre_ping=True,
+                  statement_timeout=max(1.0, min(5.0, worker.heartbeat_timeout_seconds / 4)))
     instance = new_instance(kind, info)
     on_beat = None
     if health is not None:
-        health.expect("heartbeat", settings.worker.heartbeat_timeout_seconds)
+        health.expect("heartbeat", worker.heartbeat_timeout_seconds)
         on_beat = partial(health.beat, "heartbeat")
-    return Heartbeat(db, instance, interval=settings.worker.heartbeat_seconds,
-                     running=running, on_beat=on_beat).start()
+    return Heartbeat(db, instance, interval=worker.heartbeat_seconds, running=running,
+                     on_beat=on_beat, owns_db=True).start()
 
 
 def on_stop(stop: threading.Event, action: Callable[[], None]) -> threading.Thread:

@@ -35,7 +35,12 @@ def normalize_url(url: str) -> str:
 
 class Database:
     def __init__(self, url: str, *, busy_timeout: float = 30.0, pool_size: int = 10,
-                 echo: bool = False) -> None:
+                 echo: bool = False, statement_timeout: float | None = None,
+                 pre_ping: bool = False) -> None:
+        """`statement_timeout` (seconds, PostgreSQL): a statement, and a connection
+        attempt, that takes longer fails instead of blocking its caller. `pre_ping`: test
+        each pooled connection before use (a round trip), for callers off the hot path
+        that must not fail once after a database restart (the heartbeat)."""
         self.url = normalize_url(url)
         parsed = make_url(self.url)
         backend = parsed.get_backend_name()
@@ -46,9 +51,12 @@ class Database:
                 raise StoreError(f"PostgreSQL URLs must use psycopg 3 "
                                  f"(postgresql+psycopg://...), got {parsed.drivername}")
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size,
-                                        pool_pre_ping=False, pool_recycle=600, echo=echo)
-            # No pre-ping: it costs a round trip on every checkout of the hot path; stale
-            # connections are recycled instead, and a failed handler is redelivered.
+                                        pool_pre_ping=pre_ping, pool_recycle=600, echo=echo,
+                                        connect_args=_pg_connect_args(statement_timeout))
+            # No pre-ping by default: it costs a round trip on every checkout of the hot
+            # path. After a database restart the first statement on a stale connection
+            # fails and invalidates the whole pool (every older connection is replaced at
+            # its next checkout); the failed handler is retried (common/outage.py).
         else:
             raise StoreError(f"unsupported database URL {parsed.render_as_string()!r}: "
                              f"use sqlite:///path or postgresql+psycopg://...")
@@ -81,6 +89,13 @@ class Database:
 
     def __exit__(self, *exc: Any) -> None:
         self.dispose()
+
+
+def _pg_connect_args(statement_timeout: float | None) -> dict[str, Any]:
+    if statement_timeout is None:
+        return {}
+    return {"connect_timeout": max(1, round(statement_timeout)),
+            "options": f"-c statement_timeout={int(statement_timeout * 1000)}"}
 
 
 def _sqlite_engine(url: str, busy_timeout: float, echo: bool) -> Engine:

@@ -38,7 +38,7 @@ def scheduler() -> None:
         if ready_file:  # fleets and probes wait for it (as for `podium executor`)
             Path(ready_file).write_text(str(os.getpid()))
 
-    heartbeat = start_heartbeat(settings, database, "scheduler", health=management.health)
+    heartbeat = start_heartbeat(settings, "scheduler", health=management.health)
     try:
         service.run(stop, ready=ready)
     finally:

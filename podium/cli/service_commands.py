@@ -65,7 +65,7 @@ def executor(concurrency: int | None) -> None:
     concurrency = concurrency or settings.executor.concurrency
     stop = threading.Event()
     management = observability.executor(settings, service, database, stop)
-    heartbeat = start_heartbeat(settings, database, "executor", {"concurrency": concurrency},
+    heartbeat = start_heartbeat(settings, "executor", {"concurrency": concurrency},
                                 health=management.health)
     service.run_background(stop, timer_poll_seconds=settings.executor.timer_poll_seconds,
                            outbox_sweep_seconds=settings.executor.outbox_sweep_seconds,
@@ -101,7 +101,7 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
                             max_output_bytes=settings.worker.max_output_bytes,
                             script_envs=wiring.script_environments(settings),
                             local_files=wiring.local_files(settings.local_files))
-    heartbeat = start_heartbeat(settings, database, "worker",
+    heartbeat = start_heartbeat(settings, "worker",
                                 {"queues": queues, "concurrency": concurrency,
                                  "pool": settings.worker.pool},
                                 running=service.running_attempts, health=management.health)

@@ -46,7 +46,7 @@ def webserver(host: str | None, port: int | None, embedded: bool,
         if not embedded:
             management = observability.webserver(settings, app)
             heartbeat = start_heartbeat(
-                settings, runtime.db, "webserver",
+                settings, "webserver",
                 {"port": port if port is not None else settings.api.port},
                 health=management.health)
             # uvicorn re-raises SIGTERM once it has shut down, so a `finally` would not

@@ -177,3 +177,24 @@ def test_management_settings_from_env(monkeypatch):
     monkeypatch.setenv("PODIUM_MANAGEMENT__ENABLED", "false")
     management = Settings().management
     assert (management.port, management.host, management.enabled) == (0, "0.0.0.0", False)
+
+
+def test_worker_death_is_detected_fast_by_default_and_before_a_message_lease_lapses():
+    from common.settings import liveness_warnings
+
+    s = Settings()
+    assert s.worker.heartbeat_timeout_seconds <= 10
+    assert s.worker.heartbeat_timeout_seconds >= 4 * s.worker.heartbeat_seconds
+    assert s.broker.visibility_timeout_seconds > s.worker.heartbeat_timeout_seconds
+    assert liveness_warnings(s) == []
+
+
+def test_settings_that_defeat_the_liveness_rules_are_warned_about(monkeypatch):
+    from common.settings import liveness_warnings
+
+    monkeypatch.setenv("PODIUM_WORKER__HEARTBEAT_SECONDS", "5")
+    monkeypatch.setenv("PODIUM_BROKER__VISIBILITY_TIMEOUT_SECONDS", "8")
+    warnings = liveness_warnings(Settings())
+    assert len(warnings) == 2
+    assert "3 x worker.heartbeat_seconds" in warnings[0]
+    assert "broker.visibility_timeout_seconds (8)" in warnings[1]
