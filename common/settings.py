@@ -86,6 +86,13 @@ class BrokerSettings(BaseModel):
         description="A message whose handler raised this many times is moved to the dead-letter "
         "queue `<queue>.dead` instead of being redelivered again.",
     )
+    max_outage_retries: int = Field(
+        default=360, ge=0,
+        description="A message whose handler failed because the store was unavailable "
+        "(PostgreSQL restarting, connections terminated, no pooled connection in time) does "
+        "not count toward `max_failures`: it is retried at least every 5 s, this many times "
+        "(about 30 minutes), before its failures count.",
+    )
     retry_backoff_seconds: float = Field(
         default=0.5, ge=0,
         description="Pause before redelivering a message whose handler raised, doubled at each "

@@ -12,7 +12,10 @@ Contract
   If the handler raises, the message goes back to the end of its queue (after a back-off of
   ``retry_backoff_seconds * 2**(failures-1)``, capped at 30 s); after ``max_failures``
   failures it is dead-lettered instead: published to ``<queue>.dead`` as a `dead_letter`
-  envelope (see `dead_letter_envelope`) and logged at ERROR. If the consuming process dies
+  envelope (see `dead_letter_envelope`) and logged at ERROR. A failure because the store
+  was unavailable (`common.outage.is_outage`: PostgreSQL restarting, connections
+  terminated) does not count: it is retried at least every 5 s, up to ``max_outages``
+  times (`next_delivery`). If the consuming process dies
   mid-handler, the message is redelivered to another consumer (Celery:
   `task_reject_on_worker_lost`, or, when the whole worker died, the Redis visibility
   timeout: a live consumer renews its hold on every message it has taken, so only a dead
@@ -39,10 +42,12 @@ import contextvars
 import json
 import threading
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from common.errors import PodiumError
+from common.outage import is_outage
 
 EXECUTOR_QUEUE = "podium.executor"
 WORKER_QUEUE = "podium.worker"
@@ -118,6 +123,37 @@ def backoff_seconds(base: float, failures: int) -> float:
     if base <= 0:
         return 0.0
     return min(base * 2 ** (failures - 1), 30.0)
+
+
+# A message that failed for an outage is retried at least this often (seconds), so it goes
+# on within seconds of the dependency coming back.
+OUTAGE_BACKOFF_CAP = 5.0
+
+
+@dataclass(frozen=True)
+class Redelivery:
+    """What to do with a message whose handler raised: dead-letter it, or send it again
+    with these counts after `delay` seconds."""
+
+    dead: bool
+    failures: int
+    outages: int
+    delay: float
+
+
+def next_delivery(error: BaseException, failures: int, outages: int, *, max_failures: int,
+                  backoff: float, max_outages: int) -> Redelivery:
+    """`failures` and `outages`: the message's counts before this failure. A failure
+    because the store was unavailable (`is_outage`) counts as an outage, retried every
+    `OUTAGE_BACKOFF_CAP` seconds at most, up to `max_outages` times; any other counts
+    toward `max_failures`, the last one dead-letters."""
+    if is_outage(error) and outages < max_outages:
+        return Redelivery(False, failures, outages + 1,
+                          min(backoff_seconds(backoff, outages + 1), OUTAGE_BACKOFF_CAP))
+    failures += 1
+    if failures >= max_failures:
+        return Redelivery(True, failures, outages, 0.0)
+    return Redelivery(False, failures, outages, backoff_seconds(backoff, failures))
 
 
 class TransportError(PodiumError):

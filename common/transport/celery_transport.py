@@ -18,7 +18,9 @@ Delivery guarantees, and which setting gives each:
   (`celery_leases.LeaseKeeper`), so a long task is never handed to a second worker;
 * a handler learns that its message is such a redelivery from `is_redelivery()`;
 * handler raised: the task itself republishes the message with ``failures + 1`` (after a
-  back-off) or, at ``broker.max_failures``, publishes a dead-letter envelope to
+  back-off; an outage of the store counts in ``outages`` instead, see
+  `common.transport.base.next_delivery`) or, at ``broker.max_failures``, publishes a
+  dead-letter envelope to
   ``<queue>.dead``; then it returns, so the original is acknowledged. A crash between the two
   steps means a duplicate, never a loss;
 * one task reserved per pool process at a time: ``worker_prefetch_multiplier=1``, so a slow
@@ -64,7 +66,7 @@ from common.transport.base import (
     StopSubscription,
     Transport,
     TransportError,
-    backoff_seconds,
+    next_delivery,
     check_queue_name,
     dead_letter_envelope,
     dead_letter_queue,
@@ -114,13 +116,16 @@ class _Dispatch:
     inherit them by fork) starts, so no dotted-path import is ever needed to find them.
     """
 
-    def __init__(self, app: Celery, max_failures: int, backoff: float) -> None:
+    def __init__(self, app: Celery, max_failures: int, backoff: float,
+                 max_outages: int = 360) -> None:
         self.app = app
         self.handlers: dict[str, Handler] = {}
         self.max_failures = max_failures
         self.backoff = backoff
+        self.max_outages = max_outages
 
-    def handle(self, queue: str, body: str, failures: int, redelivered: bool = False) -> None:
+    def handle(self, queue: str, body: str, failures: int, redelivered: bool = False,
+               outages: int = 0) -> None:
         token = handling_redelivery(redelivered)
         try:
             handler = self.handlers.get(queue)
@@ -129,7 +134,7 @@ class _Dispatch:
             handler(decode_payload(body))
         except Exception as exc:  # noqa: BLE001 - any error means "not done": redeliver
             try:
-                self._on_failure(queue, body, failures + 1, exc)
+                self._on_failure(queue, body, failures, outages, exc)
             except TransportError as publish_error:
                 # Could not republish (Redis gone?): hand the original back unacknowledged
                 # rather than let Celery acknowledge a failed task. If even the reject
@@ -138,20 +143,24 @@ class _Dispatch:
         finally:
             token.var.reset(token)
 
-    def _on_failure(self, queue: str, body: str, failures: int, exc: Exception) -> None:
+    def _on_failure(self, queue: str, body: str, failures: int, outages: int,
+                    exc: Exception) -> None:
+        then = next_delivery(exc, failures, outages, max_failures=self.max_failures,
+                             backoff=self.backoff, max_outages=self.max_outages)
         error = f"{type(exc).__name__}: {exc}"
-        if failures >= self.max_failures:
-            log.error("message on %s failed %d times, dead-lettered: %s", queue, failures, error,
-                      exc_info=exc)
-            dead = dead_letter_envelope(queue, decode_payload(body), error, failures)
+        if then.dead:
+            log.error("message on %s failed %d times, dead-lettered: %s", queue, then.failures,
+                      error, exc_info=exc)
+            dead = dead_letter_envelope(queue, decode_payload(body), error, then.failures)
             send(self.app, dead_letter_queue(queue), encode_payload(dead))
             return
-        log.warning("message on %s failed (%d/%d), redelivering: %s", queue, failures,
-                    self.max_failures, error)
+        log.warning("message on %s failed (%d/%d, outages %d), redelivering: %s", queue,
+                    then.failures, self.max_failures, then.outages, error)
         # A sleep, not a countdown: Celery's ETA messages sit in worker memory, outside the
         # visibility-timeout guarantees. The back-off is short and capped.
-        time.sleep(backoff_seconds(self.backoff, failures))
-        send(self.app, queue, body, failures, message_mark(decode_payload(body)))
+        time.sleep(then.delay)
+        send(self.app, queue, body, then.failures, message_mark(decode_payload(body)),
+             outages=then.outages)
 
 
 def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
@@ -184,28 +193,30 @@ def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
         worker_cancel_long_running_tasks_on_connection_loss=False,
         **DELIVERY_CONFIG,
     )
-    dispatch = _Dispatch(app, broker.max_failures, broker.retry_backoff_seconds)
+    dispatch = _Dispatch(app, broker.max_failures, broker.retry_backoff_seconds,
+                         broker.max_outage_retries)
 
     # shared=False: a shared task would be bound to every app in the process, and the first
     # app's closure (its handlers) would serve them all.
     @app.task(name=TASK_NAME, shared=False, ignore_result=True, acks_late=True,
               reject_on_worker_lost=True, bind=True)
-    def handle(task, queue: str, body: str, failures: int = 0) -> None:
+    def handle(task, queue: str, body: str, failures: int = 0, outages: int = 0) -> None:
         # kombu marks a message it put back (dead holder, lost pool process) as redelivered.
         redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
-        dispatch.handle(queue, body, failures, redelivered)
+        dispatch.handle(queue, body, failures, redelivered, outages)
 
     app.podium_dispatch = dispatch  # type: ignore[attr-defined]
     return app
 
 
-def send(app: Celery, queue: str, body: str, failures: int = 0, mark: str | None = None) -> None:
+def send(app: Celery, queue: str, body: str, failures: int = 0, mark: str | None = None, *,
+         outages: int = 0) -> None:
     """Publish one already encoded message. Never with eta/countdown/expires. A marked
     message's Celery task id starts with its mark, which is what `locate` looks for."""
     task_id = marked_task_id(mark) if mark else None
+    args = [queue, body, failures, outages] if outages else [queue, body, failures]
     try:
-        app.send_task(TASK_NAME, args=[queue, body, failures], queue=queue, ignore_result=True,
-                      task_id=task_id)
+        app.send_task(TASK_NAME, args=args, queue=queue, ignore_result=True, task_id=task_id)
     except Exception as exc:  # kombu raises OperationalError & co. when Redis is unreachable
         raise TransportError(f"could not publish to {queue}: {exc}") from exc
 

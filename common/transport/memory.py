@@ -30,7 +30,7 @@ from common.transport.base import (
     StopSubscription,
     Transport,
     TransportError,
-    backoff_seconds,
+    next_delivery,
     check_queue_name,
     dead_letter_envelope,
     dead_letter_queue,
@@ -50,14 +50,17 @@ class _Envelope:
     text: str
     failures: int = 0
     mark: str | None = None
+    outages: int = 0  # failures because the store was unavailable (not counted above)
 
 
 class InProcessTransport(Transport):
-    def __init__(self, *, max_failures: int = 5, retry_backoff_seconds: float = 0.0) -> None:
+    def __init__(self, *, max_failures: int = 5, retry_backoff_seconds: float = 0.0,
+                 max_outage_retries: int = 360) -> None:
         if max_failures < 1:
             raise ValueError("max_failures must be >= 1")
         self.max_failures = max_failures
         self.retry_backoff_seconds = retry_backoff_seconds
+        self.max_outage_retries = max_outage_retries
         # One condition for every queue: a consumer of several queues waits on one thing,
         # and publish wakes it whatever queue the message went to.
         self._cond = threading.Condition()
@@ -69,7 +72,8 @@ class InProcessTransport(Transport):
     @classmethod
     def from_settings(cls, settings: Settings) -> InProcessTransport:
         return cls(max_failures=settings.broker.max_failures,
-                   retry_backoff_seconds=settings.broker.retry_backoff_seconds)
+                   retry_backoff_seconds=settings.broker.retry_backoff_seconds,
+                   max_outage_retries=settings.broker.max_outage_retries)
 
     # -- producer side -------------------------------------------------------------------
 
@@ -155,19 +159,22 @@ class InProcessTransport(Transport):
                 self._taken.discard(envelope)
 
     def _on_failure(self, envelope: _Envelope, exc: Exception, stop: threading.Event) -> None:
-        failures = envelope.failures + 1
+        then = next_delivery(exc, envelope.failures, envelope.outages,
+                             max_failures=self.max_failures, backoff=self.retry_backoff_seconds,
+                             max_outages=self.max_outage_retries)
         error = f"{type(exc).__name__}: {exc}"
-        if failures >= self.max_failures:
+        if then.dead:
             log.error("message on %s failed %d times, dead-lettered: %s", envelope.queue,
-                      failures, error, exc_info=exc)
+                      then.failures, error, exc_info=exc)
             dead = dead_letter_envelope(envelope.queue, decode_payload(envelope.text), error,
-                                        failures)
+                                        then.failures)
             self._put(_Envelope(dead_letter_queue(envelope.queue), encode_payload(dead)))
             return
-        log.warning("message on %s failed (%d/%d), redelivering: %s", envelope.queue, failures,
-                    self.max_failures, error)
-        stop.wait(backoff_seconds(self.retry_backoff_seconds, failures))
-        self._put(_Envelope(envelope.queue, envelope.text, failures, envelope.mark))
+        log.warning("message on %s failed (%d/%d, outages %d), redelivering: %s",
+                    envelope.queue, then.failures, self.max_failures, then.outages, error)
+        stop.wait(then.delay)
+        self._put(_Envelope(envelope.queue, envelope.text, then.failures, envelope.mark,
+                            then.outages))
 
     # -- broadcast -----------------------------------------------------------------------
 

@@ -124,6 +124,17 @@ def test_dead_letter_after_max_failures(harness):
     assert len([s for s in harness.recorder.items("started") if s["id"] == "x"]) == MAX_FAILURES
 
 
+def test_store_outage_failures_do_not_dead_letter(harness):
+    """A handler failing because the store is unreachable is retried past max_failures:
+    the outage ends and the message is handled, never dead-lettered."""
+    q = harness.queue("outage")
+    harness.transport.publish(q, {"id": "o", "outage": MAX_FAILURES + 1})
+    harness.start_consumer([q, q + ".dead"])
+    done = wait_for(lambda: harness.recorder.items("done"), 30, what="handled after the outage")
+    assert done[0]["attempt"] == MAX_FAILURES + 2
+    assert harness.recorder.items("dead") == []
+
+
 @pytest.mark.parametrize("pool", ["solo", "prefork"])
 def test_stop_is_warm_running_handler_finishes_and_is_acked(harness, pool):
     q = harness.queue("warm")

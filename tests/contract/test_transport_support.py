@@ -81,8 +81,9 @@ class RedisRecorder:
 def make_handler(recorder: Any) -> Handler:
     """The handler every test consumer runs; the payload says how to behave.
 
-    id: message id; fail: raise on attempts <= fail; sleep: seconds to sleep (on attempt 1
-    only if `sleep_once`); die: SIGKILL the handling process on attempt 1.
+    id: message id; fail: raise on attempts <= fail; outage: raise what an unreachable
+    PostgreSQL raises on attempts <= outage; sleep: seconds to sleep (on attempt 1 only if
+    `sleep_once`); die: SIGKILL the handling process on attempt 1.
     """
 
     def handle(payload: dict[str, Any]) -> None:
@@ -95,6 +96,9 @@ def make_handler(recorder: Any) -> Handler:
                                   "at": time.time(), "redelivered": is_redelivery()})
         if attempt <= payload.get("fail", 0):
             raise RuntimeError(f"planned failure {attempt}")
+        if attempt <= payload.get("outage", 0):
+            from sqlalchemy.exc import OperationalError
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
         if attempt == 1 and payload.get("die"):
             os.kill(os.getpid(), signal.SIGKILL)
         if payload.get("sleep") and (attempt == 1 or not payload.get("sleep_once")):
