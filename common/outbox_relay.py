@@ -53,8 +53,15 @@ class OutboxRelay:
         with self._lock:
             ids, self._published = self._published, []
         if ids:
-            with self.db.begin() as conn:
-                delete_messages(conn, ids)
+            try:
+                with self.db.begin() as conn:
+                    delete_messages(conn, ids)
+            except Exception:
+                # The store is down: keep them for the next round, or the sweeper would
+                # take their rows for unpublished ones and send them all again.
+                with self._lock:
+                    self._published[:0] = ids
+                raise
         return len(ids)
 
     def sweep(self) -> int:

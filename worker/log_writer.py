@@ -48,8 +48,15 @@ class LogWriter:
             with self._lock:
                 entries, self._buffer = self._buffer, []
             if entries:
-                with self.db.begin() as conn:
-                    append_logs(conn, entries)
+                try:
+                    with self.db.begin() as conn:
+                        append_logs(conn, entries)
+                except Exception:
+                    # The store is down: put them back, first (order holds), to be written
+                    # by the next round or taken with their attempt's result.
+                    with self._lock:
+                        self._buffer[:0] = entries
+                    raise
 
     def take(self, execution_id: str) -> list[LogEntry]:
         """Remove and return the buffered lines of this execution. Waits for a write in
