@@ -1,0 +1,151 @@
+"""PostgreSQL restarted, or its connections terminated, under running executions.
+
+The fleet's store is a PostgreSQL cluster of this module's own (tests/integration/
+private_postgres.py), so it may be crashed (`pg_ctl stop -m immediate`) and started again,
+or have every backend terminated (`pg_terminate_backend`), while executions are in flight:
+task attempts running on the worker, results on their way, pause timers pending. Every
+service must reconnect and go on: every execution ends SUCCESS, each task attempt runs
+once, and no live service is declared dead, although the outage outlasts the heartbeat
+timeout (every heartbeat failed, but so did the executor's own look at the store).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from common.models.state import State
+from common.outage import is_outage
+from common.store import list_services
+from tests.integration import private_postgres
+from tests.integration.conftest import (deploy, explain_stuck, start_runtime, stop_runtime,
+                                        wait_for)
+
+pytestmark = pytest.mark.service
+
+# Twice the default heartbeat timeout (10 s): a naive liveness check would declare
+# every worker dead when the store comes back.
+OUTAGE_SECONDS = 20
+# From the store's return to the last execution's end: recovery (30 s at most) plus what
+# is left of the executions' own work (a few seconds).
+RECOVERY_SECONDS = 45
+
+FLOW = """
+id: pgrestart
+namespace: it.pgrestart
+tasks:
+  - id: first
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands:
+      - sleep 2
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    delay: PT2S
+  - id: middle
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ execution.id }}"
+  - id: last
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands:
+      - sleep 1
+"""
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    reason = private_postgres.unavailable()
+    if reason:
+        pytest.skip(f"no private PostgreSQL cluster: {reason}")
+    cluster = private_postgres.PrivatePostgres().init()
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def runtime(deployment, postgres):
+    # Default liveness and delivery settings: what a deployment gets.
+    runtime, _ = start_runtime(deployment, "pgrestart:", executors=1, workers=1,
+                               worker_concurrency=4, PODIUM_DATABASE__URL=postgres.url)
+    deploy(runtime, FLOW)
+    yield runtime
+    stop_runtime(deployment, runtime)
+
+
+def _read(read, default=None):
+    """A read of this process's own store connection, which the outage breaks too."""
+    try:
+        return read()
+    except Exception as exc:  # noqa: BLE001
+        if is_outage(exc):
+            return default
+        raise
+
+
+def _states(runtime, ids: list[str]) -> dict[str, State]:
+    return {execution_id: _read(lambda: runtime.get(execution_id).state)
+            for execution_id in ids}
+
+
+def _in_flight(runtime, count: int) -> list[str]:
+    """`count` executions submitted a little apart, returned once all have started."""
+    ids = []
+    for _ in range(count):
+        ids.append(runtime.submit("it.pgrestart", "pgrestart").id)
+        time.sleep(0.3)
+    wait_for(lambda: all(state is not State.CREATED
+                         for state in _states(runtime, ids).values()), 30,
+             "every execution to start")
+    return ids
+
+
+def _all_succeed(runtime, ids: list[str], timeout: float) -> float:
+    """Wait until every execution ended; fail unless all SUCCESS with one attempt per
+    task run. Returns how long it took."""
+    began = time.monotonic()
+    deadline = began + timeout
+    while True:
+        states = _states(runtime, ids)
+        if all(state is not None and state.is_terminated for state in states.values()):
+            break
+        if time.monotonic() > deadline:
+            pytest.fail(f"not ended {timeout}s after the store came back: "
+                        f"{ {i: s and s.value for i, s in states.items()} }\n"
+                        f"{explain_stuck(runtime, ids, runtime.fleet)}")
+        time.sleep(0.2)
+    took = time.monotonic() - began
+    assert set(states.values()) == {State.SUCCESS}, explain_stuck(runtime, ids, runtime.fleet)
+    for execution_id in ids:
+        attempts = [(run.task_id, [a.number for a in run.attempts])
+                    for run in runtime.task_runs(execution_id) if run.attempts]
+        assert all(numbers == [1] for _, numbers in attempts), (execution_id, attempts)
+    return took
+
+
+def _no_service_declared_dead(runtime) -> None:
+    with runtime.db.read() as conn:
+        rows = list_services(conn, include_dead=True)
+    assert {row.kind for row in rows} >= {"executor", "worker"}
+    assert [row.id for row in rows if row.state == "DEAD"] == []
+
+
+def test_executions_in_flight_survive_a_postgres_crash_and_restart(runtime, postgres):
+    ids = _in_flight(runtime, 6)
+    postgres.stop("immediate")
+    time.sleep(OUTAGE_SECONDS)  # the fault itself: the store is down this long
+    postgres.start()
+    took = _all_succeed(runtime, ids, RECOVERY_SECONDS)
+    print(f"every execution ended {took:.1f}s after PostgreSQL came back")
+    _no_service_declared_dead(runtime)
+
+
+def test_executions_in_flight_survive_their_connections_terminated(runtime, postgres):
+    ids = _in_flight(runtime, 6)
+    terminated = 0
+    for _ in range(3):  # a few times, so some land mid-transaction
+        terminated += postgres.terminate_backends()
+        time.sleep(0.7)
+    assert terminated > 0
+    took = _all_succeed(runtime, ids, RECOVERY_SECONDS)
+    print(f"every execution ended {took:.1f}s after {terminated} backends were terminated")
+    _no_service_declared_dead(runtime)
