@@ -17,7 +17,8 @@ import pytest
 
 from common.models.state import State
 from common.outage import is_outage
-from common.store import list_services
+from common.store import list_executions, list_services
+from common.store.types import utcnow
 from tests.integration import private_postgres
 from tests.integration.conftest import (deploy, explain_stuck, start_runtime, stop_runtime,
                                         wait_for)
@@ -51,6 +52,22 @@ tasks:
       - sleep 1
 """
 
+# The scheduler must go on too: an execution every 5 s.
+TICKER = """
+id: ticker
+namespace: it.pgrestart
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.debug.Return
+    format: "tick"
+triggers:
+  - id: every_five_seconds
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "*/5 * * * * *"
+    withSeconds: true
+    recoverMissedSchedules: NONE
+"""
+
 
 @pytest.fixture(scope="module")
 def postgres():
@@ -68,6 +85,9 @@ def runtime(deployment, postgres):
     runtime, _ = start_runtime(deployment, "pgrestart:", executors=1, workers=1,
                                worker_concurrency=4, PODIUM_DATABASE__URL=postgres.url)
     deploy(runtime, FLOW)
+    deploy(runtime, TICKER)
+    runtime.fleet.add("scheduler", 0)
+    runtime.fleet.wait_ready(60)
     yield runtime
     stop_runtime(deployment, runtime)
 
@@ -122,6 +142,15 @@ def _all_succeed(runtime, ids: list[str], timeout: float) -> float:
     return took
 
 
+def _scheduled_since(runtime, since) -> bool:
+    """A scheduled execution created after `since` ended SUCCESS."""
+    def read():
+        with runtime.db.read() as conn:
+            found = list_executions(conn, "it.pgrestart", "ticker", since=since)
+        return any(execution.state is State.SUCCESS for execution in found)
+    return _read(read, False)
+
+
 def _no_service_declared_dead(runtime) -> None:
     with runtime.db.read() as conn:
         rows = list_services(conn, include_dead=True)
@@ -134,8 +163,11 @@ def test_executions_in_flight_survive_a_postgres_crash_and_restart(runtime, post
     postgres.stop("immediate")
     time.sleep(OUTAGE_SECONDS)  # the fault itself: the store is down this long
     postgres.start()
+    back = utcnow()
     took = _all_succeed(runtime, ids, RECOVERY_SECONDS)
     print(f"every execution ended {took:.1f}s after PostgreSQL came back")
+    wait_for(lambda: _scheduled_since(runtime, back), 30,
+             "the scheduler to start an execution after the restart")
     _no_service_declared_dead(runtime)
 
 
