@@ -20,6 +20,9 @@ from common.store import Database
 log = logging.getLogger("podium.lifecycle")
 
 
+# Least age of the last heartbeat at which /healthz reports the process stuck (seconds).
+HEALTH_HEARTBEAT_SECONDS = 60.0
+
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -39,7 +42,7 @@ def start_heartbeat(settings: Settings, kind: str, info: dict[str, Any] | None =
                     health: Health | None = None) -> Heartbeat:
     """Register this process as a `kind` service and keep its row fresh. With `health`,
     /healthz fails when no heartbeat reached the store within the worker timeout (the
-    time after which executors would declare this process dead).
+    time after which executors would declare this process dead), or a minute if longer.
 
     The heartbeat has a database engine of its own: a busy service (every pooled
     connection held by handlers) must not look dead because its beat waited for one. Its
@@ -51,7 +54,9 @@ def start_heartbeat(settings: Settings, kind: str, info: dict[str, Any] | None =
     instance = new_instance(kind, info)
     on_beat = None
     if health is not None:
-        health.expect("heartbeat", worker.heartbeat_timeout_seconds)
+        # Never below a minute: a database outage stops every beat, and a liveness probe
+        # restarting every pod for it would only add a restart storm to the outage.
+        health.expect("heartbeat", max(HEALTH_HEARTBEAT_SECONDS, worker.heartbeat_timeout_seconds))
         on_beat = partial(health.beat, "heartbeat")
     return Heartbeat(db, instance, interval=worker.heartbeat_seconds, running=running,
                      on_beat=on_beat, owns_db=True).start()
