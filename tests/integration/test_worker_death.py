@@ -18,26 +18,10 @@ from common.models.state import State
 from common.settings import WorkerSettings
 from tests.integration.conftest import (deploy, finish, own_database, start_runtime,
                                         stop_runtime, wait_for)
-from tests.integration.test_worker_heartbeat import running_attempts
+# The same flow: a shell task writing its pid to `started`, then sleeping 2 s.
+from tests.integration.test_worker_heartbeat import FLOW, running_attempts
 
 pytestmark = pytest.mark.service
-
-FLOW = """
-id: death
-namespace: it.death
-inputs:
-  - id: dir
-    type: STRING
-tasks:
-  - id: slow
-    type: io.kestra.plugin.scripts.shell.Commands
-    env:
-      DIR: "{{ inputs.dir }}"
-    commands:
-      - echo $$ >> "$DIR/started"
-      - sleep 3
-"""
-
 
 @pytest.fixture(scope="module")
 def runtime(deployment):
@@ -57,7 +41,7 @@ def test_defaults_detect_a_killed_worker_well_under_fifteen_seconds():
 def test_attempt_of_a_sigkilled_worker_is_resubmitted_within_fifteen_seconds(runtime, tmp_path):
     deploy(runtime, FLOW)
     (worker,) = runtime.fleet.running("worker")
-    execution = runtime.submit("it.death", "death", {"dir": str(tmp_path)})
+    execution = runtime.submit("it.heartbeat", "heartbeat", {"dir": str(tmp_path)})
     wait_for(lambda: (tmp_path / "started").exists(), 20, "the task to start")
     wait_for(lambda: any(item["execution_id"] == execution.id
                          for item in running_attempts(runtime)), 5,
