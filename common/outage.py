@@ -9,6 +9,8 @@ quick failures like a message that breaks its handler (common/transport/base.py
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlalchemy import exc as sa_exc
 
 try:  # psycopg raises these itself where SQLAlchemy does not wrap them (connect, pool)
@@ -20,6 +22,8 @@ except ImportError:  # pragma: no cover - SQLite-only installs
 # timeout, serialization failure, deadlock (SQLAlchemy's and the drivers' OperationalError),
 # and no pooled connection free in time.
 _OUTAGES = (sa_exc.OperationalError, sa_exc.TimeoutError, _PsycopgOperational)
+# SQLite's OperationalError also says "no such table" or "syntax error": bugs, not outages.
+_SQLITE_OUTAGES = ("locked", "busy", "unable to open", "disk i/o")
 
 
 def is_outage(error: BaseException) -> bool:
@@ -29,9 +33,17 @@ def is_outage(error: BaseException) -> bool:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, _OUTAGES):
+        if isinstance(current, sqlite3.OperationalError):
+            return any(words in str(current).lower() for words in _SQLITE_OUTAGES)
+        if isinstance(current, _OUTAGES) and not _sqlite_bug(current):
             return True
         if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+def _sqlite_bug(error: BaseException) -> bool:
+    """SQLAlchemy's OperationalError around a SQLite error that is not an outage."""
+    original = getattr(error, "orig", None)
+    return isinstance(original, sqlite3.OperationalError) and not is_outage(original)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import psycopg
 from sqlalchemy.exc import IntegrityError, OperationalError, TimeoutError as PoolTimeout
 
@@ -28,6 +30,14 @@ def test_an_outage_raised_from_deeper_down_is_one_too():
             raise PodiumError("could not load the flow") from exc
     except PodiumError as wrapped:
         assert is_outage(wrapped)
+
+
+def test_sqlite_says_which_of_its_operational_errors_are_outages():
+    locked = sqlite3.OperationalError("database is locked")
+    assert is_outage(OperationalError("UPDATE x", {}, locked))
+    missing = sqlite3.OperationalError("no such table: executions")
+    assert not is_outage(OperationalError("SELECT x", {}, missing))
+    assert not is_outage(missing)
 
 
 def test_a_bad_message_or_a_bug_is_not_an_outage():
