@@ -24,6 +24,7 @@ from common.errors import PodiumError
 from common.messages import KillTask, RunTask, TaskResult, decode_worker_message
 from common.models.state import State
 from common.observability import metrics
+from common.outage import is_outage
 from common.plugins.base import AnyTask
 from common.plugins.registry import registry
 from common.secrets import SecretCipher, SecretProvider
@@ -138,9 +139,17 @@ class WorkerService:
             return None
         if len(tail) > INLINE_LOG_LINES or \
                 sum(len(entry.message) for entry in tail) > INLINE_LOG_CHARS:
-            with self.db.begin() as conn:
-                append_logs(conn, tail)
-            return None
+            try:
+                with self.db.begin() as conn:
+                    append_logs(conn, tail)
+                return None
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                # The body ran: a large result beats running it again once the store is
+                # back (the executor stores these lines with the result).
+                log.warning("store unavailable: %d log lines of attempt %d of %s travel with "
+                            "its result", len(tail), message.attempt, message.task_run_id)
         return [{"task_run_id": e.task_run_id, "task_id": e.task_id, "attempt": e.attempt,
                  "level": e.level, "message": e.message, "timestamp": e.timestamp.isoformat()}
                 for e in tail]

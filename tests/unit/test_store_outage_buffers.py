@@ -1,6 +1,8 @@
 """What waits in memory for the store keeps waiting while the store is unreachable: the
 worker's log lines, and the relay's published-message ids (whose rows the sweeper would
-otherwise send again). The outage is a real one: a SQLite file that cannot be opened."""
+otherwise send again); an attempt's long log tail travels with its result rather than
+fail it (and run its body again). The outage is a real one: a SQLite file that cannot be
+opened."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from common.store import Database, fetch_logs, take_messages, upgrade_database
 from common.store.outbox import enqueue_for_publish
 from common.transport.memory import InProcessTransport
 from worker.log_writer import LogWriter
+from worker.service import INLINE_LOG_LINES, WorkerService
 
 
 @pytest.fixture
@@ -55,3 +58,16 @@ def test_published_ids_are_kept_until_their_rows_can_be_deleted(stores):
     assert relay.delete_published() == 1
     with good.read() as conn:
         assert take_messages(conn) == []
+
+
+def test_a_long_log_tail_travels_with_the_result_when_the_store_is_down(stores):
+    _, down = stores
+    worker = WorkerService(down, InProcessTransport())
+    message = RunTask(execution_id="e1", task_run_id="r1", attempt=1, task={"id": "t"},
+                      context={}, namespace="n", flow_id="f", flow_revision=1)
+    for index in range(INLINE_LOG_LINES + 50):  # too many to travel in a normal result
+        worker.logs.add(message, "t", "INFO", f"line {index}")
+    tail = worker._tail_logs(message)
+    assert [line["message"] for line in tail] == \
+        [f"line {index}" for index in range(INLINE_LOG_LINES + 50)]
+    worker.logs._stop.set()
