@@ -1,8 +1,9 @@
 """The launcher: a script task's process tree dies with its worker, however the worker ends.
 
 Run by worker/runnables/process.py as the direct child of the worker, in a session of its
-own: ``python -I -S launcher.py CONTROL_FD COMMAND...``. Standard library only and no
-site import: its start-up is its whole cost (a few ms), paid once per script task.
+own: ``python -I -S launcher.py CONTROL_FD COMMAND...``. Its start-up is its whole cost,
+paid once per script task: no site import, and the C modules under `signal` and `ctypes`
+(whose Python layers, with enum and struct, would double the ~10 ms of a bare start).
 
 - It is a child subreaper (PR_SET_CHILD_SUBREAPER): a descendant orphaned by its parent,
   even one that started its own session (setsid, a daemon's double fork), is re-parented
@@ -23,8 +24,12 @@ site import: its start-up is its whole cost (a few ms), paid once per script tas
 
 import os
 import select
-import signal
 import sys
+
+try:
+    import _signal as signal
+except ImportError:  # another Python implementation
+    import signal  # type: ignore[no-redef]
 
 PR_SET_CHILD_SUBREAPER = 36
 # Catchable signals whose default would end the launcher before it cleans up.
@@ -34,11 +39,31 @@ RESET = ("SIGPIPE", "SIGXFSZ")
 SWEEP_PAUSE = 0.005
 
 
+def _prctl():
+    """libc's prctl through _ctypes; ctypes itself if that private layer changed."""
+    try:
+        import _ctypes
+
+        class Int(_ctypes._SimpleCData):
+            _type_ = "i"
+
+        class Function(_ctypes.CFuncPtr):
+            _flags_ = _ctypes.FUNCFLAG_CDECL
+            _restype_ = Int
+
+        class Libc:
+            _handle = _ctypes.dlopen(None)
+
+        return Function(("prctl", Libc))
+    except Exception:  # noqa: BLE001
+        import ctypes
+        return ctypes.CDLL(None).prctl
+
+
 def _become_subreaper() -> None:
     try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (ImportError, OSError, AttributeError):  # not Linux: the process group only
+        _prctl()(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (ImportError, OSError, AttributeError):  # not Linux: descendants not orphaned only
         pass
 
 
@@ -143,6 +168,7 @@ def main() -> None:
     os.dup2(null, 2)
     _watch(command, control, wakeup)
     _sweep()
+    os._exit(0)  # no interpreter finalization: the worker waits for this exit
 
 
 if __name__ == "__main__":
