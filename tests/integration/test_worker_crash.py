@@ -15,6 +15,7 @@ import pytest
 
 from common.models.state import State
 from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime, wait_for
+from tests.unit.worker.test_scripts import alive
 
 pytestmark = pytest.mark.service
 
@@ -73,10 +74,13 @@ def test_attempt_of_a_killed_worker_is_redelivered_and_completes(runtime, tmp_pa
     execution = finish(runtime, execution.id, timeout=40)
     elapsed = time.monotonic() - killed_at
     assert execution.state is State.SUCCESS, execution.error
-    # The script ran twice: once on the dead worker (its `sleep` survived it, being in its
-    # own session, but nobody was left to report it) and once after redelivery.
+    # The script started twice: on the dead worker, and after redelivery.
     runs = started.read_text().split()
     assert len(runs) == 2, runs
+    # The dead worker's script died with it (its launcher killed the tree): only the
+    # redelivered run, which started after the first would have ended, finished.
+    assert not alive(int(runs[0]))
+    assert (tmp_path / "finished").read_text().split() == ["done"]
     assert execution.outputs == {"result": "after 2"}
     slow = next(run for run in runtime.task_runs(execution.id) if run.task_id == "slow")
     # Redelivery of the same attempt, not a new attempt.
