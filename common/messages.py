@@ -128,10 +128,13 @@ class RunTask(Message):
 
 
 class KillTask(Message):
-    """Stop every attempt of this execution (or of one task run) running on a worker."""
+    """Stop every attempt of this execution (or of one task run) running on a worker, up
+    to `attempt` (the one running at the kill; None: any): a restart's later attempt of
+    the run is not stopped, even by a worker that remembers the kill."""
 
     kind: Literal["kill_task"] = "kill_task"
     task_run_id: str | None = None
+    attempt: int | None = None
 
 
 class RestartExecution(Message):

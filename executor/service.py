@@ -151,8 +151,9 @@ def _create_execution(conn, execution, command: CreateExecution, out: Outgoing) 
 
 @persists(KillRunningTasks)
 def _kill_tasks(conn, execution, command: KillRunningTasks, out: Outgoing) -> None:
-    out.broadcasts.extend(KillTask(execution_id=execution.id, task_run_id=run_id).encode()
-                          for run_id in command.task_run_ids)
+    out.broadcasts.extend(KillTask(execution_id=execution.id, task_run_id=run_id,
+                                   attempt=attempt).encode()
+                          for run_id, attempt in command.attempts)
 
 
 def worker_log(execution, line: dict) -> LogEntry:

@@ -84,7 +84,8 @@ class WorkerService:
         self._running: dict[tuple[str, str], threading.Event] = {}
         self._attempts: dict[tuple[str, str], RunTask] = {}  # what the heartbeat reports
         self._requeue: set[tuple[str, str]] = set()  # interrupted by a shutdown
-        self._killed: dict[tuple[str, str | None], None] = {}
+        # Kills remembered: (execution, task run) -> the last attempt stopped (None: any).
+        self._killed: dict[tuple[str, str | None], int | None] = {}
         self._lock = threading.Lock()
         # Called when the running attempts change (the heartbeat writes them soon after).
         self.on_change: Callable[[], None] | None = None
@@ -159,18 +160,27 @@ class WorkerService:
         if not isinstance(message, KillTask):
             return
         with self._lock:
-            self._killed[(message.execution_id, message.task_run_id)] = None
+            self._killed[(message.execution_id, message.task_run_id)] = message.attempt
             while len(self._killed) > KILL_MEMORY:
                 self._killed.pop(next(iter(self._killed)))
-            for (execution_id, run_id), event in self._running.items():
-                if execution_id == message.execution_id and message.task_run_id in (None, run_id):
+            for key, event in self._running.items():
+                if self._stopped_by_kill(self._attempts[key]):
                     event.set()
+
+    def _stopped_by_kill(self, message: RunTask) -> bool:
+        """Whether a kill remembered targets this attempt (not a restart's later one)."""
+        for key in ((message.execution_id, message.task_run_id), (message.execution_id, None)):
+            if key in self._killed:
+                last = self._killed[key]
+                if last is None or message.attempt <= last:
+                    return True
+        return False
 
     def _register(self, message: RunTask) -> threading.Event:
         killed = threading.Event()
         key = (message.execution_id, message.task_run_id)
         with self._lock:
-            if key in self._killed or (message.execution_id, None) in self._killed:
+            if self._stopped_by_kill(message):
                 killed.set()
             self._running[key] = killed
             self._attempts[key] = message

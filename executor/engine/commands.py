@@ -36,9 +36,19 @@ class CancelTimers:
 
 @dataclass(frozen=True)
 class KillRunningTasks:
-    """Ask every worker to stop the attempts of this execution it is running."""
+    """Ask every worker to stop these attempts of this execution: (task run id, attempt
+    number) each. A later attempt of the same run (a restart) is not stopped."""
 
-    task_run_ids: tuple[str, ...] = ()
+    attempts: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def task_run_ids(self) -> tuple[str, ...]:
+        return tuple(run_id for run_id, _ in self.attempts)
+
+    @classmethod
+    def of(cls, runs) -> "KillRunningTasks":
+        """Stop the last attempt of each of `runs`."""
+        return cls(tuple((run.id, run.attempts[-1].number) for run in runs))
 
 
 @dataclass(frozen=True)

@@ -104,10 +104,10 @@ def _kill_unfinished_runs(tx: ExecutionTx) -> None:
         if run.state.is_terminated:
             continue
         if run.state is State.RUNNING and run.attempts:
-            running.append(run.id)
+            running.append(run)
         tx.move_run(run, State.KILLED)
     if running:
-        tx.emit(KillRunningTasks(tuple(running)))
+        tx.emit(KillRunningTasks.of(running))
 
 
 def kill_before_after_execution(tx: ExecutionTx) -> str | None:

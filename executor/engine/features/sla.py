@@ -200,7 +200,8 @@ def terminate(tx: ExecutionTx, state: State, error: str | None = None) -> None:
     if tx.execution.state.is_terminated:
         return
     open_runs = [run for run in tx.runs() if not run.state.is_terminated]
-    running = tuple(run.id for run in open_runs if run.state is State.RUNNING and run.attempts)
+    running = KillRunningTasks.of(
+        [run for run in open_runs if run.state is State.RUNNING and run.attempts])
     for run in open_runs[:-1]:
         tx.move_run(tx.run(run.id), State.KILLED)
     if open_runs:
@@ -214,8 +215,8 @@ def terminate(tx: ExecutionTx, state: State, error: str | None = None) -> None:
         # the final state waits for them, as after a normal end (advance._resolve_flow).
         update["variables"] = {**variables, PENDING_FINAL_STATE: state.value}
         tx.set_execution(tx.execution.model_copy(update=update))
-        if running:
-            tx.emit(KillRunningTasks(running))
+        if running.attempts:
+            tx.emit(running)
         return
     if variables.pop(PENDING_FINAL_STATE, None) is not None:
         update["variables"] = variables or None
@@ -223,8 +224,8 @@ def terminate(tx: ExecutionTx, state: State, error: str | None = None) -> None:
         tx.set_execution(tx.execution.model_copy(update=update))
     tx.move_execution(state)
     tx.log(None, "INFO", f"Flow completed with state {state.value}")
-    if running:
-        tx.emit(KillRunningTasks(running))
+    if running.attempts:
+        tx.emit(running)
     tx.emit(CancelTimers())
     tx.emit(ExecutionEnded(tx.execution))
 

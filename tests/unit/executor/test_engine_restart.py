@@ -6,7 +6,7 @@ from __future__ import annotations
 from common.messages import ReplayExecution, RestartExecution, SetTaskRunState
 from common.models.execution import new_id
 from common.models.state import State
-from executor.engine.commands import CreateExecution
+from executor.engine.commands import CreateExecution, KillRunningTasks
 from tests.unit.executor.harness import Harness
 
 HEAD = "id: f\nnamespace: company.team\ntasks:\n"
@@ -224,11 +224,26 @@ def test_restart_of_a_killed_execution_reruns_the_killed_tasks():
     source = HEAD + ret("a") + ret("b")
     h = Harness(source)
     h.start()
-    h.kill()
+    [first] = h.dispatched
+    kill = h.kill()
     assert h.execution.state is State.KILLED
+    # The kill names the attempt it stops: workers remember it (a kill may arrive before
+    # its attempt starts) and must not stop the restart's attempt of the same task run.
+    [stop] = [c for c in kill.commands if isinstance(c, KillRunningTasks)]
+    assert stop.attempts == ((first.task_run.id, 1),)
     restart(h)
     assert h.execution.state is State.RUNNING
-    assert drive(h, Broken(), 1) is State.SUCCESS
+    [again] = h.dispatched[1:]
+    assert (again.task_run.id, again.attempt) == (first.task_run.id, 2)
+    # The killed attempt's late result changes nothing.
+    assert "stale" in h.result(first, "KILLED").ignored
+    assert h.execution.state is State.RUNNING
+
+    def worker_honouring_kills(dispatch):
+        stopped = (dispatch.task_run.id, dispatch.attempt) in stop.attempts
+        return ("KILLED", None) if stopped else Broken()(dispatch)
+
+    assert drive(h, worker_honouring_kills, 1) is State.SUCCESS
     assert h.states() == {"a": "SUCCESS", "b": "SUCCESS"}
 
 

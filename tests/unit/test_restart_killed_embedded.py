@@ -1,0 +1,53 @@
+"""Restart of a KILLED execution on the embedded runtime: the killed task runs again (a
+new attempt the worker's memory of the kill must not stop) and the execution succeeds."""
+
+from __future__ import annotations
+
+from common.flow.loader import parse_flow
+from common.messages import KillExecution
+from common.models.state import State
+from common.transport.base import EXECUTOR_QUEUE
+from podium.runtime import Runtime
+from tests.waiting import wait_for
+
+FLOW = """
+id: killed
+namespace: company.team
+inputs:
+  - id: dir
+    type: STRING
+tasks:
+  - id: slow
+    type: io.kestra.plugin.scripts.shell.Commands
+    env:
+      DIR: "{{ inputs.dir }}"
+    commands:
+      - echo run >> "$DIR/runs"
+      - 'if [ "$(wc -l < "$DIR/runs")" -lt 2 ]; then sleep 60; fi'
+      - 'echo "::{\\"outputs\\": {\\"n\\": 2}}::"'
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "slow said {{ outputs.slow.vars.n }}"
+"""
+
+
+def test_restart_of_a_killed_execution_runs_the_killed_task_again(tmp_path):
+    runs = tmp_path / "runs"
+    with Runtime.embedded(tmp_path / "data", workers=1, environ={}) as rt:
+        rt.deploy(parse_flow(FLOW))
+        execution_id = rt.submit("company.team", "killed", {"dir": str(tmp_path)}).id
+        wait_for(runs.exists, 20, "the slow task to start")
+        rt.transport.publish(EXECUTOR_QUEUE, KillExecution(execution_id=execution_id).encode())
+        killed = wait_for(lambda: (e := rt.get(execution_id)).state.is_terminated and e, 20,
+                          "the kill")
+        assert killed.state is State.KILLED
+
+        rt.restart(execution_id)
+        done = wait_for(lambda: (e := rt.get(execution_id)).attempt_number == 2
+                        and e.state.is_terminated and e, 60, "the restarted execution to end")
+        task_runs = {run.task_id: run for run in rt.task_runs(execution_id)}
+    assert done.state is State.SUCCESS, done.error
+    assert runs.read_text().split() == ["run", "run"]
+    assert task_runs["slow"].outputs["vars"] == {"n": 2}
+    assert [a.number for a in task_runs["slow"].attempts] == [1, 2]
+    assert task_runs["after"].outputs == {"value": "slow said 2"}
