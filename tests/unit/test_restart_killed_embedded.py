@@ -14,20 +14,18 @@ FLOW = """
 id: killed
 namespace: company.team
 inputs:
-  - id: dir
+  - id: folder
     type: STRING
 tasks:
-  - id: slow
+  - id: work
     type: io.kestra.plugin.scripts.shell.Commands
-    env:
-      DIR: "{{ inputs.dir }}"
     commands:
-      - echo run >> "$DIR/runs"
-      - 'if [ "$(wc -l < "$DIR/runs")" -lt 2 ]; then sleep 60; fi'
+      - echo run >> "{{ inputs.folder }}/runs"
+      - 'if [ "$(wc -l < "{{ inputs.folder }}/runs")" -lt 2 ]; then sleep 60; fi'
       - 'echo "::{\\"outputs\\": {\\"n\\": 2}}::"'
   - id: after
     type: io.kestra.plugin.core.debug.Return
-    format: "slow said {{ outputs.slow.vars.n }}"
+    format: "work said {{ outputs.work.vars.n }}"
 """
 
 
@@ -35,8 +33,8 @@ def test_restart_of_a_killed_execution_runs_the_killed_task_again(tmp_path):
     runs = tmp_path / "runs"
     with Runtime.embedded(tmp_path / "data", workers=1, environ={}) as rt:
         rt.deploy(parse_flow(FLOW))
-        execution_id = rt.submit("company.team", "killed", {"dir": str(tmp_path)}).id
-        wait_for(runs.exists, 20, "the slow task to start")
+        execution_id = rt.submit("company.team", "killed", {"folder": str(tmp_path)}).id
+        wait_for(runs.exists, 20, "the task to start")
         rt.transport.publish(EXECUTOR_QUEUE, KillExecution(execution_id=execution_id).encode())
         killed = wait_for(lambda: (e := rt.get(execution_id)).state.is_terminated and e, 20,
                           "the kill")
@@ -48,6 +46,6 @@ def test_restart_of_a_killed_execution_runs_the_killed_task_again(tmp_path):
         task_runs = {run.task_id: run for run in rt.task_runs(execution_id)}
     assert done.state is State.SUCCESS, done.error
     assert runs.read_text().split() == ["run", "run"]
-    assert task_runs["slow"].outputs["vars"] == {"n": 2}
-    assert [a.number for a in task_runs["slow"].attempts] == [1, 2]
-    assert task_runs["after"].outputs == {"value": "slow said 2"}
+    assert task_runs["work"].outputs["vars"] == {"n": 2}
+    assert [a.number for a in task_runs["work"].attempts] == [1, 2]
+    assert task_runs["after"].outputs == {"value": "work said 2"}
