@@ -21,8 +21,8 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from worker.run_context import RunContext
@@ -113,13 +113,15 @@ class Launched:
                 report = self._read()
                 if report.startswith(b"exit "):
                     self.returncode = os.waitstatus_to_exitcode(int(report[5:]))
-                else:  # the launcher died (a script's `kill -9 0`): its end stands for the command's
+                else:  # the launcher died (a script's `kill -9 0`): its end stands for it
                     self.returncode = self.proc.wait()
         return self.returncode
 
     def release(self) -> None:
         """SIGKILL whatever is left of the tree: the launcher sweeps it when its control
         socket closes; the group is signalled too in case the launcher died first."""
+        if self.control.fileno() == -1:
+            return  # released already
         self.control.close()
         self.proc.wait()
         if self.returncode is None:

@@ -101,7 +101,8 @@ def test_a_session_leaving_child_is_killed_when_the_command_ends(tmp_path):
     """(A background child that keeps the output open keeps the attempt running, as in
     Kestra: this one redirected it.)"""
     outcome, _, _ = run("io.kestra.plugin.scripts.shell.Commands", env={"DIR": str(tmp_path)},
-                        commands=[TREE[2].replace("&", "> /dev/null 2>&1 &"), 'while [ ! -s "$DIR/pids" ]; do sleep 0.01; done'])
+                        commands=[TREE[2].replace("&", "> /dev/null 2>&1 &"),
+                                  'while [ ! -s "$DIR/pids" ]; do sleep 0.01; done'])
     try:
         assert outcome.state.name == "SUCCESS"
         (pid,) = _pids(tmp_path)
