@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from common.messages import RunTask
+from common.messages import KillTask, RunTask
 from worker.service import WorkerService, queue_of
 
 
@@ -50,3 +50,20 @@ def test_nothing_is_interrupted_when_attempts_end_within_the_grace():
 def test_requeued_attempts_go_back_to_their_worker_group_queue():
     assert queue_of(run_task("r")) == "podium.worker"
     assert queue_of(run_task("r", "gpu")) == "podium.worker.gpu"
+
+
+def test_a_remembered_kill_stops_its_attempt_but_not_a_restart_of_the_run():
+    """A kill may arrive before its attempt starts (remembered); it names the attempt it
+    stops, so the restart's next attempt of the same task run runs."""
+    service = WorkerService(NoStore(), transport=None)
+    service.on_kill(KillTask(execution_id="e", task_run_id="r1", attempt=1).encode())
+    first = run_task("r1")
+    assert service._register(first).is_set()
+    service._unregister(first)
+    restarted = first.model_copy(update={"attempt": 2})
+    running = service._register(restarted)
+    assert not running.is_set()
+    service.on_kill(KillTask(execution_id="e", task_run_id="r1", attempt=1).encode())
+    assert not running.is_set()  # a late copy of the old kill
+    service.on_kill(KillTask(execution_id="e", task_run_id="r1", attempt=2).encode())
+    assert running.is_set()
