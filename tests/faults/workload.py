@@ -1,0 +1,103 @@
+"""The workload: executions of one flow whose task bodies record every run in a side-effect
+file (the sink), so a body that runs twice shows even when the store looks right.
+
+Every body is a shell task that appends, with O_APPEND (`>>`, one short line, atomic),
+`start <execution> <task run> <attempt> <epoch> <worker pid> <shell pid>` when it begins and
+`end <execution> <task run> <attempt> <epoch> <rc>` when it ends, sleeping a seeded
+0.2-3 s in between so that faults hit bodies in flight. The attempt is
+`taskrun.attemptsCount + 1` (the attempts already closed, plus this one).
+
+The flow: `a`, then `b1`, `b2`, `b3` in a Parallel, then `flaky` (fails its first attempt on
+purpose, retried after 0.5 s), then `d`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NAMESPACE = "faults"
+FLOW_ID = "load"
+BODIES = ("a", "b1", "b2", "b3", "flaky", "d")
+
+_BODY = """\
+  - id: {id}
+    type: io.kestra.plugin.scripts.shell.Commands
+    env:
+      SINK: "{{{{ vars.sink }}}}"
+      ATTEMPT: "{{{{ taskrun.attemptsCount + 1 }}}}"
+      RUN: "{{{{ execution.id }}}} {{{{ taskrun.id }}}}"
+    commands:
+      - echo "start $RUN $ATTEMPT $(date +%s.%N) $PPID $$" >> "$SINK"
+      - sleep {{{{ inputs.{id} }}}}
+      - {failure}echo "end $RUN $ATTEMPT $(date +%s.%N) 0" >> "$SINK"
+"""
+# The deliberate failure of `flaky`'s first attempt: a FAILED attempt, not a re-run.
+_FAIL_FIRST = ('if [ "$ATTEMPT" = 1 ]; then echo "end $RUN $ATTEMPT $(date +%s.%N) 1" >> '
+               '"$SINK"; exit 1; fi; ')
+
+
+def _body(task_id: str, indent: str = "") -> str:
+    text = _BODY.format(id=task_id, failure=_FAIL_FIRST if task_id == "flaky" else "")
+    if task_id == "flaky":
+        text += ("    retry:\n      type: constant\n      interval: PT0.5S\n"
+                 "      maxAttempts: 3\n")
+    return "".join(indent + line + "\n" for line in text.splitlines())
+
+
+def flow_source(sink: Path) -> str:
+    inputs = "".join(f"  - id: {name}\n    type: STRING\n" for name in BODIES)
+    parallel = ("  - id: par\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
+                + "".join(_body(name, "    ") for name in ("b1", "b2", "b3")))
+    return (f"id: {FLOW_ID}\nnamespace: {NAMESPACE}\nvariables:\n  sink: \"{sink}\"\n"
+            f"inputs:\n{inputs}tasks:\n{_body('a')}{parallel}{_body('flaky')}{_body('d')}")
+
+
+def durations(rng: random.Random, count: int) -> list[dict[str, str]]:
+    """The inputs of `count` executions: each body's sleep, 0.2-3 s, from `rng`."""
+    return [{name: f"{rng.uniform(0.2, 3.0):.2f}" for name in BODIES} for _ in range(count)]
+
+
+@dataclass
+class Body:
+    """One run of a task body, as the sink recorded it."""
+
+    execution_id: str
+    task_run_id: str
+    attempt: int
+    started: float
+    worker_pid: int
+    ended: float | None = None
+
+
+@dataclass
+class Sink:
+    path: Path
+    bodies: list[Body] = field(default_factory=list)
+
+    def read(self) -> list[Body]:
+        """Every body run so far, in start order (an end matched to its start by
+        (task run, attempt), the earliest open one first)."""
+        bodies: list[Body] = []
+        open_by_key: dict[tuple[str, int], list[Body]] = {}
+        text = self.path.read_text() if self.path.exists() else ""
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) < 6:
+                continue  # a line being written
+            key = (parts[2], int(parts[3]))
+            if parts[0] == "start" and len(parts) >= 7:
+                body = Body(parts[1], parts[2], int(parts[3]), float(parts[4]), int(parts[5]))
+                bodies.append(body)
+                open_by_key.setdefault(key, []).append(body)
+            elif parts[0] == "end" and open_by_key.get(key):
+                open_by_key[key].pop(0).ended = float(parts[4])
+        self.bodies = bodies
+        return bodies
+
+    def in_flight(self, at: float, worker_pids: set[int] | None = None) -> int:
+        """Bodies started before `at` (epoch) and not ended by then; only those run by
+        `worker_pids` when given."""
+        return sum(1 for b in self.read() if b.started <= at and (b.ended is None or b.ended > at)
+                   and (worker_pids is None or b.worker_pid in worker_pids))
