@@ -1,0 +1,47 @@
+"""The CI subset of the fault scenarios (`python -m tests.faults --ci`), one test each, on
+one PostgreSQL cluster of the harness's own. Left out of a plain `pytest` (conftest.py).
+
+Scenarios that main does not pass yet are expected failures (not strict), until the fixes
+of issue 13 land: then remove their mark, and the lead wires this module into `.ci/run`."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.faults.__main__ import CI_EXECUTIONS, CI_TIMEOUT
+from tests.faults.harness import Cluster, Options, run_scenario
+from tests.faults.scenarios import SCENARIOS
+from tests.faults.servers import ServerUnavailable
+
+pytestmark = pytest.mark.faults
+
+KNOWN_FAILING = {
+    "redis-restart": "executors and workers consume nothing after a Redis restart",
+    "duplicate-delivery": "a RunTask delivered twice runs its body twice",
+}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    options = Options(seed=1, executions=CI_EXECUTIONS, timeout=CI_TIMEOUT)
+    try:
+        cluster = Cluster(options)
+    except ServerUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        yield cluster.start()
+    finally:
+        cluster.close()
+
+
+def _case(name: str):
+    reason = KNOWN_FAILING.get(name)
+    marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
+    return pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("name", [_case(n) for n, s in SCENARIOS.items() if s.ci])
+def test_scenario_meets_its_targets(cluster, name):
+    report = run_scenario(SCENARIOS[name], cluster, cluster.options)
+    print(report.line())
+    assert report.passed, report.line()

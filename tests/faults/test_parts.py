@@ -1,0 +1,65 @@
+"""The harness's own logic, without servers: how it reads MONITOR lines and the sink, and
+how it counts duplicates and re-runs (run by a plain `pytest`)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from common.flow.loader import parse_flow
+from tests.faults.duplicator import monitor_args
+from tests.faults.measure import _duplicates, _reruns
+from tests.faults.workload import BODIES, Sink, flow_source
+
+
+def test_monitor_line_arguments_are_unquoted():
+    line = ('1700000000.123456 [0 127.0.0.1:5555] "LPUSH" "p:podium.worker" '
+            '"{\\"body\\": \\"a\\\\nb\\xc3\\xa9\\"}"')
+    assert monitor_args(line) == [b"LPUSH", b"p:podium.worker",
+                                  '{"body": "a\\nbé"}'.encode()]
+
+
+def _sink(tmp_path, lines: list[str]) -> Sink:
+    path = tmp_path / "sink.txt"
+    path.write_text("".join(line + "\n" for line in lines))
+    return Sink(path)
+
+
+def test_sink_pairs_ends_with_starts_and_counts_bodies_in_flight(tmp_path):
+    sink = _sink(tmp_path, ["start e r1 1 10.0 100 1", "start e r2 1 11.0 200 2",
+                            "end e r1 1 12.0 0", "start e r1 1 13.0 100 3", "start e r3"])
+    bodies = sink.read()
+    assert [(b.task_run_id, b.ended) for b in bodies] == [("r1", 12.0), ("r2", None),
+                                                          ("r1", None)]
+    assert sink.in_flight(11.5) == 2
+    assert sink.in_flight(11.5, {200}) == 1
+    assert sink.in_flight(12.5) == 1
+
+
+def test_a_second_start_of_an_attempt_and_a_killed_attempt_are_re_runs(tmp_path):
+    sink = _sink(tmp_path, [
+        "start e r1 1 10.0 100 1", "end e r1 1 12.0 0",
+        "start e r1 1 10.5 100 2",                           # the same attempt again
+        "start e r2 1 10.0 100 3", "end e r2 1 20.0 0",      # lost, and ended anyway
+        "start e r2 2 15.0 101 4", "end e r2 2 16.0 0",
+        "start e r3 1 10.0 100 5", "end e r3 1 10.5 1",      # flaky's deliberate failure
+        "start e r3 2 11.0 100 6", "end e r3 2 11.5 0"])
+    runs = [SimpleNamespace(id="r1", attempts=[{"number": 1, "state": "SUCCESS"}]),
+            SimpleNamespace(id="r2", attempts=[{"number": 1, "state": "KILLED"},
+                                               {"number": 2, "state": "SUCCESS"}]),
+            SimpleNamespace(id="r3", attempts=[{"number": 1, "state": "FAILED"},
+                                               {"number": 2, "state": "SUCCESS"}])]
+    assert _reruns(runs, sink, since=14.0) == (2, 1)
+
+
+def test_two_task_runs_for_one_task_and_value_are_a_duplicate():
+    def run(task_id, value=None):
+        return SimpleNamespace(execution_id="e", task_id=task_id, parent_task_run_id=None,
+                               value=value, iteration=None)
+    assert _duplicates([run("a"), run("b"), run("c", "x"), run("c", "y")]) == 0
+    assert _duplicates([run("a"), run("a"), run("a"), run("b")]) == 2
+
+
+def test_the_workload_flow_is_a_valid_flow(tmp_path):
+    flow = parse_flow(flow_source(tmp_path / "sink.txt")).flow
+    assert [t.id for t in flow.tasks] == ["a", "par", "flaky", "d"]
+    assert {i.id for i in flow.inputs} == set(BODIES)
