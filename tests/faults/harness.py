@@ -120,7 +120,9 @@ class Context:
     env: dict[str, str]
     rng: random.Random
     options: Options
+    runtime: Runtime
     expected_bodies: int = 0
+    execution_ids: list[str] = field(default_factory=list)
     state: dict = field(default_factory=dict)  # what a scenario keeps between its hooks
 
     def log(self, message: str) -> None:
@@ -175,20 +177,21 @@ def run_scenario(scenario, cluster: Cluster, options: Options) -> Report:
         runtime.deploy(parse_flow(flow_source(sink.path)))
         monitor = Monitor(cluster.postgres.url(database)).start()
         stack.callback(monitor.stop)
-        ctx = Context(cluster, redis, supervisor, sink, database, env, rng, options)
+        ctx = Context(cluster, redis, supervisor, sink, database, env, rng, options, runtime)
         stack.callback(scenario.cleanup, ctx)
         scenario.before(ctx)
-        count = rng.randint(*options.executions)
+        count = rng.randint(*(scenario.executions or options.executions))
         ctx.expected_bodies = count * (len(BODIES) + 1)
-        for inputs in durations(rng, count):
-            runtime.submit(NAMESPACE, FLOW_ID, inputs)
+        for inputs in durations(rng, count, scenario.sleeps):
+            ctx.execution_ids.append(runtime.submit(NAMESPACE, FLOW_ID, inputs).id)
         ctx.log(f"{count} executions submitted")
         faults: list[Fault] = scenario.inject(ctx)
         back = max((f.back or f.at for f in faults), default=time.time())
-        monitor.wait_terminal(count, back + options.timeout)
+        monitor.wait_terminal(len(ctx.execution_ids), back + options.timeout)
         ctx.log("measuring")
         report = measure(scenario.name, options.seed, monitor, faults, sink,
                          cluster.postgres.url(database), started)
+        report.missed += scenario.check(ctx, monitor)
         report.note = scenario.note(ctx)
         return report
 

@@ -60,6 +60,7 @@ class Progress:
     state: str = "CREATED"
     signature: tuple = ()
     changed: float = field(default_factory=time.time)
+    ended: float | None = None  # when it was first seen terminal
     stalls: list[tuple[float, float]] = field(default_factory=list)  # (from, to) gaps
 
 
@@ -102,11 +103,17 @@ class Monitor:
                     if seen.state not in TERMINAL:
                         seen.stalls.append((seen.changed, now))
                     seen.state, seen.signature, seen.changed = row.state, signature, now
+                    if row.state in TERMINAL and seen.ended is None:
+                        seen.ended = now
 
     def terminal(self) -> tuple[int, int]:
         with self._lock:
             done = sum(1 for p in self.executions.values() if p.state in TERMINAL)
             return done, len(self.executions)
+
+    def states(self) -> dict[str, Progress]:
+        with self._lock:
+            return dict(self.executions)
 
     def wait_terminal(self, total: int, deadline: float) -> bool:
         while time.time() < deadline:

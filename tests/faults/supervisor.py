@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from podium.fleet import Fleet
 
@@ -26,6 +27,7 @@ class Slot:
     dead_since: float | None = None
     ready_at: float = 0.0  # epoch when the current process said it was ready
     pids: list[int] = field(default_factory=list)
+    deaths: list[tuple[int, float]] = field(default_factory=list)  # (pid, epoch noticed)
 
 
 class Supervisor:
@@ -76,6 +78,8 @@ class Supervisor:
             if slot.process.poll() is None:
                 return
             now = time.monotonic()
+            if slot.dead_since is None:
+                slot.deaths.append((slot.process.pid, time.time()))
             slot.dead_since = slot.dead_since or now
             if now - slot.dead_since < self.restart_delay:
                 return
@@ -99,6 +103,17 @@ class Supervisor:
                 slot.process.wait(10)
         return pid, at
 
+    def signal_tree(self, slot: Slot, sig: int) -> list[int]:
+        """Signal the slot's process and every process below it (SIGSTOP: the whole pod
+        frozen, its scripts too); returns the pids signalled."""
+        pids = [slot.process.pid, *descendants(slot.process.pid)]
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        return pids
+
     def restarts(self) -> int:
         return sum(slot.restarts for slot in self.slots)
 
@@ -107,3 +122,20 @@ class Supervisor:
         if self._thread.is_alive():
             self._thread.join(5)
         self.fleet.stop()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid`, from /proc (children first met first)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found

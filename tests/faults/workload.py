@@ -54,9 +54,10 @@ def flow_source(sink: Path) -> str:
             f"inputs:\n{inputs}tasks:\n{_body('a')}{parallel}{_body('flaky')}{_body('d')}")
 
 
-def durations(rng: random.Random, count: int) -> list[dict[str, str]]:
-    """The inputs of `count` executions: each body's sleep, 0.2-3 s, from `rng`."""
-    return [{name: f"{rng.uniform(0.2, 3.0):.2f}" for name in BODIES} for _ in range(count)]
+def durations(rng: random.Random, count: int,
+              sleeps: tuple[float, float] = (0.2, 3.0)) -> list[dict[str, str]]:
+    """The inputs of `count` executions: each body's sleep in seconds, from `rng`."""
+    return [{name: f"{rng.uniform(*sleeps):.2f}" for name in BODIES} for _ in range(count)]
 
 
 @dataclass
