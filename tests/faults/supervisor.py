@@ -108,10 +108,7 @@ class Supervisor:
         frozen, its scripts too); returns the pids signalled."""
         pids = [slot.process.pid, *descendants(slot.process.pid)]
         for pid in pids:
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
+            send_signal(pid, sig)
         return pids
 
     def restarts(self) -> int:
@@ -122,6 +119,14 @@ class Supervisor:
         if self._thread.is_alive():
             self._thread.join(5)
         self.fleet.stop()
+
+
+def send_signal(pid: int, sig: int) -> None:
+    """os.kill, for a process that may have ended meanwhile."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def descendants(pid: int) -> list[int]:

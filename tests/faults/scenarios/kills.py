@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import time
+from collections.abc import Callable
 
 from common.messages import KillExecution
 from common.transport.base import EXECUTOR_QUEUE
 from tests.faults.harness import Context
 from tests.faults.measure import Fault, Monitor
 from tests.faults.scenarios.registry import RESTART_WAIT
-from tests.faults.supervisor import Slot
+from tests.faults.supervisor import Slot, send_signal
 
 DEFAULT_HEARTBEAT_TIMEOUT = 60.0  # WorkerSettings' default, when the run is not tuned
 
@@ -66,47 +66,40 @@ def _busiest_worker(ctx: Context) -> Slot:
                key=lambda slot: open_by_pid.get(slot.process.pid, 0))
 
 
-def worker_freeze(ctx: Context) -> list[Fault]:
-    """A worker (and its scripts) frozen with SIGSTOP past the heartbeat timeout, then
-    resumed: its attempts were resubmitted meanwhile, its late results must change nothing."""
-    ctx.wait_bodies(ctx.rng.uniform(0.15, 0.3))
+def _freeze(ctx: Context, what: str, share: tuple[float, float],
+            while_frozen: Callable[[Slot], None] = lambda slot: None) -> list[Fault]:
+    """Freeze the busiest worker and its scripts (SIGSTOP) once `share` of the bodies have
+    started, call `while_frozen`, resume it all after the freeze time."""
+    ctx.wait_bodies(ctx.rng.uniform(*share))
     slot = _busiest_worker(ctx)
     at = time.time()
     pids = ctx.supervisor.signal_tree(slot, signal.SIGSTOP)
+    while_frozen(slot)
     frozen = _freeze_time(ctx)
     ctx.log(f"froze worker {slot.process.pid} for {frozen:.1f}s")
     time.sleep(frozen)
     for pid in pids:
-        _signal(pid, signal.SIGCONT)
-    return [Fault("SIGSTOP worker", at, time.time(), pids={slot.process.pid})]
+        send_signal(pid, signal.SIGCONT)
+    return [Fault(what, at, time.time(), pids={slot.process.pid})]
 
 
-def _signal(pid: int, sig: int) -> None:
-    try:
-        os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
+def worker_freeze(ctx: Context) -> list[Fault]:
+    """A worker (and its scripts) frozen with SIGSTOP past the heartbeat timeout, then
+    resumed: its attempts were resubmitted meanwhile, its late results must change nothing."""
+    return _freeze(ctx, "SIGSTOP worker", (0.15, 0.3))
 
 
 def kill_frozen(ctx: Context) -> list[Fault]:
     """Executions killed while the worker running their tasks is frozen, then the worker
     resumed: they must end KILLED and never start a task after that."""
-    ctx.wait_bodies(ctx.rng.uniform(0.2, 0.35))
-    slot = _busiest_worker(ctx)
-    at = time.time()
-    pids = ctx.supervisor.signal_tree(slot, signal.SIGSTOP)
-    victims = sorted({b.execution_id for b in ctx.sink.read()
-                      if b.ended is None and b.worker_pid == slot.process.pid})
-    ctx.state["killed"] = victims
-    for execution_id in victims:
-        ctx.runtime.transport.publish(EXECUTOR_QUEUE,
-                                      KillExecution(execution_id=execution_id).encode())
-    frozen = _freeze_time(ctx)
-    ctx.log(f"froze worker {slot.process.pid}, killed {len(victims)} executions")
-    time.sleep(frozen)
-    for pid in pids:
-        _signal(pid, signal.SIGCONT)
-    return [Fault("SIGSTOP worker + kill", at, time.time(), pids={slot.process.pid})]
+    def kill_its_executions(slot: Slot) -> None:
+        victims = sorted({b.execution_id for b in ctx.sink.read()
+                          if b.ended is None and b.worker_pid == slot.process.pid})
+        ctx.state["killed"] = victims
+        for execution_id in victims:
+            ctx.runtime.transport.publish(EXECUTOR_QUEUE,
+                                          KillExecution(execution_id=execution_id).encode())
+    return _freeze(ctx, "SIGSTOP worker + kill", (0.2, 0.35), kill_its_executions)
 
 
 def killed_stay_killed(ctx: Context, monitor: Monitor) -> list[str]:
