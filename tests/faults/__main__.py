@@ -4,6 +4,7 @@ per scenario, exit status 1 if any missed a target (2: servers missing on this m
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from tests.faults.harness import Cluster, Options, run_scenario
@@ -34,7 +35,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds like Ctrl-C: servers and processes cleaned up
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminated)
     args = parse(argv)
     unknown = [name for name in args.scenarios if name not in SCENARIOS]
     if unknown:

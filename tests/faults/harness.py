@@ -18,7 +18,7 @@ from common.flow.loader import parse_flow
 from common.settings import Settings
 from common.store import upgrade
 from podium.runtime import Runtime
-from tests.faults.measure import Fault, Monitor, Report, measure
+from tests.faults.measure import TERMINAL, Fault, Monitor, Report, measure
 from tests.faults.servers import PostgresServer, RedisServer
 from tests.faults.supervisor import Supervisor
 from tests.faults.workload import BODIES, FLOW_ID, NAMESPACE, Sink, durations, flow_source
@@ -193,7 +193,17 @@ def run_scenario(scenario, cluster: Cluster, options: Options) -> Report:
                          cluster.postgres.url(database), started)
         report.missed += scenario.check(ctx, monitor)
         report.note = scenario.note(ctx)
+        _log_stuck(ctx, monitor)
         return report
+
+
+def _log_stuck(ctx: Context, monitor: Monitor, shown: int = 5) -> None:
+    """With -v: which executions are stuck, in what state, since when."""
+    now = time.time()
+    stuck = [(i, p) for i, p in monitor.states().items() if p.state not in TERMINAL]
+    for execution_id, progress in stuck[:shown]:
+        ctx.log(f"stuck {execution_id} {progress.state} for {now - progress.changed:.0f}s, "
+                f"task runs {progress.signature[3] if progress.signature else '-'}")
 
 
 def _stop_fleet(supervisor: Supervisor, keep: bool) -> None:

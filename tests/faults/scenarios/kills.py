@@ -74,12 +74,14 @@ def _freeze(ctx: Context, what: str, share: tuple[float, float],
     slot = _busiest_worker(ctx)
     at = time.time()
     pids = ctx.supervisor.signal_tree(slot, signal.SIGSTOP)
-    while_frozen(slot)
-    frozen = _freeze_time(ctx)
-    ctx.log(f"froze worker {slot.process.pid} for {frozen:.1f}s")
-    time.sleep(frozen)
-    for pid in pids:
-        send_signal(pid, signal.SIGCONT)
+    try:
+        while_frozen(slot)
+        frozen = _freeze_time(ctx)
+        ctx.log(f"froze worker {slot.process.pid} for {frozen:.1f}s")
+        time.sleep(frozen)
+    finally:  # never leave stopped scripts behind, even on Ctrl-C
+        for pid in pids:
+            send_signal(pid, signal.SIGCONT)
     return [Fault(what, at, time.time(), pids={slot.process.pid})]
 
 
