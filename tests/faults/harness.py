@@ -19,7 +19,7 @@ from common.settings import Settings
 from common.store import upgrade
 from podium.runtime import Runtime
 from tests.faults.measure import TERMINAL, Fault, Monitor, Report, measure
-from tests.faults.servers import PostgresServer, RedisServer
+from tests.faults.servers import PostgresServer, RedisServer, ServerUnavailable
 from tests.faults.supervisor import Supervisor
 from tests.faults.workload import BODIES, FLOW_ID, NAMESPACE, Sink, durations, flow_source
 
@@ -59,7 +59,11 @@ class Cluster:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.folder = Path(tempfile.mkdtemp(prefix="podium-faults-"))
-        self.postgres = PostgresServer(self.folder)
+        try:
+            self.postgres = PostgresServer(self.folder)
+        except ServerUnavailable:
+            shutil.rmtree(self.folder)
+            raise
         self.databases = 0
 
     def start(self) -> "Cluster":

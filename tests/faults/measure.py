@@ -115,9 +115,12 @@ class Monitor:
         with self._lock:
             return dict(self.executions)
 
-    def wait_terminal(self, total: int, deadline: float) -> bool:
+    def wait_terminal(self, expected: int, deadline: float) -> bool:
+        """Until at least `expected` executions exist and all have ended (executions
+        created meanwhile, by a trigger, included)."""
         while time.time() < deadline:
-            if self.terminal() == (total, total):
+            done, total = self.terminal()
+            if done == total >= expected:
                 return True
             time.sleep(self.poll)
         return False

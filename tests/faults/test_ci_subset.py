@@ -6,6 +6,8 @@ of issue 13 land: then remove their mark, and the lead wires this module into `.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.faults.__main__ import CI_EXECUTIONS, CI_TIMEOUT
@@ -24,6 +26,8 @@ KNOWN_FAILING = {
 @pytest.fixture(scope="module")
 def cluster():
     options = Options(seed=1, executions=CI_EXECUTIONS, timeout=CI_TIMEOUT)
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not on PATH")
     try:
         cluster = Cluster(options)
     except ServerUnavailable as exc:

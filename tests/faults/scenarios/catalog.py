@@ -3,7 +3,7 @@ part of the CI subset (`--ci`)."""
 
 from __future__ import annotations
 
-from tests.faults.scenarios import deliveries, kills, outages
+from tests.faults.scenarios import deliveries, kills, outages, schedules
 from tests.faults.scenarios.registry import SCENARIOS, Scenario, register
 
 register(Scenario("worker-kill", kills.worker_kill, "kill -9 a worker 3 times, restarted",
@@ -28,6 +28,10 @@ register(Scenario("kill-frozen", kills.kill_frozen,
 register(Scenario("poison", deliveries.poison,
                   "a task that kills its worker each time it runs, among the workload",
                   check=deliveries.poison_contained, note=deliveries.poison_note))
+register(Scenario("schedulers", schedules.schedulers_killed,
+                  "two schedulers, one then both killed across ticks of a 2 s Schedule",
+                  schedulers=2, before=schedules.start_ticking, check=schedules.each_date_once,
+                  note=schedules.ticks_note))
 register(Scenario("burst", kills.burst,
                   "300 short executions; executor, worker and scheduler killed in turn",
                   executors=2, schedulers=1, executions=(300, 300), sleeps=(0.1, 0.5)))

@@ -16,7 +16,7 @@ from tests.faults.supervisor import Slot, send_signal
 DEFAULT_HEARTBEAT_TIMEOUT = 60.0  # WorkerSettings' default, when the run is not tuned
 
 
-def _kill_and_restart(ctx: Context, role: str, slot: Slot | None = None) -> Fault:
+def kill_and_restart(ctx: Context, role: str, slot: Slot | None = None) -> Fault:
     slot = slot or ctx.rng.choice(ctx.supervisor.role(role))
     pid, at = ctx.supervisor.kill(slot)
     ctx.log(f"killed {role} {pid}")
@@ -30,7 +30,7 @@ def worker_kill(ctx: Context) -> list[Fault]:
     ctx.wait_bodies(ctx.rng.uniform(0.1, 0.2))
     faults = []
     for _ in range(3):
-        faults.append(_kill_and_restart(ctx, "worker"))
+        faults.append(kill_and_restart(ctx, "worker"))
         time.sleep(ctx.rng.uniform(2.0, 5.0))
     return faults
 
@@ -38,7 +38,7 @@ def worker_kill(ctx: Context) -> list[Fault]:
 def executor_kill(ctx: Context) -> list[Fault]:
     """Two executors; kill -9 one mid-run, restarted."""
     ctx.wait_bodies(ctx.rng.uniform(0.2, 0.4))
-    return [_kill_and_restart(ctx, "executor")]
+    return [kill_and_restart(ctx, "executor")]
 
 
 def burst(ctx: Context) -> list[Fault]:
@@ -46,7 +46,7 @@ def burst(ctx: Context) -> list[Fault]:
     faults = []
     for role, share in (("executor", 0.15), ("worker", 0.35), ("scheduler", 0.55)):
         ctx.wait_bodies(share, timeout=180)
-        faults.append(_kill_and_restart(ctx, role))
+        faults.append(kill_and_restart(ctx, role))
     return faults
 
 
