@@ -194,7 +194,7 @@ def run_scenario(scenario, cluster: Cluster, options: Options) -> Report:
         monitor.wait_terminal(len(ctx.execution_ids), back + options.timeout)
         ctx.log("measuring")
         report = measure(scenario.name, options.seed, monitor, faults, sink,
-                         cluster.postgres.url(database), started)
+                         cluster.postgres.url(database), started, scenario.stall_target)
         report.missed += scenario.check(ctx, monitor)
         report.note = scenario.note(ctx)
         _log_stuck(ctx, monitor)

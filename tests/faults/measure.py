@@ -214,7 +214,8 @@ def _recovery(monitor: Monitor, back: float) -> tuple[float | None, float | None
 
 
 def measure(scenario: str, seed: int, monitor: Monitor, faults: list[Fault], sink: Sink,
-            database_url: str, started: float) -> Report:
+            database_url: str, started: float,
+            stall_target: float | None = RECOVERY_TARGET) -> Report:
     now = time.time()
     runs = _store_runs(database_url)
     first_fault = min((f.at for f in faults), default=started)
@@ -233,11 +234,11 @@ def measure(scenario: str, seed: int, monitor: Monitor, faults: list[Fault], sin
         orphans=orphans,
         first_progress=first, all_terminal=last, max_stall=max(gaps + open_gaps, default=0.0),
         stuck=len(open_gaps), stuck_for=max(open_gaps, default=0.0), elapsed=now - started)
-    report.missed = _missed(report)
+    report.missed = _missed(report, stall_target)
     return report
 
 
-def _missed(report: Report) -> list[str]:
+def _missed(report: Report, stall_target: float | None) -> list[str]:
     missed = []
     if report.total == 0 or report.terminal < report.total:
         missed.append("terminal")
@@ -247,6 +248,6 @@ def _missed(report: Report) -> list[str]:
         missed.append("reruns")
     if report.first_progress is None or report.first_progress > RECOVERY_TARGET:
         missed.append("recovery")
-    if report.max_stall > RECOVERY_TARGET:
+    if stall_target is not None and report.max_stall > stall_target:
         missed.append("stall")
     return missed

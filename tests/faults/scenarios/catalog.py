@@ -34,6 +34,9 @@ register(Scenario("schedulers", schedules.schedulers_killed,
                   note=schedules.ticks_note))
 register(Scenario("burst", kills.burst,
                   "300 short executions; executor, worker and scheduler killed in turn",
-                  executors=2, schedulers=1, executions=(300, 300), sleeps=(0.1, 0.5)))
+                  executors=2, schedulers=1, executions=(300, 300), sleeps=(0.1, 0.5),
+                  # 300 executions queue for 16 worker slots: one may wait its turn longer
+                  # than 30 s with nothing wrong; all must still end in time.
+                  stall_target=None))
 
 __all__ = ["SCENARIOS"]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tests.faults.harness import Context
-from tests.faults.measure import Fault, Monitor
+from tests.faults.measure import RECOVERY_TARGET, Fault, Monitor
 
 RESTART_WAIT = 60.0  # a restarted service or server must be ready within this
 
@@ -39,6 +39,8 @@ class Scenario:
     env: dict[str, str] = field(default_factory=dict)
     executions: tuple[int, int] | None = None  # instead of the run's workload size
     sleeps: tuple[float, float] = (0.2, 3.0)  # each body's seeded duration, seconds
+    # The longest an unfinished execution may go without progress; None: not a target.
+    stall_target: float | None = RECOVERY_TARGET
     before: Callable[[Context], None] = _nothing
     cleanup: Callable[[Context], None] = _nothing
     note: Callable[[Context], str] = _no_note

@@ -4,7 +4,7 @@ is ALL by default)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import create_engine, text
 
@@ -57,9 +57,9 @@ def _scheduled_dates(ctx: Context) -> list:
     engine = create_engine(ctx.cluster.postgres.url(ctx.database))
     try:
         with engine.connect() as conn:
-            return [row[0] for row in conn.execute(text(
-                "SELECT schedule_date FROM executions WHERE flow_id = 'tick' "
-                "ORDER BY schedule_date"))]
+            triggers = conn.execute(text(
+                "SELECT trigger FROM executions WHERE flow_id = 'tick'")).scalars()
+            return sorted(datetime.fromisoformat(t["variables"]["date"]) for t in triggers)
     finally:
         engine.dispose()
 
