@@ -8,6 +8,9 @@ from types import SimpleNamespace
 from common.flow.loader import parse_flow
 from tests.faults.duplicator import monitor_args
 from tests.faults.measure import _duplicates, _reruns
+from tests.faults.scenarios import SCENARIOS
+from tests.faults.scenarios.deliveries import POISON
+from tests.faults.scenarios.schedules import TICK, TRIGGER
 from tests.faults.workload import BODIES, Sink, flow_source
 
 
@@ -59,7 +62,14 @@ def test_two_task_runs_for_one_task_and_value_are_a_duplicate():
     assert _duplicates([run("a"), run("a"), run("a"), run("b")]) == 2
 
 
-def test_the_workload_flow_is_a_valid_flow(tmp_path):
+def test_the_flows_the_scenarios_deploy_are_valid(tmp_path):
     flow = parse_flow(flow_source(tmp_path / "sink.txt")).flow
     assert [t.id for t in flow.tasks] == ["a", "par", "flaky", "d"]
     assert {i.id for i in flow.inputs} == set(BODIES)
+    assert parse_flow(POISON).flow.tasks[0].id == "kill_my_worker"
+    assert len(parse_flow(TICK + TRIGGER).flow.triggers) == 1
+
+
+def test_every_scenario_is_registered_once_and_the_ci_subset_is_the_issues():
+    assert {n for n, s in SCENARIOS.items() if s.ci} == {
+        "worker-kill", "executor-kill", "redis-restart", "pg-restart", "duplicate-delivery"}

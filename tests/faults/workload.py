@@ -54,6 +54,13 @@ def flow_source(sink: Path) -> str:
             f"inputs:\n{inputs}tasks:\n{_body('a')}{parallel}{_body('flaky')}{_body('d')}")
 
 
+def single_task_flow(flow_id: str, task: str) -> str:
+    """A flow of the workload's namespace with one task (`task`: its YAML lines)."""
+    body = "".join(f"    {line}\n" if index else f"  - {line}\n"
+                   for index, line in enumerate(task.strip().splitlines()))
+    return f"id: {flow_id}\nnamespace: {NAMESPACE}\ntasks:\n{body}"
+
+
 def durations(rng: random.Random, count: int,
               sleeps: tuple[float, float] = (0.2, 3.0)) -> list[dict[str, str]]:
     """The inputs of `count` executions: each body's sleep in seconds, from `rng`."""

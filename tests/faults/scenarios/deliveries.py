@@ -9,7 +9,7 @@ from tests.faults.duplicator import Duplicator
 from tests.faults.harness import Context
 from tests.faults.measure import TERMINAL, Fault, Monitor
 from tests.faults.scenarios.registry import RESTART_WAIT
-from tests.faults.workload import NAMESPACE
+from tests.faults.workload import NAMESPACE, single_task_flow
 
 
 def start_duplicator(ctx: Context) -> None:
@@ -38,16 +38,11 @@ def duplicate_delivery(ctx: Context) -> list[Fault]:
     return [Fault("every message twice", since, since)]
 
 
-POISON = f"""
-id: poison
-namespace: {NAMESPACE}
-tasks:
-  - id: kill_my_worker
-    type: io.kestra.plugin.scripts.shell.Commands
-    commands:
-      - kill -9 $PPID
-      - sleep 5
-"""
+POISON = single_task_flow("poison", """
+id: kill_my_worker
+type: io.kestra.plugin.scripts.shell.Commands
+commands: ["kill -9 $PPID", "sleep 5"]
+""")
 
 
 def poison(ctx: Context) -> list[Fault]:

@@ -13,17 +13,14 @@ from tests.faults.harness import Context
 from tests.faults.measure import Fault, Monitor
 from tests.faults.scenarios.kills import kill_and_restart
 from tests.faults.scenarios.registry import RESTART_WAIT
-from tests.faults.workload import NAMESPACE
+from tests.faults.workload import single_task_flow
 
 EVERY = 2  # seconds between scheduled dates
-TICK = f"""
-id: tick
-namespace: {NAMESPACE}
-tasks:
-  - id: log
-    type: io.kestra.plugin.core.log.Log
-    message: "tick {{{{ trigger.date }}}}"
-"""
+TICK = single_task_flow("tick", """
+id: log
+type: io.kestra.plugin.core.log.Log
+message: "tick {{ trigger.date }}"
+""")
 TRIGGER = f"""triggers:
   - id: every
     type: io.kestra.plugin.core.trigger.Schedule
