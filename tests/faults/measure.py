@@ -19,7 +19,11 @@ the sink's body runs:
 - recovery: from the dependency (or the killed service) being back to the first progress
   of any execution (`first`), and to the last execution terminal (`all`);
 - stall: the longest time a non-terminal execution went without progress after the first
-  fault; stuck: executions not terminal when the scenario's time ran out, and since when.
+  fault; stuck: executions not terminal when the scenario's time ran out, and the longest
+  time one of them had gone without progress then (`for`).
+
+The seed fixes the workload (count, durations) and the fault plan (which process, when,
+how long); the figures still vary with timing from one run to the next.
 """
 
 from __future__ import annotations
