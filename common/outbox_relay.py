@@ -74,7 +74,8 @@ class OutboxRelay:
             stale = [m for m in take_messages(conn, 500)
                      if m.id not in pending and (m.created is None or m.created < cutoff)]
             for message in stale:
-                self.transport.publish(message.queue, message.payload)
+                # Maybe published (and handled) before the process died: consumers check.
+                self.transport.publish(message.queue, message.payload, redelivery=True)
             delete_messages(conn, [m.id for m in stale])
             swept = len(stale)
         if swept:

@@ -20,7 +20,12 @@ Contract
   `task_reject_on_worker_lost`, or, when the whole worker died, the Redis visibility
   timeout: a live consumer renews its hold on every message it has taken, so only a dead
   one's messages come back, however long a handler runs). A handler can tell such a
-  redelivery (`is_redelivery()`): the work may already have been done.
+  redelivery (`is_redelivery()`): the work may already have been done. So can it a message
+  published again by its sender (`publish(..., redelivery=True)`: the outbox sweeper, a
+  worker giving an attempt back) and a message whose handler raised before.
+* Claims (`claim`, `release`): a short named lock on the broker with an expiry, for a
+  consumer to make sure two copies of one message (a true duplicate delivery) are not
+  handled at once by two consumers.
 * Handlers must therefore be idempotent; `common.messages` gives each message an
   idempotency key for that.
 * A message about one execution or one task attempt (its payload has ``kind`` and
@@ -192,10 +197,12 @@ def check_queue_name(queue: Any) -> str:
 class Transport(ABC):
     """The port services depend on. Implementations: memory (`InProcessTransport`) and Celery."""
 
-    def publish(self, queue: str, payload: Payload) -> None:
-        """Append one message to `queue`. Returns once the broker has it (durable for Redis)."""
+    def publish(self, queue: str, payload: Payload, *, redelivery: bool = False) -> None:
+        """Append one message to `queue`. Returns once the broker has it (durable for Redis).
+        `redelivery`: this message may have been delivered (and handled) before; its
+        handler then sees `is_redelivery()`."""
         self._publish_encoded(check_queue_name(queue), encode_payload(payload),
-                              message_mark(payload))
+                              message_mark(payload), redelivery)
 
     def publish_many(self, messages: Iterable[tuple[str, Payload]]) -> None:
         """Publish several messages in order. Every payload is validated before any is sent;
@@ -205,8 +212,22 @@ class Transport(ABC):
             self._publish_encoded(queue, text, mark)
 
     @abstractmethod
-    def _publish_encoded(self, queue: str, text: str, mark: str | None = None) -> None:
+    def _publish_encoded(self, queue: str, text: str, mark: str | None = None,
+                         redelivery: bool = False) -> None:
         """Send an already validated, JSON-encoded payload, with its `message_mark`."""
+
+    @abstractmethod
+    def claim(self, name: str, holder: str, ttl_seconds: float, *,
+              replacing: str | None = None) -> str | None:
+        """Hold the claim `name` for `holder` (a non-empty string) for `ttl_seconds`, if
+        nobody holds it, or (`replacing`) if `replacing` holds it: a takeover, or a change
+        of the value a holder keeps there. Atomic across consumers and processes.
+        Returns None when `holder` now holds it, else who holds it. Raises TransportError
+        when the broker cannot be reached."""
+
+    @abstractmethod
+    def release(self, name: str, holder: str) -> None:
+        """Drop the claim `name` if `holder` holds it (anyone else's stays)."""
 
     @abstractmethod
     def locate(self, queues: Iterable[str], marks: Iterable[str]) -> set[str]:

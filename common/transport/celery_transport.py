@@ -16,7 +16,10 @@ Delivery guarantees, and which setting gives each:
   ``broker.restore_interval_seconds``) once ``broker.visibility_timeout_seconds`` passed
   since its holder last renewed it. A live worker renews every message it holds
   (`celery_leases.LeaseKeeper`), so a long task is never handed to a second worker;
-* a handler learns that its message is such a redelivery from `is_redelivery()`;
+* a handler learns that its message is such a redelivery from `is_redelivery()`, as it
+  does for a message published again (`redelivery=True`, carried as the task's `resent`
+  argument) and for a message whose handler raised before (`failures` > 0);
+* claims are Redis keys under the key prefix (`common/transport/redis_claims.py`);
 * handler raised: the task itself republishes the message with ``failures + 1`` (after a
   back-off; an outage of the store counts in ``outages`` instead, see
   `common.transport.base.next_delivery`) or, at ``broker.max_failures``, publishes a
@@ -76,6 +79,7 @@ from common.transport.base import (
     message_mark,
 )
 from common.transport.celery_leases import LeaseKeeper, locate_marks, marked_task_id
+from common.transport.redis_claims import RedisClaims
 
 log = logging.getLogger("podium.transport")
 
@@ -126,7 +130,7 @@ class _Dispatch:
 
     def handle(self, queue: str, body: str, failures: int, redelivered: bool = False,
                outages: int = 0) -> None:
-        token = handling_redelivery(redelivered)
+        token = handling_redelivery(redelivered or failures > 0 or outages > 0)
         try:
             handler = self.handlers.get(queue)
             if handler is None:
@@ -200,21 +204,24 @@ def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
     # app's closure (its handlers) would serve them all.
     @app.task(name=TASK_NAME, shared=False, ignore_result=True, acks_late=True,
               reject_on_worker_lost=True, bind=True)
-    def handle(task, queue: str, body: str, failures: int = 0, outages: int = 0) -> None:
+    def handle(task, queue: str, body: str, failures: int = 0, outages: int = 0,
+               resent: bool = False) -> None:
         # kombu marks a message it put back (dead holder, lost pool process) as redelivered.
         redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
-        dispatch.handle(queue, body, failures, redelivered, outages)
+        dispatch.handle(queue, body, failures, redelivered or resent, outages)
 
     app.podium_dispatch = dispatch  # type: ignore[attr-defined]
     return app
 
 
 def send(app: Celery, queue: str, body: str, failures: int = 0, mark: str | None = None, *,
-         outages: int = 0) -> None:
+         outages: int = 0, resent: bool = False) -> None:
     """Publish one already encoded message. Never with eta/countdown/expires. A marked
     message's Celery task id starts with its mark, which is what `locate` looks for."""
     task_id = marked_task_id(mark) if mark else None
-    args = [queue, body, failures, outages] if outages else [queue, body, failures]
+    # Trailing arguments only when set: most messages keep the task's shortest form.
+    args = [queue, body, failures, outages, True] if resent else \
+        [queue, body, failures, outages] if outages else [queue, body, failures]
     try:
         app.send_task(TASK_NAME, args=args, queue=queue, ignore_result=True, task_id=task_id)
     except Exception as exc:  # kombu raises OperationalError & co. when Redis is unreachable
@@ -228,11 +235,21 @@ class CeleryTransport(Transport):
             raise TransportError("CeleryTransport needs an app built by make_celery_app()")
         self.app = app
         self._dispatch = dispatch
+        options = app.conf.broker_transport_options or {}
+        self._claims = RedisClaims(app.conf.broker_url, options.get("global_keyprefix", ""))
 
     # -- producer side -------------------------------------------------------------------
 
-    def _publish_encoded(self, queue: str, text: str, mark: str | None = None) -> None:
-        send(self.app, queue, text, mark=mark)
+    def _publish_encoded(self, queue: str, text: str, mark: str | None = None,
+                         redelivery: bool = False) -> None:
+        send(self.app, queue, text, mark=mark, resent=redelivery)
+
+    def claim(self, name: str, holder: str, ttl_seconds: float, *,
+              replacing: str | None = None) -> str | None:
+        return self._claims.claim(name, holder, ttl_seconds, replacing)
+
+    def release(self, name: str, holder: str) -> None:
+        self._claims.release(name, holder)
 
     def locate(self, queues: Iterable[str], marks: Iterable[str]) -> set[str]:
         names = [check_queue_name(q) for q in queues]
@@ -290,6 +307,7 @@ class CeleryTransport(Transport):
             raise TransportError(f"Celery worker on {names} exited with code {worker.exitcode}")
 
     def close(self) -> None:
+        self._claims.close()
         self.app.close()  # producer and connection pools
 
     # -- broadcast -----------------------------------------------------------------------

@@ -8,7 +8,9 @@ contract tests run on both), like dramatiq's StubBroker:
   (or mutates) the publisher's objects and non-JSON payloads fail exactly as on Redis;
 * a message is removed for good only when its handler returns; an exception puts it back
   at the end of its queue, and the `max_failures`-th failure moves it to `<queue>.dead`;
-* broadcast subscribers each get a thread, as they would on a real broker.
+* broadcast subscribers each get a thread, as they would on a real broker;
+* claims expire as on Redis (`_Claims`), and a handler sees `is_redelivery()` for a message
+  published again (`redelivery=True`) or handled before (its handler raised).
 
 What it cannot honour: nothing survives the process (no durability), so "a consumer process
 dies" means the whole embedded system dies with its queues.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import logging
 import queue as queue_mod
 import threading
+import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,6 +39,7 @@ from common.transport.base import (
     dead_letter_queue,
     decode_payload,
     encode_payload,
+    handling_redelivery,
 )
 
 if TYPE_CHECKING:
@@ -51,6 +55,7 @@ class _Envelope:
     failures: int = 0
     mark: str | None = None
     outages: int = 0  # failures because the store was unavailable (not counted above)
+    redelivered: bool = False  # may have been handled before
 
 
 class InProcessTransport(Transport):
@@ -68,6 +73,7 @@ class InProcessTransport(Transport):
         self._taken: set[_Envelope] = set()  # being handled: not acknowledged yet
         self._subs_lock = threading.Lock()
         self._subscriptions: dict[str, list[_Subscription]] = defaultdict(list)
+        self._claims = _Claims()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> InProcessTransport:
@@ -77,8 +83,16 @@ class InProcessTransport(Transport):
 
     # -- producer side -------------------------------------------------------------------
 
-    def _publish_encoded(self, queue: str, text: str, mark: str | None = None) -> None:
-        self._put(_Envelope(queue, text, mark=mark))
+    def _publish_encoded(self, queue: str, text: str, mark: str | None = None,
+                         redelivery: bool = False) -> None:
+        self._put(_Envelope(queue, text, mark=mark, redelivered=redelivery))
+
+    def claim(self, name: str, holder: str, ttl_seconds: float, *,
+              replacing: str | None = None) -> str | None:
+        return self._claims.claim(name, holder, ttl_seconds, replacing)
+
+    def release(self, name: str, holder: str) -> None:
+        self._claims.release(name, holder)
 
     def _put(self, envelope: _Envelope, *, front: bool = False) -> None:
         with self._cond:
@@ -145,6 +159,8 @@ class InProcessTransport(Transport):
         return None
 
     def _deliver(self, envelope: _Envelope, handler: Handler, stop: threading.Event) -> None:
+        token = handling_redelivery(envelope.redelivered or envelope.failures > 0
+                                    or envelope.outages > 0)
         try:
             handler(decode_payload(envelope.text))
         except Exception as exc:  # noqa: BLE001 - any handler error means "not acknowledged"
@@ -152,9 +168,11 @@ class InProcessTransport(Transport):
         except BaseException:
             # The thread is going away mid-handler (like a dying process): the message was
             # never acknowledged, so it goes back where it was.
+            envelope.redelivered = True
             self._put(envelope, front=True)
             raise
         finally:
+            token.var.reset(token)
             with self._cond:
                 self._taken.discard(envelope)
 
@@ -205,6 +223,41 @@ class InProcessTransport(Transport):
             self._subscriptions.clear()
         for sub in subs:
             sub.stop()
+
+
+class _Claims:
+    """Named claims with an expiry, as `CeleryTransport` keeps them in Redis."""
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._held: dict[str, tuple[str, float]] = {}  # name -> (holder, expires at)
+        self._until_purge = 1000
+
+    def claim(self, name: str, holder: str, ttl: float, replacing: str | None) -> str | None:
+        if not holder:
+            raise TransportError("a claim needs a non-empty holder")
+        now = self._clock()
+        with self._lock:
+            self._purge(now)
+            current, expires = self._held.get(name, (None, 0.0))
+            if current is not None and expires > now and current != replacing:
+                return current
+            self._held[name] = (holder, now + ttl)
+            return None
+
+    def release(self, name: str, holder: str) -> None:
+        with self._lock:
+            if self._held.get(name, (None, 0.0))[0] == holder:
+                del self._held[name]
+
+    def _purge(self, now: float) -> None:
+        """Forget expired claims now and then: memory follows the claims alive."""
+        self._until_purge -= 1
+        if self._until_purge > 0:
+            return
+        self._until_purge = max(1000, len(self._held))
+        self._held = {name: held for name, held in self._held.items() if held[1] > now}
 
 
 _STOP = object()

@@ -9,6 +9,7 @@ Redis key prefix and deletes its keys afterwards, so parallel runs do not collid
 from __future__ import annotations
 
 import math
+import uuid
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -286,3 +287,31 @@ def test_bad_queue_names_rejected(harness):
     for name in ("", "has space", None):
         with pytest.raises(TransportError):
             harness.transport.publish(name, {"id": 1})
+
+
+def test_a_message_published_again_or_retried_is_seen_as_a_redelivery(harness):
+    q = harness.queue("again")
+    harness.transport.publish(q, {"id": "fresh"})
+    harness.transport.publish(q, {"id": "again"}, redelivery=True)
+    harness.transport.publish(q, {"id": "flaky", "fail": 1})
+    harness.start_consumer([q])
+    wait_for(lambda: len(harness.recorder.items("done")) == 3, what="3 messages handled")
+    seen = [(s["id"], s["attempt"], s["redelivered"]) for s in harness.recorder.items("started")]
+    assert seen == [("fresh", 1, False), ("again", 1, True), ("flaky", 1, False),
+                    ("flaky", 2, True)]
+
+
+def test_claims_are_held_once_until_released_replaced_or_expired(harness):
+    t = harness.transport
+    name = f"attempt-{uuid.uuid4().hex}"
+    assert t.claim(name, "w1", 30) is None
+    assert t.claim(name, "w2", 30) == "w1"  # held: the second claimant learns by whom
+    assert t.claim(name, "w2", 30, replacing="w9") == "w1"  # a takeover of someone else's
+    assert t.claim(name, "w2", 30, replacing="w1") is None  # a takeover of w1's
+    t.release(name, "w1")  # not w1's any more: stays
+    assert t.claim(name, "w3", 30) == "w2"
+    t.release(name, "w2")
+    assert t.claim(name, "w3", 0.3) is None
+    wait_for(lambda: t.claim(name, "w4", 30) is None, 5, "the claim to expire")
+    with pytest.raises(TransportError):
+        t.claim(name, "", 30)
