@@ -60,6 +60,9 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._registered = False
+        # Called after a beat found this row declared DEAD (the process was silent too
+        # long; its attempts were resubmitted): a worker then checks what it holds.
+        self.on_revived: Callable[[], None] | None = None
 
     @property
     def id(self) -> str:
@@ -89,6 +92,8 @@ class Heartbeat:
         if inserted and self._registered:
             log.warning("%s was declared dead (silent too long); registered again",
                         self.instance.id)
+            if self.on_revived is not None:
+                self.on_revived()
         self._registered = True
         if self.on_beat is not None:
             self.on_beat()

@@ -35,11 +35,13 @@ from common.storage.offload import load as load_outputs
 from common.store import Database, append_logs, get_task_run
 from common.store.types import utcnow
 from common.transport.base import EXECUTOR_QUEUE, Transport, is_redelivery, worker_queue
+from worker.admission import Admission
 from worker.log_writer import LogWriter
 from worker.run_context import RunContext
 from worker.runnables import Outcome, run_attempt
 from worker.script_envs import ScriptEnvironments
 from worker.secrets import AttemptSecrets
+from worker.silence import SilenceWatch
 from worker.task_cache import look_up
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ TASKS = TypeAdapter(AnyTask)
 # A kill may reach a worker before the attempt it targets starts there; remember it briefly.
 KILL_MEMORY = 10_000
 DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024
+DEFAULT_CLAIM_TTL = 3600.0
 # Up to this many log lines (and characters) of an attempt travel with its result.
 INLINE_LOG_LINES = 200
 INLINE_LOG_CHARS = 64 * 1024
@@ -65,9 +68,14 @@ class WorkerService:
                  max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES, http: Any = None,
                  cipher: SecretCipher | None = None,
                  script_envs: ScriptEnvironments | None = None,
-                 local_files: LocalFiles | None = None) -> None:
+                 local_files: LocalFiles | None = None,
+                 claim_ttl_seconds: float = DEFAULT_CLAIM_TTL) -> None:
         self.transport = transport
         self.db = db
+        # Copies of an attempt are dropped before they run (worker/admission.py).
+        self.admission = Admission(db, transport, claim_ttl_seconds)
+        # Set by `watch_silence`: tells when this process may have been frozen.
+        self.silence: SilenceWatch | None = None
         # secret() / kv() in renders, SECRET inputs revealed and masked (worker/secrets.py).
         self.attempt_secrets = AttemptSecrets(db, secrets=secrets, cipher=cipher)
         # Files of tasks (inputFiles, outputFiles, read()); without it they fail clearly.
@@ -96,8 +104,25 @@ class WorkerService:
             self.on_kill(payload)
             return
         assert isinstance(message, RunTask)
-        if is_redelivery() and self._closed_since(message):
+        if not self.admission.admit(message, self.worker_id, check_store=self._may_be_stale()):
             return
+        try:
+            result = self._attempt(message, payload)
+            if result is not None:
+                self.transport.publish(EXECUTOR_QUEUE, result.encode())
+        except BaseException:
+            self.admission.give_up(message, self.worker_id)
+            raise
+        if result is not None:
+            self.admission.done(message, self.worker_id)
+
+    def _may_be_stale(self) -> bool:
+        """A redelivered message, or any while this worker may have been frozen or declared
+        dead: its attempt may have been closed since (worker/admission.py)."""
+        return is_redelivery() or (self.silence is not None and self.silence.suspect())
+
+    def _attempt(self, message: RunTask, payload: dict[str, Any]) -> TaskResult | None:
+        """Run the attempt; its result, or None when a shutdown gave it back to its queue."""
         killed = self._register(message)
         started, began = utcnow(), time.perf_counter()
         outcome = None
@@ -108,29 +133,16 @@ class WorkerService:
             self._count(message, began, "REQUEUED" if requeue else
                         outcome.state.value if outcome else "ERROR")
         if requeue:
+            self.admission.give_up(message, self.worker_id)
             self._give_back(message, payload)
-            return
-        result = TaskResult(execution_id=message.execution_id, task_run_id=message.task_run_id,
-                            attempt=message.attempt, state=outcome.state, outputs=outcome.outputs,
-                            error=outcome.error, labels=outcome.labels, started=started,
-                            ended=utcnow(), worker_id=self.worker_id,
-                            children=outcome.children, logs=self._tail_logs(message),
-                            log_file=outcome.log_file, assets=outcome.assets,
-                            cache_key=outcome.cache_key)
-        self.transport.publish(EXECUTOR_QUEUE, result.encode())
-
-    def _closed_since(self, message: RunTask) -> bool:
-        """The broker gave this attempt back because the worker holding it died. If the
-        executor has closed the attempt meanwhile (resubmitted it as a new attempt after the
-        worker's heartbeat stopped, or recorded its result), running it again would only
-        produce a stale result: it is dropped. Only redeliveries pay for this read."""
-        with self.db.read() as conn:
-            run = get_task_run(conn, message.task_run_id)
-        if run is not None and run.runs_attempt(message.attempt):
-            return False
-        log.warning("attempt %d of task run %s came back from a lost worker, but the executor "
-                    "has closed it since: not run again", message.attempt, message.task_run_id)
-        return True
+            return None
+        return TaskResult(execution_id=message.execution_id, task_run_id=message.task_run_id,
+                          attempt=message.attempt, state=outcome.state, outputs=outcome.outputs,
+                          error=outcome.error, labels=outcome.labels, started=started,
+                          ended=utcnow(), worker_id=self.worker_id,
+                          children=outcome.children, logs=self._tail_logs(message),
+                          log_file=outcome.log_file, assets=outcome.assets,
+                          cache_key=outcome.cache_key)
 
     def _tail_logs(self, message: RunTask) -> list[dict[str, Any]] | None:
         """The attempt's lines not stored yet, to send with its result; a long tail is
@@ -223,6 +235,36 @@ class WorkerService:
             return [{"execution_id": m.execution_id, "task_run_id": m.task_run_id,
                      "attempt": m.attempt} for m in self._attempts.values()]
 
+    # ------------------------------------------------------------------ silences
+    def watch_silence(self, stop: threading.Event) -> SilenceWatch:
+        """Notice, until `stop`, that this process was frozen (worker/silence.py); the
+        heartbeat reports a declared death with `silence.declared_dead()`."""
+        self.silence = SilenceWatch()
+        self.silence.on_silence = self.stop_closed_attempts
+        self.silence.run(stop)
+        return self.silence
+
+    def stop_closed_attempts(self) -> int:
+        """Stop the running attempts the executor closed meanwhile (resubmitted elsewhere
+        while this worker was silent, or killed): their results would be stale, their side
+        effects doubled. Returns how many were stopped."""
+        with self._lock:
+            running = list(self._attempts.items())
+        if not running:
+            return 0
+        with self.db.read() as conn:
+            closed = [key for key, message in running
+                      if not ((run := get_task_run(conn, message.task_run_id))
+                              and run.runs_attempt(message.attempt))]
+        with self._lock:
+            for key in closed:
+                if key in self._running and self._attempts.get(key) is dict(running)[key]:
+                    self._running[key].set()
+        for execution_id, run_id in closed:
+            log.warning("attempt of task run %s (execution %s) closed by the executor while "
+                        "this worker was silent: stopped", run_id, execution_id)
+        return len(closed)
+
     # ------------------------------------------------------------------ shutdown
     def drain(self, grace_seconds: float) -> threading.Timer:
         """A shutdown began (SIGTERM): the transport takes no new messages; running
@@ -253,7 +295,8 @@ class WorkerService:
         tail = self.logs.take(message.execution_id)
         with self.db.begin() as conn:
             append_logs(conn, tail)
-        self.transport.publish(queue_of(message), payload)
+        # Flagged: whoever takes it checks the attempt is still open before running it.
+        self.transport.publish(queue_of(message), payload, redelivery=True)
 
     def _run(self, message: RunTask, killed: threading.Event) -> Outcome:
         try:

@@ -61,6 +61,12 @@ def beat(conn: Connection, instance: ServiceInstance) -> bool:
     return True
 
 
+def get_service(conn: Connection, instance_id: str) -> ServiceInstance | None:
+    row = conn.execute(select(service_instances)
+                       .where(service_instances.c.id == instance_id)).first()
+    return _instance(row) if row is not None else None
+
+
 def remove_service(conn: Connection, instance_id: str) -> None:
     conn.execute(delete(service_instances).where(service_instances.c.id == instance_id))
 

@@ -114,7 +114,7 @@ def test_attempt_of_a_silent_worker_is_resubmitted_after_heartbeat_timeout(start
 
     # The killed worker's message of attempt 1 comes back once its lease lapses; the
     # replacement drops it rather than run the closed attempt a third time.
-    wait_for(lambda: "came back from a lost worker" in runtime.fleet.log_tail(200),
+    wait_for(lambda: "the executor has closed that attempt since" in runtime.fleet.log_tail(200),
              VISIBILITY_TIMEOUT + 15, "the lapsed message of attempt 1 to come back")
     assert len((tmp_path / "started").read_text().split()) == 2
     (run,) = runtime.task_runs(execution.id)
