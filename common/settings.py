@@ -237,6 +237,13 @@ class ExecutorSettings(BaseModel):
         "it is not handled within this (the message was lost with an executor that died), "
         "the timer fires again. A duplicate is ignored.",
     )
+    max_lost_attempts: int = Field(
+        default=3, ge=1,
+        description="A task run whose worker died (fell silent) while running it this many "
+        "attempts in a row ends FAILED instead of being resubmitted again: a task that kills "
+        "its worker must not take down the fleet one worker at a time. Its `errors` and "
+        "`allowFailure` apply; its `retry` does not.",
+    )
 
 
 class SchedulerSettings(BaseModel):

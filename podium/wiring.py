@@ -95,7 +95,8 @@ def engine_config(settings: Settings, db: Database) -> EngineConfig:
                                                         local_files(settings.local_files),
                                                         http=settings.http),
                         cipher=secret_cipher(settings),
-                        load_outputs=outputs_loader(files), write_file=file_writer(files))
+                        load_outputs=outputs_loader(files), write_file=file_writer(files),
+                        max_lost_attempts=settings.executor.max_lost_attempts)
 
 
 def input_services(settings: Settings, db: Database) -> Callable[[str, dict], RenderServices]:

@@ -36,6 +36,8 @@ class Attempt(Record):
     ended: datetime | None = None
     log_file: str | None = None  # logToFile: the stored file of its log lines (Kestra's logFile)
     assets: dict[str, Any] | None = None  # the task's `assets` as rendered for this attempt
+    # Closed because the worker running it fell silent (executor/engine/features/resubmit.py).
+    worker_lost: bool = False
 
 
 class TaskRun(Record):

@@ -39,6 +39,8 @@ class EngineConfig:
     # Writes a WriteFile command's file to internal storage: (uri, bytes). The handler
     # calls it (never the engine); None: the engine refuses what would need it.
     write_file: Callable[[str, bytes], Any] | None = field(default=None, compare=False)
+    # A task run whose worker died this many times in a row fails (a poison task).
+    max_lost_attempts: int = 3
 
 
 def iso(value: datetime | None) -> str | None:

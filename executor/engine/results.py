@@ -38,7 +38,7 @@ def apply_task_result(tx: ExecutionTx, result: TaskResult, config: EngineConfig)
         return None
     if result.children is not None and working_directory.continues_in_executor(tx, run, state):
         return None
-    tx.move_run(run, _adjusted(tx, run, state))
+    tx.move_run(run, final_state(tx, run, state))
     return None
 
 
@@ -101,7 +101,8 @@ def _retry_in_new_execution(tx: ExecutionTx, run: TaskRun, policy) -> bool:
     return True
 
 
-def _adjusted(tx: ExecutionTx, run: TaskRun, state: State) -> State:
+def final_state(tx: ExecutionTx, run: TaskRun, state: State) -> State:
+    """An attempt's last state as its task run ends: warningOnRetry, allowFailure, allowWarning."""
     task = tx.task(run.task_id)
     policy = task.retry or tx.flow.retry
     if state is State.SUCCESS and policy is not None and policy.warning_on_retry \

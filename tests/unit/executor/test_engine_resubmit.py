@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from common.messages import ResubmitAttempt
 from common.models.state import State
+from executor.engine.context import EngineConfig
 from tests.unit.executor.harness import Harness
 from tests.unit.executor.test_engine_subflow import started
 
@@ -95,3 +96,84 @@ def test_an_attempt_not_run_by_a_worker_is_never_resubmitted():
                                       attempt=1, lost=True))
     assert decision.ignored and "does not run on a worker" in decision.ignored
     assert [(a.number, a.state) for a in h.by_task("call")[0].attempts] == [(1, State.RUNNING)]
+
+
+POISON = """id: p
+namespace: company.team
+tasks:
+  - id: poison
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands: ["kill -9 $PPID"]
+    retry:
+      type: constant
+      interval: PT1S
+      maxAttempt: 10
+  - id: never
+    type: io.kestra.plugin.core.log.Log
+    message: not reached
+errors:
+  - id: cleanup
+    type: io.kestra.plugin.core.log.Log
+    message: cleaning up
+"""
+
+
+def lose_every_attempt(h: Harness, times: int) -> list:
+    """The worker of each attempt of the first task falls silent: resubmit it `times` times."""
+    decisions = []
+    for _ in range(times):
+        decisions.append(resubmit(h, h.dispatched[-1]))
+    return decisions
+
+
+def test_a_task_whose_worker_dies_every_time_fails_after_max_lost_attempts():
+    h = Harness(POISON)
+    h.start()
+    *resubmitted, last = lose_every_attempt(h, 3)
+    assert [d.ignored for d in resubmitted] == [None, None]
+    (run,) = h.by_task("poison")
+    assert [(a.number, a.state) for a in run.attempts] == [
+        (1, State.KILLED), (2, State.KILLED), (3, State.FAILED)]
+    assert run.state is State.FAILED
+    assert len([d for d in h.dispatched if d.task_run.task_id == "poison"]) == 3  # no retry
+    (error,) = [text for _, level, text in last.logs if level == "ERROR"]
+    assert "died 3 times in a row (attempts 1-3" in error and "giving up" in error
+    # The execution's failure path: `errors` runs, the next task does not.
+    h.run()
+    assert h.states() == {"poison": "FAILED", "cleanup": "SUCCESS"}
+    assert h.execution.state is State.FAILED
+
+
+def test_the_bound_is_a_setting_and_allow_failure_applies():
+    source = POISON.replace("    retry:", "    allowFailure: true\n    retry:")
+    h = Harness(source, config=EngineConfig(max_lost_attempts=2))
+    h.start()
+    lose_every_attempt(h, 2)
+    (run,) = h.by_task("poison")
+    assert [a.state for a in run.attempts] == [State.KILLED, State.FAILED]
+    assert h.run() is State.WARNING
+    assert h.states()["never"] == "SUCCESS"
+
+
+def test_a_finished_attempt_or_a_lost_message_between_losses_resets_the_count():
+    h = Harness(POISON)
+    h.start()
+    lose_every_attempt(h, 2)
+    h.send(ResubmitAttempt(execution_id=h.execution.id, task_run_id=h.dispatched[-1].task_run.id,
+                           attempt=h.dispatched[-1].attempt, lost=True))  # not the task's doing
+    lose_every_attempt(h, 1)
+    (run,) = h.by_task("poison")
+    assert run.state is State.RUNNING and len(run.attempts) == 5
+    h.result(h.dispatched[-1], "FAILED")  # an attempt that ran to its end: retried
+    h.fire_timers()
+    lose_every_attempt(h, 2)
+    (run,) = h.by_task("poison")
+    assert run.state is State.RUNNING  # two losses in a row since the failed attempt
+
+
+def test_other_executions_are_unaffected_by_a_poison_task():
+    poisoned, healthy = Harness(POISON), Harness(POISON.replace("kill -9 $PPID", "true"))
+    poisoned.start()
+    lose_every_attempt(poisoned, 3)
+    assert poisoned.by_task("poison")[0].state is State.FAILED
+    assert healthy.run() is State.SUCCESS
