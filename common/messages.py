@@ -10,6 +10,7 @@ duplicate or stale delivery is a no-op.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
@@ -76,12 +77,29 @@ class TaskResult(Message):
 
 
 class KillExecution(Message):
+    """Kill the execution. A second kill also stops its afterExecution tasks, so a copy of
+    one kill (a duplicate delivery) must not count as a second: `request_id` tells them
+    apart (a kill sent without one is always a new one)."""
+
     kind: Literal["kill_execution"] = "kill_execution"
+    request_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"kill_execution:{self.execution_id}:{self.request_id}"
 
 
 class ResumeExecution(Message):
+    """Resume the first PAUSED task run. With parallel pauses each resume moves one on, so
+    a copy of one resume must not resume the next: `request_id` tells them apart."""
+
     kind: Literal["resume_execution"] = "resume_execution"
     inputs: dict[str, Any] | None = None
+    request_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"resume_execution:{self.execution_id}:{self.request_id}"
 
 
 class ReviewExecution(Message):

@@ -84,11 +84,29 @@ def _result(tx: ExecutionTx, message: TaskResult, config: EngineConfig) -> str |
     return apply_task_result(tx, message, config)
 
 
+# Where the id of the last applied request of a kind is kept (`execution.variables`): a
+# copy of it (a duplicate delivery) is then recognised.
+KILL_REQUEST, RESUME_REQUEST = "killRequest", "resumeRequest"
+
+
+def applied_before(tx: ExecutionTx, key: str, request_id: str) -> bool:
+    return (tx.execution.variables or {}).get(key) == request_id
+
+
+def remember_request(tx: ExecutionTx, key: str, request_id: str) -> None:
+    variables = {**(tx.execution.variables or {}), key: request_id}
+    tx.set_execution(tx.execution.model_copy(update={"variables": variables}))
+
+
 @handles(KillExecution)
 def _kill(tx: ExecutionTx, message: KillExecution, config: EngineConfig) -> str | None:
+    if applied_before(tx, KILL_REQUEST, message.request_id):
+        return "a copy of the kill already applied"
     if (tx.flow.after_execution and tx.execution.state in _KILLED_THEN_AFTER
             and PENDING_FINAL_STATE not in (tx.execution.variables or {})):
-        return kill_before_after_execution(tx)
+        why = kill_before_after_execution(tx)
+        remember_request(tx, KILL_REQUEST, message.request_id)
+        return why
     return kill(tx)
 
 

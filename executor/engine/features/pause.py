@@ -30,7 +30,8 @@ from common.templating import render_typed
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.commands import ScheduleTimer
 from executor.engine.flowables import _render, resolves
-from executor.engine.process import handles, handles_timer
+from executor.engine.process import (RESUME_REQUEST, applied_before, handles, handles_timer,
+                                     remember_request)
 
 DELAY, TIMEOUT = "pause_delay", "pause_timeout"
 # What a `pauseDuration` elapsing does, per `behavior` (Kestra's Pause.Behavior).
@@ -100,16 +101,19 @@ def _duration(tx, config, task, run, text: str | None) -> timedelta | None:
 def _resume(tx, message: ResumeExecution, config) -> str | None:
     if tx.execution.state is not State.PAUSED:
         return f"execution is not paused ({tx.execution.state.value})"
+    if applied_before(tx, RESUME_REQUEST, message.request_id):
+        return "a copy of a resume already applied"
     run, task = first_paused(tx.flow, tx.runs())
     if run is None:  # a manual pause of the whole execution: it just runs again
         tx.move_execution(State.RUNNING)
-        return None
-    try:
-        on_resume = typed_resume_inputs(task, message.inputs)
-    except InputErrors as exc:
-        # The CLI / API validate before publishing; a message that still fails is dropped.
-        return f"invalid onResume inputs: {exc}"
-    unpause(tx, run, task, State.RUNNING, on_resume)
+    else:
+        try:
+            on_resume = typed_resume_inputs(task, message.inputs)
+        except InputErrors as exc:
+            # The CLI / API validate before publishing; a message that still fails is dropped.
+            return f"invalid onResume inputs: {exc}"
+        unpause(tx, run, task, State.RUNNING, on_resume)
+    remember_request(tx, RESUME_REQUEST, message.request_id)
     return None
 
 

@@ -203,3 +203,15 @@ def test_retry_scheduled_while_another_branch_is_paused_keeps_the_execution_paus
     h.result(flaky, "FAILED")
     assert h.execution.state is State.PAUSED
     assert h.by_task("flaky")[0].state is State.RETRYING
+
+
+def test_a_copy_of_a_resume_does_not_resume_the_next_parallel_pause():
+    h = Harness(HEAD + "  - id: p\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
+                + pause(task_id="p1", indent=6) + pause(task_id="p2", indent=6))
+    h.run()
+    message = ResumeExecution(execution_id=h.execution.id)
+    h.send(message)
+    assert h.send(message).ignored  # delivered twice: still one resume
+    assert h.states() == {"p": "RUNNING", "p1": "SUCCESS", "p2": "PAUSED"}
+    resume(h)
+    assert h.execution.state is State.SUCCESS

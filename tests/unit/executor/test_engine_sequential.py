@@ -262,3 +262,18 @@ def test_a_second_kill_stops_the_after_execution_tasks_too():
     h.kill()
     assert h.execution.state is State.KILLED
     assert h.states() == {"a": "KILLED", "notify": "KILLED"}
+
+
+def test_a_copy_of_the_kill_does_not_stop_the_after_execution_tasks():
+    # The same KillExecution delivered twice is one kill, not the second kill above.
+    from common.messages import KillExecution
+    source = flow(task("a")) + "afterExecution:\n" + task("notify", "Log")
+    h = Harness(source)
+    h.start()
+    message = KillExecution(execution_id=h.execution.id)
+    h.send(message)
+    assert h.send(message).ignored
+    assert h.states() == {"a": "KILLED", "notify": "RUNNING"}
+    h.result(h.dispatched[-1], "SUCCESS")
+    assert h.execution.state is State.KILLED
+    assert h.states() == {"a": "KILLED", "notify": "SUCCESS"}
