@@ -97,6 +97,8 @@ class WorkerService:
         self._lock = threading.Lock()
         # Called when the running attempts change (the heartbeat writes them soon after).
         self.on_change: Callable[[], None] | None = None
+        # Writes the heartbeat row at once (`_list_now`).
+        self.list_now: Callable[[], None] | None = None
 
     def handle(self, payload: dict[str, Any]) -> None:
         message = decode_worker_message(payload)
@@ -104,10 +106,11 @@ class WorkerService:
             self.on_kill(payload)
             return
         assert isinstance(message, RunTask)
-        if not self.admission.admit(message, self.worker_id, check_store=self._may_be_stale()):
+        checked = self._may_be_stale()
+        if not self.admission.admit(message, self.worker_id, check_store=checked):
             return
         try:
-            result = self._attempt(message, payload)
+            result = self._attempt(message, payload, checked)
             if result is not None:
                 self.transport.publish(EXECUTOR_QUEUE, result.encode())
         except BaseException:
@@ -121,9 +124,13 @@ class WorkerService:
         dead: its attempt may have been closed since (worker/admission.py)."""
         return is_redelivery() or (self.silence is not None and self.silence.suspect())
 
-    def _attempt(self, message: RunTask, payload: dict[str, Any]) -> TaskResult | None:
-        """Run the attempt; its result, or None when a shutdown gave it back to its queue."""
+    def _attempt(self, message: RunTask, payload: dict[str, Any],
+                 list_first: bool = False) -> TaskResult | None:
+        """Run the attempt; its result, or None when a shutdown gave it back to its queue.
+        `list_first`: the heartbeat row lists the attempt before its body starts."""
         killed = self._register(message)
+        if list_first:
+            self._list_now()
         started, began = utcnow(), time.perf_counter()
         outcome = None
         try:
@@ -228,6 +235,17 @@ class WorkerService:
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change()
+
+    def _list_now(self) -> None:
+        """Write the heartbeat row now rather than soon: an attempt that came back (its
+        worker died) may kill this worker too, and the executor counts only the deaths of
+        workers listing it (a task that kills every worker must end, see resubmit.py)."""
+        if self.list_now is None:
+            return
+        try:
+            self.list_now()
+        except Exception:  # noqa: BLE001 - the regular beat lists it soon anyway
+            log.warning("could not list attempt in the heartbeat row", exc_info=True)
 
     def running_attempts(self) -> list[dict[str, Any]]:
         """The attempts this worker runs now, as its heartbeat row lists them."""

@@ -106,6 +106,7 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
                                  "pool": settings.worker.pool},
                                 running=service.running_attempts, health=management.health)
     service.worker_id, service.on_change = heartbeat.id, heartbeat.wake
+    service.list_now = heartbeat.beat_now
     heartbeat.on_revived = service.watch_silence(stop).declared_dead
     unsubscribe = transport.subscribe_broadcast(KILL_CHANNEL, service.on_kill)
     on_stop(stop, lambda: (heartbeat.draining(),
