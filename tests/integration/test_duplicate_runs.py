@@ -20,27 +20,13 @@ from common.store.types import utcnow
 from common.transport.base import WORKER_QUEUE
 from tests.integration.conftest import (Interceptor, deploy, finish, start_runtime, stop_runtime,
                                        wait_for)
+from tests.integration.held_run_tasks import dropped, recording_flow, runs
 
 pytestmark = pytest.mark.service
 
 GROUP = "podium.worker.dedupe"
 
-FLOW = """
-id: dedupe
-namespace: it.dedupe
-inputs:
-  - id: dir
-    type: STRING
-tasks:
-  - id: record
-    type: io.kestra.plugin.scripts.shell.Commands
-    workerGroup:
-      key: dedupe
-    env:
-      DIR: "{{ inputs.dir }}"
-    commands:
-      - echo $$ >> "$DIR/runs"
-"""
+FLOW = recording_flow("dedupe")
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +45,6 @@ def run_task_of(interceptor: Interceptor, execution_id: str) -> dict:
                             what="the execution's RunTask")
 
 
-def dropped(runtime, payload: dict) -> bool:
-    """A worker logged that it dropped a copy of this attempt."""
-    return f"of task run {payload['task_run_id']} not run again" in runtime.fleet.log_tail(300)
-
-
-def runs(tmp_path) -> list[str]:
-    path = tmp_path / "runs"
-    return path.read_text().split() if path.exists() else []
 
 
 def test_a_run_task_delivered_twice_runs_its_body_once(runtime, tmp_path):

@@ -24,28 +24,14 @@ from common.models.state import State
 from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE
 from tests.integration.conftest import (Interceptor, deploy, finish, own_database, start_runtime,
                                        stop_runtime, wait_for)
+from tests.integration.held_run_tasks import dropped, recording_flow, runs
 
 pytestmark = pytest.mark.service
 
 GROUP = "podium.worker.frozen"
 HEARTBEAT_TIMEOUT = 4
 
-FLOW = """
-id: frozen
-namespace: it.frozen
-inputs:
-  - id: dir
-    type: STRING
-tasks:
-  - id: record
-    type: io.kestra.plugin.scripts.shell.Commands
-    workerGroup:
-      key: frozen
-    env:
-      DIR: "{{ inputs.dir }}"
-    commands:
-      - echo $$ >> "$DIR/runs"
-"""
+FLOW = recording_flow("frozen")
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +66,6 @@ def freeze_holding(deployment, env, runtime, worker, payload: dict) -> float:
     return frozen_at
 
 
-def dropped(runtime, payload: dict) -> bool:
-    """The worker logged that it dropped this attempt's RunTask."""
-    line = f"attempt {payload['attempt']} of task run {payload['task_run_id']} not run again"
-    return line in runtime.fleet.log_tail(300)
-
-
-def runs(path) -> list[str]:
-    return (path / "runs").read_text().split() if (path / "runs").exists() else []
 
 
 def test_no_task_starts_after_a_kill_while_its_worker_was_frozen(frozen, deployment, tmp_path):
