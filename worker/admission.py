@@ -14,8 +14,10 @@ first, so that the normal path costs one broker round trip and no SQL:
    attempt, so nothing is lost;
 4. a redelivery (or any message while this worker suspects it was frozen) is checked
    against the store: dropped if the executor closed the attempt (resubmitted, killed, its
-   result recorded), or if the holder is a live worker whose heartbeat lists the attempt;
-   else the claim is taken over and the attempt runs.
+   result recorded). A message the broker gave back (its holder stopped renewing it: dead
+   or frozen) is then taken over; one published again (the outbox sweeper, a retry) is
+   dropped if its holder is a live worker whose heartbeat lists the attempt (it may still
+   run it), else taken over.
 
 A broker that cannot be reached for the claim does not stop the attempt: at-least-once
 comes first, the check is best effort.
@@ -52,9 +54,11 @@ class Admission:
         self._admitted: OrderedDict[tuple[str, int], None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def admit(self, message: RunTask, me: str, *, check_store: bool) -> bool:
+    def admit(self, message: RunTask, me: str, *, check_store: bool,
+              holder_gone: bool = False) -> bool:
         """True: run `message` here (its claim is `me`'s). `check_store`: the message may be
-        stale (a redelivery, or this worker was silent): read the store before running."""
+        stale (a redelivery, or this worker was silent): read the store before running.
+        `holder_gone`: the broker gave it back, whoever held it holds it no more."""
         key = (message.task_run_id, message.attempt)
         with self._lock:
             if key in self._admitted:
@@ -63,7 +67,7 @@ class Admission:
             while len(self._admitted) > ADMITTED_MEMORY:
                 self._admitted.popitem(last=False)
         try:
-            admitted = self._decide(message, me, check_store)
+            admitted = self._decide(message, me, check_store, holder_gone)
         except BaseException:
             self._forget(key)
             raise
@@ -89,7 +93,7 @@ class Admission:
             log.warning("could not release the claim of attempt %d of task run %s: %s",
                         message.attempt, message.task_run_id, exc)
 
-    def _decide(self, message: RunTask, me: str, check_store: bool) -> bool:
+    def _decide(self, message: RunTask, me: str, check_store: bool, holder_gone: bool) -> bool:
         name = claim_name(message)
         try:
             holder = self.transport.claim(name, me, self.ttl)
@@ -103,7 +107,7 @@ class Admission:
             return self._drop(message, f"a copy is held by {holder}")
         if not check_store:
             return True
-        why = self._stale(message, holder, me)
+        why = self._stale(message, None if holder_gone else holder, me)
         if why is not None:
             return self._drop(message, why)
         if holder is None:

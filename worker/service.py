@@ -34,7 +34,8 @@ from common.storage.offload import OUTPUTS_FILE, offload, resolve
 from common.storage.offload import load as load_outputs
 from common.store import Database, append_logs, get_task_run
 from common.store.types import utcnow
-from common.transport.base import EXECUTOR_QUEUE, Transport, is_redelivery, worker_queue
+from common.transport.base import (EXECUTOR_QUEUE, LAPSED, Transport, is_redelivery,
+                                   redelivery, worker_queue)
 from worker.admission import Admission
 from worker.log_writer import LogWriter
 from worker.run_context import RunContext
@@ -107,7 +108,8 @@ class WorkerService:
             return
         assert isinstance(message, RunTask)
         checked = self._may_be_stale()
-        if not self.admission.admit(message, self.worker_id, check_store=checked):
+        if not self.admission.admit(message, self.worker_id, check_store=checked,
+                                    holder_gone=redelivery() == LAPSED):
             return
         try:
             result = self._attempt(message, payload, checked)

@@ -65,19 +65,29 @@ Handler = Callable[[Payload], None]
 StopSubscription = Callable[[], None]
 
 
-_REDELIVERY = contextvars.ContextVar("podium_redelivery", default=False)
+# Why a message may have been handled before (`redelivery()`):
+LAPSED = "lapsed"  # the broker gave it back: the consumer holding it died or froze
+RESENT = "resent"  # published again by its sender, or after its handler raised
+
+_REDELIVERY: contextvars.ContextVar[str | None] = contextvars.ContextVar("podium_redelivery",
+                                                                         default=None)
 
 
-def is_redelivery() -> bool:
-    """True inside a handler whose message the broker gave back after its consumer died
-    (or its pool process did): the message may have been handled, in part or whole."""
+def redelivery() -> str | None:
+    """Inside a handler: LAPSED, RESENT, or None for a first delivery. Either way the
+    message may have been handled, in part or whole; only after LAPSED is its last
+    holder known to have stopped holding it."""
     return _REDELIVERY.get()
 
 
-def handling_redelivery(redelivered: bool) -> contextvars.Token:
-    """Set what `is_redelivery` answers for the handler about to run (transports only);
+def is_redelivery() -> bool:
+    return _REDELIVERY.get() is not None
+
+
+def handling_redelivery(why: str | None) -> contextvars.Token:
+    """Set what `redelivery` answers for the handler about to run (transports only);
     returns the token that restores it."""
-    return _REDELIVERY.set(redelivered)
+    return _REDELIVERY.set(why)
 
 
 def attempt_mark(kind: str, task_run_id: str, attempt: int) -> str:

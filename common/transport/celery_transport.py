@@ -64,6 +64,8 @@ from kombu.common import Broadcast
 
 from common.settings import Settings
 from common.transport.base import (
+    LAPSED,
+    RESENT,
     Handler,
     Payload,
     StopSubscription,
@@ -128,9 +130,9 @@ class _Dispatch:
         self.backoff = backoff
         self.max_outages = max_outages
 
-    def handle(self, queue: str, body: str, failures: int, redelivered: bool = False,
+    def handle(self, queue: str, body: str, failures: int, redelivered: str | None = None,
                outages: int = 0) -> None:
-        token = handling_redelivery(redelivered or failures > 0 or outages > 0)
+        token = handling_redelivery(redelivered or (RESENT if failures or outages else None))
         try:
             handler = self.handlers.get(queue)
             if handler is None:
@@ -207,8 +209,9 @@ def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
     def handle(task, queue: str, body: str, failures: int = 0, outages: int = 0,
                resent: bool = False) -> None:
         # kombu marks a message it put back (dead holder, lost pool process) as redelivered.
-        redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
-        dispatch.handle(queue, body, failures, redelivered or resent, outages)
+        lapsed = bool((task.request.delivery_info or {}).get("redelivered"))
+        dispatch.handle(queue, body, failures, LAPSED if lapsed else RESENT if resent else None,
+                        outages)
 
     app.podium_dispatch = dispatch  # type: ignore[attr-defined]
     return app

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from common.transport.base import (
+    LAPSED,
+    RESENT,
     Handler,
     Payload,
     StopSubscription,
@@ -55,7 +57,7 @@ class _Envelope:
     failures: int = 0
     mark: str | None = None
     outages: int = 0  # failures because the store was unavailable (not counted above)
-    redelivered: bool = False  # may have been handled before
+    redelivered: str | None = None  # LAPSED, RESENT: may have been handled before
 
 
 class InProcessTransport(Transport):
@@ -85,7 +87,7 @@ class InProcessTransport(Transport):
 
     def _publish_encoded(self, queue: str, text: str, mark: str | None = None,
                          redelivery: bool = False) -> None:
-        self._put(_Envelope(queue, text, mark=mark, redelivered=redelivery))
+        self._put(_Envelope(queue, text, mark=mark, redelivered=RESENT if redelivery else None))
 
     def claim(self, name: str, holder: str, ttl_seconds: float, *,
               replacing: str | None = None) -> str | None:
@@ -159,8 +161,8 @@ class InProcessTransport(Transport):
         return None
 
     def _deliver(self, envelope: _Envelope, handler: Handler, stop: threading.Event) -> None:
-        token = handling_redelivery(envelope.redelivered or envelope.failures > 0
-                                    or envelope.outages > 0)
+        token = handling_redelivery(envelope.redelivered or
+                                    (RESENT if envelope.failures or envelope.outages else None))
         try:
             handler(decode_payload(envelope.text))
         except Exception as exc:  # noqa: BLE001 - any handler error means "not acknowledged"
@@ -168,7 +170,7 @@ class InProcessTransport(Transport):
         except BaseException:
             # The thread is going away mid-handler (like a dying process): the message was
             # never acknowledged, so it goes back where it was.
-            envelope.redelivered = True
+            envelope.redelivered = LAPSED
             self._put(envelope, front=True)
             raise
         finally:

@@ -28,6 +28,7 @@ from test_transport_support import (  # noqa: E402
 )
 
 from common.transport import DEAD_LETTER_KIND, InvalidPayloadError, TransportError  # noqa: E402
+from common.transport.base import LAPSED, RESENT  # noqa: E402
 
 
 def _celery_harness(tmp_path):
@@ -200,6 +201,7 @@ def test_consumer_killed_mid_handler_redelivers_to_new_consumer(celery_harness):
     assert started[0]["pid"] != started[1]["pid"]
     # The handler can tell that the work may have been done already.
     assert [s["redelivered"] for s in started] == [False, True]
+    assert [s["why"] for s in started] == [None, LAPSED]
 
 
 @pytest.mark.service
@@ -296,9 +298,9 @@ def test_a_message_published_again_or_retried_is_seen_as_a_redelivery(harness):
     harness.transport.publish(q, {"id": "flaky", "fail": 1})
     harness.start_consumer([q])
     wait_for(lambda: len(harness.recorder.items("done")) == 3, what="3 messages handled")
-    seen = [(s["id"], s["attempt"], s["redelivered"]) for s in harness.recorder.items("started")]
-    assert seen == [("fresh", 1, False), ("again", 1, True), ("flaky", 1, False),
-                    ("flaky", 2, True)]
+    seen = [(s["id"], s["attempt"], s["why"]) for s in harness.recorder.items("started")]
+    assert seen == [("fresh", 1, None), ("again", 1, RESENT), ("flaky", 1, None),
+                    ("flaky", 2, RESENT)]
 
 
 def test_claims_are_held_once_until_released_replaced_or_expired(harness):

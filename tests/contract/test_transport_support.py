@@ -26,7 +26,7 @@ if str(REPO) not in sys.path:  # when run as a script by the Celery harness
     sys.path.insert(0, str(REPO))
 
 from common.transport import Handler, InProcessTransport  # noqa: E402
-from common.transport.base import is_redelivery  # noqa: E402
+from common.transport.base import is_redelivery, redelivery  # noqa: E402
 
 REDIS_URL = os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 MAX_FAILURES = 3
@@ -93,7 +93,8 @@ def make_handler(recorder: Any) -> Handler:
         mid = payload["id"]
         attempt = recorder.incr(f"attempt:{mid}")
         recorder.push("started", {"id": mid, "attempt": attempt, "pid": os.getpid(),
-                                  "at": time.time(), "redelivered": is_redelivery()})
+                                  "at": time.time(), "redelivered": is_redelivery(),
+                                  "why": redelivery()})
         if attempt <= payload.get("fail", 0):
             raise RuntimeError(f"planned failure {attempt}")
         if attempt <= payload.get("outage", 0):

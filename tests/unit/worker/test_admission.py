@@ -17,7 +17,8 @@ from common.store.outbox import enqueue_for_publish
 from common.store.services import DEAD, beat
 from common.heartbeat import new_instance
 from common.transport import InProcessTransport
-from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE, handling_redelivery
+from common.transport.base import (EXECUTOR_QUEUE, LAPSED, RESENT, WORKER_QUEUE,
+                                   handling_redelivery)
 from tests.waiting import wait_for
 from worker.admission import DONE, claim_name
 from worker.service import WorkerService
@@ -58,8 +59,8 @@ def results(transport: InProcessTransport) -> int:
     return transport.pending(EXECUTOR_QUEUE)
 
 
-def redelivered(service: WorkerService, message: RunTask) -> None:
-    token = handling_redelivery(True)
+def redelivered(service: WorkerService, message: RunTask, why: str = RESENT) -> None:
+    token = handling_redelivery(why)
     try:
         service.handle(message.encode())
     finally:
@@ -108,23 +109,39 @@ def test_the_sweeper_republishing_a_finished_attempt_does_not_run_it_again(tmp_p
     assert results(transport) == 0
 
 
-def test_a_redelivery_runs_unless_its_holder_lives_and_runs_it(tmp_path):
-    db, transport = store(tmp_path), InProcessTransport()
-    message = task_run(db)
+def held_by_a_live_worker(db, transport, message: RunTask):
+    """`message`'s attempt claimed by w-old, whose heartbeat row lists it."""
     holder = new_instance("worker").but(id="w-old", running=[
         {"execution_id": message.execution_id, "task_run_id": message.task_run_id,
          "attempt": 1}])
     with db.begin() as conn:
         beat(conn, holder)
     assert transport.claim(claim_name(message), "w-old", 60) is None
+    return holder
+
+
+def test_a_republished_copy_runs_unless_its_holder_lives_and_runs_it(tmp_path):
+    db, transport = store(tmp_path), InProcessTransport()
+    message = task_run(db)
+    holder = held_by_a_live_worker(db, transport, message)
     service = worker(db, transport, "w2")
-    redelivered(service, message)  # w-old is alive and lists it: a copy
+    redelivered(service, message)  # the sweeper's copy; w-old is alive and lists it
     assert results(transport) == 0
     with db.begin() as conn:
         beat(conn, holder.but(state=DEAD))  # as an executor claiming it silent leaves it
     redelivered(service, message)  # w-old died with it: taken over and run
     assert results(transport) == 1
     assert transport.claim(claim_name(message), "w3", 60) == DONE
+
+
+def test_a_message_the_broker_gave_back_is_taken_over_from_its_holder(tmp_path):
+    # Its holder stopped renewing it (dead, whatever its row still says): the attempt is
+    # still open, so it runs here.
+    db, transport = store(tmp_path), InProcessTransport()
+    message = task_run(db)
+    held_by_a_live_worker(db, transport, message)
+    redelivered(worker(db, transport, "w2"), message, LAPSED)
+    assert results(transport) == 1
 
 
 def test_a_redelivery_of_a_closed_attempt_is_dropped_even_without_a_claim(tmp_path):
