@@ -55,3 +55,23 @@ def test_describe_is_the_json_shape_of_the_api(tmp_path):
     shown = describe(instance, instance.heartbeat_at)
     assert shown["kind"] == "scheduler" and shown["heartbeatAgeSeconds"] == 0
     assert shown["startedAt"].endswith("Z") and shown["running"] == []
+
+
+def test_a_beat_that_finds_the_row_declared_dead_registers_again_and_says_so(tmp_path):
+    from datetime import timedelta
+
+    from common.store import claim_silent_services
+    from common.store.types import utcnow
+
+    db = store(tmp_path)
+    revived: list[bool] = []
+    beat = Heartbeat(db, new_instance("worker"), interval=60)
+    beat.on_revived = lambda: revived.append(True)
+    beat.beat_now()
+    beat.beat_now()
+    assert revived == []
+    with db.begin() as conn:  # silent too long: an executor claims it
+        assert claim_silent_services(conn, utcnow() + timedelta(seconds=1))
+    beat.beat_now()
+    assert revived == [True]
+    assert [row.state for row in rows(db)] == ["RUNNING"]
