@@ -122,8 +122,10 @@ def test_resume_publishes_for_the_current_execution_with_rendered_inputs():
                      inputs={"approver": "{{ flow.id }}", "n": 2})
     outcome, _ = run(task, publish=lambda queue, payload: sent.append((queue, payload)))
     assert outcome.state is State.SUCCESS, outcome.error
-    assert sent == [(EXECUTOR_QUEUE, ResumeExecution(
-        execution_id="exec1", inputs={"approver": "flow", "n": 2}).encode())]
+    ((queue, payload),) = sent
+    expected = ResumeExecution(execution_id="exec1", inputs={"approver": "flow", "n": 2}).encode()
+    assert payload.pop("request_id") != expected.pop("request_id")  # each resume its own
+    assert (queue, payload) == (EXECUTOR_QUEUE, expected)
 
 
 def test_resume_checks_the_execution_exists(db):
