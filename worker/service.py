@@ -276,9 +276,10 @@ class WorkerService:
             closed = [key for key, message in running
                       if not ((run := get_task_run(conn, message.task_run_id))
                               and run.runs_attempt(message.attempt))]
+        held = dict(running)
         with self._lock:
-            for key in closed:
-                if key in self._running and self._attempts.get(key) is dict(running)[key]:
+            for key in closed:  # unless another attempt of the run started here meanwhile
+                if key in self._running and self._attempts.get(key) is held[key]:
                     self._running[key].set()
         for execution_id, run_id in closed:
             log.warning("attempt of task run %s (execution %s) closed by the executor while "

@@ -15,6 +15,7 @@ counts too, since after a freeze the consumer thread may run before the ticking 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +39,7 @@ class SilenceWatch:
         self.clock = clock
         self._last_tick = clock()
         self._suspect_until = float("-inf")
+        self._pid = os.getpid()  # the process whose ticks these are
         # Called (in the ticking thread) once a silence is noticed.
         self.on_silence: Callable[[], None] | None = None
 
@@ -59,6 +61,10 @@ class SilenceWatch:
         self._suspect(self.clock())
 
     def suspect(self) -> bool:
+        if os.getpid() != self._pid:
+            # A prefork pool child: the ticking thread did not survive the fork, its ticks
+            # say nothing here (the broker and redelivery checks still apply).
+            return False
         now = self.clock()
         return now - self._last_tick > self.gap or now < self._suspect_until
 
@@ -71,6 +77,8 @@ class SilenceWatch:
                 log.exception("could not check running attempts after a silence")
 
     def run(self, stop: threading.Event, tick: float = TICK_SECONDS) -> threading.Thread:
+        self._pid = os.getpid()
+
         def loop() -> None:
             while not stop.wait(tick):
                 self.tick()
