@@ -17,7 +17,8 @@ from tests.integration.conftest import (deploy, explain_stuck, own_database, sta
 
 pytestmark = pytest.mark.service
 
-# The script's first ancestor that is a `podium worker` process, killed as a crash would.
+# The script's first ancestor that is a `podium worker` process, killed as a crash would
+# (the pattern's brackets keep it from matching the launcher, whose command line holds it).
 POISON = """
 id: poison
 namespace: it.poison
@@ -33,7 +34,7 @@ tasks:
       - echo $$ >> "$DIR/runs"
       - sleep 1
       - p=$PPID
-      - while [ "$p" -gt 1 ]; do if tr '\\0' ' ' < /proc/$p/cmdline | grep -q 'podium.cli worker'; then kill -9 $p; exit 0; fi; p=$(cut -d' ' -f4 /proc/$p/stat); done
+      - while [ "$p" -gt 1 ]; do if tr '\\0' ' ' < /proc/$p/cmdline | grep -q 'podium[.]cli worker'; then kill -9 $p; exit 0; fi; p=$(cut -d' ' -f4 /proc/$p/stat); done
 errors:
   - id: on-error
     type: io.kestra.plugin.core.log.Log
