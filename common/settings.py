@@ -93,6 +93,12 @@ class BrokerSettings(BaseModel):
         "not count toward `max_failures`: it is retried at least every 5 s, this many times "
         "(about 30 minutes), before its failures count.",
     )
+    publish_patience_seconds: float = Field(
+        default=60.0, ge=0,
+        description="How long a publish keeps trying while the broker is unreachable (a Redis "
+        "restart) before it fails: a handler's outgoing message then waits for the broker "
+        "instead of failing the handler, whose message would run again.",
+    )
     retry_backoff_seconds: float = Field(
         default=0.5, ge=0,
         description="Pause before redelivering a message whose handler raised, doubled at each "

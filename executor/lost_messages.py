@@ -15,6 +15,11 @@ it looks for what the store waits on and no message stands for any more:
 * a Subflow task run still waiting for a child that has ended, whose SubflowEnded is gone:
   it is built from the child again and sent.
 
+The same look runs when the broker comes back without its data (a Redis restart without
+persistence loses every queue and every record of delivered messages), and every
+`LOST_SCAN_SECONDS` as a safety net. Attempts a live worker's heartbeat row lists are never
+resent: that worker holds them, whatever the broker remembers.
+
 "Gone" means: not in the outbox (read after the store rows, so a row deleted since was
 published first), and absent from the broker (`Transport.locate`) twice, a moment apart (a
 message a live consumer is taking is briefly in neither place); the store is read again
@@ -34,6 +39,7 @@ from common.plugins.tasks.flow_subflows import Subflow
 from common.store import Database, get_execution, get_task_run
 from common.store.executions import list_children, startable_created_ids
 from common.store.outbox import pending_payloads
+from common.store.services import list_services
 from common.store.task_runs import running_task_runs
 from common.store.types import utcnow
 from common.transport.base import EXECUTOR_QUEUE, Transport, execution_mark, message_mark, \
@@ -44,6 +50,8 @@ from executor.flow_cache import FlowCache, FlowNotFound
 
 # Long enough for a consumer to record a message it has just taken off a queue.
 CONFIRM_AFTER_SECONDS = 1.0
+# The look also runs this often as a safety net (it reads every queued message: not often).
+LOST_SCAN_SECONDS = 300.0
 # A ForEachItem run waits on many children and counts their ends itself: not resent here.
 SUBFLOW_TYPES = frozenset({Subflow.TYPE, *Subflow.ALIASES})
 
@@ -105,6 +113,8 @@ def find_lost_messages(db: Database, transport: Transport, flows: FlowCache,
                        sleep: Callable[[float], None] = time.sleep) -> list[Lost]:
     with db.read() as conn:
         attempts, children = _waiting_runs(conn, flows)
+        held = _held_by_live_workers(conn)
+        attempts = [a for a in attempts if (a.task_run_id, a.attempt) not in held]
         suspects: list[Lost] = [*attempts, *children,
                                 *map(Unstarted, startable_created_ids(conn, utcnow()))]
         # Read after the rows above: an outbox row deleted since was published first.
@@ -137,6 +147,15 @@ def _waiting_runs(conn, flows: FlowCache) -> tuple[list[OpenAttempt], list[Ended
                          for child in list_children(conn, run.execution_id)
                          if _ended_child_of(child, run.id)]
     return attempts, children
+
+
+def _held_by_live_workers(conn) -> set[tuple[str, int]]:
+    """(task run, attempt) of what live workers say they run. After the broker lost its
+    data nothing records their messages any more (``unacked`` is empty too), but a worker
+    running an attempt will report it: resubmitting would run it twice. A worker that
+    dies meanwhile is declared dead and its attempts resubmitted from its row."""
+    return {(item["task_run_id"], item["attempt"])
+            for service in list_services(conn, kind="worker") for item in service.running}
 
 
 def _ended_child_of(child: Execution, task_run_id: str) -> bool:

@@ -44,7 +44,8 @@ from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process
 from executor.flow_cache import FlowCache
 from executor.flow_triggers.listeners import on_state_change
-from executor.lost_messages import Lost, OpenAttempt, Unstarted, find_lost_messages
+from executor.lost_messages import LOST_SCAN_SECONDS, Lost, OpenAttempt, Unstarted, \
+    find_lost_messages
 from executor.metrics import Observed, observe, record
 from executor.run_cache import TaskRunCache
 from executor.store_watch import StoreWatch
@@ -192,6 +193,7 @@ class ExecutorService:
         self.clock = clock
         self.flows = FlowCache()
         self._lost_check_due = False  # a consumer died: look for messages lost with it
+        self._next_lost_scan = time.monotonic() + LOST_SCAN_SECONDS  # the safety net
         self.runs = TaskRunCache()
         self.relay = OutboxRelay(db, transport)
         self.counters: Counter[str] = Counter()
@@ -385,11 +387,14 @@ class ExecutorService:
         metrics.get().workers_lost.inc(len(dead))
         metrics.get().worker_attempts_resubmitted.inc(len(messages))
         self.relay.publish_committed(rows)
-        # Looked for until a look succeeds (the broker may be what failed).
-        self._lost_check_due |= any(service.kind in CONSUMERS for service in silent)
+        # Looked for until a look succeeds (the broker may be what failed); and now and
+        # then anyway, for a loss nothing else revealed.
+        self._lost_check_due |= any(service.kind in CONSUMERS for service in silent) \
+            or time.monotonic() >= self._next_lost_scan
         if self._lost_check_due:
             self.resend_lost_messages()
             self._lost_check_due = False
+            self._next_lost_scan = time.monotonic() + LOST_SCAN_SECONDS
         return len(messages)
 
     def resend_lost_messages(self) -> int:

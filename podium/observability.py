@@ -31,7 +31,8 @@ from podium.lifecycle import on_stop
 log = logging.getLogger(__name__)
 
 ADDRESS_LINE = "management server on "
-# Liveness: how stale a loop's beat may get before /healthz fails (a few periods).
+# Liveness: a consumer beats about every second while it consumes; /healthz fails when
+# its last beat is older than 6 of these (a reconnection after a broker restart fits).
 CONSUMER_BEAT_SECONDS = 5.0
 
 
@@ -83,19 +84,28 @@ def not_ready_when_set(stop: threading.Event, health: Health) -> None:
 
 
 def _ready_when_consuming(health: Health, beat: str | None = None) -> Callable[[], None]:
-    """Ready on Celery's worker_ready; with `beat`, a timer of the consumer's own loop
-    beats it (a consumer whose loop hangs stops beating)."""
+    """Ready on Celery's worker_ready; with `beat`, beaten by the consumer's check while
+    it can take messages (common/transport/celery_consumer.py): a consumer that hangs,
+    cannot reconnect or holds deliveries no handler will acknowledge stops beating."""
     from celery.signals import worker_ready
+
+    from common.transport.celery_consumer import consuming
 
     def on_ready(sender: Any = None, **_: Any) -> None:
         health.set_ready(True)
-        timer = getattr(sender, "timer", None)
-        if beat is not None and timer is not None:
-            health.beat(beat)
-            timer.call_repeatedly(CONSUMER_BEAT_SECONDS, lambda: health.beat(beat))
+
+    def on_consuming(sender: Any = None, **_: Any) -> None:
+        health.beat(beat)
 
     worker_ready.connect(on_ready, weak=False)
-    return lambda: worker_ready.disconnect(on_ready)
+    if beat is not None:
+        consuming.connect(on_consuming, weak=False)
+
+    def disconnect() -> None:
+        worker_ready.disconnect(on_ready)
+        consuming.disconnect(on_consuming)
+
+    return disconnect
 
 
 def executor(settings: Settings, service: Any, database: Any, stop: threading.Event) -> Management:

@@ -274,5 +274,10 @@ class Transport(ABC):
         stay queued for the next consumer.
         """
 
+    def watch_data_loss(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (in a background thread) when the broker comes back having lost
+        its messages (a restart without persistence), and once now if it cannot tell
+        whether it did (a first start). A transport that cannot lose them never calls it."""
+
     def close(self) -> None:
         """Release connections. The transport must not be used afterwards."""

@@ -34,9 +34,9 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
 from celery import Celery
+from celery.worker import state as worker_state
 
 log = logging.getLogger("podium.transport")
 
@@ -44,9 +44,8 @@ MIN_RENEW_SECONDS = 0.5
 
 
 class LeaseKeeper:
-    def __init__(self, app: Celery, worker: Any) -> None:
+    def __init__(self, app: Celery) -> None:
         self.app = app
-        self.worker = worker  # a celery WorkController
         timeout = float((app.conf.broker_transport_options or {}).get("visibility_timeout", 3600))
         self.every = max(MIN_RENEW_SECONDS, timeout / 4)
         self._stop = threading.Event()
@@ -82,19 +81,24 @@ class LeaseKeeper:
         return len(tags)
 
     def held_tags(self) -> list[str]:
-        """Delivery tags of the messages delivered to this worker and not acknowledged."""
-        consumer = getattr(self.worker, "consumer", None)
-        task_consumer = getattr(consumer, "task_consumer", None)
-        qos = getattr(getattr(task_consumer, "channel", None), "qos", None)
-        delivered = getattr(qos, "_delivered", None)
-        if not delivered:
-            return []
-        for _ in range(3):  # the consumer thread may change it while we copy
+        """Delivery tags of the messages this process's handlers hold: running, or
+        received and waiting for a pool slot.
+
+        Read from Celery's live requests, not from the consumer's channel: after a
+        reconnection the handlers started before it still hold messages of the old
+        channel, and a delivery whose ack failed (broker gone) is not held by anyone any
+        more; left unrenewed, it comes back after the visibility timeout."""
+        for _ in range(3):  # the consumer thread may change the sets while we copy
             try:
-                return [str(tag) for tag in list(delivered)]
+                requests = [*worker_state.active_requests, *worker_state.reserved_requests]
+                break
             except RuntimeError:
                 continue
-        return []
+        else:
+            return []
+        tags = {getattr(getattr(request, "message", None), "delivery_tag", None)
+                for request in requests}
+        return sorted(str(tag) for tag in tags if tag)
 
 
 # KEYS: the queue lists, then the unacked hash. ARGV: the marks wanted. Returns those seen.

@@ -51,7 +51,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from celery import signals
@@ -80,8 +80,10 @@ from common.transport.base import (
     handling_redelivery,
     message_mark,
 )
+from common.transport.celery_consumer import consumer_class
 from common.transport.celery_leases import LeaseKeeper, locate_marks, marked_task_id
 from common.transport.redis_claims import RedisClaims
+from common.transport.celery_watch import BrokerWatch
 
 log = logging.getLogger("podium.transport")
 
@@ -113,6 +115,9 @@ DELIVERY_CONFIG = dict(
 )
 
 TASK_NAME = "podium.handle"
+# Pauses between publish attempts while the broker is unreachable (see `send`).
+PUBLISH_RETRY_FIRST = 0.25
+PUBLISH_RETRY_MAX = 4.0
 
 
 class _Dispatch:
@@ -197,6 +202,9 @@ def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
         # On Redis an ack is an HDEL that works from any connection, so a task outliving a
         # broken connection can still be acknowledged; cancelling it would only waste work.
         worker_cancel_long_running_tasks_on_connection_loss=False,
+        # Reconnect for as long as the broker is away (celery_consumer.py); Celery's
+        # default gives up after 100 tries and stops the worker.
+        broker_connection_max_retries=None,
         **DELIVERY_CONFIG,
     )
     dispatch = _Dispatch(app, broker.max_failures, broker.retry_backoff_seconds,
@@ -214,21 +222,36 @@ def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
                         outages)
 
     app.podium_dispatch = dispatch  # type: ignore[attr-defined]
+    app.podium_publish_patience = broker.publish_patience_seconds  # type: ignore[attr-defined]
+    app.podium_watch = BrokerWatch(broker.url, broker.key_prefix)  # type: ignore[attr-defined]
     return app
 
 
 def send(app: Celery, queue: str, body: str, failures: int = 0, mark: str | None = None, *,
          outages: int = 0, resent: bool = False) -> None:
     """Publish one already encoded message. Never with eta/countdown/expires. A marked
-    message's Celery task id starts with its mark, which is what `locate` looks for."""
+    message's Celery task id starts with its mark, which is what `locate` looks for.
+
+    While the broker is unreachable, tries again with growing pauses for up to
+    ``broker.publish_patience_seconds``: a worker's result outlives a Redis restart
+    instead of failing its handler, which would run its task again."""
     task_id = marked_task_id(mark) if mark else None
     # Trailing arguments only when set: most messages keep the task's shortest form.
     args = [queue, body, failures, outages, True] if resent else \
         [queue, body, failures, outages] if outages else [queue, body, failures]
-    try:
-        app.send_task(TASK_NAME, args=args, queue=queue, ignore_result=True, task_id=task_id)
-    except Exception as exc:  # kombu raises OperationalError & co. when Redis is unreachable
-        raise TransportError(f"could not publish to {queue}: {exc}") from exc
+    deadline = time.monotonic() + app.podium_publish_patience  # type: ignore[attr-defined]
+    pause = PUBLISH_RETRY_FIRST
+    while True:
+        try:
+            app.send_task(TASK_NAME, args=args, queue=queue, ignore_result=True,
+                          task_id=task_id)
+            return
+        except Exception as exc:  # kombu raises OperationalError & co. when Redis is unreachable
+            if time.monotonic() + pause > deadline:
+                raise TransportError(f"could not publish to {queue}: {exc}") from exc
+            log.warning("could not publish to %s (%s): trying again in %.1f s", queue, exc, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, PUBLISH_RETRY_MAX)
 
 
 class CeleryTransport(Transport):
@@ -240,6 +263,7 @@ class CeleryTransport(Transport):
         self._dispatch = dispatch
         options = app.conf.broker_transport_options or {}
         self._claims = RedisClaims(app.conf.broker_url, options.get("global_keyprefix", ""))
+        self.watch: BrokerWatch = app.podium_watch  # type: ignore[attr-defined]
 
     # -- producer side -------------------------------------------------------------------
 
@@ -292,13 +316,14 @@ class CeleryTransport(Transport):
             # `celery worker` sends worker_ready from its own subclass; a bare WorkController
             # does not, and readiness probes rely on it.
             ready_callback=lambda consumer: signals.worker_ready.send(sender=consumer),
+            consumer_cls=consumer_class(self.watch.start()),
         )
         finished = threading.Event()
         watcher = threading.Thread(target=_stop_when_set, args=(stop, finished),
                                    name="podium-consume-stop", daemon=True)
         watcher.start()
         restore_signals = _install_signal_handlers(stop)
-        leases = LeaseKeeper(self.app, worker).start()
+        leases = LeaseKeeper(self.app).start()
         try:
             worker.start()  # returns after a warm shutdown
         finally:
@@ -309,8 +334,12 @@ class CeleryTransport(Transport):
         if worker.exitcode not in (None, 0):
             raise TransportError(f"Celery worker on {names} exited with code {worker.exitcode}")
 
+    def watch_data_loss(self, callback: Callable[[], None]) -> None:
+        self.watch.on_data_loss(callback)
+
     def close(self) -> None:
         self._claims.close()
+        self.watch.stop()
         self.app.close()  # producer and connection pools
 
     # -- broadcast -----------------------------------------------------------------------

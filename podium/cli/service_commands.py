@@ -67,6 +67,8 @@ def executor(concurrency: int | None) -> None:
     management = observability.executor(settings, service, database, stop)
     heartbeat = start_heartbeat(settings, "executor", {"concurrency": concurrency},
                                 health=management.health)
+    # A broker that comes back empty lost what the store still waits on: send it again.
+    transport.watch_data_loss(service.resend_lost_messages)
     service.run_background(stop, timer_poll_seconds=settings.executor.timer_poll_seconds,
                            outbox_sweep_seconds=settings.executor.outbox_sweep_seconds,
                            worker_timeout_seconds=settings.worker.heartbeat_timeout_seconds)
