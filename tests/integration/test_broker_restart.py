@@ -1,0 +1,143 @@
+"""Executions in flight survive a Redis restart, with its data kept or lost.
+
+Real `podium executor` / `podium worker` processes run on a Redis server of the test's own
+(a free port), which the test stops and starts again while attempts run on the worker
+(every slot busy: no BRPOP outstanding), others wait in the queue and some finish while
+Redis is away (their results wait to be published). With the data kept (AOF), every
+service reconnects and carries on; with it lost, the executor notices the missing broker
+marker and sends again what the store still waits on, except what the worker still runs.
+Either way every execution ends SUCCESS, a new one submitted afterwards too, and every
+process's /healthz answers 200 again (its consumer beats).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from common.models.state import State
+from tests.integration.conftest import deploy, explain_stuck, free_port, own_database, \
+    start_runtime, stop_runtime, wait_for
+
+pytestmark = [pytest.mark.service,
+              pytest.mark.skipif(shutil.which("redis-server") is None,
+                                 reason="`redis-server` is not installed")]
+
+FLOW = """
+id: restart
+namespace: it.broker
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT2S
+  - id: done
+    type: io.kestra.plugin.core.debug.Return
+    format: done
+"""
+IN_FLIGHT = 6
+WORKER_SLOTS = 2
+OUTAGE_SECONDS = 4.0  # longer than the nap: some attempts end while Redis is away
+# After Redis is back: reconnection (< 30 s), then the queued naps, 2 at a time.
+RECOVERY_SECONDS = 90.0
+
+
+class RedisServer:
+    """A redis-server of the test's own, which it may stop and start again."""
+
+    def __init__(self, keep_data: bool) -> None:
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="podium-it-redis-"))
+        self.keep_data = keep_data
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        persistence = ["--appendonly", "yes", "--appendfsync", "always"] if self.keep_data \
+            else ["--appendonly", "no"]
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--dir", str(self.folder), *persistence],
+            stdout=open(self.folder / "redis.log", "ab"), stderr=subprocess.STDOUT)
+        client = redis.Redis.from_url(self.url)
+        wait_for(lambda: _pings(client), 20, "the private redis-server to answer")
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(20)
+        self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["kept", "lost"])
+def broker(request) -> Iterator[RedisServer]:
+    server = RedisServer(keep_data=request.param == "kept")
+    server.start()
+    yield server
+    server.close()
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+            return response.status == 200
+    except OSError:  # urllib's HTTPError (503) included
+        return False
+
+
+def test_executions_in_flight_end_after_a_redis_restart(deployment, broker):
+    with own_database() as url:
+        runtime, _ = start_runtime(deployment, f"broker-{broker.port}:", executors=1,
+                                   workers=1, worker_concurrency=WORKER_SLOTS,
+                                   PODIUM_DATABASE__URL=url, PODIUM_BROKER__URL=broker.url)
+        try:
+            deploy(runtime, FLOW)
+            ids = [runtime.submit("it.broker", "restart", {}).id for _ in range(IN_FLIGHT)]
+            running = lambda: sum(1 for i in ids for run in runtime.task_runs(i)  # noqa: E731
+                                  if run.task_id == "nap" and run.state is State.RUNNING)
+            wait_for(lambda: running() == IN_FLIGHT, 30, "every nap dispatched")
+            time.sleep(0.5)  # the worker's slots take their first naps
+            broker.stop()
+            time.sleep(OUTAGE_SECONDS)
+            broker.start()
+            back = time.monotonic()
+
+            def ended() -> bool:
+                return all(runtime.get(i).state.is_terminated for i in ids)
+
+            deadline = back + RECOVERY_SECONDS
+            while not ended() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if not ended():
+                pytest.fail(f"executions still running {RECOVERY_SECONDS}s after Redis came "
+                            f"back:\n{explain_stuck(runtime, ids, runtime.fleet)}")
+            assert [runtime.get(i).state for i in ids] == [State.SUCCESS] * IN_FLIGHT
+            later = runtime.submit("it.broker", "restart", {}).id  # publishing works again
+            wait_for(lambda: runtime.get(later).state.is_terminated, 30, "a later execution")
+            assert runtime.get(later).state is State.SUCCESS
+            for management in runtime.fleet.management_urls():
+                wait_for(lambda: healthy(management), 40, f"{management}/healthz to be 200")
+        finally:
+            stop_runtime(deployment, runtime)
