@@ -117,7 +117,7 @@ DELIVERY_CONFIG = dict(
 TASK_NAME = "podium.handle"
 # Pauses between publish attempts while the broker is unreachable (see `send`).
 PUBLISH_RETRY_FIRST = 0.25
-PUBLISH_RETRY_MAX = 4.0
+PUBLISH_RETRY_MAX = 2.0
 
 
 class _Dispatch:
@@ -426,8 +426,8 @@ class _Subscriber:
             try:
                 with self.app.connection_for_read() as conn:
                     self._listen(conn)
-            except Exception:  # noqa: BLE001 - broker hiccup: reconnect, never die silently
-                log.exception("broadcast subscription %s lost, reconnecting", self.channel)
+            except Exception as exc:  # noqa: BLE001 - broker hiccup: reconnect, never die silently
+                log.warning("broadcast subscription %s lost (%s), reconnecting", self.channel, exc)
                 self.stopping.wait(1.0)
 
     def _listen(self, conn: Connection) -> None:

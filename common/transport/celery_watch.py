@@ -28,6 +28,8 @@ import redis
 log = logging.getLogger("podium.transport")
 
 MARKER_KEY = "podium.broker.marker"
+# Between noticing a data loss and looking for what it lost (see `_data_lost`).
+DATA_LOSS_SETTLE_SECONDS = 5.0
 
 
 class BrokerWatch:
@@ -101,7 +103,11 @@ class BrokerWatch:
 
     def _data_lost(self) -> None:
         log.warning("broker marker %s missing: the broker lost its data (or is new); "
-                    "looking for the messages the store still waits on", self.marker)
+                    "looking for the messages the store still waits on in %.0f s",
+                    self.marker, DATA_LOSS_SETTLE_SECONDS)
+        # Meanwhile consumers reconnect and publishes that waited for the broker land: a
+        # result published late is then found on its queue instead of looking lost.
+        self._stop.wait(DATA_LOSS_SETTLE_SECONDS)
         with self._lock:
             callbacks = list(self._on_data_loss)
         for callback in callbacks:
