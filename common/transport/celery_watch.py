@@ -12,7 +12,8 @@ reconnects (common/transport/celery_consumer.py).
 A restart may also lose the data (no AOF/RDB, a failover to an empty replica): every queue
 and every record of delivered messages is gone. A marker key, written once, tells: when it
 is missing, the callbacks given to `on_data_loss` run (the executor then looks for the
-messages the store still waits on and sends them again), and it is written again.
+messages the store still waits on and sends them again), and it is written again. They also run after a restart that kept the marker: Redis
+persisting its append-only file every second may still have lost its last writes.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ class BrokerWatch:
 
     def on_data_loss(self, callback: Callable[[], None]) -> None:
         """Call `callback` (in the watch's thread) whenever the broker comes back without
-        its data; also now if the marker is missing (a first start, or a loss while no
-        process watched: the callback must be harmless when nothing was lost)."""
+        its data, or restarted; also now if the marker is missing (a first start, or a
+        loss while no process watched): it must be harmless when nothing was lost."""
         with self._lock:
             self._on_data_loss.append(callback)
         self.start()
@@ -77,7 +78,7 @@ class BrokerWatch:
 
     def check(self) -> None:
         """One look at the broker: bump `generation` if it came back, and run the data
-        loss callbacks if its marker is gone."""
+        loss callbacks if its marker is gone or it restarted."""
         try:
             run_id = self.client.info("server").get("run_id")
             lost = bool(self._on_data_loss) and self._claim_marker()
@@ -86,13 +87,17 @@ class BrokerWatch:
                 log.warning("broker unreachable: %s", exc)
             self.reachable = False
             return
-        came_back = not self.reachable or (self._run_id is not None and run_id != self._run_id)
+        restarted = self._run_id is not None and run_id != self._run_id
+        came_back = restarted or not self.reachable
         self.reachable, self._run_id = True, run_id
         if came_back:
             self.generation += 1
             log.warning("broker is back (run_id %s): consumers reconnect", run_id)
         if lost:
-            self._data_lost()
+            self._data_lost(f"its marker {self.marker} is gone: it lost its data (or is new)")
+        elif restarted and self._on_data_loss:
+            # Kept data may still miss the last writes (AOF fsync'ed every second).
+            self._data_lost("it restarted: the writes of its last moments may be lost")
 
     def _claim_marker(self) -> bool:
         """True when the marker was missing (and is now written by this process)."""
@@ -101,10 +106,9 @@ class BrokerWatch:
         return bool(self.client.set(self.marker, f"{uuid.uuid4().hex} {time.time():.0f}",
                                     nx=True))
 
-    def _data_lost(self) -> None:
-        log.warning("broker marker %s missing: the broker lost its data (or is new); "
-                    "looking for the messages the store still waits on in %.0f s",
-                    self.marker, DATA_LOSS_SETTLE_SECONDS)
+    def _data_lost(self, why: str) -> None:
+        log.warning("broker: %s; looking for the messages the store still waits on in %.0f s",
+                    why, DATA_LOSS_SETTLE_SECONDS)
         # Meanwhile consumers reconnect and publishes that waited for the broker land: a
         # result published late is then found on its queue instead of looking lost.
         self._stop.wait(DATA_LOSS_SETTLE_SECONDS)
