@@ -188,6 +188,10 @@ def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
         # would let one consumer killed mid-sweep stop every restore for that long.
         # (Restoring is transactional per message: overlapping sweeps restore once.)
         "unacked_mutex_expire": max(10, int(3 * broker.restore_interval_seconds)),
+        # A broker host that vanished (no refusal, no reset) must not hold a connect, or
+        # an idle connection, forever: consumers reconnect with backoff instead.
+        "socket_connect_timeout": 5,
+        "socket_keepalive": True,
     }
     if broker.key_prefix:
         transport_options["global_keyprefix"] = broker.key_prefix
