@@ -20,7 +20,8 @@ from consuming again after a Redis restart:
 
 The same check sends `consuming` (observability turns it into the liveness beat) while the
 consumer can take messages: connected, and either below its prefetch or busy with as many
-live handlers as it holds messages. A consumer that hangs, waits to reconnect or holds
+live handlers as it holds messages; each failed reconnection attempt sends it too (the
+broker is away: restarting the process would not help). A consumer that hangs or holds
 deliveries no handler will ever acknowledge stops sending it, and /healthz fails.
 """
 
@@ -42,7 +43,8 @@ log = logging.getLogger("podium.transport")
 CHECK_SECONDS = 1.0
 RECONNECT_MAX_SECONDS = 5.0
 
-#: Sent (sender: the consumer) about once a second while the consumer can take messages.
+#: Sent (sender: the consumer) about once a second while the consumer can take messages,
+#: and at each attempt to reconnect.
 consuming = Signal(name="podium_consuming")
 
 
@@ -58,6 +60,9 @@ class _PodiumConsumer(Consumer):
     def ensure_connected(self, conn):
         def on_error(exc: Exception, interval: float, *_: Any) -> None:
             log.warning("broker unreachable (%s): consumer reconnects in %.1f s", exc, interval)
+            # Waiting for the broker is not being stuck: a restart by the orchestrator
+            # would only kill the handlers still running.
+            consuming.send(sender=self)
 
         conn = conn.ensure_connection(on_error, None, interval_start=0.5, interval_step=1.0,
                                       interval_max=RECONNECT_MAX_SECONDS,
