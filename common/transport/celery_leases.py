@@ -33,7 +33,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from celery import Celery
 from celery.worker import state as worker_state
@@ -41,13 +41,17 @@ from celery.worker import state as worker_state
 log = logging.getLogger("podium.transport")
 
 MIN_RENEW_SECONDS = 0.5
+POLL_SECONDS = 1.0
 
 
 class LeaseKeeper:
-    def __init__(self, app: Celery) -> None:
+    def __init__(self, app: Celery, generation: Callable[[], int] = lambda: 0) -> None:
         self.app = app
         timeout = float((app.conf.broker_transport_options or {}).get("visibility_timeout", 3600))
         self.every = max(MIN_RENEW_SECONDS, timeout / 4)
+        # The broker watch's generation: it moves when Redis comes back after an outage,
+        # whose length counted against every lease; they are renewed at once then.
+        self.generation = generation
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -62,11 +66,18 @@ class LeaseKeeper:
             self._thread.join(timeout=5)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.every):
+        renewed_at, renewed_generation, failing = time.monotonic(), self.generation(), False
+        while not self._stop.wait(min(self.every, POLL_SECONDS)):
+            generation = self.generation()
+            if time.monotonic() - renewed_at < self.every and generation == renewed_generation:
+                continue
             try:
                 self.renew()
-            except Exception:  # noqa: BLE001 - Redis away for a while: the next round retries
-                log.warning("could not renew the leases of held messages", exc_info=True)
+                renewed_at, renewed_generation, failing = time.monotonic(), generation, False
+            except Exception:  # noqa: BLE001 - Redis away for a while: retried each poll
+                if not failing:
+                    log.warning("could not renew the leases of held messages", exc_info=True)
+                failing = True
 
     def renew(self) -> int:
         """Stamp every message this worker holds as seen now; returns how many."""

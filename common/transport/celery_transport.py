@@ -327,7 +327,7 @@ class CeleryTransport(Transport):
                                    name="podium-consume-stop", daemon=True)
         watcher.start()
         restore_signals = _install_signal_handlers(stop)
-        leases = LeaseKeeper(self.app).start()
+        leases = LeaseKeeper(self.app, lambda: self.watch.generation).start()
         try:
             worker.start()  # returns after a warm shutdown
         finally:
