@@ -34,6 +34,9 @@ pytestmark = [pytest.mark.service,
 FLOW = """
 id: restart
 namespace: it.broker
+description: a nap on the worker, then a step on the executor's side of the broker
+labels:
+  fault: redis-restart
 tasks:
   - id: nap
     type: io.kestra.plugin.core.flow.Sleep
