@@ -168,8 +168,10 @@ def run_scenario(scenario, cluster: Cluster, options: Options) -> Report:
         redis = RedisServer(folder)
         redis.start()
         stack.callback(redis.stop, signal.SIGKILL)
+        state: dict = {}
+        extra = {**scenario.env, **scenario.prepare(folder, stack, state)}
         database = cluster.new_database()
-        env = _environment(cluster, redis, database, folder, options, scenario.env)
+        env = _environment(cluster, redis, database, folder, options, extra)
         supervisor = Supervisor(env, executors=scenario.executors, workers=options.workers,
                                 worker_concurrency=options.worker_concurrency,
                                 schedulers=scenario.schedulers)
@@ -181,7 +183,8 @@ def run_scenario(scenario, cluster: Cluster, options: Options) -> Report:
         runtime.deploy(parse_flow(flow_source(sink.path)))
         monitor = Monitor(cluster.postgres.url(database)).start()
         stack.callback(monitor.stop)
-        ctx = Context(cluster, redis, supervisor, sink, database, env, rng, options, runtime)
+        ctx = Context(cluster, redis, supervisor, sink, database, env, rng, options, runtime,
+                      state=state)
         stack.callback(scenario.cleanup, ctx)
         scenario.before(ctx)
         count = rng.randint(*(scenario.executions or options.executions))

@@ -3,7 +3,7 @@ part of the CI subset (`--ci`)."""
 
 from __future__ import annotations
 
-from tests.faults.scenarios import deliveries, kills, outages, schedules
+from tests.faults.scenarios import deliveries, kills, outages, schedules, storage
 from tests.faults.scenarios.registry import SCENARIOS, Scenario, register
 
 register(Scenario("worker-kill", kills.worker_kill, "kill -9 a worker 3 times, restarted",
@@ -38,5 +38,13 @@ register(Scenario("burst", kills.burst,
                   # 300 executions queue for 16 worker slots: one may wait its turn longer
                   # than 30 s with nothing wrong; all must still end in time.
                   stall_target=None))
+register(Scenario("storage-down", storage.storage_down,
+                  "S3 (moto behind a proxy) refusing connections 10-20 s during uploads",
+                  prepare=storage.start_object_storage, before=storage.deploy_uploads,
+                  check=storage.uploads_kept, note=storage.uploads_note))
+register(Scenario("disk-full", storage.disk_full,
+                  "the services' disk (a tmpfs) filled 8-15 s while tasks write files",
+                  prepare=storage.mount_small_disk, before=storage.deploy_writers,
+                  check=storage.worker_survived, note=storage.disk_note))
 
 __all__ = ["SCENARIOS"]
