@@ -102,6 +102,11 @@ class StorageError(PodiumError):
     """The internal storage failed or refused an operation (backend down, access denied...)."""
 
 
+class StorageUnavailableError(StorageError):
+    """The internal storage could not be reached (connection refused or reset, timeout,
+    server errors) after the backend's own retries: the same call may succeed later."""
+
+
 class StorageNotFoundError(StorageError):
     """No object at this internal storage URI."""
 

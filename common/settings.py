@@ -196,6 +196,14 @@ class WorkerSettings(BaseModel):
         "several times `heartbeat_seconds` (a warning says so) and below "
         "`broker.visibility_timeout_seconds`.",
     )
+    storage_outage_seconds: float = Field(
+        default=60.0, ge=0,
+        description="An upload or download of an attempt (outputFiles, inputFiles, large "
+        "outputs, log files) that finds the internal storage unreachable is retried with "
+        "backoff for up to this long; a longer outage fails the attempt with an error naming "
+        "the storage (the task's `retry` then applies). A kill or the task's timeout ends the "
+        "wait.",
+    )
     shutdown_grace_seconds: float = Field(
         default=25.0, ge=0,
         description="On SIGTERM a worker stops taking messages and lets its running attempts "

@@ -41,6 +41,7 @@ from common.storage.access import (FileScope, FileSources, file_empty, file_exis
 from common.storage.local_paths import LocalFiles
 from common.storage.base import CHUNK_SIZE
 from common.templating import RenderServices, render, render_typed, render_value
+from worker.storage_retry import DEFAULT_OUTAGE_SECONDS, through_outage
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 _RANK = {name: rank for rank, name in enumerate(LEVELS)}
@@ -78,6 +79,9 @@ class RunContext:
     # The host directories file:// URIs may reach (PODIUM_LOCAL_FILES__ALLOWED_PATHS), set
     # by the worker; the default refuses every file:// URI.
     local_files: LocalFiles = LocalFiles()
+    # How long an upload or download waits out an unreachable storage before failing the
+    # attempt (worker/storage_retry.py), set by the worker from its settings.
+    storage_outage_seconds: float = DEFAULT_OUTAGE_SECONDS
 
     def __init__(
         self,
@@ -253,6 +257,7 @@ class RunContext:
         sub.store, sub.publish, sub.storage = self.store, self.publish, self.storage
         sub.http, sub.script_envs = self.http, self.script_envs
         sub.local_files = self.local_files
+        sub.storage_outage_seconds = self.storage_outage_seconds
         return sub
 
     # ------------------------------------------------------------------ stored files
@@ -281,8 +286,18 @@ class RunContext:
         kestra:// URI. `name` defaults to the file's own name."""
         path = Path(local_path)
         uri = self.output_uri(name if name is not None else path.name)
-        with open(path, "rb") as stream:
-            return self.require_storage().put(uri, stream)
+        storage = self.require_storage()
+
+        def put() -> str:
+            with open(path, "rb") as stream:
+                return storage.put(uri, stream)
+        return self.through_outage(put, f"the upload of {uri}")
+
+    def through_outage(self, call: Callable[[], Any], what: str) -> Any:
+        """`call()` (a storage call that can be made again), waiting out a storage outage
+        of up to `storage_outage_seconds`; a kill or the timeout ends the wait."""
+        return through_outage(call, what, bound=self.storage_outage_seconds,
+                              sleep=self.sleep, warn=lambda text: self.log("WARN", text))
 
     def put_stream(self, stream: BinaryIO, path: str) -> str:
         """Store a binary stream (read in chunks, not closed) as an output of this task
@@ -308,9 +323,12 @@ class RunContext:
     def download(self, uri: str, target: str | os.PathLike) -> Path:
         """Copy the file `uri` names (see `fetch`) to `target`, in chunks."""
         target = Path(target)
-        with self.fetch(uri) as source, open(target, "wb") as out:
-            shutil.copyfileobj(source, out, CHUNK_SIZE)
-        return target
+
+        def copy() -> Path:
+            with self.fetch(uri) as source, open(target, "wb") as out:
+                shutil.copyfileobj(source, out, CHUNK_SIZE)
+            return target
+        return self.through_outage(copy, f"the download of {uri}")
 
     def delete_file(self, uri: str) -> bool:
         """Delete a stored file this execution may read; True if it existed."""

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 import common.plugins  # noqa: F401  (registers every task type)
-from common.errors import PodiumError
+from common.errors import PodiumError, StorageError
 from common.messages import KillTask, RunTask, TaskResult, decode_worker_message
 from common.models.state import State
 from common.observability import metrics
@@ -43,6 +43,7 @@ from worker.runnables import Outcome, run_attempt
 from worker.script_envs import ScriptEnvironments
 from worker.secrets import AttemptSecrets
 from worker.silence import SilenceWatch
+from worker.storage_retry import DEFAULT_OUTAGE_SECONDS
 from worker.task_cache import look_up
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,8 @@ class WorkerService:
                  cipher: SecretCipher | None = None,
                  script_envs: ScriptEnvironments | None = None,
                  local_files: LocalFiles | None = None,
-                 claim_ttl_seconds: float = DEFAULT_CLAIM_TTL) -> None:
+                 claim_ttl_seconds: float = DEFAULT_CLAIM_TTL,
+                 storage_outage_seconds: float = DEFAULT_OUTAGE_SECONDS) -> None:
         self.transport = transport
         self.db = db
         # Copies of an attempt are dropped before they run (worker/admission.py).
@@ -89,6 +91,8 @@ class WorkerService:
         self.script_envs = script_envs
         # Host directories file:// URIs may reach (None: RunContext's default, none).
         self.local_files = local_files
+        # How long an attempt's storage calls wait out an outage (worker/storage_retry.py).
+        self.storage_outage_seconds = storage_outage_seconds
         self.logs = LogWriter(db)
         self._running: dict[tuple[str, str], threading.Event] = {}
         self._attempts: dict[tuple[str, str], RunTask] = {}  # what the heartbeat reports
@@ -340,6 +344,7 @@ class WorkerService:
                                          lambda uri: load_outputs(self.storage, uri))
         ctx = RunContext(context, services, on_log, killed=killed,
                          storage=self.storage)
+        ctx.storage_outage_seconds = self.storage_outage_seconds
 
         def log_sink_for(run_id: str, child_task_id: str):  # WorkingDirectory children
             child = message.model_copy(update={"task_run_id": run_id, "attempt": 1})
@@ -358,9 +363,21 @@ class WorkerService:
             return cached
         # The executor owns retries and applies allowFailure once it knows none is left.
         outcome = run_attempt(task, ctx, retry_left=True)
-        if self.storage is not None and outcome.outputs:
-            outcome.outputs = offload(
-                outcome.outputs, self.max_output_bytes,
-                lambda data: self.storage.put(ctx.output_uri(OUTPUTS_FILE), data))
+        outcome = self._offload(outcome, ctx)
         outcome.cache_key = cache_key
+        return outcome
+
+    def _offload(self, outcome: Outcome, ctx: RunContext) -> Outcome:
+        """Large outputs stored, referenced (common/storage/offload.py). Storage failing
+        fails the attempt with its reason: raising here would give the message back to the
+        broker and run the body again."""
+        if self.storage is None or not outcome.outputs:
+            return outcome
+        storage, uri = self.storage, ctx.output_uri(OUTPUTS_FILE)
+        try:
+            outcome.outputs = offload(outcome.outputs, self.max_output_bytes, lambda data: (
+                ctx.through_outage(lambda: storage.put(uri, data), "the upload of the outputs")))
+        except StorageError as exc:
+            return Outcome(state=State.FAILED, error=f"The task's outputs could not be stored: "
+                                                     f"{exc.message}")
         return outcome

@@ -17,9 +17,10 @@ import boto3
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from common.errors import StorageError, StorageNotFoundError
+from common.errors import StorageError, StorageNotFoundError, StorageUnavailableError
 from common.storage.base import CHUNK_SIZE, Storage, StorageEntry
 from common.storage.uris import check_path, uri_of
 
@@ -43,7 +44,12 @@ def _translate(action: str, uri: str) -> Iterator[None]:
         if code in _NOT_FOUND:
             raise StorageNotFoundError(uri) from None
         detail = error.get("Message") or code
-        raise StorageError(f"S3 refused to {action} {uri}: {code}: {detail}") from exc
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        kind = StorageUnavailableError if status >= 500 else StorageError
+        raise kind(f"S3 refused to {action} {uri}: {code}: {detail}") from exc
+    except (BotoConnectionError, HTTPClientError) as exc:  # refused, reset, timed out
+        raise StorageUnavailableError(f"S3 unreachable, failed to {action} {uri}: {exc}") \
+            from exc
     except (BotoCoreError, S3UploadFailedError) as exc:
         raise StorageError(f"S3 failed to {action} {uri}: {exc}") from exc
 

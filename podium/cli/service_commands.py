@@ -101,6 +101,7 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
                             secrets=wiring.secret_provider(),
                             cipher=wiring.secret_cipher(settings),
                             max_output_bytes=settings.worker.max_output_bytes,
+                            storage_outage_seconds=settings.worker.storage_outage_seconds,
                             script_envs=wiring.script_environments(settings),
                             local_files=wiring.local_files(settings.local_files))
     heartbeat = start_heartbeat(settings, "worker",
