@@ -26,8 +26,8 @@ def _reset(sock: socket.socket) -> None:
 
 
 class TcpProxy:
-    def __init__(self, upstream_port: int, port: int = 0) -> None:
-        self.upstream = ("127.0.0.1", upstream_port)
+    def __init__(self, upstream_port: int, port: int = 0, host: str = "127.0.0.1") -> None:
+        self.upstream = (host, upstream_port)
         self.port = port
         self.connections = 0  # accepted so far
         self._listener: socket.socket | None = None
