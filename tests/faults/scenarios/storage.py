@@ -185,6 +185,10 @@ def worker_survived(ctx: Context, monitor: Monitor) -> list[str]:
     after = ctx.state.get("after", [])
     ctx.state["after_ok"] = sum(1 for i in after if i in states and states[i].state == "SUCCESS")
     ctx.state["restarts"] = ctx.supervisor.restarts()
+    runs = [run for i in ctx.state.get("files", []) for run in ctx.runtime.task_runs(i)]
+    ctx.state["failed_attempts"] = sum(1 for run in runs for a in run.attempts or []
+                                       if _state(a) == "FAILED")
+    ctx.state["errors"] = _first_errors(ctx, ctx.state.get("files", []))
     return (["service_died"] if ctx.state["restarts"] else []) + \
         (["after_failed"] if ctx.state["after_ok"] < len(after) else [])
 
@@ -195,4 +199,11 @@ def disk_note(ctx: Context) -> str:
     failed = sum(1 for s in states.values() if s != "SUCCESS")
     return (f"{len(states)} writer executions, {failed} not SUCCESS; "
             f"{ctx.state.get('after_ok', 0)}/{len(ctx.state.get('after', []))} after the "
-            f"disk was freed SUCCESS; {ctx.state.get('restarts', 0)} service restarts")
+            f"disk was freed SUCCESS; {ctx.state.get('failed_attempts', 0)} attempts FAILED; "
+            f"{ctx.state.get('restarts', 0)} service restarts"
+            + (f"; errors: {' | '.join(ctx.state['errors'])}" if ctx.state.get("errors") else ""))
+
+
+def _state(attempt) -> str:
+    state = attempt.get("state") if isinstance(attempt, dict) else getattr(attempt, "state", "")
+    return str(getattr(state, "value", state))

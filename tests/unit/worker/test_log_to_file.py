@@ -77,3 +77,22 @@ def test_a_working_directory_child_keeps_its_own_log_file(storage):
     assert to_store["log_file"] is None and logs.messages("INFO") == ["in the store"]
     assert f"/tasks/to-file/{to_file['id']}/log-" in to_file["log_file"]
     assert lines(storage, to_file["log_file"])[0].endswith(" in the file")
+
+
+def test_a_full_disk_sends_the_lines_to_the_sink_and_the_attempt_stands(storage, monkeypatch):
+    """The file on a full disk (/dev/full: every write is ENOSPC): the task's outcome is
+    its own, the lines not written go to the log sink after a warning naming the cause."""
+    import worker.runnables.attempt as attempt
+    from pathlib import Path
+    from worker.log_file import LogFile
+
+    class OnFullDisk(LogFile):
+        def __init__(self, path, *args, **kwargs):
+            super().__init__(Path("/dev/full"), *args, **kwargs)
+
+    monkeypatch.setattr(attempt, "LogFile", OnFullDisk)
+    outcome, logs = run(storage, SH, commands=["seq 1 3000"])
+    assert outcome.state is State.SUCCESS, outcome.error
+    warnings = logs.messages("WARN")
+    assert any("No space left on device" in m for m in warnings), warnings
+    assert "3000" in logs.messages("INFO")
