@@ -25,8 +25,9 @@ FILES_FLOW = "files"
 DISK_MB = 24
 
 
-def files_flow(sink: Path, size_kb: int, retry: str = "") -> str:
-    """One shell task writing `size_kb` KiB to out.bin, uploaded as its output file."""
+def files_flow(sink: Path, size_kb: int, more: str = "") -> str:
+    """One shell task writing `size_kb` KiB to out.bin, uploaded as its output file, and
+    logging 300 lines; `more`: further properties of the task (YAML lines)."""
     return f"""id: {FILES_FLOW}
 namespace: {NAMESPACE}
 inputs:
@@ -43,9 +44,10 @@ tasks:
     commands:
       - echo "start $RUN $ATTEMPT $(date +%s.%N) $PPID $$" >> "$SINK"
       - head -c {size_kb * 1024} /dev/urandom > out.bin
+      - seq 1 300
       - sleep {{{{ inputs.sleep }}}}
       - echo "end $RUN $ATTEMPT $(date +%s.%N) 0" >> "$SINK"
-{retry}"""
+{more}"""
 
 
 def _submit_files(ctx: Context, count: int) -> list[str]:
@@ -141,8 +143,11 @@ def mount_small_disk(folder: Path, stack: ExitStack, state: dict) -> dict[str, s
 
 
 def deploy_writers(ctx: Context) -> None:
-    retry = "    retry:\n      type: constant\n      interval: PT4S\n      maxAttempts: 4\n"
-    ctx.runtime.deploy(parse_flow(files_flow(ctx.sink.path, 512, retry)))
+    """Writers retried every 4 s (4 attempts), their logs in a file (logToFile) on the
+    small disk too."""
+    more = ("    logToFile: true\n    retry:\n      type: constant\n      interval: PT4S\n"
+            "      maxAttempts: 4\n")
+    ctx.runtime.deploy(parse_flow(files_flow(ctx.sink.path, 512, more)))
     _submit_files(ctx, 12)
 
 
