@@ -17,9 +17,12 @@ CHUNK = 64 * 1024
 
 
 def _reset(sock: socket.socket) -> None:
-    """Close with RST (linger 0): the peer sees "connection reset", not a clean end."""
+    """Close with RST (linger 0): the peer sees "connection reset", not a clean end.
+    shutdown first: a bare close leaves the connection open while a pump thread is blocked
+    in recv() on it (Linux), and the peer would wait for an answer until its read timeout."""
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
     sock.close()

@@ -73,3 +73,23 @@ def test_the_proxy_refuses_while_blocked_and_resets_open_connections(echo):
         assert _round_trip(proxy.port) == b"ping"
     finally:
         proxy.stop()
+
+
+def test_a_client_waiting_for_an_answer_sees_the_block_at_once():
+    """A request in flight when the proxy blocks ends for the client at once, as when the
+    endpoint goes down, instead of waiting for its read timeout."""
+    silent = socket.create_server(("127.0.0.1", 0))
+    held = []
+    threading.Thread(target=lambda: held.append(silent.accept()), daemon=True).start()
+    proxy = TcpProxy(silent.getsockname()[1]).start()
+    try:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as client:
+            client.sendall(b"GET / HTTP/1.1\r\n\r\n")
+            threading.Timer(0.3, proxy.block).start()
+            try:
+                assert client.recv(10) == b""
+            except ConnectionResetError:
+                pass
+    finally:
+        proxy.stop()
+        silent.close()
