@@ -363,11 +363,12 @@ class WorkerService:
             return cached
         # The executor owns retries and applies allowFailure once it knows none is left.
         outcome = run_attempt(task, ctx, retry_left=True)
-        outcome = self._offload(outcome, ctx)
+        outcome = self._offload(outcome, ctx, on_log)
         outcome.cache_key = cache_key
         return outcome
 
-    def _offload(self, outcome: Outcome, ctx: RunContext) -> Outcome:
+    def _offload(self, outcome: Outcome, ctx: RunContext,
+                 on_log: Callable[[str, str], None]) -> Outcome:
         """Large outputs stored, referenced (common/storage/offload.py). Storage failing
         fails the attempt with its reason: raising here would give the message back to the
         broker and run the body again."""
@@ -378,6 +379,7 @@ class WorkerService:
             outcome.outputs = offload(outcome.outputs, self.max_output_bytes, lambda data: (
                 ctx.through_outage(lambda: storage.put(uri, data), "the upload of the outputs")))
         except StorageError as exc:
-            return Outcome(state=State.FAILED, error=f"The task's outputs could not be stored: "
-                                                     f"{exc.message}")
+            error = f"The task's outputs could not be stored: {exc.message}"
+            on_log("ERROR", error)
+            return Outcome(state=State.FAILED, error=error)
         return outcome

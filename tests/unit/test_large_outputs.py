@@ -54,3 +54,24 @@ def test_a_big_output_is_stored_apart_and_read_transparently(tmp_path):
         assert rt.storage.exists(runs["big"].outputs[MARKER])
         assert runs["size"].outputs == {"value": "588894 100000"}  # worker resolved it
         assert done.outputs == {"tail": "100000"}  # and the executor, for flow outputs
+
+
+def test_outputs_that_cannot_be_stored_fail_the_attempt_with_the_reason(tmp_path, monkeypatch):
+    """Raising from the worker would give the message back and run the body again."""
+    from common.errors import StorageError
+
+    with Runtime.embedded(tmp_path) as rt:
+        write = rt.storage._write
+
+        def refuse_outputs(key, stream):
+            if key.endswith("outputs.json"):
+                raise StorageError("disk full")
+            return write(key, stream)
+        monkeypatch.setattr(rt.storage, "_write", refuse_outputs)
+        rt.deploy(parse_flow(FLOW))
+        done = rt.wait(rt.submit("company.team", "big_outputs").id, 30)
+        [big] = [run for run in rt.task_runs(done.id) if run.task_id == "big"]
+        assert done.state is State.FAILED
+        assert len(big.attempts) == 1 and big.state is State.FAILED
+        logs = [line.message for line in rt.logs(done.id) if line.level == "ERROR"]
+        assert any("outputs could not be stored: disk full" in m for m in logs), logs

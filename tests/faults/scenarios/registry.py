@@ -1,8 +1,9 @@
 """What a scenario is, and the registry the catalog fills explicitly (catalog.py).
 
 A scenario's `prepare(folder, stack, state)` starts what the fleet must be configured
-with (an S3 server, a small filesystem) before it starts, registers its teardown on `stack`
-and returns the environment it adds (or raises ScenarioSkipped); `inject(ctx)` waits for its moment (a seeded share of the bodies started),
+with (an S3 server, a small filesystem) before the fleet starts, registers its teardown on
+`stack` and returns the environment it adds (or raises ScenarioSkipped); `state` becomes
+`ctx.state`. `inject(ctx)` waits for its moment (a seeded share of the bodies started),
 breaks something, waits until it is back (bounded waits only) and returns the faults with
 their instants; `before` / `cleanup` set up and undo what lasts the whole run (a
 duplicator); `check` adds targets of its own; `note` adds a remark to its report line."""
