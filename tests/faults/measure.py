@@ -12,10 +12,11 @@ the sink's body runs:
   same (task run, attempt), plus every body of an attempt the store closed KILLED (an
   attempt lost with its worker and resubmitted as the next one: its body ran for nothing).
   The deliberate failure of `flaky` is a FAILED attempt, not a re-run;
-- in flight: bodies started and not ended at each fault instant, summed over the faults
+- in flight: bodies started before each fault instant whose attempt the store had not
+  closed yet (running, or ended with its result not recorded), summed over the faults
   (for a worker kill: those of the killed worker only). Target: re-runs <= in flight;
-- orphans: bodies of a KILLED attempt that still ended after their attempt was given up
-  (a script child that outlived its killed worker);
+- orphans: bodies of a KILLED attempt that still ended after the store gave the attempt
+  up (a script that outlived its killed worker, or a frozen worker's, resumed);
 - recovery: from the dependency (or the killed service) being back to the first progress
   of any execution (`first`), and to the last execution terminal (`all`);
 - stall: the longest time a non-terminal execution went without progress after the first
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
 from dataclasses import dataclass, field
 
 from sqlalchemy import create_engine, text
@@ -191,10 +193,17 @@ def _duplicates(runs: list) -> int:
     return sum(count - 1 for count in groups.values())
 
 
-def _reruns(runs: list, sink: Sink, since: float) -> tuple[int, int]:
+def _closed(runs: list) -> dict[tuple[str, int], float]:
+    """When the store closed each closed attempt (epoch), by (task run, attempt)."""
+    return {(run.id, a["number"]): datetime.fromisoformat(a["ended"]).timestamp()
+            for run in runs for a in run.attempts or [] if a.get("ended")}
+
+
+def _reruns(runs: list, sink: Sink) -> tuple[int, int]:
     """(re-runs, orphans); see the module docstring."""
     killed = {(run.id, a["number"]) for run in runs for a in run.attempts or []
               if a.get("state") == "KILLED"}
+    closed = _closed(runs)
     seen: dict[tuple[str, int], int] = {}
     reruns = orphans = 0
     for body in sink.read():
@@ -202,7 +211,7 @@ def _reruns(runs: list, sink: Sink, since: float) -> tuple[int, int]:
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1 or key in killed:
             reruns += 1
-        if key in killed and body.ended is not None and body.ended > since:
+        if key in killed and body.ended is not None and body.ended > closed.get(key, 0.0):
             orphans += 1
     return reruns, orphans
 
@@ -224,7 +233,8 @@ def measure(scenario: str, seed: int, monitor: Monitor, faults: list[Fault], sin
     runs = _store_runs(database_url)
     first_fault = min((f.at for f in faults), default=started)
     back = max((f.back or f.at for f in faults), default=started)
-    reruns, orphans = _reruns(runs, sink, first_fault)
+    reruns, orphans = _reruns(runs, sink)
+    closed = _closed(runs)
     first, last = _recovery(monitor, back)
     with monitor._lock:
         progress = list(monitor.executions.values())
@@ -234,7 +244,7 @@ def measure(scenario: str, seed: int, monitor: Monitor, faults: list[Fault], sin
     done, total = monitor.terminal()
     report = Report(
         scenario=scenario, seed=seed, terminal=done, total=total, duplicates=_duplicates(runs),
-        reruns=reruns, in_flight=sum(sink.in_flight(f.at, f.pids) for f in faults),
+        reruns=reruns, in_flight=sum(sink.in_flight(f.at, f.pids, closed) for f in faults),
         orphans=orphans,
         first_progress=first, all_terminal=last, max_stall=max(gaps + open_gaps, default=0.0),
         stuck=len(open_gaps), stuck_for=max(open_gaps, default=0.0), elapsed=now - started)

@@ -3,11 +3,12 @@ how it counts duplicates and re-runs (run by a plain `pytest`)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from types import SimpleNamespace
 
 from common.flow.loader import parse_flow
 from tests.faults.duplicator import monitor_args
-from tests.faults.measure import _duplicates, _reruns
+from tests.faults.measure import _closed, _duplicates, _reruns
 from tests.faults.scenarios import SCENARIOS
 from tests.faults.scenarios.deliveries import POISON
 from tests.faults.scenarios.schedules import TICK, TRIGGER
@@ -28,13 +29,14 @@ def _sink(tmp_path, lines: list[str]) -> Sink:
 
 
 def test_sink_pairs_ends_with_starts_and_counts_bodies_in_flight(tmp_path):
-    sink = _sink(tmp_path, ["start e r1 1 10.0 100 1", "start e r2 1 11.0 200 2",
+    sink = _sink(tmp_path, ["start e r1 1 10.0 50,100, 1", "start e r2 1 11.0 60,200, 2",
                             "end e r1 1 12.0 0", "start e r1 1 13.0 100 3", "start e r3"])
     bodies = sink.read()
     assert [(b.task_run_id, b.ended) for b in bodies] == [("r1", 12.0), ("r2", None),
                                                           ("r1", None)]
     assert sink.in_flight(11.5) == 2
     assert sink.in_flight(11.5, {200}) == 1
+    assert bodies[0].ancestors == {50, 100}
     assert sink.in_flight(12.5) == 1
 
 
@@ -46,12 +48,18 @@ def test_a_second_start_of_an_attempt_and_a_killed_attempt_are_re_runs(tmp_path)
         "start e r2 2 15.0 101 4", "end e r2 2 16.0 0",
         "start e r3 1 10.0 100 5", "end e r3 1 10.5 1",      # flaky's deliberate failure
         "start e r3 2 11.0 100 6", "end e r3 2 11.5 0"])
-    runs = [SimpleNamespace(id="r1", attempts=[{"number": 1, "state": "SUCCESS"}]),
-            SimpleNamespace(id="r2", attempts=[{"number": 1, "state": "KILLED"},
-                                               {"number": 2, "state": "SUCCESS"}]),
-            SimpleNamespace(id="r3", attempts=[{"number": 1, "state": "FAILED"},
-                                               {"number": 2, "state": "SUCCESS"}])]
-    assert _reruns(runs, sink, since=14.0) == (2, 1)
+    def attempt(number, state, ended):
+        return {"number": number, "state": state,
+                "ended": datetime.fromtimestamp(ended, timezone.utc).isoformat()}
+    runs = [SimpleNamespace(id="r1", attempts=[attempt(1, "SUCCESS", 12.5)]),
+            SimpleNamespace(id="r2", attempts=[attempt(1, "KILLED", 14.0),
+                                               attempt(2, "SUCCESS", 16.5)]),
+            SimpleNamespace(id="r3", attempts=[attempt(1, "FAILED", 10.6),
+                                               attempt(2, "SUCCESS", 11.6)])]
+    assert _reruns(runs, sink) == (2, 1)
+    # At 12.2 r1's body had ended but its result was not recorded: still in flight.
+    assert sink.in_flight(12.2, closed=_closed(runs)) == 3
+    assert sink.in_flight(12.2) == 2
 
 
 def test_two_task_runs_for_one_task_and_value_are_a_duplicate():

@@ -2,7 +2,7 @@
 file (the sink), so a body that runs twice shows even when the store looks right.
 
 Every body is a shell task that appends, with O_APPEND (`>>`, one short line, atomic),
-`start <execution> <task run> <attempt> <epoch> <worker pid> <shell pid>` when it begins and
+`start <execution> <task run> <attempt> <epoch> <ancestor pids> <shell pid>` when it begins and
 `end <execution> <task run> <attempt> <epoch> <rc>` when it ends, sleeping a seeded
 0.2-3 s in between so that faults hit bodies in flight. The attempt is
 `taskrun.attemptsCount + 1` (the attempts already closed, plus this one).
@@ -29,17 +29,24 @@ _BODY = """\
       ATTEMPT: "{{{{ taskrun.attemptsCount + 1 }}}}"
       RUN: "{{{{ execution.id }}}} {{{{ taskrun.id }}}}"
     commands:
-      - echo "start $RUN $ATTEMPT $(date +%s.%N) $PPID $$" >> "$SINK"
+      - {ancestors}
+      - echo "start $RUN $ATTEMPT $(date +%s.%N) $UP $$" >> "$SINK"
       - sleep {{{{ inputs.{id} }}}}
       - {failure}echo "end $RUN $ATTEMPT $(date +%s.%N) 0" >> "$SINK"
 """
+# UP: the pids above the shell, comma-separated (its launcher, the worker...), read from
+# /proc (the ppid is the field after the command name, which may hold spaces): which
+# worker ran a body, however many processes stand between them.
+ANCESTORS = ('UP=""; p=$PPID; while [ "$p" -gt 1 ]; do UP="$UP$p,"; '
+             'p=$(sed "s/.*) //" /proc/$p/stat | cut -d" " -f2); done')
 # The deliberate failure of `flaky`'s first attempt: a FAILED attempt, not a re-run.
 _FAIL_FIRST = ('if [ "$ATTEMPT" = 1 ]; then echo "end $RUN $ATTEMPT $(date +%s.%N) 1" >> '
                '"$SINK"; exit 1; fi; ')
 
 
 def _body(task_id: str, indent: str = "") -> str:
-    text = _BODY.format(id=task_id, failure=_FAIL_FIRST if task_id == "flaky" else "")
+    text = _BODY.format(id=task_id, failure=_FAIL_FIRST if task_id == "flaky" else "",
+                        ancestors=ANCESTORS)
     if task_id == "flaky":
         text += ("    retry:\n      type: constant\n      interval: PT0.5S\n"
                  "      maxAttempts: 3\n")
@@ -75,7 +82,7 @@ class Body:
     task_run_id: str
     attempt: int
     started: float
-    worker_pid: int
+    ancestors: frozenset[int]  # the processes above its shell: launcher, worker...
     ended: float | None = None
 
 
@@ -96,7 +103,8 @@ class Sink:
                 continue  # a line being written
             key = (parts[2], int(parts[3]))
             if parts[0] == "start" and len(parts) >= 7:
-                body = Body(parts[1], parts[2], int(parts[3]), float(parts[4]), int(parts[5]))
+                above = frozenset(int(pid) for pid in parts[5].split(",") if pid)
+                body = Body(parts[1], parts[2], int(parts[3]), float(parts[4]), above)
                 bodies.append(body)
                 open_by_key.setdefault(key, []).append(body)
             elif parts[0] == "end" and open_by_key.get(key):
@@ -104,8 +112,15 @@ class Sink:
         self.bodies = bodies
         return bodies
 
-    def in_flight(self, at: float, worker_pids: set[int] | None = None) -> int:
-        """Bodies started before `at` (epoch) and not ended by then; only those run by
-        `worker_pids` when given."""
-        return sum(1 for b in self.read() if b.started <= at and (b.ended is None or b.ended > at)
-                   and (worker_pids is None or b.worker_pid in worker_pids))
+    def in_flight(self, at: float, worker_pids: set[int] | None = None,
+                  closed: dict[tuple[str, int], float] | None = None) -> int:
+        """Bodies started before `at` (epoch) and not done by then; only those run by
+        `worker_pids` when given. Done: the body ended, or, with `closed` (when the store
+        closed each attempt), its attempt was closed: a body that ended but whose result
+        was not recorded yet is still in flight."""
+        def open_at(body: Body) -> bool:
+            if closed is not None:
+                return closed.get((body.task_run_id, body.attempt), float("inf")) > at
+            return body.ended is None or body.ended > at
+        return sum(1 for b in self.read() if b.started <= at and open_at(b)
+                   and (worker_pids is None or b.ancestors & worker_pids))

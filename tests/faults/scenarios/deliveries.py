@@ -38,10 +38,16 @@ def duplicate_delivery(ctx: Context) -> list[Fault]:
     return [Fault("every message twice", since, since)]
 
 
+# Up the process tree to the worker (a launcher may stand between), then kill -9 it. The
+# pattern is built from $M so that the launcher, whose command line holds this script,
+# does not match it.
 POISON = single_task_flow("poison", """
 id: kill_my_worker
 type: io.kestra.plugin.scripts.shell.Commands
-commands: ["kill -9 $PPID", "sleep 5"]
+commands:
+  - M=podium.cli; p=$PPID; while [ "$p" -gt 1 ] && ! tr "\\0" " " < /proc/$p/cmdline | grep -q "$M worker"; do p=$(sed "s/.*) //" /proc/$p/stat | cut -d" " -f2); done
+  - if [ "$p" -gt 1 ]; then kill -9 $p; fi
+  - sleep 5
 """)
 
 

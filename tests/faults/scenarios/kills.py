@@ -58,12 +58,9 @@ def _freeze_time(ctx: Context) -> float:
 
 
 def _busiest_worker(ctx: Context) -> Slot:
-    open_by_pid: dict[int, int] = {}
-    for body in ctx.sink.read():
-        if body.ended is None:
-            open_by_pid[body.worker_pid] = open_by_pid.get(body.worker_pid, 0) + 1
+    running = [body for body in ctx.sink.read() if body.ended is None]
     return max(ctx.supervisor.role("worker"),
-               key=lambda slot: open_by_pid.get(slot.process.pid, 0))
+               key=lambda slot: sum(slot.process.pid in b.ancestors for b in running))
 
 
 def _freeze(ctx: Context, what: str, share: tuple[float, float],
@@ -96,7 +93,7 @@ def kill_frozen(ctx: Context) -> list[Fault]:
     resumed: they must end KILLED and never start a task after that."""
     def kill_its_executions(slot: Slot) -> None:
         victims = sorted({b.execution_id for b in ctx.sink.read()
-                          if b.ended is None and b.worker_pid == slot.process.pid})
+                          if b.ended is None and slot.process.pid in b.ancestors})
         ctx.state["killed"] = victims
         for execution_id in victims:
             ctx.runtime.transport.publish(EXECUTOR_QUEUE,
