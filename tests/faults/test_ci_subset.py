@@ -19,7 +19,9 @@ pytestmark = pytest.mark.faults
 
 KNOWN_FAILING = {
     "redis-restart": "executors and workers consume nothing after a Redis restart",
-    "duplicate-delivery": "a RunTask delivered twice runs its body twice",
+    # Bodies no longer run twice; but one run of the whole suite saw every execution
+    # left with a RUNNING task (not reproduced alone): kept expected until understood.
+    "duplicate-delivery": "intermittent stall of every execution under duplicates",
 }
 
 
