@@ -18,7 +18,6 @@ from tests.faults.servers import ServerUnavailable
 pytestmark = pytest.mark.faults
 
 KNOWN_FAILING = {
-    "redis-restart": "executors and workers consume nothing after a Redis restart",
     # Bodies no longer run twice; but one run of the whole suite saw every execution
     # left with a RUNNING task (not reproduced alone): kept expected until understood.
     "duplicate-delivery": "intermittent stall of every execution under duplicates",
