@@ -2,12 +2,20 @@
 Redis with MONITOR and, for every LPUSH to a Podium queue key, LPUSHes an identical copy
 once. kombu's Redis transport publishes a message as `LPUSH <key prefix><queue> <json>`
 (`Channel._put`; the global key prefix is added by its PrefixedStrictRedis), and puts an
-unacknowledged message back the same way, so both are doubled."""
+unacknowledged message back the same way, so both are doubled.
+
+The copy gets a delivery tag of its own, as a publish that is retried (kombu's
+`retry=True` after a connection error that the first attempt survived) or repeated (the
+outbox sweeper) gets one: two deliveries sharing a tag would share one `unacked` entry,
+so acknowledging the dropped copy would also erase the broker's record of the copy still
+running, something no real duplicate does."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import uuid
 import socket
 import threading
 
@@ -36,6 +44,16 @@ def monitor_args(line: str) -> list[bytes]:
                 index += 1
         out.append(bytes(data))
     return out
+
+
+def with_own_tag(body: bytes) -> bytes:
+    """The message `body` (kombu's JSON envelope) with a fresh delivery tag."""
+    try:
+        message = json.loads(body)
+        message["properties"]["delivery_tag"] = str(uuid.uuid4())
+    except (ValueError, KeyError, TypeError):
+        return body  # not an envelope we know: copied as it is
+    return json.dumps(message).encode()
 
 
 class Duplicator:
@@ -84,8 +102,10 @@ class Duplicator:
         if self._pending.get(digest):
             self._pending[digest] -= 1  # the copy we pushed ourselves
             return
-        self._pending[digest] = self._pending.get(digest, 0) + 1
-        self._client.lpush(args[1], args[2])
+        copy = with_own_tag(args[2])
+        mine = hashlib.sha1(args[1] + b"\0" + copy).digest()
+        self._pending[mine] = self._pending.get(mine, 0) + 1
+        self._client.lpush(args[1], copy)
         self.copies += 1
 
     def stop(self) -> None:

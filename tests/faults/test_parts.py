@@ -7,7 +7,9 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 from common.flow.loader import parse_flow
-from tests.faults.duplicator import monitor_args
+import json
+
+from tests.faults.duplicator import monitor_args, with_own_tag
 from tests.faults.measure import _closed, _duplicates, _reruns
 from tests.faults.scenarios import SCENARIOS
 from tests.faults.scenarios.deliveries import POISON
@@ -20,6 +22,16 @@ def test_monitor_line_arguments_are_unquoted():
             '"{\\"body\\": \\"a\\\\nb\\xc3\\xa9\\"}"')
     assert monitor_args(line) == [b"LPUSH", b"p:podium.worker",
                                   '{"body": "a\\nbé"}'.encode()]
+
+
+def test_a_copy_has_its_own_delivery_tag_and_the_same_message():
+    original = json.dumps({"body": "e30=", "headers": {"id": "t1"},
+                           "properties": {"delivery_tag": "tag-1", "priority": 0}}).encode()
+    copy = json.loads(with_own_tag(original))
+    assert copy["properties"]["delivery_tag"] != "tag-1"
+    copy["properties"]["delivery_tag"] = "tag-1"
+    assert copy == json.loads(original)
+    assert with_own_tag(b"not json") == b"not json"
 
 
 def _sink(tmp_path, lines: list[str]) -> Sink:
