@@ -50,6 +50,9 @@ def test_sink_pairs_ends_with_starts_and_counts_bodies_in_flight(tmp_path):
     assert sink.in_flight(11.5, {200}) == 1
     assert bodies[0].ancestors == {50, 100}
     assert sink.in_flight(12.5) == 1
+    # r2's shell, launched by worker 200 as it was killed at 10.5, wrote its start after.
+    assert sink.in_flight(10.5, {200}) == 1
+    assert sink.in_flight(10.5) == 1  # without a killed worker's pids, no slack
 
 
 def test_a_second_start_of_an_attempt_and_a_killed_attempt_are_re_runs(tmp_path):

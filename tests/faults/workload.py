@@ -74,6 +74,10 @@ def durations(rng: random.Random, count: int,
     return [{name: f"{rng.uniform(*sleeps):.2f}" for name in BODIES} for _ in range(count)]
 
 
+# Seconds a body's own start line may lag its launch (see `Sink.in_flight`).
+LAUNCH_SLACK = 1.0
+
+
 @dataclass
 class Body:
     """One run of a task body, as the sink recorded it."""
@@ -122,5 +126,9 @@ class Sink:
             if closed is not None:
                 return closed.get((body.task_run_id, body.attempt), float("inf")) > at
             return body.ended is None or body.ended > at
-        return sum(1 for b in self.read() if b.started <= at and open_at(b)
+        def began_by(body: Body) -> bool:
+            # A body records its start from its own shell: one launched by a worker just
+            # before that worker was killed or frozen may write the line a moment after.
+            return body.started <= at + (LAUNCH_SLACK if worker_pids else 0.0)
+        return sum(1 for b in self.read() if began_by(b) and open_at(b)
                    and (worker_pids is None or b.ancestors & worker_pids))
