@@ -1,8 +1,7 @@
 """The CI subset of the fault scenarios (`python -m tests.faults --ci`), one test each, on
-one PostgreSQL cluster of the harness's own. Left out of a plain `pytest` (conftest.py).
-
-Scenarios that main does not pass yet are expected failures (not strict), until the fixes
-of issue 13 land: then remove their mark, and the lead wires this module into `.ci/run`."""
+one PostgreSQL cluster of the harness's own. Left out of a plain `pytest` (conftest.py);
+`.ci/run` includes them (PODIUM_FAULTS=1). A scenario main does not pass may be listed in
+KNOWN_FAILING (an expected failure, not strict) with the reason, until it is fixed."""
 
 from __future__ import annotations
 
@@ -17,11 +16,7 @@ from tests.faults.servers import ServerUnavailable
 
 pytestmark = pytest.mark.faults
 
-KNOWN_FAILING = {
-    # Bodies no longer run twice; but one run of the whole suite saw every execution
-    # left with a RUNNING task (not reproduced alone): kept expected until understood.
-    "duplicate-delivery": "intermittent stall of every execution under duplicates",
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
