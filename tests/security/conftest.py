@@ -1,0 +1,95 @@
+"""Fixtures shared by the security suite.
+
+- `api` / `anonymous`: TestClients (with and without a bearer token) over an embedded
+  Runtime; `live`: the same app served by uvicorn (real HTTP, paths sent as written).
+- `cli`: `podium ...` through click's runner, as a client of `live` (`--server` mode);
+  `local_cli`: the CLI with no server (embedded commands such as `flow validate`).
+- `stored(runtime)`: every row count of the store plus every file of internal storage, so
+  a case asserts `stored(runtime) == before` after a refused request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from api import create_app
+from common.store.schema import metadata
+from podium.cli import main
+from podium.runtime import Runtime
+from tests.api.conftest import BEARER, TOKEN, api_settings
+
+# Rows that change by themselves while nothing is submitted (liveness of the services).
+VOLATILE_TABLES = {"service_instances"}
+
+
+def stored(runtime: Runtime) -> dict:
+    """A snapshot of what the runtime holds: row counts per table and storage files."""
+    counts = {}
+    with runtime.db.read() as conn:
+        for table in metadata.sorted_tables:
+            if table.name in VOLATILE_TABLES:
+                continue
+            counts[table.name] = conn.execute(select(func.count()).select_from(table)).scalar()
+    root = getattr(runtime.storage, "root", None)
+    files = sorted(str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file()) \
+        if root else []
+    return {"rows": counts, "files": files}
+
+
+@pytest.fixture
+def runtime(tmp_path):
+    with Runtime.embedded(tmp_path / "data", workers=2, environ={}) as runtime:
+        yield runtime
+
+
+@pytest.fixture
+def app(runtime):
+    return create_app(runtime, api_settings())
+
+
+@pytest.fixture
+def api(app):
+    with TestClient(app, headers=BEARER, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def anonymous(app):
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def live(app):
+    from api.server import ServerThread
+
+    with ServerThread(app) as server:
+        yield server.url
+
+
+@pytest.fixture
+def cli(live, monkeypatch) -> Callable:
+    monkeypatch.setenv("PODIUM_SERVER", live)
+    monkeypatch.setenv("PODIUM_SERVER_TOKEN", TOKEN)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+    return invoke
+
+
+@pytest.fixture
+def local_cli(monkeypatch, tmp_path) -> Callable:
+    monkeypatch.delenv("PODIUM_SERVER", raising=False)
+    monkeypatch.setenv("PODIUM_DATA_DIR", str(tmp_path / "cli-data"))
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+    return invoke
