@@ -13,15 +13,32 @@ _DURATION = re.compile(
 )
 
 
+# The longest duration accepted (either sign): 100 years. Longer ones are typos, and adding
+# them to a date would overflow Python's datetime (year 9999) somewhere far from the flow.
+MAX_DURATION = timedelta(days=36525)
+
+
 def parse_duration(text: str) -> timedelta:
-    """Parse an ISO-8601 duration. Raises ValueError naming the text when it is not one."""
+    """Parse an ISO-8601 duration. Raises ValueError naming the text when it is not one or
+    when it is longer than MAX_DURATION (never OverflowError)."""
     match = _DURATION.match(text.strip()) if isinstance(text, str) else None
     if not match or text.strip().upper() in ("P", "PT") or text.strip().upper().endswith("T"):
-        raise ValueError(f"'{text}' is not an ISO-8601 duration such as PT5M or P1DT2H")
+        raise ValueError(f"'{_short(text)}' is not an ISO-8601 duration such as PT5M or P1DT2H")
     parts = {k: float(v.replace(",", ".")) for k, v in match.groupdict().items()
              if v and k != "sign"}
-    delta = timedelta(**parts)
+    try:
+        delta = timedelta(**parts)
+    except OverflowError:
+        delta = None
+    if delta is None or abs(delta) > MAX_DURATION:
+        raise ValueError(f"'{_short(text)}' is out of range: a duration may be at most "
+                         f"{MAX_DURATION.days} days (100 years)")
     return -delta if match.group("sign") == "-" else delta
+
+
+def _short(text: object) -> str:
+    shown = str(text)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def is_duration(text: object) -> bool:

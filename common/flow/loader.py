@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 import common.plugins  # noqa: F401  (registers every plugin type before the first validation)
 from common.errors import FlowValidationError, Problem
+from common.flow.identifiers import check_identifier_scalars
 from common.flow.model import Flow
 from common.flow.plugin_defaults import apply_plugin_defaults
 from common.flow.problems import problems_from_validation
@@ -55,7 +56,7 @@ def load_flow_file(path: str | Path) -> LoadedFlow:
 
 
 def validate_document(doc: YamlDocument, name: str | None = None) -> Flow:
-    _raise_if_any(check_plugin_defaults(doc.data), doc, name)
+    _raise_if_any([*check_identifier_scalars(doc), *check_plugin_defaults(doc.data)], doc, name)
     data = apply_plugin_defaults(doc.data)
     try:
         flow = Flow.model_validate(data)

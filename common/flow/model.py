@@ -6,6 +6,7 @@ dependencies) live in `common.flow.rules`; this module holds the shape of each p
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator, Literal
 
 from pydantic import AliasChoices, Field, PrivateAttr, field_validator, model_validator
@@ -16,7 +17,9 @@ from common.plugins.base import (AnyCondition, AnyTask, AnyTrigger, DurationStr,
                                  StrictModel, Task)
 
 FLOW_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
-NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+# Kestra's pattern is ^[a-z0-9][a-z0-9._-]*; we also refuse empty segments ("a..b", "a."),
+# which Kestra accepts but which no namespace tree, folder or prefix query can represent.
+NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)*$"
 OUTPUT_ID_PATTERN = r"^[a-zA-Z0-9][.a-zA-Z0-9_-]*$"
 # Flow labels may not use the reserved `system.` prefix, except this one.
 ALLOWED_SYSTEM_LABELS = {"system.readOnly"}
@@ -121,7 +124,7 @@ class Listener(StrictModel):
 
 class Flow(StrictModel):
     id: Annotated[str, Field(pattern=FLOW_ID_PATTERN, min_length=1, max_length=100)]
-    namespace: Annotated[str, Field(pattern=NAMESPACE_PATTERN, min_length=1, max_length=150)]
+    namespace: Annotated[str, Field(min_length=1, max_length=150)]
     revision: Annotated[int, Field(ge=1)] | None = None
     description: str | None = None
     labels: dict[str, Any] | list[Label] | None = None
@@ -149,6 +152,14 @@ class Flow(StrictModel):
 
     _task_index: dict[str, Task] | None = PrivateAttr(default=None)
     _task_parents: dict[str, str | None] | None = PrivateAttr(default=None)
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace_shape(cls, namespace: str) -> str:
+        problem = namespace_problem(namespace)
+        if problem:
+            raise ValueError(problem)
+        return namespace
 
     @field_validator("labels")
     @classmethod
@@ -196,6 +207,21 @@ class Flow(StrictModel):
                     _note_parents(task, None, parents)
             self._task_parents = parents
         return self._task_parents
+
+
+def namespace_problem(namespace: str) -> str | None:
+    """Why `namespace` is not a valid namespace, or None when it is."""
+    if re.fullmatch(NAMESPACE_PATTERN, namespace):
+        return None
+    shown = namespace if len(namespace) <= 60 else namespace[:57] + "..."
+    bad = sorted(set(re.sub(r"[a-z0-9._-]", "", namespace)))
+    if bad:
+        return (f"namespace '{shown}' contains {', '.join(repr(c) for c in bad[:5])}: only "
+                "lowercase letters, digits, '.', '_' and '-' are allowed")
+    if namespace.startswith(".") or namespace.endswith(".") or ".." in namespace:
+        return (f"namespace '{shown}' has an empty segment: it may not start or end with a "
+                "dot or contain two dots in a row")
+    return f"namespace '{shown}' must start with a lowercase letter or a digit"
 
 
 def _note_parents(task: Task, parent: str | None, parents: dict[str, str | None]) -> None:

@@ -18,10 +18,15 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from common.errors import Problem, YamlSyntaxError
+from common.flow.source_text import check_characters, decode_source, describe_character
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
 MAX_FLOW_NESTING = 100
+# Levels of YAML nesting (mappings and lists) in a flow; a Sequential inside a Sequential
+# costs three. Real flows stay under 30; the limit keeps every later walk far from Python's
+# recursion limit.
+MAX_DEPTH = 150
 
 Path = tuple[Any, ...]
 
@@ -38,6 +43,9 @@ class YamlDocument:
     data: Any
     source: str
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    # Unquoted scalars that YAML read as something other than text (a number, a boolean,
+    # null), by path, with their source text: identifier rules refuse those.
+    plain_non_text: dict[Path, str] = field(default_factory=dict)
 
     def position_of(self, path: Path) -> tuple[int, int] | None:
         """Position of `path`, or of its nearest ancestor that has one."""
@@ -54,12 +62,13 @@ def load_yaml(source: str | bytes, *, name: str | None = None,
               max_bytes: int = MAX_DOCUMENT_BYTES,
               max_nodes: int = MAX_EXPANDED_NODES) -> YamlDocument:
     """Parse one YAML document. Raises YamlSyntaxError with the line and column of the fault."""
-    text = _decode(source, name)
+    text = decode_source(source, name)
     if len(text.encode("utf-8")) > max_bytes:
         _fail(f"document is too large ({len(text.encode('utf-8'))} bytes; "
               f"the limit is {max_bytes} bytes)", name)
     if not text.strip():
         _fail("document is empty", name)
+    check_characters(text, name)
     _check_flow_nesting(text, name)
     root = _compose(text, name)
     if root is None:
@@ -67,21 +76,8 @@ def load_yaml(source: str | bytes, *, name: str | None = None,
     _check_expansion(root, max_nodes, name)
     builder = _Builder(name)
     data = builder.build(root, ())
-    return YamlDocument(data=data, source=text, positions=builder.positions)
-
-
-def _decode(source: str | bytes, name: str | None) -> str:
-    if isinstance(source, str):
-        return source.lstrip("\ufeff")
-    try:
-        return source.decode("utf-8").lstrip("\ufeff")
-    except UnicodeDecodeError as exc:
-        head = source[: exc.start]
-        line = head.count(b"\n") + 1
-        column = exc.start - (head.rfind(b"\n") + 1) + 1
-        raise YamlSyntaxError([Problem(
-            f"document is not valid UTF-8 (byte 0x{source[exc.start]:02x})",
-            line=line, column=column)], name) from None
+    return YamlDocument(data=data, source=text, positions=builder.positions,
+                        plain_non_text=builder.plain_non_text)
 
 
 _QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\n]|\'\')*\'|(?:^|\s)#[^\n]*')
@@ -117,7 +113,7 @@ def _compose(text: str, name: str | None) -> Node | None:
     except YAMLError as exc:
         _fail(f"invalid YAML: {exc}", name)
     except RecursionError:
-        _fail("document is nested too deeply", name)
+        _fail(f"document is nested too deeply (more than {MAX_DEPTH} levels)", name)
     return None
 
 
@@ -152,9 +148,9 @@ def _check_expansion(root: Node, limit: int, name: str | None) -> None:
     """
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
+    stack: list[tuple[Node, bool, int]] = [(root, False, 1)]
     while stack:
-        node, children_done = stack.pop()
+        node, children_done, depth = stack.pop()
         if id(node) in sizes:
             continue
         children = _children(node)
@@ -162,9 +158,12 @@ def _check_expansion(root: Node, limit: int, name: str | None) -> None:
             if id(node) in open_nodes:
                 _fail_at(node, "an alias refers to the value that contains it (recursive alias)",
                          name)
+            if depth > MAX_DEPTH:
+                _fail_at(node, f"document is nested too deeply (more than {MAX_DEPTH} levels "
+                         "of lists and mappings)", name)
             open_nodes.add(id(node))
-            stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
+            stack.append((node, True, depth))
+            stack.extend((c, False, depth + 1) for c in children if id(c) not in sizes)
             continue
         open_nodes.discard(id(node))
         sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
@@ -198,6 +197,7 @@ class _Builder:
     def __init__(self, name: str | None) -> None:
         self.name = name
         self.positions: dict[Path, tuple[int, int]] = {}
+        self.plain_non_text: dict[Path, str] = {}
 
     def build(self, node: Node, path: Path) -> Any:
         self._check_tag(node)
@@ -206,7 +206,17 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return _scalar(node)
+        return self._scalar(node, path)
+
+    def _scalar(self, node: ScalarNode, path: Path) -> Any:
+        if "\x00" in node.value:
+            # Only an escape ("\0", "\x00") gets here: raw NULs were refused earlier.
+            self._error(node, f"{describe_character(chr(0))} is not allowed in a value "
+                        "(written as an escape sequence); remove it")
+        value = _scalar(node)
+        if node.style is None and not isinstance(value, str):
+            self.plain_non_text[path] = node.value
+        return value
 
     def _mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
         result: dict[str, Any] = {}

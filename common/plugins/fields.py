@@ -8,7 +8,7 @@ older code imports from there.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any, ClassVar, Literal, TypeVar, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -50,12 +50,15 @@ def _require_expression(value: str) -> str:
 
 def _require_duration(value: str) -> str:
     if not is_expression(value):
-        parse_duration(value)
+        _literal_duration(value)
     return value
 
 
 def _literal_duration(value: str) -> str:
-    parse_duration(value)
+    # Every duration of the flow language is a length of time to wait or allow (timeouts,
+    # intervals, delays, TTLs, windows): a negative one is always a mistake.
+    if parse_duration(value) < timedelta(0):
+        raise ValueError(f"'{value}' is a negative duration; durations must be zero or more")
     return value
 
 
