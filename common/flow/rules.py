@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from common.flow.model import Flow
 from common.flow.plugin_defaults import unknown_default_properties
+from common.flow.trigger_inputs import check_scheduled_inputs
 from common.inputs import check_dependencies
 from common.plugins.base import PluginModel, Task, branch_field_order
 
@@ -23,7 +24,8 @@ RawProblem = tuple[tuple[Any, ...], str]
 
 def check_flow(flow: Flow, raw: dict[str, Any]) -> list[RawProblem]:
     return [*_unique_task_ids(flow), *_unique_trigger_ids(flow), *_no_self_call(flow),
-            *_input_dependencies(flow), *_unique_output_ids(flow)]
+            *_input_dependencies(flow), *_unique_output_ids(flow),
+            *check_scheduled_inputs(flow)]
 
 
 def tasks_with_paths(flow: Flow) -> Iterator[tuple[tuple[Any, ...], Task]]:

@@ -109,6 +109,29 @@ def validate_cron(expression: str, with_seconds: bool = False) -> str:
     return expression
 
 
+# The most days each month can have (February has 29 in leap years, so `0 0 29 2 *` fires).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
+
+
+def never_fires_reason(cron: CronExpression) -> str | None:
+    """Why a valid expression can never fire (`0 0 30 2 *`), or None when it can.
+
+    Only the day-of-month can make that happen: every other field's values occur each day
+    or each week. When the day-of-week is restricted too, a day matching either one fires
+    (Unix cron's rule), so the expression fires on those weekdays.
+    """
+    if not cron.day_of_month_restricted or cron.day_of_week_restricted:
+        return None
+    if any(day <= _MONTH_DAYS[month - 1] for month in cron.months
+           for day in cron.days_of_month):
+        return None
+    days = ", ".join(str(d) for d in sorted(cron.days_of_month))
+    months = ", ".join(_MONTH_NAMES[m - 1] for m in sorted(cron.months))
+    return f"it can never fire: day {days} does not exist in {months}"
+
+
 def _parse_field(text: str, field: _Field) -> frozenset[int]:
     try:
         values: set[int] = set()

@@ -16,7 +16,7 @@ from typing_extensions import Annotated
 from common.durations import parse_duration
 from common.plugins.base import AnyCondition, Trigger
 from common.plugins.conditions import MultipleCondition
-from common.plugins.cron import CronError, parse_cron
+from common.plugins.cron import CronError, never_fires_reason, parse_cron
 from common.plugins.fields import (TASK_ID_PATTERN, TERMINATED_STATES, Duration, Dyn, Expr,
                                    LocalTime, StateType, StrictModel, TimeWindow,
                                    ZonedDateTime)
@@ -109,9 +109,11 @@ class Schedule(Trigger):
     @model_validator(mode="after")
     def _check(self) -> "Schedule":
         try:
-            parse_cron(self.cron, self.with_seconds)
+            never = never_fires_reason(parse_cron(self.cron, self.with_seconds))
         except CronError as e:
             raise ValueError(f"invalid cron expression '{self.cron}': {e}") from None
+        if never:
+            raise ValueError(f"cron expression '{self.cron}': {never}")
         # Kestra types scheduleConditions as List<ScheduleCondition>, so others don't parse.
         for condition in self.schedule_conditions or ():
             if not condition.SCHEDULE_CONDITION:
