@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from common.errors import (ExecutionBlockedError, FileAccessError, FlowValidationError,
-                           InputError, KVError, PodiumError, StorageNotFoundError,
+                           InputError, KVError, LabelError, PodiumError, StorageNotFoundError,
                            UnsafePathError)
 from common.store.errors import NotFoundError as StoreNotFound
 
@@ -53,6 +53,7 @@ _STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (UnsafePathError, 422),
     (FlowValidationError, 422),
     (InputError, 422),
+    (LabelError, 422),
     (ExecutionBlockedError, 422),
     (KVError, 422),
     (PodiumError, 400),

@@ -80,6 +80,10 @@ class InputError(PodiumError):
         super().__init__(f"Invalid input `{input_id}`: {message}")
 
 
+class LabelError(PodiumError):
+    """Labels given for an execution break a limit (common/labels.py)."""
+
+
 class ExecutionBlockedError(PodiumError):
     """A flow's `checks` refused to create the execution (BLOCK_EXECUTION). `failed`: the
     failed checks' (message, style), in the flow's order."""

@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from common.checks import BLOCK, FAIL, FAILED_BY_CHECKS, evaluate_checks
-from common.errors import ExecutionBlockedError, PodiumError
+from common.errors import ExecutionBlockedError, LabelError, PodiumError
 from common.flow.model import Flow
 from common.inputs import InputType, resolve_inputs, to_json_value
+from common.labels import label_limit_problems
 from common.messages import StartExecution
 from common.models.execution import Execution, new_id
 from common.models.state import StateHistory
@@ -80,12 +81,14 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
                   checks: bool = False, error: str | None = None) -> Execution:
     """The CREATED execution `create_execution` inserts, built without I/O but the FILE
     inputs stored through `uploads` (the executor inserts subflow executions itself; their
-    FILE inputs are kestra:// URIs already). Raises InputErrors or FlowDisabledError, and
+    FILE inputs are kestra:// URIs already). Raises InputErrors, LabelError or FlowDisabledError, and
     with `checks` ExecutionBlockedError; a FAIL_EXECUTION check leaves its reason in
     `error`, which makes the executor fail the execution as it starts."""
     if flow.disabled:
         raise FlowDisabledError(f"flow {flow.namespace}.{flow.id} is disabled")
     execution_id = execution_id or new_id()  # first: uploaded files are stored under it
+    # Before any upload is stored: LabelError when the labels break a limit.
+    all_labels = execution_labels(flow, labels, execution_id)
     store_file = uploads.for_execution(flow.namespace, flow.id, execution_id,
                                        file_extensions(flow)) if uploads else None
     typed = _inputs(flow, revision, inputs, validate_inputs, store_file, input_services)
@@ -96,7 +99,7 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
     return Execution(
         id=execution_id, namespace=flow.namespace, flow_id=flow.id, flow_revision=revision,
         history=StateHistory.new(now), inputs=to_json_value(typed),
-        labels=execution_labels(flow, labels, execution_id), trigger=trigger,
+        labels=all_labels, trigger=trigger,
         parent_id=parent_id, original_created_date=now, variables=variables,
         schedule_date=schedule_date, error=error)
 
@@ -150,6 +153,9 @@ def execution_labels(flow: Flow, extra: dict[str, Any] | None, execution_id: str
     """Flow labels (never system ones), then the caller's, then the correlation id."""
     merged = {k: v for k, v in flow.label_map().items() if not k.startswith("system.")}
     merged.update(extra or {})
+    too_big = label_limit_problems(merged.items())
+    if too_big:
+        raise LabelError("Invalid labels: " + "; ".join(too_big))
     merged.setdefault(CORRELATION_LABEL, execution_id)
     return [{"key": k, "value": v if isinstance(v, str) else str(v).lower()
              if isinstance(v, bool) else str(v)} for k, v in merged.items()]

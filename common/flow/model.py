@@ -13,6 +13,7 @@ from pydantic import AliasChoices, Field, PrivateAttr, field_validator, model_va
 from typing_extensions import Annotated
 
 from common.inputs import AnyInput, InputType
+from common.labels import label_limit_problems
 from common.plugins.base import (AnyCondition, AnyTask, AnyTrigger, DurationStr, Retry,
                                  StrictModel, Task)
 
@@ -168,6 +169,11 @@ class Flow(StrictModel):
         reserved = [k for k in keys if k.startswith("system.") and k not in ALLOWED_SYSTEM_LABELS]
         if reserved:
             raise ValueError(f"label keys starting with `system.` are reserved: {', '.join(reserved)}")
+        pairs = labels.items() if isinstance(labels, dict) else \
+            [(lb.key, lb.value) for lb in labels or []]
+        too_big = label_limit_problems(pairs)
+        if too_big:
+            raise ValueError("; ".join(too_big))
         return labels
 
     def label_map(self) -> dict[str, Any]:
