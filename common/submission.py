@@ -81,8 +81,8 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
                   checks: bool = False, error: str | None = None) -> Execution:
     """The CREATED execution `create_execution` inserts, built without I/O but the FILE
     inputs stored through `uploads` (the executor inserts subflow executions itself; their
-    FILE inputs are kestra:// URIs already). Raises InputErrors, LabelError or FlowDisabledError, and
-    with `checks` ExecutionBlockedError; a FAIL_EXECUTION check leaves its reason in
+    FILE inputs are kestra:// URIs already). Raises InputErrors, LabelError or
+    FlowDisabledError, and with `checks` ExecutionBlockedError; a FAIL_EXECUTION check leaves its reason in
     `error`, which makes the executor fail the execution as it starts."""
     if flow.disabled:
         raise FlowDisabledError(f"flow {flow.namespace}.{flow.id} is disabled")

@@ -17,7 +17,7 @@ from common.flow.identifiers import check_identifier_scalars
 from common.flow.model import Flow
 from common.flow.plugin_defaults import apply_plugin_defaults
 from common.flow.problems import problems_from_validation
-from common.flow.rules import check_flow, check_plugin_defaults, format_path
+from common.flow.rules import check_flow, check_plugin_defaults, check_task_count, format_path
 from common.flow.yaml_source import MAX_DOCUMENT_BYTES, YamlDocument, load_yaml
 
 
@@ -56,6 +56,7 @@ def load_flow_file(path: str | Path) -> LoadedFlow:
 
 
 def validate_document(doc: YamlDocument, name: str | None = None) -> Flow:
+    _raise_if_any(check_task_count(doc.data), doc, name)
     _raise_if_any([*check_identifier_scalars(doc), *check_plugin_defaults(doc.data)], doc, name)
     data = apply_plugin_defaults(doc.data)
     try:

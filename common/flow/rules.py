@@ -103,6 +103,30 @@ def _unique_output_ids(flow: Flow) -> list[RawProblem]:
     return problems
 
 
+# Most tasks a flow may declare, nested ones included. Real flows have tens, rarely a few
+# hundred; validating, storing and drawing tens of thousands takes seconds each time.
+MAX_TASKS = 1000
+_TASK_BRANCHES = ("tasks", "errors", "finally", "afterExecution", "listeners")
+
+
+def check_task_count(raw: dict[str, Any]) -> list[RawProblem]:
+    """Refuse a flow with more than MAX_TASKS tasks, counted on the raw document (cheap,
+    before the models are built for each of them)."""
+    count = 0
+    stack = [raw.get(key) for key in _TASK_BRANCHES]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            count += "id" in node and "type" in node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    if count > MAX_TASKS:
+        return [(("tasks",), f"the flow declares {count} tasks; at most {MAX_TASKS} are "
+                 "allowed (split it into subflows)")]
+    return []
+
+
 def check_plugin_defaults(raw: dict[str, Any]) -> list[RawProblem]:
     problems = []
     for key in ("pluginDefaults", "taskDefaults"):
