@@ -9,10 +9,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.context import YAML_BODY, runtime_of, text_body
+from api.context import YAML_BODY, runtime_of
 from api.errors import NotFound, Unprocessable
 from common.errors import FlowValidationError, PodiumError
 from common.flow.loader import LoadedFlow, parse_flow
+from common.flow.source_text import decode_source
 from common.flow.yaml_source import load_yaml
 from common.store import (FlowRevision, delete_flow, get_flow, list_flows, list_revisions,
                           save_flow)
@@ -35,6 +36,13 @@ def flow_json(revision: FlowRevision, source: bool = True) -> dict[str, Any]:
     if source:
         body["source"] = revision.source
     return body
+
+
+async def _flow_source(request: Request) -> str:
+    """The body as text: UTF-8 only, never repaired (a replaced byte would silently change
+    an identifier or a script); YamlSyntaxError (422) with the line, column and byte offset
+    of the first undecodable byte otherwise."""
+    return decode_source(await request.body(), None)
 
 
 def _documents(text: str) -> list[str]:
@@ -62,7 +70,7 @@ async def validate_flows(request: Request, runtime: Runtime = Depends(runtime_of
     """One result per YAML document: `constraints` is None for a valid flow, else the
     problems as text; `problems` lists them with line, column and path."""
     results = []
-    for index, document in enumerate(_documents(await text_body(request))):
+    for index, document in enumerate(_documents(await _flow_source(request))):
         result: dict[str, Any] = {"index": index, "flow": None, "namespace": None,
                                   "constraints": None, "outdated": False,
                                   "deprecationPaths": [], "warnings": [], "infos": [],
@@ -78,7 +86,7 @@ async def validate_flows(request: Request, runtime: Runtime = Depends(runtime_of
 
 @router.post("", openapi_extra=YAML_BODY)
 async def create_flow(request: Request, runtime: Runtime = Depends(runtime_of)) -> dict:
-    loaded = parse_flow(await text_body(request))
+    loaded = parse_flow(await _flow_source(request))
     with runtime.db.begin() as conn:
         if get_flow(conn, loaded.flow.namespace, loaded.flow.id) is not None:
             raise Unprocessable("Flow id already exists", [{
@@ -92,7 +100,7 @@ async def update_namespace(namespace: str, request: Request, delete: bool = True
                            runtime: Runtime = Depends(runtime_of)) -> list:
     """Make NAMESPACE hold exactly these flows: each is created or updated; with `delete`
     (the default) the namespace's other flows are deleted. All or nothing."""
-    loaded = [parse_flow(doc) for doc in _documents(await text_body(request))]
+    loaded = [parse_flow(doc) for doc in _documents(await _flow_source(request))]
     _check_bulk(namespace, loaded)
     ids = {item.flow.id for item in loaded}
     with runtime.db.begin() as conn:
@@ -131,7 +139,7 @@ def get_flow_route(namespace: str, flow_id: str, source: bool = False,
 @router.put("/{namespace}/{flow_id}", openapi_extra=YAML_BODY)
 async def update_flow(namespace: str, flow_id: str, request: Request,
                       runtime: Runtime = Depends(runtime_of)) -> dict:
-    loaded = parse_flow(await text_body(request))
+    loaded = parse_flow(await _flow_source(request))
     if (loaded.flow.namespace, loaded.flow.id) != (namespace, flow_id):
         raise Unprocessable("Illegal flow id update", [{
             "message": f"the flow is {loaded.flow.namespace}.{loaded.flow.id}, not "

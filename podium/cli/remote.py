@@ -22,6 +22,7 @@ import click
 
 from common.errors import FlowValidationError, PodiumError
 from common.flow.loader import parse_flow
+from common.flow.source_text import decode_source
 from common.models.state import State
 from podium.cli.output import print_execution
 from podium.client import (ApiClient, ApiClientError, api_shape, dumps, execution_from_api,
@@ -60,7 +61,14 @@ def validate_files(client: ApiClient, files: list[Path]) -> list[dict]:
     """Results shaped as `flow validate` builds them locally."""
     results = []
     for path in files:
-        checked = client.validate(path.read_text(encoding="utf-8", errors="replace"))
+        try:
+            # Decoded here, strictly: a replaced byte would be validated as another flow.
+            text = decode_source(path.read_bytes(), str(path))
+        except FlowValidationError as exc:
+            results.append({"file": str(path), "valid": False,
+                            "problems": [p.as_dict() for p in exc.problems]})
+            continue
+        checked = client.validate(text)
         first = checked[0] if checked else {"constraints": "empty document", "problems": []}
         if first["constraints"] is None:
             results.append({"file": str(path), "valid": True, "namespace": first["namespace"],
@@ -75,13 +83,12 @@ def validate_files(client: ApiClient, files: list[Path]) -> list[dict]:
 def deploy_files(client: ApiClient, files: list[Path]) -> None:
     sources = []
     for path in files:  # nothing is sent unless every file is valid, as locally
-        source = path.read_text(encoding="utf-8")
         try:
-            loaded = parse_flow(source, name=str(path))
+            loaded = parse_flow(path.read_bytes(), name=str(path))
         except FlowValidationError as exc:
             click.echo(str(exc), err=True)
             sys.exit(1)
-        sources.append((path, loaded.flow, source))
+        sources.append((path, loaded.flow, loaded.source))
     for path, flow, source in sources:
         saved, created = client.deploy(flow.namespace, flow.id, source)
         status = "created" if created else "unchanged"
