@@ -18,7 +18,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from common.errors import Problem, YamlSyntaxError
-from common.flow.source_text import check_characters, decode_source, describe_character
+from common.flow.source_text import (check_characters, decode_source, describe_character,
+                                     line_and_column)
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
@@ -89,16 +90,19 @@ def _check_flow_nesting(text: str, name: str | None) -> None:
     Quoted strings and comments are removed first; brackets inside plain scalars can only
     over-count, and a real flow never nests anywhere near the limit.
     """
-    depth = deepest = 0
-    for char in _QUOTED_OR_COMMENT.sub("", text):
+    # Blanked, not removed, so that offsets (and so lines and columns) stay those of `text`.
+    blanked = _QUOTED_OR_COMMENT.sub(lambda found: " " * len(found.group()), text)
+    depth = 0
+    for offset, char in enumerate(blanked):
         if char in "[{":
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > MAX_FLOW_NESTING:
+                line, column = line_and_column(text, offset)
+                raise YamlSyntaxError([Problem(
+                    f"document is nested too deeply (more than {MAX_FLOW_NESTING} levels of "
+                    "[ or {)", line=line, column=column)], name)
         elif char in "]}":
             depth = max(0, depth - 1)
-    if deepest > MAX_FLOW_NESTING:
-        _fail(f"document is nested too deeply (more than {MAX_FLOW_NESTING} levels of [ or {{)",
-              name)
 
 
 def _compose(text: str, name: str | None) -> Node | None:
@@ -113,8 +117,22 @@ def _compose(text: str, name: str | None) -> Node | None:
     except YAMLError as exc:
         _fail(f"invalid YAML: {exc}", name)
     except RecursionError:
-        _fail(f"document is nested too deeply (more than {MAX_DEPTH} levels)", name)
+        # ruamel's composer recursed past Python's limit: far deeper than MAX_DEPTH. Its
+        # stack is gone, so point at the most indented line, where the nesting peaks.
+        line, column = _most_indented(text)
+        raise YamlSyntaxError([Problem(
+            f"document is nested too deeply (more than {MAX_DEPTH} levels of lists and "
+            "mappings)", line=line, column=column)], name) from None
     return None
+
+
+def _most_indented(text: str) -> tuple[int, int]:
+    best = (1, 1)
+    for number, line in enumerate(text.splitlines(), 1):
+        indent = len(line) - len(line.lstrip(" -"))
+        if line.strip() and indent + 1 > best[1]:
+            best = (number, indent + 1)
+    return best
 
 
 def _syntax_message(exc: MarkedYAMLError, text: str) -> str:
