@@ -13,8 +13,11 @@ that task, from line 7), then `extra` (root properties).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from tests.security.conftest import stored
 
@@ -106,3 +109,25 @@ def _write(tmp_path: Path, case: Case) -> Path:
     data = case.source if isinstance(case.source, bytes) else case.source.encode("utf-8")
     path.write_bytes(data)
     return path
+
+
+def refusal_tests(cases: list[Case], deployed: list[Case]) -> tuple:
+    """The three tests of a table, for a module to bind to `test_*` names: every case
+    through the API and `flow validate`, the `deployed` ones through `flow deploy`."""
+
+    @pytest.mark.parametrize("case", cases, ids=ids(cases))
+    def through_api(api, runtime, case):
+        started = time.monotonic()
+        assert_refused_by_api(api, runtime, case)
+        # Refused quickly, never after expanding or recursing (generous for a loaded box).
+        assert time.monotonic() - started < 30
+
+    @pytest.mark.parametrize("case", cases, ids=ids(cases))
+    def through_validate(local_cli, tmp_path, case):
+        assert_refused_by_validate(local_cli, tmp_path, case)
+
+    @pytest.mark.parametrize("case", deployed, ids=ids(deployed))
+    def through_deploy(cli, runtime, tmp_path, case):
+        assert_refused_by_deploy(cli, runtime, tmp_path, case)
+
+    return through_api, through_validate, through_deploy

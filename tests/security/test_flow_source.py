@@ -9,9 +9,7 @@ import codecs
 import pytest
 
 from tests.security.conftest import stored
-from tests.security.flow_cases import (YAML, Case, assert_refused_by_api,
-                                       assert_refused_by_deploy, assert_refused_by_validate,
-                                       flow_yaml, ids)
+from tests.security.flow_cases import YAML, Case, flow_yaml, ids, refusal_tests
 
 NOT_UTF8 = "not valid UTF-8"
 
@@ -88,19 +86,8 @@ PAUSE = Case("pause-delay-negative",
 CASES = [*ENCODINGS, *CHARACTERS, *DURATIONS, PAUSE]
 
 
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_api_refuses(api, runtime, case):
-    assert_refused_by_api(api, runtime, case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_flow_validate_refuses(local_cli, tmp_path, case):
-    assert_refused_by_validate(local_cli, tmp_path, case)
-
-
-@pytest.mark.parametrize("case", ENCODINGS, ids=ids(ENCODINGS))
-def test_flow_deploy_refuses_other_encodings(cli, runtime, tmp_path, case):
-    assert_refused_by_deploy(cli, runtime, tmp_path, case)
+test_api_refuses, test_flow_validate_refuses, test_flow_deploy_refuses = \
+    refusal_tests(CASES, ENCODINGS)
 
 
 @pytest.mark.parametrize("case", ENCODINGS[:3], ids=ids(ENCODINGS[:3]))

@@ -4,13 +4,8 @@ huge task counts, huge documents and alias bombs, each refused quickly and clean
 
 from __future__ import annotations
 
-import time
-
-import pytest
-
 from common.flow.rules import MAX_TASKS
-from tests.security.flow_cases import (Case, assert_refused_by_api, assert_refused_by_deploy,
-                                       assert_refused_by_validate, flow_yaml, ids)
+from tests.security.flow_cases import Case, flow_yaml, refusal_tests
 
 LOG = "type: io.kestra.plugin.core.log.Log\n"
 HEAD = "id: hostile\nnamespace: security.tests\ntasks:\n"
@@ -85,19 +80,5 @@ CASES = [
 DEPLOYED = [CASES[1], CASES[4], CASES[11]]
 
 
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_api_refuses(api, runtime, case):
-    started = time.monotonic()
-    assert_refused_by_api(api, runtime, case)
-    # Refused quickly, not after expanding or recursing (generous for a loaded CI box).
-    assert time.monotonic() - started < 30
-
-
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_flow_validate_refuses(local_cli, tmp_path, case):
-    assert_refused_by_validate(local_cli, tmp_path, case)
-
-
-@pytest.mark.parametrize("case", DEPLOYED, ids=ids(DEPLOYED))
-def test_flow_deploy_refuses(cli, runtime, tmp_path, case):
-    assert_refused_by_deploy(cli, runtime, tmp_path, case)
+test_api_refuses, test_flow_validate_refuses, test_flow_deploy_refuses = \
+    refusal_tests(CASES, DEPLOYED)

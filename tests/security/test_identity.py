@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.security.conftest import stored
-from tests.security.flow_cases import (YAML, Case, assert_refused_by_api,
-                                       assert_refused_by_deploy, assert_refused_by_validate,
-                                       flow_yaml, ids)
+from tests.security.flow_cases import YAML, Case, flow_yaml, refusal_tests
 
 QUOTE = "quote it"
 
@@ -87,19 +85,8 @@ CASES = [*COERCIONS, *SHAPES, *LABELS]
 DEPLOYED = [COERCIONS[0], COERCIONS[9], SHAPES[0], LABELS[0]]
 
 
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_api_refuses(api, runtime, case):
-    assert_refused_by_api(api, runtime, case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_flow_validate_refuses(local_cli, tmp_path, case):
-    assert_refused_by_validate(local_cli, tmp_path, case)
-
-
-@pytest.mark.parametrize("case", DEPLOYED, ids=ids(DEPLOYED))
-def test_flow_deploy_refuses(cli, runtime, tmp_path, case):
-    assert_refused_by_deploy(cli, runtime, tmp_path, case)
+test_api_refuses, test_flow_validate_refuses, test_flow_deploy_refuses = \
+    refusal_tests(CASES, DEPLOYED)
 
 
 @pytest.mark.parametrize("flow_id, namespace, saved_as", [

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.flow_cases import (YAML, Case, assert_refused_by_api,
-                                       assert_refused_by_deploy, assert_refused_by_validate,
-                                       flow_yaml, ids)
+from tests.security.flow_cases import YAML, Case, flow_yaml, refusal_tests
 
 SCHEDULE = "triggers:\n  - id: tick\n    type: io.kestra.plugin.core.trigger.Schedule\n"
 COUNT_INPUT = "inputs:\n  - id: count\n    type: INT\n"  # lines 7-9
@@ -65,19 +63,8 @@ CASES = [*CRONS, *INPUTS]
 DEPLOYED = [CRONS[0], INPUTS[2]]
 
 
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_api_refuses(api, runtime, case):
-    assert_refused_by_api(api, runtime, case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_flow_validate_refuses(local_cli, tmp_path, case):
-    assert_refused_by_validate(local_cli, tmp_path, case)
-
-
-@pytest.mark.parametrize("case", DEPLOYED, ids=ids(DEPLOYED))
-def test_flow_deploy_refuses(cli, runtime, tmp_path, case):
-    assert_refused_by_deploy(cli, runtime, tmp_path, case)
+test_api_refuses, test_flow_validate_refuses, test_flow_deploy_refuses = \
+    refusal_tests(CASES, DEPLOYED)
 
 
 @pytest.mark.parametrize("extra", [
