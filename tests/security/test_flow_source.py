@@ -113,3 +113,18 @@ def test_a_zero_duration_and_a_long_one_are_accepted(api, runtime):
     response = api.post("/api/v1/flows", content=source, headers=YAML)
     assert response.status_code == 200, response.text
     assert stored(runtime)["rows"]["flows"] >= 1
+
+
+@pytest.mark.parametrize("method, url", [
+    ("POST", "/api/v1/flows/validate"),
+    ("POST", "/api/v1/flows/security.tests"),
+    ("PUT", "/api/v1/flows/security.tests/hostile"),
+], ids=["validate", "update-namespace", "update-flow"])
+def test_every_flow_endpoint_refuses_other_encodings(api, runtime, method, url):
+    before = stored(runtime)
+    body = flow_yaml("description: caf\xe9\n").encode("latin-1")
+    response = api.request(method, url, content=body, headers=YAML)
+    assert response.status_code == 422, response.text
+    problem = response.json()["details"][0]
+    assert NOT_UTF8 in problem["message"] and (problem["line"], problem["column"]) == (7, 17)
+    assert stored(runtime) == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.plugins.cron import CronError, parse_cron, validate_cron
+from common.plugins.cron import CronError, never_fires_reason, parse_cron, validate_cron
 
 
 @pytest.mark.parametrize("expression", [
@@ -95,3 +95,24 @@ def test_sunday_folds_to_zero() -> None:
     assert parse_cron("0 0 * * FRI-SUN").days_of_week == {5, 6, 0}
     assert parse_cron("0 0 * * *").days_of_week == frozenset(range(7))
     assert not parse_cron("0 0 * * *").day_of_week_restricted
+
+
+@pytest.mark.parametrize("expression, reason", [
+    ("0 0 30 2 *", "day 30 does not exist in February"),
+    ("0 0 31 4 *", "day 31 does not exist in April"),
+    ("0 0 30,31 2 *", "day 30, 31 does not exist in February"),
+    ("0 0 31 4,6 *", "day 31 does not exist in April, June"),
+])
+def test_a_day_no_allowed_month_has_never_fires(expression: str, reason: str) -> None:
+    assert reason in never_fires_reason(parse_cron(expression))
+
+
+@pytest.mark.parametrize("expression", [
+    "0 0 29 2 *",      # leap years
+    "0 0 31 2 MON",    # day-of-week restricted too: either one fires
+    "0 0 31 4,5 *",    # May has a 31st
+    "0 0 * 2 *",
+    "@yearly",
+])
+def test_expressions_that_fire_have_no_reason(expression: str) -> None:
+    assert never_fires_reason(parse_cron(expression)) is None
