@@ -227,10 +227,7 @@ class _Builder:
         return self._scalar(node, path)
 
     def _scalar(self, node: ScalarNode, path: Path) -> Any:
-        if "\x00" in node.value:
-            # Only an escape ("\0", "\x00") gets here: raw NULs were refused earlier.
-            self._error(node, f"{describe_character(chr(0))} is not allowed in a value "
-                        "(written as an escape sequence); remove it")
+        self._refuse_escaped_nul(node)
         value = _scalar(node)
         if node.style is None and not isinstance(value, str):
             self.plain_non_text[path] = node.value
@@ -264,7 +261,15 @@ class _Builder:
         self._check_tag(node)
         if not isinstance(node, ScalarNode):
             self._error(node, "a mapping key must be a plain value, not a list or a mapping")
+        self._refuse_escaped_nul(node)
         return str(node.value)
+
+    def _refuse_escaped_nul(self, node: ScalarNode) -> None:
+        # Only an escape ("\0", "\x00") gets here: raw NULs were refused earlier. No
+        # database text column can hold a NUL, and no flow needs one.
+        if "\x00" in str(node.value):
+            self._error(node, f"{describe_character(chr(0))} is not allowed in a value "
+                        "(written as an escape sequence); remove it")
 
     def _check_tag(self, node: Node) -> None:
         tag = str(node.tag)

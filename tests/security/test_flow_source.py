@@ -40,6 +40,8 @@ CHARACTERS = [
          "written as an escape sequence", line=8),
     Case("escaped-nul-in-task-message", flow_yaml(task_extra='    description: "\\x00"\n'),
          "U+0000 (NUL)", line=7),
+    Case("escaped-nul-in-label-key", flow_yaml('labels:\n  "te\\x00am": a\n'),
+         "written as an escape sequence", line=8),
     Case("bell", flow_yaml("description: ring\x07\n"), "U+0007 (BEL)", line=7),
     Case("escape-character", flow_yaml("description: \x1b[31mred\n"), "U+001B (ESC)",
          line=7),
