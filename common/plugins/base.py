@@ -23,8 +23,9 @@ from typing_extensions import Annotated
 from common.durations import parse_duration
 from common.plugins.assets import AssetsDeclaration
 # Re-exported: the shared field types and StrictModel live in common.plugins.fields.
-from common.plugins.fields import (TASK_ID_PATTERN, DurationStr, Dyn, Expr,  # noqa: F401
-                                   Labels, StrictModel, is_expression)
+from common.plugins.fields import (TASK_ID_MAX_LENGTH, TASK_ID_PATTERN,  # noqa: F401
+                                   DurationStr, Dyn, Expr, Labels, StrictModel,
+                                   is_expression)
 from common.plugins.registry import registry
 
 
@@ -196,7 +197,7 @@ class Task(PluginModel):
     CATEGORY: ClassVar[str] = "task"
     KIND: ClassVar[TaskKind] = TaskKind.RUNNABLE
 
-    id: Annotated[str, Field(pattern=TASK_ID_PATTERN)]
+    id: Annotated[str, Field(pattern=TASK_ID_PATTERN, max_length=TASK_ID_MAX_LENGTH)]
     description: str | None = None
     assets: AssetsDeclaration | Expr | None = None  # rendered by the worker (plugins/assets.py)
     # Kestra 0.22+: the plugin version to run (LATEST, OLDEST or a number). Podium ships one
@@ -289,7 +290,7 @@ class Condition(PluginModel):
 class Trigger(PluginModel):
     CATEGORY: ClassVar[str] = "trigger"
 
-    id: Annotated[str, Field(pattern=TASK_ID_PATTERN)]
+    id: Annotated[str, Field(pattern=TASK_ID_PATTERN, max_length=TASK_ID_MAX_LENGTH)]
     description: str | None = None
     version: str | None = None  # the plugin version (read; one version of each core type)
     # A polling trigger whose evaluation fails starts a FAILED execution saying why

@@ -19,6 +19,9 @@ from common.durations import parse_duration
 
 # Kestra's id patterns (Java @Pattern: the whole value must match).
 TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
+# Kestra sets no length; ours is the width of the store's task_id and trigger_id columns
+# (common/store/schema.py), which PostgreSQL enforces when the task run is written.
+TASK_ID_MAX_LENGTH = 255
 
 T = TypeVar("T")
 

@@ -64,6 +64,13 @@ SHAPES = [
          line=1, path="id"),
     Case("flow-id-sexagesimal-stays-text", flow_yaml(flow_id="12:30"),
          "'12:30' does not match the pattern", line=1, path="id"),
+    Case("task-id-too-long", flow_yaml("errors:\n  - id: " + "t" * 256 + "\n    type: "
+                                       "io.kestra.plugin.core.log.Log\n    message: hi\n"),
+         "at most 255 characters", line=8, path="errors[0].id"),
+    Case("trigger-id-too-long",
+         flow_yaml("triggers:\n  - id: " + "t" * 256 + "\n    type: "
+                   "io.kestra.plugin.core.trigger.Schedule\n    cron: '@daily'\n"),
+         "at most 255 characters", line=8, path="triggers[0].id"),
     Case("task-id-with-dot", flow_yaml("errors:\n  - id: a.b\n    type: "
                                        "io.kestra.plugin.core.log.Log\n    message: hi\n"),
          "does not match the pattern", line=8, path="errors[0].id"),
