@@ -15,7 +15,9 @@ T0 = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)  # a Monday
 
 
 def spec(trigger_yaml: str, zone: str = "UTC"):
-    flow = parse_flow("id: f\nnamespace: n\ntasks:\n  - id: t\n"
+    # A Schedule's `inputs` must name inputs of the flow (checked at save).
+    flow = parse_flow("id: f\nnamespace: n\ninputs:\n  - id: a\n    type: INT\n"
+                      "    required: false\ntasks:\n  - id: t\n"
                       "    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
                       "triggers:\n" + trigger_yaml).flow
     return build_spec(flow, 1, flow.triggers[0], default_zone=zone)
