@@ -18,6 +18,7 @@ import decimal
 import functools
 import json
 import math
+import operator
 import time
 import typing as t
 from collections.abc import Mapping, Sequence
@@ -28,6 +29,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from common.errors import TemplateError, UndefinedVariableError
 from common.templating.pebble_syntax import PebbleCodeGenerator, PebbleLexer, PebbleParser
+from common.templating.taint import any_secret, derived, printed, tainting
 
 MAX_OUTPUT_CHARS = 10 * 1024 * 1024
 MAX_ITERATIONS = 1_000_000
@@ -193,6 +195,12 @@ def to_output(value: t.Any) -> str:
     raise TemplateError("A value of an unsupported kind cannot be printed")
 
 
+def _finalize(value: t.Any) -> t.Any:
+    """What `{{ }}` writes: a secret value is registered with the masker first."""
+    printed(value)
+    return to_output(value)
+
+
 def java_string(value: t.Any) -> str:
     """Java's toString, used by `~`: null is skipped, collections print as [a, b] / {k=v}."""
     if value is None:
@@ -218,14 +226,15 @@ _MISSING = object()
 
 class PodiumEnvironment(SandboxedEnvironment):
     code_generator_class = PebbleCodeGenerator
-    # Intercepted so that `/` and `%` follow Java's integer rules and `*` cannot blow memory.
-    intercepted_binops = frozenset({"*", "/", "%"})
+    # Intercepted so that `/` and `%` follow Java's integer rules, `*` cannot blow memory,
+    # and `+` / `*` on a secret give a secret (taint.py).
+    intercepted_binops = frozenset({"+", "*", "/", "%"})
 
     def __init__(self) -> None:
         super().__init__(
             autoescape=False,
             undefined=PebbleUndefined,
-            finalize=to_output,
+            finalize=_finalize,
             keep_trailing_newline=True,
             auto_reload=False,
             cache_size=0,
@@ -252,14 +261,13 @@ class PodiumEnvironment(SandboxedEnvironment):
     def call(__self, __context: t.Any, __obj: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:  # noqa: N805
         if isinstance(__obj, Undefined):
             raise TemplateError(f"Function or Macro [{__obj._undefined_name}] does not exist")
-        return super().call(__context, __obj, *args, **kwargs)
+        if not any_secret(args, kwargs):  # checked first: no extra frame for render()
+            return super().call(__context, __obj, *args, **kwargs)
+        # a function or macro called with a secret gives a secret (taint.py)
+        return derived(super().call, __context, __obj, *args, **kwargs)
 
     def call_binop(self, context: t.Any, operator: str, left: t.Any, right: t.Any) -> t.Any:
-        if operator == "*":
-            return _multiply(left, right)
-        if operator == "/":
-            return _divide(left, right)
-        return _modulo(left, right)
+        return derived(_BINOPS[operator], left, right)
 
     # -- helpers called by PbCall nodes ----------------------------------------------------
     def pb_strict(self, value: t.Any, name: str, lineno: int) -> t.Any:
@@ -302,7 +310,7 @@ class PodiumEnvironment(SandboxedEnvironment):
         return is_in(value, container)
 
     def pb_concat(self, left: t.Any, right: t.Any) -> str:
-        return java_string(left) + java_string(right)
+        return derived(_concat, left, right)
 
     def pb_range(self, start: t.Any, end: t.Any) -> list:
         if not isinstance(start, int) or not isinstance(end, int):
@@ -346,7 +354,7 @@ def lookup(obj: t.Any, key: t.Any, path: str, lineno: int | None) -> t.Any:
     if isinstance(obj, Sequence) and not isinstance(obj, (str, bytes)):
         return _index(obj, key, path, lineno)
     if isinstance(obj, str) and isinstance(key, slice):
-        return obj[key]
+        return derived(operator.getitem, obj, key)
     raise MissingValue(path, lineno)
 
 
@@ -401,6 +409,10 @@ def _is_integer(value: t.Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _concat(left: t.Any, right: t.Any) -> str:
+    return java_string(left) + java_string(right)
+
+
 def _multiply(left: t.Any, right: t.Any) -> t.Any:
     for seq, count in ((left, right), (right, left)):
         if isinstance(seq, (str, list, tuple)) and _is_integer(count):
@@ -428,6 +440,10 @@ def _modulo(left: t.Any, right: t.Any) -> t.Any:
     return math.fmod(left, right)
 
 
+_BINOPS: dict[str, t.Callable[[t.Any, t.Any], t.Any]] = {
+    "+": operator.add, "*": _multiply, "/": _divide, "%": _modulo}
+
+
 @functools.lru_cache(maxsize=1)
 def get_environment() -> PodiumEnvironment:
     """The process-wide environment, built once (executor and worker share it)."""
@@ -435,7 +451,8 @@ def get_environment() -> PodiumEnvironment:
     from common.templating.render import CONTEXT_FUNCTIONS
 
     env = PodiumEnvironment()
-    env.filters.update(library.FILTERS)
+    # a filter applied to a secret gives a secret (taint.py)
+    env.filters.update({name: tainting(f) for name, f in library.FILTERS.items()})
     env.tests.update(library.TESTS)
     env.globals.update(library.FUNCTIONS)
     env.globals.update(CONTEXT_FUNCTIONS)  # render/renderOnce/printContext need the engine

@@ -18,6 +18,7 @@ from jinja2.runtime import Context
 
 from common.errors import TemplateError, UndefinedVariableError
 from common.templating import environment as envmod
+from common.templating import taint
 from common.templating.services import SERVICES_KEY, RenderServices
 
 _LOG = logging.getLogger(__name__)
@@ -67,9 +68,12 @@ def _run(source: str, context: Mapping[str, t.Any], services: RenderServices | N
     variables = dict(context)
     if services is not None:
         variables[SERVICES_KEY] = services
-    budget_token = None
+    budget_token = taint_token = None
     if envmod.BUDGET.get() is None:
         budget_token = envmod.BUDGET.set(envmod.Budget())
+    if taint.STATE.get() is None:  # one state per top-level render, shared by render()
+        taint_token = taint.STATE.set(taint.TaintState(
+            masker=services.masker if services is not None else None))
     try:
         compiled = _compile(source)
         if typed and compiled.expression is not None:
@@ -83,6 +87,8 @@ def _run(source: str, context: Mapping[str, t.Any], services: RenderServices | N
     finally:
         if budget_token is not None:
             envmod.BUDGET.reset(budget_token)
+        if taint_token is not None:
+            taint.STATE.reset(taint_token)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -110,17 +116,29 @@ def _evaluate_expression(template: t.Any, variables: dict) -> t.Any:
         pass
     value = ctx.vars.get("result")
     envmod.to_output(value)  # refuses undefined and non-data values, as printing would
+    state = taint.current()
+    before = state.short_pieces
+    value = taint.release(value, state)
+    if state.short_pieces > before:  # secret pieces too short to mask alone: mask it whole
+        state.register(envmod.to_output(value))
     return value
 
 
 def _consume(template: t.Any, variables: dict) -> str:
     parts: list[str] = []
     size = 0
+    state = taint.current()
+    short: list[int] = []  # indexes of printed secret pieces too short to mask alone
     for part in template.root_render_func(template.new_context(variables)):
         size += len(part)
         if size > envmod.MAX_OUTPUT_CHARS:
             raise TemplateError(f"Rendered output exceeds {envmod.MAX_OUTPUT_CHARS} characters")
+        if state.short_pieces:
+            state.short_pieces = 0
+            short.append(len(parts))
         parts.append(part)
+    if short:  # e.g. a loop printing a secret letter by letter: mask the whole span
+        state.register("".join(parts[short[0]:short[-1] + 1]))
     return "".join(parts)
 
 
@@ -146,9 +164,9 @@ def _translate(exc: BaseException, source: str, variables: Mapping[str, t.Any]) 
     else:
         _LOG.debug("template failure in %r", expression, exc_info=exc)
         error = TemplateError(_located(_describe(exc), expression, _template_line(exc)))
-    services = _services(variables)
-    if services is not None:
-        error.message = services.masker.mask(error.message)
+    state = taint.current()
+    if state.masker is not None:
+        error.message = state.mask(error.message)
         error.args = (error.message,)
     error.located = True  # type: ignore[attr-defined]
     return error

@@ -39,12 +39,19 @@ class SecretMasker:
     def add(self, value: str) -> None:
         if not value:
             return
+        value = str(value)  # a plain str, never a template's SecretText
         found = {value}
         if "\n" in value or "\r" in value:
             found.update(line.strip() for line in value.splitlines()
                          if len(line.strip()) >= MIN_LINE_TO_MASK)
         with self._lock:
             self.values.update(found)
+
+    def found_in(self, text: str) -> bool:
+        """Whether `text` contains a value to mask."""
+        with self._lock:
+            values = list(self.values)
+        return any(value in text for value in values)
 
     def mask(self, text: str) -> str:
         with self._lock:

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from common.errors import PodiumError, TemplateError
 from common.templating.services import SERVICES_KEY
+from common.templating.taint import SecretText
 
 from ._util import fail, is_missing, require_int, require_str, type_name
 
@@ -74,13 +75,13 @@ def secret(context, key=None, namespace=None, subkey=None, full=False):
     value = _call("secret", services.secret, *args)
     if value is _Missing or value is None:
         fail(f"Cannot find secret for key '{key}'.")
-    value = str(value)
+    value = SecretText(value)  # what the template computes from it is secret too (taint.py)
     services.masker.add(value)
     if full is True:
         return {"value": value}
     if not is_missing(subkey) and subkey != "":
-        value = _sub_secret(value, require_str(subkey, "The 'secret' function argument 'subkey'"),
-                            key)
+        value = SecretText(_sub_secret(
+            value, require_str(subkey, "The 'secret' function argument 'subkey'"), key))
         services.masker.add(value)
     return value
 
