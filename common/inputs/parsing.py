@@ -8,6 +8,12 @@ INT -> int; FLOAT -> float; BOOLEAN, BOOL -> bool; DATETIME -> aware datetime (U
 DATE -> date; TIME -> time; DURATION -> timedelta; ARRAY, MULTISELECT -> list;
 JSON, YAML -> any JSON data (dict, list, str, int, float, bool, None).
 SECRET values are returned in clear: encrypting them is the caller's job.
+
+Hostile values (docs/security.md, "Secrets and inputs"): a text value longer than
+MAX_TEXT_CHARS, a NUL character anywhere in a value (PostgreSQL cannot store it in JSON),
+NaN or an infinite FLOAT (not JSON), a BOOLEAN other than true/false and an ENUM or SELECT
+value outside `values` (optional ones included) are refused; an error quotes at most
+MAX_SHOWN characters of a value, never a SECRET, never an uploaded file's bytes.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable
 
 from common.durations import parse_duration
-from common.errors import InputError, OutputError, PodiumError
+from common.errors import InputError, OutputError, PodiumError, UnsafePathError
 from common.inputs.regexes import MAX_VALIDATED_LENGTH, UnsafeRegexError, full_match
 from common.inputs.types import InputType
 from common.inputs.values import java_text
@@ -30,6 +36,10 @@ StoreFile = Callable[[str, Any], str]
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 MAX_YAML_LENGTH = 256 * 1024
 MAX_SHOWN = 200  # characters of a received value quoted in an error message
+# A text input value (a form field, a --input) is at most this long: larger data is a FILE
+# input. The value is stored in the execution row and copied into every task's context.
+MAX_TEXT_CHARS = 1024 * 1024
+_MAX_NAME_SHOWN = 100  # characters of an uploaded file's name quoted in an error message
 
 # Java regexes use ASCII digits here; Python's \d and int() also accept other scripts,
 # underscores and surrounding spaces, so every number is matched explicitly first.
@@ -51,11 +61,24 @@ class Invalid(ValueError):
 
 
 def shown(value: Any, secret: bool = False) -> str:
-    """A value as quoted in messages: Java-like text, truncated; secrets masked."""
+    """A value as quoted in messages: Java-like text, truncated; secrets masked; a file
+    (an upload, a local path, bytes) by its name or size, never its content."""
     if secret:
         return "******"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"{len(value)} bytes"
+    if not isinstance(value, (str, int, float, bool, dict, list, tuple, date, time, timedelta)):
+        name = getattr(value, "name", None)
+        return f"a file named {file_name_shown(name)}" if isinstance(name, str) else "a file"
     text = java_text(value)
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "..."
+
+
+def file_name_shown(name: str) -> str:
+    """A user-given file name as quoted in messages: JSON-quoted (control characters
+    escaped, no Python repr) and truncated."""
+    cut = name if len(name) <= _MAX_NAME_SHOWN else name[:_MAX_NAME_SHOWN] + "..."
+    return json.dumps(cut, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- parsing by type
@@ -72,6 +95,9 @@ def parse_value(type_: InputType, raw: Any, *, item_type: InputType | None = Non
 
     if raw is None:
         raise fail()
+    if isinstance(raw, str) and len(raw) > MAX_TEXT_CHARS:
+        raise Invalid(f"the value is {len(raw)} characters long; input values are limited to "
+                      f"{MAX_TEXT_CHARS} characters (use a FILE input for larger data)")
     parser = _PARSERS[type_]
     if type_ in (InputType.ARRAY, InputType.MULTISELECT):
         return parser(raw, fail, item_type=item_type, ident=ident, store_file=store_file)
@@ -106,7 +132,7 @@ def _float(raw: Any, fail: Callable[..., Invalid]) -> float:
     if isinstance(raw, bool):
         raise fail()
     if isinstance(raw, (int, float)):
-        return float(raw)
+        return _finite(float(raw), fail)
     if not isinstance(raw, str):
         raise fail()
     text = raw.strip(" \t\n\r\x0b\x0c\x00")  # Java's trim()
@@ -115,17 +141,30 @@ def _float(raw: Any, fail: Callable[..., Invalid]) -> float:
     if text[-1] in "fFdD" and not text.endswith("Infinity"):
         text = text[:-1]
     try:
-        return float(text)
+        value = float(text)
     except (ValueError, OverflowError):  # pragma: no cover - the regex admits only floats
         raise fail() from None
+    return _finite(value, fail)
+
+
+def _finite(value: float, fail: Callable[..., Invalid]) -> float:
+    """Java reads NaN, Infinity and 1e400 (as Infinity); none of them is JSON, which is how
+    inputs are stored and returned, so they are refused here."""
+    if math.isnan(value):
+        raise fail("NaN is not a number an input can hold")
+    if math.isinf(value):
+        raise fail("out of the FLOAT range (infinite values are refused)")
+    return value
 
 
 def _boolean(raw: Any, fail: Callable[..., Invalid]) -> bool:
     if isinstance(raw, bool):
         return raw
-    if isinstance(raw, str):
-        return raw.lower() == "true"  # Boolean.valueOf: anything but "true" is false
-    raise fail()
+    if isinstance(raw, str) and raw.lower() in ("true", "false"):
+        # Kestra's Boolean.valueOf reads anything but "true" as false; `yes` or `1` silently
+        # turning into false hides a caller's mistake, so they are refused instead.
+        return raw.lower() == "true"
+    raise fail("use true or false")
 
 
 def _datetime(raw: Any, fail: Callable[..., Invalid]) -> datetime:
@@ -202,6 +241,9 @@ def _file(raw: Any, fail: Callable[..., Invalid], *, ident: str,
                    "URI")
     try:
         uri = store_file(ident, raw)
+    except UnsafePathError as exc:  # its message quotes the name as a Python repr
+        raise fail(f"the file name {file_name_shown(str(exc.name))} is refused "
+                   f"({exc.reason})") from None
     except (PodiumError, OSError, ValueError) as exc:
         raise fail(str(exc)) from None
     return str(uri)
@@ -220,7 +262,9 @@ def _json(raw: Any, fail: Callable[..., Invalid]) -> Any:
         raise fail()
     try:
         return json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise fail("the JSON is nested too deeply") from None
+    except ValueError as exc:
         raise fail(str(exc)[:200]) from None
 
 
@@ -317,13 +361,14 @@ def validate_value(decl: Any, value: Any) -> None:
         if not ok:
             raise Invalid(f"it must match the pattern `{decl.validator}`")
     elif t is InputType.ENUM:
-        if decl.required and value not in decl.values:
+        # Kestra checks membership only when the input is required, so an optional ENUM
+        # or SELECT took any value a caller sent; a given value is always checked here.
+        if value not in decl.values:
             raise Invalid(f"it must match the values `{_java_list(decl.values)}`")
     elif t is InputType.SELECT:
-        # [Kestra quirk, reproduced] SelectInput.validate checks membership only when the
-        # input is required: an optional SELECT accepts any value. `values` is None when
-        # it comes from an `expression` that was not rendered: nothing to check against.
-        if (decl.values is not None and decl.required and value not in decl.values
+        # `values` is None when it comes from an `expression` that was not rendered:
+        # nothing to check against.
+        if (decl.values is not None and value not in decl.values
                 and not decl.allow_custom_value):
             raise Invalid(f"it must match the values `{_java_list(decl.values)}`")
     elif t is InputType.MULTISELECT:
@@ -354,11 +399,28 @@ def parse_and_validate(decl: Any, raw: Any, *, store_file: StoreFile | None = No
     secret = InputType(decl.type) is InputType.SECRET
     value = parse_value(decl.type, raw, item_type=_item_type(decl), ident=decl.id or "",
                         store_file=store_file, secret=secret)
+    _refuse_nul(value)
     try:
         validate_value(decl, value)
     except Invalid as exc:
         raise Invalid(f"{exc}, but received `{shown(raw, secret)}`") from None
     return value
+
+
+def _refuse_nul(value: Any) -> None:
+    """NUL characters are refused anywhere in a value (JSON and arrays included): PostgreSQL
+    cannot store them in JSON, and no text a flow works on needs one."""
+    pending = [value]
+    while pending:  # iterative: a JSON input may nest deeper than Python recurses
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            raise Invalid(f"a NUL character (\\u0000) is not allowed in an input value "
+                          f"(at character {item.index(chr(0)) + 1})")
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
 
 
 def _item_type(decl: Any) -> InputType | None:

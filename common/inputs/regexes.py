@@ -15,14 +15,21 @@ deterministic guards instead of a timeout:
 2. At match time, values longer than ``MAX_VALIDATED_LENGTH`` characters are rejected before
    the regex runs, which bounds the cost of the remaining polynomial cases.
 
-Both guards are deterministic (same answer on every machine), which a wall-clock timeout
-would not be. Matching is a full match, as Java's ``Pattern.matches``.
+3. The match itself runs on the ``regex`` engine, whose matching can be interrupted, with a
+   time limit (MATCH_TIMEOUT_SECONDS): the heuristic above does not see overlapping
+   alternatives (``(a|a)*``) or nested bounded repeats (``(a?){25}a{25}``), and without the
+   limit such a validator held the request for minutes. A value that cannot be checked in
+   time is refused.
+
+Matching is a full match, as Java's ``Pattern.matches``.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+import regex
 
 try:  # Python 3.11+
     import re._parser as _sre_parse  # type: ignore[import-not-found]
@@ -32,6 +39,7 @@ except ImportError:  # pragma: no cover
     from sre_constants import MAXREPEAT  # type: ignore[no-redef]
 
 MAX_VALIDATED_LENGTH = 4096
+MATCH_TIMEOUT_SECONDS = 1.0
 
 _REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
 _SINGLE_CHAR = {"LITERAL", "NOT_LITERAL", "IN", "ANY", "CATEGORY"}
@@ -63,7 +71,19 @@ def full_match(pattern: str, value: str) -> bool:
         raise UnsafeRegexError(
             f"the value is {len(value)} characters long; values checked against a validator "
             f"are limited to {MAX_VALIDATED_LENGTH} characters")
-    return compile_validator(pattern).fullmatch(value) is not None
+    compile_validator(pattern)
+    try:
+        return _interruptible(pattern).fullmatch(value, timeout=MATCH_TIMEOUT_SECONDS) is not None
+    except TimeoutError:
+        raise UnsafeRegexError(
+            f"the value could not be checked against the pattern `{pattern}` within "
+            f"{MATCH_TIMEOUT_SECONDS:g} s") from None
+
+
+@lru_cache(maxsize=512)
+def _interruptible(pattern: str) -> regex.Pattern:
+    """The pattern on the `regex` engine (re-compatible syntax, VERSION0)."""
+    return regex.compile(pattern)
 
 
 def _items(subpattern: object) -> list[tuple[object, object]]:

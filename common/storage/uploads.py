@@ -43,8 +43,9 @@ class Upload:
             return cls(value.name, path=value)
         if isinstance(value, (bytes, bytearray, memoryview)):
             return cls(default_name, data=bytes(value))
-        raise StorageError(f"expected a file (a local Path, bytes or an Upload), or a "
-                           f"kestra:// URI, not {type(value).__name__}")
+        # Said to whoever gave the input (a form field, a --input): no Python type names.
+        raise StorageError("a FILE input takes an uploaded file, or a kestra://, nsfile:// "
+                           "or file:// URI")
 
     def open(self) -> BinaryIO:
         if self.path is not None:

@@ -90,7 +90,7 @@ def test_files_are_removed_when_the_execution_is_not_committed(runtime, monkeypa
 
 
 def test_a_string_is_never_read_as_a_local_path(runtime):
-    with pytest.raises(InputError, match="not str"):
+    with pytest.raises(InputError, match="takes an uploaded file"):
         runtime.submit("company.team", "files_flow", {"data": "/etc/passwd"})
 
 

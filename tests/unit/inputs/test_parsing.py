@@ -96,17 +96,24 @@ def test_float_min_max():
     assert parse("0.2", type="FLOAT", min=0.1, max=0.5) == 0.2
     fails("0.6", "it must be less than `0.5`", type="FLOAT", min=0.1, max=0.5)
     fails("0.0", "it must be more than `0.1`", type="FLOAT", min=0.1, max=0.5)
-    fails("NaN", "less than", type="FLOAT", max=0.5)
+    fails("NaN", "NaN is not a number an input can hold", type="FLOAT", max=0.5)
 
 
 # ------------------------------------------------------------------ booleans
 
 @pytest.mark.parametrize("type_", ["BOOLEAN", "BOOL"])
 @pytest.mark.parametrize("raw, expected", [("true", True), ("TRUE", True), ("True", True),
-                                           ("false", False), ("yes", False), ("1", False),
-                                           ("", False), (True, True), (False, False)])
+                                           ("false", False), ("FALSE", False),
+                                           (True, True), (False, False)])
 def test_boolean(type_, raw, expected):
     assert parse(raw, type=type_) is expected
+
+
+@pytest.mark.parametrize("type_", ["BOOLEAN", "BOOL"])
+@pytest.mark.parametrize("raw", ["yes", "1", "", "tru"])
+def test_boolean_refuses_other_text(type_, raw):
+    # Kestra's Boolean.valueOf reads these as false; refused here (docs/security.md)
+    fails(raw, f"expected {type_}", "use true or false", type=type_)
 
 
 def test_boolean_rejects_non_string_non_bool():
@@ -248,7 +255,9 @@ def test_email():
 def test_enum():
     assert parse("A", type="ENUM", values=["A", "B"]) == "A"
     fails("C", "it must match the values `[A, B]`", type="ENUM", values=["A", "B"])
-    assert parse("C", type="ENUM", values=["A", "B"], required=False) == "C"
+    # Kestra lets an optional ENUM take any value; checked here (docs/security.md)
+    fails("C", "it must match the values `[A, B]`", type="ENUM", values=["A", "B"],
+          required=False)
 
 
 def test_select_membership_when_required():
@@ -257,9 +266,10 @@ def test_select_membership_when_required():
           type="SELECT", values=["A", "B"])
 
 
-def test_select_quirk_optional_select_accepts_anything():
-    # Kestra's SelectInput.validate checks membership only when required (reproduced).
-    assert parse("C", type="SELECT", values=["A", "B"], required=False) == "C"
+def test_optional_select_is_checked_too():
+    # Kestra's SelectInput.validate checks membership only when required; not reproduced.
+    fails("C", "it must match the values `[A, B]`", type="SELECT", values=["A", "B"],
+          required=False)
 
 
 def test_select_custom_value():

@@ -59,5 +59,10 @@ def test_any_text_gives_a_typed_value_or_an_input_error(type_, raw):
 
 @settings(max_examples=200, deadline=None)
 @given(raw=st.text(max_size=30))
-def test_boolean_is_true_only_for_true(raw):
-    assert parse_input_value(declare(id="b", type="BOOLEAN"), raw) is (raw.lower() == "true")
+def test_boolean_is_true_or_false_only(raw):
+    decl = declare(id="b", type="BOOLEAN")
+    if raw.lower() not in ("true", "false"):
+        with pytest.raises(InputError, match="use true or false"):
+            parse_input_value(decl, raw)
+    else:
+        assert parse_input_value(decl, raw) is (raw.lower() == "true")

@@ -204,9 +204,11 @@ def test_select_expression_must_render_a_list():
         resolve_inputs(d, {"s": "x"}, render_typed=py_render)
 
 
-def test_select_quirk_optional_not_checked():
+def test_optional_select_is_checked():
     d = decls({"id": "s", "type": "SELECT", "values": ["A"], "required": False})
-    assert resolve_inputs(d, {"s": "B"}) == {"s": "B"}
+    with pytest.raises(InputErrors, match="it must match the values"):
+        resolve_inputs(d, {"s": "B"})
+    assert resolve_inputs(d, {}) == {"s": None}
 
 
 def test_multiselect_expression_uses_dependencies():
