@@ -67,7 +67,8 @@ async def form_values(request: Request) -> dict[str, Any]:
     except Exception as exc:  # a malformed multipart body is the client's error
         if getattr(exc, "status_code", None) == 413:
             raise
-        raise ApiError(f"Invalid form body: {exc}") from None
+        # starlette's HTTPException prints as "400: ..."; the status is already the answer's
+        raise ApiError(f"Invalid form body: {getattr(exc, 'detail', None) or exc}") from None
     values: dict[str, Any] = {}
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
