@@ -136,7 +136,7 @@ def taint(value: Any, state: TaintState, depth: int = 0) -> Any:
         return value
     if isinstance(value, Mapping) and not isinstance(value, Context):
         return {key: taint(item, state, depth + 1) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):  # a tuple subclass (a map entry) keeps its type
         return [taint(item, state, depth + 1) for item in value]
     return value
 

@@ -181,3 +181,21 @@ def test_the_cli_prints_transformed_secrets_masked(api, runtime, cli, template, 
     result = cli("execution", "logs", final.id)
     assert result.exit_code == 0, result.output
     assert MASK in result.output and leaked not in result.output and TOKEN not in result.output
+
+
+def test_a_transformed_secret_input_is_masked(api, runtime):
+    password = "Correct-Horse-Battery"
+    source = json.dumps({"id": "secret_input", "namespace": NAMESPACE,
+                         "inputs": [{"id": "pw", "type": "SECRET"}],
+                         "tasks": [{"id": "log", "type": "io.kestra.plugin.core.log.Log",
+                                    "message": "{{ inputs.pw | lower | base64encode }}"}]})
+    assert api.post("/api/v1/flows", content=source,
+                    headers={"content-type": "application/x-yaml"}).status_code == 200
+    created = api.post(f"/api/v1/executions/{NAMESPACE}/secret_input",
+                       files={"pw": (None, password)})
+    assert created.status_code == 200, created.text
+    final = runtime.wait(created.json()["id"], timeout=60)
+    assert final.state is State.SUCCESS
+    messages = [entry["message"] for entry in api.get(f"/api/v1/logs/{final.id}").json()]
+    assert any(m.startswith(MASK) for m in messages), messages
+    assert _b64(password.lower()) not in json.dumps(messages)
