@@ -137,9 +137,10 @@ def _multipart(filename: bytes, content: bytes = UPLOADED) -> tuple[bytes, dict]
     (b"/etc/passwd", "cannot contain '/'"),
     (b"a\\..\\b.txt", "path separator"),
     (b"a\x00b.txt", "control character"),
+    (b"a\nb.txt", "control character"),
     (b"%2e%2e", "percent-encoded"),
     (b"n" * 300 + b".txt", "longer than 255 bytes"),
-], ids=["dot_dot_slash", "dot_dot", "absolute", "backslash", "nul", "percent_encoded",
+], ids=["dot_dot_slash", "dot_dot", "absolute", "backslash", "nul", "newline", "percent_encoded",
         "too_long"])
 def test_a_hostile_file_name_is_refused_without_echoing_the_upload(api, runtime, flow, filename,
                                                                    fragment):
@@ -225,3 +226,24 @@ def test_a_hostile_input_value_is_refused_by_podium_run(local_cli, tmp_path, fie
         assert db.execute("select count(*) from executions").fetchone() == (0,)
         assert db.execute("select count(*) from flows").fetchone() == (1,)
     assert [p for p in (data_dir / "storage").rglob("*") if p.is_file()] == []
+
+
+def test_the_cli_uploads_a_hostile_local_file_name_and_is_refused(cli, runtime, flow, tmp_path):
+    hostile = tmp_path / "evil\nname.txt"
+    hostile.write_bytes(UPLOADED)
+    before = stored(runtime)
+    result = cli("execution", "run", NAMESPACE, FLOW_ID, "--input", f"file=@{hostile}")
+    assert result.exit_code == 1, result.output
+    assert "`file`" in result.output and "control character" in result.output, result.output
+    for text in FORBIDDEN:
+        assert text not in result.output, text
+    assert stored(runtime) == before
+
+
+def test_the_cli_names_a_missing_local_file(cli, runtime, flow, tmp_path):
+    before = stored(runtime)
+    result = cli("execution", "run", NAMESPACE, FLOW_ID, "--input",
+                 f"file=@{tmp_path / 'absent.csv'}")
+    assert result.exit_code == 2, result.output  # click's usage error
+    assert "file: no file at" in result.output and "absent.csv" in result.output
+    assert stored(runtime) == before
