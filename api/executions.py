@@ -5,10 +5,11 @@ the executor as messages (202 for a kill, as Kestra)."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 from datetime import datetime, timezone
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
@@ -17,13 +18,16 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from api.bodies import FORM_TYPES, has_body, media_type, parsed_form, require_media_type
 from api.context import execution_json, execution_or_404, file_download, runtime_of
 from api.errors import ApiError, Conflict, NotFound, Unprocessable
+from api.guard import basic_user
 from common.messages import KillExecution
 from common.models.state import State
 from common.storage import execution_prefix
+from common.errors import UnsafePathError
 from common.storage.uploads import Upload
-from common.storage.uris import key_of
+from common.storage.uris import check_name, key_of
 from common.store import (count_executions, get_flow, list_executions, lock_execution,
                           update_execution)
 from common.transport.base import EXECUTOR_QUEUE
@@ -54,37 +58,50 @@ def parse_labels(pairs: list[str] | None) -> dict[str, str]:
     return labels
 
 
-async def form_values(request: Request) -> dict[str, Any]:
-    """The fields of a multipart (or url-encoded) form: text as str, files as Uploads.
-    A body of another type gives no values."""
-    content_type = request.headers.get("content-type", "").lower()
-    if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-        return {}
-    try:
-        form = await request.form(max_part_size=request.app.state.settings.max_body_bytes)
-    except ApiError:
-        raise
-    except Exception as exc:  # a malformed multipart body is the client's error
-        if getattr(exc, "status_code", None) == 413:
-            raise
-        # starlette's HTTPException prints as "400: ..."; the status is already the answer's
-        raise ApiError(f"Invalid form body: {getattr(exc, 'detail', None) or exc}") from None
-    values: dict[str, Any] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            upload = Upload(value.filename or key, data=await value.read())
-            values[key] = upload
-            if key == LEGACY_FILES_PART and value.filename:
-                # Before Kestra 0.24 a FILE input came as a part named `files` whose
-                # filename named the input; still accepted (deprecated) as Kestra does.
-                # (A flow whose FILE input is named `files` gets it under that name too.)
-                values.setdefault(value.filename, upload)
-        else:
-            values[key] = value
-    return values
+@asynccontextmanager
+async def form_values(request: Request) -> AsyncIterator[dict[str, Any]]:
+    """The fields of a multipart (or url-encoded) form: text as str, files as Uploads
+    streamed from their spooled parts (valid inside the `with`). No body gives no values;
+    a body of another media type is a 415."""
+    if not has_body(request) and not media_type(request):
+        yield {}
+        return
+    require_media_type(request, FORM_TYPES, "execution inputs")
+    async with parsed_form(request) as form:
+        values: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                upload = Upload(upload_name(value.filename, key), stream=value.file)
+                values[key] = upload
+                if key == LEGACY_FILES_PART and value.filename:
+                    # Before Kestra 0.24 a FILE input came as a part named `files` whose
+                    # filename named the input; still accepted (deprecated) as Kestra does.
+                    # (A flow whose FILE input is named `files` gets it under that name.)
+                    values.setdefault(value.filename, upload)
+            else:
+                values[key] = value
+        yield values
 
 
 LEGACY_FILES_PART = "files"
+
+
+def upload_name(filename: str | None, part: str) -> str:
+    """The file name a FILE input keeps; a hostile one (traversal, separators, control
+    characters, too long) is refused naming the part, never echoing the name."""
+    name = filename or part
+    try:
+        return check_name(name, "file name")
+    except UnsafePathError as exc:
+        reason = exc.reason.removeprefix("file name: ")
+        raise Unprocessable(f"Invalid file name for input '{shown(part)}': {reason}",
+                            [{"message": reason, "path": f"inputs.{shown(part)}"}]) from None
+
+
+def shown(text: str, limit: int = 64) -> str:
+    """Client-given text fit to quote in an error: printable, and short."""
+    printable = "".join(c if c.isprintable() else "?" for c in text[:limit])
+    return printable + ("..." if len(text) > limit else "")
 
 
 # ---------------------------------------------------------------------- reads
@@ -230,8 +247,8 @@ async def resume_execution(execution_id: str, request: Request,
     """Resume a PAUSED execution with the paused task's onResume inputs (form fields and
     files)."""
     await run_in_threadpool(execution_or_404, runtime, execution_id)
-    inputs = await form_values(request)
-    await run_in_threadpool(runtime.resume, execution_id, inputs or None)
+    async with form_values(request) as inputs:
+        await run_in_threadpool(runtime.resume, execution_id, inputs or None)
     return Response(status_code=204)
 
 
@@ -249,19 +266,8 @@ def review_execution(execution_id: str, request: Request, body: ReviewRequest = 
     the review inputs are checked here (400 / 422), then the executor resumes it."""
     execution_or_404(runtime, execution_id)
     task_run_id = runtime.review(execution_id, body.decision, body.comment, body.inputs,
-                                 task_run_id=body.taskRunId, by=basic_user(request))
+                                 task_run_id=body.taskRunId, by=basic_user(request.headers.get("authorization")))
     return {"executionId": execution_id, "taskRunId": task_run_id}
-
-
-def basic_user(request: Request) -> str | None:
-    """The user of a Basic Authorization header (the guard has checked it), else None."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        return base64.b64decode(value, validate=True).decode().partition(":")[0] or None
-    except ValueError:
-        return None
 
 
 @router.post("/{execution_id}/labels")
@@ -298,17 +304,23 @@ async def create_execution(namespace: str, flow_id: str, request: Request,
     extra = parse_labels(labels)
     if any(key.startswith(SYSTEM_PREFIX) and key != "system.correlationId" for key in extra):
         raise ApiError("System labels can only be set by Podium itself")
-    inputs = await form_values(request)
-    created = await run_in_threadpool(_submit, runtime, namespace, flow_id, inputs, extra)
+    # The flow must exist before its body is read (an upload to nothing costs nothing).
+    await run_in_threadpool(_flow_or_404, runtime, namespace, flow_id)
+    async with form_values(request) as inputs:
+        created = await run_in_threadpool(_submit, runtime, namespace, flow_id, inputs, extra)
     if wait:
         created = await _wait(runtime, created.id, request)
     return await run_in_threadpool(execution_json, runtime, created)
 
 
-def _submit(runtime: Runtime, namespace: str, flow_id: str, inputs: dict, labels: dict):
+def _flow_or_404(runtime: Runtime, namespace: str, flow_id: str) -> None:
     with runtime.db.read() as conn:
         if get_flow(conn, namespace, flow_id) is None:
             raise NotFound(f"Flow '{namespace}.{flow_id}' not found")
+
+
+def _submit(runtime: Runtime, namespace: str, flow_id: str, inputs: dict, labels: dict):
+    _flow_or_404(runtime, namespace, flow_id)  # it may have been deleted meanwhile
     return runtime.submit(namespace, flow_id, inputs or None, labels=labels or None)
 
 

@@ -1,9 +1,10 @@
 """Two ASGI layers in front of every route: credentials and request size.
 
-Auth is decided on the *normalised* path (`//` collapsed, `.` and `..` resolved, case
-folded, trailing slash dropped), never on the raw one, so no spelling of a protected path
-(`//api/v1/flows`, `/health/../api/v1/flows`, `/API/V1/flows/`) passes as a public one.
-Only the health check and webhooks are public. Secrets are compared in constant time.
+Auth decides on the raw path and method against the exact public route templates
+(api/public_routes.py): only the health check and the webhook route are public, and no
+other spelling of a path (`//api/v1/flows`, `/health/../api/v1/flows`, `/API/V1/flows/`)
+passes as one of them. Secrets are compared in constant time; failed logins are limited
+per client and per user (api/login_limits.py). Both answers come before the body is read.
 """
 
 from __future__ import annotations
@@ -12,29 +13,15 @@ import base64
 import binascii
 import hmac
 import json
-import posixpath
 from collections.abc import Mapping, Sequence
 
 from starlette.exceptions import HTTPException
 
 from api.errors import error_body
+from api.login_limits import FailedLogins
+from api.public_routes import is_public
 
-PUBLIC_PATHS = ("/health", "/api/v1/health")
-PUBLIC_PREFIXES = ("/api/v1/executions/webhook/",)
-
-
-def normalise_path(path: str) -> str:
-    """The path as auth sees it: one slash between segments, dot segments resolved (never
-    above the root), lower case, no trailing slash."""
-    folded = posixpath.normpath("/" + path.replace("\\", "/")).lower()
-    if folded.startswith("//"):  # normpath keeps a leading '//' (POSIX allows it)
-        folded = "/" + folded.lstrip("/")
-    return folded.rstrip("/") or "/"
-
-
-def is_public(path: str) -> bool:
-    normal = normalise_path(path)
-    return normal in PUBLIC_PATHS or any(normal.startswith(p) for p in PUBLIC_PREFIXES)
+UNAUTHORIZED = "Unauthorized: credentials are required"
 
 
 class Credentials:
@@ -64,16 +51,29 @@ class Credentials:
         return found
 
     def _basic(self, value: str) -> bool:
-        try:
-            user, sep, password = base64.b64decode(value, validate=True).partition(b":")
-        except (binascii.Error, ValueError):
-            return False
+        user, sep, password = _basic_parts(value)
         if not sep:
             return False
         # An unknown user is compared against a dummy so it costs what a known one does.
         expected = self.users.get(user)
         ok = hmac.compare_digest(expected if expected is not None else b"\0" * 32, password)
         return ok and expected is not None
+
+
+def basic_user(header: str | None) -> str | None:
+    """The user name a Basic Authorization header claims (checked or not), else None."""
+    scheme, _, value = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    user, sep, _password = _basic_parts(value.strip())
+    return user.decode("utf-8", errors="replace") if sep else None
+
+
+def _basic_parts(value: str) -> tuple[bytes, bytes, bytes]:
+    try:
+        return base64.b64decode(value, validate=True).partition(b":")
+    except (binascii.Error, ValueError):
+        return b"", b"", b""
 
 
 async def _send_json(send, status: int, body: dict, headers: list | None = None) -> None:
@@ -86,23 +86,47 @@ async def _send_json(send, status: int, body: dict, headers: list | None = None)
 
 
 class AuthMiddleware:
-    """401 for a protected path without valid credentials. `credentials=None` turns auth
-    off (only `api.auth=false` does that)."""
+    """401 for a protected route without valid credentials, 429 (with `Retry-After`) for a
+    client or user with too many recent failed logins. `credentials=None` turns auth off
+    (only `api.auth=false` does that)."""
 
-    def __init__(self, app, credentials: Credentials | None) -> None:
+    def __init__(self, app, credentials: Credentials | None,
+                 failed_logins: FailedLogins | None = None) -> None:
         self.app = app
         self.credentials = credentials
+        self.failed_logins = failed_logins
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or self.credentials is None or is_public(scope["path"]):
+        if scope["type"] != "http" or self.credentials is None \
+                or is_public(scope["path"], scope["method"]):
             await self.app(scope, receive, send)
             return
         header = _header(scope, b"authorization")
+        keys = _login_keys(scope, header) if header else []
+        if keys and self.failed_logins is not None:
+            wait = self.failed_logins.retry_after(keys)
+            if wait is not None:
+                await _send_json(send, 429, error_body(
+                    f"Too many failed logins: retry in {wait} s"),
+                    [(b"retry-after", str(wait).encode())])
+                return
         if self.credentials.check(header):
             await self.app(scope, receive, send)
             return
-        await _send_json(send, 401, error_body("Unauthorized: credentials are required"),
+        if keys and self.failed_logins is not None:
+            self.failed_logins.record(keys)
+        await _send_json(send, 401, error_body(UNAUTHORIZED),
                          [(b"www-authenticate", b'Basic realm="podium"')])
+
+
+def _login_keys(scope, header: str) -> list[str]:
+    """Who a login attempt is counted against: the client address and the claimed user."""
+    client = scope.get("client")
+    keys = [f"client:{client[0] if client else '-'}"]
+    user = basic_user(header)
+    if user is not None:
+        keys.append(f"user:{user}")
+    return keys
 
 
 class BodyLimitMiddleware:

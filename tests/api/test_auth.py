@@ -1,4 +1,4 @@
-"""Credentials on every route but health and webhooks, decided on the normalised path."""
+"""Credentials on every route but health and webhooks, matched as exact route templates."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from api.guard import Credentials, is_public, normalise_path
+from api.guard import Credentials
+from api.public_routes import is_public
 from tests.api.conftest import BASIC, BEARER, PASSWORD, USER, api_settings
 
 SPELLINGS = ["/api/v1/flows/search", "//api/v1/flows/search", "/api/v1/flows/../flows/search",
@@ -66,13 +67,15 @@ def test_auth_off_only_when_explicit(runtime, monkeypatch):
         Settings()
 
 
-def test_normalisation():
-    assert normalise_path("//api//v1/flows/") == "/api/v1/flows"
-    assert normalise_path("/../../health") == "/health"
-    assert normalise_path("/HEALTH/") == "/health"
-    assert is_public("/health") and is_public("/api/v1/executions/webhook/a/b/c")
+def test_public_routes_are_exact_templates():
+    assert is_public("/health") and is_public("/api/v1/executions/webhook/a/b/c", "POST")
     assert not is_public("/health/x") and not is_public("/api/v1/executions/webhookx")
     assert not is_public("/api/v1/executions/webhook/../../flows")
+    assert not is_public("/api/v1/executions/webhook/flow", "POST")  # namespace 'webhook'
+    assert not is_public("/api/v1/executions/webhook/a/b/c", "DELETE")
+    assert not is_public("//health") and not is_public("/HEALTH") and not is_public("/health/")
+    assert not is_public("/api/v1/executions/webhook/a//c", "POST")
+    assert not is_public("/api/v1/executions/webhook/a/../c", "POST")
 
 
 def test_credentials_check():
