@@ -14,6 +14,7 @@ from api import (errors, executions, flows, kv, logs, mcp, namespace_files, outp
                  services, triggers, webhooks)
 from api.context import runtime_of
 from api.guard import AuthMiddleware, BodyLimitMiddleware, Credentials
+from api.login_limits import FailedLogins
 from api.metrics import MetricsMiddleware
 from common.settings import ApiSettings
 from podium.runtime import Runtime
@@ -37,7 +38,9 @@ def create_app(runtime: Runtime, settings: ApiSettings | None = None) -> FastAPI
     # Added last is outermost: credentials are checked before a body is read.
     app.add_middleware(BodyLimitMiddleware, max_body=settings.max_body_bytes,
                        max_upload=settings.max_upload_bytes)
-    app.add_middleware(AuthMiddleware, credentials=credentials(settings))
+    app.add_middleware(AuthMiddleware, credentials=credentials(settings),
+                       failed_logins=FailedLogins(settings.login_max_failures,
+                                                  settings.login_window_seconds))
     app.add_middleware(MetricsMiddleware, routes=app)  # outermost: 401s and 413s count too
     return app
 

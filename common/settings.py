@@ -431,6 +431,16 @@ class ApiSettings(BaseModel):
         default=1024 * 1024 * 1024, ge=1024,
         description="Largest multipart request (execution inputs with FILE uploads).",
     )
+    login_max_failures: int = Field(
+        default=10, ge=1,
+        description="Failed logins (wrong password, unknown user or token) allowed per "
+        "client address and per user name within `login_window_seconds`; beyond, 429 with "
+        "`Retry-After` until the oldest failure leaves the window.",
+    )
+    login_window_seconds: float = Field(
+        default=300, gt=0, le=86400,
+        description="The window over which failed logins are counted.",
+    )
     webhook_wait_seconds: float = Field(
         default=3600, gt=0,
         description="Longest a webhook call with `wait: true` waits for its execution to "
