@@ -7,6 +7,7 @@ from typing import BinaryIO
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
+from api.bodies import read_limited
 from api.errors import NotFound
 from common.models.execution import Execution
 from common.storage.base import CHUNK_SIZE
@@ -21,9 +22,11 @@ def runtime_of(request: Request) -> Runtime:
 
 
 async def text_body(request: Request) -> str:
-    """The request body as text; invalid UTF-8 is replaced, so the YAML loader reports it
-    in its own words rather than the server failing."""
-    return (await request.body()).decode("utf-8", errors="replace")
+    """The request body as text, at most `api.max_body_bytes` (413 beyond); invalid UTF-8
+    is replaced, so the YAML loader reports it in its own words rather than the server
+    failing."""
+    raw = await read_limited(request, request.app.state.settings.max_body_bytes)
+    return raw.decode("utf-8", errors="replace")
 
 
 def execution_or_404(runtime: Runtime, execution_id: str) -> Execution:

@@ -45,6 +45,10 @@ class PayloadTooLarge(ApiError):
     status = 413
 
 
+class UnsupportedMediaType(ApiError):
+    status = 415
+
+
 # Most specific first: the first class an error is an instance of decides.
 _STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (StorageNotFoundError, 404),

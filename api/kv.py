@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 
 from starlette.concurrency import run_in_threadpool
 
-from api.context import runtime_of, text_body
-from api.errors import NotFound
+from api.bodies import read_limited, require_media_type
+from api.context import runtime_of
+from api.errors import NotFound, Unprocessable
 from common.kv import KVEntry, KVStore, KVType, guess_value, parse_as
 from podium.runtime import Runtime
 
@@ -18,6 +19,10 @@ router = APIRouter(prefix="/api/v1/namespaces/{namespace}/kv", tags=["KV"])
 
 TEXT_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {}}, "text/plain": {"schema": {"type": "string"}}}}}
+
+
+# What a KV value comes as; none at all is text, as curl sends it.
+KV_MEDIA_TYPES = ("", "text/plain", "application/json", "application/x-www-form-urlencoded")
 
 
 def _iso(value) -> str | None:
@@ -56,7 +61,14 @@ async def put_key(namespace: str, key: str, request: Request,
                   overwrite: bool = Header(True, description="false: 422 when the key "
                                                              "exists"),
                   runtime: Runtime = Depends(runtime_of)) -> Response:
-    text = await text_body(request)
+    require_media_type(request, KV_MEDIA_TYPES, "a KV value")
+    raw = await read_limited(request, request.app.state.settings.max_body_bytes)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Unprocessable(f"The KV value is not UTF-8 text (invalid byte at offset "
+                            f"{exc.start}): store binary data as a namespace file",
+                            [{"message": "not UTF-8 text", "path": "body"}]) from None
     value = parse_as(text, kv_type) if kv_type is not None else guess_value(text)
     await run_in_threadpool(_store(runtime).put, namespace, key, value, ttl=ttl or None,
                             overwrite=overwrite)

@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from api.bodies import parsed_form, require_media_type
 from api.context import file_download, runtime_of
 from api.errors import ApiError, NotFound
 from common.errors import UnsafePathError
@@ -100,25 +101,15 @@ async def upload_file(namespace: str, request: Request, path: str = Query(...),
     with _safe_paths():
         relative = nsfiles.file_path(path)
         namespace_file_uri(namespace, relative)  # the namespace too, before the body is read
-    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        raise ApiError("Expected a multipart/form-data body with a fileContent part")
-    try:
-        form = await request.form(max_part_size=request.app.state.settings.max_body_bytes)
-    except ApiError:
-        raise
-    except Exception as exc:  # a malformed multipart body is the client's error
-        if getattr(exc, "status_code", None) == 413:
-            raise
-        raise ApiError(f"Invalid form body: {exc}") from None
-    try:
+    require_media_type(request, ("multipart/form-data",), "a namespace file upload")
+    async with parsed_form(request) as form:
         upload = form.get("fileContent")
         if not isinstance(upload, UploadFile):
-            raise ApiError("The fileContent part (a file) is missing")
+            raise ApiError("The fileContent part (a file) is missing",
+                           [{"message": "missing", "path": "fileContent"}])
         with _safe_paths():
             await run_in_threadpool(nsfiles.put_file, storage, namespace, relative,
                                     upload.file)
-    finally:
-        await form.close()
     return Response(status_code=200)
 
 

@@ -25,6 +25,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.batch_webhooks import buffer_call
+from api.bodies import read_limited
 from api.context import execution_json, runtime_of
 from api.errors import NotFound, Unprocessable
 from api.webhook_response import (WebhookAnswer, created_answer, ended_answer, ended_status,
@@ -52,12 +53,14 @@ class Unsupported(Exception):
 
 async def _webhook(namespace: str, flow_id: str, key: str, request: Request,
                    runtime: Runtime) -> Response | dict:
-    raw = await request.body()
+    # The flow and its trigger must exist before the body is read: anyone may call this.
+    flow, trigger = await run_in_threadpool(_trigger_of, runtime, namespace, flow_id, key)
+    raw = await read_limited(request, request.app.state.settings.max_body_bytes)
     variables = {"body": _body(raw),
                  "headers": _multi(((k.decode("latin-1"), v.decode("latin-1"))
                                   for k, v in request.headers.raw), lower=True),
                  "parameters": _multi(request.query_params.multi_items())}
-    started = await run_in_threadpool(_start, runtime, namespace, flow_id, key, variables)
+    started = await run_in_threadpool(_start, runtime, flow, trigger, variables)
     if not isinstance(started, tuple):
         return started
     trigger, execution = started
@@ -127,23 +130,28 @@ def _context(execution: Execution, runs: list) -> dict[str, Any]:
                          outputs=outputs)
 
 
-def _start(runtime: Runtime, namespace: str, flow_id: str, key: str,
-           variables: dict[str, Any]) -> Response | dict | tuple[Webhook, Any]:
-    """The answer when no execution starts (204, a debounced burst), else the trigger
-    and the execution it started."""
+def _trigger_of(runtime: Runtime, namespace: str, flow_id: str,
+                key: str) -> tuple[Any, Webhook | BatchWebhook]:
+    """The flow and its enabled Webhook (or BatchWebhook) trigger with this key; 404."""
     try:
         flow = runtime.flow(namespace, flow_id)
     except PodiumError:
         raise NotFound("Flow not found") from None
-    trigger = next((t for t in flow.triggers or [] if isinstance(t, Webhook)
-                    and not t.disabled and _key(t, flow) == key), None)
-    if trigger is None:
-        batch = next((t for t in flow.triggers or [] if isinstance(t, BatchWebhook)
-                      and not t.disabled and _key(t, flow) == key), None)
-        if batch is None:
-            raise NotFound("Webhook not found")
-        labels = {str(label["key"]): label["value"] for label in _labels(batch.labels)}
-        return buffer_call(runtime, flow, batch, variables, labels)
+    for kind in (Webhook, BatchWebhook):
+        trigger = next((t for t in flow.triggers or [] if isinstance(t, kind)
+                        and not t.disabled and _key(t, flow) == key), None)
+        if trigger is not None:
+            return flow, trigger
+    raise NotFound("Webhook not found")
+
+
+def _start(runtime: Runtime, flow, trigger: Webhook | BatchWebhook,
+           variables: dict[str, Any]) -> Response | dict | tuple[Webhook, Any]:
+    """The answer when no execution starts (204, a debounced burst), else the trigger
+    and the execution it started."""
+    if isinstance(trigger, BatchWebhook):
+        labels = {str(label["key"]): label["value"] for label in _labels(trigger.labels)}
+        return buffer_call(runtime, flow, trigger, variables, labels)
     context = build_context(flow_id=flow.id, namespace=flow.namespace, trigger=variables)
     try:
         conditions = [*(trigger.conditions or []), *when_condition(trigger.when)]
@@ -154,7 +162,7 @@ def _start(runtime: Runtime, namespace: str, flow_id: str, key: str,
     labels = {str(label["key"]): label["value"] for label in _labels(trigger.labels)}
     if trigger.debounce is not None:
         return _buffer(runtime, flow, trigger, variables, labels)
-    execution = runtime.submit(namespace, flow_id, None, labels=labels or None, trigger={
+    execution = runtime.submit(flow.namespace, flow.id, None, labels=labels or None, trigger={
         "id": trigger.id, "type": trigger.type, "variables": variables})
     return trigger, execution
 

@@ -27,11 +27,13 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Upload:
     """A file to give as a FILE input: `name` is the file name kept in its URI; the content
-    is `path` (streamed from disk) or `data`."""
+    is `path` (streamed from disk), `stream` (a seekable file the caller owns and closes,
+    such as a spooled request part: read from its start, never whole) or `data`."""
 
     name: str
     path: Path | None = None
     data: bytes | None = None
+    stream: BinaryIO | None = None
 
     @classmethod
     def of(cls, value: Any, default_name: str) -> Upload:
@@ -48,12 +50,28 @@ class Upload:
                            "or file:// URI")
 
     def open(self) -> BinaryIO:
+        if self.stream is not None:
+            self.stream.seek(0)
+            return _Borrowed(self.stream)
         if self.path is not None:
             try:
                 return open(self.path, "rb")
             except OSError as exc:
                 raise StorageError(f"cannot read {self.path}: {exc.strerror or exc}") from None
         return io.BytesIO(self.data or b"")
+
+
+class _Borrowed:
+    """A stream lent for one read: `with` leaves it open for its owner."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.read = stream.read
+
+    def __enter__(self) -> "_Borrowed":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
 
 
 StoreFile = Callable[[str, Any], str]  # (input id, given value) -> kestra:// URI

@@ -56,7 +56,7 @@ def test_bad_namespace_and_missing_part(client):
     missing = client.post(URL, params={"path": "a.txt"}, files={"other": ("a", b"x")})
     assert missing.status_code == 400 and "fileContent" in missing.json()["message"]
     not_multipart = client.post(URL, params={"path": "a.txt"}, content=b"x")
-    assert not_multipart.status_code == 400
+    assert not_multipart.status_code == 415
 
 
 def test_namespace_files_need_credentials(anonymous):
