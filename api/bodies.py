@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Request
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 
 from api.errors import ApiError, PayloadTooLarge, UnsupportedMediaType
 
@@ -62,12 +63,15 @@ async def parsed_form(request: Request) -> AsyncIterator[FormData]:
                                   max_fields=MAX_FORM_PARTS)
     except ApiError:
         raise
-    except Exception as exc:
-        if getattr(exc, "status_code", None) == 413:
+    except HTTPException as exc:
+        if exc.status_code == 413:
             raise
-        # The parser's own words may quote the body: never echo them.
+        # Starlette's own messages are fixed sentences (no byte of the body in them).
+        raise ApiError(f"Invalid form body: {exc.detail}") from None
+    except Exception:
+        # Other parsers' words may quote the body: never echo them.
         raise ApiError("Invalid form body: not a well-formed multipart/form-data or "
-                       "url-encoded body (or too many parts)") from None
+                       "url-encoded body") from None
     try:
         yield form
     finally:
