@@ -16,6 +16,7 @@ from api.context import runtime_of
 from api.guard import AuthMiddleware, BodyLimitMiddleware, Credentials
 from api.login_limits import FailedLogins
 from api.metrics import MetricsMiddleware
+from api.params import refuse_control_characters
 from common.settings import ApiSettings
 from podium.runtime import Runtime
 
@@ -25,7 +26,8 @@ log = logging.getLogger(__name__)
 def create_app(runtime: Runtime, settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or ApiSettings()
     app = FastAPI(title="Podium", version="1", description="Kestra-compatible REST API",
-                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None,
+                  dependencies=[Depends(refuse_control_characters)])
     app.state.runtime = runtime
     app.state.settings = settings
     errors.install(app)

@@ -68,6 +68,14 @@ def error_body(message: str, details: list | None = None) -> dict:
     return {"message": message, "details": details or []}
 
 
+def message_of(exc: PodiumError) -> str:
+    """The message for the client: an unsafe path is described, never quoted (its repr
+    would show escapes and could be huge)."""
+    if isinstance(exc, UnsafePathError):
+        return f"Unsafe path refused: {exc.reason}"
+    return exc.message
+
+
 def status_of(exc: PodiumError) -> int:
     if isinstance(exc, ApiError):
         return exc.status
@@ -98,7 +106,8 @@ def install(app: FastAPI) -> None:
 
 
 async def _podium_error(_request: Request, exc: PodiumError) -> JSONResponse:
-    return JSONResponse(error_body(exc.message, details_of(exc)), status_code=status_of(exc))
+    return JSONResponse(error_body(message_of(exc), details_of(exc)),
+                        status_code=status_of(exc))
 
 
 async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -108,8 +117,16 @@ async def _request_invalid(_request: Request, exc: RequestValidationError) -> JS
     return JSONResponse(error_body("Invalid request", details), status_code=422)
 
 
+# FastAPI's words for a JSON body that does not parse (or nests too deeply).
+_UNPARSED_BODY = "There was an error parsing the body"
+
+
 async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else "HTTP error"
+    if exc.status_code == 400 and message == _UNPARSED_BODY:
+        return JSONResponse(error_body(
+            "Invalid request body: not valid JSON, or nested too deeply",
+            [{"message": "not valid JSON", "path": "body"}]), status_code=400)
     return JSONResponse(error_body(message), status_code=exc.status_code,
                         headers=getattr(exc, "headers", None))
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -22,6 +22,7 @@ from api.bodies import FORM_TYPES, has_body, media_type, parsed_form, require_me
 from api.context import execution_json, execution_or_404, file_download, runtime_of
 from api.errors import ApiError, Conflict, NotFound, Unprocessable
 from api.guard import basic_user
+from api.params import PROBLEM, has_control_characters
 from common.messages import KillExecution
 from common.models.state import State
 from common.storage import execution_prefix
@@ -44,6 +45,13 @@ FOLLOW_POLL_SECONDS = 0.25
 class Label(BaseModel):
     key: str = Field(min_length=1, max_length=255)
     value: str = Field(max_length=1024)
+
+    @field_validator("key", "value")
+    @classmethod
+    def _printable(cls, text: str) -> str:
+        if has_control_characters(text):
+            raise ValueError(PROBLEM)
+        return text
 
 
 def parse_labels(pairs: list[str] | None) -> dict[str, str]:
@@ -79,6 +87,9 @@ async def form_values(request: Request) -> AsyncIterator[dict[str, Any]]:
                     # (A flow whose FILE input is named `files` gets it under that name.)
                     values.setdefault(value.filename, upload)
             else:
+                if has_control_characters(key) or has_control_characters(value):
+                    raise Unprocessable(f"Invalid input '{shown(key)}': {PROBLEM}",
+                                        [{"message": PROBLEM, "path": f"inputs.{shown(key)}"}])
                 values[key] = value
         yield values
 

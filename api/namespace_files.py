@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 
 from api.bodies import parsed_form, require_media_type
 from api.context import file_download, runtime_of
-from api.errors import ApiError, NotFound
+from api.errors import ApiError, NotFound, message_of
 from common.errors import UnsafePathError
 from common.storage import Storage, namespace_file_uri, namespace_files_prefix
 from common.storage import namespace_files as nsfiles
@@ -42,7 +42,7 @@ def _safe_paths() -> Iterator[None]:
     try:
         yield
     except UnsafePathError as exc:
-        raise ApiError(exc.message) from None
+        raise ApiError(message_of(exc)) from None
 
 
 def _folder_prefix(namespace: str, folder: str | None) -> str:

@@ -20,6 +20,7 @@ absent everywhere. Keys match `[a-zA-Z0-9][a-zA-Z0-9._-]*`.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -111,13 +112,42 @@ def infer(value: Any) -> KVValue:
 def parse_as(text: str, kv_type: KVType) -> KVValue:
     try:
         return KVValue(kv_type, _PARSERS[kv_type](text))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise KVError(f"Invalid {kv_type.value} value '{_short(text)}': {exc}") from None
+
+
+class _NotStorable(ValueError):
+    """JSON that parses in Python but cannot be a KV value (it would not print back)."""
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _NotStorable(f"the number {_short(text)} is out of range")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotStorable(f"{name} is not a JSON number")
+
+
+def _loads(text: str) -> Any:
+    """json.loads, with what it raises beyond JSONDecodeError (a number of more than 4300
+    digits or out of range, NaN / Infinity, nesting past the recursion limit) as
+    ValueErrors in our words."""
+    try:
+        return json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except (json.JSONDecodeError, _NotStorable):
+        raise
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    except ValueError:
+        raise ValueError("a number with too many digits (more than 4300)") from None
 
 
 def _number(text: str) -> int | float:
     try:
-        value = json.loads(text.strip())
+        value = _loads(text.strip())
     except json.JSONDecodeError:
         value = None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -150,7 +180,7 @@ def _duration(text: str) -> str:
 
 def _json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return _loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON ({exc.msg})") from None
 
@@ -186,9 +216,11 @@ def guess_value(text: str) -> KVValue:
     parses as JSON (`42`, `true`, `{"a": 1}`, `"quoted"`), else an ISO date-time, date or
     duration, else the text as a STRING."""
     try:
-        return infer(json.loads(text))
+        return infer(_loads(text))
     except json.JSONDecodeError:
         pass
+    except ValueError as exc:
+        raise KVError(f"Invalid value: {exc}") from None
     stripped = text.strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", stripped):
         return parse_as(stripped, KVType.DATE)
@@ -215,7 +247,10 @@ def expiration(ttl: str | timedelta | None, now: datetime) -> datetime | None:
         raise KVError(f"Invalid ttl: {exc}") from None
     if delta < timedelta(0):
         raise KVError("ttl cannot be negative")
-    return now + delta
+    try:
+        return now + delta
+    except OverflowError:
+        raise KVError("Invalid ttl: the expiration would be after the year 9999") from None
 
 
 def patched_value(current: Any, update: Any) -> Any:
