@@ -8,10 +8,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from api import create_app
-from tests.api.conftest import BEARER, HELLO, api_settings
+from tests.api.conftest import BEARER, HELLO
+from tests.security.api_served import served as serve
 from tests.security.conftest import stored
 
 MIB = 1 << 20
@@ -36,8 +35,18 @@ YAML = {"Content-Type": "application/x-yaml"}
 BOUNDARY = "b0undary"
 
 
-def deploy(api, source: str) -> None:
-    assert api.post("/api/v1/flows", content=source, headers=YAML).status_code == 200
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    with serve(tmp_path_factory.mktemp("bodies"), FILE_FLOW, WEBHOOK_FLOW) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def small_limits(tmp_path_factory):
+    """The app's limits lowered: 4 KiB bodies, 16 KiB uploads."""
+    with serve(tmp_path_factory.mktemp("limits"), FILE_FLOW, WEBHOOK_FLOW,
+               max_body_bytes=4096, max_upload_bytes=16384) as server:
+        yield server
 
 
 def multipart(mebibytes: int, part: str = "doc") -> Iterator[bytes]:
@@ -78,11 +87,10 @@ ANONYMOUS_UPLOADS = {  # case: (path, status)
 
 
 @pytest.mark.parametrize("case", sorted(ANONYMOUS_UPLOADS))
-def test_anonymous_uploads_are_answered_before_the_body_is_read(api, live, runtime, case):
+def test_anonymous_uploads_are_answered_before_the_body_is_read(served, case):
     """3 x 100 MiB sent as a generator, anonymously: answered without the server holding
     them (on main the public ones grew the process by 110-210 MB each)."""
-    deploy(api, FILE_FLOW)
-    deploy(api, WEBHOOK_FLOW)
+    runtime, live = served.runtime, served.url
     path, status = ANONYMOUS_UPLOADS[case]
     before = stored(runtime)
     answers = []
@@ -99,8 +107,8 @@ def test_anonymous_uploads_are_answered_before_the_body_is_read(api, live, runti
     assert stored(runtime) == before
 
 
-def test_authenticated_file_input_is_streamed_to_storage(api, live, runtime):
-    deploy(api, FILE_FLOW)
+def test_authenticated_file_input_is_streamed_to_storage(served):
+    runtime, live = served.runtime, served.url
     answer = {}
 
     def send():
@@ -123,14 +131,6 @@ def chunks(total: int) -> Iterator[bytes]:
         yield b"a" * 1024
 
 
-@pytest.fixture
-def small_limits(runtime):
-    """The app's limits lowered: 4 KiB bodies, 16 KiB uploads."""
-    app = create_app(runtime, api_settings(max_body_bytes=4096, max_upload_bytes=16384))
-    with TestClient(app, headers=BEARER, raise_server_exceptions=False) as client:
-        yield client
-
-
 OVERSIZED = [
     ("flow-declared", "POST", "/api/v1/flows", YAML, b"x" * 5000, "over 4096 bytes"),
     ("flow-chunked", "POST", "/api/v1/flows", YAML, chunks(8192), "over 4096 bytes"),
@@ -145,14 +145,12 @@ OVERSIZED = [
 
 @pytest.mark.parametrize("case,method,path,headers,body,message", OVERSIZED,
                          ids=[case[0] for case in OVERSIZED])
-def test_oversized_bodies_are_413(small_limits, runtime, case, method, path, headers, body,
-                                  message):
-    deploy(small_limits, FILE_FLOW)
-    deploy(small_limits, WEBHOOK_FLOW)
+def test_oversized_bodies_are_413(small_limits, case, method, path, headers, body, message):
+    runtime = small_limits.runtime
     before = stored(runtime)
     if body is None:
         body = multipart(1)
-    response = small_limits.request(method, path, content=body, headers=headers)
+    response = small_limits.api.request(method, path, content=body, headers=headers)
     assert response.status_code == 413, response.text
     assert message in response.json()["message"]
     assert stored(runtime) == before
@@ -174,8 +172,8 @@ UNSUPPORTED = [
 
 @pytest.mark.parametrize("case,path,method,media,body", UNSUPPORTED,
                          ids=[case[0] for case in UNSUPPORTED])
-def test_wrong_media_types_are_415(api, runtime, case, path, method, media, body):
-    deploy(api, FILE_FLOW)
+def test_wrong_media_types_are_415(served, case, path, method, media, body):
+    runtime, api = served.runtime, served.api
     before = stored(runtime)
     response = api.request(method, path, content=body, headers={"Content-Type": media})
     assert response.status_code == 415, response.text
@@ -197,8 +195,8 @@ HOSTILE_NAMES = [
 
 @pytest.mark.parametrize("case,name,problem", HOSTILE_NAMES,
                          ids=[case[0] for case in HOSTILE_NAMES])
-def test_hostile_upload_names_are_refused_without_echo(api, runtime, case, name, problem):
-    deploy(api, FILE_FLOW)
+def test_hostile_upload_names_are_refused_without_echo(served, case, name, problem):
+    runtime, api = served.runtime, served.api
     before = stored(runtime)
     secret = b"TOP-SECRET-CONTENT"
     response = api.post("/api/v1/executions/company.team/files",
@@ -213,8 +211,8 @@ def test_hostile_upload_names_are_refused_without_echo(api, runtime, case, name,
     assert stored(runtime) == before
 
 
-def test_huge_upload_name_is_an_invalid_form(api, runtime):
-    deploy(api, FILE_FLOW)
+def test_huge_upload_name_is_an_invalid_form(served):
+    runtime, api = served.runtime, served.api
     before = stored(runtime)
     name = "n" * 20000
     response = api.post("/api/v1/executions/company.team/files", files={"doc": (name, b"x")})
@@ -223,10 +221,10 @@ def test_huge_upload_name_is_an_invalid_form(api, runtime):
     assert stored(runtime) == before
 
 
-def test_non_utf8_upload_name_is_kept_readable(api, runtime):
+def test_non_utf8_upload_name_is_kept_readable(served):
     """A file name that is not UTF-8 never fails the server: stored under a readable name
     (the bytes replaced) or refused with 422."""
-    deploy(api, FILE_FLOW)
+    api = served.api
     head = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="doc"; '
             f'filename="').encode() + b"\xff\xfe.txt" + b'"\r\n\r\ncontent\r\n' \
         + f"--{BOUNDARY}--\r\n".encode()
