@@ -31,10 +31,13 @@ WEBHOOK_NS_FLOW = HELLO.replace("namespace: company.team", "namespace: webhook")
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
-    """One runtime and app for the route walk (46 cases): (runtime, anonymous client)."""
+    """One runtime and app for the route walk (46 cases) and the collision cases, with a
+    flow in namespace `webhook`: (runtime, anonymous client)."""
     with Runtime.embedded(tmp_path_factory.mktemp("walk"), workers=1, environ={}) as runtime, \
             TestClient(create_app(runtime, api_settings()),
                        raise_server_exceptions=False) as client:
+        assert client.post("/api/v1/flows", content=WEBHOOK_NS_FLOW, headers={
+            **BEARER, "Content-Type": "application/x-yaml"}).status_code == 200
         yield runtime, client
 
 
@@ -73,16 +76,20 @@ def test_every_protected_operation_needs_credentials(shared, method, path):
                                   "/api/v1/executions/webhook/a/../hello"],
                          ids=["namespace-collision", "collision-wait", "trailing-slash",
                               "empty-segment", "other-case", "dot-segment"])
-def test_webhook_namespace_cannot_be_run_anonymously(api, anonymous, runtime, path):
+def test_webhook_namespace_cannot_be_run_anonymously(shared, path):
     """A flow in namespace `webhook` is started by POST /api/v1/executions/webhook/{id}:
     only for an authenticated caller."""
-    assert api.post("/api/v1/flows", content=WEBHOOK_NS_FLOW,
-                    headers={"Content-Type": "application/x-yaml"}).status_code == 200
+    runtime, anonymous = shared
     before = stored(runtime)
     response = anonymous.post(path, files={"name": (None, "intruder")})
     assert response.status_code == 401, response.text
     assert response.json() == UNAUTHORIZED
     assert stored(runtime) == before
+
+
+def test_webhook_namespace_flow_runs_for_an_authenticated_caller(api):
+    assert api.post("/api/v1/flows", content=WEBHOOK_NS_FLOW,
+                    headers={"Content-Type": "application/x-yaml"}).status_code == 200
     started = api.post("/api/v1/executions/webhook/hello")
     assert started.status_code == 200 and started.json()["namespace"] == "webhook"
 
