@@ -17,6 +17,7 @@ MIB = 1 << 20
 FILE_FLOW = """\
 id: files
 namespace: company.team
+description: takes a FILE input and never reads it (uploads of 100 MiB)
 inputs:
   - id: doc
     type: FILE

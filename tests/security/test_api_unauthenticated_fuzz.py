@@ -14,9 +14,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from api import create_app
-from api.server import ServerThread
-from podium.runtime import Runtime
-from tests.api.conftest import BEARER, HELLO, api_settings
+from tests.api.conftest import HELLO, api_settings
+from tests.security.api_served import served
 
 FLOWS = (HELLO, HELLO.replace("namespace: company.team", "namespace: webhook"))
 # What we intend to be public, written here rather than imported from the code under test.
@@ -46,11 +45,7 @@ schema = schemathesis.openapi.from_dict(with_examples(create_app(None, api_setti
 
 @pytest.fixture(scope="module")
 def live_url(tmp_path_factory):
-    with Runtime.embedded(tmp_path_factory.mktemp("anon"), workers=1, environ={}) as runtime, \
-            ServerThread(create_app(runtime, api_settings())) as server:
-        for source in FLOWS:
-            httpx.post(f"{server.url}/api/v1/flows", content=source, headers={
-                **BEARER, "Content-Type": "application/x-yaml"}).raise_for_status()
+    with served(tmp_path_factory.mktemp("anonymous"), *FLOWS) as server:
         yield server.url
 
 
