@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.bodies import read_limited
 from api.context import runtime_of
 from api.errors import NotFound
 from common.errors import PodiumError
@@ -65,9 +66,10 @@ async def mcp_request(server: str, request: Request,
     tools = await run_in_threadpool(_tools, runtime, server)
     if not tools and server != DEFAULT_SERVER:
         raise NotFound(f"MCP server '{server}' not found: no flow exposes a tool on it")
+    raw = await read_limited(request, request.app.state.settings.max_body_bytes)
     try:
-        message = json.loads(await request.body())
-    except ValueError:
+        message = json.loads(raw)
+    except (ValueError, RecursionError):  # not JSON, too many digits, or nested too deeply
         return _reply(None, error=RpcError(PARSE_ERROR, "Parse error: the body is not JSON"))
     if not isinstance(message, dict) or message.get("jsonrpc") != "2.0" \
             or not isinstance(message.get("method"), str):

@@ -149,3 +149,15 @@ def test_hostile_input_through_the_cli(served, remote_cli, case):
     assert message in result.output, result.output
     _clean(result.output)
     assert stored(runtime) == before
+
+
+@pytest.mark.parametrize("body", [DEEP.encode(), b"9" * 5000, b"\xff\xfe"],
+                         ids=["deep", "5000-digits", "binary"])
+def test_mcp_body_that_does_not_parse_is_a_json_rpc_parse_error(served, body):
+    """MCP speaks JSON-RPC: a body that is not JSON is its parse error (-32700), not a 500."""
+    before = stored(served.runtime)
+    response = served.api.post("/api/v1/mcp/default", content=body, headers=JSON)
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["error"] == {"code": -32700,
+                                        "message": "Parse error: the body is not JSON"}
+    assert stored(served.runtime) == before
