@@ -88,7 +88,7 @@ async def form_values(request: Request) -> AsyncIterator[dict[str, Any]]:
                     values.setdefault(value.filename, upload)
             else:
                 if has_control_characters(key) or has_control_characters(value):
-                    raise Unprocessable(f"Invalid input '{shown(key)}': {PROBLEM}",
+                    raise Unprocessable(f"Invalid input `{shown(key)}`: {PROBLEM}",
                                         [{"message": PROBLEM, "path": f"inputs.{shown(key)}"}])
                 values[key] = value
         yield values
@@ -105,7 +105,7 @@ def upload_name(filename: str | None, part: str) -> str:
         return check_name(name, "file name")
     except UnsafePathError as exc:
         reason = exc.reason.removeprefix("file name: ")
-        raise Unprocessable(f"Invalid file name for input '{shown(part)}': {reason}",
+        raise Unprocessable(f"Invalid file name for input `{shown(part)}`: {reason}",
                             [{"message": reason, "path": f"inputs.{shown(part)}"}]) from None
 
 

@@ -204,7 +204,7 @@ def test_hostile_upload_names_are_refused_without_echo(served, case, name, probl
                         files={"doc": (name, secret)})
     assert response.status_code == 422, response.text
     body = response.json()
-    assert body["message"].startswith("Invalid file name for input 'doc': ")
+    assert body["message"].startswith("Invalid file name for input `doc`: ")
     assert problem in body["message"]
     assert body["details"][0]["path"] == "inputs.doc"
     assert (name == ".." or name not in response.text) and "TOP-SECRET" not in response.text

@@ -55,7 +55,7 @@ tasks:
 
 # (id, form fields, input named in the error, what the error says)
 HOSTILE = [
-    ("string_nul", {"s": "a\x00b"}, "s", "NUL character"),
+    ("string_nul", {"s": "a\x00b"}, "s", "NUL"),
     ("string_huge", {"s": "x" * (MAX_TEXT_CHARS + 1)}, "s", f"limited to {MAX_TEXT_CHARS}"),
     ("int_out_of_range", {"i": "99999999999"}, "i", "out of the INT range"),
     ("int_decimal", {"i": "1.5"}, "i", "expected INT but received `1.5`"),
@@ -85,7 +85,7 @@ HOSTILE = [
     ("validator_backtracking", {"v": "a" * 40 + "!"}, "v",
      "could not be checked against the pattern `^(a|a)*$` within 1 s"),
     ("secret_fails_validator", {"pin": PIN}, "pin", "received `******`"),
-    ("secret_nul", {"pin": "12\x0034"}, "pin", "NUL character"),
+    ("secret_nul", {"pin": "12\x0034"}, "pin", "NUL"),
     ("file_as_text", {"file": "/etc/passwd"}, "file", "takes an uploaded file"),
 ]
 
@@ -132,7 +132,7 @@ def _multipart(filename: bytes, content: bytes = UPLOADED) -> tuple[bytes, dict]
 
 
 @pytest.mark.parametrize("filename, fragment", [
-    (b"../../etc/passwd", "the file name \"../../etc/passwd\" is refused"),
+    (b"../../etc/passwd", "cannot contain '/'"),
     (b"..", "'..' path segment"),
     (b"/etc/passwd", "cannot contain '/'"),
     (b"a\\..\\b.txt", "path separator"),
