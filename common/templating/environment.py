@@ -12,6 +12,7 @@ callables a template sees are the library's.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import decimal
@@ -24,10 +25,11 @@ import typing as t
 from collections.abc import Mapping, Sequence
 
 from jinja2 import StrictUndefined
-from jinja2.runtime import LoopContext, Undefined
+from jinja2.runtime import LoopContext, Macro, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from common.errors import TemplateError, UndefinedVariableError
+from common.templating import arithmetic
 from common.templating.pebble_syntax import PebbleCodeGenerator, PebbleLexer, PebbleParser
 from common.templating.taint import any_secret, derived, printed, tainting
 
@@ -36,6 +38,10 @@ MAX_ITERATIONS = 1_000_000
 MAX_SECONDS = 30.0
 MAX_RANGE_ITEMS = 100_000
 MAX_HTTP_CALLS = 20  # http() calls of one top-level render
+# Macros: how deep they may call each other, and how many calls one render may make. A
+# macro calling itself twice per level has no loop for MAX_ITERATIONS to count.
+MAX_MACRO_DEPTH = 64
+MAX_MACRO_CALLS = 20_000
 
 
 class MissingValue(UndefinedVariableError):
@@ -82,6 +88,8 @@ class Budget:
     def __init__(self) -> None:
         self.iterations = 0
         self.http_calls = 0
+        self.macro_calls = 0
+        self.macro_depth = 0
         self.deadline = time.monotonic() + MAX_SECONDS
 
     def remaining(self) -> float:
@@ -97,8 +105,26 @@ class Budget:
         self.iterations += count
         if self.iterations > MAX_ITERATIONS:
             raise TemplateError(f"Template exceeded the limit of {MAX_ITERATIONS} loop iterations")
+        self.check_time()
+
+    def check_time(self) -> None:
         if time.monotonic() > self.deadline:
             raise TemplateError(f"Template rendering exceeded {int(MAX_SECONDS)} seconds")
+
+    @contextlib.contextmanager
+    def macro_call(self, name: str) -> t.Iterator[None]:
+        self.macro_calls += 1
+        if self.macro_calls > MAX_MACRO_CALLS:
+            raise TemplateError(f"Template exceeded the limit of {MAX_MACRO_CALLS} macro calls")
+        if self.macro_depth >= MAX_MACRO_DEPTH:
+            raise TemplateError(f"Macro '{name}' is nested deeper than the limit of "
+                                f"{MAX_MACRO_DEPTH} macro calls")
+        self.check_time()
+        self.macro_depth += 1
+        try:
+            yield
+        finally:
+            self.macro_depth -= 1
 
 
 BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("podium_template_budget", default=None)
@@ -226,9 +252,10 @@ _MISSING = object()
 
 class PodiumEnvironment(SandboxedEnvironment):
     code_generator_class = PebbleCodeGenerator
-    # Intercepted so that `/` and `%` follow Java's integer rules, `*` cannot blow memory,
-    # and `+` / `*` on a secret give a secret (taint.py).
-    intercepted_binops = frozenset({"+", "*", "/", "%"})
+    # Intercepted so that `/` and `%` follow Java's integer rules, no operator can build an
+    # integer, a text or a list past the render budget (common/templating/arithmetic.py),
+    # and an operator on a secret gives a secret (taint.py).
+    intercepted_binops = frozenset({"*", "/", "%", "+", "-"})
 
     def __init__(self) -> None:
         super().__init__(
@@ -261,13 +288,13 @@ class PodiumEnvironment(SandboxedEnvironment):
     def call(__self, __context: t.Any, __obj: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:  # noqa: N805
         if isinstance(__obj, Undefined):
             raise TemplateError(f"Function or Macro [{__obj._undefined_name}] does not exist")
-        if not any_secret(args, kwargs):  # checked first: no extra frame for render()
-            return super().call(__context, __obj, *args, **kwargs)
-        # a function or macro called with a secret gives a secret (taint.py)
-        return derived(super().call, __context, __obj, *args, **kwargs)
+        if isinstance(__obj, Macro):
+            with _budget().macro_call(__obj.name):
+                return _call_keeping_taint(super().call, __context, __obj, args, kwargs)
+        return _call_keeping_taint(super().call, __context, __obj, args, kwargs)
 
     def call_binop(self, context: t.Any, operator: str, left: t.Any, right: t.Any) -> t.Any:
-        return derived(_BINOPS[operator], left, right)
+        return derived(arithmetic.apply, operator, left, right)
 
     # -- helpers called by PbCall nodes ----------------------------------------------------
     def pb_strict(self, value: t.Any, name: str, lineno: int) -> t.Any:
@@ -405,43 +432,18 @@ def is_in(value: t.Any, container: t.Any) -> bool:
     return False
 
 
-def _is_integer(value: t.Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _call_keeping_taint(call: t.Callable, context: t.Any, obj: t.Any, args: tuple,
+                        kwargs: dict) -> t.Any:
+    """A function or macro called with a secret gives a secret (taint.py)."""
+    if not any_secret(args, kwargs):
+        return call(context, obj, *args, **kwargs)
+    return derived(call, context, obj, *args, **kwargs)
 
 
 def _concat(left: t.Any, right: t.Any) -> str:
-    return java_string(left) + java_string(right)
-
-
-def _multiply(left: t.Any, right: t.Any) -> t.Any:
-    for seq, count in ((left, right), (right, left)):
-        if isinstance(seq, (str, list, tuple)) and _is_integer(count):
-            if len(seq) * max(count, 0) > MAX_OUTPUT_CHARS:
-                raise TemplateError("Multiplication result is too large")
-    return left * right
-
-
-def _divide(left: t.Any, right: t.Any) -> t.Any:
-    if _is_integer(left) and _is_integer(right):
-        if right == 0:
-            raise TemplateError("/ by zero")
-        quotient = abs(left) // abs(right)  # Java truncates toward zero
-        return quotient if (left >= 0) == (right >= 0) else -quotient
-    if right == 0 and isinstance(right, (int, float)):
-        return math.copysign(math.inf, left) if left else math.nan
-    return left / right
-
-
-def _modulo(left: t.Any, right: t.Any) -> t.Any:
-    if _is_integer(left) and _is_integer(right):
-        if right == 0:
-            raise TemplateError("/ by zero")
-        return int(math.fmod(left, right))  # Java's remainder keeps the dividend's sign
-    return math.fmod(left, right)
-
-
-_BINOPS: dict[str, t.Callable[[t.Any, t.Any], t.Any]] = {
-    "+": operator.add, "*": _multiply, "/": _divide, "%": _modulo}
+    left, right = java_string(left), java_string(right)
+    arithmetic.check_concat(len(left) + len(right))
+    return left + right
 
 
 @functools.lru_cache(maxsize=1)
