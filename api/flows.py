@@ -13,10 +13,13 @@ from api.context import YAML_BODY, runtime_of
 from api.errors import NotFound, Unprocessable
 from common.errors import FlowValidationError, PodiumError
 from common.flow.loader import LoadedFlow, parse_flow
+from common.flow.model import Flow
 from common.flow.source_text import decode_source
+from common.flow.trigger_loops import loop_warnings
 from common.flow.yaml_source import load_yaml
 from common.store import (FlowRevision, delete_flow, get_flow, list_flows, list_revisions,
                           save_flow)
+from executor.flow_triggers.listeners import listening_flows
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/flows", tags=["Flows"])
@@ -69,7 +72,7 @@ def search_flows(page: int = Query(1, ge=1, le=1_000_000),
 async def validate_flows(request: Request, runtime: Runtime = Depends(runtime_of)) -> list:
     """One result per YAML document: `constraints` is None for a valid flow, else the
     problems as text; `problems` lists them with line, column and path."""
-    results = []
+    results, valid = [], []
     for index, document in enumerate(_documents(await _flow_source(request))):
         result: dict[str, Any] = {"index": index, "flow": None, "namespace": None,
                                   "constraints": None, "outdated": False,
@@ -80,8 +83,31 @@ async def validate_flows(request: Request, runtime: Runtime = Depends(runtime_of
             result.update(flow=loaded.flow.id, namespace=loaded.flow.namespace)
         except FlowValidationError as exc:
             result.update(constraints=exc.message, problems=[p.as_dict() for p in exc.problems])
+        else:
+            valid.append((result, loaded.flow))
         results.append(result)
+    for result, flow in valid:  # the body's flows are checked with each other and the stored
+        result["warnings"] = _loop_warnings(runtime, flow, [other for _, other in valid])
     return results
+
+
+def _loop_warnings(runtime: Runtime, flow: Flow, with_flows: list[Flow] = ()) -> list[str]:
+    """Flow triggers of `flow` and the stored flows (or `with_flows`) starting each other
+    in a loop (common/flow/trigger_loops.py): a warning, the flow is still valid."""
+    with runtime.db.read() as conn:
+        stored = listening_flows(conn)
+    given = {(other.namespace, other.id) for other in with_flows}
+    others = [f for f in stored if (f.namespace, f.id) not in given] + list(with_flows)
+    return loop_warnings(flow, others)
+
+
+def _saved_json(runtime: Runtime, saved: FlowRevision, flow: Flow) -> dict[str, Any]:
+    """A saved flow's JSON, with `warnings` when its Flow triggers form a loop."""
+    body = flow_json(saved)
+    warnings = _loop_warnings(runtime, flow)
+    if warnings:
+        body["warnings"] = warnings
+    return body
 
 
 @router.post("", openapi_extra=YAML_BODY)
@@ -92,7 +118,7 @@ async def create_flow(request: Request, runtime: Runtime = Depends(runtime_of)) 
             raise Unprocessable("Flow id already exists", [{
                 "message": "Flow id already exists", "path": "id"}])
         saved = save_flow(conn, loaded)
-    return flow_json(saved)
+    return _saved_json(runtime, saved, loaded.flow)
 
 
 @router.post("/{namespace}", openapi_extra=YAML_BODY)
@@ -110,7 +136,8 @@ async def update_namespace(namespace: str, request: Request, delete: bool = True
                 if current.namespace == namespace and current.id not in ids:
                     deleted.append(delete_flow(conn, namespace, current.id))
         saved = [save_flow(conn, item) for item in loaded]
-    return [flow_json(item) for item in [*filter(None, deleted), *saved]]
+    return [flow_json(item) for item in filter(None, deleted)] + \
+        [_saved_json(runtime, item, source.flow) for item, source in zip(saved, loaded)]
 
 
 def _check_bulk(namespace: str, loaded: list[LoadedFlow]) -> None:
@@ -148,7 +175,7 @@ async def update_flow(namespace: str, flow_id: str, request: Request,
         if get_flow(conn, namespace, flow_id) is None:
             raise NotFound(f"Flow '{namespace}.{flow_id}' not found")
         saved = save_flow(conn, loaded)
-    return flow_json(saved)
+    return _saved_json(runtime, saved, loaded.flow)
 
 
 @router.delete("/{namespace}/{flow_id}", status_code=204)

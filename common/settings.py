@@ -258,6 +258,14 @@ class ExecutorSettings(BaseModel):
         "its worker must not take down the fleet one worker at a time. Its `errors` and "
         "`allowFailure` apply; its `retry` does not.",
     )
+    max_chain_depth: int = Field(
+        default=10, ge=1,
+        description="Longest chain of flows starting flows (Subflow and ForEachItem tasks, "
+        "Flow triggers), the first execution included: a flow that starts itself, directly or "
+        "through others, stops there. A Subflow task that would go deeper FAILS with the "
+        "reason (`subflow depth limit 10 reached: company.a → company.b → …`); a Flow trigger "
+        "creates its execution FAILED with the reason instead of running it.",
+    )
 
 
 class SchedulerSettings(BaseModel):

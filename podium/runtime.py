@@ -29,7 +29,7 @@ from common.models.execution import Execution, TaskRun, new_id
 from common.models.state import State
 from common.inputs import InputType
 from common.secrets import SecretCipher, SecretProvider
-from common.settings import SchedulerSettings, Settings
+from common.settings import ExecutorSettings, SchedulerSettings, Settings
 from common.storage import LocalStorage, Storage, StorageEntry, execution_prefix
 from common.storage.local_paths import LocalFiles
 from common.storage.uploads import InputUploads
@@ -110,7 +110,8 @@ class Runtime:
             environ=env, globals_=_globals(env), env_prefix=_env_prefix(env),
             render_services=runtime.input_services,
             cipher=runtime.cipher, load_outputs=wiring.outputs_loader(runtime.storage),
-            write_file=wiring.file_writer(runtime.storage)))
+            write_file=wiring.file_writer(runtime.storage),
+            max_chain_depth=_max_chain_depth(env)))
         runtime.start_worker(concurrency=workers)
         if scheduler:
             runtime.start_scheduler(scheduler if isinstance(scheduler, SchedulerSettings)
@@ -382,6 +383,17 @@ def _globals(env: dict[str, str]) -> dict:
     if not isinstance(value, dict):
         raise PodiumError("PODIUM_VARIABLES_GLOBALS must be a JSON map")
     return value
+
+
+def _max_chain_depth(env: dict[str, str]) -> int:
+    """PODIUM_EXECUTOR__MAX_CHAIN_DEPTH, checked as the services' settings check it."""
+    given = {"max_chain_depth": env["PODIUM_EXECUTOR__MAX_CHAIN_DEPTH"]} \
+        if env.get("PODIUM_EXECUTOR__MAX_CHAIN_DEPTH") else {}
+    try:
+        return ExecutorSettings.model_validate(given).max_chain_depth
+    except ValueError:
+        raise PodiumError("PODIUM_EXECUTOR__MAX_CHAIN_DEPTH must be a whole number, "
+                          "at least 1") from None
 
 
 def _env_prefix(env: dict[str, str]) -> str:

@@ -96,7 +96,8 @@ def engine_config(settings: Settings, db: Database) -> EngineConfig:
                                                         http=settings.http),
                         cipher=secret_cipher(settings),
                         load_outputs=outputs_loader(files), write_file=file_writer(files),
-                        max_lost_attempts=settings.executor.max_lost_attempts)
+                        max_lost_attempts=settings.executor.max_lost_attempts,
+                        max_chain_depth=settings.executor.max_chain_depth)
 
 
 def input_services(settings: Settings, db: Database) -> Callable[[str, dict], RenderServices]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from common.call_chain import DEFAULT_MAX_DEPTH
 from common.error_logs import with_pending
 from common.templating.context import DEFAULT_ENV_PREFIX, put_keyed
 from common.inputs import to_json_value
@@ -41,6 +42,8 @@ class EngineConfig:
     write_file: Callable[[str, bytes], Any] | None = field(default=None, compare=False)
     # A task run whose worker died this many times in a row fails (a poison task).
     max_lost_attempts: int = 3
+    # Longest chain of flows starting flows (common/call_chain.py).
+    max_chain_depth: int = DEFAULT_MAX_DEPTH
 
 
 def iso(value: datetime | None) -> str | None:

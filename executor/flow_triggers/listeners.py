@@ -3,7 +3,8 @@ transaction that decided the change (so a trigger fires exactly once per change)
 
 For each state an execution enters in a decision (several when one message moves it, say,
 CREATED -> RUNNING -> PAUSED), every listening flow is checked (`conditions.fires`); a
-match creates its execution with Kestra's trigger variables (`executionId`, `namespace`,
+match creates its execution (one flow deeper in its chain of flows: common/call_chain.py)
+with Kestra's trigger variables (`executionId`, `namespace`,
 `flowId`, `flowRevision`, `state`, `executionLabels`, `outputs`) and the trigger's
 `inputs` rendered against the source execution. The listening flows (latest revision of
 each flow with an enabled Flow trigger) are cached until a flow is saved or deleted.
@@ -16,6 +17,8 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
+from common.call_chain import (CHAIN_KEY, DEFAULT_MAX_DEPTH, ChainDepthError, chain_of,
+                               extended_chain, flow_name)
 from common.errors import PodiumError
 from common.flow.model import Flow
 from common.messages import StartExecution
@@ -76,6 +79,12 @@ class ListenerIndex:
 
 
 LISTENERS = ListenerIndex()
+
+
+def listening_flows(conn) -> list[Flow]:
+    """The latest revision of every enabled flow with an enabled Flow trigger."""
+    unique = {(flow.namespace, flow.id): flow for flow, _, _, _ in LISTENERS.get(conn)}
+    return list(unique.values())
 
 
 def on_state_change(conn, before: Execution, after: Execution, config, out) -> None:
@@ -140,6 +149,9 @@ def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,
         _warn(conn, flow, trigger, execution, str(exc))
         return
     variables = _trigger_variables(trigger, execution, state, outputs)
+    chain = _chain(conn, source, flow, revision, trigger, variables)
+    if chain is None:
+        return
     try:
         # `trigger.outputs` of Kestra's Flow.evaluate: the merged outputs of every
         # execution the window counted, beside the source's own `outputs` variables.
@@ -149,6 +161,7 @@ def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,
         # Kestra creates a triggered execution even when the trigger gives no inputs for
         # required ones (its tests rely on it): inputs are checked only when given.
         started = new_execution(flow, revision, inputs, utcnow(), trigger=variables,
+                                variables={CHAIN_KEY: chain},
                                 validate_inputs=bool(trigger.inputs),
                                 cipher=getattr(out.config, "cipher", None),
                                 input_services=getattr(out.config, "render_services", None))
@@ -156,7 +169,8 @@ def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,
         if trigger.depends_on is None:  # Kestra 1.x: the event is dropped, with a warning
             _warn(conn, flow, trigger, execution, str(exc))
         else:  # Kestra 2.0: a FAILED execution makes the failure visible
-            _insert_failed(conn, flow, revision, trigger, variables, str(exc))
+            _insert_failed(conn, flow, revision, trigger, variables,
+                           f"could not render the inputs: {exc}")
         return
     if trigger.debounce is not None:  # folded with the burst's other events (scheduler)
         _buffer(conn, flow, trigger, started.trigger["variables"], inputs)
@@ -165,16 +179,35 @@ def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,
     out.messages.append((EXECUTOR_QUEUE, StartExecution(execution_id=started.id).encode()))
 
 
+def _chain(conn, source: _Source, flow: Flow, revision: int, trigger: FlowTrigger,
+           variables: dict) -> list[str] | None:
+    """The chain of flows of the execution the trigger starts (common/call_chain.py); None
+    when it must not start. One deeper than the limit: the execution is created FAILED with
+    the reason (so the loop is visible), and that one triggers nothing in turn."""
+    limit = getattr(source.config, "max_chain_depth", DEFAULT_MAX_DEPTH)
+    if len(chain_of(source.execution)) > limit:
+        _warn(conn, flow, trigger, source.execution,
+              f"flow trigger depth limit {limit} reached by this execution")
+        return None
+    try:
+        return extended_chain(source.execution, flow.namespace, flow.id, limit, "flow trigger")
+    except ChainDepthError as exc:
+        chain = [*chain_of(source.execution), flow_name(flow.namespace, flow.id)]
+        _insert_failed(conn, flow, revision, trigger, variables, str(exc), chain)
+        return None
+
+
 def _insert_failed(conn, flow: Flow, revision: int, trigger: FlowTrigger, variables: dict,
-                   reason: str) -> None:
+                   reason: str, chain: list[str] | None = None) -> None:
     now = utcnow()
     failed = new_execution(flow, revision, None, now, trigger=variables,
+                           variables={CHAIN_KEY: chain} if chain else None,
                            validate_inputs=False).moved_to(State.FAILED, now)
     failed = failed.model_copy(update={"error": f"Flow trigger '{trigger.id}': {reason}"})
     insert_execution(conn, failed)
     append_logs(conn, [LogEntry(
         execution_id=failed.id, task_run_id=None, task_id=None, attempt=None, level="ERROR",
-        message=f"Flow trigger '{trigger.id}' could not render the inputs: {reason}",
+        message=f"Flow trigger '{trigger.id}': {reason}",
         timestamp=now, namespace=flow.namespace, flow_id=flow.id)])
 
 

@@ -1,7 +1,8 @@
 """Subflow persistence, in the transaction of the decision that asked for it.
 
 - `StartSubflow`: load the child flow, build and insert the child execution (inputs checked,
-  labels, trigger, `parent_id`) and its StartExecution; when it cannot be created, or when
+  labels, trigger, `parent_id`, its chain of flows: common/call_chain.py) and its
+  StartExecution; when it cannot be created, or when
   the task does not wait, answer the parent at once with a `SubflowEnded`.
 - `ExecutionEnded` of a child started by a waiting Subflow: tell the parent, with the
   child's outputs (its flow outputs, else the task's deprecated `outputs` rendered on it).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from common.call_chain import CHAIN_KEY, extended_chain
 from common.errors import PodiumError, TemplateError
 from common.messages import KillExecution, StartExecution, SubflowEnded
 from common.models.execution import Execution
@@ -38,7 +40,9 @@ _FLOWS = FlowCache()
 @persists(StartSubflow)
 def _start_subflow(conn, execution: Execution, command: StartSubflow, out: Outgoing) -> None:
     try:
-        child = _child_execution(conn, command, out.config.cipher,
+        chain = extended_chain(execution, command.namespace, command.flow_id,
+                               out.config.max_chain_depth, "subflow")
+        child = _child_execution(conn, command, chain, out.config.cipher,
                                  out.config.render_services)
     except (PodiumError, ValueError) as exc:
         _answer(out, command, None, State.FAILED, error=str(exc))
@@ -55,7 +59,7 @@ def _start_subflow(conn, execution: Execution, command: StartSubflow, out: Outgo
         _answer(out, command, child.id, State.CREATED)
 
 
-def _child_execution(conn, command: StartSubflow, cipher=None,
+def _child_execution(conn, command: StartSubflow, chain: list[str], cipher=None,
                      input_services=None) -> Execution:
     stored = get_flow(conn, command.namespace, command.flow_id, command.revision)
     if stored is None or stored.deleted:
@@ -72,7 +76,7 @@ def _child_execution(conn, command: StartSubflow, cipher=None,
     return new_execution(flow, stored.revision, command.inputs, utcnow(),
                          labels=command.labels, trigger=command.trigger,
                          parent_id=command.parent_execution_id,
-                         execution_id=command.child_execution_id, variables={LINK: link},
+                         execution_id=command.child_execution_id, variables={LINK: link, CHAIN_KEY: chain},
                          schedule_date=command.schedule_date, cipher=cipher,
                          input_services=input_services)
 

@@ -10,9 +10,11 @@ import click
 
 from common.errors import FlowValidationError
 from common.flow.loader import load_flow_file
+from common.flow.trigger_loops import loop_warnings
 from common.settings import Settings
 from podium.cli import remote as api
 from podium.cli.remote import remote_options
+from executor.flow_triggers.listeners import listening_flows
 from podium.runtime import Runtime
 
 FLOW_SUFFIXES = (".yaml", ".yml")
@@ -30,10 +32,12 @@ def flow() -> None:
 @remote_options
 def validate(paths: tuple[Path, ...], output_format: str, remote=None) -> None:
     """Check flow files (or every .yaml/.yml file under folders). Exit 1 if any is invalid."""
+    files = flow_files(paths)
     if remote:
-        results = api.validate_files(remote, flow_files(paths))
+        results = api.validate_files(remote, files)
     else:
-        results = [_validate_one(path) for path in flow_files(paths)]
+        results = [_validate_one(path) for path in files]
+    _add_loop_warnings(results)
     if output_format == "json":
         click.echo(json.dumps(results, indent=2))
     else:
@@ -64,6 +68,11 @@ def deploy(paths: tuple[Path, ...], remote=None) -> None:
             status = "created" if revision.created else "unchanged"
             click.echo(f"{item.flow.namespace}.{item.flow.id} revision {revision.revision} "
                        f"({status})  {path}")
+        with runtime.db.read() as conn:
+            stored = listening_flows(conn)
+        for path, item in zip(files, loaded):
+            for warning in loop_warnings(item.flow, stored):
+                click.echo(f"warning  {path}: {warning}")
 
 
 def flow_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -84,7 +93,25 @@ def _validate_one(path: Path) -> dict:
         return {"file": str(path), "valid": False, "problems": [p.as_dict() for p in exc.problems]}
     flow = loaded.flow
     return {"file": str(path), "valid": True, "namespace": flow.namespace, "id": flow.id,
-            "problems": []}
+            "problems": [], "warnings": []}
+
+
+def _add_loop_warnings(results: list[dict]) -> None:
+    """Warn about Flow triggers of the files' flows starting each other in a loop (the
+    server's own warnings, about its stored flows, are already in a remote result)."""
+    flows = {}
+    for result in results:
+        if result["valid"]:
+            try:
+                flows[result["file"]] = load_flow_file(Path(result["file"])).flow
+            except FlowValidationError:  # valid on the server only: its warnings stand
+                continue
+    for result in results:
+        if result["file"] in flows:
+            others = [flow for file, flow in flows.items() if file != result["file"]]
+            found = loop_warnings(flows[result["file"]], others)
+            result["warnings"] = [*result["warnings"],
+                                  *(w for w in found if w not in result["warnings"])]
 
 
 def _print_text(results: list[dict]) -> None:
@@ -93,6 +120,8 @@ def _print_text(results: list[dict]) -> None:
     for result in results:
         if result["valid"]:
             click.echo(f"ok       {result['file']}  ({result['namespace']}.{result['id']})")
+            for warning in result["warnings"]:
+                click.echo(f"warning  {result['file']}: {warning}")
             continue
         for problem in result["problems"]:
             where = f":{problem['line']}:{problem['column']}" if problem["line"] else ""

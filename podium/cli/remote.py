@@ -72,7 +72,8 @@ def validate_files(client: ApiClient, files: list[Path]) -> list[dict]:
         first = checked[0] if checked else {"constraints": "empty document", "problems": []}
         if first["constraints"] is None:
             results.append({"file": str(path), "valid": True, "namespace": first["namespace"],
-                            "id": first["flow"], "problems": []})
+                            "id": first["flow"], "problems": [],
+                            "warnings": list(first.get("warnings") or [])})
         else:
             problems = first.get("problems") or [{"message": first["constraints"], "path": "",
                                                   "line": None, "column": None}]
@@ -93,6 +94,8 @@ def deploy_files(client: ApiClient, files: list[Path]) -> None:
         saved, created = client.deploy(flow.namespace, flow.id, source)
         status = "created" if created else "unchanged"
         click.echo(f"{flow.namespace}.{flow.id} revision {saved['revision']} ({status})  {path}")
+        for warning in saved.get("warnings") or []:
+            click.echo(f"warning  {path}: {warning}")
 
 
 # ---------------------------------------------------------------------- executions
