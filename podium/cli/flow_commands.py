@@ -93,12 +93,13 @@ def _validate_one(path: Path) -> dict:
         return {"file": str(path), "valid": False, "problems": [p.as_dict() for p in exc.problems]}
     flow = loaded.flow
     return {"file": str(path), "valid": True, "namespace": flow.namespace, "id": flow.id,
-            "problems": [], "warnings": []}
+            "problems": []}
 
 
 def _add_loop_warnings(results: list[dict]) -> None:
     """Warn about Flow triggers of the files' flows starting each other in a loop (the
-    server's own warnings, about its stored flows, are already in a remote result)."""
+    server's own warnings, about its stored flows, are already in a remote result). A
+    result has `warnings` only when there are some."""
     flows = {}
     for result in results:
         if result["valid"]:
@@ -109,9 +110,10 @@ def _add_loop_warnings(results: list[dict]) -> None:
     for result in results:
         if result["file"] in flows:
             others = [flow for file, flow in flows.items() if file != result["file"]]
-            found = loop_warnings(flows[result["file"]], others)
-            result["warnings"] = [*result["warnings"],
-                                  *(w for w in found if w not in result["warnings"])]
+            known = result.get("warnings", [])
+            found = [w for w in loop_warnings(flows[result["file"]], others) if w not in known]
+            if known or found:
+                result["warnings"] = [*known, *found]
 
 
 def _print_text(results: list[dict]) -> None:
@@ -120,7 +122,7 @@ def _print_text(results: list[dict]) -> None:
     for result in results:
         if result["valid"]:
             click.echo(f"ok       {result['file']}  ({result['namespace']}.{result['id']})")
-            for warning in result["warnings"]:
+            for warning in result.get("warnings", []):
                 click.echo(f"warning  {result['file']}: {warning}")
             continue
         for problem in result["problems"]:

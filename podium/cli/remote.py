@@ -72,8 +72,9 @@ def validate_files(client: ApiClient, files: list[Path]) -> list[dict]:
         first = checked[0] if checked else {"constraints": "empty document", "problems": []}
         if first["constraints"] is None:
             results.append({"file": str(path), "valid": True, "namespace": first["namespace"],
-                            "id": first["flow"], "problems": [],
-                            "warnings": list(first.get("warnings") or [])})
+                            "id": first["flow"], "problems": []})
+            if first.get("warnings"):
+                results[-1]["warnings"] = list(first["warnings"])
         else:
             problems = first.get("problems") or [{"message": first["constraints"], "path": "",
                                                   "line": None, "column": None}]

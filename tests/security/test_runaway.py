@@ -9,6 +9,7 @@ nothing. Mutual Flow triggers are reported as a warning when saved or validated.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -264,3 +265,14 @@ def test_one_way_trigger_is_no_loop(api):
     api.post("/api/v1/flows", content=trigger_flow("ping", "pong"), headers=YAML)
     listener = api.post("/api/v1/flows", content=trigger_flow("pong", "other"), headers=YAML)
     assert listener.status_code == 200 and "warnings" not in listener.json()
+
+
+def test_cli_validate_against_a_server_warns_about_its_stored_flows(api, cli, tmp_path):
+    assert api.post("/api/v1/flows", content=trigger_flow("ping", "pong"), headers=YAML) \
+        .status_code == 200
+    (tmp_path / "pong.yaml").write_text(trigger_flow("pong", "ping"))
+    result = cli("flow", "validate", "--output", "json", str(tmp_path / "pong.yaml"))
+    assert result.exit_code == 0, result.output
+    [checked] = json.loads(result.output)
+    assert checked["valid"] and checked["warnings"] == [
+        LOOP_WARNING.format(chain=chain("pong", "ping", "pong"))]
