@@ -30,6 +30,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from common.errors import TemplateError, UndefinedVariableError
 from common.templating import arithmetic
+from common.templating.sizes import check_printed_size
 from common.templating.pebble_syntax import PebbleCodeGenerator, PebbleLexer, PebbleParser
 from common.templating.taint import any_secret, derived, printed, tainting
 
@@ -188,6 +189,7 @@ def _json_default(value: t.Any) -> t.Any:
 
 def to_json(value: t.Any) -> str:
     """Jackson-like compact JSON of maps and lists."""
+    check_printed_size(value, "A value printed as JSON")
     try:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
     except ValueError as exc:  # circular reference
@@ -229,12 +231,19 @@ def _finalize(value: t.Any) -> t.Any:
 
 def java_string(value: t.Any) -> str:
     """Java's toString, used by `~`: null is skipped, collections print as [a, b] / {k=v}."""
+    if isinstance(value, (Mapping, list, tuple, set, frozenset)):
+        check_printed_size(value, "A value printed as text")
+    return _java_string(value)
+
+
+def _java_string(value: t.Any) -> str:
     if value is None:
         return ""
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{java_string(k)}={java_string(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{_java_string(k)}={_java_string(v)}"
+                               for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple, set, frozenset)) and not isinstance(value, MapEntry):
-        return "[" + ", ".join(java_string(v) for v in value) + "]"
+        return "[" + ", ".join(_java_string(v) for v in value) + "]"
     return to_output(value)
 
 

@@ -20,6 +20,9 @@ NS = "company.hostile"
 BOUNDED_SECONDS = 5.0
 SQUARE = ("{% macro sq(n, d) %}{% if d > 0 %}{{ sq(n*n, d-1) }}{% else %}{{ n }}{% endif %}"
           "{% endmacro %}{{ sq(7, 40) }}")
+# Seven list literals, each holding the previous one ten times: 10**7 copies of [1, 2].
+SHARED_NESTING = "{% set l0 = [1, 2] %}" + "".join(
+    f"{{% set l{n} = [{', '.join([f'l{n - 1}'] * 10)}] %}}" for n in range(1, 8)) + "{{ l7 }}"
 
 HOSTILE = [
     pytest.param(SQUARE, "integers are limited to 4300 digits", id="macro-squaring-an-integer"),
@@ -50,6 +53,16 @@ HOSTILE = [
                  "{% endfor %}", "limit of 1000000 loop iterations", id="nested-loops"),
     pytest.param('{% for i in range(1, 99999) %}{{ "x" * 500 }}{% endfor %}',
                  "Rendered output exceeds 10485760 characters", id="output-size"),
+    pytest.param('{{ [("x" * 10000000)] * 1000000 }}', "A value printed as JSON is too large",
+                 id="printing-one-text-repeated"),
+    pytest.param('{{ ([("x" * 10000000)] * 1000000) | toJson }}', "JSON result is too large",
+                 id="toJson-of-one-text-repeated"),
+    pytest.param('{{ "a" ~ ([("x" * 10000000)] * 1000000) }}',
+                 "A value printed as text is too large", id="concatenating-a-shared-list"),
+    pytest.param('{{ range(1, 100000) | join("x" * 100000) }}', "The 'join' result is too large",
+                 id="join-with-a-long-glue"),
+    pytest.param(SHARED_NESTING,
+                 "A value printed as JSON is too large", id="nested-literals-sharing-a-list"),
     pytest.param('{% include "self" %}', "Tag `include` is not supported", id="include-itself"),
 ]
 

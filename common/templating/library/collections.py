@@ -7,7 +7,9 @@ import json
 
 from jinja2 import Undefined
 
-from ._util import MAX_ITEMS, fail, is_missing, java_str, require_int, type_name
+from common.templating.sizes import check_printed_size
+
+from ._util import MAX_ITEMS, MAX_TEXT, fail, is_missing, java_str, require_int, type_name
 
 
 def chunk(value, size=None):
@@ -135,6 +137,10 @@ def join(value, separator=None):
     if not isinstance(value, (list, tuple, set, frozenset)):
         fail("The 'join' filter expects that the input is either a collection or an array.")
     glue = "" if separator is None else java_str(separator)
+    # the glue repeats between every two items: bound it before building the text
+    if len(glue) * max(len(value) - 1, 0) > MAX_TEXT:
+        fail(f"The 'join' result is too large: more than {MAX_TEXT} characters")
+    check_printed_size(value, "The 'join' result", MAX_TEXT)
     return glue.join(java_str(v) for v in value)
 
 

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from jinja2 import Undefined
 
+from common.templating.sizes import check_printed_size
+
 from ._util import MAX_ITEMS, MAX_TEXT, check_depth, fail, is_missing, java_double, require_str, type_name
 from .ion import from_ion as _from_ion
 from .ion import ion_rows as _ion_rows
@@ -82,6 +84,7 @@ def _dump_json(v, out: list) -> None:
 def dumps(value) -> str:
     """Compact JSON like Jackson: {"a":1}, doubles as Java prints them."""
     out: list = []
+    check_printed_size(value, "JSON result")
     _dump_json(jsonable(value, 0, [0]), out)
     text = "".join(out)
     if len(text) > MAX_TEXT:
