@@ -76,7 +76,8 @@ def _child_execution(conn, command: StartSubflow, chain: list[str], cipher=None,
     return new_execution(flow, stored.revision, command.inputs, utcnow(),
                          labels=command.labels, trigger=command.trigger,
                          parent_id=command.parent_execution_id,
-                         execution_id=command.child_execution_id, variables={LINK: link, CHAIN_KEY: chain},
+                         execution_id=command.child_execution_id,
+                         variables={LINK: link, CHAIN_KEY: chain},
                          schedule_date=command.schedule_date, cipher=cipher,
                          input_services=input_services)
 

@@ -46,7 +46,8 @@ HOSTILE = [
                  id="list-multiplication"),
     pytest.param("{{ range(0, 1000000000) }}", "The range function would produce 1000000001 items",
                  id="range-function"),
-    pytest.param("{{ 0..100000000 }}", "A range may hold at most 100000 items", id="range-operator"),
+    pytest.param("{{ 0..100000000 }}", "A range may hold at most 100000 items",
+                 id="range-operator"),
     pytest.param("{% for i in range(0, 100000000) %}{% endfor %}",
                  "The range function would produce 100000001 items", id="loop-over-a-huge-range"),
     pytest.param("{% for i in range(1, 99999) %}{% for j in range(1, 99999) %}{% endfor %}"
