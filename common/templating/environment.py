@@ -300,7 +300,9 @@ class PodiumEnvironment(SandboxedEnvironment):
         if isinstance(__obj, Macro):
             with _budget().macro_call(__obj.name):
                 return _call_keeping_taint(super().call, __context, __obj, args, kwargs)
-        return _call_keeping_taint(super().call, __context, __obj, args, kwargs)
+        if not any_secret(args, kwargs):  # checked here: no extra frame for render()
+            return super().call(__context, __obj, *args, **kwargs)
+        return derived(super().call, __context, __obj, *args, **kwargs)
 
     def call_binop(self, context: t.Any, operator: str, left: t.Any, right: t.Any) -> t.Any:
         return derived(arithmetic.apply, operator, left, right)
