@@ -164,6 +164,11 @@ class ScriptEnvironmentError(PodiumError):
     `pythonVersion`, no `node` for a Node task, or dependencies that did not install."""
 
 
+class SandboxError(PodiumError):
+    """A script task cannot run as the worker's `worker.sandbox` setting demands: bubblewrap
+    is required but missing or not working on this machine."""
+
+
 class HttpRequestError(PodiumError):
     """An HTTP task's request could not be made or was answered with a failing status."""
 

@@ -219,7 +219,38 @@ class WorkerSettings(BaseModel):
         "while no worker runs.",
     )
 
+    sandbox: Literal["auto", "bwrap", "none"] = Field(
+        default="auto",
+        description="How script task processes are isolated from the worker (docs/security.md, "
+        "\"Script sandbox\"). `auto` (default): in a bubblewrap sandbox when `bwrap` is "
+        "installed and works, else unsandboxed with a warning logged once at start. `bwrap`: "
+        "always sandboxed; script tasks fail with a clear error when bubblewrap is missing. "
+        "`none`: never sandboxed (the environment is scrubbed all the same).",
+    )
+    sandbox_read_only_paths: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="More host folders (or files) script tasks see, read-only, in the sandbox "
+        "(JSON list or comma-separated): a toolchain installed outside the system folders "
+        "and the prefixes of PATH, a certificate or package folder.",
+    )
+    script_cpu_seconds: int | None = Field(
+        default=None, ge=1,
+        description="CPU time limit of each process of a script task, in seconds (RLIMIT_CPU); "
+        "a task's `limits.cpu` overrides it. Default: none.",
+    )
+    script_memory_mb: int | None = Field(
+        default=None, ge=1,
+        description="Address-space limit of each process of a script task, in MiB "
+        "(RLIMIT_AS); a task's `limits.memory` overrides it. Default: none.",
+    )
+    script_file_size_mb: int | None = Field(
+        default=None, ge=1,
+        description="Largest file a script task's process may write, in MiB (RLIMIT_FSIZE); "
+        "a task's `limits.fileSize` overrides it. Default: none.",
+    )
+
     _split = field_validator("queues", mode="before")(_split_csv)
+    _split_paths = field_validator("sandbox_read_only_paths", mode="before")(_split_csv)
 
     def resolved_queues(self) -> list[str]:
         """The queues this worker consumes: `queues` if given, else the group's queue."""

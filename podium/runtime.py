@@ -49,7 +49,9 @@ from executor.service import ExecutorService
 from podium import wiring
 from podium.fleet import Fleet
 from scheduler.service import SchedulerService
+from worker.sandbox import Sandbox
 from worker.script_envs import ScriptEnvironments
+from worker.script_limits import Limits
 from worker.service import WorkerService
 
 
@@ -76,6 +78,9 @@ class Runtime:
         self.cipher: SecretCipher | None = None
         # Where the workers started here cache script environments.
         self.script_envs: ScriptEnvironments | None = None
+        # How the workers started here isolate script processes, and their default limits.
+        self.sandbox: Sandbox | None = None
+        self.script_limits: Limits | None = None
         # The host directories file:// URIs may reach in the workers started here.
         self.local_files: LocalFiles | None = None
         # What the inputs' expressions may call when this process creates an execution
@@ -104,6 +109,7 @@ class Runtime:
         runtime.script_envs = ScriptEnvironments(
             script_env_dir or env.get("PODIUM_WORKER__SCRIPT_ENV_DIR") or folder / "script-envs")
         runtime.local_files = wiring.local_files_from(env)
+        runtime.sandbox, runtime.script_limits = wiring.script_isolation_from(env)
         runtime.input_services = wiring.render_services(db, runtime.storage, runtime.secrets,
                                                         runtime.local_files)
         runtime.start_executor(EngineConfig(
@@ -153,6 +159,7 @@ class Runtime:
         self.worker = WorkerService(self.db, self.transport, storage=self.storage,
                                     secrets=self.secrets, cipher=self.cipher,
                                     script_envs=self.script_envs,
+                                    sandbox=self.sandbox, script_limits=self.script_limits,
                                     local_files=self.local_files)
         self._unsubscribe = self.transport.subscribe_broadcast(KILL_CHANNEL, self.worker.on_kill)
         self._consume(queues or [WORKER_QUEUE], self.worker.handle, concurrency, "worker")

@@ -9,7 +9,7 @@ from common import http_expression
 from common.error_logs import stored_error_logs
 from common.kv import KVStore
 from common.secrets import EnvSecretProvider, SecretCipher, SecretProvider, key_file_cipher
-from common.settings import HttpSettings, LocalFilesSettings, Settings
+from common.settings import HttpSettings, LocalFilesSettings, Settings, WorkerSettings
 from common.storage import Storage
 from common.storage.access import FileScope, file_empty, file_exists, file_size, read_text
 from common.storage.local_paths import LocalFiles
@@ -21,7 +21,9 @@ from common.transport.celery_transport import CeleryTransport, make_celery_app
 from common.templating import RenderServices
 from executor.engine.context import EngineConfig
 from worker.run_context import RunContext
+from worker.sandbox import Sandbox
 from worker.script_envs import ScriptEnvironments
+from worker.script_limits import Limits
 
 
 def database(settings: Settings) -> Database:
@@ -74,6 +76,16 @@ def script_environments(settings: Settings) -> ScriptEnvironments:
     return ScriptEnvironments(settings.worker.script_env_dir)
 
 
+def script_sandbox(settings: Settings) -> Sandbox:
+    """How script processes are isolated (`worker.sandbox`): decided, and logged, once."""
+    return Sandbox.start(settings.worker.sandbox, settings.worker.sandbox_read_only_paths)
+
+
+def script_limits(settings: Settings) -> Limits:
+    """The default limits of script processes (`worker.script_*`)."""
+    return Limits.from_settings(settings.worker)
+
+
 def local_files(settings: LocalFilesSettings) -> LocalFiles:
     """The host directories file:// URIs may reach (PODIUM_LOCAL_FILES__*)."""
     return LocalFiles.of(settings.allowed_paths)
@@ -84,6 +96,20 @@ def local_files_from(environ: Mapping[str, str]) -> LocalFiles:
     mapping rather than a Settings object."""
     raw = environ.get("PODIUM_LOCAL_FILES__ALLOWED_PATHS", "")
     return local_files(LocalFilesSettings.model_validate({"allowed_paths": raw}))
+
+
+_ISOLATION_FIELDS = ("sandbox", "sandbox_read_only_paths", "script_cpu_seconds",
+                     "script_memory_mb", "script_file_size_mb")
+
+
+def script_isolation_from(environ: Mapping[str, str]) -> tuple[Sandbox, Limits]:
+    """`script_sandbox` and `script_limits` for the embedded runtime, from the
+    PODIUM_WORKER__* variables of `environ`."""
+    raw = {name: environ[f"PODIUM_WORKER__{name.upper()}"] for name in _ISOLATION_FIELDS
+           if f"PODIUM_WORKER__{name.upper()}" in environ}
+    worker = WorkerSettings.model_validate(raw)
+    return (Sandbox.start(worker.sandbox, worker.sandbox_read_only_paths),
+            Limits.from_settings(worker))
 
 
 def engine_config(settings: Settings, db: Database) -> EngineConfig:

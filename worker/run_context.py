@@ -76,6 +76,11 @@ class RunContext:
     # environments are cached), set by whoever builds the context; None: the default one
     # under ~/.podium.
     script_envs: Any = None
+    # The worker's worker.sandbox.Sandbox (how script processes are isolated) and its
+    # worker.script_limits.Limits (the default limits of script processes), set by whoever
+    # builds the context; None: the `auto` sandbox and no limits.
+    sandbox: Any = None
+    script_limits: Any = None
     # The host directories file:// URIs may reach (PODIUM_LOCAL_FILES__ALLOWED_PATHS), set
     # by the worker; the default refuses every file:// URI.
     local_files: LocalFiles = LocalFiles()
@@ -256,6 +261,7 @@ class RunContext:
         sub.timeout, sub.log_sink_for = self.timeout, self.log_sink_for
         sub.store, sub.publish, sub.storage = self.store, self.publish, self.storage
         sub.http, sub.script_envs = self.http, self.script_envs
+        sub.sandbox, sub.script_limits = self.sandbox, self.script_limits
         sub.local_files = self.local_files
         sub.storage_outage_seconds = self.storage_outage_seconds
         return sub

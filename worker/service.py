@@ -40,7 +40,9 @@ from worker.admission import Admission
 from worker.log_writer import LogWriter
 from worker.run_context import RunContext
 from worker.runnables import Outcome, run_attempt
+from worker.sandbox import Sandbox
 from worker.script_envs import ScriptEnvironments
+from worker.script_limits import Limits
 from worker.secrets import AttemptSecrets
 from worker.silence import SilenceWatch
 from worker.storage_retry import DEFAULT_OUTAGE_SECONDS
@@ -70,6 +72,7 @@ class WorkerService:
                  max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES, http: Any = None,
                  cipher: SecretCipher | None = None,
                  script_envs: ScriptEnvironments | None = None,
+                 sandbox: Sandbox | None = None, script_limits: Limits | None = None,
                  local_files: LocalFiles | None = None,
                  claim_ttl_seconds: float = DEFAULT_CLAIM_TTL,
                  storage_outage_seconds: float = DEFAULT_OUTAGE_SECONDS) -> None:
@@ -89,6 +92,8 @@ class WorkerService:
         self.http = http  # HttpSettings for the http tasks (None: RunContext's default)
         # Where script tasks' Python environments are cached (None: RunContext's default).
         self.script_envs = script_envs
+        # How script processes are isolated, and their default limits (None: RunContext's).
+        self.sandbox, self.script_limits = sandbox, script_limits
         # Host directories file:// URIs may reach (None: RunContext's default, none).
         self.local_files = local_files
         # How long an attempt's storage calls wait out an outage (worker/storage_retry.py).
@@ -356,6 +361,10 @@ class WorkerService:
             ctx.http = self.http
         if self.script_envs is not None:
             ctx.script_envs = self.script_envs
+        if self.sandbox is not None:
+            ctx.sandbox = self.sandbox
+        if self.script_limits is not None:
+            ctx.script_limits = self.script_limits
         if self.local_files is not None:
             ctx.local_files = self.local_files
         cached, cache_key = look_up(self.db, message, task, ctx, on_log)

@@ -103,6 +103,8 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
                             max_output_bytes=settings.worker.max_output_bytes,
                             storage_outage_seconds=settings.worker.storage_outage_seconds,
                             script_envs=wiring.script_environments(settings),
+                            sandbox=wiring.script_sandbox(settings),
+                            script_limits=wiring.script_limits(settings),
                             local_files=wiring.local_files(settings.local_files))
     heartbeat = start_heartbeat(settings, "worker",
                                 {"queues": queues, "concurrency": concurrency,

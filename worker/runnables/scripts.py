@@ -79,6 +79,7 @@ from worker.runnables.execution_context import (CONTEXT_FILE_ENV, remove_executi
 from worker.runnables.process import run_process
 from worker.runnables.script_languages import language_script_command, write_script
 from worker.runnables.script_env import script_environment
+from worker.runnables.script_sandbox import sandboxed_argv, task_limits
 from worker.script_envs import PythonRequest
 
 _MARKER = re.compile(r"::(\{.*\})::")
@@ -291,8 +292,10 @@ def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
     ctx.check_killed()
 
     consumer = LogConsumer(ctx)
+    limits = task_limits(task.limits, ctx)
     try:
-        result = run_process(argv, cwd=ctx.working_dir, env=env, ctx=ctx, on_line=consumer)
+        result = run_process(sandboxed_argv(argv, ctx, env, limits), cwd=ctx.working_dir,
+                             env=env, ctx=ctx, on_line=consumer)
     except OSError as exc:
         raise TaskFailure(f"Unable to start the process '{argv[0]}': "
                           f"{exc.strerror or exc}") from None
@@ -308,5 +311,7 @@ def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
     outputs = {"exitCode": exit_code, "vars": dict(consumer.vars),
                **_output_files(task, ctx, out_dir, extra)}
     if exit_code != 0:
-        raise TaskFailure(f"Command failed with exit code {exit_code}", outputs)
+        cause = limits.explain(exit_code)
+        raise TaskFailure(f"Command failed with exit code {exit_code}"
+                          + (f" ({cause})" if cause else ""), outputs)
     return Outcome(State.SUCCESS, outputs=outputs)

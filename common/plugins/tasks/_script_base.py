@@ -5,13 +5,14 @@ script_languages.py (the other languages) both build on it without importing eac
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from typing_extensions import Annotated
 
 from common.plugins.base import AnyTaskRunner, Task
-from common.plugins.fields import Dyn, Expr, ScalarStr, StrictModel
+from common.plugins.fields import Duration, Dyn, Expr, ScalarStr, StrictModel
 from common.plugins.tasks._files import InputFiles, NamespaceFiles, OutputFiles
 
 Commands_ = Annotated[list[str], Field(min_length=1)] | Expr
@@ -40,6 +41,37 @@ class DockerOptions(StrictModel):
     docker_config: str | None = None
 
 
+_SIZE = re.compile(r"\s*(\d+)\s*(|B|K|KB|KiB|M|MB|MiB|G|GB|GiB)\s*", re.IGNORECASE)
+_SIZE_FACTORS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def parse_byte_size(text: str) -> int:
+    """'256MiB', '256MB', '1g', '4096' -> bytes (K, M, G are powers of 1024, as for
+    setrlimit; 'MB' is read as MiB). Raises ValueError."""
+    match = _SIZE.fullmatch(str(text))
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(f"'{text}' is not a size such as 256MiB, 1GiB or 4096 (bytes)")
+    return int(match.group(1)) * _SIZE_FACTORS[match.group(2)[:1].lower()]
+
+
+def _size(text: str) -> str:
+    parse_byte_size(text)
+    return text
+
+
+ByteSize = Annotated[str, AfterValidator(_size)]
+
+
+class ScriptLimits(StrictModel):
+    """Podium's `limits` of a script task's processes (Kestra has none): `cpu` a duration
+    of CPU time (PT2S), `memory` and `fileSize` sizes (256MiB). Each is a limit per process
+    (setrlimit, worker/script_limits.py) and overrides the worker's default."""
+
+    cpu: Duration | None = None
+    memory: ByteSize | None = None
+    file_size: ByteSize | None = None
+
+
 class _ExecScript(Task):
     """Properties every script task shares (Kestra's AbstractExecScript)."""
 
@@ -65,5 +97,7 @@ class _ExecScript(Task):
     input_files: InputFiles | None = None
     output_files: OutputFiles | None = None
     output_directory: bool | None = None  # deprecated: use outputFiles
+    # CPU, memory and file-size limits of its processes (a Podium property).
+    limits: ScriptLimits | None = None
     # The execution's variables as a JSON file for the script (Kestra 1.x).
     execution_context: Dyn[bool] = False
