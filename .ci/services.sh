@@ -4,7 +4,8 @@
 # Debian's packages when absent (CI runs as root). Also Node.js and npm, which the Node
 # script task tests need (marker `node`), and Ruby, PHP and Lua (about 55 MB, marker
 # `script_runtimes`) for the tests of those languages' script tasks; the other languages
-# (R, Go, Julia, PowerShell, ...) are larger or not in Debian: their tests skip. Idempotent.
+# (R, Go, Julia, PowerShell, ...) are larger or not in Debian: their tests skip. And
+# bubblewrap, the sandbox of script tasks (marker `sandbox`). Idempotent.
 set -euo pipefail
 
 log() { echo "[services] $*"; }
@@ -66,7 +67,13 @@ ensure_script_runtimes() {
     log "installing ${programs[*]}"; apt_install ruby php-cli lua5.4 golang-go r-base-core groovy default-jre-headless
 }
 
+ensure_bubblewrap() {
+    if command -v bwrap >/dev/null; then log "bubblewrap up"; return; fi
+    log "installing bubblewrap"; apt_install bubblewrap
+}
+
 ensure_redis
 ensure_postgres
+ensure_bubblewrap
 ensure_node
 ensure_script_runtimes

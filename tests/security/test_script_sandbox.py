@@ -27,6 +27,7 @@ from cryptography.fernet import Fernet
 from common.flow.loader import parse_flow
 from podium.runtime import Runtime
 from tests.security.conftest import stored
+from tests.waiting import wait_for
 from worker.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
@@ -223,6 +224,49 @@ tasks:
     assert execution.state.value == "SUCCESS"
     output = _output(runtime, execution.id, "prowler")
     assert "FOUND" not in output and "READ" not in output
+
+
+# ---------------------------------------------------------------- the launcher's guarantees
+STAND_IN = """
+import sys
+from tests.unit.worker.conftest import make_ctx, make_task
+from worker.runnables import run_attempt
+from worker.sandbox import Sandbox
+ctx, _ = make_ctx()
+ctx.sandbox = Sandbox.start("bwrap")
+run_attempt(make_task("io.kestra.plugin.scripts.shell.Commands", commands=sys.argv[1:]), ctx,
+            retry_left=False)
+"""
+
+
+def _tagged(tag: str) -> list[int]:
+    """Host pids of the processes whose command line holds `tag`."""
+    found = []
+    for name in os.listdir("/proc"):
+        try:
+            if name.isdigit() and tag.encode() in Path(f"/proc/{name}/cmdline").read_bytes():
+                found.append(int(name))
+        except OSError:
+            pass
+    return found
+
+
+@sandboxed
+def test_sandboxed_tree_dies_with_a_sigkilled_worker():
+    tag = f"9{uuid.uuid4().int % 10**6:06d}"  # sleep's argument marks the tree's processes
+    tree = [f"sleep 300.{tag}1 &", f"setsid sleep 300.{tag}2 &", f"sleep 300.{tag}3"]
+    worker = subprocess.Popen([sys.executable, "-c", STAND_IN, *tree], cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: len([p for p in _tagged(tag) if p != worker.pid]) >= 3, 30,
+                 "the sandboxed tree to start")
+        worker.kill()
+        worker.wait(10)
+        wait_for(lambda: not _tagged(tag), 10, "the sandboxed tree to die with its worker")
+    finally:
+        worker.kill()
+        for pid in _tagged(tag):
+            os.kill(pid, 9)
 
 
 # ---------------------------------------------------------------- limits

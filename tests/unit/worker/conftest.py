@@ -14,6 +14,7 @@ from common.plugins import AnyTask
 from common.templating import RenderServices, build_context
 
 from worker.run_context import RunContext
+from worker.sandbox import Sandbox
 from worker.script_envs import ScriptEnvironments
 
 TASK = TypeAdapter(AnyTask)
@@ -60,6 +61,18 @@ def script_envs(script_env_dir):
     RunContext.script_envs = envs
     yield envs
     RunContext.script_envs = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def unsandboxed():
+    """Contexts built here run scripts without the sandbox: these tests check the task's
+    semantics and the process machinery through host paths and host pids (a script writes
+    its pid to tmp_path), which a sandboxed script cannot reach. The sandbox has its own
+    tests (tests/unit/worker/test_sandbox.py, tests/security/test_script_sandbox.py), and
+    every runtime-level suite runs scripts sandboxed (`auto`)."""
+    RunContext.sandbox = Sandbox(mode="none")
+    yield
+    RunContext.sandbox = None
 
 
 @pytest.fixture
