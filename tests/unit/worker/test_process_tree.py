@@ -39,9 +39,13 @@ STAND_IN = textwrap.dedent("""
     import sys
     from tests.unit.worker.conftest import make_ctx, make_task
     from worker.runnables import run_attempt
+    from worker.sandbox import Sandbox
     task = make_task("io.kestra.plugin.scripts.shell.Commands", env={"DIR": sys.argv[1]},
                      commands=sys.argv[2:])
     ctx, _ = make_ctx()
+    # Host pids and $DIR on the host: unsandboxed (the sandboxed tree has its own test in
+    # tests/security/test_script_sandbox.py).
+    ctx.sandbox = Sandbox(mode="none")
     run_attempt(task, ctx, retry_left=False)
 """)
 
