@@ -191,7 +191,7 @@ def test_script_cannot_see_a_parallel_task_working_directory(runtime):
     (outside the sandbox) sequences them through files of their own folders."""
     tag = uuid.uuid4().hex[:8]
     tmp = tempfile.gettempdir()
-    wait = "t=0; until [ -e {0} ] || [ $t -ge 1200 ]; do sleep 0.05; t=$((t+1)); done"
+    wait = "t=0; until [ -e {0} ] || [ $t -ge 2400 ]; do sleep 0.05; t=$((t+1)); done"
     loaded = parse_flow(f"""
 id: neighbours
 namespace: security.sandbox
@@ -218,7 +218,11 @@ tasks:
     marker = _wait_for(f"{tmp}/podium-attempt-*/work/marker-{tag}")
     prowler = _wait_for(f"{tmp}/podium-attempt-*/work/ready-{tag}").parent
     (prowler / "go").touch()  # the marker exists now: let prowler look
-    _wait_for(f"{prowler}/searched")
+    try:
+        _wait_for(f"{prowler}/searched", within=120)
+    except AssertionError as exc:  # say what the tasks did
+        logs = [(entry.task_id, entry.message) for entry in runtime.logs(execution.id)]
+        raise AssertionError(f"{exc}; logs: {logs}; {prowler}: {os.listdir(prowler)}") from None
     (marker.parent / "release").touch()
     execution = runtime.wait(execution.id, timeout=60)
     assert execution.state.value == "SUCCESS"
