@@ -151,6 +151,8 @@ def _environment(cluster: Cluster, redis: RedisServer, database: str, folder: Pa
         "PODIUM_STORAGE__BASE_PATH": str(folder / "storage"),
         "PODIUM_WORKER__SCRIPT_ENV_DIR": str(folder / "script-envs"),
         "PODIUM_LOG_LEVEL": "INFO" if options.verbose else "WARNING",
+        # The bodies append to a host sink file and report host pids: unsandboxed.
+        "PODIUM_WORKER__SANDBOX": "none",
     }
     if options.tuned:
         env.update(TUNING)

@@ -68,6 +68,9 @@ class Deployment:
             "PODIUM_BROKER__KEY_PREFIX": f"{self.key_prefix}{suffix}",
             "PODIUM_LOG_LEVEL": "WARNING",
             "PODIUM_STORAGE__BASE_PATH": self.storage_dir,
+            # The tasks here write host files and pids that the tests read (delivery,
+            # crashes, shutdown): unsandboxed. tests/security covers the sandbox.
+            "PODIUM_WORKER__SANDBOX": "none",
         }
         env.update(extra)
         return env

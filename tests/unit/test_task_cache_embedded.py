@@ -38,7 +38,9 @@ tasks:
 
 @pytest.fixture
 def runtime(tmp_path):
-    runtime = Runtime.embedded(tmp_path / "data", workers=2, environ={})
+    # Scripts count their runs in a host file: unsandboxed (the sandbox hides host files).
+    runtime = Runtime.embedded(tmp_path / "data", workers=2,
+                               environ={"PODIUM_WORKER__SANDBOX": "none"})
     yield runtime
     runtime.close()
 
