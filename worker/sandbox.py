@@ -95,12 +95,14 @@ def bwrap_argv(policy: SandboxPolicy, bwrap: str = "bwrap") -> list[str]:
     mounts: dict[str, int] = {"/tmp": _TMPFS}
     if policy.home and _real(policy.home) != "/":
         mounts[_real(policy.home)] = _TMPFS
+    writable = [_real(path) for path in (*policy.writable, policy.workdir)]
+    # A read-only path inside a writable one (a Python layer's `bin` on PATH, in the
+    # attempt's private folder) stays writable: mounting it would make it read-only.
     for path in policy.read_only:
         real = _real(path)
-        if os.path.exists(real) and not any(_within(real, f) for f in system):
+        if os.path.exists(real) and not any(_within(real, f) for f in (*system, *writable)):
             mounts.setdefault(real, _READ_ONLY)
-    for path in (*policy.writable, policy.workdir):
-        real = _real(path)
+    for real in writable:
         if os.path.exists(real):
             mounts[real] = _WRITABLE
     args = [bwrap, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts",

@@ -72,6 +72,14 @@ def test_missing_paths_and_system_subfolders_are_not_mounted(tree):
     assert ("--ro-bind", str(tree / "tool/bin")) in mounts
 
 
+def test_read_only_paths_inside_writable_ones_stay_writable(tree):
+    (tree / "private/venv/bin").mkdir(parents=True)
+    policy = SandboxPolicy(workdir=str(tree / "work"), writable=(str(tree / "private"),),
+                           read_only=(str(tree / "private/venv/bin"), str(tree / "private/venv")))
+    assert ("--bind", str(tree / "private")) in _mounts(bwrap_argv(policy))
+    assert not [path for _, path in _mounts(bwrap_argv(policy)) if "venv" in path]
+
+
 def test_nothing_else_of_the_host_is_mounted(tree):
     mounts = _mounts(bwrap_argv(SandboxPolicy(workdir=str(tree / "work"))))
     assert mounts == [("--tmpfs", "/tmp"), ("--bind", str(tree / "work"))]
