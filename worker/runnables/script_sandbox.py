@@ -7,7 +7,7 @@ environments, Podium's script libraries, the interpreters (the worker's base Pyt
 one a Python task runs on, Node's prefix, uv), the folders of its PATH (with their
 prefix: `/x/bin` brings `/x`, so a toolchain finds its libraries, pyenv's shims their
 versions), the files its certificate / package-source variables name, pip's and uv's own
-configuration under HOME (package sources), and `worker.sandbox_read_only_paths`.
+configuration and rustup's toolchains under HOME, and `worker.sandbox_read_only_paths`.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from worker.script_limits import Limits
 PATH_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
                   "PIP_CONFIG_FILE", "PIP_CERT", "PIP_CLIENT_CERT", "PIP_FIND_LINKS",
                   "JAVA_HOME", "npm_config_globalconfig")
-# Under HOME: the package installers' configuration (indexes, find-links), never the rest.
-HOME_CONFIG = (".config/pip", ".pip", ".config/uv")
+# Under HOME, read-only: the package installers' configuration (indexes, find-links) and
+# rustup's toolchains (its `~/.cargo/bin` proxies run them); never the rest of HOME.
+HOME_CONFIG = (".config/pip", ".pip", ".config/uv", ".rustup")
 _PREFIXED = ("bin", "sbin", "shims")
 
 
