@@ -69,11 +69,14 @@ def _flow(flow_id: str, tasks: dict[str, list[str]], extra: dict[str, str] | Non
     return "\n".join(lines) + "\n"
 
 
-def _run(runtime: Runtime, source: str, timeout: float = 120):
+def _submit(runtime: Runtime, source: str):
     loaded = parse_flow(source)
     runtime.deploy(loaded)
-    execution = runtime.submit(loaded.flow.namespace, loaded.flow.id)
-    return runtime.wait(execution.id, timeout=timeout)
+    return runtime.submit(loaded.flow.namespace, loaded.flow.id)
+
+
+def _run(runtime: Runtime, source: str, timeout: float = 120):
+    return runtime.wait(_submit(runtime, source).id, timeout=timeout)
 
 
 def _output(runtime: Runtime, execution_id: str, task_id: str) -> str:
@@ -186,47 +189,26 @@ def _wait_for(pattern: str, within: float = 60.0) -> Path:
 
 @sandboxed
 def test_script_cannot_see_a_parallel_task_working_directory(runtime):
-    """`owner` writes a marker in its working directory and waits; `prowler`, running at
-    the same time, looks for it by name under the worker's temporary folder. The test
-    (outside the sandbox) sequences them through files of their own folders."""
+    """`owner` writes a marker in its working directory and waits; `prowler`, submitted once
+    the marker exists (the test sees it on the host) and running while `owner` still runs,
+    looks for it by name under the worker's temporary folder."""
     tag = uuid.uuid4().hex[:8]
     tmp = tempfile.gettempdir()
-    wait = "t=0; until [ -e {0} ] || [ $t -ge 2400 ]; do sleep 0.05; t=$((t+1)); done"
-    loaded = parse_flow(f"""
-id: neighbours
-namespace: security.sandbox
-tasks:
-  - id: both
-    type: io.kestra.plugin.core.flow.Parallel
-    tasks:
-      - id: owner
-        type: io.kestra.plugin.scripts.shell.Commands
-        commands:
-          - echo secret > marker-{tag}
-          - {wait.format("release")}
-      - id: prowler
-        type: io.kestra.plugin.scripts.shell.Commands
-        commands:
-          - touch ready-{tag}
-          - {wait.format("go")}
-          - find {tmp} -name marker-{tag} 2>/dev/null | sed 's/^/FOUND /'; true
-          - cat {tmp}/podium-attempt-*/work/marker-{tag} 2>/dev/null | sed 's/^/READ /'; true
-          - touch searched
-""")
-    runtime.deploy(loaded)
-    execution = runtime.submit("security.sandbox", "neighbours")
+    owner = _submit(runtime, _flow("owner", {"owner": [
+        f"echo secret > marker-{tag}",
+        "t=0; until [ -e release ] || [ $t -ge 2400 ]; do sleep 0.05; t=$((t+1)); done"]}))
     marker = _wait_for(f"{tmp}/podium-attempt-*/work/marker-{tag}")
-    prowler = _wait_for(f"{tmp}/podium-attempt-*/work/ready-{tag}").parent
-    (prowler / "go").touch()  # the marker exists now: let prowler look
     try:
-        _wait_for(f"{prowler}/searched", within=120)
-    except AssertionError as exc:  # say what the tasks did
-        logs = [(entry.task_id, entry.message) for entry in runtime.logs(execution.id)]
-        raise AssertionError(f"{exc}; logs: {logs}; {prowler}: {os.listdir(prowler)}") from None
-    (marker.parent / "release").touch()
-    execution = runtime.wait(execution.id, timeout=60)
-    assert execution.state.value == "SUCCESS"
-    output = _output(runtime, execution.id, "prowler")
+        prowler = runtime.wait(_submit(runtime, _flow("prowler", {"prowler": [
+            f"find {tmp} -name marker-{tag} 2>/dev/null | sed 's/^/FOUND /'; true",
+            f"cat {tmp}/podium-attempt-*/work/marker-{tag} 2>/dev/null | sed 's/^/READ /'; true",
+        ]})).id, timeout=120)
+        assert marker.exists()  # the owner still ran while the prowler looked
+    finally:
+        (marker.parent / "release").touch()
+    assert runtime.wait(owner.id, timeout=120).state.value == "SUCCESS"
+    assert prowler.state.value == "SUCCESS"
+    output = _output(runtime, prowler.id, "prowler")
     assert "FOUND" not in output and "READ" not in output
 
 
