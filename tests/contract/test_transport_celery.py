@@ -78,11 +78,15 @@ def test_transport_needs_an_app_from_make_celery_app():
 
 
 def test_publish_to_unreachable_broker_is_a_transport_error(tmp_path):
-    app = make_celery_app(Settings(data_dir=tmp_path, broker={"url": "redis://127.0.0.1:1/0"}))
+    # A short patience (60 s by default): the publish tries again for that long, then fails.
+    app = make_celery_app(Settings(data_dir=tmp_path, broker={
+        "url": "redis://127.0.0.1:1/0", "publish_patience_seconds": 1.5}))
     app.conf.broker_transport_options = {**app.conf.broker_transport_options, "max_retries": 0}
     app.conf.task_publish_retry = False
-    with pytest.raises(TransportError):
+    started = time.monotonic()
+    with pytest.raises(TransportError, match="could not publish to q"):
         CeleryTransport(app).publish("q", {"a": 1})
+    assert time.monotonic() - started >= 0.5  # it kept trying (0.25 s, then 0.5 s pauses)
 
 
 @pytest.fixture
