@@ -210,7 +210,7 @@ def test_live_consumer_keeps_its_message_past_the_visibility_timeout(celery_harn
     # (every 0.5 s) never hand it out again, however long the handler takes.
     harness = celery_harness
     q = harness.queue("long")
-    harness.transport.publish(q, {"id": "long", "sleep": 4 * VISIBILITY_TIMEOUT})
+    harness.transport.publish(q, {"id": "long", "sleep": 2 * VISIBILITY_TIMEOUT})
     harness.start_consumer([q])
     wait_for(lambda: harness.recorder.items("started"), what="handler started")
     harness.start_consumer([q])
