@@ -49,6 +49,11 @@ class OutboxRelay:
                 if len(self._published) >= DELETE_BATCH:
                     self._wake.set()
 
+    def wake(self) -> None:
+        """Start the next round now: the service stops (its stop event is set), and the
+        round's deletions should not wait out the batch interval."""
+        self._wake.set()
+
     def delete_published(self) -> int:
         with self._lock:
             ids, self._published = self._published, []

@@ -424,6 +424,11 @@ class ExecutorService:
         from executor.persisters.subflow import child_ended_message  # persisters import us
         return child_ended_message(conn, item.child, self.config)
 
+    def wake(self) -> None:
+        """`run_background`'s stop event was set: end its loops' sleeps now."""
+        self.alarm.wake()
+        self.relay.wake()
+
     def run_background(self, stop: threading.Event, timer_poll_seconds: float = 0.25,
                        outbox_sweep_seconds: float = 5.0,
                        worker_timeout_seconds: float | None = None) -> list:

@@ -29,6 +29,7 @@ class TimerAlarm:
         self.clock = clock
         self._cond = threading.Condition()
         self._due: datetime | None = None
+        self._woken = False
 
     @property
     def due(self) -> datetime | None:
@@ -53,12 +54,21 @@ class TimerAlarm:
         if store_due is not None:
             self.expect(store_due)
 
+    def wake(self) -> None:
+        """End the current (or next) `wait` now: the service stops."""
+        with self._cond:
+            self._woken = True
+            self._cond.notify_all()
+
     def wait(self, poll: float) -> None:
         """Sleep until the earliest known due time, at most `poll` seconds; a timer
-        `expect`ed meanwhile with an earlier due time shortens the sleep."""
+        `expect`ed meanwhile with an earlier due time shortens the sleep, `wake` ends it."""
         deadline = time.monotonic() + poll
         with self._cond:
             while True:
+                if self._woken:
+                    self._woken = False
+                    return
                 remaining = min(deadline - time.monotonic(),
                                 seconds_until_round(self.clock(), self._due, poll))
                 if remaining <= 0:

@@ -179,6 +179,13 @@ class Runtime:
 
     def close(self) -> None:
         self.stop.set()
+        # The background loops sleep between rounds: end their sleeps, or every close
+        # waits out the longest of them (a quarter of a second).
+        self.relay.wake()
+        if self.executor:
+            self.executor.wake()
+        if self.scheduler:
+            self.scheduler.relay.wake()
         if self.fleet:
             self.fleet.stop()
         if self._unsubscribe:

@@ -117,6 +117,7 @@ class SchedulerService:
                 ready()
             first = False
             stop.wait(wait)
+        self.relay.wake()
         relay.join(timeout=5)
 
     def run_background(self, stop: threading.Event) -> threading.Thread:

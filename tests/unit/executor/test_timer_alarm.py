@@ -62,3 +62,17 @@ def test_without_a_due_time_the_poll_bounds_the_sleep():
     began = time.monotonic()
     alarm.wait(0.1)
     assert 0.09 <= time.monotonic() - began < 5.0
+
+
+def test_wake_ends_a_wait_at_once_and_only_that_one():
+    # The service stops: its timer loop must not sleep out its poll first.
+    alarm = TimerAlarm(lambda: NOW)
+    ended = threading.Event()
+    waiter = threading.Thread(target=lambda: (alarm.wait(60), ended.set()))
+    waiter.start()
+    alarm.wake()
+    assert ended.wait(10), "wake did not end the wait"
+    waiter.join()
+    started = time.monotonic()
+    alarm.wait(0.2)  # the wake is spent: the next wait sleeps its poll
+    assert time.monotonic() - started >= 0.2
