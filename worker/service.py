@@ -9,6 +9,7 @@ Kill requests arrive on a broadcast channel and stop the matching running attemp
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -49,7 +50,6 @@ from worker.storage_retry import DEFAULT_OUTAGE_SECONDS
 from worker.task_cache import look_up
 
 log = logging.getLogger(__name__)
-TASKS = TypeAdapter(AnyTask)
 # A kill may reach a worker before the attempt it targets starts there; remember it briefly.
 KILL_MEMORY = 10_000
 DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024
@@ -57,6 +57,14 @@ DEFAULT_CLAIM_TTL = 3600.0
 # Up to this many log lines (and characters) of an attempt travel with its result.
 INLINE_LOG_LINES = 200
 INLINE_LOG_CHARS = 64 * 1024
+
+
+@functools.cache
+def task_adapter() -> TypeAdapter:
+    """The validator of every task type, built on first use (about a quarter of a second
+    of CPU): the processes that import this module but run no task (executor, scheduler,
+    every CLI command) never build it."""
+    return TypeAdapter(AnyTask)
 
 
 def queue_of(message: RunTask) -> str:
@@ -330,7 +338,7 @@ class WorkerService:
 
     def _run(self, message: RunTask, killed: threading.Event) -> Outcome:
         try:
-            task = TASKS.validate_python(message.task)
+            task = task_adapter().validate_python(message.task)
         except ValidationError as exc:
             return Outcome(state=State.FAILED, error=f"invalid task definition: {exc.errors()[0]['msg']}")
         task_id = task.id
