@@ -440,7 +440,7 @@ def open_runtime(mode: str, data_dir: str, environ: dict[str, str]) -> Iterator[
     """The engine under test: embedded in this process, or real executor and worker
     processes on a throwaway PostgreSQL database and Redis prefix."""
     if mode == "embedded":
-        with Runtime.embedded(data_dir, environ=environ) as runtime:
+        with Runtime.embedded(data_dir, workers=DEFAULT_WORKERS, environ=environ) as runtime:
             yield runtime
         return
     try:
