@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api import create_app
 from common.settings import ApiSettings
+from podium.cli import main
 from podium.runtime import Runtime
 
 USER, PASSWORD, TOKEN = "admin", "s3cret-password", "tok-0123456789"
@@ -72,3 +74,15 @@ def live(app):
 
     with ServerThread(app) as server:
         yield server.url
+
+
+@pytest.fixture
+def cli(live, monkeypatch):
+    """`podium ...` through click's runner, as a client of `live` (--server mode)."""
+    monkeypatch.setenv("PODIUM_SERVER", live)
+    monkeypatch.setenv("PODIUM_SERVER_TOKEN", TOKEN)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+    return invoke

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from podium.cli import main
-from tests.api.conftest import HELLO, PASSWORD, TOKEN, USER
+from tests.api.conftest import HELLO, PASSWORD, USER
 
 FILE_FLOW = """\
 id: files
@@ -22,17 +22,6 @@ tasks:
     type: io.kestra.plugin.core.log.Log
     message: "{{ read(inputs.doc) }}"
 """
-
-
-@pytest.fixture
-def cli(live, monkeypatch):
-    monkeypatch.setenv("PODIUM_SERVER", live)
-    monkeypatch.setenv("PODIUM_SERVER_TOKEN", TOKEN)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-    return invoke
 
 
 def test_flow_validate_and_deploy(cli, tmp_path):

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from common.storage.namespace_files import list_files
 from common.store import TriggerState, ensure_trigger, get_trigger
 from podium.cli import main
-from tests.api.conftest import TOKEN, deploy
+from tests.api.conftest import deploy
 from tests.api.test_cli_server import FILE_FLOW
 from tests.api.test_executions import FAILING
 from tests.api.test_triggers import KEY, SCHEDULED
@@ -28,17 +28,6 @@ tasks:
     type: io.kestra.plugin.core.log.Log
     message: resumed
 """
-
-
-@pytest.fixture
-def cli(live, monkeypatch):
-    monkeypatch.setenv("PODIUM_SERVER", live)
-    monkeypatch.setenv("PODIUM_SERVER_TOKEN", TOKEN)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-    return invoke
 
 
 def _settled(runtime, execution_id: str, before: int):

@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api import create_app
 from common.store.schema import metadata
 from podium.cli import main
 from podium.runtime import Runtime
-from tests.api.conftest import BEARER, TOKEN, api_settings
+# The API suite's fixtures, shared: runtime, app, client, anonymous, live, cli.
+from tests.api.conftest import anonymous, app, cli, client, live, runtime  # noqa: F401
 
 # Rows that change by themselves while nothing is submitted (liveness of the services).
 VOLATILE_TABLES = {"service_instances"}
@@ -43,45 +42,9 @@ def stored(runtime: Runtime) -> dict:
 
 
 @pytest.fixture
-def runtime(tmp_path):
-    with Runtime.embedded(tmp_path / "data", workers=2, environ={}) as runtime:
-        yield runtime
-
-
-@pytest.fixture
-def app(runtime):
-    return create_app(runtime, api_settings())
-
-
-@pytest.fixture
-def api(app):
-    with TestClient(app, headers=BEARER, raise_server_exceptions=False) as client:
-        yield client
-
-
-@pytest.fixture
-def anonymous(app):
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-
-
-@pytest.fixture
-def live(app):
-    from api.server import ServerThread
-
-    with ServerThread(app) as server:
-        yield server.url
-
-
-@pytest.fixture
-def cli(live, monkeypatch) -> Callable:
-    monkeypatch.setenv("PODIUM_SERVER", live)
-    monkeypatch.setenv("PODIUM_SERVER_TOKEN", TOKEN)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-    return invoke
+def api(client):
+    """The authenticated client of tests/api/conftest.py (bearer token)."""
+    return client
 
 
 @pytest.fixture
