@@ -33,6 +33,7 @@ from api.webhook_response import (WebhookAnswer, created_answer, ended_answer, e
 from common.debounce import Window, render_key
 from common.errors import PodiumError
 from common.models.execution import Execution
+from common.nul import nul_problem
 from common.plugins.conditions import Expression, Not, Or, when_condition
 from common.plugins.trigger_batch import BatchWebhook
 from common.plugins.triggers import Webhook
@@ -216,9 +217,13 @@ def _body(raw: bytes) -> Any:
     if not text:
         return None
     try:
-        return json.loads(text)
+        body = json.loads(text)
     except ValueError:
-        return text
+        body = text
+    problem = nul_problem(body, "Invalid webhook body")
+    if problem:
+        raise Unprocessable(problem, [{"message": problem, "path": "body"}])
+    return body
 
 
 def _multi(items, lower: bool = False) -> dict[str, list[str]]:

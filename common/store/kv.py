@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, delete, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from common.errors import KVError
+from common.nul import nul_problem
 from common.store.schema import flows, kv_entries
 
 
@@ -49,7 +51,12 @@ def get_kv(conn: Connection, namespace: str, key: str, now: datetime) -> KVRow |
 def put_kv(conn: Connection, namespace: str, key: str, type_: str, value: Any, *,
            now: datetime, expires: datetime | None = None, overwrite: bool = True) -> bool:
     """Write the entry. With `overwrite=False` a live entry is left alone and False is
-    returned; an expired one is replaced (it no longer exists). True when written."""
+    returned; an expired one is replaced (it no longer exists). True when written.
+    A value holding a NUL character is refused (KVError) on every store, as PostgreSQL
+    would refuse it."""
+    problem = nul_problem(value, f"Invalid value for key '{key}'")
+    if problem:
+        raise KVError(problem)
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(kv_entries).values(
         namespace=namespace, key=key, type=type_, value=value, created=now, updated=now,

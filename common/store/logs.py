@@ -46,6 +46,12 @@ def normalize_level(level: str) -> str:
     return name
 
 
+def storable_text(text: str) -> str:
+    """A log line as every store keeps it: a NUL (which a script may print, and PostgreSQL
+    refuses in text) shown as U+2400 SYMBOL FOR NULL, never failing the write."""
+    return text.replace("\x00", "\u2400") if "\x00" in text else text
+
+
 def append_logs(conn: Connection, entries: Sequence[LogEntry]) -> None:
     if not entries:
         return
@@ -54,7 +60,7 @@ def append_logs(conn: Connection, entries: Sequence[LogEntry]) -> None:
         level = normalize_level(entry.level)
         rows.append({"execution_id": entry.execution_id, "task_run_id": entry.task_run_id,
                      "task_id": entry.task_id, "attempt": entry.attempt, "level": level,
-                     "level_no": _LEVEL_NO[level], "message": entry.message,
+                     "level_no": _LEVEL_NO[level], "message": storable_text(entry.message),
                      "timestamp": entry.timestamp, "namespace": entry.namespace,
                      "flow_id": entry.flow_id})
     conn.execute(insert(logs), rows)

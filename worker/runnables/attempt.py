@@ -30,6 +30,7 @@ from common.durations import parse_duration
 from common.errors import PodiumError, StorageError
 from common.models.execution import new_id
 from common.models.state import State
+from common.nul import nul_problem
 from pydantic import ValidationError
 
 from common.plugins import dynamic
@@ -187,6 +188,9 @@ def _as_outcome(result: Any, ctx: RunContext) -> Outcome:
         outcome = Outcome(State.SUCCESS, outputs=result)
     else:
         return _failed(ctx, TypeError("the task implementation returned an invalid result"))
+    problem = nul_problem(outcome.outputs, "Task output")
+    if problem:  # PostgreSQL keeps no NUL in JSON: a clear failure, not a stuck execution
+        return _failed(ctx, TaskFailure(problem))
     if outcome.metrics is None and ctx.metrics:
         outcome.metrics = list(ctx.metrics)
     return outcome
@@ -205,7 +209,7 @@ def error_message(exc: BaseException, ctx: RunContext) -> str:
 def _failed(ctx: RunContext, exc: BaseException) -> Outcome:
     if isinstance(exc, Killed):
         return Outcome(State.KILLED, metrics=list(ctx.metrics) or None)
-    message = ctx.mask(error_message(exc, ctx))
+    message = ctx.mask(error_message(exc, ctx)).replace("\x00", "\u2400")  # storable
     ctx.log("ERROR", message)
     outputs = exc.outputs if isinstance(exc, TaskFailure) else None
     return Outcome(State.FAILED, outputs=outputs, error=message,
