@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from common.errors import KVError
 from common.nul import nul_problem
-from common.store.schema import flows, kv_entries
+from common.store.schema import NAMESPACE, flows, kv_entries
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,9 @@ def put_kv(conn: Connection, namespace: str, key: str, type_: str, value: Any, *
     returned; an expired one is replaced (it no longer exists). True when written.
     A value holding a NUL character is refused (KVError) on every store, as PostgreSQL
     would refuse it."""
+    if len(namespace) > NAMESPACE.length:  # the column's width (a flow's namespace too)
+        raise KVError(f"Invalid namespace '{namespace[:40]}...': longer than "
+                      f"{NAMESPACE.length} characters")
     problem = nul_problem(value, f"Invalid value for key '{key}'")
     if problem:
         raise KVError(problem)

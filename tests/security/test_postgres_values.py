@@ -77,10 +77,12 @@ def client(postgres_runtime):
      "Invalid webhook body: a NUL character (\\u0000) at `a` cannot be stored"),
     ("POST", HOOK, b"a\x00b", {"Content-Type": "text/plain"},
      "Invalid webhook body: a NUL character (\\u0000) cannot be stored"),
+    ("PUT", "/api/v1/namespaces/" + "n" * 151 + "/kv/k", b'"v"', JSON,
+     "longer than 150 characters"),
     ("PUT", HOOK, b'["x", "\\u0000"]', JSON,
      "Invalid webhook body: a NUL character (\\u0000) at `[1]` cannot be stored"),
 ], ids=["kv-json-field", "kv-string", "kv-nested-key", "webhook-json", "webhook-text",
-        "webhook-put-array"])
+        "kv-namespace-too-long", "webhook-put-array"])
 def test_a_nul_is_refused_where_it_enters(client, postgres_runtime, method, path, content,
                                           headers, message):
     before = stored(postgres_runtime)
