@@ -49,6 +49,11 @@ class OutboxRelay:
                 if len(self._published) >= DELETE_BATCH:
                     self._wake.set()
 
+    def published(self) -> set[int]:
+        """Ids of the rows this relay published and has not deleted yet."""
+        with self._lock:
+            return set(self._published)
+
     def wake(self) -> None:
         """Start the next round now: the service stops (its stop event is set), and the
         round's deletions should not wait out the batch interval."""

@@ -35,6 +35,7 @@ from common.storage.local_paths import LocalFiles
 from common.storage.uploads import InputUploads
 from common.store import (Database, FlowRevision, fetch_logs, upgrade, get_execution, get_flow, load_task_runs,
                           save_flow, upgrade_database)
+from common.store.outbox import message_ids
 from common.store.types import utcnow
 from common.submission import create_execution
 from common.templating.context import DEFAULT_ENV_PREFIX
@@ -259,6 +260,36 @@ class Runtime:
             if deadline and time.monotonic() > deadline:
                 raise TimeoutError(f"execution {execution_id} still {execution.state.value}")
             time.sleep(poll)
+
+    def wait_idle(self, timeout: float = 20.0, poll: float = 0.01) -> None:
+        """Block until nothing is left to do in this process: every outbox row published,
+        no message queued or being handled on the in-process transport, no task attempt
+        running. Tests wait for this instead of sleeping before they assert that something
+        did *not* happen. TimeoutError names what is still busy. Not covered: a timer not
+        due yet (a Pause's delay, a retry's backoff) and a scheduler tick still deciding."""
+        if not isinstance(self.transport, InProcessTransport):
+            raise PodiumError("wait_idle needs the in-process transport (an embedded runtime)")
+        deadline = time.monotonic() + timeout
+        while busy := self._busy():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not idle after {timeout}s: {'; '.join(busy)}")
+            time.sleep(poll)
+
+    def _busy(self) -> list[str]:
+        """What keeps this runtime busy, in words; empty when idle. The outbox is read
+        first: a row committed before is either unpublished (busy) or already on the
+        transport, which is read next."""
+        relays = [self.relay] + [s.relay for s in (self.executor, self.scheduler) if s]
+        with self.db.read() as conn:
+            unpublished = message_ids(conn).difference(*(r.published() for r in relays))
+        busy = [f"{len(unpublished)} outbox message(s) not published"] if unpublished else []
+        assert isinstance(self.transport, InProcessTransport)
+        busy += [f"{count} message(s) on {queue}"
+                 for queue, count in sorted(self.transport.busy().items())]
+        attempts = self.worker.running_attempts() if self.worker else []
+        busy += [f"task run {a['task_run_id']} of execution {a['execution_id']} running"
+                 for a in attempts]
+        return busy
 
     def resume(self, execution_id: str, inputs: dict[str, Any] | None = None) -> None:
         """Ask the executor to resume a PAUSED execution. The execution's state and the

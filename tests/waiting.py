@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,3 +21,26 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "c
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(poll)
+
+
+def wait_rounds(scheduler: Any, rounds: int = 2, timeout: float = 20.0) -> None:
+    """Wait until `scheduler` (a running SchedulerService) has ended `rounds` more rounds.
+    The second round began after this call: whatever the scheduler would do about the
+    state seen now, it has done. (The positive signal a test needs before asserting that
+    the scheduler did *not* fire something.)"""
+    ended = threading.Semaphore(0)
+    before = scheduler.on_round
+
+    def count() -> None:
+        if before is not None:
+            before()
+        ended.release()
+
+    scheduler.on_round = count
+    try:
+        deadline = time.monotonic() + timeout
+        for _ in range(rounds):
+            if not ended.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                pytest.fail(f"timed out after {timeout}s waiting for {rounds} scheduler rounds")
+    finally:
+        scheduler.on_round = before

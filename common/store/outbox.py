@@ -67,6 +67,11 @@ def delete_messages(conn: Connection, ids: Iterable[int]) -> None:
         conn.execute(delete(outbox).where(outbox.c.id.in_(ids[start:start + 500])))
 
 
+def message_ids(conn: Connection) -> set[int]:
+    """The id of every row (published or not)."""
+    return set(conn.execute(select(outbox.c.id)).scalars())
+
+
 def count_messages(conn: Connection) -> int:
     """Rows in the outbox: messages not published yet, or published and not deleted yet."""
     return int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())

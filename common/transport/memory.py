@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from common.transport.base import (
+    DEAD_LETTER_SUFFIX,
     LAPSED,
     RESENT,
     Handler,
@@ -113,6 +114,18 @@ class InProcessTransport(Transport):
         """Messages waiting in `queue` (not counting those being handled). For tests."""
         with self._cond:
             return len(self._queues.get(queue, ()))
+
+    def busy(self) -> dict[str, int]:
+        """Messages queued or being handled, per queue (dead-letter queues left out: no
+        one consumes them). Empty when every message published was handled. For tests."""
+        with self._cond:
+            held = [e.queue for q in self._queues.values() for e in q]
+            held += [e.queue for e in self._taken]
+        counts: dict[str, int] = {}
+        for name in held:
+            if not name.endswith(DEAD_LETTER_SUFFIX):
+                counts[name] = counts.get(name, 0) + 1
+        return counts
 
     # -- consumer side -------------------------------------------------------------------
 

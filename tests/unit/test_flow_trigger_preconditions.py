@@ -3,11 +3,10 @@ flow-trigger-preconditions flows)."""
 
 from __future__ import annotations
 
-import time
-
 from common.flow.loader import parse_flow
 from common.store.executions import list_executions
 from podium.runtime import Runtime
+from tests.waiting import wait_for, wait_rounds
 
 NS = "io.kestra.tests.trigger.preconditions"
 SOURCE = """
@@ -73,16 +72,16 @@ def test_fires_once_both_upstream_flows_ran_then_resets(tmp_path):
             rt.deploy(parse_flow(SOURCE.format(id=flow_id)))
         rt.deploy(parse_flow(LISTEN))
         b_alone = rt.wait(rt.submit(NS, "flow-trigger-preconditions-flow-b").id, 20)
-        time.sleep(0.5)
+        rt.wait_idle()  # the end of flow-b has been handled, trigger evaluation included
         assert listened(rt) == []  # flow-a has not run yet
         rt.wait(rt.submit(NS, "flow-trigger-preconditions-flow-a").id, 20)
-        time.sleep(0.5)
+        rt.wait_idle()
         [fired] = listened(rt)
         assert fired.trigger["variables"]["flowId"] == "flow-trigger-preconditions-flow-a"
         assert rt.wait(fired.id, 20).state.value == "SUCCESS"
         # reset on success: b again alone does not fire a second time
         rt.wait(rt.submit(NS, "flow-trigger-preconditions-flow-b").id, 20)
-        time.sleep(0.5)
+        rt.wait_idle()
         assert len(listened(rt)) == 1
         assert b_alone.state.value == "SUCCESS"
 
@@ -120,9 +119,8 @@ def run_to_end(rt, flow_id: str):
 
 
 def fired_listener(rt):
-    deadline = time.monotonic() + 20
-    while not listened(rt) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: listened(rt), what="the listening flow's execution")
+    rt.wait_idle()  # a second (wrong) firing would be created by now
     [fired] = listened(rt)
     return rt.wait(fired.id, 20)
 
@@ -179,8 +177,7 @@ triggers:
 
 
 def test_a_debounced_flow_trigger_folds_a_burst_into_one_execution(tmp_path):
-    from podium.runtime import Runtime as _Runtime
-    with _Runtime.embedded(tmp_path, scheduler=True) as rt:
+    with Runtime.embedded(tmp_path, scheduler=True) as rt:
         rt.deploy(parse_flow(SOURCE.format(id="flow-trigger-preconditions-flow-a")))
         rt.deploy(parse_flow(DEBOUNCED))
         for _ in range(3):
@@ -189,14 +186,13 @@ def test_a_debounced_flow_trigger_folds_a_burst_into_one_execution(tmp_path):
         def batched():
             with rt.db.read() as conn:
                 return list_executions(conn, NS, "batched", limit=10)
-        deadline = time.monotonic() + 20
-        while not batched() and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_for(batched, what="the debounced execution")
         [one] = batched()
         done = rt.wait(one.id, 20)
         [count] = rt.task_runs(done.id)
         assert count.outputs == {"value": "3 3"}
-        time.sleep(1.5)
+        wait_rounds(rt.scheduler)  # a second flush of the burst would have happened by now
+        rt.wait_idle()
         assert len(batched()) == 1
 
 
@@ -244,14 +240,12 @@ def test_trigger_inputs_read_the_upstream_flow_outputs_as_trigger_outputs(tmp_pa
         rt.deploy(parse_flow(EXTRACT))
         rt.deploy(parse_flow(TRANSFORM))
         rt.wait(rt.submit("company.team", "extract").id, 20)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+        def transforms():
             with rt.db.read() as conn:
-                found = list_executions(conn, "company.team", "transform", limit=5)
-            if found:
-                break
-            time.sleep(0.1)
-        [transform] = found
+                return list_executions(conn, "company.team", "transform", limit=5)
+        wait_for(transforms, what="the transform execution")
+        rt.wait_idle()
+        [transform] = transforms()
         done = rt.wait(transform.id, 20)
         [run] = rt.task_runs(done.id)
     assert done.inputs == {"last_ingested_date": "2025-01-30"}
