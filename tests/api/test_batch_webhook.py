@@ -4,11 +4,10 @@ buffered and one execution starts per batch, with `trigger.uri` (ION rows) and
 
 from __future__ import annotations
 
-import time
-
 import httpx
 
 from tests.api.conftest import BEARER, deploy
+from tests.waiting import wait_for, wait_rounds
 
 BATCH = """\
 id: batch
@@ -32,16 +31,6 @@ def executions(live: str) -> list[dict]:
     return found["results"]
 
 
-def wait_for(predicate, what: str, timeout: float = 20):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
-
-
 def test_one_execution_per_full_batch_and_filtered_calls_dropped(client, live, runtime):
     runtime.start_scheduler()
     deploy(client, BATCH)
@@ -54,14 +43,17 @@ def test_one_execution_per_full_batch_and_filtered_calls_dropped(client, live, r
     assert httpx.post(url, json={"n": 3}).json()["eventsBuffered"] == 1  # the next one opens
     done = wait_for(lambda: [e for e in executions(live)
                              if e["state"]["current"] in ("SUCCESS", "FAILED")],
-                    "the full batch was never released")
+                    what="the full batch to be released")
     assert len(done) == 1 and done[0]["state"]["current"] == "SUCCESS"
     logs = httpx.get(f"{live}/api/v1/logs/{done[0]['id']}", headers=BEARER).json()
     assert [line["message"] for line in logs if line["taskId"] == "log"] == ["2: 1,2"]
     trigger = done[0]["trigger"]
     assert trigger["type"] == "io.kestra.plugin.core.trigger.BatchWebhook"
     assert trigger["variables"]["uri"].endswith("/trigger/webhook/events.ion")
-    time.sleep(1.5)  # the third call waits for a second one: no count, no interval
+    # the third call waits for a second one (no count, no interval): rounds of the
+    # scheduler after the first batch, and all they started handled, release nothing more
+    wait_rounds(runtime.scheduler)
+    runtime.wait_idle()
     assert len(executions(live)) == 1
 
 
@@ -74,6 +66,6 @@ def test_a_wrong_key_is_404_and_a_polling_interval_releases_a_partial_batch(
     assert httpx.post(url + "batchKey", json={"n": 7}).status_code == 202
     done = wait_for(lambda: [e for e in executions(live)
                              if e["state"]["current"] == "SUCCESS"],
-                    "the interval never released the batch")
+                    what="the interval to release the batch")
     logs = httpx.get(f"{live}/api/v1/logs/{done[0]['id']}", headers=BEARER).json()
     assert [line["message"] for line in logs if line["taskId"] == "log"] == ["1: 7"]
