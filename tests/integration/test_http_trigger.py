@@ -5,7 +5,6 @@ the executions run by real `podium executor` / `podium worker` processes."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from common.store.schema import executions
 from scheduler.service import SchedulerService
 from tests.contract.test_scheduler_polling import Server
 from tests.integration.conftest import deploy, start_runtime, stop_runtime, wait_for
+from tests.waiting import wait_rounds
 
 pytestmark = pytest.mark.service
 
@@ -85,7 +85,8 @@ def test_two_replicas_poll_once_per_interval_and_the_executions_run(runtime, ser
     wait_for(lambda: sum(row.state == "SUCCESS" for row in found(runtime, "price")) >= 3,
              timeout=60, what="three polls to start executions that succeed")
     undeploy(runtime, "price")
-    time.sleep(1.5)  # a poll in flight when the flow was deleted lands now
+    for scheduler in schedulers:  # a poll in flight when the flow was deleted has landed
+        wait_rounds(scheduler)
     rows = found(runtime, "price")
     assert len(rows) == len(server.requests)  # every poll held; one execution per poll
     assert len({row.id for row in rows}) == len(rows)
