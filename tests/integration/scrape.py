@@ -6,8 +6,11 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections import Counter
+from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.waiting import wait_for
 
 
 def get(url: str) -> tuple[int, str]:
@@ -45,3 +48,20 @@ def series_names(url: str) -> set[str]:
     assert status == 200, body
     return {sample.name for family in text_string_to_metric_families(body)
             for sample in family.samples}
+
+
+
+def results_handled(fleet: Any) -> float:
+    """Task results the fleet's executors have handled (committed, or ignored as stale),
+    from their metrics. A test reads it while its attempt runs, then waits for it to grow:
+    the positive signal that the attempt's late result was handled, before asserting that
+    it changed *nothing*."""
+    executors = scrape(fleet.management_urls("executor"))
+    return sum(by(executors, name, "kind").get(("task_result",), 0.0) for name in
+               ("podium_executor_messages_total", "podium_executor_messages_ignored_total"))
+
+
+def wait_result_handled(fleet: Any, before: float, timeout: float = 20.0) -> None:
+    """Wait until the executors have handled one more task result than `before`."""
+    wait_for(lambda: results_handled(fleet) > before, timeout,
+             "the executors to handle the attempt's result")

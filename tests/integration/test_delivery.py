@@ -23,6 +23,7 @@ from common.store import get_flow
 from common.store.types import utcnow
 from common.submission import create_execution
 from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE
+from tests.integration.scrape import results_handled, wait_result_handled
 from tests.integration.conftest import (Interceptor, deploy, finish, process_running,
                                         start_runtime, stop_runtime, wait_for)
 
@@ -197,6 +198,7 @@ def test_kill_execution_stops_the_running_script(runtime, tmp_path):
     pid = int(wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(), 20,
                        "the script to start"))
     wait_for(lambda: process_running(pid, b"sleep 60"), 10, "`sleep 60` to run")
+    handled = results_handled(runtime.fleet)  # the running attempt's result is not among them
 
     started = time.monotonic()
     runtime.transport.publish(EXECUTOR_QUEUE, KillExecution(execution_id=execution.id).encode())
@@ -209,7 +211,7 @@ def test_kill_execution_stops_the_running_script(runtime, tmp_path):
     runs = runtime.task_runs(execution.id)
     assert [(r.task_id, r.state) for r in runs] == [("sleepy", State.KILLED)]
     # The worker reports the killed attempt afterwards; the executor must not revive it.
-    time.sleep(1)
+    wait_result_handled(runtime.fleet, handled)
     assert runtime.get(execution.id).state is State.KILLED
 
 

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from common.models.state import State
+from tests.integration.scrape import results_handled, wait_result_handled
 from tests.integration.conftest import (deploy, finish, process_running, start_runtime,
                                         stop_runtime, wait_for)
 
@@ -51,6 +52,7 @@ def test_flow_timeout_fails_the_execution_and_kills_the_script(runtime, tmp_path
     execution = runtime.submit("it.timeout", "timeout", {"pidfile": str(pidfile)})
     pid = int(wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(), 20,
                        "the script to start"))
+    handled = results_handled(runtime.fleet)  # the running attempt's result is not among them
 
     execution = finish(runtime, execution.id, timeout=15)
     elapsed = time.monotonic() - started
@@ -62,5 +64,5 @@ def test_flow_timeout_fails_the_execution_and_kills_the_script(runtime, tmp_path
     runs = runtime.task_runs(execution.id)
     assert [(r.task_id, r.state) for r in runs] == [("sleepy", State.FAILED)]
     # The worker reports the killed attempt afterwards; the executor must not revive it.
-    time.sleep(1)
+    wait_result_handled(runtime.fleet, handled)
     assert runtime.get(execution.id).state is State.FAILED
