@@ -192,13 +192,13 @@ tasks:
 def test_kill_execution_stops_the_running_script(runtime, tmp_path):
     deploy(runtime, KILL_FLOW)
     pidfile = tmp_path / "pid"
+    handled = results_handled(runtime.fleet)  # before its only attempt can end
     execution = runtime.submit("it.delivery", "killme", {"pidfile": str(pidfile)})
     wait_for(lambda: any(r.state is State.RUNNING for r in runtime.task_runs(execution.id)), 20,
              "the task run to be RUNNING")
     pid = int(wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(), 20,
                        "the script to start"))
     wait_for(lambda: process_running(pid, b"sleep 60"), 10, "`sleep 60` to run")
-    handled = results_handled(runtime.fleet)  # the running attempt's result is not among them
 
     started = time.monotonic()
     runtime.transport.publish(EXECUTOR_QUEUE, KillExecution(execution_id=execution.id).encode())

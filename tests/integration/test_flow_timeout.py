@@ -49,10 +49,10 @@ def test_flow_timeout_fails_the_execution_and_kills_the_script(runtime, tmp_path
     deploy(runtime, FLOW)
     pidfile = tmp_path / "pid"
     started = time.monotonic()
+    handled = results_handled(runtime.fleet)  # before its only attempt can end
     execution = runtime.submit("it.timeout", "timeout", {"pidfile": str(pidfile)})
     pid = int(wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(), 20,
                        "the script to start"))
-    handled = results_handled(runtime.fleet)  # the running attempt's result is not among them
 
     execution = finish(runtime, execution.id, timeout=15)
     elapsed = time.monotonic() - started
