@@ -4,7 +4,6 @@ on an embedded runtime (Kestra's review action)."""
 from __future__ import annotations
 
 from tests.api.conftest import deploy
-from tests.api.test_cli_server_more import cli  # noqa: F401 (the --server CLI fixture)
 from tests.api.test_executions import wait_state
 
 APPROVAL = """\
