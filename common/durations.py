@@ -41,14 +41,6 @@ def _short(text: object) -> str:
     return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
-def is_duration(text: object) -> bool:
-    try:
-        parse_duration(text)  # type: ignore[arg-type]
-    except ValueError:
-        return False
-    return True
-
-
 def format_duration(delta: timedelta) -> str:
     """The shortest ISO-8601 form of a timedelta, as Java's Duration.toString() prints it."""
     total = delta.total_seconds()

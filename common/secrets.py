@@ -74,16 +74,6 @@ class EnvSecretProvider:
         return self._values.get(wanted)
 
 
-class StaticSecretProvider:
-    """Secrets from a mapping of clear values (tests, and callers that decode elsewhere)."""
-
-    def __init__(self, values: Mapping[str, str]) -> None:
-        self._values = {key.upper(): value for key, value in values.items()}
-
-    def get(self, namespace: str | None, key: str) -> str | None:
-        return self._values.get(key.upper())
-
-
 def decode_base64(raw: str) -> str:
     """Kestra's reading of a SECRET_ variable: line breaks removed, standard base64 with
     optional padding, UTF-8. Raises ValueError when it is not base64."""

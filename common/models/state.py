@@ -119,10 +119,6 @@ class StateHistory(BaseModel):
         return sum(1 for entry in self.histories if entry.state is state)
 
 
-def can_transition(current: State, target: State) -> bool:
-    return current is target or target in TRANSITIONS[current]
-
-
 def transition(history: StateHistory, target: State, at: datetime) -> StateHistory:
     """The history after moving to `target`. Same state: unchanged. Illegal: raises."""
     if history.current is target:
