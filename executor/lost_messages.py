@@ -43,8 +43,7 @@ from common.store.services import list_services
 from common.store.task_runs import running_task_runs
 from common.store.types import utcnow
 from common.transport.base import EXECUTOR_QUEUE, Transport, execution_mark, message_mark, \
-    worker_queue
-from executor.engine.dispatch import worker_group_key
+    task_queue
 from executor.engine.features.subflow import LINK
 from executor.flow_cache import FlowCache, FlowNotFound
 
@@ -141,7 +140,7 @@ def _waiting_runs(conn, flows: FlowCache) -> tuple[list[OpenAttempt], list[Ended
             continue
         if task is not None and task.runs_on_worker():
             attempts.append(OpenAttempt(run.execution_id, run.id, run.attempts[-1].number,
-                                        worker_queue(worker_group_key(task))))
+                                        task_queue(task)))
         elif task is not None and task.TYPE in SUBFLOW_TYPES:
             children += [EndedChild(run.execution_id, run.id, child)
                          for child in list_children(conn, run.execution_id)

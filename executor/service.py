@@ -35,7 +35,7 @@ from common.store.task_runs import delete_task_runs, load_live_task_runs
 from common.store.outbox import enqueue_for_publish
 from common.store.timers import defer_timers
 from common.store.types import utcnow
-from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, Transport, worker_queue
+from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, Transport
 from executor.engine.commands import (CancelTimers, CreateExecution, Decision, DispatchTask,
                                       KillRunningTasks, ScheduleTimer, StoreLoopValues,
                                       StoreTaskCache, WriteFile)
@@ -101,7 +101,7 @@ def run_task_message(execution, command: DispatchTask) -> tuple[str, dict]:
                       attempt=command.attempt, task=command.task, context=command.context,
                       namespace=execution.namespace, flow_id=execution.flow_id,
                       flow_revision=execution.flow_revision)
-    return worker_queue(command.queue_group), message.encode()
+    return command.queue, message.encode()
 
 
 @persists(DispatchTask)

@@ -36,7 +36,7 @@ from common.storage.offload import load as load_outputs
 from common.store import Database, append_logs, get_task_run
 from common.store.types import utcnow
 from common.transport.base import (EXECUTOR_QUEUE, LAPSED, Transport, is_redelivery,
-                                   redelivery, worker_queue)
+                                   redelivery, task_queue)
 from worker.admission import Admission
 from worker.log_writer import LogWriter
 from worker.run_context import RunContext
@@ -69,9 +69,7 @@ def task_adapter() -> TypeAdapter:
 
 def queue_of(message: RunTask) -> str:
     """The queue the executor sent this attempt to (its task's workerGroup)."""
-    group = message.task.get("workerGroup") or {}
-    key = group.get("key") if isinstance(group, dict) else None
-    return worker_queue(key)
+    return task_queue(message.task)
 
 
 class WorkerService:

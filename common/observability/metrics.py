@@ -23,6 +23,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE
 from common.version import podium_version
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ class OutboxBacklog(Collector):
 
 
 # Queues always reported, even empty; worker group queues are found by scanning.
-BASE_QUEUES = ("podium.executor", "podium.worker")
+BASE_QUEUES = (EXECUTOR_QUEUE, WORKER_QUEUE)
 PRIORITY_SEPARATOR = "\x06\x16"  # kombu's Redis priority queue keys: <queue>\x06\x16<n>
 
 
@@ -206,7 +207,7 @@ class QueueDepth(Collector):
         for key in self.client.scan_iter(match=pattern, count=1000, _type="list"):
             name = key.decode() if isinstance(key, bytes) else key
             queue = name[len(prefix):].split(PRIORITY_SEPARATOR, 1)[0]
-            if queue.startswith("podium.executor") or queue.startswith("podium.worker"):
+            if queue.startswith(BASE_QUEUES):
                 depths[queue] = depths.get(queue, 0) + int(self.client.llen(key))
         return depths
 

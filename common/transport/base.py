@@ -48,7 +48,7 @@ import json
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from common.errors import PodiumError
@@ -111,6 +111,10 @@ def message_mark(payload: Payload) -> str | None:
     return execution_mark(kind, execution) if isinstance(execution, str) else None
 
 
+# The workerGroup -> queue rule lives here only: the executor dispatching (and resending) an
+# attempt, the worker giving one back at shutdown and a worker choosing what to consume all
+# call `task_queue` or `worker_queue`, so they can never disagree on a name.
+
 def worker_group_queue(group: str) -> str:
     """Queue of the workers of one workerGroup (Kestra's `workerGroup.key`)."""
     if not group or not group.strip():
@@ -121,6 +125,15 @@ def worker_group_queue(group: str) -> str:
 def worker_queue(group: str | None) -> str:
     """Where a task runs: its workerGroup's queue, or the default workers' without one."""
     return worker_group_queue(group) if group else WORKER_QUEUE
+
+
+def task_queue(task: Any) -> str:
+    """The queue a task's attempts go to. `task` is the task model (`task.worker_group`)
+    or its JSON form as a RunTask carries it (`task["workerGroup"]`)."""
+    group = task.get("workerGroup") if isinstance(task, Mapping) else \
+        getattr(task, "worker_group", None)
+    key = group.get("key") if isinstance(group, Mapping) else getattr(group, "key", None)
+    return worker_queue(key if isinstance(key, str) else None)
 
 
 def dead_letter_queue(queue: str) -> str:

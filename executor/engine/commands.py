@@ -18,7 +18,7 @@ class DispatchTask:
     attempt: int
     task: dict[str, Any]
     context: dict[str, Any]
-    queue_group: str | None = None  # workerGroup key
+    queue: str  # the workers' queue of its workerGroup (`common.transport.base.task_queue`)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from common.models.execution import Attempt, TaskRun
 from common.models.state import State, StateHistory
 from common.plugins.base import Task
 from common.templating import is_truthy, render
+from common.transport.base import task_queue
 from executor.engine.commands import DispatchTask
 from executor.engine.context import EngineConfig, task_context, task_definition, task_references
 from executor.engine.view import ExecutionTx
@@ -55,20 +56,14 @@ def redispatch_attempt(tx: ExecutionTx, run: TaskRun, config: EngineConfig) -> T
     return _new_attempt(tx, run, config)
 
 
-def worker_group_key(task: Task) -> str | None:
-    """The task's `workerGroup.key`: which workers' queue its attempts go to."""
-    return task.worker_group.key if task.worker_group and task.worker_group.key else None
-
-
 def _new_attempt(tx: ExecutionTx, run: TaskRun, config: EngineConfig) -> TaskRun:
     task = tx.task(run.task_id)
     number = len(run.attempts) + 1
     run = tx.put_run(run.model_copy(update={"attempts": [
         *run.attempts, Attempt(number=number, state=State.RUNNING, started=tx.now)]}))
-    group = worker_group_key(task)
     definition = task_definition(tx, task)
     context = task_context(tx, config, run, task, uses=task_references(tx, task),
                            for_worker=True)
     tx.emit(DispatchTask(task_run=run, attempt=number, task=definition, context=context,
-                         queue_group=group))
+                         queue=task_queue(task)))
     return run
