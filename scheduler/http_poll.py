@@ -13,21 +13,21 @@ resolves), encryptBody.
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from common.durations import parse_duration
 from common.errors import HttpRequestError
 from common.http_client import checked_url, guarded_client
+from common.http_options import authorization, timeouts
 from common.http_guard import HostPolicy
-from common.plugins.tasks.http import BasicAuth, RequestOptions
+from common.plugins.tasks.http import RequestOptions
 from common.plugins.triggers import HttpTrigger
 from common.settings import HttpSettings
 from common.templating import render, render_value
+from common.templating.services import SecretMasker
 
 DEFAULT_READ_SECONDS = 60.0  # a poll must not hold a scheduler round for Kestra's 5 minutes
 
@@ -50,7 +50,19 @@ class PollResponse:
 
 def poll(trigger: HttpTrigger, context: dict[str, Any], settings: HttpSettings) -> PollResponse:
     """Send the trigger's request. Raises HttpRequestError (HostNotAllowedError for a
-    refused destination) when no response could be had."""
+    refused destination) when no response could be had; its message never holds the
+    request's credential (it reaches the scheduler's log and a failed execution)."""
+    masker = SecretMasker()
+    try:
+        return _poll(trigger, context, settings, masker)
+    except HttpRequestError as exc:
+        if not masker.found_in(str(exc)):
+            raise
+        raise HttpRequestError(masker.mask(str(exc))) from None
+
+
+def _poll(trigger: HttpTrigger, context: dict[str, Any], settings: HttpSettings,
+          masker: SecretMasker) -> PollResponse:
     if trigger.encrypt_body:
         raise HttpRequestError("encryptBody is not supported by Podium yet")
     options = trigger.options or RequestOptions()
@@ -63,7 +75,7 @@ def poll(trigger: HttpTrigger, context: dict[str, Any], settings: HttpSettings) 
     url = checked_url(policy, uri)
     headers = {str(render(str(k), context)): str(render(str(v), context))
                for k, v in (trigger.headers or {}).items()}
-    auth = _authorization(options, context)
+    auth = authorization(options, lambda value: render(str(value), context), masker)
     if auth is not None:
         headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
         headers["Authorization"] = auth
@@ -99,35 +111,9 @@ def poll(trigger: HttpTrigger, context: dict[str, Any], settings: HttpSettings) 
 
 
 def _timeout(options: RequestOptions, context: dict[str, Any]) -> httpx.Timeout:
-    def seconds(value: Any) -> float:
-        return parse_duration(str(render(str(value), context))).total_seconds()
-
-    read = DEFAULT_READ_SECONDS
-    connect = None
-    if options.timeout is not None:
-        if "read_idle_timeout" in options.timeout.model_fields_set:
-            read = seconds(options.timeout.read_idle_timeout)
-        if options.timeout.connect_timeout is not None:
-            connect = seconds(options.timeout.connect_timeout)
-    elif "read_timeout" in options.model_fields_set:
-        read = seconds(options.read_timeout)
-    if connect is None and options.connect_timeout is not None:
-        connect = seconds(options.connect_timeout)
+    connect, read = timeouts(options, lambda value: render(str(value), context),
+                             DEFAULT_READ_SECONDS)
     return httpx.Timeout(read, connect=connect if connect is not None else read)
-
-
-def _authorization(options: RequestOptions, context: dict[str, Any]) -> str | None:
-    auth = options.auth
-    if auth is None and options.basic_auth_user is not None \
-            and options.basic_auth_password is not None:
-        auth = BasicAuth(type="BASIC", username=options.basic_auth_user,
-                         password=options.basic_auth_password)
-    if auth is None:
-        return None
-    if isinstance(auth, BasicAuth):
-        pair = f"{render(auth.username or '', context)}:{render(auth.password or '', context)}"
-        return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
-    return f"Bearer {render(auth.token or '', context)}"
 
 
 def _body(response: httpx.Response, limit: int, default_charset: str) -> str | None:

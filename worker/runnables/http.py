@@ -11,7 +11,6 @@ and then credentials and cookies are redacted.
 
 from __future__ import annotations
 
-import base64
 import codecs
 import io
 import json
@@ -23,12 +22,11 @@ from urllib.parse import unquote
 
 import httpx
 
-from common.durations import parse_duration
 from common.errors import HttpRequestError, UnsafePathError
 from common.http_client import checked_url, guarded_client
+from common.http_options import authorization, timeouts
 from common.http_guard import HostPolicy
-from common.plugins.tasks.http import (BasicAuth, Download, HttpRequestFields, Request,
-                                      RequestOptions)
+from common.plugins.tasks.http import Download, HttpRequestFields, Request, RequestOptions
 from common.settings import HttpSettings
 from common.storage.uris import check_name
 from worker.run_context import RunContext
@@ -190,7 +188,7 @@ class Exchange:
         task, ctx = self.task, self.ctx
         headers = {str(ctx.render(key)): str(ctx.render(value))
                    for key, value in (task.headers or {}).items()}
-        auth = _authorization(task.options, ctx)
+        auth = authorization(task.options, ctx.render, ctx.masker)
         if auth is not None:
             _drop(headers, "authorization")
             headers["Authorization"] = auth
@@ -282,22 +280,7 @@ def _options(task: Request | Download, ctx: RunContext) -> _Options:
         raise TaskFailure("options.proxy is not supported: through a proxy the proxy resolves "
                           "host names, which the worker's http.* host checks cannot see")
 
-    def seconds(value: Any) -> float:
-        return parse_duration(str(ctx.render(value))).total_seconds()
-
-    connect = None
-    if opts.timeout is not None and opts.timeout.connect_timeout is not None:
-        connect = seconds(opts.timeout.connect_timeout)
-    elif opts.connect_timeout is not None:
-        connect = seconds(opts.connect_timeout)
-    if opts.timeout is not None and "read_idle_timeout" in opts.timeout.model_fields_set:
-        read = seconds(opts.timeout.read_idle_timeout)
-    elif "read_timeout" in given:
-        read = seconds(opts.read_timeout)
-    elif opts.timeout is not None:
-        read = seconds(opts.timeout.read_idle_timeout)
-    else:
-        read = DEFAULT_READ_IDLE_SECONDS
+    connect, read = timeouts(opts, ctx.render, DEFAULT_READ_IDLE_SECONDS)
     ssl = opts.ssl or task.ssl_options
     logs = set(opts.logs or ())
     if opts.log_level is not None:
@@ -310,29 +293,6 @@ def _options(task: Request | Download, ctx: RunContext) -> _Options:
         allowed_codes=tuple(opts.allowed_response_codes) if opts.allowed_response_codes else None,
         verify=not (ssl is not None and ssl.insecure_trust_all_certificates),
         charset=opts.default_charset, logs=frozenset(logs))
-
-
-def _authorization(opts: RequestOptions | None, ctx: RunContext) -> str | None:
-    """The Authorization header `options.auth` (or basicAuthUser/Password) asks for. The
-    credential itself goes to the masker: it is derived, so no secret() call masked it."""
-    if opts is None:
-        return None
-    auth = opts.auth
-    if auth is None and opts.basic_auth_user is not None \
-            and opts.basic_auth_password is not None:
-        auth = BasicAuth(type="BASIC", username=opts.basic_auth_user,
-                         password=opts.basic_auth_password)
-    if auth is None:
-        return None
-    if isinstance(auth, BasicAuth):
-        pair = f"{ctx.render(auth.username or '')}:{ctx.render(auth.password or '')}"
-        credential = base64.b64encode(pair.encode("utf-8")).decode("ascii")
-        ctx.masker.add(credential)
-        return f"Basic {credential}"
-    token = str(ctx.render(auth.token or ""))
-    if len(token) >= 8:  # a shorter one would star out unrelated text everywhere
-        ctx.masker.add(token)
-    return f"Bearer {token}"
 
 
 # ------------------------------------------------------------------ bodies
