@@ -84,6 +84,7 @@ class WorkerService:
                  storage_outage_seconds: float = DEFAULT_OUTAGE_SECONDS) -> None:
         self.transport = transport
         self.db = db
+        task_adapter()  # built as the worker starts, not on its first task's clock
         # Copies of an attempt are dropped before they run (worker/admission.py).
         self.admission = Admission(db, transport, claim_ttl_seconds)
         # Set by `watch_silence`: tells when this process may have been frozen.

@@ -128,7 +128,7 @@ def test_uploads_store_paths_bytes_and_uploads_under_the_execution(storage, tmp_
 
 
 @pytest.mark.parametrize("value, message", [
-    ("/etc/passwd", "not str"),
+    ("/etc/passwd", "takes an uploaded file, or a kestra://"),
     (Upload("../x", data=b""), "file name"),
     (Upload("a/b", data=b""), "file name"),
 ])
