@@ -29,6 +29,7 @@ from common.errors import InputError, OutputError, PodiumError, UnsafePathError
 from common.inputs.regexes import MAX_VALIDATED_LENGTH, UnsafeRegexError, full_match
 from common.inputs.types import InputType
 from common.inputs.values import java_text
+from common.nul import first_nul
 from common.storage.local_paths import is_file_uri
 
 StoreFile = Callable[[str, Any], str]
@@ -410,17 +411,11 @@ def parse_and_validate(decl: Any, raw: Any, *, store_file: StoreFile | None = No
 def _refuse_nul(value: Any) -> None:
     """NUL characters are refused anywhere in a value (JSON and arrays included): PostgreSQL
     cannot store them in JSON, and no text a flow works on needs one."""
-    pending = [value]
-    while pending:  # iterative: a JSON input may nest deeper than Python recurses
-        item = pending.pop()
-        if isinstance(item, str) and "\x00" in item:
-            raise Invalid(f"a NUL character (\\u0000) is not allowed in an input value "
-                          f"(at character {item.index(chr(0)) + 1})")
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
+    found = first_nul(value)
+    if found:
+        text = found[1]
+        raise Invalid(f"a NUL character (\\u0000) is not allowed in an input value "
+                      f"(at character {text.index(chr(0)) + 1})")
 
 
 def _item_type(decl: Any) -> InputType | None:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
+from common.nul import storable_text
 from common.store.errors import StoreError
 from common.store.schema import logs
 
@@ -44,12 +45,6 @@ def normalize_level(level: str) -> str:
     if name not in _LEVEL_NO:
         raise StoreError(f"unknown log level {level!r}: use one of {', '.join(LEVELS)}")
     return name
-
-
-def storable_text(text: str) -> str:
-    """A log line as every store keeps it: a NUL (which a script may print, and PostgreSQL
-    refuses in text) shown as U+2400 SYMBOL FOR NULL, never failing the write."""
-    return text.replace("\x00", "\u2400") if "\x00" in text else text
 
 
 def append_logs(conn: Connection, entries: Sequence[LogEntry]) -> None:

@@ -30,7 +30,7 @@ from common.durations import parse_duration
 from common.errors import PodiumError, StorageError
 from common.models.execution import new_id
 from common.models.state import State
-from common.nul import nul_problem
+from common.nul import nul_problem, storable_text
 from pydantic import ValidationError
 
 from common.plugins import dynamic
@@ -209,7 +209,7 @@ def error_message(exc: BaseException, ctx: RunContext) -> str:
 def _failed(ctx: RunContext, exc: BaseException) -> Outcome:
     if isinstance(exc, Killed):
         return Outcome(State.KILLED, metrics=list(ctx.metrics) or None)
-    message = ctx.mask(error_message(exc, ctx)).replace("\x00", "\u2400")  # storable
+    message = storable_text(ctx.mask(error_message(exc, ctx)))
     ctx.log("ERROR", message)
     outputs = exc.outputs if isinstance(exc, TaskFailure) else None
     return Outcome(State.FAILED, outputs=outputs, error=message,
