@@ -10,8 +10,19 @@ import logging
 
 from fastapi import Depends, FastAPI
 
-from api import (errors, executions, flows, kv, logs, mcp, namespace_files, outputs,
-                 services, triggers, webhooks)
+from api import (
+    errors,
+    executions,
+    flows,
+    kv,
+    logs,
+    mcp,
+    namespace_files,
+    outputs,
+    services,
+    triggers,
+    webhooks,
+)
 from api.context import runtime_of
 from api.guard import AuthMiddleware, BodyLimitMiddleware, Credentials
 from api.login_limits import FailedLogins

@@ -11,9 +11,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from common.errors import (ExecutionBlockedError, FileAccessError, FlowValidationError,
-                           InputError, KVError, LabelError, PodiumError, StorageNotFoundError,
-                           UnsafePathError)
+from common.errors import (
+    ExecutionBlockedError,
+    FileAccessError,
+    FlowValidationError,
+    InputError,
+    KVError,
+    LabelError,
+    PodiumError,
+    StorageNotFoundError,
+    UnsafePathError,
+)
 from common.store.errors import NotFoundError as StoreNotFound
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import datetime, timezone
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
@@ -23,14 +23,19 @@ from api.context import execution_json, execution_or_404, file_download, runtime
 from api.errors import ApiError, Conflict, NotFound, Unprocessable
 from api.guard import basic_user
 from api.params import PROBLEM, has_control_characters
+from common.errors import UnsafePathError
 from common.messages import KillExecution
 from common.models.state import State
 from common.storage import execution_prefix
-from common.errors import UnsafePathError
 from common.storage.uploads import Upload
 from common.storage.uris import check_name, key_of
-from common.store import (count_executions, get_flow, list_executions, lock_execution,
-                          update_execution)
+from common.store import (
+    count_executions,
+    get_flow,
+    list_executions,
+    lock_execution,
+    update_execution,
+)
 from common.transport.base import EXECUTOR_QUEUE
 from podium.runtime import Runtime
 

@@ -6,7 +6,6 @@ are ours: `type` (parse the body as this KV type) and `overwrite: false`."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-
 from starlette.concurrency import run_in_threadpool
 
 from api.bodies import read_limited, require_media_type

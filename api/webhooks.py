@@ -28,8 +28,13 @@ from api.batch_webhooks import buffer_call
 from api.bodies import read_limited
 from api.context import execution_json, runtime_of
 from api.errors import NotFound, Unprocessable
-from api.webhook_response import (WebhookAnswer, created_answer, ended_answer, ended_status,
-                                  status_of)
+from api.webhook_response import (
+    WebhookAnswer,
+    created_answer,
+    ended_answer,
+    ended_status,
+    status_of,
+)
 from common.debounce import Window, render_key
 from common.errors import PodiumError
 from common.models.execution import Execution

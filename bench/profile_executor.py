@@ -29,7 +29,8 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from bench.run import RESULTS, BenchError, PodiumSide, parse_args as run_args, say
+from bench.run import RESULTS, BenchError, PodiumSide, say
+from bench.run import parse_args as run_args
 
 # Phases: a stack sample inside the handler belongs to the first phase (in list order) whose
 # marker is a substring of one of its frames below the handler (py-spy frames read

@@ -20,7 +20,13 @@ from datetime import datetime
 from typing import Any
 
 from common.store import Database
-from common.store.services import DRAINING, RUNNING, ServiceInstance, beat, remove_service
+from common.store.services import (
+    DRAINING,
+    RUNNING,
+    ServiceInstance,
+    beat,
+    remove_service,
+)
 from common.store.types import utcnow
 from common.version import podium_version
 

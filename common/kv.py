@@ -29,8 +29,17 @@ from typing import Any, Callable
 
 from common.durations import format_duration, parse_duration
 from common.errors import KVError
-from common.store import (KVRow, delete_expired_kv, delete_kv, delete_kv_keys, get_kv,
-                          list_all_kv, list_kv, namespace_in_use, put_kv)
+from common.store import (
+    KVRow,
+    delete_expired_kv,
+    delete_kv,
+    delete_kv_keys,
+    get_kv,
+    list_all_kv,
+    list_kv,
+    namespace_in_use,
+    put_kv,
+)
 from common.store.types import utcnow
 
 KEY_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")

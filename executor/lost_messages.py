@@ -42,8 +42,13 @@ from common.store.outbox import pending_payloads
 from common.store.services import list_services
 from common.store.task_runs import running_task_runs
 from common.store.types import utcnow
-from common.transport.base import EXECUTOR_QUEUE, Transport, execution_mark, message_mark, \
-    task_queue
+from common.transport.base import (
+    EXECUTOR_QUEUE,
+    Transport,
+    execution_mark,
+    message_mark,
+    task_queue,
+)
 from executor.engine.features.subflow import LINK
 from executor.flow_cache import FlowCache, FlowNotFound
 

@@ -16,36 +16,72 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from common.messages import (KillTask, ResubmitAttempt, RunTask, StartExecution, TaskResult,
-                             TimerFired, decode_executor_message)
+from common.messages import (
+    KillTask,
+    ResubmitAttempt,
+    RunTask,
+    StartExecution,
+    TaskResult,
+    TimerFired,
+    decode_executor_message,
+)
 from common.models.state import State
 from common.observability import metrics
 from common.outbox_relay import OutboxRelay
-from common.store import (Database, add_timer, append_logs, delete_timer, delete_timers,
-                          get_execution, insert_execution, insert_task_runs,
-                          load_task_runs, load_task_runs_by_task, lock_and_bump_execution,
-                          next_timer_at, take_due_timers,
-                          update_execution, update_task_runs)
+from common.store import (
+    Database,
+    add_timer,
+    append_logs,
+    delete_timer,
+    delete_timers,
+    get_execution,
+    insert_execution,
+    insert_task_runs,
+    load_task_runs,
+    load_task_runs_by_task,
+    lock_and_bump_execution,
+    next_timer_at,
+    take_due_timers,
+    update_execution,
+    update_task_runs,
+)
 from common.store.logs import LogEntry
+from common.store.loop_values import (
+    copy_loop_values,
+    load_loop_values,
+    store_loop_values,
+)
+from common.store.outbox import enqueue_for_publish
 from common.store.services import claim_silent_services, forget_dead_services
-from common.store.loop_values import copy_loop_values, load_loop_values, store_loop_values
 from common.store.slots import count_released, count_slots_taken, lock_flow_slots
 from common.store.task_cache import put_task_cache
 from common.store.task_runs import delete_task_runs, load_live_task_runs
-from common.store.outbox import enqueue_for_publish
 from common.store.timers import defer_timers
 from common.store.types import utcnow
 from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, Transport
-from executor.engine.commands import (CancelTimers, CreateExecution, Decision, DispatchTask,
-                                      KillRunningTasks, ScheduleTimer, StoreLoopValues,
-                                      StoreTaskCache, WriteFile)
+from executor.engine.commands import (
+    CancelTimers,
+    CreateExecution,
+    Decision,
+    DispatchTask,
+    KillRunningTasks,
+    ScheduleTimer,
+    StoreLoopValues,
+    StoreTaskCache,
+    WriteFile,
+)
 from executor.engine.context import EngineConfig
 from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process
 from executor.flow_cache import FlowCache
 from executor.flow_triggers.listeners import on_state_change
-from executor.lost_messages import LOST_SCAN_SECONDS, Lost, OpenAttempt, Unstarted, \
-    find_lost_messages
+from executor.lost_messages import (
+    LOST_SCAN_SECONDS,
+    Lost,
+    OpenAttempt,
+    Unstarted,
+    find_lost_messages,
+)
 from executor.metrics import Observed, observe, record
 from executor.run_cache import TaskRunCache
 from executor.store_watch import StoreWatch
@@ -421,7 +457,9 @@ class ExecutorService:
                                    attempt=item.attempt, lost=True)
         if isinstance(item, Unstarted):
             return StartExecution(execution_id=item.execution_id)
-        from executor.persisters.subflow import child_ended_message  # persisters import us
+        from executor.persisters.subflow import (
+            child_ended_message,  # persisters import us
+        )
         return child_ended_message(conn, item.child, self.config)
 
     def wake(self) -> None:

@@ -88,7 +88,7 @@ class Fleet:
         """The management server URL of each running process (of `role`), in start
         order, read from the line each prints at start (podium/observability.py)."""
         urls = []
-        for index, (name, process, ready) in enumerate(self.processes):
+        for index, (name, _process, ready) in enumerate(self.processes):
             if role is not None and name != role:
                 continue
             log = ready.with_suffix(".log")

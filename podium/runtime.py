@@ -12,7 +12,6 @@ files, and the CLI lists and downloads them.
 from __future__ import annotations
 
 import json
-
 import os
 import tempfile
 import threading
@@ -23,28 +22,46 @@ from typing import Any
 from common.approval_review import check_review, decision_name, paused_approval
 from common.errors import PodiumError
 from common.flow.loader import LoadedFlow
-from common.messages import (ReplayExecution, RestartExecution, ResumeExecution, ReviewExecution,
-                             SetTaskRunState)
+from common.inputs import InputType
+from common.messages import (
+    ReplayExecution,
+    RestartExecution,
+    ResumeExecution,
+    ReviewExecution,
+    SetTaskRunState,
+)
 from common.models.execution import Execution, TaskRun, new_id
 from common.models.state import State
-from common.inputs import InputType
+from common.outbox_relay import OutboxRelay
 from common.secrets import SecretCipher, SecretProvider
 from common.settings import ExecutorSettings, SchedulerSettings, Settings
 from common.storage import LocalStorage, Storage, StorageEntry, execution_prefix
 from common.storage.local_paths import LocalFiles
 from common.storage.uploads import InputUploads
-from common.store import (Database, FlowRevision, fetch_logs, upgrade, get_execution, get_flow, load_task_runs,
-                          save_flow, upgrade_database)
+from common.store import (
+    Database,
+    FlowRevision,
+    fetch_logs,
+    get_execution,
+    get_flow,
+    load_task_runs,
+    save_flow,
+    upgrade,
+    upgrade_database,
+)
 from common.store.outbox import message_ids
 from common.store.types import utcnow
 from common.submission import create_execution
 from common.templating.context import DEFAULT_ENV_PREFIX
-from common.outbox_relay import OutboxRelay
 from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport
 from common.transport.memory import InProcessTransport
 from executor.engine.context import EngineConfig
-from executor.engine.features.restart import why_not_replay, why_not_restart, why_not_set_state
 from executor.engine.features.pause import first_paused, typed_resume_inputs
+from executor.engine.features.restart import (
+    why_not_replay,
+    why_not_restart,
+    why_not_set_state,
+)
 from executor.flow_cache import FlowCache
 from executor.service import ExecutorService
 from podium import wiring

@@ -17,8 +17,15 @@ from typing import Any
 from common.errors import PodiumError
 from common.store import Database, TriggerState
 from common.store.errors import NotFoundError
-from common.store.triggers import (TriggerKey, get_trigger, list_triggers, lock_trigger,
-                                   save_trigger, set_backfill, set_trigger_disabled)
+from common.store.triggers import (
+    TriggerKey,
+    get_trigger,
+    list_triggers,
+    lock_trigger,
+    save_trigger,
+    set_backfill,
+    set_trigger_disabled,
+)
 
 LOCK_WAIT_SECONDS = 2.0
 

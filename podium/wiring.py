@@ -8,17 +8,28 @@ from collections.abc import Callable, Mapping
 from common import http_expression
 from common.error_logs import stored_error_logs
 from common.kv import KVStore
-from common.secrets import EnvSecretProvider, SecretCipher, SecretProvider, key_file_cipher
+from common.secrets import (
+    EnvSecretProvider,
+    SecretCipher,
+    SecretProvider,
+    key_file_cipher,
+)
 from common.settings import HttpSettings, LocalFilesSettings, Settings, WorkerSettings
 from common.storage import Storage
-from common.storage.access import FileScope, file_empty, file_exists, file_size, read_text
+from common.storage.access import (
+    FileScope,
+    file_empty,
+    file_exists,
+    file_size,
+    read_text,
+)
+from common.storage.factory import storage_from_settings
 from common.storage.local_paths import LocalFiles
 from common.storage.offload import load as load_outputs
-from common.storage.factory import storage_from_settings
 from common.store import Database
+from common.templating import RenderServices
 from common.transport.base import Transport
 from common.transport.celery_transport import CeleryTransport, make_celery_app
-from common.templating import RenderServices
 from executor.engine.context import EngineConfig
 from worker.run_context import RunContext
 from worker.sandbox import Sandbox

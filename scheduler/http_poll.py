@@ -21,8 +21,8 @@ import httpx
 
 from common.errors import HttpRequestError
 from common.http_client import checked_url, guarded_client
-from common.http_options import authorization, timeouts
 from common.http_guard import HostPolicy
+from common.http_options import authorization, timeouts
 from common.plugins.tasks.http import RequestOptions
 from common.plugins.triggers import HttpTrigger
 from common.settings import HttpSettings

@@ -18,10 +18,10 @@ from typing import Any
 
 from common.durations import parse_duration
 from common.models.state import State
+from common.plugins.conditions import when_condition
 from common.plugins.cron import CronExpression
 from common.plugins.triggers import Schedule, ScheduleOnDates
 from common.store.triggers import TriggerKey, TriggerState
-from common.plugins.conditions import when_condition
 from scheduler.conditions import ConditionError, all_hold
 from scheduler.fire_times import next_fire, previous_fire
 

@@ -38,35 +38,56 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from common.errors import PodiumError
-from common.observability import metrics
-from common.outbox_relay import OutboxRelay
-from common.secrets import SecretCipher
 from common.batch_webhook import batch_file, batch_file_uri
 from common.debounce import Window, folded_variables, render_key
+from common.errors import PodiumError
 from common.flow.loader import parse_flow
 from common.flow.model import Flow
+from common.models.state import State
+from common.observability import metrics
+from common.outbox_relay import OutboxRelay
 from common.plugins.trigger_batch import BatchWebhook
+from common.secrets import SecretCipher
 from common.settings import HttpSettings, SchedulerSettings
 from common.storage import Storage
-from common.models.state import State
-from common.store import (Burst, Database, TriggerState, add_debounce_event, delete_burst,
-                          delete_triggers, due_bursts, ensure_trigger, execution_state,
-                          flows_stamp, get_flow, list_flows, list_triggers, lock_burst,
-                          insert_execution, lock_trigger, next_flush_at, save_trigger,
-                          set_trigger_execution)
+from common.store import (
+    Burst,
+    Database,
+    TriggerState,
+    add_debounce_event,
+    delete_burst,
+    delete_triggers,
+    due_bursts,
+    ensure_trigger,
+    execution_state,
+    flows_stamp,
+    get_flow,
+    insert_execution,
+    list_flows,
+    list_triggers,
+    lock_burst,
+    lock_trigger,
+    next_flush_at,
+    save_trigger,
+    set_trigger_execution,
+)
 from common.store.executions import list_executions
 from common.store.types import utcnow
 from common.submission import InputServices, create_execution
 from common.templating import is_truthy, render, render_value
 from common.transport.base import Transport
 from scheduler import http_poll
-from scheduler.deadlines import (MissSpec, due_deadline, fired_in, missed_execution,
-                                 window_opened)
+from scheduler.deadlines import (
+    MissSpec,
+    due_deadline,
+    fired_in,
+    missed_execution,
+    window_opened,
+)
 from scheduler.plan import Fire, Spec, initial_state, label_map, recover, step
 from scheduler.polling import PollSpec, claim, initial_poll_state, poll_execution_id
-from scheduler.trigger_log import TriggerLog, store_or_warn
 from scheduler.specs import FlowSpecs, flow_specs, system_zone_name
+from scheduler.trigger_log import TriggerLog, store_or_warn
 
 log = logging.getLogger(__name__)
 

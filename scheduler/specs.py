@@ -17,10 +17,10 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
+from common.durations import parse_duration
 from common.flow.loader import parse_flow
 from common.flow.model import Flow
 from common.plugins.cron import parse_cron
-from common.durations import parse_duration
 from common.plugins.triggers import HttpTrigger, Schedule, ScheduleOnDates
 from common.store import FlowRevision
 from common.templating import render, render_typed

@@ -36,10 +36,16 @@ from common.error_logs import stored_error_logs
 from common.errors import PodiumError, StorageError
 from common.settings import HttpSettings
 from common.storage import Storage, execution_prefix, task_output_uri
-from common.storage.access import (FileScope, FileSources, file_empty, file_exists, file_size,
-                                   read_text)
-from common.storage.local_paths import LocalFiles
+from common.storage.access import (
+    FileScope,
+    FileSources,
+    file_empty,
+    file_exists,
+    file_size,
+    read_text,
+)
 from common.storage.base import CHUNK_SIZE
+from common.storage.local_paths import LocalFiles
 from common.templating import RenderServices, render, render_typed, render_value
 from worker.storage_retry import DEFAULT_OUTAGE_SECONDS, through_outage
 

@@ -20,8 +20,13 @@ from common.errors import PodiumError
 from common.flow.loader import parse_flow
 from common.kv import KVStore
 from common.messages import RunTask
-from common.secrets import (SecretCipher, SecretProvider, is_sealed, reveal_secret_inputs,
-                            secret_input_ids)
+from common.secrets import (
+    SecretCipher,
+    SecretProvider,
+    is_sealed,
+    reveal_secret_inputs,
+    secret_input_ids,
+)
 from common.store import get_flow
 from common.templating import RenderServices
 

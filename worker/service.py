@@ -35,8 +35,14 @@ from common.storage.offload import OUTPUTS_FILE, offload, resolve
 from common.storage.offload import load as load_outputs
 from common.store import Database, append_logs, get_task_run
 from common.store.types import utcnow
-from common.transport.base import (EXECUTOR_QUEUE, LAPSED, Transport, is_redelivery,
-                                   redelivery, task_queue)
+from common.transport.base import (
+    EXECUTOR_QUEUE,
+    LAPSED,
+    Transport,
+    is_redelivery,
+    redelivery,
+    task_queue,
+)
 from worker.admission import Admission
 from worker.log_writer import LogWriter
 from worker.run_context import RunContext

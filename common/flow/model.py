@@ -14,8 +14,15 @@ from typing_extensions import Annotated
 
 from common.inputs import AnyInput, InputType
 from common.labels import label_limit_problems
-from common.plugins.base import (AnyCondition, AnyTask, AnyTrigger, DurationStr, Retry,
-                                 StrictModel, Task)
+from common.plugins.base import (
+    AnyCondition,
+    AnyTask,
+    AnyTrigger,
+    DurationStr,
+    Retry,
+    StrictModel,
+    Task,
+)
 
 FLOW_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
 # Kestra's pattern is ^[a-z0-9][a-z0-9._-]*; we also refuse empty segments ("a..b", "a."),

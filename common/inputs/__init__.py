@@ -18,10 +18,30 @@
 import common.plugins  # noqa: F401  isort: skip
 
 from common.inputs.definitions import (
-    INPUT_CLASSES, INPUT_ID_PATTERN, AnyInput, ArrayInput, BaseInput, BoolInput, BooleanInput,
-    DateInput, DateTimeInput, DependsOn, DurationInput, EmailInput, EnumInput, FileInput,
-    FloatInput, IntInput, JsonInput, MultiselectInput, SecretInput, SelectInput, StringInput,
-    TimeInput, UriInput, YamlInput,
+    INPUT_CLASSES,
+    INPUT_ID_PATTERN,
+    AnyInput,
+    ArrayInput,
+    BaseInput,
+    BooleanInput,
+    BoolInput,
+    DateInput,
+    DateTimeInput,
+    DependsOn,
+    DurationInput,
+    EmailInput,
+    EnumInput,
+    FileInput,
+    FloatInput,
+    IntInput,
+    JsonInput,
+    MultiselectInput,
+    SecretInput,
+    SelectInput,
+    StringInput,
+    TimeInput,
+    UriInput,
+    YamlInput,
 )
 from common.inputs.dependencies import check_dependencies
 from common.inputs.parsing import StoreFile, coerce_output, parse_input_value

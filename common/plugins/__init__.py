@@ -1,15 +1,26 @@
 """Plugin types of the flow language. Importing this package registers every core type."""
 
+from common.plugins import conditions as _conditions  # noqa: F401
+from common.plugins import dynamic as _dynamic
+from common.plugins import runners as _runners  # noqa: F401
 from common.plugins import tasks as _tasks  # noqa: F401  (registers the task types)
-from common.plugins import triggers as _triggers  # noqa: F401
 from common.plugins import trigger_batch as _trigger_batch  # noqa: F401
 from common.plugins import trigger_mcp as _trigger_mcp  # noqa: F401
-from common.plugins import conditions as _conditions  # noqa: F401
-from common.plugins import runners as _runners  # noqa: F401
-from common.plugins.base import (AnyCondition, AnyTask, AnyTaskRunner, AnyTrigger, Condition,
-                                 FlowableTask, PluginModel, Task, TaskKind, TaskRunner, Trigger)
+from common.plugins import triggers as _triggers  # noqa: F401
+from common.plugins.base import (
+                                 AnyCondition,
+                                 AnyTask,
+                                 AnyTaskRunner,
+                                 AnyTrigger,
+                                 Condition,
+                                 FlowableTask,
+                                 PluginModel,
+                                 Task,
+                                 TaskKind,
+                                 TaskRunner,
+                                 Trigger,
+)
 from common.plugins.registry import registry
-from common.plugins import dynamic as _dynamic
 
 # Typed properties of worker-run tasks also take expressions, rendered and checked at run
 # time (common/plugins/dynamic.py); every plugin class is known once the modules are loaded.

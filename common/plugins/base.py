@@ -22,10 +22,18 @@ from typing_extensions import Annotated
 
 from common.durations import parse_duration
 from common.plugins.assets import AssetsDeclaration
+
 # Re-exported: the shared field types and StrictModel live in common.plugins.fields.
-from common.plugins.fields import (TASK_ID_MAX_LENGTH, TASK_ID_PATTERN,  # noqa: F401
-                                   DurationStr, Dyn, Expr, Labels, StrictModel,
-                                   is_expression)
+from common.plugins.fields import (  # noqa: F401
+    TASK_ID_MAX_LENGTH,
+    TASK_ID_PATTERN,
+    DurationStr,
+    Dyn,
+    Expr,
+    Labels,
+    StrictModel,
+    is_expression,
+)
 from common.plugins.registry import registry
 
 

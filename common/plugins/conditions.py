@@ -13,8 +13,16 @@ from pydantic import Field
 from typing_extensions import Annotated
 
 from common.plugins.base import AnyCondition, Condition
-from common.plugins.fields import (TASK_ID_PATTERN, DayOfWeek, Duration, Labels, OffsetTime,
-                                   StateType, TimeWindow, ZonedDateTime)
+from common.plugins.fields import (
+    TASK_ID_PATTERN,
+    DayOfWeek,
+    Duration,
+    Labels,
+    OffsetTime,
+    StateType,
+    TimeWindow,
+    ZonedDateTime,
+)
 
 _OLD = "io.kestra.core.models.conditions.types."
 _NEW = "io.kestra.plugin.core.condition."

@@ -11,7 +11,14 @@ import re
 from datetime import datetime, time, timedelta
 from typing import Any, ClassVar, Literal, TypeVar, Union
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from typing_extensions import Annotated
 
@@ -123,7 +130,7 @@ def _zoned_datetime(value: Any) -> Any:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"'{value}' is not an ISO-8601 date-time such as 2024-01-01T08:30:00Z")
+        raise ValueError(f"'{value}' is not an ISO-8601 date-time such as 2024-01-01T08:30:00Z") from None
     if parsed.tzinfo is None:
         raise ValueError(f"'{value}' has no zone offset")
     return value
@@ -138,7 +145,7 @@ def _time(require_offset: bool):
         try:
             parsed = time.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"'{value}' is not an ISO-8601 time such as 08:30:00")
+            raise ValueError(f"'{value}' is not an ISO-8601 time such as 08:30:00") from None
         if require_offset and parsed.tzinfo is None:
             raise ValueError(f"'{value}' has no offset; expected e.g. 16:19:12+02:00")
         return value

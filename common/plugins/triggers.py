@@ -17,9 +17,18 @@ from common.durations import parse_duration
 from common.plugins.base import AnyCondition, Trigger
 from common.plugins.conditions import MultipleCondition
 from common.plugins.cron import CronError, never_fires_reason, parse_cron
-from common.plugins.fields import (TASK_ID_PATTERN, TERMINATED_STATES, Duration, Dyn, Expr,
-                                   LocalTime, StateType, StrictModel, TimeWindow,
-                                   ZonedDateTime)
+from common.plugins.fields import (
+    TASK_ID_PATTERN,
+    TERMINATED_STATES,
+    Duration,
+    Dyn,
+    Expr,
+    LocalTime,
+    StateType,
+    StrictModel,
+    TimeWindow,
+    ZonedDateTime,
+)
 from common.plugins.tasks.http import HttpRequestFields
 
 _OLD = "io.kestra.core.models.triggers.types."

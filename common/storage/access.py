@@ -17,12 +17,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from common.errors import FileAccessError, FileTooLargeError, StorageError, UnsafePathError
+from common.errors import (
+    FileAccessError,
+    FileTooLargeError,
+    StorageError,
+    UnsafePathError,
+)
 from common.storage.base import Storage
-from common.storage.local_paths import (FILE_PREFIX, FILE_URI_PREFIXES, NSFILE_PREFIX,
-                                        LocalFiles, namespace_file_of)
-from common.storage.uris import (URI_PREFIX, execution_prefix, key_of, namespace_file_uri,
-                                 namespace_files_prefix)
+from common.storage.local_paths import (
+    FILE_PREFIX,
+    FILE_URI_PREFIXES,
+    NSFILE_PREFIX,
+    LocalFiles,
+    namespace_file_of,
+)
+from common.storage.uris import (
+    URI_PREFIX,
+    execution_prefix,
+    key_of,
+    namespace_file_uri,
+    namespace_files_prefix,
+)
 
 # read() loads the whole file into the rendered text: past this, it is a task's job.
 READ_LIMIT_BYTES = 10 * 1024 * 1024

@@ -83,7 +83,7 @@ class Storage(ABC):
         """Delete every file under `prefix_uri` (as in `list`); return how many were deleted."""
         return self._delete_prefix(self._key(prefix_uri, namespace, prefix=True))
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release connections. The instance must not be used afterwards."""
 
     def __enter__(self) -> Storage:

@@ -7,33 +7,105 @@ Every function takes a `Connection` inside a transaction the caller owns
 
 from common.store.admin import execution_counts, purge_executions, purge_logs
 from common.store.database import Database, normalize_url
-from common.store.debounce import (Burst, add_debounce_event, delete_burst, due_bursts,
-                                   list_bursts, lock_burst, next_flush_at)
+from common.store.debounce import (
+                                   Burst,
+                                   add_debounce_event,
+                                   delete_burst,
+                                   due_bursts,
+                                   list_bursts,
+                                   lock_burst,
+                                   next_flush_at,
+)
 from common.store.errors import NotFoundError, StoreError
-from common.store.executions import (count_executions, get_execution, insert_execution,
-                                     list_executions, lock_and_bump_execution, lock_execution,
-                                     update_execution)
-from common.store.kv import (KVRow, clear_kv, delete_expired_kv, delete_kv, delete_kv_keys,
-                             get_kv, kv_namespaces, list_all_kv, list_kv, namespace_in_use,
-                             put_kv)
-from common.store.flows import (FlowRevision, delete_flow, delete_revisions, flow_namespaces,
-                                flows_stamp, get_flow, list_flows, list_revisions,
-                                revisions_in_use, save_flow)
+from common.store.executions import (
+                                   count_executions,
+                                   get_execution,
+                                   insert_execution,
+                                   list_executions,
+                                   lock_and_bump_execution,
+                                   lock_execution,
+                                   update_execution,
+)
+from common.store.flows import (
+                                   FlowRevision,
+                                   delete_flow,
+                                   delete_revisions,
+                                   flow_namespaces,
+                                   flows_stamp,
+                                   get_flow,
+                                   list_flows,
+                                   list_revisions,
+                                   revisions_in_use,
+                                   save_flow,
+)
+from common.store.kv import (
+                                   KVRow,
+                                   clear_kv,
+                                   delete_expired_kv,
+                                   delete_kv,
+                                   delete_kv_keys,
+                                   get_kv,
+                                   kv_namespaces,
+                                   list_all_kv,
+                                   list_kv,
+                                   namespace_in_use,
+                                   put_kv,
+)
 from common.store.logs import LEVELS, LogEntry, LogRecord, append_logs, fetch_logs
-from common.store.migrate import (current_revision, head_revision, schema_diff, upgrade,
-                                  upgrade_database)
-from common.store.outbox import OutboxMessage, delete_messages, enqueue_messages, take_messages
-from common.store.services import (ServiceInstance, beat, claim_silent_services,
-                                   forget_dead_services, list_services, remove_service)
-from common.store.task_runs import (get_task_run, insert_task_runs, load_task_runs,
-                                    load_task_runs_by_task, update_task_runs)
-from common.store.timers import (Timer, add_timer, delete_timer, delete_timers, get_timer,
-                                 list_timers, next_timer_at, take_due_timers)
-from common.store.triggers import (TriggerKey, TriggerState, delete_triggers, due_triggers,
-                                   earliest_next_date, ensure_trigger, execution_state,
+from common.store.migrate import (
+                                   current_revision,
+                                   head_revision,
+                                   schema_diff,
+                                   upgrade,
+                                   upgrade_database,
+)
+from common.store.outbox import (
+                                   OutboxMessage,
+                                   delete_messages,
+                                   enqueue_messages,
+                                   take_messages,
+)
+from common.store.services import (
+                                   ServiceInstance,
+                                   beat,
+                                   claim_silent_services,
+                                   forget_dead_services,
+                                   list_services,
+                                   remove_service,
+)
+from common.store.task_runs import (
+                                   get_task_run,
+                                   insert_task_runs,
+                                   load_task_runs,
+                                   load_task_runs_by_task,
+                                   update_task_runs,
+)
+from common.store.timers import (
+                                   Timer,
+                                   add_timer,
+                                   delete_timer,
+                                   delete_timers,
+                                   get_timer,
+                                   list_timers,
+                                   next_timer_at,
+                                   take_due_timers,
+)
+from common.store.triggers import (
+                                   TriggerKey,
+                                   TriggerState,
+                                   delete_triggers,
+                                   due_triggers,
+                                   earliest_next_date,
+                                   ensure_trigger,
+                                   execution_state,
                                    get_trigger,
-                                   list_triggers, lock_trigger, save_trigger, set_backfill,
-                                   set_trigger_disabled, set_trigger_execution)
+                                   list_triggers,
+                                   lock_trigger,
+                                   save_trigger,
+                                   set_backfill,
+                                   set_trigger_disabled,
+                                   set_trigger_execution,
+)
 from common.store.types import NaiveDatetimeError
 
 __all__ = [

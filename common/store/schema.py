@@ -10,8 +10,21 @@ observable.
 
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData,
-                        SmallInteger, String, Table, Text, false, text)
+from sqlalchemy import (
+                        BigInteger,
+                        Boolean,
+                        Column,
+                        ForeignKey,
+                        Index,
+                        Integer,
+                        MetaData,
+                        SmallInteger,
+                        String,
+                        Table,
+                        Text,
+                        false,
+                        text,
+)
 
 from common.store.types import JSONValue, UTCDateTime
 

@@ -47,8 +47,8 @@ import contextvars
 import json
 import threading
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from common.errors import PodiumError
@@ -287,10 +287,10 @@ class Transport(ABC):
         stay queued for the next consumer.
         """
 
-    def watch_data_loss(self, callback: Callable[[], None]) -> None:
+    def watch_data_loss(self, callback: Callable[[], None]) -> None:  # noqa: B027 - optional
         """Call `callback` (in a background thread) when the broker comes back having lost
         its messages (a restart without persistence), and once now if it cannot tell
         whether it did (a first start). A transport that cannot lose them never calls it."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections. The transport must not be used afterwards."""

@@ -54,8 +54,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from celery import signals
-from celery import Celery
+from celery import Celery, signals
 from celery.app.trace import setup_worker_optimizations
 from celery.exceptions import Reject
 from celery.worker import state as worker_state
@@ -71,7 +70,6 @@ from common.transport.base import (
     StopSubscription,
     Transport,
     TransportError,
-    next_delivery,
     check_queue_name,
     dead_letter_envelope,
     dead_letter_queue,
@@ -79,11 +77,12 @@ from common.transport.base import (
     encode_payload,
     handling_redelivery,
     message_mark,
+    next_delivery,
 )
 from common.transport.celery_consumer import consumer_class
 from common.transport.celery_leases import LeaseKeeper, locate_marks, marked_task_id
-from common.transport.redis_claims import RedisClaims
 from common.transport.celery_watch import BrokerWatch
+from common.transport.redis_claims import RedisClaims
 
 log = logging.getLogger("podium.transport")
 

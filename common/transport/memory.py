@@ -36,13 +36,13 @@ from common.transport.base import (
     StopSubscription,
     Transport,
     TransportError,
-    next_delivery,
     check_queue_name,
     dead_letter_envelope,
     dead_letter_queue,
     decode_payload,
     encode_payload,
     handling_redelivery,
+    next_delivery,
 )
 
 if TYPE_CHECKING:

@@ -10,13 +10,13 @@ from typing import Any, Callable
 
 from common.call_chain import DEFAULT_MAX_DEPTH
 from common.error_logs import with_pending
-from common.templating.context import DEFAULT_ENV_PREFIX, put_keyed
 from common.inputs import to_json_value
 from common.models.execution import TaskRun
 from common.plugins.base import Task
 from common.storage.offload import resolve as resolve_offloaded
 from common.store.logs import LogEntry
 from common.templating import SERVICES_KEY, RenderServices, build_context
+from common.templating.context import DEFAULT_ENV_PREFIX, put_keyed
 from executor.engine import loop_scope
 from executor.engine.folding import missing_folded
 from executor.engine.view import ExecutionTx, NeedFoldedRuns

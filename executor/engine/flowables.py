@@ -107,5 +107,7 @@ def _switch(tx, config, task, run, start):
 
 
 # Loop and Dag resolvers register themselves on import; keep this last (they use `resolves`).
-from executor.engine import loops  # noqa: E402,F401
-from executor.engine import waiting  # noqa: E402,F401
+from executor.engine import (  # noqa: E402 - registered last (see above)
+    loops,  # noqa: E402,F401
+    waiting,  # noqa: E402,F401
+)

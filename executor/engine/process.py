@@ -10,12 +10,24 @@ from datetime import datetime
 from typing import Callable
 
 from common.flow.model import Flow
-from common.messages import KillExecution, Message, StartExecution, TaskResult, TimerFired
+from common.messages import (
+    KillExecution,
+    Message,
+    StartExecution,
+    TaskResult,
+    TimerFired,
+)
 from common.models.execution import Execution, TaskRun
 from common.models.state import State, StateHistory
 from executor.engine.advance import PENDING_FINAL_STATE, advance, start_execution
-from executor.engine.commands import (CreateExecution, Decision, ExecutionEnded, KillChildren,
-                                      KillRunningTasks, ScheduleTimer)
+from executor.engine.commands import (
+    CreateExecution,
+    Decision,
+    ExecutionEnded,
+    KillChildren,
+    KillRunningTasks,
+    ScheduleTimer,
+)
 from executor.engine.context import EngineConfig
 from executor.engine.dispatch import dispatch_attempt
 from executor.engine.results import apply_task_result

@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
+from common import flow_windows as windows
 from common.errors import PodiumError
+from common.flow_windows import WindowSpec
 from common.models.execution import Execution
 from common.plugins import conditions as c
 from common.plugins.fields import TERMINATED_STATES
 from common.plugins.triggers import Flow as FlowTrigger
 from common.templating import is_truthy
-from common import flow_windows as windows
-from common.flow_windows import WindowSpec
 
 Render = Callable[..., str]  # (template, extra variables or None) -> text
 log = logging.getLogger(__name__)

@@ -17,15 +17,24 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.call_chain import (CHAIN_KEY, DEFAULT_MAX_DEPTH, ChainDepthError, chain_of,
-                               extended_chain, flow_name)
+from common.call_chain import (
+    CHAIN_KEY,
+    DEFAULT_MAX_DEPTH,
+    ChainDepthError,
+    chain_of,
+    extended_chain,
+    flow_name,
+)
+from common.debounce import Window, render_key
 from common.errors import PodiumError
 from common.flow.model import Flow
+from common.flow_windows import MISSED_DEADLINE, bounds
 from common.messages import StartExecution
 from common.models.execution import Execution
 from common.models.state import State
 from common.plugins.triggers import Flow as FlowTrigger
 from common.store import append_logs, insert_execution, list_flows, load_task_runs
+from common.store.debounce import add_debounce_event
 from common.store.executions import list_executions
 from common.store.flows import flows_stamp
 from common.store.logs import LogEntry
@@ -36,11 +45,13 @@ from common.transport.base import EXECUTOR_QUEUE
 from executor.engine.context import task_context
 from executor.engine.view import ExecutionTx
 from executor.flow_cache import FlowCache, database_key
-from common.debounce import Window, render_key
-from common.store.debounce import add_debounce_event
-from executor.flow_triggers.conditions import (fires, listens, parts_met,
-                                               window_conditions, window_spec)
-from common.flow_windows import MISSED_DEADLINE, bounds
+from executor.flow_triggers.conditions import (
+    fires,
+    listens,
+    parts_met,
+    window_conditions,
+    window_spec,
+)
 
 log = logging.getLogger(__name__)
 _FLOWS = FlowCache()

@@ -13,8 +13,13 @@ from __future__ import annotations
 from common.messages import StartExecution
 from common.models.execution import Execution
 from common.models.state import State
-from common.store.slots import (count_released, count_slots_taken, lock_flow_slots,
-                                oldest_queued, release_queued)
+from common.store.slots import (
+    count_released,
+    count_slots_taken,
+    lock_flow_slots,
+    oldest_queued,
+    release_queued,
+)
 from common.store.types import utcnow
 from common.transport.base import EXECUTOR_QUEUE
 from executor.engine.commands import ExecutionEnded

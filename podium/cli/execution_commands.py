@@ -17,10 +17,10 @@ from common.models.state import State
 from common.settings import Settings
 from common.store import fetch_logs, list_executions
 from common.transport.base import EXECUTOR_QUEUE
-from podium.cli.output import STATE_STYLE, print_execution
-from podium.cli.run_command import parse_inputs, with_files
 from podium.cli import remote as api
+from podium.cli.output import STATE_STYLE, print_execution
 from podium.cli.remote import remote_options
+from podium.cli.run_command import parse_inputs, with_files
 from podium.runtime import Runtime
 
 

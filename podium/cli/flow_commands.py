@@ -12,9 +12,9 @@ from common.errors import FlowValidationError
 from common.flow.loader import load_flow_file
 from common.flow.trigger_loops import loop_warnings
 from common.settings import Settings
+from executor.flow_triggers.listeners import listening_flows
 from podium.cli import remote as api
 from podium.cli.remote import remote_options
-from executor.flow_triggers.listeners import listening_flows
 from podium.runtime import Runtime
 
 FLOW_SUFFIXES = (".yaml", ".yml")

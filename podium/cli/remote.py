@@ -25,8 +25,14 @@ from common.flow.loader import parse_flow
 from common.flow.source_text import decode_source
 from common.models.state import State
 from podium.cli.output import print_execution
-from podium.client import (ApiClient, ApiClientError, api_shape, dumps, execution_from_api,
-                           log_from_api)
+from podium.client import (
+    ApiClient,
+    ApiClientError,
+    api_shape,
+    dumps,
+    execution_from_api,
+    log_from_api,
+)
 
 
 def remote_options(command: Callable) -> Callable:

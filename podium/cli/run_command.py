@@ -16,16 +16,20 @@ from common.flow.loader import load_flow_file
 from common.flow.model import Flow
 from common.inputs import InputType
 from common.models.state import State
+from common.settings import Settings
 from common.storage import namespace_files as nsfiles
 from common.store.executions import list_children
-from common.settings import Settings
 from podium import wiring
 from podium.cli.namespace_commands import local_files
 from podium.cli.output import print_execution
-from podium.cli.run_project import (ProjectError, ProjectFlow, load_flows, missing_subflows,
-                                    namespace_file_sources)
+from podium.cli.run_project import (
+    ProjectError,
+    ProjectFlow,
+    load_flows,
+    missing_subflows,
+    namespace_file_sources,
+)
 from podium.runtime import Runtime
-
 
 _CHILDREN_SHOWN = 3
 _CHILD_DEPTH = 3

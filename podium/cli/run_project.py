@@ -20,7 +20,6 @@ from pathlib import Path
 from common.errors import FlowValidationError
 from common.flow.loader import LoadedFlow, load_flow_file
 from common.flow.model import NAMESPACE_PATTERN, Flow
-
 from podium.cli.flow_commands import flow_files
 
 FlowKey = tuple[str, str]

@@ -8,8 +8,8 @@ import threading
 from pathlib import Path
 
 import click
-from sqlalchemy.engine import make_url
 from celery.signals import worker_ready
+from sqlalchemy.engine import make_url
 
 from common.settings import Settings
 from common.store import upgrade

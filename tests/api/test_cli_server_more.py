@@ -7,7 +7,6 @@ import json
 import time
 from datetime import datetime, timezone
 
-import pytest
 from click.testing import CliRunner
 
 from common.storage.namespace_files import list_files

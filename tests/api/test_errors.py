@@ -6,10 +6,17 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from api.errors import status_of
-from common.errors import (FileAccessError, FlowValidationError, KVError, PodiumError,
-                           Problem, StorageNotFoundError, UnsafePathError)
+from common.errors import (
+    FileAccessError,
+    FlowValidationError,
+    InputError,
+    KVError,
+    PodiumError,
+    Problem,
+    StorageNotFoundError,
+    UnsafePathError,
+)
 from common.inputs.resolve import InputErrors
-from common.errors import InputError
 from common.store.errors import NotFoundError
 from tests.api.conftest import BEARER, api_settings
 

@@ -8,8 +8,13 @@ import json
 import sys
 from pathlib import Path
 
-from tests.conformance.runner import (DEFAULT_TIMEOUT, DEFAULT_WORKERS, DistributedUnavailable,
-                                      iter_results, summary)
+from tests.conformance.runner import (
+    DEFAULT_TIMEOUT,
+    DEFAULT_WORKERS,
+    DistributedUnavailable,
+    iter_results,
+    summary,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

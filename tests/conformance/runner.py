@@ -25,9 +25,9 @@ from common.kv import KVStore, infer
 from common.secrets import encode_base64
 from common.storage.namespace_files import put_file as put_namespace_file
 from common.storage.uploads import Upload
-from common.templating.context import DEFAULT_ENV_PREFIX
 from common.store import clear_kv
 from common.store.executions import list_children
+from common.templating.context import DEFAULT_ENV_PREFIX
 from podium.capabilities import unsupported_task_types
 from podium.runtime import Runtime
 from podium.sandbox import throwaway_deployment

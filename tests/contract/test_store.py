@@ -8,17 +8,33 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from common.flow.loader import parse_flow
 from common.models.execution import Attempt, Execution, TaskRun
 from common.models.state import State, StateHistory
-from common.store import (NaiveDatetimeError, NotFoundError, count_executions, delete_flow,
-                          delete_revisions, get_execution, get_flow, get_task_run,
-                          insert_execution, insert_task_runs, list_executions, list_flows,
-                          list_revisions, load_task_runs, load_task_runs_by_task,
-                          lock_execution, revisions_in_use, save_flow, update_execution,
-                          update_task_runs)
+from common.store import (
+    NaiveDatetimeError,
+    NotFoundError,
+    count_executions,
+    delete_flow,
+    delete_revisions,
+    get_execution,
+    get_flow,
+    get_task_run,
+    insert_execution,
+    insert_task_runs,
+    list_executions,
+    list_flows,
+    list_revisions,
+    load_task_runs,
+    load_task_runs_by_task,
+    lock_execution,
+    revisions_in_use,
+    save_flow,
+    update_execution,
+    update_task_runs,
+)
 from common.store.schema import task_runs as task_runs_table
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
@@ -329,7 +345,7 @@ def test_update_unknown_task_run_raises(db):
 
 
 def test_task_runs_need_their_execution(db):
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         with db.begin() as conn:
             insert_task_runs(conn, [task_run("no-such-execution", "t", 0)])
 
@@ -352,8 +368,12 @@ def test_folded_task_runs_leave_the_live_set_and_stay_loadable_by_task(db):
 
 
 def test_loop_values_are_stored_in_chunks_and_read_by_window(db):
-    from common.store.loop_values import (CHUNK_SIZE, copy_loop_values, load_loop_values,
-                                          store_loop_values)
+    from common.store.loop_values import (
+        CHUNK_SIZE,
+        copy_loop_values,
+        load_loop_values,
+        store_loop_values,
+    )
     ex = execution()
     values = [f"v{i}" for i in range(CHUNK_SIZE * 2 + 17)]
     with db.begin() as conn:

@@ -12,8 +12,15 @@ from sqlalchemy import select
 from common.debounce import NEVER, Window
 from common.flow.loader import parse_flow
 from common.settings import SchedulerSettings
-from common.store import (add_debounce_event, delete_burst, due_bursts, list_bursts,
-                          lock_burst, next_flush_at, save_flow)
+from common.store import (
+    add_debounce_event,
+    delete_burst,
+    due_bursts,
+    list_bursts,
+    lock_burst,
+    next_flush_at,
+    save_flow,
+)
 from common.store.schema import executions
 from common.transport.memory import InProcessTransport
 from scheduler.service import SchedulerService

@@ -10,9 +10,21 @@ import pytest
 from common.errors import KVError
 from common.flow.loader import parse_flow
 from common.kv import KVStore, KVType, KVValue
-from common.store import (clear_kv, delete_expired_kv, delete_flow, delete_kv, delete_kv_keys,
-                          flow_namespaces, get_kv, kv_namespaces, list_all_kv, list_kv,
-                          namespace_in_use, put_kv, save_flow)
+from common.store import (
+    clear_kv,
+    delete_expired_kv,
+    delete_flow,
+    delete_kv,
+    delete_kv_keys,
+    flow_namespaces,
+    get_kv,
+    kv_namespaces,
+    list_all_kv,
+    list_kv,
+    namespace_in_use,
+    put_kv,
+    save_flow,
+)
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 NS = "company.team"

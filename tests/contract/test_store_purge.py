@@ -8,9 +8,18 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from common.models.state import State
-from common.store import (LogEntry, append_logs, execution_counts, fetch_logs, get_execution,
-                          insert_execution, insert_task_runs, load_task_runs, purge_executions,
-                          purge_logs)
+from common.store import (
+    LogEntry,
+    append_logs,
+    execution_counts,
+    fetch_logs,
+    get_execution,
+    insert_execution,
+    insert_task_runs,
+    load_task_runs,
+    purge_executions,
+    purge_logs,
+)
 from common.store.schema import logs as logs_table
 from tests.contract.test_store import T0, execution, task_run
 

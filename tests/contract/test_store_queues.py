@@ -8,10 +8,23 @@ import pytest
 
 from common.models.execution import Execution
 from common.models.state import StateHistory
-from common.store import (LogEntry, StoreError, add_timer, append_logs, delete_messages,
-                          delete_timer, delete_timers, enqueue_messages, fetch_logs, get_timer,
-                          insert_execution, list_timers, next_timer_at, take_due_timers,
-                          take_messages)
+from common.store import (
+    LogEntry,
+    StoreError,
+    add_timer,
+    append_logs,
+    delete_messages,
+    delete_timer,
+    delete_timers,
+    enqueue_messages,
+    fetch_logs,
+    get_timer,
+    insert_execution,
+    list_timers,
+    next_timer_at,
+    take_due_timers,
+    take_messages,
+)
 from common.store.timers import defer_timers
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)

@@ -14,11 +14,27 @@ from sqlalchemy.exc import DBAPIError
 from common.flow.loader import parse_flow
 from common.models.execution import Execution
 from common.models.state import State, StateHistory
-from common.store import (Database, StoreError, add_timer, current_revision, enqueue_messages,
-                          get_execution, get_flow, head_revision, insert_execution,
-                          list_revisions, lock_execution, normalize_url, save_flow,
-                          schema_diff, take_due_timers, take_messages, update_execution,
-                          upgrade, upgrade_database)
+from common.store import (
+    Database,
+    StoreError,
+    add_timer,
+    current_revision,
+    enqueue_messages,
+    get_execution,
+    get_flow,
+    head_revision,
+    insert_execution,
+    list_revisions,
+    lock_execution,
+    normalize_url,
+    save_flow,
+    schema_diff,
+    take_due_timers,
+    take_messages,
+    update_execution,
+    upgrade,
+    upgrade_database,
+)
 from common.store.schema import metadata
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)

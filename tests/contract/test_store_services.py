@@ -6,8 +6,14 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
-from common.store import (ServiceInstance, beat, claim_silent_services, forget_dead_services,
-                          list_services, remove_service)
+from common.store import (
+    ServiceInstance,
+    beat,
+    claim_silent_services,
+    forget_dead_services,
+    list_services,
+    remove_service,
+)
 from common.store.services import DEAD, DRAINING
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)

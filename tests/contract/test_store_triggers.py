@@ -13,8 +13,16 @@ from common.flow.loader import parse_flow
 from common.models.state import State
 from common.observability import metrics
 from common.settings import SchedulerSettings
-from common.store import (ensure_trigger, get_trigger, list_triggers, lock_trigger, save_flow,
-                          save_trigger, set_backfill, set_trigger_disabled)
+from common.store import (
+    ensure_trigger,
+    get_trigger,
+    list_triggers,
+    lock_trigger,
+    save_flow,
+    save_trigger,
+    set_backfill,
+    set_trigger_disabled,
+)
 from common.store.schema import executions
 from common.store.triggers import TriggerState
 from common.submission import create_execution

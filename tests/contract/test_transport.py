@@ -9,8 +9,8 @@ Redis key prefix and deletes its keys afterwards, so parallel runs do not collid
 from __future__ import annotations
 
 import math
-import uuid
 import sys
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_transport_support import (  # noqa: E402
     MAX_FAILURES,
     REDIS_URL,
-    CeleryHarness,
     VISIBILITY_TIMEOUT,
+    CeleryHarness,
     MemoryHarness,
     redis_up,
     wait_for,

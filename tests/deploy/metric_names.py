@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from common.observability import metrics
 
+
 def _exported() -> tuple[frozenset[str], frozenset[str]]:
     """(counter and gauge series, histogram names) as the services define them: a fresh
     registry of common/observability/metrics.py, plus its two scrape-time collectors."""

@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import uuid
 import socket
 import threading
+import uuid
 
 import redis
 

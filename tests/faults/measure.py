@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import create_engine, text
 

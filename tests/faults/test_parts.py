@@ -3,12 +3,11 @@ how it counts duplicates and re-runs (run by a plain `pytest`)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
 from common.flow.loader import parse_flow
-import json
-
 from tests.faults.duplicator import monitor_args, with_own_tag
 from tests.faults.measure import _closed, _duplicates, _reruns
 from tests.faults.scenarios import SCENARIOS

@@ -11,10 +11,8 @@ fails instead under CI=true (see tests/conftest.py).
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -23,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest

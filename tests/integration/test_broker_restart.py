@@ -24,8 +24,15 @@ import pytest
 import redis
 
 from common.models.state import State
-from tests.integration.conftest import deploy, explain_stuck, free_port, own_database, \
-    start_runtime, stop_runtime, wait_for
+from tests.integration.conftest import (
+    deploy,
+    explain_stuck,
+    free_port,
+    own_database,
+    start_runtime,
+    stop_runtime,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.service,
               pytest.mark.skipif(shutil.which("redis-server") is None,

@@ -23,9 +23,16 @@ from common.store import get_flow
 from common.store.types import utcnow
 from common.submission import create_execution
 from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE
+from tests.integration.conftest import (
+    Interceptor,
+    deploy,
+    finish,
+    process_running,
+    start_runtime,
+    stop_runtime,
+    wait_for,
+)
 from tests.integration.scrape import results_handled, wait_result_handled
-from tests.integration.conftest import (Interceptor, deploy, finish, process_running,
-                                        start_runtime, stop_runtime, wait_for)
 
 pytestmark = pytest.mark.service
 

@@ -18,8 +18,14 @@ from common.store.outbox import count_messages, enqueue_messages
 from common.store.schema import outbox
 from common.store.types import utcnow
 from common.transport.base import WORKER_QUEUE
-from tests.integration.conftest import (Interceptor, deploy, finish, start_runtime, stop_runtime,
-                                       wait_for)
+from tests.integration.conftest import (
+    Interceptor,
+    deploy,
+    finish,
+    start_runtime,
+    stop_runtime,
+    wait_for,
+)
 from tests.integration.held_run_tasks import dropped, recording_flow, runs
 
 pytestmark = pytest.mark.service

@@ -25,8 +25,13 @@ from common.store import upgrade
 from common.store.schema import executions
 from podium.fleet import Fleet
 from podium.runtime import Runtime
-from tests.integration.conftest import (explain_stuck, free_port, own_database, settings_from,
-                                       wait_for)
+from tests.integration.conftest import (
+    explain_stuck,
+    free_port,
+    own_database,
+    settings_from,
+    wait_for,
+)
 from tests.integration.scrape import by, get, scrape, series_names
 
 pytestmark = pytest.mark.service

@@ -9,9 +9,15 @@ import time
 import pytest
 
 from common.models.state import State
+from tests.integration.conftest import (
+    deploy,
+    finish,
+    process_running,
+    start_runtime,
+    stop_runtime,
+    wait_for,
+)
 from tests.integration.scrape import results_handled, wait_result_handled
-from tests.integration.conftest import (deploy, finish, process_running, start_runtime,
-                                        stop_runtime, wait_for)
 
 pytestmark = pytest.mark.service
 

@@ -9,8 +9,14 @@ from sqlalchemy import func, select
 from common.models.state import State
 from common.store.executions import list_children
 from common.store.schema import loop_values, task_runs
-from tests.integration.conftest import (deploy, finish, runs_by_task, start_runtime,
-                                        stop_runtime, wait_for)
+from tests.integration.conftest import (
+    deploy,
+    finish,
+    runs_by_task,
+    start_runtime,
+    stop_runtime,
+    wait_for,
+)
 
 pytestmark = pytest.mark.service
 
@@ -112,19 +118,19 @@ tasks:
     format: "{{{{ outputs.step | length }}}} {{{{ outputs.step['1150'].value }}}}"
 """
 
-RESTARTABLE = f"""
+RESTARTABLE = """
 id: one_bad_item
 namespace: it.flowables
 tasks:
   - id: each
     type: io.kestra.plugin.core.flow.ForEach
-    values: "{{{{ range(1, 600) }}}}"
+    values: "{{ range(1, 600) }}"
     concurrencyLimit: 0
     tasks:
       - id: step
         type: io.kestra.plugin.core.execution.Fail
         # Fails the first attempt of item 300 only: a restart's new attempt passes.
-        condition: "{{{{ taskrun.value == '300' and taskrun.attemptsCount == 0 }}}}"
+        condition: "{{ taskrun.value == '300' and taskrun.attemptsCount == 0 }}"
 """
 
 

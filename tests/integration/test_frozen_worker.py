@@ -22,8 +22,15 @@ import pytest
 from common.messages import KillExecution
 from common.models.state import State
 from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE
-from tests.integration.conftest import (Interceptor, deploy, finish, own_database, start_runtime,
-                                       stop_runtime, wait_for)
+from tests.integration.conftest import (
+    Interceptor,
+    deploy,
+    finish,
+    own_database,
+    start_runtime,
+    stop_runtime,
+    wait_for,
+)
 from tests.integration.held_run_tasks import dropped, recording_flow, runs
 
 pytestmark = pytest.mark.service

@@ -13,20 +13,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from common.flow.loader import parse_flow
-from common.store import insert_execution
-from common.submission import new_execution
-
 import pytest
 import redis
 
+from common.flow.loader import parse_flow
 from common.heartbeat import new_instance
 from common.models.state import State
-from common.store import beat
+from common.store import beat, insert_execution
 from common.store.types import utcnow
+from common.submission import new_execution
 from common.transport.base import WORKER_QUEUE
-from tests.integration.conftest import deploy, finish, own_database, start_runtime, \
-    stop_runtime, wait_for
+from tests.integration.conftest import (
+    deploy,
+    finish,
+    own_database,
+    start_runtime,
+    stop_runtime,
+    wait_for,
+)
 
 pytestmark = pytest.mark.service
 

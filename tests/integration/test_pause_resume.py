@@ -8,8 +8,15 @@ from click.testing import CliRunner
 
 from common.models.state import State
 from podium.cli import execution_commands
-from tests.integration.conftest import (deploy, finish, runs_by_task, settings_from,
-                                        start_runtime, stop_runtime, wait_for)
+from tests.integration.conftest import (
+    deploy,
+    finish,
+    runs_by_task,
+    settings_from,
+    start_runtime,
+    stop_runtime,
+    wait_for,
+)
 
 pytestmark = pytest.mark.service
 

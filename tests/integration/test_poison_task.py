@@ -12,8 +12,13 @@ import time
 import pytest
 
 from common.models.state import State
-from tests.integration.conftest import (deploy, explain_stuck, own_database, start_runtime,
-                                       stop_runtime)
+from tests.integration.conftest import (
+    deploy,
+    explain_stuck,
+    own_database,
+    start_runtime,
+    stop_runtime,
+)
 
 pytestmark = pytest.mark.service
 

@@ -8,8 +8,14 @@ from click.testing import CliRunner
 from common.errors import PodiumError
 from common.models.state import State
 from podium.cli.execution_commands import execution as execution_cli
-from tests.integration.conftest import (deploy, finish, runs_by_task, start_runtime,
-                                        stop_runtime, wait_for)
+from tests.integration.conftest import (
+    deploy,
+    finish,
+    runs_by_task,
+    start_runtime,
+    stop_runtime,
+    wait_for,
+)
 
 pytestmark = pytest.mark.service
 

@@ -114,6 +114,6 @@ def test_fifty_concurrent_executions_on_two_executors_and_two_workers(runtime):
                 assert len(run.attempts) == 1, (n, run.task_id)
 
     # Every process took part: Celery logs each message it receives (INFO).
-    for role, process, ready in runtime.fleet.processes:
+    for _role, _process, ready in runtime.fleet.processes:
         log = ready.with_suffix(".log").read_text(errors="replace")
         assert log.count("] received") > 0, f"{ready.stem} handled no message"

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy.exc import ProgrammingError
 
 from common.store import list_services
+from podium.runtime import Runtime
 from tests.integration.conftest import free_port, settings_from, wait_for
 from tests.integration.scrape import get
-from podium.runtime import Runtime
 
 pytestmark = pytest.mark.service
 

@@ -9,8 +9,14 @@ from common.messages import KillExecution
 from common.models.state import State
 from common.store.executions import list_children
 from common.transport.base import EXECUTOR_QUEUE
-from tests.integration.conftest import (deploy, finish, runs_by_task, start_runtime,
-                                        stop_runtime, wait_for)
+from tests.integration.conftest import (
+    deploy,
+    finish,
+    runs_by_task,
+    start_runtime,
+    stop_runtime,
+    wait_for,
+)
 
 pytestmark = pytest.mark.service
 

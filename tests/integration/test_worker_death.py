@@ -16,8 +16,15 @@ import pytest
 
 from common.models.state import State
 from common.settings import WorkerSettings
-from tests.integration.conftest import (deploy, finish, own_database, start_runtime,
-                                        stop_runtime, wait_for)
+from tests.integration.conftest import (
+    deploy,
+    finish,
+    own_database,
+    start_runtime,
+    stop_runtime,
+    wait_for,
+)
+
 # The same flow: a shell task writing its pid to `started`, then sleeping 2 s.
 from tests.integration.test_worker_heartbeat import FLOW, running_attempts
 

@@ -19,8 +19,14 @@ import pytest
 
 from common.models.state import State
 from common.store import list_services
-from tests.integration.conftest import (deploy, finish, own_database, start_runtime, stop_runtime,
-                                       wait_for)
+from tests.integration.conftest import (
+    deploy,
+    finish,
+    own_database,
+    start_runtime,
+    stop_runtime,
+    wait_for,
+)
 
 pytestmark = pytest.mark.service
 # Well past the heartbeat timeout (6 s) plus its detection, so the resubmission comes first.

@@ -17,8 +17,15 @@ import time
 from collections import Counter
 
 from tests.realworld.corpus import Entry, load_corpus, problems, sync_derived_fields
-from tests.realworld.runner import (DEFAULT_TIMEOUT, DEFAULT_WORKERS, Outcome, elapsed,
-                                    first_line, run_corpus, validate)
+from tests.realworld.runner import (
+    DEFAULT_TIMEOUT,
+    DEFAULT_WORKERS,
+    Outcome,
+    elapsed,
+    first_line,
+    run_corpus,
+    validate,
+)
 
 
 def validation_line(entry: Entry) -> str:

@@ -27,9 +27,10 @@ from common.storage.namespace_files import put_file
 from podium.runtime import Runtime
 from tests.conformance.checks import compare
 from tests.conformance.manifest import Case
-from tests.conformance.runner import (_snapshot as snapshot, _triggered_by as triggered_by,
-                                      _wait_terminated as wait_terminated, prepare_kv,
-                                      with_uploads, without_polling_triggers)
+from tests.conformance.runner import _snapshot as snapshot
+from tests.conformance.runner import _triggered_by as triggered_by
+from tests.conformance.runner import _wait_terminated as wait_terminated
+from tests.conformance.runner import prepare_kv, with_uploads, without_polling_triggers
 from tests.realworld.corpus import Entry, Expectation
 
 DEFAULT_TIMEOUT = 60.0

@@ -20,14 +20,15 @@ from sqlalchemy import func, select
 from common.store.schema import metadata
 from podium.cli import main
 from podium.runtime import Runtime
+
 # The API suite's fixtures, shared: runtime, app, client, anonymous, live, cli.
-from tests.api.conftest import anonymous, app, cli, client, live, runtime  # noqa: F401
+from tests.api.conftest import anonymous, app, cli, client, live, runtime  # noqa: F401, F811
 
 # Rows that change by themselves while nothing is submitted (liveness of the services).
 VOLATILE_TABLES = {"service_instances"}
 
 
-def stored(runtime: Runtime) -> dict:
+def stored(runtime: Runtime) -> dict:  # noqa: F811 - any runtime, not only the fixture's
     """A snapshot of what the runtime holds: row counts per table and storage files."""
     counts = {}
     with runtime.db.read() as conn:
@@ -42,7 +43,7 @@ def stored(runtime: Runtime) -> dict:
 
 
 @pytest.fixture
-def api(client):
+def api(client):  # noqa: F811 - the imported fixture, requested by name
     """The authenticated client of tests/api/conftest.py (bearer token)."""
     return client
 

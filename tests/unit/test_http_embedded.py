@@ -11,9 +11,8 @@ from common.models.state import State
 from common.settings import HttpSettings, Settings
 from podium import wiring
 from podium.runtime import Runtime
-from worker.run_context import RunContext
-
 from tests.unit.worker.http_server import start_server, stop_server
+from worker.run_context import RunContext
 
 FLOW = """
 id: http_flow

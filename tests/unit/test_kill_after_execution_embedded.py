@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 
 from common.flow.loader import parse_flow
-from common.models.state import State
 from common.messages import KillExecution
+from common.models.state import State
 from common.store.executions import list_children
 from common.transport.base import EXECUTOR_QUEUE
 from podium.runtime import Runtime

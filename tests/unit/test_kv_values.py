@@ -7,8 +7,16 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from common.errors import KVError
-from common.kv import (KVType, KVValue, check_key, expiration, guess_value, infer, parse_as,
-                       typed_value)
+from common.kv import (
+    KVType,
+    KVValue,
+    check_key,
+    expiration,
+    guess_value,
+    infer,
+    parse_as,
+    typed_value,
+)
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from common.messages import (KillExecution, ResubmitAttempt, RunTask, StartExecution, TaskResult,
-                             attempt_marks)
+from common.messages import (
+    KillExecution,
+    ResubmitAttempt,
+    RunTask,
+    StartExecution,
+    TaskResult,
+    attempt_marks,
+)
 from common.models.state import State
 from common.transport.base import message_mark
 

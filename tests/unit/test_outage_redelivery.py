@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 import psycopg
-from sqlalchemy.exc import IntegrityError, OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from common.errors import PodiumError
 from common.outage import is_outage

@@ -10,9 +10,18 @@ import pytest
 
 from common.errors import SecretError
 from common.flow.loader import parse_flow
-from common.secrets import (ENCRYPTED_TYPE, EnvSecretProvider, SecretCipher, decode_base64,
-                            encode_base64, is_sealed, key_file_cipher, reveal_secret_inputs,
-                            seal_secret_inputs, secret_input_ids)
+from common.secrets import (
+    ENCRYPTED_TYPE,
+    EnvSecretProvider,
+    SecretCipher,
+    decode_base64,
+    encode_base64,
+    is_sealed,
+    key_file_cipher,
+    reveal_secret_inputs,
+    seal_secret_inputs,
+    secret_input_ids,
+)
 from common.templating import SecretMasker
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from common.errors import FlowValidationError
+from common.errors import FlowValidationError, TemplateError
 from common.flow.loader import parse_flow
 from common.task_cache import FAKE_VARIABLES, cache_key, enabled, is_fresh, rendered_key
 from common.templating import render_value
@@ -35,7 +35,7 @@ def test_the_key_does_not_depend_on_key_order():
 
 
 def test_a_property_that_does_not_render_raises_so_the_task_runs_uncached():
-    with pytest.raises(Exception):
+    with pytest.raises(TemplateError):
         rendered_key({"format": "{{ outputs.missing.value }}"}, None,
                      lambda d: render_value(d, {}))
 

@@ -10,21 +10,38 @@
   ctx.publish); http (Request, Download: only the hosts the worker's http.* settings allow).
 """
 
-from worker.runnables.base import (RUNNABLES, Implementation, Outcome, TaskFailure,
-                                   implementation_for, runs)
+from worker.runnables import (  # noqa: F401  # noqa: F401,E402  (register: the KV and state stores)  # noqa: F401,E402
+                                   admin,
+                                   debug,
+                                   execution,
+                                   flow,
+                                   for_each_item,  # noqa: F401,E402  (register: ForEachItem's halves)
+                                   http,  # noqa: F401,E402  (register: http.Request, Download)
+                                   http_sse,  # noqa: F401,E402  (register: http.SseRequest)
+                                   kv,
+                                   local_files,
+                                   log,
+                                   log_fetch,  # noqa: F401,E402  (register: log.Fetch)
+                                   metric,  # noqa: F401,E402  (register: metric.Publish, PurgeMetrics)
+                                   namespace_files,
+                                   output,  # (register)
+                                   scripts,
+                                   state,
+                                   storage_items,
+                                   storage_purge,  # noqa: F401,E402  (register: storage.PurgeStorage)
+                                   storage_tasks,
+                                   trigger_toggle,  # noqa: F401,E402  (register: trigger.Toggle)
+                                   working_directory,  # noqa: F401,E402  (register; uses run_attempt)
+)
 from worker.runnables.attempt import adjust_state, run_attempt
-from worker.runnables import (admin, debug, execution, flow, local_files, log,  # noqa: F401
-                              output, scripts)  # (register)
-from worker.runnables import kv, state  # noqa: F401,E402  (register: the KV and state stores)
-from worker.runnables import working_directory  # noqa: F401,E402  (register; uses run_attempt)
-from worker.runnables import for_each_item  # noqa: F401,E402  (register: ForEachItem's halves)
-from worker.runnables import log_fetch  # noqa: F401,E402  (register: log.Fetch)
-from worker.runnables import trigger_toggle  # noqa: F401,E402  (register: trigger.Toggle)
-from worker.runnables import namespace_files, storage_items, storage_tasks  # noqa: F401,E402
-from worker.runnables import storage_purge  # noqa: F401,E402  (register: storage.PurgeStorage)
-from worker.runnables import http  # noqa: F401,E402  (register: http.Request, Download)
-from worker.runnables import http_sse  # noqa: F401,E402  (register: http.SseRequest)
-from worker.runnables import metric  # noqa: F401,E402  (register: metric.Publish, PurgeMetrics)
+from worker.runnables.base import (
+                                   RUNNABLES,
+                                   Implementation,
+                                   Outcome,
+                                   TaskFailure,
+                                   implementation_for,
+                                   runs,
+)
 
 __all__ = ["RUNNABLES", "Implementation", "Outcome", "TaskFailure", "adjust_state",
            "implementation_for", "run_attempt", "runs"]

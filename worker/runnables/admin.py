@@ -17,11 +17,19 @@ from common.plugins.tasks.execution import Count, PurgeExecutions, Resume
 from common.plugins.tasks.flow import PurgeFlows
 from common.plugins.tasks.log_admin import PurgeLogs
 from common.storage import execution_prefix
-from common.store import (FlowRevision, delete_revisions, execution_counts, flow_namespaces,
-                          get_execution, list_flows, list_revisions, purge_executions,
-                          purge_logs, revisions_in_use)
+from common.store import (
+    FlowRevision,
+    delete_revisions,
+    execution_counts,
+    flow_namespaces,
+    get_execution,
+    list_flows,
+    list_revisions,
+    purge_executions,
+    purge_logs,
+    revisions_in_use,
+)
 from common.transport.base import EXECUTOR_QUEUE
-
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
 from worker.runnables.purge_scope import purge_namespaces, wildcard_match

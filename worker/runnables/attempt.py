@@ -26,17 +26,16 @@ import threading
 import time
 from typing import Any
 
+from pydantic import ValidationError
+
 from common.durations import parse_duration
 from common.errors import PodiumError, StorageError
 from common.models.execution import new_id
 from common.models.state import State
 from common.nul import nul_problem, storable_text
-from pydantic import ValidationError
-
 from common.plugins import dynamic
 from common.plugins.assets import AssetsDeclaration
 from common.plugins.base import Task
-
 from worker.log_file import LogFile, logger_name
 from worker.run_context import Killed, RunContext, TimedOut, normalize_level
 from worker.runnables.base import Outcome, TaskFailure, implementation_for

@@ -15,7 +15,6 @@ from typing import Any, Callable
 from common.errors import PodiumError
 from common.models.state import State
 from common.plugins.base import Task
-
 from worker.run_context import RunContext
 
 

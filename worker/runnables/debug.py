@@ -6,7 +6,6 @@ import time
 from typing import Any
 
 from common.plugins.tasks.debug import Echo, Return
-
 from worker.run_context import RunContext
 from worker.runnables.base import runs
 

@@ -10,7 +10,6 @@ from common.models.state import State
 from common.plugins.fields import SYSTEM_LABEL_PREFIX, Label
 from common.plugins.tasks.execution import Assert, Fail, Labels
 from common.templating import is_truthy
-
 from worker.run_context import RunContext
 from worker.runnables.base import Outcome, TaskFailure, runs
 

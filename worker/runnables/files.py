@@ -25,9 +25,8 @@ from typing import Any, Callable
 
 from common.errors import UnsafePathError
 from common.storage import check_name, check_path
-from common.storage.local_paths import is_file_uri
 from common.storage.globs import glob_regex
-
+from common.storage.local_paths import is_file_uri
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure
 from worker.runnables.execution_context import CONTEXT_FILE

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from common.durations import format_duration, parse_duration
 from common.plugins.tasks.flow import Sleep, Wait
-
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
 

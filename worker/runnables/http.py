@@ -24,9 +24,14 @@ import httpx
 
 from common.errors import HttpRequestError, UnsafePathError
 from common.http_client import checked_url, guarded_client
-from common.http_options import authorization, timeouts
 from common.http_guard import HostPolicy
-from common.plugins.tasks.http import Download, HttpRequestFields, Request, RequestOptions
+from common.http_options import authorization, timeouts
+from common.plugins.tasks.http import (
+    Download,
+    HttpRequestFields,
+    Request,
+    RequestOptions,
+)
 from common.settings import HttpSettings
 from common.storage.uris import check_name
 from worker.run_context import RunContext
@@ -275,7 +280,6 @@ class Exchange:
 
 def _options(task: Request | Download, ctx: RunContext) -> _Options:
     opts = task.options or RequestOptions()
-    given = opts.model_fields_set
     if (opts.proxy is not None and opts.proxy.address) or opts.proxy_address:
         raise TaskFailure("options.proxy is not supported: through a proxy the proxy resolves "
                           "host names, which the worker's http.* host checks cannot see")

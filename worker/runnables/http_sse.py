@@ -24,7 +24,6 @@ from typing import Any
 
 from common.durations import format_duration
 from common.plugins.tasks.http import SseRequest
-
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
 from worker.runnables.http import Exchange, body_chunks, http_settings

@@ -16,7 +16,6 @@ from common.kv import KVEntry, KVStore, patched_value, typed_value
 from common.plugins.tasks._purge import KeyPurge, VersionPurge
 from common.plugins.tasks.kv import Delete, Get, GetKeys, PurgeKV, Put, Set
 from common.store import flow_namespaces, kv_namespaces
-
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
 from worker.runnables.purge_scope import iso_instant, purge_namespaces, wildcard_match

@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from common.plugins.tasks.storage import LocalFiles
-
 from worker.run_context import RunContext
 from worker.runnables.base import runs
-from worker.runnables.files import (render_file_map, render_patterns, upload_output_files,
-                                    write_input_files)
+from worker.runnables.files import (
+    render_file_map,
+    render_patterns,
+    upload_output_files,
+    write_input_files,
+)
 
 
 @runs(LocalFiles)

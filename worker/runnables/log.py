@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from common.plugins.tasks.log import Log
-
 from worker.run_context import RunContext
 from worker.runnables.base import runs
 

@@ -17,7 +17,6 @@ from pydantic import TypeAdapter, ValidationError
 
 from common.durations import parse_duration
 from common.plugins.tasks.metric import Metric, Publish, PurgeMetrics, TimerMetric
-
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
 from worker.runnables.purge_scope import iso_instant

@@ -25,12 +25,16 @@ from typing import Any
 
 from common.errors import UnsafePathError
 from common.plugins.tasks._files import NamespaceFiles
-from common.plugins.tasks.namespace import DeleteFiles, DownloadFiles, PurgeFiles, UploadFiles
-from common.storage import namespace_path
+from common.plugins.tasks.namespace import (
+    DeleteFiles,
+    DownloadFiles,
+    PurgeFiles,
+    UploadFiles,
+)
 from common.storage import namespace_files as nsfiles
+from common.storage import namespace_path
 from common.storage.globs import include_exclude, path_predicate
 from common.store import flow_namespaces
-
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
 from worker.runnables.files import files_where, inside, render_file_map

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from common.plugins.tasks.output import OutputValues
-
 from worker.run_context import RunContext
 from worker.runnables.base import runs
 

@@ -21,7 +21,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from common.plugins.tasks._purge import PurgeScope
-
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure
 

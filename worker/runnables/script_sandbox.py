@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from common.plugins.tasks._script_base import ScriptLimits, parse_byte_size
 from common.durations import parse_duration
+from common.plugins.tasks._script_base import ScriptLimits, parse_byte_size
 from worker.run_context import RunContext
 from worker.sandbox import SandboxPolicy, default_sandbox
 from worker.script_envs import ScriptEnvironments
@@ -86,7 +86,8 @@ def task_limits(limits: ScriptLimits | None, ctx: RunContext) -> Limits:
     cpu = None
     if limits.cpu is not None:
         cpu = max(1, int(-(-parse_duration(limits.cpu).total_seconds() // 1)))
-    size = (lambda text: None if text is None else parse_byte_size(text))
+    def size(text):
+        return None if text is None else parse_byte_size(text)
     return Limits(cpu, size(limits.memory), size(limits.file_size)).over(defaults)
 
 

@@ -63,22 +63,41 @@ from typing import Any
 
 from common.models.state import State
 from common.plugins.runners import Process
-from common.plugins.tasks.script_languages import (LANGUAGE_TASKS, _LanguageCommands,
-                                                   _LanguageScript, _LanguageTask)
-from common.plugins.tasks.scripts import (NodeCommands, NodeScript, PythonCommands,
-                                          PythonScript, ShellCommands, ShellScript,
-                                          _ExecScript, _PythonScript)
-
-from worker.runnables.files import (localize_uris, render_file_map, render_patterns, upload_directory,
-                          upload_output_files, write_input_files)
-from worker.runnables.namespace_files import copy_namespace_files
+from common.plugins.tasks.script_languages import (
+    LANGUAGE_TASKS,
+    _LanguageCommands,
+    _LanguageScript,
+    _LanguageTask,
+)
+from common.plugins.tasks.scripts import (
+    NodeCommands,
+    NodeScript,
+    PythonCommands,
+    PythonScript,
+    ShellCommands,
+    ShellScript,
+    _ExecScript,
+    _PythonScript,
+)
 from worker.run_context import Killed, RunContext, TimedOut, normalize_level
 from worker.runnables.base import Outcome, TaskFailure, runs
-from worker.runnables.execution_context import (CONTEXT_FILE_ENV, remove_execution_context,
-                                                write_execution_context)
+from worker.runnables.execution_context import (
+    CONTEXT_FILE_ENV,
+    remove_execution_context,
+    write_execution_context,
+)
+from worker.runnables.files import (
+    localize_uris,
+    render_file_map,
+    render_patterns,
+    upload_directory,
+    upload_output_files,
+    write_input_files,
+)
+from worker.runnables.namespace_files import copy_namespace_files
 from worker.runnables.process import run_process
-from worker.runnables.script_languages import language_script_command, write_script
 from worker.runnables.script_env import script_environment
+from worker.runnables.script_languages import language_script_command, write_script
 from worker.runnables.script_sandbox import sandboxed_argv, task_limits
 from worker.script_envs import PythonRequest
 

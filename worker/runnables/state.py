@@ -16,7 +16,6 @@ from typing import Any
 from common.kv import KVType, KVValue
 from common.plugins.tasks.state import Delete, Get, Set
 from common.storage.uris import slugify
-
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
 from worker.runnables.kv import flow_namespace, kv_store

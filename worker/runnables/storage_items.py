@@ -23,7 +23,6 @@ from typing import Any
 from common.errors import TemplateError
 from common.plugins.tasks.storage import DeduplicateItems, FilterItems
 from common.templating.library.ion import from_ion
-
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
 from worker.runnables.line_files import byte_lines

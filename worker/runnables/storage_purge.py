@@ -22,7 +22,6 @@ from common.storage import namespace_path, slugify
 from common.storage.base import StorageEntry
 from common.storage.uris import URI_PREFIX
 from common.store import flow_namespaces
-
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
 from worker.runnables.purge_scope import iso_instant

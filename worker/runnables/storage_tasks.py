@@ -22,14 +22,25 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from common.plugins.tasks.storage import (Concat, Delete, PurgeCurrentExecutionFiles, Reverse,
-                                          Size, Split, Write)
+from common.plugins.tasks.storage import (
+    Concat,
+    Delete,
+    PurgeCurrentExecutionFiles,
+    Reverse,
+    Size,
+    Split,
+    Write,
+)
 from common.storage.base import CHUNK_SIZE
-
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
-from worker.runnables.line_files import (byte_lines, iter_split, parse_size, positive_count,
-                                         reversed_lines)
+from worker.runnables.line_files import (
+    byte_lines,
+    iter_split,
+    parse_size,
+    positive_count,
+    reversed_lines,
+)
 
 # Lines between two kill checks of the line-by-line tasks.
 CHECK_EVERY = 10_000

@@ -27,15 +27,18 @@ from common.models.state import State, fold_states
 from common.plugins.tasks.flow import WorkingDirectory
 from common.store.types import utcnow
 from common.templating.context import put_keyed
-
 from worker.run_context import RunContext
 from worker.runnables.attempt import run_attempt
-from worker.task_cache import look_up_child
 from worker.runnables.base import Outcome, runs
-from worker.runnables.files import (render_file_map, render_patterns, upload_output_files,
-                                    write_input_files)
+from worker.runnables.files import (
+    render_file_map,
+    render_patterns,
+    upload_output_files,
+    write_input_files,
+)
 from worker.runnables.namespace_files import copy_namespace_files
 from worker.runnables.working_directory_cache import restore_cache, save_cache
+from worker.task_cache import look_up_child
 
 _STOPS = (State.FAILED, State.KILLED)
 

@@ -26,7 +26,6 @@ from common.durations import parse_duration
 from common.errors import StorageError, StorageNotFoundError
 from common.plugins.tasks.flow import Cache
 from common.storage import cache_uri
-
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure
 from worker.runnables.files import inside, matching_files

@@ -31,8 +31,13 @@ from worker.script_envs.interpreters import InterpreterFinder, parse_version_req
 from worker.script_envs.isolation import clean_path
 from worker.script_envs.layer import make_layer
 from worker.script_envs.node import node_environment
-from worker.script_envs.python_env import (PythonEnvSpec, Run, build_python_env,
-                                           installer_env, normalize_dependencies)
+from worker.script_envs.python_env import (
+    PythonEnvSpec,
+    Run,
+    build_python_env,
+    installer_env,
+    normalize_dependencies,
+)
 
 try:  # the PyPI wheel that carries uv's binary, a dependency of Podium
     import uv as uv_package

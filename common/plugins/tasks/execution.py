@@ -9,8 +9,17 @@ from pydantic import BeforeValidator, model_validator
 from typing_extensions import Annotated
 
 from common.plugins.base import Task, TaskKind
-from common.plugins.fields import (SYSTEM_LABEL_PREFIX, Dyn, Expr, Label, NonEmptyStr, ScalarStr,
-                                   StateType, StrictModel, is_expression)
+from common.plugins.fields import (
+    SYSTEM_LABEL_PREFIX,
+    Dyn,
+    Expr,
+    Label,
+    NonEmptyStr,
+    ScalarStr,
+    StateType,
+    StrictModel,
+    is_expression,
+)
 
 
 class FlowRef(StrictModel):

@@ -10,8 +10,14 @@ from pydantic import AfterValidator, Field, StrictStr, model_validator
 from typing_extensions import Annotated
 
 from common.plugins.base import FlowableTask, NonEmptyTasks, Tasks
-from common.plugins.fields import (Concurrency, DurationStr, Dyn, ScalarStr, StrictModel,
-                                   is_expression)
+from common.plugins.fields import (
+    Concurrency,
+    DurationStr,
+    Dyn,
+    ScalarStr,
+    StrictModel,
+    is_expression,
+)
 
 _OLD = "io.kestra.core.tasks.flows."
 

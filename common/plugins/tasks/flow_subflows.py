@@ -8,8 +8,14 @@ from pydantic import BeforeValidator, Field, PrivateAttr, field_validator
 from typing_extensions import Annotated
 
 from common.plugins.base import Task, TaskKind, Tasks
-from common.plugins.fields import (SYSTEM_LABEL_PREFIX, Dyn, Label, NonEmptyStr, StrictModel,
-                                   is_expression)
+from common.plugins.fields import (
+    SYSTEM_LABEL_PREFIX,
+    Dyn,
+    Label,
+    NonEmptyStr,
+    StrictModel,
+    is_expression,
+)
 
 _OLD = "io.kestra.core.tasks.flows."
 

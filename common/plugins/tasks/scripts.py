@@ -12,8 +12,11 @@ from pydantic import Field
 from typing_extensions import Annotated
 
 from common.plugins.fields import Dyn, Expr
-from common.plugins.tasks._script_base import (Commands_, DockerOptions,  # noqa: F401
-                                               _ExecScript)  # (also imported from here)
+from common.plugins.tasks._script_base import (  # noqa: F401
+    Commands_,
+    DockerOptions,
+    _ExecScript,  # (also imported from here)
+)
 
 
 class _PythonScript(_ExecScript):

@@ -7,7 +7,16 @@ import functools
 import re
 
 from ._util import fail
-from .java_dates import DAYS, MONTHS, PATTERNS, Zone, _offset_seconds, fixed_zone, parse_zone, tokenize
+from .java_dates import (
+    DAYS,
+    MONTHS,
+    PATTERNS,
+    Zone,
+    _offset_seconds,
+    fixed_zone,
+    parse_zone,
+    tokenize,
+)
 
 MAX_INPUT = 200
 

@@ -14,7 +14,16 @@ from jinja2 import Undefined
 
 from common.templating.sizes import check_printed_size
 
-from ._util import MAX_ITEMS, MAX_TEXT, check_depth, fail, is_missing, java_double, require_str, type_name
+from ._util import (
+    MAX_ITEMS,
+    MAX_TEXT,
+    check_depth,
+    fail,
+    is_missing,
+    java_double,
+    require_str,
+    type_name,
+)
 from .ion import ion_rows as _ion_rows
 from .ion import to_ion as _to_ion
 from .java_dates import iso_string

@@ -15,7 +15,7 @@ import jinja2
 from common.templating.environment import current_budget
 
 from ._util import fail, is_missing, java_str, require_str
-from .functions import _Missing, _call, _services
+from .functions import _call, _Missing, _services
 
 HTTP_TIMEOUT_SECONDS = 10.0  # one http() call, within what is left of the render's budget
 _HTTP_ARGUMENTS = ("uri", "method", "query", "body", "contentType", "headers", "options",

@@ -12,7 +12,16 @@ import urllib.parse
 
 from common.templating.environment import to_output
 
-from ._util import MAX_TEXT, check_depth, fail, is_missing, java_str, require_int, require_str, type_name
+from ._util import (
+    MAX_TEXT,
+    check_depth,
+    fail,
+    is_missing,
+    java_str,
+    require_int,
+    require_str,
+    type_name,
+)
 
 # ------------------------------------------------------------------ Kestra filters
 

@@ -42,12 +42,12 @@ from common.errors import OutputError, TemplateError
 from common.models.execution import TaskRun
 from common.models.state import State
 from common.plugins.tasks.flow_loops import Loop
-from common.templating import is_truthy, render, render_typed, render_value
 from common.storage.uris import task_output_uri
+from common.templating import is_truthy, render, render_typed, render_value
 from common.templating.library.ion import to_ion
 from executor.engine import loop_iterations as iterations
-from executor.engine.commands import WriteFile
 from executor.engine.branches import Scope, enabled, resolve_scope
+from executor.engine.commands import WriteFile
 from executor.engine.context import CONTEXT_EXTRAS, task_context
 from executor.engine.flowables import int_or, resolves
 from executor.engine.view import ExecutionTx

@@ -30,8 +30,13 @@ from common.templating import render_typed
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.commands import ScheduleTimer
 from executor.engine.flowables import _render, resolves
-from executor.engine.process import (RESUME_REQUEST, applied_before, handles, handles_timer,
-                                     remember_request)
+from executor.engine.process import (
+    RESUME_REQUEST,
+    applied_before,
+    handles,
+    handles_timer,
+    remember_request,
+)
 
 DELAY, TIMEOUT = "pause_delay", "pause_timeout"
 # What a `pauseDuration` elapsing does, per `behavior` (Kestra's Pause.Behavior).

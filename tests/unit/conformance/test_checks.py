@@ -8,8 +8,17 @@ import pytest
 
 from common.models.execution import Attempt, Execution, TaskRun
 from common.models.state import State, StateEntry, StateHistory
-from tests.conformance.checks import (MISSING, BadPath, NeedsFeature, Snapshot, compare,
-                                      evaluate, first_difference, json_equal, resolve)
+from tests.conformance.checks import (
+    MISSING,
+    BadPath,
+    NeedsFeature,
+    Snapshot,
+    compare,
+    evaluate,
+    first_difference,
+    json_equal,
+    resolve,
+)
 from tests.conformance.manifest import expand
 
 T0 = datetime(2024, 12, 1, tzinfo=timezone.utc)
@@ -253,6 +262,7 @@ def test_skip_reason(fields, reason):
 
 def test_globals_of_every_case_reach_the_services_as_their_setting():
     import json
+
     from tests.conformance.runner import environ_for
     environ = environ_for([_case(setup={"globals": {"a": 1}, "envs": {"x": "y"}}),
                            _case(setup={"globals": {"b": {"c": True}}})])

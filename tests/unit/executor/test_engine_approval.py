@@ -162,9 +162,9 @@ def test_a_failing_on_wait_runs_finally_once_and_never_pauses():
 
 
 def test_deny_behavior_kill_kills_a_running_sibling():
-    body = (f"  - id: parallel\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
-            f"      - id: sleep\n        type: io.kestra.plugin.core.flow.Sleep\n"
-            f"        duration: PT30S\n" + approval("denyBehavior: KILL", pad="      "))
+    body = ("  - id: parallel\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
+            "      - id: sleep\n        type: io.kestra.plugin.core.flow.Sleep\n"
+            "        duration: PT30S\n" + approval("denyBehavior: KILL", pad="      "))
     h = Harness(flow(body))
     h.start()
     sleep = next(d for d in h.dispatched if d.task_run.task_id == "sleep")
@@ -181,7 +181,7 @@ def test_deny_behavior_kill_kills_a_running_sibling():
 
 
 def test_sibling_approvals_pause_independently():
-    body = (f"  - id: parallel\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
+    body = ("  - id: parallel\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
             + approval(pad="      ", task_id="approvalA", on_wait="", suffix="A")
             + approval(pad="      ", task_id="approvalB", on_wait="", suffix="B"))
     h = paused(flow(body))

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import TypeAdapter
 
 from common.errors import PodiumError
-
 from common.models.execution import Execution
-from common.models.state import State, StateHistory
-from common.plugins.base import Trigger
+from common.models.state import StateHistory
+from common.plugins.base import AnyTrigger, Trigger
 from common.store.types import utcnow
 from executor.flow_triggers.conditions import UnsupportedCondition, fires
-from pydantic import TypeAdapter
-from common.plugins.base import AnyTrigger
 
 TRIGGERS = TypeAdapter(AnyTrigger)
 LISTENER = ("company.listen", "listener")

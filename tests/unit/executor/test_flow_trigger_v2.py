@@ -8,12 +8,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from common.flow_windows import WindowSpec, bounds, of_time_window, of_window
 from common.models.execution import Execution
 from common.models.state import StateHistory
 from common.plugins.base import AnyTrigger
 from common.store.types import utcnow
-from executor.flow_triggers.conditions import fires, listens, parts_met, window_conditions
-from common.flow_windows import WindowSpec, bounds, of_time_window, of_window
+from executor.flow_triggers.conditions import (
+    fires,
+    listens,
+    parts_met,
+    window_conditions,
+)
 
 TRIGGERS = TypeAdapter(AnyTrigger)
 LISTENER = ("company.team", "listener")

@@ -7,9 +7,9 @@ import pytest
 
 from common.errors import FlowValidationError
 from common.flow.loader import parse_flow
+from common.models.state import State
 from tests.unit.executor.harness import Harness
 from tests.unit.executor.test_engine_sequential import flow, task
-from common.models.state import State
 
 RETRY = "  type: constant\n  interval: PT1S\n  {}: 2\n"
 

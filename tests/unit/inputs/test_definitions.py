@@ -7,8 +7,15 @@ import pytest
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 
-from common.inputs import (INPUT_CLASSES, ArrayInput, DateInput, InputType, IntInput,
-                           MultiselectInput, StringInput)
+from common.inputs import (
+    INPUT_CLASSES,
+    ArrayInput,
+    DateInput,
+    InputType,
+    IntInput,
+    MultiselectInput,
+    StringInput,
+)
 
 from .conftest import ADAPTER, declare
 

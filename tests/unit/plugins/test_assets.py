@@ -8,9 +8,8 @@ import pytest
 from common.errors import FlowValidationError
 from common.flow.loader import parse_flow
 from common.models.state import State
-from worker.runnables import run_attempt
-
 from tests.unit.worker.conftest import make_ctx, make_task
+from worker.runnables import run_attempt
 
 LOG = "io.kestra.plugin.core.log.Log"
 

@@ -10,9 +10,8 @@ from common.errors import FlowValidationError
 from common.flow.loader import parse_flow
 from common.models.state import State
 from common.plugins import dynamic
-from worker.runnables import run_attempt
-
 from tests.unit.worker.conftest import make_ctx, make_task
+from worker.runnables import run_attempt
 
 
 def _flow(task: str) -> str:

@@ -8,8 +8,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 import common.plugins  # noqa: F401  (registers every type)
-from common.plugins import AnyTask, AnyTaskRunner, TaskKind, registry
-from common.plugins import runners
+from common.plugins import AnyTask, AnyTaskRunner, TaskKind, registry, runners
 from common.plugins.tasks import execution, output, scripts, templating
 
 TASK = TypeAdapter(AnyTask)

@@ -231,7 +231,7 @@ def test_subflow_from_the_conformance_corpus():
                          labels={"launchTaskLabel": "launchFoo", "n": 3},
                          outputs={"extracted": "{{ outputs.default.value }}"}))
     assert isinstance(task, flow_subflows.Subflow)
-    assert [(l.key, l.value) for l in task.labels] == [("launchTaskLabel", "launchFoo"),
+    assert [(label.key, label.value) for label in task.labels] == [("launchTaskLabel", "launchFoo"),
                                                        ("n", "3")]
     assert task.called_flow() == ("io.kestra.tests", "switch")
 

@@ -6,12 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from common.flow.loader import parse_flow
 from common.models.state import State
+from common.store import FlowRevision
 from common.store.triggers import TriggerState
 from scheduler.polling import claim, initial_poll_state, poll_execution_id, slot_of
 from scheduler.specs import flow_specs
-from common.store import FlowRevision
 
 UTC = timezone.utc
 T0 = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import (FileAccessError, FileTooLargeError, StorageError,
-                           StorageNotFoundError, UnsafePathError)
-from common.storage import LocalStorage, input_file_uri, namespace_file_uri, task_output_uri
+from common.errors import (
+    FileAccessError,
+    FileTooLargeError,
+    StorageError,
+    StorageNotFoundError,
+    UnsafePathError,
+)
+from common.storage import (
+    LocalStorage,
+    input_file_uri,
+    namespace_file_uri,
+    task_output_uri,
+)
 from common.storage.access import FileScope, file_size, read_text
 from common.storage.uploads import InputUploads, Upload
 

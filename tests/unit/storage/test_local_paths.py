@@ -10,7 +10,7 @@ import pytest
 from common.errors import FileAccessError, UnsafePathError
 from common.storage import LocalStorage, namespace_file_uri
 from common.storage.access import FileScope, file_size, read_text
-from common.storage.local_paths import (LocalFiles, is_file_uri, namespace_file_of)
+from common.storage.local_paths import LocalFiles, is_file_uri, namespace_file_of
 
 
 @pytest.fixture

@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 
 from common.errors import StorageError, UnsafePathError
-from common.storage import (check_name, check_path, execution_prefix, input_file_uri,
-                            namespace_file_uri, namespace_files_prefix, slugify,
-                            task_output_uri)
+from common.storage import (
+    check_name,
+    check_path,
+    execution_prefix,
+    input_file_uri,
+    namespace_file_uri,
+    namespace_files_prefix,
+    slugify,
+    task_output_uri,
+)
 from common.storage.uris import check_in_namespace, key_of
 
 # Every way a user-controlled name could escape its directory, raw or percent-encoded.

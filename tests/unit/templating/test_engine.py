@@ -7,7 +7,14 @@ import datetime as dt
 import pytest
 
 from common.errors import TemplateError, UndefinedVariableError
-from common.templating import SERVICES_KEY, RenderServices, is_truthy, render, render_typed, render_value
+from common.templating import (
+    SERVICES_KEY,
+    RenderServices,
+    is_truthy,
+    render,
+    render_typed,
+    render_value,
+)
 
 
 def r(template: str, **context) -> str:

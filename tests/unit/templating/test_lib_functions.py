@@ -9,7 +9,8 @@ import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
 from common.errors import PodiumError, TemplateError
-from common.templating.library import FILTERS, FUNCTIONS as FN, TESTS
+from common.templating.library import FILTERS, TESTS
+from common.templating.library import FUNCTIONS as FN
 from common.templating.services import SERVICES_KEY, RenderServices
 
 

@@ -4,7 +4,8 @@ import pytest
 from jinja2 import Undefined
 
 from common.errors import TemplateError
-from common.templating.library import FILTERS, FUNCTIONS, TESTS as T
+from common.templating.library import FILTERS, FUNCTIONS
+from common.templating.library import TESTS as T
 
 
 def test_defined_and_null():

@@ -12,7 +12,6 @@ from pydantic import TypeAdapter
 import common.plugins  # noqa: F401  (registers every type)
 from common.plugins import AnyTask
 from common.templating import RenderServices, build_context
-
 from worker.run_context import RunContext
 from worker.sandbox import Sandbox
 from worker.script_envs import ScriptEnvironments

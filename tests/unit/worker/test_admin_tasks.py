@@ -10,12 +10,18 @@ import pytest
 from common.messages import ResumeExecution
 from common.models.execution import Execution
 from common.models.state import State, StateHistory
-from common.store import (Database, LogEntry, append_logs, fetch_logs, get_execution,
-                          insert_execution, upgrade_database)
+from common.store import (
+    Database,
+    LogEntry,
+    append_logs,
+    fetch_logs,
+    get_execution,
+    insert_execution,
+    upgrade_database,
+)
 from common.transport.base import EXECUTOR_QUEUE
-from worker.runnables import run_attempt
-
 from tests.unit.worker.conftest import make_ctx, make_task
+from worker.runnables import run_attempt
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 NS = "company.team"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timezone
 
+from common.heartbeat import new_instance
 from common.messages import RunTask
 from common.models.execution import Attempt, Execution, TaskRun
 from common.models.state import State, StateHistory
@@ -15,10 +16,14 @@ from common.outbox_relay import OutboxRelay
 from common.store import Database, insert_execution, insert_task_runs, upgrade_database
 from common.store.outbox import enqueue_for_publish
 from common.store.services import DEAD, beat
-from common.heartbeat import new_instance
 from common.transport import InProcessTransport
-from common.transport.base import (EXECUTOR_QUEUE, LAPSED, RESENT, WORKER_QUEUE,
-                                   handling_redelivery)
+from common.transport.base import (
+    EXECUTOR_QUEUE,
+    LAPSED,
+    RESENT,
+    WORKER_QUEUE,
+    handling_redelivery,
+)
 from tests.waiting import wait_for
 from worker.admission import DONE, claim_name
 from worker.service import WorkerService

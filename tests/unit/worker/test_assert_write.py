@@ -7,9 +7,8 @@ import pytest
 
 from common.models.state import State
 from common.storage import LocalStorage
-from worker.runnables import run_attempt
-
 from tests.unit.worker.conftest import make_ctx, make_task
+from worker.runnables import run_attempt
 
 ASSERT = "io.kestra.plugin.core.execution.Assert"
 WRITE = "io.kestra.plugin.core.storage.Write"

@@ -12,11 +12,10 @@ import pytest
 from common.models.state import State
 from common.storage import LocalStorage
 from common.templating import RenderServices, build_context
+from tests.unit.worker.conftest import LogSink, make_ctx, make_task
 from worker.run_context import RunContext
 from worker.runnables import run_attempt
 from worker.runnables.scripts import run_script
-
-from tests.unit.worker.conftest import LogSink, make_ctx, make_task
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")
 

@@ -3,7 +3,7 @@ PurgeKVTest cases), and the namespace choice every purge task shares."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -13,11 +13,10 @@ from common.kv import KVStore, KVType, KVValue, patched_value
 from common.models.state import State
 from common.store import Database, save_flow, upgrade_database
 from common.templating import build_context
+from tests.unit.worker.conftest import LogSink, make_task
 from worker.run_context import RunContext
 from worker.runnables import run_attempt
 from worker.runnables.purge_scope import purge_namespaces, wildcard_match
-
-from tests.unit.worker.conftest import LogSink, make_task
 
 NS = "io.kestra.tests"
 PUT = "io.kestra.plugin.core.kv.Put"

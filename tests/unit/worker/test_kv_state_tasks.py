@@ -10,11 +10,10 @@ from common.kv import KVStore, KVType, KVValue
 from common.models.state import State
 from common.store import Database, upgrade_database
 from common.templating import RenderServices, build_context, render
+from tests.unit.worker.conftest import LogSink, make_task
 from worker.run_context import RunContext
 from worker.runnables import run_attempt
 from worker.secrets import AttemptSecrets
-
-from tests.unit.worker.conftest import LogSink, make_task
 
 NS = "company.team"
 KV = "io.kestra.plugin.core.kv."

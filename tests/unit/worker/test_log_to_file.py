@@ -9,9 +9,8 @@ import pytest
 
 from common.models.state import State
 from common.storage import LocalStorage
-from worker.runnables import run_attempt
-
 from tests.unit.worker.conftest import make_ctx, make_task
+from worker.runnables import run_attempt
 
 LOG = "io.kestra.plugin.core.log.Log"
 SH = "io.kestra.plugin.scripts.shell.Commands"
@@ -82,8 +81,9 @@ def test_a_working_directory_child_keeps_its_own_log_file(storage):
 def test_a_full_disk_sends_the_lines_to_the_sink_and_the_attempt_stands(storage, monkeypatch):
     """The file on a full disk (/dev/full: every write is ENOSPC): the task's outcome is
     its own, the lines not written go to the log sink after a warning naming the cause."""
-    import worker.runnables.attempt as attempt
     from pathlib import Path
+
+    import worker.runnables.attempt as attempt
     from worker.log_file import LogFile
 
     class OnFullDisk(LogFile):

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from common.models.state import State
-from worker.runnables import run_attempt
-
 from tests.unit.worker.conftest import make_ctx, make_task
+from worker.runnables import run_attempt
 
 PUBLISH = "io.kestra.plugin.core.metric.Publish"
 PURGE = "io.kestra.plugin.core.metric.PurgeMetrics"

@@ -11,12 +11,17 @@ from sqlalchemy import update
 from common.flow.loader import parse_flow
 from common.models.execution import Execution
 from common.models.state import State, StateHistory
-from common.store import (Database, delete_flow, insert_execution, list_revisions, save_flow,
-                          upgrade_database)
+from common.store import (
+    Database,
+    delete_flow,
+    insert_execution,
+    list_revisions,
+    save_flow,
+    upgrade_database,
+)
 from common.store.schema import flows
-
-from tests.unit.worker.test_admin_tasks import run
 from tests.unit.worker.conftest import make_task
+from tests.unit.worker.test_admin_tasks import run
 
 PURGE = "io.kestra.plugin.core.flow.PurgeFlows"
 

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 
 from common.models.state import State
+from tests.unit.worker.conftest import make_ctx, make_task
 from worker.runnables import run_attempt
 from worker.script_envs import ScriptEnvironments
 from worker.script_envs.cache import read_manifest
-
-from tests.unit.worker.conftest import make_ctx, make_task
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")
 

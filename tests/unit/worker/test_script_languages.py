@@ -15,9 +15,8 @@ import pytest
 from common.models.state import State
 from common.plugins.tasks import script_languages as languages
 from common.storage import LocalStorage
-from worker.runnables import run_attempt
-
 from tests.unit.worker.conftest import make_ctx, make_task
+from worker.runnables import run_attempt
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")
 

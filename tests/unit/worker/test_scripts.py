@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from common.models.state import State
-from worker.runnables import run_attempt
-
 from tests.unit.worker.conftest import make_ctx, make_task
+from worker.runnables import run_attempt
 
 SH = "io.kestra.plugin.scripts.shell.Commands"
 SH_SCRIPT = "io.kestra.plugin.scripts.shell.Script"

@@ -3,8 +3,6 @@ requeue, except one a kill request already stopped."""
 
 from __future__ import annotations
 
-import threading
-
 from common.messages import KillTask, RunTask
 from worker.service import WorkerService, queue_of
 

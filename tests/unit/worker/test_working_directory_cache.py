@@ -14,10 +14,9 @@ import pytest
 from common.models.state import State
 from common.storage import LocalStorage, cache_uri
 from common.templating import RenderServices, build_context
+from tests.unit.worker.conftest import LogSink, make_ctx, make_task
 from worker.run_context import RunContext
 from worker.runnables import run_attempt
-
-from tests.unit.worker.conftest import LogSink, make_ctx, make_task
 
 WD = "io.kestra.plugin.core.flow.WorkingDirectory"
 SH = "io.kestra.plugin.scripts.shell.Commands"
