@@ -17,14 +17,7 @@ from common.flow.model import Flow
 from common.flow.source_text import decode_source
 from common.flow.trigger_loops import loop_warnings
 from common.flow.yaml_source import load_yaml
-from common.store import (
-    FlowRevision,
-    delete_flow,
-    get_flow,
-    list_flows,
-    list_revisions,
-    save_flow,
-)
+from common.store import FlowRevision, delete_flow, get_flow, list_flows, list_revisions, save_flow
 from executor.flow_triggers.listeners import listening_flows
 from podium.runtime import Runtime
 

@@ -41,14 +41,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.run import (
-    BenchError,
-    CelerySide,
-    _interrupt,
-    check_services,
-    machine_info,
-    say,
-)
+from bench.run import BenchError, CelerySide, _interrupt, check_services, machine_info, say
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NAMESPACE = "bench.foreach"

@@ -20,13 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from common.store import Database
-from common.store.services import (
-    DRAINING,
-    RUNNING,
-    ServiceInstance,
-    beat,
-    remove_service,
-)
+from common.store.services import DRAINING, RUNNING, ServiceInstance, beat, remove_service
 from common.store.types import utcnow
 from common.version import podium_version
 

@@ -46,11 +46,7 @@ from common.store import (
     update_task_runs,
 )
 from common.store.logs import LogEntry
-from common.store.loop_values import (
-    copy_loop_values,
-    load_loop_values,
-    store_loop_values,
-)
+from common.store.loop_values import copy_loop_values, load_loop_values, store_loop_values
 from common.store.outbox import enqueue_for_publish
 from common.store.services import claim_silent_services, forget_dead_services
 from common.store.slots import count_released, count_slots_taken, lock_flow_slots
@@ -457,9 +453,7 @@ class ExecutorService:
                                    attempt=item.attempt, lost=True)
         if isinstance(item, Unstarted):
             return StartExecution(execution_id=item.execution_id)
-        from executor.persisters.subflow import (
-            child_ended_message,  # persisters import us
-        )
+        from executor.persisters.subflow import child_ended_message  # persisters import us
         return child_ended_message(conn, item.child, self.config)
 
     def wake(self) -> None:

@@ -57,11 +57,7 @@ from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Tr
 from common.transport.memory import InProcessTransport
 from executor.engine.context import EngineConfig
 from executor.engine.features.pause import first_paused, typed_resume_inputs
-from executor.engine.features.restart import (
-    why_not_replay,
-    why_not_restart,
-    why_not_set_state,
-)
+from executor.engine.features.restart import why_not_replay, why_not_restart, why_not_set_state
 from executor.flow_cache import FlowCache
 from executor.service import ExecutorService
 from podium import wiring

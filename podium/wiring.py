@@ -8,21 +8,10 @@ from collections.abc import Callable, Mapping
 from common import http_expression
 from common.error_logs import stored_error_logs
 from common.kv import KVStore
-from common.secrets import (
-    EnvSecretProvider,
-    SecretCipher,
-    SecretProvider,
-    key_file_cipher,
-)
+from common.secrets import EnvSecretProvider, SecretCipher, SecretProvider, key_file_cipher
 from common.settings import HttpSettings, LocalFilesSettings, Settings, WorkerSettings
 from common.storage import Storage
-from common.storage.access import (
-    FileScope,
-    file_empty,
-    file_exists,
-    file_size,
-    read_text,
-)
+from common.storage.access import FileScope, file_empty, file_exists, file_size, read_text
 from common.storage.factory import storage_from_settings
 from common.storage.local_paths import LocalFiles
 from common.storage.offload import load as load_outputs

@@ -16,13 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from common.flow.model import Flow
-from common.flow_windows import (
-    MISSED_DEADLINE,
-    WindowSpec,
-    bounds,
-    last_deadline,
-    of_window,
-)
+from common.flow_windows import MISSED_DEADLINE, WindowSpec, bounds, last_deadline, of_window
 from common.models.execution import Execution
 from common.models.state import State
 from common.plugins.triggers import Flow as FlowTrigger

@@ -77,13 +77,7 @@ from common.submission import InputServices, create_execution
 from common.templating import is_truthy, render, render_value
 from common.transport.base import Transport
 from scheduler import http_poll
-from scheduler.deadlines import (
-    MissSpec,
-    due_deadline,
-    fired_in,
-    missed_execution,
-    window_opened,
-)
+from scheduler.deadlines import MissSpec, due_deadline, fired_in, missed_execution, window_opened
 from scheduler.plan import Fire, Spec, initial_state, label_map, recover, step
 from scheduler.polling import PollSpec, claim, initial_poll_state, poll_execution_id
 from scheduler.specs import FlowSpecs, flow_specs, system_zone_name

@@ -17,12 +17,7 @@ from common.flow.identifiers import check_identifier_scalars
 from common.flow.model import Flow
 from common.flow.plugin_defaults import apply_plugin_defaults
 from common.flow.problems import problems_from_validation
-from common.flow.rules import (
-    check_flow,
-    check_plugin_defaults,
-    check_task_count,
-    format_path,
-)
+from common.flow.rules import check_flow, check_plugin_defaults, check_task_count, format_path
 from common.flow.yaml_source import MAX_DOCUMENT_BYTES, YamlDocument, load_yaml
 
 

@@ -21,14 +21,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar, Literal, Optional, Union
 
-from pydantic import (
-    BeforeValidator,
-    Discriminator,
-    Field,
-    Tag,
-    field_validator,
-    model_validator,
-)
+from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from typing_extensions import Annotated
 

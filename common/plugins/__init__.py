@@ -8,17 +8,17 @@ from common.plugins import trigger_batch as _trigger_batch  # noqa: F401
 from common.plugins import trigger_mcp as _trigger_mcp  # noqa: F401
 from common.plugins import triggers as _triggers  # noqa: F401
 from common.plugins.base import (
-                                 AnyCondition,
-                                 AnyTask,
-                                 AnyTaskRunner,
-                                 AnyTrigger,
-                                 Condition,
-                                 FlowableTask,
-                                 PluginModel,
-                                 Task,
-                                 TaskKind,
-                                 TaskRunner,
-                                 Trigger,
+    AnyCondition,
+    AnyTask,
+    AnyTaskRunner,
+    AnyTrigger,
+    Condition,
+    FlowableTask,
+    PluginModel,
+    Task,
+    TaskKind,
+    TaskRunner,
+    Trigger,
 )
 from common.plugins.registry import registry
 

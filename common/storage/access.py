@@ -17,12 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from common.errors import (
-    FileAccessError,
-    FileTooLargeError,
-    StorageError,
-    UnsafePathError,
-)
+from common.errors import FileAccessError, FileTooLargeError, StorageError, UnsafePathError
 from common.storage.base import Storage
 from common.storage.local_paths import (
     FILE_PREFIX,

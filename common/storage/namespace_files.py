@@ -20,12 +20,7 @@ from typing import Literal
 from common.errors import StorageError
 from common.storage.base import Data, Storage
 from common.storage.globs import path_predicate
-from common.storage.uris import (
-    check_path,
-    key_of,
-    namespace_file_uri,
-    namespace_files_prefix,
-)
+from common.storage.uris import check_path, key_of, namespace_file_uri, namespace_files_prefix
 
 Conflict = Literal["OVERWRITE", "ERROR", "SKIP"]
 

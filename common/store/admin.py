@@ -11,14 +11,7 @@ from sqlalchemy import Connection, delete, func, or_, select
 
 from common.models.state import State
 from common.store.logs import normalize_level
-from common.store.schema import (
-    execution_labels,
-    executions,
-    logs,
-    loop_values,
-    task_runs,
-    timers,
-)
+from common.store.schema import execution_labels, executions, logs, loop_values, task_runs, timers
 
 TERMINATED = tuple(state.value for state in State if state.is_terminated)
 

@@ -11,19 +11,19 @@ observable.
 from __future__ import annotations
 
 from sqlalchemy import (
-                        BigInteger,
-                        Boolean,
-                        Column,
-                        ForeignKey,
-                        Index,
-                        Integer,
-                        MetaData,
-                        SmallInteger,
-                        String,
-                        Table,
-                        Text,
-                        false,
-                        text,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    false,
+    text,
 )
 
 from common.store.types import JSONValue, UTCDateTime

@@ -11,16 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    bindparam,
-    delete,
-    false,
-    insert,
-    select,
-    true,
-    update,
-)
+from sqlalchemy import Connection, bindparam, delete, false, insert, select, true, update
 
 from common.models.execution import TaskRun
 from common.models.state import TERMINATED, State

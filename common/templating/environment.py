@@ -30,11 +30,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from common.errors import TemplateError, UndefinedVariableError
 from common.templating import arithmetic
-from common.templating.pebble_syntax import (
-    PebbleCodeGenerator,
-    PebbleLexer,
-    PebbleParser,
-)
+from common.templating.pebble_syntax import PebbleCodeGenerator, PebbleLexer, PebbleParser
 from common.templating.sizes import check_printed_size
 from common.templating.taint import any_secret, derived, printed, tainting
 

@@ -15,12 +15,7 @@ from common.plugins.base import Task
 from common.templating import is_truthy, render
 from common.transport.base import task_queue
 from executor.engine.commands import DispatchTask
-from executor.engine.context import (
-    EngineConfig,
-    task_context,
-    task_definition,
-    task_references,
-)
+from executor.engine.context import EngineConfig, task_context, task_definition, task_references
 from executor.engine.view import ExecutionTx
 
 

@@ -10,13 +10,7 @@ from datetime import datetime
 from typing import Callable
 
 from common.flow.model import Flow
-from common.messages import (
-    KillExecution,
-    Message,
-    StartExecution,
-    TaskResult,
-    TimerFired,
-)
+from common.messages import KillExecution, Message, StartExecution, TaskResult, TimerFired
 from common.models.execution import Execution, TaskRun
 from common.models.state import State, StateHistory
 from executor.engine.advance import PENDING_FINAL_STATE, advance, start_execution

@@ -20,13 +20,7 @@ from common.errors import PodiumError, TemplateError
 from common.messages import KillExecution, StartExecution, SubflowEnded
 from common.models.execution import Execution
 from common.models.state import State
-from common.store import (
-    append_logs,
-    get_execution,
-    get_flow,
-    insert_execution,
-    load_task_runs,
-)
+from common.store import append_logs, get_execution, get_flow, insert_execution, load_task_runs
 from common.store.executions import list_children
 from common.store.logs import LogEntry
 from common.store.types import utcnow

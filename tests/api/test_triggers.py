@@ -9,13 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from common.flow.loader import parse_flow
-from common.store import (
-    TriggerState,
-    ensure_trigger,
-    get_trigger,
-    list_executions,
-    save_trigger,
-)
+from common.store import TriggerState, ensure_trigger, get_trigger, list_executions, save_trigger
 from podium.runtime import Runtime
 from tests.api.conftest import deploy
 

@@ -17,11 +17,7 @@ from test_transport_support import REDIS_URL, CeleryHarness, redis_up, wait_for 
 
 from common.settings import Settings  # noqa: E402
 from common.transport import TransportError  # noqa: E402
-from common.transport.celery_transport import (  # noqa: E402
-    TASK_NAME,
-    CeleryTransport,
-    make_celery_app,
-)
+from common.transport.celery_transport import TASK_NAME, CeleryTransport, make_celery_app  # noqa: E402
 
 
 @pytest.fixture

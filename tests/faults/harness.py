@@ -21,14 +21,7 @@ from podium.runtime import Runtime
 from tests.faults.measure import TERMINAL, Fault, Monitor, Report, measure
 from tests.faults.servers import PostgresServer, RedisServer, ServerUnavailable
 from tests.faults.supervisor import Supervisor
-from tests.faults.workload import (
-    BODIES,
-    FLOW_ID,
-    NAMESPACE,
-    Sink,
-    durations,
-    flow_source,
-)
+from tests.faults.workload import BODIES, FLOW_ID, NAMESPACE, Sink, durations, flow_source
 
 KEY_PREFIX = "podium-faults:"
 TEMPLATE_DB = "podium_template"

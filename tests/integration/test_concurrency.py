@@ -13,13 +13,7 @@ from common.messages import KillExecution
 from common.models.state import State
 from common.store.slots import count_slots_taken
 from common.transport.base import EXECUTOR_QUEUE
-from tests.integration.conftest import (
-    deploy,
-    finish,
-    start_runtime,
-    stop_runtime,
-    wait_for,
-)
+from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime, wait_for
 
 pytestmark = pytest.mark.service
 

@@ -8,13 +8,7 @@ import pytest
 
 from common.errors import ExecutionBlockedError
 from common.models.state import State
-from tests.integration.conftest import (
-    deploy,
-    finish,
-    runs_by_task,
-    start_runtime,
-    stop_runtime,
-)
+from tests.integration.conftest import deploy, finish, runs_by_task, start_runtime, stop_runtime
 
 pytestmark = pytest.mark.service
 

@@ -5,13 +5,7 @@ from __future__ import annotations
 import pytest
 
 from common.models.state import State
-from tests.integration.conftest import (
-    deploy,
-    finish,
-    runs_by_task,
-    start_runtime,
-    stop_runtime,
-)
+from tests.integration.conftest import deploy, finish, runs_by_task, start_runtime, stop_runtime
 
 pytestmark = pytest.mark.service
 

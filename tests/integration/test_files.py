@@ -13,13 +13,7 @@ from common.errors import InputError
 from common.models.state import State
 from common.storage.namespace_files import put_file
 from common.storage.uploads import Upload
-from tests.integration.conftest import (
-    deploy,
-    finish,
-    runs_by_task,
-    start_runtime,
-    stop_runtime,
-)
+from tests.integration.conftest import deploy, finish, runs_by_task, start_runtime, stop_runtime
 
 pytestmark = pytest.mark.service
 

@@ -8,13 +8,7 @@ import pytest
 
 from common.models.state import State
 from common.store.executions import list_executions
-from tests.integration.conftest import (
-    deploy,
-    finish,
-    start_runtime,
-    stop_runtime,
-    wait_for,
-)
+from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime, wait_for
 
 pytestmark = pytest.mark.service
 

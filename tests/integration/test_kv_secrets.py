@@ -13,13 +13,7 @@ from common.kv import KVStore
 from common.models.state import State
 from common.secrets import SecretCipher, encode_base64
 from common.store.schema import executions
-from tests.integration.conftest import (
-    deploy,
-    finish,
-    runs_by_task,
-    start_runtime,
-    stop_runtime,
-)
+from tests.integration.conftest import deploy, finish, runs_by_task, start_runtime, stop_runtime
 
 pytestmark = pytest.mark.service
 

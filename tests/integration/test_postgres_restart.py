@@ -20,13 +20,7 @@ from common.outage import is_outage
 from common.store import list_executions, list_services
 from common.store.types import utcnow
 from tests.integration import private_postgres
-from tests.integration.conftest import (
-    deploy,
-    explain_stuck,
-    start_runtime,
-    stop_runtime,
-    wait_for,
-)
+from tests.integration.conftest import deploy, explain_stuck, start_runtime, stop_runtime, wait_for
 
 pytestmark = pytest.mark.service
 

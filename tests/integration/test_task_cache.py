@@ -8,13 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from common.store.schema import task_cache
-from tests.integration.conftest import (
-    deploy,
-    finish,
-    runs_by_task,
-    start_runtime,
-    stop_runtime,
-)
+from tests.integration.conftest import deploy, finish, runs_by_task, start_runtime, stop_runtime
 from tests.unit.test_task_cache_embedded import CACHED, IN_WORKING_DIRECTORY
 
 pytestmark = pytest.mark.service

@@ -10,37 +10,38 @@
   ctx.publish); http (Request, Download: only the hosts the worker's http.* settings allow).
 """
 
-from worker.runnables import (  # noqa: F401  # noqa: F401,E402  (register: the KV and state stores)  # noqa: F401,E402
-                                   admin,
-                                   debug,
-                                   execution,
-                                   flow,
-                                   for_each_item,  # noqa: F401,E402  (register: ForEachItem's halves)
-                                   http,  # noqa: F401,E402  (register: http.Request, Download)
-                                   http_sse,  # noqa: F401,E402  (register: http.SseRequest)
-                                   kv,
-                                   local_files,
-                                   log,
-                                   log_fetch,  # noqa: F401,E402  (register: log.Fetch)
-                                   metric,  # noqa: F401,E402  (register: metric.Publish, PurgeMetrics)
-                                   namespace_files,
-                                   output,  # (register)
-                                   scripts,
-                                   state,
-                                   storage_items,
-                                   storage_purge,  # noqa: F401,E402  (register: storage.PurgeStorage)
-                                   storage_tasks,
-                                   trigger_toggle,  # noqa: F401,E402  (register: trigger.Toggle)
-                                   working_directory,  # noqa: F401,E402  (register; uses run_attempt)
+# Each task module registers its task types with @runs when imported (hence F401).
+from worker.runnables import (  # noqa: F401
+    admin,
+    debug,
+    execution,
+    flow,
+    for_each_item,
+    http,
+    http_sse,
+    kv,
+    local_files,
+    log,
+    log_fetch,
+    metric,
+    namespace_files,
+    output,
+    scripts,
+    state,
+    storage_items,
+    storage_purge,
+    storage_tasks,
+    trigger_toggle,
+    working_directory,
 )
 from worker.runnables.attempt import adjust_state, run_attempt
 from worker.runnables.base import (
-                                   RUNNABLES,
-                                   Implementation,
-                                   Outcome,
-                                   TaskFailure,
-                                   implementation_for,
-                                   runs,
+    RUNNABLES,
+    Implementation,
+    Outcome,
+    TaskFailure,
+    implementation_for,
+    runs,
 )
 
 __all__ = ["RUNNABLES", "Implementation", "Outcome", "TaskFailure", "adjust_state",

@@ -15,12 +15,7 @@ from common.plugins.tasks.flow_subflows import ForEachItemMergeOutputs, ForEachI
 from common.templating.library.ion import to_ion
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure, runs
-from worker.runnables.line_files import (
-    byte_lines,
-    parse_size,
-    positive_count,
-    split_into_files,
-)
+from worker.runnables.line_files import byte_lines, parse_size, positive_count, split_into_files
 
 
 @runs(ForEachItemSplit)

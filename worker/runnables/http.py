@@ -26,12 +26,7 @@ from common.errors import HttpRequestError, UnsafePathError
 from common.http_client import checked_url, guarded_client
 from common.http_guard import HostPolicy
 from common.http_options import authorization, timeouts
-from common.plugins.tasks.http import (
-    Download,
-    HttpRequestFields,
-    Request,
-    RequestOptions,
-)
+from common.plugins.tasks.http import Download, HttpRequestFields, Request, RequestOptions
 from common.settings import HttpSettings
 from common.storage.uris import check_name
 from worker.run_context import RunContext

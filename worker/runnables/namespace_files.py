@@ -25,12 +25,7 @@ from typing import Any
 
 from common.errors import UnsafePathError
 from common.plugins.tasks._files import NamespaceFiles
-from common.plugins.tasks.namespace import (
-    DeleteFiles,
-    DownloadFiles,
-    PurgeFiles,
-    UploadFiles,
-)
+from common.plugins.tasks.namespace import DeleteFiles, DownloadFiles, PurgeFiles, UploadFiles
 from common.storage import namespace_files as nsfiles
 from common.storage import namespace_path
 from common.storage.globs import include_exclude, path_predicate

@@ -19,11 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from common.plugins.tasks.script_languages import (
-    JBangScript,
-    PowerShellScript,
-    _LanguageScript,
-)
+from common.plugins.tasks.script_languages import JBangScript, PowerShellScript, _LanguageScript
 from worker.run_context import RunContext
 from worker.runnables.base import TaskFailure
 

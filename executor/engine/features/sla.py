@@ -40,12 +40,7 @@ from common.models.state import State
 from common.plugins.base import is_expression
 from common.templating import is_truthy, render
 from executor.engine.advance import AFTER_ADVANCE, PENDING_FINAL_STATE
-from executor.engine.commands import (
-    CancelTimers,
-    ExecutionEnded,
-    KillRunningTasks,
-    ScheduleTimer,
-)
+from executor.engine.commands import CancelTimers, ExecutionEnded, KillRunningTasks, ScheduleTimer
 from executor.engine.context import EngineConfig, referenced_tasks, task_context
 from executor.engine.process import handles_timer
 from executor.engine.view import ExecutionTx

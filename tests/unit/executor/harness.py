@@ -14,12 +14,7 @@ from common.flow.loader import parse_flow
 from common.messages import KillExecution, StartExecution, TaskResult, TimerFired
 from common.models.execution import Execution, TaskRun
 from common.models.state import State, StateHistory
-from executor.engine.commands import (
-    Decision,
-    DispatchTask,
-    ScheduleTimer,
-    StoreLoopValues,
-)
+from executor.engine.commands import Decision, DispatchTask, ScheduleTimer, StoreLoopValues
 from executor.engine.context import EngineConfig
 from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process

@@ -6,12 +6,7 @@ from datetime import timedelta
 
 from common.messages import TimerFired
 from common.models.state import State
-from executor.engine.commands import (
-    CancelTimers,
-    ExecutionEnded,
-    KillRunningTasks,
-    ScheduleTimer,
-)
+from executor.engine.commands import CancelTimers, ExecutionEnded, KillRunningTasks, ScheduleTimer
 from tests.unit.executor.harness import Harness
 
 HEAD = "id: f\nnamespace: company.team\n"

@@ -13,12 +13,7 @@ from common.models.execution import Execution
 from common.models.state import StateHistory
 from common.plugins.base import AnyTrigger
 from common.store.types import utcnow
-from executor.flow_triggers.conditions import (
-    fires,
-    listens,
-    parts_met,
-    window_conditions,
-)
+from executor.flow_triggers.conditions import fires, listens, parts_met, window_conditions
 
 TRIGGERS = TypeAdapter(AnyTrigger)
 LISTENER = ("company.team", "listener")

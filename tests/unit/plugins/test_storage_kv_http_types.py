@@ -9,15 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 import common.plugins  # noqa: F401  (registers every type)
 from common.plugins import AnyTask, registry
-from common.plugins.tasks import (
-    http,
-    kv,
-    log_admin,
-    namespace,
-    state,
-    storage,
-    trigger_tasks,
-)
+from common.plugins.tasks import http, kv, log_admin, namespace, state, storage, trigger_tasks
 
 TASK = TypeAdapter(AnyTask)
 

@@ -7,13 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from common.debounce import (
-    Window,
-    burst_execution_id,
-    folded_variables,
-    key_hash,
-    render_key,
-)
+from common.debounce import Window, burst_execution_id, folded_variables, key_hash, render_key
 from common.flow.loader import parse_flow
 from common.plugins.triggers import Debounce
 

@@ -11,12 +11,7 @@ from common.errors import (
     StorageNotFoundError,
     UnsafePathError,
 )
-from common.storage import (
-    LocalStorage,
-    input_file_uri,
-    namespace_file_uri,
-    task_output_uri,
-)
+from common.storage import LocalStorage, input_file_uri, namespace_file_uri, task_output_uri
 from common.storage.access import FileScope, file_size, read_text
 from common.storage.uploads import InputUploads, Upload
 

@@ -17,13 +17,7 @@ from common.store import Database, insert_execution, insert_task_runs, upgrade_d
 from common.store.outbox import enqueue_for_publish
 from common.store.services import DEAD, beat
 from common.transport import InProcessTransport
-from common.transport.base import (
-    EXECUTOR_QUEUE,
-    LAPSED,
-    RESENT,
-    WORKER_QUEUE,
-    handling_redelivery,
-)
+from common.transport.base import EXECUTOR_QUEUE, LAPSED, RESENT, WORKER_QUEUE, handling_redelivery
 from tests.waiting import wait_for
 from worker.admission import DONE, claim_name
 from worker.service import WorkerService

@@ -13,14 +13,7 @@ from common.models.state import State
 from common.plugins.tasks.debug import Return
 from tests.unit.worker.conftest import make_ctx, make_task
 from worker.run_context import RunContext
-from worker.runnables import (
-    RUNNABLES,
-    Outcome,
-    TaskFailure,
-    adjust_state,
-    attempt,
-    run_attempt,
-)
+from worker.runnables import RUNNABLES, Outcome, TaskFailure, adjust_state, attempt, run_attempt
 
 RETURN = "io.kestra.plugin.core.debug.Return"
 FAIL = "io.kestra.plugin.core.execution.Fail"

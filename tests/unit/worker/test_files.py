@@ -9,12 +9,7 @@ import pytest
 
 from common.errors import FileAccessError, StorageError, TemplateError
 from common.models.state import State
-from common.storage import (
-    LocalStorage,
-    input_file_uri,
-    namespace_file_uri,
-    task_output_uri,
-)
+from common.storage import LocalStorage, input_file_uri, namespace_file_uri, task_output_uri
 from common.storage.local_paths import LocalFiles
 from tests.unit.worker.conftest import make_ctx, make_task
 from worker.runnables import run_attempt
