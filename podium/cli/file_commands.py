@@ -12,60 +12,31 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from common.errors import PodiumError
-from common.settings import Settings
-from common.storage import Storage, execution_prefix
 from common.storage.base import CHUNK_SIZE
-from common.store import Database, get_execution
-from podium import wiring
-from podium.cli import remote as api
-from podium.cli.remote import remote_options
+from podium.cli.backend import Backend
+from podium.cli.backend_choice import backend_options
 
 DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
                         default=None, help="An embedded run's folder (default: settings).")
-
-
-@contextmanager
-def _connect(data_dir: Path | None) -> Iterator[tuple[Database, Storage]]:
-    settings = Settings(data_dir=data_dir) if data_dir else Settings()
-    database, storage = wiring.database(settings), wiring.storage(settings)
-    try:
-        yield database, storage
-    finally:
-        storage.close()
-        database.dispose()
 
 
 @click.command("files")
 @click.argument("execution_id")
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
 @DATA_DIR
-@remote_options
-def files(execution_id: str, output_format: str, data_dir: Path | None, remote=None) -> None:
+@backend_options
+def files(execution_id: str, output_format: str, backend: Backend) -> None:
     """List the stored files of an execution (FILE inputs, task outputs): URI and size."""
-    if remote:
-        return api.files(remote, execution_id, output_format)
-    with _connect(data_dir) as (database, storage):
-        with database.read() as conn:
-            found = get_execution(conn, execution_id)
-        if found is None:
-            raise click.ClickException(f"execution {execution_id} not found")
-        try:
-            entries = storage.list(execution_prefix(found.namespace, found.flow_id, found.id))
-        except PodiumError as exc:
-            raise click.ClickException(str(exc)) from None
+    entries = backend.execution_files(execution_id)
     if output_format == "json":
-        click.echo(json.dumps([{"uri": e.uri, "size": e.size,
-                                "modified": e.modified.isoformat()} for e in entries], indent=2))
+        click.echo(json.dumps(entries, indent=2))
         return
     for entry in entries:
-        click.echo(f"{entry.uri}  {entry.size}")
+        click.echo(f"{entry['uri']}  {entry['size']}")
 
 
 @click.command("download")
@@ -73,23 +44,20 @@ def files(execution_id: str, output_format: str, data_dir: Path | None, remote=N
 @click.option("--output", "-o", "target", type=click.Path(path_type=Path), default=None,
               help="File (or existing directory) to write; default: standard output.")
 @DATA_DIR
-@remote_options
-def download(uri: str, target: Path | None, data_dir: Path | None, remote=None) -> None:
+@backend_options
+def download(uri: str, target: Path | None, backend: Backend) -> None:
     """Copy the stored file URI (kestra:///...) to a local file or to standard output,
     streamed in chunks. With --server, only files of executions."""
-    if remote:
-        return api.download(remote, uri, target)
-    with _connect(data_dir) as (_, storage):
-        try:
-            with storage.get(uri) as source:
-                if target is None:
-                    shutil.copyfileobj(source, sys.stdout.buffer, CHUNK_SIZE)
-                    sys.stdout.buffer.flush()
-                else:
-                    written = write_atomically(source, target, uri.rsplit("/", 1)[-1])
-                    click.echo(f"{uri} -> {written}", err=True)
-        except (PodiumError, OSError) as exc:
-            raise click.ClickException(str(exc)) from None
+    try:
+        with backend.open_file(uri) as source:
+            if target is None:
+                shutil.copyfileobj(source, sys.stdout.buffer, CHUNK_SIZE)
+                sys.stdout.buffer.flush()
+            else:
+                written = write_atomically(source, target, uri.rsplit("/", 1)[-1])
+                click.echo(f"{uri} -> {written}", err=True)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def write_atomically(source, target: Path, name: str) -> Path:

@@ -1,4 +1,4 @@
-"""`podium flow ...`: work with flow files."""
+"""`podium flow ...`: work with flow files, on the deployment or (--server) its API."""
 
 from __future__ import annotations
 
@@ -11,11 +11,8 @@ import click
 from common.errors import FlowValidationError
 from common.flow.loader import load_flow_file
 from common.flow.trigger_loops import loop_warnings
-from common.settings import Settings
-from executor.flow_triggers.listeners import listening_flows
-from podium.cli import remote as api
-from podium.cli.remote import remote_options
-from podium.runtime import Runtime
+from podium.cli.backend import Backend
+from podium.cli.backend_choice import backend_options
 
 FLOW_SUFFIXES = (".yaml", ".yml")
 
@@ -29,14 +26,10 @@ def flow() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text",
               help="json prints one JSON document for machines.")
-@remote_options
-def validate(paths: tuple[Path, ...], output_format: str, remote=None) -> None:
+@backend_options
+def validate(paths: tuple[Path, ...], output_format: str, backend: Backend) -> None:
     """Check flow files (or every .yaml/.yml file under folders). Exit 1 if any is invalid."""
-    files = flow_files(paths)
-    if remote:
-        results = api.validate_files(remote, files)
-    else:
-        results = [_validate_one(path) for path in files]
+    results = [backend.validate_flow(path) for path in flow_files(paths)]
     _add_loop_warnings(results)
     if output_format == "json":
         click.echo(json.dumps(results, indent=2))
@@ -47,32 +40,30 @@ def validate(paths: tuple[Path, ...], output_format: str, remote=None) -> None:
 
 @flow.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@remote_options
-def deploy(paths: tuple[Path, ...], remote=None) -> None:
+@backend_options
+def deploy(paths: tuple[Path, ...], backend: Backend) -> None:
     """Save flow files (or every flow under folders) to the deployment; prints revisions.
 
     Nothing is saved unless every file is valid.
     """
     files = flow_files(paths)
-    if remote:
-        api.deploy_files(remote, files)
-        return
     try:
         loaded = [load_flow_file(path) for path in files]
     except FlowValidationError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
-    with Runtime.connect(Settings()) as runtime:
-        for path, item in zip(files, loaded):
-            revision = runtime.deploy(item)
-            status = "created" if revision.created else "unchanged"
-            click.echo(f"{item.flow.namespace}.{item.flow.id} revision {revision.revision} "
-                       f"({status})  {path}")
-        with runtime.db.read() as conn:
-            stored = listening_flows(conn)
-        for path, item in zip(files, loaded):
-            for warning in loop_warnings(item.flow, stored):
-                click.echo(f"warning  {path}: {warning}")
+    warnings = []
+    for path, item in zip(files, loaded):
+        deployed = backend.deploy_flow(item)
+        status = "created" if deployed.created else "unchanged"
+        click.echo(f"{item.flow.namespace}.{item.flow.id} revision {deployed.revision} "
+                   f"({status})  {path}")
+        warnings.append(deployed.warnings)
+    # Loops are known once every flow is saved: their warnings come after the revisions.
+    found = backend.loop_warnings([item.flow for item in loaded])
+    for path, given, more in zip(files, warnings, found):
+        for warning in [*given, *more]:
+            click.echo(f"warning  {path}: {warning}")
 
 
 def flow_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -84,16 +75,6 @@ def flow_files(paths: tuple[Path, ...]) -> list[Path]:
         else:
             files.append(path)
     return files
-
-
-def _validate_one(path: Path) -> dict:
-    try:
-        loaded = load_flow_file(path)
-    except FlowValidationError as exc:
-        return {"file": str(path), "valid": False, "problems": [p.as_dict() for p in exc.problems]}
-    flow = loaded.flow
-    return {"file": str(path), "valid": True, "namespace": flow.namespace, "id": flow.id,
-            "problems": []}
 
 
 def _add_loop_warnings(results: list[dict]) -> None:

@@ -11,39 +11,31 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 import click
 
 from common.errors import PodiumError
-from common.kv import KVEntry, KVStore, KVType, guess_value, parse_as
-from common.settings import Settings
-from common.store import upgrade_database
-from podium import wiring
-from podium.cli import remote as api
-from podium.cli.remote import remote_options
+from common.kv import KVType
+from podium.cli.backend import Backend
+from podium.cli.backend_choice import backend_options
 
 NAMESPACE = re.compile(r"[a-z0-9][a-z0-9._-]*")
 TYPES = click.Choice([t.value for t in KVType], case_sensitive=False)
 
 
 @contextmanager
-def _store() -> Iterator[KVStore]:
-    settings = Settings()
-    if settings.database.url.startswith("sqlite"):  # the embedded default
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = wiring.database(settings)
+def _reported() -> Iterator[None]:
+    """A PodiumError (a value that does not parse, a key that exists) ends the command with
+    `error: ...` and exit code 1."""
     try:
-        if database.is_sqlite:  # nothing else migrates the embedded database
-            upgrade_database(database)
-        yield KVStore(database)
+        yield
     except PodiumError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    finally:
-        database.dispose()
 
 
 def _namespace(_ctx, _param, value: str) -> str:
@@ -55,13 +47,6 @@ def _namespace(_ctx, _param, value: str) -> str:
 
 def _shown(value) -> str:
     return value if isinstance(value, str) else json.dumps(value)
-
-
-def _as_json(entry: KVEntry) -> dict:
-    return {"namespace": entry.namespace, "key": entry.key, "type": entry.type.value,
-            "value": entry.value, "created": entry.created.isoformat(),
-            "updated": entry.updated.isoformat(),
-            "expires": entry.expires.isoformat() if entry.expires else None}
 
 
 @click.group()
@@ -81,68 +66,62 @@ def kv() -> None:
               path_type=Path), help="Read VALUE from this file.")
 @click.option("--overwrite/--no-overwrite", default=True,
               help="--no-overwrite fails when the key exists.")
-@remote_options
+@backend_options
 def set_command(namespace: str, key: str, value: str | None, kv_type: str | None,
-                ttl: str | None, file_value: Path | None, overwrite: bool, remote=None) -> None:
+                ttl: str | None, file_value: Path | None, overwrite: bool,
+                backend: Backend) -> None:
     """Set KEY of NAMESPACE to VALUE."""
     if file_value is not None:
         value = file_value.read_text()
     if value is None:
         raise click.UsageError("give a VALUE or --file")
-    if remote:
-        return api.kv_set(remote, namespace, key, value, kv_type, ttl, overwrite)
-    with _store() as store:
-        typed = parse_as(value, KVType(kv_type.upper())) if kv_type else guess_value(value)
-        store.put(namespace, key, typed, ttl=ttl, overwrite=overwrite)
-        click.echo(f"{namespace}/{key} set ({typed.type.value})")
+    with _reported():
+        stored_type = backend.kv_set(namespace, key, value, kv_type, ttl, overwrite)
+    click.echo(f"{namespace}/{key} set ({stored_type})")
 
 
 @kv.command("get")
 @click.argument("namespace", callback=_namespace)
 @click.argument("key")
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
-@remote_options
-def get_command(namespace: str, key: str, output_format: str, remote=None) -> None:
+@backend_options
+def get_command(namespace: str, key: str, output_format: str, backend: Backend) -> None:
     """Print the value of KEY (exit 1 when it is missing or expired)."""
-    if remote:
-        return api.kv_get(remote, namespace, key, output_format)
-    with _store() as store:
-        entry = store.get(namespace, key)
+    with _reported():
+        entry = backend.kv_entry(namespace, key)
     if entry is None:
         click.echo(f"error: no value for key '{key}' in namespace '{namespace}'", err=True)
         sys.exit(1)
-    click.echo(json.dumps(_as_json(entry)) if output_format == "json" else _shown(entry.value))
+    click.echo(json.dumps(entry) if output_format == "json" else _shown(entry["value"]))
 
 
 @kv.command("list")
 @click.argument("namespace", callback=_namespace)
 @click.option("--prefix", default=None, help="Only keys starting with this.")
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
-@remote_options
-def list_command(namespace: str, prefix: str | None, output_format: str, remote=None) -> None:
+@backend_options
+def list_command(namespace: str, prefix: str | None, output_format: str,
+                 backend: Backend) -> None:
     """List the live keys of NAMESPACE with their type and expiration."""
-    if remote:
-        return api.kv_list(remote, namespace, prefix, output_format)
-    with _store() as store:
-        entries = store.list(namespace, prefix)
+    with _reported():
+        entries = backend.kv_entries(namespace, prefix, with_values=output_format == "json")
     if output_format == "json":
-        click.echo(json.dumps([_as_json(entry) for entry in entries]))
+        click.echo(json.dumps(entries))
         return
     for entry in entries:
-        expires = f"  expires {entry.expires:%Y-%m-%d %H:%M:%S}Z" if entry.expires else ""
-        click.echo(f"{entry.key}  {entry.type.value}{expires}")
+        expires = f"  expires {datetime.fromisoformat(entry['expires']):%Y-%m-%d %H:%M:%S}Z" \
+            if entry["expires"] else ""
+        click.echo(f"{entry['key']}  {entry['type']}{expires}")
 
 
 @kv.command("delete")
 @click.argument("namespace", callback=_namespace)
 @click.argument("key")
-@remote_options
-def delete_command(namespace: str, key: str, remote=None) -> None:
+@backend_options
+def delete_command(namespace: str, key: str, backend: Backend) -> None:
     """Delete KEY (exit 1 when it did not exist)."""
-    if remote:
-        return api.kv_delete(remote, namespace, key)
-    with _store() as store:
-        deleted = store.delete(namespace, key)
+    with _reported():
+        deleted = backend.kv_delete(namespace, key)
     if not deleted:
         click.echo(f"error: no key '{key}' in namespace '{namespace}'", err=True)
         sys.exit(1)

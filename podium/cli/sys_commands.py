@@ -9,12 +9,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from common.heartbeat import describe
-from common.settings import Settings
-from common.store import list_services
 from common.store.services import KINDS
-from podium import wiring
-from podium.cli.remote import remote_options
+from podium.cli.backend import Backend
+from podium.cli.backend_choice import backend_options
 
 STATE_STYLE = {"RUNNING": "green", "DRAINING": "yellow", "DEAD": "red"}
 
@@ -30,30 +27,15 @@ def sys_group() -> None:
               help="Also the services declared DEAD (silent past the heartbeat timeout).")
 @click.option("--output", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
-@remote_options
-def services(kind: str | None, include_dead: bool, output: str, remote) -> None:
+@backend_options
+def services(kind: str | None, include_dead: bool, output: str, backend: Backend) -> None:
     """Live executors, workers, schedulers and webservers: heartbeat age, slots, and the
     attempts each worker runs."""
-    if remote is not None:
-        params = {"all": str(include_dead).lower(), **({"kind": kind} if kind else {})}
-        rows = remote.request("GET", "/api/v1/services", params=params).json()
-    else:
-        rows = _from_store(kind, include_dead)
+    rows = backend.services(kind, include_dead)
     if output == "json":
         click.echo(json.dumps(rows, indent=2))
         return
     _print(rows)
-
-
-def _from_store(kind: str | None, include_dead: bool) -> list[dict]:
-    settings = Settings()
-    database = wiring.database(settings)
-    try:
-        with database.read() as conn:
-            return [describe(row) for row in list_services(conn, kind=kind,
-                                                           include_dead=include_dead)]
-    finally:
-        database.dispose()
 
 
 def _print(rows: list[dict]) -> None:

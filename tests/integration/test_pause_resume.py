@@ -12,7 +12,6 @@ from tests.integration.conftest import (
     deploy,
     finish,
     runs_by_task,
-    settings_from,
     start_runtime,
     stop_runtime,
     wait_for,
@@ -48,7 +47,7 @@ def fleet(deployment):
     stop_runtime(deployment, runtime)
 
 
-def test_paused_execution_resumes_through_the_cli(fleet, monkeypatch):
+def test_paused_execution_resumes_through_the_cli(fleet):
     runtime, env = fleet
     deploy(runtime, FLOW)
     execution = runtime.submit("it.pause", "approve")
@@ -56,10 +55,7 @@ def test_paused_execution_resumes_through_the_cli(fleet, monkeypatch):
     assert paused.state is State.PAUSED
     assert runs_by_task(runtime.task_runs(execution.id))["pause"][0].state is State.PAUSED
 
-    # The CLI connects with the deployment's settings.
-    monkeypatch.setattr(execution_commands, "_connect",
-                        lambda: execution_commands.Runtime.connect(settings_from(env)))
-    cli = CliRunner()
+    cli = CliRunner(env=env)  # the CLI connects with the deployment's settings
     bad = cli.invoke(execution_commands.execution, ["resume", execution.id, "-i",
                                                     "level=high"])
     assert bad.exit_code != 0 and "level" in bad.output
@@ -106,14 +102,12 @@ tasks:
 """
 
 
-def test_an_approval_is_decided_through_the_cli(fleet, monkeypatch):
+def test_an_approval_is_decided_through_the_cli(fleet):
     runtime, env = fleet
     deploy(runtime, APPROVAL)
     execution = runtime.submit("it.pause", "review")
     assert finish(runtime, execution.id).state is State.PAUSED
-    monkeypatch.setattr(execution_commands, "_connect",
-                        lambda: execution_commands.Runtime.connect(settings_from(env)))
-    cli = CliRunner()
+    cli = CliRunner(env=env)  # the CLI connects with the deployment's settings
     no_comment = cli.invoke(execution_commands.execution,
                             ["review", execution.id, "--approve", "-i", "ticket=7"])
     assert no_comment.exit_code != 0 and "requires a comment" in no_comment.output

@@ -1,0 +1,275 @@
+"""`LocalBackend`: the CLI's operations in this process, on the store, broker and storage
+the settings describe (PODIUM_*), or on an embedded run's folder (`--data-dir`).
+
+A thin adapter: each method calls one public operation (the Runtime's, podium/triggers.py,
+common.kv, common.storage.namespace_files) and returns the shapes of podium/cli/backend.py.
+What a command does not use is never opened: the Runtime (store and broker), a database
+alone, or the storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from common.errors import FlowValidationError, PodiumError
+from common.flow.loader import LoadedFlow, load_flow_file
+from common.flow.model import Flow
+from common.flow.trigger_loops import loop_warnings
+from common.heartbeat import describe
+from common.kv import KVEntry, KVStore, KVType, guess_value, parse_as
+from common.messages import KillExecution
+from common.models.execution import Execution, TaskRun
+from common.models.state import State
+from common.settings import Settings
+from common.storage import Storage, execution_prefix, namespace_file_uri, namespace_files_prefix
+from common.storage import namespace_files as nsfiles
+from common.store import (
+    Database,
+    fetch_logs,
+    get_execution,
+    list_executions,
+    list_services,
+    upgrade_database,
+)
+from common.store.logs import LogRecord
+from common.transport.base import EXECUTOR_QUEUE
+from executor.flow_triggers.listeners import listening_flows
+from podium import triggers as control
+from podium import wiring
+from podium.cli.backend import Deployed, TriggerKey
+from podium.runtime import Runtime
+
+
+class LocalBackend:
+    def __init__(self, data_dir: Path | None = None) -> None:
+        self.settings = Settings(data_dir=data_dir) if data_dir else Settings()
+        self._runtime: Runtime | None = None
+        self._database: Database | None = None
+        self._storage: Storage | None = None
+
+    def __enter__(self) -> "LocalBackend":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+        if self._storage is not None:
+            self._storage.close()
+        if self._database is not None:
+            self._database.dispose()
+
+    # ------------------------------------------------------------------ what is opened
+    @property
+    def runtime(self) -> Runtime:
+        """A client of the deployment (store and broker), no service run here."""
+        if self._runtime is None:
+            self._runtime = Runtime.connect(self.settings)
+        return self._runtime
+
+    @property
+    def database(self) -> Database:
+        if self._database is None:
+            self._database = wiring.database(self.settings)
+        return self._database
+
+    @property
+    def storage(self) -> Storage:
+        if self._storage is None:
+            self._storage = wiring.storage(self.settings)
+        return self._storage
+
+    def _kv_store(self) -> KVStore:
+        """The KV store; the embedded default's folder and schema are created on first use
+        (nothing else migrates the embedded database)."""
+        if (self.settings.database.url or "").startswith("sqlite"):
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.database.is_sqlite:
+            upgrade_database(self.database)
+        return KVStore(self.database)
+
+    # ------------------------------------------------------------------ flows
+    def validate_flow(self, path: Path) -> dict:
+        try:
+            flow = load_flow_file(path).flow
+        except FlowValidationError as exc:
+            return {"file": str(path), "valid": False,
+                    "problems": [p.as_dict() for p in exc.problems]}
+        return {"file": str(path), "valid": True, "namespace": flow.namespace, "id": flow.id,
+                "problems": []}
+
+    def deploy_flow(self, loaded: LoadedFlow) -> Deployed:
+        revision = self.runtime.deploy(loaded)
+        return Deployed(revision.revision, revision.created)
+
+    def loop_warnings(self, flows: list[Flow]) -> list[list[str]]:
+        """Loops the flows close with the flows stored now (theirs included)."""
+        with self.runtime.db.read() as conn:
+            stored = listening_flows(conn)
+        return [loop_warnings(flow, stored) for flow in flows]
+
+    def flow(self, namespace: str, flow_id: str) -> Flow:
+        return self.runtime.flow(namespace, flow_id)
+
+    # ------------------------------------------------------------------ executions
+    def submit(self, namespace: str, flow_id: str, inputs: dict[str, Any],
+               labels: dict[str, str]) -> str:
+        return self.runtime.submit(namespace, flow_id, inputs, labels=labels).id
+
+    def execution(self, execution_id: str) -> tuple[Execution, list[TaskRun]]:
+        current = self.runtime.get(execution_id)
+        if current is None:
+            raise PodiumError(f"execution {execution_id} not found")
+        return current, self.runtime.task_runs(execution_id)
+
+    def execution_document(self, execution_id: str) -> dict:
+        current, runs = self.execution(execution_id)
+        return current.to_api(runs)
+
+    def state(self, execution_id: str) -> State | None:
+        current = self.runtime.get(execution_id)
+        return None if current is None else current.state
+
+    def wait(self, execution_id: str, timeout: float | None) -> Execution:
+        return self.runtime.wait(execution_id, timeout=timeout, poll=0.2)
+
+    def list_executions(self, namespace: str | None, flow_id: str | None,
+                        states: list[str], limit: int) -> list[Execution]:
+        with self.runtime.db.read() as conn:
+            return list_executions(conn, namespace=namespace, flow_id=flow_id,
+                                   states=[State(s) for s in states] or None, limit=limit)
+
+    def logs(self, execution_id: str, level: str | None = None,
+             after: int | None = None) -> list[LogRecord]:
+        with self.runtime.db.read() as conn:
+            return fetch_logs(conn, execution_id, min_level=level, after_id=after)
+
+    def kill(self, execution_id: str) -> None:
+        if self.runtime.get(execution_id) is None:
+            raise PodiumError(f"execution {execution_id} not found")
+        self.runtime.transport.publish(EXECUTOR_QUEUE,
+                                       KillExecution(execution_id=execution_id).encode())
+
+    def resume(self, execution_id: str, inputs: dict[str, str]) -> None:
+        self.runtime.resume(execution_id, inputs or None)
+
+    def review(self, execution_id: str, decision: str, comment: str | None,
+               inputs: dict[str, str], task_run_id: str | None) -> str:
+        return self.runtime.review(execution_id, decision, comment, inputs or None,
+                                   task_run_id=task_run_id)
+
+    def restart(self, execution_id: str) -> None:
+        self.runtime.restart(execution_id)
+
+    def replay(self, execution_id: str, task_run_id: str | None) -> str:
+        return self.runtime.replay(execution_id, task_run_id)
+
+    def set_state(self, execution_id: str, task_run_id: str, state: str) -> None:
+        self.runtime.set_state(execution_id, task_run_id, state)
+
+    def execution_files(self, execution_id: str) -> list[dict]:
+        with self.database.read() as conn:
+            found = get_execution(conn, execution_id)
+        if found is None:
+            raise PodiumError(f"execution {execution_id} not found")
+        entries = self.storage.list(execution_prefix(found.namespace, found.flow_id, found.id))
+        return [{"uri": e.uri, "size": e.size, "modified": e.modified.isoformat()}
+                for e in entries]
+
+    def open_file(self, uri: str) -> AbstractContextManager[IO[bytes]]:
+        return self.storage.get(uri)
+
+    # ------------------------------------------------------------------ kv
+    def kv_set(self, namespace: str, key: str, value: str, kv_type: str | None,
+               ttl: str | None, overwrite: bool) -> str:
+        store = self._kv_store()
+        typed = parse_as(value, KVType(kv_type.upper())) if kv_type else guess_value(value)
+        store.put(namespace, key, typed, ttl=ttl, overwrite=overwrite)
+        return typed.type.value
+
+    def kv_entry(self, namespace: str, key: str) -> dict | None:
+        entry = self._kv_store().get(namespace, key)
+        return None if entry is None else _kv_document(entry)
+
+    def kv_entries(self, namespace: str, prefix: str | None,
+                   with_values: bool) -> list[dict]:
+        return [_kv_document(entry) for entry in self._kv_store().list(namespace, prefix)]
+
+    def kv_delete(self, namespace: str, key: str) -> bool:
+        return self._kv_store().delete(namespace, key)
+
+    # ------------------------------------------------------------------ namespace files
+    def namespace_files(self, namespace: str, folder: str | None) -> list[dict]:
+        return [{"path": "/" + f.path, "uri": f.uri, "size": f.size}
+                for f in nsfiles.list_files(self.storage, namespace, folder)]
+
+    def chosen_namespace_files(self, namespace: str, path: str | None) -> list[str]:
+        return [file.path for file in self._chosen(namespace, path)]
+
+    def delete_namespace_folder(self, namespace: str, folder: str | None) -> int:
+        prefix = namespace_file_uri(namespace, folder) if folder \
+            else namespace_files_prefix(namespace)
+        return self.storage.delete_prefix(prefix)
+
+    def upload_namespace_files(self, namespace: str, uploads: list[tuple[str, Path]],
+                               conflict: str) -> Iterator[tuple[str, Path, bool]]:
+        for target, path in uploads:
+            with open(path, "rb") as stream:
+                _, written = nsfiles.put_file(self.storage, namespace, target, stream,
+                                              conflict.upper())  # type: ignore[arg-type]
+            yield target, path, written
+
+    def open_namespace_file(self, namespace: str,
+                            path: str) -> AbstractContextManager[IO[bytes]]:
+        return self.storage.get(namespace_file_uri(namespace, path))
+
+    def delete_namespace_files(self, namespace: str, path: str) -> list[str]:
+        return [file.path for file in self._chosen(namespace, path)
+                if self.storage.delete(file.uri)]
+
+    def _chosen(self, namespace: str, path: str | None) -> list[nsfiles.NamespaceFile]:
+        """The file PATH when there is one, else the files under the folder PATH."""
+        folder = nsfiles.folder_path(path, "PATH")
+        if folder is not None:
+            uri = namespace_file_uri(namespace, folder)
+            if self.storage.exists(uri):
+                return [nsfiles.NamespaceFile(namespace, folder, uri, self.storage.size(uri))]
+        return nsfiles.list_files(self.storage, namespace, folder)
+
+    # ------------------------------------------------------------------ triggers
+    def triggers(self, namespace: str | None, flow_id: str | None) -> list[dict]:
+        return [control.trigger_json(row)
+                for row in control.find_triggers(self.database, namespace, flow_id)]
+
+    def set_trigger_disabled(self, key: TriggerKey, disabled: bool) -> dict:
+        return control.trigger_json(control.set_disabled(self.database, key, disabled))
+
+    def unlock_trigger(self, key: TriggerKey) -> dict:
+        return control.trigger_json(control.unlock(self.database, key))
+
+    def start_backfill(self, key: TriggerKey, start: datetime, end: datetime | None,
+                       inputs: dict[str, str], labels: dict[str, str]) -> dict:
+        return control.trigger_json(control.start_backfill(
+            self.database, key, start, end, inputs=inputs, labels=labels))
+
+    def backfill_action(self, key: TriggerKey, action: str) -> dict:
+        changes = {"pause": lambda: control.pause_backfill(self.database, key, True),
+                   "unpause": lambda: control.pause_backfill(self.database, key, False),
+                   "delete": lambda: control.delete_backfill(self.database, key)}
+        return control.trigger_json(changes[action]())
+
+    # ------------------------------------------------------------------ services
+    def services(self, kind: str | None, include_dead: bool) -> list[dict]:
+        with self.database.read() as conn:
+            return [describe(row) for row in list_services(conn, kind=kind,
+                                                           include_dead=include_dead)]
+
+
+def _kv_document(entry: KVEntry) -> dict:
+    return {"namespace": entry.namespace, "key": entry.key, "type": entry.type.value,
+            "value": entry.value, "created": entry.created.isoformat(),
+            "updated": entry.updated.isoformat(),
+            "expires": entry.expires.isoformat() if entry.expires else None}
