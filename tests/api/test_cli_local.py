@@ -1,0 +1,74 @@
+"""`podium flow|execution ...` on the store (no --server): the same commands as over the API
+(test_cli_server.py), printing the same documents. The store is the embedded runtime's
+folder (conftest), reached as a deployment would be (PODIUM_DATA_DIR: its SQLite database
+and storage; a private Redis as the broker, where `run` and `kill` publish)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from podium.cli import main
+from tests.api.conftest import HELLO, deploy
+
+REDIS_URL = os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def local(tmp_path, monkeypatch):
+    """`podium ...` on the embedded runtime's store, with no server."""
+    monkeypatch.delenv("PODIUM_SERVER", raising=False)
+    monkeypatch.setenv("PODIUM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PODIUM_BROKER__URL", REDIS_URL)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+    return invoke
+
+
+def test_flow_deploy_and_validate_on_the_store(local, runtime, tmp_path):
+    good = tmp_path / "hello.yaml"
+    good.write_text(HELLO)
+    assert local("flow", "deploy", str(good)).output == \
+        f"company.team.hello revision 1 (created)  {good}\n"
+    assert local("flow", "deploy", str(good)).output == \
+        f"company.team.hello revision 1 (unchanged)  {good}\n"
+    assert runtime.flow("company.team", "hello").id == "hello"
+    checked = local("flow", "validate", str(good), "--output", "json")
+    assert json.loads(checked.output) == [{"file": str(good), "valid": True,
+                                           "namespace": "company.team", "id": "hello",
+                                           "problems": []}]
+
+
+def test_execution_get_list_logs_print_what_the_api_mode_prints(local, cli, client, runtime):
+    deploy(client)
+    done = runtime.wait(runtime.submit("company.team", "hello", {"name": "store"}).id,
+                        timeout=30)
+    for command in (["execution", "get", done.id, "--output", "json"],
+                    ["execution", "list"],
+                    ["execution", "logs", done.id]):
+        on_store, over_api = local(*command), cli(*command)
+        assert on_store.exit_code == over_api.exit_code == 0, on_store.output
+        assert on_store.output == over_api.output
+    assert "say: hello store" in local("execution", "logs", done.id).output
+    text = local("execution", "get", done.id)
+    assert "company.team.hello" in text.output and "hello store" in text.output
+
+
+def test_execution_run_and_kill_on_the_store(local, client, runtime):
+    deploy(client)
+    started = local("execution", "run", "company.team", "hello", "-i", "name=cli")
+    assert started.exit_code == 0, started.output
+    execution_id, state = started.output.split()
+    assert state == "CREATED"  # published to the broker, which no executor here consumes
+    assert runtime.get(execution_id).inputs == {"name": "cli"}
+    assert local("execution", "kill", execution_id).output == \
+        f"kill requested for {execution_id}\n"
+    missing = local("execution", "kill", "nope")
+    assert missing.exit_code == 1 and "execution nope not found" in missing.output
+    undeployed = local("execution", "run", "company.team", "absent")
+    assert undeployed.exit_code == 1 and "not deployed" in undeployed.output
