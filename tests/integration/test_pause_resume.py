@@ -3,6 +3,8 @@ distributed path and is resumed through the CLI command, with typed onResume inp
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -121,3 +123,16 @@ def test_an_approval_is_decided_through_the_cli(fleet):
     assert runs["approved"][0].outputs == {"value": "#7: ship it"}
     assert runs["approval"][0].outputs["decision"] == "APPROVED"
     assert "denied" not in runs
+
+
+def test_execution_run_waits_through_the_cli_until_the_execution_pauses(fleet):
+    """`execution run --wait` on the deployment (no --server) follows the execution to a
+    state it stops in: PAUSED here, which is not a success (exit 1)."""
+    runtime, env = fleet
+    deploy(runtime, FLOW)
+    waited = CliRunner(env=env).invoke(execution_commands.execution, [
+        "run", "it.pause", "approve", "--wait", "--output", "json", "--timeout", "60"])
+    assert waited.exit_code == 1, waited.output
+    document = json.loads(waited.output)
+    assert document["state"]["current"] == "PAUSED"
+    assert runtime.get(document["id"]).state is State.PAUSED
