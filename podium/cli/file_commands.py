@@ -2,7 +2,8 @@
 
 Both read the store and the internal storage the settings describe (PODIUM_*), like the
 other execution commands; `--data-dir` points them at an embedded run's folder instead
-(`podium run --data-dir DIR` keeps its SQLite database and storage there).
+(`podium run --data-dir DIR` keeps its SQLite database and storage there), and `--server`
+at an API (podium/cli/backend.py).
 """
 
 from __future__ import annotations

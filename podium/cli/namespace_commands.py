@@ -1,7 +1,7 @@
 """`podium namespace files list|upload|download|delete`: a namespace's files
 (common.storage.namespace_files), in the internal storage the settings describe
 (PODIUM_STORAGE__*, or `storage/` under PODIUM_DATA_DIR); `--data-dir` points at an
-embedded run's folder instead.
+embedded run's folder instead, `--server` at an API (podium/cli/backend.py).
 
 Paths inside the namespace are written with or without a leading slash (`/scripts/etl.py`
 or `scripts/etl.py`); `..`, `.` and empty segments are refused. Every file is streamed.
