@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from common.allowances import fold_allowances
 from common.errors import OutputError, TemplateError
 from common.inputs import coerce_output, to_json_value
 from common.models.state import State
@@ -99,7 +100,8 @@ def _resolve_flowables(tx: ExecutionTx, config: EngineConfig, start) -> bool:
             continue
         state = resolve_flowable(tx, config, task, run, start)
         if state is not None:
-            tx.move_run(tx.run(run.id), _allow(task, state))
+            tx.move_run(tx.run(run.id), fold_allowances(
+                state, allow_failure=task.allow_failure, allow_warning=task.allow_warning))
             if tx.execution.state.is_terminated:  # an Exit task ended it: nothing more starts
                 break
     return tx.version != version
@@ -109,14 +111,6 @@ def _worker_done(run) -> bool:
     """A WorkingDirectory whose worker part ended stays RUNNING while the executor runs its
     `errors` / `finally` (executor/engine/features/working_directory.py)."""
     return bool(run.attempts) and run.attempts[-1].state.is_terminated
-
-
-def _allow(task, state: State) -> State:
-    if state is State.FAILED and task.allow_failure:
-        state = State.WARNING
-    if state is State.WARNING and task.allow_warning:
-        state = State.SUCCESS
-    return state
 
 
 def _resolve_flow(tx: ExecutionTx, config: EngineConfig, start) -> bool:

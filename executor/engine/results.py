@@ -8,6 +8,7 @@ final state, as Kestra's worker does.
 
 from __future__ import annotations
 
+from common.allowances import fold_allowances
 from common.messages import TaskResult
 from common.models.execution import Attempt, TaskRun
 from common.models.state import State
@@ -108,11 +109,8 @@ def final_state(tx: ExecutionTx, run: TaskRun, state: State) -> State:
     if state is State.SUCCESS and policy is not None and policy.warning_on_retry \
             and len(run.attempts) > 1:
         state = State.WARNING
-    if state is State.FAILED and task.allow_failure:
-        state = State.WARNING
-    if state is State.WARNING and task.allow_warning:
-        state = State.SUCCESS
-    return state
+    return fold_allowances(state, allow_failure=task.allow_failure,
+                           allow_warning=task.allow_warning)
 
 
 def _merge_labels(tx: ExecutionTx, labels: list[dict]) -> None:

@@ -11,7 +11,7 @@ Order, as Kestra's Worker / WorkerTaskCallable:
    a kill is KILLED unless the task finished first; any exception is FAILED, its error
    logged at ERROR (Kestra's exceptionHandler);
 4. allowFailure turns FAILED into WARNING when no retry is left; then allowWarning turns
-   WARNING into SUCCESS;
+   WARNING into SUCCESS (common/allowances.py, the rule the executor applies too);
 5. secrets (every value the masker holds) are masked in the logs and the error message;
    outputs and labels keep them in clear, as Kestra keeps them (it masks logs, never task
    outputs: SecretFunctionTest and InputsTest read `secret()` results and SECRET inputs
@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from common.allowances import fold_allowances
 from common.durations import parse_duration
 from common.errors import PodiumError, StorageError
 from common.models.execution import new_id
@@ -92,12 +93,8 @@ def _store_log_file(log_file: LogFile, ctx: RunContext) -> str | None:
 
 
 def adjust_state(task: Task, outcome: Outcome, retry_left: bool) -> Outcome:
-    state = outcome.state
-    if task.allow_failure and state is State.FAILED and not retry_left:
-        state = State.WARNING
-    if task.allow_warning and state is State.WARNING:
-        state = State.SUCCESS
-    outcome.state = state
+    outcome.state = fold_allowances(outcome.state, allow_failure=task.allow_failure,
+                                    allow_warning=task.allow_warning, retry_left=retry_left)
     return outcome
 
 
