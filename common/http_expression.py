@@ -8,12 +8,12 @@ own time budget. `fetch` returns the body as Kestra's client would: parsed when 
 response says JSON or YAML, else text. A status >= 400 is an error, as in Kestra.
 
 `call` is what the template gave: uri, method, query, body, contentType, headers,
-options (auth, timeouts, followRedirects; proxies are refused), accept.
+options (auth, timeouts, followRedirects; proxies are refused), accept. Auth and timeouts
+are read by common/http_options.py, as for the http tasks and the http.Trigger's poll.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 from http import HTTPStatus
@@ -23,11 +23,11 @@ import httpx
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 
-from common.durations import parse_duration
 from common.errors import HttpRequestError, PodiumError
 from common.http_client import checked_url, guarded_client
 from common.http_guard import HostPolicy
-from common.plugins.tasks.http import BasicAuth, RequestOptions
+from common.http_options import authorization, timeouts
+from common.plugins.tasks.http import RequestOptions
 from common.templating.library.json_yaml import from_yaml
 
 JSON = "application/json"
@@ -42,8 +42,7 @@ def fetch(call: Mapping[str, Any], settings: Any, timeout: float) -> Any:
     uri, options = str(call["uri"]).strip(), _options(call.get("options"))
     policy = HostPolicy.from_settings(settings)
     url = checked_url(policy, uri)
-    request_timeout = httpx.Timeout(min(timeout, _seconds(options, "read", timeout)),
-                                    connect=min(timeout, _seconds(options, "connect", timeout)))
+    request_timeout = _timeout(options, timeout)
     follow = options.follow_redirects if isinstance(options.follow_redirects, bool) else True
     with guarded_client(policy, timeout=request_timeout, follow_redirects=follow,
                         max_redirects=settings.max_redirects) as client:
@@ -88,16 +87,15 @@ def _options(raw: Any) -> RequestOptions:
     return options
 
 
-def _seconds(options: RequestOptions, which: str, default: float) -> float:
-    timeout = options.timeout
-    value = None
-    if which == "connect":
-        value = (timeout.connect_timeout if timeout else None) or options.connect_timeout
-    elif timeout is not None and "read_idle_timeout" in timeout.model_fields_set:
-        value = timeout.read_idle_timeout
-    elif "read_timeout" in options.model_fields_set:
-        value = options.read_timeout
-    return parse_duration(str(value)).total_seconds() if value else default
+def _as_given(value: Any) -> Any:
+    return value  # the template already rendered every argument of http()
+
+
+def _timeout(options: RequestOptions, budget: float) -> httpx.Timeout:
+    """The options' timeouts (common/http_options.py), never past the render's budget."""
+    connect, read = timeouts(options, _as_given, default_read=budget)
+    return httpx.Timeout(min(budget, read),
+                         connect=min(budget, budget if connect is None else connect))
 
 
 def _query(query: Any) -> list[tuple[str, str]] | None:
@@ -119,24 +117,11 @@ def _headers(call: Mapping[str, Any], options: RequestOptions) -> list[tuple[str
     headers.append(("Accept", str(call.get("accept") or JSON)))
     if call.get("body") is not None:
         headers.append(("Content-Type", _media(call)))
-    auth = _authorization(options)
+    auth = authorization(options, _as_given, masker=None)  # no log echoes a header here
     if auth is not None:
         headers = [h for h in headers if h[0].lower() != "authorization"]
         headers.append(("Authorization", auth))
     return headers
-
-
-def _authorization(options: RequestOptions) -> str | None:
-    auth = options.auth
-    if auth is None and options.basic_auth_user is not None:
-        auth = BasicAuth(type="BASIC", username=options.basic_auth_user,
-                         password=options.basic_auth_password or "")
-    if auth is None:
-        return None
-    if isinstance(auth, BasicAuth):
-        pair = f"{auth.username or ''}:{auth.password or ''}".encode()
-        return "Basic " + base64.b64encode(pair).decode("ascii")
-    return f"Bearer {auth.token or ''}"
 
 
 def _media(call: Mapping[str, Any]) -> str:

@@ -1,10 +1,11 @@
 """What an HTTP request's `options` ask of the client, read the same way by the
-http.Request/Download tasks on a worker (worker/runnables/http.py) and the http.Trigger's
-poll in the scheduler (scheduler/http_poll.py): the Authorization header, with its
-credential given to a masker, and the connect/read timeouts.
+http.Request/Download tasks on a worker (worker/runnables/http.py), the http.Trigger's
+poll in the scheduler (scheduler/http_poll.py) and the `http()` template function
+(common/http_expression.py): the Authorization header, with its credential given to a
+masker, and the connect/read timeouts. No other module reads `auth` or a timeout option.
 
-Both callers render with their own context, so they pass `render` (a property value ->
-its rendered value).
+Each caller renders with its own context, so it passes `render` (a property value -> its
+rendered value; the identity for http(), whose arguments come rendered).
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ MIN_MASKED_TOKEN = 8
 
 
 def authorization(options: RequestOptions | None, render: Render,
-                  masker: SecretMasker) -> str | None:
+                  masker: SecretMasker | None) -> str | None:
     """The Authorization header `options.auth` (or basicAuthUser/Password) asks for, None
     without one. The credential goes to `masker`: it is derived from rendered values, so
     no secret() call masked it, and a malformed one (a token ending in a line break) is
-    echoed by the HTTP library's error."""
+    echoed by the HTTP library's error. `masker` is None only for a caller whose errors
+    never quote the request (http())."""
     if options is None:
         return None
     auth = options.auth
@@ -39,10 +41,11 @@ def authorization(options: RequestOptions | None, render: Render,
     if isinstance(auth, BasicAuth):
         pair = f"{render(auth.username or '')}:{render(auth.password or '')}"
         credential = base64.b64encode(pair.encode("utf-8")).decode("ascii")
-        masker.add(credential)
+        if masker is not None:
+            masker.add(credential)
         return f"Basic {credential}"
     token = str(render(auth.token or ""))
-    if len(token) >= MIN_MASKED_TOKEN:
+    if masker is not None and len(token) >= MIN_MASKED_TOKEN:
         masker.add(token)
     return f"Bearer {token}"
 
