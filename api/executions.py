@@ -22,7 +22,8 @@ from api.bodies import FORM_TYPES, has_body, media_type, parsed_form, require_me
 from api.context import execution_json, execution_or_404, file_download, runtime_of
 from api.errors import ApiError, Conflict, NotFound, Unprocessable
 from api.guard import basic_user
-from api.params import PROBLEM, has_control_characters
+from api.params import PROBLEM
+from common.control_characters import has_control_characters
 from common.errors import UnsafePathError
 from common.messages import KillExecution
 from common.models.state import State

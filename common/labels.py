@@ -3,12 +3,15 @@
 Kestra has none; labels are indexed and listed on every execution, so a flow with 10,000
 labels or a 1 MB label value makes every page and query that shows executions slow. The
 limits are generous for real use: 64 labels, keys of at most 128 characters, values of at
-most 1024 (docs/security.md, "Flow source").
+most 1024 (docs/security.md, "Flow source"). No key or value holds a control character
+(common/control_characters.py: the rule the API applies to the labels it is given).
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable
+
+from common.control_characters import describe_character, first_control_character, shown_safely
 
 MAX_LABELS = 64
 MAX_LABEL_KEY_LENGTH = 128
@@ -29,6 +32,8 @@ def label_limit_problems(pairs: Iterable[tuple[Any, Any]]) -> list[str]:
         if len(value_text) > MAX_LABEL_VALUE_LENGTH:
             problems.append(f"the value of label '{key_text[:40]}' is {len(value_text)} "
                             f"characters long; at most {MAX_LABEL_VALUE_LENGTH}")
-        if "\x00" in key_text or "\x00" in value_text:
-            problems.append(f"label '{key_text[:40]}' contains a NUL character (U+0000)")
+        char = first_control_character(key_text) or first_control_character(value_text)
+        if char is not None:
+            problems.append(f"label '{shown_safely(key_text[:40])}' contains "
+                            f"{describe_character(char)}, a control character")
     return problems

@@ -3,7 +3,7 @@
 A flow is UTF-8 text. Other encodings are refused, never repaired: replacing undecodable
 bytes would silently change identifiers and scripts. A UTF-8 byte order mark at the very
 start is accepted and dropped (editors on Windows write one). Characters YAML forbids
-(C0 controls other than tab, line feed and carriage return, DEL, C1 controls, unpaired
+(the control characters of common/control_characters.py, plus C1 controls, unpaired
 surrogates, U+FFFE and U+FFFF) are refused with their line and column; ruamel would report
 them only as an offset.
 """
@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
 
+from common.control_characters import CONTROL_CHARACTERS, describe_character
 from common.errors import Problem, YamlSyntaxError
 
 _UTF8_BOM = "\ufeff"
 _WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
               (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
-# YAML 1.2 printable set (c-printable), negated; NEL (U+0085) is allowed.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f"
-                        "\ud800-\udfff\ufffe\uffff]")
-_CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BACKSPACE", 0x1b: "ESC", 0x7f: "DEL"}
+# YAML 1.2 printable set (c-printable), negated: our control characters and what YAML
+# forbids besides (C1 controls but NEL, U+0085, a line break to YAML; surrogates; U+FFFE/F).
+_FORBIDDEN = re.compile(f"[{CONTROL_CHARACTERS}\x80-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def decode_source(source: str | bytes, name: str | None) -> str:
@@ -41,13 +40,6 @@ def check_characters(text: str, name: str | None) -> None:
     raise YamlSyntaxError([Problem(
         f"{describe_character(found.group())} is not allowed in a flow (YAML forbids "
         "control characters); remove it", line=line, column=column)], name)
-
-
-def describe_character(char: str) -> str:
-    """'character U+0000 (NUL)', naming the character where it has a short name."""
-    code = ord(char)
-    label = _CONTROL_NAMES.get(code) or unicodedata.name(char, "")
-    return f"character U+{code:04X}" + (f" ({label})" if label else "")
 
 
 def line_and_column(text: str, offset: int) -> tuple[int, int]:

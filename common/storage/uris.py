@@ -24,6 +24,7 @@ import re
 import unicodedata
 from urllib.parse import unquote
 
+from common.control_characters import has_control_characters
 from common.errors import UnsafePathError
 
 SCHEME = "kestra"
@@ -33,7 +34,6 @@ URI_PREFIX = "kestra:///"
 MAX_SEGMENT_BYTES = 255
 MAX_KEY_BYTES = 1024
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _segment_problem(segment: str) -> str | None:
@@ -48,7 +48,7 @@ def _segment_problem(segment: str) -> str | None:
             return f"{form or 'empty'!r} path segment{encoded}"
         if "/" in form or "\\" in form:
             return f"path separator inside a name{encoded}"
-        if _CONTROL.search(form):
+        if has_control_characters(form, name=True):
             return f"control character (NUL, newline...){encoded}"
     if len(segment.encode()) > MAX_SEGMENT_BYTES:
         return f"segment longer than {MAX_SEGMENT_BYTES} bytes"
