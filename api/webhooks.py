@@ -6,7 +6,8 @@ is used; anything else answers 404. The execution's trigger variables are Kestra
 `trigger.body` (JSON-parsed when it parses, else text), `trigger.headers` and
 `trigger.parameters` (name -> list of values). The trigger's `conditions` are evaluated
 with those variables: false answers 204 and starts nothing; a condition type this server
-does not evaluate answers 422 with the reason, and starts nothing either.
+does not evaluate answers 422 with the reason, and starts nothing either. The conditions
+are judged by the shared evaluator (common/conditions) with a webhook's context.
 
 With `wait: true` the call is answered when the execution ends (api/webhook_response.py:
 the execution, or with `returnOutputs` its outputs; 500 when it FAILED; `responseCode`,
@@ -35,26 +36,23 @@ from api.webhook_response import (
     ended_status,
     status_of,
 )
+from common.conditions import WEBHOOK_CONDITIONS, ConditionContext, UnsupportedCondition, holds
 from common.debounce import Window, render_key
 from common.errors import PodiumError
 from common.models.execution import Execution
 from common.nul import nul_problem
-from common.plugins.conditions import Expression, Not, Or, when_condition
+from common.plugins.conditions import when_condition
 from common.plugins.trigger_batch import BatchWebhook
 from common.plugins.triggers import Webhook
 from common.store.debounce import add_debounce_event
 from common.store.types import utcnow
-from common.templating import build_context, is_truthy, render
+from common.templating import build_context, render
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/executions/webhook", tags=["Webhooks"])
 
 ANY_BODY = {"requestBody": {"required": False, "content": {
     "application/json": {"schema": {}}, "text/plain": {"schema": {"type": "string"}}}}}
-
-
-class Unsupported(Exception):
-    """A condition type the webhook endpoint cannot evaluate."""
 
 
 async def _webhook(namespace: str, flow_id: str, key: str, request: Request,
@@ -161,9 +159,10 @@ def _start(runtime: Runtime, flow, trigger: Webhook | BatchWebhook,
     context = build_context(flow_id=flow.id, namespace=flow.namespace, trigger=variables)
     try:
         conditions = [*(trigger.conditions or []), *when_condition(trigger.when)]
-        if not all(_holds(c, context) for c in conditions):
+        judged = _condition_context(context)
+        if not all(holds(condition, judged) for condition in conditions):
             return Response(status_code=204)
-    except Unsupported as exc:
+    except UnsupportedCondition as exc:
         raise Unprocessable(f"Webhook skipped: {exc}") from None
     labels = {str(label["key"]): label["value"] for label in _labels(trigger.labels)}
     if trigger.debounce is not None:
@@ -197,17 +196,16 @@ def _key(trigger: Webhook, flow) -> str | None:
         return None
 
 
-def _holds(condition: Any, context: dict) -> bool:
-    if isinstance(condition, Expression):
+def _condition_context(context: dict) -> ConditionContext:
+    """A webhook's view for the shared evaluator: its request, as `trigger.*`."""
+
+    def render_or_false(template: str) -> str:
         try:
-            return is_truthy(render(condition.expression, context).strip())
+            return render(template, context)
         except PodiumError:  # as Kestra: an expression that cannot render is false
-            return False
-    if isinstance(condition, Not):
-        return not any(_holds(c, context) for c in condition.conditions)
-    if isinstance(condition, Or):
-        return any(_holds(c, context) for c in condition.conditions)
-    raise Unsupported(f"condition type {condition.type} is not evaluated for webhooks")
+            return "false"
+
+    return ConditionContext("webhooks", WEBHOOK_CONDITIONS, render_or_false)
 
 
 def _labels(labels: Any) -> list[dict]:

@@ -11,9 +11,10 @@ parts are its entries (`mode` says how many must be met: all, any, at least
 `minSatisfied`), within `window` (common/flow_windows.py); the trigger-level
 `when` is a plain condition, checked before any window.
 
-Conditions that look at the time of a schedule (DayWeek, TimeBetween...) are evaluated at
-the moment of the change. MultipleCondition and `preconditions` need what other executions
-did in a time window: `window_facts` gives the sub-conditions met by earlier executions.
+Plain conditions (Expression, Not, Or, Execution*, Weekend) are judged by the shared
+evaluator (common/conditions) with this trigger's context: the source execution, the state
+it entered, its render and the moment of the change. MultipleCondition and `preconditions`
+need what other executions did in a time window: `window_facts` gives the sub-conditions met by earlier executions.
 """
 
 from __future__ import annotations
@@ -25,20 +26,26 @@ from datetime import datetime
 from typing import Any, Callable
 
 from common import flow_windows as windows
+from common.conditions import (
+    FLOW_TRIGGER_CONDITIONS,
+    ConditionContext,
+    UnsupportedCondition,
+    has_labels,
+    rendered_truth,
+)
+from common.conditions import holds as plain_holds
 from common.errors import PodiumError
 from common.flow_windows import WindowSpec
 from common.models.execution import Execution
 from common.plugins import conditions as c
 from common.plugins.fields import TERMINATED_STATES
 from common.plugins.triggers import Flow as FlowTrigger
-from common.templating import is_truthy
 
 Render = Callable[..., str]  # (template, extra variables or None) -> text
 log = logging.getLogger(__name__)
 
 
-class UnsupportedCondition(PodiumError):
-    """A condition type a Flow trigger cannot evaluate here."""
+__all__ = ["UnsupportedCondition", "fires", "listens", "parts_met", "window_conditions"]
 
 
 def fires(trigger: FlowTrigger, listener: tuple[str, str], source: Execution, state: str,
@@ -81,7 +88,7 @@ def when_variables(source: Execution, state: str) -> dict[str, Any]:
 
 
 def _when(template: str, source: Execution, state: str, render: Render) -> bool:
-    return is_truthy(render(template, when_variables(source, state)).strip())
+    return rendered_truth(render(template, when_variables(source, state)))
 
 
 def window_conditions(trigger: FlowTrigger) -> list:
@@ -195,52 +202,17 @@ def holds(condition, source: Execution, state: str, render: Render,
             return False
         met = earlier | parts_met(condition, source, state, render)
         return len(met & set(condition.conditions)) >= needed(condition)
-    check = _CHECKS.get(type(condition))
-    if check is None:
-        raise UnsupportedCondition(f"condition {getattr(condition, 'type', condition)} is not "
-                                   f"supported on a Flow trigger")
-    return check(condition, source, state, render)
+    check = _PARTS.get(type(condition))
+    if check is not None:
+        return check(condition, source, state, render)
+    return plain_holds(condition, _context(source, state, render))
 
 
-def _flow(cond: c.ExecutionFlow, source, state, render) -> bool:
-    return source.namespace == cond.namespace and source.flow_id == cond.flow_id
-
-
-def _namespace(cond: c.ExecutionNamespace, source, state, render) -> bool:
-    comparison = cond.comparison or ("PREFIX" if cond.prefix else "EQUALS")
-    if comparison == "PREFIX":
-        return source.namespace.startswith(cond.namespace)
-    if comparison == "SUFFIX":
-        return source.namespace.endswith(cond.namespace)
-    return source.namespace == cond.namespace
-
-
-def _status(cond: c.ExecutionStatus, source, state, render) -> bool:
-    return (cond.in_ is None or state in cond.in_) and \
-        (cond.not_in is None or state not in cond.not_in)
-
-
-def _labels(cond: c.ExecutionLabels, source, state, render) -> bool:
-    wanted = cond.labels if isinstance(cond.labels, dict) else \
-        {label.key: label.value for label in cond.labels}
-    have = {label["key"]: label["value"] for label in source.labels}
-    return all(str(have.get(key)) == str(value) for key, value in wanted.items())
-
-
-def _expression(cond, source, state, render) -> bool:
-    return is_truthy(render(cond.expression).strip())
-
-
-def _outputs(cond: c.ExecutionOutputs, source, state, render) -> bool:
-    return bool(source.outputs) and _expression(cond, source, state, render)
-
-
-def _not(cond: c.Not, source, state, render) -> bool:
-    return not any(holds(sub, source, state, render) for sub in cond.conditions)
-
-
-def _or(cond: c.Or, source, state, render) -> bool:
-    return any(holds(sub, source, state, render) for sub in cond.conditions)
+def _context(source: Execution, state: str, render: Render) -> ConditionContext:
+    """A Flow trigger's view for the shared evaluator: the date conditions it judges
+    (Weekend) read the moment of the change."""
+    return ConditionContext("a Flow trigger", FLOW_TRIGGER_CONDITIONS, render,
+                            moment=lambda _date: _now(), execution=source, state=state)
 
 
 def _upstream(check: UpstreamCheck, source, state, render) -> bool:
@@ -251,8 +223,7 @@ def _upstream(check: UpstreamCheck, source, state, render) -> bool:
     # No `states`: any state the trigger listens to (Kestra's UpstreamFlowCondition).
     if upstream.states is not None and state not in upstream.states:
         return False
-    have = {label["key"]: label["value"] for label in source.labels}
-    return all(str(have.get(k)) == str(v) for k, v in (upstream.labels or {}).items())
+    return has_labels(source, upstream.labels or {})
 
 
 def _dependency(check: DependencyCheck, source, state, render) -> bool:
@@ -263,8 +234,7 @@ def _dependency(check: DependencyCheck, source, state, render) -> bool:
         return False
     if state not in (entry.states or DEPENDENCY_STATES):
         return False
-    have = {label["key"]: label["value"] for label in source.labels}
-    if not all(str(have.get(k)) == str(v) for k, v in (entry.labels or {}).items()):
+    if not has_labels(source, entry.labels or {}):
         return False
     return entry.when is None or _when(entry.when, source, state, render)
 
@@ -280,8 +250,8 @@ def _filter(f, source: Execution, state: str, render: Render) -> bool:
     value = {"FLOW_ID": source.flow_id, "NAMESPACE": source.namespace, "STATE": state,
              "EXPRESSION": None}[f.field]
     if f.field == "EXPRESSION":
-        value = render(f.value).strip()
-        return is_truthy(value) if f.type in ("IS_TRUE", "EQUAL_TO") else not is_truthy(value)
+        truth = rendered_truth(render(f.value))
+        return truth if f.type in ("IS_TRUE", "EQUAL_TO") else not truth
     tests = {"EQUAL_TO": lambda: value == f.value, "NOT_EQUAL_TO": lambda: value != f.value,
              "IN": lambda: value in (f.values or []), "NOT_IN": lambda: value not in (f.values or []),
              "STARTS_WITH": lambda: str(value).startswith(f.value or ""),
@@ -295,17 +265,10 @@ def _filter(f, source: Execution, state: str, render: Render) -> bool:
     return test()
 
 
-def _weekend(cond: c.Weekend, source, state, render) -> bool:
-    return _now().weekday() >= 5
-
-
 def _now() -> datetime:
     from common.store.types import utcnow
     return utcnow()
 
 
-_CHECKS = {c.ExecutionFlow: _flow, c.ExecutionNamespace: _namespace,
-           c.ExecutionStatus: _status, c.ExecutionLabels: _labels,
-           c.ExecutionOutputs: _outputs, c.Expression: _expression, c.Not: _not, c.Or: _or,
-           c.Weekend: _weekend, UpstreamCheck: _upstream, FilterCheck: _where,
-           DependencyCheck: _dependency}
+# The parts of `preconditions` and `dependsOn` (Preconditions.of...): Flow-trigger only.
+_PARTS = {UpstreamCheck: _upstream, FilterCheck: _where, DependencyCheck: _dependency}
