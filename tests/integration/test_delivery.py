@@ -22,7 +22,7 @@ from common.models.state import State
 from common.store import get_flow
 from common.store.types import utcnow
 from common.submission import create_execution
-from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE
+from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE, worker_group_queue
 from tests.integration.conftest import (
     Interceptor,
     deploy,
@@ -36,7 +36,7 @@ from tests.integration.scrape import results_handled, wait_result_handled
 
 pytestmark = pytest.mark.service
 
-INTERCEPT_QUEUE = f"{WORKER_QUEUE}.intercept"
+INTERCEPT_QUEUE = worker_group_queue("intercept")
 
 
 @pytest.fixture(scope="module")
