@@ -29,6 +29,7 @@ from api.login_limits import FailedLogins
 from api.metrics import MetricsMiddleware
 from api.params import refuse_control_characters
 from common.settings import ApiSettings
+from podium.application.services import check_store
 from podium.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,5 @@ def credentials(settings: ApiSettings) -> Credentials | None:
 
 def health(runtime: Runtime = Depends(runtime_of)) -> dict:
     """UP when the store answers; no credentials needed."""
-    with runtime.db.read() as conn:
-        conn.exec_driver_sql("SELECT 1")
+    check_store(runtime)
     return {"status": "UP"}

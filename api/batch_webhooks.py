@@ -10,10 +10,9 @@ from typing import Any
 from fastapi import Response
 from fastapi.responses import JSONResponse
 
-from common.batch_webhook import accepts, batch_key, batch_window, buffered_event
+from common.batch_webhook import accepts
 from common.plugins.trigger_batch import BatchWebhook
-from common.store.debounce import add_debounce_event
-from common.store.types import utcnow
+from podium.application.webhooks import join_batch
 from podium.runtime import Runtime
 
 
@@ -22,11 +21,5 @@ def buffer_call(runtime: Runtime, flow, trigger: BatchWebhook, variables: dict[s
     where = {"id": flow.id, "namespace": flow.namespace}
     if not accepts(trigger, variables, where):
         return Response(status_code=204)
-    now = utcnow()
-    with runtime.db.begin() as conn:
-        batch = add_debounce_event(
-            conn, (flow.namespace, flow.id, trigger.id), batch_window(trigger),
-            batch_key(flow.namespace, flow.id), buffered_event(variables, now), now,
-            trigger={"id": trigger.id, "type": trigger.type}, inputs=trigger.inputs,
-            labels=labels or None)
+    batch = join_batch(runtime, flow, trigger, variables, labels)
     return JSONResponse({"status": "buffered", "eventsBuffered": batch.size}, status_code=202)

@@ -8,9 +8,9 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 
 from api.bodies import read_limited
-from api.errors import NotFound
 from common.models.execution import Execution
 from common.storage.base import CHUNK_SIZE
+from podium.application import executions
 from podium.runtime import Runtime
 
 YAML_BODY = {"requestBody": {"required": True, "content": {
@@ -29,16 +29,9 @@ async def text_body(request: Request) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def execution_or_404(runtime: Runtime, execution_id: str) -> Execution:
-    execution = runtime.get(execution_id)
-    if execution is None:
-        raise NotFound(f"Execution '{execution_id}' not found")
-    return execution
-
-
 def execution_json(runtime: Runtime, execution: Execution) -> dict:
     """Kestra's Execution JSON with its task runs, plus the UI address Kestra adds."""
-    body = execution.to_api(runtime.task_runs(execution.id))
+    body = execution.to_api(executions.task_runs(runtime, execution.id))
     body["url"] = f"/ui/executions/{execution.namespace}/{execution.flow_id}/{execution.id}"
     return body
 

@@ -12,17 +12,19 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from common.errors import (
+    ConflictError,
     ExecutionBlockedError,
     FileAccessError,
     FlowValidationError,
     InputError,
+    InvalidRequestError,
     KVError,
     LabelError,
+    NotFoundError,
     PodiumError,
     StorageNotFoundError,
     UnsafePathError,
 )
-from common.store.errors import NotFoundError as StoreNotFound
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,9 @@ class UnsupportedMediaType(ApiError):
 # Most specific first: the first class an error is an instance of decides.
 _STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (StorageNotFoundError, 404),
-    (StoreNotFound, 404),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (InvalidRequestError, 422),
     (FileAccessError, 403),
     (UnsafePathError, 422),
     (FlowValidationError, 422),
@@ -91,7 +95,7 @@ def status_of(exc: PodiumError) -> int:
 
 
 def details_of(exc: PodiumError) -> list:
-    if isinstance(exc, ApiError):
+    if isinstance(exc, (ApiError, InvalidRequestError)):
         return exc.details
     if isinstance(exc, FlowValidationError):
         return [p.as_dict() for p in exc.problems]

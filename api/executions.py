@@ -19,32 +19,23 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.bodies import FORM_TYPES, has_body, media_type, parsed_form, require_media_type
-from api.context import execution_json, execution_or_404, file_download, runtime_of
-from api.errors import ApiError, Conflict, NotFound, Unprocessable
+from api.context import execution_json, file_download, runtime_of
+from api.errors import ApiError, Unprocessable
 from api.guard import basic_user
 from api.params import PROBLEM
 from common.control_characters import has_control_characters
 from common.errors import UnsafePathError
-from common.messages import KillExecution
 from common.models.state import State
-from common.storage import execution_prefix
 from common.storage.uploads import Upload
-from common.storage.uris import check_name, key_of
-from common.store import (
-    count_executions,
-    get_flow,
-    list_executions,
-    lock_execution,
-    update_execution,
-)
-from common.transport.base import EXECUTOR_QUEUE
+from common.storage.uris import check_name
+from podium.application import control, executions, flows
+from podium.application.executions import SYSTEM_PREFIX
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/executions", tags=["Executions"])
 
 MULTIPART_BODY = {"requestBody": {"content": {"multipart/form-data": {"schema": {
     "type": "object", "additionalProperties": {"type": "string"}}}}}}
-SYSTEM_PREFIX = "system."
 FOLLOW_POLL_SECONDS = 0.25
 
 
@@ -131,12 +122,10 @@ def search_executions(
         labels: list[str] | None = Query(None, description="key:value"),
         startDate: datetime | None = None, endDate: datetime | None = None,  # noqa: N803
         runtime: Runtime = Depends(runtime_of)) -> dict:
-    filters = dict(namespace=namespace or None, flow_id=flowId or None, states=state or None,
-                   labels=parse_labels(labels) or None, since=_utc(startDate),
-                   until=_utc(endDate))
-    with runtime.db.read() as conn:
-        found = list_executions(conn, **filters, limit=size, offset=(page - 1) * size)
-        total = count_executions(conn, **filters)
+    found, total = executions.search(
+        runtime, namespace=namespace or None, flow_id=flowId or None, states=state or None,
+        labels=parse_labels(labels) or None, since=_utc(startDate), until=_utc(endDate),
+        limit=size, offset=(page - 1) * size)
     return {"results": [e.to_api() for e in found], "total": total}
 
 
@@ -148,7 +137,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 @router.get("/{execution_id}")
 def get_execution_route(execution_id: str, runtime: Runtime = Depends(runtime_of)) -> dict:
-    return execution_json(runtime, execution_or_404(runtime, execution_id))
+    return execution_json(runtime, executions.require(runtime, execution_id))
 
 
 @router.get("/{execution_id}/follow")
@@ -156,13 +145,13 @@ async def follow_execution(execution_id: str, request: Request,
                            runtime: Runtime = Depends(runtime_of)) -> StreamingResponse:
     """Server-sent events: one `start` event, then the execution each time it changes,
     until it ends (or pauses)."""
-    await run_in_threadpool(execution_or_404, runtime, execution_id)
+    await run_in_threadpool(executions.require, runtime, execution_id)
 
     async def events():
         yield _event({"id": execution_id}, "start")
         last = None
         while True:
-            execution = await run_in_threadpool(runtime.get, execution_id)
+            execution = await run_in_threadpool(executions.get, runtime, execution_id)
             if execution is None:
                 return
             body = await run_in_threadpool(execution_json, runtime, execution)
@@ -187,44 +176,31 @@ def execution_file(execution_id: str,
                    path: str = Query(..., description="kestra:///... URI of the file"),
                    runtime: Runtime = Depends(runtime_of)) -> StreamingResponse:
     """Stream one stored file of the execution (its inputs and task outputs only)."""
-    execution = execution_or_404(runtime, execution_id)
-    if runtime.storage is None:
-        raise ApiError("This server has no internal storage")
-    key = key_of(path)
-    prefix = key_of(execution_prefix(execution.namespace, execution.flow_id, execution.id),
-                    prefix=True)
-    if not key.startswith(prefix.rstrip("/") + "/"):
-        raise Unprocessable("Invalid prefix path: the file is not one of this execution's")
-    source = runtime.storage.get(path)
-    return file_download(source, key.rsplit("/", 1)[-1])
+    return file_download(*executions.open_file(runtime, execution_id, path))
 
 
 @router.get("/{execution_id}/files")
 def execution_files(execution_id: str, runtime: Runtime = Depends(runtime_of)) -> list:
     """Every stored file of the execution (inputs, task outputs), sorted by URI. Ours:
     Kestra has no such listing (its UI reads the URIs from inputs and outputs)."""
-    execution_or_404(runtime, execution_id)
+    executions.require(runtime, execution_id)
     return [{"uri": entry.uri, "size": entry.size,
              "modified": entry.modified.isoformat().replace("+00:00", "Z")}
-            for entry in runtime.files(execution_id)]
+            for entry in executions.files(runtime, execution_id)]
 
 
 # ---------------------------------------------------------------------- control
 
 @router.delete("/{execution_id}/kill", status_code=202)
 def kill_execution(execution_id: str, runtime: Runtime = Depends(runtime_of)) -> Response:
-    execution = execution_or_404(runtime, execution_id)
-    if execution.state.is_terminated:
-        raise Conflict(f"Execution '{execution_id}' is already finished "
-                       f"({execution.state.value})")
-    runtime.transport.publish(EXECUTOR_QUEUE, KillExecution(execution_id=execution_id).encode())
+    control.kill(runtime, execution_id)
     return Response(status_code=202)
 
 
 @router.post("/{execution_id}/restart")
 def restart_execution(execution_id: str, runtime: Runtime = Depends(runtime_of)) -> dict:
-    execution = execution_or_404(runtime, execution_id)
-    runtime.restart(execution_id)
+    execution = executions.require(runtime, execution_id)
+    control.restart(runtime, execution_id)
     return execution_json(runtime, execution)
 
 
@@ -232,11 +208,11 @@ def restart_execution(execution_id: str, runtime: Runtime = Depends(runtime_of))
 def replay_execution(execution_id: str, taskRunId: str | None = None,  # noqa: N803
                      runtime: Runtime = Depends(runtime_of)) -> dict:
     """The new execution (the executor creates it; its id is known at once)."""
-    execution_or_404(runtime, execution_id)
-    new_id = runtime.replay(execution_id, taskRunId or None)
+    executions.require(runtime, execution_id)
+    new_id = control.replay(runtime, execution_id, taskRunId or None)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        created = runtime.get(new_id)
+        created = executions.get(runtime, new_id)
         if created is not None:
             return execution_json(runtime, created)
         time.sleep(0.05)
@@ -253,8 +229,8 @@ def set_task_run_state(execution_id: str, body: StateRequest = Body(...),
                        runtime: Runtime = Depends(runtime_of)) -> dict:
     """Force a terminated task run to SUCCESS / FAILED / WARNING (Kestra's changeState);
     the executor applies it, and the execution goes on from there."""
-    execution = execution_or_404(runtime, execution_id)
-    runtime.set_state(execution_id, body.taskRunId, body.state)
+    execution = executions.require(runtime, execution_id)
+    control.set_state(runtime, execution_id, body.taskRunId, body.state)
     return execution_json(runtime, execution)
 
 
@@ -263,9 +239,9 @@ async def resume_execution(execution_id: str, request: Request,
                            runtime: Runtime = Depends(runtime_of)) -> Response:
     """Resume a PAUSED execution with the paused task's onResume inputs (form fields and
     files)."""
-    await run_in_threadpool(execution_or_404, runtime, execution_id)
+    await run_in_threadpool(executions.require, runtime, execution_id)
     async with form_values(request) as inputs:
-        await run_in_threadpool(runtime.resume, execution_id, inputs or None)
+        await run_in_threadpool(control.resume, runtime, execution_id, inputs or None)
     return Response(status_code=204)
 
 
@@ -281,9 +257,10 @@ def review_execution(execution_id: str, request: Request, body: ReviewRequest = 
                      runtime: Runtime = Depends(runtime_of)) -> dict:
     """Approve or deny a PAUSED Approval task (Kestra's review action): the comment rule and
     the review inputs are checked here (400 / 422), then the executor resumes it."""
-    execution_or_404(runtime, execution_id)
-    task_run_id = runtime.review(execution_id, body.decision, body.comment, body.inputs,
-                                 task_run_id=body.taskRunId, by=basic_user(request.headers.get("authorization")))
+    executions.require(runtime, execution_id)
+    task_run_id = control.review(runtime, execution_id, body.decision, body.comment,
+                                 body.inputs, task_run_id=body.taskRunId,
+                                 by=basic_user(request.headers.get("authorization")))
     return {"executionId": execution_id, "taskRunId": task_run_id}
 
 
@@ -291,21 +268,8 @@ def review_execution(execution_id: str, request: Request, body: ReviewRequest = 
 def set_labels(execution_id: str, labels: list[Label] = Body(...),
                runtime: Runtime = Depends(runtime_of)) -> dict:
     """Add or replace labels of a terminated execution (Kestra refuses running ones)."""
-    with runtime.db.begin() as conn:
-        execution = lock_execution(conn, execution_id)
-        if execution is None:
-            raise NotFound(f"Execution '{execution_id}' not found")
-        if not execution.state.is_terminated:
-            raise ApiError("The execution is not terminated")
-        current = {str(label["key"]): label.get("value") for label in execution.labels}
-        for label in labels:
-            if label.key.startswith(SYSTEM_PREFIX) and current.get(label.key) != label.value:
-                raise ApiError(f"System labels can only be set by Podium itself, offending "
-                               f"label: {label.key}={label.value}")
-            current[label.key] = label.value
-        updated = execution.model_copy(update={"labels": [
-            {"key": key, "value": value} for key, value in current.items()]})
-        update_execution(conn, updated)
+    updated = executions.set_labels(runtime, execution_id,
+                                    [(label.key, label.value) for label in labels])
     return execution_json(runtime, updated)
 
 
@@ -322,7 +286,7 @@ async def create_execution(namespace: str, flow_id: str, request: Request,
     if any(key.startswith(SYSTEM_PREFIX) and key != "system.correlationId" for key in extra):
         raise ApiError("System labels can only be set by Podium itself")
     # The flow must exist before its body is read (an upload to nothing costs nothing).
-    await run_in_threadpool(_flow_or_404, runtime, namespace, flow_id)
+    await run_in_threadpool(flows.require, runtime, namespace, flow_id)
     async with form_values(request) as inputs:
         created = await run_in_threadpool(_submit, runtime, namespace, flow_id, inputs, extra)
     if wait:
@@ -330,20 +294,15 @@ async def create_execution(namespace: str, flow_id: str, request: Request,
     return await run_in_threadpool(execution_json, runtime, created)
 
 
-def _flow_or_404(runtime: Runtime, namespace: str, flow_id: str) -> None:
-    with runtime.db.read() as conn:
-        if get_flow(conn, namespace, flow_id) is None:
-            raise NotFound(f"Flow '{namespace}.{flow_id}' not found")
-
-
 def _submit(runtime: Runtime, namespace: str, flow_id: str, inputs: dict, labels: dict):
-    _flow_or_404(runtime, namespace, flow_id)  # it may have been deleted meanwhile
-    return runtime.submit(namespace, flow_id, inputs or None, labels=labels or None)
+    flows.require(runtime, namespace, flow_id)  # it may have been deleted meanwhile
+    return executions.submit(runtime, namespace, flow_id, inputs or None,
+                             labels=labels or None)
 
 
 async def _wait(runtime: Runtime, execution_id: str, request: Request):
     while True:
-        execution = await run_in_threadpool(runtime.get, execution_id)
+        execution = await run_in_threadpool(executions.get, runtime, execution_id)
         if execution.state.is_terminated or execution.state is State.PAUSED \
                 or await request.is_disconnected():
             return execution

@@ -10,8 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.bodies import read_limited, require_media_type
 from api.context import runtime_of
-from api.errors import NotFound, Unprocessable
-from common.kv import KVEntry, KVStore, KVType, guess_value, parse_as
+from api.errors import Unprocessable
+from common.kv import KVEntry, KVType, guess_value, parse_as
+from podium.application import kv
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/namespaces/{namespace}/kv", tags=["KV"])
@@ -34,20 +35,14 @@ def entry_json(entry: KVEntry) -> dict:
             "expirationDate": _iso(entry.expires)}
 
 
-def _store(runtime: Runtime) -> KVStore:
-    return KVStore(runtime.db)
-
-
 @router.get("")
 def list_keys(namespace: str, runtime: Runtime = Depends(runtime_of)) -> list:
-    return [entry_json(entry) for entry in _store(runtime).list(namespace)]
+    return [entry_json(entry) for entry in kv.list_entries(runtime, namespace)]
 
 
 @router.get("/{key}")
 def get_key(namespace: str, key: str, runtime: Runtime = Depends(runtime_of)) -> dict:
-    entry = _store(runtime).get(namespace, key)
-    if entry is None:
-        raise NotFound(f"No value found for key '{key}' in namespace '{namespace}'")
+    entry = kv.get(runtime, namespace, key)
     return {"type": entry.type.value, "value": entry.value}
 
 
@@ -69,7 +64,7 @@ async def put_key(namespace: str, key: str, request: Request,
                             f"{exc.start}): store binary data as a namespace file",
                             [{"message": "not UTF-8 text", "path": "body"}]) from None
     value = parse_as(text, kv_type) if kv_type is not None else guess_value(text)
-    await run_in_threadpool(_store(runtime).put, namespace, key, value, ttl=ttl or None,
+    await run_in_threadpool(kv.put, runtime, namespace, key, value, ttl=ttl or None,
                             overwrite=overwrite)
     return Response(status_code=204)
 
@@ -77,4 +72,4 @@ async def put_key(namespace: str, key: str, request: Request,
 @router.delete("/{key}")
 def delete_key(namespace: str, key: str, runtime: Runtime = Depends(runtime_of)) -> bool:
     """True when a live key was deleted."""
-    return _store(runtime).delete(namespace, key)
+    return kv.delete(runtime, namespace, key)

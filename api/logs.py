@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
-from api.context import execution_or_404, runtime_of
-from common.store import fetch_logs
-from common.store.logs import LogRecord
+from api.context import runtime_of
+from podium.application.logs import LogRecord
+from podium.application.logs import execution_logs as read_logs
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/logs", tags=["Logs"])
@@ -23,9 +23,7 @@ def log_json(entry: LogRecord) -> dict:
 
 def _lines(runtime: Runtime, execution_id: str, min_level: str | None,
            task_run_id: str | None, task_id: str | None) -> list[LogRecord]:
-    execution_or_404(runtime, execution_id)
-    with runtime.db.read() as conn:
-        return fetch_logs(conn, execution_id, task_run_id=task_run_id or None,
+    return read_logs(runtime, execution_id, task_run_id=task_run_id or None,
                           task_id=task_id or None, min_level=min_level or None)
 
 

@@ -23,11 +23,10 @@ from api.bodies import read_limited
 from api.context import runtime_of
 from api.errors import NotFound
 from common.errors import PodiumError
-from common.flow.loader import parse_flow
 from common.mcp_tools import CALL_LABELS, call_result, tool_descriptor, tool_trigger
 from common.plugins.trigger_mcp import DEFAULT_SERVER
-from common.store import list_flows
 from common.version import podium_version
+from podium.application import executions, flows
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/mcp", tags=["MCP"])
@@ -46,14 +45,8 @@ class RpcError(Exception):
 
 def _tools(runtime: Runtime, server: str) -> dict[str, tuple[Any, Any]]:
     """tool name -> (flow, trigger) of the server's tools."""
-    with runtime.db.read() as conn:
-        stored = list_flows(conn)
     tools = {}
-    for revision in stored:
-        try:
-            flow = parse_flow(revision.source).flow
-        except PodiumError:
-            continue  # a stored revision that no longer validates exposes nothing
+    for flow in flows.stored_flows(runtime):  # one that no longer validates exposes nothing
         trigger = tool_trigger(flow, server)
         if trigger is not None:
             tools.setdefault(trigger.tool_name, (flow, trigger))
@@ -120,7 +113,7 @@ async def _call_tool(params: dict, tools: dict, request: Request,
     extra = {k: v for k, v in arguments.items() if k not in declared}
     try:
         execution = await run_in_threadpool(
-            runtime.submit, flow.namespace, flow.id, inputs, labels=dict(CALL_LABELS),
+            executions.submit, runtime, flow.namespace, flow.id, inputs, labels=dict(CALL_LABELS),
             trigger={"id": trigger.id, "type": trigger.type, "variables": extra})
     except PodiumError as exc:  # invalid inputs, a disabled flow: the caller can fix them
         return {"content": [{"type": "text", "text": str(exc)}], "isError": True}
@@ -131,7 +124,7 @@ async def _call_tool(params: dict, tools: dict, request: Request,
                 f"execution {execution.id} is still {execution.state.value} after "
                 f"{request.app.state.settings.mcp_call_seconds:g} s")}], "isError": True}
         await asyncio.sleep(CALL_POLL_SECONDS)
-        execution = await run_in_threadpool(runtime.get, execution.id)
+        execution = await run_in_threadpool(executions.get, runtime, execution.id)
     return call_result(execution)
 
 

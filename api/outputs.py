@@ -8,9 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from api.context import execution_or_404, runtime_of
-from api.errors import NotFound
-from common.storage.offload import load, resolve
+from api.context import runtime_of
+from podium.application import executions
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/outputs", tags=["Outputs"])
@@ -20,25 +19,21 @@ router = APIRouter(prefix="/api/v1/outputs", tags=["Outputs"])
 def execution_outputs(execution_id: str,
                       runtime: Runtime = Depends(runtime_of)) -> dict[str, Any]:
     """The flow-level outputs of an execution."""
-    return execution_or_404(runtime, execution_id).outputs or {}
+    return executions.require(runtime, execution_id).outputs or {}
 
 
 @router.get("/tasks/{execution_id}")
 def task_outputs_information(execution_id: str,
                              runtime: Runtime = Depends(runtime_of)) -> list[dict[str, Any]]:
     """The task runs of an execution that have outputs."""
-    execution_or_404(runtime, execution_id)
+    executions.require(runtime, execution_id)
     return [{"taskId": run.task_id, "taskRunId": run.id, "value": run.value,
              "iteration": run.iteration, "inline": True}
-            for run in runtime.task_runs(execution_id) if run.outputs]
+            for run in executions.task_runs(runtime, execution_id) if run.outputs]
 
 
 @router.get("/tasks/{execution_id}/{task_run_id}")
 def task_run_outputs(execution_id: str, task_run_id: str,
                      runtime: Runtime = Depends(runtime_of)) -> dict[str, Any]:
     """One task run's outputs, large ones read back from the internal storage."""
-    execution_or_404(runtime, execution_id)
-    run = next((r for r in runtime.task_runs(execution_id) if r.id == task_run_id), None)
-    if run is None:
-        raise NotFound(f"Task run '{task_run_id}' not found in execution '{execution_id}'")
-    return resolve(run.outputs or {}, lambda uri: load(runtime.storage, uri))
+    return executions.task_run_outputs(runtime, execution_id, task_run_id)

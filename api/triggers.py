@@ -1,7 +1,7 @@
 """/api/v1/triggers: the scheduler's trigger rows (Kestra's TriggerController): search,
 per flow, update (disable / enable, start a backfill), unlock, pause / unpause / delete a
 backfill, and the bulk set-disabled. Paths and JSON shapes are Kestra's; the changes go
-through podium/triggers.py (under the row lock, as a scheduler replica writes)."""
+through podium/application/triggers.py (under the row lock, as a scheduler replica writes)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
 from api.context import runtime_of
-from common.errors import PodiumError
-from common.store.errors import NotFoundError
-from common.store.triggers import get_trigger
-from podium import triggers as control
+from common.errors import NotFoundError, PodiumError
+from podium.application import flows
+from podium.application import triggers as control
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/triggers", tags=["Triggers"])
@@ -60,7 +59,7 @@ def _abstract_trigger(runtime: Runtime, namespace: str, flow_id: str,
                       trigger_id: str) -> dict | None:
     """The trigger's definition in the flow's latest revision (None when gone)."""
     try:
-        flow = runtime.flow(namespace, flow_id)
+        flow = flows.latest(runtime, namespace, flow_id)
     except PodiumError:  # a flow deleted or no longer loadable: show the row anyway
         return None
     for trigger in getattr(flow, "triggers", None) or []:
@@ -80,7 +79,7 @@ def search_triggers(page: int = Query(1, ge=1, le=1_000_000),
                     flowId: str | None = None,  # noqa: N803
                     runtime: Runtime = Depends(runtime_of)) -> dict:
     """Each trigger as `{abstractTrigger, triggerContext}`; `namespace` is a prefix."""
-    rows = control.find_triggers(runtime.db, namespace, flowId, q)
+    rows = control.find_triggers(runtime, namespace, flowId, q)
     return {"results": [{"abstractTrigger": _abstract_trigger(runtime, *row.key),
                          "triggerContext": control.trigger_json(row)}
                         for row in _page(rows, page, size)],
@@ -91,7 +90,7 @@ def search_triggers(page: int = Query(1, ge=1, le=1_000_000),
 def flow_triggers(namespace: str, flow_id: str, page: int = Query(1, ge=1, le=1_000_000),
                   size: int = Query(10, ge=1, le=1000), q: str | None = None,
                   runtime: Runtime = Depends(runtime_of)) -> dict:
-    rows = [row for row in control.find_triggers(runtime.db, None, flow_id, q)
+    rows = [row for row in control.find_triggers(runtime, None, flow_id, q)
             if row.namespace == namespace]
     return {"results": [control.trigger_json(row) for row in _page(rows, page, size)],
             "total": len(rows)}
@@ -102,47 +101,39 @@ def update_trigger(body: TriggerBody = Body(...),
                    runtime: Runtime = Depends(runtime_of)) -> dict:
     """Set `disabled`, and start `backfill` when the trigger has none (a backfill in
     progress is changed with the backfill routes only, as in Kestra)."""
-    state = _existing(runtime, body.key)
+    state = control.get(runtime, body.key)
     if body.disabled is not None and body.disabled != state.disabled:
-        state = control.set_disabled(runtime.db, body.key, body.disabled)
+        state = control.set_disabled(runtime, body.key, body.disabled)
     if body.backfill is not None and state.backfill is None:
         b = body.backfill
-        state = control.start_backfill(runtime.db, body.key, b.start, b.end, inputs=b.inputs,
+        state = control.start_backfill(runtime, body.key, b.start, b.end, inputs=b.inputs,
                                        labels=_labels(b.labels), paused=b.paused)
     return control.trigger_json(state)
-
-
-def _existing(runtime: Runtime, key: tuple[str, str, str]):
-    with runtime.db.read() as conn:
-        state = get_trigger(conn, key)
-    if state is None:
-        raise NotFoundError(f"Trigger '{'/'.join(key)}' not found")
-    return state
 
 
 @router.post("/{namespace}/{flow_id}/{trigger_id}/unlock")
 def unlock_trigger(namespace: str, flow_id: str, trigger_id: str,
                    runtime: Runtime = Depends(runtime_of)) -> dict:
     """Forget the execution the trigger waits for; 400 when it waits for none."""
-    return control.trigger_json(control.unlock(runtime.db, (namespace, flow_id, trigger_id)))
+    return control.trigger_json(control.unlock(runtime, (namespace, flow_id, trigger_id)))
 
 
 @router.put("/backfill/pause")
 def pause_backfill(body: TriggerBody = Body(...),
                    runtime: Runtime = Depends(runtime_of)) -> dict:
-    return control.trigger_json(control.pause_backfill(runtime.db, body.key, True))
+    return control.trigger_json(control.pause_backfill(runtime, body.key, True))
 
 
 @router.put("/backfill/unpause")
 def unpause_backfill(body: TriggerBody = Body(...),
                      runtime: Runtime = Depends(runtime_of)) -> dict:
-    return control.trigger_json(control.pause_backfill(runtime.db, body.key, False))
+    return control.trigger_json(control.pause_backfill(runtime, body.key, False))
 
 
 @router.post("/backfill/delete")
 def delete_backfill(body: TriggerBody = Body(...),
                     runtime: Runtime = Depends(runtime_of)) -> dict:
-    return control.trigger_json(control.delete_backfill(runtime.db, body.key))
+    return control.trigger_json(control.delete_backfill(runtime, body.key))
 
 
 @router.post("/set-disabled/by-triggers")
@@ -152,7 +143,7 @@ def set_disabled_by_triggers(body: SetDisabledBody = Body(...),
     count = 0
     for trigger in body.triggers:
         try:
-            control.set_disabled(runtime.db, trigger.key, body.disabled)
+            control.set_disabled(runtime, trigger.key, body.disabled)
         except NotFoundError:
             continue
         count += 1

@@ -37,16 +37,15 @@ from api.webhook_response import (
     status_of,
 )
 from common.conditions import WEBHOOK_CONDITIONS, ConditionContext, UnsupportedCondition, holds
-from common.debounce import Window, render_key
 from common.errors import PodiumError
 from common.models.execution import Execution
 from common.nul import nul_problem
 from common.plugins.conditions import when_condition
 from common.plugins.trigger_batch import BatchWebhook
 from common.plugins.triggers import Webhook
-from common.store.debounce import add_debounce_event
-from common.store.types import utcnow
 from common.templating import build_context, render
+from podium.application import executions, flows
+from podium.application.webhooks import join_burst
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/executions/webhook", tags=["Webhooks"])
@@ -86,7 +85,7 @@ async def _wait_for_end(execution_id: str, request: Request,
     limit = request.app.state.settings.webhook_wait_seconds
     deadline = time.monotonic() + limit
     while True:
-        execution = await run_in_threadpool(runtime.get, execution_id)
+        execution = await run_in_threadpool(executions.get, runtime, execution_id)
         if execution.state.is_terminated:
             return execution
         if time.monotonic() > deadline:
@@ -100,7 +99,7 @@ async def _wait_for_end(execution_id: str, request: Request,
 
 
 def _answer(runtime: Runtime, trigger: Webhook, execution: Execution) -> WebhookAnswer:
-    runs = runtime.task_runs(execution.id)
+    runs = executions.task_runs(runtime, execution.id)
     body = execution_json(runtime, execution)
     ended = execution.state.is_terminated
     try:
@@ -138,7 +137,7 @@ def _trigger_of(runtime: Runtime, namespace: str, flow_id: str,
                 key: str) -> tuple[Any, Webhook | BatchWebhook]:
     """The flow and its enabled Webhook (or BatchWebhook) trigger with this key; 404."""
     try:
-        flow = runtime.flow(namespace, flow_id)
+        flow = flows.latest(runtime, namespace, flow_id)
     except PodiumError:
         raise NotFound("Flow not found") from None
     for kind in (Webhook, BatchWebhook):
@@ -167,7 +166,7 @@ def _start(runtime: Runtime, flow, trigger: Webhook | BatchWebhook,
     labels = {str(label["key"]): label["value"] for label in _labels(trigger.labels)}
     if trigger.debounce is not None:
         return _buffer(runtime, flow, trigger, variables, labels)
-    execution = runtime.submit(flow.namespace, flow.id, None, labels=labels or None, trigger={
+    execution = executions.submit(runtime, flow.namespace, flow.id, None, labels=labels or None, trigger={
         "id": trigger.id, "type": trigger.type, "variables": variables})
     return trigger, execution
 
@@ -176,12 +175,7 @@ def _buffer(runtime: Runtime, flow, trigger: Webhook, variables: dict[str, Any],
             labels: dict[str, Any]) -> dict:
     """A debounced webhook: the call joins the open burst; the scheduler starts one
     execution per burst (common/debounce.py). Answers the burst's future execution id."""
-    key = render_key(trigger.debounce, variables, {"id": flow.id, "namespace": flow.namespace})
-    with runtime.db.begin() as conn:
-        burst = add_debounce_event(
-            conn, (flow.namespace, flow.id, trigger.id), Window.of(trigger.debounce), key,
-            variables, utcnow(), trigger={"id": trigger.id, "type": trigger.type},
-            labels=labels or None)
+    burst = join_burst(runtime, flow, trigger, variables, labels)
     return {"id": burst.execution_id, "namespace": flow.namespace, "flowId": flow.id,
             "debounced": {"events": burst.size, "flushAt": burst.flush_at.isoformat()}}
 

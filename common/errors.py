@@ -183,3 +183,23 @@ class HostNotAllowedError(HttpRequestError):
         self.host = host
         self.reason = reason
         super().__init__(f"HTTP request to '{host}' refused: {reason}")
+
+
+class NotFoundError(PodiumError):
+    """What an operation names (an execution, a flow, a trigger, a task run) does not
+    exist. The API answers 404."""
+
+
+class ConflictError(PodiumError):
+    """The operation does not apply to the thing in its current state (killing an
+    execution that already ended). The API answers 409."""
+
+
+class InvalidRequestError(PodiumError):
+    """The request is understood but asks for something invalid (a flow id that already
+    exists, a file outside the execution). `details`: one `{"message", "path"}` per
+    problem. The API answers 422."""
+
+    def __init__(self, message: str, details: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or []

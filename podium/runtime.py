@@ -19,48 +19,26 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common.approval_review import check_review, decision_name, paused_approval
 from common.errors import PodiumError
 from common.flow.loader import LoadedFlow
-from common.inputs import InputType
-from common.messages import (
-    ReplayExecution,
-    RestartExecution,
-    ResumeExecution,
-    ReviewExecution,
-    SetTaskRunState,
-)
-from common.models.execution import Execution, TaskRun, new_id
+from common.models.execution import Execution, TaskRun
 from common.models.state import State
 from common.outbox_relay import OutboxRelay
 from common.secrets import SecretCipher, SecretProvider
 from common.settings import ExecutorSettings, SchedulerSettings, Settings
-from common.storage import LocalStorage, Storage, StorageEntry, execution_prefix
+from common.storage import LocalStorage, Storage, StorageEntry
 from common.storage.local_paths import LocalFiles
-from common.storage.uploads import InputUploads
-from common.store import (
-    Database,
-    FlowRevision,
-    fetch_logs,
-    get_execution,
-    get_flow,
-    load_task_runs,
-    save_flow,
-    upgrade,
-    upgrade_database,
-)
+from common.store import Database, FlowRevision, upgrade, upgrade_database
 from common.store.outbox import message_ids
-from common.store.types import utcnow
-from common.submission import create_execution
 from common.templating.context import DEFAULT_ENV_PREFIX
 from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport
 from common.transport.memory import InProcessTransport
 from executor.engine.context import EngineConfig
-from executor.engine.features.pause import first_paused, typed_resume_inputs
-from executor.engine.features.restart import why_not_replay, why_not_restart, why_not_set_state
 from executor.flow_cache import FlowCache
 from executor.service import ExecutorService
 from podium import wiring
+from podium.application import control, executions, flows
+from podium.application import logs as execution_logs
 from podium.fleet import Fleet
 from scheduler.service import SchedulerService
 from worker.sandbox import Sandbox
@@ -222,57 +200,26 @@ class Runtime:
         self.close()
 
     # ------------------------------------------------------------------ operations
+    # Thin delegates to the application layer (podium/application/), which the API calls
+    # too: each operation is written once, there.
     def deploy(self, loaded: LoadedFlow) -> FlowRevision:
-        with self.db.begin() as conn:
-            return save_flow(conn, loaded)
+        return flows.deploy(self, loaded)
 
     def submit(self, namespace: str, flow_id: str, inputs: dict[str, Any] | None = None, *,
                labels: dict[str, Any] | None = None, validate_inputs: bool = True,
                trigger: dict[str, Any] | None = None) -> Execution:
-        """Create an execution. A FILE input takes a local `Path`, `bytes` or an `Upload`
-        (common.storage.uploads), stored before the execution is committed (and removed if
-        it is not), or a kestra:// URI kept as is. `trigger` is Kestra's ExecutionTrigger
-        (`id`, `type`, `variables`), e.g. a webhook's body, headers and parameters. The
-        flow's `checks` apply to an execution asked for by hand (no `trigger`), as Kestra
-        evaluates them in its create-execution route: ExecutionBlockedError when they
-        block it."""
-        uploads = InputUploads(self.storage) if self.storage else None
-        try:
-            with self.db.begin() as conn:
-                flow, revision = self._deployed(conn, namespace, flow_id)
-                execution, outgoing = create_execution(
-                    conn, flow, revision, inputs, utcnow(), labels=labels, trigger=trigger,
-                    validate_inputs=validate_inputs, uploads=uploads, cipher=self.cipher,
-                    input_services=self.input_services, checks=trigger is None)
-        except BaseException:
-            if uploads:
-                uploads.discard()
-            raise
-        self.relay.publish_committed(outgoing)
-        return execution
+        """See podium.application.executions.submit."""
+        return executions.submit(self, namespace, flow_id, inputs, labels=labels,
+                                 validate_inputs=validate_inputs, trigger=trigger)
 
     def flow(self, namespace: str, flow_id: str):
         """The latest deployed revision of a flow (parsed); PodiumError when absent."""
-        with self.db.read() as conn:
-            return self._deployed(conn, namespace, flow_id)[0]
-
-    def _deployed(self, conn: Any, namespace: str, flow_id: str):
-        stored = get_flow(conn, namespace, flow_id)
-        if stored is None:
-            raise PodiumError(f"flow {namespace}.{flow_id} is not deployed")
-        return self.flows.get(conn, namespace, flow_id, stored.revision), stored.revision
+        return flows.latest(self, namespace, flow_id)
 
     def wait(self, execution_id: str, timeout: float | None = None,
              poll: float = 0.02) -> Execution:
         """Block until the execution is terminated (or paused); raises TimeoutError."""
-        deadline = time.monotonic() + timeout if timeout else None
-        while True:
-            execution = self.get(execution_id)
-            if execution and (execution.state.is_terminated or execution.state.value == "PAUSED"):
-                return execution
-            if deadline and time.monotonic() > deadline:
-                raise TimeoutError(f"execution {execution_id} still {execution.state.value}")
-            time.sleep(poll)
+        return executions.wait(self, execution_id, timeout, poll)
 
     def wait_idle(self, timeout: float = 20.0, poll: float = 0.01) -> None:
         """Block until nothing is left to do in this process: every outbox row published,
@@ -305,128 +252,45 @@ class Runtime:
         return busy
 
     def resume(self, execution_id: str, inputs: dict[str, Any] | None = None) -> None:
-        """Ask the executor to resume a PAUSED execution. The execution's state and the
-        paused task's `onResume` inputs are checked here first, so a caller gets the error
-        (PodiumError, InputErrors) instead of the executor silently dropping the message."""
-        with self.db.read() as conn:
-            execution = get_execution(conn, execution_id)
-            if execution is None:
-                raise PodiumError(f"execution {execution_id} not found")
-            if execution.state is not State.PAUSED:
-                raise PodiumError(f"execution {execution_id} is not paused "
-                                  f"({execution.state.value})")
-            flow = self.flows.get(conn, execution.namespace, execution.flow_id,
-                                  execution.flow_revision)
-            runs = load_task_runs(conn, execution_id)
-        _, task = first_paused(flow, runs)
-        uploads = InputUploads(self.storage) if self.storage else None
-        try:
-            inputs = _stored_files(task, inputs, uploads, execution)
-            typed_resume_inputs(task, inputs)
-        except BaseException:
-            if uploads:
-                uploads.discard()
-            raise
-        self.transport.publish(EXECUTOR_QUEUE, ResumeExecution(execution_id=execution_id,
-                                                               inputs=inputs or None).encode())
+        """See podium.application.control.resume."""
+        control.resume(self, execution_id, inputs)
 
     def review(self, execution_id: str, decision: str, comment: str | None = None,
                inputs: dict[str, Any] | None = None, task_run_id: str | None = None,
                by: str | None = None) -> str:
-        """Decide a PAUSED Approval (APPROVED / DENIED), checked here first (comment rule,
-        review inputs) so the caller gets the error; returns the task run decided."""
-        decision = decision_name(decision)
-        with self.db.read() as conn:
-            execution = get_execution(conn, execution_id)
-            if execution is None:
-                raise PodiumError(f"execution {execution_id} not found")
-            flow = self.flows.get(conn, execution.namespace, execution.flow_id,
-                                  execution.flow_revision)
-            runs = load_task_runs(conn, execution_id)
-        run, task = paused_approval(flow, runs, task_run_id)
-        typed = check_review(task, decision, comment, inputs)
-        self.transport.publish(EXECUTOR_QUEUE, ReviewExecution(
-            execution_id=execution_id, task_run_id=run.id, decision=decision,
-            comment=comment, inputs=typed, by=by, on=utcnow()).encode())
-        return run.id
+        """See podium.application.control.review."""
+        return control.review(self, execution_id, decision, comment, inputs,
+                              task_run_id=task_run_id, by=by)
 
     def get(self, execution_id: str) -> Execution | None:
-        with self.db.read() as conn:
-            return get_execution(conn, execution_id)
+        return executions.get(self, execution_id)
 
     def task_runs(self, execution_id: str) -> list[TaskRun]:
-        with self.db.read() as conn:
-            return load_task_runs(conn, execution_id)
+        return executions.task_runs(self, execution_id)
 
     def files(self, execution_id: str) -> list[StorageEntry]:
         """Every stored file of an execution (inputs, task outputs), sorted by URI."""
-        execution = self.get(execution_id)
-        if execution is None:
-            raise PodiumError(f"execution {execution_id} not found")
-        if self.storage is None:
-            raise PodiumError("this runtime has no internal storage")
-        return self.storage.list(execution_prefix(execution.namespace, execution.flow_id,
-                                                  execution.id))
+        return executions.files(self, execution_id)
 
     def logs(self, execution_id: str) -> list:
-        with self.db.read() as conn:
-            return fetch_logs(conn, execution_id)
+        return execution_logs.lines(self, execution_id)
 
     # ------------------------------------------------------------------ execution control
-    # Each checks what it can before publishing (PodiumError), so a caller gets the reason
-    # instead of the executor dropping the message; the executor checks again under lock.
+    def kill(self, execution_id: str) -> None:
+        """See podium.application.control.kill."""
+        control.kill(self, execution_id)
+
     def restart(self, execution_id: str) -> None:
         """Re-run the failed (killed, paused) task runs of a terminated execution."""
-        execution, runs = self._control_target(execution_id)
-        _refuse(why_not_restart(execution, runs))
-        self.transport.publish(EXECUTOR_QUEUE, RestartExecution(execution_id=execution_id).encode())
+        control.restart(self, execution_id)
 
     def replay(self, execution_id: str, task_run_id: str | None = None) -> str:
         """Run a terminated execution again as a new one; returns the new execution's id."""
-        execution, runs = self._control_target(execution_id)
-        run = next((r for r in runs if r.id == task_run_id), None)
-        _refuse(why_not_replay(execution, run, task_run_id))
-        replay_id = new_id()
-        self.transport.publish(EXECUTOR_QUEUE, ReplayExecution(
-            execution_id=execution_id, task_run_id=task_run_id,
-            new_execution_id=replay_id).encode())
-        return replay_id
+        return control.replay(self, execution_id, task_run_id)
 
     def set_state(self, execution_id: str, task_run_id: str, state: State | str) -> None:
         """Force a terminated task run to SUCCESS / FAILED / WARNING; the execution goes on."""
-        try:
-            state = State(str(getattr(state, "value", state)).upper())
-        except ValueError:
-            raise PodiumError(f"unknown state {state}") from None
-        execution, runs = self._control_target(execution_id)
-        run = next((r for r in runs if r.id == task_run_id), None)
-        _refuse(why_not_set_state(execution, run, task_run_id, state))
-        self.transport.publish(EXECUTOR_QUEUE, SetTaskRunState(
-            execution_id=execution_id, task_run_id=task_run_id, state=state).encode())
-
-    def _control_target(self, execution_id: str) -> tuple[Execution, list[TaskRun]]:
-        with self.db.read() as conn:
-            execution = get_execution(conn, execution_id)
-            if execution is None:
-                raise PodiumError(f"execution {execution_id} not found")
-            return execution, load_task_runs(conn, execution_id)
-
-
-def _stored_files(task: Any, inputs: dict[str, Any] | None, uploads: InputUploads | None,
-                  execution: Execution) -> dict[str, Any] | None:
-    """`inputs` with the files given to FILE onResume inputs replaced by their stored URIs:
-    the ResumeExecution message carries JSON only."""
-    files = {d.id for d in getattr(task, "on_resume", None) or []
-             if InputType(d.type) is InputType.FILE}
-    pending = {k: v for k, v in (inputs or {}).items()
-               if k in files and v is not None and not isinstance(v, str)}
-    if not pending:
-        return inputs
-    if uploads is None:
-        raise PodiumError("FILE inputs need an internal storage")
-    store = uploads.for_execution(execution.namespace, execution.flow_id, execution.id)
-    return {**inputs, **{key: store(key, value) for key, value in pending.items()}}
-
+        control.set_state(self, execution_id, task_run_id, state)
 
 def _globals(env: dict[str, str]) -> dict:
     """`globals.*` of the embedded engine: PODIUM_VARIABLES_GLOBALS (a JSON map), as the
@@ -458,9 +322,4 @@ def _env_prefix(env: dict[str, str]) -> str:
     """The prefix of the variables `envs.*` shows (PODIUM_ENV_VARS_PREFIX, as the services
     read it from their settings)."""
     return env.get("PODIUM_ENV_VARS_PREFIX", DEFAULT_ENV_PREFIX)
-
-
-def _refuse(reason: str | None) -> None:
-    if reason:
-        raise PodiumError(reason)
 

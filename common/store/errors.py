@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from common import errors
 from common.errors import PodiumError
 
 
@@ -9,5 +10,5 @@ class StoreError(PodiumError):
     """The store refused an operation (unsupported database URL, unknown row...)."""
 
 
-class NotFoundError(StoreError):
+class NotFoundError(StoreError, errors.NotFoundError):
     """An update named a row that does not exist."""

@@ -1,7 +1,7 @@
 """`LocalBackend`: the CLI's operations in this process, on the store, broker and storage
 the settings describe (PODIUM_*), or on an embedded run's folder (`--data-dir`).
 
-A thin adapter: each method calls one public operation (the Runtime's, podium/triggers.py,
+A thin adapter: each method calls one public operation (the Runtime's, podium/application/triggers.py,
 common.kv, common.storage.namespace_files) and returns the shapes of podium/cli/backend.py.
 What a command does not use is never opened: the Runtime (store and broker), a database
 alone, or the storage.
@@ -38,8 +38,8 @@ from common.store import (
 from common.store.logs import LogRecord
 from common.transport.base import EXECUTOR_QUEUE
 from executor.flow_triggers.listeners import listening_flows
-from podium import triggers as control
 from podium import wiring
+from podium.application import triggers as control
 from podium.cli.backend import Deployed, TriggerKey
 from podium.runtime import Runtime
 

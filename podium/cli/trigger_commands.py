@@ -1,5 +1,5 @@
 """`podium trigger list|enable|disable|unlock|backfill`: the scheduler's trigger rows
-(podium/triggers.py), in the store the settings describe (`--data-dir`: an embedded run's
+(podium/application/triggers.py), in the store the settings describe (`--data-dir`: an embedded run's
 folder) or, with `--server`, through the API's /api/v1/triggers routes."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import datetime
 
 import click
 
-from podium import triggers as control
+from podium.application import triggers as control
 from podium.cli.backend import Backend
 from podium.cli.backend_choice import backend_options
 from podium.cli.file_commands import DATA_DIR

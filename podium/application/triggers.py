@@ -1,6 +1,8 @@
-"""Operator actions on the scheduler's trigger rows (common/store/triggers.py): enable,
-disable, start / pause / delete a backfill, unlock. The API (api/triggers.py) and
-`podium trigger` both go through here.
+"""Triggers: search the scheduler's trigger rows (common/store/triggers.py) and the
+operator's actions on them: enable, disable, start / pause / delete a backfill, unlock.
+The API (api/triggers.py) and `podium trigger` both go through here. Each operation takes
+the parts (podium/application/parts.py) or just the Database: it needs nothing else, and
+`podium trigger` opens only a database.
 
 Each change takes the row's lock (`lock_trigger`), as a scheduler replica does, so it never
 interleaves with an evaluation that would write the row back over it. A row a scheduler
@@ -26,15 +28,20 @@ from common.store.triggers import (
     set_backfill,
     set_trigger_disabled,
 )
+from podium.application.parts import Parts
 
 LOCK_WAIT_SECONDS = 2.0
 
 
-def find_triggers(db: Database, namespace: str | None = None, flow_id: str | None = None,
+def _database(store: Parts | Database) -> Database:
+    return store if isinstance(store, Database) else store.db
+
+
+def find_triggers(store: Parts | Database, namespace: str | None = None, flow_id: str | None = None,
                   query: str | None = None) -> list[TriggerState]:
     """Rows sorted by key. `namespace` is a prefix (Kestra's filter: `company` matches
     `company.team`); `query` a substring of the namespace, flow id or trigger id."""
-    with db.read() as conn:
+    with _database(store).read() as conn:
         rows = list_triggers(conn, flow_id=flow_id or None)
     if namespace:
         rows = [r for r in rows if r.namespace == namespace
@@ -45,14 +52,14 @@ def find_triggers(db: Database, namespace: str | None = None, flow_id: str | Non
     return rows
 
 
-def set_disabled(db: Database, key: TriggerKey, disabled: bool) -> TriggerState:
+def set_disabled(store: Parts | Database, key: TriggerKey, disabled: bool) -> TriggerState:
     """Re-enabling also forgets the last execution (see `set_trigger_disabled`)."""
     def change(conn: Any, state: TriggerState) -> None:
         set_trigger_disabled(conn, key, disabled)
-    return _change(db, key, change)
+    return _change(store, key, change)
 
 
-def start_backfill(db: Database, key: TriggerKey, start: datetime, end: datetime | None, *,
+def start_backfill(store: Parts | Database, key: TriggerKey, start: datetime, end: datetime | None, *,
                    inputs: dict[str, Any] | None = None,
                    labels: dict[str, Any] | None = None,
                    paused: bool = False) -> TriggerState:
@@ -67,41 +74,42 @@ def start_backfill(db: Database, key: TriggerKey, start: datetime, end: datetime
             raise PodiumError("A backfill is already in progress for this trigger; "
                               "delete it first")
         set_backfill(conn, key, start, end, inputs=inputs, labels=labels, paused=paused)
-    return _change(db, key, change)
+    return _change(store, key, change)
 
 
-def pause_backfill(db: Database, key: TriggerKey, paused: bool) -> TriggerState:
+def pause_backfill(store: Parts | Database, key: TriggerKey, paused: bool) -> TriggerState:
     def change(conn: Any, state: TriggerState) -> None:
         if state.backfill is None:
             raise PodiumError("No backfill found")
         save_trigger(conn, state.but(backfill={**state.backfill, "paused": paused}))
-    return _change(db, key, change)
+    return _change(store, key, change)
 
 
-def delete_backfill(db: Database, key: TriggerKey) -> TriggerState:
+def delete_backfill(store: Parts | Database, key: TriggerKey) -> TriggerState:
     """Stop a backfill; the schedule goes on from its own next date (a backfill never
     moved it)."""
     def change(conn: Any, state: TriggerState) -> None:
         if state.backfill is None:
             raise PodiumError("No backfill found")
         save_trigger(conn, state.but(backfill=None))
-    return _change(db, key, change)
+    return _change(store, key, change)
 
 
-def unlock(db: Database, key: TriggerKey) -> TriggerState:
+def unlock(store: Parts | Database, key: TriggerKey) -> TriggerState:
     """Forget the execution the trigger waits for (a trigger never overlaps its own
     executions: one stuck execution would hold it forever)."""
     def change(conn: Any, state: TriggerState) -> None:
         if state.execution_id is None:
             raise PodiumError("Trigger is not locked")
         save_trigger(conn, state.but(execution_id=None))
-    return _change(db, key, change)
+    return _change(store, key, change)
 
 
-def _change(db: Database, key: TriggerKey,
+def _change(store: Parts | Database, key: TriggerKey,
             change: Callable[[Any, TriggerState], None]) -> TriggerState:
     """Run `change` on the locked row and return the row as committed; NotFoundError when
     the trigger does not exist, PodiumError when a scheduler keeps holding it."""
+    db = _database(store)
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         with db.begin() as conn:
@@ -116,6 +124,15 @@ def _change(db: Database, key: TriggerKey,
             raise PodiumError(f"Trigger '{'/'.join(key)}' is being evaluated by a "
                               "scheduler; try again")
         time.sleep(0.05)
+
+
+def get(store: Parts | Database, key: TriggerKey) -> TriggerState:
+    """The trigger's row; NotFoundError when there is none."""
+    with _database(store).read() as conn:
+        state = get_trigger(conn, key)
+    if state is None:
+        raise NotFoundError(f"Trigger '{'/'.join(key)}' not found")
+    return state
 
 
 def utc(value: datetime) -> datetime:

@@ -1,0 +1,176 @@
+"""Executions: create, read, search, wait for, label, and read the files and outputs of.
+Their control (kill, restart, replay, ...) is in control.py."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any, BinaryIO
+
+from common.errors import ConflictError, InvalidRequestError, NotFoundError, PodiumError
+from common.models.execution import Execution, TaskRun
+from common.models.state import State
+from common.storage import StorageEntry, execution_prefix
+from common.storage.offload import load, resolve
+from common.storage.uploads import InputUploads
+from common.storage.uris import key_of
+from common.store import (
+    count_executions,
+    get_execution,
+    list_executions,
+    load_task_runs,
+    lock_execution,
+    update_execution,
+)
+from common.store.executions import list_children
+from common.store.types import utcnow
+from common.submission import create_execution
+from podium.application.flows import deployed
+from podium.application.parts import Parts, storage_of
+
+# Labels under this prefix are Podium's own (system.correlationId, system.from...).
+SYSTEM_PREFIX = "system."
+
+
+def get(parts: Parts, execution_id: str) -> Execution | None:
+    with parts.db.read() as conn:
+        return get_execution(conn, execution_id)
+
+
+def require(parts: Parts, execution_id: str) -> Execution:
+    """The execution; NotFoundError when there is none."""
+    execution = get(parts, execution_id)
+    if execution is None:
+        raise NotFoundError(f"Execution '{execution_id}' not found")
+    return execution
+
+
+def task_runs(parts: Parts, execution_id: str) -> list[TaskRun]:
+    with parts.db.read() as conn:
+        return load_task_runs(conn, execution_id)
+
+
+def task_run(parts: Parts, execution_id: str, task_run_id: str) -> TaskRun:
+    """One task run of the execution; NotFoundError when either is missing."""
+    require(parts, execution_id)
+    run = next((r for r in task_runs(parts, execution_id) if r.id == task_run_id), None)
+    if run is None:
+        raise NotFoundError(f"Task run '{task_run_id}' not found in execution "
+                            f"'{execution_id}'")
+    return run
+
+
+def task_run_outputs(parts: Parts, execution_id: str, task_run_id: str) -> dict[str, Any]:
+    """One task run's outputs, large ones read back from the internal storage."""
+    run = task_run(parts, execution_id, task_run_id)
+    return resolve(run.outputs or {}, lambda uri: load(parts.storage, uri))
+
+
+def search(parts: Parts, *, namespace: str | None = None, flow_id: str | None = None,
+           states: list[State] | None = None, labels: dict[str, str] | None = None,
+           since: datetime | None = None, until: datetime | None = None,
+           limit: int = 20, offset: int = 0) -> tuple[list[Execution], int]:
+    """A page of executions, newest first, and how many match in all."""
+    filters = dict(namespace=namespace, flow_id=flow_id, states=states, labels=labels,
+                   since=since, until=until)
+    with parts.db.read() as conn:
+        found = list_executions(conn, **filters, limit=limit, offset=offset)
+        return found, count_executions(conn, **filters)
+
+
+def children(parts: Parts, execution_id: str) -> list[Execution]:
+    """The subflow executions an execution started."""
+    with parts.db.read() as conn:
+        return list_children(conn, execution_id)
+
+
+def submit(parts: Parts, namespace: str, flow_id: str, inputs: dict[str, Any] | None = None,
+           *, labels: dict[str, Any] | None = None, validate_inputs: bool = True,
+           trigger: dict[str, Any] | None = None) -> Execution:
+    """Create an execution of the latest revision of a flow. A FILE input takes a local
+    `Path`, `bytes` or an `Upload` (common.storage.uploads), stored before the execution is
+    committed (and removed if it is not), or a kestra:// URI kept as is. `trigger` is
+    Kestra's ExecutionTrigger (`id`, `type`, `variables`), e.g. a webhook's body, headers
+    and parameters. The flow's `checks` apply to an execution asked for by hand (no
+    `trigger`), as Kestra evaluates them in its create-execution route:
+    ExecutionBlockedError when they block it."""
+    uploads = InputUploads(parts.storage) if parts.storage else None
+    try:
+        with parts.db.begin() as conn:
+            flow, revision = deployed(parts, conn, namespace, flow_id)
+            execution, outgoing = create_execution(
+                conn, flow, revision, inputs, utcnow(), labels=labels, trigger=trigger,
+                validate_inputs=validate_inputs, uploads=uploads, cipher=parts.cipher,
+                input_services=parts.input_services, checks=trigger is None)
+    except BaseException:
+        if uploads:
+            uploads.discard()
+        raise
+    parts.relay.publish_committed(outgoing)
+    return execution
+
+
+def wait(parts: Parts, execution_id: str, timeout: float | None = None,
+         poll: float = 0.02) -> Execution:
+    """Block until the execution is terminated (or paused); raises TimeoutError."""
+    deadline = time.monotonic() + timeout if timeout else None
+    while True:
+        execution = get(parts, execution_id)
+        if execution and (execution.state.is_terminated or execution.state is State.PAUSED):
+            return execution
+        if deadline and time.monotonic() > deadline:
+            raise TimeoutError(f"execution {execution_id} still {execution.state.value}")
+        time.sleep(poll)
+
+
+def set_labels(parts: Parts, execution_id: str, labels: list[tuple[str, str]]) -> Execution:
+    """Add or replace labels of a terminated execution (Kestra refuses running ones); a
+    system label may be given only with the value it already has."""
+    with parts.db.begin() as conn:
+        execution = lock_execution(conn, execution_id)
+        if execution is None:
+            raise NotFoundError(f"Execution '{execution_id}' not found")
+        if not execution.state.is_terminated:
+            raise PodiumError("The execution is not terminated")
+        current = {str(label["key"]): label.get("value") for label in execution.labels}
+        for key, value in labels:
+            if key.startswith(SYSTEM_PREFIX) and current.get(key) != value:
+                raise PodiumError(f"System labels can only be set by Podium itself, "
+                                  f"offending label: {key}={value}")
+            current[key] = value
+        updated = execution.model_copy(update={"labels": [
+            {"key": key, "value": value} for key, value in current.items()]})
+        update_execution(conn, updated)
+    return updated
+
+
+def files(parts: Parts, execution_id: str) -> list[StorageEntry]:
+    """Every stored file of an execution (inputs, task outputs), sorted by URI."""
+    execution = get(parts, execution_id)
+    if execution is None:
+        raise NotFoundError(f"execution {execution_id} not found")
+    return storage_of(parts).list(execution_prefix(execution.namespace, execution.flow_id,
+                                                   execution.id))
+
+
+def open_file(parts: Parts, execution_id: str, uri: str) -> tuple[BinaryIO, str]:
+    """One stored file of the execution (its inputs and task outputs only), opened, and
+    its name; InvalidRequestError for a file of anything else."""
+    execution = require(parts, execution_id)
+    storage = storage_of(parts)
+    key = key_of(uri)
+    prefix = key_of(execution_prefix(execution.namespace, execution.flow_id, execution.id),
+                    prefix=True)
+    if not key.startswith(prefix.rstrip("/") + "/"):
+        raise InvalidRequestError("Invalid prefix path: the file is not one of this "
+                                  "execution's")
+    return storage.get(uri), key.rsplit("/", 1)[-1]
+
+
+def require_running(parts: Parts, execution_id: str) -> Execution:
+    """The execution, when it has not ended; ConflictError when it has."""
+    execution = require(parts, execution_id)
+    if execution.state.is_terminated:
+        raise ConflictError(f"Execution '{execution_id}' is already finished "
+                            f"({execution.state.value})")
+    return execution
