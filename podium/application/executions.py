@@ -63,7 +63,7 @@ def task_run(parts: Parts, execution_id: str, task_run_id: str) -> TaskRun:
 def task_run_outputs(parts: Parts, execution_id: str, task_run_id: str) -> dict[str, Any]:
     """One task run's outputs, large ones read back from the internal storage."""
     run = task_run(parts, execution_id, task_run_id)
-    return resolve(run.outputs or {}, lambda uri: load(parts.storage, uri))
+    return resolve(run.outputs or {}, lambda uri: load(storage_of(parts), uri))
 
 
 def search(parts: Parts, *, namespace: str | None = None, flow_id: str | None = None,
@@ -71,7 +71,7 @@ def search(parts: Parts, *, namespace: str | None = None, flow_id: str | None = 
            since: datetime | None = None, until: datetime | None = None,
            limit: int = 20, offset: int = 0) -> tuple[list[Execution], int]:
     """A page of executions, newest first, and how many match in all."""
-    filters = dict(namespace=namespace, flow_id=flow_id, states=states, labels=labels,
+    filters: dict[str, Any] = dict(namespace=namespace, flow_id=flow_id, states=states, labels=labels,
                    since=since, until=until)
     with parts.db.read() as conn:
         found = list_executions(conn, **filters, limit=limit, offset=offset)
