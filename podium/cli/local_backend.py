@@ -1,8 +1,9 @@
 """`LocalBackend`: the CLI's operations in this process, on the store, broker and storage
 the settings describe (PODIUM_*), or on an embedded run's folder (`--data-dir`).
 
-A thin adapter: each method calls one public operation (the Runtime's, podium/application/triggers.py,
-common.kv, common.storage.namespace_files) and returns the shapes of podium/cli/backend.py.
+A thin adapter: each method calls one public operation (the application layer's,
+podium/application/, directly or through the Runtime's delegates; common.kv,
+common.storage.namespace_files) and returns the shapes of podium/cli/backend.py.
 What a command does not use is never opened: the Runtime (store and broker), a database
 alone, or the storage.
 """
@@ -18,28 +19,20 @@ from typing import IO, Any
 from common.errors import FlowValidationError, PodiumError
 from common.flow.loader import LoadedFlow, load_flow_file
 from common.flow.model import Flow
-from common.flow.trigger_loops import loop_warnings
 from common.heartbeat import describe
 from common.kv import KVEntry, KVStore, KVType, guess_value, parse_as
-from common.messages import KillExecution
 from common.models.execution import Execution, TaskRun
 from common.models.state import State
 from common.settings import Settings
 from common.storage import Storage, execution_prefix, namespace_file_uri, namespace_files_prefix
 from common.storage import namespace_files as nsfiles
-from common.store import (
-    Database,
-    fetch_logs,
-    get_execution,
-    list_executions,
-    list_services,
-    upgrade_database,
-)
-from common.store.logs import LogRecord
-from common.transport.base import EXECUTOR_QUEUE
-from executor.flow_triggers.listeners import listening_flows
+from common.store import Database, get_execution, list_services, upgrade_database
 from podium import wiring
+from podium.application import executions
+from podium.application import flows as flow_operations
+from podium.application import logs as log_lines
 from podium.application import triggers as control
+from podium.application.logs import LogRecord
 from podium.cli.backend import Deployed, TriggerKey
 from podium.runtime import Runtime
 
@@ -107,9 +100,7 @@ class LocalBackend:
 
     def loop_warnings(self, flows: list[Flow]) -> list[list[str]]:
         """Loops the flows close with the flows stored now (theirs included)."""
-        with self.runtime.db.read() as conn:
-            stored = listening_flows(conn)
-        return [loop_warnings(flow, stored) for flow in flows]
+        return [flow_operations.trigger_loop_warnings(self.runtime, flow) for flow in flows]
 
     def flow(self, namespace: str, flow_id: str) -> Flow:
         return self.runtime.flow(namespace, flow_id)
@@ -138,20 +129,16 @@ class LocalBackend:
 
     def list_executions(self, namespace: str | None, flow_id: str | None,
                         states: list[str], limit: int) -> list[Execution]:
-        with self.runtime.db.read() as conn:
-            return list_executions(conn, namespace=namespace, flow_id=flow_id,
-                                   states=[State(s) for s in states] or None, limit=limit)
+        found, _ = executions.search(self.runtime, namespace=namespace, flow_id=flow_id,
+                                     states=[State(s) for s in states] or None, limit=limit)
+        return found
 
     def logs(self, execution_id: str, level: str | None = None,
              after: int | None = None) -> list[LogRecord]:
-        with self.runtime.db.read() as conn:
-            return fetch_logs(conn, execution_id, min_level=level, after_id=after)
+        return log_lines.lines(self.runtime, execution_id, min_level=level, after_id=after)
 
     def kill(self, execution_id: str) -> None:
-        if self.runtime.get(execution_id) is None:
-            raise PodiumError(f"execution {execution_id} not found")
-        self.runtime.transport.publish(EXECUTOR_QUEUE,
-                                       KillExecution(execution_id=execution_id).encode())
+        self.runtime.kill(execution_id)
 
     def resume(self, execution_id: str, inputs: dict[str, str]) -> None:
         self.runtime.resume(execution_id, inputs or None)

@@ -69,6 +69,18 @@ def test_execution_run_and_kill_on_the_store(local, client, runtime):
     assert local("execution", "kill", execution_id).output == \
         f"kill requested for {execution_id}\n"
     missing = local("execution", "kill", "nope")
-    assert missing.exit_code == 1 and "execution nope not found" in missing.output
+    assert missing.exit_code == 1 and "Execution 'nope' not found" in missing.output
     undeployed = local("execution", "run", "company.team", "absent")
     assert undeployed.exit_code == 1 and "not deployed" in undeployed.output
+
+
+def test_kill_is_refused_alike_on_the_store_and_over_the_api(local, cli, client, runtime):
+    """One kill operation (podium/application/control.py) behind both modes."""
+    deploy(client)
+    done = runtime.wait(runtime.submit("company.team", "hello").id, timeout=30)
+    for execution_id in (done.id, "nope"):
+        on_store = local("execution", "kill", execution_id)
+        over_api = cli("execution", "kill", execution_id)
+        assert on_store.exit_code == over_api.exit_code == 1
+        assert on_store.output == over_api.output
+    assert "already finished (SUCCESS)" in local("execution", "kill", done.id).output

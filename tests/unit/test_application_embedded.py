@@ -1,16 +1,15 @@
 """The application layer's execution operations on an embedded runtime: the checks each
-makes before it publishes, and the one kill the API and the CLI share."""
+makes before it publishes, and the one kill the API and the CLI share
+(both modes of the CLI: tests/api/test_cli_local.py)."""
 
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
 from common.errors import ConflictError, NotFoundError, PodiumError
 from common.flow.loader import parse_flow
 from common.models.state import State
 from podium.application import control, executions, flows
-from podium.cli import main
 from podium.runtime import Runtime
 from tests.waiting import wait_for
 
@@ -58,15 +57,6 @@ def test_kill_refuses_what_is_missing_or_finished(runtime):
     done = runtime.wait(runtime.submit("company.team", "hello").id, timeout=20)
     with pytest.raises(ConflictError, match="already finished"):
         control.kill(runtime, done.id)
-
-
-def test_the_cli_kills_through_the_same_operation(runtime, tmp_path, monkeypatch):
-    done = runtime.wait(runtime.submit("company.team", "hello").id, timeout=20)
-    monkeypatch.setenv("PODIUM_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("PODIUM_DATABASE__URL", raising=False)
-    monkeypatch.delenv("PODIUM_SERVER", raising=False)
-    result = CliRunner().invoke(main, ["execution", "kill", done.id])
-    assert result.exit_code == 1 and "already finished (SUCCESS)" in result.output
 
 
 def test_labels_only_on_a_finished_execution_and_never_system_ones(runtime):
