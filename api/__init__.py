@@ -1,6 +1,7 @@
 """Podium's REST API (Kestra's paths and JSON shapes under /api/v1), served by
-`podium webserver`. It imports `common` and `podium` (the Runtime); nothing imports it but
-the CLI."""
+`podium webserver`. Its routes parse a request, call one operation of the application layer
+(`podium.application`) and shape the answer; it imports `common` (never `common.store`) and
+`podium` (the Runtime it is built over); nothing imports it but the CLI."""
 
 from api.app import create_app
 
