@@ -7,6 +7,7 @@ traceback to explain what went wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class PodiumError(Exception):
@@ -200,6 +201,6 @@ class InvalidRequestError(PodiumError):
     exists, a file outside the execution). `details`: one `{"message", "path"}` per
     problem. The API answers 422."""
 
-    def __init__(self, message: str, details: list[dict] | None = None) -> None:
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
-        self.details = details or []
+        self.details: list[dict[str, Any]] = details or []
