@@ -3,7 +3,7 @@
 A flow that starts itself, directly (`flowId: "{{ flow.id }}"`) or through others
 (A -> B -> A), would otherwise run forever, one execution at a time. Every execution a
 Subflow/ForEachItem task or a Flow trigger creates records the chain of flows that led to
-it, itself last, in its `variables` (engine bookkeeping, never shown to templates); an
+it, itself last, in its engine state (`Execution.engine.call_chain`, never shown); an
 execution started any other way (API, CLI, schedule, webhook) is the root of its own
 chain. The executor refuses to start an execution whose chain would be longer than the
 limit (`PODIUM_EXECUTOR__MAX_CHAIN_DEPTH`, default 10).
@@ -14,7 +14,6 @@ from __future__ import annotations
 from common.errors import PodiumError
 from common.models.execution import Execution
 
-CHAIN_KEY = "callChain"  # in Execution.variables
 DEFAULT_MAX_DEPTH = 10
 _SHOWN_AT_EACH_END = 6  # a long chain is shown as its first and last flows
 
@@ -29,9 +28,8 @@ def flow_name(namespace: str, flow_id: str) -> str:
 
 def chain_of(execution: Execution) -> list[str]:
     """The flows that led to `execution`, itself last (just itself for a root execution)."""
-    stored = (execution.variables or {}).get(CHAIN_KEY)
-    if isinstance(stored, list) and stored:
-        return [str(name) for name in stored]
+    if execution.engine.call_chain:
+        return list(execution.engine.call_chain)
     return [flow_name(execution.namespace, execution.flow_id)]
 
 

@@ -14,6 +14,7 @@ from common.flow.model import Flow
 from common.inputs import InputType, resolve_inputs, to_json_value
 from common.labels import label_limit_problems
 from common.messages import StartExecution
+from common.models.engine_state import EngineState
 from common.models.execution import Execution, new_id
 from common.models.state import StateHistory
 from common.secrets import SecretCipher, seal_secret_inputs
@@ -72,7 +73,7 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
 def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now: datetime, *,
                   labels: dict[str, Any] | None = None, trigger: dict[str, Any] | None = None,
                   parent_id: str | None = None, execution_id: str | None = None,
-                  variables: dict[str, Any] | None = None,
+                  engine: EngineState | None = None,
                   schedule_date: datetime | None = None,
                   validate_inputs: bool = True,
                   uploads: InputUploads | None = None,
@@ -100,7 +101,7 @@ def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now:
         id=execution_id, namespace=flow.namespace, flow_id=flow.id, flow_revision=revision,
         history=StateHistory.new(now), inputs=to_json_value(typed),
         labels=all_labels, trigger=trigger,
-        parent_id=parent_id, original_created_date=now, variables=variables,
+        parent_id=parent_id, original_created_date=now, engine=engine or EngineState(),
         schedule_date=schedule_date, error=error)
 
 

@@ -49,7 +49,6 @@ from common.transport.base import (
     message_mark,
     task_queue,
 )
-from executor.engine.features.subflow import LINK
 from executor.flow_cache import FlowCache, FlowNotFound
 
 # Long enough for a consumer to record a message it has just taken off a queue.
@@ -163,8 +162,8 @@ def _held_by_live_workers(conn) -> set[tuple[str, int]]:
 
 
 def _ended_child_of(child: Execution, task_run_id: str) -> bool:
-    link = (child.variables or {}).get(LINK) or {}
-    return link.get("taskRunId") == task_run_id and link.get("wait") is True \
+    link = child.engine.subflow
+    return link is not None and link.task_run_id == task_run_id and link.wait \
         and child.state.is_terminated and child.state is not State.RETRIED
 
 

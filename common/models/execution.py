@@ -11,8 +11,9 @@ import string
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from common.models.engine_state import EngineState, from_legacy_variables
 from common.models.state import State, StateHistory, transition
 
 _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -94,7 +95,10 @@ class Execution(Record):
     inputs: dict[str, Any] = Field(default_factory=dict)
     outputs: dict[str, Any] | None = None
     labels: list[dict[str, Any]] = Field(default_factory=list)
+    # The user's execution variables: `vars` as SetVariables/UnsetVariables left them.
     variables: dict[str, Any] | None = None
+    # The executor's own bookkeeping (common/models/engine_state.py); never shown.
+    engine: EngineState = Field(default_factory=EngineState)
     parent_id: str | None = None
     original_id: str | None = None
     trigger: dict[str, Any] | None = None
@@ -105,6 +109,28 @@ class Execution(Record):
     # Row version in the store, bumped by every write; lets an executor trust its cache of
     # the task runs when nobody else touched the execution since.
     version: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _engine_out_of_variables(cls, data: Any) -> Any:
+        """An execution an earlier version wrote kept its bookkeeping in `variables`."""
+        if not isinstance(data, dict):
+            return data
+        if data.get("engine") is None:
+            data = {k: v for k, v in data.items() if k != "engine"}
+        variables = data.get("variables")
+        if isinstance(variables, dict):
+            kept, legacy = from_legacy_variables(variables)
+            if legacy:
+                engine = data.get("engine")
+                current = engine.model_dump(exclude_defaults=True) \
+                    if isinstance(engine, EngineState) else engine or {}
+                data = {**data, "variables": kept or None, "engine": {**legacy, **current}}
+        return data
+
+    def with_engine(self, **changes: Any) -> "Execution":
+        """A copy whose engine state has `changes` (EngineState fields) applied."""
+        return self.model_copy(update={"engine": self.engine.model_copy(update=changes)})
 
     @property
     def state(self) -> State:

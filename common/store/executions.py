@@ -1,7 +1,8 @@
 """Executions: one row each, pinned to the flow revision they started on.
 
 The state and the columns the API filters on (namespace, flow_id, state, created) are real,
-indexed columns; history, inputs, outputs, labels, variables and trigger are JSON. Labels
+indexed columns; history, inputs, outputs, labels, variables, trigger and the executor's
+own state (`engine`) are JSON. Labels
 are also kept one row each in `execution_labels` so label filters are indexed joins.
 Task runs live in their own table (`common.store.task_runs`); nothing here touches them.
 """
@@ -150,12 +151,14 @@ def _values(execution: Execution) -> dict[str, Any]:
     values = {name: data[name] for name in _JSON_FIELDS}
     values.update({name: getattr(execution, name) for name in _PLAIN_FIELDS})
     values["state"] = execution.state.value
+    values["engine"] = execution.engine.stored()
     return values
 
 
 def _execution(row: Any) -> Execution:
     data = {name: getattr(row, name) for name in (*_JSON_FIELDS, *_PLAIN_FIELDS)}
-    return Execution.model_validate({"id": row.id, **data, "version": row.version,
+    return Execution.model_validate({"id": row.id, **data, "engine": row.engine,
+                                     "version": row.version,
                                      "inputs": data["inputs"] or {},
                                      "labels": data["labels"] or []})
 

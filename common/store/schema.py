@@ -79,6 +79,7 @@ executions = Table(
     Column("original_created_date", UTCDateTime, nullable=True),
     Column("schedule_date", UTCDateTime, nullable=True),
     Column("error", Text, nullable=True),
+    Column("engine", JSONValue, nullable=True),  # common/models/engine_state.py
     Index(None, "namespace", "flow_id", "state"),
     Index(None, "state"),
     Index(None, "created"),

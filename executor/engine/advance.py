@@ -24,7 +24,6 @@ from executor.engine.view import ExecutionTx
 
 MAX_PASSES = 10_000
 # Where the final state waits while afterExecution tasks run.
-PENDING_FINAL_STATE = "pendingFinalState"
 # Called after every `advance`, whatever the state: (tx, config) -> None.
 AFTER_ADVANCE: list = []
 
@@ -116,7 +115,7 @@ def _worker_done(run) -> bool:
 def _resolve_flow(tx: ExecutionTx, config: EngineConfig, start) -> bool:
     flow = tx.flow
     version = tx.version
-    pending = (tx.execution.variables or {}).get(PENDING_FINAL_STATE)
+    pending = tx.execution.engine.pending_final_state
     if pending is None:
         scope = Scope(parent=None, tasks=flow.tasks, errors=flow.errors or [],
                       finally_=flow.finally_ or [])
@@ -132,13 +131,12 @@ def _resolve_flow(tx: ExecutionTx, config: EngineConfig, start) -> bool:
     after = Scope(parent=None, tasks=flow.after_execution or [])
     if resolve_scope(tx, after, start) is None:
         return tx.version != version
-    end_execution(tx, State(pending))
+    end_execution(tx, pending)
     return True
 
 
 def _remember_final_state(tx: ExecutionTx, state: State) -> None:
-    variables = {**(tx.execution.variables or {}), PENDING_FINAL_STATE: state.value}
-    tx.set_execution(tx.execution.model_copy(update={"variables": variables}))
+    tx.set_execution(tx.execution.with_engine(pending_final_state=state))
 
 
 def _with_outputs(tx: ExecutionTx, config: EngineConfig, state: State) -> State:
@@ -161,9 +159,8 @@ def _with_outputs(tx: ExecutionTx, config: EngineConfig, state: State) -> State:
 
 def end_execution(tx: ExecutionTx, state: State) -> None:
     """The execution takes its final `state` now: timers cancelled, ExecutionEnded sent."""
-    variables = dict(tx.execution.variables or {})
-    if variables.pop(PENDING_FINAL_STATE, None) is not None:
-        tx.set_execution(tx.execution.model_copy(update={"variables": variables or None}))
+    if tx.execution.engine.pending_final_state is not None:
+        tx.set_execution(tx.execution.with_engine(pending_final_state=None))
     if tx.execution.state is State.RETRYING:
         tx.move_execution(State.RUNNING)
     tx.move_execution(state)

@@ -107,9 +107,10 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
         extra=extra)
     if inherited and "taskrun" in context:
         context["taskrun"] = {**inherited, **context["taskrun"]}
-    # afterExecution tasks act on the final state, which waits in `variables` until they end.
-    pending = (execution.variables or {}).get("pendingFinalState")
-    context["execution"]["state"] = pending or execution.state.value
+    # afterExecution tasks act on the final state, which waits in the engine state until
+    # they end.
+    pending = execution.engine.pending_final_state
+    context["execution"]["state"] = (pending or execution.state).value
     if execution.outputs is not None:  # the flow outputs, once rendered (afterExecution)
         context["execution"]["outputs"] = execution.outputs
     if config.load_outputs is not None and not for_worker:  # a worker resolves its own

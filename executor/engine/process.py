@@ -13,7 +13,7 @@ from common.flow.model import Flow
 from common.messages import KillExecution, Message, StartExecution, TaskResult, TimerFired
 from common.models.execution import Execution, TaskRun
 from common.models.state import State, StateHistory
-from executor.engine.advance import PENDING_FINAL_STATE, advance, start_execution
+from executor.engine.advance import advance, start_execution
 from executor.engine.commands import (
     CreateExecution,
     Decision,
@@ -90,18 +90,17 @@ def _result(tx: ExecutionTx, message: TaskResult, config: EngineConfig) -> str |
     return apply_task_result(tx, message, config)
 
 
-# Where the id of the last applied request of a kind is kept (`execution.variables`): a
-# copy of it (a duplicate delivery) is then recognised.
-KILL_REQUEST, RESUME_REQUEST = "killRequest", "resumeRequest"
+# The EngineState fields keeping the id of the last applied request of a kind: a copy of
+# it (a duplicate delivery) is then recognised.
+KILL_REQUEST, RESUME_REQUEST = "kill_request", "resume_request"
 
 
 def applied_before(tx: ExecutionTx, key: str, request_id: str) -> bool:
-    return (tx.execution.variables or {}).get(key) == request_id
+    return getattr(tx.execution.engine, key) == request_id
 
 
 def remember_request(tx: ExecutionTx, key: str, request_id: str) -> None:
-    variables = {**(tx.execution.variables or {}), key: request_id}
-    tx.set_execution(tx.execution.model_copy(update={"variables": variables}))
+    tx.set_execution(tx.execution.with_engine(**{key: request_id}))
 
 
 @handles(KillExecution)
@@ -109,7 +108,7 @@ def _kill(tx: ExecutionTx, message: KillExecution, config: EngineConfig) -> str 
     if applied_before(tx, KILL_REQUEST, message.request_id):
         return "a copy of the kill already applied"
     if (tx.flow.after_execution and tx.execution.state in _KILLED_THEN_AFTER
-            and PENDING_FINAL_STATE not in (tx.execution.variables or {})):
+            and tx.execution.engine.pending_final_state is None):
         why = kill_before_after_execution(tx)
         remember_request(tx, KILL_REQUEST, message.request_id)
         return why
@@ -141,8 +140,7 @@ def kill_before_after_execution(tx: ExecutionTx) -> str | None:
     tx.emit(KillChildren(tx.execution.id))
     if tx.execution.state is not State.RUNNING:
         tx.move_execution(State.RUNNING)
-    variables = {**(tx.execution.variables or {}), PENDING_FINAL_STATE: State.KILLED.value}
-    tx.set_execution(tx.execution.model_copy(update={"variables": variables}))
+    tx.set_execution(tx.execution.with_engine(pending_final_state=State.KILLED))
     tx.log(None, "INFO", "Execution killed: running its afterExecution tasks")
     return None
 
@@ -192,16 +190,12 @@ def _round_due(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> st
     return None  # the WaitFor resolver sees its round is due when `advance` runs
 
 
-RETRIED_AS = "retriedAs"
-
-
 def create_retry_execution(tx: ExecutionTx) -> str | None:
     """The next attempt of a RETRIED execution: same revision, inputs, labels and trigger;
     `parent_id` the old one, `original_id` kept, attempt number + 1. Recorded on the old
     execution so a redelivered timer message creates nothing twice."""
     source = tx.execution
-    variables = dict(source.variables or {})
-    if source.state is not State.RETRIED or variables.get(RETRIED_AS):
+    if source.state is not State.RETRIED or source.engine.retried_as:
         return "retry execution already created"
     retry = Execution(
         namespace=source.namespace, flow_id=source.flow_id, flow_revision=source.flow_revision,
@@ -209,8 +203,7 @@ def create_retry_execution(tx: ExecutionTx) -> str | None:
         trigger=source.trigger, parent_id=source.id, original_id=source.original_id or source.id,
         attempt_number=source.attempt_number + 1,
         original_created_date=source.original_created_date or source.history.start_date)
-    variables[RETRIED_AS] = retry.id
-    tx.set_execution(source.model_copy(update={"variables": variables}))
+    tx.set_execution(source.with_engine(retried_as=retry.id))
     tx.emit(CreateExecution(retry))
     return None
 

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from common.call_chain import (
-    CHAIN_KEY,
     DEFAULT_MAX_DEPTH,
     ChainDepthError,
     chain_of,
@@ -30,6 +29,7 @@ from common.errors import PodiumError
 from common.flow.model import Flow
 from common.flow_windows import MISSED_DEADLINE, bounds
 from common.messages import StartExecution
+from common.models.engine_state import EngineState
 from common.models.execution import Execution
 from common.models.state import State
 from common.plugins.triggers import Flow as FlowTrigger
@@ -172,7 +172,7 @@ def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,
         # Kestra creates a triggered execution even when the trigger gives no inputs for
         # required ones (its tests rely on it): inputs are checked only when given.
         started = new_execution(flow, revision, inputs, utcnow(), trigger=variables,
-                                variables={CHAIN_KEY: chain},
+                                engine=EngineState(call_chain=chain),
                                 validate_inputs=bool(trigger.inputs),
                                 cipher=getattr(out.config, "cipher", None),
                                 input_services=getattr(out.config, "render_services", None))
@@ -212,7 +212,7 @@ def _insert_failed(conn, flow: Flow, revision: int, trigger: FlowTrigger, variab
                    reason: str, chain: list[str] | None = None) -> None:
     now = utcnow()
     failed = new_execution(flow, revision, None, now, trigger=variables,
-                           variables={CHAIN_KEY: chain} if chain else None,
+                           engine=EngineState(call_chain=chain),
                            validate_inputs=False).moved_to(State.FAILED, now)
     failed = failed.model_copy(update={"error": f"Flow trigger '{trigger.id}': {reason}"})
     insert_execution(conn, failed)

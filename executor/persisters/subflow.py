@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.call_chain import CHAIN_KEY, extended_chain
+from common.call_chain import extended_chain
 from common.errors import PodiumError, TemplateError
 from common.messages import KillExecution, StartExecution, SubflowEnded
+from common.models.engine_state import EngineState, SubflowLink
 from common.models.execution import Execution
 from common.models.state import State
 from common.store import append_logs, get_execution, get_flow, insert_execution, load_task_runs
@@ -29,7 +30,7 @@ from common.templating import render_value
 from common.transport.base import EXECUTOR_QUEUE
 from executor.engine.commands import ExecutionEnded, KillChildren
 from executor.engine.context import EngineConfig, task_context
-from executor.engine.features.subflow import LINK, SUBFLOW_TYPES, StartSubflow
+from executor.engine.features.subflow import SUBFLOW_TYPES, StartSubflow
 from executor.engine.view import ExecutionTx
 from executor.flow_cache import FlowCache
 from executor.service import Outgoing, persists
@@ -68,16 +69,13 @@ def _child_execution(conn, command: StartSubflow, chain: list[str], cipher=None,
     flow = _FLOWS.get(conn, command.namespace, command.flow_id, stored.revision)
     if flow.disabled:
         raise PodiumError("Cannot execute a flow which is disabled")
-    link = {"taskRunId": command.parent_task_run_id, "wait": command.wait}
-    if command.iteration is not None:
-        link["iteration"] = command.iteration
-    if command.outputs:
-        link["outputs"] = command.outputs
+    link = SubflowLink(task_run_id=command.parent_task_run_id, wait=command.wait,
+                       iteration=command.iteration, outputs=command.outputs or None)
     return new_execution(flow, stored.revision, command.inputs, utcnow(),
                          labels=command.labels, trigger=command.trigger,
                          parent_id=command.parent_execution_id,
                          execution_id=command.child_execution_id,
-                         variables={LINK: link, CHAIN_KEY: chain},
+                         engine=EngineState(call_chain=chain, subflow=link),
                          schedule_date=command.schedule_date, cipher=cipher,
                          input_services=input_services)
 
@@ -105,27 +103,27 @@ def child_ended_message(conn, ended: Execution, config: EngineConfig) -> Subflow
     if trigger.get("type") not in SUBFLOW_TYPES or ended.state is State.RETRIED:
         return None
     first_id = ended.original_id or ended.id  # retried as new executions: the first one
-    link = (ended.variables or {}).get(LINK)
+    link = ended.engine.subflow
     if link is None and first_id != ended.id:
         first = get_execution(conn, first_id)
-        link = (first.variables or {}).get(LINK) if first else None
+        link = first.engine.subflow if first else None
     parent_id = (trigger.get("variables") or {}).get("executionId")
-    if not link or not link.get("wait") or not parent_id:
+    if link is None or not link.wait or not parent_id:
         return None
     outputs, error = _outputs(conn, ended, link, config)
-    return SubflowEnded(execution_id=parent_id, task_run_id=link["taskRunId"],
+    return SubflowEnded(execution_id=parent_id, task_run_id=link.task_run_id,
                         child_execution_id=first_id, state=ended.state,
-                        outputs=outputs, error=error, iteration=link.get("iteration"))
+                        outputs=outputs, error=error, iteration=link.iteration)
 
 
-def _outputs(conn, ended: Execution, link: dict,
+def _outputs(conn, ended: Execution, link: SubflowLink,
              config: EngineConfig) -> tuple[dict | None, str | None]:
     """The child flow's outputs; for a child flow without any, the parent task's deprecated
     `outputs`, rendered on the child execution (Kestra's createSubflowExecutionResult)."""
     flow = _FLOWS.get(conn, ended.namespace, ended.flow_id, ended.flow_revision)
     if flow.outputs:
         return ended.outputs, None
-    templates: dict[str, Any] | None = link.get("outputs")
+    templates: dict[str, Any] | None = link.outputs
     if not templates:
         return None, None
     tx = ExecutionTx(flow, ended, load_task_runs(conn, ended.id), utcnow(), folded_loaded=True)

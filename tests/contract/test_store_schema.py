@@ -8,10 +8,11 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import DBAPIError
 
 from common.flow.loader import parse_flow
+from common.models.engine_state import EngineState, SubflowLink
 from common.models.execution import Execution
 from common.models.state import State, StateHistory
 from common.store import (
@@ -35,7 +36,7 @@ from common.store import (
     upgrade,
     upgrade_database,
 )
-from common.store.schema import metadata
+from common.store.schema import executions, metadata
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -66,6 +67,42 @@ def test_upgrade_creates_the_schema_and_a_second_upgrade_is_a_no_op(empty_url):
 def test_migrations_match_the_table_metadata(db):
     with db.begin() as conn:
         assert schema_diff(conn) == []
+
+
+def test_migration_0008_moves_engine_bookkeeping_out_of_the_variables(empty_url):
+    """A row an earlier version wrote, its bookkeeping among the user's `vars`, reads after
+    the upgrade with the bookkeeping in the engine state and only `vars` left."""
+    upgrade(empty_url, "0007")
+    old = {"vars": {"name": "Ada"}, "callChain": ["n.parent", "n.child"],
+           "subflow": {"taskRunId": "tr1", "wait": True, "iteration": 2},
+           "pendingFinalState": "FAILED", "slaViolations": ["max"], "retriedAs": "r2",
+           "killRequest": "k1", "resumeRequest": "q1"}
+    row = new_execution().model_dump(mode="json")
+    with Database(empty_url) as db, db.begin() as conn:
+        conn.execute(insert(executions).values(
+            id="old", namespace="n", flow_id="child", flow_revision=1, state="RUNNING",
+            created=T0, updated=T0, version=1, history=row["history"], inputs={}, labels=[],
+            variables=old, attempt_number=1))
+    upgrade(empty_url)
+    with Database(empty_url) as db, db.read() as conn:
+        got = get_execution(conn, "old")
+        stored = conn.execute(select(executions.c.variables, executions.c.engine)).one()
+    assert got.variables == {"vars": {"name": "Ada"}} == stored.variables
+    assert got.engine == EngineState(
+        call_chain=["n.parent", "n.child"],
+        subflow=SubflowLink(task_run_id="tr1", wait=True, iteration=2),
+        pending_final_state=State.FAILED, sla_violations=["max"], retried_as="r2",
+        kill_request="k1", resume_request="q1")
+    assert stored.engine["subflow"] == {"task_run_id": "tr1", "wait": True, "iteration": 2}
+
+
+def test_an_execution_without_bookkeeping_stores_no_engine_state(db):
+    execution = new_execution()
+    with db.begin() as conn:
+        insert_execution(conn, execution)
+    with db.read() as conn:
+        assert conn.execute(select(executions.c.engine)).scalar() is None
+        assert get_execution(conn, execution.id).engine == EngineState()
 
 
 # -- engine settings -----------------------------------------------------------------------

@@ -284,7 +284,7 @@ def test_for_each_item_runs_one_child_per_batch_and_merges_their_outputs(runtime
         '{lines:"1\\n2\\n3"}', '{lines:"4\\n5\\n6"}', '{lines:"7"}']
     with runtime.db.read() as conn:
         children = list_children(conn, done.id)
-    assert sorted(c.variables["subflow"]["iteration"] for c in children) == [1, 2, 3]
+    assert sorted(c.engine.subflow.iteration for c in children) == [1, 2, 3]
     assert all(c.state is State.SUCCESS and c.flow_id == "batch_child" for c in children)
     assert runs["logs"][0].outputs["size"] == 1  # the DEBUG line of `merged`
 

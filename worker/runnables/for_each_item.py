@@ -56,7 +56,7 @@ def run_merge(task: ForEachItemMergeOutputs, ctx: RunContext) -> dict[str, Any] 
                     and child.state is not State.RETRIED]
     by_batch = {}
     for child in children:  # oldest first: a later attempt of a batch replaces it
-        iteration = ((child.variables or {}).get("subflow") or {}).get("iteration")
+        iteration = child.engine.subflow.iteration if child.engine.subflow else None
         if child.outputs is not None and iteration is not None:
             by_batch[iteration] = child.outputs
     if not by_batch:

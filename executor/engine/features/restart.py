@@ -24,7 +24,6 @@ from common.models.state import State, StateEntry, StateHistory
 from common.plugins.base import Task, TaskKind
 from common.plugins.tasks import flow_branching as branching
 from common.plugins.tasks import flow_loops as loops
-from executor.engine.advance import PENDING_FINAL_STATE
 from executor.engine.commands import CancelTimers, CreateExecution
 from executor.engine.context import EXECUTION_VARS, EngineConfig
 from executor.engine.dispatch import dispatch_attempt
@@ -125,8 +124,8 @@ def _resume_resolved(tx: ExecutionTx, run: TaskRun, task: Task) -> None:
 
 def _restart_execution(tx: ExecutionTx, next_attempt: bool) -> None:
     execution = tx.execution
-    variables = {k: v for k, v in (execution.variables or {}).items() if k != PENDING_FINAL_STATE}
-    update = {"variables": variables or None, "outputs": None, "error": None}
+    engine = execution.engine.model_copy(update={"pending_final_state": None})
+    update: dict[str, object] = {"engine": engine, "outputs": None, "error": None}
     if next_attempt:
         update["attempt_number"] = execution.attempt_number + 1
     tx.set_execution(execution.model_copy(update=update))
@@ -183,11 +182,10 @@ def set_task_run_state(tx: ExecutionTx, message: SetTaskRunState,
     if any(r.state is State.PAUSED for r in tx.runs()):
         return None  # parallel pauses: the execution stays PAUSED until they resume
     keep_pending = run.task_id in after
-    pending = (tx.execution.variables or {}).get(PENDING_FINAL_STATE)
+    pending = tx.execution.engine.pending_final_state
     _restart_execution(tx, next_attempt=False)
     if keep_pending and pending is not None:
-        variables = {**(tx.execution.variables or {}), PENDING_FINAL_STATE: pending}
-        tx.set_execution(tx.execution.model_copy(update={"variables": variables}))
+        tx.set_execution(tx.execution.with_engine(pending_final_state=pending))
     return None
 
 

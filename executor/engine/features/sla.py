@@ -17,7 +17,7 @@ processViolation, JdbcExecutor.executionSLAMonitor):
   is not re-checked.
 - Of the SLAs violated in one evaluation only the first acts; every violation is logged at
   WARN ("SLA 'id' violated: reason"). Violated SLA ids are remembered in
-  `execution.variables.slaViolations` so a violation acts (and is logged) once.
+  `execution.engine.sla_violations` so a violation acts (and is logged) once.
 - Acting: the SLA's `labels` are added to the execution (missing pairs only, also for
   NONE). FAIL / CANCEL (Kestra's markAs + kill): the last non-terminated task run takes
   FAILED / CANCELLED, the other non-terminated runs KILLED, the execution FAILED /
@@ -39,14 +39,13 @@ from common.messages import TimerFired
 from common.models.state import State
 from common.plugins.base import is_expression
 from common.templating import is_truthy, render
-from executor.engine.advance import AFTER_ADVANCE, PENDING_FINAL_STATE
+from executor.engine.advance import AFTER_ADVANCE
 from executor.engine.commands import CancelTimers, ExecutionEnded, KillRunningTasks, ScheduleTimer
 from executor.engine.context import EngineConfig, referenced_tasks, task_context
 from executor.engine.process import handles_timer
 from executor.engine.view import ExecutionTx
 
 MAX_DURATION, FLOW_TIMEOUT = "sla_max_duration", "flow_timeout"
-VIOLATIONS = "slaViolations"
 # States in which nothing is evaluated: not started yet, queued, or being killed.
 _NOT_EVALUATED = (State.CREATED, State.QUEUED, State.KILLING)
 _TARGET = {"FAIL": State.FAILED, "CANCEL": State.CANCELLED}
@@ -57,7 +56,7 @@ def after_advance(tx: ExecutionTx, config: EngineConfig) -> None:
     state = tx.execution.state
     if state.is_terminated or state in _NOT_EVALUATED:
         return
-    if PENDING_FINAL_STATE in (tx.execution.variables or {}):
+    if tx.execution.engine.pending_final_state is not None:
         return  # ended; only its afterExecution tasks run
     if _started_now(tx):
         _schedule(tx, config)
@@ -205,20 +204,20 @@ def terminate(tx: ExecutionTx, state: State, error: str | None = None) -> None:
         tx.move_run(tx.run(run.id), State.KILLED)
     if open_runs:
         tx.move_run(tx.run(open_runs[-1].id), state)
-    variables = dict(tx.execution.variables or {})
+    engine = tx.execution.engine
     update: dict[str, Any] = {}
     if error:
         update["error"] = error
-    if tx.flow.after_execution and PENDING_FINAL_STATE not in variables:
+    if tx.flow.after_execution and engine.pending_final_state is None:
         # Kestra runs `afterExecution` after an SLA (or timeout) ended the execution too:
         # the final state waits for them, as after a normal end (advance._resolve_flow).
-        update["variables"] = {**variables, PENDING_FINAL_STATE: state.value}
+        update["engine"] = engine.model_copy(update={"pending_final_state": state})
         tx.set_execution(tx.execution.model_copy(update=update))
         if running.attempts:
             tx.emit(running)
         return
-    if variables.pop(PENDING_FINAL_STATE, None) is not None:
-        update["variables"] = variables or None
+    if engine.pending_final_state is not None:
+        update["engine"] = engine.model_copy(update={"pending_final_state": None})
     if update:
         tx.set_execution(tx.execution.model_copy(update=update))
     tx.move_execution(state)
@@ -248,14 +247,13 @@ def _text(value: Any) -> str:
 
 
 def _violated(tx: ExecutionTx) -> list[str]:
-    return list((tx.execution.variables or {}).get(VIOLATIONS) or [])
+    return list(tx.execution.engine.sla_violations)
 
 
 def _remember(tx: ExecutionTx, sla_id: str) -> None:
     done = _violated(tx)
     if sla_id not in done:
-        variables = {**(tx.execution.variables or {}), VIOLATIONS: [*done, sla_id]}
-        tx.set_execution(tx.execution.model_copy(update={"variables": variables}))
+        tx.set_execution(tx.execution.with_engine(sla_violations=[*done, sla_id]))
 
 
 def _start_date(tx: ExecutionTx) -> datetime | None:

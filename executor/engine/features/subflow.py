@@ -36,8 +36,6 @@ from executor.engine.retry import next_attempt_at, policy_for
 from executor.engine.view import ExecutionTx
 
 SUBFLOW_TYPES = frozenset({Subflow.TYPE, *Subflow.ALIASES, ForEachItemExecutable.TYPE})
-# Kept in the child execution's `variables`: where its end must be reported.
-LINK = "subflow"
 RETRY_TIMER = "subflow_retry"
 
 

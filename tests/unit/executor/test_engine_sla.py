@@ -93,7 +93,7 @@ def test_max_duration_none_adds_labels_only():
     assert h.execution.state is State.RUNNING
     assert labels(h) == {"sla": "late"}
     assert not commands(decision, KillRunningTasks)
-    assert h.execution.variables["slaViolations"] == ["max"]
+    assert h.execution.engine.sla_violations == ["max"]
     for dispatch in h.dispatched:
         h.result(dispatch, "SUCCESS")
     assert h.execution.state is State.SUCCESS
@@ -137,7 +137,7 @@ def test_only_the_first_violation_acts():
     decision = h.start()
     assert h.execution.state is State.RUNNING
     assert labels(h) == {"first": "a"}
-    assert sorted(h.execution.variables["slaViolations"]) == ["a", "b"]
+    assert sorted(h.execution.engine.sla_violations) == ["a", "b"]
     warned = [text for _, level, text in decision.logs if level == "WARN"]
     assert len(warned) == 2
     later = h.result(h.dispatched[0], "SUCCESS")  # remembered: neither acts again
