@@ -42,6 +42,40 @@ class StartExecution(Message):
     kind: Literal["start_execution"] = "start_execution"
 
 
+class ChildRun(BaseModel):
+    """One child of a WorkingDirectory as the worker ran it; the executor records it as a
+    task run of its own (executor/engine/features/working_directory.py)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str | None = None
+    """The task run id the worker gave it (its logs are already stored under it)."""
+    task_id: str
+    state: State
+    outputs: dict[str, Any] | None = None
+    error: str | None = None
+    started: datetime | None = None
+    ended: datetime | None = None
+    log_file: str | None = None
+    """logToFile: the kestra:// URI of the file holding its log lines."""
+    cache_key: str | None = None
+    """taskCache: where the executor keeps its outputs if it succeeded."""
+
+
+class LogLine(BaseModel):
+    """A log line of an attempt that travels with its result instead of being stored by
+    the worker; the executor stores it in the transaction that records the result."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    task_run_id: str | None = None
+    task_id: str | None = None
+    attempt: int | None = None
+    level: str
+    message: str
+    timestamp: datetime
+
+
 class TaskResult(Message):
     """The outcome of one task attempt, reported by the worker that ran it."""
 
@@ -55,14 +89,11 @@ class TaskResult(Message):
     started: datetime | None = None
     ended: datetime | None = None
     worker_id: str | None = None
-    # A WorkingDirectory's children as the worker ran them, in order: {id, task_id, state,
-    # outputs, error, started, ended, log_file, cache_key} each; the executor records one
-    # task run per child.
-    children: list[dict[str, Any]] | None = None
+    # A WorkingDirectory's children as the worker ran them, in order.
+    children: list[ChildRun] | None = None
     # The attempt's last log lines, not yet stored: the executor appends them in the
-    # transaction that records the result ({task_run_id, task_id, attempt, level, message,
-    # timestamp} each), which spares the worker a commit per task.
-    logs: list[dict[str, Any]] | None = None
+    # transaction that records the result, which spares the worker a commit per task.
+    logs: list[LogLine] | None = None
     # logToFile: the kestra:// URI of the file holding the attempt's log lines.
     log_file: str | None = None
     # The task's `assets` as rendered for this attempt: {inputs, outputs} (AssetsInOut).

@@ -18,6 +18,7 @@ from typing import Callable
 
 from common.messages import (
     KillTask,
+    LogLine,
     ResubmitAttempt,
     RunTask,
     StartExecution,
@@ -189,12 +190,11 @@ def _kill_tasks(conn, execution, command: KillRunningTasks, out: Outgoing) -> No
                           for run_id, attempt in command.attempts)
 
 
-def worker_log(execution, line: dict) -> LogEntry:
+def worker_log(execution, line: LogLine) -> LogEntry:
     """A log line a worker sent with its result (worker/service.py `_tail_logs`)."""
-    return LogEntry(execution_id=execution.id, task_run_id=line.get("task_run_id"),
-                    task_id=line.get("task_id"), attempt=line.get("attempt"),
-                    level=line["level"], message=line["message"],
-                    timestamp=datetime.fromisoformat(line["timestamp"]),
+    return LogEntry(execution_id=execution.id, task_run_id=line.task_run_id,
+                    task_id=line.task_id, attempt=line.attempt,
+                    level=line.level, message=line.message, timestamp=line.timestamp,
                     namespace=execution.namespace, flow_id=execution.flow_id)
 
 

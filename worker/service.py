@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 
 import common.plugins  # noqa: F401  (registers every task type)
 from common.errors import PodiumError, StorageError
-from common.messages import KillTask, RunTask, TaskResult, decode_worker_message
+from common.messages import KillTask, LogLine, RunTask, TaskResult, decode_worker_message
 from common.models.state import State
 from common.observability import metrics
 from common.outage import is_outage
@@ -175,7 +175,7 @@ class WorkerService:
                           log_file=outcome.log_file, assets=outcome.assets,
                           cache_key=outcome.cache_key)
 
-    def _tail_logs(self, message: RunTask) -> list[dict[str, Any]] | None:
+    def _tail_logs(self, message: RunTask) -> list[LogLine] | None:
         """The attempt's lines not stored yet, to send with its result; a long tail is
         stored here instead, so a result message stays small."""
         tail = self.logs.take(message.execution_id)
@@ -194,8 +194,8 @@ class WorkerService:
                 # back (the executor stores these lines with the result).
                 log.warning("store unavailable: %d log lines of attempt %d of %s travel with "
                             "its result", len(tail), message.attempt, message.task_run_id)
-        return [{"task_run_id": e.task_run_id, "task_id": e.task_id, "attempt": e.attempt,
-                 "level": e.level, "message": e.message, "timestamp": e.timestamp.isoformat()}
+        return [LogLine(task_run_id=e.task_run_id, task_id=e.task_id, attempt=e.attempt,
+                        level=e.level, message=e.message, timestamp=e.timestamp)
                 for e in tail]
 
     def on_kill(self, payload: dict[str, Any]) -> None:

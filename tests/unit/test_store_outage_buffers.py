@@ -68,6 +68,6 @@ def test_a_long_log_tail_travels_with_the_result_when_the_store_is_down(stores):
     for index in range(INLINE_LOG_LINES + 50):  # too many to travel in a normal result
         worker.logs.add(message, "t", "INFO", f"line {index}")
     tail = worker._tail_logs(message)
-    assert [line["message"] for line in tail] == \
+    assert [line.message for line in tail] == \
         [f"line {index}" for index in range(INLINE_LOG_LINES + 50)]
     worker.logs._stop.set()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from common.errors import PodiumError
+from common.messages import ChildRun
 from common.models.state import State
 from common.plugins.base import Task
 from worker.run_context import RunContext
@@ -25,7 +26,7 @@ class Outcome:
     error: str | None = None
     labels: list[dict[str, str]] | None = None
     metrics: list[dict[str, Any]] | None = None
-    children: list[dict[str, Any]] | None = None  # a WorkingDirectory's child task runs
+    children: list[ChildRun] | None = None  # a WorkingDirectory's child task runs
     log_file: str | None = None  # logToFile: the stored file of the attempt's log lines
     assets: dict[str, Any] | None = None  # the task's `assets`, rendered (Kestra's AssetsInOut)
     cache_key: str | None = None  # taskCache: where the executor is to keep the outputs

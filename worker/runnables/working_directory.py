@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from common.messages import ChildRun
 from common.models.execution import new_id
 from common.models.state import State, fold_states
 from common.plugins.tasks.flow import WorkingDirectory
@@ -53,7 +54,7 @@ def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
     context = dict(ctx.context)
     outputs = _copy(context.get("outputs") or {})
     keys = _loop_keys(context)
-    children: list[dict[str, Any]] = []
+    children: list[ChildRun] = []
     labels: list[dict[str, Any]] = []
     for child in task.tasks:
         if child.disabled:
@@ -69,21 +70,20 @@ def run_working_directory(task: WorkingDirectory, ctx: RunContext) -> Outcome:
         started = utcnow()
         cached, cache_key = look_up_child(ctx.store, child, child_ctx)
         outcome = cached or run_attempt(child, child_ctx)
-        children.append({"id": run_id, "task_id": child.id, "state": outcome.state.value,
-                         "outputs": outcome.outputs, "error": outcome.error,
-                         "started": started.isoformat(), "ended": utcnow().isoformat(),
-                         "log_file": outcome.log_file, "cache_key": cache_key})
+        children.append(ChildRun(id=run_id, task_id=child.id, state=outcome.state,
+                                 outputs=outcome.outputs, error=outcome.error,
+                                 started=started, ended=utcnow(),
+                                 log_file=outcome.log_file, cache_key=cache_key))
         if outcome.outputs is not None:
             put_keyed(outputs, child.id, keys, outcome.outputs)
         labels.extend(outcome.labels or [])
         if outcome.state in _STOPS:
             break
-    state = fold_states([State(c["state"]) for c in children]) if children else State.SUCCESS
+    state = fold_states([c.state for c in children]) if children else State.SUCCESS
     if ctx.killed.is_set() and state is State.SUCCESS and \
             len(children) < sum(1 for t in task.tasks if not t.disabled):
         state = State.KILLED
-    error = next((c["error"] for c in children if c["error"] and State(c["state"]) in _STOPS),
-                 None)
+    error = next((c.error for c in children if c.error and c.state in _STOPS), None)
     files = None
     if task.output_files is not None and state is not State.KILLED:
         files = {"outputFiles": upload_output_files(

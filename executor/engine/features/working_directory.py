@@ -13,9 +13,6 @@ module's resolver runs those lists as a Sequential would.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from common.messages import TaskResult
 from common.models.execution import Attempt, TaskRun
 from common.models.state import State, StateHistory, fold_states
@@ -36,27 +33,23 @@ def record_children(tx: ExecutionTx, run: TaskRun, result: TaskResult) -> State:
     known = {task.id for task in getattr(tx.task(run.task_id), "tasks", None) or []}
     states = []
     for child in result.children or []:
-        task_id = child.get("task_id")
-        try:
-            state = State(child.get("state"))
-        except ValueError:
-            state = State.FAILED
+        task_id, state = child.task_id, child.state
         if task_id not in known or state not in _CHILD_STATES:
             tx.log(run.id, "WARN", f"ignored a child reported by the worker: {task_id} {state}")
             continue
-        started = _date(child.get("started")) or tx.now
-        ended = _date(child.get("ended")) or tx.now
+        started = child.started or tx.now
+        ended = child.ended or tx.now
         history = StateHistory.new(started)
         child_run = TaskRun(execution_id=tx.execution.id, task_id=task_id,
                             parent_task_run_id=run.id, history=history,
                             attempts=[Attempt(number=1, state=state, started=started,
-                                              ended=ended, log_file=child.get("log_file"))],
-                            outputs=child.get("outputs"),
-                            **({"id": child["id"]} if child.get("id") else {}))
+                                              ended=ended, log_file=child.log_file)],
+                            outputs=child.outputs,
+                            **({"id": child.id} if child.id else {}))
         child_run = child_run.moved_to(State.RUNNING, started).moved_to(state, ended)
         tx.add_run(child_run)
-        if child.get("cache_key") and state in (State.SUCCESS, State.WARNING):
-            tx.emit(StoreTaskCache(task_id, child["cache_key"], child_run.outputs, tx.now))
+        if child.cache_key and state in (State.SUCCESS, State.WARNING):
+            tx.emit(StoreTaskCache(task_id, child.cache_key, child_run.outputs, tx.now))
         states.append(state)
     if not states:
         return result.state
@@ -86,13 +79,3 @@ def _remove_tree(tx: ExecutionTx, run: TaskRun) -> None:
         _remove_tree(tx, child)
     tx.remove_run(run.id)
 
-
-def _date(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None

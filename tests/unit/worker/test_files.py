@@ -180,10 +180,10 @@ def test_working_directory_output_files_and_child_task_runs(storage):
     outcome = run_attempt(task, ctx)
     assert outcome.state is State.SUCCESS, outcome
     make, files = outcome.children
-    assert f"/tasks/make/{make['id']}/" in make["outputs"]["outputFiles"]["in.txt"]
-    note = files["outputs"]["uris"]["out/note.txt"]
-    assert f"/tasks/files/{files['id']}/" in note
-    assert storage.read_bytes(note) == files["id"].encode()  # the child's own taskrun.id
+    assert f"/tasks/make/{make.id}/" in make.outputs["outputFiles"]["in.txt"]
+    note = files.outputs["uris"]["out/note.txt"]
+    assert f"/tasks/files/{files.id}/" in note
+    assert storage.read_bytes(note) == files.id.encode()  # the child's own taskrun.id
     wd_files = outcome.outputs["outputFiles"]
     assert sorted(wd_files) == ["out/copy.txt", "out/note.txt"]
     assert "/tasks/t1/tr1/" in wd_files["out/copy.txt"]

@@ -73,9 +73,9 @@ def test_a_working_directory_child_keeps_its_own_log_file(storage):
         {"id": "to_file", "type": LOG, "message": "in the file", "logToFile": True},
         {"id": "to_store", "type": LOG, "message": "in the store"}]), ctx)
     to_file, to_store = outcome.children
-    assert to_store["log_file"] is None and logs.messages("INFO") == ["in the store"]
-    assert f"/tasks/to-file/{to_file['id']}/log-" in to_file["log_file"]
-    assert lines(storage, to_file["log_file"])[0].endswith(" in the file")
+    assert to_store.log_file is None and logs.messages("INFO") == ["in the store"]
+    assert f"/tasks/to-file/{to_file.id}/log-" in to_file.log_file
+    assert lines(storage, to_file.log_file)[0].endswith(" in the file")
 
 
 def test_a_full_disk_sends_the_lines_to_the_sink_and_the_attempt_stands(storage, monkeypatch):

@@ -41,11 +41,11 @@ def test_children_share_the_directory_and_see_earlier_outputs():
         {"id": "off", "type": RET, "format": "x", "disabled": True},
     ], inputFiles={"in.txt": "from {{ inputs.name }}"})
     assert outcome.state is State.SUCCESS, outcome
-    assert [c["task_id"] for c in outcome.children] == ["write", "read", "ret"]
-    assert all(c["state"] == "SUCCESS" and c["id"] for c in outcome.children)
+    assert [c.task_id for c in outcome.children] == ["write", "read", "ret"]
+    assert all(c.state == "SUCCESS" and c.id for c in outcome.children)
     read = outcome.children[1]
-    assert read["outputs"]["vars"] == {"seen": "hello World", "n": 7}
-    assert outcome.children[2]["outputs"] == {"value": "ret hello World"}
+    assert read.outputs["vars"] == {"seen": "hello World", "n": 7}
+    assert outcome.children[2].outputs == {"value": "ret hello World"}
     assert "hello World" in logs["read"] and "from World" in logs["read"]
     assert ctx.closed  # the shared directory went with the WorkingDirectory's attempt
 
@@ -57,9 +57,9 @@ def test_children_see_the_working_directory_run_as_worker_taskrun():
         {"id": "b", "type": RET, "format": "{{ workerTaskrun.id }}|{{ taskrun.parentId }}"},
     ])
     assert outcome.state is State.SUCCESS, outcome
-    first, second = (c["outputs"]["value"].split("|") for c in outcome.children)
+    first, second = (c.outputs["value"].split("|") for c in outcome.children)
     assert first[0] == second[0] == second[1] == "tr1"  # the WorkingDirectory's task run
-    assert first[1] == outcome.children[0]["id"] != "tr1"
+    assert first[1] == outcome.children[0].id != "tr1"
 
 
 def test_a_failing_child_stops_the_rest():
@@ -69,9 +69,9 @@ def test_a_failing_child_stops_the_rest():
         {"id": "never", "type": SH, "commands": ["echo never"]},
     ])
     assert outcome.state is State.FAILED
-    assert [(c["task_id"], c["state"]) for c in outcome.children] == [
+    assert [(c.task_id, c.state) for c in outcome.children] == [
         ("ok", "SUCCESS"), ("boom", "FAILED")]
-    assert outcome.children[1]["outputs"]["exitCode"] == 3
+    assert outcome.children[1].outputs["exitCode"] == 3
     assert outcome.error and "never" not in logs
 
 
@@ -81,7 +81,7 @@ def test_allow_failure_child_lets_the_next_run():
         {"id": "next", "type": RET, "format": "after"},
     ])
     assert outcome.state is State.WARNING
-    assert [(c["task_id"], c["state"]) for c in outcome.children] == [
+    assert [(c.task_id, c.state) for c in outcome.children] == [
         ("boom", "WARNING"), ("next", "SUCCESS")]
 
 
@@ -92,4 +92,4 @@ def test_child_outputs_are_keyed_by_the_enclosing_loop_value():
         {"id": "a", "type": RET, "format": "{{ taskrun.value }}"},
         {"id": "b", "type": RET, "format": "{{ outputs.a['v1'].value }}"}])
     outcome = run_attempt(task, ctx)
-    assert [c["outputs"] for c in outcome.children] == [{"value": "v1"}, {"value": "v1"}]
+    assert [c.outputs for c in outcome.children] == [{"value": "v1"}, {"value": "v1"}]

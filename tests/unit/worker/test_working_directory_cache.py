@@ -49,7 +49,7 @@ def run(storage, tasks, cache, ctx=None):
 
 
 def outputs_of(outcome, task_id):
-    return next(c["outputs"] for c in outcome.children if c["task_id"] == task_id)
+    return next(c.outputs for c in outcome.children if c.task_id == task_id)
 
 
 def archive_names(storage, uri=ARCHIVE):
