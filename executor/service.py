@@ -68,6 +68,7 @@ from executor.engine.commands import (
     WriteFile,
 )
 from executor.engine.context import EngineConfig
+from executor.engine.facts import Facts
 from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process
 from executor.flow_cache import FlowCache
@@ -198,7 +199,7 @@ def worker_log(execution, line: LogLine) -> LogEntry:
                     namespace=execution.namespace, flow_id=execution.flow_id)
 
 
-def slot_facts(conn, flow, execution, message) -> dict | None:
+def slots_taken(conn, flow, execution, message) -> int | None:
     """Before a start of an execution of a flow with `concurrency`: take the flow's slot
     lock (held to commit: two executors cannot both take the last slot) and count the
     slots taken by the flow's other executions, and those released to queued ones."""
@@ -210,7 +211,7 @@ def slot_facts(conn, flow, execution, message) -> dict | None:
     lock_flow_slots(conn, namespace, flow_id)
     taken = count_slots_taken(conn, namespace, flow_id, excluding=execution.id) \
         + count_released(conn, namespace, flow_id, utcnow(), excluding=execution.id)
-    return {"slots_taken": taken}
+    return taken
 
 
 class ExecutorService:
@@ -308,10 +309,10 @@ class ExecutorService:
     def _process(self, conn, flow, execution, runs: list, message) -> tuple[Decision, list]:
         """Run the core over the working set; load folded runs when a render needs them.
         Returns the decision and the task runs it was decided over."""
-        facts = slot_facts(conn, flow, execution, message) or {}
+        facts = Facts(slots_taken=slots_taken(conn, flow, execution, message))
         if isinstance(message, TaskResult) and message.logs:  # errorLogs() sees them too
-            facts["worker_logs"] = [worker_log(execution, line) for line in message.logs]
-        facts["loop_values"] = value_windows(
+            facts.worker_logs = [worker_log(execution, line) for line in message.logs]
+        facts.loop_values = value_windows(
             runs, lambda run_id, start, stop: load_loop_values(conn, run_id, start, stop))
         folded: list = []
         loaded: frozenset[str] | bool = frozenset()

@@ -55,7 +55,7 @@ def _concurrency_limited(tx: ExecutionTx) -> bool:
     (QUEUED, started again when a slot frees), CANCEL cancels, FAIL fails. No `slots_taken`
     fact (a caller that did not count) starts the execution."""
     concurrency = tx.flow.concurrency
-    taken = tx.facts.get("slots_taken")
+    taken = tx.facts.slots_taken
     if concurrency is None or taken is None or taken < concurrency.limit:
         return False
     if concurrency.behavior == "QUEUE":

@@ -133,7 +133,7 @@ def _executor_services(tx: ExecutionTx, config: EngineConfig, context: dict) -> 
 def _pending_logs(tx: ExecutionTx) -> list[LogEntry]:
     """The lines of the message being handled (a worker's result carries its last ones:
     `worker_logs`), then those this handling logged."""
-    entries = list(tx.facts.get("worker_logs") or [])
+    entries = list(tx.facts.worker_logs)
     for run_id, level, message in tx.logs:
         run = tx.any_run(run_id) if run_id else None
         entries.append(LogEntry(execution_id=tx.execution.id, task_run_id=run_id,

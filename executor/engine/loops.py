@@ -7,7 +7,7 @@ duplicates dropped (Kestra's distinct values).
 
 Scale: a loop of 100,000 values must cost the same per item as one of 1,000. So the values
 are stored outside the loop's task run (StoreLoopValues; the handler gives back the next
-window of them in `facts["loop_values"]`), and an iteration that finished without failing
+window of them in `facts.loop_values`), and an iteration that finished without failing
 is *folded*: its states are counted in the loop's progress and its task runs leave the
 working set the executor loads on every message. A message then costs what the running
 iterations cost, whatever the number of finished ones. The progress, in the loop's
@@ -31,6 +31,7 @@ from common.templating import render, render_value
 from executor.engine.branches import Scope, enabled, resolve_scope
 from executor.engine.commands import StoreLoopValues
 from executor.engine.context import task_context
+from executor.engine.facts import ValueWindow
 from executor.engine.flowables import int_or, resolves
 
 LOOP = "loop"
@@ -53,7 +54,7 @@ def _start_loop(tx, config, task, run, raw: Any, limit: int) -> list[str] | None
     progress = {"count": len(values), "next": 0, "window": limit or len(values), "done": {},
                 "seq": -1}
     tx.put_run(run.model_copy(update={"flowable": {**run.flowable, LOOP: progress}}))
-    tx.facts.setdefault("loop_values", {})[run.id] = (0, values)
+    tx.facts.loop_values[run.id] = ValueWindow(0, values)
     return values
 
 
@@ -99,7 +100,7 @@ def _as_value(item: Any) -> str:
 
 def _value_at(tx, run, index: int) -> str | None:
     """The loop's value at `index`, from the window the handler loaded (None: not loaded)."""
-    offset, values = tx.facts.get("loop_values", {}).get(run.id, (0, []))
+    offset, values = tx.facts.loop_values.get(run.id, ValueWindow(0, []))
     position = index - offset
     return values[position] if 0 <= position < len(values) else None
 
@@ -243,7 +244,7 @@ def _folded_below(runs, children: dict[str, list], on_path: set[str]) -> set[str
     return found
 
 
-def value_windows(runs, fetch) -> dict[str, tuple[int, list[str]]]:
+def value_windows(runs, fetch) -> dict[str, ValueWindow]:
     """The `loop_values` fact: for each loop with values left to start, the next window of
     them, read with `fetch(loop_run_id, start, stop) -> (offset, values)`."""
     windows = {}
@@ -251,7 +252,7 @@ def value_windows(runs, fetch) -> dict[str, tuple[int, list[str]]]:
         progress = run.flowable.get(LOOP)
         if progress and not run.folded and progress["next"] < progress["count"]:
             start = progress["next"]
-            windows[run.id] = fetch(run.id, start, start + progress["window"])
+            windows[run.id] = ValueWindow(*fetch(run.id, start, start + progress["window"]))
     return windows
 
 

@@ -24,21 +24,21 @@ from executor.engine.commands import (
 )
 from executor.engine.context import EngineConfig
 from executor.engine.dispatch import dispatch_attempt
+from executor.engine.facts import Facts
 from executor.engine.results import apply_task_result
 from executor.engine.view import ExecutionTx, NeedFoldedRuns
 
 
 def process(flow: Flow, execution: Execution, task_runs: list[TaskRun], message: Message,
-            now: datetime, config: EngineConfig | None = None, facts: dict | None = None,
+            now: datetime, config: EngineConfig | None = None, facts: Facts | None = None,
             folded_loaded: frozenset[str] | bool = frozenset()) -> Decision:
     """`task_runs`: the live task runs, plus the folded runs of the `folded_loaded` task ids.
     `facts`: what the core cannot read itself, read by the handler under the right locks
-    (`slots_taken`: executions of the flow holding a concurrency slot, this one excluded;
-    `loop_values`: loop run id -> (offset, the next window of its values)).
+    (executor/engine/facts.py).
     A Decision with `needs_folded` asks for those tasks' folded runs and a second call."""
     config = config or EngineConfig()
     tx = ExecutionTx(flow, execution, task_runs, now, folded_loaded=folded_loaded)
-    tx.facts = dict(facts or {})
+    tx.facts = facts.copy() if facts is not None else Facts()
     try:
         ignored = _handle(tx, message, config)
         if ignored is None:

@@ -12,6 +12,7 @@ from common.models.execution import Execution, TaskRun
 from common.models.state import State
 from common.plugins.base import Task
 from executor.engine.commands import Command, Decision
+from executor.engine.facts import Facts
 
 
 class NeedFoldedRuns(Exception):
@@ -46,7 +47,7 @@ class ExecutionTx:
         self._deleted: list[str] = []
         self.commands: list[Command] = []
         self.version = 0  # bumped on every change, so loops can tell when nothing moved
-        self.facts: dict = {}  # read by the handler for the core (see `process`)
+        self.facts = Facts()  # read by the handler for the core (see `process`)
         self.memo: dict = {}  # derived once per message (e.g. which tasks a task refers to)
         self.logs: list[tuple[str | None, str, str]] = []
         self._tasks = flow.task_index()

@@ -4,7 +4,7 @@ executions of its flow, as many as there are free slots.
 Slots are counted from execution states (`common.store.slots`), never from counters, so
 an execution that dies or is killed cannot leak one. Under the flow's slot lock, each
 released execution goes QUEUED -> CREATED and gets a StartExecution; its start counts the
-slots again (`executor.service.slot_facts`), and one that finds none goes back to QUEUED,
+slots again (`executor.service.slots_taken`), and one that finds none goes back to QUEUED,
 keeping its place (the queue is ordered by creation).
 """
 

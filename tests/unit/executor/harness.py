@@ -16,6 +16,7 @@ from common.models.execution import Execution, TaskRun
 from common.models.state import State, StateHistory
 from executor.engine.commands import Decision, DispatchTask, ScheduleTimer, StoreLoopValues
 from executor.engine.context import EngineConfig
+from executor.engine.facts import Facts
 from executor.engine.loops import value_windows
 from executor.engine.process import NEEDS_ALL_RUNS, process
 
@@ -46,7 +47,7 @@ class Harness:
         self.dispatched: list[DispatchTask] = []
         self.timers: list[ScheduleTimer] = []
         self.decisions: list[Decision] = []
-        self.facts: dict | None = None  # what the handler reads for the core (slots_taken)
+        self.slots_taken: int | None = None  # what the handler counts for the core
         self.loop_values: dict[str, list[str]] = {}  # the store's loop_values, by loop run
         self.live_sizes: list[int] = []  # working-set size of each message
         self.folded_loads: list[set[str]] = []  # task ids whose folded runs were asked for
@@ -56,7 +57,8 @@ class Harness:
         values, and the folded runs a render asks for."""
         self.now += timedelta(milliseconds=10)
         live = [run for run in self.runs.values() if not run.folded]
-        facts = {**(self.facts or {}), "loop_values": value_windows(live, self._values)}
+        facts = Facts(slots_taken=self.slots_taken,
+                      loop_values=value_windows(live, self._values))
         loaded: frozenset | bool = frozenset()
         if type(message) in NEEDS_ALL_RUNS:
             live, loaded = list(self.runs.values()), True

@@ -36,7 +36,7 @@ def ended(decision) -> bool:
 @pytest.mark.parametrize("behavior", ["QUEUE", "CANCEL", "FAIL", None])
 def test_a_free_slot_starts_the_execution(behavior):
     harness = Harness(flow(behavior))
-    harness.facts = {"slots_taken": 1}
+    harness.slots_taken = 1
     assert harness.run() is State.SUCCESS
     assert history(harness) == ["CREATED", "RUNNING", "SUCCESS"]
 
@@ -48,7 +48,7 @@ def test_no_fact_starts_the_execution():
 
 def test_queue_waits_without_doing_anything():
     harness = Harness(flow("QUEUE"))
-    harness.facts = {"slots_taken": 2}
+    harness.slots_taken = 2
     decision = harness.start()
     assert harness.execution.state is State.QUEUED
     assert history(harness) == ["CREATED", "QUEUED"]
@@ -58,32 +58,32 @@ def test_queue_waits_without_doing_anything():
 
 def test_the_default_behavior_is_queue():
     harness = Harness(flow(None, limit=1))
-    harness.facts = {"slots_taken": 1}
+    harness.slots_taken = 1
     harness.start()
     assert harness.execution.state is State.QUEUED
 
 
 def test_a_queued_execution_ignores_a_redelivered_start():
     harness = Harness(flow("QUEUE"))
-    harness.facts = {"slots_taken": 2}
+    harness.slots_taken = 2
     harness.start()
     assert harness.start().ignored
 
 
 def test_a_released_execution_starts_and_keeps_its_history():
     harness = Harness(flow("QUEUE"))
-    harness.facts = {"slots_taken": 2}
+    harness.slots_taken = 2
     harness.start()
     # What the store does when a slot frees (common.store.slots.release_queued).
     harness.execution = harness.execution.moved_to(State.CREATED, harness.now)
-    harness.facts = {"slots_taken": 1}
+    harness.slots_taken = 1
     assert harness.run() is State.SUCCESS
     assert history(harness) == ["CREATED", "QUEUED", "CREATED", "RUNNING", "SUCCESS"]
 
 
 def test_a_released_execution_without_a_slot_queues_again():
     harness = Harness(flow("QUEUE"))
-    harness.facts = {"slots_taken": 2}
+    harness.slots_taken = 2
     harness.start()
     harness.execution = harness.execution.moved_to(State.CREATED, harness.now)
     harness.start()
@@ -92,7 +92,7 @@ def test_a_released_execution_without_a_slot_queues_again():
 
 def test_cancel_ends_cancelled():
     harness = Harness(flow("CANCEL"))
-    harness.facts = {"slots_taken": 3}
+    harness.slots_taken = 3
     decision = harness.start()
     assert harness.execution.state is State.CANCELLED
     assert history(harness) == ["CREATED", "CANCELLED"]
@@ -101,7 +101,7 @@ def test_cancel_ends_cancelled():
 
 def test_fail_ends_failed_with_an_error():
     harness = Harness(flow("FAIL", limit=1))
-    harness.facts = {"slots_taken": 1}
+    harness.slots_taken = 1
     decision = harness.start()
     assert harness.execution.state is State.FAILED
     assert history(harness) == ["CREATED", "FAILED"]
@@ -112,7 +112,7 @@ def test_fail_ends_failed_with_an_error():
 
 def test_a_queued_execution_can_be_killed():
     harness = Harness(flow("QUEUE"))
-    harness.facts = {"slots_taken": 2}
+    harness.slots_taken = 2
     harness.start()
     decision = harness.kill()
     assert harness.execution.state is State.KILLED
@@ -129,7 +129,7 @@ tasks:
     type: io.kestra.plugin.core.log.Log
     message: hello
 """)
-    harness.facts = {"slots_taken": 100}
+    harness.slots_taken = 100
     assert harness.run() is State.SUCCESS
 
 
@@ -137,7 +137,7 @@ def test_a_scheduled_start_checks_the_slots_when_it_fires():
     harness = Harness(flow("QUEUE", limit=1))
     harness.execution = harness.execution.model_copy(
         update={"schedule_date": harness.now.replace(year=2030)})
-    harness.facts = {"slots_taken": 1}
+    harness.slots_taken = 1
     harness.start()
     assert harness.execution.state is State.CREATED and len(harness.timers) == 1
     harness.fire_timers()
