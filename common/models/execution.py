@@ -11,9 +11,10 @@ import string
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from common.models.engine_state import EngineState, from_legacy_variables
+from common.models.flowable_state import FlowableState
 from common.models.state import State, StateHistory, transition
 
 _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -51,15 +52,23 @@ class TaskRun(Record):
     history: StateHistory
     attempts: list[Attempt] = Field(default_factory=list)
     outputs: dict[str, Any] | None = None
-    # Executor bookkeeping for flowables (e.g. If's evaluated condition, ForEach values).
-    flowable: dict[str, Any] = Field(default_factory=dict)
+    # Executor bookkeeping for flowables (common/models/flowable_state.py).
+    flowable: FlowableState = Field(default_factory=FlowableState)
     seq: int = 0  # creation order within the execution
     # Counted by its loop: out of the executor's working set (executor/engine/loops.py).
     folded: bool = False
 
+    @field_serializer("flowable", when_used="json")
+    def _stored_flowable(self, flowable: FlowableState) -> dict[str, Any]:
+        return flowable.stored()
+
     @property
     def state(self) -> State:
         return self.history.current
+
+    def with_flowable(self, **changes: Any) -> "TaskRun":
+        """A copy whose flowable state has `changes` (FlowableState fields) applied."""
+        return self.model_copy(update={"flowable": self.flowable.model_copy(update=changes)})
 
     def runs_attempt(self, number: int) -> bool:
         """Attempt `number` is the one this run is waiting for: the run RUNNING, its last

@@ -2,7 +2,8 @@
 
 Each resolver starts what can start and returns the flowable's final state once its
 children are done (None while they are not). State a resolver must remember between
-messages (If's evaluated condition, Switch's value) lives in the task run's `flowable` map.
+messages (If's evaluated condition, Switch's value) lives in the task run's `flowable`
+(common/models/flowable_state.py).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def int_or(value, default: int) -> int:
 
 
 def _remember(tx: ExecutionTx, run: TaskRun, **values) -> TaskRun:
-    return tx.put_run(run.model_copy(update={"flowable": {**run.flowable, **values}}))
+    return tx.put_run(run.with_flowable(**values))
 
 
 def _render(tx: ExecutionTx, config: EngineConfig, task: Task, run: TaskRun,
@@ -75,7 +76,7 @@ def _parallel(tx, config, task, run, start):
 
 @resolves(branching.If)
 def _if(tx, config, task, run, start):
-    if "condition" not in run.flowable:
+    if run.flowable.condition is None:
         rendered = _render(tx, config, task, run, str(task.condition))
         if rendered is None:
             return State.FAILED
@@ -83,13 +84,13 @@ def _if(tx, config, task, run, start):
         run = _remember(tx, run, condition=result)
         tx.put_run(run.model_copy(update={"outputs": {"evaluationResult": result}}))
         run = tx.run(run.id)
-    branch = task.then if run.flowable["condition"] else (task.else_ or [])
+    branch = task.then if run.flowable.condition else (task.else_ or [])
     return resolve_scope(tx, Scope(run, branch, task.errors or [], task.finally_ or []), start)
 
 
 @resolves(branching.Switch)
 def _switch(tx, config, task, run, start):
-    if "value" not in run.flowable:
+    if run.flowable.value is None:
         rendered = _render(tx, config, task, run, str(task.value))
         if rendered is None:
             return State.FAILED
@@ -98,7 +99,7 @@ def _switch(tx, config, task, run, start):
         tx.put_run(run.model_copy(update={"outputs": {"value": rendered,
                                                        "defaults": not matched}}))
         run = tx.run(run.id)
-    value = run.flowable["value"]
+    value = run.flowable.value
     branch = (task.cases or {}).get(value, task.defaults or [])
     if not branch and value not in (task.cases or {}) and not task.defaults:
         tx.log(run.id, "ERROR", f"Switch '{task.id}': no case matches '{value}' and no defaults")

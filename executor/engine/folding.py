@@ -35,7 +35,7 @@ def _loops_around(tx: ExecutionTx, task_id: str | None) -> set[str]:
 
 
 def _has_folded(tx: ExecutionTx, loop_ids: set[str]) -> bool:
-    return any((run.flowable.get("loop") or {}).get("done")
+    return any((run.flowable.loop or {}).get("done")
                for loop_id in loop_ids for run in tx.runs_of_task(loop_id))
 
 

@@ -1,8 +1,8 @@
 """The bookkeeping of a Kestra 2.0 Loop's iterations, as plain functions over its task run.
 
-A Loop run remembers, in `flowable`:
+A Loop run remembers, in `flowable` (common/models/flowable_state.py):
 - `items`: the rendered values (features/loop.py);
-- `iterations`: {index (text): {"state", "outputs"}} of every iteration that ended, with
+- `iterations`: {index (text): IterationEnd} of every iteration that ended, with
   the values its declared `outputs` rendered to in its own context (an iteration that
   runs again, after a restart, loses its record until it ends again);
 - `broken`: true once `breakWhen` held (no further iteration starts).
@@ -22,22 +22,20 @@ from typing import Any
 
 from common.inputs import coerce_output, to_json_value
 from common.models.execution import TaskRun
+from common.models.flowable_state import IterationEnd
 from common.models.state import State
 from common.templating import render_value
 
-ITERATIONS = "iterations"
-BROKEN = "broken"
 FAILURES = (State.FAILED, State.KILLED)
 
 
 def broken(run: TaskRun) -> bool:
-    return bool(run.flowable.get(BROKEN))
+    return run.flowable.broken
 
 
 def failed(run: TaskRun) -> bool:
     """Whether an ended iteration failed (or was killed)."""
-    return any(State(entry["state"]) in FAILURES
-               for entry in (run.flowable.get(ITERATIONS) or {}).values())
+    return any(entry.state in FAILURES for entry in (run.flowable.iterations or {}).values())
 
 
 def stopped(run: TaskRun, transmit_failed: bool | None) -> bool:
@@ -47,25 +45,22 @@ def stopped(run: TaskRun, transmit_failed: bool | None) -> bool:
 
 
 def recorded(run: TaskRun, index: int) -> bool:
-    return str(index) in (run.flowable.get(ITERATIONS) or {})
+    return str(index) in (run.flowable.iterations or {})
 
 
 def recorded_run(run: TaskRun, index: int, state: State, outputs: dict | None,
                  stop: bool) -> TaskRun:
     """The Loop run with one more ended iteration (and `broken` once a break held)."""
-    ended = {**(run.flowable.get(ITERATIONS) or {}),
-             str(index): {"state": state.value, "outputs": outputs}}
-    flowable = {**run.flowable, ITERATIONS: ended}
-    if stop:
-        flowable[BROKEN] = True
-    return run.model_copy(update={"flowable": flowable})
+    ended = {**(run.flowable.iterations or {}),
+             str(index): IterationEnd(state=state, outputs=outputs)}
+    return run.with_flowable(iterations=ended, broken=run.flowable.broken or stop)
 
 
 def forgotten_run(run: TaskRun, index: int) -> TaskRun:
     """The Loop run without the record of an iteration that runs again (a restart)."""
-    ended = dict(run.flowable.get(ITERATIONS) or {})
+    ended = dict(run.flowable.iterations or {})
     ended.pop(str(index), None)
-    return run.model_copy(update={"flowable": {**run.flowable, ITERATIONS: ended}})
+    return run.with_flowable(iterations=ended)
 
 
 def render_outputs(declared: list, context: dict) -> dict[str, Any]:
@@ -77,21 +72,21 @@ def render_outputs(declared: list, context: dict) -> dict[str, Any]:
 
 def loop_outputs(run: TaskRun, items: list[dict[str, Any]], running: int,
                  declared: bool) -> dict[str, Any]:
-    ended = run.flowable.get(ITERATIONS) or {}
+    ended = run.flowable.iterations or {}
     counts: dict[str, int] = {}
     for entry in ended.values():
-        counts[entry["state"]] = counts.get(entry["state"], 0) + 1
+        counts[entry.state.value] = counts.get(entry.state.value, 0) + 1
     result: dict[str, Any] = {"iterationCount": len(items), "runningIterations": running,
                               "terminatedIterations": counts}
     if declared:
         # As Kestra, only iterations that gave outputs (a failed one gives none).
         result["outputs"] = [_entry(items, int(index), ended[index])
-                             for index in sorted(ended, key=int) if ended[index].get("outputs")]
+                             for index in sorted(ended, key=int) if ended[index].outputs]
     return result
 
 
-def _entry(items: list[dict[str, Any]], index: int, ended: dict) -> dict[str, Any]:
+def _entry(items: list[dict[str, Any]], index: int, ended: IterationEnd) -> dict[str, Any]:
     item = {"value": items[index]["value"], "iteration": index}
     if "key" in items[index]:
         item["key"] = items[index]["key"]
-    return {"item": item, "outputs": ended.get("outputs")}
+    return {"item": item, "outputs": ended.outputs}

@@ -11,7 +11,7 @@ window of them in `facts.loop_values`), and an iteration that finished without f
 is *folded*: its states are counted in the loop's progress and its task runs leave the
 working set the executor loads on every message. A message then costs what the running
 iterations cost, whatever the number of finished ones. The progress, in the loop's
-`flowable["loop"]`: `count` values, `next` (index of the next value to start), `window`
+`flowable.loop`: `count` values, `next` (index of the next value to start), `window`
 (how many values the next message may start), `done` (folded iterations' main task-run
 states -> count), `seq` (highest folded seq, so new runs still number after them), `again` (values a replay
 runs again).
@@ -34,7 +34,6 @@ from executor.engine.context import task_context
 from executor.engine.facts import ValueWindow
 from executor.engine.flowables import int_or, resolves
 
-LOOP = "loop"
 # States that keep an iteration in the working set: a restart looks for them there.
 _KEEP_LIVE = (State.FAILED, State.KILLED, State.PAUSED)
 
@@ -53,7 +52,7 @@ def _start_loop(tx, config, task, run, raw: Any, limit: int) -> list[str] | None
     tx.emit(StoreLoopValues(task_run_id=run.id, values=tuple(values)))
     progress = {"count": len(values), "next": 0, "window": limit or len(values), "done": {},
                 "seq": -1}
-    tx.put_run(run.model_copy(update={"flowable": {**run.flowable, LOOP: progress}}))
+    tx.put_run(run.with_flowable(loop=progress))
     tx.facts.loop_values[run.id] = ValueWindow(0, values)
     return values
 
@@ -106,7 +105,7 @@ def _value_at(tx, run, index: int) -> str | None:
 
 
 def _progress(run) -> dict:
-    return {**run.flowable[LOOP], "done": dict(run.flowable[LOOP]["done"])}
+    return {**run.flowable.loop, "done": dict(run.flowable.loop["done"])}
 
 
 def _iterate(tx, task, run, start, limit: int, inner: int) -> State | None:
@@ -187,9 +186,8 @@ def _fold_iterations(tx, run, main_ids, values: list[str], progress: dict) -> No
             progress["done"][state] = progress["done"].get(state, 0) + 1
     progress["seq"] = max(progress["seq"], tx.fold(folding))
     loop_run = tx.run(run.id)
-    if loop_run.flowable[LOOP] != progress:
-        tx.put_run(loop_run.model_copy(update={"flowable": {**loop_run.flowable,
-                                                            LOOP: progress}}))
+    if loop_run.flowable.loop != progress:
+        tx.put_run(loop_run.with_flowable(loop=progress))
 
 
 @dataclass
@@ -211,7 +209,7 @@ def reopening(tx, target) -> Reopening:
         children.setdefault(run.parent_task_run_id, []).append(run)
     result = Reopening()
     for loop_run, child in zip(path, path[1:]):
-        if LOOP not in loop_run.flowable:
+        if loop_run.flowable.loop is None:
             continue
         progress = _progress(loop_run)
         progress["again"] = [*progress.get("again", []), child.value]
@@ -238,7 +236,7 @@ def _folded_below(runs, children: dict[str, list], on_path: set[str]) -> set[str
             found.add(run.id)
         siblings = children.get(run.id, [])
         for child in siblings:
-            counted = LOOP in run.flowable and child.value is not None
+            counted = run.flowable.loop is not None and child.value is not None
             if not counted or any(c.id in on_path for c in siblings if c.value == child.value):
                 stack.append(child)
     return found
@@ -249,7 +247,7 @@ def value_windows(runs, fetch) -> dict[str, ValueWindow]:
     them, read with `fetch(loop_run_id, start, stop) -> (offset, values)`."""
     windows = {}
     for run in runs:
-        progress = run.flowable.get(LOOP)
+        progress = run.flowable.loop
         if progress and not run.folded and progress["next"] < progress["count"]:
             start = progress["next"]
             windows[run.id] = ValueWindow(*fetch(run.id, start, start + progress["window"]))
@@ -262,7 +260,7 @@ def _final_state(progress: dict, live_main_runs) -> State:
 
 
 def _run_loop(tx, config, task, run, start, raw_values, limit: int, inner: int):
-    if LOOP not in run.flowable:
+    if run.flowable.loop is None:
         if _start_loop(tx, config, task, run, raw_values, limit) is None:
             return State.FAILED
     return _iterate(tx, task, tx.run(run.id), start, limit, inner)

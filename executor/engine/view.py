@@ -217,4 +217,4 @@ class ExecutionTx:
 
 def folded_seq(run: TaskRun) -> int:
     """The highest `seq` among the runs a loop run folded (-1: none)."""
-    return (run.flowable.get("loop") or {}).get("seq", -1)
+    return (run.flowable.loop or {}).get("seq", -1)

@@ -23,14 +23,13 @@ from executor.engine.flowables import _render, resolves
 
 @resolves(loops.WaitFor, loops.LoopUntil)
 def _wait_for(tx, config, task, run, start):
-    if "round" not in run.flowable:
-        run = tx.put_run(run.model_copy(update={
-            "flowable": {**run.flowable, "round": 0, "since": tx.now.isoformat()},
-            "outputs": {"iterationCount": 0}}))
-    round_ = run.flowable["round"]
-    waiting_until = run.flowable.get("next")
+    if run.flowable.round is None:
+        run = tx.put_run(run.with_flowable(round=0, since=tx.now).model_copy(
+            update={"outputs": {"iterationCount": 0}}))
+    round_ = run.flowable.round
+    waiting_until = run.flowable.next
     if waiting_until:
-        if tx.now < datetime.fromisoformat(waiting_until):
+        if tx.now < waiting_until:
             return None
         round_ += 1
         run = _update(tx, run, round=round_, next=None)
@@ -53,14 +52,14 @@ def _wait_for(tx, config, task, run, start):
         return State.FAILED if task.fail_on_max_reached is True else state
     interval = _duration(frequency.interval) or timedelta(0)
     next_at = tx.now + interval
-    _update(tx, run, next=next_at.isoformat())
+    _update(tx, run, next=next_at)
     tx.emit(ScheduleTimer(timer_id=f"waitfor:{run.id}:{round_}", fire_at=next_at,
                           kind="waitfor", task_run_id=run.id))
     return None
 
 
 def _update(tx, run, **values):
-    return tx.put_run(run.model_copy(update={"flowable": {**run.flowable, **values}}))
+    return tx.put_run(run.with_flowable(**values))
 
 
 def _limit_reached(now: datetime, run, frequency, rounds: int) -> bool:
@@ -68,7 +67,7 @@ def _limit_reached(now: datetime, run, frequency, rounds: int) -> bool:
     if isinstance(max_iterations, int) and rounds >= max_iterations:
         return True
     max_duration = _duration(frequency.max_duration)
-    since = datetime.fromisoformat(run.flowable["since"])
+    since = run.flowable.since
     return bool(max_duration and now - since >= max_duration)
 
 

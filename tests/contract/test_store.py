@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from common.flow.loader import parse_flow
 from common.models.execution import Attempt, Execution, TaskRun
+from common.models.flowable_state import FlowableState, IterationEnd
 from common.models.state import State, StateHistory
 from common.store import (
     NaiveDatetimeError,
@@ -277,9 +278,35 @@ def test_other_timezones_are_stored_as_utc(db):
 
 # -- task runs -----------------------------------------------------------------------------
 
+def test_a_task_run_stored_by_an_earlier_version_reads(db):
+    """`flowable` was a dict; the same keys (dates as text) read into FlowableState, so an
+    execution started before an upgrade finishes after it."""
+    ex = execution()
+    old = {"round": 2, "since": "2024-05-01T12:00:00+00:00", "next": None, "ended": "FAILED",
+           "condition": True, "iterations": {"0": {"state": "FAILED", "outputs": None}},
+           "loop": {"count": 3, "next": 1, "window": 3, "done": {}, "seq": -1},
+           "batches": 2, "pending": 1, "ended_by": {"SUCCESS": 1}, "done": "2"}
+    row = task_run(ex.id, "w", 0).model_dump(mode="json")
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+        conn.execute(task_runs_table.insert().values(
+            id="old", execution_id=ex.id, task_id="w", state="RUNNING", seq=0, updated=T0,
+            version=1, history=row["history"], attempts=[], outputs=None, flowable=old))
+    with db.read() as conn:
+        got = get_task_run(conn, "old").flowable
+    assert got == FlowableState(
+        round=2, since=T0, ended=State.FAILED, condition=True,
+        iterations={"0": IterationEnd(state=State.FAILED)},
+        loop={"count": 3, "next": 1, "window": 3, "done": {}, "seq": -1},
+        batches=2, pending=1, ended_by={"SUCCESS": 1}, done="2")
+
+
+
 def test_task_runs_round_trip_in_seq_order(db):
     ex = execution()
-    runs = [task_run(ex.id, "b", 1, value="x", iteration=3, flowable={"values": ["ü", 1]}),
+    runs = [task_run(ex.id, "b", 1, value="x", iteration=3, flowable=FlowableState(
+                items=[{"value": "ü"}], loop={"count": 2, "done": {"SUCCESS": 1}},
+                round=1, since=T0, ended=State.WARNING)),
             task_run(ex.id, "a", 0, outputs={"o": {"deep": [1, 2]}},
                      attempts=[Attempt(number=1, state=State.RUNNING, started=T0)]),
             task_run(ex.id, "c", 2)]

@@ -41,9 +41,9 @@ def _for_each_item(tx, config, task: ForEachItem, run, start):
 
 @resolves(ForEachItemExecutable)
 def _batches(tx, config, task: ForEachItemExecutable, run, start):
-    if "ended" in run.flowable:
-        return State(run.flowable["ended"])
-    if "batches" in run.flowable:
+    if run.flowable.ended is not None:
+        return run.flowable.ended
+    if run.flowable.batches is not None:
         return None  # waiting for the children's ends
     split = _split_run(tx, task, run)
     if split is None or not isinstance((split.outputs or {}).get("batches"), int):
@@ -59,8 +59,8 @@ def _batches(tx, config, task: ForEachItemExecutable, run, start):
         tx.emit(command)
     tx.put_run(run.model_copy(update={
         "attempts": [Attempt(number=1, state=State.RUNNING, started=tx.now)],
-        "flowable": {**run.flowable, "batches": count, "pending": count, "ended_by": {},
-                     "done": "0"},
+        "flowable": run.flowable.model_copy(update={
+            "batches": count, "pending": count, "ended_by": {}, "done": "0"}),
         # Kestra gives no outputs at all when the file had no line.
         "outputs": {"numberOfBatches": count, "iterations": _iterations(count, {}, task.wait)}
         if count else None}))
@@ -96,7 +96,7 @@ def _child(tx, config, task, run, split, iteration: int):
 
 def batch_ended(tx: ExecutionTx, run, message: SubflowEnded) -> str | None:
     """One child of `<id>_items` was created (wait: false), ended, or could not start."""
-    done = int(run.flowable.get("done", "0"), 16)
+    done = int(run.flowable.done or "0", 16)
     bit = 1 << message.iteration
     if done & bit:
         return f"batch {message.iteration} already counted"
@@ -106,16 +106,16 @@ def batch_ended(tx: ExecutionTx, run, message: SubflowEnded) -> str | None:
     state = State.FAILED if message.error else message.state
     if state is State.CREATED:  # wait: false, the child exists: this batch is done
         state = State.SUCCESS
-    ended_by = dict(run.flowable["ended_by"])
+    ended_by = dict(run.flowable.ended_by or {})
     ended_by[state.value] = ended_by.get(state.value, 0) + 1
-    pending = run.flowable["pending"] - 1
+    pending = (run.flowable.pending or 0) - 1
     # A bitmap of the batches counted, in hex: redeliveries are recognised in a few bytes.
-    flowable = {**run.flowable, "done": format(done | bit, "x"), "pending": pending,
-                "ended_by": ended_by}
+    flowable = run.flowable.model_copy(update={
+        "done": format(done | bit, "x"), "pending": pending, "ended_by": ended_by})
     if pending <= 0:
         states = [State(name) for name in ended_by if name != State.CREATED.value]
         final = guess_state(fold_states(states), task.transmit_failed)
-        flowable["ended"] = final.value
+        flowable = flowable.model_copy(update={"ended": final})
         run = run.model_copy(update={"attempts": [
             a.model_copy(update={"state": final, "ended": tx.now}) for a in run.attempts]})
     tx.put_run(run.model_copy(update={"flowable": flowable, "outputs": {

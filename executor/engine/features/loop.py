@@ -141,14 +141,14 @@ def _breaks(tx, run: TaskRun, template: str, context: dict, index: int, state: S
 
 
 def _items(tx, config, task: Loop, run: TaskRun) -> list[dict[str, Any]] | None:
-    if "items" in run.flowable:
-        return run.flowable["items"]
+    if run.flowable.items is not None:
+        return run.flowable.items
     try:
         items = _render_items(task.values, task_context(tx, config, run, task))
     except (TemplateError, LoopValuesError) as exc:
         tx.log(run.id, "ERROR", f"Cannot compute loop values: {exc}")
         return None
-    tx.put_run(run.model_copy(update={"flowable": {**run.flowable, "items": items}}))
+    tx.put_run(run.with_flowable(items=items))
     return items
 
 
@@ -202,7 +202,7 @@ def _item_variable(tx: ExecutionTx, run: TaskRun) -> dict[str, Any]:
         if parent is None:
             break
         if isinstance(tx.task(parent.task_id), Loop) and node.iteration is not None:
-            items = parent.flowable.get("items") or []
+            items = parent.flowable.items or []
             if not 0 <= node.iteration < len(items):
                 break
             found.append({**items[node.iteration], "index": node.iteration})

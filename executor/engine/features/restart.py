@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from common.messages import ReplayExecution, RestartExecution, SetTaskRunState
 from common.models.execution import Execution, TaskRun, new_id
+from common.models.flowable_state import FlowableState
 from common.models.state import State, StateEntry, StateHistory
 from common.plugins.base import Task, TaskKind
 from common.plugins.tasks import flow_branching as branching
@@ -27,7 +28,7 @@ from common.plugins.tasks import flow_loops as loops
 from executor.engine.commands import CancelTimers, CreateExecution
 from executor.engine.context import EXECUTION_VARS, EngineConfig
 from executor.engine.dispatch import dispatch_attempt
-from executor.engine.loops import LOOP, reopening
+from executor.engine.loops import reopening
 from executor.engine.process import NEEDS_ALL_RUNS, handles
 from executor.engine.view import ExecutionTx
 
@@ -117,8 +118,8 @@ def restart(tx: ExecutionTx, message: RestartExecution, config: EngineConfig) ->
 def _resume_resolved(tx: ExecutionTx, run: TaskRun, task: Task) -> None:
     """An executor-resolved run resolves again; a non-flowable one (subflow, execution
     updating) forgets what it did, so it does it again."""
-    if type(task).KIND is not TaskKind.FLOWABLE and run.flowable:
-        run = tx.put_run(run.model_copy(update={"flowable": {}}))
+    if type(task).KIND is not TaskKind.FLOWABLE and not run.flowable.is_empty():
+        run = tx.put_run(run.model_copy(update={"flowable": FlowableState()}))
     tx.move_run(run, State.RUNNING)
 
 
@@ -196,7 +197,7 @@ def _reopen_in_place(tx: ExecutionTx, run: TaskRun) -> None:
     for loop_run_id, progress in reopened.progress.items():
         progress.pop("again", None)  # its runs are all there: nothing to start again
         loop_run = tx.run(loop_run_id)
-        tx.put_run(loop_run.model_copy(update={"flowable": {**loop_run.flowable, LOOP: progress}}))
+        tx.put_run(loop_run.with_flowable(loop=progress))
 
 
 def _forced(run: TaskRun, state: State, tx: ExecutionTx) -> TaskRun:
@@ -229,7 +230,8 @@ def replay(tx: ExecutionTx, message: ReplayExecution, config: EngineConfig) -> s
         original_created_date=source.original_created_date or source.history.start_date,
         variables=_replayed_variables(source))
     copies, ids = _copied_runs(tx, chosen, replayed.id) if chosen is not None else ([], {})
-    loop_values = tuple((old, ids[old]) for old in ids if LOOP in tx.any_run(old).flowable)
+    loop_values = tuple((old, ids[old]) for old in ids
+                        if tx.any_run(old).flowable.loop is not None)
     tx.emit(CreateExecution(replayed, tuple(copies), loop_values_from=loop_values))
     tx.log(None, "INFO", f"Replayed as execution {replayed.id}"
                          + (f" from task run {chosen.id} ({chosen.task_id})" if chosen else ""))
@@ -255,9 +257,9 @@ def _copied_runs(tx: ExecutionTx, chosen: TaskRun,
     ids = {run.id: new_id() for run in kept}
     copies = []
     for run in kept:
-        flowable = dict(run.flowable)
+        flowable = run.flowable
         if run.id in reopened.progress:
-            flowable[LOOP] = reopened.progress[run.id]
+            flowable = flowable.model_copy(update={"loop": reopened.progress[run.id]})
         copy = run.model_copy(update={
             "id": ids[run.id], "execution_id": execution_id,
             "parent_task_run_id": ids.get(run.parent_task_run_id) if run.parent_task_run_id else None,

@@ -70,9 +70,9 @@ def guess_state(child: State, transmit_failed: bool) -> State:
 
 @resolves(Subflow)
 def _subflow(tx: ExecutionTx, config: EngineConfig, task: Subflow, run, start) -> State | None:
-    if "ended" in run.flowable:
-        return State(run.flowable["ended"])
-    if "child" in run.flowable:
+    if run.flowable.ended is not None:
+        return run.flowable.ended
+    if run.flowable.child is not None:
         return None  # waiting for SubflowEnded
     try:
         command = start_command(tx, config, task, run)
@@ -81,7 +81,7 @@ def _subflow(tx: ExecutionTx, config: EngineConfig, task: Subflow, run, start) -
         return State.FAILED
     attempt = Attempt(number=len(run.attempts) + 1, state=State.RUNNING, started=tx.now)
     tx.put_run(run.model_copy(update={
-        "flowable": {**run.flowable, "child": command.child_execution_id},
+        "flowable": run.flowable.model_copy(update={"child": command.child_execution_id}),
         "attempts": [*run.attempts, attempt]}))
     tx.emit(command)
     return None
@@ -118,12 +118,12 @@ def start_command(tx: ExecutionTx, config: EngineConfig, task: Subflow, run,
 @handles(SubflowEnded)
 def _subflow_ended(tx: ExecutionTx, message: SubflowEnded, config: EngineConfig) -> str | None:
     run = tx.run(message.task_run_id)
-    if run is None or run.state is not State.RUNNING or "ended" in run.flowable:
+    if run is None or run.state is not State.RUNNING or run.flowable.ended is not None:
         return "subflow result for a task run that is not waiting for it"
     if message.iteration is not None:
         from executor.engine.features.for_each_item import batch_ended
         return batch_ended(tx, run, message)
-    if message.child_execution_id and run.flowable.get("child") != message.child_execution_id:
+    if message.child_execution_id and run.flowable.child != message.child_execution_id:
         return f"stale subflow result from {message.child_execution_id}"
     task = tx.task(run.task_id)
     outputs: dict[str, Any] = {"executionId": message.child_execution_id}
@@ -146,7 +146,7 @@ def _subflow_ended(tx: ExecutionTx, message: SubflowEnded, config: EngineConfig)
     run = tx.put_run(run.model_copy(update={"attempts": attempts, "outputs": outputs or None}))
     if state is State.FAILED and message.child_execution_id and _schedule_retry(tx, run):
         return None
-    tx.put_run(run.model_copy(update={"flowable": {**run.flowable, "ended": state.value}}))
+    tx.put_run(run.with_flowable(ended=state))
     return None
 
 
@@ -169,8 +169,7 @@ def _retry_due(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> st
     run = tx.run(message.task_run_id or "")
     if run is None or run.state is not State.RETRYING:
         return "subflow retry timer for a task run that is not retrying"
-    flowable = {k: v for k, v in run.flowable.items() if k not in ("child", "ended")}
-    run = tx.move_run(tx.put_run(run.model_copy(update={"flowable": flowable})), State.CREATED)
+    run = tx.move_run(tx.put_run(run.with_flowable(child=None, ended=None)), State.CREATED)
     tx.move_run(run, State.RUNNING)
     if tx.execution.state is State.RETRYING:
         tx.move_execution(State.RUNNING)

@@ -45,8 +45,8 @@ def test_the_working_set_stays_small_while_a_wide_loop_runs():
     # the loop run, the running iterations, the ones that just ended: never the 2,000.
     assert max(h.live_sizes) <= 12
     [each] = h.by_task("each")
-    assert each.flowable["loop"]["done"] == {"SUCCESS": 2000}
-    assert "values" not in each.flowable  # stored apart, not in the task run
+    assert each.flowable.loop["done"] == {"SUCCESS": 2000}
+    assert "values" not in each.flowable.stored()  # stored apart, not in the task run
     assert h.folded_loads == []  # nothing rendered needed a past iteration
 
 
@@ -132,7 +132,7 @@ def test_restart_of_one_failed_iteration_out_of_1000_reruns_only_it():
     assert {i: (r.outputs, r.attempts) for i, r in after.items()} == \
         {i: (r.outputs, r.attempts) for i, r in before.items()}
     [each] = h.by_task("each")
-    assert each.flowable["loop"]["done"] == {"SUCCESS": 1000}
+    assert each.flowable.loop["done"] == {"SUCCESS": 1000}
 
 
 def test_replay_from_a_finished_iteration_of_a_wide_loop_runs_it_again():
@@ -147,7 +147,7 @@ def test_replay_from_a_finished_iteration_of_a_wide_loop_runs_it_again():
     assert drive(r, Broken(), 0) is State.SUCCESS
     assert [(d.task_run.task_id, d.task_run.value) for d in r.dispatched] == [("step", "42")]
     [each] = r.by_task("each")
-    assert each.flowable["loop"]["done"] == {"SUCCESS": 200}
+    assert each.flowable.loop["done"] == {"SUCCESS": 200}
 
 
 def test_restart_after_a_failure_that_stopped_a_limited_loop_finishes_it():
@@ -220,9 +220,9 @@ def test_replay_from_a_nested_finished_iteration_reopens_only_its_own_iterations
     assert drive(r, rendering, 0) is State.SUCCESS
     assert [d.task_run.value for d in r.dispatched] == ["2"]
     [outer] = r.by_task("outer")
-    assert outer.flowable["loop"]["done"] == {"SUCCESS": 2}
+    assert outer.flowable.loop["done"] == {"SUCCESS": 2}
     inner_b = [run for run in r.by_task("inner") if run.value == "b"][0]
-    assert inner_b.flowable["loop"]["done"] == {"SUCCESS": 3}
+    assert inner_b.flowable.loop["done"] == {"SUCCESS": 3}
 
 
 def test_set_state_of_a_folded_run_reopens_its_iteration_and_recounts_it():
@@ -236,5 +236,5 @@ def test_set_state_of_a_folded_run_reopens_its_iteration_and_recounts_it():
     assert decision.ignored is None, decision.ignored
     assert h.execution.state is State.WARNING
     [each] = h.by_task("each")
-    assert each.flowable["loop"]["done"] == {"SUCCESS": 29, "WARNING": 1}
+    assert each.flowable.loop["done"] == {"SUCCESS": 29, "WARNING": 1}
     assert h.runs[chosen.id].folded and h.runs[chosen.id].state is State.WARNING
