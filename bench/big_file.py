@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.big_file [--size-mb 1024] [--timeout 900]
 
-One throwaway deployment (`podium.sandbox.throwaway_deployment`: PostgreSQL database,
+One throwaway deployment (`podium.testing.sandbox.throwaway_deployment`: PostgreSQL database,
 Redis prefix, local storage directory shared by the processes), 1 `podium executor` and
 1 `podium worker` (threads pool, concurrency 2) started by `Runtime.distributed`. A file
 of `--size-mb` MiB of text lines is written to a temporary folder and given as a FILE
@@ -72,7 +72,7 @@ def run(size_mb: int, timeout: float) -> dict[str, Any]:
     from common.flow.loader import parse_flow
     from common.storage.uploads import Upload
     from podium.runtime import Runtime
-    from podium.sandbox import throwaway_deployment
+    from podium.testing.sandbox import throwaway_deployment
 
     folder = Path(tempfile.mkdtemp(prefix="podium-bench-bigfile-"))
     runtime = None
@@ -129,7 +129,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args()
     started = time.time()
-    from podium.sandbox import ADMIN_URL, REDIS_URL
+    from podium.testing.sandbox import ADMIN_URL, REDIS_URL
     result = {"podium": run(args.size_mb, args.timeout),
               "machine": machine_info(ADMIN_URL, REDIS_URL),
               "code": code_version(), "duration_s": round(time.time() - started, 1)}

@@ -4,7 +4,7 @@
 
 For each size N, in one run:
 
-* Podium: a fresh throwaway deployment (`podium.sandbox.throwaway_deployment`: its own
+* Podium: a fresh throwaway deployment (`podium.testing.sandbox.throwaway_deployment`: its own
   PostgreSQL database and Redis key prefix) with 1 `podium executor` and 1 `podium worker`
   (concurrency 8) started by `Runtime.distributed`, `PODIUM_LOG_LEVEL=WARNING`. One flow:
   a ForEach over `{{ range(1, N) }}` (inclusive: N values) with `concurrencyLimit` =
@@ -116,7 +116,7 @@ def run_podium(size: int, limit: int, timeout: float) -> dict[str, Any]:
     """A fresh deployment + fleet for this size; the ForEach execution; everything removed."""
     from common.flow.loader import parse_flow
     from podium.runtime import Runtime
-    from podium.sandbox import throwaway_deployment
+    from podium.testing.sandbox import throwaway_deployment
 
     data_dir = Path(tempfile.mkdtemp(prefix="podium-bench-foreach-"))
     runtime = None
@@ -310,7 +310,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds each size may take, per side (default max(120, 0.06 x N))")
     parser.add_argument("--redis-url", default=os.environ.get(
         "PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        help="Redis of the Celery baseline (Podium's comes from podium.sandbox: "
+        help="Redis of the Celery baseline (Podium's comes from podium.testing.sandbox: "
              "PODIUM_TEST_REDIS_URL)")
     parser.add_argument("--output", type=Path, default=RESULTS / "foreach-latest.json")
     args = parser.parse_args(argv)
@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     tag = f"{int(time.time())}_{uuid.uuid4().hex[:6]}"
     signal.signal(signal.SIGTERM, _interrupt)
-    from podium.sandbox import ADMIN_URL
+    from podium.testing.sandbox import ADMIN_URL
 
     pg_admin = ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
     sizes: dict[str, Any] = {}

@@ -7,7 +7,7 @@ readiness (true once the service consumes / did its first round, false again onc
 stop event is set: draining), build info, and starts the management server
 (common/observability/server.py) on `settings.management` (port None: the service's
 default, 0: any free port). The address is printed to stderr as
-`podium <service>: management server on http://HOST:PORT`, which podium/fleet.py reads.
+`podium <service>: management server on http://HOST:PORT`, which podium/testing/fleet.py reads.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from executor.service import ExecutorService
 from podium import wiring
 from podium.application import control, executions, flows
 from podium.application import logs as execution_logs
-from podium.fleet import Fleet
+from podium.testing.fleet import Fleet
 from scheduler.service import SchedulerService
 from worker.sandbox import Sandbox
 from worker.script_envs import ScriptEnvironments

@@ -28,9 +28,9 @@ from common.storage.uploads import Upload
 from common.store import clear_kv
 from common.store.executions import list_children
 from common.templating.context import DEFAULT_ENV_PREFIX
-from podium.capabilities import unsupported_task_types
 from podium.runtime import Runtime
-from podium.sandbox import throwaway_deployment
+from podium.testing.capabilities import unsupported_task_types
+from podium.testing.sandbox import throwaway_deployment
 from tests.conformance.checks import Outcome, Snapshot, compare
 from tests.conformance.manifest import Case, load_cases
 

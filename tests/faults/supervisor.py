@@ -1,5 +1,5 @@
-"""The services as real processes (`podium.fleet.Fleet`), under a supervisor that restarts
-any that dies, as Kubernetes restarts a pod's container: after `restart_delay` seconds,
+"""The services as real processes (`podium.testing.fleet.Fleet`), under a supervisor that
+restarts any that dies, as Kubernetes restarts a pod's container: after `restart_delay` seconds,
 whatever killed it (a scenario's kill -9, or the service giving up on its own while Redis
 or PostgreSQL was away)."""
 
@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from podium.fleet import Fleet
+from podium.testing.fleet import Fleet
 
 
 @dataclass

@@ -23,8 +23,8 @@ from common.flow.loader import parse_flow
 from common.models.state import State
 from common.store import upgrade
 from common.store.schema import executions
-from podium.fleet import Fleet
 from podium.runtime import Runtime
+from podium.testing.fleet import Fleet
 from tests.integration.conftest import (
     explain_stuck,
     free_port,

@@ -1,4 +1,4 @@
-"""Metrics and health of real service processes (podium/fleet.py), scraped over HTTP.
+"""Metrics and health of real service processes (podium/testing/fleet.py), scraped over HTTP.
 
 * the executors' counters summed over both executors equal the store's counts:
   executions by namespace and final state, task runs by task type and final state;
