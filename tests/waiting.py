@@ -10,17 +10,25 @@ from typing import Any
 import pytest
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition",
-             poll: float = 0.05) -> Any:
-    """Poll `predicate` until it returns something truthy (returned) or fail the test."""
+def poll_until(predicate: Callable[[], Any], timeout: float, poll: float = 0.05) -> Any:
+    """Call `predicate` every `poll` seconds until it returns something truthy or `timeout`
+    seconds have passed; returns its last value (falsy: timed out). For callers that report
+    a timeout their own way (the fault harness, server start-ups); tests use `wait_for`."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
-        if value:
+        if value or time.monotonic() > deadline:
             return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(poll)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition",
+             poll: float = 0.05) -> Any:
+    """Poll `predicate` until it returns something truthy (returned) or fail the test."""
+    value = poll_until(predicate, timeout, poll)
+    if not value:
+        pytest.fail(f"timed out after {timeout}s waiting for {what}")
+    return value
 
 
 def wait_rounds(scheduler: Any, rounds: int = 2, timeout: float = 20.0) -> None:

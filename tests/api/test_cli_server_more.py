@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timezone
 
 from click.testing import CliRunner
@@ -16,6 +15,7 @@ from tests.api.conftest import deploy
 from tests.api.test_cli_server import FILE_FLOW
 from tests.api.test_executions import FAILING
 from tests.api.test_triggers import KEY, SCHEDULED
+from tests.waiting import wait_for
 
 PAUSING = """\
 id: pausing
@@ -32,14 +32,12 @@ tasks:
 def _settled(runtime, execution_id: str, before: int):
     """The execution once the executor has applied a control message (its version moved
     past `before`) and it is terminated or paused again."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    def settled():
         current = runtime.get(execution_id)
-        if current.version > before and (current.state.is_terminated
-                                         or current.state.value == "PAUSED"):
-            return current
-        time.sleep(0.05)
-    raise AssertionError(f"{execution_id} still {current.state.value}")
+        return current if current.version > before and (
+            current.state.is_terminated or current.state.value == "PAUSED") else None
+
+    return wait_for(settled, 10, f"{execution_id} to settle after the control message")
 
 
 def _run(client, flow_id: str) -> dict:

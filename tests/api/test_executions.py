@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 
 from tests.api.conftest import deploy
+from tests.waiting import wait_for
 
 FILE_FLOW = """\
 id: files
@@ -38,24 +38,21 @@ tasks:
 
 
 def wait_state(client, execution_id: str, *states: str, timeout: float = 20) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
+    def reached() -> dict | None:
         body = client.get(f"/api/v1/executions/{execution_id}").json()
-        if body["state"]["current"] in states:
-            return body
-        assert time.monotonic() < deadline, body["state"]
-        time.sleep(0.05)
+        return body if body["state"]["current"] in states else None
+
+    return wait_for(reached, timeout, f"{execution_id} in {states}")
 
 
 def wait_restarted_and_ended(client, execution_id: str, timeout: float = 20) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
+    def ended_after_restart() -> dict | None:
         state = client.get(f"/api/v1/executions/{execution_id}").json()["state"]
         restarted = any(h["state"] == "RESTARTED" for h in state["histories"])
-        if restarted and state["current"] in ("FAILED", "SUCCESS", "WARNING", "KILLED"):
-            return state
-        assert time.monotonic() < deadline, state
-        time.sleep(0.05)
+        ended = state["current"] in ("FAILED", "SUCCESS", "WARNING", "KILLED")
+        return state if restarted and ended else None
+
+    return wait_for(ended_after_restart, timeout, f"{execution_id} restarted and ended")
 
 
 def test_run_with_inputs_labels_and_wait(client):

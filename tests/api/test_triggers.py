@@ -3,7 +3,6 @@ per-second schedule."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -12,6 +11,7 @@ from common.flow.loader import parse_flow
 from common.store import TriggerState, ensure_trigger, get_trigger, list_executions, save_trigger
 from podium.runtime import Runtime
 from tests.api.conftest import deploy
+from tests.waiting import wait_for
 
 SCHEDULED = """\
 id: ticking
@@ -106,12 +106,12 @@ def test_unlock(client, runtime, row):
 def test_embedded_scheduler_fires_a_per_second_schedule(tmp_path):
     with Runtime.embedded(tmp_path, workers=2, environ={}, scheduler=True) as runtime:
         runtime.deploy(parse_flow(SCHEDULED))
-        deadline = time.monotonic() + 10
-        done: list = []
-        while time.monotonic() < deadline and len(done) < 2:
+        def succeeded() -> list:
             with runtime.db.read() as conn:
-                done = [e for e in list_executions(conn, flow_id="ticking")
+                return [e for e in list_executions(conn, flow_id="ticking")
                         if e.state.value == "SUCCESS"]
-            time.sleep(0.2)
+
+        done = wait_for(lambda: len(succeeded()) >= 2 and succeeded(), 10,
+                        "two scheduled executions to succeed")
         assert len(done) >= 2
         assert all(e.trigger and e.trigger["id"] == "every-second" for e in done)

@@ -4,11 +4,11 @@ filter, and the request becomes `trigger.body|headers|parameters`."""
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 
 from tests.api.conftest import BEARER, deploy
+from tests.waiting import wait_for
 
 HOOKED = """\
 id: hooked
@@ -38,13 +38,11 @@ triggers:
 
 
 def _finished(live: str, execution_id: str) -> dict:
-    deadline = time.monotonic() + 20
-    while True:
+    def ended() -> dict | None:
         body = httpx.get(f"{live}/api/v1/executions/{execution_id}", headers=BEARER).json()
-        if body["state"]["current"] in ("SUCCESS", "FAILED"):
-            return body
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+        return body if body["state"]["current"] in ("SUCCESS", "FAILED") else None
+
+    return wait_for(ended, 20, f"{execution_id} to end")
 
 
 def _messages(live: str, execution_id: str) -> list[str]:
@@ -122,11 +120,9 @@ def test_a_debounced_webhook_folds_a_burst_into_one_execution(client, live, runt
     ids = {httpx.post(url, json={"n": n}).json()["id"] for n in (1, 2, 3)}
     assert len(ids) == 1  # the three calls joined one burst
     [execution_id] = ids
-    deadline = time.monotonic() + 20  # the burst's execution exists once it is flushed
-    while httpx.get(f"{live}/api/v1/executions/{execution_id}",
-                    headers=BEARER).status_code == 404:
-        assert time.monotonic() < deadline, "the burst was never flushed"
-        time.sleep(0.2)
+    # the burst's execution exists once it is flushed
+    wait_for(lambda: httpx.get(f"{live}/api/v1/executions/{execution_id}",
+                               headers=BEARER).status_code != 404, 20, "the burst's flush")
     body = _finished(live, execution_id)
     assert body["state"]["current"] == "SUCCESS"
     logs = httpx.get(f"{live}/api/v1/logs/{execution_id}", headers=BEARER).json()

@@ -33,6 +33,7 @@ from podium.testing.capabilities import unsupported_task_types
 from podium.testing.sandbox import throwaway_deployment
 from tests.conformance.checks import Outcome, Snapshot, compare
 from tests.conformance.manifest import Case, load_cases
+from tests.waiting import poll_until
 
 # Engine features (the manifest's `requires` names) Podium supports. Grows as the engine
 # does; an entry requiring anything else is skipped, not failed.
@@ -350,8 +351,10 @@ def _triggered_by(runtime: Any, case: Case, source_ids: set[str], timeout: float
     """This flow's executions whose trigger names one of the sources, once no new one has
     appeared for a while and all ended; oldest first."""
     from common.store.executions import list_executions
-    deadline, seen, quiet_since = time.monotonic() + timeout, -1, time.monotonic()
-    while True:
+    seen, quiet_since = -1, time.monotonic()
+
+    def settled() -> list | None:
+        nonlocal seen, quiet_since
         with runtime.db.read() as conn:
             found = [e for e in list_executions(conn, case.namespace, case.flow_id, limit=500)
                      if ((e.trigger or {}).get("variables") or {}).get("executionId")
@@ -359,11 +362,14 @@ def _triggered_by(runtime: Any, case: Case, source_ids: set[str], timeout: float
         if len(found) != seen:
             seen, quiet_since = len(found), time.monotonic()
         ended = all(e.state.is_terminated for e in found)
-        if ended and time.monotonic() - quiet_since > TRIGGER_QUIET_SECONDS:
-            return sorted(found, key=lambda e: (e.history.histories[0].date, e.id))
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"triggered executions of {case.flow_id} still running")
-        time.sleep(0.1)
+        quiet = time.monotonic() - quiet_since > TRIGGER_QUIET_SECONDS
+        return sorted(found, key=lambda e: (e.history.histories[0].date, e.id)) \
+            if ended and quiet else None
+
+    found = poll_until(settled, timeout, poll=0.1)
+    if found is None:
+        raise TimeoutError(f"triggered executions of {case.flow_id} still running")
+    return found
 
 
 def _snapshot(runtime: Any, execution: Any) -> Snapshot:
@@ -424,13 +430,15 @@ def _wait_terminated(runtime: Any, execution_id: str, timeout: float) -> Any:
     """`Runtime.wait` also returns on PAUSED: after a resume the execution still is until
     the executor has handled the message, and a delayed Pause resumes itself."""
     deadline = time.monotonic() + timeout
-    while True:
+
+    def terminated() -> Any:
         current = runtime.wait(execution_id, max(0.01, deadline - time.monotonic()))
-        if current.state.is_terminated:
-            return current
-        if time.monotonic() > deadline:
-            raise TimeoutError(execution_id)
-        time.sleep(0.05)
+        return current if current.state.is_terminated else None
+
+    current = poll_until(terminated, timeout)
+    if current is None:
+        raise TimeoutError(execution_id)
+    return current
 
 
 # ------------------------------------------------------------------------------ corpus

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -29,6 +27,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from common.storage import LocalStorage, Storage
 from common.storage.s3 import MIB, S3Storage
+from tests.support.servers import free_port
+from tests.waiting import poll_until
 
 S3_URL = os.environ.get("PODIUM_TEST_S3_URL")
 BUCKET = os.environ.get("PODIUM_TEST_S3_BUCKET", "podium-test")
@@ -53,29 +53,25 @@ class S3Endpoint:
                          prefix=prefix, max_attempts=3, multipart_threshold=MULTIPART_THRESHOLD)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_until_up(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"moto server exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-    raise RuntimeError(f"moto server not answering at {url} after {STARTUP_SECONDS} s")
+    if not poll_until(lambda: _answers(url, process), STARTUP_SECONDS, poll=0.2):
+        raise RuntimeError(f"moto server not answering at {url} after {STARTUP_SECONDS} s")
+
+
+def _answers(url: str, process: subprocess.Popen) -> bool:
+    if process.poll() is not None:
+        raise RuntimeError(f"moto server exited with code {process.returncode}")
+    try:
+        with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
+            return True
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 @contextmanager
 def _moto_server() -> Iterator[str]:
     """moto's S3 server on a free loopback port, for the duration of the block."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(

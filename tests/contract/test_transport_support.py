@@ -19,7 +19,7 @@ import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # when run as a script by the Celery harness
@@ -27,6 +27,7 @@ if str(REPO) not in sys.path:  # when run as a script by the Celery harness
 
 from common.transport import Handler, InProcessTransport  # noqa: E402
 from common.transport.base import is_redelivery, redelivery  # noqa: E402
+from tests.waiting import wait_for  # noqa: E402, F401 - the harnesses' tests import it here
 
 REDIS_URL = os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 MAX_FAILURES = 3
@@ -108,16 +109,6 @@ def make_handler(recorder: Any) -> Handler:
                                "at": time.time(), "payload": payload})
 
     return handle
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 # -- harnesses ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import sys
 from tests.faults.harness import Cluster, Options, run_scenario
 from tests.faults.scenarios import SCENARIOS
 from tests.faults.scenarios.registry import ScenarioSkipped
-from tests.faults.servers import ServerUnavailable
+from tests.support.servers import ServerUnavailable
 
 CI_EXECUTIONS = (8, 12)
 CI_TIMEOUT = 45.0

@@ -19,9 +19,10 @@ from common.settings import Settings
 from common.store import upgrade
 from podium.runtime import Runtime
 from tests.faults.measure import TERMINAL, Fault, Monitor, Report, measure
-from tests.faults.servers import PostgresServer, RedisServer, ServerUnavailable
 from tests.faults.supervisor import Supervisor
 from tests.faults.workload import BODIES, FLOW_ID, NAMESPACE, Sink, durations, flow_source
+from tests.support.servers import PostgresServer, RedisServer, ServerUnavailable
+from tests.waiting import poll_until
 
 KEY_PREFIX = "podium-faults:"
 TEMPLATE_DB = "podium_template"
@@ -68,7 +69,6 @@ class Cluster:
 
     def start(self) -> "Cluster":
         self.postgres.init()
-        self.postgres.start()
         self.postgres.sql(f"CREATE DATABASE {TEMPLATE_DB}")
         upgrade(self.postgres.url(TEMPLATE_DB))
         return self
@@ -136,9 +136,7 @@ class Context:
     def wait_bodies(self, fraction: float, timeout: float = 60.0) -> None:
         """Until `fraction` of the workload's bodies have started (the fault's moment)."""
         wanted = max(3, int(fraction * self.expected_bodies))
-        deadline = time.monotonic() + timeout
-        while len(self.sink.read()) < wanted and time.monotonic() < deadline:
-            time.sleep(0.1)
+        poll_until(lambda: len(self.sink.read()) >= wanted, timeout, poll=0.1)
         self.log(f"{len(self.sink.bodies)} bodies started")
 
 

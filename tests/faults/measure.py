@@ -37,6 +37,7 @@ from datetime import datetime
 from sqlalchemy import create_engine, text
 
 from tests.faults.workload import Sink
+from tests.waiting import poll_until
 
 TERMINAL = {"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "SKIPPED", "RETRIED"}
 RECOVERY_TARGET = 30.0
@@ -124,12 +125,11 @@ class Monitor:
     def wait_terminal(self, expected: int, deadline: float) -> bool:
         """Until at least `expected` executions exist and all have ended (executions
         created meanwhile, by a trigger, included)."""
-        while time.time() < deadline:
+        def ended() -> bool:
             done, total = self.terminal()
-            if done == total >= expected:
-                return True
-            time.sleep(self.poll)
-        return False
+            return done == total >= expected
+
+        return bool(poll_until(ended, deadline - time.time(), self.poll))
 
     def stop(self) -> None:
         self._stop.set()

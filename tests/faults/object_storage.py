@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -13,7 +12,8 @@ from pathlib import Path
 import boto3
 
 from tests.faults.proxy import TcpProxy
-from tests.faults.servers import ServerUnavailable, free_port
+from tests.support.servers import ServerUnavailable, free_port
+from tests.waiting import poll_until
 
 BUCKET = "podium-faults"
 REGION = "us-east-1"
@@ -43,18 +43,18 @@ class ObjectStorage:
         return self
 
     def _wait(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerUnavailable(f"moto server exited with {self.process.returncode} "
-                                        f"(is moto[server] installed?)")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/moto-api/",
-                                            timeout=1):
-                    return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.2)
-        raise ServerUnavailable(f"moto server not answering after {timeout}s")
+        if not poll_until(self._answers, timeout, poll=0.2):
+            raise ServerUnavailable(f"moto server not answering after {timeout}s")
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise ServerUnavailable(f"moto server exited with {self.process.returncode} "
+                                    f"(is moto[server] installed?)")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/moto-api/", timeout=1):
+                return True
+        except (urllib.error.URLError, OSError):
+            return False
 
     def env(self) -> dict[str, str]:
         """The services' storage settings: S3 through the proxy."""

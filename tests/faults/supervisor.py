@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from podium.testing.fleet import Fleet
+from tests.waiting import poll_until
 
 
 @dataclass
@@ -57,15 +58,18 @@ class Supervisor:
 
     def wait_ready(self, slot: Slot, timeout: float) -> float:
         """Epoch at which the slot's current process was ready (TimeoutError if not)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def ready_at() -> float | None:
             with self._lock:
                 process = slot.process
             ready = self._ready_file(process)
             if process.poll() is None and ready.exists():  # not the killed one's file
                 slot.ready_at = slot.ready_at or ready.stat().st_mtime
                 return ready.stat().st_mtime
-            time.sleep(0.05)
+            return None
+
+        at = poll_until(ready_at, timeout)
+        if at is not None:
+            return at
         raise TimeoutError(f"{slot.role} not ready after {timeout}s:\n{self.fleet.log_tail(20)}")
 
     def _loop(self) -> None:

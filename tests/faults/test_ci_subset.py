@@ -12,7 +12,7 @@ import pytest
 from tests.faults.__main__ import CI_EXECUTIONS, CI_TIMEOUT
 from tests.faults.harness import Cluster, Options, run_scenario
 from tests.faults.scenarios import SCENARIOS
-from tests.faults.servers import ServerUnavailable
+from tests.support.servers import ServerUnavailable
 
 pytestmark = pytest.mark.faults
 

@@ -13,26 +13,24 @@ process's /healthz answers 200 again (its consumer beats).
 from __future__ import annotations
 
 import shutil
-import subprocess
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import redis
 
 from common.models.state import State
 from tests.integration.conftest import (
     deploy,
     explain_stuck,
-    free_port,
     own_database,
     start_runtime,
     stop_runtime,
     wait_for,
 )
+from tests.integration.scrape import by, scrape
+from tests.support.servers import RedisServer
+from tests.waiting import poll_until
 
 pytestmark = [pytest.mark.service,
               pytest.mark.skipif(shutil.which("redis-server") is None,
@@ -59,54 +57,17 @@ OUTAGE_SECONDS = 4.0  # longer than the nap: some attempts end while Redis is aw
 RECOVERY_SECONDS = 90.0
 
 
-class RedisServer:
-    """A redis-server of the test's own, which it may stop and start again."""
-
-    def __init__(self, keep_data: bool) -> None:
-        self.port = free_port()
-        self.folder = Path(tempfile.mkdtemp(prefix="podium-it-redis-"))
-        self.keep_data = keep_data
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        persistence = ["--appendonly", "yes", "--appendfsync", "always"] if self.keep_data \
-            else ["--appendonly", "no"]
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--dir", str(self.folder), *persistence],
-            stdout=open(self.folder / "redis.log", "ab"), stderr=subprocess.STDOUT)
-        client = redis.Redis.from_url(self.url)
-        wait_for(lambda: _pings(client), 20, "the private redis-server to answer")
-        client.close()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
-        self.process = None
-
-    def close(self) -> None:
-        self.stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-
-
 @pytest.fixture(params=["kept", "lost"])
 def broker(request) -> Iterator[RedisServer]:
-    server = RedisServer(keep_data=request.param == "kept")
+    server = RedisServer(keep_data=request.param == "kept")  # a folder of its own
     server.start()
     yield server
     server.close()
+
+
+def busy_slots(runtime) -> float:
+    workers = scrape(runtime.fleet.management_urls("worker"))
+    return by(workers, "podium_worker_slots", "state").get(("busy",), 0.0)
 
 
 def healthy(url: str) -> bool:
@@ -128,7 +89,8 @@ def test_executions_in_flight_end_after_a_redis_restart(deployment, broker):
             running = lambda: sum(1 for i in ids for run in runtime.task_runs(i)  # noqa: E731
                                   if run.task_id == "nap" and run.state is State.RUNNING)
             wait_for(lambda: running() == IN_FLIGHT, 30, "every nap dispatched")
-            time.sleep(0.5)  # the worker's slots take their first naps
+            wait_for(lambda: busy_slots(runtime) == WORKER_SLOTS, 30,
+                     "the worker's slots to take their first naps")
             broker.stop()
             time.sleep(OUTAGE_SECONDS)
             broker.start()
@@ -137,10 +99,7 @@ def test_executions_in_flight_end_after_a_redis_restart(deployment, broker):
             def ended() -> bool:
                 return all(runtime.get(i).state.is_terminated for i in ids)
 
-            deadline = back + RECOVERY_SECONDS
-            while not ended() and time.monotonic() < deadline:
-                time.sleep(0.2)
-            if not ended():
+            if not poll_until(ended, back + RECOVERY_SECONDS - time.monotonic(), poll=0.2):
                 pytest.fail(f"executions still running {RECOVERY_SECONDS}s after Redis came "
                             f"back:\n{explain_stuck(runtime, ids, runtime.fleet)}")
             assert [runtime.get(i).state for i in ids] == [State.SUCCESS] * IN_FLIGHT

@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 import signal
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -25,19 +24,16 @@ from common.store import upgrade
 from common.store.schema import executions
 from podium.runtime import Runtime
 from podium.testing.fleet import Fleet
-from tests.integration.conftest import (
-    explain_stuck,
-    free_port,
-    own_database,
-    settings_from,
-    wait_for,
-)
+from tests.integration.conftest import explain_stuck, own_database, settings_from, wait_for
 from tests.integration.scrape import by, get, scrape, series_names
+from tests.support.servers import free_port
+from tests.waiting import poll_until
 
 pytestmark = pytest.mark.service
 
 TOTAL = 500
 FAILING = {n for n in range(TOTAL) if n % 25 == 7}  # 20 executions fail on purpose
+CHURN_PATIENCE = 600.0  # seconds a churn step waits for its share of the submissions
 
 FLOW = """
 id: fleet
@@ -159,8 +155,7 @@ def churn(cluster: Cluster, submitted: Counter, done: threading.Event) -> list[s
     steps = [(100, "add"), (200, "drain"), (300, "kill"), (400, "add")]
     happened, drained = [], None
     for threshold, action in steps:
-        while submitted["n"] < threshold and not done.is_set():
-            time.sleep(0.05)
+        poll_until(lambda: submitted["n"] >= threshold or done.is_set(), CHURN_PATIENCE)
         workers = [w for w in cluster.fleet.running("worker") if w is not drained]
         if action == "add":
             cluster.add("worker", 4)
@@ -265,11 +260,10 @@ def check_metrics(cluster: Cluster, runtime: Runtime) -> None:
             assert get(url + "/readyz")[0] == 200, (role, url)
     ended, started, runs = store_totals(runtime)
     executors = cluster.management("executor")
-    for _ in range(20):  # the last commit's metrics are recorded just after it
-        samples = scrape(executors)
-        if by(samples, "podium_executions_ended_total", "namespace", "state") == ended:
-            break
-        time.sleep(0.5)
+    # the last commit's metrics are recorded just after it
+    poll_until(lambda: by(scrape(executors), "podium_executions_ended_total", "namespace",
+                          "state") == ended, 10, poll=0.5)
+    samples = scrape(executors)
     assert by(samples, "podium_executions_ended_total", "namespace", "state") == ended
     assert by(samples, "podium_executions_started_total", "namespace") == started
     assert by(samples, "podium_task_runs_ended_total", "type", "state") == runs

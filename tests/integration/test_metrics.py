@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 
 import pytest
@@ -18,6 +17,7 @@ from sqlalchemy import text
 from common.flow.loader import parse_flow
 from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime
 from tests.integration.scrape import by, get, scrape
+from tests.waiting import poll_until
 
 pytestmark = pytest.mark.service
 
@@ -121,11 +121,8 @@ def test_executor_totals_equal_the_store(fleet, deployment):
                          by(samples, "podium_executions_started_total", "namespace"))
 
     # the last decision's metrics are recorded just after its commit: allow a moment
-    for _ in range(20):
-        samples, got = totals()
-        if got == want:
-            break
-        time.sleep(0.5)
+    poll_until(lambda: totals()[1] == want, 10, poll=0.5)
+    samples, got = totals()
     assert got == want
     # both executors took part, each counted only what it committed
     per_executor = [sum(by(scrape([url]), "podium_executions_ended_total", "namespace",

@@ -7,8 +7,6 @@ declared dead after 4 s) so that three deaths fit in well under a minute.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from common.models.state import State
@@ -19,6 +17,7 @@ from tests.integration.conftest import (
     start_runtime,
     stop_runtime,
 )
+from tests.waiting import poll_until
 
 pytestmark = pytest.mark.service
 
@@ -79,14 +78,17 @@ def test_a_task_killing_its_worker_fails_after_three_lost_attempts(runtime, tmp_
     deploy(runtime, HEALTHY)
     poisoned = runtime.submit("it.poison", "poison", {"dir": str(tmp_path)})
     healthy = runtime.submit("it.poison", "healthy")
-    deadline = time.monotonic() + 120
-    while not runtime.get(poisoned.id).state.is_terminated:
-        if time.monotonic() > deadline:
-            pytest.fail(explain_stuck(runtime, [poisoned.id, healthy.id], runtime.fleet))
+
+    def ended() -> bool:
+        if runtime.get(poisoned.id).state.is_terminated:
+            return True
         if not runtime.fleet.running("worker"):  # the task killed it: a replacement
             runtime.fleet.add("worker", 2)
             runtime.fleet.wait_ready(30)
-        time.sleep(0.2)
+        return False
+
+    if not poll_until(ended, 120, poll=0.2):
+        pytest.fail(explain_stuck(runtime, [poisoned.id, healthy.id], runtime.fleet))
     execution = runtime.get(poisoned.id)
     assert execution.state is State.FAILED
     runs = {run.task_id: run for run in runtime.task_runs(poisoned.id)}

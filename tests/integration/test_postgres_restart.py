@@ -1,7 +1,7 @@
 """PostgreSQL restarted, or its connections terminated, under running executions.
 
-The fleet's store is a PostgreSQL cluster of this module's own (tests/integration/
-private_postgres.py), so it may be crashed (`pg_ctl stop -m immediate`) and started again,
+The fleet's store is a PostgreSQL cluster of this module's own (tests/support/servers.py),
+so it may be crashed (`pg_ctl stop -m immediate`) and started again,
 or have every backend terminated (`pg_terminate_backend`), while executions are in flight:
 task attempts running on the worker, results on their way, pause timers pending. Every
 service must reconnect and go on: every execution ends SUCCESS, each task attempt runs
@@ -19,8 +19,9 @@ from common.models.state import State
 from common.outage import is_outage
 from common.store import list_executions, list_services
 from common.store.types import utcnow
-from tests.integration import private_postgres
 from tests.integration.conftest import deploy, explain_stuck, start_runtime, stop_runtime, wait_for
+from tests.support.servers import PostgresServer, postgres_unavailable
+from tests.waiting import poll_until
 
 pytestmark = pytest.mark.service
 
@@ -70,10 +71,10 @@ triggers:
 
 @pytest.fixture(scope="module")
 def postgres():
-    reason = private_postgres.unavailable()
+    reason = postgres_unavailable()
     if reason:
         pytest.skip(f"no private PostgreSQL cluster: {reason}")
-    cluster = private_postgres.PrivatePostgres().init()
+    cluster = PostgresServer().init()
     yield cluster
     cluster.close()
 
@@ -82,7 +83,7 @@ def postgres():
 def runtime(deployment, postgres):
     # Default liveness and delivery settings: what a deployment gets.
     runtime, _ = start_runtime(deployment, "pgrestart:", executors=1, workers=1,
-                               worker_concurrency=4, PODIUM_DATABASE__URL=postgres.url)
+                               worker_concurrency=4, PODIUM_DATABASE__URL=postgres.server_url)
     deploy(runtime, FLOW)
     deploy(runtime, TICKER)
     runtime.fleet.add("scheduler", 0)
@@ -122,16 +123,18 @@ def _all_succeed(runtime, ids: list[str], timeout: float) -> float:
     """Wait until every execution ended; fail unless all SUCCESS with one attempt per
     task run. Returns how long it took."""
     began = time.monotonic()
-    deadline = began + timeout
-    while True:
+
+    def ended() -> dict[str, State] | None:
         states = _states(runtime, ids)
-        if all(state is not None and state.is_terminated for state in states.values()):
-            break
-        if time.monotonic() > deadline:
-            pytest.fail(f"not ended {timeout}s after the store came back: "
-                        f"{ {i: s and s.value for i, s in states.items()} }\n"
-                        f"{explain_stuck(runtime, ids, runtime.fleet)}")
-        time.sleep(0.2)
+        done = all(state is not None and state.is_terminated for state in states.values())
+        return states if done else None
+
+    states = poll_until(ended, timeout, poll=0.2)
+    if states is None:
+        states = _states(runtime, ids)
+        pytest.fail(f"not ended {timeout}s after the store came back: "
+                    f"{ {i: s and s.value for i, s in states.items()} }\n"
+                    f"{explain_stuck(runtime, ids, runtime.fleet)}")
     took = time.monotonic() - began
     assert set(states.values()) == {State.SUCCESS}, explain_stuck(runtime, ids, runtime.fleet)
     for execution_id in ids:

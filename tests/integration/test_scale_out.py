@@ -9,6 +9,7 @@ import pytest
 
 from common.models.state import State
 from tests.integration.conftest import deploy, runs_by_task, start_runtime, stop_runtime
+from tests.waiting import poll_until
 
 pytestmark = pytest.mark.service
 
@@ -87,13 +88,15 @@ def test_fifty_concurrent_executions_on_two_executors_and_two_workers(runtime):
 
     pending = {execution_id: n for n, execution_id in ids}
     done = {}
-    deadline = time.monotonic() + 90
-    while pending and time.monotonic() < deadline:
+
+    def all_done() -> bool:
         for execution_id in list(pending):
             execution = runtime.get(execution_id)
             if execution.state.is_terminated:
                 done[execution_id] = (pending.pop(execution_id), execution)
-        time.sleep(0.1)
+        return not pending
+
+    poll_until(all_done, 90, poll=0.1)
     assert not pending, f"{len(pending)} executions not finished\n{runtime.fleet.log_tail(20)}"
     elapsed = time.monotonic() - started
     print(f"{EXECUTIONS} executions in {elapsed:.1f}s")

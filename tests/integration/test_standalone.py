@@ -16,8 +16,9 @@ from sqlalchemy.exc import ProgrammingError
 
 from common.store import list_services
 from podium.runtime import Runtime
-from tests.integration.conftest import free_port, settings_from, wait_for
+from tests.integration.conftest import settings_from, wait_for
 from tests.integration.scrape import get
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.service
 

@@ -10,7 +10,6 @@ nothing. Mutual Flow triggers are reported as a warning when saved or validated.
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -19,6 +18,7 @@ from common.flow.loader import parse_flow
 from common.store.executions import list_executions
 from podium.runtime import Runtime
 from tests.security.conftest import stored
+from tests.waiting import wait_for
 
 NS = "company.loop"
 YAML = {"Content-Type": "application/x-yaml"}
@@ -62,11 +62,7 @@ def executions(rt: Runtime) -> list:
 
 def until(condition, timeout: float = 60.0):
     """Poll `condition` until it returns something truthy (the chain runs on its own)."""
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-    return found
+    return wait_for(condition, timeout)
 
 
 def all_ended(rt: Runtime) -> list:

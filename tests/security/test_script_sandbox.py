@@ -17,7 +17,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -195,13 +194,9 @@ def test_script_cannot_write_system_folders(runtime):
 # ---------------------------------------------------------------- other tasks
 def _wait_for(pattern: str, within: float = 60.0) -> Path:
     """The host path matching `pattern`, once a task has created it."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        found = sorted(Path("/").glob(pattern.lstrip("/")))
-        if found:
-            return found[0]
-        time.sleep(0.02)
-    raise AssertionError(f"no {pattern} within {within} s")
+    found = wait_for(lambda: sorted(Path("/").glob(pattern.lstrip("/"))), within,
+                     f"a path matching {pattern}", poll=0.02)
+    return found[0]
 
 
 @sandboxed

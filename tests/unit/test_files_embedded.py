@@ -5,7 +5,6 @@ failed submissions, onResume files and the `podium execution files|download` com
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +16,7 @@ from common.storage.uploads import Upload
 from podium.cli import main
 from podium.cli.run_command import with_files
 from podium.runtime import Runtime
+from tests.waiting import wait_for
 
 FLOW = """
 id: files_flow
@@ -111,10 +111,11 @@ tasks:
     execution = runtime.submit("company.team", "paused")
     assert runtime.wait(execution.id, timeout=20).state is State.PAUSED
     runtime.resume(execution.id, {"doc": Upload("doc.txt", data=b"resumed")})
-    deadline = time.monotonic() + 20
-    while (final := runtime.wait(execution.id, timeout=20)).state is State.PAUSED:
-        assert time.monotonic() < deadline, "still PAUSED after the resume"
-        time.sleep(0.02)
+    def resumed():
+        current = runtime.wait(execution.id, timeout=20)
+        return current if current.state is not State.PAUSED else None
+
+    final = wait_for(resumed, 20, "the end after the resume", poll=0.02)
     assert final.state is State.SUCCESS, runtime.logs(execution.id)
     last = [run for run in runtime.task_runs(execution.id) if run.task_id == "last"][0]
     assert last.outputs == {"value": "resumed"}

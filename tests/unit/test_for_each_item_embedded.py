@@ -3,13 +3,12 @@ one child per batch and counts them."""
 
 from __future__ import annotations
 
-import time
-
 from common.flow.loader import parse_flow
 from common.models.state import State
 from common.storage.uploads import Upload
 from common.store.executions import list_children
 from podium.runtime import Runtime
+from tests.waiting import poll_until
 
 CHILD = """
 id: for-each-item-subflow
@@ -53,14 +52,17 @@ def test_for_each_item_without_wait_reports_its_iteration_counts(tmp_path):
         done = rt.wait(rt.submit("io.kestra.tests", "for-each-item-no-wait",
                                  {"file": Upload("file.txt", data=lines)}).id, 30)
         runs = {run.task_id: run for run in rt.task_runs(done.id)}
-        deadline = time.monotonic() + 30
-        while True:  # the children were not waited for: they end on their own
+        def children_ended() -> list | None:
             with rt.db.read() as conn:
                 children = list_children(conn, done.id)
-            if len(children) == 3 and all(c.state.is_terminated for c in children) \
-                    or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
+            ended = len(children) == 3 and all(c.state.is_terminated for c in children)
+            return children if ended else None
+
+        # the children were not waited for: they end on their own
+        children = poll_until(children_ended, 30, poll=0.1)
+        if children is None:
+            with rt.db.read() as conn:
+                children = list_children(conn, done.id)
     assert done.state is State.SUCCESS
     assert list(runs) == ["each", "each_split", "each_items", "each_merge"]
     items = runs["each_items"]

@@ -4,10 +4,10 @@ reports each beat, says DRAINING, and removes its row on stop."""
 from __future__ import annotations
 
 import threading
-import time
 
 from common.heartbeat import Heartbeat, describe, new_instance
 from common.store import Database, list_services, upgrade_database
+from tests.waiting import wait_for
 
 
 def store(tmp_path) -> Database:
@@ -43,10 +43,7 @@ def test_wake_writes_the_running_attempts_soon_and_calls_on_beat(tmp_path):
     assert beats.acquire(timeout=2)  # well before the 60 s interval
     assert rows(db)[0].running == running
     beat.draining()
-    deadline = time.monotonic() + 2
-    while rows(db)[0].state != "DRAINING" and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert rows(db)[0].state == "DRAINING"
+    wait_for(lambda: rows(db)[0].state == "DRAINING", 2, "the DRAINING beat", poll=0.01)
     beat.stop()
 
 

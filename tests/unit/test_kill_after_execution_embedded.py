@@ -4,14 +4,13 @@ embedded runtime."""
 
 from __future__ import annotations
 
-import time
-
 from common.flow.loader import parse_flow
 from common.messages import KillExecution
 from common.models.state import State
 from common.store.executions import list_children
 from common.transport.base import EXECUTOR_QUEUE
 from podium.runtime import Runtime
+from tests.waiting import wait_for
 
 CHILD = """id: child
 namespace: company.team
@@ -35,11 +34,7 @@ afterExecution:
 
 
 def wait_until(predicate, timeout: float = 20):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    return value
+    return wait_for(predicate, timeout)
 
 
 def test_kill_runs_after_execution_and_kills_the_child(tmp_path):

@@ -10,6 +10,7 @@ from tests.faults.harness import Context
 from tests.faults.measure import TERMINAL, Fault, Monitor
 from tests.faults.scenarios.registry import RESTART_WAIT
 from tests.faults.workload import NAMESPACE, single_task_flow
+from tests.waiting import poll_until
 
 
 def start_duplicator(ctx: Context) -> None:
@@ -61,9 +62,7 @@ def poison(ctx: Context) -> list[Fault]:
     poisoned = ctx.runtime.submit(NAMESPACE, "poison").id
     ctx.execution_ids.append(poisoned)
     ctx.state["poison"] = poisoned
-    deadline = since + ctx.options.timeout
-    while time.time() < deadline and not _ended(ctx, poisoned):
-        time.sleep(0.5)
+    poll_until(lambda: _ended(ctx, poisoned), ctx.options.timeout, poll=0.5)
     for slot in ctx.supervisor.role("worker"):
         ctx.supervisor.wait_ready(slot, RESTART_WAIT)
     back = time.time()

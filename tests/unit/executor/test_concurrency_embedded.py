@@ -3,14 +3,13 @@ queue is released as executions end, and a FAIL flow fails the extra executions.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from common.flow.loader import parse_flow
 from common.models.state import State
 from common.store.slots import count_slots_taken
 from podium.runtime import Runtime
+from tests.waiting import wait_for
 
 
 @pytest.fixture
@@ -35,10 +34,8 @@ tasks:
 
 
 def wait_state(runtime, execution_id: str, *states: State) -> None:
-    deadline = time.monotonic() + 10
-    while runtime.get(execution_id).state not in states:
-        assert time.monotonic() < deadline, runtime.get(execution_id).state
-        time.sleep(0.01)
+    wait_for(lambda: runtime.get(execution_id).state in states, 10,
+             f"{execution_id} in {states}", poll=0.01)
 
 
 def test_queued_executions_run_one_at_a_time_in_order(runtime):

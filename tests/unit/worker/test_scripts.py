@@ -12,6 +12,7 @@ import pytest
 
 from common.models.state import State
 from tests.unit.worker.conftest import make_ctx, make_task
+from tests.waiting import poll_until
 from worker.runnables import run_attempt
 
 SH = "io.kestra.plugin.scripts.shell.Commands"
@@ -41,12 +42,7 @@ def alive(pid: int) -> bool:
 
 
 def wait_gone(pid: int, within: float = 2.0) -> bool:
-    end = time.monotonic() + within
-    while time.monotonic() < end:
-        if not alive(pid):
-            return True
-        time.sleep(0.05)
-    return not alive(pid)
+    return poll_until(lambda: not alive(pid), within)
 
 
 # ---------------------------------------------------------------- outputs and exit codes
