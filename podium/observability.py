@@ -169,7 +169,8 @@ def _mark_children_dead_on_exit() -> Callable[[], None]:
 
 
 def scheduler(settings: Settings, service: Any, stop: threading.Event) -> Management:
-    """`podium scheduler`: one beat per round; ready after the first. A round sleeps at
+    """`podium scheduler`: one beat per round, counted (tests wait on the count before
+    asserting that something was not fired); ready after the first. A round sleeps at
     most `flow_poll_seconds` but an http.Trigger poll may block it for its read timeout
     (60 s by default), hence the generous max age."""
     health = Health()
@@ -178,6 +179,7 @@ def scheduler(settings: Settings, service: Any, stop: threading.Event) -> Manage
 
     def on_round() -> None:
         health.beat("rounds")
+        metrics.get().scheduler_rounds.inc()
         if not stop.is_set():
             health.set_ready(True)
 

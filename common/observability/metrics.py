@@ -94,6 +94,9 @@ class Metrics:
             "podium_scheduler_lag_seconds", "How late a scheduled date, poll slot or "
             "debounce burst fired compared with when it was due.", ["kind"],
             buckets=LAG_BUCKETS, **r)
+        self.scheduler_rounds = Counter(
+            "podium_scheduler_rounds_total", "Evaluation rounds the scheduler ended (every "
+            "trigger due at a round's start was evaluated by its end).", **r)
         self.scheduler_executions = Counter(
             "podium_scheduler_executions_total", "Executions the scheduler created.",
             ["namespace", "kind"], **r)

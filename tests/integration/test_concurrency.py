@@ -5,7 +5,6 @@ executions, and a killed execution gives its slot to a queued one."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -14,6 +13,7 @@ from common.models.state import State
 from common.store.slots import count_slots_taken
 from common.transport.base import EXECUTOR_QUEUE
 from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime, wait_for
+from tests.integration.scrape import wait_executors_drained
 
 pytestmark = pytest.mark.service
 
@@ -57,7 +57,7 @@ class SlotWatcher:
             with self.runtime.db.read() as conn:
                 taken = count_slots_taken(conn, NAMESPACE, self.flow_id)
             self.highest = max(self.highest, taken)
-            time.sleep(0.02)
+            self._stop.wait(0.02)  # a sampler: its period, ended early by __exit__
 
     def __enter__(self) -> "SlotWatcher":
         self._thread.start()
@@ -92,7 +92,6 @@ def test_queue_keeps_the_limit_and_starts_in_submission_order(runtime):
             # the queue is FIFO, executions not yet seen by an executor are not queued yet.
             wait_for(lambda: state_of(runtime, execution_id) in (State.RUNNING, State.QUEUED),
                      what="execution RUNNING or QUEUED")
-            time.sleep(0.2)
         ended = [finish(runtime, execution_id, timeout=60) for execution_id in ids]
     assert [e.state for e in ended] == [State.SUCCESS] * 6
     assert watcher.highest <= 2
@@ -143,7 +142,7 @@ def test_a_killed_execution_frees_its_slot(runtime):
     wait_for(lambda: state_of(runtime, running) is State.RUNNING, what="first RUNNING")
     waiting = runtime.submit(NAMESPACE, "killed").id
     wait_for(lambda: state_of(runtime, waiting) is State.QUEUED, what="second QUEUED")
-    time.sleep(0.5)
+    wait_executors_drained(runtime)  # nothing in flight could still start it
     assert state_of(runtime, waiting) is State.QUEUED
 
     kill(runtime, running)

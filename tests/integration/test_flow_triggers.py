@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from common.models.state import State
 from common.store.executions import list_executions
 from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime, wait_for
+from tests.integration.scrape import wait_executors_drained
 
 pytestmark = pytest.mark.service
 
@@ -125,7 +124,7 @@ def test_a_source_end_starts_the_listener_once_with_inputs_from_its_outputs(runt
     [echo] = runtime.task_runs(done.id)
     assert echo.outputs == {"value": f"made by {source.id} / upstream / SUCCESS"}
     assert done.trigger["id"] == "on_upstream"
-    time.sleep(1.0)  # a second firing (e.g. by the other executor) would show by now
+    wait_executors_drained(runtime)  # a second firing (by the other executor?) is in by now
     assert len(triggered(runtime, "downstream", source.id)) == 1
 
 
@@ -133,7 +132,7 @@ def test_a_flow_never_triggers_itself(runtime):
     source = finish(runtime, runtime.submit("it.triggers", "upstream").id)
     [echo] = wait_for(lambda: triggered(runtime, "echo_chamber", source.id), 30, "echo")
     finish(runtime, echo.id)
-    time.sleep(1.0)
+    wait_executors_drained(runtime)
     assert triggered(runtime, "echo_chamber", echo.id) == []
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from common.store import delete_flow
 from common.store.schema import executions
 from tests.integration.conftest import deploy, start_runtime, stop_runtime, wait_for
+from tests.integration.scrape import wait_scheduler_rounds
 
 pytestmark = pytest.mark.service
 
@@ -96,7 +97,7 @@ def test_two_schedulers_fire_a_per_second_schedule_once_per_tick(runtime):
     wait_for(lambda: len(dates(runtime, "ticks")) >= TICKS, timeout=TICKS + 30,
              what=f"{TICKS} scheduled executions")
     undeploy(runtime, "ticks")
-    time.sleep(1.5)  # a tick being fired while the flow was deleted lands now
+    wait_scheduler_rounds(runtime.fleet)  # a tick fired while the flow was deleted is in
     found = dates(runtime, "ticks")
     assert len(found) >= TICKS
     assert_one_per_second(found)
@@ -129,7 +130,7 @@ def test_missed_schedules_are_recovered_all_or_last_after_a_restart(runtime):
              what="the missed dates of recover_all")
     undeploy(runtime, "recover_all")
     undeploy(runtime, "recover_last")
-    time.sleep(1.5)
+    wait_scheduler_rounds(runtime.fleet)
 
     all_dates = dates(runtime, "recover_all")
     assert_one_per_second(all_dates)  # every missed date fired, once
