@@ -7,7 +7,6 @@ from typing import BinaryIO
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
-from api.bodies import read_limited
 from common.models.execution import Execution
 from common.storage.base import CHUNK_SIZE
 from podium.application import executions
@@ -19,14 +18,6 @@ YAML_BODY = {"requestBody": {"required": True, "content": {
 
 def runtime_of(request: Request) -> Runtime:
     return request.app.state.runtime
-
-
-async def text_body(request: Request) -> str:
-    """The request body as text, at most `api.max_body_bytes` (413 beyond); invalid UTF-8
-    is replaced, so the YAML loader reports it in its own words rather than the server
-    failing."""
-    raw = await read_limited(request, request.app.state.settings.max_body_bytes)
-    return raw.decode("utf-8", errors="replace")
 
 
 def execution_json(runtime: Runtime, execution: Execution) -> dict:

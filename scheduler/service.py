@@ -524,11 +524,3 @@ def _fired(kind: str, namespace: str, lag: timedelta | None = None) -> None:
     m.scheduler_executions.labels(namespace, kind).inc()
     if lag is not None:
         m.scheduler_lag.labels(kind).observe(max(0.0, lag.total_seconds()))
-
-
-def state_summary(state: TriggerState) -> dict[str, Any]:
-    """A trigger row as plain values (CLI and logs)."""
-    return {"namespace": state.namespace, "flowId": state.flow_id,
-            "triggerId": state.trigger_id, "date": state.last_date,
-            "nextExecutionDate": state.next_date, "executionId": state.execution_id,
-            "disabled": state.disabled, "backfill": state.backfill}

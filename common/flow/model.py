@@ -202,9 +202,6 @@ class Flow(StrictModel):
             for task in tasks:
                 yield from _walk(task)
 
-    def find_task(self, task_id: str) -> Task | None:
-        return self.task_index().get(task_id)
-
     def task_index(self) -> dict[str, Task]:
         """Every task by id, computed once per parsed flow (flows are never mutated)."""
         if self._task_index is None:

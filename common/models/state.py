@@ -33,18 +33,6 @@ class State(str, Enum):
     def is_terminated(self) -> bool:
         return self in TERMINATED
 
-    @property
-    def is_created(self) -> bool:
-        return self in (State.CREATED, State.RESTARTED)
-
-    @property
-    def is_running(self) -> bool:
-        return self in (State.RUNNING, State.KILLING)
-
-    @property
-    def is_failed(self) -> bool:
-        return self is State.FAILED
-
 
 TERMINATED = frozenset({State.SUCCESS, State.WARNING, State.FAILED, State.KILLED,
                         State.CANCELLED, State.RETRIED, State.SKIPPED})

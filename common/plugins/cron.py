@@ -103,12 +103,6 @@ def parse_cron(expression: str, with_seconds: bool = False) -> CronExpression:
     )
 
 
-def validate_cron(expression: str, with_seconds: bool = False) -> str:
-    """Return the expression unchanged when valid, else raise CronError."""
-    parse_cron(expression, with_seconds)
-    return expression
-
-
 # The most days each month can have (February has 29 in leap years, so `0 0 29 2 *` fires).
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",

@@ -50,4 +50,4 @@ errors:
 """
     flow = parse_flow(source).flow
     assert [t.id for t in flow.all_tasks()] == ["par", "a", "b", "c"]
-    assert flow.find_task("b").message == "b"
+    assert flow.task_index()["b"].message == "b"
