@@ -10,7 +10,7 @@ from common.errors import PodiumError
 from common.inputs import resolve_inputs, to_json_value
 from common.models.execution import TaskRun
 from common.models.state import State
-from common.plugins.base import is_expression
+from common.plugins.fields import is_expression
 from common.plugins.tasks.flow_approval import Approval
 from common.templating import render_typed
 

@@ -18,11 +18,10 @@ from common.plugins.base import (
     AnyCondition,
     AnyTask,
     AnyTrigger,
-    DurationStr,
     Retry,
-    StrictModel,
     Task,
 )
+from common.plugins.fields import DurationStr, StrictModel
 
 FLOW_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
 # Kestra's pattern is ^[a-z0-9][a-z0-9._-]*; we also refuse empty segments ("a..b", "a."),

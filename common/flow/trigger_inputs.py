@@ -19,7 +19,7 @@ from typing import Any
 from common.errors import InputError
 from common.flow.model import Flow
 from common.inputs import parse_input_value
-from common.plugins.base import is_expression
+from common.plugins.fields import is_expression
 
 RawProblem = tuple[tuple[Any, ...], str]
 

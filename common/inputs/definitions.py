@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
-from typing import Any, ClassVar, Literal, Optional, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Optional, TypeAlias, Union
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -29,7 +29,7 @@ from common.inputs.parsing import Invalid, parse_and_validate, parse_value
 from common.inputs.regexes import UnsafeRegexError, compile_validator
 from common.inputs.types import TYPE_NAMES, InputType
 from common.inputs.values import java_text
-from common.plugins.base import StrictModel, is_expression
+from common.plugins.fields import StrictModel, is_expression
 from common.storage.local_paths import FILE_PREFIX, NSFILE_PREFIX
 
 INPUT_ID_PATTERN = r"^[a-zA-Z0-9][.a-zA-Z0-9_-]*$"
@@ -351,11 +351,15 @@ def _check_type(value: Any) -> Any:
     return value
 
 
-AnyInput = Annotated[
-    Annotated[
-        Union[tuple(Annotated[cls, Tag(t.value)] for t, cls in INPUT_CLASSES.items())],  # type: ignore[misc]
-        Discriminator(_tag, custom_error_type="invalid_input",
-                      custom_error_message="an input must be a mapping with an `id` and a `type`"),
-    ],
-    BeforeValidator(_check_type),
-]
+if TYPE_CHECKING:
+    # Validation yields one of the input classes; the union is built from the table at runtime.
+    AnyInput: TypeAlias = BaseInput
+else:
+    AnyInput = Annotated[
+        Annotated[
+            Union[tuple(Annotated[cls, Tag(t.value)] for t, cls in INPUT_CLASSES.items())],
+            Discriminator(_tag, custom_error_type="invalid_input",
+                          custom_error_message="an input must be a mapping with an `id` and a `type`"),
+        ],
+        BeforeValidator(_check_type),
+    ]

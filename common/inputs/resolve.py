@@ -35,7 +35,7 @@ from common.inputs.dependencies import resolution_order
 from common.inputs.parsing import Invalid, StoreFile, parse_and_validate
 from common.inputs.types import InputType
 from common.inputs.values import java_text
-from common.plugins.base import is_expression
+from common.plugins.fields import is_expression
 
 RenderTyped = Callable[[str, Mapping[str, Any]], Any]
 _MISSING = object()

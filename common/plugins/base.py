@@ -14,7 +14,7 @@ to types defined in modules imported after it.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, ClassVar, Iterator, Literal, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Literal, TypeAlias, Union
 
 from pydantic import AliasChoices, BaseModel, Field, model_validator
 from pydantic_core import core_schema
@@ -79,20 +79,25 @@ class _PluginUnion:
         )
 
 
-class AnyTask(_PluginUnion):
-    category = "task"
+if TYPE_CHECKING:
+    # What validation yields is an instance of the category's base class, so that is what
+    # the type checker sees; at runtime the names are the union schemas below.
+    AnyTask: TypeAlias = "Task"
+    AnyTrigger: TypeAlias = "Trigger"
+    AnyCondition: TypeAlias = "Condition"
+    AnyTaskRunner: TypeAlias = "TaskRunner"
+else:
+    class AnyTask(_PluginUnion):
+        category = "task"
 
+    class AnyTrigger(_PluginUnion):
+        category = "trigger"
 
-class AnyTrigger(_PluginUnion):
-    category = "trigger"
+    class AnyCondition(_PluginUnion):
+        category = "condition"
 
-
-class AnyCondition(_PluginUnion):
-    category = "condition"
-
-
-class AnyTaskRunner(_PluginUnion):
-    category = "task_runner"
+    class AnyTaskRunner(_PluginUnion):
+        category = "task_runner"
 
 
 # Child task lists of flowable tasks.
