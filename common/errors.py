@@ -46,7 +46,7 @@ class Problem:
         where = self.location()
         return f"{where}: {self.message}" if where else self.message
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"message": self.message, "path": self.path, "line": self.line, "column": self.column}
 
 

@@ -52,7 +52,7 @@ def bounds(spec: WindowSpec, now: datetime) -> tuple[datetime, datetime] | None:
         return _duration(spec, now)
     local = now.astimezone(_zone_of(spec))
     start = _at(local.date(), spec.start or time(0), local.tzinfo)
-    end = _at(local.date(), spec.end, local.tzinfo)
+    end = _at(local.date(), _end(spec), local.tzinfo)
     if not start <= local <= end:
         return None
     return start, end
@@ -64,9 +64,9 @@ def last_deadline(spec: WindowSpec, now: datetime) -> datetime | None:
     if spec.kind != "deadline":
         return None
     local = now.astimezone(_zone_of(spec))
-    deadline = _at(local.date(), spec.end, local.tzinfo)
+    deadline = _at(local.date(), _end(spec), local.tzinfo)
     if deadline > local:
-        deadline = _at(local.date() - DAY, spec.end, local.tzinfo)
+        deadline = _at(local.date() - DAY, _end(spec), local.tzinfo)
     return deadline.astimezone(now.tzinfo)
 
 
@@ -85,8 +85,15 @@ def _zone_of(spec: WindowSpec) -> tzinfo:
     return spec.zone
 
 
-def _at(day: date, moment: time, zone: tzinfo) -> datetime:
+def _at(day: date, moment: time, zone: tzinfo | None) -> datetime:
     return datetime.combine(day, moment.replace(tzinfo=None), tzinfo=zone)
+
+
+def _end(spec: WindowSpec) -> time:
+    # Daily and deadline windows are built with an end (their flow property is required).
+    if spec.end is None:
+        raise ValueError(f"a {spec.kind} window has no end time")
+    return spec.end
 
 
 # ---------------------------------------------------------------- from the flow's properties

@@ -18,7 +18,7 @@ was checked for.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 import httpcore
 import httpx
@@ -37,7 +37,7 @@ class GuardedBackend(httpcore.SyncBackend):
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                     local_address: str | None = None,
-                    socket_options: Iterable | None = None) -> httpcore.NetworkStream:
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
         addresses = self.policy.resolve(host, port)  # HostNotAllowedError when none is
         error: Exception | None = None
         for address in addresses:  # as socket.create_connection walks getaddrinfo's list

@@ -98,13 +98,13 @@ def _timeout(options: RequestOptions, budget: float) -> httpx.Timeout:
                          connect=min(budget, budget if connect is None else connect))
 
 
-def _query(query: Any) -> list[tuple[str, str]] | None:
+def _query(query: Any) -> httpx.QueryParams | None:
     if query is None:
         return None
     if not isinstance(query, Mapping):
         raise HttpRequestError("The 'http' function argument 'query' must be a map")
-    return [(str(k), _text(v)) for k, values in query.items()
-            for v in (values if isinstance(values, list) else [values])]
+    return httpx.QueryParams([(str(k), _text(v)) for k, values in query.items()
+                              for v in (values if isinstance(values, list) else [values])])
 
 
 def _headers(call: Mapping[str, Any], options: RequestOptions) -> list[tuple[str, str]]:

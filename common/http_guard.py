@@ -31,9 +31,12 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from common.errors import HostNotAllowedError
+
+if TYPE_CHECKING:
+    from common.settings import HttpSettings
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -128,7 +131,7 @@ def system_resolver(host: str, port: int) -> list[str]:
     seen: list[str] = []
     for *_, sockaddr in infos:
         if sockaddr[0] not in seen:
-            seen.append(sockaddr[0])
+            seen.append(str(sockaddr[0]))
     return seen
 
 
@@ -155,7 +158,7 @@ class HostPolicy:
                    allow_private=allow_private, resolver=resolver or system_resolver)
 
     @classmethod
-    def from_settings(cls, settings) -> "HostPolicy":
+    def from_settings(cls, settings: HttpSettings) -> "HostPolicy":
         """From a common.settings.HttpSettings (or anything with the same three fields)."""
         return cls.build(settings.allow_hosts, settings.deny_hosts, settings.allow_private)
 

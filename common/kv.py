@@ -278,7 +278,7 @@ def _is_entry(item: Any) -> bool:
     return isinstance(item, dict) and "value" in item and set(item) <= {"key", "value"}
 
 
-def _patched_fields(current: Any, entries: list[dict]) -> Any:
+def _patched_fields(current: Any, entries: list[dict[str, Any]]) -> Any:
     keyed = [entry for entry in entries if "key" in entry and entry["key"] is not None]
     if len(keyed) != len(entries):
         if len(entries) > 1:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from typing import Iterable
+from typing import Any, Iterable
 
 from common.store import Database, delete_messages, take_messages
 from common.store.types import utcnow
@@ -35,7 +35,7 @@ class OutboxRelay:
         self._lock = threading.Lock()
         self._wake = threading.Event()
 
-    def publish_committed(self, messages: Iterable[tuple[int, str, dict]]) -> None:
+    def publish_committed(self, messages: Iterable[tuple[int, str, dict[str, Any]]]) -> None:
         """Publish messages whose outbox rows were just committed; schedule their deletion."""
         ids = []
         for row_id, queue, payload in messages:

@@ -125,7 +125,7 @@ def is_sealed(value: Any) -> bool:
         and isinstance(value.get("value"), str) and len(value) == 2
 
 
-def key_file_cipher(folder: str | os.PathLike) -> SecretCipher:
+def key_file_cipher(folder: str | os.PathLike[str]) -> SecretCipher:
     """The cipher of an embedded data directory: its `secrets.key`, created (mode 0600)
     with a new key the first time."""
     path = Path(folder) / KEY_FILE

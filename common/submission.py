@@ -29,7 +29,7 @@ CORRELATION_LABEL = "system.correlationId"
 # What the expressions of inputs (`defaults`, `expression`, `dependsOn.condition`) may call
 # that needs I/O (secret(), kv(), http(), read()): (namespace, context) -> RenderServices,
 # as the executor's (podium/wiring.py render_services).
-InputServices = Callable[[str, dict], RenderServices]
+InputServices = Callable[[str, dict[str, Any]], RenderServices]
 
 
 class FlowDisabledError(PodiumError):
@@ -44,7 +44,7 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
                      schedule_date: datetime | None = None,
                      input_services: InputServices | None = None, checks: bool = False,
                      error: str | None = None
-                     ) -> tuple[Execution, list[tuple[int, str, dict]]]:
+                     ) -> tuple[Execution, list[tuple[int, str, dict[str, Any]]]]:
     """Insert a CREATED execution and its StartExecution message (outbox).
 
     Returns the execution and the outbox rows `(id, queue, payload)` to publish once the
@@ -150,7 +150,7 @@ def file_extensions(flow: Flow) -> dict[str, str]:
             if InputType(decl.type) is InputType.FILE}
 
 
-def execution_labels(flow: Flow, extra: dict[str, Any] | None, execution_id: str) -> list[dict]:
+def execution_labels(flow: Flow, extra: dict[str, Any] | None, execution_id: str) -> list[dict[str, Any]]:
     """Flow labels (never system ones), then the caller's, then the correlation id."""
     merged = {k: v for k, v in flow.label_map().items() if not k.startswith("system.")}
     merged.update(extra or {})

@@ -68,7 +68,7 @@ def validate_document(doc: YamlDocument, name: str | None = None) -> Flow:
     return flow
 
 
-def _raise_if_any(found: list[tuple[tuple, str]], doc: YamlDocument, name: str | None) -> None:
+def _raise_if_any(found: list[tuple[tuple[Any, ...], str]], doc: YamlDocument, name: str | None) -> None:
     problems = [Problem(message, format_path(path), *(doc.position_of(path) or (None, None)))
                 for path, message in found]
     if problems:

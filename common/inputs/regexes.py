@@ -81,7 +81,7 @@ def full_match(pattern: str, value: str) -> bool:
 
 
 @lru_cache(maxsize=512)
-def _interruptible(pattern: str) -> regex.Pattern:
+def _interruptible(pattern: str) -> regex.Pattern[str]:
     """The pattern on the `regex` engine (re-compatible syntax, VERSION0)."""
     return regex.compile(pattern)
 

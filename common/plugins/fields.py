@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
-from typing import Any, ClassVar, Literal, TypeVar, Union
+from typing import Any, Callable, ClassVar, Literal, TypeVar, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
@@ -129,7 +129,7 @@ def _zoned_datetime(value: Any) -> Any:
     return value
 
 
-def _time(require_offset: bool):
+def _time(require_offset: bool) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if isinstance(value, time):
             return value.isoformat()
@@ -207,7 +207,7 @@ class TimeWindow(StrictModel):
 
     @model_validator(mode="after")
     def _fits_type(self) -> "TimeWindow":
-        camel = self.model_config["alias_generator"]
+        camel = to_camel  # the alias generator of model_config
         errors = [f"time window of type {self.type} cannot have {camel(f)}"
                   for f in self._FORBIDDEN[self.type] if getattr(self, f) is not None]
         errors += [f"time window of type {self.type} must have {camel(f)}"

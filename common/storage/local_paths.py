@@ -59,7 +59,7 @@ class LocalFiles:
     allowed: tuple[Path, ...] = ()
 
     @classmethod
-    def of(cls, paths: Iterable[str | os.PathLike]) -> LocalFiles:
+    def of(cls, paths: Iterable[str | os.PathLike[str]]) -> LocalFiles:
         # Compared once resolved, so an allowed path given through a symlink still works.
         return cls(tuple(Path(p).expanduser().resolve() for p in paths))
 

@@ -15,7 +15,7 @@ import io
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, cast
 
 from common.errors import StorageError
 from common.storage.base import Storage
@@ -52,7 +52,8 @@ class Upload:
     def open(self) -> BinaryIO:
         if self.stream is not None:
             self.stream.seek(0)
-            return _Borrowed(self.stream)
+            # _Borrowed has the part of BinaryIO readers use: read() and `with`.
+            return cast(BinaryIO, _Borrowed(self.stream))
         if self.path is not None:
             try:
                 return open(self.path, "rb")
@@ -70,7 +71,7 @@ class _Borrowed:
     def __enter__(self) -> "_Borrowed":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         return None
 
 

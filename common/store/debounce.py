@@ -126,7 +126,7 @@ def _lock_id(trigger_key: TriggerKey, digest: str) -> int:
     return int.from_bytes(hashlib.sha256(text).digest()[:8], "big", signed=True)
 
 
-def _where(trigger_key: TriggerKey, digest: str) -> tuple:
+def _where(trigger_key: TriggerKey, digest: str) -> tuple[Any, ...]:
     namespace, flow_id, trigger_id = trigger_key
     return (buffers.c.namespace == namespace, buffers.c.flow_id == flow_id,
             buffers.c.trigger_id == trigger_id, buffers.c.burst_key == digest)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, text
 
@@ -94,7 +94,7 @@ def flow_namespaces(conn: Connection, *, with_deleted: bool = False) -> list[str
     return sorted({flow.namespace for flow in list_flows(conn)})
 
 
-def flows_stamp(conn: Connection) -> tuple:
+def flows_stamp(conn: Connection) -> tuple[Any, ...]:
     """Changes whenever any flow is saved or deleted: a cheap "did flows change?" probe."""
     return tuple(conn.execute(select(func.max(flows.c.saved_at), func.count())
                               .select_from(flows)).one())

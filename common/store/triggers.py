@@ -130,7 +130,7 @@ def set_backfill(conn: Connection, key: TriggerKey, start: datetime, end: dateti
     return result.rowcount == 1
 
 
-def _where(key: TriggerKey) -> tuple:
+def _where(key: TriggerKey) -> tuple[Any, ...]:
     namespace, flow_id, trigger_id = key
     return (triggers.c.namespace == namespace, triggers.c.flow_id == flow_id,
             triggers.c.trigger_id == trigger_id)

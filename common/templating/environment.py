@@ -350,7 +350,7 @@ class PodiumEnvironment(SandboxedEnvironment):
     def pb_concat(self, left: t.Any, right: t.Any) -> str:
         return derived(_concat, left, right)
 
-    def pb_range(self, start: t.Any, end: t.Any) -> list:
+    def pb_range(self, start: t.Any, end: t.Any) -> list[t.Any]:
         if not isinstance(start, int) or not isinstance(end, int):
             raise TemplateError("The range operator `..` needs two integers")
         if end - start + 1 > MAX_RANGE_ITEMS:
@@ -443,8 +443,8 @@ def is_in(value: t.Any, container: t.Any) -> bool:
     return False
 
 
-def _call_keeping_taint(call: t.Callable, context: t.Any, obj: t.Any, args: tuple,
-                        kwargs: dict) -> t.Any:
+def _call_keeping_taint(call: t.Callable, context: t.Any, obj: t.Any, args: tuple[t.Any, ...],
+                        kwargs: dict[str, t.Any]) -> t.Any:
     """A function or macro called with a secret gives a secret (taint.py)."""
     if not any_secret(args, kwargs):
         return call(context, obj, *args, **kwargs)

@@ -112,7 +112,8 @@ PbCall = _define_node(
 )
 
 
-def pb_call(method: str, args: list, lazy: tuple = (), consts: tuple = (), lineno: int = 1) -> nodes.Expr:
+def pb_call(method: str, args: list[t.Any], lazy: tuple[t.Any, ...] = (),
+            consts: tuple[t.Any, ...] = (), lineno: int = 1) -> nodes.Expr:
     lazy = tuple(lazy) + (False,) * (len(args) - len(lazy))
     return PbCall(method, list(args), lazy, tuple(consts), lineno=lineno)
 

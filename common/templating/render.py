@@ -54,7 +54,7 @@ def render_value(value: t.Any, context: Mapping[str, t.Any], services: RenderSer
     if isinstance(value, str):
         return render(value, context, services)
     if isinstance(value, Mapping):
-        result: dict = {}
+        result: dict[str, t.Any] = {}
         for key, item in value.items():
             result.setdefault(render_value(key, context, services), render_value(item, context, services))
         return result
@@ -110,7 +110,7 @@ def _single_expression(env: t.Any, ast: nodes.Template) -> t.Any:
     return env.from_string(nodes.Template([assign], lineno=1))
 
 
-def _evaluate_expression(template: t.Any, variables: dict) -> t.Any:
+def _evaluate_expression(template: t.Any, variables: dict[str, t.Any]) -> t.Any:
     ctx = template.new_context(variables)
     for _ in template.root_render_func(ctx):
         pass
@@ -124,7 +124,7 @@ def _evaluate_expression(template: t.Any, variables: dict) -> t.Any:
     return value
 
 
-def _consume(template: t.Any, variables: dict) -> str:
+def _consume(template: t.Any, variables: dict[str, t.Any]) -> str:
     parts: list[str] = []
     size = 0
     state = taint.current()

@@ -79,7 +79,7 @@ class RenderServices:
     # namespace file path or kestra:// URI -> whether it exists / has no bytes
     file_exists: Callable[[str], bool] | None = None
     file_empty: Callable[[str], bool] | None = None
-    error_logs: Callable[[], list[dict]] | None = None  # the execution's ERROR log entries
+    error_logs: Callable[[], list[dict[str, Any]]] | None = None  # the execution's ERROR log entries
     # http(): (call, timeout seconds) -> the response body (common/http_expression.py)
-    http: Callable[[dict, float], Any] | None = None
+    http: Callable[[dict[str, Any], float], Any] | None = None
     masker: SecretMasker = field(default_factory=SecretMasker)

@@ -141,7 +141,7 @@ def taint(value: Any, state: TaintState, depth: int = 0) -> Any:
     return value
 
 
-def any_secret(args: tuple, kwargs: dict) -> bool:
+def any_secret(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     state = current()
     return state.active and (touches_secret(args, state) or touches_secret(kwargs, state))
 

@@ -7,6 +7,8 @@ installs them over Jinja's own (Pebble's semantics win where they differ). Every
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import calendar as _calendar
 from . import collections as _collections
 from . import dates as _dates
@@ -19,7 +21,7 @@ from . import runtime as _runtime
 from . import tests as _tests
 from . import text as _text
 
-FILTERS: dict = {
+FILTERS: dict[str, Any] = {
     **_collections.FILTERS,
     **_text.FILTERS,
     **_patterns.FILTERS,
@@ -28,7 +30,7 @@ FILTERS: dict = {
     **_json_yaml.FILTERS,
 }
 
-FUNCTIONS: dict = {
+FUNCTIONS: dict[str, Any] = {
     **_dates.FUNCTIONS,
     **_json_yaml.FUNCTIONS,
     **_functions.FUNCTIONS,
@@ -37,6 +39,6 @@ FUNCTIONS: dict = {
     **_runtime.FUNCTIONS,
 }
 
-TESTS: dict = dict(_tests.TESTS)
+TESTS: dict[str, Any] = dict(_tests.TESTS)
 
 __all__ = ["FILTERS", "FUNCTIONS", "TESTS"]

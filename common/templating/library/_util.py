@@ -50,7 +50,7 @@ def java_double(x: float) -> str:
         return r if "." in r else r + ".0"
     _, dig, e = Decimal(repr(a)).as_tuple()
     s = "".join(map(str, dig)).rstrip("0") or "0"
-    exp10 = len(dig) - 1 + e
+    exp10 = len(dig) - 1 + int(e)  # an int: NaN and infinities returned above
     body = s[0] + "." + (s[1:] or "0")
     return ("-" if x < 0 else "") + f"{body}E{exp10}"
 
@@ -92,11 +92,12 @@ def require_int(value: Any, what: str, lo: int | None = None, hi: int | None = N
             value = int(value)
         else:
             fail(f"{what} must be an integer, got {type_name(value)}")
-    if lo is not None and value < lo:
-        fail(f"{what} must be >= {lo}, got {value}")
-    if hi is not None and value > hi:
-        fail(f"{what} must be <= {hi}, got {value}")
-    return value
+    number: int = value
+    if lo is not None and number < lo:
+        fail(f"{what} must be >= {lo}, got {number}")
+    if hi is not None and number > hi:
+        fail(f"{what} must be <= {hi}, got {number}")
+    return number
 
 
 def check_depth(depth: int, what: str) -> None:

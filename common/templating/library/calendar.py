@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ._util import fail, is_missing, java_str
@@ -22,13 +23,13 @@ _ZONE_SUFFIX = re.compile(r"^(.*)\[([^\]]+)\]$")
 MAX_DATE_TEXT = 100
 
 
-def _required(name: str, arg: str, value):
+def _required(name: str, arg: str, value: Any) -> Any:
     if is_missing(value):
         fail(f"The '{name}()' function expects a '{arg}' argument.")
     return value
 
 
-def _parse(name: str, arg: str, value, *, need_offset: bool = False) -> dt.datetime | dt.date:
+def _parse(name: str, arg: str, value: Any, *, need_offset: bool = False) -> dt.datetime | dt.date:
     """A date or datetime object, or an ISO 8601 text (`[Zone/Id]` suffix allowed)."""
     if isinstance(value, (dt.datetime, dt.date)):
         return value
@@ -51,19 +52,19 @@ def _parse(name: str, arg: str, value, *, need_offset: bool = False) -> dt.datet
     return parsed
 
 
-def _local_date(name: str, value) -> dt.date:
+def _local_date(name: str, value: Any) -> dt.date:
     parsed = _parse(name, "date", _required(name, "date", value))
     return parsed.date() if isinstance(parsed, dt.datetime) else parsed
 
 
-def _instant(name: str, arg: str, value, need_offset: bool) -> dt.datetime:
+def _instant(name: str, arg: str, value: Any, need_offset: bool) -> dt.datetime:
     parsed = _parse(name, arg, _required(name, arg, value), need_offset=need_offset)
     if not isinstance(parsed, dt.datetime):
         parsed = dt.datetime.combine(parsed, dt.time())
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.timezone.utc)
 
 
-def _day(name: str, arg: str, value) -> int:
+def _day(name: str, arg: str, value: Any) -> int:
     text = java_str(_required(name, arg, value)).strip().upper()
     if text not in DAYS:
         fail(f"The '{name}()' function received an invalid '{arg}' value: '{value}'. "
@@ -71,19 +72,19 @@ def _day(name: str, arg: str, value) -> int:
     return DAYS.index(text)
 
 
-def day_of_week(date=None):
+def day_of_week(date: Any = None) -> Any:
     return DAYS[_local_date("dayOfWeek", date).weekday()]
 
 
-def day_of_month(date=None):
+def day_of_month(date: Any = None) -> Any:
     return _local_date("dayOfMonth", date).day
 
 
-def month_of_year(date=None):
+def month_of_year(date: Any = None) -> Any:
     return _local_date("monthOfYear", date).month
 
 
-def hour_of_day(date=None):
+def hour_of_day(date: Any = None) -> Any:
     """The hour written in the value (0-23); a plain date has none."""
     parsed = _parse("hourOfDay", "date", _required("hourOfDay", "date", date))
     if not isinstance(parsed, dt.datetime):
@@ -91,11 +92,11 @@ def hour_of_day(date=None):
     return parsed.hour
 
 
-def is_weekend(date=None):
+def is_weekend(date: Any = None) -> Any:
     return _local_date("isWeekend", date).weekday() >= 5
 
 
-def is_day_week_in_month(date=None, dayOfWeek=None, position=None):  # noqa: N803
+def is_day_week_in_month(date: Any = None, dayOfWeek: Any = None, position: Any = None) -> Any:  # noqa: N803
     """True when the date is the FIRST..FOURTH or LAST such weekday of its month."""
     day = _local_date("isDayWeekInMonth", date)
     weekday = _day("isDayWeekInMonth", "dayOfWeek", dayOfWeek)
@@ -110,7 +111,7 @@ def is_day_week_in_month(date=None, dayOfWeek=None, position=None):  # noqa: N80
     return (day.day - 1) // 7 == POSITIONS.index(where)
 
 
-def is_last_working_day(date=None, workingDays=None):  # noqa: N803
+def is_last_working_day(date: Any = None, workingDays: Any = None) -> Any:  # noqa: N803
     """True when the date is the month's last working day (Monday to Friday unless
     `workingDays`, day names separated by commas or spaces, says otherwise)."""
     day = _local_date("isLastWorkingDay", date)
@@ -126,7 +127,7 @@ def is_last_working_day(date=None, workingDays=None):  # noqa: N803
     return day == candidate
 
 
-def is_public_holiday(date=None, countryCode=None, subDivision=None):  # noqa: N803
+def is_public_holiday(date: Any = None, countryCode: Any = None, subDivision: Any = None) -> Any:  # noqa: N803
     """True when the date is a public holiday of the country (ISO 3166-1 alpha-2), or of
     one of its subdivisions (ISO 3166-2), after the `holidays` calendars."""
     day = _local_date("isPublicHoliday", date)
@@ -137,7 +138,7 @@ def is_public_holiday(date=None, countryCode=None, subDivision=None):  # noqa: N
 
 
 @lru_cache(maxsize=64)
-def holiday_calendar(country: str, subdivision: str | None, year: int):
+def holiday_calendar(country: str, subdivision: str | None, year: int) -> Any:
     import holidays  # loaded on first use: it is large and most flows never need it
 
     try:
@@ -148,17 +149,17 @@ def holiday_calendar(country: str, subdivision: str | None, year: int):
         fail(f"isPublicHoliday({country}, {subdivision}): {exc}")
 
 
-def is_date_before(date=None, reference=None):
+def is_date_before(date: Any = None, reference: Any = None) -> Any:
     return _instant("isDateBefore", "date", date, False) < \
         _instant("isDateBefore", "reference", reference, False)
 
 
-def is_date_after(date=None, reference=None):
+def is_date_after(date: Any = None, reference: Any = None) -> Any:
     return _instant("isDateAfter", "date", date, False) > \
         _instant("isDateAfter", "reference", reference, False)
 
 
-def is_date_between(date=None, after=None, before=None):
+def is_date_between(date: Any = None, after: Any = None, before: Any = None) -> Any:
     """Strictly after `after` and strictly before `before`, compared as instants."""
     value = _instant("isDateBetween", "date", date, True)
     lower = _instant("isDateBetween", "after", after, True)

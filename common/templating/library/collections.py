@@ -4,6 +4,7 @@ built-ins (default, first, last, length, join, merge, reverse, sort, rsort, slic
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from jinja2 import Undefined
 
@@ -12,7 +13,7 @@ from common.templating.sizes import check_printed_size
 from ._util import MAX_ITEMS, MAX_TEXT, fail, is_missing, java_str, require_int, type_name
 
 
-def chunk(value, size=None):
+def chunk(value: Any, size: Any = None) -> Any:
     """Split a list into sub-lists of `size` (Guava Lists.partition)."""
     if is_missing(value):
         return None
@@ -24,7 +25,7 @@ def chunk(value, size=None):
     return [list(value[i:i + n]) for i in range(0, len(value), n)]
 
 
-def distinct(value):
+def distinct(value: Any) -> Any:
     """The list without its repeated elements, first occurrence kept (Java's
     Stream.distinct: `equals`, so 1, 1.0 and true stay three different elements)."""
     if is_missing(value):
@@ -40,7 +41,7 @@ def distinct(value):
     return out
 
 
-def _identity(item) -> tuple:
+def _identity(item: Any) -> tuple[Any, ...]:
     """What Java's equals compares: the type family and the value (maps and lists by
     content, in a canonical JSON form)."""
     if isinstance(item, (dict, list, tuple)):
@@ -48,7 +49,7 @@ def _identity(item) -> tuple:
     return (type(item).__name__, item)
 
 
-def keys(value):
+def keys(value: Any) -> Any:
     """Map keys, or the indexes of a list."""
     if is_missing(value):
         return None
@@ -59,7 +60,7 @@ def keys(value):
     fail(f"'keys' filter can only be applied to List, Map, Array. Actual type was: {type_name(value)}")
 
 
-def values(value):
+def values(value: Any) -> Any:
     if is_missing(value):
         return None
     if isinstance(value, dict):
@@ -67,13 +68,13 @@ def values(value):
     fail(f"'values' filter can only be applied to Map. Actual type was: {type_name(value)}")
 
 
-def flatten(value):
+def flatten(value: Any) -> Any:
     """Flatten one level of a list of lists."""
     if is_missing(value):
         return None
     if not isinstance(value, (list, tuple)):
         fail("The 'flatten' filter can only be applied to lists.")
-    out = []
+    out: list[Any] = []
     for item in value:
         if isinstance(item, (list, tuple)):
             out.extend(item)
@@ -82,7 +83,7 @@ def flatten(value):
     return out
 
 
-def is_empty(value) -> bool:
+def is_empty(value: Any) -> bool:
     """Pebble's EmptyTest: null/undefined, blank string, empty collection or map."""
     if is_missing(value):
         return True
@@ -93,12 +94,12 @@ def is_empty(value) -> bool:
     return False
 
 
-def default(value, default=None):
+def default(value: Any, default: Any = None) -> Any:
     """Pebble `default`: the default when the value is null, undefined, blank or empty."""
     return default if is_empty(value) else value
 
 
-def first(value):
+def first(value: Any) -> Any:
     if is_missing(value):
         return None
     if isinstance(value, str):
@@ -110,7 +111,7 @@ def first(value):
     fail(f"The 'first' filter expects a list or a string, got {type_name(value)}")
 
 
-def last(value):
+def last(value: Any) -> Any:
     if is_missing(value):
         return None
     if isinstance(value, str):
@@ -122,7 +123,7 @@ def last(value):
     fail(f"The 'last' filter expects a list or a string, got {type_name(value)}")
 
 
-def length(value):
+def length(value: Any) -> Any:
     """Pebble: length of strings, lists and maps; 0 for null and anything else."""
     if isinstance(value, Undefined) or value is None:
         return 0
@@ -131,7 +132,7 @@ def length(value):
     return 0
 
 
-def join(value, separator=None):
+def join(value: Any, separator: Any = None) -> Any:
     if is_missing(value):
         return None
     if not isinstance(value, (list, tuple, set, frozenset)):
@@ -144,7 +145,7 @@ def join(value, separator=None):
     return glue.join(java_str(v) for v in value)
 
 
-def merge(value, items=None):
+def merge(value: Any, items: Any = None) -> Any:
     """Pebble `merge`: the left-hand side defines the result type (map or list)."""
     if is_missing(value):
         if is_missing(items):
@@ -178,7 +179,7 @@ def merge(value, items=None):
     fail("The object being filtered is not a Map/List/Array")
 
 
-def reverse(value):
+def reverse(value: Any) -> Any:
     if is_missing(value):
         return None
     if isinstance(value, (list, tuple)):
@@ -188,7 +189,7 @@ def reverse(value):
     fail(f"The 'reverse' filter expects a list, got {type_name(value)}")
 
 
-def _sorted(value, name, rev):
+def _sorted(value: Any, name: Any, rev: Any) -> Any:
     if is_missing(value):
         return None
     if not isinstance(value, (list, tuple)):
@@ -201,15 +202,15 @@ def _sorted(value, name, rev):
         fail(f"The '{name}' filter can only sort values of comparable types")
 
 
-def sort(value):
+def sort(value: Any) -> Any:
     return _sorted(value, "sort", False)
 
 
-def rsort(value):
+def rsort(value: Any) -> Any:
     return _sorted(value, "rsort", True)
 
 
-def slice_(value, fromIndex=None, toIndex=None):
+def slice_(value: Any, fromIndex: Any = None, toIndex: Any = None) -> Any:
     """Pebble `slice(fromIndex, toIndex)` on strings and lists."""
     if is_missing(value):
         return None

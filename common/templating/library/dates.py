@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
@@ -21,7 +22,7 @@ def _utcnow() -> dt.datetime:
 clock = _utcnow  # tests may replace this
 
 
-def _english(locale) -> bool:
+def _english(locale: Any) -> bool:
     if locale is None:
         return True
     if not isinstance(locale, str):
@@ -29,7 +30,7 @@ def _english(locale) -> bool:
     return locale.replace("-", "_").split("_")[0].lower() in ("en", "")
 
 
-def convert(value, zone: Zone, existing_format: str | None = None) -> dt.datetime:
+def convert(value: Any, zone: Zone, existing_format: str | None = None) -> dt.datetime:
     """AbstractDate.convert: any supported input to an aware datetime."""
     try:
         return _convert(value, zone, existing_format)
@@ -37,7 +38,7 @@ def convert(value, zone: Zone, existing_format: str | None = None) -> dt.datetim
         fail("Date out of the supported range (years 1 to 9999)")
 
 
-def _convert(value, zone: Zone, existing_format: str | None) -> dt.datetime:
+def _convert(value: Any, zone: Zone, existing_format: str | None) -> dt.datetime:
     if isinstance(value, bool):
         fail("The date filters cannot be applied to a boolean")
     if isinstance(value, dt.datetime):
@@ -58,7 +59,7 @@ def _convert(value, zone: Zone, existing_format: str | None) -> dt.datetime:
     fail(f"Unable to convert a {type_name(value)} to a date")
 
 
-def _format(d: dt.datetime, format, timeZone, locale) -> str:
+def _format(d: dt.datetime, format: Any, timeZone: Any, locale: Any) -> str:
     if format is None:
         format = "iso"
     if not isinstance(format, str):
@@ -71,7 +72,7 @@ def _format(d: dt.datetime, format, timeZone, locale) -> str:
     return format_date(format, target, zone, _english(locale))
 
 
-def date(value, format="iso", timeZone=None, existingFormat=None, locale=None):
+def date(value: Any, format: Any = "iso", timeZone: Any = None, existingFormat: Any = None, locale: Any = None) -> Any:
     """`date` filter: format a date, a date string or epoch seconds."""
     if is_missing(value):
         return None
@@ -85,7 +86,7 @@ _DATE_UNITS = {"DAYS": ("days", 1), "WEEKS": ("days", 7), "MONTHS": ("months", 1
                "MILLENNIA": ("years", 1000)}
 
 
-def add(d: dt.datetime, amount, unit) -> dt.datetime:
+def add(d: dt.datetime, amount: Any, unit: Any) -> dt.datetime:
     amount = require_int(amount, "The 'dateAdd' amount", -(10**12), 10**12)
     if not isinstance(unit, str):
         fail("The 'dateAdd' unit must be a string such as 'DAYS' or 'HOURS'")
@@ -107,7 +108,7 @@ def add(d: dt.datetime, amount, unit) -> dt.datetime:
          "HALF_DAYS, DAYS, WEEKS, MONTHS, YEARS, DECADES, CENTURIES or MILLENNIA)")
 
 
-def date_add(value, amount=None, unit=None, format="iso", timeZone=None, existingFormat=None, locale=None):
+def date_add(value: Any, amount: Any = None, unit: Any = None, format: Any = "iso", timeZone: Any = None, existingFormat: Any = None, locale: Any = None) -> Any:
     """`dateAdd` filter."""
     if is_missing(value):
         return None
@@ -117,21 +118,21 @@ def date_add(value, amount=None, unit=None, format="iso", timeZone=None, existin
     return _format(add(d, amount, unit), format, timeZone, locale)
 
 
-def _epoch(value, timeZone, existingFormat) -> tuple[int, int]:
+def _epoch(value: Any, timeZone: Any, existingFormat: Any) -> tuple[int, int]:
     d = convert(value, parse_zone(timeZone), existingFormat)
     delta = d.astimezone(UTC) - dt.datetime(1970, 1, 1, tzinfo=UTC)
     seconds = delta.days * 86400 + delta.seconds
     return seconds, delta.microseconds * 1000
 
 
-def timestamp(value, timeZone=None, existingFormat=None):
+def timestamp(value: Any, timeZone: Any = None, existingFormat: Any = None) -> Any:
     """`timestamp` filter: epoch seconds (a number)."""
     if is_missing(value):
         return None
     return _epoch(value, timeZone, existingFormat)[0]
 
 
-def timestamp_milli(value, timeZone=None, existingFormat=None):
+def timestamp_milli(value: Any, timeZone: Any = None, existingFormat: Any = None) -> Any:
     """`timestampMilli`: epoch milliseconds (a number, as Kestra's Long)."""
     if is_missing(value):
         return None
@@ -139,7 +140,7 @@ def timestamp_milli(value, timeZone=None, existingFormat=None):
     return seconds * 1000 + nanos // 10**6
 
 
-def timestamp_micro(value, timeZone=None, existingFormat=None):
+def timestamp_micro(value: Any, timeZone: Any = None, existingFormat: Any = None) -> Any:
     """`timestampMicro`: Kestra computes seconds-as-nanos + micros (a string); we match it."""
     if is_missing(value):
         return None
@@ -147,7 +148,7 @@ def timestamp_micro(value, timeZone=None, existingFormat=None):
     return str(seconds * 10**9 + nanos // 1000)
 
 
-def timestamp_nano(value, timeZone=None, existingFormat=None):
+def timestamp_nano(value: Any, timeZone: Any = None, existingFormat: Any = None) -> Any:
     """`timestampNano`: epoch nanoseconds (a string)."""
     if is_missing(value):
         return None
@@ -155,7 +156,7 @@ def timestamp_nano(value, timeZone=None, existingFormat=None):
     return str(seconds * 10**9 + nanos)
 
 
-def now(format="iso", timeZone=None, locale=None):
+def now(format: Any = "iso", timeZone: Any = None, locale: Any = None) -> Any:
     """`now()` function: the current time formatted like `date`."""
     return _format(clock(), format, timeZone, locale)
 

@@ -10,6 +10,7 @@ import binascii
 import json
 import os
 import re
+from typing import Any
 
 import jinja2
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -23,14 +24,14 @@ from ._util import fail, is_missing, require_int, require_str, type_name
 MAX_RANGE = 100_000
 
 
-def _services(context, name: str):
+def _services(context: Any, name: str) -> Any:
     services = context.get(SERVICES_KEY)
     if services is None:
         fail(f"The '{name}' function is not available here (no services in this render)")
     return services
 
 
-def _call(name: str, fn, *args):
+def _call(name: str, fn: Any, *args: Any) -> Any:
     """Call a service; report its failure as a TemplateError without Python internals."""
     if fn is None:
         fail(f"The '{name}' function is not available here")
@@ -50,7 +51,7 @@ class _Missing:
     pass
 
 
-def _flow_namespace(context, name: str):
+def _flow_namespace(context: Any, name: str) -> Any:
     flow = context.get("flow")
     ns = flow.get("namespace") if isinstance(flow, dict) else None
     if not ns:
@@ -59,7 +60,7 @@ def _flow_namespace(context, name: str):
 
 
 @jinja2.pass_context
-def secret(context, key=None, namespace=None, subkey=None, full=False):
+def secret(context: Any, key: Any = None, namespace: Any = None, subkey: Any = None, full: Any = False) -> Any:
     """`secret(key, namespace, subkey, full)`: the secret value, registered with the masker.
     `namespace`: another namespace's secret (the flow's by default); `subkey`: one field of
     a secret holding a JSON object; `full`: `{value}` (Kestra adds a secret manager's
@@ -106,7 +107,7 @@ def _sub_secret(value: str, subkey: str, key: str) -> str:
 
 
 @jinja2.pass_context
-def kv(context, key=None, namespace=None, errorOnMissing=True):
+def kv(context: Any, key: Any = None, namespace: Any = None, errorOnMissing: Any = True) -> Any:
     """`kv(key, namespace=flow namespace, errorOnMissing=true)`.
 
     As in Kestra since 0.22, a missing (or expired) key fails the render unless
@@ -138,7 +139,7 @@ def _namespace_and_parents(namespace: str) -> list[str]:
 
 
 @jinja2.pass_context
-def read(context, path=None, namespace=None):
+def read(context: Any, path: Any = None, namespace: Any = None) -> Any:
     """`read(path, namespace=flow namespace)`: a file as UTF-8 text: a kestra:// URI, a
     namespace file by path or nsfile:// URI, or a host file by file:// URI (allowed paths
     only)."""
@@ -177,7 +178,7 @@ def _reject_traversal(path: str) -> None:
 
 
 @jinja2.pass_context
-def file_uri(context, path=None):
+def file_uri(context: Any, path: Any = None) -> Any:
     """`fileURI(path)`: kestra:///<namespace as path>/_files/<path>."""
     if is_missing(path):
         fail("The 'fileURI' function expects an argument 'path' that is a path to a namespace file.")
@@ -190,7 +191,7 @@ def file_uri(context, path=None):
 
 
 @jinja2.pass_context
-def file_size(context, path=None):
+def file_size(context: Any, path: Any = None) -> Any:
     """`fileSize(uri)`: size in bytes of a kestra://, nsfile:// or file:// file."""
     if is_missing(path):
         fail("The 'fileSize' function expects an argument 'path' that is a path to the internal storage URI.")
@@ -205,7 +206,7 @@ def file_size(context, path=None):
 
 
 @jinja2.pass_context
-def error_logs(context):
+def error_logs(context: Any) -> Any:
     """`errorLogs()`: the ERROR logs of the execution, when the worker provides them."""
     hook = _services(context, "errorLogs").error_logs
     if hook is None:  # Kestra's words: outside an execution there are no logs to read
@@ -217,7 +218,7 @@ def error_logs(context):
 
 # ---------------------------------------------------------------- AES/GCM (EncryptionService)
 
-def _key(key) -> bytes:
+def _key(key: Any) -> bytes:
     key = require_str(key, "The encryption 'key'")
     try:
         raw = base64.b64decode(key, validate=True)
@@ -228,7 +229,7 @@ def _key(key) -> bytes:
     return raw
 
 
-def encrypt(key=None, plaintext=None):
+def encrypt(key: Any = None, plaintext: Any = None) -> Any:
     """AES/GCM/NoPadding, 12-byte IV prepended, base64 (Kestra's EncryptionService)."""
     if key is None or plaintext is None:
         fail("The 'encrypt' function expects two arguments 'key' and 'plaintext'.")
@@ -240,7 +241,7 @@ def encrypt(key=None, plaintext=None):
     return base64.b64encode(iv + AESGCM(raw).encrypt(iv, plaintext.encode("utf-8"), None)).decode("ascii")
 
 
-def decrypt(key=None, encrypted=None):
+def decrypt(key: Any = None, encrypted: Any = None) -> Any:
     if key is None or encrypted is None:
         fail("The 'decrypt' function expects two arguments 'key' and 'encrypted'.")
     encrypted = require_str(encrypted, "The 'decrypt' value")
@@ -256,7 +257,7 @@ def decrypt(key=None, encrypted=None):
 
 # ---------------------------------------------------------------- Pebble's max, min, range
 
-def _compare_all(name, values, pick):
+def _compare_all(name: Any, values: Any, pick: Any) -> Any:
     values = [v for v in values]
     if not values:
         return None
@@ -270,17 +271,17 @@ def _compare_all(name, values, pick):
     return best
 
 
-def max_(*args):
+def max_(*args: Any) -> Any:
     """Pebble `max(a, b, ...)`: the greatest argument."""
     return _compare_all("max", args, lambda a, b: a is not None and (b is None or a > b))
 
 
-def min_(*args):
+def min_(*args: Any) -> Any:
     """Pebble `min(a, b, ...)`: the smallest argument."""
     return _compare_all("min", args, lambda a, b: a is not None and (b is None or a < b))
 
 
-def range_(start=None, end=None, increment=1):
+def range_(start: Any = None, end: Any = None, increment: Any = 1) -> Any:
     """Pebble `range(start, end, increment=1)`: INCLUSIVE of end; numbers or single characters."""
     step = require_int(increment, "The increment of the range function")
     if step == 0:

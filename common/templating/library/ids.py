@@ -10,6 +10,7 @@ import secrets
 import socket
 import time
 import uuid as _uuid
+from typing import Any
 
 from ._util import fail, is_missing, require_int, type_name
 
@@ -29,7 +30,7 @@ def _base62(number: int, width: int) -> str:
     return "".join(reversed(digits)).rjust(width, "0")
 
 
-def uuid():
+def uuid() -> Any:
     """A time-ordered UUID (version 7, RFC 9562), as Kestra's generator makes them:
     48 bits of Unix milliseconds, then random bits."""
     millis = time.time_ns() // 1_000_000
@@ -39,19 +40,19 @@ def uuid():
     return str(_uuid.UUID(int=value))
 
 
-def short_id():
+def short_id() -> Any:
     """Kestra's IdUtils.create(): a random UUID in base62, 22 characters."""
     return _base62(_uuid.uuid4().int, 22)
 
 
-def ksuid():
+def ksuid() -> Any:
     """A K-Sortable Unique IDentifier: 4 bytes of seconds since the KSUID epoch and 16
     random bytes, in base62 (27 characters); ids sort by creation second."""
     seconds = (int(time.time()) - KSUID_EPOCH) & 0xFFFFFFFF
     return _base62(seconds << 128 | secrets.randbits(128), KSUID_LENGTH)
 
 
-def nano_id(length=NANOID_LENGTH, alphabet=NANOID_ALPHABET):
+def nano_id(length: Any = NANOID_LENGTH, alphabet: Any = NANOID_ALPHABET) -> Any:
     """`nanoId(length=21, alphabet=A-Za-z0-9_-)`: random characters of the alphabet."""
     length = NANOID_LENGTH if is_missing(length) else \
         require_int(length, "The 'nanoId()' function field 'length'", 0)
@@ -64,7 +65,7 @@ def nano_id(length=NANOID_LENGTH, alphabet=NANOID_ALPHABET):
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
-def random_int(lower=None, upper=None):
+def random_int(lower: Any = None, upper: Any = None) -> Any:
     """`randomInt(lower, upper)`: an integer in [lower, upper) (lower when equal)."""
     if lower is None or upper is None:
         fail("The 'randomInt' function expects the arguments 'lower' and 'upper'.")
@@ -76,7 +77,7 @@ def random_int(lower=None, upper=None):
     return lower if upper == lower else lower + secrets.randbelow(upper - lower)
 
 
-def random_port():
+def random_port() -> Any:
     """`randomPort()`: a TCP port free on this machine right now (the OS picks it)."""
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

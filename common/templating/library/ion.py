@@ -8,6 +8,7 @@ import json
 import math
 import re
 from decimal import Decimal
+from typing import Any
 
 from ._util import check_depth, fail
 from .java_dates import iso_string
@@ -34,7 +35,7 @@ def _float(x: float) -> str:
     return r + "e0"
 
 
-def to_ion(value, depth: int = 0) -> str:
+def to_ion(value: Any, depth: int = 0) -> str:
     check_depth(depth, "toIon")
     if value is None:
         return "null"
@@ -81,13 +82,14 @@ _TOKEN = re.compile(r"""
 
 def _unescape(body: str) -> str:
     try:
-        return json.loads('"' + body.replace('\\\'', "'").replace('"', '\\"').replace('\\\\"', '\\"') + '"')
+        text: str = json.loads('"' + body.replace('\\\'', "'").replace('"', '\\"').replace('\\\\"', '\\"') + '"')
     except ValueError:
         fail("Invalid ion: bad string escape")
+    return text
 
 
 class _Reader:
-    def __init__(self, text: str):
+    def __init__(self, text: str) -> None:
         self.toks, pos = [], 0
         while pos < len(text):
             m = _TOKEN.match(text, pos)
@@ -98,17 +100,17 @@ class _Reader:
             pos = m.end()
         self.i = 0
 
-    def peek(self):
+    def peek(self) -> Any:
         return self.toks[self.i] if self.i < len(self.toks) else (None, None)
 
-    def next(self):
+    def next(self) -> Any:
         tok = self.peek()
         if tok[0] is None:
             fail("Invalid ion: unexpected end of input")
         self.i += 1
         return tok
 
-    def expect(self, text):
+    def expect(self, text: Any) -> None:
         if self.next()[1] != text:
             fail(f"Invalid ion: expected '{text}'")
 
@@ -117,9 +119,9 @@ class _Reader:
         closes two nested structs (`{a:{b:1}}`) as a blob's end; here it is two braces."""
         if self.peek()[1] == "}}":
             self.toks[self.i:self.i + 1] = [("punct", "}"), ("punct", "}")]
-        return self.peek()[1] != "}"
+        return bool(self.peek()[1] != "}")
 
-    def value(self, depth=0):
+    def value(self, depth: Any = 0) -> Any:
         check_depth(depth, "fromIon")
         kind, text = self.next()
         while self.peek()[1] == "::":  # annotations are dropped
@@ -127,16 +129,16 @@ class _Reader:
             kind, text = self.next()
         if kind == "punct":
             if text == "{":
-                out = {}
+                struct: dict[Any, Any] = {}
                 while self._struct_open():
                     k_kind, k = self.next()
                     key = _unescape(k[1:-1]) if k_kind in ("str", "qsym") else k
                     self.expect(":")
-                    out[key] = self.value(depth + 1)
+                    struct[key] = self.value(depth + 1)
                     if self.peek()[1] == ",":
                         self.next()
                 self.expect("}")
-                return out
+                return struct
             if text in "[(":
                 close, out = ("]" if text == "[" else ")"), []
                 while self.peek()[1] != close:
@@ -182,7 +184,7 @@ class _Reader:
         fail(f"Invalid ion: unexpected '{text}'")
 
 
-def _number(text: str):
+def _number(text: str) -> Any:
     t = text.replace("_", "")
     if t in ("+inf", "-inf"):
         return math.inf if t[0] == "+" else -math.inf
@@ -199,7 +201,7 @@ def _number(text: str):
     return int(t)
 
 
-def _timestamp(text: str):
+def _timestamp(text: str) -> Any:
     t = text.rstrip("T")
     try:
         if len(t) <= 10:
@@ -209,7 +211,7 @@ def _timestamp(text: str):
         fail(f"Invalid ion: bad timestamp '{text}'")
 
 
-def from_ion(text: str):
+def from_ion(text: str) -> Any:
     r = _Reader(text)
     if r.peek()[0] is None:
         return None
@@ -222,11 +224,11 @@ def from_ion(text: str):
     return out
 
 
-def ion_rows(text: str, limit: int | None = None) -> list:
+def ion_rows(text: str, limit: int | None = None) -> list[Any]:
     """The top-level values of an ION text (one per row of a Kestra ION file), the first
     `limit` of them when given."""
     r = _Reader(text)
-    rows = []
+    rows: list[Any] = []
     while r.peek()[0] is not None and (limit is None or len(rows) < limit):
         rows.append(r.value())
     return rows

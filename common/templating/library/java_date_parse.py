@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from typing import Any, Sequence
 
 from ._util import fail
 from .java_dates import (
@@ -37,7 +38,7 @@ _ISO = {
 }
 
 
-def _text_alt(names, n):
+def _text_alt(names: Sequence[str], n: int) -> str:
     vals = [v[:3] for v in names] if n <= 3 else list(names) if n == 4 else None
     if vals is None:
         fail("Narrow text fields (5 letters) cannot be parsed")
@@ -73,10 +74,11 @@ def _piece(c: str, n: int) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _compile(fmt: str):
+def _compile(fmt: str) -> Any:
     if fmt in _ISO:
         return re.compile(_ISO[fmt]), None
-    parts, groups = [], []
+    parts: list[str] = []
+    groups: list[tuple[str, int]] = []
     for tok in tokenize(PATTERNS.get(fmt, fmt)):
         if tok[0] == "lit":
             parts.append(re.escape(tok[1]))
@@ -91,7 +93,7 @@ def _compile(fmt: str):
     return re.compile("".join(parts)), groups
 
 
-def _fields(text: str, fmt: str | None) -> dict:
+def _fields(text: str, fmt: str | None) -> dict[str, Any]:
     """Field values parsed from text, keyed by pattern letter."""
     if fmt is None:
         for name in ("iso_zoned_date_time", "iso_local_date_time", "iso_local_date"):
@@ -122,7 +124,7 @@ def _fields(text: str, fmt: str | None) -> dict:
     return out
 
 
-def _build(f: dict, zone: Zone) -> dt.datetime | None:
+def _build(f: dict[str, Any], zone: Zone) -> dt.datetime | None:
     if "y" not in f or not ("D" in f or ("M" in f and "d" in f)):
         return None
     year = int(f["y"])
@@ -134,7 +136,7 @@ def _build(f: dict, zone: Zone) -> dt.datetime | None:
     elif "k" in f:
         hour = int(f["k"]) % 24
     elif ("h" in f or "K" in f) and "a" in f:
-        hour = int(f.get("h", f.get("K"))) % 12 + (12 if f["a"] == "PM" else 0)
+        hour = int(f["h"] if "h" in f else f["K"]) % 12 + (12 if f["a"] == "PM" else 0)
     if hour is None:  # LocalDate: start of day in the target zone
         return _localize(dt.datetime.combine(date, dt.time()), zone)
     frac = f.get("S", "")
@@ -144,7 +146,7 @@ def _build(f: dict, zone: Zone) -> dt.datetime | None:
     return _localize(local, own or zone)
 
 
-def _parsed_zone(f: dict) -> Zone | None:
+def _parsed_zone(f: dict[str, Any]) -> Zone | None:
     if f.get("V"):
         return parse_zone(f["V"])
     x = f.get("X")

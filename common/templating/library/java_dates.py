@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ._util import fail
@@ -108,11 +109,11 @@ TEXT_LETTERS = set("GEaz") | {"M3", "L3", "Q3", "e3", "c3"}
 
 
 @functools.lru_cache(maxsize=512)
-def tokenize(pattern: str) -> tuple:
+def tokenize(pattern: str) -> tuple[Any, ...]:
     """Tokens: ('lit', text) | ('f', letter, count) | ('[',) | (']',)."""
     if len(pattern) > MAX_PATTERN:
         fail(f"Date pattern is too long ({len(pattern)} characters, max {MAX_PATTERN})")
-    out: list = []
+    out: list[Any] = []
     i, n, depth = 0, len(pattern), 0
     while i < n:
         c = pattern[i]
@@ -216,8 +217,16 @@ def _text(value: str, count: int) -> str:
     return value[:3] if count <= 3 else value if count == 4 else value[0]
 
 
+def _utc_offset_seconds(d: dt.datetime) -> int:
+    """The UTC offset of an aware date-time (what is formatted here always is one)."""
+    offset = d.utcoffset()
+    if offset is None:
+        raise ValueError("a naive date-time has no UTC offset")
+    return int(offset.total_seconds())
+
+
 def _field(d: dt.datetime, zone: Zone, c: str, n: int) -> str:
-    off = int(d.utcoffset().total_seconds())
+    off = _utc_offset_seconds(d)
     nano = d.microsecond * 1000
     if c in "yuY":
         y = week_fields(d.date())[0] if c == "Y" else d.year
@@ -311,21 +320,22 @@ def _fraction(nano: int, groups_of_3: bool = False) -> str:
     return "." + s.rstrip("0")
 
 
-def iso_local_date(d) -> str:
+def iso_local_date(d: Any) -> str:
     y = f"{d.year:04d}"
     return f"{y}-{d.month:02d}-{d.day:02d}"
 
 
-def iso_local_time(t) -> str:
+def iso_local_time(t: Any) -> str:
     return f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}" + _fraction(t.microsecond * 1000)
 
 
-def iso_string(value) -> str:
+def iso_string(value: Any) -> str:
     """How Kestra (Jackson/JavaTimeModule) writes a date-time value: ISO, offset, no zone."""
     if isinstance(value, dt.datetime):
         s = iso_local_date(value) + "T" + iso_local_time(value)
-        if value.utcoffset() is not None:
-            s += fmt_offset(int(value.utcoffset().total_seconds()), "+HH:MM:ss", "Z")
+        offset = value.utcoffset()
+        if offset is not None:
+            s += fmt_offset(int(offset.total_seconds()), "+HH:MM:ss", "Z")
         return s
     if isinstance(value, dt.date):
         return iso_local_date(value)
@@ -348,7 +358,7 @@ PATTERNS = {
 
 
 def _named(name: str, d: dt.datetime, zone: Zone) -> str:
-    off = fmt_offset(int(d.utcoffset().total_seconds()), "+HH:MM:ss", "Z")
+    off = fmt_offset(_utc_offset_seconds(d), "+HH:MM:ss", "Z")
     region = "" if zone.is_offset else f"[{zone.id}]"
     date, time = iso_local_date(d), iso_local_time(d)
     if name == "iso_local_date":
@@ -377,7 +387,7 @@ def _named(name: str, d: dt.datetime, zone: Zone) -> str:
     if name == "rfc_1123_date_time":
         return f"{DAYS[d.weekday()][:3]}, {d.day} {MONTHS[d.month - 1][:3]} {d.year:04d} " \
                f"{d.hour:02d}:{d.minute:02d}:{d.second:02d} " \
-               f"{fmt_offset(int(d.utcoffset().total_seconds()), '+HHMM', 'GMT')}"
+               f"{fmt_offset(_utc_offset_seconds(d), '+HHMM', 'GMT')}"
     raise KeyError(name)
 
 

@@ -9,6 +9,7 @@ import io
 import json
 import re
 from decimal import Decimal
+from typing import Any
 
 from jinja2 import Undefined
 
@@ -31,7 +32,7 @@ from .java_dates import iso_string
 MAX_INPUT = 50_000_000
 
 
-def jsonable(value, depth: int = 0, _count: list | None = None):
+def jsonable(value: Any, depth: int = 0, _count: list[Any] | None = None) -> Any:
     """Plain JSON data for a template value (dates as ISO strings), bounded in size."""
     check_depth(depth, "toJson")
     if _count is not None:
@@ -59,7 +60,7 @@ def jsonable(value, depth: int = 0, _count: list | None = None):
     fail(f"Unable to serialize a value of type {type_name(value)}")
 
 
-def _key(k) -> str:
+def _key(k: Any) -> str:
     if k is None:
         return "null"
     if isinstance(k, bool):
@@ -67,7 +68,7 @@ def _key(k) -> str:
     return java_double(k) if isinstance(k, float) else str(k)
 
 
-def _dump_json(v, out: list) -> None:
+def _dump_json(v: Any, out: list[Any]) -> None:
     if isinstance(v, dict):
         out.append("{")
         for i, (k, x) in enumerate(v.items()):
@@ -89,9 +90,9 @@ def _dump_json(v, out: list) -> None:
         out.append(json.dumps(v, ensure_ascii=False))
 
 
-def dumps(value) -> str:
+def dumps(value: Any) -> str:
     """Compact JSON like Jackson: {"a":1}, doubles as Java prints them."""
-    out: list = []
+    out: list[Any] = []
     check_printed_size(value, "JSON result")
     _dump_json(jsonable(value, 0, [0]), out)
     text = "".join(out)
@@ -100,14 +101,14 @@ def dumps(value) -> str:
     return text
 
 
-def to_json(value):
+def to_json(value: Any) -> Any:
     """`toJson` (and the deprecated `json` filter): null -> "null"."""
     if is_missing(value):
         return "null"
     return dumps(value)
 
 
-def to_ion(value):
+def to_ion(value: Any) -> Any:
     if is_missing(value):
         return "null"
     return _to_ion(jsonable(value, 0, [0]) if not isinstance(value, (dt.date, dt.datetime)) else value)
@@ -126,7 +127,7 @@ def _yaml_str(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
-def _yaml_scalar(v) -> str:
+def _yaml_scalar(v: Any) -> str:
     if v is None:
         return "null"
     if v is True or v is False:
@@ -138,7 +139,7 @@ def _yaml_scalar(v) -> str:
     return _yaml_str(v)
 
 
-def _yaml(v, indent: int, out: list, depth: int = 0) -> None:
+def _yaml(v: Any, indent: int, out: list[Any], depth: int = 0) -> None:
     check_depth(depth, "yaml")
     pad = " " * indent
     if isinstance(v, dict):
@@ -156,7 +157,7 @@ def _yaml(v, indent: int, out: list, depth: int = 0) -> None:
             out.append(pad + "[]\n")
         for x in v:
             if isinstance(x, (dict, list)) and x:
-                sub: list = []
+                sub: list[Any] = []
                 _yaml(x, indent + 3, sub, depth + 1)
                 first = sub[0]
                 sub[0] = f"{pad} - " + first[indent + 3:]
@@ -167,7 +168,7 @@ def _yaml(v, indent: int, out: list, depth: int = 0) -> None:
         out.append(pad + _yaml_scalar(v) + "\n")
 
 
-def _yaml_inline(x) -> str:
+def _yaml_inline(x: Any) -> str:
     if isinstance(x, dict):
         return "{}"
     if isinstance(x, list):
@@ -175,11 +176,11 @@ def _yaml_inline(x) -> str:
     return _yaml_scalar(x)
 
 
-def to_yaml(value):
+def to_yaml(value: Any) -> Any:
     """`yaml` filter: Jackson YAML (minimized quotes, indented arrays, no document marker)."""
     if is_missing(value):
         return "null"
-    out: list = []
+    out: list[Any] = []
     _yaml(jsonable(value, 0, [0]), 0, out)
     text = "".join(out)
     if len(text) > MAX_TEXT:
@@ -189,11 +190,11 @@ def to_yaml(value):
 
 # ---------------------------------------------------------------- parsing functions
 
-def _no_constant(name):
+def _no_constant(name: Any) -> None:
     fail(f"Invalid json: non-standard token '{name}'")
 
 
-def loads(text: str):
+def loads(text: str) -> Any:
     if len(text) > MAX_INPUT:
         fail("JSON input is too large")
     try:
@@ -209,7 +210,7 @@ def loads(text: str):
 _ABSENT = object()
 
 
-def from_json(json=_ABSENT):
+def from_json(json: Any = _ABSENT) -> Any:
     """`fromJson(json)` (and the deprecated `json()` function): parse JSON, null stays null."""
     if json is _ABSENT:
         fail("The 'fromJson' function expects an argument 'json'.")
@@ -220,7 +221,7 @@ def from_json(json=_ABSENT):
     return loads(json)
 
 
-def from_ion(ion=_ABSENT, allRows=False):  # noqa: N803 (Kestra's argument name)
+def from_ion(ion: Any = _ABSENT, allRows: Any = False) -> Any:  # noqa: N803 (Kestra's argument name)
     """Kestra's FromIonFunction: the first row of the ION text, or with `allRows` the list
     of every row."""
     if ion is _ABSENT:
@@ -240,7 +241,7 @@ def from_ion(ion=_ABSENT, allRows=False):  # noqa: N803 (Kestra's argument name)
         fail("Invalid ion: nested too deeply")
 
 
-def _plain_yaml(v, budget: list):
+def _plain_yaml(v: Any, budget: list[Any]) -> Any:
     """ruamel objects to plain data; dates become ISO strings like Jackson; aliases bounded."""
     budget[0] += 1
     if budget[0] > MAX_ITEMS:
@@ -255,7 +256,7 @@ def _plain_yaml(v, budget: list):
     return v
 
 
-def from_yaml(yaml=None):
+def from_yaml(yaml: Any = None) -> Any:
     """`yaml(yaml)` function: parse YAML."""
     if not isinstance(yaml, str):
         fail("The 'yaml' function expects an argument 'yaml' with type string.")
@@ -279,7 +280,7 @@ def from_yaml(yaml=None):
 
 # ---------------------------------------------------------------- jq
 
-def jq_filter(value, expression=None):
+def jq_filter(value: Any, expression: Any = None) -> Any:
     """`jq(expression)`: always a list of results; a JSON string input is parsed first."""
     if is_missing(value):
         return None
@@ -304,7 +305,7 @@ def jq_filter(value, expression=None):
     return out
 
 
-def is_json(value) -> bool:
+def is_json(value: Any) -> bool:
     """`json` test: true if the string parses as JSON."""
     if not isinstance(value, str):
         return False

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from typing import Any
 
 from ._util import fail, is_missing, type_name
 
@@ -36,7 +37,7 @@ class JavaDouble(_JavaTyped, float):
     java_class = "java.lang.Double"
 
 
-def java_class_name(value) -> str | None:
+def java_class_name(value: Any) -> str | None:
     """The Java class Kestra would report for an equivalent value."""
     if value is None:
         return None
@@ -71,7 +72,7 @@ def java_class_name(value) -> str | None:
     return "java.lang.Object"
 
 
-def class_name(value):
+def class_name(value: Any) -> Any:
     """`className`: the Java class name of the value (null stays null)."""
     if is_missing(value):
         return None
@@ -82,7 +83,7 @@ _INT_RX = re.compile(r"([+-]?)(0[xX][0-9a-fA-F]+|#[0-9a-fA-F]+|0[0-7]*|[1-9][0-9
 _FLOAT_RX = re.compile(r"[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)[fFdD]?")
 
 
-def _decode(s: str, bits: int | None, cls):
+def _decode(s: str, bits: int | None, cls: Any) -> Any:
     m = _INT_RX.fullmatch(s)
     if not m:
         fail(f"'{s}' is not a valid integer")
@@ -99,7 +100,7 @@ def _decode(s: str, bits: int | None, cls):
     return cls(v)
 
 
-def _float(s: str, cls, single=False):
+def _float(s: str, cls: Any, single: Any = False) -> Any:
     if not _FLOAT_RX.fullmatch(s):
         fail(f"'{s}' is not a valid number")
     v = float(s.rstrip("fFdD"))
@@ -108,13 +109,13 @@ def _float(s: str, cls, single=False):
     return cls(v)
 
 
-def _big_decimal(s: str):
+def _big_decimal(s: str) -> Any:
     if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,9})?", s):
         fail(f"'{s}' is not a valid decimal number")
     return Decimal(s)
 
 
-def _create_number(s: str):
+def _create_number(s: str) -> Any:
     """commons-lang NumberUtils.createNumber."""
     last = s[-1]
     if last in "lL" and len(s) > 1:
@@ -143,7 +144,7 @@ def _create_number(s: str):
     return _decode(s, None, JavaBigInteger)
 
 
-def number(value, type=None):
+def number(value: Any, type: Any = None) -> Any:
     """`number(type)`: parse a string to INT, FLOAT, LONG, DOUBLE, BIGDECIMAL, BIGINTEGER or auto."""
     if is_missing(value):
         return None
@@ -172,7 +173,7 @@ def number(value, type=None):
     return _create_number(s)
 
 
-def abs_(value):
+def abs_(value: Any) -> Any:
     if is_missing(value):
         fail('Can not pass null value to "abs" filter.')
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
@@ -180,7 +181,7 @@ def abs_(value):
     return abs(value)
 
 
-def _parse_decimal_format(fmt: str):
+def _parse_decimal_format(fmt: str) -> Any:
     if len(fmt) > 100:
         fail("numberFormat pattern is too long")
     fmt = fmt.split(";")[0]
@@ -188,7 +189,10 @@ def _parse_decimal_format(fmt: str):
     if not m or not m.group(2):
         fail(f"Invalid numberFormat pattern '{fmt}'")
     prefix, body, suffix = m.groups()
-    unq = lambda t: re.sub(r"'([^']*)'", lambda q: q.group(1) or "'", t)  # noqa: E731
+
+    def unq(text: str) -> str:
+        return re.sub(r"'([^']*)'", lambda q: q.group(1) or "'", text)
+
     exp = None
     if "E" in body:
         body, e = body.split("E")
@@ -200,7 +204,7 @@ def _parse_decimal_format(fmt: str):
             "%" in prefix + suffix, "\u2030" in prefix + suffix)
 
 
-def number_format(value, format=None):
+def number_format(value: Any, format: Any = None) -> Any:
     """Pebble `numberformat` (renamed `numberFormat` by Kestra): java.text.DecimalFormat, English."""
     if is_missing(value):
         return None
@@ -235,7 +239,7 @@ def number_format(value, format=None):
     fp = fp + "0" * (min_frac - len(fp))
     ip = ip.lstrip("0").rjust(min_int, "0")
     if group:
-        parts = []
+        parts: list[str] = []
         while len(ip) > group:
             parts.insert(0, ip[-group:])
             ip = ip[:-group]

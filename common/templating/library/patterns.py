@@ -9,6 +9,8 @@ replacements use Java's `$1` / `${name}`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import regex
 
 from ._util import fail, is_missing, java_str, require_int
@@ -17,7 +19,7 @@ from .text import java_replacement
 REGEX_TIMEOUT_SECONDS = 1.0
 
 
-def _compile(pattern) -> regex.Pattern:
+def _compile(pattern: Any) -> regex.Pattern[str]:
     text = java_str(pattern)
     try:
         return regex.compile(text)
@@ -25,20 +27,20 @@ def _compile(pattern) -> regex.Pattern:
         fail(f"Invalid regex '{text}': {getattr(exc, 'msg', None) or exc}")
 
 
-def _required(value, name: str):
+def _required(value: Any, name: str) -> Any:
     if is_missing(value):
         fail(f"The argument '{name}' is required.")
     return value
 
 
-def _timed(operation, pattern: regex.Pattern):
+def _timed(operation: Any, pattern: regex.Pattern[str]) -> Any:
     try:
         return operation()
     except TimeoutError:
         fail(f"Regex '{pattern.pattern}' timed out after {REGEX_TIMEOUT_SECONDS:g} s")
 
 
-def regex_match(value, regex=None):  # noqa: A002 - Kestra's argument name
+def regex_match(value: Any, regex: Any = None) -> Any:  # noqa: A002 - Kestra's argument name
     """True when the pattern is found anywhere in the text (Matcher.find); null: false."""
     if is_missing(value):
         return False
@@ -47,7 +49,7 @@ def regex_match(value, regex=None):  # noqa: A002 - Kestra's argument name
     return _timed(lambda: pattern.search(text, timeout=REGEX_TIMEOUT_SECONDS), pattern) is not None
 
 
-def regex_replace(value, regex=None, replacement=None):  # noqa: A002
+def regex_replace(value: Any, regex: Any = None, replacement: Any = None) -> Any:  # noqa: A002
     """Every match replaced (Matcher.replaceAll); null stays null."""
     if is_missing(value):
         return None
@@ -57,7 +59,7 @@ def regex_replace(value, regex=None, replacement=None):  # noqa: A002
     return _timed(lambda: pattern.sub(template, text, timeout=REGEX_TIMEOUT_SECONDS), pattern)
 
 
-def regex_extract(value, regex=None, group=0):  # noqa: A002
+def regex_extract(value: Any, regex: Any = None, group: Any = 0) -> Any:  # noqa: A002
     """The first match, or one of its groups (`group`, 0 = the whole match); no match or
     null: null."""
     if is_missing(value):

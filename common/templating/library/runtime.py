@@ -9,6 +9,7 @@ render without that service fails with a clear message.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import jinja2
 
@@ -23,7 +24,7 @@ _HTTP_ARGUMENTS = ("uri", "method", "query", "body", "contentType", "headers", "
 
 
 @jinja2.pass_context
-def env(context, name=None, default=None):
+def env(context: Any, name: Any = None, default: Any = None) -> Any:
     """`env(name, default)`: `envs[name]` (names as `envs` has them: prefix removed,
     lower-cased); the default when it is missing or empty."""
     if is_missing(name):
@@ -34,21 +35,21 @@ def env(context, name=None, default=None):
 
 
 @jinja2.pass_context
-def tasks_with_state(context, state=None):
+def tasks_with_state(context: Any, state: Any = None) -> Any:
     """`tasksWithState(state)`: `[{state, taskId}]` of the task runs in that state, with
     `value` for a run inside a loop (its loop value), from the `tasks` variable."""
     if is_missing(state):
         fail("The 'tasksWithState' function expects an argument 'state'.")
     wanted = require_str(state, "The 'tasksWithState' function argument 'state'").upper()
     tasks = context.get("tasks")
-    found: list[dict] = []
+    found: list[dict[str, Any]] = []
     if isinstance(tasks, Mapping):
         for task_id, entry in tasks.items():
             _collect(task_id, entry, None, wanted, found)
     return found
 
 
-def _collect(task_id: str, entry, value, wanted: str, found: list) -> None:
+def _collect(task_id: str, entry: Any, value: Any, wanted: str, found: list[Any]) -> None:
     """`tasks.<id>.state`, or `tasks.<id>.<value>[.<inner value>...].state` in loops."""
     if not isinstance(entry, Mapping):
         return
@@ -62,7 +63,7 @@ def _collect(task_id: str, entry, value, wanted: str, found: list) -> None:
         _collect(task_id, child, key, wanted, found)
 
 
-def loop_outputs(outputs=None, name=None):
+def loop_outputs(outputs: Any = None, name: Any = None) -> Any:
     """`loopOutputs(outputs.<loop>.outputs, name)`: the `name` output of every iteration of
     a Loop, in order; null for an iteration without it (positions stay aligned)."""
     if is_missing(outputs):
@@ -79,7 +80,7 @@ def loop_outputs(outputs=None, name=None):
     return found
 
 
-def _path(name: str, path) -> str:
+def _path(name: str, path: Any) -> str:
     if is_missing(path):
         fail(f"The '{name}' function expects an argument 'path' that is a path to a "
              "namespace file or an internal storage URI.")
@@ -87,16 +88,16 @@ def _path(name: str, path) -> str:
 
 
 @jinja2.pass_context
-def file_exists(context, path=None):
+def file_exists(context: Any, path: Any = None) -> Any:
     """`fileExists(path)`: whether a namespace file or a kestra:// file this execution may
     read exists."""
     path = _path("fileExists", path)
     return bool(_call("fileExists", _services(context, "fileExists").file_exists, path))
 
 
-def _file_empty(name: str):
+def _file_empty(name: str) -> Any:
     @jinja2.pass_context
-    def file_empty(context, path=None):
+    def file_empty(context: Any, path: Any = None) -> Any:
         path = _path(name, path)
         result = _call(name, _services(context, name).file_empty, path)
         if result is _Missing:
@@ -108,8 +109,8 @@ def _file_empty(name: str):
 
 
 @jinja2.pass_context
-def http(context, uri=None, method="GET", query=None, body=None, contentType=None,  # noqa: N803
-         headers=None, options=None, accept=None):
+def http(context: Any, uri: Any = None, method: Any = "GET", query: Any = None, body: Any = None, contentType: Any = None,  # noqa: N803
+         headers: Any = None, options: Any = None, accept: Any = None) -> Any:
     """`http(uri, method, query, body, contentType, headers, options, accept)`: the
     response body, parsed when it is JSON or YAML (common/http_expression.py)."""
     if is_missing(uri):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jinja2 import Undefined
 
 from ._util import fail, is_missing, type_name
@@ -9,21 +11,21 @@ from .collections import is_empty
 from .json_yaml import is_json
 
 
-def defined(value) -> bool:
+def defined(value: Any) -> bool:
     """Pebble: not null (and, in Podium, not undefined)."""
     return not is_missing(value)
 
 
-def empty(value) -> bool:
+def empty(value: Any) -> bool:
     """Pebble EmptyTest: null/undefined, blank string, empty list or map."""
     return is_empty(value)
 
 
-def null(value) -> bool:
+def null(value: Any) -> bool:
     return is_missing(value)
 
 
-def _int(value, name) -> int:
+def _int(value: Any, name: Any) -> int:
     if is_missing(value):
         fail(f'Can not pass null value to "{name}" test.')
     if isinstance(value, bool) or not isinstance(value, int):
@@ -33,20 +35,20 @@ def _int(value, name) -> int:
     return value
 
 
-def even(value) -> bool:
+def even(value: Any) -> bool:
     return _int(value, "even") % 2 == 0
 
 
-def odd(value) -> bool:
+def odd(value: Any) -> bool:
     return _int(value, "odd") % 2 != 0
 
 
-def iterable(value) -> bool:
+def iterable(value: Any) -> bool:
     """Java Iterable or array: lists (not strings, not maps)."""
     return isinstance(value, (list, tuple, set, frozenset)) and not isinstance(value, Undefined)
 
 
-def is_map(value) -> bool:
+def is_map(value: Any) -> bool:
     return isinstance(value, dict)
 
 

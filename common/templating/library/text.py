@@ -9,6 +9,7 @@ import hashlib
 import re
 import unicodedata
 import urllib.parse
+from typing import Any
 
 from common.templating.environment import to_output
 
@@ -26,7 +27,7 @@ from ._util import (
 # ------------------------------------------------------------------ Kestra filters
 
 
-def slugify(value):
+def slugify(value: Any) -> Any:
     """Kestra Slugify.of: whitespace -> '-', accents stripped, non-word chars removed, '_' -> '-'."""
     if is_missing(value):
         return None
@@ -39,13 +40,13 @@ def slugify(value):
     return s.lower()
 
 
-def _sep(name, separator):
+def _sep(name: Any, separator: Any) -> Any:
     if separator is None:
         fail(f"The '{name}' filter expects an argument 'separator'.")
     return require_str(separator, f"The '{name}' filter separator")
 
 
-def substring_before(value, separator=None):
+def substring_before(value: Any, separator: Any = None) -> Any:
     """commons-lang StringUtils.substringBefore."""
     if is_missing(value):
         return None
@@ -56,7 +57,7 @@ def substring_before(value, separator=None):
     return s if i < 0 else s[:i]
 
 
-def substring_after(value, separator=None):
+def substring_after(value: Any, separator: Any = None) -> Any:
     """commons-lang StringUtils.substringAfter."""
     if is_missing(value):
         return None
@@ -65,7 +66,7 @@ def substring_after(value, separator=None):
     return "" if i < 0 else s[i + len(sep):]
 
 
-def substring_before_last(value, separator=None):
+def substring_before_last(value: Any, separator: Any = None) -> Any:
     """commons-lang StringUtils.substringBeforeLast."""
     if is_missing(value):
         return None
@@ -76,7 +77,7 @@ def substring_before_last(value, separator=None):
     return s if i < 0 else s[:i]
 
 
-def substring_after_last(value, separator=None):
+def substring_after_last(value: Any, separator: Any = None) -> Any:
     """commons-lang StringUtils.substringAfterLast."""
     if is_missing(value):
         return None
@@ -87,7 +88,7 @@ def substring_after_last(value, separator=None):
     return "" if i < 0 or i == len(s) - len(sep) else s[i + len(sep):]
 
 
-def starts_with(input, value=None):
+def starts_with(input: Any, value: Any = None) -> Any:
     if is_missing(input):
         fail("The 'startsWith' filter cannot be applied to null")
     if value is None:
@@ -95,7 +96,7 @@ def starts_with(input, value=None):
     return java_str(input).startswith(java_str(value))
 
 
-def ends_with(input, value=None):
+def ends_with(input: Any, value: Any = None) -> Any:
     if is_missing(input):
         fail("The 'endsWith' filter cannot be applied to null")
     if value is None:
@@ -103,7 +104,7 @@ def ends_with(input, value=None):
     return java_str(input).endswith(java_str(value))
 
 
-def _walk(value, fn, name, depth=0):
+def _walk(value: Any, fn: Any, name: Any, depth: Any = 0) -> Any:
     """Apply fn to every leaf of maps and lists, like Kestra's recursive filters."""
     check_depth(depth, name)
     if isinstance(value, dict):
@@ -118,7 +119,7 @@ def _walk(value, fn, name, depth=0):
 _ESCAPES = {"single": ("'", "\\'"), "double": ('"', '\\"'), "shell": ("'", "'\\''")}
 
 
-def escape_char(value, type=None):
+def escape_char(value: Any, type: Any = None) -> Any:
     """`escapeChar(type)`: escape quotes for single, double or shell quoting; recursive."""
     if is_missing(value):
         return None
@@ -137,7 +138,7 @@ def _bounded(s: str) -> str:
     return s
 
 
-def java_regex(pattern: str) -> re.Pattern:
+def java_regex(pattern: str) -> re.Pattern[str]:
     """Compile a Java regular expression with Python's re (named groups translated)."""
     py = re.sub(r"\(\?<([A-Za-z][A-Za-z0-9]*)>", r"(?P<\1>", pattern)
     py = re.sub(r"\\k<([A-Za-z][A-Za-z0-9]*)>", r"(?P=\1)", py)
@@ -167,7 +168,7 @@ def java_replacement(repl: str) -> str:
     return "".join(out)
 
 
-def replace(value, replace_pairs=None, regexp=False):
+def replace(value: Any, replace_pairs: Any = None, regexp: Any = False) -> Any:
     """Kestra `replace(replace_pairs, regexp=false)`: a map of pairs; recursive on maps/lists."""
     if is_missing(value):
         return None
@@ -179,7 +180,7 @@ def replace(value, replace_pairs=None, regexp=False):
     if regexp:
         compiled = [(java_regex(k), java_replacement(v)) for k, v in pairs]
 
-        def apply(s):
+        def apply(s: Any) -> Any:
             for rx, tpl in compiled:
                 try:
                     s = _bounded(rx.sub(tpl, s))
@@ -187,7 +188,7 @@ def replace(value, replace_pairs=None, regexp=False):
                     fail(f"Invalid replacement: {getattr(e, 'msg', 'no such group')}")
             return s
     else:
-        def apply(s):
+        def apply(s: Any) -> Any:
             for old, new in pairs:
                 if old == "":  # Java inserts the replacement between every character
                     if len(s) * (len(new) + 1) > MAX_TEXT:
@@ -197,7 +198,7 @@ def replace(value, replace_pairs=None, regexp=False):
     return _walk(value, apply, "replace")
 
 
-def urldecode(value):
+def urldecode(value: Any) -> Any:
     if is_missing(value):
         return None
     s = require_str(value, "The 'urldecode' filter")
@@ -206,15 +207,15 @@ def urldecode(value):
     return urllib.parse.unquote_plus(s)
 
 
-def urlencode(value):
+def urlencode(value: Any) -> Any:
     """Java URLEncoder (UTF-8): space -> '+', only A-Za-z0-9 . - * _ kept."""
     if is_missing(value):
         return None
     return urllib.parse.quote_plus(java_str(value), safe="*").replace("~", "%7E")
 
 
-def _hasher(algo, name):
-    def digest(value):
+def _hasher(algo: Any, name: Any) -> Any:
+    def digest(value: Any) -> Any:
         if is_missing(value):
             return None
         if not isinstance(value, str):
@@ -224,13 +225,13 @@ def _hasher(algo, name):
     return digest
 
 
-def base64encode(value):
+def base64encode(value: Any) -> Any:
     if is_missing(value):
         return None
     return base64.b64encode(java_str(value).encode("utf-8")).decode("ascii")
 
 
-def base64decode(value):
+def base64decode(value: Any) -> Any:
     if is_missing(value):
         return None
     if not isinstance(value, str):
@@ -248,7 +249,7 @@ def _newline(s: str) -> str:
     return "\n"
 
 
-def _indent(kind, value, amount, prefix):
+def _indent(kind: Any, value: Any, amount: Any, prefix: Any) -> Any:
     if is_missing(value):
         return None
     s = java_str(value)
@@ -267,12 +268,12 @@ def _indent(kind, value, amount, prefix):
     return s.replace(nl, nl + pad)
 
 
-def indent(value, amount=None, prefix=" "):
+def indent(value: Any, amount: Any = None, prefix: Any = " ") -> Any:
     """Indent every line but the first by amount x prefix."""
     return _indent("indent", value, amount, prefix)
 
 
-def nindent(value, amount=None, prefix=" "):
+def nindent(value: Any, amount: Any = None, prefix: Any = " ") -> Any:
     """Prepend a newline, then indent every line by amount x prefix."""
     return _indent("nindent", value, amount, prefix)
 
@@ -280,7 +281,7 @@ def nindent(value, amount=None, prefix=" "):
 # ------------------------------------------------------------------ Pebble built-ins
 
 
-def abbreviate(value, length=None):
+def abbreviate(value: Any, length: Any = None) -> Any:
     if is_missing(value):
         return None
     s = require_str(value, "The 'abbreviate' filter")
@@ -292,7 +293,7 @@ def abbreviate(value, length=None):
     return s[:width] if width <= 3 else s[:width - 3] + "..."
 
 
-def capitalize(value):
+def capitalize(value: Any) -> Any:
     """Pebble: title-case the first non-whitespace character, keep the rest unchanged."""
     if is_missing(value):
         return None
@@ -303,7 +304,7 @@ def capitalize(value):
     return s
 
 
-def title(value):
+def title(value: Any) -> Any:
     """Pebble: title-case each character following whitespace, keep the others unchanged."""
     if is_missing(value):
         return None
@@ -318,22 +319,22 @@ def title(value):
     return "".join(out)
 
 
-def trim(value):
+def trim(value: Any) -> Any:
     """Java String.trim: strip characters <= U+0020 at both ends."""
     if is_missing(value):
         return None
     return require_str(value, "The 'trim' filter").strip("".join(chr(i) for i in range(33)))
 
 
-def lower(value):
+def lower(value: Any) -> Any:
     return None if is_missing(value) else java_str(value).lower()
 
 
-def upper(value):
+def upper(value: Any) -> Any:
     return None if is_missing(value) else java_str(value).upper()
 
 
-def split(value, delimiter=None, limit=None):
+def split(value: Any, delimiter: Any = None, limit: Any = None) -> Any:
     """Java String.split(regex, limit): trailing empty strings dropped when limit is 0."""
     if is_missing(value):
         return None
@@ -344,7 +345,8 @@ def split(value, delimiter=None, limit=None):
     lim = 0 if limit is None else require_int(limit, "The 'split' limit")
     literal = len(d) == 1 and d not in ".$|()[{^?*+\\" or (len(d) == 2 and d[0] == "\\" and not d[1].isalnum())
     rx = re.compile(re.escape(d[-1])) if literal else java_regex(d)
-    parts, pos = [], 0
+    parts: list[str] = []
+    pos = 0
     for m in rx.finditer(s):
         if lim > 0 and len(parts) == lim - 1:
             break
@@ -365,7 +367,7 @@ def split(value, delimiter=None, limit=None):
     return parts
 
 
-def string(value):
+def string(value: Any) -> Any:
     """`string`: the value as text, printed as a template would print it (numbers in Java
     form, maps and lists as JSON); null stays null."""
     return None if is_missing(value) else to_output(value)
