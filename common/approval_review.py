@@ -59,4 +59,6 @@ def check_review(task: Approval, decision: str, comment: str | None,
                               f"(commentRequired: {rule})")
     if not task.inputs:
         return {}
-    return to_json_value(resolve_inputs(task.inputs, inputs or {}, render_typed=render_typed))
+    resolved: dict[str, Any] = to_json_value(
+        resolve_inputs(task.inputs, inputs or {}, render_typed=render_typed))
+    return resolved

@@ -19,6 +19,7 @@ absent everywhere. Keys match `[a-zA-Z0-9][a-zA-Z0-9._-]*`.
 
 from __future__ import annotations
 
+import builtins
 import json
 import math
 import re
@@ -385,7 +386,7 @@ class KVStore:
             return [_entry(row) for row in list_kv(conn, namespace, now, prefix)]
 
     def purge(self, namespace: str,
-              choose: Callable[[list[KVEntry], datetime], list[str]]) -> int:
+              choose: Callable[[builtins.list[KVEntry], datetime], builtins.list[str]]) -> int:
         """Delete the keys `choose(entries, now)` picks among every entry of the namespace
         (expired ones included), in one transaction; returns how many went. No access rule:
         the purge tasks may reach every namespace, as in Kestra OSS."""

@@ -11,7 +11,8 @@ from typing import Any, Callable, Mapping
 from common.checks import BLOCK, FAIL, FAILED_BY_CHECKS, evaluate_checks
 from common.errors import ExecutionBlockedError, LabelError, PodiumError
 from common.flow.model import Flow
-from common.inputs import InputType, resolve_inputs, to_json_value
+from common.inputs import resolve_inputs, to_json_value
+from common.inputs.definitions import FileInput
 from common.labels import label_limit_problems
 from common.messages import StartExecution
 from common.models.engine_state import EngineState
@@ -131,7 +132,8 @@ def _inputs(flow: Flow, revision: int, inputs: dict[str, Any] | None, validate: 
                           store_file=store_file)
 
 
-def input_renderer(flow: Flow, revision: int, services: InputServices | None):
+def input_renderer(flow: Flow, revision: int,
+                   services: InputServices | None) -> Callable[[str, Mapping[str, Any]], Any]:
     """How the inputs' expressions render: with `flow` and the inputs they depend on (no
     `execution` yet: it is being created), and the services the caller has."""
     base = {"flow": {"id": flow.id, "namespace": flow.namespace, "revision": revision,
@@ -147,7 +149,7 @@ def input_renderer(flow: Flow, revision: int, services: InputServices | None):
 def file_extensions(flow: Flow) -> dict[str, str]:
     """Declared extension of each FILE input: names bytes uploaded without a file name."""
     return {decl.id: decl.extension for decl in flow.inputs or []
-            if InputType(decl.type) is InputType.FILE}
+            if isinstance(decl, FileInput) and decl.id is not None}
 
 
 def execution_labels(flow: Flow, extra: dict[str, Any] | None, execution_id: str) -> list[dict[str, Any]]:

@@ -14,13 +14,7 @@ from typing_extensions import Annotated
 
 from common.inputs import AnyInput, InputType
 from common.labels import label_limit_problems
-from common.plugins.base import (
-    AnyCondition,
-    AnyTask,
-    AnyTrigger,
-    Retry,
-    Task,
-)
+from common.plugins.base import AnyCondition, AnyTask, AnyTrigger, Retry, Task
 from common.plugins.fields import DurationStr, StrictModel
 
 FLOW_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"

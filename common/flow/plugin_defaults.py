@@ -58,11 +58,16 @@ def _apply(value: Any, defaults: list[dict[str, Any]], *, forced: bool) -> Any:
     return merged
 
 
+def _names(type_name: str) -> set[str]:
+    """The type name and the canonical name it has in each category that knows it."""
+    canonical = (registry.canonical(c, type_name) for c in CATEGORIES)
+    return {type_name} | {name for name in canonical if name is not None}
+
+
 def _matching(plugin_type: str, defaults: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-    names = {plugin_type} | {registry.canonical(c, plugin_type) for c in CATEGORIES} - {None}
+    names = _names(plugin_type)
     for default in defaults:
-        wanted = {default["type"]} | {registry.canonical(c, default["type"])
-                                      for c in CATEGORIES} - {None}
+        wanted = _names(default["type"])
         if any(name.startswith(w) for name in names for w in wanted):
             yield default
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from typing import Any, Callable
+from typing import Any, Callable, Sized
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from common.errors import Problem
 from common.flow.rules import format_path
@@ -43,7 +44,7 @@ _BOUNDS = {
 
 def problems_from_validation(exc: ValidationError, doc: YamlDocument, data: Any,
                              root_fields: Callable[[], list[str]]) -> list[Problem]:
-    grouped: dict[Path, list[dict[str, Any]]] = defaultdict(list)
+    grouped: dict[Path, list[ErrorDetails]] = defaultdict(list)
     for error in exc.errors(include_url=False):
         grouped[_raw_path(error, data)].append(error)
     _drop_shallow_type_errors(grouped)
@@ -55,7 +56,7 @@ def problems_from_validation(exc: ValidationError, doc: YamlDocument, data: Any,
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0, p.path))
 
 
-def _raw_path(error: dict[str, Any], data: Any) -> Path:
+def _raw_path(error: ErrorDetails, data: Any) -> Path:
     """The part of pydantic's location that exists in the document (plus a missing key)."""
     path: list[Any] = []
     node = data
@@ -74,7 +75,7 @@ def _raw_path(error: dict[str, Any], data: Any) -> Path:
     return tuple(path)
 
 
-def _drop_shallow_type_errors(grouped: dict[Path, list[dict[str, Any]]]) -> None:
+def _drop_shallow_type_errors(grouped: dict[Path, list[ErrorDetails]]) -> None:
     """When one union alternative got further (deeper errors), its "wrong type" siblings
     at the parent only add noise: `labels` is not a map, but it is a list whose item 0 is bad."""
     for path in list(grouped):
@@ -83,7 +84,7 @@ def _drop_shallow_type_errors(grouped: dict[Path, list[dict[str, Any]]]) -> None
             del grouped[path]
 
 
-def _describe(error: dict[str, Any], path: Path, data: Any,
+def _describe(error: ErrorDetails, path: Path, data: Any,
               root_fields: Callable[[], list[str]]) -> str:
     kind, given = error["type"], error.get("input")
     if kind == "missing":
@@ -108,7 +109,7 @@ def _describe(error: dict[str, Any], path: Path, data: Any,
                f"{ctx['expected_tags']}"
     if kind in _BOUNDS:
         return _BOUNDS[kind].format(**error.get("ctx", {}), got=_show(given),
-                                    length=len(given) if hasattr(given, "__len__") else "")
+                                    length=len(given) if isinstance(given, Sized) else "")
     message = f"{error['msg'][:1].lower()}{error['msg'][1:]}"
     return message if isinstance(given, (dict, list)) else f"{message} (got {_show(given)})"
 

@@ -28,11 +28,13 @@ SCHEDULED_TRIGGERS = ("io.kestra.plugin.core.trigger.Schedule",
 
 
 def check_scheduled_inputs(flow: Flow) -> list[RawProblem]:
-    declared = {item.id: item for item in flow.inputs or []}
+    declared = {item.id: item for item in flow.inputs or [] if item.id is not None}
     problems = []
     for index, trigger in enumerate(flow.triggers or []):
         if trigger.TYPE in SCHEDULED_TRIGGERS:
-            problems += _check_trigger(("triggers", index), trigger.inputs or {}, declared)
+            # Only the scheduled triggers (checked above) have `inputs`.
+            given = getattr(trigger, "inputs", None) or {}
+            problems += _check_trigger(("triggers", index), given, declared)
     return problems
 
 

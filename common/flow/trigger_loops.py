@@ -43,14 +43,14 @@ def trigger_loop(flow: Flow, others: Iterable[Flow]) -> list[FlowKey] | None:
     listeners = {(other.namespace, other.id): _watches(other) for other in others
                  if (other.namespace, other.id) != start and not other.disabled}
     listeners[start] = _watches(flow)
-    listeners = {key: watches for key, watches in listeners.items() if watches is not None}
-    if start not in listeners:
+    active = {key: watches for key, watches in listeners.items() if watches is not None}
+    if start not in active:
         return None  # `flow` listens to nothing: no loop goes through it
     came_from: dict[FlowKey, FlowKey] = {}
     queue = deque([start])
     while queue:
         source = queue.popleft()
-        for listener, watches in listeners.items():
+        for listener, watches in active.items():
             if listener == source or not watches(*source):
                 continue  # a flow never triggers itself
             if listener == start:

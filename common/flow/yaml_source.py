@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -108,7 +108,8 @@ def _check_flow_nesting(text: str, name: str | None) -> None:
 def _compose(text: str, name: str | None) -> Node | None:
     yaml = YAML(typ="safe", pure=True)
     try:
-        return yaml.compose(text)
+        root: Node | None = yaml.compose(text)
+        return root
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlSyntaxError([Problem(
@@ -153,8 +154,9 @@ def _syntax_message(exc: MarkedYAMLError, text: str) -> str:
 
 def _char_at(text: str, mark: Any) -> str:
     lines = text.splitlines()
-    if mark.line < len(lines) and mark.column < len(lines[mark.line]):
-        return lines[mark.line][mark.column]
+    line, column = int(mark.line), int(mark.column)
+    if line < len(lines) and column < len(lines[line]):
+        return lines[line][column]
     return ""
 
 
@@ -200,12 +202,12 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-def _fail_at(node: Node, message: str, name: str | None) -> None:
+def _fail_at(node: Node, message: str, name: str | None) -> NoReturn:
     mark = node.start_mark
     raise YamlSyntaxError([Problem(message, line=mark.line + 1, column=mark.column + 1)], name)
 
 
-def _fail(message: str, name: str | None) -> None:
+def _fail(message: str, name: str | None) -> NoReturn:
     raise YamlSyntaxError([Problem(message)], name)
 
 
@@ -224,7 +226,9 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._scalar(node, path)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        self._error(node, "a value must be a mapping, a list or a plain value")
 
     def _scalar(self, node: ScalarNode, path: Path) -> Any:
         self._refuse_escaped_nul(node)
@@ -276,7 +280,7 @@ class _Builder:
         if tag not in _ALLOWED_TAGS:
             self._error(node, f"tag '{tag}' is not allowed; flows may contain plain YAML only")
 
-    def _error(self, node: Node, message: str) -> None:
+    def _error(self, node: Node, message: str) -> NoReturn:
         mark = node.start_mark
         raise YamlSyntaxError([Problem(message, line=mark.line + 1, column=mark.column + 1)],
                               self.name)

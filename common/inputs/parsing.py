@@ -123,10 +123,10 @@ def _int(raw: Any, fail: Callable[..., Invalid]) -> int:
             raise fail()
         if len(raw.lstrip("+-0")) > 10:  # no int() on huge digit strings
             raise fail(f"out of the INT range [{INT_MIN}, {INT_MAX}]")
-        raw = int(raw)
-    if not INT_MIN <= raw <= INT_MAX:
+    number = int(raw)
+    if not INT_MIN <= number <= INT_MAX:
         raise fail(f"out of the INT range [{INT_MIN}, {INT_MAX}]")
-    return raw
+    return number
 
 
 def _float(raw: Any, fail: Callable[..., Invalid]) -> float:
@@ -421,7 +421,8 @@ def _refuse_nul(value: Any) -> None:
 def _item_type(decl: Any) -> InputType | None:
     t = InputType(decl.type)
     if t is InputType.ARRAY:
-        return decl.item_type
+        item_type: InputType | None = decl.item_type
+        return item_type
     if t is InputType.MULTISELECT:
         return decl.item_type or InputType.STRING
     return None

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 import regex
 
@@ -35,8 +36,8 @@ try:  # Python 3.11+
     import re._parser as _sre_parse  # type: ignore[import-not-found]
     from re._constants import MAXREPEAT  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
-    from sre_constants import MAXREPEAT  # type: ignore[no-redef]
+    import sre_parse as _sre_parse
+    from sre_constants import MAXREPEAT
 
 MAX_VALIDATED_LENGTH = 4096
 MATCH_TIMEOUT_SECONDS = 1.0
@@ -86,15 +87,17 @@ def _interruptible(pattern: str) -> regex.Pattern[str]:
     return regex.compile(pattern)
 
 
-def _items(subpattern: object) -> list[tuple[object, object]]:
-    return list(getattr(subpattern, "data", subpattern))  # SubPattern or plain list
+def _items(subpattern: object) -> list[tuple[Any, Any]]:
+    # The parser's tree is untyped: (opcode, argument) pairs whose argument depends on the op.
+    items: Any = getattr(subpattern, "data", subpattern)  # SubPattern or plain list
+    return list(items)
 
 
 def _has_nested_unbounded_repeat(subpattern: object) -> bool:
     for op, av in _items(subpattern):
         name = str(op)
         if name in _REPEATS:
-            _low, high, body = av  # type: ignore[misc]
+            _low, high, body = av
             if high == MAXREPEAT and _contains_unbounded(body) and not _has_separator(body):
                 return True
             if _has_nested_unbounded_repeat(body):
@@ -104,17 +107,17 @@ def _has_nested_unbounded_repeat(subpattern: object) -> bool:
     return False
 
 
-def _children(name: str, av: object) -> list[object]:
+def _children(name: str, av: Any) -> list[object]:
     if name == "SUBPATTERN":
-        return [av[-1]]  # type: ignore[index]
+        return [av[-1]]
     if name == "BRANCH":
-        return list(av[1])  # type: ignore[index]
+        return list(av[1])
     if name in ("ASSERT", "ASSERT_NOT"):
-        return [av[1]]  # type: ignore[index]
+        return [av[1]]
     if name == "ATOMIC_GROUP":
         return []  # an atomic group never backtracks into itself
     if name == "GROUPREF_EXISTS":
-        return [b for b in av[1:] if b is not None]  # type: ignore[index]
+        return [b for b in av[1:] if b is not None]
     return []
 
 
@@ -122,7 +125,7 @@ def _contains_unbounded(subpattern: object) -> bool:
     for op, av in _items(subpattern):
         name = str(op)
         if name in _REPEATS:
-            if av[1] == MAXREPEAT or _contains_unbounded(av[2]):  # type: ignore[index]
+            if av[1] == MAXREPEAT or _contains_unbounded(av[2]):
                 return True
         elif any(_contains_unbounded(c) for c in _children(name, av)):
             return True
@@ -144,9 +147,9 @@ def _mandatory(subpattern: object, repeated: list[tuple[str, object]]) -> bool:
                 _matches(name, av, ch) and any(_matches(n, a, ch) for n, a in repeated)
                 for ch in _UNIVERSE):
             return True
-        if name == "SUBPATTERN" and _mandatory(av[-1], repeated):  # type: ignore[index]
+        if name == "SUBPATTERN" and _mandatory(av[-1], repeated):
             return True
-        if name == "BRANCH" and all(_mandatory(b, repeated) for b in av[1]):  # type: ignore[index]
+        if name == "BRANCH" and all(_mandatory(b, repeated) for b in av[1]):
             return True
     return False
 
@@ -155,7 +158,7 @@ def _repeated_atoms(subpattern: object, out: list[tuple[str, object]], inside: b
     for op, av in _items(subpattern):
         name = str(op)
         if name in _REPEATS:
-            _repeated_atoms(av[2], out, inside or av[1] == MAXREPEAT)  # type: ignore[index]
+            _repeated_atoms(av[2], out, inside or av[1] == MAXREPEAT)
         elif name in _SINGLE_CHAR:
             if inside:
                 out.append((name, av))
@@ -187,7 +190,8 @@ def _matches(name: str, av: object, ch: str) -> bool:
     if name == "IN":
         negate = False
         hit = False
-        for op, arg in av:  # type: ignore[attr-defined]
+        members: Any = av  # the class's (op, argument) pairs
+        for op, arg in members:
             op_name = str(op)
             if op_name == "NEGATE":
                 negate = True

@@ -42,71 +42,70 @@ class Metrics:
     """The metric objects; one instance per process (`get()`)."""
 
     def __init__(self, registry: CollectorRegistry | None = REGISTRY) -> None:
-        r = {"registry": registry}
         self.build_info = Gauge(
             "podium_build_info", "1, labelled with the service, Podium version and Python "
             "version of this process.", ["service", "version", "python"],
-            multiprocess_mode="max", **r)
+            multiprocess_mode="max", registry=registry)
         # executor
         self.executions_started = Counter(
             "podium_executions_started_total", "Executions that entered RUNNING for the "
-            "first time.", ["namespace"], **r)
+            "first time.", ["namespace"], registry=registry)
         self.executions_ended = Counter(
             "podium_executions_ended_total", "Executions that reached a terminal state.",
-            ["namespace", "state"], **r)
+            ["namespace", "state"], registry=registry)
         self.execution_duration = Histogram(
             "podium_execution_duration_seconds", "From an execution's first state date to "
-            "its terminal state.", ["namespace", "state"], buckets=DURATION_BUCKETS, **r)
+            "its terminal state.", ["namespace", "state"], buckets=DURATION_BUCKETS, registry=registry)
         self.task_runs_ended = Counter(
             "podium_task_runs_ended_total", "Task runs that reached a terminal state, by "
-            "task type.", ["type", "state"], **r)
+            "task type.", ["type", "state"], registry=registry)
         self.task_run_duration = Histogram(
             "podium_task_run_duration_seconds", "From a task run's first state date to its "
-            "terminal state.", ["type", "state"], buckets=DURATION_BUCKETS, **r)
+            "terminal state.", ["type", "state"], buckets=DURATION_BUCKETS, registry=registry)
         self.executor_messages = Counter(
             "podium_executor_messages_total", "Executor messages handled and committed.",
-            ["kind"], **r)
+            ["kind"], registry=registry)
         self.executor_messages_ignored = Counter(
             "podium_executor_messages_ignored_total", "Executor messages that changed "
             "nothing (duplicate, stale, unknown execution) and were rolled back.",
-            ["kind"], **r)
+            ["kind"], registry=registry)
         self.executor_message_duration = Histogram(
             "podium_executor_message_duration_seconds", "Time to handle one executor "
             "message (lock, decide, persist, commit, publish).", ["kind"],
-            buckets=MESSAGE_BUCKETS, **r)
+            buckets=MESSAGE_BUCKETS, registry=registry)
         # worker
         self.worker_slots = Gauge(
             "podium_worker_slots", "Task attempt slots of this worker, busy or free.",
-            ["state"], multiprocess_mode="livesum", **r)
+            ["state"], multiprocess_mode="livesum", registry=registry)
         self.worker_attempts = Counter(
             "podium_worker_attempts_total", "Task attempts run by this worker.",
-            ["type", "state"], **r)
+            ["type", "state"], registry=registry)
         self.worker_attempt_duration = Histogram(
             "podium_worker_attempt_duration_seconds", "Duration of one task attempt on a "
-            "worker.", ["type", "state"], buckets=DURATION_BUCKETS, **r)
+            "worker.", ["type", "state"], buckets=DURATION_BUCKETS, registry=registry)
         self.worker_attempts_resubmitted = Counter(
             "podium_worker_attempts_resubmitted_total", "Attempts of lost workers, or "
-            "whose messages were lost with a dead consumer, resubmitted.", **r)
+            "whose messages were lost with a dead consumer, resubmitted.", registry=registry)
         self.workers_lost = Counter(
-            "podium_workers_lost_total", "Workers considered dead (heartbeat timed out).", **r)
+            "podium_workers_lost_total", "Workers considered dead (heartbeat timed out).", registry=registry)
         # scheduler
         self.scheduler_lag = Histogram(
             "podium_scheduler_lag_seconds", "How late a scheduled date, poll slot or "
             "debounce burst fired compared with when it was due.", ["kind"],
-            buckets=LAG_BUCKETS, **r)
+            buckets=LAG_BUCKETS, registry=registry)
         self.scheduler_rounds = Counter(
             "podium_scheduler_rounds_total", "Evaluation rounds the scheduler ended (every "
-            "trigger due at a round's start was evaluated by its end).", **r)
+            "trigger due at a round's start was evaluated by its end).", registry=registry)
         self.scheduler_executions = Counter(
             "podium_scheduler_executions_total", "Executions the scheduler created.",
-            ["namespace", "kind"], **r)
+            ["namespace", "kind"], registry=registry)
         # webserver
         self.http_requests = Counter(
             "podium_http_requests_total", "REST API requests, by route template.",
-            ["method", "route", "status"], **r)
+            ["method", "route", "status"], registry=registry)
         self.http_request_duration = Histogram(
             "podium_http_request_duration_seconds", "REST API request duration, by route "
-            "template.", ["method", "route"], buckets=MESSAGE_BUCKETS, **r)
+            "template.", ["method", "route"], buckets=MESSAGE_BUCKETS, registry=registry)
 
 
 _metrics: Metrics | None = None

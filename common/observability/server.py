@@ -48,7 +48,7 @@ class ManagementServer:
 
     @property
     def host(self) -> str:
-        return self._server.server_address[0]
+        return str(self._server.server_address[0])  # an IPv4/IPv6 address: a str
 
     @property
     def port(self) -> int:

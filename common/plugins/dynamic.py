@@ -67,8 +67,8 @@ def install(classes: list[type[BaseModel]]) -> None:
     nested = set().union(*(_nested(c) for c in worker)) - shared if worker else set()
     for cls in worker:
         _wrap(cls, skip=_COMMON)
-    for cls in nested:
-        _wrap(cls, skip=frozenset({"type"}))  # a `type` may discriminate a union
+    for model in nested:
+        _wrap(model, skip=frozenset({"type"}))  # a `type` may discriminate a union
 
 
 def _wrap(cls: type[BaseModel], skip: frozenset[str]) -> None:
@@ -134,10 +134,14 @@ def resolve(model: BaseModel, render_typed: RenderTyped, path: str = "") -> Base
     return model.model_copy(update=updates) if updates else model
 
 
+class _Holder(StrictModel):
+    value: Any
+
+
 @lru_cache(maxsize=None)
-def _holder(cls: type, name: str) -> type[BaseModel]:
+def _holder(cls: type, name: str) -> type[_Holder]:
     """A one-field model with the property's own type (and the flow models' config)."""
-    return create_model(f"{cls.__name__}_{name}", __base__=StrictModel,
+    return create_model(f"{cls.__name__}_{name}", __base__=_Holder,
                         value=(_ORIGINAL[(cls, name)], ...))
 
 

@@ -104,7 +104,7 @@ StateType = Annotated[
     Literal["CREATED", "RUNNING", "PAUSED", "RESTARTED", "KILLING", "SUCCESS", "WARNING",
             "FAILED", "KILLED", "CANCELLED", "QUEUED", "RETRYING", "RETRIED", "SKIPPED"],
     BeforeValidator(_state_alias)]
-TERMINATED_STATES: tuple[str, ...] = ("SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED",
+TERMINATED_STATES: tuple[StateType, ...] = ("SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED",
                                       "RETRIED", "SKIPPED")
 DayOfWeek = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
 

@@ -18,7 +18,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO, Iterable, TypeGuard
 from urllib.parse import unquote, urlsplit
 
 from common.errors import FileAccessError, UnsafePathError
@@ -31,7 +31,7 @@ ALLOWED_PATHS_SETTING = "PODIUM_LOCAL_FILES__ALLOWED_PATHS"
 FILE_URI_PREFIXES = ("kestra://", NSFILE_PREFIX, FILE_PREFIX)
 
 
-def is_file_uri(value: object) -> bool:
+def is_file_uri(value: object) -> TypeGuard[str]:
     """A string naming a file by URI (kestra://, nsfile://, file://)."""
     return isinstance(value, str) and value.startswith(FILE_URI_PREFIXES)
 

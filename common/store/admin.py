@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, or_, select
+from sqlalchemy import ColumnElement, Connection, delete, func, or_, select
 
 from common.models.state import State
 from common.store.logs import normalize_level
@@ -16,7 +16,7 @@ from common.store.schema import execution_labels, executions, logs, loop_values,
 TERMINATED = tuple(state.value for state in State if state.is_terminated)
 
 
-def _namespace_clause(column, namespace: str):
+def _namespace_clause(column: ColumnElement[str], namespace: str) -> ColumnElement[bool]:
     """The namespace itself or any sub-namespace (Kestra's namespace prefix filter)."""
     return or_(column == namespace, column.like(namespace.replace("%", r"\%").replace(
         "_", r"\_") + ".%", escape="\\"))
@@ -31,7 +31,8 @@ def execution_counts(conn: Connection, flows: Iterable[tuple[str, str]] | None =
     none), then one (namespace, None, count) per namespace that has executions."""
     flows = list(flows or [])
     namespaces = list(namespaces or [])
-    scope = [(executions.c.namespace == ns) & (executions.c.flow_id == fid) for ns, fid in flows]
+    scope: list[ColumnElement[bool]] = [
+        (executions.c.namespace == ns) & (executions.c.flow_id == fid) for ns, fid in flows]
     scope += [executions.c.namespace == ns for ns in namespaces]
     if not scope:
         return []
@@ -65,7 +66,7 @@ def purge_executions(conn: Connection, namespace: str | None = None,
     and timers; and their logs. Returns (executions deleted, logs deleted). Executions that
     are not terminated are never touched. `selected` receives (namespace, flow id, id) of
     every execution the filters chose (for the caller to purge their stored files)."""
-    clauses = [executions.c.state.in_(TERMINATED)]
+    clauses: list[ColumnElement[bool]] = [executions.c.state.in_(TERMINATED)]
     if namespace is not None:
         clauses.append(_namespace_clause(executions.c.namespace, namespace))
     if flow_id is not None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
 
 from common.models.execution import Execution
 from common.models.state import State
@@ -126,8 +126,10 @@ def count_executions(conn: Connection, namespace: str | None = None,
     return int(conn.execute(query).scalar_one())
 
 
-def _filters(namespace, flow_id, states, labels, since, until) -> list[Any]:
-    clauses: list[Any] = []
+def _filters(namespace: str | None, flow_id: str | None,
+             states: Iterable[State | str] | None, labels: Mapping[str, Any] | None,
+             since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
     if namespace is not None:
         clauses.append(executions.c.namespace == namespace)
     if flow_id is not None:

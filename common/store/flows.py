@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, text
+from sqlalchemy import ColumnElement, Connection, Row, and_, func, insert, or_, select, text
 
 from common.models.state import TERMINATED
 from common.store.schema import executions, flows
@@ -125,7 +125,7 @@ def delete_revisions(conn: Connection, namespace: str, flow_id: str,
         flows.c.revision.in_(revisions))).rowcount
 
 
-def _namespace_under(prefix: str):
+def _namespace_under(prefix: str) -> ColumnElement[bool]:
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return or_(flows.c.namespace == prefix,
                flows.c.namespace.like(escaped + ".%", escape="\\"))
@@ -139,7 +139,7 @@ def _lock_flow(conn: Connection, namespace: str, flow_id: str) -> None:
                      {"key": f"podium.flow:{namespace}/{flow_id}"})
 
 
-def _latest_row(conn: Connection, namespace: str, flow_id: str):
+def _latest_row(conn: Connection, namespace: str, flow_id: str) -> Row[Any] | None:
     return conn.execute(select(flows).where(
         flows.c.namespace == namespace, flows.c.flow_id == flow_id,
     ).order_by(flows.c.revision.desc()).limit(1)).first()
@@ -154,6 +154,6 @@ def _insert(conn: Connection, namespace: str, flow_id: str, number: int, source:
                         saved_at=saved_at)
 
 
-def _revision(row) -> FlowRevision:
+def _revision(row: Row[Any]) -> FlowRevision:
     return FlowRevision(row.namespace, row.flow_id, row.revision, row.source, row.deleted,
                         created=False, saved_at=row.saved_at)

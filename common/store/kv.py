@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, case, delete, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from common.errors import KVError
@@ -32,7 +32,7 @@ class KVRow:
     expires: datetime | None
 
 
-def _live(now: datetime):
+def _live(now: datetime) -> ColumnElement[bool]:
     return or_(kv_entries.c.expires.is_(None), kv_entries.c.expires > now)
 
 
@@ -54,7 +54,7 @@ def put_kv(conn: Connection, namespace: str, key: str, type_: str, value: Any, *
     returned; an expired one is replaced (it no longer exists). True when written.
     A value holding a NUL character is refused (KVError) on every store, as PostgreSQL
     would refuse it."""
-    if len(namespace) > NAMESPACE.length:  # the column's width (a flow's namespace too)
+    if NAMESPACE.length is not None and len(namespace) > NAMESPACE.length:  # the column's width (a flow's namespace too)
         raise KVError(f"Invalid namespace '{namespace[:40]}...': longer than "
                       f"{NAMESPACE.length} characters")
     problem = nul_problem(value, f"Invalid value for key '{key}'")

@@ -83,4 +83,5 @@ def schema_diff(conn: Connection) -> list[Any]:
     context = MigrationContext.configure(conn, opts={
         "version_table": VERSION_TABLE, "compare_type": True,
         "compare_server_default": True})
-    return compare_metadata(context, metadata)
+    diff: list[Any] = compare_metadata(context, metadata)
+    return diff

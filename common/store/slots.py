@@ -6,6 +6,7 @@ slots, so two executors cannot both start the last free slot."""
 from __future__ import annotations
 
 import zlib
+from datetime import datetime
 
 from sqlalchemy import Connection, func, or_, select, text, update
 
@@ -35,7 +36,7 @@ def count_slots_taken(conn: Connection, namespace: str, flow_id: str,
     return int(conn.execute(query).scalar_one())
 
 
-def count_released(conn: Connection, namespace: str, flow_id: str, now,
+def count_released(conn: Connection, namespace: str, flow_id: str, now: datetime,
                    excluding: str | None = None) -> int:
     """Executions released from the queue whose start has not run yet: a slot is theirs,
     so it is neither released twice nor taken by a newcomer (which would let a younger
@@ -58,7 +59,7 @@ def oldest_queued(conn: Connection, namespace: str, flow_id: str, limit: int) ->
     return [row.id for row in conn.execute(query)]
 
 
-def release_queued(conn: Connection, execution_id: str, at) -> Execution | None:
+def release_queued(conn: Connection, execution_id: str, at: datetime) -> Execution | None:
     """QUEUED -> CREATED, so a StartExecution can take a slot for it (under the flow lock)."""
     queued = get_execution(conn, execution_id)
     if queued is None or queued.state is not State.QUEUED:

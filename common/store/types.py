@@ -18,7 +18,7 @@ from sqlalchemy.types import TypeDecorator
 from common.errors import PodiumError
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend."""
 
     impl = DateTime(timezone=True)

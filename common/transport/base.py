@@ -84,7 +84,7 @@ def is_redelivery() -> bool:
     return _REDELIVERY.get() is not None
 
 
-def handling_redelivery(why: str | None) -> contextvars.Token:
+def handling_redelivery(why: str | None) -> contextvars.Token[str | None]:
     """Set what `redelivery` answers for the handler about to run (transports only);
     returns the token that restores it."""
     return _REDELIVERY.set(why)
@@ -150,7 +150,7 @@ def backoff_seconds(base: float, failures: int) -> float:
     """Pause before redelivery number `failures` (1-based): exponential, capped at 30 s."""
     if base <= 0:
         return 0.0
-    return min(base * 2 ** (failures - 1), 30.0)
+    return min(base * 2.0 ** (failures - 1), 30.0)
 
 
 # A message that failed for an outage is retried at least this often (seconds), so it goes
@@ -208,7 +208,8 @@ def encode_payload(payload: Any) -> str:
 
 
 def decode_payload(text: str) -> Payload:
-    return json.loads(text)
+    payload: Payload = json.loads(text)
+    return payload
 
 
 def check_queue_name(queue: Any) -> str:

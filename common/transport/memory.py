@@ -25,7 +25,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from common.transport.base import (
     DEAD_LETTER_SUFFIX,
@@ -243,7 +243,7 @@ class InProcessTransport(Transport):
 class _Claims:
     """Named claims with an expiry, as `CeleryTransport` keeps them in Redis."""
 
-    def __init__(self, clock=time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._held: dict[str, tuple[str, float]] = {}  # name -> (holder, expires at)

@@ -88,7 +88,7 @@ class CheckFrequency(StrictModel):
     interval: DurationStr = "PT1S"
 
 
-class LoopUntilFrequency(StrictModel):
+class LoopUntilFrequency(CheckFrequency):
     """LoopUntil's frequency: since Kestra 0.23, no cap on iterations or duration."""
 
     max_iterations: Dyn[PositiveInt] | None = None

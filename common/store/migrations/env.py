@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from common.store.database import Database
 from common.store.schema import metadata
@@ -11,7 +12,7 @@ from common.store.schema import metadata
 config = context.config
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -29,7 +30,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    with Database(config.get_main_option("sqlalchemy.url")) as db, db.begin() as conn:
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("no connection given and no sqlalchemy.url configured")
+    with Database(url) as db, db.begin() as conn:
         _run(conn)
 
 

@@ -7,7 +7,7 @@ Create Date: 2026-11-25
 Frozen: later changes go in new revisions, never here. Types are spelled out rather than
 imported from `common.store.types` so this script keeps building the same tables.
 """
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
@@ -30,7 +30,7 @@ def _utc() -> sa.DateTime:
     return sa.DateTime(timezone=True)
 
 
-def _json() -> sa.types.TypeEngine:
+def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON(none_as_null=True).with_variant(
         postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql")
 

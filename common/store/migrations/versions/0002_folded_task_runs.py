@@ -8,7 +8,7 @@ A task run of a finished loop iteration is `folded`: its loop has counted it, an
 executor no longer loads it on every message (a partial index serves the live ones).
 A loop's values live in `loop_values`, in chunks, instead of in the loop's task run.
 """
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,7 +22,7 @@ depends_on: Union[str, Sequence[str], None] = None
 ID = sa.String(length=64)
 
 
-def _json() -> sa.types.TypeEngine:
+def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON(none_as_null=True).with_variant(
         postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql")
 

@@ -8,7 +8,7 @@ One row per (namespace, key): the value as JSON with its Kestra type (STRING, NU
 BOOLEAN, DATETIME, DATE, DURATION, JSON) and an optional expiration date from the TTL.
 The state store (`state.Set/Get/Delete`) lives here too, under reserved keys.
 """
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
@@ -20,7 +20,7 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
-def _json() -> sa.types.TypeEngine:
+def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON(none_as_null=True).with_variant(
         postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql")
 

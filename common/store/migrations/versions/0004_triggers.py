@@ -8,7 +8,7 @@ One row per (namespace, flow_id, trigger_id) of a Schedule or ScheduleOnDates tr
 last scheduled date evaluated, the next one, the last execution created, whether the
 trigger was disabled (stopAfter) and a backfill in progress.
 """
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
@@ -20,7 +20,7 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
-def _json() -> sa.types.TypeEngine:
+def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON(none_as_null=True).with_variant(
         postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql")
 

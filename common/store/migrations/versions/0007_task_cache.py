@@ -7,7 +7,7 @@ Create Date: 2026-12-06
 Kestra's taskCache: a runnable task's outputs by (namespace, flow id, SHA-256 of its
 rendered definition), written by the executor, read by workers (common/store/task_cache.py).
 """
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,7 +19,7 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
-def _json() -> sa.types.TypeEngine:
+def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON(none_as_null=True).with_variant(
         postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql")
 
