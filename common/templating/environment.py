@@ -24,7 +24,7 @@ import time
 import typing as t
 from collections.abc import Mapping, Sequence
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, nodes
 from jinja2.runtime import LoopContext, Macro, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -65,12 +65,12 @@ class PebbleUndefined(StrictUndefined):
     def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
         raise TemplateError(f"Function or Macro [{self._undefined_name}] does not exist")
 
-    __iter__ = __str__ = __len__ = __eq__ = __ne__ = __bool__ = __hash__ = __contains__ = (  # type: ignore
+    __iter__ = __str__ = __len__ = __eq__ = __ne__ = __bool__ = __hash__ = __contains__ = (
         _fail_with_undefined_error
     )
 
 
-class MapEntry(tuple):
+class MapEntry(tuple[t.Any, t.Any]):
     """What `{% for e in map %}` yields, as Pebble's Map.Entry: `e.key`, `e.value`."""
 
     __slots__ = ()
@@ -157,7 +157,7 @@ def java_double(value: float) -> str:
         return text if "e" not in text else format(decimal.Decimal(text), "f")
     sign, digits, exponent = decimal.Decimal(repr(value)).as_tuple()
     digit_text = "".join(map(str, digits)).rstrip("0") or "0"
-    point_exponent = exponent + len(digits) - 1
+    point_exponent = int(exponent) + len(digits) - 1  # finite: NaN and infinities returned above
     mantissa = digit_text[0] + "." + (digit_text[1:] or "0")
     return f"{'-' if sign else ''}{mantissa}E{point_exponent}"
 
@@ -281,10 +281,10 @@ class PodiumEnvironment(SandboxedEnvironment):
         self._pebble_lexer = PebbleLexer(self)
 
     @property
-    def lexer(self) -> PebbleLexer:  # type: ignore[override]
+    def lexer(self) -> PebbleLexer:
         return self._pebble_lexer
 
-    def _parse(self, source, name, filename):  # type: ignore[override]
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         return PebbleParser(self, source, name, filename).parse()
 
     # Python attribute access is never used: pb_get below is the only lookup.
@@ -325,20 +325,20 @@ class PodiumEnvironment(SandboxedEnvironment):
         except MissingValue:
             return None
 
-    def pb_coalesce(self, left: t.Callable, right: t.Callable, null_too: bool) -> t.Any:
+    def pb_coalesce(self, left: t.Callable[..., t.Any], right: t.Callable[..., t.Any], null_too: bool) -> t.Any:
         try:
             value = left()
         except MissingValue:
             return right()
         return right() if null_too and value is None else value
 
-    def pb_elvis(self, left: t.Any, right: t.Callable) -> t.Any:
+    def pb_elvis(self, left: t.Any, right: t.Callable[..., t.Any]) -> t.Any:
         return left if left else right()
 
-    def pb_and(self, left: t.Any, right: t.Callable) -> bool:
+    def pb_and(self, left: t.Any, right: t.Callable[..., t.Any]) -> bool:
         return bool(left) and bool(right())
 
-    def pb_or(self, left: t.Any, right: t.Callable) -> bool:
+    def pb_or(self, left: t.Any, right: t.Callable[..., t.Any]) -> bool:
         return bool(left) or bool(right())
 
     def pb_contains(self, container: t.Any, item: t.Any) -> bool:
@@ -347,7 +347,7 @@ class PodiumEnvironment(SandboxedEnvironment):
     def pb_is_in(self, value: t.Any, container: t.Any) -> bool:
         return is_in(value, container)
 
-    def pb_concat(self, left: t.Any, right: t.Any) -> str:
+    def pb_concat(self, left: t.Any, right: t.Any) -> t.Any:  # a str, or a secret's taint
         return derived(_concat, left, right)
 
     def pb_range(self, start: t.Any, end: t.Any) -> list[t.Any]:
@@ -357,7 +357,7 @@ class PodiumEnvironment(SandboxedEnvironment):
             raise TemplateError(f"A range may hold at most {MAX_RANGE_ITEMS} items")
         return list(range(start, end + 1))
 
-    def pb_iter(self, value: t.Any) -> t.Iterable:
+    def pb_iter(self, value: t.Any) -> t.Iterable[t.Any]:
         if value is None:
             return ()
         if isinstance(value, Mapping):
@@ -367,7 +367,7 @@ class PodiumEnvironment(SandboxedEnvironment):
         return _counted(value)
 
 
-def _counted(iterable: t.Iterable) -> t.Iterator:
+def _counted(iterable: t.Iterable[t.Any]) -> t.Iterator[t.Any]:
     budget = _budget()
     for item in iterable:
         budget.tick()
@@ -404,7 +404,7 @@ def _hashable(key: t.Any) -> bool:
     return True
 
 
-def _index(seq: Sequence, key: t.Any, path: str, lineno: int | None) -> t.Any:
+def _index(seq: Sequence[t.Any], key: t.Any, path: str, lineno: int | None) -> t.Any:
     if isinstance(key, slice):
         return seq[key]
     if isinstance(key, str) and key.lstrip("-").isdigit():
@@ -443,7 +443,7 @@ def is_in(value: t.Any, container: t.Any) -> bool:
     return False
 
 
-def _call_keeping_taint(call: t.Callable, context: t.Any, obj: t.Any, args: tuple[t.Any, ...],
+def _call_keeping_taint(call: t.Callable[..., t.Any], context: t.Any, obj: t.Any, args: tuple[t.Any, ...],
                         kwargs: dict[str, t.Any]) -> t.Any:
     """A function or macro called with a secret gives a secret (taint.py)."""
     if not any_secret(args, kwargs):
@@ -452,9 +452,10 @@ def _call_keeping_taint(call: t.Callable, context: t.Any, obj: t.Any, args: tupl
 
 
 def _concat(left: t.Any, right: t.Any) -> str:
-    left, right = java_string(left), java_string(right)
-    arithmetic.check_concat(len(left) + len(right))
-    return left + right
+    left_text: str = java_string(left)
+    right_text: str = java_string(right)
+    arithmetic.check_concat(len(left_text) + len(right_text))
+    return left_text + right_text
 
 
 @functools.lru_cache(maxsize=1)

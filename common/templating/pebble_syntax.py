@@ -77,7 +77,8 @@ class PebbleLexer(jlexer.Lexer):
                 for r in rules
             ]
 
-    def wrap(self, stream, name=None, filename=None):  # type: ignore[override]
+    def wrap(self, stream: t.Iterable[tuple[int, str, str]], name: str | None = None,
+             filename: str | None = None) -> t.Iterator[jlexer.Token]:
         wrap_one = super().wrap
         for lineno, token, value in stream:
             if token == jlexer.TOKEN_OPERATOR and value in _PEBBLE_OPERATORS:
@@ -105,11 +106,23 @@ def _define_node(name: str, fields: tuple[str, ...], doc: str) -> type:
     return type.__new__(nodes.NodeType, name, (nodes.Expr,), namespace)
 
 
-PbCall = _define_node(
-    "PbCall",
-    ("method", "args", "lazy", "consts"),
-    "`environment.<method>(args..., *consts)`; an arg flagged lazy is passed as a thunk.",
-)
+if t.TYPE_CHECKING:
+    class PbCall(nodes.Expr):
+        """The node `_define_node` builds at runtime, as the type checker should see it."""
+
+        method: str
+        args: list[nodes.Expr]
+        lazy: tuple[bool, ...]
+        consts: tuple[t.Any, ...]
+
+        def __init__(self, method: str, args: list[nodes.Expr], lazy: tuple[bool, ...],
+                     consts: tuple[t.Any, ...], lineno: int = ...) -> None: ...
+else:
+    PbCall = _define_node(
+        "PbCall",
+        ("method", "args", "lazy", "consts"),
+        "`environment.<method>(args..., *consts)`; an arg flagged lazy is passed as a thunk.",
+    )
 
 
 def pb_call(method: str, args: list[t.Any], lazy: tuple[t.Any, ...] = (),
@@ -165,7 +178,7 @@ class PebbleParser(Parser):
     """Jinja's statement parser with Pebble's expression grammar."""
 
     # -- statements -------------------------------------------------------------------
-    def parse_statement(self):  # type: ignore[override]
+    def parse_statement(self) -> nodes.Node | list[nodes.Node]:
         token = self.stream.current
         if token.type == "name" and token.value in REMOVED_TAGS:
             self.fail(f"Tag `{token.value}` is not supported", token.lineno)
@@ -288,7 +301,8 @@ class PebbleParser(Parser):
     def _inner_expression(self, source: str, lineno: int) -> nodes.Expr:
         template = PebbleParser(self.environment, "{{ " + source + " }}", self.name,
                                 self.filename).parse()
-        outputs = template.body[0].nodes if template.body else []
+        body = template.body[0] if template.body else None
+        outputs = body.nodes if isinstance(body, nodes.Output) else []
         if len(template.body) != 1 or len(outputs) != 1:
             self.fail(f"'#{{{source}}}' is not one expression", lineno)
         expression = outputs[0]
@@ -382,7 +396,8 @@ class PebbleParser(Parser):
         test: nodes.Expr = nodes.Test(node, name, args, kwargs, dyn_args, dyn_kwargs, lineno=lineno)
         return nodes.Not(test, lineno=lineno) if negated else test
 
-    def _call_args(self):
+    def _call_args(self) -> tuple[list[nodes.Expr], list[nodes.Keyword], nodes.Expr | None,
+                                  nodes.Expr | None]:
         if self.stream.current.type == "lparen":
             return self.parse_call_args()
         return [], [], None, None

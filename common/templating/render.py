@@ -6,6 +6,7 @@ carries Python internals (class names, reprs, tracebacks).
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import re
@@ -26,7 +27,7 @@ MAX_RENDER_DEPTH = 100  # Kestra's MAX_RENDERING_AMOUNT
 _EXPRESSION_PREVIEW = 300
 # Kestra strips raw tags from the final string with this regex (no DOTALL: single line only).
 _RAW_PATTERN = re.compile(r"\{%-*\s*raw\s*-*%}(.*?)\{%-*\s*endraw\s*-*%}")
-_DEPTH = envmod.contextvars.ContextVar("podium_render_depth", default=0)
+_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("podium_render_depth", default=0)
 
 
 class _Compiled(t.NamedTuple):
@@ -287,7 +288,7 @@ def current_each_output_function(context: Context, outputs: t.Any = None) -> t.A
     return outputs.get(value)
 
 
-CONTEXT_FUNCTIONS: dict[str, t.Callable] = {
+CONTEXT_FUNCTIONS: dict[str, t.Callable[..., t.Any]] = {
     "render": render_function,
     "renderOnce": render_once_function,
     "printContext": fetch_context_function,

@@ -83,7 +83,8 @@ class TaintState:
         for text in self.pending:
             self.register(text)
         self.pending.clear()
-        return self.masker.mask(message)
+        masked: str = self.masker.mask(message)
+        return masked
 
 
 STATE: contextvars.ContextVar[TaintState | None] = contextvars.ContextVar(

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Iterator
 
 from celery.utils.dispatch import Signal
 from celery.worker import state as worker_state
@@ -57,7 +57,7 @@ class _PodiumConsumer(Consumer):
     watch: BrokerWatch
     connected_generation = -1
 
-    def ensure_connected(self, conn):
+    def ensure_connected(self, conn: Any) -> Any:
         def on_error(exc: Exception, interval: float, *_: Any) -> None:
             log.warning("broker unreachable (%s): consumer reconnects in %.1f s", exc, interval)
             # Waiting for the broker is not being stuck: a restart by the orchestrator
@@ -73,12 +73,12 @@ class _PodiumConsumer(Consumer):
         self.connected_generation = self.watch.generation
         return conn
 
-    def register_with_event_loop(self, hub):
+    def register_with_event_loop(self, hub: Any) -> None:
         super().register_with_event_loop(hub)
         # Registered at each (re)connection; Celery cancels it with the connection.
         hub.call_repeatedly(CHECK_SECONDS, self._check)
 
-    def on_connection_error_after_connected(self, exc):
+    def on_connection_error_after_connected(self, exc: Exception) -> None:
         _keep_unacked(self.connection)
         super().on_connection_error_after_connected(exc)
 
@@ -120,7 +120,7 @@ def _ack_through_own_client(channel: Any) -> None:
         return
 
     @contextmanager
-    def conn_or_acquire(given: Any = None):
+    def conn_or_acquire(given: Any = None) -> Iterator[Any]:
         yield given or client
 
     channel.conn_or_acquire = conn_or_acquire

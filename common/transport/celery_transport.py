@@ -58,8 +58,10 @@ from celery import Celery, signals
 from celery.app.trace import setup_worker_optimizations
 from celery.exceptions import Reject
 from celery.worker import state as worker_state
-from kombu import Connection, Consumer, Exchange
 from kombu.common import Broadcast
+from kombu.connection import Connection
+from kombu.entity import Exchange
+from kombu.messaging import Consumer
 
 from common.settings import Settings
 from common.transport.base import (
@@ -217,16 +219,16 @@ def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
     # app's closure (its handlers) would serve them all.
     @app.task(name=TASK_NAME, shared=False, ignore_result=True, acks_late=True,
               reject_on_worker_lost=True, bind=True)
-    def handle(task, queue: str, body: str, failures: int = 0, outages: int = 0,
+    def handle(task: Any, queue: str, body: str, failures: int = 0, outages: int = 0,
                resent: bool = False) -> None:
         # kombu marks a message it put back (dead holder, lost pool process) as redelivered.
         lapsed = bool((task.request.delivery_info or {}).get("redelivered"))
         dispatch.handle(queue, body, failures, LAPSED if lapsed else RESENT if resent else None,
                         outages)
 
-    app.podium_dispatch = dispatch  # type: ignore[attr-defined]
-    app.podium_publish_patience = broker.publish_patience_seconds  # type: ignore[attr-defined]
-    app.podium_watch = BrokerWatch(broker.url, broker.key_prefix)  # type: ignore[attr-defined]
+    app.podium_dispatch = dispatch
+    app.podium_publish_patience = broker.publish_patience_seconds
+    app.podium_watch = BrokerWatch(broker.url, broker.key_prefix)
     return app
 
 
@@ -242,7 +244,7 @@ def send(app: Celery, queue: str, body: str, failures: int = 0, mark: str | None
     # Trailing arguments only when set: most messages keep the task's shortest form.
     args = [queue, body, failures, outages, True] if resent else \
         [queue, body, failures, outages] if outages else [queue, body, failures]
-    deadline = time.monotonic() + app.podium_publish_patience  # type: ignore[attr-defined]
+    deadline = time.monotonic() + app.podium_publish_patience
     pause = PUBLISH_RETRY_FIRST
     while True:
         try:
@@ -266,7 +268,7 @@ class CeleryTransport(Transport):
         self._dispatch = dispatch
         options = app.conf.broker_transport_options or {}
         self._claims = RedisClaims(app.conf.broker_url, options.get("global_keyprefix", ""))
-        self.watch: BrokerWatch = app.podium_watch  # type: ignore[attr-defined]
+        self.watch: BrokerWatch = app.podium_watch
 
     # -- producer side -------------------------------------------------------------------
 
@@ -375,7 +377,7 @@ def _stop_when_set(stop: threading.Event, finished: threading.Event) -> None:
             return
 
 
-def _install_signal_handlers(stop: threading.Event):
+def _install_signal_handlers(stop: threading.Event) -> Callable[[], None]:
     """SIGTERM/SIGINT -> warm shutdown, when we own the main thread; returns an undo."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
