@@ -103,8 +103,8 @@ class StoreTaskCache:
     created: datetime
 
 
-Command = (DispatchTask | ScheduleTimer | CancelTimers | KillRunningTasks | ExecutionEnded
-           | CreateExecution | StoreLoopValues | WriteFile | StoreTaskCache)
+Command = (DispatchTask | ScheduleTimer | CancelTimers | KillRunningTasks | KillChildren
+           | ExecutionEnded | CreateExecution | StoreLoopValues | WriteFile | StoreTaskCache)
 
 
 @dataclass

@@ -13,14 +13,8 @@ from datetime import datetime, timedelta
 
 from common.durations import parse_duration
 from common.models.execution import TaskRun
-from common.plugins.base import (
-    ConstantRetry,
-    ExponentialRetry,
-    RandomRetry,
-    Task,
-    TaskKind,
-    is_expression,
-)
+from common.plugins.base import ConstantRetry, ExponentialRetry, RandomRetry, Task, TaskKind
+from common.plugins.fields import is_expression
 from executor.engine.view import ExecutionTx
 
 RetryPolicy = ConstantRetry | ExponentialRetry | RandomRetry

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from common.durations import parse_duration
 from common.models.state import State
-from common.plugins.base import is_expression
+from common.plugins.fields import is_expression
 from common.plugins.tasks import flow_loops as loops
 from common.templating import is_truthy
 from executor.engine.branches import Scope, resolve_scope

@@ -24,7 +24,7 @@ from common.inputs import InputErrors, resolve_inputs, to_json_value
 from common.messages import ResumeExecution, TimerFired
 from common.models.execution import TaskRun
 from common.models.state import State
-from common.plugins.base import is_expression
+from common.plugins.fields import is_expression
 from common.plugins.tasks.flow import Pause
 from common.templating import render_typed
 from executor.engine.branches import Scope, resolve_scope

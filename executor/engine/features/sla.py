@@ -37,7 +37,7 @@ from common.errors import PodiumError, UndefinedVariableError
 from common.flow.model import Sla
 from common.messages import TimerFired
 from common.models.state import State
-from common.plugins.base import is_expression
+from common.plugins.fields import is_expression
 from common.templating import is_truthy, render
 from executor.engine.advance import AFTER_ADVANCE
 from executor.engine.commands import CancelTimers, ExecutionEnded, KillRunningTasks, ScheduleTimer
