@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from common.models.execution import Execution, TaskRun
 
@@ -46,7 +46,7 @@ class KillRunningTasks:
         return tuple(run_id for run_id, _ in self.attempts)
 
     @classmethod
-    def of(cls, runs) -> "KillRunningTasks":
+    def of(cls, runs: Iterable[TaskRun]) -> "KillRunningTasks":
         """Stop the last attempt of each of `runs`."""
         return cls(tuple((run.id, run.attempts[-1].number) for run in runs))
 

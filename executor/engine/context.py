@@ -21,6 +21,8 @@ from executor.engine import loop_scope
 from executor.engine.folding import missing_folded
 from executor.engine.view import ExecutionTx, NeedFoldedRuns
 
+# (namespace, render context) -> the services of one executor render.
+RenderServicesFactory = Callable[[str, dict[str, Any]], RenderServices]
 
 @dataclass(frozen=True)
 class EngineConfig:
@@ -31,8 +33,7 @@ class EngineConfig:
     globals_: dict[str, Any] = field(default_factory=dict)
     # The functions of the executor's own renders that need I/O (read(), kv(), secret()):
     # (namespace, context) -> RenderServices. None: they fail with a clear error.
-    render_services: Callable[[str, dict], RenderServices] | None = field(default=None,
-                                                                          compare=False)
+    render_services: RenderServicesFactory | None = field(default=None, compare=False)
     # Encrypts the SECRET inputs of the executions the executor creates (subflows).
     cipher: Any = field(default=None, compare=False)
     # Reads outputs a worker stored apart (common/storage/offload.py): uri -> value.
@@ -70,7 +71,7 @@ def execution_vars(tx: ExecutionTx) -> dict[str, Any]:
 # Functions (tx, run) -> variables added to a task run's context (a feature's own names,
 # e.g. Loop's `item`); registered by feature modules. A `taskrun` entry is merged into the
 # run's own `taskrun` variables, which win (e.g. Loop's `iteration` for nested runs).
-CONTEXT_EXTRAS: list = []
+CONTEXT_EXTRAS: list[Callable[[ExecutionTx, TaskRun], dict[str, Any]]] = []
 
 
 def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = None,
@@ -116,14 +117,15 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
     if config.load_outputs is not None and not for_worker:  # a worker resolves its own
         context["outputs"] = resolve_offloaded(context["outputs"], config.load_outputs)
     if config.render_services is not None and not for_worker:  # a worker brings its own
-        context[SERVICES_KEY] = _executor_services(tx, config, context)
+        context[SERVICES_KEY] = _executor_services(tx, config.render_services, context)
     return context
 
 
-def _executor_services(tx: ExecutionTx, config: EngineConfig, context: dict) -> RenderServices:
+def _executor_services(tx: ExecutionTx, make: RenderServicesFactory,
+                       context: dict[str, Any]) -> RenderServices:
     """The executor's services for one render; errorLogs() also sees the ERROR lines this
     message logged and has not committed yet (a flowable that just failed)."""
-    services = config.render_services(tx.flow.namespace, context)
+    services = make(tx.flow.namespace, context)
     committed = services.error_logs
     if committed is not None:
         services.error_logs = lambda: with_pending(committed(), _pending_logs(tx))
@@ -215,7 +217,7 @@ def task_references(tx: ExecutionTx, task: Task) -> set[str] | None:
     """`referenced_tasks` of a task's definition (pluginDefaults applied), once per message.
     A script task with `executionContext` hands its script every output (None): the script
     reads them from a file, not through expressions the definition would show."""
-    memo = tx.memo.setdefault("references", {})
+    memo: dict[str, set[str] | None] = tx.memo.setdefault("references", {})
     if task.id not in memo:
         definition = task_definition(tx, task)
         memo[task.id] = None if definition.get("executionContext") not in (None, False) \
@@ -225,7 +227,7 @@ def task_references(tx: ExecutionTx, task: Task) -> set[str] | None:
 
 def template_text(tx: ExecutionTx, task: Task) -> str:
     """Every template of a task's definition, one text (what its renders can read)."""
-    memo = tx.memo.setdefault("templates", {})
+    memo: dict[str, str] = tx.memo.setdefault("templates", {})
     if task.id not in memo:
         memo[task.id] = _templates(task_definition(tx, task))
     return memo[task.id]
@@ -235,9 +237,9 @@ def _templates(value: Any) -> str:
     return "\n".join(s for s in _strings(value) if "{{" in s or "{%" in s)
 
 
-def task_definition(tx: ExecutionTx, task: Task) -> dict:
+def task_definition(tx: ExecutionTx, task: Task) -> dict[str, Any]:
     """The task as a worker must rebuild it: what the flow said, pluginDefaults applied."""
-    memo = tx.memo.setdefault("definitions", {})
+    memo: dict[str, dict[str, Any]] = tx.memo.setdefault("definitions", {})
     if task.id not in memo:
         memo[task.id] = task.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return memo[task.id]
@@ -260,9 +262,10 @@ def _loop_keys(tx: ExecutionTx, run: TaskRun) -> list[str]:
 
 
 def input_defaults(tx: ExecutionTx) -> dict[str, Any]:
-    defaults = {}
+    defaults: dict[str, Any] = {}
     for declaration in tx.flow.inputs or []:
         value = getattr(declaration, "defaults", None)
-        if value is not None:
-            defaults[declaration.id or declaration.name] = to_json_value(value)
+        key = declaration.id or declaration.name
+        if value is not None and key is not None:
+            defaults[key] = to_json_value(value)
     return defaults

@@ -48,7 +48,7 @@ def recorded(run: TaskRun, index: int) -> bool:
     return str(index) in (run.flowable.iterations or {})
 
 
-def recorded_run(run: TaskRun, index: int, state: State, outputs: dict | None,
+def recorded_run(run: TaskRun, index: int, state: State, outputs: dict[str, Any] | None,
                  stop: bool) -> TaskRun:
     """The Loop run with one more ended iteration (and `broken` once a break held)."""
     ended = {**(run.flowable.iterations or {}),
@@ -63,7 +63,7 @@ def forgotten_run(run: TaskRun, index: int) -> TaskRun:
     return run.with_flowable(iterations=ended)
 
 
-def render_outputs(declared: list, context: dict) -> dict[str, Any]:
+def render_outputs(declared: list[Any], context: dict[str, Any]) -> dict[str, Any]:
     """An iteration's declared outputs, rendered and coerced to their types. Raises
     TemplateError / OutputError naming the output that failed."""
     return {output.id: to_json_value(coerce_output(output.type, render_value(

@@ -24,7 +24,7 @@ IterationPath = tuple[tuple[str, int], ...]
 
 def has_loops(tx: ExecutionTx) -> bool:
     """Whether the flow has a Loop at all (else no scoping work is done)."""
-    memo = tx.memo.setdefault("loop_scope", {})
+    memo: dict[str, bool] = tx.memo.setdefault("loop_scope", {})
     if "has" not in memo:
         memo["has"] = any(isinstance(t, Loop) for t in tx.flow.task_index().values())
     return memo["has"]
@@ -50,15 +50,15 @@ def visible(here: IterationPath, there: IterationPath) -> bool:
 
 
 def _scope(tx: ExecutionTx, run: TaskRun) -> tuple[IterationPath, list[str]]:
-    memo = tx.memo.setdefault("loop_scope_runs", {})
+    memo: dict[str, tuple[IterationPath, list[str]]] = tx.memo.setdefault(
+        "loop_scope_runs", {})
     if run.id not in memo:
         chain = [run, *tx.ancestors(run)]  # closest first
         path: list[tuple[str, int]] = []
         keys: list[str] = []
         for node, parent in zip(chain, [*chain[1:], None]):
-            in_iteration = parent is not None and node.iteration is not None and \
-                isinstance(tx.task(parent.task_id), Loop)
-            if in_iteration:
+            if parent is not None and node.iteration is not None and \
+                    isinstance(tx.task(parent.task_id), Loop):
                 path.append((parent.id, node.iteration))
             elif node.value is not None:
                 keys.append(node.value)

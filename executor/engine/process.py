@@ -7,7 +7,7 @@ calls `process()`, persists the Decision and only then publishes the commands it
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Literal
 
 from common.flow.model import Flow
 from common.messages import KillExecution, Message, StartExecution, TaskResult, TimerFired
@@ -31,7 +31,7 @@ from executor.engine.view import ExecutionTx, NeedFoldedRuns
 
 def process(flow: Flow, execution: Execution, task_runs: list[TaskRun], message: Message,
             now: datetime, config: EngineConfig | None = None, facts: Facts | None = None,
-            folded_loaded: frozenset[str] | bool = frozenset()) -> Decision:
+            folded_loaded: frozenset[str] | Literal[True] = frozenset()) -> Decision:
     """`task_runs`: the live task runs, plus the folded runs of the `folded_loaded` task ids.
     `facts`: what the core cannot read itself, read by the handler under the right locks
     (executor/engine/facts.py).

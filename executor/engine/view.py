@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable, Literal
 
 from common.flow.model import Flow
 from common.models.execution import Execution, TaskRun
@@ -13,6 +13,9 @@ from common.models.state import State
 from common.plugins.base import Task
 from executor.engine.commands import Command, Decision
 from executor.engine.facts import Facts
+
+# Which task ids' folded runs the handler loaded: those listed, or all of them (True).
+FoldedLoaded = frozenset[str] | Literal[True]
 
 
 class NeedFoldedRuns(Exception):
@@ -34,7 +37,7 @@ class ExecutionTx:
     """
 
     def __init__(self, flow: Flow, execution: Execution, task_runs: Iterable[TaskRun],
-                 now: datetime, folded_loaded: frozenset[str] | bool = frozenset()) -> None:
+                 now: datetime, folded_loaded: FoldedLoaded = frozenset()) -> None:
         self.flow = flow
         self.now = now
         self.execution = execution
@@ -48,7 +51,7 @@ class ExecutionTx:
         self.commands: list[Command] = []
         self.version = 0  # bumped on every change, so loops can tell when nothing moved
         self.facts = Facts()  # read by the handler for the core (see `process`)
-        self.memo: dict = {}  # derived once per message (e.g. which tasks a task refers to)
+        self.memo: dict[str, Any] = {}  # derived once per message (e.g. which tasks a task refers to)
         self.logs: list[tuple[str | None, str, str]] = []
         self._tasks = flow.task_index()
         self._max_seq = -1
@@ -160,7 +163,7 @@ class ExecutionTx:
                 self._folded_now[folded.id] = folded
         return top
 
-    def unfold(self, run_ids) -> None:
+    def unfold(self, run_ids: Iterable[str]) -> None:
         """Bring loaded folded runs back to the working set (their iteration runs again)."""
         for run in sorted((self._folded[i] for i in run_ids), key=lambda r: r.seq):
             del self._folded[run.id]
@@ -217,4 +220,5 @@ class ExecutionTx:
 
 def folded_seq(run: TaskRun) -> int:
     """The highest `seq` among the runs a loop run folded (-1: none)."""
-    return (run.flowable.loop or {}).get("seq", -1)
+    seq: int = (run.flowable.loop or {}).get("seq", -1)
+    return seq
