@@ -8,7 +8,7 @@ messages (If's evaluated condition, Switch's value) lives in the task run's `flo
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, TypeVar, cast
 
 from common.errors import TemplateError
 from common.models.execution import TaskRun
@@ -20,20 +20,24 @@ from executor.engine.branches import Scope, resolve_scope
 from executor.engine.context import EngineConfig, task_context
 from executor.engine.view import ExecutionTx
 
-Resolver = Callable[[ExecutionTx, EngineConfig, Task, TaskRun, Callable], State | None]
-RESOLVERS: dict[type, Resolver] = {}
+TaskT = TypeVar("TaskT", bound=Task)
+# start(run) dispatches or resolves a child run (see advance.py).
+StartRun = Callable[..., Any]
+Resolver = Callable[[ExecutionTx, EngineConfig, TaskT, TaskRun, StartRun], State | None]
+RESOLVERS: dict[type, Resolver[Task]] = {}
 
 
-def resolves(*classes: type) -> Callable[[Resolver], Resolver]:
-    def register(function: Resolver) -> Resolver:
+def resolves(*classes: type[TaskT]) -> Callable[[Resolver[TaskT]], Resolver[TaskT]]:
+    def register(function: Resolver[TaskT]) -> Resolver[TaskT]:
         for cls in classes:
-            RESOLVERS[cls] = function
+            # Keyed by the task's class: a resolver is only ever called with its own types.
+            RESOLVERS[cls] = cast(Resolver[Task], function)
         return function
     return register
 
 
 def resolve_flowable(tx: ExecutionTx, config: EngineConfig, task: Task, run: TaskRun,
-                     start: Callable) -> State | None:
+                     start: StartRun) -> State | None:
     resolver = RESOLVERS.get(type(task))
     if resolver is None:
         tx.log(run.id, "ERROR", f"task type {task.type} is not supported by this executor yet")

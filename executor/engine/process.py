@@ -7,7 +7,7 @@ calls `process()`, persists the Decision and only then publishes the commands it
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable, Literal
+from typing import Callable, Literal, TypeVar, cast
 
 from common.flow.model import Flow
 from common.messages import KillExecution, Message, StartExecution, TaskResult, TimerFired
@@ -50,24 +50,26 @@ def process(flow: Flow, execution: Execution, task_runs: list[TaskRun], message:
 
 # One handler per message type: (tx, message, config) -> None, or why the message changed
 # nothing. Feature modules register theirs with `handles`.
-Handler = Callable[[ExecutionTx, Message, EngineConfig], "str | None"]
-HANDLERS: dict[type, Handler] = {}
+MessageT = TypeVar("MessageT", bound=Message)
+Handler = Callable[[ExecutionTx, MessageT, EngineConfig], "str | None"]
+HANDLERS: dict[type, Handler[Message]] = {}
 # Message types whose handler reads every task run, folded ones included (a replay copies
 # them): the handler loads them all and passes folded_loaded=True.
 NEEDS_ALL_RUNS: set[type] = set()
 # Timer kinds (ScheduleTimer.kind) -> handler (tx, message, config), as above.
-TIMER_HANDLERS: dict[str, Handler] = {}
+TIMER_HANDLERS: dict[str, Handler[TimerFired]] = {}
 
 
-def handles(message_type: type) -> Callable[[Handler], Handler]:
-    def register(function: Handler) -> Handler:
-        HANDLERS[message_type] = function
+def handles(message_type: type[MessageT]) -> Callable[[Handler[MessageT]], Handler[MessageT]]:
+    def register(function: Handler[MessageT]) -> Handler[MessageT]:
+        # Keyed by the message's type: a handler is only ever called with its own type.
+        HANDLERS[message_type] = cast(Handler[Message], function)
         return function
     return register
 
 
-def handles_timer(kind: str) -> Callable[[Handler], Handler]:
-    def register(function: Handler) -> Handler:
+def handles_timer(kind: str) -> Callable[[Handler[TimerFired]], Handler[TimerFired]]:
+    def register(function: Handler[TimerFired]) -> Handler[TimerFired]:
         TIMER_HANDLERS[kind] = function
         return function
     return register

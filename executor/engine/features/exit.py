@@ -13,14 +13,16 @@ An execution-updating task the executor runs at its first resolution:
 from __future__ import annotations
 
 from common.errors import TemplateError
+from common.models.execution import TaskRun
 from common.models.state import State
 from common.plugins.tasks.execution import Exit
 from common.templating import render
 from executor.engine.advance import end_execution
-from executor.engine.context import task_context
+from executor.engine.context import EngineConfig, task_context
 from executor.engine.features.variables import UpdateError
-from executor.engine.flowables import resolves
+from executor.engine.flowables import StartRun, resolves
 from executor.engine.process import kill
+from executor.engine.view import ExecutionTx
 
 _STATES = {"SUCCESS": State.SUCCESS, "WARNING": State.WARNING, "KILLED": State.KILLED,
            "FAILED": State.FAILED, "CANCELED": State.CANCELLED,
@@ -35,7 +37,8 @@ def exit_state(text: str) -> State:
 
 
 @resolves(Exit)
-def _exit(tx, config, task: Exit, run, start) -> State:
+def _exit(tx: ExecutionTx, config: EngineConfig, task: Exit, run: TaskRun,
+          start: StartRun) -> State:
     try:
         state = exit_state(render(task.state, task_context(tx, config, run, task)))
     except (UpdateError, TemplateError) as exc:
@@ -45,7 +48,7 @@ def _exit(tx, config, task: Exit, run, start) -> State:
     return end_execution_from(tx, run, state)  # the caller moves this task run
 
 
-def end_execution_from(tx, run, state: State) -> State:
+def end_execution_from(tx: ExecutionTx, run: TaskRun, state: State) -> State:
     """Ends the execution with `state` from inside task run `run` (Exit, an Approval's
     decision): KILLED through a kill, else every unfinished ancestor of `run` moved to it."""
     if state is State.KILLED:

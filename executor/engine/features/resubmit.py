@@ -23,6 +23,7 @@ and does not count.
 from __future__ import annotations
 
 from common.messages import ResubmitAttempt
+from common.models.execution import Attempt, TaskRun
 from common.models.state import State
 from executor.engine.context import EngineConfig
 from executor.engine.dispatch import redispatch_attempt
@@ -46,7 +47,8 @@ def resubmit(tx: ExecutionTx, message: ResubmitAttempt, config: EngineConfig) ->
              f"worker {message.worker_id or '?'} stopped sending heartbeats while running it")
     lost = 0 if message.lost else 1 + _lost_in_a_row(run.attempts[:-1])
     if lost >= config.max_lost_attempts:
-        return _give_up(tx, run, lost, cause)
+        _give_up(tx, run, lost, cause)
+        return None
     closed = last.model_copy(update={"state": State.KILLED, "ended": tx.now,
                                      "worker_lost": not message.lost})
     run = tx.put_run(run.model_copy(update={"attempts": [*run.attempts[:-1], closed]}))
@@ -56,7 +58,7 @@ def resubmit(tx: ExecutionTx, message: ResubmitAttempt, config: EngineConfig) ->
     return None
 
 
-def _lost_in_a_row(attempts) -> int:
+def _lost_in_a_row(attempts: list[Attempt]) -> int:
     """How many of the last attempts were closed because their worker fell silent."""
     count = 0
     for attempt in reversed(attempts):
@@ -66,7 +68,7 @@ def _lost_in_a_row(attempts) -> int:
     return count
 
 
-def _give_up(tx: ExecutionTx, run, lost: int, cause: str) -> None:
+def _give_up(tx: ExecutionTx, run: TaskRun, lost: int, cause: str) -> None:
     """The last attempt closed FAILED (a later restart counts its losses afresh), the run
     ended as a failed attempt ends it."""
     last = run.attempts[-1]

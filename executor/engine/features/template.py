@@ -7,9 +7,12 @@ always fails that way, with the way out in the same log line.
 
 from __future__ import annotations
 
+from common.models.execution import TaskRun
 from common.models.state import State
 from common.plugins.tasks.flow import Template
-from executor.engine.flowables import resolves
+from executor.engine.context import EngineConfig
+from executor.engine.flowables import StartRun, resolves
+from executor.engine.view import ExecutionTx
 
 DISABLED = ("Templates are disabled, please check your configuration: Podium has no "
             "templates (deprecated since Kestra 0.11); copy the template's tasks into the "
@@ -17,7 +20,8 @@ DISABLED = ("Templates are disabled, please check your configuration: Podium has
 
 
 @resolves(Template)
-def _template(tx, config, task: Template, run, start) -> State:
+def _template(tx: ExecutionTx, config: EngineConfig, task: Template, run: TaskRun,
+              start: StartRun) -> State:
     tx.log(run.id, "ERROR", f"{task.id}: {DISABLED} (template {task.namespace}."
                             f"{task.template_id})")
     return State.FAILED

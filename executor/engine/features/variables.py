@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import Any, Callable
 
 from common.errors import PodiumError, TemplateError
+from common.models.execution import TaskRun
 from common.models.state import State
 from common.plugins.tasks.execution import SetVariables, UnsetVariables
 from common.templating import render, render_typed, render_value
-from executor.engine.context import EXECUTION_VARS, execution_vars, task_context
-from executor.engine.flowables import resolves
+from executor.engine.context import EXECUTION_VARS, EngineConfig, execution_vars, task_context
+from executor.engine.flowables import StartRun, resolves
 from executor.engine.view import ExecutionTx
 
 
@@ -80,7 +81,7 @@ def _set_vars(tx: ExecutionTx, new_vars: dict[str, Any]) -> None:
     tx.set_execution(tx.execution.model_copy(update={"variables": variables}))
 
 
-def _apply(tx: ExecutionTx, run, change) -> State:
+def _apply(tx: ExecutionTx, run: TaskRun, change: Callable[[], None]) -> State:
     try:
         change()
     except (UpdateError, TemplateError) as exc:
@@ -90,7 +91,8 @@ def _apply(tx: ExecutionTx, run, change) -> State:
 
 
 @resolves(SetVariables)
-def _set_variables(tx, config, task: SetVariables, run, start) -> State:
+def _set_variables(tx: ExecutionTx, config: EngineConfig, task: SetVariables, run: TaskRun,
+                   start: StartRun) -> State:
     def change() -> None:
         context = task_context(tx, config, run, task)
         rendered = _rendered_json(task.variables, context, "variables", dict)
@@ -105,7 +107,8 @@ def _set_variables(tx, config, task: SetVariables, run, start) -> State:
 
 
 @resolves(UnsetVariables)
-def _unset_variables(tx, config, task: UnsetVariables, run, start) -> State:
+def _unset_variables(tx: ExecutionTx, config: EngineConfig, task: UnsetVariables, run: TaskRun,
+                     start: StartRun) -> State:
     def change() -> None:
         context = task_context(tx, config, run, task)
         keys = _rendered_json(task.variables, context, "variables", list)
