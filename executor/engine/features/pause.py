@@ -29,7 +29,8 @@ from common.plugins.tasks.flow import Pause
 from common.templating import render_typed
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.commands import ScheduleTimer
-from executor.engine.flowables import _render, resolves
+from executor.engine.context import EngineConfig
+from executor.engine.flowables import StartRun, _render, resolves
 from executor.engine.process import (
     RESUME_REQUEST,
     applied_before,
@@ -37,6 +38,7 @@ from executor.engine.process import (
     handles_timer,
     remember_request,
 )
+from executor.engine.view import ExecutionTx
 
 DELAY, TIMEOUT = "pause_delay", "pause_timeout"
 # What a `pauseDuration` elapsing does, per `behavior` (Kestra's Pause.Behavior).
@@ -59,12 +61,15 @@ def typed_resume_inputs(task: Any, provided: Mapping[str, Any] | None) -> dict[s
     declarations = getattr(task, "on_resume", None)
     if not declarations:
         return None
-    return to_json_value(resolve_inputs(declarations, provided or {}, render_typed=render_typed))
+    typed: dict[str, Any] = to_json_value(
+        resolve_inputs(declarations, provided or {}, render_typed=render_typed))
+    return typed
 
 
 # ------------------------------------------------------------------ resolving
 @resolves(Pause)
-def _pause(tx, config, task, run, start):
+def _pause(tx: ExecutionTx, config: EngineConfig, task: Pause, run: TaskRun,
+           start: StartRun) -> State | None:
     if not run.history.entered(State.PAUSED):
         _schedule(tx, config, task, run)
         # A retrying execution cannot be PAUSED by the state table; it pauses once running.
@@ -77,7 +82,7 @@ def _pause(tx, config, task, run, start):
                          start)
 
 
-def _schedule(tx, config, task, run) -> None:
+def _schedule(tx: ExecutionTx, config: EngineConfig, task: Pause, run: TaskRun) -> None:
     delay = _duration(tx, config, task, run, task.delay or task.pause_duration)
     kind = DELAY
     if delay is None:
@@ -87,7 +92,8 @@ def _schedule(tx, config, task, run) -> None:
                               task_run_id=run.id))
 
 
-def _duration(tx, config, task, run, text: str | None) -> timedelta | None:
+def _duration(tx: ExecutionTx, config: EngineConfig, task: Pause, run: TaskRun,
+              text: str | None) -> timedelta | None:
     if not text:
         return None
     if is_expression(text):  # Kestra renders Property<Duration>; null means "not set"
@@ -103,7 +109,7 @@ def _duration(tx, config, task, run, text: str | None) -> timedelta | None:
 
 # ------------------------------------------------------------------ resuming
 @handles(ResumeExecution)
-def _resume(tx, message: ResumeExecution, config) -> str | None:
+def _resume(tx: ExecutionTx, message: ResumeExecution, config: EngineConfig) -> str | None:
     if tx.execution.state is not State.PAUSED:
         return f"execution is not paused ({tx.execution.state.value})"
     if applied_before(tx, RESUME_REQUEST, message.request_id):
@@ -124,11 +130,13 @@ def _resume(tx, message: ResumeExecution, config) -> str | None:
 
 @handles_timer(DELAY)
 @handles_timer(TIMEOUT)
-def _pause_elapsed(tx, message: TimerFired, config) -> str | None:
+def _pause_elapsed(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
     run = tx.run(message.task_run_id or "")
     if run is None or run.state is not State.PAUSED:
         return "pause timer for a task run that is no longer paused"
     task = tx.task(run.task_id)
+    if not isinstance(task, Pause):  # only a Pause schedules these timers
+        return f"pause timer for task '{run.task_id}', which is not a Pause"
     state = State.FAILED
     if message.timer_kind == DELAY:
         # `delay` always resumes; `behavior` only applies to the newer `pauseDuration`.
@@ -141,7 +149,8 @@ def _pause_elapsed(tx, message: TimerFired, config) -> str | None:
     return None
 
 
-def unpause(tx, run: TaskRun, task: Any, state: State, on_resume: dict | None) -> None:
+def unpause(tx: ExecutionTx, run: TaskRun, task: Any, state: State,
+            on_resume: dict[str, Any] | None) -> None:
     """Kestra's markAs for a paused run: the run takes `state` (a Pause without tasks
     resumed to RUNNING ends SUCCESS), then the execution runs again unless another task
     run is still paused."""
