@@ -20,6 +20,7 @@ from common.conditions import dates
 from common.conditions.errors import ConditionError, UnsupportedCondition
 from common.models.execution import Execution
 from common.plugins import conditions as c
+from common.plugins.base import Condition
 from common.templating import is_truthy
 
 __all__ = ["FLOW_TRIGGER_CONDITIONS", "SCHEDULE_CONDITIONS", "WEBHOOK_CONDITIONS",
@@ -28,7 +29,7 @@ __all__ = ["FLOW_TRIGGER_CONDITIONS", "SCHEDULE_CONDITIONS", "WEBHOOK_CONDITIONS
 
 # What each trigger evaluates (Kestra: ScheduleCondition types for a Schedule; the
 # execution conditions for a Flow trigger; a Webhook only has its request to look at).
-_LOGIC = frozenset({c.Expression, c.Not, c.Or})
+_LOGIC: frozenset[type[Condition]] = frozenset((c.Expression, c.Not, c.Or))
 SCHEDULE_CONDITIONS = _LOGIC | {c.DateTimeBetween, c.TimeBetween, c.DayWeek,
                                 c.DayWeekInMonth, c.Weekend, c.PublicHoliday}
 FLOW_TRIGGER_CONDITIONS = _LOGIC | {c.ExecutionFlow, c.ExecutionNamespace, c.ExecutionStatus,
