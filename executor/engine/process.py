@@ -98,7 +98,8 @@ KILL_REQUEST, RESUME_REQUEST = "kill_request", "resume_request"
 
 
 def applied_before(tx: ExecutionTx, key: str, request_id: str) -> bool:
-    return getattr(tx.execution.engine, key) == request_id
+    applied: str | None = getattr(tx.execution.engine, key)
+    return applied == request_id
 
 
 def remember_request(tx: ExecutionTx, key: str, request_id: str) -> None:

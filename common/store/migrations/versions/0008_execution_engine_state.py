@@ -10,7 +10,7 @@ the user's `vars` under camelCase keys, to its own `engine` column in the shape 
 common/models/engine_state.py. Existing rows are converted; the key table below is a
 frozen copy (a migration must not change when the model does).
 """
-from typing import Any, Sequence, Union
+from typing import Any, Callable, Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
@@ -29,12 +29,16 @@ _LINK_KEYS = {"taskRunId": "task_run_id", "wait": "wait", "iteration": "iteratio
               "outputs": "outputs"}
 
 
-def _json() -> sa.types.TypeEngine:
+# (user variables, engine state) of one execution.
+Pair = tuple[dict[str, Any], dict[str, Any]]
+
+
+def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON(none_as_null=True).with_variant(
         postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql")
 
 
-def _table() -> sa.Table:
+def _table() -> sa.TableClause:
     return sa.table("executions", sa.column("id", sa.String()),
                     sa.column("variables", _json()), sa.column("engine", _json()))
 
@@ -51,7 +55,7 @@ def downgrade() -> None:
         batch.drop_column("engine")
 
 
-def _rewrite(convert) -> None:
+def _rewrite(convert: Callable[[dict[str, Any], dict[str, Any]], Pair]) -> None:
     """Every execution with variables or engine state, through `convert`."""
     conn, executions = op.get_bind(), _table()
     rows = conn.execute(sa.select(executions).where(
@@ -63,7 +67,7 @@ def _rewrite(convert) -> None:
                 variables=variables or None, engine=engine or None))
 
 
-def _split(variables: dict[str, Any], engine: dict[str, Any]) -> tuple[dict, dict]:
+def _split(variables: dict[str, Any], engine: dict[str, Any]) -> Pair:
     kept = {k: v for k, v in variables.items() if k not in _KEYS}
     moved = {_KEYS[k]: v for k, v in variables.items() if k in _KEYS}
     if isinstance(moved.get("subflow"), dict):
@@ -72,7 +76,7 @@ def _split(variables: dict[str, Any], engine: dict[str, Any]) -> tuple[dict, dic
     return kept, {**moved, **engine}
 
 
-def _merge(variables: dict[str, Any], engine: dict[str, Any]) -> tuple[dict, dict]:
+def _merge(variables: dict[str, Any], engine: dict[str, Any]) -> Pair:
     back = {v: k for k, v in _KEYS.items()}
     moved = {back[k]: v for k, v in engine.items() if k in back}
     if isinstance(moved.get("subflow"), dict):
