@@ -1,7 +1,7 @@
 """Parsed flows by (database, namespace, id, revision). A revision never changes once saved,
-so entries never go stale; the cache only bounds memory. The database is part of the key
-because the persisters' caches are process-wide: two stores in one process (embedded
-runtimes one after the other, tests) each have their own revision 1 of a flow."""
+so entries never go stale; the cache only bounds memory. Each executor service owns one
+(its persisters and flow-trigger index read through it); the database stays part of the
+key so that a cache handed to readers of another store can never mix their revisions."""
 
 from __future__ import annotations
 

@@ -117,7 +117,7 @@ def executor(settings: Settings, service: Any, database: Any, stop: threading.Ev
     health = Health()
     management = Management(health)
     health.expect("timers", max(30.0, 10 * settings.executor.timer_poll_seconds))
-    service.on_timer_round = lambda: health.beat("timers")
+    service.timers.on_round = lambda: health.beat("timers")
     health.expect("consumer", 6 * CONSUMER_BEAT_SECONDS)
     management.closers.append(_ready_when_consuming(health, "consumer"))
     not_ready_when_set(stop, health)

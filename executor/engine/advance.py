@@ -23,9 +23,6 @@ from executor.engine.flowables import resolve_flowable
 from executor.engine.view import ExecutionTx
 
 MAX_PASSES = 10_000
-# Where the final state waits while afterExecution tasks run.
-# Called after every `advance`, whatever the state: (tx, config) -> None.
-AFTER_ADVANCE: list = []
 
 
 def start_execution(tx: ExecutionTx, scheduled: bool = False) -> str | None:
@@ -73,7 +70,7 @@ def _concurrency_limited(tx: ExecutionTx) -> bool:
 
 def advance(tx: ExecutionTx, config: EngineConfig) -> None:
     _advance(tx, config)
-    for hook in AFTER_ADVANCE:  # checks on every change (features/sla.py)
+    for hook in tx.wiring.after_advance:  # checks on every change (executor/wiring.py)
         hook(tx, config)
 
 

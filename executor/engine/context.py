@@ -68,12 +68,6 @@ def execution_vars(tx: ExecutionTx) -> dict[str, Any]:
     return stored if stored is not None else (tx.flow.variables or {})
 
 
-# Functions (tx, run) -> variables added to a task run's context (a feature's own names,
-# e.g. Loop's `item`); registered by feature modules. A `taskrun` entry is merged into the
-# run's own `taskrun` variables, which win (e.g. Loop's `iteration` for nested runs).
-CONTEXT_EXTRAS: list[Callable[[ExecutionTx, TaskRun], dict[str, Any]]] = []
-
-
 def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = None,
                  task: Task | None = None, extra: dict[str, Any] | None = None,
                  uses: set[str] | None = None, for_worker: bool = False) -> dict[str, Any]:
@@ -84,8 +78,11 @@ def task_context(tx: ExecutionTx, config: EngineConfig, run: TaskRun | None = No
     if uses is None and task is not None:
         uses = task_references(tx, task)
     inherited: dict[str, Any] = {}
-    if run is not None and CONTEXT_EXTRAS:
-        extra = {**{k: v for fn in CONTEXT_EXTRAS for k, v in fn(tx, run).items()}, **(extra or {})}
+    # A feature's own names (Loop's `item`): `tx.wiring.context_extras` (executor/wiring.py).
+    # Their `taskrun` entry is merged into the run's own `taskrun` variables, which win.
+    extras = tx.wiring.context_extras
+    if run is not None and extras:
+        extra = {**{k: v for fn in extras for k, v in fn(tx, run).items()}, **(extra or {})}
         inherited = extra.pop("taskrun", None) or {}
     ancestors = tx.ancestors(run) if run else []
     context = build_context(

@@ -8,7 +8,7 @@ messages (If's evaluated condition, Switch's value) lives in the task run's `flo
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar, cast
+from typing import Any, Callable
 
 from common.errors import TemplateError
 from common.models.execution import TaskRun
@@ -20,25 +20,13 @@ from executor.engine.branches import Scope, resolve_scope
 from executor.engine.context import EngineConfig, task_context
 from executor.engine.view import ExecutionTx
 
-TaskT = TypeVar("TaskT", bound=Task)
 # start(run) dispatches or resolves a child run (see advance.py).
 StartRun = Callable[..., Any]
-Resolver = Callable[[ExecutionTx, EngineConfig, TaskT, TaskRun, StartRun], State | None]
-RESOLVERS: dict[type, Resolver[Task]] = {}
-
-
-def resolves(*classes: type[TaskT]) -> Callable[[Resolver[TaskT]], Resolver[TaskT]]:
-    def register(function: Resolver[TaskT]) -> Resolver[TaskT]:
-        for cls in classes:
-            # Keyed by the task's class: a resolver is only ever called with its own types.
-            RESOLVERS[cls] = cast(Resolver[Task], function)
-        return function
-    return register
 
 
 def resolve_flowable(tx: ExecutionTx, config: EngineConfig, task: Task, run: TaskRun,
                      start: StartRun) -> State | None:
-    resolver = RESOLVERS.get(type(task))
+    resolver = tx.wiring.resolvers.get(type(task))  # executor/wiring.py
     if resolver is None:
         tx.log(run.id, "ERROR", f"task type {task.type} is not supported by this executor yet")
         return State.FAILED
@@ -63,23 +51,20 @@ def _render(tx: ExecutionTx, config: EngineConfig, task: Task, run: TaskRun,
         return None
 
 
-@resolves(branching.Sequential, branching.AllowFailure)
-def _sequential(tx, config, task, run, start):
+def resolve_sequential(tx, config, task, run, start):
     state = resolve_scope(tx, Scope(run, task.tasks or [], task.errors or [], task.finally_ or []), start)
     if isinstance(task, branching.AllowFailure) and state is State.FAILED:
         return State.WARNING
     return state
 
 
-@resolves(branching.Parallel)
-def _parallel(tx, config, task, run, start):
+def resolve_parallel(tx, config, task, run, start):
     concurrency = int_or(task.concurrent, 0)
     return resolve_scope(tx, Scope(run, task.tasks, task.errors or [], task.finally_ or [],
                                    concurrency=concurrency), start)
 
 
-@resolves(branching.If)
-def _if(tx, config, task, run, start):
+def resolve_if(tx, config, task, run, start):
     if run.flowable.condition is None:
         rendered = _render(tx, config, task, run, str(task.condition))
         if rendered is None:
@@ -92,8 +77,7 @@ def _if(tx, config, task, run, start):
     return resolve_scope(tx, Scope(run, branch, task.errors or [], task.finally_ or []), start)
 
 
-@resolves(branching.Switch)
-def _switch(tx, config, task, run, start):
+def resolve_switch(tx, config, task, run, start):
     if run.flowable.value is None:
         rendered = _render(tx, config, task, run, str(task.value))
         if rendered is None:
@@ -109,10 +93,3 @@ def _switch(tx, config, task, run, start):
         tx.log(run.id, "ERROR", f"Switch '{task.id}': no case matches '{value}' and no defaults")
         return State.FAILED
     return resolve_scope(tx, Scope(run, branch, task.errors or [], task.finally_ or []), start)
-
-
-# Loop and Dag resolvers register themselves on import; keep this last (they use `resolves`).
-from executor.engine import (  # noqa: E402 - registered last (see above)
-    loops,  # noqa: E402,F401
-    waiting,  # noqa: E402,F401
-)

@@ -25,14 +25,12 @@ from typing import Any
 
 from common.errors import TemplateError
 from common.models.state import State, fold_states
-from common.plugins.tasks import flow_branching as branching
-from common.plugins.tasks import flow_loops as loops
 from common.templating import render, render_value
 from executor.engine.branches import Scope, enabled, resolve_scope
 from executor.engine.commands import StoreLoopValues
 from executor.engine.context import task_context
 from executor.engine.facts import ValueWindow
-from executor.engine.flowables import int_or, resolves
+from executor.engine.flowables import int_or
 
 # States that keep an iteration in the working set: a restart looks for them there.
 _KEEP_LIVE = (State.FAILED, State.KILLED, State.PAUSED)
@@ -266,25 +264,21 @@ def _run_loop(tx, config, task, run, start, raw_values, limit: int, inner: int):
     return _iterate(tx, task, tx.run(run.id), start, limit, inner)
 
 
-@resolves(loops.ForEach)
-def _for_each(tx, config, task, run, start):
+def resolve_for_each(tx, config, task, run, start):
     return _run_loop(tx, config, task, run, start, task.values,
                      int_or(task.concurrency_limit, 1), inner=1)
 
 
-@resolves(loops.EachSequential)
-def _each_sequential(tx, config, task, run, start):
+def resolve_each_sequential(tx, config, task, run, start):
     return _run_loop(tx, config, task, run, start, task.value, 1, inner=1)
 
 
-@resolves(loops.EachParallel)
-def _each_parallel(tx, config, task, run, start):
+def resolve_each_parallel(tx, config, task, run, start):
     return _run_loop(tx, config, task, run, start, task.value, int_or(task.concurrent, 0),
                      inner=0)
 
 
-@resolves(branching.Dag)
-def _dag(tx, config, task, run, start):
+def resolve_dag(tx, config, task, run, start):
     nodes = [node for node in task.tasks if not node.task.disabled]
     errors = enabled(task.errors)
     children = tx.children(run.id)

@@ -7,7 +7,7 @@ calls `process()`, persists the Decision and only then publishes the commands it
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable, Literal, TypeVar, cast
+from typing import Literal
 
 from common.flow.model import Flow
 from common.messages import KillExecution, Message, StartExecution, TaskResult, TimerFired
@@ -25,19 +25,23 @@ from executor.engine.commands import (
 from executor.engine.context import EngineConfig
 from executor.engine.dispatch import dispatch_attempt
 from executor.engine.facts import Facts
+from executor.engine.registry import EngineWiring
 from executor.engine.results import apply_task_result
 from executor.engine.view import ExecutionTx, NeedFoldedRuns
 
 
 def process(flow: Flow, execution: Execution, task_runs: list[TaskRun], message: Message,
             now: datetime, config: EngineConfig | None = None, facts: Facts | None = None,
-            folded_loaded: frozenset[str] | Literal[True] = frozenset()) -> Decision:
+            folded_loaded: frozenset[str] | Literal[True] = frozenset(), *,
+            wiring: EngineWiring) -> Decision:
     """`task_runs`: the live task runs, plus the folded runs of the `folded_loaded` task ids.
     `facts`: what the core cannot read itself, read by the handler under the right locks
     (executor/engine/facts.py).
+    `wiring`: which function handles each message, timer and flowable (executor/wiring.py).
     A Decision with `needs_folded` asks for those tasks' folded runs and a second call."""
     config = config or EngineConfig()
-    tx = ExecutionTx(flow, execution, task_runs, now, folded_loaded=folded_loaded)
+    tx = ExecutionTx(flow, execution, task_runs, now, folded_loaded=folded_loaded,
+                     wiring=wiring)
     tx.facts = facts.copy() if facts is not None else Facts()
     try:
         ignored = _handle(tx, message, config)
@@ -48,47 +52,20 @@ def process(flow: Flow, execution: Execution, task_runs: list[TaskRun], message:
     return tx.decision(ignored)
 
 
-# One handler per message type: (tx, message, config) -> None, or why the message changed
-# nothing. Feature modules register theirs with `handles`.
-MessageT = TypeVar("MessageT", bound=Message)
-Handler = Callable[[ExecutionTx, MessageT, EngineConfig], "str | None"]
-HANDLERS: dict[type, Handler[Message]] = {}
-# Message types whose handler reads every task run, folded ones included (a replay copies
-# them): the handler loads them all and passes folded_loaded=True.
-NEEDS_ALL_RUNS: set[type] = set()
-# Timer kinds (ScheduleTimer.kind) -> handler (tx, message, config), as above.
-TIMER_HANDLERS: dict[str, Handler[TimerFired]] = {}
-
-
-def handles(message_type: type[MessageT]) -> Callable[[Handler[MessageT]], Handler[MessageT]]:
-    def register(function: Handler[MessageT]) -> Handler[MessageT]:
-        # Keyed by the message's type: a handler is only ever called with its own type.
-        HANDLERS[message_type] = cast(Handler[Message], function)
-        return function
-    return register
-
-
-def handles_timer(kind: str) -> Callable[[Handler[TimerFired]], Handler[TimerFired]]:
-    def register(function: Handler[TimerFired]) -> Handler[TimerFired]:
-        TIMER_HANDLERS[kind] = function
-        return function
-    return register
-
-
 def _handle(tx: ExecutionTx, message: Message, config: EngineConfig) -> str | None:
-    handler = HANDLERS.get(type(message))
+    handler = tx.wiring.handlers.get(type(message))
     if handler is None:
         return f"no handler for {type(message).__name__}"
     return handler(tx, message, config)
 
 
-@handles(StartExecution)
-def _start(tx: ExecutionTx, message: StartExecution, config: EngineConfig) -> str | None:
+# The handlers of the core messages and timers follow; executor/wiring.py lists them.
+def handle_start(tx: ExecutionTx, message: StartExecution, config: EngineConfig) -> str | None:
     return start_execution(tx)
 
 
-@handles(TaskResult)
-def _result(tx: ExecutionTx, message: TaskResult, config: EngineConfig) -> str | None:
+def handle_task_result(tx: ExecutionTx, message: TaskResult,
+                       config: EngineConfig) -> str | None:
     return apply_task_result(tx, message, config)
 
 
@@ -106,8 +83,7 @@ def remember_request(tx: ExecutionTx, key: str, request_id: str) -> None:
     tx.set_execution(tx.execution.with_engine(**{key: request_id}))
 
 
-@handles(KillExecution)
-def _kill(tx: ExecutionTx, message: KillExecution, config: EngineConfig) -> str | None:
+def handle_kill(tx: ExecutionTx, message: KillExecution, config: EngineConfig) -> str | None:
     if applied_before(tx, KILL_REQUEST, message.request_id):
         return "a copy of the kill already applied"
     if (tx.flow.after_execution and tx.execution.state in _KILLED_THEN_AFTER
@@ -159,25 +135,22 @@ def kill(tx: ExecutionTx) -> str | None:
     return None
 
 
-@handles(TimerFired)
 def fire_timer(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
     if message.timer_kind == "new_execution":
         return create_retry_execution(tx)
     if tx.execution.state.is_terminated:
         return "execution already terminated"
-    handler = TIMER_HANDLERS.get(message.timer_kind)
+    handler = tx.wiring.timer_handlers.get(message.timer_kind)
     if handler is None:
         return f"unknown timer kind {message.timer_kind}"
     return handler(tx, message, config)
 
 
-@handles_timer("start")
-def _scheduled_start(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
+def scheduled_start_due(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
     return start_execution(tx, scheduled=True)
 
 
-@handles_timer("retry")
-def _retry_due(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
+def retry_due(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
     run = tx.run(message.task_run_id or "")
     if run is None or run.state is not State.RETRYING:
         return "retry timer for a task run that is not retrying"
@@ -188,8 +161,7 @@ def _retry_due(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> st
     return None
 
 
-@handles_timer("waitfor")
-def _round_due(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
+def wait_round_due(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
     return None  # the WaitFor resolver sees its round is due when `advance` runs
 
 
@@ -213,6 +185,3 @@ def create_retry_execution(tx: ExecutionTx) -> str | None:
 
 __all__ = ["process", "ScheduleTimer"]
 
-
-# Feature modules register handlers on import; keep this last (they use `handles`).
-import executor.engine.features  # noqa: E402,F401

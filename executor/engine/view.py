@@ -13,6 +13,7 @@ from common.models.state import State
 from common.plugins.base import Task
 from executor.engine.commands import Command, Decision
 from executor.engine.facts import Facts
+from executor.engine.registry import NO_WIRING, EngineWiring
 
 # Which task ids' folded runs the handler loaded: those listed, or all of them (True).
 FoldedLoaded = frozenset[str] | Literal[True]
@@ -37,8 +38,10 @@ class ExecutionTx:
     """
 
     def __init__(self, flow: Flow, execution: Execution, task_runs: Iterable[TaskRun],
-                 now: datetime, folded_loaded: FoldedLoaded = frozenset()) -> None:
+                 now: datetime, folded_loaded: FoldedLoaded = frozenset(),
+                 wiring: EngineWiring = NO_WIRING) -> None:
         self.flow = flow
+        self.wiring = wiring  # what handles, resolves and hooks (executor/wiring.py)
         self.now = now
         self.execution = execution
         self._original_execution = execution

@@ -14,15 +14,13 @@ from datetime import datetime, timedelta
 from common.durations import parse_duration
 from common.models.state import State
 from common.plugins.fields import is_expression
-from common.plugins.tasks import flow_loops as loops
 from common.templating import is_truthy
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.commands import ScheduleTimer
-from executor.engine.flowables import _render, resolves
+from executor.engine.flowables import _render
 
 
-@resolves(loops.WaitFor, loops.LoopUntil)
-def _wait_for(tx, config, task, run, start):
+def resolve_wait_for(tx, config, task, run, start):
     if run.flowable.round is None:
         run = tx.put_run(run.with_flowable(round=0, since=tx.now).model_copy(
             update={"outputs": {"iterationCount": 0}}))

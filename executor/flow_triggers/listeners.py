@@ -7,7 +7,8 @@ match creates its execution (one flow deeper in its chain of flows: common/call_
 with Kestra's trigger variables (`executionId`, `namespace`,
 `flowId`, `flowRevision`, `state`, `executionLabels`, `outputs`) and the trigger's
 `inputs` rendered against the source execution. The listening flows (latest revision of
-each flow with an enabled Flow trigger) are cached until a flow is saved or deleted.
+each flow with an enabled Flow trigger) are cached by the executor's `ListenerIndex` until a
+flow is saved or deleted.
 """
 
 from __future__ import annotations
@@ -54,13 +55,14 @@ from executor.flow_triggers.conditions import (
 )
 
 log = logging.getLogger(__name__)
-_FLOWS = FlowCache()
 
 
 class ListenerIndex:
-    """(flow, revision, Flow trigger) of every flow that listens, refreshed on any save."""
+    """(flow, revision, Flow trigger) of every flow that listens, refreshed on any save.
+    One per executor service, reading its flows through the service's FlowCache."""
 
-    def __init__(self) -> None:
+    def __init__(self, flows: FlowCache) -> None:
+        self.flows = flows
         self._key: tuple | None = None
         # (flow, revision, trigger, when that revision was saved)
         self._listeners: list[tuple[Flow, int, FlowTrigger, datetime]] = []
@@ -76,7 +78,7 @@ class ListenerIndex:
             if "Flow" not in stored.source:  # cheap pre-filter before parsing
                 continue
             try:
-                flow = _FLOWS.get(conn, stored.namespace, stored.id, stored.revision)
+                flow = self.flows.get(conn, stored.namespace, stored.id, stored.revision)
             except PodiumError:
                 continue
             if flow.disabled:
@@ -89,24 +91,24 @@ class ListenerIndex:
         return listeners
 
 
-LISTENERS = ListenerIndex()
-
-
-def listening_flows(conn) -> list[Flow]:
-    """The latest revision of every enabled flow with an enabled Flow trigger."""
-    unique = {(flow.namespace, flow.id): flow for flow, _, _, _ in LISTENERS.get(conn)}
+def listening_flows(conn, index: ListenerIndex | None = None) -> list[Flow]:
+    """The latest revision of every enabled flow with an enabled Flow trigger (read afresh
+    without an `index`)."""
+    index = index or ListenerIndex(FlowCache())
+    unique = {(flow.namespace, flow.id): flow for flow, _, _, _ in index.get(conn)}
     return list(unique.values())
 
 
-def on_state_change(conn, before: Execution, after: Execution, config, out) -> None:
+def on_state_change(conn, before: Execution, after: Execution, config, out,
+                    index: ListenerIndex) -> None:
     """Called by the executor's handler for every decision that moved an execution."""
     entered = [entry.state.value for entry in after.history.histories[len(before.history.histories):]]
     if not entered:
         return
-    listeners = LISTENERS.get(conn)
+    listeners = index.get(conn)
     if not listeners:
         return
-    source = _Source(conn, after, config)
+    source = _Source(conn, after, config, index.flows)
     for state in entered:
         for flow, revision, trigger, saved_at in listeners:
             _maybe_fire(conn, source, state, flow, revision, trigger, saved_at, out)
@@ -115,14 +117,15 @@ def on_state_change(conn, before: Execution, after: Execution, config, out) -> N
 class _Source:
     """The source execution's render context, built once and only when a render needs it."""
 
-    def __init__(self, conn, execution: Execution, config) -> None:
+    def __init__(self, conn, execution: Execution, config, flows: FlowCache) -> None:
         self.conn, self.execution, self.config = conn, execution, config
+        self.flows = flows
         self._context: dict | None = None
         self._retried = False
 
     def context(self) -> dict:
         if self._context is None:
-            flow = _FLOWS.get(self.conn, self.execution.namespace, self.execution.flow_id,
+            flow = self.flows.get(self.conn, self.execution.namespace, self.execution.flow_id,
                               self.execution.flow_revision)
             runs = load_task_runs(self.conn, self.execution.id)
             tx = ExecutionTx(flow, self.execution, runs, utcnow(), folded_loaded=True)

@@ -1,9 +1,3 @@
-"""How feature commands are written in the deciding transaction
-(`executor.service.persists`). Every module of this package is imported by
-`executor.service`, so a feature's persistence is one module here."""
-
-import importlib
-import pkgutil
-
-for _module in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_module.name}")
+"""How the commands of a Decision are written in the deciding transaction: one module per
+concern (the core commands, subflows, flow concurrency). Importing a module registers
+nothing: executor/wiring.py lists which persisters each command type gets, in order."""

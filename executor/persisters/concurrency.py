@@ -23,18 +23,14 @@ from common.store.slots import (
 from common.store.types import utcnow
 from common.transport.base import EXECUTOR_QUEUE
 from executor.engine.commands import ExecutionEnded
-from executor.flow_cache import FlowCache
-from executor.service import Outgoing, persists
-
-_FLOWS = FlowCache()
+from executor.outgoing import Outgoing
 
 
-@persists(ExecutionEnded)
-def _release_queued(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
+def start_queued_executions(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
     ended = command.execution
     if _was_queued(ended):
         return  # killed while waiting in the queue: it freed nothing (and its row is locked)
-    flow = _FLOWS.get(conn, ended.namespace, ended.flow_id, ended.flow_revision)
+    flow = out.flows.get(conn, ended.namespace, ended.flow_id, ended.flow_revision)
     if flow.concurrency is None:
         return
     now = utcnow()

@@ -33,17 +33,14 @@ from executor.engine.context import EngineConfig, task_context
 from executor.engine.features.subflow import SUBFLOW_TYPES, StartSubflow
 from executor.engine.view import ExecutionTx
 from executor.flow_cache import FlowCache
-from executor.service import Outgoing, persists
-
-_FLOWS = FlowCache()
+from executor.outgoing import Outgoing
 
 
-@persists(StartSubflow)
-def _start_subflow(conn, execution: Execution, command: StartSubflow, out: Outgoing) -> None:
+def create_subflow_execution(conn, execution: Execution, command: StartSubflow, out: Outgoing) -> None:
     try:
         chain = extended_chain(execution, command.namespace, command.flow_id,
                                out.config.max_chain_depth, "subflow")
-        child = _child_execution(conn, command, chain, out.config.cipher,
+        child = _child_execution(conn, out.flows, command, chain, out.config.cipher,
                                  out.config.render_services)
     except (PodiumError, ValueError) as exc:
         _answer(out, command, None, State.FAILED, error=str(exc))
@@ -60,13 +57,13 @@ def _start_subflow(conn, execution: Execution, command: StartSubflow, out: Outgo
         _answer(out, command, child.id, State.CREATED)
 
 
-def _child_execution(conn, command: StartSubflow, chain: list[str], cipher=None,
+def _child_execution(conn, flows: FlowCache, command: StartSubflow, chain: list[str], cipher=None,
                      input_services=None) -> Execution:
     stored = get_flow(conn, command.namespace, command.flow_id, command.revision)
     if stored is None or stored.deleted:
         raise PodiumError(f"Unable to find flow '{command.namespace}'.'{command.flow_id}' "
                           f"with revision '{command.revision or 0}'")
-    flow = _FLOWS.get(conn, command.namespace, command.flow_id, stored.revision)
+    flow = flows.get(conn, command.namespace, command.flow_id, stored.revision)
     if flow.disabled:
         raise PodiumError("Cannot execute a flow which is disabled")
     link = SubflowLink(task_run_id=command.parent_task_run_id, wait=command.wait,
@@ -89,14 +86,14 @@ def _answer(out: Outgoing, command: StartSubflow, child_id: str | None, state: S
     out.messages.append((EXECUTOR_QUEUE, message.encode()))
 
 
-@persists(ExecutionEnded)
-def _child_ended(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
-    message = child_ended_message(conn, command.execution, out.config)
+def tell_parent_child_ended(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
+    message = child_ended_message(conn, command.execution, out.config, out.flows)
     if message is not None:
         out.messages.append((EXECUTOR_QUEUE, message.encode()))
 
 
-def child_ended_message(conn, ended: Execution, config: EngineConfig) -> SubflowEnded | None:
+def child_ended_message(conn, ended: Execution, config: EngineConfig,
+                        flows: FlowCache) -> SubflowEnded | None:
     """What an ended child tells the Subflow task run waiting for it (None: nobody waits).
     Also what the executor sends again when that message was lost (lost_messages.py)."""
     trigger = ended.trigger or {}
@@ -110,17 +107,17 @@ def child_ended_message(conn, ended: Execution, config: EngineConfig) -> Subflow
     parent_id = (trigger.get("variables") or {}).get("executionId")
     if link is None or not link.wait or not parent_id:
         return None
-    outputs, error = _outputs(conn, ended, link, config)
+    outputs, error = _outputs(conn, ended, link, config, flows)
     return SubflowEnded(execution_id=parent_id, task_run_id=link.task_run_id,
                         child_execution_id=first_id, state=ended.state,
                         outputs=outputs, error=error, iteration=link.iteration)
 
 
-def _outputs(conn, ended: Execution, link: SubflowLink,
-             config: EngineConfig) -> tuple[dict | None, str | None]:
+def _outputs(conn, ended: Execution, link: SubflowLink, config: EngineConfig,
+             flows: FlowCache) -> tuple[dict | None, str | None]:
     """The child flow's outputs; for a child flow without any, the parent task's deprecated
     `outputs`, rendered on the child execution (Kestra's createSubflowExecutionResult)."""
-    flow = _FLOWS.get(conn, ended.namespace, ended.flow_id, ended.flow_revision)
+    flow = flows.get(conn, ended.namespace, ended.flow_id, ended.flow_revision)
     if flow.outputs:
         return ended.outputs, None
     templates: dict[str, Any] | None = link.outputs
@@ -133,14 +130,12 @@ def _outputs(conn, ended: Execution, link: SubflowLink,
         return None, f"Failed to extract outputs with the error: '{exc}'"
 
 
-@persists(ExecutionEnded)
-def _kill_children(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
+def kill_children_if_killed(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
     if command.execution.state is State.KILLED:
         _kill_running_children(conn, command.execution.id, out)
 
 
-@persists(KillChildren)
-def _kill_children_now(conn, execution: Execution, command: KillChildren,
+def kill_children(conn, execution: Execution, command: KillChildren,
                        out: Outgoing) -> None:
     _kill_running_children(conn, command.execution_id, out)
 

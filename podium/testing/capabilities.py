@@ -4,12 +4,12 @@ worker implements. The conformance runner skips flows that need anything else.""
 from __future__ import annotations
 
 from common.plugins.registry import registry
-from executor.engine.flowables import RESOLVERS
+from executor.wiring import ENGINE
 from worker.runnables import RUNNABLES
 
 
 def supported_task_types() -> set[str]:
-    classes = set(RESOLVERS) | set(RUNNABLES)
+    classes = set(ENGINE.resolvers) | set(RUNNABLES)
     names = set()
     for name, cls in registry.classes("task").items():
         if cls in classes:

@@ -26,7 +26,7 @@ tasks:
 
 def test_a_lost_timer_message_fires_again_and_its_copies_are_ignored(tmp_path):
     with Runtime.embedded(tmp_path, workers=1) as runtime:
-        runtime.executor.timer_refire = timedelta(seconds=1)
+        runtime.executor.timers.refire = timedelta(seconds=1)
         publish, fired = runtime.transport.publish, []
 
         def lose_the_first_timer_message(queue, payload):

@@ -31,8 +31,6 @@ from executor.engine.commands import ScheduleTimer
 from executor.engine.context import task_context
 from executor.engine.features.exit import end_execution_from
 from executor.engine.features.pause import _duration, unpause
-from executor.engine.flowables import resolves
-from executor.engine.process import handles, handles_timer
 
 EXPIRE = "approval_expire"
 _MAPPED = {"WARN": State.WARNING, "FAIL": State.FAILED}
@@ -40,8 +38,7 @@ _EXECUTION_ENDS = {"SUCCEED": State.SUCCESS, "CANCEL": State.CANCELLED, "KILL": 
 _IN_ERROR = (State.FAILED, State.KILLED)
 
 
-@resolves(Approval)
-def _approval(tx, config, task: Approval, run, start) -> State | None:
+def resolve_approval(tx, config, task: Approval, run, start) -> State | None:
     decision = (run.outputs or {}).get("decision")
     if decision is None and not run.history.entered(State.PAUSED):
         if "url" not in (run.outputs or {}):
@@ -132,8 +129,7 @@ def _iso(moment: datetime) -> str:
 
 
 # ------------------------------------------------------------------ decisions
-@handles(ReviewExecution)
-def _review(tx, message: ReviewExecution, config) -> str | None:
+def handle_review(tx, message: ReviewExecution, config) -> str | None:
     run = tx.run(message.task_run_id)
     if run is None or run.state is not State.PAUSED:
         return f"task run {message.task_run_id} is not paused"
@@ -147,8 +143,7 @@ def _review(tx, message: ReviewExecution, config) -> str | None:
     return None
 
 
-@handles_timer(EXPIRE)
-def _expired(tx, message: TimerFired, config) -> str | None:
+def approval_expired(tx, message: TimerFired, config) -> str | None:
     run = tx.run(message.task_run_id or "")
     if run is None or run.state is not State.PAUSED:
         return "approval already decided"

@@ -20,7 +20,7 @@ from common.templating import render
 from executor.engine.advance import end_execution
 from executor.engine.context import EngineConfig, task_context
 from executor.engine.features.variables import UpdateError
-from executor.engine.flowables import StartRun, resolves
+from executor.engine.flowables import StartRun
 from executor.engine.process import kill
 from executor.engine.view import ExecutionTx
 
@@ -36,9 +36,8 @@ def exit_state(text: str) -> State:
     return state
 
 
-@resolves(Exit)
-def _exit(tx: ExecutionTx, config: EngineConfig, task: Exit, run: TaskRun,
-          start: StartRun) -> State:
+def resolve_exit(tx: ExecutionTx, config: EngineConfig, task: Exit, run: TaskRun,
+                 start: StartRun) -> State:
     try:
         state = exit_state(render(task.state, task_context(tx, config, run, task)))
     except (UpdateError, TemplateError) as exc:

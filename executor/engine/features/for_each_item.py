@@ -28,19 +28,16 @@ from common.storage import task_output_uri
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.context import task_context
 from executor.engine.features.subflow import guess_state, start_command
-from executor.engine.flowables import resolves
 from executor.engine.view import ExecutionTx
 
 SPLIT_SUFFIX = "_split"
 
 
-@resolves(ForEachItem)
-def _for_each_item(tx, config, task: ForEachItem, run, start):
+def resolve_for_each_item(tx, config, task: ForEachItem, run, start):
     return resolve_scope(tx, Scope(run, task.subtasks(), task.errors or []), start)
 
 
-@resolves(ForEachItemExecutable)
-def _batches(tx, config, task: ForEachItemExecutable, run, start):
+def resolve_batches(tx, config, task: ForEachItemExecutable, run, start):
     if run.flowable.ended is not None:
         return run.flowable.ended
     if run.flowable.batches is not None:

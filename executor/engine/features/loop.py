@@ -48,8 +48,8 @@ from common.templating.library.ion import to_ion
 from executor.engine import loop_iterations as iterations
 from executor.engine.branches import Scope, enabled, resolve_scope
 from executor.engine.commands import WriteFile
-from executor.engine.context import CONTEXT_EXTRAS, task_context
-from executor.engine.flowables import int_or, resolves
+from executor.engine.context import task_context
+from executor.engine.flowables import int_or
 from executor.engine.view import ExecutionTx
 
 
@@ -57,8 +57,7 @@ class LoopValuesError(ValueError):
     pass
 
 
-@resolves(Loop)
-def _loop(tx, config, task, run, start):
+def resolve_loop(tx, config, task, run, start):
     items = _items(tx, config, task, run)
     if items is None:
         return State.FAILED
@@ -190,7 +189,7 @@ def _transmit_failed(tx, config, task: Loop, run: TaskRun) -> bool:
     return rendered is True or str(rendered).strip().lower() == "true"
 
 
-def _item_variable(tx: ExecutionTx, run: TaskRun) -> dict[str, Any]:
+def item_variable(tx: ExecutionTx, run: TaskRun) -> dict[str, Any]:
     """`item` of the closest enclosing Loop iteration, if any, and its index as
     `taskrun.iteration` for every run inside it, however nested (a run's own wins). In a
     nested Loop, `item.parent` is the enclosing iteration's item and `item.parents` every
@@ -214,5 +213,3 @@ def _item_variable(tx: ExecutionTx, run: TaskRun) -> dict[str, Any]:
         item["parent"], item["parents"] = found[1], found[1:]
     return {"item": item, "taskrun": {"iteration": found[0]["index"]}}
 
-
-CONTEXT_EXTRAS.append(_item_variable)

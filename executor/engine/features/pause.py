@@ -30,14 +30,8 @@ from common.templating import render_typed
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.commands import ScheduleTimer
 from executor.engine.context import EngineConfig
-from executor.engine.flowables import StartRun, _render, resolves
-from executor.engine.process import (
-    RESUME_REQUEST,
-    applied_before,
-    handles,
-    handles_timer,
-    remember_request,
-)
+from executor.engine.flowables import StartRun, _render
+from executor.engine.process import RESUME_REQUEST, applied_before, remember_request
 from executor.engine.view import ExecutionTx
 
 DELAY, TIMEOUT = "pause_delay", "pause_timeout"
@@ -67,9 +61,8 @@ def typed_resume_inputs(task: Any, provided: Mapping[str, Any] | None) -> dict[s
 
 
 # ------------------------------------------------------------------ resolving
-@resolves(Pause)
-def _pause(tx: ExecutionTx, config: EngineConfig, task: Pause, run: TaskRun,
-           start: StartRun) -> State | None:
+def resolve_pause(tx: ExecutionTx, config: EngineConfig, task: Pause, run: TaskRun,
+                  start: StartRun) -> State | None:
     if not run.history.entered(State.PAUSED):
         _schedule(tx, config, task, run)
         # A retrying execution cannot be PAUSED by the state table; it pauses once running.
@@ -108,8 +101,7 @@ def _duration(tx: ExecutionTx, config: EngineConfig, task: Pause, run: TaskRun,
 
 
 # ------------------------------------------------------------------ resuming
-@handles(ResumeExecution)
-def _resume(tx: ExecutionTx, message: ResumeExecution, config: EngineConfig) -> str | None:
+def handle_resume(tx: ExecutionTx, message: ResumeExecution, config: EngineConfig) -> str | None:
     if tx.execution.state is not State.PAUSED:
         return f"execution is not paused ({tx.execution.state.value})"
     if applied_before(tx, RESUME_REQUEST, message.request_id):
@@ -128,9 +120,7 @@ def _resume(tx: ExecutionTx, message: ResumeExecution, config: EngineConfig) -> 
     return None
 
 
-@handles_timer(DELAY)
-@handles_timer(TIMEOUT)
-def _pause_elapsed(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
+def pause_elapsed(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
     run = tx.run(message.task_run_id or "")
     if run is None or run.state is not State.PAUSED:
         return "pause timer for a task run that is no longer paused"

@@ -29,7 +29,6 @@ from executor.engine.commands import CancelTimers, CreateExecution
 from executor.engine.context import EXECUTION_VARS, EngineConfig
 from executor.engine.dispatch import dispatch_attempt
 from executor.engine.loops import reopening
-from executor.engine.process import NEEDS_ALL_RUNS, handles
 from executor.engine.view import ExecutionTx
 
 RESTARTABLE = (State.FAILED, State.KILLED, State.PAUSED)
@@ -82,7 +81,6 @@ def _why_not_controllable(execution: Execution, what: str) -> str | None:
 
 # ---------------------------------------------------------------- restart
 
-@handles(RestartExecution)
 def restart(tx: ExecutionTx, message: RestartExecution, config: EngineConfig) -> str | None:
     if reason := why_not_restart(tx.execution, tx.runs()):
         return reason
@@ -162,7 +160,6 @@ def _after_task_ids(flow) -> set[str]:
 
 # ---------------------------------------------------------------- set state
 
-@handles(SetTaskRunState)
 def set_task_run_state(tx: ExecutionTx, message: SetTaskRunState,
                        config: EngineConfig) -> str | None:
     run = tx.any_run(message.task_run_id)
@@ -213,7 +210,6 @@ def _forced(run: TaskRun, state: State, tx: ExecutionTx) -> TaskRun:
 
 # ---------------------------------------------------------------- replay
 
-@handles(ReplayExecution)
 def replay(tx: ExecutionTx, message: ReplayExecution, config: EngineConfig) -> str | None:
     source = tx.execution
     chosen = tx.any_run(message.task_run_id) if message.task_run_id else None
@@ -270,8 +266,6 @@ def _copied_runs(tx: ExecutionTx, chosen: TaskRun,
         copies.append(copy)
     return copies, ids
 
-
-NEEDS_ALL_RUNS.update((ReplayExecution, SetTaskRunState))
 
 
 def _path(tx: ExecutionTx, run: TaskRun) -> list[TaskRun]:

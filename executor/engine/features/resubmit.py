@@ -27,12 +27,10 @@ from common.models.execution import Attempt, TaskRun
 from common.models.state import State
 from executor.engine.context import EngineConfig
 from executor.engine.dispatch import redispatch_attempt
-from executor.engine.process import handles
 from executor.engine.results import final_state
 from executor.engine.view import ExecutionTx
 
 
-@handles(ResubmitAttempt)
 def resubmit(tx: ExecutionTx, message: ResubmitAttempt, config: EngineConfig) -> str | None:
     run = tx.run(message.task_run_id)
     if run is None:

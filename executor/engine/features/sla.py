@@ -39,10 +39,8 @@ from common.messages import TimerFired
 from common.models.state import State
 from common.plugins.fields import is_expression
 from common.templating import is_truthy, render
-from executor.engine.advance import AFTER_ADVANCE
 from executor.engine.commands import CancelTimers, ExecutionEnded, KillRunningTasks, ScheduleTimer
 from executor.engine.context import EngineConfig, referenced_tasks, task_context
-from executor.engine.process import handles_timer
 from executor.engine.view import ExecutionTx
 
 MAX_DURATION, FLOW_TIMEOUT = "sla_max_duration", "flow_timeout"
@@ -63,8 +61,6 @@ def after_advance(tx: ExecutionTx, config: EngineConfig) -> None:
     if tx.flow.sla:
         _check_assertions(tx, config)
 
-
-AFTER_ADVANCE.append(after_advance)
 
 
 def _started_now(tx: ExecutionTx) -> bool:
@@ -148,8 +144,7 @@ def _awaits_outputs(tx: ExecutionTx, assertion: str, exc: PodiumError) -> bool:
 
 
 # ------------------------------------------------------------------ timers
-@handles_timer(MAX_DURATION)
-def _max_duration_elapsed(tx: ExecutionTx, message: TimerFired,
+def max_duration_elapsed(tx: ExecutionTx, message: TimerFired,
                           config: EngineConfig) -> str | None:
     sla_id = message.timer_id.rsplit(":", 1)[-1]
     sla = next((s for s in tx.flow.sla or [] if s.id == sla_id and s.type == "MAX_DURATION"),
@@ -167,8 +162,7 @@ def _max_duration_elapsed(tx: ExecutionTx, message: TimerFired,
     return None
 
 
-@handles_timer(FLOW_TIMEOUT)
-def _flow_timed_out(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
+def flow_timed_out(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
     if tx.execution.state is State.KILLING:
         return "execution is being killed"
     duration = _duration(tx, config, tx.flow.timeout, "flow timeout")

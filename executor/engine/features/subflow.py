@@ -30,8 +30,6 @@ from common.plugins.tasks.flow_subflows import ForEachItemExecutable, Subflow
 from common.templating import render, render_value
 from executor.engine.commands import ScheduleTimer
 from executor.engine.context import EngineConfig, task_context
-from executor.engine.flowables import resolves
-from executor.engine.process import handles, handles_timer
 from executor.engine.retry import next_attempt_at, policy_for
 from executor.engine.view import ExecutionTx
 
@@ -68,8 +66,7 @@ def guess_state(child: State, transmit_failed: bool) -> State:
     return State.SUCCESS
 
 
-@resolves(Subflow)
-def _subflow(tx: ExecutionTx, config: EngineConfig, task: Subflow, run, start) -> State | None:
+def resolve_subflow(tx: ExecutionTx, config: EngineConfig, task: Subflow, run, start) -> State | None:
     if run.flowable.ended is not None:
         return run.flowable.ended
     if run.flowable.child is not None:
@@ -115,8 +112,7 @@ def start_command(tx: ExecutionTx, config: EngineConfig, task: Subflow, run,
         schedule_date=schedule_date, iteration=iteration)
 
 
-@handles(SubflowEnded)
-def _subflow_ended(tx: ExecutionTx, message: SubflowEnded, config: EngineConfig) -> str | None:
+def handle_subflow_ended(tx: ExecutionTx, message: SubflowEnded, config: EngineConfig) -> str | None:
     run = tx.run(message.task_run_id)
     if run is None or run.state is not State.RUNNING or run.flowable.ended is not None:
         return "subflow result for a task run that is not waiting for it"
@@ -164,8 +160,7 @@ def _schedule_retry(tx: ExecutionTx, run) -> bool:
     return True
 
 
-@handles_timer(RETRY_TIMER)
-def _retry_due(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
+def subflow_retry_due(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
     run = tx.run(message.task_run_id or "")
     if run is None or run.state is not State.RETRYING:
         return "subflow retry timer for a task run that is not retrying"

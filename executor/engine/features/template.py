@@ -11,7 +11,7 @@ from common.models.execution import TaskRun
 from common.models.state import State
 from common.plugins.tasks.flow import Template
 from executor.engine.context import EngineConfig
-from executor.engine.flowables import StartRun, resolves
+from executor.engine.flowables import StartRun
 from executor.engine.view import ExecutionTx
 
 DISABLED = ("Templates are disabled, please check your configuration: Podium has no "
@@ -19,9 +19,8 @@ DISABLED = ("Templates are disabled, please check your configuration: Podium has
             "flow or call it as a Subflow")
 
 
-@resolves(Template)
-def _template(tx: ExecutionTx, config: EngineConfig, task: Template, run: TaskRun,
-              start: StartRun) -> State:
+def resolve_template(tx: ExecutionTx, config: EngineConfig, task: Template, run: TaskRun,
+                     start: StartRun) -> State:
     tx.log(run.id, "ERROR", f"{task.id}: {DISABLED} (template {task.namespace}."
                             f"{task.template_id})")
     return State.FAILED

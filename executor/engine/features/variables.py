@@ -28,7 +28,7 @@ from common.models.state import State
 from common.plugins.tasks.execution import SetVariables, UnsetVariables
 from common.templating import render, render_typed, render_value
 from executor.engine.context import EXECUTION_VARS, EngineConfig, execution_vars, task_context
-from executor.engine.flowables import StartRun, resolves
+from executor.engine.flowables import StartRun
 from executor.engine.view import ExecutionTx
 
 
@@ -90,9 +90,8 @@ def _apply(tx: ExecutionTx, run: TaskRun, change: Callable[[], None]) -> State:
     return State.SUCCESS
 
 
-@resolves(SetVariables)
-def _set_variables(tx: ExecutionTx, config: EngineConfig, task: SetVariables, run: TaskRun,
-                   start: StartRun) -> State:
+def resolve_set_variables(tx: ExecutionTx, config: EngineConfig, task: SetVariables, run: TaskRun,
+                          start: StartRun) -> State:
     def change() -> None:
         context = task_context(tx, config, run, task)
         rendered = _rendered_json(task.variables, context, "variables", dict)
@@ -106,9 +105,8 @@ def _set_variables(tx: ExecutionTx, config: EngineConfig, task: SetVariables, ru
     return _apply(tx, run, change)
 
 
-@resolves(UnsetVariables)
-def _unset_variables(tx: ExecutionTx, config: EngineConfig, task: UnsetVariables, run: TaskRun,
-                     start: StartRun) -> State:
+def resolve_unset_variables(tx: ExecutionTx, config: EngineConfig, task: UnsetVariables, run: TaskRun,
+                            start: StartRun) -> State:
     def change() -> None:
         context = task_context(tx, config, run, task)
         keys = _rendered_json(task.variables, context, "variables", list)

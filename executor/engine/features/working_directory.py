@@ -16,10 +16,8 @@ from __future__ import annotations
 from common.messages import TaskResult
 from common.models.execution import Attempt, TaskRun
 from common.models.state import State, StateHistory, fold_states
-from common.plugins.tasks.flow import WorkingDirectory
 from executor.engine.branches import Scope, enabled, resolve_scope
 from executor.engine.commands import StoreTaskCache
-from executor.engine.flowables import resolves
 from executor.engine.view import ExecutionTx
 
 _CHILD_STATES = {State.SUCCESS, State.WARNING, State.FAILED, State.KILLED}
@@ -67,8 +65,7 @@ def continues_in_executor(tx: ExecutionTx, run: TaskRun, state: State) -> bool:
     return bool(enabled(task.finally_))
 
 
-@resolves(WorkingDirectory)
-def _working_directory(tx, config, task, run, start):
+def resolve_working_directory(tx, config, task, run, start):
     # Only reached once the worker part ended (advance skips a WorkingDirectory before).
     return resolve_scope(tx, Scope(run, task.tasks, task.errors or [], task.finally_ or []),
                          start)

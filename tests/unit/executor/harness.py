@@ -18,7 +18,8 @@ from executor.engine.commands import Decision, DispatchTask, ScheduleTimer, Stor
 from executor.engine.context import EngineConfig
 from executor.engine.facts import Facts
 from executor.engine.loops import value_windows
-from executor.engine.process import NEEDS_ALL_RUNS, process
+from executor.engine.process import process
+from executor.wiring import ENGINE
 
 Worker = Callable[[DispatchTask], tuple[str, dict | None]]
 
@@ -60,13 +61,13 @@ class Harness:
         facts = Facts(slots_taken=self.slots_taken,
                       loop_values=value_windows(live, self._values))
         loaded: frozenset | bool = frozenset()
-        if type(message) in NEEDS_ALL_RUNS:
+        if type(message) in ENGINE.needs_all_runs:
             live, loaded = list(self.runs.values()), True
         self.live_sizes.append(len(live))
         folded: list[TaskRun] = []
         while True:
             decision = process(self.flow, self.execution, [*live, *folded], message, self.now,
-                               self.config, facts=facts, folded_loaded=loaded)
+                               self.config, facts=facts, folded_loaded=loaded, wiring=ENGINE)
             if not decision.needs_folded:
                 break
             assert loaded is not True and not decision.needs_folded <= loaded
