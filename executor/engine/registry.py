@@ -12,20 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from common.models.execution import TaskRun
     from common.models.state import State
-    from common.plugins.base import Task
     from executor.engine.context import EngineConfig
     from executor.engine.view import ExecutionTx
 
-# (tx, message, config) -> None, or why the message changed nothing.
-Handler = Callable[["ExecutionTx", Any, "EngineConfig"], "str | None"]
-# (tx, config, task, run, start) -> the flowable's final state, None while it runs.
-Resolver = Callable[["ExecutionTx", "EngineConfig", "Task", "TaskRun", Callable],
-                    "State | None"]
+# Each handler and resolver takes its own message or task class, so a table of them can
+# only say `...` for the arguments; their shapes:
+# handler (tx, message, config) -> None, or why the message changed nothing;
+Handler = Callable[..., "str | None"]
+# resolver (tx, config, task, run, start) -> the flowable's final state, None while it runs.
+Resolver = Callable[..., "State | None"]
 # (tx, config) -> None: called after every `advance`, whatever the state.
 AfterAdvance = Callable[["ExecutionTx", "EngineConfig"], None]
 # (tx, run) -> variables added to a task run's render context (a `taskrun` entry is merged
