@@ -252,13 +252,8 @@ class ExecutorService:
                         namespace=execution.namespace, flow_id=execution.flow_id)
 
     # ------------------------------------------------------------------ background
-    def fire_due_timers(self) -> int:
-        return self.timers.fire_due()
-
-    def resubmit_silent_workers(self, timeout_seconds: float) -> int:
-        return self.liveness.resubmit_silent_workers(timeout_seconds)
-
     def resend_lost_messages(self) -> int:
+        """What a consumer took with it, sent again (the broker lost its data, a test)."""
         return self.recovery.resend()
 
     def wake(self) -> None:

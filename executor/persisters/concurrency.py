@@ -26,7 +26,8 @@ from executor.engine.commands import ExecutionEnded
 from executor.outgoing import Outgoing
 
 
-def start_queued_executions(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
+def start_queued_executions(conn, execution: Execution, command: ExecutionEnded,
+                            out: Outgoing) -> None:
     ended = command.execution
     if _was_queued(ended):
         return  # killed while waiting in the queue: it freed nothing (and its row is locked)

@@ -36,7 +36,8 @@ from executor.flow_cache import FlowCache
 from executor.outgoing import Outgoing
 
 
-def create_subflow_execution(conn, execution: Execution, command: StartSubflow, out: Outgoing) -> None:
+def create_subflow_execution(conn, execution: Execution, command: StartSubflow,
+                             out: Outgoing) -> None:
     try:
         chain = extended_chain(execution, command.namespace, command.flow_id,
                                out.config.max_chain_depth, "subflow")
@@ -57,8 +58,8 @@ def create_subflow_execution(conn, execution: Execution, command: StartSubflow, 
         _answer(out, command, child.id, State.CREATED)
 
 
-def _child_execution(conn, flows: FlowCache, command: StartSubflow, chain: list[str], cipher=None,
-                     input_services=None) -> Execution:
+def _child_execution(conn, flows: FlowCache, command: StartSubflow, chain: list[str],
+                     cipher=None, input_services=None) -> Execution:
     stored = get_flow(conn, command.namespace, command.flow_id, command.revision)
     if stored is None or stored.deleted:
         raise PodiumError(f"Unable to find flow '{command.namespace}'.'{command.flow_id}' "
@@ -86,7 +87,8 @@ def _answer(out: Outgoing, command: StartSubflow, child_id: str | None, state: S
     out.messages.append((EXECUTOR_QUEUE, message.encode()))
 
 
-def tell_parent_child_ended(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
+def tell_parent_child_ended(conn, execution: Execution, command: ExecutionEnded,
+                            out: Outgoing) -> None:
     message = child_ended_message(conn, command.execution, out.config, out.flows)
     if message is not None:
         out.messages.append((EXECUTOR_QUEUE, message.encode()))
@@ -130,7 +132,8 @@ def _outputs(conn, ended: Execution, link: SubflowLink, config: EngineConfig,
         return None, f"Failed to extract outputs with the error: '{exc}'"
 
 
-def kill_children_if_killed(conn, execution: Execution, command: ExecutionEnded, out: Outgoing) -> None:
+def kill_children_if_killed(conn, execution: Execution, command: ExecutionEnded,
+                            out: Outgoing) -> None:
     if command.execution.state is State.KILLED:
         _kill_running_children(conn, command.execution.id, out)
 

@@ -2,9 +2,9 @@
 
 An executor that finds a worker's heartbeat older than the timeout marks the worker DEAD
 and sends one ResubmitAttempt per attempt the worker said it was running
-(`ExecutorService.resubmit_silent_workers`). Here, under the execution's lock: if that
-attempt is still the task run's running one, it is closed as KILLED and the task goes to
-the workers again as the next attempt. Otherwise (its result arrived meanwhile, the
+(executor/liveness.py `Liveness.resubmit_silent_workers`). Here, under the execution's
+lock: if that attempt is still the task run's running one, it is closed as KILLED and the
+task goes to the workers again as the next attempt. Otherwise (its result arrived meanwhile, the
 execution was killed, a duplicate message) nothing changes. A late result of the lost
 attempt is stale from then on, so the task's outcome is still recorded once. The same
 message (`lost=True`) resends an attempt whose RunTask or TaskResult the broker lost with
