@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from common.models.execution import TaskRun
@@ -30,10 +30,10 @@ Resolver = Callable[..., "State | None"]
 AfterAdvance = Callable[["ExecutionTx", "EngineConfig"], None]
 # (tx, run) -> variables added to a task run's render context (a `taskrun` entry is merged
 # into the run's own `taskrun` variables, which win).
-ContextExtra = Callable[["ExecutionTx", "TaskRun"], dict]
+ContextExtra = Callable[["ExecutionTx", "TaskRun"], dict[str, Any]]
 
 
-def _frozen(mapping: Mapping | None = None) -> Mapping:
+def _frozen(mapping: Mapping[Any, Any] | None = None) -> Mapping[Any, Any]:
     return MappingProxyType(dict(mapping or {}))
 
 
