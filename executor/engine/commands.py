@@ -103,8 +103,31 @@ class StoreTaskCache:
     created: datetime
 
 
+@dataclass(frozen=True)
+class StartSubflow:
+    """Create the child execution `child_execution_id` of a Subflow task run
+    (executor/engine/features/subflow.py emits it)."""
+
+    parent_execution_id: str
+    parent_task_run_id: str
+    task_id: str
+    task_type: str
+    child_execution_id: str
+    namespace: str
+    flow_id: str
+    revision: int | None  # None: the latest revision
+    inputs: dict[str, Any]
+    labels: dict[str, str]  # parent labels passed down, then the task's labels
+    wait: bool
+    trigger: dict[str, Any]
+    outputs: dict[str, Any] | None = None  # deprecated Subflow.outputs, rendered on the child
+    schedule_date: datetime | None = None
+    iteration: int | None = None  # the batch of a ForEachItem
+
+
 Command = (DispatchTask | ScheduleTimer | CancelTimers | KillRunningTasks | KillChildren
-           | ExecutionEnded | CreateExecution | StoreLoopValues | WriteFile | StoreTaskCache)
+           | ExecutionEnded | CreateExecution | StoreLoopValues | WriteFile | StoreTaskCache
+           | StartSubflow)
 
 
 @dataclass

@@ -33,12 +33,12 @@ def resolve_flowable(tx: ExecutionTx, config: EngineConfig, task: Task, run: Tas
     return resolver(tx, config, task, run, start)
 
 
-def int_or(value, default: int) -> int:
+def int_or(value: object, default: int) -> int:
     """A limit that may be an unrendered expression: its literal value, else the default."""
     return value if isinstance(value, int) else default
 
 
-def _remember(tx: ExecutionTx, run: TaskRun, **values) -> TaskRun:
+def _remember(tx: ExecutionTx, run: TaskRun, **values: Any) -> TaskRun:
     return tx.put_run(run.with_flowable(**values))
 
 
@@ -51,20 +51,23 @@ def _render(tx: ExecutionTx, config: EngineConfig, task: Task, run: TaskRun,
         return None
 
 
-def resolve_sequential(tx, config, task, run, start):
+def resolve_sequential(tx: ExecutionTx, config: EngineConfig, task: branching.Sequential,
+                       run: TaskRun, start: StartRun) -> State | None:
     state = resolve_scope(tx, Scope(run, task.tasks or [], task.errors or [], task.finally_ or []), start)
     if isinstance(task, branching.AllowFailure) and state is State.FAILED:
         return State.WARNING
     return state
 
 
-def resolve_parallel(tx, config, task, run, start):
+def resolve_parallel(tx: ExecutionTx, config: EngineConfig, task: branching.Parallel,
+                     run: TaskRun, start: StartRun) -> State | None:
     concurrency = int_or(task.concurrent, 0)
     return resolve_scope(tx, Scope(run, task.tasks, task.errors or [], task.finally_ or [],
                                    concurrency=concurrency), start)
 
 
-def resolve_if(tx, config, task, run, start):
+def resolve_if(tx: ExecutionTx, config: EngineConfig, task: branching.If, run: TaskRun,
+               start: StartRun) -> State | None:
     if run.flowable.condition is None:
         rendered = _render(tx, config, task, run, str(task.condition))
         if rendered is None:
@@ -72,13 +75,15 @@ def resolve_if(tx, config, task, run, start):
         result = is_truthy(rendered.strip())
         run = _remember(tx, run, condition=result)
         tx.put_run(run.model_copy(update={"outputs": {"evaluationResult": result}}))
-        run = tx.run(run.id)
+        run = tx.require_run(run.id)
     branch = task.then if run.flowable.condition else (task.else_ or [])
     return resolve_scope(tx, Scope(run, branch, task.errors or [], task.finally_ or []), start)
 
 
-def resolve_switch(tx, config, task, run, start):
-    if run.flowable.value is None:
+def resolve_switch(tx: ExecutionTx, config: EngineConfig, task: branching.Switch,
+                   run: TaskRun, start: StartRun) -> State | None:
+    value = run.flowable.value
+    if value is None:
         rendered = _render(tx, config, task, run, str(task.value))
         if rendered is None:
             return State.FAILED
@@ -86,8 +91,8 @@ def resolve_switch(tx, config, task, run, start):
         run = _remember(tx, run, value=rendered)
         tx.put_run(run.model_copy(update={"outputs": {"value": rendered,
                                                        "defaults": not matched}}))
-        run = tx.run(run.id)
-    value = run.flowable.value
+        run = tx.require_run(run.id)
+        value = rendered
     branch = (task.cases or {}).get(value, task.defaults or [])
     if not branch and value not in (task.cases or {}) and not task.defaults:
         tx.log(run.id, "ERROR", f"Switch '{task.id}': no case matches '{value}' and no defaults")

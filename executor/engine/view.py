@@ -76,6 +76,14 @@ class ExecutionTx:
     def run(self, task_run_id: str) -> TaskRun | None:
         return self._runs.get(task_run_id)
 
+    def require_run(self, task_run_id: str) -> TaskRun:
+        """A live task run the caller knows exists (it just read or wrote it)."""
+        run = self._runs.get(task_run_id)
+        if run is None:
+            raise LookupError(f"internal error: task run {task_run_id} is not in this "
+                              f"execution's working set")
+        return run
+
     def runs(self) -> list[TaskRun]:
         # Runs are indexed in `seq` order at load and appended as created, and a dict keeps
         # insertion order on update: no sort needed.

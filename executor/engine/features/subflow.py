@@ -18,7 +18,6 @@ a new execution) is not an end: its last attempt reports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,34 +27,13 @@ from common.models.execution import Attempt, new_id
 from common.models.state import State
 from common.plugins.tasks.flow_subflows import ForEachItemExecutable, Subflow
 from common.templating import render, render_value
-from executor.engine.commands import ScheduleTimer
+from executor.engine.commands import ScheduleTimer, StartSubflow
 from executor.engine.context import EngineConfig, task_context
 from executor.engine.retry import next_attempt_at, policy_for
 from executor.engine.view import ExecutionTx
 
 SUBFLOW_TYPES = frozenset({Subflow.TYPE, *Subflow.ALIASES, ForEachItemExecutable.TYPE})
 RETRY_TIMER = "subflow_retry"
-
-
-@dataclass(frozen=True)
-class StartSubflow:
-    """Create the child execution `child_execution_id` of a Subflow task run."""
-
-    parent_execution_id: str
-    parent_task_run_id: str
-    task_id: str
-    task_type: str
-    child_execution_id: str
-    namespace: str
-    flow_id: str
-    revision: int | None  # None: the latest revision
-    inputs: dict[str, Any]
-    labels: dict[str, str]  # parent labels passed down, then the task's labels
-    wait: bool
-    trigger: dict[str, Any]
-    outputs: dict[str, Any] | None = None  # deprecated Subflow.outputs, rendered on the child
-    schedule_date: datetime | None = None
-    iteration: int | None = None  # the batch of a ForEachItem
 
 
 def guess_state(child: State, transmit_failed: bool) -> State:
