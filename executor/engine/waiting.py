@@ -10,35 +10,42 @@ or FAILED with `failOnMaxReached`). A failed child stops the loop. The task run'
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from common.durations import parse_duration
+from common.models.execution import TaskRun
 from common.models.state import State
 from common.plugins.fields import is_expression
+from common.plugins.tasks.flow_loops import CheckFrequency, WaitFor
 from common.templating import is_truthy
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.commands import ScheduleTimer
-from executor.engine.flowables import _render
+from executor.engine.context import EngineConfig
+from executor.engine.flowables import StartRun, _render
+from executor.engine.view import ExecutionTx
 
 
-def resolve_wait_for(tx, config, task, run, start):
-    if run.flowable.round is None:
-        run = tx.put_run(run.with_flowable(round=0, since=tx.now).model_copy(
-            update={"outputs": {"iterationCount": 0}}))
+def resolve_wait_for(tx: ExecutionTx, config: EngineConfig, task: WaitFor, run: TaskRun,
+                     start: StartRun) -> State | None:
     round_ = run.flowable.round
+    if round_ is None:
+        round_ = 0
+        run = tx.put_run(run.with_flowable(round=round_, since=tx.now).model_copy(
+            update={"outputs": {"iterationCount": 0}}))
     waiting_until = run.flowable.next
     if waiting_until:
         if tx.now < waiting_until:
             return None
         round_ += 1
         run = _update(tx, run, round=round_, next=None)
-    scope = Scope(run, task.tasks or [], task.errors or [], getattr(task, "finally_", None) or [],
+    scope = Scope(run, task.tasks or [], task.errors or [], task.finally_ or [],
                   iteration=round_)
     state = resolve_scope(tx, scope, start)
     if state is None:
         return None
     if state in (State.FAILED, State.KILLED):
         return state
-    run = tx.put_run(tx.run(run.id).model_copy(update={"outputs": {"iterationCount": round_ + 1}}))
+    run = tx.put_run(tx.require_run(run.id).model_copy(update={"outputs": {"iterationCount": round_ + 1}}))
     rendered = _render(tx, config, task, run, str(task.condition))
     if rendered is None:
         return State.FAILED
@@ -56,17 +63,17 @@ def resolve_wait_for(tx, config, task, run, start):
     return None
 
 
-def _update(tx, run, **values):
+def _update(tx: ExecutionTx, run: TaskRun, **values: Any) -> TaskRun:
     return tx.put_run(run.with_flowable(**values))
 
 
-def _limit_reached(now: datetime, run, frequency, rounds: int) -> bool:
+def _limit_reached(now: datetime, run: TaskRun, frequency: CheckFrequency, rounds: int) -> bool:
     max_iterations = frequency.max_iterations
     if isinstance(max_iterations, int) and rounds >= max_iterations:
         return True
     max_duration = _duration(frequency.max_duration)
     since = run.flowable.since
-    return bool(max_duration and now - since >= max_duration)
+    return bool(max_duration and since is not None and now - since >= max_duration)
 
 
 def _duration(text: str | None) -> timedelta | None:
