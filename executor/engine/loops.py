@@ -21,26 +21,38 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from common.errors import TemplateError
+from common.models.execution import TaskRun
 from common.models.state import State, fold_states
+from common.plugins.base import Task
+from common.plugins.tasks.flow_branching import Dag
+from common.plugins.tasks.flow_loops import EachParallel, EachSequential, ForEach
 from common.templating import render, render_value
 from executor.engine.branches import Scope, enabled, resolve_scope
 from executor.engine.commands import StoreLoopValues
-from executor.engine.context import task_context
+from executor.engine.context import EngineConfig, task_context
 from executor.engine.facts import ValueWindow
-from executor.engine.flowables import int_or
+from executor.engine.flowables import StartRun, int_or
+from executor.engine.view import ExecutionTx
 
 # States that keep an iteration in the working set: a restart looks for them there.
 _KEEP_LIVE = (State.FAILED, State.KILLED, State.PAUSED)
+
+
+# The tasks resolved here over stored values (the only ones with a `flowable.loop`).
+LoopTask = ForEach | EachSequential | EachParallel
+# A loop's progress (`flowable.loop`, see above): still a plain dict (the stored JSON).
+Progress = dict[str, Any]
 
 
 class LoopValueError(ValueError):
     pass
 
 
-def _start_loop(tx, config, task, run, raw: Any, limit: int) -> list[str] | None:
+def _start_loop(tx: ExecutionTx, config: EngineConfig, task: LoopTask, run: TaskRun, raw: Any,
+                limit: int) -> list[str] | None:
     """Render the values, have them stored, and set up the loop's progress."""
     try:
         values = _render_values(raw, task_context(tx, config, run, task))
@@ -55,7 +67,7 @@ def _start_loop(tx, config, task, run, raw: Any, limit: int) -> list[str] | None
     return values
 
 
-def _render_values(raw: Any, context: dict) -> list[str]:
+def _render_values(raw: Any, context: dict[str, Any]) -> list[str]:
     if isinstance(raw, str):
         text = render(raw, context)
         try:
@@ -95,18 +107,20 @@ def _as_value(item: Any) -> str:
     return json.dumps(item, separators=(",", ":"), ensure_ascii=False)
 
 
-def _value_at(tx, run, index: int) -> str | None:
+def _value_at(tx: ExecutionTx, run: TaskRun, index: int) -> str | None:
     """The loop's value at `index`, from the window the handler loaded (None: not loaded)."""
     offset, values = tx.facts.loop_values.get(run.id, ValueWindow(0, []))
     position = index - offset
     return values[position] if 0 <= position < len(values) else None
 
 
-def _progress(run) -> dict:
-    return {**run.flowable.loop, "done": dict(run.flowable.loop["done"])}
+def _progress(run: TaskRun) -> Progress:
+    loop = run.flowable.loop or {}
+    return {**loop, "done": dict(loop["done"])}
 
 
-def _iterate(tx, task, run, start, limit: int, inner: int) -> State | None:
+def _iterate(tx: ExecutionTx, task: LoopTask, run: TaskRun, start: StartRun, limit: int,
+             inner: int) -> State | None:
     """Run the loop's tasks once per value, `limit` iterations at a time (0: all)."""
     tasks, errors = enabled(task.tasks), enabled(task.errors)
     main_ids = {t.id for t in tasks}
@@ -119,14 +133,16 @@ def _iterate(tx, task, run, start, limit: int, inner: int) -> State | None:
         if errors and resolve_scope(tx, Scope(run, errors), start) is None:
             return None
         return _final_state(progress, main_runs)
-    groups: dict[str, list] = {}
+    groups: dict[str | None, list[TaskRun]] = {}
     for child in main_runs:
         groups.setdefault(child.value, []).append(child)
-    active, finished = 0, []
+    active = 0
+    finished: list[str | None] = []
     # Iterations to run again (a replay from inside one) that have no run left.
     again = [value for value in progress.pop("again", []) if value not in groups]
     numbered = tuple(t.id for t in task.tasks or [])
-    for value, group in [*groups.items(), *((value, []) for value in again)]:
+    rest: list[tuple[str | None, list[TaskRun]]] = [(value, []) for value in again]
+    for value, group in [*groups.items(), *rest]:
         if _busy(group, len(tasks), inner):
             active += 1  # nothing can start in it before one of its runs ends
         elif _resolve_iteration(tx, run, tasks, value, inner, group, start,
@@ -150,28 +166,32 @@ def _iterate(tx, task, run, start, limit: int, inner: int) -> State | None:
     return _final_state(progress, [c for c in tx.children(run.id) if c.task_id in main_ids])
 
 
-def _busy(group, size: int, inner: int) -> bool:
+def _busy(group: list[TaskRun], size: int, inner: int) -> bool:
     """An iteration with a run still going and nothing left it could start meanwhile:
     sequential with a running task, or every task already started."""
     return any(not r.state.is_terminated for r in group) and (inner == 1 or len(group) >= size)
 
 
-def _resolve_iteration(tx, run, tasks, value, inner, group, start, numbering, numbered) -> bool:
+def _resolve_iteration(tx: ExecutionTx, run: TaskRun, tasks: list[Task], value: str | None,
+                       inner: int, group: list[TaskRun], start: StartRun,
+                       numbering: int | None, numbered: tuple[str, ...]) -> bool:
     """Advance one iteration; True when it is over."""
     return resolve_scope(tx, Scope(run, tasks, value=value, concurrency=inner, runs=group,
                                    numbering=numbering, numbered=numbered),
                          start) is not None
 
 
-def _numbering(group, numbered: tuple[str, ...]) -> int | None:
+def _numbering(group: list[TaskRun], numbered: tuple[str, ...]) -> int | None:
     """The first task's `iteration` of a value already started, from one of its runs."""
     for child in group:
         if child.iteration is not None and child.task_id in numbered:
-            return child.iteration - numbered.index(child.task_id)
+            first: int = child.iteration - numbered.index(child.task_id)
+            return first
     return None
 
 
-def _fold_iterations(tx, run, main_ids, values: list[str], progress: dict) -> None:
+def _fold_iterations(tx: ExecutionTx, run: TaskRun, main_ids: set[str], values: list[str | None],
+                     progress: Progress) -> None:
     """Count the finished iterations in the loop's progress and fold their task runs; one
     with a failed, killed or paused run stays live (errors, restart and resume use it)."""
     wanted = set(values)
@@ -183,7 +203,7 @@ def _fold_iterations(tx, run, main_ids, values: list[str], progress: dict) -> No
             state = child.state.value
             progress["done"][state] = progress["done"].get(state, 0) + 1
     progress["seq"] = max(progress["seq"], tx.fold(folding))
-    loop_run = tx.run(run.id)
+    loop_run = tx.require_run(run.id)
     if loop_run.flowable.loop != progress:
         tx.put_run(loop_run.with_flowable(loop=progress))
 
@@ -194,15 +214,15 @@ class Reopening:
     set-state of it): the folded runs that become live, each loop's progress after."""
 
     unfold: set[str] = field(default_factory=set)
-    progress: dict[str, dict] = field(default_factory=dict)
+    progress: dict[str, Progress] = field(default_factory=dict)
 
 
-def reopening(tx, target) -> Reopening:
+def reopening(tx: ExecutionTx, target: TaskRun) -> Reopening:
     """Needs every run loaded (folded ones too). Each loop on the path to `target` starts
     the iteration holding it `again` if it has no run left; a folded one stops being
     counted and its runs come back live, except those an inner loop counts itself."""
     path = [*reversed(tx.ancestors(target)), target]
-    children: dict[str, list] = {}
+    children: dict[str | None, list[TaskRun]] = {}
     for run in tx.all_runs():
         children.setdefault(run.parent_task_run_id, []).append(run)
     result = Reopening()
@@ -214,7 +234,7 @@ def reopening(tx, target) -> Reopening:
         result.progress[loop_run.id] = progress
         if not child.folded:
             continue
-        main = {t.id for t in tx.task(loop_run.task_id).tasks}
+        main = {t.id for t in _main_tasks(tx.task(loop_run.task_id))}
         group = [r for r in children.get(loop_run.id, []) if r.value == child.value]
         for run in group:
             if run.task_id in main:
@@ -223,7 +243,8 @@ def reopening(tx, target) -> Reopening:
     return result
 
 
-def _folded_below(runs, children: dict[str, list], on_path: set[str]) -> set[str]:
+def _folded_below(runs: list[TaskRun], children: dict[str | None, list[TaskRun]],
+                  on_path: set[str]) -> set[str]:
     """These folded runs and their folded descendants, but not the iterations of an inner
     loop (its own progress counts them) unless the path goes through them."""
     found: set[str] = set()
@@ -240,10 +261,11 @@ def _folded_below(runs, children: dict[str, list], on_path: set[str]) -> set[str
     return found
 
 
-def value_windows(runs, fetch) -> dict[str, ValueWindow]:
+def value_windows(runs: Iterable[TaskRun],
+                  fetch: Callable[[str, int, int], tuple[int, list[str]]]) -> dict[str, ValueWindow]:
     """The `loop_values` fact: for each loop with values left to start, the next window of
     them, read with `fetch(loop_run_id, start, stop) -> (offset, values)`."""
-    windows = {}
+    windows: dict[str, ValueWindow] = {}
     for run in runs:
         progress = run.flowable.loop
         if progress and not run.folded and progress["next"] < progress["count"]:
@@ -252,33 +274,43 @@ def value_windows(runs, fetch) -> dict[str, ValueWindow]:
     return windows
 
 
-def _final_state(progress: dict, live_main_runs) -> State:
+def _final_state(progress: Progress, live_main_runs: list[TaskRun]) -> State:
     counted = [State(state) for state, n in progress["done"].items() if n]
     return fold_states(counted + [c.state for c in live_main_runs])
 
 
-def _run_loop(tx, config, task, run, start, raw_values, limit: int, inner: int):
+def _main_tasks(task: Task) -> list[Task]:
+    """The tasks each iteration of a loop (one with a `flowable.loop`) runs."""
+    return (task.tasks or []) if isinstance(task, (ForEach, EachSequential, EachParallel)) else []
+
+
+def _run_loop(tx: ExecutionTx, config: EngineConfig, task: LoopTask, run: TaskRun,
+              start: StartRun, raw_values: Any, limit: int, inner: int) -> State | None:
     if run.flowable.loop is None:
         if _start_loop(tx, config, task, run, raw_values, limit) is None:
             return State.FAILED
-    return _iterate(tx, task, tx.run(run.id), start, limit, inner)
+    return _iterate(tx, task, tx.require_run(run.id), start, limit, inner)
 
 
-def resolve_for_each(tx, config, task, run, start):
+def resolve_for_each(tx: ExecutionTx, config: EngineConfig, task: ForEach, run: TaskRun,
+                     start: StartRun) -> State | None:
     return _run_loop(tx, config, task, run, start, task.values,
                      int_or(task.concurrency_limit, 1), inner=1)
 
 
-def resolve_each_sequential(tx, config, task, run, start):
+def resolve_each_sequential(tx: ExecutionTx, config: EngineConfig, task: EachSequential,
+                            run: TaskRun, start: StartRun) -> State | None:
     return _run_loop(tx, config, task, run, start, task.value, 1, inner=1)
 
 
-def resolve_each_parallel(tx, config, task, run, start):
+def resolve_each_parallel(tx: ExecutionTx, config: EngineConfig, task: EachParallel,
+                          run: TaskRun, start: StartRun) -> State | None:
     return _run_loop(tx, config, task, run, start, task.value, int_or(task.concurrent, 0),
                      inner=0)
 
 
-def resolve_dag(tx, config, task, run, start):
+def resolve_dag(tx: ExecutionTx, config: EngineConfig, task: Dag, run: TaskRun,
+                start: StartRun) -> State | None:
     nodes = [node for node in task.tasks if not node.task.disabled]
     errors = enabled(task.errors)
     children = tx.children(run.id)
