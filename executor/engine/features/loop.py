@@ -48,8 +48,8 @@ from common.templating.library.ion import to_ion
 from executor.engine import loop_iterations as iterations
 from executor.engine.branches import Scope, enabled, resolve_scope
 from executor.engine.commands import WriteFile
-from executor.engine.context import task_context
-from executor.engine.flowables import int_or
+from executor.engine.context import EngineConfig, task_context
+from executor.engine.flowables import StartRun, int_or
 from executor.engine.view import ExecutionTx
 
 
@@ -57,7 +57,8 @@ class LoopValuesError(ValueError):
     pass
 
 
-def resolve_loop(tx, config, task, run, start):
+def resolve_loop(tx: ExecutionTx, config: EngineConfig, task: Loop, run: TaskRun,
+                 start: StartRun) -> State | None:
     items = _items(tx, config, task, run)
     if items is None:
         return State.FAILED
@@ -65,7 +66,7 @@ def resolve_loop(tx, config, task, run, start):
         tx.log(run.id, "ERROR", "fetchType STORE needs internal storage, which this executor "
                                 "has not: use FETCH or AUTO")
         return State.FAILED
-    run = tx.run(run.id)
+    run = tx.require_run(run.id)
     tasks, errors, finally_ = enabled(task.tasks), enabled(task.errors), enabled(task.finally_)
     main_ids = {t.id for t in tasks}
     started = {c.iteration for c in tx.children(run.id) if c.task_id in main_ids}
@@ -98,7 +99,8 @@ def resolve_loop(tx, config, task, run, start):
     return State.FAILED if _transmit_failed(tx, config, task, run) else State.SUCCESS
 
 
-def _record(tx, config, task: Loop, run: TaskRun, items: list, index: int,
+def _record(tx: ExecutionTx, config: EngineConfig, task: Loop, run: TaskRun,
+            items: list[dict[str, Any]], index: int,
             ended: State) -> TaskRun:
     """An iteration just ended: render its declared outputs in its own context, if it did
     not fail (a failure to render fails it), then `breakWhen`; both kept in the Loop's run."""
@@ -119,7 +121,8 @@ def _record(tx, config, task: Loop, run: TaskRun, items: list, index: int,
     return tx.put_run(iterations.recorded_run(run, index, ended, outputs, stop))
 
 
-def _stored(tx, run: TaskRun, index: int, outputs: dict) -> dict:
+def _stored(tx: ExecutionTx, run: TaskRun, index: int,
+            outputs: dict[str, Any]) -> dict[str, Any]:
     """STORE: the iteration's outputs as an ION file in internal storage; its URI instead."""
     execution = tx.execution
     uri = task_output_uri(execution.namespace, execution.flow_id, execution.id, run.task_id,
@@ -128,8 +131,8 @@ def _stored(tx, run: TaskRun, index: int, outputs: dict) -> dict:
     return {"uri": uri}
 
 
-def _breaks(tx, run: TaskRun, template: str, context: dict, index: int, state: State,
-            outputs: dict | None) -> bool:
+def _breaks(tx: ExecutionTx, run: TaskRun, template: str, context: dict[str, Any], index: int,
+            state: State, outputs: dict[str, Any] | None) -> bool:
     context = {**context, "iteration": {"executionId": tx.execution.id, "index": index,
                                         "state": state.value, "outputs": outputs or {}}}
     try:
@@ -139,7 +142,7 @@ def _breaks(tx, run: TaskRun, template: str, context: dict, index: int, state: S
         return True
 
 
-def _items(tx, config, task: Loop, run: TaskRun) -> list[dict[str, Any]] | None:
+def _items(tx: ExecutionTx, config: EngineConfig, task: Loop, run: TaskRun) -> list[dict[str, Any]] | None:
     if run.flowable.items is not None:
         return run.flowable.items
     try:
@@ -151,7 +154,7 @@ def _items(tx, config, task: Loop, run: TaskRun) -> list[dict[str, Any]] | None:
     return items
 
 
-def _render_items(raw: Any, context: dict) -> list[dict[str, Any]]:
+def _render_items(raw: Any, context: dict[str, Any]) -> list[dict[str, Any]]:
     if isinstance(raw, str):
         text = render(raw, context).strip()
         if text.startswith("kestra://"):
@@ -177,7 +180,7 @@ def _as_text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _transmit_failed(tx, config, task: Loop, run: TaskRun) -> bool:
+def _transmit_failed(tx: ExecutionTx, config: EngineConfig, task: Loop, run: TaskRun) -> bool:
     value = task.transmit_failed
     if isinstance(value, bool):
         return value
