@@ -104,13 +104,15 @@ def _check_assertions(tx: ExecutionTx, config: EngineConfig) -> None:
     done = _violated(tx)
     violations: list[tuple[Sla, str]] = []
     for sla in tx.flow.sla or []:
-        if sla.type != "EXECUTION_ASSERTION" or sla.id in done:
+        # An EXECUTION_ASSERTION always has its `assert` (the flow model checks it).
+        assertion = sla.assert_
+        if sla.type != "EXECUTION_ASSERTION" or assertion is None or sla.id in done:
             continue
         try:
-            result = render(sla.assert_, task_context(
-                tx, config, uses=referenced_tasks(tx, sla.assert_)))
+            result = render(assertion, task_context(
+                tx, config, uses=referenced_tasks(tx, assertion)))
         except PodiumError as exc:
-            if not _awaits_outputs(tx, sla.assert_, exc):
+            if not _awaits_outputs(tx, assertion, exc):
                 violations.append((sla, f"assertion could not be evaluated: {sla.assert_} "
                                         f"({exc})."))
             continue
@@ -195,9 +197,9 @@ def terminate(tx: ExecutionTx, state: State, error: str | None = None) -> None:
     running = KillRunningTasks.of(
         [run for run in open_runs if run.state is State.RUNNING and run.attempts])
     for run in open_runs[:-1]:
-        tx.move_run(tx.run(run.id), State.KILLED)
+        tx.move_run(tx.require_run(run.id), State.KILLED)
     if open_runs:
-        tx.move_run(tx.run(open_runs[-1].id), state)
+        tx.move_run(tx.require_run(open_runs[-1].id), state)
     engine = tx.execution.engine
     update: dict[str, Any] = {}
     if error:

@@ -16,8 +16,12 @@ from __future__ import annotations
 from common.messages import TaskResult
 from common.models.execution import Attempt, TaskRun
 from common.models.state import State, StateHistory, fold_states
+from common.plugins.base import FlowableTask
+from common.plugins.tasks.flow import WorkingDirectory
 from executor.engine.branches import Scope, enabled, resolve_scope
 from executor.engine.commands import StoreTaskCache
+from executor.engine.context import EngineConfig
+from executor.engine.flowables import StartRun
 from executor.engine.view import ExecutionTx
 
 _CHILD_STATES = {State.SUCCESS, State.WARNING, State.FAILED, State.KILLED}
@@ -58,14 +62,15 @@ def continues_in_executor(tx: ExecutionTx, run: TaskRun, state: State) -> bool:
     """True when `errors` or `finally` must run now: the run stays RUNNING (its attempt is
     over) and `advance` resolves it with the resolver below."""
     task = tx.task(run.task_id)
-    if state is State.KILLED or not tx.children(run.id):
+    if not isinstance(task, FlowableTask) or state is State.KILLED or not tx.children(run.id):
         return False
     if state is State.FAILED and enabled(task.errors):
         return True
     return bool(enabled(task.finally_))
 
 
-def resolve_working_directory(tx, config, task, run, start):
+def resolve_working_directory(tx: ExecutionTx, config: EngineConfig, task: WorkingDirectory,
+                              run: TaskRun, start: StartRun) -> State | None:
     # Only reached once the worker part ended (advance skips a WorkingDirectory before).
     return resolve_scope(tx, Scope(run, task.tasks, task.errors or [], task.finally_ or []),
                          start)
