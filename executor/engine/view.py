@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Iterable, Literal
+from typing import Any, Iterable, Literal, TypeVar
 
 from common.flow.model import Flow
 from common.models.execution import Execution, TaskRun
@@ -14,6 +14,8 @@ from common.plugins.base import Task
 from executor.engine.commands import Command, Decision
 from executor.engine.facts import Facts
 from executor.engine.registry import NO_WIRING, EngineWiring
+
+T = TypeVar("T", bound=Task)
 
 # Which task ids' folded runs the handler loaded: those listed, or all of them (True).
 FoldedLoaded = frozenset[str] | Literal[True]
@@ -72,6 +74,14 @@ class ExecutionTx:
     # ------------------------------------------------------------------ reads
     def task(self, task_id: str) -> Task:
         return self._tasks[task_id]
+
+    def task_as(self, task_id: str, kind: type[T]) -> T:
+        """The task, known to be a `kind` (the type a resolver or handler is wired for)."""
+        task = self._tasks[task_id]
+        if not isinstance(task, kind):
+            raise TypeError(f"internal error: task {task_id} is a {type(task).__name__}, "
+                            f"not a {kind.__name__}")
+        return task
 
     def run(self, task_run_id: str) -> TaskRun | None:
         return self._runs.get(task_run_id)

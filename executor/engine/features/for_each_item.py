@@ -21,32 +21,37 @@ from __future__ import annotations
 
 from common.errors import TemplateError
 from common.messages import SubflowEnded
-from common.models.execution import Attempt
+from common.models.execution import Attempt, TaskRun
 from common.models.state import State, fold_states
 from common.plugins.tasks.flow_subflows import ForEachItem, ForEachItemExecutable
 from common.storage import task_output_uri
 from executor.engine.branches import Scope, resolve_scope
-from executor.engine.context import task_context
+from executor.engine.commands import StartSubflow
+from executor.engine.context import EngineConfig, task_context
 from executor.engine.features.subflow import guess_state, start_command
+from executor.engine.flowables import StartRun
 from executor.engine.view import ExecutionTx
 
 SPLIT_SUFFIX = "_split"
 
 
-def resolve_for_each_item(tx, config, task: ForEachItem, run, start):
+def resolve_for_each_item(tx: ExecutionTx, config: EngineConfig, task: ForEachItem,
+                          run: TaskRun, start: StartRun) -> State | None:
     return resolve_scope(tx, Scope(run, task.subtasks(), task.errors or []), start)
 
 
-def resolve_batches(tx, config, task: ForEachItemExecutable, run, start):
-    if run.flowable.ended is not None:
-        return run.flowable.ended
+def resolve_batches(tx: ExecutionTx, config: EngineConfig, task: ForEachItemExecutable,
+                    run: TaskRun, start: StartRun) -> State | None:
+    ended: State | None = run.flowable.ended
+    if ended is not None:
+        return ended
     if run.flowable.batches is not None:
         return None  # waiting for the children's ends
     split = _split_run(tx, task, run)
-    if split is None or not isinstance((split.outputs or {}).get("batches"), int):
+    count = (split.outputs or {}).get("batches") if split is not None else None
+    if split is None or not isinstance(count, int):
         tx.log(run.id, "ERROR", f"{task.id}: no batches from {task.id[:-6]}{SPLIT_SUFFIX}")
         return State.FAILED
-    count = split.outputs["batches"]
     try:
         commands = [_child(tx, config, task, run, split, i) for i in range(1, count + 1)]
     except (TemplateError, ValueError, TypeError) as exc:
@@ -75,14 +80,15 @@ def _iterations(pending: int, ended_by: dict[str, int], waiting: bool) -> dict[s
     return counts
 
 
-def _split_run(tx: ExecutionTx, task, run):
+def _split_run(tx: ExecutionTx, task: ForEachItemExecutable, run: TaskRun) -> TaskRun | None:
     split_id = task.id[: -len("_items")] + SPLIT_SUFFIX
     return next((r for r in tx.children(run.parent_task_run_id) if r.task_id == split_id), None)
 
 
-def _child(tx, config, task, run, split, iteration: int):
+def _child(tx: ExecutionTx, config: EngineConfig, task: ForEachItemExecutable, run: TaskRun,
+           split: TaskRun, iteration: int) -> StartSubflow:
     flow, execution = tx.flow, tx.execution
-    name = f"{iteration}{split.outputs.get('extension') or ''}"
+    name = f"{iteration}{(split.outputs or {}).get('extension') or ''}"
     items = task_output_uri(flow.namespace, flow.id, execution.id, split.task_id, split.id, name)
     context = task_context(tx, config, run, task)
     # Batches are numbered from 1 (their files, the ends counted); flows see them from 0
@@ -91,15 +97,17 @@ def _child(tx, config, task, run, split, iteration: int):
     return start_command(tx, config, task, run, context=context, iteration=iteration)
 
 
-def batch_ended(tx: ExecutionTx, run, message: SubflowEnded) -> str | None:
-    """One child of `<id>_items` was created (wait: false), ended, or could not start."""
+def batch_ended(tx: ExecutionTx, run: TaskRun, message: SubflowEnded,
+                iteration: int) -> str | None:
+    """One child of `<id>_items` (batch `iteration`, the message's) was created (wait:
+    false), ended, or could not start."""
     done = int(run.flowable.done or "0", 16)
-    bit = 1 << message.iteration
+    bit = 1 << iteration
     if done & bit:
-        return f"batch {message.iteration} already counted"
-    task = tx.task(run.task_id)
+        return f"batch {iteration} already counted"
+    task = tx.task_as(run.task_id, ForEachItemExecutable)
     if message.error:
-        tx.log(run.id, "ERROR", f"batch {message.iteration}: {message.error}")
+        tx.log(run.id, "ERROR", f"batch {iteration}: {message.error}")
     state = State.FAILED if message.error else message.state
     if state is State.CREATED:  # wait: false, the child exists: this batch is done
         state = State.SUCCESS
@@ -116,5 +124,5 @@ def batch_ended(tx: ExecutionTx, run, message: SubflowEnded) -> str | None:
         run = run.model_copy(update={"attempts": [
             a.model_copy(update={"state": final, "ended": tx.now}) for a in run.attempts]})
     tx.put_run(run.model_copy(update={"flowable": flowable, "outputs": {
-        **run.outputs, "iterations": _iterations(pending, ended_by, task.wait)}}))
+        **(run.outputs or {}), "iterations": _iterations(pending, ended_by, task.wait)}}))
     return None

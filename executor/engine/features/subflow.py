@@ -23,17 +23,20 @@ from typing import Any
 
 from common.errors import TemplateError
 from common.messages import SubflowEnded, TimerFired
-from common.models.execution import Attempt, new_id
+from common.models.execution import Attempt, TaskRun, new_id
 from common.models.state import State
 from common.plugins.tasks.flow_subflows import ForEachItemExecutable, Subflow
 from common.templating import render, render_value
 from executor.engine.commands import ScheduleTimer, StartSubflow
 from executor.engine.context import EngineConfig, task_context
+from executor.engine.flowables import StartRun
 from executor.engine.retry import next_attempt_at, policy_for
 from executor.engine.view import ExecutionTx
 
 SUBFLOW_TYPES = frozenset({Subflow.TYPE, *Subflow.ALIASES, ForEachItemExecutable.TYPE})
 RETRY_TIMER = "subflow_retry"
+# The tasks that start a child execution here (a ForEachItem through its batches task).
+ChildFlowTask = Subflow | ForEachItemExecutable
 
 
 def guess_state(child: State, transmit_failed: bool) -> State:
@@ -44,9 +47,11 @@ def guess_state(child: State, transmit_failed: bool) -> State:
     return State.SUCCESS
 
 
-def resolve_subflow(tx: ExecutionTx, config: EngineConfig, task: Subflow, run, start) -> State | None:
-    if run.flowable.ended is not None:
-        return run.flowable.ended
+def resolve_subflow(tx: ExecutionTx, config: EngineConfig, task: Subflow, run: TaskRun,
+                    start: StartRun) -> State | None:
+    ended: State | None = run.flowable.ended
+    if ended is not None:
+        return ended
     if run.flowable.child is not None:
         return None  # waiting for SubflowEnded
     try:
@@ -62,8 +67,8 @@ def resolve_subflow(tx: ExecutionTx, config: EngineConfig, task: Subflow, run, s
     return None
 
 
-def start_command(tx: ExecutionTx, config: EngineConfig, task: Subflow, run,
-                   context: dict | None = None, iteration: int | None = None) -> StartSubflow:
+def start_command(tx: ExecutionTx, config: EngineConfig, task: ChildFlowTask, run: TaskRun,
+                  context: dict[str, Any] | None = None, iteration: int | None = None) -> StartSubflow:
     context = context or task_context(tx, config, run, task)
     namespace = render(task.namespace, context).strip()
     flow_id = render(task.flow_id, context).strip()
@@ -96,10 +101,10 @@ def handle_subflow_ended(tx: ExecutionTx, message: SubflowEnded, config: EngineC
         return "subflow result for a task run that is not waiting for it"
     if message.iteration is not None:
         from executor.engine.features.for_each_item import batch_ended
-        return batch_ended(tx, run, message)
+        return batch_ended(tx, run, message, message.iteration)
     if message.child_execution_id and run.flowable.child != message.child_execution_id:
         return f"stale subflow result from {message.child_execution_id}"
-    task = tx.task(run.task_id)
+    task = _child_flow_task(tx, run)
     outputs: dict[str, Any] = {"executionId": message.child_execution_id}
     if message.error:
         tx.log(run.id, "ERROR", message.error)
@@ -124,7 +129,14 @@ def handle_subflow_ended(tx: ExecutionTx, message: SubflowEnded, config: EngineC
     return None
 
 
-def _schedule_retry(tx: ExecutionTx, run) -> bool:
+def _child_flow_task(tx: ExecutionTx, run: TaskRun) -> ChildFlowTask:
+    task = tx.task(run.task_id)
+    if not isinstance(task, (Subflow, ForEachItemExecutable)):
+        raise TypeError(f"internal error: task {task.id} starts no child execution")
+    return task
+
+
+def _schedule_retry(tx: ExecutionTx, run: TaskRun) -> bool:
     policy = policy_for(tx, run)
     if policy is None or policy.behavior == "CREATE_NEW_EXECUTION":
         return False
