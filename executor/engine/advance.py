@@ -13,13 +13,14 @@ from functools import partial
 from common.allowances import fold_allowances
 from common.errors import OutputError, TemplateError
 from common.inputs import coerce_output, to_json_value
+from common.models.execution import TaskRun
 from common.models.state import State
 from common.templating import render_value
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.commands import CancelTimers, ExecutionEnded, ScheduleTimer
 from executor.engine.context import EngineConfig, referenced_tasks, task_context
 from executor.engine.dispatch import start_task
-from executor.engine.flowables import resolve_flowable
+from executor.engine.flowables import StartRun, resolve_flowable
 from executor.engine.view import ExecutionTx
 
 MAX_PASSES = 10_000
@@ -87,29 +88,29 @@ def _advance(tx: ExecutionTx, config: EngineConfig) -> None:
             return
 
 
-def _resolve_flowables(tx: ExecutionTx, config: EngineConfig, start) -> bool:
+def _resolve_flowables(tx: ExecutionTx, config: EngineConfig, start: StartRun) -> bool:
     version = tx.version
     for run in reversed(tx.runs()):
-        run = tx.run(run.id)
+        run = tx.require_run(run.id)
         task = tx.task(run.task_id)
         if run.state is not State.RUNNING or (task.runs_on_worker() and not _worker_done(run)):
             continue
         state = resolve_flowable(tx, config, task, run, start)
         if state is not None:
-            tx.move_run(tx.run(run.id), fold_allowances(
+            tx.move_run(tx.require_run(run.id), fold_allowances(
                 state, allow_failure=task.allow_failure, allow_warning=task.allow_warning))
             if tx.execution.state.is_terminated:  # an Exit task ended it: nothing more starts
                 break
     return tx.version != version
 
 
-def _worker_done(run) -> bool:
+def _worker_done(run: TaskRun) -> bool:
     """A WorkingDirectory whose worker part ended stays RUNNING while the executor runs its
     `errors` / `finally` (executor/engine/features/working_directory.py)."""
     return bool(run.attempts) and run.attempts[-1].state.is_terminated
 
 
-def _resolve_flow(tx: ExecutionTx, config: EngineConfig, start) -> bool:
+def _resolve_flow(tx: ExecutionTx, config: EngineConfig, start: StartRun) -> bool:
     flow = tx.flow
     version = tx.version
     pending = tx.execution.engine.pending_final_state

@@ -8,13 +8,21 @@ final state, as Kestra's worker does.
 
 from __future__ import annotations
 
+from typing import Any
+
 from common.allowances import fold_allowances
 from common.messages import TaskResult
 from common.models.execution import Attempt, TaskRun
 from common.models.state import State
 from executor.engine.commands import ExecutionEnded, ScheduleTimer, StoreTaskCache
 from executor.engine.context import EngineConfig
-from executor.engine.retry import is_retry_target, next_attempt_at, policy_for, retry_at
+from executor.engine.retry import (
+    RetryPolicy,
+    is_retry_target,
+    next_attempt_at,
+    policy_for,
+    retry_at,
+)
 from executor.engine.view import ExecutionTx
 
 
@@ -34,7 +42,7 @@ def apply_task_result(tx: ExecutionTx, result: TaskResult, config: EngineConfig)
     if result.children is not None:  # a WorkingDirectory: its children ran on the worker
         from executor.engine.features import working_directory
         state = working_directory.record_children(tx, run, result)
-        run = tx.run(run.id)
+        run = tx.require_run(run.id)
     if state is State.FAILED and _schedule_retry(tx, run):
         return None
     if result.children is not None and working_directory.continues_in_executor(tx, run, state):
@@ -83,7 +91,7 @@ def _schedule_retry(tx: ExecutionTx, run: TaskRun) -> bool:
     return True
 
 
-def _retry_in_new_execution(tx: ExecutionTx, run: TaskRun, policy) -> bool:
+def _retry_in_new_execution(tx: ExecutionTx, run: TaskRun, policy: RetryPolicy) -> bool:
     """Kestra's CREATE_NEW_EXECUTION: this execution ends RETRIED (with the failed task run
     and its parents) and a timer later creates a fresh execution of the same revision."""
     execution = tx.execution
@@ -113,7 +121,7 @@ def final_state(tx: ExecutionTx, run: TaskRun, state: State) -> State:
                            allow_warning=task.allow_warning)
 
 
-def _merge_labels(tx: ExecutionTx, labels: list[dict]) -> None:
+def _merge_labels(tx: ExecutionTx, labels: list[dict[str, Any]]) -> None:
     merged = {label["key"]: label["value"] for label in tx.execution.labels}
     merged.update({label["key"]: label["value"] for label in labels})
     tx.set_execution(tx.execution.model_copy(
