@@ -20,17 +20,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from common.errors import TemplateError
 from common.messages import ReviewExecution, TimerFired
+from common.models.execution import Execution, TaskRun
 from common.models.state import State
 from common.plugins.tasks.flow_approval import Approval
 from common.templating import is_truthy, render
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.commands import ScheduleTimer
-from executor.engine.context import task_context
+from executor.engine.context import EngineConfig, task_context
 from executor.engine.features.exit import end_execution_from
 from executor.engine.features.pause import _duration, unpause
+from executor.engine.flowables import StartRun
+from executor.engine.view import ExecutionTx
 
 EXPIRE = "approval_expire"
 _MAPPED = {"WARN": State.WARNING, "FAIL": State.FAILED}
@@ -38,8 +42,9 @@ _EXECUTION_ENDS = {"SUCCEED": State.SUCCESS, "CANCEL": State.CANCELLED, "KILL": 
 _IN_ERROR = (State.FAILED, State.KILLED)
 
 
-def resolve_approval(tx, config, task: Approval, run, start) -> State | None:
-    decision = (run.outputs or {}).get("decision")
+def resolve_approval(tx: ExecutionTx, config: EngineConfig, task: Approval, run: TaskRun,
+                     start: StartRun) -> State | None:
+    decision: str | None = (run.outputs or {}).get("decision")
     if decision is None and not run.history.entered(State.PAUSED):
         if "url" not in (run.outputs or {}):
             run = _record(tx, run, url=execution_url(tx.execution))
@@ -50,14 +55,15 @@ def resolve_approval(tx, config, task: Approval, run, start) -> State | None:
             return _wait(tx, config, task, run, start)
         run = _record(tx, run, decision="APPROVED", auto=True)
         decision = "APPROVED"
-    branch = {"APPROVED": task.on_approve, "DENIED": task.on_deny}.get(decision) or []
+    branch = {"APPROVED": task.on_approve, "DENIED": task.on_deny}.get(decision or "") or []
     state = resolve_scope(tx, Scope(run, branch, task.errors or [], task.finally_ or []), start)
     if state is None or decision is None or state in _IN_ERROR:
         return state
     return _behave(tx, config, task, run, decision, state)
 
 
-def _wait(tx, config, task: Approval, run, start) -> State | None:
+def _wait(tx: ExecutionTx, config: EngineConfig, task: Approval, run: TaskRun,
+          start: StartRun) -> State | None:
     if task.on_wait:
         state = resolve_scope(tx, Scope(run, task.on_wait, task.errors or [], []), start)
         if state is None:
@@ -72,17 +78,18 @@ def _wait(tx, config, task: Approval, run, start) -> State | None:
     return State.PAUSED
 
 
-def _schedule_expiry(tx, config, task: Approval, run) -> None:
+def _schedule_expiry(tx: ExecutionTx, config: EngineConfig, task: Approval, run: TaskRun) -> None:
     timeout = _duration(tx, config, task, run, task.timeout)
     if timeout is None:
         return
     due = tx.now + timeout
-    _record(tx, tx.run(run.id), due=_iso(due))
+    _record(tx, tx.require_run(run.id), due=_iso(due))
     tx.emit(ScheduleTimer(timer_id=f"{EXPIRE}:{run.id}", fire_at=due, kind=EXPIRE,
                           task_run_id=run.id))
 
 
-def _behave(tx, config, task: Approval, run, decision: str, state: State) -> State:
+def _behave(tx: ExecutionTx, config: EngineConfig, task: Approval, run: TaskRun, decision: str,
+            state: State) -> State:
     prop = {"APPROVED": task.approve_behavior, "DENIED": task.deny_behavior,
             "EXPIRED": task.expire_behavior}[decision]
     behavior = _rendered(tx, config, task, run, prop, "behavior")
@@ -103,7 +110,8 @@ def _behave(tx, config, task: Approval, run, decision: str, state: State) -> Sta
     return end_execution_from(tx, run, ends)
 
 
-def _rendered(tx, config, task, run, value, name: str) -> str | None:
+def _rendered(tx: ExecutionTx, config: EngineConfig, task: Approval, run: TaskRun, value: object,
+              name: str) -> str | None:
     """A property that may be an expression, as text (None, logged, when it fails)."""
     if not isinstance(value, str):
         return "true" if value is True else "false" if value is False else str(value)
@@ -114,11 +122,11 @@ def _rendered(tx, config, task, run, value, name: str) -> str | None:
         return None
 
 
-def _record(tx, run, **values):
+def _record(tx: ExecutionTx, run: TaskRun, **values: Any) -> TaskRun:
     return tx.put_run(run.model_copy(update={"outputs": {**(run.outputs or {}), **values}}))
 
 
-def execution_url(execution) -> str:
+def execution_url(execution: Execution) -> str:
     """Kestra's `url` output links the execution's page, as the API's execution `url` does
     (relative: the server's address is not known)."""
     return f"/ui/executions/{execution.namespace}/{execution.flow_id}/{execution.id}"
@@ -129,7 +137,7 @@ def _iso(moment: datetime) -> str:
 
 
 # ------------------------------------------------------------------ decisions
-def handle_review(tx, message: ReviewExecution, config) -> str | None:
+def handle_review(tx: ExecutionTx, message: ReviewExecution, config: EngineConfig) -> str | None:
     run = tx.run(message.task_run_id)
     if run is None or run.state is not State.PAUSED:
         return f"task run {message.task_run_id} is not paused"
@@ -143,7 +151,7 @@ def handle_review(tx, message: ReviewExecution, config) -> str | None:
     return None
 
 
-def approval_expired(tx, message: TimerFired, config) -> str | None:
+def approval_expired(tx: ExecutionTx, message: TimerFired, config: EngineConfig) -> str | None:
     run = tx.run(message.task_run_id or "")
     if run is None or run.state is not State.PAUSED:
         return "approval already decided"

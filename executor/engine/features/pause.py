@@ -26,6 +26,7 @@ from common.models.execution import TaskRun
 from common.models.state import State
 from common.plugins.fields import is_expression
 from common.plugins.tasks.flow import Pause
+from common.plugins.tasks.flow_approval import Approval
 from common.templating import render_typed
 from executor.engine.branches import Scope, resolve_scope
 from executor.engine.commands import ScheduleTimer
@@ -85,7 +86,7 @@ def _schedule(tx: ExecutionTx, config: EngineConfig, task: Pause, run: TaskRun) 
                               task_run_id=run.id))
 
 
-def _duration(tx: ExecutionTx, config: EngineConfig, task: Pause, run: TaskRun,
+def _duration(tx: ExecutionTx, config: EngineConfig, task: Pause | Approval, run: TaskRun,
               text: str | None) -> timedelta | None:
     if not text:
         return None
