@@ -18,6 +18,9 @@ ExecutionService.restart / replay / markAs).
 
 from __future__ import annotations
 
+from typing import Any
+
+from common.flow.model import Flow
 from common.messages import ReplayExecution, RestartExecution, SetTaskRunState
 from common.models.execution import Execution, TaskRun, new_id
 from common.models.flowable_state import FlowableState
@@ -96,18 +99,18 @@ def restart(tx: ExecutionTx, message: RestartExecution, config: EngineConfig) ->
             continue  # inside a WorkingDirectory that runs again whole
         task = tx.task(leaf.task_id)
         for ancestor in tx.ancestors(leaf):
-            tx.move_run(tx.run(ancestor.id), State.RUNNING)
+            tx.move_run(tx.require_run(ancestor.id), State.RUNNING)
         if task.runs_on_worker():
             _remove(tx, tx.descendants(leaf.id))  # a WorkingDirectory runs whole again
-            to_dispatch.append(tx.move_run(tx.run(leaf.id), State.RESTARTED).id)
+            to_dispatch.append(tx.move_run(tx.require_run(leaf.id), State.RESTARTED).id)
         else:
-            _resume_resolved(tx, tx.run(leaf.id), task)
+            _resume_resolved(tx, tx.require_run(leaf.id), task)
     _restart_execution(tx, next_attempt=True)
     if was_paused:
         for kind in PAUSE_TIMERS:
             tx.emit(CancelTimers(kind))
     for run_id in to_dispatch:
-        dispatch_attempt(tx, tx.run(run_id), config)
+        dispatch_attempt(tx, tx.require_run(run_id), config)
     tx.log(None, "INFO", f"Execution restarted (attempt {tx.execution.attempt_number}): "
                          f"{len(leaves)} task run(s) run again")
     return None
@@ -146,7 +149,7 @@ def _subtree_ids(tasks: list[Task] | None) -> set[str]:
     return ids
 
 
-def _errors_task_ids(flow) -> set[str]:
+def _errors_task_ids(flow: Flow) -> set[str]:
     """Every task of any `errors` branch (flow level and flowable level), with children."""
     ids = _subtree_ids(flow.errors)
     for task in flow.all_tasks():
@@ -154,7 +157,7 @@ def _errors_task_ids(flow) -> set[str]:
     return ids
 
 
-def _after_task_ids(flow) -> set[str]:
+def _after_task_ids(flow: Flow) -> set[str]:
     return _subtree_ids(flow.after_execution)
 
 
@@ -163,17 +166,18 @@ def _after_task_ids(flow) -> set[str]:
 def set_task_run_state(tx: ExecutionTx, message: SetTaskRunState,
                        config: EngineConfig) -> str | None:
     run = tx.any_run(message.task_run_id)
-    if reason := why_not_set_state(tx.execution, run, message.task_run_id, message.state):
+    reason = why_not_set_state(tx.execution, run, message.task_run_id, message.state)
+    if reason or run is None:  # an unknown run always has its reason
         return reason
     if run.folded:
         _reopen_in_place(tx, run)
-        run = tx.run(run.id)
+        run = tx.require_run(run.id)
     errors, after = _errors_task_ids(tx.flow), _after_task_ids(tx.flow)
     removable = (set() if run.task_id in errors else errors) | \
         (set() if run.task_id in after else after)
     _remove(tx, [r for r in tx.runs() if r.task_id in removable and r.id != run.id])
     for ancestor in tx.ancestors(run):
-        tx.move_run(tx.run(ancestor.id), State.RUNNING)
+        tx.move_run(tx.require_run(ancestor.id), State.RUNNING)
     tx.put_run(_forced(run, message.state, tx))
     tx.log(run.id, "INFO", f"Task run '{run.task_id}' set from {run.state.value} "
                            f"to {message.state.value}")
@@ -193,7 +197,7 @@ def _reopen_in_place(tx: ExecutionTx, run: TaskRun) -> None:
     tx.unfold(reopened.unfold)
     for loop_run_id, progress in reopened.progress.items():
         progress.pop("again", None)  # its runs are all there: nothing to start again
-        loop_run = tx.run(loop_run_id)
+        loop_run = tx.require_run(loop_run_id)
         tx.put_run(loop_run.with_flowable(loop=progress))
 
 
@@ -226,15 +230,17 @@ def replay(tx: ExecutionTx, message: ReplayExecution, config: EngineConfig) -> s
         original_created_date=source.original_created_date or source.history.start_date,
         variables=_replayed_variables(source))
     copies, ids = _copied_runs(tx, chosen, replayed.id) if chosen is not None else ([], {})
+    # Every id copied is of a run the working set holds (live or folded).
     loop_values = tuple((old, ids[old]) for old in ids
-                        if tx.any_run(old).flowable.loop is not None)
+                        if (source_run := tx.any_run(old)) is not None
+                        and source_run.flowable.loop is not None)
     tx.emit(CreateExecution(replayed, tuple(copies), loop_values_from=loop_values))
     tx.log(None, "INFO", f"Replayed as execution {replayed.id}"
                          + (f" from task run {chosen.id} ({chosen.task_id})" if chosen else ""))
     return None
 
 
-def _replayed_variables(source: Execution) -> dict | None:
+def _replayed_variables(source: Execution) -> dict[str, Any] | None:
     """The `vars` SetVariables/UnsetVariables left (Kestra's replay copies the execution's
     variables); none of the source's bookkeeping."""
     kept = (source.variables or {}).get(EXECUTION_VARS)
@@ -301,14 +307,14 @@ def _comes_after(tx: ExecutionTx, path: list[TaskRun], chosen_path: list[TaskRun
     return order.get(mine.task_id, 0) > order.get(theirs.task_id, 0)
 
 
-def _dag_dependencies(dag) -> dict[str, set[str]]:
+def _dag_dependencies(dag: branching.Dag) -> dict[str, set[str]]:
     """Task id -> every Dag node it waits for, directly or not."""
     direct = {node.task.id: set(node.depends_on or ()) for node in dag.tasks}
     closure: dict[str, set[str]] = {}
 
-    def walk(task_id: str, seen: frozenset) -> set[str]:
+    def walk(task_id: str, seen: frozenset[str]) -> set[str]:
         if task_id not in closure:
-            found = set()
+            found: set[str] = set()
             for dep in direct.get(task_id, ()):
                 if dep not in seen:
                     found |= {dep} | walk(dep, seen | {dep})
