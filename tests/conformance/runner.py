@@ -33,6 +33,7 @@ from podium.testing.capabilities import unsupported_task_types
 from podium.testing.sandbox import throwaway_deployment
 from tests.conformance.checks import Outcome, Snapshot, compare
 from tests.conformance.manifest import Case, load_cases
+from tests.integration.scrape import executors_drained
 from tests.waiting import poll_until
 
 # Engine features (the manifest's `requires` names) Podium supports. Grows as the engine
@@ -52,8 +53,6 @@ SUPPORTED_FEATURES: frozenset[str] = frozenset({"retry-new-execution", "pause", 
 STORE_FEATURES = frozenset({"kv-store", "state-store"})
 
 # The other modes need flow triggers and the execution API.
-# How long no new triggered execution must appear before the count is taken as final.
-TRIGGER_QUIET_SECONDS = 1.5
 RUNNABLE_MODES = frozenset({"run", "pause-resume", "subflow-only", "resume-other",
                             "triggered"})
 
@@ -348,28 +347,26 @@ def run_triggered(runtime: Any, case: Case, timeout: float) -> Result:
 
 
 def _triggered_by(runtime: Any, case: Case, source_ids: set[str], timeout: float) -> list:
-    """This flow's executions whose trigger names one of the sources, once no new one has
-    appeared for a while and all ended; oldest first."""
+    """This flow's executions whose trigger names one of the sources, all ended; oldest
+    first. The executor starts them in the commit that ends their source; once the engine
+    is quiescent, whatever the ended sources set off has been handled, so the list read
+    then is complete (a triggered execution still paused on a timer is waited for)."""
     from common.store.executions import list_executions
-    seen, quiet_since = -1, time.monotonic()
+    _wait_quiescent(runtime, timeout)
+    with runtime.db.read() as conn:
+        found = [e for e in list_executions(conn, case.namespace, case.flow_id, limit=500)
+                 if ((e.trigger or {}).get("variables") or {}).get("executionId") in source_ids]
+    ended = [_wait_terminated(runtime, execution.id, timeout) for execution in found]
+    return sorted(ended, key=lambda e: (e.history.histories[0].date, e.id))
 
-    def settled() -> list | None:
-        nonlocal seen, quiet_since
-        with runtime.db.read() as conn:
-            found = [e for e in list_executions(conn, case.namespace, case.flow_id, limit=500)
-                     if ((e.trigger or {}).get("variables") or {}).get("executionId")
-                     in source_ids]
-        if len(found) != seen:
-            seen, quiet_since = len(found), time.monotonic()
-        ended = all(e.state.is_terminated for e in found)
-        quiet = time.monotonic() - quiet_since > TRIGGER_QUIET_SECONDS
-        return sorted(found, key=lambda e: (e.history.histories[0].date, e.id)) \
-            if ended and quiet else None
 
-    found = poll_until(settled, timeout, poll=0.1)
-    if found is None:
-        raise TimeoutError(f"triggered executions of {case.flow_id} still running")
-    return found
+def _wait_quiescent(runtime: Any, timeout: float) -> None:
+    """Embedded: nothing queued, running or unpublished in this process. Distributed: the
+    executors have handled every message sent to them. TimeoutError when never so."""
+    if runtime.fleet is None:
+        runtime.wait_idle(timeout)
+    elif not poll_until(lambda: executors_drained(runtime), timeout, poll=0.1):
+        raise TimeoutError("the executors still have messages to handle")
 
 
 def _snapshot(runtime: Any, execution: Any) -> Snapshot:

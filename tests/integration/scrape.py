@@ -102,17 +102,19 @@ def executor_messages_waiting(runtime: Any) -> int:
     return unsent + queued + taken
 
 
-def wait_executors_drained(runtime: Any, timeout: float = 30.0) -> None:
-    """Wait until the executors have handled every message sent to them: none waiting, and
+def executors_drained(runtime: Any) -> bool:
+    """Whether the executors have handled every message sent to them: none waiting, and
     no message handled while they were counted (one moving from a stage not yet read to one
-    already read is handled in between). Whatever the executors would still do about the
-    state seen now, they have done."""
-    def drained() -> bool:
-        before = messages_handled(runtime.fleet)
-        return executor_messages_waiting(runtime) == 0 and \
-            messages_handled(runtime.fleet) == before
+    already read is handled in between)."""
+    before = messages_handled(runtime.fleet)
+    return executor_messages_waiting(runtime) == 0 and messages_handled(runtime.fleet) == before
 
-    wait_for(drained, timeout, "the executors to handle every message sent to them")
+
+def wait_executors_drained(runtime: Any, timeout: float = 30.0) -> None:
+    """Wait until the executors are drained (`executors_drained`). Whatever the executors
+    would still do about the state seen now, they have done."""
+    wait_for(lambda: executors_drained(runtime), timeout,
+             "the executors to handle every message sent to them")
 
 
 def scheduler_rounds(url: str) -> float:
