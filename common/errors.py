@@ -103,6 +103,15 @@ class OutputError(PodiumError):
         super().__init__(f"Invalid output `{output_id}`: {message}")
 
 
+class TaskFailure(PodiumError):
+    """A task failed for a reason its message explains; `outputs` are kept (a script's
+    exitCode and vars, as Kestra's RunnableTaskException keeps them). Plugins raise it."""
+
+    def __init__(self, message: str, outputs: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.outputs = outputs
+
+
 class StorageError(PodiumError):
     """The internal storage failed or refused an operation (backend down, access denied...)."""
 

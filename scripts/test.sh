@@ -8,5 +8,10 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+# The first-party plugins (plugins/<family>/, each its own distribution) are tested too.
+PLUGINS=()
+for dir in plugins/*/; do
+    [ -f "$dir/pyproject.toml" ] && PLUGINS+=(-e "$dir")
+done
+.venv/bin/python -m pip install --quiet -e '.[test]' "${PLUGINS[@]}"
 exec .venv/bin/python -m pytest "$@"

@@ -20,7 +20,14 @@ from common.plugins.base import (
     TaskRunner,
     Trigger,
 )
+from common.plugins.discovery import discover
 from common.plugins.registry import registry
+
+# Installed plugin distributions (entry-point group `podium.plugins`) after the core types,
+# so that their classes are in the registry before the first flow is validated.
+_found, registry.broken = discover()
+for _plugin in _found:
+    registry.add_plugin(_plugin)
 
 # Typed properties of worker-run tasks also take expressions, rendered and checked at run
 # time (common/plugins/dynamic.py); every plugin class is known once the modules are loaded.

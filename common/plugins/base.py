@@ -112,6 +112,8 @@ class PluginModel(StrictModel):
     TYPE: ClassVar[str] = ""
     ALIASES: ClassVar[tuple[str, ...]] = ()
     DEPRECATED: ClassVar[bool] = False
+    # common.plugins.plugin.Example values: flows that use the type (docs, plugin API).
+    EXAMPLES: ClassVar[tuple[Any, ...]] = ()
 
     type: str
 

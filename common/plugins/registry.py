@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from common.plugins.base import PluginModel
+    from common.plugins.discovery import BrokenPlugin
+    from common.plugins.plugin import Plugin
 
 CATEGORIES = ("task", "trigger", "condition", "task_runner")
 
@@ -19,6 +21,21 @@ class PluginRegistry:
     def __init__(self) -> None:
         self._classes: dict[str, dict[str, type[PluginModel]]] = {c: {} for c in CATEGORIES}
         self._aliases: dict[str, dict[str, str]] = {c: {} for c in CATEGORIES}
+        self._owners: dict[type[PluginModel], Plugin] = {}
+        self.plugins: list[Plugin] = []
+        self.broken: list[BrokenPlugin] = []
+
+    def add_plugin(self, plugin: Plugin) -> None:
+        """Register every class a plugin lists, remembering which plugin provides it."""
+        for category, classes in plugin.by_category().items():
+            for cls in classes:
+                self.add(category, cls)
+                self._owners[cls] = plugin
+        self.plugins.append(plugin)
+
+    def owner(self, cls: type[PluginModel]) -> Plugin | None:
+        """The plugin that lists `cls` (None for a class registered on its own)."""
+        return self._owners.get(cls)
 
     def add(self, category: str, cls: type[PluginModel]) -> None:
         names = self._classes[category]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from common.errors import PodiumError
+from common.errors import TaskFailure  # noqa: F401  (where worker code has always found it)
 from common.messages import ChildRun
 from common.models.state import State
 from common.plugins.base import Task
@@ -30,15 +30,6 @@ class Outcome:
     log_file: str | None = None  # logToFile: the stored file of the attempt's log lines
     assets: dict[str, Any] | None = None  # the task's `assets`, rendered (Kestra's AssetsInOut)
     cache_key: str | None = None  # taskCache: where the executor is to keep the outputs
-
-
-class TaskFailure(PodiumError):
-    """The task failed for a reason its message explains; `outputs` are kept (a script's
-    exitCode and vars, as Kestra's RunnableTaskException keeps them)."""
-
-    def __init__(self, message: str, outputs: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.outputs = outputs
 
 
 Implementation = Callable[[Task, RunContext], "Outcome | dict[str, Any] | None"]
@@ -61,4 +52,10 @@ def implementation_for(task: Task) -> Implementation | None:
         fn = RUNNABLES.get(cls)  # type: ignore[call-overload]
         if fn is not None:
             return fn
+    if callable(getattr(type(task), "run", None)):  # a plugin's task: one class, its run()
+        return _run_method
     return None
+
+
+def _run_method(task: Task, ctx: RunContext) -> "Outcome | dict[str, Any] | None":
+    return task.run(ctx)  # type: ignore[attr-defined, no-any-return]
