@@ -3,6 +3,6 @@
 (`podium.application`) and shape the answer; it imports `common` (never `common.store`) and
 `podium` (the Runtime it is built over); nothing imports it but the CLI."""
 
-from api.app import create_app
+from podium.api.app import create_app
 
 __all__ = ["create_app"]

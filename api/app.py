@@ -10,7 +10,7 @@ import logging
 
 from fastapi import Depends, FastAPI
 
-from api import (
+from podium.api import (
     errors,
     executions,
     flows,
@@ -19,17 +19,18 @@ from api import (
     mcp,
     namespace_files,
     outputs,
+    plugins,
     services,
     triggers,
     webhooks,
 )
-from api.context import runtime_of
-from api.guard import AuthMiddleware, BodyLimitMiddleware, Credentials
-from api.login_limits import FailedLogins
-from api.metrics import MetricsMiddleware
-from api.params import refuse_control_characters
-from common.settings import ApiSettings
+from podium.api.context import runtime_of
+from podium.api.guard import AuthMiddleware, BodyLimitMiddleware, Credentials
+from podium.api.login_limits import FailedLogins
+from podium.api.metrics import MetricsMiddleware
+from podium.api.params import refuse_control_characters
 from podium.application.services import check_store
+from podium.common.settings import ApiSettings
 from podium.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def create_app(runtime: Runtime, settings: ApiSettings | None = None) -> FastAPI
     errors.install(app)
     # webhooks before /{ns}/{id}
     for module in (flows, webhooks, executions, logs, kv, namespace_files, triggers, services,
-                   mcp, outputs):
+                   mcp, outputs, plugins):
         app.include_router(module.router)
     app.add_api_route("/health", health, methods=["GET"], tags=["Health"])
     app.add_api_route("/api/v1/health", health, methods=["GET"], tags=["Health"])

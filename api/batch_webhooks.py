@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import Response
 from fastapi.responses import JSONResponse
 
-from common.batch_webhook import accepts
-from common.plugins.trigger_batch import BatchWebhook
 from podium.application.webhooks import join_batch
+from podium.common.batch_webhook import accepts
+from podium.common.plugins.trigger_batch import BatchWebhook
 from podium.runtime import Runtime
 
 

@@ -12,7 +12,7 @@ from fastapi import Request
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
-from api.errors import ApiError, PayloadTooLarge, UnsupportedMediaType
+from podium.api.errors import ApiError, PayloadTooLarge, UnsupportedMediaType
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 MAX_FORM_PARTS = 100

@@ -7,9 +7,9 @@ from typing import BinaryIO
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
-from common.models.execution import Execution
-from common.storage.base import CHUNK_SIZE
 from podium.application import executions
+from podium.common.models.execution import Execution
+from podium.common.storage.base import CHUNK_SIZE
 from podium.runtime import Runtime
 
 YAML_BODY = {"requestBody": {"required": True, "content": {

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from common.errors import (
+from podium.common.errors import (
     ConflictError,
     ExecutionBlockedError,
     FileAccessError,

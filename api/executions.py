@@ -18,18 +18,18 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.bodies import FORM_TYPES, has_body, media_type, parsed_form, require_media_type
-from api.context import execution_json, file_download, runtime_of
-from api.errors import ApiError, Unprocessable
-from api.guard import basic_user
-from api.params import PROBLEM
-from common.control_characters import has_control_characters
-from common.errors import UnsafePathError
-from common.models.state import State
-from common.storage.uploads import Upload
-from common.storage.uris import check_name
+from podium.api.bodies import FORM_TYPES, has_body, media_type, parsed_form, require_media_type
+from podium.api.context import execution_json, file_download, runtime_of
+from podium.api.errors import ApiError, Unprocessable
+from podium.api.guard import basic_user
+from podium.api.params import PROBLEM
 from podium.application import control, executions, flows
 from podium.application.executions import SYSTEM_PREFIX
+from podium.common.control_characters import has_control_characters
+from podium.common.errors import UnsafePathError
+from podium.common.models.state import State
+from podium.common.storage.uploads import Upload
+from podium.common.storage.uris import check_name
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/executions", tags=["Executions"])

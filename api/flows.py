@@ -9,13 +9,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.context import YAML_BODY, runtime_of
-from common.errors import PodiumError
-from common.flow.loader import parse_flow
-from common.flow.source_text import decode_source
-from common.flow.yaml_source import load_yaml
+from podium.api.context import YAML_BODY, runtime_of
 from podium.application import flows
 from podium.application.flows import Saved
+from podium.common.errors import PodiumError
+from podium.common.flow.loader import parse_flow
+from podium.common.flow.source_text import decode_source
+from podium.common.flow.yaml_source import load_yaml
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/flows", tags=["Flows"])

@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 
 from starlette.exceptions import HTTPException
 
-from api.errors import error_body
-from api.login_limits import FailedLogins
-from api.public_routes import is_public
+from podium.api.errors import error_body
+from podium.api.login_limits import FailedLogins
+from podium.api.public_routes import is_public
 
 UNAUTHORIZED = "Unauthorized: credentials are required"
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.bodies import read_limited, require_media_type
-from api.context import runtime_of
-from api.errors import Unprocessable
-from common.kv import KVEntry, KVType, guess_value, parse_as
+from podium.api.bodies import read_limited, require_media_type
+from podium.api.context import runtime_of
+from podium.api.errors import Unprocessable
 from podium.application import kv
+from podium.common.kv import KVEntry, KVType, guess_value, parse_as
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/namespaces/{namespace}/kv", tags=["KV"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
-from api.context import runtime_of
+from podium.api.context import runtime_of
 from podium.application.logs import LogRecord
 from podium.application.logs import execution_logs as read_logs
 from podium.runtime import Runtime

@@ -19,14 +19,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.bodies import read_limited
-from api.context import runtime_of
-from api.errors import NotFound
-from common.errors import PodiumError
-from common.mcp_tools import CALL_LABELS, call_result, tool_descriptor, tool_trigger
-from common.plugins.trigger_mcp import DEFAULT_SERVER
-from common.version import podium_version
+from podium.api.bodies import read_limited
+from podium.api.context import runtime_of
+from podium.api.errors import NotFound
 from podium.application import executions, flows
+from podium.common.errors import PodiumError
+from podium.common.mcp_tools import CALL_LABELS, call_result, tool_descriptor, tool_trigger
+from podium.common.plugins.trigger_mcp import DEFAULT_SERVER
+from podium.common.version import podium_version
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/mcp", tags=["MCP"])

@@ -14,12 +14,12 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.bodies import parsed_form, require_media_type
-from api.context import file_download, runtime_of
-from api.errors import ApiError, message_of
-from common.errors import UnsafePathError
+from podium.api.bodies import parsed_form, require_media_type
+from podium.api.context import file_download, runtime_of
+from podium.api.errors import ApiError, message_of
 from podium.application import namespace_files as nsfiles
 from podium.application.namespace_files import DirectoryEntry
+from podium.common.errors import UnsafePathError
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/namespaces/{namespace}/files", tags=["Files"])

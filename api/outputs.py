@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from api.context import runtime_of
+from podium.api.context import runtime_of
 from podium.application import executions
 from podium.runtime import Runtime
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from api.errors import Unprocessable
-from common.control_characters import has_control_characters, shown_safely
+from podium.api.errors import Unprocessable
+from podium.common.control_characters import has_control_characters, shown_safely
 
 PROBLEM = "control character (NUL, newline...) refused"
 

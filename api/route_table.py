@@ -1,7 +1,7 @@
 """The table of the API's routes: each route (method + path), the one api function that
 handles it, and the application operations (podium/application/) that function calls.
 
-`python -m api.route_table` prints the table; `--write FILE` replaces the table between
+`python -m podium.api.route_table` prints the table; `--write FILE` replaces the table between
 the markers in FILE (docs/architecture.md). tests/api/test_route_table.py checks that the
 document and the app agree.
 
@@ -57,7 +57,7 @@ def _served(app: Any) -> Any:
     contexts = getattr(routing, "iter_route_contexts", None)
     for route in contexts(app.routes) if contexts else app.routes:
         endpoint, methods = getattr(route, "endpoint", None), getattr(route, "methods", None)
-        if methods and getattr(endpoint, "__module__", "").startswith("api."):
+        if methods and getattr(endpoint, "__module__", "").startswith("podium.api."):
             yield methods, route.path, endpoint
 
 
@@ -83,7 +83,7 @@ def _operations(module_name: str, function: str,
         owner, name = target.rsplit(":", 1)
         if owner.startswith(APPLICATION + "."):
             operations.add(f"{owner.removeprefix(APPLICATION + '.')}.{name}")
-        elif owner.startswith("api."):
+        elif owner.startswith("podium.api."):
             operations |= _operations(owner, name, seen)
     return operations
 
@@ -129,7 +129,7 @@ def documented_table(document: str) -> str:
 
 
 def _app() -> Any:
-    from api.app import create_app  # noqa: PLC0415 - only the CLI entry builds an app
+    from podium.api.app import create_app  # noqa: PLC0415 - only the CLI entry builds an app
     return create_app(None)  # type: ignore[arg-type]  # routes need no runtime to list
 
 
@@ -140,7 +140,7 @@ def main(argv: list[str]) -> int:
         path.write_text(replace_table(path.read_text(), text))
         return 0
     if argv:
-        print("usage: python -m api.route_table [--write FILE]", file=sys.stderr)
+        print("usage: python -m podium.api.route_table [--write FILE]", file=sys.stderr)
         return 2
     sys.stdout.write(text)
     return 0

@@ -7,9 +7,9 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends
 
-from api.context import runtime_of
-from common.heartbeat import describe
+from podium.api.context import runtime_of
 from podium.application import services as service_rows
+from podium.common.heartbeat import describe
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/services", tags=["Services"])

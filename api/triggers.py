@@ -11,10 +11,10 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
-from api.context import runtime_of
-from common.errors import NotFoundError, PodiumError
+from podium.api.context import runtime_of
 from podium.application import flows
 from podium.application import triggers as control
+from podium.common.errors import NotFoundError, PodiumError
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/triggers", tags=["Triggers"])

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from common.plugins.triggers import Webhook
+from podium.common.plugins.triggers import Webhook
 
 JSON = "application/json"
 TEXT = "text/plain"

@@ -25,27 +25,32 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.batch_webhooks import buffer_call
-from api.bodies import read_limited
-from api.context import execution_json, runtime_of
-from api.errors import NotFound, Unprocessable
-from api.webhook_response import (
+from podium.api.batch_webhooks import buffer_call
+from podium.api.bodies import read_limited
+from podium.api.context import execution_json, runtime_of
+from podium.api.errors import NotFound, Unprocessable
+from podium.api.webhook_response import (
     WebhookAnswer,
     created_answer,
     ended_answer,
     ended_status,
     status_of,
 )
-from common.conditions import WEBHOOK_CONDITIONS, ConditionContext, UnsupportedCondition, holds
-from common.errors import PodiumError
-from common.models.execution import Execution
-from common.nul import nul_problem
-from common.plugins.conditions import when_condition
-from common.plugins.trigger_batch import BatchWebhook
-from common.plugins.triggers import Webhook
-from common.templating import build_context, render
 from podium.application import executions, flows
 from podium.application.webhooks import join_burst
+from podium.common.conditions import (
+    WEBHOOK_CONDITIONS,
+    ConditionContext,
+    UnsupportedCondition,
+    holds,
+)
+from podium.common.errors import PodiumError
+from podium.common.models.execution import Execution
+from podium.common.nul import nul_problem
+from podium.common.plugins.conditions import when_condition
+from podium.common.plugins.trigger_batch import BatchWebhook
+from podium.common.plugins.triggers import Webhook
+from podium.common.templating import build_context, render
 from podium.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/executions/webhook", tags=["Webhooks"])

@@ -69,8 +69,8 @@ def write_file(path: Path, size_mb: int) -> int:
 
 
 def run(size_mb: int, timeout: float) -> dict[str, Any]:
-    from common.flow.loader import parse_flow
-    from common.storage.uploads import Upload
+    from podium.common.flow.loader import parse_flow
+    from podium.common.storage.uploads import Upload
     from podium.runtime import Runtime
     from podium.testing.sandbox import throwaway_deployment
 

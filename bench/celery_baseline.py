@@ -25,7 +25,7 @@ import redis
 from celery import Celery
 from celery.signals import worker_ready
 
-from common.transport.celery_transport import DELIVERY_CONFIG
+from podium.common.transport.celery_transport import DELIVERY_CONFIG
 
 BROKER = os.environ.get("BENCH_CELERY_BROKER", "redis://127.0.0.1:6379/0")
 PREFIX = os.environ.get("BENCH_CELERY_PREFIX", "podium_bench_celery:")

@@ -114,7 +114,7 @@ def completion_slopes(ends: list[float]) -> dict[str, float | None]:
 # ---------------------------------------------------------------------------- Podium
 def run_podium(size: int, limit: int, timeout: float) -> dict[str, Any]:
     """A fresh deployment + fleet for this size; the ForEach execution; everything removed."""
-    from common.flow.loader import parse_flow
+    from podium.common.flow.loader import parse_flow
     from podium.runtime import Runtime
     from podium.testing.sandbox import throwaway_deployment
 

@@ -143,8 +143,8 @@ class PodiumSide:
         self.db_created = True
         say(f"podium: database {self.db_name}, Redis prefix {self.prefix!r}")
         os.environ.update(self.env)  # Settings() reads the environment; so do the children
-        from common.flow.loader import parse_flow
-        from common.settings import Settings
+        from podium.common.flow.loader import parse_flow
+        from podium.common.settings import Settings
         from podium.runtime import Runtime
 
         settings = Settings()

@@ -37,8 +37,8 @@ from typing import Any
 
 from bench.foreach import code_version
 from bench.run import say, summary
-from common.flow.loader import parse_flow
-from common.models.state import State
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
 from podium.runtime import Runtime
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -10,7 +10,7 @@ allowWarning (WARNING -> SUCCESS), so a task with both turns a failure into SUCC
 
 from __future__ import annotations
 
-from common.models.state import State
+from podium.common.models.state import State
 
 
 def fold_allowances(state: State, *, allow_failure: bool, allow_warning: bool,

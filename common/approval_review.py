@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from common.errors import PodiumError
-from common.inputs import resolve_inputs, to_json_value
-from common.models.execution import TaskRun
-from common.models.state import State
-from common.plugins.fields import is_expression
-from common.plugins.tasks.flow_approval import Approval
-from common.templating import render_typed
+from podium.common.errors import PodiumError
+from podium.common.inputs import resolve_inputs, to_json_value
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import State
+from podium.common.plugins.fields import is_expression
+from podium.common.plugins.tasks.flow_approval import Approval
+from podium.common.templating import render_typed
 
 # What a caller may write for each decision (the API's body, the CLI's flags).
 _NAMES = {"APPROVED": "APPROVED", "APPROVE": "APPROVED", "DENIED": "DENIED", "DENY": "DENIED"}

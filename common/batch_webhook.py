@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from common.debounce import Window
-from common.durations import parse_duration
-from common.errors import PodiumError
-from common.models.execution import new_id
-from common.plugins.trigger_batch import BatchWebhook
-from common.storage.uris import execution_prefix
-from common.templating import build_context, is_truthy, render
-from common.templating.library.ion import to_ion
+from podium.common.debounce import Window
+from podium.common.durations import parse_duration
+from podium.common.errors import PodiumError
+from podium.common.models.execution import new_id
+from podium.common.plugins.trigger_batch import BatchWebhook
+from podium.common.storage.uris import execution_prefix
+from podium.common.templating import build_context, is_truthy, render
+from podium.common.templating.library.ion import to_ion
 
 
 def batch_window(trigger: BatchWebhook) -> Window:

@@ -11,8 +11,8 @@ limit (`PODIUM_EXECUTOR__MAX_CHAIN_DEPTH`, default 10).
 
 from __future__ import annotations
 
-from common.errors import PodiumError
-from common.models.execution import Execution
+from podium.common.errors import PodiumError
+from podium.common.models.execution import Execution
 
 DEFAULT_MAX_DEPTH = 10
 _SHOWN_AT_EACH_END = 6  # a long chain is shown as its first and last flows

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from common.errors import PodiumError
-from common.flow.model import Check
+from podium.common.errors import PodiumError
+from podium.common.flow.model import Check
 
 BLOCK, FAIL, CREATE = "BLOCK_EXECUTION", "FAIL_EXECUTION", "CREATE_EXECUTION"
 _PRIORITY = (BLOCK, FAIL, CREATE)

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from common.durations import parse_duration
-from common.plugins.triggers import Debounce
-from common.templating import render
+from podium.common.durations import parse_duration
+from podium.common.plugins.triggers import Debounce
+from podium.common.templating import render
 
 # The flush date of a batch that only a count can release (a timestamp every SQL backend
 # stores).

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any, Iterable
 
-from common.store import fetch_logs
-from common.store.logs import LogEntry
-from common.templating.context import MAIN_TENANT
+from podium.common.store import fetch_logs
+from podium.common.store.logs import LogEntry
+from podium.common.templating.context import MAIN_TENANT
 
 ERROR_LOGS_LIMIT = 1000
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
-from common.durations import parse_duration
-from common.templating.library.java_dates import parse_zone
+from podium.common.durations import parse_duration
+from podium.common.templating.library.java_dates import parse_zone
 
 DAY = timedelta(days=1)
 # The trigger variable of the FAILED execution the scheduler records for a missed deadline

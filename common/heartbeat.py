@@ -19,10 +19,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from common.store import Database
-from common.store.services import DRAINING, RUNNING, ServiceInstance, beat, remove_service
-from common.store.types import utcnow
-from common.version import podium_version
+from podium.common.store import Database
+from podium.common.store.services import DRAINING, RUNNING, ServiceInstance, beat, remove_service
+from podium.common.store.types import utcnow
+from podium.common.version import podium_version
 
 log = logging.getLogger("podium.heartbeat")
 

@@ -23,8 +23,8 @@ from typing import Any, Iterable
 import httpcore
 import httpx
 
-from common.errors import HttpRequestError
-from common.http_guard import HostPolicy
+from podium.common.errors import HttpRequestError
+from podium.common.http_guard import HostPolicy
 
 USER_AGENT = "Podium"  # Kestra's client says "Kestra"
 

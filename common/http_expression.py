@@ -23,12 +23,12 @@ import httpx
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 
-from common.errors import HttpRequestError, PodiumError
-from common.http_client import checked_url, guarded_client
-from common.http_guard import HostPolicy
-from common.http_options import authorization, timeouts
-from common.plugins.tasks.http import RequestOptions
-from common.templating.library.json_yaml import from_yaml
+from podium.common.errors import HttpRequestError, PodiumError
+from podium.common.http_client import checked_url, guarded_client
+from podium.common.http_guard import HostPolicy
+from podium.common.http_options import authorization, timeouts
+from podium.common.plugins.tasks.http import RequestOptions
+from podium.common.templating.library.json_yaml import from_yaml
 
 JSON = "application/json"
 _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")

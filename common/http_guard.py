@@ -33,10 +33,10 @@ import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from common.errors import HostNotAllowedError
+from podium.common.errors import HostNotAllowedError
 
 if TYPE_CHECKING:
-    from common.settings import HttpSettings
+    from podium.common.settings import HttpSettings
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

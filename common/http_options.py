@@ -13,9 +13,9 @@ from __future__ import annotations
 import base64
 from typing import Any, Callable
 
-from common.durations import parse_duration
-from common.plugins.tasks.http import BasicAuth, RequestOptions
-from common.templating.services import SecretMasker
+from podium.common.durations import parse_duration
+from podium.common.plugins.tasks.http import BasicAuth, RequestOptions
+from podium.common.templating.services import SecretMasker
 
 Render = Callable[[Any], Any]
 # A bearer token shorter than this is not masked: it would star out unrelated text everywhere.

@@ -28,9 +28,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
 from typing import Any, Callable
 
-from common.durations import format_duration, parse_duration
-from common.errors import KVError
-from common.store import (
+from podium.common.durations import format_duration, parse_duration
+from podium.common.errors import KVError
+from podium.common.store import (
     KVRow,
     delete_expired_kv,
     delete_kv,
@@ -41,7 +41,7 @@ from common.store import (
     namespace_in_use,
     put_kv,
 )
-from common.store.types import utcnow
+from podium.common.store.types import utcnow
 
 KEY_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
 MAX_KEY_LENGTH = 255

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from common.control_characters import describe_character, first_control_character, shown_safely
+from podium.common.control_characters import (
+    describe_character,
+    first_control_character,
+    shown_safely,
+)
 
 MAX_LABELS = 64
 MAX_LABEL_KEY_LENGTH = 128

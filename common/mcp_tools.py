@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from common.inputs import InputType
-from common.plugins.trigger_mcp import McpToolTrigger
+from podium.common.inputs import InputType
+from podium.common.plugins.trigger_mcp import McpToolTrigger
 
 # The input types whose values are plain strings, with the JSON schema `format` they have.
 _STRINGS = {InputType.STRING: None, InputType.SECRET: None, InputType.URI: "uri",

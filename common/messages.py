@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from common.models.state import State
-from common.transport.base import attempt_mark
+from podium.common.models.state import State
+from podium.common.transport.base import attempt_mark
 
 VERSION = 1
 

@@ -14,9 +14,9 @@ import threading
 from datetime import timedelta
 from typing import Any, Iterable
 
-from common.store import Database, delete_messages, take_messages
-from common.store.types import utcnow
-from common.transport.base import Transport
+from podium.common.store import Database, delete_messages, take_messages
+from podium.common.store.types import utcnow
+from podium.common.transport.base import Transport
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from common.errors import SecretError
+from podium.common.errors import SecretError
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from common.http_guard import parse_host_entry
-from common.transport.base import worker_queue
+from podium.common.http_guard import parse_host_entry
+from podium.common.transport.base import worker_queue
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 

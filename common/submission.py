@@ -8,23 +8,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from common.checks import BLOCK, FAIL, FAILED_BY_CHECKS, evaluate_checks
-from common.errors import ExecutionBlockedError, LabelError, PodiumError
-from common.flow.model import Flow
-from common.inputs import resolve_inputs, to_json_value
-from common.inputs.definitions import FileInput
-from common.labels import label_limit_problems
-from common.messages import StartExecution
-from common.models.engine_state import EngineState
-from common.models.execution import Execution, new_id
-from common.models.state import StateHistory
-from common.secrets import SecretCipher, seal_secret_inputs
-from common.storage.uploads import InputUploads
-from common.store import insert_execution
-from common.store.outbox import enqueue_for_publish
-from common.templating import RenderServices, render_typed
-from common.templating.context import MAIN_TENANT
-from common.transport.base import EXECUTOR_QUEUE
+from podium.common.checks import BLOCK, FAIL, FAILED_BY_CHECKS, evaluate_checks
+from podium.common.errors import ExecutionBlockedError, LabelError, PodiumError
+from podium.common.flow.model import Flow
+from podium.common.inputs import resolve_inputs, to_json_value
+from podium.common.inputs.definitions import FileInput
+from podium.common.labels import label_limit_problems
+from podium.common.messages import StartExecution
+from podium.common.models.engine_state import EngineState
+from podium.common.models.execution import Execution, new_id
+from podium.common.models.state import StateHistory
+from podium.common.secrets import SecretCipher, seal_secret_inputs
+from podium.common.storage.uploads import InputUploads
+from podium.common.store import insert_execution
+from podium.common.store.outbox import enqueue_for_publish
+from podium.common.templating import RenderServices, render_typed
+from podium.common.templating.context import MAIN_TENANT
+from podium.common.transport.base import EXECUTOR_QUEUE
 
 CORRELATION_LABEL = "system.correlationId"
 # What the expressions of inputs (`defaults`, `expression`, `dependsOn.condition`) may call

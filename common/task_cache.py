@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from common.durations import parse_duration
+from podium.common.durations import parse_duration
 
 # Kestra renders the task with this one variable faked: a per-attempt path.
 FAKE_VARIABLES = {"workingDir": "workingDir"}

@@ -8,10 +8,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from common.errors import PodiumError
-from common.flow.loader import parse_flow
-from common.flow.model import Flow
-from common.store import get_flow
+from podium.common.errors import PodiumError
+from podium.common.flow.loader import parse_flow
+from podium.common.flow.model import Flow
+from podium.common.store import get_flow
 
 
 class FlowNotFound(PodiumError):

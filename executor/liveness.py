@@ -12,15 +12,15 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from common.messages import ResubmitAttempt
-from common.observability import metrics
-from common.outbox_relay import OutboxRelay
-from common.store import Database
-from common.store.outbox import enqueue_for_publish
-from common.store.services import claim_silent_services, forget_dead_services
-from common.transport.base import EXECUTOR_QUEUE
-from executor.lost_recovery import LostMessageRecovery
-from executor.store_watch import StoreWatch
+from podium.common.messages import ResubmitAttempt
+from podium.common.observability import metrics
+from podium.common.outbox_relay import OutboxRelay
+from podium.common.store import Database
+from podium.common.store.outbox import enqueue_for_publish
+from podium.common.store.services import claim_silent_services, forget_dead_services
+from podium.common.transport.base import EXECUTOR_QUEUE
+from podium.executor.lost_recovery import LostMessageRecovery
+from podium.executor.store_watch import StoreWatch
 
 log = logging.getLogger(__name__)
 

@@ -32,24 +32,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from common.messages import attempt_marks
-from common.models.execution import Execution
-from common.models.state import State
-from common.plugins.tasks.flow_subflows import Subflow
-from common.store import Database, get_execution, get_task_run
-from common.store.executions import list_children, startable_created_ids
-from common.store.outbox import pending_payloads
-from common.store.services import list_services
-from common.store.task_runs import running_task_runs
-from common.store.types import utcnow
-from common.transport.base import (
+from podium.common.messages import attempt_marks
+from podium.common.models.execution import Execution
+from podium.common.models.state import State
+from podium.common.plugins.tasks.flow_subflows import Subflow
+from podium.common.store import Database, get_execution, get_task_run
+from podium.common.store.executions import list_children, startable_created_ids
+from podium.common.store.outbox import pending_payloads
+from podium.common.store.services import list_services
+from podium.common.store.task_runs import running_task_runs
+from podium.common.store.types import utcnow
+from podium.common.transport.base import (
     EXECUTOR_QUEUE,
     Transport,
     execution_mark,
     message_mark,
     task_queue,
 )
-from executor.flow_cache import FlowCache, FlowNotFound
+from podium.executor.flow_cache import FlowCache, FlowNotFound
 
 # Long enough for a consumer to record a message it has just taken off a queue.
 CONFIRM_AFTER_SECONDS = 1.0

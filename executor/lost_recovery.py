@@ -9,22 +9,22 @@ import logging
 import time
 from collections import Counter
 
-from common.messages import ResubmitAttempt, StartExecution
-from common.observability import metrics
-from common.outbox_relay import OutboxRelay
-from common.store import Database
-from common.store.outbox import enqueue_for_publish
-from common.transport.base import EXECUTOR_QUEUE, Transport
-from executor.engine.context import EngineConfig
-from executor.flow_cache import FlowCache
-from executor.lost_messages import (
+from podium.common.messages import ResubmitAttempt, StartExecution
+from podium.common.observability import metrics
+from podium.common.outbox_relay import OutboxRelay
+from podium.common.store import Database
+from podium.common.store.outbox import enqueue_for_publish
+from podium.common.transport.base import EXECUTOR_QUEUE, Transport
+from podium.executor.engine.context import EngineConfig
+from podium.executor.flow_cache import FlowCache
+from podium.executor.lost_messages import (
     LOST_SCAN_SECONDS,
     Lost,
     OpenAttempt,
     Unstarted,
     find_lost_messages,
 )
-from executor.persisters.subflow import child_ended_message
+from podium.executor.persisters.subflow import child_ended_message
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from common.flow.model import Flow
-from common.models.execution import Execution, TaskRun
-from common.models.state import State, StateHistory
-from common.observability import metrics
-from executor.engine.commands import Decision
+from podium.common.flow.model import Flow
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.models.state import State, StateHistory
+from podium.common.observability import metrics
+from podium.executor.engine.commands import Decision
 
 UNKNOWN_TYPE = "unknown"
 

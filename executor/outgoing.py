@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from executor.engine.context import EngineConfig
-from executor.flow_cache import FlowCache
+from podium.executor.engine.context import EngineConfig
+from podium.executor.flow_cache import FlowCache
 
 
 @dataclass

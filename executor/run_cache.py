@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from common.models.execution import TaskRun
+from podium.common.models.execution import TaskRun
 
 
 class TaskRunCache:

@@ -20,7 +20,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Callable
 
-from common.messages import (
+from podium.common.messages import (
     LogLine,
     ResubmitAttempt,
     StartExecution,
@@ -28,10 +28,10 @@ from common.messages import (
     TimerFired,
     decode_executor_message,
 )
-from common.models.state import State
-from common.observability import metrics
-from common.outbox_relay import OutboxRelay
-from common.store import (
+from podium.common.models.state import State
+from podium.common.observability import metrics
+from podium.common.outbox_relay import OutboxRelay
+from podium.common.store import (
     Database,
     append_logs,
     delete_timer,
@@ -42,27 +42,27 @@ from common.store import (
     update_execution,
     update_task_runs,
 )
-from common.store.logs import LogEntry
-from common.store.loop_values import load_loop_values
-from common.store.outbox import enqueue_for_publish
-from common.store.slots import count_released, count_slots_taken, lock_flow_slots
-from common.store.task_runs import delete_task_runs, load_live_task_runs
-from common.store.types import utcnow
-from common.transport.base import KILL_CHANNEL, Transport
-from executor.engine.commands import Decision
-from executor.engine.context import EngineConfig
-from executor.engine.facts import Facts
-from executor.engine.loops import value_windows
-from executor.engine.process import process
-from executor.flow_cache import FlowCache
-from executor.flow_triggers.listeners import ListenerIndex, on_state_change
-from executor.liveness import Liveness
-from executor.lost_recovery import LostMessageRecovery
-from executor.metrics import Observed, observe, record
-from executor.outgoing import Outgoing
-from executor.run_cache import TaskRunCache
-from executor.timers import TimerLoop
-from executor.wiring import ENGINE, PERSISTERS
+from podium.common.store.logs import LogEntry
+from podium.common.store.loop_values import load_loop_values
+from podium.common.store.outbox import enqueue_for_publish
+from podium.common.store.slots import count_released, count_slots_taken, lock_flow_slots
+from podium.common.store.task_runs import delete_task_runs, load_live_task_runs
+from podium.common.store.types import utcnow
+from podium.common.transport.base import KILL_CHANNEL, Transport
+from podium.executor.engine.commands import Decision
+from podium.executor.engine.context import EngineConfig
+from podium.executor.engine.facts import Facts
+from podium.executor.engine.loops import value_windows
+from podium.executor.engine.process import process
+from podium.executor.flow_cache import FlowCache
+from podium.executor.flow_triggers.listeners import ListenerIndex, on_state_change
+from podium.executor.liveness import Liveness
+from podium.executor.lost_recovery import LostMessageRecovery
+from podium.executor.metrics import Observed, observe, record
+from podium.executor.outgoing import Outgoing
+from podium.executor.run_cache import TaskRunCache
+from podium.executor.timers import TimerLoop
+from podium.executor.wiring import ENGINE, PERSISTERS
 
 log = logging.getLogger(__name__)
 

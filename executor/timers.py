@@ -12,13 +12,13 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from common.messages import TimerFired
-from common.outbox_relay import OutboxRelay
-from common.store import Database, next_timer_at, take_due_timers
-from common.store.outbox import enqueue_for_publish
-from common.store.timers import defer_timers
-from common.transport.base import EXECUTOR_QUEUE
-from executor.timer_alarm import TimerAlarm
+from podium.common.messages import TimerFired
+from podium.common.outbox_relay import OutboxRelay
+from podium.common.store import Database, next_timer_at, take_due_timers
+from podium.common.store.outbox import enqueue_for_publish
+from podium.common.store.timers import defer_timers
+from podium.common.transport.base import EXECUTOR_QUEUE
+from podium.executor.timer_alarm import TimerAlarm
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from common.messages import (
+from podium.common.messages import (
     KillExecution,
     ReplayExecution,
     RestartExecution,
@@ -29,11 +29,11 @@ from common.messages import (
     TaskResult,
     TimerFired,
 )
-from common.plugins.tasks import flow as flow_tasks
-from common.plugins.tasks import flow_approval, flow_branching, flow_loops, flow_subflows
-from common.plugins.tasks.execution import Exit, SetVariables, UnsetVariables
-from executor.engine import flowables, loops, process, waiting
-from executor.engine.commands import (
+from podium.common.plugins.tasks import flow as flow_tasks
+from podium.common.plugins.tasks import flow_approval, flow_branching, flow_loops, flow_subflows
+from podium.common.plugins.tasks.execution import Exit, SetVariables, UnsetVariables
+from podium.executor.engine import flowables, loops, process, waiting
+from podium.executor.engine.commands import (
     CancelTimers,
     CreateExecution,
     DispatchTask,
@@ -45,7 +45,7 @@ from executor.engine.commands import (
     StoreTaskCache,
     WriteFile,
 )
-from executor.engine.features import (
+from podium.executor.engine.features import (
     approval,
     exit,
     for_each_item,
@@ -59,10 +59,10 @@ from executor.engine.features import (
     variables,
     working_directory,
 )
-from executor.engine.registry import EngineWiring
-from executor.outgoing import Persister
-from executor.persisters import concurrency, core
-from executor.persisters import subflow as subflow_persisters
+from podium.executor.engine.registry import EngineWiring
+from podium.executor.outgoing import Persister
+from podium.executor.persisters import concurrency, core
+from podium.executor.persisters import subflow as subflow_persisters
 
 
 def engine_wiring() -> EngineWiring:

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
-from common.errors import PodiumError
-from common.models.execution import Attempt, Execution, TaskRun
-from common.models.state import State, StateEntry, StateHistory
-from common.store.logs import LogRecord
+from podium.common.errors import PodiumError
+from podium.common.models.execution import Attempt, Execution, TaskRun
+from podium.common.models.state import State, StateEntry, StateHistory
+from podium.common.store.logs import LogRecord
 
 
 class ApiClientError(PodiumError):

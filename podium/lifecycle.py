@@ -12,10 +12,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from common.heartbeat import Heartbeat, new_instance
-from common.observability import Health
-from common.settings import Settings, liveness_warnings
-from common.store import Database
+from podium.common.heartbeat import Heartbeat, new_instance
+from podium.common.observability import Health
+from podium.common.settings import Settings, liveness_warnings
+from podium.common.store import Database
 
 log = logging.getLogger("podium.lifecycle")
 

@@ -24,8 +24,8 @@ from typing import Any, Callable
 
 from prometheus_client import REGISTRY
 
-from common.observability import Health, ManagementServer, metrics
-from common.settings import Settings
+from podium.common.observability import Health, ManagementServer, metrics
+from podium.common.settings import Settings
 from podium.lifecycle import on_stop
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def _ready_when_consuming(health: Health, beat: str | None = None) -> Callable[[
     cannot reconnect or holds deliveries no handler will acknowledge stops beating."""
     from celery.signals import worker_ready
 
-    from common.transport.celery_consumer import consuming
+    from podium.common.transport.celery_consumer import consuming
 
     def on_ready(sender: Any = None, **_: Any) -> None:
         health.set_ready(True)
@@ -112,7 +112,7 @@ def executor(settings: Settings, service: Any, database: Any, stop: threading.Ev
     """`podium executor`: the timer loop's beat, outbox backlog and queue depths."""
     import redis
 
-    from common.store.outbox import count_messages
+    from podium.common.store.outbox import count_messages
 
     health = Health()
     management = Management(health)

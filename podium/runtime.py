@@ -19,32 +19,32 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common.errors import PodiumError
-from common.flow.loader import LoadedFlow
-from common.models.execution import Execution, TaskRun
-from common.models.state import State
-from common.outbox_relay import OutboxRelay
-from common.secrets import SecretCipher, SecretProvider
-from common.settings import ExecutorSettings, SchedulerSettings, Settings
-from common.storage import LocalStorage, Storage, StorageEntry
-from common.storage.local_paths import LocalFiles
-from common.store import Database, FlowRevision, upgrade, upgrade_database
-from common.store.outbox import message_ids
-from common.templating.context import DEFAULT_ENV_PREFIX
-from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport
-from common.transport.memory import InProcessTransport
-from executor.engine.context import EngineConfig
-from executor.flow_cache import FlowCache
-from executor.service import ExecutorService
 from podium import wiring
 from podium.application import control, executions, flows
 from podium.application import logs as execution_logs
+from podium.common.errors import PodiumError
+from podium.common.flow.loader import LoadedFlow
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.models.state import State
+from podium.common.outbox_relay import OutboxRelay
+from podium.common.secrets import SecretCipher, SecretProvider
+from podium.common.settings import ExecutorSettings, SchedulerSettings, Settings
+from podium.common.storage import LocalStorage, Storage, StorageEntry
+from podium.common.storage.local_paths import LocalFiles
+from podium.common.store import Database, FlowRevision, upgrade, upgrade_database
+from podium.common.store.outbox import message_ids
+from podium.common.templating.context import DEFAULT_ENV_PREFIX
+from podium.common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport
+from podium.common.transport.memory import InProcessTransport
+from podium.executor.engine.context import EngineConfig
+from podium.executor.flow_cache import FlowCache
+from podium.executor.service import ExecutorService
+from podium.scheduler.service import SchedulerService
 from podium.testing.fleet import Fleet
-from scheduler.service import SchedulerService
-from worker.sandbox import Sandbox
-from worker.script_envs import ScriptEnvironments
-from worker.script_limits import Limits
-from worker.service import WorkerService
+from podium.worker.sandbox import Sandbox
+from podium.worker.script_envs import ScriptEnvironments
+from podium.worker.script_limits import Limits
+from podium.worker.service import WorkerService
 
 
 class Runtime:

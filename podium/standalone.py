@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 
-from common.observability.metrics import DEFAULT_PORTS
+from podium.common.observability.metrics import DEFAULT_PORTS
 
 log = logging.getLogger("podium.standalone")
 

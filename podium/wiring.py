@@ -5,25 +5,25 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from common import http_expression
-from common.error_logs import stored_error_logs
-from common.kv import KVStore
-from common.secrets import EnvSecretProvider, SecretCipher, SecretProvider, key_file_cipher
-from common.settings import HttpSettings, LocalFilesSettings, Settings, WorkerSettings
-from common.storage import Storage
-from common.storage.access import FileScope, file_empty, file_exists, file_size, read_text
-from common.storage.factory import storage_from_settings
-from common.storage.local_paths import LocalFiles
-from common.storage.offload import load as load_outputs
-from common.store import Database
-from common.templating import RenderServices
-from common.transport.base import Transport
-from common.transport.celery_transport import CeleryTransport, make_celery_app
-from executor.engine.context import EngineConfig
-from worker.run_context import RunContext
-from worker.sandbox import Sandbox
-from worker.script_envs import ScriptEnvironments
-from worker.script_limits import Limits
+from podium.common import http_expression
+from podium.common.error_logs import stored_error_logs
+from podium.common.kv import KVStore
+from podium.common.secrets import EnvSecretProvider, SecretCipher, SecretProvider, key_file_cipher
+from podium.common.settings import HttpSettings, LocalFilesSettings, Settings, WorkerSettings
+from podium.common.storage import Storage
+from podium.common.storage.access import FileScope, file_empty, file_exists, file_size, read_text
+from podium.common.storage.factory import storage_from_settings
+from podium.common.storage.local_paths import LocalFiles
+from podium.common.storage.offload import load as load_outputs
+from podium.common.store import Database
+from podium.common.templating import RenderServices
+from podium.common.transport.base import Transport
+from podium.common.transport.celery_transport import CeleryTransport, make_celery_app
+from podium.executor.engine.context import EngineConfig
+from podium.worker.run_context import RunContext
+from podium.worker.sandbox import Sandbox
+from podium.worker.script_envs import ScriptEnvironments
+from podium.worker.script_limits import Limits
 
 
 def database(settings: Settings) -> Database:

@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from common.conditions import SCHEDULE_CONDITIONS, ConditionContext, ConditionError, holds
-from common.conditions.dates import as_datetime
-from common.plugins.base import Condition
-from common.templating import render
+from podium.common.conditions import SCHEDULE_CONDITIONS, ConditionContext, ConditionError, holds
+from podium.common.conditions.dates import as_datetime
+from podium.common.plugins.base import Condition
+from podium.common.templating import render
 
 __all__ = ["ConditionError", "all_hold", "schedule_context"]
 

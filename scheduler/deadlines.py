@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from common.flow.model import Flow
-from common.flow_windows import MISSED_DEADLINE, WindowSpec, bounds, last_deadline, of_window
-from common.models.execution import Execution
-from common.models.state import State
-from common.plugins.triggers import Flow as FlowTrigger
-from common.submission import new_execution
-from scheduler.plan import execution_id, iso
+from podium.common.flow.model import Flow
+from podium.common.flow_windows import MISSED_DEADLINE, WindowSpec, bounds, last_deadline, of_window
+from podium.common.models.execution import Execution
+from podium.common.models.state import State
+from podium.common.plugins.triggers import Flow as FlowTrigger
+from podium.common.submission import new_execution
+from podium.scheduler.plan import execution_id, iso
 
 MISSED = MISSED_DEADLINE  # the trigger variable that marks a miss execution
 

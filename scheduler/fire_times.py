@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from common.plugins.cron import CronExpression
+from podium.common.plugins.cron import CronExpression
 
 _SECOND = timedelta(seconds=1)
 _NEAR = timedelta(hours=3)  # a transition this close (more than any DST shift) matters

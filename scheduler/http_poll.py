@@ -19,15 +19,15 @@ from typing import Any
 
 import httpx
 
-from common.errors import HttpRequestError
-from common.http_client import checked_url, guarded_client
-from common.http_guard import HostPolicy
-from common.http_options import authorization, timeouts
-from common.plugins.tasks.http import RequestOptions
-from common.plugins.triggers import HttpTrigger
-from common.settings import HttpSettings
-from common.templating import render, render_value
-from common.templating.services import SecretMasker
+from podium.common.errors import HttpRequestError
+from podium.common.http_client import checked_url, guarded_client
+from podium.common.http_guard import HostPolicy
+from podium.common.http_options import authorization, timeouts
+from podium.common.plugins.tasks.http import RequestOptions
+from podium.common.plugins.triggers import HttpTrigger
+from podium.common.settings import HttpSettings
+from podium.common.templating import render, render_value
+from podium.common.templating.services import SecretMasker
 
 DEFAULT_READ_SECONDS = 60.0  # a poll must not hold a scheduler round for Kestra's 5 minutes
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from common.durations import parse_duration
-from common.models.state import State
-from common.plugins.conditions import when_condition
-from common.plugins.cron import CronExpression
-from common.plugins.triggers import Schedule, ScheduleOnDates
-from common.store.triggers import TriggerKey, TriggerState
-from scheduler.conditions import ConditionError, all_hold
-from scheduler.fire_times import next_fire, previous_fire
+from podium.common.durations import parse_duration
+from podium.common.models.state import State
+from podium.common.plugins.conditions import when_condition
+from podium.common.plugins.cron import CronExpression
+from podium.common.plugins.triggers import Schedule, ScheduleOnDates
+from podium.common.store.triggers import TriggerKey, TriggerState
+from podium.scheduler.conditions import ConditionError, all_hold
+from podium.scheduler.fire_times import next_fire, previous_fire
 
 log = logging.getLogger(__name__)
 

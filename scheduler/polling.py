@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from common.models.state import State
-from common.store.triggers import TriggerKey, TriggerState
-from scheduler.plan import execution_id
+from podium.common.models.state import State
+from podium.common.store.triggers import TriggerKey, TriggerState
+from podium.scheduler.plan import execution_id
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 

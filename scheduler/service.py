@@ -38,19 +38,19 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from common.batch_webhook import batch_file, batch_file_uri
-from common.debounce import Window, folded_variables, render_key
-from common.errors import PodiumError
-from common.flow.loader import parse_flow
-from common.flow.model import Flow
-from common.models.state import State
-from common.observability import metrics
-from common.outbox_relay import OutboxRelay
-from common.plugins.trigger_batch import BatchWebhook
-from common.secrets import SecretCipher
-from common.settings import HttpSettings, SchedulerSettings
-from common.storage import Storage
-from common.store import (
+from podium.common.batch_webhook import batch_file, batch_file_uri
+from podium.common.debounce import Window, folded_variables, render_key
+from podium.common.errors import PodiumError
+from podium.common.flow.loader import parse_flow
+from podium.common.flow.model import Flow
+from podium.common.models.state import State
+from podium.common.observability import metrics
+from podium.common.outbox_relay import OutboxRelay
+from podium.common.plugins.trigger_batch import BatchWebhook
+from podium.common.secrets import SecretCipher
+from podium.common.settings import HttpSettings, SchedulerSettings
+from podium.common.storage import Storage
+from podium.common.store import (
     Burst,
     Database,
     TriggerState,
@@ -71,17 +71,23 @@ from common.store import (
     save_trigger,
     set_trigger_execution,
 )
-from common.store.executions import list_executions
-from common.store.types import utcnow
-from common.submission import InputServices, create_execution
-from common.templating import is_truthy, render, render_value
-from common.transport.base import Transport
-from scheduler import http_poll
-from scheduler.deadlines import MissSpec, due_deadline, fired_in, missed_execution, window_opened
-from scheduler.plan import Fire, Spec, initial_state, label_map, recover, step
-from scheduler.polling import PollSpec, claim, initial_poll_state, poll_execution_id
-from scheduler.specs import FlowSpecs, flow_specs, system_zone_name
-from scheduler.trigger_log import TriggerLog, store_or_warn
+from podium.common.store.executions import list_executions
+from podium.common.store.types import utcnow
+from podium.common.submission import InputServices, create_execution
+from podium.common.templating import is_truthy, render, render_value
+from podium.common.transport.base import Transport
+from podium.scheduler import http_poll
+from podium.scheduler.deadlines import (
+    MissSpec,
+    due_deadline,
+    fired_in,
+    missed_execution,
+    window_opened,
+)
+from podium.scheduler.plan import Fire, Spec, initial_state, label_map, recover, step
+from podium.scheduler.polling import PollSpec, claim, initial_poll_state, poll_execution_id
+from podium.scheduler.specs import FlowSpecs, flow_specs, system_zone_name
+from podium.scheduler.trigger_log import TriggerLog, store_or_warn
 
 log = logging.getLogger(__name__)
 

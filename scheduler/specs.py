@@ -17,16 +17,16 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
-from common.durations import parse_duration
-from common.flow.loader import parse_flow
-from common.flow.model import Flow
-from common.plugins.cron import parse_cron
-from common.plugins.triggers import HttpTrigger, Schedule, ScheduleOnDates
-from common.store import FlowRevision
-from common.templating import render, render_typed
-from scheduler.deadlines import MissSpec, miss_specs
-from scheduler.plan import Spec, fingerprint
-from scheduler.polling import PollSpec, poll_fingerprint
+from podium.common.durations import parse_duration
+from podium.common.flow.loader import parse_flow
+from podium.common.flow.model import Flow
+from podium.common.plugins.cron import parse_cron
+from podium.common.plugins.triggers import HttpTrigger, Schedule, ScheduleOnDates
+from podium.common.store import FlowRevision
+from podium.common.templating import render, render_typed
+from podium.scheduler.deadlines import MissSpec, miss_specs
+from podium.scheduler.plan import Spec, fingerprint
+from podium.scheduler.polling import PollSpec, poll_fingerprint
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ Kestra either (their executions carry no logFile).
 
 from __future__ import annotations
 
-from common.errors import StorageError
-from common.log_lines import log_file_name, log_line
-from common.storage import Storage, trigger_file_uri
+from podium.common.errors import StorageError
+from podium.common.log_lines import log_file_name, log_line
+from podium.common.storage import Storage, trigger_file_uri
 
 _LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 

@@ -29,10 +29,10 @@ import logging
 import threading
 from collections import OrderedDict
 
-from common.messages import RunTask
-from common.store import Database, get_task_run
-from common.store.services import DEAD, get_service
-from common.transport.base import Transport, TransportError, attempt_mark
+from podium.common.messages import RunTask
+from podium.common.store import Database, get_task_run
+from podium.common.store.services import DEAD, get_service
+from podium.common.transport.base import Transport, TransportError, attempt_mark
 
 log = logging.getLogger(__name__)
 

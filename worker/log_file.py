@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from common.log_lines import log_file_name, log_line
+from podium.common.log_lines import log_file_name, log_line
 
 Sink = Callable[[str, str], None]  # (level, message)
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from common.messages import RunTask
-from common.store import Database, append_logs
-from common.store.logs import LogEntry
-from common.store.types import utcnow
+from podium.common.messages import RunTask
+from podium.common.store import Database, append_logs
+from podium.common.store.logs import LogEntry
+from podium.common.store.types import utcnow
 
 log = logging.getLogger(__name__)
 

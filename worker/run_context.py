@@ -30,13 +30,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Mapping
 
-from common import http_expression
-from common.durations import format_duration
-from common.error_logs import stored_error_logs
-from common.errors import PodiumError, StorageError
-from common.settings import HttpSettings
-from common.storage import Storage, execution_prefix, task_output_uri
-from common.storage.access import (
+from podium.common import http_expression
+from podium.common.durations import format_duration
+from podium.common.error_logs import stored_error_logs
+from podium.common.errors import PodiumError, StorageError
+from podium.common.settings import HttpSettings
+from podium.common.storage import Storage, execution_prefix, task_output_uri
+from podium.common.storage.access import (
     FileScope,
     FileSources,
     file_empty,
@@ -44,10 +44,10 @@ from common.storage.access import (
     file_size,
     read_text,
 )
-from common.storage.base import CHUNK_SIZE
-from common.storage.local_paths import LocalFiles
-from common.templating import RenderServices, render, render_typed, render_value
-from worker.storage_retry import DEFAULT_OUTAGE_SECONDS, through_outage
+from podium.common.storage.base import CHUNK_SIZE
+from podium.common.storage.local_paths import LocalFiles
+from podium.common.templating import RenderServices, render, render_typed, render_value
+from podium.worker.storage_retry import DEFAULT_OUTAGE_SECONDS, through_outage
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 _RANK = {name: rank for rank, name in enumerate(LEVELS)}

@@ -33,7 +33,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Literal, Sequence
 
-from common.errors import SandboxError
+from podium.common.errors import SandboxError
 
 SandboxMode = Literal["auto", "bwrap", "none"]
 # Mounted read-only at their own path (a symlink, as /bin on merged-/usr systems, is

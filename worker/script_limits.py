@@ -19,7 +19,7 @@ import shutil
 import signal
 from dataclasses import dataclass, replace
 
-from common.errors import SandboxError
+from podium.common.errors import SandboxError
 
 MIB = 1 << 20
 _SIGNALLED = 128  # a shell's exit code for a child killed by signal N is 128 + N

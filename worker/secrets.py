@@ -16,19 +16,19 @@ import logging
 import threading
 from typing import Any
 
-from common.errors import PodiumError
-from common.flow.loader import parse_flow
-from common.kv import KVStore
-from common.messages import RunTask
-from common.secrets import (
+from podium.common.errors import PodiumError
+from podium.common.flow.loader import parse_flow
+from podium.common.kv import KVStore
+from podium.common.messages import RunTask
+from podium.common.secrets import (
     SecretCipher,
     SecretProvider,
     is_sealed,
     reveal_secret_inputs,
     secret_input_ids,
 )
-from common.store import get_flow
-from common.templating import RenderServices
+from podium.common.store import get_flow
+from podium.common.templating import RenderServices
 
 log = logging.getLogger(__name__)
 CACHED_FLOWS = 1_000

@@ -20,22 +20,22 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-import common.plugins  # noqa: F401  (registers every task type)
-from common.errors import PodiumError, StorageError
-from common.messages import KillTask, LogLine, RunTask, TaskResult, decode_worker_message
-from common.models.state import State
-from common.observability import metrics
-from common.outage import is_outage
-from common.plugins.base import AnyTask
-from common.plugins.registry import registry
-from common.secrets import SecretCipher, SecretProvider
-from common.storage import Storage
-from common.storage.local_paths import LocalFiles
-from common.storage.offload import OUTPUTS_FILE, offload, resolve
-from common.storage.offload import load as load_outputs
-from common.store import Database, append_logs, get_task_run
-from common.store.types import utcnow
-from common.transport.base import (
+import podium.common.plugins  # noqa: F401  (registers every task type)
+from podium.common.errors import PodiumError, StorageError
+from podium.common.messages import KillTask, LogLine, RunTask, TaskResult, decode_worker_message
+from podium.common.models.state import State
+from podium.common.observability import metrics
+from podium.common.outage import is_outage
+from podium.common.plugins.base import AnyTask
+from podium.common.plugins.registry import registry
+from podium.common.secrets import SecretCipher, SecretProvider
+from podium.common.storage import Storage
+from podium.common.storage.local_paths import LocalFiles
+from podium.common.storage.offload import OUTPUTS_FILE, offload, resolve
+from podium.common.storage.offload import load as load_outputs
+from podium.common.store import Database, append_logs, get_task_run
+from podium.common.store.types import utcnow
+from podium.common.transport.base import (
     EXECUTOR_QUEUE,
     LAPSED,
     Transport,
@@ -43,17 +43,17 @@ from common.transport.base import (
     redelivery,
     task_queue,
 )
-from worker.admission import Admission
-from worker.log_writer import LogWriter
-from worker.run_context import RunContext
-from worker.runnables import Outcome, run_attempt
-from worker.sandbox import Sandbox
-from worker.script_envs import ScriptEnvironments
-from worker.script_limits import Limits
-from worker.secrets import AttemptSecrets
-from worker.silence import SilenceWatch
-from worker.storage_retry import DEFAULT_OUTAGE_SECONDS
-from worker.task_cache import look_up
+from podium.worker.admission import Admission
+from podium.worker.log_writer import LogWriter
+from podium.worker.run_context import RunContext
+from podium.worker.runnables import Outcome, run_attempt
+from podium.worker.sandbox import Sandbox
+from podium.worker.script_envs import ScriptEnvironments
+from podium.worker.script_limits import Limits
+from podium.worker.secrets import AttemptSecrets
+from podium.worker.silence import SilenceWatch
+from podium.worker.storage_retry import DEFAULT_OUTAGE_SECONDS
+from podium.worker.task_cache import look_up
 
 log = logging.getLogger(__name__)
 # A kill may reach a worker before the attempt it targets starts there; remember it briefly.

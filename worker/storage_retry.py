@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from common.errors import StorageUnavailableError
+from podium.common.errors import StorageUnavailableError
 
 T = TypeVar("T")
 

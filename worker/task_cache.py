@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from common.messages import RunTask
-from common.models.state import State
-from common.plugins.base import Task, TaskKind
-from common.store import Database
-from common.store.task_cache import get_task_cache
-from common.store.types import utcnow
-from common.task_cache import FAKE_VARIABLES, enabled, is_fresh, rendered_key
-from worker.run_context import RunContext
-from worker.runnables.base import Outcome
+from podium.common.messages import RunTask
+from podium.common.models.state import State
+from podium.common.plugins.base import Task, TaskKind
+from podium.common.store import Database
+from podium.common.store.task_cache import get_task_cache
+from podium.common.store.types import utcnow
+from podium.common.task_cache import FAKE_VARIABLES, enabled, is_fresh, rendered_key
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import Outcome
 
 Lookup = tuple[Outcome | None, str | None]
 

@@ -9,7 +9,7 @@ type live here only (evaluate.py: Expression, Not, Or, Execution*; dates.py: the
 time conditions).
 """
 
-from common.conditions.evaluate import (
+from podium.common.conditions.evaluate import (
     FLOW_TRIGGER_CONDITIONS,
     SCHEDULE_CONDITIONS,
     WEBHOOK_CONDITIONS,

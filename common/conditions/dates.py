@@ -13,11 +13,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from common.conditions.errors import ConditionError
-from common.plugins import conditions as kinds
+from podium.common.conditions.errors import ConditionError
+from podium.common.plugins import conditions as kinds
 
 if TYPE_CHECKING:
-    from common.conditions.evaluate import ConditionContext
+    from podium.common.conditions.evaluate import ConditionContext
 
 _WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 _NTH = {"FIRST": 0, "SECOND": 1, "THIRD": 2, "FOURTH": 3}

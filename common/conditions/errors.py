@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.errors import PodiumError
+from podium.common.errors import PodiumError
 
 
 class ConditionError(PodiumError):

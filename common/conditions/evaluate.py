@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from common.conditions import dates
-from common.conditions.errors import ConditionError, UnsupportedCondition
-from common.models.execution import Execution
-from common.plugins import conditions as c
-from common.plugins.base import Condition
-from common.templating import is_truthy
+from podium.common.conditions import dates
+from podium.common.conditions.errors import ConditionError, UnsupportedCondition
+from podium.common.models.execution import Execution
+from podium.common.plugins import conditions as c
+from podium.common.plugins.base import Condition
+from podium.common.templating import is_truthy
 
 __all__ = ["FLOW_TRIGGER_CONDITIONS", "SCHEDULE_CONDITIONS", "WEBHOOK_CONDITIONS",
            "ConditionContext", "ConditionError", "UnsupportedCondition", "has_labels", "holds",

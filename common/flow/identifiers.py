@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from common.flow.yaml_source import YamlDocument
+from podium.common.flow.yaml_source import YamlDocument
 
 Path = tuple[Any, ...]
 

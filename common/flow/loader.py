@@ -11,14 +11,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-import common.plugins  # noqa: F401  (registers every plugin type before the first validation)
-from common.errors import FlowValidationError, Problem
-from common.flow.identifiers import check_identifier_scalars
-from common.flow.model import Flow
-from common.flow.plugin_defaults import apply_plugin_defaults
-from common.flow.problems import problems_from_validation
-from common.flow.rules import check_flow, check_plugin_defaults, check_task_count, format_path
-from common.flow.yaml_source import MAX_DOCUMENT_BYTES, YamlDocument, load_yaml
+import podium.common.plugins  # noqa: F401  (registers every plugin type before the first validation)
+from podium.common.errors import FlowValidationError, Problem
+from podium.common.flow.identifiers import check_identifier_scalars
+from podium.common.flow.model import Flow
+from podium.common.flow.plugin_defaults import apply_plugin_defaults
+from podium.common.flow.problems import problems_from_validation
+from podium.common.flow.rules import (
+    check_flow,
+    check_plugin_defaults,
+    check_task_count,
+    format_path,
+)
+from podium.common.flow.yaml_source import MAX_DOCUMENT_BYTES, YamlDocument, load_yaml
 
 
 @dataclass(frozen=True)

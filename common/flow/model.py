@@ -12,10 +12,10 @@ from typing import Any, Iterator, Literal
 from pydantic import AliasChoices, Field, PrivateAttr, field_validator, model_validator
 from typing_extensions import Annotated
 
-from common.inputs import AnyInput, InputType
-from common.labels import label_limit_problems
-from common.plugins.base import AnyCondition, AnyTask, AnyTrigger, Retry, Task
-from common.plugins.fields import DurationStr, StrictModel
+from podium.common.inputs import AnyInput, InputType
+from podium.common.labels import label_limit_problems
+from podium.common.plugins.base import AnyCondition, AnyTask, AnyTrigger, Retry, Task
+from podium.common.plugins.fields import DurationStr, StrictModel
 
 FLOW_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
 # Kestra's pattern is ^[a-z0-9][a-z0-9._-]*; we also refuse empty segments ("a..b", "a."),

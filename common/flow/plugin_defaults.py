@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from common.plugins.registry import CATEGORIES, registry
+from podium.common.plugins.registry import CATEGORIES, registry
 
 
 def apply_plugin_defaults(flow: dict[str, Any]) -> dict[str, Any]:

@@ -14,10 +14,11 @@ from typing import Any, Callable, Sized
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from common.errors import Problem
-from common.flow.rules import format_path
-from common.flow.yaml_source import YamlDocument
-from common.plugins.registry import CATEGORIES, registry
+from podium.common.errors import Problem
+from podium.common.flow.rules import format_path
+from podium.common.flow.yaml_source import YamlDocument
+from podium.common.plugins.catalog import missing_plugin_hint
+from podium.common.plugins.registry import CATEGORIES, registry
 
 Path = tuple[Any, ...]
 
@@ -132,6 +133,9 @@ def _unknown_type(category: str, given: Any) -> str:
         return f"missing property 'type' (the {label} type)"
     if not isinstance(name, str):
         return f"expected a {label} type name, got {_show(name)}"
+    missing = missing_plugin_hint(name)
+    if missing:
+        return f"unknown {label} type '{name}': {missing}"
     suggestions = registry.suggest(category, name)
     hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
     return f"unknown {label} type '{name}'{hint}"

@@ -10,11 +10,11 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
-from common.flow.model import Flow
-from common.flow.plugin_defaults import unknown_default_properties
-from common.flow.trigger_inputs import check_scheduled_inputs
-from common.inputs import check_dependencies
-from common.plugins.base import PluginModel, Task, branch_field_order
+from podium.common.flow.model import Flow
+from podium.common.flow.plugin_defaults import unknown_default_properties
+from podium.common.flow.trigger_inputs import check_scheduled_inputs
+from podium.common.inputs import check_dependencies
+from podium.common.plugins.base import PluginModel, Task, branch_field_order
 
 RawProblem = tuple[tuple[Any, ...], str]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import codecs
 import re
 
-from common.control_characters import CONTROL_CHARACTERS, describe_character
-from common.errors import Problem, YamlSyntaxError
+from podium.common.control_characters import CONTROL_CHARACTERS, describe_character
+from podium.common.errors import Problem, YamlSyntaxError
 
 _UTF8_BOM = "\ufeff"
 _WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),

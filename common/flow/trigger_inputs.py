@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.errors import InputError
-from common.flow.model import Flow
-from common.inputs import parse_input_value
-from common.plugins.fields import is_expression
+from podium.common.errors import InputError
+from podium.common.flow.model import Flow
+from podium.common.inputs import parse_input_value
+from podium.common.plugins.fields import is_expression
 
 RawProblem = tuple[tuple[Any, ...], str]
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from common.flow.model import Flow
-from common.plugins import conditions as c
-from common.plugins.triggers import Flow as FlowTrigger
+from podium.common.flow.model import Flow
+from podium.common.plugins import conditions as c
+from podium.common.plugins.triggers import Flow as FlowTrigger
 
 FlowKey = tuple[str, str]  # (namespace, flow id)
 Watches = Callable[[str, str], bool]  # (namespace, flow id) of an upstream execution

@@ -17,9 +17,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from common.control_characters import describe_character
-from common.errors import Problem, YamlSyntaxError
-from common.flow.source_text import check_characters, decode_source, line_and_column
+from podium.common.control_characters import describe_character
+from podium.common.errors import Problem, YamlSyntaxError
+from podium.common.flow.source_text import check_characters, decode_source, line_and_column
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000

@@ -15,9 +15,9 @@
 # common.plugins.base.StrictModel, and importing that runs common/plugins/__init__, whose
 # task modules (Pause's onResume) import AnyInput back from common.inputs.definitions.
 # Loading the plugin package first lets that inner import complete.
-import common.plugins  # noqa: F401  isort: skip
+import podium.common.plugins  # noqa: F401  isort: skip
 
-from common.inputs.definitions import (
+from podium.common.inputs.definitions import (
     INPUT_CLASSES,
     INPUT_ID_PATTERN,
     AnyInput,
@@ -43,12 +43,12 @@ from common.inputs.definitions import (
     UriInput,
     YamlInput,
 )
-from common.inputs.dependencies import check_dependencies
-from common.inputs.parsing import StoreFile, coerce_output, parse_input_value
-from common.inputs.regexes import MAX_VALIDATED_LENGTH
-from common.inputs.resolve import InputErrors, RenderTyped, nest, resolve_inputs
-from common.inputs.types import InputType
-from common.inputs.values import to_json_value
+from podium.common.inputs.dependencies import check_dependencies
+from podium.common.inputs.parsing import StoreFile, coerce_output, parse_input_value
+from podium.common.inputs.regexes import MAX_VALIDATED_LENGTH
+from podium.common.inputs.resolve import InputErrors, RenderTyped, nest, resolve_inputs
+from podium.common.inputs.types import InputType
+from podium.common.inputs.values import to_json_value
 
 __all__ = [
     "INPUT_CLASSES", "INPUT_ID_PATTERN", "MAX_VALIDATED_LENGTH", "AnyInput", "ArrayInput",

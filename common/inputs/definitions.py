@@ -25,12 +25,12 @@ from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator
 from pydantic_core import PydanticCustomError
 from typing_extensions import Annotated
 
-from common.inputs.parsing import Invalid, parse_and_validate, parse_value
-from common.inputs.regexes import UnsafeRegexError, compile_validator
-from common.inputs.types import TYPE_NAMES, InputType
-from common.inputs.values import java_text
-from common.plugins.fields import StrictModel, is_expression
-from common.storage.local_paths import FILE_PREFIX, NSFILE_PREFIX
+from podium.common.inputs.parsing import Invalid, parse_and_validate, parse_value
+from podium.common.inputs.regexes import UnsafeRegexError, compile_validator
+from podium.common.inputs.types import TYPE_NAMES, InputType
+from podium.common.inputs.values import java_text
+from podium.common.plugins.fields import StrictModel, is_expression
+from podium.common.storage.local_paths import FILE_PREFIX, NSFILE_PREFIX
 
 INPUT_ID_PATTERN = r"^[a-zA-Z0-9][.a-zA-Z0-9_-]*$"
 _INPUT_ID = re.compile(INPUT_ID_PATTERN)

@@ -24,13 +24,13 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable
 
-from common.durations import parse_duration
-from common.errors import InputError, OutputError, PodiumError, UnsafePathError
-from common.inputs.regexes import MAX_VALIDATED_LENGTH, UnsafeRegexError, full_match
-from common.inputs.types import InputType
-from common.inputs.values import java_text
-from common.nul import first_nul
-from common.storage.local_paths import is_file_uri
+from podium.common.durations import parse_duration
+from podium.common.errors import InputError, OutputError, PodiumError, UnsafePathError
+from podium.common.inputs.regexes import MAX_VALIDATED_LENGTH, UnsafeRegexError, full_match
+from podium.common.inputs.types import InputType
+from podium.common.inputs.values import java_text
+from podium.common.nul import first_nul
+from podium.common.storage.local_paths import is_file_uri
 
 StoreFile = Callable[[str, Any], str]
 
@@ -274,7 +274,7 @@ def _yaml(raw: Any, fail: Callable[..., Invalid]) -> Any:
         return raw  # same deliberate leniency as JSON
     if not isinstance(raw, str):
         raise fail()
-    from common.flow.yaml_source import load_yaml  # safe loader: no tags, bounded size
+    from podium.common.flow.yaml_source import load_yaml  # safe loader: no tags, bounded size
 
     if len(raw) > MAX_YAML_LENGTH:
         raise fail(f"a YAML input is limited to {MAX_YAML_LENGTH} characters")

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
-from common.errors import InputError, PodiumError
-from common.inputs.dependencies import resolution_order
-from common.inputs.parsing import Invalid, StoreFile, parse_and_validate
-from common.inputs.types import InputType
-from common.inputs.values import java_text
-from common.plugins.fields import is_expression
+from podium.common.errors import InputError, PodiumError
+from podium.common.inputs.dependencies import resolution_order
+from podium.common.inputs.parsing import Invalid, StoreFile, parse_and_validate
+from podium.common.inputs.types import InputType
+from podium.common.inputs.values import java_text
+from podium.common.plugins.fields import is_expression
 
 RenderTyped = Callable[[str, Mapping[str, Any]], Any]
 _MISSING = object()

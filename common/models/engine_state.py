@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.models.state import State
+from podium.common.models.state import State
 
 
 class SubflowLink(BaseModel):

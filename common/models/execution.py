@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
-from common.models.engine_state import EngineState, from_legacy_variables
-from common.models.flowable_state import FlowableState
-from common.models.state import State, StateHistory, transition
+from podium.common.models.engine_state import EngineState, from_legacy_variables
+from podium.common.models.flowable_state import FlowableState
+from podium.common.models.state import State, StateHistory, transition
 
 _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 

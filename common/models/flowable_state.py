@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from common.models.state import State
+from podium.common.models.state import State
 
 
 class IterationEnd(BaseModel):

@@ -10,7 +10,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict
 
-from common.errors import PodiumError
+from podium.common.errors import PodiumError
 
 
 class State(str, Enum):

@@ -23,8 +23,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE
-from common.version import podium_version
+from podium.common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE
+from podium.common.version import podium_version
 
 log = logging.getLogger(__name__)
 

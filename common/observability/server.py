@@ -14,8 +14,8 @@ from typing import Any, Callable
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from common.observability import metrics
-from common.observability.health import Health
+from podium.common.observability import metrics
+from podium.common.observability.health import Health
 
 log = logging.getLogger(__name__)
 

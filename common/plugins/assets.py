@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import Field, model_validator
 from typing_extensions import Annotated
 
-from common.plugins.fields import StrictModel, is_expression
+from podium.common.plugins.fields import StrictModel, is_expression
 
 _ASSET_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")
 _NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")

@@ -1,7 +1,8 @@
 """Base classes of every plugin type a flow can name: tasks, triggers, conditions, task runners.
 
 A plugin type is one pydantic class with a ``TYPE`` (its Kestra name) and optional ``ALIASES``
-(legacy names). Defining the class registers it. Fields use snake_case in Python and
+(legacy names). Defining the class registers nothing: a ``Plugin`` lists it (common/plugins/
+core.py for the core types, an installed distribution's entry point for the others). Fields use snake_case in Python and
 Kestra's camelCase in YAML (``allow_failure`` <-> ``allowFailure``); unknown properties are
 rejected, as Kestra does.
 
@@ -20,11 +21,11 @@ from pydantic import AliasChoices, BaseModel, Field, model_validator
 from pydantic_core import core_schema
 from typing_extensions import Annotated
 
-from common.durations import parse_duration
-from common.plugins.assets import AssetsDeclaration
+from podium.common.durations import parse_duration
+from podium.common.plugins.assets import AssetsDeclaration
 
 # Re-exported: the shared field types and StrictModel live in common.plugins.fields.
-from common.plugins.fields import (  # noqa: F401
+from podium.common.plugins.fields import (  # noqa: F401
     TASK_ID_MAX_LENGTH,
     TASK_ID_PATTERN,
     DurationStr,
@@ -34,7 +35,7 @@ from common.plugins.fields import (  # noqa: F401
     StrictModel,
     is_expression,
 )
-from common.plugins.registry import registry
+from podium.common.plugins.registry import registry
 
 
 class TaskKind(str, Enum):
@@ -116,11 +117,6 @@ class PluginModel(StrictModel):
     EXAMPLES: ClassVar[tuple[Any, ...]] = ()
 
     type: str
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "TYPE" in cls.__dict__ and cls.TYPE:
-            registry.add(cls.CATEGORY, cls)
 
 
 # ---------------------------------------------------------------- common task properties

@@ -12,8 +12,8 @@ from typing import ClassVar, Literal
 from pydantic import Field
 from typing_extensions import Annotated
 
-from common.plugins.base import AnyCondition, Condition
-from common.plugins.fields import (
+from podium.common.plugins.base import AnyCondition, Condition
+from podium.common.plugins.fields import (
     TASK_ID_PATTERN,
     DayOfWeek,
     Duration,

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, replace
 from importlib import metadata
 
-from common.plugins.plugin import Plugin
+from podium.common.plugins.plugin import Plugin
 
 ENTRY_POINT_GROUP = "podium.plugins"
 

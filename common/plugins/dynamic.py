@@ -30,9 +30,9 @@ from typing import Any, Callable
 from pydantic import BaseModel, ValidationError, WrapValidator, create_model
 from typing_extensions import Annotated
 
-from common.errors import PodiumError
-from common.plugins.base import PluginModel, Task, _PluginUnion
-from common.plugins.fields import StrictModel, is_expression
+from podium.common.errors import PodiumError
+from podium.common.plugins.base import PluginModel, Task, _PluginUnion
+from podium.common.plugins.fields import StrictModel, is_expression
 
 RenderTyped = Callable[[str], Any]
 

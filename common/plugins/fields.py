@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 from typing_extensions import Annotated
 
-from common.durations import parse_duration
+from podium.common.durations import parse_duration
 
 # Kestra's id patterns (Java @Pattern: the whole value must match).
 TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from common.plugins.base import PluginModel
+    from podium.common.plugins.base import PluginModel
 
 
 @dataclass(frozen=True)

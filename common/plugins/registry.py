@@ -1,7 +1,8 @@
 """Where plugin classes (tasks, triggers, conditions, task runners) are looked up by type name.
 
-Every class that declares a ``TYPE`` registers itself under that name and its ``ALIASES``
-(Kestra's legacy names) when it is defined; importing ``common.plugins`` imports them all.
+A class is registered under its ``TYPE`` and its ``ALIASES`` (Kestra's legacy names) because a
+``Plugin`` lists it. The registry loads the plugins on first use (common/plugins/loading.py),
+so every lookup sees the core types and the installed plugins.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import difflib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from common.plugins.base import PluginModel
-    from common.plugins.discovery import BrokenPlugin
-    from common.plugins.plugin import Plugin
+    from podium.common.plugins.base import PluginModel
+    from podium.common.plugins.discovery import BrokenPlugin
+    from podium.common.plugins.plugin import Plugin
 
 CATEGORIES = ("task", "trigger", "condition", "task_runner")
 
@@ -22,8 +23,17 @@ class PluginRegistry:
         self._classes: dict[str, dict[str, type[PluginModel]]] = {c: {} for c in CATEGORIES}
         self._aliases: dict[str, dict[str, str]] = {c: {} for c in CATEGORIES}
         self._owners: dict[type[PluginModel], Plugin] = {}
-        self.plugins: list[Plugin] = []
-        self.broken: list[BrokenPlugin] = []
+        self._plugins: list[Plugin] = []
+        self._broken: list[BrokenPlugin] = []
+        self._loaded = False
+
+    def _ensure_loaded(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True  # first, so that lookups made while loading do not recurse
+        from podium.common.plugins.loading import load_plugins  # noqa: PLC0415  (cycle)
+
+        load_plugins(self)
 
     def add_plugin(self, plugin: Plugin) -> None:
         """Register every class a plugin lists, remembering which plugin provides it."""
@@ -31,10 +41,24 @@ class PluginRegistry:
             for cls in classes:
                 self.add(category, cls)
                 self._owners[cls] = plugin
-        self.plugins.append(plugin)
+        self._plugins.append(plugin)
+
+    def add_broken(self, broken: BrokenPlugin) -> None:
+        self._broken.append(broken)
+
+    def plugins(self) -> list[Plugin]:
+        """The plugins registered, core first, in the order they were added."""
+        self._ensure_loaded()
+        return list(self._plugins)
+
+    def broken(self) -> list[BrokenPlugin]:
+        """The installed plugins that could not be loaded, and why."""
+        self._ensure_loaded()
+        return list(self._broken)
 
     def owner(self, cls: type[PluginModel]) -> Plugin | None:
         """The plugin that lists `cls` (None for a class registered on its own)."""
+        self._ensure_loaded()
         return self._owners.get(cls)
 
     def add(self, category: str, cls: type[PluginModel]) -> None:
@@ -47,6 +71,7 @@ class PluginRegistry:
 
     def canonical(self, category: str, type_name: object) -> str | None:
         """The canonical type name for a name or alias, or None when unknown."""
+        self._ensure_loaded()
         if not isinstance(type_name, str):
             return None
         if type_name in self._classes[category]:
@@ -58,13 +83,16 @@ class PluginRegistry:
         return self._classes[category][canonical] if canonical else None
 
     def classes(self, category: str) -> dict[str, type[PluginModel]]:
+        self._ensure_loaded()
         return dict(self._classes[category])
 
     def all_names(self, category: str) -> list[str]:
+        self._ensure_loaded()
         return sorted([*self._classes[category], *self._aliases[category]])
 
     def suggest(self, category: str, type_name: str, limit: int = 3) -> list[str]:
         """The closest known names, compared on the full name and on the short class name."""
+        self._ensure_loaded()
         canonical = list(self._classes[category])
         by_short: dict[str, list[str]] = {}
         for name in canonical:

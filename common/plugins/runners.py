@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from common.plugins.base import TaskRunner
-from common.plugins.fields import DurationStr, Dyn, Expr, StrictModel
+from podium.common.plugins.base import TaskRunner
+from podium.common.plugins.fields import DurationStr, Dyn, Expr, StrictModel
 
 
 class Process(TaskRunner):

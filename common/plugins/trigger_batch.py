@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 from pydantic import Field, model_validator
 from typing_extensions import Annotated
 
-from common.plugins.base import Trigger
-from common.plugins.triggers import PositiveDuration
+from podium.common.plugins.base import Trigger
+from podium.common.plugins.triggers import PositiveDuration
 
 
 class BatchWebhook(Trigger):

@@ -13,8 +13,8 @@ from typing import ClassVar
 from pydantic import Field
 from typing_extensions import Annotated
 
-from common.plugins.base import Trigger
-from common.plugins.fields import StrictModel
+from podium.common.plugins.base import Trigger
+from podium.common.plugins.fields import StrictModel
 
 TOOL_NAME = r"^[a-zA-Z0-9]([a-zA-Z0-9_.-]*[a-zA-Z0-9])?$"
 DEFAULT_SERVER = "default"

@@ -13,11 +13,11 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import AfterValidator, Field, model_validator
 from typing_extensions import Annotated
 
-from common.durations import parse_duration
-from common.plugins.base import AnyCondition, Trigger
-from common.plugins.conditions import MultipleCondition
-from common.plugins.cron import CronError, never_fires_reason, parse_cron
-from common.plugins.fields import (
+from podium.common.durations import parse_duration
+from podium.common.plugins.base import AnyCondition, Trigger
+from podium.common.plugins.conditions import MultipleCondition
+from podium.common.plugins.cron import CronError, never_fires_reason, parse_cron
+from podium.common.plugins.fields import (
     TASK_ID_PATTERN,
     TERMINATED_STATES,
     Duration,
@@ -29,7 +29,7 @@ from common.plugins.fields import (
     TimeWindow,
     ZonedDateTime,
 )
-from common.plugins.tasks.http import HttpRequestFields
+from podium.common.plugins.tasks.http import HttpRequestFields
 
 _OLD = "io.kestra.core.models.triggers.types."
 _NEW = "io.kestra.plugin.core.trigger."

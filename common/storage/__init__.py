@@ -8,9 +8,9 @@ execution may read (and `read()`'s bounded read); `common.storage.uploads` store
 patterns (`common.storage.globs`).
 """
 
-from common.storage.base import Data, Storage, StorageEntry
-from common.storage.local import LocalStorage
-from common.storage.uris import (
+from podium.common.storage.base import Data, Storage, StorageEntry
+from podium.common.storage.local import LocalStorage
+from podium.common.storage.uris import (
     URI_PREFIX,
     cache_uri,
     check_name,

@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from common.errors import FileAccessError, FileTooLargeError, StorageError, UnsafePathError
-from common.storage.base import Storage
-from common.storage.local_paths import (
+from podium.common.errors import FileAccessError, FileTooLargeError, StorageError, UnsafePathError
+from podium.common.storage.base import Storage
+from podium.common.storage.local_paths import (
     FILE_PREFIX,
     FILE_URI_PREFIXES,
     NSFILE_PREFIX,
     LocalFiles,
     namespace_file_of,
 )
-from common.storage.uris import (
+from podium.common.storage.uris import (
     URI_PREFIX,
     execution_prefix,
     key_of,

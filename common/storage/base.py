@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Union
 
-from common.errors import StorageNotFoundError
-from common.storage.uris import check_in_namespace, key_of, uri_of
+from podium.common.errors import StorageNotFoundError
+from podium.common.storage.uris import check_in_namespace, key_of, uri_of
 
 # What `put` accepts: the bytes themselves, or a binary stream read in chunks.
 Data = Union[bytes, bytearray, memoryview, BinaryIO]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from common.errors import StorageError
-from common.settings import StorageSettings
-from common.storage.base import Storage
-from common.storage.local import LocalStorage
-from common.storage.s3 import MIB, S3Storage
+from podium.common.errors import StorageError
+from podium.common.settings import StorageSettings
+from podium.common.storage.base import Storage
+from podium.common.storage.local import LocalStorage
+from podium.common.storage.s3 import MIB, S3Storage
 
 
 def storage_from_settings(settings: StorageSettings) -> Storage:

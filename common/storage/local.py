@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
 
-from common.errors import StorageError, StorageNotFoundError, UnsafePathError
-from common.storage.base import CHUNK_SIZE, Storage, StorageEntry
-from common.storage.uris import uri_of
+from podium.common.errors import StorageError, StorageNotFoundError, UnsafePathError
+from podium.common.storage.base import CHUNK_SIZE, Storage, StorageEntry
+from podium.common.storage.uris import uri_of
 
 # Files being written are named so; `list` hides them. Same directory as the target, so the
 # final os.replace never crosses filesystems and stays atomic.

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, TypeGuard
 from urllib.parse import unquote, urlsplit
 
-from common.errors import FileAccessError, UnsafePathError
-from common.storage.uris import check_path, namespace_file_uri
+from podium.common.errors import FileAccessError, UnsafePathError
+from podium.common.storage.uris import check_path, namespace_file_uri
 
 FILE_PREFIX = "file://"
 NSFILE_PREFIX = "nsfile://"

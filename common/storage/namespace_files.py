@@ -17,10 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from common.errors import StorageError
-from common.storage.base import Data, Storage
-from common.storage.globs import path_predicate
-from common.storage.uris import check_path, key_of, namespace_file_uri, namespace_files_prefix
+from podium.common.errors import StorageError
+from podium.common.storage.base import Data, Storage
+from podium.common.storage.globs import path_predicate
+from podium.common.storage.uris import (
+    check_path,
+    key_of,
+    namespace_file_uri,
+    namespace_files_prefix,
+)
 
 Conflict = Literal["OVERWRITE", "ERROR", "SKIP"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from common.storage.base import Storage
+from podium.common.storage.base import Storage
 
 MARKER = "podium:outputsUri"
 OUTPUTS_FILE = "outputs.json"

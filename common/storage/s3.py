@@ -20,9 +20,9 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from common.errors import StorageError, StorageNotFoundError, StorageUnavailableError
-from common.storage.base import CHUNK_SIZE, Storage, StorageEntry
-from common.storage.uris import check_path, uri_of
+from podium.common.errors import StorageError, StorageNotFoundError, StorageUnavailableError
+from podium.common.storage.base import CHUNK_SIZE, Storage, StorageEntry
+from podium.common.storage.uris import check_path, uri_of
 
 MIB = 1024 * 1024
 # S3 refuses parts under 5 MiB (but the last), and a single PUT over 5 GiB.

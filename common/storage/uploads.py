@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, cast
 
-from common.errors import StorageError
-from common.storage.base import Storage
-from common.storage.uris import check_name, input_file_uri
+from podium.common.errors import StorageError
+from podium.common.storage.base import Storage
+from podium.common.storage.uris import check_name, input_file_uri
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ import re
 import unicodedata
 from urllib.parse import unquote
 
-from common.control_characters import has_control_characters
-from common.errors import UnsafePathError
+from podium.common.control_characters import has_control_characters
+from podium.common.errors import UnsafePathError
 
 SCHEME = "kestra"
 URI_PREFIX = "kestra:///"

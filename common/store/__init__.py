@@ -5,9 +5,9 @@ Every function takes a `Connection` inside a transaction the caller owns
 `upgrade(url)` migrates a database to the newest schema (Alembic, scripts in the package).
 """
 
-from common.store.admin import execution_counts, purge_executions, purge_logs
-from common.store.database import Database, normalize_url
-from common.store.debounce import (
+from podium.common.store.admin import execution_counts, purge_executions, purge_logs
+from podium.common.store.database import Database, normalize_url
+from podium.common.store.debounce import (
     Burst,
     add_debounce_event,
     delete_burst,
@@ -16,8 +16,8 @@ from common.store.debounce import (
     lock_burst,
     next_flush_at,
 )
-from common.store.errors import NotFoundError, StoreError
-from common.store.executions import (
+from podium.common.store.errors import NotFoundError, StoreError
+from podium.common.store.executions import (
     count_executions,
     get_execution,
     insert_execution,
@@ -26,7 +26,7 @@ from common.store.executions import (
     lock_execution,
     update_execution,
 )
-from common.store.flows import (
+from podium.common.store.flows import (
     FlowRevision,
     delete_flow,
     delete_revisions,
@@ -38,7 +38,7 @@ from common.store.flows import (
     revisions_in_use,
     save_flow,
 )
-from common.store.kv import (
+from podium.common.store.kv import (
     KVRow,
     clear_kv,
     delete_expired_kv,
@@ -51,16 +51,21 @@ from common.store.kv import (
     namespace_in_use,
     put_kv,
 )
-from common.store.logs import LEVELS, LogEntry, LogRecord, append_logs, fetch_logs
-from common.store.migrate import (
+from podium.common.store.logs import LEVELS, LogEntry, LogRecord, append_logs, fetch_logs
+from podium.common.store.migrate import (
     current_revision,
     head_revision,
     schema_diff,
     upgrade,
     upgrade_database,
 )
-from common.store.outbox import OutboxMessage, delete_messages, enqueue_messages, take_messages
-from common.store.services import (
+from podium.common.store.outbox import (
+    OutboxMessage,
+    delete_messages,
+    enqueue_messages,
+    take_messages,
+)
+from podium.common.store.services import (
     ServiceInstance,
     beat,
     claim_silent_services,
@@ -68,14 +73,14 @@ from common.store.services import (
     list_services,
     remove_service,
 )
-from common.store.task_runs import (
+from podium.common.store.task_runs import (
     get_task_run,
     insert_task_runs,
     load_task_runs,
     load_task_runs_by_task,
     update_task_runs,
 )
-from common.store.timers import (
+from podium.common.store.timers import (
     Timer,
     add_timer,
     delete_timer,
@@ -85,7 +90,7 @@ from common.store.timers import (
     next_timer_at,
     take_due_timers,
 )
-from common.store.triggers import (
+from podium.common.store.triggers import (
     TriggerKey,
     TriggerState,
     delete_triggers,
@@ -101,7 +106,7 @@ from common.store.triggers import (
     set_trigger_disabled,
     set_trigger_execution,
 )
-from common.store.types import NaiveDatetimeError
+from podium.common.store.types import NaiveDatetimeError
 
 __all__ = [
     "Database", "normalize_url", "upgrade", "upgrade_database", "current_revision", "head_revision",

@@ -9,9 +9,16 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, delete, func, or_, select
 
-from common.models.state import State
-from common.store.logs import normalize_level
-from common.store.schema import execution_labels, executions, logs, loop_values, task_runs, timers
+from podium.common.models.state import State
+from podium.common.store.logs import normalize_level
+from podium.common.store.schema import (
+    execution_labels,
+    executions,
+    logs,
+    loop_values,
+    task_runs,
+    timers,
+)
 
 TERMINATED = tuple(state.value for state in State if state.is_terminated)
 

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
-from common.store.errors import StoreError
+from podium.common.store.errors import StoreError
 
 _READ_ONLY = "podium_read_only"
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
-from common.debounce import Window, burst_execution_id, key_hash
-from common.store.schema import debounce_buffers as buffers
+from podium.common.debounce import Window, burst_execution_id, key_hash
+from podium.common.store.schema import debounce_buffers as buffers
 
 TriggerKey = tuple[str, str, str]
 

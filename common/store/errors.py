@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from common import errors
-from common.errors import PodiumError
+from podium.common import errors
+from podium.common.errors import PodiumError
 
 
 class StoreError(PodiumError):

@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
 
-from common.models.execution import Execution
-from common.models.state import State
-from common.store.errors import NotFoundError
-from common.store.schema import execution_labels, executions, timers
-from common.store.types import utcnow
+from podium.common.models.execution import Execution
+from podium.common.models.state import State
+from podium.common.store.errors import NotFoundError
+from podium.common.store.schema import execution_labels, executions, timers
+from podium.common.store.types import utcnow
 
 _JSON_FIELDS = ("history", "inputs", "outputs", "labels", "variables", "trigger")
 _PLAIN_FIELDS = ("namespace", "flow_id", "flow_revision", "parent_id", "original_id",

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, Row, and_, func, insert, or_, select, text
 
-from common.models.state import TERMINATED
-from common.store.schema import executions, flows
-from common.store.types import utcnow
+from podium.common.models.state import TERMINATED
+from podium.common.store.schema import executions, flows
+from podium.common.store.types import utcnow
 
 if TYPE_CHECKING:
-    from common.flow.loader import LoadedFlow
+    from podium.common.flow.loader import LoadedFlow
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, case, delete, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from common.errors import KVError
-from common.nul import nul_problem
-from common.store.schema import NAMESPACE, flows, kv_entries
+from podium.common.errors import KVError
+from podium.common.nul import nul_problem
+from podium.common.store.schema import NAMESPACE, flows, kv_entries
 
 
 @dataclass(frozen=True)

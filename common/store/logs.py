@@ -11,9 +11,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
-from common.nul import storable_text
-from common.store.errors import StoreError
-from common.store.schema import logs
+from podium.common.nul import storable_text
+from podium.common.store.errors import StoreError
+from podium.common.store.schema import logs
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 _LEVEL_NO = {name: number for number, name in enumerate(LEVELS)}

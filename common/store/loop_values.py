@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, insert, select
 
-from common.store.schema import loop_values
+from podium.common.store.schema import loop_values
 
 CHUNK_SIZE = 1000
 

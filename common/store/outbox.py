@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from common.store.schema import outbox
-from common.store.types import utcnow
+from podium.common.store.schema import outbox
+from podium.common.store.types import utcnow
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from sqlalchemy import (
     text,
 )
 
-from common.store.types import JSONValue, UTCDateTime
+from podium.common.store.types import JSONValue, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

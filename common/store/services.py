@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from common.store.schema import service_instances
-from common.store.types import utcnow
+from podium.common.store.schema import service_instances
+from podium.common.store.types import utcnow
 
 RUNNING = "RUNNING"
 DRAINING = "DRAINING"  # stopping: takes no new work, finishes (or requeues) what it runs

@@ -10,10 +10,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, or_, select, text, update
 
-from common.models.execution import Execution
-from common.models.state import State
-from common.store.executions import get_execution
-from common.store.schema import executions
+from podium.common.models.execution import Execution
+from podium.common.models.state import State
+from podium.common.store.executions import get_execution
+from podium.common.store.schema import executions
 
 HOLDING_A_SLOT = (State.RUNNING, State.PAUSED, State.RETRYING, State.RESTARTED, State.KILLING)
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from common.store.schema import task_cache
+from podium.common.store.schema import task_cache
 
 
 @dataclass(frozen=True)

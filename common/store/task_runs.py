@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, false, insert, select, true, update
 
-from common.models.execution import TaskRun
-from common.models.state import TERMINATED, State
-from common.store.errors import NotFoundError
-from common.store.schema import executions, task_runs
-from common.store.types import utcnow
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import TERMINATED, State
+from podium.common.store.errors import NotFoundError
+from podium.common.store.schema import executions, task_runs
+from podium.common.store.types import utcnow
 
 _JSON_FIELDS = ("history", "attempts", "outputs", "flowable")
 _PLAIN_FIELDS = ("execution_id", "task_id", "parent_task_run_id", "value", "iteration", "seq",

@@ -19,9 +19,9 @@ from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from common.models.execution import new_id
-from common.store.schema import timers
-from common.store.types import utcnow
+from podium.common.models.execution import new_id
+from podium.common.store.schema import timers
+from podium.common.store.types import utcnow
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from common.store.schema import executions, triggers
-from common.store.types import utcnow
+from podium.common.store.schema import executions, triggers
+from podium.common.store.types import utcnow
 
 TriggerKey = tuple[str, str, str]  # (namespace, flow_id, trigger_id)
 

@@ -15,7 +15,7 @@ from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
-from common.errors import PodiumError
+from podium.common.errors import PodiumError
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -8,10 +8,10 @@ Public API:
 - build_context(...) -> dict (Kestra's run variables)
 """
 
-from common.templating.context import build_context
-from common.templating.render import render, render_typed, render_value
-from common.templating.services import SERVICES_KEY, RenderServices, SecretMasker
-from common.templating.truth import is_truthy
+from podium.common.templating.context import build_context
+from podium.common.templating.render import render, render_typed, render_value
+from podium.common.templating.services import SERVICES_KEY, RenderServices, SecretMasker
+from podium.common.templating.truth import is_truthy
 
 __all__ = [
     "render",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import typing as t
 
-from common.errors import TemplateError
+from podium.common.errors import TemplateError
 
 # Python itself refuses to print an integer longer than this (sys.int_info's default
 # str_digits_check_threshold), so a larger one could never reach a rendered text anyway.

@@ -10,7 +10,7 @@ import os
 import typing as t
 from collections.abc import Iterable, Mapping
 
-from common.templating.services import SERVICES_KEY, RenderServices
+from podium.common.templating.services import SERVICES_KEY, RenderServices
 
 DEFAULT_ENV_PREFIX = "ENV_"  # Kestra's documented default (kestra.variables.env-vars-prefix)
 REDACTED_ENV_VARS = frozenset({"KESTRA_PLUGINS_PATH", "KESTRA_CONFIGURATION_PATH",

@@ -28,11 +28,11 @@ from jinja2 import StrictUndefined, nodes
 from jinja2.runtime import LoopContext, Macro, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from common.errors import TemplateError, UndefinedVariableError
-from common.templating import arithmetic
-from common.templating.pebble_syntax import PebbleCodeGenerator, PebbleLexer, PebbleParser
-from common.templating.sizes import check_printed_size
-from common.templating.taint import any_secret, derived, printed, tainting
+from podium.common.errors import TemplateError, UndefinedVariableError
+from podium.common.templating import arithmetic
+from podium.common.templating.pebble_syntax import PebbleCodeGenerator, PebbleLexer, PebbleParser
+from podium.common.templating.sizes import check_printed_size
+from podium.common.templating.taint import any_secret, derived, printed, tainting
 
 MAX_OUTPUT_CHARS = 10 * 1024 * 1024
 MAX_ITERATIONS = 1_000_000
@@ -461,8 +461,8 @@ def _concat(left: t.Any, right: t.Any) -> str:
 @functools.lru_cache(maxsize=1)
 def get_environment() -> PodiumEnvironment:
     """The process-wide environment, built once (executor and worker share it)."""
-    from common.templating import library
-    from common.templating.render import CONTEXT_FUNCTIONS
+    from podium.common.templating import library
+    from podium.common.templating.render import CONTEXT_FUNCTIONS
 
     env = PodiumEnvironment()
     # a filter applied to a secret gives a secret (taint.py)

@@ -17,10 +17,10 @@ from jinja2 import TemplateSyntaxError, nodes, pass_context
 from jinja2.exceptions import SecurityError, TemplateRuntimeError, UndefinedError
 from jinja2.runtime import Context
 
-from common.errors import TemplateError, UndefinedVariableError
-from common.templating import environment as envmod
-from common.templating import taint
-from common.templating.services import SERVICES_KEY, RenderServices
+from podium.common.errors import TemplateError, UndefinedVariableError
+from podium.common.templating import environment as envmod
+from podium.common.templating import taint
+from podium.common.templating.services import SERVICES_KEY, RenderServices
 
 _LOG = logging.getLogger(__name__)
 MAX_RENDER_DEPTH = 100  # Kestra's MAX_RENDERING_AMOUNT

@@ -13,7 +13,7 @@ from __future__ import annotations
 import typing as t
 from collections.abc import Mapping
 
-from common.errors import TemplateError
+from podium.common.errors import TemplateError
 
 MAX_PRINTED_CHARS = 10 * 1024 * 1024  # the render's output budget
 _PLAIN_CONTAINERS = (dict, list, tuple)

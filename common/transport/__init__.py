@@ -5,7 +5,7 @@
 embedded mode never loads Celery.
 """
 
-from common.transport.base import (
+from podium.common.transport.base import (
     DEAD_LETTER_KIND,
     EXECUTOR_QUEUE,
     KILL_CHANNEL,
@@ -19,7 +19,7 @@ from common.transport.base import (
     dead_letter_queue,
     worker_group_queue,
 )
-from common.transport.memory import InProcessTransport
+from podium.common.transport.memory import InProcessTransport
 
 __all__ = [
     "DEAD_LETTER_KIND", "EXECUTOR_QUEUE", "KILL_CHANNEL", "WORKER_QUEUE", "Handler",

@@ -51,8 +51,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from common.errors import PodiumError
-from common.outage import is_outage
+from podium.common.errors import PodiumError
+from podium.common.outage import is_outage
 
 EXECUTOR_QUEUE = "podium.executor"
 WORKER_QUEUE = "podium.worker"

@@ -36,7 +36,7 @@ from celery.worker import state as worker_state
 from celery.worker.consumer import Consumer
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from common.transport.celery_watch import BrokerWatch
+from podium.common.transport.celery_watch import BrokerWatch
 
 log = logging.getLogger("podium.transport")
 

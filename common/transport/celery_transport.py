@@ -63,8 +63,8 @@ from kombu.connection import Connection
 from kombu.entity import Exchange
 from kombu.messaging import Consumer
 
-from common.settings import Settings
-from common.transport.base import (
+from podium.common.settings import Settings
+from podium.common.transport.base import (
     LAPSED,
     RESENT,
     Handler,
@@ -81,10 +81,10 @@ from common.transport.base import (
     message_mark,
     next_delivery,
 )
-from common.transport.celery_consumer import consumer_class
-from common.transport.celery_leases import LeaseKeeper, locate_marks, marked_task_id
-from common.transport.celery_watch import BrokerWatch
-from common.transport.redis_claims import RedisClaims
+from podium.common.transport.celery_consumer import consumer_class
+from podium.common.transport.celery_leases import LeaseKeeper, locate_marks, marked_task_id
+from podium.common.transport.celery_watch import BrokerWatch
+from podium.common.transport.redis_claims import RedisClaims
 
 log = logging.getLogger("podium.transport")
 

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from common.transport.base import (
+from podium.common.transport.base import (
     DEAD_LETTER_SUFFIX,
     LAPSED,
     RESENT,
@@ -46,7 +46,7 @@ from common.transport.base import (
 )
 
 if TYPE_CHECKING:
-    from common.settings import Settings
+    from podium.common.settings import Settings
 
 log = logging.getLogger("podium.transport")
 

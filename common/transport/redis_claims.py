@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from common.transport.base import TransportError
+from podium.common.transport.base import TransportError
 
 KEY_SPACE = "podium.claim."
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from functools import partial
 
-from common.allowances import fold_allowances
-from common.errors import OutputError, TemplateError
-from common.inputs import coerce_output, to_json_value
-from common.models.execution import TaskRun
-from common.models.state import State
-from common.templating import render_value
-from executor.engine.branches import Scope, resolve_scope
-from executor.engine.commands import CancelTimers, ExecutionEnded, ScheduleTimer
-from executor.engine.context import EngineConfig, referenced_tasks, task_context
-from executor.engine.dispatch import start_task
-from executor.engine.flowables import StartRun, resolve_flowable
-from executor.engine.view import ExecutionTx
+from podium.common.allowances import fold_allowances
+from podium.common.errors import OutputError, TemplateError
+from podium.common.inputs import coerce_output, to_json_value
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import State
+from podium.common.templating import render_value
+from podium.executor.engine.branches import Scope, resolve_scope
+from podium.executor.engine.commands import CancelTimers, ExecutionEnded, ScheduleTimer
+from podium.executor.engine.context import EngineConfig, referenced_tasks, task_context
+from podium.executor.engine.dispatch import start_task
+from podium.executor.engine.flowables import StartRun, resolve_flowable
+from podium.executor.engine.view import ExecutionTx
 
 MAX_PASSES = 10_000
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from common.models.execution import TaskRun
-from common.models.state import State, fold_states
-from common.plugins.base import Task
-from executor.engine.view import ExecutionTx
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import State, fold_states
+from podium.common.plugins.base import Task
+from podium.executor.engine.view import ExecutionTx
 
 # Creates the task run of `task` under `parent` with loop value `value` and loop iteration
 # `iteration` (and dispatches it).

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
-from common.models.execution import Execution, TaskRun
+from podium.common.models.execution import Execution, TaskRun
 
 
 @dataclass(frozen=True)

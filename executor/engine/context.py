@@ -8,18 +8,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from common.call_chain import DEFAULT_MAX_DEPTH
-from common.error_logs import with_pending
-from common.inputs import to_json_value
-from common.models.execution import TaskRun
-from common.plugins.base import Task
-from common.storage.offload import resolve as resolve_offloaded
-from common.store.logs import LogEntry
-from common.templating import SERVICES_KEY, RenderServices, build_context
-from common.templating.context import DEFAULT_ENV_PREFIX, put_keyed
-from executor.engine import loop_scope
-from executor.engine.folding import missing_folded
-from executor.engine.view import ExecutionTx, NeedFoldedRuns
+from podium.common.call_chain import DEFAULT_MAX_DEPTH
+from podium.common.error_logs import with_pending
+from podium.common.inputs import to_json_value
+from podium.common.models.execution import TaskRun
+from podium.common.plugins.base import Task
+from podium.common.storage.offload import resolve as resolve_offloaded
+from podium.common.store.logs import LogEntry
+from podium.common.templating import SERVICES_KEY, RenderServices, build_context
+from podium.common.templating.context import DEFAULT_ENV_PREFIX, put_keyed
+from podium.executor.engine import loop_scope
+from podium.executor.engine.folding import missing_folded
+from podium.executor.engine.view import ExecutionTx, NeedFoldedRuns
 
 # (namespace, render context) -> the services of one executor render.
 RenderServicesFactory = Callable[[str, dict[str, Any]], RenderServices]

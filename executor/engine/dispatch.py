@@ -8,15 +8,20 @@ A flowable task run moves to RUNNING and is resolved by `advance`.
 
 from __future__ import annotations
 
-from common.errors import TemplateError
-from common.models.execution import Attempt, TaskRun
-from common.models.state import State, StateHistory
-from common.plugins.base import Task
-from common.templating import is_truthy, render
-from common.transport.base import task_queue
-from executor.engine.commands import DispatchTask
-from executor.engine.context import EngineConfig, task_context, task_definition, task_references
-from executor.engine.view import ExecutionTx
+from podium.common.errors import TemplateError
+from podium.common.models.execution import Attempt, TaskRun
+from podium.common.models.state import State, StateHistory
+from podium.common.plugins.base import Task
+from podium.common.templating import is_truthy, render
+from podium.common.transport.base import task_queue
+from podium.executor.engine.commands import DispatchTask
+from podium.executor.engine.context import (
+    EngineConfig,
+    task_context,
+    task_definition,
+    task_references,
+)
+from podium.executor.engine.view import ExecutionTx
 
 
 def start_task(tx: ExecutionTx, config: EngineConfig, task: Task, parent: TaskRun | None,

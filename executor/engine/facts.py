@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from common.store.logs import LogEntry
+from podium.common.store.logs import LogEntry
 
 
 class ValueWindow(NamedTuple):

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from common.errors import TemplateError
-from common.models.execution import TaskRun
-from common.models.state import State
-from common.plugins.base import Task
-from common.plugins.tasks import flow_branching as branching
-from common.templating import is_truthy, render
-from executor.engine.branches import Scope, resolve_scope
-from executor.engine.context import EngineConfig, task_context
-from executor.engine.view import ExecutionTx
+from podium.common.errors import TemplateError
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import State
+from podium.common.plugins.base import Task
+from podium.common.plugins.tasks import flow_branching as branching
+from podium.common.templating import is_truthy, render
+from podium.executor.engine.branches import Scope, resolve_scope
+from podium.executor.engine.context import EngineConfig, task_context
+from podium.executor.engine.view import ExecutionTx
 
 # start(run) dispatches or resolves a child run (see advance.py).
 StartRun = Callable[..., Any]

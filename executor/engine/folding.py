@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from common.plugins.tasks import flow_loops as loops
-from executor.engine.view import ExecutionTx
+from podium.common.plugins.tasks import flow_loops as loops
+from podium.executor.engine.view import ExecutionTx
 
 FOLDING_TYPES = (loops.ForEach, loops.EachSequential, loops.EachParallel)
 

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.inputs import coerce_output, to_json_value
-from common.models.execution import TaskRun
-from common.models.flowable_state import IterationEnd
-from common.models.state import State
-from common.templating import render_value
+from podium.common.inputs import coerce_output, to_json_value
+from podium.common.models.execution import TaskRun
+from podium.common.models.flowable_state import IterationEnd
+from podium.common.models.state import State
+from podium.common.templating import render_value
 
 FAILURES = (State.FAILED, State.KILLED)
 

@@ -14,9 +14,9 @@ of a Loop run carry the index as their `iteration`. Pure functions over the exec
 
 from __future__ import annotations
 
-from common.models.execution import TaskRun
-from common.plugins.tasks.flow_loops import Loop
-from executor.engine.view import ExecutionTx
+from podium.common.models.execution import TaskRun
+from podium.common.plugins.tasks.flow_loops import Loop
+from podium.executor.engine.view import ExecutionTx
 
 # (Loop task run id, iteration index), outermost first.
 IterationPath = tuple[tuple[str, int], ...]

@@ -23,19 +23,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from common.errors import TemplateError
-from common.models.execution import TaskRun
-from common.models.state import State, fold_states
-from common.plugins.base import Task
-from common.plugins.tasks.flow_branching import Dag
-from common.plugins.tasks.flow_loops import EachParallel, EachSequential, ForEach
-from common.templating import render, render_value
-from executor.engine.branches import Scope, enabled, resolve_scope
-from executor.engine.commands import StoreLoopValues
-from executor.engine.context import EngineConfig, task_context
-from executor.engine.facts import ValueWindow
-from executor.engine.flowables import StartRun, int_or
-from executor.engine.view import ExecutionTx
+from podium.common.errors import TemplateError
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import State, fold_states
+from podium.common.plugins.base import Task
+from podium.common.plugins.tasks.flow_branching import Dag
+from podium.common.plugins.tasks.flow_loops import EachParallel, EachSequential, ForEach
+from podium.common.templating import render, render_value
+from podium.executor.engine.branches import Scope, enabled, resolve_scope
+from podium.executor.engine.commands import StoreLoopValues
+from podium.executor.engine.context import EngineConfig, task_context
+from podium.executor.engine.facts import ValueWindow
+from podium.executor.engine.flowables import StartRun, int_or
+from podium.executor.engine.view import ExecutionTx
 
 # States that keep an iteration in the working set: a restart looks for them there.
 _KEEP_LIVE = (State.FAILED, State.KILLED, State.PAUSED)

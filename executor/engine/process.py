@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from common.flow.model import Flow
-from common.messages import KillExecution, Message, StartExecution, TaskResult, TimerFired
-from common.models.execution import Execution, TaskRun
-from common.models.state import State, StateHistory
-from executor.engine.advance import advance, start_execution
-from executor.engine.commands import (
+from podium.common.flow.model import Flow
+from podium.common.messages import KillExecution, Message, StartExecution, TaskResult, TimerFired
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.models.state import State, StateHistory
+from podium.executor.engine.advance import advance, start_execution
+from podium.executor.engine.commands import (
     CreateExecution,
     Decision,
     ExecutionEnded,
@@ -22,12 +22,12 @@ from executor.engine.commands import (
     KillRunningTasks,
     ScheduleTimer,
 )
-from executor.engine.context import EngineConfig
-from executor.engine.dispatch import dispatch_attempt
-from executor.engine.facts import Facts
-from executor.engine.registry import EngineWiring
-from executor.engine.results import apply_task_result
-from executor.engine.view import ExecutionTx, NeedFoldedRuns
+from podium.executor.engine.context import EngineConfig
+from podium.executor.engine.dispatch import dispatch_attempt
+from podium.executor.engine.facts import Facts
+from podium.executor.engine.registry import EngineWiring
+from podium.executor.engine.results import apply_task_result
+from podium.executor.engine.view import ExecutionTx, NeedFoldedRuns
 
 
 def process(flow: Flow, execution: Execution, task_runs: list[TaskRun], message: Message,

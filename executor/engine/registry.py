@@ -15,10 +15,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from common.models.execution import TaskRun
-    from common.models.state import State
-    from executor.engine.context import EngineConfig
-    from executor.engine.view import ExecutionTx
+    from podium.common.models.execution import TaskRun
+    from podium.common.models.state import State
+    from podium.executor.engine.context import EngineConfig
+    from podium.executor.engine.view import ExecutionTx
 
 # Each handler and resolver takes its own message or task class, so a table of them can
 # only say `...` for the arguments; their shapes:

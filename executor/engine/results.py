@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.allowances import fold_allowances
-from common.messages import TaskResult
-from common.models.execution import Attempt, TaskRun
-from common.models.state import State
-from executor.engine.commands import ExecutionEnded, ScheduleTimer, StoreTaskCache
-from executor.engine.context import EngineConfig
-from executor.engine.retry import (
+from podium.common.allowances import fold_allowances
+from podium.common.messages import TaskResult
+from podium.common.models.execution import Attempt, TaskRun
+from podium.common.models.state import State
+from podium.executor.engine.commands import ExecutionEnded, ScheduleTimer, StoreTaskCache
+from podium.executor.engine.context import EngineConfig
+from podium.executor.engine.retry import (
     RetryPolicy,
     is_retry_target,
     next_attempt_at,
     policy_for,
     retry_at,
 )
-from executor.engine.view import ExecutionTx
+from podium.executor.engine.view import ExecutionTx
 
 
 def apply_task_result(tx: ExecutionTx, result: TaskResult, config: EngineConfig) -> str | None:
@@ -40,7 +40,7 @@ def apply_task_result(tx: ExecutionTx, result: TaskResult, config: EngineConfig)
         _merge_labels(tx, result.labels)
     state = result.state
     if result.children is not None:  # a WorkingDirectory: its children ran on the worker
-        from executor.engine.features import working_directory
+        from podium.executor.engine.features import working_directory
         state = working_directory.record_children(tx, run, result)
         run = tx.require_run(run.id)
     if state is State.FAILED and _schedule_retry(tx, run):

@@ -11,11 +11,11 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from common.durations import parse_duration
-from common.models.execution import TaskRun
-from common.plugins.base import ConstantRetry, ExponentialRetry, RandomRetry, Task, TaskKind
-from common.plugins.fields import is_expression
-from executor.engine.view import ExecutionTx
+from podium.common.durations import parse_duration
+from podium.common.models.execution import TaskRun
+from podium.common.plugins.base import ConstantRetry, ExponentialRetry, RandomRetry, Task, TaskKind
+from podium.common.plugins.fields import is_expression
+from podium.executor.engine.view import ExecutionTx
 
 RetryPolicy = ConstantRetry | ExponentialRetry | RandomRetry
 

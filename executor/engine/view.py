@@ -7,13 +7,13 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any, Iterable, Literal, TypeVar
 
-from common.flow.model import Flow
-from common.models.execution import Execution, TaskRun
-from common.models.state import State
-from common.plugins.base import Task
-from executor.engine.commands import Command, Decision
-from executor.engine.facts import Facts
-from executor.engine.registry import NO_WIRING, EngineWiring
+from podium.common.flow.model import Flow
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.models.state import State
+from podium.common.plugins.base import Task
+from podium.executor.engine.commands import Command, Decision
+from podium.executor.engine.facts import Facts
+from podium.executor.engine.registry import NO_WIRING, EngineWiring
 
 T = TypeVar("T", bound=Task)
 

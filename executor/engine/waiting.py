@@ -12,17 +12,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.durations import parse_duration
-from common.models.execution import TaskRun
-from common.models.state import State
-from common.plugins.fields import is_expression
-from common.plugins.tasks.flow_loops import CheckFrequency, WaitFor
-from common.templating import is_truthy
-from executor.engine.branches import Scope, resolve_scope
-from executor.engine.commands import ScheduleTimer
-from executor.engine.context import EngineConfig
-from executor.engine.flowables import StartRun, _render
-from executor.engine.view import ExecutionTx
+from podium.common.durations import parse_duration
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import State
+from podium.common.plugins.fields import is_expression
+from podium.common.plugins.tasks.flow_loops import CheckFrequency, WaitFor
+from podium.common.templating import is_truthy
+from podium.executor.engine.branches import Scope, resolve_scope
+from podium.executor.engine.commands import ScheduleTimer
+from podium.executor.engine.context import EngineConfig
+from podium.executor.engine.flowables import StartRun, _render
+from podium.executor.engine.view import ExecutionTx
 
 
 def resolve_wait_for(tx: ExecutionTx, config: EngineConfig, task: WaitFor, run: TaskRun,

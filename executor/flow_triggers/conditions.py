@@ -25,21 +25,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from common import flow_windows as windows
-from common.conditions import (
+from podium.common import flow_windows as windows
+from podium.common.conditions import (
     FLOW_TRIGGER_CONDITIONS,
     ConditionContext,
     UnsupportedCondition,
     has_labels,
     rendered_truth,
 )
-from common.conditions import holds as plain_holds
-from common.errors import PodiumError
-from common.flow_windows import WindowSpec
-from common.models.execution import Execution
-from common.plugins import conditions as c
-from common.plugins.fields import TERMINATED_STATES
-from common.plugins.triggers import Flow as FlowTrigger
+from podium.common.conditions import holds as plain_holds
+from podium.common.errors import PodiumError
+from podium.common.flow_windows import WindowSpec
+from podium.common.models.execution import Execution
+from podium.common.plugins import conditions as c
+from podium.common.plugins.fields import TERMINATED_STATES
+from podium.common.plugins.triggers import Flow as FlowTrigger
 
 Render = Callable[..., str]  # (template, extra variables or None) -> text
 log = logging.getLogger(__name__)
@@ -266,7 +266,7 @@ def _filter(f, source: Execution, state: str, render: Render) -> bool:
 
 
 def _now() -> datetime:
-    from common.store.types import utcnow
+    from podium.common.store.types import utcnow
     return utcnow()
 
 

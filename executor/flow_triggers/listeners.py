@@ -18,35 +18,35 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.call_chain import (
+from podium.common.call_chain import (
     DEFAULT_MAX_DEPTH,
     ChainDepthError,
     chain_of,
     extended_chain,
     flow_name,
 )
-from common.debounce import Window, render_key
-from common.errors import PodiumError
-from common.flow.model import Flow
-from common.flow_windows import MISSED_DEADLINE, bounds
-from common.messages import StartExecution
-from common.models.engine_state import EngineState
-from common.models.execution import Execution
-from common.models.state import State
-from common.plugins.triggers import Flow as FlowTrigger
-from common.store import append_logs, insert_execution, list_flows, load_task_runs
-from common.store.debounce import add_debounce_event
-from common.store.executions import list_executions
-from common.store.flows import flows_stamp
-from common.store.logs import LogEntry
-from common.store.types import utcnow
-from common.submission import new_execution
-from common.templating import render, render_value
-from common.transport.base import EXECUTOR_QUEUE
-from executor.engine.context import task_context
-from executor.engine.view import ExecutionTx
-from executor.flow_cache import FlowCache, database_key
-from executor.flow_triggers.conditions import (
+from podium.common.debounce import Window, render_key
+from podium.common.errors import PodiumError
+from podium.common.flow.model import Flow
+from podium.common.flow_windows import MISSED_DEADLINE, bounds
+from podium.common.messages import StartExecution
+from podium.common.models.engine_state import EngineState
+from podium.common.models.execution import Execution
+from podium.common.models.state import State
+from podium.common.plugins.triggers import Flow as FlowTrigger
+from podium.common.store import append_logs, insert_execution, list_flows, load_task_runs
+from podium.common.store.debounce import add_debounce_event
+from podium.common.store.executions import list_executions
+from podium.common.store.flows import flows_stamp
+from podium.common.store.logs import LogEntry
+from podium.common.store.types import utcnow
+from podium.common.submission import new_execution
+from podium.common.templating import render, render_value
+from podium.common.transport.base import EXECUTOR_QUEUE
+from podium.executor.engine.context import task_context
+from podium.executor.engine.view import ExecutionTx
+from podium.executor.flow_cache import FlowCache, database_key
+from podium.executor.flow_triggers.conditions import (
     fires,
     listens,
     parts_met,

@@ -10,20 +10,20 @@ keeping its place (the queue is ordered by creation).
 
 from __future__ import annotations
 
-from common.messages import StartExecution
-from common.models.execution import Execution
-from common.models.state import State
-from common.store.slots import (
+from podium.common.messages import StartExecution
+from podium.common.models.execution import Execution
+from podium.common.models.state import State
+from podium.common.store.slots import (
     count_released,
     count_slots_taken,
     lock_flow_slots,
     oldest_queued,
     release_queued,
 )
-from common.store.types import utcnow
-from common.transport.base import EXECUTOR_QUEUE
-from executor.engine.commands import ExecutionEnded
-from executor.outgoing import Outgoing
+from podium.common.store.types import utcnow
+from podium.common.transport.base import EXECUTOR_QUEUE
+from podium.executor.engine.commands import ExecutionEnded
+from podium.executor.outgoing import Outgoing
 
 
 def start_queued_executions(conn, execution: Execution, command: ExecutionEnded,

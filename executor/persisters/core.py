@@ -4,12 +4,18 @@ broadcast. Each function is one command type's persister (listed in executor/wir
 
 from __future__ import annotations
 
-from common.messages import KillTask, RunTask, StartExecution
-from common.store import add_timer, delete_timers, get_execution, insert_execution, insert_task_runs
-from common.store.loop_values import copy_loop_values, store_loop_values
-from common.store.task_cache import put_task_cache
-from common.transport.base import EXECUTOR_QUEUE
-from executor.engine.commands import (
+from podium.common.messages import KillTask, RunTask, StartExecution
+from podium.common.store import (
+    add_timer,
+    delete_timers,
+    get_execution,
+    insert_execution,
+    insert_task_runs,
+)
+from podium.common.store.loop_values import copy_loop_values, store_loop_values
+from podium.common.store.task_cache import put_task_cache
+from podium.common.transport.base import EXECUTOR_QUEUE
+from podium.executor.engine.commands import (
     CancelTimers,
     CreateExecution,
     DispatchTask,
@@ -19,7 +25,7 @@ from executor.engine.commands import (
     StoreTaskCache,
     WriteFile,
 )
-from executor.outgoing import Outgoing
+from podium.executor.outgoing import Outgoing
 
 
 def run_task_message(execution, command: DispatchTask) -> tuple[str, dict]:

@@ -15,25 +15,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.call_chain import extended_chain
-from common.errors import PodiumError, TemplateError
-from common.messages import KillExecution, StartExecution, SubflowEnded
-from common.models.engine_state import EngineState, SubflowLink
-from common.models.execution import Execution
-from common.models.state import State
-from common.store import append_logs, get_execution, get_flow, insert_execution, load_task_runs
-from common.store.executions import list_children
-from common.store.logs import LogEntry
-from common.store.types import utcnow
-from common.submission import new_execution
-from common.templating import render_value
-from common.transport.base import EXECUTOR_QUEUE
-from executor.engine.commands import ExecutionEnded, KillChildren
-from executor.engine.context import EngineConfig, task_context
-from executor.engine.features.subflow import SUBFLOW_TYPES, StartSubflow
-from executor.engine.view import ExecutionTx
-from executor.flow_cache import FlowCache
-from executor.outgoing import Outgoing
+from podium.common.call_chain import extended_chain
+from podium.common.errors import PodiumError, TemplateError
+from podium.common.messages import KillExecution, StartExecution, SubflowEnded
+from podium.common.models.engine_state import EngineState, SubflowLink
+from podium.common.models.execution import Execution
+from podium.common.models.state import State
+from podium.common.store import (
+    append_logs,
+    get_execution,
+    get_flow,
+    insert_execution,
+    load_task_runs,
+)
+from podium.common.store.executions import list_children
+from podium.common.store.logs import LogEntry
+from podium.common.store.types import utcnow
+from podium.common.submission import new_execution
+from podium.common.templating import render_value
+from podium.common.transport.base import EXECUTOR_QUEUE
+from podium.executor.engine.commands import ExecutionEnded, KillChildren
+from podium.executor.engine.context import EngineConfig, task_context
+from podium.executor.engine.features.subflow import SUBFLOW_TYPES, StartSubflow
+from podium.executor.engine.view import ExecutionTx
+from podium.executor.flow_cache import FlowCache
+from podium.executor.outgoing import Outgoing
 
 
 def create_subflow_execution(conn, execution: Execution, command: StartSubflow,

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.approval_review import check_review, decision_name, paused_approval
-from common.errors import NotFoundError, PodiumError
-from common.inputs import InputType
-from common.messages import (
+from podium.application.executions import require_running
+from podium.application.parts import Parts
+from podium.common.approval_review import check_review, decision_name, paused_approval
+from podium.common.errors import NotFoundError, PodiumError
+from podium.common.inputs import InputType
+from podium.common.messages import (
     KillExecution,
     ReplayExecution,
     RestartExecution,
@@ -19,16 +21,18 @@ from common.messages import (
     ReviewExecution,
     SetTaskRunState,
 )
-from common.models.execution import Execution, TaskRun, new_id
-from common.models.state import State
-from common.storage.uploads import InputUploads
-from common.store import get_execution, load_task_runs
-from common.store.types import utcnow
-from common.transport.base import EXECUTOR_QUEUE
-from executor.engine.features.pause import first_paused, typed_resume_inputs
-from executor.engine.features.restart import why_not_replay, why_not_restart, why_not_set_state
-from podium.application.executions import require_running
-from podium.application.parts import Parts
+from podium.common.models.execution import Execution, TaskRun, new_id
+from podium.common.models.state import State
+from podium.common.storage.uploads import InputUploads
+from podium.common.store import get_execution, load_task_runs
+from podium.common.store.types import utcnow
+from podium.common.transport.base import EXECUTOR_QUEUE
+from podium.executor.engine.features.pause import first_paused, typed_resume_inputs
+from podium.executor.engine.features.restart import (
+    why_not_replay,
+    why_not_restart,
+    why_not_set_state,
+)
 
 
 def kill(parts: Parts, execution_id: str) -> None:

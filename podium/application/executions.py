@@ -7,14 +7,16 @@ import time
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from common.errors import ConflictError, InvalidRequestError, NotFoundError, PodiumError
-from common.models.execution import Execution, TaskRun
-from common.models.state import State
-from common.storage import StorageEntry, execution_prefix
-from common.storage.offload import load, resolve
-from common.storage.uploads import InputUploads
-from common.storage.uris import key_of
-from common.store import (
+from podium.application.flows import deployed
+from podium.application.parts import Parts, storage_of
+from podium.common.errors import ConflictError, InvalidRequestError, NotFoundError, PodiumError
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.models.state import State
+from podium.common.storage import StorageEntry, execution_prefix
+from podium.common.storage.offload import load, resolve
+from podium.common.storage.uploads import InputUploads
+from podium.common.storage.uris import key_of
+from podium.common.store import (
     count_executions,
     get_execution,
     list_executions,
@@ -22,11 +24,9 @@ from common.store import (
     lock_execution,
     update_execution,
 )
-from common.store.executions import list_children
-from common.store.types import utcnow
-from common.submission import create_execution
-from podium.application.flows import deployed
-from podium.application.parts import Parts, storage_of
+from podium.common.store.executions import list_children
+from podium.common.store.types import utcnow
+from podium.common.submission import create_execution
 
 # Labels under this prefix are Podium's own (system.correlationId, system.from...).
 SYSTEM_PREFIX = "system."

@@ -7,13 +7,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from common.errors import FlowValidationError, InvalidRequestError, NotFoundError, PodiumError
-from common.flow.loader import LoadedFlow, parse_flow
-from common.flow.model import Flow
-from common.flow.trigger_loops import loop_warnings
-from common.store import FlowRevision, delete_flow, get_flow, list_flows, list_revisions, save_flow
-from executor.flow_triggers.listeners import listening_flows
 from podium.application.parts import Parts
+from podium.common.errors import (
+    FlowValidationError,
+    InvalidRequestError,
+    NotFoundError,
+    PodiumError,
+)
+from podium.common.flow.loader import LoadedFlow, parse_flow
+from podium.common.flow.model import Flow
+from podium.common.flow.trigger_loops import loop_warnings
+from podium.common.store import (
+    FlowRevision,
+    delete_flow,
+    get_flow,
+    list_flows,
+    list_revisions,
+    save_flow,
+)
+from podium.executor.flow_triggers.listeners import listening_flows
 
 
 @dataclass

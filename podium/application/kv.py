@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from common.errors import NotFoundError
-from common.kv import KVEntry, KVStore, KVValue
 from podium.application.parts import Parts
+from podium.common.errors import NotFoundError
+from podium.common.kv import KVEntry, KVStore, KVValue
 
 
 def _store(parts: Parts) -> KVStore:

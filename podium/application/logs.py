@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from common.store import fetch_logs
-from common.store.logs import LogRecord
 from podium.application.executions import require
 from podium.application.parts import Parts
+from podium.common.store import fetch_logs
+from podium.common.store.logs import LogRecord
 
 __all__ = ["LogRecord", "execution_logs", "lines"]
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
-from common.errors import NotFoundError, PodiumError
-from common.storage import namespace_file_uri, namespace_files_prefix
-from common.storage import namespace_files as nsfiles
-from common.storage.uris import key_of
 from podium.application.parts import Parts, storage_of
+from podium.common.errors import NotFoundError, PodiumError
+from podium.common.storage import namespace_file_uri, namespace_files_prefix
+from podium.common.storage import namespace_files as nsfiles
+from podium.common.storage.uris import key_of
 
 
 @dataclass

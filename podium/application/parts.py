@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from common.errors import PodiumError
-from common.outbox_relay import OutboxRelay
-from common.secrets import SecretCipher
-from common.storage import Storage
-from common.store import Database
-from common.transport.base import Transport
-from executor.flow_cache import FlowCache
+from podium.common.errors import PodiumError
+from podium.common.outbox_relay import OutboxRelay
+from podium.common.secrets import SecretCipher
+from podium.common.storage import Storage
+from podium.common.store import Database
+from podium.common.transport.base import Transport
+from podium.executor.flow_cache import FlowCache
 
 
 class Parts(Protocol):

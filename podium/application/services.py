@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from common.store import list_services
-from common.store.services import KINDS, ServiceInstance
 from podium.application.parts import Parts
+from podium.common.store import list_services
+from podium.common.store.services import KINDS, ServiceInstance
 
 SERVICE_KINDS = KINDS
 

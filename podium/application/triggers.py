@@ -16,10 +16,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from common.errors import PodiumError
-from common.store import Database, TriggerState
-from common.store.errors import NotFoundError
-from common.store.triggers import (
+from podium.application.parts import Parts
+from podium.common.errors import PodiumError
+from podium.common.store import Database, TriggerState
+from podium.common.store.errors import NotFoundError
+from podium.common.store.triggers import (
     TriggerKey,
     get_trigger,
     list_triggers,
@@ -28,7 +29,6 @@ from common.store.triggers import (
     set_backfill,
     set_trigger_disabled,
 )
-from podium.application.parts import Parts
 
 LOCK_WAIT_SECONDS = 2.0
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.batch_webhook import batch_key, batch_window, buffered_event
-from common.debounce import Window, render_key
-from common.plugins.trigger_batch import BatchWebhook
-from common.plugins.triggers import Webhook
-from common.store.debounce import add_debounce_event
-from common.store.types import utcnow
 from podium.application.parts import Parts
+from podium.common.batch_webhook import batch_key, batch_window, buffered_event
+from podium.common.debounce import Window, render_key
+from podium.common.plugins.trigger_batch import BatchWebhook
+from podium.common.plugins.triggers import Webhook
+from podium.common.store.debounce import add_debounce_event
+from podium.common.store.types import utcnow
 
 
 def join_burst(parts: Parts, flow: Any, trigger: Webhook, variables: dict[str, Any],

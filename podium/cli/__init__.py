@@ -11,6 +11,7 @@ from podium.cli.file_commands import download, files
 from podium.cli.flow_commands import flow
 from podium.cli.kv_commands import kv
 from podium.cli.namespace_commands import namespace
+from podium.cli.plugin_commands import plugins
 from podium.cli.run_command import run
 from podium.cli.scheduler_command import scheduler
 from podium.cli.service_commands import db, executor, server, worker
@@ -34,6 +35,7 @@ main.add_command(namespace)
 main.add_command(trigger)
 main.add_command(webserver)
 main.add_command(sys_group)
+main.add_command(plugins)
 for _command in (db, executor, worker, scheduler, server, execution):
     main.add_command(_command)
 

@@ -21,11 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from common.flow.loader import LoadedFlow
-from common.flow.model import Flow
-from common.models.execution import Execution, TaskRun
-from common.models.state import State
-from common.store.logs import LogRecord
+from podium.common.flow.loader import LoadedFlow
+from podium.common.flow.model import Flow
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.models.state import State
+from podium.common.store.logs import LogRecord
 
 TriggerKey = tuple[str, str, str]
 
@@ -97,3 +97,7 @@ class Backend(Protocol):
 
     # services
     def services(self, kind: str | None, include_dead: bool) -> list[dict]: ...
+
+    # plugins (Kestra's /api/v1/plugins shapes)
+    def plugins(self) -> list[dict]: ...
+    def broken_plugins(self) -> list[dict]: ...

@@ -14,9 +14,9 @@ from typing import Any
 
 import click
 
-from common.errors import PodiumError
 from podium.cli.http_backend import HttpBackend
 from podium.cli.local_backend import LocalBackend
+from podium.common.errors import PodiumError
 
 
 def backend_options(command: Callable) -> Callable:

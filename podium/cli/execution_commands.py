@@ -12,12 +12,12 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from common.errors import PodiumError
-from common.models.state import State
 from podium.cli.backend import Backend
 from podium.cli.backend_choice import backend_options
 from podium.cli.output import STATE_STYLE, print_execution
 from podium.cli.run_command import parse_inputs, with_files
+from podium.common.errors import PodiumError
+from podium.common.models.state import State
 
 
 @click.group()

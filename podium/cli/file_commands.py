@@ -17,9 +17,9 @@ from pathlib import Path
 
 import click
 
-from common.storage.base import CHUNK_SIZE
 from podium.cli.backend import Backend
 from podium.cli.backend_choice import backend_options
+from podium.common.storage.base import CHUNK_SIZE
 
 DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
                         default=None, help="An embedded run's folder (default: settings).")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from common.errors import FlowValidationError
-from common.flow.loader import load_flow_file
-from common.flow.trigger_loops import loop_warnings
 from podium.cli.backend import Backend
 from podium.cli.backend_choice import backend_options
+from podium.common.errors import FlowValidationError
+from podium.common.flow.loader import load_flow_file
+from podium.common.flow.trigger_loops import loop_warnings
 
 FLOW_SUFFIXES = (".yaml", ".yml")
 

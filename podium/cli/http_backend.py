@@ -15,15 +15,15 @@ from typing import IO, Any
 import click
 import httpx
 
-from common.errors import FlowValidationError, PodiumError
-from common.flow.loader import LoadedFlow, parse_flow
-from common.flow.model import Flow
-from common.flow.source_text import decode_source
-from common.models.execution import Execution, TaskRun
-from common.models.state import State
-from common.store.logs import LogRecord
 from podium.cli.backend import Deployed, TriggerKey
 from podium.client import ApiClient, ApiClientError, api_shape, execution_from_api, log_from_api
+from podium.common.errors import FlowValidationError, PodiumError
+from podium.common.flow.loader import LoadedFlow, parse_flow
+from podium.common.flow.model import Flow
+from podium.common.flow.source_text import decode_source
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.models.state import State
+from podium.common.store.logs import LogRecord
 
 FILES = "/api/v1/namespaces/{}/files"
 BACKFILL_ROUTES = {"pause": ("PUT", "/backfill/pause"), "unpause": ("PUT", "/backfill/unpause"),
@@ -288,6 +288,13 @@ class HttpBackend:
 
     def backfill_action(self, key: TriggerKey, action: str) -> dict:
         return self.client.trigger_action(*BACKFILL_ROUTES[action], key)
+
+    # ------------------------------------------------------------------ plugins
+    def plugins(self) -> list[dict]:
+        return self.client.request("GET", "/api/v1/plugins").json()
+
+    def broken_plugins(self) -> list[dict]:
+        return self.client.request("GET", "/api/v1/plugins/broken").json()
 
     # ------------------------------------------------------------------ services
     def services(self, kind: str | None, include_dead: bool) -> list[dict]:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import click
 
-from common.errors import PodiumError
-from common.kv import KVType
 from podium.cli.backend import Backend
 from podium.cli.backend_choice import backend_options
+from podium.common.errors import PodiumError
+from podium.common.kv import KVType
 
 NAMESPACE = re.compile(r"[a-z0-9][a-z0-9._-]*")
 TYPES = click.Choice([t.value for t in KVType], case_sensitive=False)

@@ -16,24 +16,30 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from common.errors import FlowValidationError, PodiumError
-from common.flow.loader import LoadedFlow, load_flow_file
-from common.flow.model import Flow
-from common.heartbeat import describe
-from common.kv import KVEntry, KVStore, KVType, guess_value, parse_as
-from common.models.execution import Execution, TaskRun
-from common.models.state import State
-from common.settings import Settings
-from common.storage import Storage, execution_prefix, namespace_file_uri, namespace_files_prefix
-from common.storage import namespace_files as nsfiles
-from common.store import Database, get_execution, list_services, upgrade_database
 from podium import wiring
 from podium.application import executions
 from podium.application import flows as flow_operations
 from podium.application import logs as log_lines
+from podium.application import plugins as plugin_catalog
 from podium.application import triggers as control
 from podium.application.logs import LogRecord
 from podium.cli.backend import Deployed, TriggerKey
+from podium.common.errors import FlowValidationError, PodiumError
+from podium.common.flow.loader import LoadedFlow, load_flow_file
+from podium.common.flow.model import Flow
+from podium.common.heartbeat import describe
+from podium.common.kv import KVEntry, KVStore, KVType, guess_value, parse_as
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.models.state import State
+from podium.common.settings import Settings
+from podium.common.storage import (
+    Storage,
+    execution_prefix,
+    namespace_file_uri,
+    namespace_files_prefix,
+)
+from podium.common.storage import namespace_files as nsfiles
+from podium.common.store import Database, get_execution, list_services, upgrade_database
 from podium.runtime import Runtime
 
 
@@ -247,6 +253,13 @@ class LocalBackend:
                    "unpause": lambda: control.pause_backfill(self.database, key, False),
                    "delete": lambda: control.delete_backfill(self.database, key)}
         return control.trigger_json(changes[action]())
+
+    # ------------------------------------------------------------------ plugins
+    def plugins(self) -> list[dict]:
+        return plugin_catalog.list_plugins()
+
+    def broken_plugins(self) -> list[dict]:
+        return plugin_catalog.broken_plugins()
 
     # ------------------------------------------------------------------ services
     def services(self, kind: str | None, include_dead: bool) -> list[dict]:

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import click
 
-from common.errors import PodiumError
-from common.flow.model import NAMESPACE_PATTERN
-from common.storage import namespace_files as nsfiles
 from podium.cli.backend import Backend
 from podium.cli.backend_choice import backend_options
 from podium.cli.file_commands import DATA_DIR, write_atomically
+from podium.common.errors import PodiumError
+from podium.common.flow.model import NAMESPACE_PATTERN
+from podium.common.storage import namespace_files as nsfiles
 
 CONFLICTS = click.Choice(["overwrite", "error", "skip"], case_sensitive=False)
 

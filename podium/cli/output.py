@@ -7,8 +7,8 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from common.models.execution import Execution, TaskRun
-from common.store.logs import LogRecord
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.store.logs import LogRecord
 
 STATE_STYLE = {"SUCCESS": "green", "WARNING": "yellow", "FAILED": "red", "KILLED": "red",
                "SKIPPED": "dim", "RUNNING": "cyan", "CREATED": "dim", "PAUSED": "magenta"}

@@ -11,14 +11,6 @@ from typing import Any
 
 import click
 
-from common.errors import FlowValidationError, PodiumError
-from common.flow.loader import load_flow_file
-from common.flow.model import Flow
-from common.inputs import InputType
-from common.models.state import State
-from common.settings import Settings
-from common.storage import namespace_files as nsfiles
-from common.store.executions import list_children
 from podium import wiring
 from podium.cli.namespace_commands import local_files
 from podium.cli.output import print_execution
@@ -29,6 +21,14 @@ from podium.cli.run_project import (
     missing_subflows,
     namespace_file_sources,
 )
+from podium.common.errors import FlowValidationError, PodiumError
+from podium.common.flow.loader import load_flow_file
+from podium.common.flow.model import Flow
+from podium.common.inputs import InputType
+from podium.common.models.state import State
+from podium.common.settings import Settings
+from podium.common.storage import namespace_files as nsfiles
+from podium.common.store.executions import list_children
 from podium.runtime import Runtime
 
 _CHILDREN_SHOWN = 3

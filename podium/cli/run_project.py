@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.errors import FlowValidationError
-from common.flow.loader import LoadedFlow, load_flow_file
-from common.flow.model import NAMESPACE_PATTERN, Flow
 from podium.cli.flow_commands import flow_files
+from podium.common.errors import FlowValidationError
+from podium.common.flow.loader import LoadedFlow, load_flow_file
+from podium.common.flow.model import NAMESPACE_PATTERN, Flow
 
 FlowKey = tuple[str, str]
 

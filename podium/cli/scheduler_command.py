@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from common.settings import Settings
 from podium import observability, wiring
+from podium.common.settings import Settings
 from podium.lifecycle import configure_service, start_heartbeat
-from scheduler.service import SchedulerService
+from podium.scheduler.service import SchedulerService
 
 
 @click.command()

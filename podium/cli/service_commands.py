@@ -11,14 +11,14 @@ import click
 from celery.signals import worker_ready
 from sqlalchemy.engine import make_url
 
-from common.settings import Settings
-from common.store import upgrade
-from common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL
-from executor.service import ExecutorService
 from podium import observability, wiring
+from podium.common.settings import Settings
+from podium.common.store import upgrade
+from podium.common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL
+from podium.executor.service import ExecutorService
 from podium.lifecycle import configure_service, on_stop, start_heartbeat
 from podium.runtime import Runtime
-from worker.service import WorkerService
+from podium.worker.service import WorkerService
 
 
 def _logging(settings: Settings) -> None:

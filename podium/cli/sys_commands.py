@@ -9,9 +9,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from common.store.services import KINDS
 from podium.cli.backend import Backend
 from podium.cli.backend_choice import backend_options
+from podium.common.store.services import KINDS
 
 STATE_STYLE = {"RUNNING": "green", "DRAINING": "yellow", "DEAD": "red"}
 

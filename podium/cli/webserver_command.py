@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from common.settings import Settings
+from podium.common.settings import Settings
 
 
 @click.command()
@@ -28,9 +28,9 @@ def webserver(host: str | None, port: int | None, embedded: bool,
     Credentials are required on every route but /health and webhooks: set
     PODIUM_API__USERS and/or PODIUM_API__TOKENS (PODIUM_API__AUTH=false turns auth off).
     """
-    from api import create_app
-    from api.server import serve
     from podium import observability
+    from podium.api import create_app
+    from podium.api.server import serve
     from podium.lifecycle import configure_service, start_heartbeat
     from podium.runtime import Runtime
 

@@ -22,11 +22,11 @@ and the distribution declares ``[project.entry-points."podium.plugins"] acme =
 "podium_acme:plugin"``.
 """
 
-from common.errors import PodiumError, TaskFailure
-from common.plugins.base import Condition, Task, TaskKind, Trigger
-from common.plugins.fields import DurationStr, Dyn, Expr, StrictModel, is_expression
-from common.plugins.plugin import Example, Plugin
-from common.plugins.run_context import RunContext
+from podium.common.errors import PodiumError, TaskFailure
+from podium.common.plugins.base import Condition, Task, TaskKind, Trigger
+from podium.common.plugins.fields import DurationStr, Dyn, Expr, StrictModel, is_expression
+from podium.common.plugins.plugin import Example, Plugin
+from podium.common.plugins.run_context import RunContext
 
 SDK_VERSION = "1.0"
 

@@ -3,9 +3,9 @@ worker implements. The conformance runner skips flows that need anything else.""
 
 from __future__ import annotations
 
-from common.plugins.registry import registry
-from executor.wiring import ENGINE
-from worker.runnables import RUNNABLES
+from podium.common.plugins.registry import registry
+from podium.executor.wiring import ENGINE
+from podium.worker.runnables import RUNNABLES
 
 
 def supported_task_types() -> set[str]:

@@ -14,8 +14,8 @@ from typing import Iterator
 import psycopg
 import redis
 
-from common.secrets import SecretCipher
-from common.settings import Settings
+from podium.common.secrets import SecretCipher
+from podium.common.settings import Settings
 
 ADMIN_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")

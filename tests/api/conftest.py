@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from api import create_app
-from common.settings import ApiSettings
+from podium.api import create_app
 from podium.cli import main
+from podium.common.settings import ApiSettings
 from podium.runtime import Runtime
 
 USER, PASSWORD, TOKEN = "admin", "s3cret-password", "tok-0123456789"
@@ -70,7 +70,7 @@ def deploy(client, source: str = HELLO) -> dict:
 @pytest.fixture
 def live(app):
     """The app served by uvicorn on 127.0.0.1 (real HTTP: paths are sent as written)."""
-    from api.server import ServerThread
+    from podium.api.server import ServerThread
 
     with ServerThread(app) as server:
         yield server.url

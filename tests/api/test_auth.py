@@ -7,9 +7,9 @@ import base64
 import pytest
 from fastapi.testclient import TestClient
 
-from api import create_app
-from api.guard import Credentials
-from api.public_routes import is_public
+from podium.api import create_app
+from podium.api.guard import Credentials
+from podium.api.public_routes import is_public
 from tests.api.conftest import BASIC, BEARER, PASSWORD, USER, api_settings
 
 SPELLINGS = ["/api/v1/flows/search", "//api/v1/flows/search", "/api/v1/flows/../flows/search",
@@ -57,7 +57,7 @@ def test_no_users_or_tokens_refuses_everything(runtime):
 
 
 def test_auth_off_only_when_explicit(runtime, monkeypatch):
-    from common.settings import Settings
+    from podium.common.settings import Settings
     monkeypatch.setenv("PODIUM_API__AUTH", "false")
     app = create_app(runtime, Settings().api)
     with TestClient(app) as client:

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 
 from click.testing import CliRunner
 
-from common.storage.namespace_files import list_files
-from common.store import TriggerState, ensure_trigger, get_trigger
 from podium.cli import main
+from podium.common.storage.namespace_files import list_files
+from podium.common.store import TriggerState, ensure_trigger, get_trigger
 from tests.api.conftest import deploy
 from tests.api.test_cli_server import FILE_FLOW
 from tests.api.test_executions import FAILING

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from api import create_app
-from api.errors import status_of
-from common.errors import (
+from podium.api import create_app
+from podium.api.errors import status_of
+from podium.common.errors import (
     FileAccessError,
     FlowValidationError,
     InputError,
@@ -16,8 +16,8 @@ from common.errors import (
     StorageNotFoundError,
     UnsafePathError,
 )
-from common.inputs.resolve import InputErrors
-from common.store.errors import NotFoundError
+from podium.common.inputs.resolve import InputErrors
+from podium.common.store.errors import NotFoundError
 from tests.api.conftest import BEARER, api_settings
 
 

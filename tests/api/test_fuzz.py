@@ -13,8 +13,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from api import create_app
-from api.server import ServerThread
+from podium.api import create_app
+from podium.api.server import ServerThread
 from podium.runtime import Runtime
 from tests.api.conftest import BEARER, HELLO, api_settings
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import api
+import podium.api as api
 
 API_DIR = Path(api.__file__).parent
 
@@ -21,11 +21,11 @@ def _store_imports(tree: ast.AST) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [alias.name for alias in node.names
-                      if alias.name == "common.store" or alias.name.startswith("common.store.")]
+                      if alias.name == "podium.common.store" or alias.name.startswith("podium.common.store.")]
         elif isinstance(node, ast.ImportFrom) and node.module:
             names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
             found += [name for name in names
-                      if name == "common.store" or name.startswith("common.store.")][:1]
+                      if name == "podium.common.store" or name.startswith("podium.common.store.")][:1]
     return found
 
 
@@ -53,9 +53,10 @@ def test_no_api_module_touches_a_database():
 
 
 def test_the_scan_finds_what_it_looks_for():
-    tree = ast.parse("from common.store import get_flow\nimport common.store.kv\n"
-                     "from common import store\n"
+    tree = ast.parse("from podium.common.store import get_flow\nimport podium.common.store.kv\n"
+                     "from podium.common import store\n"
                      "def route(runtime):\n    with runtime.db.read() as conn:\n"
                      "        return conn\n")
-    assert _store_imports(tree) == ["common.store", "common.store.kv", "common.store"]
+    assert _store_imports(tree) == ["podium.common.store", "podium.common.store.kv",
+                                    "podium.common.store"]
     assert _db_uses(tree) == [5]

@@ -1,12 +1,12 @@
 """docs/architecture.md lists each API route with the function that handles it: the table
-there is the one `python -m api.route_table` generates from the app."""
+there is the one `python -m podium.api.route_table` generates from the app."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from api import create_app
-from api.route_table import END, START, documented_table, replace_table, rows, table
+from podium.api import create_app
+from podium.api.route_table import END, START, documented_table, replace_table, rows, table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
 
@@ -15,7 +15,7 @@ def test_the_documented_table_is_the_apps(runtime):
     generated = table(create_app(runtime))
     assert documented_table(DOC.read_text()) == generated, (
         "docs/architecture.md's route table is out of date: run "
-        "`python -m api.route_table --write docs/architecture.md`")
+        "`python -m podium.api.route_table --write docs/architecture.md`")
 
 
 def test_every_route_has_a_handler_in_api_and_operations_where_it_acts(runtime):
@@ -24,7 +24,7 @@ def test_every_route_has_a_handler_in_api_and_operations_where_it_acts(runtime):
     assert ("DELETE", "/api/v1/executions/{execution_id}/kill") in paths
     assert len(paths) == len(found)  # one row per method and path
     kill = next(row for row in found if row.path.endswith("/kill"))
-    assert kill.handler == "api.executions:kill_execution"
+    assert kill.handler == "podium.api.executions:kill_execution"
     assert kill.operations == ("control.kill",)
     # Followed through the api helpers: the webhook reaches the burst through _buffer.
     webhook = next(row for row in found if row.path.startswith("/api/v1/executions/webhook")

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from click.testing import CliRunner
 
-from common.heartbeat import Heartbeat, new_instance
-from common.store import claim_silent_services
-from common.store.types import utcnow
 from podium.cli import main
+from podium.common.heartbeat import Heartbeat, new_instance
+from podium.common.store import claim_silent_services
+from podium.common.store.types import utcnow
 from tests.api.conftest import TOKEN
 
 

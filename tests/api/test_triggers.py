@@ -7,8 +7,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from common.flow.loader import parse_flow
-from common.store import TriggerState, ensure_trigger, get_trigger, list_executions, save_trigger
+from podium.common.flow.loader import parse_flow
+from podium.common.store import (
+    TriggerState,
+    ensure_trigger,
+    get_trigger,
+    list_executions,
+    save_trigger,
+)
 from podium.runtime import Runtime
 from tests.api.conftest import deploy
 from tests.waiting import wait_for

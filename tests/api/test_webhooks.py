@@ -280,8 +280,8 @@ triggers:
 def test_wait_is_bounded_by_the_server_setting_504_naming_the_execution(runtime):
     from fastapi.testclient import TestClient
 
-    from api import create_app
-    from api.server import ServerThread
+    from podium.api import create_app
+    from podium.api.server import ServerThread
     from tests.api.conftest import api_settings
 
     app = create_app(runtime, api_settings(webhook_wait_seconds=0.5))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from common.models.execution import Execution, TaskRun
+from podium.common.models.execution import Execution, TaskRun
 
 
 class _Missing:

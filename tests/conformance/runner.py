@@ -20,14 +20,14 @@ from typing import Any, Iterator
 
 from ruamel.yaml import YAML
 
-from common.flow.loader import LoadedFlow, load_flow_file, parse_flow
-from common.kv import KVStore, infer
-from common.secrets import encode_base64
-from common.storage.namespace_files import put_file as put_namespace_file
-from common.storage.uploads import Upload
-from common.store import clear_kv
-from common.store.executions import list_children
-from common.templating.context import DEFAULT_ENV_PREFIX
+from podium.common.flow.loader import LoadedFlow, load_flow_file, parse_flow
+from podium.common.kv import KVStore, infer
+from podium.common.secrets import encode_base64
+from podium.common.storage.namespace_files import put_file as put_namespace_file
+from podium.common.storage.uploads import Upload
+from podium.common.store import clear_kv
+from podium.common.store.executions import list_children
+from podium.common.templating.context import DEFAULT_ENV_PREFIX
 from podium.runtime import Runtime
 from podium.testing.capabilities import unsupported_task_types
 from podium.testing.sandbox import throwaway_deployment
@@ -272,7 +272,7 @@ def prepare_namespace_files(runtime: Any, case: Case) -> None:
 
 def prepare_triggers(runtime: Any, case: Case) -> None:
     """`setup.triggers`: stored trigger records, as the scheduler keeps them."""
-    from common.store.triggers import TriggerState, ensure_trigger, set_trigger_disabled
+    from podium.common.store.triggers import TriggerState, ensure_trigger, set_trigger_disabled
     records = case.setup.get("triggers") or []
     if not records:
         return
@@ -286,7 +286,7 @@ def prepare_triggers(runtime: Any, case: Case) -> None:
 
 
 def trigger_states(runtime: Any, case: Case) -> dict[str, dict]:
-    from common.store.triggers import list_triggers
+    from podium.common.store.triggers import list_triggers
     with runtime.db.read() as conn:
         return {state.trigger_id: {"disabled": state.disabled}
                 for state in list_triggers(conn, case.namespace)
@@ -351,7 +351,7 @@ def _triggered_by(runtime: Any, case: Case, source_ids: set[str], timeout: float
     first. The executor starts them in the commit that ends their source; once the engine
     is quiescent, whatever the ended sources set off has been handled, so the list read
     then is complete (a triggered execution still paused on a timer is waited for)."""
-    from common.store.executions import list_executions
+    from podium.common.store.executions import list_executions
     _wait_quiescent(runtime, timeout)
     with runtime.db.read() as conn:
         found = [e for e in list_executions(conn, case.namespace, case.flow_id, limit=500)

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from common.store import Database, upgrade
-from common.store.database import normalize_url
+from podium.common.store import Database, upgrade
+from podium.common.store.database import normalize_url
 
 # The storage suite's backends (`s3_endpoint`, shared by the suites, is in tests/conftest.py).
 from tests.contract.storage_backends import storage  # noqa: F401

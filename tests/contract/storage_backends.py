@@ -25,8 +25,8 @@ import boto3
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from common.storage import LocalStorage, Storage
-from common.storage.s3 import MIB, S3Storage
+from podium.common.storage import LocalStorage, Storage
+from podium.common.storage.s3 import MIB, S3Storage
 from tests.support.servers import free_port
 from tests.waiting import poll_until
 

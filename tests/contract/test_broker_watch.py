@@ -17,8 +17,8 @@ import redis
 sys.path.insert(0, str(Path(__file__).parent))
 from test_transport_support import REDIS_URL, redis_up  # noqa: E402
 
-from common.transport import celery_watch  # noqa: E402
-from common.transport.celery_watch import BrokerWatch  # noqa: E402
+from podium.common.transport import celery_watch  # noqa: E402
+from podium.common.transport.celery_watch import BrokerWatch  # noqa: E402
 
 pytestmark = pytest.mark.service
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from common.settings import Settings
-from common.store import Database, list_services, upgrade
+from podium.common.settings import Settings
+from podium.common.store import Database, list_services, upgrade
 from podium.lifecycle import start_heartbeat
 from tests.waiting import wait_for
 

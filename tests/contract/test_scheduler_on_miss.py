@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from common.flow.loader import parse_flow
-from common.models.execution import Execution
-from common.models.state import State, StateHistory
-from common.settings import SchedulerSettings
-from common.store import insert_execution, save_flow
-from common.store.executions import list_executions
-from common.store.types import utcnow
-from common.transport.memory import InProcessTransport
-from scheduler.deadlines import MISSED, MissSpec, due_deadline, fired_in, miss_specs
-from scheduler.service import SchedulerService
+from podium.common.flow.loader import parse_flow
+from podium.common.models.execution import Execution
+from podium.common.models.state import State, StateHistory
+from podium.common.settings import SchedulerSettings
+from podium.common.store import insert_execution, save_flow
+from podium.common.store.executions import list_executions
+from podium.common.store.types import utcnow
+from podium.common.transport.memory import InProcessTransport
+from podium.scheduler.deadlines import MISSED, MissSpec, due_deadline, fired_in, miss_specs
+from podium.scheduler.service import SchedulerService
 
 LISTENER = """id: silver_layer
 namespace: company.team

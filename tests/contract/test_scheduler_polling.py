@@ -13,15 +13,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select, update
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.settings import HttpSettings, SchedulerSettings
-from common.storage import LocalStorage
-from common.store import list_triggers, save_flow
-from common.store.schema import executions
-from common.transport.memory import InProcessTransport
-from scheduler.polling import poll_execution_id
-from scheduler.service import SchedulerService
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.settings import HttpSettings, SchedulerSettings
+from podium.common.storage import LocalStorage
+from podium.common.store import list_triggers, save_flow
+from podium.common.store.schema import executions
+from podium.common.transport.memory import InProcessTransport
+from podium.scheduler.polling import poll_execution_id
+from podium.scheduler.service import SchedulerService
 
 T0 = datetime(2025, 6, 2, 12, 0, tzinfo=timezone.utc)
 ALLOW_LOCAL = HttpSettings(allow_hosts=["127.0.0.1"])

@@ -14,10 +14,10 @@ from datetime import timezone
 
 import pytest
 
-from common.errors import StorageError, StorageNotFoundError, UnsafePathError
-from common.storage import Storage, namespace_file_uri, task_output_uri
-from common.storage.s3 import MIB, S3Storage
-from common.storage.uris import key_of
+from podium.common.errors import StorageError, StorageNotFoundError, UnsafePathError
+from podium.common.storage import Storage, namespace_file_uri, task_output_uri
+from podium.common.storage.s3 import MIB, S3Storage
+from podium.common.storage.uris import key_of
 
 A = "kestra:///company/team/flow/executions/e1/tasks/t/r1/a.txt"
 

@@ -6,11 +6,11 @@ import os
 
 import pytest
 
-from common.errors import StorageError, UnsafePathError
-from common.settings import Settings
-from common.storage import LocalStorage
-from common.storage.factory import storage_from_settings
-from common.storage.s3 import S3Storage
+from podium.common.errors import StorageError, UnsafePathError
+from podium.common.settings import Settings
+from podium.common.storage import LocalStorage
+from podium.common.storage.factory import storage_from_settings
+from podium.common.storage.s3 import S3Storage
 
 
 @pytest.fixture(autouse=True)

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from common.flow.loader import parse_flow
-from common.models.execution import Attempt, Execution, TaskRun
-from common.models.flowable_state import FlowableState, IterationEnd
-from common.models.state import State, StateHistory
-from common.store import (
+from podium.common.flow.loader import parse_flow
+from podium.common.models.execution import Attempt, Execution, TaskRun
+from podium.common.models.flowable_state import FlowableState, IterationEnd
+from podium.common.models.state import State, StateHistory
+from podium.common.store import (
     NaiveDatetimeError,
     NotFoundError,
     count_executions,
@@ -36,7 +36,7 @@ from common.store import (
     update_execution,
     update_task_runs,
 )
-from common.store.schema import task_runs as task_runs_table
+from podium.common.store.schema import task_runs as task_runs_table
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -378,7 +378,7 @@ def test_task_runs_need_their_execution(db):
 
 
 def test_folded_task_runs_leave_the_live_set_and_stay_loadable_by_task(db):
-    from common.store.task_runs import load_live_task_runs
+    from podium.common.store.task_runs import load_live_task_runs
     ex = execution()
     runs = [task_run(ex.id, "step" if i else "loop", i, value=str(i) if i else None)
             for i in range(6)]
@@ -395,7 +395,7 @@ def test_folded_task_runs_leave_the_live_set_and_stay_loadable_by_task(db):
 
 
 def test_loop_values_are_stored_in_chunks_and_read_by_window(db):
-    from common.store.loop_values import (
+    from podium.common.store.loop_values import (
         CHUNK_SIZE,
         copy_loop_values,
         load_loop_values,

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from common.debounce import NEVER, Window
-from common.flow.loader import parse_flow
-from common.settings import SchedulerSettings
-from common.store import (
+from podium.common.debounce import NEVER, Window
+from podium.common.flow.loader import parse_flow
+from podium.common.settings import SchedulerSettings
+from podium.common.store import (
     add_debounce_event,
     delete_burst,
     due_bursts,
@@ -21,9 +21,9 @@ from common.store import (
     next_flush_at,
     save_flow,
 )
-from common.store.schema import executions
-from common.transport.memory import InProcessTransport
-from scheduler.service import SchedulerService
+from podium.common.store.schema import executions
+from podium.common.transport.memory import InProcessTransport
+from podium.scheduler.service import SchedulerService
 
 T0 = datetime(2025, 6, 2, 12, 0, tzinfo=timezone.utc)
 S = timedelta(seconds=1)

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from common.errors import KVError
-from common.flow.loader import parse_flow
-from common.kv import KVStore, KVType, KVValue
-from common.store import (
+from podium.common.errors import KVError
+from podium.common.flow.loader import parse_flow
+from podium.common.kv import KVStore, KVType, KVValue
+from podium.common.store import (
     clear_kv,
     delete_expired_kv,
     delete_flow,

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from common.models.state import State
-from common.store import (
+from podium.common.models.state import State
+from podium.common.store import (
     LogEntry,
     append_logs,
     execution_counts,
@@ -20,7 +20,7 @@ from common.store import (
     purge_executions,
     purge_logs,
 )
-from common.store.schema import logs as logs_table
+from podium.common.store.schema import logs as logs_table
 from tests.contract.test_store import T0, execution, task_run
 
 

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from common.models.execution import Execution
-from common.models.state import StateHistory
-from common.store import (
+from podium.common.models.execution import Execution
+from podium.common.models.state import StateHistory
+from podium.common.store import (
     LogEntry,
     StoreError,
     add_timer,
@@ -25,7 +25,7 @@ from common.store import (
     take_due_timers,
     take_messages,
 )
-from common.store.timers import defer_timers
+from podium.common.store.timers import defer_timers
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

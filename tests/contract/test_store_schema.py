@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import DBAPIError
 
-from common.flow.loader import parse_flow
-from common.models.engine_state import EngineState, SubflowLink
-from common.models.execution import Execution
-from common.models.state import State, StateHistory
-from common.store import (
+from podium.common.flow.loader import parse_flow
+from podium.common.models.engine_state import EngineState, SubflowLink
+from podium.common.models.execution import Execution
+from podium.common.models.state import State, StateHistory
+from podium.common.store import (
     Database,
     StoreError,
     add_timer,
@@ -36,7 +36,7 @@ from common.store import (
     upgrade,
     upgrade_database,
 )
-from common.store.schema import executions, metadata
+from podium.common.store.schema import executions, metadata
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

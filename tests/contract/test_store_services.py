@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
-from common.store import (
+from podium.common.store import (
     ServiceInstance,
     beat,
     claim_silent_services,
@@ -14,7 +14,7 @@ from common.store import (
     list_services,
     remove_service,
 )
-from common.store.services import DEAD, DRAINING
+from podium.common.store.services import DEAD, DRAINING
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 

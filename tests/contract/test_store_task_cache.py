@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from common.store.task_cache import get_task_cache, put_task_cache
+from podium.common.store.task_cache import get_task_cache, put_task_cache
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 KEY = "a" * 64

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.observability import metrics
-from common.settings import SchedulerSettings
-from common.store import (
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.observability import metrics
+from podium.common.settings import SchedulerSettings
+from podium.common.store import (
     ensure_trigger,
     get_trigger,
     list_triggers,
@@ -23,12 +23,12 @@ from common.store import (
     set_backfill,
     set_trigger_disabled,
 )
-from common.store.schema import executions
-from common.store.triggers import TriggerState
-from common.submission import create_execution
-from common.transport.memory import InProcessTransport
-from scheduler.plan import execution_id
-from scheduler.service import SchedulerService
+from podium.common.store.schema import executions
+from podium.common.store.triggers import TriggerState
+from podium.common.submission import create_execution
+from podium.common.transport.memory import InProcessTransport
+from podium.scheduler.plan import execution_id
+from podium.scheduler.service import SchedulerService
 
 T0 = datetime(2025, 6, 2, 12, 0, tzinfo=timezone.utc)
 KEY = ("n", "f", "s")

@@ -27,8 +27,8 @@ from test_transport_support import (  # noqa: E402
     wait_for,
 )
 
-from common.transport import DEAD_LETTER_KIND, InvalidPayloadError, TransportError  # noqa: E402
-from common.transport.base import LAPSED, RESENT  # noqa: E402
+from podium.common.transport import DEAD_LETTER_KIND, InvalidPayloadError, TransportError  # noqa: E402
+from podium.common.transport.base import LAPSED, RESENT  # noqa: E402
 
 
 def _celery_harness(tmp_path):

@@ -15,9 +15,9 @@ from celery import Celery
 sys.path.insert(0, str(Path(__file__).parent))
 from test_transport_support import REDIS_URL, CeleryHarness, redis_up, wait_for  # noqa: E402
 
-from common.settings import Settings  # noqa: E402
-from common.transport import TransportError  # noqa: E402
-from common.transport.celery_transport import TASK_NAME, CeleryTransport, make_celery_app  # noqa: E402
+from podium.common.settings import Settings  # noqa: E402
+from podium.common.transport import TransportError  # noqa: E402
+from podium.common.transport.celery_transport import TASK_NAME, CeleryTransport, make_celery_app  # noqa: E402
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_failed_redelivery_publish_rejects_with_requeue(app):
     """If the failed message cannot be republished, it must not be acknowledged."""
     from celery.exceptions import Reject
 
-    from common.transport import celery_transport
+    from podium.common.transport import celery_transport
 
     dispatch = app.podium_dispatch
     dispatch.backoff = 0

@@ -25,8 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # when run as a script by the Celery harness
     sys.path.insert(0, str(REPO))
 
-from common.transport import Handler, InProcessTransport  # noqa: E402
-from common.transport.base import is_redelivery, redelivery  # noqa: E402
+from podium.common.transport import Handler, InProcessTransport  # noqa: E402
+from podium.common.transport.base import is_redelivery, redelivery  # noqa: E402
 from tests.waiting import wait_for  # noqa: E402, F401 - the harnesses' tests import it here
 
 REDIS_URL = os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -196,8 +196,8 @@ class CeleryHarness:
     def __init__(self, tmp_path: Path) -> None:
         import redis
 
-        from common.settings import Settings
-        from common.transport.celery_transport import CeleryTransport, make_celery_app
+        from podium.common.settings import Settings
+        from podium.common.transport.celery_transport import CeleryTransport, make_celery_app
 
         self.prefix = f"podium-test:{uuid.uuid4().hex[:12]}:"
         self.tmp_path = tmp_path
@@ -255,8 +255,8 @@ def _consumer_main() -> int:
 
     import redis
 
-    from common.settings import Settings
-    from common.transport.celery_transport import CeleryTransport, make_celery_app
+    from podium.common.settings import Settings
+    from podium.common.transport.celery_transport import CeleryTransport, make_celery_app
 
     logging.basicConfig(level=logging.WARNING, format="%(process)d %(levelname)s %(message)s")
     spec = json.loads(os.environ["PODIUM_TEST_CONSUMER"])

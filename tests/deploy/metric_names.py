@@ -7,7 +7,7 @@ import re
 
 from prometheus_client import CollectorRegistry
 
-from common.observability import metrics
+from podium.common.observability import metrics
 
 
 def _exported() -> tuple[frozenset[str], frozenset[str]]:

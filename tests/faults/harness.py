@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from common.flow.loader import parse_flow
-from common.settings import Settings
-from common.store import upgrade
+from podium.common.flow.loader import parse_flow
+from podium.common.settings import Settings
+from podium.common.store import upgrade
 from podium.runtime import Runtime
 from tests.faults.measure import TERMINAL, Fault, Monitor, Report, measure
 from tests.faults.supervisor import Supervisor

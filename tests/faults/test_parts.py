@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
-from common.flow.loader import parse_flow
+from podium.common.flow.loader import parse_flow
 from tests.faults.duplicator import monitor_args, with_own_tag
 from tests.faults.measure import _closed, _duplicates, _reruns
 from tests.faults.scenarios import SCENARIOS

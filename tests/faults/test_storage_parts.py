@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from common.flow.loader import parse_flow
+from podium.common.flow.loader import parse_flow
 from tests.faults.proxy import TcpProxy
 from tests.faults.scenarios import SCENARIOS
 from tests.faults.scenarios.storage import files_flow

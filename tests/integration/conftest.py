@@ -28,11 +28,11 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from common.flow.loader import parse_flow
-from common.models.execution import Execution, TaskRun
-from common.settings import Settings
-from common.store import list_services
-from common.store.database import normalize_url
+from podium.common.flow.loader import parse_flow
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.settings import Settings
+from podium.common.store import list_services
+from podium.common.store.database import normalize_url
 from podium.runtime import Runtime
 from tests.waiting import wait_for
 

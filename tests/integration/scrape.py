@@ -15,9 +15,9 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from common.observability.metrics import QueueDepth
-from common.store.schema import outbox
-from common.transport.base import EXECUTOR_QUEUE
+from podium.common.observability.metrics import QueueDepth
+from podium.common.store.schema import outbox
+from podium.common.transport.base import EXECUTOR_QUEUE
 from tests.waiting import wait_for
 
 

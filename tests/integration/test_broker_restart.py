@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
 from tests.integration.conftest import (
     deploy,
     explain_stuck,

@@ -8,10 +8,10 @@ import threading
 
 import pytest
 
-from common.messages import KillExecution
-from common.models.state import State
-from common.store.slots import count_slots_taken
-from common.transport.base import EXECUTOR_QUEUE
+from podium.common.messages import KillExecution
+from podium.common.models.state import State
+from podium.common.store.slots import count_slots_taken
+from podium.common.transport.base import EXECUTOR_QUEUE
 from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime, wait_for
 from tests.integration.scrape import wait_executors_drained
 

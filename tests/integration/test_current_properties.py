@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import ExecutionBlockedError
-from common.models.state import State
+from podium.common.errors import ExecutionBlockedError
+from podium.common.models.state import State
 from tests.integration.conftest import deploy, finish, runs_by_task, start_runtime, stop_runtime
 
 pytestmark = pytest.mark.service

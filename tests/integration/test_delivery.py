@@ -16,13 +16,13 @@ import time
 import pytest
 from sqlalchemy import text
 
-from common.flow.loader import parse_flow
-from common.messages import KillExecution, TaskResult
-from common.models.state import State
-from common.store import get_flow
-from common.store.types import utcnow
-from common.submission import create_execution
-from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE, worker_group_queue
+from podium.common.flow.loader import parse_flow
+from podium.common.messages import KillExecution, TaskResult
+from podium.common.models.state import State
+from podium.common.store import get_flow
+from podium.common.store.types import utcnow
+from podium.common.submission import create_execution
+from podium.common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE, worker_group_queue
 from tests.integration.conftest import (
     Interceptor,
     deploy,

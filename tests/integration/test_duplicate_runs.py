@@ -13,11 +13,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from common.models.state import State
-from common.store.outbox import count_messages, enqueue_messages
-from common.store.schema import outbox
-from common.store.types import utcnow
-from common.transport.base import WORKER_QUEUE
+from podium.common.models.state import State
+from podium.common.store.outbox import count_messages, enqueue_messages
+from podium.common.store.schema import outbox
+from podium.common.store.types import utcnow
+from podium.common.transport.base import WORKER_QUEUE
 from tests.integration.conftest import (
     Interceptor,
     deploy,

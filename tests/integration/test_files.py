@@ -9,10 +9,10 @@ import secrets
 
 import pytest
 
-from common.errors import InputError
-from common.models.state import State
-from common.storage.namespace_files import put_file
-from common.storage.uploads import Upload
+from podium.common.errors import InputError
+from podium.common.models.state import State
+from podium.common.storage.namespace_files import put_file
+from podium.common.storage.uploads import Upload
 from tests.integration.conftest import deploy, finish, runs_by_task, start_runtime, stop_runtime
 
 pytestmark = pytest.mark.service

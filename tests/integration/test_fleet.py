@@ -18,10 +18,10 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.store import upgrade
-from common.store.schema import executions
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.store import upgrade
+from podium.common.store.schema import executions
 from podium.runtime import Runtime
 from podium.testing.fleet import Fleet
 from tests.integration.conftest import explain_stuck, own_database, settings_from, wait_for

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
 from tests.integration.conftest import (
     deploy,
     finish,

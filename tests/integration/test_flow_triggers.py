@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from common.models.state import State
-from common.store.executions import list_executions
+from podium.common.models.state import State
+from podium.common.store.executions import list_executions
 from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime, wait_for
 from tests.integration.scrape import wait_executors_drained
 

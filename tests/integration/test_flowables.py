@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from common.models.state import State
-from common.store.executions import list_children
-from common.store.schema import loop_values, task_runs
+from podium.common.models.state import State
+from podium.common.store.executions import list_children
+from podium.common.store.schema import loop_values, task_runs
 from tests.integration.conftest import (
     deploy,
     finish,
@@ -266,7 +266,7 @@ tasks:
 
 
 def test_for_each_item_runs_one_child_per_batch_and_merges_their_outputs(runtime):
-    from common.storage.uploads import Upload
+    from podium.common.storage.uploads import Upload
     deploy(runtime, BATCH_CHILD)
     deploy(runtime, FOR_EACH_ITEM)
     lines = "".join(f"{i}\n" for i in range(1, 8))

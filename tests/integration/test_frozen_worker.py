@@ -19,9 +19,9 @@ import time
 
 import pytest
 
-from common.messages import KillExecution
-from common.models.state import State
-from common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE
+from podium.common.messages import KillExecution
+from podium.common.models.state import State
+from podium.common.transport.base import EXECUTOR_QUEUE, WORKER_QUEUE
 from tests.integration.conftest import (
     Interceptor,
     deploy,

@@ -9,10 +9,10 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from common.settings import HttpSettings, SchedulerSettings
-from common.store import delete_flow
-from common.store.schema import executions
-from scheduler.service import SchedulerService
+from podium.common.settings import HttpSettings, SchedulerSettings
+from podium.common.store import delete_flow
+from podium.common.store.schema import executions
+from podium.scheduler.service import SchedulerService
 from tests.contract.test_scheduler_polling import Server
 from tests.integration.conftest import deploy, start_runtime, stop_runtime, wait_for
 from tests.waiting import wait_rounds

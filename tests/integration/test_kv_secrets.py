@@ -9,10 +9,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from common.kv import KVStore
-from common.models.state import State
-from common.secrets import SecretCipher, encode_base64
-from common.store.schema import executions
+from podium.common.kv import KVStore
+from podium.common.models.state import State
+from podium.common.secrets import SecretCipher, encode_base64
+from podium.common.store.schema import executions
 from tests.integration.conftest import deploy, finish, runs_by_task, start_runtime, stop_runtime
 
 pytestmark = pytest.mark.service

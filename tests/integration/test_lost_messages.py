@@ -16,13 +16,13 @@ from datetime import timedelta
 import pytest
 import redis
 
-from common.flow.loader import parse_flow
-from common.heartbeat import new_instance
-from common.models.state import State
-from common.store import beat, insert_execution
-from common.store.types import utcnow
-from common.submission import new_execution
-from common.transport.base import WORKER_QUEUE
+from podium.common.flow.loader import parse_flow
+from podium.common.heartbeat import new_instance
+from podium.common.models.state import State
+from podium.common.store import beat, insert_execution
+from podium.common.store.types import utcnow
+from podium.common.submission import new_execution
+from podium.common.transport.base import WORKER_QUEUE
 from tests.integration.conftest import (
     deploy,
     finish,

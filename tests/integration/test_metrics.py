@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import text
 
-from common.flow.loader import parse_flow
+from podium.common.flow.loader import parse_flow
 from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime
 from tests.integration.scrape import by, get, scrape
 from tests.waiting import poll_until

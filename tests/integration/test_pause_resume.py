@@ -8,8 +8,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from common.models.state import State
 from podium.cli import execution_commands
+from podium.common.models.state import State
 from tests.integration.conftest import (
     deploy,
     finish,

@@ -15,10 +15,10 @@ import time
 
 import pytest
 
-from common.models.state import State
-from common.outage import is_outage
-from common.store import list_executions, list_services
-from common.store.types import utcnow
+from podium.common.models.state import State
+from podium.common.outage import is_outage
+from podium.common.store import list_executions, list_services
+from podium.common.store.types import utcnow
 from tests.integration.conftest import deploy, explain_stuck, start_runtime, stop_runtime, wait_for
 from tests.support.servers import PostgresServer, postgres_unavailable
 from tests.waiting import poll_until

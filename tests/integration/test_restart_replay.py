@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from common.errors import PodiumError
-from common.models.state import State
 from podium.cli.execution_commands import execution as execution_cli
+from podium.common.errors import PodiumError
+from podium.common.models.state import State
 from tests.integration.conftest import (
     deploy,
     finish,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
 from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime
 
 pytestmark = pytest.mark.service

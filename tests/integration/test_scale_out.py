@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
 from tests.integration.conftest import deploy, runs_by_task, start_runtime, stop_runtime
 from tests.waiting import poll_until
 

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from common.store import delete_flow
-from common.store.schema import executions
+from podium.common.store import delete_flow
+from podium.common.store.schema import executions
 from tests.integration.conftest import deploy, start_runtime, stop_runtime, wait_for
 from tests.integration.scrape import wait_scheduler_rounds
 

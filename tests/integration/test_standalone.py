@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy.exc import ProgrammingError
 
-from common.store import list_services
+from podium.common.store import list_services
 from podium.runtime import Runtime
 from tests.integration.conftest import settings_from, wait_for
 from tests.integration.scrape import get

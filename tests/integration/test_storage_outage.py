@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from common.errors import StorageUnavailableError
-from common.models.state import State
-from common.storage.s3 import S3Storage
+from podium.common.errors import StorageUnavailableError
+from podium.common.models.state import State
+from podium.common.storage.s3 import S3Storage
+from podium.worker.runnables import run_attempt
 from tests.faults.proxy import TcpProxy
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
 
 pytestmark = [pytest.mark.service,
               pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")]

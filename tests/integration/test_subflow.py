@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from common.messages import KillExecution
-from common.models.state import State
-from common.store.executions import list_children
-from common.transport.base import EXECUTOR_QUEUE
+from podium.common.messages import KillExecution
+from podium.common.models.state import State
+from podium.common.store.executions import list_children
+from podium.common.transport.base import EXECUTOR_QUEUE
 from tests.integration.conftest import (
     deploy,
     finish,

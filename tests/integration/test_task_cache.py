@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from common.store.schema import task_cache
+from podium.common.store.schema import task_cache
 from tests.integration.conftest import deploy, finish, runs_by_task, start_runtime, stop_runtime
 from tests.unit.test_task_cache_embedded import CACHED, IN_WORKING_DIRECTORY
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api import create_app
-from api.server import ServerThread
+from podium.api import create_app
+from podium.api.server import ServerThread
 from tests.api.conftest import BEARER, api_settings, deploy
 from tests.api.test_webhooks import WAITING
 from tests.integration.conftest import start_runtime, stop_runtime

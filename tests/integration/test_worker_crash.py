@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
 from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime, wait_for
 from tests.unit.worker.test_scripts import alive
 

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from common.models.state import State
-from common.settings import WorkerSettings
+from podium.common.models.state import State
+from podium.common.settings import WorkerSettings
 from tests.integration.conftest import (
     deploy,
     finish,

@@ -17,8 +17,8 @@ import sys
 
 import pytest
 
-from common.models.state import State
-from common.store import list_services
+from podium.common.models.state import State
+from podium.common.store import list_services
 from tests.integration.conftest import (
     deploy,
     finish,

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
 from tests.integration.conftest import deploy, finish, start_runtime, stop_runtime, wait_for
 
 pytestmark = pytest.mark.service

@@ -21,9 +21,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from common.flow.loader import LoadedFlow, parse_flow
-from common.secrets import encode_base64
-from common.storage.namespace_files import put_file
+from podium.common.flow.loader import LoadedFlow, parse_flow
+from podium.common.secrets import encode_base64
+from podium.common.storage.namespace_files import put_file
 from podium.runtime import Runtime
 from tests.conformance.checks import compare
 from tests.conformance.manifest import Case

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from common.errors import FlowValidationError, YamlSyntaxError
+from podium.common.errors import FlowValidationError, YamlSyntaxError
 from tests.realworld.corpus import Entry, load_corpus, problems
 from tests.realworld.runner import Outcome, run_corpus, validate
 

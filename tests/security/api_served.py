@@ -11,8 +11,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api import create_app
-from api.server import ServerThread
+from podium.api import create_app
+from podium.api.server import ServerThread
 from podium.runtime import Runtime
 from tests.api.conftest import BEARER, api_settings
 

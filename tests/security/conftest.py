@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from common.store.schema import metadata
 from podium.cli import main
+from podium.common.store.schema import metadata
 from podium.runtime import Runtime
 
 # The API suite's fixtures, shared: runtime, app, client, anonymous, live, cli.

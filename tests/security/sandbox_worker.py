@@ -12,7 +12,7 @@ import json
 import os
 import sys
 
-from common.flow.loader import parse_flow
+from podium.common.flow.loader import parse_flow
 from podium.runtime import Runtime
 
 

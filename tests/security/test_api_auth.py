@@ -11,8 +11,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from api import create_app
-from api.login_limits import FailedLogins
+from podium.api import create_app
+from podium.api.login_limits import FailedLogins
 from podium.runtime import Runtime
 from tests.api.conftest import BEARER, HELLO, PASSWORD, USER, api_settings
 from tests.security.conftest import stored

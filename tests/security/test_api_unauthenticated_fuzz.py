@@ -13,7 +13,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from api import create_app
+from podium.api import create_app
 from tests.api.conftest import HELLO, api_settings
 from tests.security.api_served import served
 

@@ -4,7 +4,7 @@ huge task counts, huge documents and alias bombs, each refused quickly and clean
 
 from __future__ import annotations
 
-from common.flow.rules import MAX_TASKS
+from podium.common.flow.rules import MAX_TASKS
 from tests.security.flow_cases import Case, flow_yaml, refusal_tests
 
 LOG = "type: io.kestra.plugin.core.log.Log\n"

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from common.inputs.parsing import MAX_TEXT_CHARS
+from podium.common.inputs.parsing import MAX_TEXT_CHARS
 from tests.security.conftest import stored
 
 NAMESPACE = "sec.inputs"

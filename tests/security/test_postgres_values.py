@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from api import create_app
-from common.storage.local import LocalStorage
-from common.store.database import Database
-from common.store.migrate import upgrade_database
-from common.transport.memory import InProcessTransport
+from podium.api import create_app
+from podium.common.storage.local import LocalStorage
+from podium.common.store.database import Database
+from podium.common.store.migrate import upgrade_database
+from podium.common.transport.memory import InProcessTransport
 from podium.runtime import Runtime
 from tests.api.conftest import BEARER, HELLO, api_settings
 from tests.contract.conftest import POSTGRES_URL, PostgresServer
@@ -119,7 +119,7 @@ tasks:
 
 
 def _run(runtime, **inputs):
-    from common.flow.loader import parse_flow
+    from podium.common.flow.loader import parse_flow
 
     runtime.deploy(parse_flow(SCRIPTED))
     execution = runtime.submit("company.team", "scripted", inputs)

@@ -13,9 +13,9 @@ import json
 
 import pytest
 
-from common.errors import PodiumError
-from common.flow.loader import parse_flow
-from common.store.executions import list_executions
+from podium.common.errors import PodiumError
+from podium.common.flow.loader import parse_flow
+from podium.common.store.executions import list_executions
 from podium.runtime import Runtime
 from tests.security.conftest import stored
 from tests.waiting import wait_for

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from common.flow.loader import parse_flow
+from podium.common.flow.loader import parse_flow
 from podium.runtime import Runtime
+from podium.worker.sandbox import Sandbox
 from tests.security.conftest import stored
 from tests.waiting import wait_for
-from worker.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 MARKER = "pOdIuM-wOrKeR-sEcReT-" + uuid.uuid4().hex[:8]
@@ -228,8 +228,8 @@ def test_script_cannot_see_a_parallel_task_working_directory(runtime):
 STAND_IN = """
 import sys
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
-from worker.sandbox import Sandbox
+from podium.worker.runnables import run_attempt
+from podium.worker.sandbox import Sandbox
 ctx, _ = make_ctx()
 ctx.sandbox = Sandbox.start("bwrap")
 run_attempt(make_task("io.kestra.plugin.scripts.shell.Commands", commands=sys.argv[1:]), ctx,

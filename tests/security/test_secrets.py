@@ -16,9 +16,9 @@ import urllib.parse
 
 import pytest
 
-from common.models.state import State
-from common.secrets import encode_base64
-from common.templating import RenderServices, render
+from podium.common.models.state import State
+from podium.common.secrets import encode_base64
+from podium.common.templating import RenderServices, render
 from podium.runtime import Runtime
 
 TOKEN = "Tr0ub4dor-and/3+Horses"

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from common.flow.loader import parse_flow
+from podium.common.flow.loader import parse_flow
 
 NS = "company.hostile"
 # Generous: the budget's own clock is 30 s; every case here must end far sooner.

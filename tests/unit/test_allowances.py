@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from common.allowances import fold_allowances
-from common.models.state import State
+from podium.common.allowances import fold_allowances
+from podium.common.models.state import State
 
 S = State
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import ConflictError, NotFoundError, PodiumError
-from common.flow.loader import parse_flow
-from common.models.state import State
 from podium.application import control, executions, flows
+from podium.common.errors import ConflictError, NotFoundError, PodiumError
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
 from podium.runtime import Runtime
 from tests.waiting import wait_for
 

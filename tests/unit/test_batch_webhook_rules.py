@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from common.batch_webhook import accepts, batch_file, batch_window, buffered_event
-from common.debounce import NEVER
-from common.errors import FlowValidationError
-from common.flow.loader import parse_flow
-from common.templating.library.ion import ion_rows
+from podium.common.batch_webhook import accepts, batch_file, batch_window, buffered_event
+from podium.common.debounce import NEVER
+from podium.common.errors import FlowValidationError
+from podium.common.flow.loader import parse_flow
+from podium.common.templating.library.ion import ion_rows
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 FLOW = """id: b

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from common.control_characters import (
+from podium.common.control_characters import (
     describe_character,
     first_control_character,
     has_control_characters,
     shown_safely,
 )
-from common.errors import UnsafePathError, YamlSyntaxError
-from common.flow.source_text import check_characters
-from common.labels import label_limit_problems
-from common.storage.uris import check_name
+from podium.common.errors import UnsafePathError, YamlSyntaxError
+from podium.common.flow.source_text import check_characters
+from podium.common.labels import label_limit_problems
+from podium.common.storage.uris import check_name
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x1f",

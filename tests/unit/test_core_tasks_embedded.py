@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import pytest
 
-from common.flow.loader import parse_flow
-from common.kv import KVStore, KVType, KVValue
-from common.models.state import State
-from common.store import list_all_kv
-from common.store.types import utcnow
+from podium.common.flow.loader import parse_flow
+from podium.common.kv import KVStore, KVType, KVValue
+from podium.common.models.state import State
+from podium.common.store import list_all_kv
+from podium.common.store.types import utcnow
 from podium.runtime import Runtime
 
 CORE_TASKS = """

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from common.durations import MAX_DURATION, format_duration, parse_duration
+from podium.common.durations import MAX_DURATION, format_duration, parse_duration
 
 
 @pytest.mark.parametrize("text, expected", [

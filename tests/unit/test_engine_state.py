@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from common.models.engine_state import EngineState, SubflowLink
-from common.models.execution import Execution
-from common.models.state import State, StateHistory
+from podium.common.models.engine_state import EngineState, SubflowLink
+from podium.common.models.execution import Execution
+from podium.common.models.state import State, StateHistory
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

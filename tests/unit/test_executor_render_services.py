@@ -3,10 +3,10 @@ reaches read(), kv() and secret() as a worker's renders do."""
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.secrets import encode_base64
-from common.storage.uploads import Upload
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.secrets import encode_base64
+from podium.common.storage.uploads import Upload
 from podium.runtime import Runtime
 
 FLOW = """

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.secrets import encode_base64
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.secrets import encode_base64
 from podium.runtime import Runtime
 
 ENVIRON = {

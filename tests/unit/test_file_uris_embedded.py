@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.storage import namespace_file_uri
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.storage import namespace_file_uri
 from podium.runtime import Runtime
 
 # The flow of Kestra's docs ("Namespace files as default FILE-type inputs").

@@ -9,12 +9,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from common.errors import InputError
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.storage.uploads import Upload
 from podium.cli import main
 from podium.cli.run_command import with_files
+from podium.common.errors import InputError
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.storage.uploads import Upload
 from podium.runtime import Runtime
 from tests.waiting import wait_for
 
@@ -78,7 +78,7 @@ def test_a_failed_upload_creates_nothing(runtime, tmp_path):
 
 
 def test_files_are_removed_when_the_execution_is_not_committed(runtime, monkeypatch):
-    import common.submission as submission
+    import podium.common.submission as submission
 
     def broken(conn, execution):
         raise RuntimeError("database gone")

@@ -3,9 +3,9 @@ databases (embedded runtimes side by side), each with its own revision 1 of a fl
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.store import Database, save_flow, upgrade
-from executor.flow_cache import FlowCache
+from podium.common.flow.loader import parse_flow
+from podium.common.store import Database, save_flow, upgrade
+from podium.executor.flow_cache import FlowCache
 
 SOURCE = """id: child
 namespace: company.team

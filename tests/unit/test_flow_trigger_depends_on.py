@@ -5,8 +5,8 @@ execution exists or never will for that change."""
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.store.executions import list_executions
+from podium.common.flow.loader import parse_flow
+from podium.common.store.executions import list_executions
 from podium.runtime import Runtime
 
 NS = "company.sources"

@@ -3,8 +3,8 @@ flow-trigger-preconditions flows)."""
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.store.executions import list_executions
+from podium.common.flow.loader import parse_flow
+from podium.common.store.executions import list_executions
 from podium.runtime import Runtime
 from tests.waiting import wait_for, wait_rounds
 

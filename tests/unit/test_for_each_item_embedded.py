@@ -3,10 +3,10 @@ one child per batch and counts them."""
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.storage.uploads import Upload
-from common.store.executions import list_children
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.storage.uploads import Upload
+from podium.common.store.executions import list_children
 from podium.runtime import Runtime
 from tests.waiting import poll_until
 

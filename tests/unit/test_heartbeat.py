@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 
-from common.heartbeat import Heartbeat, describe, new_instance
-from common.store import Database, list_services, upgrade_database
+from podium.common.heartbeat import Heartbeat, describe, new_instance
+from podium.common.store import Database, list_services, upgrade_database
 from tests.waiting import wait_for
 
 
@@ -57,8 +57,8 @@ def test_describe_is_the_json_shape_of_the_api(tmp_path):
 def test_a_beat_that_finds_the_row_declared_dead_registers_again_and_says_so(tmp_path):
     from datetime import timedelta
 
-    from common.store import claim_silent_services
-    from common.store.types import utcnow
+    from podium.common.store import claim_silent_services
+    from podium.common.store.types import utcnow
 
     db = store(tmp_path)
     revived: list[bool] = []

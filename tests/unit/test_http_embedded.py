@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.settings import HttpSettings, Settings
 from podium import wiring
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.settings import HttpSettings, Settings
 from podium.runtime import Runtime
+from podium.worker.run_context import RunContext
 from tests.unit.worker.http_server import start_server, stop_server
-from worker.run_context import RunContext
 
 FLOW = """
 id: http_flow

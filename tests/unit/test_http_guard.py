@@ -10,10 +10,10 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from common.errors import HostNotAllowedError, HttpRequestError, PodiumError
-from common.http_client import guarded_client
-from common.http_guard import HostPolicy, parse_host_entry, special_kind
-from common.settings import HttpSettings, Settings
+from podium.common.errors import HostNotAllowedError, HttpRequestError, PodiumError
+from podium.common.http_client import guarded_client
+from podium.common.http_guard import HostPolicy, parse_host_entry, special_kind
+from podium.common.settings import HttpSettings, Settings
 from tests.unit.worker.http_server import start_server, stop_server
 
 

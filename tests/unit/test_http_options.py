@@ -7,9 +7,9 @@ import base64
 
 import pytest
 
-from common.http_options import authorization, timeouts
-from common.plugins.tasks.http import RequestOptions
-from common.templating.services import SecretMasker
+from podium.common.http_options import authorization, timeouts
+from podium.common.plugins.tasks.http import RequestOptions
+from podium.common.templating.services import SecretMasker
 
 
 def options(**given) -> RequestOptions:

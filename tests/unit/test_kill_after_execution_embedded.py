@@ -4,11 +4,11 @@ embedded runtime."""
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.messages import KillExecution
-from common.models.state import State
-from common.store.executions import list_children
-from common.transport.base import EXECUTOR_QUEUE
+from podium.common.flow.loader import parse_flow
+from podium.common.messages import KillExecution
+from podium.common.models.state import State
+from podium.common.store.executions import list_children
+from podium.common.transport.base import EXECUTOR_QUEUE
 from podium.runtime import Runtime
 from tests.waiting import wait_for
 

@@ -9,10 +9,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.secrets import encode_base64
-from common.store.schema import executions
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.secrets import encode_base64
+from podium.common.store.schema import executions
 from podium.runtime import Runtime
 
 TOKEN = "tok-3f9a-very-secret"

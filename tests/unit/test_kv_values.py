@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from common.errors import KVError
-from common.kv import (
+from podium.common.errors import KVError
+from podium.common.kv import (
     KVType,
     KVValue,
     check_key,

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.storage.offload import MARKER, is_reference, offload, resolve
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.storage.offload import MARKER, is_reference, offload, resolve
 from podium.runtime import Runtime
 
 FLOW = """
@@ -58,7 +58,7 @@ def test_a_big_output_is_stored_apart_and_read_transparently(tmp_path):
 
 def test_outputs_that_cannot_be_stored_fail_the_attempt_with_the_reason(tmp_path, monkeypatch):
     """Raising from the worker would give the message back and run the body again."""
-    from common.errors import StorageError
+    from podium.common.errors import StorageError
 
     with Runtime.embedded(tmp_path) as rt:
         write = rt.storage._write

@@ -3,8 +3,8 @@ worker stores the file, the executor records its URI on the attempt."""
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.models.state import State
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
 from podium.runtime import Runtime
 
 LOG_TO_FILE = """

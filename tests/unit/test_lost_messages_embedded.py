@@ -4,9 +4,9 @@ sent for what is still on its way."""
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.store.outbox import count_messages
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.store.outbox import count_messages
 from podium.runtime import Runtime
 from tests.waiting import wait_for
 

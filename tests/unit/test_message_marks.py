@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.messages import (
+from podium.common.messages import (
     KillExecution,
     ResubmitAttempt,
     RunTask,
@@ -10,8 +10,8 @@ from common.messages import (
     TaskResult,
     attempt_marks,
 )
-from common.models.state import State
-from common.transport.base import message_mark
+from podium.common.models.state import State
+from podium.common.transport.base import message_mark
 
 
 def test_attempt_messages_are_marked_by_kind_task_run_and_attempt():

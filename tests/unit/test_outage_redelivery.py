@@ -9,9 +9,9 @@ import psycopg
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from common.errors import PodiumError
-from common.outage import is_outage
-from common.transport.base import OUTAGE_BACKOFF_CAP, Redelivery, next_delivery
+from podium.common.errors import PodiumError
+from podium.common.outage import is_outage
+from podium.common.transport.base import OUTAGE_BACKOFF_CAP, Redelivery, next_delivery
 
 REFUSED = OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 

@@ -3,10 +3,10 @@ new attempt the worker's memory of the kill must not stop) and the execution suc
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.messages import KillExecution
-from common.models.state import State
-from common.transport.base import EXECUTOR_QUEUE
+from podium.common.flow.loader import parse_flow
+from podium.common.messages import KillExecution
+from podium.common.models.state import State
+from podium.common.transport.base import EXECUTOR_QUEUE
 from podium.runtime import Runtime
 from tests.waiting import wait_for
 

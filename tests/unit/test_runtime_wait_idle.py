@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from common.flow.loader import parse_flow
+from podium.common.flow.loader import parse_flow
 from podium.runtime import Runtime
 
 SLEEPY = """

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from common.flow.loader import parse_flow
-from common.models.state import State
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
 from podium.runtime import Runtime
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")

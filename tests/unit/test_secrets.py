@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
-from common.errors import SecretError
-from common.flow.loader import parse_flow
-from common.secrets import (
+from podium.common.errors import SecretError
+from podium.common.flow.loader import parse_flow
+from podium.common.secrets import (
     ENCRYPTED_TYPE,
     EnvSecretProvider,
     SecretCipher,
@@ -22,7 +22,7 @@ from common.secrets import (
     seal_secret_inputs,
     secret_input_ids,
 )
-from common.templating import SecretMasker
+from podium.common.templating import SecretMasker
 
 
 def b64(text: str) -> str:

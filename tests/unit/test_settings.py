@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from common.settings import Settings, field_docs
+from podium.common.settings import Settings, field_docs
 
 
 @pytest.fixture(autouse=True)
@@ -180,7 +180,7 @@ def test_management_settings_from_env(monkeypatch):
 
 
 def test_worker_death_is_detected_fast_by_default_and_before_a_message_lease_lapses():
-    from common.settings import liveness_warnings
+    from podium.common.settings import liveness_warnings
 
     s = Settings()
     assert s.worker.heartbeat_timeout_seconds <= 10
@@ -190,7 +190,7 @@ def test_worker_death_is_detected_fast_by_default_and_before_a_message_lease_lap
 
 
 def test_settings_that_defeat_the_liveness_rules_are_warned_about(monkeypatch):
-    from common.settings import liveness_warnings
+    from podium.common.settings import liveness_warnings
 
     monkeypatch.setenv("PODIUM_WORKER__HEARTBEAT_SECONDS", "5")
     monkeypatch.setenv("PODIUM_BROKER__VISIBILITY_TIMEOUT_SECONDS", "8")

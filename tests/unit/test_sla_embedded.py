@@ -3,8 +3,8 @@ attempt is stopped when a violation fails the execution."""
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.models.state import State
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
 from podium.runtime import Runtime
 
 BROKEN_ASSERTION = """

@@ -10,10 +10,10 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.storage.uploads import Upload
 from podium.cli import main
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.storage.uploads import Upload
 from podium.runtime import Runtime
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from common.messages import RunTask
-from common.outbox_relay import OutboxRelay
-from common.store import Database, fetch_logs, take_messages, upgrade_database
-from common.store.outbox import enqueue_for_publish
-from common.transport.memory import InProcessTransport
-from worker.log_writer import LogWriter
-from worker.service import INLINE_LOG_LINES, WorkerService
+from podium.common.messages import RunTask
+from podium.common.outbox_relay import OutboxRelay
+from podium.common.store import Database, fetch_logs, take_messages, upgrade_database
+from podium.common.store.outbox import enqueue_for_publish
+from podium.common.transport.memory import InProcessTransport
+from podium.worker.log_writer import LogWriter
+from podium.worker.service import INLINE_LOG_LINES, WorkerService
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from common.errors import FlowValidationError, TemplateError
-from common.flow.loader import parse_flow
-from common.task_cache import FAKE_VARIABLES, cache_key, enabled, is_fresh, rendered_key
-from common.templating import render_value
+from podium.common.errors import FlowValidationError, TemplateError
+from podium.common.flow.loader import parse_flow
+from podium.common.task_cache import FAKE_VARIABLES, cache_key, enabled, is_fresh, rendered_key
+from podium.common.templating import render_value
 
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 TASK = {"id": "t", "type": "io.kestra.plugin.core.debug.Return",

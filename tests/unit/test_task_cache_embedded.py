@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from common.flow.loader import parse_flow
-from common.store.schema import task_cache
-from common.store.types import utcnow
+from podium.common.flow.loader import parse_flow
+from podium.common.store.schema import task_cache
+from podium.common.store.types import utcnow
 from podium.runtime import Runtime
 
 CACHED = """

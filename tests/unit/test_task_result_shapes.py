@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from common.messages import ChildRun, LogLine, TaskResult, decode_executor_message
-from common.models.state import State
+from podium.common.messages import ChildRun, LogLine, TaskResult, decode_executor_message
+from podium.common.models.state import State
 
 OLD_RESULT = {
     "version": 1, "kind": "task_result", "execution_id": "e1", "task_run_id": "tr1",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.store import list_timers
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.store import list_timers
 from podium.runtime import Runtime
 from tests.waiting import wait_for
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from api.webhook_response import created_answer, ended_answer, ended_status, status_of
-from common.errors import FlowValidationError
-from common.flow.loader import parse_flow
+from podium.api.webhook_response import created_answer, ended_answer, ended_status, status_of
+from podium.common.errors import FlowValidationError
+from podium.common.flow.loader import parse_flow
 
 
 def webhook(extra: str = ""):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from common.settings import WorkerSettings
-from common.transport.base import task_queue
-from worker.service import task_adapter
+from podium.common.settings import WorkerSettings
+from podium.common.transport.base import task_queue
+from podium.worker.service import task_adapter
 
 LOG = {"id": "t", "type": "io.kestra.plugin.core.log.Log", "message": "hi"}
 

@@ -4,9 +4,9 @@ of the same flow finds hello.txt restored."""
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.storage import cache_uri
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.storage import cache_uri
 from podium.runtime import Runtime
 
 FLOW = """

@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from common.messages import ResumeExecution
-from common.plugins.tasks._purge import VersionPurge
-from common.plugins.tasks.execution import Count, PurgeExecutions, Resume
-from common.plugins.tasks.flow import PurgeFlows
-from common.plugins.tasks.log_admin import PurgeLogs
-from common.storage import execution_prefix
-from common.store import (
+from podium.common.messages import ResumeExecution
+from podium.common.plugins.tasks._purge import VersionPurge
+from podium.common.plugins.tasks.execution import Count, PurgeExecutions, Resume
+from podium.common.plugins.tasks.flow import PurgeFlows
+from podium.common.plugins.tasks.log_admin import PurgeLogs
+from podium.common.storage import execution_prefix
+from podium.common.store import (
     FlowRevision,
     delete_revisions,
     execution_counts,
@@ -29,10 +29,10 @@ from common.store import (
     purge_logs,
     revisions_in_use,
 )
-from common.transport.base import EXECUTOR_QUEUE
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
-from worker.runnables.purge_scope import purge_namespaces, wildcard_match
+from podium.common.transport.base import EXECUTOR_QUEUE
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
+from podium.worker.runnables.purge_scope import purge_namespaces, wildcard_match
 
 
 def _store(ctx: RunContext, task: Any):

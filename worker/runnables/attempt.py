@@ -28,19 +28,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from common.allowances import fold_allowances
-from common.durations import parse_duration
-from common.errors import PodiumError, StorageError
-from common.models.execution import new_id
-from common.models.state import State
-from common.nul import nul_problem, storable_text
-from common.plugins import dynamic
-from common.plugins.assets import AssetsDeclaration
-from common.plugins.base import Task
-from worker.log_file import LogFile, logger_name
-from worker.run_context import Killed, RunContext, TimedOut, normalize_level
-from worker.runnables.base import Outcome, TaskFailure, implementation_for
-from worker.runnables.process import KILL_GRACE_SECONDS
+from podium.common.allowances import fold_allowances
+from podium.common.durations import parse_duration
+from podium.common.errors import PodiumError, StorageError
+from podium.common.models.execution import new_id
+from podium.common.models.state import State
+from podium.common.nul import nul_problem, storable_text
+from podium.common.plugins import dynamic
+from podium.common.plugins.assets import AssetsDeclaration
+from podium.common.plugins.base import Task
+from podium.worker.log_file import LogFile, logger_name
+from podium.worker.run_context import Killed, RunContext, TimedOut, normalize_level
+from podium.worker.runnables.base import Outcome, TaskFailure, implementation_for
+from podium.worker.runnables.process import KILL_GRACE_SECONDS
 
 STOP_GRACE_SECONDS = KILL_GRACE_SECONDS + 1.0
 POLL_SECONDS = 0.02

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from common.errors import TaskFailure  # noqa: F401  (where worker code has always found it)
-from common.messages import ChildRun
-from common.models.state import State
-from common.plugins.base import Task
-from worker.run_context import RunContext
+from podium.common.errors import TaskFailure  # noqa: F401  (where worker code has always found it)
+from podium.common.messages import ChildRun
+from podium.common.models.state import State
+from podium.common.plugins.base import Task
+from podium.worker.run_context import RunContext
 
 
 @dataclass
@@ -33,18 +33,32 @@ class Outcome:
 
 
 Implementation = Callable[[Task, RunContext], "Outcome | dict[str, Any] | None"]
+# Filled once, from the one list of implementations in worker/runnables/__init__.py.
 RUNNABLES: dict[type[Task], Implementation] = {}
 
 
 def runs(*task_classes: type[Task]) -> Callable[[Implementation], Implementation]:
-    """Register the decorated function as the implementation of these task classes."""
+    """Mark the decorated function as the implementation of these task classes. This only
+    labels the function: the list in worker/runnables/__init__.py is what the worker uses."""
 
-    def register(fn: Implementation) -> Implementation:
-        for cls in task_classes:
-            RUNNABLES[cls] = fn
+    def label(fn: Implementation) -> Implementation:
+        fn.task_classes = task_classes  # type: ignore[attr-defined]
         return fn
 
-    return register
+    return label
+
+
+def table(implementations: tuple[Implementation, ...]) -> dict[type[Task], Implementation]:
+    """Task class -> implementation, from functions labelled with @runs; a class claimed by
+    two of them is a wiring mistake, refused."""
+    found: dict[type[Task], Implementation] = {}
+    for fn in implementations:
+        for cls in fn.task_classes:  # type: ignore[attr-defined]
+            if cls in found:
+                raise ValueError(f"{cls.TYPE} has two implementations: "
+                                 f"{found[cls].__name__} and {fn.__name__}")
+            found[cls] = fn
+    return found
 
 
 def implementation_for(task: Task) -> Implementation | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from common.plugins.tasks.debug import Echo, Return
-from worker.run_context import RunContext
-from worker.runnables.base import runs
+from podium.common.plugins.tasks.debug import Echo, Return
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import runs
 
 
 @runs(Return)

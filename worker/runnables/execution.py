@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from common.errors import TemplateError
-from common.models.state import State
-from common.plugins.fields import SYSTEM_LABEL_PREFIX, Label
-from common.plugins.tasks.execution import Assert, Fail, Labels
-from common.templating import is_truthy
-from worker.run_context import RunContext
-from worker.runnables.base import Outcome, TaskFailure, runs
+from podium.common.errors import TemplateError
+from podium.common.models.state import State
+from podium.common.plugins.fields import SYSTEM_LABEL_PREFIX, Label
+from podium.common.plugins.tasks.execution import Assert, Fail, Labels
+from podium.common.templating import is_truthy
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import Outcome, TaskFailure, runs
 
 
 @runs(Assert)

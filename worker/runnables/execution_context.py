@@ -24,9 +24,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from common.templating import SERVICES_KEY
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure
+from podium.common.templating import SERVICES_KEY
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure
 
 CONTEXT_FILE = ".kestra-execution-context.json"
 CONTEXT_FILE_ENV = "KESTRA_EXECUTION_CONTEXT_FILE"

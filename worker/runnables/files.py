@@ -23,13 +23,13 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from common.errors import UnsafePathError
-from common.storage import check_name, check_path
-from common.storage.globs import glob_regex
-from common.storage.local_paths import is_file_uri
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure
-from worker.runnables.execution_context import CONTEXT_FILE
+from podium.common.errors import UnsafePathError
+from podium.common.storage import check_name, check_path
+from podium.common.storage.globs import glob_regex
+from podium.common.storage.local_paths import is_file_uri
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure
+from podium.worker.runnables.execution_context import CONTEXT_FILE
 
 # Kestra's ScriptService pattern, narrowed to URIs with a path: a bare "kestra://" in a
 # comment or a message is left alone instead of failing the task.

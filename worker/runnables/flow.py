@@ -3,10 +3,10 @@ alone)."""
 
 from __future__ import annotations
 
-from common.durations import format_duration, parse_duration
-from common.plugins.tasks.flow import Sleep, Wait
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
+from podium.common.durations import format_duration, parse_duration
+from podium.common.plugins.tasks.flow import Sleep, Wait
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
 
 
 @runs(Sleep, Wait)

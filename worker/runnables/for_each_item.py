@@ -10,12 +10,17 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from common.models.state import State
-from common.plugins.tasks.flow_subflows import ForEachItemMergeOutputs, ForEachItemSplit
-from common.templating.library.ion import to_ion
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
-from worker.runnables.line_files import byte_lines, parse_size, positive_count, split_into_files
+from podium.common.models.state import State
+from podium.common.plugins.tasks.flow_subflows import ForEachItemMergeOutputs, ForEachItemSplit
+from podium.common.templating.library.ion import to_ion
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
+from podium.worker.runnables.line_files import (
+    byte_lines,
+    parse_size,
+    positive_count,
+    split_into_files,
+)
 
 
 @runs(ForEachItemSplit)
@@ -45,7 +50,7 @@ def run_split(task: ForEachItemSplit, ctx: RunContext) -> dict[str, Any]:
 def run_merge(task: ForEachItemMergeOutputs, ctx: RunContext) -> dict[str, Any] | None:
     """Every child's flow outputs, one ION line per batch in batch order (none: no
     output)."""
-    from common.store.executions import list_children
+    from podium.common.store.executions import list_children
     if ctx.store is None:
         raise TaskFailure("merging subflow outputs needs the store")
     items_task = task.id[: -len("_merge")] + "_items"

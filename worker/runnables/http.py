@@ -22,15 +22,15 @@ from urllib.parse import unquote
 
 import httpx
 
-from common.errors import HttpRequestError, UnsafePathError
-from common.http_client import checked_url, guarded_client
-from common.http_guard import HostPolicy
-from common.http_options import authorization, timeouts
-from common.plugins.tasks.http import Download, HttpRequestFields, Request, RequestOptions
-from common.settings import HttpSettings
-from common.storage.uris import check_name
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
+from podium.common.errors import HttpRequestError, UnsafePathError
+from podium.common.http_client import checked_url, guarded_client
+from podium.common.http_guard import HostPolicy
+from podium.common.http_options import authorization, timeouts
+from podium.common.plugins.tasks.http import Download, HttpRequestFields, Request, RequestOptions
+from podium.common.settings import HttpSettings
+from podium.common.storage.uris import check_name
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
 
 CHUNK_SIZE = 64 * 1024
 BINARY = "application/octet-stream"  # the type of an uploaded file part, as Kestra's

@@ -22,11 +22,11 @@ from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
-from common.durations import format_duration
-from common.plugins.tasks.http import SseRequest
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
-from worker.runnables.http import Exchange, body_chunks, http_settings
+from podium.common.durations import format_duration
+from podium.common.plugins.tasks.http import SseRequest
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
+from podium.worker.runnables.http import Exchange, body_chunks, http_settings
 
 
 @runs(SseRequest)

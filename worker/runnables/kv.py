@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from common.kv import KVEntry, KVStore, patched_value, typed_value
-from common.plugins.tasks._purge import KeyPurge, VersionPurge
-from common.plugins.tasks.kv import Delete, Get, GetKeys, PurgeKV, Put, Set
-from common.store import flow_namespaces, kv_namespaces
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
-from worker.runnables.purge_scope import iso_instant, purge_namespaces, wildcard_match
+from podium.common.kv import KVEntry, KVStore, patched_value, typed_value
+from podium.common.plugins.tasks._purge import KeyPurge, VersionPurge
+from podium.common.plugins.tasks.kv import Delete, Get, GetKeys, PurgeKV, Put, Set
+from podium.common.store import flow_namespaces, kv_namespaces
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
+from podium.worker.runnables.purge_scope import iso_instant, purge_namespaces, wildcard_match
 
 
 def kv_store(ctx: RunContext, task: Any) -> KVStore:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.plugins.tasks.storage import LocalFiles
-from worker.run_context import RunContext
-from worker.runnables.base import runs
-from worker.runnables.files import (
+from podium.common.plugins.tasks.storage import LocalFiles
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import runs
+from podium.worker.runnables.files import (
     render_file_map,
     render_patterns,
     upload_output_files,

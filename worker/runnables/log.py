@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from common.plugins.tasks.log import Log
-from worker.run_context import RunContext
-from worker.runnables.base import runs
+from podium.common.plugins.tasks.log import Log
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import runs
 
 
 @runs(Log)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.plugins.tasks.log_admin import Fetch
-from common.store.logs import fetch_logs
-from common.templating.library.ion import to_ion
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
+from podium.common.plugins.tasks.log_admin import Fetch
+from podium.common.store.logs import fetch_logs
+from podium.common.templating.library.ion import to_ion
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
 
 
 @runs(Fetch)

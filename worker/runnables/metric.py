@@ -15,11 +15,11 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from common.durations import parse_duration
-from common.plugins.tasks.metric import Metric, Publish, PurgeMetrics, TimerMetric
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
-from worker.runnables.purge_scope import iso_instant
+from podium.common.durations import parse_duration
+from podium.common.plugins.tasks.metric import Metric, Publish, PurgeMetrics, TimerMetric
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
+from podium.worker.runnables.purge_scope import iso_instant
 
 _METRICS = TypeAdapter(list[Metric])
 

@@ -23,18 +23,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from common.errors import UnsafePathError
-from common.plugins.tasks._files import NamespaceFiles
-from common.plugins.tasks.namespace import DeleteFiles, DownloadFiles, PurgeFiles, UploadFiles
-from common.storage import namespace_files as nsfiles
-from common.storage import namespace_path
-from common.storage.globs import include_exclude, path_predicate
-from common.store import flow_namespaces
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
-from worker.runnables.files import files_where, inside, render_file_map
-from worker.runnables.purge_scope import iso_instant, purge_namespaces, wildcard_match
-from worker.runnables.storage_tasks import copy_stream
+from podium.common.errors import UnsafePathError
+from podium.common.plugins.tasks._files import NamespaceFiles
+from podium.common.plugins.tasks.namespace import (
+    DeleteFiles,
+    DownloadFiles,
+    PurgeFiles,
+    UploadFiles,
+)
+from podium.common.storage import namespace_files as nsfiles
+from podium.common.storage import namespace_path
+from podium.common.storage.globs import include_exclude, path_predicate
+from podium.common.store import flow_namespaces
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
+from podium.worker.runnables.files import files_where, inside, render_file_map
+from podium.worker.runnables.purge_scope import iso_instant, purge_namespaces, wildcard_match
+from podium.worker.runnables.storage_tasks import copy_stream
 
 IF_EXISTS = ("OVERWRITE", "FAIL", "WARN", "IGNORE")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.plugins.tasks.output import OutputValues
-from worker.run_context import RunContext
-from worker.runnables.base import runs
+from podium.common.plugins.tasks.output import OutputValues
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import runs
 
 
 @runs(OutputValues)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from worker.run_context import RunContext
+from podium.worker.run_context import RunContext
 
 KILL_GRACE_SECONDS = 5.0
 POLL_SECONDS = 0.05

@@ -20,9 +20,9 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from common.plugins.tasks._purge import PurgeScope
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure
+from podium.common.plugins.tasks._purge import PurgeScope
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure
 
 
 def wildcard_match(text: str, pattern: str) -> bool:

@@ -17,13 +17,13 @@ from collections import deque
 from pathlib import Path
 from typing import Sequence
 
-from common.errors import ScriptEnvironmentError
-from common.plugins.tasks.script_languages import _LanguageTask
-from common.plugins.tasks.scripts import _ExecScript, _NodeScript
-from worker.run_context import Killed, RunContext, TimedOut
-from worker.runnables.process import run_process
-from worker.script_envs import PythonRequest, Run, ScriptEnvironments, clean_path
-from worker.script_envs.runtimes import require_runtime
+from podium.common.errors import ScriptEnvironmentError
+from podium.common.plugins.tasks.script_languages import _LanguageTask
+from podium.common.plugins.tasks.scripts import _ExecScript, _NodeScript
+from podium.worker.run_context import Killed, RunContext, TimedOut
+from podium.worker.runnables.process import run_process
+from podium.worker.script_envs import PythonRequest, Run, ScriptEnvironments, clean_path
+from podium.worker.script_envs.runtimes import require_runtime
 
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ",
                  # How this machine reaches the network, so `pip install` / `npm install`

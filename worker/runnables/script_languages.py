@@ -19,9 +19,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from common.plugins.tasks.script_languages import JBangScript, PowerShellScript, _LanguageScript
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure
+from podium.common.plugins.tasks.script_languages import (
+    JBangScript,
+    PowerShellScript,
+    _LanguageScript,
+)
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure
 
 # A file extension and nothing else: it becomes part of a file name in the working
 # directory, so no separator may take it elsewhere.

@@ -19,13 +19,13 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from common.durations import parse_duration
-from common.plugins.tasks._script_base import ScriptLimits, parse_byte_size
-from worker.run_context import RunContext
-from worker.sandbox import SandboxPolicy, default_sandbox
-from worker.script_envs import ScriptEnvironments
-from worker.script_envs.isolation import LIBS_DIR
-from worker.script_limits import Limits
+from podium.common.durations import parse_duration
+from podium.common.plugins.tasks._script_base import ScriptLimits, parse_byte_size
+from podium.worker.run_context import RunContext
+from podium.worker.sandbox import SandboxPolicy, default_sandbox
+from podium.worker.script_envs import ScriptEnvironments
+from podium.worker.script_envs.isolation import LIBS_DIR
+from podium.worker.script_limits import Limits
 
 # Variables naming files or folders a script's tools read (certificates, package sources).
 PATH_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",

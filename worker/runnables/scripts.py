@@ -61,15 +61,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from common.models.state import State
-from common.plugins.runners import Process
-from common.plugins.tasks.script_languages import (
+from podium.common.models.state import State
+from podium.common.plugins.runners import Process
+from podium.common.plugins.tasks.script_languages import (
     LANGUAGE_TASKS,
     _LanguageCommands,
     _LanguageScript,
     _LanguageTask,
 )
-from common.plugins.tasks.scripts import (
+from podium.common.plugins.tasks.scripts import (
     NodeCommands,
     NodeScript,
     PythonCommands,
@@ -79,14 +79,14 @@ from common.plugins.tasks.scripts import (
     _ExecScript,
     _PythonScript,
 )
-from worker.run_context import Killed, RunContext, TimedOut, normalize_level
-from worker.runnables.base import Outcome, TaskFailure, runs
-from worker.runnables.execution_context import (
+from podium.worker.run_context import Killed, RunContext, TimedOut, normalize_level
+from podium.worker.runnables.base import Outcome, TaskFailure, runs
+from podium.worker.runnables.execution_context import (
     CONTEXT_FILE_ENV,
     remove_execution_context,
     write_execution_context,
 )
-from worker.runnables.files import (
+from podium.worker.runnables.files import (
     localize_uris,
     render_file_map,
     render_patterns,
@@ -94,12 +94,12 @@ from worker.runnables.files import (
     upload_output_files,
     write_input_files,
 )
-from worker.runnables.namespace_files import copy_namespace_files
-from worker.runnables.process import run_process
-from worker.runnables.script_env import script_environment
-from worker.runnables.script_languages import language_script_command, write_script
-from worker.runnables.script_sandbox import sandboxed_argv, task_limits
-from worker.script_envs import PythonRequest
+from podium.worker.runnables.namespace_files import copy_namespace_files
+from podium.worker.runnables.process import run_process
+from podium.worker.runnables.script_env import script_environment
+from podium.worker.runnables.script_languages import language_script_command, write_script
+from podium.worker.runnables.script_sandbox import sandboxed_argv, task_limits
+from podium.worker.script_envs import PythonRequest
 
 _MARKER = re.compile(r"::(\{.*\})::")
 # Kestra's metric entries: a counter adds up, a timer is seconds, a gauge (Kestra 1.x) is

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from common.kv import KVType, KVValue
-from common.plugins.tasks.state import Delete, Get, Set
-from common.storage.uris import slugify
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
-from worker.runnables.kv import flow_namespace, kv_store
+from podium.common.kv import KVType, KVValue
+from podium.common.plugins.tasks.state import Delete, Get, Set
+from podium.common.storage.uris import slugify
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
+from podium.worker.runnables.kv import flow_namespace, kv_store
 
 STATE_NAME = "tasks-states"
 

@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from common.errors import TemplateError
-from common.plugins.tasks.storage import DeduplicateItems, FilterItems
-from common.templating.library.ion import from_ion
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
-from worker.runnables.line_files import byte_lines
-from worker.runnables.storage_tasks import checked, storage_uri
+from podium.common.errors import TemplateError
+from podium.common.plugins.tasks.storage import DeduplicateItems, FilterItems
+from podium.common.templating.library.ion import from_ion
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
+from podium.worker.runnables.line_files import byte_lines
+from podium.worker.runnables.storage_tasks import checked, storage_uri
 
 _FALSE = frozenset({"false", "0", "-0", ""})
 

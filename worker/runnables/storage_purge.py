@@ -16,15 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.errors import UnsafePathError
-from common.plugins.tasks.storage import PurgeStorage
-from common.storage import namespace_path, slugify
-from common.storage.base import StorageEntry
-from common.storage.uris import URI_PREFIX
-from common.store import flow_namespaces
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
-from worker.runnables.purge_scope import iso_instant
+from podium.common.errors import UnsafePathError
+from podium.common.plugins.tasks.storage import PurgeStorage
+from podium.common.storage import namespace_path, slugify
+from podium.common.storage.base import StorageEntry
+from podium.common.storage.uris import URI_PREFIX
+from podium.common.store import flow_namespaces
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
+from podium.worker.runnables.purge_scope import iso_instant
 
 EXECUTIONS = "executions"
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from common.plugins.tasks.storage import (
+from podium.common.plugins.tasks.storage import (
     Concat,
     Delete,
     PurgeCurrentExecutionFiles,
@@ -31,10 +31,10 @@ from common.plugins.tasks.storage import (
     Split,
     Write,
 )
-from common.storage.base import CHUNK_SIZE
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
-from worker.runnables.line_files import (
+from podium.common.storage.base import CHUNK_SIZE
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
+from podium.worker.runnables.line_files import (
     byte_lines,
     iter_split,
     parse_size,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.plugins.tasks.trigger_tasks import Toggle
-from common.store.triggers import TriggerState, ensure_trigger, set_trigger_disabled
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure, runs
+from podium.common.plugins.tasks.trigger_tasks import Toggle
+from podium.common.store.triggers import TriggerState, ensure_trigger, set_trigger_disabled
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure, runs
 
 
 @runs(Toggle)

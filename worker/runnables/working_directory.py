@@ -22,24 +22,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.messages import ChildRun
-from common.models.execution import new_id
-from common.models.state import State, fold_states
-from common.plugins.tasks.flow import WorkingDirectory
-from common.store.types import utcnow
-from common.templating.context import put_keyed
-from worker.run_context import RunContext
-from worker.runnables.attempt import run_attempt
-from worker.runnables.base import Outcome, runs
-from worker.runnables.files import (
+from podium.common.messages import ChildRun
+from podium.common.models.execution import new_id
+from podium.common.models.state import State, fold_states
+from podium.common.plugins.tasks.flow import WorkingDirectory
+from podium.common.store.types import utcnow
+from podium.common.templating.context import put_keyed
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.attempt import run_attempt
+from podium.worker.runnables.base import Outcome, runs
+from podium.worker.runnables.files import (
     render_file_map,
     render_patterns,
     upload_output_files,
     write_input_files,
 )
-from worker.runnables.namespace_files import copy_namespace_files
-from worker.runnables.working_directory_cache import restore_cache, save_cache
-from worker.task_cache import look_up_child
+from podium.worker.runnables.namespace_files import copy_namespace_files
+from podium.worker.runnables.working_directory_cache import restore_cache, save_cache
+from podium.worker.task_cache import look_up_child
 
 _STOPS = (State.FAILED, State.KILLED)
 

@@ -22,13 +22,13 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from common.durations import parse_duration
-from common.errors import StorageError, StorageNotFoundError
-from common.plugins.tasks.flow import Cache
-from common.storage import cache_uri
-from worker.run_context import RunContext
-from worker.runnables.base import TaskFailure
-from worker.runnables.files import inside, matching_files
+from podium.common.durations import parse_duration
+from podium.common.errors import StorageError, StorageNotFoundError
+from podium.common.plugins.tasks.flow import Cache
+from podium.common.storage import cache_uri
+from podium.worker.run_context import RunContext
+from podium.worker.runnables.base import TaskFailure
+from podium.worker.runnables.files import inside, matching_files
 
 _WHAT = "cache.patterns"
 

@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from common.errors import ScriptEnvironmentError
-from worker.run_context import RunContext
-from worker.script_envs.cache import EnvCache
-from worker.script_envs.interpreters import InterpreterFinder, parse_version_request
-from worker.script_envs.isolation import clean_path
-from worker.script_envs.layer import make_layer
-from worker.script_envs.node import node_environment
-from worker.script_envs.python_env import (
+from podium.common.errors import ScriptEnvironmentError
+from podium.worker.run_context import RunContext
+from podium.worker.script_envs.cache import EnvCache
+from podium.worker.script_envs.interpreters import InterpreterFinder, parse_version_request
+from podium.worker.script_envs.isolation import clean_path
+from podium.worker.script_envs.layer import make_layer
+from podium.worker.script_envs.node import node_environment
+from podium.worker.script_envs.python_env import (
     PythonEnvSpec,
     Run,
     build_python_env,

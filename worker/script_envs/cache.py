@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from common.errors import ScriptEnvironmentError
+from podium.common.errors import ScriptEnvironmentError
 
 MANIFEST = ".podium-env.json"
 LOCK_POLL_SECONDS = 0.1

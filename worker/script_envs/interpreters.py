@@ -23,7 +23,7 @@ import sys
 import threading
 from dataclasses import dataclass
 
-from common.errors import ScriptEnvironmentError
+from podium.common.errors import ScriptEnvironmentError
 
 PROBE_TIMEOUT_SECONDS = 30.0
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")

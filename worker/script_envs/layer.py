@@ -22,8 +22,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from worker.script_envs.interpreters import Interpreter
-from worker.script_envs.isolation import PYTHON_LIB_DIR
+from podium.worker.script_envs.interpreters import Interpreter
+from podium.worker.script_envs.isolation import PYTHON_LIB_DIR
 
 PTH_NAME = "_podium_layer.pth"
 

@@ -17,8 +17,8 @@ import os
 import shutil
 from pathlib import Path
 
-from common.errors import ScriptEnvironmentError
-from worker.script_envs.isolation import NODE_LIB_DIR
+from podium.common.errors import ScriptEnvironmentError
+from podium.worker.script_envs.isolation import NODE_LIB_DIR
 
 
 def node_environment(env: dict[str, str], cache_root: Path, private_dir: Path

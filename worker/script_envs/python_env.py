@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from common.errors import ScriptEnvironmentError
-from worker.script_envs.cache import env_key
-from worker.script_envs.interpreters import PROBE_TIMEOUT_SECONDS, Interpreter
+from podium.common.errors import ScriptEnvironmentError
+from podium.worker.script_envs.cache import env_key
+from podium.worker.script_envs.interpreters import PROBE_TIMEOUT_SECONDS, Interpreter
 
 FORMAT = 2  # 2: setuptools pinned below 81 on Python < 3.12 (see _uv_venv)
 # Python's images before 3.12 ship setuptools with `pkg_resources`, which setuptools 81

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import shutil
 
-from common.errors import ScriptEnvironmentError
-from common.plugins.tasks.script_languages import Language
+from podium.common.errors import ScriptEnvironmentError
+from podium.common.plugins.tasks.script_languages import Language
 
 
 def require_runtime(language: Language, env: dict[str, str]) -> None:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import StrictStr
 
-from common.plugins.fields import Expr, ScalarStr, StrictModel
+from podium.common.plugins.fields import Expr, ScalarStr, StrictModel
 
 
 class NamespaceFiles(StrictModel):

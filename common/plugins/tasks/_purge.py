@@ -8,7 +8,7 @@ from typing import Literal, Union
 from pydantic import Field, model_validator
 from typing_extensions import Annotated
 
-from common.plugins.fields import Dyn, Expr, StrictModel, is_expression
+from podium.common.plugins.fields import Dyn, Expr, StrictModel, is_expression
 
 
 class PurgeScope(StrictModel):

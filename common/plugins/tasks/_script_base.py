@@ -11,9 +11,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import AfterValidator, Field
 from typing_extensions import Annotated
 
-from common.plugins.base import AnyTaskRunner, Task
-from common.plugins.fields import Duration, Dyn, Expr, ScalarStr, StrictModel
-from common.plugins.tasks._files import InputFiles, NamespaceFiles, OutputFiles
+from podium.common.plugins.base import AnyTaskRunner, Task
+from podium.common.plugins.fields import Duration, Dyn, Expr, ScalarStr, StrictModel
+from podium.common.plugins.tasks._files import InputFiles, NamespaceFiles, OutputFiles
 
 Commands_ = Annotated[list[str], Field(min_length=1)] | Expr
 

@@ -8,8 +8,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import BeforeValidator, model_validator
 from typing_extensions import Annotated
 
-from common.plugins.base import Task, TaskKind
-from common.plugins.fields import (
+from podium.common.plugins.base import Task, TaskKind
+from podium.common.plugins.fields import (
     SYSTEM_LABEL_PREFIX,
     Dyn,
     Expr,

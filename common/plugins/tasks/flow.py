@@ -12,11 +12,11 @@ from typing import ClassVar, Literal
 
 from pydantic import model_validator
 
-from common.inputs.definitions import AnyInput
-from common.plugins.base import FlowableTask, NonEmptyTasks, Task, TaskKind, Tasks
-from common.plugins.fields import DurationStr, ScalarStr, StrictModel
-from common.plugins.tasks._files import InputFiles, NamespaceFiles, OutputFiles
-from common.plugins.tasks._purge import PurgeScope, VersionPurge
+from podium.common.inputs.definitions import AnyInput
+from podium.common.plugins.base import FlowableTask, NonEmptyTasks, Task, TaskKind, Tasks
+from podium.common.plugins.fields import DurationStr, ScalarStr, StrictModel
+from podium.common.plugins.tasks._files import InputFiles, NamespaceFiles, OutputFiles
+from podium.common.plugins.tasks._purge import PurgeScope, VersionPurge
 
 _OLD = "io.kestra.core.tasks.flows."
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from common.inputs.definitions import AnyInput
-from common.plugins.base import FlowableTask, Tasks
-from common.plugins.fields import Dyn, ScalarStr, StrictModel
+from podium.common.inputs.definitions import AnyInput
+from podium.common.plugins.base import FlowableTask, Tasks
+from podium.common.plugins.fields import Dyn, ScalarStr, StrictModel
 
 Behavior = Literal["CONTINUE", "WARN", "FAIL", "SUCCEED", "CANCEL", "KILL"]
 CommentRequired = Literal["NEVER", "ALWAYS", "ON_DENY", "ON_APPROVE"]

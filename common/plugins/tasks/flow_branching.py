@@ -7,8 +7,8 @@ from typing import ClassVar
 from pydantic import Field, model_validator
 from typing_extensions import Annotated
 
-from common.plugins.base import AnyTask, FlowableTask, NonEmptyTasks, Tasks
-from common.plugins.fields import Concurrency, NonEmptyStr, ScalarStr, StrictModel
+from podium.common.plugins.base import AnyTask, FlowableTask, NonEmptyTasks, Tasks
+from podium.common.plugins.fields import Concurrency, NonEmptyStr, ScalarStr, StrictModel
 
 _OLD = "io.kestra.core.tasks.flows."
 

@@ -9,8 +9,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import AfterValidator, Field, StrictStr, model_validator
 from typing_extensions import Annotated
 
-from common.plugins.base import FlowableTask, NonEmptyTasks, Tasks
-from common.plugins.fields import (
+from podium.common.plugins.base import FlowableTask, NonEmptyTasks, Tasks
+from podium.common.plugins.fields import (
     Concurrency,
     DurationStr,
     Dyn,
@@ -133,7 +133,7 @@ class LoopOutput(StrictModel):
 
     @model_validator(mode="after")
     def _check(self) -> "LoopOutput":
-        from common.inputs.types import TYPE_NAMES  # common.inputs imports the plugins
+        from podium.common.inputs.types import TYPE_NAMES  # common.inputs imports the plugins
         if self.type not in TYPE_NAMES:
             raise ValueError(f"output '{self.id}': unknown type {self.type!r} "
                              f"(one of {', '.join(TYPE_NAMES)})")

@@ -7,8 +7,8 @@ from typing import Any, ClassVar, Iterator, Literal
 from pydantic import BeforeValidator, Field, PrivateAttr, field_validator
 from typing_extensions import Annotated
 
-from common.plugins.base import Task, TaskKind, Tasks
-from common.plugins.fields import (
+from podium.common.plugins.base import Task, TaskKind, Tasks
+from podium.common.plugins.fields import (
     SYSTEM_LABEL_PREFIX,
     Dyn,
     Label,

@@ -13,8 +13,8 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import AfterValidator, Field
 from typing_extensions import Annotated
 
-from common.plugins.base import Task
-from common.plugins.fields import Duration, DurationStr, Dyn, ScalarStr, StrictModel
+from podium.common.plugins.base import Task
+from podium.common.plugins.fields import Duration, DurationStr, Dyn, ScalarStr, StrictModel
 
 HttpMethod = Literal["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT",
                      "PATCH", "CUSTOM"]  # io.micronaut.http.HttpMethod

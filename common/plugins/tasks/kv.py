@@ -8,9 +8,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import AfterValidator
 from typing_extensions import Annotated
 
-from common.plugins.base import Task
-from common.plugins.fields import Duration, Dyn, ScalarStr, is_expression
-from common.plugins.tasks._purge import KeyPurge, KvPurgeBehavior, PurgeScope
+from podium.common.plugins.base import Task
+from podium.common.plugins.fields import Duration, Dyn, ScalarStr, is_expression
+from podium.common.plugins.tasks._purge import KeyPurge, KvPurgeBehavior, PurgeScope
 
 # KVStore.KEY_VALIDATOR_PATTERN; Kestra checks it on the rendered key, we check literals early.
 KV_KEY_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from common.plugins.base import LogLevel, Task
+from podium.common.plugins.base import LogLevel, Task
 
 
 class Log(Task):

@@ -6,8 +6,8 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field
 
-from common.plugins.base import Task
-from common.plugins.fields import DurationStr, Dyn, Expr, ScalarStr, StrictModel
+from podium.common.plugins.base import Task
+from podium.common.plugins.fields import DurationStr, Dyn, Expr, ScalarStr, StrictModel
 
 
 class _Metric(StrictModel):

@@ -6,8 +6,8 @@ from typing import Any, ClassVar, Literal, Union
 
 from pydantic import StrictStr
 
-from common.plugins.base import Task
-from common.plugins.tasks._purge import PurgeScope, VersionPurge
+from podium.common.plugins.base import Task
+from podium.common.plugins.tasks._purge import PurgeScope, VersionPurge
 
 # A path or glob pattern, or a list of them.
 FilePatterns = Union[str, list[str]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from common.plugins.base import Task
+from podium.common.plugins.base import Task
 
 
 class OutputValues(Task):

@@ -19,8 +19,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from common.plugins.fields import Dyn, Expr
-from common.plugins.tasks._script_base import Commands_, _ExecScript
+from podium.common.plugins.fields import Dyn, Expr
+from podium.common.plugins.tasks._script_base import Commands_, _ExecScript
 
 
 @dataclass(frozen=True)

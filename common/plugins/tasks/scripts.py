@@ -11,8 +11,8 @@ from typing import ClassVar, Literal
 from pydantic import Field
 from typing_extensions import Annotated
 
-from common.plugins.fields import Dyn, Expr
-from common.plugins.tasks._script_base import (  # noqa: F401
+from podium.common.plugins.fields import Dyn, Expr
+from podium.common.plugins.tasks._script_base import (  # noqa: F401
     Commands_,
     DockerOptions,
     _ExecScript,  # (also imported from here)

@@ -6,8 +6,8 @@ from typing import Any, ClassVar, Literal, Union
 
 from pydantic import Field, StrictStr, model_validator
 
-from common.plugins.base import Task
-from common.plugins.fields import Dyn, ScalarStr
+from podium.common.plugins.base import Task
+from podium.common.plugins.fields import Dyn, ScalarStr
 
 _OLD = "io.kestra.core.tasks.storages."
 _NEW = "io.kestra.plugin.core.storage."

@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 from typing_extensions import Annotated
 
-from common.plugins.base import Task
+from podium.common.plugins.base import Task
 
 
 class TemplatedTask(Task):

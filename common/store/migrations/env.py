@@ -6,8 +6,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from common.store.database import Database
-from common.store.schema import metadata
+from podium.common.store.database import Database
+from podium.common.store.schema import metadata
 
 config = context.config
 

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 from jinja2 import Undefined
 
-from common.errors import TemplateError
+from podium.common.errors import TemplateError
 
 MAX_DEPTH = 200  # nesting depth accepted by recursive filters
 MAX_ITEMS = 1_000_000  # elements a filter may produce

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Undefined
 
-from common.templating.sizes import check_printed_size
+from podium.common.templating.sizes import check_printed_size
 
 from ._util import MAX_ITEMS, MAX_TEXT, fail, is_missing, java_str, require_int, type_name
 

@@ -15,9 +15,9 @@ from typing import Any
 import jinja2
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from common.errors import PodiumError, TemplateError
-from common.templating.services import SERVICES_KEY
-from common.templating.taint import SecretText
+from podium.common.errors import PodiumError, TemplateError
+from podium.common.templating.services import SERVICES_KEY
+from podium.common.templating.taint import SecretText
 
 from ._util import fail, is_missing, require_int, require_str, type_name
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Undefined
 
-from common.templating.sizes import check_printed_size
+from podium.common.templating.sizes import check_printed_size
 
 from ._util import (
     MAX_ITEMS,

@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from common.templating.environment import current_budget
+from podium.common.templating.environment import current_budget
 
 from ._util import fail, is_missing, java_str, require_str
 from .functions import _call, _Missing, _services

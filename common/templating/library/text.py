@@ -11,7 +11,7 @@ import unicodedata
 import urllib.parse
 from typing import Any
 
-from common.templating.environment import to_output
+from podium.common.templating.environment import to_output
 
 from ._util import (
     MAX_TEXT,

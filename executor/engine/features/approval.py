@@ -22,19 +22,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from common.errors import TemplateError
-from common.messages import ReviewExecution, TimerFired
-from common.models.execution import Execution, TaskRun
-from common.models.state import State
-from common.plugins.tasks.flow_approval import Approval
-from common.templating import is_truthy, render
-from executor.engine.branches import Scope, resolve_scope
-from executor.engine.commands import ScheduleTimer
-from executor.engine.context import EngineConfig, task_context
-from executor.engine.features.exit import end_execution_from
-from executor.engine.features.pause import _duration, unpause
-from executor.engine.flowables import StartRun
-from executor.engine.view import ExecutionTx
+from podium.common.errors import TemplateError
+from podium.common.messages import ReviewExecution, TimerFired
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.models.state import State
+from podium.common.plugins.tasks.flow_approval import Approval
+from podium.common.templating import is_truthy, render
+from podium.executor.engine.branches import Scope, resolve_scope
+from podium.executor.engine.commands import ScheduleTimer
+from podium.executor.engine.context import EngineConfig, task_context
+from podium.executor.engine.features.exit import end_execution_from
+from podium.executor.engine.features.pause import _duration, unpause
+from podium.executor.engine.flowables import StartRun
+from podium.executor.engine.view import ExecutionTx
 
 EXPIRE = "approval_expire"
 _MAPPED = {"WARN": State.WARNING, "FAIL": State.FAILED}

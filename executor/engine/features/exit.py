@@ -12,17 +12,17 @@ An execution-updating task the executor runs at its first resolution:
 
 from __future__ import annotations
 
-from common.errors import TemplateError
-from common.models.execution import TaskRun
-from common.models.state import State
-from common.plugins.tasks.execution import Exit
-from common.templating import render
-from executor.engine.advance import end_execution
-from executor.engine.context import EngineConfig, task_context
-from executor.engine.features.variables import UpdateError
-from executor.engine.flowables import StartRun
-from executor.engine.process import kill
-from executor.engine.view import ExecutionTx
+from podium.common.errors import TemplateError
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import State
+from podium.common.plugins.tasks.execution import Exit
+from podium.common.templating import render
+from podium.executor.engine.advance import end_execution
+from podium.executor.engine.context import EngineConfig, task_context
+from podium.executor.engine.features.variables import UpdateError
+from podium.executor.engine.flowables import StartRun
+from podium.executor.engine.process import kill
+from podium.executor.engine.view import ExecutionTx
 
 _STATES = {"SUCCESS": State.SUCCESS, "WARNING": State.WARNING, "KILLED": State.KILLED,
            "FAILED": State.FAILED, "CANCELED": State.CANCELLED,

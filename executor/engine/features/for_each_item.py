@@ -19,18 +19,18 @@ The ForEachItem task run resolves its three internal tasks in order, like a Sequ
 
 from __future__ import annotations
 
-from common.errors import TemplateError
-from common.messages import SubflowEnded
-from common.models.execution import Attempt, TaskRun
-from common.models.state import State, fold_states
-from common.plugins.tasks.flow_subflows import ForEachItem, ForEachItemExecutable
-from common.storage import task_output_uri
-from executor.engine.branches import Scope, resolve_scope
-from executor.engine.commands import StartSubflow
-from executor.engine.context import EngineConfig, task_context
-from executor.engine.features.subflow import guess_state, start_command
-from executor.engine.flowables import StartRun
-from executor.engine.view import ExecutionTx
+from podium.common.errors import TemplateError
+from podium.common.messages import SubflowEnded
+from podium.common.models.execution import Attempt, TaskRun
+from podium.common.models.state import State, fold_states
+from podium.common.plugins.tasks.flow_subflows import ForEachItem, ForEachItemExecutable
+from podium.common.storage import task_output_uri
+from podium.executor.engine.branches import Scope, resolve_scope
+from podium.executor.engine.commands import StartSubflow
+from podium.executor.engine.context import EngineConfig, task_context
+from podium.executor.engine.features.subflow import guess_state, start_command
+from podium.executor.engine.flowables import StartRun
+from podium.executor.engine.view import ExecutionTx
 
 SPLIT_SUFFIX = "_split"
 

@@ -38,19 +38,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from common.errors import OutputError, TemplateError
-from common.models.execution import TaskRun
-from common.models.state import State
-from common.plugins.tasks.flow_loops import Loop
-from common.storage.uris import task_output_uri
-from common.templating import is_truthy, render, render_typed, render_value
-from common.templating.library.ion import to_ion
-from executor.engine import loop_iterations as iterations
-from executor.engine.branches import Scope, enabled, resolve_scope
-from executor.engine.commands import WriteFile
-from executor.engine.context import EngineConfig, task_context
-from executor.engine.flowables import StartRun, int_or
-from executor.engine.view import ExecutionTx
+from podium.common.errors import OutputError, TemplateError
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import State
+from podium.common.plugins.tasks.flow_loops import Loop
+from podium.common.storage.uris import task_output_uri
+from podium.common.templating import is_truthy, render, render_typed, render_value
+from podium.common.templating.library.ion import to_ion
+from podium.executor.engine import loop_iterations as iterations
+from podium.executor.engine.branches import Scope, enabled, resolve_scope
+from podium.executor.engine.commands import WriteFile
+from podium.executor.engine.context import EngineConfig, task_context
+from podium.executor.engine.flowables import StartRun, int_or
+from podium.executor.engine.view import ExecutionTx
 
 
 class LoopValuesError(ValueError):

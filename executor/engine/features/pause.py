@@ -17,23 +17,23 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Mapping
 
-from common.durations import parse_duration
-from common.errors import PodiumError
-from common.flow.model import Flow
-from common.inputs import InputErrors, resolve_inputs, to_json_value
-from common.messages import ResumeExecution, TimerFired
-from common.models.execution import TaskRun
-from common.models.state import State
-from common.plugins.fields import is_expression
-from common.plugins.tasks.flow import Pause
-from common.plugins.tasks.flow_approval import Approval
-from common.templating import render_typed
-from executor.engine.branches import Scope, resolve_scope
-from executor.engine.commands import ScheduleTimer
-from executor.engine.context import EngineConfig
-from executor.engine.flowables import StartRun, _render
-from executor.engine.process import RESUME_REQUEST, applied_before, remember_request
-from executor.engine.view import ExecutionTx
+from podium.common.durations import parse_duration
+from podium.common.errors import PodiumError
+from podium.common.flow.model import Flow
+from podium.common.inputs import InputErrors, resolve_inputs, to_json_value
+from podium.common.messages import ResumeExecution, TimerFired
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import State
+from podium.common.plugins.fields import is_expression
+from podium.common.plugins.tasks.flow import Pause
+from podium.common.plugins.tasks.flow_approval import Approval
+from podium.common.templating import render_typed
+from podium.executor.engine.branches import Scope, resolve_scope
+from podium.executor.engine.commands import ScheduleTimer
+from podium.executor.engine.context import EngineConfig
+from podium.executor.engine.flowables import StartRun, _render
+from podium.executor.engine.process import RESUME_REQUEST, applied_before, remember_request
+from podium.executor.engine.view import ExecutionTx
 
 DELAY, TIMEOUT = "pause_delay", "pause_timeout"
 # What a `pauseDuration` elapsing does, per `behavior` (Kestra's Pause.Behavior).

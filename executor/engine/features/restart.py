@@ -20,19 +20,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.flow.model import Flow
-from common.messages import ReplayExecution, RestartExecution, SetTaskRunState
-from common.models.execution import Execution, TaskRun, new_id
-from common.models.flowable_state import FlowableState
-from common.models.state import State, StateEntry, StateHistory
-from common.plugins.base import Task, TaskKind
-from common.plugins.tasks import flow_branching as branching
-from common.plugins.tasks import flow_loops as loops
-from executor.engine.commands import CancelTimers, CreateExecution
-from executor.engine.context import EXECUTION_VARS, EngineConfig
-from executor.engine.dispatch import dispatch_attempt
-from executor.engine.loops import reopening
-from executor.engine.view import ExecutionTx
+from podium.common.flow.model import Flow
+from podium.common.messages import ReplayExecution, RestartExecution, SetTaskRunState
+from podium.common.models.execution import Execution, TaskRun, new_id
+from podium.common.models.flowable_state import FlowableState
+from podium.common.models.state import State, StateEntry, StateHistory
+from podium.common.plugins.base import Task, TaskKind
+from podium.common.plugins.tasks import flow_branching as branching
+from podium.common.plugins.tasks import flow_loops as loops
+from podium.executor.engine.commands import CancelTimers, CreateExecution
+from podium.executor.engine.context import EXECUTION_VARS, EngineConfig
+from podium.executor.engine.dispatch import dispatch_attempt
+from podium.executor.engine.loops import reopening
+from podium.executor.engine.view import ExecutionTx
 
 RESTARTABLE = (State.FAILED, State.KILLED, State.PAUSED)
 MARKABLE = (State.SUCCESS, State.FAILED, State.WARNING)

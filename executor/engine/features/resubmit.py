@@ -22,13 +22,13 @@ and does not count.
 
 from __future__ import annotations
 
-from common.messages import ResubmitAttempt
-from common.models.execution import Attempt, TaskRun
-from common.models.state import State
-from executor.engine.context import EngineConfig
-from executor.engine.dispatch import redispatch_attempt
-from executor.engine.results import final_state
-from executor.engine.view import ExecutionTx
+from podium.common.messages import ResubmitAttempt
+from podium.common.models.execution import Attempt, TaskRun
+from podium.common.models.state import State
+from podium.executor.engine.context import EngineConfig
+from podium.executor.engine.dispatch import redispatch_attempt
+from podium.executor.engine.results import final_state
+from podium.executor.engine.view import ExecutionTx
 
 
 def resubmit(tx: ExecutionTx, message: ResubmitAttempt, config: EngineConfig) -> str | None:

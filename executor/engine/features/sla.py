@@ -32,16 +32,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.durations import parse_duration
-from common.errors import PodiumError, UndefinedVariableError
-from common.flow.model import Sla
-from common.messages import TimerFired
-from common.models.state import State
-from common.plugins.fields import is_expression
-from common.templating import is_truthy, render
-from executor.engine.commands import CancelTimers, ExecutionEnded, KillRunningTasks, ScheduleTimer
-from executor.engine.context import EngineConfig, referenced_tasks, task_context
-from executor.engine.view import ExecutionTx
+from podium.common.durations import parse_duration
+from podium.common.errors import PodiumError, UndefinedVariableError
+from podium.common.flow.model import Sla
+from podium.common.messages import TimerFired
+from podium.common.models.state import State
+from podium.common.plugins.fields import is_expression
+from podium.common.templating import is_truthy, render
+from podium.executor.engine.commands import (
+    CancelTimers,
+    ExecutionEnded,
+    KillRunningTasks,
+    ScheduleTimer,
+)
+from podium.executor.engine.context import EngineConfig, referenced_tasks, task_context
+from podium.executor.engine.view import ExecutionTx
 
 MAX_DURATION, FLOW_TIMEOUT = "sla_max_duration", "flow_timeout"
 # States in which nothing is evaluated: not started yet, queued, or being killed.

@@ -21,17 +21,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from common.errors import TemplateError
-from common.messages import SubflowEnded, TimerFired
-from common.models.execution import Attempt, TaskRun, new_id
-from common.models.state import State
-from common.plugins.tasks.flow_subflows import ForEachItemExecutable, Subflow
-from common.templating import render, render_value
-from executor.engine.commands import ScheduleTimer, StartSubflow
-from executor.engine.context import EngineConfig, task_context
-from executor.engine.flowables import StartRun
-from executor.engine.retry import next_attempt_at, policy_for
-from executor.engine.view import ExecutionTx
+from podium.common.errors import TemplateError
+from podium.common.messages import SubflowEnded, TimerFired
+from podium.common.models.execution import Attempt, TaskRun, new_id
+from podium.common.models.state import State
+from podium.common.plugins.tasks.flow_subflows import ForEachItemExecutable, Subflow
+from podium.common.templating import render, render_value
+from podium.executor.engine.commands import ScheduleTimer, StartSubflow
+from podium.executor.engine.context import EngineConfig, task_context
+from podium.executor.engine.flowables import StartRun
+from podium.executor.engine.retry import next_attempt_at, policy_for
+from podium.executor.engine.view import ExecutionTx
 
 SUBFLOW_TYPES = frozenset({Subflow.TYPE, *Subflow.ALIASES, ForEachItemExecutable.TYPE})
 RETRY_TIMER = "subflow_retry"
@@ -100,7 +100,7 @@ def handle_subflow_ended(tx: ExecutionTx, message: SubflowEnded, config: EngineC
     if run is None or run.state is not State.RUNNING or run.flowable.ended is not None:
         return "subflow result for a task run that is not waiting for it"
     if message.iteration is not None:
-        from executor.engine.features.for_each_item import batch_ended
+        from podium.executor.engine.features.for_each_item import batch_ended
         return batch_ended(tx, run, message, message.iteration)
     if message.child_execution_id and run.flowable.child != message.child_execution_id:
         return f"stale subflow result from {message.child_execution_id}"

@@ -7,12 +7,12 @@ always fails that way, with the way out in the same log line.
 
 from __future__ import annotations
 
-from common.models.execution import TaskRun
-from common.models.state import State
-from common.plugins.tasks.flow import Template
-from executor.engine.context import EngineConfig
-from executor.engine.flowables import StartRun
-from executor.engine.view import ExecutionTx
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import State
+from podium.common.plugins.tasks.flow import Template
+from podium.executor.engine.context import EngineConfig
+from podium.executor.engine.flowables import StartRun
+from podium.executor.engine.view import ExecutionTx
 
 DISABLED = ("Templates are disabled, please check your configuration: Podium has no "
             "templates (deprecated since Kestra 0.11); copy the template's tasks into the "

@@ -22,14 +22,19 @@ import copy
 import json
 from typing import Any, Callable
 
-from common.errors import PodiumError, TemplateError
-from common.models.execution import TaskRun
-from common.models.state import State
-from common.plugins.tasks.execution import SetVariables, UnsetVariables
-from common.templating import render, render_typed, render_value
-from executor.engine.context import EXECUTION_VARS, EngineConfig, execution_vars, task_context
-from executor.engine.flowables import StartRun
-from executor.engine.view import ExecutionTx
+from podium.common.errors import PodiumError, TemplateError
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import State
+from podium.common.plugins.tasks.execution import SetVariables, UnsetVariables
+from podium.common.templating import render, render_typed, render_value
+from podium.executor.engine.context import (
+    EXECUTION_VARS,
+    EngineConfig,
+    execution_vars,
+    task_context,
+)
+from podium.executor.engine.flowables import StartRun
+from podium.executor.engine.view import ExecutionTx
 
 
 class UpdateError(PodiumError):

@@ -13,16 +13,16 @@ module's resolver runs those lists as a Sequential would.
 
 from __future__ import annotations
 
-from common.messages import TaskResult
-from common.models.execution import Attempt, TaskRun
-from common.models.state import State, StateHistory, fold_states
-from common.plugins.base import FlowableTask
-from common.plugins.tasks.flow import WorkingDirectory
-from executor.engine.branches import Scope, enabled, resolve_scope
-from executor.engine.commands import StoreTaskCache
-from executor.engine.context import EngineConfig
-from executor.engine.flowables import StartRun
-from executor.engine.view import ExecutionTx
+from podium.common.messages import TaskResult
+from podium.common.models.execution import Attempt, TaskRun
+from podium.common.models.state import State, StateHistory, fold_states
+from podium.common.plugins.base import FlowableTask
+from podium.common.plugins.tasks.flow import WorkingDirectory
+from podium.executor.engine.branches import Scope, enabled, resolve_scope
+from podium.executor.engine.commands import StoreTaskCache
+from podium.executor.engine.context import EngineConfig
+from podium.executor.engine.flowables import StartRun
+from podium.executor.engine.view import ExecutionTx
 
 _CHILD_STATES = {State.SUCCESS, State.WARNING, State.FAILED, State.KILLED}
 

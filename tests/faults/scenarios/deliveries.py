@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from common.flow.loader import parse_flow
+from podium.common.flow.loader import parse_flow
 from tests.faults.duplicator import Duplicator
 from tests.faults.harness import Context
 from tests.faults.measure import TERMINAL, Fault, Monitor

@@ -6,8 +6,8 @@ import signal
 import time
 from collections.abc import Callable
 
-from common.messages import KillExecution
-from common.transport.base import EXECUTOR_QUEUE
+from podium.common.messages import KillExecution
+from podium.common.transport.base import EXECUTOR_QUEUE
 from tests.faults.harness import Context
 from tests.faults.measure import Fault, Monitor
 from tests.faults.scenarios.registry import RESTART_WAIT

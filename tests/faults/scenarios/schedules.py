@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import create_engine, text
 
-from common.flow.loader import parse_flow
+from podium.common.flow.loader import parse_flow
 from tests.faults.harness import Context
 from tests.faults.measure import Fault, Monitor
 from tests.faults.scenarios.kills import kill_and_restart

@@ -14,7 +14,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from common.flow.loader import parse_flow
+from podium.common.flow.loader import parse_flow
 from tests.faults.harness import Context
 from tests.faults.measure import Fault, Monitor
 from tests.faults.object_storage import ObjectStorage

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from pydantic import TypeAdapter
 
-from common.conditions import (
+from podium.common.conditions import (
     FLOW_TRIGGER_CONDITIONS,
     SCHEDULE_CONDITIONS,
     WEBHOOK_CONDITIONS,
@@ -17,9 +17,9 @@ from common.conditions import (
     UnsupportedCondition,
     holds,
 )
-from common.models.execution import Execution
-from common.models.state import StateHistory
-from common.plugins.base import AnyCondition
+from podium.common.models.execution import Execution
+from podium.common.models.state import StateHistory
+from podium.common.plugins.base import AnyCondition
 
 CONDITIONS = TypeAdapter(AnyCondition)
 C = "io.kestra.plugin.core.condition."

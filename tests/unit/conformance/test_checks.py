@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from common.models.execution import Attempt, Execution, TaskRun
-from common.models.state import State, StateEntry, StateHistory
+from podium.common.models.execution import Attempt, Execution, TaskRun
+from podium.common.models.state import State, StateEntry, StateHistory
 from tests.conformance.checks import (
     MISSING,
     BadPath,
@@ -279,7 +279,7 @@ def test_subflow_only_case_is_skipped_with_its_parent():
 
 
 def test_file_values_become_uploads():
-    from common.storage.uploads import Upload
+    from podium.common.storage.uploads import Upload
     from tests.conformance.runner import with_uploads
     given = {"f": {"$file": {"name": "a.txt", "content": "id=<execution id>"}}, "n": 1}
     assert with_uploads(given, "E1") == {"f": Upload("a.txt", data=b"id=E1"), "n": 1}
@@ -309,7 +309,7 @@ def test_a_superseded_variant_runs_against_the_current_kestra_expectation():
 def test_setup_namespace_files_are_stored_before_the_run(tmp_path, files, namespace):
     from types import SimpleNamespace
 
-    from common.storage import LocalStorage, namespace_file_uri
+    from podium.common.storage import LocalStorage, namespace_file_uri
     from tests.conformance.runner import prepare_namespace_files
     with LocalStorage(tmp_path) as storage:
         prepare_namespace_files(SimpleNamespace(storage=storage),

@@ -10,16 +10,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from common.flow.loader import parse_flow
-from common.messages import KillExecution, StartExecution, TaskResult, TimerFired
-from common.models.execution import Execution, TaskRun
-from common.models.state import State, StateHistory
-from executor.engine.commands import Decision, DispatchTask, ScheduleTimer, StoreLoopValues
-from executor.engine.context import EngineConfig
-from executor.engine.facts import Facts
-from executor.engine.loops import value_windows
-from executor.engine.process import process
-from executor.wiring import ENGINE
+from podium.common.flow.loader import parse_flow
+from podium.common.messages import KillExecution, StartExecution, TaskResult, TimerFired
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.models.state import State, StateHistory
+from podium.executor.engine.commands import Decision, DispatchTask, ScheduleTimer, StoreLoopValues
+from podium.executor.engine.context import EngineConfig
+from podium.executor.engine.facts import Facts
+from podium.executor.engine.loops import value_windows
+from podium.executor.engine.process import process
+from podium.executor.wiring import ENGINE
 
 Worker = Callable[[DispatchTask], tuple[str, dict | None]]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.store.slots import count_slots_taken
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.store.slots import count_slots_taken
 from podium.runtime import Runtime
 from tests.waiting import wait_for
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from common.messages import ResumeExecution, ReviewExecution
-from common.models.state import State
-from executor.engine.commands import ExecutionEnded, KillRunningTasks
+from podium.common.messages import ResumeExecution, ReviewExecution
+from podium.common.models.state import State
+from podium.executor.engine.commands import ExecutionEnded, KillRunningTasks
 from tests.unit.executor.harness import Harness
 
 APPROVAL = "io.kestra.plugin.core.flow.Approval"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from common.models.state import State
-from executor.engine.advance import CONCURRENCY_LIMIT_REACHED
-from executor.engine.commands import DispatchTask, ExecutionEnded
+from podium.common.models.state import State
+from podium.executor.engine.advance import CONCURRENCY_LIMIT_REACHED
+from podium.executor.engine.commands import DispatchTask, ExecutionEnded
 from tests.unit.executor.harness import Harness
 
 

@@ -4,9 +4,9 @@ test_engine_sequential / test_engine_pause, ResubmitAttempt's in test_engine_res
 
 from __future__ import annotations
 
-from common.messages import StartExecution, TimerFired
-from common.models.state import State
-from executor.engine.commands import ScheduleTimer
+from podium.common.messages import StartExecution, TimerFired
+from podium.common.models.state import State
+from podium.executor.engine.commands import ScheduleTimer
 from tests.unit.executor.harness import Harness
 from tests.unit.executor.test_engine_subflow import ended, started
 

@@ -4,7 +4,7 @@ SetVariablesTest, UnsetVariablesTest and ExitTest flows, and the edges around th
 
 from __future__ import annotations
 
-from common.models.state import State
+from podium.common.models.state import State
 from tests.unit.executor.harness import Harness
 
 SET = "io.kestra.plugin.core.execution.SetVariables"
@@ -309,7 +309,7 @@ def test_nothing_starts_after_exit_in_the_same_pass():
 
 # ---------------------------------------------------------------- restart and replay
 def test_a_restart_keeps_the_vars_and_runs_the_failed_update_again():
-    from common.messages import RestartExecution
+    from podium.common.messages import RestartExecution
     source = flow(f"""  - id: set
     type: {SET}
     variables: {{n: 1}}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.models.state import State
+from podium.common.models.state import State
 from tests.unit.executor.harness import Harness
 
 HEAD = "id: f\nnamespace: company.team\ntasks:\n"

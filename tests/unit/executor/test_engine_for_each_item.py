@@ -3,9 +3,9 @@ merge on a worker."""
 
 from __future__ import annotations
 
-from common.messages import SubflowEnded
-from common.models.state import State
-from executor.engine.features.subflow import StartSubflow
+from podium.common.messages import SubflowEnded
+from podium.common.models.state import State
+from podium.executor.engine.features.subflow import StartSubflow
 from tests.unit.executor.harness import Harness
 
 FLOW = """id: batches

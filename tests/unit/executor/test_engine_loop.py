@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from common.errors import TemplateError
-from common.models.state import State
-from common.templating import render
-from executor.engine.context import EngineConfig
+from podium.common.errors import TemplateError
+from podium.common.models.state import State
+from podium.common.templating import render
+from podium.executor.engine.context import EngineConfig
 from tests.unit.executor.harness import Harness
 
 HEAD = "id: f\nnamespace: company.team\ntasks:\n"
@@ -193,8 +193,8 @@ def test_nested_loops_give_item_parent_and_parents():
 
 
 def test_fetch_type_store_writes_each_iterations_outputs_to_storage():
-    from common.templating.library.ion import from_ion
-    from executor.engine.commands import WriteFile
+    from podium.common.templating.library.ion import from_ion
+    from podium.executor.engine.commands import WriteFile
     extra = ("    fetchType: STORE\n    outputs:\n      - id: v\n        type: STRING\n"
              "        value: \"{{ outputs.r.value }}\"\n")
     h = Harness(loop('["a", "b"]', ret("r", "got {{ item.value }}"), extra)

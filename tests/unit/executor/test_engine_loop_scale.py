@@ -4,10 +4,10 @@ iteration's outputs."""
 
 from __future__ import annotations
 
-from common.messages import RestartExecution
-from common.models.state import State
-from common.templating import render
-from executor.engine.commands import StoreLoopValues
+from podium.common.messages import RestartExecution
+from podium.common.models.state import State
+from podium.common.templating import render
+from podium.executor.engine.commands import StoreLoopValues
 from tests.unit.executor.harness import Harness
 from tests.unit.executor.test_engine_restart import Broken, drive, replayed
 
@@ -177,7 +177,7 @@ def test_an_iteration_reading_another_iterations_output_gets_it_from_folded_runs
 
 
 def test_only_references_subscripted_by_the_current_value_are_iteration_local():
-    from executor.engine.folding import reads_only_this_iteration as local
+    from podium.executor.engine.folding import reads_only_this_iteration as local
     assert local("{{ outputs.a[taskrun.value].value }}", "a")
     assert local("{{ outputs['a'] [ taskrun.value ].v }} {% if tasks.a[taskrun.value] %}", "a")
     assert local("{{ outputs.a[parent.taskrun.value][taskrun.value].v }}", "a")
@@ -226,7 +226,7 @@ def test_replay_from_a_nested_finished_iteration_reopens_only_its_own_iterations
 
 
 def test_set_state_of_a_folded_run_reopens_its_iteration_and_recounts_it():
-    from common.messages import SetTaskRunState
+    from podium.common.messages import SetTaskRunState
     h = Harness(for_each(30, 5, STEP))
     assert h.run() is State.SUCCESS
     [chosen] = [run for run in h.by_task("step") if run.value == "7"]

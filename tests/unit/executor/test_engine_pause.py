@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from common.messages import ResumeExecution, TimerFired
-from common.models.state import State
+from podium.common.messages import ResumeExecution, TimerFired
+from podium.common.models.state import State
 from tests.unit.executor.harness import Harness
 
 HEAD = "id: f\nnamespace: company.team\ntasks:\n"

@@ -3,10 +3,10 @@ replay, markAs)."""
 
 from __future__ import annotations
 
-from common.messages import ReplayExecution, RestartExecution, SetTaskRunState
-from common.models.execution import new_id
-from common.models.state import State
-from executor.engine.commands import CreateExecution, KillRunningTasks
+from podium.common.messages import ReplayExecution, RestartExecution, SetTaskRunState
+from podium.common.models.execution import new_id
+from podium.common.models.state import State
+from podium.executor.engine.commands import CreateExecution, KillRunningTasks
 from tests.unit.executor.harness import Harness
 
 HEAD = "id: f\nnamespace: company.team\ntasks:\n"

@@ -3,9 +3,9 @@ the next attempt; a result or a resubmit for anything but the running attempt is
 
 from __future__ import annotations
 
-from common.messages import ResubmitAttempt
-from common.models.state import State
-from executor.engine.context import EngineConfig
+from podium.common.messages import ResubmitAttempt
+from podium.common.models.state import State
+from podium.executor.engine.context import EngineConfig
 from tests.unit.executor.harness import Harness
 from tests.unit.executor.test_engine_subflow import started
 

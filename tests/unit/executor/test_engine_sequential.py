@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import FlowValidationError
-from common.models.state import State
+from podium.common.errors import FlowValidationError
+from podium.common.models.state import State
 from tests.unit.executor.harness import Harness
 
 HEAD = "id: f\nnamespace: company.team\n"
@@ -185,7 +185,7 @@ def test_kill_marks_running_tasks_killed_and_asks_workers_to_stop():
 def test_labels_from_a_task_result_merge_into_the_execution():
     h = Harness(flow(task("a")))
     h.start()
-    from common.messages import TaskResult
+    from podium.common.messages import TaskResult
     h.send(TaskResult(execution_id=h.execution.id, task_run_id=h.dispatched[0].task_run.id, attempt=1,
                       state="SUCCESS", labels=[{"key": "team", "value": "data"}]))
     assert h.execution.label_map()["team"] == "data"
@@ -211,14 +211,14 @@ def test_after_execution_sees_the_flow_outputs_as_execution_outputs():
 
 
 def test_create_new_execution_retry_ends_retried_and_creates_the_next_attempt_once():
-    from executor.engine.commands import CreateExecution
+    from podium.executor.engine.commands import CreateExecution
     h = Harness(flow(task("a", "Fail", "    retry:\n      type: constant\n      interval: PT1S\n      maxAttempt: 3\n      behavior: CREATE_NEW_EXECUTION\n")))
     h.start()
     h.result(h.dispatched[0], "FAILED")
     assert h.execution.state is State.RETRIED
     assert h.by_task("a")[0].state is State.RETRIED
     assert [t.kind for t in h.timers] == ["new_execution"]
-    from common.messages import TimerFired
+    from podium.common.messages import TimerFired
     fired = TimerFired(execution_id=h.execution.id, timer_id="t", timer_kind="new_execution")
     created = [c for c in h.send(fired).commands if isinstance(c, CreateExecution)]
     assert len(created) == 1
@@ -237,7 +237,7 @@ def test_create_new_execution_stops_at_max_attempt():
 def test_a_killed_execution_runs_its_after_execution_tasks_then_ends_killed():
     # Kestra runs afterExecution once the execution is terminated, KILLED included (its
     # docs' example: runIf "{{ execution.state isIn ['SUCCESS', 'KILLED', 'CANCELLED'] }}").
-    from executor.engine.commands import KillChildren, KillRunningTasks
+    from podium.executor.engine.commands import KillChildren, KillRunningTasks
     source = flow(task("a"), task("b")) + "afterExecution:\n" + task("notify", "Log")
     h = Harness(source)
     h.start()
@@ -266,7 +266,7 @@ def test_a_second_kill_stops_the_after_execution_tasks_too():
 
 def test_a_copy_of_the_kill_does_not_stop_the_after_execution_tasks():
     # The same KillExecution delivered twice is one kill, not the second kill above.
-    from common.messages import KillExecution
+    from podium.common.messages import KillExecution
     source = flow(task("a")) + "afterExecution:\n" + task("notify", "Log")
     h = Harness(source)
     h.start()

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from common.messages import TimerFired
-from common.models.state import State
-from executor.engine.commands import CancelTimers, ExecutionEnded, KillRunningTasks, ScheduleTimer
+from podium.common.messages import TimerFired
+from podium.common.models.state import State
+from podium.executor.engine.commands import (
+    CancelTimers,
+    ExecutionEnded,
+    KillRunningTasks,
+    ScheduleTimer,
+)
 from tests.unit.executor.harness import Harness
 
 HEAD = "id: f\nnamespace: company.team\n"

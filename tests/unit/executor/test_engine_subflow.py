@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from common.messages import SubflowEnded
-from common.models.state import State
-from executor.engine.commands import ExecutionEnded
-from executor.engine.features.subflow import RETRY_TIMER, StartSubflow, guess_state
+from podium.common.messages import SubflowEnded
+from podium.common.models.state import State
+from podium.executor.engine.commands import ExecutionEnded
+from podium.executor.engine.features.subflow import RETRY_TIMER, StartSubflow, guess_state
 from tests.unit.executor.harness import Harness
 
 SUBFLOW = "io.kestra.plugin.core.flow.Subflow"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from common.messages import TaskResult
-from common.models.state import State
+from podium.common.messages import TaskResult
+from podium.common.models.state import State
 from tests.unit.executor.harness import Harness
 
 HEAD = "id: f\nnamespace: company.team\ntasks:\n"

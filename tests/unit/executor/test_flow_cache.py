@@ -3,11 +3,11 @@ embedded runtime after another) must each get their own revision 1 of a flow."""
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.store import save_flow
-from common.store.database import Database
-from common.store.migrate import upgrade_database
-from executor.flow_cache import FlowCache
+from podium.common.flow.loader import parse_flow
+from podium.common.store import save_flow
+from podium.common.store.database import Database
+from podium.common.store.migrate import upgrade_database
+from podium.executor.flow_cache import FlowCache
 
 FLOW = "id: child\nnamespace: company.team\n{inputs}tasks:\n  - id: t\n" \
        "    type: io.kestra.plugin.core.log.Log\n    message: hi\n"

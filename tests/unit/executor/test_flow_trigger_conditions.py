@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter
 
-from common.errors import PodiumError
-from common.models.execution import Execution
-from common.models.state import StateHistory
-from common.plugins.base import AnyTrigger, Trigger
-from common.store.types import utcnow
-from executor.flow_triggers.conditions import UnsupportedCondition, fires
+from podium.common.errors import PodiumError
+from podium.common.models.execution import Execution
+from podium.common.models.state import StateHistory
+from podium.common.plugins.base import AnyTrigger, Trigger
+from podium.common.store.types import utcnow
+from podium.executor.flow_triggers.conditions import UnsupportedCondition, fires
 
 TRIGGERS = TypeAdapter(AnyTrigger)
 LISTENER = ("company.listen", "listener")
@@ -99,7 +99,7 @@ def test_multiple_condition_adds_what_the_window_met():
 
 
 # ---------------------------------------------------------------- preconditions
-from executor.flow_triggers.conditions import listens, parts_met, window_conditions  # noqa: E402
+from podium.executor.flow_triggers.conditions import listens, parts_met, window_conditions  # noqa: E402
 
 PRECONDITIONS = {"id": "pre", "flows": [
     {"namespace": "company.team", "flowId": "a", "states": ["SUCCESS", "WARNING", "FAILED"]},

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from common.flow_windows import WindowSpec, bounds, of_time_window, of_window
-from common.models.execution import Execution
-from common.models.state import StateHistory
-from common.plugins.base import AnyTrigger
-from common.store.types import utcnow
-from executor.flow_triggers.conditions import fires, listens, parts_met, window_conditions
+from podium.common.flow_windows import WindowSpec, bounds, of_time_window, of_window
+from podium.common.models.execution import Execution
+from podium.common.models.state import StateHistory
+from podium.common.plugins.base import AnyTrigger
+from podium.common.store.types import utcnow
+from podium.executor.flow_triggers.conditions import fires, listens, parts_met, window_conditions
 
 TRIGGERS = TypeAdapter(AnyTrigger)
 LISTENER = ("company.team", "listener")
@@ -172,7 +172,7 @@ def test_kestra_1_time_windows_map_to_the_same_specs():
 
 
 def test_last_deadline_is_todays_once_passed_else_yesterdays():
-    from common.flow_windows import last_deadline
+    from podium.common.flow_windows import last_deadline
     spec = window(deadline="13:00:00+02:00")  # 11:00 UTC
     assert last_deadline(spec, NOON) == NOON.replace(hour=11, minute=0)
     assert last_deadline(spec, NOON.replace(hour=10)) == \

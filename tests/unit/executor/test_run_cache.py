@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from common.models.execution import TaskRun
-from common.models.state import StateHistory
-from executor.run_cache import TaskRunCache
+from podium.common.models.execution import TaskRun
+from podium.common.models.state import StateHistory
+from podium.executor.run_cache import TaskRunCache
 
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
 

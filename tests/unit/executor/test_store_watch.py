@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from executor.store_watch import StoreWatch
+from podium.executor.store_watch import StoreWatch
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 TIMEOUT = timedelta(seconds=10)

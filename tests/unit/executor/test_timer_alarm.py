@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-from executor.timer_alarm import TimerAlarm, seconds_until_round
+from podium.executor.timer_alarm import TimerAlarm, seconds_until_round
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 

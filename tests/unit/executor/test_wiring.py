@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from common.messages import ExecutorMessage
-from executor.wiring import ENGINE, PERSISTERS
+from podium.common.messages import ExecutorMessage
+from podium.executor.wiring import ENGINE, PERSISTERS
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "architecture.md"
 ROW = re.compile(r"^\| `(?P<key>[^`]+)` \| `(?P<path>[^`]+\.py)` `(?P<function>\w+)`")
@@ -34,7 +34,9 @@ def doc_table(name: str) -> dict[str, tuple[str, str]]:
 
 
 def where(function) -> tuple[str, str]:
-    return function.__module__.replace(".", "/") + ".py", function.__name__
+    """(source file, name): podium.executor.x is the file executor/x.py of the repository."""
+    module = function.__module__.removeprefix("podium.")
+    return module.replace(".", "/") + ".py", function.__name__
 
 
 def test_every_executor_message_has_a_handler():
@@ -59,8 +61,8 @@ def test_the_doc_timer_table_is_the_wiring():
 
 
 def test_every_command_the_engine_emits_has_a_persister():
-    from executor.engine import commands
-    from executor.engine.features.subflow import StartSubflow
+    from podium.executor.engine import commands
+    from podium.executor.engine.features.subflow import StartSubflow
 
     emitted = {cls for cls in vars(commands).values()
                if isinstance(cls, type) and cls.__module__ == commands.__name__

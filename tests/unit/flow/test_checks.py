@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from common.checks import BLOCK, CREATE, FAIL, evaluate_checks
-from common.errors import FlowValidationError
-from common.flow.loader import parse_flow
-from common.templating import render_typed
+from podium.common.checks import BLOCK, CREATE, FAIL, evaluate_checks
+from podium.common.errors import FlowValidationError
+from podium.common.flow.loader import parse_flow
+from podium.common.templating import render_typed
 
 HEAD = "id: f\nnamespace: n\ninputs:\n  - id: x\n    type: INT\n"
 TASKS = "tasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"

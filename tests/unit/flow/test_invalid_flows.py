@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from common.errors import FlowValidationError, YamlSyntaxError
-from common.flow.loader import parse_flow
+from podium.common.errors import FlowValidationError, YamlSyntaxError
+from podium.common.flow.loader import parse_flow
 
 CORPUS = Path(__file__).parents[2] / "fixtures" / "invalid_flows"
 CASES = sorted(CORPUS.glob("*.yaml"))

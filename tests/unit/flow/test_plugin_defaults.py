@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import common.plugins  # noqa: F401
-from common.flow.plugin_defaults import apply_plugin_defaults, deep_merge
+import podium.common.plugins  # noqa: F401
+from podium.common.flow.plugin_defaults import apply_plugin_defaults, deep_merge
 
 LOG = "io.kestra.plugin.core.log.Log"
 
@@ -78,6 +78,6 @@ def test_deep_merge_merges_maps_and_concatenates_lists():
 
 
 def test_a_property_known_by_its_former_or_new_name_is_not_unknown():
-    from common.flow.plugin_defaults import unknown_default_properties
+    from podium.common.flow.plugin_defaults import unknown_default_properties
     default = {"type": LOG, "values": {"when": "{{ true }}", "runIf": "x", "nope": 1}}
     assert unknown_default_properties(default) == ["nope"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import FlowValidationError
-from common.flow.loader import parse_flow
-from common.models.state import State
+from podium.common.errors import FlowValidationError
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
 from tests.unit.executor.harness import Harness
 from tests.unit.executor.test_engine_sequential import flow, task
 

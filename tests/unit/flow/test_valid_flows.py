@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from common.flow.loader import load_flow_file, parse_flow
+from podium.common.flow.loader import load_flow_file, parse_flow
 
 _CANDIDATES = [os.environ.get("PODIUM_SHARED_DIR"), Path(__file__).parents[4] / "shared", "/work/shared"]
 SHARED = next((Path(c) for c in _CANDIDATES if c and Path(c, "conformance").is_dir()), Path("shared"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter
 
-from common.inputs import AnyInput
+from podium.common.inputs import AnyInput
 
 ADAPTER = TypeAdapter(list[AnyInput])
 

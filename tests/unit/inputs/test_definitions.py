@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 
-from common.inputs import (
+from podium.common.inputs import (
     INPUT_CLASSES,
     ArrayInput,
     DateInput,

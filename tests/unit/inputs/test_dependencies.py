@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from common.inputs import check_dependencies
+from podium.common.inputs import check_dependencies
 
 from .conftest import ADAPTER
 

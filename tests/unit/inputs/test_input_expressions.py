@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from common.flow.loader import parse_flow
-from common.inputs import InputErrors
-from common.submission import new_execution
-from common.templating import RenderServices
+from podium.common.flow.loader import parse_flow
+from podium.common.inputs import InputErrors
+from podium.common.submission import new_execution
+from podium.common.templating import RenderServices
 
 NOW = datetime(2025, 1, 6, tzinfo=timezone.utc)
 

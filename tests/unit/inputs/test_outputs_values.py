@@ -4,8 +4,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from common.errors import OutputError
-from common.inputs import InputType, coerce_output, to_json_value
+from podium.common.errors import OutputError
+from podium.common.inputs import InputType, coerce_output, to_json_value
 
 
 @pytest.mark.parametrize("type_, rendered, expected", [

@@ -4,9 +4,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from common.errors import InputError
-from common.inputs import parse_input_value
-from common.inputs.regexes import MAX_VALIDATED_LENGTH
+from podium.common.errors import InputError
+from podium.common.inputs import parse_input_value
+from podium.common.inputs.regexes import MAX_VALIDATED_LENGTH
 
 from .conftest import declare
 

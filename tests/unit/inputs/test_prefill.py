@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from common.errors import InputError
-from common.inputs import resolve_inputs
+from podium.common.errors import InputError
+from podium.common.inputs import resolve_inputs
 
 from .conftest import ADAPTER, declare
 

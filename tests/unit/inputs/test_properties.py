@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from common.errors import InputError
-from common.inputs import InputType, parse_input_value, to_json_value
+from podium.common.errors import InputError
+from podium.common.inputs import InputType, parse_input_value, to_json_value
 
 from .conftest import declare
 

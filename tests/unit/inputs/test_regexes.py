@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from common.inputs.regexes import UnsafeRegexError, compile_validator, full_match
+from podium.common.inputs.regexes import UnsafeRegexError, compile_validator, full_match
 
 
 @pytest.mark.parametrize("pattern", [r"A\d+", r"^[a-z]+(-[a-z]+)*$", r"([a-z]+-)*", r"(a|b)*",

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from common.errors import InputError, TemplateError
-from common.inputs import InputErrors, resolve_inputs
+from podium.common.errors import InputError, TemplateError
+from podium.common.inputs import InputErrors, resolve_inputs
 
 from .conftest import ADAPTER
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from celery.worker import state as worker_state
 from kombu.transport.virtual.base import QoS
 
-from common.transport.celery_consumer import _PodiumConsumer
+from podium.common.transport.celery_consumer import _PodiumConsumer
 
 
 class Request:  # what Celery's request sets hold (weakly)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from common.flow.loader import parse_flow
-from common.models.execution import Execution, TaskRun
-from common.models.state import State, StateHistory, transition
-from common.observability import metrics
-from executor.engine.commands import Decision
-from executor.metrics import NOTHING, Observed, observe, record
+from podium.common.flow.loader import parse_flow
+from podium.common.models.execution import Execution, TaskRun
+from podium.common.models.state import State, StateHistory, transition
+from podium.common.observability import metrics
+from podium.executor.engine.commands import Decision
+from podium.executor.metrics import NOTHING, Observed, observe, record
 
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 FLOW = parse_flow("""

@@ -9,8 +9,8 @@ import urllib.request
 import pytest
 from prometheus_client import CollectorRegistry, Counter
 
-from common.observability import Health, ManagementServer
-from common.observability.metrics import QueueDepth
+from podium.common.observability import Health, ManagementServer
+from podium.common.observability.metrics import QueueDepth
 
 
 class Clock:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
-from api import create_app
-from common.settings import ApiSettings
+from podium.api import create_app
+from podium.common.settings import ApiSettings
 from podium.runtime import Runtime
 
 

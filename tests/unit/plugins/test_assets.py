@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import FlowValidationError
-from common.flow.loader import parse_flow
-from common.models.state import State
+from podium.common.errors import FlowValidationError
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
 
 LOG = "io.kestra.plugin.core.log.Log"
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-import common.plugins  # noqa: F401  (registers every type)
-from common.plugins.base import TaskKind
-from common.plugins.registry import registry
+import podium.common.plugins  # noqa: F401  (registers every type)
+from podium.common.plugins.base import TaskKind
+from podium.common.plugins.registry import registry
 
 CORE = "io.kestra.plugin.core."
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.plugins.cron import CronError, never_fires_reason, parse_cron
+from podium.common.plugins.cron import CronError, never_fires_reason, parse_cron
 
 
 @pytest.mark.parametrize("expression", [

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import FlowValidationError
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.plugins import dynamic
+from podium.common.errors import FlowValidationError
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.plugins import dynamic
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
 
 
 def _flow(task: str) -> str:

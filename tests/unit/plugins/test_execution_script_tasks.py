@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-import common.plugins  # noqa: F401  (registers every type)
-from common.plugins import AnyTask, AnyTaskRunner, TaskKind, registry, runners
-from common.plugins.tasks import execution, output, scripts, templating
+import podium.common.plugins  # noqa: F401  (registers every type)
+from podium.common.plugins import AnyTask, AnyTaskRunner, TaskKind, registry, runners
+from podium.common.plugins.tasks import execution, output, scripts, templating
 
 TASK = TypeAdapter(AnyTask)
 RUNNER = TypeAdapter(AnyTaskRunner)

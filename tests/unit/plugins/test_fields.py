@@ -9,9 +9,9 @@ from typing import Any, Optional
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-import common.plugins  # noqa: F401  (registers every type)
-from common.plugins import AnyTask, AnyTrigger, base, fields
-from common.plugins.fields import Duration, Dyn, Labels, ScalarStr, StrictModel
+import podium.common.plugins  # noqa: F401  (registers every type)
+from podium.common.plugins import AnyTask, AnyTrigger, base, fields
+from podium.common.plugins.fields import Duration, Dyn, Labels, ScalarStr, StrictModel
 
 TASK = TypeAdapter(AnyTask)
 TRIGGER = TypeAdapter(AnyTrigger)
@@ -129,12 +129,12 @@ def test_task_modules_do_not_import_each_other() -> None:
     """Only the shared property modules (`_files`, `_purge`, `_script_base`: no task type)
     are imported."""
     tasks_dir = pathlib.Path(fields.__file__).parent / "tasks"
-    shared = {"common.plugins.tasks._files", "common.plugins.tasks._purge",
-              "common.plugins.tasks._script_base"}
+    shared = {"podium.common.plugins.tasks._files", "podium.common.plugins.tasks._purge",
+              "podium.common.plugins.tasks._script_base"}
     for path in tasks_dir.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-                    "common.plugins.tasks."):
+                    "podium.common.plugins.tasks."):
                 assert node.module in shared, (path.name, node.module)
     for name in shared:
         assert "TYPE:" not in (tasks_dir / (name.rsplit(".", 1)[1] + ".py")).read_text()

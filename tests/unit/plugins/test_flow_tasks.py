@@ -9,9 +9,9 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 
-import common.plugins  # noqa: F401  (registers every type)
-from common.plugins import AnyTask, TaskKind, registry
-from common.plugins.tasks import flow, flow_branching, flow_loops, flow_subflows
+import podium.common.plugins  # noqa: F401  (registers every type)
+from podium.common.plugins import AnyTask, TaskKind, registry
+from podium.common.plugins.tasks import flow, flow_branching, flow_loops, flow_subflows
 
 TASK = TypeAdapter(AnyTask)
 CONFORMANCE = "/work/shared/conformance/kestra/flows"

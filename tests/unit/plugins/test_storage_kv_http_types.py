@@ -7,9 +7,17 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-import common.plugins  # noqa: F401  (registers every type)
-from common.plugins import AnyTask, registry
-from common.plugins.tasks import http, kv, log_admin, namespace, state, storage, trigger_tasks
+import podium.common.plugins  # noqa: F401  (registers every type)
+from podium.common.plugins import AnyTask, registry
+from podium.common.plugins.tasks import (
+    http,
+    kv,
+    log_admin,
+    namespace,
+    state,
+    storage,
+    trigger_tasks,
+)
 
 TASK = TypeAdapter(AnyTask)
 

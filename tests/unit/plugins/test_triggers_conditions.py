@@ -10,10 +10,10 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 
-import common.plugins  # noqa: F401  (registers every type)
-from common.plugins import AnyCondition, AnyTrigger, registry
-from common.plugins import conditions as c
-from common.plugins import triggers as t
+import podium.common.plugins  # noqa: F401  (registers every type)
+from podium.common.plugins import AnyCondition, AnyTrigger, registry
+from podium.common.plugins import conditions as c
+from podium.common.plugins import triggers as t
 
 TRIGGER = TypeAdapter(AnyTrigger)
 CONDITION = TypeAdapter(AnyCondition)

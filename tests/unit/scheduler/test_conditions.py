@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from common.flow.loader import parse_flow
-from scheduler.conditions import ConditionError, all_hold
+from podium.common.flow.loader import parse_flow
+from podium.scheduler.conditions import ConditionError, all_hold
 
 C = "io.kestra.plugin.core.condition."
 

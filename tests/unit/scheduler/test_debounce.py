@@ -7,9 +7,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from common.debounce import Window, burst_execution_id, folded_variables, key_hash, render_key
-from common.flow.loader import parse_flow
-from common.plugins.triggers import Debounce
+from podium.common.debounce import (
+    Window,
+    burst_execution_id,
+    folded_variables,
+    key_hash,
+    render_key,
+)
+from podium.common.flow.loader import parse_flow
+from podium.common.plugins.triggers import Debounce
 
 T0 = datetime(2025, 6, 2, 12, 0, tzinfo=timezone.utc)
 S = timedelta(seconds=1)

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from common.plugins.cron import parse_cron
-from scheduler.fire_times import fire_times, next_fire, previous_fire
+from podium.common.plugins.cron import parse_cron
+from podium.scheduler.fire_times import fire_times, next_fire, previous_fire
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = timezone.utc

@@ -9,10 +9,10 @@ import threading
 
 import pytest
 
-from common.errors import HttpRequestError
-from common.plugins.triggers import HttpTrigger
-from common.settings import HttpSettings
-from scheduler.http_poll import poll
+from podium.common.errors import HttpRequestError
+from podium.common.plugins.triggers import HttpTrigger
+from podium.common.settings import HttpSettings
+from podium.scheduler.http_poll import poll
 
 TOKEN = "s3cr3t-bearer-token"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.store.triggers import TriggerState
-from scheduler.plan import execution_id, initial_state, iso, recover, step
-from scheduler.specs import build_spec
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.store.triggers import TriggerState
+from podium.scheduler.plan import execution_id, initial_state, iso, recover, step
+from podium.scheduler.specs import build_spec
 
 UTC = timezone.utc
 T0 = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)  # a Monday

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from common.models.state import State
-from common.store import FlowRevision
-from common.store.triggers import TriggerState
-from scheduler.polling import claim, initial_poll_state, poll_execution_id, slot_of
-from scheduler.specs import flow_specs
+from podium.common.models.state import State
+from podium.common.store import FlowRevision
+from podium.common.store.triggers import TriggerState
+from podium.scheduler.polling import claim, initial_poll_state, poll_execution_id, slot_of
+from podium.scheduler.specs import flow_specs
 
 UTC = timezone.utc
 T0 = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)

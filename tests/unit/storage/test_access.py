@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import (
+from podium.common.errors import (
     FileAccessError,
     FileTooLargeError,
     StorageError,
     StorageNotFoundError,
     UnsafePathError,
 )
-from common.storage import LocalStorage, input_file_uri, namespace_file_uri, task_output_uri
-from common.storage.access import FileScope, file_size, read_text
-from common.storage.uploads import InputUploads, Upload
+from podium.common.storage import LocalStorage, input_file_uri, namespace_file_uri, task_output_uri
+from podium.common.storage.access import FileScope, file_size, read_text
+from podium.common.storage.uploads import InputUploads, Upload
 
 OWN = task_output_uri("company.team", "my_flow", "E1", "t", "TR1", "out.txt")
 PARENT = input_file_uri("company", "parent", "P1", "data", "in.csv")

@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from common.errors import FileAccessError, UnsafePathError
-from common.storage import LocalStorage, namespace_file_uri
-from common.storage.access import FileScope, file_size, read_text
-from common.storage.local_paths import LocalFiles, is_file_uri, namespace_file_of
+from podium.common.errors import FileAccessError, UnsafePathError
+from podium.common.storage import LocalStorage, namespace_file_uri
+from podium.common.storage.access import FileScope, file_size, read_text
+from podium.common.storage.local_paths import LocalFiles, is_file_uri, namespace_file_of
 
 
 @pytest.fixture

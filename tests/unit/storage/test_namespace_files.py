@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import StorageError, UnsafePathError
-from common.storage import LocalStorage, namespace_file_uri
-from common.storage import namespace_files as nsfiles
-from common.storage.globs import include_exclude, path_predicate
+from podium.common.errors import StorageError, UnsafePathError
+from podium.common.storage import LocalStorage, namespace_file_uri
+from podium.common.storage import namespace_files as nsfiles
+from podium.common.storage.globs import include_exclude, path_predicate
 
 PATHS = ["a.txt", "scripts/etl.py", "scripts/lib/util.py", "test/a/b/c/1.txt",
          "ignore/4.txt", "q.sql"]

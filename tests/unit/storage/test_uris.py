@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import StorageError, UnsafePathError
-from common.storage import (
+from podium.common.errors import StorageError, UnsafePathError
+from podium.common.storage import (
     check_name,
     check_path,
     execution_prefix,
@@ -15,7 +15,7 @@ from common.storage import (
     slugify,
     task_output_uri,
 )
-from common.storage.uris import check_in_namespace, key_of
+from podium.common.storage.uris import check_in_namespace, key_of
 
 # Every way a user-controlled name could escape its directory, raw or percent-encoded.
 BAD_NAMES = ["", ".", "..", "../x", "x/..", "/abs", "a\\b", "..\\x", "a\x00b", "a\nb",

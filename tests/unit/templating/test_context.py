@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from common.errors import UndefinedVariableError
-from common.templating import SERVICES_KEY, RenderServices, build_context, render
-from common.templating.context import env_variables, label_variables, parent_variables
+from podium.common.errors import UndefinedVariableError
+from podium.common.templating import SERVICES_KEY, RenderServices, build_context, render
+from podium.common.templating.context import env_variables, label_variables, parent_variables
 
 START = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from common.errors import TemplateError, UndefinedVariableError
-from common.templating import (
+from podium.common.errors import TemplateError, UndefinedVariableError
+from podium.common.templating import (
     SERVICES_KEY,
     RenderServices,
     is_truthy,

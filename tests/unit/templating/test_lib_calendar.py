@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from common.errors import TemplateError
-from common.templating import render
+from podium.common.errors import TemplateError
+from podium.common.templating import render
 
 
 @pytest.mark.parametrize("template,expected", [

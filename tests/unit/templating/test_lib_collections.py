@@ -3,8 +3,8 @@
 import pytest
 from jinja2 import StrictUndefined, Undefined
 
-from common.errors import TemplateError
-from common.templating.library import FILTERS as F
+from podium.common.errors import TemplateError
+from podium.common.templating.library import FILTERS as F
 
 
 def test_chunk_out():  # ChunkFilterTest.out / exception

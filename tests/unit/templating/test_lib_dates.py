@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from common.errors import TemplateError
-from common.templating.library import FILTERS, FUNCTIONS
-from common.templating.library import dates as dates_mod
+from podium.common.errors import TemplateError
+from podium.common.templating.library import FILTERS, FUNCTIONS
+from podium.common.templating.library import dates as dates_mod
 
 # DateFilterTest.NOW = ZonedDateTime.parse("2013-09-08T16:19:12.123456+01")
 NOW = dt.datetime(2013, 9, 8, 16, 19, 12, 123456, tzinfo=dt.timezone(dt.timedelta(hours=1)))

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
-from common.errors import TemplateError
-from common.templating.library import FILTERS, FUNCTIONS, TESTS
+from podium.common.errors import TemplateError
+from podium.common.templating.library import FILTERS, FUNCTIONS, TESTS
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import re
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
-from common.errors import PodiumError, TemplateError
-from common.templating.library import FILTERS, TESTS
-from common.templating.library import FUNCTIONS as FN
-from common.templating.services import SERVICES_KEY, RenderServices
+from podium.common.errors import PodiumError, TemplateError
+from podium.common.templating.library import FILTERS, TESTS
+from podium.common.templating.library import FUNCTIONS as FN
+from podium.common.templating.services import SERVICES_KEY, RenderServices
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_kv_missing_key_fails_by_default_KvFunctionTest(env):
         render(env, "{{ kv('absent', errorOnMissing=true) }}", services)
     # `??` rescues undefined values only, not a failing function (Pebble's
     # NullCoalescingExpression catches AttributeNotFoundException alone)
-    from common.templating import render as pebble_render
+    from podium.common.templating import render as pebble_render
     with pytest.raises(TemplateError, match="does not exist"):
         pebble_render("{{ kv('absent') ?? 'fallback' }}",
                       {"flow": {"id": "f", "namespace": "my.namespace"}}, services)
@@ -97,7 +97,7 @@ def test_kv_missing_key_with_error_on_missing_false_is_null(env):
     # shouldGetEmptyGivenNonExistingKeyAndErrorOnMissingFalse
     services = _kv_service({})
     assert render(env, "{{ kv('absent', errorOnMissing=false) is null }}", services) == "True"
-    from common.templating import render as pebble_render
+    from podium.common.templating import render as pebble_render
     assert pebble_render("{{ kv('absent', errorOnMissing=false) }}",
                          {"flow": {"id": "f", "namespace": "my.namespace"}}, services) == ""
 

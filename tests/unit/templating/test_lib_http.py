@@ -7,16 +7,16 @@ import json
 
 import pytest
 
-from common.errors import TemplateError
-from common.settings import HttpSettings
-from common.storage import LocalStorage
-from common.store import Database, upgrade_database
-from common.templating import build_context, render
-from common.templating import environment as envmod
-from common.templating.library import runtime
 from podium import wiring
+from podium.common.errors import TemplateError
+from podium.common.settings import HttpSettings
+from podium.common.storage import LocalStorage
+from podium.common.store import Database, upgrade_database
+from podium.common.templating import build_context, render
+from podium.common.templating import environment as envmod
+from podium.common.templating.library import runtime
+from podium.worker.run_context import RunContext
 from tests.unit.worker.http_server import start_server, stop_server
-from worker.run_context import RunContext
 
 LOCAL = HttpSettings(allow_hosts=["127.0.0.1"])
 

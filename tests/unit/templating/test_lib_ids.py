@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from common.errors import TemplateError
-from common.templating import render
-from common.templating.library import ids
+from podium.common.errors import TemplateError
+from podium.common.templating import render
+from podium.common.templating.library import ids
 
 
 def test_ksuid_KSUIDFunctionTest():

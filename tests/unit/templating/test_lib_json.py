@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from common.errors import TemplateError
-from common.templating.library import FILTERS as F
-from common.templating.library import FUNCTIONS as FN
-from common.templating.library import TESTS as T
+from podium.common.errors import TemplateError
+from podium.common.templating.library import FILTERS as F
+from podium.common.templating.library import FUNCTIONS as FN
+from podium.common.templating.library import TESTS as T
 
 DATE = dt.datetime(2013, 9, 8, 16, 19, tzinfo=dt.timezone(dt.timedelta(hours=2)))
 SECOND = {"string": "string", "int": 1, "float": 1.123, "list": ["string", 1, 1.123], "bool": True,

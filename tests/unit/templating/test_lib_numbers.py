@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from common.errors import TemplateError
-from common.templating.library import FILTERS as F
+from podium.common.errors import TemplateError
+from podium.common.templating.library import FILTERS as F
 
 
 @pytest.mark.parametrize("text,kind,cls", [  # NumberFilterTest.source

@@ -3,9 +3,9 @@ Oracles: Kestra's RegexFilterTest, DistinctFilterTest, StringFilterTest."""
 
 import pytest
 
-from common.errors import TemplateError
-from common.templating import render
-from common.templating.library import patterns
+from podium.common.errors import TemplateError
+from podium.common.templating import render
+from podium.common.templating.library import patterns
 
 
 @pytest.mark.parametrize("template,expected", [

@@ -6,10 +6,10 @@ import io
 
 import pytest
 
-from common.errors import TemplateError
-from common.storage import LocalStorage
-from common.templating import build_context, render
-from worker.run_context import RunContext
+from podium.common.errors import TemplateError
+from podium.common.storage import LocalStorage
+from podium.common.templating import build_context, render
+from podium.worker.run_context import RunContext
 
 
 def test_env_EnvFunctionTest():

@@ -3,9 +3,9 @@
 import pytest
 from jinja2 import Undefined
 
-from common.errors import TemplateError
-from common.templating.library import FILTERS, FUNCTIONS
-from common.templating.library import TESTS as T
+from podium.common.errors import TemplateError
+from podium.common.templating.library import FILTERS, FUNCTIONS
+from podium.common.templating.library import TESTS as T
 
 
 def test_defined_and_null():

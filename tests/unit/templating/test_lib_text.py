@@ -4,8 +4,8 @@ import hashlib
 
 import pytest
 
-from common.errors import TemplateError
-from common.templating.library import FILTERS as F
+from podium.common.errors import TemplateError
+from podium.common.templating.library import FILTERS as F
 
 
 def test_slugify_out():  # SlugifyFilterTest.out

@@ -1,6 +1,6 @@
 """The `isIn` operator (Kestra 0.24+). Oracle: Kestra's InExpressionTest."""
 
-from common.templating import render
+from podium.common.templating import render
 
 
 def test_is_in_InExpressionTest():

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from common.errors import TemplateError
-from common.templating import RenderServices, render, render_typed
+from podium.common.errors import TemplateError
+from podium.common.templating import RenderServices, render, render_typed
 
 CONTEXT = {
     "inputs": {"name": "n", "list": [1, 2], "map": {"k": "v"}},

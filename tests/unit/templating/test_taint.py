@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from common.templating import RenderServices, render, render_typed
+from podium.common.templating import RenderServices, render, render_typed
 
 SECRETS = {"K": "Sup3r-S3cret", "CFG": json.dumps({"password": "pa55-word!", "region": "eu",
                                                   "enabled": "true"})}

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-import common.plugins  # noqa: F401  (registers every type)
-from common.plugins import AnyTask
-from common.templating import RenderServices, build_context
-from worker.run_context import RunContext
-from worker.sandbox import Sandbox
-from worker.script_envs import ScriptEnvironments
+import podium.common.plugins  # noqa: F401  (registers every type)
+from podium.common.plugins import AnyTask
+from podium.common.templating import RenderServices, build_context
+from podium.worker.run_context import RunContext
+from podium.worker.sandbox import Sandbox
+from podium.worker.script_envs import ScriptEnvironments
 
 TASK = TypeAdapter(AnyTask)
 

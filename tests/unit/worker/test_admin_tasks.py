@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from common.messages import ResumeExecution
-from common.models.execution import Execution
-from common.models.state import State, StateHistory
-from common.store import (
+from podium.common.messages import ResumeExecution
+from podium.common.models.execution import Execution
+from podium.common.models.state import State, StateHistory
+from podium.common.store import (
     Database,
     LogEntry,
     append_logs,
@@ -19,9 +19,9 @@ from common.store import (
     insert_execution,
     upgrade_database,
 )
-from common.transport.base import EXECUTOR_QUEUE
+from podium.common.transport.base import EXECUTOR_QUEUE
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 NS = "company.team"
@@ -155,7 +155,7 @@ def test_resume_without_a_broker_fails():
 
 
 def test_purge_executions_also_deletes_their_stored_files(db, tmp_path):
-    from common.storage import LocalStorage, execution_prefix, task_output_uri
+    from podium.common.storage import LocalStorage, execution_prefix, task_output_uri
     old = add(db, "a", at=T0 - timedelta(days=2))
     kept = add(db, "a", at=T0 + timedelta(days=1))
     with LocalStorage(tmp_path / "storage") as storage:
@@ -176,7 +176,7 @@ def test_purge_executions_also_deletes_their_stored_files(db, tmp_path):
 
 
 def test_toggle_flips_a_stored_trigger_and_stores_an_unknown_one(db):
-    from common.store.triggers import TriggerState, ensure_trigger, get_trigger
+    from podium.common.store.triggers import TriggerState, ensure_trigger, get_trigger
     with db.begin() as conn:
         ensure_trigger(conn, TriggerState(NS, "flow", "schedule", fingerprint="f",
                                           disabled=True))

@@ -8,20 +8,26 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timezone
 
-from common.heartbeat import new_instance
-from common.messages import RunTask
-from common.models.execution import Attempt, Execution, TaskRun
-from common.models.state import State, StateHistory
-from common.outbox_relay import OutboxRelay
-from common.store import Database, insert_execution, insert_task_runs, upgrade_database
-from common.store.outbox import enqueue_for_publish
-from common.store.services import DEAD, beat
-from common.transport import InProcessTransport
-from common.transport.base import EXECUTOR_QUEUE, LAPSED, RESENT, WORKER_QUEUE, handling_redelivery
+from podium.common.heartbeat import new_instance
+from podium.common.messages import RunTask
+from podium.common.models.execution import Attempt, Execution, TaskRun
+from podium.common.models.state import State, StateHistory
+from podium.common.outbox_relay import OutboxRelay
+from podium.common.store import Database, insert_execution, insert_task_runs, upgrade_database
+from podium.common.store.outbox import enqueue_for_publish
+from podium.common.store.services import DEAD, beat
+from podium.common.transport import InProcessTransport
+from podium.common.transport.base import (
+    EXECUTOR_QUEUE,
+    LAPSED,
+    RESENT,
+    WORKER_QUEUE,
+    handling_redelivery,
+)
+from podium.worker.admission import DONE, claim_name
+from podium.worker.service import WorkerService
+from podium.worker.silence import SilenceWatch
 from tests.waiting import wait_for
-from worker.admission import DONE, claim_name
-from worker.service import WorkerService
-from worker.silence import SilenceWatch
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from common.models.state import State
-from common.storage import LocalStorage
+from podium.common.models.state import State
+from podium.common.storage import LocalStorage
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
 
 ASSERT = "io.kestra.plugin.core.execution.Assert"
 WRITE = "io.kestra.plugin.core.storage.Write"

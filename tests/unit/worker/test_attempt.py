@@ -8,12 +8,19 @@ from datetime import timedelta
 
 import pytest
 
-from common.errors import TemplateError
-from common.models.state import State
-from common.plugins.tasks.debug import Return
+from podium.common.errors import TemplateError
+from podium.common.models.state import State
+from podium.common.plugins.tasks.debug import Return
+from podium.worker.run_context import RunContext
+from podium.worker.runnables import (
+    RUNNABLES,
+    Outcome,
+    TaskFailure,
+    adjust_state,
+    attempt,
+    run_attempt,
+)
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.run_context import RunContext
-from worker.runnables import RUNNABLES, Outcome, TaskFailure, adjust_state, attempt, run_attempt
 
 RETURN = "io.kestra.plugin.core.debug.Return"
 FAIL = "io.kestra.plugin.core.execution.Fail"
@@ -226,7 +233,7 @@ def test_context_render_helpers():
 
 
 def test_check_killed_and_sleep():
-    from worker.run_context import Killed, TimedOut
+    from podium.worker.run_context import Killed, TimedOut
     ctx, _ = make_ctx()
     ctx.check_killed()
     ctx.deadline = time.monotonic() - 1

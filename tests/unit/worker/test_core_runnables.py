@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
 
 LOG = "io.kestra.plugin.core.log.Log"
 RETURN = "io.kestra.plugin.core.debug.Return"

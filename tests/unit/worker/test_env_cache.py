@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from common.errors import ScriptEnvironmentError
-from worker.script_envs.cache import MANIFEST, EnvCache, env_key, read_manifest
-from worker.script_envs.python_env import normalize_dependencies
+from podium.common.errors import ScriptEnvironmentError
+from podium.worker.script_envs.cache import MANIFEST, EnvCache, env_key, read_manifest
+from podium.worker.script_envs.python_env import normalize_dependencies
 
 
 def nothing() -> None:

@@ -9,13 +9,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from common.models.state import State
-from common.storage import LocalStorage
-from common.templating import RenderServices, build_context
+from podium.common.models.state import State
+from podium.common.storage import LocalStorage
+from podium.common.templating import RenderServices, build_context
+from podium.worker.run_context import RunContext
+from podium.worker.runnables import run_attempt
+from podium.worker.runnables.scripts import run_script
 from tests.unit.worker.conftest import LogSink, make_ctx, make_task
-from worker.run_context import RunContext
-from worker.runnables import run_attempt
-from worker.runnables.scripts import run_script
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")
 

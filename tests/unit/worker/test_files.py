@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
-from common.errors import FileAccessError, StorageError, TemplateError
-from common.models.state import State
-from common.storage import LocalStorage, input_file_uri, namespace_file_uri, task_output_uri
-from common.storage.local_paths import LocalFiles
+from podium.common.errors import FileAccessError, StorageError, TemplateError
+from podium.common.models.state import State
+from podium.common.storage import LocalStorage, input_file_uri, namespace_file_uri, task_output_uri
+from podium.common.storage.local_paths import LocalFiles
+from podium.worker.runnables import run_attempt
+from podium.worker.runnables.files import glob_regex
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
-from worker.runnables.files import glob_regex
 
 SH = "io.kestra.plugin.scripts.shell.Commands"
 PY_SCRIPT = "io.kestra.plugin.scripts.python.Script"
@@ -94,7 +94,7 @@ def test_read_refuses_files_of_others(storage, path, message):
 
 
 def test_read_is_capped(storage, monkeypatch):
-    import common.storage.access as access
+    import podium.common.storage.access as access
     monkeypatch.setattr(access, "READ_LIMIT_BYTES", 4)
     ctx, _ = make_ctx(storage=storage)
     with pytest.raises(TemplateError, match="over the 4 bytes read"):

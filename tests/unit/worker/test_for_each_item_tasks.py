@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from common.models.state import State
-from common.storage import LocalStorage, input_file_uri
+from podium.common.models.state import State
+from podium.common.storage import LocalStorage, input_file_uri
+from podium.worker.runnables import run_attempt
+from podium.worker.runnables.base import TaskFailure
+from podium.worker.runnables.for_each_item import parse_size, split_into_files
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
-from worker.runnables.base import TaskFailure
-from worker.runnables.for_each_item import parse_size, split_into_files
 
 SPLIT = "io.kestra.plugin.core.flow.ForEachItem$ForEachItemSplit"
 ITEMS = input_file_uri("company.team", "flow", "exec1", "file", "items.txt")

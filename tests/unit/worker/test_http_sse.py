@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
 from tests.unit.worker.http_server import start_server, stop_server
 from tests.unit.worker.test_http_tasks import run
 

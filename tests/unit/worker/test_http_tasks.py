@@ -11,12 +11,12 @@ import tracemalloc
 
 import pytest
 
-from common.models.state import State
-from common.settings import HttpSettings
-from common.storage import LocalStorage, input_file_uri
+from podium.common.models.state import State
+from podium.common.settings import HttpSettings
+from podium.common.storage import LocalStorage, input_file_uri
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
 from tests.unit.worker.http_server import BEARER_TOKEN, start_server, stop_server
-from worker.runnables import run_attempt
 
 REQUEST = "io.kestra.plugin.core.http.Request"
 DOWNLOAD = "io.kestra.plugin.core.http.Download"

@@ -7,16 +7,16 @@ from datetime import datetime, timezone
 
 import pytest
 
-from common.errors import KVError
-from common.flow.loader import parse_flow
-from common.kv import KVStore, KVType, KVValue, patched_value
-from common.models.state import State
-from common.store import Database, save_flow, upgrade_database
-from common.templating import build_context
+from podium.common.errors import KVError
+from podium.common.flow.loader import parse_flow
+from podium.common.kv import KVStore, KVType, KVValue, patched_value
+from podium.common.models.state import State
+from podium.common.store import Database, save_flow, upgrade_database
+from podium.common.templating import build_context
+from podium.worker.run_context import RunContext
+from podium.worker.runnables import run_attempt
+from podium.worker.runnables.purge_scope import purge_namespaces, wildcard_match
 from tests.unit.worker.conftest import LogSink, make_task
-from worker.run_context import RunContext
-from worker.runnables import run_attempt
-from worker.runnables.purge_scope import purge_namespaces, wildcard_match
 
 NS = "io.kestra.tests"
 PUT = "io.kestra.plugin.core.kv.Put"

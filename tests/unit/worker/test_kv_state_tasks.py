@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import TemplateError
-from common.kv import KVStore, KVType, KVValue
-from common.models.state import State
-from common.store import Database, upgrade_database
-from common.templating import RenderServices, build_context, render
+from podium.common.errors import TemplateError
+from podium.common.kv import KVStore, KVType, KVValue
+from podium.common.models.state import State
+from podium.common.store import Database, upgrade_database
+from podium.common.templating import RenderServices, build_context, render
+from podium.worker.run_context import RunContext
+from podium.worker.runnables import run_attempt
+from podium.worker.secrets import AttemptSecrets
 from tests.unit.worker.conftest import LogSink, make_task
-from worker.run_context import RunContext
-from worker.runnables import run_attempt
-from worker.secrets import AttemptSecrets
 
 NS = "company.team"
 KV = "io.kestra.plugin.core.kv."

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import threading
 
-from common.flow.loader import parse_flow
-from common.messages import RunTask
-from common.models.state import State
-from common.store import Database, fetch_logs, upgrade_database
+from podium.common.flow.loader import parse_flow
+from podium.common.messages import RunTask
+from podium.common.models.state import State
+from podium.common.store import Database, fetch_logs, upgrade_database
 from podium.runtime import Runtime
-from worker.log_writer import LogWriter
+from podium.worker.log_writer import LogWriter
 
 
 def _message(execution_id: str, run_id: str) -> RunTask:

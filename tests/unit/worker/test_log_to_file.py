@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from common.models.state import State
-from common.storage import LocalStorage
+from podium.common.models.state import State
+from podium.common.storage import LocalStorage
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
 
 LOG = "io.kestra.plugin.core.log.Log"
 SH = "io.kestra.plugin.scripts.shell.Commands"
@@ -83,12 +83,16 @@ def test_a_full_disk_sends_the_lines_to_the_sink_and_the_attempt_stands(storage,
     its own, the lines not written go to the log sink after a warning naming the cause."""
     from pathlib import Path
 
-    import worker.runnables.attempt as attempt
-    from worker.log_file import LogFile
+    import podium.worker.runnables.attempt as attempt
+    from podium.worker.log_file import LogFile
 
     class OnFullDisk(LogFile):
         def __init__(self, path, *args, **kwargs):
             super().__init__(Path("/dev/full"), *args, **kwargs)
+            # What is stored afterwards is the real file (empty: the disk was full from the
+            # start); reading /dev/full back would never end.
+            path.touch()
+            self.path = path
 
     monkeypatch.setattr(attempt, "LogFile", OnFullDisk)
     outcome, logs = run(storage, SH, commands=["seq 1 3000"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
 
 PUBLISH = "io.kestra.plugin.core.metric.Publish"
 PURGE = "io.kestra.plugin.core.metric.PurgeMetrics"

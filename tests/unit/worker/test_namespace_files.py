@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from common.models.state import State
-from common.storage import LocalStorage, input_file_uri, namespace_file_uri
-from common.storage import namespace_files as nsfiles
+from podium.common.models.state import State
+from podium.common.storage import LocalStorage, input_file_uri, namespace_file_uri
+from podium.common.storage import namespace_files as nsfiles
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
 
 NS = "io.kestra.plugin.core.namespace."
 SH = "io.kestra.plugin.scripts.shell.Commands"

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
 
 NODE = "io.kestra.plugin.scripts.node.Commands"
 NODE_SCRIPT = "io.kestra.plugin.scripts.node.Script"

@@ -38,8 +38,8 @@ TREE_SIZE = 4
 STAND_IN = textwrap.dedent("""
     import sys
     from tests.unit.worker.conftest import make_ctx, make_task
-    from worker.runnables import run_attempt
-    from worker.sandbox import Sandbox
+    from podium.worker.runnables import run_attempt
+    from podium.worker.sandbox import Sandbox
     task = make_task("io.kestra.plugin.scripts.shell.Commands", env={"DIR": sys.argv[1]},
                      commands=sys.argv[2:])
     ctx, _ = make_ctx()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from common.models.state import State
-from common.storage import LocalStorage, namespace_file_uri
-from common.storage import namespace_files as nsfiles
-from common.store import Database, upgrade_database
+from podium.common.models.state import State
+from podium.common.storage import LocalStorage, namespace_file_uri
+from podium.common.storage import namespace_files as nsfiles
+from podium.common.store import Database, upgrade_database
+from podium.worker.run_context import RunContext
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import LogSink, make_task
 from tests.unit.worker.test_kv_put_purge import add_flow, context
-from worker.run_context import RunContext
-from worker.runnables import run_attempt
 
 PURGE = "io.kestra.plugin.core.namespace.PurgeFiles"
 FILES = {"company": ["a.sql", "scripts/b.sql", "scripts/c.py"],

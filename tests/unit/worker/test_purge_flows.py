@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import update
 
-from common.flow.loader import parse_flow
-from common.models.execution import Execution
-from common.models.state import State, StateHistory
-from common.store import (
+from podium.common.flow.loader import parse_flow
+from podium.common.models.execution import Execution
+from podium.common.models.state import State, StateHistory
+from podium.common.store import (
     Database,
     delete_flow,
     insert_execution,
@@ -19,7 +19,7 @@ from common.store import (
     save_flow,
     upgrade_database,
 )
-from common.store.schema import flows
+from podium.common.store.schema import flows
 from tests.unit.worker.conftest import make_task
 from tests.unit.worker.test_admin_tasks import run
 

@@ -8,12 +8,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from common.models.state import State
-from common.storage import LocalStorage
-from common.store import Database, delete_flow, upgrade_database
+from podium.common.models.state import State
+from podium.common.storage import LocalStorage
+from podium.common.store import Database, delete_flow, upgrade_database
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
 from tests.unit.worker.test_kv_put_purge import add_flow
-from worker.runnables import run_attempt
 
 PURGE = "io.kestra.plugin.core.storage.PurgeStorage"
 OLD, NEW = datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2024, 6, 1, tzinfo=timezone.utc)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from common.plugins.tasks._script_base import parse_byte_size
-from worker.sandbox import SandboxPolicy, bwrap_argv
-from worker.script_limits import MIB, Limits
+from podium.common.plugins.tasks._script_base import parse_byte_size
+from podium.worker.sandbox import SandboxPolicy, bwrap_argv
+from podium.worker.script_limits import MIB, Limits
 
 
 def _mounts(argv: list[str]) -> list[tuple[str, str]]:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
+from podium.worker.runnables import run_attempt
+from podium.worker.script_envs import ScriptEnvironments
+from podium.worker.script_envs.cache import read_manifest
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
-from worker.script_envs import ScriptEnvironments
-from worker.script_envs.cache import read_manifest
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")
 
@@ -241,7 +241,7 @@ def test_the_library_ships_with_podium():
     assert (library / "kestra.py").is_file()
     # ...which the wheel carries: every file of script_libs matches pyproject's package-data.
     globs = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"][
-        "package-data"]["worker"]
+        "package-data"]["podium.worker"]
     shipped = [p.relative_to(repo / "worker") for p in (repo / "worker" / "script_libs")
                .rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     assert shipped and all(any(fnmatch.fnmatch(str(p), g) for g in globs) for p in shipped)

@@ -12,11 +12,11 @@ import sys
 
 import pytest
 
-from common.models.state import State
-from common.plugins.tasks import script_languages as languages
-from common.storage import LocalStorage
+from podium.common.models.state import State
+from podium.common.plugins.tasks import script_languages as languages
+from podium.common.storage import LocalStorage
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
 from tests.waiting import poll_until
-from worker.runnables import run_attempt
 
 SH = "io.kestra.plugin.scripts.shell.Commands"
 SH_SCRIPT = "io.kestra.plugin.scripts.shell.Script"
@@ -327,7 +327,7 @@ def test_kill_of_a_plain_sleep():
 
 
 def test_sigterm_ignoring_process_is_killed_after_the_grace(monkeypatch, tmp_path):
-    from worker.runnables import process
+    from podium.worker.runnables import process
     monkeypatch.setattr(process, "KILL_GRACE_SECONDS", 0.3)
     ctx, _ = make_ctx()
     task = make_task(SH, commands=[f"trap '' TERM; echo $$ > {tmp_path}/main; sleep 30 & wait; sleep 30"])

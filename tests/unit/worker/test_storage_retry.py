@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import StorageError, StorageUnavailableError
-from worker.storage_retry import MAX_PAUSE, through_outage
+from podium.common.errors import StorageError, StorageUnavailableError
+from podium.worker.storage_retry import MAX_PAUSE, through_outage
 
 
 def flaky(failures: int, error: Exception):

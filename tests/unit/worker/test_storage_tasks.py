@@ -8,11 +8,11 @@ import tracemalloc
 
 import pytest
 
-from common.models.state import State
-from common.storage import LocalStorage, input_file_uri, namespace_file_uri
+from podium.common.models.state import State
+from podium.common.storage import LocalStorage, input_file_uri, namespace_file_uri
+from podium.worker.runnables import run_attempt
+from podium.worker.runnables.line_files import reversed_lines
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
-from worker.runnables.line_files import reversed_lines
 
 STORAGE = "io.kestra.plugin.core.storage."
 LEGACY = "io.kestra.core.tasks.storages."

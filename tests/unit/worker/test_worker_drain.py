@@ -3,8 +3,8 @@ requeue, except one a kill request already stopped."""
 
 from __future__ import annotations
 
-from common.messages import KillTask, RunTask
-from worker.service import WorkerService, queue_of
+from podium.common.messages import KillTask, RunTask
+from podium.worker.service import WorkerService, queue_of
 
 
 def run_task(run_id: str, group: str | None = None) -> RunTask:

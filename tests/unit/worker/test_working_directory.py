@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import make_ctx, make_task
-from worker.runnables import run_attempt
 
 WD = "io.kestra.plugin.core.flow.WorkingDirectory"
 SH = "io.kestra.plugin.scripts.shell.Commands"

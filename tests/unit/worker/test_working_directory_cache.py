@@ -11,12 +11,12 @@ import zipfile
 
 import pytest
 
-from common.models.state import State
-from common.storage import LocalStorage, cache_uri
-from common.templating import RenderServices, build_context
+from podium.common.models.state import State
+from podium.common.storage import LocalStorage, cache_uri
+from podium.common.templating import RenderServices, build_context
+from podium.worker.run_context import RunContext
+from podium.worker.runnables import run_attempt
 from tests.unit.worker.conftest import LogSink, make_ctx, make_task
-from worker.run_context import RunContext
-from worker.runnables import run_attempt
 
 WD = "io.kestra.plugin.core.flow.WorkingDirectory"
 SH = "io.kestra.plugin.scripts.shell.Commands"
