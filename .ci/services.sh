@@ -5,7 +5,8 @@
 # script task tests need (marker `node`), and Ruby, PHP and Lua (about 55 MB, marker
 # `script_runtimes`) for the tests of those languages' script tasks; the other languages
 # (R, Go, Julia, PowerShell, ...) are larger or not in Debian: their tests skip. And
-# bubblewrap, the sandbox of script tasks (marker `sandbox`). Idempotent.
+# bubblewrap, the sandbox of script tasks (marker `sandbox`); MariaDB for the jdbc plugin.
+# Idempotent.
 set -euo pipefail
 
 log() { echo "[services] $*"; }
@@ -51,6 +52,24 @@ ensure_postgres() {
     fi
 }
 
+mariadb_up() { mariadb -h 127.0.0.1 -u root -e "select 1" >/dev/null 2>&1; }
+
+# MariaDB for the jdbc plugin's mysql/mariadb tests: root over loopback without a password
+# (and over the socket), database `test`, as on the project's machines.
+ensure_mariadb() {
+    if mariadb_up; then log "mariadb up"; return; fi
+    if ! command -v mariadbd >/dev/null && ! command -v mysqld >/dev/null; then
+        log "installing mariadb"; apt_install mariadb-server mariadb-client
+    fi
+    service mariadb start >/dev/null 2>&1 || {
+        mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
+        (mysqld_safe --bind-address=127.0.0.1 >/dev/null 2>&1 &)
+    }
+    for _ in $(seq 150); do mariadb -u root -e "select 1" >/dev/null 2>&1 && break; sleep 0.2; done
+    mariadb -u root -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD(''); CREATE DATABASE IF NOT EXISTS test; FLUSH PRIVILEGES;"
+    mariadb_up && log "mariadb started"
+}
+
 ensure_node() {
     if command -v node >/dev/null && command -v npm >/dev/null; then log "node up"; return; fi
     log "installing node"; apt_install nodejs npm
@@ -74,6 +93,7 @@ ensure_bubblewrap() {
 
 ensure_redis
 ensure_postgres
+ensure_mariadb
 ensure_bubblewrap
 ensure_node
 ensure_script_runtimes
