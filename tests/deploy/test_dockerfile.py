@@ -38,7 +38,7 @@ def test_podium_is_installed_in_a_venv_of_its_own():
 def test_every_package_the_wheel_needs_is_copied():
     # pyproject's packages.find includes these; a missing COPY gives an image without them.
     copied = {i.args.split()[0] for i in dockerfile.parse(TEXT) if i.keyword == "COPY"}
-    for package in ("common", "executor", "worker", "scheduler", "api", "podium"):
+    for package in ("common", "executor", "worker", "scheduler", "api", "podium", "plugins"):
         assert package in copied, package
 
 
