@@ -1,0 +1,1 @@
+"""PostgreSQL tasks (io.kestra.plugin.jdbc.postgresql), through psycopg 3."""
