@@ -7,6 +7,8 @@ form, `fetchType`, `parameters`, Query and Queries; each database adds an adapte
 """
 
 from podium.sdk import Plugin
+from podium_jdbc.postgresql.copy_in import CopyIn as PostgresCopyIn
+from podium_jdbc.postgresql.copy_out import CopyOut as PostgresCopyOut
 from podium_jdbc.postgresql.queries import Queries as PostgresQueries
 from podium_jdbc.postgresql.query import Query as PostgresQuery
 
@@ -15,5 +17,5 @@ plugin = Plugin(
     title="JDBC",
     description="Query SQL databases (PostgreSQL, ...) with Kestra's JDBC tasks: fetch rows, "
                 "store them as ION, run scripts in a transaction, bulk-copy files.",
-    tasks=(PostgresQuery, PostgresQueries),
+    tasks=(PostgresQuery, PostgresQueries, PostgresCopyIn, PostgresCopyOut),
 )
