@@ -55,6 +55,12 @@ class Adapter(ABC):
     def connect(self, target: Target, ctx: RunContext) -> Any:
         """A new DB-API connection (closed by the caller)."""
 
+    def cancel(self, connection: Any) -> None:
+        """Stop the statement running on `connection`, called from another thread when the
+        task is killed or times out (podium_jdbc.cancel); a driver without a way to do so
+        keeps this no-op and the statement runs to its end."""
+        return None
+
     def set_autocommit(self, connection: Any, enabled: bool) -> None:
         connection.autocommit = enabled
 

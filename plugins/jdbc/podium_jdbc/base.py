@@ -23,6 +23,7 @@ from pydantic import Field
 
 from podium.sdk import Expr, RunContext, Task, TaskFailure
 from podium_jdbc.adapter import Adapter, FetchType, Target
+from podium_jdbc.cancel import cancelled_on_kill
 from podium_jdbc.execute import run_queries, run_query
 from podium_jdbc.url import JdbcUrl, JdbcUrlError, parse_jdbc_url
 
@@ -56,12 +57,15 @@ class JdbcConnection(Task):
 
     @contextlib.contextmanager
     def connect(self, ctx: RunContext) -> Iterator[Any]:
-        """An open connection, closed at the end; driver errors become TaskFailure."""
+        """An open connection, closed at the end, its statement cancelled if the task is
+        killed or times out meanwhile (podium_jdbc.cancel). Driver errors raised inside
+        `driver_errors` become TaskFailure."""
         target = self.target(ctx)
         with self.driver_errors("connect to " + _where(target.url)):
             connection = self.ADAPTER.connect(target, ctx)
         try:
-            yield connection
+            with cancelled_on_kill(ctx, lambda: self.ADAPTER.cancel(connection)):
+                yield connection
         finally:
             with contextlib.suppress(Exception):
                 connection.close()

@@ -3,6 +3,8 @@ scratch database of the local server."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from common.models.state import State
@@ -220,3 +222,18 @@ tasks:
 """)
     assert done.state is State.FAILED
     assert "Unable to connect to 127.0.0.1:1" in errors(runtime, done)
+
+
+def test_a_timeout_cancels_the_running_statement(runtime, pg):
+    started = time.monotonic()
+    done = run_flow(runtime, flow(pg, """
+  - id: slow
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    timeout: PT1S
+    sql: SELECT pg_sleep(60), 'podium-slow-marker'
+"""))
+    assert done.state is State.FAILED and time.monotonic() - started < 30
+    assert "Timeout after PT1S" in errors(runtime, done)
+    # The server no longer runs it: the cancel reached PostgreSQL.
+    assert pg.rows("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                   "AND query LIKE '%podium-slow-marker%' AND pid <> pg_backend_pid()") == [(0,)]

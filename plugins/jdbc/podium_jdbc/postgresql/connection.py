@@ -53,9 +53,9 @@ class PostgresAdapter(Adapter):
     def connect(self, target: Target, ctx: RunContext) -> Any:
         return psycopg.connect(**connect_kwargs(target))
 
-    def error_message(self, error: BaseException) -> str:
-        # psycopg's text can end with a caret line pointing into the SQL: keep it.
-        return str(error).strip() or type(error).__name__
+    def cancel(self, connection: Any) -> None:
+        # cancel_safe (psycopg 3.2+) does not block the watcher on a dead server.
+        getattr(connection, "cancel_safe", connection.cancel)()
 
 
 def connect_kwargs(target: Target) -> dict[str, Any]:
