@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar
@@ -61,6 +62,19 @@ class Adapter(ABC):
         keeps this no-op and the statement runs to its end."""
         return None
 
+    def execute(self, cursor: Any, sql: str, params: list[Any] | None, size: int,
+                stream: bool) -> tuple[bool, Iterator[Sequence[Any]]]:
+        """Run one statement: whether it returned a result set, and its rows, read `size`
+        at a time. `stream` (STORE) asks for rows not held in memory all at once, which a
+        driver whose cursor buffers the whole result can do here another way."""
+        if params is None:
+            cursor.execute(sql)
+        else:
+            cursor.execute(sql, params)
+        if cursor.description is None:
+            return False, iter(())
+        return True, _batches(cursor, size)
+
     def set_autocommit(self, connection: Any, enabled: bool) -> None:
         connection.autocommit = enabled
 
@@ -71,3 +85,8 @@ class Adapter(ABC):
 
     def error_message(self, error: BaseException) -> str:
         return str(error).strip() or type(error).__name__
+
+
+def _batches(cursor: Any, size: int) -> Iterator[Sequence[Any]]:
+    while batch := cursor.fetchmany(size):
+        yield from batch

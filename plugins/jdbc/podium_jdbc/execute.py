@@ -41,11 +41,10 @@ def run_query(task: JdbcQuery, ctx: RunContext) -> dict[str, Any]:
             try:
                 cursor = connection.cursor()
                 ctx.log("DEBUG", f"Starting query: {sql}")
-                _execute(task, cursor, sql, params, ctx)
-                outputs = _collect(task, ctx, cursor, fetch_type, zone)
+                outputs = _run_statement(task, ctx, cursor, sql, params, fetch_type, zone) or {}
                 if after:
                     ctx.log("DEBUG", f"Executing afterSQL: {after}")
-                    _execute(task, cursor, after, params, ctx)
+                    _run_statement(task, ctx, cursor, after, params, FetchType.NONE, zone)
                     connection.commit()
             except BaseException:
                 if after is not None:
@@ -72,9 +71,10 @@ def run_queries(task: JdbcQueries, ctx: RunContext) -> dict[str, Any]:
                     ctx.check_killed()
                     ctx.log("DEBUG", f"Starting query: {statement}")
                     with task.driver_errors(f"run statement {index} of {len(statements)}"):
-                        _execute(task, cursor, statement, params, ctx)
-                    if cursor.description is not None:
-                        results.append(_collect(task, ctx, cursor, fetch_type, zone))
+                        result = _run_statement(task, ctx, cursor, statement, params,
+                                                fetch_type, zone)
+                    if result is not None:
+                        results.append(result)
                 if use_transaction:
                     connection.commit()
             except BaseException:
@@ -102,36 +102,44 @@ def _statements(sql: str) -> list[str]:
     return [s for s in split_statements(sql) if not s.lower().startswith("set file_search_path")]
 
 
-def _execute(task: AbstractJdbcQuery, cursor: Any, sql: str, params: dict[str, Any] | None,
-             ctx: RunContext) -> None:
-    if params is None:  # no `parameters`: the SQL goes as written (no placeholders read)
-        cursor.execute(sql)
-        return
-    adapter = task.ADAPTER
-    bound, values, missing = bind_named(sql, params, adapter.placeholder, adapter.escape_percent)
-    if missing:
-        ctx.log("WARN", f"`parameters` has no value for {', '.join(sorted(set(missing)))}: "
-                        "bound as null")
-    cursor.execute(bound, values)
+def _run_statement(task: AbstractJdbcQuery, ctx: RunContext, cursor: Any, sql: str,
+                   params: dict[str, Any] | None, fetch_type: FetchType, zone: Any
+                   ) -> dict[str, Any] | None:
+    """Execute one statement: its outputs, or None when it returned no result set. STORE
+    lets the adapter stream the rows (`fetchSize` at a time) instead of holding them."""
+    values: list[Any] | None = None
+    if params is not None:  # without `parameters` the SQL goes as written (no placeholders)
+        adapter = task.ADAPTER
+        sql, values, missing = bind_named(sql, params, adapter.placeholder,
+                                          adapter.escape_percent)
+        if missing:
+            ctx.log("WARN", f"`parameters` has no value for {', '.join(sorted(set(missing)))}:"
+                            " bound as null")
+    has_result, rows = task.ADAPTER.execute(cursor, sql, values, max(task.fetch_size, 1),
+                                            stream=fetch_type is FetchType.STORE)
+    return _collect(task, ctx, cursor, rows, fetch_type, zone) if has_result else None
 
 
-def _rows(task: AbstractJdbcQuery, ctx: RunContext, cursor: Any, zone: Any
-          ) -> Iterator[dict[str, Any]]:
-    names = [column[0] for column in cursor.description]
-    types = [column[1] for column in cursor.description]
+def _rows(task: AbstractJdbcQuery, ctx: RunContext, cursor: Any, raw: Iterator[Any],
+          zone: Any) -> Iterator[dict[str, Any]]:
     convert = task.ADAPTER.convert
-    while batch := cursor.fetchmany(max(task.fetch_size, 1)):
-        ctx.check_killed()
-        for row in batch:
-            yield {names[i]: convert(value, types[i], zone) for i, value in enumerate(row)}
+    names: list[str] = []
+    types: list[Any] = []
+    for count, row in enumerate(raw):
+        if count == 0:  # a streamed result is described once its first row is in
+            names = [column[0] for column in cursor.description]
+            types = [column[1] for column in cursor.description]
+        if count % 1000 == 0:
+            ctx.check_killed()
+        yield {names[i]: convert(value, types[i], zone) for i, value in enumerate(row)}
 
 
-def _collect(task: AbstractJdbcQuery, ctx: RunContext, cursor: Any, fetch_type: FetchType,
-             zone: Any) -> dict[str, Any]:
-    """The outputs of a statement's result set (none for a statement without one)."""
-    if cursor.description is None or fetch_type is FetchType.NONE:
+def _collect(task: AbstractJdbcQuery, ctx: RunContext, cursor: Any, raw: Iterator[Any],
+             fetch_type: FetchType, zone: Any) -> dict[str, Any]:
+    """The outputs of a statement's result set, by `fetchType`."""
+    if fetch_type is FetchType.NONE:
         return {}
-    rows = _rows(task, ctx, cursor, zone)
+    rows = _rows(task, ctx, cursor, raw, zone)
     if fetch_type is FetchType.FETCH_ONE:
         first = next(rows, None)
         return {"row": output_row(first), "size": 0 if first is None else 1}

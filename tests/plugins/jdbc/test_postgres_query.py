@@ -237,3 +237,37 @@ def test_a_timeout_cancels_the_running_statement(runtime, pg):
     # The server no longer runs it: the cancel reached PostgreSQL.
     assert pg.rows("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
                    "AND query LIKE '%podium-slow-marker%' AND pid <> pg_backend_pid()") == [(0,)]
+
+
+def test_store_streams_any_statement_kind(runtime, pg):
+    pg.run("DROP TABLE IF EXISTS sink; CREATE TABLE sink (n int)")
+    done = run_flow(runtime, flow(pg, """
+  - id: many
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: "-- many rows, a few at a time\\nSELECT g AS n, 'row ' || g AS label FROM generate_series(1, 25000) g"
+    fetchType: STORE
+    fetchSize: 1000
+  - id: none
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: SELECT 1 AS n WHERE false
+    fetchType: STORE
+  - id: script
+    type: io.kestra.plugin.jdbc.postgresql.Queries
+    fetchType: STORE
+    sql: |
+      WITH src AS (SELECT 7 AS n) INSERT INTO sink SELECT n FROM src;
+      INSERT INTO sink VALUES (8) RETURNING n;
+      (SELECT n FROM sink ORDER BY n);
+"""))
+    assert done.state is State.SUCCESS, errors(runtime, done)
+    many = outputs_of(runtime, done, "many")
+    rows = ion_rows(runtime.storage.read_bytes(many["uri"]).decode())
+    assert many["size"] == 25000 == len(rows)
+    assert rows[0] == {"n": 1, "label": "row 1"} and rows[-1]["n"] == 25000
+    none = outputs_of(runtime, done, "none")
+    assert none["size"] == 0 and runtime.storage.read_bytes(none["uri"]) == b""
+    script = outputs_of(runtime, done, "script")["outputs"]
+    # The WITH ... INSERT without RETURNING is read as a query that gave no rows.
+    assert [entry["size"] for entry in script] == [0, 1, 2]
+    last = ion_rows(runtime.storage.read_bytes(script[2]["uri"]).decode())
+    assert last == [{"n": 7}, {"n": 8}]

@@ -9,6 +9,8 @@ libpq reads files.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,6 +34,11 @@ _TARGET_SESSION = {"any": "any", "primary": "primary", "master": "primary",
                    "prefersecondary": "prefer-standby", "preferprimary": "any"}
 
 
+# A statement that returns rows: SELECT, WITH ..., VALUES, TABLE (after comments, "(").
+_QUERY = re.compile(r"\s*(?:(?:--[^\n]*(?:\n|$)|/\*.*?\*/)\s*)*\(*\s*(select|with|values|table)\b",
+                    re.IGNORECASE | re.DOTALL)
+
+
 class SslMode(str, Enum):
     DISABLE = "DISABLE"
     ALLOW = "ALLOW"
@@ -53,9 +60,26 @@ class PostgresAdapter(Adapter):
     def connect(self, target: Target, ctx: RunContext) -> Any:
         return psycopg.connect(**connect_kwargs(target))
 
+    def execute(self, cursor: Any, sql: str, params: list[Any] | None, size: int,
+                stream: bool) -> tuple[bool, Iterator[Sequence[Any]]]:
+        # psycopg's cursor holds a whole result; for STORE, a query is streamed instead
+        # (`size` rows a round trip). Other statements cannot be: stream() needs a result.
+        if stream and _QUERY.match(sql):
+            return True, _streamed(cursor, sql, params, size)
+        return super().execute(cursor, sql, params, size, stream)
+
     def cancel(self, connection: Any) -> None:
         # cancel_safe (psycopg 3.2+) does not block the watcher on a dead server.
         getattr(connection, "cancel_safe", connection.cancel)()
+
+
+def _streamed(cursor: Any, sql: str, params: list[Any] | None, size: int
+              ) -> Iterator[Sequence[Any]]:
+    try:
+        yield from cursor.stream(sql, params, size=size)
+    except psycopg.ProgrammingError as exc:
+        if "didn't produce a result" not in str(exc):  # e.g. WITH ... INSERT (no RETURNING)
+            raise
 
 
 def connect_kwargs(target: Target) -> dict[str, Any]:
