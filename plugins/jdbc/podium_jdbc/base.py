@@ -100,6 +100,16 @@ class AbstractJdbcQuery(JdbcConnection):
     # Removed from Kestra (each statement commits unless in a transaction); older flows set it.
     auto_commit: bool | None = None
 
+    # ---- hooks for a database's own tasks (e.g. DuckDB's `inputFiles`)
+    def render_variables(self, ctx: RunContext) -> dict[str, Any]:
+        """Variables added when `sql` and `afterSQL` are rendered (Kestra's additionalVars,
+        e.g. DuckDB's `workingDir`); `outputFiles` is added by the base."""
+        return {}
+
+    def before_execute(self, ctx: RunContext, connection: Any) -> None:
+        """Called once connected, before the first statement (Kestra's beforeExecute)."""
+        return None
+
     def effective_fetch_type(self) -> FetchType:
         if self.fetch:
             return FetchType.FETCH

@@ -29,6 +29,7 @@ _SINGLE = ("Query task support only a single SQL statement. Use the Queries task
 def run_query(task: JdbcQuery, ctx: RunContext) -> dict[str, Any]:
     fetch_type, zone, params = _settings(task, ctx)
     with _output_files(task, ctx) as (variables, files):
+        variables = {**task.render_variables(ctx), **variables}
         sql = ctx.render(task.sql, variables)
         if len(_statements(sql)) > 1:
             raise TaskFailure(_SINGLE)
@@ -38,6 +39,7 @@ def run_query(task: JdbcQuery, ctx: RunContext) -> dict[str, Any]:
                               "Use the Queries task to run multiple statements.")
         with task.connect(ctx) as connection, task.driver_errors("run the query"):
             task.ADAPTER.set_autocommit(connection, after is None)
+            task.before_execute(ctx, connection)
             try:
                 cursor = connection.cursor()
                 ctx.log("DEBUG", f"Starting query: {sql}")
@@ -61,10 +63,12 @@ def run_queries(task: JdbcQueries, ctx: RunContext) -> dict[str, Any]:
     fetch_type, zone, params = _settings(task, ctx)
     results: list[dict[str, Any]] = []
     with _output_files(task, ctx) as (variables, files):
+        variables = {**task.render_variables(ctx), **variables}
         statements = _statements(ctx.render(task.sql, variables))
         use_transaction = task.transaction and task.ADAPTER.supports_transactions
         with task.connect(ctx) as connection, task.driver_errors("run the queries"):
             task.ADAPTER.set_autocommit(connection, not use_transaction)
+            task.before_execute(ctx, connection)
             try:
                 cursor = connection.cursor()
                 for index, statement in enumerate(statements, 1):
