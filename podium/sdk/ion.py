@@ -6,7 +6,7 @@ there are several); ``java_iso(value)`` writes a date, time or datetime as Kestr
 does (ISO, offset, no zone name).
 """
 
-from common.templating.library.ion import from_ion, ion_rows, to_ion
-from common.templating.library.java_dates import iso_string as java_iso
+from podium.common.templating.library.ion import from_ion, ion_rows, to_ion
+from podium.common.templating.library.java_dates import iso_string as java_iso
 
 __all__ = ["from_ion", "ion_rows", "java_iso", "to_ion"]

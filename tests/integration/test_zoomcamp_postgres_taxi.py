@@ -34,9 +34,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.store.database import normalize_url
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.store.database import normalize_url
 from podium.runtime import Runtime
 from tests.integration.conftest import POSTGRES_URL, finish, start_runtime, stop_runtime
 

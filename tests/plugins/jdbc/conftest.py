@@ -17,8 +17,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from common.flow.loader import parse_flow
-from common.models.execution import Execution
+from podium.common.flow.loader import parse_flow
+from podium.common.models.execution import Execution
 from podium.runtime import Runtime
 
 SERVER_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL",

@@ -10,8 +10,9 @@ from typing import Any, ClassVar
 
 import pytest
 
-from common.models.state import State
-from podium.sdk import RunContext
+from podium.common.models.state import State
+from podium.common.plugins.registry import registry
+from podium.sdk import Plugin, RunContext
 from podium_jdbc.adapter import Adapter, Target
 from podium_jdbc.base import JdbcQueries, JdbcQuery
 from tests.plugins.jdbc.conftest import outputs_of, run_flow
@@ -47,6 +48,11 @@ class ProbeQueries(JdbcQueries):
 class ProbeQuery(JdbcQuery):
     TYPE: ClassVar[str] = "tests.jdbc.probe.Query"
     ADAPTER: ClassVar[Adapter] = ProbeSqlite()
+
+
+# Types are registered because a Plugin lists them: this test's own, once.
+if registry.resolve("task", ProbeQuery.TYPE) is None:
+    registry.add_plugin(Plugin(name="jdbc-probe", tasks=(ProbeQuery, ProbeQueries)))
 
 
 def test_another_adapter_gets_parameters_transactions_and_output_files(runtime, tmp_path):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import FlowValidationError
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.plugins.registry import registry
+from podium.common.errors import FlowValidationError
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.plugins.registry import registry
 from podium_jdbc import plugin
 from tests.plugins.jdbc.conftest import run_flow
 from tests.plugins.jdbc.test_postgres_query import errors, flow
@@ -17,7 +17,7 @@ TYPES = ["io.kestra.plugin.jdbc.postgresql.Query", "io.kestra.plugin.jdbc.postgr
 
 
 def test_the_plugin_is_discovered_with_its_types_in_order():
-    assert not [b for b in registry.broken if b.name == "jdbc"]
+    assert not [b for b in registry.broken() if b.name == "jdbc"]
     assert [cls.TYPE for cls in plugin.tasks][:4] == TYPES
     for cls in plugin.tasks:
         assert registry.resolve("task", cls.TYPE) is cls

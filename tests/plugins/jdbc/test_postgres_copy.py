@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
 from tests.plugins.jdbc.conftest import outputs_of, run_flow
 from tests.plugins.jdbc.test_postgres_query import errors, flow
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
 from podium.sdk.ion import ion_rows
 from tests.plugins.jdbc.conftest import outputs_of, run_flow
 
