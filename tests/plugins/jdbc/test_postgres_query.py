@@ -271,3 +271,38 @@ def test_store_streams_any_statement_kind(runtime, pg):
     assert [entry["size"] for entry in script] == [0, 1, 2]
     last = ion_rows(runtime.storage.read_bytes(script[2]["uri"]).decode())
     assert last == [{"n": 7}, {"n": 8}]
+
+
+def test_typed_properties_take_expressions(runtime, pg):
+    pg.run("DROP TABLE IF EXISTS dyn; CREATE TABLE dyn (id int primary key)")
+    source = f"""
+id: dynamic
+namespace: tests.jdbc
+inputs:
+  - id: mode
+    type: STRING
+    defaults: FETCH_ONE
+  - id: params
+    type: JSON
+    defaults: '{{"low": 2}}'
+tasks:
+  - id: q
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: SELECT g AS n FROM generate_series(1, 3) g WHERE g >= :low ORDER BY g
+    fetchType: "{{{{ inputs.mode }}}}"
+    parameters: "{{{{ inputs.params }}}}"
+  - id: qs
+    type: io.kestra.plugin.jdbc.postgresql.Queries
+    transaction: "{{{{ 1 > 2 }}}}"
+    allowFailure: true
+    sql: INSERT INTO dyn VALUES (1); INSERT INTO dyn VALUES (1)
+pluginDefaults:
+  - type: io.kestra.plugin.jdbc
+    values:
+{pg.connection_yaml("      ")}
+"""
+    done = run_flow(runtime, source)
+    assert outputs_of(runtime, done, "q") == {"row": {"n": 2}, "size": 1}
+    assert pg.rows("SELECT count(*) FROM dyn") == [(1,)]  # transaction: false kept the first
+    done = run_flow(runtime, source, {"mode": "FETCH"})
+    assert outputs_of(runtime, done, "q") == {"rows": [{"n": 2}, {"n": 3}], "size": 2}
