@@ -36,11 +36,6 @@ class JdbcConnection(Task):
     url: str
     username: str | None = None
     password: str | None = None
-    time_zone_id: str | None = None
-    # Kestra pools connections per URL; a Podium attempt opens its own and closes it, so
-    # both are read (flows keep validating) and have no effect.
-    connection_pooling: bool = True
-    connection_pool_size: int = 10
 
     def connection_options(self, ctx: RunContext) -> dict[str, Any]:
         """The rendered database-specific connection properties (none here)."""
@@ -88,6 +83,11 @@ class AbstractJdbcQuery(JdbcConnection):
     """The query properties Query and Queries share (Kestra's AbstractJdbcBaseQuery)."""
 
     sql: str
+    time_zone_id: str | None = None
+    # Kestra pools connections per URL; a Podium attempt opens its own and closes it, so
+    # both are read (flows keep validating) and have no effect.
+    connection_pooling: bool = True
+    connection_pool_size: int = 10
     after_sql: str | None = Field(None, alias="afterSQL")
     fetch_type: FetchType = FetchType.NONE
     fetch_size: int = 10000
