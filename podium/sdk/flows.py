@@ -1,0 +1,86 @@
+"""Flow definitions as a plugin task reads and writes them (git.SyncFlows, git.PushFlows).
+
+A worker never writes execution state; flow definitions are not execution state, and
+deploying them is what such tasks are for. Flows go through the same validation and the
+same store functions as `podium deploy` and the API (common.flow.loader.parse_flow,
+common.store.save_flow / delete_flow): a source that does not validate raises
+``FlowValidationError`` (its message names the file given as `name` and each problem
+with its line), and a save of an unchanged source keeps its revision.
+
+The store is the worker's (``ctx.store``, set by the worker service for every attempt);
+a context without one (a bare RunContext in a unit test) fails with a TaskFailure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from common.errors import FlowValidationError, TaskFailure, UnsafePathError
+from common.storage.uris import namespace_path
+
+# The flow loader and the store import the plugins (to know the task types), which import
+# this module: they are imported when called.
+if TYPE_CHECKING:
+    from common.flow.loader import LoadedFlow
+    from common.store import FlowRevision
+
+__all__ = ["FlowValidationError", "check_namespace", "delete_flows", "namespace_flows",
+           "parse_flow", "save_flows"]
+
+
+def _store(ctx: Any) -> Any:
+    store = getattr(ctx, "store", None)
+    if store is None:
+        raise TaskFailure("this task reads and writes flows: it needs the worker's store, "
+                          "which this run context was not given")
+    return store
+
+
+def check_namespace(namespace: str, what: str = "namespace") -> str:
+    """`namespace` stripped, if it is a valid namespace name; TaskFailure naming `what`
+    otherwise."""
+    namespace = str(namespace or "").strip()
+    try:
+        namespace_path(namespace)
+    except UnsafePathError as exc:
+        raise TaskFailure(f"Invalid {what} '{namespace}': {exc.reason}") from None
+    return namespace
+
+
+def parse_flow(source: str, name: str | None = None) -> LoadedFlow:
+    """Parse and validate a flow as `podium deploy` does; FlowValidationError (each
+    problem with its line, prefixed with `name`) otherwise. The result's `flow` is the
+    model, `source` the text a save stores."""
+    from common.flow.loader import parse_flow as parse
+
+    return parse(source, name=name)
+
+
+def namespace_flows(ctx: Any, namespace: str, *, children: bool = False) -> list[FlowRevision]:
+    """The latest revision of every live flow of `namespace` (and of its child namespaces
+    with `children`), ordered by namespace then id."""
+    from common.store import list_flows
+
+    with _store(ctx).read() as conn:
+        found = list_flows(conn, namespace)
+    return [f for f in found if children or f.namespace == namespace]
+
+
+def save_flows(ctx: Any, loaded: Iterable[LoadedFlow]) -> list[FlowRevision]:
+    """Save these validated flows in one transaction (all or none); each result's
+    `created` says whether a new revision was written."""
+    from common.store import save_flow
+
+    with _store(ctx).begin() as conn:
+        return [save_flow(conn, item) for item in loaded]
+
+
+def delete_flows(ctx: Any, keys: Iterable[tuple[str, str]]) -> list[FlowRevision]:
+    """Delete these (namespace, id) flows in one transaction; the deletion markers of
+    those that were live."""
+    from common.store import delete_flow
+
+    with _store(ctx).begin() as conn:
+        markers = [delete_flow(conn, namespace, flow_id) for namespace, flow_id in keys]
+    return [marker for marker in markers if marker is not None]

@@ -1,0 +1,26 @@
+"""Running a flow on the embedded runtime and reading what it left."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common.flow.loader import parse_flow
+from common.templating.library.ion import ion_rows
+
+
+def run(runtime, source: str, inputs: dict[str, Any] | None = None):
+    """Deploy and run the flow; (final execution, {task id: task run})."""
+    loaded = parse_flow(source)
+    runtime.deploy(loaded)
+    execution = runtime.submit(loaded.flow.namespace, loaded.flow.id, inputs)
+    final = runtime.wait(execution.id, timeout=60)
+    return final, {task_run.task_id: task_run for task_run in runtime.task_runs(execution.id)}
+
+
+def messages(runtime, execution_id: str) -> list[str]:
+    return [entry.message for entry in runtime.logs(execution_id)]
+
+
+def rows(runtime, uri: str) -> list[dict[str, Any]]:
+    with runtime.storage.get(uri) as stream:
+        return ion_rows(stream.read().decode())
