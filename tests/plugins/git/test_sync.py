@@ -167,3 +167,15 @@ def test_sync_namespace_files(runtime, remote):
     assert rows(runtime, runs["sync"].outputs["files"])[0] == \
         {"syncState": "DELETED", "kestraPath": "/query.sql"}
     assert set(namespace_files(runtime)) == {"old.sql", "scripts/same.py"}
+
+
+def test_a_flow_cannot_escape_the_target_namespace(runtime, remote):
+    # A quoted key is not the `namespace: ` line Kestra rewrites: the flow keeps its own
+    # namespace, which is not the target's, and is refused.
+    escaping = flow("a").replace("namespace: dev", "'namespace': system")
+    remote.commit({"flows/a.yml": escaping})
+    final, _ = run(runtime, SYNC % "false", {"url": remote.url})
+    assert final.state is State.FAILED
+    assert any("flows/a.yml: the flow's namespace is 'system', not 'prod'" in m
+               for m in messages(runtime, final.id)), messages(runtime, final.id)
+    assert deployed(runtime, "system") == {("system", "sync"): 1}
