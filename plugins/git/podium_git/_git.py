@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
@@ -102,7 +103,7 @@ class Git:
     mask: Callable[[str], str] = lambda text: text
     config: dict[str, str] = field(default_factory=dict)  # `-c key=value` of every call
     no_proxy: bool = False
-    timeout: float | None = None  # seconds for one git call
+    check_killed: Callable[[], None] = lambda: None  # raises to stop git
 
     def __post_init__(self) -> None:
         self._private = Path(tempfile.mkdtemp(prefix="podium-git-"))
@@ -163,19 +164,32 @@ class Git:
 
     def run(self, *args: str, cwd: Path | None = None, check: bool = True) -> str:
         """git ARGS in `cwd`; its stdout. A failure is a TaskFailure with git's message,
-        masked."""
+        masked. `check_killed` is called while git runs: when it raises (the execution
+        was killed, the task timed out) git and its helpers are killed."""
         try:
-            done = subprocess.run(self._arguments(args), cwd=cwd, env=self._env,
-                                  capture_output=True, text=True, timeout=self.timeout,
-                                  stdin=subprocess.DEVNULL)
+            process = subprocess.Popen(self._arguments(args), cwd=cwd, env=self._env,
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True,
+                                       start_new_session=True)
         except FileNotFoundError:
             raise TaskFailure("the `git` command is not installed on this worker") from None
-        except subprocess.TimeoutExpired:
-            raise TaskFailure(f"git {args[0]} took longer than {self.timeout} s") from None
-        for line in done.stderr.splitlines():
+        stdout, stderr = self._wait(process)
+        for line in stderr.splitlines():
             if line.strip():
                 self.log("DEBUG", self.hide(line))
-        if check and done.returncode != 0:
-            message = self.hide(done.stderr.strip() or done.stdout.strip())
+        if check and process.returncode != 0:
+            message = self.hide(stderr.strip() or stdout.strip())
             raise TaskFailure(f"git {args[0]} failed: {message}")
-        return done.stdout
+        return stdout
+
+    def _wait(self, process: subprocess.Popen[str]) -> tuple[str, str]:
+        while True:
+            try:
+                return process.communicate(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                try:
+                    self.check_killed()
+                except BaseException:
+                    os.killpg(process.pid, signal.SIGKILL)  # git, ssh, remote helpers
+                    process.communicate()
+                    raise

@@ -3,7 +3,8 @@ connection properties, and cloning a branch into a directory.
 
 Accepted and without effect, so that Kestra's flows validate: `kestraUrl` and `auth`
 (Kestra's tasks call its API; Podium's write the store directly) and `connectTimeout`
-(git has no connect timeout; `readTimeout` bounds each git call).
+(git has no connect timeout; an HTTP transfer stalled for `readTimeout` fails). The
+task's `timeout` and a kill stop a running git at once.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ class GitTask(Task):
             config.update({"http.lowSpeedLimit": "1",
                            "http.lowSpeedTime": str(max(1, self.read_timeout // 1000))})
         runner = Git(credentials, log=ctx.log, mask=ctx.mask, config=config,
-                     no_proxy=bool(self.no_proxy), timeout=ctx.remaining())
+                     no_proxy=bool(self.no_proxy), check_killed=ctx.check_killed)
         return runner, url
 
     def apply_git_config(self, ctx: RunContext, git: Git, repo: Path) -> None:

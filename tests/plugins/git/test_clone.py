@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 from common.models.state import State
 from tests.plugins.git.flows import messages, run
 
@@ -82,4 +85,31 @@ def test_a_missing_repository_fails_with_gits_message(runtime, tmp_path):
     final, runs = run(runtime, CLONE, {"url": (tmp_path / "nowhere.git").as_uri()})
     assert final.state is State.FAILED
     assert any("git clone failed" in m and "nowhere.git" in m
+               for m in messages(runtime, final.id)), messages(runtime, final.id)
+
+
+HANGING = """
+id: hanging
+namespace: company.team
+inputs:
+  - id: url
+    type: STRING
+tasks:
+  - id: clone
+    type: io.kestra.plugin.git.Clone
+    url: "{{ inputs.url }}"
+    timeout: PT1S
+"""
+
+
+def test_the_task_timeout_stops_a_hanging_git(runtime):
+    # A server that accepts connections and never answers: git would wait for minutes.
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/repo.git"
+        started = time.monotonic()
+        final, runs = run(runtime, HANGING, {"url": url})
+        elapsed = time.monotonic() - started
+    assert final.state is State.FAILED
+    assert elapsed < 20, elapsed
+    assert any("timeout" in m.lower() or "timed out" in m.lower()
                for m in messages(runtime, final.id)), messages(runtime, final.id)
