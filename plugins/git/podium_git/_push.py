@@ -12,7 +12,7 @@ from typing import Any
 
 from podium.sdk import RunContext
 from podium_git._git import Git, commit_url
-from podium_git._repo import KestraIgnore, checked_out, diff_file
+from podium_git._repo import KestraIgnore, checked_out, diff_file, walk_files
 from podium_git._task import GitTask, inside
 
 # Writes one file's content to the path it is given.
@@ -51,12 +51,12 @@ class PushTask(GitTask):
         Outputs commitId, commitURL (None for a dry run or nothing to commit) and the
         diff file under `diff_name`."""
         with checked_out(ctx, self, branch) as (git, url, repo):
-            base = inside(repo, folder, "gitDirectory")
+            base = inside(repo, folder, "gitDirectory", "the repository")
             base.mkdir(parents=True, exist_ok=True)
             ignore = KestraIgnore(base)
             contents = {p: w for p, w in contents.items() if not ignore.ignored(p)}
             for relative, write in contents.items():
-                target = inside(base, relative, "file")
+                target = inside(base, relative, "file", "gitDirectory")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 write(target)
             if self.delete:
@@ -111,13 +111,8 @@ def _last_commit(git: Git, repo: Path, commit_id: str | None) -> list[str] | Non
 
 def _remove_outdated(base: Path, keep: set[str], selects: Callable[[str], bool],
                      ignore: KestraIgnore) -> None:
-    for path in base.rglob("*"):
-        relative = path.relative_to(base).as_posix()
-        if not path.is_file() or ".git" in relative.split("/") or relative in keep:
-            continue
-        if path.name == ".kestraignore" or ignore.ignored(relative):
-            continue
-        if selects(relative):
+    for relative, path in list(walk_files(base)):
+        if relative not in keep and not ignore.ignored(relative) and selects(relative):
             path.unlink()
 
 

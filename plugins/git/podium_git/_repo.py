@@ -4,6 +4,7 @@ it, `.kestraignore`, and the ION diff file these tasks output."""
 from __future__ import annotations
 
 import fnmatch
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -53,18 +54,31 @@ class KestraIgnore:
         return False
 
 
+def walk_files(base: Path, recursive: bool = True) -> Iterator[tuple[str, Path]]:
+    """(relative posix path, path) of the regular files under `base`, folders and files
+    of git's own skipped. Symbolic links are not followed out of `base`: a repository
+    must not make a task read (or delete) the worker's files."""
+    root = base.resolve()
+    for folder, folders, names in os.walk(base):
+        here = Path(folder)
+        folders[:] = [name for name in folders if name not in SKIPPED and recursive
+                      and _within(here / name, root)]
+        for name in names:
+            path = here / name
+            if name not in SKIPPED and path.is_file() and _within(path, root):
+                yield path.relative_to(base).as_posix(), path
+
+
+def _within(path: Path, root: Path) -> bool:
+    return not path.is_symlink() or path.resolve().is_relative_to(root)
+
+
 def folder_files(base: Path, recursive: bool = True) -> dict[str, Path]:
     """The files under `base` (its own level only unless `recursive`) as {"/a/b.yml":
     path}, without git's files and `.kestraignore`d ones, sorted by depth then path."""
     ignore = KestraIgnore(base)
-    found: dict[str, Path] = {}
-    candidates = base.rglob("*") if recursive else base.iterdir()
-    for path in candidates:
-        relative = path.relative_to(base).as_posix()
-        if not path.is_file() or any(part in SKIPPED for part in relative.split("/")):
-            continue
-        if not ignore.ignored(relative):
-            found["/" + relative] = path
+    found = {"/" + relative: path for relative, path in walk_files(base, recursive)
+             if not ignore.ignored(relative)}
     return dict(sorted(found.items(), key=lambda item: (item[0].count("/"), item[0])))
 
 

@@ -24,11 +24,11 @@ def working_dir(ctx: RunContext) -> Path:
     return Path(value() if callable(value) else value)
 
 
-def inside(root: Path, relative: str, what: str) -> Path:
+def inside(root: Path, relative: str, what: str, where: str = "the working directory") -> Path:
     """`relative` resolved under `root`; TaskFailure naming `what` when it leaves it."""
     target = (root / relative).resolve()
     if target != root.resolve() and root.resolve() not in target.parents:
-        raise TaskFailure(f"{what} '{relative}' is outside the working directory")
+        raise TaskFailure(f"{what} '{relative}' is outside {where}")
     return target
 
 
@@ -57,6 +57,8 @@ class GitTask(Task):
         url = self._text(ctx, self.url)
         if not url:
             raise TaskFailure("url is required: the repository to clone")
+        if url.startswith("-"):
+            raise TaskFailure(f"url '{url}' is not a repository URL")
         given = Credentials(self._text(ctx, self.username), self._text(ctx, self.password),
                             self._text(ctx, self.private_key), self._text(ctx, self.passphrase))
         url, credentials = split_url(url, given)
@@ -69,6 +71,13 @@ class GitTask(Task):
         runner = Git(credentials, log=ctx.log, mask=ctx.mask, config=config,
                      no_proxy=bool(self.no_proxy), check_killed=ctx.check_killed)
         return runner, url
+
+    def ref(self, ctx: RunContext, value: Any, what: str) -> str | None:
+        """A branch, tag or commit, rendered; one git could read as an option is refused."""
+        text = self._text(ctx, value)
+        if text is not None and (text.startswith("-") or not text.strip()):
+            raise TaskFailure(f"{what} '{text}' is not a valid git reference")
+        return text
 
     def apply_git_config(self, ctx: RunContext, git: Git, repo: Path) -> None:
         """`gitConfig` written into the clone (section.name: value)."""

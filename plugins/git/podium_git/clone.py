@@ -65,7 +65,7 @@ tasks:
     no_tags: bool | None = False
 
     def run(self, ctx: RunContext) -> dict:
-        branch = self._text(ctx, self.branch) or None
+        branch = self.ref(ctx, self.branch, "branch") or None
         if not self.clone_all_branches and not branch:
             raise TaskFailure("Invalid clone configuration: when `cloneAllBranches` is "
                               "false, `branch` must be set.")
@@ -109,7 +109,7 @@ tasks:
     def _init_fetch(self, ctx: RunContext, git: Git, url: str, path: Path,
                     branch: str | None) -> None:
         git.run("init", "--quiet", str(path))
-        git.run("remote", "add", "origin", url, cwd=path)
+        git.run("remote", "add", "--", "origin", url, cwd=path)
         self.apply_git_config(ctx, git, path)
         single = not self.clone_all_branches and branch
         refspec = f"+refs/heads/{branch}:refs/remotes/origin/{branch}" if single \
@@ -139,10 +139,10 @@ tasks:
 
     def _checkout(self, ctx: RunContext, git: Git, path: Path, branch: str | None) -> None:
         if self.commit is not None:
-            sha = str(ctx.render(self.commit))
+            sha = str(self.ref(ctx, self.commit, "commit"))
             git.run("checkout", "--quiet", "--detach", sha, cwd=path)
             ctx.log("INFO", f"Checked out commit {sha} (detached HEAD)")
         elif self.tag is not None:
-            tag = str(ctx.render(self.tag))
+            tag = str(self.ref(ctx, self.tag, "tag"))
             git.run("checkout", "--quiet", "--detach", f"refs/tags/{tag}^{{commit}}", cwd=path)
             ctx.log("INFO", f"Checked out tag {tag}")

@@ -80,7 +80,7 @@ triggers:
         for flow in namespace_flows(ctx, source, children=bool(self.include_child_namespaces)):
             if globs is None or any(fnmatch.fnmatchcase(flow.id, g) for g in globs):
                 contents[_path(source, flow)] = _writer(flow.source, source, target)
-        return self.push(ctx, str(ctx.render(self.branch or "main")),
+        return self.push(ctx, str(self.ref(ctx, self.branch or "main", "branch")),
                          str(ctx.render(self.git_directory or "_flows")).strip("/"),
                          contents, _selects(globs), f"Add flows from {source} namespace",
                          "flows")

@@ -63,7 +63,7 @@ tasks:
             raise TaskFailure("No Namespace Files matched the provided 'files' parameter "
                               "to commit.")
         contents = {f.path: _writer(ctx, namespace, f.path) for f in found}
-        return self.push(ctx, str(ctx.render(self.branch or "main")),
+        return self.push(ctx, str(self.ref(ctx, self.branch or "main", "branch")),
                          str(ctx.render(self.git_directory or "_files")).strip("/"),
                          contents, selects, f"Add files from {namespace} namespace", "files")
 

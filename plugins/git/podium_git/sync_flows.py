@@ -16,7 +16,7 @@ from podium.sdk.flows import (
     save_flows,
 )
 from podium_git._repo import checked_out, diff_file, folder_files
-from podium_git._task import GitTask
+from podium_git._task import GitTask, inside
 
 if TYPE_CHECKING:
     from podium.sdk.flows import FlowRevision
@@ -80,11 +80,11 @@ triggers:
 
     def run(self, ctx: RunContext) -> dict:
         namespace = check_namespace(ctx.render(self.target_namespace), "targetNamespace")
-        branch = str(ctx.render(self.branch or "main"))
+        branch = str(self.ref(ctx, self.branch or "main", "branch"))
         folder = str(ctx.render(self.git_directory or "_flows")).strip("/")
         children = bool(self.include_child_namespaces)
         with checked_out(ctx, self, branch) as (_, _, repo):
-            base = repo / folder
+            base = inside(repo, folder, "gitDirectory", "the repository")
             if not base.is_dir():
                 _missing(base, folder, branch, bool(self.fail_on_missing_directory))
                 files: dict[str, Path] = {}

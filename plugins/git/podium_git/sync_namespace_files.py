@@ -17,7 +17,7 @@ from podium.sdk.namespace_files import (
     put_file,
 )
 from podium_git._repo import checked_out, diff_file, folder_files
-from podium_git._task import GitTask
+from podium_git._task import GitTask, inside
 from podium_git.sync_flows import _missing
 
 _CHUNK = 1 << 16
@@ -64,12 +64,12 @@ tasks:
 
     def run(self, ctx: RunContext) -> dict:
         namespace = check_namespace(ctx.render(self.namespace or "{{ flow.namespace }}"))
-        branch = str(ctx.render(self.branch or "main"))
+        branch = str(self.ref(ctx, self.branch or "main", "branch"))
         folder = str(ctx.render(self.git_directory or "_files")).strip("/")
         before = {"/" + file.path: file for file in list_files(ctx, namespace)}
         rows: list[dict[str, Any]] = []
         with checked_out(ctx, self, branch) as (_, _, repo):
-            base = repo / folder
+            base = inside(repo, folder, "gitDirectory", "the repository")
             files: dict[str, Path] = {}
             if base.is_dir():
                 files = folder_files(base)

@@ -46,7 +46,7 @@ class Remote:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             git("add", name, cwd=self.work)
-        git("commit", "--quiet", "-m", message, cwd=self.work)
+        git("commit", "--quiet", "--allow-empty", "-m", message, cwd=self.work)
         git("push", "--quiet", "origin", "main", cwd=self.work)
         return git("rev-parse", "HEAD", cwd=self.work).strip()
 

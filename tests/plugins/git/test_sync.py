@@ -6,6 +6,7 @@ from __future__ import annotations
 from common.models.state import State
 from common.storage.namespace_files import list_files, put_file
 from common.store import get_flow, list_flows
+from tests.plugins.git.conftest import git
 from tests.plugins.git.flows import messages, rows, run
 
 SYNC = """
@@ -179,3 +180,23 @@ def test_a_flow_cannot_escape_the_target_namespace(runtime, remote):
     assert any("flows/a.yml: the flow's namespace is 'system', not 'prod'" in m
                for m in messages(runtime, final.id)), messages(runtime, final.id)
     assert deployed(runtime, "system") == {("system", "sync"): 1}
+
+
+def test_links_and_folders_leaving_the_clone_are_not_read(runtime, remote, tmp_path):
+    secret = tmp_path / "worker-secret.txt"
+    secret.write_text("worker only")
+    remote.commit({"_files/ok.txt": "ok"})
+    (remote.work / "_files" / "leak.txt").symlink_to(secret)
+    (remote.work / "_files" / "dir").symlink_to(tmp_path, target_is_directory=True)
+    git("add", "_files", cwd=remote.work)
+    remote.commit({}, "links")
+    final, _ = run(runtime, SYNC_FILES % "false", {"url": remote.url})
+    assert final.state is State.SUCCESS, messages(runtime, final.id)
+    assert namespace_files(runtime) == {"ok.txt": b"ok"}
+
+    escaping = (SYNC_FILES % "false").replace("gitDirectory: _files", "gitDirectory: ../..")
+    final, _ = run(runtime, escaping.replace("id: sync_files", "id: sync_up"),
+                   {"url": remote.url})
+    assert final.state is State.FAILED
+    assert "gitDirectory '../..' is outside the repository" in \
+        messages(runtime, final.id)
