@@ -13,12 +13,12 @@ from typing import Any, BinaryIO
 
 from common.errors import TaskFailure, UnsafePathError
 from common.storage import namespace_files as _files
-from common.storage.globs import path_predicate
+from common.storage.globs import glob_regex, path_predicate
 from common.storage.namespace_files import NamespaceFile, file_path
 from common.storage.uris import namespace_file_uri
 
-__all__ = ["NamespaceFile", "UnsafePathError", "delete_file", "file_path", "list_files",
-           "matching", "open_file", "put_file"]
+__all__ = ["NamespaceFile", "UnsafePathError", "delete_file", "file_path", "glob_regex",
+           "globs_match", "list_files", "matching", "open_file", "put_file"]
 
 
 def _storage(ctx: Any) -> Any:
@@ -38,6 +38,13 @@ def matching(patterns: list[str]) -> Any:
     """A predicate on namespace file paths: Kestra's patterns (globs such as ``**.sql``,
     ``/scripts/*.py``, ``regex:...``), as the core namespace tasks read them."""
     return path_predicate(patterns, anchored=False)
+
+
+def globs_match(patterns: list[str], *candidates: str) -> bool:
+    """Whether any of `candidates` (a name, a relative path) matches any of these Java
+    globs (`*` within a segment, `**` across, `{a,b}`, `[...]`): ``glob_regex`` of each."""
+    regexes = [glob_regex(pattern) for pattern in patterns]
+    return any(regex.fullmatch(c) for regex in regexes for c in candidates)
 
 
 def open_file(ctx: Any, namespace: str, path: str) -> BinaryIO:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from podium.sdk import Example, RunContext
 from podium.sdk.flows import check_namespace, namespace_flows
+from podium.sdk.namespace_files import globs_match
 from podium_git._push import PushTask, Writer
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ triggers:
         globs = self.globs(ctx, self.flows)
         contents: dict[str, Writer] = {}
         for flow in namespace_flows(ctx, source, children=bool(self.include_child_namespaces)):
-            if globs is None or any(fnmatch.fnmatchcase(flow.id, g) for g in globs):
+            if globs is None or globs_match(globs, flow.id):
                 contents[_path(source, flow)] = _writer(flow.source, source, target)
         return self.push(ctx, str(self.ref(ctx, self.branch or "main", "branch")),
                          str(ctx.render(self.git_directory or "_flows")).strip("/"),
@@ -110,6 +110,5 @@ def _selects(globs: list[str] | None) -> Any:
 
     def selects(relative: str) -> bool:
         name = relative.rsplit("/", 1)[-1]
-        candidates = (relative, name, name.rsplit(".", 1)[0])
-        return any(fnmatch.fnmatchcase(c, g) for c in candidates for g in globs)
+        return globs_match(globs, relative, name, name.rsplit(".", 1)[0])
     return selects

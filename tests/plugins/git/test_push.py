@@ -90,7 +90,7 @@ def test_push_flows_glob_selects_flows(runtime, remote):
     remote.commit({"_flows/keep.yml": "kept: not matched by the glob\n"})
     deploy(runtime, "etl_one")
     deploy(runtime, "report")
-    source = (PUSH % ("main", "false")) + "    flows: \"etl_*\"\n"
+    source = (PUSH % ("main", "false")) + "    flows: \"{etl_*,other}\"\n"
     final, _ = run(runtime, source, {"url": remote.url})
     assert final.state is State.SUCCESS, messages(runtime, final.id)
     assert sorted(remote.files()) == ["_flows/etl_one.yml", "_flows/keep.yml"]
