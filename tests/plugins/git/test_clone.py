@@ -6,6 +6,7 @@ import socket
 import time
 
 from common.models.state import State
+from tests.plugins.git.conftest import git
 from tests.plugins.git.flows import messages, run
 
 CLONE = """
@@ -113,3 +114,50 @@ def test_the_task_timeout_stops_a_hanging_git(runtime):
     assert elapsed < 20, elapsed
     assert any("timeout" in m.lower() or "timed out" in m.lower()
                for m in messages(runtime, final.id)), messages(runtime, final.id)
+
+
+AT_TAG = """
+id: at_tag
+namespace: company.team
+inputs:
+  - id: url
+    type: STRING
+tasks:
+  - id: wdir
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: clone
+        type: io.kestra.plugin.git.Clone
+        url: "{{ inputs.url }}"
+        tag: v1
+        gitConfig:
+          core.fileMode: false
+      - id: cat
+        type: io.kestra.plugin.scripts.shell.Commands
+        taskRunner:
+          type: io.kestra.plugin.core.runner.Process
+        commands:
+          - cat hello.txt
+          - git config core.fileMode
+"""
+
+
+def test_clone_a_tag_with_git_config(runtime, remote):
+    remote.commit({"hello.txt": "tagged\n"}, "first")
+    git("tag", "-a", "v1", "-m", "release", cwd=remote.work)
+    git("push", "--quiet", "origin", "v1", cwd=remote.work)
+    remote.commit({"hello.txt": "later\n"}, "second")
+    final, _ = run(runtime, AT_TAG, {"url": remote.url})
+    logs = messages(runtime, final.id)
+    assert final.state is State.SUCCESS, logs
+    assert "tagged" in logs and "later" not in logs
+    assert "false" in logs
+
+
+def test_a_reference_git_could_read_as_an_option_is_refused(runtime, remote):
+    remote.commit({"hello.txt": "x\n"})
+    final, _ = run(runtime, AT_TAG.replace("tag: v1", "tag: --upload-pack=touch"),
+                   {"url": remote.url})
+    assert final.state is State.FAILED
+    assert "tag '--upload-pack=touch' is not a valid git reference" in \
+        messages(runtime, final.id)
