@@ -2,7 +2,7 @@
 
 A worker never writes execution state; flow definitions are not execution state, and
 deploying them is what such tasks are for. Flows go through the same validation and the
-same store functions as `podium deploy` and the API (common.flow.loader.parse_flow,
+same store functions as `podium deploy` and the API (``parse_flow``, re-exported, and
 common.store.save_flow / delete_flow): a source that does not validate raises
 ``FlowValidationError`` (its message names the file given as `name` and each problem
 with its line), and a save of an unchanged source keeps its revision.
@@ -14,19 +14,15 @@ a context without one (a bare RunContext in a unit test) fails with a TaskFailur
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from common.errors import FlowValidationError, TaskFailure, UnsafePathError
-from common.storage.uris import namespace_path
+from podium.common.errors import FlowValidationError, TaskFailure, UnsafePathError
+from podium.common.flow.loader import LoadedFlow, parse_flow
+from podium.common.storage.uris import namespace_path
+from podium.common.store import FlowRevision, delete_flow, list_flows, save_flow
 
-# The flow loader and the store import the plugins (to know the task types), which import
-# this module: they are imported when called.
-if TYPE_CHECKING:
-    from common.flow.loader import LoadedFlow
-    from common.store import FlowRevision
-
-__all__ = ["FlowValidationError", "check_namespace", "delete_flows", "namespace_flows",
-           "parse_flow", "save_flows"]
+__all__ = ["FlowRevision", "FlowValidationError", "LoadedFlow", "check_namespace",
+           "delete_flows", "namespace_flows", "parse_flow", "save_flows"]
 
 
 def _store(ctx: Any) -> Any:
@@ -48,20 +44,9 @@ def check_namespace(namespace: str, what: str = "namespace") -> str:
     return namespace
 
 
-def parse_flow(source: str, name: str | None = None) -> LoadedFlow:
-    """Parse and validate a flow as `podium deploy` does; FlowValidationError (each
-    problem with its line, prefixed with `name`) otherwise. The result's `flow` is the
-    model, `source` the text a save stores."""
-    from common.flow.loader import parse_flow as parse
-
-    return parse(source, name=name)
-
-
 def namespace_flows(ctx: Any, namespace: str, *, children: bool = False) -> list[FlowRevision]:
     """The latest revision of every live flow of `namespace` (and of its child namespaces
     with `children`), ordered by namespace then id."""
-    from common.store import list_flows
-
     with _store(ctx).read() as conn:
         found = list_flows(conn, namespace)
     return [f for f in found if children or f.namespace == namespace]
@@ -70,8 +55,6 @@ def namespace_flows(ctx: Any, namespace: str, *, children: bool = False) -> list
 def save_flows(ctx: Any, loaded: Iterable[LoadedFlow]) -> list[FlowRevision]:
     """Save these validated flows in one transaction (all or none); each result's
     `created` says whether a new revision was written."""
-    from common.store import save_flow
-
     with _store(ctx).begin() as conn:
         return [save_flow(conn, item) for item in loaded]
 
@@ -79,8 +62,6 @@ def save_flows(ctx: Any, loaded: Iterable[LoadedFlow]) -> list[FlowRevision]:
 def delete_flows(ctx: Any, keys: Iterable[tuple[str, str]]) -> list[FlowRevision]:
     """Delete these (namespace, id) flows in one transaction; the deletion markers of
     those that were live."""
-    from common.store import delete_flow
-
     with _store(ctx).begin() as conn:
         markers = [delete_flow(conn, namespace, flow_id) for namespace, flow_id in keys]
     return [marker for marker in markers if marker is not None]

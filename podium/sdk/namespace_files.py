@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
-from common.errors import TaskFailure, UnsafePathError
-from common.storage import namespace_files as _files
-from common.storage.globs import glob_regex, path_predicate
-from common.storage.namespace_files import NamespaceFile, file_path
-from common.storage.uris import namespace_file_uri
+from podium.common.errors import TaskFailure, UnsafePathError
+from podium.common.storage import namespace_files as _files
+from podium.common.storage.globs import glob_regex, path_predicate
+from podium.common.storage.namespace_files import NamespaceFile, file_path
+from podium.common.storage.uris import namespace_file_uri
 
 __all__ = ["NamespaceFile", "UnsafePathError", "delete_file", "file_path", "glob_regex",
            "globs_match", "list_files", "matching", "open_file", "put_file"]

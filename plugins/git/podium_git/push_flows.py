@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from podium.sdk import Example, RunContext
-from podium.sdk.flows import check_namespace, namespace_flows
+from podium.sdk.flows import FlowRevision, check_namespace, namespace_flows
 from podium.sdk.namespace_files import globs_match
 from podium_git._push import PushTask, Writer
-
-if TYPE_CHECKING:
-    from podium.sdk.flows import FlowRevision
 
 _REVISION_LINE = re.compile(r"(?m)^revision:\s*\d+\n?")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from podium.sdk import Example, RunContext, TaskFailure
 from podium.sdk.flows import (
+    FlowRevision,
     FlowValidationError,
+    LoadedFlow,
     check_namespace,
     delete_flows,
     namespace_flows,
@@ -18,10 +20,6 @@ from podium.sdk.flows import (
 from podium_git._repo import checked_out, diff_file, folder_files
 from podium_git._task import GitTask, inside
 
-if TYPE_CHECKING:
-    from podium.sdk.flows import FlowRevision
-
-LoadedFlow = Any  # common.flow.loader.LoadedFlow: its `flow` and `source`
 _NAMESPACE_LINE = re.compile(r"(?m)^namespace: (.*)$")
 _YAML = (".yml", ".yaml")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.flow.loader import parse_flow
-from common.templating.library.ion import ion_rows
+from podium.common.flow.loader import parse_flow
+from podium.common.templating.library.ion import ion_rows
 
 
 def run(runtime, source: str, inputs: dict[str, Any] | None = None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import time
 
-from common.models.state import State
+from podium.common.models.state import State
 from tests.plugins.git.conftest import git
 from tests.plugins.git.flows import messages, run
 

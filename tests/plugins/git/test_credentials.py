@@ -8,8 +8,8 @@ import base64
 
 import pytest
 
-from common.errors import TaskFailure
-from common.models.state import State
+from podium.common.errors import TaskFailure
+from podium.common.models.state import State
 from podium.runtime import Runtime
 from podium_git._git import MASK, Credentials, Git, commit_url, http_url, split_url
 from tests.plugins.git.conftest import git

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.store import list_flows
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.store import list_flows
 from tests.integration.conftest import deployment, finish, start_runtime, stop_runtime
 from tests.plugins.git.conftest import Remote
 from tests.plugins.git.flows import rows

@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from common.flow.loader import parse_flow
-from common.plugins.discovery import discover
+from podium.common.flow.loader import parse_flow
+from podium.common.plugins.discovery import discover
 from podium_git import plugin
 from podium_git._git import Credentials, Git
 

@@ -3,9 +3,9 @@ and pushed into a real (bare, local) repository."""
 
 from __future__ import annotations
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.storage.namespace_files import put_file
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.storage.namespace_files import put_file
 from tests.plugins.git.conftest import git
 from tests.plugins.git.flows import messages, rows, run
 

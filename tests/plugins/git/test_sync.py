@@ -3,9 +3,9 @@ Podium through whole flows on the embedded runtime."""
 
 from __future__ import annotations
 
-from common.models.state import State
-from common.storage.namespace_files import list_files, put_file
-from common.store import get_flow, list_flows
+from podium.common.models.state import State
+from podium.common.storage.namespace_files import list_files, put_file
+from podium.common.store import get_flow, list_flows
 from tests.plugins.git.conftest import git
 from tests.plugins.git.flows import messages, rows, run
 
