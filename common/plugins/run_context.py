@@ -46,6 +46,7 @@ class RunContext(Protocol):
     def remaining(self) -> float | None: ...
 
     # ---------------------------------------------------------------- files
+    @property
     def working_dir(self) -> Path:
         """The attempt's private working directory (removed after the attempt)."""
 
