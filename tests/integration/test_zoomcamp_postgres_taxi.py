@@ -1,8 +1,9 @@
 """Issue 16's acceptance: the Data Engineering Zoomcamp's `04_postgres_taxi.yaml`
 (tests/realworld/flows/zoomcamp/, verbatim) loads NYC taxi CSVs into PostgreSQL, in the
-embedded runtime and through real executor and worker processes.
+embedded runtime and through real executor and worker processes; its scheduled variant
+`05_postgres_taxi_scheduled.yaml` loads the month of its Schedule trigger's date.
 
-The flow is run with exactly two textual substitutions (`local_flow`), nothing else:
+Each flow is run with exactly two textual substitutions (`local_flow`), nothing else:
 
 1. its download URL prefix `https://github.com/DataTalksClub/nyc-tlc-data/releases/download/`
    becomes a local HTTP server on loopback serving the same `<taxi>/<file>.csv.gz` paths, so
@@ -42,7 +43,7 @@ from tests.integration.conftest import POSTGRES_URL, finish, start_runtime, stop
 
 pytestmark = pytest.mark.service
 
-FLOW = Path(__file__).parents[1] / "realworld/flows/zoomcamp/04_postgres_taxi.yaml"
+FLOWS = Path(__file__).parents[1] / "realworld/flows/zoomcamp"
 DOWNLOAD = "https://github.com/DataTalksClub/nyc-tlc-data/releases/download/"
 CONNECTION = """\
       url: jdbc:postgresql://pgdatabase:5432/ny_taxi
@@ -118,7 +119,8 @@ def release(tmp_path_factory) -> Iterator[tuple[str, dict[str, list[dict[str, st
     """The base URL of a loopback HTTP server holding the month files, and their rows."""
     root = tmp_path_factory.mktemp("nyc-tlc-data")
     data = {"yellow": write_month(root, "yellow", 2019, 1),
-            "green": write_month(root, "green", 2020, 3)}
+            "green": write_month(root, "green", 2020, 3),
+            "yellow-2019-02": write_month(root, "yellow", 2019, 2)}
     server = ThreadingHTTPServer(("127.0.0.1", 0),
                                  functools.partial(_Quiet, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -154,9 +156,10 @@ def taxi_database() -> Iterator[dict[str, object]]:
         admin.close()
 
 
-def local_flow(base_url: str, db: dict[str, object]) -> str:
-    """The Zoomcamp flow with its two documented substitutions (module docstring)."""
-    source = FLOW.read_text(encoding="utf-8")
+def local_flow(base_url: str, db: dict[str, object],
+               name: str = "04_postgres_taxi.yaml") -> str:
+    """A Zoomcamp flow with its two documented substitutions (module docstring)."""
+    source = (FLOWS / name).read_text(encoding="utf-8")
     assert source.count(DOWNLOAD) == 1 and source.count(CONNECTION) == 1
     connection = (f"      url: jdbc:postgresql://{db['host']}:{db['port']}/{db['dbname']}\n"
                   f"      username: {db['user']}\n"
@@ -220,3 +223,25 @@ def test_zoomcamp_taxi_flow_distributed(release, deployment):
             check_loads_and_reloads(runtime, release, db)
         finally:
             stop_runtime(deployment, runtime)
+
+
+def test_zoomcamp_scheduled_flow_loads_the_month_of_its_trigger_date(release, tmp_path):
+    base_url, data = release
+    with taxi_database() as db, Runtime.embedded(
+            tmp_path / "data", workers=2,
+            environ={"PODIUM_WORKER__SANDBOX": "none"}) as runtime:
+        runtime.deploy(parse_flow(local_flow(base_url, db, "05_postgres_taxi_scheduled.yaml")))
+        # What the yellow_schedule trigger (cron "0 10 1 * *") starts on 2019-02-01.
+        trigger = {"id": "yellow_schedule", "type": "io.kestra.plugin.core.trigger.Schedule",
+                   "variables": {"date": "2019-02-01T10:00:00Z",
+                                 "next": "2019-03-01T10:00:00Z",
+                                 "previous": "2019-01-01T10:00:00Z"}}
+        for _ in range(2):  # the second run merges nothing new
+            execution = runtime.submit("zoomcamp", "05_postgres_taxi_scheduled",
+                                       {"taxi": "yellow"}, trigger=trigger)
+            done = finish(runtime, execution.id, 120)
+            assert done.state is State.SUCCESS, [e.message for e in runtime.logs(done.id)
+                                                 if e.level == "ERROR"]
+            rows = data["yellow-2019-02"]
+            assert table_state(db, "yellow") == (len(rows), len(rows), expected_total(rows),
+                                                 {"yellow_tripdata_2019-02.csv"})
