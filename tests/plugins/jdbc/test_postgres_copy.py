@@ -59,6 +59,7 @@ def test_copy_text_and_binary_round_trips(runtime, pg, products):
   - id: text_out
     type: io.kestra.plugin.jdbc.postgresql.CopyOut
     table: products
+    socketTimeout: 30
   - id: binary_out
     type: io.kestra.plugin.jdbc.postgresql.CopyOut
     table: products
