@@ -17,7 +17,6 @@ from podium.sdk import RunContext, TaskFailure
 from podium_jdbc.adapter import FetchType
 from podium_jdbc.convert import ion_line, output_row, zone_of
 from podium_jdbc.sql import bind_named, split_statements
-from podium_jdbc.workdir import working_dir
 
 if TYPE_CHECKING:
     from podium_jdbc.base import AbstractJdbcQuery, JdbcQueries, JdbcQuery
@@ -150,7 +149,7 @@ def _collect(task: AbstractJdbcQuery, ctx: RunContext, cursor: Any, raw: Iterato
     if fetch_type is FetchType.FETCH:
         fetched = [output_row(row) for row in rows]
         return {"rows": fetched, "size": len(fetched)}
-    path = working_dir(ctx) / f"{uuid.uuid4().hex}.ion"
+    path = ctx.working_dir / f"{uuid.uuid4().hex}.ion"
     size = 0
     with open(path, "w", encoding="utf-8") as out:
         for row in rows:
@@ -182,7 +181,7 @@ def _output_files(task: AbstractJdbcQuery, ctx: RunContext
         else [ctx.render(name) for name in task.output_files]
     if not isinstance(names, list):
         raise TaskFailure("`outputFiles` must be a list of file names")
-    folder = working_dir(ctx)
+    folder = ctx.working_dir
     paths = {str(name): folder / f"{uuid.uuid4().hex}_{name}" for name in names}
     for path in paths.values():
         path.touch()

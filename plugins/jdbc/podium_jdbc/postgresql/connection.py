@@ -20,7 +20,6 @@ import psycopg
 from podium.sdk import RunContext, TaskFailure
 from podium_jdbc.adapter import Adapter, Target
 from podium_jdbc.base import JdbcConnection
-from podium_jdbc.workdir import working_dir
 
 # JDBC property (pgJDBC's name) -> libpq keyword.
 _URL_PARAMS = {
@@ -138,7 +137,7 @@ def _pem_file(ctx: RunContext, pem: str, field: str) -> Path:
     name = "".join(part.capitalize() if i else part for i, part in enumerate(field.split("_")))
     if "-----BEGIN" not in pem:
         raise TaskFailure(f"`{name}` must be the PEM contents (-----BEGIN ...), not a path")
-    path = working_dir(ctx) / f"{name}.pem"
+    path = ctx.working_dir / f"{name}.pem"
     path.write_text(pem if pem.endswith("\n") else pem + "\n", encoding="utf-8")
     path.chmod(0o600)  # libpq refuses a private key others can read
     return path

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 from podium.sdk import Example, RunContext
 from podium_jdbc.postgresql.copy import AbstractCopy, CopyFormat
-from podium_jdbc.workdir import working_dir
 
 _EXTENSIONS = {CopyFormat.CSV: "csv", CopyFormat.TEXT: "txt", CopyFormat.BINARY: "bin"}
 
@@ -64,7 +63,7 @@ tasks:
     def run(self, ctx: RunContext) -> dict[str, Any]:
         query = ctx.render(self.sql).strip().rstrip(";") if self.sql else None
         statement = self.copy_statement(ctx, query, "TO STDOUT")
-        path = working_dir(ctx) / f"copy-out-{uuid.uuid4().hex}.{_EXTENSIONS[self.format]}"
+        path = ctx.working_dir / f"copy-out-{uuid.uuid4().hex}.{_EXTENSIONS[self.format]}"
         with self.connect(ctx) as connection, self.driver_errors("copy out"):
             cursor = connection.cursor()
             ctx.log("DEBUG", f"Starting query: {statement}")
