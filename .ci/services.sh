@@ -86,6 +86,15 @@ ensure_script_runtimes() {
     log "installing ${programs[*]}"; apt_install ruby php-cli lua5.4 golang-go r-base-core groovy default-jre-headless
 }
 
+# Programs real-world flows call from their shell tasks (the Zoomcamp's `wget | gunzip`),
+# and git for the git plugin.
+ensure_flow_programs() {
+    local missing=()
+    for program in wget gzip git; do command -v "$program" >/dev/null || missing+=("$program"); done
+    if [ "${#missing[@]}" = 0 ]; then log "wget gzip git up"; return; fi
+    log "installing ${missing[*]}"; apt_install "${missing[@]}"
+}
+
 ensure_bubblewrap() {
     if command -v bwrap >/dev/null; then log "bubblewrap up"; return; fi
     log "installing bubblewrap"; apt_install bubblewrap
@@ -94,6 +103,7 @@ ensure_bubblewrap() {
 ensure_redis
 ensure_postgres
 ensure_mariadb
+ensure_flow_programs
 ensure_bubblewrap
 ensure_node
 ensure_script_runtimes
