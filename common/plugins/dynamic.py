@@ -27,7 +27,7 @@ import typing
 from functools import lru_cache
 from typing import Any, Callable
 
-from pydantic import BaseModel, ValidationError, WrapValidator, create_model
+from pydantic import BaseModel, ValidationError, WrapSerializer, WrapValidator, create_model
 from typing_extensions import Annotated
 
 from podium.common.errors import PodiumError
@@ -56,7 +56,17 @@ def _keep_expression(value: Any, handler: Any) -> Any:
         raise
 
 
+def _dump_expression(value: Any, handler: Any) -> Any:
+    # An expression kept in an int or enum property is dumped as the text it is (the task
+    # sent to a worker, the `task` variable), without pydantic's "unexpected value" warning.
+    if isinstance(value, str) and is_expression(value):
+        return value
+    return handler(value)
+
+
 _FALLBACK = WrapValidator(_keep_expression)
+_DUMP_FALLBACK = WrapSerializer(_dump_expression)
+_MARKERS = (_FALLBACK, _DUMP_FALLBACK)
 
 
 def install(classes: list[type[BaseModel]]) -> None:
@@ -77,10 +87,10 @@ def _wrap(cls: type[BaseModel], skip: frozenset[str]) -> None:
             continue
         if any(m is _FALLBACK for m in info.metadata):
             _ORIGINAL[(cls, name)] = _annotated(info.annotation, [
-                m for m in info.metadata if m is not _FALLBACK])
+                m for m in info.metadata if not any(m is marker for marker in _MARKERS)])
             continue
         _ORIGINAL[(cls, name)] = _annotated(info.annotation, list(info.metadata))
-        info.metadata.append(_FALLBACK)
+        info.metadata.extend(_MARKERS)
 
 
 def _annotated(annotation: Any, metadata: list[Any]) -> Any:
