@@ -27,7 +27,14 @@ from decimal import Decimal
 from typing import IO, Any, BinaryIO, Iterable, Iterator
 
 from podium.common.errors import PodiumError
-from podium.common.templating.library.ion import _number, _timestamp, _unescape, from_ion, ion_rows, to_ion
+from podium.common.templating.library.ion import (
+    _number,
+    _timestamp,
+    _unescape,
+    from_ion,
+    ion_rows,
+    to_ion,
+)
 from podium.common.templating.library.java_dates import Zone, format_pattern, parse_zone
 from podium.common.templating.library.java_dates import iso_string as java_iso
 

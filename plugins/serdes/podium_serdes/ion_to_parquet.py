@@ -17,7 +17,8 @@ from ._base import Conversion, finish, killed_check
 
 CompressionCodec = Literal["UNCOMPRESSED", "SNAPPY", "GZIP", "ZSTD"]
 Version = Literal["V1", "V2"]
-BATCH_ROWS = 1024  # rows converted to Arrow at a time
+BATCH_ROWS = 1024  # rows converted to Arrow at a time, at most
+BATCH_BYTES = 256 * 1024  # ... and about this many bytes of Arrow data (wide rows: fewer)
 
 
 class IonToParquet(Conversion, AvroProperties):
@@ -109,11 +110,12 @@ class _RowGroups:
         self.batches: list[pa.RecordBatch] = []
         self.size = 0
         self.count = 0
+        self.batch_rows = 64  # until the first batch says how wide a row is
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows.append(row)
         self.count += 1
-        if len(self.rows) >= BATCH_ROWS:
+        if len(self.rows) >= self.batch_rows:
             self._batch()
 
     def _batch(self) -> None:
@@ -124,6 +126,8 @@ class _RowGroups:
         except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
             raise TaskFailure(f"records up to {self.count}: cannot be written as Parquet: "
                               f"{exc}") from None
+        self.batch_rows = max(16, min(BATCH_ROWS, BATCH_BYTES * len(self.rows)
+                                      // max(1, batch.nbytes)))
         self.rows = []
         self.batches.append(batch)
         self.size += batch.nbytes

@@ -13,7 +13,8 @@ from podium.sdk.ion import write_ion
 from ._base import BUFFER, Conversion, finish
 from .avro_to_ion import ion_value
 
-BATCH_ROWS = 1024
+BATCH_ROWS = 1024  # rows decoded at a time, at most
+BATCH_BYTES = 256 * 1024  # ... and about this many bytes of data (wide rows: fewer)
 
 
 class ParquetToIon(Conversion):
@@ -50,10 +51,19 @@ tasks:
         path, count = self.target(ctx), 0
         with parquet, open(path, "w", encoding="utf-8", buffering=BUFFER, newline="\n") as out:
             # One thread: a batch at a time is decoded, nothing read ahead.
-            for batch in parquet.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
+            for batch in parquet.iter_batches(batch_size=_batch_rows(parquet),
+                                              use_threads=False):
                 for row in batch.to_pylist():
                     write_ion(out, ion_value(row))
                     count += 1
                 ctx.check_killed()
         local.unlink()
         return finish(ctx, path, count)
+
+
+def _batch_rows(parquet: pq.ParquetFile) -> int:
+    meta = parquet.metadata
+    if not meta.num_rows:
+        return BATCH_ROWS
+    size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    return max(16, min(BATCH_ROWS, BATCH_BYTES * meta.num_rows // max(1, size)))

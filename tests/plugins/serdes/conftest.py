@@ -9,9 +9,8 @@ from typing import Any, Iterator
 
 import pytest
 
-import common.plugins  # noqa: F401  (first: importing podium.sdk first would cycle, see report)
-from common.flow.loader import parse_flow
-from common.models.state import State
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
 from podium.runtime import Runtime
 
 

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import common.plugins  # noqa: F401  (before the plugin: discovery imports it)
 from podium_serdes.csv_to_ion import CsvToIon
 from podium_serdes.ion_to_csv import IonToCsv
 from podium_serdes.ion_to_parquet import IonToParquet
@@ -60,7 +59,7 @@ class LocalContext:
         pass
 
 
-NOTE = "lorem ipsum dolor sit amet " * 15  # wide rows: many bytes for few records
+NOTE = "lorem ipsum dolor sit amet " * 60  # wide rows: many bytes for few records
 
 
 def write_csv(path: Path, rows: int) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import fastavro
 import pyarrow.parquet as pq
 
-from common.models.state import State
+from podium.common.models.state import State
 
 SCHEMA = """
       {

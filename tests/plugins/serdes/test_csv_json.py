@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from common.models.state import State
+from podium.common.models.state import State
 
 CSV_FLOW = """
 id: csv_round_trip

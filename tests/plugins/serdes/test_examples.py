@@ -8,10 +8,9 @@ import re
 
 import pytest
 
-import common.plugins  # noqa: F401  (before the plugin: discovery imports it)
-from common.errors import FlowValidationError
-from common.flow.loader import parse_flow
-from common.plugins.registry import registry
+from podium.common.errors import FlowValidationError
+from podium.common.flow.loader import parse_flow
+from podium.common.plugins.registry import registry
 from podium_serdes import plugin
 
 TYPES = [cls.TYPE for cls in plugin.tasks]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-from common.models.state import State
+from podium.common.models.state import State
 
 EXCEL_FLOW = """
 id: excel_round_trip

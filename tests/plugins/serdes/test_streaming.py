@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-ROWS = 30_000  # about 14 MB of CSV and 15 MB of ION, a few seconds of CPU per conversion
+ROWS = 16_000  # about 27 MB of CSV and of ION (wide rows): ~6 s of CPU
 
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(),
@@ -31,6 +31,6 @@ def test_a_large_file_converts_in_bounded_memory(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["rows"] == ROWS and result["same"], result
-    assert result["ion"] > 12_000_000
+    assert result["ion"] > 25_000_000
     # Held at any moment: a batch of rows and a row group, not the file.
-    assert result["growth"] < result["ion"] / 3, result
+    assert result["growth"] < result["ion"] / 4, result
