@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,43 @@ def test_bad_properties_and_input_fail_with_a_clear_message(flows, tmp_path: Pat
     logs = run.logs()
     assert message in logs
     assert "Traceback" not in logs
+
+
+TYPED_FLOW = """
+id: typed_csv
+namespace: company.team
+inputs:
+  - id: file
+    type: FILE
+tasks:
+  - id: default
+    type: io.kestra.plugin.serdes.csv.IonToCsv
+    from: "{{ inputs.file }}"
+  - id: formats
+    type: io.kestra.plugin.serdes.csv.IonToCsv
+    from: "{{ inputs.file }}"
+    header: false
+    dateFormat: dd/MM/yyyy
+    dateTimeFormat: "yyyy-MM-dd HH:mm:ss"
+    alwaysDelimitText: true
+  - id: json
+    type: io.kestra.plugin.serdes.json.IonToJson
+    from: "{{ inputs.file }}"
+    timeZoneId: Europe/Paris
+"""
+
+
+def test_ion_values_are_written_as_kestra_writes_them(flows, tmp_path: Path) -> None:
+    source = tmp_path / "in.ion"
+    source.write_text('{at:2024-01-02T03:04:05.123Z,day:2024-01-02T,f:1.5e0,big:1e10,'
+                      'dec:12.50,yes:true,none:null,list:[1,"a"]}\n')
+    run = flows.run(TYPED_FLOW, {"file": source})
+    assert run.state is State.SUCCESS, run.logs()
+    assert run.read(run.outputs("default")["uri"]).decode() == (
+        "at,day,f,big,dec,yes,none,list\n"
+        '2024-01-02T03:04:05.123Z,2024-01-02,1.5,1.0E10,12.50,true,,"[1, a]"\n')
+    assert run.read(run.outputs("formats")["uri"]).decode() == (
+        '"2024-01-02 03:04:05","02/01/2024","1.5","1.0E10","12.50","true","","[1, a]"\n')
+    assert json.loads(run.read(run.outputs("json")["uri"])) == {
+        "at": "2024-01-02T04:04:05.123+01:00", "day": "2024-01-02", "f": 1.5, "big": 1e10,
+        "dec": 12.5, "yes": True, "none": None, "list": [1, "a"]}
