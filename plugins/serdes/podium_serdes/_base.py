@@ -40,17 +40,11 @@ class Conversion(Task):
 
     def target(self, ctx: RunContext, suffix: str | None = None) -> Path:
         """A new file in the working directory, for the converted data."""
-        folder = working_dir(ctx)
+        folder = ctx.working_dir
         index = 0
         while (folder / f"{self.id}-{index}{suffix or self.SUFFIX}").exists():
             index += 1
         return folder / f"{self.id}-{index}{suffix or self.SUFFIX}"
-
-
-def working_dir(ctx: RunContext) -> Path:
-    # The protocol says a method, the worker's RunContext has a property: take either.
-    folder: Any = ctx.working_dir
-    return Path(folder() if callable(folder) else folder)
 
 
 def finish(ctx: RunContext, path: Path, count: int) -> dict[str, Any]:

@@ -38,6 +38,7 @@ class LocalContext:
     def render(self, value: Any, extra: Any = None) -> Any:
         return value
 
+    @property
     def working_dir(self) -> Path:
         return self.folder
 
