@@ -70,7 +70,9 @@ tasks:
         path, count = self.target(ctx), 0
         with self.source(ctx) as stream, open(path, "w", encoding=encoding, buffering=BUFFER,
                                               newline="\n") as out:
-            out.write(f"<?xml version='1.0' encoding='{encoding.upper()}'?>\n<{root}>")
+            # The charset as the flow names it (Java's names are the XML ones), not Python's.
+            declared = str(ctx.render(self.charset))
+            out.write(f"<?xml version='1.0' encoding='{declared}'?>\n<{root}>")
             for record in read_ion(stream):
                 writer.element(out, "item", record, 1)
                 count += 1

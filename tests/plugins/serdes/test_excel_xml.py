@@ -151,3 +151,29 @@ def test_invalid_xml_fails_naming_the_property(flows, tmp_path: Path) -> None:
     run = flows.run(XML_FLOW, {"file": source})
     assert run.state is State.FAILED
     assert "from: invalid XML: mismatched tag" in run.logs()
+
+
+def test_ion_to_xml_in_another_charset_reads_back(flows, tmp_path: Path) -> None:
+    source = tmp_path / "in.ion"
+    source.write_text('{name:"café",n:1}\n', encoding="utf-8")
+    run = flows.run("""
+id: xml_latin1
+namespace: company.team
+inputs:
+  - id: file
+    type: FILE
+tasks:
+  - id: to_xml
+    type: io.kestra.plugin.serdes.xml.IonToXml
+    from: "{{ inputs.file }}"
+    charset: ISO-8859-1
+  - id: back
+    type: io.kestra.plugin.serdes.xml.XmlToIon
+    from: "{{ outputs.to_xml.uri }}"
+    charset: ISO-8859-1
+    query: /items/item
+""", {"file": source})
+    assert run.state is State.SUCCESS, run.logs()
+    xml = run.read(run.outputs("to_xml")["uri"])
+    assert xml.startswith(b"<?xml version='1.0' encoding='ISO-8859-1'?>") and b"caf\xe9" in xml
+    assert run.read(run.outputs("back")["uri"]).decode() == '{name:"café",n:1}\n'
