@@ -58,6 +58,8 @@ import re
 import shlex
 import tempfile
 import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +113,11 @@ METRIC_TYPES = ("counter", "timer", "gauge")
 class LogConsumer:
     """Kestra's DefaultLogConsumer: parses `::{...}::` lines, logs the others, counts."""
 
-    def __init__(self, ctx: RunContext) -> None:
+    def __init__(self, ctx: RunContext,
+                 other: Callable[[str, bool], None] | None = None) -> None:
         self.ctx = ctx
+        # What becomes of a line that is no `::{...}::` marker (default: logged).
+        self.other = other
         self.vars: dict[str, Any] = {}
         self.stdout_count = 0
         self.stderr_count = 0
@@ -126,7 +131,10 @@ class LogConsumer:
                 self.stdout_count += 1
         match = _MARKER.fullmatch(line)
         if match is None:
-            self.ctx.log("ERROR" if is_stderr else "INFO", line)
+            if self.other is not None:
+                self.other(line, is_stderr)
+            else:
+                self.ctx.log("ERROR" if is_stderr else "INFO", line)
             return
         try:
             command = json.loads(match.group(1))
@@ -255,10 +263,12 @@ def _main_commands(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]) ->
 
 
 # ---------------------------------------------------------------- the runnable
-def _output_dir(task: _ExecScript, ctx: RunContext) -> Path | None:
+def _output_dir(task: _ExecScript, ctx: RunContext, force: bool = False) -> Path | None:
     """`{{ outputDir }}`: on with the deprecated `outputDirectory: true`, or with the legacy
-    `runner` property (Kestra's compatibility rule); its files become output files."""
-    if not (task.output_directory or (task.output_directory is None and task.runner)):
+    `runner` property (Kestra's compatibility rule), or when the caller forces it (Kestra's
+    dbt task does); its files become output files."""
+    if not (force or task.output_directory
+            or (task.output_directory is None and task.runner)):
         return None
     return Path(tempfile.mkdtemp(prefix="output-", dir=ctx.working_dir))
 
@@ -273,9 +283,16 @@ def _output_files(task: _ExecScript, ctx: RunContext, out_dir: Path | None,
     return {"outputFiles": found}
 
 
-def _prepare(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]
+# Gives the task's main commands, once its files are in place: `extra` holds the template
+# variables of the run (workingDir, outputDir).
+MainCommands = Callable[[dict[str, Any]], list[str]]
+
+
+def _prepare(task: _ExecScript, ctx: RunContext, extra: dict[str, Any],
+             main_commands: MainCommands, overrides: Mapping[str, str]
              ) -> tuple[list[str], dict[str, str]]:
-    """Render the task into (argv, environment); input files are written first."""
+    """Render the task into (argv, environment); namespace and input files are placed
+    first, then `main_commands(extra)` gives the commands (it may write files too)."""
     interpreter = _render_list(ctx, task.interpreter, "interpreter", extra)
     if not interpreter:
         raise TaskFailure("`interpreter` must not be empty")
@@ -286,35 +303,55 @@ def _prepare(task: _ExecScript, ctx: RunContext, extra: dict[str, Any]
     if "outputDir" in extra:
         task_env.setdefault("OUTPUT_DIR", extra["outputDir"])
     env = script_environment(task, ctx, task_env, _python_request(task, ctx, extra))
+    env.update(overrides)
     copy_namespace_files(ctx, task.namespace_files)
     write_input_files(ctx, render_file_map(ctx, task.input_files, "inputFiles", extra),
                       "inputFiles")
-    commands = _main_commands(task, ctx, extra)
+    commands = main_commands(extra)
     fail_fast = ctx.render_bool(task.fail_fast, extra)
     lines = [localize_uris(ctx, line) for line in before + commands]
     return interpreter + ["\n".join(([task.EXIT_ON_ERROR] if fail_fast else []) + lines)], env
 
 
-@runs(ShellCommands, ShellScript, PythonCommands, PythonScript, NodeCommands, NodeScript,
-      *LANGUAGE_TASKS)
-def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
+@dataclass
+class CommandsRun:
+    """What a script run ended with: its `outputs` (exitCode, vars, outputFiles when asked
+    for) and, when the exit code is not 0, the failure message to raise."""
+
+    exit_code: int
+    outputs: dict[str, Any]
+    failure: str | None
+
+
+def run_commands(task: _ExecScript, ctx: RunContext, main_commands: MainCommands, *,
+                 on_line: Callable[[str, bool], None] | None = None,
+                 env: Mapping[str, str] | None = None,
+                 output_dir: bool = False) -> CommandsRun:
+    """Run a script task's commands as a local process, as the core script tasks do (see
+    the module's docstring): namespace and input files, interpreter, beforeCommands,
+    failFast, env, limits and sandbox, `::{...}::` lines, output files.
+
+    `on_line(line, is_stderr)` gets the lines that are not `::{...}::` markers (default:
+    logged, stdout at INFO and stderr at ERROR); `env` overrides the process environment
+    after the task's own; `output_dir` forces `{{ outputDir }}` on. A non-zero exit is
+    returned, not raised; a kill or the timeout raises."""
     _warn_ignored(task, ctx)
     extra = {"workingDir": str(ctx.working_dir)}
-    out_dir = _output_dir(task, ctx)
+    out_dir = _output_dir(task, ctx, force=output_dir)
     if out_dir is not None:
         extra["outputDir"] = str(out_dir)
-    argv, env = _prepare(task, ctx, extra)
+    argv, process_env = _prepare(task, ctx, extra, main_commands, env or {})
     context_file = None
     if ctx.render_bool(task.execution_context, extra):
         context_file = write_execution_context(ctx)
-        env[CONTEXT_FILE_ENV] = str(context_file)
+        process_env[CONTEXT_FILE_ENV] = str(context_file)
     ctx.check_killed()
 
-    consumer = LogConsumer(ctx)
+    consumer = LogConsumer(ctx, other=on_line)
     limits = task_limits(task.limits, ctx)
     try:
-        result = run_process(sandboxed_argv(argv, ctx, env, limits), cwd=ctx.working_dir,
-                             env=env, ctx=ctx, on_line=consumer)
+        result = run_process(sandboxed_argv(argv, ctx, process_env, limits),
+                             cwd=ctx.working_dir, env=process_env, ctx=ctx, on_line=consumer)
     except OSError as exc:
         raise TaskFailure(f"Unable to start the process '{argv[0]}': "
                           f"{exc.strerror or exc}") from None
@@ -329,8 +366,17 @@ def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
     # Output files are kept on failure too (Kestra uploads them before reporting it).
     outputs = {"exitCode": exit_code, "vars": dict(consumer.vars),
                **_output_files(task, ctx, out_dir, extra)}
+    failure = None
     if exit_code != 0:
         cause = limits.explain(exit_code)
-        raise TaskFailure(f"Command failed with exit code {exit_code}"
-                          + (f" ({cause})" if cause else ""), outputs)
-    return Outcome(State.SUCCESS, outputs=outputs)
+        failure = f"Command failed with exit code {exit_code}" + (f" ({cause})" if cause else "")
+    return CommandsRun(exit_code, outputs, failure)
+
+
+@runs(ShellCommands, ShellScript, PythonCommands, PythonScript, NodeCommands, NodeScript,
+      *LANGUAGE_TASKS)
+def run_script(task: _ExecScript, ctx: RunContext) -> Outcome:
+    run = run_commands(task, ctx, lambda extra: _main_commands(task, ctx, extra))
+    if run.failure is not None:
+        raise TaskFailure(run.failure, run.outputs)
+    return Outcome(State.SUCCESS, outputs=run.outputs)

@@ -1,0 +1,55 @@
+"""Script-task machinery for plugins whose task runs commands (e.g. ``dbt.cli.DbtCLI``).
+
+Version 1.0 of this surface: a plugin task that runs a program derives ``ScriptTask`` (the
+properties every Kestra script task has: ``beforeCommands``, ``env``, ``interpreter``,
+``failFast``, ``namespaceFiles``, ``inputFiles``, ``outputFiles``, ``taskRunner``,
+``containerImage``...) and calls ``run_commands`` from its ``run(ctx)``::
+
+    class Tool(ScriptTask):
+        TYPE: ClassVar[str] = "com.acme.Tool"
+        commands: list[str]
+
+        def run(self, ctx: RunContext) -> dict:
+            run = run_commands(self, ctx, lambda extra: [ctx.render(c, extra)
+                                                         for c in self.commands])
+            if run.failure:
+                raise TaskFailure(run.failure, run.outputs)
+            return run.outputs
+
+The commands run exactly as the core script tasks' (worker/runnables/scripts.py): a local
+process of the worker under its limits and sandbox, in the attempt's working directory,
+log lines streamed, ``::{"outputs": ...}::`` lines read, output files uploaded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from common.plugins.tasks._script_base import _ExecScript as ScriptTask
+
+if TYPE_CHECKING:
+    from common.plugins.run_context import RunContext
+    from worker.runnables.scripts import CommandsRun
+
+
+def run_commands(task: ScriptTask, ctx: RunContext,
+                 main_commands: Callable[[dict[str, Any]], list[str]], *,
+                 on_line: Callable[[str, bool], None] | None = None,
+                 env: Mapping[str, str] | None = None,
+                 output_dir: bool = False) -> CommandsRun:
+    """Run `task`'s commands (see worker.runnables.scripts.run_commands for the contract).
+
+    `main_commands(extra)` is called once the namespace and input files are in place and
+    returns the commands to run after `beforeCommands`; `extra` holds the run's template
+    variables (workingDir, outputDir). Returns a ``CommandsRun``: ``exit_code``,
+    ``outputs`` (exitCode, vars, outputFiles) and ``failure`` (the message when the exit
+    code is not 0, else None)."""
+    # Imported here, not at the top: the executor and scheduler import plugin modules to
+    # validate flows and must not load the worker; only a worker calls this.
+    from worker.runnables.scripts import run_commands as run
+
+    return run(task, ctx, main_commands, on_line=on_line, env=env,  # type: ignore[arg-type]
+               output_dir=output_dir)
+
+
+__all__ = ["ScriptTask", "run_commands"]
