@@ -52,4 +52,14 @@ def run_commands(task: ScriptTask, ctx: RunContext,
                output_dir=output_dir)
 
 
-__all__ = ["ScriptTask", "run_commands"]
+
+
+
+def warning(outputs: dict[str, Any]) -> Any:
+    """What `run()` returns to end WARNING with `outputs` (Kestra's Output.finalState(), as
+    DbtCLI's when dbt logged a warning)."""
+    from common.models.state import State
+    from worker.runnables.base import Outcome
+
+    return Outcome(State.WARNING, outputs=outputs)
+__all__ = ["ScriptTask", "run_commands", "warning"]
