@@ -1,0 +1,37 @@
+"""Which `dbt` the commands run.
+
+Kestra runs them in an image that has dbt on its PATH. Podium runs them as local
+processes, whose PATH is the worker's without its own Python environment: the `dbt` on the
+task's PATH wins (one the task's `env` or `beforeCommands` provide, e.g. a virtual
+environment it activates); else the dbt installed beside the worker (``sys.prefix``/bin,
+`pip install podium-plugin-dbt[duckdb]`) or elsewhere on the worker's PATH; else the
+commands fail saying how to install it. This is one shell line run just before the
+commands, so it sees what beforeCommands did."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+NOT_FOUND = ("dbt was not found: install it beside the worker (pip install "
+             "'podium-plugin-dbt[duckdb]' or '[postgres]'), or put it on the task's PATH "
+             "(env or beforeCommands)")
+
+
+def worker_dbt(prefix: str | None = None, path: str | None = None) -> str | None:
+    """dbt installed in the worker's environment (`prefix`/bin/dbt), else on its PATH."""
+    beside = Path(prefix or sys.prefix) / "bin" / "dbt"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("dbt", path=path)
+
+
+def prelude(fallback: str | None) -> str:
+    """The shell line that makes `dbt` mean the task's, else `fallback`, else fails."""
+    if fallback:
+        return f'command -v dbt >/dev/null 2>&1 || dbt() {{ {shlex.quote(fallback)} "$@"; }}'
+    return ('command -v dbt >/dev/null 2>&1 || { echo ' + shlex.quote(NOT_FOUND)
+            + ' >&2; exit 127; }')

@@ -1,0 +1,286 @@
+"""DbtCLI and Setup through real flows on the embedded runtime, running the real dbt on a
+small project (a seed, a model, tests) against a DuckDB file and the local PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+
+import pytest
+import yaml
+from sqlalchemy import create_engine, make_url, text
+
+from common.errors import FlowValidationError
+from common.flow.loader import parse_flow
+from common.models.state import State
+from common.plugins.registry import registry
+from common.store.database import normalize_url
+from podium.runtime import Runtime
+from podium_dbt import plugin
+from tests.plugins.dbt.project import FAILING_TEST, put_project
+
+pytestmark = pytest.mark.service
+
+POSTGRES_URL = os.environ.get("PODIUM_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+DUCKDB_FLOW = """
+id: dbt_duckdb
+namespace: {namespace}
+inputs:
+  - id: db
+    type: STRING
+  - id: path
+    type: STRING
+tasks:
+  - id: build
+    type: io.kestra.plugin.dbt.cli.DbtCLI
+    containerImage: ghcr.io/kestra-io/dbt-duckdb:latest
+    namespaceFiles:
+      enabled: true
+    env:
+      PATH: "{{{{ inputs.path }}}}:/usr/bin:/bin"
+    commands:
+      - dbt build
+    profiles: |
+      podium_demo:
+        target: dev
+        outputs:
+          dev:
+            type: duckdb
+            path: "{{{{ inputs.db }}}}"
+            threads: 1
+"""
+
+POSTGRES_FLOW = """
+id: dbt_postgres
+namespace: tests.dbt.pg
+inputs:
+  - id: path
+    type: STRING
+  - id: schema
+    type: STRING
+tasks:
+  - id: build
+    type: io.kestra.plugin.dbt.cli.DbtCLI
+    namespaceFiles:
+      enabled: true
+    projectDir: project
+    env:
+      PATH: "{{{{ inputs.path }}}}:/usr/bin:/bin"
+    beforeCommands:
+      - dbt --version
+    commands:
+      - dbt seed
+      - dbt run --select by_country
+      - dbt test
+    outputFiles:
+      - "project/target/*.json"
+    profiles: |
+      podium_demo:
+        target: pg
+        outputs:
+          pg:
+            type: postgres
+            host: {host}
+            port: {port}
+            user: {user}
+            password: "{password}"
+            dbname: {database}
+            schema: "{{{{ inputs.schema }}}}"
+            threads: 1
+"""
+
+
+@pytest.fixture(scope="module")
+def rt(tmp_path_factory):
+    with Runtime.embedded(tmp_path_factory.mktemp("dbt")) as runtime:
+        yield runtime
+
+
+def run(rt, source: str, namespace: str, flow_id: str, **inputs):
+    rt.deploy(parse_flow(source))
+    return rt.wait(rt.submit(namespace, flow_id, inputs).id, 300)
+
+
+def messages(rt, execution, level: str | None = None) -> list[str]:
+    return [e.message for e in rt.logs(execution.id) if level is None or e.level == level]
+
+
+def outputs(rt, execution, task_id: str = "build") -> dict:
+    (task_run,) = [r for r in rt.task_runs(execution.id) if r.task_id == task_id]
+    return task_run.outputs or {}
+
+
+def duckdb_rows(dbt_bin, db, sql: str) -> str:
+    """Read the DuckDB file with the duckdb module of dbt's environment."""
+    script = f"import duckdb; print(duckdb.connect({str(db)!r}, read_only=True).sql({sql!r}).fetchall())"
+    return subprocess.run([str(dbt_bin / "python"), "-c", script], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def test_dbt_build_on_duckdb(rt, dbt_bin, tmp_path):
+    put_project(rt.storage, "tests.dbt.duck")
+    db = tmp_path / "warehouse.duckdb"
+    done = run(rt, DUCKDB_FLOW.format(namespace="tests.dbt.duck"), "tests.dbt.duck",
+               "dbt_duckdb", db=str(db), path=str(dbt_bin))
+    lines = messages(rt, done)
+    assert done.state is State.SUCCESS, "\n".join(lines[-30:])
+    out = outputs(rt, done)
+    assert out["exitCode"] == 0
+    assert set(out["outputFiles"]) >= {"manifest.json", "run_results.json"}
+    assert any(line.startswith("model.podium_demo.by_country => success") for line in lines)
+    assert any("[Type: MainReportVersion]" in line for line in lines)  # dbt's JSON logs
+    assert any("ghcr.io/kestra-io/dbt-duckdb:latest" in line
+               for line in messages(rt, done, "WARN"))  # the image is not used, and said so
+    assert duckdb_rows(dbt_bin, db, "select country, customers from by_country order by 1") \
+        == "[('DE', 1), ('FR', 3), ('IT', 1)]"
+    with rt.storage.get(out["outputFiles"]["run_results.json"]) as stream:
+        assert b'"unique_id": "model.podium_demo.by_country"' in stream.read()
+
+
+def test_a_failing_dbt_test_fails_the_task(rt, dbt_bin, tmp_path):
+    put_project(rt.storage, "tests.dbt.fail", extra=FAILING_TEST)
+    done = run(rt, DUCKDB_FLOW.format(namespace="tests.dbt.fail"), "tests.dbt.fail",
+               "dbt_duckdb", db=str(tmp_path / "w.duckdb"), path=str(dbt_bin))
+    assert done.state is State.FAILED
+    errors = messages(rt, done, "ERROR")
+    assert any(line.startswith("test.podium_demo.no_customers => fail") and "(5 failures)"
+               in line for line in errors), errors
+    out = outputs(rt, done)
+    assert out["exitCode"] == 1
+    assert "run_results.json" in out["outputFiles"]  # kept on failure, as Kestra
+
+
+@pytest.fixture
+def pg_schema():
+    url = make_url(normalize_url(POSTGRES_URL))
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001 - any reason: the server is not there
+        pytest.skip(f"PostgreSQL is not reachable at {url.host}:{url.port}: {exc}")
+    schema = f"dbt_{secrets.token_hex(4)}"
+    yield url, engine, schema
+    with engine.begin() as conn:
+        conn.execute(text(f'drop schema if exists "{schema}" cascade'))
+    engine.dispose()
+
+
+def test_dbt_on_postgresql_with_a_project_dir(rt, dbt_bin, pg_schema):
+    url, engine, schema = pg_schema
+    put_project(rt.storage, "tests.dbt.pg", prefix="project/")
+    flow = POSTGRES_FLOW.format(host=url.host or "127.0.0.1", port=url.port or 5432,
+                                user=url.username or "postgres", password=url.password or "",
+                                database=url.database)
+    done = run(rt, flow, "tests.dbt.pg", "dbt_postgres", path=str(dbt_bin), schema=schema)
+    lines = messages(rt, done)
+    assert done.state is State.SUCCESS, "\n".join(lines[-30:])
+    with engine.connect() as conn:
+        rows = conn.execute(text(f'select country, customers from "{schema}".by_country '
+                                 "order by country")).all()
+    assert [tuple(r) for r in rows] == [("DE", 1), ("FR", 3), ("IT", 1)]
+    out = outputs(rt, done)
+    # outputFiles globs and the parsed files together
+    assert {"project/target/run_results.json", "manifest.json",
+            "run_results.json"} <= set(out["outputFiles"])
+    assert any("installed:" in line for line in lines)  # beforeCommands ran dbt --version
+    assert any(line.startswith("test.podium_demo.unique_by_country_country") for line in lines)
+
+
+def test_commands_without_dbt_anywhere_fail_saying_how_to_install_it(rt, tmp_path):
+    flow = """
+id: no_dbt
+namespace: tests.dbt.none
+tasks:
+  - id: build
+    type: io.kestra.plugin.dbt.cli.DbtCLI
+    env:
+      PATH: /usr/bin:/bin
+    commands:
+      - dbt build
+"""
+    if registry.canonical("task", "io.kestra.plugin.dbt.cli.DbtCLI") is None:
+        pytest.fail("the dbt plugin is not installed")
+    from podium_dbt import locate
+    if locate.worker_dbt() is not None:
+        pytest.skip("dbt is installed beside the worker: it would be found")
+    done = run(rt, flow, "tests.dbt.none", "no_dbt")
+    assert done.state is State.FAILED
+    assert any("dbt was not found: install it beside the worker" in line
+               for line in messages(rt, done, "ERROR"))
+
+
+def test_setup_makes_a_virtualenv_and_the_profile(rt, dbt_bin):
+    flow = """
+id: dbt_setup
+namespace: tests.dbt.setup
+inputs:
+  - id: python
+    type: STRING
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: setup
+        type: io.kestra.plugin.dbt.cli.Setup
+        pythonPath: "{{ inputs.python }}"
+        requirements:
+          - pip
+        profiles:
+          podium_demo:
+            target: dev
+            outputs:
+              dev:
+                type: duckdb
+                path: ":memory:"
+      - id: check
+        type: io.kestra.plugin.scripts.shell.Commands
+        commands:
+          - ./bin/python -c 'import sys; print("prefix", sys.prefix)'
+          - cat .profile/profiles.yml
+"""
+    done = run(rt, flow, "tests.dbt.setup", "dbt_setup", python=str(dbt_bin / "python"))
+    lines = messages(rt, done)
+    assert done.state is State.SUCCESS, "\n".join(lines[-20:])
+    assert any(line.startswith("prefix /") for line in lines)
+    assert "    target: dev" in lines or "  target: dev" in lines
+
+
+def _own_tasks(value):
+    """The tasks of this plugin anywhere in a flow document."""
+    if isinstance(value, dict):
+        if str(value.get("type", "")).startswith("io.kestra.plugin.dbt.cli.") \
+                and registry.canonical("task", value["type"]) is not None:
+            yield value
+        for item in value.values():
+            yield from _own_tasks(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _own_tasks(item)
+
+
+def test_kestra_examples_validate():
+    """Each example's dbt task validates; the whole flow too when every type it names is
+    installed (the git family is another distribution)."""
+    checked = 0
+    for task in plugin.tasks:
+        for example in task.EXAMPLES:
+            document = yaml.safe_load(example.code)
+            own = list(_own_tasks(document))
+            assert own, example.title
+            for found in own:
+                parse_flow(yaml.safe_dump({"id": "example", "namespace": "company.team",
+                                           "tasks": [found]}))
+                checked += 1
+            try:
+                parse_flow(example.code)
+            except FlowValidationError as exc:
+                missing = [n for n in ("io.kestra.plugin.git.Clone",
+                                       "io.kestra.plugin.git.SyncNamespaceFiles",
+                                       "io.kestra.plugin.dbt.cli.Build")
+                           if n in example.code and registry.canonical("task", n) is None]
+                assert missing, f"{task.TYPE}: {example.title}: {exc}"
+    assert checked == 6
