@@ -23,7 +23,7 @@ log lines streamed, ``::{"outputs": ...}::`` lines read, output files uploaded.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from common.plugins.tasks._script_base import _ExecScript as ScriptTask
 
@@ -36,12 +36,13 @@ def run_commands(task: ScriptTask, ctx: RunContext,
                  main_commands: Callable[[dict[str, Any]], list[str]], *,
                  on_line: Callable[[str, bool], None] | None = None,
                  env: Mapping[str, str] | None = None,
-                 output_dir: bool = False) -> CommandsRun:
+                 output_dir: bool = False, path_append: Sequence[str] = ()) -> CommandsRun:
     """Run `task`'s commands (see worker.runnables.scripts.run_commands for the contract).
 
     `main_commands(extra)` is called once the namespace and input files are in place and
     returns the commands to run after `beforeCommands`; `extra` holds the run's template
-    variables (workingDir, outputDir). Returns a ``CommandsRun``: ``exit_code``,
+    variables (workingDir, outputDir). `path_append`: folders added at the end of the
+    process's PATH (e.g. where a program installed beside the worker is). Returns a ``CommandsRun``: ``exit_code``,
     ``outputs`` (exitCode, vars, outputFiles) and ``failure`` (the message when the exit
     code is not 0, else None)."""
     # Imported here, not at the top: the executor and scheduler import plugin modules to
@@ -49,7 +50,7 @@ def run_commands(task: ScriptTask, ctx: RunContext,
     from worker.runnables.scripts import run_commands as run
 
     return run(task, ctx, main_commands, on_line=on_line, env=env,  # type: ignore[arg-type]
-               output_dir=output_dir)
+               output_dir=output_dir, path_append=path_append)
 
 
 

@@ -54,11 +54,12 @@ Files (worker/runnables/files.py), as Kestra's FilesService and ScriptService:
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -289,8 +290,8 @@ MainCommands = Callable[[dict[str, Any]], list[str]]
 
 
 def _prepare(task: _ExecScript, ctx: RunContext, extra: dict[str, Any],
-             main_commands: MainCommands, overrides: Mapping[str, str]
-             ) -> tuple[list[str], dict[str, str]]:
+             main_commands: MainCommands, overrides: Mapping[str, str],
+             path_append: Sequence[str] = ()) -> tuple[list[str], dict[str, str]]:
     """Render the task into (argv, environment); namespace and input files are placed
     first, then `main_commands(extra)` gives the commands (it may write files too)."""
     interpreter = _render_list(ctx, task.interpreter, "interpreter", extra)
@@ -304,6 +305,8 @@ def _prepare(task: _ExecScript, ctx: RunContext, extra: dict[str, Any],
         task_env.setdefault("OUTPUT_DIR", extra["outputDir"])
     env = script_environment(task, ctx, task_env, _python_request(task, ctx, extra))
     env.update(overrides)
+    if path_append:  # last, so the task's own programs come first
+        env["PATH"] = os.pathsep.join([env["PATH"], *path_append])
     copy_namespace_files(ctx, task.namespace_files)
     write_input_files(ctx, render_file_map(ctx, task.input_files, "inputFiles", extra),
                       "inputFiles")
@@ -326,21 +329,22 @@ class CommandsRun:
 def run_commands(task: _ExecScript, ctx: RunContext, main_commands: MainCommands, *,
                  on_line: Callable[[str, bool], None] | None = None,
                  env: Mapping[str, str] | None = None,
-                 output_dir: bool = False) -> CommandsRun:
+                 output_dir: bool = False, path_append: Sequence[str] = ()) -> CommandsRun:
     """Run a script task's commands as a local process, as the core script tasks do (see
     the module's docstring): namespace and input files, interpreter, beforeCommands,
     failFast, env, limits and sandbox, `::{...}::` lines, output files.
 
     `on_line(line, is_stderr)` gets the lines that are not `::{...}::` markers (default:
     logged, stdout at INFO and stderr at ERROR); `env` overrides the process environment
-    after the task's own; `output_dir` forces `{{ outputDir }}` on. A non-zero exit is
-    returned, not raised; a kill or the timeout raises."""
+    after the task's own; `path_append` folders are added at the end of PATH (the sandbox
+    then shows their install prefix); `output_dir` forces `{{ outputDir }}` on. A non-zero
+    exit is returned, not raised; a kill or the timeout raises."""
     _warn_ignored(task, ctx)
     extra = {"workingDir": str(ctx.working_dir)}
     out_dir = _output_dir(task, ctx, force=output_dir)
     if out_dir is not None:
         extra["outputDir"] = str(out_dir)
-    argv, process_env = _prepare(task, ctx, extra, main_commands, env or {})
+    argv, process_env = _prepare(task, ctx, extra, main_commands, env or {}, path_append)
     context_file = None
     if ctx.render_bool(task.execution_context, extra):
         context_file = write_execution_context(ctx)

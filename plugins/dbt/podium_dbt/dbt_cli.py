@@ -77,7 +77,8 @@ class DbtCLI(ScriptTask):
             k in self.env for k in NO_TRACKING) else NO_TRACKING)}
         run = run_commands(self, ctx, lambda extra: self._commands(ctx, extra, project,
                                                                    project_dir),
-                           on_line=logs, env=env, output_dir=True)
+                           on_line=logs, env=env, output_dir=True,
+                           path_append=locate.fallback_folders())
         outputs = run.outputs
         output_files = outputs.setdefault("outputFiles", {})
         results.collect(ctx, project / "target", ctx.render_bool(self.parse_run_results),
@@ -102,7 +103,9 @@ class DbtCLI(ScriptTask):
             target.write_text(profiles, encoding="utf-8")
         commands = [self._complete(command, project_dir)
                     for command in _render_commands(ctx, self.commands, extra)]
-        return [locate.prelude(locate.worker_dbt()), *commands]
+        # The check only where dbt runs: commands may also be plain shell (ls, cat...).
+        uses_dbt = any(command.startswith("dbt") for command in commands)
+        return [locate.CHECK, *commands] if uses_dbt else commands
 
     def _complete(self, command: str, project_dir: str | None) -> str:
         if not command.startswith("dbt"):

@@ -42,3 +42,7 @@ FAILING_TEST = {"tests/no_customers.sql": "select * from {{ ref('customers') }} 
 def put_project(storage, namespace: str, prefix: str = "", extra: dict | None = None) -> None:
     for path, text in {**PROJECT, **(extra or {})}.items():
         storage.put(namespace_file_uri(namespace, prefix + path), text.encode())
+
+# The same test at severity warn: dbt succeeds and warns, the task ends WARNING.
+WARNING_TEST = {"tests/no_customers.sql": "{{ config(severity='warn') }}\n"
+                "select * from {{ ref('customers') }} where id > 0\n"}

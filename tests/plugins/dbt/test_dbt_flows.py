@@ -29,8 +29,6 @@ DUCKDB_FLOW = """
 id: dbt_duckdb
 namespace: {namespace}
 inputs:
-  - id: db
-    type: STRING
   - id: path
     type: STRING
 tasks:
@@ -39,6 +37,8 @@ tasks:
     containerImage: ghcr.io/kestra-io/dbt-duckdb:latest
     namespaceFiles:
       enabled: true
+    outputFiles:
+      - warehouse.duckdb
     env:
       PATH: "{{{{ inputs.path }}}}:/usr/bin:/bin"
     commands:
@@ -49,7 +49,7 @@ tasks:
         outputs:
           dev:
             type: duckdb
-            path: "{{{{ inputs.db }}}}"
+            path: warehouse.duckdb
             threads: 1
 """
 
@@ -122,14 +122,16 @@ def duckdb_rows(dbt_bin, db, sql: str) -> str:
 
 def test_dbt_build_on_duckdb(rt, dbt_bin, tmp_path):
     put_project(rt.storage, "tests.dbt.duck")
-    db = tmp_path / "warehouse.duckdb"
     done = run(rt, DUCKDB_FLOW.format(namespace="tests.dbt.duck"), "tests.dbt.duck",
-               "dbt_duckdb", db=str(db), path=str(dbt_bin))
+               "dbt_duckdb", path=str(dbt_bin))
     lines = messages(rt, done)
     assert done.state is State.SUCCESS, "\n".join(lines[-30:])
     out = outputs(rt, done)
     assert out["exitCode"] == 0
-    assert set(out["outputFiles"]) >= {"manifest.json", "run_results.json"}
+    assert set(out["outputFiles"]) >= {"manifest.json", "run_results.json", "warehouse.duckdb"}
+    db = tmp_path / "warehouse.duckdb"
+    with rt.storage.get(out["outputFiles"]["warehouse.duckdb"]) as stream:
+        db.write_bytes(stream.read())
     assert any(line.startswith("model.podium_demo.by_country => success") for line in lines)
     assert any("[Type: MainReportVersion]" in line for line in lines)  # dbt's JSON logs
     assert any("ghcr.io/kestra-io/dbt-duckdb:latest" in line
@@ -143,7 +145,7 @@ def test_dbt_build_on_duckdb(rt, dbt_bin, tmp_path):
 def test_a_failing_dbt_test_fails_the_task(rt, dbt_bin, tmp_path):
     put_project(rt.storage, "tests.dbt.fail", extra=FAILING_TEST)
     done = run(rt, DUCKDB_FLOW.format(namespace="tests.dbt.fail"), "tests.dbt.fail",
-               "dbt_duckdb", db=str(tmp_path / "w.duckdb"), path=str(dbt_bin))
+               "dbt_duckdb", path=str(dbt_bin))
     assert done.state is State.FAILED
     errors = messages(rt, done, "ERROR")
     assert any(line.startswith("test.podium_demo.no_customers => fail") and "(5 failures)"
@@ -202,8 +204,6 @@ tasks:
     commands:
       - dbt build
 """
-    if registry.canonical("task", "io.kestra.plugin.dbt.cli.DbtCLI") is None:
-        pytest.fail("the dbt plugin is not installed")
     from podium_dbt import locate
     if locate.worker_dbt() is not None:
         pytest.skip("dbt is installed beside the worker: it would be found")
@@ -218,7 +218,7 @@ def test_setup_makes_a_virtualenv_and_the_profile(rt, dbt_bin):
 id: dbt_setup
 namespace: tests.dbt.setup
 inputs:
-  - id: python
+  - id: path
     type: STRING
 tasks:
   - id: wd
@@ -226,7 +226,8 @@ tasks:
     tasks:
       - id: setup
         type: io.kestra.plugin.dbt.cli.Setup
-        pythonPath: "{{ inputs.python }}"
+        env:
+          PATH: "{{ inputs.path }}:/usr/bin:/bin"
         requirements:
           - pip
         profiles:
@@ -242,7 +243,7 @@ tasks:
           - ./bin/python -c 'import sys; print("prefix", sys.prefix)'
           - cat .profile/profiles.yml
 """
-    done = run(rt, flow, "tests.dbt.setup", "dbt_setup", python=str(dbt_bin / "python"))
+    done = run(rt, flow, "tests.dbt.setup", "dbt_setup", path=str(dbt_bin))
     lines = messages(rt, done)
     assert done.state is State.SUCCESS, "\n".join(lines[-20:])
     assert any(line.startswith("prefix /") for line in lines)
@@ -284,3 +285,61 @@ def test_kestra_examples_validate():
                            if n in example.code and registry.canonical("task", n) is None]
                 assert missing, f"{task.TYPE}: {example.title}: {exc}"
     assert checked == 6
+
+
+KV_FLOW = """
+id: dbt_kv
+namespace: tests.dbt.kv
+inputs:
+  - id: path
+    type: STRING
+tasks:
+  - id: build
+    type: io.kestra.plugin.dbt.cli.DbtCLI
+    namespaceFiles:
+      enabled: true
+    env:
+      PATH: "{{ inputs.path }}:/usr/bin:/bin"
+    storeManifest:
+      key: manifest.json
+      namespace: "{{ flow.namespace }}"
+    commands:
+      - dbt build
+    profiles: |
+      podium_demo:
+        target: dev
+        outputs:
+          dev:
+            type: duckdb
+            path: warehouse.duckdb
+            threads: 1
+  - id: reuse
+    type: io.kestra.plugin.dbt.cli.DbtCLI
+    loadManifest:
+      key: manifest.json
+      namespace: "{{ flow.namespace }}"
+    commands:
+      - grep -c podium_demo target/manifest.json
+"""
+
+
+def test_a_dbt_warning_ends_the_task_warning(rt, dbt_bin, tmp_path):
+    from tests.plugins.dbt.project import WARNING_TEST
+    put_project(rt.storage, "tests.dbt.warn", extra=WARNING_TEST)
+    done = run(rt, DUCKDB_FLOW.format(namespace="tests.dbt.warn"), "tests.dbt.warn",
+               "dbt_duckdb", path=str(dbt_bin))
+    assert done.state is State.WARNING
+    assert outputs(rt, done)["exitCode"] == 0
+    assert any(line.startswith("test.podium_demo.no_customers => warn")
+               for line in messages(rt, done, "WARN"))
+
+
+def test_the_manifest_goes_to_the_kv_store_and_back(rt, dbt_bin, tmp_path):
+    from common.kv import KVStore
+    put_project(rt.storage, "tests.dbt.kv")
+    done = run(rt, KV_FLOW, "tests.dbt.kv", "dbt_kv", path=str(dbt_bin))
+    assert done.state is State.SUCCESS, "\n".join(messages(rt, done)[-20:])
+    stored = KVStore(rt.db).get("tests.dbt.kv", "manifest.json")
+    assert stored is not None and "model.podium_demo.by_country" in stored.value["nodes"]
+    # the second task found it in target/, written from the KV store
+    assert "manifest.json" in outputs(rt, done, "reuse")["outputFiles"]
