@@ -60,7 +60,7 @@ tasks:
     algorithm: ArchiveAlgorithm
     compression: CompressionAlgorithm | None = None
     max_size: int | str = DEFAULT_MAX_SIZE
-    max_ratio: int = DEFAULT_MAX_RATIO
+    max_ratio: int = Field(DEFAULT_MAX_RATIO, ge=1)
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
         archives.require_supported(self.algorithm)

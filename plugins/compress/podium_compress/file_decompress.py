@@ -42,7 +42,7 @@ tasks:
     from_: str = Field(alias="from")
     compression: CompressionAlgorithm
     max_size: int | str = DEFAULT_MAX_SIZE
-    max_ratio: int = DEFAULT_MAX_RATIO
+    max_ratio: int = Field(DEFAULT_MAX_RATIO, ge=1)
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
         codecs.require_supported(self.compression)
