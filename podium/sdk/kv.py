@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.errors import TaskFailure
-from common.kv import KVStore, typed_value
-from common.plugins.run_context import RunContext
+from podium.common.errors import TaskFailure
+from podium.common.kv import KVStore, typed_value
+from podium.common.plugins.run_context import RunContext
 
 
 def _store(ctx: RunContext) -> tuple[KVStore, str | None]:

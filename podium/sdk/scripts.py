@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from common.plugins.tasks._script_base import _ExecScript as ScriptTask
+from podium.common.plugins.tasks._script_base import _ExecScript as ScriptTask
 
 if TYPE_CHECKING:
-    from common.plugins.run_context import RunContext
-    from worker.runnables.scripts import CommandsRun
+    from podium.common.plugins.run_context import RunContext
+    from podium.worker.runnables.scripts import CommandsRun
 
 
 def run_commands(task: ScriptTask, ctx: RunContext,
@@ -47,7 +47,7 @@ def run_commands(task: ScriptTask, ctx: RunContext,
     code is not 0, else None)."""
     # Imported here, not at the top: the executor and scheduler import plugin modules to
     # validate flows and must not load the worker; only a worker calls this.
-    from worker.runnables.scripts import run_commands as run
+    from podium.worker.runnables.scripts import run_commands as run
 
     return run(task, ctx, main_commands, on_line=on_line, env=env,  # type: ignore[arg-type]
                output_dir=output_dir, path_append=path_append)
@@ -59,8 +59,8 @@ def run_commands(task: ScriptTask, ctx: RunContext,
 def warning(outputs: dict[str, Any]) -> Any:
     """What `run()` returns to end WARNING with `outputs` (Kestra's Output.finalState(), as
     DbtCLI's when dbt logged a warning)."""
-    from common.models.state import State
-    from worker.runnables.base import Outcome
+    from podium.common.models.state import State
+    from podium.worker.runnables.base import Outcome
 
     return Outcome(State.WARNING, outputs=outputs)
 __all__ = ["ScriptTask", "run_commands", "warning"]

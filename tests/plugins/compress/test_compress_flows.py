@@ -13,10 +13,10 @@ import zipfile
 
 import pytest
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.plugins.registry import registry
-from common.storage.uploads import Upload
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.plugins.registry import registry
+from podium.common.storage.uploads import Upload
 from podium.runtime import Runtime
 from podium_compress import plugin
 from podium_compress.archives import SUPPORTED as ARCHIVES

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.storage import namespace_file_uri
+from podium.common.storage import namespace_file_uri
 
 PROJECT = {
     "dbt_project.yml": """

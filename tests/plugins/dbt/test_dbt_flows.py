@@ -11,11 +11,11 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, make_url, text
 
-from common.errors import FlowValidationError
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.plugins.registry import registry
-from common.store.database import normalize_url
+from podium.common.errors import FlowValidationError
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.plugins.registry import registry
+from podium.common.store.database import normalize_url
 from podium.runtime import Runtime
 from podium_dbt import plugin
 from tests.plugins.dbt.project import FAILING_TEST, put_project
@@ -335,7 +335,7 @@ def test_a_dbt_warning_ends_the_task_warning(rt, dbt_bin, tmp_path):
 
 
 def test_the_manifest_goes_to_the_kv_store_and_back(rt, dbt_bin, tmp_path):
-    from common.kv import KVStore
+    from podium.common.kv import KVStore
     put_project(rt.storage, "tests.dbt.kv")
     done = run(rt, KV_FLOW, "tests.dbt.kv", "dbt_kv", path=str(dbt_bin))
     assert done.state is State.SUCCESS, "\n".join(messages(rt, done)[-20:])
