@@ -3,6 +3,7 @@ local process of the worker through Podium's script machinery (podium.sdk.script
 
 from podium.sdk import Plugin
 from podium_dbt.dbt_cli import DbtCLI
+from podium_dbt.legacy import Build, Compile, Deps, Freshness, List, Run, Seed, Snapshot, Test
 from podium_dbt.setup_task import Setup
 
 plugin = Plugin(
@@ -10,5 +11,5 @@ plugin = Plugin(
     title="dbt",
     description="Run dbt Core commands (build, run, test, seed...) against the warehouse "
                 "a profiles.yml names: DuckDB, PostgreSQL, or any installed adapter.",
-    tasks=(DbtCLI, Setup),
+    tasks=(DbtCLI, Setup, Build, Compile, Deps, Freshness, List, Run, Seed, Snapshot, Test),
 )

@@ -249,3 +249,293 @@ tasks:
         type: io.kestra.plugin.dbt.cli.Build
 """),
 )
+
+# The deprecated one-command tasks (AbstractDbt), by class name.
+LEGACY = {
+    'Build': (
+        Example(title='Invoke dbt `build` command.',
+                code="""
+id: dbt_build
+namespace: company.team
+
+tasks:
+  - id: working_directory
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: clone_repository
+        type: io.kestra.plugin.git.Clone
+        url: https://github.com/kestra-io/dbt-demo
+        branch: main
+
+      - id: dbt_build
+        type: io.kestra.plugin.dbt.cli.Build
+        taskRunner:
+          type: io.kestra.plugin.scripts.runner.docker.Docker
+        dbtPath: /usr/local/bin/dbt
+        containerImage: ghcr.io/kestra-io/dbt-duckdb
+        profiles: |
+          jaffle_shop:
+            outputs:
+              dev:
+                type: duckdb
+                path: ':memory:'
+                extensions:
+                  - parquet
+            target: dev
+"""),
+    ),
+    'Compile': (
+        Example(title='Invoke dbt `compile` command.',
+                code="""
+id: dbt_compile
+namespace: company.team
+
+tasks:
+  - id: working_directory
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: clone_repository
+        type: io.kestra.plugin.git.Clone
+        url: https://github.com/kestra-io/dbt-demo
+        branch: main
+
+      - id: dbt_compile
+        type: io.kestra.plugin.dbt.cli.Compile
+        taskRunner:
+          type: io.kestra.plugin.scripts.runner.docker.Docker
+        dbtPath: /usr/local/bin/dbt
+        containerImage: ghcr.io/kestra-io/dbt-duckdb
+        profiles: |
+          jaffle_shop:
+            outputs:
+              dev:
+                type: duckdb
+                path: ':memory:'
+                extensions:
+                  - parquet
+            target: dev
+"""),
+    ),
+    'Deps': (
+        Example(title='Invoke dbt `deps` command',
+                code="""
+id: dbt_deps
+namespace: company.team
+
+tasks:
+  - id: working_directory
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: clone_repository
+        type: io.kestra.plugin.git.Clone
+        url: https://github.com/kestra-io/dbt-demo
+        branch: main
+
+      - id: dbt_deps
+        type: io.kestra.plugin.dbt.cli.Deps
+        taskRunner:
+          type: io.kestra.plugin.scripts.runner.docker.Docker
+        dbtPath: /usr/local/bin/dbt
+        containerImage: ghcr.io/kestra-io/dbt-duckdb
+        profiles: |
+          jaffle_shop:
+            outputs:
+              dev:
+                type: duckdb
+                path: ':memory:'
+                extensions:
+                  - parquet
+            target: dev
+"""),
+    ),
+    'Freshness': (
+        Example(title='Invoke dbt `source freshness` command.',
+                code="""
+id: dbt_freshness
+namespace: company.team
+
+tasks:
+  - id: working_directory
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: clone_repository
+        type: io.kestra.plugin.git.Clone
+        url: https://github.com/kestra-io/dbt-demo
+        branch: main
+
+      - id: dbt_freshness
+        type: io.kestra.plugin.dbt.cli.Freshness
+        taskRunner:
+          type: io.kestra.plugin.scripts.runner.docker.Docker
+        dbtPath: /usr/local/bin/dbt
+        containerImage: ghcr.io/kestra-io/dbt-duckdb
+        profiles: |
+          jaffle_shop:
+            outputs:
+              dev:
+                type: duckdb
+                path: ':memory:'
+                extensions:
+                  - parquet
+            target: dev
+"""),
+    ),
+    'List': (
+        Example(title='Invoke dbt `list` command.',
+                code="""
+id: dbt_list
+namespace: company.team
+
+tasks:
+  - id: working_directory
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: clone_repository
+        type: io.kestra.plugin.git.Clone
+        url: https://github.com/kestra-io/dbt-demo
+        branch: main
+
+      - id: dbt_list
+        type: io.kestra.plugin.dbt.cli.List
+        taskRunner:
+          type: io.kestra.plugin.scripts.runner.docker.Docker
+        dbtPath: /usr/local/bin/dbt
+        containerImage: ghcr.io/kestra-io/dbt-duckdb
+        profiles: |
+          jaffle_shop:
+            outputs:
+              dev:
+                type: duckdb
+                path: ':memory:'
+                extensions:
+                  - parquet
+            target: dev
+"""),
+    ),
+    'Run': (
+        Example(title='Invoke dbt `run` command.',
+                code="""
+id: dbt_run
+namespace: company.team
+
+tasks:
+  - id: working_directory
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: clone_repository
+        type: io.kestra.plugin.git.Clone
+        url: https://github.com/kestra-io/dbt-demo
+        branch: main
+
+      - id: dbt_run
+        type: io.kestra.plugin.dbt.cli.Run
+        taskRunner:
+          type: io.kestra.plugin.scripts.runner.docker.Docker
+        dbtPath: /usr/local/bin/dbt
+        containerImage: ghcr.io/kestra-io/dbt-duckdb
+        profiles: |
+          jaffle_shop:
+            outputs:
+              dev:
+                type: duckdb
+                path: ':memory:'
+                extensions:
+                  - parquet
+            target: dev
+"""),
+    ),
+    'Seed': (
+        Example(title='Invoke dbt `seed` command.',
+                code="""
+id: dbt_seed
+namespace: company.team
+
+tasks:
+  - id: working_directory
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: clone_repository
+        type: io.kestra.plugin.git.Clone
+        url: https://github.com/kestra-io/dbt-demo
+        branch: main
+
+      - id: dbt_seed
+        type: io.kestra.plugin.dbt.cli.Seed
+        taskRunner:
+          type: io.kestra.plugin.scripts.runner.docker.Docker
+        dbtPath: /usr/local/bin/dbt
+        containerImage: ghcr.io/kestra-io/dbt-duckdb
+        profiles: |
+          jaffle_shop:
+            outputs:
+              dev:
+                type: duckdb
+                path: ':memory:'
+                extensions:
+                  - parquet
+            target: dev
+"""),
+    ),
+    'Snapshot': (
+        Example(title='Invoke dbt `snapshot` command.',
+                code="""
+id: dbt_snapshot
+namespace: company.team
+
+tasks:
+  - id: working_directory
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: clone_repository
+        type: io.kestra.plugin.git.Clone
+        url: https://github.com/kestra-io/dbt-demo
+        branch: main
+
+      - id: dbt_snapshot
+        type: io.kestra.plugin.dbt.cli.Snapshot
+        taskRunner:
+          type: io.kestra.plugin.scripts.runner.docker.Docker
+        dbtPath: /usr/local/bin/dbt
+        containerImage: ghcr.io/kestra-io/dbt-duckdb
+        profiles: |
+          jaffle_shop:
+            outputs:
+              dev:
+                type: duckdb
+                path: ':memory:'
+                extensions:
+                  - parquet
+            target: dev
+"""),
+    ),
+    'Test': (
+        Example(title='Invoke dbt `test` command.',
+                code="""
+id: dbt_test
+namespace: company.team
+
+tasks:
+  - id: wdir
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: clone_repository
+        type: io.kestra.plugin.git.Clone
+        url: https://github.com/kestra-io/dbt-example
+        branch: main
+
+      - id: dbt_test
+        type: io.kestra.plugin.dbt.cli.Test
+        taskRunner:
+          type: io.kestra.plugin.scripts.runner.docker.Docker
+        dbtPath: /usr/local/bin/dbt
+        containerImage: ghcr.io/kestra-io/dbt-duckdb
+        profiles: |
+          my_dbt_project:
+            outputs:
+              dev:
+                type: duckdb
+                path: ':memory:'
+            target: dev
+"""),
+    ),
+}

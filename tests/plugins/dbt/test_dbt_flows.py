@@ -284,7 +284,7 @@ def test_kestra_examples_validate():
                                        "io.kestra.plugin.dbt.cli.Build")
                            if n in example.code and registry.canonical("task", n) is None]
                 assert missing, f"{task.TYPE}: {example.title}: {exc}"
-    assert checked == 6
+    assert checked == 5 + 2 + 9  # DbtCLI 5; Setup 1 (with a Build); the deprecated 9
 
 
 KV_FLOW = """
@@ -343,3 +343,58 @@ def test_the_manifest_goes_to_the_kv_store_and_back(rt, dbt_bin, tmp_path):
     assert stored is not None and "model.podium_demo.by_country" in stored.value["nodes"]
     # the second task found it in target/, written from the KV store
     assert "manifest.json" in outputs(rt, done, "reuse")["outputFiles"]
+
+
+LEGACY_FLOW = """
+id: dbt_legacy
+namespace: tests.dbt.legacy
+inputs:
+  - id: path
+    type: STRING
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    namespaceFiles:
+      enabled: true
+    outputFiles:
+      - warehouse.duckdb
+    tasks:
+      - id: seed
+        type: io.kestra.plugin.dbt.cli.Seed
+        dbtPath: /usr/local/bin/dbt
+        env:
+          PATH: "{{ inputs.path }}:/usr/bin:/bin"
+        profiles: |
+          podium_demo:
+            target: dev
+            outputs:
+              dev:
+                type: duckdb
+                path: warehouse.duckdb
+                threads: 1
+      - id: run
+        type: io.kestra.plugin.dbt.cli.Run
+        dbtPath: dbt
+        env:
+          PATH: "{{ inputs.path }}:/usr/bin:/bin"
+        select:
+          - by_country
+"""
+
+
+def test_the_deprecated_one_command_tasks(rt, dbt_bin, tmp_path):
+    """Seed then Run (Kestra's deprecated tasks) in one WorkingDirectory: the profile the
+    first writes to .profile/ serves the second; an image's dbtPath falls back to dbt."""
+    put_project(rt.storage, "tests.dbt.legacy")
+    done = run(rt, LEGACY_FLOW, "tests.dbt.legacy", "dbt_legacy", path=str(dbt_bin))
+    lines = messages(rt, done)
+    assert done.state is State.SUCCESS, "\n".join(lines[-30:])
+    assert any("dbtPath '/usr/local/bin/dbt' does not exist on the worker" in line
+               for line in messages(rt, done, "WARN"))
+    assert any(line.startswith("seed.podium_demo.customers => success") for line in lines)
+    assert any(line.startswith("model.podium_demo.by_country => success") for line in lines)
+    assert "run_results.json" in outputs(rt, done, "run")["outputFiles"]
+    db = tmp_path / "legacy.duckdb"
+    with rt.storage.get(outputs(rt, done, "wd")["outputFiles"]["warehouse.duckdb"]) as stream:
+        db.write_bytes(stream.read())
+    assert duckdb_rows(dbt_bin, db, "select sum(customers) from by_country") == "[(5,)]"
