@@ -73,7 +73,7 @@ tasks:
                         source.stat().st_size)
         try:
             files = self._extract(ctx, source, budget, work)
-        except codecs.DECODE_ERRORS as exc:
+        except (*codecs.DECODE_ERRORS, *archives.READ_ERRORS) as exc:
             raise TaskFailure(f"Unable to read the archive as {self._format()}: {exc}") from None
         ctx.metric({"name": "size", "type": "counter", "value": budget.total, "tags": {}})
         ctx.metric({"name": "count", "type": "counter", "value": len(files), "tags": {}})

@@ -41,6 +41,10 @@ EXTENSIONS = {ArchiveAlgorithm.AR: ".a", ArchiveAlgorithm.CPIO: ".cpio",
 SEEKABLE = (ArchiveAlgorithm.ZIP, ArchiveAlgorithm.JAR)
 
 
+# What a corrupt or mismatched archive raises, turned into the task's failure.
+READ_ERRORS = (tarfile.TarError, zipfile.BadZipFile, UnicodeDecodeError, ValueError)
+
+
 def require_supported(algorithm: ArchiveAlgorithm) -> None:
     if algorithm not in SUPPORTED:
         names = ", ".join(a.value for a in SUPPORTED)

@@ -295,3 +295,14 @@ def test_archives_are_read_by_other_tools(rt, tmp_path):
     read = subprocess.run([ar, "p", str(tmp_path / "x.a"), "copy.csv"], capture_output=True,
                           check=True)
     assert read.stdout == FIRST
+
+
+@pytest.mark.parametrize("algorithm", ["ZIP", "TAR", "AR", "CPIO"])
+def test_a_file_that_is_not_that_archive_fails_clearly(rt, algorithm):
+    done = run(rt, "extract", file=Upload("not-an-archive", data=b"hello, world\n" * 50),
+               algorithm=algorithm)
+    assert done.state is State.FAILED
+    message = failure(rt, done)
+    assert "Traceback" not in message
+    assert any(text in message for text in (f"Unable to read the archive as {algorithm}",
+                                            "Not an AR archive", "Not a CPIO archive")), message
