@@ -29,10 +29,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 @dataclass(frozen=True)
 class PollSpec:
-    """One enabled polling trigger (http.Trigger) of the latest revision of a flow."""
+    """One enabled polling trigger (http.Trigger, a plugin's PollingTrigger) of the latest
+    revision of a flow."""
 
     key: TriggerKey
-    trigger: Any  # a polling trigger model (common/plugins/triggers.py HttpTrigger)
+    trigger: Any  # HttpTrigger, or a PollingTrigger (common/plugins/polling_trigger.py)
     interval: timedelta
     fingerprint: str
     revision: int = 0

@@ -1,6 +1,6 @@
 """`podium scheduler`: fires Schedule and ScheduleOnDates triggers, polls polling triggers
-(http.Trigger, scheduler/polling.py), flushes debounced bursts (common/debounce.py) and
-records missed Flow trigger deadlines (`onMiss`, scheduler/deadlines.py).
+(http.Trigger and the plugins' PollingTriggers, scheduler/polling.py), flushes debounced
+bursts (common/debounce.py) and records missed Flow trigger deadlines (`onMiss`, scheduler/deadlines.py).
 
 The loop (one thread; any number of replicas):
 1. When flows changed (`flows_stamp`: one cheap query), rebuild the trigger specs from the
@@ -46,6 +46,7 @@ from podium.common.flow.model import Flow
 from podium.common.models.state import State
 from podium.common.observability import metrics
 from podium.common.outbox_relay import OutboxRelay
+from podium.common.plugins.polling_trigger import PollingTrigger
 from podium.common.plugins.trigger_batch import BatchWebhook
 from podium.common.secrets import SecretCipher
 from podium.common.settings import HttpSettings, SchedulerSettings
@@ -85,6 +86,7 @@ from podium.scheduler.deadlines import (
     window_opened,
 )
 from podium.scheduler.plan import Fire, Spec, initial_state, label_map, recover, step
+from podium.scheduler.poll_context import SchedulerPollContext
 from podium.scheduler.polling import PollSpec, claim, initial_poll_state, poll_execution_id
 from podium.scheduler.specs import FlowSpecs, flow_specs, system_zone_name
 from podium.scheduler.trigger_log import TriggerLog, store_or_warn
@@ -406,10 +408,12 @@ class SchedulerService:
         flow = {"id": flow_specs_.flow.id, "namespace": flow_specs_.flow.namespace,
                 "revision": flow_specs_.revision}
         trigger = spec.trigger
+        exec_id = poll_execution_id(spec.key, decision.slot)
         try:
-            response = http_poll.poll(trigger, {"flow": flow}, self.http)
-            holds = is_truthy(render(trigger.response_condition,
-                                     {"flow": flow, "response": response.response_variables()}))
+            if isinstance(trigger, PollingTrigger):
+                variables, log_file = self._poll_plugin(spec, flow, exec_id)
+            else:
+                variables, log_file = self._poll_http(spec, flow, exec_id)
         except (PodiumError, ValueError) as exc:
             self.counters["poll_errors"] += 1
             log.warning("trigger %s: poll of slot %s failed: %s", "/".join(spec.key),
@@ -418,36 +422,81 @@ class SchedulerService:
                 self._fail_poll(spec, decision.slot, exc)
             return False
         self.counters["polled"] += 1
-        if not holds:
+        if variables is None:
             return False
-        variables = response.trigger_variables()
-        labels = label_map(trigger.labels) or None
-        exec_id = poll_execution_id(spec.key, decision.slot)
+        self._fire_poll(spec, flow, decision.slot, exec_id, variables, log_file)
+        return False
+
+    def _poll_http(self, spec: PollSpec, flow: dict[str, Any],
+                   exec_id: str) -> tuple[dict[str, Any] | None, str | None]:
+        """An http.Trigger's request: (trigger variables, logFile) when its
+        responseCondition holds, (None, None) when not. Raises PodiumError, ValueError."""
+        trigger = spec.trigger
+        response = http_poll.poll(trigger, {"flow": flow}, self.http)
+        if not is_truthy(render(trigger.response_condition,
+                                {"flow": flow, "response": response.response_variables()})):
+            return None, None
         log_file = self._poll_log_file(spec, response, exec_id) \
             if trigger.log_to_file and trigger.debounce is None else None
+        return response.trigger_variables(), log_file
+
+    def _poll_plugin(self, spec: PollSpec, flow: dict[str, Any],
+                     exec_id: str) -> tuple[dict[str, Any] | None, str | None]:
+        """A plugin's PollingTrigger.evaluate: (trigger variables, logFile) when it found
+        something, (None, None) when not. Whatever it raises becomes a PodiumError whose
+        message has the secrets it rendered masked."""
+        namespace, flow_id, trigger_id = spec.key
+        trigger = spec.trigger
+        context = {"flow": flow, "trigger": {"id": trigger.id, "type": trigger.TYPE}}
+        level = trigger.log_level.value if trigger.log_level is not None else None
+        services = self.input_services(namespace, context) if self.input_services else None
+        ctx = SchedulerPollContext(spec.key, context, exec_id, storage=self.storage,
+                                   services=services,
+                                   lines=TriggerLog(flow_id, trigger_id, level))
+        try:
+            variables = trigger.evaluate(ctx)
+        except Exception as exc:  # noqa: BLE001 - a plugin may raise anything
+            text = str(exc) if isinstance(exc, PodiumError) else f"{type(exc).__name__}: {exc}"
+            raise PodiumError(ctx.mask(text)) from exc
+        finally:
+            ctx.close()
+        if variables is None:
+            return None, None
+        log_file = store_or_warn(ctx.lines, self.storage, namespace, flow_id, exec_id,
+                                 lambda why: log.warning("trigger %s: %s", "/".join(spec.key),
+                                                         why)) \
+            if trigger.log_to_file else None
+        return dict(variables), log_file
+
+    def _fire_poll(self, spec: PollSpec, flow: dict[str, Any], slot: datetime, exec_id: str,
+                   variables: dict[str, Any], log_file: str | None) -> None:
+        """Start the slot's execution (or add the event to its debounce burst)."""
+        flow_specs_ = self.flows[(spec.key[0], spec.key[1])]
+        trigger = spec.trigger
+        labels = label_map(trigger.labels) or None
+        debounce = getattr(trigger, "debounce", None)
         now = self.clock()
         with self.db.begin() as conn:
-            if trigger.debounce is not None:
+            if debounce is not None:
                 burst = add_debounce_event(
-                    conn, spec.key, Window.of(trigger.debounce),
-                    render_key(trigger.debounce, variables, flow), variables, now,
+                    conn, spec.key, Window.of(debounce),
+                    render_key(debounce, variables, flow), variables, now,
                     trigger={"id": trigger.id, "type": trigger.TYPE}, labels=labels)
                 # Its execution gates the trigger (busy, stopAfter) once the burst fires.
                 set_trigger_execution(conn, spec.key, burst.execution_id)
                 self.counters["debounced"] += 1
-                return False
+                return
             fired, outgoing = self._insert(
                 conn, spec.key, flow_specs_.flow, flow_specs_.revision, {}, now,
                 labels=labels, trigger={"id": trigger.id, "type": trigger.TYPE,
                                         "variables": variables,
                                         **({"logFile": log_file} if log_file else {})},
-                execution_id=exec_id, what=f"poll of slot {decision.slot.isoformat()}")
+                execution_id=exec_id, what=f"poll of slot {slot.isoformat()}")
             if fired:
                 set_trigger_execution(conn, spec.key, exec_id)
         if fired:
             _fired("poll", spec.key[0])
         self.relay.publish_committed(outgoing)
-        return False
 
     def _poll_log_file(self, spec: PollSpec, response: http_poll.PollResponse,
                        execution_id: str) -> str | None:

@@ -1,7 +1,7 @@
 """From stored flows to the triggers the scheduler evaluates (`Spec`s, `PollSpec`s).
 
 Only the latest revision of each live, enabled flow counts, and only its enabled Schedule,
-ScheduleOnDates and polling (http.Trigger) triggers, and the `onMiss` deadlines of its Flow
+ScheduleOnDates and polling (http.Trigger, plugins' PollingTrigger) triggers, and the `onMiss` deadlines of its Flow
 triggers (scheduler/deadlines.py). A flow that no longer parses is logged
 and left out.
 """
@@ -21,6 +21,7 @@ from podium.common.durations import parse_duration
 from podium.common.flow.loader import parse_flow
 from podium.common.flow.model import Flow
 from podium.common.plugins.cron import parse_cron
+from podium.common.plugins.polling_trigger import PollingTrigger
 from podium.common.plugins.triggers import HttpTrigger, Schedule, ScheduleOnDates
 from podium.common.store import FlowRevision
 from podium.common.templating import render, render_typed
@@ -56,7 +57,7 @@ def flow_specs(revisions: list[FlowRevision], *, default_recover: str,
         specs = []
         polls = []
         for trigger in flow.triggers or []:
-            if isinstance(trigger, HttpTrigger) and not trigger.disabled:
+            if isinstance(trigger, (HttpTrigger, PollingTrigger)) and not trigger.disabled:
                 polls.append(PollSpec((flow.namespace, flow.id, trigger.id), trigger,
                                       parse_duration(trigger.interval),
                                       poll_fingerprint(trigger), revision.revision))
