@@ -1,0 +1,129 @@
+"""The JDBC polling triggers run by the embedded runtime's scheduler (real clock, a one-second
+interval) against a real SQLite file: no execution while the query returns nothing, one
+when rows appear, with Kestra's `trigger.*` variables; `afterSQL` marks them read."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from common.errors import FlowValidationError
+from common.flow.loader import parse_flow
+from common.models.state import State
+from common.settings import SchedulerSettings
+from common.store.executions import list_executions
+from common.templating.library.ion import ion_rows
+from podium.runtime import Runtime
+from tests.waiting import wait_for
+
+FLOW = """id: watch
+namespace: tests.jdbc
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: "{{{{ trigger.rows }}}}"
+    tasks:
+      - id: show
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{{{ fromJson(taskrun.value).name }}}}"
+triggers:
+  - id: rows
+    type: {type}
+    interval: PT1S
+{connection}
+    sql: SELECT id, name FROM events WHERE seen = 0 ORDER BY id
+    afterSQL: UPDATE events SET seen = 1 WHERE seen = 0
+"""
+
+
+@pytest.fixture
+def scheduled(tmp_path) -> Iterator[Runtime]:
+    settings = SchedulerSettings(timezone="UTC", flow_poll_seconds=0.2, busy_poll_seconds=0.1)
+    with Runtime.embedded(tmp_path / "data", workers=2, environ={},
+                          scheduler=settings) as rt:
+        yield rt
+
+
+def executions(rt: Runtime, flow_id: str = "watch") -> list:
+    with rt.db.read() as conn:
+        return list_executions(conn, "tests.jdbc", flow_id, limit=50)
+
+
+def polled(rt: Runtime) -> int:
+    return rt.scheduler.counters["polled"]
+
+
+def wait_polls(rt: Runtime, more: int) -> None:
+    target = polled(rt) + more
+    wait_for(lambda: polled(rt) >= target, timeout=30, what=f"{more} more polls")
+
+
+def sqlite_events(path: Path) -> Path:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE events (id INTEGER, name TEXT, seen INTEGER DEFAULT 0)")
+    conn.close()
+    return path
+
+
+def insert_sqlite(path: Path, *rows: tuple[int, str]) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.executemany("INSERT INTO events (id, name) VALUES (?, ?)", rows)
+    conn.close()
+
+
+def test_sqlite_trigger_fires_once_rows_appear_and_not_while_the_query_is_empty(
+        scheduled, tmp_path):
+    database = sqlite_events(tmp_path / "events.db")
+    scheduled.deploy(parse_flow(FLOW.format(type="io.kestra.plugin.jdbc.sqlite.Trigger",
+                                            connection=f"    url: jdbc:sqlite:{database}")))
+    wait_polls(scheduled, 2)
+    assert executions(scheduled) == []  # polled twice, nothing returned: nothing started
+    insert_sqlite(database, (1, "alpha"), (2, "beta"))
+    [started] = wait_for(lambda: executions(scheduled), timeout=30, what="an execution")
+    done = scheduled.wait(started.id, timeout=30)
+    assert done.state is State.SUCCESS
+    assert done.trigger["type"] == "io.kestra.plugin.jdbc.sqlite.Trigger"
+    assert done.trigger["variables"] == {
+        "rows": [{"id": 1, "name": "alpha"}, {"id": 2, "name": "beta"}], "size": 2}
+    shown = sorted(r.outputs["value"] for r in scheduled.task_runs(done.id)
+                   if r.task_id == "show")
+    assert shown == ["alpha", "beta"]
+    wait_polls(scheduled, 2)  # afterSQL marked them: later polls find nothing
+    assert len(executions(scheduled)) == 1
+    insert_sqlite(database, (3, "gamma"))
+    wait_for(lambda: len(executions(scheduled)) == 2, timeout=30, what="a second execution")
+    found = [e.trigger["variables"]["rows"] for e in executions(scheduled)]
+    assert [{"id": 3, "name": "gamma"}] in found
+
+
+def test_store_puts_the_rows_in_a_file_of_the_execution(scheduled, tmp_path):
+    database = sqlite_events(tmp_path / "events.db")
+    insert_sqlite(database, (1, "alpha"))
+    source = FLOW.format(type="io.kestra.plugin.jdbc.sqlite.Trigger",
+                         connection=f"    url: jdbc:sqlite:{database}\n    fetchType: STORE")
+    source = source.replace('values: "{{ trigger.rows }}"', "values: [1]")
+    scheduled.deploy(parse_flow(source))
+    [started] = wait_for(lambda: executions(scheduled), timeout=30, what="an execution")
+    variables = started.trigger["variables"]
+    assert variables["size"] == 1 and "rows" not in variables
+    assert variables["uri"].startswith(
+        f"kestra:///tests/jdbc/watch/executions/{started.id}/trigger/rows/")
+    rows = list(ion_rows(scheduled.storage.read_bytes(variables["uri"]).decode()))
+    assert rows == [{"id": 1, "name": "alpha"}]
+
+
+def test_fetch_type_none_is_refused_when_the_flow_is_validated():
+    source = FLOW.format(type="io.kestra.plugin.jdbc.sqlite.Trigger",
+                         connection="    url: jdbc:sqlite:/tmp/x.db\n    fetchType: NONE")
+    with pytest.raises(FlowValidationError, match="fetchType NONE is not valid for triggers"):
+        parse_flow(source)
+
+
+def test_the_default_interval_is_a_minute():
+    source = FLOW.format(type="io.kestra.plugin.jdbc.sqlite.Trigger",
+                         connection="    url: jdbc:sqlite:/tmp/x.db").replace(
+        "    interval: PT1S\n", "")
+    assert parse_flow(source).flow.triggers[0].interval == "PT1M"
