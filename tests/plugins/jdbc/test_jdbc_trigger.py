@@ -5,7 +5,6 @@ when rows appear, with Kestra's `trigger.*` variables; `afterSQL` marks them rea
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,52 +12,9 @@ import pytest
 from common.errors import FlowValidationError
 from common.flow.loader import parse_flow
 from common.models.state import State
-from common.settings import SchedulerSettings
-from common.store.executions import list_executions
 from common.templating.library.ion import ion_rows
-from podium.runtime import Runtime
+from tests.plugins.jdbc.trigger_support import FLOW, executions, wait_polls
 from tests.waiting import wait_for
-
-FLOW = """id: watch
-namespace: tests.jdbc
-tasks:
-  - id: each
-    type: io.kestra.plugin.core.flow.ForEach
-    values: "{{{{ trigger.rows }}}}"
-    tasks:
-      - id: show
-        type: io.kestra.plugin.core.debug.Return
-        format: "{{{{ fromJson(taskrun.value).name }}}}"
-triggers:
-  - id: rows
-    type: {type}
-    interval: PT1S
-{connection}
-    sql: SELECT id, name FROM events WHERE seen = 0 ORDER BY id
-    afterSQL: UPDATE events SET seen = 1 WHERE seen = 0
-"""
-
-
-@pytest.fixture
-def scheduled(tmp_path) -> Iterator[Runtime]:
-    settings = SchedulerSettings(timezone="UTC", flow_poll_seconds=0.2, busy_poll_seconds=0.1)
-    with Runtime.embedded(tmp_path / "data", workers=2, environ={},
-                          scheduler=settings) as rt:
-        yield rt
-
-
-def executions(rt: Runtime, flow_id: str = "watch") -> list:
-    with rt.db.read() as conn:
-        return list_executions(conn, "tests.jdbc", flow_id, limit=50)
-
-
-def polled(rt: Runtime) -> int:
-    return rt.scheduler.counters["polled"]
-
-
-def wait_polls(rt: Runtime, more: int) -> None:
-    target = polled(rt) + more
-    wait_for(lambda: polled(rt) >= target, timeout=30, what=f"{more} more polls")
 
 
 def sqlite_events(path: Path) -> Path:
@@ -127,3 +83,22 @@ def test_the_default_interval_is_a_minute():
                          connection="    url: jdbc:sqlite:/tmp/x.db").replace(
         "    interval: PT1S\n", "")
     assert parse_flow(source).flow.triggers[0].interval == "PT1M"
+
+
+@pytest.mark.service
+def test_postgresql_trigger_fetch_one_fires_when_rows_appear(scheduled, pg):
+    pg.run("CREATE TABLE events (id INT, name TEXT, seen INT DEFAULT 0)")
+    try:
+        source = FLOW.format(type="io.kestra.plugin.jdbc.postgresql.Trigger",
+                             connection=pg.connection_yaml() + "\n    fetchType: FETCH_ONE")
+        source = source.replace('values: "{{ trigger.rows }}"', 'values: ["{{ trigger.row }}"]')
+        scheduled.deploy(parse_flow(source))
+        wait_polls(scheduled, 2)
+        assert executions(scheduled) == []
+        pg.run("INSERT INTO events (id, name) VALUES (7, 'seven'), (8, 'eight')")
+        [started] = wait_for(lambda: executions(scheduled), timeout=30, what="an execution")
+        assert started.trigger["variables"] == {"row": {"id": 7, "name": "seven"}, "size": 1}
+        assert scheduled.wait(started.id, timeout=30).state is State.SUCCESS
+        assert pg.rows("SELECT count(*) FROM events WHERE seen = 1") == [(2,)]
+    finally:
+        pg.run("DROP TABLE events")
