@@ -4,6 +4,7 @@ when rows appear, with Kestra's `trigger.*` variables; `afterSQL` marks them rea
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import pytest
 from common.errors import FlowValidationError
 from common.flow.loader import parse_flow
 from common.models.state import State
+from common.settings import SchedulerSettings
 from common.templating.library.ion import ion_rows
+from podium.runtime import Runtime
 from tests.plugins.jdbc.trigger_support import FLOW, executions, wait_polls
 from tests.waiting import wait_for
 
@@ -102,3 +105,17 @@ def test_postgresql_trigger_fetch_one_fires_when_rows_appear(scheduled, pg):
         assert pg.rows("SELECT count(*) FROM events WHERE seen = 1") == [(2,)]
     finally:
         pg.run("DROP TABLE events")
+
+
+def test_trigger_properties_render_with_secrets_and_flow_variables(tmp_path):
+    database = sqlite_events(tmp_path / "watch.db")  # named after the flow id
+    insert_sqlite(database, (1, "alpha"))
+    folder = base64.b64encode(str(tmp_path).encode()).decode()
+    settings = SchedulerSettings(timezone="UTC", flow_poll_seconds=0.2, busy_poll_seconds=0.1)
+    with Runtime.embedded(tmp_path / "data", workers=1, environ={"SECRET_FOLDER": folder},
+                          scheduler=settings) as rt:
+        url = "    url: \"jdbc:sqlite:{{ secret('FOLDER') }}/{{ flow.id }}.db\""
+        rt.deploy(parse_flow(FLOW.format(type="io.kestra.plugin.jdbc.sqlite.Trigger",
+                                         connection=url)))
+        [started] = wait_for(lambda: executions(rt), timeout=30, what="an execution")
+    assert started.trigger["variables"]["rows"] == [{"id": 1, "name": "alpha"}]
