@@ -61,6 +61,21 @@ def test_input_files_output_files_and_the_database_file(runtime):
     assert outputs_of(runtime, execution, "by_name")["rows"] == [{"a": 1, "b": "x"}]
 
 
+def test_filename_columns_are_relative_to_the_working_directory(runtime):
+    execution = run_flow(runtime, flow("""
+  - id: q
+    type: io.kestra.plugin.jdbc.duckdb.Query
+    inputFiles:
+      a/x-outcomes.csv: "v\\n1\\n"
+      b/y-outcomes.csv: "v\\n2\\n"
+    sql: SELECT * FROM read_csv_auto('{{ workingDir }}/**/*-outcomes.csv', filename=true) ORDER BY v;
+    fetchType: FETCH
+"""))
+    assert execution.state is State.SUCCESS
+    assert outputs_of(runtime, execution, "q")["rows"] == [
+        {"v": 1, "filename": "a/x-outcomes.csv"}, {"v": 2, "filename": "b/y-outcomes.csv"}]
+
+
 def test_a_database_file_url_keeps_its_rows_between_tasks(runtime, tmp_path):
     path = tmp_path / "warehouse.duckdb"
     execution = run_flow(runtime, flow(f"""

@@ -32,6 +32,7 @@ from podium_jdbc.workdir import working_dir
 
 DEFAULT_EXTENSIONS = ("ion",)
 _EXTENSION_NAME = re.compile(r"[A-Za-z0-9_]+")
+_FILENAME = re.compile(r"filename\s*=\s*(true|1)", re.IGNORECASE)
 
 
 class DuckDbAdapter(Adapter):
@@ -45,8 +46,8 @@ class DuckDbAdapter(Adapter):
 
     def connect(self, target: Target, ctx: RunContext) -> Any:
         options = target.options
-        connection = _Connection(duckdb.connect(options.get("database") or ":memory:"))
         folder = options.get("working_dir")
+        connection = _Connection(duckdb.connect(options.get("database") or ":memory:"), folder)
         if folder:
             escaped = str(folder).replace("'", "''")
             connection.execute(f"SET file_search_path='{escaped}'")
@@ -66,14 +67,21 @@ class _Connection:
     the schema (CREATE, INSERT, COPY...) has no result set, as through Kestra's JDBC
     driver, where DuckDB's Python API gives a `Count` row."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, folder: str | None = None) -> None:
         self._connection = connection
+        self._folder = folder
         self.description: Any = None
 
     def cursor(self) -> _Connection:
         return self
 
     def execute(self, sql: str, parameters: Any = None) -> _Connection:
+        if self._folder and _FILENAME.search(sql):
+            # As Kestra: `filename=true` columns name the input files relative to the
+            # working directory, not by their absolute paths.
+            prefix = re.escape(self._folder.rstrip("/") + "/").replace("'", "''")
+            sql = (f"SELECT * REPLACE(regexp_replace(filename, '^{prefix}', '') AS filename) "
+                   f"FROM ({sql.rstrip().rstrip(';')})")
         self._connection.execute(sql, parameters)
         self.description = self._connection.description if _returns_rows(sql) else None
         return self
