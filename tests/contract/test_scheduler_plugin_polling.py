@@ -17,6 +17,7 @@ from podium.common.flow.loader import parse_flow
 from podium.common.flow.model import Flow
 from podium.common.models.state import State
 from podium.common.plugins.registry import registry
+from podium.common.secrets import EnvSecretProvider
 from podium.common.settings import SchedulerSettings
 from podium.common.storage import LocalStorage
 from podium.common.store import save_flow
@@ -26,6 +27,7 @@ from podium.scheduler.polling import poll_execution_id
 from podium.scheduler.service import SchedulerService
 from podium.sdk import TaskFailure
 from podium.sdk.triggers import PollContext, PollingTrigger
+from podium.wiring import render_services
 
 T0 = datetime(2025, 6, 2, 12, 0, tzinfo=timezone.utc)
 TYPE = "tests.scheduler.DirectoryTrigger"
@@ -176,3 +178,20 @@ def test_log_to_file_keeps_what_evaluate_logged(db, tmp_path):
         lines = storage.read_bytes(row.trigger["logFile"]).decode().splitlines()
     assert len(lines) == 1 and lines[0].endswith(f"1 new files in {tmp_path}/in/f")
     assert lines[0].split()[2] == "INFO"
+
+
+def test_a_secret_rendered_by_evaluate_is_masked_in_the_failed_execution(db, tmp_path):
+    # The directory does not exist: the error names it, with the secret (12 characters)
+    # masked.
+    source = FLOW.format(directory="/{{ secret('TOKEN') }}", extra="    failOnTriggerError: true\n")
+    with db.begin() as conn:
+        save_flow(conn, parse_flow(source))
+    services = render_services(db, None, EnvSecretProvider({"SECRET_TOKEN": "c2VjcmV0LXRva2Vu"}))
+    clock = Clock(T0)
+    scheduler = SchedulerService(db, InProcessTransport(), SchedulerSettings(timezone="UTC"),
+                                 clock=clock, input_services=services)
+    tick_at([scheduler], clock, 0)
+    tick_at([scheduler], clock, 60)
+    [row] = rows(db)
+    assert "secret-token" not in row.error
+    assert row.error == "Trigger 'watch' failed: directory '/**masked****/f' does not exist"
