@@ -128,3 +128,18 @@ def test_mysql_trigger_fires_when_rows_appear(scheduled, mysql):
     assert started.trigger["variables"] == {"rows": [{"id": 1, "name": "alpha"}], "size": 1}
     assert scheduled.wait(started.id, timeout=30).state is State.SUCCESS
     assert mysql.rows("SELECT seen FROM events") == [(1,)]
+
+
+def test_fetch_one_leaves_rows_unread_and_after_sql_still_runs(runtime, products):
+    # Rows stream from the server: the unread second row must not block afterSQL.
+    execution = run_flow(runtime, flow(f"""
+  - id: first
+    type: io.kestra.plugin.jdbc.mysql.Query
+{products.connection_yaml()}
+    sql: SELECT id FROM products ORDER BY id
+    afterSQL: UPDATE products SET name = 'taken' WHERE id = 1
+    fetchType: FETCH_ONE
+"""))
+    assert execution.state is State.SUCCESS
+    assert outputs_of(runtime, execution, "first") == {"row": {"id": 1}, "size": 1}
+    assert products.rows("SELECT name FROM products ORDER BY id") == [("taken",), ("ink",)]

@@ -41,6 +41,9 @@ class MysqlAdapter(Adapter):
             host=url.host or "localhost", port=url.port or 3306, user=target.username,
             password=target.password or "", database=url.database or None,
             charset="utf8mb4", local_infile=bool(target.options.get("local_infile")),
+            # Rows stream from the server (Kestra's cursor fetch): a STORE of a large table
+            # never sits in the worker's memory whole.
+            cursorclass=pymysql.cursors.SSCursor,
             connect_timeout=int(url.params.get("connectTimeout", 10_000)) // 1000 or 10)
 
     def set_autocommit(self, connection: Any, enabled: bool) -> None:
