@@ -67,6 +67,7 @@ def directory_trigger():
                 uris.append(ctx.put_file(local))
             return {"uris": uris, "size": len(uris)}
 
+    registry.add("trigger", DirectoryTrigger)
     Flow.model_rebuild(force=True)  # the flow's trigger union now names it
     yield DirectoryTrigger
     registry._classes["trigger"].pop(TYPE)

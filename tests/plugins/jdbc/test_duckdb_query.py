@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import duckdb
 
-from common.flow.loader import parse_flow
-from common.models.state import State
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
 from tests.plugins.jdbc.conftest import outputs_of, run_flow
 from tests.plugins.jdbc.trigger_support import FLOW, executions
 from tests.waiting import wait_for

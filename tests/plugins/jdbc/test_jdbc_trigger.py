@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from common.errors import FlowValidationError
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.settings import SchedulerSettings
-from common.templating.library.ion import ion_rows
+from podium.common.errors import FlowValidationError
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.settings import SchedulerSettings
+from podium.common.templating.library.ion import ion_rows
 from podium.runtime import Runtime
 from tests.plugins.jdbc.trigger_support import FLOW, executions, wait_polls
 from tests.waiting import wait_for

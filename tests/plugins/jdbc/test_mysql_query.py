@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from common.flow.loader import parse_flow
-from common.models.state import State
-from common.templating.library.ion import ion_rows
+from podium.common.flow.loader import parse_flow
+from podium.common.models.state import State
+from podium.common.templating.library.ion import ion_rows
 from tests.plugins.jdbc.conftest import outputs_of, run_flow
 from tests.plugins.jdbc.trigger_support import FLOW, executions, wait_polls
 from tests.waiting import wait_for

@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from common.models.state import State
-from common.templating.library.ion import ion_rows
+from podium.common.models.state import State
+from podium.common.templating.library.ion import ion_rows
 from tests.plugins.jdbc.conftest import outputs_of, run_flow
 
 

@@ -3,7 +3,7 @@ helpers to look at what the scheduler did (the runtime: conftest.py `scheduled`)
 
 from __future__ import annotations
 
-from common.store.executions import list_executions
+from podium.common.store.executions import list_executions
 from podium.runtime import Runtime
 from tests.waiting import wait_for
 

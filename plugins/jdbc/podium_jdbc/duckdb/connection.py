@@ -158,7 +158,7 @@ class DuckDbConnection(JdbcConnection):
                 "working_dir": str(self._folder) if self._folder else None,
                 "extensions": extensions, "install": self.community_extensions is not None}
 
-    def sql_variables(self, ctx: RunContext) -> dict[str, Any]:
+    def render_variables(self, ctx: RunContext) -> dict[str, Any]:
         variables: dict[str, Any] = {"workingDir": str(self._folder)}
         if self._database is not None:
             variables["dbFilePath"] = str(self._database)

@@ -88,7 +88,7 @@ class InputFile(JdbcConnection):
     def connection_options(self, ctx: RunContext) -> dict[str, Any]:
         return {"local_infile": self._local is not None}
 
-    def sql_variables(self, ctx: RunContext) -> dict[str, Any]:
+    def render_variables(self, ctx: RunContext) -> dict[str, Any]:
         return {"inputFile": str(working_dir(ctx) / "inputFile")}
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
