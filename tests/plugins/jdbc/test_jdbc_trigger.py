@@ -16,6 +16,7 @@ from podium.common.models.state import State
 from podium.common.settings import SchedulerSettings
 from podium.common.templating.library.ion import ion_rows
 from podium.runtime import Runtime
+from podium_jdbc import plugin
 from tests.plugins.jdbc.trigger_support import FLOW, executions, wait_polls
 from tests.waiting import wait_for
 
@@ -119,3 +120,10 @@ def test_trigger_properties_render_with_secrets_and_flow_variables(tmp_path):
                                          connection=url)))
         [started] = wait_for(lambda: executions(rt), timeout=30, what="an execution")
     assert started.trigger["variables"]["rows"] == [{"id": 1, "name": "alpha"}]
+
+
+@pytest.mark.parametrize("cls", plugin.triggers, ids=lambda cls: cls.TYPE)
+def test_every_trigger_example_is_a_valid_flow(cls):
+    assert cls.EXAMPLES and cls.__doc__
+    for example in cls.EXAMPLES:
+        assert parse_flow(example.code).flow.triggers[0].type == cls.TYPE
