@@ -4,6 +4,8 @@ outputDbFile uploaded, and the DuckDB Trigger on a database file."""
 
 from __future__ import annotations
 
+import time
+
 import duckdb
 
 from podium.common.flow.loader import parse_flow
@@ -121,3 +123,15 @@ def test_duckdb_trigger_fires_when_the_database_file_has_rows(scheduled, tmp_pat
     [started] = wait_for(lambda: executions(scheduled), timeout=30, what="an execution")
     assert started.trigger["variables"]["rows"] == [{"id": 1, "name": "alpha"}]
     assert scheduled.wait(started.id, timeout=30).state is State.SUCCESS
+
+
+def test_a_timeout_interrupts_the_running_statement(runtime):
+    started = time.monotonic()
+    execution = run_flow(runtime, flow("""
+  - id: slow
+    type: io.kestra.plugin.jdbc.duckdb.Query
+    timeout: PT1S
+    sql: SELECT count(*) FROM range(1000000000000) a
+"""))
+    assert execution.state is State.FAILED and time.monotonic() - started < 30
+    assert any("Timeout after PT1S" in line.message for line in runtime.logs(execution.id))

@@ -3,6 +3,8 @@ the local MariaDB (a scratch database of its own, dropped at the end)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from podium.common.flow.loader import parse_flow
@@ -143,3 +145,19 @@ def test_fetch_one_leaves_rows_unread_and_after_sql_still_runs(runtime, products
     assert execution.state is State.SUCCESS
     assert outputs_of(runtime, execution, "first") == {"row": {"id": 1}, "size": 1}
     assert products.rows("SELECT name FROM products ORDER BY id") == [("taken",), ("ink",)]
+
+
+def test_a_timeout_kills_the_running_statement(runtime, mysql):
+    started = time.monotonic()
+    execution = run_flow(runtime, flow(f"""
+  - id: slow
+    type: io.kestra.plugin.jdbc.mysql.Query
+{mysql.connection_yaml()}
+    timeout: PT1S
+    sql: SELECT SLEEP(60), 'podium-slow-marker'
+"""))
+    assert execution.state is State.FAILED and time.monotonic() - started < 30
+    assert any("Timeout after PT1S" in line.message for line in runtime.logs(execution.id))
+    # The server no longer runs it: KILL QUERY reached it.
+    assert mysql.rows("SELECT count(*) FROM information_schema.processlist "
+                      "WHERE info LIKE '%podium-slow-marker%' AND id <> CONNECTION_ID()") == [(0,)]

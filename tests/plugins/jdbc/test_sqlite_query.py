@@ -4,6 +4,7 @@ against real SQLite database files."""
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 
@@ -146,3 +147,16 @@ def test_a_url_of_another_database_fails_naming_it(runtime):
     assert execution.state is State.FAILED
     assert any("URL should start with `jdbc:sqlite`" in line.message
                for line in runtime.logs(execution.id))
+
+
+def test_a_timeout_interrupts_the_running_statement(runtime):
+    started = time.monotonic()
+    execution = run_flow(runtime, flow("""
+  - id: slow
+    type: io.kestra.plugin.jdbc.sqlite.Query
+    timeout: PT1S
+    sql: |
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) FROM n
+"""))
+    assert execution.state is State.FAILED and time.monotonic() - started < 30
+    assert any("Timeout after PT1S" in line.message for line in runtime.logs(execution.id))

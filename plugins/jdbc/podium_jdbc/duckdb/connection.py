@@ -59,6 +59,9 @@ class DuckDbAdapter(Adapter):
         if not enabled:  # DuckDB commits each statement unless a transaction is open
             connection.execute("BEGIN TRANSACTION")
 
+    def cancel(self, connection: Any) -> None:
+        connection.interrupt()
+
 
 class _Connection:
     """DuckDB's connection as the shared base uses a DB-API one, with two differences
@@ -100,6 +103,9 @@ class _Connection:
 
     def close(self) -> None:
         self._connection.close()
+
+    def interrupt(self) -> None:
+        self._connection.interrupt()
 
 
 def _returns_rows(sql: str) -> bool:

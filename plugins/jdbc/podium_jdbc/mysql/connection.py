@@ -26,6 +26,22 @@ from podium_jdbc.workdir import working_dir
 _TIME = pymysql.constants.FIELD_TYPE.TIME
 
 
+class _StreamingCursor(pymysql.cursors.SSCursor):
+    """An unbuffered cursor whose close does not fail once its connection is closed (a
+    killed statement's cursor is collected after the connection went away)."""
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except (AttributeError, pymysql.err.Error):
+            result = getattr(self, "_result", None)
+            if result is not None:
+                result.unbuffered_active = False  # nothing left to read: the socket is gone
+            self._result = None
+
+    __del__ = close  # SSCursor binds its own close as __del__
+
+
 class MysqlAdapter(Adapter):
     scheme: ClassVar[str] = "jdbc:mysql"
     placeholder: ClassVar[str] = "%s"
@@ -43,11 +59,18 @@ class MysqlAdapter(Adapter):
             charset="utf8mb4", local_infile=bool(target.options.get("local_infile")),
             # Rows stream from the server (Kestra's cursor fetch): a STORE of a large table
             # never sits in the worker's memory whole.
-            cursorclass=pymysql.cursors.SSCursor,
+            cursorclass=_StreamingCursor,
             connect_timeout=int(url.params.get("connectTimeout", 10_000)) // 1000 or 10)
 
     def set_autocommit(self, connection: Any, enabled: bool) -> None:
         connection.autocommit(enabled)  # PyMySQL: a method, not DB-API's attribute
+
+    def cancel(self, connection: Any) -> None:
+        # The server stops a statement when another session asks it to (KILL QUERY).
+        with pymysql.connect(host=connection.host, port=connection.port, user=connection.user,
+                             password=connection.password, connect_timeout=5) as other, \
+                other.cursor() as cursor:
+            cursor.execute(f"KILL QUERY {int(connection.thread_id())}")
 
     def convert(self, value: Any, type_code: Any, zone: Any) -> Any:
         if type_code == _TIME and isinstance(value, dt.timedelta):

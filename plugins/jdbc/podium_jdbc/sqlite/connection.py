@@ -44,6 +44,9 @@ class SqliteAdapter(Adapter):
         if not enabled:
             connection.execute("BEGIN")
 
+    def cancel(self, connection: Any) -> None:
+        connection.interrupt()  # safe from another thread: the statement stops at once
+
 
 def _in_memory(path: str) -> bool:
     text = path.strip().lower()
