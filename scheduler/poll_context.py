@@ -70,6 +70,7 @@ class SchedulerPollContext:
         self.lines.log(name, text)
 
     # ---------------------------------------------------------------- files
+    @property
     def working_dir(self) -> Path:
         if self._workdir is None:
             self._workdir = Path(tempfile.mkdtemp(prefix="podium-poll-"))

@@ -44,8 +44,10 @@ class PollContext(Protocol):
         """A line of the poll (TRACE..ERROR): the scheduler's log, and the execution's
         `trigger.logFile` with `logToFile: true`."""
 
+    @property
     def working_dir(self) -> Path:
-        """A private directory for this evaluation, removed once it returns."""
+        """A private directory for this evaluation, removed once it returns (a property, as
+        RunContext's)."""
 
     def put_file(self, local_path: str | os.PathLike[str], name: str | None = None) -> str:
         """Store a local file as a file of the execution this poll would start (Kestra's

@@ -62,7 +62,7 @@ def directory_trigger():
             ctx.log("INFO", f"{len(found)} new files in {folder}")
             uris = []
             for path in found:  # moved out, as the S3 trigger's action: MOVE
-                local = ctx.working_dir() / path.name
+                local = ctx.working_dir / path.name
                 shutil.move(path, local)
                 uris.append(ctx.put_file(local))
             return {"uris": uris, "size": len(uris)}

@@ -110,8 +110,9 @@ class TriggerRunContext:
     def remaining(self) -> float | None:
         return None
 
+    @property
     def working_dir(self) -> Path:
-        return self._poll.working_dir()
+        return self._poll.working_dir
 
     def put_file(self, local_path: str | os.PathLike[str], name: str | None = None) -> str:
         return self._poll.put_file(local_path, name)

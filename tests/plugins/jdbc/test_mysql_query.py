@@ -118,11 +118,12 @@ def test_load_data_local_infile_reads_the_input_file(runtime, products):
         (10, "book"), (11, "lamp")]
 
 
-def test_mysql_trigger_fires_when_rows_appear(scheduled, mysql):
+@pytest.mark.parametrize("driver", ["mysql", "mariadb"])
+def test_trigger_fires_when_rows_appear(scheduled, mysql, driver):
     mysql.run("DROP TABLE IF EXISTS events")
     mysql.run("CREATE TABLE events (id INT, name VARCHAR(20), seen INT DEFAULT 0)")
-    scheduled.deploy(parse_flow(FLOW.format(type="io.kestra.plugin.jdbc.mysql.Trigger",
-                                            connection=mysql.connection_yaml())))
+    scheduled.deploy(parse_flow(FLOW.format(type=f"io.kestra.plugin.jdbc.{driver}.Trigger",
+                                            connection=mysql.connection_yaml(driver))))
     wait_polls(scheduled, 2)
     assert executions(scheduled) == []
     mysql.run("INSERT INTO events (id, name) VALUES (1, 'alpha')")

@@ -28,7 +28,6 @@ from podium.sdk import Expr, RunContext, TaskFailure
 from podium_jdbc.adapter import Adapter, Target
 from podium_jdbc.base import JdbcConnection
 from podium_jdbc.url import JdbcUrlError, parse_jdbc_url
-from podium_jdbc.workdir import working_dir
 
 DEFAULT_EXTENSIONS = ("ion",)
 _EXTENSION_NAME = re.compile(r"[A-Za-z0-9_]+")
@@ -180,7 +179,7 @@ class DuckDbConnection(JdbcConnection):
 
     def _prepare(self, ctx: RunContext) -> None:
         """Choose the database file and write the input files (see the module)."""
-        folder = working_dir(ctx)
+        folder = ctx.working_dir
         self._folder = folder
         try:
             path = parse_jdbc_url(ctx.render(self.url), self.ADAPTER.scheme).path

@@ -21,7 +21,6 @@ from podium.sdk import RunContext
 from podium_jdbc.adapter import Adapter, Target
 from podium_jdbc.base import JdbcConnection
 from podium_jdbc.convert import cell
-from podium_jdbc.workdir import working_dir
 
 _TIME = pymysql.constants.FIELD_TYPE.TIME
 
@@ -112,10 +111,10 @@ class InputFile(JdbcConnection):
         return {"local_infile": self._local is not None}
 
     def render_variables(self, ctx: RunContext) -> dict[str, Any]:
-        return {"inputFile": str(working_dir(ctx) / "inputFile")}
+        return {"inputFile": str(ctx.working_dir / "inputFile")}
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
         if self.input_file:
-            self._local = working_dir(ctx) / "inputFile"
+            self._local = ctx.working_dir / "inputFile"
             ctx.download(ctx.render(self.input_file), self._local)
         return super().run(ctx)  # type: ignore[misc, no-any-return]  # JdbcQuery

@@ -22,7 +22,6 @@ from podium.sdk import RunContext, TaskFailure
 from podium_jdbc.adapter import Adapter, Target
 from podium_jdbc.base import JdbcConnection
 from podium_jdbc.url import JdbcUrlError, parse_jdbc_url
-from podium_jdbc.workdir import working_dir
 
 
 class SqliteAdapter(Adapter):
@@ -82,7 +81,7 @@ class SqliteConnection(JdbcConnection):
             path = parse_jdbc_url(ctx.render(self.url), self.ADAPTER.scheme).path
         except JdbcUrlError as exc:
             raise TaskFailure(str(exc)) from None
-        workdir = working_dir(ctx)
+        workdir = ctx.working_dir
         source = ctx.render(self.sqlite_file) if self.sqlite_file else None
         if source or self.output_db_file:
             name = f"{uuid.uuid4().hex}.sqlite" if _in_memory(path) else Path(path).name
