@@ -69,6 +69,15 @@ class PluginRegistry:
         for alias in cls.ALIASES:
             self._aliases[category][alias] = cls.TYPE
 
+    def remove(self, category: str, cls: type[PluginModel]) -> None:
+        """Take out a class added with `add` (a test's temporary type); its aliases too."""
+        if self._classes[category].get(cls.TYPE) is cls:
+            del self._classes[category][cls.TYPE]
+        for alias in cls.ALIASES:
+            if self._aliases[category].get(alias) == cls.TYPE:
+                del self._aliases[category][alias]
+        self._owners.pop(cls, None)
+
     def canonical(self, category: str, type_name: object) -> str | None:
         """The canonical type name for a name or alias, or None when unknown."""
         self._ensure_loaded()

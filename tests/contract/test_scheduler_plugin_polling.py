@@ -70,7 +70,7 @@ def directory_trigger():
     registry.add("trigger", DirectoryTrigger)
     Flow.model_rebuild(force=True)  # the flow's trigger union now names it
     yield DirectoryTrigger
-    registry._classes["trigger"].pop(TYPE)
+    registry.remove("trigger", DirectoryTrigger)
     Flow.model_rebuild(force=True)
 
 
