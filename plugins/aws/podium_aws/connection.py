@@ -28,6 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from podium.sdk import DurationStr, RunContext, StrictModel, TaskFailure
 from podium.sdk.durations import parse_duration
+from podium.sdk.triggers import PollContext
 
 # AWS accepts role sessions of 15 minutes to 12 hours.
 MIN_STS_SECONDS = 900
@@ -50,7 +51,7 @@ class AwsConnection(StrictModel):
     sts_endpoint_override: str | None = None
     sts_role_session_duration: DurationStr = "PT15M"
 
-    def s3_client(self, ctx: RunContext) -> Any:
+    def s3_client(self, ctx: RunContext | PollContext) -> Any:
         """A boto3 S3 client for these properties, rendered with `ctx`."""
         return ClientSettings.of(self, ctx).client("s3")
 
@@ -72,7 +73,7 @@ class ClientSettings:
     sts_seconds: int
 
     @classmethod
-    def of(cls, conn: AwsConnection, ctx: RunContext) -> "ClientSettings":
+    def of(cls, conn: AwsConnection, ctx: RunContext | PollContext) -> "ClientSettings":
         text = _renderer(ctx)
         settings = cls(
             access_key_id=text(conn.access_key_id), secret_key_id=text(conn.secret_key_id),
@@ -122,7 +123,7 @@ class ClientSettings:
             aws_session_token=creds["SessionToken"], region_name=self.region)
 
 
-def _renderer(ctx: RunContext) -> Any:
+def _renderer(ctx: RunContext | PollContext) -> Any:
     def text(value: Any) -> str | None:
         if value is None:
             return None

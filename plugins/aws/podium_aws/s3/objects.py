@@ -17,14 +17,15 @@ from typing import Any, Literal
 from pydantic import Field
 
 from podium.sdk import RunContext, StrictModel, TaskFailure
+from podium.sdk.triggers import PollContext
 from podium_aws.connection import AwsConnection, aws_errors
 
 # S3 returns at most 1000 keys a page; `maxKeys` is the total across pages, as Kestra.
 PAGE_MAX = 1000
 CHUNK = 1024 * 1024
 ListFilter = Literal["FILES", "DIRECTORY", "BOTH"]
-# What the shared functions render and store with: a task's RunContext.
-Ctx = RunContext
+# A task's RunContext, or the PollContext of the Trigger's evaluation in the scheduler.
+Ctx = RunContext | PollContext
 
 
 class S3Bucket(AwsConnection):
