@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from podium.application.plugins import documentation
 from podium.common.flow.loader import parse_flow
 from podium_aws import plugin
 
@@ -27,3 +28,19 @@ def test_example_validates(cls, example):
 def test_every_class_has_kestras_examples():
     counts = {cls.__name__: len(cls.EXAMPLES) for cls in (*plugin.tasks, *plugin.triggers)}
     assert counts == {name: n for name, n in KESTRA_EXAMPLES.items() if name in counts}
+
+
+@pytest.mark.parametrize("cls", [*plugin.tasks, *plugin.triggers], ids=lambda c: c.__name__)
+def test_plugin_api_documents_kestras_property_names(cls):
+    doc = documentation(cls.TYPE)
+    assert doc["plugin"] == "aws" and len(doc["examples"]) == KESTRA_EXAMPLES[cls.__name__]
+    names = set(doc["schema"]["properties"]["properties"])
+    assert {"accessKeyId", "secretKeyId", "sessionToken", "region", "endpointOverride",
+            "forcePathStyle", "compatibilityMode", "stsRoleArn",
+            "stsRoleSessionDuration"} <= names
+    expected = {"Upload": {"from", "key", "bucket", "contentType", "concurrentUploads"},
+                "Copy": {"from", "to", "delete"},
+                "CreateBucket": {"bucket", "grantReadACP", "grantWriteACP"},
+                "Trigger": {"interval", "action", "moveTo", "maxFiles", "regexp", "filter"},
+                "Downloads": {"action", "moveTo", "maxKeys", "delimiter"}}
+    assert expected.get(cls.__name__, {"bucket"}) <= names
