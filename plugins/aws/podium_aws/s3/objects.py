@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field
@@ -194,7 +193,7 @@ def download(ctx: Ctx, client: Any, request: dict[str, Any], names: StoredNames
     Returns S3's response (without the body) and the kestra:// URI."""
     where = f"downloading s3://{request['Bucket']}/{request['Key']}"
     name = names.name_for(request["Key"])
-    local = _working_dir(ctx) / name
+    local = ctx.working_dir / name
     with aws_errors(where):
         response = client.get_object(**request)
         body = response.pop("Body")
@@ -210,13 +209,6 @@ def download(ctx: Ctx, client: Any, request: dict[str, Any], names: StoredNames
         ctx.log("WARN", f"Checksum validation requested for key '{request['Key']}' but the "
                         "object has no stored checksum; transfer was not verified.")
     return response, uri
-
-
-def _working_dir(ctx: Ctx) -> Path:
-    # The SDK's protocols declare working_dir() a method (the scheduler's PollContext has
-    # one); the worker's RunContext has a property. Either works here until they agree.
-    where = ctx.working_dir
-    return Path(where() if callable(where) else where)
 
 
 def file_info(response: dict[str, Any], uri: str | None = None) -> dict[str, Any]:
