@@ -78,6 +78,10 @@ class PluginRegistry:
                 del self._aliases[category][alias]
         self._owners.pop(cls, None)
 
+    def forget_plugin(self, plugin: Plugin) -> None:
+        """Drop a plugin from the list (its classes are taken out with `remove`)."""
+        self._plugins = [p for p in self._plugins if p is not plugin]
+
     def canonical(self, category: str, type_name: object) -> str | None:
         """The canonical type name for a name or alias, or None when unknown."""
         self._ensure_loaded()

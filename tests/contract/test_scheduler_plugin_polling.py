@@ -14,9 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from podium.common.flow.loader import parse_flow
-from podium.common.flow.model import Flow
 from podium.common.models.state import State
-from podium.common.plugins.registry import registry
 from podium.common.secrets import EnvSecretProvider
 from podium.common.settings import SchedulerSettings
 from podium.common.storage import LocalStorage
@@ -25,8 +23,9 @@ from podium.common.store.schema import executions
 from podium.common.transport.memory import InProcessTransport
 from podium.scheduler.polling import poll_execution_id
 from podium.scheduler.service import SchedulerService
-from podium.sdk import TaskFailure
+from podium.sdk import Plugin, TaskFailure
 from podium.sdk.triggers import PollContext, PollingTrigger
+from podium.testing.plugins import registered
 from podium.wiring import render_services
 
 T0 = datetime(2025, 6, 2, 12, 0, tzinfo=timezone.utc)
@@ -67,11 +66,8 @@ def directory_trigger():
                 uris.append(ctx.put_file(local))
             return {"uris": uris, "size": len(uris)}
 
-    registry.add("trigger", DirectoryTrigger)
-    Flow.model_rebuild(force=True)  # the flow's trigger union now names it
-    yield DirectoryTrigger
-    registry.remove("trigger", DirectoryTrigger)
-    Flow.model_rebuild(force=True)
+    with registered(Plugin(name="directory", triggers=(DirectoryTrigger,))):
+        yield DirectoryTrigger
 
 
 class Clock:

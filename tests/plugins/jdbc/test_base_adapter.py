@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 import pytest
 
 from podium.common.models.state import State
-from podium.common.plugins.registry import registry
 from podium.sdk import Plugin, RunContext
+from podium.testing.plugins import registered
 from podium_jdbc.adapter import Adapter, Target
 from podium_jdbc.base import JdbcQueries, JdbcQuery
 from tests.plugins.jdbc.conftest import outputs_of, run_flow
@@ -50,9 +50,11 @@ class ProbeQuery(JdbcQuery):
     ADAPTER: ClassVar[Adapter] = ProbeSqlite()
 
 
-# Types are registered because a Plugin lists them: this test's own, once.
-if registry.resolve("task", ProbeQuery.TYPE) is None:
-    registry.add_plugin(Plugin(name="jdbc-probe", tasks=(ProbeQuery, ProbeQueries)))
+@pytest.fixture(autouse=True)
+def probe_plugin():
+    """Types are registered because a Plugin lists them: this test's own, for its tests."""
+    with registered(Plugin(name="jdbc-probe", tasks=(ProbeQuery, ProbeQueries))):
+        yield
 
 
 def test_another_adapter_gets_parameters_transactions_and_output_files(runtime, tmp_path):
