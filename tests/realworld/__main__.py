@@ -29,8 +29,9 @@ from tests.realworld.runner import (
 
 
 def validation_line(entry: Entry) -> str:
-    """For a core flow: whether it validates, as the manifest expects."""
-    if entry.klass != "core" and not entry.invalid:
+    """For a flow of core and Podium's families: whether it validates, as the manifest
+    expects."""
+    if not entry.validated:
         return f"not validated ({entry.klass})"
     try:
         validate(entry)
@@ -112,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         lines[tally(entry, validation, outcome)] += 1
     print()
     print(f"{len(entries)} flows, {sum(1 for e in entries if e.klass == 'core')} core, "
+          f"{sum(1 for e in entries if e.klass != 'core' and e.validated)} of Podium's "
+          "plugin families, "
           f"{sum(1 for e in entries if e.runnable)} runnable ({elapsed(started)})")
     for key, count in sorted(lines.items()):
         print(f"  {count:4d}  {key}")

@@ -59,13 +59,54 @@ def flow_types(document: Any) -> list[str]:
     return sorted(found)
 
 
+# Podium's own plugin families (plugins/<family>/, issue 16) and the Kestra types each
+# provides, with Kestra's legacy names. A flow whose types are all core or listed here must
+# validate (and run when it needs nothing outside the machine); `skip: plugin` is left for
+# the types of families Podium does not have.
+_JDBC_DATABASES = ("postgresql", "mysql", "mariadb", "sqlite", "duckdb")
+_SERDES_FORMATS = {"csv": "Csv", "json": "Json", "avro": "Avro", "parquet": "Parquet",
+                   "excel": "Excel", "xml": "Xml"}
+PODIUM_FAMILIES: dict[str, frozenset[str]] = {
+    "jdbc": frozenset(
+        [f"io.kestra.plugin.jdbc.{db}.{kind}" for db in _JDBC_DATABASES
+         for kind in ("Query", "Queries", "Trigger")]
+        + ["io.kestra.plugin.jdbc.postgresql.CopyIn", "io.kestra.plugin.jdbc.postgresql.CopyOut"]),
+    "serdes": frozenset(
+        f"io.kestra.plugin.serdes.{package}.{name}" for package, short in _SERDES_FORMATS.items()
+        for name in (f"{short}ToIon", f"IonTo{short}", f"{short}Reader", f"{short}Writer")),
+    "aws": frozenset(f"io.kestra.plugin.aws.s3.{name}" for name in (
+        "Upload", "Download", "Downloads", "List", "Delete", "Copy", "CreateBucket", "Trigger")),
+    "git": frozenset(f"io.kestra.plugin.git.{name}" for name in (
+        "Clone", "SyncFlows", "SyncNamespaceFiles", "PushFlows", "PushNamespaceFiles")),
+    "compress": frozenset(f"io.kestra.plugin.compress.{name}" for name in (
+        "ArchiveCompress", "ArchiveDecompress", "FileCompress", "FileDecompress")),
+    "dbt": frozenset({"io.kestra.plugin.dbt.cli.DbtCLI", "io.kestra.plugin.dbt.cli.Setup"}),
+}
+
+
+def podium_family(type_name: str) -> str | None:
+    """The Podium family providing a type, or whose types a `pluginDefaults` type (a
+    package, e.g. `io.kestra.plugin.jdbc.postgresql`) covers; None for any other type."""
+    for name, types in PODIUM_FAMILIES.items():
+        if type_name in types or any(t.startswith(type_name + ".") for t in types):
+            return name
+    return None
+
+
 def family(type_name: str) -> str:
     """The plugin family of a non-core type: `io.kestra.plugin.gcp.bigquery.Query` -> gcp,
     `io.kestra.plugin.scripts.perl.Script` -> scripts.perl, `io.kestra.plugin.ee.x.Y` ->
-    ee.x."""
+    ee.x. A type of a Podium family is that family (`jdbc`); another type whose family has
+    a Podium family's name is named one level deeper, so that it is not taken for one of
+    Podium's: `io.kestra.plugin.jdbc.snowflake.Query` -> jdbc.snowflake,
+    `io.kestra.plugin.aws.sqs.Trigger` -> aws.sqs, `io.kestra.plugin.git.TenantSync` ->
+    git.TenantSync."""
+    ours = podium_family(type_name)
+    if ours:
+        return ours
     parts = type_name.split(".")
     rest = parts[3:] if parts[:3] == ["io", "kestra", "plugin"] else parts[2:]
-    keep = 2 if rest and rest[0] in ("scripts", "ee") else 1
+    keep = 2 if rest and rest[0] in ("scripts", "ee", *PODIUM_FAMILIES) else 1
     return ".".join(rest[:keep])
 
 
@@ -74,15 +115,42 @@ def classify(types: list[str]) -> str:
     return "core" if not plugins else "plugin:" + ",".join(plugins)
 
 
+def families_of(klass: str) -> list[str]:
+    """The plugin families a class names (`plugin:jdbc,serdes` -> [jdbc, serdes])."""
+    return klass.removeprefix("plugin:").split(",") if klass.startswith("plugin:") else []
+
+
+def strip_catalog_metadata(source: str) -> str:
+    """A blueprint without its top-level `extend:` block: the library's catalogue text
+    (title, description, tags), which Kestra's blueprint pages and API leave out of the flow
+    they give (Kestra itself refuses `extend` as an unknown flow property)."""
+    kept: list[str] = []
+    inside = False
+    for line in source.splitlines(keepends=True):
+        if line.startswith("extend:"):
+            inside = True
+            continue
+        if inside and line.strip() and not line[0].isspace() and not line.startswith("#"):
+            inside = False
+        if not inside:
+            kept.append(line)
+    return "".join(kept)
+
+
 @dataclass(frozen=True)
 class Page:
     slug: str
     path: str  # inside `repo`
     commit: str
     url: str
-    # kestra-io/docs, or kestra-io/plugin-scripts for a plugin's page on kestra.io/plugins
-    # (its examples, from the class's @Example blocks).
+    # kestra-io/docs, kestra-io/plugin-scripts for a plugin's page on kestra.io/plugins
+    # (its examples, from the class's @Example blocks), or kestra-io/blueprints for a
+    # blueprint of the library (https://kestra.io/blueprints/<name>).
     repo: str = "kestra-io/docs"
+
+    @property
+    def blueprint(self) -> bool:
+        return self.repo == "kestra-io/blueprints"
 
 
 @dataclass(frozen=True)
@@ -116,7 +184,9 @@ class Entry:
 
     @cached_property
     def source(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        """The flow as a user gets it: the file, less a blueprint's catalogue metadata."""
+        text = self.path.read_text(encoding="utf-8")
+        return strip_catalog_metadata(text) if self.page.blueprint else text
 
     @cached_property
     def document(self) -> Any:
@@ -147,6 +217,22 @@ class Entry:
         """The class: derived from the types unless the manifest overrides it (a type hidden
         in a templated string, e.g. a TemplatedTask spec)."""
         return self.spec.get("class_override") or classify(self.types)
+
+    @property
+    def other_plugins(self) -> list[str]:
+        """The plugin families it needs that Podium does not have (`skip: plugin`)."""
+        return [name for name in families_of(self.klass) if name not in PODIUM_FAMILIES]
+
+    @property
+    def podium_plugins(self) -> list[str]:
+        """The Podium plugin families it needs (installed from plugins/<family>/)."""
+        return [name for name in families_of(self.klass) if name in PODIUM_FAMILIES]
+
+    @property
+    def validated(self) -> bool:
+        """Core and Podium's families only: it must validate (or is a docs error that must
+        not)."""
+        return not self.other_plugins or bool(self.invalid)
 
     @property
     def name(self) -> str:
@@ -272,8 +358,11 @@ def problems(entries: list[Entry]) -> Iterator[str]:
             yield f"{where}: manifest class {entry.spec.get('class')} != {entry.klass}"
         if entry.skip and entry.skip not in SKIP_REASONS:
             yield f"{where}: unknown skip reason {entry.skip!r}"
-        if entry.klass != "core" and not entry.invalid and entry.skip != "plugin":
+        if entry.other_plugins and not entry.invalid and entry.skip != "plugin":
             yield f"{where}: a {entry.klass} flow must be skipped as `plugin`"
+        if entry.skip == "plugin" and not entry.other_plugins:
+            yield (f"{where}: skipped as `plugin`, but Podium has its families "
+                   f"({entry.klass}): say what else it needs, or run it")
         if entry.skip and not entry.skip_why:
             yield f"{where}: skip without a `why`"
         if entry.mode not in RUN_MODES:

@@ -1,9 +1,10 @@
-"""Flows from Kestra's documentation, run unchanged (issue 12; see README.md here).
+"""Flows from Kestra's documentation and blueprint library, run unchanged (issues 12 and
+16; see README.md here).
 
-Every `core` flow must validate, and every runnable one must end as its page describes.
-A flow that fails today because of a known issue-12 gap carries `pending` (or
-`pending_validation`) in the manifest and is a strict xfail: the fix that closes the gap
-turns it into a failure that says to drop the mark.
+Every flow of `core` and Podium's plugin families must validate, and every runnable one
+must end as its page describes. A flow that fails today because of a known gap carries
+`pending` (or `pending_validation`) in the manifest and is a strict xfail: the fix that
+closes the gap turns it into a failure that says to drop the mark.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from tests.realworld.corpus import Entry, load_corpus, problems
 from tests.realworld.runner import Outcome, run_corpus, validate
 
 ENTRIES = load_corpus()
-VALIDATED = [entry for entry in ENTRIES if entry.klass == "core" or entry.invalid]
+VALIDATED = [entry for entry in ENTRIES if entry.validated]
 RUNNABLE = [entry for entry in ENTRIES if entry.runnable]
 
 
 def _param(entry: Entry, pending: str | None) -> Any:
-    marks = [pytest.mark.xfail(strict=True, reason=f"issue 12 gap: {pending}")] if pending else []
+    marks = [pytest.mark.xfail(strict=True, reason=f"known gap: {pending}")] if pending else []
     return pytest.param(entry, id=entry.name, marks=marks)
 
 
@@ -38,7 +39,8 @@ def test_the_corpus_is_the_size_the_issue_asks() -> None:
 
 
 @pytest.mark.parametrize("entry", [_param(e, e.pending_validation) for e in VALIDATED])
-def test_core_flow_validates(entry: Entry) -> None:
+def test_flow_validates(entry: Entry) -> None:
+    # Core and Podium's families: a flow of an installed family validates for real.
     if entry.invalid:  # a docs error: Kestra refuses it, so must we
         with pytest.raises((FlowValidationError, YamlSyntaxError)):
             validate(entry)
