@@ -12,13 +12,16 @@ the conformance runner's (tests/conformance), so both corpora mean the same by "
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Iterator
 
 from podium.common.flow.loader import LoadedFlow, parse_flow
@@ -63,15 +66,42 @@ def validate(entry: Entry) -> LoadedFlow:
 
 # ---------------------------------------------------------------------------- the runtime
 
-def runtime_environ(entries: Iterable[Entry]) -> dict[str, str]:
+# In a secret's value, the folder of the bare repositories of `setup.git_repos` (a file://
+# URL): a blueprint's remote repository, given as a secret, becomes one on this machine.
+GIT_REPOS = "{git_repos}"
+
+
+def runtime_environ(entries: Iterable[Entry], git_repos: str = "") -> dict[str, str]:
     """`setup.secrets` of every expectation as Kestra's SECRET_<NAME> variables (base64),
     which is how an open-source Kestra reads `secret()`."""
     environ: dict[str, str] = {}
     for entry in entries:
         for expectation in entry.expectations():
             for name, value in (expectation.setup.get("secrets") or {}).items():
-                environ.setdefault(f"SECRET_{name.upper()}", encode_base64(str(value)))
+                value = str(value).replace(GIT_REPOS, git_repos)
+                environ.setdefault(f"SECRET_{name.upper()}", encode_base64(value))
     return environ
+
+
+def make_git_repos(entries: Iterable[Entry], folder: Path) -> None:
+    """`setup.git_repos` (name -> branch) of every expectation: a bare repository
+    `<folder>/<name>.git` whose branch has one empty commit, as a new remote has."""
+    identity = {"GIT_AUTHOR_NAME": "corpus", "GIT_AUTHOR_EMAIL": "corpus@localhost",
+                "GIT_COMMITTER_NAME": "corpus", "GIT_COMMITTER_EMAIL": "corpus@localhost"}
+    env = {**os.environ, **identity}
+    for entry in entries:
+        for expectation in entry.expectations():
+            for name, branch in (expectation.setup.get("git_repos") or {}).items():
+                bare = folder / f"{name}.git"
+                if bare.exists():
+                    continue
+                seed = folder / f"{name}.seed"
+                for command in (["git", "init", "-q", "-b", branch, str(seed)],
+                                ["git", "-C", str(seed), "commit", "-q", "--allow-empty",
+                                 "-m", "initial commit"],
+                                ["git", "clone", "-q", "--bare", str(seed), str(bare)]):
+                    subprocess.run(command, check=True, env=env, capture_output=True)
+                shutil.rmtree(seed)
 
 
 def namespace_files(entries: Iterable[Entry]) -> dict[tuple[str, str], str]:
@@ -92,7 +122,11 @@ def namespace_files(entries: Iterable[Entry]) -> dict[tuple[str, str], str]:
 @contextmanager
 def corpus_runtime(entries: list[Entry]) -> Iterator[Runtime]:
     with tempfile.TemporaryDirectory(prefix="podium-realworld-") as data_dir:
-        with Runtime.embedded(data_dir, environ=runtime_environ(entries)) as runtime:
+        repos = Path(data_dir) / "git-remotes"
+        repos.mkdir()
+        make_git_repos(entries, repos)
+        environ = runtime_environ(entries, git_repos=repos.as_uri())
+        with Runtime.embedded(data_dir, environ=environ) as runtime:
             for (namespace, path), content in namespace_files(entries).items():
                 put_file(runtime.storage, namespace, path, content.encode())
             yield runtime
