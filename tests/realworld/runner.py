@@ -199,6 +199,10 @@ class CorpusRunner:
             status, detail = "fail", f"{type(exc).__name__}: {first_line(exc)}"
         return Outcome(entry, expectation.name, status, detail)
 
+    def _timeout(self, entry: Entry) -> float:
+        """`run.timeout` when the flow takes longer than most (a fan-out of sleeps)."""
+        return max(self.timeout, float(entry.run.get("timeout") or 0))
+
     # ------------------------------------------------------------------ modes
     def _submit(self, entry: Entry, expectation: Expectation):
         return self.runtime.submit(entry.namespace, entry.flow_id,
@@ -211,7 +215,7 @@ class CorpusRunner:
         except Exception as exc:
             return "fail", f"execution not created: {first_line(exc)}"
         if entry.mode == "pause-resume":
-            paused = self.runtime.wait(execution.id, self.timeout)
+            paused = self.runtime.wait(execution.id, self._timeout(entry))
             if paused.state.value != "PAUSED":
                 return "fail", f"ended {paused.state.value} instead of pausing"
             review = entry.run.get("review")
@@ -221,7 +225,7 @@ class CorpusRunner:
             else:
                 self.runtime.resume(execution.id,
                                     with_uploads(entry.run.get("resume_inputs")) or None)
-        final = wait_terminated(self.runtime, execution.id, self.timeout)
+        final = wait_terminated(self.runtime, execution.id, self._timeout(entry))
         outcome = compare(expectation.expect(), snapshot(self.runtime, final))
         return outcome.status, outcome.detail
 

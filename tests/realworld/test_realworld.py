@@ -14,7 +14,15 @@ from typing import Any
 import pytest
 
 from podium.common.errors import FlowValidationError, YamlSyntaxError
-from tests.realworld.corpus import Entry, load_corpus, problems
+from tests.realworld.corpus import (
+    PODIUM_FAMILIES,
+    Entry,
+    classify,
+    load_corpus,
+    podium_family,
+    problems,
+    strip_catalog_metadata,
+)
 from tests.realworld.runner import Outcome, run_corpus, validate
 
 ENTRIES = load_corpus()
@@ -30,6 +38,35 @@ def _param(entry: Entry, pending: str | None) -> Any:
 def test_manifest_agrees_with_the_flow_files() -> None:
     # Also: every flow not run here says why (`python -m tests.realworld --skips`).
     assert list(problems(ENTRIES)) == []
+
+
+def test_a_type_podium_lacks_is_not_taken_for_one_of_its_families() -> None:
+    assert classify(["io.kestra.plugin.jdbc.duckdb.Query",
+                     "io.kestra.plugin.serdes.csv.IonToCsv"]) == "plugin:jdbc,serdes"
+    assert classify(["io.kestra.plugin.jdbc.snowflake.Query",
+                     "io.kestra.plugin.core.log.Log"]) == "plugin:jdbc.snowflake"
+    assert classify(["io.kestra.plugin.aws.sqs.Trigger"]) == "plugin:aws.sqs"
+    assert classify(["io.kestra.plugin.gcp.bigquery.Query"]) == "plugin:gcp"
+    # a pluginDefaults `type` may be a package of a family's types
+    assert podium_family("io.kestra.plugin.jdbc.postgresql") == "jdbc"
+
+
+def test_every_type_of_an_installed_podium_family_is_classified_as_podium() -> None:
+    # A type a family adds (or an alias) must be listed in PODIUM_FAMILIES, or its flows
+    # would be skipped as `plugin` instead of validated.
+    from podium.common.plugins import registry
+
+    unlisted = [f"{plugin.name}: {name}" for plugin in registry.plugins
+                if plugin.name in PODIUM_FAMILIES
+                for classes in plugin.by_category().values() for cls in classes
+                for name in (cls.TYPE, *cls.ALIASES) if podium_family(name) != plugin.name]
+    assert unlisted == []
+
+
+def test_a_blueprint_is_read_without_its_catalogue_text() -> None:
+    text = ("extend:\n  title: A title\n  description: |\n    one\n\n    two\n"
+            "id: f\nnamespace: n\n# a comment\ntasks: []\n")
+    assert strip_catalog_metadata(text) == "id: f\nnamespace: n\n# a comment\ntasks: []\n"
 
 
 def test_the_corpus_is_the_size_the_issue_asks() -> None:
