@@ -56,7 +56,7 @@ def test_every_type_of_an_installed_podium_family_is_classified_as_podium() -> N
     # would be skipped as `plugin` instead of validated.
     from podium.common.plugins import registry
 
-    unlisted = [f"{plugin.name}: {name}" for plugin in registry.plugins
+    unlisted = [f"{plugin.name}: {name}" for plugin in registry.plugins()
                 if plugin.name in PODIUM_FAMILIES
                 for classes in plugin.by_category().values() for cls in classes
                 for name in (cls.TYPE, *cls.ALIASES) if podium_family(name) != plugin.name]
