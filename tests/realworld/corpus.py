@@ -75,7 +75,8 @@ PODIUM_FAMILIES: dict[str, frozenset[str]] = {
         f"io.kestra.plugin.serdes.{package}.{name}" for package, short in _SERDES_FORMATS.items()
         for name in (f"{short}ToIon", f"IonTo{short}", f"{short}Reader", f"{short}Writer")),
     "aws": frozenset(f"io.kestra.plugin.aws.s3.{name}" for name in (
-        "Upload", "Download", "Downloads", "List", "Delete", "Copy", "CreateBucket", "Trigger")),
+        "Upload", "Download", "Downloads", "List", "Delete", "DeleteList", "Copy", "CreateBucket",
+        "Trigger")),
     "git": frozenset(f"io.kestra.plugin.git.{name}" for name in (
         "Clone", "SyncFlows", "SyncNamespaceFiles", "PushFlows", "PushNamespaceFiles")),
     "compress": frozenset(f"io.kestra.plugin.compress.{name}" for name in (
