@@ -81,7 +81,10 @@ PODIUM_FAMILIES: dict[str, frozenset[str]] = {
         "Clone", "SyncFlows", "SyncNamespaceFiles", "PushFlows", "PushNamespaceFiles")),
     "compress": frozenset(f"io.kestra.plugin.compress.{name}" for name in (
         "ArchiveCompress", "ArchiveDecompress", "FileCompress", "FileDecompress")),
-    "dbt": frozenset({"io.kestra.plugin.dbt.cli.DbtCLI", "io.kestra.plugin.dbt.cli.Setup"}),
+    # DbtCLI and Setup, and Kestra's deprecated one-command tasks
+    "dbt": frozenset(f"io.kestra.plugin.dbt.cli.{name}" for name in (
+        "DbtCLI", "Setup", "Build", "Compile", "Deps", "Freshness", "List", "Run", "Seed",
+        "Snapshot", "Test")),
 }
 
 
