@@ -17,13 +17,41 @@ from typing import Any, BinaryIO, ClassVar
 
 from pydantic import Field, field_validator
 
-from podium.sdk import Expr, TaskFailure
+from podium.sdk import Example, Expr, TaskFailure
 from podium.sdk.triggers import PollContext, PollingTrigger
 from podium_jdbc.adapter import FetchType
 from podium_jdbc.base import AbstractJdbcQuery
 
 _NONE_REFUSED = ("fetchType NONE is not valid for triggers — the trigger would never fire. "
                  "Use FETCH, FETCH_ONE, or STORE.")
+
+
+def rows_example(engine: str, connection: str) -> Example:
+    """Kestra's one Trigger example, the same for every engine but for its type and its
+    connection properties (`connection`: YAML lines, unindented)."""
+    props = "".join(f"    {line}\n" for line in connection.splitlines())
+    return Example(
+        title="Wait for a SQL query to return results, and then iterate through rows.",
+        code=f"""\
+id: jdbc_trigger
+namespace: company.team
+
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: "{{{{ trigger.rows }}}}"
+    tasks:
+      - id: return
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{{{ fromJson(taskrun.value) }}}}"
+
+triggers:
+  - id: watch
+    type: io.kestra.plugin.jdbc.{engine}.Trigger
+    interval: "PT5M"
+{props}    sql: "SELECT * FROM my_table"
+    fetchType: FETCH
+""")
 
 
 class JdbcTrigger(PollingTrigger):

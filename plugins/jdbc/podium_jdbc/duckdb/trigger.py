@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from podium.sdk import Example, Expr
+from podium.sdk import Expr
 from podium_jdbc.duckdb.query import Query
-from podium_jdbc.trigger import JdbcTrigger
+from podium_jdbc.trigger import JdbcTrigger, rows_example
 
 
 class Trigger(JdbcTrigger):
@@ -21,31 +21,7 @@ class Trigger(JdbcTrigger):
 
     TYPE: ClassVar[str] = "io.kestra.plugin.jdbc.duckdb.Trigger"
     QUERY: ClassVar[type[Query]] = Query
-    EXAMPLES = (
-        Example(
-            title="Wait for a SQL query to return results, and then iterate through rows.",
-            code="""\
-id: jdbc_trigger
-namespace: company.team
-
-tasks:
-  - id: each
-    type: io.kestra.plugin.core.flow.ForEach
-    values: "{{ trigger.rows }}"
-    tasks:
-      - id: return
-        type: io.kestra.plugin.core.debug.Return
-        format: "{{ fromJson(taskrun.value) }}"
-
-triggers:
-  - id: watch
-    type: io.kestra.plugin.jdbc.duckdb.Trigger
-    interval: "PT5M"
-    url: jdbc:duckdb:/data/events.duckdb
-    sql: "SELECT * FROM my_table"
-    fetchType: FETCH
-"""),
-    )
+    EXAMPLES = (rows_example("duckdb", "url: jdbc:duckdb:/data/events.duckdb"),)
 
     url: str = "jdbc:duckdb:"
     input_files: dict[str, str] | Expr | None = None

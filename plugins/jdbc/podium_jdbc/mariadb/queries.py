@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from podium.sdk import Example
 from podium_jdbc.base import JdbcQueries
 from podium_jdbc.mysql.connection import MariaDbConnection
+from podium_jdbc.mysql.examples import queries_example
 
 
 class Queries(MariaDbConnection, JdbcQueries):
@@ -18,22 +18,4 @@ class Queries(MariaDbConnection, JdbcQueries):
     """
 
     TYPE: ClassVar[str] = "io.kestra.plugin.jdbc.mariadb.Queries"
-    EXAMPLES = (
-        Example(
-            title="Run several statements in one transaction.",
-            code="""\
-id: mariadb_queries
-namespace: company.team
-
-tasks:
-  - id: queries
-    type: io.kestra.plugin.jdbc.mariadb.Queries
-    url: jdbc:mariadb://127.0.0.1:3306/shop
-    username: mariadb_user
-    password: "{{ secret('MARIADB_PASSWORD') }}"
-    sql: |
-      INSERT INTO orders (id, amount) VALUES (1, 10);
-      SELECT count(*) AS n FROM orders;
-    fetchType: FETCH_ONE
-"""),
-    )
+    EXAMPLES = (queries_example("mariadb"),)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from podium.sdk import Example
 from podium_jdbc.base import JdbcQuery
 from podium_jdbc.mysql.connection import InputFile, MariaDbConnection
+from podium_jdbc.mysql.examples import fetch_one_example
 
 
 class Query(InputFile, MariaDbConnection, JdbcQuery):
@@ -21,19 +21,5 @@ class Query(InputFile, MariaDbConnection, JdbcQuery):
 
     TYPE: ClassVar[str] = "io.kestra.plugin.jdbc.mariadb.Query"
     EXAMPLES = (
-        Example(
-            title="Send a SQL query to a MariaDB database and fetch a row as output.",
-            code="""\
-id: mariadb_query
-namespace: company.team
-
-tasks:
-  - id: query
-    type: io.kestra.plugin.jdbc.mariadb.Query
-    url: jdbc:mariadb://127.0.0.1:3306/
-    username: mariadb_user
-    password: "{{ secret('MARIADB_PASSWORD') }}"
-    sql: select * from mariadb_types
-    fetchType: FETCH_ONE
-"""),
+        fetch_one_example("mariadb", "MariaDB"),
     )

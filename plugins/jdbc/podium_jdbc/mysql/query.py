@@ -7,6 +7,7 @@ from typing import ClassVar
 from podium.sdk import Example
 from podium_jdbc.base import JdbcQuery
 from podium_jdbc.mysql.connection import InputFile, MysqlConnection
+from podium_jdbc.mysql.examples import fetch_one_example
 
 
 class Query(InputFile, MysqlConnection, JdbcQuery):
@@ -21,21 +22,7 @@ class Query(InputFile, MysqlConnection, JdbcQuery):
 
     TYPE: ClassVar[str] = "io.kestra.plugin.jdbc.mysql.Query"
     EXAMPLES = (
-        Example(
-            title="Send a SQL query to a MySQL database and fetch a row as output.",
-            code="""\
-id: mysql_query
-namespace: company.team
-
-tasks:
-  - id: query
-    type: io.kestra.plugin.jdbc.mysql.Query
-    url: jdbc:mysql://127.0.0.1:3306/
-    username: mysql_user
-    password: "{{ secret('MYSQL_PASSWORD') }}"
-    sql: select * from mysql_types
-    fetchType: FETCH_ONE
-"""),
+        fetch_one_example("mysql", "MySQL"),
         Example(
             title="Load a csv file into a MySQL table.",
             code="""\

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from podium.sdk import Example
 from podium_jdbc.mysql.query import Query
-from podium_jdbc.trigger import JdbcTrigger
+from podium_jdbc.trigger import JdbcTrigger, rows_example
 
 
 class Trigger(JdbcTrigger):
@@ -20,30 +19,8 @@ class Trigger(JdbcTrigger):
 
     TYPE: ClassVar[str] = "io.kestra.plugin.jdbc.mysql.Trigger"
     QUERY: ClassVar[type[Query]] = Query
-    EXAMPLES = (
-        Example(
-            title="Wait for a SQL query to return results, and then iterate through rows.",
-            code="""\
-id: jdbc_trigger
-namespace: company.team
-
-tasks:
-  - id: each
-    type: io.kestra.plugin.core.flow.ForEach
-    values: "{{ trigger.rows }}"
-    tasks:
-      - id: return
-        type: io.kestra.plugin.core.debug.Return
-        format: "{{ fromJson(taskrun.value) }}"
-
-triggers:
-  - id: watch
-    type: io.kestra.plugin.jdbc.mysql.Trigger
-    interval: "PT5M"
-    url: jdbc:mysql://127.0.0.1:3306/
-    username: mysql_user
-    password: "{{ secret('MYSQL_PASSWORD') }}"
-    sql: "SELECT * FROM my_table"
-    fetchType: FETCH
-"""),
-    )
+    EXAMPLES = (rows_example("mysql", """\
+url: jdbc:mysql://127.0.0.1:3306/
+username: mysql_user
+password: "{{ secret('MYSQL_PASSWORD') }}"
+"""),)

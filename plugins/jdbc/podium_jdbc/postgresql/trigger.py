@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from podium.sdk import Example
 from podium_jdbc.postgresql.connection import SslMode
 from podium_jdbc.postgresql.query import Query
-from podium_jdbc.trigger import JdbcTrigger
+from podium_jdbc.trigger import JdbcTrigger, rows_example
 
 
 class Trigger(JdbcTrigger):
@@ -22,33 +21,11 @@ class Trigger(JdbcTrigger):
 
     TYPE: ClassVar[str] = "io.kestra.plugin.jdbc.postgresql.Trigger"
     QUERY: ClassVar[type[Query]] = Query
-    EXAMPLES = (
-        Example(
-            title="Wait for a SQL query to return results, and then iterate through rows.",
-            code="""\
-id: jdbc_trigger
-namespace: company.team
-
-tasks:
-  - id: each
-    type: io.kestra.plugin.core.flow.ForEach
-    values: "{{ trigger.rows }}"
-    tasks:
-      - id: return
-        type: io.kestra.plugin.core.debug.Return
-        format: "{{ fromJson(taskrun.value) }}"
-
-triggers:
-  - id: watch
-    type: io.kestra.plugin.jdbc.postgresql.Trigger
-    interval: "PT5M"
-    url: jdbc:postgresql://127.0.0.1:5432/
-    username: "{{ secret('POSTGRES_USERNAME') }}"
-    password: "{{ secret('POSTGRES_PASSWORD') }}"
-    sql: "SELECT * FROM my_table"
-    fetchType: FETCH
-"""),
-    )
+    EXAMPLES = (rows_example("postgresql", """\
+url: jdbc:postgresql://127.0.0.1:5432/
+username: "{{ secret('POSTGRES_USERNAME') }}"
+password: "{{ secret('POSTGRES_PASSWORD') }}"
+"""),)
 
     ssl: bool = False
     ssl_mode: SslMode | None = None

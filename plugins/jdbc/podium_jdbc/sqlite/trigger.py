@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from podium.sdk import Example
 from podium_jdbc.sqlite.query import Query
-from podium_jdbc.trigger import JdbcTrigger
+from podium_jdbc.trigger import JdbcTrigger, rows_example
 
 
 class Trigger(JdbcTrigger):
@@ -21,31 +20,7 @@ class Trigger(JdbcTrigger):
 
     TYPE: ClassVar[str] = "io.kestra.plugin.jdbc.sqlite.Trigger"
     QUERY: ClassVar[type[Query]] = Query
-    EXAMPLES = (
-        Example(
-            title="Wait for a SQL query to return results, and then iterate through rows.",
-            code="""\
-id: jdbc_trigger
-namespace: company.team
-
-tasks:
-  - id: each
-    type: io.kestra.plugin.core.flow.ForEach
-    values: "{{ trigger.rows }}"
-    tasks:
-      - id: return
-        type: io.kestra.plugin.core.debug.Return
-        format: "{{ fromJson(taskrun.value) }}"
-
-triggers:
-  - id: watch
-    type: io.kestra.plugin.jdbc.sqlite.Trigger
-    interval: "PT5M"
-    url: jdbc:sqlite:myfile.db
-    sql: "SELECT * FROM my_table"
-    fetchType: FETCH
-"""),
-    )
+    EXAMPLES = (rows_example("sqlite", "url: jdbc:sqlite:myfile.db"),)
 
     url: str = "jdbc:sqlite:"
     sqlite_file: str | None = None
