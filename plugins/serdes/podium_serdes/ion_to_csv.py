@@ -9,6 +9,7 @@ from podium.sdk import Example, RunContext, TaskFailure
 from podium.sdk.ion import read_ion
 
 from ._base import BUFFER, Conversion, charset, finish, killed_check, single_char
+from ._examples import salaries_example
 from ._text import DateFormats, TextFormatter
 
 QuoteMode = Literal["ALWAYS", "REQUIRED", "NON_NUMERIC"]
@@ -30,35 +31,8 @@ class IonToCsv(Conversion, DateFormats):
     ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.serdes.csv.CsvWriter",)
     SUFFIX: ClassVar[str] = ".csv"
     EXAMPLES: ClassVar[tuple[Example, ...]] = (
-        Example(title="Download a CSV file, transform it in SQL and store the transformed "
-                      "data as a CSV file.", code="""\
-id: ion_to_csv
-namespace: company.team
-
-tasks:
-  - id: download_csv
-    type: io.kestra.plugin.core.http.Download
-    description: salaries of data professionals from 2020 to 2023 (source ai-jobs.net)
-    uri: https://huggingface.co/datasets/kestra/datasets/raw/main/csv/salaries.csv
-
-  - id: avg_salary_by_job_title
-    type: io.kestra.plugin.jdbc.duckdb.Query
-    inputFiles:
-      data.csv: "{{ outputs.download_csv.uri }}"
-    sql: |
-      SELECT
-        job_title,
-        ROUND(AVG(salary),2) AS avg_salary
-      FROM read_csv_auto('{{ workingDir }}/data.csv', header=True)
-      GROUP BY job_title
-      HAVING COUNT(job_title) > 10
-      ORDER BY avg_salary DESC;
-    store: true
-
-  - id: result
-    type: io.kestra.plugin.serdes.csv.IonToCsv
-    from: "{{ outputs.avg_salary_by_job_title.uri }}"
-"""),
+        salaries_example("Download a CSV file, transform it in SQL and store the transformed "
+                         "data as a CSV file.", "ion_to_csv", TYPE, spaced=True),
         Example(title="Query a database and export to CSV with quoted strings but unquoted "
                       "numbers using the NON_NUMERIC quote mode.", code="""\
 id: export_csv_non_numeric

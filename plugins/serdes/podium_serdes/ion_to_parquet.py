@@ -14,6 +14,7 @@ from podium.sdk.ion import read_ion
 from ._arrow import arrow_schema
 from ._avro import AvroProperties, converted, load_schema
 from ._base import Conversion, finish, killed_check
+from ._examples import salaries_example
 
 CompressionCodec = Literal["UNCOMPRESSED", "SNAPPY", "GZIP", "ZSTD"]
 Version = Literal["V1", "V2"]
@@ -35,32 +36,9 @@ class IonToParquet(Conversion, AvroProperties):
     TYPE: ClassVar[str] = "io.kestra.plugin.serdes.parquet.IonToParquet"
     ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.serdes.parquet.ParquetWriter",)
     SUFFIX: ClassVar[str] = ".parquet"
-    EXAMPLES: ClassVar[tuple[Example, ...]] = (Example(
-        title="Read a CSV file, transform it and store the transformed data as a parquet file.",
-        code="""\
-id: ion_to_parquet
-namespace: company.team
-tasks:
-  - id: download_csv
-    type: io.kestra.plugin.core.http.Download
-    description: salaries of data professionals from 2020 to 2023 (source ai-jobs.net)
-    uri: https://huggingface.co/datasets/kestra/datasets/raw/main/csv/salaries.csv
-  - id: avg_salary_by_job_title
-    type: io.kestra.plugin.jdbc.duckdb.Query
-    inputFiles:
-      data.csv: "{{ outputs.download_csv.uri }}"
-    sql: |
-      SELECT
-        job_title,
-        ROUND(AVG(salary),2) AS avg_salary
-      FROM read_csv_auto('{{ workingDir }}/data.csv', header=True)
-      GROUP BY job_title
-      HAVING COUNT(job_title) > 10
-      ORDER BY avg_salary DESC;
-    store: true
-  - id: result
-    type: io.kestra.plugin.serdes.parquet.IonToParquet
-    from: "{{ outputs.avg_salary_by_job_title.uri }}"
+    EXAMPLES: ClassVar[tuple[Example, ...]] = (salaries_example(
+        "Read a CSV file, transform it and store the transformed data as a parquet file.",
+        "ion_to_parquet", TYPE, extra="""\
     schema: |
       {
         "type": "record",

@@ -13,6 +13,7 @@ from podium.sdk import Example, RunContext
 from podium.sdk.ion import read_ion
 
 from ._base import BUFFER, Conversion, charset, finish, killed_check
+from ._examples import salaries_example
 from ._text import java_double, zone
 
 _NAME = re.compile(r"[A-Za-z_][\w.-]*")
@@ -31,33 +32,9 @@ class IonToXml(Conversion):
     TYPE: ClassVar[str] = "io.kestra.plugin.serdes.xml.IonToXml"
     ALIASES: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.serdes.xml.XmlWriter",)
     SUFFIX: ClassVar[str] = ".xml"
-    EXAMPLES: ClassVar[tuple[Example, ...]] = (Example(
-        title="Read a CSV file, transform it and store the transformed data as an XML file.",
-        code="""\
-id: ion_to_xml
-namespace: company.team
-tasks:
-  - id: download_csv
-    type: io.kestra.plugin.core.http.Download
-    description: salaries of data professionals from 2020 to 2023 (source ai-jobs.net)
-    uri: https://huggingface.co/datasets/kestra/datasets/raw/main/csv/salaries.csv
-  - id: avg_salary_by_job_title
-    type: io.kestra.plugin.jdbc.duckdb.Query
-    inputFiles:
-      data.csv: "{{ outputs.download_csv.uri }}"
-    sql: |
-      SELECT
-        job_title,
-        ROUND(AVG(salary),2) AS avg_salary
-      FROM read_csv_auto('{{ workingDir }}/data.csv', header=True)
-      GROUP BY job_title
-      HAVING COUNT(job_title) > 10
-      ORDER BY avg_salary DESC;
-    store: true
-  - id: result
-    type: io.kestra.plugin.serdes.xml.IonToXml
-    from: "{{ outputs.avg_salary_by_job_title.uri }}"
-"""),)
+    EXAMPLES: ClassVar[tuple[Example, ...]] = (salaries_example(
+        "Read a CSV file, transform it and store the transformed data as an XML file.",
+        "ion_to_xml", TYPE),)
 
     charset: str = "UTF-8"
     root_name: str = "items"
