@@ -250,264 +250,56 @@ tasks:
 """),
 )
 
-# The deprecated one-command tasks (AbstractDbt), by class name.
+
+_LEGACY_FLOW = """
+id: dbt_{name}
+namespace: company.team
+
+tasks:
+  - id: working_directory
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: clone_repository
+        type: io.kestra.plugin.git.Clone
+        url: https://github.com/kestra-io/dbt-demo
+        branch: main
+
+      - id: dbt_{name}
+        type: io.kestra.plugin.dbt.cli.{type_name}
+        taskRunner:
+          type: io.kestra.plugin.scripts.runner.docker.Docker
+        dbtPath: /usr/local/bin/dbt
+        containerImage: ghcr.io/kestra-io/dbt-duckdb
+        profiles: |
+          jaffle_shop:
+            outputs:
+              dev:
+                type: duckdb
+                path: ':memory:'
+                extensions:
+                  - parquet
+            target: dev
+"""
+
+
+def _legacy(type_name: str, command: str, stop: str = ".") -> tuple[Example, ...]:
+    """Kestra's example of a one-command task: the same flow for each but for the task's
+    type (its flow and task ids are `dbt_<type in lower case>`) and its title's command."""
+    return (Example(title=f"Invoke dbt `{command}` command{stop}",
+                    code=_LEGACY_FLOW.format(name=type_name.lower(), type_name=type_name)),)
+
+
+# The deprecated one-command tasks (AbstractDbt), by class name. Kestra's examples of all
+# but Test are one flow; Test's clones another project.
 LEGACY = {
-    'Build': (
-        Example(title='Invoke dbt `build` command.',
-                code="""
-id: dbt_build
-namespace: company.team
-
-tasks:
-  - id: working_directory
-    type: io.kestra.plugin.core.flow.WorkingDirectory
-    tasks:
-      - id: clone_repository
-        type: io.kestra.plugin.git.Clone
-        url: https://github.com/kestra-io/dbt-demo
-        branch: main
-
-      - id: dbt_build
-        type: io.kestra.plugin.dbt.cli.Build
-        taskRunner:
-          type: io.kestra.plugin.scripts.runner.docker.Docker
-        dbtPath: /usr/local/bin/dbt
-        containerImage: ghcr.io/kestra-io/dbt-duckdb
-        profiles: |
-          jaffle_shop:
-            outputs:
-              dev:
-                type: duckdb
-                path: ':memory:'
-                extensions:
-                  - parquet
-            target: dev
-"""),
-    ),
-    'Compile': (
-        Example(title='Invoke dbt `compile` command.',
-                code="""
-id: dbt_compile
-namespace: company.team
-
-tasks:
-  - id: working_directory
-    type: io.kestra.plugin.core.flow.WorkingDirectory
-    tasks:
-      - id: clone_repository
-        type: io.kestra.plugin.git.Clone
-        url: https://github.com/kestra-io/dbt-demo
-        branch: main
-
-      - id: dbt_compile
-        type: io.kestra.plugin.dbt.cli.Compile
-        taskRunner:
-          type: io.kestra.plugin.scripts.runner.docker.Docker
-        dbtPath: /usr/local/bin/dbt
-        containerImage: ghcr.io/kestra-io/dbt-duckdb
-        profiles: |
-          jaffle_shop:
-            outputs:
-              dev:
-                type: duckdb
-                path: ':memory:'
-                extensions:
-                  - parquet
-            target: dev
-"""),
-    ),
-    'Deps': (
-        Example(title='Invoke dbt `deps` command',
-                code="""
-id: dbt_deps
-namespace: company.team
-
-tasks:
-  - id: working_directory
-    type: io.kestra.plugin.core.flow.WorkingDirectory
-    tasks:
-      - id: clone_repository
-        type: io.kestra.plugin.git.Clone
-        url: https://github.com/kestra-io/dbt-demo
-        branch: main
-
-      - id: dbt_deps
-        type: io.kestra.plugin.dbt.cli.Deps
-        taskRunner:
-          type: io.kestra.plugin.scripts.runner.docker.Docker
-        dbtPath: /usr/local/bin/dbt
-        containerImage: ghcr.io/kestra-io/dbt-duckdb
-        profiles: |
-          jaffle_shop:
-            outputs:
-              dev:
-                type: duckdb
-                path: ':memory:'
-                extensions:
-                  - parquet
-            target: dev
-"""),
-    ),
-    'Freshness': (
-        Example(title='Invoke dbt `source freshness` command.',
-                code="""
-id: dbt_freshness
-namespace: company.team
-
-tasks:
-  - id: working_directory
-    type: io.kestra.plugin.core.flow.WorkingDirectory
-    tasks:
-      - id: clone_repository
-        type: io.kestra.plugin.git.Clone
-        url: https://github.com/kestra-io/dbt-demo
-        branch: main
-
-      - id: dbt_freshness
-        type: io.kestra.plugin.dbt.cli.Freshness
-        taskRunner:
-          type: io.kestra.plugin.scripts.runner.docker.Docker
-        dbtPath: /usr/local/bin/dbt
-        containerImage: ghcr.io/kestra-io/dbt-duckdb
-        profiles: |
-          jaffle_shop:
-            outputs:
-              dev:
-                type: duckdb
-                path: ':memory:'
-                extensions:
-                  - parquet
-            target: dev
-"""),
-    ),
-    'List': (
-        Example(title='Invoke dbt `list` command.',
-                code="""
-id: dbt_list
-namespace: company.team
-
-tasks:
-  - id: working_directory
-    type: io.kestra.plugin.core.flow.WorkingDirectory
-    tasks:
-      - id: clone_repository
-        type: io.kestra.plugin.git.Clone
-        url: https://github.com/kestra-io/dbt-demo
-        branch: main
-
-      - id: dbt_list
-        type: io.kestra.plugin.dbt.cli.List
-        taskRunner:
-          type: io.kestra.plugin.scripts.runner.docker.Docker
-        dbtPath: /usr/local/bin/dbt
-        containerImage: ghcr.io/kestra-io/dbt-duckdb
-        profiles: |
-          jaffle_shop:
-            outputs:
-              dev:
-                type: duckdb
-                path: ':memory:'
-                extensions:
-                  - parquet
-            target: dev
-"""),
-    ),
-    'Run': (
-        Example(title='Invoke dbt `run` command.',
-                code="""
-id: dbt_run
-namespace: company.team
-
-tasks:
-  - id: working_directory
-    type: io.kestra.plugin.core.flow.WorkingDirectory
-    tasks:
-      - id: clone_repository
-        type: io.kestra.plugin.git.Clone
-        url: https://github.com/kestra-io/dbt-demo
-        branch: main
-
-      - id: dbt_run
-        type: io.kestra.plugin.dbt.cli.Run
-        taskRunner:
-          type: io.kestra.plugin.scripts.runner.docker.Docker
-        dbtPath: /usr/local/bin/dbt
-        containerImage: ghcr.io/kestra-io/dbt-duckdb
-        profiles: |
-          jaffle_shop:
-            outputs:
-              dev:
-                type: duckdb
-                path: ':memory:'
-                extensions:
-                  - parquet
-            target: dev
-"""),
-    ),
-    'Seed': (
-        Example(title='Invoke dbt `seed` command.',
-                code="""
-id: dbt_seed
-namespace: company.team
-
-tasks:
-  - id: working_directory
-    type: io.kestra.plugin.core.flow.WorkingDirectory
-    tasks:
-      - id: clone_repository
-        type: io.kestra.plugin.git.Clone
-        url: https://github.com/kestra-io/dbt-demo
-        branch: main
-
-      - id: dbt_seed
-        type: io.kestra.plugin.dbt.cli.Seed
-        taskRunner:
-          type: io.kestra.plugin.scripts.runner.docker.Docker
-        dbtPath: /usr/local/bin/dbt
-        containerImage: ghcr.io/kestra-io/dbt-duckdb
-        profiles: |
-          jaffle_shop:
-            outputs:
-              dev:
-                type: duckdb
-                path: ':memory:'
-                extensions:
-                  - parquet
-            target: dev
-"""),
-    ),
-    'Snapshot': (
-        Example(title='Invoke dbt `snapshot` command.',
-                code="""
-id: dbt_snapshot
-namespace: company.team
-
-tasks:
-  - id: working_directory
-    type: io.kestra.plugin.core.flow.WorkingDirectory
-    tasks:
-      - id: clone_repository
-        type: io.kestra.plugin.git.Clone
-        url: https://github.com/kestra-io/dbt-demo
-        branch: main
-
-      - id: dbt_snapshot
-        type: io.kestra.plugin.dbt.cli.Snapshot
-        taskRunner:
-          type: io.kestra.plugin.scripts.runner.docker.Docker
-        dbtPath: /usr/local/bin/dbt
-        containerImage: ghcr.io/kestra-io/dbt-duckdb
-        profiles: |
-          jaffle_shop:
-            outputs:
-              dev:
-                type: duckdb
-                path: ':memory:'
-                extensions:
-                  - parquet
-            target: dev
-"""),
-    ),
+    'Build': _legacy("Build", "build"),
+    'Compile': _legacy("Compile", "compile"),
+    'Deps': _legacy("Deps", "deps", stop=""),  # Kestra's title has no full stop
+    'Freshness': _legacy("Freshness", "source freshness"),
+    'List': _legacy("List", "list"),
+    'Run': _legacy("Run", "run"),
+    'Seed': _legacy("Seed", "seed"),
+    'Snapshot': _legacy("Snapshot", "snapshot"),
     'Test': (
         Example(title='Invoke dbt `test` command.',
                 code="""
