@@ -1,0 +1,57 @@
+"""Outgoing JSON requests of plugin tasks, through the worker's SSRF guard.
+
+The same guard and settings as the core http tasks (common/http_client.py, the worker's
+`http.*` settings on `ctx.http`): the scheme and host of every hop checked, the address
+connected to the one checked, no environment proxies. Credentials a task sends are added to
+the attempt's masker, so a log line or an error carrying them shows `******`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from podium.common.http_client import checked_url, guarded_client
+from podium.common.http_guard import HostPolicy
+from podium.common.settings import HttpSettings
+
+
+@dataclass(frozen=True)
+class JsonResponse:
+    status: int
+    body: Any          # the decoded JSON, or the text when it is not JSON
+    text: str
+
+
+def mask_secret(ctx: Any, value: str | None) -> None:
+    """Mask `value` in every later log line and error of this attempt."""
+    masker = getattr(ctx, "masker", None)
+    if value and masker is not None:
+        masker.add(value)
+
+
+def settings_of(ctx: Any) -> HttpSettings:
+    http = getattr(ctx, "http", None)
+    return http if isinstance(http, HttpSettings) else HttpSettings()
+
+
+def post_json(ctx: Any, url: str, payload: dict[str, Any], *,
+              headers: dict[str, str] | None = None, timeout: float = 120.0) -> JsonResponse:
+    """POST `payload` as JSON to `url` through the guard; any status is returned, a refused
+    host or a transport error raises (HostNotAllowedError / HttpRequestError / httpx's)."""
+    policy = HostPolicy.from_settings(settings_of(ctx))
+    target = checked_url(policy, url)
+    left = ctx.remaining() if hasattr(ctx, "remaining") else None
+    seconds = min(timeout, left) if left is not None else timeout
+    with guarded_client(policy, timeout=httpx.Timeout(seconds),
+                        follow_redirects=False) as client:
+        response = client.post(target, json=payload, headers=headers or {})
+    text = response.text
+    try:
+        body: Any = json.loads(text) if text else None
+    except ValueError:
+        body = text
+    return JsonResponse(response.status_code, body, text)
