@@ -22,6 +22,8 @@ from podium.sdk.guarded_http import JsonResponse, mask_secret, post_json
 OPENAI_URL = "https://api.openai.com/v1"
 MISTRAL_URL = "https://api.mistral.ai/v1"
 GEMINI_URL = "https://generativelanguage.googleapis.com/v1beta"
+# Kestra's provider timeout when the task sets none; a task `timeout` caps it (post_json).
+DEFAULT_TIMEOUT = 120.0
 
 # langchain4j's FinishReason, as Kestra's outputs name it.
 _OPENAI_FINISH = {"stop": "STOP", "length": "LENGTH", "model_length": "LENGTH",
@@ -68,7 +70,7 @@ class _Provider(StrictModel):
         if configuration.log_requests:
             ctx.log("INFO", f"{self.label} request to {url}: {body}")
         started = time.monotonic()
-        response = post_json(ctx, url, body, headers=headers, timeout=_timeout(ctx))
+        response = post_json(ctx, url, body, headers=headers, timeout=DEFAULT_TIMEOUT)
         elapsed = int((time.monotonic() - started) * 1000)
         if configuration.log_responses:
             ctx.log("INFO", f"{self.label} response ({response.status}): {response.text}")
@@ -159,10 +161,6 @@ class GoogleGemini(_Provider):
 
 
 Provider = Annotated[Union[OpenAI, GoogleGemini, MistralAI], Field(discriminator="type")]
-
-
-def _timeout(ctx: RunContext) -> float:
-    return 120.0  # Kestra's default when the task has no timeout; ctx.remaining() caps it
 
 
 def _error_message(response: JsonResponse) -> str:

@@ -9,6 +9,7 @@ import pytest
 from podium.common.flow.loader import parse_flow
 from podium.common.models.state import State
 from podium.common.plugins.discovery import discover
+from podium.worker.run_context import RunContext
 from podium_openai import plugin
 from tests.plugins.ai.flows import run
 from tests.plugins.ai.llm_server import API_KEY
@@ -106,3 +107,11 @@ def test_the_plugin_is_found_through_its_entry_point():
 @pytest.mark.parametrize("example", plugin.tasks[0].EXAMPLES, ids=lambda e: e.title[:30])
 def test_every_example_flow_validates(example):
     assert parse_flow(example.code).flow.id == "openai_chat"
+
+
+def test_the_worker_refuses_a_loopback_server_it_was_not_allowed(runtime, llm, monkeypatch):
+    monkeypatch.setattr(RunContext, "http", None)  # the default settings: public hosts only
+    final, _, logs = run(runtime, PROMPT, {"url": llm.url})
+    assert final.state is State.FAILED
+    assert any("http.allow_private" in line for line in logs), logs
+    assert not llm.requests
