@@ -8,7 +8,13 @@ from pydantic import field_validator
 
 from podium.sdk import Dyn, Example, RunContext, Task
 from podium_ai._unsupported import refuse
-from podium_ai.configuration import ChatConfiguration, ChatMessage, conversation, outputs
+from podium_ai.configuration import (
+    ChatConfiguration,
+    ChatMessage,
+    conversation,
+    dynamic_list,
+    outputs,
+)
 from podium_ai.providers import Provider
 
 
@@ -113,7 +119,8 @@ tasks:
         return refuse(info.field_name, value)
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
-        messages = conversation(ctx, self.messages)  # type: ignore[arg-type]
+        messages = conversation(ctx, dynamic_list(ctx, self.messages, ChatMessage,
+                                                  "messages"))
         reply = self.provider.chat(ctx, messages, self.configuration)
         ctx.metric({"name": "ai.provider.calls", "type": "counter", "value": 1,
                     "tags": {"provider": type(self.provider).__name__}})

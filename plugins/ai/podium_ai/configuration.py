@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import model_validator
+from pydantic import TypeAdapter, ValidationError, model_validator
 
 from podium.sdk import Dyn, RunContext, StrictModel, TaskFailure
 from podium_ai.providers import Reply
@@ -117,3 +117,22 @@ def outputs(ctx: RunContext, reply: Reply, configuration: ChatConfiguration) -> 
     if reply.thinking and configuration.return_thinking:
         result["thinking"] = reply.thinking
     return result
+
+
+def dynamic_list(ctx: RunContext, value: Any, model: Any, name: str) -> list[Any]:
+    """A list-of-models property the flow may give as an expression (a JSON list, or the
+    native list a lone `{{ expr }}` renders to), checked against `model`."""
+    if value is None or isinstance(value, list):
+        return value or []
+    rendered = ctx.render_typed(value)
+    if isinstance(rendered, str):
+        try:
+            rendered = json.loads(rendered)
+        except ValueError:
+            raise TaskFailure(f"{name}: the expression did not render to a list: "
+                              f"{rendered[:200]!r}") from None
+    try:
+        return TypeAdapter(list[model]).validate_python(rendered)
+    except ValidationError as exc:
+        raise TaskFailure(f"{name}: {exc.errors()[0]['msg']} at "
+                          f"{'.'.join(map(str, exc.errors()[0]['loc']))}") from None

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from podium.sdk import RunContext, StrictModel, TaskFailure
 
 
@@ -82,3 +84,23 @@ def response_format(schema_json: str) -> dict[str, Any]:
         raise TaskFailure(f"jsonResponseSchema: not valid JSON ({exc})") from None
     return {"type": "json_schema",
             "json_schema": {"name": "kestra_schema", "strict": True, "schema": schema}}
+
+
+def dynamic(ctx: RunContext, value: Any, shape: Any, name: str) -> Any:
+    """A list or map property the flow may give as an expression (JSON text, or the native
+    value a lone `{{ expr }}` renders to), checked against `shape`."""
+    if value is None or isinstance(value, (list, dict)):
+        return value
+    rendered = ctx.render_typed(value)
+    if isinstance(rendered, str):
+        try:
+            rendered = json.loads(rendered)
+        except ValueError:
+            raise TaskFailure(f"{name}: the expression did not render to JSON: "
+                              f"{rendered[:200]!r}") from None
+    try:
+        return TypeAdapter(shape).validate_python(rendered)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise TaskFailure(f"{name}: {first['msg']} at "
+                          f"{'.'.join(map(str, first['loc']))}") from None

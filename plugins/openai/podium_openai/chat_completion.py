@@ -10,6 +10,7 @@ from podium.sdk.guarded_http import mask_secret, post_json
 from podium_openai._request import (
     ChatFunction,
     ChatMessage,
+    dynamic,
     message,
     response_format,
     tool,
@@ -157,8 +158,9 @@ tasks:
     def _body(self, ctx: RunContext) -> dict[str, Any]:
         if self.messages is None and self.prompt is None:
             raise TaskFailure("Either `messages` or `prompt` must be set")
+        given = dynamic(ctx, self.messages, list[ChatMessage], "messages") or []
         messages = [message(m.role, ctx.render(m.content) if m.content else m.content)
-                    for m in self.messages or []]  # type: ignore[union-attr]
+                    for m in given]
         if self.prompt is not None:
             messages.append(message("user", ctx.render(self.prompt)))
         body: dict[str, Any] = {"model": ctx.render(self.model), "messages": messages,
@@ -169,7 +171,8 @@ tasks:
                            ("frequency_penalty", self.frequency_penalty)):
             if value is not None:
                 body[key] = value
-        tools = [tool(ctx, f) for f in self.functions or [] if f.parameters]  # type: ignore[union-attr]
+        functions = dynamic(ctx, self.functions, list[ChatFunction], "functions") or []
+        tools = [tool(ctx, f) for f in functions if f.parameters]
         if tools:
             body["tools"] = tools
         choice = tool_choice(ctx.render(self.function_call), tools)
@@ -181,10 +184,12 @@ tasks:
             body["prompt_cache_retention"] = "24h"
         if self.user:
             body["user"] = ctx.render(self.user)
-        if self.stop:
-            body["stop"] = [ctx.render(s) for s in self.stop]  # type: ignore[union-attr]
-        if self.logit_bias:
-            body["logit_bias"] = self.logit_bias
+        stop = dynamic(ctx, self.stop, list[str], "stop")
+        if stop:
+            body["stop"] = [ctx.render(s) for s in stop]
+        logit_bias = dynamic(ctx, self.logit_bias, dict[str, int], "logitBias")
+        if logit_bias:
+            body["logit_bias"] = logit_bias
         return body
 
 

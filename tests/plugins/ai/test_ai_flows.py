@@ -217,3 +217,34 @@ def test_an_unknown_provider_type_is_refused_naming_the_known_ones():
     with pytest.raises(Exception) as refused:
         parse_flow(flow)
     assert "provider" in str(refused.value) and "GoogleGemini" in str(refused.value)
+
+
+DYNAMIC_MESSAGES = """
+id: dynamic
+namespace: company.ai
+inputs:
+  - id: url
+    type: STRING
+  - id: messages
+    type: JSON
+tasks:
+  - id: chat
+    type: io.kestra.plugin.ai.completion.ChatCompletion
+    provider:
+      type: io.kestra.plugin.ai.provider.OpenAI
+      apiKey: "{{ secret('OPENAI_API_KEY') }}"
+      modelName: local-model
+      baseUrl: "{{ inputs.url }}/v1"
+    messages: "{{ inputs.messages }}"
+"""
+
+
+def test_messages_given_as_an_expression(runtime, llm):
+    messages = ('[{"type": "USER", "content": "hi"}, {"type": "AI", "content": "hello"},'
+                ' {"type": "USER", "contentBlocks": [{"text": "and now?"}]}]')
+    final, runs, logs = run(runtime, DYNAMIC_MESSAGES, {"url": llm.url, "messages": messages})
+    assert final.state is State.SUCCESS, logs
+    assert runs["chat"].outputs["textOutput"] == "echo: and now?"
+    assert llm.requests[0].body["messages"] == [
+        {"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"},
+        {"role": "user", "content": "and now?"}]

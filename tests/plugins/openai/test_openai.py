@@ -115,3 +115,34 @@ def test_the_worker_refuses_a_loopback_server_it_was_not_allowed(runtime, llm, m
     assert final.state is State.FAILED
     assert any("http.allow_private" in line for line in logs), logs
     assert not llm.requests
+
+
+MESSAGES_EXPRESSION = """
+id: dynamic
+namespace: company.team
+inputs:
+  - id: url
+    type: STRING
+  - id: messages
+    type: JSON
+tasks:
+  - id: completion
+    type: io.kestra.plugin.openai.ChatCompletion
+    apiKey: "{{ secret('OPENAI_API_KEY') }}"
+    baseUrl: "{{ inputs.url }}/v1"
+    model: gpt-4o
+    messages: "{{ inputs.messages }}"
+    stop: ["END"]
+"""
+
+
+def test_messages_given_as_an_expression(runtime, llm):
+    messages = '[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]'
+    final, runs, logs = run(runtime, MESSAGES_EXPRESSION, {"url": llm.url,
+                                                           "messages": messages})
+    assert final.state is State.SUCCESS, logs
+    assert runs["completion"].outputs["choices"][0]["message"]["content"] == "echo: hi"
+    body = llm.requests[0].body
+    assert body["messages"] == [{"role": "system", "content": "Be brief."},
+                                {"role": "user", "content": "hi"}]
+    assert body["stop"] == ["END"]
