@@ -6,7 +6,8 @@ every request (path, headers, JSON body).
   content); answers `echo: <last user message>`, a tool call when `tools` are sent, a JSON
   object when `response_format` asks for one. The model `fail-500` answers 500.
 - `POST /v1beta/models/<model>:generateContent` (Gemini): checks `x-goog-api-key` and
-  `contents`; answers `gemini: <last user text>`.
+  `contents`; answers `gemini: <last user text>`, or with `responseMimeType: application/json`
+  an object of the `responseSchema`'s properties, each valued `<name>`.
 Errors carry the provider's error body (`{"error": {"message": ...}}`).
 """
 
@@ -83,6 +84,10 @@ def gemini(model: str, body: Any) -> tuple[int, dict[str, Any]]:
                                "status": "INVALID_ARGUMENT"}}
     text = contents[-1]["parts"][0]["text"]
     answer = f"gemini: {text}"
+    config = body.get("generationConfig") or {}
+    if config.get("responseMimeType") == "application/json":  # each property: its name
+        properties = (config.get("responseSchema") or {}).get("properties") or {}
+        answer = json.dumps({name: f"<{name}>" for name in properties})
     return 200, {"candidates": [{"content": {"role": "model", "parts": [{"text": answer}]},
                                  "finishReason": "STOP", "index": 0}],
                  "usageMetadata": {"promptTokenCount": _words(text),

@@ -8,6 +8,7 @@ import pytest
 
 from podium.common.flow.loader import parse_flow
 from podium.common.models.state import State
+from podium_ai.completion import ChatCompletion
 from tests.plugins.ai.flows import run
 from tests.plugins.ai.llm_server import API_KEY
 
@@ -248,3 +249,18 @@ def test_messages_given_as_an_expression(runtime, llm):
     assert llm.requests[0].body["messages"] == [
         {"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"},
         {"role": "user", "content": "and now?"}]
+
+
+def test_kestras_structured_output_example_with_gemini(runtime, llm):
+    example = next(e.code for e in ChatCompletion.EXAMPLES if "jsonSchema" in e.code)
+    flow = example.replace(
+        "      modelName: gemini-2.5-flash\n",
+        "      modelName: gemini-2.5-flash\n      baseUrl: \"{{ inputs.url }}/v1beta\"\n").replace(
+        "inputs:\n", "inputs:\n  - id: url\n    type: STRING\n", 1)
+    final, runs, logs = run(runtime, flow, {"url": llm.url})
+    assert final.state is State.SUCCESS, logs
+    assert runs["ai-agent"].outputs["jsonOutput"] == {"name": "<name>", "birth": "<birth>"}
+    config = llm.requests[0].body["generationConfig"]
+    assert config["responseMimeType"] == "application/json"
+    assert config["responseSchema"] == {"type": "object", "properties": {
+        "name": {"type": "string"}, "birth": {"type": "string"}}}
