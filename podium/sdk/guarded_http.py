@@ -17,6 +17,7 @@ import httpx
 from podium.common.http_client import checked_url, guarded_client
 from podium.common.http_guard import HostPolicy
 from podium.common.settings import HttpSettings
+from podium.sdk import TaskFailure
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,21 @@ def settings_of(ctx: Any) -> HttpSettings:
 
 def post_json(ctx: Any, url: str, payload: dict[str, Any], *,
               headers: dict[str, str] | None = None, timeout: float = 120.0) -> JsonResponse:
-    """POST `payload` as JSON to `url` through the guard; any status is returned, a refused
-    host or a transport error raises (HostNotAllowedError / HttpRequestError / httpx's)."""
+    """POST `payload` as JSON to `url` through the guard; any status is returned. A refused
+    host raises the guard's error (HostNotAllowedError / HttpRequestError), a transport
+    error or a timeout a TaskFailure naming the URL."""
     policy = HostPolicy.from_settings(settings_of(ctx))
     target = checked_url(policy, url)
     left = ctx.remaining() if hasattr(ctx, "remaining") else None
     seconds = min(timeout, left) if left is not None else timeout
-    with guarded_client(policy, timeout=httpx.Timeout(seconds),
-                        follow_redirects=False) as client:
-        response = client.post(target, json=payload, headers=headers or {})
+    try:
+        with guarded_client(policy, timeout=httpx.Timeout(seconds),
+                            follow_redirects=False) as client:
+            response = client.post(target, json=payload, headers=headers or {})
+    except httpx.TimeoutException:
+        raise TaskFailure(f"POST {url}: no answer within {seconds:g} s") from None
+    except httpx.HTTPError as exc:  # connection refused, reset, TLS...
+        raise TaskFailure(f"POST {url} failed: {type(exc).__name__}: {exc}") from None
     text = response.text
     try:
         body: Any = json.loads(text) if text else None

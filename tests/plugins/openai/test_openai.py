@@ -146,3 +146,11 @@ def test_messages_given_as_an_expression(runtime, llm):
     assert body["messages"] == [{"role": "system", "content": "Be brief."},
                                 {"role": "user", "content": "hi"}]
     assert body["stop"] == ["END"]
+
+
+def test_a_server_that_is_not_there_fails_naming_the_url(runtime, llm):
+    llm.close()  # the port is free again: nothing listens there
+    final, _, logs = run(runtime, PROMPT, {"url": llm.url})
+    assert final.state is State.FAILED
+    assert any(f"POST {llm.url}/v1/chat/completions failed: ConnectError" in line
+               for line in logs), logs
