@@ -11,7 +11,8 @@ from __future__ import annotations
 from podium.common.plugins.registry import registry
 
 # The first-party plugin families in plugins/ (distribution podium-plugin-<family>).
-FIRST_PARTY = ("ai", "aws", "compress", "dbt", "git", "jdbc", "openai", "serdes")
+FIRST_PARTY = ("ai", "aws", "compress", "dbt", "email", "git", "jdbc", "notifications", "openai",
+               "serdes")
 _KESTRA_PREFIX = "io.kestra.plugin."
 
 
