@@ -70,6 +70,33 @@ tasks:
     plainTextContent: hello
 """
 
+SMTPS = """
+id: smtps
+namespace: tests.email
+inputs:
+  - id: port
+    type: INT
+  - id: trusted
+    type: STRING
+  - id: logo
+    type: FILE
+tasks:
+  - id: mail
+    type: io.kestra.plugin.email.MailSend
+    host: 127.0.0.1
+    port: "{{ inputs.port }}"
+    trustedHosts:
+      - "{{ inputs.trusted }}"
+    from: podium@example.org
+    to: ada@example.org
+    subject: implicit TLS
+    htmlTextContent: '<img src="cid:logo.png">'
+    embeddedImages:
+      - name: logo.png
+        uri: "{{ inputs.logo }}"
+        contentType: image/png
+"""
+
 ALERT = """
 id: alert
 namespace: tests.email
@@ -97,6 +124,25 @@ errors:
       team: data
 """
 
+OTHER = """
+id: other
+namespace: tests.email
+inputs:
+  - id: port
+    type: INT
+  - id: target
+    type: STRING
+tasks:
+  - id: notify
+    type: io.kestra.plugin.notifications.mail.MailExecution
+    host: 127.0.0.1
+    port: "{{ inputs.port }}"
+    transportStrategy: SMTP
+    from: podium@example.org
+    to: oncall@example.org
+    executionId: "{{ inputs.target }}"
+"""
+
 FIRST = b"id,name\n" + b"".join(b"%d,row %d\n" % (i, i) for i in range(2000))
 SECOND = bytes(range(256)) * 40
 
@@ -107,7 +153,7 @@ def rt(tmp_path_factory):
         # The worker's outgoing settings, as `podium worker` sets them: loopback allowed.
         patch.setattr(RunContext, "http", HttpSettings(allow_hosts=["127.0.0.1"]))
         with Runtime.embedded(tmp_path_factory.mktemp("email")) as runtime:
-            for source in (SEND, AUTH, ALERT):
+            for source in (SEND, AUTH, SMTPS, ALERT, OTHER):
                 runtime.deploy(parse_flow(source))
             yield runtime
 
@@ -168,6 +214,28 @@ def test_auth_over_starttls_with_a_self_signed_certificate(rt, tmp_path):
         controller.stop()
 
 
+def test_smtps_trusted_host_and_an_embedded_image(rt, tmp_path):
+    """The default transport (SMTPS, implicit TLS): a self-signed certificate is refused
+    unless the host is in `trustedHosts`; the image is a related part named by its cid."""
+    controller, handler = smtp_server.start(tls=smtp_server.self_signed(tmp_path),
+                                            implicit_tls=True)
+    logo = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
+    try:
+        refused = run(rt, "smtps", port=controller.port, trusted="other.example.org",
+                      logo=Upload("logo.png", data=logo))
+        assert refused.state is State.FAILED
+        assert "CERTIFICATE_VERIFY_FAILED" in errors(rt, refused)
+        done = run(rt, "smtps", port=controller.port, trusted="127.0.0.1",
+                   logo=Upload("logo.png", data=logo))
+        assert done.state is State.SUCCESS, errors(rt, done)
+        [got] = handler.received
+        related = next(p for p in got.message.walk() if p.get_content_type() == "image/png")
+        assert related["Content-ID"] == "<logo.png>"
+        assert related.get_content() == logo
+    finally:
+        controller.stop()
+
+
 def test_mail_execution_from_errors_sends_the_summary(rt, plain):
     controller, handler = plain
     handler.received.clear()
@@ -188,6 +256,23 @@ def test_mail_execution_from_errors_sends_the_summary(rt, plain):
     assert "Namespace: tests.email" in text and "Flow: alert" in text
     assert "Final task ID: boom" in text
     assert '<span style="color: red;">' in html
+
+
+def test_mail_execution_of_another_ended_execution(rt, plain):
+    """`executionId` of another execution (as from a Flow trigger): its final state, and
+    an unknown id fails naming it."""
+    controller, handler = plain
+    failed = run(rt, "alert", port=smtp_server.free_port())  # its own mail cannot go out
+    handler.received.clear()
+    done = run(rt, "other", port=controller.port, target=failed.id)
+    assert done.state is State.SUCCESS, errors(rt, done)
+    [got] = handler.received
+    text = got.message.get_body(("plain",)).get_content()
+    assert f"Execution: {failed.id}" in text and "Status: FAILED" in text
+    assert "Failed on task boom" in text
+    missing = run(rt, "other", port=controller.port, target="nope")
+    assert missing.state is State.FAILED
+    assert "Unable to find execution 'nope' (`executionId`)" in errors(rt, missing)
 
 
 def test_a_refused_connection_fails_the_task_clearly(rt):
