@@ -9,6 +9,8 @@ from email.message import EmailMessage
 from email.utils import getaddresses, make_msgid
 from typing import Any
 
+from pydantic import ValidationError
+
 from podium.sdk import RunContext, StrictModel, TaskFailure
 
 DEFAULT_TEXT = "Please view this email in a modern email client"  # Kestra's default
@@ -54,8 +56,10 @@ def attachment_list(ctx: RunContext, value: Any, field: str) -> list[Attachment]
             item = item.model_dump()
         try:
             items.append(Attachment.model_validate(ctx.render_value(item)))
-        except Exception as exc:  # noqa: BLE001 - pydantic's message names the key
-            raise TaskFailure(f"`{field}[{index}]`: {exc}") from None
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'item'}: {e['msg']}"
+                                 for e in exc.errors())
+            raise TaskFailure(f"`{field}[{index}]`: {problems}") from None
     return items
 
 

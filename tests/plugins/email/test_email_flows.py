@@ -143,6 +143,23 @@ tasks:
     executionId: "{{ inputs.target }}"
 """
 
+BAD = """
+id: bad
+namespace: tests.email
+inputs:
+  - id: to
+    type: STRING
+  - id: attachments
+    type: STRING
+tasks:
+  - id: mail
+    type: io.kestra.plugin.email.MailSend
+    host: 127.0.0.1
+    from: podium@example.org
+    to: "{{ inputs.to }}"
+    attachments: "{{ inputs.attachments }}"
+"""
+
 FIRST = b"id,name\n" + b"".join(b"%d,row %d\n" % (i, i) for i in range(2000))
 SECOND = bytes(range(256)) * 40
 
@@ -153,7 +170,7 @@ def rt(tmp_path_factory):
         # The worker's outgoing settings, as `podium worker` sets them: loopback allowed.
         patch.setattr(RunContext, "http", HttpSettings(allow_hosts=["127.0.0.1"]))
         with Runtime.embedded(tmp_path_factory.mktemp("email")) as runtime:
-            for source in (SEND, AUTH, SMTPS, ALERT, OTHER):
+            for source in (SEND, AUTH, SMTPS, ALERT, OTHER, BAD):
                 runtime.deploy(parse_flow(source))
             yield runtime
 
@@ -292,6 +309,18 @@ def test_the_default_settings_refuse_a_loopback_server(rt, plain, monkeypatch):
     assert done.state is State.FAILED
     assert "SMTP connection to '127.0.0.1' refused" in errors(rt, done)
     assert handler.received == []
+
+
+@pytest.mark.parametrize(("to", "attachments", "message"), [
+    ("nobody", "[]", "`to`: 'nobody' is not an email address"),
+    ("ada@example.org", "not json", "`attachments`: expected a list of {name, uri, "
+                                    "contentType}, got 'not json'"),
+    ("ada@example.org", '[{"name": "a.csv"}]', "`attachments[0]`: uri: Field required"),
+])
+def test_bad_input_names_the_property(rt, to, attachments, message):
+    done = run(rt, "bad", to=to, attachments=attachments)
+    assert done.state is State.FAILED
+    assert message in errors(rt, done)
 
 
 def test_kestra_examples_validate():
