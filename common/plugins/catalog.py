@@ -14,12 +14,17 @@ from podium.common.plugins.registry import registry
 FIRST_PARTY = ("ai", "aws", "compress", "dbt", "email", "git", "jdbc", "notifications", "openai",
                "serdes")
 _KESTRA_PREFIX = "io.kestra.plugin."
+# Older names whose types now live in another family (Kestra moved them).
+MOVED = {"io.kestra.plugin.notifications.mail.": "email"}
 
 
 def family_of(type_name: str) -> str | None:
     """`jdbc` for io.kestra.plugin.jdbc.postgresql.Query; None for core or foreign names."""
     if not type_name.startswith(_KESTRA_PREFIX):
         return None
+    for prefix, moved in MOVED.items():
+        if type_name.startswith(prefix):
+            return moved
     family = type_name[len(_KESTRA_PREFIX):].split(".", 1)[0]
     return None if family in ("", "core") else family
 

@@ -9,6 +9,7 @@ import pytest
 
 from podium.common.flow.loader import parse_flow
 from podium.common.models.state import State
+from podium.common.plugins.catalog import family_of
 from podium.common.settings import HttpSettings
 from podium.common.storage.uploads import Upload
 from podium.runtime import Runtime
@@ -333,3 +334,15 @@ def test_kestra_examples_validate():
                 raise AssertionError(f"{task.TYPE}: {example.title}: {exc}") from exc
             checked += 1
     assert checked == 5
+
+
+def test_the_older_names_point_at_this_plugin():
+    """A flow naming notifications.mail.* where the plugin is missing is told to install
+    podium-plugin-email (Kestra moved these types to plugin-email)."""
+    assert family_of("io.kestra.plugin.notifications.mail.MailExecution") == "email"
+    assert family_of("io.kestra.plugin.email.MailSend") == "email"
+    assert {t.TYPE for t in plugin.tasks} == {"io.kestra.plugin.email.MailSend",
+                                              "io.kestra.plugin.email.MailExecution"}
+    assert {a for t in plugin.tasks for a in t.ALIASES} == {
+        "io.kestra.plugin.notifications.mail.MailSend",
+        "io.kestra.plugin.notifications.mail.MailExecution"}
