@@ -11,8 +11,7 @@ from __future__ import annotations
 from podium.common.plugins.registry import registry
 
 # The first-party plugin families in plugins/ (distribution podium-plugin-<family>).
-FIRST_PARTY = ("ai", "aws", "compress", "dbt", "email", "git", "jdbc", "notifications", "openai",
-               "serdes")
+FIRST_PARTY = ("ai", "aws", "compress", "dbt", "email", "git", "jdbc", "openai", "serdes")
 _KESTRA_PREFIX = "io.kestra.plugin."
 # Older names whose types now live in another family (Kestra moved them).
 MOVED = {"io.kestra.plugin.notifications.mail.": "email"}
