@@ -1,0 +1,15 @@
+"""Podium's notifications plugin: Kestra's chat webhook notification tasks."""
+
+from podium.sdk import Plugin
+from podium_notifications.discord import DiscordExecution, DiscordIncomingWebhook
+from podium_notifications.google_chat import GoogleChatExecution, GoogleChatIncomingWebhook
+from podium_notifications.slack import SlackExecution, SlackIncomingWebhook
+from podium_notifications.teams import TeamsExecution, TeamsIncomingWebhook
+
+plugin = Plugin(
+    name="notifications", title="Notifications",
+    description="Slack, Microsoft Teams, Discord and Google Chat incoming webhooks, and "
+                "Kestra's execution summaries for them.",
+    tasks=(SlackIncomingWebhook, SlackExecution, TeamsIncomingWebhook, TeamsExecution,
+           DiscordIncomingWebhook, DiscordExecution, GoogleChatIncomingWebhook,
+           GoogleChatExecution))

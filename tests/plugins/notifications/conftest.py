@@ -1,0 +1,62 @@
+"""A chat service on loopback: a threaded HTTP server that records every POST (path, headers,
+JSON body) and answers the status a test sets; the worker's SSRF guard allows 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from podium.common.settings import HttpSettings
+from podium.runtime import Runtime
+from podium.worker.run_context import RunContext
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers),
+                                          "json": json.loads(body)})
+                answer = b"ok" if receiver.status < 400 else b"invalid_token"
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "/services/T000/B000/secret") -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def runtime(tmp_path, monkeypatch):
+    # what `podium worker` does with PODIUM_HTTP__ALLOW_HOSTS (wiring.worker_http)
+    monkeypatch.setattr(RunContext, "http", HttpSettings(allow_hosts=["127.0.0.1"]))
+    with Runtime.embedded(tmp_path / "data", workers=1, environ={}) as running:
+        yield running
