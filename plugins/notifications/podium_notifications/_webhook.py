@@ -9,8 +9,9 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from podium.sdk import RunContext, Task, TaskFailure
+from podium.sdk.durations import parse_duration
 from podium.sdk.executions import execution_summary
-from podium.sdk.webhooks import post_json
+from podium.sdk.webhooks import DEFAULT_TIMEOUT, post_json
 
 
 class WebhookTask(Task):
@@ -18,15 +19,20 @@ class WebhookTask(Task):
 
     url: str
     payload: str | None = None
-    options: dict[str, Any] | None = None  # Kestra's HTTP options: only `headers` is used
+    # Kestra's HTTP options: `headers` and `readTimeout` are used, the others accepted
+    options: dict[str, Any] | None = None
 
     def send(self, ctx: RunContext, message: Any) -> None:
         url = ctx.render(self.url).strip()
         if not url:
             raise TaskFailure("url: the webhook URL is empty")
-        headers = ctx.render_value((self.options or {}).get("headers") or {})
+        options = ctx.render_value(self.options or {})
+        headers = options.get("headers") or {}
+        if not isinstance(headers, dict):
+            raise TaskFailure("options.headers: a map of header names to values")
         ctx.log("DEBUG", f"Send {self.SERVICE} webhook: {json.dumps(message)}")
-        post_json(ctx, url, message, headers={str(k): str(v) for k, v in headers.items()})
+        post_json(ctx, url, message, headers={str(k): str(v) for k, v in headers.items()},
+                  timeout=_seconds(options.get("readTimeout")))
 
     def rendered_payload(self, ctx: RunContext) -> Any:
         return parse_json(ctx.render(self.payload), "payload")
@@ -55,6 +61,15 @@ class ExecutionFields(Task):
         if fields:
             found["customFields"] = fields
         return found
+
+
+def _seconds(value: Any) -> float:
+    if value is None:
+        return DEFAULT_TIMEOUT
+    try:
+        return parse_duration(str(value)).total_seconds()
+    except ValueError as exc:
+        raise TaskFailure(f"options.readTimeout: {exc}") from None
 
 
 def parse_json(text: str, field: str) -> Any:

@@ -76,6 +76,21 @@ def test_slack_message_text_becomes_mrkdwn(runtime, receiver):
         {"text": "*Done*: _hello_, see <https://example.com|docs>"}, {"text": "raw"}]
 
 
+def test_options_headers_are_sent(runtime, receiver):
+    final, _ = run(runtime, flow(f"""
+  - id: send
+    type: io.kestra.plugin.googleworkspace.chat.GoogleChatIncomingWebhook
+    url: "{receiver.url()}"
+    payload: '{{"text": "hi"}}'
+    options:
+      readTimeout: PT5S
+      headers:
+        X-Flow: "{{{{ flow.id }}}}"
+"""))
+    assert final.state is State.SUCCESS
+    assert receiver.requests[0]["headers"]["X-Flow"] == "hello"
+
+
 def test_a_refused_webhook_fails_the_task_without_showing_its_url(runtime, receiver):
     receiver.status = 403
     final, runs = run(runtime, flow(webhook_task(
