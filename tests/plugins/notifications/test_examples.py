@@ -21,6 +21,9 @@ def test_the_plugin_is_found_through_its_entry_point():
     assert notifications.distribution == "podium-plugin-notifications"
     expected = [f"{package}.{prefix}{kind}" for package, prefix in SERVICES.values()
                 for kind in ("IncomingWebhook", "Execution")]
+    expected += ["io.kestra.plugin.zulip.ZulipIncomingWebhook",
+                 "io.kestra.plugin.squadcast.SquadcastIncomingWebhook",
+                 "io.kestra.plugin.meta.whatsapp.WhatsAppIncomingWebhook"]
     assert [cls.TYPE for cls in notifications.tasks] == expected
     assert not [b for b in broken if b.name == "notifications"]
 
@@ -29,7 +32,10 @@ def test_every_type_keeps_its_legacy_name():
     legacy = {alias for cls in plugin.tasks for alias in cls.ALIASES}
     assert legacy == {f"io.kestra.plugin.notifications.{service}.{prefix}{kind}"
                       for service, (_, prefix) in SERVICES.items()
-                      for kind in ("IncomingWebhook", "Execution")}
+                      for kind in ("IncomingWebhook", "Execution")} | {
+        "io.kestra.plugin.notifications.zulip.ZulipIncomingWebhook",
+        "io.kestra.plugin.notifications.squadcast.SquadcastIncomingWebhook",
+        "io.kestra.plugin.notifications.whatsapp.WhatsAppIncomingWebhook"}
 
 
 @pytest.mark.parametrize("example", [(cls, e) for cls in plugin.tasks for e in cls.EXAMPLES],

@@ -20,13 +20,22 @@ PAYLOADS = {
                                   '"summary": "Hello from {{ flow.id }}"}',
     "discord.DiscordIncomingWebhook": '{"username": "bot", "content": "Hello from {{ flow.id }}"}',
     "google.GoogleChatIncomingWebhook": '{"text": "Hello from {{ flow.id }}"}',
+    "zulip.ZulipIncomingWebhook": '{"text": "Hello from {{ flow.id }}"}',
+    "squadcast.SquadcastIncomingWebhook": '{"message": "Hello from {{ flow.id }}", '
+                                          '"status": "trigger"}',
+    "whatsapp.WhatsAppIncomingWebhook": '{"textBody": "Hello from {{ flow.id }}"}',
 }
 CURRENT = {"slack.SlackIncomingWebhook": "io.kestra.plugin.slack.SlackIncomingWebhook",
            "teams.TeamsIncomingWebhook":
                "io.kestra.plugin.microsoft365.teams.TeamsIncomingWebhook",
            "discord.DiscordIncomingWebhook": "io.kestra.plugin.discord.DiscordIncomingWebhook",
            "google.GoogleChatIncomingWebhook":
-               "io.kestra.plugin.googleworkspace.chat.GoogleChatIncomingWebhook"}
+               "io.kestra.plugin.googleworkspace.chat.GoogleChatIncomingWebhook",
+           "zulip.ZulipIncomingWebhook": "io.kestra.plugin.zulip.ZulipIncomingWebhook",
+           "squadcast.SquadcastIncomingWebhook":
+               "io.kestra.plugin.squadcast.SquadcastIncomingWebhook",
+           "whatsapp.WhatsAppIncomingWebhook":
+               "io.kestra.plugin.meta.whatsapp.WhatsAppIncomingWebhook"}
 
 
 def flow(tasks: str, flow_id: str = "hello") -> str:
@@ -55,6 +64,10 @@ def test_each_service_receives_its_payload_under_both_names(runtime, receiver):
     assert sent["/legacy/discord.DiscordIncomingWebhook"] == {"username": "bot",
                                                               "content": "Hello from hello"}
     assert sent["/legacy/google.GoogleChatIncomingWebhook"] == {"text": "Hello from hello"}
+    assert sent["/legacy/zulip.ZulipIncomingWebhook"] == {"text": "Hello from hello"}
+    assert sent["/legacy/squadcast.SquadcastIncomingWebhook"] == {
+        "message": "Hello from hello", "status": "trigger"}
+    assert sent["/legacy/whatsapp.WhatsAppIncomingWebhook"] == {"textBody": "Hello from hello"}
     for short in PAYLOADS:
         assert sent[f"/current/{short}"] == sent[f"/legacy/{short}"]
     assert {r["headers"]["Content-Type"] for r in receiver.requests} == {"application/json"}
