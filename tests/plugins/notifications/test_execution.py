@@ -4,7 +4,7 @@ Kestra's execution summary (its templates' shape), read from the store."""
 from __future__ import annotations
 
 from podium.common.models.state import State
-from tests.plugins.notifications.flows import run
+from tests.plugins.notifications.flows import messages, run
 
 FAILING = """
 id: unreliable
@@ -110,3 +110,18 @@ tasks:
     assert attachment["fields"][2]["value"] == done.id
     assert attachment["fields"][-1] == {"title": "Final task ID", "value": "hello",
                                         "short": True}
+
+
+def test_an_unknown_execution_id_fails_naming_the_property(runtime, receiver):
+    final, _ = run(runtime, f"""
+id: notifier
+namespace: company.team
+tasks:
+  - id: alert
+    type: io.kestra.plugin.discord.DiscordExecution
+    url: "{receiver.url()}"
+    executionId: nope
+""")
+    assert final.state is State.FAILED
+    assert "executionId: no execution 'nope'" in messages(runtime, final.id)
+    assert receiver.requests == []
