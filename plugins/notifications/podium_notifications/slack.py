@@ -4,6 +4,7 @@ io.kestra.plugin.notifications.slack.*): Slack incoming webhooks."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any, ClassVar
 
 from podium.sdk import Example, RunContext, TaskFailure
@@ -145,7 +146,13 @@ def slack_summary(summary: dict[str, Any]) -> dict[str, Any]:
     color = "good" if state == "SUCCESS" else "warning" if state == "WARNING" else "danger"
     return {"text": text, "blocks": blocks,
             "attachments": [{"color": color, "fields": fields,
-                             "ts": int(summary["startDate"].timestamp())}]}
+                             "ts": _epoch(summary["startDate"])}]}
+
+
+def _epoch(start: Any) -> int:
+    """Slack's `ts`: the execution's start, in seconds (the summary gives it as ISO text)."""
+    moment = start if isinstance(start, datetime) else datetime.fromisoformat(str(start))
+    return int(moment.timestamp())
 
 
 def _section(text: str) -> dict[str, Any]:

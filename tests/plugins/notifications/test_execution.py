@@ -123,5 +123,5 @@ tasks:
     executionId: nope
 """)
     assert final.state is State.FAILED
-    assert "executionId: no execution 'nope'" in messages(runtime, final.id)
+    assert "Unable to find execution 'nope' (`executionId`)" in messages(runtime, final.id)
     assert receiver.requests == []

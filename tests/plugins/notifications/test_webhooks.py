@@ -146,8 +146,10 @@ def test_the_ssrf_guard_refuses_loopback_by_default(runtime, receiver, monkeypat
     assert not any("B000/secret" in line for line in messages(runtime, final.id))
 
 
-@pytest.mark.parametrize("seconds,text", [(0.0, "0s"), (1.5, "1.5s"), (62.25, "1m 2.25s"),
-                                          (3600, "1h"), (3723.0, "1h 2m 3s")])
+# Kestra's State.humanDuration: DurationFormatUtils.formatDurationHMS (HH:mm:ss.SSS).
+@pytest.mark.parametrize("seconds,text", [(0.0, "00:00:00.000"), (1.5, "00:00:01.500"),
+                                          (62.25, "00:01:02.250"), (3600, "01:00:00.000"),
+                                          (3723.0, "01:02:03.000")])
 def test_human_duration_is_kestras(seconds, text):
     from podium.sdk.executions import human_duration
     assert human_duration(seconds) == text
