@@ -11,10 +11,23 @@ from __future__ import annotations
 from podium.common.plugins.registry import registry
 
 # The first-party plugin families in plugins/ (distribution podium-plugin-<family>).
-FIRST_PARTY = ("ai", "aws", "compress", "dbt", "email", "git", "jdbc", "openai", "serdes")
+FIRST_PARTY = ("ai", "aws", "compress", "dbt", "email", "git", "jdbc", "notifications", "openai",
+               "serdes")
 _KESTRA_PREFIX = "io.kestra.plugin."
-# Older names whose types now live in another family (Kestra moved them).
-MOVED = {"io.kestra.plugin.notifications.mail.": "email"}
+# Type names whose first segment is not the Podium plugin providing them: Kestra's older
+# names (it moved them) and the chat services the notifications plugin groups. The first
+# matching prefix wins.
+MOVED = {
+    "io.kestra.plugin.notifications.mail.": "email",
+    "io.kestra.plugin.notifications.": "notifications",
+    "io.kestra.plugin.slack.": "notifications",
+    "io.kestra.plugin.microsoft365.teams.": "notifications",
+    "io.kestra.plugin.discord.": "notifications",
+    "io.kestra.plugin.googleworkspace.chat.": "notifications",
+    "io.kestra.plugin.zulip.": "notifications",
+    "io.kestra.plugin.squadcast.": "notifications",
+    "io.kestra.plugin.meta.whatsapp.": "notifications",
+}
 
 
 def family_of(type_name: str) -> str | None:
