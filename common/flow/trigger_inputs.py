@@ -7,7 +7,9 @@ possibly months later. Values holding an expression (`{{ trigger.date }}`) are r
 fire time and cannot be checked here; neither can inputs shown only under a `dependsOn`
 condition.
 
-A required input left out is refused only when the trigger gives `inputs` at all: Kestra
+A disabled trigger is not checked: it starts no execution, and Kestra's own blueprint
+library has one whose `inputs` name no input of the flow (parametrized-flow-with-multiple-
+schedules). A required input left out is refused only when the trigger gives `inputs` at all: Kestra
 accepts a Schedule with no `inputs` on a flow with required ones (its own test flows have
 some), and such a flow's executions fail at input resolution as Kestra's do.
 """
@@ -31,7 +33,7 @@ def check_scheduled_inputs(flow: Flow) -> list[RawProblem]:
     declared = {item.id: item for item in flow.inputs or [] if item.id is not None}
     problems = []
     for index, trigger in enumerate(flow.triggers or []):
-        if trigger.TYPE in SCHEDULED_TRIGGERS:
+        if trigger.TYPE in SCHEDULED_TRIGGERS and not trigger.disabled:
             # Only the scheduled triggers (checked above) have `inputs`.
             given = getattr(trigger, "inputs", None) or {}
             problems += _check_trigger(("triggers", index), given, declared)

@@ -73,8 +73,11 @@ test_api_refuses, test_flow_validate_refuses, test_flow_deploy_refuses = \
     COUNT_INPUT + "    defaults: '{{ 1 + 1 }}'\n",              # expressions: not checked
     COUNT_INPUT + SCHEDULE + "    cron: '@daily'\n    inputs:\n      count: '{{ 2 }}'\n",
     COUNT_INPUT + SCHEDULE + "    cron: '@daily'\n",             # no inputs at all: as Kestra
+    # a disabled trigger starts nothing: its inputs are not checked (a Kestra blueprint)
+    COUNT_INPUT + SCHEDULE + "    cron: '@daily'\n    disabled: true\n    inputs:\n"
+    "      name: count\n",
 ], ids=["feb-29", "dom-or-dow", "expression-default", "expression-trigger-input",
-        "schedule-without-inputs"])
+        "schedule-without-inputs", "disabled-schedule-inputs"])
 def test_valid_schedules_and_inputs_are_accepted(api, extra):
     response = api.post("/api/v1/flows", content=flow_yaml(extra), headers=YAML)
     assert response.status_code == 200, response.text
