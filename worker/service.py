@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-import podium.common.plugins  # noqa: F401  (registers every task type)
+import podium.common.plugins  # noqa: F401  (the plugin package; its registry loads on first use)
 from podium.common.errors import PodiumError, StorageError
 from podium.common.messages import KillTask, LogLine, RunTask, TaskResult, decode_worker_message
 from podium.common.models.state import State
@@ -65,11 +65,17 @@ INLINE_LOG_LINES = 200
 INLINE_LOG_CHARS = 64 * 1024
 
 
-@functools.cache
 def task_adapter() -> TypeAdapter:
     """The validator of every task type, built on first use (about a quarter of a second
     of CPU): the processes that import this module but run no task (executor, scheduler,
-    every CLI command) never build it."""
+    every CLI command) never build it. Built again when the registry changed (a test's own
+    plugin type, registered after the first task ran)."""
+    registry.classes("task")  # loaded first, so that loading does not change the key
+    return _task_adapter(registry.generation)
+
+
+@functools.lru_cache(maxsize=1)
+def _task_adapter(generation: int) -> TypeAdapter:
     return TypeAdapter(AnyTask)
 
 

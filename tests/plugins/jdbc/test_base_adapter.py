@@ -91,7 +91,9 @@ tasks:
     fetchType: FETCH_ONE
 """)
     runs = {run.task_id: run for run in runtime.task_runs(done.id)}
-    assert runs["script"].state is State.SUCCESS
+    assert runs["script"].state is State.SUCCESS, (
+        [(line.task_id, line.message) for line in runtime.logs(done.id)], done.error,
+        runs["script"].outputs, runs["script"].attempts)
     script = outputs_of(runtime, done, "script")
     assert script["outputs"] == [
         {"rows": [{"name": "ada", "note": "from-hook", "hook": "before"}], "size": 1}]

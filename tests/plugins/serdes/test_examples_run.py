@@ -48,7 +48,12 @@ def _files() -> dict[str, bytes]:
         f"<product><product_id>{p['product_id']}</product_id><product_name>"
         f"{p['product_name']}</product_name><price>{p['price']}</price></product>"
         for p in PRODUCTS) + "</products>"
+    # The Ion-to-X examples average salaries per title, keeping titles with more than 10.
+    salaries = "work_year,job_title,salary\n" + "".join(
+        f"2023,{title},{base + 1000 * i}\n" for title, base in
+        (("Data Engineer", 100000), ("Data Analyst", 70000)) for i in range(12))
     return {"csv/products.csv": csv.encode(), "csv/fruit.csv": b"fruit,color\napple,red\n",
+            "csv/salaries.csv": salaries.encode(),
             "json/products.json": "\n".join(json.dumps(p) for p in PRODUCTS).encode(),
             "avro/products.avro": avro.getvalue(), "parquet/products.parquet": parquet.getvalue(),
             "excel/Products.xlsx": excel.getvalue(), "xml/products.xml": xml.encode()}
