@@ -82,7 +82,10 @@ def state_of(runtime, execution_id: str) -> State:
 
 
 def test_queue_keeps_the_limit_and_starts_in_submission_order(runtime):
-    deploy(runtime, flow("queued", "QUEUE", limit=2, seconds=1))
+    # Each run lasts long enough that the six are submitted while the first two still
+    # run, even on a loaded machine (seen in CI: one-second runs ended before the last
+    # submissions, and only two had to wait).
+    deploy(runtime, flow("queued", "QUEUE", limit=2, seconds=3))
     with SlotWatcher(runtime, "queued") as watcher:
         ids = []
         for _ in range(6):
