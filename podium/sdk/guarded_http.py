@@ -34,9 +34,11 @@ def mask_secret(ctx: Any, value: str | None) -> None:
         masker.add(value)
 
 
-def settings_of(ctx: Any) -> HttpSettings:
+def policy_of(ctx: Any) -> HostPolicy:
+    """The worker's outgoing guard (its `http` settings; the defaults without them): the one
+    policy every plugin connection goes through (this module, webhooks, hosts)."""
     http = getattr(ctx, "http", None)
-    return http if isinstance(http, HttpSettings) else HttpSettings()
+    return HostPolicy.from_settings(http if isinstance(http, HttpSettings) else HttpSettings())
 
 
 def post_json(ctx: Any, url: str, payload: dict[str, Any], *,
@@ -44,7 +46,7 @@ def post_json(ctx: Any, url: str, payload: dict[str, Any], *,
     """POST `payload` as JSON to `url` through the guard; any status is returned. A refused
     host raises the guard's error (HostNotAllowedError / HttpRequestError), a transport
     error or a timeout a TaskFailure naming the URL."""
-    policy = HostPolicy.from_settings(settings_of(ctx))
+    policy = policy_of(ctx)
     target = checked_url(policy, url)
     left = ctx.remaining() if hasattr(ctx, "remaining") else None
     seconds = min(timeout, left) if left is not None else timeout

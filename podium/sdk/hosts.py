@@ -10,12 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from podium.common.errors import HostNotAllowedError
-from podium.common.http_guard import HostPolicy
-from podium.common.settings import HttpSettings
+from podium.sdk.guarded_http import policy_of
 
 __all__ = ["HostNotAllowedError", "allowed_addresses"]
 
 
 def allowed_addresses(ctx: Any, host: str, port: int) -> list[str]:
-    settings = getattr(ctx, "http", None) or HttpSettings()
-    return HostPolicy.from_settings(settings).resolve(host, port)
+    return policy_of(ctx).resolve(host, port)

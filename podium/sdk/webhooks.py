@@ -12,9 +12,8 @@ import httpx
 
 from podium.common.errors import HttpRequestError, TaskFailure
 from podium.common.http_client import checked_url, guarded_client
-from podium.common.http_guard import HostPolicy
 from podium.common.plugins.run_context import RunContext
-from podium.common.settings import HttpSettings
+from podium.sdk.guarded_http import policy_of
 
 DEFAULT_TIMEOUT = 10.0  # seconds: Kestra's options.readTimeout default
 
@@ -29,8 +28,7 @@ def post_json(ctx: RunContext, url: str, payload: Any, *,
               headers: dict[str, str] | None = None,
               timeout: float = DEFAULT_TIMEOUT) -> httpx.Response:
     """POST `payload` as JSON to `url`; the response (2xx), or TaskFailure."""
-    settings = getattr(ctx, "http", None) or HttpSettings()
-    policy = HostPolicy.from_settings(settings)
+    policy = policy_of(ctx)
     shown = redacted(url)
     try:
         target = checked_url(policy, url)
