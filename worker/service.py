@@ -70,7 +70,6 @@ def task_adapter() -> TypeAdapter:
     of CPU): the processes that import this module but run no task (executor, scheduler,
     every CLI command) never build it. Built again when the registry changed (a test's own
     plugin type, registered after the first task ran)."""
-    registry.classes("task")  # loaded first, so that loading does not change the key
     return _task_adapter(registry.generation)
 
 

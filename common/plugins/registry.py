@@ -26,9 +26,14 @@ class PluginRegistry:
         self._plugins: list[Plugin] = []
         self._broken: list[BrokenPlugin] = []
         self._loaded = False
-        # Changes with every class added or taken out: what caches a schema built over the
-        # registry (the worker's task validator) keys on it.
-        self.generation = 0
+        self._generation = 0  # counts the classes added and taken out
+
+    @property
+    def generation(self) -> int:
+        """Changes with every class added or taken out (loading first): what caches a schema
+        built over the registry (the worker's task validator) keys on it."""
+        self._ensure_loaded()
+        return self._generation
 
     def _ensure_loaded(self) -> None:
         if self._loaded:
@@ -69,7 +74,7 @@ class PluginRegistry:
         if cls.TYPE in names and names[cls.TYPE] is not cls:
             raise ValueError(f"plugin type {cls.TYPE} registered twice")
         names[cls.TYPE] = cls
-        self.generation += 1
+        self._generation += 1
         for alias in cls.ALIASES:
             self._aliases[category][alias] = cls.TYPE
 
@@ -81,7 +86,7 @@ class PluginRegistry:
             if self._aliases[category].get(alias) == cls.TYPE:
                 del self._aliases[category][alias]
         self._owners.pop(cls, None)
-        self.generation += 1
+        self._generation += 1
 
     def forget_plugin(self, plugin: Plugin) -> None:
         """Drop a plugin from the list (its classes are taken out with `remove`)."""
