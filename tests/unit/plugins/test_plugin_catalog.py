@@ -25,8 +25,8 @@ def test_the_family_of_a_type_name(type_name, family):
 
 
 def test_a_family_podium_lacks_is_named_as_kestras_plugin():
-    assert missing_plugin_hint("io.kestra.plugin.gcp.gcs.Upload") == (
-        "it belongs to Kestra's plugin-gcp, which Podium does not provide yet "
+    assert missing_plugin_hint("io.kestra.plugin.azure.storage.blob.Upload") == (
+        "it belongs to Kestra's plugin-azure, which Podium does not provide yet "
         "(`podium plugins list` shows the installed plugins)")
 
 

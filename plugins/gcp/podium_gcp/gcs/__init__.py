@@ -1,0 +1,6 @@
+"""Kestra's `io.kestra.plugin.gcp.gcs` types, in the order the plugin registers them."""
+
+from podium.sdk import Task, Trigger
+
+TASKS: tuple[type[Task], ...] = ()
+TRIGGERS: tuple[type[Trigger], ...] = ()
