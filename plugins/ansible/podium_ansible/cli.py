@@ -77,7 +77,7 @@ class AnsibleCLI(ScriptTask):
         mode = str(ctx.render(self.outputs_mode)).strip().upper()
         if mode not in ("ALL", "EXPLICIT"):
             raise TaskFailure(f"`outputsMode` must be ALL or EXPLICIT, not '{mode}'")
-        work = Path(ctx.working_dir)  # type: ignore[arg-type]
+        work = Path(ctx.working_dir)
         fd, name = tempfile.mkstemp(prefix=".ansible-results-", suffix=".jsonl", dir=work)
         os.close(fd)
         report = locate.Report(ctx.log)
