@@ -20,6 +20,8 @@ from typing import Callable
 
 # The first word of a command that runs an Ansible program (ansible, ansible-playbook...).
 _PROGRAM = re.compile(r"\s*(ansible(?:-[a-z]+)?)(?=\s|$)")
+# What sh, dash and bash say when a command names a program they cannot find.
+_SHELL_NOT_FOUND = re.compile(r"\b(ansible(?:-[a-z]+)?): (?:command )?not found\s*$")
 NOT_FOUND = ("{program} was not found: install Ansible beside the worker (pip install "
              "'podium-plugin-ansible[ansible]', or pip install ansible-core), or put it on "
              "the task's PATH (env or beforeCommands)")
@@ -62,7 +64,8 @@ def fallback_folders(prefix: str | None = None, path: str | None = None) -> list
 
 class Report:
     """The `on_line` of the run: logs each line as the script tasks do (stdout INFO, stderr
-    ERROR) and keeps the not-found message of a check, the task's failure then."""
+    ERROR) and keeps the not-found message of a check (or of the shell, for a program that
+    beforeCommands run), the task's failure then."""
 
     def __init__(self, log: Callable[[str, str], None]) -> None:
         self.log = log
@@ -71,4 +74,8 @@ class Report:
     def line(self, text: str, is_stderr: bool) -> None:
         if is_stderr and " was not found: install Ansible beside the worker" in text:
             self.missing = text
+        elif is_stderr and (shell := _SHELL_NOT_FOUND.search(text)):
+            # An Ansible program named by beforeCommands, which run before the checks.
+            self.missing = not_found(shell.group(1))
+            text = f"{text} ({self.missing})"
         self.log("ERROR" if is_stderr else "INFO", text)
