@@ -18,6 +18,7 @@ was checked for.
 
 from __future__ import annotations
 
+import ssl
 from typing import Any, Iterable
 
 import httpcore
@@ -53,7 +54,7 @@ class GuardedBackend(httpcore.SyncBackend):
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's default transport on a connection pool that uses GuardedBackend."""
 
-    def __init__(self, policy: HostPolicy, *, verify: bool = True) -> None:
+    def __init__(self, policy: HostPolicy, *, verify: bool | ssl.SSLContext = True) -> None:
         super().__init__(verify=verify, trust_env=False)
         # HTTPTransport keeps its pool in `_pool` and only offers a network backend through
         # it; it is rebuilt here with the same TLS context, limits and retries (none).
@@ -73,11 +74,13 @@ def checked_url(policy: HostPolicy, uri: str) -> httpx.URL:
     return url
 
 
-def guarded_client(policy: HostPolicy, *, verify: bool = True,
+def guarded_client(policy: HostPolicy, *, verify: bool | ssl.SSLContext = True,
                    timeout: httpx.Timeout | None = None, follow_redirects: bool = True,
                    max_redirects: int = 10) -> httpx.Client:
     """A client for one task attempt: every hop checked, no environment proxies, no
-    .netrc credentials, httpx's redirect rules (Authorization dropped across origins)."""
+    .netrc credentials, httpx's redirect rules (Authorization dropped across origins).
+    `verify`: False trusts any certificate; an SSLContext brings its own CA and client
+    certificate (Kubernetes' caCertData / clientCertData)."""
 
     def check(request: httpx.Request) -> None:
         policy.check_url(request.url.scheme, request.url.host)

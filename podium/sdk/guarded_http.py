@@ -9,6 +9,7 @@ the attempt's masker, so a log line or an error carrying them shows `******`.
 from __future__ import annotations
 
 import json
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,18 @@ def policy_of(ctx: Any) -> HostPolicy:
     policy every plugin connection goes through (this module, webhooks, hosts)."""
     http = getattr(ctx, "http", None)
     return HostPolicy.from_settings(http if isinstance(http, HttpSettings) else HttpSettings())
+
+
+def client(ctx: Any, *, verify: bool | ssl.SSLContext = True, timeout: float = 120.0,
+           follow_redirects: bool = False) -> httpx.Client:
+    """An httpx client through the worker's guard, for a plugin that speaks a REST API
+    (any method, any body). Every request's host is checked and the address connected to is
+    the one checked; `verify` as `guarded_client`'s (an SSLContext: a custom CA, a client
+    certificate). The timeout is capped by the task's remaining time. Close it (`with`)."""
+    left = ctx.remaining() if hasattr(ctx, "remaining") else None
+    seconds = min(timeout, left) if left is not None else timeout
+    return guarded_client(policy_of(ctx), verify=verify, timeout=httpx.Timeout(seconds),
+                          follow_redirects=follow_redirects)
 
 
 def post_json(ctx: Any, url: str, payload: dict[str, Any], *,
