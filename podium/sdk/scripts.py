@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
+from podium.common.plugins.tasks._files import InputFiles, NamespaceFiles, OutputFiles
 from podium.common.plugins.tasks._script_base import _ExecScript as ScriptTask
 
 if TYPE_CHECKING:
@@ -63,4 +64,38 @@ def warning(outputs: dict[str, Any]) -> Any:
     from podium.worker.runnables.base import Outcome
 
     return Outcome(State.WARNING, outputs=outputs)
-__all__ = ["ScriptTask", "run_commands", "warning"]
+def stage_files(ctx: RunContext, namespace_files: NamespaceFiles | None,
+                input_files: InputFiles | None, extra: dict[str, Any] | None = None) -> None:
+    """Put a task's `namespaceFiles` then `inputFiles` into its working directory, as the
+    script tasks do (for a task that runs its commands elsewhere: a container...)."""
+    from podium.worker.runnables.files import render_file_map, write_input_files
+    from podium.worker.runnables.namespace_files import copy_namespace_files
+
+    copy_namespace_files(ctx, namespace_files)  # type: ignore[arg-type]
+    write_input_files(ctx, render_file_map(ctx, input_files, "inputFiles", extra),  # type: ignore[arg-type]
+                      "inputFiles")
+
+
+def upload_output_files(ctx: RunContext, output_files: OutputFiles | None,
+                        extra: dict[str, Any] | None = None) -> dict[str, str]:
+    """The working directory's files matching `outputFiles` (globs, or an expression giving
+    a list), uploaded: {relative path: kestra:// URI}, as the script tasks' outputFiles."""
+    from podium.worker.runnables.files import render_patterns
+    from podium.worker.runnables.files import upload_output_files as upload
+
+    patterns = render_patterns(ctx, output_files, extra or {})  # type: ignore[arg-type]
+    return upload(ctx, patterns)  # type: ignore[arg-type]
+
+
+def log_consumer(ctx: RunContext,
+                 on_line: Callable[[str, bool], None] | None = None) -> Callable[[str, bool], None]:
+    """Kestra's log consumer of script output: call it with (line, is_stderr); a
+    `::{"outputs": ...}::` line feeds `.vars` (the `vars` output), metrics and logs, the
+    other lines are logged (stdout INFO, stderr ERROR) or given to `on_line`."""
+    from podium.worker.runnables.scripts import LogConsumer
+
+    return LogConsumer(ctx, other=on_line)  # type: ignore[arg-type]
+
+
+__all__ = ["InputFiles", "NamespaceFiles", "OutputFiles", "ScriptTask", "log_consumer",
+           "run_commands", "stage_files", "upload_output_files", "warning"]
