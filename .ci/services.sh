@@ -5,7 +5,8 @@
 # script task tests need (marker `node`), and Ruby, PHP and Lua (about 55 MB, marker
 # `script_runtimes`) for the tests of those languages' script tasks; the other languages
 # (R, Go, Julia, PowerShell, ...) are larger or not in Debian: their tests skip. And
-# bubblewrap, the sandbox of script tasks (marker `sandbox`); MariaDB for the jdbc plugin.
+# bubblewrap, the sandbox of script tasks (marker `sandbox`); MariaDB for the jdbc plugin; a
+# Docker daemon (marker `docker`) for the docker plugin.
 # Idempotent.
 set -euo pipefail
 
@@ -107,6 +108,27 @@ check_terraform() {
     log "terraform missing: the tests marked terraform will fail under CI=true"
 }
 
+# A Docker daemon for the docker plugin's tests (marker `docker`): Debian's docker.io, on a
+# socket of its own, vfs storage and no networking of its own (no bridge, no iptables: the
+# tests' containers run with --network none), and busybox-static, the one binary the test
+# images hold (nothing is pulled: no registry is reachable).
+PODIUM_DOCKER_SOCK=/run/podium-docker.sock
+docker_up() { docker -H "unix://$PODIUM_DOCKER_SOCK" version >/dev/null 2>&1; }
+
+ensure_docker() {
+    if docker_up; then log "dockerd up"; return; fi
+    if ! command -v dockerd >/dev/null || ! [ -x /bin/busybox ]; then
+        log "installing docker.io busybox-static"; apt_install docker.io busybox-static
+    fi
+    mkdir -p /var/lib/podium-docker /run/podium-docker
+    (dockerd --host "unix://$PODIUM_DOCKER_SOCK" --data-root /var/lib/podium-docker \
+        --exec-root /run/podium-docker --pidfile /run/podium-docker.pid \
+        --storage-driver=vfs --iptables=false --ip6tables=false --bridge=none \
+        >/var/log/podium-dockerd.log 2>&1 &)
+    for _ in $(seq 150); do docker_up && break; sleep 0.2; done
+    if docker_up; then log "dockerd started"; else log "dockerd did not start:"; tail -5 /var/log/podium-dockerd.log || true; fi
+}
+
 ensure_redis
 ensure_postgres
 ensure_mariadb
@@ -115,3 +137,4 @@ ensure_bubblewrap
 ensure_node
 ensure_script_runtimes
 check_terraform
+ensure_docker

@@ -11,8 +11,8 @@ from __future__ import annotations
 from podium.common.plugins.registry import registry
 
 # The first-party plugin families in plugins/ (distribution podium-plugin-<family>).
-FIRST_PARTY = ("ai", "ansible", "aws", "compress", "dbt", "email", "gcp", "git", "jdbc",
-               "notifications", "openai", "serdes", "terraform")
+FIRST_PARTY = ("ai", "ansible", "aws", "compress", "dbt", "docker", "email", "gcp", "git",
+               "jdbc", "kubernetes", "notifications", "openai", "serdes", "terraform")
 _KESTRA_PREFIX = "io.kestra.plugin."
 # Type names whose first segment is not the Podium plugin providing them: Kestra's older
 # names (it moved them) and the chat services the notifications plugin groups. The first
