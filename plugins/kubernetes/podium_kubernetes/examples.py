@@ -289,3 +289,174 @@ tasks:
     resourcesNames: "{{ inputs.resources }}"
 """),
 )
+PATCH = (
+    Example(title='Patch pod resource limits and wait for it to become ready.', full=True, code="""
+id: patch_pod_with_wait
+namespace: company.team
+
+tasks:
+  - id: patch
+    type: io.kestra.plugin.kubernetes.kubectl.Patch
+    connection:
+      masterUrl: "{{ secret('K8S_MASTER_URL') }}"
+      oauthToken: "{{ secret('K8S_TOKEN') }}"
+    namespace: production
+    resourceType: pod
+    resourceName: my-pod
+    waitUntilReady: PT5M
+    patch: |
+      {
+        "spec": {
+          "containers": [
+            {
+              "name": "app",
+              "resources": {
+                "limits": {"memory": "512Mi", "cpu": "500m"},
+                "requests": {"memory": "256Mi", "cpu": "250m"}
+              }
+            }
+          ]
+        }
+      }
+"""),
+    Example(title='Patch a deployment to update container resources using strategic merge (default).', full=True, code="""
+id: patch_deployment_resources
+namespace: company.team
+
+tasks:
+  - id: patch
+    type: io.kestra.plugin.kubernetes.kubectl.Patch
+    connection:
+      masterUrl: "{{ secret('K8S_MASTER_URL') }}"
+      oauthToken: "{{ secret('K8S_TOKEN') }}"
+    namespace: production
+    resourceType: deployment
+    resourceName: my-api
+    apiGroup: apps
+    patch: |
+      {
+        "spec": {
+          "template": {
+            "spec": {
+              "containers": [
+                {
+                  "name": "api",
+                  "resources": {
+                    "limits": {"memory": "2Gi", "cpu": "1000m"},
+                    "requests": {"memory": "1Gi", "cpu": "500m"}
+                  }
+                }
+              ]
+            }
+          }
+        }
+      }
+"""),
+    Example(title='Scale a deployment using JSON Patch operations.', full=True, code="""
+id: scale_deployment
+namespace: company.team
+
+tasks:
+  - id: scale
+    type: io.kestra.plugin.kubernetes.kubectl.Patch
+    connection:
+      masterUrl: "{{ secret('K8S_MASTER_URL') }}"
+      oauthToken: "{{ secret('K8S_TOKEN') }}"
+    namespace: production
+    resourceType: deployment
+    resourceName: my-api
+    apiGroup: apps
+    patchStrategy: JSON_PATCH
+    patch: |
+      [
+        {"op": "replace", "path": "/spec/replicas", "value": 5}
+      ]
+"""),
+    Example(title='Remove an annotation using JSON Merge Patch.', full=True, code="""
+id: remove_annotation
+namespace: company.team
+
+tasks:
+  - id: patch
+    type: io.kestra.plugin.kubernetes.kubectl.Patch
+    connection:
+      masterUrl: "{{ secret('K8S_MASTER_URL') }}"
+      oauthToken: "{{ secret('K8S_TOKEN') }}"
+    namespace: production
+    resourceType: deployment
+    resourceName: my-api
+    apiGroup: apps
+    patchStrategy: JSON_MERGE
+    patch: |
+      {
+        "metadata": {
+          "annotations": {
+            "deprecated-annotation": null
+          }
+        }
+      }
+"""),
+    Example(title='Patch a custom resource.', full=True, code="""
+id: patch_custom_resource
+namespace: company.team
+
+tasks:
+  - id: patch
+    type: io.kestra.plugin.kubernetes.kubectl.Patch
+    connection:
+      masterUrl: "{{ secret('K8S_MASTER_URL') }}"
+      oauthToken: "{{ secret('K8S_TOKEN') }}"
+    namespace: production
+    resourceType: shirts
+    resourceName: my-shirt
+    apiGroup: stable.example.com
+    apiVersion: v1
+    patch: |
+      {
+        "spec": {
+          "color": "blue",
+          "size": "L"
+        }
+      }
+"""),
+    Example(title='Conditionally update replicas using JSON Patch test operation.', full=True, code="""
+id: conditional_scale
+namespace: company.team
+
+tasks:
+  - id: scale
+    type: io.kestra.plugin.kubernetes.kubectl.Patch
+    connection:
+      masterUrl: "{{ secret('K8S_MASTER_URL') }}"
+      oauthToken: "{{ secret('K8S_TOKEN') }}"
+    namespace: production
+    resourceType: deployment
+    resourceName: my-api
+    apiGroup: apps
+    patchStrategy: JSON_PATCH
+    patch: |
+      [
+        {"op": "test", "path": "/spec/replicas", "value": 3},
+        {"op": "replace", "path": "/spec/replicas", "value": 10}
+      ]
+"""),
+)
+
+RESTART = (
+    Example(title="Trigger a rolling restart of a StatefulSet named 'api'.", full=True, code="""
+id: restart_api
+namespace: company.team
+
+tasks:
+  - id: restart
+    type: io.kestra.plugin.kubernetes.kubectl.Restart
+    connection:
+      masterUrl: "{{ secret('MASTER_URL') }}"
+      caCertData: "{{ secret('CA_CERT_DATA') }}"
+      oauthToken: "{{ secret('OAUTH_TOKEN') }}"
+    namespace: api
+    resourceType: StatefulSet
+    resourcesNames:
+      - api
+"""),
+)

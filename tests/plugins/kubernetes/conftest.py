@@ -141,9 +141,21 @@ class FakeApiServer:
                 return 404, self.missing(kind, name)
             return 200, self.objects.pop(key)
         if method == "PATCH":
-            if request["headers"].get("Content-Type") != "application/apply-patch+yaml":
+            patch_type = request["headers"].get("Content-Type")
+            if patch_type == "application/apply-patch+yaml":
+                return self.apply(request["body"], kind, key, found)
+            if not found:
+                return 404, self.missing(kind, name)
+            if patch_type in ("application/strategic-merge-patch+json",
+                              "application/merge-patch+json"):
+                self.objects[key] = merge(found, request["body"])
+            elif patch_type == "application/json-patch+json":
+                failed = json_patch(found, request["body"])
+                if failed:
+                    return 422, status(422, "Invalid", failed)
+            else:
                 return 415, status(415, "UnsupportedMediaType", "unexpected patch type")
-            return self.apply(request["body"], kind, key, found)
+            return 200, self.objects[key]
         return 405, status(405, "MethodNotAllowed", "method not allowed")
 
     def missing(self, kind: tuple, name: str) -> dict[str, Any]:
@@ -168,6 +180,33 @@ class FakeApiServer:
                                 "conditions": [{"type": "Ready", "status": "True"}]}
         self.objects[key] = stored
         return (200 if found else 201), stored
+
+
+def merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """RFC 7386 (a strategic merge is the same for the maps the tests patch)."""
+    merged = dict(target)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def json_patch(target: dict[str, Any], operations: list[dict[str, Any]]) -> str | None:
+    """RFC 6902 test/replace/add on object paths; the failure message, or None."""
+    for operation in operations:
+        *parents, leaf = operation["path"].strip("/").split("/")
+        node = target
+        for part in parents:
+            node = node.setdefault(part, {})
+        if operation["op"] == "test" and node.get(leaf) != operation["value"]:
+            return f"the test operation on {operation['path']} failed"
+        if operation["op"] in ("replace", "add"):
+            node[leaf] = operation["value"]
+    return None
 
 
 @pytest.fixture

@@ -235,3 +235,79 @@ def test_unreachable_or_refused_server(runtime, apiserver):
                for line in lines), lines
     assert any("cannot reach the Kubernetes API server at http://127.0.0.1:9" in line
                for line in lines), lines
+
+
+def deployment(apiserver, replicas: int = 3) -> None:
+    apiserver.objects[("apps/v1", "deployments", "production", "my-api")] = {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "my-api", "namespace": "production", "uid": "u-api",
+                     "annotations": {"deprecated-annotation": "x", "keep": "y"}},
+        "spec": {"replicas": replicas, "template": {"metadata": {"labels": {"app": "api"}}}},
+        "status": {"readyReplicas": replicas}}
+
+
+def test_patch_in_each_strategy(runtime, apiserver):
+    deployment(apiserver)
+    patch = ("  - id: {id}\n    type: io.kestra.plugin.kubernetes.kubectl.Patch\nCONNECTION\n"
+             "    namespace: production\n    resourceType: deployment\n"
+             "    resourceName: my-api\n    apiGroup: apps\n{extra}    patch: '{patch}'\n")
+    tasks = (patch.format(id="scale", extra="    patchStrategy: JSON_PATCH\n",
+                          patch='[{"op": "test", "path": "/spec/replicas", "value": 3}, '
+                                '{"op": "replace", "path": "/spec/replicas", "value": 5}]')
+             + patch.format(id="unannotate", extra="    patchStrategy: JSON_MERGE\n",
+                            patch='{"metadata": {"annotations": '
+                                  '{"deprecated-annotation": null}}}')
+             + patch.format(id="label", extra="",
+                            patch='{"metadata": {"labels": {"team": "{{ flow.id }}"}}}'))
+    final, runs = run(runtime, flow(apiserver.url, tasks))
+    assert final.state is State.SUCCESS, messages(runtime, final.id)
+    assert [(r["path"], r["headers"]["Content-Type"]) for r in apiserver.requests] == [
+        ("/apis/apps/v1/namespaces/production/deployments/my-api", ctype)
+        for ctype in ("application/json-patch+json", "application/merge-patch+json",
+                      "application/strategic-merge-patch+json")]
+    assert apiserver.requests[2]["body"] == {"metadata": {"labels": {"team": "k8s"}}}
+    stored = apiserver.objects[("apps/v1", "deployments", "production", "my-api")]
+    assert stored["spec"]["replicas"] == 5
+    assert stored["metadata"]["annotations"] == {"keep": "y"}
+    assert runs["label"].outputs["metadata"]["labels"] == {"team": "k8s"}
+    assert runs["label"].outputs["status"] == {"status": {"readyReplicas": 3}}
+
+
+def test_patch_refuses_a_failed_test_and_bad_json(runtime, apiserver):
+    deployment(apiserver, replicas=2)
+    tasks = ("  - id: bad\n    type: io.kestra.plugin.kubernetes.kubectl.Patch\n"
+             "    allowFailure: true\nCONNECTION\n    namespace: production\n"
+             "    resourceType: deployments\n    resourceName: my-api\n    apiGroup: apps\n"
+             "    patch: 'not json'\n"
+             "  - id: scale\n    type: io.kestra.plugin.kubernetes.kubectl.Patch\nCONNECTION\n"
+             "    namespace: production\n    resourceType: deployments\n"
+             "    resourceName: my-api\n    apiGroup: apps\n    patchStrategy: JSON_PATCH\n"
+             "    patch: '[{\"op\": \"test\", \"path\": \"/spec/replicas\", \"value\": 3}]'\n")
+    final, runs = run(runtime, flow(apiserver.url, tasks))
+    lines = messages(runtime, final.id)
+    assert runs["bad"].state is State.WARNING and final.state is State.FAILED
+    assert any(line.startswith("patch is not valid JSON") for line in lines), lines
+    assert any("422 Unprocessable Entity: the test operation on /spec/replicas failed"
+               in line for line in lines), lines
+
+
+def test_restart_annotates_the_pod_templates(runtime, apiserver):
+    deployment(apiserver)
+    apiserver.objects[("apps/v1", "deployments", "production", "worker")] = {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "worker", "namespace": "production"}, "spec": {}}
+    tasks = ("  - id: restart\n    type: io.kestra.plugin.kubernetes.kubectl.Restart\n"
+             "CONNECTION\n    namespace: production\n    resourceType: Deployment\n"
+             "    resourcesNames: [my-api, worker]\n")
+    final, _ = run(runtime, flow(apiserver.url, tasks))
+    assert final.state is State.SUCCESS, messages(runtime, final.id)
+    assert [r["path"] for r in apiserver.requests] == [
+        "/apis/apps/v1/namespaces/production/deployments/my-api",
+        "/apis/apps/v1/namespaces/production/deployments/worker"]
+    annotations = apiserver.objects[("apps/v1", "deployments", "production", "my-api")][
+        "spec"]["template"]["metadata"]
+    assert annotations["labels"] == {"app": "api"}  # merged, not replaced
+    stamp = annotations["annotations"]["kubectl.kubernetes.io/restartedAt"]
+    assert stamp.endswith("Z") and stamp[:4].isdigit()
+    assert {r["headers"]["Content-Type"] for r in apiserver.requests} == {
+        "application/strategic-merge-patch+json"}
