@@ -117,7 +117,8 @@ docker_up() { docker -H "unix://$PODIUM_DOCKER_SOCK" version >/dev/null 2>&1; }
 
 ensure_docker() {
     if docker_up; then log "dockerd up"; return; fi
-    if ! command -v dockerd >/dev/null || ! [ -x /bin/busybox ]; then
+    if ! command -v dockerd >/dev/null || \
+            ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "ok installed"; then
         log "installing docker.io busybox-static"; apt_install docker.io busybox-static
     fi
     mkdir -p /var/lib/podium-docker /run/podium-docker

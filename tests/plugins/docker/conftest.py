@@ -50,9 +50,10 @@ def docker_api(docker_host):
 
 @pytest.fixture(scope="session")
 def base_image(docker_api) -> str:
-    busybox = shutil.which("busybox") or "/bin/busybox"
-    if not Path(busybox).is_file():
-        pytest.skip("busybox-static is not installed")
+    busybox = Path(shutil.which("busybox") or "/bin/busybox")
+    # A FROM scratch image has no dynamic loader: only the static build runs there.
+    if not busybox.is_file() or b"ld-linux" in busybox.read_bytes()[:65536]:
+        pytest.skip("busybox-static is not installed (apt-get install busybox-static)")
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         dockerfile = b"FROM scratch\nCOPY busybox /bin/busybox\n"
