@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from podium.sdk import Dyn, Expr, RunContext, Task, TaskFailure
 from podium.sdk.scripts import InputFiles, NamespaceFiles, stage_files
@@ -87,17 +88,68 @@ class Build(DockerProperties, Task):
         return params
 
 
-def context_tar(root: Path) -> bytes:
-    """The build context: every file of the working directory, paths relative to it."""
+def context_tar(root: Path, dockerfile: str) -> bytes:
+    """The build context: the working directory's files, paths relative to it, less those
+    its `.dockerignore` excludes (the Dockerfile is always sent, as the docker CLI does)."""
+    ignored = dockerignore(root)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for path in sorted(root.rglob("*")):
-            tar.add(path, arcname=path.relative_to(root).as_posix(), recursive=False)
+            relative = path.relative_to(root).as_posix()
+            if relative != dockerfile and ignored(relative):
+                continue
+            tar.add(path, arcname=relative, recursive=False)
     return buffer.getvalue()
+
+
+def dockerignore(root: Path) -> Callable[[str], bool]:
+    """`.dockerignore`'s rules: glob patterns on paths relative to the context (a folder's
+    pattern covers what is under it), `!` re-includes, the last matching rule wins."""
+    file = root / ".dockerignore"
+    rules: list[tuple[bool, str]] = []
+    if file.is_file():
+        for line in file.read_text(encoding="utf-8", errors="replace").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                keep = line.startswith("!")
+                pattern = line.lstrip("!").strip().strip("/")
+                rules.append((keep, pattern.removeprefix("./")))
+
+    compiled = [(keep, _glob(pattern)) for keep, pattern in rules]
+
+    def ignored(relative: str) -> bool:
+        verdict = False
+        parents = ["/".join(relative.split("/")[:n])
+                   for n in range(1, relative.count("/") + 2)]
+        for keep, regex in compiled:
+            if any(regex.fullmatch(p) for p in parents):
+                verdict = not keep
+        return verdict
+
+    return ignored
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """Go's filepath.Match plus `**` (docker's rules): `*` and `?` stay within a path
+    segment, `**` crosses them."""
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out)
 
 
 def build(ctx: RunContext, engine: Engine, params: list[tuple],
           credentials: dict[str, Any] | None) -> str:
+    dockerfile = dict(params)["dockerfile"]
     headers = {"Content-Type": "application/x-tar"}
     if credentials and credentials.get("username"):
         server = credentials.get("registry") or "https://index.docker.io/v1/"
@@ -107,7 +159,8 @@ def build(ctx: RunContext, engine: Engine, params: list[tuple],
             json.dumps(config).encode()).decode()
     image_id = None
     with engine.stream("POST", "/build", params=params, headers=headers,
-                       content=context_tar(ctx.working_dir.resolve())) as response:
+                       content=context_tar(ctx.working_dir.resolve(),
+                                                          dockerfile)) as response:
         for item in engine.json_lines(response):
             ctx.check_killed()
             if item.get("error"):

@@ -199,3 +199,29 @@ def test_unreachable_daemon_is_named(runtime, tmp_path):
                and "is the Docker daemon running" in line for line in lines), lines
     assert any(line.startswith("volumes: mounting the worker's folders") for line in lines)
     assert runs["run"].state is State.WARNING and runs["volumes"].state is State.WARNING
+
+
+@docker
+def test_build_context_honours_dockerignore(runtime, docker_host, docker_api):
+    tasks = f"""\
+  - id: build
+    type: io.kestra.plugin.docker.cli.Build
+    host: {docker_host}
+    inputFiles:
+      .dockerignore: |
+        *.secret
+        logs/
+      app.txt: "shipped-content"
+      token.secret: "ignored-content"
+      logs/run.txt: "ignored-log"
+      Dockerfile: |
+        FROM scratch
+        COPY . /ctx/
+    dockerfile: Dockerfile
+    tags: [podium-test/ignored:latest]
+"""
+    final, runs = run(runtime, flow(tasks))
+    assert final.state is State.SUCCESS, messages(runtime, final.id)
+    exported = docker_api.get("/images/podium-test/ignored:latest/get").content
+    assert b"shipped-content" in exported
+    assert b"ignored-content" not in exported and b"ignored-log" not in exported
