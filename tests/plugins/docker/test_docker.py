@@ -225,3 +225,26 @@ def test_build_context_honours_dockerignore(runtime, docker_host, docker_api):
     exported = docker_api.get("/images/podium-test/ignored:latest/get").content
     assert b"shipped-content" in exported
     assert b"ignored-content" not in exported and b"ignored-log" not in exported
+
+
+@docker
+def test_push_failure_is_reported_and_the_password_masked(runtime, docker_host):
+    # a registry on a closed loopback port: the daemon's own push error reaches the task
+    tasks = f"""\
+  - id: build
+    type: io.kestra.plugin.docker.cli.Build
+    host: {docker_host}
+    dockerfile: "FROM scratch\\nLABEL a=b\\n"
+    tags: [127.0.0.1:1/podium-test/pushed:1]
+    push: true
+    credentials:
+      registry: http://127.0.0.1:1
+      username: robot
+      password: pa55-s3cret
+"""
+    final, _ = run(runtime, flow(tasks))
+    lines = messages(runtime, final.id)
+    assert final.state is State.FAILED
+    assert any(line.startswith("Docker push of 127.0.0.1:1/podium-test/pushed:1 failed")
+               for line in lines), lines
+    assert all("pa55-s3cret" not in line for line in lines)
