@@ -136,3 +136,36 @@ users:
     assert apiserver.requests[0]["path"] == "/api/v1/namespaces/default/configmaps"
     assert apiserver.requests[0]["headers"]["Authorization"] == f"Bearer {TOKEN}"
     assert all(TOKEN not in line for line in messages(runtime, final.id))
+
+
+def test_in_cluster_service_account(tmp_path, monkeypatch):
+    from podium_kubernetes import connection
+
+    account = tmp_path / "serviceaccount"
+    account.mkdir()
+    (account / "token").write_text("sa-token\n")
+    (account / "ca.crt").write_bytes(b"-----BEGIN CERTIFICATE-----\n")
+    (account / "namespace").write_text("jobs")
+    monkeypatch.setattr(connection, "SERVICE_ACCOUNT", account)
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "fd00::1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "6443")
+    config = connection.ambient_config()
+    assert (config.master_url, config.token, config.namespace) == (
+        "https://[fd00::1]:6443", "sa-token", "jobs")
+    assert config.ca_pem == b"-----BEGIN CERTIFICATE-----\n"
+    assert config.headers() == {"Authorization": "Bearer sa-token"}
+
+
+def test_kubeconfig_credential_plugins_are_refused_clearly(tmp_path, monkeypatch):
+    from podium.sdk import TaskFailure
+    from podium_kubernetes import connection
+
+    config = tmp_path / "config"
+    config.write_text("current-context: c\ncontexts: [{name: c, context: {cluster: k, "
+                      "user: u}}]\nclusters: [{name: k, cluster: {server: https://k:6443}}]\n"
+                      "users: [{name: u, user: {exec: {command: aws}}}]\n")
+    monkeypatch.setenv("KUBECONFIG", str(config))
+    with pytest.raises(TaskFailure, match="exec/auth-provider credential plugins are not "
+                                          "supported; give connection.oauthToken"):
+        connection.ambient_config()
