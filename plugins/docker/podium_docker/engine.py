@@ -23,6 +23,10 @@ from podium.sdk import PodiumError, RunContext, TaskFailure
 from podium.sdk import guarded_http as guarded
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
+# Plain calls answer within seconds; streams (build output, pulls, logs) may be silent for
+# as long as a build step or the container is, so they have no read timeout.
+CALL_TIMEOUT = httpx.Timeout(300.0, connect=30.0)
+STREAM_TIMEOUT = httpx.Timeout(30.0, read=None)
 _HINT = ("is the Docker daemon running, and is its socket mounted into the worker "
          "(-v /var/run/docker.sock:/var/run/docker.sock) with read and write access?")
 
@@ -37,16 +41,16 @@ class Engine:
         parts = urlsplit(self.host if "://" in self.host else f"tcp://{self.host}")
         if parts.scheme == "unix":
             self.base = "http://docker"
-            self._make = lambda timeout: httpx.Client(  # noqa: E731
-                transport=httpx.HTTPTransport(uds=parts.path), timeout=timeout)
+            self._make = lambda: httpx.Client(  # noqa: E731
+                transport=httpx.HTTPTransport(uds=parts.path), timeout=CALL_TIMEOUT)
         elif parts.scheme in ("tcp", "http", "https"):
             scheme = "https" if parts.scheme == "https" or parts.port == 2376 else "http"
             self.base = f"{scheme}://{parts.hostname}:{parts.port or 2375}"
-            self._make = lambda timeout: guarded.client(ctx, timeout=timeout or 3600.0)
+            self._make = lambda: guarded.client(ctx, timeout=300.0)  # noqa: E731
         else:
             raise TaskFailure(f"host: '{self.host}' is not a Docker host (unix:///path or "
                               "tcp://host:port)")
-        self.client = self._make(None)
+        self.client = self._make()
 
     def close(self) -> None:
         self.client.close()
@@ -74,7 +78,8 @@ class Engine:
         """A streamed answer (build progress, logs, archives), its status checked."""
         with self._errors(method, path):
             with (client or self.client).stream(method, self.base + path, params=params,
-                                                content=content, headers=headers) as response:
+                                                content=content, headers=headers,
+                                                timeout=STREAM_TIMEOUT) as response:
                 if response.status_code >= 400:
                     response.read()
                     _check(method, path, response)
@@ -92,7 +97,7 @@ class Engine:
 
     def new_client(self) -> httpx.Client:
         """A second connection (a thread following logs while another waits)."""
-        return self._make(None)
+        return self._make()
 
     @contextmanager
     def _errors(self, method: str, path: str) -> Iterator[None]:
