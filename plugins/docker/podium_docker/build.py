@@ -70,7 +70,7 @@ class Build(DockerProperties, Task):
             out.write(text)
         return Path(out.name).name
 
-    def _params(self, ctx: RunContext, tags: list[str], dockerfile: str) -> list[tuple]:
+    def _params(self, ctx: RunContext, tags: list[str], dockerfile: str) -> list[tuple[str, str]]:
         params: list[tuple[str, str]] = [("t", tag) for tag in tags]
         params += [("dockerfile", dockerfile), ("pull", "1" if self.pull else "0"),
                    ("rm", "1"), ("forcerm", "1")]
@@ -147,7 +147,7 @@ def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile(out)
 
 
-def build(ctx: RunContext, engine: Engine, params: list[tuple],
+def build(ctx: RunContext, engine: Engine, params: list[tuple[str, str]],
           credentials: dict[str, Any] | None) -> str:
     dockerfile = dict(params)["dockerfile"]
     headers = {"Content-Type": "application/x-tar"}

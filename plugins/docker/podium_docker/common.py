@@ -32,6 +32,7 @@ class DockerProperties(StrictModel):
 
     def rendered_credentials(self, ctx: RunContext, image: str) -> dict[str, str | None] | None:
         """The credentials for `image`'s registry, rendered and masked."""
+        found: dict[str, str | None] | None
         if self.credentials is not None:
             found = {key: _text(ctx, value) for key, value in
                      self.credentials.model_dump(by_alias=True).items()}

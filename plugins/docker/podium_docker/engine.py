@@ -39,18 +39,22 @@ class Engine:
         self.host = host or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
         self.ctx = ctx
         parts = urlsplit(self.host if "://" in self.host else f"tcp://{self.host}")
+        self.socket: str | None = None
         if parts.scheme == "unix":
-            self.base = "http://docker"
-            self._make = lambda: httpx.Client(  # noqa: E731
-                transport=httpx.HTTPTransport(uds=parts.path), timeout=CALL_TIMEOUT)
+            self.base, self.socket = "http://docker", parts.path
         elif parts.scheme in ("tcp", "http", "https"):
             scheme = "https" if parts.scheme == "https" or parts.port == 2376 else "http"
             self.base = f"{scheme}://{parts.hostname}:{parts.port or 2375}"
-            self._make = lambda: guarded.client(ctx, timeout=300.0)  # noqa: E731
         else:
             raise TaskFailure(f"host: '{self.host}' is not a Docker host (unix:///path or "
                               "tcp://host:port)")
         self.client = self._make()
+
+    def _make(self) -> httpx.Client:
+        if self.socket is not None:  # the local daemon the worker is configured with
+            return httpx.Client(transport=httpx.HTTPTransport(uds=self.socket),
+                                timeout=CALL_TIMEOUT)
+        return guarded.client(self.ctx, timeout=CALL_TIMEOUT.read or 300.0)
 
     def close(self) -> None:
         self.client.close()
