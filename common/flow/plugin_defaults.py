@@ -51,11 +51,36 @@ def _apply(value: Any, defaults: list[dict[str, Any]], *, forced: bool) -> Any:
     if not isinstance(plugin_type, str):
         return merged
     for default in _matching(plugin_type, defaults):
+        values = _known_values(plugin_type, default)
         if forced:
-            merged = deep_merge(merged, default["values"])
+            merged = deep_merge(merged, values)
         else:
-            merged = deep_merge(default["values"], merged)
+            merged = deep_merge(values, merged)
     return merged
+
+
+def _known_values(plugin_type: str, default: dict[str, Any]) -> dict[str, Any]:
+    """The values of a default that the plugin has properties for, when the default names
+    a package (`io.kestra.plugin.gcp` giving `bucket` to GCS and BigQuery types alike):
+    Kestra's flows rely on such a default skipping the types without that property. A
+    default naming the type exactly gives all its values (an unknown one is refused)."""
+    values: dict[str, Any] = default["values"]
+    if default["type"] in _names(plugin_type):
+        return values
+    known = _property_names(plugin_type)
+    return values if known is None else {k: v for k, v in values.items() if k in known}
+
+
+def _property_names(type_name: str) -> set[str] | None:
+    for category in CATEGORIES:
+        cls = registry.resolve(category, type_name)
+        if cls is not None:
+            known = {f.alias or name for name, f in cls.model_fields.items()}
+            known |= set(cls.model_fields) | {"type"}
+            return known | {choice for f in cls.model_fields.values()
+                            for choice in getattr(f.validation_alias, "choices", ())
+                            if isinstance(choice, str)}
+    return None
 
 
 def _names(type_name: str) -> set[str]:
@@ -93,12 +118,7 @@ def unknown_default_properties(default: dict[str, Any]) -> list[str]:
 
     A default whose type is only a prefix cannot be checked, as in Kestra.
     """
-    for category in CATEGORIES:
-        cls = registry.resolve(category, default.get("type", ""))
-        if cls is not None:
-            known = {f.alias or name for name, f in cls.model_fields.items()} | set(cls.model_fields)
-            known |= {choice for f in cls.model_fields.values()
-                      for choice in getattr(f.validation_alias, "choices", ())
-                      if isinstance(choice, str)}  # former names (runIf / when)
-            return [k for k in default.get("values", {}) if k not in known]
-    return []
+    known = _property_names(default.get("type", ""))
+    if known is None:
+        return []
+    return [k for k in default.get("values", {}) if k not in known]

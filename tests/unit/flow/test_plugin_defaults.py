@@ -81,3 +81,15 @@ def test_a_property_known_by_its_former_or_new_name_is_not_unknown():
     from podium.common.flow.plugin_defaults import unknown_default_properties
     default = {"type": LOG, "values": {"when": "{{ true }}", "runIf": "x", "nope": 1}}
     assert unknown_default_properties(default) == ["nope"]
+
+
+def test_a_package_default_gives_each_type_only_the_properties_it_has():
+    # The Zoomcamp's gcp flows: one `io.kestra.plugin.gcp` default with `bucket` for GCS
+    # tasks and BigQuery tasks alike; Kestra's BigQuery Query has no `bucket`.
+    from podium.common.flow.plugin_defaults import apply_plugin_defaults
+
+    flow = {"tasks": [{"id": "q", "type": "io.kestra.plugin.core.log.Log", "message": "m"}],
+            "pluginDefaults": [{"type": "io.kestra.plugin.core",
+                                "values": {"level": "WARN", "bucket": "b"}}]}
+    task = apply_plugin_defaults(flow)["tasks"][0]
+    assert task["level"] == "WARN" and "bucket" not in task
