@@ -56,7 +56,7 @@ class Recorded:
     path: str
     query: dict[str, str]
     body: Any
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case
 
 
 @dataclass
@@ -158,7 +158,8 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
         raw = self._read_body()
         body = _json_or_raw(raw, self.headers.get("Content-Type", ""))
-        self.recorded.append(Recorded(method, split.path, query, body, dict(self.headers)))
+        self.recorded.append(Recorded(method, split.path, query, body,
+                                     {k.lower(): v for k, v in self.headers.items()}))
         try:
             status, payload, headers = _route(self.server_state, method, split.path, query,
                                               raw, body, self.headers, self._base_url())
