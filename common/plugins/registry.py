@@ -121,10 +121,15 @@ class PluginRegistry:
         for name in canonical:
             by_short.setdefault(name.rsplit(".", 1)[-1].lower(), []).append(name)
         short = type_name.rsplit(".", 1)[-1].lower()
+        # Many families share a short name (Query, Trigger): the closest full names first.
         found = [n for s in difflib.get_close_matches(short, list(by_short), n=limit, cutoff=0.6)
-                 for n in by_short[s]]
+                 for n in sorted(by_short[s], key=lambda n: -_similarity(n, type_name))]
         found += difflib.get_close_matches(type_name, canonical, n=limit, cutoff=0.6)
         return list(dict.fromkeys(found))[:limit]
+
+
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 registry = PluginRegistry()
