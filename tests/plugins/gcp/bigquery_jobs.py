@@ -7,34 +7,29 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.plugins.gcp import bigquery_server as server
+from tests.plugins.gcp import bigquery_store as store
 from tests.plugins.gcp.bigquery_sql import quoted, statement_type, table_name, to_duckdb
 from tests.plugins.gcp.bigquery_values import duck_column, field_of
 
 DML = ("INSERT", "UPDATE", "DELETE", "MERGE")
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def insert(state: Any, project: str, body: dict[str, Any], data: bytes | None) -> dict[str, Any]:
     reference = dict(body.get("jobReference") or {})
     job_id = reference.get("jobId") or f"job_{uuid.uuid4().hex}"
     if job_id in state.jobs:
-        raise server.ApiError(409, f"Already Exists: Job {project}:{job_id}", "duplicate")
+        raise store.ApiError(409, f"Already Exists: Job {project}:{job_id}", "duplicate")
     reference.update(projectId=project, jobId=job_id,
                      location=reference.get("location") or "US")
     configuration = json.loads(json.dumps(body.get("configuration") or {}))
-    started = now_ms()
+    started = store.now_ms()
     job = {"kind": "bigquery#job", "id": f"{project}:{reference['location']}.{job_id}",
            "jobReference": reference, "configuration": configuration,
-           "selfLink": f"{server.API}/projects/{project}/jobs/{job_id}",
+           "selfLink": f"{store.API}/projects/{project}/jobs/{job_id}",
            "status": {"state": "DONE"},
            "statistics": {"creationTime": str(started), "startTime": str(started)}}
     state.jobs[job_id] = job
@@ -44,8 +39,8 @@ def insert(state: Any, project: str, body: dict[str, Any], data: bytes | None) -
         elif "load" in configuration:
             _load(state, job, configuration["load"], data)
         else:
-            raise server.ApiError(400, "The local BigQuery server runs query and load jobs only")
-    except server.ApiError as exc:
+            raise store.ApiError(400, "The local BigQuery server runs query and load jobs only")
+    except store.ApiError as exc:
         error = exc.body()["error"]["errors"][0]
         job["status"] = {"state": "DONE", "errorResult": error, "errors": [error]}
     except Exception as exc:  # DuckDB's error, reported as BigQuery reports invalid SQL
@@ -54,14 +49,14 @@ def insert(state: Any, project: str, body: dict[str, Any], data: bytes | None) -
                  "message": str(exc).splitlines()[0], "domain": "global"}
         error = {k: v for k, v in error.items() if v is not None}
         job["status"] = {"state": "DONE", "errorResult": error, "errors": [error]}
-    job["statistics"]["endTime"] = str(now_ms())
+    job["statistics"]["endTime"] = str(store.now_ms())
     return job
 
 
 def _query(state: Any, project: str, job: dict[str, Any], config: dict[str, Any]) -> None:
     sql = config.get("query", "")
     if config.get("useLegacySql"):
-        raise server.ApiError(400, "Legacy SQL is not supported by the local BigQuery server",
+        raise store.ApiError(400, "Legacy SQL is not supported by the local BigQuery server",
                               "invalidQuery", "query")
     default = (config.get("defaultDataset") or {}).get("datasetId")
     kind = statement_type(sql)
@@ -85,7 +80,7 @@ def _query(state: Any, project: str, job: dict[str, Any], config: dict[str, Any]
     if kind.startswith("CREATE_TABLE") or kind == "CREATE_EXTERNAL_TABLE":
         created = _created_table(sql, default)
         if created:
-            server.register_table(state, *created)
+            store.register_table(state, *created)
     if kind.startswith("DROP_TABLE"):
         dropped = _created_table(sql.replace("DROP", "CREATE", 1), default)
         if dropped:
@@ -136,7 +131,7 @@ def _store_select(state: Any, project: str, job: dict[str, Any], config: dict[st
 def _write(state: Any, destination: dict[str, Any], select: str, config: dict[str, Any]) -> None:
     dataset, table = destination["datasetId"], destination["tableId"]
     if dataset not in state.datasets:
-        raise server.ApiError(404, f"Not found: Dataset {destination.get('projectId')}:{dataset}",
+        raise store.ApiError(404, f"Not found: Dataset {destination.get('projectId')}:{dataset}",
                               "notFound")
     exists = (dataset, table) in state.tables
     write = config.get("writeDisposition") or "WRITE_EMPTY"
@@ -144,16 +139,16 @@ def _write(state: Any, destination: dict[str, Any], select: str, config: dict[st
     target = quoted(dataset, table)
     if not exists:
         if create == "CREATE_NEVER":
-            raise server.ApiError(404, f"Not found: Table {dataset}.{table}", "notFound")
+            raise store.ApiError(404, f"Not found: Table {dataset}.{table}", "notFound")
         state.db.sql(f"CREATE TABLE {target} AS {select}")
-        server.register_table(state, dataset, table)
+        store.register_table(state, dataset, table)
         return
     if write == "WRITE_TRUNCATE":
         state.db.sql(f"CREATE OR REPLACE TABLE {target} AS {select}")
         state.tables[(dataset, table)].pop("schema", None)
         return
     if write == "WRITE_EMPTY" and state.db.sql(f"SELECT count(*) FROM {target}").fetchall()[0][0]:
-        raise server.ApiError(400, f"Already Exists: Table {dataset}.{table}", "duplicate")
+        raise store.ApiError(400, f"Already Exists: Table {dataset}.{table}", "duplicate")
     state.db.sql(f"INSERT INTO {target} {select}")
 
 
@@ -161,7 +156,7 @@ def query_results(state: Any, job_id: str, query: dict[str, str]) -> dict[str, A
     job = state.jobs[job_id]
     error = job["status"].get("errorResult")
     if error:
-        raise server.ApiError(400, error["message"], error.get("reason", "invalid"),
+        raise store.ApiError(400, error["message"], error.get("reason", "invalid"),
                               error.get("location"))
     schema, values = state.results.get(job_id, ([], []))
     result = {"kind": "bigquery#getQueryResultsResponse", "jobComplete": True,
@@ -172,14 +167,14 @@ def query_results(state: Any, job_id: str, query: dict[str, str]) -> dict[str, A
         result["numDmlAffectedRows"] = stats["numDmlAffectedRows"]
     if query.get("maxResults") == "0":
         return result | {"totalRows": str(len(values))}
-    return result | server.page(schema, values, query)
+    return result | store.page(schema, values, query)
 
 
 def _load(state: Any, job: dict[str, Any], config: dict[str, Any], data: bytes | None) -> None:
     destination = config.get("destinationTable") or {}
     dataset, table = destination.get("datasetId", ""), destination.get("tableId", "")
     if dataset not in state.datasets:
-        raise server.ApiError(404, f"Not found: Dataset {destination.get('projectId')}:{dataset}",
+        raise store.ApiError(404, f"Not found: Dataset {destination.get('projectId')}:{dataset}",
                               "notFound")
     sources = [data] if data is not None else [_gcs(state, uri)
                                                for uri in config.get("sourceUris") or []]
@@ -187,7 +182,7 @@ def _load(state: Any, job: dict[str, Any], config: dict[str, Any], data: bytes |
     exists = (dataset, table) in state.tables
     fields = (config.get("schema") or {}).get("fields")
     if not exists and not fields and not config.get("autodetect"):
-        raise server.ApiError(400, "No schema specified on job or table.")
+        raise store.ApiError(400, "No schema specified on job or table.")
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         for n, content in enumerate(sources):
@@ -195,7 +190,7 @@ def _load(state: Any, job: dict[str, Any], config: dict[str, Any], data: bytes |
             path.write_bytes(content)
             paths.append(str(path))
         reader = _reader(fmt, paths, config, fields if fields else (
-            server.table_schema(state, dataset, table) if exists else None))
+            store.table_schema(state, dataset, table) if exists else None))
         # Read once, while the files exist: the rows are counted after the insert.
         state.db.sql("CREATE OR REPLACE TEMP TABLE _loaded AS SELECT * FROM " + reader)
         _fill(state, dataset, table, "_loaded", config, exists, fields)
@@ -211,15 +206,15 @@ def _fill(state: Any, dataset: str, table: str, reader: str, config: dict[str, A
     write = config.get("writeDisposition") or "WRITE_APPEND"
     if not exists:
         if (config.get("createDisposition") or "CREATE_IF_NEEDED") == "CREATE_NEVER":
-            raise server.ApiError(404, f"Not found: Table {dataset}.{table}", "notFound")
-        server.create_table(state, "", dataset, {"tableReference": {"tableId": table},
+            raise store.ApiError(404, f"Not found: Table {dataset}.{table}", "notFound")
+        store.create_table(state, "", dataset, {"tableReference": {"tableId": table},
                                                  "schema": {"fields": fields}} if fields else
                             {"tableReference": {"tableId": table}},
                             columns=None if fields else _columns(state, reader))
     elif write == "WRITE_TRUNCATE":
         state.db.sql(f"DELETE FROM {target}")
     elif write == "WRITE_EMPTY" and state.db.sql(f"SELECT count(*) FROM {target}").fetchall()[0][0]:
-        raise server.ApiError(400, f"Already Exists: Table {dataset}.{table}", "duplicate")
+        raise store.ApiError(400, f"Already Exists: Table {dataset}.{table}", "duplicate")
     state.db.sql(f"INSERT INTO {target} BY NAME SELECT * FROM {reader}")
 
 
@@ -252,7 +247,7 @@ def _reader(fmt: str, paths: list[str], config: dict[str, Any],
         return f"read_parquet({files})"
     if fmt == "AVRO":
         return _avro(paths)
-    raise server.ApiError(400, f"The local BigQuery server does not load {fmt} files")
+    raise store.ApiError(400, f"The local BigQuery server does not load {fmt} files")
 
 
 def _avro(paths: list[str]) -> str:
@@ -273,4 +268,4 @@ def _gcs(state: Any, uri: str) -> bytes:
         return state.gcs_objects[uri]
     if state.gcs_reader is not None:
         return state.gcs_reader(uri)
-    raise server.ApiError(404, f"Not found: URI {uri}", "notFound")
+    raise store.ApiError(404, f"Not found: URI {uri}", "notFound")
