@@ -6,13 +6,20 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
 
 from tests.plugins.gcp import bigquery_store as store
-from tests.plugins.gcp.bigquery_sql import quoted, statement_type, table_name, to_duckdb
+from tests.plugins.gcp.bigquery_sql import (
+    external_options,
+    quoted,
+    statement_type,
+    table_name,
+    to_duckdb,
+)
 from tests.plugins.gcp.bigquery_values import duck_column, field_of
 
 DML = ("INSERT", "UPDATE", "DELETE", "MERGE")
@@ -67,6 +74,10 @@ def _query(state: Any, project: str, job: dict[str, Any], config: dict[str, Any]
     if config.get("dryRun"):
         return
     translated = _with_parameters(to_duckdb(sql, default), config)
+    if kind == "CREATE_EXTERNAL_TABLE":
+        _external_table(state, sql, translated, default)
+        state.results[job["jobReference"]["jobId"]] = ([], [])
+        return
     relation = state.db.sql(translated)
     if kind == "SELECT":
         schema = [field_of(c, str(t)) for c, t in zip(relation.columns, relation.types)]
@@ -86,6 +97,32 @@ def _query(state: Any, project: str, job: dict[str, Any], config: dict[str, Any]
         if dropped:
             state.tables.pop(dropped, None)
     state.results[job["jobReference"]["jobId"]] = ([], [])
+
+
+def _external_table(state: Any, sql: str, translated: str, default: str | None) -> None:
+    """CREATE EXTERNAL TABLE over Cloud Storage files: here a table holding their rows,
+    read once (the files are the GCS objects the server is given)."""
+    options = external_options(sql)
+    created = _created_table(sql, default)
+    if created is None:
+        raise store.ApiError(400, "CREATE EXTERNAL TABLE without a table name", "invalidQuery")
+    table = re.sub(r"\bEXTERNAL\s+TABLE\b", "TABLE", translated, count=1, flags=re.IGNORECASE)
+    state.db.sql(table)
+    store.register_table(state, *created)
+    uris = options.get("uris") or []
+    fmt = str(options.get("format", "CSV")).upper()
+    config = {"skipLeadingRows": options.get("skip_leading_rows", 0),
+              "fieldDelimiter": options.get("field_delimiter")}
+    fields = store.table_schema(state, *created)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for n, uri in enumerate(uris if isinstance(uris, list) else [uris]):
+            path = Path(folder) / f"part{n}"
+            path.write_bytes(_gcs(state, uri))
+            paths.append(str(path))
+        reader = _reader("NEWLINE_DELIMITED_JSON" if fmt == "JSON" else fmt, paths, config,
+                         fields)
+        state.db.sql(f"INSERT INTO {quoted(*created)} SELECT * FROM {reader}")
 
 
 def _with_parameters(sql: str, config: dict[str, Any]) -> str:

@@ -16,10 +16,12 @@ _TYPES = {"INT64": "BIGINT", "FLOAT64": "DOUBLE", "BYTES": "BLOB", "BIGNUMERIC":
           "TIMESTAMP": "TIMESTAMPTZ", "JSON": "JSON", "STRING": "VARCHAR"}
 _TYPE_RE = re.compile(r"\b(" + "|".join(_TYPES) + r")\b(?!\s*\()", re.IGNORECASE)
 # BigQuery's TIMESTAMP(x) / DATETIME(x) functions: macros of the server's DuckDB (MACROS).
-_FUNCTIONS = re.compile(r"\b(TIMESTAMP|DATETIME)\s*\(", re.IGNORECASE)
+_FUNCTIONS = re.compile(r"\b(TIMESTAMP|DATETIME|MD5)\s*\(", re.IGNORECASE)
 MACROS = ("SET TimeZone = 'UTC'",
           "CREATE MACRO bq_timestamp(x) AS CAST(x AS TIMESTAMPTZ)",
-          "CREATE MACRO bq_datetime(x) AS CAST(x AS TIMESTAMP)")
+          "CREATE MACRO bq_datetime(x) AS CAST(x AS TIMESTAMP)",
+          "CREATE MACRO bq_md5(x) AS unhex(md5(x))")  # BigQuery's MD5 gives BYTES
+_CAST_RE = re.compile(r"(\bAS\s+)(" + "|".join(_TYPES) + r")\s*\)", re.IGNORECASE)
 _TYPE_CONTEXT = re.compile(r"^\s*(CREATE|ALTER)\b", re.IGNORECASE)
 
 
@@ -58,8 +60,10 @@ def to_duckdb(sql: str, default_dataset: str | None = None) -> str:
             i += 1
     text = _drop_options(_drop_partitioning("".join(out)))
     text = _FUNCTIONS.sub(lambda m: "bq_" + m.group(1).lower() + "(", text)
-    if _TYPE_CONTEXT.match(text) or "CAST" in text.upper():
+    if _TYPE_CONTEXT.match(text):
         text = _TYPE_RE.sub(lambda m: _TYPES[m.group(1).upper()], text)
+    else:  # only the target types of CAST(x AS type): a column may be named `string`
+        text = _CAST_RE.sub(lambda m: m.group(1) + _TYPES[m.group(2).upper()] + ")", text)
     return text
 
 
@@ -83,6 +87,21 @@ def _identifier(name: str, sql: str, end: int, default_dataset: str | None) -> s
     if default_dataset and before.endswith(("FROM", "INTO", "TABLE", "JOIN", "USING", "EXISTS")):
         return quoted(default_dataset, name)
     return f'"{name}"'
+
+
+def external_options(sql: str) -> dict[str, str | list[str]]:
+    """The OPTIONS (...) of a CREATE EXTERNAL TABLE statement (the last OPTIONS clause):
+    `format`, `uris`, `skip_leading_rows`..., as text or a list of text."""
+    at = sql.upper().rfind("OPTIONS")
+    body = sql[sql.index("(", at) + 1:sql.rindex(")")]
+    options: dict[str, str | list[str]] = {}
+    for match in re.finditer(r"(\w+)\s*=\s*(\[[^\]]*\]|'[^']*'|\"[^\"]*\"|[^,\s)]+)", body):
+        value = match.group(2)
+        if value.startswith("["):
+            options[match.group(1).lower()] = re.findall(r"['\"]([^'\"]*)['\"]", value)
+        else:
+            options[match.group(1).lower()] = value.strip("'\"")
+    return options
 
 
 def _drop_options(sql: str) -> str:
