@@ -41,8 +41,11 @@ def insert(state: Any, project: str, body: dict[str, Any], data: bytes | None) -
            "statistics": {"creationTime": str(started), "startTime": str(started)}}
     state.jobs[job_id] = job
     try:
+        if state.failures:
+            failure = state.failures.pop(0)
+            raise store.ApiError(500, failure["message"], failure["reason"])
         if "query" in configuration:
-            _query(state, project, job, configuration["query"])
+            _query(state, project, job, configuration["query"], configuration.get("dryRun"))
         elif "load" in configuration:
             _load(state, job, configuration["load"], data)
         else:
@@ -60,7 +63,8 @@ def insert(state: Any, project: str, body: dict[str, Any], data: bytes | None) -
     return job
 
 
-def _query(state: Any, project: str, job: dict[str, Any], config: dict[str, Any]) -> None:
+def _query(state: Any, project: str, job: dict[str, Any], config: dict[str, Any],
+           dry_run: bool | None = None) -> None:
     sql = config.get("query", "")
     if config.get("useLegacySql"):
         raise store.ApiError(400, "Legacy SQL is not supported by the local BigQuery server",
@@ -71,7 +75,7 @@ def _query(state: Any, project: str, job: dict[str, Any], config: dict[str, Any]
                              "totalBytesBilled": "0", "cacheHit": False, "totalSlotMs": "0"}
     job["statistics"]["query"] = stats
     job["statistics"]["totalBytesProcessed"] = "0"
-    if config.get("dryRun"):
+    if dry_run:
         return
     translated = _with_parameters(to_duckdb(sql, default), config)
     if kind == "CREATE_EXTERNAL_TABLE":

@@ -83,6 +83,10 @@ class BigQueryServer:
     def set_gcs_reader(self, reader: Callable[[str], bytes]) -> None:
         self.state.gcs_reader = reader
 
+    def fail_next_job(self, reason: str, message: str) -> None:
+        """The next inserted job fails with this error (e.g. `backendError`)."""
+        self.state.failures.append({"reason": reason, "message": message})
+
     def sql(self, sql: str) -> list[tuple[Any, ...]]:
         """Runs DuckDB SQL on the server's database (to set up or check a test's tables)."""
         with self.state.lock:

@@ -45,6 +45,8 @@ class State:
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     gcs_objects: dict[str, bytes] = field(default_factory=dict)
     gcs_reader: Callable[[str], bytes] | None = None
+    # Errors the next inserted jobs fail with, in order (BigQuery's transient failures).
+    failures: list[dict[str, str]] = field(default_factory=list)
 
 
 def _database() -> Any:

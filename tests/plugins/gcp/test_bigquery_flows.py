@@ -263,3 +263,87 @@ tasks:
     final, _ = run_flow(runtime, flow)
     assert final.state is State.FAILED
     assert "`serviceAccount` is not a service-account key" in logs_of(runtime, final)
+
+
+def test_a_retryable_failure_runs_the_job_again(runtime, bigquery):
+    bigquery.fail_next_job("backendError", "Backend error, try again")
+    flow = f"""
+id: bq_retry
+namespace: company.team
+tasks:
+  - id: query
+    type: io.kestra.plugin.gcp.bigquery.Query
+    projectId: {PROJECT}
+    fetchOne: true
+    sql: SELECT 1 AS one
+    retryAuto:
+      type: constant
+      interval: PT0.1S
+      maxAttempts: 3
+"""
+    final, runs = run_flow(runtime, flow)
+    assert final.state is State.SUCCESS, logs_of(runtime, final)
+    assert runs["query"].outputs["row"] == {"one": 1}
+    assert len(bigquery.jobs_sent()) == 2
+
+
+def test_a_failure_of_another_reason_is_not_retried(runtime, bigquery):
+    bigquery.fail_next_job("accessDenied", "Access Denied: Project podium-test")
+    flow = f"""
+id: bq_denied
+namespace: company.team
+tasks:
+  - id: query
+    type: io.kestra.plugin.gcp.bigquery.Query
+    projectId: {PROJECT}
+    sql: SELECT 1
+"""
+    final, _ = run_flow(runtime, flow)
+    assert final.state is State.FAILED
+    assert "Access Denied" in logs_of(runtime, final)
+    assert len(bigquery.jobs_sent()) == 1
+
+
+def test_dispositions_dry_run_update_and_empty_files(runtime, bigquery, dataset):
+    flow = f"""
+id: bq_options
+namespace: company.team
+inputs:
+  - id: empty
+    type: FILE
+tasks:
+  - id: dry
+    type: io.kestra.plugin.gcp.bigquery.Query
+    sql: SELECT 1
+    dryRun: true
+    fetchType: FETCH
+  - id: update
+    type: io.kestra.plugin.gcp.bigquery.CreateDataset
+    name: {dataset}
+    friendlyName: Renamed
+    ifExists: UPDATE
+  - id: empty_ok
+    type: io.kestra.plugin.gcp.bigquery.Load
+    from: "{{{{ inputs.empty }}}}"
+    destinationTable: {dataset}.nothing
+    format: CSV
+    failedOnEmpty: false
+  - id: never
+    type: io.kestra.plugin.gcp.bigquery.Query
+    sql: SELECT 1 AS x
+    destinationTable: {dataset}.missing
+    createDisposition: CREATE_NEVER
+pluginDefaults:
+  - type: io.kestra.plugin.gcp.bigquery
+    values:
+      projectId: {PROJECT}
+"""
+    final, runs = run_flow(runtime, flow, {"empty": Upload("empty.csv", data=b"")})
+    assert final.state is State.FAILED
+    assert "rows" not in runs["dry"].outputs and runs["dry"].outputs["jobId"]
+    assert bigquery.jobs_sent()[0]["configuration"]["dryRun"] is True
+    assert runs["update"].outputs["friendlyName"] == "Renamed"
+    assert bigquery.state.datasets[dataset]["friendlyName"] == "Renamed"
+    assert runs["empty_ok"].outputs == {"rows": 0}
+    assert "Not found: Table" in logs_of(runtime, final)
+    assert runs["never"].state is State.FAILED

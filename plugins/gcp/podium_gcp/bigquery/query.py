@@ -95,18 +95,19 @@ class Query(QueryProperties, Task):
     def run(self, ctx: RunContext) -> dict[str, Any]:
         sql = required(ctx, self.sql, "sql")
         client = self.bigquery_client(ctx)
-        config = self.job_config(ctx)
+        config = self.job_config(ctx, client.project)
         ctx.log("DEBUG", f"Starting query: {sql}")
         job = self.run_job(ctx, lambda: client.query(sql, job_config=config))
         return query_outputs(ctx, self, job)
 
-    def job_config(self, ctx: RunContext) -> bigquery.QueryJobConfig:
+    def job_config(self, ctx: RunContext, project: str) -> bigquery.QueryJobConfig:
         config = bigquery.QueryJobConfig(
             use_legacy_sql=self.legacy_sql or self.use_legacy_sql, priority=self.priority,
             flatten_results=self.flatten_results, dry_run=self.dry_run)
         destination = text(ctx, self.destination_table)
-        if destination:
-            config.destination = table_reference(destination)
+        if destination:  # `dataset.table` is in the client's project, as in Kestra
+            name = table_reference(destination)
+            config.destination = name if name.count(".") == 2 else f"{project}.{name}"
         config.write_disposition = self.write_disposition
         config.create_disposition = self.create_disposition
         if self.clustering_fields:
@@ -125,8 +126,7 @@ class Query(QueryProperties, Task):
                                                interval=self.range_partitioning_interval))
         default = text(ctx, self.default_dataset)
         if default:
-            config.default_dataset = default if "." in default else \
-                f"{self.bigquery_project(ctx)}.{default}"
+            config.default_dataset = default if "." in default else f"{project}.{default}"
         for name in ("allow_large_results", "use_query_cache", "maximum_billing_tier",
                      "maximum_bytes_billed"):
             if getattr(self, name) is not None:
@@ -135,9 +135,6 @@ class Query(QueryProperties, Task):
             config.job_timeout_ms = int(_duration_seconds(ctx, self.job_timeout) * 1000)
         config.labels = {**job_labels(ctx), **(ctx.render_value(self.labels) or {})}
         return config
-
-    def bigquery_project(self, ctx: RunContext) -> str:
-        return text(ctx, self.project_id) or self.bigquery_client(ctx).project
 
 
 def _duration_seconds(ctx: RunContext, value: str) -> float:

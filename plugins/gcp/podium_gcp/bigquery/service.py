@@ -144,6 +144,8 @@ def bigquery_errors(action: str = "BigQuery") -> Iterator[None]:
         raise BigQueryFailure(text_, reasons) from None
     except GoogleAuthError as exc:
         raise TaskFailure(f"{action}: Google authentication failed: {exc}") from None
+    except ValueError as exc:  # the client's checks of names and options
+        raise TaskFailure(f"{action}: {exc}") from None
 
 
 def text(ctx: Context, value: Any) -> str | None:
