@@ -347,3 +347,29 @@ pluginDefaults:
     assert runs["empty_ok"].outputs == {"rows": 0}
     assert "Not found: Table" in logs_of(runtime, final)
     assert runs["never"].state is State.FAILED
+
+
+def test_kestras_examples_run_as_written(runtime, bigquery, monkeypatch):
+    """Kestra's @Example flows whose SQL DuckDB runs, unchanged (the project from
+    GOOGLE_CLOUD_PROJECT, as with an emulator)."""
+    from podium_gcp.bigquery.datasets import CreateDataset, DeleteDataset
+    from podium_gcp.bigquery.query import Query
+
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", PROJECT)
+    final, runs = run_flow(runtime, Query.EXAMPLES[1].code)
+    assert final.state is State.SUCCESS, logs_of(runtime, final)
+    assert runs["fetch"].outputs["rows"] == [{"id": 1, "name": "John"},
+                                             {"id": 2, "name": "Doe"}]
+    assert "id : 2, name: Doe" in runs["use_fetched_data"].outputs["value"]
+
+    final, runs = run_flow(runtime, CreateDataset.EXAMPLES[0].code)
+    assert final.state is State.SUCCESS, logs_of(runtime, final)
+    assert runs["create_dataset"].outputs["location"] == "EU"
+    bigquery.sql('CREATE SCHEMA "my-dataset"')
+    bigquery.state.datasets["my-dataset"] = {"datasetReference": {"projectId": PROJECT,
+                                                                  "datasetId": "my-dataset"}}
+    final, runs = run_flow(runtime, DeleteDataset.EXAMPLES[0].code)
+    assert final.state is State.SUCCESS, logs_of(runtime, final)
+    assert "my-dataset" not in bigquery.state.datasets
+    del bigquery.state.datasets["my_dataset"]
+    bigquery.sql('DROP SCHEMA "my_dataset"')

@@ -5,7 +5,7 @@ its end with BigQuery's errors turned into a task failure the user can read.
 The client talks to Google unless `BIGQUERY_EMULATOR_HOST` (a Podium setting, read from
 the worker's and scheduler's environment) names another endpoint, e.g.
 `http://localhost:9050` for goccy's bigquery-emulator; there, without `serviceAccount`, the
-requests carry no credentials.
+requests carry no credentials and the project is `projectId` or GOOGLE_CLOUD_PROJECT.
 """
 
 from __future__ import annotations
@@ -53,10 +53,11 @@ class BigQueryConnection(GcpConnection):
         emulator = os.environ.get(EMULATOR_ENV, "").strip()
         location = text(ctx, self.location)
         if emulator and not self.service_account and not self.impersonated_service_account:
-            project = text(ctx, self.project_id)
+            # Without credentials, the project is `projectId` or Google's usual variable.
+            project = text(ctx, self.project_id) or os.environ.get("GOOGLE_CLOUD_PROJECT")
             if not project:
                 raise TaskFailure(f"`projectId` is required with {EMULATOR_ENV} and no "
-                                  "`serviceAccount`")
+                                  "`serviceAccount` (or set GOOGLE_CLOUD_PROJECT)")
             credentials: Any = AnonymousCredentials()
         else:
             identity = self.google_credentials(ctx)
