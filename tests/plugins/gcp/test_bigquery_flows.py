@@ -373,3 +373,34 @@ def test_kestras_examples_run_as_written(runtime, bigquery, monkeypatch):
     assert "my-dataset" not in bigquery.state.datasets
     del bigquery.state.datasets["my_dataset"]
     bigquery.sql('DROP SCHEMA "my_dataset"')
+
+
+def test_types_as_kestra_outputs_them(runtime, bigquery):
+    # DuckDB's literals for what BigQuery writes ARRAY[...] and STRUCT(...): the server
+    # returns BigQuery's REPEATED and RECORD fields.
+    flow = f"""
+id: bq_types
+namespace: company.team
+tasks:
+  - id: fetch
+    type: io.kestra.plugin.gcp.bigquery.Query
+    projectId: {PROJECT}
+    fetchType: FETCH_ONE
+    sql: >
+      SELECT [1, 2, 3] AS arr, {{'x': 4, 'z': [1, 2]}} AS rec, CAST(1.5 AS FLOAT64) AS f,
+      CAST(2.25 AS NUMERIC) AS num, true AS ok, CAST('ab' AS BYTES) AS raw,
+      DATETIME("2008-12-25 15:30:00.123456") AS dt, TIME '15:30:00' AS t, NULL AS nothing
+  - id: store
+    type: io.kestra.plugin.gcp.bigquery.Query
+    projectId: {PROJECT}
+    fetchType: STORE
+    sql: SELECT DATE("2008-12-25") AS d, TIMESTAMP("2008-12-25 15:30:00") AS ts
+"""
+    final, runs = run_flow(runtime, flow)
+    assert final.state is State.SUCCESS, logs_of(runtime, final)
+    assert runs["fetch"].outputs["row"] == {
+        "arr": [1, 2, 3], "rec": {"x": 4, "z": [1, 2]}, "f": 1.5, "num": 2.25, "ok": True,
+        "raw": "YWI=", "dt": "2008-12-25T15:30:00.123456Z", "t": "15:30:00", "nothing": None}
+    with runtime.storage.get(runs["store"].outputs["uri"]) as stream:
+        text = stream.read().decode()
+    assert text == "{d:\"2008-12-25\",ts:2008-12-25T15:30:00.000Z}\n"
