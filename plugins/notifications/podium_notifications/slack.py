@@ -18,6 +18,8 @@ from podium_notifications._webhook import (
 )
 
 LEGACY = "io.kestra.plugin.notifications.slack."
+# plugin-slack's later package for the webhook types (the blueprint library uses it)
+NOTIFICATIONS = "io.kestra.plugin.slack.notifications."
 
 
 class SlackIncomingWebhook(WebhookTask):
@@ -26,7 +28,8 @@ class SlackIncomingWebhook(WebhookTask):
     links become Slack's mrkdwn, sent as `{"text": ...}`)."""
 
     TYPE: ClassVar[str] = "io.kestra.plugin.slack.SlackIncomingWebhook"
-    ALIASES: ClassVar[tuple[str, ...]] = (LEGACY + "SlackIncomingWebhook",)
+    ALIASES: ClassVar[tuple[str, ...]] = (LEGACY + "SlackIncomingWebhook",
+                                          NOTIFICATIONS + "SlackIncomingWebhook")
     SERVICE: ClassVar[str] = "Slack"
     EXAMPLES = (Example(title="Send a Slack notification on a failed flow execution", code="""
 id: unreliable_flow
@@ -92,7 +95,8 @@ class SlackExecution(ExecutionFields, SlackIncomingWebhook):
     `iconUrl`, `iconEmoji`."""
 
     TYPE: ClassVar[str] = "io.kestra.plugin.slack.SlackExecution"
-    ALIASES: ClassVar[tuple[str, ...]] = (LEGACY + "SlackExecution",)
+    ALIASES: ClassVar[tuple[str, ...]] = (LEGACY + "SlackExecution",
+                                          NOTIFICATIONS + "SlackExecution")
     EXAMPLES = (Example(title="Send a Slack notification on a failed flow execution", code="""
 id: failure_alert
 namespace: company.team

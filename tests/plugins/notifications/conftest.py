@@ -19,6 +19,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.status = 200
+        self.answer: dict[str, Any] | None = None  # a JSON answer (Slack's Web API) if set
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -30,6 +31,8 @@ class Receiver:
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers),
                                           "json": json.loads(body)})
                 answer = b"ok" if receiver.status < 400 else b"invalid_token"
+                if receiver.answer is not None:
+                    answer = json.dumps(receiver.answer).encode()
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()

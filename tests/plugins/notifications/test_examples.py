@@ -23,7 +23,8 @@ def test_the_plugin_is_found_through_its_entry_point():
                 for kind in ("IncomingWebhook", "Execution")]
     expected += ["io.kestra.plugin.zulip.ZulipIncomingWebhook",
                  "io.kestra.plugin.squadcast.SquadcastIncomingWebhook",
-                 "io.kestra.plugin.meta.whatsapp.WhatsAppIncomingWebhook"]
+                 "io.kestra.plugin.meta.whatsapp.WhatsAppIncomingWebhook",
+                 "io.kestra.plugin.slack.app.chats.Post"]
     assert [cls.TYPE for cls in notifications.tasks] == expected
     assert not [b for b in broken if b.name == "notifications"]
 
@@ -35,7 +36,11 @@ def test_every_type_keeps_its_legacy_name():
                       for kind in ("IncomingWebhook", "Execution")} | {
         "io.kestra.plugin.notifications.zulip.ZulipIncomingWebhook",
         "io.kestra.plugin.notifications.squadcast.SquadcastIncomingWebhook",
-        "io.kestra.plugin.notifications.whatsapp.WhatsAppIncomingWebhook"}
+        "io.kestra.plugin.notifications.whatsapp.WhatsAppIncomingWebhook",
+        # plugin-slack's later packages
+        "io.kestra.plugin.slack.notifications.SlackIncomingWebhook",
+        "io.kestra.plugin.slack.notifications.SlackExecution",
+        "io.kestra.plugin.slack.chats.Post"}
 
 
 @pytest.mark.parametrize("example", [(cls, e) for cls in plugin.tasks for e in cls.EXAMPLES],
