@@ -66,6 +66,19 @@ def flow_types(document: Any) -> list[str]:
 _JDBC_DATABASES = ("postgresql", "mysql", "mariadb", "sqlite", "duckdb")
 _SERDES_FORMATS = {"csv": "Csv", "json": "Json", "avro": "Avro", "parquet": "Parquet",
                    "excel": "Excel", "xml": "Xml"}
+_LEGACY_NOTIFY = "io.kestra.plugin.notifications"
+_CHAT_SERVICES = {  # service: the packages of its IncomingWebhook and Execution types
+    "Slack": ("io.kestra.plugin.slack", "io.kestra.plugin.slack.notifications",
+              f"{_LEGACY_NOTIFY}.slack"),
+    "Teams": ("io.kestra.plugin.microsoft365.teams", f"{_LEGACY_NOTIFY}.teams"),
+    "Discord": ("io.kestra.plugin.discord", f"{_LEGACY_NOTIFY}.discord"),
+    "GoogleChat": ("io.kestra.plugin.googleworkspace.chat", f"{_LEGACY_NOTIFY}.google"),
+}
+_WEBHOOK_ONLY = {
+    "Zulip": ("io.kestra.plugin.zulip", f"{_LEGACY_NOTIFY}.zulip"),
+    "Squadcast": ("io.kestra.plugin.squadcast", f"{_LEGACY_NOTIFY}.squadcast"),
+    "WhatsApp": ("io.kestra.plugin.meta.whatsapp", f"{_LEGACY_NOTIFY}.whatsapp"),
+}
 PODIUM_FAMILIES: dict[str, frozenset[str]] = {
     "jdbc": frozenset(
         [f"io.kestra.plugin.jdbc.{db}.{kind}" for db in _JDBC_DATABASES
@@ -88,6 +101,23 @@ PODIUM_FAMILIES: dict[str, frozenset[str]] = {
     "dbt": frozenset(f"io.kestra.plugin.dbt.cli.{name}" for name in (
         "DbtCLI", "Setup", "Build", "Compile", "Deps", "Freshness", "List", "Run", "Seed",
         "Snapshot", "Test")),
+    # issue 17: each type under its current name, plugin-slack's later packages and the
+    # older io.kestra.plugin.notifications.* one (common/plugins/catalog.py MOVED)
+    "notifications": frozenset(
+        [f"{package}.{service}{kind}"
+         for service, packages in _CHAT_SERVICES.items() for package in packages
+         for kind in ("IncomingWebhook", "Execution")]
+        + [f"{package}.{service}IncomingWebhook"
+           for service, packages in _WEBHOOK_ONLY.items() for package in packages]
+        + ["io.kestra.plugin.slack.app.chats.Post", "io.kestra.plugin.slack.chats.Post"]),
+    "email": frozenset(f"{package}.{name}" for package in (
+        "io.kestra.plugin.email", "io.kestra.plugin.notifications.mail")
+        for name in ("MailSend", "MailExecution")),
+    "openai": frozenset({"io.kestra.plugin.openai.ChatCompletion"}),
+    "ai": frozenset({"io.kestra.plugin.ai.agent.AIAgent",
+                     "io.kestra.plugin.ai.completion.ChatCompletion",
+                     "io.kestra.plugin.langchain4j.ChatCompletion",
+                     "io.kestra.plugin.langchain4j.completion.ChatCompletion"}),
 }
 
 

@@ -35,6 +35,7 @@ from tests.conformance.runner import _triggered_by as triggered_by
 from tests.conformance.runner import _wait_terminated as wait_terminated
 from tests.conformance.runner import prepare_kv, with_uploads, without_polling_triggers
 from tests.realworld.corpus import Entry, Expectation
+from tests.realworld.loopback import loopback_services, substitute
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_WORKERS = 8
@@ -71,14 +72,16 @@ def validate(entry: Entry) -> LoadedFlow:
 GIT_REPOS = "{git_repos}"
 
 
-def runtime_environ(entries: Iterable[Entry], git_repos: str = "") -> dict[str, str]:
+def runtime_environ(entries: Iterable[Entry], git_repos: str = "",
+                    loopback: dict[str, str] | None = None) -> dict[str, str]:
     """`setup.secrets` of every expectation as Kestra's SECRET_<NAME> variables (base64),
-    which is how an open-source Kestra reads `secret()`."""
+    which is how an open-source Kestra reads `secret()`; `{git_repos}` and the loopback
+    services' placeholders (loopback.py) replaced by their values."""
     environ: dict[str, str] = {}
     for entry in entries:
         for expectation in entry.expectations():
             for name, value in (expectation.setup.get("secrets") or {}).items():
-                value = str(value).replace(GIT_REPOS, git_repos)
+                value = substitute(str(value).replace(GIT_REPOS, git_repos), loopback or {})
                 environ.setdefault(f"SECRET_{name.upper()}", encode_base64(value))
     return environ
 
@@ -120,16 +123,18 @@ def namespace_files(entries: Iterable[Entry]) -> dict[tuple[str, str], str]:
 
 
 @contextmanager
-def corpus_runtime(entries: list[Entry]) -> Iterator[Runtime]:
-    with tempfile.TemporaryDirectory(prefix="podium-realworld-") as data_dir:
+def corpus_runtime(entries: list[Entry]) -> Iterator[tuple[Runtime, dict[str, str]]]:
+    """The runtime, and the loopback services' placeholder values (for run inputs)."""
+    with tempfile.TemporaryDirectory(prefix="podium-realworld-") as data_dir, \
+            loopback_services() as loopback:
         repos = Path(data_dir) / "git-remotes"
         repos.mkdir()
         make_git_repos(entries, repos)
-        environ = runtime_environ(entries, git_repos=repos.as_uri())
+        environ = runtime_environ(entries, git_repos=repos.as_uri(), loopback=loopback)
         with Runtime.embedded(data_dir, environ=environ) as runtime:
             for (namespace, path), content in namespace_files(entries).items():
                 put_file(runtime.storage, namespace, path, content.encode())
-            yield runtime
+            yield runtime, loopback
 
 
 # ---------------------------------------------------------------------------- one entry
@@ -138,8 +143,10 @@ class CorpusRunner:
     """Runs entries on one runtime; safe to call from several threads."""
 
     def __init__(self, runtime: Runtime, entries: list[Entry],
-                 timeout: float = DEFAULT_TIMEOUT) -> None:
+                 timeout: float = DEFAULT_TIMEOUT,
+                 loopback: dict[str, str] | None = None) -> None:
         self.runtime = runtime
+        self.loopback = loopback or {}
         self.by_file = {entry.file: entry for entry in entries}
         self.timeout = timeout
         self._locks: dict[tuple[str, str], threading.Lock] = {}
@@ -205,8 +212,9 @@ class CorpusRunner:
 
     # ------------------------------------------------------------------ modes
     def _submit(self, entry: Entry, expectation: Expectation):
+        inputs = substitute(expectation.inputs, self.loopback)
         return self.runtime.submit(entry.namespace, entry.flow_id,
-                                   with_uploads(expectation.inputs) or None,
+                                   with_uploads(inputs) or None,
                                    labels=expectation.labels or None)
 
     def _single(self, entry: Entry, expectation: Expectation) -> tuple[str, str]:
@@ -295,8 +303,8 @@ def run_corpus(entries: list[Entry], *, timeout: float = DEFAULT_TIMEOUT,
                workers: int = DEFAULT_WORKERS) -> Iterator[list[Outcome]]:
     """The outcomes of every entry, in the order given, yielded as soon as each (and all
     before it) is done."""
-    with corpus_runtime(entries) as runtime:
-        runner = CorpusRunner(runtime, entries, timeout)
+    with corpus_runtime(entries) as (runtime, loopback):
+        runner = CorpusRunner(runtime, entries, timeout, loopback)
         with ThreadPoolExecutor(max_workers=workers) as pool, \
                 ThreadPoolExecutor(max_workers=1) as store_lane, \
                 ThreadPoolExecutor(max_workers=1) as trigger_lane:

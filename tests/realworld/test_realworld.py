@@ -47,6 +47,16 @@ def test_a_type_podium_lacks_is_not_taken_for_one_of_its_families() -> None:
                      "io.kestra.plugin.core.log.Log"]) == "plugin:jdbc.snowflake"
     assert classify(["io.kestra.plugin.aws.sqs.Trigger"]) == "plugin:aws.sqs"
     assert classify(["io.kestra.plugin.gcp.bigquery.Query"]) == "plugin:gcp"
+    # issue 17: every name of a moved type is its Podium family; the ones Podium lacks not
+    assert classify(["io.kestra.plugin.notifications.slack.SlackExecution",
+                     "io.kestra.plugin.slack.notifications.SlackIncomingWebhook",
+                     "io.kestra.plugin.slack.SlackIncomingWebhook",
+                     "io.kestra.plugin.microsoft365.teams.TeamsExecution"]) == "plugin:notifications"
+    assert classify(["io.kestra.plugin.notifications.mail.MailSend",
+                     "io.kestra.plugin.email.MailExecution"]) == "plugin:email"
+    assert classify(["io.kestra.plugin.notifications.telegram.TelegramSend"]) == \
+        "plugin:notifications.telegram"
+    assert classify(["io.kestra.plugin.slack.app.conversations.Create"]) == "plugin:slack"
     # a pluginDefaults `type` may be a package of a family's types
     assert podium_family("io.kestra.plugin.jdbc.postgresql") == "jdbc"
 
