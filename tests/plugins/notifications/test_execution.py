@@ -74,7 +74,9 @@ def test_teams_discord_and_google_chat_summaries(runtime, receiver):
         "Namespace": "company.team", "Flow ID": "unreliable", "Execution ID": final.id,
         "Execution Status": "RUNNING", "Final task ID": "boom"}
     discord = sent["/discord"]
-    assert discord["username"] == "bot" and discord["content"] == f"Failed {final.id}"
+    # Kestra's task sets `content` as given after its template (which would append the id)
+    assert discord["username"] == "bot" and discord["content"] == "Failed"
+    assert discord["tts"] is False
     [embed] = discord["embeds"]
     assert f"Execution ID: {final.id}\n" in embed["description"]
     assert embed["footer"]["text"].startswith("Failed on task `boom` after ")
@@ -125,3 +127,33 @@ tasks:
     assert final.state is State.FAILED
     assert "Unable to find execution 'nope' (`executionId`)" in messages(runtime, final.id)
     assert receiver.requests == []
+
+
+def test_discord_embed_list_is_merged_with_the_summary(runtime, receiver):
+    errors = f"""
+  - id: discord
+    type: io.kestra.plugin.discord.DiscordExecution
+    url: "{receiver.url()}"
+    avatarUrl: https://example.com/a.png
+    embedList:
+      - title: Kestra Flow Notification
+        color: [255, 0, 16]
+        authorName: "{{{{ flow.id }}}}"
+        websiteUrl: https://example.com/run
+      - title: Second
+        thumbnail: https://example.com/t.png
+        footer: more
+"""
+    final, _ = run(runtime, FAILING.format(errors=errors))
+    assert final.state is State.FAILED
+    [request] = receiver.requests
+    first, second = request["json"]["embeds"]
+    # Kestra: the listed embeds, the first overlaid with the summary's description/footer
+    assert first["title"] == "Kestra Flow Notification" and first["color"] == 0xFF0010
+    assert first["url"] == "https://example.com/run"
+    assert first["author"] == {"name": "unreliable", "url": "https://example.com/run",
+                               "icon_url": "https://example.com/a.png"}
+    assert first["description"].startswith("Namespace: company.team\nFlow ID: unreliable\n")
+    assert first["footer"]["text"].startswith("Failed on task `boom` after ")
+    assert second == {"title": "Second", "thumbnail": {"url": "https://example.com/t.png"},
+                      "footer": {"text": "more"}}
