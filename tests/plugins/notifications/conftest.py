@@ -1,5 +1,6 @@
 """A chat service on loopback: a threaded HTTP server that records every POST (path, headers,
-JSON body) and answers the status a test sets; the worker's SSRF guard allows 127.0.0.1."""
+JSON body) and answers the status a test sets (a GET is answered 200, or the status of a
+`/status/<code>` path: a site to health-check); the worker's SSRF guard allows 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -37,6 +38,15 @@ class Receiver:
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
+
+            def do_GET(self) -> None:
+                # a site to health-check: 200, or the status a `/status/<code>` path names
+                code = self.path.removeprefix("/status/")
+                status = int(code) if code.isdigit() else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
