@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from podium.common.settings import HttpSettings
 from podium.worker.run_context import RunContext
 from tests.plugins.email import smtp_server
-from tests.plugins.notifications.conftest import Receiver
+from tests.plugins.notifications.receiver import Receiver
 
 PLACEHOLDERS = ("{webhook}", "{smtp_port}")
 
