@@ -114,6 +114,13 @@ PODIUM_FAMILIES: dict[str, frozenset[str]] = {
         "io.kestra.plugin.email", "io.kestra.plugin.notifications.mail")
         for name in ("MailSend", "MailExecution")),
     "openai": frozenset({"io.kestra.plugin.openai.ChatCompletion"}),
+    "ansible": frozenset({"io.kestra.plugin.ansible.cli.AnsibleCLI"}),
+    "terraform": frozenset({"io.kestra.plugin.terraform.cli.TerraformCLI"}),
+    "kubernetes": frozenset(f"io.kestra.plugin.kubernetes.kubectl.{name}" for name in (
+        "Apply", "Get", "Delete", "Patch", "Restart")),
+    # docker.cli.* and the older names without `cli`
+    "docker": frozenset(f"io.kestra.plugin.docker.{package}{name}" for package in ("", "cli.")
+                        for name in ("Build", "Run")),
     "ai": frozenset({"io.kestra.plugin.ai.agent.AIAgent",
                      "io.kestra.plugin.ai.completion.ChatCompletion",
                      "io.kestra.plugin.langchain4j.ChatCompletion",
