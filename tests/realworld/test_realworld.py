@@ -9,6 +9,7 @@ closes the gap turns it into a failure that says to drop the mark.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -103,7 +104,19 @@ def outcomes(request: pytest.FixtureRequest) -> dict[str, list[Outcome]]:
                 if getattr(item, "originalname", "") == "test_flow_runs_as_its_page_says"
                 and hasattr(item, "callspec")}
     entries = [entry for entry in RUNNABLE if entry.file in selected]
-    return {runs[0].entry.file: runs for runs in run_corpus(entries)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", path_without_version_shims(os.environ.get("PATH", "")))
+        return {runs[0].entry.file: runs for runs in run_corpus(entries)}
+
+
+def path_without_version_shims(path: str) -> str:
+    """The worker's PATH less pyenv's shims. Ansible's interpreter discovery on `localhost`
+    takes the first `python3.X` on PATH, and a shim answers for versions it cannot run
+    (`pyenv: python3.13: command not found` on the project's machines): the corpus's
+    ansible flows would fail for the machine's sake. A worker image has no shims."""
+    return os.pathsep.join(folder for folder in path.split(os.pathsep)
+                           if not folder.rstrip("/").endswith(("/.pyenv/shims",
+                                                                "/pyenv-virtualenv/shims")))
 
 
 @pytest.mark.parametrize("entry", [_param(e, e.pending) for e in RUNNABLE])
