@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import podium.common.plugins  # noqa: F401
 from podium.common.flow.plugin_defaults import apply_plugin_defaults, deep_merge
 
@@ -93,3 +95,11 @@ def test_a_package_default_gives_each_type_only_the_properties_it_has():
                                 "values": {"level": "WARN", "bucket": "b"}}]}
     task = apply_plugin_defaults(flow)["tasks"][0]
     assert task["level"] == "WARN" and "bucket" not in task
+
+
+def test_a_property_the_flow_writes_itself_is_still_checked():
+    from podium.common.flow.loader import parse_flow
+    source = "\n".join(["id: f", "namespace: n", "tasks:", "  - id: a", f"    type: {LOG}",
+                        "    message: m", "    bucket: b", ""])
+    with pytest.raises(Exception, match="unknown property 'bucket'"):
+        parse_flow(source)
