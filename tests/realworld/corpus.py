@@ -90,9 +90,13 @@ PODIUM_FAMILIES: dict[str, frozenset[str]] = {
     "aws": frozenset(f"io.kestra.plugin.aws.s3.{name}" for name in (
         "Upload", "Download", "Downloads", "List", "Delete", "DeleteList", "Copy", "CreateBucket",
         "Trigger")),
-    "gcp": frozenset(f"io.kestra.plugin.gcp.bigquery.{name}" for name in (
-        "Query", "Load", "LoadFromGcs", "CreateDataset", "DeleteDataset", "CreateTable",
-        "DeleteTable", "Trigger")),
+    "gcp": frozenset(
+        [f"io.kestra.plugin.gcp.gcs.{name}" for name in (
+            "Upload", "Download", "Downloads", "List", "Delete", "DeleteList", "Copy",
+            "CreateBucket", "Trigger")]
+        + [f"io.kestra.plugin.gcp.bigquery.{name}" for name in (
+            "Query", "Load", "LoadFromGcs", "CreateDataset", "DeleteDataset", "CreateTable",
+            "DeleteTable", "Trigger")]),
     "git": frozenset(f"io.kestra.plugin.git.{name}" for name in (
         "Clone", "SyncFlows", "SyncNamespaceFiles", "PushFlows", "PushNamespaceFiles")),
     "compress": frozenset(f"io.kestra.plugin.compress.{name}" for name in (
