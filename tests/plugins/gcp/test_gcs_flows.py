@@ -246,3 +246,18 @@ tasks:
     assert any(f"Bucket {name} already exists and ifExists policy is set to ERROR !" in m
                for m in logs_of(runtime, final))
     assert gcs.lookup_bucket(name) is not None
+
+
+def test_emulator_host_without_scheme(runtime, gcs, bucket, gcs_emulator, monkeypatch):
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.removeprefix("http://"))
+    put(gcs, bucket, "a.txt")
+    final, runs = run_flow(runtime, f"""
+id: gcs_host
+namespace: company.team
+tasks:
+  - id: list
+    type: io.kestra.plugin.gcp.gcs.List
+    from: gs://{bucket}/
+""")
+    assert final.state is State.SUCCESS, logs_of(runtime, final)
+    assert [b["name"] for b in runs["list"].outputs["blobs"]] == ["a.txt"]

@@ -48,6 +48,8 @@ def storage_client(task: GcpConnection, ctx: Ctx) -> storage.Client:
     if emulator:
         if task.service_account is not None:
             task.google_credentials(ctx)  # validates and masks the key all the same
+        if "://" not in emulator:  # `localhost:4443`, as fake-gcs-server's docs write it
+            emulator = f"http://{emulator}"
         project = text(ctx, task.project_id) or "podium-emulator"
         return storage.Client(project=project, credentials=AnonymousCredentials(),
                               client_options={"api_endpoint": emulator})
