@@ -4,8 +4,9 @@ the CSV becomes an external table, a table with hashed row ids, and is MERGEd in
 month-independent table; a second run of the same month adds nothing. Their service
 account is a real key (its token_uri is the local server's) read from `secret('GCP_CREDS')`.
 
-Until the gcs types are registered, the flows run without their GCS tasks (CreateBucket,
-Upload) and without `extract` (wget from GitHub): the CSV is the server's GCS object."""
+The flows run here without their GCS tasks (CreateBucket, Upload) and without `extract`
+(wget from GitHub): the CSV is the server's GCS object, so that the BigQuery part is tested
+alone. test_zoomcamp_gcp.py runs them whole, with the GCS emulator."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from podium.common.flow.loader import parse_flow
 from podium.common.kv import KVStore, KVType, KVValue
 from podium.common.models.state import State
 from podium.runtime import Runtime
-from podium_gcp.gcs import TASKS as GCS_TASKS
 from tests.plugins.gcp.conftest import PROJECT
 from tests.plugins.gcp.test_bigquery_credentials import service_account_key
 from tests.plugins.gcp.test_examples import ZOOMCAMP, _without_gcs
@@ -35,8 +35,7 @@ CSV = (b"VendorID,lpep_pickup_datetime,lpep_dropoff_datetime,store_and_fwd_flag,
 
 def zoomcamp_flow(name: str) -> str:
     flow = yaml.safe_load((ZOOMCAMP / name).read_text())
-    if not GCS_TASKS:
-        flow["tasks"] = _without_gcs(flow["tasks"])
+    flow["tasks"] = _without_gcs(flow["tasks"])
     flow["tasks"] = [t for t in flow["tasks"] if t["id"] != "extract"]  # wget from GitHub
     return yaml.safe_dump(flow, sort_keys=False)
 
