@@ -13,7 +13,6 @@ Both: an embedded runtime."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import socket
@@ -76,8 +75,7 @@ def _listening(port: int) -> bool:
 
 @pytest.fixture(scope="session")
 def gcs_emulator(tmp_path_factory) -> Iterator[str]:
-    """The emulator's base URL; STORAGE_EMULATOR_HOST points at it for the whole session
-    (the embedded runtime's workers run in this process and read it from here)."""
+    """The emulator's base URL (one process for the session; `gcs` points the workers at it)."""
     port = free_port()
     log = tmp_path_factory.mktemp("gcs-emulator") / "emulator.log"
     with open(log, "wb") as out:  # a file, not a pipe nobody reads
@@ -85,18 +83,12 @@ def gcs_emulator(tmp_path_factory) -> Iterator[str]:
             [*_emulator_command(), "start", "--host", "127.0.0.1", "--port", str(port), "-q",
              "--in-memory"], stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    previous = os.environ.get(EMULATOR_ENV)
     try:
         poll_until(lambda: process.poll() is not None or _listening(port), timeout=30)
         if process.poll() is not None:
             raise RuntimeError(f"gcp-storage-emulator exited: {log.read_text()!r}")
-        os.environ[EMULATOR_ENV] = url
         yield url
     finally:
-        if previous is None:
-            os.environ.pop(EMULATOR_ENV, None)
-        else:
-            os.environ[EMULATOR_ENV] = previous
         process.terminate()
         try:
             process.wait(10)
@@ -106,7 +98,10 @@ def gcs_emulator(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture
-def gcs(gcs_emulator: str) -> storage.Client:
+def gcs(gcs_emulator: str, monkeypatch) -> storage.Client:
+    """A client of the emulator, which STORAGE_EMULATOR_HOST points the test's workers at
+    (the embedded runtime's workers run in this process and read it from here)."""
+    monkeypatch.setenv(EMULATOR_ENV, gcs_emulator)
     return storage.Client(project="podium-tests", credentials=AnonymousCredentials(),
                           client_options={"api_endpoint": gcs_emulator})
 
