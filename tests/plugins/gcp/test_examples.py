@@ -6,12 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from podium.application.plugins import documentation
 from podium.common.flow.loader import parse_flow
 from podium_gcp.bigquery import TASKS, TRIGGERS
-from podium_gcp.gcs import TASKS as GCS_TASKS
 
 # Kestra's @Example count per class (plugin-gcp, src/main/java/io/kestra/plugin/gcp/bigquery).
 KESTRA_EXAMPLES = {"Query": 2, "Load": 1, "LoadFromGcs": 2, "CreateDataset": 1,
@@ -23,7 +21,6 @@ EXAMPLES = [pytest.param(cls, example, id=f"{cls.__name__}-{n}")
 
 @pytest.mark.parametrize(("cls", "example"), EXAMPLES)
 def test_example_validates(cls, example):
-    _needs_gcs(example.code)
     loaded = parse_flow(example.code, name=f"{cls.__name__}: {example.title}")
     used = {task.type for task in loaded.flow.all_tasks()} | {
         trigger.type for trigger in loaded.flow.triggers or ()}
@@ -56,26 +53,16 @@ def test_plugin_api_documents_kestras_property_names(cls):
     assert expected[cls.__name__] <= names
 
 
-ZOOMCAMP = Path(__file__).parent / "zoomcamp"
+# The Zoomcamp's gcp flows, as the real-world corpus holds them (verbatim).
+ZOOMCAMP = Path(__file__).parents[2] / "realworld" / "flows" / "zoomcamp"
+BIGQUERY_FLOWS = ("07_gcp_setup.yaml", "08_gcp_taxi.yaml", "09_gcp_taxi_scheduled.yaml")
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in ZOOMCAMP.glob("*.yaml")))
+@pytest.mark.parametrize("name", BIGQUERY_FLOWS)
 def test_zoomcamp_bigquery_flows_validate(name):
-    source = (ZOOMCAMP / name).read_text()
-    if not GCS_TASKS:  # until the gcs types land, the flow less its gcs tasks
-        flow = yaml.safe_load(source)
-        flow["tasks"] = _without_gcs(flow["tasks"])
-        source = yaml.safe_dump(flow, sort_keys=False)
-    loaded = parse_flow(source, name=name)
+    loaded = parse_flow((ZOOMCAMP / name).read_text(), name=name)
     types = {task.type for task in loaded.flow.all_tasks()}
     assert any(t.startswith("io.kestra.plugin.gcp.bigquery.") for t in types)
-
-
-def _needs_gcs(source: str) -> None:
-    # The gcs types are ported on a branch of their own: until they land, flows using them
-    # cannot validate here.
-    if "io.kestra.plugin.gcp.gcs." in source and not GCS_TASKS:
-        pytest.skip("uses io.kestra.plugin.gcp.gcs types, not registered yet")
 
 
 def _without_gcs(tasks: list) -> list:
