@@ -86,3 +86,12 @@ def test_kestras_state_properties_are_refused_clearly(s3_server, bucket):
     with pytest.raises(Exception) as failure:
         parse_flow(source)
     assert "per-object trigger state is not supported" in str(failure.value)
+
+
+def test_kestras_state_properties_are_taken_where_each_object_fires_once_anyway(s3_server, bucket):
+    source = flow(s3_server, bucket).replace("    action: MOVE\n",
+                                             "    action: MOVE\n    on: CREATE_OR_UPDATE\n")
+    assert parse_flow(source).flow.triggers[0].on == "CREATE_OR_UPDATE"
+    with pytest.raises(Exception) as failure:
+        parse_flow(source.replace("on: CREATE_OR_UPDATE", "on: UPDATE"))
+    assert "per-object trigger state is not supported" in str(failure.value)

@@ -89,6 +89,16 @@ def test_kestras_state_properties_are_refused_clearly(bucket):
     assert "per-object trigger state is not supported" in str(failure.value)
 
 
+def test_kestras_state_properties_are_taken_where_each_object_fires_once_anyway(bucket):
+    # A blueprint's MOVE trigger with `on: CREATE` (gcs-object-arrival-load-to-bigquery)
+    source = flow(bucket).replace("    action: MOVE\n",
+                                  "    action: MOVE\n    on: CREATE\n    stateTtl: PT1H\n")
+    assert parse_flow(source).flow.triggers[0].on == "CREATE"
+    with pytest.raises(Exception) as failure:
+        parse_flow(source.replace("on: CREATE", "on: UPDATE"))
+    assert "per-object trigger state is not supported" in str(failure.value)
+
+
 def test_move_without_a_directory_is_refused_clearly(bucket):
     source = flow(bucket).replace(f"    moveDirectory: gs://{bucket}/archive\n", "")
     with pytest.raises(Exception) as failure:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from podium.sdk import Example
-from podium.sdk.triggers import PollContext, PollingTrigger
+from podium.sdk import DurationStr, Example
+from podium.sdk.triggers import PollContext, PollingTrigger, check_object_state
 from podium_aws.s3.actions import Action, CopyObject, perform_action
 from podium_aws.s3.objects import (
     ListOptions,
@@ -21,10 +21,6 @@ from podium_aws.s3.objects import (
     text,
 )
 
-# Kestra's stateful-trigger properties (per-object dedup state), which need a trigger state
-# store Podium does not have yet.
-_STATEFUL = ("on", "stateKey", "stateTtl")
-
 
 class Trigger(S3Bucket, ListOptions, PollingTrigger):
     """Trigger a flow when objects are in an S3 bucket.
@@ -37,8 +33,9 @@ class Trigger(S3Bucket, ListOptions, PollingTrigger):
     `trigger.objects` lists them: `{key, etag, size, lastModified, uri, changeType}`.
 
     Kestra's per-object state (`on`, `stateKey`, `stateTtl`, which stops NONE re-firing on
-    unchanged objects) is refused: Podium has no trigger state store yet, so every object
-    found is reported, with `changeType: CREATE`.
+    unchanged objects) is refused with NONE and with `on: UPDATE`: Podium has no trigger state
+    store yet, so every object found is reported, with `changeType: CREATE`. With MOVE or
+    DELETE it is accepted (each object fires once either way).
     """
 
     TYPE: ClassVar[str] = "io.kestra.plugin.aws.s3.Trigger"
@@ -46,17 +43,16 @@ class Trigger(S3Bucket, ListOptions, PollingTrigger):
 
     max_files: int = Field(25, ge=1)
     action: Action
+    # Kestra's per-object state: accepted where it changes nothing (check_object_state)
+    on: Literal["CREATE", "UPDATE", "CREATE_OR_UPDATE"] | None = None
+    state_key: str | None = None
+    state_ttl: DurationStr | None = None
     move_to: CopyObject | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _no_state(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            given = [name for name in _STATEFUL if name in data]
-            if given:
-                raise ValueError(
-                    f"{', '.join(given)}: Kestra's per-object trigger state is not supported "
-                    "by Podium yet; use action: MOVE or DELETE so that objects fire once")
+        check_object_state(data)
         return data
 
     @model_validator(mode="after")

@@ -3,20 +3,16 @@ gs:// prefix."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from podium.sdk import Example
-from podium.sdk.triggers import PollContext, PollingTrigger
+from podium.sdk import DurationStr, Example
+from podium.sdk.triggers import PollContext, PollingTrigger, check_object_state
 from podium_gcp.connection import GcpConnection
 from podium_gcp.gcs.actions import Action, check_move, perform_action
 from podium_gcp.gcs.listing import ListOptions, at_most, list_blobs
 from podium_gcp.gcs.objects import StoredNames, download, storage_client
-
-# Kestra's stateful-trigger properties (per-object dedup state), which need a trigger state
-# store Podium does not have yet.
-_STATEFUL = ("on", "stateKey", "stateTtl")
 
 
 class Trigger(GcpConnection, ListOptions, PollingTrigger):
@@ -31,8 +27,9 @@ class Trigger(GcpConnection, ListOptions, PollingTrigger):
     and `changeType`.
 
     Kestra's per-object state (`on`, `stateKey`, `stateTtl`, which stops NONE re-firing on
-    unchanged objects) is refused: Podium has no trigger state store yet, so every object
-    found is reported, with `changeType: CREATE`.
+    unchanged objects) is refused with NONE and with `on: UPDATE`: Podium has no trigger state
+    store yet, so every object found is reported, with `changeType: CREATE`. With MOVE or
+    DELETE it is accepted (each object fires once either way).
     """
 
     TYPE: ClassVar[str] = "io.kestra.plugin.gcp.gcs.Trigger"
@@ -41,16 +38,15 @@ class Trigger(GcpConnection, ListOptions, PollingTrigger):
     action: Action = "NONE"
     move_directory: str | None = None
     max_files: int = Field(25, ge=1)
+    # Kestra's per-object state: accepted where it changes nothing (check_object_state)
+    on: Literal["CREATE", "UPDATE", "CREATE_OR_UPDATE"] | None = None
+    state_key: str | None = None
+    state_ttl: DurationStr | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _no_state(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            given = [name for name in _STATEFUL if name in data]
-            if given:
-                raise ValueError(
-                    f"{', '.join(given)}: Kestra's per-object trigger state is not supported "
-                    "by Podium yet; use action: MOVE or DELETE so that objects fire once")
+        check_object_state(data)
         return data
 
     @model_validator(mode="after")
