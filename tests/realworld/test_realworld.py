@@ -106,6 +106,10 @@ def outcomes(request: pytest.FixtureRequest) -> dict[str, list[Outcome]]:
     entries = [entry for entry in RUNNABLE if entry.file in selected]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATH", path_without_version_shims(os.environ.get("PATH", "")))
+        # A relative SQLite file that is not in the task's working directory is opened in
+        # the worker's directory, as in Kestra (blueprints-business-automation's kestra.db):
+        # a scratch directory here, not the checkout.
+        patch.chdir(request.getfixturevalue("tmp_path_factory").mktemp("worker-cwd"))
         return {runs[0].entry.file: runs for runs in run_corpus(entries)}
 
 
