@@ -23,8 +23,10 @@ log lines streamed, ``::{"outputs": ...}::`` lines read, output files uploaded.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
+from podium.common.errors import TaskFailure
 from podium.common.plugins.tasks._files import InputFiles, NamespaceFiles, OutputFiles
 from podium.common.plugins.tasks._script_base import _ExecScript as ScriptTask
 
@@ -97,5 +99,23 @@ def log_consumer(ctx: RunContext,
     return LogConsumer(ctx, other=on_line)  # type: ignore[arg-type]
 
 
+def render_commands(ctx: RunContext, commands: list[str] | str,
+                    extra: Mapping[str, Any] | None = None) -> list[str]:
+    """A `commands` property as the program lines to run: a list renders item by item; an
+    expression may render to a JSON list, else it is one command (Kestra's
+    `Property<List<String>>`). TaskFailure when nothing is left to run."""
+    if isinstance(commands, list):
+        return [str(ctx.render(command, extra)) for command in commands]
+    value = ctx.render_typed(commands, extra)
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = [value]
+    if not isinstance(value, list) or not value:
+        raise TaskFailure("`commands` must render to a non-empty list of commands")
+    return [str(item) for item in value]
+
+
 __all__ = ["InputFiles", "NamespaceFiles", "OutputFiles", "ScriptTask", "log_consumer",
-           "run_commands", "stage_files", "upload_output_files", "warning"]
+           "render_commands", "run_commands", "stage_files", "upload_output_files", "warning"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from importlib import resources
@@ -13,7 +12,7 @@ from pydantic import Field
 from typing_extensions import Annotated
 
 from podium.sdk import Dyn, Example, Expr, RunContext, TaskFailure
-from podium.sdk.scripts import ScriptTask, run_commands
+from podium.sdk.scripts import ScriptTask, render_commands, run_commands
 from podium_ansible import examples, locate, results
 
 # Kestra's generated ansible.cfg: its callback collects the results, Ansible's own screen
@@ -114,7 +113,7 @@ class AnsibleCLI(ScriptTask):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text((bundle / relative).read_text(encoding="utf-8"),
                               encoding="utf-8")
-        commands = _render_commands(ctx, self.commands, extra)
+        commands = render_commands(ctx, self.commands, extra)
         installs = [line for key, line in REQUIREMENTS.items()
                     if ctx.render_bool(getattr(self, f"auto_install_{key}_requirements"),
                                        extra)]
@@ -123,17 +122,3 @@ class AnsibleCLI(ScriptTask):
         return [*locate.checks([*(["ansible-galaxy"] if galaxy else []), *commands]),
                 *installs, *commands]
 
-
-def _render_commands(ctx: RunContext, commands: list[str] | str, extra: dict[str, Any]
-                     ) -> list[str]:
-    if isinstance(commands, list):
-        return [str(ctx.render(command, extra)) for command in commands]
-    value = ctx.render_typed(commands, extra)
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            value = [value]
-    if not isinstance(value, list) or not value:
-        raise TaskFailure("`commands` must render to a non-empty list of commands")
-    return [str(item) for item in value]

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from podium.sdk import Dyn, Example, Expr, RunContext, StrictModel, TaskFailure
 from podium.sdk.kv import kv_get, kv_put
-from podium.sdk.scripts import ScriptTask, run_commands, warning
+from podium.sdk.scripts import ScriptTask, render_commands, run_commands, warning
 from podium_dbt import examples, locate, results
 from podium_dbt.logs import DbtLogs
 
@@ -102,7 +102,7 @@ class DbtCLI(ScriptTask):
                                 "directory; it will be overridden.")
             target.write_text(profiles, encoding="utf-8")
         commands = [self._complete(command, project_dir)
-                    for command in _render_commands(ctx, self.commands, extra)]
+                    for command in render_commands(ctx, self.commands, extra)]
         # The check only where dbt runs: commands may also be plain shell (ls, cat...).
         uses_dbt = any(command.startswith("dbt") for command in commands)
         return [locate.CHECK, *commands] if uses_dbt else commands
@@ -140,17 +140,3 @@ class DbtCLI(ScriptTask):
         kv_put(ctx, ctx.render(self.store_manifest.namespace),
                ctx.render(self.store_manifest.key), value)
 
-
-def _render_commands(ctx: RunContext, commands: list[str] | str, extra: dict[str, Any]
-                     ) -> list[str]:
-    if isinstance(commands, list):
-        return [str(ctx.render(command, extra)) for command in commands]
-    value = ctx.render_typed(commands, extra)
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            value = [value]
-    if not isinstance(value, list) or not value:
-        raise TaskFailure("`commands` must render to a non-empty list of commands")
-    return [str(item) for item in value]

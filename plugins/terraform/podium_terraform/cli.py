@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Callable, ClassVar
 
@@ -10,7 +9,7 @@ from pydantic import Field
 from typing_extensions import Annotated
 
 from podium.sdk import Example, Expr, RunContext, TaskFailure
-from podium.sdk.scripts import ScriptTask, run_commands
+from podium.sdk.scripts import ScriptTask, render_commands, run_commands
 from podium_terraform import examples
 
 NOT_FOUND = ("terraform was not found on the worker: install Terraform "
@@ -45,7 +44,7 @@ class TerraformCLI(ScriptTask):
     def run(self, ctx: RunContext) -> Any:
         lines = _Lines(ctx.log)
         own = isinstance(self.env, dict) and "CHECKPOINT_DISABLE" in self.env
-        run = run_commands(self, ctx, lambda extra: _render_commands(ctx, self.commands,
+        run = run_commands(self, ctx, lambda extra: render_commands(ctx, self.commands,
                                                                       extra),
                            on_line=lines, env={} if own else NO_CHECKPOINT)
         if run.failure is not None:
@@ -68,17 +67,3 @@ class _Lines:
             return
         self.log("ERROR" if is_stderr else "INFO", text)
 
-
-def _render_commands(ctx: RunContext, commands: list[str] | str, extra: dict[str, Any]
-                     ) -> list[str]:
-    if isinstance(commands, list):
-        return [str(ctx.render(command, extra)) for command in commands]
-    value = ctx.render_typed(commands, extra)
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            value = [value]
-    if not isinstance(value, list) or not value:
-        raise TaskFailure("`commands` must render to a non-empty list of commands")
-    return [str(item) for item in value]
