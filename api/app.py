@@ -25,10 +25,11 @@ from podium.api import (
     webhooks,
 )
 from podium.api.context import runtime_of
-from podium.api.guard import AuthMiddleware, BodyLimitMiddleware, Credentials
+from podium.api.guard import UI_PREFIX, AuthMiddleware, BodyLimitMiddleware, Credentials
 from podium.api.login_limits import FailedLogins
 from podium.api.metrics import MetricsMiddleware
 from podium.api.params import refuse_control_characters
+from podium.api.ui import create_ui
 from podium.application.services import check_store
 from podium.common.settings import ApiSettings
 from podium.runtime import Runtime
@@ -50,12 +51,13 @@ def create_app(runtime: Runtime, settings: ApiSettings | None = None) -> FastAPI
         app.include_router(module.router)
     app.add_api_route("/health", health, methods=["GET"], tags=["Health"])
     app.add_api_route("/api/v1/health", health, methods=["GET"], tags=["Health"])
+    checks = credentials(settings)
+    failed_logins = FailedLogins(settings.login_max_failures, settings.login_window_seconds)
+    app.mount(UI_PREFIX, create_ui(runtime, settings, checks, failed_logins))
     # Added last is outermost: credentials are checked before a body is read.
     app.add_middleware(BodyLimitMiddleware, max_body=settings.max_body_bytes,
                        max_upload=settings.max_upload_bytes)
-    app.add_middleware(AuthMiddleware, credentials=credentials(settings),
-                       failed_logins=FailedLogins(settings.login_max_failures,
-                                                  settings.login_window_seconds))
+    app.add_middleware(AuthMiddleware, credentials=checks, failed_logins=failed_logins)
     app.add_middleware(MetricsMiddleware, routes=app)  # outermost: 401s and 413s count too
     return app
 

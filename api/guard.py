@@ -3,7 +3,9 @@
 Auth decides on the raw path and method against the exact public route templates
 (api/public_routes.py): only the health check and the webhook route are public, and no
 other spelling of a path (`//api/v1/flows`, `/health/../api/v1/flows`, `/API/V1/flows/`)
-passes as one of them. Secrets are compared in constant time; failed logins are limited
+passes as one of them. The web UI under `/ui` (api/ui/) checks credentials itself, with
+these same `Credentials` and `FailedLogins`: it answers a browser with its login page, not
+a 401. Secrets are compared in constant time; failed logins are limited
 per client and per user (api/login_limits.py). Both answers come before the body is read.
 """
 
@@ -38,10 +40,13 @@ class Credentials:
         scheme, _, value = header.partition(" ")
         scheme, value = scheme.lower(), value.strip()
         if scheme == "bearer":
-            return self._token(value.encode())
+            return self.check_token(value)
         if scheme == "basic":
             return self._basic(value)
         return False
+
+    def check_token(self, token: str) -> bool:
+        return self._token(token.encode())
 
     def _token(self, given: bytes) -> bool:
         # Compare with every token, not stopping at the first match: timing tells nothing.
@@ -52,8 +57,10 @@ class Credentials:
 
     def _basic(self, value: str) -> bool:
         user, sep, password = _basic_parts(value)
-        if not sep:
-            return False
+        return bool(sep) and self.check_user(user, password)
+
+    def check_user(self, user: bytes, password: bytes) -> bool:
+        """Whether `password` is the configured user's (the UI's login form asks this)."""
         # An unknown user is compared against a dummy so it costs what a known one does.
         expected = self.users.get(user)
         ok = hmac.compare_digest(expected if expected is not None else b"\0" * 32, password)
@@ -98,11 +105,11 @@ class AuthMiddleware:
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or self.credentials is None \
-                or is_public(scope["path"], scope["method"]):
+                or is_public(scope["path"], scope["method"]) or _is_ui(scope["path"]):
             await self.app(scope, receive, send)
             return
         header = _header(scope, b"authorization")
-        keys = _login_keys(scope, header) if header else []
+        keys = login_keys(scope, header) if header else []
         if keys and self.failed_logins is not None:
             wait = self.failed_logins.retry_after(keys)
             if wait is not None:
@@ -119,7 +126,15 @@ class AuthMiddleware:
                          [(b"www-authenticate", b'Basic realm="podium"')])
 
 
-def _login_keys(scope, header: str) -> list[str]:
+def _is_ui(path: str) -> bool:
+    # Only the UI's mount routes these paths, and it refuses anonymous requests itself.
+    return path == UI_PREFIX or path.startswith(UI_PREFIX + "/")
+
+
+UI_PREFIX = "/ui"
+
+
+def login_keys(scope, header: str) -> list[str]:
     """Who a login attempt is counted against: the client address and the claimed user."""
     client = scope.get("client")
     keys = [f"client:{client[0] if client else '-'}"]

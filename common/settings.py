@@ -485,6 +485,16 @@ class ApiSettings(BaseModel):
         description="Longest a webhook call with `wait: true` waits for its execution to "
         "end before answering 504 with the execution's id (Kestra waits without limit).",
     )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key signing the web UI's session cookies (api/ui/). Unset, each "
+        "webserver process draws a random one: sessions end when it restarts, and replicas "
+        "behind one address must share a key.",
+    )
+    session_seconds: float = Field(
+        default=12 * 3600, gt=0, le=30 * 86400,
+        description="How long a web UI login lasts.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `podium webserver` binds.")
     port: int = Field(default=8080, ge=0, le=65535, description="Port of `podium webserver`.")
     mcp_call_seconds: float = Field(

@@ -1,0 +1,82 @@
+"""The pages: executions (list, one execution with its task runs and logs) and flows. Each
+reads through the application layer (podium/application/), as the API's routes do."""
+
+from __future__ import annotations
+
+import math
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from podium.api.context import runtime_of
+from podium.api.ui.rendering import render
+from podium.application import executions, flows, logs
+from podium.common.errors import NotFoundError
+from podium.common.models.state import State
+from podium.runtime import Runtime
+
+router = APIRouter()
+
+PAGE_SIZES = (10, 25, 50, 100)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/executions",
+                            status_code=303)
+
+
+@router.get("/executions")
+def executions_page(request: Request, namespace: str = "",
+                    flowId: str = "",  # noqa: N803 (Kestra's name, as in the API)
+                    state: State | None = Query(None),
+                    page: int = Query(1, ge=1, le=1_000_000),
+                    size: int = Query(25, ge=1, le=max(PAGE_SIZES)),
+                    runtime: Runtime = Depends(runtime_of)) -> Response:
+    found, total = executions.search(
+        runtime, namespace=namespace.strip() or None, flow_id=flowId.strip() or None,
+        states=[state] if state else None, limit=size, offset=(page - 1) * size)
+    values = dict(executions=found, total=total, page=page, size=size,
+                  pages=max(1, math.ceil(total / size)), states=list(State),
+                  filters=dict(namespace=namespace, flowId=flowId,
+                               state=state.value if state else ""))
+    # htmx asks for the table alone when a filter or the page changes.
+    template = "_executions_table.html" if _partial(request) else "executions.html"
+    return render(request, template, **values)
+
+
+@router.get("/executions/{namespace}/{flow_id}/{execution_id}")
+def execution_page(request: Request, namespace: str, flow_id: str, execution_id: str,
+                   runtime: Runtime = Depends(runtime_of)) -> Response:
+    values = _execution_view(runtime, namespace, flow_id, execution_id)
+    template = "_execution_live.html" if _partial(request) else "execution.html"
+    return render(request, template, **values)
+
+
+def _execution_view(runtime: Runtime, namespace: str, flow_id: str,
+                    execution_id: str) -> dict:
+    execution = executions.require(runtime, execution_id)
+    if (execution.namespace, execution.flow_id) != (namespace, flow_id):
+        raise NotFoundError(f"Execution '{execution_id}' not found in flow "
+                            f"'{namespace}.{flow_id}'")
+    runs = sorted(executions.task_runs(runtime, execution_id), key=lambda run: run.seq)
+    return dict(execution=execution, runs=runs, logs=logs.lines(runtime, execution_id))
+
+
+@router.get("/flows")
+def flows_page(request: Request, namespace: str = "", q: str = "",
+               page: int = Query(1, ge=1, le=1_000_000),
+               size: int = Query(25, ge=1, le=max(PAGE_SIZES)),
+               runtime: Runtime = Depends(runtime_of)) -> Response:
+    found = flows.search(runtime, namespace.strip() or None, q.strip() or None)
+    start = (page - 1) * size
+    values = dict(flows=found[start:start + size], total=len(found), page=page, size=size,
+                  pages=max(1, math.ceil(len(found) / size)),
+                  filters=dict(namespace=namespace, q=q))
+    template = "_flows_table.html" if _partial(request) else "flows.html"
+    return render(request, template, **values)
+
+
+def _partial(request: Request) -> bool:
+    return bool(request.headers.get("hx-request")) \
+        and not request.headers.get("hx-history-restore-request")
