@@ -6,7 +6,8 @@
 # `script_runtimes`) for the tests of those languages' script tasks; the other languages
 # (R, Go, Julia, PowerShell, ...) are larger or not in Debian: their tests skip. And
 # bubblewrap, the sandbox of script tasks (marker `sandbox`); MariaDB for the jdbc plugin; a
-# Docker daemon (marker `docker`) for the docker plugin.
+# Docker daemon (marker `docker`) for the docker plugin; chromium for the web UI's browser
+# tests (marker `browser`).
 # Idempotent.
 set -euo pipefail
 
@@ -101,6 +102,13 @@ ensure_bubblewrap() {
     log "installing bubblewrap"; apt_install bubblewrap
 }
 
+# Debian's chromium for the web UI's browser tests (marker `browser`): Playwright drives it
+# at /usr/bin/chromium (`playwright install` would download a browser CI cannot fetch).
+ensure_chromium() {
+    if [ -x /usr/bin/chromium ]; then log "chromium up"; return; fi
+    log "installing chromium"; apt_install chromium
+}
+
 # Terraform is not in Debian and HashiCorp's site is out of reach from CI: its machines carry
 # /usr/local/bin/terraform (the terraform plugin's tests, marker `terraform`, fail without).
 check_terraform() {
@@ -136,6 +144,7 @@ ensure_mariadb
 ensure_flow_programs
 ensure_bubblewrap
 ensure_node
+ensure_chromium
 ensure_script_runtimes
 check_terraform
 ensure_docker

@@ -22,7 +22,7 @@ for dir in plugins/*/; do
 done
 .venv/bin/python -m pip install --quiet -e '.[test]' "${PLUGINS[@]}"
 
-IN_PROCESS=(tests/unit tests/api tests/plugins tests/security tests/deploy)
+IN_PROCESS=(tests/unit tests/api tests/plugins tests/security tests/deploy tests/ui)
 SERVICES=(tests/integration tests/contract tests/faults tests/realworld tests/conformance)
 
 has_path=0

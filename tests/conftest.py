@@ -18,7 +18,7 @@ from tests.contract.storage_backends import s3_endpoint  # noqa: F401
 
 # Markers of tests that may skip locally for a missing dependency, but never under CI.
 MUST_RUN_IN_CI = ("service", "deploy_tools", "node", "script_runtimes", "faults", "sandbox",
-                  "terraform", "docker")
+                  "terraform", "docker", "browser")
 
 
 @pytest.fixture(scope="session", autouse=True)

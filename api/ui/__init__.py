@@ -21,6 +21,7 @@ from podium.common.settings import ApiSettings
 from podium.runtime import Runtime
 
 STATIC = Path(__file__).parent / "static"
+ROUTERS = (login.router, pages.router)
 
 
 def create_ui(runtime: Runtime, settings: ApiSettings, credentials: Credentials | None,
@@ -35,8 +36,8 @@ def create_ui(runtime: Runtime, settings: ApiSettings, credentials: Credentials 
     app.state.runtime = runtime
     app.state.ui = UiConfig(credentials, sessions, failed_logins)
     errors.install(app)
-    app.include_router(login.router)
-    app.include_router(pages.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(UiGuard, credentials=credentials, sessions=sessions,
                        failed_logins=failed_logins)

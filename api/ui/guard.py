@@ -38,7 +38,12 @@ def relative_path(scope) -> str:
 
 
 def is_public(path: str) -> bool:
-    return path == "/login" or path.startswith("/static/")
+    """The login page and the static files, never another page spelt as one of them
+    (`/static/../executions`)."""
+    if path == "/login":
+        return True
+    segments = path.split("/")[2:]
+    return path.startswith("/static/") and all(s not in ("", ".", "..") for s in segments)
 
 
 class UiGuard:

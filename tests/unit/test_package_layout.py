@@ -69,6 +69,8 @@ def test_the_wheel_installs_only_the_podium_package(tmp_path):
                      "podium/executor/wiring.py", "podium/scheduler/service.py",
                      "podium/api/app.py", "podium/sdk/__init__.py",
                      "podium/common/store/migrations/env.py",
-                     "podium/worker/script_libs/python/kestra.py"):
+                     "podium/worker/script_libs/python/kestra.py",
+                     "podium/api/ui/templates/base.html", "podium/api/ui/static/podium.css",
+                     "podium/api/ui/static/vendor/htmx.org/htmx.min.js"):
         assert expected in names, expected
     assert not any("/tests/" in n or n.startswith("plugins/") for n in names)
