@@ -6,7 +6,7 @@ api/ui/static/vendor/<package>/ (committed: installing Podium never needs Node.j
     python scripts/build_ui.py --check    # the same into a temporary folder; compare
 
 To change a library: edit package.json, `npm install --package-lock-only`, run this,
-commit all three. tests/unit/test_ui_assets.py runs the check (marker `node`).
+commit all three. tests/ui/test_assets.py runs the check (marker `node`).
 """
 
 from __future__ import annotations
