@@ -127,3 +127,13 @@ def test_the_execution_page_follows_a_running_execution(runtime, browser_page, l
     assert "awake" in page.locator("#logs").inner_text()
     assert page.evaluate("window.notReloaded") is True
     assert page.locator("#live").get_attribute("hx-trigger") is None
+
+
+def test_an_htmx_request_after_the_session_ended_leads_to_login(runtime, browser_page, live):
+    page = browser_page
+    log_in(page, live)
+    page.wait_for_url(f"{live}/ui/executions")
+    page.context.clear_cookies()
+    page.select_option("select[name=state]", "FAILED")  # htmx asks for the table
+    page.wait_for_url(f"{live}/ui/login?**")
+    assert page.locator("h1").inner_text() == "Log in"
