@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -137,8 +139,16 @@ def server() -> None:
 @click.option("--workers", type=int, default=4, help="Task attempts run at once.")
 @click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, show_default=True,
               help="Also fire Schedule triggers (PODIUM_SCHEDULER__* settings).")
-def server_local(workers: int, with_scheduler: bool) -> None:
-    """Executor, workers and scheduler together on the embedded default, until Ctrl-C."""
+@click.option("--webserver/--no-webserver", "with_webserver", default=True, show_default=True,
+              help="Also serve the REST API and the web UI (/ui) on --host/--port.")
+@click.option("--host", default=None, help="Address of the API and UI (default: "
+                                           "PODIUM_API__HOST, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port of the API and UI (default: "
+                                                     "PODIUM_API__PORT, 8080).")
+def server_local(workers: int, with_scheduler: bool, with_webserver: bool, host: str | None,
+                 port: int | None) -> None:
+    """Executor, workers, scheduler and webserver together on the embedded default, until
+    Ctrl-C."""
     settings = Settings()
     _logging(settings)
     done = threading.Event()
@@ -146,12 +156,31 @@ def server_local(workers: int, with_scheduler: bool) -> None:
     wiring.worker_http(settings)
     with Runtime.embedded(settings.data_dir, workers=workers,
                           scheduler=settings.scheduler if with_scheduler else False,
-                          script_env_dir=settings.worker.script_env_dir):
+                          script_env_dir=settings.worker.script_env_dir) as runtime, \
+            _webserver(runtime, settings, with_webserver, host, port):
         click.echo(f"podium local server running on {settings.data_dir} (Ctrl-C to stop)")
         try:
             done.wait()
         except KeyboardInterrupt:
             pass
+
+
+@contextlib.contextmanager
+def _webserver(runtime: Runtime, settings: Settings, enabled: bool, host: str | None,
+               port: int | None) -> Iterator[None]:
+    """The API and the UI over the embedded runtime, in a thread (the main one waits for
+    Ctrl-C or SIGTERM, then leaves the runtime cleanly)."""
+    if not enabled:
+        yield
+        return
+    from podium.api import create_app
+    from podium.api.server import ServerThread
+
+    app = create_app(runtime, settings.api)
+    with ServerThread(app, host or settings.api.host,
+                      port if port is not None else settings.api.port) as served:
+        click.echo(f"podium API on {served.url}/api/v1, web UI on {served.url}/ui")
+        yield
 
 
 @server.command("standalone")
