@@ -21,7 +21,9 @@ def route_template(scope: Scope, templates: Callable[[], list[tuple[Any, str]]])
     routing (401, 413), the first template whose pattern matches its path; `<unmatched>`."""
     route = scope.get("route")
     if route is not None:
-        return getattr(route, "path_format", None) or getattr(route, "path", UNMATCHED)
+        template = getattr(route, "path_format", None) or getattr(route, "path", UNMATCHED)
+        # A route of a mounted app (the UI at /ui) is labelled with its mount's prefix.
+        return scope.get("root_path", "") + template
     path = scope.get("path", "")
     for pattern, template in templates():
         if pattern.match(path):

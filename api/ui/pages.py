@@ -18,6 +18,8 @@ from podium.runtime import Runtime
 router = APIRouter()
 
 PAGE_SIZES = (10, 25, 50, 100)
+# The newest lines an execution page shows; it is fetched again each second while running.
+MAX_LOG_LINES = 1000
 
 
 @router.get("/")
@@ -60,7 +62,9 @@ def _execution_view(runtime: Runtime, namespace: str, flow_id: str,
         raise NotFoundError(f"Execution '{execution_id}' not found in flow "
                             f"'{namespace}.{flow_id}'")
     runs = sorted(executions.task_runs(runtime, execution_id), key=lambda run: run.seq)
-    return dict(execution=execution, runs=runs, logs=logs.lines(runtime, execution_id))
+    lines = logs.lines(runtime, execution_id)
+    return dict(execution=execution, runs=runs, logs=lines[-MAX_LOG_LINES:],
+                log_total=len(lines))
 
 
 @router.get("/flows")

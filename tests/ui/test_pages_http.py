@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from podium.api.ui import pages
+from podium.application import logs
 from tests.ui.conftest import HELLO, run_flow
 
 HTMX = {"HX-Request": "true"}
@@ -63,3 +65,23 @@ def test_the_flows_list_filters_by_namespace(runtime, user):
     assert "other.team" in only and "company.team" not in only
     assert "No flow matches" in user.get("/ui/flows?q=nothing-like-it").text
     assert 'href="/ui/executions?namespace=other.team&amp;flowId=hello"' in only
+
+
+def test_the_execution_page_shows_the_newest_log_lines(runtime, user, monkeypatch):
+    monkeypatch.setattr(pages, "MAX_LOG_LINES", 2)
+    execution = run_flow(runtime)
+    page = user.get(f"/ui/executions/company.team/hello/{execution.id}").text
+    every = [line.message for line in logs.lines(runtime, execution.id)]
+    assert f"The last 2 of {len(every)} lines." in page
+    shown = re.findall(r'<span class="log log-\w+">([^<]*)</span>', page)
+    assert len(shown) == 2 and all(s.endswith(m) for s, m in zip(shown, every[-2:]))
+
+
+def test_ui_requests_are_counted_by_their_full_route_template(runtime, user):
+    from prometheus_client import REGISTRY
+
+    labels = dict(method="GET", route="/ui/executions/{namespace}/{flow_id}/{execution_id}",
+                  status="404")
+    before = REGISTRY.get_sample_value("podium_http_requests_total", labels) or 0.0
+    assert user.get("/ui/executions/company.team/hello/nothing").status_code == 404
+    assert REGISTRY.get_sample_value("podium_http_requests_total", labels) == before + 1
