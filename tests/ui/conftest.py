@@ -116,8 +116,17 @@ def chromium():
 @pytest.fixture
 def browser_page(chromium):
     """A fresh browser context (no cookies) and its page."""
-    context = chromium.new_context()
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def screenshot(page, name: str) -> None:
+    """With PODIUM_UI_SCREENSHOTS=<folder> (docs/ui for docs/ui.md), save the page as
+    <folder>/<name>.png: the documentation's pictures come from these real runs."""
+    folder = os.environ.get("PODIUM_UI_SCREENSHOTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)

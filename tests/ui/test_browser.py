@@ -10,7 +10,7 @@ import pytest
 
 from podium.application import executions, flows
 from podium.common.flow.loader import parse_flow
-from tests.ui.conftest import PASSWORD, USER, run_flow
+from tests.ui.conftest import PASSWORD, USER, run_flow, screenshot
 from tests.ui.test_auth_http import ui_paths
 
 pytestmark = pytest.mark.browser
@@ -42,6 +42,7 @@ def test_an_anonymous_browser_is_sent_to_login_from_every_route(browser_page, li
         assert url.path == "/ui/login", path
         assert parse_qs(url.query)["next"] == [path]
         assert browser_page.locator("h1").inner_text() == "Log in"
+    screenshot(browser_page, "login")
 
 
 def test_a_wrong_password_shows_an_error(browser_page, live):
@@ -56,6 +57,10 @@ def test_a_run_in_the_list_and_on_its_page(runtime, browser_page, live):
     page = browser_page
     log_in(page, live)
     page.wait_for_url(f"{live}/ui/executions")
+    screenshot(page, "executions")
+    page.goto(f"{live}/ui/flows")
+    screenshot(page, "flows")
+    page.goto(f"{live}/ui/executions")
     page.click(f"text={execution.id}")
     page.wait_for_url(f"{live}/ui/executions/company.team/hello/{execution.id}")
     assert page.locator("#execution-state").inner_text() == "SUCCESS"
@@ -67,6 +72,7 @@ def test_a_run_in_the_list_and_on_its_page(runtime, browser_page, live):
         ("item", "b", "SUCCESS", "1"), ("say", "", "SUCCESS", "1")]
     logs = page.locator("#logs").inner_text()
     assert f"hello <b>{execution.id}</b>" in logs and "item b" in logs
+    screenshot(page, "execution")
 
 
 def test_filters_reload_the_table_in_place(runtime, browser_page, live):
