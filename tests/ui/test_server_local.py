@@ -7,17 +7,25 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import httpx
 
 from tests.ui.conftest import PASSWORD, USER
+from tests.waiting import wait_for
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def serving(process: subprocess.Popen, url: str) -> bool:
+    assert process.poll() is None, process.stdout.read()  # it stopped: say why
+    try:
+        return httpx.get(url).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def test_server_local_serves_the_ui(tmp_path):
@@ -30,16 +38,8 @@ def test_server_local_serves_the_ui(tmp_path):
         stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.stdout.read()
-            try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "podium server local did not serve /health"
-            time.sleep(0.1)
+        wait_for(lambda: serving(process, f"{base}/health"), 60,
+                 "podium server local to serve /health")
         anonymous = httpx.get(f"{base}/ui/executions")
         assert anonymous.status_code == 303
         assert anonymous.headers["location"].startswith("/ui/login?next=")
