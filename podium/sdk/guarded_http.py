@@ -59,16 +59,13 @@ def post_json(ctx: Any, url: str, payload: dict[str, Any], *,
     """POST `payload` as JSON to `url` through the guard; any status is returned. A refused
     host raises the guard's error (HostNotAllowedError / HttpRequestError), a transport
     error or a timeout a TaskFailure naming the URL."""
-    policy = policy_of(ctx)
-    target = checked_url(policy, url)
-    left = ctx.remaining() if hasattr(ctx, "remaining") else None
-    seconds = min(timeout, left) if left is not None else timeout
+    target = checked_url(policy_of(ctx), url)
+    session = client(ctx, timeout=timeout)
     try:
-        with guarded_client(policy, timeout=httpx.Timeout(seconds),
-                            follow_redirects=False) as client:
-            response = client.post(target, json=payload, headers=headers or {})
+        with session:
+            response = session.post(target, json=payload, headers=headers or {})
     except httpx.TimeoutException:
-        raise TaskFailure(f"POST {url}: no answer within {seconds:g} s") from None
+        raise TaskFailure(f"POST {url}: no answer within {session.timeout.read:g} s") from None
     except httpx.HTTPError as exc:  # connection refused, reset, TLS...
         raise TaskFailure(f"POST {url} failed: {type(exc).__name__}: {exc}") from None
     text = response.text
