@@ -21,7 +21,11 @@ from podium.common.settings import ApiSettings
 from podium.runtime import Runtime
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (login.router, pages.router)
+# Every page's router, listed here (no import side effects); one per line.
+ROUTERS = (
+    login.router,
+    pages.router,
+)
 
 
 def create_ui(runtime: Runtime, settings: ApiSettings, credentials: Credentials | None,

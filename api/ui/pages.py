@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from podium.api.context import runtime_of
+from podium.api.ui.lookup import execution_in_flow, is_partial
 from podium.api.ui.rendering import render
 from podium.application import executions, flows, logs
-from podium.common.errors import NotFoundError
 from podium.common.models.state import State
 from podium.runtime import Runtime
 
@@ -43,7 +43,7 @@ def executions_page(request: Request, namespace: str = "",
                   filters=dict(namespace=namespace, flowId=flowId,
                                state=state.value if state else ""))
     # htmx asks for the table alone when a filter or the page changes.
-    template = "_executions_table.html" if _partial(request) else "executions.html"
+    template = "_executions_table.html" if is_partial(request) else "executions.html"
     return render(request, template, **values)
 
 
@@ -51,20 +51,17 @@ def executions_page(request: Request, namespace: str = "",
 def execution_page(request: Request, namespace: str, flow_id: str, execution_id: str,
                    runtime: Runtime = Depends(runtime_of)) -> Response:
     values = _execution_view(runtime, namespace, flow_id, execution_id)
-    template = "_execution_live.html" if _partial(request) else "execution.html"
+    template = "_execution_live.html" if is_partial(request) else "execution.html"
     return render(request, template, **values)
 
 
 def _execution_view(runtime: Runtime, namespace: str, flow_id: str,
                     execution_id: str) -> dict:
-    execution = executions.require(runtime, execution_id)
-    if (execution.namespace, execution.flow_id) != (namespace, flow_id):
-        raise NotFoundError(f"Execution '{execution_id}' not found in flow "
-                            f"'{namespace}.{flow_id}'")
+    execution = execution_in_flow(runtime, namespace, flow_id, execution_id)
     runs = sorted(executions.task_runs(runtime, execution_id), key=lambda run: run.seq)
     lines = logs.lines(runtime, execution_id)
     return dict(execution=execution, runs=runs, logs=lines[-MAX_LOG_LINES:],
-                log_total=len(lines))
+                log_total=len(lines), tab="overview")
 
 
 @router.get("/flows")
@@ -77,10 +74,5 @@ def flows_page(request: Request, namespace: str = "", q: str = "",
     values = dict(flows=found[start:start + size], total=len(found), page=page, size=size,
                   pages=max(1, math.ceil(len(found) / size)),
                   filters=dict(namespace=namespace, q=q))
-    template = "_flows_table.html" if _partial(request) else "flows.html"
+    template = "_flows_table.html" if is_partial(request) else "flows.html"
     return render(request, template, **values)
-
-
-def _partial(request: Request) -> bool:
-    return bool(request.headers.get("hx-request")) \
-        and not request.headers.get("hx-history-restore-request")

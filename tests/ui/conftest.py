@@ -123,6 +123,14 @@ def browser_page(chromium):
     context.close()
 
 
+def browser_log_in(page, live: str, password: str = PASSWORD) -> None:
+    """Log in through the login form, in the browser."""
+    page.goto(f"{live}/ui/login")
+    page.fill("input[name=username]", USER)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
 def screenshot(page, name: str) -> None:
     """With PODIUM_UI_SCREENSHOTS=<folder> (docs/ui for docs/ui.md), save the page as
     <folder>/<name>.png: the documentation's pictures come from these real runs."""

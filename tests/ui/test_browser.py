@@ -11,16 +11,10 @@ import pytest
 from podium.application import executions, flows
 from podium.common.flow.loader import parse_flow
 from tests.ui.conftest import PASSWORD, USER, run_flow, screenshot
+from tests.ui.conftest import browser_log_in as log_in
 from tests.ui.test_auth_http import ui_paths
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, live: str, password: str = PASSWORD) -> None:
-    page.goto(f"{live}/ui/login")
-    page.fill("input[name=username]", USER)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
 
 
 def test_logging_in_leads_to_the_page_asked_for(browser_page, live):
