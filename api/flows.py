@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from podium.api.context import YAML_BODY, runtime_of
+from podium.api.executions import parse_labels
 from podium.application import flows
 from podium.application.flows import Saved
 from podium.common.errors import PodiumError
@@ -53,8 +54,9 @@ def search_flows(page: int = Query(1, ge=1, le=1_000_000),
                  size: int = Query(10, ge=1, le=1000),
                  q: str | None = Query(None, description="Text in the id or namespace"),
                  namespace: str | None = Query(None, description="Namespace prefix"),
+                 labels: list[str] | None = Query(None, description="key:value"),
                  runtime: Runtime = Depends(runtime_of)) -> dict:
-    found = flows.search(runtime, namespace or None, q)
+    found = flows.search(runtime, namespace or None, q, parse_labels(labels) or None)
     start = (page - 1) * size
     return {"results": [flow_json(f, source=False) for f in found[start:start + size]],
             "total": len(found)}

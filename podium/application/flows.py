@@ -5,6 +5,7 @@ the API and the CLI read them from different places (a request body, files)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from podium.application.parts import Parts
@@ -17,6 +18,7 @@ from podium.common.errors import (
 from podium.common.flow.loader import LoadedFlow, parse_flow
 from podium.common.flow.model import Flow
 from podium.common.flow.trigger_loops import loop_warnings
+from podium.common.flow.yaml_source import load_yaml
 from podium.common.store import (
     FlowRevision,
     delete_flow,
@@ -69,16 +71,44 @@ def require(parts: Parts, namespace: str, flow_id: str) -> None:
             raise NotFoundError(f"Flow '{namespace}.{flow_id}' not found")
 
 
-def search(parts: Parts, namespace: str | None = None,
-           query: str | None = None) -> list[FlowRevision]:
+def search(parts: Parts, namespace: str | None = None, query: str | None = None,
+           labels: dict[str, str] | None = None) -> list[FlowRevision]:
     """The latest revision of every flow; `namespace` a prefix, `query` a substring of the
-    id or the namespace."""
+    id or the namespace, `labels` pairs the flow's labels must all hold (values compared
+    as text)."""
     with parts.db.read() as conn:
         found = list_flows(conn, namespace or None)
     if query:
         needle = query.lower()
         found = [f for f in found if needle in f.id.lower() or needle in f.namespace.lower()]
+    if labels:
+        wanted = labels.items()
+        found = [f for f in found if wanted <= source_labels(f.source).items()]
     return found
+
+
+@lru_cache(maxsize=4096)
+def source_labels(source: str) -> dict[str, str]:
+    """A flow source's labels as text (a map or Kestra's list of {key, value}); none when
+    the source no longer parses. Cached by source: a label search reads every flow."""
+    try:
+        labels = load_yaml(source).data.get("labels")
+    except (PodiumError, AttributeError):
+        return {}
+    if isinstance(labels, dict):
+        pairs = labels.items()
+    elif isinstance(labels, list):
+        pairs = [(item.get("key"), item.get("value")) for item in labels
+                 if isinstance(item, dict)]
+    else:
+        return {}
+    return {str(key): _label_text(value) for key, value in pairs}
+
+
+def _label_text(value: Any) -> str:
+    if isinstance(value, bool):  # as written in YAML, not Python's True
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def revisions(parts: Parts, namespace: str, flow_id: str) -> list[FlowRevision]:
