@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from podium.api.context import runtime_of
+from podium.api.ui.editor_views import LabelFilterError, label_filter
 from podium.api.ui.lookup import execution_in_flow, is_partial
 from podium.api.ui.rendering import render
 from podium.application import executions, flows, logs
@@ -65,14 +66,19 @@ def _execution_view(runtime: Runtime, namespace: str, flow_id: str,
 
 
 @router.get("/flows")
-def flows_page(request: Request, namespace: str = "", q: str = "",
+def flows_page(request: Request, namespace: str = "", q: str = "", labels: str = "",
                page: int = Query(1, ge=1, le=1_000_000),
                size: int = Query(25, ge=1, le=max(PAGE_SIZES)),
                runtime: Runtime = Depends(runtime_of)) -> Response:
-    found = flows.search(runtime, namespace.strip() or None, q.strip() or None)
+    try:
+        wanted, label_error = label_filter(labels), None
+    except LabelFilterError as exc:  # said above the table, which then lists nothing
+        wanted, label_error = None, str(exc)
+    found = [] if label_error else flows.search(
+        runtime, namespace.strip() or None, q.strip() or None, wanted or None)
     start = (page - 1) * size
     values = dict(flows=found[start:start + size], total=len(found), page=page, size=size,
-                  pages=max(1, math.ceil(len(found) / size)),
-                  filters=dict(namespace=namespace, q=q))
+                  pages=max(1, math.ceil(len(found) / size)), label_error=label_error,
+                  filters=dict(namespace=namespace, q=q, labels=labels))
     template = "_flows_table.html" if is_partial(request) else "flows.html"
     return render(request, template, **values)
