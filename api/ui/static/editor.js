@@ -47,7 +47,7 @@
         li.textContent = warning;
         return li;
       }));
-      validity.textContent = result.valid ? "Valid" : result.problems.length + " problem(s)";
+      validity.textContent = result.valid ? "Valid" : result.problems.length + (result.problems.length === 1 ? " problem" : " problems");
       validity.className = "validity " + (result.valid ? "ok" : "bad");
       renderGutter();
     }
