@@ -13,8 +13,6 @@ from tests.ui.conftest import HELLO, run_flow, screenshot
 from tests.ui.conftest import browser_log_in as log_in
 
 pytestmark = pytest.mark.browser
-# Playwright's retrying assertions; the whole module is skipped without Playwright.
-expect = pytest.importorskip("playwright.sync_api").expect
 
 # Line 5 names a task type Podium does not have.
 WRONG = """\
@@ -38,6 +36,8 @@ def _open_new_flow(page, live: str) -> None:
 
 
 def test_write_a_flow_fix_its_error_save_and_see_the_diff(runtime, browser_page, live):
+    from playwright.sync_api import expect  # here: browser_page has skipped without it
+
     page = browser_page
     _open_new_flow(page, live)
     page.fill("#source", "")
