@@ -63,8 +63,10 @@ def append_logs(conn: Connection, entries: Sequence[LogEntry]) -> None:
 
 def fetch_logs(conn: Connection, execution_id: str, task_run_id: str | None = None,
                task_id: str | None = None, min_level: str | None = None,
-               after_id: int | None = None, limit: int | None = None) -> list[LogRecord]:
-    """The execution's log lines in append order (by id), optionally filtered."""
+               after_id: int | None = None, limit: int | None = None,
+               contains: str | None = None, newest: int | None = None) -> list[LogRecord]:
+    """The execution's log lines in append order (by id), optionally filtered: `contains`
+    a text in the message (case-insensitive), only the `newest` lines (still in order)."""
     query = select(logs).where(logs.c.execution_id == execution_id)
     if task_run_id is not None:
         query = query.where(logs.c.task_run_id == task_run_id)
@@ -74,11 +76,18 @@ def fetch_logs(conn: Connection, execution_id: str, task_run_id: str | None = No
         query = query.where(logs.c.level_no >= _LEVEL_NO[normalize_level(min_level)])
     if after_id is not None:
         query = query.where(logs.c.id > after_id)
-    query = query.order_by(logs.c.id)
-    if limit is not None:
-        query = query.limit(limit)
-    return [LogRecord(id=row.id, execution_id=row.execution_id, task_run_id=row.task_run_id,
-                      task_id=row.task_id, attempt=row.attempt, level=row.level,
-                      message=row.message, timestamp=row.timestamp, namespace=row.namespace,
-                      flow_id=row.flow_id)
-            for row in conn.execute(query)]
+    if contains:
+        query = query.where(logs.c.message.icontains(contains, autoescape=True))
+    if newest is not None:
+        query = query.order_by(logs.c.id.desc()).limit(newest)
+    else:
+        query = query.order_by(logs.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+    records = [LogRecord(id=row.id, execution_id=row.execution_id,
+                         task_run_id=row.task_run_id, task_id=row.task_id,
+                         attempt=row.attempt, level=row.level, message=row.message,
+                         timestamp=row.timestamp, namespace=row.namespace,
+                         flow_id=row.flow_id)
+               for row in conn.execute(query)]
+    return records[::-1] if newest is not None else records

@@ -62,7 +62,11 @@ def task_run(parts: Parts, execution_id: str, task_run_id: str) -> TaskRun:
 
 def task_run_outputs(parts: Parts, execution_id: str, task_run_id: str) -> dict[str, Any]:
     """One task run's outputs, large ones read back from the internal storage."""
-    run = task_run(parts, execution_id, task_run_id)
+    return resolved_outputs(parts, task_run(parts, execution_id, task_run_id))
+
+
+def resolved_outputs(parts: Parts, run: TaskRun) -> dict[str, Any]:
+    """A task run's outputs, large ones read back from the internal storage."""
     return resolve(run.outputs or {}, lambda uri: load(storage_of(parts), uri))
 
 
@@ -165,6 +169,16 @@ def open_file(parts: Parts, execution_id: str, uri: str) -> tuple[BinaryIO, str]
         raise InvalidRequestError("Invalid prefix path: the file is not one of this "
                                   "execution's")
     return storage.get(uri), key.rsplit("/", 1)[-1]
+
+
+def file_head(parts: Parts, execution_id: str, uri: str,
+              limit: int) -> tuple[str, int, bytes]:
+    """The first `limit` bytes of one stored file of the execution (as `open_file`
+    checks), with its name and its size in bytes."""
+    stream, name = open_file(parts, execution_id, uri)
+    with stream:
+        head = stream.read(limit)
+    return name, storage_of(parts).size(uri), head
 
 
 def require_running(parts: Parts, execution_id: str) -> Execution:
