@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator, Iterable
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from podium.api.context import runtime_of
-from podium.application import logs
+from podium.application import executions, logs
 from podium.application.logs import LogRecord
 from podium.application.logs import execution_logs as read_logs
 from podium.runtime import Runtime
@@ -57,7 +58,7 @@ def follow_logs(execution_id: str,
     its last lines are sent (Kestra's stream stays open until the client leaves)."""
     records = logs.follow(runtime, execution_id, min_level=minLevel or None,
                           task_id=taskId or None)
-    return event_stream(log_events(records))
+    return event_stream(log_events(runtime, execution_id, records))
 
 
 def log_download(execution_id: str, lines: Iterable[LogRecord]) -> PlainTextResponse:
@@ -67,16 +68,19 @@ def log_download(execution_id: str, lines: Iterable[LogRecord]) -> PlainTextResp
         "Content-Disposition": f'attachment; filename="{execution_id}.log"'})
 
 
-async def log_events(records: AsyncIterator[LogRecord],
+async def log_events(runtime: Runtime, execution_id: str, records: AsyncIterator[LogRecord],
                      resumable: bool = False) -> AsyncIterator[str]:
     """The SSE text of a follow. Kestra names every line's event id `progress`;
     `resumable` uses the line's own id instead, so a browser's EventSource that reconnects
-    (sending it as Last-Event-ID) resumes after the last line it got."""
+    (sending it as Last-Event-ID) resumes after the last line it got. The `end` event
+    carries the execution's final state."""
     yield _event("start", {})
     async for record in records:
         body = log_json(record)
         yield _event(str(record.id) if resumable else "progress", body)
-    yield "event: end\ndata: {}\n\n"
+    execution = await run_in_threadpool(executions.get, runtime, execution_id)
+    end = {"state": execution.state.value} if execution else {}
+    yield f"event: end\ndata: {json.dumps(end)}\n\n"
 
 
 def event_stream(events: AsyncIterator[str]) -> StreamingResponse:

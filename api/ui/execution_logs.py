@@ -66,7 +66,7 @@ def follow_logs(namespace: str, flow_id: str, execution_id: str,
         after = int(last_event_id)
     records = logs.follow(runtime, execution.id, min_level=minLevel or None,
                           task_id=taskId or None, after_id=after)
-    return event_stream(log_events(records, resumable=True))
+    return event_stream(log_events(runtime, execution.id, records, resumable=True))
 
 
 @router.get(EXECUTION + "/logs/download")

@@ -38,17 +38,21 @@ def is_storage_uri(value: Any) -> bool:
 def tree(key: str, value: Any) -> Node:
     if isinstance(value, dict):
         items = list(value.items())
-        return Node(key, "map", f"{len(items)} keys", _children(items),
+        return Node(key, "map", _count(len(items), "key"), _children(items),
                     max(0, len(items) - MAX_CHILDREN))
     if isinstance(value, (list, tuple)):
         items = [(str(index), item) for index, item in enumerate(value)]
-        return Node(key, "list", f"{len(items)} items", _children(items),
+        return Node(key, "list", _count(len(items), "item"), _children(items),
                     max(0, len(items) - MAX_CHILDREN))
     if is_storage_uri(value):
         return Node(key, "file", value)
     if isinstance(value, str):
         return Node(key, "text", _cut(value))
     return Node(key, "value", _cut(json.dumps(value, default=str)))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _children(items: list[tuple[Any, Any]]) -> tuple[Node, ...]:

@@ -106,6 +106,21 @@ def test_logs_filter_by_task_and_task_run(db):
         assert fetch_logs(conn, "e1", task_id="a", task_run_id="rb") == []
 
 
+def test_logs_search_text_and_newest_lines(db):
+    with db.begin() as conn:
+        append_logs(conn, [log("INFO", f"line {i}") for i in range(5)]
+                    + [log("INFO", "Disk 100% full_"), log("INFO", "disk 1000 fullx")])
+        assert [r.message for r in fetch_logs(conn, "e1", contains="DISK")] == [
+            "Disk 100% full_", "disk 1000 fullx"]
+        # % and _ are text, not wildcards.
+        assert [r.message for r in fetch_logs(conn, "e1", contains="100% full_")] == [
+            "Disk 100% full_"]
+        assert [r.message for r in fetch_logs(conn, "e1", newest=3)] == [
+            "line 4", "Disk 100% full_", "disk 1000 fullx"]
+        assert [r.message for r in fetch_logs(conn, "e1", contains="line", newest=2)] == [
+            "line 3", "line 4"]
+
+
 # -- outbox --------------------------------------------------------------------------------
 
 def test_outbox_take_and_delete(db):

@@ -58,8 +58,14 @@
       const entry = JSON.parse(event.data);
       if (entry.message !== undefined) append(entry); // the `start` event carries none
     };
-    source.addEventListener("end", () => {
+    source.addEventListener("end", (event) => {
       source.close();
+      const state = JSON.parse(event.data).state;
+      const badge = document.getElementById("execution-state");
+      if (state && badge) {
+        badge.textContent = state;
+        badge.className = "state state-" + state;
+      }
       status.textContent = "The execution has ended.";
       lines.dataset.ended = "true";
     });
