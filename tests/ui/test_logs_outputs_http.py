@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from podium.api.ui.execution_logs import INITIAL_LINES
 from podium.application import executions, flows
 from podium.common.flow.loader import parse_flow
 from tests.ui.conftest import run_flow
@@ -239,3 +240,15 @@ def test_the_stream_waits_for_lines_yet_to_come(runtime, user):
     page = user.get(url(execution, "logs"))
     assert "/logs/follow?" in page.text and "Following new lines" in page.text
     executions.wait(runtime, execution.id, timeout=30)
+
+
+def test_the_first_render_shows_the_newest_lines_only(runtime, user):
+    many = INITIAL_LINES + 20
+    source = ("id: many\nnamespace: company.team\ntasks:\n  - id: log\n"
+              "    type: io.kestra.plugin.core.log.Log\n    message:\n"
+              + "".join(f'      - "line #{n}#"\n' for n in range(many)))
+    execution = run_flow(runtime, source)
+    page = user.get(url(execution, "logs"), params={"taskId": "log"}).text
+    assert f"line #{many - 1}#" in page and f"line #{many - INITIAL_LINES}#" in page
+    assert f"line #{many - INITIAL_LINES - 1}#" not in page and 'id="logs-cut"' in page
+    assert "line #0#" in user.get(url(execution, "logs/download")).text
