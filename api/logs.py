@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse, StreamingResponse
@@ -90,5 +91,5 @@ def event_stream(events: AsyncIterator[str]) -> StreamingResponse:
                                       "X-Accel-Buffering": "no"})
 
 
-def _event(event_id: str, data: dict) -> str:
+def _event(event_id: str, data: dict[str, Any]) -> str:
     return f"id: {event_id}\ndata: {json.dumps(data, default=str)}\n\n"

@@ -5,6 +5,8 @@ guard (session cookie) protects it: the page's EventSource needs no API token.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Header, Query, Request
 from starlette.responses import Response
 
@@ -13,6 +15,8 @@ from podium.api.logs import event_stream, log_download, log_events
 from podium.api.ui.lookup import execution_in_flow
 from podium.api.ui.rendering import render
 from podium.application import executions, logs
+from podium.application.logs import LogRecord
+from podium.common.models.execution import Execution
 from podium.runtime import Runtime
 
 router = APIRouter()
@@ -43,8 +47,9 @@ def logs_page(request: Request, namespace: str, flow_id: str, execution_id: str,
         runtime, execution, shown, newest[0].id if newest else 0, level or "", q, taskId))
 
 
-def _view(runtime: Runtime, execution, shown: list, last_id: int | None, level: str,
-          q: str, task_id: str, error: str = "") -> dict:
+def _view(runtime: Runtime, execution: Execution, shown: list[LogRecord],
+          last_id: int | None, level: str, q: str, task_id: str,
+          error: str = "") -> dict[str, Any]:
     task_ids = sorted({run.task_id for run in executions.task_runs(runtime, execution.id)})
     return dict(execution=execution, tab="logs", lines=shown[-INITIAL_LINES:],
                 cut=len(shown) > INITIAL_LINES, last_id=last_id, levels=logs.LEVELS,

@@ -107,7 +107,10 @@ def _text(head: bytes, truncated: bool) -> str | None:
         return None
 
 
-def _formatted(extension: str, text: str, truncated: bool):
+Table = tuple[list[str], list[list[str]]]
+
+
+def _formatted(extension: str, text: str, truncated: bool) -> Table | str:
     """(columns, rows) for a table, else the text to show."""
     try:
         if extension in ("csv", "tsv"):

@@ -67,7 +67,9 @@ def task_run_outputs(parts: Parts, execution_id: str, task_run_id: str) -> dict[
 
 def resolved_outputs(parts: Parts, run: TaskRun) -> dict[str, Any]:
     """A task run's outputs, large ones read back from the internal storage."""
-    return resolve(run.outputs or {}, lambda uri: load(storage_of(parts), uri))
+    outputs: dict[str, Any] = resolve(run.outputs or {},
+                                      lambda uri: load(storage_of(parts), uri))
+    return outputs
 
 
 def search(parts: Parts, *, namespace: str | None = None, flow_id: str | None = None,
