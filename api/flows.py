@@ -14,6 +14,7 @@ from podium.api.executions import parse_labels
 from podium.application import flows
 from podium.application.flows import Saved
 from podium.common.errors import PodiumError
+from podium.common.flow.graph import flow_graph, graph_json
 from podium.common.flow.loader import parse_flow
 from podium.common.flow.source_text import decode_source
 from podium.common.flow.yaml_source import load_yaml
@@ -97,6 +98,16 @@ async def create_flow(request: Request, runtime: Runtime = Depends(runtime_of)) 
     return _saved_json(flows.create(runtime, loaded))
 
 
+@router.post("/graph", openapi_extra=YAML_BODY)
+async def graph_of_source(request: Request,
+                          subflows: list[str] | None = Query(None)) -> dict:  # noqa: ARG001
+    """The graph of a flow given as YAML, not saved (Kestra's `POST /flows/graph`;
+    declared before `/{namespace}`, which would take `graph` for a namespace, as Kestra's
+    router does). `subflows` (Kestra expands those subflow tasks' flows) is accepted and
+    not expanded."""
+    return graph_json(flow_graph(parse_flow(await _flow_source(request)).flow))
+
+
 @router.post("/{namespace}", openapi_extra=YAML_BODY)
 async def update_namespace(namespace: str, request: Request, delete: bool = True,
                            runtime: Runtime = Depends(runtime_of)) -> list:
@@ -105,6 +116,14 @@ async def update_namespace(namespace: str, request: Request, delete: bool = True
     loaded = [parse_flow(doc) for doc in _documents(await _flow_source(request))]
     deleted, saved = flows.replace_namespace(runtime, namespace, loaded, delete)
     return [flow_json(item) for item in deleted] + [_saved_json(item) for item in saved]
+
+
+@router.get("/{namespace}/{flow_id}/graph")
+def flow_graph_route(namespace: str, flow_id: str,
+                     revision: int | None = Query(None, ge=1, le=2_147_483_647),
+                     subflows: list[str] | None = Query(None),  # noqa: ARG001 (see above)
+                     runtime: Runtime = Depends(runtime_of)) -> dict:
+    return graph_json(flows.graph(runtime, namespace, flow_id, revision))
 
 
 @router.get("/{namespace}/{flow_id}")

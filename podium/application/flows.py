@@ -15,6 +15,7 @@ from podium.common.errors import (
     NotFoundError,
     PodiumError,
 )
+from podium.common.flow.graph import FlowGraph, flow_graph
 from podium.common.flow.loader import LoadedFlow, parse_flow
 from podium.common.flow.model import Flow
 from podium.common.flow.trigger_loops import loop_warnings
@@ -62,6 +63,22 @@ def revision(parts: Parts, namespace: str, flow_id: str,
     if found is None or (number is not None and found.deleted):
         raise NotFoundError(f"Flow '{namespace}.{flow_id}' not found")
     return found
+
+
+def parsed(parts: Parts, namespace: str, flow_id: str, number: int | None = None) -> Flow:
+    """A flow's revision, parsed (the latest when `number` is None); NotFoundError when
+    absent or deleted."""
+    with parts.db.read() as conn:
+        found = get_flow(conn, namespace, flow_id, number)
+        if found is None or found.deleted:
+            raise NotFoundError(f"Flow '{namespace}.{flow_id}' not found")
+        return parts.flows.get(conn, namespace, flow_id, found.revision)
+
+
+def graph(parts: Parts, namespace: str, flow_id: str, number: int | None = None) -> FlowGraph:
+    """The graph of a flow's revision (common/flow/graph.py), as Kestra's
+    `GET /flows/{namespace}/{id}/graph` gives it."""
+    return flow_graph(parsed(parts, namespace, flow_id, number))
 
 
 def require(parts: Parts, namespace: str, flow_id: str) -> None:
