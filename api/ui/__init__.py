@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from podium.api.guard import Credentials
 from podium.api.login_limits import FailedLogins
 from podium.api.params import refuse_control_characters
-from podium.api.ui import editor, errors, execution_logs, execution_outputs, login, pages
+from podium.api.ui import editor, errors, execution_logs, execution_outputs, login, pages, topology
 from podium.api.ui.guard import UiGuard
 from podium.api.ui.login import UiConfig
 from podium.api.ui.session import SessionCodec
@@ -28,6 +28,7 @@ ROUTERS = (
     editor.router,
     execution_logs.router,
     execution_outputs.router,
+    topology.router,
 )
 
 
