@@ -94,7 +94,11 @@ def _content(cluster: Cluster) -> _Shape:
     parts = [_node(cluster.start)]
     if cluster.task_node is not None:
         parts.append(_node(cluster.task_node))
-    if cluster.lanes:
+    if cluster.columns:  # a Dag: its columns in a row, the lanes (errors...) below
+        columns = _row([_stack([_item(i) for i in column]) for column in cluster.columns])
+        parts.append(_stack([columns, *(_row([_item(i) for i in lane])
+                                        for lane in cluster.lanes)]))
+    elif cluster.lanes:
         parts.append(_stack([_row([_item(i) for i in lane]) for lane in cluster.lanes]))
     return _row(parts + [_node(cluster.end)])
 

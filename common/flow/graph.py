@@ -49,6 +49,9 @@ class Cluster:
     label: str = ""
     error: bool = False
     lead: Union["Cluster", None] = None  # drawn before the start: the flow's triggers
+    # A Dag's tasks by column (the longest chain of dependencies before each); the layout
+    # draws these instead of lanes, since a Dag's edges need not nest.
+    columns: list[list[Union[Node, "Cluster"]]] | None = None
 
     @property
     def uid(self) -> str:
@@ -165,6 +168,8 @@ class _Builder:
         cluster = self.cluster(path, task, cluster_relation)
         cluster.members.append(cluster.task_node)
         self.edge(cluster.start, cluster.task_node)
+        if type(task).__name__ == "Dag":
+            self.dag(cluster, task.tasks)
         errors = getattr(task, "errors", None)
         for value, tasks, relation_of_branch in branches:
             self.fill(cluster, tasks, relation_of_branch, value)
@@ -173,6 +178,31 @@ class _Builder:
         if getattr(task, "finally_", None):
             self.fill(cluster, task.finally_, SEQUENTIAL, "finally")
         return cluster
+
+
+    def dag(self, cluster: Cluster, steps: list[Any]) -> None:
+        """Kestra's GraphUtils.fillGraphDag: each task from the tasks it depends on (from
+        the Dag's own node when none), to the end when no task depends on it; in waves, so
+        a task comes after its dependencies."""
+        made: dict[str, Item] = {}
+        column: dict[str, int] = {}
+        needed = {dep for step in steps for dep in step.depends_on or ()}
+        waiting = list(steps)
+        while waiting:
+            ready = [s for s in waiting if all(d in made for d in s.depends_on or ())]
+            for step in ready:
+                item = self.item(cluster.path, step.task, SEQUENTIAL)
+                cluster.members.append(item)
+                for source in [made[d] for d in step.depends_on or ()] or [cluster.task_node]:
+                    self.edge(source, item, PARALLEL)
+                if step.task.id not in needed:
+                    self.edge(item, cluster.end)
+                made[step.task.id] = item
+                column[step.task.id] = 1 + max(
+                    (column[d] for d in step.depends_on or ()), default=-1)
+            waiting = [s for s in waiting if s.task.id not in made]
+        cluster.columns = [[made[t] for t in made if column[t] == n]
+                           for n in range(1 + max(column.values(), default=-1))]
 
 
 def _relation_of(cluster: Cluster, relation: str, first: bool) -> str | None:
@@ -215,7 +245,7 @@ def _flowable_shape(task: Task) -> tuple[str, list[Branch]] | None:
             kind == "ForEach" and getattr(task, "concurrency_limit", 1) != 1)
         return DYNAMIC, [(None, tasks or [], PARALLEL if parallel else SEQUENTIAL)]
     if kind == "Dag":
-        return PARALLEL, [(None, [step.task for step in tasks], PARALLEL)]
+        return PARALLEL, []  # filled by _Builder.dag
     children = _main_children(task)
     if not children:
         return None

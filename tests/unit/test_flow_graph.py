@@ -120,3 +120,13 @@ tasks:
     node = next(n for n in graph_json(flow_graph(flow))["nodes"] if n["uid"] == "root.child")
     assert node["type"] == "io.kestra.core.models.hierarchies.SubflowGraphTask"
     assert node["task"]["flowId"] == "other" and node["relationType"] == "SEQUENTIAL"
+
+
+def test_a_dag_links_each_task_to_what_it_depends_on():
+    graph = graph_of("dag.yaml")
+    sources = sorted(e["source"].rsplit(".", 1)[-1] for e in graph["edges"]
+                     if e["target"] == "root.dag.task5")
+    assert sources == ["task3", "task4"]
+    assert edge(graph, "root.dag", "root.dag.task1")["relationType"] == "PARALLEL"
+    into_end = sorted(e["source"] for e in graph["edges"] if e["target"] == "root.dag._end")
+    assert into_end == ["root.dag.task5", "root.dag.task6"]

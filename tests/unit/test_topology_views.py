@@ -40,6 +40,14 @@ tasks:
           - id: no
             type: io.kestra.plugin.core.log.Log
             message: d
+  - id: steps
+    type: io.kestra.plugin.core.flow.Dag
+    tasks:
+      - task: {id: one, type: io.kestra.plugin.core.log.Log, message: "1"}
+      - task: {id: two, type: io.kestra.plugin.core.log.Log, message: "2"}
+        dependsOn: [one]
+      - task: {id: three, type: io.kestra.plugin.core.log.Log, message: "3"}
+        dependsOn: [one, two]
 errors:
   - id: alarm
     type: io.kestra.plugin.core.log.Log
@@ -78,6 +86,8 @@ def test_columns_run_left_to_right_along_every_edge():
         assert source.x + source.w <= target.x, (edge.edge.source, edge.edge.target)
     assert at["root.Triggers.hourly"].x < at["root._start"].x < at["root.first"].x
     assert at["root.fan.left"].y != at["root.fan.right"].y  # parallel lanes are stacked
+    # A Dag's tasks in columns by their dependencies.
+    assert at["root.steps.one"].x < at["root.steps.two"].x < at["root.steps.three"].x
     labels = {e.label for e in placed.edges if e.label}
     assert labels == {"then", "else"}
 
