@@ -55,16 +55,18 @@ class GanttRow:
 class Gantt:
     rows: list[GanttRow]
     total: str  # the chart's width as a duration
+    run_count: int  # every task run, when `rows` holds only the first ones
 
 
-def gantt(execution: Execution, runs: list[TaskRun], now: datetime) -> Gantt:
-    """One row per task run, children under their parent, bars placed relative to the
-    execution's start; a bar has one segment per attempt (retries show as several)."""
+def gantt(execution: Execution, runs: list[TaskRun], now: datetime,
+          limit: int = 1000) -> Gantt:
+    """One row per task run (the first `limit`), children under their parent, bars placed
+    relative to the execution's start; a bar has one segment per attempt."""
     origin = execution.history.start_date or now
     until = execution.history.end_date or now
     scale = _Scale(origin, max((until - origin).total_seconds(), 0.001))
-    rows = [_row(run, depth, scale, now) for run, depth in _tree_order(runs)]
-    return Gantt(rows, duration(origin, until))
+    rows = [_row(run, depth, scale, now) for run, depth in _tree_order(runs)[:limit]]
+    return Gantt(rows, duration(origin, until), len(runs))
 
 
 @dataclass

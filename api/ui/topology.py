@@ -19,6 +19,9 @@ from podium.application import executions, flows
 from podium.runtime import Runtime
 
 router = APIRouter()
+# The rows a Gantt chart shows (a big loop has thousands of task runs); it is fetched
+# again each second while the execution runs.
+MAX_GANTT_ROWS = 1000
 
 
 @router.get("/flows/{namespace}/{flow_id}")
@@ -52,6 +55,6 @@ def execution_gantt(request: Request, namespace: str, flow_id: str, execution_id
                     runtime: Runtime = Depends(runtime_of)) -> Response:
     execution = execution_in_flow(runtime, namespace, flow_id, execution_id)
     runs = executions.task_runs(runtime, execution_id)
-    chart = gantt(execution, runs, datetime.now(timezone.utc))
+    chart = gantt(execution, runs, datetime.now(timezone.utc), MAX_GANTT_ROWS)
     template = "_gantt_live.html" if is_partial(request) else "topology_gantt.html"
     return render(request, template, execution=execution, tab="gantt", gantt=chart)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from podium.api.ui import topology
 from podium.application import executions, flows
 from podium.common.flow.loader import parse_flow
 from tests.ui.conftest import run_flow
@@ -123,3 +124,11 @@ tasks:
 """))
     page = user.get("/ui/flows/company.team/odd/topology").text
     assert "&lt;i&gt;odd&lt;/i&gt;" in page and "<i>odd" not in page
+
+
+def test_a_big_gantt_shows_its_first_rows(runtime, user, monkeypatch):
+    monkeypatch.setattr(topology, "MAX_GANTT_ROWS", 2)
+    execution = run_flow(runtime)
+    page = user.get(f"/ui/executions/company.team/hello/{execution.id}/gantt").text
+    assert "The first 2 of 4 task runs." in page
+    assert re.findall(r'<tr data-task-id="(\w+)"', page) == ["say", "each"]
