@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from podium.api.context import runtime_of
@@ -32,8 +32,10 @@ def flow_page(request: Request, namespace: str, flow_id: str) -> Response:
 
 @router.get("/flows/{namespace}/{flow_id}/topology")
 def flow_topology(request: Request, namespace: str, flow_id: str,
+                  revision: int | None = Query(None, ge=1, le=2_147_483_647),
                   runtime: Runtime = Depends(runtime_of)) -> Response:
-    revision = flows.revision(runtime, namespace, flow_id).revision
+    """The latest revision's graph, or `revision`'s."""
+    revision = flows.revision(runtime, namespace, flow_id, revision).revision
     graph = flows.graph(runtime, namespace, flow_id, revision)  # a deleted flow: 404
     return render(request, "topology_flow.html", namespace=namespace, flow_id=flow_id,
                   tab="topology", revision=revision, layout=layout(graph), states=None)

@@ -9,7 +9,7 @@ import re
 from podium.api.ui import topology
 from podium.application import executions, flows
 from podium.common.flow.loader import parse_flow
-from tests.ui.conftest import run_flow
+from tests.ui.conftest import HELLO, run_flow
 from tests.ui.test_browser import SLOW
 
 HTMX = {"HX-Request": "true"}
@@ -39,6 +39,18 @@ def test_a_flow_leads_to_its_topology(runtime, user):
     assert sorted(tasks) == ["each", "item", "say"]
     assert "state-SUCCESS" not in page  # a flow has no states, only its shape
     assert 'data-cluster="cluster_root.each"' in page
+
+
+def test_any_revision_has_its_topology(runtime, user):
+    run_flow(runtime)
+    run_flow(runtime, HELLO.replace("  - id: say", "  - id: greet"))
+    latest = user.get("/ui/flows/company.team/hello/topology").text
+    assert "Revision 2" in latest and 'data-task-id="greet"' in latest
+    first = user.get("/ui/flows/company.team/hello/topology?revision=1").text
+    assert "Revision 1" in first and 'data-task-id="say"' in first
+    assert user.get("/ui/flows/company.team/hello/topology?revision=7").status_code == 404
+    bad = user.get("/ui/flows/company.team/hello/topology?revision=zero")
+    assert bad.status_code == 400 and "revision" in bad.text
 
 
 def test_a_missing_or_deleted_flow_is_a_404_page(runtime, user):
