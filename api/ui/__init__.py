@@ -13,7 +13,16 @@ from fastapi.staticfiles import StaticFiles
 from podium.api.guard import Credentials
 from podium.api.login_limits import FailedLogins
 from podium.api.params import refuse_control_characters
-from podium.api.ui import editor, errors, execution_logs, execution_outputs, login, pages, topology
+from podium.api.ui import (
+    editor,
+    errors,
+    execution_logs,
+    execution_outputs,
+    login,
+    pages,
+    runform,
+    topology,
+)
 from podium.api.ui.guard import UiGuard
 from podium.api.ui.login import UiConfig
 from podium.api.ui.session import SessionCodec
@@ -29,6 +38,7 @@ ROUTERS = (
     execution_logs.router,
     execution_outputs.router,
     topology.router,
+    runform.router,
 )
 
 
@@ -42,6 +52,7 @@ def create_ui(runtime: Runtime, settings: ApiSettings, credentials: Credentials 
     key = secret.get_secret_value().encode() if secret else secrets.token_bytes(32)
     sessions = SessionCodec(key, settings.session_seconds)
     app.state.runtime = runtime
+    app.state.settings = settings  # the body limits forms are read with (api/bodies.py)
     app.state.ui = UiConfig(credentials, sessions, failed_logins)
     errors.install(app)
     for router in ROUTERS:

@@ -8,8 +8,11 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from podium.application.flows import deployed
+from podium.application.flows import require as require_flow
 from podium.application.parts import Parts, storage_of
 from podium.common.errors import ConflictError, InvalidRequestError, NotFoundError, PodiumError
+from podium.common.flow.model import Flow
+from podium.common.inputs.preview import InputPreview, preview_inputs
 from podium.common.models.execution import Execution, TaskRun
 from podium.common.models.state import State
 from podium.common.storage import StorageEntry, execution_prefix
@@ -26,7 +29,7 @@ from podium.common.store import (
 )
 from podium.common.store.executions import list_children
 from podium.common.store.types import utcnow
-from podium.common.submission import create_execution
+from podium.common.submission import create_execution, input_renderer
 
 # Labels under this prefix are Podium's own (system.correlationId, system.from...).
 SYSTEM_PREFIX = "system."
@@ -114,6 +117,19 @@ def submit(parts: Parts, namespace: str, flow_id: str, inputs: dict[str, Any] | 
         raise
     parts.relay.publish_committed(outgoing)
     return execution
+
+
+def input_form(parts: Parts, namespace: str, flow_id: str,
+               provided: dict[str, Any] | None = None) -> tuple[Flow, list[InputPreview]]:
+    """The latest revision of a flow and what a form asking for its inputs shows: each
+    input enabled or not by its `dependsOn`, computed SELECT values, rendered defaults,
+    and the problems of the values `provided` so far (None: a new form). Expressions render
+    as `submit` renders them. NotFoundError when the flow is not deployed."""
+    require_flow(parts, namespace, flow_id)
+    with parts.db.read() as conn:
+        flow, revision = deployed(parts, conn, namespace, flow_id)
+    renderer = input_renderer(flow, revision, parts.input_services)
+    return flow, preview_inputs(flow.inputs or [], provided, render_typed=renderer)
 
 
 def wait(parts: Parts, execution_id: str, timeout: float | None = None,
