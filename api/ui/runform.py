@@ -23,7 +23,7 @@ from podium.api.ui.rendering import render
 from podium.api.ui.runform_fields import field_of, parse_label_lines, raw_inputs
 from podium.application import executions
 from podium.application.executions import SYSTEM_PREFIX
-from podium.common.errors import PodiumError
+from podium.common.errors import InputError, PodiumError
 from podium.common.inputs import InputErrors
 from podium.common.inputs.preview import InputPreview
 from podium.common.storage.uploads import Upload
@@ -69,7 +69,7 @@ async def run_submit(request: Request, namespace: str, flow_id: str,
             created = await run_in_threadpool(executions.submit, runtime, namespace,
                                               flow_id, inputs or None, labels=labels or None)
         except InputErrors as exc:
-            errors = {error.input_id: error.message for error in exc.errors}
+            errors = {error.input_id: _reason(error) for error in exc.errors}
             return await _refused(request, runtime, namespace, flow_id, given, labels_text,
                                   errors, "")
         except (ApiError, PodiumError) as exc:
@@ -80,6 +80,11 @@ async def run_submit(request: Request, namespace: str, flow_id: str,
     if request.headers.get("hx-request"):  # htmx would follow a 303 and swap the page in
         return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
+
+
+def _reason(error: InputError) -> str:
+    """The message without the input's name: it stands by its field."""
+    return error.message.removeprefix(f"Invalid input `{error.input_id}`: ")
 
 
 def _labels(text: str) -> dict[str, str]:
