@@ -18,11 +18,13 @@ from podium.api.bodies import FORM_TYPES, parsed_form, require_media_type
 from podium.api.context import runtime_of
 from podium.api.errors import ApiError, message_of
 from podium.api.executions import parse_labels, upload_name
+from podium.api.params import PROBLEM
 from podium.api.ui.lookup import is_partial
 from podium.api.ui.rendering import render
 from podium.api.ui.runform_fields import field_of, parse_label_lines, raw_inputs
-from podium.application import executions
+from podium.application import executions, flows
 from podium.application.executions import SYSTEM_PREFIX
+from podium.common.control_characters import has_control_characters
 from podium.common.errors import InputError, PodiumError
 from podium.common.inputs import InputErrors
 from podium.common.inputs.preview import InputPreview
@@ -44,10 +46,10 @@ async def run_form_fields(request: Request, namespace: str, flow_id: str,
                           runtime: Runtime = Depends(runtime_of)) -> Response:
     """The fields again for the values given so far (htmx, when an input that others
     depend on changes). Files are not sent here: they stay in the page (hx-preserve)."""
-    flow, _ = await run_in_threadpool(executions.input_form, runtime, namespace, flow_id)
+    declarations = await run_in_threadpool(_declarations, runtime, namespace, flow_id)
     require_media_type(request, FORM_TYPES, "the run form")
     async with parsed_form(request) as form:
-        given = raw_inputs(flow.inputs or [], form, files=False)
+        given = raw_inputs(declarations, form, files=False)
     _, previews = await run_in_threadpool(executions.input_form, runtime, namespace,
                                           flow_id, given)
     return render(request, "_runform_fields.html", **_fields(request, namespace, flow_id,
@@ -58,14 +60,18 @@ async def run_form_fields(request: Request, namespace: str, flow_id: str,
 async def run_submit(request: Request, namespace: str, flow_id: str,
                      runtime: Runtime = Depends(runtime_of)) -> Response:
     # The flow must exist before its body is read (an upload to nothing costs nothing).
-    flow, _ = await run_in_threadpool(executions.input_form, runtime, namespace, flow_id)
+    declarations = await run_in_threadpool(_declarations, runtime, namespace, flow_id)
     require_media_type(request, FORM_TYPES, "the run form")
     async with parsed_form(request) as form:
         labels_text = str(form.get("labels") or "")
-        given = raw_inputs(flow.inputs or [], form, files=False)
+        given = raw_inputs(declarations, form, files=False)
+        refused = _control_characters(given)
+        if refused:
+            return await _refused(request, runtime, namespace, flow_id, given, labels_text,
+                                  refused, "")
         try:
             labels = _labels(labels_text)
-            inputs = {**given, **_uploads(raw_inputs(flow.inputs or [], form))}
+            inputs = {**given, **_uploads(raw_inputs(declarations, form))}
             created = await run_in_threadpool(executions.submit, runtime, namespace,
                                               flow_id, inputs or None, labels=labels or None)
         except InputErrors as exc:
@@ -80,6 +86,19 @@ async def run_submit(request: Request, namespace: str, flow_id: str,
     if request.headers.get("hx-request"):  # htmx would follow a 303 and swap the page in
         return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
+
+
+def _declarations(runtime: Runtime, namespace: str, flow_id: str) -> list[Any]:
+    """The inputs of the flow's latest revision (a 404 page when there is no flow)."""
+    flows.require(runtime, namespace, flow_id)
+    return list(flows.latest(runtime, namespace, flow_id).inputs or [])
+
+
+def _control_characters(given: dict[str, Any]) -> dict[str, str]:
+    """Text refused as the API's form refuses it (tab and line breaks are allowed)."""
+    texts = {key: value if isinstance(value, list) else [value] for key, value in given.items()}
+    return {key: PROBLEM for key, values in texts.items()
+            if any(isinstance(v, str) and has_control_characters(v) for v in values)}
 
 
 def _reason(error: InputError) -> str:

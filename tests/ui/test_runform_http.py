@@ -149,6 +149,9 @@ def test_bad_values_are_shown_by_their_fields_and_nothing_starts(runtime, user):
     assert 'value="11"' in page  # what was given is kept
     assert "s3cret-value" not in page  # a secret never comes back
     assert started(runtime, "typed") == 0
+    control = post(user, URL, {"input:name": "a\x01b"})
+    assert control.status_code == 422
+    assert '<p class="run-error" id="error-name">control character' in control.text
     deploy(runtime, DEPENDENT)
     missing = post(user, "/ui/flows/company.team/cascade/run", {})
     assert missing.status_code == 422 and "missing required input" in missing.text
@@ -204,6 +207,11 @@ def test_dependent_inputs_are_recomputed_shown_and_hidden(runtime, user):
 
 def test_an_unknown_flow_is_a_404_page(user):
     assert user.get("/ui/flows/company.team/nope/run").status_code == 404
+    token = csrf_of(user.get("/ui/flows").text)
+    for path in ("run", "run/fields"):
+        response = user.post(f"/ui/flows/company.team/nope/{path}", data={"input:x": "1"},
+                             headers={"X-CSRF-Token": token})
+        assert response.status_code == 404 and "not found" in response.text
 
 
 class _Form(dict):
