@@ -90,6 +90,8 @@ def _note(decl: Any, kind: InputType, preview: InputPreview) -> str:
         return "UTC"
     if kind is InputType.DURATION:
         return "ISO-8601, e.g. PT5M"
+    if kind is InputType.ARRAY:
+        return f"A JSON array of {decl.item_type.value} values"
     return ""
 
 
