@@ -14,6 +14,7 @@ from podium.common.flow.loader import parse_flow
 from tests.ui.conftest import browser_log_in, screenshot
 
 pytestmark = pytest.mark.browser
+WAIT = 15_000  # ms, as the page's own default (expect's is 5 s): a loaded machine is slow
 
 FLOW = """\
 id: report
@@ -49,14 +50,14 @@ def test_a_flow_runs_from_its_form_with_a_file(runtime, browser_page, live, tmp_
     page.set_input_files("#input-file", str(data))
     page.select_option("#input-cloud", "aws")
     region = page.locator("#input-region option")
-    expect(region).to_have_text(["—", "us-east-1", "eu-west-1"])
+    expect(region).to_have_text(["—", "us-east-1", "eu-west-1"], timeout=WAIT)
     page.select_option("#input-cloud", "gcp")
-    expect(region).to_have_text(["—", "europe-west1"])
+    expect(region).to_have_text(["—", "europe-west1"], timeout=WAIT)
     page.select_option("#input-region", "europe-west1")
     page.fill("#input-greeting", "hi")
     page.fill("#input-copies", "9")
     page.click("#run-submit")
-    expect(page.locator("#error-copies")).to_contain_text("less than `5`")
+    expect(page.locator("#error-copies")).to_contain_text("less than `5`", timeout=WAIT)
     assert page.url.endswith("/run")  # refused in place: nothing started
     screenshot(page, "flow-run")
 
@@ -65,4 +66,5 @@ def test_a_flow_runs_from_its_form_with_a_file(runtime, browser_page, live, tmp_
     page.click("#run-submit")
     page.wait_for_url(re.compile(r".*/ui/executions/company\.team/report/\w+$"))
     expect(page.locator("#execution-state")).to_have_text("SUCCESS", timeout=30_000)
-    expect(page.locator("#logs")).to_contain_text("hi x2 in europe-west1: forty-two rows")
+    expect(page.locator("#logs")).to_contain_text("hi x2 in europe-west1: forty-two rows",
+                                                  timeout=WAIT)
