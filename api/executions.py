@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -210,12 +209,9 @@ def replay_execution(execution_id: str, taskRunId: str | None = None,  # noqa: N
     """The new execution (the executor creates it; its id is known at once)."""
     executions.require(runtime, execution_id)
     new_id = control.replay(runtime, execution_id, taskRunId or None)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        created = executions.get(runtime, new_id)
-        if created is not None:
-            return execution_json(runtime, created)
-        time.sleep(0.05)
+    created = executions.wait_created(runtime, new_id)
+    if created is not None:
+        return execution_json(runtime, created)
     return {"id": new_id, "originalId": execution_id}
 
 

@@ -16,6 +16,7 @@ from podium.api.params import refuse_control_characters
 from podium.api.ui import (
     editor,
     errors,
+    execution,
     execution_logs,
     execution_outputs,
     login,
@@ -39,6 +40,7 @@ ROUTERS = (
     execution_outputs.router,
     topology.router,
     runform.router,
+    execution.router,
 )
 
 

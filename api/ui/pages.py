@@ -1,4 +1,4 @@
-"""The pages: executions (list, one execution with its task runs and logs) and flows. Each
+"""The pages: the executions list and the flows list (one execution: execution.py). Each
 reads through the application layer (podium/application/), as the API's routes do."""
 
 from __future__ import annotations
@@ -10,17 +10,15 @@ from starlette.responses import RedirectResponse, Response
 
 from podium.api.context import runtime_of
 from podium.api.ui.editor_views import LabelFilterError, label_filter
-from podium.api.ui.lookup import execution_in_flow, is_partial
+from podium.api.ui.lookup import is_partial
 from podium.api.ui.rendering import render
-from podium.application import executions, flows, logs
+from podium.application import executions, flows
 from podium.common.models.state import State
 from podium.runtime import Runtime
 
 router = APIRouter()
 
 PAGE_SIZES = (10, 25, 50, 100)
-# The newest lines an execution page shows; it is fetched again each second while running.
-MAX_LOG_LINES = 1000
 
 
 @router.get("/")
@@ -46,23 +44,6 @@ def executions_page(request: Request, namespace: str = "",
     # htmx asks for the table alone when a filter or the page changes.
     template = "_executions_table.html" if is_partial(request) else "executions.html"
     return render(request, template, **values)
-
-
-@router.get("/executions/{namespace}/{flow_id}/{execution_id}")
-def execution_page(request: Request, namespace: str, flow_id: str, execution_id: str,
-                   runtime: Runtime = Depends(runtime_of)) -> Response:
-    values = _execution_view(runtime, namespace, flow_id, execution_id)
-    template = "_execution_live.html" if is_partial(request) else "execution.html"
-    return render(request, template, **values)
-
-
-def _execution_view(runtime: Runtime, namespace: str, flow_id: str,
-                    execution_id: str) -> dict:
-    execution = execution_in_flow(runtime, namespace, flow_id, execution_id)
-    runs = sorted(executions.task_runs(runtime, execution_id), key=lambda run: run.seq)
-    lines = logs.lines(runtime, execution_id)
-    return dict(execution=execution, runs=runs, logs=lines[-MAX_LOG_LINES:],
-                log_total=len(lines), tab="overview")
 
 
 @router.get("/flows")

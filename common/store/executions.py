@@ -103,14 +103,17 @@ def startable_created_ids(conn: Connection, now: datetime) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def list_children(conn: Connection, parent_id: str, running: bool = False) -> list[Execution]:
+def list_children(conn: Connection, parent_id: str, running: bool = False,
+                  limit: int | None = None) -> list[Execution]:
     """Executions whose `parent_id` is this one (subflow children, retry attempts), oldest
-    first; `running`: only those not terminated yet."""
+    first; `running`: only those not terminated yet; `limit`: the first that many."""
     query = select(executions).where(executions.c.parent_id == parent_id)
     if running:
         query = query.where(executions.c.state.not_in(
             [state.value for state in State if state.is_terminated]))
     query = query.order_by(executions.c.created, executions.c.id)
+    if limit is not None:
+        query = query.limit(limit)
     return [_execution(row) for row in conn.execute(query)]
 
 

@@ -4,6 +4,7 @@ Their control (kill, restart, replay, ...) is in control.py."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, BinaryIO
 
@@ -87,10 +88,11 @@ def search(parts: Parts, *, namespace: str | None = None, flow_id: str | None = 
         return found, count_executions(conn, **filters)
 
 
-def children(parts: Parts, execution_id: str) -> list[Execution]:
-    """The subflow executions an execution started."""
+def children(parts: Parts, execution_id: str, limit: int | None = None) -> list[Execution]:
+    """The executions an execution started (subflows, ForEachItem batches, replays), oldest
+    first; `limit`: the first that many."""
     with parts.db.read() as conn:
-        return list_children(conn, execution_id)
+        return list_children(conn, execution_id, limit=limit)
 
 
 def submit(parts: Parts, namespace: str, flow_id: str, inputs: dict[str, Any] | None = None,
@@ -148,6 +150,29 @@ def wait(parts: Parts, execution_id: str, timeout: float | None = None,
 def set_labels(parts: Parts, execution_id: str, labels: list[tuple[str, str]]) -> Execution:
     """Add or replace labels of a terminated execution (Kestra refuses running ones); a
     system label may be given only with the value it already has."""
+    def change(current: dict[str, Any]) -> None:
+        for key, value in labels:
+            if key.startswith(SYSTEM_PREFIX) and current.get(key) != value:
+                raise PodiumError(f"System labels can only be set by Podium itself, "
+                                  f"offending label: {key}={value}")
+            current[key] = value
+    return _relabel(parts, execution_id, change)
+
+
+def remove_labels(parts: Parts, execution_id: str, keys: list[str]) -> Execution:
+    """Remove labels of a terminated execution (the UI's label editor); system labels
+    stay (Podium's own)."""
+    def change(current: dict[str, Any]) -> None:
+        for key in keys:
+            if key.startswith(SYSTEM_PREFIX):
+                raise PodiumError(f"System labels can only be removed by Podium itself, "
+                                  f"offending label: {key}")
+            current.pop(key, None)
+    return _relabel(parts, execution_id, change)
+
+
+def _relabel(parts: Parts, execution_id: str,
+             change: Callable[[dict[str, Any]], None]) -> Execution:
     with parts.db.begin() as conn:
         execution = lock_execution(conn, execution_id)
         if execution is None:
@@ -155,15 +180,20 @@ def set_labels(parts: Parts, execution_id: str, labels: list[tuple[str, str]]) -
         if not execution.state.is_terminated:
             raise PodiumError("The execution is not terminated")
         current = {str(label["key"]): label.get("value") for label in execution.labels}
-        for key, value in labels:
-            if key.startswith(SYSTEM_PREFIX) and current.get(key) != value:
-                raise PodiumError(f"System labels can only be set by Podium itself, "
-                                  f"offending label: {key}={value}")
-            current[key] = value
+        change(current)
         updated = execution.model_copy(update={"labels": [
             {"key": key, "value": value} for key, value in current.items()]})
         update_execution(conn, updated)
     return updated
+
+
+def wait_created(parts: Parts, execution_id: str, timeout: float = 5.0) -> Execution | None:
+    """The execution once the executor has created it (a replay's new id is known before
+    it exists), or None after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while (created := get(parts, execution_id)) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return created
 
 
 def files(parts: Parts, execution_id: str) -> list[StorageEntry]:

@@ -64,9 +64,6 @@ def test_a_run_in_the_list_and_on_its_page(runtime, browser_page, live):
     assert sorted((c[0], c[2], c[3], c[4]) for c in cells) == [
         ("each", "", "SUCCESS", "0"), ("item", "a", "SUCCESS", "1"),
         ("item", "b", "SUCCESS", "1"), ("say", "", "SUCCESS", "1")]
-    logs = page.locator("#logs").inner_text()
-    assert f"hello <b>{execution.id}</b>" in logs and "item b" in logs
-    screenshot(page, "execution")
 
 
 def test_filters_reload_the_table_in_place(runtime, browser_page, live):
@@ -124,7 +121,7 @@ def test_the_execution_page_follows_a_running_execution(runtime, browser_page, l
     # htmx refreshes the live part each second until the execution has ended.
     page.wait_for_function(
         "document.getElementById('execution-state').innerText === 'SUCCESS'", timeout=30_000)
-    assert "awake" in page.locator("#logs").inner_text()
+    assert "done" in page.locator("#task-runs tbody").inner_text()  # the last task ran
     assert page.evaluate("window.notReloaded") is True
     assert page.locator("#live").get_attribute("hx-trigger") is None
 
