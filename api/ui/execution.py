@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -36,6 +36,7 @@ from podium.runtime import Runtime
 router = APIRouter()
 
 PAGE = "/executions/{namespace}/{flow_id}/{execution_id}"
+MAX_URI = 4096  # a stored file's URI, as a download link gives it
 # The children listed on the page; a ForEachItem may start thousands.
 MAX_CHILDREN = 50
 # What a done action says once back on the page (a fixed text per action: nothing the
@@ -86,7 +87,8 @@ def _live_view(runtime: Runtime, execution: Execution) -> dict[str, Any]:
 
 
 @router.get(PAGE + "/file")
-def execution_file(namespace: str, flow_id: str, execution_id: str, path: str,
+def execution_file(namespace: str, flow_id: str, execution_id: str,
+                   path: str = Query(..., max_length=MAX_URI),
                    runtime: Runtime = Depends(runtime_of)) -> StreamingResponse:
     """One of the execution's stored files (a FILE input's link)."""
     execution_in_flow(runtime, namespace, flow_id, execution_id)

@@ -1,6 +1,7 @@
 """The execution page's actions in a real headless Chromium: kill a running execution and
 see it KILLED, restart it and see it run again; resume a paused one through its onResume
-form and see the value reach the next task; add a label to an ended one."""
+form and see the value reach the next task; replay from a task run and land on the new
+execution; approve an Approval; add a label to an ended one."""
 
 from __future__ import annotations
 
@@ -169,3 +170,56 @@ def test_an_ended_execution_with_labels_and_inputs(runtime, browser_page, live):
     assert "eu" in inputs and "******" in inputs and "not-for-eyes" not in page.content()
     assert page.locator("#execution-inputs a.file").inner_text() == "rows.upl"
     screenshot(page, "execution")
+
+
+FAILING = """\
+id: failing
+namespace: company.team
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.debug.Return
+    format: one
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+"""
+
+
+def test_replay_from_a_task_run_goes_to_the_new_execution(runtime, browser_page, live):
+    deploy(runtime, FAILING)
+    failed = executions.wait(runtime, executions.submit(runtime, "company.team", "failing").id,
+                             timeout=60)
+    page = browser_page
+    open_page(page, live, failed)
+    state_is(page, "FAILED")
+    page.locator("#task-runs tr", has_text="boom").locator("text=Replay from here").click()
+    page.wait_for_url(lambda url: failed.id not in url)
+    new_id = page.url.rsplit("/", 1)[-1]
+    state_is(page, "FAILED")  # it ran `boom` again, and failed again
+    assert page.locator("#execution-parent a").inner_text().endswith(failed.id)
+    assert executions.get(runtime, new_id).parent_id == failed.id
+
+
+def test_approve_a_waiting_approval(runtime, browser_page, live):
+    deploy(runtime, """\
+id: spend
+namespace: company.team
+tasks:
+  - id: review
+    type: io.kestra.plugin.core.flow.Approval
+    inputs:
+      - id: budget
+        type: INT
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: "budget {{ outputs.review.inputs.budget }}"
+""")
+    execution = executions.submit(runtime, "company.team", "spend")
+    wait_for(lambda: executions.get(runtime, execution.id).state is State.PAUSED,
+             what="the approval to wait")
+    page = browser_page
+    open_page(page, live, execution)
+    page.fill("#input-budget", "250")
+    page.click("#action-approve")
+    page.wait_for_selector("#execution-notice")
+    state_is(page, "SUCCESS")
+    assert "budget 250" in [line.message for line in logs.lines(runtime, execution.id)]
