@@ -39,6 +39,8 @@ PAGE = "/executions/{namespace}/{flow_id}/{execution_id}"
 MAX_URI = 4096  # a stored file's URI, as a download link gives it
 # The children listed on the page; a ForEachItem may start thousands.
 MAX_CHILDREN = 50
+# The actions the executor applies as a change of the execution's state.
+MOVES = frozenset({"restart", "state"})  # (resume and review wait in their own routes)
 # What a done action says once back on the page (a fixed text per action: nothing the
 # request gave is echoed).
 NOTICES = {"kill": "Kill requested: the running tasks are being stopped.",
@@ -103,6 +105,10 @@ def _act(request: Request, runtime: Runtime, execution: Execution, action, notic
         action()
     except PodiumError as exc:
         return _refused(request, runtime, execution, exc)
+    if notice in MOVES:
+        # The executor applies it: wait (bounded) so the page shows its effect, and keeps
+        # refreshing if that runs (an ended execution's page no longer refreshes).
+        executions.wait_moved(runtime, execution)
     return _done(request, page_url(request, execution) + f"?notice={notice}")
 
 
@@ -173,6 +179,7 @@ async def resume(request: Request, namespace: str, flow_id: str, execution_id: s
             await run_in_threadpool(control.resume, runtime, execution.id, inputs or None)
     except PodiumError as exc:
         return await run_in_threadpool(_refused, request, runtime, execution, exc)
+    await run_in_threadpool(executions.wait_moved, runtime, execution)
     return _done(request, page_url(request, execution) + "?notice=resume")
 
 
@@ -193,6 +200,7 @@ async def review(request: Request, namespace: str, flow_id: str, execution_id: s
                 task_run_id=task_run_id, by=None if user == ANONYMOUS else user)
     except PodiumError as exc:
         return await run_in_threadpool(_refused, request, runtime, execution, exc)
+    await run_in_threadpool(executions.wait_moved, runtime, execution)
     return _done(request, page_url(request, execution) + "?notice=review")
 
 

@@ -187,6 +187,21 @@ def _relabel(parts: Parts, execution_id: str,
     return updated
 
 
+def wait_moved(parts: Parts, execution: Execution, timeout: float = 10.0) -> Execution | None:
+    """The execution once its state has moved on from `execution`'s (the executor applied
+    a control message: a restart, a resume...), or None after `timeout` seconds. A page
+    shown after the action then shows its effect, not the state before it."""
+    seen = len(execution.history.histories)
+    deadline = time.monotonic() + timeout
+    while True:
+        current = get(parts, execution.id)
+        if current is not None and len(current.history.histories) > seen:
+            return current
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.05)
+
+
 def wait_created(parts: Parts, execution_id: str, timeout: float = 5.0) -> Execution | None:
     """The execution once the executor has created it (a replay's new id is known before
     it exists), or None after `timeout` seconds."""

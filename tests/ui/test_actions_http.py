@@ -145,6 +145,8 @@ def test_kill_a_running_execution_then_restart_it(runtime, user):
                      refused.text)
 
     assert post(user, execution, "restart").status_code == 303
+    # Answered once the executor has applied it: the page it leads to shows the restart.
+    assert executions.get(runtime, execution.id).attempt_number == 2
     restarted = reach(runtime, execution.id, State.RUNNING)
     assert restarted.attempt_number == 2
     assert post(user, execution, "kill").status_code == 303

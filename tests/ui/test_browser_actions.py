@@ -98,11 +98,11 @@ def test_kill_a_running_execution_then_restart_it(runtime, browser_page, live):
     state_is(page, "RUNNING")
     assert page.locator("#action-restart").count() == 0
     page.click("#action-kill")
-    page.wait_for_selector("#execution-notice")
+    page.wait_for_url("**?notice=kill")
     state_is(page, "KILLED")  # the live part follows the kill to its end
     assert page.locator("#action-kill").count() == 0
     page.click("#action-restart")  # offered once it has ended
-    page.wait_for_selector("#execution-notice")
+    page.wait_for_url("**?notice=restart")
     state_is(page, "RUNNING")
     assert executions.get(runtime, execution.id).attempt_number == 2
     page.wait_for_selector("#action-kill")
@@ -128,7 +128,7 @@ def test_resume_a_paused_execution_with_its_inputs(runtime, browser_page, live):
     assert page.input_value("#input-reason") == "enjoy <the> sun"
     screenshot(page, "execution-resume")
     page.click("#action-resume")
-    page.wait_for_selector("#execution-notice")
+    page.wait_for_url("**?notice=resume")
     state_is(page, "SUCCESS")
     assert page.locator("#resume-form").count() == 0
     messages = [line.message for line in logs.lines(runtime, execution.id)]
@@ -163,7 +163,7 @@ def test_an_ended_execution_with_labels_and_inputs(runtime, browser_page, live):
     page.fill("#label-add input[name=key]", "owner")
     page.fill("#label-add input[name=value]", "finance")
     page.click("#label-add button")
-    page.wait_for_selector("#execution-notice")
+    page.wait_for_url("**?notice=labels")
     labels = page.locator("#execution-labels ul").inner_text()
     assert "owner:finance" in labels and "team:data" in labels
     inputs = page.locator("#execution-inputs").inner_text()
@@ -220,6 +220,6 @@ tasks:
     open_page(page, live, execution)
     page.fill("#input-budget", "250")
     page.click("#action-approve")
-    page.wait_for_selector("#execution-notice")
+    page.wait_for_url("**?notice=review")
     state_is(page, "SUCCESS")
     assert "budget 250" in [line.message for line in logs.lines(runtime, execution.id)]
