@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from podium.api.bodies import FORM_TYPES, parsed_form, require_media_type
-from podium.api.context import file_download, runtime_of
+from podium.api.context import runtime_of
 from podium.api.errors import Unprocessable, message_of, status_of
 from podium.api.executions import upload_name
 from podium.api.params import PROBLEM
@@ -36,7 +35,6 @@ from podium.runtime import Runtime
 router = APIRouter()
 
 PAGE = "/executions/{namespace}/{flow_id}/{execution_id}"
-MAX_URI = 4096  # a stored file's URI, as a download link gives it
 # The children listed on the page; a ForEachItem may start thousands.
 MAX_CHILDREN = 50
 # The actions the executor applies as a change of the execution's state.
@@ -86,15 +84,6 @@ def _live_view(runtime: Runtime, execution: Execution) -> dict[str, Any]:
     fields = [field_of(declaration) for declaration in waiting.inputs] if waiting else []
     return dict(execution=execution, runs=runs, options=options, waiting=waiting,
                 fields=fields)
-
-
-@router.get(PAGE + "/file")
-def execution_file(namespace: str, flow_id: str, execution_id: str,
-                   path: str = Query(..., max_length=MAX_URI),
-                   runtime: Runtime = Depends(runtime_of)) -> StreamingResponse:
-    """One of the execution's stored files (a FILE input's link)."""
-    execution_in_flow(runtime, namespace, flow_id, execution_id)
-    return file_download(*executions.open_file(runtime, execution_id, path))
 
 
 # ------------------------------------------------------------------ actions

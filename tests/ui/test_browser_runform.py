@@ -66,5 +66,6 @@ def test_a_flow_runs_from_its_form_with_a_file(runtime, browser_page, live, tmp_
     page.click("#run-submit")
     page.wait_for_url(re.compile(r".*/ui/executions/company\.team/report/\w+$"))
     expect(page.locator("#execution-state")).to_have_text("SUCCESS", timeout=30_000)
-    expect(page.locator("#logs")).to_contain_text("hi x2 in europe-west1: forty-two rows",
-                                                  timeout=WAIT)
+    page.click("#execution-tabs >> text=Logs")  # the log lines are on the Logs tab
+    expect(page.locator("#log-lines")).to_contain_text("hi x2 in europe-west1: forty-two rows",
+                                                       timeout=WAIT)
