@@ -24,6 +24,7 @@ from podium.api.ui import (
     runform,
     topology,
 )
+from podium.api.ui import triggers as trigger_pages
 from podium.api.ui.guard import UiGuard
 from podium.api.ui.login import UiConfig
 from podium.api.ui.session import SessionCodec
@@ -41,6 +42,7 @@ ROUTERS = (
     topology.router,
     runform.router,
     execution.router,
+    trigger_pages.router,
 )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -90,6 +90,35 @@ def list_triggers(conn: Connection, namespace: str | None = None,
     if flow_id is not None:
         query = query.where(triggers.c.flow_id == flow_id)
     return [_state(row) for row in conn.execute(query)]
+
+
+def search_triggers(conn: Connection, *, namespace: str | None = None,
+                    flow_id: str | None = None, query: str | None = None,
+                    limit: int, offset: int = 0) -> tuple[list[TriggerState], int]:
+    """One page of rows sorted by key, and how many match in all. `namespace` is a prefix
+    (`company` matches `company.team`), `query` a substring of the key's parts."""
+    conditions: list[Any] = []
+    if namespace:
+        conditions.append(or_(triggers.c.namespace == namespace,
+                              triggers.c.namespace.like(_escaped(namespace) + ".%",
+                                                        escape="\\")))
+    if flow_id:
+        conditions.append(triggers.c.flow_id == flow_id)
+    if query:
+        needle = "%" + _escaped(query.lower()) + "%"
+        conditions.append(or_(*(func.lower(column).like(needle, escape="\\") for column in
+                                (triggers.c.namespace, triggers.c.flow_id,
+                                 triggers.c.trigger_id))))
+    total = conn.execute(select(func.count()).select_from(triggers).where(*conditions)).scalar()
+    rows = conn.execute(select(triggers).where(*conditions)
+                        .order_by(triggers.c.namespace, triggers.c.flow_id,
+                                  triggers.c.trigger_id).limit(limit).offset(offset))
+    return [_state(row) for row in rows], int(total or 0)
+
+
+def _escaped(text: str) -> str:
+    """`text` matched literally by LIKE."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def delete_triggers(conn: Connection, keys: list[TriggerKey]) -> int:

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from podium.application import executions, flows
 from podium.application.parts import Parts
 from podium.common.errors import PodiumError
+from podium.common.models.state import State
 from podium.common.store import Database, TriggerState
 from podium.common.store.errors import NotFoundError
 from podium.common.store.triggers import (
@@ -26,6 +29,7 @@ from podium.common.store.triggers import (
     list_triggers,
     lock_trigger,
     save_trigger,
+    search_triggers,
     set_backfill,
     set_trigger_disabled,
 )
@@ -50,6 +54,52 @@ def find_triggers(store: Parts | Database, namespace: str | None = None, flow_id
         needle = query.lower()
         rows = [r for r in rows if any(needle in part.lower() for part in r.key)]
     return rows
+
+
+def search_page(store: Parts | Database, *, namespace: str | None = None,
+                flow_id: str | None = None, query: str | None = None, limit: int,
+                offset: int = 0) -> tuple[list[TriggerState], int]:
+    """`find_triggers` one page at a time, filtered by the database: (rows, total)."""
+    with _database(store).read() as conn:
+        return search_triggers(conn, namespace=namespace or None, flow_id=flow_id or None,
+                               query=query or None, limit=limit, offset=offset)
+
+
+@dataclass(frozen=True)
+class TriggerView:
+    """A row as a page shows it: the trigger's type in the flow's latest revision (None
+    when the flow or the trigger is gone) and the state of the execution it last created
+    (None when there is none); `locked` while that execution has not ended, since the
+    trigger waits for it (`unlock` stops the wait)."""
+    state: TriggerState
+    type: str | None
+    execution_state: str | None
+
+    @property
+    def locked(self) -> bool:
+        return self.execution_state is not None and not State(self.execution_state).is_terminated
+
+
+def views(parts: Parts, rows: list[TriggerState]) -> list[TriggerView]:
+    """Each row with its type and its execution's state (one read each: for a page)."""
+    return [TriggerView(row, _trigger_type(parts, row), _execution_state(parts, row))
+            for row in rows]
+
+
+def _trigger_type(parts: Parts, row: TriggerState) -> str | None:
+    try:
+        flow = flows.latest(parts, row.namespace, row.flow_id)
+    except PodiumError:  # the flow was deleted or no longer loads: the row shows anyway
+        return None
+    found = next((t for t in flow.triggers or [] if t.id == row.trigger_id), None)
+    return found.TYPE if found is not None else None
+
+
+def _execution_state(parts: Parts, row: TriggerState) -> str | None:
+    if row.execution_id is None:
+        return None
+    execution = executions.get(parts, row.execution_id)
+    return execution.state.value if execution is not None else None
 
 
 def set_disabled(store: Parts | Database, key: TriggerKey, disabled: bool) -> TriggerState:

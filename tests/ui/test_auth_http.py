@@ -24,7 +24,8 @@ def ui_paths() -> list[str]:
              if isinstance(route, APIRoute)]
     assert "/executions" in paths and "/login" in paths
     return ["/ui" + path.replace("{namespace}", "company.team").replace("{flow_id}", "hello")
-            .replace("{execution_id}", "abc") for path in paths if path != "/login"]
+            .replace("{execution_id}", "abc").replace("{trigger_id}", "schedule")
+            for path in paths if path != "/login"]
 
 
 def test_every_route_but_login_sends_an_anonymous_browser_to_login(app, anonymous):

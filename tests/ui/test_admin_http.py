@@ -1,0 +1,128 @@
+"""The triggers, namespaces and services pages over plain HTTP: triggers listed, toggled,
+unlocked and backfilled; a namespace's files created, edited, deleted, a path leaving the
+namespace refused; KV keys set, listed and deleted; the embedded runtime's services."""
+
+from __future__ import annotations
+
+import pytest
+
+from podium.application import executions, flows
+from podium.application import triggers as control
+from podium.common.flow.loader import parse_flow
+from podium.common.store.triggers import set_trigger_execution
+from tests.ui.admin_data import KEY, WAITER, deploy_nightly, scheduling_runtime
+from tests.ui.conftest import csrf_of
+from tests.waiting import wait_for
+
+ACTIONS = "/ui/triggers/company.team/nightly/every-night"
+
+
+@pytest.fixture
+def runtime(tmp_path):
+    with scheduling_runtime(tmp_path) as runtime:
+        yield runtime
+
+
+def post(user, url: str, **data):
+    """A form posted as the page posts it, with the session's CSRF token."""
+    token = csrf_of(user.get("/ui/triggers").text)
+    return user.post(url, data={"csrf_token": token, **data}, follow_redirects=False)
+
+
+def test_triggers_are_listed_with_their_schedule(runtime, user):
+    deploy_nightly(runtime)
+    page = user.get("/ui/triggers").text
+    assert "every-night" in page and "nightly" in page and "1 in all" in page
+    assert ">Schedule<" in page  # the type's short name
+    next_date = control.get(runtime, KEY).next_date
+    assert next_date.strftime("%Y-%m-%d %H:%M:%S") in page
+    assert "No trigger matches" in user.get("/ui/triggers?namespace=other").text
+    assert "every-night" in user.get("/ui/triggers?namespace=company").text
+    assert "No trigger matches" in user.get("/ui/triggers?flowId=hello").text
+    assert "every-night" in user.get("/ui/triggers?q=NIGHT").text
+
+
+def test_a_trigger_is_disabled_and_enabled_again(runtime, user):
+    deploy_nightly(runtime)
+    response = post(user, ACTIONS + "/disable", back="namespace=company.team")
+    assert response.status_code == 303
+    assert response.headers["location"] == \
+        "/ui/triggers?namespace=company.team&page=1&size=25&notice=disabled"
+    assert control.get(runtime, KEY).disabled is True
+    page = user.get(response.headers["location"]).text
+    assert "Trigger disabled." in page and "badge-off" in page and 'data-action="enable"' in page
+    assert post(user, ACTIONS + "/enable").status_code == 303
+    assert control.get(runtime, KEY).disabled is False
+
+
+def test_an_action_without_the_csrf_token_is_refused(runtime, user):
+    deploy_nightly(runtime)
+    assert user.post(ACTIONS + "/disable", follow_redirects=False).status_code == 403
+    assert control.get(runtime, KEY).disabled is False
+
+
+def test_a_trigger_waiting_for_its_execution_is_unlocked(runtime, user):
+    deploy_nightly(runtime)
+    loaded = parse_flow(WAITER)
+    flows.deploy(runtime, loaded)
+    waiting = executions.wait(runtime, executions.submit(runtime, "company.team", "waiter").id,
+                              timeout=30)
+    with runtime.db.begin() as conn:  # as if the trigger had started it
+        set_trigger_execution(conn, KEY, waiting.id)
+    page = user.get("/ui/triggers").text
+    assert "badge-locked" in page and waiting.id in page and 'data-action="unlock"' in page
+    assert post(user, ACTIONS + "/unlock").status_code == 303
+    assert control.get(runtime, KEY).execution_id is None
+    assert "badge-locked" not in user.get("/ui/triggers").text
+    refused = post(user, ACTIONS + "/unlock")  # nothing to unlock any more
+    assert refused.status_code == 400 and "Trigger is not locked" in refused.text
+    assert "<h1>Triggers</h1>" in refused.text
+
+
+def test_a_backfill_fires_each_date_of_its_range(runtime, user):
+    deploy_nightly(runtime)
+    response = post(user, ACTIONS + "/backfill", start="2026-01-01T00:00",
+                    end="2026-01-03T12:00", inputs="", labels="origin=ui")
+    assert response.status_code == 303 and "notice=backfill-started" in response.headers["location"]
+
+    def backfilled():
+        found, total = executions.search(runtime, namespace="company.team", flow_id="nightly",
+                                         limit=10, offset=0)
+        return found if total == 3 else None
+    found = wait_for(backfilled, what="the three backfilled executions")
+    assert all(e.label_map()["origin"] == "ui" for e in found)
+
+
+def test_a_backfill_is_paused_resumed_and_deleted(runtime, user):
+    deploy_nightly(runtime)
+    control.set_disabled(runtime, KEY, True)  # so its backfill stays in place
+    post(user, ACTIONS + "/backfill", start="2026-01-01T00:00")
+    assert control.get(runtime, KEY).backfill is not None
+    assert post(user, ACTIONS + "/backfill/pause").status_code == 303
+    assert control.get(runtime, KEY).backfill["paused"] is True
+    assert "paused" in user.get("/ui/triggers").text
+    assert post(user, ACTIONS + "/backfill/unpause").status_code == 303
+    assert control.get(runtime, KEY).backfill["paused"] is False
+    refused = post(user, ACTIONS + "/backfill", start="2026-01-02T00:00")
+    assert refused.status_code == 400 and "already in progress" in refused.text
+    assert post(user, ACTIONS + "/backfill/delete").status_code == 303
+    assert control.get(runtime, KEY).backfill is None
+
+
+@pytest.mark.parametrize("form, message", [
+    (dict(start=""), "The backfill start date is missing"),
+    (dict(start="2026-01-05T00:00", end="2026-01-01T00:00"), "end date is before its start"),
+    (dict(start="2026-01-01T00:00", inputs="[1]"), "inputs must be a JSON object"),
+    (dict(start="2026-01-01T00:00", labels="no-equals"), "A backfill label is"),
+])
+def test_a_bad_backfill_is_refused_with_a_message(runtime, user, form, message):
+    deploy_nightly(runtime)
+    response = post(user, ACTIONS + "/backfill", **form)
+    assert response.status_code in (400, 422) and message in response.text
+    assert "Traceback" not in response.text
+    assert control.get(runtime, KEY).backfill is None
+
+
+def test_an_unknown_trigger_is_a_404_on_the_page(runtime, user):
+    response = post(user, "/ui/triggers/company.team/nightly/nothing/disable")
+    assert response.status_code == 404 and "not found" in response.text
