@@ -24,6 +24,7 @@ from podium.api.ui import (
     runform,
     topology,
 )
+from podium.api.ui import namespaces as namespace_pages
 from podium.api.ui import triggers as trigger_pages
 from podium.api.ui.guard import UiGuard
 from podium.api.ui.login import UiConfig
@@ -43,6 +44,7 @@ ROUTERS = (
     runform.router,
     execution.router,
     trigger_pages.router,
+    namespace_pages.router,
 )
 
 

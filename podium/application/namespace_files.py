@@ -84,3 +84,22 @@ def delete(parts: Parts, namespace: str, path: str) -> int:
     if not deleted:
         raise NotFoundError(f"No file or directory '{path}' in namespace '{namespace}'")
     return deleted
+
+
+def exists(parts: Parts, namespace: str, path: str) -> bool:
+    """Whether the file `path` exists (a directory does not count)."""
+    return storage_of(parts).exists(namespace_file_uri(namespace, nsfiles.file_path(path)))
+
+
+def read_text(parts: Parts, namespace: str, path: str, limit: int) -> str | None:
+    """The file as UTF-8 text, for an editor; None when it is larger than `limit` bytes or
+    not text. StorageNotFoundError when absent."""
+    stream, _ = open_file(parts, namespace, path)
+    with stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

@@ -4,11 +4,15 @@ namespace refused; KV keys set, listed and deleted; the embedded runtime's servi
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
-from podium.application import executions, flows
+from podium.application import executions, flows, kv, namespace_files
 from podium.application import triggers as control
+from podium.common.errors import NotFoundError
 from podium.common.flow.loader import parse_flow
+from podium.common.kv import KVType, KVValue
 from podium.common.store.triggers import set_trigger_execution
 from tests.ui.admin_data import KEY, WAITER, deploy_nightly, scheduling_runtime
 from tests.ui.conftest import csrf_of
@@ -126,3 +130,107 @@ def test_a_bad_backfill_is_refused_with_a_message(runtime, user, form, message):
 def test_an_unknown_trigger_is_a_404_on_the_page(runtime, user):
     response = post(user, "/ui/triggers/company.team/nightly/nothing/disable")
     assert response.status_code == 404 and "not found" in response.text
+
+
+FILES = "/ui/namespaces/company.team/files"
+KV = "/ui/namespaces/company.team/kv"
+
+
+def read(runtime, path: str) -> bytes:
+    stream, _ = namespace_files.open_file(runtime, "company.team", path)
+    with stream:
+        return stream.read()
+
+
+def test_namespaces_of_flows_and_kv_are_listed(runtime, user):
+    deploy_nightly(runtime)
+    kv.put(runtime, "other.place", "k", KVValue(KVType.STRING, "v"))
+    page = user.get("/ui/namespaces").text
+    assert "company.team" in page and "other.place" in page
+    assert 'href="/ui/namespaces/company.team/files"' in page
+    only = user.get("/ui/namespaces?q=other").text
+    assert "<td>other.place</td>" in only and "<td>company.team</td>" not in only
+    # A namespace known by its files only is opened by its name.
+    assert 'href="/ui/namespaces/files.only/files"' in user.get("/ui/namespaces?q=files.only").text
+
+
+def test_a_namespace_file_is_created_edited_and_deleted(runtime, user):
+    response = post(user, FILES + "/new", folder="scripts", name="etl.py")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{FILES}?file=scripts%2Fetl.py&notice=created"
+    assert read(runtime, "scripts/etl.py") == b""
+    refused = post(user, FILES + "/new", folder="scripts", name="etl.py")
+    assert refused.status_code == 400 and "already exists" in refused.text
+    saved = post(user, FILES + "/save", path="scripts/etl.py",
+                 content="print('<b>hi</b>')\r\nprint(2)\r\n")
+    assert saved.status_code == 303 and "notice=saved" in saved.headers["location"]
+    assert read(runtime, "scripts/etl.py") == b"print('<b>hi</b>')\nprint(2)\n"
+    page = user.get(saved.headers["location"]).text
+    assert "File saved." in page and "print(&#39;&lt;b&gt;hi&lt;/b&gt;&#39;)" in page
+    folder = user.get(FILES + "?path=scripts").text
+    assert "etl.py" in folder and f"{len(read(runtime, 'scripts/etl.py'))} B" in folder
+    assert "scripts/" in user.get(FILES).text  # the root lists the folder
+    deleted = post(user, FILES + "/delete", path="scripts/etl.py")
+    assert deleted.status_code == 303 and "notice=deleted" in deleted.headers["location"]
+    assert not namespace_files.exists(runtime, "company.team", "scripts/etl.py")
+
+
+@pytest.mark.parametrize("route, form", [
+    ("/save", dict(path="../escape.txt", content="x")),
+    ("/save", dict(path="a/../../escape.txt", content="x")),
+    ("/new", dict(folder="..", name="escape.txt")),
+    ("/new", dict(folder="", name="../escape.txt")),
+    ("/delete", dict(path="../other/_files/a.txt")),
+])
+def test_a_path_leaving_the_namespace_is_refused(runtime, user, route, form):
+    response = post(user, FILES + route, **form)
+    assert response.status_code == 422
+    assert "Unsafe path refused" in response.text and "Traceback" not in response.text
+    assert "<h1>company.team</h1>" in response.text  # the files page, with the message
+    assert runtime.storage.list("kestra:///company") == []
+
+
+def test_opening_a_traversal_or_a_missing_file_shows_a_message(runtime, user):
+    response = user.get(FILES + "?file=../../etc/passwd")
+    assert response.status_code == 422 and "Unsafe path refused" in response.text
+    missing = user.get(FILES + "?file=nothing.txt")
+    assert missing.status_code == 404 and "<h1>company.team</h1>" in missing.text
+
+
+def test_a_binary_file_is_not_opened_in_the_editor(runtime, user):
+    namespace_files.write(runtime, "company.team", "blob.bin", io.BytesIO(b"\xff\xfe\x00"))
+    page = user.get(FILES + "?file=blob.bin").text
+    assert "cannot be edited here" in page and 'name="content"' not in page
+
+
+def test_kv_keys_are_set_listed_and_deleted(runtime, user):
+    response = post(user, KV + "/set", key="retries", type="NUMBER", value="3", ttl="PT1H")
+    assert response.status_code == 303 and "notice=kv-set" in response.headers["location"]
+    assert kv.get(runtime, "company.team", "retries").value == 3
+    post(user, KV + "/set", key="token", type="STRING", value="very-secret-value", ttl="")
+    page = user.get(KV).text
+    assert "retries" in page and "NUMBER" in page and "token" in page and "never" in page
+    assert "very-secret-value" not in page  # values are never listed
+    expires = kv.get(runtime, "company.team", "retries").expires
+    assert expires.strftime("%Y-%m-%d %H:%M") in page
+    assert post(user, KV + "/delete", key="retries").status_code == 303
+    with pytest.raises(NotFoundError):
+        kv.get(runtime, "company.team", "retries")
+
+
+@pytest.mark.parametrize("form, message", [
+    (dict(key="n", type="NUMBER", value="three"), "Invalid NUMBER value"),
+    (dict(key="bad key!", type="STRING", value="x"), "key"),
+    (dict(key="k", type="STRING", value="x", ttl="soon"), "soon"),
+    (dict(key="k", type="NOPE", value="x"), "Unknown KV type"),
+])
+def test_a_bad_kv_value_is_refused_with_a_message(runtime, user, form, message):
+    response = post(user, KV + "/set", **form)
+    assert response.status_code in (400, 422) and message in response.text
+    assert "Traceback" not in response.text and "<h1>company.team</h1>" in response.text
+    assert kv.list_entries(runtime, "company.team") == []
+
+
+def test_deleting_a_missing_key_says_so(runtime, user):
+    response = post(user, KV + "/delete", key="ghost")
+    assert response.status_code == 400 and "No key" in response.text
