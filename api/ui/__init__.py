@@ -25,6 +25,7 @@ from podium.api.ui import (
     topology,
 )
 from podium.api.ui import namespaces as namespace_pages
+from podium.api.ui import services as service_pages
 from podium.api.ui import triggers as trigger_pages
 from podium.api.ui.guard import UiGuard
 from podium.api.ui.login import UiConfig
@@ -45,6 +46,7 @@ ROUTERS = (
     execution.router,
     trigger_pages.router,
     namespace_pages.router,
+    service_pages.router,
 )
 
 

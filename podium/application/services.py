@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from typing import Any
+
+from podium.application import executions
 from podium.application.parts import Parts
+from podium.common.heartbeat import new_instance
 from podium.common.store import list_services
 from podium.common.store.services import KINDS, ServiceInstance
+from podium.common.store.types import utcnow
 
 SERVICE_KINDS = KINDS
+# A worker runs as many attempts as its concurrency; a page lists this many of them.
+MAX_RUNNING_SHOWN = 50
+# When this module was loaded: the start of the services an embedded process runs.
+_STARTED = utcnow()
 
 
 def services(parts: Parts, kind: str | None = None,
@@ -21,3 +31,59 @@ def check_store(parts: Parts) -> None:
     """Raises when the store does not answer a trivial query."""
     with parts.db.read() as conn:
         conn.exec_driver_sql("SELECT 1")
+
+
+@dataclass(frozen=True)
+class RunningTask:
+    """An attempt a worker runs, with what names it for a person."""
+    execution_id: str
+    task_run_id: str
+    attempt: int
+    namespace: str | None = None  # None: the execution is gone (e.g. purged meanwhile)
+    flow_id: str | None = None
+    task_id: str | None = None
+    value: str | None = None
+
+
+def running_tasks(parts: Parts, attempts: list[dict[str, Any]],
+                  limit: int = MAX_RUNNING_SHOWN) -> list[RunningTask]:
+    """The first `limit` attempts of a heartbeat row (`ServiceInstance.running`) with
+    their execution's flow and the task run's task: two reads each."""
+    return [_running_task(parts, attempt) for attempt in attempts[:limit]]
+
+
+def _running_task(parts: Parts, attempt: dict[str, Any]) -> RunningTask:
+    execution_id, task_run_id = str(attempt.get("execution_id")), str(attempt.get("task_run_id"))
+    known = RunningTask(execution_id, task_run_id, int(attempt.get("attempt") or 0))
+    execution = executions.get(parts, execution_id)
+    if execution is None:
+        return known
+    run = next((r for r in executions.task_runs(parts, execution_id) if r.id == task_run_id),
+               None)
+    return replace(known, namespace=execution.namespace, flow_id=execution.flow_id,
+                   task_id=run.task_id if run else None, value=run.value if run else None)
+
+
+def in_process(parts: Parts) -> list[ServiceInstance]:
+    """The services this process runs itself without a heartbeat row (an embedded
+    runtime: `podium server local`, tests), described as rows would describe them: a
+    worker with the attempts it runs now. Empty for a process that runs none."""
+    now = utcnow()
+    found = []
+    for kind in ("executor", "worker", "scheduler"):
+        service = getattr(parts, kind, None)
+        if service is None:
+            continue
+        running = service.running_attempts() if kind == "worker" else []
+        instance = new_instance(kind, {"inProcess": True}, now=_STARTED)
+        name = getattr(service, "worker_id", None) or f"{instance.hostname}:{instance.pid}"
+        found.append(instance.but(id=f"{kind}@{name}", heartbeat_at=now, running=running))
+    return found
+
+
+def queue_depths(parts: Parts) -> dict[str, int] | None:
+    """Messages queued or being handled, per queue, where the transport counts them
+    cheaply (the in-process one); None where it does not (Celery: asking the broker is
+    not cheap and no Transport method does it)."""
+    busy = getattr(parts.transport, "busy", None)
+    return busy() if callable(busy) else None

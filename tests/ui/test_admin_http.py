@@ -234,3 +234,43 @@ def test_a_bad_kv_value_is_refused_with_a_message(runtime, user, form, message):
 def test_deleting_a_missing_key_says_so(runtime, user):
     response = post(user, KV + "/delete", key="ghost")
     assert response.status_code == 400 and "No key" in response.text
+
+
+NAP = """\
+id: nap
+namespace: company.team
+tasks:
+  - id: sleep
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT3S
+"""
+
+
+def test_services_show_the_embedded_runtime_and_what_its_worker_runs(runtime, user):
+    page = user.get("/ui/services").text
+    for kind in ("executor", "worker", "scheduler"):
+        assert f'data-service="{kind}@' in page, kind
+    assert "this process" in page and "idle" in page
+    assert "No webserver is running." in page
+    assert "Every queue is empty." in page or "message(s) queued" in page
+    flows.deploy(runtime, parse_flow(NAP))
+    execution = executions.submit(runtime, "company.team", "nap")
+    link = f'href="/ui/executions/company.team/nap/{execution.id}"'
+    running = wait_for(lambda: (lambda text: text if link in text else None)(
+        user.get("/ui/services", headers={"HX-Request": "true"}).text),
+        what="the worker running the sleep task")
+    assert "<html" not in running and "<code>sleep</code>" in running
+    assert 'hx-trigger="every 1s"' in running
+
+
+def test_services_list_heartbeat_rows(runtime, user):
+    from podium.common.heartbeat import new_instance
+    from podium.common.store.services import beat
+
+    instance = new_instance("worker", {"concurrency": 4}).but(
+        running=[{"execution_id": "gone", "task_run_id": "t1", "attempt": 1}])
+    with runtime.db.begin() as conn:
+        beat(conn, instance)
+    page = user.get("/ui/services").text
+    assert f'data-service="{instance.id}"' in page and instance.hostname in page
+    assert "s ago" in page and "<code>gone</code>" in page  # an attempt whose run is gone
