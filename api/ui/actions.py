@@ -33,12 +33,12 @@ def notice_of(code: str) -> str:
     return NOTICES.get(code, "")
 
 
-def back_to(request: Request, page: str, notice: str, **query: str) -> RedirectResponse:
-    """303 to `page` (a path inside the UI) with the notice and the query (empty values
-    left out)."""
+def back_to(request: Request, where: str, notice: str, /, **query: str) -> RedirectResponse:
+    """303 to `where` (a path inside the UI) with the notice and the query (empty values
+    left out; any name, `page` included)."""
     values = {k: v for k, v in query.items() if v} | {"notice": notice}
     root = request.scope.get("root_path", "")
-    return RedirectResponse(f"{root}{page}?{urlencode(values)}", status_code=303)
+    return RedirectResponse(f"{root}{where}?{urlencode(values)}", status_code=303)
 
 
 def refusal(exc: PodiumError) -> tuple[int, str]:

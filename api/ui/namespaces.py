@@ -63,12 +63,12 @@ def _files_view(runtime: Runtime, namespace: str, folder: str, file: str) -> dic
     folder = nsfiles.folder_path(folder) or ""
     text = namespace_files.read_text(runtime, namespace, opened, MAX_EDIT_BYTES) \
         if opened else None
-    return dict(namespace=namespace, folder=folder, crumbs=_crumbs(folder), file=opened,
+    return dict(namespace=namespace, folder=folder, crumbs=folder_crumbs(folder), file=opened,
                 text=text, entries=namespace_files.directory(runtime, namespace, folder or None),
                 tab="files")
 
 
-def _crumbs(folder: str) -> list[tuple[str, str]]:
+def folder_crumbs(folder: str) -> list[tuple[str, str]]:
     """(name, folder path) of each folder from the root down to `folder`."""
     parts = folder.split("/") if folder else []
     return [(name, "/".join(parts[:i + 1])) for i, name in enumerate(parts)]
