@@ -6,8 +6,6 @@ each second (htmx), not the page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
@@ -15,37 +13,18 @@ from podium.api.context import runtime_of
 from podium.api.ui.lookup import is_partial
 from podium.api.ui.rendering import render
 from podium.application import services
-from podium.common.store.services import ServiceInstance
-from podium.common.store.types import utcnow
 from podium.runtime import Runtime
 
 router = APIRouter()
 
 
-@dataclass(frozen=True)
-class ServiceRow:
-    instance: ServiceInstance
-    running: list[services.RunningTask]
-    heartbeat_age: float  # seconds since its last heartbeat
-    in_process: bool
-
-
 @router.get("/services")
 def services_page(request: Request, all: bool = False,  # noqa: A002 (as the API's query)
                   runtime: Runtime = Depends(runtime_of)) -> Response:
-    rows = _rows(runtime, include_dead=all)
+    rows = services.overview(runtime, include_dead=all)
     groups = {kind: [row for row in rows if row.instance.kind == kind]
               for kind in services.SERVICE_KINDS}
     template = "_services_live.html" if is_partial(request) else "services.html"
     return render(request, template, groups=groups, total=len(rows), show_all=all,
                   queues=services.queue_depths(runtime))
 
-
-def _rows(runtime: Runtime, include_dead: bool) -> list[ServiceRow]:
-    now = utcnow()
-    stored = services.services(runtime, include_dead=include_dead)
-    local = services.in_process(runtime)
-    return [ServiceRow(instance, services.running_tasks(runtime, instance.running),
-                       max(0.0, (now - instance.heartbeat_at).total_seconds()),
-                       instance in local)
-            for instance in [*stored, *local]]

@@ -87,3 +87,24 @@ def queue_depths(parts: Parts) -> dict[str, int] | None:
     not cheap and no Transport method does it)."""
     busy = getattr(parts.transport, "busy", None)
     return busy() if callable(busy) else None
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """A service as a page shows it: its row, what it runs now (a worker), how long ago
+    it beat, and whether this process runs it itself (no heartbeat row)."""
+    instance: ServiceInstance
+    running: list[RunningTask]
+    heartbeat_age: float  # seconds
+    in_process: bool
+
+
+def overview(parts: Parts, include_dead: bool = False) -> list[ServiceView]:
+    """The heartbeat rows (`services`), then the services this process runs itself
+    (`in_process`), each worker's attempts named (`running_tasks`)."""
+    now = utcnow()
+    local = in_process(parts)
+    return [ServiceView(instance, running_tasks(parts, instance.running),
+                        max(0.0, (now - instance.heartbeat_at).total_seconds()),
+                        instance in local)
+            for instance in [*services(parts, include_dead=include_dead), *local]]

@@ -151,3 +151,29 @@ def test_two_schedulers_fire_each_date_once(db):
     assert count == 20 and total == pytest.approx(0.1)
     with db.read() as conn:
         assert list_triggers(conn)[0].next_date == T0 + timedelta(seconds=21)
+
+
+def test_search_triggers_filters_and_pages_in_the_database(db):
+    from podium.common.store.triggers import search_triggers
+
+    keys = [("company", "a", "s"), ("company.team", "b", "s"), ("company_x", "c", "s"),
+            ("other", "d", "nightly_run"), ("companyteam", "e", "s")]
+    with db.begin() as conn:
+        for key in keys:
+            ensure_trigger(conn, TriggerState(*key, fingerprint="f", next_date=T0))
+
+    def found(**filters):
+        with db.read() as conn:
+            rows, total = search_triggers(conn, limit=filters.pop("limit", 10),
+                                          offset=filters.pop("offset", 0), **filters)
+        return [row.flow_id for row in rows], total
+
+    # A namespace is a prefix of whole segments; `_` and `%` are matched literally.
+    assert found(namespace="company") == (["a", "b"], 2)
+    assert found(namespace="company_") == ([], 0)
+    assert found(flow_id="d") == (["d"], 1)
+    assert found(query="NIGHTLY_") == (["d"], 1)
+    assert found(query="%") == ([], 0)
+    pages = [found(limit=2, offset=offset) for offset in (0, 2, 4)]
+    assert [total for _, total in pages] == [5, 5, 5]
+    assert sorted(flow for flows, _ in pages for flow in flows) == ["a", "b", "c", "d", "e"]
