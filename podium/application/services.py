@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from podium.application import executions
 from podium.application.parts import Parts
 from podium.common.heartbeat import new_instance
-from podium.common.store import list_services
+from podium.common.store import get_execution, get_task_run, list_services
 from podium.common.store.services import KINDS, ServiceInstance
 from podium.common.store.types import utcnow
 
@@ -48,20 +47,23 @@ class RunningTask:
 def running_tasks(parts: Parts, attempts: list[dict[str, Any]],
                   limit: int = MAX_RUNNING_SHOWN) -> list[RunningTask]:
     """The first `limit` attempts of a heartbeat row (`ServiceInstance.running`) with
-    their execution's flow and the task run's task: two reads each."""
-    return [_running_task(parts, attempt) for attempt in attempts[:limit]]
-
-
-def _running_task(parts: Parts, attempt: dict[str, Any]) -> RunningTask:
-    execution_id, task_run_id = str(attempt.get("execution_id")), str(attempt.get("task_run_id"))
-    known = RunningTask(execution_id, task_run_id, int(attempt.get("attempt") or 0))
-    execution = executions.get(parts, execution_id)
-    if execution is None:
-        return known
-    run = next((r for r in executions.task_runs(parts, execution_id) if r.id == task_run_id),
-               None)
-    return replace(known, namespace=execution.namespace, flow_id=execution.flow_id,
-                   task_id=run.task_id if run else None, value=run.value if run else None)
+    their execution's flow and their task run's task, in one read: one row each (a page
+    asks each second, and a loop's execution may hold thousands of task runs)."""
+    executions: dict[str, Any] = {}
+    found = []
+    with parts.db.read() as conn:
+        for attempt in attempts[:limit]:
+            execution_id = str(attempt.get("execution_id"))
+            known = RunningTask(execution_id, str(attempt.get("task_run_id")),
+                                int(attempt.get("attempt") or 0))
+            if execution_id not in executions:
+                executions[execution_id] = get_execution(conn, execution_id)
+            execution = executions[execution_id]
+            run = get_task_run(conn, known.task_run_id) if execution is not None else None
+            found.append(known if execution is None else replace(
+                known, namespace=execution.namespace, flow_id=execution.flow_id,
+                task_id=run.task_id if run else None, value=run.value if run else None))
+    return found
 
 
 def in_process(parts: Parts) -> list[ServiceInstance]:
