@@ -19,11 +19,23 @@ from podium.api.ui.lookup import is_partial
 from podium.api.ui.rendering import render
 from podium.application import kv, namespace_files, namespaces
 from podium.common.errors import PodiumError
+from podium.common.flow.model import namespace_problem
 from podium.common.kv import KVType, parse_as
 from podium.common.storage import namespace_files as nsfiles
 from podium.runtime import Runtime
 
 router = APIRouter()
+
+
+def check_namespace(namespace: str) -> None:
+    """A namespace's pages exist for valid names only (as a flow's namespace): anything
+    else is a 400 page saying why, before a file or key is touched."""
+    problem = namespace_problem(namespace)
+    if problem:
+        raise PodiumError(problem[0].upper() + problem[1:])
+
+
+ONE_NAMESPACE = [Depends(check_namespace)]
 
 PAGE_SIZE = 50
 # A file larger than this opens as "not editable here" (download it with the API).
@@ -44,7 +56,7 @@ def namespaces_page(request: Request, q: str = "",
 
 
 # ----------------------------------------------------------------------------- files
-@router.get("/namespaces/{namespace}/files")
+@router.get("/namespaces/{namespace}/files", dependencies=ONE_NAMESPACE)
 def files_page(request: Request, namespace: str, path: str = "", file: str = "",
                notice: str = "", runtime: Runtime = Depends(runtime_of)) -> Response:
     try:
@@ -86,7 +98,7 @@ def _files_refused(request: Request, runtime: Runtime, namespace: str,
                   message=message, **values)
 
 
-@router.post("/namespaces/{namespace}/files/save")
+@router.post("/namespaces/{namespace}/files/save", dependencies=ONE_NAMESPACE)
 def save_file(request: Request, namespace: str, path: str = Form(""),
               content: str = Form(""), runtime: Runtime = Depends(runtime_of)) -> Response:
     """Create or overwrite the file with the editor's text."""
@@ -98,7 +110,7 @@ def save_file(request: Request, namespace: str, path: str = Form(""),
     return back_to(request, f"/namespaces/{_quoted(namespace)}/files", "saved", file=relative)
 
 
-@router.post("/namespaces/{namespace}/files/new")
+@router.post("/namespaces/{namespace}/files/new", dependencies=ONE_NAMESPACE)
 def new_file(request: Request, namespace: str, folder: str = Form(""),
              name: str = Form(""), runtime: Runtime = Depends(runtime_of)) -> Response:
     """An empty file `name` in `folder` (a name may hold folders: `sql/q.sql`)."""
@@ -115,7 +127,7 @@ def new_file(request: Request, namespace: str, folder: str = Form(""),
     return back_to(request, f"/namespaces/{_quoted(namespace)}/files", "created", file=relative)
 
 
-@router.post("/namespaces/{namespace}/files/delete")
+@router.post("/namespaces/{namespace}/files/delete", dependencies=ONE_NAMESPACE)
 def delete_file(request: Request, namespace: str, path: str = Form(""),
                 runtime: Runtime = Depends(runtime_of)) -> Response:
     """Delete the file, or every file of the folder."""
@@ -148,7 +160,7 @@ def _quoted(namespace: str) -> str:
 
 
 # -------------------------------------------------------------------------------- KV
-@router.get("/namespaces/{namespace}/kv")
+@router.get("/namespaces/{namespace}/kv", dependencies=ONE_NAMESPACE)
 def kv_page(request: Request, namespace: str, notice: str = "",
             runtime: Runtime = Depends(runtime_of)) -> Response:
     return _kv_render(request, runtime, namespace, notice=notice_of(notice))
@@ -162,7 +174,7 @@ def _kv_render(request: Request, runtime: Runtime, namespace: str, status: int =
                   form=form or dict(key="", type="STRING", value="", ttl=NO_TTL))
 
 
-@router.post("/namespaces/{namespace}/kv/set")
+@router.post("/namespaces/{namespace}/kv/set", dependencies=ONE_NAMESPACE)
 def set_key(request: Request, namespace: str, key: str = Form(""),
             type: str = Form("STRING"),  # noqa: A002 (the form's field)
             value: str = Form(""), ttl: str = Form(""),
@@ -180,7 +192,7 @@ def set_key(request: Request, namespace: str, key: str = Form(""),
     return back_to(request, f"/namespaces/{_quoted(namespace)}/kv", "kv-set")
 
 
-@router.post("/namespaces/{namespace}/kv/delete")
+@router.post("/namespaces/{namespace}/kv/delete", dependencies=ONE_NAMESPACE)
 def delete_key(request: Request, namespace: str, key: str = Form(""),
                runtime: Runtime = Depends(runtime_of)) -> Response:
     try:

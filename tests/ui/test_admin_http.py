@@ -274,3 +274,13 @@ def test_services_list_heartbeat_rows(runtime, user):
     page = user.get("/ui/services").text
     assert f'data-service="{instance.id}"' in page and instance.hostname in page
     assert "s ago" in page and "<code>gone</code>" in page  # an attempt whose run is gone
+
+
+@pytest.mark.parametrize("path", ["/files", "/kv"])
+def test_an_invalid_namespace_is_refused_before_anything_is_read(runtime, user, path):
+    for namespace in ("Bad%20Name", "a..b", "%2E%2E"):
+        response = user.get(f"/ui/namespaces/{namespace}{path}")
+        assert response.status_code in (400, 422), namespace
+        assert "<h1>Error" in response.text and "Traceback" not in response.text
+    refused = post(user, "/ui/namespaces/Bad%20Name/files/save", path="a.txt", content="x")
+    assert refused.status_code == 400 and "namespace" in refused.text
