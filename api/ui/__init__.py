@@ -14,6 +14,7 @@ from podium.api.guard import Credentials
 from podium.api.login_limits import FailedLogins
 from podium.api.params import refuse_control_characters
 from podium.api.ui import (
+    dashboard,
     editor,
     errors,
     execution,
@@ -47,6 +48,7 @@ ROUTERS = (
     trigger_pages.router,
     namespace_pages.router,
     service_pages.router,
+    dashboard.router,
 )
 
 

@@ -23,7 +23,7 @@ PAGE_SIZES = (10, 25, 50, 100)
 
 @router.get("/")
 def home(request: Request) -> Response:
-    return RedirectResponse(f"{request.scope.get('root_path', '')}/executions",
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/dashboard",
                             status_code=303)
 
 

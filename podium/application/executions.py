@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO
 
 from podium.application.flows import deployed
@@ -28,6 +28,7 @@ from podium.common.store import (
     lock_execution,
     update_execution,
 )
+from podium.common.store import execution_stats
 from podium.common.store.executions import list_children
 from podium.common.store.types import utcnow
 from podium.common.submission import create_execution, input_renderer
@@ -251,3 +252,45 @@ def require_running(parts: Parts, execution_id: str) -> Execution:
         raise ConflictError(f"Execution '{execution_id}' is already finished "
                             f"({execution.state.value})")
     return execution
+
+
+# The dashboard's ranges: how far back, and the width of one bar.
+RANGES = {"24h": (timedelta(hours=24), 3600), "7d": (timedelta(days=7), 86400)}
+
+
+def counts_by_state_over_time(parts: Parts, range_key: str = "24h",
+                              now: datetime | None = None) -> list[tuple[datetime, dict[str, int]]]:
+    """Executions created in the range, counted per state in each bucket (an hour for
+    `24h`, a day for `7d`), oldest bucket first, empty buckets included. The database
+    counts (GROUP BY); no execution is loaded."""
+    if range_key not in RANGES:
+        raise InvalidRequestError(f"Unknown range '{range_key}': use one of "
+                                  f"{', '.join(RANGES)}")
+    span, seconds = RANGES[range_key]
+    now = now or utcnow()
+    first = int((now - span).timestamp()) // seconds + 1
+    last = int(now.timestamp()) // seconds
+    starts = [datetime.fromtimestamp(n * seconds, timezone.utc) for n in range(first, last + 1)]
+    with parts.db.read() as conn:
+        rows = execution_stats.counts_by_state_over_time(conn, starts[0], seconds)
+    buckets: dict[datetime, dict[str, int]] = {start: {} for start in starts}
+    for start, state, count in rows:
+        if start in buckets:
+            buckets[start][state] = count
+    return list(buckets.items())
+
+
+def failures(parts: Parts, limit: int = 10) -> list[tuple[Execution, dict[str, Any] | None]]:
+    """The newest FAILED executions, each with its first ERROR log line (None when it
+    logged none): two bounded queries."""
+    with parts.db.read() as conn:
+        failed = list_executions(conn, states=[State.FAILED], limit=limit)
+        errors = execution_stats.first_errors(conn, [e.id for e in failed])
+    return [(execution, errors.get(execution.id)) for execution in failed]
+
+
+def not_ended(parts: Parts, limit: int = 5) -> tuple[int, list[Execution]]:
+    """How many executions have not ended, and the newest `limit` of them."""
+    with parts.db.read() as conn:
+        newest = list_executions(conn, states=execution_stats.NOT_ENDED, limit=limit)
+        return execution_stats.count_not_ended(conn), newest

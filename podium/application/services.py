@@ -7,9 +7,12 @@ from typing import Any
 
 from podium.application.parts import Parts
 from podium.common.heartbeat import new_instance
+from podium.common.observability.metrics import QueueDepth
 from podium.common.store import get_execution, get_task_run, list_services
+from podium.common.store.outbox import count_messages
 from podium.common.store.services import KINDS, ServiceInstance
 from podium.common.store.types import utcnow
+from podium.common.transport.memory import InProcessTransport
 
 SERVICE_KINDS = KINDS
 # A worker runs as many attempts as its concurrency; a page lists this many of them.
@@ -83,14 +86,6 @@ def in_process(parts: Parts) -> list[ServiceInstance]:
     return found
 
 
-def queue_depths(parts: Parts) -> dict[str, int] | None:
-    """Messages queued or being handled, per queue, where the transport counts them
-    cheaply (the in-process one); None where it does not (Celery: asking the broker is
-    not cheap and no Transport method does it)."""
-    busy = getattr(parts.transport, "busy", None)
-    return busy() if callable(busy) else None
-
-
 @dataclass(frozen=True)
 class ServiceView:
     """A service as a page shows it: its row, what it runs now (a worker), how long ago
@@ -110,3 +105,34 @@ def overview(parts: Parts, include_dead: bool = False) -> list[ServiceView]:
                         max(0.0, (now - instance.heartbeat_at).total_seconds()),
                         instance in local)
             for instance in [*services(parts, include_dead=include_dead), *local]]
+def outbox_backlog(parts: Parts) -> int:
+    """Messages committed to the store's outbox and not yet published (or not yet
+    cleaned up): what piles up first when the broker is slow or down."""
+    with parts.db.read() as conn:
+        return count_messages(conn)
+
+
+def queue_depths(parts: Parts) -> dict[str, int] | None:
+    """Messages waiting per transport queue, when the transport can tell cheaply: the
+    in-process one counts its queues; the Redis broker (Celery) is read as the executor's
+    `podium_queue_depth` metric reads it. None when unknown or unreachable."""
+    transport = getattr(parts, "transport", None)
+    if isinstance(transport, InProcessTransport):
+        return transport.busy()
+    app = getattr(transport, "app", None)
+    url = getattr(getattr(app, "conf", None), "broker_url", None) or ""
+    if not str(url).startswith(("redis://", "rediss://")):
+        return None
+    return _redis_depths(str(url), app.conf.broker_transport_options.get("global_keyprefix", ""))
+
+
+def _redis_depths(url: str, prefix: str) -> dict[str, int] | None:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        return QueueDepth(client, prefix).depths()
+    except redis.RedisError:
+        return None  # shown as unavailable; the page must not fail on the broker
+    finally:
+        client.close()
