@@ -20,6 +20,7 @@ from podium.api.ui import (
     execution,
     execution_logs,
     execution_outputs,
+    execution_rows,
     login,
     pages,
     runform,
@@ -49,6 +50,7 @@ ROUTERS = (
     namespace_pages.router,
     service_pages.router,
     dashboard.router,
+    execution_rows.router,
 )
 
 

@@ -22,13 +22,13 @@ from podium.common.storage.uploads import InputUploads
 from podium.common.storage.uris import key_of
 from podium.common.store import (
     count_executions,
+    execution_stats,
     get_execution,
     list_executions,
     load_task_runs,
     lock_execution,
     update_execution,
 )
-from podium.common.store import execution_stats
 from podium.common.store.executions import list_children
 from podium.common.store.types import utcnow
 from podium.common.submission import create_execution, input_renderer
