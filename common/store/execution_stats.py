@@ -38,7 +38,7 @@ def counts_by_state_over_time(conn: Connection, since: datetime, bucket_seconds:
 def _bucket(conn: Connection, seconds: int) -> Any:
     if conn.dialect.name == "sqlite":
         epoch = cast(func.strftime("%s", executions.c.created), Integer)
-        return epoch / seconds  # integer division on SQLite
+        return epoch // seconds
     return func.floor(func.extract("epoch", executions.c.created) / seconds)
 
 

@@ -276,7 +276,7 @@ def counts_by_state_over_time(parts: Parts, range_key: str = "24h",
     buckets: dict[datetime, dict[str, int]] = {start: {} for start in starts}
     for start, state, count in rows:
         if start in buckets:
-            buckets[start][state] = count
+            buckets[start][state] = buckets[start].get(state, 0) + count
     return list(buckets.items())
 
 
