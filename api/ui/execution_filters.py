@@ -1,13 +1,19 @@
 """The executions list's label and time filters, read from the query string as the API's
 `/api/v1/executions/search` reads them (labels `key:value`, startDate inclusive, endDate
-exclusive, on the execution's start). Plain functions; bad input is an InvalidRequestError
-the page shows."""
+exclusive, on the execution's start). Plain functions; bad input is a FilterError, which
+the page shows as a 400 (as any bad query parameter)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from podium.common.errors import InvalidRequestError
+from podium.api.errors import ApiError
+from podium.common.models.state import State
+
+
+class FilterError(ApiError):
+    """A filter the list cannot read (HTTP 400)."""
+
 
 # Quick ranges: the last hour, day or week, up to now.
 QUICK_RANGES = {"1h": ("Last hour", timedelta(hours=1)),
@@ -22,7 +28,7 @@ def parse_labels(pairs: list[str]) -> dict[str, str]:
     for pair in (word for text in pairs for word in text.split()):
         key, sep, value = pair.partition(":")
         if not sep or not key.strip():
-            raise InvalidRequestError(f"Label filter '{pair}' is not key:value")
+            raise FilterError(f"Label filter '{pair}' is not key:value")
         labels[key.strip()] = value.strip()
     return labels
 
@@ -36,7 +42,7 @@ def parse_moment(text: str, name: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidRequestError(f"{name} '{text}' is not a date (YYYY-MM-DD or "
+        raise FilterError(f"{name} '{text}' is not a date (YYYY-MM-DD or "
                                   f"YYYY-MM-DDTHH:MM)") from None
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
@@ -46,10 +52,20 @@ def time_window(quick: str, start: str, end: str,
     """(since, until): a quick range wins over the dates; `until` is exclusive."""
     if quick:
         if quick not in QUICK_RANGES:
-            raise InvalidRequestError(f"Unknown range '{quick}': use one of "
+            raise FilterError(f"Unknown range '{quick}': use one of "
                                       f"{', '.join(QUICK_RANGES)}")
         return (now or datetime.now(timezone.utc)) - QUICK_RANGES[quick][1], None
     since, until = parse_moment(start, "Start date from"), parse_moment(end, "Start date to")
     if since and until and until <= since:
-        raise InvalidRequestError("The end of the time range must come after its start")
+        raise FilterError("The end of the time range must come after its start")
     return since, until
+
+
+def parse_state(text: str) -> State | None:
+    """A state's name; empty (the form's "any") is no filter."""
+    if not text.strip():
+        return None
+    try:
+        return State(text.strip().upper())
+    except ValueError:
+        raise FilterError(f"Unknown state '{text}'") from None

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from podium.api.context import runtime_of
 from podium.api.ui.editor_views import LabelFilterError, label_filter
-from podium.api.ui.execution_filters import QUICK_RANGES, parse_labels, time_window
+from podium.api.ui.execution_filters import QUICK_RANGES, parse_labels, parse_state, time_window
 from podium.api.ui.lookup import is_partial
 from podium.api.ui.rendering import render
 from podium.application import executions, flows
@@ -31,7 +31,7 @@ def home(request: Request) -> Response:
 @router.get("/executions")
 def executions_page(request: Request, namespace: str = "",
                     flowId: str = "",  # noqa: N803 (Kestra's name, as in the API)
-                    state: State | None = Query(None),
+                    state: str = "",  # "" from the form's "any"
                     labels: list[str] = Query([], description="key:value"),
                     startDate: str = "", endDate: str = "",  # noqa: N803 (as in the API)
                     range: str = "",  # noqa: A002 (the quick range's name in the URL)
@@ -39,16 +39,17 @@ def executions_page(request: Request, namespace: str = "",
                     size: int = Query(25, ge=1, le=max(PAGE_SIZES)),
                     runtime: Runtime = Depends(runtime_of)) -> Response:
     since, until = time_window(range, startDate, endDate)
+    wanted = parse_state(state)
     found, total = executions.search(
         runtime, namespace=namespace.strip() or None, flow_id=flowId.strip() or None,
-        states=[state] if state else None, labels=parse_labels(labels) or None,
+        states=[wanted] if wanted else None, labels=parse_labels(labels) or None,
         since=since, until=until, limit=size, offset=(page - 1) * size)
     label_text = " ".join(pair.strip() for pair in labels if pair.strip())
     values = dict(executions=found, total=total, page=page, size=size,
                   pages=max(1, math.ceil(total / size)), states=list(State),
                   quick_ranges=QUICK_RANGES,
                   filters=dict(namespace=namespace, flowId=flowId,
-                               state=state.value if state else "", labels=label_text,
+                               state=wanted.value if wanted else "", labels=label_text,
                                startDate=startDate, endDate=endDate, range=range))
     # htmx asks for the table alone when a filter or the page changes.
     template = "_executions_table.html" if is_partial(request) else "executions.html"

@@ -50,8 +50,7 @@ def test_a_run_in_the_list_and_on_its_page(runtime, browser_page, live):
     execution = run_flow(runtime)
     page = browser_page
     log_in(page, live)
-    page.wait_for_url(f"{live}/ui/executions")
-    screenshot(page, "executions")
+    page.wait_for_url(f"{live}/ui/dashboard")  # the home page
     page.goto(f"{live}/ui/flows")
     screenshot(page, "flows")
     page.goto(f"{live}/ui/executions")
@@ -70,7 +69,8 @@ def test_filters_reload_the_table_in_place(runtime, browser_page, live):
     execution = run_flow(runtime)
     page = browser_page
     log_in(page, live)
-    page.wait_for_url(f"{live}/ui/executions")
+    page.wait_for_url(f"{live}/ui/dashboard")  # the home page
+    page.goto(f"{live}/ui/executions")
     page.evaluate("window.notReloaded = true")
     page.select_option("select[name=state]", "FAILED")
     page.wait_for_selector("text=No execution matches")
@@ -83,7 +83,8 @@ def test_filters_reload_the_table_in_place(runtime, browser_page, live):
 def test_a_post_without_the_csrf_token_is_refused(browser_page, live):
     page = browser_page
     log_in(page, live)
-    page.wait_for_url(f"{live}/ui/executions")
+    page.wait_for_url(f"{live}/ui/dashboard")  # the home page
+    page.goto(f"{live}/ui/executions")
     status = page.evaluate("""async () => (await fetch('/ui/logout', {method: 'POST',
         headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'a=b'})).status""")
     assert status == 403
@@ -113,7 +114,8 @@ def test_the_execution_page_follows_a_running_execution(runtime, browser_page, l
     flows.deploy(runtime, loaded)
     page = browser_page
     log_in(page, live)
-    page.wait_for_url(f"{live}/ui/executions")
+    page.wait_for_url(f"{live}/ui/dashboard")  # the home page
+    page.goto(f"{live}/ui/executions")
     execution = executions.submit(runtime, "company.team", "slow")
     page.goto(f"{live}/ui/executions/company.team/slow/{execution.id}")
     assert page.locator("#execution-state").inner_text() != "SUCCESS"
@@ -129,7 +131,8 @@ def test_the_execution_page_follows_a_running_execution(runtime, browser_page, l
 def test_an_htmx_request_after_the_session_ended_leads_to_login(runtime, browser_page, live):
     page = browser_page
     log_in(page, live)
-    page.wait_for_url(f"{live}/ui/executions")
+    page.wait_for_url(f"{live}/ui/dashboard")  # the home page
+    page.goto(f"{live}/ui/executions")
     page.context.clear_cookies()
     page.select_option("select[name=state]", "FAILED")  # htmx asks for the table
     page.wait_for_url(f"{live}/ui/login?**")
