@@ -20,6 +20,9 @@ from podium.runtime import Runtime
 router = APIRouter()
 
 PAGE_SIZES = (10, 25, 50, 100)
+# The list counts matches up to this and says "more than" beyond (counting every row of a
+# million-row table is a scan of it).
+COUNT_CAP = 10_001
 
 
 @router.get("/")
@@ -43,10 +46,14 @@ def executions_page(request: Request, namespace: str = "",
     found, total = executions.search(
         runtime, namespace=namespace.strip() or None, flow_id=flowId.strip() or None,
         states=[wanted] if wanted else None, labels=parse_labels(labels) or None,
-        since=since, until=until, limit=size, offset=(page - 1) * size)
+        since=since, until=until, limit=size, offset=(page - 1) * size,
+        count_cap=COUNT_CAP)
     label_text = " ".join(pair.strip() for pair in labels if pair.strip())
-    values = dict(executions=found, total=total, page=page, size=size,
-                  pages=max(1, math.ceil(total / size)), states=list(State),
+    pages = max(1, math.ceil(total / size))
+    if total >= COUNT_CAP and len(found) == size:
+        pages = max(pages, page + 1)  # past the cap, a full page may have a next one
+    values = dict(executions=found, total=total, page=page, size=size, pages=pages,
+                  states=list(State), total_capped=total >= COUNT_CAP,
                   quick_ranges=QUICK_RANGES,
                   filters=dict(namespace=namespace, flowId=flowId,
                                state=wanted.value if wanted else "", labels=label_text,

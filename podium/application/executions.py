@@ -80,13 +80,15 @@ def resolved_outputs(parts: Parts, run: TaskRun) -> dict[str, Any]:
 def search(parts: Parts, *, namespace: str | None = None, flow_id: str | None = None,
            states: list[State] | None = None, labels: dict[str, str] | None = None,
            since: datetime | None = None, until: datetime | None = None,
-           limit: int = 20, offset: int = 0) -> tuple[list[Execution], int]:
-    """A page of executions, newest first, and how many match in all."""
+           limit: int = 20, offset: int = 0,
+           count_cap: int | None = None) -> tuple[list[Execution], int]:
+    """A page of executions, newest first, and how many match in all (at most
+    `count_cap`: a UI pager need not count a million rows)."""
     filters: dict[str, Any] = dict(namespace=namespace, flow_id=flow_id, states=states, labels=labels,
                    since=since, until=until)
     with parts.db.read() as conn:
         found = list_executions(conn, **filters, limit=limit, offset=offset)
-        return found, count_executions(conn, **filters)
+        return found, count_executions(conn, **filters, cap=count_cap)
 
 
 def children(parts: Parts, execution_id: str, limit: int | None = None) -> list[Execution]:

@@ -169,3 +169,15 @@ def test_counts_by_state_over_time_counts_in_the_database(runtime):
     assert buckets[-1][1] == {"SUCCESS": 1}
     with pytest.raises(InvalidRequestError):
         executions.counts_by_state_over_time(runtime, "1y")
+
+
+def test_the_list_stops_counting_at_its_cap(user, runtime, monkeypatch):
+    from podium.api.ui import pages
+
+    for _ in range(3):
+        executions.wait(runtime, start(runtime, FAILING).id, timeout=60)
+    monkeypatch.setattr(pages, "COUNT_CAP", 3)
+    page = user.get("/ui/executions", params={"size": 2}).text
+    assert "more than 2 · page 1" in page and "page=2" in page
+    monkeypatch.setattr(pages, "COUNT_CAP", 10)
+    assert "3 in all · page 1 of 2" in user.get("/ui/executions", params={"size": 2}).text
