@@ -28,7 +28,7 @@ FIXED_LINE = "    type: io.kestra.plugin.core.log.Log"
 
 def _open_new_flow(page, live: str) -> None:
     log_in(page, live)
-    page.wait_for_url(f"{live}/ui/executions")
+    page.wait_for_url(f"{live}/ui/dashboard")  # the home page
     page.goto(f"{live}/ui/flows")
     page.click("#new-flow")
     page.wait_for_url(f"{live}/ui/flows/new")
@@ -91,7 +91,7 @@ def test_deleting_a_flow_asks_first(runtime, browser_page, live):
     run_flow(runtime)
     page = browser_page
     log_in(page, live)
-    page.wait_for_url(f"{live}/ui/executions")
+    page.wait_for_url(f"{live}/ui/dashboard")  # the home page
     page.goto(f"{live}/ui/flows/company.team/hello/edit")
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.click("#delete-flow")
