@@ -20,7 +20,7 @@ def test_a_flow_shows_its_topology(runtime, browser_page, live):
     run_flow(runtime)
     page = browser_page
     browser_log_in(page, live)
-    page.wait_for_url(f"{live}/ui/executions")
+    page.wait_for_url(f"{live}/ui/dashboard")  # the home page
     page.goto(f"{live}/ui/flows/company.team/hello")
     page.wait_for_url(f"{live}/ui/flows/company.team/hello/topology")
     assert page.locator("#flow-tabs a.active").inner_text() == "Topology"
@@ -39,7 +39,7 @@ def test_the_execution_topology_turns_green_live(runtime, browser_page, live):
     flows.deploy(runtime, parse_flow(SLOW))
     page = browser_page
     browser_log_in(page, live)
-    page.wait_for_url(f"{live}/ui/executions")
+    page.wait_for_url(f"{live}/ui/dashboard")  # the home page
     execution_id = start_slow(runtime)
     page.goto(f"{live}/ui/executions/company.team/slow/{execution_id}/topology")
     assert page.locator("#execution-state").inner_text() != "SUCCESS"
@@ -59,7 +59,7 @@ def test_the_gantt_bars_turn_green_live(runtime, browser_page, live):
     flows.deploy(runtime, parse_flow(SLOW))
     page = browser_page
     browser_log_in(page, live)
-    page.wait_for_url(f"{live}/ui/executions")
+    page.wait_for_url(f"{live}/ui/dashboard")  # the home page
     execution_id = start_slow(runtime)
     page.goto(f"{live}/ui/executions/company.team/slow/{execution_id}/gantt")
     assert page.locator("#execution-state").inner_text() != "SUCCESS"
