@@ -49,7 +49,7 @@ def test_a_flow_runs_from_its_form_with_a_file(runtime, browser_page, live, tmp_
     data.write_text("forty-two rows")
     page = browser_page
     browser_log_in(page, live)
-    page.wait_for_url(re.compile(r".*/ui/executions"))
+    page.wait_for_url(re.compile(r".*/ui/dashboard"))  # the home page
     page.goto(f"{live}/ui/flows")
     page.click("a.run-link")
     page.wait_for_url(f"{live}/ui/flows/company.team/report/run")
