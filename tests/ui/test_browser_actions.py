@@ -79,7 +79,7 @@ def deploy(runtime, source: str) -> None:
 
 def open_page(page, live: str, execution) -> None:
     browser_log_in(page, live)
-    page.wait_for_url(f"{live}/ui/executions")
+    page.wait_for_url(f"{live}/ui/dashboard")  # the home page
     page.goto(f"{live}/ui/executions/{execution.namespace}/{execution.flow_id}/{execution.id}")
 
 
