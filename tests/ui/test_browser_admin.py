@@ -27,7 +27,7 @@ def runtime(tmp_path):
 
 def logged_in(page, live: str, path: str):
     browser_log_in(page, live)
-    page.wait_for_url(f"{live}/ui/executions")
+    page.wait_for_url(f"{live}/ui/dashboard")  # the home page
     page.goto(f"{live}/ui{path}")
     return page
 
