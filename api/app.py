@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
@@ -31,17 +33,36 @@ from podium.api.metrics import MetricsMiddleware
 from podium.api.params import refuse_control_characters
 from podium.api.ui import create_ui
 from podium.application.services import check_store
+from podium.common.flow.loader import parse_flow
 from podium.common.settings import ApiSettings
 from podium.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+# Parsed once at start-up: the first flow a process parses builds the flow model's schema
+# over every plugin class (seconds on a loaded machine), which the first page or request
+# showing a flow would otherwise wait for.
+_WARM_UP_FLOW = """\
+id: warm_up
+namespace: podium.internal
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: warm
+"""
+
+
+@asynccontextmanager
+async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
+    parse_flow(_WARM_UP_FLOW)
+    yield
 
 
 def create_app(runtime: Runtime, settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or ApiSettings()
     app = FastAPI(title="Podium", version="1", description="Kestra-compatible REST API",
                   openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None,
-                  dependencies=[Depends(refuse_control_characters)])
+                  dependencies=[Depends(refuse_control_characters)], lifespan=_warm_up)
     app.state.runtime = runtime
     app.state.settings = settings
     errors.install(app)

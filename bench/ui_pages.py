@@ -24,7 +24,9 @@ import json
 import os
 import platform
 import random
+import shutil
 import statistics
+import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -211,12 +213,15 @@ def ui_get_paths(seeded: dict[str, str]) -> tuple[list[str], list[str]]:
 def time_pages(url: str, seeded: dict[str, str], runs: int) -> dict[str, Any]:
     from podium.api import create_app
     from podium.common.settings import ApiSettings
+    from podium.common.storage.local import LocalStorage
     from podium.common.store import Database
     from podium.common.transport.memory import InProcessTransport
     from podium.runtime import Runtime
 
     paths, skipped = ui_get_paths(seeded)
-    runtime = Runtime(Database(url), InProcessTransport())
+    # A storage, so the namespace-files page lists (an empty namespace) instead of refusing.
+    storage_dir = tempfile.mkdtemp(prefix="podium-uibench-")
+    runtime = Runtime(Database(url), InProcessTransport(), LocalStorage(storage_dir))
     app = create_app(runtime, ApiSettings(users={USER: PASSWORD}))
     figures: dict[str, Any] = {}
     try:
@@ -231,6 +236,7 @@ def time_pages(url: str, seeded: dict[str, str], runs: int) -> dict[str, Any]:
                 figures[path] = _time_page(client, "/ui" + path, runs)
     finally:
         runtime.close()
+        shutil.rmtree(storage_dir, ignore_errors=True)
     for path in skipped:
         figures[path] = {"skipped": "a path parameter the seed does not fill"}
     return figures
