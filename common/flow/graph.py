@@ -12,6 +12,7 @@ by side), which a layout draws as rows: api/ui/topology_layout.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -166,19 +167,21 @@ class _Builder:
             return Node(path, "GraphTask", task=task, relation_type=relation)
         cluster_relation, branches = shape
         cluster = self.cluster(path, task, cluster_relation)
-        cluster.members.append(cluster.task_node)
-        self.edge(cluster.start, cluster.task_node)
+        task_node = cluster.task_node
+        assert task_node is not None  # a task's cluster always has its task's node
+        cluster.members.append(task_node)
+        self.edge(cluster.start, task_node)
         if type(task).__name__ == "Dag":
-            self.dag(cluster, task.tasks)
+            self.dag(cluster, getattr(task, "tasks", None) or [])
         errors = getattr(task, "errors", None)
         for value, tasks, relation_of_branch in branches:
             self.fill(cluster, tasks, relation_of_branch, value)
         if errors:
             self.fill(cluster, errors, ERROR)
-        if getattr(task, "finally_", None):
-            self.fill(cluster, task.finally_, SEQUENTIAL, "finally")
+        finally_tasks = getattr(task, "finally_", None)
+        if finally_tasks:
+            self.fill(cluster, finally_tasks, SEQUENTIAL, "finally")
         return cluster
-
 
     def dag(self, cluster: Cluster, steps: list[Any]) -> None:
         """Kestra's GraphUtils.fillGraphDag: each task from the tasks it depends on (from
@@ -193,7 +196,8 @@ class _Builder:
             for step in ready:
                 item = self.item(cluster.path, step.task, SEQUENTIAL)
                 cluster.members.append(item)
-                for source in [made[d] for d in step.depends_on or ()] or [cluster.task_node]:
+                roots: list[Item] = [cluster.task_node] if cluster.task_node else []
+                for source in [made[d] for d in step.depends_on or ()] or roots:
                     self.edge(source, item, PARALLEL)
                 if step.task.id not in needed:
                     self.edge(item, cluster.end)
@@ -234,11 +238,13 @@ def _flowable_shape(task: Task) -> tuple[str, list[Branch]] | None:
     if kind == "Parallel":
         return PARALLEL, [(None, tasks or [], PARALLEL)]
     if kind == "If":
+        then, else_ = getattr(task, "then", None), getattr(task, "else_", None)
         return CHOICE, [(name, branch, SEQUENTIAL) for name, branch in
-                        (("then", task.then), ("else", task.else_)) if branch]
+                        (("then", then), ("else", else_)) if branch]
     if kind == "Switch":
-        cases = [("defaults", task.defaults)] if task.defaults else []
-        cases += [(str(key), value) for key, value in (task.cases or {}).items()]
+        defaults = getattr(task, "defaults", None)
+        cases = [("defaults", defaults)] if defaults else []
+        cases += [(str(key), value) for key, value in (getattr(task, "cases", None) or {}).items()]
         return CHOICE, [(name, branch, SEQUENTIAL) for name, branch in cases]
     if kind in ("ForEach", "EachSequential", "EachParallel"):
         parallel = kind == "EachParallel" or (
@@ -258,7 +264,7 @@ def _main_children(task: Task) -> list[Task]:
     return [child for child in task.child_tasks() if id(child) not in aside]
 
 
-def _nodes(cluster: Cluster):
+def _nodes(cluster: Cluster) -> Iterator[Node]:
     for member in cluster.members:
         if isinstance(member, Cluster):
             yield from _nodes(member)
@@ -266,7 +272,7 @@ def _nodes(cluster: Cluster):
             yield member
 
 
-def _clusters(cluster: Cluster, parents: list[str]):
+def _clusters(cluster: Cluster, parents: list[str]) -> Iterator[tuple[Cluster, list[str]]]:
     for member in cluster.members:
         if isinstance(member, Cluster):
             yield member, parents
