@@ -11,18 +11,10 @@ from podium.application import executions, flows, logs
 from podium.common.flow.loader import parse_flow
 from podium.common.models.state import State
 from tests.ui.conftest import browser_log_in, screenshot
+from tests.ui.test_actions_http import FAILING, SLEEPY
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.browser
-
-SLEEPY = """\
-id: sleepy
-namespace: company.team
-tasks:
-  - id: nap
-    type: io.kestra.plugin.core.flow.Sleep
-    duration: PT30S
-"""
 
 APPROVAL = """\
 id: vacation
@@ -170,18 +162,6 @@ def test_an_ended_execution_with_labels_and_inputs(runtime, browser_page, live):
     assert "eu" in inputs and "******" in inputs and "not-for-eyes" not in page.content()
     assert page.locator("#execution-inputs a.file").inner_text() == "rows.upl"
     screenshot(page, "execution")
-
-
-FAILING = """\
-id: failing
-namespace: company.team
-tasks:
-  - id: first
-    type: io.kestra.plugin.core.debug.Return
-    format: one
-  - id: boom
-    type: io.kestra.plugin.core.execution.Fail
-"""
 
 
 def test_replay_from_a_task_run_goes_to_the_new_execution(runtime, browser_page, live):
