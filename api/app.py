@@ -7,8 +7,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
@@ -39,9 +37,10 @@ from podium.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-# Parsed once at start-up: the first flow a process parses builds the flow model's schema
-# over every plugin class (seconds on a loaded machine), which the first page or request
-# showing a flow would otherwise wait for.
+# Parsed when the app is built, before it serves: the first flow a process parses builds
+# the flow model's schema over every plugin class (seconds on a loaded machine), which the
+# first page or request showing a flow would otherwise wait for. Not in a lifespan: the
+# webserver command's start-up hooks (its ready file) run only without one.
 _WARM_UP_FLOW = """\
 id: warm_up
 namespace: podium.internal
@@ -52,17 +51,16 @@ tasks:
 """
 
 
-@asynccontextmanager
-async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
-    parse_flow(_WARM_UP_FLOW)
-    yield
+def _warm_up() -> None:
+    parse_flow(_WARM_UP_FLOW)  # later parses in the process take a millisecond
 
 
 def create_app(runtime: Runtime, settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or ApiSettings()
+    _warm_up()
     app = FastAPI(title="Podium", version="1", description="Kestra-compatible REST API",
                   openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None,
-                  dependencies=[Depends(refuse_control_characters)], lifespan=_warm_up)
+                  dependencies=[Depends(refuse_control_characters)])
     app.state.runtime = runtime
     app.state.settings = settings
     errors.install(app)
