@@ -243,29 +243,7 @@ def _measure_podium(runtime, parse_flow, size: int, limit: int, timeout: float) 
 
 # ---------------------------------------------------------------------------- Celery
 class CelerySideN(CelerySide):
-    """bench.run's Celery side (same app, same worker startup) at another concurrency."""
-
-    def __init__(self, *, concurrency: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.concurrency = concurrency
-
-    def start(self) -> None:
-        # CelerySide.start with `--concurrency 1` replaced: wrap Popen for that one call.
-        original = subprocess.Popen
-        concurrency = str(self.concurrency)
-
-        def popen(args, *rest, **kwargs):
-            args = list(args)
-            if "--concurrency" in args:
-                args[args.index("--concurrency") + 1] = concurrency
-            return original(args, *rest, **kwargs)
-
-        subprocess.Popen = popen  # type: ignore[misc]
-        try:
-            super().start()
-        finally:
-            subprocess.Popen = original  # type: ignore[misc]
-        say(f"celery: (concurrency really {self.concurrency})")
+    """bench.run's Celery side (same app, same worker startup), with a group of N tasks."""
 
     def group_once(self, size: int, timeout: float) -> dict[str, Any]:
         from celery import group

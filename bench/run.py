@@ -117,7 +117,8 @@ class PodiumSide:
     """A throwaway database + key prefix, and the executor/worker fleet on them."""
 
     def __init__(self, *, pg_admin_url: str, pg_host_url: str, redis_url: str, tag: str,
-                 chain_steps: int, timeout: float) -> None:
+                 chain_steps: int, timeout: float, executors: int = 1,
+                 worker_concurrency: int = 1) -> None:
         self.pg_admin_url = pg_admin_url
         self.pg_host_url = pg_host_url.rstrip("/")
         self.redis_url = redis_url
@@ -125,6 +126,8 @@ class PodiumSide:
         self.prefix = f"podium_bench_{tag}:"
         self.chain_steps = chain_steps
         self.timeout = timeout
+        self.executors = executors
+        self.worker_concurrency = worker_concurrency
         self.data_dir = Path(tempfile.mkdtemp(prefix="podium-bench-data-"))
         self.runtime = None
         self.db_created = False
@@ -150,12 +153,14 @@ class PodiumSide:
         settings = Settings()
         began = time.monotonic()
         try:
-            # worker_concurrency=1: the same as the Celery baseline's worker.
-            self.runtime = Runtime.distributed(settings, self.env, executors=1, workers=1,
-                                               worker_concurrency=1)
+            # worker_concurrency 1 by default: the same as the Celery baseline's worker.
+            self.runtime = Runtime.distributed(settings, self.env, executors=self.executors,
+                                               workers=1,
+                                               worker_concurrency=self.worker_concurrency)
         except Exception as exc:
             raise BenchError(f"podium fleet did not start: {exc}") from exc
-        say(f"podium: executor + worker ready in {time.monotonic() - began:.1f}s")
+        say(f"podium: {self.executors} executor(s) + worker (concurrency "
+            f"{self.worker_concurrency}) ready in {time.monotonic() - began:.1f}s")
         self.runtime.deploy(parse_flow(chain_flow_yaml(self.chain_steps), name="chain.yaml"))
         self.runtime.deploy(parse_flow(single_flow_yaml(), name="single.yaml"))
 
@@ -275,8 +280,9 @@ class CelerySide:
     """A `celery worker` process of bench.celery_baseline, and the producer side."""
 
     def __init__(self, *, redis_url: str, tag: str, pool: str, chain_steps: int,
-                 timeout: float) -> None:
+                 timeout: float, concurrency: int = 1) -> None:
         self.redis_url = redis_url
+        self.concurrency = concurrency
         self.prefix = f"podium_bench_celery_{tag}:"
         self.pool = pool
         self.chain_steps = chain_steps
@@ -299,7 +305,8 @@ class CelerySide:
         log = open(self.folder / "worker.log", "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "bench.celery_baseline", "worker",
-             "--pool", self.pool, "--concurrency", "1", "--queues", self.module.QUEUE,
+             "--pool", self.pool, "--concurrency", str(self.concurrency),
+             "--queues", self.module.QUEUE,
              "--without-gossip", "--without-mingle", "--without-heartbeat",
              "--loglevel", "WARNING", "--hostname", f"bench-{uuid.uuid4().hex[:6]}@%h"],
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -313,7 +320,8 @@ class CelerySide:
                 raise BenchError(f"celery worker not ready after 60s:\n{self.log_tail()}")
             time.sleep(0.05)
         self.client = redis.Redis.from_url(self.redis_url, socket_timeout=self.timeout + 10)
-        say(f"celery: worker ready (pool={self.pool}, concurrency=1, prefix {self.prefix!r})")
+        say(f"celery: worker ready (pool={self.pool}, concurrency={self.concurrency}, "
+            f"prefix {self.prefix!r})")
 
     def log_tail(self) -> str:
         path = self.folder / "worker.log"
@@ -411,8 +419,23 @@ def check_services(pg_admin_url: str, redis_url: str) -> None:
 
 
 # ---------------------------------------------------------------------------- main
+def add_service_args(parser: argparse.ArgumentParser) -> None:
+    """--pg-admin-url, --pg-host-url, --redis-url (shared with bench.throughput)."""
+    parser.add_argument("--pg-admin-url", default=os.environ.get(
+        "PODIUM_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+        help="maintenance database used to create/drop the throwaway database")
+    parser.add_argument("--pg-host-url", default=os.environ.get(
+        "PODIUM_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"),
+        help="SQLAlchemy URL of the server, without database name")
+    parser.add_argument("--redis-url", default=os.environ.get(
+        "PODIUM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--all", action="store_true",
+                        help="run every throughput workload instead (python -m bench.throughput "
+                             "with the other arguments; see its --help)")
     parser.add_argument("--quick", action="store_true",
                         help="2 chain runs and 5 single submissions (a smoke run)")
     parser.add_argument("--chain-runs", type=int, default=None, help="chain runs (default 5)")
@@ -422,14 +445,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--celery-pool", choices=["threads", "prefork", "solo"], default="threads",
                         help="pool of the Celery baseline worker (default threads, the pool of "
                              "Podium's worker and executor)")
-    parser.add_argument("--pg-admin-url", default=os.environ.get(
-        "PODIUM_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"),
-        help="maintenance database used to create/drop the throwaway database")
-    parser.add_argument("--pg-host-url", default=os.environ.get(
-        "PODIUM_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"),
-        help="SQLAlchemy URL of the server, without database name")
-    parser.add_argument("--redis-url", default=os.environ.get(
-        "PODIUM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    add_service_args(parser)
     parser.add_argument("--timeout", type=float, default=180.0,
                         help="seconds one chain run may take before the bench gives up")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
@@ -496,11 +512,37 @@ def measure(args: argparse.Namespace, podium: PodiumSide, celery: CelerySide) ->
     return {"podium": p, "celery": c}
 
 
+def pairwise_median(a: list[float], b: list[float]) -> float | None:
+    """Median of the ratios of back-to-back pairs (run i of each side): robust to the
+    machine's speed drifting during the run."""
+    pairs = [x / y for x, y in zip(a, b) if y]
+    return round(statistics.median(pairs), 2) if pairs else None
+
+
+def chain_ratios(results: dict[str, Any]) -> dict[str, float | None]:
+    """Podium / Celery for the chain step and submit-to-start: medians, and pair by pair."""
+    p, c = results["podium"], results["celery"]
+    return {
+        "per_step": ratio(p["per_step_ms"]["median"], c["per_step_ms"]["median"]),
+        "submit_to_start": ratio(p["submit_to_start_ms"]["median"],
+                                 c["submit_to_start_ms"]["median"]),
+        "per_step_pairwise_median": pairwise_median(p["per_step_ms"]["runs"],
+                                                    c["per_step_ms"]["runs"]),
+        "submit_to_start_pairwise_median": pairwise_median(p["submit_to_start_ms"]["runs"],
+                                                           c["submit_to_start_ms"]["runs"]),
+    }
+
+
 def _interrupt(signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--all" in argv:  # every workload of issue 19: bench.throughput
+        from bench import throughput
+
+        return throughput.main([arg for arg in argv if arg != "--all"])
     args = parse_args(argv)
     started = time.monotonic()
     tag = f"{int(time.time())}_{uuid.uuid4().hex[:6]}"
@@ -531,16 +573,7 @@ def main(argv: list[str] | None = None) -> int:
 
     machine["loadavg_at_end"] = [round(v, 2) for v in os.getloadavg()]
     p, c = results["podium"], results["celery"]
-    ratios = {"per_step": ratio(p["per_step_ms"]["median"], c["per_step_ms"]["median"]),
-              "submit_to_start": ratio(p["submit_to_start_ms"]["median"],
-                                       c["submit_to_start_ms"]["median"])}
-    # Pair by pair (run i of Podium against run i of Celery, taken back to back): robust to
-    # the machine's speed drifting during the run.
-    pairs = [a / b for a, b in zip(p["per_step_ms"]["runs"], c["per_step_ms"]["runs"]) if b]
-    ratios["per_step_pairwise_median"] = round(statistics.median(pairs), 2) if pairs else None
-    pairs = [a / b for a, b in zip(p["submit_to_start_ms"]["runs"], c["submit_to_start_ms"]["runs"])
-             if b]
-    ratios["submit_to_start_pairwise_median"] = round(statistics.median(pairs), 2) if pairs else None
+    ratios = chain_ratios(results)
     met = {"per_step_ratio": ratios["per_step"] is not None
            and ratios["per_step"] <= TARGETS["per_step_ratio_max"],
            "submit_to_start_median": p["submit_to_start_ms"]["median"]
