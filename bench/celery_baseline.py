@@ -6,7 +6,10 @@ from the environment, so both build the same app:
 
 * ``BENCH_CELERY_BROKER``: the Redis URL (default ``redis://127.0.0.1:6379/0``);
 * ``BENCH_CELERY_PREFIX``: a key prefix (kombu's ``global_keyprefix``) unique to one run;
-* ``BENCH_CELERY_READY_FILE``: touched by the worker once it consumes (readiness probe).
+* ``BENCH_CELERY_READY_FILE``: touched by the worker once it consumes (readiness probe);
+* ``BENCH_CELERY_BACKEND``: a Redis result backend URL, only for the chord of
+  `bench.throughput` (a chord's join counts its parts in the backend); its keys take the
+  same prefix. Unset: no backend, as in Podium's transport.
 
 The app copies the delivery settings of Podium's transport
 (`common.transport.celery_transport.make_celery_app`): JSON only, acks late, requeue when
@@ -39,6 +42,10 @@ app.conf.update(
     task_default_queue=QUEUE,
     **DELIVERY_CONFIG,
 )
+BACKEND = os.environ.get("BENCH_CELERY_BACKEND")
+if BACKEND:
+    app.conf.update(result_backend=BACKEND,
+                    result_backend_transport_options={"global_keyprefix": PREFIX})
 
 _redis: redis.Redis | None = None
 
@@ -61,6 +68,12 @@ def step(done_key: str | None = None) -> None:
 def mark(started_key: str) -> None:
     """Report the moment the task body starts (the submit-to-start probe)."""
     _client().rpush(started_key, repr(time.time()))
+
+
+@app.task(name="bench.part", ignore_result=False, acks_late=True, reject_on_worker_lost=True)
+def part() -> None:
+    """One task of the chord's header: trivial, but its result is stored (the join counts
+    the parts in the result backend)."""
 
 
 def _touch_ready(**_: object) -> None:
