@@ -83,9 +83,9 @@ def state_of(runtime, execution_id: str) -> State:
 
 def test_queue_keeps_the_limit_and_starts_in_submission_order(runtime):
     # Each run lasts long enough that the six are submitted while the first two still
-    # run, even on a loaded machine (seen in CI: one-second runs ended before the last
-    # submissions, and only two had to wait).
-    deploy(runtime, flow("queued", "QUEUE", limit=2, seconds=3))
+    # run, even on a loaded machine (seen in CI: one-second runs, and three-second runs
+    # beside a benchmark at load 9, ended before the last submissions; only two waited).
+    deploy(runtime, flow("queued", "QUEUE", limit=2, seconds=6))
     with SlotWatcher(runtime, "queued") as watcher:
         ids = []
         for _ in range(6):
