@@ -498,7 +498,7 @@ def measure(args: argparse.Namespace, podium: PodiumSide, celery: CelerySide) ->
             "dispatch_to_worker_start_ms", "worker_run_ms", "worker_end_to_executor_decision_ms",
             "execution_created_to_first_dispatch_ms", "first_10_steps_ms", "last_10_steps_ms")},
         "config": {"executors": 1, "workers": 1, "worker_concurrency": 1,
-                   "executor_concurrency": 2, "worker_pool": "threads (Settings default)",
+                   "executor_concurrency": 8, "worker_pool": "threads (Settings default)",
                    "store": "postgresql", "log_level": "WARNING"},
     }
     c = {

@@ -33,18 +33,14 @@ from podium.common.observability import metrics
 from podium.common.outbox_relay import OutboxRelay
 from podium.common.store import (
     Database,
-    append_logs,
     delete_timer,
-    insert_task_runs,
     load_task_runs,
     load_task_runs_by_task,
     lock_and_bump_execution,
     update_execution,
-    update_task_runs,
 )
 from podium.common.store.logs import LogEntry
 from podium.common.store.loop_values import load_loop_values
-from podium.common.store.outbox import enqueue_for_publish
 from podium.common.store.slots import count_released, count_slots_taken, lock_flow_slots
 from podium.common.store.task_runs import delete_task_runs, load_live_task_runs
 from podium.common.store.types import utcnow
@@ -56,13 +52,15 @@ from podium.executor.engine.loops import value_windows
 from podium.executor.engine.process import process
 from podium.executor.flow_cache import FlowCache
 from podium.executor.flow_triggers.listeners import ListenerIndex, on_state_change
+from podium.executor.group_commit import Entry, GroupCommit
 from podium.executor.liveness import Liveness
 from podium.executor.lost_recovery import LostMessageRecovery
 from podium.executor.metrics import Observed, observe, record
 from podium.executor.outgoing import Outgoing
 from podium.executor.run_cache import TaskRunCache
 from podium.executor.timers import TimerLoop
-from podium.executor.wiring import ENGINE, PERSISTERS
+from podium.executor.wiring import ENGINE, PERSISTERS, WRITES_NOTHING
+from podium.executor.writes import Writes
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +71,14 @@ MAX_FOLDED_LOADS = 8
 
 
 class _NothingToWrite(Exception):
-    """Raised inside the transaction to roll it back (the version bump included)."""
+    """Raised inside the transaction to roll it back (the version bump included). Carries
+    the execution's working set when it had one, for a group commit, which cannot roll
+    back one message alone and keeps the bump (see `_decide_in_group`)."""
+
+    def __init__(self, execution_id: str | None = None, version: int = 0,
+                 runs: list | None = None) -> None:
+        super().__init__(execution_id)
+        self.execution_id, self.version, self.runs = execution_id, version, runs
 
 
 def worker_log(execution, line: LogLine) -> LogEntry:
@@ -84,7 +89,7 @@ def worker_log(execution, line: LogLine) -> LogEntry:
                     namespace=execution.namespace, flow_id=execution.flow_id)
 
 
-def slots_taken(conn, flow, execution, message) -> int | None:
+def slots_taken(writes: Writes, flow, execution, message) -> int | None:
     """Before a start of an execution of a flow with `concurrency`: take the flow's slot
     lock (held to commit: two executors cannot both take the last slot) and count the
     slots taken by the flow's other executions, and those released to queued ones."""
@@ -93,6 +98,8 @@ def slots_taken(conn, flow, execution, message) -> int | None:
     if not starting or flow.concurrency is None or execution.state is not State.CREATED:
         return None
     namespace, flow_id = execution.namespace, execution.flow_id
+    writes.flush()  # the slots count other executions' states: the group's too
+    conn = writes.conn
     lock_flow_slots(conn, namespace, flow_id)
     taken = count_slots_taken(conn, namespace, flow_id, excluding=execution.id) \
         + count_released(conn, namespace, flow_id, utcnow(), excluding=execution.id)
@@ -102,7 +109,7 @@ def slots_taken(conn, flow, execution, message) -> int | None:
 class ExecutorService:
     def __init__(self, db: Database, transport: Transport, *, config: EngineConfig | None = None,
                  clock: Callable[[], datetime] = utcnow,
-                 timer_refire_seconds: float = 120.0) -> None:
+                 timer_refire_seconds: float = 120.0, max_group: int = 32) -> None:
         self.db = db
         self.transport = transport
         self.config = config or EngineConfig()
@@ -118,13 +125,14 @@ class ExecutorService:
         self.recovery = LostMessageRecovery(db, transport, self.relay, self.flows, self.config,
                                             self.counters)
         self.liveness = Liveness(db, self.relay, clock, self.recovery, self.counters)
+        self.group = GroupCommit(self._decide_group, max_group)
 
     # ------------------------------------------------------------------ messages
     def handle(self, payload: dict) -> None:
         began = time.perf_counter()
         message = decode_executor_message(payload)
         try:
-            handled = self._decide_and_commit(message)
+            handled = self.group.run(message)
         except Exception:
             # The transaction did not commit: never trust what this attempt remembered.
             self.runs.drop(message.execution_id)
@@ -145,18 +153,61 @@ class ExecutorService:
         m.executor_messages.labels(message.kind).inc()
         m.executor_message_duration.labels(message.kind).observe(time.perf_counter() - began)
 
+    def _decide_group(self, entries: list[Entry]) -> None:
+        """Decide the messages that arrived together (executor/group_commit.py) in one
+        transaction; each keeps its own row lock, taken in execution id order so that two
+        executors' groups never wait on each other in a cycle. If the group fails, each
+        message is decided again alone, so an error belongs to the message that raised it."""
+        if len(entries) == 1:
+            entries[0].result = self._decide_and_commit(entries[0].message)
+            return
+        ordered = sorted(entries, key=lambda entry: entry.message.execution_id)
+        try:
+            with self.db.begin() as conn:
+                writes = Writes(conn, batched=True)
+                for entry in ordered:
+                    entry.result = self._decide_in_group(writes, entry.message)
+                writes.flush()
+            self.counters["grouped"] += len(entries)
+            return
+        except Exception as exc:  # noqa: BLE001 - each message alone says whose error it is
+            log.info("a group of %d messages failed (%s): deciding each alone",
+                     len(entries), exc)
+            for entry in entries:
+                self.runs.drop(entry.message.execution_id)
+        for entry in ordered:
+            try:
+                entry.result = self._decide_and_commit(entry.message)
+            except Exception as exc:  # noqa: BLE001 - raised again in the message's thread
+                entry.result, entry.error = None, exc
+
+    def _decide_in_group(self, writes: Writes, message) -> tuple[list, Outgoing, Observed] | None:
+        """`_decide` inside a group's transaction. A message that changes nothing cannot
+        be rolled back alone: its version bump commits with the group (a bump is harmless:
+        it only invalidates other replicas' caches), and a TimerFired's timer is deleted
+        here rather than in a transaction of its own."""
+        try:
+            return self._decide(writes, message)
+        except _NothingToWrite as nothing:
+            if nothing.execution_id is not None and nothing.runs is not None:
+                self.runs.put(nothing.execution_id, nothing.version, nothing.runs)
+            elif nothing.execution_id is not None:
+                self.runs.drop(nothing.execution_id)
+            return None
+
     def _decide_and_commit(self, message) -> tuple[list, Outgoing, Observed] | None:
         """Lock, load, decide, persist, commit. None when the message changed nothing."""
         try:
             with self.db.begin() as conn:
-                return self._decide(conn, message)
+                return self._decide(Writes(conn), message)
         except _NothingToWrite:
             if isinstance(message, TimerFired):  # handled, if only to be ignored
                 with self.db.begin() as conn:
                     delete_timer(conn, message.timer_id)
             return None  # rolled back: a duplicate or stale message writes nothing
 
-    def _decide(self, conn, message) -> tuple[list, Outgoing, Observed]:
+    def _decide(self, writes: Writes, message) -> tuple[list, Outgoing, Observed]:
+        conn = writes.conn
         execution = lock_and_bump_execution(conn, message.execution_id)
         if execution is None:
             self.counters["unknown_execution"] += 1
@@ -164,23 +215,24 @@ class ExecutorService:
             raise _NothingToWrite
         if isinstance(message, TimerFired) and not delete_timer(conn, message.timer_id):
             self.counters["ignored"] += 1  # its timer fired again and a copy was handled
-            raise _NothingToWrite
+            raise _NothingToWrite(execution.id)
         flow = self.flows.get(conn, execution.namespace, execution.flow_id,
                               execution.flow_revision)
         runs = self.runs.get(execution.id, execution.version - 1)
         if runs is None:
+            writes.flush_for(execution.id)
             runs = load_live_task_runs(conn, execution.id)
-        decision, before_runs = self._process(conn, flow, execution, runs, message)
+        decision, before_runs = self._process(writes, flow, execution, runs, message)
         if decision.ignored:
             self.counters["ignored"] += 1
             # A resubmission that changes nothing is rare and worth seeing in the logs.
             log.log(logging.WARNING if isinstance(message, ResubmitAttempt) else logging.INFO,
                     "%s: %s", message.kind, decision.ignored)
             self.runs.put(execution.id, execution.version - 1, runs)
-            raise _NothingToWrite
+            raise _NothingToWrite(execution.id, execution.version, runs)
         if isinstance(message, TaskResult) and message.logs:  # before the lines it caused
-            append_logs(conn, [worker_log(execution, line) for line in message.logs])
-        outgoing, out = self._persist(conn, decision, execution, before_runs)
+            writes.logs(execution.id, [worker_log(execution, line) for line in message.logs])
+        outgoing, out = self._persist(writes, decision, execution, before_runs)
         # Remembered before the commit, so another thread of this executor waiting for the
         # row lock finds the cache already at the version it will read. A failed commit
         # drops the entry (see handle).
@@ -188,10 +240,12 @@ class ExecutorService:
         # Pure; recorded by `handle` once the transaction committed.
         return outgoing, out, observe(decision, execution, before_runs, flow)
 
-    def _process(self, conn, flow, execution, runs: list, message) -> tuple[Decision, list]:
+    def _process(self, writes: Writes, flow, execution, runs: list, message
+                 ) -> tuple[Decision, list]:
         """Run the core over the working set; load folded runs when a render needs them.
         Returns the decision and the task runs it was decided over."""
-        facts = Facts(slots_taken=slots_taken(conn, flow, execution, message))
+        conn = writes.conn
+        facts = Facts(slots_taken=slots_taken(writes, flow, execution, message))
         if isinstance(message, TaskResult) and message.logs:  # errorLogs() sees them too
             facts.worker_logs = [worker_log(execution, line) for line in message.logs]
         facts.loop_values = value_windows(
@@ -199,6 +253,7 @@ class ExecutorService:
         folded: list = []
         loaded: frozenset[str] | bool = frozenset()
         if type(message) in ENGINE.needs_all_runs:
+            writes.flush_for(execution.id)
             runs, loaded = load_task_runs(conn, execution.id), True
         for _ in range(MAX_FOLDED_LOADS):
             before = [*runs, *folded]
@@ -207,6 +262,7 @@ class ExecutorService:
             if not decision.needs_folded:
                 return decision, before
             loaded = loaded | decision.needs_folded
+            writes.flush_for(execution.id)
             folded = load_task_runs_by_task(conn, execution.id, loaded, folded_only=True)
         raise RuntimeError(f"folded runs still missing after {MAX_FOLDED_LOADS} loads")
 
@@ -220,28 +276,32 @@ class ExecutorService:
             + list(changed.values())
         self.runs.put(decision.execution.id, version, [run for run in runs if not run.folded])
 
-    def _persist(self, conn, decision: Decision, before, runs: list) -> tuple[list, Outgoing]:
-        execution = decision.execution
+    def _persist(self, writes: Writes, decision: Decision, before, runs: list
+                 ) -> tuple[list, Outgoing]:
+        conn, execution = writes.conn, decision.execution
         if decision.execution_changed:
             update_execution(conn, execution, labels_changed=execution.labels != before.labels,
                              bump_version=False)
         moved = execution.state is not before.state or \
             len(execution.history.histories) != len(before.history.histories)
         if decision.deleted:
+            writes.flush()  # the group's writes first, in order
             delete_task_runs(conn, decision.deleted)
-        insert_task_runs(conn, decision.created)
-        update_task_runs(conn, decision.updated)
+        writes.task_runs(execution.id, list(decision.created), list(decision.updated))
         if decision.logs:
             task_ids = {run.id: run.task_id for run in (*runs, *decision.created)}
-            append_logs(conn, [self._log_entry(execution, task_ids, *entry)
-                               for entry in decision.logs])
+            writes.logs(execution.id, [self._log_entry(execution, task_ids, *entry)
+                                       for entry in decision.logs])
         out = Outgoing(config=self.config, flows=self.flows)
         for command in decision.commands:
             for persister in PERSISTERS.get(type(command), ()):  # executor/wiring.py
+                if persister not in WRITES_NOTHING:
+                    writes.flush()  # it reads or writes the store: after what came before
                 persister(conn, execution, command, out)
         if moved:
+            writes.flush()
             on_state_change(conn, before, execution, self.config, out, self.listeners)
-        return enqueue_for_publish(conn, out.messages), out
+        return writes.messages(execution.id, out.messages), out
 
     @staticmethod
     def _log_entry(execution, task_ids: dict, task_run_id, level, message) -> LogEntry:

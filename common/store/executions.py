@@ -13,7 +13,18 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from podium.common.models.execution import Execution
 from podium.common.models.state import State
@@ -53,12 +64,9 @@ def update_execution(conn: Connection, execution: Execution,
     """Rewrite the execution's own row (never its task runs). Raises NotFoundError.
     `labels_changed=False` skips comparing the labels with the stored ones;
     `bump_version=False` when `lock_and_bump_execution` already moved the version."""
-    values = _values(execution)
-    values.update(updated=utcnow())
-    if bump_version:
-        values.update(version=executions.c.version + 1)
-    result = conn.execute(update(executions).where(executions.c.id == execution.id)
-                          .values(values))
+    values = {f"b_{name}": value for name, value in _values(execution).items()}
+    values.update(b_id=execution.id, b_updated=utcnow())
+    result = conn.execute(_UPDATE_AND_BUMP if bump_version else _UPDATE, values)
     if result.rowcount == 0:
         raise NotFoundError(f"execution {execution.id} does not exist")
     if labels_changed is False:
@@ -69,13 +77,29 @@ def update_execution(conn: Connection, execution: Execution,
         _write_labels(conn, execution.id, execution.labels)
 
 
+# Built once: the executor runs it for every message, and building a statement costs more
+# Python than running a cached one.
+_LOCK_AND_BUMP = update(executions).where(executions.c.id == bindparam("b_execution_id")) \
+    .values(version=executions.c.version + 1).returning(*executions.c)
+
+
+def _update_statement(bump_version: bool) -> Any:
+    columns = [*_JSON_FIELDS, *_PLAIN_FIELDS, "state", "engine", "updated"]
+    values: dict[str, Any] = {name: bindparam(f"b_{name}") for name in columns}
+    if bump_version:
+        values["version"] = executions.c.version + 1
+    return update(executions).where(executions.c.id == bindparam("b_id")).values(values)
+
+
+_UPDATE_AND_BUMP = _update_statement(bump_version=True)
+_UPDATE = _update_statement(bump_version=False)
+
+
 def lock_and_bump_execution(conn: Connection, execution_id: str) -> Execution | None:
     """Lock the execution's row and move its version in one round trip (an UPDATE takes
     the row lock): the executor writes every execution it handles anyway. The returned
     execution carries the new version."""
-    row = conn.execute(update(executions).where(executions.c.id == execution_id)
-                       .values(version=executions.c.version + 1)
-                       .returning(*executions.c)).first()
+    row = conn.execute(_LOCK_AND_BUMP, {"b_execution_id": execution_id}).first()
     return _execution(row) if row is not None else None
 
 

@@ -47,6 +47,9 @@ def normalize_level(level: str) -> str:
     return name
 
 
+_INSERT = insert(logs)  # built once: the executor appends lines with most events
+
+
 def append_logs(conn: Connection, entries: Sequence[LogEntry]) -> None:
     if not entries:
         return
@@ -58,7 +61,7 @@ def append_logs(conn: Connection, entries: Sequence[LogEntry]) -> None:
                      "level_no": _LEVEL_NO[level], "message": storable_text(entry.message),
                      "timestamp": entry.timestamp, "namespace": entry.namespace,
                      "flow_id": entry.flow_id})
-    conn.execute(insert(logs), rows)
+    conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 
 
 def fetch_logs(conn: Connection, execution_id: str, task_run_id: str | None = None,

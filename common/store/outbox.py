@@ -28,14 +28,16 @@ class OutboxMessage:
     created: datetime | None = None
 
 
+_INSERT_RETURNING_IDS = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+
+
 def enqueue_messages(conn: Connection, messages: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
     """Store messages to publish after commit; returns their ids, in order, so the
     publisher can delete exactly what it published."""
     if not messages:
         return []
     now = utcnow()
-    statement = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
-    rows = conn.execute(statement, [{"queue": queue, "payload": payload, "created": now}
+    rows = conn.execute(_INSERT_RETURNING_IDS, [{"queue": queue, "payload": payload, "created": now}
                                     for queue, payload in messages])
     return [row.id for row in rows]
 

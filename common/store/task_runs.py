@@ -27,6 +27,13 @@ _MUTABLE = ("parent_task_run_id", "value", "iteration", "seq", "state", "folded"
 _CHUNK = 500
 
 
+# Built once (see update_task_runs).
+_UPDATE = update(task_runs).where(task_runs.c.id == bindparam("b_id")).values(
+    {**{name: bindparam(f"b_{name}") for name in _MUTABLE},
+     "updated": bindparam("b_updated"), "version": task_runs.c.version + 1})
+_INSERT = insert(task_runs)
+
+
 def insert_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> None:
     if not runs:
         return
@@ -36,7 +43,7 @@ def insert_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> None:
         values = _values(run)
         values.update(id=run.id, updated=now, version=1)
         rows.append(values)
-    conn.execute(insert(task_runs), rows)
+    conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 
 
 def update_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> int:
@@ -44,16 +51,15 @@ def update_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> int:
     Raises NotFoundError if one of them was never inserted."""
     if not runs:
         return 0
-    statement = update(task_runs).where(task_runs.c.id == bindparam("b_id")).values(
-        {**{name: bindparam(f"b_{name}") for name in _MUTABLE},
-         "updated": bindparam("b_updated"), "version": task_runs.c.version + 1})
     now = utcnow()
     params = []
     for run in runs:
         values = _values(run)
         params.append({"b_id": run.id, "b_updated": now,
                        **{f"b_{name}": values[name] for name in _MUTABLE}})
-    result = conn.execute(statement, params)
+    # One row (the usual event) as a plain execute: an executemany of one row pays for
+    # the batch machinery (a pipeline on psycopg) for nothing.
+    result = conn.execute(_UPDATE, params[0] if len(params) == 1 else params)
     written = result.rowcount
     if conn.dialect.supports_sane_multi_rowcount and written != len(runs):
         missing = _missing_ids(conn, [run.id for run in runs])

@@ -20,7 +20,7 @@ from pathlib import Path
 
 class Fleet:
     def __init__(self, env: dict[str, str], *, executors: int = 1, workers: int = 1,
-                 worker_concurrency: int = 4, executor_concurrency: int = 2,
+                 worker_concurrency: int = 4, executor_concurrency: int = 8,
                  schedulers: int = 0) -> None:
         self.env = {**os.environ, **env}
         # Many processes on one machine: never the services' fixed default ports.
