@@ -1,9 +1,11 @@
-"""The task runs of recently handled executions, kept between messages.
+"""The task runs of recently handled executions, and the executions themselves, kept
+between messages.
 
-Reloading every task run on each message costs time that grows with the execution. The
-store bumps an execution's `version` on every write, so a cached entry is used only when
-the locked row still has the version this executor left it at: any write by another
-replica invalidates it. Bounded (LRU), so memory does not grow with history.
+Reloading every task run on each message costs time that grows with the execution, and
+reading the execution's row means parsing its JSON. The store bumps an execution's
+`version` on every write, so a cached entry is used only when the locked row still has the
+version this executor left it at: any write by another replica invalidates it. Bounded
+(LRU), so memory does not grow with history.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from podium.common.models.execution import TaskRun
+from podium.common.models.execution import Execution, TaskRun
 
 
 class TaskRunCache:
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self._entries: OrderedDict[str, tuple[int, list[TaskRun]]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[int, list[TaskRun], Execution | None]] = \
+            OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, execution_id: str, version: int) -> list[TaskRun] | None:
@@ -28,9 +31,19 @@ class TaskRunCache:
             self._entries.move_to_end(execution_id)
             return entry[1]
 
-    def put(self, execution_id: str, version: int, runs: list[TaskRun]) -> None:
+    def execution(self, execution_id: str) -> Execution | None:
+        """The execution as this executor left it (its `version` is the entry's), if kept."""
         with self._lock:
-            self._entries[execution_id] = (version, runs)
+            entry = self._entries.get(execution_id)
+            return entry[2] if entry is not None else None
+
+    def put(self, execution_id: str, version: int, runs: list[TaskRun],
+            execution: Execution | None = None) -> None:
+        """`execution`, if given, must carry `version`."""
+        if execution is not None and execution.version != version:
+            execution = None  # never serve an execution under another version
+        with self._lock:
+            self._entries[execution_id] = (version, runs, execution)
             self._entries.move_to_end(execution_id)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)

@@ -76,9 +76,10 @@ class _NothingToWrite(Exception):
     back one message alone and keeps the bump (see `_decide_in_group`)."""
 
     def __init__(self, execution_id: str | None = None, version: int = 0,
-                 runs: list | None = None) -> None:
+                 runs: list | None = None, execution=None) -> None:
         super().__init__(execution_id)
         self.execution_id, self.version, self.runs = execution_id, version, runs
+        self.execution = execution
 
 
 def worker_log(execution, line: LogLine) -> LogEntry:
@@ -190,7 +191,8 @@ class ExecutorService:
             return self._decide(writes, message)
         except _NothingToWrite as nothing:
             if nothing.execution_id is not None and nothing.runs is not None:
-                self.runs.put(nothing.execution_id, nothing.version, nothing.runs)
+                self.runs.put(nothing.execution_id, nothing.version, nothing.runs,
+                              nothing.execution)
             elif nothing.execution_id is not None:
                 self.runs.drop(nothing.execution_id)
             return None
@@ -208,7 +210,8 @@ class ExecutorService:
 
     def _decide(self, writes: Writes, message) -> tuple[list, Outgoing, Observed]:
         conn = writes.conn
-        execution = lock_and_bump_execution(conn, message.execution_id)
+        execution = lock_and_bump_execution(conn, message.execution_id,
+                                            self.runs.execution(message.execution_id))
         if execution is None:
             self.counters["unknown_execution"] += 1
             log.warning("message for unknown execution %s ignored", message.execution_id)
@@ -228,8 +231,9 @@ class ExecutorService:
             # A resubmission that changes nothing is rare and worth seeing in the logs.
             log.log(logging.WARNING if isinstance(message, ResubmitAttempt) else logging.INFO,
                     "%s: %s", message.kind, decision.ignored)
-            self.runs.put(execution.id, execution.version - 1, runs)
-            raise _NothingToWrite(execution.id, execution.version, runs)
+            self.runs.put(execution.id, execution.version - 1, runs,
+                          execution.model_copy(update={"version": execution.version - 1}))
+            raise _NothingToWrite(execution.id, execution.version, runs, execution)
         if isinstance(message, TaskResult) and message.logs:  # before the lines it caused
             writes.logs(execution.id, [worker_log(execution, line) for line in message.logs])
         outgoing, out = self._persist(writes, decision, execution, before_runs)
@@ -274,7 +278,8 @@ class ExecutorService:
         deleted = set(decision.deleted)
         runs = [changed.pop(run.id, run) for run in before if run.id not in deleted] \
             + list(changed.values())
-        self.runs.put(decision.execution.id, version, [run for run in runs if not run.folded])
+        self.runs.put(decision.execution.id, version, [run for run in runs if not run.folded],
+                      decision.execution)
 
     def _persist(self, writes: Writes, decision: Decision, before, runs: list
                  ) -> tuple[list, Outgoing]:

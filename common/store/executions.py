@@ -37,12 +37,15 @@ _PLAIN_FIELDS = ("namespace", "flow_id", "flow_revision", "parent_id", "original
                  "attempt_number", "original_created_date", "schedule_date", "error")
 
 
+_INSERT = insert(executions)  # built once: every submission runs it
+
+
 def insert_execution(conn: Connection, execution: Execution) -> None:
     now = utcnow()
     values = _values(execution)
     values.update(id=execution.id, created=execution.history.start_date or now, updated=now,
                   version=1)
-    conn.execute(insert(executions).values(values))
+    conn.execute(_INSERT, values)
     _write_labels(conn, execution.id, execution.labels)
 
 
@@ -81,6 +84,9 @@ def update_execution(conn: Connection, execution: Execution,
 # Python than running a cached one.
 _LOCK_AND_BUMP = update(executions).where(executions.c.id == bindparam("b_execution_id")) \
     .values(version=executions.c.version + 1).returning(*executions.c)
+_LOCK_AND_BUMP_VERSION = update(executions) \
+    .where(executions.c.id == bindparam("b_execution_id")) \
+    .values(version=executions.c.version + 1).returning(executions.c.version)
 
 
 def _update_statement(bump_version: bool) -> Any:
@@ -95,12 +101,24 @@ _UPDATE_AND_BUMP = _update_statement(bump_version=True)
 _UPDATE = _update_statement(bump_version=False)
 
 
-def lock_and_bump_execution(conn: Connection, execution_id: str) -> Execution | None:
+def lock_and_bump_execution(conn: Connection, execution_id: str,
+                            known: Execution | None = None) -> Execution | None:
     """Lock the execution's row and move its version in one round trip (an UPDATE takes
     the row lock): the executor writes every execution it handles anyway. The returned
-    execution carries the new version."""
-    row = conn.execute(_LOCK_AND_BUMP, {"b_execution_id": execution_id}).first()
-    return _execution(row) if row is not None else None
+    execution carries the new version.
+
+    `known`: the execution as the caller last wrote it. If the row is still at its version
+    (nobody wrote it since), that is what is returned, and the row's JSON is neither sent
+    nor parsed; otherwise the row is read."""
+    if known is None:
+        row = conn.execute(_LOCK_AND_BUMP, {"b_execution_id": execution_id}).first()
+        return _execution(row) if row is not None else None
+    version = conn.execute(_LOCK_AND_BUMP_VERSION, {"b_execution_id": execution_id}).scalar()
+    if version is None:
+        return None
+    if version == known.version + 1:
+        return known.model_copy(update={"version": version})
+    return get_execution(conn, execution_id)
 
 
 def list_executions(conn: Connection, namespace: str | None = None, flow_id: str | None = None,

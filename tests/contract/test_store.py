@@ -30,6 +30,7 @@ from podium.common.store import (
     list_revisions,
     load_task_runs,
     load_task_runs_by_task,
+    lock_and_bump_execution,
     lock_execution,
     revisions_in_use,
     save_flow,
@@ -219,6 +220,28 @@ def test_lock_update_and_version(db):
         assert list_executions(conn, labels={"env": "prod"}) == [got]
         assert count_executions(conn, "company.team", "hello", [State.RUNNING]) == 1
         assert count_executions(conn, "company.team", "hello", [State.CREATED]) == 0
+
+
+def test_lock_and_bump_serves_the_known_execution_only_while_nobody_wrote_the_row(db):
+    ex = execution()
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+        inserted = get_execution(conn, ex.id)
+    with db.begin() as conn:
+        first = lock_and_bump_execution(conn, ex.id)
+    assert first.version == inserted.version + 1
+    # What the caller wrote last, marked so it can be told from a read of the row.
+    known = first.model_copy(update={"outputs": {"from": "memory"}})
+    with db.begin() as conn:
+        served = lock_and_bump_execution(conn, ex.id, known)
+    assert served.outputs == {"from": "memory"} and served.version == first.version + 1
+    with db.begin() as conn:  # another writer moves the row on: the known one is stale
+        update_execution(conn, served.model_copy(update={"outputs": {"from": "store"}}))
+    with db.begin() as conn:
+        reread = lock_and_bump_execution(conn, ex.id, served)
+        assert reread.outputs == {"from": "store"}
+        assert reread.version == get_execution(conn, ex.id).version == served.version + 2
+        assert lock_and_bump_execution(conn, "missing", served) is None
 
 
 def test_update_unknown_execution_raises(db):
