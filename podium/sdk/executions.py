@@ -15,8 +15,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from podium.common.models.state import State
-from podium.common.store import get_execution
-from podium.common.store.task_runs import load_task_runs
 from podium.sdk import TaskFailure
 
 __all__ = ["execution_summary", "human_duration"]
@@ -33,6 +31,11 @@ def human_duration(seconds: float) -> str:
 
 
 def _load(ctx: Any, execution_id: str) -> tuple[Any, list[Any]]:
+    # The store (SQLAlchemy) is imported here, not at the top: notification plugins import
+    # this module at load time, where only the task classes are wanted.
+    from podium.common.store import get_execution
+    from podium.common.store.task_runs import load_task_runs
+
     with ctx.store.read() as conn:
         execution = get_execution(conn, execution_id)
         runs = load_task_runs(conn, execution_id) if execution is not None else []

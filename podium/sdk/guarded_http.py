@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import ssl
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from podium.common.http_client import checked_url, guarded_client
 from podium.common.http_guard import HostPolicy
-from podium.common.settings import HttpSettings
 from podium.sdk import TaskFailure
+
+# httpx (through common/http_client.py) and the settings are imported by the functions that
+# send: plugin modules import this one for `mask_secret` at load time, in the executor and
+# the scheduler too, which never send and should not carry httpx.
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ def mask_secret(ctx: Any, value: str | None) -> None:
 def policy_of(ctx: Any) -> HostPolicy:
     """The worker's outgoing guard (its `http` settings; the defaults without them): the one
     policy every plugin connection goes through (this module, webhooks, hosts)."""
+    from podium.common.settings import HttpSettings
+
     http = getattr(ctx, "http", None)
     return HostPolicy.from_settings(http if isinstance(http, HttpSettings) else HttpSettings())
 
@@ -48,6 +52,10 @@ def client(ctx: Any, *, verify: bool | ssl.SSLContext = True, timeout: float = 1
     (any method, any body). Every request's host is checked and the address connected to is
     the one checked; `verify` as `guarded_client`'s (an SSLContext: a custom CA, a client
     certificate). The timeout is capped by the task's remaining time. Close it (`with`)."""
+    import httpx
+
+    from podium.common.http_client import guarded_client
+
     left = ctx.remaining() if hasattr(ctx, "remaining") else None
     seconds = min(timeout, left) if left is not None else timeout
     return guarded_client(policy_of(ctx), verify=verify, timeout=httpx.Timeout(seconds),
@@ -59,6 +67,10 @@ def post_json(ctx: Any, url: str, payload: dict[str, Any], *,
     """POST `payload` as JSON to `url` through the guard; any status is returned. A refused
     host raises the guard's error (HostNotAllowedError / HttpRequestError), a transport
     error or a timeout a TaskFailure naming the URL."""
+    import httpx
+
+    from podium.common.http_client import checked_url
+
     target = checked_url(policy_of(ctx), url)
     session = client(ctx, timeout=timeout)
     try:

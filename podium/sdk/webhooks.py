@@ -5,15 +5,17 @@ URL is a credential: whoever has it can post), and an answer outside 2xx fails t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from podium.common.errors import HttpRequestError, TaskFailure
-from podium.common.http_client import checked_url, guarded_client
 from podium.common.plugins.run_context import RunContext
 from podium.sdk.guarded_http import policy_of
+
+# httpx (with common/http_client.py) is imported by `post_json`, not here: notification
+# plugins import this module at load time, in the executor and the scheduler too.
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_TIMEOUT = 10.0  # seconds: Kestra's options.readTimeout default
 
@@ -28,6 +30,10 @@ def post_json(ctx: RunContext, url: str, payload: Any, *,
               headers: dict[str, str] | None = None,
               timeout: float = DEFAULT_TIMEOUT) -> httpx.Response:
     """POST `payload` as JSON to `url`; the response (2xx), or TaskFailure."""
+    import httpx
+
+    from podium.common.http_client import checked_url, guarded_client
+
     policy = policy_of(ctx)
     shown = redacted(url)
     try:
