@@ -19,16 +19,17 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 
 from podium.sdk import DurationStr, RunContext, StrictModel, TaskFailure
 from podium.sdk.durations import parse_duration
 from podium.sdk.triggers import PollContext
+
+# boto3 and botocore are imported where a client is made, not here: the executor and the
+# scheduler load this module for the task classes alone, and boto3 costs them ~50 MB.
+if TYPE_CHECKING:
+    import boto3
 
 # AWS accepts role sessions of 15 minutes to 12 hours.
 MIN_STS_SECONDS = 900
@@ -98,6 +99,8 @@ class ClientSettings:
                 _check_endpoint(name, url)
 
     def client(self, service: str) -> Any:
+        from botocore.config import Config
+
         session = self._session()
         config = Config(retries={"max_attempts": 3, "mode": "standard"},
                         s3={"addressing_style": "path"} if self.path_style else None)
@@ -105,6 +108,8 @@ class ClientSettings:
             return session.client(service, endpoint_url=self.endpoint, config=config)
 
     def _session(self) -> boto3.session.Session:
+        import boto3
+
         session = boto3.session.Session(
             aws_access_key_id=self.access_key_id, aws_secret_access_key=self.secret_key_id,
             aws_session_token=self.session_token, region_name=self.region)
@@ -162,6 +167,8 @@ def _check_endpoint(name: str, url: str) -> None:
 @contextmanager
 def aws_errors(action: str) -> Iterator[None]:
     """Turn boto3's errors into a TaskFailure saying what was being done and why it failed."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         yield
     except ClientError as exc:
