@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
-
-import google.auth
-from google.auth import impersonated_credentials
-from google.auth.credentials import Credentials
-from google.auth.exceptions import DefaultCredentialsError, GoogleAuthError
-from google.oauth2 import service_account
+from typing import TYPE_CHECKING, Any
 
 from podium.sdk import Expr, RunContext, StrictModel, TaskFailure
 from podium.sdk.guarded_http import mask_secret
 from podium.sdk.triggers import PollContext
+
+# Google's libraries are imported by the functions that make credentials and clients, in
+# this plugin's every module: the executor and the scheduler load the task classes alone,
+# and google-auth with BigQuery and GCS costs them tens of MB.
+if TYPE_CHECKING:
+    from google.auth.credentials import Credentials
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 
@@ -48,6 +48,8 @@ class GcpConnection(StrictModel):
             credentials, key_project = _default(scopes)
         target = text(self.impersonated_service_account)
         if target:
+            from google.auth import impersonated_credentials
+
             credentials = impersonated_credentials.Credentials(
                 source_credentials=credentials, target_principal=target,
                 target_scopes=scopes)
@@ -62,6 +64,9 @@ class GoogleIdentity:
 
 def _from_key(ctx: RunContext | PollContext, key: str,
               scopes: list[str]) -> tuple[Credentials, str | None]:
+    from google.auth.exceptions import GoogleAuthError
+    from google.oauth2 import service_account
+
     mask_secret(ctx, key)
     try:
         info = json.loads(key)
@@ -82,6 +87,9 @@ def _from_key(ctx: RunContext | PollContext, key: str,
 
 
 def _default(scopes: list[str]) -> tuple[Credentials, str | None]:
+    import google.auth
+    from google.auth.exceptions import DefaultCredentialsError
+
     try:
         credentials, project = google.auth.default(scopes=scopes)
     except DefaultCredentialsError:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
-
-from google.api_core.exceptions import Conflict, NotFound
-from google.cloud import bigquery
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from podium.sdk import Example, RunContext, StrictModel, Task, TaskFailure
 from podium_gcp.bigquery.service import BigQueryConnection, bigquery_errors, required, text
+
+if TYPE_CHECKING:  # imported when a task runs (podium_gcp/connection.py says why)
+    from google.cloud import bigquery
 
 AclRole = Literal["READER", "WRITER", "OWNER"]
 
@@ -63,6 +63,8 @@ tasks:
     if_exists: Literal["ERROR", "UPDATE", "SKIP"] = "ERROR"
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
+        from google.api_core.exceptions import Conflict
+
         client = self.bigquery_client(ctx)
         dataset = self._dataset(ctx, client)
         with bigquery_errors("CreateDataset"):
@@ -79,6 +81,8 @@ tasks:
         return dataset_output(created)
 
     def _dataset(self, ctx: RunContext, client: bigquery.Client) -> bigquery.Dataset:
+        from google.cloud import bigquery
+
         name = required(ctx, self.name, "name")
         dataset = bigquery.Dataset(name if "." in name else f"{client.project}.{name}")
         dataset.location = text(ctx, self.location)
@@ -145,6 +149,8 @@ tasks:
     delete_contents: bool | None = None
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
+        from google.api_core.exceptions import NotFound
+
         client = self.bigquery_client(ctx)
         name = required(ctx, self.name, "name")
         ctx.log("DEBUG", f"Deleting dataset '{name}'")

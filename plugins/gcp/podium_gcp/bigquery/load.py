@@ -4,14 +4,16 @@ Cloud Storage URIs): BigQuery load jobs with Kestra's AbstractLoad options."""
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from google.cloud import bigquery
 from pydantic import Field
 
 from podium.sdk import Example, RunContext, StrictModel, Task, TaskFailure
 from podium_gcp.bigquery.query import CreateDisposition, SchemaUpdateOption, WriteDisposition
 from podium_gcp.bigquery.service import BigQueryConnection, required, table_reference, text
+
+if TYPE_CHECKING:  # imported when a task runs (podium_gcp/connection.py says why)
+    from google.cloud import bigquery
 
 # Kestra's Format -> BigQuery's sourceFormat.
 _FORMATS = {"CSV": "CSV", "JSON": "NEWLINE_DELIMITED_JSON", "AVRO": "AVRO",
@@ -50,6 +52,8 @@ class LoadProperties(BigQueryConnection):
     avro_options: AvroOptions | None = None
 
     def load_config(self, ctx: RunContext) -> bigquery.LoadJobConfig:
+        from google.cloud import bigquery
+
         config = bigquery.LoadJobConfig()
         if self.format is None:
             raise TaskFailure("`format` is required: CSV, JSON, AVRO, PARQUET or ORC")
@@ -96,6 +100,8 @@ def _schema(schema: Any) -> list[bigquery.SchemaField]:
 
 
 def _field(field: Any) -> bigquery.SchemaField:
+    from google.cloud import bigquery
+
     if not isinstance(field, dict) or "name" not in field or "type" not in field:
         raise TaskFailure(f"`schema`: a field needs a `name` and a `type`, got {field!r}")
     subs = [_field(f) for f in field.get("fields") or []]

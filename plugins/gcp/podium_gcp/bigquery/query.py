@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import tempfile
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from google.cloud import bigquery
 from pydantic import Field
 
 from podium.sdk import Example, RunContext, Task, TaskFailure
@@ -21,6 +20,9 @@ from podium_gcp.bigquery.service import (
     table_reference,
     text,
 )
+
+if TYPE_CHECKING:  # imported when a task runs (podium_gcp/connection.py says why)
+    from google.cloud import bigquery
 
 FetchType = Literal["NONE", "FETCH", "FETCH_ONE", "STORE"]
 WriteDisposition = Literal["WRITE_TRUNCATE", "WRITE_TRUNCATE_DATA", "WRITE_APPEND",
@@ -101,6 +103,8 @@ class Query(QueryProperties, Task):
         return query_outputs(ctx, self, job)
 
     def job_config(self, ctx: RunContext, project: str) -> bigquery.QueryJobConfig:
+        from google.cloud import bigquery
+
         config = bigquery.QueryJobConfig(
             use_legacy_sql=self.legacy_sql or self.use_legacy_sql, priority=self.priority,
             flatten_results=self.flatten_results, dry_run=self.dry_run)

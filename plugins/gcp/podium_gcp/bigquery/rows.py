@@ -13,9 +13,10 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from google.cloud.bigquery import SchemaField
+if TYPE_CHECKING:  # the rows come from a job, which imported BigQuery's library
+    from google.cloud.bigquery import SchemaField
 
 _POINT = re.compile(r"^POINT\(([-0-9.]+) ([-0-9.]+)\)$")
 

@@ -14,18 +14,16 @@ import contextlib
 import os
 import re
 import time
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from google.api_core.client_options import ClientOptions
-from google.api_core.exceptions import GoogleAPICallError
-from google.auth.credentials import AnonymousCredentials
-from google.auth.exceptions import GoogleAuthError
-from google.cloud import bigquery
 from pydantic import Field
 
 from podium.sdk import RunContext, TaskFailure
 from podium.sdk.triggers import PollContext
 from podium_gcp.connection import GcpConnection
+
+if TYPE_CHECKING:  # imported when a task runs (podium_gcp/connection.py says why)
+    from google.cloud import bigquery
 
 EMULATOR_ENV = "BIGQUERY_EMULATOR_HOST"
 
@@ -50,6 +48,11 @@ class BigQueryConnection(GcpConnection):
     retry_messages: list[str] = Field(default_factory=lambda: list(RETRY_MESSAGES))
 
     def bigquery_client(self, ctx: Context) -> bigquery.Client:
+        from google.api_core.client_options import ClientOptions
+        from google.auth.credentials import AnonymousCredentials
+        from google.auth.exceptions import GoogleAuthError
+        from google.cloud import bigquery
+
         emulator = os.environ.get(EMULATOR_ENV, "").strip()
         location = text(ctx, self.location)
         if emulator and not self.service_account and not self.impersonated_service_account:
@@ -131,6 +134,9 @@ class BigQueryFailure(TaskFailure):
 def bigquery_errors(action: str = "BigQuery") -> Iterator[None]:
     """BigQuery's and the auth library's errors as task failures: the message and the
     reasons BigQuery gives, without a stack trace."""
+    from google.api_core.exceptions import GoogleAPICallError
+    from google.auth.exceptions import GoogleAuthError
+
     try:
         yield
     except GoogleAPICallError as exc:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from google.api_core.exceptions import NotFound
-from google.cloud import bigquery
 from pydantic import Field as PydanticField
 
 from podium.sdk import Example, RunContext, StrictModel, Task, TaskFailure
 from podium_gcp.bigquery.service import BigQueryConnection, bigquery_errors, required, seconds, text
+
+if TYPE_CHECKING:  # imported when a task runs (podium_gcp/connection.py says why)
+    from google.cloud import bigquery
 
 
 class Field(StrictModel):
@@ -24,6 +25,8 @@ class Field(StrictModel):
     description: str | None = None
 
     def to_schema(self) -> bigquery.SchemaField:
+        from google.cloud import bigquery
+
         subs = [f.to_schema() for f in self.sub_fields or []]
         return bigquery.SchemaField(self.name, self.type.upper(), mode=self.mode or "NULLABLE",
                                     description=self.description, fields=subs)
@@ -125,6 +128,8 @@ tasks:
     expiration_duration: str | None = None
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
+        from google.cloud import bigquery
+
         client = self.bigquery_client(ctx)
         table = bigquery.Table(self.table_id(ctx, client))
         self._define(ctx, table)
@@ -146,6 +151,8 @@ tasks:
         return table_output(created)
 
     def _define(self, ctx: RunContext, table: bigquery.Table) -> None:
+        from google.cloud import bigquery
+
         definition = self.table_definition
         if definition is None:
             return
@@ -205,6 +212,8 @@ tasks:
 """),)
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
+        from google.api_core.exceptions import NotFound
+
         client = self.bigquery_client(ctx)
         table_id = self.table_id(ctx, client)
         ctx.log("DEBUG", f"Deleting table '{table_id}'")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from google.cloud import bigquery
-
 from podium.sdk import Example
 from podium.sdk.triggers import PollContext, PollingTrigger
 from podium_gcp.bigquery.query import QueryProperties, query_outputs
@@ -48,6 +46,8 @@ triggers:
 """),)
 
     def evaluate(self, ctx: PollContext) -> dict[str, Any] | None:
+        from google.cloud import bigquery  # imported here: podium_gcp/connection.py says why
+
         sql = required(ctx, self.sql, "sql")
         client = self.bigquery_client(ctx)
         config = bigquery.QueryJobConfig(use_legacy_sql=self.legacy_sql)

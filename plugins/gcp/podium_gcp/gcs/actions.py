@@ -3,14 +3,15 @@ downloaded (Downloads.performAction)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from google.cloud import storage
+from typing import TYPE_CHECKING, Any, Literal
 
 from podium.sdk import TaskFailure
 from podium_gcp.gcs.copy import copy_object
 from podium_gcp.gcs.delete import delete_object
 from podium_gcp.gcs.objects import Ctx, parse_gs, text
+
+if TYPE_CHECKING:  # imported when a task runs (podium_gcp/connection.py says why)
+    from google.cloud import storage
 
 Action = Literal["MOVE", "DELETE", "NONE"]
 

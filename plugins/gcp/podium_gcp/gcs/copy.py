@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from google.cloud import storage
 from pydantic import Field
 
 from podium.sdk import Example, RunContext, Task, TaskFailure
 from podium_gcp.connection import GcpConnection
 from podium_gcp.gcs.delete import delete_object
 from podium_gcp.gcs.objects import Ctx, counter, gcs_errors, parse_gs, required, storage_client
+
+if TYPE_CHECKING:  # imported when a task runs (podium_gcp/connection.py says why)
+    from google.cloud import storage
 
 
 class Copy(GcpConnection, Task):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
-
-from google.cloud import storage
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from podium.sdk import Example, RunContext, Task, TaskFailure
 from podium_gcp.connection import GcpConnection
@@ -17,6 +15,9 @@ from podium_gcp.gcs.bucket_models import (
     StorageClass,
 )
 from podium_gcp.gcs.objects import gcs_errors, required, storage_client, text
+
+if TYPE_CHECKING:  # imported when a task runs (podium_gcp/connection.py says why)
+    from google.cloud import storage
 
 
 class CreateBucket(GcpConnection, Task):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-from google.api_core.exceptions import NotFound
-from google.cloud import storage
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from podium.sdk import Example, RunContext, Task, TaskFailure
 from podium_gcp.connection import GcpConnection
 from podium_gcp.gcs.objects import Ctx, gcs_errors, parse_gs, required, storage_client
+
+if TYPE_CHECKING:  # imported when a task runs (podium_gcp/connection.py says why)
+    from google.cloud import storage
 
 
 class Delete(GcpConnection, Task):
@@ -45,6 +45,8 @@ tasks:
 
 def delete_object(ctx: Ctx, client: storage.Client, bucket: str, name: str) -> bool:
     """Whether the object existed (and is now deleted)."""
+    from google.api_core.exceptions import NotFound
+
     with gcs_errors(f"deleting gs://{bucket}/{name}"):
         try:
             client.bucket(bucket).blob(name).delete()

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from google.cloud import storage
 from pydantic import Field
 
 from podium.sdk import StrictModel, TaskFailure
@@ -20,6 +19,9 @@ from podium_gcp.gcs.objects import (
     required,
     text,
 )
+
+if TYPE_CHECKING:  # imported when a task runs (podium_gcp/connection.py says why)
+    from google.cloud import storage
 
 ListingType = Literal["RECURSIVE", "DIRECTORY"]
 ListFilter = Literal["FILES", "DIRECTORY", "BOTH"]

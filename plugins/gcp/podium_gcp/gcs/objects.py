@@ -21,20 +21,17 @@ import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
-
-import google_crc32c
-import requests
-from google.api_core import exceptions as api_errors
-from google.auth.credentials import AnonymousCredentials
-from google.auth.exceptions import GoogleAuthError
-from google.cloud import storage
-from google.cloud.storage import Blob
 
 from podium.sdk import RunContext, TaskFailure
 from podium.sdk.triggers import PollContext
 from podium_gcp.connection import GcpConnection
+
+if TYPE_CHECKING:  # imported when a task runs (podium_gcp/connection.py says why)
+    from google.api_core import exceptions as api_errors
+    from google.cloud import storage
+    from google.cloud.storage import Blob
 
 # A task's RunContext, or the PollContext of the Trigger's evaluation in the scheduler.
 Ctx = RunContext | PollContext
@@ -44,6 +41,9 @@ CHUNK = 1024 * 1024
 
 def storage_client(task: GcpConnection, ctx: Ctx) -> storage.Client:
     """A Storage client with the task's credentials and project (or the emulator's)."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
     emulator = os.environ.get(EMULATOR_ENV)
     if emulator:
         if task.service_account is not None:
@@ -60,6 +60,10 @@ def storage_client(task: GcpConnection, ctx: Ctx) -> storage.Client:
 @contextlib.contextmanager
 def gcs_errors(where: str) -> Iterator[None]:
     """Google's errors while `where` (e.g. "uploading to gs://b/k") as a TaskFailure."""
+    import requests
+    from google.api_core import exceptions as api_errors
+    from google.auth.exceptions import GoogleAuthError
+
     try:
         yield
     except TaskFailure:
@@ -179,6 +183,8 @@ class Digests:
     """MD5 and CRC32C of a stream, as GCS reports them (base64)."""
 
     def __init__(self) -> None:
+        import google_crc32c
+
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._crc = google_crc32c.Checksum()
 
