@@ -21,7 +21,6 @@ import uuid
 from pathlib import Path
 from typing import Any, ClassVar
 
-import duckdb
 from pydantic import PrivateAttr
 
 from podium.sdk import Expr, RunContext, TaskFailure
@@ -33,6 +32,9 @@ DEFAULT_EXTENSIONS = ("ion",)
 _EXTENSION_NAME = re.compile(r"[A-Za-z0-9_]+")
 _FILENAME = re.compile(r"filename\s*=\s*(true|1)", re.IGNORECASE)
 
+# duckdb is imported by the functions that run SQL, not here: the executor and the scheduler
+# load this module for the task classes alone, and duckdb costs them ~40 MB.
+
 
 class DuckDbAdapter(Adapter):
     scheme: ClassVar[str] = "jdbc:duckdb"
@@ -41,9 +43,13 @@ class DuckDbAdapter(Adapter):
 
     @property
     def errors(self) -> tuple[type[BaseException], ...]:
+        import duckdb
+
         return (duckdb.Error,)
 
     def connect(self, target: Target, ctx: RunContext) -> Any:
+        import duckdb
+
         options = target.options
         folder = options.get("working_dir")
         connection = _Connection(duckdb.connect(options.get("database") or ":memory:"), folder)
@@ -108,6 +114,8 @@ class _Connection:
 
 
 def _returns_rows(sql: str) -> bool:
+    import duckdb
+
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error:
@@ -117,6 +125,8 @@ def _returns_rows(sql: str) -> bool:
 
 
 def _load_extension(connection: Any, ctx: RunContext, name: str, install: bool) -> None:
+    import duckdb
+
     if not _EXTENSION_NAME.fullmatch(name):
         ctx.log("WARN", f"Skipping DuckDB community extension '{name}' because the name "
                         "contains unsupported characters.")

@@ -11,10 +11,10 @@ worker's working directory): that file is downloaded as `{{ inputFile }}`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Any, ClassVar
 
-import pymysql
 from pydantic import PrivateAttr
 
 from podium.sdk import RunContext
@@ -22,23 +22,33 @@ from podium_jdbc.adapter import Adapter, Target
 from podium_jdbc.base import JdbcConnection
 from podium_jdbc.convert import cell
 
-_TIME = pymysql.constants.FIELD_TYPE.TIME
+# PyMySQL is imported by the functions that connect, not here: the executor and the
+# scheduler load this module for the task classes alone. So the cursor class, which
+# subclasses PyMySQL's, is made on the first connection.
+
+_TIME = 11  # pymysql.constants.FIELD_TYPE.TIME: the MySQL protocol's number of TIME
 
 
-class _StreamingCursor(pymysql.cursors.SSCursor):
-    """An unbuffered cursor whose close does not fail once its connection is closed (a
-    killed statement's cursor is collected after the connection went away)."""
+@functools.cache
+def _streaming_cursor() -> type:
+    import pymysql
 
-    def close(self) -> None:
-        try:
-            super().close()
-        except (AttributeError, pymysql.err.Error):
-            result = getattr(self, "_result", None)
-            if result is not None:
-                result.unbuffered_active = False  # nothing left to read: the socket is gone
-            self._result = None
+    class _StreamingCursor(pymysql.cursors.SSCursor):
+        """An unbuffered cursor whose close does not fail once its connection is closed (a
+        killed statement's cursor is collected after the connection went away)."""
 
-    __del__ = close  # SSCursor binds its own close as __del__
+        def close(self) -> None:
+            try:
+                super().close()
+            except (AttributeError, pymysql.err.Error):
+                result = getattr(self, "_result", None)
+                if result is not None:
+                    result.unbuffered_active = False  # nothing left to read: socket gone
+                self._result = None
+
+        __del__ = close  # SSCursor binds its own close as __del__
+
+    return _StreamingCursor
 
 
 class MysqlAdapter(Adapter):
@@ -48,9 +58,13 @@ class MysqlAdapter(Adapter):
 
     @property
     def errors(self) -> tuple[type[BaseException], ...]:
+        import pymysql
+
         return (pymysql.err.MySQLError,)
 
     def connect(self, target: Target, ctx: RunContext) -> Any:
+        import pymysql
+
         url = target.url
         return pymysql.connect(
             host=url.host or "localhost", port=url.port or 3306, user=target.username,
@@ -58,13 +72,15 @@ class MysqlAdapter(Adapter):
             charset="utf8mb4", local_infile=bool(target.options.get("local_infile")),
             # Rows stream from the server (Kestra's cursor fetch): a STORE of a large table
             # never sits in the worker's memory whole.
-            cursorclass=_StreamingCursor,
+            cursorclass=_streaming_cursor(),
             connect_timeout=int(url.params.get("connectTimeout", 10_000)) // 1000 or 10)
 
     def set_autocommit(self, connection: Any, enabled: bool) -> None:
         connection.autocommit(enabled)  # PyMySQL: a method, not DB-API's attribute
 
     def cancel(self, connection: Any) -> None:
+        import pymysql
+
         # The server stops a statement when another session asks it to (KILL QUERY).
         with pymysql.connect(host=connection.host, port=connection.port, user=connection.user,
                              password=connection.password, connect_timeout=5) as other, \

@@ -15,11 +15,12 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, ClassVar
 
-import psycopg
-
 from podium.sdk import RunContext, TaskFailure
 from podium_jdbc.adapter import Adapter, Target
 from podium_jdbc.base import JdbcConnection
+
+# psycopg is imported by the functions that connect, not here: the executor and the
+# scheduler load this module for the task classes alone.
 
 # JDBC property (pgJDBC's name) -> libpq keyword.
 _URL_PARAMS = {
@@ -54,9 +55,13 @@ class PostgresAdapter(Adapter):
 
     @property
     def errors(self) -> tuple[type[BaseException], ...]:
+        import psycopg
+
         return (psycopg.Error,)
 
     def connect(self, target: Target, ctx: RunContext) -> Any:
+        import psycopg
+
         return psycopg.connect(**connect_kwargs(target))
 
     def execute(self, cursor: Any, sql: str, params: list[Any] | None, size: int,
@@ -74,6 +79,8 @@ class PostgresAdapter(Adapter):
 
 def _streamed(cursor: Any, sql: str, params: list[Any] | None, size: int
               ) -> Iterator[Sequence[Any]]:
+    import psycopg
+
     try:
         yield from cursor.stream(sql, params, size=size)
     except psycopg.ProgrammingError as exc:
