@@ -1,6 +1,10 @@
 """Kestra's serdes plugins: CSV, JSON, Avro, Parquet, Excel and XML to and from ION, each
 converted record by record (or row group by row group) so a large file never sits in
-memory."""
+memory.
+
+openpyxl, fastavro and pyarrow are imported by the code that converts, never at the top of
+a module: the executor and the scheduler load these task classes to check flows, and those
+libraries would cost each of them tens of MB they never use."""
 
 from podium.sdk import Plugin
 

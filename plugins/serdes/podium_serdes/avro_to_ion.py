@@ -6,8 +6,6 @@ import datetime as dt
 import uuid
 from typing import Any, ClassVar, Iterator
 
-import fastavro
-
 from podium.sdk import Example, RunContext, TaskFailure
 from podium.sdk.ion import write_ion
 
@@ -55,6 +53,8 @@ tasks:
 
 
 def _records(stream: Any, bad: BadLines) -> Iterator[Any]:
+    import fastavro  # here, not at the top: podium_serdes/__init__.py says why
+
     try:
         reader = fastavro.reader(stream)
     except Exception as exc:  # fastavro's errors for a file that is not Avro

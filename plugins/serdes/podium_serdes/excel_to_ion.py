@@ -7,9 +7,6 @@ import datetime as dt
 import shutil
 from typing import Any, ClassVar, Iterator, Literal
 
-import openpyxl
-from openpyxl.utils.datetime import to_excel
-
 from podium.sdk import Example, RunContext, TaskFailure
 from podium.sdk.ion import write_ion
 
@@ -57,6 +54,8 @@ tasks:
         local = self.target(ctx, ".xlsx")
         with self.source(ctx) as stream, open(local, "wb") as copy:
             shutil.copyfileobj(stream, copy, BUFFER)
+        import openpyxl  # here, not at the top: podium_serdes/__init__.py says why
+
         try:
             book = openpyxl.load_workbook(local, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl's errors for a file that is not a workbook
@@ -110,6 +109,8 @@ tasks:
             return float(value)  # Excel holds doubles, and Kestra writes them so
         if isinstance(value, (dt.datetime, dt.date)):
             if self.date_time_render == "SERIAL_NUMBER":
+                from openpyxl.utils.datetime import to_excel
+
                 return float(to_excel(value))
             if self.date_time_render == "FORMATTED_STRING":
                 return str(value)

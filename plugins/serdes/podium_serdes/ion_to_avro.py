@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterator
 
-import fastavro
-
 from podium.sdk import Example, RunContext, TaskFailure
 from podium.sdk.ion import read_ion
 
@@ -87,6 +85,8 @@ tasks:
 """),)
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
+        import fastavro  # here, not at the top: podium_serdes/__init__.py says why
+
         schema = load_schema(ctx, self, lambda: self.source(ctx))
         try:
             parsed = fastavro.parse_schema(schema)

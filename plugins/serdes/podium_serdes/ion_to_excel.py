@@ -7,8 +7,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
 from pydantic import Field
 
 from podium.sdk import Example, RunContext, TaskFailure
@@ -84,6 +82,8 @@ tasks:
             sheets = {str(k): str(ctx.render(v)) for k, v in self.from_.items()}
         else:
             sheets = {str(ctx.render(self.sheets_title)): self.source_uri(ctx)}
+        import openpyxl  # here, not at the top: podium_serdes/__init__.py says why
+
         tz = zone(ctx, self.time_zone_id).tz
         book = openpyxl.Workbook(write_only=True)
         total = 0
@@ -125,6 +125,8 @@ tasks:
         if isinstance(value, (dt.date, dt.datetime)):
             day = value.astimezone(tz).date() if isinstance(value, dt.datetime) and \
                 value.tzinfo else value
+            from openpyxl.cell import WriteOnlyCell
+
             cell = WriteOnlyCell(sheet, value=day)
             if self.styles:
                 cell.number_format = self.date_format

@@ -3,18 +3,18 @@ group."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from podium.sdk import Example, RunContext, TaskFailure
 from podium.sdk.ion import read_ion
 
-from ._arrow import arrow_schema
 from ._avro import AvroProperties, converted, load_schema
 from ._base import Conversion, finish, killed_check
 from ._examples import salaries_example
+
+if TYPE_CHECKING:  # imported when the task runs: podium_serdes/__init__.py says why
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
 CompressionCodec = Literal["UNCOMPRESSED", "SNAPPY", "GZIP", "ZSTD"]
 Version = Literal["V1", "V2"]
@@ -58,6 +58,10 @@ class IonToParquet(Conversion, AvroProperties):
     dictionary_page_size: int = 1024 * 1024
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
+        import pyarrow.parquet as pq
+
+        from ._arrow import arrow_schema  # builds Arrow types: pyarrow, at run time only
+
         schema = load_schema(ctx, self, lambda: self.source(ctx))
         try:
             columns = arrow_schema(schema)
@@ -97,6 +101,8 @@ class _RowGroups:
             self._batch()
 
     def _batch(self) -> None:
+        import pyarrow as pa
+
         if not self.rows:
             return
         try:
@@ -113,6 +119,8 @@ class _RowGroups:
             self._group()
 
     def _group(self) -> None:
+        import pyarrow as pa
+
         if self.batches:
             table = pa.Table.from_batches(self.batches, schema=self.schema)
             self.writer.write_table(table, row_group_size=table.num_rows)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import shutil
-from typing import Any, ClassVar
-
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from podium.sdk import Example, RunContext, TaskFailure
 from podium.sdk.ion import write_ion
 
 from ._base import BUFFER, Conversion, finish
 from .avro_to_ion import ion_value
+
+if TYPE_CHECKING:  # imported when the task runs: podium_serdes/__init__.py says why
+    import pyarrow.parquet as pq
 
 BATCH_ROWS = 1024  # rows decoded at a time, at most
 BATCH_BYTES = 256 * 1024  # ... and about this many bytes of data (wide rows: fewer)
@@ -44,6 +45,8 @@ tasks:
         local = self.target(ctx, ".parquet")
         with self.source(ctx) as stream, open(local, "wb") as copy:
             shutil.copyfileobj(stream, copy, BUFFER)
+        import pyarrow.parquet as pq
+
         try:
             parquet = pq.ParquetFile(local)
         except Exception as exc:  # pyarrow's errors for a file that is not Parquet
