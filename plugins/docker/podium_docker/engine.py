@@ -14,19 +14,22 @@ import base64
 import json
 import os
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote, urlsplit
-
-import httpx
 
 from podium.sdk import PodiumError, RunContext, TaskFailure
 from podium.sdk import guarded_http as guarded
 
+# httpx is imported by the code that talks to the daemon, not here: the executor and the
+# scheduler load the task classes alone and never send a request.
+if TYPE_CHECKING:
+    import httpx
+
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 # Plain calls answer within seconds; streams (build output, pulls, logs) may be silent for
 # as long as a build step or the container is, so they have no read timeout.
-CALL_TIMEOUT = httpx.Timeout(300.0, connect=30.0)
-STREAM_TIMEOUT = httpx.Timeout(30.0, read=None)
+CALL_SECONDS, CONNECT_SECONDS = 300.0, 30.0
+STREAM_SECONDS = 30.0
 _HINT = ("is the Docker daemon running, and is its socket mounted into the worker "
          "(-v /var/run/docker.sock:/var/run/docker.sock) with read and write access?")
 
@@ -51,10 +54,12 @@ class Engine:
         self.client = self._make()
 
     def _make(self) -> httpx.Client:
+        import httpx
+
         if self.socket is not None:  # the local daemon the worker is configured with
             return httpx.Client(transport=httpx.HTTPTransport(uds=self.socket),
-                                timeout=CALL_TIMEOUT)
-        return guarded.client(self.ctx, timeout=CALL_TIMEOUT.read or 300.0)
+                                timeout=httpx.Timeout(CALL_SECONDS, connect=CONNECT_SECONDS))
+        return guarded.client(self.ctx, timeout=CALL_SECONDS)
 
     def close(self) -> None:
         self.client.close()
@@ -80,10 +85,13 @@ class Engine:
                headers: dict[str, str] | None = None,
                client: httpx.Client | None = None) -> Iterator[httpx.Response]:
         """A streamed answer (build progress, logs, archives), its status checked."""
+        import httpx
+
         with self._errors(method, path):
             with (client or self.client).stream(method, self.base + path, params=params,
                                                 content=content, headers=headers,
-                                                timeout=STREAM_TIMEOUT) as response:
+                                                timeout=httpx.Timeout(STREAM_SECONDS,
+                                                                      read=None)) as response:
                 if response.status_code >= 400:
                     response.read()
                     _check(method, path, response)
@@ -105,6 +113,8 @@ class Engine:
 
     @contextmanager
     def _errors(self, method: str, path: str) -> Iterator[None]:
+        import httpx
+
         try:
             yield
         except httpx.TimeoutException:

@@ -12,13 +12,16 @@ import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
-
-import httpx
+from typing import TYPE_CHECKING, Any, Iterator
 
 from podium.sdk import PodiumError, RunContext, TaskFailure
 from podium.sdk import guarded_http as guarded
 from podium_kubernetes.connection import ClusterConfig, Connection, cluster_config
+
+# httpx is imported by the code that sends, not here: the executor and the scheduler load
+# the task classes alone and never talk to a cluster.
+if TYPE_CHECKING:
+    import httpx
 
 # Kestra's client is fabric8, whose server-side apply uses this field manager: keeping it
 # lets flows moved from Kestra keep owning the fields they applied (and drop removed ones).
@@ -72,6 +75,8 @@ class KubeApi:
                 body: Any = None, content_type: str = "application/json",
                 missing_ok: bool = False) -> Any:
         """The decoded JSON answer; None for a 404 when `missing_ok`."""
+        import httpx
+
         headers = {"Accept": "application/json", **self.config.headers()}
         content = None
         if body is not None:
