@@ -10,6 +10,17 @@ import pytest
 from podium.executor.group_commit import Entry, GroupCommit
 
 
+def _until_waiting(group: GroupCommit, count: int) -> None:
+    """Until `count` callers are queued behind the group in progress (polled: a queued
+    caller then blocks, which nothing can signal to the test)."""
+    for _ in range(1000):
+        with group._changed:
+            if len(group._waiting) == count:
+                return
+        threading.Event().wait(0.01)
+    raise AssertionError(f"{count} callers never queued up")
+
+
 def test_a_lone_message_is_decided_at_once_in_a_group_of_one() -> None:
     groups: list[list[str]] = []
 
@@ -48,12 +59,7 @@ def test_messages_arriving_during_a_group_form_the_next_group() -> None:
     others = [threading.Thread(target=call, args=(f"m{i}",)) for i in range(5)]
     for thread in others:
         thread.start()
-    # Each caller is queued before it waits: wait until all five are.
-    for _ in range(1000):
-        with group._changed:
-            if len(group._waiting) == 5:
-                break
-        threading.Event().wait(0.01)
+    _until_waiting(group, 5)  # each caller is queued before it waits
     release_first.set()
     for thread in [first, *others]:
         thread.join(10)
@@ -112,11 +118,7 @@ def test_a_group_takes_at_most_max_group_messages() -> None:
         threading.Event().wait(0.01)
     for thread in threads[1:]:
         thread.start()
-    for _ in range(1000):
-        with group._changed:
-            if len(group._waiting) == 7:
-                break
-        threading.Event().wait(0.01)
+    _until_waiting(group, 7)
     gate.set()
     for thread in threads:
         thread.join(10)
