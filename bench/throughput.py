@@ -1,6 +1,6 @@
 """Every workload of issue 19 (throughput) beside raw Celery, in one run.
 
-    .venv/bin/python -m bench.throughput [--quick] [--skip-huge] [--only chain,fanout,many,huge]
+    .venv/bin/python -m bench.throughput [--quick] [--skip-huge] [--only chain,fanout,many,huge,queued]
     .venv/bin/python -m bench.run --all ...     # the same
 
 Phases, each side by side with raw Celery on the same Redis, alternated A B A B:
@@ -18,7 +18,9 @@ Phases, each side by side with raw Celery on the same Redis, alternated A B A B:
    (issue 19's scale-out figure: runs/s with 2 executors / with 1).
 4. huge: `bench.foreach.run_podium` for --huge items (default 100,000) and for --fanout
    items, each on a fresh fleet: per-item cost ratio and the executor's peak RSS (VmHWM).
-   Long: --skip-huge leaves it out.
+5. queued: --queued executions (default 10,000) of the --many-steps flow submitted at once
+   on a fresh fleet: runs/s, and the executor's and the worker's peak RSS (Podium only).
+   Long: --skip-huge leaves out this phase and the previous one.
 
 Phases 2 and 3 use 1 worker of concurrency 8 on both sides. The load average is read before
 and after each phase. Prints the JSON document and writes bench/results/throughput-latest.json
@@ -51,7 +53,7 @@ FANOUT_FLOW = "fanout"
 WARM_FANOUT_FLOW = "fanout_warm"
 MANY_FLOW = "many"
 CONCURRENCY = 8
-WORKLOADS = ("chain", "fanout", "many", "huge")
+WORKLOADS = ("chain", "fanout", "many", "huge", "queued")
 TERMINATED = ("SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "RETRIED", "SKIPPED")
 
 def load() -> list[float]:
@@ -90,8 +92,9 @@ def _ended(side: PodiumSide, ids: list[str]) -> int:
             {"ids": ids, "done": list(TERMINATED)}).scalar_one()
 
 
-def podium_many(side: PodiumSide, count: int) -> dict[str, float]:
-    """`count` executions submitted back to back; polls the store until all have ended."""
+def podium_many(side: PodiumSide, count: int, poll: float = 0.05) -> dict[str, float]:
+    """`count` executions submitted back to back; polls the store until all have ended
+    (every `poll` seconds: a count over 10,000 ids is no free look)."""
     submitted: dict[str, float] = {}
     first = time.time()
     for _ in range(count):
@@ -104,7 +107,7 @@ def podium_many(side: PodiumSide, count: int) -> dict[str, float]:
         if time.monotonic() > deadline:
             raise BenchError(f"podium: {count - _ended(side, ids)} of {count} executions "
                              f"not ended after {side.timeout}s\n{side.log_tail()}")
-        time.sleep(0.05)
+        time.sleep(poll)
     ends: dict[str, float] = {}
     for execution_id in ids:
         execution = side.runtime.get(execution_id)
@@ -280,6 +283,33 @@ def phase_huge(args: argparse.Namespace) -> dict[str, Any]:
             "complete": bool(small["complete"] and large["complete"])}
 
 
+def phase_queued(args: argparse.Namespace, tag: str) -> dict[str, Any]:
+    """`--queued` executions of the 5-task flow submitted at once on a fresh fleet (1
+    executor, 1 worker of concurrency 8): how long they take, and the services' peak RSS
+    (the issue's memory target: bounded under 10,000 queued executions)."""
+    side = PodiumSide(pg_admin_url=args.pg_admin_url, pg_host_url=args.pg_host_url,
+                      redis_url=args.redis_url, tag=f"{tag}_queued", chain_steps=2,
+                      timeout=max(args.timeout, 0.2 * args.queued), executors=1,
+                      worker_concurrency=CONCURRENCY)
+    from podium.common.flow.loader import parse_flow
+
+    try:
+        side.start()
+        side.runtime.deploy(parse_flow(sequential_flow_yaml(MANY_FLOW, args.many_steps),
+                                       name="many.yaml"))
+        podium_many(side, 5)  # warm-up
+        say(f"queued: {args.queued} executions of {args.many_steps} tasks at once")
+        result = podium_many(side, args.queued, poll=1.0)
+        peaks = {name: foreach.proc_status(pid).get("VmHWM")
+                 for name, pid in side.pids().items()}
+    finally:
+        side.close()
+    result["peak_rss_mb"] = {name: round(kb / 1024, 1) if kb else None
+                             for name, kb in peaks.items()}
+    say(f"queued: {result['runs_per_s']:.1f} runs/s, peak RSS {result['peak_rss_mb']}")
+    return {"executions": args.queued, **result}
+
+
 # ---------------------------------------------------------------------------- main
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.throughput",
@@ -297,6 +327,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=100, help="the ForEach's concurrencyLimit")
     parser.add_argument("--many", type=int, default=None, help="executions at once (200)")
     parser.add_argument("--many-steps", type=int, default=5, help="tasks per execution (5)")
+    parser.add_argument("--queued", type=int, default=None,
+                        help="executions submitted at once for the memory check (10000)")
     parser.add_argument("--huge", type=int, default=None, help="huge ForEach size (100000)")
     parser.add_argument("--huge-timeout", type=float, default=None,
                         help="seconds per huge size (default max(120, 0.06 x N))")
@@ -306,18 +338,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=RESULTS / "throughput-latest.json")
     args = parser.parse_args(argv)
     quick = {"rounds": 2, "chain_runs": 2, "singles": 5, "steps": 10, "fanout": 20, "many": 5,
-             "huge": 200}
+             "huge": 200, "queued": 20}
     full = {"rounds": 3, "chain_runs": 5, "singles": 20, "steps": 100, "fanout": 1000,
-            "many": 200, "huge": 100_000}
+            "many": 200, "huge": 100_000, "queued": 10_000}
     for name, value in (quick if args.quick else full).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
-    if args.skip_huge and "huge" in args.only:
-        args.only.remove("huge")
+    if args.skip_huge:  # the two long memory phases
+        args.only = [name for name in args.only if name not in ("huge", "queued")]
     if set(args.only) - set(WORKLOADS) or not args.only:
         parser.error(f"--only: among {','.join(WORKLOADS)}")
-    if min(args.rounds, args.chain_runs, args.singles, args.fanout, args.many) < 1 \
+    if min(args.rounds, args.chain_runs, args.singles, args.fanout, args.many,
+           args.queued) < 1 \
             or args.steps < 2 or args.many_steps < 1:
         parser.error("sizes and counts >= 1, --steps >= 2")
     return args
@@ -342,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
             phases.append(("bulk", lambda: phase_bulk(args, tag)))
         if "huge" in args.only:
             phases.append(("huge", lambda: phase_huge(args)))
+        if "queued" in args.only:
+            phases.append(("queued", lambda: phase_queued(args, tag)))
         for name, phase in phases:
             before = load()
             say(f"phase {name} (load {before})")
