@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -28,7 +28,6 @@ class Entry:
     result: Any = None
     error: BaseException | None = None
     done: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class GroupCommit:

@@ -72,8 +72,9 @@ MAX_FOLDED_LOADS = 8
 
 class _NothingToWrite(Exception):
     """Raised inside the transaction to roll it back (the version bump included). Carries
-    the execution's working set when it had one, for a group commit, which cannot roll
-    back one message alone and keeps the bump (see `_decide_in_group`)."""
+    the execution's working set when it had one, which the caller keeps in its cache at
+    the version its transaction leaves: the one before, rolled back alone; the bumped one
+    in a group commit, which cannot roll back one message alone (`_decide_in_group`)."""
 
     def __init__(self, execution_id: str | None = None, version: int = 0,
                  runs: list | None = None, execution=None) -> None:
@@ -202,7 +203,11 @@ class ExecutorService:
         try:
             with self.db.begin() as conn:
                 return self._decide(Writes(conn), message)
-        except _NothingToWrite:
+        except _NothingToWrite as nothing:
+            if nothing.runs is not None:  # rolled back: the row is at the version before
+                version = nothing.version - 1
+                self.runs.put(nothing.execution_id, version, nothing.runs,
+                              nothing.execution.model_copy(update={"version": version}))
             if isinstance(message, TimerFired):  # handled, if only to be ignored
                 with self.db.begin() as conn:
                     delete_timer(conn, message.timer_id)
@@ -231,8 +236,6 @@ class ExecutorService:
             # A resubmission that changes nothing is rare and worth seeing in the logs.
             log.log(logging.WARNING if isinstance(message, ResubmitAttempt) else logging.INFO,
                     "%s: %s", message.kind, decision.ignored)
-            self.runs.put(execution.id, execution.version - 1, runs,
-                          execution.model_copy(update={"version": execution.version - 1}))
             raise _NothingToWrite(execution.id, execution.version, runs, execution)
         if isinstance(message, TaskResult) and message.logs:  # before the lines it caused
             writes.logs(execution.id, [worker_log(execution, line) for line in message.logs])

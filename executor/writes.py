@@ -20,7 +20,8 @@ from podium.common.store import append_logs, insert_task_runs, update_task_runs
 from podium.common.store.logs import LogEntry
 from podium.common.store.outbox import enqueue_for_publish
 
-Outgoing = list[tuple[int, str, dict[str, Any]]]
+# (outbox row id, queue, payload): what `OutboxRelay.publish_committed` publishes.
+OutboxRows = list[tuple[int, str, dict[str, Any]]]
 
 
 class Writes:
@@ -30,7 +31,7 @@ class Writes:
         self._created: dict[str, TaskRun] = {}
         self._updated: dict[str, TaskRun] = {}
         self._logs: list[LogEntry] = []
-        self._messages: list[tuple[Outgoing, list[tuple[str, dict[str, Any]]]]] = []
+        self._messages: list[tuple[OutboxRows, list[tuple[str, dict[str, Any]]]]] = []
         self._executions: set[str] = set()
 
     def task_runs(self, execution_id: str, created: list[TaskRun],
@@ -57,12 +58,12 @@ class Writes:
         self._executions.add(execution_id)
 
     def messages(self, execution_id: str, messages: list[tuple[str, dict[str, Any]]]
-                 ) -> Outgoing:
+                 ) -> OutboxRows:
         """The outbox rows of these messages: at once alone; in a group, the list is
         filled by `flush`, before the commit."""
         if not self.batched:
             return enqueue_for_publish(self.conn, messages)
-        rows: Outgoing = []
+        rows: OutboxRows = []
         if messages:
             self._messages.append((rows, messages))
             self._executions.add(execution_id)

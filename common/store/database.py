@@ -91,6 +91,13 @@ class Database:
         self.dispose()
 
 
+def execute_rows(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> Any:
+    """Run `statement` for each of `rows`: one row as a plain execute, several as an
+    executemany. An executemany of one row pays for the batch machinery (a pipeline on
+    psycopg) for nothing, and the executor writes one row per table with most events."""
+    return conn.execute(statement, rows[0] if len(rows) == 1 else rows)
+
+
 def _pg_connect_args(statement_timeout: float | None) -> dict[str, Any]:
     if statement_timeout is None:
         return {}

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select
 
 from podium.common.nul import storable_text
+from podium.common.store.database import execute_rows
 from podium.common.store.errors import StoreError
 from podium.common.store.schema import logs
 
@@ -61,7 +62,7 @@ def append_logs(conn: Connection, entries: Sequence[LogEntry]) -> None:
                      "level_no": _LEVEL_NO[level], "message": storable_text(entry.message),
                      "timestamp": entry.timestamp, "namespace": entry.namespace,
                      "flow_id": entry.flow_id})
-    conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+    execute_rows(conn, _INSERT, rows)
 
 
 def fetch_logs(conn: Connection, execution_id: str, task_run_id: str | None = None,

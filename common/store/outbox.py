@@ -37,8 +37,8 @@ def enqueue_messages(conn: Connection, messages: Sequence[tuple[str, dict[str, A
     if not messages:
         return []
     now = utcnow()
-    rows = conn.execute(_INSERT_RETURNING_IDS, [{"queue": queue, "payload": payload, "created": now}
-                                    for queue, payload in messages])
+    rows = conn.execute(_INSERT_RETURNING_IDS, [
+        {"queue": queue, "payload": payload, "created": now} for queue, payload in messages])
     return [row.id for row in rows]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, delete, false, insert, select, tru
 
 from podium.common.models.execution import TaskRun
 from podium.common.models.state import TERMINATED, State
+from podium.common.store.database import execute_rows
 from podium.common.store.errors import NotFoundError
 from podium.common.store.schema import executions, task_runs
 from podium.common.store.types import utcnow
@@ -43,7 +44,7 @@ def insert_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> None:
         values = _values(run)
         values.update(id=run.id, updated=now, version=1)
         rows.append(values)
-    conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+    execute_rows(conn, _INSERT, rows)
 
 
 def update_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> int:
@@ -57,9 +58,7 @@ def update_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> int:
         values = _values(run)
         params.append({"b_id": run.id, "b_updated": now,
                        **{f"b_{name}": values[name] for name in _MUTABLE}})
-    # One row (the usual event) as a plain execute: an executemany of one row pays for
-    # the batch machinery (a pipeline on psycopg) for nothing.
-    result = conn.execute(_UPDATE, params[0] if len(params) == 1 else params)
+    result = execute_rows(conn, _UPDATE, params)
     written = result.rowcount
     if conn.dialect.supports_sane_multi_rowcount and written != len(runs):
         missing = _missing_ids(conn, [run.id for run in runs])

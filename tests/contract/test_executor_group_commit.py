@@ -12,7 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from podium.common.flow.loader import parse_flow
-from podium.common.messages import LogLine, RunTask, TaskResult, decode_worker_message
+from podium.common.messages import (
+    LogLine,
+    RunTask,
+    TaskResult,
+    decode_executor_message,
+    decode_worker_message,
+)
 from podium.common.models.state import State
 from podium.common.store import Database, get_execution, load_task_runs, save_flow
 from podium.common.store.logs import fetch_logs
@@ -80,7 +86,7 @@ def _drive(service: ExecutorService, transport: InProcessTransport, first: list[
     while pending:
         batches = [pending] if grouped else [[payload] for payload in pending]
         for batch in batches:
-            entries = [Entry(service_message(payload)) for payload in batch]
+            entries = [Entry(decode_executor_message(payload)) for payload in batch]
             service._decide_group(entries)
             groups += 1
             for entry in entries:
@@ -91,12 +97,6 @@ def _drive(service: ExecutorService, transport: InProcessTransport, first: list[
         results = [_result(decode_worker_message(p)) for p in _published(transport, WORKER_QUEUE)]
         pending = results + (results if duplicate_results else [])
     return groups
-
-
-def service_message(payload: dict):
-    from podium.common.messages import decode_executor_message
-
-    return decode_executor_message(payload)
 
 
 def _outcome(db: Database, ids: list[str]) -> list[tuple]:
@@ -165,7 +165,7 @@ def test_a_message_that_raises_fails_alone_and_its_group_commits(db, service,
         return decide(writes, flow, execution, runs, message)
 
     monkeypatch.setattr(executor, "_process", process_but_fail_one)
-    entries = [Entry(service_message(payload)) for payload in first]
+    entries = [Entry(decode_executor_message(payload)) for payload in first]
     executor._decide_group(entries)
 
     by_id = {entry.message.execution_id: entry for entry in entries}
