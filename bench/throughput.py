@@ -334,6 +334,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds per huge size (default max(120, 0.06 x N))")
     parser.add_argument("--timeout", type=float, default=300.0,
                         help="seconds one measured run may take")
+    parser.add_argument("--synchronous-commit", choices=("on", "off"), default="on",
+                        help="Podium's database.synchronous_commit (on: every commit waits "
+                             "for the disk flush, the default)")
     run.add_service_args(parser)
     parser.add_argument("--output", type=Path, default=RESULTS / "throughput-latest.json")
     args = parser.parse_args(argv)
@@ -361,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     tag = f"{int(time.time())}_{uuid.uuid4().hex[:6]}"
     signal.signal(signal.SIGTERM, run._interrupt)
+    # Read by Settings() here and by the fleet's processes, which inherit the environment.
+    os.environ["PODIUM_DATABASE__SYNCHRONOUS_COMMIT"] = \
+        "true" if args.synchronous_commit == "on" else "false"
     workloads: dict[str, Any] = {}
     loads: dict[str, Any] = {}
     failure = None
@@ -404,7 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         "config": {"podium": {"chain": "1 executor, 1 worker of concurrency 1 (bench.run)",
                               "bulk": f"1 executor (and 2 for podium_2x), 1 worker of "
                                       f"concurrency {CONCURRENCY}, ForEach concurrencyLimit "
-                                      f"{args.limit}"},
+                                      f"{args.limit}",
+                              "synchronous_commit": args.synchronous_commit},
                    "celery": {"chain": "1 worker, threads pool, concurrency 1",
                               "bulk": f"1 worker, threads pool, concurrency {CONCURRENCY}, "
                                       f"Redis result backend (the chord's join)"}},

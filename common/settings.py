@@ -53,6 +53,17 @@ class DatabaseSettings(BaseModel):
         description="SQLAlchemy URL of the SQL store (e.g. postgresql+psycopg://user@host/podium). "
         "Default: a SQLite file `podium.db` in `data_dir`.",
     )
+    synchronous_commit: bool = Field(
+        default=True,
+        description="PostgreSQL: whether a commit waits until its WAL is flushed to disk. "
+        "`false` takes that wait (one disk flush, milliseconds on most disks) off every "
+        "decision of the executor and every submission, as the embedded SQLite store does "
+        "(`synchronous=NORMAL`). What it risks: a crash of the database server (not of a "
+        "Podium process) may forget the last fraction of a second of commits. Nothing is "
+        "corrupted; executions whose decisions were forgotten are found by the executor's "
+        "lost-message look (run when it sees the database restarted) and their attempts run "
+        "again; a submission acknowledged just before such a crash may be gone.",
+    )
 
 
 class BrokerSettings(BaseModel):

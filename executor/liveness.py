@@ -2,7 +2,10 @@
 heartbeat row is older than the timeout, resubmits the attempts its dead workers were
 running, and, when a consumer died, looks for the messages lost with it
 (executor/lost_recovery.py). A service is judged only after this executor watched the
-store for a whole timeout without a gap (executor/store_watch.py)."""
+store for a whole timeout without a gap (executor/store_watch.py). A restart of the database
+server also triggers that look: a server that crashed may have forgotten commits made
+without waiting for the disk (database.synchronous_commit false) after their messages went
+out."""
 
 from __future__ import annotations
 
@@ -17,7 +20,11 @@ from podium.common.observability import metrics
 from podium.common.outbox_relay import OutboxRelay
 from podium.common.store import Database
 from podium.common.store.outbox import enqueue_for_publish
-from podium.common.store.services import claim_silent_services, forget_dead_services
+from podium.common.store.services import (
+    claim_silent_services,
+    database_started_at,
+    forget_dead_services,
+)
 from podium.common.transport.base import EXECUTOR_QUEUE
 from podium.executor.lost_recovery import LostMessageRecovery
 from podium.executor.store_watch import StoreWatch
@@ -55,6 +62,7 @@ class Liveness:
                     attempt=item["attempt"], worker_id=worker.id).encode())
                     for worker in dead for item in worker.running]
                 rows = enqueue_for_publish(conn, messages)
+                server_started = database_started_at(conn)
         except Exception:
             self.store_watch.lost()
             raise
@@ -68,8 +76,12 @@ class Liveness:
         metrics.get().workers_lost.inc(len(dead))
         metrics.get().worker_attempts_resubmitted.inc(len(messages))
         self.relay.publish_committed(rows)
+        restarted = self.store_watch.restarted(server_started)
+        if restarted:
+            log.warning("the database server restarted: looking for messages whose "
+                        "commits it may have forgotten")
         self.recovery.after_liveness_round(
-            any(service.kind in CONSUMERS for service in silent))
+            restarted or any(service.kind in CONSUMERS for service in silent))
         return len(messages)
 
     def start(self, stop: threading.Event, timeout_seconds: float) -> threading.Thread:

@@ -6,6 +6,9 @@ executor that was cut off from PostgreSQL (or frozen, or just started) finds eve
 when it comes back, although the services only failed to write for the same reason. So the
 liveness loop judges silence only after it has reached the store on every round for a whole
 timeout: after its own start or outage, everyone gets one timeout to beat again.
+
+It also notices the database server restarting (its start time changes): a server that
+crashed may have forgotten its last commits, and with them messages the executor sent.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ class StoreWatch:
     max_gap: timedelta
     since: datetime | None = None  # first round of the current unbroken run
     last: datetime | None = None  # last round that reached the store
+    server_started: datetime | None = None  # the database server's start, as last read
 
     def seen(self, at: datetime) -> None:
         """A round that started at `at` reached the store."""
@@ -39,3 +43,9 @@ class StoreWatch:
         if now - self.since < timeout:
             return None
         return now - timeout
+
+    def restarted(self, server_started: datetime | None) -> bool:
+        """Whether the database server restarted since the last round that read its start
+        time (never on the first read, nor where the store has no server)."""
+        before, self.server_started = self.server_started, server_started
+        return before is not None and server_started is not None and server_started != before

@@ -27,7 +27,8 @@ from podium.worker.script_limits import Limits
 
 
 def database(settings: Settings) -> Database:
-    return Database(settings.database.url)
+    return Database(settings.database.url,
+                    synchronous_commit=settings.database.synchronous_commit)
 
 
 def celery_transport(settings: Settings) -> CeleryTransport:

@@ -36,11 +36,13 @@ def normalize_url(url: str) -> str:
 class Database:
     def __init__(self, url: str, *, busy_timeout: float = 30.0, pool_size: int = 10,
                  echo: bool = False, statement_timeout: float | None = None,
-                 pre_ping: bool = False) -> None:
+                 pre_ping: bool = False, synchronous_commit: bool = True) -> None:
         """`statement_timeout` (seconds, PostgreSQL): a statement, and a connection
         attempt, that takes longer fails instead of blocking its caller. `pre_ping`: test
         each pooled connection before use (a round trip), for callers off the hot path
-        that must not fail once after a database restart (the heartbeat)."""
+        that must not fail once after a database restart (the heartbeat).
+        `synchronous_commit=False` (PostgreSQL): commits do not wait for the disk flush
+        (settings.database.synchronous_commit says what that risks)."""
         self.url = normalize_url(url)
         parsed = make_url(self.url)
         backend = parsed.get_backend_name()
@@ -52,7 +54,8 @@ class Database:
                                  f"(postgresql+psycopg://...), got {parsed.drivername}")
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size,
                                         pool_pre_ping=pre_ping, pool_recycle=600, echo=echo,
-                                        connect_args=_pg_connect_args(statement_timeout))
+                                        connect_args=_pg_connect_args(statement_timeout,
+                                                                       synchronous_commit))
             # No pre-ping by default: it costs a round trip on every checkout of the hot
             # path. After a database restart the first statement on a stale connection
             # fails and invalidates the whole pool (every older connection is replaced at
@@ -98,11 +101,17 @@ def execute_rows(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -
     return conn.execute(statement, rows[0] if len(rows) == 1 else rows)
 
 
-def _pg_connect_args(statement_timeout: float | None) -> dict[str, Any]:
-    if statement_timeout is None:
-        return {}
-    return {"connect_timeout": max(1, round(statement_timeout)),
-            "options": f"-c statement_timeout={int(statement_timeout * 1000)}"}
+def _pg_connect_args(statement_timeout: float | None, synchronous_commit: bool) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    options = []
+    if statement_timeout is not None:
+        args["connect_timeout"] = max(1, round(statement_timeout))
+        options.append(f"-c statement_timeout={int(statement_timeout * 1000)}")
+    if not synchronous_commit:
+        options.append("-c synchronous_commit=off")
+    if options:
+        args["options"] = " ".join(options)
+    return args
 
 
 def _sqlite_engine(url: str, busy_timeout: float, echo: bool) -> Engine:

@@ -118,3 +118,14 @@ def _instance(row: Any) -> ServiceInstance:
                            version=row.version, started_at=row.started_at,
                            heartbeat_at=row.heartbeat_at, state=row.state,
                            info=row.info or {}, running=row.running or [])
+
+
+def database_started_at(conn: Connection) -> datetime | None:
+    """When the database server last started (PostgreSQL); None on SQLite, which is a file
+    in this process, not a server. A change between two reads means the server restarted:
+    commits made without waiting for the disk (database.synchronous_commit false) may be
+    gone."""
+    if conn.dialect.name != "postgresql":
+        return None
+    started: datetime = conn.exec_driver_sql("SELECT pg_postmaster_start_time()").scalar_one()
+    return started

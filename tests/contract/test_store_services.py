@@ -99,3 +99,17 @@ def test_two_replicas_claiming_at_once_split_the_silent_workers(db):
         thread.join()
     everything = [worker for batch in claimed for worker in batch]
     assert sorted(everything) == sorted(f"w{n}" for n in range(20))  # each exactly once
+
+
+def test_the_database_server_start_time_is_read_where_there_is_a_server(db, backend):
+    from podium.common.store.services import database_started_at
+
+    with db.read() as conn:
+        first = database_started_at(conn)
+    with db.read() as conn:
+        again = database_started_at(conn)
+    if backend == "sqlite":
+        assert first is None and again is None
+    else:
+        assert first is not None and first == again
+        assert first.tzinfo is not None and first <= datetime.now(timezone.utc)

@@ -60,3 +60,17 @@ def test_rounds_closer_than_the_gap_are_one_unbroken_watch():
     watch = StoreWatch(max_gap=timedelta(seconds=5))
     watch_rounds(watch, 0, 24, every=4.0)
     assert watch.silent_before(s(24), TIMEOUT) == s(14)
+
+
+def test_a_changed_database_start_time_is_a_restart_and_the_first_read_is_not():
+    watch = StoreWatch(max_gap=timedelta(seconds=5))
+    assert watch.restarted(s(-100)) is False  # first read: nothing to compare with
+    assert watch.restarted(s(-100)) is False
+    watch.lost()  # an outage in between does not forget the start time seen before it
+    assert watch.restarted(s(30)) is True
+    assert watch.restarted(s(30)) is False
+
+
+def test_a_store_without_a_server_never_restarts():
+    watch = StoreWatch(max_gap=timedelta(seconds=5))
+    assert [watch.restarted(None) for _ in range(3)] == [False, False, False]
