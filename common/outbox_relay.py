@@ -31,6 +31,7 @@ class OutboxRelay:
         self.transport = transport
         self.grace = timedelta(seconds=grace_seconds)
         self.batch_interval = batch_interval
+        self.sweep_every: float | None = None  # set by run_background when it sweeps
         self._published: list[int] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -96,6 +97,7 @@ class OutboxRelay:
                        sweep_every: float | None = 5.0) -> threading.Thread:
         """Delete published rows in batches; with `sweep_every`, also republish leftovers
         (services do; clients that only submit leave sweeping to the executors)."""
+        self.sweep_every = sweep_every
         def loop() -> None:
             last_sweep = 0.0
             while not stop.is_set():
@@ -114,3 +116,9 @@ class OutboxRelay:
         thread = threading.Thread(target=loop, name="outbox-relay", daemon=True)
         thread.start()
         return thread
+
+    def leftovers_republished_within(self) -> float:
+        """Seconds by which a leftover row present now has been republished by a sweep
+        (of this relay, or another executor's at the default pace)."""
+        every = self.sweep_every if self.sweep_every is not None else 5.0
+        return self.grace.total_seconds() + 2 * every

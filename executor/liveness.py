@@ -81,7 +81,7 @@ class Liveness:
             log.warning("the database server restarted: looking for messages whose "
                         "commits it may have forgotten")
         self.recovery.after_liveness_round(
-            restarted or any(service.kind in CONSUMERS for service in silent))
+            any(service.kind in CONSUMERS for service in silent), store_restarted=restarted)
         return len(messages)
 
     def start(self, stop: threading.Event, timeout_seconds: float) -> threading.Thread:

@@ -36,15 +36,29 @@ class LostMessageRecovery:
         self.flows, self.config, self.counters = flows, config, counters
         self._due = False  # a consumer died: look for messages lost with it
         self._next_scan = time.monotonic() + LOST_SCAN_SECONDS  # the safety net
+        self._recheck_at: float | None = None  # the second look after a store restart
 
-    def after_liveness_round(self, consumer_died: bool) -> None:
+    def after_liveness_round(self, consumer_died: bool, store_restarted: bool = False) -> None:
         """Looked for until a look succeeds (the broker may be what failed); and now and
-        then anyway, for a loss nothing else revealed."""
-        self._due |= consumer_died or time.monotonic() >= self._next_scan
+        then anyway, for a loss nothing else revealed.
+
+        After the database server restarted, looked for twice: at once, and again once the
+        outbox sweeper has republished the rows whose deletion the server forgot. Such a
+        row hides its attempt from the first look (it is "about to be sent"), and when it is
+        sent the worker drops it, having published that attempt's result already: only a
+        second look sees the attempt left open with no message standing for it."""
+        now = time.monotonic()
+        rechecking = self._recheck_at is not None and now >= self._recheck_at
+        if store_restarted:  # (again): the second look counts from the latest restart
+            self._recheck_at = now + self.relay.leftovers_republished_within()
+            rechecking = False
+        self._due |= consumer_died or store_restarted or rechecking or now >= self._next_scan
         if self._due:
             self.resend()
             self._due = False
             self._next_scan = time.monotonic() + LOST_SCAN_SECONDS
+            if rechecking:
+                self._recheck_at = None
 
     def resend(self) -> int:
         """Send again what the store waits on and no message stands for; returns how many."""

@@ -151,14 +151,16 @@ class PostgresServer:
     def _run(self, *argv: str) -> None:
         subprocess.run([*self._as, *argv], check=True, capture_output=True, timeout=120)
 
-    def init(self) -> PostgresServer:
-        """Create the cluster and start it."""
+    def init(self, *settings: str) -> PostgresServer:
+        """Create the cluster and start it; `settings` are more `name=value` server
+        settings."""
         self._run(self.initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust",
                   "--no-sync", "-E", "UTF8")
         # fsync off: the machine never crashes under the tests, only PostgreSQL is
         # stopped, and the OS keeps what it was given. Commits stay synchronous.
         options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c max_connections=300 -c full_page_writes=off")
+                   "-c fsync=off -c max_connections=300 -c full_page_writes=off" +
+                   "".join(f" -c {setting}" for setting in settings))
         (self.folder / "options").write_text(options)
         self.start()
         return self
