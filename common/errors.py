@@ -61,6 +61,11 @@ class FlowValidationError(PodiumError):
         super().__init__("\n".join(lines))
 
 
+class FlowTestFileError(FlowValidationError):
+    """A flow test file (`podium flow test`) is not valid, or names a flow or task that is
+    not there. Holds every problem found, each with its location."""
+
+
 class YamlSyntaxError(FlowValidationError):
     """The document is not acceptable YAML (syntax, tags, aliases, size, encoding)."""
 

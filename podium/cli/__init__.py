@@ -9,6 +9,7 @@ import click
 from podium.cli.execution_commands import execution
 from podium.cli.file_commands import download, files
 from podium.cli.flow_commands import flow
+from podium.cli.flow_test_command import flow_test
 from podium.cli.kv_commands import kv
 from podium.cli.namespace_commands import namespace
 from podium.cli.plugin_commands import plugins
@@ -28,6 +29,7 @@ def main() -> None:
 
 execution.add_command(files)
 execution.add_command(download)
+flow.add_command(flow_test)
 main.add_command(flow)
 main.add_command(run)
 main.add_command(kv)
