@@ -11,10 +11,9 @@ import click
 from podium.cli.backend import Backend
 from podium.cli.backend_choice import backend_options
 from podium.common.errors import FlowValidationError
+from podium.common.flow.files import flow_files
 from podium.common.flow.loader import load_flow_file
 from podium.common.flow.trigger_loops import loop_warnings
-
-FLOW_SUFFIXES = (".yaml", ".yml")
 
 
 @click.group()
@@ -64,17 +63,6 @@ def deploy(paths: tuple[Path, ...], backend: Backend) -> None:
     for path, given, more in zip(files, warnings, found):
         for warning in [*given, *more]:
             click.echo(f"warning  {path}: {warning}")
-
-
-def flow_files(paths: tuple[Path, ...]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in FLOW_SUFFIXES
-                                and p.is_file()))
-        else:
-            files.append(path)
-    return files
 
 
 def _add_loop_warnings(results: list[dict]) -> None:

@@ -10,7 +10,7 @@ import click
 
 from podium import wiring
 from podium.common.settings import Settings
-from podium.flowtest.fixtures import register_fixture_type
+from podium.flowtest.fixtures import fixture_type_registered
 from podium.flowtest.project import discover
 from podium.flowtest.report import case_line, succeeded, summary, write_junit
 from podium.flowtest.runner import DEFAULT_TIMEOUT, RunOptions, case_runs, run_cases
@@ -34,13 +34,13 @@ def flow_test(paths: tuple[Path, ...], junit_file: Path | None, parallel: int, t
     Each case runs embedded (no server), fixtured tasks replaced by their fixtures. Exit
     code 0 when every case passes, 1 otherwise.
     """
-    register_fixture_type()
     settings = Settings()
     wiring.worker_http(settings)  # PODIUM_HTTP__*: the hosts http tasks may reach
     options = RunOptions(parallel=parallel, timeout=timeout,
                          script_env_dir=settings.worker.script_env_dir)
     if not watching:
-        passed, _ = run_once(paths, options, junit_file)
+        with fixture_type_registered():
+            passed, _ = run_once(paths, options, junit_file)
         sys.exit(0 if passed else 1)
 
     def run() -> list[Path]:
@@ -51,7 +51,8 @@ def flow_test(paths: tuple[Path, ...], junit_file: Path | None, parallel: int, t
                    f"{' ...' if len(changes) > 5 else ''}; running again\n")
 
     try:
-        watch(paths, run, on_change)
+        with fixture_type_registered():
+            watch(paths, run, on_change)
     except KeyboardInterrupt:
         sys.exit(0)
 

@@ -14,25 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
-from podium.cli.flow_commands import flow_files
 from podium.common.errors import FlowValidationError
-from podium.common.flow.loader import LoadedFlow, load_flow_file
+from podium.common.flow.files import FlowKey, ProjectFlow, project_files
+from podium.common.flow.loader import load_flow_file
 from podium.common.flow.model import NAMESPACE_PATTERN, Flow
-
-FlowKey = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class ProjectFlow:
-    path: Path
-    loaded: LoadedFlow
-
-    @property
-    def key(self) -> FlowKey:
-        return self.loaded.flow.namespace, self.loaded.flow.id
 
 
 class ProjectError(Exception):
@@ -44,7 +31,7 @@ def load_flows(folders: Iterable[Path], main: ProjectFlow) -> list[ProjectFlow]:
     `main` in another file: refused). Raises ProjectError with every problem found."""
     problems: list[str] = []
     found: dict[FlowKey, ProjectFlow] = {main.key: main}
-    for path in _yaml_files(folders):
+    for path in project_files(folders):
         if path.resolve() == main.path.resolve():
             continue
         try:
@@ -103,16 +90,6 @@ def namespace_file_sources(values: Iterable[str], default_namespace: str) -> lis
             raise ProjectError(f"--namespace-files {value}: {path} is not a folder")
         sources.append((namespace, path))
     return sources
-
-
-def _yaml_files(folders: Iterable[Path]) -> list[Path]:
-    found = []
-    for folder in folders:
-        for path in flow_files((folder,)):
-            inner = path.relative_to(folder).parent.parts if folder.is_dir() else ()
-            if not any(part.startswith(".") for part in inner):
-                found.append(path)
-    return found
 
 
 def _name(key: FlowKey) -> str:

@@ -39,7 +39,8 @@ class AssertionResult:
         """Why it failed, for people: the case, where the assertion is, its expression and
         operator, then expected vs actual."""
         where = f" ({self.location})" if self.location else ""
-        head = f"{self.case_id}, assertion {self.index}{where}: {self.expression} {self.operator}"
+        case = f"{self.case_id}, " if self.case_id else ""
+        head = f"{case}assertion {self.index}{where}: {self.expression} {self.operator}"
         if self.description:
             head += f"  ({self.description})"
         if self.problem:
@@ -49,8 +50,8 @@ class AssertionResult:
 
 def check(index: int, assertion: Assertion, context: dict[str, Any]) -> list[AssertionResult]:
     """One result per operator of the assertion."""
-    base = {"index": index, "expression": _text(assertion.value),
-            "description": assertion.error_message or assertion.description}
+    base: dict[str, Any] = {"index": index, "expression": _text(assertion.value),
+                            "description": assertion.error_message or assertion.description}
     scoped, problem = _scope(assertion, context)
     if problem is None:
         try:
@@ -88,6 +89,9 @@ class _CannotCompare(Exception):
 
 
 def equal(actual: Any, expected: Any) -> bool:
+    if isinstance(actual, bool) != isinstance(expected, bool) and \
+            not isinstance(actual, str) and not isinstance(expected, str):
+        return False  # 1 is not true, whatever Python says
     if type(actual) is type(expected) or _number(actual) and _number(expected):
         return bool(actual == expected)
     if isinstance(actual, str) != isinstance(expected, str) and \

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import difflib
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, Literal
 
 from ruamel.yaml import YAML
@@ -56,11 +57,19 @@ class FixtureTask(Task):
         return Outcome(State(self.state), outputs=outputs or None)
 
 
-def register_fixture_type() -> None:
-    """Make the fixture task type known to this process (the CLI's `flow test` calls it
-    before loading any flow; registering twice is harmless)."""
-    if registry.resolve("task", FIXTURE_TYPE) is not FixtureTask:
+@contextmanager
+def fixture_type_registered() -> Iterator[None]:
+    """The fixture task type known to this process while the block runs (`flow test`
+    wraps its runs in it), and taken out after unless it was known before: the plugin
+    catalog of a process that runs no test never lists it."""
+    added = registry.resolve("task", FIXTURE_TYPE) is None
+    if added:
         registry.add("task", FixtureTask)
+    try:
+        yield
+    finally:
+        if added:
+            registry.remove("task", FixtureTask)
 
 
 def with_fixtures(loaded: LoadedFlow, fixtures: list[TaskFixture], where: str) -> LoadedFlow:

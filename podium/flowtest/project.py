@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from podium.cli.flow_commands import flow_files
-from podium.cli.run_project import FlowKey, ProjectFlow
 from podium.common.errors import FlowValidationError
+from podium.common.flow.files import FlowKey, ProjectFlow, project_files
 from podium.common.flow.loader import load_flow_file
 from podium.common.flow.yaml_source import load_yaml
 from podium.flowtest.spec import FlowTestSuite, is_test_document, load_suite
@@ -31,7 +30,7 @@ def discover(paths: tuple[Path, ...]) -> Project:
     project = Project()
     tests: list[FlowTestSuite] = []
     flows: dict[FlowKey, ProjectFlow] = {}
-    for path in _visible(paths):
+    for path in project_files(paths):
         project.files.append(path)
         try:
             if _is_test_file(path):
@@ -87,14 +86,3 @@ def _is_test_file(path: Path) -> bool:
         return is_test_document(load_yaml(path.read_bytes(), name=str(path)).data)
     except (FlowValidationError, OSError):
         return False
-
-
-def _visible(paths: tuple[Path, ...]) -> list[Path]:
-    """The YAML files under `paths`, hidden folders (.github/, ...) skipped."""
-    found = []
-    for folder in paths:
-        for path in flow_files((folder,)):
-            inner = path.relative_to(folder).parent.parts if folder.is_dir() else ()
-            if not any(part.startswith(".") for part in inner):
-                found.append(path)
-    return found

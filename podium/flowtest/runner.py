@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from podium.application.executions import resolved_outputs
-from podium.cli.run_project import ProjectFlow
 from podium.common.errors import PodiumError
+from podium.common.flow.files import ProjectFlow
 from podium.flowtest.assertions import AssertionResult, check
 from podium.flowtest.context import finished_context
 from podium.flowtest.fixtures import with_fixtures

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from podium.cli.flow_commands import flow_files
+from podium.common.flow.files import flow_files
 
 Snapshot = dict[Path, tuple[int, int]]
 
@@ -39,15 +39,21 @@ def watch(paths: tuple[Path, ...], run: Callable[[], list[Path]],
           on_change: Callable[[list[Path]], None], *, poll: float = 0.5,
           keep_going: Callable[[], bool] = lambda: True) -> None:
     """Call `run` (which returns the extra files it read), then again after each change,
-    while `keep_going()`; `on_change` is told which files changed first."""
-    extra = run()
-    last = snapshot(paths, extra)
+    while `keep_going()`; `on_change` is told which files changed first. The files are
+    looked at before each run: an edit made while a run goes on makes another one."""
+    last, extra = _run_from(snapshot(paths), run)
     while keep_going():
         time.sleep(poll)
         current = snapshot(paths, extra)
         changes = changed_files(last, current)
         if changes:
             on_change(changes)
-            extra = run()
-            current = snapshot(paths, extra)
+            current, extra = _run_from(current, run)
         last = current
+
+
+def _run_from(before: Snapshot, run: Callable[[], list[Path]]) -> tuple[Snapshot, list[Path]]:
+    """Run; the snapshot to compare the next poll with: `before`, plus the extra files the
+    run read that `before` did not know (as they are now)."""
+    extra = run()
+    return {**snapshot((), extra), **before}, extra
