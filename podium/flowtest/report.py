@@ -12,6 +12,9 @@ from podium.flowtest.runner import CaseResult, Status
 _MARKS = {Status.PASSED: "PASS ", Status.FAILED: "FAIL ", Status.ERROR: "ERROR",
           Status.SKIPPED: "SKIP "}
 
+_COUNTED = {Status.PASSED: "passed", Status.FAILED: "failed", Status.ERROR: "error(s)",
+            Status.SKIPPED: "skipped"}
+
 
 def case_line(result: CaseResult) -> str:
     """`PASS  suite / case  (1.23s)` and, for a failure or an error, why (indented)."""
@@ -29,7 +32,7 @@ def case_line(result: CaseResult) -> str:
 
 def summary(results: list[CaseResult], problems: list[str], seconds: float) -> str:
     counts = Counter(result.status for result in results)
-    parts = [f"{counts[status]} {status.value}" for status in Status if counts[status]]
+    parts = [f"{counts[status]} {_COUNTED[status]}" for status in Status if counts[status]]
     if problems:
         parts.append(f"{len(problems)} file problem(s)")
     return f"{', '.join(parts) or 'nothing run'} in {seconds:.2f}s"

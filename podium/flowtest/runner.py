@@ -23,6 +23,7 @@ from typing import Any
 from podium.application.executions import resolved_outputs
 from podium.common.errors import PodiumError
 from podium.common.flow.files import ProjectFlow
+from podium.common.models.execution import Execution
 from podium.flowtest.assertions import AssertionResult, check
 from podium.flowtest.context import finished_context
 from podium.flowtest.fixtures import with_fixtures
@@ -104,6 +105,9 @@ def run_case(run: CaseRun, options: RunOptions) -> CaseResult:
     except (PodiumError, TimeoutError, OSError) as exc:
         return CaseResult(run.suite, run.case.id, Status.ERROR, time.perf_counter() - began,
                           error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - one broken case must not end the others
+        return CaseResult(run.suite, run.case.id, Status.ERROR, time.perf_counter() - began,
+                          error=f"the case could not run: {type(exc).__name__}: {exc}")
     results = [replace(result, case_id=run.case.id,
                        location=run.suite.where("testCases", run.index, "assertions", index - 1))
                for index, assertion in enumerate(run.case.assertions, 1)
@@ -124,11 +128,26 @@ def _execute(run: CaseRun, options: RunOptions) -> dict[str, Any]:
             runtime.deploy(other.loaded)
         runtime.deploy(loaded)
         execution = runtime.submit(flow.namespace, flow.id, run.case.fixtures.inputs or {})
-        execution = runtime.wait(execution.id, timeout=options.timeout)
+        execution = _wait(runtime, execution.id, options.timeout)
         runtime.wait_idle(timeout=_SETTLE_SECONDS)
         task_runs = runtime.task_runs(execution.id)
         outputs = {task_run.id: resolved_outputs(runtime, task_run) for task_run in task_runs}
         return finished_context(execution, task_runs, outputs, runtime.logs(execution.id))
+
+
+def _wait(runtime: Runtime, execution_id: str, timeout: float) -> Execution:
+    """The ended execution; past `timeout`, the execution is killed (its running tasks
+    stopped, so that the runtime closes soon) and TimeoutError says so."""
+    try:
+        return runtime.wait(execution_id, timeout=timeout)
+    except TimeoutError:
+        runtime.kill(execution_id)
+        try:
+            runtime.wait(execution_id, timeout=_SETTLE_SECONDS)
+        except TimeoutError:
+            pass
+        raise TimeoutError(f"the execution did not end within {timeout:g}s (--timeout): "
+                           "killed") from None
 
 
 @contextmanager

@@ -223,7 +223,7 @@ def test_a_fixture_naming_no_task_is_an_error_with_a_suggestion(tmp_path):
     assert "test.yaml:6:5: case 'typo'" in result.output
     assert "fixture for task 'fetsh': flow company.team.f has no such task (did you mean " \
            "'fetch'?)" in result.output
-    assert "1 error in" in result.output
+    assert "1 error(s) in" in result.output
 
 
 def test_broken_test_files_are_reported_with_their_line_and_nothing_else_hides_them(tmp_path):
@@ -295,3 +295,39 @@ def test_a_disabled_case_is_skipped(tmp_path):
     result = invoke(str(tmp_path))
     assert result.exit_code == 0, result.output
     assert "SKIP   f-tests / off" in result.output
+
+
+def test_bad_inputs_and_a_timeout_are_errors_of_their_case_only(tmp_path):
+    write(tmp_path, "flow.yaml", """
+        id: f
+        namespace: company.team
+        inputs:
+          - id: n
+            type: INT
+        tasks:
+          - id: wait
+            type: io.kestra.plugin.core.flow.Sleep
+            duration: "{{ inputs.n == 0 ? 'PT0S' : 'PT60S' }}"
+    """)
+    write(tmp_path, "test.yaml", """
+        id: t
+        flow: flow.yaml
+        testCases:
+          - id: bad_input
+            fixtures: {inputs: {n: abc}}
+            assertions: [{value: "{{ state }}", equalTo: SUCCESS}]
+          - id: too_slow
+            fixtures: {inputs: {n: 1}}
+            assertions: [{value: "{{ state }}", equalTo: SUCCESS}]
+          - id: quick
+            fixtures: {inputs: {n: 0}}
+            assertions: [{value: "{{ state }}", equalTo: SUCCESS}]
+    """)
+    result = invoke(str(tmp_path), "--timeout", "2", "--parallel", "3")
+    assert result.exit_code == 1
+    assert "ERROR  t / bad_input" in result.output
+    assert "Invalid input `n`: expected INT but received `abc`" in result.output
+    assert "ERROR  t / too_slow" in result.output
+    assert "the execution did not end within 2s (--timeout): killed" in result.output
+    assert "PASS   t / quick" in result.output
+    assert "1 passed, 2 error(s) in" in result.output
