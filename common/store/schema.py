@@ -2,7 +2,8 @@
 `common/store/migrations/versions/` must build exactly this metadata; a contract test
 checks that autogenerate finds no difference.
 
-Every timestamp column is UTC (`UTCDateTime`); every JSON column is JSONB on PostgreSQL.
+Every timestamp column is UTC (`UTCDateTime`); every JSON column is `json` on PostgreSQL
+(never `jsonb`, which would sort an object's keys).
 Rows that change often (executions, task runs) carry `updated` and `version`: `version`
 goes up by one on every write of that row, so "which rows did this event touch" is
 observable.

@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, DateTime
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
 from podium.common.errors import PodiumError
@@ -51,5 +50,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-# JSON that stores SQL NULL for None; JSONB on PostgreSQL.
-JSONValue = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+# JSON that stores SQL NULL for None; PostgreSQL's `json`, never `jsonb`, which would sort
+# an object's keys: outputs must read back in the task's own order on every backend
+# (migration 0010).
+JSONValue = JSON(none_as_null=True)

@@ -4,6 +4,7 @@ and migrations: test_store_schema.py."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -199,6 +200,22 @@ def test_null_json_fields_stay_null(db):
         got = get_execution(conn, ex.id)
     assert got.outputs is None and got.trigger is None and got.variables is None
     assert got.inputs == {} and got.labels == []
+
+
+def test_json_objects_keep_their_key_order(db):
+    """Outputs read back in the task's own order, as the embedded store keeps them (a
+    PostgreSQL `jsonb` column would sort the keys: shorter ones first)."""
+    given = {"zeta": 1, "a": 2, "middle": {"yy": 1, "b": [{"long-key": 1, "k": 2}]}}
+    ex = execution(inputs=given, outputs=given, variables=given)
+    run = task_run(ex.id, "t", 0, outputs=given)
+    with db.begin() as conn:
+        insert_execution(conn, ex)
+        insert_task_runs(conn, [run])
+    with db.begin() as conn:
+        got, got_run = get_execution(conn, ex.id), get_task_run(conn, run.id)
+    expected = json.dumps(given)
+    for stored in (got.inputs, got.outputs, got.variables, got_run.outputs):
+        assert json.dumps(stored) == expected
 
 
 def test_lock_update_and_version(db):
