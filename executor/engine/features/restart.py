@@ -18,6 +18,7 @@ ExecutionService.restart / replay / markAs).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from podium.common.flow.model import Flow
@@ -223,7 +224,7 @@ def replay(tx: ExecutionTx, message: ReplayExecution, config: EngineConfig) -> s
         return "a replay needs a new execution id"
     replayed = Execution(
         id=message.new_execution_id, namespace=source.namespace, flow_id=source.flow_id,
-        flow_revision=source.flow_revision, history=StateHistory.new(tx.now),
+        flow_revision=source.flow_revision, history=_replayed_history(source, chosen, tx.now),
         inputs=source.inputs, labels=source.labels, trigger=source.trigger,
         parent_id=source.id, original_id=source.original_id or source.id,
         attempt_number=source.attempt_number + 1,
@@ -238,6 +239,18 @@ def replay(tx: ExecutionTx, message: ReplayExecution, config: EngineConfig) -> s
     tx.log(None, "INFO", f"Replayed as execution {replayed.id}"
                          + (f" from task run {chosen.id} ({chosen.task_id})" if chosen else ""))
     return None
+
+
+def _replayed_history(source: Execution, chosen: TaskRun | None, now: datetime) -> StateHistory:
+    """A replay from a task run continues the source's history, as Kestra's does (its state
+    is the source's with RESTARTED added), so its start and duration cover the whole
+    execution, the copied task runs' time included. It then enters CREATED, which starts
+    it here (Kestra starts its RESTARTED execution directly). A whole replay starts anew."""
+    if chosen is None:
+        return StateHistory.new(now)
+    return StateHistory(current=State.CREATED, histories=(
+        *source.history.histories, StateEntry(state=State.RESTARTED, date=now),
+        StateEntry(state=State.CREATED, date=now)))
 
 
 def _replayed_variables(source: Execution) -> dict[str, Any] | None:

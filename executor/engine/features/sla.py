@@ -70,8 +70,8 @@ def after_advance(tx: ExecutionTx, config: EngineConfig) -> None:
 
 def _started_now(tx: ExecutionTx) -> bool:
     """The execution entered RUNNING for the first time while handling this message."""
-    first = next((e for e in tx.execution.history.histories if e.state is State.RUNNING), None)
-    return first is not None and first.date == tx.now
+    started = _start_date(tx)
+    return started is not None and started == tx.now
 
 
 def _schedule(tx: ExecutionTx, config: EngineConfig) -> None:
@@ -258,8 +258,11 @@ def _remember(tx: ExecutionTx, sla_id: str) -> None:
 
 
 def _start_date(tx: ExecutionTx) -> datetime | None:
-    return next((e.date for e in tx.execution.history.histories if e.state is State.RUNNING),
-                None)
+    """When the execution first ran since it was created: a replay from a task run carries
+    its source's history before its own CREATED (restart.py), which is not its run."""
+    histories = tx.execution.history.histories
+    created = max((i for i, e in enumerate(histories) if e.state is State.CREATED), default=0)
+    return next((e.date for e in histories[created:] if e.state is State.RUNNING), None)
 
 
 def _iso(delta: timedelta) -> str:

@@ -3,10 +3,12 @@ replay, markAs)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from podium.common.messages import ReplayExecution, RestartExecution, SetTaskRunState
 from podium.common.models.execution import new_id
 from podium.common.models.state import State
-from podium.executor.engine.commands import CreateExecution, KillRunningTasks
+from podium.executor.engine.commands import CreateExecution, KillRunningTasks, ScheduleTimer
 from tests.unit.executor.harness import Harness
 
 HEAD = "id: f\nnamespace: company.team\ntasks:\n"
@@ -159,6 +161,39 @@ def test_replay_from_a_task_run_copies_the_runs_before_it():
     assert [d.task_run.task_id for d in r.dispatched] == ["b"]
     assert drive(r, Broken(), 0) is State.SUCCESS
     assert r.states() == {"a": "SUCCESS", "b": "SUCCESS", "c": "SUCCESS"}
+
+
+def test_a_replay_from_a_task_run_lasts_the_whole_execution_as_in_kestra():
+    """Kestra's replay from a task run keeps the source's state history (RESTARTED added):
+    the replay's start, end and duration cover the copied part too."""
+    source = HEAD + ret("a") + ret("b")
+    h = Harness(source)
+    assert h.run() is State.SUCCESS
+    started = h.execution.history.start_date
+    [b] = h.by_task("b")
+    r = replayed(h, source, b.id)
+    r.now = h.now
+    assert r.execution.history.start_date == started
+    assert [e.state for e in r.execution.history.histories][-2:] == [State.RESTARTED,
+                                                                      State.CREATED]
+    r.start()
+    assert drive(r, Broken(), 0) is State.SUCCESS
+    history = r.execution.history
+    assert history.start_date == started and history.end_date == r.now
+    assert history.end_date - history.start_date > h.execution.history.end_date - started
+    assert replayed(h, source).execution.history.start_date > started  # a whole replay
+
+
+def test_a_replay_from_a_task_run_gets_its_own_flow_timeout():
+    """Its history starts with its source's, but its timers count from its own start."""
+    source = HEAD.replace("tasks:\n", "timeout: PT1M\ntasks:\n") + ret("a") + ret("b")
+    h = Harness(source)
+    assert h.run() is State.SUCCESS
+    r = replayed(h, source, h.by_task("b")[0].id)
+    r.now = h.now
+    started = r.start()
+    [timer] = [c for c in started.commands if isinstance(c, ScheduleTimer)]
+    assert timer.kind == "flow_timeout" and timer.fire_at == r.now + timedelta(minutes=1)
 
 
 def test_replay_from_a_foreach_iteration_copies_the_other_iterations():
