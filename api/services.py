@@ -20,5 +20,6 @@ Kind = Literal[service_rows.SERVICE_KINDS]  # type: ignore[valid-type]
 @router.get("")
 def services(kind: Kind | None = None, all: bool = False,  # noqa: A002 - the query name
              runtime: Runtime = Depends(runtime_of)) -> list:
-    """Live services (RUNNING or DRAINING); `all=true` adds those declared DEAD lately."""
+    """Live services (RUNNING or DRAINING) with the attempts they still run; `all=true` adds
+    those that ended: SILENT (no heartbeat past the timeout) or declared DEAD lately."""
     return [describe(row) for row in service_rows.services(runtime, kind=kind, include_dead=all)]

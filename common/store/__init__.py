@@ -24,6 +24,7 @@ from podium.common.store.executions import (
     list_executions,
     lock_and_bump_execution,
     lock_execution,
+    running_ids,
     update_execution,
 )
 from podium.common.store.flows import (
@@ -78,6 +79,7 @@ from podium.common.store.task_runs import (
     insert_task_runs,
     load_task_runs,
     load_task_runs_by_task,
+    unfinished_attempts,
     update_task_runs,
 )
 from podium.common.store.timers import (
@@ -114,7 +116,7 @@ __all__ = [
     "FlowRevision", "save_flow", "get_flow", "list_flows", "list_revisions", "delete_flow",
     "flow_namespaces", "delete_revisions", "revisions_in_use",
     "insert_execution", "get_execution", "lock_execution", "update_execution",
-    "list_executions", "count_executions", "lock_and_bump_execution",
+    "list_executions", "running_ids", "unfinished_attempts", "count_executions", "lock_and_bump_execution",
     "insert_task_runs", "update_task_runs", "load_task_runs", "load_task_runs_by_task",
     "get_task_run",
     "LEVELS", "LogEntry", "LogRecord", "append_logs", "fetch_logs",

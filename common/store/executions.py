@@ -145,6 +145,17 @@ def startable_created_ids(conn: Connection, now: datetime) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
+def running_ids(conn: Connection, execution_ids: Iterable[str]) -> set[str]:
+    """Those of `execution_ids` whose execution exists and has not ended."""
+    wanted = list(set(execution_ids))
+    if not wanted:
+        return set()
+    query = select(executions.c.id).where(
+        executions.c.id.in_(wanted),
+        executions.c.state.not_in([state.value for state in State if state.is_terminated]))
+    return set(conn.execute(query).scalars())
+
+
 def list_children(conn: Connection, parent_id: str, running: bool = False,
                   limit: int | None = None) -> list[Execution]:
     """Executions whose `parent_id` is this one (subflow children, retry attempts), oldest

@@ -116,6 +116,17 @@ def load_task_runs_by_task(conn: Connection, execution_id: str, task_ids: Iterab
     return sorted(found, key=lambda run: (run.seq, run.id))
 
 
+def unfinished_attempts(conn: Connection, task_run_ids: Iterable[str]) -> dict[str, int]:
+    """Of `task_run_ids`, those whose task run has not ended, each with its number of
+    attempts (the number of the attempt it runs now)."""
+    wanted = list(set(task_run_ids))
+    if not wanted:
+        return {}
+    query = select(task_runs.c.id, task_runs.c.attempts).where(
+        task_runs.c.id.in_(wanted), task_runs.c.state.not_in([s.value for s in TERMINATED]))
+    return {row.id: len(row.attempts or []) for row in conn.execute(query)}
+
+
 def get_task_run(conn: Connection, task_run_id: str) -> TaskRun | None:
     row = conn.execute(select(task_runs).where(task_runs.c.id == task_run_id)).first()
     return _task_run(row) if row is not None else None

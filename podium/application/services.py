@@ -3,30 +3,65 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from podium.application.parts import Parts
 from podium.common.heartbeat import new_instance
 from podium.common.observability.metrics import QueueDepth
-from podium.common.store import get_execution, get_task_run, list_services
+from podium.common.settings import WorkerSettings
+from podium.common.store import (
+    Database,
+    get_execution,
+    get_task_run,
+    list_services,
+    unfinished_attempts,
+)
 from podium.common.store.outbox import count_messages
-from podium.common.store.services import KINDS, ServiceInstance
+from podium.common.store.services import KINDS, LIVE_STATES, ServiceInstance
 from podium.common.store.types import utcnow
 from podium.common.transport.memory import InProcessTransport
 
 SERVICE_KINDS = KINDS
+# A live row whose heartbeat is older than the heartbeat timeout: the process ended
+# without a clean stop (or froze), and no executor declared it DEAD yet.
+SILENT = "SILENT"
+SILENT_AFTER_SECONDS = WorkerSettings.model_fields["heartbeat_timeout_seconds"].default
 # A worker runs as many attempts as its concurrency; a page lists this many of them.
 MAX_RUNNING_SHOWN = 50
 # When this module was loaded: the start of the services an embedded process runs.
 _STARTED = utcnow()
 
 
-def services(parts: Parts, kind: str | None = None,
-             include_dead: bool = False) -> list[ServiceInstance]:
-    """Live services (RUNNING or DRAINING) by kind then start; `include_dead` adds those
-    declared DEAD lately."""
-    with parts.db.read() as conn:
-        return list_services(conn, kind=kind, include_dead=include_dead)
+def services(parts: Parts | Database, kind: str | None = None, include_dead: bool = False,
+             silent_after: float = SILENT_AFTER_SECONDS,
+             now: datetime | None = None) -> list[ServiceInstance]:
+    """Live services (RUNNING or DRAINING) by kind then start, each with only the attempts
+    it still runs; `include_dead` adds those that ended: declared DEAD lately, or SILENT
+    (no heartbeat for `silent_after` seconds, not yet declared dead: no executor ran
+    since), with no attempt listed (theirs were resubmitted, or will be)."""
+    database = parts if isinstance(parts, Database) else parts.db
+    now = now or utcnow()
+    with database.read() as conn:
+        rows = list_services(conn, kind=kind, include_dead=True)
+        running = unfinished_attempts(conn, [str(attempt.get("task_run_id"))
+                                             for row in rows for attempt in row.running])
+    shown = []
+    for row in rows:
+        if row.state in LIVE_STATES and (now - row.heartbeat_at).total_seconds() > silent_after:
+            row = row.but(state=SILENT)
+        if row.state in LIVE_STATES:
+            shown.append(row.but(running=[a for a in row.running if _still_runs(a, running)]))
+        elif include_dead:
+            shown.append(row.but(running=[]))
+    return shown
+
+
+def _still_runs(attempt: dict[str, Any], running: dict[str, int]) -> bool:
+    """The heartbeat row lists what the worker ran at its last beat: this attempt is the
+    task run's current one and the task run has not ended since."""
+    attempts = running.get(str(attempt.get("task_run_id")))
+    return attempts is not None and int(attempt.get("attempt") or 0) >= attempts
 
 
 def check_store(parts: Parts) -> None:

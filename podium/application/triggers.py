@@ -21,7 +21,7 @@ from podium.application import executions, flows
 from podium.application.parts import Parts
 from podium.common.errors import PodiumError
 from podium.common.models.state import State
-from podium.common.store import Database, TriggerState
+from podium.common.store import Database, TriggerState, running_ids
 from podium.common.store.errors import NotFoundError
 from podium.common.store.triggers import (
     TriggerKey,
@@ -47,6 +47,7 @@ def find_triggers(store: Parts | Database, namespace: str | None = None, flow_id
     `company.team`); `query` a substring of the namespace, flow id or trigger id."""
     with _database(store).read() as conn:
         rows = list_triggers(conn, flow_id=flow_id or None)
+        rows = _forget_ended_executions(conn, rows)
     if namespace:
         rows = [r for r in rows if r.namespace == namespace
                 or r.namespace.startswith(namespace + ".")]
@@ -54,6 +55,15 @@ def find_triggers(store: Parts | Database, namespace: str | None = None, flow_id
         needle = query.lower()
         rows = [r for r in rows if any(needle in part.lower() for part in r.key)]
     return rows
+
+
+def _forget_ended_executions(conn: Any, rows: list[TriggerState]) -> list[TriggerState]:
+    """The rows as Kestra shows them: an execution that ended no longer holds its trigger
+    (Kestra resets it when the execution ends; the scheduler here forgets it at its next
+    evaluation, which may be a while or never if no scheduler runs)."""
+    live = running_ids(conn, [row.execution_id for row in rows if row.execution_id])
+    return [row if row.execution_id is None or row.execution_id in live
+            else row.but(execution_id=None) for row in rows]
 
 
 def search_page(store: Parts | Database, *, namespace: str | None = None,

@@ -21,6 +21,7 @@ from podium.application import executions
 from podium.application import flows as flow_operations
 from podium.application import logs as log_lines
 from podium.application import plugins as plugin_catalog
+from podium.application import services as service_rows
 from podium.application import triggers as control
 from podium.application.logs import LogRecord
 from podium.cli.backend import Deployed, TriggerKey
@@ -39,7 +40,7 @@ from podium.common.storage import (
     namespace_files_prefix,
 )
 from podium.common.storage import namespace_files as nsfiles
-from podium.common.store import Database, get_execution, list_services, upgrade_database
+from podium.common.store import Database, get_execution, upgrade_database
 from podium.runtime import Runtime
 
 
@@ -263,9 +264,9 @@ class LocalBackend:
 
     # ------------------------------------------------------------------ services
     def services(self, kind: str | None, include_dead: bool) -> list[dict]:
-        with self.database.read() as conn:
-            return [describe(row) for row in list_services(conn, kind=kind,
-                                                           include_dead=include_dead)]
+        return [describe(row) for row in service_rows.services(
+            self.database, kind, include_dead,
+            silent_after=self.settings.worker.heartbeat_timeout_seconds)]
 
 
 def _kv_document(entry: KVEntry) -> dict:

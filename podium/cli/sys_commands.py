@@ -13,7 +13,7 @@ from podium.cli.backend import Backend
 from podium.cli.backend_choice import backend_options
 from podium.common.store.services import KINDS
 
-STATE_STYLE = {"RUNNING": "green", "DRAINING": "yellow", "DEAD": "red"}
+STATE_STYLE = {"RUNNING": "green", "DRAINING": "yellow", "SILENT": "red", "DEAD": "red"}
 
 
 @click.group("sys")
@@ -24,7 +24,8 @@ def sys_group() -> None:
 @sys_group.command("services")
 @click.option("--kind", type=click.Choice(KINDS), default=None, help="Only this kind of service.")
 @click.option("--all", "include_dead", is_flag=True,
-              help="Also the services declared DEAD (silent past the heartbeat timeout).")
+              help="Also the services that ended without a clean stop: SILENT (no heartbeat "
+              "past the timeout) or declared DEAD.")
 @click.option("--output", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @backend_options

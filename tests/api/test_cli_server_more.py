@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from podium.cli import main
 from podium.common.storage.namespace_files import list_files
-from podium.common.store import TriggerState, ensure_trigger, get_trigger
+from podium.common.store import TriggerState, ensure_trigger, get_trigger, save_trigger
 from tests.api.conftest import deploy
 from tests.api.test_cli_server import FILE_FLOW
 from tests.api.test_executions import FAILING
@@ -145,6 +145,24 @@ def test_trigger_commands_on_the_store(client, runtime, tmp_path, monkeypatch):
     def invoke(*args: str):
         return runner.invoke(main, [*args, "--data-dir", data_dir], catch_exceptions=False)
     _trigger_commands(invoke, runtime)
+
+
+def test_trigger_list_names_only_an_execution_that_has_not_ended(cli, client, runtime):
+    """The scheduler forgets a trigger's ended execution only at its next evaluation (and
+    never when none runs): the list must not say the trigger still waits for it."""
+    _trigger_row(client, runtime)
+    deploy(client)
+    deploy(client, PAUSING)
+    ended, paused = _run(client, "hello")["id"], _run(client, "pausing")["id"]
+    assert runtime.get(paused).state.value == "PAUSED"
+    name = "company.team.ticking/every-second"
+    for execution_id, shown in ((ended, ""), (paused, f"  waiting for {paused}")):
+        with runtime.db.begin() as conn:
+            save_trigger(conn, get_trigger(conn, KEY).but(execution_id=execution_id))
+        assert cli("trigger", "list").output == \
+            f"{name}  enabled  next 2030-01-01T00:00:00Z{shown}\n"
+        listed = json.loads(cli("trigger", "list", "--output", "json").output)
+        assert listed[0]["executionId"] == (execution_id if shown else None)
 
 
 def test_namespace_files_over_the_api(cli, runtime, tmp_path):
