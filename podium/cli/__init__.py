@@ -6,6 +6,7 @@ import gc
 
 import click
 
+from podium.cli.completion_command import completion
 from podium.cli.execution_commands import execution
 from podium.cli.file_commands import download, files
 from podium.cli.flow_commands import flow
@@ -38,6 +39,7 @@ main.add_command(trigger)
 main.add_command(webserver)
 main.add_command(sys_group)
 main.add_command(plugins)
+main.add_command(completion)
 for _command in (db, executor, worker, scheduler, server, execution):
     main.add_command(_command)
 

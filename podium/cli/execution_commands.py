@@ -8,13 +8,10 @@ import sys
 import time
 
 import click
-from rich.console import Console
-from rich.live import Live
-from rich.table import Table
 
 from podium.cli.backend import Backend
 from podium.cli.backend_choice import backend_options
-from podium.cli.output import STATE_STYLE, print_execution
+from podium.cli.output import follow_live, print_execution
 from podium.cli.run_command import parse_inputs, with_files
 from podium.common.errors import PodiumError
 from podium.common.models.state import State
@@ -54,29 +51,9 @@ def run_execution(namespace: str, flow_id: str, inputs, labels, wait: bool, outp
 
 
 def _follow(backend: Backend, execution_id: str, timeout: float | None, live: bool):
-    deadline = time.monotonic() + timeout if timeout else None
     if not live:
         return backend.wait(execution_id, timeout)
-    with Live(console=Console(), refresh_per_second=8) as display:
-        while True:
-            current, runs = backend.execution(execution_id)
-            display.update(_progress(current, runs))
-            if current.state.is_terminated or current.state is State.PAUSED:
-                return current
-            if deadline and time.monotonic() > deadline:
-                raise click.ClickException(f"execution {execution_id} still {current.state.value}")
-            time.sleep(0.2)
-
-
-def _progress(current, task_runs) -> Table:
-    table = Table(title=f"{current.namespace}.{current.flow_id} {current.id}: {current.state.value}")
-    table.add_column("task")
-    table.add_column("value")
-    table.add_column("state")
-    for run in task_runs:
-        table.add_row(run.task_id, run.value or "",
-                      f"[{STATE_STYLE.get(run.state.value, '')}]{run.state.value}[/]")
-    return table
+    return follow_live(lambda: backend.execution(execution_id), timeout)
 
 
 def _emit(backend: Backend, execution_id: str, output_format: str, short: bool = False) -> None:
@@ -104,10 +81,16 @@ def get(execution_id: str, output_format: str, backend: Backend) -> None:
 @click.option("--flow-id")
 @click.option("--state", "states", multiple=True)
 @click.option("--limit", type=int, default=20)
+@click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text",
+              help="json: the API's execution documents, without their task runs.")
 @backend_options
-def list_command(namespace, flow_id, states, limit, backend: Backend) -> None:
+def list_command(namespace, flow_id, states, limit, output_format: str,
+                 backend: Backend) -> None:
     """Recent executions, newest first."""
     found = backend.list_executions(namespace, flow_id, [s.upper() for s in states], limit)
+    if output_format == "json":
+        click.echo(json.dumps([item.to_api() for item in found], indent=2, default=str))
+        return
     for item in found:
         start = item.history.start_date
         click.echo(f"{item.id}  {item.namespace}.{item.flow_id}  {item.state.value:<9}  "

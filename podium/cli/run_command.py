@@ -13,7 +13,7 @@ import click
 
 from podium import wiring
 from podium.cli.namespace_commands import local_files
-from podium.cli.output import print_execution
+from podium.cli.output import follow_live, print_execution
 from podium.cli.run_project import (
     ProjectError,
     ProjectFlow,
@@ -99,7 +99,8 @@ def run(flow_file: Path, inputs: tuple[str, ...], flow_dirs: tuple[Path, ...],
             _prepare(runtime, main, others, sources)
             execution = runtime.submit(loaded.flow.namespace, loaded.flow.id,
                                        with_files(loaded.flow, parse_inputs(inputs)))
-            execution = runtime.wait(execution.id, timeout=timeout)
+            execution = _wait(runtime, execution.id, timeout,
+                              live=output_format == "text" and sys.stdout.isatty())
         except (PodiumError, OSError, TimeoutError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
@@ -110,6 +111,14 @@ def run(flow_file: Path, inputs: tuple[str, ...], flow_dirs: tuple[Path, ...],
             print_execution(execution, task_runs, runtime.logs(execution.id))
             _print_unsuccessful_children(runtime, execution.id)
     sys.exit(0 if execution.state in (State.SUCCESS, State.WARNING) else 1)
+
+
+def _wait(runtime: Runtime, execution_id: str, timeout: float | None, live: bool):
+    """The execution once it ended (or paused); on a terminal, its tree redrawn meanwhile."""
+    if not live:
+        return runtime.wait(execution_id, timeout=timeout)
+    return follow_live(lambda: (runtime.get(execution_id), runtime.task_runs(execution_id)),
+                       timeout)
 
 
 def _prepare(runtime: Runtime, main: ProjectFlow, others: list[ProjectFlow],

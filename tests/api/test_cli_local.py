@@ -50,11 +50,15 @@ def test_execution_get_list_logs_print_what_the_api_mode_prints(local, cli, clie
                         timeout=30)
     for command in (["execution", "get", done.id, "--output", "json"],
                     ["execution", "list"],
+                    ["execution", "list", "--output", "json"],
                     ["execution", "logs", done.id]):
         on_store, over_api = local(*command), cli(*command)
         assert on_store.exit_code == over_api.exit_code == 0, on_store.output
         assert on_store.output == over_api.output
     assert "say: hello store" in local("execution", "logs", done.id).output
+    [listed] = json.loads(local("execution", "list", "--output", "json").output)
+    assert listed["id"] == done.id and listed["state"]["current"] == "SUCCESS"
+    assert listed["inputs"] == {"name": "store"} and listed["flowId"] == "hello"
     text = local("execution", "get", done.id)
     assert "company.team.hello" in text.output and "hello store" in text.output
 
