@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from podium.common.flow.loader import parse_flow
 from podium.common.models.state import State
+from podium.runtime import Runtime
 from tests.integration.conftest import deploy, finish, runs_by_task, start_runtime, stop_runtime
 
 pytestmark = pytest.mark.service
@@ -126,3 +130,24 @@ def test_execution_updates_by_the_executor_reach_the_worker_processes(runtime):
         "exit": State.WARNING}
     assert runs["greet"].outputs == {"value": "Hello World"}
     assert not runs["set_vars"].attempts and not runs["exit"].attempts  # no worker involved
+
+
+def test_outputs_keep_their_key_order_as_an_embedded_run_does(runtime, tmp_path):
+    """The same flow, embedded (SQLite) and on the fleet (PostgreSQL): the outputs' keys in
+    the same order, the flow's and the task's own (a jsonb column would sort them)."""
+    deploy(runtime, FLOW)
+    distributed = finish(runtime, runtime.submit("it.e2e", "e2e", {"user": "ada"}).id)
+    with Runtime.embedded(tmp_path / "embedded") as embedded:
+        embedded.deploy(parse_flow(FLOW))
+        alone = embedded.wait(embedded.submit("it.e2e", "e2e", {"user": "ada"}).id, timeout=60)
+        alone_runs = runs_by_task(embedded.task_runs(alone.id))
+    assert list(distributed.outputs) == list(alone.outputs) == ["shouted", "from_shell", "number"]
+    for task_id, runs in runs_by_task(runtime.task_runs(distributed.id)).items():
+        assert _own(runs[0].outputs) == _own(alone_runs[task_id][0].outputs), task_id
+
+
+def _own(outputs: dict | None) -> str:
+    """A task's outputs as JSON text, keys in their order (a script's: its `vars`, the rest
+    names this execution's files)."""
+    outputs = outputs or {}
+    return json.dumps(outputs.get("vars", outputs))
