@@ -4,7 +4,11 @@ task runs, its live view on a terminal, `podium completion`."""
 from __future__ import annotations
 
 import io
+import os
+import pty
 import re
+import subprocess
+import sys
 
 from click.testing import CliRunner
 from rich.console import Console
@@ -90,6 +94,34 @@ def test_the_live_view_redraws_the_tree_while_the_flow_runs(tmp_path):
     assert re.search(r"slow execution \S+: RUNNING", drawn), drawn
     assert re.search(r"nap[\s│]+RUNNING", drawn), "the running task shown before it ended"
     assert re.search(r"slow execution \S+: SUCCESS", drawn)
+
+
+def test_run_on_a_terminal_draws_the_live_view_then_the_summary(tmp_path):
+    """`podium run` in a terminal of its own (a pty): the live view is drawn (rich hides
+    the cursor while it redraws), then the plain summary."""
+    flow = tmp_path / "slow.yaml"
+    flow.write_text(SLOW)
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
+    process = subprocess.Popen([sys.executable, "-m", "podium.cli", "run", str(flow)],
+                               stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal,
+                               env=env)
+    os.close(terminal)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the pty is closed once the program exited
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(controller)
+    assert process.wait(timeout=60) == 0, screen.decode(errors="replace")
+    text = screen.decode(errors="replace")
+    assert "\x1b[?25l" in text, "no live view: the cursor was never hidden"
+    assert re.search(r"slow execution \S+: RUNNING", ANSI.sub("", text)), text
+    assert re.search(r"slow execution \S+: SUCCESS in", ANSI.sub("", text))
 
 
 def test_completion_prints_clicks_script_for_each_shell():
