@@ -43,10 +43,18 @@ _INSERT = insert(executions)  # built once: every submission runs it
 def insert_execution(conn: Connection, execution: Execution) -> None:
     now = utcnow()
     values = _values(execution)
-    values.update(id=execution.id, created=execution.history.start_date or now, updated=now,
+    values.update(id=execution.id, created=_created_at(execution) or now, updated=now,
                   version=1)
     conn.execute(_INSERT, values)
     _write_labels(conn, execution.id, execution.labels)
+
+
+def _created_at(execution: Execution) -> datetime | None:
+    """When this execution was created: its last CREATED entry. A replay from a task run
+    carries its source's history first (its start is the source's, as in Kestra), yet it
+    lists as the newest execution, not among its source's neighbours."""
+    return next((entry.date for entry in reversed(execution.history.histories)
+                 if entry.state is State.CREATED), execution.history.start_date)
 
 
 def get_execution(conn: Connection, execution_id: str) -> Execution | None:

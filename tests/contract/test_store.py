@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from podium.common.flow.loader import parse_flow
 from podium.common.models.execution import Attempt, Execution, TaskRun
 from podium.common.models.flowable_state import FlowableState, IterationEnd
-from podium.common.models.state import State, StateHistory
+from podium.common.models.state import State, StateEntry, StateHistory
 from podium.common.store import (
     NaiveDatetimeError,
     NotFoundError,
@@ -216,6 +216,22 @@ def test_json_objects_keep_their_key_order(db):
     expected = json.dumps(given)
     for stored in (got.inputs, got.outputs, got.variables, got_run.outputs):
         assert json.dumps(stored) == expected
+
+
+def test_a_replay_lists_as_created_when_it_was_not_when_its_source_started(db):
+    source = execution(at=T0).moved_to(State.RUNNING, T0).moved_to(State.SUCCESS,
+                                                                   T0 + timedelta(seconds=1))
+    later = T0 + timedelta(hours=1)
+    replay = execution(at=later).model_copy(update={"history": StateHistory(
+        current=State.CREATED, histories=(*source.history.histories,
+                                          StateEntry(state=State.RESTARTED, date=later),
+                                          StateEntry(state=State.CREATED, date=later)))})
+    with db.begin() as conn:
+        insert_execution(conn, source)
+        insert_execution(conn, replay)
+        assert [e.id for e in list_executions(conn)] == [replay.id, source.id]
+        assert [e.id for e in list_executions(conn, since=later)] == [replay.id]
+    assert replay.history.start_date == T0
 
 
 def test_lock_update_and_version(db):
