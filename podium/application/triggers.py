@@ -176,7 +176,8 @@ def _change(store: Parts | Database, key: TriggerKey,
             state = lock_trigger(conn, key)
             if state is not None:
                 change(conn, state)
-                return get_trigger(conn, key)
+                changed = get_trigger(conn, key) or state  # the row is locked: still there
+                return _forget_ended_executions(conn, [changed])[0]
             exists = get_trigger(conn, key) is not None
         if not exists:
             raise NotFoundError(f"Trigger '{'/'.join(key)}' not found")
@@ -187,12 +188,12 @@ def _change(store: Parts | Database, key: TriggerKey,
 
 
 def get(store: Parts | Database, key: TriggerKey) -> TriggerState:
-    """The trigger's row; NotFoundError when there is none."""
+    """The trigger's row (as `find_triggers` shows it); NotFoundError when there is none."""
     with _database(store).read() as conn:
         state = get_trigger(conn, key)
-    if state is None:
-        raise NotFoundError(f"Trigger '{'/'.join(key)}' not found")
-    return state
+        if state is None:
+            raise NotFoundError(f"Trigger '{'/'.join(key)}' not found")
+        return _forget_ended_executions(conn, [state])[0]
 
 
 def utc(value: datetime) -> datetime:

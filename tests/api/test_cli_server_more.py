@@ -163,6 +163,8 @@ def test_trigger_list_names_only_an_execution_that_has_not_ended(cli, client, ru
             f"{name}  enabled  next 2030-01-01T00:00:00Z{shown}\n"
         listed = json.loads(cli("trigger", "list", "--output", "json").output)
         assert listed[0]["executionId"] == (execution_id if shown else None)
+        assert cli("trigger", "disable", *KEY).output.endswith(f"next 2030-01-01T00:00:00Z{shown}\n")
+        cli("trigger", "enable", *KEY)
 
 
 def test_namespace_files_over_the_api(cli, runtime, tmp_path):
