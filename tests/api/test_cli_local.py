@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from click.testing import CliRunner
 
 from podium.cli import main
 from tests.api.conftest import HELLO, deploy
+from tests.unit.test_cli_first_hour import NESTED
 
 REDIS_URL = os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -61,6 +63,17 @@ def test_execution_get_list_logs_print_what_the_api_mode_prints(local, cli, clie
     assert listed["inputs"] == {"name": "store"} and listed["flowId"] == "hello"
     text = local("execution", "get", done.id)
     assert "company.team.hello" in text.output and "hello store" in text.output
+
+
+def test_execution_get_prints_the_same_tree_on_the_store_and_over_the_api(local, cli,
+                                                                          client, runtime):
+    deploy(client, NESTED)
+    done = runtime.wait(runtime.submit("company.team", "nested").id, timeout=30)
+    on_store, over_api = local("execution", "get", done.id), cli("execution", "get", done.id)
+    assert on_store.exit_code == over_api.exit_code == 0, on_store.output
+    assert on_store.output == over_api.output
+    assert re.search(r"^each +│.*\n  inner x +│.*\n  inner y +│.*\nlast +│", on_store.output,
+                     re.MULTILINE), on_store.output
 
 
 def test_execution_run_and_kill_on_the_store(local, client, runtime):
