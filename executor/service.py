@@ -40,7 +40,6 @@ from podium.common.store import (
     update_execution,
 )
 from podium.common.store.logs import LogEntry
-from podium.common.store.loop_values import load_loop_values
 from podium.common.store.slots import count_released, count_slots_taken, lock_flow_slots
 from podium.common.store.task_runs import delete_task_runs, load_live_task_runs
 from podium.common.store.types import utcnow
@@ -54,6 +53,7 @@ from podium.executor.flow_cache import FlowCache
 from podium.executor.flow_triggers.listeners import ListenerIndex, on_state_change
 from podium.executor.group_commit import Entry, GroupCommit
 from podium.executor.liveness import Liveness
+from podium.executor.loop_value_cache import LoopValueCache
 from podium.executor.lost_recovery import LostMessageRecovery
 from podium.executor.metrics import Observed, observe, record
 from podium.executor.outgoing import Outgoing
@@ -122,6 +122,7 @@ class ExecutorService:
         self.flows = FlowCache()
         self.listeners = ListenerIndex(self.flows)
         self.runs = TaskRunCache()
+        self.loop_values = LoopValueCache()
         self.relay = OutboxRelay(db, transport)
         self.timers = TimerLoop(db, self.relay, clock, timedelta(seconds=timer_refire_seconds))
         self.recovery = LostMessageRecovery(db, transport, self.relay, self.flows, self.config,
@@ -137,7 +138,7 @@ class ExecutorService:
             handled = self.group.run(message)
         except Exception:
             # The transaction did not commit: never trust what this attempt remembered.
-            self.runs.drop(message.execution_id)
+            self._forget(message.execution_id)
             raise
         m = metrics.get()
         if handled is None:
@@ -176,12 +177,17 @@ class ExecutorService:
             log.info("a group of %d messages failed (%s): deciding each alone",
                      len(entries), exc)
             for entry in entries:
-                self.runs.drop(entry.message.execution_id)
+                self._forget(entry.message.execution_id)
         for entry in ordered:
             try:
                 entry.result = self._decide_and_commit(entry.message)
             except Exception as exc:  # noqa: BLE001 - raised again in the message's thread
                 entry.result, entry.error = None, exc
+
+    def _forget(self, execution_id: str) -> None:
+        """What a transaction that did not commit may have cached of an execution."""
+        self.runs.drop(execution_id)
+        self.loop_values.drop_execution(execution_id)
 
     def _decide_in_group(self, writes: Writes, message) -> tuple[list, Outgoing, Observed] | None:
         """`_decide` inside a group's transaction. A message that changes nothing cannot
@@ -256,7 +262,8 @@ class ExecutorService:
         if isinstance(message, TaskResult) and message.logs:  # errorLogs() sees them too
             facts.worker_logs = [worker_log(execution, line) for line in message.logs]
         facts.loop_values = value_windows(
-            runs, lambda run_id, start, stop: load_loop_values(conn, run_id, start, stop))
+            runs, lambda run_id, start, stop: self.loop_values.window(
+                conn, execution.id, run_id, start, stop))
         folded: list = []
         loaded: frozenset[str] | bool = frozenset()
         if type(message) in ENGINE.needs_all_runs:

@@ -28,14 +28,26 @@ def load_loop_values(conn: Connection, task_run_id: str, start: int,
     chunks covering the range are returned whole."""
     if stop <= start:
         return start, []
-    first, last = start // CHUNK_SIZE, (stop - 1) // CHUNK_SIZE
+    first, last = chunks_of(start, stop)
+    values: list[str] = []
+    for chunk in load_loop_value_chunks(conn, task_run_id, first, last).values():
+        values.extend(chunk)
+    return first * CHUNK_SIZE, values
+
+
+def chunks_of(start: int, stop: int) -> tuple[int, int]:
+    """The first and last chunk numbers holding values [start, stop), stop > start."""
+    return start // CHUNK_SIZE, (stop - 1) // CHUNK_SIZE
+
+
+def load_loop_value_chunks(conn: Connection, task_run_id: str, first: int,
+                           last: int) -> dict[int, list[str]]:
+    """The stored chunks numbered first..last, in order (a chunk past the values is not
+    there)."""
     query = select(loop_values.c.chunk, loop_values.c["values"]).where(
         loop_values.c.task_run_id == task_run_id, loop_values.c.chunk >= first,
         loop_values.c.chunk <= last).order_by(loop_values.c.chunk)
-    values: list[str] = []
-    for _, chunk in conn.execute(query):
-        values.extend(chunk)
-    return first * CHUNK_SIZE, values
+    return {chunk: values for chunk, values in conn.execute(query)}
 
 
 def copy_loop_values(conn: Connection, source_run_id: str, copy_run_id: str,

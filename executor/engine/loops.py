@@ -169,7 +169,12 @@ def _iterate(tx: ExecutionTx, task: LoopTask, run: TaskRun, start: StartRun, lim
 def _busy(group: list[TaskRun], size: int, inner: int) -> bool:
     """An iteration with a run still going and nothing left it could start meanwhile:
     sequential with a running task, or every task already started."""
-    return any(not r.state.is_terminated for r in group) and (inner == 1 or len(group) >= size)
+    if inner != 1 and len(group) < size:
+        return False
+    for r in group:  # a plain loop: called for every live iteration on every message
+        if not r.state.is_terminated:
+            return True
+    return False
 
 
 def _resolve_iteration(tx: ExecutionTx, run: TaskRun, tasks: list[Task], value: str | None,
@@ -270,7 +275,8 @@ def value_windows(runs: Iterable[TaskRun],
         progress = run.flowable.loop
         if progress and not run.folded and progress["next"] < progress["count"]:
             start = progress["next"]
-            windows[run.id] = ValueWindow(*fetch(run.id, start, start + progress["window"]))
+            stop = min(start + progress["window"], progress["count"])
+            windows[run.id] = ValueWindow(*fetch(run.id, start, stop))
     return windows
 
 
