@@ -14,11 +14,13 @@ from pydantic import ValidationError
 
 import podium.common.plugins  # noqa: F401  (registers every plugin type before the first validation)
 from podium.common.errors import FlowValidationError, Problem
+from podium.common.flow.duplicate_ids import check_duplicate_ids
 from podium.common.flow.identifiers import check_identifier_scalars
 from podium.common.flow.model import Flow
 from podium.common.flow.plugin_defaults import apply_plugin_defaults
 from podium.common.flow.problems import problems_from_validation
 from podium.common.flow.rules import (
+    RawProblem,
     check_flow,
     check_plugin_defaults,
     check_task_count,
@@ -64,15 +66,19 @@ def load_flow_file(path: str | Path) -> LoadedFlow:
 
 def validate_document(doc: YamlDocument, name: str | None = None) -> Flow:
     _raise_if_any(check_task_count(doc.data), doc, name)
-    _raise_if_any([*check_identifier_scalars(doc), *check_plugin_defaults(doc.data)], doc, name)
+    # Duplicate ids come with every other problem of the document, not after they are fixed.
+    duplicates = check_duplicate_ids(doc.data)
+    _raise_if_any([*check_identifier_scalars(doc), *check_plugin_defaults(doc.data)], doc, name,
+                  also=duplicates)
     data = apply_plugin_defaults(doc.data)
     _flow_schema_current()
     try:
         flow = Flow.model_validate(data)
     except ValidationError as exc:
         problems = problems_from_validation(exc, doc, data, _flow_fields)
-        raise FlowValidationError(problems, name) from None
-    _raise_if_any(check_flow(flow, data), doc, name)
+        raise FlowValidationError(_in_document_order([*problems, *_problems(duplicates, doc)]),
+                                 name) from None
+    _raise_if_any([*check_flow(flow, data), *duplicates], doc, name)
     return flow
 
 
@@ -95,11 +101,21 @@ def _flow_schema_current() -> None:
             _schema_generation[:] = [generation]
 
 
-def _raise_if_any(found: list[tuple[tuple[Any, ...], str]], doc: YamlDocument, name: str | None) -> None:
-    problems = [Problem(message, format_path(path), *(doc.position_of(path) or (None, None)))
-                for path, message in found]
-    if problems:
-        raise FlowValidationError(problems, name)
+def _problems(found: list[RawProblem], doc: YamlDocument) -> list[Problem]:
+    return [Problem(message, format_path(path), *(doc.position_of(path) or (None, None)))
+            for path, message in found]
+
+
+def _raise_if_any(found: list[RawProblem], doc: YamlDocument, name: str | None,
+                  also: list[RawProblem] | None = None) -> None:
+    """Raise when `found` has problems; `also` are reported with them, never alone."""
+    if found:
+        raise FlowValidationError(_in_document_order(_problems([*found, *(also or [])], doc)),
+                                  name)
+
+
+def _in_document_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0, p.path))
 
 
 def _flow_fields() -> list[str]:

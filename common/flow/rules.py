@@ -23,7 +23,8 @@ RawProblem = tuple[tuple[Any, ...], str]
 
 
 def check_flow(flow: Flow, raw: dict[str, Any]) -> list[RawProblem]:
-    return [*_unique_task_ids(flow), *_unique_trigger_ids(flow), *_no_self_call(flow),
+    # Duplicate task and trigger ids are checked on the raw document (duplicate_ids.py).
+    return [*_no_self_call(flow),
             *_input_dependencies(flow), *_unique_output_ids(flow),
             *check_scheduled_inputs(flow)]
 
@@ -55,28 +56,6 @@ def _tasks_under(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any,
     elif isinstance(value, BaseModel) and not isinstance(value, PluginModel):
         for name, field in type(value).model_fields.items():
             yield from _tasks_under(getattr(value, name), (*path, field.alias or name))
-
-
-def _unique_task_ids(flow: Flow) -> list[RawProblem]:
-    seen: dict[str, tuple[Any, ...]] = {}
-    problems = []
-    for path, task in tasks_with_paths(flow):
-        if task.id in seen:
-            problems.append(((*path, "id"), f"duplicate task id '{task.id}' "
-                             f"(already used at {format_path(seen[task.id])})"))
-        else:
-            seen[task.id] = path
-    return problems
-
-
-def _unique_trigger_ids(flow: Flow) -> list[RawProblem]:
-    seen: set[str] = set()
-    problems = []
-    for i, trigger in enumerate(flow.triggers or []):
-        if trigger.id in seen:
-            problems.append((("triggers", i, "id"), f"duplicate trigger id '{trigger.id}'"))
-        seen.add(trigger.id)
-    return problems
 
 
 def _no_self_call(flow: Flow) -> list[RawProblem]:
