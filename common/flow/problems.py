@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 from podium.common.errors import Problem
 from podium.common.flow.rules import format_path
 from podium.common.flow.yaml_source import YamlDocument
-from podium.common.plugins.catalog import missing_plugin_hint
+from podium.common.plugins.catalog import bare_family_hint, missing_plugin_hint, unknown_family_note
 from podium.common.plugins.registry import CATEGORIES, registry
 
 Path = tuple[Any, ...]
@@ -137,8 +137,10 @@ def _unknown_type(category: str, given: Any) -> str:
     if missing:
         return f"unknown {label} type '{name}': {missing}"
     suggestions = registry.suggest(category, name)
-    hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
-    return f"unknown {label} type '{name}'{hint}"
+    if suggestions:
+        return f"unknown {label} type '{name}'; did you mean {' or '.join(suggestions)}?"
+    note = bare_family_hint(name) or unknown_family_note(name)
+    return f"unknown {label} type '{name}'" + (f": {note}" if note else "")
 
 
 def _unknown_property(path: Path, data: Any, root_fields: Callable[[], list[str]]) -> str:

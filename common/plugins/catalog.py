@@ -8,7 +8,14 @@ what to install, or that Podium has no such plugin yet.
 
 from __future__ import annotations
 
-from podium.common.plugins.registry import registry
+from typing import TYPE_CHECKING
+
+from podium.common.plugins.close_names import close_names
+from podium.common.plugins.kestra_families import KESTRA_FAMILIES, KESTRA_JDBC_MODULES
+from podium.common.plugins.registry import CATEGORIES, registry
+
+if TYPE_CHECKING:
+    from podium.common.plugins.plugin import Plugin
 
 # The first-party plugin families in plugins/ (distribution podium-plugin-<family>).
 FIRST_PARTY = ("ai", "ansible", "aws", "compress", "dbt", "docker", "email", "gcp", "git",
@@ -43,7 +50,8 @@ def family_of(type_name: str) -> str | None:
 
 def missing_plugin_hint(type_name: str) -> str | None:
     """Why a type of a known plugin family is not available, and what to do; None when the
-    name says nothing about its plugin (a typo of a core type, a foreign name)."""
+    name says nothing about its plugin (a typo of a core type, of an installed type, a
+    foreign name): suggestions of close names say more then."""
     family = family_of(type_name)
     if family is None:
         return None
@@ -51,11 +59,77 @@ def missing_plugin_hint(type_name: str) -> str | None:
         if broken.name == family:
             return (f"it belongs to the plugin '{family}' ({broken.distribution}), which is "
                     f"installed but failed to load: {broken.error}")
-    if any(plugin.name == family for plugin in registry.plugins()):
-        return None  # the plugin is there: the type itself is unknown (suggestions say more)
+    provider = _provider_of(family)
+    if provider is not None:
+        return _missing_from_installed(type_name, family, provider)
     if family in FIRST_PARTY:
         return (f"it belongs to the plugin '{family}', which is not installed: "
                 f"pip install podium-plugin-{family} (from a checkout: pip install "
                 f"./plugins/{family})")
-    return (f"it belongs to Kestra's plugin-{family}, which Podium does not provide yet "
-            f"(`podium plugins list` shows the installed plugins)")
+    if family in KESTRA_FAMILIES:
+        return (f"it belongs to Kestra's plugin-{family}, which Podium does not provide yet "
+                f"(`podium plugins list` shows the installed plugins)")
+    return None
+
+
+def unknown_family_note(type_name: str) -> str | None:
+    """For io.kestra.plugin.<family>.X whose family neither Podium nor Kestra has."""
+    family = family_of(type_name)
+    if family is None or family in KESTRA_FAMILIES or family in FIRST_PARTY:
+        return None
+    return f"'{family}' is not a Kestra plugin family"
+
+
+def bare_family_hint(name: str) -> str | None:
+    """For a type written as a family or database name only (`snowflake`, `aws`): where
+    Kestra's types of that name live, and whether Podium has them."""
+    key = name.strip().lower()
+    if key in KESTRA_JDBC_MODULES:
+        package, origin = f"{_KESTRA_PREFIX}jdbc.{key}", KESTRA_JDBC_MODULES[key]
+    elif key in KESTRA_FAMILIES:
+        package, origin = f"{_KESTRA_PREFIX}{key}", f"plugin-{key}"
+    else:
+        return None
+    provided = [n for c in CATEGORIES for n in registry.all_names(c) if n.startswith(package + ".")]
+    if provided:
+        return (f"a type is named in full (package and class), e.g. {' or '.join(provided[:3])} "
+                "(`podium plugins list` shows them all)")
+    return f"Kestra's {key} types ({package}.*) come from its {origin}, which Podium does not provide"
+
+
+def _provider_of(family: str) -> Plugin | None:
+    """The installed plugin providing types of `family`: its own plugin, or another that
+    holds some of its types (the core provides io.kestra.plugin.scripts.*)."""
+    for plugin in registry.plugins():
+        if plugin.name == family:
+            return plugin
+    for category in CATEGORIES:
+        for name, cls in registry.classes(category).items():
+            if family_of(name) == family and registry.owner(cls) is not None:
+                return registry.owner(cls)
+    return None
+
+
+def _missing_from_installed(type_name: str, family: str, plugin: Plugin) -> str | None:
+    """The family is installed: None when the type's package is one the plugin covers (or
+    a typo of one); else which Kestra plugin has that package."""
+    package = type_name.rsplit(".", 1)[0]
+    root = f"{_KESTRA_PREFIX}{family}."
+    covered = sorted({name.rsplit(".", 1)[0] for c in CATEGORIES for name in registry.all_names(c)
+                      if family_of(name) == family})
+    if not package.startswith(root) or package in covered or close_names(
+            package.removeprefix(root), [p.removeprefix(root) for p in covered]):
+        return None
+    database = package.removeprefix(root)
+    module = KESTRA_JDBC_MODULES.get(database) if family == "jdbc" else None
+    lacking = f"it belongs to Kestra's {module}, which Podium does not provide" if module \
+        else f"Podium provides no {package}.* types"
+    distribution = f" ({plugin.distribution})" if plugin.distribution else ""
+    return (f"{lacking}; the installed plugin '{plugin.name}'{distribution} covers "
+            f"{_short_list(covered, root)}")
+
+
+def _short_list(packages: list[str], prefix: str) -> str:
+    if len(packages) > 1 and all(p.startswith(prefix) for p in packages):
+        return f"{prefix}{{{', '.join(p[len(prefix):] for p in packages)}}}"
+    return ", ".join(packages)

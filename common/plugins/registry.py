@@ -7,8 +7,9 @@ so every lookup sees the core types and the installed plugins.
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING
+
+from podium.common.plugins.close_names import close_names
 
 if TYPE_CHECKING:
     from podium.common.plugins.base import PluginModel
@@ -114,22 +115,10 @@ class PluginRegistry:
         return sorted([*self._classes[category], *self._aliases[category]])
 
     def suggest(self, category: str, type_name: str, limit: int = 3) -> list[str]:
-        """The closest known names, compared on the full name and on the short class name."""
+        """The known names `type_name` is plausibly a typo of (common/plugins/close_names.py),
+        closest first; none when nothing is close."""
         self._ensure_loaded()
-        canonical = list(self._classes[category])
-        by_short: dict[str, list[str]] = {}
-        for name in canonical:
-            by_short.setdefault(name.rsplit(".", 1)[-1].lower(), []).append(name)
-        short = type_name.rsplit(".", 1)[-1].lower()
-        # Many families share a short name (Query, Trigger): the closest full names first.
-        found = [n for s in difflib.get_close_matches(short, list(by_short), n=limit, cutoff=0.6)
-                 for n in sorted(by_short[s], key=lambda n: -_similarity(n, type_name))]
-        found += difflib.get_close_matches(type_name, canonical, n=limit, cutoff=0.6)
-        return list(dict.fromkeys(found))[:limit]
-
-
-def _similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b).ratio()
+        return close_names(type_name, list(self._classes[category]), limit)
 
 
 registry = PluginRegistry()
