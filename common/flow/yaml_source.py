@@ -20,6 +20,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from podium.common.control_characters import describe_character
 from podium.common.errors import Problem, YamlSyntaxError
 from podium.common.flow.source_text import check_characters, decode_source, line_and_column
+from podium.common.flow.yaml_indentation import describe_bad_indentation
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
@@ -111,6 +112,10 @@ def _compose(text: str, name: str | None) -> Node | None:
         root: Node | None = yaml.compose(text)
         return root
     except MarkedYAMLError as exc:
+        misindented = describe_bad_indentation(exc, text)
+        if misindented is not None:
+            message, line, column = misindented
+            raise YamlSyntaxError([Problem(message, line=line, column=column)], name) from None
         mark = exc.problem_mark or exc.context_mark
         raise YamlSyntaxError([Problem(
             _syntax_message(exc, text), line=mark.line + 1 if mark else None,
