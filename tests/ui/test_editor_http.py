@@ -34,7 +34,8 @@ def test_validate_answers_problems_with_line_and_column(user):
     bad_indent = HELLO.replace("    message: \"hello", "     message: \"hello")
     [problem] = user.post("/ui/flows/validate", content=bad_indent,
                           headers=headers).json()["problems"]
-    assert problem["line"] == 6 and "invalid YAML" in problem["message"]
+    assert (problem["line"], problem["column"]) == (6, 6)
+    assert problem["message"].startswith("key 'message' is indented more than the key 'type'")
     good = user.post("/ui/flows/validate", content=HELLO, headers=headers).json()
     assert good == dict(valid=True, problems=[], warnings=[], namespace="company.team",
                         flow="hello")
