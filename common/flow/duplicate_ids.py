@@ -39,13 +39,12 @@ def _tasks_of(raw: dict[str, Any]) -> Iterator[tuple[Path, str]]:
     task list is a task whatever its type; deeper, a mapping with an `id` and a task-like
     `type` is (the children of If, Parallel, Switch, Dag... and of types this installation
     does not know)."""
-    branches = [(key, raw.get(key)) for key in _TOP_LEVEL_BRANCHES]
+    branches: list[tuple[Path, Any]] = [((key,), raw.get(key)) for key in _TOP_LEVEL_BRANCHES]
     listeners = raw.get("listeners")
     if isinstance(listeners, list):
         branches += [(("listeners", i, "tasks"), item.get("tasks"))
                      for i, item in enumerate(listeners) if isinstance(item, dict)]
-    for key, tasks in branches:
-        prefix = key if isinstance(key, tuple) else (key,)
+    for prefix, tasks in branches:
         for i, task in enumerate(tasks if isinstance(tasks, list) else []):
             if isinstance(task, dict):
                 yield from _task_and_children(task, (*prefix, i))
