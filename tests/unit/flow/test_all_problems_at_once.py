@@ -139,3 +139,21 @@ tasks:
     message: "{{ inputs.region }}"
 """).flow
     assert [task.id for task in flow.all_tasks()] == ["region"]
+
+
+def test_listener_tasks_share_the_flow_task_ids():
+    problems = _problems("""\
+id: with-listener
+namespace: company.team
+tasks:
+  - id: work
+    type: io.kestra.plugin.core.log.Log
+    message: working
+listeners:
+  - tasks:
+      - id: work
+        type: io.kestra.plugin.core.log.Log
+        message: done
+""")
+    assert problems == [("listeners[0].tasks[0].id", 9,
+                         "duplicate task id 'work' (already used at tasks[0])")]
