@@ -11,7 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from podium.common.plugins.close_names import close_names
-from podium.common.plugins.kestra_families import KESTRA_FAMILIES, KESTRA_JDBC_MODULES
+from podium.common.plugins.kestra_families import (
+    KESTRA_ENTERPRISE,
+    KESTRA_FAMILIES,
+    KESTRA_JDBC_MODULES,
+)
 from podium.common.plugins.registry import CATEGORIES, registry
 
 if TYPE_CHECKING:
@@ -69,15 +73,22 @@ def missing_plugin_hint(type_name: str) -> str | None:
     if family in KESTRA_FAMILIES:
         return (f"it belongs to Kestra's plugin-{family}, which Podium does not provide yet "
                 f"(`podium plugins list` shows the installed plugins)")
+    if family == KESTRA_ENTERPRISE:
+        return "it is a Kestra Enterprise Edition type, which Podium does not provide"
     return None
 
 
 def unknown_family_note(type_name: str) -> str | None:
-    """For io.kestra.plugin.<family>.X whose family neither Podium nor Kestra has."""
+    """For io.kestra.plugin.<family>.X with no close name: that no plugin has the family, or
+    that the installed one has no such type."""
     family = family_of(type_name)
     if family is None or family in KESTRA_FAMILIES or family in FIRST_PARTY:
-        return None
-    return f"'{family}' is not a Kestra plugin family"
+        provider = _provider_of(family) if family else None
+        if provider is None:
+            return None
+        return (f"the installed plugin '{provider.name}' has no such type (`podium plugins "
+                f"list --plugin {provider.name}` lists its types)")
+    return f"'{family}' is neither an installed plugin nor a Kestra plugin family Podium knows of"
 
 
 def bare_family_hint(name: str) -> str | None:

@@ -26,6 +26,9 @@ KESTRA_FAMILIES = frozenset("""
     tika timefold todoist transform trello trivy twilio typesense weaviate
 """.split())
 
+# Kestra Enterprise Edition types are named io.kestra.plugin.ee.<...>.
+KESTRA_ENTERPRISE = "ee"
+
 # io.kestra.plugin.jdbc.<database> -> the module of Kestra's plugin-jdbc that provides it.
 KESTRA_JDBC_MODULES = {
     database: f"plugin-jdbc-{database}" for database in """

@@ -102,5 +102,17 @@ def test_a_bare_database_name_says_where_kestras_types_are():
 
 def test_a_family_no_one_has_is_called_so():
     assert _type_problem("io.kestra.plugin.jdbcx.Query") == (
-        "unknown task type 'io.kestra.plugin.jdbcx.Query': 'jdbcx' is not a Kestra plugin "
-        "family")
+        "unknown task type 'io.kestra.plugin.jdbcx.Query': 'jdbcx' is neither an installed "
+        "plugin nor a Kestra plugin family Podium knows of")
+
+
+def test_an_enterprise_type_is_called_so():
+    assert _type_problem("io.kestra.plugin.ee.salesforce.Trigger") == (
+        "unknown task type 'io.kestra.plugin.ee.salesforce.Trigger': it is a Kestra Enterprise "
+        "Edition type, which Podium does not provide")
+
+
+def test_an_unknown_type_of_an_installed_plugin_points_at_its_types():
+    assert _type_problem("io.kestra.plugin.docker.Stop") == (
+        "unknown task type 'io.kestra.plugin.docker.Stop': the installed plugin 'docker' has "
+        "no such type (`podium plugins list --plugin docker` lists its types)")
