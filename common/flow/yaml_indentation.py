@@ -6,7 +6,9 @@ fails at its colon ("mapping values are not allowed here"); a key or list item i
 less than its siblings (but more than the parent) ends the block too early ("expected
 <block end>"). Both are recognised from the parser's error and the source text: the
 offending line starts with a key or a `- ` item, and the keys and items above it (its
-previous sibling and the keys that enclose it) give the column it should start at.
+previous sibling and the keys that enclose it) give the column it should start at. A line
+of a `|` or `>` block (a script, a description) indented less than the block's text ends
+the block, and is named with the column the block's text starts at.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from ruamel.yaml.error import MarkedYAMLError
 _LINE = re.compile(r"^(?P<indent> *)(?P<dashes>(?:- +)*)(?:(?P<key>[^\s#'\"\[\]{}:-][^:#]*?) *:(?: |$))?")
 
 
+# The end of a line opening a literal or folded block: `script: |`, `- >-`, `query: |2`.
+_BLOCK_HEADER = re.compile(r"(?:^|[:\s-])\s*(?P<style>[|>])[-+0-9]*\s*(?:#.*)?$")
+
+
 @dataclass(frozen=True)
 class _Entry:
     """A key or a list item of a line above the faulty one."""
@@ -30,25 +36,85 @@ class _Entry:
 
 
 def describe_bad_indentation(exc: MarkedYAMLError, text: str) -> tuple[str, int, int] | None:
-    """(message, line, column) when `exc` comes from a wrongly indented key or list item;
-    None for any other syntax error."""
-    mark = exc.problem_mark
+    """(message, line, column) when `exc` comes from a wrongly indented key, list item or
+    line of block text; None for any other syntax error."""
     lines = text.splitlines()
+    if exc.problem == "could not find expected ':'":
+        return _text_read_as_key(exc, lines)
+    mark = exc.problem_mark
     if mark is None or mark.line >= len(lines):
         return None
     line = lines[mark.line]
     if "\t" in line[: len(line) - len(line.lstrip())]:
         return None  # the tab message says more
-    faulty = _entries_of(line, mark.line + 1)
-    if not faulty or not _is_indentation_error(exc, line, mark.column):
+    if (exc.problem or "").startswith("expected <block end>, but found") and \
+            not line[:mark.column].strip():
+        dedented = _dedented_block_text(lines, mark.line)
+        if dedented is not None:
+            return dedented
+    return _misaligned_entry(exc, lines, mark.line, mark.column)
+
+
+def _text_read_as_key(exc: MarkedYAMLError, lines: list[str]) -> tuple[str, int, int] | None:
+    """Text that left the block it belongs to, which YAML then reads as a key."""
+    mark = exc.context_mark
+    if mark is None or mark.line >= len(lines) or lines[mark.line][:mark.column].strip():
+        return None
+    return _dedented_block_text(lines, mark.line)
+
+
+def _misaligned_entry(exc: MarkedYAMLError, lines: list[str], index: int,
+                      column: int) -> tuple[str, int, int] | None:
+    line = lines[index]
+    faulty = _entries_of(line, index + 1)
+    if not faulty or not _is_indentation_error(exc, line, column):
         return None
     # The line's first token is the one out of place; the parser points at it, or at the
     # colon after it.
-    entry = next((e for e in faulty if e.column == mark.column + 1), faulty[0])
-    reference = _reference(entry, _enclosing(lines, mark.line))
+    entry = next((e for e in faulty if e.column == column + 1), faulty[0])
+    reference = _reference(entry, _enclosing(lines, index))
     if reference is None or reference.column == entry.column:
         return None
     return _message(entry, reference), entry.line, entry.column
+
+
+def _dedented_block_text(lines: list[str], index: int) -> tuple[str, int, int] | None:
+    """A line of a `|` or `>` block (a script, a query) indented less than the block's
+    text: YAML ends the block there and cannot read the line."""
+    indent = _indent(lines[index])
+    body = None  # the least indented line of the block's text seen so far
+    for above in range(index - 1, -1, -1):
+        text = lines[above]
+        if not text.strip():
+            continue
+        header = _BLOCK_HEADER.search(text)
+        if header is not None and (body is None or _indent(text) < _indent(lines[body])):
+            return _dedent_message(index, indent, above, header.group("style"), body, lines)
+        if _indent(text) <= indent:
+            if text.lstrip().startswith("#"):
+                continue  # a comment there (or text of the block, `## A title`)
+            return None  # a line of the structure, not of a block's text
+        if body is None or _indent(text) <= _indent(lines[body]):
+            body = above
+    return None
+
+
+def _dedent_message(index: int, indent: int, header: int, style: str, body: int | None,
+                    lines: list[str]) -> tuple[str, int, int] | None:
+    looks_like_structure = bool(_entries_of(lines[index], index + 1))
+    if looks_like_structure and indent <= _indent(lines[header]):
+        return None  # a key or item after the block: its own indentation is the problem
+    opened = f"the block that starts on line {header + 1} with '{style}'"
+    if body is not None:
+        return (f"this line is indented less than the text of {opened} (column {indent + 1}, "
+                f"expected at least {_indent(lines[body]) + 1}): YAML ends a block at its first "
+                "line indented less than the block's text", index + 1, indent + 1)
+    return (f"the text of {opened} must be indented more than that line (column {indent + 1}, "
+            f"expected more than {_indent(lines[header]) + 1})", index + 1, indent + 1)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def _is_indentation_error(exc: MarkedYAMLError, line: str, column: int) -> bool:

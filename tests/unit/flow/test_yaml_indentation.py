@@ -92,3 +92,34 @@ def test_a_tab_is_still_reported_as_a_tab():
     _, _, message = _problem(
         HEAD + "  - id: a\n    type: io.kestra.plugin.core.log.Log\n\tmessage: hi\n")
     assert "tab" in message
+
+
+SCRIPT_TASK = "  - id: transform\n    type: io.kestra.plugin.scripts.python.Script\n    script: |\n"
+
+
+def test_a_script_line_indented_less_than_the_script():
+    source = HEAD + SCRIPT_TASK + "      import json\n      rows = json.load(open('in.json'))\n" \
+        "     print(len(rows))\n"
+    assert _problem(source) == (
+        9, 6, "this line is indented less than the text of the block that starts on line 6 "
+              "with '|' (column 6, expected at least 7): YAML ends a block at its first line "
+              "indented less than the block's text")
+
+
+def test_description_text_that_falls_out_of_its_block():
+    source = "id: nightly\nnamespace: company.team\ndescription: |\n  Loads the warehouse.\n" \
+             "\n  ## Steps\n 1. extract: from the API\n  2. load\ntasks:\n" \
+             "  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    assert _problem(source) == (
+        7, 2, "this line is indented less than the text of the block that starts on line 3 "
+              "with '|' (column 2, expected at least 3): YAML ends a block at its first line "
+              "indented less than the block's text")
+
+
+def test_a_block_whose_text_is_not_indented():
+    source = "id: nightly\nnamespace: company.team\ndescription: |\nPatch the fleet in waves,\n" \
+             "one group at a time.\ntasks:\n" \
+             "  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    assert _problem(source) == (
+        4, 1, "the text of the block that starts on line 3 with '|' must be indented more "
+              "than that line (column 1, expected more than 1)")
