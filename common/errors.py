@@ -218,3 +218,9 @@ class InvalidRequestError(PodiumError):
     def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.details: list[dict[str, Any]] = details or []
+
+
+class ServiceSetupError(PodiumError):
+    """A command cannot start or reach what it needs (a port already taken, a database
+    not migrated or not reachable, no runtime serving a data folder). The CLI prints the
+    message as one line and exits non-zero."""

@@ -25,6 +25,7 @@ from typing import Any, Callable
 from prometheus_client import REGISTRY
 
 from podium.common.observability import Health, ManagementServer, metrics
+from podium.common.ports import bind_port
 from podium.common.settings import Settings
 from podium.lifecycle import on_stop
 
@@ -67,13 +68,20 @@ def management_port(settings: Settings, service: str) -> int:
 
 
 def start_management(settings: Settings, service: str, health: Health) -> ManagementServer | None:
-    """Build info, then the management server (None when disabled)."""
+    """Build info, then the management server (None when disabled). The service's default
+    port, when taken (another service of its kind on this host), moves to the next free
+    one; a PODIUM_MANAGEMENT__PORT that is taken raises ServiceSetupError."""
     metrics.set_build_info(service)
     if not settings.management.enabled:
         return None
-    server = ManagementServer(health, settings.management.host,
-                              management_port(settings, service)).start()
-    sys.stderr.write(f"podium {service}: {ADDRESS_LINE}{server.url}\n")
+    wanted = management_port(settings, service)
+    server, port = bind_port(
+        lambda candidate: ManagementServer(health, settings.management.host, candidate),
+        wanted, explicit=settings.management.port is not None,
+        what=f"podium {service}: management server (PODIUM_MANAGEMENT__PORT)")
+    server.start()
+    moved = f"management port {wanted} in use, " if port != wanted else ""
+    sys.stderr.write(f"podium {service}: {moved}{ADDRESS_LINE}{server.url}\n")
     sys.stderr.flush()
     return server
 
