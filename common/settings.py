@@ -435,8 +435,9 @@ class ManagementSettings(BaseModel):
     port: int | None = Field(
         default=None, ge=0, le=65535,
         description="Management port. None: the service's default (executor 9101, worker "
-        "9102, scheduler 9103, webserver 9104); 0: any free port, printed at start "
-        "(`management server on http://HOST:PORT`).",
+        "9102, scheduler 9103, webserver 9104), or the next free port when another service "
+        "holds it; 0: any free port. Printed at start (`management server on "
+        "http://HOST:PORT`). A port set here that is taken stops the service.",
     )
 
 
@@ -510,7 +511,10 @@ class ApiSettings(BaseModel):
         description="How long a web UI login lasts.",
     )
     host: str = Field(default="127.0.0.1", description="Address `podium webserver` binds.")
-    port: int = Field(default=8080, ge=0, le=65535, description="Port of `podium webserver`.")
+    port: int = Field(default=8080, ge=0, le=65535,
+                      description="Port of `podium webserver` and `podium server local`. Left "
+                      "at its default, a taken 8080 moves to the next free port (printed); "
+                      "set, a taken port stops the command.")
     mcp_call_seconds: float = Field(
         default=300.0, gt=0,
         description="How long an MCP `tools/call` waits for its flow's execution to end "

@@ -55,8 +55,10 @@ from podium.common.store.kv import (
 from podium.common.store.logs import LEVELS, LogEntry, LogRecord, append_logs, fetch_logs
 from podium.common.store.migrate import (
     current_revision,
+    ensure_schema,
     head_revision,
     schema_diff,
+    shown_url,
     upgrade,
     upgrade_database,
 )
@@ -112,7 +114,7 @@ from podium.common.store.types import NaiveDatetimeError
 
 __all__ = [
     "Database", "normalize_url", "upgrade", "upgrade_database", "current_revision", "head_revision",
-    "schema_diff", "StoreError", "NotFoundError", "NaiveDatetimeError",
+    "ensure_schema", "shown_url", "schema_diff", "StoreError", "NotFoundError", "NaiveDatetimeError",
     "FlowRevision", "save_flow", "get_flow", "list_flows", "list_revisions", "delete_flow",
     "flow_namespaces", "delete_revisions", "revisions_in_use",
     "insert_execution", "get_execution", "lock_execution", "update_execution",

@@ -20,9 +20,21 @@ from podium.cli.service_commands import db, executor, server, worker
 from podium.cli.sys_commands import sys_group
 from podium.cli.trigger_commands import trigger
 from podium.cli.webserver_command import webserver
+from podium.common.errors import PodiumError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class PodiumGroup(click.Group):
+    """The root group: a PodiumError no command reported itself (a port taken, a store
+    not migrated, ...) ends the command with its one-line message, exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except PodiumError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=PodiumGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="podium")
 def main() -> None:
     """Podium: run Kestra-style YAML flows, embedded or on a distributed fleet."""

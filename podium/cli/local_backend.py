@@ -1,6 +1,12 @@
 """`LocalBackend`: the CLI's operations in this process, on the store, broker and storage
 the settings describe (PODIUM_*), or on an embedded run's folder (`--data-dir`).
 
+An embedded folder (the SQLite default) is read and written here, but what needs its
+executor (a new execution, kill, resume, ...) is refused: only the process running that
+folder's runtime (`podium server local`) could receive it, and when one does,
+backend_options calls its API instead of this backend. A store that has no schema yet is
+created (SQLite) or named as needing `podium db upgrade` (common/store/migrate.py).
+
 A thin adapter: each method calls one public operation (the application layer's,
 podium/application/, directly or through the Runtime's delegates; common.kv,
 common.storage.namespace_files) and returns the shapes of podium/cli/backend.py.
@@ -25,7 +31,7 @@ from podium.application import services as service_rows
 from podium.application import triggers as control
 from podium.application.logs import LogRecord
 from podium.cli.backend import Deployed, TriggerKey
-from podium.common.errors import FlowValidationError, PodiumError
+from podium.common.errors import FlowValidationError, PodiumError, ServiceSetupError
 from podium.common.flow.loader import LoadedFlow, load_flow_file
 from podium.common.flow.model import Flow
 from podium.common.heartbeat import describe
@@ -40,13 +46,18 @@ from podium.common.storage import (
     namespace_files_prefix,
 )
 from podium.common.storage import namespace_files as nsfiles
-from podium.common.store import Database, get_execution, upgrade_database
+from podium.common.store import Database, ensure_schema, get_execution
+from podium.local_server import LocalServer
 from podium.runtime import Runtime
 
 
 class LocalBackend:
-    def __init__(self, data_dir: Path | None = None) -> None:
-        self.settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    def __init__(self, settings: Settings | None = None,
+                 served: LocalServer | None = None) -> None:
+        """`served`: the process found serving the settings' embedded folder without an
+        API (`podium server local --no-webserver`), named when a command needs it."""
+        self.settings = settings or Settings()
+        self.served = served
         self._runtime: Runtime | None = None
         self._database: Database | None = None
         self._storage: Storage | None = None
@@ -63,17 +74,52 @@ class LocalBackend:
             self._database.dispose()
 
     # ------------------------------------------------------------------ what is opened
+    @staticmethod
+    def is_embedded(settings: Settings) -> bool:
+        """Whether the settings describe the embedded default (SQLite): a store no
+        executor reads through the broker."""
+        return (settings.database.url or "").startswith("sqlite")
+
     @property
     def runtime(self) -> Runtime:
         """A client of the deployment (store and broker), no service run here."""
         if self._runtime is None:
-            self._runtime = Runtime.connect(self.settings)
+            runtime = Runtime.connect(self.settings)
+            try:
+                ensure_schema(runtime.db)
+            except PodiumError:
+                runtime.close()
+                raise
+            self._runtime = runtime
         return self._runtime
+
+    @property
+    def executor_runtime(self) -> Runtime:
+        """The runtime, for an operation that sends the executor a message: refused on an
+        embedded folder (no executor reads the broker there)."""
+        if self.is_embedded(self.settings):
+            raise ServiceSetupError(self._no_runtime())
+        return self.runtime
+
+    def _no_runtime(self) -> str:
+        folder = self.settings.data_dir
+        if self.served is not None:
+            return (f"the podium server local serving {folder} (pid {self.served.pid}) "
+                    "has no API (--no-webserver): restart it with its API to send it "
+                    "commands")
+        return (f"no Podium runtime serves {folder}: start `podium server local` with "
+                f"PODIUM_DATA_DIR={folder}, then try again")
 
     @property
     def database(self) -> Database:
         if self._database is None:
-            self._database = wiring.database(self.settings)
+            database = wiring.database(self.settings)
+            try:
+                ensure_schema(database)
+            except PodiumError:
+                database.dispose()
+                raise
+            self._database = database
         return self._database
 
     @property
@@ -83,12 +129,6 @@ class LocalBackend:
         return self._storage
 
     def _kv_store(self) -> KVStore:
-        """The KV store; the embedded default's folder and schema are created on first use
-        (nothing else migrates the embedded database)."""
-        if (self.settings.database.url or "").startswith("sqlite"):
-            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        if self.database.is_sqlite:
-            upgrade_database(self.database)
         return KVStore(self.database)
 
     # ------------------------------------------------------------------ flows
@@ -115,7 +155,7 @@ class LocalBackend:
     # ------------------------------------------------------------------ executions
     def submit(self, namespace: str, flow_id: str, inputs: dict[str, Any],
                labels: dict[str, str]) -> str:
-        return self.runtime.submit(namespace, flow_id, inputs, labels=labels).id
+        return self.executor_runtime.submit(namespace, flow_id, inputs, labels=labels).id
 
     def execution(self, execution_id: str) -> tuple[Execution, list[TaskRun]]:
         current = self.runtime.get(execution_id)
@@ -145,24 +185,24 @@ class LocalBackend:
         return log_lines.lines(self.runtime, execution_id, min_level=level, after_id=after)
 
     def kill(self, execution_id: str) -> None:
-        self.runtime.kill(execution_id)
+        self.executor_runtime.kill(execution_id)
 
     def resume(self, execution_id: str, inputs: dict[str, str]) -> None:
-        self.runtime.resume(execution_id, inputs or None)
+        self.executor_runtime.resume(execution_id, inputs or None)
 
     def review(self, execution_id: str, decision: str, comment: str | None,
                inputs: dict[str, str], task_run_id: str | None) -> str:
-        return self.runtime.review(execution_id, decision, comment, inputs or None,
+        return self.executor_runtime.review(execution_id, decision, comment, inputs or None,
                                    task_run_id=task_run_id)
 
     def restart(self, execution_id: str) -> None:
-        self.runtime.restart(execution_id)
+        self.executor_runtime.restart(execution_id)
 
     def replay(self, execution_id: str, task_run_id: str | None) -> str:
-        return self.runtime.replay(execution_id, task_run_id)
+        return self.executor_runtime.replay(execution_id, task_run_id)
 
     def set_state(self, execution_id: str, task_run_id: str, state: str) -> None:
-        self.runtime.set_state(execution_id, task_run_id, state)
+        self.executor_runtime.set_state(execution_id, task_run_id, state)
 
     def execution_files(self, execution_id: str) -> list[dict]:
         with self.database.read() as conn:

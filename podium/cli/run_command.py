@@ -29,6 +29,7 @@ from podium.common.models.state import State
 from podium.common.settings import Settings
 from podium.common.storage import namespace_files as nsfiles
 from podium.common.store.executions import list_children
+from podium.local_server import find
 from podium.runtime import Runtime
 
 _CHILDREN_SHOWN = 3
@@ -73,7 +74,8 @@ def with_files(flow: Flow, inputs: dict[str, Any]) -> dict[str, Any]:
                    "(or of NAMESPACE) first; repeat for several.")
 @click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep the SQLite database and logs here (default: a temporary folder).")
+              help="Keep the SQLite database and logs here (default: PODIUM_DATA_DIR when "
+                   "set, else a temporary folder).")
 @click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
 def run(flow_file: Path, inputs: tuple[str, ...], flow_dirs: tuple[Path, ...],
         ns_dirs: tuple[str, ...], output_format: str, data_dir: Path | None,
@@ -91,6 +93,14 @@ def run(flow_file: Path, inputs: tuple[str, ...], flow_dirs: tuple[Path, ...],
         sys.exit(1)
     loaded = main.loaded
     settings = Settings()
+    if data_dir is None and "data_dir" in settings.model_fields_set:
+        data_dir = settings.data_dir  # PODIUM_DATA_DIR, as every other command reads it
+    served = find(data_dir) if data_dir is not None else None
+    if served is not None:  # two runtimes on one folder would each miss the other's work
+        click.echo(f"error: podium server local (pid {served.pid}) serves {data_dir}: deploy "
+                   "and run the flow there (`podium flow deploy`, `podium execution run "
+                   "--wait`), or give `podium run` another --data-dir", err=True)
+        sys.exit(1)
     wiring.worker_http(settings)  # PODIUM_HTTP__*: the hosts http tasks may reach
     # Script environments are kept across runs (worker.script_env_dir, ~/.podium by
     # default) even when the run's own folder is a temporary one.

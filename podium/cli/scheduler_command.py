@@ -11,6 +11,7 @@ import click
 
 from podium import observability, wiring
 from podium.common.settings import Settings
+from podium.common.store import ensure_schema
 from podium.lifecycle import configure_service, start_heartbeat
 from podium.scheduler.service import SchedulerService
 
@@ -25,6 +26,7 @@ def scheduler() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     database = wiring.database(settings)
+    ensure_schema(database)
     transport = wiring.celery_transport(settings)
     storage = wiring.storage(settings)  # a polling trigger's logToFile file goes there
     service = SchedulerService(database, transport, settings.scheduler,

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import click
 from celery.signals import worker_ready
-from sqlalchemy.engine import make_url
 
 from podium import observability, wiring
 from podium.common.settings import Settings
-from podium.common.store import upgrade
+from podium.common.store import ensure_schema, shown_url, upgrade
 from podium.common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL
 from podium.executor.service import ExecutorService
 from podium.lifecycle import configure_service, on_stop, start_heartbeat
+from podium.local_server import announce, local_credentials
 from podium.runtime import Runtime
 from podium.worker.service import WorkerService
 
@@ -47,11 +47,18 @@ def db() -> None:
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Apply every pending migration to the database of PODIUM_DATABASE__URL."""
+    """Apply every pending migration to the database of PODIUM_DATABASE__URL (default: the
+    SQLite file of PODIUM_DATA_DIR), and say what was done."""
     settings = Settings()
-    upgrade(settings.database.url)
-    shown = make_url(settings.database.url).render_as_string(hide_password=True)
-    click.echo(f"database at {shown} is up to date")  # never the password, logs keep it
+    url = settings.database.url
+    before, after = upgrade(url)
+    shown = shown_url(url)  # never the password: logs keep what is printed
+    if before is None:
+        click.echo(f"created the schema of {shown} at revision {after}")
+    elif before == after:
+        click.echo(f"database at {shown} is already at revision {after}")
+    else:
+        click.echo(f"upgraded {shown} from revision {before} to {after}")
 
 
 @click.command()
@@ -61,6 +68,7 @@ def executor(concurrency: int | None) -> None:
     settings = Settings()
     _logging(settings)
     database = wiring.database(settings)
+    ensure_schema(database)
     transport = wiring.celery_transport(settings)
     service = ExecutorService(database, transport, config=wiring.engine_config(settings, database),
                               timer_refire_seconds=settings.executor.timer_refire_seconds)
@@ -97,6 +105,7 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
     # Before anything creates a metric: prefork pool children count through its files.
     management = observability.worker(settings, stop, concurrency)
     database = wiring.database(settings)
+    ensure_schema(database)
     transport = wiring.celery_transport(settings)
     storage = wiring.storage(settings)
     service = WorkerService(database, transport, storage=storage, http=settings.http,
@@ -142,23 +151,26 @@ def server() -> None:
 @click.option("--webserver/--no-webserver", "with_webserver", default=True, show_default=True,
               help="Also serve the REST API and the web UI (/ui) on --host/--port.")
 @click.option("--host", default=None, help="Address of the API and UI (default: "
-                                           "PODIUM_API__HOST, 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port of the API and UI (default: "
-                                                     "PODIUM_API__PORT, 8080).")
+                                           "PODIUM_API__HOST, 127.0.0.1: this machine only).")
+@click.option("--port", type=int, default=None,
+              help="Port of the API and UI (default: PODIUM_API__PORT, 8080; when the "
+                   "default is taken, the next free port).")
 def server_local(workers: int, with_scheduler: bool, with_webserver: bool, host: str | None,
                  port: int | None) -> None:
     """Executor, workers, scheduler and webserver together on the embedded default, until
-    Ctrl-C."""
+    Ctrl-C. Other podium commands on the same data folder reach it through its API."""
     settings = Settings()
     _logging(settings)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     wiring.worker_http(settings)
-    with Runtime.embedded(settings.data_dir, workers=workers,
+    folder = settings.data_dir
+    with Runtime.embedded(folder, workers=workers,
                           scheduler=settings.scheduler if with_scheduler else False,
                           script_env_dir=settings.worker.script_env_dir) as runtime, \
-            _webserver(runtime, settings, with_webserver, host, port):
-        click.echo(f"podium local server running on {settings.data_dir} (Ctrl-C to stop)")
+            _webserver(runtime, settings, with_webserver, host, port) as (url, token), \
+            announce(folder, url, token):
+        click.echo(f"podium local server running on {folder} (Ctrl-C to stop)")
         try:
             done.wait()
         except KeyboardInterrupt:
@@ -167,20 +179,30 @@ def server_local(workers: int, with_scheduler: bool, with_webserver: bool, host:
 
 @contextlib.contextmanager
 def _webserver(runtime: Runtime, settings: Settings, enabled: bool, host: str | None,
-               port: int | None) -> Iterator[None]:
+               port: int | None) -> Iterator[tuple[str | None, str | None]]:
     """The API and the UI over the embedded runtime, in a thread (the main one waits for
-    Ctrl-C or SIGTERM, then leaves the runtime cleanly)."""
+    Ctrl-C or SIGTERM, then leaves the runtime cleanly). Yields the API's URL and the
+    token the CLI uses (None, None when disabled); prints where it is and the login it
+    created, if the user configured none."""
     if not enabled:
-        yield
+        yield None, None
         return
     from podium.api import create_app
     from podium.api.server import ServerThread
 
-    app = create_app(runtime, settings.api)
-    with ServerThread(app, host or settings.api.host,
-                      port if port is not None else settings.api.port) as served:
-        click.echo(f"podium API on {served.url}/api/v1, web UI on {served.url}/ui")
-        yield
+    credentials = local_credentials(settings.api)
+    app = create_app(runtime, credentials.api)
+    wanted = port if port is not None else settings.api.port
+    explicit = port is not None or "port" in settings.api.model_fields_set
+    with ServerThread(app, host or settings.api.host, wanted, explicit=explicit,
+                      what="podium server local: API (--port, PODIUM_API__PORT)") as served:
+        moved = f"port {wanted} in use, " if served.socket.getsockname()[1] != wanted else ""
+        click.echo(f"podium {moved}web UI on {served.url}/ui, API on {served.url}/api/v1")
+        if credentials.login:
+            user, password = credentials.login
+            click.echo(f"log in as {user} / {password} (created for this run; "
+                       "PODIUM_API__USERS sets your own)")
+        yield served.url, credentials.token
 
 
 @server.command("standalone")

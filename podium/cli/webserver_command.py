@@ -3,6 +3,7 @@ embedded runtime for a laptop (`--embedded`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from podium.common.settings import Settings
 @click.command()
 @click.option("--host", default=None, help="Address to bind (default: PODIUM_API__HOST, "
                                            "127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default: PODIUM_API__PORT, 8080).")
+@click.option("--port", type=int, default=None,
+              help="Port (default: PODIUM_API__PORT, 8080; when the default is taken, the "
+                   "next free port).")
 @click.option("--embedded", is_flag=True,
               help="Run the executor and workers in this process too (SQLite and local "
                    "storage in --data-dir), instead of connecting to a deployment.")
@@ -30,24 +33,36 @@ def webserver(host: str | None, port: int | None, embedded: bool,
     """
     from podium import observability
     from podium.api import create_app
-    from podium.api.server import serve
+    from podium.api.server import address, listen, serve
+    from podium.common.store import ensure_schema
     from podium.lifecycle import configure_service, start_heartbeat
+    from podium.local_server import announce, local_credentials
     from podium.runtime import Runtime
 
     settings = Settings()
     configure_service(settings)
+    wanted = port if port is not None else settings.api.port
+    sock = listen(host or settings.api.host, wanted, what="podium webserver",
+                  explicit=port is not None or "port" in settings.api.model_fields_set)
+    moved = f"port {wanted} in use, " if sock.getsockname()[1] != wanted else ""
+    url = address(sock)
+    api = settings.api
+    folder = data_dir or settings.data_dir
     if embedded:
-        runtime = Runtime.embedded(data_dir or settings.data_dir,
-                                   script_env_dir=settings.worker.script_env_dir)
+        runtime = Runtime.embedded(folder, script_env_dir=settings.worker.script_env_dir)
+        credentials = local_credentials(api)  # the CLI reaches this runtime with its token
+        api = credentials.api
+        announced = announce(folder, url, credentials.token)
     else:  # the schema is migrated by `podium db upgrade`, not by every API replica
         runtime = Runtime.connect(settings)
-    app = create_app(runtime, settings.api)
-    with runtime:
+        ensure_schema(runtime.db)
+        announced = contextlib.nullcontext()
+    app = create_app(runtime, api)
+    with runtime, announced:
         if not embedded:
             management = observability.webserver(settings, app)
             heartbeat = start_heartbeat(
-                settings, "webserver",
-                {"port": port if port is not None else settings.api.port},
+                settings, "webserver", {"port": sock.getsockname()[1]},
                 health=management.health)
             # uvicorn re-raises SIGTERM once it has shut down, so a `finally` would not
             # run: the app's shutdown hooks deregister and close instead.
@@ -56,4 +71,9 @@ def webserver(host: str | None, port: int | None, embedded: bool,
         ready_file = os.environ.get("PODIUM_READY_FILE")
         if ready_file:  # fleets and probes wait for it, as for the other services
             app.router.on_startup.append(lambda: Path(ready_file).write_text(str(os.getpid())))
-        serve(app, host or settings.api.host, port if port is not None else settings.api.port)
+        click.echo(f"podium webserver: {moved}API on {url}/api/v1, web UI on {url}/ui",
+                   err=True)
+        if embedded and credentials.login:
+            click.echo(f"podium webserver: log in as {credentials.login[0]} / "
+                       f"{credentials.login[1]} (created for this run)", err=True)
+        serve(app, sock)
