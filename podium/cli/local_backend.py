@@ -95,11 +95,18 @@ class LocalBackend:
 
     @property
     def executor_runtime(self) -> Runtime:
-        """The runtime, for an operation that sends the executor a message: refused on an
-        embedded folder (no executor reads the broker there)."""
-        if self.is_embedded(self.settings):
+        """The runtime, for an operation that sends the executor a message through the
+        broker. On a SQLite store that is refused unless a `podium executor` process
+        beats on it (a one-host deployment): an embedded folder's executor reads no
+        broker, and a message sent there would wait for nobody."""
+        if self.is_embedded(self.settings) and not self._executor_beats():
             raise ServiceSetupError(self._no_runtime())
         return self.runtime
+
+    def _executor_beats(self) -> bool:
+        return bool(service_rows.services(
+            self.database, "executor",
+            silent_after=self.settings.worker.heartbeat_timeout_seconds))
 
     def _no_runtime(self) -> str:
         folder = self.settings.data_dir

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from podium.cli import main
+from podium.common.heartbeat import Heartbeat, new_instance
 from tests.api.conftest import HELLO, deploy
 from tests.unit.test_cli_first_hour import NESTED
 
@@ -20,8 +21,12 @@ REDIS_URL = os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
-def local(tmp_path, monkeypatch):
-    """`podium ...` on the embedded runtime's store, with no server."""
+def local(tmp_path, monkeypatch, runtime):
+    """`podium ...` on the embedded runtime's store, with no server. The store has the
+    heartbeat of a `podium executor` (a one-host deployment on SQLite, whose executor
+    reads the broker): without one, what only an executor could receive is refused
+    (tests/unit/test_first_hour_cli.py)."""
+    heartbeat = Heartbeat(runtime.db, new_instance("executor")).start()
     monkeypatch.delenv("PODIUM_SERVER", raising=False)
     monkeypatch.setenv("PODIUM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PODIUM_BROKER__URL", REDIS_URL)
@@ -29,7 +34,8 @@ def local(tmp_path, monkeypatch):
 
     def invoke(*args: str):
         return runner.invoke(main, list(args), catch_exceptions=False)
-    return invoke
+    yield invoke
+    heartbeat.stop()
 
 
 def test_flow_deploy_and_validate_on_the_store(local, runtime, tmp_path):
