@@ -16,7 +16,7 @@ import contextlib
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,20 +60,30 @@ def local_credentials(api: ApiSettings) -> LocalCredentials:
     return LocalCredentials(api.model_copy(update=update), token, login)
 
 
-@contextlib.contextmanager
-def announce(data_dir: Path, url: str | None, token: str | None) -> Iterator[None]:
-    """Write the folder's `server.json` for as long as the block runs."""
+def publish(data_dir: Path, url: str | None, token: str | None) -> Callable[[], None]:
+    """Write the folder's `server.json`; returns what removes it (unless a later server
+    wrote its own since)."""
     path = Path(data_dir) / FILE_NAME
     document = json.dumps({"pid": os.getpid(), "url": url, "token": token})
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(document)
+
+    def withdraw() -> None:
+        with contextlib.suppress(OSError):
+            if path.read_text() == document:
+                path.unlink()
+    return withdraw
+
+
+@contextlib.contextmanager
+def announce(data_dir: Path, url: str | None, token: str | None) -> Iterator[None]:
+    """`server.json` in the folder for as long as the block runs."""
+    withdraw = publish(data_dir, url, token)
     try:
         yield
     finally:
-        with contextlib.suppress(OSError):
-            if path.read_text() == document:  # not a later server's file
-                path.unlink()
+        withdraw()
 
 
 def find(data_dir: Path) -> LocalServer | None:

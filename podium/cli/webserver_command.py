@@ -3,7 +3,6 @@ embedded runtime for a laptop (`--embedded`)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -36,7 +35,7 @@ def webserver(host: str | None, port: int | None, embedded: bool,
     from podium.api.server import address, listen, serve
     from podium.common.store import ensure_schema
     from podium.lifecycle import configure_service, start_heartbeat
-    from podium.local_server import announce, local_credentials
+    from podium.local_server import local_credentials, publish
     from podium.runtime import Runtime
 
     settings = Settings()
@@ -52,14 +51,16 @@ def webserver(host: str | None, port: int | None, embedded: bool,
         runtime = Runtime.embedded(folder, script_env_dir=settings.worker.script_env_dir)
         credentials = local_credentials(api)  # the CLI reaches this runtime with its token
         api = credentials.api
-        announced = announce(folder, url, credentials.token)
     else:  # the schema is migrated by `podium db upgrade`, not by every API replica
         runtime = Runtime.connect(settings)
         ensure_schema(runtime.db)
-        announced = contextlib.nullcontext()
     app = create_app(runtime, api)
-    with runtime, announced:
-        if not embedded:
+    with runtime:
+        if embedded:
+            # uvicorn re-raises SIGTERM once shut down (no `finally` runs): a shutdown hook
+            # withdraws the announcement, as it deregisters a deployment's webserver below.
+            app.router.on_shutdown.append(publish(folder, url, credentials.token))
+        else:
             management = observability.webserver(settings, app)
             heartbeat = start_heartbeat(
                 settings, "webserver", {"port": sock.getsockname()[1]},

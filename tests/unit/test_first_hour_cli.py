@@ -236,3 +236,19 @@ def test_the_local_server_binds_loopback_only(env):
         assert f"00000000:{port:04X}" not in listening_on  # not 0.0.0.0
     finally:
         assert service.stop() == 0, service.output
+
+
+def test_an_embedded_webserver_serves_its_folder_to_the_cli_too(env, data):
+    service = Service(env, "webserver", "--embedded", "--port", "0")
+    try:
+        service.line_with("API on http://127.0.0.1:")
+        service.line_with("podium webserver: log in as admin / ")
+        wait_for((data / FILE_NAME).exists, 30, "the webserver to announce itself")
+        asked = podium(env, "execution", "resume", "nope")
+        assert asked.returncode == 1  # through its API: the server looked the id up
+        assert no_traceback(asked).strip() == "error: Execution 'nope' not found"
+    finally:
+        code = service.stop()
+    assert code in (0, -15), service.output  # uvicorn re-raises the SIGTERM it handled
+    no_traceback(service.output)
+    assert not (data / FILE_NAME).exists()
