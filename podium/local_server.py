@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
+from podium.common.errors import ServiceSetupError
 from podium.common.settings import ApiSettings
 
 FILE_NAME = "server.json"
@@ -99,6 +100,16 @@ def find(data_dir: Path) -> LocalServer | None:
     if server.url is not None and not _answers(server.url):
         return None
     return server
+
+
+def refuse_if_served(data_dir: Path) -> None:
+    """ServiceSetupError when a live process already serves `data_dir`: a second runtime on
+    one folder would run the same executions' messages in two executors."""
+    served = find(data_dir)
+    if served is not None:
+        at = f" at {served.url}" if served.url else ""
+        raise ServiceSetupError(f"a Podium runtime (pid {served.pid}) already serves "
+                                f"{data_dir}{at}: use it, or stop it first")
 
 
 def _alive(pid: int) -> bool:

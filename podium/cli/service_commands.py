@@ -18,7 +18,7 @@ from podium.common.store import ensure_schema, shown_url, upgrade
 from podium.common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL
 from podium.executor.service import ExecutorService
 from podium.lifecycle import configure_service, on_stop, start_heartbeat
-from podium.local_server import announce, local_credentials
+from podium.local_server import announce, local_credentials, refuse_if_served
 from podium.runtime import Runtime
 from podium.worker.service import WorkerService
 
@@ -165,6 +165,7 @@ def server_local(workers: int, with_scheduler: bool, with_webserver: bool, host:
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     wiring.worker_http(settings)
     folder = settings.data_dir
+    refuse_if_served(folder)
     with Runtime.embedded(folder, workers=workers,
                           scheduler=settings.scheduler if with_scheduler else False,
                           script_env_dir=settings.worker.script_env_dir) as runtime, \

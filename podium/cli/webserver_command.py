@@ -35,7 +35,7 @@ def webserver(host: str | None, port: int | None, embedded: bool,
     from podium.api.server import address, listen, serve
     from podium.common.store import ensure_schema
     from podium.lifecycle import configure_service, start_heartbeat
-    from podium.local_server import local_credentials, publish
+    from podium.local_server import local_credentials, publish, refuse_if_served
     from podium.runtime import Runtime
 
     settings = Settings()
@@ -48,6 +48,7 @@ def webserver(host: str | None, port: int | None, embedded: bool,
     api = settings.api
     folder = data_dir or settings.data_dir
     if embedded:
+        refuse_if_served(folder)
         runtime = Runtime.embedded(folder, script_env_dir=settings.worker.script_env_dir)
         credentials = local_credentials(api)  # the CLI reaches this runtime with its token
         api = credentials.api

@@ -193,6 +193,11 @@ def test_cli_commands_reach_the_local_server_of_their_data_folder(env, data, tmp
         refused = podium(env, "run", str(flow))
         assert refused.returncode == 1
         assert f"serves {data}" in no_traceback(refused)
+        second_server = podium(env, "server", "local", "--no-scheduler")
+        assert second_server.returncode == 1
+        assert no_traceback(second_server).strip().splitlines()[-1] == (
+            f"Error: a Podium runtime (pid {service.process.pid}) already serves {data} at "
+            f"{url}: use it, or stop it first")
     finally:
         code = service.stop()
     assert code == 0, service.output
