@@ -135,7 +135,8 @@ def test_a_taken_webserver_port_that_was_set_is_refused_in_one_line(env):
 
 def test_a_second_webserver_takes_the_next_free_port(env):
     holder = listening(8080)  # None: something else holds the default already
-    service = Service({**env, "PODIUM_MANAGEMENT__PORT": "0"}, "webserver")
+    service = Service({**env, "PODIUM_MANAGEMENT__PORT": "0", "PODIUM_API__AUTH": "false"},
+                      "webserver")
     try:
         line = service.line_with("API on ")
         assert "port 8080 in use, API on http://127.0.0.1:" in line
@@ -143,6 +144,9 @@ def test_a_second_webserver_takes_the_next_free_port(env):
         assert url != "http://127.0.0.1:8080"
         assert wait_for(lambda: httpx.get(f"{url}/api/v1/health").status_code == 200, 30,
                         "the moved webserver to answer")
+        # Its store, a fresh data folder's, was created: a search finds nothing, no 500.
+        search = httpx.get(f"{url}/api/v1/executions/search")
+        assert search.status_code == 200 and search.json()["total"] == 0, search.text
     finally:
         code = service.stop()
         if holder is not None:
