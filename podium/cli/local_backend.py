@@ -2,9 +2,10 @@
 the settings describe (PODIUM_*), or on an embedded run's folder (`--data-dir`).
 
 An embedded folder (the SQLite default) is read and written here, but what needs its
-executor (a new execution, kill, resume, ...) is refused: only the process running that
-folder's runtime (`podium server local`) could receive it, and when one does,
-backend_options calls its API instead of this backend. A store that has no schema yet is
+executor (a new execution, kill, resume, ...) is refused unless a `podium executor` beats
+on that store: only the process running that folder's runtime (`podium server local`)
+could receive it, and when one does, backend_options calls its API instead of this
+backend. A store that has no schema yet is
 created (SQLite) or named as needing `podium db upgrade` (common/store/migrate.py).
 
 A thin adapter: each method calls one public operation (the application layer's,
@@ -76,8 +77,8 @@ class LocalBackend:
     # ------------------------------------------------------------------ what is opened
     @staticmethod
     def is_embedded(settings: Settings) -> bool:
-        """Whether the settings describe the embedded default (SQLite): a store no
-        executor reads through the broker."""
+        """Whether the settings describe the embedded default (SQLite), whose executor
+        is usually an embedded runtime's, reading no broker."""
         return (settings.database.url or "").startswith("sqlite")
 
     @property
