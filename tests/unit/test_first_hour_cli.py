@@ -261,3 +261,18 @@ def test_an_embedded_webserver_serves_its_folder_to_the_cli_too(env, data):
     assert code in (0, -15), service.output  # uvicorn re-raises the SIGTERM it handled
     no_traceback(service.output)
     assert not (data / FILE_NAME).exists()
+
+
+def test_a_local_server_without_its_api_is_named_when_a_command_needs_it(env, data):
+    service = Service(env, "server", "local", "--workers", "1", "--no-scheduler",
+                      "--no-webserver")
+    try:
+        service.line_with("podium local server running on ")
+        refused = podium(env, "execution", "kill", "any")
+        assert refused.returncode == 1
+        assert no_traceback(refused).strip() == (
+            f"Error: the podium server local serving {data} (pid {service.process.pid}) has "
+            "no API (--no-webserver): restart it with its API to send it commands")
+    finally:
+        assert service.stop() == 0, service.output
+    assert not (data / FILE_NAME).exists()
