@@ -5,7 +5,6 @@ revisions store it verbatim.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from podium.common.flow.rules import (
     format_path,
 )
 from podium.common.flow.yaml_source import MAX_DOCUMENT_BYTES, YamlDocument, load_yaml
-from podium.common.plugins.registry import registry
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,6 @@ def validate_document(doc: YamlDocument, name: str | None = None) -> Flow:
     _raise_if_any([*check_identifier_scalars(doc), *check_plugin_defaults(doc.data)], doc, name,
                   also=duplicates)
     data = apply_plugin_defaults(doc.data)
-    _flow_schema_current()
     try:
         flow = Flow.model_validate(data)
     except ValidationError as exc:
@@ -80,25 +77,6 @@ def validate_document(doc: YamlDocument, name: str | None = None) -> Flow:
                                  name) from None
     _raise_if_any([*check_flow(flow, data), *duplicates], doc, name)
     return flow
-
-
-_schema_lock = threading.Lock()
-_schema_generation: list[int] = []  # the registry generation the Flow schema was built for
-
-
-def _flow_schema_current() -> None:
-    """Rebuild the Flow schema if task types were added or taken out since it was built (a
-    test's own plugin type, `flow test`'s fixture type): its union of task types is fixed
-    when it is built. Nothing to do in a process whose registry never changes."""
-    generation = registry.generation
-    if _schema_generation and _schema_generation[0] == generation:
-        return
-    with _schema_lock:
-        if not _schema_generation and not Flow.__pydantic_complete__:
-            _schema_generation.append(generation)  # built lazily, over the registry as is
-        elif not _schema_generation or _schema_generation[0] != generation:
-            Flow.model_rebuild(force=True)  # (built before, over a registry of unknown date)
-            _schema_generation[:] = [generation]
 
 
 def _problems(found: list[RawProblem], doc: YamlDocument) -> list[Problem]:

@@ -25,6 +25,7 @@ from podium.common.plugins.tasks import (
     state,
     storage,
     templating,
+    testing,
     trigger_tasks,
 )
 
@@ -135,6 +136,7 @@ CORE = Plugin(
         storage.Write,
         storage.PurgeStorage,
         templating.TemplatedTask,
+        testing.FixtureTask,
         trigger_tasks.Toggle,
     ),
     triggers=(

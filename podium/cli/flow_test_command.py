@@ -10,7 +10,6 @@ import click
 
 from podium import wiring
 from podium.common.settings import Settings
-from podium.flowtest.fixtures import fixture_type_registered
 from podium.flowtest.project import discover
 from podium.flowtest.report import case_line, succeeded, summary, write_junit
 from podium.flowtest.runner import DEFAULT_TIMEOUT, RunOptions, case_runs, run_cases
@@ -39,8 +38,7 @@ def flow_test(paths: tuple[Path, ...], junit_file: Path | None, parallel: int, t
     options = RunOptions(parallel=parallel, timeout=timeout,
                          script_env_dir=settings.worker.script_env_dir)
     if not watching:
-        with fixture_type_registered():
-            passed, _ = run_once(paths, options, junit_file)
+        passed, _ = run_once(paths, options, junit_file)
         sys.exit(0 if passed else 1)
 
     def run() -> list[Path]:
@@ -51,8 +49,7 @@ def flow_test(paths: tuple[Path, ...], junit_file: Path | None, parallel: int, t
                    f"{' ...' if len(changes) > 5 else ''}; running again\n")
 
     try:
-        with fixture_type_registered():
-            watch(paths, run, on_change)
+        watch(paths, run, on_change)
     except KeyboardInterrupt:
         sys.exit(0)
 

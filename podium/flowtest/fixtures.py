@@ -3,8 +3,9 @@
 The seam is the flow itself, not the engine: before a case's flow is deployed into its own
 embedded runtime, each fixtured task's definition is swapped for a `FixtureTask` with the
 same id (and the same allowFailure / allowWarning / runIf / disabled), which ends in the
-given state with the given outputs. The executor and the worker run it as any other
-runnable task, so no production code knows about tests. A fixtured flowable task (a
+given state with the given outputs. It is a core type (common/plugins/tasks/testing.py,
+worker/runnables/testing.py), known to every process: the executor and the worker run it
+as any other runnable task, and the flow schema never has to change while a process runs. A fixtured flowable task (a
 Parallel, an If...) is replaced whole: its children do not run either.
 """
 
@@ -12,64 +13,22 @@ from __future__ import annotations
 
 import difflib
 import io
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from typing import Any, ClassVar, Literal
+from collections.abc import Iterable
+from typing import Any
 
 from ruamel.yaml import YAML
 
-from podium.common.errors import FlowTestFileError, Problem, TaskFailure
+from podium.common.errors import FlowTestFileError, Problem
 from podium.common.flow.loader import LoadedFlow, parse_flow
-from podium.common.models.state import State
-from podium.common.plugins.base import Task
-from podium.common.plugins.registry import registry
+from podium.common.plugins.tasks.testing import FixtureTask
 from podium.flowtest.spec import TaskFixture
-from podium.worker.run_context import RunContext
-from podium.worker.runnables.base import Outcome
 
-FIXTURE_TYPE = "io.podium.test.TaskFixture"
+FIXTURE_TYPE = FixtureTask.TYPE
 # What a fixture keeps of the task it replaces: how the flow treats the task's end, not
 # how the task runs (retry, timeout, workerGroup and cache would only blur the fixture).
 _KEPT = ("id", "description", "allowFailure", "allowWarning", "runIf", "when", "disabled")
 # Where tasks live in a flow document (the flow model's top_level_branches).
 _TASK_BRANCHES = ("tasks", "errors", "finally", "afterExecution", "listeners")
-
-
-class FixtureTask(Task):
-    """Ends in `state` with `outputs`; `files` (name: text) are stored as the task's output
-    files and listed in `outputs.outputFiles`, as a script task lists its own."""
-
-    TYPE: ClassVar[str] = FIXTURE_TYPE
-
-    outputs: dict[str, Any] | None = None
-    files: dict[str, str] | None = None
-    state: Literal["SUCCESS", "WARNING", "FAILED"] = "SUCCESS"
-
-    def run(self, ctx: RunContext) -> Outcome:
-        outputs = dict(self.outputs or {})
-        if self.files:
-            outputs["outputFiles"] = {
-                name: ctx.put_stream(io.BytesIO(text.encode("utf-8")), name)
-                for name, text in self.files.items()}
-        ctx.log("INFO", f"fixture: task '{self.id}' not run, ends {self.state}")
-        if self.state == "FAILED":
-            raise TaskFailure(f"fixture: task '{self.id}' ends FAILED", outputs=outputs or None)
-        return Outcome(State(self.state), outputs=outputs or None)
-
-
-@contextmanager
-def fixture_type_registered() -> Iterator[None]:
-    """The fixture task type known to this process while the block runs (`flow test`
-    wraps its runs in it), and taken out after unless it was known before: the plugin
-    catalog of a process that runs no test never lists it."""
-    added = registry.resolve("task", FIXTURE_TYPE) is None
-    if added:
-        registry.add("task", FixtureTask)
-    try:
-        yield
-    finally:
-        if added:
-            registry.remove("task", FixtureTask)
 
 
 def with_fixtures(loaded: LoadedFlow, fixtures: list[TaskFixture], where: str) -> LoadedFlow:

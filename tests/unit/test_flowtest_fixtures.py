@@ -10,12 +10,8 @@ import pytest
 
 from podium.common.errors import FlowTestFileError
 from podium.common.flow.loader import parse_flow
-from podium.flowtest.fixtures import (
-    FIXTURE_TYPE,
-    FixtureTask,
-    fixture_type_registered,
-    with_fixtures,
-)
+from podium.common.plugins.tasks.testing import FixtureTask
+from podium.flowtest.fixtures import FIXTURE_TYPE, with_fixtures
 from podium.flowtest.spec import TaskFixture
 
 FLOW = textwrap.dedent("""
@@ -45,13 +41,6 @@ FLOW = textwrap.dedent("""
 """)
 
 
-@pytest.fixture
-def fixture_type():
-    with fixture_type_registered():
-        yield
-
-
-@pytest.mark.usefixtures("fixture_type")
 def test_nested_and_flowable_tasks_are_replaced_and_the_rest_kept():
     loaded = parse_flow(FLOW)
     fixtured = with_fixtures(loaded, [
@@ -73,13 +62,11 @@ def test_nested_and_flowable_tasks_are_replaced_and_the_rest_kept():
     assert not isinstance(loaded.flow.task_index()["call"], FixtureTask)  # original intact
 
 
-@pytest.mark.usefixtures("fixture_type")
 def test_no_fixture_leaves_the_flow_as_loaded():
     loaded = parse_flow(FLOW)
     assert with_fixtures(loaded, [], "case") is loaded
 
 
-@pytest.mark.usefixtures("fixture_type")
 def test_a_fixture_for_no_task_names_the_case_and_the_closest_task():
     with pytest.raises(FlowTestFileError) as caught:
         with_fixtures(parse_flow(FLOW), [TaskFixture(id="cal")], "t.yaml:5:3: case 'x'")
@@ -88,12 +75,10 @@ def test_a_fixture_for_no_task_names_the_case_and_the_closest_task():
 
 
 
-def test_the_fixture_type_is_known_only_while_tests_run():
+def test_the_fixture_type_is_a_core_type_run_by_the_worker():
     from podium.common.plugins.registry import registry
+    from podium.worker.runnables import implementation_for
 
-    assert registry.resolve("task", FIXTURE_TYPE) is None
-    with fixture_type_registered():
-        with fixture_type_registered():  # nested: the outer block still holds it
-            pass
-        assert registry.resolve("task", FIXTURE_TYPE) is FixtureTask
-    assert registry.resolve("task", FIXTURE_TYPE) is None
+    assert registry.resolve("task", FIXTURE_TYPE) is FixtureTask
+    task = FixtureTask(id="t", type=FIXTURE_TYPE, outputs={"a": 1})
+    assert implementation_for(task).__name__ == "run_fixture"

@@ -31,6 +31,7 @@ from podium.worker.runnables import (
     storage_items,
     storage_purge,
     storage_tasks,
+    testing,
     trigger_toggle,
     working_directory,
 )
@@ -94,6 +95,7 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
     storage_items.run_deduplicate_items,
     storage_items.run_filter_items,
     storage_purge.run_purge_storage,
+    testing.run_fixture,
     trigger_toggle.run_toggle,
     working_directory.run_working_directory,
 )
