@@ -242,7 +242,8 @@ def execution_from_api(body: dict) -> tuple[Execution, list[TaskRun]]:
         flow_revision=body["flowRevision"], history=_history(body["state"]),
         inputs=body.get("inputs") or {}, outputs=body.get("outputs"),
         labels=body.get("labels") or [], parent_id=body.get("parentId"),
-        trigger=body.get("trigger"), schedule_date=_date(body.get("scheduleDate")))
+        trigger=body.get("trigger"), schedule_date=_date(body.get("scheduleDate")),
+        attempt_number=(body.get("metadata") or {}).get("attemptNumber", 1))
     runs = [task_run_from_api(run) for run in body.get("taskRunList") or []]
     return execution, runs
 

@@ -14,6 +14,7 @@ from podium.cli.backend_choice import backend_options
 from podium.cli.output import follow_live, print_execution
 from podium.cli.run_command import parse_inputs, with_files
 from podium.common.errors import PodiumError
+from podium.common.models.execution import Execution
 from podium.common.models.state import State
 
 
@@ -158,12 +159,39 @@ def review(execution_id: str, decision: str | None, comment: str | None, inputs,
 
 @execution.command("restart")
 @click.argument("execution_id")
+@click.option("--wait/--no-wait", default=False,
+              help="Follow the restarted execution to its end; the exit code mirrors its state.")
+@click.option("--timeout", type=float, default=None, help="With --wait: give up after this "
+              "many seconds.")
 @backend_options
-def restart(execution_id: str, backend: Backend) -> None:
+def restart(execution_id: str, wait: bool, timeout: float | None, backend: Backend) -> None:
     """Re-run the failed (or killed, paused) task runs of a terminated execution, in the
     same execution; successful task runs are kept."""
+    attempt = backend.execution(execution_id)[0].attempt_number if wait else 0
     backend.restart(execution_id)
     click.echo(f"restart requested for {execution_id}")
+    if not wait:
+        return
+    final = _wait_restarted(backend, execution_id, attempt, timeout)
+    _emit(backend, final.id, "text")
+    sys.exit(0 if final.state in (State.SUCCESS, State.WARNING) else 1)
+
+
+def _wait_restarted(backend: Backend, execution_id: str, attempt: int,
+                    timeout: float | None) -> Execution:
+    """The execution once the executor has taken the restart (its attempt number passed
+    `attempt`: until then it still shows the state it is restarted from) and it has ended
+    (or paused) again."""
+    deadline = time.monotonic() + timeout if timeout else None
+    while backend.execution(execution_id)[0].attempt_number <= attempt:
+        if deadline and time.monotonic() > deadline:
+            raise PodiumError(f"execution {execution_id} not restarted after {timeout}s")
+        time.sleep(0.2)
+    try:
+        return backend.wait(execution_id, max(deadline - time.monotonic(), 0.1)
+                            if deadline else None)
+    except TimeoutError:  # the store's wait (the API's raises PodiumError)
+        raise PodiumError(f"execution {execution_id} not ended after {timeout}s") from None
 
 
 @execution.command("replay")

@@ -189,3 +189,44 @@ def test_namespace_files_over_the_api(cli, runtime, tmp_path):
     assert [f.path for f in list_files(runtime.storage, "company.team", None)] == ["proj/a.txt"]
     refused = cli("namespace", "files", "list", "company.team", "../etc")
     assert refused.exit_code != 0
+
+
+NEEDS_KEY = """\
+id: needs-key
+namespace: company.team
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.log.Log
+    message: first
+  - id: config
+    type: io.kestra.plugin.core.kv.Get
+    key: greeting
+    errorOnMissing: true
+  - id: greet
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ outputs.config.value }} after the restart"
+"""
+
+
+def test_restart_wait_follows_the_restarted_attempt_to_its_end(cli, client):
+    """--wait does not return the FAILED state the execution is restarted from: it waits
+    for the executor's new attempt, prints its tree, and exits as that attempt ended."""
+    deploy(client, NEEDS_KEY)
+    failed = _run(client, "needs-key")
+    assert failed["state"]["current"] == "FAILED"
+    still_failing = cli("execution", "restart", failed["id"], "--wait", "--timeout", "20")
+    assert still_failing.exit_code == 1, still_failing.output
+    assert "FAILED" in still_failing.output.splitlines()[1]
+    client.put("/api/v1/namespaces/company.team/kv/greeting", content='"Hello"',
+               headers={"Content-Type": "application/json"}).raise_for_status()
+
+    fixed = cli("execution", "restart", failed["id"], "--wait", "--timeout", "20")
+    assert fixed.exit_code == 0, fixed.output
+    lines = fixed.output.splitlines()
+    assert lines[0] == f"restart requested for {failed['id']}"
+    assert f"execution {failed['id']}: SUCCESS" in lines[1]
+    assert "Hello after the restart" in fixed.output
+    document = client.get(f"/api/v1/executions/{failed['id']}").json()
+    assert document["metadata"]["attemptNumber"] == 3
+    runs = {run["taskId"]: run for run in document["taskRunList"]}
+    assert len(runs["first"]["attempts"]) == 1  # what had succeeded is kept
