@@ -180,7 +180,11 @@ class LocalBackend:
         return None if current is None else current.state
 
     def wait(self, execution_id: str, timeout: float | None) -> Execution:
-        return self.runtime.wait(execution_id, timeout=timeout, poll=0.2)
+        """As the API mode's: a timeout is a PodiumError (one line), not a TimeoutError."""
+        try:
+            return self.runtime.wait(execution_id, timeout=timeout, poll=0.2)
+        except TimeoutError as exc:
+            raise PodiumError(str(exc)) from None
 
     def list_executions(self, namespace: str | None, flow_id: str | None,
                         states: list[str], limit: int) -> list[Execution]:

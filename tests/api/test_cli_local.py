@@ -97,6 +97,16 @@ def test_execution_run_and_kill_on_the_store(local, client, runtime):
     assert undeployed.exit_code == 1 and "not deployed" in undeployed.output
 
 
+def test_execution_run_wait_timeout_on_the_store_is_one_line(local, client):
+    """The store's wait ran out (nothing consumes the broker here): an error line naming
+    the execution and its state (click's "Error:", as every store-mode error), exit code 1;
+    no TimeoutError traceback."""
+    deploy(client)
+    waited = local("execution", "run", "company.team", "hello", "--wait", "--timeout", "0.5")
+    assert waited.exit_code == 1
+    assert re.fullmatch(r"Error: execution \w+ still CREATED\n", waited.output), waited.output
+
+
 def test_kill_is_refused_alike_on_the_store_and_over_the_api(local, cli, client, runtime):
     """One kill operation (podium/application/control.py) behind both modes."""
     deploy(client)
