@@ -38,3 +38,8 @@ def bind_port(bind: Callable[[int], Bound], port: int, *, explicit: bool, what: 
         raise ServiceSetupError(f"{what}: port {port} is already in use; stop what uses it "
                                 "or choose another port")
     raise ServiceSetupError(f"{what}: ports {port} to {last} are all in use")
+
+
+def moved_note(wanted: int, got: int) -> str:
+    """"port N in use, " when a default port moved; nothing for port 0 (any free port)."""
+    return f"port {wanted} in use, " if wanted and got != wanted else ""

@@ -13,6 +13,7 @@ import click
 from celery.signals import worker_ready
 
 from podium import observability, wiring
+from podium.common.ports import moved_note
 from podium.common.settings import Settings
 from podium.common.store import ensure_schema, shown_url, upgrade
 from podium.common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL
@@ -197,7 +198,7 @@ def _webserver(runtime: Runtime, settings: Settings, enabled: bool, host: str | 
     explicit = port is not None or "port" in settings.api.model_fields_set
     with ServerThread(app, host or settings.api.host, wanted, explicit=explicit,
                       what="podium server local: API (--port, PODIUM_API__PORT)") as served:
-        moved = f"port {wanted} in use, " if served.socket.getsockname()[1] != wanted else ""
+        moved = moved_note(wanted, served.socket.getsockname()[1])
         click.echo(f"podium {moved}web UI on {served.url}/ui, API on {served.url}/api/v1")
         if credentials.login:
             user, password = credentials.login

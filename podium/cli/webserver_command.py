@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from podium.common.ports import moved_note
 from podium.common.settings import Settings
 
 
@@ -43,7 +44,7 @@ def webserver(host: str | None, port: int | None, embedded: bool,
     wanted = port if port is not None else settings.api.port
     sock = listen(host or settings.api.host, wanted, what="podium webserver",
                   explicit=port is not None or "port" in settings.api.model_fields_set)
-    moved = f"port {wanted} in use, " if sock.getsockname()[1] != wanted else ""
+    moved = moved_note(wanted, sock.getsockname()[1])
     url = address(sock)
     api = settings.api
     folder = data_dir or settings.data_dir

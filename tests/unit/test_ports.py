@@ -53,3 +53,11 @@ def test_a_free_port_is_used_as_is(taken):
 def test_no_free_port_in_the_range_is_an_error(taken):
     with pytest.raises(ServiceSetupError, match=f"ports {taken} to {taken} are all in use"):
         bind_port(bind, taken, explicit=False, what="test", tries=1)
+
+
+def test_only_a_default_port_that_moved_is_said_to_be_in_use():
+    from podium.common.ports import moved_note
+
+    assert moved_note(9102, 9103) == "port 9102 in use, "
+    assert moved_note(9102, 9102) == ""
+    assert moved_note(0, 40123) == ""  # port 0: any free port was asked for
