@@ -11,6 +11,7 @@ import click
 
 from podium.cli.backend import Backend
 from podium.cli.backend_choice import backend_options
+from podium.cli.file_commands import download, files
 from podium.cli.output import follow_live, print_execution
 from podium.cli.run_command import parse_inputs, with_files
 from podium.common.errors import PodiumError
@@ -211,3 +212,8 @@ def set_state(execution_id: str, task_run_id: str, state: str, backend: Backend)
     accordingly."""
     backend.set_state(execution_id, task_run_id, state.upper())
     click.echo(f"task run {task_run_id} set to {state.upper()} in {execution_id}")
+
+
+# `execution files` and `execution download` live in their own module.
+execution.add_command(files)
+execution.add_command(download)

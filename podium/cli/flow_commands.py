@@ -10,6 +10,7 @@ import click
 
 from podium.cli.backend import Backend
 from podium.cli.backend_choice import backend_options
+from podium.cli.flow_test_command import flow_test
 from podium.common.errors import FlowValidationError
 from podium.common.flow.files import flow_files
 from podium.common.flow.loader import load_flow_file
@@ -100,3 +101,6 @@ def _print_text(results: list[dict]) -> None:
             click.echo(f"invalid  {result['file']}{where}:{field} {problem['message']}")
     invalid = sum(not r["valid"] for r in results)
     click.echo(f"{len(results) - invalid} valid, {invalid} invalid")
+
+
+flow.add_command(flow_test)  # `flow test`: its own module (podium/flowtest)
