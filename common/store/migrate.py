@@ -46,9 +46,12 @@ def upgrade(url: str, revision: str = "head") -> tuple[str | None, str | None]:
     with Database(url) as db:
         _sqlite_folder(db)
         try:
-            before = _revision_of(db)
-            upgrade_database(db, revision)
-            return before, _revision_of(db)
+            # The first connection to a fresh SQLite file switches it to WAL, which another
+            # process's migration in progress makes fail at once: read under the file lock.
+            with _sqlite_file_lock(db):
+                before = _revision_of(db)
+                _upgrade(db, revision)
+                return before, _revision_of(db)
         except SQLAlchemyError as exc:
             raise _unreachable(db, exc) from None
 
@@ -113,7 +116,13 @@ def _unreachable(db: Database, exc: SQLAlchemyError) -> ServiceSetupError:
 
 def upgrade_database(db: Database, revision: str = "head") -> None:
     """`upgrade` on an existing Database (the only way for an in-memory SQLite one)."""
-    with _sqlite_file_lock(db), db.begin() as conn:
+    with _sqlite_file_lock(db):
+        _upgrade(db, revision)
+
+
+def _upgrade(db: Database, revision: str) -> None:
+    """The migration itself; a SQLite file's caller holds its file lock."""
+    with db.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Services starting together: one migrates, the others wait and find it done.
             # (SQLite: the IMMEDIATE transaction already serialises.)
