@@ -35,7 +35,7 @@ from bench.run import parse_args as run_args
 # Phases: a stack sample inside the handler belongs to the first phase (in list order) whose
 # marker is a substring of one of its frames below the handler (py-spy frames read
 # "Class.function (path/file.py)" once line numbers are stripped).
-EXECUTOR_HANDLER = "ExecutorService.handle ("
+EXECUTOR_HANDLER = "ExecutorService.handle_batch ("
 WORKER_HANDLER = "WorkerService.handle ("
 EXECUTOR_PHASES = [
     ("decode message", "decode_executor_message ("),

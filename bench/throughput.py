@@ -44,7 +44,7 @@ from typing import Any, Callable
 
 from sqlalchemy import text
 
-from bench import foreach, run
+from bench import cpu, foreach, run
 from bench.run import BenchError, CelerySide, PodiumSide, pairwise_median, ratio, say, summary
 from bench.verdict import TARGETS, headline
 
@@ -218,6 +218,10 @@ def start_pair(args: argparse.Namespace, tag: str) -> tuple[dict[str, PodiumSide
     return podiums, celery
 
 
+def celery_roles(side: CelerySide) -> dict[str, list[int]]:
+    return {"worker": [side.process.pid]} if side.process else {}
+
+
 def executor_rss_mb(side: PodiumSide) -> list[float | None]:
     peaks = [foreach.proc_status(pid).get("VmHWM") for name, pid in side.pids().items()
              if name.startswith("executor")]
@@ -230,10 +234,13 @@ def phase_bulk(args: argparse.Namespace, tag: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
         if "fanout" in args.only:
+            tasks = args.fanout + 1
             runs = alternate(
                 f"fanout {args.fanout}", args.rounds,
-                {"podium": lambda: podium_fanout(one, FANOUT_FLOW, args.fanout),
-                 "celery": lambda: celery_chord(celery, args.fanout)},
+                {"podium": cpu.metered(lambda: podium_fanout(one, FANOUT_FLOW, args.fanout),
+                                       lambda: cpu.podium_roles(one.pids()), tasks),
+                 "celery": cpu.metered(lambda: celery_chord(celery, args.fanout),
+                                       lambda: celery_roles(celery), tasks)},
                 {"podium": lambda: podium_fanout(one, WARM_FANOUT_FLOW, 10),
                  "celery": lambda: celery_chord(celery, 10)})
             p, c = runs["podium"], runs["celery"]
@@ -242,9 +249,12 @@ def phase_bulk(args: argparse.Namespace, tag: str) -> dict[str, Any]:
                 "tasks_per_s": ratio(statistics.median(rate[0]), statistics.median(rate[1])),
                 "tasks_per_s_pairwise_median": pairwise_median(*rate)}}
         if "many" in args.only:
-            sides = {name: (lambda s=side: podium_many(s, args.many))
+            sides = {name: cpu.metered(lambda s=side: podium_many(s, args.many),
+                                       lambda s=side: cpu.podium_roles(s.pids()), args.many)
                      for name, side in podiums.items()}
-            sides["celery"] = lambda: celery_many(celery, args.many, args.many_steps)
+            sides["celery"] = cpu.metered(
+                lambda: celery_many(celery, args.many, args.many_steps),
+                lambda: celery_roles(celery), args.many)
             warm = {name: (lambda s=side: podium_many(s, 5)) for name, side in podiums.items()}
             warm["celery"] = lambda: celery_many(celery, 5, args.many_steps)
             runs = alternate(f"many {args.many}x{args.many_steps}", args.rounds, sides, warm)

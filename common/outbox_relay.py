@@ -38,10 +38,10 @@ class OutboxRelay:
 
     def publish_committed(self, messages: Iterable[tuple[int, str, dict[str, Any]]]) -> None:
         """Publish messages whose outbox rows were just committed; schedule their deletion."""
-        ids = []
-        for row_id, queue, payload in messages:
-            self.transport.publish(queue, payload)
-            ids.append(row_id)
+        messages = list(messages)
+        # One round trip to the broker for all of them (a group commit's whole output).
+        self.transport.publish_many([(queue, payload) for _, queue, payload in messages])
+        ids = [row_id for row_id, _, _ in messages]
         if ids:
             with self._lock:
                 self._published.extend(ids)

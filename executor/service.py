@@ -43,7 +43,7 @@ from podium.common.store.logs import LogEntry
 from podium.common.store.slots import count_released, count_slots_taken, lock_flow_slots
 from podium.common.store.task_runs import delete_task_runs, load_live_task_runs
 from podium.common.store.types import utcnow
-from podium.common.transport.base import KILL_CHANNEL, Transport
+from podium.common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, Transport
 from podium.executor.engine.commands import Decision
 from podium.executor.engine.context import EngineConfig
 from podium.executor.engine.facts import Facts
@@ -68,6 +68,8 @@ log = logging.getLogger(__name__)
 # A render can need the folded runs of more tasks than the first load gave; each load
 # adds at least one task id, and flows are small: a few rounds at most.
 MAX_FOLDED_LOADS = 8
+# Consumer threads of a transport that takes messages in batches (`consume`).
+BATCH_CONSUMERS = 2
 
 
 class _NothingToWrite(Exception):
@@ -155,6 +157,76 @@ class ExecutorService:
             self.transport.broadcast(KILL_CHANNEL, payload_)
         m.executor_messages.labels(message.kind).inc()
         m.executor_message_duration.labels(message.kind).observe(time.perf_counter() - began)
+
+    def handle_batch(self, payloads: list[dict]) -> list[BaseException | None]:
+        """Messages taken together from the queue (`Transport.consume_batches`): decided in
+        one transaction, their messages published in one round trip. Returns each one's
+        outcome: None, or what it raised (its message is then redelivered)."""
+        began = time.perf_counter()
+        outcomes: list[BaseException | None] = [None] * len(payloads)
+        entries: list[tuple[int, Entry]] = []
+        for index, payload in enumerate(payloads):
+            try:
+                entries.append((index, Entry(decode_executor_message(payload))))
+            except Exception as exc:  # noqa: BLE001 - this message's own failure
+                outcomes[index] = exc
+        group = [entry for _, entry in entries]
+        if group:
+            try:
+                self._decide_group(group)
+            except Exception as exc:  # noqa: BLE001 - each message learns the outcome
+                for entry in group:
+                    entry.error = exc
+        handled = []
+        for index, entry in entries:
+            if entry.error is not None:
+                self._forget(entry.message.execution_id)
+                outcomes[index] = entry.error
+            else:
+                handled.append((index, entry))
+        try:
+            self._committed([entry for _, entry in handled], began)
+        except Exception as exc:  # noqa: BLE001 - not published: redelivering is harmless
+            for index, _ in handled:
+                outcomes[index] = exc
+        return outcomes
+
+    def _committed(self, entries: list[Entry], began: float) -> None:
+        """After the commit of `entries`' decisions: count them, publish what they send."""
+        m = metrics.get()
+        outgoing: list = []
+        broadcasts: list = []
+        for entry in entries:
+            if entry.result is None:
+                m.executor_messages_ignored.labels(entry.message.kind).inc()
+                continue
+            messages, out, observed = entry.result
+            record(observed)
+            self.counters["handled"] += 1
+            for due in out.timers_due:
+                self.timers.alarm.expect(due)
+            outgoing += messages
+            broadcasts += out.broadcasts
+            m.executor_messages.labels(entry.message.kind).inc()
+        self.relay.publish_committed(outgoing)
+        for payload_ in broadcasts:
+            self.transport.broadcast(KILL_CHANNEL, payload_)
+        elapsed = time.perf_counter() - began
+        for entry in entries:
+            m.executor_message_duration.labels(entry.message.kind).observe(elapsed)
+
+    def consume(self, stop: threading.Event, concurrency: int = 1) -> None:
+        """Handle the executor queue until `stop`: in batches where the transport takes
+        them (group commit over what waits together), else one message per thread."""
+        if self.transport.takes_batches:
+            # Two consumers: one decides while the other's commit waits for the disk; more
+            # would only split what waits into smaller groups.
+            self.transport.consume_batches(EXECUTOR_QUEUE, self.handle_batch, stop=stop,
+                                           concurrency=min(concurrency, BATCH_CONSUMERS),
+                                           most=self.group.max_group)
+        else:
+            self.transport.consume([EXECUTOR_QUEUE], self.handle, stop=stop,
+                                   concurrency=concurrency)
 
     def _decide_group(self, entries: list[Entry]) -> None:
         """Decide the messages that arrived together (executor/group_commit.py) in one

@@ -34,7 +34,7 @@ from podium.common.storage.local_paths import LocalFiles
 from podium.common.store import Database, FlowRevision, upgrade, upgrade_database
 from podium.common.store.outbox import message_ids
 from podium.common.templating.context import DEFAULT_ENV_PREFIX
-from podium.common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL, WORKER_QUEUE, Transport
+from podium.common.transport.base import KILL_CHANNEL, WORKER_QUEUE, Transport
 from podium.common.transport.memory import InProcessTransport
 from podium.executor.engine.context import EngineConfig
 from podium.executor.flow_cache import FlowCache
@@ -145,7 +145,10 @@ class Runtime:
     def start_executor(self, config: EngineConfig | None = None, concurrency: int = 1) -> None:
         self.executor = ExecutorService(self.db, self.transport, config=config)
         self.threads += self.executor.run_background(self.stop)
-        self._consume([EXECUTOR_QUEUE], self.executor.handle, concurrency, "executor")
+        thread = threading.Thread(target=self.executor.consume, args=(self.stop, concurrency),
+                                  name="executor-consumer", daemon=True)
+        thread.start()
+        self.threads.append(thread)
 
     def start_worker(self, concurrency: int = 4, queues: list[str] | None = None) -> None:
         self.worker = WorkerService(self.db, self.transport, storage=self.storage,

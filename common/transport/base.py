@@ -62,6 +62,9 @@ DEAD_LETTER_KIND = "dead_letter"
 
 Payload = dict[str, Any]
 Handler = Callable[[Payload], None]
+#: Handles messages that waited together; returns each one's outcome, in order: None when
+#: handled, else the exception that stands for its handler raising.
+BatchHandler = Callable[[list[Payload]], list[BaseException | None]]
 StopSubscription = Callable[[], None]
 
 
@@ -287,6 +290,23 @@ class Transport(ABC):
         and are acknowledged, then the call returns (warm shutdown). Messages not yet handled
         stay queued for the next consumer.
         """
+
+    #: True when `consume_batches` hands over several messages at once (else one by one).
+    takes_batches = False
+
+    def consume_batches(self, queue: str, handler: BatchHandler, *, concurrency: int = 1,
+                        stop: threading.Event, most: int = 32) -> None:
+        """As `consume`, one queue; `handler` gets the messages that wait together, up to
+        `most`, as one list, and returns each one's outcome. A message whose outcome is an
+        exception is treated as if its handler had raised it (redelivered with its failure
+        count, or dead-lettered); the others are acknowledged. Handlers do not see
+        `is_redelivery()`. This default hands over one message per call."""
+        def one(payload: Payload) -> None:
+            (error,) = handler([payload])
+            if error is not None:
+                raise error
+
+        self.consume([queue], one, concurrency=concurrency, stop=stop)
 
     def watch_data_loss(self, callback: Callable[[], None]) -> None:  # noqa: B027 - optional
         """Call `callback` (in a background thread) when the broker comes back having lost

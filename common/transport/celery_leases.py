@@ -45,8 +45,11 @@ POLL_SECONDS = 1.0
 
 
 class LeaseKeeper:
-    def __init__(self, app: Celery, generation: Callable[[], int] = lambda: 0) -> None:
+    def __init__(self, app: Celery, generation: Callable[[], int] = lambda: 0,
+                 held: Callable[[], list[str]] | None = None) -> None:
         self.app = app
+        # Whose messages to renew: Celery's live requests, or a batch consumer's.
+        self.held = held or self.held_tags
         timeout = float((app.conf.broker_transport_options or {}).get("visibility_timeout", 3600))
         self.every = max(MIN_RENEW_SECONDS, timeout / 4)
         # The broker watch's generation: it moves when Redis comes back after an outage,
@@ -81,7 +84,7 @@ class LeaseKeeper:
 
     def renew(self) -> int:
         """Stamp every message this worker holds as seen now; returns how many."""
-        tags = self.held_tags()
+        tags = self.held()
         if not tags:
             return 0
         now = time.time()

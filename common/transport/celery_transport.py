@@ -67,6 +67,7 @@ from podium.common.settings import Settings
 from podium.common.transport.base import (
     LAPSED,
     RESENT,
+    BatchHandler,
     Handler,
     Payload,
     StopSubscription,
@@ -81,9 +82,11 @@ from podium.common.transport.base import (
     message_mark,
     next_delivery,
 )
+from podium.common.transport.celery_batches import HeldTags, Sweeper, run_consumers
 from podium.common.transport.celery_consumer import consumer_class
 from podium.common.transport.celery_leases import LeaseKeeper, locate_marks, marked_task_id
 from podium.common.transport.celery_watch import BrokerWatch
+from podium.common.transport.celery_wire import Wire
 from podium.common.transport.redis_claims import RedisClaims
 
 log = logging.getLogger("podium.transport")
@@ -146,7 +149,7 @@ class _Dispatch:
             handler(decode_payload(body))
         except Exception as exc:  # noqa: BLE001 - any error means "not done": redeliver
             try:
-                self._on_failure(queue, body, failures, outages, exc)
+                self.on_failure(queue, body, failures, outages, exc)
             except TransportError as publish_error:
                 # Could not republish (Redis gone?): hand the original back unacknowledged
                 # rather than let Celery acknowledge a failed task. If even the reject
@@ -155,8 +158,9 @@ class _Dispatch:
         finally:
             token.var.reset(token)
 
-    def _on_failure(self, queue: str, body: str, failures: int, outages: int,
-                    exc: Exception) -> None:
+    def on_failure(self, queue: str, body: str, failures: int, outages: int,
+                   exc: BaseException) -> None:
+        """After `exc` from the handler: publish the message again, or dead-letter it."""
         then = next_delivery(exc, failures, outages, max_failures=self.max_failures,
                              backoff=self.backoff, max_outages=self.max_outages)
         error = f"{type(exc).__name__}: {exc}"
@@ -229,32 +233,45 @@ def make_celery_app(settings: Settings, *, name: str = "podium") -> Celery:
     app.podium_dispatch = dispatch
     app.podium_publish_patience = broker.publish_patience_seconds
     app.podium_watch = BrokerWatch(broker.url, broker.key_prefix)
+    app.podium_wire = Wire(broker.url, broker.key_prefix)
     return app
 
 
 def send(app: Celery, queue: str, body: str, failures: int = 0, mark: str | None = None, *,
          outages: int = 0, resent: bool = False) -> None:
-    """Publish one already encoded message. Never with eta/countdown/expires. A marked
-    message's Celery task id starts with its mark, which is what `locate` looks for.
+    """Publish one already encoded message (`send_many`)."""
+    send_many(app, [(queue, body, mark)], failures=failures, outages=outages, resent=resent)
+
+
+def send_many(app: Celery, messages: list[tuple[str, str, str | None]], *, failures: int = 0,
+              outages: int = 0, resent: bool = False) -> None:
+    """Publish already encoded messages, (queue, body, mark) each, in order and in one
+    round trip, as the `podium.handle` calls `send_task` would send (celery_wire.py).
+    Never with eta/countdown/expires. A marked message's Celery task id starts with its
+    mark, which is what `locate` looks for.
 
     While the broker is unreachable, tries again with growing pauses for up to
     ``broker.publish_patience_seconds``: a worker's result outlives a Redis restart
     instead of failing its handler, which would run its task again."""
-    task_id = marked_task_id(mark) if mark else None
+    wire = app.podium_wire
     # Trailing arguments only when set: most messages keep the task's shortest form.
-    args = [queue, body, failures, outages, True] if resent else \
-        [queue, body, failures, outages] if outages else [queue, body, failures]
+    tail = [failures, outages, True] if resent else [failures, outages] if outages \
+        else [failures]
+    texts = [(queue, wire.envelope(queue, [queue, body, *tail],
+                                   marked_task_id(mark) if mark else None))
+             for queue, body, mark in messages]
     deadline = time.monotonic() + app.podium_publish_patience
     pause = PUBLISH_RETRY_FIRST
     while True:
         try:
-            app.send_task(TASK_NAME, args=args, queue=queue, ignore_result=True,
-                          task_id=task_id)
+            wire.push(texts)
             return
-        except Exception as exc:  # kombu raises OperationalError & co. when Redis is unreachable
+        except Exception as exc:  # redis-py's ConnectionError & co.: Redis unreachable
+            where = ", ".join(sorted({queue for queue, _ in texts}))
             if time.monotonic() + pause > deadline:
-                raise TransportError(f"could not publish to {queue}: {exc}") from exc
-            log.warning("could not publish to %s (%s): trying again in %.1f s", queue, exc, pause)
+                raise TransportError(f"could not publish to {where}: {exc}") from exc
+            log.warning("could not publish to %s (%s): trying again in %.1f s", where, exc,
+                        pause)
             time.sleep(pause)
             pause = min(pause * 2, PUBLISH_RETRY_MAX)
 
@@ -275,6 +292,11 @@ class CeleryTransport(Transport):
     def _publish_encoded(self, queue: str, text: str, mark: str | None = None,
                          redelivery: bool = False) -> None:
         send(self.app, queue, text, mark=mark, resent=redelivery)
+
+    def publish_many(self, messages: Iterable[tuple[str, Payload]]) -> None:
+        batch = [(check_queue_name(q), encode_payload(p), message_mark(p)) for q, p in messages]
+        if batch:
+            send_many(self.app, batch)
 
     def claim(self, name: str, holder: str, ttl_seconds: float, *,
               replacing: str | None = None) -> str | None:
@@ -339,11 +361,37 @@ class CeleryTransport(Transport):
         if worker.exitcode not in (None, 0):
             raise TransportError(f"Celery worker on {names} exited with code {worker.exitcode}")
 
+    takes_batches = True
+
+    def consume_batches(self, queue: str, handler: BatchHandler, *, concurrency: int = 1,
+                        stop: threading.Event, most: int = 32) -> None:
+        """`concurrency` threads each take up to `most` waiting messages at once
+        (celery_batches.py), until `stop` is set (or SIGTERM/SIGINT)."""
+        name = check_queue_name(queue)
+        if concurrency < 1 or most < 1:
+            raise TransportError("concurrency and most must be >= 1")
+        self.watch.start()
+        held = HeldTags()
+        leases = LeaseKeeper(self.app, lambda: self.watch.generation, held).start()
+        options = self.app.conf.broker_transport_options or {}
+        sweeper = Sweeper(self.app, float(options.get("unacked_restore_interval", 10)), stop)
+        sweeping = sweeper.start()
+        restore_signals = _install_signal_handlers(stop)
+        try:
+            run_consumers(self.app, self.app.podium_wire, name, handler,
+                          concurrency=concurrency, most=most, stop=stop, held=held)
+        finally:
+            stop.set()
+            leases.stop()
+            restore_signals()
+            sweeping.join(timeout=5)
+
     def watch_data_loss(self, callback: Callable[[], None]) -> None:
         self.watch.on_data_loss(callback)
 
     def close(self) -> None:
         self._claims.close()
+        self.app.podium_wire.close()
         self.watch.stop()
         self.app.close()  # producer and connection pools
 

@@ -16,7 +16,7 @@ from podium import observability, wiring
 from podium.common.ports import moved_note
 from podium.common.settings import Settings
 from podium.common.store import ensure_schema, shown_url, upgrade
-from podium.common.transport.base import EXECUTOR_QUEUE, KILL_CHANNEL
+from podium.common.transport.base import KILL_CHANNEL
 from podium.executor.service import ExecutorService
 from podium.lifecycle import configure_service, on_stop, start_heartbeat
 from podium.local_server import announce, local_credentials, refuse_if_served
@@ -84,8 +84,7 @@ def executor(concurrency: int | None) -> None:
                            outbox_sweep_seconds=settings.executor.outbox_sweep_seconds,
                            worker_timeout_seconds=settings.worker.heartbeat_timeout_seconds)
     try:
-        transport.consume([EXECUTOR_QUEUE], service.handle, stop=stop, pool="threads",
-                          concurrency=concurrency)
+        service.consume(stop, concurrency)
     finally:
         stop.set()
         heartbeat.stop()

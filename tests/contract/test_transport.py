@@ -31,15 +31,21 @@ from podium.common.transport import DEAD_LETTER_KIND, InvalidPayloadError, Trans
 from podium.common.transport.base import LAPSED, RESENT  # noqa: E402
 
 
-def _celery_harness(tmp_path):
+def _celery_harness(tmp_path, batches=False):
     if not redis_up():
         pytest.skip(f"Redis not reachable at {REDIS_URL}")
-    return CeleryHarness(tmp_path)
+    return CeleryHarness(tmp_path, batches)
 
 
-@pytest.fixture(params=["memory", pytest.param("celery", marks=pytest.mark.service)])
+# "-batches": consumers take with `consume_batches` (the executor's way), which honours
+# the same contract, but for `is_redelivery()`.
+@pytest.fixture(params=["memory", "memory-batches",
+                        pytest.param("celery", marks=pytest.mark.service),
+                        pytest.param("celery-batches", marks=pytest.mark.service)])
 def harness(request, tmp_path):
-    h = MemoryHarness() if request.param == "memory" else _celery_harness(tmp_path)
+    batches = request.param.endswith("-batches")
+    h = MemoryHarness(batches) if request.param.startswith("memory") else \
+        _celery_harness(tmp_path, batches)
     yield h
     h.close()
 
@@ -91,10 +97,17 @@ def test_fifo_for_one_consumer(harness):
 
 def test_concurrency_handles_messages_in_parallel(harness):
     q = harness.queue("par")
-    for mid in ("p1", "p2"):
-        harness.transport.publish(q, {"id": mid, "sleep": 1.0})
-    # prefork on Celery: the pool the worker service uses.
-    harness.start_consumer([q], concurrency=2, pool="prefork")
+    if harness.batches and harness.kind == "celery":
+        # Messages that wait together are one call: batches are what run in parallel.
+        harness.transport.publish(q, {"id": "p1", "sleep": 1.0})
+        harness.start_consumer([q], concurrency=2)
+        wait_for(lambda: harness.recorder.items("started"), what="p1 started")
+        harness.transport.publish(q, {"id": "p2", "sleep": 1.0})
+    else:
+        for mid in ("p1", "p2"):
+            harness.transport.publish(q, {"id": mid, "sleep": 1.0})
+        # prefork on Celery: the pool the worker service uses.
+        harness.start_consumer([q], concurrency=2, pool="prefork")
     done = wait_for(lambda: len(harness.recorder.items("done")) == 2 and
                     harness.recorder.items("done"), what="2 messages")
     started = harness.recorder.items("started")
@@ -291,7 +304,18 @@ def test_bad_queue_names_rejected(harness):
             harness.transport.publish(name, {"id": 1})
 
 
-def test_a_message_published_again_or_retried_is_seen_as_a_redelivery(harness):
+# Not with Celery's batches: one call for many messages sees no `is_redelivery()`.
+@pytest.fixture(params=["memory", "memory-batches",
+                        pytest.param("celery", marks=pytest.mark.service)])
+def per_message_harness(request, tmp_path):
+    h = MemoryHarness(request.param.endswith("-batches")) if \
+        request.param.startswith("memory") else _celery_harness(tmp_path)
+    yield h
+    h.close()
+
+
+def test_a_message_published_again_or_retried_is_seen_as_a_redelivery(per_message_harness):
+    harness = per_message_harness
     q = harness.queue("again")
     harness.transport.publish(q, {"id": "fresh"})
     harness.transport.publish(q, {"id": "again"}, redelivery=True)
@@ -317,3 +341,88 @@ def test_claims_are_held_once_until_released_replaced_or_expired(harness):
     wait_for(lambda: t.claim(name, "w4", 30) is None, 5, "the claim to expire")
     with pytest.raises(TransportError):
         t.claim(name, "", 30)
+
+
+# -- consume_batches ---------------------------------------------------------------------
+
+@pytest.fixture
+def batch_harness(tmp_path):
+    h = _celery_harness(tmp_path, batches=True)
+    yield h
+    h.close()
+
+
+@pytest.mark.service
+def test_messages_that_wait_together_come_in_one_call(batch_harness):
+    harness = batch_harness
+    q = harness.queue("together")
+    harness.transport.publish_many([(q, {"id": f"m{i}"}) for i in range(10)])
+    harness.start_consumer([q])
+    done = wait_for(lambda: len(harness.recorder.items("done")) == 10 and
+                    harness.recorder.items("done"), what="10 messages handled")
+    assert _ids(done) == [f"m{i}" for i in range(10)]  # in publish order
+    assert harness.recorder.items("batch") == [10]
+    wait_for(lambda: harness.unacked() == 0, what="all acknowledged")
+
+
+@pytest.mark.service
+def test_a_failed_message_of_a_batch_alone_is_redelivered(batch_harness):
+    harness = batch_harness
+    q = harness.queue("one-fails")
+    harness.transport.publish_many([(q, {"id": "ok1"}), (q, {"id": "bad", "fail": 1}),
+                                    (q, {"id": "ok2"})])
+    harness.start_consumer([q])
+    wait_for(lambda: len(harness.recorder.items("done")) == 3, what="3 messages handled")
+    started = [(s["id"], s["attempt"]) for s in harness.recorder.items("started")]
+    assert started == [("ok1", 1), ("bad", 1), ("ok2", 1), ("bad", 2)]
+    wait_for(lambda: harness.unacked() == 0 and harness.pending(q) == 0, what="all acknowledged")
+
+
+@pytest.mark.service
+def test_batch_consumer_killed_mid_batch_gives_its_messages_back(batch_harness):
+    """What a batch consumer took is recorded as taken in the same step (no message is
+    only in its socket): killed, its messages come back after the visibility timeout,
+    and `locate` sees them meanwhile."""
+    harness = batch_harness
+    q = harness.queue("killed-batch")
+    harness.transport.publish_many([(q, _attempt("a", sleep=60, sleep_once=True)),
+                                    (q, _attempt("b"))])
+    first = harness.start_consumer([q])
+    wait_for(lambda: harness.recorder.items("started"), what="handler started")
+    first.kill()
+    assert harness.unacked() == 2 and harness.pending(q) == 0
+    assert harness.transport.locate([q], {"run_task:a:1", "run_task:b:1"}) == \
+        {"run_task:a:1", "run_task:b:1"}
+    harness.start_consumer([q])
+    done = wait_for(lambda: len(harness.recorder.items("done")) == 2 and
+                    harness.recorder.items("done"), timeout=25,
+                    what="redelivery after the visibility timeout")
+    # b never started before the kill: its first start is after the redelivery.
+    assert sorted((d["id"], d["attempt"]) for d in done) == [("a", 2), ("b", 1)]
+
+
+@pytest.mark.service
+def test_batch_consumer_keeps_its_batch_past_the_visibility_timeout(batch_harness):
+    harness = batch_harness
+    q = harness.queue("long-batch")
+    harness.transport.publish(q, {"id": "long", "sleep": 2 * VISIBILITY_TIMEOUT})
+    harness.start_consumer([q])
+    wait_for(lambda: harness.recorder.items("started"), what="handler started")
+    harness.start_consumer([q])  # its sweeps would hand out a message nobody renews
+    wait_for(lambda: harness.recorder.items("done"), timeout=30, what="long handler")
+    assert [s["attempt"] for s in harness.recorder.items("started")] == [1]
+    wait_for(lambda: harness.unacked() == 0, what="acknowledged")
+
+
+@pytest.mark.service
+def test_a_message_that_is_no_podium_call_is_discarded(batch_harness):
+    harness = batch_harness
+    q = harness.queue("foreign")
+    harness.redis.lpush(harness.prefix + q, b'{"headers": {"task": "other.task"}}')
+    harness.redis.lpush(harness.prefix + q, b"not json at all")
+    harness.transport.publish(q, {"id": "after"})
+    harness.start_consumer([q])
+    wait_for(lambda: harness.recorder.items("done"), what="the podium message handled")
+    wait_for(lambda: harness.unacked() == 0 and harness.pending(q) == 0,
+             what="the foreign ones discarded, not looping")
+    assert _ids(harness.recorder.items("done")) == ["after"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 import threading
@@ -57,17 +58,6 @@ def test_one_generic_task_and_nothing_else(app):
     assert task.acks_late and task.reject_on_worker_lost
 
 
-def test_publish_never_uses_eta_countdown_or_expiry(app):
-    transport = CeleryTransport(app)
-    with mock.patch.object(app, "send_task") as send_task:
-        transport.publish("podium.worker.gpu", {"kind": "run_task", "n": 1})
-    (name,), kwargs = send_task.call_args
-    assert name == TASK_NAME
-    assert kwargs["queue"] == "podium.worker.gpu"
-    assert kwargs["args"] == ["podium.worker.gpu", '{"kind":"run_task","n":1}', 0]
-    assert not {"eta", "countdown", "expires", "link", "chain", "chord"} & set(kwargs)
-
-
 def test_transport_needs_an_app_from_make_celery_app():
     with pytest.raises(TransportError):
         CeleryTransport(Celery("plain", set_as_current=False))
@@ -105,6 +95,28 @@ def test_message_on_redis_is_plain_json_without_eta(harness):
     assert headers.get("eta") is None and headers.get("countdown") is None
     assert headers.get("expires") is None
     assert message["properties"]["delivery_info"]["routing_key"] == "t.raw"
+
+
+@pytest.mark.service
+def test_our_envelope_is_the_one_send_task_writes(harness):
+    """Podium writes Celery's message itself (celery_wire.py): the same keys, headers and
+    properties as `send_task` for the same call, with the same body, so any Celery
+    consumer reads it unchanged."""
+    harness.transport.publish("t.same", {"kind": "run_task", "execution_id": "e1"})
+    harness.transport.app.send_task(TASK_NAME, args=["t.same", '{"kind":"run_task","execution_id":"e1"}', 0],
+                                    queue="t.same", ignore_result=True)
+    ours, celerys = (json.loads(raw) for raw in
+                     reversed(harness.redis.lrange(harness.prefix + "t.same", 0, -1)))
+    assert list(ours) == list(celerys)
+    assert base64.b64decode(ours["body"]) == base64.b64decode(celerys["body"])
+    # reply_to only matters to a result backend, which Podium has none of.
+    assert set(ours["headers"]) == set(celerys["headers"])
+    assert set(ours["properties"]) == set(celerys["properties"]) - {"reply_to"}
+    varying = {"id", "root_id", "origin", "argsrepr"}
+    assert {k: v for k, v in ours["headers"].items() if k not in varying} == \
+        {k: v for k, v in celerys["headers"].items() if k not in varying}
+    assert ours["headers"]["id"].startswith("run_task:e1/")  # its mark, for locate()
+    assert ours["properties"]["delivery_info"] == celerys["properties"]["delivery_info"]
 
 
 @pytest.mark.service

@@ -26,7 +26,7 @@ if str(REPO) not in sys.path:  # when run as a script by the Celery harness
     sys.path.insert(0, str(REPO))
 
 from podium.common.transport import Handler, InProcessTransport  # noqa: E402
-from podium.common.transport.base import is_redelivery, redelivery  # noqa: E402
+from podium.common.transport.base import BatchHandler, is_redelivery, redelivery  # noqa: E402
 from tests.waiting import wait_for  # noqa: E402, F401 - the harnesses' tests import it here
 
 REDIS_URL = os.environ.get("PODIUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -111,15 +111,54 @@ def make_handler(recorder: Any) -> Handler:
     return handle
 
 
+def batch_handler(handler: Handler, recorder: Any) -> BatchHandler:
+    """`handler` behind `consume_batches`: each payload's outcome, and each call's size
+    recorded under "batch"."""
+
+    def handle_batch(payloads: list[dict[str, Any]]) -> list[BaseException | None]:
+        recorder.push("batch", len(payloads))
+        outcomes: list[BaseException | None] = []
+        for payload in payloads:
+            try:
+                handler(payload)
+                outcomes.append(None)
+            except Exception as exc:  # noqa: BLE001 - this payload's outcome
+                outcomes.append(exc)
+        return outcomes
+
+    return handle_batch
+
+
+def consume(transport: Any, queues: list[str], handler: Handler, recorder: Any, *,
+            concurrency: int, stop: threading.Event, pool: str = "solo",
+            batches: bool = False) -> None:
+    """`transport.consume`, or with `batches` one `consume_batches` per queue (the last
+    in the calling thread), until `stop`."""
+    if not batches:
+        options = {} if isinstance(transport, InProcessTransport) else {"pool": pool}
+        transport.consume(queues, handler, concurrency=concurrency, stop=stop, **options)
+        return
+    adapter = batch_handler(handler, recorder)
+    others = [threading.Thread(target=transport.consume_batches, args=(queue, adapter),
+                               kwargs={"concurrency": concurrency, "stop": stop}, daemon=True)
+              for queue in queues[:-1]]
+    for thread in others:
+        thread.start()
+    transport.consume_batches(queues[-1], adapter, concurrency=concurrency, stop=stop)
+    for thread in others:
+        thread.join(20)
+
+
 # -- harnesses ------------------------------------------------------------------------------
 
 class MemoryConsumer:
     def __init__(self, transport: InProcessTransport, queues: list[str], handler: Handler,
-                 concurrency: int) -> None:
+                 concurrency: int, recorder: Any = None, batches: bool = False) -> None:
         self.stop_event = threading.Event()
         self.thread = threading.Thread(
-            target=transport.consume, args=(queues, handler),
-            kwargs={"concurrency": concurrency, "stop": self.stop_event}, daemon=True)
+            target=consume, args=(transport, queues, handler, recorder),
+            kwargs={"concurrency": concurrency, "stop": self.stop_event, "batches": batches},
+            daemon=True)
         self.thread.start()
 
     def stop(self) -> int:
@@ -135,7 +174,8 @@ class MemoryConsumer:
 class MemoryHarness:
     kind = "memory"
 
-    def __init__(self) -> None:
+    def __init__(self, batches: bool = False) -> None:
+        self.batches = batches  # consumers use consume_batches
         self.transport = InProcessTransport(max_failures=MAX_FAILURES)
         self.recorder = MemoryRecorder()
         self.consumers: list[MemoryConsumer] = []
@@ -145,7 +185,8 @@ class MemoryHarness:
 
     def start_consumer(self, queues: list[str], concurrency: int = 1,
                        pool: str = "solo") -> MemoryConsumer:
-        consumer = MemoryConsumer(self.transport, queues, make_handler(self.recorder), concurrency)
+        consumer = MemoryConsumer(self.transport, queues, make_handler(self.recorder),
+                                  concurrency, self.recorder, self.batches)
         self.consumers.append(consumer)
         return consumer
 
@@ -193,9 +234,10 @@ class ProcessConsumer:
 class CeleryHarness:
     kind = "celery"
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, batches: bool = False) -> None:
         import redis
 
+        self.batches = batches  # consumers use consume_batches
         from podium.common.settings import Settings
         from podium.common.transport.celery_transport import CeleryTransport, make_celery_app
 
@@ -225,7 +267,8 @@ class CeleryHarness:
     def start_consumer(self, queues: list[str], concurrency: int = 1,
                        pool: str = "solo") -> ProcessConsumer:
         env = {**self.env, "PODIUM_TEST_CONSUMER": json.dumps(
-            {"queues": queues, "concurrency": concurrency, "pool": pool})}
+            {"queues": queues, "concurrency": concurrency, "pool": pool,
+             "batches": self.batches})}
         consumer = ProcessConsumer(env, self.tmp_path / f"consumer-{len(self.consumers)}.log")
         self.consumers.append(consumer)
         return consumer
@@ -263,8 +306,9 @@ def _consumer_main() -> int:
     settings = Settings()
     transport = CeleryTransport(make_celery_app(settings))
     recorder = RedisRecorder(redis.Redis.from_url(settings.broker.url), settings.broker.key_prefix)
-    transport.consume(spec["queues"], make_handler(recorder), concurrency=spec["concurrency"],
-                      stop=threading.Event(), pool=spec["pool"])
+    consume(transport, spec["queues"], make_handler(recorder), recorder,
+            concurrency=spec["concurrency"], stop=threading.Event(), pool=spec["pool"],
+            batches=spec["batches"])
     return 0
 
 
