@@ -71,7 +71,8 @@ class BrokerSettings(BaseModel):
 
     url: str = Field(
         default="redis://127.0.0.1:6379/0",
-        description="Celery broker URL (Redis). Carries every queue and the kill broadcast.",
+        description="Celery broker URL (Redis 6.2 or later). Carries every queue and the kill "
+        "broadcast.",
     )
     visibility_timeout_seconds: int = Field(
         default=120, gt=0,
@@ -286,9 +287,11 @@ class ExecutorSettings(BaseModel):
     )
     concurrency: int = Field(
         default=8, ge=1,
-        description="Executor messages taken from the queue at once (threads). Messages "
-        "that arrive together are decided in one transaction (a group commit), so more "
-        "threads mostly mean bigger groups under load, not more CPU.",
+        description="Consumer threads of the executor queue. On Redis at most two are used: "
+        "each takes every message waiting (up to 32) at once and decides them in one "
+        "transaction (a group commit), one deciding while the other's commit waits for the "
+        "disk. In-process, each thread takes one message, and messages that arrive "
+        "together are decided in one transaction.",
     )
     timer_refire_seconds: float = Field(
         default=120.0, gt=0,

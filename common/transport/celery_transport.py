@@ -119,9 +119,12 @@ DELIVERY_CONFIG = dict(
 )
 
 TASK_NAME = "podium.handle"
-# Pauses between publish attempts while the broker is unreachable (see `send`).
-PUBLISH_RETRY_FIRST = 0.25
-PUBLISH_RETRY_MAX = 2.0
+# Pauses between publish attempts while the broker is unreachable (see `send_many`). Short:
+# a worker's result held back by an outage must reach the broker soon after it is back,
+# before the executor's look for lost messages (a second, 1 s after the first, once the
+# broker watch saw it back) takes its attempt for lost and resubmits it.
+PUBLISH_RETRY_FIRST = 0.1
+PUBLISH_RETRY_MAX = 0.5
 
 
 class _Dispatch:
