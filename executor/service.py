@@ -37,7 +37,7 @@ from podium.common.store import (
     load_task_runs,
     load_task_runs_by_task,
     lock_and_bump_execution,
-    update_execution,
+    lock_executions,
 )
 from podium.common.store.logs import LogEntry
 from podium.common.store.slots import count_released, count_slots_taken, lock_flow_slots
@@ -230,17 +230,19 @@ class ExecutorService:
 
     def _decide_group(self, entries: list[Entry]) -> None:
         """Decide the messages that arrived together (executor/group_commit.py) in one
-        transaction; each keeps its own row lock, taken in execution id order so that two
-        executors' groups never wait on each other in a cycle. If the group fails, each
-        message is decided again alone, so an error belongs to the message that raised it."""
+        transaction, in the order they arrived (a queue of a flow's executions starts
+        them in that order). Their row locks are taken first, in execution id order, so
+        that two executors' groups never wait on each other in a cycle. If the group
+        fails, each message is decided again alone, so an error belongs to the message
+        that raised it."""
         if len(entries) == 1:
             entries[0].result = self._decide_and_commit(entries[0].message)
             return
-        ordered = sorted(entries, key=lambda entry: entry.message.execution_id)
         try:
             with self.db.begin() as conn:
+                lock_executions(conn, (entry.message.execution_id for entry in entries))
                 writes = Writes(conn, batched=True)
-                for entry in ordered:
+                for entry in entries:
                     entry.result = self._decide_in_group(writes, entry.message)
                 writes.flush()
             self.counters["grouped"] += len(entries)
@@ -250,7 +252,7 @@ class ExecutorService:
                      len(entries), exc)
             for entry in entries:
                 self._forget(entry.message.execution_id)
-        for entry in ordered:
+        for entry in entries:
             try:
                 entry.result = self._decide_and_commit(entry.message)
             except Exception as exc:  # noqa: BLE001 - raised again in the message's thread
@@ -293,6 +295,7 @@ class ExecutorService:
 
     def _decide(self, writes: Writes, message) -> tuple[list, Outgoing, Observed]:
         conn = writes.conn
+        writes.flush_for(message.execution_id)  # a message of the same group wrote it
         execution = lock_and_bump_execution(conn, message.execution_id,
                                             self.runs.execution(message.execution_id))
         if execution is None:
@@ -367,8 +370,7 @@ class ExecutorService:
                  ) -> tuple[list, Outgoing]:
         conn, execution = writes.conn, decision.execution
         if decision.execution_changed:
-            update_execution(conn, execution, labels_changed=execution.labels != before.labels,
-                             bump_version=False)
+            writes.execution(execution, labels_changed=execution.labels != before.labels)
         moved = execution.state is not before.state or \
             len(execution.history.histories) != len(before.history.histories)
         if decision.deleted:

@@ -7,6 +7,7 @@ so every lookup sees the core types and the installed plugins.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from podium.common.plugins.close_names import close_names
@@ -27,6 +28,8 @@ class PluginRegistry:
         self._plugins: list[Plugin] = []
         self._broken: list[BrokenPlugin] = []
         self._loaded = False
+        self._loading = threading.RLock()
+        self._loading_now = False
         self._generation = 0  # counts the classes added and taken out
 
     @property
@@ -39,10 +42,18 @@ class PluginRegistry:
     def _ensure_loaded(self) -> None:
         if self._loaded:
             return
-        self._loaded = True  # first, so that lookups made while loading do not recurse
-        from podium.common.plugins.loading import load_plugins  # noqa: PLC0415  (cycle)
+        # Another thread's first lookup waits for the loading to end: a lookup meanwhile
+        # would find no class (an executor's consumers parse their first flows at once).
+        with self._loading:
+            if self._loaded or self._loading_now:
+                return  # loaded meanwhile, or a lookup made by the loading itself
+            self._loading_now = True
+            try:
+                from podium.common.plugins.loading import load_plugins  # noqa: PLC0415
 
-        load_plugins(self)
+                load_plugins(self)
+            finally:
+                self._loaded, self._loading_now = True, False
 
     def add_plugin(self, plugin: Plugin) -> None:
         """Register every class a plugin lists, remembering which plugin provides it."""

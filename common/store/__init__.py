@@ -24,8 +24,10 @@ from podium.common.store.executions import (
     list_executions,
     lock_and_bump_execution,
     lock_execution,
+    lock_executions,
     running_ids,
     update_execution,
+    update_executions,
 )
 from podium.common.store.flows import (
     FlowRevision,
@@ -117,7 +119,8 @@ __all__ = [
     "ensure_schema", "shown_url", "schema_diff", "StoreError", "NotFoundError", "NaiveDatetimeError",
     "FlowRevision", "save_flow", "get_flow", "list_flows", "list_revisions", "delete_flow",
     "flow_namespaces", "delete_revisions", "revisions_in_use",
-    "insert_execution", "get_execution", "lock_execution", "update_execution",
+    "insert_execution", "get_execution", "lock_execution", "lock_executions", "update_execution",
+    "update_executions",
     "list_executions", "running_ids", "unfinished_attempts", "count_executions", "lock_and_bump_execution",
     "insert_task_runs", "update_task_runs", "load_task_runs", "load_task_runs_by_task",
     "get_task_run",

@@ -70,6 +70,16 @@ def lock_execution(conn: Connection, execution_id: str) -> Execution | None:
     return _execution(row) if row is not None else None
 
 
+def lock_executions(conn: Connection, execution_ids: Iterable[str]) -> None:
+    """Take the row locks of several executions, in id order (PostgreSQL `SELECT ... FOR
+    UPDATE`; SQLite's IMMEDIATE transaction already excludes writers): two transactions
+    locking overlapping sets this way never wait on each other in a cycle."""
+    ids = sorted(set(execution_ids))
+    if ids:
+        conn.execute(select(executions.c.id).where(executions.c.id.in_(ids))
+                     .order_by(executions.c.id).with_for_update()).all()
+
+
 def update_execution(conn: Connection, execution: Execution,
                      labels_changed: bool | None = None, bump_version: bool = True) -> None:
     """Rewrite the execution's own row (never its task runs). Raises NotFoundError.
@@ -86,6 +96,20 @@ def update_execution(conn: Connection, execution: Execution,
         conn.execute(delete(execution_labels).where(
             execution_labels.c.execution_id == execution.id))
         _write_labels(conn, execution.id, execution.labels)
+
+
+def update_executions(conn: Connection, updated: list[Execution]) -> None:
+    """`update_execution(..., labels_changed=False, bump_version=False)` of several
+    executions in one statement (a group commit's). Raises NotFoundError."""
+    if not updated:
+        return
+    now = utcnow()
+    rows = [{**{f"b_{name}": value for name, value in _values(execution).items()},
+             "b_id": execution.id, "b_updated": now} for execution in updated]
+    result = conn.execute(_UPDATE, rows)
+    if result.rowcount not in (-1, len(rows)):  # -1: the driver cannot tell
+        raise NotFoundError(f"{len(rows) - result.rowcount} of {len(rows)} executions "
+                            "do not exist")
 
 
 # Built once: the executor runs it for every message, and building a statement costs more

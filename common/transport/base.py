@@ -234,9 +234,12 @@ class Transport(ABC):
     def publish_many(self, messages: Iterable[tuple[str, Payload]]) -> None:
         """Publish several messages in order. Every payload is validated before any is sent;
         the sends themselves are not atomic (the outbox covers a crash in between)."""
-        batch = [(check_queue_name(q), encode_payload(p), message_mark(p)) for q, p in messages]
-        for queue, text, mark in batch:
-            self._publish_encoded(queue, text, mark)
+        batch = list(messages)
+        for queue, payload in batch:  # every one valid before any is sent
+            check_queue_name(queue)
+            encode_payload(payload)
+        for queue, payload in batch:
+            self.publish(queue, payload)
 
     @abstractmethod
     def _publish_encoded(self, queue: str, text: str, mark: str | None = None,

@@ -141,6 +141,24 @@ def test_a_group_of_several_executions_ends_as_the_same_messages_one_by_one(db, 
         {"run_task": 18}  # 6 executions x 3 runnable tasks
 
 
+def test_two_results_of_one_execution_in_a_group_read_each_other_without_a_cache(
+        db, service, monkeypatch) -> None:
+    """Decided from the store (no cached execution or task runs, as on an executor that
+    did not handle the execution's previous message), a group holding two results of one
+    execution ends as the same messages one by one."""
+    executor, transport = service
+    monkeypatch.setattr(executor.runs, "execution", lambda execution_id: None)
+    monkeypatch.setattr(executor.runs, "get", lambda execution_id, version: None)
+    alone_ids, alone_first = _start(db, 2)
+    _drive(executor, transport, alone_first, grouped=False)
+    grouped_ids, grouped_first = _start(db, 2)
+    _drive(executor, transport, grouped_first, grouped=True)
+
+    assert _outcome(db, grouped_ids) == _outcome(db, alone_ids)
+    with db.read() as conn:
+        assert [get_execution(conn, i).state for i in grouped_ids] == [State.SUCCESS] * 2
+
+
 def test_a_duplicate_result_in_the_same_group_is_recorded_once(db, service) -> None:
     executor, transport = service
     ids, first = _start(db, 2)
