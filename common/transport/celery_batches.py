@@ -96,6 +96,7 @@ class BatchConsumer:
         if not taken:
             self.wire.wait(self.queue, WAIT_SECONDS)
             return
+        log.info("took %d message(s) from %s", len(taken), self.queue)
         self.held.add([tag for tag, _ in taken])
         try:
             self._handle(taken)
