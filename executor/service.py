@@ -38,6 +38,7 @@ from podium.common.store import (
     load_task_runs_by_task,
     lock_and_bump_execution,
     lock_executions,
+    update_execution,
 )
 from podium.common.store.logs import LogEntry
 from podium.common.store.slots import count_released, count_slots_taken, lock_flow_slots
@@ -295,7 +296,6 @@ class ExecutorService:
 
     def _decide(self, writes: Writes, message) -> tuple[list, Outgoing, Observed]:
         conn = writes.conn
-        writes.flush_for(message.execution_id)  # a message of the same group wrote it
         execution = lock_and_bump_execution(conn, message.execution_id,
                                             self.runs.execution(message.execution_id))
         if execution is None:
@@ -370,7 +370,8 @@ class ExecutorService:
                  ) -> tuple[list, Outgoing]:
         conn, execution = writes.conn, decision.execution
         if decision.execution_changed:
-            writes.execution(execution, labels_changed=execution.labels != before.labels)
+            update_execution(conn, execution, labels_changed=execution.labels != before.labels,
+                             bump_version=False)
         moved = execution.state is not before.state or \
             len(execution.history.histories) != len(before.history.histories)
         if decision.deleted:

@@ -1,10 +1,9 @@
 """The deciding transaction's writes of task runs, log lines and outbox messages.
 
 Alone, a message's writes are issued as it persists them. In a group commit
-(executor/group_commit.py) they are held and issued together by `flush`: one batched
-UPDATE of executions, one INSERT of task runs, one batched UPDATE of them, one INSERT of
-log lines and one of outbox rows for the whole group, instead of five statements per
-message. What reads the store, or writes it
+(executor/group_commit.py) they are held and issued together by `flush`: one INSERT of
+task runs, one batched UPDATE, one INSERT of log lines and one of outbox rows for the whole
+group, instead of four statements per message. What reads the store, or writes it
 otherwise, flushes first (`ExecutorService` calls `flush_for` and `flush`), so every read
 sees the group's earlier writes and every write keeps its order.
 
@@ -16,14 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from podium.common.models.execution import Execution, TaskRun
-from podium.common.store import (
-    append_logs,
-    insert_task_runs,
-    update_execution,
-    update_executions,
-    update_task_runs,
-)
+from podium.common.models.execution import TaskRun
+from podium.common.store import append_logs, insert_task_runs, update_task_runs
 from podium.common.store.logs import LogEntry
 from podium.common.store.outbox import enqueue_for_publish
 
@@ -35,23 +28,11 @@ class Writes:
     def __init__(self, conn: Any, *, batched: bool = False) -> None:
         self.conn = conn
         self.batched = batched
-        self._execution_rows: dict[str, Execution] = {}
         self._created: dict[str, TaskRun] = {}
         self._updated: dict[str, TaskRun] = {}
         self._logs: list[LogEntry] = []
         self._messages: list[tuple[OutboxRows, list[tuple[str, dict[str, Any]]]]] = []
         self._executions: set[str] = set()
-
-    def execution(self, execution: Execution, labels_changed: bool) -> None:
-        """Rewrite the execution's row (its version was bumped when it was locked). In a
-        group, held (the last write of an execution wins) unless its labels changed."""
-        if not self.batched or labels_changed:
-            self.flush_for(execution.id)
-            update_execution(self.conn, execution, labels_changed=labels_changed,
-                             bump_version=False)
-            return
-        self._execution_rows[execution.id] = execution
-        self._executions.add(execution.id)
 
     def task_runs(self, execution_id: str, created: list[TaskRun],
                   updated: list[TaskRun]) -> None:
@@ -98,11 +79,8 @@ class Writes:
             return
         created, updated = list(self._created.values()), list(self._updated.values())
         logs, messages = self._logs, self._messages
-        executions = list(self._execution_rows.values())
         self._created, self._updated, self._logs, self._messages = {}, {}, [], []
-        self._execution_rows = {}
         self._executions.clear()
-        update_executions(self.conn, executions)
         insert_task_runs(self.conn, created)
         update_task_runs(self.conn, updated)
         append_logs(self.conn, logs)

@@ -27,7 +27,6 @@ from podium.common.store.executions import (
     lock_executions,
     running_ids,
     update_execution,
-    update_executions,
 )
 from podium.common.store.flows import (
     FlowRevision,
@@ -120,7 +119,6 @@ __all__ = [
     "FlowRevision", "save_flow", "get_flow", "list_flows", "list_revisions", "delete_flow",
     "flow_namespaces", "delete_revisions", "revisions_in_use",
     "insert_execution", "get_execution", "lock_execution", "lock_executions", "update_execution",
-    "update_executions",
     "list_executions", "running_ids", "unfinished_attempts", "count_executions", "lock_and_bump_execution",
     "insert_task_runs", "update_task_runs", "load_task_runs", "load_task_runs_by_task",
     "get_task_run",

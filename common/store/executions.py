@@ -98,20 +98,6 @@ def update_execution(conn: Connection, execution: Execution,
         _write_labels(conn, execution.id, execution.labels)
 
 
-def update_executions(conn: Connection, updated: list[Execution]) -> None:
-    """`update_execution(..., labels_changed=False, bump_version=False)` of several
-    executions in one statement (a group commit's). Raises NotFoundError."""
-    if not updated:
-        return
-    now = utcnow()
-    rows = [{**{f"b_{name}": value for name, value in _values(execution).items()},
-             "b_id": execution.id, "b_updated": now} for execution in updated]
-    result = conn.execute(_UPDATE, rows)
-    if result.rowcount not in (-1, len(rows)):  # -1: the driver cannot tell
-        raise NotFoundError(f"{len(rows) - result.rowcount} of {len(rows)} executions "
-                            "do not exist")
-
-
 # Built once: the executor runs it for every message, and building a statement costs more
 # Python than running a cached one.
 _LOCK_AND_BUMP = update(executions).where(executions.c.id == bindparam("b_execution_id")) \
