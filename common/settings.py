@@ -287,11 +287,10 @@ class ExecutorSettings(BaseModel):
     )
     concurrency: int = Field(
         default=8, ge=1,
-        description="Consumer threads of the executor queue. On Redis at most two are used: "
-        "each takes every message waiting (up to 32) at once and decides them in one "
-        "transaction (a group commit), one deciding while the other's commit waits for the "
-        "disk. In-process, each thread takes one message, and messages that arrive "
-        "together are decided in one transaction.",
+        description="Consumer threads of the executor queue, in-process: each takes one "
+        "message, and messages that arrive together are decided in one transaction (a group "
+        "commit). On Redis one thread takes every message waiting (up to 32) at once and "
+        "decides them in one transaction; this setting does not change that.",
     )
     timer_refire_seconds: float = Field(
         default=120.0, gt=0,

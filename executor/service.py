@@ -70,7 +70,7 @@ log = logging.getLogger(__name__)
 # adds at least one task id, and flows are small: a few rounds at most.
 MAX_FOLDED_LOADS = 8
 # Consumer threads of a transport that takes messages in batches (`consume`).
-BATCH_CONSUMERS = 2
+BATCH_CONSUMERS = 1
 
 
 class _NothingToWrite(Exception):
@@ -220,8 +220,10 @@ class ExecutorService:
         """Handle the executor queue until `stop`: in batches where the transport takes
         them (group commit over what waits together), else one message per thread."""
         if self.transport.takes_batches:
-            # Two consumers: one decides while the other's commit waits for the disk; more
-            # would only split what waits into smaller groups.
+            # One consumer: a second (tried) let one decide while the other's commit waited
+            # for the disk, but split what waits into smaller groups, woke both at each
+            # message and made them wait for each other's GIL: a dependent step took 10 %
+            # longer, and bulk work gained nothing (bench/README.md).
             self.transport.consume_batches(EXECUTOR_QUEUE, self.handle_batch, stop=stop,
                                            concurrency=min(concurrency, BATCH_CONSUMERS),
                                            most=self.group.max_group)
