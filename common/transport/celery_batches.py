@@ -82,7 +82,7 @@ class BatchConsumer:
                 self._round()
                 pause = 0.5
             except Exception as exc:  # noqa: BLE001 - redis-py's ConnectionError & co.
-                if not _unreachable(exc):
+                if not unreachable(exc):
                     raise
                 log.warning("broker unreachable (%s): batch consumer tries again in %.1f s",
                             exc, pause)
@@ -211,7 +211,7 @@ def run_consumers(app: Celery, wire: Wire, queue: str, handler: BatchHandler, *,
             from failures[0]
 
 
-def _unreachable(exc: BaseException) -> bool:
+def unreachable(exc: BaseException) -> bool:
     import redis
 
     return isinstance(exc, (redis.ConnectionError, redis.TimeoutError, ConnectionError,

@@ -58,17 +58,33 @@ return taken
 """
 
 
+# KEYS: unacked hash, unacked index. ARGV: the raw message, the time, its queue's name.
+# Records one message popped by BRPOP as taken; returns its delivery tag.
+_RECORD = """
+local raw = ARGV[1]
+local ok, message = pcall(cjson.decode, raw)
+local tag = ok and type(message) == 'table' and type(message.properties) == 'table'
+  and message.properties.delivery_tag
+if type(tag) ~= 'string' then tag = 'podium-untagged-' .. redis.sha1hex(raw) end
+redis.call('ZADD', KEYS[2], ARGV[2], tag)
+redis.call('HSET', KEYS[1], tag, '[' .. raw .. ', "", ' .. cjson.encode(ARGV[3]) .. ']')
+return tag
+"""
+
+
 @dataclass(frozen=True)
 class Delivery:
-    """One message taken from a queue: its delivery tag (to acknowledge it) and the
-    arguments of `podium.handle` the failure policy needs (queue, body, failures,
-    outages)."""
+    """One message taken from a queue: its delivery tag (to acknowledge it), the
+    arguments of `podium.handle`, and whether a restore put it back."""
 
     tag: str
     queue: str
     body: str
     failures: int = 0
     outages: int = 0
+    resent: bool = False  # published again by its sender
+    lapsed: bool = False  # put back by a restore: its holder died or froze
+    task_id: str = ""  # Celery's task id (a marked message's starts with its mark)
 
 
 class MalformedMessage(ValueError):
@@ -83,6 +99,7 @@ class Wire:
         self.origin = f"gen{os.getpid()}@{socket.gethostname()}"
         self._client: Any = None
         self._take: Any = None
+        self._record: Any = None
         self._lock = threading.Lock()
 
     # -- writing ----------------------------------------------------------------------
@@ -126,6 +143,20 @@ class Wire:
         flat = self._script()(keys=keys, args=[most, repr(time.time()), queue])
         return [(_text(flat[i]), _text(flat[i + 1])) for i in range(0, len(flat), 2)]
 
+    def pop(self, queues: list[str], timeout: float) -> tuple[str, str] | None:
+        """Block until one of `queues` has a message (or `timeout` passes), take it and
+        record it as taken: (delivery tag, raw envelope). One waiting consumer gets each
+        message (BRPOP); as with kombu, a consumer killed between the pop and the record
+        (a few microseconds) loses it, and the executor's look for lost messages finds it."""
+        popped = self.client().brpop([self.prefix + q for q in queues], timeout=timeout)
+        if popped is None:
+            return None
+        key, raw = _text(popped[0]), _text(popped[1])
+        queue = key[len(self.prefix):]
+        keys = [self.prefix + UNACKED, self.prefix + UNACKED_INDEX]
+        tag = self._recorder()(keys=keys, args=[raw, repr(time.time()), queue])
+        return _text(tag), raw
+
     def wait(self, queue: str, timeout: float) -> bool:
         """Block until `queue` has a message (taking none) or `timeout` passes."""
         key = self.prefix + queue
@@ -158,6 +189,13 @@ class Wire:
                     health_check_interval=30)
             return self._client
 
+    def _recorder(self) -> Any:
+        client = self.client()
+        with self._lock:
+            if self._record is None:
+                self._record = client.register_script(_RECORD)
+            return self._record
+
     def _script(self) -> Any:
         client = self.client()
         with self._lock:
@@ -170,7 +208,7 @@ class Wire:
             if self._client is not None:
                 self._client.close()
                 self._client = None
-                self._take = None
+                self._take = self._record = None
 
 
 def parse(tag: str, raw: str) -> Delivery:
@@ -188,17 +226,20 @@ def parse(tag: str, raw: str) -> Delivery:
         raise
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise MalformedMessage(f"unreadable message: {exc}") from exc
-    return _delivery(tag, args, kwargs)
+    return _delivery(tag, args, kwargs, bool(headers.get("redelivered")),
+                     str(headers.get("id") or ""))
 
 
-def _delivery(tag: str, args: list[Any], kwargs: dict[str, Any]) -> Delivery:
-    names = ("queue", "body", "failures", "outages")
+def _delivery(tag: str, args: list[Any], kwargs: dict[str, Any], lapsed: bool,
+              task_id: str) -> Delivery:
+    names = ("queue", "body", "failures", "outages", "resent")
     values = dict(zip(names, args), **{k: v for k, v in kwargs.items() if k in names})
     if not isinstance(values.get("queue"), str) or not isinstance(values.get("body"), str):
         raise MalformedMessage("a podium.handle message without its queue and body")
     return Delivery(tag=tag, queue=values["queue"], body=values["body"],
                     failures=int(values.get("failures") or 0),
-                    outages=int(values.get("outages") or 0))
+                    outages=int(values.get("outages") or 0),
+                    resent=bool(values.get("resent")), lapsed=lapsed, task_id=task_id)
 
 
 def _text(value: Any) -> str:

@@ -31,29 +31,31 @@ from podium.common.transport import DEAD_LETTER_KIND, InvalidPayloadError, Trans
 from podium.common.transport.base import LAPSED, RESENT  # noqa: E402
 
 
-def _celery_harness(tmp_path, batches=False):
+def _celery_harness(tmp_path, batches=False, threads=False):
     if not redis_up():
         pytest.skip(f"Redis not reachable at {REDIS_URL}")
-    return CeleryHarness(tmp_path, batches)
+    return CeleryHarness(tmp_path, batches, threads)
 
 
 # "-batches": consumers take with `consume_batches` (the executor's way), which honours
-# the same contract, but for `is_redelivery()`.
+# the same contract, but for `is_redelivery()`. "-threads": pool="threads" (the worker's
+# way: Podium's own consumer and thread pool) where a test does not ask for prefork.
 @pytest.fixture(params=["memory", "memory-batches",
                         pytest.param("celery", marks=pytest.mark.service),
-                        pytest.param("celery-batches", marks=pytest.mark.service)])
+                        pytest.param("celery-batches", marks=pytest.mark.service),
+                        pytest.param("celery-threads", marks=pytest.mark.service)])
 def harness(request, tmp_path):
     batches = request.param.endswith("-batches")
     h = MemoryHarness(batches) if request.param.startswith("memory") else \
-        _celery_harness(tmp_path, batches)
+        _celery_harness(tmp_path, batches, threads=request.param.endswith("-threads"))
     yield h
     h.close()
 
 
-@pytest.fixture
-def celery_harness(tmp_path):
+@pytest.fixture(params=["solo", "threads"])
+def celery_harness(request, tmp_path):
     """For what only exists with processes: a killed consumer, a lost pool process."""
-    h = _celery_harness(tmp_path)
+    h = _celery_harness(tmp_path, threads=request.param == "threads")
     yield h
     h.close()
 
@@ -306,10 +308,12 @@ def test_bad_queue_names_rejected(harness):
 
 # Not with Celery's batches: one call for many messages sees no `is_redelivery()`.
 @pytest.fixture(params=["memory", "memory-batches",
-                        pytest.param("celery", marks=pytest.mark.service)])
+                        pytest.param("celery", marks=pytest.mark.service),
+                        pytest.param("celery-threads", marks=pytest.mark.service)])
 def per_message_harness(request, tmp_path):
     h = MemoryHarness(request.param.endswith("-batches")) if \
-        request.param.startswith("memory") else _celery_harness(tmp_path)
+        request.param.startswith("memory") else \
+        _celery_harness(tmp_path, threads=request.param.endswith("-threads"))
     yield h
     h.close()
 

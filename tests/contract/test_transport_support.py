@@ -234,10 +234,12 @@ class ProcessConsumer:
 class CeleryHarness:
     kind = "celery"
 
-    def __init__(self, tmp_path: Path, batches: bool = False) -> None:
+    def __init__(self, tmp_path: Path, batches: bool = False, threads: bool = False) -> None:
         import redis
 
         self.batches = batches  # consumers use consume_batches
+        # Consumers asked for Celery's solo pool get pool="threads" (Podium's own consumer).
+        self.threads = threads
         from podium.common.settings import Settings
         from podium.common.transport.celery_transport import CeleryTransport, make_celery_app
 
@@ -266,6 +268,8 @@ class CeleryHarness:
 
     def start_consumer(self, queues: list[str], concurrency: int = 1,
                        pool: str = "solo") -> ProcessConsumer:
+        if self.threads and pool == "solo":
+            pool = "threads"
         env = {**self.env, "PODIUM_TEST_CONSUMER": json.dumps(
             {"queues": queues, "concurrency": concurrency, "pool": pool,
              "batches": self.batches})}
