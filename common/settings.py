@@ -173,8 +173,9 @@ class WorkerSettings(BaseModel):
     )
     pool: Literal["prefork", "threads", "solo"] = Field(
         default="threads",
-        description="Celery pool of the worker service. `threads` (default): kill requests reach "
-        "running attempts; script tasks run in their own processes anyway. `prefork` isolates "
+        description="Pool of the worker service. `threads` (default): Podium's own consumer and "
+        "thread pool on Celery's queues (less CPU per message than Celery's worker); kill "
+        "requests reach running attempts; script tasks run in their own processes anyway. `prefork` isolates "
         "Python-level tasks in processes, but kill requests do not reach its pool children yet.",
     )
     group: str | None = Field(

@@ -59,10 +59,6 @@ from celery import Celery, signals
 from celery.app.trace import setup_worker_optimizations
 from celery.exceptions import Reject
 from celery.worker import state as worker_state
-from kombu.common import Broadcast
-from kombu.connection import Connection
-from kombu.entity import Exchange
-from kombu.messaging import Consumer
 
 from podium.common.settings import Settings
 from podium.common.transport.base import (
@@ -84,6 +80,7 @@ from podium.common.transport.base import (
     next_delivery,
 )
 from podium.common.transport.celery_batches import HeldTags, Sweeper, run_consumers
+from podium.common.transport.celery_broadcast import Subscriber, fanout
 from podium.common.transport.celery_consumer import consumer_class
 from podium.common.transport.celery_leases import LeaseKeeper, locate_marks, marked_task_id
 from podium.common.transport.celery_pool import run_pool
@@ -424,7 +421,7 @@ class CeleryTransport(Transport):
     # -- broadcast -----------------------------------------------------------------------
 
     def broadcast(self, channel: str, payload: Payload) -> None:
-        exchange = _fanout(check_queue_name(channel))
+        exchange = fanout(check_queue_name(channel))
         text = encode_payload(payload)
         try:
             with self.app.producer_or_acquire() as producer:
@@ -434,12 +431,8 @@ class CeleryTransport(Transport):
             raise TransportError(f"could not broadcast on {channel}: {exc}") from exc
 
     def subscribe_broadcast(self, channel: str, handler: Handler) -> StopSubscription:
-        sub = _Subscriber(self.app, check_queue_name(channel), handler)
+        sub = Subscriber(self.app, check_queue_name(channel), handler)
         return sub.start()
-
-
-def _fanout(channel: str) -> Exchange:
-    return Exchange(channel, type="fanout", durable=False, auto_delete=True)
 
 
 def _stop_when_set(stop: threading.Event, finished: threading.Event) -> None:
@@ -476,58 +469,3 @@ def _install_signal_handlers(stop: threading.Event) -> Callable[[], None]:
             signal.signal(sig, old)
 
     return restore
-
-
-class _Subscriber:
-    """One broadcast subscription: its own connection and thread, reconnecting on errors."""
-
-    def __init__(self, app: Celery, channel: str, handler: Handler) -> None:
-        self.app, self.channel, self.handler = app, channel, handler
-        self.stopping = threading.Event()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=f"podium-broadcast-{channel}",
-                                       daemon=True)
-
-    def start(self) -> StopSubscription:
-        self.thread.start()
-        if not self.ready.wait(10):
-            self.stop()
-            raise TransportError(f"could not subscribe to broadcast {self.channel}")
-        return self.stop
-
-    def stop(self) -> None:
-        self.stopping.set()
-        if self.thread is not threading.current_thread():
-            self.thread.join()
-
-    def _run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                with self.app.connection_for_read() as conn:
-                    self._listen(conn)
-            except Exception as exc:  # noqa: BLE001 - broker hiccup: reconnect, never die silently
-                log.warning("broadcast subscription %s lost (%s), reconnecting", self.channel, exc)
-                self.stopping.wait(1.0)
-
-    def _listen(self, conn: Connection) -> None:
-        queue = Broadcast(name=self.channel, exchange=_fanout(self.channel))
-        with Consumer(conn, queues=[queue], callbacks=[self._on_message], accept=["json"],
-                      no_ack=True):
-            # On Redis the SUBSCRIBE is sent by the first poll: only then is it live.
-            self._drain(conn)
-            self.ready.set()
-            while not self.stopping.is_set():
-                self._drain(conn)
-
-    @staticmethod
-    def _drain(conn: Connection) -> None:
-        try:
-            conn.drain_events(timeout=0.2)
-        except socket.timeout:
-            pass
-
-    def _on_message(self, body: Any, message: Any) -> None:
-        try:
-            self.handler(decode_payload(body))
-        except Exception:  # noqa: BLE001 - one bad broadcast must not end the subscription
-            log.exception("broadcast handler on %s failed", self.channel)
