@@ -38,6 +38,7 @@ from podium.common.store import (
     load_task_runs_by_task,
     lock_and_bump_execution,
     lock_executions,
+    unbump_execution,
     update_execution,
 )
 from podium.common.store.logs import LogEntry
@@ -268,16 +269,21 @@ class ExecutorService:
 
     def _decide_in_group(self, writes: Writes, message) -> tuple[list, Outgoing, Observed] | None:
         """`_decide` inside a group's transaction. A message that changes nothing cannot
-        be rolled back alone: its version bump commits with the group (a bump is harmless:
-        it only invalidates other replicas' caches), and a TimerFired's timer is deleted
-        here rather than in a transaction of its own."""
+        be rolled back alone: the version bump that locked its execution's row is taken
+        back (the row lock stays held to the group's commit), so a duplicate or stale
+        message leaves the row as it found it; a TimerFired's timer is deleted here rather
+        than in a transaction of its own."""
         try:
             return self._decide(writes, message)
         except _NothingToWrite as nothing:
-            if nothing.execution_id is not None and nothing.runs is not None:
-                self.runs.put(nothing.execution_id, nothing.version, nothing.runs,
-                              nothing.execution)
-            elif nothing.execution_id is not None:
+            if nothing.execution_id is None:
+                return None  # an unknown execution: nothing was locked
+            unbump_execution(writes.conn, nothing.execution_id)
+            if nothing.runs is not None:
+                version = nothing.version - 1
+                self.runs.put(nothing.execution_id, version, nothing.runs,
+                              nothing.execution.model_copy(update={"version": version}))
+            else:
                 self.runs.drop(nothing.execution_id)
             return None
 

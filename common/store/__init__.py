@@ -26,6 +26,7 @@ from podium.common.store.executions import (
     lock_execution,
     lock_executions,
     running_ids,
+    unbump_execution,
     update_execution,
 )
 from podium.common.store.flows import (
@@ -118,7 +119,7 @@ __all__ = [
     "ensure_schema", "shown_url", "schema_diff", "StoreError", "NotFoundError", "NaiveDatetimeError",
     "FlowRevision", "save_flow", "get_flow", "list_flows", "list_revisions", "delete_flow",
     "flow_namespaces", "delete_revisions", "revisions_in_use",
-    "insert_execution", "get_execution", "lock_execution", "lock_executions", "update_execution",
+    "insert_execution", "get_execution", "lock_execution", "lock_executions", "unbump_execution", "update_execution",
     "list_executions", "running_ids", "unfinished_attempts", "count_executions", "lock_and_bump_execution",
     "insert_task_runs", "update_task_runs", "load_task_runs", "load_task_runs_by_task",
     "get_task_run",

@@ -80,6 +80,12 @@ def lock_executions(conn: Connection, execution_ids: Iterable[str]) -> None:
                      .order_by(executions.c.id).with_for_update()).all()
 
 
+def unbump_execution(conn: Connection, execution_id: str) -> None:
+    """Take back `lock_and_bump_execution`'s version move within the transaction that made
+    it (the row lock stays held): the row is as it was for whoever reads it next."""
+    conn.execute(_UNBUMP, {"b_execution_id": execution_id})
+
+
 def update_execution(conn: Connection, execution: Execution,
                      labels_changed: bool | None = None, bump_version: bool = True) -> None:
     """Rewrite the execution's own row (never its task runs). Raises NotFoundError.
@@ -102,6 +108,8 @@ def update_execution(conn: Connection, execution: Execution,
 # Python than running a cached one.
 _LOCK_AND_BUMP = update(executions).where(executions.c.id == bindparam("b_execution_id")) \
     .values(version=executions.c.version + 1).returning(*executions.c)
+_UNBUMP = update(executions).where(executions.c.id == bindparam("b_execution_id")) \
+    .values(version=executions.c.version - 1)
 _LOCK_AND_BUMP_VERSION = update(executions) \
     .where(executions.c.id == bindparam("b_execution_id")) \
     .values(version=executions.c.version + 1).returning(executions.c.version)

@@ -170,6 +170,19 @@ def test_a_duplicate_result_in_the_same_group_is_recorded_once(db, service) -> N
         assert dict(lines)["ran left"] == 1 and dict(lines)["ran last"] == 1
 
 
+def test_a_duplicate_in_a_group_leaves_the_row_as_it_found_it(db, service) -> None:
+    """The version bump that locked the row of an ignored message is taken back: with
+    duplicates or without, the executions end at the same version."""
+    executor, transport = service
+    plain_ids, plain_first = _start(db, 2)
+    _drive(executor, transport, plain_first, grouped=True)
+    doubled_ids, doubled_first = _start(db, 2)
+    _drive(executor, transport, doubled_first, grouped=True, duplicate_results=True)
+    with db.read() as conn:
+        versions = [get_execution(conn, i).version for i in (*plain_ids, *doubled_ids)]
+    assert versions[2:] == versions[:2]
+
+
 def test_a_message_that_raises_fails_alone_and_its_group_commits(db, service,
                                                                  monkeypatch) -> None:
     executor, transport = service
