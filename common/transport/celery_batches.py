@@ -147,16 +147,20 @@ class BatchConsumer:
         return outcomes
 
     def _failed(self, delivery: Delivery, error: BaseException) -> bool:
-        """Republish or dead-letter a message whose handler raised; True when it may be
-        acknowledged (the copy is on the broker)."""
-        try:
-            self._dispatch.on_failure(delivery.queue, delivery.body, delivery.failures,
-                                      delivery.outages, error)
-            return True
-        except TransportError as publish_error:
-            log.warning("could not republish a failed message on %s (%s): it comes back "
-                        "after the visibility timeout", delivery.queue, publish_error)
-            return False
+        return republish_failed(self._dispatch, delivery, error)
+
+
+def republish_failed(dispatch: Any, delivery: Delivery, error: BaseException) -> bool:
+    """Republish or dead-letter a message whose handler raised (`_Dispatch.on_failure`);
+    True when it may be acknowledged (the copy is on the broker)."""
+    try:
+        dispatch.on_failure(delivery.queue, delivery.body, delivery.failures,
+                            delivery.outages, error)
+        return True
+    except TransportError as publish_error:
+        log.warning("could not republish a failed message on %s (%s): it comes back "
+                    "after the visibility timeout", delivery.queue, publish_error)
+        return False
 
 
 class Sweeper:

@@ -43,9 +43,15 @@ from podium.common.transport.base import (
     decode_payload,
     handling_redelivery,
 )
-from podium.common.transport.celery_batches import BEAT_SECONDS, WAIT_SECONDS, HeldTags, unreachable
+from podium.common.transport.celery_batches import (
+    BEAT_SECONDS,
+    WAIT_SECONDS,
+    HeldTags,
+    republish_failed,
+    unreachable,
+)
 from podium.common.transport.celery_consumer import RECONNECT_MAX_SECONDS, consuming
-from podium.common.transport.celery_wire import TASK_NAME, Delivery, MalformedMessage, Wire, parse
+from podium.common.transport.celery_wire import TASK_NAME, MalformedMessage, Wire, parse
 
 log = logging.getLogger("podium.transport")
 
@@ -147,19 +153,10 @@ class PoolConsumer:
             self.handler(decode_payload(delivery.body))
             return True
         except Exception as exc:  # noqa: BLE001 - any error means "not done": redeliver
-            return self._failed(delivery, exc)
+            return republish_failed(self._dispatch, delivery, exc)
         finally:
             token.var.reset(token)
 
-    def _failed(self, delivery: Delivery, error: BaseException) -> bool:
-        try:
-            self._dispatch.on_failure(delivery.queue, delivery.body, delivery.failures,
-                                      delivery.outages, error)
-            return True
-        except TransportError as publish_error:
-            log.warning("could not republish a failed message on %s (%s): it comes back "
-                        "after the visibility timeout", delivery.queue, publish_error)
-            return False
 
 
 def run_pool(app: Celery, wire: Wire, queues: list[str], handler: Handler, *,
