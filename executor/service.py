@@ -144,21 +144,7 @@ class ExecutorService:
             # The transaction did not commit: never trust what this attempt remembered.
             self._forget(message.execution_id)
             raise
-        m = metrics.get()
-        if handled is None:
-            m.executor_messages_ignored.labels(message.kind).inc()
-            m.executor_message_duration.labels(message.kind).observe(time.perf_counter() - began)
-            return
-        outgoing, out, observed = handled
-        record(observed)  # committed: count it now, whatever publishing does
-        self.counters["handled"] += 1
-        for due in out.timers_due:  # committed: the timer loop may fire them now
-            self.timers.alarm.expect(due)
-        self.relay.publish_committed(outgoing)
-        for payload_ in out.broadcasts:
-            self.transport.broadcast(KILL_CHANNEL, payload_)
-        m.executor_messages.labels(message.kind).inc()
-        m.executor_message_duration.labels(message.kind).observe(time.perf_counter() - began)
+        self._committed([Entry(message, result=handled)], began)
 
     def handle_batch(self, payloads: list[dict]) -> list[BaseException | None]:
         """Messages taken together from the queue (`Transport.consume_batches`): decided in
@@ -194,28 +180,33 @@ class ExecutorService:
         return outcomes
 
     def _committed(self, entries: list[Entry], began: float) -> None:
-        """After the commit of `entries`' decisions: count them, publish what they send."""
+        """After the commit of `entries`' decisions (None: ignored): count them, publish
+        what they send."""
         m = metrics.get()
         outgoing: list = []
         broadcasts: list = []
+        handled: list[str] = []
         for entry in entries:
+            kind = entry.message.kind
             if entry.result is None:
-                m.executor_messages_ignored.labels(entry.message.kind).inc()
+                m.executor_messages_ignored.labels(kind).inc()
+                m.executor_message_duration.labels(kind).observe(time.perf_counter() - began)
                 continue
             messages, out, observed = entry.result
-            record(observed)
+            record(observed)  # committed: count it now, whatever publishing does
             self.counters["handled"] += 1
-            for due in out.timers_due:
+            for due in out.timers_due:  # committed: the timer loop may fire them now
                 self.timers.alarm.expect(due)
             outgoing += messages
             broadcasts += out.broadcasts
-            m.executor_messages.labels(entry.message.kind).inc()
+            handled.append(kind)
         self.relay.publish_committed(outgoing)
-        for payload_ in broadcasts:
-            self.transport.broadcast(KILL_CHANNEL, payload_)
+        for payload in broadcasts:
+            self.transport.broadcast(KILL_CHANNEL, payload)
         elapsed = time.perf_counter() - began
-        for entry in entries:
-            m.executor_message_duration.labels(entry.message.kind).observe(elapsed)
+        for kind in handled:
+            m.executor_messages.labels(kind).inc()
+            m.executor_message_duration.labels(kind).observe(elapsed)
 
     def consume(self, stop: threading.Event, concurrency: int = 1) -> None:
         """Handle the executor queue until `stop`: in batches where the transport takes

@@ -47,7 +47,8 @@ BEAT_SECONDS = 1.0
 
 
 class HeldTags:
-    """Delivery tags this process's batch consumers hold (the lease keeper renews them)."""
+    """Delivery tags this process's own consumers (batch or thread pool) hold: the lease
+    keeper renews them."""
 
     def __init__(self) -> None:
         self._tags: set[str] = set()
@@ -66,32 +67,51 @@ class HeldTags:
             return sorted(self._tags)
 
 
+class Rounds:
+    """The loop of Podium's own consumers: rounds until `stop` is set, an unreachable
+    broker tried again with growing pauses, and `consuming` sent about once a second (and
+    at each attempt to reach the broker: waiting for it is not being stuck)."""
+
+    def __init__(self, sender: Any, what: str, stop: threading.Event) -> None:
+        self.sender, self.what, self.stop = sender, what, stop
+        self._beaten = 0.0
+
+    def run(self, one_round: Callable[[], None]) -> None:
+        pause = 0.5
+        while not self.stop.is_set():
+            try:
+                one_round()
+                pause = 0.5
+            except Exception as exc:  # noqa: BLE001 - redis-py's ConnectionError & co.
+                if not unreachable(exc):
+                    raise
+                log.warning("broker unreachable (%s): %s tries again in %.1f s",
+                            exc, self.what, pause)
+                consuming.send(sender=self.sender)
+                self.stop.wait(pause)
+                pause = min(pause * 2, RECONNECT_MAX_SECONDS)
+
+    def beat(self) -> None:
+        now = time.monotonic()
+        if now - self._beaten >= BEAT_SECONDS:
+            self._beaten = now
+            consuming.send(sender=self.sender)
+
+
 class BatchConsumer:
     def __init__(self, app: Celery, wire: Wire, queue: str, handler: BatchHandler, *,
                  most: int, stop: threading.Event, held: HeldTags) -> None:
         self.app, self.wire, self.queue, self.handler = app, wire, queue, handler
         self.most, self.stop, self.held = most, stop, held
         self._dispatch = app.podium_dispatch
-        self._beaten = 0.0
+        self._rounds = Rounds(self, "batch consumer", stop)
 
     def run(self) -> None:
         """Take, handle and acknowledge batches until `stop` is set."""
-        pause = 0.5
-        while not self.stop.is_set():
-            try:
-                self._round()
-                pause = 0.5
-            except Exception as exc:  # noqa: BLE001 - redis-py's ConnectionError & co.
-                if not unreachable(exc):
-                    raise
-                log.warning("broker unreachable (%s): batch consumer tries again in %.1f s",
-                            exc, pause)
-                consuming.send(sender=self)  # waiting for the broker is not being stuck
-                self.stop.wait(pause)
-                pause = min(pause * 2, RECONNECT_MAX_SECONDS)
+        self._rounds.run(self._round)
 
     def _round(self) -> None:
-        self._beat()
+        self._rounds.beat()
         taken = self.wire.take(self.queue, self.most)
         if not taken:
             self.wire.wait(self.queue, WAIT_SECONDS)
@@ -102,12 +122,6 @@ class BatchConsumer:
             self._handle(taken)
         finally:
             self.held.remove([tag for tag, _ in taken])
-
-    def _beat(self) -> None:
-        now = time.monotonic()
-        if now - self._beaten >= BEAT_SECONDS:
-            self._beaten = now
-            consuming.send(sender=self)
 
     def _handle(self, taken: list[tuple[str, str]]) -> None:
         deliveries: list[Delivery] = []
@@ -122,14 +136,14 @@ class BatchConsumer:
                 done.append(tag)
                 continue
             except (ValueError, TransportError) as exc:  # a body that is no JSON object
-                if self._failed(delivery, exc):
+                if republish_failed(self._dispatch, delivery, exc):
                     done.append(tag)
                 continue
             deliveries.append(delivery)
             payloads.append(payload)
         outcomes = self._outcomes(payloads)
         for delivery, error in zip(deliveries, outcomes):
-            if error is None or self._failed(delivery, error):
+            if error is None or republish_failed(self._dispatch, delivery, error):
                 done.append(delivery.tag)
         self.wire.ack(done)
 
@@ -146,8 +160,6 @@ class BatchConsumer:
             return [error] * len(payloads)
         return outcomes
 
-    def _failed(self, delivery: Delivery, error: BaseException) -> bool:
-        return republish_failed(self._dispatch, delivery, error)
 
 
 def republish_failed(dispatch: Any, delivery: Delivery, error: BaseException) -> bool:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from celery import Celery, signals
@@ -43,14 +42,7 @@ from podium.common.transport.base import (
     decode_payload,
     handling_redelivery,
 )
-from podium.common.transport.celery_batches import (
-    BEAT_SECONDS,
-    WAIT_SECONDS,
-    HeldTags,
-    republish_failed,
-    unreachable,
-)
-from podium.common.transport.celery_consumer import RECONNECT_MAX_SECONDS, consuming
+from podium.common.transport.celery_batches import WAIT_SECONDS, HeldTags, Rounds, republish_failed
 from podium.common.transport.celery_wire import TASK_NAME, MalformedMessage, Wire, parse
 
 log = logging.getLogger("podium.transport")
@@ -64,31 +56,19 @@ class PoolConsumer:
         self._dispatch = app.podium_dispatch
         self._free = threading.Semaphore(concurrency)
         self._first = 0  # the queue taken from first, in turn: none starves the others
-        self._beaten = 0.0
+        self._rounds = Rounds(self, "consumer", stop)
 
     def run(self) -> None:
         """Take and run messages until `stop`; then wait for the running handlers."""
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="podium-handler")
         signals.worker_ready.send(sender=self)
-        pause = 0.5
         try:
-            while not self.stop.is_set():
-                try:
-                    self._round(pool)
-                    pause = 0.5
-                except Exception as exc:  # noqa: BLE001 - redis-py's ConnectionError & co.
-                    if not unreachable(exc):
-                        raise
-                    log.warning("broker unreachable (%s): consumer tries again in %.1f s",
-                                exc, pause)
-                    consuming.send(sender=self)
-                    self.stop.wait(pause)
-                    pause = min(pause * 2, RECONNECT_MAX_SECONDS)
+            self._rounds.run(lambda: self._round(pool))
         finally:
             pool.shutdown(wait=True)  # warm: the running handlers finish and are acknowledged
 
     def _round(self, pool: ThreadPoolExecutor) -> None:
-        self._beat()
+        self._rounds.beat()
         if not self._free.acquire(timeout=WAIT_SECONDS):
             return  # every thread busy: beat, look at the stop event, wait again
         free = 1
@@ -120,12 +100,6 @@ class PoolConsumer:
             taken += self.wire.take(queue, most - len(taken))
         return taken
 
-    def _beat(self) -> None:
-        now = time.monotonic()
-        if now - self._beaten >= BEAT_SECONDS:
-            self._beaten = now
-            consuming.send(sender=self)
-
     def _run(self, tag: str, raw: str) -> None:
         try:
             if self._handle(tag, raw):
@@ -156,7 +130,6 @@ class PoolConsumer:
             return republish_failed(self._dispatch, delivery, exc)
         finally:
             token.var.reset(token)
-
 
 
 def run_pool(app: Celery, wire: Wire, queues: list[str], handler: Handler, *,

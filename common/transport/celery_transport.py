@@ -85,7 +85,7 @@ from podium.common.transport.celery_consumer import consumer_class
 from podium.common.transport.celery_leases import LeaseKeeper, locate_marks, marked_task_id
 from podium.common.transport.celery_pool import run_pool
 from podium.common.transport.celery_watch import BrokerWatch
-from podium.common.transport.celery_wire import Wire
+from podium.common.transport.celery_wire import TASK_NAME, Wire
 from podium.common.transport.redis_claims import RedisClaims
 
 log = logging.getLogger("podium.transport")
@@ -117,7 +117,6 @@ DELIVERY_CONFIG = dict(
     worker_redirect_stdouts=False,
 )
 
-TASK_NAME = "podium.handle"
 # Pauses between publish attempts while the broker is unreachable (see `send_many`). Short:
 # a worker's result held back by an outage must reach the broker soon after it is back,
 # before the executor's look for lost messages (a second, 1 s after the first, once the

@@ -36,39 +36,35 @@ UNACKED_INDEX = "unacked_index"
 # Celery's protocol 2 body ends with the "embed" mapping; none of it is used by Podium.
 _EMBED = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
 
-# KEYS: queue, unacked hash, unacked index. ARGV: most to take, the time (the index's
-# score), the queue's name (the routing key a restore sends it back to). Takes messages oldest first (publishers LPUSH) and records each as taken.
-_TAKE = """
-local raws = redis.call('RPOP', KEYS[1], tonumber(ARGV[1]))
-if not raws then return {} end
-local taken = {}
-for i, raw in ipairs(raws) do
+# Records one message as taken, as kombu's consumers do; returns its delivery tag.
+_RECORD_FUNCTION = """
+local function record(unacked, index, raw, now, queue)
   local ok, message = pcall(cjson.decode, raw)
   local tag = ok and type(message) == 'table' and type(message.properties) == 'table'
     and message.properties.delivery_tag
-  if type(tag) ~= 'string' then
-    tag = 'podium-untagged-' .. redis.sha1hex(raw)
-  end
-  redis.call('ZADD', KEYS[3], ARGV[2], tag)
-  redis.call('HSET', KEYS[2], tag, '[' .. raw .. ', "", ' .. cjson.encode(ARGV[3]) .. ']')
-  taken[#taken + 1] = tag
+  if type(tag) ~= 'string' then tag = 'podium-untagged-' .. redis.sha1hex(raw) end
+  redis.call('ZADD', index, now, tag)
+  redis.call('HSET', unacked, tag, '[' .. raw .. ', "", ' .. cjson.encode(queue) .. ']')
+  return tag
+end
+"""
+# KEYS: queue, unacked hash, unacked index. ARGV: most to take, the time (the index's
+# score), the queue's name (the routing key a restore sends it back to). Takes messages
+# oldest first (publishers LPUSH) and records each as taken.
+_TAKE = _RECORD_FUNCTION + """
+local raws = redis.call('RPOP', KEYS[1], tonumber(ARGV[1]))
+if not raws then return {} end
+local taken = {}
+for _, raw in ipairs(raws) do
+  taken[#taken + 1] = record(KEYS[2], KEYS[3], raw, ARGV[2], ARGV[3])
   taken[#taken + 1] = raw
 end
 return taken
 """
-
-
 # KEYS: unacked hash, unacked index. ARGV: the raw message, the time, its queue's name.
-# Records one message popped by BRPOP as taken; returns its delivery tag.
-_RECORD = """
-local raw = ARGV[1]
-local ok, message = pcall(cjson.decode, raw)
-local tag = ok and type(message) == 'table' and type(message.properties) == 'table'
-  and message.properties.delivery_tag
-if type(tag) ~= 'string' then tag = 'podium-untagged-' .. redis.sha1hex(raw) end
-redis.call('ZADD', KEYS[2], ARGV[2], tag)
-redis.call('HSET', KEYS[1], tag, '[' .. raw .. ', "", ' .. cjson.encode(ARGV[3]) .. ']')
-return tag
+# Records one message popped by BRPOP as taken.
+_RECORD = _RECORD_FUNCTION + """
+return record(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
 """
 
 
@@ -98,8 +94,7 @@ class Wire:
         self.url, self.prefix = url, prefix
         self.origin = f"gen{os.getpid()}@{socket.gethostname()}"
         self._client: Any = None
-        self._take: Any = None
-        self._record: Any = None
+        self._scripts: dict[str, Any] = {}  # Lua source -> its registered script
         self._lock = threading.Lock()
 
     # -- writing ----------------------------------------------------------------------
@@ -140,7 +135,7 @@ class Wire:
         """Up to `most` messages of `queue`, oldest first, each recorded as taken:
         (delivery tag, raw envelope). Empty when the queue is."""
         keys = [self.prefix + queue, self.prefix + UNACKED, self.prefix + UNACKED_INDEX]
-        flat = self._script()(keys=keys, args=[most, repr(time.time()), queue])
+        flat = self._script(_TAKE)(keys=keys, args=[most, repr(time.time()), queue])
         return [(_text(flat[i]), _text(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     def pop(self, queues: list[str], timeout: float) -> tuple[str, str] | None:
@@ -154,7 +149,7 @@ class Wire:
         key, raw = _text(popped[0]), _text(popped[1])
         queue = key[len(self.prefix):]
         keys = [self.prefix + UNACKED, self.prefix + UNACKED_INDEX]
-        tag = self._recorder()(keys=keys, args=[raw, repr(time.time()), queue])
+        tag = self._script(_RECORD)(keys=keys, args=[raw, repr(time.time()), queue])
         return _text(tag), raw
 
     def wait(self, queue: str, timeout: float) -> bool:
@@ -172,12 +167,6 @@ class Wire:
         pipe.hdel(self.prefix + UNACKED, *tags)
         pipe.execute()
 
-    def renew(self, tags: list[str]) -> None:
-        """Stamp held messages as seen now (only those still unacknowledged)."""
-        if tags:
-            self.client().zadd(self.prefix + UNACKED_INDEX, {t: time.time() for t in tags},
-                               xx=True)
-
     # -- plumbing ---------------------------------------------------------------------
     def client(self) -> Any:
         with self._lock:
@@ -189,26 +178,19 @@ class Wire:
                     health_check_interval=30)
             return self._client
 
-    def _recorder(self) -> Any:
+    def _script(self, source: str) -> Any:
         client = self.client()
         with self._lock:
-            if self._record is None:
-                self._record = client.register_script(_RECORD)
-            return self._record
-
-    def _script(self) -> Any:
-        client = self.client()
-        with self._lock:
-            if self._take is None:
-                self._take = client.register_script(_TAKE)
-            return self._take
+            if source not in self._scripts:
+                self._scripts[source] = client.register_script(source)
+            return self._scripts[source]
 
     def close(self) -> None:
         with self._lock:
             if self._client is not None:
                 self._client.close()
                 self._client = None
-                self._take = self._record = None
+                self._scripts.clear()
 
 
 def parse(tag: str, raw: str) -> Delivery:
