@@ -236,7 +236,7 @@ class ExecutorService:
         try:
             with self.db.begin() as conn:
                 lock_executions(conn, (entry.message.execution_id for entry in entries))
-                writes = Writes(conn, batched=True)
+                writes = Writes(conn)
                 for entry in entries:
                     entry.result = self._decide_in_group(writes, entry.message)
                 writes.flush()
@@ -282,7 +282,10 @@ class ExecutorService:
         """Lock, load, decide, persist, commit. None when the message changed nothing."""
         try:
             with self.db.begin() as conn:
-                return self._decide(Writes(conn), message)
+                writes = Writes(conn)
+                decided = self._decide(writes, message)
+                writes.flush()
+                return decided
         except _NothingToWrite as nothing:
             if nothing.runs is not None:  # rolled back: the row is at the version before
                 version = nothing.version - 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
@@ -52,8 +53,12 @@ _INSERT = insert(logs)  # built once: the executor appends lines with most event
 
 
 def append_logs(conn: Connection, entries: Sequence[LogEntry]) -> None:
-    if not entries:
-        return
+    if entries:
+        execute_rows(conn, _INSERT, log_rows(entries))
+
+
+def log_rows(entries: Sequence[LogEntry]) -> list[dict[str, Any]]:
+    """The rows that append these lines, by column name (the id is the store's)."""
     rows = []
     for entry in entries:
         level = normalize_level(entry.level)
@@ -62,7 +67,7 @@ def append_logs(conn: Connection, entries: Sequence[LogEntry]) -> None:
                      "level_no": _LEVEL_NO[level], "message": storable_text(entry.message),
                      "timestamp": entry.timestamp, "namespace": entry.namespace,
                      "flow_id": entry.flow_id})
-    execute_rows(conn, _INSERT, rows)
+    return rows
 
 
 def fetch_logs(conn: Connection, execution_id: str, task_run_id: str | None = None,

@@ -36,10 +36,14 @@ def enqueue_messages(conn: Connection, messages: Sequence[tuple[str, dict[str, A
     publisher can delete exactly what it published."""
     if not messages:
         return []
-    now = utcnow()
-    rows = conn.execute(_INSERT_RETURNING_IDS, [
-        {"queue": queue, "payload": payload, "created": now} for queue, payload in messages])
+    rows = conn.execute(_INSERT_RETURNING_IDS, outbox_rows(messages))
     return [row.id for row in rows]
+
+
+def outbox_rows(messages: Sequence[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The rows that enqueue these messages, by column name (the id is the store's)."""
+    now = utcnow()
+    return [{"queue": queue, "payload": payload, "created": now} for queue, payload in messages]
 
 
 def enqueue_for_publish(conn: Connection, messages: Sequence[tuple[str, dict[str, Any]]]

@@ -23,28 +23,44 @@ from podium.common.store.types import utcnow
 _JSON_FIELDS = ("history", "attempts", "outputs", "flowable")
 _PLAIN_FIELDS = ("execution_id", "task_id", "parent_task_run_id", "value", "iteration", "seq",
                  "folded")
-_MUTABLE = ("parent_task_run_id", "value", "iteration", "seq", "state", "folded", *_JSON_FIELDS)
+MUTABLE_COLUMNS = ("parent_task_run_id", "value", "iteration", "seq", "state", "folded", *_JSON_FIELDS)
 # Query-parameter chunk for IN lists: well under SQLite's and PostgreSQL's limits.
 _CHUNK = 500
 
 
 # Built once (see update_task_runs).
 _UPDATE = update(task_runs).where(task_runs.c.id == bindparam("b_id")).values(
-    {**{name: bindparam(f"b_{name}") for name in _MUTABLE},
+    {**{name: bindparam(f"b_{name}") for name in MUTABLE_COLUMNS},
      "updated": bindparam("b_updated"), "version": task_runs.c.version + 1})
 _INSERT = insert(task_runs)
 
 
 def insert_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> None:
-    if not runs:
-        return
+    if runs:
+        execute_rows(conn, _INSERT, task_run_insert_rows(runs))
+
+
+def task_run_insert_rows(runs: Sequence[TaskRun]) -> list[dict[str, Any]]:
+    """The rows that insert these task runs, by column name."""
     now = utcnow()
     rows = []
     for run in runs:
         values = _values(run)
         values.update(id=run.id, updated=now, version=1)
         rows.append(values)
-    execute_rows(conn, _INSERT, rows)
+    return rows
+
+
+def run_update_rows(runs: Sequence[TaskRun]) -> list[dict[str, Any]]:
+    """What an update writes of each of these runs, by column name (`id` says which row;
+    the version moves by one in the statement)."""
+    now = utcnow()
+    rows = []
+    for run in runs:
+        values = _values(run)
+        rows.append({"id": run.id, "updated": now,
+                     **{name: values[name] for name in MUTABLE_COLUMNS}})
+    return rows
 
 
 def update_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> int:
@@ -52,16 +68,12 @@ def update_task_runs(conn: Connection, runs: Sequence[TaskRun]) -> int:
     Raises NotFoundError if one of them was never inserted."""
     if not runs:
         return 0
-    now = utcnow()
-    params = []
-    for run in runs:
-        values = _values(run)
-        params.append({"b_id": run.id, "b_updated": now,
-                       **{f"b_{name}": values[name] for name in _MUTABLE}})
+    params = [{f"b_{name}": value for name, value in row.items()}
+              for row in run_update_rows(runs)]
     result = execute_rows(conn, _UPDATE, params)
     written = result.rowcount
     if conn.dialect.supports_sane_multi_rowcount and written != len(runs):
-        missing = _missing_ids(conn, [run.id for run in runs])
+        missing = missing_task_run_ids(conn, [run.id for run in runs])
         if missing:
             raise NotFoundError(f"task runs do not exist: {', '.join(missing)}")
     return written if written >= 0 else len(runs)
@@ -132,7 +144,7 @@ def get_task_run(conn: Connection, task_run_id: str) -> TaskRun | None:
     return _task_run(row) if row is not None else None
 
 
-def _missing_ids(conn: Connection, ids: list[str]) -> list[str]:
+def missing_task_run_ids(conn: Connection, ids: list[str]) -> list[str]:
     present: set[str] = set()
     for start in range(0, len(ids), _CHUNK):
         present.update(conn.execute(select(task_runs.c.id).where(

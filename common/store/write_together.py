@@ -1,0 +1,111 @@
+"""A deciding transaction's writes of task runs, log lines and outbox messages, sent to
+the store together.
+
+On PostgreSQL they go in one statement: each kind of row travels as one JSON array
+parameter, unpacked by `json_populate_recordset` in a data-modifying CTE of its own. The
+executor writes these four kinds with most messages, and one round trip instead of four is
+a third of a dependent step's time in the store (bench/README.md). Elsewhere (SQLite, the
+embedded store) they are the four statements of `insert_task_runs`, `update_task_runs`,
+`append_logs` and `enqueue_messages`, in that order; both paths store the same rows.
+
+Sub-statements of one statement do not see each other's rows: a run inserted here must
+not be updated here too (the caller sends such a run once, as it ended).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from podium.common.models.execution import TaskRun
+from podium.common.store.errors import NotFoundError
+from podium.common.store.logs import LogEntry, append_logs, log_rows
+from podium.common.store.outbox import enqueue_messages, outbox_rows
+from podium.common.store.schema import logs, task_runs
+from podium.common.store.task_runs import (
+    MUTABLE_COLUMNS,
+    insert_task_runs,
+    missing_task_run_ids,
+    run_update_rows,
+    task_run_insert_rows,
+    update_task_runs,
+)
+
+Messages = Sequence[tuple[str, dict[str, Any]]]
+_PARTS = ("created", "updated", "logs", "messages")
+
+
+def write_together(conn: Connection, created: Sequence[TaskRun], updated: Sequence[TaskRun],
+                   entries: Sequence[LogEntry], messages: Messages) -> list[int]:
+    """Insert `created`, update `updated` (NotFoundError if one was never inserted), append
+    `entries` and enqueue `messages`; returns the messages' outbox ids, in order."""
+    if conn.dialect.name != "postgresql":
+        insert_task_runs(conn, created)
+        update_task_runs(conn, updated)
+        append_logs(conn, entries)
+        return enqueue_messages(conn, messages)
+    rows = {"created": task_run_insert_rows(created), "updated": run_update_rows(updated),
+            "logs": log_rows(entries), "messages": outbox_rows(messages)}
+    present = tuple(part for part in _PARTS if rows[part])
+    if not present:
+        return []
+    result = conn.execute(_statement(present),
+                          {part: _json(rows[part]) for part in present}).one()
+    if updated and result.changed != len(updated):
+        missing = missing_task_run_ids(conn, [run.id for run in updated])
+        raise NotFoundError(f"task runs do not exist: {', '.join(missing)}")
+    # The ids were drawn from the sequence in the order of the rows (ORDER BY ordinality),
+    # so sorted they pair with the messages in order, whatever another session drew meanwhile.
+    return sorted(result.ids or [])
+
+
+def _json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, default=_encode, separators=(",", ":"))
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise TypeError(f"the store only accepts timezone-aware datetimes, got {value!r}")
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+@functools.lru_cache(maxsize=len(_PARTS) ** 2)
+def _statement(present: tuple[str, ...]) -> Any:
+    """The statement writing the parts `present` (built once per combination: psycopg
+    prepares a statement it sees often, by its text)."""
+    ctes = [_CTES[part] for part in present]
+    changed = "(SELECT count(*) FROM changed_runs)" if "updated" in present else "0"
+    ids = "ARRAY(SELECT id FROM sent ORDER BY id)" if "messages" in present else "NULL"
+    return text(f"WITH {', '.join(ctes)} SELECT {changed} AS changed, {ids} AS ids")
+
+
+def _columns(table: Any, *, skip: tuple[str, ...] = ()) -> str:
+    return ", ".join(column.name for column in table.columns if column.name not in skip)
+
+
+def _rows_of(table: str, parameter: str) -> str:
+    return (f"json_populate_recordset(NULL::{table}, CAST(:{parameter} AS json)) "
+            f"WITH ORDINALITY AS r")
+
+
+_RUN_COLUMNS = _columns(task_runs)
+_LOG_COLUMNS = _columns(logs, skip=("id",))
+_SET_RUN = ", ".join(f"{name} = r.{name}" for name in (*MUTABLE_COLUMNS, "updated"))
+_CTES = {
+    "created": f"new_runs AS (INSERT INTO task_runs ({_RUN_COLUMNS}) SELECT {_RUN_COLUMNS} "
+               f"FROM {_rows_of('task_runs', 'created')} ORDER BY r.ordinality)",
+    "updated": f"changed_runs AS (UPDATE task_runs AS t SET {_SET_RUN}, version = t.version + 1 "
+               f"FROM {_rows_of('task_runs', 'updated')} WHERE t.id = r.id RETURNING t.id)",
+    "logs": f"new_logs AS (INSERT INTO logs ({_LOG_COLUMNS}) SELECT {_LOG_COLUMNS} "
+            f"FROM {_rows_of('logs', 'logs')} ORDER BY r.ordinality)",
+    "messages": f"sent AS (INSERT INTO outbox (queue, payload, created) "
+                f"SELECT queue, payload, created FROM {_rows_of('outbox', 'messages')} "
+                f"ORDER BY r.ordinality RETURNING id)",
+}

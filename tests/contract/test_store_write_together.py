@@ -1,0 +1,114 @@
+"""`write_together`: a deciding transaction's task runs, log lines and outbox messages,
+one statement on PostgreSQL and four on SQLite; both must store the same rows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from podium.common.models.execution import Attempt, Execution, TaskRun
+from podium.common.models.state import State, StateHistory
+from podium.common.store import (
+    NotFoundError,
+    fetch_logs,
+    get_task_run,
+    insert_execution,
+    insert_task_runs,
+    load_task_runs,
+    take_messages,
+)
+from podium.common.store.logs import LogEntry
+from podium.common.store.schema import task_runs as task_runs_table
+from podium.common.store.write_together import write_together
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def stored_execution(conn) -> Execution:
+    execution = Execution(namespace="company.team", flow_id="f", flow_revision=1,
+                          history=StateHistory.new(T0))
+    insert_execution(conn, execution)
+    return execution
+
+
+def run(execution_id: str, task_id: str, seq: int, **extra) -> TaskRun:
+    return TaskRun(execution_id=execution_id, task_id=task_id, seq=seq,
+                   history=StateHistory.new(T0), **extra)
+
+
+def line(execution_id: str, message: str, level: str = "INFO") -> LogEntry:
+    return LogEntry(execution_id=execution_id, task_run_id=None, task_id="t", attempt=1,
+                    level=level, message=message, timestamp=T0, namespace="company.team",
+                    flow_id="f")
+
+
+def test_every_kind_of_row_is_stored_as_given(db):
+    outputs = {"zeta": 1, "alpha": ["é", None, {"nested": "quote \" and \\ slash"}]}
+    with db.begin() as conn:
+        execution = stored_execution(conn)
+        kept = run(execution.id, "kept", 0)
+        insert_task_runs(conn, [kept])
+        done = kept.model_copy(update={"state": State.SUCCESS, "outputs": outputs,
+                                       "attempts": [Attempt(number=1, state=State.SUCCESS,
+                                                            started=T0, ended=T0)]})
+        new = run(execution.id, "next", 1, value="a \"value\"\n", iteration=3)
+        messages = [("podium.worker", {"kind": "run_task", "n": n}) for n in range(5)]
+        ids = write_together(conn, [new], [done], [line(execution.id, "one"),
+                                                  line(execution.id, "two\nlines", "WARNING")],
+                             messages)
+    with db.begin() as conn:
+        runs = {r.task_id: r for r in load_task_runs(conn, execution.id)}
+        version = conn.execute(select(task_runs_table.c.version)
+                               .where(task_runs_table.c.id == kept.id)).scalar_one()
+        logs = fetch_logs(conn, execution.id)
+        queued = take_messages(conn)
+    assert runs["kept"] == done and version == 2
+    assert list(runs["kept"].outputs) == ["zeta", "alpha"]  # the task's own key order
+    assert runs["next"] == new
+    assert [(r.message, r.level) for r in logs] == [("one", "INFO"), ("two\nlines", "WARN")]
+    assert [(m.id, m.payload) for m in queued] == list(zip(ids, [p for _, p in messages]))
+    assert ids == sorted(ids) and len(set(ids)) == 5
+
+
+def test_null_and_empty_json_stay_apart(db):
+    with db.begin() as conn:
+        execution = stored_execution(conn)
+        nothing = run(execution.id, "nothing", 0, outputs=None)
+        empty = run(execution.id, "empty", 1, outputs={})
+        write_together(conn, [nothing, empty], [], [], [])
+    with db.begin() as conn:
+        assert get_task_run(conn, nothing.id).outputs is None
+        assert get_task_run(conn, empty.id).outputs == {}
+
+
+def test_updating_a_run_never_inserted_raises_and_names_it(db):
+    with pytest.raises(NotFoundError, match="ghost"):
+        with db.begin() as conn:
+            execution = stored_execution(conn)
+            write_together(conn, [], [run(execution.id, "t", 0).model_copy(
+                update={"id": "ghost"})], [], [])
+
+
+def test_nothing_to_write_writes_nothing(db):
+    with db.begin() as conn:
+        assert write_together(conn, [], [], [], []) == []
+        assert take_messages(conn) == []
+
+
+def test_ids_pair_with_messages_across_statements_and_sessions(db):
+    """Each statement's ids pair with its messages in order, with another session drawing
+    from the same sequence between two statements of one transaction."""
+    with db.begin() as conn:
+        execution = stored_execution(conn)
+    many = [("q", {"n": n}) for n in range(40)]
+    with db.begin() as conn:
+        ids = write_together(conn, [], [], [line(execution.id, "x")], many)
+        if not db.is_sqlite:  # another session's draw, between two of ours
+            with db.begin() as other:
+                write_together(other, [], [], [], [("q", {"other": True})])
+        more = write_together(conn, [], [], [], [("q", {"n": 40})])
+    with db.begin() as conn:
+        by_id = {m.id: m.payload for m in take_messages(conn, limit=100)}
+    assert [by_id[i] for i in ids + more] == [p for _, p in many] + [{"n": 40}]
