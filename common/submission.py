@@ -20,8 +20,7 @@ from podium.common.models.execution import Execution, new_id
 from podium.common.models.state import StateHistory
 from podium.common.secrets import SecretCipher, seal_secret_inputs
 from podium.common.storage.uploads import InputUploads
-from podium.common.store import insert_execution
-from podium.common.store.outbox import enqueue_for_publish
+from podium.common.store.write_together import insert_execution_with_messages
 from podium.common.templating import RenderServices, render_typed
 from podium.common.templating.context import MAIN_TENANT
 from podium.common.transport.base import EXECUTOR_QUEUE
@@ -66,9 +65,9 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
                               uploads=uploads, cipher=cipher, execution_id=execution_id,
                               schedule_date=schedule_date, input_services=input_services,
                               checks=checks, error=error)
-    insert_execution(conn, execution)
     payload = StartExecution(execution_id=execution.id).encode()
-    return execution, enqueue_for_publish(conn, [(EXECUTOR_QUEUE, payload)])
+    ids = insert_execution_with_messages(conn, execution, [(EXECUTOR_QUEUE, payload)])
+    return execution, [(ids[0], EXECUTOR_QUEUE, payload)]
 
 
 def new_execution(flow: Flow, revision: int, inputs: dict[str, Any] | None, now: datetime, *,

@@ -41,12 +41,23 @@ _INSERT = insert(executions)  # built once: every submission runs it
 
 
 def insert_execution(conn: Connection, execution: Execution) -> None:
+    conn.execute(_INSERT, execution_insert_row(execution))
+    _write_labels(conn, execution.id, execution.labels)
+
+
+def execution_insert_row(execution: Execution) -> dict[str, Any]:
+    """The row that inserts this execution, by column name."""
     now = utcnow()
     values = _values(execution)
     values.update(id=execution.id, created=_created_at(execution) or now, updated=now,
                   version=1)
-    conn.execute(_INSERT, values)
-    _write_labels(conn, execution.id, execution.labels)
+    return values
+
+
+def label_rows(execution: Execution) -> list[dict[str, Any]]:
+    """The `execution_labels` rows of this execution's labels (one per key)."""
+    return [{"execution_id": execution.id, "key": key, "value": value}
+            for key, value in _label_pairs(execution.labels).items()]
 
 
 def _created_at(execution: Execution) -> datetime | None:

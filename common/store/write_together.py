@@ -1,5 +1,6 @@
-"""A deciding transaction's writes of task runs, log lines and outbox messages, sent to
-the store together.
+"""Writes sent to the store together: a deciding transaction's task runs, log lines and
+outbox messages (`write_together`), and a new execution with its labels and its
+StartExecution (`insert_execution_with_messages`).
 
 On PostgreSQL they go in one statement: each kind of row travels as one JSON array
 parameter, unpacked by `json_populate_recordset` in a data-modifying CTE of its own. The
@@ -22,11 +23,12 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from podium.common.models.execution import TaskRun
+from podium.common.models.execution import Execution, TaskRun
 from podium.common.store.errors import NotFoundError
+from podium.common.store.executions import execution_insert_row, insert_execution, label_rows
 from podium.common.store.logs import LogEntry, append_logs, log_rows
 from podium.common.store.outbox import enqueue_messages, outbox_rows
-from podium.common.store.schema import logs, task_runs
+from podium.common.store.schema import executions, logs, task_runs
 from podium.common.store.task_runs import (
     MUTABLE_COLUMNS,
     insert_task_runs,
@@ -64,6 +66,21 @@ def write_together(conn: Connection, created: Sequence[TaskRun], updated: Sequen
     return sorted(result.ids or [])
 
 
+def insert_execution_with_messages(conn: Connection, execution: Execution,
+                                   messages: Messages) -> list[int]:
+    """Insert a new execution, its labels, and enqueue `messages`; returns the messages'
+    outbox ids, in order. An id that exists raises the database's IntegrityError."""
+    if conn.dialect.name != "postgresql":
+        insert_execution(conn, execution)
+        return enqueue_messages(conn, messages)
+    rows = {"execution": [execution_insert_row(execution)], "labels": label_rows(execution),
+            "messages": outbox_rows(messages)}
+    present = tuple(part for part in ("execution", "labels", "messages") if rows[part])
+    result = conn.execute(_statement(present),
+                          {part: _json(rows[part]) for part in present}).one()
+    return sorted(result.ids or [])
+
+
 def _json(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, default=_encode, separators=(",", ":"))
 
@@ -76,7 +93,7 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-@functools.lru_cache(maxsize=len(_PARTS) ** 2)
+@functools.lru_cache(maxsize=32)
 def _statement(present: tuple[str, ...]) -> Any:
     """The statement writing the parts `present` (built once per combination: psycopg
     prepares a statement it sees often, by its text)."""
@@ -96,6 +113,7 @@ def _rows_of(table: str, parameter: str) -> str:
 
 
 _RUN_COLUMNS = _columns(task_runs)
+_EXECUTION_COLUMNS = _columns(executions)
 _LOG_COLUMNS = _columns(logs, skip=("id",))
 _SET_RUN = ", ".join(f"{name} = r.{name}" for name in (*MUTABLE_COLUMNS, "updated"))
 _CTES = {
@@ -105,6 +123,12 @@ _CTES = {
                f"FROM {_rows_of('task_runs', 'updated')} WHERE t.id = r.id RETURNING t.id)",
     "logs": f"new_logs AS (INSERT INTO logs ({_LOG_COLUMNS}) SELECT {_LOG_COLUMNS} "
             f"FROM {_rows_of('logs', 'logs')} ORDER BY r.ordinality)",
+    # A label row's execution is inserted by the same statement: foreign keys are checked
+    # at its end.
+    "execution": f"new_execution AS (INSERT INTO executions ({_EXECUTION_COLUMNS}) "
+                 f"SELECT {_EXECUTION_COLUMNS} FROM {_rows_of('executions', 'execution')})",
+    "labels": f"new_labels AS (INSERT INTO execution_labels (execution_id, key, value) "
+              f"SELECT execution_id, key, value FROM {_rows_of('execution_labels', 'labels')})",
     "messages": f"sent AS (INSERT INTO outbox (queue, payload, created) "
                 f"SELECT queue, payload, created FROM {_rows_of('outbox', 'messages')} "
                 f"ORDER BY r.ordinality RETURNING id)",

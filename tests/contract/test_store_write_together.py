@@ -1,5 +1,6 @@
-"""`write_together`: a deciding transaction's task runs, log lines and outbox messages,
-one statement on PostgreSQL and four on SQLite; both must store the same rows."""
+"""`write_together` (a deciding transaction's task runs, log lines and outbox messages) and
+`insert_execution_with_messages` (a submission): one statement on PostgreSQL, one per table
+on SQLite; both must store the same rows."""
 
 from __future__ import annotations
 
@@ -7,21 +8,24 @@ from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from podium.common.models.execution import Attempt, Execution, TaskRun
 from podium.common.models.state import State, StateHistory
 from podium.common.store import (
     NotFoundError,
     fetch_logs,
+    get_execution,
     get_task_run,
     insert_execution,
     insert_task_runs,
+    list_executions,
     load_task_runs,
     take_messages,
 )
 from podium.common.store.logs import LogEntry
 from podium.common.store.schema import task_runs as task_runs_table
-from podium.common.store.write_together import write_together
+from podium.common.store.write_together import insert_execution_with_messages, write_together
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -112,3 +116,33 @@ def test_ids_pair_with_messages_across_statements_and_sessions(db):
     with db.begin() as conn:
         by_id = {m.id: m.payload for m in take_messages(conn, limit=100)}
     assert [by_id[i] for i in ids + more] == [p for _, p in many] + [{"n": 40}]
+
+
+def test_a_new_execution_its_labels_and_its_message_go_in_together(db):
+    execution = Execution(namespace="company.team", flow_id="f", flow_revision=1,
+                          history=StateHistory.new(T0), inputs={"b": 1, "a": "é"},
+                          labels=[{"key": "team", "value": "data"},
+                                  {"key": "n", "value": 3}])
+    with db.begin() as conn:
+        ids = insert_execution_with_messages(conn, execution,
+                                             [("podium.executor", {"kind": "start"})])
+    with db.begin() as conn:
+        stored = get_execution(conn, execution.id)
+        listed = list_executions(conn, labels={"team": "data", "n": "3"})
+        queued = take_messages(conn)
+    assert stored.model_dump(exclude={"version"}) == execution.model_dump(exclude={"version"})
+    assert list(stored.inputs) == ["b", "a"]
+    assert [e.id for e in listed] == [execution.id]
+    assert [(m.id, m.payload) for m in queued] == [(ids[0], {"kind": "start"})]
+
+
+def test_an_execution_id_that_exists_is_refused_and_writes_nothing(db):
+    execution = Execution(namespace="company.team", flow_id="f", flow_revision=1,
+                          history=StateHistory.new(T0))
+    with db.begin() as conn:
+        insert_execution_with_messages(conn, execution, [])
+    with pytest.raises(IntegrityError):
+        with db.begin() as conn:
+            insert_execution_with_messages(conn, execution, [("q", {"again": True})])
+    with db.begin() as conn:
+        assert take_messages(conn) == []

@@ -80,10 +80,10 @@ def test_a_failed_upload_creates_nothing(runtime, tmp_path):
 def test_files_are_removed_when_the_execution_is_not_committed(runtime, monkeypatch):
     import podium.common.submission as submission
 
-    def broken(conn, execution):
+    def broken(conn, execution, messages):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(submission, "insert_execution", broken)
+    monkeypatch.setattr(submission, "insert_execution_with_messages", broken)
     with pytest.raises(RuntimeError):
         runtime.submit("company.team", "files_flow", {"data": Upload("a.txt", data=b"a")})
     assert runtime.storage.list("kestra:///company") == []
