@@ -2,15 +2,12 @@
 outbox messages (`write_together`), and a new execution with its labels and its
 StartExecution (`insert_execution_with_messages`).
 
-On PostgreSQL they go in one statement: each kind of row travels as one JSON array
-parameter, unpacked by `json_populate_recordset` in a data-modifying CTE of its own. The
-executor writes these four kinds with most messages, and one round trip instead of four is
-a third of a dependent step's time in the store (bench/README.md). Elsewhere (SQLite, the
-embedded store) they are the four statements of `insert_task_runs`, `update_task_runs`,
-`append_logs` and `enqueue_messages`, in that order; both paths store the same rows.
-
-Sub-statements of one statement do not see each other's rows: a run inserted here must
-not be updated here too (the caller sends such a run once, as it ended).
+On PostgreSQL the rows they insert go in one statement: each kind of row travels as one
+JSON array parameter, unpacked by `json_populate_recordset` in a data-modifying CTE of its
+own. The executor inserts three kinds with most messages: one round trip instead of three.
+Updates of task runs stay statements by primary key (see `write_together`). Elsewhere
+(SQLite, the embedded store) each kind is its own statement; both paths store the same
+rows.
 """
 
 from __future__ import annotations
@@ -24,46 +21,30 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from podium.common.models.execution import Execution, TaskRun
-from podium.common.store.errors import NotFoundError
 from podium.common.store.executions import execution_insert_row, insert_execution, label_rows
 from podium.common.store.logs import LogEntry, append_logs, log_rows
 from podium.common.store.outbox import enqueue_messages, outbox_rows
 from podium.common.store.schema import executions, logs, task_runs
-from podium.common.store.task_runs import (
-    MUTABLE_COLUMNS,
-    insert_task_runs,
-    missing_task_run_ids,
-    run_update_rows,
-    task_run_insert_rows,
-    update_task_runs,
-)
+from podium.common.store.task_runs import insert_task_runs, task_run_insert_rows, update_task_runs
 
 Messages = Sequence[tuple[str, dict[str, Any]]]
-_PARTS = ("created", "updated", "logs", "messages")
 
 
 def write_together(conn: Connection, created: Sequence[TaskRun], updated: Sequence[TaskRun],
                    entries: Sequence[LogEntry], messages: Messages) -> list[int]:
     """Insert `created`, update `updated` (NotFoundError if one was never inserted), append
     `entries` and enqueue `messages`; returns the messages' outbox ids, in order."""
+    # The updates stay one statement per row by primary key, on every store: joined to a
+    # set-returning function, an UPDATE's cached plan is the one made while the table was
+    # small, a sequential scan that then grows with every run stored.
+    update_task_runs(conn, updated)
     if conn.dialect.name != "postgresql":
         insert_task_runs(conn, created)
-        update_task_runs(conn, updated)
         append_logs(conn, entries)
         return enqueue_messages(conn, messages)
-    rows = {"created": task_run_insert_rows(created), "updated": run_update_rows(updated),
-            "logs": log_rows(entries), "messages": outbox_rows(messages)}
-    present = tuple(part for part in _PARTS if rows[part])
-    if not present:
-        return []
-    result = conn.execute(_statement(present),
-                          {part: _json(rows[part]) for part in present}).one()
-    if updated and result.changed != len(updated):
-        missing = missing_task_run_ids(conn, [run.id for run in updated])
-        raise NotFoundError(f"task runs do not exist: {', '.join(missing)}")
-    # The ids were drawn from the sequence in the order of the rows (ORDER BY ordinality),
-    # so sorted they pair with the messages in order, whatever another session drew meanwhile.
-    return sorted(result.ids or [])
+    rows = {"created": task_run_insert_rows(created), "logs": log_rows(entries),
+            "messages": outbox_rows(messages)}
+    return _insert(rows, conn)
 
 
 def insert_execution_with_messages(conn: Connection, execution: Execution,
@@ -75,10 +56,19 @@ def insert_execution_with_messages(conn: Connection, execution: Execution,
         return enqueue_messages(conn, messages)
     rows = {"execution": [execution_insert_row(execution)], "labels": label_rows(execution),
             "messages": outbox_rows(messages)}
-    present = tuple(part for part in ("execution", "labels", "messages") if rows[part])
-    result = conn.execute(_statement(present),
-                          {part: _json(rows[part]) for part in present}).one()
-    return sorted(result.ids or [])
+    return _insert(rows, conn)
+
+
+def _insert(rows: dict[str, list[dict[str, Any]]], conn: Connection) -> list[int]:
+    """Insert the non-empty parts of `rows` in one statement; the outbox ids, in order."""
+    present = tuple(part for part in rows if rows[part])
+    if not present:
+        return []
+    ids = conn.execute(_statement(present),
+                       {part: _json(rows[part]) for part in present}).scalar()
+    # Drawn from the sequence in the order of the rows (ORDER BY ordinality): sorted, they
+    # pair with the messages in order, whatever another session drew meanwhile.
+    return sorted(ids or [])
 
 
 def _json(rows: list[dict[str, Any]]) -> str:
@@ -95,12 +85,11 @@ def _encode(value: Any) -> Any:
 
 @functools.lru_cache(maxsize=32)
 def _statement(present: tuple[str, ...]) -> Any:
-    """The statement writing the parts `present` (built once per combination: psycopg
+    """The statement inserting the parts `present` (built once per combination: psycopg
     prepares a statement it sees often, by its text)."""
     ctes = [_CTES[part] for part in present]
-    changed = "(SELECT count(*) FROM changed_runs)" if "updated" in present else "0"
     ids = "ARRAY(SELECT id FROM sent ORDER BY id)" if "messages" in present else "NULL"
-    return text(f"WITH {', '.join(ctes)} SELECT {changed} AS changed, {ids} AS ids")
+    return text(f"WITH {', '.join(ctes)} SELECT {ids} AS ids")
 
 
 def _columns(table: Any, *, skip: tuple[str, ...] = ()) -> str:
@@ -115,12 +104,9 @@ def _rows_of(table: str, parameter: str) -> str:
 _RUN_COLUMNS = _columns(task_runs)
 _EXECUTION_COLUMNS = _columns(executions)
 _LOG_COLUMNS = _columns(logs, skip=("id",))
-_SET_RUN = ", ".join(f"{name} = r.{name}" for name in (*MUTABLE_COLUMNS, "updated"))
 _CTES = {
     "created": f"new_runs AS (INSERT INTO task_runs ({_RUN_COLUMNS}) SELECT {_RUN_COLUMNS} "
                f"FROM {_rows_of('task_runs', 'created')} ORDER BY r.ordinality)",
-    "updated": f"changed_runs AS (UPDATE task_runs AS t SET {_SET_RUN}, version = t.version + 1 "
-               f"FROM {_rows_of('task_runs', 'updated')} WHERE t.id = r.id RETURNING t.id)",
     "logs": f"new_logs AS (INSERT INTO logs ({_LOG_COLUMNS}) SELECT {_LOG_COLUMNS} "
             f"FROM {_rows_of('logs', 'logs')} ORDER BY r.ordinality)",
     # A label row's execution is inserted by the same statement: foreign keys are checked

@@ -146,3 +146,4 @@ def test_an_execution_id_that_exists_is_refused_and_writes_nothing(db):
             insert_execution_with_messages(conn, execution, [("q", {"again": True})])
     with db.begin() as conn:
         assert take_messages(conn) == []
+
