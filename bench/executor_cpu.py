@@ -1,7 +1,7 @@
 """CPU per executor message, with no broker: the executor's and the worker's handlers
 called in turn in one thread over a throwaway PostgreSQL database.
 
-    .venv/bin/python -m bench.executor_cpu [--executions 200] [--fanout] [--profile]
+    .venv/bin/python -m bench.executor_cpu [--executions 200] [--fanout] [--profile] [--batch 32]
 
 Submits `--executions` runs of bench.throughput's 5-task sequential flow (or, with
 `--fanout`, one 1,000-item ForEach), then hands every queued message to its handler until
@@ -36,19 +36,31 @@ from podium.worker.service import WorkerService
 
 
 def drain(transport: InProcessTransport, handlers: dict[str, object],
-          profile: cProfile.Profile | None) -> dict[str, list[float]]:
-    """Hand every queued message to its handler (executor first) until none is left."""
+          profile: cProfile.Profile | None, batch: int = 1) -> dict[str, list[float]]:
+    """Hand every queued message to its handler (executor first) until none is left. With
+    `batch` > 1 the queues are drained in waves (every message waiting on one, then on the
+    other) and the executor gets up to `batch` messages at once
+    (`ExecutorService.handle_batch`, as its consumer on Redis): each entry of the result is
+    then a batch's CPU divided among its messages."""
     cpu: dict[str, list[float]] = {EXECUTOR_QUEUE: [], WORKER_QUEUE: []}
     queues = transport._queues  # the in-process transport's own lists: no consumer thread
+    queue = WORKER_QUEUE
     while queues[EXECUTOR_QUEUE] or queues[WORKER_QUEUE]:
-        queue = EXECUTOR_QUEUE if queues[EXECUTOR_QUEUE] else WORKER_QUEUE
-        payload = decode_payload(queues[queue].popleft().text)
+        if batch == 1 or not queues[queue]:  # in waves: everything waiting, then the other
+            queue = EXECUTOR_QUEUE if queues[EXECUTOR_QUEUE] else WORKER_QUEUE
+        taken = batch if queue == EXECUTOR_QUEUE else 1
+        payloads = [decode_payload(queues[queue].popleft().text)
+                    for _ in range(min(taken, len(queues[queue])))]
         profiling = profile is not None and queue == EXECUTOR_QUEUE
         if profiling:
             profile.enable()
         began = time.thread_time()
-        handlers[queue](payload)  # type: ignore[operator]
-        cpu[queue].append(time.thread_time() - began)
+        if taken > 1:
+            handlers["batch"](payloads)  # type: ignore[operator]
+        else:
+            handlers[queue](payloads[0])  # type: ignore[operator]
+        spent = time.thread_time() - began
+        cpu[queue].extend([spent / len(payloads)] * len(payloads))
         if profiling:
             profile.disable()
     return cpu
@@ -61,7 +73,8 @@ def measure(database_url: str, args: argparse.Namespace) -> None:
     runtime = Runtime(db, transport, LocalStorage(tempfile.mkdtemp(prefix="podium-cpu-")))
     executor = ExecutorService(db, transport)
     worker = WorkerService(db, transport, storage=runtime.storage)
-    handlers = {EXECUTOR_QUEUE: executor.handle, WORKER_QUEUE: worker.handle}
+    handlers = {EXECUTOR_QUEUE: executor.handle, WORKER_QUEUE: worker.handle,
+                "batch": executor.handle_batch}
     runtime.deploy(parse_flow(workloads.sequential_flow_yaml(workloads.MANY_FLOW, 5)))
     runtime.deploy(parse_flow(workloads.fanout_flow_yaml(workloads.FANOUT_FLOW, 1000, 100)))
     runtime.deploy(parse_flow(workloads.fanout_flow_yaml(workloads.WARM_FANOUT_FLOW, 10, 100)))
@@ -75,7 +88,7 @@ def measure(database_url: str, args: argparse.Namespace) -> None:
         for _ in range(args.executions):
             runtime.submit(run.NAMESPACE, workloads.MANY_FLOW)
     profile = cProfile.Profile(time.thread_time) if args.profile else None
-    cpu = drain(transport, handlers, profile)
+    cpu = drain(transport, handlers, profile, args.batch)
     for queue, name in ((EXECUTOR_QUEUE, "executor"), (WORKER_QUEUE, "worker")):
         calls = cpu[queue]
         print(f"{name}: {len(calls)} messages, "
@@ -90,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--executions", type=int, default=200)
     parser.add_argument("--fanout", action="store_true", help="one 1,000-item ForEach")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="hand the executor up to this many waiting messages at once "
+                             "(its batch consumer on Redis takes up to 32)")
     parser.add_argument("--pg-host-url", default="postgresql+psycopg://postgres@127.0.0.1:5432")
     args = parser.parse_args(argv)
     name = f"podium_bench_cpu_{uuid.uuid4().hex[:8]}"

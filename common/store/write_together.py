@@ -4,8 +4,8 @@ StartExecution (`insert_execution_with_messages`).
 
 On PostgreSQL the rows they insert go in one statement: each kind of row travels as one
 JSON array parameter, unpacked by `json_populate_recordset` in a data-modifying CTE of its
-own. The executor inserts three kinds with most messages: one round trip instead of three.
-Updates of task runs stay statements by primary key (see `write_together`). Elsewhere
+own. The executor writes four kinds with most messages: one round trip instead of four.
+Several updated task runs are statements by primary key (see `write_together`). Elsewhere
 (SQLite, the embedded store) each kind is its own statement; both paths store the same
 rows.
 """
@@ -21,11 +21,18 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from podium.common.models.execution import Execution, TaskRun
+from podium.common.store.errors import NotFoundError
 from podium.common.store.executions import execution_insert_row, insert_execution, label_rows
 from podium.common.store.logs import LogEntry, append_logs, log_rows
 from podium.common.store.outbox import enqueue_messages, outbox_rows
 from podium.common.store.schema import executions, logs, task_runs
-from podium.common.store.task_runs import insert_task_runs, task_run_insert_rows, update_task_runs
+from podium.common.store.task_runs import (
+    MUTABLE_COLUMNS,
+    insert_task_runs,
+    run_update_rows,
+    task_run_insert_rows,
+    update_task_runs,
+)
 
 Messages = Sequence[tuple[str, dict[str, Any]]]
 
@@ -34,17 +41,25 @@ def write_together(conn: Connection, created: Sequence[TaskRun], updated: Sequen
                    entries: Sequence[LogEntry], messages: Messages) -> list[int]:
     """Insert `created`, update `updated` (NotFoundError if one was never inserted), append
     `entries` and enqueue `messages`; returns the messages' outbox ids, in order."""
-    # The updates stay one statement per row by primary key, on every store: joined to a
-    # set-returning function, an UPDATE's cached plan is the one made while the table was
-    # small, a sequential scan that then grows with every run stored.
-    update_task_runs(conn, updated)
     if conn.dialect.name != "postgresql":
+        update_task_runs(conn, updated)
         insert_task_runs(conn, created)
         append_logs(conn, entries)
         return enqueue_messages(conn, messages)
-    rows = {"created": task_run_insert_rows(created), "logs": log_rows(entries),
-            "messages": outbox_rows(messages)}
-    return _insert(rows, conn)
+    # Several updated runs are one statement by primary key per run: joined to a
+    # set-returning function, an UPDATE's cached plan is the one made while the table was
+    # small, a sequential scan that then grows with every run stored. One updated run (a
+    # dependent step) is found by its key in the statement itself.
+    alone = run_update_rows(updated) if len(updated) == 1 else []
+    if not alone:
+        update_task_runs(conn, updated)
+    rows = {"updated": alone, "created": task_run_insert_rows(created),
+            "logs": log_rows(entries), "messages": outbox_rows(messages)}
+    extra = {"updated_id": updated[0].id} if alone else {}
+    ids, changed = _insert(rows, conn, extra)
+    if alone and not changed:
+        raise NotFoundError(f"task runs do not exist: {updated[0].id}")
+    return ids
 
 
 def insert_execution_with_messages(conn: Connection, execution: Execution,
@@ -56,19 +71,22 @@ def insert_execution_with_messages(conn: Connection, execution: Execution,
         return enqueue_messages(conn, messages)
     rows = {"execution": [execution_insert_row(execution)], "labels": label_rows(execution),
             "messages": outbox_rows(messages)}
-    return _insert(rows, conn)
+    return _insert(rows, conn)[0]
 
 
-def _insert(rows: dict[str, list[dict[str, Any]]], conn: Connection) -> list[int]:
-    """Insert the non-empty parts of `rows` in one statement; the outbox ids, in order."""
+def _insert(rows: dict[str, list[dict[str, Any]]], conn: Connection,
+            extra: dict[str, Any] | None = None) -> tuple[list[int], int]:
+    """Write the non-empty parts of `rows` in one statement: the outbox ids, in order, and
+    how many runs the update part changed."""
     present = tuple(part for part in rows if rows[part])
     if not present:
-        return []
-    ids = conn.execute(_statement(present),
-                       {part: _json(rows[part]) for part in present}).scalar()
+        return [], 0
+    parameters = {part: _json(rows[part][0] if part == "updated" else rows[part])
+                  for part in present}
+    result = conn.execute(_statement(present), {**parameters, **(extra or {})}).one()
     # Drawn from the sequence in the order of the rows (ORDER BY ordinality): sorted, they
     # pair with the messages in order, whatever another session drew meanwhile.
-    return sorted(ids or [])
+    return sorted(result.ids or []), result.changed
 
 
 def _json(rows: list[dict[str, Any]]) -> str:
@@ -89,7 +107,8 @@ def _statement(present: tuple[str, ...]) -> Any:
     prepares a statement it sees often, by its text)."""
     ctes = [_CTES[part] for part in present]
     ids = "ARRAY(SELECT id FROM sent ORDER BY id)" if "messages" in present else "NULL"
-    return text(f"WITH {', '.join(ctes)} SELECT {ids} AS ids")
+    changed = "(SELECT count(*) FROM changed_run)" if "updated" in present else "0"
+    return text(f"WITH {', '.join(ctes)} SELECT {ids} AS ids, {changed} AS changed")
 
 
 def _columns(table: Any, *, skip: tuple[str, ...] = ()) -> str:
@@ -104,7 +123,11 @@ def _rows_of(table: str, parameter: str) -> str:
 _RUN_COLUMNS = _columns(task_runs)
 _EXECUTION_COLUMNS = _columns(executions)
 _LOG_COLUMNS = _columns(logs, skip=("id",))
+_SET_RUN = ", ".join(f"{name} = r.{name}" for name in (*MUTABLE_COLUMNS, "updated"))
 _CTES = {
+    "updated": f"changed_run AS (UPDATE task_runs AS t SET {_SET_RUN}, version = t.version + 1 "
+               f"FROM json_populate_record(NULL::task_runs, CAST(:updated AS json)) AS r "
+               f"WHERE t.id = :updated_id RETURNING t.id)",
     "created": f"new_runs AS (INSERT INTO task_runs ({_RUN_COLUMNS}) SELECT {_RUN_COLUMNS} "
                f"FROM {_rows_of('task_runs', 'created')} ORDER BY r.ordinality)",
     "logs": f"new_logs AS (INSERT INTO logs ({_LOG_COLUMNS}) SELECT {_LOG_COLUMNS} "

@@ -87,12 +87,18 @@ def test_null_and_empty_json_stay_apart(db):
         assert get_task_run(conn, empty.id).outputs == {}
 
 
-def test_updating_a_run_never_inserted_raises_and_names_it(db):
+@pytest.mark.parametrize("known", [0, 2], ids=["alone", "beside-others"])
+def test_updating_a_run_never_inserted_raises_and_names_it(db, known):
+    with db.begin() as conn:
+        execution = stored_execution(conn)
+        stored = [run(execution.id, f"t{n}", n) for n in range(known)]
+        insert_task_runs(conn, stored)
+    ghost = run(execution.id, "t", 9).model_copy(update={"id": "ghost"})
     with pytest.raises(NotFoundError, match="ghost"):
         with db.begin() as conn:
-            execution = stored_execution(conn)
-            write_together(conn, [], [run(execution.id, "t", 0).model_copy(
-                update={"id": "ghost"})], [], [])
+            write_together(conn, [], [*stored, ghost], [], [("q", {"n": 1})])
+    with db.begin() as conn:
+        assert take_messages(conn) == []
 
 
 def test_nothing_to_write_writes_nothing(db):
