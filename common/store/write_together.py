@@ -89,7 +89,7 @@ def _insert(rows: dict[str, list[dict[str, Any]]], conn: Connection,
     return sorted(result.ids or []), result.changed
 
 
-def _json(rows: list[dict[str, Any]]) -> str:
+def _json(rows: list[dict[str, Any]] | dict[str, Any]) -> str:
     return json.dumps(rows, default=_encode, separators=(",", ":"))
 
 
