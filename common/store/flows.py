@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, func, insert, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
 
 from podium.common.models.state import TERMINATED
 from podium.common.store.schema import executions, flows
@@ -63,9 +74,8 @@ def get_flow(conn: Connection, namespace: str, flow_id: str,
     if revision is None:
         row = _latest_row(conn, namespace, flow_id)
         return _revision(row) if row is not None and not row.deleted else None
-    row = conn.execute(select(flows).where(
-        flows.c.namespace == namespace, flows.c.flow_id == flow_id,
-        flows.c.revision == revision)).first()
+    row = conn.execute(_REVISION, {"b_namespace": namespace, "b_flow_id": flow_id,
+                                   "b_revision": revision}).first()
     return _revision(row) if row is not None else None
 
 
@@ -139,10 +149,16 @@ def _lock_flow(conn: Connection, namespace: str, flow_id: str) -> None:
                      {"key": f"podium.flow:{namespace}/{flow_id}"})
 
 
+# Built once: every submission reads the latest revision, and building a statement costs
+# more Python than running a cached one (a third of a submission's CPU).
+_OF_FLOW = (flows.c.namespace == bindparam("b_namespace"),
+            flows.c.flow_id == bindparam("b_flow_id"))
+_LATEST = select(flows).where(*_OF_FLOW).order_by(flows.c.revision.desc()).limit(1)
+_REVISION = select(flows).where(*_OF_FLOW, flows.c.revision == bindparam("b_revision"))
+
+
 def _latest_row(conn: Connection, namespace: str, flow_id: str) -> Row[Any] | None:
-    return conn.execute(select(flows).where(
-        flows.c.namespace == namespace, flows.c.flow_id == flow_id,
-    ).order_by(flows.c.revision.desc()).limit(1)).first()
+    return conn.execute(_LATEST, {"b_namespace": namespace, "b_flow_id": flow_id}).first()
 
 
 def _insert(conn: Connection, namespace: str, flow_id: str, number: int, source: str, *,
