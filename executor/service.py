@@ -33,11 +33,12 @@ from podium.common.observability import metrics
 from podium.common.outbox_relay import OutboxRelay
 from podium.common.store import (
     Database,
+    bumped_execution,
     delete_timer,
     load_task_runs,
     load_task_runs_by_task,
     lock_and_bump_execution,
-    lock_executions,
+    lock_and_bump_executions,
     unbump_execution,
     update_execution,
 )
@@ -235,10 +236,14 @@ class ExecutorService:
             return
         try:
             with self.db.begin() as conn:
-                lock_executions(conn, (entry.message.execution_id for entry in entries))
+                # Each execution's first message finds its row locked and bumped already;
+                # a later one in the group bumps it again, as a message alone does.
+                bumped = lock_and_bump_executions(
+                    conn, (entry.message.execution_id for entry in entries))
                 writes = Writes(conn)
                 for entry in entries:
-                    entry.result = self._decide_in_group(writes, entry.message)
+                    entry.result = self._decide_in_group(
+                        writes, entry.message, bumped.pop(entry.message.execution_id, None))
                 writes.flush()
             self.counters["grouped"] += len(entries)
             return
@@ -258,14 +263,15 @@ class ExecutorService:
         self.runs.drop(execution_id)
         self.loop_values.drop_execution(execution_id)
 
-    def _decide_in_group(self, writes: Writes, message) -> tuple[list, Outgoing, Observed] | None:
+    def _decide_in_group(self, writes: Writes, message, bumped_to: int | None
+                         ) -> tuple[list, Outgoing, Observed] | None:
         """`_decide` inside a group's transaction. A message that changes nothing cannot
         be rolled back alone: the version bump that locked its execution's row is taken
         back (the row lock stays held to the group's commit), so a duplicate or stale
         message leaves the row as it found it; a TimerFired's timer is deleted here rather
         than in a transaction of its own."""
         try:
-            return self._decide(writes, message)
+            return self._decide(writes, message, bumped_to)
         except _NothingToWrite as nothing:
             if nothing.execution_id is None:
                 return None  # an unknown execution: nothing was locked
@@ -296,10 +302,15 @@ class ExecutorService:
                     delete_timer(conn, message.timer_id)
             return None  # rolled back: a duplicate or stale message writes nothing
 
-    def _decide(self, writes: Writes, message) -> tuple[list, Outgoing, Observed]:
+    def _decide(self, writes: Writes, message, bumped_to: int | None = None
+                ) -> tuple[list, Outgoing, Observed]:
+        """`bumped_to`: the version this transaction already moved the row to (a group's
+        first message of the execution), else the row is locked and bumped here."""
         conn = writes.conn
-        execution = lock_and_bump_execution(conn, message.execution_id,
-                                            self.runs.execution(message.execution_id))
+        known = self.runs.execution(message.execution_id)
+        execution = lock_and_bump_execution(conn, message.execution_id, known) \
+            if bumped_to is None else \
+            bumped_execution(conn, message.execution_id, bumped_to, known)
         if execution is None:
             self.counters["unknown_execution"] += 1
             log.warning("message for unknown execution %s ignored", message.execution_id)

@@ -18,11 +18,13 @@ from podium.common.store.debounce import (
 )
 from podium.common.store.errors import NotFoundError, StoreError
 from podium.common.store.executions import (
+    bumped_execution,
     count_executions,
     get_execution,
     insert_execution,
     list_executions,
     lock_and_bump_execution,
+    lock_and_bump_executions,
     lock_execution,
     lock_executions,
     running_ids,
@@ -119,7 +121,8 @@ __all__ = [
     "ensure_schema", "shown_url", "schema_diff", "StoreError", "NotFoundError", "NaiveDatetimeError",
     "FlowRevision", "save_flow", "get_flow", "list_flows", "list_revisions", "delete_flow",
     "flow_namespaces", "delete_revisions", "revisions_in_use",
-    "insert_execution", "get_execution", "lock_execution", "lock_executions", "unbump_execution", "update_execution",
+    "insert_execution", "get_execution", "lock_execution", "lock_executions",
+    "lock_and_bump_executions", "bumped_execution", "unbump_execution", "update_execution",
     "list_executions", "running_ids", "unfinished_attempts", "count_executions", "lock_and_bump_execution",
     "insert_task_runs", "update_task_runs", "load_task_runs", "load_task_runs_by_task",
     "get_task_run",

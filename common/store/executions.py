@@ -91,6 +91,29 @@ def lock_executions(conn: Connection, execution_ids: Iterable[str]) -> None:
                      .order_by(executions.c.id).with_for_update()).all()
 
 
+def lock_and_bump_executions(conn: Connection, execution_ids: Iterable[str]) -> dict[str, int]:
+    """`lock_executions`, then move each one's version as `lock_and_bump_execution` does,
+    in one more statement for them all: execution id -> its new version (an id with no row
+    is absent). Read each one with `bumped_execution`."""
+    ids = sorted(set(execution_ids))
+    if not ids:
+        return {}
+    lock_executions(conn, ids)
+    rows = conn.execute(update(executions).where(executions.c.id.in_(ids))
+                        .values(version=executions.c.version + 1)
+                        .returning(executions.c.id, executions.c.version))
+    return {row.id: row.version for row in rows}
+
+
+def bumped_execution(conn: Connection, execution_id: str, version: int,
+                     known: Execution | None) -> Execution | None:
+    """The execution whose row this transaction locked and moved to `version`: `known`
+    (as the caller last wrote it) while nobody wrote the row since, else the row read."""
+    if known is not None and version == known.version + 1:
+        return known.model_copy(update={"version": version})
+    return get_execution(conn, execution_id)
+
+
 def unbump_execution(conn: Connection, execution_id: str) -> None:
     """Take back `lock_and_bump_execution`'s version move within the transaction that made
     it (the row lock stays held): the row is as it was for whoever reads it next."""
@@ -153,9 +176,7 @@ def lock_and_bump_execution(conn: Connection, execution_id: str,
     version = conn.execute(_LOCK_AND_BUMP_VERSION, {"b_execution_id": execution_id}).scalar()
     if version is None:
         return None
-    if version == known.version + 1:
-        return known.model_copy(update={"version": version})
-    return get_execution(conn, execution_id)
+    return bumped_execution(conn, execution_id, version, known)
 
 
 def list_executions(conn: Connection, namespace: str | None = None, flow_id: str | None = None,

@@ -18,6 +18,7 @@ from podium.common.models.state import State, StateEntry, StateHistory
 from podium.common.store import (
     NaiveDatetimeError,
     NotFoundError,
+    bumped_execution,
     count_executions,
     delete_flow,
     delete_revisions,
@@ -32,6 +33,7 @@ from podium.common.store import (
     load_task_runs,
     load_task_runs_by_task,
     lock_and_bump_execution,
+    lock_and_bump_executions,
     lock_execution,
     revisions_in_use,
     save_flow,
@@ -275,6 +277,33 @@ def test_lock_and_bump_serves_the_known_execution_only_while_nobody_wrote_the_ro
         assert reread.outputs == {"from": "store"}
         assert reread.version == get_execution(conn, ex.id).version == served.version + 2
         assert lock_and_bump_execution(conn, "missing", served) is None
+
+
+def test_a_group_bumps_each_execution_once_and_reads_only_what_moved(db):
+    a, b = execution(), execution()
+    with db.begin() as conn:
+        insert_execution(conn, a)
+        insert_execution(conn, b)
+    with db.begin() as conn:
+        versions = lock_and_bump_executions(conn, [b.id, a.id, "missing", a.id])
+        assert versions == {a.id: 2, b.id: 2}
+        assert get_execution(conn, a.id).version == 2  # moved once, though listed twice
+    known = get_execution_in(db, a.id).model_copy(update={"outputs": {"from": "memory"}})
+    with db.begin() as conn:
+        versions = lock_and_bump_executions(conn, [a.id])
+        served = bumped_execution(conn, a.id, versions[a.id], known)
+        assert served.outputs == {"from": "memory"} and served.version == 3
+    with db.begin() as conn:  # another writer moved the row on: the known one is stale
+        update_execution(conn, served.model_copy(update={"outputs": {"from": "store"}}))
+    with db.begin() as conn:
+        versions = lock_and_bump_executions(conn, [a.id])
+        reread = bumped_execution(conn, a.id, versions[a.id], served)
+        assert reread.outputs == {"from": "store"} and reread.version == 5
+
+
+def get_execution_in(db, execution_id: str):
+    with db.begin() as conn:
+        return get_execution(conn, execution_id)
 
 
 def test_update_unknown_execution_raises(db):
