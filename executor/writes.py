@@ -1,8 +1,9 @@
 """The deciding transaction's writes of task runs, log lines and outbox messages.
 
 They are held and issued together by `flush`, before the commit: on PostgreSQL one
-statement for all of them, a message's or a whole group's (common/store/write_together.py),
-instead of up to four statements per message. What reads the store, or writes it
+statement for a message's or a whole group's inserts and a single updated run, several
+updated runs one statement each by key (common/store/write_together.py), instead of up to
+four statements per message. What reads the store, or writes it
 otherwise, flushes first (`ExecutorService` calls `flush_for` and `flush`), so every read
 sees the transaction's earlier writes and every write keeps its order.
 

@@ -33,6 +33,7 @@ from podium.common.store.task_runs import (
     task_run_insert_rows,
     update_task_runs,
 )
+from podium.common.store.types import NaiveDatetimeError
 
 Messages = Sequence[tuple[str, dict[str, Any]]]
 
@@ -56,7 +57,7 @@ def write_together(conn: Connection, created: Sequence[TaskRun], updated: Sequen
     rows = {"updated": alone, "created": task_run_insert_rows(created),
             "logs": log_rows(entries), "messages": outbox_rows(messages)}
     extra = {"updated_id": updated[0].id} if alone else {}
-    ids, changed = _insert(rows, conn, extra)
+    ids, changed = _in_one_statement(conn, rows, extra)
     if alone and not changed:
         raise NotFoundError(f"task runs do not exist: {updated[0].id}")
     return ids
@@ -71,32 +72,31 @@ def insert_execution_with_messages(conn: Connection, execution: Execution,
         return enqueue_messages(conn, messages)
     rows = {"execution": [execution_insert_row(execution)], "labels": label_rows(execution),
             "messages": outbox_rows(messages)}
-    return _insert(rows, conn)[0]
+    return _in_one_statement(conn, rows)[0]
 
 
-def _insert(rows: dict[str, list[dict[str, Any]]], conn: Connection,
-            extra: dict[str, Any] | None = None) -> tuple[list[int], int]:
+def _in_one_statement(conn: Connection, rows: dict[str, list[dict[str, Any]]],
+                      extra: dict[str, Any] | None = None) -> tuple[list[int], int]:
     """Write the non-empty parts of `rows` in one statement: the outbox ids, in order, and
     how many runs the update part changed."""
     present = tuple(part for part in rows if rows[part])
     if not present:
         return [], 0
-    parameters = {part: _json(rows[part][0] if part == "updated" else rows[part])
-                  for part in present}
+    parameters = {part: _json(rows[part]) for part in present}
     result = conn.execute(_statement(present), {**parameters, **(extra or {})}).one()
     # Drawn from the sequence in the order of the rows (ORDER BY ordinality): sorted, they
     # pair with the messages in order, whatever another session drew meanwhile.
     return sorted(result.ids or []), result.changed
 
 
-def _json(rows: list[dict[str, Any]] | dict[str, Any]) -> str:
+def _json(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, default=_encode, separators=(",", ":"))
 
 
 def _encode(value: Any) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            raise TypeError(f"the store only accepts timezone-aware datetimes, got {value!r}")
+            raise NaiveDatetimeError(value)  # as the UTCDateTime columns refuse one
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
@@ -125,9 +125,10 @@ _EXECUTION_COLUMNS = _columns(executions)
 _LOG_COLUMNS = _columns(logs, skip=("id",))
 _SET_RUN = ", ".join(f"{name} = r.{name}" for name in (*MUTABLE_COLUMNS, "updated"))
 _CTES = {
+    # Its one run by its key alone: the plan stays an index lookup (see write_together).
     "updated": f"changed_run AS (UPDATE task_runs AS t SET {_SET_RUN}, version = t.version + 1 "
-               f"FROM json_populate_record(NULL::task_runs, CAST(:updated AS json)) AS r "
-               f"WHERE t.id = :updated_id RETURNING t.id)",
+               f"FROM {_rows_of('task_runs', 'updated')} WHERE t.id = :updated_id "
+               f"RETURNING t.id)",
     "created": f"new_runs AS (INSERT INTO task_runs ({_RUN_COLUMNS}) SELECT {_RUN_COLUMNS} "
                f"FROM {_rows_of('task_runs', 'created')} ORDER BY r.ordinality)",
     "logs": f"new_logs AS (INSERT INTO logs ({_LOG_COLUMNS}) SELECT {_LOG_COLUMNS} "

@@ -8,11 +8,12 @@ from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from podium.common.models.execution import Attempt, Execution, TaskRun
 from podium.common.models.state import State, StateHistory
 from podium.common.store import (
+    NaiveDatetimeError,
     NotFoundError,
     fetch_logs,
     get_execution,
@@ -153,3 +154,15 @@ def test_an_execution_id_that_exists_is_refused_and_writes_nothing(db):
     with db.begin() as conn:
         assert take_messages(conn) == []
 
+
+
+def test_a_naive_datetime_is_refused_as_the_columns_refuse_it(db):
+    naive = LogEntry(execution_id="e", task_run_id=None, task_id="t", attempt=1, level="INFO",
+                     message="x", timestamp=datetime(2024, 5, 1, 12, 0))
+    with pytest.raises((NaiveDatetimeError, StatementError)) as caught:
+        with db.begin() as conn:
+            write_together(conn, [], [], [naive], [("q", {"n": 1})])
+    error = caught.value
+    assert isinstance(getattr(error, "orig", error), NaiveDatetimeError)
+    with db.begin() as conn:
+        assert take_messages(conn) == []
