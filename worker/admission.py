@@ -7,8 +7,10 @@ retried after a connection error or a faulty broker delivers twice. The checks, 
 first, so that the normal path costs one broker round trip and no SQL:
 
 1. the attempt was admitted in this process and not given up: a copy, dropped (memory);
-2. claim the attempt on the broker (`Transport.claim`, one round trip): the first claimant
-   runs it; its claim says "done" once the result is published;
+2. claim the attempt on the broker: the first claimant runs it; its claim says "done" once
+   the result is published. The consumer claims it as it takes the message where the
+   transport can (`take_claim`, `claimed_at_take`: no round trip of its own), else
+   `Transport.claim` does (one round trip);
 3. the claim is held. "done": dropped. A first delivery: a true duplicate, dropped; if its
    holder dies, the original comes back as a redelivery or the executor resubmits the
    attempt, so nothing is lost;
@@ -32,7 +34,13 @@ from collections import OrderedDict
 from podium.common.messages import RunTask
 from podium.common.store import Database, get_task_run
 from podium.common.store.services import DEAD, get_service
-from podium.common.transport.base import Transport, TransportError, attempt_mark
+from podium.common.transport.base import (
+    TakeClaim,
+    Transport,
+    TransportError,
+    attempt_mark,
+    claimed_at_take,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +49,11 @@ DONE = "done"  # a claim's value once its attempt's result was published
 ADMITTED_MEMORY = 10_000
 
 
+RUN_TASK_KIND = "run_task"  # RunTask's kind: its message's mark is its claim's name
+
+
 def claim_name(message: RunTask) -> str:
-    return attempt_mark("run_task", message.task_run_id, message.attempt)
+    return attempt_mark(RUN_TASK_KIND, message.task_run_id, message.attempt)
 
 
 class Admission:
@@ -75,6 +86,10 @@ class Admission:
             self._forget(key)
         return admitted
 
+    def take_claim(self, me: str) -> TakeClaim:
+        """What `me`'s consumer claims as it takes each RunTask (`Transport.consume`)."""
+        return TakeClaim(holder=me, ttl_seconds=self.ttl, kind=RUN_TASK_KIND)
+
     def done(self, message: RunTask, me: str) -> None:
         """The attempt's result is published: later copies see "done" on the claim."""
         try:
@@ -95,12 +110,7 @@ class Admission:
 
     def _decide(self, message: RunTask, me: str, check_store: bool, holder_gone: bool) -> bool:
         name = claim_name(message)
-        try:
-            holder = self.transport.claim(name, me, self.ttl)
-        except TransportError as exc:
-            log.warning("could not claim attempt %d of task run %s (%s): running it anyway",
-                        message.attempt, message.task_run_id, exc)
-            holder = None
+        holder = self._claim(message, name, me)
         if holder == DONE:
             return self._drop(message, "its result was published already")
         if holder is not None and not check_store:
@@ -117,6 +127,19 @@ class Admission:
         except TransportError:
             return True  # the store said to run it; the claim is best effort
         return taken is None or self._drop(message, f"taken over by {taken} meanwhile")
+
+    def _claim(self, message: RunTask, name: str, me: str) -> str | None:
+        """Who holds the attempt's claim: None when `me` now does. The consumer's claim
+        at take when it made one for this attempt and `me`, else one made here."""
+        taken = claimed_at_take()
+        if taken is not None and taken.name == name and taken.claimant == me:
+            return taken.holder
+        try:
+            return self.transport.claim(name, me, self.ttl)
+        except TransportError as exc:
+            log.warning("could not claim attempt %d of task run %s (%s): running it anyway",
+                        message.attempt, message.task_run_id, exc)
+            return None
 
     def _stale(self, message: RunTask, holder: str | None, me: str) -> str | None:
         """Why the store says not to run this copy, or None. Only the abnormal path reads

@@ -38,6 +38,7 @@ from podium.common.store.types import utcnow
 from podium.common.transport.base import (
     EXECUTOR_QUEUE,
     LAPSED,
+    TakeClaim,
     Transport,
     is_redelivery,
     redelivery,
@@ -147,6 +148,11 @@ class WorkerService:
             raise
         if result is not None:
             self.admission.done(message, self.worker_id)
+
+    def take_claim(self) -> TakeClaim:
+        """What this worker's consumer claims as it takes each attempt
+        (`Transport.consume(..., claim=...)`): its `worker_id` must be final by then."""
+        return self.admission.take_claim(self.worker_id)
 
     def _may_be_stale(self) -> bool:
         """A redelivered message, or any while this worker may have been frozen or declared

@@ -25,7 +25,9 @@ Contract
   worker giving an attempt back) and a message whose handler raised before.
 * Claims (`claim`, `release`): a short named lock on the broker with an expiry, for a
   consumer to make sure two copies of one message (a true duplicate delivery) are not
-  handled at once by two consumers.
+  handled at once by two consumers. A consumer may ask for the claim of each message's
+  mark as the message is taken (`consume(..., claim=TakeClaim(...))`); its handler reads
+  the outcome with `claimed_at_take()` (None where the transport did not claim).
 * Handlers must therefore be idempotent; `common.messages` gives each message an
   idempotency key for that.
 * A message about one execution or one task attempt (its payload has ``kind`` and
@@ -91,6 +93,44 @@ def handling_redelivery(why: str | None) -> contextvars.Token[str | None]:
     """Set what `redelivery` answers for the handler about to run (transports only);
     returns the token that restores it."""
     return _REDELIVERY.set(why)
+
+
+@dataclass(frozen=True)
+class TakeClaim:
+    """What a consumer claims as it takes each message: the mark (`message_mark`) of a
+    message of `kind`, for `holder`, for `ttl_seconds`, with `claim`'s rules. Taking and
+    claiming in one step saves the handler its own round trip to the broker."""
+
+    holder: str
+    ttl_seconds: float
+    kind: str
+
+
+@dataclass(frozen=True)
+class TakenClaim:
+    """The outcome of a `TakeClaim` for the message being handled: `name` (its mark)
+    claimed for `claimant`; `holder` is None when the claimant now holds it, else who
+    held it already (the claim was left as it was)."""
+
+    name: str
+    claimant: str
+    holder: str | None
+
+
+_TAKEN_CLAIM: contextvars.ContextVar[TakenClaim | None] = contextvars.ContextVar(
+    "podium_taken_claim", default=None)
+
+
+def claimed_at_take() -> TakenClaim | None:
+    """Inside a handler: the claim its transport made as it took the message, or None
+    when it made none (no `TakeClaim`, another kind of message, a transport that cannot)."""
+    return _TAKEN_CLAIM.get()
+
+
+def handling_taken_claim(claim: TakenClaim | None) -> contextvars.Token[TakenClaim | None]:
+    """Set what `claimed_at_take` answers for the handler about to run (transports only);
+    returns the token that restores it."""
+    return _TAKEN_CLAIM.set(claim)
 
 
 def attempt_mark(kind: str, task_run_id: str, attempt: int) -> str:
@@ -286,8 +326,10 @@ class Transport(ABC):
 
     @abstractmethod
     def consume(self, queues: list[str], handler: Handler, *, concurrency: int = 1,
-                stop: threading.Event) -> None:
+                stop: threading.Event, claim: TakeClaim | None = None) -> None:
         """Handle messages of `queues` with `concurrency` parallel handlers until `stop` is set.
+        `claim`: claim each message's mark as it is taken, where the transport can
+        (`claimed_at_take`); a transport that cannot leaves the handler to claim.
 
         Blocks. When `stop` is set, no new message is taken, handlers already running finish
         and are acknowledged, then the call returns (warm shutdown). Messages not yet handled

@@ -35,7 +35,7 @@ from celery import Celery, signals
 
 from podium.common.transport.base import Payload, TransportError, decode_payload
 from podium.common.transport.celery_consumer import RECONNECT_MAX_SECONDS, consuming
-from podium.common.transport.celery_wire import Delivery, MalformedMessage, Wire, parse
+from podium.common.transport.celery_wire import Delivery, MalformedMessage, Taken, Wire, parse
 
 log = logging.getLogger("podium.transport")
 
@@ -117,17 +117,17 @@ class BatchConsumer:
             self.wire.wait(self.queue, WAIT_SECONDS)
             return
         log.info("took %d message(s) from %s", len(taken), self.queue)
-        self.held.add([tag for tag, _ in taken])
+        self.held.add([message.tag for message in taken])
         try:
             self._handle(taken)
         finally:
-            self.held.remove([tag for tag, _ in taken])
+            self.held.remove([message.tag for message in taken])
 
-    def _handle(self, taken: list[tuple[str, str]]) -> None:
+    def _handle(self, taken: list[Taken]) -> None:
         deliveries: list[Delivery] = []
         payloads: list[Payload] = []
         done: list[str] = []
-        for tag, raw in taken:
+        for tag, raw, _ in taken:
             try:
                 delivery = parse(tag, raw)
                 payload = decode_payload(delivery.body)

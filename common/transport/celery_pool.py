@@ -14,7 +14,8 @@ taken in kombu's structures (celery_wire.py) and hands each to a pool thread:
   hands each message to one waiting consumer;
 * a handler learns a redelivery from `redelivery()` as with Celery: LAPSED when a restore
   put the message back (kombu marks it), RESENT when it was published again or its
-  handler raised before;
+  handler raised before; given a `TakeClaim`, each message's mark is claimed as it is
+  taken, and its handler reads the outcome with `claimed_at_take()`;
 * a message is acknowledged after its handler returns; a handler that raises has its
   message republished with its failure count, or dead-lettered (`_Dispatch.on_failure`),
   then acknowledged; if that cannot reach Redis, the message stays recorded as taken and
@@ -38,21 +39,25 @@ from podium.common.transport.base import (
     LAPSED,
     RESENT,
     Handler,
+    TakeClaim,
     TransportError,
     decode_payload,
     handling_redelivery,
+    handling_taken_claim,
 )
 from podium.common.transport.celery_batches import WAIT_SECONDS, HeldTags, Rounds, republish_failed
-from podium.common.transport.celery_wire import TASK_NAME, MalformedMessage, Wire, parse
+from podium.common.transport.celery_wire import TASK_NAME, MalformedMessage, Taken, Wire, parse
 
 log = logging.getLogger("podium.transport")
 
 
 class PoolConsumer:
     def __init__(self, app: Celery, wire: Wire, queues: list[str], handler: Handler, *,
-                 concurrency: int, stop: threading.Event, held: HeldTags) -> None:
+                 concurrency: int, stop: threading.Event, held: HeldTags,
+                 claim: TakeClaim | None = None) -> None:
         self.app, self.wire, self.queues, self.handler = app, wire, queues, handler
         self.concurrency, self.stop, self.held = concurrency, stop, held
+        self.claim = claim
         self._dispatch = app.podium_dispatch
         self._free = threading.Semaphore(concurrency)
         self._first = 0  # the queue taken from first, in turn: none starves the others
@@ -77,7 +82,7 @@ class PoolConsumer:
         try:
             taken = self._take(free)
             if not taken and not self.stop.is_set():
-                popped = self.wire.pop(self.queues, WAIT_SECONDS)
+                popped = self.wire.pop(self.queues, WAIT_SECONDS, self.claim)
                 taken = [popped] if popped else []
         except BaseException:
             for _ in range(free):
@@ -86,23 +91,24 @@ class PoolConsumer:
         for _ in range(free - len(taken)):
             self._free.release()
         if taken:
-            self.held.add([tag for tag, _ in taken])
-        for tag, raw in taken:
-            pool.submit(self._run, tag, raw)
+            self.held.add([message.tag for message in taken])
+        for message in taken:
+            pool.submit(self._run, message)
 
-    def _take(self, most: int) -> list[tuple[str, str]]:
-        taken: list[tuple[str, str]] = []
+    def _take(self, most: int) -> list[Taken]:
+        taken: list[Taken] = []
         order = self.queues[self._first:] + self.queues[:self._first]
         self._first = (self._first + 1) % len(self.queues)
         for queue in order:
             if len(taken) >= most:
                 break
-            taken += self.wire.take(queue, most - len(taken))
+            taken += self.wire.take(queue, most - len(taken), self.claim)
         return taken
 
-    def _run(self, tag: str, raw: str) -> None:
+    def _run(self, message: Taken) -> None:
+        tag = message.tag
         try:
-            if self._handle(tag, raw):
+            if self._handle(message):
                 self.wire.ack([tag])
         except Exception:  # noqa: BLE001 - a pool thread must never die with its slot
             log.exception("could not finish a message: it comes back after the visibility "
@@ -111,10 +117,10 @@ class PoolConsumer:
             self.held.remove([tag])
             self._free.release()
 
-    def _handle(self, tag: str, raw: str) -> bool:
+    def _handle(self, message: Taken) -> bool:
         """Run the message's handler; True when it may be acknowledged."""
         try:
-            delivery = parse(tag, raw)
+            delivery = parse(message.tag, message.raw)
         except MalformedMessage as exc:
             log.error("discarded a message: %s", exc)
             return True
@@ -123,19 +129,22 @@ class PoolConsumer:
         why = LAPSED if delivery.lapsed else \
             RESENT if delivery.failures or delivery.outages or delivery.resent else None
         token = handling_redelivery(why)
+        claimed = handling_taken_claim(message.claim)
         try:
             self.handler(decode_payload(delivery.body))
             return True
         except Exception as exc:  # noqa: BLE001 - any error means "not done": redeliver
             return republish_failed(self._dispatch, delivery, exc)
         finally:
+            claimed.var.reset(claimed)
             token.var.reset(token)
 
 
 def run_pool(app: Celery, wire: Wire, queues: list[str], handler: Handler, *,
-             concurrency: int, stop: threading.Event, held: HeldTags) -> None:
+             concurrency: int, stop: threading.Event, held: HeldTags,
+             claim: TakeClaim | None = None) -> None:
     consumer = PoolConsumer(app, wire, queues, handler, concurrency=concurrency, stop=stop,
-                            held=held)
+                            held=held, claim=claim)
     try:
         consumer.run()
     except Exception as exc:

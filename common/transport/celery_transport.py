@@ -68,6 +68,7 @@ from podium.common.transport.base import (
     Handler,
     Payload,
     StopSubscription,
+    TakeClaim,
     Transport,
     TransportError,
     check_queue_name,
@@ -316,14 +317,16 @@ class CeleryTransport(Transport):
     # -- consumer side -------------------------------------------------------------------
 
     def consume(self, queues: list[str], handler: Handler, *, concurrency: int = 1,
-                stop: threading.Event, pool: str = "prefork") -> None:
+                stop: threading.Event, claim: TakeClaim | None = None,
+                pool: str = "prefork") -> None:
         """Run a Celery worker on `queues` until `stop` is set (or SIGTERM/SIGINT).
 
         `pool`: ``prefork`` (default; each handler in a child process, which is what task
         isolation and `task_reject_on_worker_lost` need), ``threads`` or ``solo``. With
         ``threads`` the messages are taken by Podium's own consumer and thread pool
         (celery_pool.py), not Celery's worker: the same messages, records and guarantees at
-        a fraction of the CPU.
+        a fraction of the CPU. `claim` is honoured on ``threads`` only (Celery's own
+        consumer takes the messages of the other pools).
         """
         names = [check_queue_name(q) for q in queues]
         if not names:
@@ -333,7 +336,7 @@ class CeleryTransport(Transport):
         for name in names:
             self._dispatch.handlers[name] = handler
         if pool == "threads":
-            self._consume_on_threads(names, handler, concurrency, stop)
+            self._consume_on_threads(names, handler, concurrency, stop, claim)
             return
         # The flags are module globals of Celery: a previous consume in this process left
         # them set, which would stop the new worker at once.
@@ -369,11 +372,11 @@ class CeleryTransport(Transport):
             raise TransportError(f"Celery worker on {names} exited with code {worker.exitcode}")
 
     def _consume_on_threads(self, queues: list[str], handler: Handler, concurrency: int,
-                            stop: threading.Event) -> None:
+                            stop: threading.Event, claim: TakeClaim | None) -> None:
         """pool="threads": Podium's own consumer and thread pool (celery_pool.py)."""
         with self._own_consumer(stop) as held:
             run_pool(self.app, self.app.podium_wire, queues, handler,
-                     concurrency=concurrency, stop=stop, held=held)
+                     concurrency=concurrency, stop=stop, held=held, claim=claim)
 
     @contextmanager
     def _own_consumer(self, stop: threading.Event) -> Iterator[HeldTags]:

@@ -15,6 +15,9 @@ Redis is simple and stable, so this module writes and reads it directly:
   the lease keeper treat both kinds of consumer alike. Taking and recording happen in one
   Lua script: unlike kombu's BRPOP-then-record, no message is ever only in a consumer's
   socket;
+* a consumer that asks for it (`TakeClaim`) claims each taken message's mark in the same
+  script, as `RedisClaims.claim` would (same key, same rule): a worker learns whether a
+  copy of its attempt runs elsewhere without a round trip of its own;
 * keys carry the broker's key prefix (`broker.key_prefix`), as kombu's do.
 """
 
@@ -28,7 +31,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+from podium.common.transport.base import TakeClaim, TakenClaim
+from podium.common.transport.redis_claims import KEY_SPACE
 
 TASK_NAME = "podium.handle"
 UNACKED = "unacked"
@@ -36,35 +42,62 @@ UNACKED_INDEX = "unacked_index"
 # Celery's protocol 2 body ends with the "embed" mapping; none of it is used by Podium.
 _EMBED = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
 
-# Records one message as taken, as kombu's consumers do; returns its delivery tag.
+# Records one message as taken, as kombu's consumers do; returns its delivery tag, then
+# the mark the claim asked for (key space, kind, holder, ttl in ms; holder '' for none)
+# applied to ('' when the message has no mark of that kind) and its outcome: '' claimed
+# for the holder, else whoever held it already. The claim is `RedisClaims.claim`'s rule; the
+# mark is the Celery task id up to its '/' (celery_leases.marked_task_id). Nothing here
+# can raise once a message is popped: a script that stops midway keeps what it did.
 _RECORD_FUNCTION = """
-local function record(unacked, index, raw, now, queue)
+local function claim_mark(message, space, kind, holder, ttl)
+  if holder == '' or type(message) ~= 'table' or type(message.headers) ~= 'table' then
+    return '', ''
+  end
+  local id = message.headers.id
+  if type(id) ~= 'string' or string.sub(id, 1, #kind + 1) ~= kind .. ':' then
+    return '', ''
+  end
+  local slash = string.find(id, '/', 1, true)
+  local mark = slash and string.sub(id, 1, slash - 1) or id
+  local current = redis.call('GET', space .. mark)
+  if current then return mark, current end
+  redis.call('SET', space .. mark, holder, 'PX', ttl)
+  return mark, ''
+end
+local function record(unacked, index, raw, now, queue, space, kind, holder, ttl)
   local ok, message = pcall(cjson.decode, raw)
   local tag = ok and type(message) == 'table' and type(message.properties) == 'table'
     and message.properties.delivery_tag
   if type(tag) ~= 'string' then tag = 'podium-untagged-' .. redis.sha1hex(raw) end
   redis.call('ZADD', index, now, tag)
   redis.call('HSET', unacked, tag, '[' .. raw .. ', "", ' .. cjson.encode(queue) .. ']')
-  return tag
+  local mark, holding = claim_mark(ok and message, space, kind, holder, ttl)
+  return tag, mark, holding
 end
 """
 # KEYS: queue, unacked hash, unacked index. ARGV: most to take, the time (the index's
-# score), the queue's name (the routing key a restore sends it back to). Takes messages
-# oldest first (publishers LPUSH) and records each as taken.
+# score), the queue's name (the routing key a restore sends it back to), then the claim.
+# Takes messages oldest first (publishers LPUSH) and records each as taken.
 _TAKE = _RECORD_FUNCTION + """
 local raws = redis.call('RPOP', KEYS[1], tonumber(ARGV[1]))
 if not raws then return {} end
 local taken = {}
 for _, raw in ipairs(raws) do
-  taken[#taken + 1] = record(KEYS[2], KEYS[3], raw, ARGV[2], ARGV[3])
+  local tag, mark, holding = record(KEYS[2], KEYS[3], raw, ARGV[2], ARGV[3], ARGV[4],
+                                    ARGV[5], ARGV[6], ARGV[7])
+  taken[#taken + 1] = tag
   taken[#taken + 1] = raw
+  taken[#taken + 1] = mark
+  taken[#taken + 1] = holding
 end
 return taken
 """
-# KEYS: unacked hash, unacked index. ARGV: the raw message, the time, its queue's name.
-# Records one message popped by BRPOP as taken.
+# KEYS: unacked hash, unacked index. ARGV: the raw message, the time, its queue's name,
+# then the claim. Records one message popped by BRPOP as taken.
 _RECORD = _RECORD_FUNCTION + """
-return record(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
+local tag, mark, holding = record(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4],
+                                  ARGV[5], ARGV[6], ARGV[7])
+return {tag, mark, holding}
 """
 
 
@@ -81,6 +114,15 @@ class Delivery:
     resent: bool = False  # published again by its sender
     lapsed: bool = False  # put back by a restore: its holder died or froze
     task_id: str = ""  # Celery's task id (a marked message's starts with its mark)
+
+
+class Taken(NamedTuple):
+    """A message taken and recorded: its delivery tag, its raw envelope, and what the
+    consumer's `TakeClaim` made of its mark (None: nothing claimed)."""
+
+    tag: str
+    raw: str
+    claim: TakenClaim | None = None
 
 
 class MalformedMessage(ValueError):
@@ -131,26 +173,39 @@ class Wire:
         pipe.execute()
 
     # -- taking -----------------------------------------------------------------------
-    def take(self, queue: str, most: int) -> list[tuple[str, str]]:
-        """Up to `most` messages of `queue`, oldest first, each recorded as taken:
-        (delivery tag, raw envelope). Empty when the queue is."""
+    def take(self, queue: str, most: int, claim: TakeClaim | None = None) -> list[Taken]:
+        """Up to `most` messages of `queue`, oldest first, each recorded as taken (and
+        its mark claimed, given `claim`). Empty when the queue is."""
         keys = [self.prefix + queue, self.prefix + UNACKED, self.prefix + UNACKED_INDEX]
-        flat = self._script(_TAKE)(keys=keys, args=[most, repr(time.time()), queue])
-        return [(_text(flat[i]), _text(flat[i + 1])) for i in range(0, len(flat), 2)]
+        flat = self._script(_TAKE)(
+            keys=keys, args=[most, repr(time.time()), queue, *self._claim_args(claim)])
+        return [Taken(_text(flat[i]), _text(flat[i + 1]),
+                      _taken_claim(claim, flat[i + 2], flat[i + 3]))
+                for i in range(0, len(flat), 4)]
 
-    def pop(self, queues: list[str], timeout: float) -> tuple[str, str] | None:
+    def pop(self, queues: list[str], timeout: float,
+            claim: TakeClaim | None = None) -> Taken | None:
         """Block until one of `queues` has a message (or `timeout` passes), take it and
-        record it as taken: (delivery tag, raw envelope). One waiting consumer gets each
-        message (BRPOP); as with kombu, a consumer killed between the pop and the record
-        (a few microseconds) loses it, and the executor's look for lost messages finds it."""
+        record it as taken (and claim its mark, given `claim`). One waiting consumer gets
+        each message (BRPOP); as with kombu, a consumer killed between the pop and the
+        record (a few microseconds) loses it, and the executor's look for lost messages
+        finds it."""
         popped = self.client().brpop([self.prefix + q for q in queues], timeout=timeout)
         if popped is None:
             return None
         key, raw = _text(popped[0]), _text(popped[1])
         queue = key[len(self.prefix):]
         keys = [self.prefix + UNACKED, self.prefix + UNACKED_INDEX]
-        tag = self._script(_RECORD)(keys=keys, args=[raw, repr(time.time()), queue])
-        return _text(tag), raw
+        tag, mark, holding = self._script(_RECORD)(
+            keys=keys, args=[raw, repr(time.time()), queue, *self._claim_args(claim)])
+        return Taken(_text(tag), raw, _taken_claim(claim, mark, holding))
+
+    def _claim_args(self, claim: TakeClaim | None) -> list[Any]:
+        """The Lua arguments of a claim: key space, kind, holder ('' for none), ttl (ms)."""
+        if claim is None:
+            return [self.prefix + KEY_SPACE, "", "", 1]
+        return [self.prefix + KEY_SPACE, claim.kind, claim.holder,
+                max(1, int(claim.ttl_seconds * 1000))]
 
     def wait(self, queue: str, timeout: float) -> bool:
         """Block until `queue` has a message (taking none) or `timeout` passes."""
@@ -222,6 +277,15 @@ def _delivery(tag: str, args: list[Any], kwargs: dict[str, Any], lapsed: bool,
                     failures=int(values.get("failures") or 0),
                     outages=int(values.get("outages") or 0),
                     resent=bool(values.get("resent")), lapsed=lapsed, task_id=task_id)
+
+
+def _taken_claim(claim: TakeClaim | None, mark: Any, holding: Any) -> TakenClaim | None:
+    """What the record script's claim returned, for the handler (`claimed_at_take`)."""
+    name = _text(mark)
+    if claim is None or not name:
+        return None
+    holder = _text(holding)
+    return TakenClaim(name=name, claimant=claim.holder, holder=holder or None)
 
 
 def _text(value: Any) -> str:

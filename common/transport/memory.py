@@ -34,6 +34,7 @@ from podium.common.transport.base import (
     Handler,
     Payload,
     StopSubscription,
+    TakeClaim,
     Transport,
     TransportError,
     check_queue_name,
@@ -130,7 +131,8 @@ class InProcessTransport(Transport):
     # -- consumer side -------------------------------------------------------------------
 
     def consume(self, queues: list[str], handler: Handler, *, concurrency: int = 1,
-                stop: threading.Event) -> None:
+                stop: threading.Event, claim: TakeClaim | None = None) -> None:
+        # `claim` is not made at take here: a handler's own claim costs no round trip.
         names = [check_queue_name(q) for q in queues]
         if not names:
             raise TransportError("consume needs at least one queue")

@@ -129,7 +129,7 @@ def worker(concurrency: int | None, queues: tuple[str, ...]) -> None:
                            service.drain(settings.worker.shutdown_grace_seconds)))
     try:
         transport.consume(queues, service.handle, stop=stop, pool=settings.worker.pool,
-                          concurrency=concurrency)
+                          concurrency=concurrency, claim=service.take_claim())
     finally:
         stop.set()
         unsubscribe()

@@ -140,6 +140,83 @@ def test_consume_in_process_stops_on_event_and_can_run_again(harness):
     assert harness.pending("t.inproc") == 0 and harness.unacked() == 0
 
 
+def _attempt(run: str) -> dict:
+    return {"kind": "run_task", "execution_id": "e1", "task_run_id": run, "attempt": 1}
+
+
+@pytest.mark.service
+def test_a_wire_claims_each_attempt_as_it_takes_it(harness):
+    """With a TakeClaim, taking a message claims its mark in the same script, under the
+    name and key `Transport.claim` uses: free claims become the taker's, held ones stay
+    their holder's and say who; other kinds of message claim nothing."""
+    from podium.common.transport.base import TakeClaim, TakenClaim, attempt_mark
+    from podium.common.transport.celery_wire import Wire
+
+    transport, queue = harness.transport, "t.claims"
+    assert transport.claim(attempt_mark("run_task", "r2", 1), "other", 60) is None
+    for payload in (_attempt("r1"), _attempt("r2"),
+                    {"kind": "start_execution", "execution_id": "e1"}, _attempt("r3")):
+        transport.publish(queue, payload)
+    wire = Wire(REDIS_URL, harness.prefix)
+    claim = TakeClaim(holder="me", ttl_seconds=60, kind="run_task")
+    try:
+        taken = wire.take(queue, 3, claim)
+        popped = wire.pop([queue], 1, claim)
+    finally:
+        wire.close()
+    assert [t.claim for t in taken] == [
+        TakenClaim(name="run_task:r1:1", claimant="me", holder=None),
+        TakenClaim(name="run_task:r2:1", claimant="me", holder="other"),
+        None]
+    assert popped is not None
+    assert popped.claim == TakenClaim(name="run_task:r3:1", claimant="me", holder=None)
+    # What the claims hold now, as anyone else trying them sees it.
+    assert transport.claim("run_task:r1:1", "third", 60) == "me"
+    assert transport.claim("run_task:r2:1", "third", 60) == "other"
+    assert transport.claim("run_task:r3:1", "third", 60) == "me"
+    assert harness.unacked() == 4  # each one recorded as taken all the same
+
+
+@pytest.mark.service
+def test_a_wire_without_a_take_claim_claims_nothing(harness):
+    from podium.common.transport.base import attempt_mark
+    from podium.common.transport.celery_wire import Wire
+
+    harness.transport.publish("t.unclaimed", _attempt("r1"))
+    wire = Wire(REDIS_URL, harness.prefix)
+    try:
+        (taken,) = wire.take("t.unclaimed", 5)
+    finally:
+        wire.close()
+    assert taken.claim is None
+    assert harness.transport.claim(attempt_mark("run_task", "r1", 1), "third", 60) is None
+
+
+@pytest.mark.service
+def test_a_thread_pool_handler_reads_the_claim_made_as_its_message_was_taken(harness):
+    from podium.common.transport.base import TakeClaim, TakenClaim, claimed_at_take
+
+    queue, seen = "t.pool-claims", []
+    harness.transport.publish(queue, _attempt("r1"))
+    harness.transport.publish(queue, {"kind": "start_execution", "execution_id": "e1"})
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=harness.transport.consume, args=([queue], lambda p: seen.append(
+            (p["kind"], claimed_at_take()))),
+        kwargs={"stop": stop, "pool": "threads",
+                "claim": TakeClaim(holder="me", ttl_seconds=60, kind="run_task")},
+        daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: len(seen) == 2, what="both messages handled")
+    finally:
+        stop.set()
+        thread.join(15)
+    assert sorted(seen, key=lambda item: item[0]) == [
+        ("run_task", TakenClaim(name="run_task:r1:1", claimant="me", holder=None)),
+        ("start_execution", None)]
+
+
 def test_failed_redelivery_publish_rejects_with_requeue(app):
     """If the failed message cannot be republished, it must not be acknowledged."""
     from celery.exceptions import Reject

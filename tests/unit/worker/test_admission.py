@@ -22,7 +22,9 @@ from podium.common.transport.base import (
     LAPSED,
     RESENT,
     WORKER_QUEUE,
+    TakenClaim,
     handling_redelivery,
+    handling_taken_claim,
 )
 from podium.worker.admission import DONE, claim_name
 from podium.worker.service import WorkerService
@@ -196,3 +198,29 @@ def test_attempts_closed_while_the_worker_was_silent_are_stopped(tmp_path):
     watch.declared_dead()
     assert [event.is_set() for event in events] == [True, False]
     assert watch.suspect()
+
+
+def test_the_claim_its_consumer_made_at_take_stands_for_the_workers_own(tmp_path):
+    """A consumer that claimed the attempt as it took the message (`claimed_at_take`) saves
+    the worker its claim: a copy held elsewhere is dropped on that word alone; a claim made
+    for another attempt or another worker is not trusted, the worker claims itself."""
+    db, transport = store(tmp_path), InProcessTransport()
+    message = task_run(db)
+    w = worker(db, transport, "w1")
+    held_elsewhere = TakenClaim(name=claim_name(message), claimant="w1", holder="w2")
+    token = handling_taken_claim(held_elsewhere)
+    try:
+        assert not w.admission.admit(message, "w1", check_store=False)
+    finally:
+        token.var.reset(token)
+    assert transport.claim(claim_name(message), "probe", 60) is None  # never claimed here
+    transport.release(claim_name(message), "probe")
+    for foreign in (TakenClaim(name="run_task:other:1", claimant="w1", holder="w2"),
+                    TakenClaim(name=claim_name(message), claimant="w9", holder="w2")):
+        token = handling_taken_claim(foreign)
+        try:
+            assert w.admission.admit(message, "w1", check_store=False)
+        finally:
+            token.var.reset(token)
+        assert transport.claim(claim_name(message), "probe", 60) == "w1"
+        w.admission.give_up(message, "w1")
