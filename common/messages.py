@@ -37,9 +37,12 @@ class Message(BaseModel):
 
 
 class StartExecution(Message):
-    """A CREATED execution (already stored) is ready to be started."""
+    """A CREATED execution (already stored) is ready to be started. `without_runs`: it was
+    stored with no task runs (a new execution, not a replay's copy), so the executor need
+    not look for any while it is still CREATED."""
 
     kind: Literal["start_execution"] = "start_execution"
+    without_runs: bool = False
 
 
 class ChildRun(BaseModel):

@@ -65,7 +65,7 @@ def create_execution(conn: Any, flow: Flow, revision: int, inputs: dict[str, Any
                               uploads=uploads, cipher=cipher, execution_id=execution_id,
                               schedule_date=schedule_date, input_services=input_services,
                               checks=checks, error=error)
-    payload = StartExecution(execution_id=execution.id).encode()
+    payload = StartExecution(execution_id=execution.id, without_runs=True).encode()
     ids = insert_execution_with_messages(conn, execution, [(EXECUTOR_QUEUE, payload)])
     return execution, [(ids[0], EXECUTOR_QUEUE, payload)]
 

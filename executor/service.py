@@ -40,7 +40,6 @@ from podium.common.store import (
     lock_and_bump_execution,
     lock_and_bump_executions,
     unbump_execution,
-    update_execution,
 )
 from podium.common.store.logs import LogEntry
 from podium.common.store.slots import count_released, count_slots_taken, lock_flow_slots
@@ -111,6 +110,12 @@ def slots_taken(writes: Writes, flow, execution, message) -> int | None:
     taken = count_slots_taken(conn, namespace, flow_id, excluding=execution.id) \
         + count_released(conn, namespace, flow_id, utcnow(), excluding=execution.id)
     return taken
+
+
+def _stored_without_runs(message, execution) -> bool:
+    """An execution stored with no task runs and not started since has none to load."""
+    return isinstance(message, StartExecution) and message.without_runs and \
+        execution.state is State.CREATED
 
 
 class ExecutorService:
@@ -307,6 +312,7 @@ class ExecutorService:
         """`bumped_to`: the version this transaction already moved the row to (a group's
         first message of the execution), else the row is locked and bumped here."""
         conn = writes.conn
+        writes.flush_row_of(message.execution_id)  # a group's earlier message changed it
         known = self.runs.execution(message.execution_id)
         execution = lock_and_bump_execution(conn, message.execution_id, known) \
             if bumped_to is None else \
@@ -321,6 +327,8 @@ class ExecutorService:
         flow = self.flows.get(conn, execution.namespace, execution.flow_id,
                               execution.flow_revision)
         runs = self.runs.get(execution.id, execution.version - 1)
+        if runs is None and _stored_without_runs(message, execution):
+            runs = []
         if runs is None:
             writes.flush_for(execution.id)
             runs = load_live_task_runs(conn, execution.id)
@@ -383,8 +391,7 @@ class ExecutorService:
                  ) -> tuple[list, Outgoing]:
         conn, execution = writes.conn, decision.execution
         if decision.execution_changed:
-            update_execution(conn, execution, labels_changed=execution.labels != before.labels,
-                             bump_version=False)
+            writes.execution(execution, labels_changed=execution.labels != before.labels)
         moved = execution.state is not before.state or \
             len(execution.history.histories) != len(before.history.histories)
         if decision.deleted:
@@ -402,8 +409,8 @@ class ExecutorService:
                     writes.flush()  # it reads or writes the store: after what came before
                 persister(conn, execution, command, out)
         if moved:
-            writes.flush()
-            on_state_change(conn, before, execution, self.config, out, self.listeners)
+            on_state_change(conn, before, execution, self.config, out, self.listeners,
+                            before_reading=writes.flush)
         return writes.messages(execution.id, out.messages), out
 
     @staticmethod

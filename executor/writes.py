@@ -1,23 +1,25 @@
-"""The deciding transaction's writes of task runs, log lines and outbox messages.
+"""The deciding transaction's writes of execution rows, task runs, log lines and outbox
+messages.
 
 They are held and issued together by `flush`, before the commit: on PostgreSQL one
-statement for a message's or a whole group's inserts and a single updated run, several
-updated runs one statement each by key (common/store/write_together.py), instead of up to
-four statements per message. What reads the store, or writes it
-otherwise, flushes first (`ExecutorService` calls `flush_for` and `flush`), so every read
-sees the transaction's earlier writes and every write keeps its order.
+statement for a message's or a whole group's inserts, a single updated run and a single
+rewritten execution; several updated runs or executions one statement each by key
+(common/store/write_together.py), instead of up to five statements per message. What
+reads the store, or writes it otherwise, flushes first (`ExecutorService` calls
+`flush_for`, `flush_row_of` and `flush`), so every read sees the transaction's earlier
+writes and every write keeps its order.
 
-A run created and then changed before a flush is inserted once, as it ended; a run changed
-twice is updated once, with its last value.
+A run created and then changed before a flush is inserted once, as it ended; a run or an
+execution changed twice is written once, with its last value.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from podium.common.models.execution import TaskRun
+from podium.common.models.execution import Execution, TaskRun
 from podium.common.store.logs import LogEntry
-from podium.common.store.write_together import write_together
+from podium.common.store.write_together import ExecutionRow, write_together
 
 # (outbox row id, queue, payload): what `OutboxRelay.publish_committed` publishes.
 OutboxRows = list[tuple[int, str, dict[str, Any]]]
@@ -30,7 +32,19 @@ class Writes:
         self._updated: dict[str, TaskRun] = {}
         self._logs: list[LogEntry] = []
         self._messages: list[tuple[OutboxRows, list[tuple[str, dict[str, Any]]]]] = []
+        self._rows: dict[str, ExecutionRow] = {}  # executions whose row is rewritten
         self._executions: set[str] = set()
+
+    def execution(self, execution: Execution, labels_changed: bool) -> None:
+        """Rewrite the execution's row (its version was moved by its lock)."""
+        held = self._rows.get(execution.id)
+        self._rows[execution.id] = (execution, labels_changed or bool(held and held[1]))
+        self._executions.add(execution.id)
+
+    def flush_row_of(self, execution_id: str) -> None:
+        """Flush if this execution's row is held: about to read it."""
+        if execution_id in self._rows:
+            self.flush()
 
     def task_runs(self, execution_id: str, created: list[TaskRun],
                   updated: list[TaskRun]) -> None:
@@ -64,11 +78,12 @@ class Writes:
 
     def flush(self) -> None:
         created, updated = list(self._created.values()), list(self._updated.values())
-        logs, messages = self._logs, self._messages
+        logs, messages, rows = self._logs, self._messages, list(self._rows.values())
         self._created, self._updated, self._logs, self._messages = {}, {}, [], []
+        self._rows = {}
         self._executions.clear()
         every = [message for _, batch in messages for message in batch]
-        ids = write_together(self.conn, created, updated, logs, every)
+        ids = write_together(self.conn, created, updated, logs, every, rows)
         start = 0
         for rows, batch in messages:
             rows.extend((row_id, queue, payload) for row_id, (queue, payload)

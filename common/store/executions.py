@@ -54,6 +54,15 @@ def execution_insert_row(execution: Execution) -> dict[str, Any]:
     return values
 
 
+# What `update_execution` rewrites of an execution's row (its version moves elsewhere).
+MUTABLE_COLUMNS = (*_JSON_FIELDS, *_PLAIN_FIELDS, "state", "engine", "updated")
+
+
+def execution_update_row(execution: Execution) -> dict[str, Any]:
+    """What `update_execution` writes of this execution, by column name."""
+    return {**_values(execution), "id": execution.id, "updated": utcnow()}
+
+
 def label_rows(execution: Execution) -> list[dict[str, Any]]:
     """The `execution_labels` rows of this execution's labels (one per key)."""
     return [{"execution_id": execution.id, "key": key, "value": value}
@@ -150,8 +159,7 @@ _LOCK_AND_BUMP_VERSION = update(executions) \
 
 
 def _update_statement(bump_version: bool) -> Any:
-    columns = [*_JSON_FIELDS, *_PLAIN_FIELDS, "state", "engine", "updated"]
-    values: dict[str, Any] = {name: bindparam(f"b_{name}") for name in columns}
+    values: dict[str, Any] = {name: bindparam(f"b_{name}") for name in MUTABLE_COLUMNS}
     if bump_version:
         values["version"] = executions.c.version + 1
     return update(executions).where(executions.c.id == bindparam("b_id")).values(values)

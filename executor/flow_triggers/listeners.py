@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from podium.common.call_chain import (
     DEFAULT_MAX_DEPTH,
@@ -100,14 +100,18 @@ def listening_flows(conn, index: ListenerIndex | None = None) -> list[Flow]:
 
 
 def on_state_change(conn, before: Execution, after: Execution, config, out,
-                    index: ListenerIndex) -> None:
-    """Called by the executor's handler for every decision that moved an execution."""
+                    index: ListenerIndex, before_reading: Callable[[], None] = lambda: None
+                    ) -> None:
+    """Called by the executor's handler for every decision that moved an execution.
+    `before_reading`: called before the first read of anything the decision wrote (the
+    executor's held writes go to the store then), only when some flow listens."""
     entered = [entry.state.value for entry in after.history.histories[len(before.history.histories):]]
     if not entered:
         return
     listeners = index.get(conn)
     if not listeners:
         return
+    before_reading()
     source = _Source(conn, after, config, index.flows)
     for state in entered:
         for flow, revision, trigger, saved_at in listeners:
@@ -190,7 +194,8 @@ def _maybe_fire(conn, source: _Source, state: str, flow: Flow, revision: int,
         _buffer(conn, flow, trigger, started.trigger["variables"], inputs)
         return
     insert_execution(conn, started)
-    out.messages.append((EXECUTOR_QUEUE, StartExecution(execution_id=started.id).encode()))
+    start = StartExecution(execution_id=started.id, without_runs=True)
+    out.messages.append((EXECUTOR_QUEUE, start.encode()))
 
 
 def _chain(conn, source: _Source, flow: Flow, revision: int, trigger: FlowTrigger,

@@ -53,7 +53,8 @@ def create_subflow_execution(conn, execution: Execution, command: StartSubflow,
         _answer(out, command, None, State.FAILED, error=str(exc))
         return
     insert_execution(conn, child)
-    out.messages.append((EXECUTOR_QUEUE, StartExecution(execution_id=child.id).encode()))
+    start = StartExecution(execution_id=child.id, without_runs=True)
+    out.messages.append((EXECUTOR_QUEUE, start.encode()))
     append_logs(conn, [LogEntry(
         execution_id=execution.id, task_run_id=command.parent_task_run_id,
         task_id=command.task_id, attempt=None, level="INFO", timestamp=utcnow(),

@@ -207,3 +207,31 @@ def test_a_message_that_raises_fails_alone_and_its_group_commits(db, service,
     assert states[broken] is State.CREATED  # rolled back, to be delivered again
     assert {states[ids[0]], states[ids[2]]} == {State.RUNNING}
     assert all(by_id[i].error is None and by_id[i].result for i in (ids[0], ids[2]))
+
+
+def test_a_copy_of_a_start_in_the_same_group_reads_the_row_the_first_left(
+        db, service, monkeypatch) -> None:
+    """The first start's rewrite of the execution row is held with the group's writes; a
+    copy of it later in the group, decided from the store (no cache), must see the
+    execution started, not CREATED (and then find no task runs to load): it is ignored."""
+    executor, transport = service
+    monkeypatch.setattr(executor.runs, "execution", lambda execution_id: None)
+    monkeypatch.setattr(executor.runs, "get", lambda execution_id, version: None)
+    (execution_id,), (start,) = _start(db, 1)
+    assert start["without_runs"] is True  # a new execution: stored with no task runs
+    entries = [Entry(decode_executor_message(start)) for _ in range(2)]
+    executor._decide_group(entries)
+
+    assert [entry.error for entry in entries] == [None, None]
+    assert entries[0].result is not None and entries[1].result is None  # the copy: ignored
+    dispatched = [decode_worker_message(p) for p in _published_after(executor, entries)]
+    assert sorted(m.task["id"] for m in dispatched) == ["left", "right"]
+    with db.read() as conn:
+        assert get_execution(conn, execution_id).state is State.RUNNING
+        assert sorted(run.task_id for run in load_task_runs(conn, execution_id)) == \
+            ["both", "left", "right"]
+
+
+def _published_after(executor: ExecutorService, entries: list[Entry]) -> list[dict]:
+    rows = [row for entry in entries if entry.result is not None for row in entry.result[0]]
+    return [payload for _, queue, payload in rows if queue == WORKER_QUEUE]

@@ -166,3 +166,49 @@ def test_a_naive_datetime_is_refused_as_the_columns_refuse_it(db):
     assert isinstance(getattr(error, "orig", error), NaiveDatetimeError)
     with db.begin() as conn:
         assert take_messages(conn) == []
+
+
+@pytest.mark.parametrize("how", ["alone", "two", "labels"])
+def test_execution_rows_are_rewritten_with_the_writes(db, how):
+    """An execution's row goes with the writes that decided it: alone in the statement,
+    beside another execution's, or with its labels rewritten; its version stays where its
+    lock moved it."""
+    with db.begin() as conn:
+        first, second = stored_execution(conn), stored_execution(conn)
+    later = datetime(2024, 5, 1, 12, 5, tzinfo=timezone.utc)
+    running = first.moved_to(State.RUNNING, later).model_copy(update={
+        "outputs": {"z": 1, "a": ["é", None]}, "error": None,
+        "labels": [{"key": "team", "value": "ops"}] if how == "labels" else first.labels})
+    rows = [(running, how == "labels")]
+    if how == "two":
+        rows.append((second.moved_to(State.FAILED, later), False))
+    with db.begin() as conn:
+        ids = write_together(conn, [run(first.id, "t", 0)], [], [], [("q", {"n": 1})], rows)
+    with db.begin() as conn:
+        stored = {e.id: e for e in (get_execution(conn, first.id), get_execution(conn, second.id))}
+        listed = list_executions(conn, labels={"team": "ops"})
+        assert [r.task_id for r in load_task_runs(conn, first.id)] == ["t"]
+        assert [m.id for m in take_messages(conn)] == ids
+    for execution, _ in rows:
+        assert stored[execution.id].model_dump(exclude={"version"}) == \
+            execution.model_dump(exclude={"version"})
+        assert stored[execution.id].version == 1
+    assert list(stored[first.id].outputs) == ["z", "a"]
+    assert [e.id for e in listed] == ([first.id] if how == "labels" else [])
+    if how != "two":
+        assert stored[second.id].state is State.CREATED
+
+
+@pytest.mark.parametrize("beside", [False, True], ids=["alone", "beside-another"])
+def test_rewriting_an_execution_never_inserted_raises_and_writes_nothing(db, beside):
+    with db.begin() as conn:
+        other = stored_execution(conn)
+    ghost = Execution(id="ghost", namespace="company.team", flow_id="f", flow_revision=1,
+                      history=StateHistory.new(T0))
+    rows = [(ghost, False)] + ([(other.moved_to(State.RUNNING, T0), False)] if beside else [])
+    with pytest.raises(NotFoundError, match="ghost"):
+        with db.begin() as conn:
+            write_together(conn, [], [], [], [("q", {"n": 1})], rows)
+    with db.begin() as conn:
+        assert take_messages(conn) == []
+        assert get_execution(conn, other.id).state is State.CREATED
