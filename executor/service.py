@@ -61,8 +61,8 @@ from podium.executor.metrics import Observed, observe, record
 from podium.executor.outgoing import Outgoing
 from podium.executor.run_cache import TaskRunCache
 from podium.executor.timers import TimerLoop
-from podium.executor.wiring import ENGINE, PERSISTERS, WRITES_NOTHING
-from podium.executor.writes import Writes
+from podium.executor.wiring import ENGINE, PERSISTERS
+from podium.executor.writes import FlushingConnection, Writes
 
 log = logging.getLogger(__name__)
 
@@ -403,11 +403,10 @@ class ExecutorService:
             writes.logs(execution.id, [self._log_entry(execution, task_ids, *entry)
                                        for entry in decision.logs])
         out = Outgoing(config=self.config, flows=self.flows)
+        flushing = FlushingConnection(writes)  # reads and writes after what came before
         for command in decision.commands:
             for persister in PERSISTERS.get(type(command), ()):  # executor/wiring.py
-                if persister not in WRITES_NOTHING:
-                    writes.flush()  # it reads or writes the store: after what came before
-                persister(conn, execution, command, out)
+                persister(flushing, execution, command, out)
         if moved:
             on_state_change(conn, before, execution, self.config, out, self.listeners,
                             before_reading=writes.flush)

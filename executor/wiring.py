@@ -152,6 +152,3 @@ def command_persisters() -> Mapping[type, tuple[Persister, ...]]:
 
 ENGINE = engine_wiring()
 PERSISTERS = command_persisters()
-# Persisters that neither read nor write the store (they only add messages, broadcasts or
-# a file): a group commit need not flush its held writes before them (executor/writes.py).
-WRITES_NOTHING = frozenset({core.send_run_task, core.broadcast_kill_tasks, core.write_file})

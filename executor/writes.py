@@ -6,8 +6,8 @@ statement for a message's or a whole group's inserts, a single updated run and a
 rewritten execution; several updated runs or executions one statement each by key
 (common/store/write_together.py), instead of up to five statements per message. What
 reads the store, or writes it otherwise, flushes first (`ExecutorService` calls
-`flush_for`, `flush_row_of` and `flush`), so every read sees the transaction's earlier
-writes and every write keeps its order.
+`flush_for`, `flush_row_of` and `flush`; persisters get a `FlushingConnection`), so every
+read sees the transaction's earlier writes and every write keeps its order.
 
 A run created and then changed before a flush is inserted once, as it ended; a run or an
 execution changed twice is written once, with its last value.
@@ -77,6 +77,8 @@ class Writes:
             self.flush()
 
     def flush(self) -> None:
+        if not self._executions:
+            return  # nothing held
         created, updated = list(self._created.values()), list(self._updated.values())
         logs, messages, rows = self._logs, self._messages, list(self._rows.values())
         self._created, self._updated, self._logs, self._messages = {}, {}, [], []
@@ -89,3 +91,19 @@ class Writes:
             rows.extend((row_id, queue, payload) for row_id, (queue, payload)
                         in zip(ids[start:start + len(batch)], batch))
             start += len(batch)
+
+
+class FlushingConnection:
+    """The deciding transaction's connection, for code that may read or write the store
+    (the persisters): the held writes go first, at its first statement, and only if it
+    makes one, so a persister with nothing to do for this decision costs no round trip."""
+
+    _STATEMENTS = frozenset({"execute", "exec_driver_sql", "scalar", "scalars"})
+
+    def __init__(self, writes: Writes) -> None:
+        self._writes = writes
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._STATEMENTS:
+            self._writes.flush()
+        return getattr(self._writes.conn, name)

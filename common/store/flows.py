@@ -106,8 +106,11 @@ def flow_namespaces(conn: Connection, *, with_deleted: bool = False) -> list[str
 
 def flows_stamp(conn: Connection) -> tuple[Any, ...]:
     """Changes whenever any flow is saved or deleted: a cheap "did flows change?" probe."""
-    return tuple(conn.execute(select(func.max(flows.c.saved_at), func.count())
-                              .select_from(flows)).one())
+    return tuple(conn.execute(_STAMP).one())
+
+
+# Built once: the executor probes at every execution's start and end.
+_STAMP = select(func.max(flows.c.saved_at), func.count()).select_from(flows)
 
 
 def list_revisions(conn: Connection, namespace: str, flow_id: str) -> list[FlowRevision]:

@@ -64,14 +64,22 @@ class ListenerIndex:
     def __init__(self, flows: FlowCache) -> None:
         self.flows = flows
         self._key: tuple | None = None
+        # The transaction that last probed the flows: its other decisions (a group commit's)
+        # use what it found, as if decided a moment earlier. Held, so never a new one's id.
+        self._probed_in: Any = None
         # (flow, revision, trigger, when that revision was saved)
         self._listeners: list[tuple[Flow, int, FlowTrigger, datetime]] = []
         self._lock = threading.Lock()
 
     def get(self, conn) -> list[tuple[Flow, int, FlowTrigger, datetime]]:
+        transaction = conn.get_transaction()
+        with self._lock:
+            if transaction is not None and transaction is self._probed_in:
+                return self._listeners
         key = (database_key(conn), *flows_stamp(conn))  # per database, as the FlowCache
         with self._lock:
             if key == self._key:
+                self._probed_in = transaction
                 return self._listeners
         listeners = []
         for stored in list_flows(conn):
@@ -87,7 +95,7 @@ class ListenerIndex:
                           for trigger in flow.triggers or []
                           if isinstance(trigger, FlowTrigger) and not trigger.disabled]
         with self._lock:
-            self._key, self._listeners = key, listeners
+            self._key, self._listeners, self._probed_in = key, listeners, transaction
         return listeners
 
 
