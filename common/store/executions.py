@@ -78,7 +78,7 @@ def _created_at(execution: Execution) -> datetime | None:
 
 
 def get_execution(conn: Connection, execution_id: str) -> Execution | None:
-    row = conn.execute(select(executions).where(executions.c.id == execution_id)).first()
+    row = conn.execute(_GET, {"b_execution_id": execution_id}).first()
     return _execution(row) if row is not None else None
 
 
@@ -96,8 +96,7 @@ def lock_executions(conn: Connection, execution_ids: Iterable[str]) -> None:
     locking overlapping sets this way never wait on each other in a cycle."""
     ids = sorted(set(execution_ids))
     if ids:
-        conn.execute(select(executions.c.id).where(executions.c.id.in_(ids))
-                     .order_by(executions.c.id).with_for_update()).all()
+        conn.execute(_LOCK_MANY, {"b_ids": ids}).all()
 
 
 def lock_and_bump_executions(conn: Connection, execution_ids: Iterable[str]) -> dict[str, int]:
@@ -108,9 +107,7 @@ def lock_and_bump_executions(conn: Connection, execution_ids: Iterable[str]) -> 
     if not ids:
         return {}
     lock_executions(conn, ids)
-    rows = conn.execute(update(executions).where(executions.c.id.in_(ids))
-                        .values(version=executions.c.version + 1)
-                        .returning(executions.c.id, executions.c.version))
+    rows = conn.execute(_BUMP_MANY, {"b_ids": ids})
     return {row.id: row.version for row in rows}
 
 
@@ -147,8 +144,16 @@ def update_execution(conn: Connection, execution: Execution,
         _write_labels(conn, execution.id, execution.labels)
 
 
-# Built once: the executor runs it for every message, and building a statement costs more
-# Python than running a cached one.
+# Built once: the executor runs them for every message, and building a statement costs
+# more Python than running a cached one.
+_GET = select(executions).where(executions.c.id == bindparam("b_execution_id"))
+_LOCK_MANY = select(executions.c.id) \
+    .where(executions.c.id.in_(bindparam("b_ids", expanding=True))) \
+    .order_by(executions.c.id).with_for_update()
+_BUMP_MANY = update(executions) \
+    .where(executions.c.id.in_(bindparam("b_ids", expanding=True))) \
+    .values(version=executions.c.version + 1) \
+    .returning(executions.c.id, executions.c.version)
 _LOCK_AND_BUMP = update(executions).where(executions.c.id == bindparam("b_execution_id")) \
     .values(version=executions.c.version + 1).returning(*executions.c)
 _UNBUMP = update(executions).where(executions.c.id == bindparam("b_execution_id")) \

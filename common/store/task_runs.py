@@ -88,17 +88,21 @@ def delete_task_runs(conn: Connection, ids: Sequence[str]) -> None:
 
 def load_task_runs(conn: Connection, execution_id: str) -> list[TaskRun]:
     """Every task run of the execution, in creation order (`seq`)."""
-    query = select(task_runs).where(task_runs.c.execution_id == execution_id) \
-        .order_by(task_runs.c.seq, task_runs.c.id)
-    return [_task_run(row) for row in conn.execute(query)]
+    return [_task_run(row) for row in conn.execute(_ALL_RUNS, {"b_execution_id": execution_id})]
 
 
 def load_live_task_runs(conn: Connection, execution_id: str) -> list[TaskRun]:
     """The executor's working set: the task runs no loop has folded yet, in `seq` order."""
-    query = select(task_runs).where(task_runs.c.execution_id == execution_id,
-                                    task_runs.c.folded == false()) \
-        .order_by(task_runs.c.seq, task_runs.c.id)
-    return [_task_run(row) for row in conn.execute(query)]
+    return [_task_run(row)
+            for row in conn.execute(_LIVE_RUNS, {"b_execution_id": execution_id})]
+
+
+# Built once: an executor that did not decide an execution's last message reads its runs.
+_ALL_RUNS = select(task_runs).where(task_runs.c.execution_id == bindparam("b_execution_id")) \
+    .order_by(task_runs.c.seq, task_runs.c.id)
+_LIVE_RUNS = select(task_runs).where(task_runs.c.execution_id == bindparam("b_execution_id"),
+                                     task_runs.c.folded == false()) \
+    .order_by(task_runs.c.seq, task_runs.c.id)
 
 
 def running_task_runs(conn: Connection) -> list[tuple[str, str, int, TaskRun]]:
