@@ -58,6 +58,14 @@ flows = Table(
     Column("saved_at", UTCDateTime, nullable=False),
 )
 
+# One row (id 1): how many times the flows table was written. Readers ask "did flows change?"
+# in one lookup (`flows_stamp`), whatever the number of revisions kept.
+flow_changes = Table(
+    "flow_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("changes", BigInteger, nullable=False),
+)
+
 executions = Table(
     "executions", metadata,
     Column("id", ID, primary_key=True),

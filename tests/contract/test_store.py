@@ -22,6 +22,7 @@ from podium.common.store import (
     count_executions,
     delete_flow,
     delete_revisions,
+    flows_stamp,
     get_execution,
     get_flow,
     get_task_run,
@@ -502,3 +503,39 @@ def test_loop_values_are_stored_in_chunks_and_read_by_window(db):
         assert load_loop_values(conn, "loop-run", 4, 4) == (4, [])
         copy_loop_values(conn, "loop-run", "copied-run", ex.id)
         assert load_loop_values(conn, "copied-run", 0, len(values)) == (0, values)
+
+
+def test_the_flows_stamp_moves_with_every_write_of_the_flows_and_only_then(db):
+    """`flows_stamp` (the executor's and the scheduler's "did flows change?") moves when a
+    flow is saved, soft-deleted or has revisions purged, and stays while nothing is written
+    to the flows, however many revisions are kept."""
+    def stamp():
+        with db.read() as conn:
+            return flows_stamp(conn)
+
+    first = stamp()
+    assert stamp() == first
+    with db.begin() as conn:
+        save_flow(conn, flow("one"))
+    saved = stamp()
+    assert saved != first
+    with db.begin() as conn:
+        save_flow(conn, flow("two"))
+    second = stamp()
+    assert second != saved
+    with db.begin() as conn:
+        assert delete_revisions(conn, "company.team", "hello", [1]) == 1
+    purged = stamp()
+    assert purged != second
+    with db.begin() as conn:
+        delete_flow(conn, "company.team", "hello")
+    assert stamp() != purged
+    with db.begin() as conn:  # a transaction that rolls back moves nothing
+        before = flows_stamp(conn)
+    try:
+        with db.begin() as conn:
+            save_flow(conn, flow("three"))
+            raise RuntimeError("rolled back")
+    except RuntimeError:
+        pass
+    assert stamp() == before
