@@ -113,6 +113,7 @@ def flows_stamp(conn: Connection) -> tuple[Any, ...]:
 
 # Built once: the executor probes at every execution's start and end.
 _STAMP = select(flow_changes.c.changes).where(flow_changes.c.id == 1)
+_LOCK_CHANGES = _STAMP.with_for_update()
 _COUNT_CHANGE = update(flow_changes).where(flow_changes.c.id == 1) \
     .values(changes=flow_changes.c.changes + 1)
 
@@ -137,10 +138,13 @@ def delete_revisions(conn: Connection, namespace: str, flow_id: str,
     """Remove these revision rows of the flow; returns how many went."""
     if not revisions:
         return 0
-    conn.execute(_COUNT_CHANGE)
-    return conn.execute(flows.delete().where(
+    conn.execute(_LOCK_CHANGES)  # first, as `_lock_flow`
+    deleted = conn.execute(flows.delete().where(
         flows.c.namespace == namespace, flows.c.flow_id == flow_id,
         flows.c.revision.in_(revisions))).rowcount
+    if deleted:
+        conn.execute(_COUNT_CHANGE)
+    return deleted
 
 
 def _namespace_under(prefix: str) -> ColumnElement[bool]:
@@ -152,10 +156,11 @@ def _namespace_under(prefix: str) -> ColumnElement[bool]:
 def _lock_flow(conn: Connection, namespace: str, flow_id: str) -> None:
     """Serialise concurrent saves of one flow. SQLite: the IMMEDIATE transaction already
     does; PostgreSQL: a transaction-scoped advisory lock on the flow's key. The change
-    count moves first: its row lock, held to the commit, is the first lock every flow
-    write takes, so a transaction saving several flows never waits in a cycle with one
-    saving another of them."""
-    conn.execute(_COUNT_CHANGE)
+    count's row is locked first: held to the commit, it is the first lock every flow write
+    takes, so a transaction saving several flows never waits in a cycle with one saving
+    another of them. The count moves only when a row is written (`_insert`): saving a flow
+    unchanged leaves the executors' and schedulers' caches of the flows as they are."""
+    conn.execute(_LOCK_CHANGES)
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
                      {"key": f"podium.flow:{namespace}/{flow_id}"})
@@ -176,6 +181,7 @@ def _latest_row(conn: Connection, namespace: str, flow_id: str) -> Row[Any] | No
 def _insert(conn: Connection, namespace: str, flow_id: str, number: int, source: str, *,
             deleted: bool) -> FlowRevision:
     saved_at = utcnow()
+    conn.execute(_COUNT_CHANGE)
     conn.execute(insert(flows).values(namespace=namespace, flow_id=flow_id, revision=number,
                                       source=source, deleted=deleted, saved_at=saved_at))
     return FlowRevision(namespace, flow_id, number, source, deleted, created=True,

@@ -508,7 +508,8 @@ def test_loop_values_are_stored_in_chunks_and_read_by_window(db):
 def test_the_flows_stamp_moves_with_every_write_of_the_flows_and_only_then(db):
     """`flows_stamp` (the executor's and the scheduler's "did flows change?") moves when a
     flow is saved, soft-deleted or has revisions purged, and stays while nothing is written
-    to the flows, however many revisions are kept."""
+    to the flows (a save of an unchanged source writes nothing), however many revisions
+    are kept."""
     def stamp():
         with db.read() as conn:
             return flows_stamp(conn)
@@ -523,6 +524,9 @@ def test_the_flows_stamp_moves_with_every_write_of_the_flows_and_only_then(db):
         save_flow(conn, flow("two"))
     second = stamp()
     assert second != saved
+    with db.begin() as conn:  # the same source again: no revision, nothing changed
+        save_flow(conn, flow("two"))
+    assert stamp() == second
     with db.begin() as conn:
         assert delete_revisions(conn, "company.team", "hello", [1]) == 1
     purged = stamp()
